@@ -1,0 +1,59 @@
+package org.tandem.keysync.hsm;
+
+import java.util.List;
+import java.util.Optional;
+import org.tandem.keysync.key.ZoneName;
+
+/**
+ * One HSM (one token): persistent storage of DNSSEC private keys and the crypto done with them.
+ *
+ * <p>Thread-safety: implementations are safe for concurrent use; operations on one HSM may run in
+ * parallel (several sessions). The caller that opened an {@code Hsm} closes it; {@link KeyRef}s
+ * from it are invalid afterwards.
+ *
+ * <p>IMPORTANT: an HSM reports what it holds; it is never trusted about identity. Compare the
+ * public key it reports with the manifest, and prove the private key by signing ({@code proof}).
+ */
+public interface Hsm extends AutoCloseable {
+    /** The operator's name for this HSM, used in every message. */
+    HsmId id();
+
+    /** Every key of the zone this HSM holds (private-key objects labelled for Tandem). */
+    List<HsmKey> list(ZoneName zone) throws HsmException;
+
+    /** Generates a persistent key pair, extractable only under wrap, labelled and identified. */
+    HsmKey generate(KeySpec spec) throws HsmException;
+
+    /**
+     * Signs {@code data} (the RRSIG signing input of RFC 4034 §3.1.8.1, not a digest) and returns
+     * the signature in DNSSEC wire format (RFC 6605 r‖s for ECDSA, RFC 5702 for RSA).
+     */
+    byte[] sign(KeyRef key, byte[] data) throws HsmException;
+
+    /** Wraps the private key under this HSM's cluster KEK. */
+    WrappedKey wrap(HsmKey key) throws HsmException;
+
+    /** Unwraps into a persistent object with the key's label and {@code CKA_ID}; adds its public key. */
+    HsmKey unwrap(WrappedKey wrapped) throws HsmException;
+
+    /** Destroys the private-key object and the public-key object that share its {@code CKA_ID}. */
+    void delete(KeyRef key) throws HsmException;
+
+    /** The KEK's check value, or empty when this HSM holds no cluster KEK yet. */
+    Optional<byte[]> kekCheckValue() throws HsmException;
+
+    /** Generates the cluster KEK (first HSM of a cluster only); returns its check value. */
+    byte[] generateKek() throws HsmException;
+
+    /** Step 1 of enrolment, on the new HSM: a fresh RSA key-transport key pair inside it. */
+    TransportKey newTransportKey() throws HsmException;
+
+    /** Step 2, on an HSM holding the KEK: the KEK wrapped under the new HSM's transport key. */
+    byte[] exportKek(TransportKey transportKey) throws HsmException;
+
+    /** Step 3, on the new HSM: unwraps the KEK; destroys the transport key; returns the KEK check value. */
+    byte[] importKek(TransportKey transportKey, byte[] wrappedKek) throws HsmException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,117 @@
+package org.tandem.keysync.manifest;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyProtos;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.proto.keysync.v1.KeyManifest;
+import org.tandem.proto.keysync.v1.ManifestKey;
+
+/**
+ * One zone's desired key set as the domain sees it: the manifest read from ZooKeeper, checked.
+ * Invariants (checked on every construction): no fingerprint twice; no two keys with the same
+ * algorithm and key tag (INV-K4, RFC 4035 §5.3.1); every key belongs to the zone.
+ *
+ * @param version the manifest's ZooKeeper version, -1 when the zone has no manifest yet
+ */
+public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
+    /** One desired key. */
+    public record Entry(DnssecKey key, KeyState state, Instant created, String generatedOn) {
+        public Entry {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(created, "created");
+            Objects.requireNonNull(generatedOn, "generatedOn");
+        }
+    }
+
+    public ZoneKeySet {
+        Objects.requireNonNull(zone, "zone");
+        entries = List.copyOf(entries);
+        for (int i = 0; i < entries.size(); i++) {
+            DnssecKey a = entries.get(i).key();
+            if (!a.zone().equals(zone)) {
+                throw new IllegalArgumentException(a.describe() + " listed in the manifest of " + zone);
+            }
+            for (int j = i + 1; j < entries.size(); j++) {
+                DnssecKey b = entries.get(j).key();
+                if (a.fingerprint().equals(b.fingerprint())) {
+                    throw new IllegalArgumentException("manifest of " + zone + " lists " + a.describe() + " twice");
+                }
+                if (collide(a, b)) {
+                    throw new KeyTagCollision(a, b);
+                }
+            }
+        }
+    }
+
+    /** Two different keys with one algorithm and key tag: RFC 4035 §5.3.1 validators may try both. */
+    public static boolean collide(DnssecKey a, DnssecKey b) {
+        return a.algorithm() == b.algorithm() && a.keyTag().equals(b.keyTag()) && !a.fingerprint().equals(b.fingerprint());
+    }
+
+    /** Refused: a key set in which two keys share algorithm and key tag (INV-K4). */
+    public static final class KeyTagCollision extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        KeyTagCollision(DnssecKey a, DnssecKey b) {
+            super("key tag collision in " + a.zone() + ": " + a.describe() + " and " + b.describe()
+                    + " share algorithm and key tag; identity is the fingerprint, but validators cannot tell them apart");
+        }
+    }
+
+    public static ZoneKeySet empty(ZoneName zone) {
+        return new ZoneKeySet(zone, -1, List.of());
+    }
+
+    public static ZoneKeySet fromProto(KeyManifest m, int version) {
+        ZoneName zone = ZoneName.of(m.getZone());
+        List<Entry> entries = new ArrayList<>();
+        for (ManifestKey k : m.getKeysList()) {
+            entries.add(new Entry(KeyProtos.fromProto(k.getKey()), KeyProtos.fromProto(k.getState()),
+                    Instant.ofEpochSecond(k.getCreatedEpochSeconds()), k.getGeneratedOn()));
+        }
+        return new ZoneKeySet(zone, version, entries);
+    }
+
+    public KeyManifest toProto(Instant now, String updatedBy) {
+        KeyManifest.Builder b = KeyManifest.newBuilder()
+                .setZone(zone.toString())
+                .setUpdatedEpochMillis(now.toEpochMilli())
+                .setUpdatedBy(updatedBy);
+        for (Entry e : entries) {
+            b.addKeys(ManifestKey.newBuilder()
+                    .setKey(KeyProtos.toProto(e.key()))
+                    .setState(KeyProtos.toProto(e.state()))
+                    .setCreatedEpochSeconds(e.created().getEpochSecond())
+                    .setGeneratedOn(e.generatedOn()));
+        }
+        return b.build();
+    }
+
+    /** A copy with the entry added; throws {@link KeyTagCollision} on a tag collision. */
+    public ZoneKeySet with(Entry entry) {
+        List<Entry> all = new ArrayList<>(entries);
+        all.add(entry);
+        return new ZoneKeySet(zone, version, all);
+    }
+
+    /** The keys resolvers should know: every key not yet REMOVED. */
+    public List<Entry> live() {
+        return entries.stream().filter(e -> e.state() != KeyState.REMOVED).toList();
+    }
+
+    public Optional<Entry> find(Fingerprint fp) {
+        return entries.stream().filter(e -> e.key().fingerprint().equals(fp)).findFirst();
+    }
+
+    public boolean exists() {
+        return version >= 0;
+    }
+}

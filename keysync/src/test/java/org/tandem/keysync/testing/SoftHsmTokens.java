@@ -1,0 +1,192 @@
+package org.tandem.keysync.testing;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKU_USER;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.tandem.keysync.hsm.HsmId;
+import org.tandem.keysync.hsm.HsmSpec;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+/**
+ * Real SoftHSM2 tokens for integration tests, several per JVM like several HSMs.
+ *
+ * <p>SoftHSM2 reads its configuration ({@code SOFTHSM2_CONF}, set by failsafe) and its token list
+ * once, when the library is initialised in a process, so this fixture creates a pool of tokens
+ * with random PINs before the first PKCS#11 call of the JVM, and {@link #allocate} hands out the
+ * next token emptied of all objects. Child processes (the CLI) see the same tokens through the
+ * same {@link #environment()}.
+ */
+public final class SoftHsmTokens {
+    private static final int POOL = 24;
+    private static SoftHsmTokens shared;
+
+    private final Path dir;
+    private final Path conf;
+    private final List<String> labels = new ArrayList<>();
+    private int next;
+
+    private SoftHsmTokens(Path dir) {
+        this.dir = dir;
+        this.conf = dir.resolve("softhsm2.conf");
+    }
+
+    /** The JVM's token pool; skips (or, in CI, fails) when SoftHSM2 is not installed. */
+    public static synchronized SoftHsmTokens shared() {
+        Prerequisites.requireSoftHsm();
+        if (shared == null) {
+            String confEnv = System.getenv("SOFTHSM2_CONF");
+            if (confEnv == null) {
+                throw new IllegalStateException("SOFTHSM2_CONF is not set: run integration tests through Maven (failsafe sets it)");
+            }
+            SoftHsmTokens t = new SoftHsmTokens(Path.of(confEnv).getParent());
+            try {
+                t.createPool();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create SoftHSM2 tokens in " + t.dir + ": " + e.getMessage(), e);
+            }
+            shared = t;
+        }
+        return shared;
+    }
+
+    private void createPool() throws IOException {
+        Path tokens = dir.resolve("tokens");
+        deleteTree(dir);
+        Files.createDirectories(tokens);
+        Files.createDirectories(dir.resolve("pins"));
+        Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n"
+                + "slots.removable = false\n");
+        for (int i = 0; i < POOL; i++) {
+            String label = String.format("pool-%02d", i);
+            initToken(label);
+            labels.add(label);
+        }
+    }
+
+    private void initToken(String label) throws IOException {
+        String pin = randomPin();
+        run(List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", randomPin()));
+        Path pinFile = pinFile(label);
+        Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static String randomPin() {
+        byte[] b = new byte[8];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * The next pool token, emptied of every object, as an HSM named {@code name}.
+     */
+    public synchronized HsmSpec allocate(String name) {
+        if (next >= labels.size()) {
+            next = 0;
+        }
+        String label = labels.get(next++);
+        empty(label);
+        return new HsmSpec(new HsmId(name), Prerequisites.SOFTHSM_LIBRARY, label, pinFile(label), 4);
+    }
+
+    public Path pinFile(String label) {
+        return dir.resolve("pins").resolve(label + ".pin");
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** Environment for child processes that must see the same tokens. */
+    public Map<String, String> environment() {
+        return Map.of("SOFTHSM2_CONF", conf.toString());
+    }
+
+    /** Destroys every object on the token (a fresh HSM for the next test). */
+    private void empty(String label) {
+        try {
+            PKCS11 p11 = library();
+            long slot = -1;
+            for (long s : p11.C_GetSlotList(true)) {
+                if (new String(p11.C_GetTokenInfo(s).label).trim().equals(label)) {
+                    slot = s;
+                }
+            }
+            if (slot < 0) {
+                throw new IllegalStateException("pool token " + label + " vanished");
+            }
+            long session = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+            try {
+                try {
+                    p11.C_Login(session, CKU_USER, Files.readString(pinFile(label)).trim().toCharArray());
+                } catch (PKCS11Exception e) {
+                    if (e.getErrorCode() != 0x100L) { // CKR_USER_ALREADY_LOGGED_IN
+                        throw e;
+                    }
+                }
+                p11.C_FindObjectsInit(session, new CK_ATTRIBUTE[0]);
+                long[] all;
+                try {
+                    all = p11.C_FindObjects(session, 10_000);
+                } finally {
+                    p11.C_FindObjectsFinal(session);
+                }
+                for (long h : all) {
+                    p11.C_DestroyObject(session, h);
+                }
+            } finally {
+                p11.C_CloseSession(session);
+            }
+        } catch (PKCS11Exception | IOException e) {
+            throw new IllegalStateException("cannot empty pool token " + label + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PKCS11 library() throws IOException, PKCS11Exception {
+        CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
+        args.flags = CKF_OS_LOCKING_OK;
+        return PKCS11.getInstance(Prerequisites.SOFTHSM_LIBRARY.toString(), "C_GetFunctionList", args, false);
+    }
+
+    private void run(List<String> command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("SOFTHSM2_CONF", conf.toString());
+        Process p = pb.start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command.subList(0, 2)) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
