@@ -1,0 +1,43 @@
+package org.tandem.cli;
+
+/**
+ * Every exit code of {@code signerctl}, documented in the README. Scripts may rely on them.
+ */
+public enum ExitCode {
+    /** Done; for verify: every HSM holds the identical, proven key set. */
+    OK(0, "done; for verify and sync: every HSM holds the manifest's key set, proven"),
+    /** The key sets differ (verify), or sync could not make them equal. */
+    NOT_SYNCED(1, "key sets differ between the manifest and at least one HSM; the report names zone, role, tag, fingerprint and HSM"),
+    /** Wrong command line. */
+    USAGE(2, "usage error: unknown command or option, missing argument"),
+    /** An HSM cannot be used: library, token, PIN file, PIN. Nothing was changed. */
+    HSM_UNAVAILABLE(3, "an HSM cannot be used (PKCS#11 library, token, PIN file or PIN); nothing was changed"),
+    /** ZooKeeper cannot be reached. Nothing was changed. */
+    ZOOKEEPER_UNAVAILABLE(4, "ZooKeeper cannot be reached; nothing was changed"),
+    /** The manifest changed under us too often, or the zone has no manifest yet. */
+    MANIFEST(5, "the manifest is missing, corrupt, or kept changing under this command"),
+    /** The command was refused for safety (e.g. deleting a live key, a second KEK). */
+    REFUSED(6, "refused for safety (deleting a live key, a second KEK, HSMs without a shared KEK)"),
+    /** The audit log is corrupt or was tampered with. */
+    AUDIT_CORRUPT(7, "the audit log's hash chain is broken: a line was edited, removed, inserted or reordered"),
+    /** The configuration file is missing or wrong. */
+    CONFIG(8, "the configuration file is missing or wrong (the message names file and key)"),
+    /** A failure that is not one of the above; the message says what. */
+    FAILED(10, "any other failure; the message says what");
+
+    private final int code;
+    private final String meaning;
+
+    ExitCode(int code, String meaning) {
+        this.code = code;
+        this.meaning = meaning;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+}

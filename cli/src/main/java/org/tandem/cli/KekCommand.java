@@ -1,0 +1,110 @@
+package org.tandem.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.tandem.keysync.hsm.HsmConfig;
+import org.tandem.keysync.hsm.HsmId;
+import org.tandem.keysync.hsm.HsmSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code signerctl kek ...}: the cluster key-encryption key ceremony. */
+@Command(name = "kek", description = "The cluster key-encryption key (KEK) under which keys travel between HSMs.",
+        subcommands = {KekCommand.Status.class, KekCommand.Init.class, KekCommand.Enrol.class})
+final class KekCommand {
+
+    abstract static class Base {
+        @Mixin
+        KeyOptions options;
+
+        @Spec
+        CommandSpec spec;
+    }
+
+    @Command(name = "status", description = "Show each HSM's KEK check value; all must be equal.")
+    static final class Status extends Base implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            try (Session s = Session.open(options, "kek status")) {
+                Map<HsmId, Optional<String>> status = s.keySync.kekStatus();
+                boolean shared = status.values().stream().allMatch(Optional::isPresent)
+                        && status.values().stream().map(Optional::get).distinct().count() == 1;
+                if (options.json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    Map<String, Object> hsms = new LinkedHashMap<>();
+                    status.forEach((k, v) -> hsms.put(k.name(), v.orElse(null)));
+                    m.put("hsms", hsms);
+                    m.put("shared", shared);
+                    Output.json(spec.commandLine().getOut(), m);
+                } else {
+                    Table t = new Table("HSM", "KEK CHECK VALUE");
+                    status.forEach((k, v) -> t.row(k, v.orElse("(none)")));
+                    t.print(spec.commandLine().getOut());
+                    spec.commandLine().getOut().println(shared ? "all HSMs share the cluster KEK"
+                            : "the HSMs do NOT share one KEK: run 'signerctl kek init' once, then 'signerctl kek enrol' for each other HSM");
+                }
+                return shared ? ExitCode.OK.code() : ExitCode.NOT_SYNCED.code();
+            }
+        }
+    }
+
+    @Command(name = "init", description = "Generate the cluster KEK inside one HSM (once per cluster).")
+    static final class Init extends Base implements Callable<Integer> {
+        @Option(names = "--hsm", paramLabel = "NAME", description = "HSM to generate on (default: the first in the configuration)")
+        String hsm;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Session s = Session.open(options, "kek init")) {
+                HsmId on = hsm == null ? s.config.hsms().get(0).name() : s.config.hsm(hsm).name();
+                String kcv = s.keySync.kekInit(on);
+                if (options.json) {
+                    Output.json(spec.commandLine().getOut(), Map.of("hsm", on.name(), "check_value", kcv));
+                } else {
+                    spec.commandLine().getOut().printf("cluster KEK generated inside %s, check value %s%n", on, kcv);
+                }
+                return ExitCode.OK.code();
+            }
+        }
+    }
+
+    @Command(name = "enrol", aliases = "enroll", description = "Give an HSM the cluster KEK without exposing it: the new HSM "
+            + "makes an RSA transport key inside, the KEK travels wrapped under it (RSA-OAEP) and is unwrapped inside.")
+    static final class Enrol extends Base implements Callable<Integer> {
+        @Option(names = "--from", paramLabel = "NAME", description = "an HSM that holds the KEK (default: the first that does)")
+        String from;
+
+        @Option(names = "--to", required = true, paramLabel = "NAME", description = "the HSM to enrol")
+        String to;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Session s = Session.open(options, "kek enrol")) {
+                HsmConfig c = s.config;
+                HsmId target = c.hsm(to).name();
+                HsmId source;
+                if (from != null) {
+                    source = c.hsm(from).name();
+                } else {
+                    Map<HsmId, Optional<String>> status = s.keySync.kekStatus();
+                    source = c.hsms().stream().map(HsmSpec::name).filter(h -> !h.equals(target))
+                            .filter(h -> status.get(h).isPresent()).findFirst()
+                            .orElseThrow(() -> new org.tandem.keysync.KekMismatchException(
+                                    "no configured HSM holds the cluster KEK yet: run signerctl kek init first"));
+                }
+                String kcv = s.keySync.kekEnrol(source, target);
+                if (options.json) {
+                    Output.json(spec.commandLine().getOut(), Map.of("from", source.name(), "to", target.name(), "check_value", kcv));
+                } else {
+                    spec.commandLine().getOut().printf("%s enrolled with the cluster KEK from %s, check value %s%n", target, source, kcv);
+                }
+                return ExitCode.OK.code();
+            }
+        }
+    }
+}

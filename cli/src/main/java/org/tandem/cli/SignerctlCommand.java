@@ -1,0 +1,93 @@
+package org.tandem.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.tandem.keysync.KekMismatchException;
+import org.tandem.keysync.KeySyncException;
+import org.tandem.keysync.NoManifestException;
+import org.tandem.keysync.audit.AuditLogCorruptException;
+import org.tandem.keysync.hsm.HsmConfigException;
+import org.tandem.keysync.hsm.HsmUnavailableException;
+import org.tandem.keysync.manifest.ManifestException;
+import org.tandem.keysync.manifest.ManifestStoreUnavailableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
+
+/** {@code signerctl}: the operator's command line for a Tandem cluster. */
+@Command(name = "signerctl", mixinStandardHelpOptions = true, version = "signerctl 0.1.0",
+        description = "Tandem: DNSSEC keys identical and proven on every HSM.",
+        subcommands = {KeysCommand.class, KekCommand.class, AuditCommand.class, DemoCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
+            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 10 other failure."})
+public final class SignerctlCommand {
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; returns the exit code. For tests and the demo. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new SignerctlCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> handle(e, commandLine, parseResult));
+        return cl.execute(args);
+    }
+
+    private static int handle(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        ExitCode code = classify(e);
+        String message = e instanceof KeySyncException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
+        if (wantsJson(parseResult)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("error", message);
+            m.put("exit_code", code.code());
+            m.put("kind", code.name().toLowerCase(java.util.Locale.ROOT));
+            Output.json(commandLine.getOut(), m);
+        }
+        commandLine.getErr().println("signerctl: " + message);
+        if (code == ExitCode.FAILED && !(e instanceof KeySyncException)) {
+            e.printStackTrace(commandLine.getErr());
+        }
+        commandLine.getErr().flush();
+        return code.code();
+    }
+
+    static ExitCode classify(Exception e) {
+        if (e instanceof HsmUnavailableException) {
+            return ExitCode.HSM_UNAVAILABLE;
+        }
+        if (e instanceof ManifestStoreUnavailableException) {
+            return ExitCode.ZOOKEEPER_UNAVAILABLE;
+        }
+        if (e instanceof ManifestException || e instanceof NoManifestException) {
+            return ExitCode.MANIFEST;
+        }
+        if (e instanceof HsmConfigException) {
+            return ExitCode.CONFIG;
+        }
+        if (e instanceof AuditLogCorruptException) {
+            return ExitCode.AUDIT_CORRUPT;
+        }
+        if (e instanceof KekMismatchException) {
+            return ExitCode.REFUSED;
+        }
+        if (e instanceof KeySyncException && e.getMessage() != null && e.getMessage().startsWith("refusing")) {
+            return ExitCode.REFUSED;
+        }
+        if (e instanceof IllegalArgumentException) {
+            return ExitCode.USAGE;
+        }
+        return ExitCode.FAILED;
+    }
+
+    private static boolean wantsJson(ParseResult r) {
+        for (ParseResult p = r; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--json")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

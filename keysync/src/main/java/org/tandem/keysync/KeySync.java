@@ -1,0 +1,395 @@
+package org.tandem.keysync;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandem.keysync.audit.AuditEvent;
+import org.tandem.keysync.audit.AuditLog;
+import org.tandem.keysync.audit.AuditOperation;
+import org.tandem.keysync.audit.AuditOutcome;
+import org.tandem.keysync.hsm.Hsm;
+import org.tandem.keysync.hsm.HsmException;
+import org.tandem.keysync.hsm.HsmId;
+import org.tandem.keysync.hsm.HsmKey;
+import org.tandem.keysync.hsm.KeySpec;
+import org.tandem.keysync.hsm.TransportKey;
+import org.tandem.keysync.hsm.WrappedKey;
+import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ManifestConflictException;
+import org.tandem.keysync.manifest.ManifestException;
+import org.tandem.keysync.manifest.ManifestStore;
+import org.tandem.keysync.manifest.VersionedManifest;
+import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.proof.KeyCheck;
+import org.tandem.keysync.proof.KeySetReport;
+import org.tandem.keysync.proof.KeySetVerifier;
+import org.tandem.keysync.proof.KeyStatus;
+
+/**
+ * The keysync use cases over a set of HSMs, the manifest store and the audit log: generate once,
+ * replicate by wrap/unwrap, verify with proof, enrol HSMs with the cluster KEK.
+ *
+ * <p>Every key operation is written to the audit log, refusals and failures included.
+ *
+ * <p>Thread-safety: not for concurrent use by several threads; several processes may work on the
+ * same zone, the manifest's compare-and-set keeps them consistent. Does not own (close) the HSMs,
+ * the store or the log.
+ */
+public final class KeySync {
+    private static final Logger LOG = LoggerFactory.getLogger(KeySync.class);
+    /** Draws before giving up on a key tag that collides (a 1-in-65536 event per pair). */
+    private static final int MAX_DRAWS = 8;
+    private static final int MAX_CAS_RETRIES = 5;
+
+    private final List<Hsm> hsms;
+    private final ManifestStore store;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final String actor;
+    private final KeySetVerifier verifier;
+
+    public KeySync(List<? extends Hsm> hsms, ManifestStore store, AuditLog audit, Clock clock, String actor,
+            KeySetVerifier verifier) {
+        this.hsms = List.copyOf(hsms);
+        this.store = Objects.requireNonNull(store, "store");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.actor = Objects.requireNonNull(actor, "actor");
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+        if (this.hsms.isEmpty()) {
+            throw new IllegalArgumentException("no HSMs");
+        }
+    }
+
+    public List<Hsm> hsms() {
+        return hsms;
+    }
+
+    public Hsm hsm(HsmId id) {
+        return hsms.stream().filter(h -> h.id().equals(id)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "no HSM named '" + id + "' (configured: " + String.join(", ", hsms.stream().map(h -> h.id().name()).toList()) + ")"));
+    }
+
+    /** The zone's manifest, or an empty one (version -1) when it has none. */
+    public ZoneKeySet manifest(ZoneName zone) throws ManifestException {
+        Optional<VersionedManifest> m = store.read(zone.toString());
+        return m.map(v -> ZoneKeySet.fromProto(v.manifest(), v.version())).orElseGet(() -> ZoneKeySet.empty(zone));
+    }
+
+    /**
+     * Generates a key once, on one HSM, and records it in the manifest (state GENERATED). A key
+     * whose algorithm and key tag collide with a key of the zone is destroyed and drawn again
+     * (INV-K4). When the manifest cannot be written, the new key is destroyed again.
+     */
+    public DnssecKey generate(ZoneName zone, KeyRole role, Algorithm algorithm, HsmId on) throws KeySyncException {
+        Hsm hsm = hsm(on);
+        HsmKey key = drawWithoutCollision(hsm, new KeySpec(zone, role, algorithm));
+        DnssecKey pub = key.publicKey().orElseThrow();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                ZoneKeySet current = manifest(zone);
+                ZoneKeySet next;
+                try {
+                    next = current.with(new ZoneKeySet.Entry(pub, KeyState.GENERATED, clock.instant(), on.name()));
+                } catch (ZoneKeySet.KeyTagCollision e) {
+                    throw new KeySyncException(e.getMessage() + " (written by another process meanwhile); run generate again");
+                }
+                try {
+                    write(current, next);
+                    break;
+                } catch (ManifestConflictException e) {
+                    if (attempt >= MAX_CAS_RETRIES) {
+                        throw e;
+                    }
+                    LOG.info("zone={} manifest changed meanwhile ({}); retrying", zone, e.getMessage());
+                }
+            }
+        } catch (KeySyncException | RuntimeException e) {
+            destroyAfterFailure(hsm, key, "manifest not updated: " + e.getMessage());
+            record(AuditOperation.GENERATE, AuditOutcome.FAILED, zone, on, pub, e.getMessage());
+            throw e;
+        }
+        record(AuditOperation.GENERATE, AuditOutcome.OK, zone, on, pub, "generated on " + on + "; manifest updated");
+        LOG.info("zone={} key={} tag={} role={} hsm={} generated", zone, pub.fingerprint().shortHex(), pub.keyTag(), role, on);
+        return pub;
+    }
+
+    private HsmKey drawWithoutCollision(Hsm hsm, KeySpec spec) throws KeySyncException {
+        ZoneKeySet manifest = manifest(spec.zone());
+        List<DnssecKey> taken = new ArrayList<>(manifest.entries().stream().map(ZoneKeySet.Entry::key).toList());
+        hsm.list(spec.zone()).forEach(k -> k.publicKey().ifPresent(taken::add));
+        for (int draw = 1; draw <= MAX_DRAWS; draw++) {
+            HsmKey candidate = hsm.generate(spec);
+            DnssecKey pub = candidate.publicKey().orElseThrow();
+            Optional<DnssecKey> clash = taken.stream().filter(t -> ZoneKeySet.collide(t, pub)).findFirst();
+            if (clash.isEmpty()) {
+                return candidate;
+            }
+            hsm.delete(candidate.ref());
+            record(AuditOperation.GENERATE, AuditOutcome.REFUSED, spec.zone(), hsm.id(), pub,
+                    "key tag " + pub.keyTag() + " collides with " + clash.get().describe() + "; destroyed, drawing again");
+        }
+        throw new KeySyncException("zone " + spec.zone() + ": " + MAX_DRAWS + " draws in a row collided on key tag; giving up");
+    }
+
+    private void write(ZoneKeySet current, ZoneKeySet next) throws ManifestException {
+        var proto = next.toProto(clock.instant(), actor);
+        if (current.exists()) {
+            store.compareAndSet(current.version(), proto);
+        } else {
+            store.create(proto);
+        }
+    }
+
+    /** Verifies every HSM against the manifest with a fresh nonce; audits the verdict. */
+    public KeySetReport verify(ZoneName zone) throws KeySyncException {
+        ZoneKeySet manifest = manifest(zone);
+        if (manifest.live().isEmpty()) {
+            throw new NoManifestException(zone);
+        }
+        KeySetReport report = verifier.verify(manifest, hsms);
+        for (HsmId id : report.hsms()) {
+            List<KeyCheck> bad = report.on(id).stream().filter(c -> !c.ok()).toList();
+            audit(new AuditEvent(clock.instant(), AuditOperation.VERIFY, zone.toString(), id.name(), "", null, "",
+                    bad.isEmpty() ? AuditOutcome.OK : AuditOutcome.FAILED,
+                    bad.isEmpty() ? "all " + manifest.live().size() + " keys present and proven"
+                            : String.join("; ", bad.stream().map(KeyCheck::describe).toList()), actor));
+        }
+        return report;
+    }
+
+    /** The zone's keys as each HSM holds them (no proofs). */
+    public List<HsmListing> list(ZoneName zone) {
+        List<HsmListing> out = new ArrayList<>();
+        for (Hsm hsm : hsms) {
+            try {
+                out.add(new HsmListing(hsm.id(), hsm.list(zone), Optional.empty()));
+            } catch (HsmException e) {
+                out.add(new HsmListing(hsm.id(), List.of(), Optional.of(e.getMessage())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Copies every manifest key that an HSM lacks from an HSM that holds it, proven, by wrapping
+     * under the cluster KEK; with {@code replaceDiverged}, first destroys objects that claim a
+     * manifest key but hold another key pair (DENIC). Extra keys are reported, never touched.
+     *
+     * @param from the source HSM, or empty to take each key from any HSM where it is proven
+     */
+    public SyncResult sync(ZoneName zone, Optional<HsmId> from, boolean replaceDiverged) throws KeySyncException {
+        ZoneKeySet manifest = manifest(zone);
+        if (manifest.live().isEmpty()) {
+            throw new NoManifestException(zone);
+        }
+        from.ifPresent(this::hsm);
+        requireSharedKek();
+        KeySetReport before = verifier.verify(manifest, hsms);
+        List<String> actions = new ArrayList<>();
+        List<KeyCheck> refused = new ArrayList<>();
+        for (KeyCheck check : before.problems()) {
+            switch (check.status()) {
+                case MISSING -> copy(manifest, check, from, before, actions);
+                case DIFFERENT_PUBLIC_KEY, PRIVATE_KEY_MISMATCH -> {
+                    if (!replaceDiverged) {
+                        refused.add(check);
+                        record(AuditOperation.SYNC, AuditOutcome.REFUSED, zone, check.hsm(), null, check.describe()
+                                + "; not replaced without --replace-diverged");
+                        continue;
+                    }
+                    removeClaimants(manifest, check, actions);
+                    copy(manifest, check, from, before, actions);
+                }
+                default -> refused.add(check);
+            }
+        }
+        KeySetReport after = verifier.verify(manifest, hsms);
+        record(AuditOperation.SYNC, after.keySynced() ? AuditOutcome.OK : AuditOutcome.FAILED, zone, null, null,
+                actions.size() + " action(s); " + (after.keySynced() ? "key-synced" : after.problems().size() + " problem(s) left"));
+        return new SyncResult(actions, refused, after);
+    }
+
+    private void copy(ZoneKeySet manifest, KeyCheck check, Optional<HsmId> from, KeySetReport before, List<String> actions)
+            throws KeySyncException {
+        Fingerprint fp = check.fingerprint().orElseThrow();
+        DnssecKey key = manifest.find(fp).orElseThrow().key();
+        HsmId sourceId = from.orElseGet(() -> before.checks().stream()
+                .filter(c -> c.ok() && c.fingerprint().filter(fp::equals).isPresent())
+                .map(KeyCheck::hsm)
+                .findFirst()
+                .orElse(null));
+        if (sourceId == null) {
+            throw new KeySyncException("zone " + key.zone() + " " + key.describe() + " is proven on no HSM; it cannot be copied."
+                    + " Check the HSMs (signerctl keys verify), or generate a replacement key and roll over");
+        }
+        boolean provenOnSource = before.checks().stream()
+                .anyMatch(c -> c.ok() && c.hsm().equals(sourceId) && c.fingerprint().filter(fp::equals).isPresent());
+        if (!provenOnSource) {
+            throw new KeySyncException("zone " + key.zone() + " " + key.describe() + " is not present and proven on source HSM "
+                    + sourceId + "; choose another --from");
+        }
+        Hsm source = hsm(sourceId);
+        Hsm target = hsm(check.hsm());
+        HsmKey sourceKey = source.list(key.zone()).stream()
+                .filter(k -> k.fingerprint().filter(fp::equals).isPresent())
+                .findFirst()
+                .orElseThrow(() -> new KeySyncException(key.describe() + " vanished from " + sourceId));
+        WrappedKey wrapped;
+        try {
+            wrapped = source.wrap(sourceKey);
+        } catch (HsmException e) {
+            record(AuditOperation.WRAP, AuditOutcome.FAILED, key.zone(), sourceId, key, e.getMessage());
+            throw e;
+        }
+        record(AuditOperation.WRAP, AuditOutcome.OK, key.zone(), sourceId, key, "wrapped under the cluster KEK for " + target.id());
+        try {
+            target.unwrap(wrapped);
+        } catch (HsmException e) {
+            record(AuditOperation.UNWRAP, AuditOutcome.FAILED, key.zone(), target.id(), key, e.getMessage());
+            throw e;
+        }
+        record(AuditOperation.UNWRAP, AuditOutcome.OK, key.zone(), target.id(), key, "copied from " + sourceId);
+        actions.add("copied " + key.describe() + " from " + sourceId + " to " + target.id());
+    }
+
+    private void removeClaimants(ZoneKeySet manifest, KeyCheck check, List<String> actions) throws KeySyncException {
+        DnssecKey expected = manifest.find(check.fingerprint().orElseThrow()).orElseThrow().key();
+        Hsm target = hsm(check.hsm());
+        for (HsmKey k : target.list(expected.zone())) {
+            boolean exact = k.fingerprint().filter(expected.fingerprint()::equals).isPresent();
+            boolean claims = k.idClaims(expected.fingerprint())
+                    || (k.role() == expected.role() && k.algorithm() == expected.algorithm() && k.claimedTag().equals(expected.keyTag()));
+            if (exact || claims) {
+                target.delete(k.ref());
+                String what = "destroyed " + k.describe() + ": it claimed " + expected.describe() + " but "
+                        + (exact ? "its private key does not match" : "holds another key");
+                record(AuditOperation.DELETE, AuditOutcome.OK, expected.zone(), target.id(), k.publicKey().orElse(null), what);
+                actions.add(what);
+            }
+        }
+    }
+
+    /**
+     * Destroys a key that is not live in the manifest (an extra key) on one HSM. Refuses a live key:
+     * live keys leave only through a rollover.
+     */
+    public void delete(ZoneName zone, HsmId on, Fingerprint fp) throws KeySyncException {
+        ZoneKeySet manifest = manifest(zone);
+        Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
+        if (entry.isPresent() && entry.get().state() != KeyState.REMOVED) {
+            record(AuditOperation.DELETE, AuditOutcome.REFUSED, zone, on, entry.get().key(), "live in the manifest");
+            throw new KeySyncException("refusing to delete " + entry.get().key().describe() + " from " + on + ": it is "
+                    + entry.get().state() + " in the manifest; a live key leaves only through a rollover");
+        }
+        Hsm hsm = hsm(on);
+        List<HsmKey> matches = hsm.list(zone).stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).toList();
+        if (matches.isEmpty()) {
+            throw new KeySyncException("zone " + zone + ": no key with fingerprint " + fp.hex() + " on HSM " + on);
+        }
+        for (HsmKey k : matches) {
+            hsm.delete(k.ref());
+            record(AuditOperation.DELETE, AuditOutcome.OK, zone, on, k.publicKey().orElse(null), "destroyed " + k.describe());
+        }
+    }
+
+    /** Each HSM's KEK check value (hex), or empty when it holds none. */
+    public Map<HsmId, Optional<String>> kekStatus() throws HsmException {
+        Map<HsmId, Optional<String>> out = new LinkedHashMap<>();
+        for (Hsm h : hsms) {
+            out.put(h.id(), h.kekCheckValue().map(HexFormat.of()::formatHex));
+        }
+        return out;
+    }
+
+    /** Generates the cluster KEK on the first HSM of a new cluster. */
+    public String kekInit(HsmId on) throws KeySyncException {
+        Map<HsmId, Optional<String>> status = kekStatus();
+        List<String> holders = status.entrySet().stream().filter(e -> e.getValue().isPresent()).map(e -> e.getKey().name()).toList();
+        if (!holders.isEmpty()) {
+            throw new KekMismatchException("the cluster KEK already exists on " + String.join(", ", holders)
+                    + "; enrol " + on + " from one of them instead: signerctl kek enrol --from " + holders.get(0) + " --to " + on);
+        }
+        String kcv = HexFormat.of().formatHex(hsm(on).generateKek());
+        record(AuditOperation.KEK_INIT, AuditOutcome.OK, null, on, null, "cluster KEK generated, check value " + kcv);
+        return kcv;
+    }
+
+    /**
+     * Enrols an HSM with the cluster KEK without exposing it: the new HSM generates an RSA
+     * transport key inside, the KEK holder wraps the KEK under its public half (RSA-OAEP), the new
+     * HSM unwraps it inside. Returns the check value, equal on both.
+     */
+    public String kekEnrol(HsmId from, HsmId to) throws KeySyncException {
+        Hsm source = hsm(from);
+        Hsm target = hsm(to);
+        if (source.kekCheckValue().isEmpty()) {
+            throw new KekMismatchException("HSM " + from + " holds no cluster KEK to enrol " + to + " with");
+        }
+        TransportKey transport = target.newTransportKey();
+        byte[] kcv;
+        try {
+            kcv = target.importKek(transport, source.exportKek(transport));
+        } catch (HsmException e) {
+            record(AuditOperation.KEK_ENROL, AuditOutcome.FAILED, null, to, null, "from " + from + ": " + e.getMessage());
+            throw e;
+        }
+        String hex = HexFormat.of().formatHex(kcv);
+        String expected = HexFormat.of().formatHex(source.kekCheckValue().orElseThrow());
+        if (!hex.equals(expected)) {
+            record(AuditOperation.KEK_ENROL, AuditOutcome.FAILED, null, to, null, "check value " + hex + " != " + expected);
+            throw new KekMismatchException("enrolment of " + to + " produced KEK check value " + hex + " but " + from
+                    + " has " + expected);
+        }
+        record(AuditOperation.KEK_ENROL, AuditOutcome.OK, null, to, null, "cluster KEK from " + from + " via RSA-OAEP transport key, check value " + hex);
+        return hex;
+    }
+
+    private void requireSharedKek() throws KeySyncException {
+        Map<HsmId, Optional<String>> status = kekStatus();
+        List<String> missing = status.entrySet().stream().filter(e -> e.getValue().isEmpty()).map(e -> e.getKey().name()).toList();
+        if (!missing.isEmpty()) {
+            throw new KekMismatchException("HSM(s) " + String.join(", ", missing) + " hold no cluster KEK: "
+                    + (missing.size() == status.size() ? "run signerctl kek init --hsm " + missing.get(0) + ", then "
+                            : "") + "signerctl kek enrol --to <hsm> for each");
+        }
+        long distinct = status.values().stream().map(Optional::get).distinct().count();
+        if (distinct > 1) {
+            throw new KekMismatchException("the HSMs hold different KEKs (check values " + status + "); keys cannot move between them");
+        }
+    }
+
+    private void destroyAfterFailure(Hsm hsm, HsmKey key, String why) {
+        try {
+            hsm.delete(key.ref());
+            record(AuditOperation.DELETE, AuditOutcome.OK, key.zone(), hsm.id(), key.publicKey().orElse(null),
+                    "destroyed the just generated key: " + why);
+        } catch (KeySyncException e) {
+            LOG.error("zone={} hsm={} could not destroy the key generated before the failure ({}): {}", key.zone(), hsm.id(),
+                    why, e.getMessage());
+        }
+    }
+
+    private void record(AuditOperation op, AuditOutcome outcome, ZoneName zone, HsmId hsm, DnssecKey key, String detail)
+            throws KeySyncException {
+        audit(new AuditEvent(clock.instant(), op, zone == null ? "" : zone.toString(), hsm == null ? "" : hsm.name(),
+                key == null ? "" : key.fingerprint().hex(), key == null ? null : key.keyTag().value(),
+                key == null ? "" : key.role().name(), outcome, detail, actor));
+    }
+
+    private void audit(AuditEvent event) throws KeySyncException {
+        audit.append(event);
+    }
+}
