@@ -1,0 +1,315 @@
+package org.tandem.keysync.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.StreamObserver;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.testing.TestPki;
+import org.tandem.proto.keysync.v1.InventoryRequest;
+import org.tandem.proto.keysync.v1.InventoryResponse;
+import org.tandem.proto.keysync.v1.KeySyncGrpc;
+
+/** Real Netty servers and channels on the loopback, with certificates from {@link TestPki}. */
+class MtlsIT {
+
+    private static final InventoryRequest REQUEST = InventoryRequest.newBuilder()
+            .setZone("example.test.")
+            .setNonce(ByteString.copyFrom(new byte[16]))
+            .build();
+
+    @TempDir
+    Path dir;
+
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<Server> servers = new ArrayList<>();
+    private final EchoCaller service = new EchoCaller();
+    private TestPki cluster;
+    private TestPki rogue;
+    private TlsMaterial serverTls;
+    private Server server;
+
+    /** Answers Inventory with the caller's CN as {@code node}, counting the calls that got in. */
+    static final class EchoCaller extends KeySyncGrpc.KeySyncImplBase {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public void inventory(InventoryRequest request, StreamObserver<InventoryResponse> responses) {
+            calls.incrementAndGet();
+            responses.onNext(InventoryResponse.newBuilder()
+                    .setNode(CallerIdentity.CURRENT.get())
+                    .build());
+            responses.onCompleted();
+        }
+    }
+
+    @BeforeEach
+    void startServer() throws Exception {
+        cluster = TestPki.create(dir.resolve("cluster"), "tandem-cluster-ca");
+        rogue = TestPki.create(dir.resolve("rogue"), "rogue-ca");
+        serverTls = cluster.issue("keysync-1");
+        server = track(MtlsServers.start("127.0.0.1", 0, serverTls, service));
+    }
+
+    @AfterEach
+    void shutDown() throws InterruptedException {
+        for (ManagedChannel channel : channels) {
+            channel.shutdownNow();
+        }
+        for (Server s : servers) {
+            s.shutdownNow();
+        }
+        for (ManagedChannel channel : channels) {
+            assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+        for (Server s : servers) {
+            assertThat(s.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void bindsOnlyTheGivenHostOnAFreePort() {
+        assertThat(server.getPort()).isPositive();
+        assertThat(server.getListenSockets()).isNotEmpty().allSatisfy(address -> assertThat(
+                        ((InetSocketAddress) address).getAddress().getHostAddress())
+                .isEqualTo("127.0.0.1"));
+    }
+
+    @Test
+    void clusterClientGetsItsOwnCommonNameBack() throws Exception {
+        ManagedChannel channel = track(MtlsChannels.open(target(), cluster.issue("signer-1")));
+
+        InventoryResponse response = call(channel);
+
+        assertThat(response.getNode()).isEqualTo("signer-1");
+        assertThat(service.calls).hasValue(1);
+    }
+
+    @Test
+    void clusterClientVerifiesServerAgainstOverriddenAuthority() throws Exception {
+        ManagedChannel channel = track(MtlsChannels.open(target(), cluster.issue("signer-1"), "localhost"));
+
+        assertThat(call(channel).getNode()).isEqualTo("signer-1");
+    }
+
+    @Test
+    void refusesClientWithoutCertificateAtTheHandshake() throws Exception {
+        ManagedChannel channel = track(Grpc.newChannelBuilder(
+                        target(),
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(cluster.caCertificate().toFile())
+                                .build())
+                .build());
+
+        assertRefused(channel, Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+        assertThat(service.calls).hasValue(0);
+    }
+
+    @Test
+    void refusesClientWithCertificateFromAnotherCa() throws Exception {
+        TlsMaterial intruder = rogue.issue("intruder");
+        // It trusts the cluster CA, so only the server's check of the client can stop it. Its key
+        // manager sees that the server asks for the cluster CA and so offers no certificate at all.
+        TlsMaterial trustsCluster =
+                new TlsMaterial(intruder.certificateChain(), intruder.privateKey(), cluster.caCertificate());
+        ManagedChannel channel = track(MtlsChannels.open(target(), trustsCluster));
+
+        assertRefused(channel, Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+        assertThat(service.calls).hasValue(0);
+    }
+
+    @Test
+    void refusesClientThatPresentsCertificateFromAnotherCa() throws Exception {
+        TlsMaterial intruder = rogue.issue("intruder");
+        // A standard key manager offers no certificate the server's CertificateRequest does not ask
+        // for (see the test above); this one presents the foreign certificate regardless, so the
+        // server's own chain verification has to refuse it.
+        ManagedChannel channel = track(Grpc.newChannelBuilder(
+                        target(),
+                        TlsChannelCredentials.newBuilder()
+                                .keyManager(alwaysPresenting(intruder))
+                                .trustManager(cluster.caCertificate().toFile())
+                                .build())
+                .build());
+
+        assertRefused(channel, Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+        assertThat(service.calls).hasValue(0);
+
+        // control: the same key manager with a cluster certificate gets in
+        ManagedChannel member = track(Grpc.newChannelBuilder(
+                        target(),
+                        TlsChannelCredentials.newBuilder()
+                                .keyManager(alwaysPresenting(cluster.issue("signer-9")))
+                                .trustManager(cluster.caCertificate().toFile())
+                                .build())
+                .build());
+        assertThat(call(member).getNode()).isEqualTo("signer-9");
+    }
+
+    @Test
+    void refusesPlaintextClient() {
+        ManagedChannel channel = track(Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create())
+                .build());
+
+        assertRefused(channel, Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+        assertThat(service.calls).hasValue(0);
+    }
+
+    @Test
+    void clientRefusesServerFromAnotherCa() throws Exception {
+        TlsMaterial impostor = rogue.issue("keysync-1");
+        EchoCaller impostorService = new EchoCaller();
+        Server impostorServer = track(MtlsServers.start(
+                "127.0.0.1",
+                0,
+                new TlsMaterial(impostor.certificateChain(), impostor.privateKey(), cluster.caCertificate()),
+                impostorService));
+        ManagedChannel channel =
+                track(MtlsChannels.open("127.0.0.1:" + impostorServer.getPort(), cluster.issue("signer-1")));
+
+        assertRefused(channel, Status.Code.UNAVAILABLE);
+        assertThat(impostorService.calls).hasValue(0);
+    }
+
+    @Test
+    void authorizationInterceptorSeesTheCallerAndRunsBeforeTheService() throws Exception {
+        EchoCaller guarded = new EchoCaller();
+        Server guardedServer = track(MtlsServers.start("127.0.0.1", 0, serverTls, onlySigner1(), guarded));
+        String guardedTarget = "127.0.0.1:" + guardedServer.getPort();
+        ManagedChannel signer1 = track(MtlsChannels.open(guardedTarget, cluster.issue("signer-1")));
+        ManagedChannel signer2 = track(MtlsChannels.open(guardedTarget, cluster.issue("signer-2")));
+
+        assertRefused(signer2, Status.Code.PERMISSION_DENIED);
+        assertThat(guarded.calls).hasValue(0);
+        assertThat(call(signer1).getNode()).isEqualTo("signer-1");
+        assertThat(guarded.calls).hasValue(1);
+    }
+
+    /** Lets only CN=signer-1 through, reading the identity CallerIdentity established. */
+    private static ServerInterceptor onlySigner1() {
+        return new ServerInterceptor() {
+            @Override
+            public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+                    ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+                if (!"signer-1".equals(CallerIdentity.current())) {
+                    call.close(Status.PERMISSION_DENIED.withDescription(CallerIdentity.current()), new Metadata());
+                    return new ServerCall.Listener<>() {};
+                }
+                return next.startCall(call, headers);
+            }
+        };
+    }
+
+    /** A client key manager that presents the material's certificate whatever CAs the server asks for. */
+    private static X509ExtendedKeyManager alwaysPresenting(TlsMaterial material) throws Exception {
+        X509Certificate certificate;
+        try (InputStream in = Files.newInputStream(material.certificateChain())) {
+            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        PrivateKey key;
+        try (Reader in = Files.newBufferedReader(material.privateKey(), StandardCharsets.US_ASCII);
+                PEMParser parser = new PEMParser(in)) {
+            key = new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
+        }
+        String alias = "client";
+        return new X509ExtendedKeyManager() {
+            @Override
+            public String[] getClientAliases(String keyType, Principal[] issuers) {
+                return new String[] {alias};
+            }
+
+            @Override
+            public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+                return alias;
+            }
+
+            @Override
+            public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+                return alias;
+            }
+
+            @Override
+            public String[] getServerAliases(String keyType, Principal[] issuers) {
+                return null;
+            }
+
+            @Override
+            public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+                return null;
+            }
+
+            @Override
+            public X509Certificate[] getCertificateChain(String name) {
+                return new X509Certificate[] {certificate};
+            }
+
+            @Override
+            public PrivateKey getPrivateKey(String name) {
+                return key;
+            }
+        };
+    }
+
+    private String target() {
+        return "127.0.0.1:" + server.getPort();
+    }
+
+    private static InventoryResponse call(ManagedChannel channel) {
+        return KeySyncGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .inventory(REQUEST);
+    }
+
+    private static void assertRefused(ManagedChannel channel, Status.Code... expected) {
+        assertThatThrownBy(() -> call(channel))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                                e.getStatus().getCode())
+                        .as("status %s", e.getStatus())
+                        .isIn((Object[]) expected));
+    }
+
+    private ManagedChannel track(ManagedChannel channel) {
+        channels.add(channel);
+        return channel;
+    }
+
+    private Server track(Server s) {
+        servers.add(s);
+        return s;
+    }
+}

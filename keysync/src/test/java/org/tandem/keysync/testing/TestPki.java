@@ -1,0 +1,224 @@
+package org.tandem.keysync.testing;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.tandem.keysync.grpc.TlsMaterial;
+
+/**
+ * A throw-away PKI for mutual-TLS tests: an EC P-256 CA, self-signed, and leaf certificates it
+ * signs for cluster nodes. Every leaf is valid for both TLS server and client authentication and
+ * names {@code DNS:localhost} and {@code IP:127.0.0.1}, so one certificate serves a node's server
+ * and its client channels on the loopback.
+ *
+ * <p>Files in the directory: {@code ca.crt} (PEM), and per {@link #issue issued} name
+ * {@code <cn>.crt} (PEM) and {@code <cn>.key} (PKCS#8 PEM, {@code BEGIN PRIVATE KEY}, mode 0600).
+ * The CA's private key stays in memory. For an unrelated, untrusted CA call {@link #create} again
+ * with another directory.
+ *
+ * <p>Contracts: certificates are valid from one hour before to one day after the clock's instant
+ * (TLS peers check them against the real time, so tests of a working handshake use the system
+ * clock). Thread-safe; the caller owns (and usually {@code @TempDir}-deletes) the directory.
+ */
+public final class TestPki {
+
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final String SIGNATURE = "SHA256withECDSA";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path dir;
+    private final Clock clock;
+    private final X500Name caName;
+    private final KeyPair caKeys;
+    private final X509Certificate caCertificate;
+    private final Path caCertificateFile;
+
+    private TestPki(Path dir, Clock clock, X500Name caName, KeyPair caKeys, X509Certificate caCertificate, Path file) {
+        this.dir = dir;
+        this.clock = clock;
+        this.caName = caName;
+        this.caKeys = caKeys;
+        this.caCertificate = caCertificate;
+        this.caCertificateFile = file;
+    }
+
+    /** Creates a CA valid around now; see {@link #create(Path, String, Clock)}. */
+    public static TestPki create(Path dir, String caName) throws IOException, GeneralSecurityException {
+        return create(dir, caName, Clock.systemUTC());
+    }
+
+    /**
+     * Creates a CA named {@code CN=<caName>, O=Tandem test} and writes {@code ca.crt} into
+     * {@code dir} (created if missing).
+     *
+     * @param clock the instant the certificates' validity is centred on
+     */
+    public static TestPki create(Path dir, String caName, Clock clock) throws IOException, GeneralSecurityException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(caName, "caName");
+        Objects.requireNonNull(clock, "clock");
+        Files.createDirectories(dir);
+        X500Name name = name(caName);
+        KeyPair keys = newKeyPair();
+        Instant now = clock.instant();
+        JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                        name, serial(), notBefore(now), notAfter(now), name, keys.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                .addExtension(
+                        Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+        X509Certificate certificate = sign(builder, keys);
+        Path file = dir.resolve("ca.crt");
+        writePem(file, certificate);
+        return new TestPki(dir, clock, name, keys, certificate, file);
+    }
+
+    /**
+     * Issues a node certificate {@code CN=<commonName>, O=Tandem test} with a new P-256 key and writes
+     * {@code <commonName>.crt} and {@code <commonName>.key}.
+     *
+     * @param commonName letters, digits, {@code . _ -}; also the file name; not {@code ca}
+     * @return the node's material, trusting this CA
+     */
+    public synchronized TlsMaterial issue(String commonName) throws IOException, GeneralSecurityException {
+        Objects.requireNonNull(commonName, "commonName");
+        if (!SAFE_NAME.matcher(commonName).matches() || commonName.equals("ca")) {
+            throw new IllegalArgumentException("commonName must match " + SAFE_NAME + " and not be 'ca': " + commonName);
+        }
+        KeyPair keys = newKeyPair();
+        Instant now = clock.instant();
+        JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                        caName, serial(), notBefore(now), notAfter(now), name(commonName), keys.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                .addExtension(
+                        Extension.extendedKeyUsage,
+                        false,
+                        new ExtendedKeyUsage(
+                                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                .addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(new GeneralName[] {
+                            new GeneralName(GeneralName.dNSName, "localhost"),
+                            new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress())
+                        }))
+                .addExtension(
+                        Extension.authorityKeyIdentifier,
+                        false,
+                        extensions.createAuthorityKeyIdentifier(caCertificate))
+                .addExtension(
+                        Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+        X509Certificate certificate = sign(builder, caKeys);
+        Path certificateFile = dir.resolve(commonName + ".crt");
+        Path keyFile = dir.resolve(commonName + ".key");
+        writePem(certificateFile, certificate);
+        writePkcs8(keyFile, keys);
+        return new TlsMaterial(certificateFile, keyFile, caCertificateFile);
+    }
+
+    /** The CA certificate file (PEM), the trust anchor of every issued certificate. */
+    public Path caCertificate() {
+        return caCertificateFile;
+    }
+
+    /** The directory the files are written to. */
+    public Path directory() {
+        return dir;
+    }
+
+    private static X500Name name(String commonName) {
+        return new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, "Tandem test")
+                .addRDN(BCStyle.CN, commonName)
+                .build();
+    }
+
+    private static KeyPair newKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        return generator.generateKeyPair();
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(64, RANDOM).add(BigInteger.ONE);
+    }
+
+    private static Date notBefore(Instant now) {
+        return Date.from(now.minus(Duration.ofHours(1)));
+    }
+
+    private static Date notAfter(Instant now) {
+        return Date.from(now.plus(Duration.ofDays(1)));
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
+            throws GeneralSecurityException {
+        ContentSigner signer;
+        try {
+            signer = new JcaContentSignerBuilder(SIGNATURE).build(issuer.getPrivate());
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException("cannot create " + SIGNATURE + " signer for a test certificate", e);
+        }
+        return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+    }
+
+    private static void writePem(Path file, X509Certificate certificate) throws IOException {
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
+                JcaPEMWriter pem = new JcaPEMWriter(out)) {
+            pem.writeObject(certificate);
+        }
+    }
+
+    private static void writePkcs8(Path file, KeyPair keys) throws IOException {
+        // JcaPEMWriter alone would write SEC1 ("EC PRIVATE KEY"), which gRPC's TLS cannot read.
+        Files.deleteIfExists(file);
+        Files.createFile(file);
+        if (Files.getFileAttributeView(file, PosixFileAttributeView.class) != null) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
+                JcaPEMWriter pem = new JcaPEMWriter(out)) {
+            pem.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
+        }
+    }
+}
