@@ -127,9 +127,24 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes a server that may have failed half-way through its start. ZooKeeper's close then can
+     * wait forever for an accept thread that never ran, so it gets a bounded time on a daemon thread.
+     */
     private static void closeQuietly(ZooKeeperServerEmbedded server) {
-        if (server != null) {
-            server.close();
+        if (server == null) {
+            return;
+        }
+        Thread closer = new Thread(server::close, "embedded-zookeeper-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("embedded zookeeper did not close within 5 s after a failed start; leaving it to the JVM exit");
         }
     }
 
