@@ -1,9 +1,5 @@
 package org.tandem.keysync.testing;
 
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmSpec;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
-import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
-import sun.security.pkcs11.wrapper.PKCS11;
-import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
  * Real SoftHSM2 tokens for integration tests, several per JVM like several HSMs.
@@ -120,48 +113,18 @@ public final class SoftHsmTokens {
 
     /** Destroys every object on the token (a fresh HSM for the next test). */
     private void empty(String label) {
-        try {
-            PKCS11 p11 = library();
-            long slot = -1;
-            for (long s : p11.C_GetSlotList(true)) {
-                if (new String(p11.C_GetTokenInfo(s).label).trim().equals(label)) {
-                    slot = s;
-                }
-            }
-            if (slot < 0) {
-                throw new IllegalStateException("pool token " + label + " vanished");
-            }
-            long session = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+        TokenAccess.run(Prerequisites.SOFTHSM_LIBRARY, label, pinFile(label), (p11, session) -> {
+            p11.C_FindObjectsInit(session, new CK_ATTRIBUTE[0]);
+            long[] all;
             try {
-                try {
-                    p11.C_Login(session, CKU_USER, Files.readString(pinFile(label)).trim().toCharArray());
-                } catch (PKCS11Exception e) {
-                    if (e.getErrorCode() != 0x100L) { // CKR_USER_ALREADY_LOGGED_IN
-                        throw e;
-                    }
-                }
-                p11.C_FindObjectsInit(session, new CK_ATTRIBUTE[0]);
-                long[] all;
-                try {
-                    all = p11.C_FindObjects(session, 10_000);
-                } finally {
-                    p11.C_FindObjectsFinal(session);
-                }
-                for (long h : all) {
-                    p11.C_DestroyObject(session, h);
-                }
+                all = p11.C_FindObjects(session, 10_000);
             } finally {
-                p11.C_CloseSession(session);
+                p11.C_FindObjectsFinal(session);
             }
-        } catch (PKCS11Exception | IOException e) {
-            throw new IllegalStateException("cannot empty pool token " + label + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static PKCS11 library() throws IOException, PKCS11Exception {
-        CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
-        args.flags = CKF_OS_LOCKING_OK;
-        return PKCS11.getInstance(Prerequisites.SOFTHSM_LIBRARY.toString(), "C_GetFunctionList", args, false);
+            for (long h : all) {
+                p11.C_DestroyObject(session, h);
+            }
+        });
     }
 
     private void run(List<String> command) throws IOException {
