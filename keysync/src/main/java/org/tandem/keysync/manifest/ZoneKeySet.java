@@ -34,11 +34,13 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
     public ZoneKeySet {
         Objects.requireNonNull(zone, "zone");
         entries = List.copyOf(entries);
+        for (Entry e : entries) {
+            if (!e.key().zone().equals(zone)) {
+                throw new IllegalArgumentException(e.key().describe() + " listed in the manifest of " + zone);
+            }
+        }
         for (int i = 0; i < entries.size(); i++) {
             DnssecKey a = entries.get(i).key();
-            if (!a.zone().equals(zone)) {
-                throw new IllegalArgumentException(a.describe() + " listed in the manifest of " + zone);
-            }
             for (int j = i + 1; j < entries.size(); j++) {
                 DnssecKey b = entries.get(j).key();
                 if (a.fingerprint().equals(b.fingerprint())) {

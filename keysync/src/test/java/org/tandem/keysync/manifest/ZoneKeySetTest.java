@@ -1,0 +1,75 @@
+package org.tandem.keysync.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
+
+class ZoneKeySetTest {
+    private static final ZoneName ZONE = ZoneName.of("example.test");
+    private static final Instant T0 = Instant.parse("2026-11-25T00:00:00Z");
+
+    /** Two different public keys whose ZSK key tags collide (found by drawing, seeded: repeatable). */
+    static DnssecKey[] collidingPair() {
+        Random random = new Random(42);
+        Map<Integer, DnssecKey> seen = new HashMap<>();
+        while (true) {
+            byte[] pub = new byte[64];
+            random.nextBytes(pub);
+            DnssecKey k = DnssecKey.of(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, pub);
+            DnssecKey earlier = seen.putIfAbsent(k.keyTag().value(), k);
+            if (earlier != null) {
+                return new DnssecKey[] {earlier, k};
+            }
+        }
+    }
+
+    private static ZoneKeySet.Entry entry(DnssecKey k) {
+        return new ZoneKeySet.Entry(k, KeyState.GENERATED, T0, "dc1-hsm1");
+    }
+
+    @Test
+    void refusesTwoKeysWithTheSameAlgorithmAndKeyTag() {
+        DnssecKey[] pair = collidingPair();
+        assertThat(pair[0].keyTag()).isEqualTo(pair[1].keyTag());
+        assertThat(pair[0].fingerprint()).isNotEqualTo(pair[1].fingerprint());
+        ZoneKeySet one = ZoneKeySet.empty(ZONE).with(entry(pair[0]));
+
+        assertThatThrownBy(() -> one.with(entry(pair[1])))
+                .isInstanceOf(ZoneKeySet.KeyTagCollision.class)
+                .hasMessageContaining("key tag collision in example.test.")
+                .hasMessageContaining(pair[0].fingerprint().shortHex())
+                .hasMessageContaining(pair[1].fingerprint().shortHex());
+    }
+
+    @Test
+    void refusesTheSameKeyTwiceAndAKeyOfAnotherZone() {
+        DnssecKey k = collidingPair()[0];
+        ZoneKeySet one = ZoneKeySet.empty(ZONE).with(entry(k));
+        assertThatThrownBy(() -> one.with(entry(k))).hasMessageContaining("twice");
+        DnssecKey foreign = DnssecKey.of(ZoneName.of("example.org"), KeyRole.ZSK, Algorithm.ECDSAP256SHA256, k.publicKey());
+        assertThatThrownBy(() -> one.with(entry(foreign))).hasMessageContaining("listed in the manifest of example.test.");
+    }
+
+    @Test
+    void roundTripsThroughTheStoredManifestAndHidesRemovedKeysFromTheLiveSet() {
+        DnssecKey[] pair = collidingPair();
+        DnssecKey ksk = DnssecKey.of(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, pair[0].publicKey());
+        ZoneKeySet set = new ZoneKeySet(ZONE, 3, List.of(entry(ksk),
+                new ZoneKeySet.Entry(pair[1], KeyState.REMOVED, T0, "dc2-hsm1")));
+        ZoneKeySet back = ZoneKeySet.fromProto(set.toProto(T0, "test"), 3);
+        assertThat(back).isEqualTo(set);
+        assertThat(back.live()).extracting(ZoneKeySet.Entry::key).containsExactly(ksk);
+        assertThat(back.find(pair[1].fingerprint())).map(ZoneKeySet.Entry::state).contains(KeyState.REMOVED);
+    }
+}
