@@ -1,18 +1,28 @@
 /**
- * Mutual TLS for every gRPC channel of Tandem: the files a node presents and trusts
- * ({@link org.tandem.keysync.grpc.TlsMaterial}), servers that refuse any client without a
- * certificate from the cluster CA at the TLS handshake ({@link org.tandem.keysync.grpc.MtlsServers}),
- * client channels that present the node's certificate ({@link org.tandem.keysync.grpc.MtlsChannels}),
- * and the verified caller's name for logging and authorization
- * ({@link org.tandem.keysync.grpc.CallerIdentity}).
+ * The {@code KeySync} gRPC service and its client, and mutual TLS for every gRPC channel of Tandem.
  *
- * <p>Owns: PEM file checks, gRPC server/channel credentials, the caller identity in the gRPC
- * {@link io.grpc.Context}. Services (KeySync, signer, coordinator) live in their own packages and
- * only hand their {@link io.grpc.BindableService} to {@link org.tandem.keysync.grpc.MtlsServers}.
+ * <p>KeySync: {@link org.tandem.keysync.grpc.KeySyncService} answers for one node's HSMs (inventory
+ * with proofs of possession over the caller's nonce, export and import of keys wrapped under the
+ * cluster KEK), audited with the caller's certificate CN, and translates every failure into a gRPC
+ * {@code Status} with a {@code google.rpc.ErrorInfo} here, at the boundary;
+ * {@link org.tandem.keysync.grpc.KeySyncServer} runs it behind mutual TLS;
+ * {@link org.tandem.keysync.grpc.RemoteKeySet} is the client, which verifies every proof itself
+ * against the manifest and gives the same verdicts as the local
+ * {@link org.tandem.keysync.proof.KeySetVerifier} (both use
+ * {@link org.tandem.keysync.proof.KeySetMatcher}); a failed call is a
+ * {@link org.tandem.keysync.grpc.RemoteCallException}.
  *
- * <p>Must not import: PKCS#11 code ({@code org.tandem.keysync.hsm.pkcs11}, {@code sun.security.pkcs11}),
- * Curator or ZooKeeper, and no Netty classes beyond {@code NettyServerBuilder} and
- * {@code NettyChannelBuilder} (address binding, TLS context errors).
- * Never builds a plaintext server or channel.
+ * <p>Mutual TLS: the files a node presents and trusts ({@link org.tandem.keysync.grpc.TlsMaterial}),
+ * servers that refuse any client without a certificate from the cluster CA at the TLS handshake
+ * ({@link org.tandem.keysync.grpc.MtlsServers}), client channels that present the node's certificate
+ * ({@link org.tandem.keysync.grpc.MtlsChannels}), and the verified caller's name for logging and
+ * authorization ({@link org.tandem.keysync.grpc.CallerIdentity}). Services of other modules (signer,
+ * coordinator) live in their own packages and only hand their {@link io.grpc.BindableService} to
+ * {@link org.tandem.keysync.grpc.MtlsServers}.
+ *
+ * <p>Must not import: PKCS#11 code ({@code org.tandem.keysync.hsm.pkcs11}, {@code sun.security.pkcs11}):
+ * HSMs are reached only through the {@link org.tandem.keysync.hsm.Hsm} port; Curator or ZooKeeper;
+ * and no Netty classes beyond {@code NettyServerBuilder} and {@code NettyChannelBuilder} (address
+ * binding, TLS context errors). Never builds a plaintext server or channel.
  */
 package org.tandem.keysync.grpc;

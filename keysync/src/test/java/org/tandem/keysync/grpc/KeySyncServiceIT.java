@@ -1,0 +1,612 @@
+package org.tandem.keysync.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.grpc.TokenSurgery.Half;
+import org.tandem.keysync.hsm.HsmId;
+import org.tandem.keysync.hsm.HsmKey;
+import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.hsm.KeySpec;
+import org.tandem.keysync.hsm.TransportKey;
+import org.tandem.keysync.hsm.WrappedKey;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.proof.KeySetReport;
+import org.tandem.keysync.proof.KeySetVerifier;
+import org.tandem.keysync.proof.KeyStatus;
+import org.tandem.keysync.proof.PossessionProof;
+import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.TestPki;
+import org.tandem.proto.keysync.v1.ExportWrappedKeyRequest;
+import org.tandem.proto.keysync.v1.ImportWrappedKeyRequest;
+import org.tandem.proto.keysync.v1.ImportWrappedKeyResponse;
+import org.tandem.proto.keysync.v1.InventoryRequest;
+import org.tandem.proto.keysync.v1.InventoryResponse;
+import org.tandem.proto.keysync.v1.KeySyncGrpc;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+
+/**
+ * The KeySync service and its client end to end: real SoftHSM2 tokens, real mutual-TLS servers on
+ * the loopback, certificates from {@link TestPki}. Faults are made on the tokens themselves
+ * ({@link TokenSurgery}), never by faking the HSM.
+ */
+class KeySyncServiceIT {
+    private static final ZoneName ZONE = ZoneName.of("example.test");
+    private static final Duration DEADLINE = scaled(Duration.ofSeconds(20));
+    private static final String CALLER = "coordinator-1";
+
+    private final SoftHsmTokens tokens = SoftHsmTokens.shared();
+    private final Clock clock = Clock.systemUTC();
+    private final SecureRandom random = new SecureRandom();
+    private final List<Pkcs11Hsm> hsms = new ArrayList<>();
+    private final List<TestNode> nodes = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    private TestPki cluster;
+
+    /** A KSK and a ZSK of {@link #ZONE}. */
+    record Keys(DnssecKey ksk, DnssecKey zsk) {}
+
+    @BeforeEach
+    void createPki() throws Exception {
+        cluster = TestPki.create(dir.resolve("cluster-pki"), "tandem-cluster-ca");
+    }
+
+    @AfterEach
+    void closeEverything() throws InterruptedException {
+        try {
+            for (ManagedChannel channel : channels) {
+                channel.shutdownNow();
+            }
+            for (ManagedChannel channel : channels) {
+                assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            Collections.reverse(nodes);
+            nodes.forEach(TestNode::close);
+            hsms.forEach(Pkcs11Hsm::close);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // (a) to (c): the remote verdict, equal to the local one
+
+    @Test
+    void remoteVerdictIsKeySyncedWhenBothTokensHoldTheSameProvenKeys() throws Exception {
+        Pkcs11Hsm a = open("dc1-hsm1");
+        Pkcs11Hsm b = open("dc1-hsm2");
+        Keys keys = syncedKeys(a, b);
+        TestNode node = node("dc1-signer1", a, b);
+        ZoneKeySet manifest = manifest(keys.ksk(), keys.zsk());
+
+        KeySetReport report = RemoteKeySet.verify(client(node), manifest, nonce(), clock, DEADLINE);
+
+        assertThat(report.keySynced()).as("%s", report.problems()).isTrue();
+        assertThat(report.hsms()).containsExactly(new HsmId("dc1-hsm1"), new HsmId("dc1-hsm2"));
+        assertThat(report.checks()).hasSize(4).allSatisfy(c -> assertThat(c.status()).isEqualTo(KeyStatus.OK));
+        assertThat(report.checks()).isEqualTo(local(manifest, a, b).checks());
+        List<JsonNode> audit = node.audit();
+        assertThat(audit).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("VERIFY");
+            assertThat(line.get("outcome").asText()).isEqualTo("OK");
+            assertThat(line.get("zone").asText()).isEqualTo("example.test.");
+            assertThat(line.get("actor").asText()).contains("caller=" + CALLER).contains("Inventory");
+        });
+    }
+
+    @Test
+    void remoteVerdictNamesTheHsmWhoseZskWasReplacedByAnotherPairWithTheSameLabelAndId() throws Exception {
+        HsmSpec specB = tokens.allocate("dc1-hsm2");
+        Pkcs11Hsm a = open("dc1-hsm1");
+        Pkcs11Hsm b = open(specB);
+        Keys keys = syncedKeys(a, b);
+        DnssecKey zsk = keys.zsk();
+        String label = held(b, zsk).label();
+        // DENIC 2026: a rollover agent deletes the ZSK on one HSM and makes another pair in its name.
+        b.delete(held(b, zsk).ref());
+        DnssecKey stray = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+        assertThat(TokenSurgery.relabel(specB, Half.PRIVATE, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(TokenSurgery.relabel(specB, Half.PUBLIC, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        TestNode node = node("dc1-signer1", a, b);
+        ZoneKeySet manifest = manifest(keys.ksk(), zsk);
+
+        KeySetReport report = RemoteKeySet.verify(client(node), manifest, nonce(), clock, DEADLINE);
+
+        assertThat(report.keySynced()).isFalse();
+        assertThat(report.keySynced(new HsmId("dc1-hsm1"))).isTrue();
+        assertThat(report.problems()).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(KeyStatus.DIFFERENT_PUBLIC_KEY);
+            assertThat(c.hsm()).isEqualTo(new HsmId("dc1-hsm2"));
+            assertThat(c.role()).isEqualTo(KeyRole.ZSK);
+            assertThat(c.keyTag()).isEqualTo(zsk.keyTag());
+            assertThat(c.fingerprint()).contains(zsk.fingerprint());
+            assertThat(c.found()).contains(stray.fingerprint());
+            assertThat(c.describe()).contains("dc1-hsm2", "ZSK " + zsk.keyTag(), zsk.fingerprint().shortHex());
+        });
+        assertThat(report.checks()).isEqualTo(local(manifest, a, b).checks());
+    }
+
+    @Test
+    void remoteVerdictIsPrivateKeyMismatchWhenOnlyThePrivateObjectWasReplaced() throws Exception {
+        HsmSpec specB = tokens.allocate("dc1-hsm2");
+        Pkcs11Hsm a = open("dc1-hsm1");
+        Pkcs11Hsm b = open(specB);
+        Keys keys = syncedKeys(a, b);
+        DnssecKey zsk = keys.zsk();
+        String label = held(b, zsk).label();
+        // The public object still matches the manifest; the private object beside it is another key.
+        DnssecKey other = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+        assertThat(TokenSurgery.destroy(specB, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.destroy(specB, Half.PUBLIC, other.fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.relabel(specB, Half.PRIVATE, other.fingerprint().bytes(), label, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        TestNode node = node("dc1-signer1", a, b);
+        ZoneKeySet manifest = manifest(keys.ksk(), zsk);
+
+        KeySetReport report = RemoteKeySet.verify(client(node), manifest, nonce(), clock, DEADLINE);
+
+        assertThat(report.problems()).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(KeyStatus.PRIVATE_KEY_MISMATCH);
+            assertThat(c.hsm()).isEqualTo(new HsmId("dc1-hsm2"));
+            assertThat(c.role()).isEqualTo(KeyRole.ZSK);
+            assertThat(c.keyTag()).isEqualTo(zsk.keyTag());
+        });
+        assertThat(report.checks()).isEqualTo(local(manifest, a, b).checks());
+    }
+
+    @Test
+    void remoteVerdictReportsAnUnreadableHsmAndStillJudgesTheOthers() throws Exception {
+        Pkcs11Hsm a = open("dc1-hsm1");
+        Pkcs11Hsm b = open("dc1-hsm2");
+        Keys keys = syncedKeys(a, b);
+        TestNode node = node("dc1-signer1", a, b);
+        b.close(); // the token is gone while the node runs
+
+        KeySetReport report =
+                RemoteKeySet.verify(client(node), manifest(keys.ksk(), keys.zsk()), nonce(), clock, DEADLINE);
+
+        assertThat(report.keySynced(new HsmId("dc1-hsm1"))).isTrue();
+        assertThat(report.on(new HsmId("dc1-hsm2")))
+                .hasSize(2)
+                .allSatisfy(c -> assertThat(c.status()).isEqualTo(KeyStatus.HSM_ERROR))
+                .allSatisfy(c -> assertThat(c.detail()).contains("dc1-hsm2"));
+        assertThat(node.audit()).singleElement().satisfies(line -> assertThat(line.get("outcome").asText())
+                .isEqualTo("FAILED"));
+    }
+
+    @Test
+    void remoteVerdictReportsAKeyWithoutPublicObjectAsTheLocalVerifierDoes() throws Exception {
+        HsmSpec specB = tokens.allocate("dc1-hsm2");
+        Pkcs11Hsm a = open("dc1-hsm1");
+        Pkcs11Hsm b = open(specB);
+        Keys keys = syncedKeys(a, b);
+        assertThat(TokenSurgery.destroy(specB, Half.PUBLIC, keys.ksk().fingerprint().bytes())).isEqualTo(1);
+        TestNode node = node("dc1-signer1", a, b);
+        ZoneKeySet manifest = manifest(keys.ksk(), keys.zsk());
+
+        KeySetReport report = RemoteKeySet.verify(client(node), manifest, nonce(), clock, DEADLINE);
+
+        assertThat(report.problems()).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(KeyStatus.DIFFERENT_PUBLIC_KEY);
+            assertThat(c.role()).isEqualTo(KeyRole.KSK);
+            assertThat(c.detail()).contains("no public-key object");
+        });
+        assertThat(report.checks()).isEqualTo(local(manifest, a, b).checks());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // (d), (e): moving a key between nodes
+
+    @Test
+    void exportFromOneNodeImportsProvenIntoAnotherAndASecondImportAddsNothing() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        DnssecKey zsk = keys.zsk();
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+
+        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
+        assertThat(wrapped.key()).isEqualTo(zsk);
+
+        byte[] nonce = nonce();
+        ImportWrappedKeyResponse first = client(node2)
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                        .setWrapped(WrappedKeys.toProto(wrapped))
+                        .setNonce(ByteString.copyFrom(nonce))
+                        .build());
+        assertThat(first.getHsmsList()).containsExactly("dc2-hsm1");
+        RRSIGRecord proof = (RRSIGRecord) Record.fromWire(first.getImported(0).getProofRrsig().toByteArray(), Section.ANSWER);
+        assertThat(PossessionProof.verify(zsk, nonce, proof, clock)).isEmpty();
+
+        List<HsmId> again = RemoteKeySet.importKey(client(node2), wrapped, Optional.empty(), nonce(), clock, DEADLINE);
+
+        assertThat(again).containsExactly(new HsmId("dc2-hsm1"));
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(RemoteKeySet.verify(client(node2), manifest(zsk), nonce(), clock, DEADLINE).keySynced()).isTrue();
+        assertThat(node1.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("WRAP");
+            assertThat(line.get("outcome").asText()).isEqualTo("OK");
+            assertThat(line.get("fp").asText()).isEqualTo(zsk.fingerprint().hex());
+            assertThat(line.get("actor").asText()).contains("caller=" + CALLER);
+        });
+        List<JsonNode> unwraps = node2.audit().stream().filter(l -> l.get("op").asText().equals("UNWRAP")).toList();
+        assertThat(unwraps).hasSize(2).allSatisfy(line -> {
+            assertThat(line.get("outcome").asText()).isEqualTo("OK");
+            assertThat(line.get("hsm").asText()).isEqualTo("dc2-hsm1");
+            assertThat(line.get("tag").asInt()).isEqualTo(zsk.keyTag().value());
+        });
+        assertThat(unwraps.get(1).get("detail").asText()).contains("already held");
+    }
+
+    @Test
+    void importIntoAnHsmWithAnotherKekIsAFailedPreconditionAndAddsNothing() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Pkcs11Hsm hsm2 = open("dc2-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        hsm2.generateKek(); // a second cluster, or an HSM never enrolled: another KEK
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+
+        assertThatThrownBy(() -> RemoteKeySet.importKey(client(node2), wrapped, Optional.empty(), nonce(), clock, DEADLINE))
+                .isInstanceOfSatisfying(RemoteCallException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.reason()).isEqualTo("KEK_MISMATCH");
+                    assertThat(e.metadata()).containsEntry("hsm", "dc2-hsm1");
+                    assertThat(e.getMessage()).contains("KEK differs", "dc2-hsm1", "ZSK " + keys.zsk().keyTag(),
+                            keys.zsk().fingerprint().hex(), "example.test.");
+                });
+        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(node2.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
+            assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
+        });
+    }
+
+    @Test
+    void importIsRefusedWhenAnotherKeyClaimsTheIdentityOnTheHsm() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        DnssecKey zsk = keys.zsk();
+        DnssecKey stray = hsm2.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+        String label = held(hsm1, zsk).label();
+        TokenSurgery.relabel(spec2, Half.PRIVATE, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes());
+        TokenSurgery.relabel(spec2, Half.PUBLIC, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes());
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
+
+        assertThatThrownBy(() -> RemoteKeySet.importKey(
+                        client(node2), wrapped, Optional.of(new HsmId("dc2-hsm1")), nonce(), clock, DEADLINE))
+                .isInstanceOfSatisfying(RemoteCallException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.ALREADY_EXISTS);
+                    assertThat(e.getMessage()).contains("dc2-hsm1", "ZSK " + zsk.keyTag(), zsk.fingerprint().hex(),
+                            stray.fingerprint().hex());
+                });
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(hsm2.list(ZONE)).singleElement().satisfies(k -> assertThat(k.fingerprint()).contains(stray.fingerprint()));
+    }
+
+    @Test
+    void importWhoseProofFailsDestroysTheObjectItJustAdded() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey zskBlob = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        // A consistent descriptor (the KSK's) around the ZSK's private key: only the proof can tell.
+        WrappedKey mislabelled = new WrappedKey(keys.ksk(), zskBlob.mechanism(), zskBlob.blob(), zskBlob.kekCheckValue());
+
+        assertStatus(() -> client(node2)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                                .setWrapped(WrappedKeys.toProto(mislabelled))
+                                .setNonce(ByteString.copyFrom(nonce()))
+                                .build()),
+                Status.Code.FAILED_PRECONDITION, "proof failed", "destroyed", "dc2-hsm1", "KSK " + keys.ksk().keyTag(),
+                keys.ksk().fingerprint().hex());
+        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, keys.ksk().fingerprint().bytes())).isZero();
+        assertThat(node2.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("DELETE OK", "UNWRAP FAILED");
+    }
+
+    @Test
+    void importOfADescriptorThatLiesIsInvalidArgument() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Pkcs11Hsm hsm2 = open("dc2-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        var lying = WrappedKeys.toProto(wrapped).toBuilder();
+        lying.getKeyBuilder().setFingerprint(ByteString.copyFrom(keys.ksk().fingerprint().bytes()));
+
+        assertStatus(() -> client(node2)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                                .setWrapped(lying)
+                                .setNonce(ByteString.copyFrom(nonce()))
+                                .build()),
+                Status.Code.INVALID_ARGUMENT, "claims fingerprint");
+        assertThat(hsm2.list(ZONE)).isEmpty();
+    }
+
+    @Test
+    void exportOfAKeyNoHsmHoldsIsNotFound() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        syncedKeys(hsm1);
+        TestNode node1 = node("dc1-signer1", hsm1);
+        Fingerprint unknown = Fingerprint.of(nonce());
+
+        assertThatThrownBy(() -> RemoteKeySet.export(client(node1), ZONE, unknown, DEADLINE))
+                .isInstanceOfSatisfying(RemoteCallException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getMessage()).contains(unknown.hex(), "example.test.", "dc1-hsm1");
+                });
+        assertThat(node1.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("WRAP");
+            assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // (f), (g): who may call, and what is refused
+
+    @Test
+    void clientsWithoutAClusterCertificateReachNoMethodAndLeaveNoAuditLine() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        TestNode node = node("dc1-signer1", hsm1);
+        TestPki rogue = TestPki.create(dir.resolve("rogue-pki"), "rogue-ca");
+        TlsMaterial intruder = rogue.issue("intruder");
+        ManagedChannel noCertificate = track(Grpc.newChannelBuilder(node.target(), TlsChannelCredentials.newBuilder()
+                        .trustManager(cluster.caCertificate().toFile())
+                        .build())
+                .build());
+        ManagedChannel otherCaOffered = track(MtlsChannels.open(node.target(),
+                new TlsMaterial(intruder.certificateChain(), intruder.privateKey(), cluster.caCertificate())));
+        ManagedChannel otherCaPresented = track(Grpc.newChannelBuilder(node.target(), TlsChannelCredentials.newBuilder()
+                        .keyManager(PresentingKeyManager.of(intruder))
+                        .trustManager(cluster.caCertificate().toFile())
+                        .build())
+                .build());
+        WrappedKey wrapped = hsm1.wrap(held(hsm1, keys.zsk()));
+
+        for (ManagedChannel channel : List.of(noCertificate, otherCaOffered, otherCaPresented)) {
+            KeySyncGrpc.KeySyncBlockingStub stub = KeySyncGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            assertRefusedByTls(() -> stub.inventory(InventoryRequest.newBuilder()
+                    .setZone(ZONE.toString())
+                    .setNonce(ByteString.copyFrom(nonce()))
+                    .build()));
+            assertRefusedByTls(() -> stub.exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
+                    .setZone(ZONE.toString())
+                    .setFingerprint(ByteString.copyFrom(keys.zsk().fingerprint().bytes()))
+                    .build()));
+            assertRefusedByTls(() -> stub.importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                    .setWrapped(WrappedKeys.toProto(wrapped))
+                    .setNonce(ByteString.copyFrom(nonce()))
+                    .build()));
+        }
+
+        assertThat(node.audit()).isEmpty();
+        // control: a cluster member gets in, and is audited
+        assertThat(RemoteKeySet.verify(client(node), manifest(keys.ksk(), keys.zsk()), nonce(), clock, DEADLINE).keySynced())
+                .isTrue();
+        assertThat(node.audit()).hasSize(1);
+    }
+
+    @Test
+    void nonceOfEightBytesIsInvalidArgument() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        TestNode node = node("dc1-signer1", hsm1);
+        ByteString eight = ByteString.copyFrom(new byte[8]);
+        WrappedKey wrapped = hsm1.wrap(held(hsm1, keys.zsk()));
+
+        assertStatus(() -> client(node)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .inventory(InventoryRequest.newBuilder().setZone(ZONE.toString()).setNonce(eight).build()),
+                Status.Code.INVALID_ARGUMENT, "nonce", "got 8", "example.test.");
+        assertStatus(() -> client(node)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                                .setWrapped(WrappedKeys.toProto(wrapped))
+                                .setNonce(eight)
+                                .build()),
+                Status.Code.INVALID_ARGUMENT, "nonce", "got 8");
+        assertThatThrownBy(() -> RemoteKeySet.verify(
+                        client(node), manifest(keys.ksk(), keys.zsk()), new byte[8], clock, DEADLINE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nonce");
+        assertThat(node.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("VERIFY REFUSED", "UNWRAP REFUSED");
+    }
+
+    @Test
+    void zoneThatIsNotADomainNameIsInvalidArgumentNamingIt() throws Exception {
+        TestNode node = node("dc1-signer1", open("dc1-hsm1"));
+
+        assertStatus(() -> client(node)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .inventory(InventoryRequest.newBuilder()
+                                .setZone("exa mple..test")
+                                .setNonce(ByteString.copyFrom(nonce()))
+                                .build()),
+                Status.Code.INVALID_ARGUMENT, "zone 'exa mple..test'");
+    }
+
+    @Test
+    void inventoryNamesTheNodeAndEveryHsmEvenWithoutKeys() throws Exception {
+        TestNode node = node("dc1-signer1", open("dc1-hsm1"), open("dc1-hsm2"));
+
+        InventoryResponse answer = client(node)
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .inventory(InventoryRequest.newBuilder()
+                        .setZone(ZONE.toString())
+                        .setNonce(ByteString.copyFrom(nonce()))
+                        .build());
+
+        assertThat(answer.getNode()).isEqualTo("dc1-signer1");
+        assertThat(answer.getHsmsList()).extracting(h -> h.getHsm()).containsExactly("dc1-hsm1", "dc1-hsm2");
+        assertThat(answer.getHsmsList()).allSatisfy(h -> {
+            assertThat(h.getKeysList()).isEmpty();
+            assertThat(h.getError()).isEmpty();
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // fixtures
+
+    private Pkcs11Hsm open(String name) throws Exception {
+        return open(tokens.allocate(name));
+    }
+
+    private Pkcs11Hsm open(HsmSpec spec) throws Exception {
+        Pkcs11Hsm hsm = Pkcs11Hsm.open(spec);
+        hsms.add(hsm);
+        return hsm;
+    }
+
+    /**
+     * Generates a KSK and a ZSK on {@code source}, creates the cluster KEK there, enrols every target
+     * and copies both keys to it by wrap and unwrap: "generate once, replicate".
+     */
+    private Keys syncedKeys(Pkcs11Hsm source, Pkcs11Hsm... targets) throws Exception {
+        DnssecKey ksk = source.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+        HsmKey zsk = source.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+        while (ZoneKeySet.collide(ksk, zsk.publicKey().orElseThrow())) { // 1 in 65536: draw again (INV-K4)
+            source.delete(zsk.ref());
+            zsk = source.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+        }
+        Keys keys = new Keys(ksk, zsk.publicKey().orElseThrow());
+        source.generateKek();
+        for (Pkcs11Hsm target : targets) {
+            enrol(source, target);
+            target.unwrap(source.wrap(held(source, keys.ksk())));
+            target.unwrap(source.wrap(held(source, keys.zsk())));
+        }
+        return keys;
+    }
+
+    /** KEK enrolment: transport key on the new HSM, KEK wrapped under it by the holder, unwrapped inside. */
+    private static void enrol(Pkcs11Hsm holder, Pkcs11Hsm newcomer) throws Exception {
+        TransportKey transport = newcomer.newTransportKey();
+        newcomer.importKek(transport, holder.exportKek(transport));
+        assertThat(newcomer.kekCheckValue().orElseThrow()).isEqualTo(holder.kekCheckValue().orElseThrow());
+    }
+
+    private static HsmKey held(Pkcs11Hsm hsm, DnssecKey key) throws Exception {
+        return hsm.list(key.zone()).stream()
+                .filter(k -> k.fingerprint().filter(key.fingerprint()::equals).isPresent())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(key.describe() + " not on " + hsm.id()));
+    }
+
+    private ZoneKeySet manifest(DnssecKey... keys) {
+        List<ZoneKeySet.Entry> entries = new ArrayList<>();
+        for (DnssecKey key : keys) {
+            entries.add(new ZoneKeySet.Entry(key, KeyState.ACTIVE, Instant.parse("2026-01-01T00:00:00Z"), "dc1-hsm1"));
+        }
+        return new ZoneKeySet(ZONE, 3, entries);
+    }
+
+    private KeySetReport local(ZoneKeySet manifest, Pkcs11Hsm... on) {
+        return new KeySetVerifier(clock, random).verify(manifest, List.of(on));
+    }
+
+    private TestNode node(String name, Pkcs11Hsm... on) throws Exception {
+        TestNode node = TestNode.start(name, List.of(on), dir, cluster.issue(name), clock);
+        nodes.add(node);
+        return node;
+    }
+
+    /** A stub on a mutual-TLS channel with the coordinator's cluster certificate. */
+    private KeySyncGrpc.KeySyncBlockingStub client(TestNode node) throws Exception {
+        return KeySyncGrpc.newBlockingStub(track(MtlsChannels.open(node.target(), cluster.issue(CALLER))));
+    }
+
+    private ManagedChannel track(ManagedChannel channel) {
+        channels.add(channel);
+        return channel;
+    }
+
+    private byte[] nonce() {
+        byte[] n = new byte[32];
+        random.nextBytes(n);
+        return n;
+    }
+
+    private static void assertStatus(ThrowingCallable call, Status.Code code, String... described) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, statusIs(code, described));
+    }
+
+    private static Consumer<StatusRuntimeException> statusIs(Status.Code code, String... described) {
+        return e -> {
+            assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(described).doesNotContain("\tat ");
+        };
+    }
+
+    private static void assertRefusedByTls(ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getCode())
+                .as("%s", e.getStatus())
+                .isIn(Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED));
+    }
+
+    private static Duration scaled(Duration d) {
+        return Duration.ofMillis(Math.round(d.toMillis() * Double.parseDouble(System.getProperty("tandem.timing.multiple", "1"))));
+    }
+}
