@@ -163,7 +163,10 @@ final class DemoCommand implements Callable<Integer> {
     private void expect(int exitCode, String... args) throws IOException, InterruptedException {
         out.println("$ signerctl " + String.join(" ", args).replace(dir + "/", ""));
         out.flush();
-        Process p = child(args).inheritIO().start();
+        Process p = child(args).start();
+        Thread errors = pump(p.getErrorStream(), spec.commandLine().getErr());
+        pump(p.getInputStream(), out).join();
+        errors.join();
         int code = waitFor(p);
         if (code != exitCode) {
             throw new IllegalStateException("demo step 'signerctl " + String.join(" ", args) + "' exited " + code
@@ -172,6 +175,26 @@ final class DemoCommand implements Callable<Integer> {
         if (code != 0) {
             out.println("(exit code " + code + ", as expected)");
         }
+    }
+
+    /** Copies a child's output to our writer as it comes, so the narrative and the tests see it. */
+    private static Thread pump(java.io.InputStream in, PrintWriter to) {
+        Thread t = new Thread(() -> {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    synchronized (to) {
+                        to.println(line);
+                        to.flush();
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (to) {
+                    to.println("(demo: lost the output of a step: " + e.getMessage() + ")");
+                }
+            }
+        }, "demo-output");
+        t.start();
+        return t;
     }
 
     private String capture(String... args) throws IOException, InterruptedException {

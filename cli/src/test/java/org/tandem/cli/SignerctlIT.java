@@ -1,0 +1,205 @@
+package org.tandem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.StrayKeys;
+import org.tandem.keysync.testing.ZooKeeperFixture;
+
+/** signerctl's offline key commands against real SoftHSM2 tokens and a real ZooKeeper: output, JSON, exit codes. */
+class SignerctlIT {
+    @RegisterExtension
+    static final ZooKeeperFixture ZK = new ZooKeeperFixture();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final List<HsmSpec> hsms = new ArrayList<>();
+    private Path config;
+    private String out;
+    private String err;
+
+    @BeforeEach
+    void threeHsms() throws Exception {
+        SoftHsmTokens tokens = SoftHsmTokens.shared();
+        for (String name : List.of("dc1-hsm1", "dc2-hsm1", "dc2-hsm2")) {
+            hsms.add(tokens.allocate(name));
+        }
+        config = writeConfig(hsms, ZK.connectString(), "/cli-" + System.nanoTime());
+    }
+
+    private Path writeConfig(List<HsmSpec> specs, String zookeeper, String root) throws Exception {
+        StringBuilder y = new StringBuilder("hsms:\n");
+        for (HsmSpec s : specs) {
+            y.append("  - name: ").append(s.name()).append("\n    library: ").append(s.library())
+                    .append("\n    token-label: ").append(s.tokenLabel()).append("\n    pin-file: ").append(s.pinFile()).append('\n');
+        }
+        y.append("zookeeper: ").append(zookeeper).append("\nzookeeper-root: ").append(root).append('\n');
+        Path f = dir.resolve("hsm-" + System.nanoTime() + ".yaml");
+        Files.writeString(f, y);
+        return f;
+    }
+
+    private int run(String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = SignerctlCommand.run(args, new PrintWriter(o), new PrintWriter(e));
+        out = o.toString();
+        err = e.toString();
+        return code;
+    }
+
+    private JsonNode json() throws Exception {
+        return JSON.readTree(out);
+    }
+
+    private void kekEverywhere() {
+        assertThat(run("kek", "init", "--hsm-config", config.toString())).as(err).isZero();
+        assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm1")).as(err).isZero();
+        assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm2")).as(err).isZero();
+    }
+
+    @Test
+    void generateSyncVerifyExitsZeroOnlyWhenEveryHsmHoldsTheProvenKeySet() throws Exception {
+        String c = config.toString();
+        kekEverywhere();
+        assertThat(run("kek", "status", "--hsm-config", c, "--json")).isZero();
+        assertThat(json().get("shared").asBoolean()).isTrue();
+
+        assertThat(run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk", "--json")).as(err).isZero();
+        String kskFp = json().get("fingerprint").asText();
+        assertThat(json().get("hsm").asText()).isEqualTo("dc1-hsm1");
+        assertThat(run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk", "--algorithm", "14"))
+                .as(err).isZero();
+        assertThat(out).contains("generated ZSK", "alg 14", "keys sync");
+
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test", "--json")).isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(json().get("key_synced").asBoolean()).isFalse();
+        assertThat(json().get("checks").findValuesAsText("status")).containsOnly("ok", "missing");
+
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).as(out + err).isZero();
+        assertThat(out).contains("copied KSK", "to dc2-hsm2", "key-synced: 2 key(s) present and proven on all 3 HSM(s)");
+
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test", "--json")).isZero();
+        JsonNode report = json();
+        assertThat(report.get("key_synced").asBoolean()).isTrue();
+        assertThat(report.get("checks")).hasSize(6);
+        assertThat(report.get("checks").findValuesAsText("fingerprint")).contains(kskFp);
+
+        assertThat(run("keys", "list", "--hsm-config", c, "--zone", "example.test", "--json")).isZero();
+        assertThat(json().get("hsms")).hasSize(3).allSatisfy(h -> assertThat(h.get("keys")).hasSize(2));
+        assertThat(json().get("manifest").findValuesAsText("state")).containsOnly("generated");
+
+        assertThat(run("audit", "verify", "--audit-log", dir.resolve("audit.jsonl").toString())).as(out).isZero();
+        assertThat(out).contains("intact");
+    }
+
+    @Test
+    void denicFaultFailsVerifyNamingZoneRoleTagFingerprintAndEveryDifferingHsm() throws Exception {
+        String c = config.toString();
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk", "--json");
+        String fp = json().get("fingerprint").asText();
+        int tag = json().get("key_tag").asInt();
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).isZero();
+        byte[] id = java.util.HexFormat.of().parseHex(fp);
+        String label = "tandem:example.test.:ZSK:13:" + tag;
+        StrayKeys.replaceKeyPair(hsms.get(1), label, id);
+        StrayKeys.replaceKeyPair(hsms.get(2), label, id);
+
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test")).isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(out).contains("NOT key-synced: 2 problem(s)")
+                .contains("zone example.test. ZSK " + tag + " fp " + fp.substring(0, 8) + " on HSM dc2-hsm1: different-public-key")
+                .contains("zone example.test. ZSK " + tag + " fp " + fp.substring(0, 8) + " on HSM dc2-hsm2: different-public-key")
+                .contains("--replace-diverged");
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test", "--replace-diverged")).isZero();
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test")).isZero();
+    }
+
+    @Test
+    void wrongPinMissingTokenMissingLibraryAndBadPinFileAreClearAndChangeNothing() throws Exception {
+        Path wrongPin = dir.resolve("wrong.pin");
+        Files.writeString(wrongPin, "0000\n");
+        HsmSpec good = hsms.get(0);
+        List<HsmSpec> cases = List.of(
+                new HsmSpec(good.name(), good.library(), good.tokenLabel(), wrongPin, 1),
+                new HsmSpec(good.name(), good.library(), "no-such-token", good.pinFile(), 1),
+                new HsmSpec(good.name(), Path.of("/opt/vendor/libnothere.so"), good.tokenLabel(), good.pinFile(), 1),
+                new HsmSpec(good.name(), good.library(), good.tokenLabel(), dir, 1));
+        List<String> expected = List.of("wrong PIN for token '" + good.tokenLabel() + "' (PIN file " + wrongPin,
+                "token 'no-such-token' not found", "PKCS#11 library /opt/vendor/libnothere.so not found",
+                "PIN file " + dir + " is not readable");
+        String root = "/cli-bad-" + System.nanoTime();
+        for (int i = 0; i < cases.size(); i++) {
+            Path bad = writeConfig(List.of(cases.get(i), hsms.get(1)), ZK.connectString(), root);
+            int code = run("keys", "generate", "--hsm-config", bad.toString(), "--zone", "example.test", "--role", "ksk", "--json");
+            assertThat(code).as(err).isEqualTo(ExitCode.HSM_UNAVAILABLE.code());
+            assertThat(err).contains("HSM dc1-hsm1").contains(expected.get(i));
+            assertThat(json().get("kind").asText()).isEqualTo("hsm_unavailable");
+        }
+        // nothing changed: no manifest was written, no audit log was started, no key generated
+        Path ok = writeConfig(hsms, ZK.connectString(), root);
+        assertThat(run("keys", "list", "--hsm-config", ok.toString(), "--zone", "example.test", "--json")).isZero();
+        assertThat(json().get("manifest_version").asInt()).isEqualTo(-1);
+        assertThat(json().get("hsms").findValues("keys")).allSatisfy(k -> assertThat(k).isEmpty());
+    }
+
+    @Test
+    void unreachableZooKeeperBadConfigAndUsageErrorsHaveTheirOwnExitCodes() throws Exception {
+        Path noZk = writeConfig(hsms, "127.0.0.1:1", "/x");
+        assertThat(run("keys", "verify", "--hsm-config", noZk.toString(), "--zone", "example.test"))
+                .isEqualTo(ExitCode.ZOOKEEPER_UNAVAILABLE.code());
+        assertThat(err).contains("127.0.0.1:1");
+
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "hsms:\n  - name: a\n    library: /x.so\n");
+        assertThat(run("keys", "list", "--hsm-config", broken.toString(), "--zone", "example.test"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(err).contains(broken.toString()).contains("hsms[0].token-label: missing");
+
+        assertThat(run("keys", "verify", "--hsm-config", config.toString())).isEqualTo(ExitCode.USAGE.code());
+        assertThat(err).contains("--zone");
+        assertThat(run("keys", "generate", "--hsm-config", config.toString(), "--zone", "example.test", "--role", "big"))
+                .isEqualTo(ExitCode.USAGE.code());
+        assertThat(err).contains("expected ksk, zsk or csk");
+
+        assertThat(run("keys", "verify", "--hsm-config", config.toString(), "--zone", "example.test"))
+                .isEqualTo(ExitCode.MANIFEST.code());
+        assertThat(err).contains("has no keys in its manifest yet");
+    }
+
+    @Test
+    void deletingALiveKeyIsRefusedAndATamperedAuditLogIsDetected() throws Exception {
+        String c = config.toString();
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk", "--json");
+        String fp = json().get("fingerprint").asText();
+        assertThat(run("keys", "delete", "--hsm-config", c, "--zone", "example.test", "--hsm", "dc1-hsm1", "--fingerprint", fp))
+                .isEqualTo(ExitCode.REFUSED.code());
+        assertThat(err).contains("refusing to delete").contains("GENERATED");
+
+        Path audit = dir.resolve("audit.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(audit));
+        lines.set(1, lines.get(1).replace("enrolled", "ENROLLED").replace("dc2-hsm1", "dc9-hsm9"));
+        Files.write(audit, lines);
+        assertThat(run("audit", "verify", "--audit-log", audit.toString(), "--json")).isEqualTo(ExitCode.AUDIT_CORRUPT.code());
+        assertThat(json().get("intact").asBoolean()).isFalse();
+        assertThat(json().get("defects").get(0).get("line").asInt()).isEqualTo(2);
+    }
+}
