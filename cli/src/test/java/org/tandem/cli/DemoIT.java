@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.testing.Prerequisites;
@@ -32,6 +33,7 @@ class DemoIT {
                 .contains("intact");
         assertThat(work.resolve("hsm.yaml")).exists();
         assertThat(Files.readString(work.resolve("audit.jsonl")).lines().count()).isGreaterThan(15);
-        assertThat(Files.getPosixFilePermissions(work.resolve("hsm/dc1-hsm1.pin")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(Files.getPosixFilePermissions(work.resolve("hsm/dc1-hsm1.pin")))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     }
 }
