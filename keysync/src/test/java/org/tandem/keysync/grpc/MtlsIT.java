@@ -16,26 +16,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
-import java.io.InputStream;
-import java.io.Reader;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -162,7 +148,7 @@ class MtlsIT {
         ManagedChannel channel = track(Grpc.newChannelBuilder(
                         target(),
                         TlsChannelCredentials.newBuilder()
-                                .keyManager(alwaysPresenting(intruder))
+                                .keyManager(PresentingKeyManager.of(intruder))
                                 .trustManager(cluster.caCertificate().toFile())
                                 .build())
                 .build());
@@ -174,7 +160,7 @@ class MtlsIT {
         ManagedChannel member = track(Grpc.newChannelBuilder(
                         target(),
                         TlsChannelCredentials.newBuilder()
-                                .keyManager(alwaysPresenting(cluster.issue("signer-9")))
+                                .keyManager(PresentingKeyManager.of(cluster.issue("signer-9")))
                                 .trustManager(cluster.caCertificate().toFile())
                                 .build())
                 .build());
@@ -231,56 +217,6 @@ class MtlsIT {
                     return new ServerCall.Listener<>() {};
                 }
                 return next.startCall(call, headers);
-            }
-        };
-    }
-
-    /** A client key manager that presents the material's certificate whatever CAs the server asks for. */
-    private static X509ExtendedKeyManager alwaysPresenting(TlsMaterial material) throws Exception {
-        X509Certificate certificate;
-        try (InputStream in = Files.newInputStream(material.certificateChain())) {
-            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        PrivateKey key;
-        try (Reader in = Files.newBufferedReader(material.privateKey(), StandardCharsets.US_ASCII);
-                PEMParser parser = new PEMParser(in)) {
-            key = new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
-        }
-        String alias = "client";
-        return new X509ExtendedKeyManager() {
-            @Override
-            public String[] getClientAliases(String keyType, Principal[] issuers) {
-                return new String[] {alias};
-            }
-
-            @Override
-            public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-                return alias;
-            }
-
-            @Override
-            public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-                return alias;
-            }
-
-            @Override
-            public String[] getServerAliases(String keyType, Principal[] issuers) {
-                return null;
-            }
-
-            @Override
-            public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-                return null;
-            }
-
-            @Override
-            public X509Certificate[] getCertificateChain(String name) {
-                return new X509Certificate[] {certificate};
-            }
-
-            @Override
-            public PrivateKey getPrivateKey(String name) {
-                return key;
             }
         };
     }

@@ -3,20 +3,14 @@ package org.tandem.keysync.grpc;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_CLASS;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_ID;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_LABEL;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_PUBLIC_KEY;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.testing.TokenAccess;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
-import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
 import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
@@ -28,7 +22,6 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * working and sees the changes.
  */
 final class TokenSurgery {
-    private static final long CKR_USER_ALREADY_LOGGED_IN = 0x100L;
 
     /** Which half of a key pair. */
     enum Half {
@@ -93,32 +86,9 @@ final class TokenSurgery {
         int run(PKCS11 p11, long session) throws PKCS11Exception;
     }
 
-    private static int withSession(HsmSpec token, Work work) throws PKCS11Exception, IOException {
-        CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
-        args.flags = CKF_OS_LOCKING_OK;
-        // The JDK keeps one instance per library path: this is the library Pkcs11Hsm already uses.
-        PKCS11 p11 = PKCS11.getInstance(token.library().toString(), "C_GetFunctionList", args, false);
-        long slot = -1;
-        for (long candidate : p11.C_GetSlotList(true)) {
-            if (new String(p11.C_GetTokenInfo(candidate).label).trim().equals(token.tokenLabel())) {
-                slot = candidate;
-            }
-        }
-        if (slot < 0) {
-            throw new IllegalStateException("token " + token.tokenLabel() + " not found");
-        }
-        long session = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
-        try {
-            try {
-                p11.C_Login(session, CKU_USER, Files.readString(token.pinFile()).trim().toCharArray());
-            } catch (PKCS11Exception e) {
-                if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
-                    throw e;
-                }
-            }
-            return work.run(p11, session);
-        } finally {
-            p11.C_CloseSession(session);
-        }
+    private static int withSession(HsmSpec token, Work work) {
+        int[] result = new int[1];
+        TokenAccess.run(token.library(), token.tokenLabel(), token.pinFile(), (p11, session) -> result[0] = work.run(p11, session));
+        return result[0];
     }
 }

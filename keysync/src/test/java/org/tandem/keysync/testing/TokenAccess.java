@@ -13,17 +13,17 @@ import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /** Raw PKCS#11 access to a token for fixtures: one logged-in session, then closed. */
-final class TokenAccess {
+public final class TokenAccess {
     private static final long CKR_USER_ALREADY_LOGGED_IN = 0x100L;
 
     @FunctionalInterface
-    interface Work {
+    public interface Work {
         void run(PKCS11 p11, long session) throws PKCS11Exception;
     }
 
     private TokenAccess() {}
 
-    static void run(Path library, String tokenLabel, Path pinFile, Work work) {
+    public static void run(Path library, String tokenLabel, Path pinFile, Work work) {
         try {
             CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
             args.flags = CKF_OS_LOCKING_OK;
