@@ -5,13 +5,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.tandem.keysync.manifest.EmbeddedZooKeeper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,38 +33,18 @@ final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private PrintWriter out;
+    private TokenLab lab;
     private Path dir;
-    private Path conf;
     private int step;
 
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
-        if (!Files.isRegularFile(Path.of("/usr/lib/softhsm/libsofthsm2.so")) || !Prerequisite.onPath("softhsm2-util")) {
-            throw new IllegalStateException("SoftHSM2 is not installed: apt-get install softhsm2 (bin/demo installs it)");
-        }
-        dir = workdir != null ? workdir.toAbsolutePath() : Files.createTempDirectory("tandem-demo-");
-        Files.createDirectories(dir.resolve("logs"));
-        Path hsmDir = dir.resolve("hsm");
-        if (Files.exists(hsmDir.resolve("tokens"))) {
-            throw new IllegalStateException(dir + " already holds a demo; pass another --workdir or remove it");
-        }
-        Files.createDirectories(hsmDir.resolve("tokens"));
-        conf = hsmDir.resolve("softhsm2.conf");
-        Files.writeString(conf, "directories.tokendir = " + hsmDir.resolve("tokens") + "\nobjectstore.backend = file\n"
-                + "log.level = ERROR\nslots.removable = false\n");
+        lab = TokenLab.create(workdir != null ? workdir : Files.createTempDirectory("tandem-demo-"), TOKENS);
+        dir = lab.dir();
         say("Tandem keysync demo. Everything goes to " + dir);
         say("Three SoftHSM2 tokens stand for three HSMs in two data centres: " + String.join(", ", TOKENS) + ".");
-        StringBuilder yaml = new StringBuilder("hsms:\n");
-        for (String label : TOKENS) {
-            String pin = random(8);
-            softhsm("--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", random(8));
-            Path pinFile = hsmDir.resolve(label + ".pin");
-            Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
-            yaml.append("  - name: ").append(label).append("\n    library: /usr/lib/softhsm/libsofthsm2.so\n    token-label: ")
-                    .append(label).append("\n    pin-file: hsm/").append(label).append(".pin\n");
-        }
+        StringBuilder yaml = new StringBuilder(lab.hsmsYaml(TOKENS));
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0)) {
             yaml.append("zookeeper: ").append(zk.connectString()).append("\naudit-log: audit.jsonl\n");
             Path config = dir.resolve("hsm.yaml");
@@ -116,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
      * the ZSK objects on dc2-hsm2 are destroyed and a new pair is generated under their label and id.
      */
     private void plantDenicKey(Path config) throws Exception {
-        String pin = Files.readString(dir.resolve("hsm/dc2-hsm2.pin")).trim();
+        String pin = Files.readString(lab.pinFile("dc2-hsm2")).trim();
         String listing = capture("keys", "list", "--hsm-config=" + config, "--zone=" + ZONE, "--json");
         var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(listing);
         String id = null;
@@ -139,11 +115,11 @@ final class DemoCommand implements Callable<Integer> {
         for (String type : List.of("privkey", "pubkey")) {
             List<String> del = new ArrayList<>(base);
             del.addAll(List.of("--delete-object", "--type", type, "--id", id));
-            tool(del);
+            lab.tool(del);
         }
         List<String> gen = new ArrayList<>(base);
         gen.addAll(List.of("--keypairgen", "--key-type", "EC:prime256v1", "--id", id, "--label", label));
-        tool(gen);
+        lab.tool(gen);
         say("  pkcs11-tool --keypairgen --key-type EC:prime256v1 --id " + id.substring(0, 8) + "... --label '" + label
                 + "' on dc2-hsm2");
     }
@@ -163,11 +139,11 @@ final class DemoCommand implements Callable<Integer> {
     private void expect(int exitCode, String... args) throws IOException, InterruptedException {
         out.println("$ signerctl " + String.join(" ", args).replace(dir + "/", ""));
         out.flush();
-        Process p = child(args).start();
+        Process p = lab.signerctl(List.of(args)).start();
         Thread errors = pump(p.getErrorStream(), spec.commandLine().getErr());
         pump(p.getInputStream(), out).join();
         errors.join();
-        int code = waitFor(p);
+        int code = TokenLab.waitFor(p);
         if (code != exitCode) {
             throw new IllegalStateException("demo step 'signerctl " + String.join(" ", args) + "' exited " + code
                     + ", expected " + exitCode + "; see the output above");
@@ -198,53 +174,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private String capture(String... args) throws IOException, InterruptedException {
-        Process p = child(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = lab.signerctl(List.of(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (waitFor(p) != 0) {
+        if (TokenLab.waitFor(p) != 0) {
             throw new IllegalStateException("signerctl " + String.join(" ", args) + " failed");
         }
         return text;
-    }
-
-    private ProcessBuilder child(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), SignerctlCommand.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("SOFTHSM2_CONF", conf.toString());
-        return pb;
-    }
-
-    private static int waitFor(Process p) throws InterruptedException {
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("demo step did not finish within 120 s");
-        }
-        return p.exitValue();
-    }
-
-    private void softhsm(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("softhsm2-util"));
-        cmd.addAll(List.of(args));
-        tool(cmd);
-    }
-
-    private void tool(List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("SOFTHSM2_CONF", conf.toString());
-        Process p = pb.start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("logs/tools.log"), String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + "\n" + text,
-                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        if (waitFor(p) != 0) {
-            throw new IllegalStateException(cmd.get(0) + " failed: " + text.strip());
-        }
-    }
-
-    private static String random(int bytes) {
-        byte[] b = new byte[bytes];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 }
