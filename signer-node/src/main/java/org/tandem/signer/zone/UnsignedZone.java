@@ -10,7 +10,7 @@ import org.xbill.DNS.SOARecord;
 /**
  * A zone as loaded from its master file and checked: apex SOA and NS present, every record at or
  * below the origin, no CNAME beside other data. Contains no DNSSEC records the signer makes itself
- * (RRSIG, NSEC, NSEC3, NSEC3PARAM, and the apex DNSKEY/CDS/CDNSKEY are the signer's).
+ * (RRSIG, NSEC, NSEC3, NSEC3PARAM, and the apex DNSKEY/CDS/CDNSKEY/ZONEMD are the signer's).
  *
  * @param origin the zone apex
  * @param soa the apex SOA record
