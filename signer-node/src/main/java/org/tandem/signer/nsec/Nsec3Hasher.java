@@ -1,9 +1,10 @@
 package org.tandem.signer.nsec;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.utils.base32;
 
 /**
@@ -39,11 +40,17 @@ final class Nsec3Hasher {
         return h;
     }
 
-    /** {@code <base32hex(hash)>.<apex>}, lower case (RFC 5155 §3, RFC 4648 §7). */
+    /** {@code <base32hex(hash)>.<apex>}, lower case (RFC 5155 §3, RFC 4648 §7), built in wire form. */
     static Name owner(byte[] hash, Name apex) {
+        byte[] label = BASE32HEX.toString(hash).getBytes(StandardCharsets.US_ASCII);
+        byte[] apexWire = apex.toWireCanonical();
+        byte[] wire = new byte[1 + label.length + apexWire.length];
+        wire[0] = (byte) label.length;
+        System.arraycopy(label, 0, wire, 1, label.length);
+        System.arraycopy(apexWire, 0, wire, 1 + label.length, apexWire.length);
         try {
-            return Name.fromString(BASE32HEX.toString(hash), apex);
-        } catch (TextParseException e) {
+            return new Name(wire);
+        } catch (IOException e) {
             throw new IllegalArgumentException("NSEC3 owner under " + apex + " is not a valid name", e);
         }
     }
