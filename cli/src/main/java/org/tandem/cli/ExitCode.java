@@ -22,8 +22,14 @@ public enum ExitCode {
     AUDIT_CORRUPT(7, "the audit log's hash chain is broken: a line was edited, removed, inserted or reordered"),
     /** The configuration file is missing or wrong. */
     CONFIG(8, "the configuration file is missing or wrong (the message names file and key)"),
+    /** The zone does not validate (verify), or the gate refused the signed zone (sign). Nothing was written. */
+    INVALID_ZONE(9, "the zone does not validate (verify), or the validation gate refused it (sign); nothing was written"),
     /** A failure that is not one of the above; the message says what. */
-    FAILED(10, "any other failure; the message says what");
+    FAILED(10, "any other failure; the message says what"),
+    /** The unsigned zone file was rejected (syntax, out-of-zone data, CNAME beside other data, ...). */
+    ZONE_REJECTED(11, "the unsigned zone file was rejected; the message names file, line and record; nothing was written"),
+    /** A record type could not be signed and verified (the Restena guard). */
+    CANARY_FAILED(12, "the capability canary failed: a record type present in the zone cannot be signed; nothing was written");
 
     private final int code;
     private final String meaning;

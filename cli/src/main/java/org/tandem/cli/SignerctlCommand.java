@@ -18,9 +18,9 @@ import picocli.CommandLine.ParseResult;
 /** {@code signerctl}: the operator's command line for a Tandem cluster. */
 @Command(name = "signerctl", mixinStandardHelpOptions = true, version = "signerctl 0.1.0",
         description = "Tandem: DNSSEC keys identical and proven on every HSM.",
-        subcommands = {KeysCommand.class, KekCommand.class, AuditCommand.class, DemoCommand.class, BenchKeysyncCommand.class},
+        subcommands = {KeysCommand.class, KekCommand.class, AuditCommand.class, SignCommand.class, VerifyCommand.class, DemoCommand.class, BenchKeysyncCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
-            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 10 other failure."})
+            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,", "10 other failure (11 zone file rejected, 12 canary failed)."})
 public final class SignerctlCommand {
 
     public static void main(String[] args) {
@@ -38,7 +38,8 @@ public final class SignerctlCommand {
 
     private static int handle(Exception e, CommandLine commandLine, ParseResult parseResult) {
         ExitCode code = classify(e);
-        String message = e instanceof KeySyncException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
+        String message = e instanceof KeySyncException || e instanceof org.tandem.signer.SigningException
+                || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
         if (wantsJson(parseResult)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("error", message);
@@ -47,7 +48,7 @@ public final class SignerctlCommand {
             Output.json(commandLine.getOut(), m);
         }
         commandLine.getErr().println("signerctl: " + message);
-        if (code == ExitCode.FAILED && !(e instanceof KeySyncException)) {
+        if (code == ExitCode.FAILED && !(e instanceof KeySyncException) && !(e instanceof org.tandem.signer.SigningException)) {
             e.printStackTrace(commandLine.getErr());
         }
         commandLine.getErr().flush();
@@ -75,6 +76,18 @@ public final class SignerctlCommand {
         }
         if (e instanceof KeySyncException && e.getMessage() != null && e.getMessage().startsWith("refusing")) {
             return ExitCode.REFUSED;
+        }
+        if (e instanceof org.tandem.signer.gate.GateRefusedException) {
+            return ExitCode.INVALID_ZONE;
+        }
+        if (e instanceof org.tandem.signer.zone.ZoneLoadException) {
+            return ExitCode.ZONE_REJECTED;
+        }
+        if (e instanceof org.tandem.signer.sign.CanaryFailedException) {
+            return ExitCode.CANARY_FAILED;
+        }
+        if (e instanceof SignCommand.NotKeySyncedException) {
+            return ExitCode.NOT_SYNCED;
         }
         if (e instanceof IllegalArgumentException) {
             return ExitCode.USAGE;

@@ -85,6 +85,8 @@ public final class Pkcs11Hsm implements Hsm {
     private final BlockingQueue<Long> sessions;
     private final List<Long> allSessions;
     private final SecureRandom random = new SecureRandom();
+    /** Per private-key handle: the digest for CKM_ECDSA, or "" for RSA (saves two attribute reads per signature). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, String> signingDigest = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private Pkcs11Hsm(HsmSpec spec, PKCS11 p11, List<Long> sessions) {
@@ -272,12 +274,15 @@ public final class Pkcs11Hsm implements Hsm {
     public byte[] sign(KeyRef key, byte[] data) throws HsmException {
         checkOwn(key);
         return withSession("sign with key " + key, s -> {
-            long[] type = {0};
-            CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_KEY_TYPE)};
-            p11.C_GetAttributeValue(s, key.handle(), t);
-            type[0] = t[0].getLong();
-            if (type[0] == CKK_EC) {
-                byte[] digest = digest(data, ecDigest(s, key.handle()));
+            String digestName = signingDigest.get(key.handle());
+            if (digestName == null) {
+                CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_KEY_TYPE)};
+                p11.C_GetAttributeValue(s, key.handle(), t);
+                digestName = t[0].getLong() == CKK_EC ? ecDigest(s, key.handle()) : "";
+                signingDigest.put(key.handle(), digestName);
+            }
+            if (!digestName.isEmpty()) {
+                byte[] digest = digest(data, digestName);
                 p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), key.handle());
                 return p11.C_Sign(s, digest);
             }
@@ -379,6 +384,7 @@ public final class Pkcs11Hsm implements Hsm {
                 p11.C_DestroyObject(s, pub);
             }
             p11.C_DestroyObject(s, key.handle());
+            signingDigest.remove(key.handle());
             return null;
         });
     }
