@@ -56,6 +56,9 @@ public final class SignerctlCommand {
     }
 
     static ExitCode classify(Exception e) {
+        if (e instanceof SignCommand.NotKeySyncedException) {
+            return ExitCode.NOT_SYNCED;
+        }
         if (e instanceof HsmUnavailableException) {
             return ExitCode.HSM_UNAVAILABLE;
         }
@@ -85,9 +88,6 @@ public final class SignerctlCommand {
         }
         if (e instanceof org.tandem.signer.sign.CanaryFailedException) {
             return ExitCode.CANARY_FAILED;
-        }
-        if (e instanceof SignCommand.NotKeySyncedException) {
-            return ExitCode.NOT_SYNCED;
         }
         if (e instanceof IllegalArgumentException) {
             return ExitCode.USAGE;

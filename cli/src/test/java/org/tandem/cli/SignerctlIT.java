@@ -202,4 +202,59 @@ class SignerctlIT {
         assertThat(json().get("intact").asBoolean()).isFalse();
         assertThat(json().get("defects").get(0).get("line").asInt()).isEqualTo(2);
     }
+
+    @Test
+    void signWritesAZoneThatVerifiesAndOutsideValidatorsAcceptAndBadInputWritesNothing() throws Exception {
+        org.tandem.keysync.testing.Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
+        String c = config.toString();
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk");
+        Path unsigned = dir.resolve("example.test.zone");
+        Files.writeString(unsigned, """
+                $ORIGIN example.test.
+                $TTL 3600
+                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
+                        IN NS  ns1
+                ns1     IN A   192.0.2.1
+                www     IN A   192.0.2.10
+                *.wild  IN TXT "wildcard"
+                sub     IN NS  ns.sub
+                ns.sub  IN A   192.0.2.53
+                new     IN TYPE65280 \\# 4 01020304
+                """);
+        Path signed = dir.resolve("out/example.test.signed");
+
+        // the standby HSMs lack the keys: signing with one of them is refused before anything is signed
+        assertThat(run("sign", "--hsm-config", c, "--zone", "example.test", "--input", unsigned.toString(), "--output",
+                signed.toString(), "--hsm", "dc2-hsm1")).isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(err).contains("refusing to sign example.test.").contains("dc2-hsm1").contains("missing");
+        assertThat(signed).doesNotExist();
+
+        assertThat(run("sign", "--hsm-config", c, "--zone", "example.test", "--input", unsigned.toString(), "--output",
+                signed.toString(), "--nsec3", "--opt-out", "--json")).as(err).isZero();
+        assertThat(json().get("serial").asLong()).isEqualTo(2026112502L);
+        assertThat(run("verify", "--zone", "example.test", "--input", signed.toString())).as(out).isZero();
+        assertThat(out).contains("zone example.test. validates");
+        Process ldns = new ProcessBuilder("ldns-verify-zone", signed.toString()).redirectErrorStream(true).start();
+        String ldnsOut = new String(ldns.getInputStream().readAllBytes());
+        assertThat(ldns.waitFor()).as(ldnsOut).isZero();
+
+        // tampering is found by verify, with exit code 9
+        String text = Files.readString(signed).replace("192.0.2.10", "192.0.2.66");
+        Path tampered = dir.resolve("tampered.signed");
+        Files.writeString(tampered, text);
+        assertThat(run("verify", "--zone", "example.test", "--input", tampered.toString(), "--json"))
+                .isEqualTo(ExitCode.INVALID_ZONE.code());
+        assertThat(json().get("failures").findValuesAsText("owner")).contains("www.example.test.");
+
+        // a bad unsigned zone is rejected with file and line, and the last good output stays
+        byte[] lastGood = Files.readAllBytes(signed);
+        Path bad = dir.resolve("bad.zone");
+        Files.writeString(bad, Files.readString(unsigned).replace("www     IN A   192.0.2.10", "www     IN A   192.0.2.300"));
+        assertThat(run("sign", "--hsm-config", c, "--zone", "example.test", "--input", bad.toString(), "--output",
+                signed.toString())).isEqualTo(ExitCode.ZONE_REJECTED.code());
+        assertThat(err).contains(bad.toString() + ":6:");
+        assertThat(Files.readAllBytes(signed)).isEqualTo(lastGood);
+    }
 }
