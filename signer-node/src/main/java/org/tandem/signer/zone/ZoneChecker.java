@@ -81,6 +81,7 @@ final class ZoneChecker {
         List<SourcedRecord> sorted = new ArrayList<>(records);
         sorted.sort(CANONICAL);
         boolean apexNs = false;
+        SourcedRecord dname = null;
         int n = sorted.size();
         for (int i = 0; i < n; ) {
             int ownerEnd = i + 1;
@@ -89,6 +90,15 @@ final class ZoneChecker {
             }
             List<SourcedRecord> owner = sorted.subList(i, ownerEnd);
             checkCname(owner);
+            // canonical order puts every name below a DNAME right after it (RFC 6672 §2.3: occluded)
+            Name here = owner.get(0).record().getName();
+            if (dname != null && here.subdomain(dname.record().getName()) && !here.equals(dname.record().getName())) {
+                throw rejection(owner.get(0), "data below the DNAME at " + dname.record().getName() + " (line "
+                        + dname.line() + ") can never be answered (RFC 6672 §2.3); remove it or the DNAME");
+            }
+            if (dname == null || !here.subdomain(dname.record().getName())) {
+                dname = owner.stream().filter(r -> r.record().getType() == Type.DNAME).findFirst().orElse(null);
+            }
             for (int j = i; j < ownerEnd; ) {
                 int rrsetEnd = j + 1;
                 while (rrsetEnd < ownerEnd && sameType(sorted.get(rrsetEnd), sorted.get(j))) {

@@ -64,6 +64,7 @@ class ZoneLoaderTest {
             new BadZone("bad-rdata-aaaa.zone", 8, "Invalid address", "2001:db8::g1"),
             new BadZone("class-ch.zone", 8, "class CH is not supported"),
             new BadZone("cname-at-apex.zone", 6, "CNAME at the zone apex example.com."),
+            new BadZone("data-below-dname.zone", 9, "below the DNAME at old.example.com. (line 7)", "RFC 6672"),
             new BadZone(
                     "cname-beside-a.zone",
                     8,
