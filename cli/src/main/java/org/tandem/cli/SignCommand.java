@@ -23,6 +23,7 @@ import org.tandem.signer.nsec.Nsec3Parameters;
 import org.tandem.signer.sign.SerialPolicy;
 import org.tandem.signer.sign.SigningKey;
 import org.tandem.signer.sign.SigningPolicy;
+import org.tandem.signer.sign.SigningPolicyFile;
 import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
 import org.tandem.signer.zone.ZoneLoader;
@@ -60,9 +61,13 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--opt-out", description = "with --nsec3: opt-out for insecure delegations")
     boolean optOut;
 
-    @Option(names = "--serial", defaultValue = "INCREMENT", paramLabel = "POLICY",
-            description = "SOA serial policy: INCREMENT, UNIXTIME, DATESERIAL (never backwards)")
+    @Option(names = "--serial", paramLabel = "POLICY",
+            description = "SOA serial policy: INCREMENT (default), UNIXTIME, DATESERIAL (never backwards)")
     SerialPolicy serial;
+
+    @Option(names = "--policy", paramLabel = "FILE", description = "signing policy (YAML): validity, refresh, "
+            + "inception-offset, jitter, dnskey-ttl, denial, opt-out, serial, zonemd, threads; options given here win")
+    Path policyFile;
 
     @Option(names = "--zonemd", description = "add a ZONEMD record (RFC 8976, SHA-384)")
     boolean zonemd;
@@ -79,8 +84,16 @@ final class SignCommand implements Callable<Integer> {
         }
         ZoneName z = ZoneName.of(zone);
         UnsignedZone unsigned = ZoneLoader.load(input, z);
-        SigningPolicy policy = SigningPolicy.defaults().withSerial(serial).withZonemd(zonemd);
-        policy = nsec3 ? policy.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(optOut)) : policy.withNsec();
+        SigningPolicy policy = policyFile != null ? SigningPolicyFile.load(policyFile) : SigningPolicy.defaults();
+        if (serial != null) {
+            policy = policy.withSerial(serial);
+        }
+        if (zonemd) {
+            policy = policy.withZonemd(true);
+        }
+        if (nsec3) {
+            policy = policy.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(optOut));
+        }
         try (Session s = Session.open(options, "sign")) {
             HsmId on = hsm == null ? s.config.hsms().get(0).name() : s.config.hsm(hsm).name();
             Pkcs11Hsm signingHsm = s.hsms.stream().filter(h -> h.id().equals(on)).findFirst().orElseThrow();
