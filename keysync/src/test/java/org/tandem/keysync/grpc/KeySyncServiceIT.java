@@ -299,10 +299,7 @@ class KeySyncServiceIT {
                             keys.zsk().fingerprint().hex(), "example.test.");
                 });
         assertThat(hsm2.list(ZONE)).isEmpty();
-        assertThat(node2.audit()).singleElement().satisfies(line -> {
-            assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
-            assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
-        });
+        assertOnlyAuditLine(node2, "UNWRAP", "REFUSED");
     }
 
     @Test
@@ -393,10 +390,7 @@ class KeySyncServiceIT {
                     assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
                     assertThat(e.getMessage()).contains(unknown.hex(), "example.test.", "dc1-hsm1");
                 });
-        assertThat(node1.audit()).singleElement().satisfies(line -> {
-            assertThat(line.get("op").asText()).isEqualTo("WRAP");
-            assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
-        });
+        assertOnlyAuditLine(node1, "WRAP", "REFUSED");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -608,5 +602,13 @@ class KeySyncServiceIT {
 
     private static Duration scaled(Duration d) {
         return Duration.ofMillis(Math.round(d.toMillis() * Double.parseDouble(System.getProperty("tandem.timing.multiple", "1"))));
+    }
+
+    /** The node wrote exactly one audit line, for this operation with this outcome. */
+    private static void assertOnlyAuditLine(TestNode node, String op, String outcome) throws java.io.IOException {
+        assertThat(node.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo(op);
+            assertThat(line.get("outcome").asText()).isEqualTo(outcome);
+        });
     }
 }

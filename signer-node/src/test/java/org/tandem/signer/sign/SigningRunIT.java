@@ -43,11 +43,8 @@ class SigningRunIT {
     @BeforeAll
     static void keysOnAToken() throws Exception {
         hsm = Pkcs11Hsm.open(SoftHsmTokens.shared().allocate("dc1-hsm1"));
-        HsmKey ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
-        HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+        keys = TestZones.kskAndZskOn(hsm, ZONE);
         stray = hsm.generate(new KeySpec(ZoneName.of("stray.test."), KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        keys = List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
-                new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
     }
 
     @AfterAll

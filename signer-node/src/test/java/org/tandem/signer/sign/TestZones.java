@@ -109,4 +109,12 @@ final class TestZones {
                 new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
                 new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
     }
+
+    /** A KSK and a ZSK (P-256) generated on a real token, as signing keys. */
+    static List<SigningKey> kskAndZskOn(org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm hsm, ZoneName zone) throws HsmException {
+        org.tandem.keysync.hsm.HsmKey ksk = hsm.generate(new org.tandem.keysync.hsm.KeySpec(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
+        org.tandem.keysync.hsm.HsmKey zsk = hsm.generate(new org.tandem.keysync.hsm.KeySpec(zone, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+        return List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
+                new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
+    }
 }

@@ -14,11 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.tandem.keysync.hsm.HsmKey;
-import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
-import org.tandem.keysync.key.Algorithm;
-import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.signer.nsec.Nsec3Parameters;
@@ -42,10 +38,7 @@ class ZoneSignerIT {
     @BeforeAll
     static void keysOnAToken() throws Exception {
         hsm = Pkcs11Hsm.open(SoftHsmTokens.shared().allocate("dc1-hsm1"));
-        HsmKey ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
-        HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        keys = List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
-                new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
+        keys = TestZones.kskAndZskOn(hsm, ZONE);
     }
 
     @AfterAll
