@@ -3,23 +3,21 @@ package org.tandem.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.tandem.keysync.KeySyncException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.hsm.HsmId;
-import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
-import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.manifest.ZoneKeySet;
-import org.tandem.keysync.proof.KeySetReport;
 import org.tandem.signer.SigningRun;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.nsec.Nsec3Parameters;
+import org.tandem.signer.sign.ProvenKeys;
 import org.tandem.signer.sign.SerialPolicy;
 import org.tandem.signer.sign.SigningKey;
 import org.tandem.signer.sign.SigningPolicy;
@@ -97,7 +95,8 @@ final class SignCommand implements Callable<Integer> {
         try (Session s = Session.open(options, "sign")) {
             HsmId on = hsm == null ? s.config.hsms().get(0).name() : s.config.hsm(hsm).name();
             Pkcs11Hsm signingHsm = s.hsms.stream().filter(h -> h.id().equals(on)).findFirst().orElseThrow();
-            List<SigningKey> keys = keysProvenOn(s, z, signingHsm);
+            List<SigningKey> keys = ProvenKeys.on(s.store, new KeySetVerifier(Clock.systemUTC(), new SecureRandom()), z,
+                    signingHsm);
             ZoneSigner signer = new ZoneSigner((done, total, sigs) -> {
                 if (total > 50_000) {
                     err.printf("signing %s: %d/%d RRsets, %d signatures%n", z, done, total, sigs);
@@ -128,44 +127,6 @@ final class SignCommand implements Callable<Integer> {
                 out.flush();
             }
             return ExitCode.OK.code();
-        }
-    }
-
-    /**
-     * The manifest's signing keys as objects on the chosen HSM, after proving that this HSM holds
-     * exactly the manifest's key set: a node signs only while key-synced.
-     */
-    private static List<SigningKey> keysProvenOn(Session s, ZoneName zone, Pkcs11Hsm hsm) throws KeySyncException {
-        ZoneKeySet manifest = s.keySync.manifest(zone);
-        if (manifest.live().isEmpty()) {
-            throw new org.tandem.keysync.NoManifestException(zone);
-        }
-        KeySetReport report = new org.tandem.keysync.proof.KeySetVerifier(java.time.Clock.systemUTC(),
-                new java.security.SecureRandom()).verify(manifest, List.of(hsm));
-        if (!report.keySynced()) {
-            throw new NotKeySyncedException(report);
-        }
-        List<HsmKey> onHsm = hsm.list(zone);
-        List<SigningKey> keys = new ArrayList<>();
-        for (ZoneKeySet.Entry e : manifest.live()) {
-            if (e.state() == KeyState.RETIRED) {
-                continue;
-            }
-            HsmKey k = onHsm.stream().filter(h -> h.fingerprint().filter(e.key().fingerprint()::equals).isPresent())
-                    .findFirst().orElseThrow();
-            keys.add(new SigningKey(e.key(), hsm, k.ref()));
-        }
-        return keys;
-    }
-
-    /** Refused: the signing HSM does not hold the manifest's key set, proven. */
-    static final class NotKeySyncedException extends KeySyncException {
-        private static final long serialVersionUID = 1L;
-
-        NotKeySyncedException(KeySetReport report) {
-            super("refusing to sign " + report.zone() + ": HSM " + report.hsms().get(0)
-                    + " does not hold the manifest's key set, proven:\n  "
-                    + String.join("\n  ", report.problems().stream().map(c -> c.describe() + "; fix: " + c.fix()).toList()));
         }
     }
 }

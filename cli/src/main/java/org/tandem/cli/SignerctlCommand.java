@@ -56,7 +56,7 @@ public final class SignerctlCommand {
     }
 
     static ExitCode classify(Exception e) {
-        if (e instanceof SignCommand.NotKeySyncedException) {
+        if (e instanceof org.tandem.signer.sign.ProvenKeys.NotKeySyncedException) {
             return ExitCode.NOT_SYNCED;
         }
         if (e instanceof HsmUnavailableException) {

@@ -1,0 +1,84 @@
+package org.tandem.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The cluster CA and the certificates of the demo, made with the {@code openssl} command an operator
+ * would use: an EC P-256 CA, one certificate per node ({@code OU=node}) and one for the operator
+ * ({@code OU=operator}, the role that may order a step-down), each valid for {@code localhost} and
+ * {@code 127.0.0.1}. Keys are PKCS#8 PEM (what gRPC's TLS wants), mode 0600.
+ *
+ * <p>Layout under {@code dir}: {@code ca.crt}, {@code ca.key}, {@code <name>.crt}, {@code <name>.key}.
+ */
+final class DemoPki {
+    private final Path dir;
+    private final TokenLab lab;
+
+    private DemoPki(Path dir, TokenLab lab) {
+        this.dir = dir;
+        this.lab = lab;
+    }
+
+    /** Creates the CA in {@code dir} (which must not hold one yet). */
+    static DemoPki create(Path dir, TokenLab lab) throws IOException, InterruptedException {
+        if (!Prerequisite.onPath("openssl")) {
+            throw new IllegalStateException("openssl is not installed: apt-get install openssl (bin/demo installs it)");
+        }
+        Files.createDirectories(dir);
+        if (Files.exists(dir.resolve("ca.crt"))) {
+            throw new IllegalStateException(dir + " already holds a CA; pass another --workdir or remove it");
+        }
+        DemoPki pki = new DemoPki(dir, lab);
+        lab.tool(List.of("openssl", "req", "-x509", "-new", "-key", pki.newKey("ca").toString(), "-days", "30",
+                "-subj", "/O=Tandem demo/CN=Tandem demo cluster CA", "-out", dir.resolve("ca.crt").toString(),
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"));
+        return pki;
+    }
+
+    Path ca() {
+        return dir.resolve("ca.crt");
+    }
+
+    Path cert(String name) {
+        return dir.resolve(name + ".crt");
+    }
+
+    Path key(String name) {
+        return dir.resolve(name + ".key");
+    }
+
+    /**
+     * Issues {@code <name>.crt} for subject {@code /O=Tandem demo/OU=<role>/CN=<name>}, for server and
+     * client use on localhost.
+     */
+    void issue(String name, String role) throws IOException, InterruptedException {
+        Path csr = dir.resolve(name + ".csr");
+        Path ext = dir.resolve(name + ".ext");
+        Files.writeString(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+                StandardCharsets.US_ASCII);
+        lab.tool(List.of("openssl", "req", "-new", "-key", newKey(name).toString(), "-subj",
+                "/O=Tandem demo/OU=" + role + "/CN=" + name, "-out", csr.toString()));
+        lab.tool(new ArrayList<>(List.of("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca().toString(),
+                "-CAkey", key("ca").toString(), "-CAcreateserial", "-days", "30", "-extfile", ext.toString(),
+                "-out", cert(name).toString())));
+        Files.delete(csr);
+        Files.delete(ext);
+    }
+
+    private Path newKey(String name) throws IOException, InterruptedException {
+        Path key = key(name);
+        if (!Files.exists(key)) {
+            lab.tool(List.of("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-out", key.toString()));
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        }
+        return key;
+    }
+}
