@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.testing.Prerequisites;
 
 /** The README's main job, end to end: real tokens, real embedded ZooKeeper, real signerctl child processes. */
-class DemoIT {
+class KeysyncDemoIT {
     @Test
     void demoReplicatesProvesCatchesTheDenicFaultAndRepairsIt(@TempDir Path dir) throws Exception {
         Prerequisites.requireSoftHsm();
@@ -21,7 +21,7 @@ class DemoIT {
         StringWriter err = new StringWriter();
         Path work = dir.resolve("demo");
 
-        int code = SignerctlCommand.run(new String[] {"demo", "--workdir", work.toString()}, new PrintWriter(out), new PrintWriter(err));
+        int code = SignerctlCommand.run(new String[] {"demo-keysync", "--workdir", work.toString()}, new PrintWriter(out), new PrintWriter(err));
 
         assertThat(code).as(err.toString()).isZero();
         assertThat(out.toString())

@@ -1,0 +1,323 @@
+package org.tandem.signer.node;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandem.keysync.hsm.HsmException;
+import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ManifestStore;
+import org.tandem.keysync.proof.KeySetVerifier;
+import org.tandem.signer.SigningException;
+import org.tandem.signer.election.ClusterConnection;
+import org.tandem.signer.election.ElectionRole;
+import org.tandem.signer.election.ElectionSettings;
+import org.tandem.signer.election.ElectionState;
+import org.tandem.signer.election.KeySyncVerdict;
+import org.tandem.signer.election.KeySyncedElection;
+import org.tandem.signer.election.Leadership;
+import org.tandem.signer.election.LeadershipListener;
+import org.tandem.signer.election.LedgerException;
+import org.tandem.signer.election.LossReason;
+import org.tandem.signer.election.ProvenKeySetCheck;
+import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.gate.GatePolicy;
+import org.tandem.signer.gate.ValidationGate;
+import org.tandem.signer.publish.Retention;
+import org.tandem.signer.publish.TransferServer;
+import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.sign.ZoneSigner;
+
+/**
+ * The signer-node daemon: the composition root that turns a {@link NodeConfig} into a running node.
+ *
+ * <p>It opens this node's HSM(s), one ZooKeeper session ({@link ClusterConnection}) shared by the
+ * key-synced election, the publish ledger and the manifest store, a transfer server (when
+ * configured) that serves only while this node's leadership lease is valid, and one zone worker
+ * thread. The worker, once a second: as leader, publishes every zone that is due (first thing in a
+ * new term, when its source changed, when its signatures reach the refresh point, or to retry a
+ * failed run) through {@link ZonePublisher}; as standby, keeps its view of the cluster's committed
+ * serials current. Safety does not depend on the worker's timing: every publish is fenced (lease
+ * check, epoch-checked commit in ZooKeeper).
+ *
+ * <p>Lifecycle: {@link #start} then {@link #close()} (idempotent; stops the worker first, so no
+ * signing runs after the election is closed, then the election, the transfer server, ZooKeeper and
+ * the HSMs). Threads: public methods are safe from any thread.
+ */
+public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SignerNodeDaemon.class);
+    /** How often the zone worker looks at its zones. */
+    static final Duration TICK = Duration.ofSeconds(1);
+    /** How long start waits for ZooKeeper before going on without it (the node then stays out). */
+    static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
+
+    private final NodeConfig config;
+    private final Clock clock;
+    private final List<Pkcs11Hsm> hsms = new ArrayList<>();
+    private final Map<ZoneName, ZoneWork> zones = new LinkedHashMap<>();
+    private final ScheduledExecutorService worker;
+    private ClusterConnection cluster;
+    private KeySyncedElection election;
+    private PublishLedger ledger;
+    private TransferServer transfer;
+    private volatile boolean closed;
+
+    private SignerNodeDaemon(NodeConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "zones-" + config.name());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts the node. Fails only for what the operator must fix before the node can run at all (an
+     * HSM that cannot be opened, a transfer address that cannot be bound); an unreachable ZooKeeper
+     * is not one of them (the node starts, stays out of the election, and says so in status).
+     *
+     * @throws NodeStartException naming the part that failed; everything opened is closed again
+     * @throws InterruptedException if interrupted while starting; everything opened is closed again
+     */
+    public static SignerNodeDaemon start(NodeConfig config, Clock clock) throws NodeStartException, InterruptedException {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(clock, "clock");
+        SignerNodeDaemon d = new SignerNodeDaemon(config, clock);
+        try {
+            d.open();
+            return d;
+        } catch (NodeStartException | InterruptedException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    private void open() throws NodeStartException, InterruptedException {
+        for (HsmSpec spec : config.hsms()) {
+            try {
+                hsms.add(Pkcs11Hsm.open(spec));
+            } catch (HsmException e) {
+                throw new NodeStartException(config.name(), "HSM " + spec.name(), e.getMessage(), e);
+            }
+        }
+        ZooKeeperConfig zk = config.zookeeper();
+        cluster = ClusterConnection.connect(zk.connect(), zk.root(), zk.sessionTimeout(), CONNECT_WAIT);
+        ManifestStore store = cluster.manifests();
+        ledger = cluster.ledger(clock);
+        KeySetVerifier verifier = new KeySetVerifier(clock, new SecureRandom());
+        List<ZoneName> names = config.zones().stream().map(ZoneConfig::name).toList();
+        election = cluster.election(config.name(), new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
+                ElectionSettings.DEFAULTS, clock);
+        if (config.publish().transfer().isPresent()) {
+            try {
+                transfer = TransferServer.start(TransferSettings.from(config.publish().transfer().get()),
+                        this::mayServe, clock);
+            } catch (SigningException e) {
+                throw new NodeStartException(config.name(), "transfer server", e.getMessage(), e);
+            }
+        }
+        ZoneSigner signer = new ZoneSigner();
+        ValidationGate gate = new ValidationGate(GatePolicy.defaults());
+        for (ZoneConfig z : config.zones()) {
+            ZoneDirectory dir = new ZoneDirectory(z.outputDirectory(), Retention.all());
+            zones.put(z.name(), new ZoneWork(new ZonePublisher(z, hsms.get(0), store, verifier, signer, gate, ledger, dir,
+                    Optional.ofNullable(transfer), clock)));
+        }
+        election.addListener(new LeadershipListener() {
+            @Override
+            public void gained(Leadership leadership) {
+                LOG.info("node={} event=leader epoch={} zones={}", config.name(), leadership.epoch(), names);
+                worker.execute(SignerNodeDaemon.this::tick);
+            }
+
+            @Override
+            public void lost(Leadership leadership, LossReason reason) {
+                LOG.warn("node={} event=leadership-lost epoch={} reason={}", config.name(), leadership.epoch(),
+                        reason.display());
+            }
+        });
+        election.start();
+        worker.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("node={} site={} event=started hsms={} zones={} zookeeper={} transfer={}", config.name(), config.site(),
+                hsms.stream().map(h -> h.id().toString()).toList(), names, cluster.connectString(),
+                transfer == null ? "off" : transfer.address());
+    }
+
+    /** The transfer server's permit: this node leads and its lease is valid (INV-L3). */
+    private boolean mayServe() {
+        return !closed && election.leadership().map(Leadership::isValid).orElse(false);
+    }
+
+    /** One look at every zone, on the worker thread. */
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            Optional<Leadership> lead = election.leadership().filter(Leadership::isValid);
+            ElectionState state = election.state();
+            updateKeySync(state);
+            for (ZoneWork w : zones.values()) {
+                if (closed || Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                Instant now = clock.instant();
+                if (lead.isPresent() && lead.get().isValid()) {
+                    if (w.due(lead.get().epoch(), now)) {
+                        ZonePublisher.Outcome o = w.publisher.publish(lead.get(), "due");
+                        if (o instanceof ZonePublisher.Outcome.Published p) {
+                            w.published(p, lead.get().epoch(), clock.instant());
+                        } else {
+                            w.stopped((ZonePublisher.Outcome.Stopped) o, lead.get().epoch(), clock.instant());
+                        }
+                    }
+                } else {
+                    try {
+                        w.committed(ledger.last(w.publisher.zone().name()), Optional.empty());
+                    } catch (LedgerException e) {
+                        LOG.debug("zone={} event=ledger-unreadable reason=\"{}\"", w.publisher.zone().name(), e.getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("node={} event=zone-worker-error", config.name(), e);
+        }
+    }
+
+    private void updateKeySync(ElectionState state) {
+        Optional<KeySyncVerdict> v = state.lastCheck();
+        if (v.isEmpty()) {
+            return;
+        }
+        for (ZoneWork w : zones.values()) {
+            String prefix = "zone " + w.publisher.zone().name();
+            List<String> mine = v.get().problems().stream().filter(p -> p.contains(prefix) || !p.startsWith("zone ")).toList();
+            w.keySync(mine.isEmpty(), mine);
+        }
+    }
+
+    /** The node's configuration. */
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** The transfer server's address, when one is configured. */
+    public Optional<java.net.InetSocketAddress> transferAddress() {
+        return Optional.ofNullable(transfer).map(TransferServer::address);
+    }
+
+    @Override
+    public NodeStatus status() {
+        ElectionState e = election.state();
+        NodeRole role = role(e);
+        List<String> reasons = role == NodeRole.LEADER || role == NodeRole.STANDBY ? List.of() : List.of(e.reason());
+        Duration lease = role == NodeRole.LEADER ? e.leaseRemaining().orElse(Duration.ZERO) : Duration.ZERO;
+        List<ZoneStatus> z = zones.values().stream().map(ZoneWork::status).toList();
+        return new NodeStatus(config.name(), config.site(), role, e.epoch().orElse(0), lease.isNegative() ? Duration.ZERO : lease,
+                reasons, z, clock.instant());
+    }
+
+    private NodeRole role(ElectionState e) {
+        if (closed || e.role() == ElectionRole.CLOSED) {
+            return NodeRole.STOPPED;
+        }
+        if (e.role() == ElectionRole.LEADER && election.leadership().map(Leadership::isValid).orElse(false)) {
+            return NodeRole.LEADER;
+        }
+        if (e.role() == ElectionRole.CANDIDATE) {
+            return NodeRole.STANDBY;
+        }
+        return NodeRole.NOT_ELIGIBLE;
+    }
+
+    /**
+     * Why this node cannot do its job now, empty when it can: for health. A standby that is
+     * key-synced is healthy; a node out of the election, or a leader with a zone it cannot publish
+     * (rejected source, canary or gate failure, keys not synced), is not.
+     */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        NodeStatus s = status();
+        if (s.role() == NodeRole.NOT_ELIGIBLE || s.role() == NodeRole.STOPPED) {
+            out.add("node " + config.name() + " is " + s.role().name().toLowerCase() + ": " + String.join("; ", s.reasons()));
+        }
+        for (ZoneWork w : zones.values()) {
+            w.problem().ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public SelfTestResult selfTest() throws NodeControlException {
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        List<ZoneSelfTest> results = new ArrayList<>();
+        try {
+            for (ZoneWork w : zones.values()) {
+                results.add(w.publisher.selfTest());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NodeUnavailableException(config.name(), "self-test interrupted", e);
+        }
+        SelfTestResult r = new SelfTestResult(results, started, Duration.ofNanos(System.nanoTime() - t0));
+        LOG.info("node={} event=self-test passed={} zones={}", config.name(), r.passed(), results.size());
+        return r;
+    }
+
+    @Override
+    public StepDownResult stepDown(StepDownOrder order) throws NodeControlException {
+        Objects.requireNonNull(order, "order");
+        Optional<Leadership> l = election.leadership();
+        LOG.warn("node={} event=step-down-ordered by={} reason=\"{}\" was-leader={}", config.name(), order.caller(),
+                order.reason(), l.isPresent());
+        election.stepDown();
+        Instant until = clock.instant().plus(ElectionSettings.DEFAULTS.holdOff());
+        return new StepDownResult(l.isPresent(), l.map(Leadership::epoch).orElse(0L), until);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        worker.shutdownNow();
+        try {
+            if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("node={} event=zone-worker-still-running", config.name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (election != null) {
+            election.close();
+        }
+        if (transfer != null) {
+            transfer.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        for (Pkcs11Hsm h : hsms) {
+            h.close();
+        }
+        LOG.info("node={} event=stopped", config.name());
+    }
+}

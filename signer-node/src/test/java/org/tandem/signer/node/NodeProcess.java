@@ -1,0 +1,103 @@
+package org.tandem.signer.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A signer-node daemon in its own JVM ({@code SignerNodeMain --config FILE}), with the test's class
+ * path and the SoftHSM2 environment of the token pool, its output in a log file. Faults are real
+ * signals: {@link #kill()} is SIGKILL, {@link #pause()} SIGSTOP, {@link #resume()} SIGCONT.
+ */
+final class NodeProcess implements AutoCloseable {
+    private final String name;
+    private final Path log;
+    private final Process process;
+
+    private NodeProcess(String name, Path log, Process process) {
+        this.name = name;
+        this.log = log;
+        this.process = process;
+    }
+
+    static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir) throws IOException {
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(name + ".log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        return new NodeProcess(name, log, pb.start());
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    /** SIGTERM and wait: the daemon's shutdown hook closes it cleanly. */
+    int stop(Duration wait) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        return process.exitValue();
+    }
+
+    private void signal(String sig) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            signalQuietly();
+            kill();
+        }
+    }
+
+    private void signalQuietly() {
+        try {
+            resume(); // a stopped process must run to die of SIGKILL promptly on some kernels; harmless otherwise
+        } catch (IOException | InterruptedException | IllegalStateException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
