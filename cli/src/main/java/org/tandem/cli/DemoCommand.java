@@ -1,0 +1,311 @@
+package org.tandem.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.EmbeddedZooKeeper;
+import org.tandem.signer.election.ClusterConnection;
+import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.node.SignerNodeMain;
+import org.tandem.signer.publish.SignedZoneFile;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code signerctl demo}: the whole Tandem story on one machine. An embedded ZooKeeper, two SoftHSM2
+ * tokens ({@code node-a}, {@code node-b}) standing for the HSMs of two data centres, and two signer
+ * nodes, each a separate process with its own HSM. Keys are generated once and replicated; the nodes
+ * prove them, elect {@code node-a}, which signs, validates and publishes; then {@code node-a} is
+ * killed (as a crash or a dead switch looks to ZooKeeper), and {@code node-b} takes over with the
+ * same keys and a higher serial; both published versions are checked by {@code ldns-verify-zone}.
+ *
+ * <p>Everything goes to the work directory: {@code published/<zone>/<serial>.zone} for every
+ * published version, {@code hsm/softhsm2.conf} with the tokens and their PIN files {@code
+ * hsm/<label>.pin}, {@code tls/}, {@code node-a.yaml}, {@code node-b.yaml}, {@code logs/}.
+ */
+@Command(name = "demo", description = "Run the cluster demo: an embedded ZooKeeper, two signer nodes with two SoftHSM2 "
+        + "tokens, one zone; generate keys once, replicate, prove, elect, sign, publish, validate; kill the active node "
+        + "and watch the standby take over with the same keys and a higher serial.")
+final class DemoCommand implements Callable<Integer> {
+    static final ZoneName ZONE = ZoneName.of("example.test");
+    static final List<String> NODES = List.of("node-a", "node-b");
+    /** ZooKeeper session timeout of the demo nodes; the takeover takes about this long. */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Option(names = "--workdir", paramLabel = "DIR", description = "where everything goes (default: a new temporary directory)")
+    Path workdir;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
+    private DemoNarrator n;
+    private TokenLab lab;
+    private Path dir;
+    private final List<Process> nodes = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        lab = TokenLab.create(workdir != null ? workdir : Files.createTempDirectory("tandem-demo-"), NODES);
+        dir = lab.dir();
+        n = new DemoNarrator(out, spec.commandLine().getErr(), lab);
+        if (!Prerequisite.onPath("ldns-verify-zone")) {
+            throw new IllegalStateException("ldns-verify-zone is not installed: apt-get install ldnsutils (bin/demo installs it)");
+        }
+        n.say("Tandem cluster demo. Everything goes to " + dir);
+        n.say("Two signer nodes, node-a (site dc1) and node-b (site dc2), each with its own HSM (a SoftHSM2 token of the "
+                + "same name), one zone: " + ZONE + ".");
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0)) {
+            Path hsmYaml = dir.resolve("hsm.yaml");
+            Files.writeString(hsmYaml, lab.hsmsYaml(NODES) + "zookeeper: " + zk.connectString() + "\naudit-log: audit.jsonl\n");
+            n.say("An embedded ZooKeeper at " + zk.connectString() + " holds the key manifest, the election, the epoch and "
+                    + "the publish ledger.");
+            keys(hsmYaml);
+            DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
+            for (String node : NODES) {
+                pki.issue(node, "node");
+            }
+            pki.issue("operator", "operator");
+            Path source = writeZone();
+            List<Path> configs = new ArrayList<>();
+            for (int i = 0; i < NODES.size(); i++) {
+                configs.add(writeNodeConfig(NODES.get(i), "dc" + (i + 1), zk.connectString(), source));
+            }
+            try (ClusterConnection cluster = ClusterConnection.connect(zk.connectString(), "/tandem", SESSION_TIMEOUT,
+                    Duration.ofSeconds(10))) {
+                cluster(cluster.ledger(Clock.systemUTC()), configs);
+            } finally {
+                for (Process p : nodes) {
+                    p.destroy();
+                }
+                for (Process p : nodes) {
+                    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                }
+            }
+        }
+        out.println();
+        n.say("Done. Files: " + dir);
+        n.say("  published/" + zoneDir() + "/<serial>.zone  every published version (published/" + zoneDir()
+                + ".zone is the current one, for a hidden primary to load)");
+        n.say("  node-a.yaml, node-b.yaml  the node configurations;  hsm.yaml, hsm/  the tokens and PIN files;  tls/  the "
+                + "cluster CA and certificates;  logs/  each node's log;  audit.jsonl  the key audit log");
+        return ExitCode.OK.code();
+    }
+
+    private void keys(Path hsmYaml) throws IOException, InterruptedException {
+        String c = "--hsm-config=" + hsmYaml;
+        n.heading("The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key node-b's HSM makes; "
+                + "never in plaintext outside an HSM.");
+        n.expect(0, "kek", "init", c, "--hsm=node-a");
+        n.expect(0, "kek", "enrol", c, "--from=node-a", "--to=node-b");
+        n.heading("Generate once, on node-a's HSM: a KSK and a ZSK. Then replicate them to node-b's HSM and prove them "
+                + "on both (every private key signs a fresh nonce).");
+        n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--hsm=node-a");
+        n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--hsm=node-a");
+        n.expect(0, "keys", "sync", c, "--zone=" + ZONE);
+    }
+
+    private void cluster(PublishLedger ledger, List<Path> configs) throws Exception {
+        n.heading("Start node-a. It proves its keys, enters the election, wins it (epoch bumped in ZooKeeper), signs "
+                + ZONE + ", passes the validation gate and commits the serial in ZooKeeper, fenced by the epoch.");
+        start("node-a", configs.get(0));
+        PublishRecord first = awaitPublish(ledger, r -> r.node().equals("node-a"), "node-a's first publication");
+        n.say("node-a published serial " + first.serial() + " in epoch " + first.epoch() + ": " + rel(versionFile(first)));
+
+        n.heading("Start node-b. It proves the same keys on its own HSM and waits as a warm standby.");
+        start("node-b", configs.get(1));
+        awaitHealthy(configs.get(1), "node-b");
+        n.say("node-b is a key-synced standby (its /health answers 200).");
+
+        n.heading("An outside validator nobody here wrote checks what node-a published.");
+        validate(first);
+
+        n.heading("Cut node-a off: kill -9 its process, as a crash or a dead switch looks to ZooKeeper. Its session "
+                + "expires after " + SESSION_TIMEOUT.toSeconds() + " s; node-b re-proves its keys, wins with a new epoch and "
+                + "publishes a higher serial.");
+        Process a = nodes.get(0);
+        long killed = System.nanoTime();
+        a.destroyForcibly();
+        a.waitFor(20, TimeUnit.SECONDS);
+        n.say("$ kill -9 " + a.pid() + "   # node-a");
+        PublishRecord second = awaitPublish(ledger, r -> r.node().equals("node-b") && r.epoch() > first.epoch(),
+                "node-b's takeover");
+        double seconds = (System.nanoTime() - killed) / 1e9;
+        n.say(String.format("node-b published serial %d in epoch %d, %.1f s after the kill: %s", second.serial(),
+                second.epoch(), seconds, rel(versionFile(second))));
+
+        n.heading("Same keys, higher serial, and it validates.");
+        Set<String> before = dnskeys(first);
+        Set<String> after = dnskeys(second);
+        if (!before.equals(after)) {
+            throw new IllegalStateException("demo: the DNSKEY RRset changed across the failover: " + before + " vs " + after);
+        }
+        n.say("DNSKEY RRset identical in serial " + first.serial() + " and serial " + second.serial() + " (" + after.size()
+                + " keys); serial " + second.serial() + " > " + first.serial() + ".");
+        validate(second);
+        n.say("Publish history in ZooKeeper (one writer per epoch, serials increasing):");
+        for (PublishRecord r : ledger.history(ZONE)) {
+            n.say("  serial " + r.serial() + "  epoch " + r.epoch() + "  " + r.node() + "  " + r.committedAt());
+        }
+    }
+
+    private void start(String node, Path config) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(node + ".log").toFile()));
+        pb.environment().put("SOFTHSM2_CONF", dir.resolve("hsm/softhsm2.conf").toString());
+        Process p = pb.start();
+        nodes.add(p);
+        n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log " + rel(dir.resolve("logs/" + node + ".log")));
+    }
+
+    private PublishRecord awaitPublish(PublishLedger ledger, java.util.function.Predicate<PublishRecord> what, String name)
+            throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<PublishRecord> last = ledger.last(ZONE);
+            if (last.isPresent() && what.test(last.get())) {
+                return last.get();
+            }
+            for (Process p : nodes) {
+                if (!p.isAlive() && p != nodes.get(0)) {
+                    throw new IllegalStateException("demo: a signer node exited (" + p.exitValue() + "); see " + dir.resolve("logs"));
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("demo: no " + name + " within " + WAIT.toSeconds() + " s; see the logs in "
+                + dir.resolve("logs"));
+    }
+
+    private void awaitHealthy(Path config, String node) throws Exception {
+        int port = Integer.parseInt(Files.readAllLines(config).stream().filter(l -> l.startsWith("metrics:"))
+                .findFirst().orElseThrow().replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = r.statusCode() + " " + r.body().strip();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("demo: " + node + " did not become healthy within " + WAIT.toSeconds() + " s: " + last);
+    }
+
+    private void validate(PublishRecord r) throws IOException, InterruptedException {
+        int code = n.run(List.of("ldns-verify-zone", versionFile(r).toString()));
+        if (code != 0) {
+            throw new IllegalStateException("demo: ldns-verify-zone refused serial " + r.serial() + " (exit " + code + ")");
+        }
+    }
+
+    private Set<String> dnskeys(PublishRecord r) throws Exception {
+        Set<String> keys = new TreeSet<>();
+        for (Record rec : SignedZoneFile.read(versionFile(r), ZONE.name())) {
+            if (rec.getType() == Type.DNSKEY) {
+                keys.add(rec.rdataToString());
+            }
+        }
+        return keys;
+    }
+
+    private Path versionFile(PublishRecord r) {
+        return dir.resolve("published").resolve(zoneDir()).resolve(r.serial() + ".zone");
+    }
+
+    private static String zoneDir() {
+        String z = ZONE.toString();
+        return z.endsWith(".") ? z.substring(0, z.length() - 1) : z;
+    }
+
+    private String rel(Path p) {
+        return dir.relativize(p.toAbsolutePath()).toString();
+    }
+
+    private Path writeZone() throws IOException {
+        Path zones = Files.createDirectories(dir.resolve("zones"));
+        Path file = zones.resolve("example.test.zone");
+        Files.writeString(file, """
+                $ORIGIN example.test.
+                $TTL 3600
+                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
+                @        NS    ns1
+                @        NS    ns2.example.net.
+                @        MX    10 mail
+                @        TXT   "v=spf1 mx -all"
+                @        CAA   0 issue "letsencrypt.org"
+                ns1      A     192.0.2.53
+                ns1      AAAA  2001:db8::53
+                mail     A     192.0.2.25
+                www      A     192.0.2.80
+                www      AAAA  2001:db8::80
+                _443._tcp.www TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                svc      HTTPS 1 . alpn="h2,h3"
+                *.wild   TXT   "any name"
+                sub      NS    ns.sub
+                ns.sub   A     192.0.2.54
+                sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                """, StandardCharsets.US_ASCII);
+        return file;
+    }
+
+    private Path writeNodeConfig(String node, String site, String zk, Path source) throws IOException {
+        Path file = dir.resolve(node + ".yaml");
+        Files.writeString(file, "node: {name: " + node + ", site: " + site + "}\n"
+                + "hsm-config: hsm.yaml\n"
+                + "hsms: [" + node + "]\n"
+                + "zones:\n"
+                + "  - name: " + ZONE + "\n"
+                + "    source: " + dir.relativize(source) + "\n"
+                + "zookeeper: {connect: \"" + zk + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds() + "s, root: /tandem}\n"
+                + "publish:\n"
+                + "  directory: published\n"
+                + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                + "tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}\n", StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
