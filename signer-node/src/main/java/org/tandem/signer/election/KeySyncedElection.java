@@ -321,13 +321,13 @@ public final class KeySyncedElection implements AutoCloseable {
             case CANDIDATE -> {
                 KeySyncVerdict verdict = runCheck();
                 if (verdict != null && !verdict.synced()) {
-                    loseOrLeave(LossReason.KEYS_NOT_SYNCED);
+                    loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
                 }
             }
             case LEADER -> {
                 KeySyncVerdict verdict = runCheck();
                 if (verdict != null && !verdict.synced()) {
-                    loseOrLeave(LossReason.KEYS_NOT_SYNCED);
+                    loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
                 }
             }
             default -> {
@@ -401,7 +401,7 @@ public final class KeySyncedElection implements AutoCloseable {
             return;
         }
         if (!verdict.synced()) {
-            loseOrLeave(LossReason.KEYS_NOT_SYNCED);
+            loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
             return;
         }
         String ourPath = l.getOurPath();
@@ -528,6 +528,10 @@ public final class KeySyncedElection implements AutoCloseable {
      * reason passed to the listeners is the first revocation's.
      */
     private void loseOrLeave(LossReason why) {
+        loseOrLeave(why, "");
+    }
+
+    private void loseOrLeave(LossReason why, String detail) {
         Leadership l = current;
         LossReason effective = why;
         if (l != null) {
@@ -549,11 +553,12 @@ public final class KeySyncedElection implements AutoCloseable {
         leaveLatch();
         holdingOff = true;
         holdOffUntilNanos = nanoTime.getAsLong() + settings.holdOff().toNanos();
-        setRole(ElectionRole.OUT, (l != null ? "lost: " : "left: ") + effective.display());
+        String suffix = detail.isEmpty() ? "" : ": " + detail;
+        setRole(ElectionRole.OUT, (l != null ? "lost: " : "left: ") + effective.display() + suffix);
         if (l != null) {
-            LOG.warn("election node={} epoch={} leadership lost reason={}", node, l.epoch(), effective.display());
+            LOG.warn("election node={} epoch={} leadership lost reason={}{}", node, l.epoch(), effective.display(), suffix);
         } else {
-            LOG.info("election node={} left the election reason={}", node, effective.display());
+            LOG.info("election node={} left the election reason={}{}", node, effective.display(), suffix);
         }
     }
 

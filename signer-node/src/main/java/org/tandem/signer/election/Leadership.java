@@ -16,8 +16,8 @@ import java.util.function.LongSupplier;
  * (INV-L4). {@link #isValid()} is the local lease (INV-L3): it turns false once no ZooKeeper round trip
  * has confirmed the leadership for longer than the lease (k × the negotiated session timeout, measured
  * on {@link System#nanoTime()}), or once the election revoked it, whichever comes first, even if no
- * event has arrived (a resumed, paused JVM). Once false it never turns true again: a new term is a new
- * {@code Leadership}.
+ * event has arrived (a resumed, paused JVM). Once false it never turns true again, not even when a
+ * late answer from ZooKeeper arrives: a new term is a new {@code Leadership}.
  *
  * <p>Threads: safe for concurrent use; created only by {@link KeySyncedElection}.
  */
@@ -79,7 +79,15 @@ public final class Leadership {
      * lease. Check it before every irreversible step; {@link PublishLedger#commit} checks it too.
      */
     public boolean isValid() {
-        return revoked.get() == null && remainingNanos() > 0;
+        if (revoked.get() != null) {
+            return false;
+        }
+        if (remainingNanos() <= 0) {
+            // INV-L3: an expired lease is final; a late confirmation must not bring it back.
+            revoked.compareAndSet(null, LossReason.LEASE_EXPIRED);
+            return false;
+        }
+        return true;
     }
 
     /** Time left on the lease; zero once expired or revoked. */
@@ -87,7 +95,7 @@ public final class Leadership {
         return revoked.get() != null ? Duration.ZERO : Duration.ofNanos(Math.max(0, remainingNanos()));
     }
 
-    /** Why it ended, once revoked by the election. A lease that merely ran out shows empty until the election notices. */
+    /** Why it ended: the first revocation, or {@link LossReason#LEASE_EXPIRED} once the lease was found run out. */
     public Optional<LossReason> revocation() {
         return Optional.ofNullable(revoked.get());
     }
@@ -106,6 +114,9 @@ public final class Leadership {
 
     /** A round trip sent at {@code sentAtNanos} confirmed the leadership; the lease never moves backwards. */
     void confirmed(long sentAtNanos) {
+        if (!isValid()) {
+            return;
+        }
         confirmedAtNanos.accumulateAndGet(sentAtNanos, (a, b) -> b - a > 0 ? b : a);
     }
 
