@@ -268,6 +268,31 @@ class KeySyncedElectionIT {
     }
 
     @Test
+    void aForcedSessionExpiryRevokesAndTheOtherNodeTakesOver() throws Exception {
+        SwitchableCheck aCheck = new SwitchableCheck(true);
+        ElectionNode a = node("node-a", aCheck).start();
+        TestTiming.until(WAIT, "node-a leads", a::leads);
+        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
+        Leadership term = a.leadership();
+
+        // F7: the session expires without a network fault
+        a.client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+
+        TestTiming.until(WAIT, "node-b leads", b::leads);
+        assertThat(b.leadership().epoch()).isEqualTo(term.epoch() + 1);
+        assertThat(term.isValid()).isFalse();
+        assertThat(a.listener.losses()).isNotEmpty();
+        assertThat(a.listener.losses().get(0).reason()).isIn(LossReason.SUSPENDED, LossReason.LOST, LossReason.NOT_LEADER);
+        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1"))).isInstanceOf(StaleLeadershipException.class);
+        int checks = aCheck.calls.get();
+        TestTiming.until(WAIT, "node-a re-enters after a new session and a fresh check",
+                () -> a.election.state().role() == ElectionRole.CANDIDATE);
+        assertThat(aCheck.calls.get()).isGreaterThan(checks);
+        assertThat(b.leads()).isTrue();
+    }
+
+    @Test
     void theLeaseEndsLeadershipWithoutAnyZooKeeperEventWhenTheJvmWasPaused() throws Exception {
         AtomicLong pause = new AtomicLong();
         ElectionNode a = new ElectionNode(ZK.connectString(), root, "node-a", new SwitchableCheck(true), SESSION,
