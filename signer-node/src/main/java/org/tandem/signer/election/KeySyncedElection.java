@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * Druid did against CURATOR-620), stays out for the hold-off, and re-enters only when connected and
  * re-checked.
  *
- * <p>Threads: all transitions, checks and listener calls run on one thread of the election; public
- * methods are safe from any thread. IMPORTANT: do not call {@link #close()} from a listener and wait
+ * <p>Threads: all transitions, checks and listener calls run on one thread of the election; the
+ * heartbeat and the lease watchdog on a second one, so a slow check cannot starve them; public methods
+ * are safe from any thread. IMPORTANT: do not call {@link #close()} from a listener and wait
  * for it elsewhere; a call from a listener runs inline.
  *
  * <p>Lifecycle: construct, {@link #addListener}, {@link #start()}, {@link #close()}. The Curator client
@@ -81,6 +82,8 @@ public final class KeySyncedElection implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
+    /** Heartbeat and lease watchdog, apart from the election thread so that a slow check cannot delay them. */
+    private final ScheduledExecutorService ticker;
     private final ConnectionStateListener connectionListener = this::connectionChanged;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -141,6 +144,11 @@ public final class KeySyncedElection implements AutoCloseable {
             Thread t = new Thread(r, "election-" + node);
             t.setDaemon(true);
             electionThread = t;
+            return t;
+        });
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "election-lease-" + node);
+            t.setDaemon(true);
             return t;
         });
     }
@@ -242,6 +250,7 @@ public final class KeySyncedElection implements AutoCloseable {
             loseOrLeave(LossReason.CLOSED);
             setRole(ElectionRole.CLOSED, "closed");
         };
+        ticker.shutdownNow();
         if (Thread.currentThread() == electionThread) {
             shutdown.run();
             executor.shutdown();
@@ -422,8 +431,7 @@ public final class KeySyncedElection implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            LOG.warn("election node={} could not bump the epoch at {}: {}; leaving", node, paths.epochPath(), e.toString());
-            loseOrLeave(LossReason.SUSPENDED);
+            loseOrLeave(LossReason.NOT_LEADER, "could not bump the epoch at " + paths.epochPath() + ": " + e);
             return;
         }
         if (l != latch || !l.hasLeadership() || !client.getZookeeperClient().isConnected()) {
@@ -437,9 +445,9 @@ public final class KeySyncedElection implements AutoCloseable {
         current = leadership;
         setRole(ElectionRole.LEADER, "leading under epoch " + epoch);
         long beat = Math.max(1, lease.toMillis() / 3);
-        heartbeat = executor.scheduleWithFixedDelay(() -> confirm(leadership), beat, beat, TimeUnit.MILLISECONDS);
+        heartbeat = ticker.scheduleWithFixedDelay(() -> confirm(leadership), beat, beat, TimeUnit.MILLISECONDS);
         long watch = Math.max(5, lease.toMillis() / 10);
-        watchdog = executor.scheduleWithFixedDelay(() -> watch(leadership), watch, watch, TimeUnit.MILLISECONDS);
+        watchdog = ticker.scheduleWithFixedDelay(() -> watch(leadership), watch, watch, TimeUnit.MILLISECONDS);
         for (LeadershipListener listener : listeners) {
             try {
                 listener.gained(leadership);
@@ -511,9 +519,11 @@ public final class KeySyncedElection implements AutoCloseable {
         }
     }
 
+    /** On the ticker: an expired lease is revoked here (isValid does it) and the loss handed to the election thread. */
     private void watch(Leadership l) {
         if (l == current && !l.isValid()) {
-            lose(l, l.revocation().orElse(LossReason.LEASE_EXPIRED));
+            LossReason why = l.revocation().orElse(LossReason.LEASE_EXPIRED);
+            submit(() -> lose(l, why));
         }
     }
 

@@ -14,6 +14,8 @@ final class SwitchableCheck implements KeySyncCheck {
 
     private volatile String problem;
     final AtomicInteger calls = new AtomicInteger();
+    /** System.nanoTime() of the latest call. */
+    volatile long lastCallNanos;
 
     SwitchableCheck(boolean synced) {
         this.problem = synced ? null : "zone example.test. ZSK 4711 fp 0123456789abcdef on HSM test-hsm: missing";
@@ -29,6 +31,7 @@ final class SwitchableCheck implements KeySyncCheck {
 
     @Override
     public KeySyncVerdict check() {
+        lastCallNanos = System.nanoTime();
         calls.incrementAndGet();
         String p = problem;
         return p == null
