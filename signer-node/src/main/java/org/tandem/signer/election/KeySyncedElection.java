@@ -181,7 +181,7 @@ public final class KeySyncedElection implements AutoCloseable {
         client.getConnectionStateListenable().addListener(connectionListener);
         executor.execute(() -> setRole(ElectionRole.OUT, "starting"));
         executor.scheduleWithFixedDelay(
-                this::recheck, 0, settings.recheckInterval().toMillis(), TimeUnit.MILLISECONDS);
+                guarded("re-check", this::recheck), 0, settings.recheckInterval().toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("election started node={} latch={} recheck={}", node, paths.latchPath(), settings.recheckInterval());
     }
 
@@ -445,9 +445,9 @@ public final class KeySyncedElection implements AutoCloseable {
         current = leadership;
         setRole(ElectionRole.LEADER, "leading under epoch " + epoch);
         long beat = Math.max(1, lease.toMillis() / 3);
-        heartbeat = ticker.scheduleWithFixedDelay(() -> confirm(leadership), beat, beat, TimeUnit.MILLISECONDS);
+        heartbeat = ticker.scheduleWithFixedDelay(guarded("heartbeat", () -> confirm(leadership)), beat, beat, TimeUnit.MILLISECONDS);
         long watch = Math.max(5, lease.toMillis() / 10);
-        watchdog = ticker.scheduleWithFixedDelay(() -> watch(leadership), watch, watch, TimeUnit.MILLISECONDS);
+        watchdog = ticker.scheduleWithFixedDelay(guarded("lease watchdog", () -> watch(leadership)), watch, watch, TimeUnit.MILLISECONDS);
         for (LeadershipListener listener : listeners) {
             try {
                 listener.gained(leadership);
@@ -584,6 +584,21 @@ public final class KeySyncedElection implements AutoCloseable {
             // The node is deleted in the background (guaranteed); an expired session deletes it anyway.
             LOG.debug("election node={} latch close: {}", node, e.toString());
         }
+    }
+
+    /**
+     * A periodic task that survives its own failure: a scheduled executor silently stops repeating a
+     * task that throws, which would freeze the node in its current role. Only RuntimeExceptions are
+     * caught (bugs, or Curator misuse after close); they are logged with the node.
+     */
+    private Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("election node={} {} failed: {}", node, what, e.toString(), e);
+            }
+        };
     }
 
     private static void cancel(ScheduledFuture<?> f) {

@@ -44,6 +44,7 @@ class KeySyncedElectionIT {
     @AfterEach
     void closeNodes() {
         nodes.forEach(ElectionNode::close);
+        nodes.forEach(n -> n.listener.assertContractKept());
     }
 
     private ElectionNode node(String name, KeySyncCheck check) {
@@ -301,7 +302,7 @@ class KeySyncedElectionIT {
                 () -> System.nanoTime() + pause.get());
         nodes.add(a);
         a.start();
-        TestTiming.until(WAIT, "node-a leads", a::leads);
+        TestTiming.until(WAIT, "node-a leads and its listener knows", () -> a.leads() && !a.listener.gains().isEmpty());
         Leadership term = a.leadership();
         assertThat(term.lease()).isEqualTo(Duration.ofMillis(
                 (long) (a.client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs() * 0.5)));
