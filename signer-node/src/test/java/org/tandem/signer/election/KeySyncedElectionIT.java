@@ -296,6 +296,39 @@ class KeySyncedElectionIT {
     }
 
     @Test
+    void aLeaderWhoseLatchNodeVanishesStopsAtTheNextHeartbeat() throws Exception {
+        // A.2 item 3: the leader "remains the leader forever, even though its ephemeral node disappears"
+        ElectionNode a = node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        TestTiming.until(WAIT, "node-a leads", a::leads);
+        Leadership term = a.leadership();
+
+        long deletedAt = System.nanoTime();
+        a.client.delete().forPath(term.latchNode());
+
+        TestTiming.until(WAIT, "node-a revokes", () -> !term.isValid());
+        assertThat(Duration.ofNanos(System.nanoTime() - deletedAt)).isLessThan(term.lease());
+        assertThat(term.revocation()).hasValueSatisfying(r -> assertThat(r).isIn(LossReason.LATCH_NODE_GONE, LossReason.NOT_LEADER));
+        TestTiming.until(WAIT, "node-a leads again under a new epoch",
+                () -> a.election.leadership().map(l -> l.epoch() == term.epoch() + 1).orElse(false));
+    }
+
+    @Test
+    void aLeaderStopsWhenTheEpochMovesUnderIt() throws Exception {
+        // CURATOR-620 shape: another node bumped the epoch while this one still believes it leads
+        ElectionNode a = node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        TestTiming.until(WAIT, "node-a leads", a::leads);
+        Leadership term = a.leadership();
+
+        a.client.setData().forPath(term.epochPath(), "node-x".getBytes(StandardCharsets.UTF_8));
+
+        TestTiming.until(WAIT, "node-a revokes", () -> !term.isValid());
+        assertThat(term.revocation()).contains(LossReason.EPOCH_MOVED);
+        TestTiming.until(WAIT, "listener told", () -> a.listener.losses().stream()
+                .anyMatch(e -> e.leadership() == term && e.reason() == LossReason.EPOCH_MOVED));
+        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1"))).isInstanceOf(StaleLeadershipException.class);
+    }
+
+    @Test
     void theLeaseEndsLeadershipWithoutAnyZooKeeperEventWhenTheJvmWasPaused() throws Exception {
         AtomicLong pause = new AtomicLong();
         ElectionNode a = new ElectionNode(ZK.connectString(), root, "node-a", new SwitchableCheck(true), SESSION,
