@@ -22,7 +22,7 @@ import org.tandem.proto.signer.v1.SignerNodeGrpc;
 
 /**
  * The authorization rule of the {@code SignerNode} service: {@code GetStatus} for every caller with
- * a cluster certificate; {@code SelfTest} and {@code StepDown} only for callers whose certificate
+ * a cluster certificate; {@code SelfTest}, {@code StepDown} and {@code Reload} only for callers whose certificate
  * grants {@link CallerRole#OPERATOR} or {@link CallerRole#COORDINATOR}; any other SignerNode method
  * is refused; methods of other services on the same server (KeySync) pass untouched. A refused call is closed with {@code PERMISSION_DENIED} naming the caller, its roles and
  * what the method needs, and never reaches the service.
@@ -43,7 +43,8 @@ final class SignerNodeAuthorization implements ServerInterceptor {
     private static final Map<String, Set<CallerRole>> RULES = Map.of(
             SignerNodeGrpc.getGetStatusMethod().getFullMethodName(), ANYONE,
             SignerNodeGrpc.getSelfTestMethod().getFullMethodName(), CONTROL,
-            SignerNodeGrpc.getStepDownMethod().getFullMethodName(), CONTROL);
+            SignerNodeGrpc.getStepDownMethod().getFullMethodName(), CONTROL,
+            SignerNodeGrpc.getReloadMethod().getFullMethodName(), CONTROL);
 
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(

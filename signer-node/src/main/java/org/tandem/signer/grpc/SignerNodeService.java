@@ -8,11 +8,14 @@ import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.grpc.CallerIdentity;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.node.NodeControl;
 import org.tandem.signer.node.NodeControlException;
 import org.tandem.signer.node.NodeRefusedException;
@@ -24,6 +27,8 @@ import org.tandem.signer.node.StepDownResult;
 import org.tandem.proto.signer.v1.CheckState;
 import org.tandem.proto.signer.v1.GetStatusRequest;
 import org.tandem.proto.signer.v1.KeySyncState;
+import org.tandem.proto.signer.v1.ReloadRequest;
+import org.tandem.proto.signer.v1.ReloadResponse;
 import org.tandem.proto.signer.v1.Role;
 import org.tandem.proto.signer.v1.SelfTestRequest;
 import org.tandem.proto.signer.v1.SelfTestResponse;
@@ -45,10 +50,11 @@ import org.tandem.proto.signer.v1.ZoneStatus;
  *       operator and coordinator certificates. Every {@code StepDown} is logged with the caller's CN.
  *   <li>Errors are translated here and only here: {@link NodeRefusedException} →
  *       {@code FAILED_PRECONDITION}, {@link NodeUnavailableException} → {@code UNAVAILABLE}, a bad
- *       request → {@code INVALID_ARGUMENT}, anything else the control throws → {@code INTERNAL}
+ *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the control throws → {@code INTERNAL}
  *       (logged with its stack trace here, the client gets only the message). Each status carries a
  *       {@code google.rpc.ErrorInfo} with domain {@value #DOMAIN}, a reason ({@code REFUSED},
- *       {@code UNAVAILABLE}, {@code INVALID_REQUEST}, {@code INTERNAL}) and the node's name.
+ *       {@code UNAVAILABLE}, {@code INVALID_REQUEST}, {@code UNKNOWN_ZONE}, {@code INTERNAL}) and
+ *       the node's name.
  * </ul>
  *
  * <p>Thread-safe when the control is (its contract says it must be). Does not own the control.
@@ -132,6 +138,50 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
                 .setWasLeader(result.wasLeader())
                 .setEpoch(result.epoch())
                 .setHoldOffUntilEpochMillis(result.holdOffUntil().toEpochMilli())
+                .build());
+        responses.onCompleted();
+    }
+
+    @Override
+    public void reload(ReloadRequest request, StreamObserver<ReloadResponse> responses) {
+        List<ZoneName> known;
+        try {
+            known = control.status().zones().stream().map(org.tandem.signer.node.ZoneStatus::zone).toList();
+        } catch (RuntimeException e) {
+            responses.onError(internal("Reload", e));
+            return;
+        }
+        List<ZoneName> zones = new ArrayList<>();
+        for (String text : request.getZonesList()) {
+            ZoneName zone;
+            try {
+                zone = ZoneName.of(text);
+            } catch (IllegalArgumentException e) {
+                responses.onError(failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "Reload: " + e.getMessage()));
+                return;
+            }
+            if (!known.contains(zone)) {
+                responses.onError(failure(Status.Code.NOT_FOUND, "UNKNOWN_ZONE",
+                        "node " + node + " does not sign zone " + zone + " (it signs " + known + ")"));
+                return;
+            }
+            if (!zones.contains(zone)) {
+                zones.add(zone);
+            }
+        }
+        List<ZoneName> chosen = zones.isEmpty() ? known : known.stream().filter(zones::contains).toList();
+        try {
+            control.reload(chosen);
+        } catch (NodeControlException e) {
+            responses.onError(translate(e));
+            return;
+        } catch (RuntimeException e) {
+            responses.onError(internal("Reload", e));
+            return;
+        }
+        LOG.info("reload node={} caller={} zones={}", node, CallerIdentity.current(), chosen);
+        responses.onNext(ReloadResponse.newBuilder()
+                .addAllZones(chosen.stream().map(ZoneName::toString).toList())
                 .build());
         responses.onCompleted();
     }

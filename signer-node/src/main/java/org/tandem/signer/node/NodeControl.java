@@ -1,5 +1,8 @@
 package org.tandem.signer.node;
 
+import java.util.List;
+import org.tandem.keysync.key.ZoneName;
+
 /**
  * What the signer node daemon offers to the outside: its status, a self-test and a step-down. The
  * daemon implements it; {@code org.tandem.signer.grpc.SignerNodeService} serves it over mutual TLS
@@ -17,8 +20,11 @@ package org.tandem.signer.node;
  *   <li>{@link #stepDown(StepDownOrder)} stops signing and publishing <em>before</em> it leaves
  *       the election (INV-L2 order), then keeps the node out of the election for the hold-off. It
  *       is idempotent: on a node that does not lead it only (re)starts the hold-off.
+ *   <li>{@link #reload(List)} only marks sources as changed (as the file watch does) and returns;
+ *       the re-signing runs on the daemon's scheduler, never on the caller's thread.
  *   <li>Authorization is not the implementation's job: the gRPC service lets only operator and
- *       coordinator certificates reach {@link #selfTest()} and {@link #stepDown(StepDownOrder)}.
+ *       coordinator certificates reach {@link #selfTest()}, {@link #stepDown(StepDownOrder)} and
+ *       {@link #reload(List)}, and only with zones that {@link #status()} lists.
  * </ul>
  */
 public interface NodeControl {
@@ -41,4 +47,13 @@ public interface NodeControl {
      * @throws NodeRefusedException when the node refuses in its current state
      */
     StepDownResult stepDown(StepDownOrder order) throws NodeControlException;
+
+    /**
+     * Marks the zones' unsigned sources as changed ({@code signerctl reload}): the leader re-signs
+     * them as soon as the re-sign floor allows; a standby takes the change in when it next leads.
+     *
+     * @param zones zones the node signs (as listed by {@link #status()}), at least one
+     * @throws NodeRefusedException when the node is stopping
+     */
+    void reload(List<ZoneName> zones) throws NodeControlException;
 }

@@ -1,6 +1,7 @@
 package org.tandem.signer.grpc;
 
 import java.util.List;
+import org.tandem.keysync.key.ZoneName;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +26,7 @@ final class ScriptedNodeControl implements NodeControl {
     final AtomicInteger statusCalls = new AtomicInteger();
     final AtomicInteger selfTestCalls = new AtomicInteger();
     final List<StepDownOrder> orders = new CopyOnWriteArrayList<>();
+    final List<List<ZoneName>> reloads = new CopyOnWriteArrayList<>();
 
     @Override
     public NodeStatus status() {
@@ -50,7 +52,15 @@ final class ScriptedNodeControl implements NodeControl {
         return stepDown.get();
     }
 
+    @Override
+    public void reload(List<ZoneName> zones) throws NodeControlException {
+        reloads.add(List.copyOf(zones));
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
     int calls() {
-        return statusCalls.get() + selfTestCalls.get() + orders.size();
+        return statusCalls.get() + selfTestCalls.get() + orders.size() + reloads.size();
     }
 }

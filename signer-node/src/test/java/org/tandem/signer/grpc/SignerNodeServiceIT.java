@@ -31,6 +31,7 @@ import org.tandem.proto.signer.v1.CheckState;
 import org.tandem.proto.signer.v1.GetStatusRequest;
 import org.tandem.proto.signer.v1.KeySyncState;
 import org.tandem.proto.signer.v1.NodeStatus;
+import org.tandem.proto.signer.v1.ReloadRequest;
 import org.tandem.proto.signer.v1.Role;
 import org.tandem.proto.signer.v1.SelfTestRequest;
 import org.tandem.proto.signer.v1.SelfTestResponse;
@@ -191,10 +192,31 @@ class SignerNodeServiceIT {
                 .contains("caller dc2-signer", "[NODE]", "tandem.signer.v1.SignerNode/StepDown",
                         "OU=operator or OU=coordinator");
         assertStatus(() -> node.selfTest(SelfTestRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
+        assertStatus(() -> node.reload(ReloadRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
         assertStatus(() -> stub(cluster.issue("monitor")).stepDown(StepDownRequest.getDefaultInstance()),
                 Status.Code.PERMISSION_DENIED);
         assertThat(control.orders).isEmpty();
         assertThat(control.selfTestCalls).hasValue(0);
+        assertThat(control.reloads).isEmpty();
+    }
+
+    @Test
+    void operatorReloadsNamedZonesOrAllAndUnknownZonesAreNotFound() throws Exception {
+        SignerNodeGrpc.SignerNodeBlockingStub operator = stub(cluster.issue("alice", "operator"));
+
+        assertThat(operator.reload(ReloadRequest.newBuilder().addZones("EXAMPLE.net").build()).getZonesList())
+                .containsExactly("example.net.");
+        assertThat(operator.reload(ReloadRequest.getDefaultInstance()).getZonesList())
+                .containsExactly("example.com.", "example.net.");
+        StatusRuntimeException unknown = assertStatus(
+                () -> operator.reload(ReloadRequest.newBuilder().addZones("example.org.").build()),
+                Status.Code.NOT_FOUND);
+        assertThat(unknown.getStatus().getDescription())
+                .isEqualTo("node dc1-signer does not sign zone example.org. (it signs [example.com., example.net.])");
+        assertStatus(() -> operator.reload(ReloadRequest.newBuilder().addZones("bad..name").build()),
+                Status.Code.INVALID_ARGUMENT);
+
+        assertThat(control.reloads).containsExactly(List.of(NET), List.of(COM, NET));
     }
 
     @Test
