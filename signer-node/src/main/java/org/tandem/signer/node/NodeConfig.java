@@ -125,11 +125,11 @@ public record NodeConfig(
         for (ZoneConfig z : zones) {
             out.append("    ").append(z.name()).append(" source ").append(z.source()).append(" policy ")
                     .append(z.policyFile().map(Path::toString).orElse("(defaults)")).append(" validity ")
-                    .append(z.policy().validity()).append(" refresh ").append(z.policy().refresh())
+                    .append(human(z.policy().validity())).append(" refresh ").append(human(z.policy().refresh()))
                     .append(" output ").append(z.outputDirectory()).append('\n');
         }
         out.append("  ZooKeeper: ").append(zookeeper.connect()).append(" root ").append(zookeeper.root())
-                .append(" session timeout ").append(zookeeper.sessionTimeout()).append('\n');
+                .append(" session timeout ").append(human(zookeeper.sessionTimeout())).append('\n');
         out.append("  publish: ").append(publish.directory());
         publish.transfer().ifPresent(t -> out.append("; transfers on ").append(t.listen()).append(" notify ")
                 .append(t.notifyTargets()).append(" allow ").append(t.allow())
@@ -140,5 +140,20 @@ public record NodeConfig(
         out.append("  TLS: cert ").append(tls.certificateChain()).append(" key ").append(tls.privateKey())
                 .append(" ca ").append(tls.trustedCertificates()).append('\n');
         return out.toString();
+    }
+
+    /** A duration in the configuration's own notation: {@code 14d}, {@code 36h}, {@code 90s}, {@code 1500ms}. */
+    static String human(java.time.Duration d) {
+        long ms = d.toMillis();
+        if (ms % 86_400_000L == 0) {
+            return ms / 86_400_000L + "d";
+        } else if (ms % 3_600_000L == 0) {
+            return ms / 3_600_000L + "h";
+        } else if (ms % 60_000L == 0) {
+            return ms / 60_000L + "m";
+        } else if (ms % 1000L == 0) {
+            return ms / 1000L + "s";
+        }
+        return ms + "ms";
     }
 }

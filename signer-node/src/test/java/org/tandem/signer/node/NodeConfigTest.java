@@ -158,7 +158,8 @@ class NodeConfigTest {
         assertThat(c.grpcListen()).isEqualTo(new Endpoint("127.0.0.1", 7443));
         assertThat(c.metricsListen()).isEqualTo(new Endpoint("127.0.0.1", 9105));
         assertThat(c.tls().privateKey()).isEqualTo(dir.resolve("tls/dc1-signer.key"));
-        assertThat(c.summary()).contains("node dc1-signer (site dc1)", "example.net.", "dc1-hsm1", "127.0.0.1:7443")
+        assertThat(c.summary()).contains("node dc1-signer (site dc1)", "example.net.", "dc1-hsm1", "127.0.0.1:7443",
+                        "validity 10d refresh 4d", "session timeout 20s")
                 .doesNotContain("1234");
     }
 
