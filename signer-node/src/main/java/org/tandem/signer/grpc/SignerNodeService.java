@@ -79,14 +79,14 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
 
     @Override
     public void getStatus(GetStatusRequest request, StreamObserver<org.tandem.proto.signer.v1.NodeStatus> responses) {
-        NodeStatus status;
+        org.tandem.proto.signer.v1.NodeStatus status;
         try {
-            status = control.status();
+            status = toProto(Objects.requireNonNull(control.status(), "NodeControl.status() returned null"));
         } catch (RuntimeException e) {
             responses.onError(internal("GetStatus", e));
             return;
         }
-        responses.onNext(toProto(status));
+        responses.onNext(status);
         responses.onCompleted();
     }
 
@@ -94,7 +94,7 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
     public void selfTest(SelfTestRequest request, StreamObserver<SelfTestResponse> responses) {
         SelfTestResult result;
         try {
-            result = control.selfTest();
+            result = Objects.requireNonNull(control.selfTest(), "NodeControl.selfTest() returned null");
         } catch (NodeControlException e) {
             responses.onError(translate(e));
             return;
@@ -124,7 +124,7 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
         LOG.info("step-down ordered node={} caller={} reason={}", node, caller, order.reason());
         StepDownResult result;
         try {
-            result = control.stepDown(order);
+            result = Objects.requireNonNull(control.stepDown(order), "NodeControl.stepDown() returned null");
         } catch (NodeControlException e) {
             responses.onError(translate(e));
             return;

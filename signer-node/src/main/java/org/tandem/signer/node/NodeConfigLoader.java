@@ -144,7 +144,8 @@ final class NodeConfigLoader {
         }
         if (!config.zookeeperRoot().equals(zookeeper.root())) {
             throw fail("hsm-config", path + " has zookeeper-root '" + config.zookeeperRoot()
-                    + "' but zookeeper.root is '" + zookeeper.root() + "'; make them equal");
+                    + "' (/tandem when unset) but zookeeper.root is '" + zookeeper.root()
+                    + "'; make them equal, or signerctl and the node read different key manifests");
         }
         return config;
     }

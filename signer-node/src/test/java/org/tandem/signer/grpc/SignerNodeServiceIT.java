@@ -289,6 +289,21 @@ class SignerNodeServiceIT {
         assertThat(errorInfo(invalid).getReason()).isEqualTo("INVALID_REQUEST");
     }
 
+    @Test
+    void aControlThatFailsUnexpectedlyIsInternalWithoutAStackTrace() throws Exception {
+        control.status.set(null);
+
+        StatusRuntimeException e = assertStatus(
+                () -> stub(cluster.issue("dc2-signer", "node")).getStatus(GetStatusRequest.getDefaultInstance()),
+                Status.Code.INTERNAL);
+
+        assertThat(e.getStatus().getDescription())
+                .isEqualTo("node dc1-signer: GetStatus failed: java.lang.NullPointerException:"
+                        + " NodeControl.status() returned null")
+                .doesNotContain("\tat ");
+        assertThat(errorInfo(e).getReason()).isEqualTo("INTERNAL");
+    }
+
     private static ErrorInfo errorInfo(StatusRuntimeException e) throws Exception {
         com.google.rpc.Status status = StatusProto.fromThrowable(e);
         assertThat(status).isNotNull();

@@ -268,7 +268,7 @@ class NodeConfigTest {
         Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML.replace("\"127.0.0.1:2181,[::1]:2182\"", "other:2181"));
         fails(VALID, "hsm-config", "names ZooKeeper 'other:2181' but zookeeper.connect is '127.0.0.1:2181,[::1]:2182'");
         Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML + "zookeeper-root: /other\n");
-        fails(VALID, "hsm-config", "has zookeeper-root '/other' but zookeeper.root is '/tandem'");
+        fails(VALID, "hsm-config", "has zookeeper-root '/other' (/tandem when unset) but zookeeper.root is '/tandem'");
     }
 
     @Test
