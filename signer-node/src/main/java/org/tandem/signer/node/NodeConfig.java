@@ -31,6 +31,7 @@ import org.tandem.keysync.key.ZoneName;
  *     notify: ["192.0.2.53:53"]
  *     allow: [192.0.2.0/24]
  *     tsig: {name: transfer., algorithm: hmac-sha256, secret-file: tsig.secret}
+ * resign: {floor: 10s, debounce: 500ms}  # optional
  * grpc: {listen: 0.0.0.0:7443}
  * metrics: {listen: 127.0.0.1:9105}
  * tls: {ca: tls/ca.crt, cert: tls/node.crt, key: tls/node.key}
@@ -52,6 +53,7 @@ import org.tandem.keysync.key.ZoneName;
  * @param zones the zones this node signs, at least one, no zone twice, in file order
  * @param zookeeper the ZooKeeper ensemble
  * @param publish where signed zones go
+ * @param resign how re-signing is scheduled; the floor is shorter than every zone's refresh
  * @param grpcListen where the {@code SignerNode} gRPC service listens (mutual TLS)
  * @param metricsListen where {@code /metrics} and {@code /health} are served (plain HTTP)
  * @param tls the node's certificate, key and cluster CA, checked
@@ -65,6 +67,7 @@ public record NodeConfig(
         List<ZoneConfig> zones,
         ZooKeeperConfig zookeeper,
         PublishConfig publish,
+        ResignConfig resign,
         Endpoint grpcListen,
         Endpoint metricsListen,
         TlsMaterial tls) {
@@ -81,6 +84,7 @@ public record NodeConfig(
         zones = List.copyOf(zones);
         Objects.requireNonNull(zookeeper, "zookeeper");
         Objects.requireNonNull(publish, "publish");
+        Objects.requireNonNull(resign, "resign");
         Objects.requireNonNull(grpcListen, "grpcListen");
         Objects.requireNonNull(metricsListen, "metricsListen");
         Objects.requireNonNull(tls, "tls");
@@ -95,6 +99,12 @@ public record NodeConfig(
         }
         if (zones.stream().map(ZoneConfig::name).distinct().count() != zones.size()) {
             throw new IllegalArgumentException("node " + name + " lists a zone twice");
+        }
+        for (ZoneConfig z : zones) {
+            if (resign.floor().compareTo(z.policy().refresh()) >= 0) {
+                throw new IllegalArgumentException("zone " + z.name() + ": re-sign floor " + resign.floor()
+                        + " must be shorter than its refresh " + z.policy().refresh());
+            }
         }
     }
 
@@ -135,6 +145,8 @@ public record NodeConfig(
                 .append(t.notifyTargets()).append(" allow ").append(t.allow())
                 .append(t.tsig().map(k -> " TSIG " + k.name() + " " + k.algorithm()).orElse(" no TSIG")));
         out.append('\n');
+        out.append("  re-sign: floor ").append(human(resign.floor())).append(", source debounce ")
+                .append(human(resign.debounce())).append('\n');
         out.append("  gRPC (mutual TLS): ").append(grpcListen).append('\n');
         out.append("  metrics and health (HTTP): ").append(metricsListen).append('\n');
         out.append("  TLS: cert ").append(tls.certificateChain()).append(" key ").append(tls.privateKey())

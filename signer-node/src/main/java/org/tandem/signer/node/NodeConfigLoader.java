@@ -38,8 +38,9 @@ import org.xbill.DNS.TextParseException;
  * the first problem with its key path. One instance per load; not thread-safe.
  */
 final class NodeConfigLoader {
-    private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "grpc",
-            "metrics", "tls");
+    private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
+            "grpc", "metrics", "tls");
+    private static final Set<String> RESIGN = Set.of("floor", "debounce");
     private static final Set<String> NODE = Set.of("name", "site");
     private static final Set<String> ZONE = Set.of("name", "source", "policy", "output-dir");
     private static final Set<String> ZOOKEEPER = Set.of("connect", "session-timeout", "root");
@@ -88,6 +89,7 @@ final class NodeConfigLoader {
         List<HsmSpec> hsms = hsms(root.get("hsms"), hsmConfig);
         PublishConfig publish = publish(required("publish", root.get("publish")));
         List<ZoneConfig> zones = zones(required("zones", root.get("zones")), publish.directory());
+        ResignConfig resign = resign(root.get("resign"), zones);
         Endpoint grpc = listen("grpc", required("grpc", root.get("grpc")));
         Endpoint metrics = listen("metrics", required("metrics", root.get("metrics")));
         if (grpc.port() != 0 && grpc.equals(metrics)) {
@@ -95,7 +97,29 @@ final class NodeConfigLoader {
         }
         TlsMaterial tls = tls(required("tls", root.get("tls")));
         return new NodeConfig(file.toAbsolutePath().normalize(), name, site, hsmConfig, hsms, zones, zookeeper,
-                publish, grpc, metrics, tls);
+                publish, resign, grpc, metrics, tls);
+    }
+
+    private ResignConfig resign(JsonNode n, List<ZoneConfig> zones) throws NodeConfigException {
+        if (n == null || n.isNull()) {
+            return ResignConfig.defaults();
+        }
+        mapping("resign", n, RESIGN);
+        Duration floor = n.has("floor") ? duration("resign.floor", n.get("floor")) : ResignConfig.DEFAULT_FLOOR;
+        Duration debounce =
+                n.has("debounce") ? duration("resign.debounce", n.get("debounce")) : ResignConfig.DEFAULT_DEBOUNCE;
+        if (debounce.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw fail("resign.debounce", "must be at most 1m, got " + NodeConfig.human(debounce));
+        }
+        for (int i = 0; i < zones.size(); i++) {
+            ZoneConfig z = zones.get(i);
+            if (floor.compareTo(z.policy().refresh()) >= 0) {
+                throw fail("resign.floor", NodeConfig.human(floor) + " is not shorter than the refresh "
+                        + NodeConfig.human(z.policy().refresh()) + " of zones[" + i + "] " + z.name()
+                        + "; the floor could hold a re-sign back past the refresh point");
+            }
+        }
+        return new ResignConfig(floor, debounce);
     }
 
     private ZooKeeperConfig zookeeper(JsonNode n) throws NodeConfigException {

@@ -45,6 +45,9 @@ class NodeConfigTest {
                   name: transfer-key
                   algorithm: HMAC-SHA256
                   secret-file: tsig.secret
+            resign:
+              floor: 30s
+              debounce: 1500ms
             grpc:
               listen: 127.0.0.1:7443
             metrics:
@@ -155,6 +158,7 @@ class NodeConfigTest {
         assertThat(tsig.name().toString()).isEqualTo("transfer-key.");
         assertThat(tsig.algorithm()).isEqualTo("hmac-sha256");
         assertThat(tsig.secretFile()).isEqualTo(dir.resolve("tsig.secret"));
+        assertThat(c.resign()).isEqualTo(new ResignConfig(Duration.ofSeconds(30), Duration.ofMillis(1500)));
         assertThat(c.grpcListen()).isEqualTo(new Endpoint("127.0.0.1", 7443));
         assertThat(c.metricsListen()).isEqualTo(new Endpoint("127.0.0.1", 9105));
         assertThat(c.tls().privateKey()).isEqualTo(dir.resolve("tls/dc1-signer.key"));
@@ -167,6 +171,7 @@ class NodeConfigTest {
     void appliesDefaults() throws Exception {
         String yaml = replace(VALID, "hsms: [dc1-hsm1]\n", "");
         yaml = replace(yaml, "  session-timeout: 20s\n  root: /tandem\n", "");
+        yaml = replace(yaml, "resign:\n  floor: 30s\n  debounce: 1500ms\n", "");
         yaml = replace(yaml, yaml.substring(yaml.indexOf("  transfer:\n"), yaml.indexOf("grpc:")), "");
         NodeConfig c = load(yaml);
 
@@ -174,6 +179,17 @@ class NodeConfigTest {
         assertThat(c.zookeeper().sessionTimeout()).isEqualTo(ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT);
         assertThat(c.zookeeper().root()).isEqualTo("/tandem");
         assertThat(c.publish().transfer()).isEmpty();
+        assertThat(c.resign()).isEqualTo(ResignConfig.defaults());
+    }
+
+    @Test
+    void refusesBadResignSettings() throws Exception {
+        fails(replace(VALID, "floor: 30s", "floor: 4d"), "resign.floor",
+                "4d is not shorter than the refresh 4d of zones[1] example.net.");
+        fails(replace(VALID, "debounce: 1500ms", "debounce: 2m"), "resign.debounce", "must be at most 1m, got 2m");
+        fails(replace(VALID, "debounce: 1500ms", "debounce: soon"), "resign.debounce", "'soon' is not a duration");
+        fails(replace(VALID, "  floor: 30s\n", "  floor: 30s\n  jitter: 1s\n"), "resign.jitter",
+                "unknown key; expected one of [debounce, floor]");
     }
 
     @Test
