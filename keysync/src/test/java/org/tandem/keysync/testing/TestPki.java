@@ -118,7 +118,19 @@ public final class TestPki {
      * @param commonName letters, digits, {@code . _ -}; also the file name; not {@code ca}
      * @return the node's material, trusting this CA
      */
-    public synchronized TlsMaterial issue(String commonName) throws IOException, GeneralSecurityException {
+    public TlsMaterial issue(String commonName) throws IOException, GeneralSecurityException {
+        return issue(commonName, null);
+    }
+
+    /**
+     * Issues a node certificate as {@link #issue(String)} does, with the subject
+     * {@code CN=<commonName>, OU=<organizationalUnit>, O=Tandem test}: the OU carries a caller role
+     * (e.g. {@code operator}, {@code coordinator}, {@code node}) for services that authorize by it.
+     *
+     * @param organizationalUnit the OU, or {@code null} for none
+     */
+    public synchronized TlsMaterial issue(String commonName, String organizationalUnit)
+            throws IOException, GeneralSecurityException {
         Objects.requireNonNull(commonName, "commonName");
         if (!SAFE_NAME.matcher(commonName).matches() || commonName.equals("ca")) {
             throw new IllegalArgumentException("commonName must match " + SAFE_NAME + " and not be 'ca': " + commonName);
@@ -127,7 +139,12 @@ public final class TestPki {
         Instant now = clock.instant();
         JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-                        caName, serial(), notBefore(now), notAfter(now), name(commonName), keys.getPublic())
+                        caName,
+                        serial(),
+                        notBefore(now),
+                        notAfter(now),
+                        name(commonName, organizationalUnit),
+                        keys.getPublic())
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                 .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                 .addExtension(
@@ -167,10 +184,15 @@ public final class TestPki {
     }
 
     private static X500Name name(String commonName) {
-        return new X500NameBuilder(BCStyle.INSTANCE)
-                .addRDN(BCStyle.O, "Tandem test")
-                .addRDN(BCStyle.CN, commonName)
-                .build();
+        return name(commonName, null);
+    }
+
+    private static X500Name name(String commonName, String organizationalUnit) {
+        X500NameBuilder builder = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "Tandem test");
+        if (organizationalUnit != null) {
+            builder.addRDN(BCStyle.OU, organizationalUnit);
+        }
+        return builder.addRDN(BCStyle.CN, commonName).build();
     }
 
     private static KeyPair newKeyPair() throws GeneralSecurityException {

@@ -1,0 +1,281 @@
+package org.tandem.signer.election;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.proto.signer.v1.PublishedZone;
+
+/**
+ * The cluster's publish ledger in ZooKeeper: per zone, the last committed publication {@code
+ * <root>/zones/<zone>/published} and every commit in order {@code <root>/zones/<zone>/history/p-NNNNNNNNNN}
+ * (persistent-sequential), each a binary {@code tandem.signer.v1.PublishedZone}: serial, SHA-256 of the
+ * content, epoch, node, time.
+ *
+ * <p>Fencing (INV-L4): {@link #commit} is one ZooKeeper transaction — check(epoch znode version ==
+ * leadership epoch), check(our latch node exists), setData(published, version as read) or
+ * create(published), create(history record) — so a deposed leader's commit fails as a whole, however
+ * late it arrives. Serials (INV-L5): a commit must carry a serial greater (RFC 1982) than the last
+ * committed one; the same serial never carries two contents. What leaves the node (zone file,
+ * AXFR/IXFR) must be what a successful commit returned.
+ *
+ * <p>Threads: safe for concurrent use; operations block the caller. Connection loss: Curator retries
+ * (client's retry policy), then the operation fails with {@link LedgerUnavailableException}; a commit
+ * whose retry met its own first attempt is reported as the success it was.
+ *
+ * <p>The Curator client is borrowed: started and closed by the caller.
+ */
+public final class PublishLedger {
+    private static final Logger LOG = LoggerFactory.getLogger(PublishLedger.class);
+    private static final int SHA256_LENGTH = 32;
+    private static final int MAX_ATTEMPTS = 3;
+
+    private final CuratorFramework client;
+    private final ElectionPaths paths;
+    private final Clock clock;
+
+    /**
+     * @param client a started Curator client without a namespace
+     * @param root the Tandem root, the same as the election's ({@code /tandem})
+     * @param clock for {@link PublishRecord#committedAt()}
+     */
+    public PublishLedger(CuratorFramework client, String root, Clock clock) {
+        this.client = Objects.requireNonNull(client, "client");
+        if (client.getState() != CuratorFrameworkState.STARTED) {
+            throw new IllegalStateException("Curator client must be started, is " + client.getState());
+        }
+        this.paths = new ElectionPaths(root);
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The last committed publication of the zone, empty if it was never published. */
+    public Optional<PublishRecord> last(ZoneName zone) throws LedgerException {
+        return readPublished(zone).map(Stored::record);
+    }
+
+    /**
+     * The serial to sign the zone with: {@code candidate} (from the serial policy) if it is greater
+     * (RFC 1982) than the last committed serial or the zone was never published, else last + 1
+     * (modulo 2^32). Allocation is advisory; {@link #commit} enforces it.
+     *
+     * @param candidate 0 .. 2^32-1
+     */
+    public long nextSerial(ZoneName zone, long candidate) throws LedgerException {
+        Serials.check(candidate);
+        Optional<PublishRecord> last = last(zone);
+        if (last.isEmpty() || Serials.greater(candidate, last.get().serial())) {
+            return candidate;
+        }
+        return Serials.increment(last.get().serial());
+    }
+
+    /**
+     * The current epoch of the cluster (the epoch znode's data version), 0 if nobody has ever led.
+     */
+    public long currentEpoch() throws LedgerException {
+        String path = paths.epochPath();
+        try {
+            Stat stat = client.checkExists().forPath(path);
+            return stat == null ? 0 : stat.getVersion();
+        } catch (Exception e) {
+            throw unavailable(e, null, path, "reading the epoch");
+        }
+    }
+
+    /**
+     * Commits a publication of {@code zone} with {@code serial} and content digest {@code sha256} under
+     * {@code leadership}, in one ZooKeeper transaction (see the class comment).
+     *
+     * @return the committed record
+     * @throws StaleLeadershipException if the leadership is not valid locally (lease, revoked), the
+     *     epoch moved on, or the latch node is gone; nothing written
+     * @throws SerialRefusedException if the serial is not greater than the last committed one, or
+     *     equals it with other content; nothing written
+     * @throws LedgerUnavailableException if ZooKeeper is unreachable; the outcome is unknown
+     * @throws IllegalArgumentException if the serial is out of range or the digest is not 32 bytes
+     */
+    public PublishRecord commit(Leadership leadership, ZoneName zone, long serial, byte[] sha256) throws LedgerException {
+        Objects.requireNonNull(leadership, "leadership");
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(sha256, "sha256");
+        Serials.check(serial);
+        if (sha256.length != SHA256_LENGTH) {
+            throw new IllegalArgumentException("sha256 must be 32 bytes, got " + sha256.length);
+        }
+        String sha256Hex = HexFormat.of().formatHex(sha256);
+        if (!leadership.isValid()) {
+            throw stale(leadership, zone, "leadership no longer valid here ("
+                    + leadership.revocation().map(LossReason::display).orElse("lease-expired") + ")", null);
+        }
+        String publishedPath = paths.publishedPath(zone);
+        ensureHistoryParent(zone);
+        for (int attempt = 1; ; attempt++) {
+            Optional<Stored> before = readPublished(zone);
+            if (before.isPresent()) {
+                PublishRecord last = before.get().record;
+                if (last.sameContent(serial, sha256Hex) && last.epoch() == leadership.epoch()
+                        && last.node().equals(leadership.node())) {
+                    return last; // our own commit, already applied (a retry after connection loss)
+                }
+                if (last.serial() == serial) {
+                    throw new SerialRefusedException(zone, serial, leadership.epoch(), leadership.node(), last,
+                            SerialRefusedException.Kind.SAME_SERIAL_OTHER_CONTENT);
+                }
+                if (!Serials.greater(serial, last.serial())) {
+                    throw new SerialRefusedException(zone, serial, leadership.epoch(), leadership.node(), last,
+                            SerialRefusedException.Kind.NOT_INCREASING);
+                }
+            }
+            PublishRecord record = new PublishRecord(zone, serial, sha256Hex, leadership.epoch(), leadership.node(),
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS));
+            byte[] data = record.toProto().toByteArray();
+            try {
+                CuratorOp write = before.isPresent()
+                        ? client.transactionOp().setData().withVersion(before.get().version).forPath(publishedPath, data)
+                        : client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(publishedPath, data);
+                client.transaction().forOperations(
+                        client.transactionOp().check().withVersion((int) leadership.epoch()).forPath(leadership.epochPath()),
+                        client.transactionOp().check().forPath(leadership.latchNode()),
+                        write,
+                        client.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                                .forPath(paths.historyRecordPrefix(zone), data));
+            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException
+                    | KeeperException.NodeExistsException e) {
+                refuseIfStale(leadership, zone, e);
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw unavailable(e, zone, publishedPath, "committing serial " + serial + " (published kept changing)");
+                }
+                continue; // published moved under us (a retried first attempt, or a concurrent commit): re-evaluate
+            } catch (Exception e) {
+                throw unavailable(e, zone, publishedPath, "committing serial " + serial);
+            }
+            LOG.info("zone={} serial={} sha256={} epoch={} node={} committed", zone, serial, sha256Hex.substring(0, 16),
+                    leadership.epoch(), leadership.node());
+            return record;
+        }
+    }
+
+    /**
+     * Every commit of the zone, oldest first (for the chaos harness and tests: one writer per epoch,
+     * monotonic serials).
+     */
+    public List<PublishRecord> history(ZoneName zone) throws LedgerException {
+        String historyPath = paths.historyPath(zone);
+        List<String> children;
+        try {
+            children = new ArrayList<>(client.getChildren().forPath(historyPath));
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        } catch (Exception e) {
+            throw unavailable(e, zone, historyPath, "listing the publish history");
+        }
+        children.sort(null); // p-NNNNNNNNNN: zero-padded sequence numbers sort as text
+        List<PublishRecord> out = new ArrayList<>(children.size());
+        for (String child : children) {
+            String path = ZKPaths.makePath(historyPath, child);
+            byte[] data;
+            try {
+                data = client.getData().forPath(path);
+            } catch (KeeperException.NoNodeException e) {
+                continue; // deleted by an operator meanwhile
+            } catch (Exception e) {
+                throw unavailable(e, zone, path, "reading the publish history");
+            }
+            out.add(parse(zone, path, data));
+        }
+        return List.copyOf(out);
+    }
+
+    private void refuseIfStale(Leadership leadership, ZoneName zone, KeeperException cause) throws LedgerException {
+        Stat epoch;
+        Stat latchNode;
+        try {
+            epoch = client.checkExists().forPath(leadership.epochPath());
+            latchNode = client.checkExists().forPath(leadership.latchNode());
+        } catch (Exception e) {
+            LedgerUnavailableException u = unavailable(e, zone, leadership.epochPath(), "checking a refused commit");
+            u.addSuppressed(cause);
+            throw u;
+        }
+        if (epoch == null || epoch.getVersion() != leadership.epoch()) {
+            throw stale(leadership, zone, "the cluster epoch is now " + (epoch == null ? "absent" : epoch.getVersion())
+                    + ": another node was elected since (ZooKeeper " + cause.code() + ")", cause);
+        }
+        if (latchNode == null) {
+            throw stale(leadership, zone, "its latch node " + leadership.latchNode()
+                    + " is gone: the session expired (ZooKeeper " + cause.code() + ")", cause);
+        }
+    }
+
+    private void ensureHistoryParent(ZoneName zone) throws LedgerException {
+        String historyPath = paths.historyPath(zone);
+        try {
+            if (client.checkExists().forPath(historyPath) == null) {
+                client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT).forPath(historyPath);
+            }
+        } catch (KeeperException.NodeExistsException e) {
+            // created concurrently: fine
+        } catch (Exception e) {
+            throw unavailable(e, zone, historyPath, "creating the publish history");
+        }
+    }
+
+    private Optional<Stored> readPublished(ZoneName zone) throws LedgerException {
+        String path = paths.publishedPath(zone);
+        Stat stat = new Stat();
+        byte[] data;
+        try {
+            data = client.getData().storingStatIn(stat).forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw unavailable(e, zone, path, "reading the last publication");
+        }
+        return Optional.of(new Stored(parse(zone, path, data), stat.getVersion()));
+    }
+
+    private static PublishRecord parse(ZoneName zone, String path, byte[] data) throws LedgerCorruptException {
+        PublishRecord record;
+        try {
+            record = PublishRecord.fromProto(PublishedZone.parseFrom(data == null ? new byte[0] : data));
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            throw new LedgerCorruptException(path, "not a PublishedZone record (" + e.getMessage() + ")", e);
+        }
+        if (!record.zone().equals(zone)) {
+            throw new LedgerCorruptException(path, "it is a record of zone " + record.zone(), null);
+        }
+        return record;
+    }
+
+    private static StaleLeadershipException stale(Leadership l, ZoneName zone, String reason, Throwable cause) {
+        LOG.warn("zone={} epoch={} node={} publish refused: {}", zone, l.epoch(), l.node(), reason);
+        return new StaleLeadershipException(zone, l.epoch(), l.node(), reason, cause);
+    }
+
+    /** Curator declares {@code throws Exception}: RuntimeExceptions are bugs and propagate. */
+    private static LedgerUnavailableException unavailable(Exception e, ZoneName zone, String path, String operation) {
+        if (e instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new LedgerUnavailableException(zone, path, operation, e);
+    }
+
+    private record Stored(PublishRecord record, int version) {}
+}

@@ -1,0 +1,97 @@
+package org.tandem.signer.grpc;
+
+import io.grpc.Server;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandem.keysync.grpc.KeySyncService;
+import org.tandem.keysync.grpc.MtlsServers;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.grpc.TlsMaterialException;
+import org.tandem.signer.node.NodeControl;
+
+/**
+ * A running {@code SignerNode} server: {@link SignerNodeService} (and optionally the node's
+ * {@link KeySyncService}, on the same port) behind keysync's {@link MtlsServers}, with
+ * {@link SignerNodeAuthorization}. Only callers with a certificate from the cluster CA get past
+ * the TLS handshake; only operator and coordinator certificates reach {@code SelfTest} and
+ * {@code StepDown}.
+ *
+ * <p>Contracts: {@link #start} returns a started server; the caller owns it and closes it. {@link
+ * #close()} stops accepting calls, gives running calls {@value #GRACE_SECONDS} s, then cancels the
+ * rest; idempotent. The control is not closed here. Thread-safe.
+ */
+public final class SignerNodeServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SignerNodeServer.class);
+    private static final long GRACE_SECONDS = 5;
+
+    private final Server server;
+
+    private SignerNodeServer(Server server) {
+        this.server = server;
+    }
+
+    /**
+     * Starts the server with the SignerNode service only.
+     *
+     * @param bindHost address or host name to listen on; {@code null} means every interface
+     *     (IMPORTANT: only where the port is firewalled)
+     * @param port TCP port, 0 for a free one (see {@link #port()})
+     * @param tls the node's certificate, key and the cluster CA
+     * @param control the daemon
+     * @param node the node's name (error details)
+     * @throws TlsMaterialException when a TLS file cannot be used (nothing was bound)
+     * @throws IOException when the server cannot bind, e.g. the port is taken
+     */
+    public static SignerNodeServer start(String bindHost, int port, TlsMaterial tls, NodeControl control, String node)
+            throws TlsMaterialException, IOException {
+        return new SignerNodeServer(MtlsServers.start(
+                bindHost, port, tls, new SignerNodeAuthorization(), new SignerNodeService(control, node)));
+    }
+
+    /**
+     * Starts the server with the SignerNode service and the node's KeySync service on one port.
+     * KeySync keeps its own rules (every cluster certificate; audited with the caller's CN).
+     *
+     * @see #start(String, int, TlsMaterial, NodeControl, String)
+     */
+    public static SignerNodeServer start(
+            String bindHost, int port, TlsMaterial tls, NodeControl control, String node, KeySyncService keySync)
+            throws TlsMaterialException, IOException {
+        Objects.requireNonNull(keySync, "keySync");
+        return new SignerNodeServer(MtlsServers.start(
+                bindHost, port, tls, new SignerNodeAuthorization(), new SignerNodeService(control, node), keySync));
+    }
+
+    /** The port the server listens on (the chosen one when started with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /**
+     * Shuts down gracefully within {@value #GRACE_SECONDS} s, then at once. If interrupted, shuts
+     * down at once and keeps the interrupt flag.
+     */
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("SignerNode server port={} calls still running after {} s; cancelling them", port(),
+                        GRACE_SECONDS);
+                server.shutdownNow();
+                server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SignerNode server on " + server.getListenSockets();
+    }
+}

@@ -1,0 +1,472 @@
+package org.tandem.signer.node;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.grpc.TlsMaterialException;
+import org.tandem.keysync.hsm.HsmConfig;
+import org.tandem.keysync.hsm.HsmConfigException;
+import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.signer.SigningException;
+import org.tandem.signer.sign.SigningPolicy;
+import org.tandem.signer.sign.SigningPolicyFile;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.TextParseException;
+
+/**
+ * Reads {@code node.yaml} into a {@link NodeConfig}, checking everything on the way and failing on
+ * the first problem with its key path. One instance per load; not thread-safe.
+ */
+final class NodeConfigLoader {
+    private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
+            "grpc", "metrics", "tls");
+    private static final Set<String> RESIGN = Set.of("floor", "debounce");
+    private static final Set<String> NODE = Set.of("name", "site");
+    private static final Set<String> ZONE = Set.of("name", "source", "policy", "output-dir");
+    private static final Set<String> ZOOKEEPER = Set.of("connect", "session-timeout", "root");
+    private static final Set<String> PUBLISH = Set.of("directory", "transfer");
+    private static final Set<String> TRANSFER = Set.of("listen", "notify", "allow", "tsig");
+    private static final Set<String> TSIG = Set.of("name", "algorithm", "secret-file");
+    private static final Set<String> LISTEN = Set.of("listen");
+    private static final Set<String> TLS = Set.of("ca", "cert", "key");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
+
+    private final Path file;
+    private final Path dir;
+
+    NodeConfigLoader(Path file) {
+        this.file = file;
+        this.dir = file.toAbsolutePath().normalize().getParent();
+    }
+
+    NodeConfig load() throws NodeConfigException {
+        if (!Files.isRegularFile(file)) {
+            throw fail("", "configuration file not found (" + file.toAbsolutePath().normalize() + ")");
+        }
+        JsonNode root;
+        try {
+            ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+            yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            root = yaml.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JacksonException e) {
+            String line = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
+            throw new NodeConfigException(file, "", "not valid YAML: " + line + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new NodeConfigException(file, "", "cannot read: " + e.getMessage(), e);
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw fail("", "empty; expected a mapping with " + new TreeSet<>(TOP));
+        }
+        mapping("", root, TOP);
+
+        JsonNode node = required("node", root.get("node"));
+        mapping("node", node, NODE);
+        String name = name("node.name", node.get("name"));
+        String site = name("node.site", node.get("site"));
+
+        ZooKeeperConfig zookeeper = zookeeper(required("zookeeper", root.get("zookeeper")));
+        HsmConfig hsmConfig = hsmConfig(root.get("hsm-config"), zookeeper);
+        List<HsmSpec> hsms = hsms(root.get("hsms"), hsmConfig);
+        PublishConfig publish = publish(required("publish", root.get("publish")));
+        List<ZoneConfig> zones = zones(required("zones", root.get("zones")), publish.directory());
+        ResignConfig resign = resign(root.get("resign"), zones);
+        Endpoint grpc = listen("grpc", required("grpc", root.get("grpc")));
+        Endpoint metrics = listen("metrics", required("metrics", root.get("metrics")));
+        if (grpc.port() != 0 && grpc.equals(metrics)) {
+            throw fail("metrics.listen", "same address as grpc.listen (" + grpc + ")");
+        }
+        TlsMaterial tls = tls(required("tls", root.get("tls")));
+        return new NodeConfig(file.toAbsolutePath().normalize(), name, site, hsmConfig, hsms, zones, zookeeper,
+                publish, resign, grpc, metrics, tls);
+    }
+
+    private ResignConfig resign(JsonNode n, List<ZoneConfig> zones) throws NodeConfigException {
+        if (n == null || n.isNull()) {
+            return ResignConfig.defaults();
+        }
+        mapping("resign", n, RESIGN);
+        Duration floor = n.has("floor") ? duration("resign.floor", n.get("floor")) : ResignConfig.DEFAULT_FLOOR;
+        Duration debounce =
+                n.has("debounce") ? duration("resign.debounce", n.get("debounce")) : ResignConfig.DEFAULT_DEBOUNCE;
+        if (debounce.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw fail("resign.debounce", "must be at most 1m, got " + NodeConfig.human(debounce));
+        }
+        for (int i = 0; i < zones.size(); i++) {
+            ZoneConfig z = zones.get(i);
+            if (floor.compareTo(z.policy().refresh()) >= 0) {
+                throw fail("resign.floor", NodeConfig.human(floor) + " is not shorter than the refresh "
+                        + NodeConfig.human(z.policy().refresh()) + " of zones[" + i + "] " + z.name()
+                        + "; the floor could hold a re-sign back past the refresh point");
+            }
+        }
+        return new ResignConfig(floor, debounce);
+    }
+
+    private ZooKeeperConfig zookeeper(JsonNode n) throws NodeConfigException {
+        mapping("zookeeper", n, ZOOKEEPER);
+        String connect = text("zookeeper.connect", n.get("connect"));
+        for (String part : connect.split(",", -1)) {
+            String hostPort = part.trim();
+            if (hostPort.contains("/")) {
+                throw fail("zookeeper.connect", "'" + connect + "' has a chroot; set zookeeper.root instead");
+            }
+            Endpoint e;
+            try {
+                e = Endpoint.parse(hostPort);
+            } catch (IllegalArgumentException ex) {
+                throw fail("zookeeper.connect", ex.getMessage() + " (expected host:port[,host:port...])");
+            }
+            if (e.port() == 0) {
+                throw fail("zookeeper.connect", "'" + hostPort + "': port 0 is not a ZooKeeper port");
+            }
+        }
+        Duration timeout = n.has("session-timeout")
+                ? duration("zookeeper.session-timeout", n.get("session-timeout"))
+                : ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT;
+        String root = n.has("root") ? text("zookeeper.root", n.get("root")) : ZooKeeperConfig.DEFAULT_ROOT;
+        try {
+            return new ZooKeeperConfig(connect, timeout, root);
+        } catch (IllegalArgumentException e) {
+            throw fail(n.has("root") && e.getMessage().startsWith("root") ? "zookeeper.root"
+                    : "zookeeper.session-timeout", e.getMessage());
+        }
+    }
+
+    private HsmConfig hsmConfig(JsonNode n, ZooKeeperConfig zookeeper) throws NodeConfigException {
+        Path path = existingFile("hsm-config", n);
+        HsmConfig config;
+        try {
+            config = HsmConfig.load(path);
+        } catch (HsmConfigException e) {
+            throw new NodeConfigException(file, "hsm-config", e.getMessage(), e);
+        }
+        // The node and signerctl must read the same key manifests: refuse two different ensembles.
+        if (config.zookeeper().isPresent() && !config.zookeeper().get().equals(zookeeper.connect())) {
+            throw fail("hsm-config", path + " names ZooKeeper '" + config.zookeeper().get()
+                    + "' but zookeeper.connect is '" + zookeeper.connect() + "'; key manifests must come from one"
+                    + " ensemble: make them equal or drop zookeeper from " + path);
+        }
+        if (!config.zookeeperRoot().equals(zookeeper.root())) {
+            throw fail("hsm-config", path + " has zookeeper-root '" + config.zookeeperRoot()
+                    + "' (/tandem when unset) but zookeeper.root is '" + zookeeper.root()
+                    + "'; make them equal, or signerctl and the node read different key manifests");
+        }
+        return config;
+    }
+
+    private List<HsmSpec> hsms(JsonNode n, HsmConfig config) throws NodeConfigException {
+        List<HsmSpec> chosen = new ArrayList<>();
+        if (n == null) {
+            chosen.addAll(config.hsms());
+        } else {
+            if (!n.isArray() || n.isEmpty()) {
+                throw fail("hsms", "expected a non-empty list of HSM names from " + config.source());
+            }
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < n.size(); i++) {
+                String at = "hsms[" + i + "]";
+                String hsm = text(at, n.get(i));
+                if (!seen.add(hsm)) {
+                    throw fail(at, "HSM '" + hsm + "' is listed twice");
+                }
+                try {
+                    chosen.add(config.hsm(hsm));
+                } catch (HsmConfigException e) {
+                    throw fail(at, "no HSM named '" + hsm + "' in " + config.source() + " (configured: "
+                            + String.join(", ", config.hsms().stream().map(h -> h.name().name()).toList()) + ")");
+                }
+            }
+        }
+        for (HsmSpec spec : chosen) {
+            int index = config.hsms().indexOf(spec);
+            String at = config.source() + ": hsms[" + index + "]";
+            if (!Files.isRegularFile(spec.library())) {
+                throw fail("hsm-config", at + ".library: file not found: " + spec.library());
+            }
+            if (!Files.isRegularFile(spec.pinFile())) {
+                throw fail("hsm-config", at + ".pin-file: file not found: " + spec.pinFile());
+            }
+            if (!Files.isReadable(spec.pinFile())) {
+                throw fail("hsm-config", at + ".pin-file: not readable: " + spec.pinFile());
+            }
+        }
+        return chosen;
+    }
+
+    private PublishConfig publish(JsonNode n) throws NodeConfigException {
+        mapping("publish", n, PUBLISH);
+        Path directory = writableDirectory("publish.directory", n.get("directory"));
+        Optional<TransferConfig> transfer = Optional.empty();
+        JsonNode t = n.get("transfer");
+        if (t != null && !t.isNull()) {
+            mapping("publish.transfer", t, TRANSFER);
+            Endpoint listen = endpoint("publish.transfer.listen", t.get("listen"), true);
+            List<Endpoint> notify = new ArrayList<>();
+            JsonNode list = t.get("notify");
+            if (list != null && !list.isNull()) {
+                array("publish.transfer.notify", list);
+                for (int i = 0; i < list.size(); i++) {
+                    notify.add(endpoint("publish.transfer.notify[" + i + "]", list.get(i), false));
+                }
+            }
+            List<Cidr> allow = new ArrayList<>();
+            list = t.get("allow");
+            if (list != null && !list.isNull()) {
+                array("publish.transfer.allow", list);
+                for (int i = 0; i < list.size(); i++) {
+                    String at = "publish.transfer.allow[" + i + "]";
+                    try {
+                        allow.add(Cidr.parse(text(at, list.get(i))));
+                    } catch (IllegalArgumentException e) {
+                        throw fail(at, e.getMessage());
+                    }
+                }
+            }
+            Optional<TsigConfig> tsig = Optional.empty();
+            JsonNode k = t.get("tsig");
+            if (k != null && !k.isNull()) {
+                tsig = Optional.of(tsig(k));
+            }
+            transfer = Optional.of(new TransferConfig(listen, notify, allow, tsig));
+        }
+        return new PublishConfig(directory, transfer);
+    }
+
+    private TsigConfig tsig(JsonNode n) throws NodeConfigException {
+        String at = "publish.transfer.tsig";
+        mapping(at, n, TSIG);
+        String keyName = text(at + ".name", n.get("name"));
+        Name name;
+        try {
+            name = Name.fromString(keyName.endsWith(".") ? keyName : keyName + ".");
+        } catch (TextParseException e) {
+            throw fail(at + ".name", "'" + keyName + "' is not a domain name: " + e.getMessage());
+        }
+        String algorithm = text(at + ".algorithm", n.get("algorithm")).toLowerCase(Locale.ROOT);
+        if (algorithm.endsWith(".")) {
+            algorithm = algorithm.substring(0, algorithm.length() - 1);
+        }
+        if (!TsigConfig.ALGORITHMS.contains(algorithm)) {
+            throw fail(at + ".algorithm", "'" + algorithm + "' is not one of " + new TreeSet<>(TsigConfig.ALGORITHMS));
+        }
+        Path secret = existingFile(at + ".secret-file", n.get("secret-file"));
+        String text;
+        try {
+            text = Files.readString(secret, StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            throw fail(at + ".secret-file", "cannot read " + secret + ": " + e.getMessage());
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(text.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw fail(at + ".secret-file", secret + " does not hold a base64 secret");
+        }
+        if (key.length == 0) {
+            throw fail(at + ".secret-file", secret + " holds an empty secret");
+        }
+        return new TsigConfig(name, algorithm, secret);
+    }
+
+    private List<ZoneConfig> zones(JsonNode n, Path publishDirectory) throws NodeConfigException {
+        if (!n.isArray() || n.isEmpty()) {
+            throw fail("zones", "expected a non-empty list of zones (name, source)");
+        }
+        List<ZoneConfig> zones = new ArrayList<>();
+        Set<ZoneName> seen = new HashSet<>();
+        for (int i = 0; i < n.size(); i++) {
+            String at = "zones[" + i + "]";
+            JsonNode z = n.get(i);
+            if (!z.isObject()) {
+                throw fail(at, "expected a mapping with name and source");
+            }
+            mapping(at, z, ZONE);
+            String zoneText = text(at + ".name", z.get("name"));
+            ZoneName zone;
+            try {
+                zone = ZoneName.of(zoneText);
+            } catch (IllegalArgumentException e) {
+                throw fail(at + ".name", e.getMessage());
+            }
+            if (!seen.add(zone)) {
+                throw fail(at + ".name", "zone " + zone + " is listed twice");
+            }
+            Path source = existingFile(at + ".source", z.get("source"));
+            Optional<Path> policyFile = Optional.empty();
+            SigningPolicy policy = SigningPolicy.defaults();
+            if (z.has("policy") && !z.get("policy").isNull()) {
+                Path p = existingFile(at + ".policy", z.get("policy"));
+                try {
+                    policy = SigningPolicyFile.load(p);
+                } catch (SigningException e) {
+                    throw new NodeConfigException(file, at + ".policy", e.getMessage(), e);
+                }
+                policyFile = Optional.of(p);
+            }
+            Path output = z.has("output-dir") ? writableDirectory(at + ".output-dir", z.get("output-dir"))
+                    : publishDirectory;
+            zones.add(new ZoneConfig(zone, source, policyFile, policy, output));
+        }
+        return zones;
+    }
+
+    private Endpoint listen(String at, JsonNode n) throws NodeConfigException {
+        mapping(at, n, LISTEN);
+        return endpoint(at + ".listen", n.get("listen"), true);
+    }
+
+    private TlsMaterial tls(JsonNode n) throws NodeConfigException {
+        mapping("tls", n, TLS);
+        Path ca = existingFile("tls.ca", n.get("ca"));
+        Path cert = existingFile("tls.cert", n.get("cert"));
+        Path key = existingFile("tls.key", n.get("key"));
+        TlsMaterial tls = new TlsMaterial(cert, key, ca);
+        try {
+            return tls.check();
+        } catch (TlsMaterialException e) {
+            String at = e.file().equals(key) ? "tls.key" : e.file().equals(ca) ? "tls.ca" : "tls.cert";
+            throw new NodeConfigException(file, at, e.file() + ": " + e.reason(), e);
+        }
+    }
+
+    // --- YAML shapes ---------------------------------------------------------------------------
+
+    private JsonNode required(String at, JsonNode n) throws NodeConfigException {
+        if (n == null || n.isNull()) {
+            throw fail(at, "missing");
+        }
+        return n;
+    }
+
+    /** Checks that {@code n} is a mapping whose keys are all allowed; the first unknown key fails. */
+    private void mapping(String at, JsonNode n, Set<String> allowed) throws NodeConfigException {
+        if (!n.isObject()) {
+            throw fail(at, "expected a mapping with " + new TreeSet<>(allowed));
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                throw fail(at.isEmpty() ? key : at + "." + key, "unknown key; expected one of " + new TreeSet<>(allowed));
+            }
+        }
+    }
+
+    private void array(String at, JsonNode n) throws NodeConfigException {
+        if (!n.isArray()) {
+            throw fail(at, "expected a list");
+        }
+    }
+
+    private String text(String at, JsonNode n) throws NodeConfigException {
+        if (n == null || n.isNull()) {
+            throw fail(at, "missing");
+        }
+        if (!n.isValueNode()) {
+            throw fail(at, "expected a single value, not a " + (n.isArray() ? "list" : "mapping"));
+        }
+        String t = n.asText().trim();
+        if (t.isEmpty()) {
+            throw fail(at, "empty");
+        }
+        return t;
+    }
+
+    private String name(String at, JsonNode n) throws NodeConfigException {
+        String t = text(at, n);
+        if (!NodeConfig.NAME.matcher(t).matches()) {
+            throw fail(at, "'" + t + "' must be letters, digits, '.', '_' or '-', up to 64 characters");
+        }
+        return t;
+    }
+
+    private Duration duration(String at, JsonNode n) throws NodeConfigException {
+        String t = text(at, n);
+        Matcher m = DURATION.matcher(t.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw fail(at, "'" + t + "' is not a duration like 1500ms, 30s, 5m, 2h or 1d");
+        }
+        long v = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(v);
+            case "s" -> Duration.ofSeconds(v);
+            case "m" -> Duration.ofMinutes(v);
+            case "h" -> Duration.ofHours(v);
+            default -> Duration.ofDays(v);
+        };
+    }
+
+    private Endpoint endpoint(String at, JsonNode n, boolean listen) throws NodeConfigException {
+        String t = text(at, n);
+        Endpoint e;
+        try {
+            e = Endpoint.parse(t);
+        } catch (IllegalArgumentException ex) {
+            throw fail(at, ex.getMessage());
+        }
+        if (!listen && e.port() == 0) {
+            throw fail(at, "'" + t + "': port 0 cannot be sent to");
+        }
+        return e;
+    }
+
+    private Path path(String at, JsonNode n) throws NodeConfigException {
+        String t = text(at, n);
+        try {
+            return dir.resolve(t).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw fail(at, "'" + t + "' is not a valid path: " + e.getReason());
+        }
+    }
+
+    private Path existingFile(String at, JsonNode n) throws NodeConfigException {
+        Path p = path(at, n);
+        if (!Files.exists(p)) {
+            throw fail(at, "file not found: " + p);
+        }
+        if (!Files.isRegularFile(p)) {
+            throw fail(at, "not a regular file: " + p);
+        }
+        if (!Files.isReadable(p)) {
+            throw fail(at, "not readable: " + p);
+        }
+        return p;
+    }
+
+    private Path writableDirectory(String at, JsonNode n) throws NodeConfigException {
+        Path p = path(at, n);
+        if (!Files.exists(p)) {
+            throw fail(at, "directory not found: " + p);
+        }
+        if (!Files.isDirectory(p)) {
+            throw fail(at, "not a directory: " + p);
+        }
+        if (!Files.isWritable(p)) {
+            throw fail(at, "directory not writable: " + p);
+        }
+        return p;
+    }
+
+    private NodeConfigException fail(String at, String reason) {
+        return new NodeConfigException(file, at, reason);
+    }
+}

@@ -1,0 +1,51 @@
+package org.tandem.signer.node;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A snapshot of what the node is doing, for {@code GetStatus} and the metrics.
+ *
+ * @param node the node's name
+ * @param site the node's site
+ * @param role its role now
+ * @param epoch the epoch it holds as leader, else the latest it has seen; 0 when none is known
+ * @param leaseRemaining LEADER only: time left on the local lease (INV-L3); zero for other roles
+ * @param reasons why the node is NOT_ELIGIBLE or STOPPED, one sentence each; empty for LEADER and
+ *     STANDBY
+ * @param zones one entry per configured zone, in configuration order
+ * @param takenAt when the snapshot was taken, by the node's clock
+ */
+public record NodeStatus(
+        String node,
+        String site,
+        NodeRole role,
+        long epoch,
+        Duration leaseRemaining,
+        List<String> reasons,
+        List<ZoneStatus> zones,
+        Instant takenAt) {
+    public NodeStatus {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(site, "site");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(leaseRemaining, "leaseRemaining");
+        reasons = List.copyOf(reasons);
+        zones = List.copyOf(zones);
+        Objects.requireNonNull(takenAt, "takenAt");
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must not be negative, got " + epoch);
+        }
+        if (leaseRemaining.isNegative()) {
+            throw new IllegalArgumentException("lease remaining must not be negative, got " + leaseRemaining);
+        }
+        if (role != NodeRole.LEADER && !leaseRemaining.isZero()) {
+            throw new IllegalArgumentException("only a LEADER has a lease; role " + role + " has " + leaseRemaining);
+        }
+        if ((role == NodeRole.LEADER || role == NodeRole.STANDBY) && !reasons.isEmpty()) {
+            throw new IllegalArgumentException("a " + role + " has no reasons to be out of the election: " + reasons);
+        }
+    }
+}

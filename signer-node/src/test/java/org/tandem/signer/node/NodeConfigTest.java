@@ -1,0 +1,399 @@
+package org.tandem.signer.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.TestPki;
+import org.tandem.signer.sign.Denial;
+import org.tandem.signer.sign.SigningPolicy;
+
+/** Every error path of {@code node.yaml}: each names the file, the key path and the reason. */
+class NodeConfigTest {
+    static final String VALID = """
+            node:
+              name: dc1-signer
+              site: dc1
+            hsm-config: hsm.yaml
+            hsms: [dc1-hsm1]
+            zones:
+              - name: example.com.
+                source: zones/example.com.zone
+              - name: example.net
+                source: zones/example.net.zone
+                policy: policy.yaml
+                output-dir: out-net
+            zookeeper:
+              connect: "127.0.0.1:2181,[::1]:2182"
+              session-timeout: 20s
+              root: /tandem
+            publish:
+              directory: published
+              transfer:
+                listen: 127.0.0.1:5353
+                notify: ["192.0.2.53:53", "[2001:db8::53]:53"]
+                allow: [192.0.2.0/24, "2001:db8::/32", 198.51.100.7]
+                tsig:
+                  name: transfer-key
+                  algorithm: HMAC-SHA256
+                  secret-file: tsig.secret
+            resign:
+              floor: 30s
+              debounce: 1500ms
+            grpc:
+              listen: 127.0.0.1:7443
+            metrics:
+              listen: 127.0.0.1:9105
+            tls:
+              ca: tls/ca.crt
+              cert: tls/dc1-signer.crt
+              key: tls/dc1-signer.key
+            """;
+
+    static final String HSM_YAML = """
+            hsms:
+              - name: dc1-hsm1
+                library: lib/libpkcs11.so
+                token-label: dc1-hsm1
+                pin-file: pins/dc1-hsm1.pin
+              - name: dc2-hsm1
+                library: lib/libpkcs11.so
+                token-label: dc2-hsm1
+                pin-file: pins/dc2-hsm1.pin
+            zookeeper: "127.0.0.1:2181,[::1]:2182"
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path config;
+
+    /** Lays out every file {@link #VALID} names; {@code write(VALID)} then loads cleanly. */
+    static void layOut(Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("zones"));
+        Files.createDirectories(dir.resolve("lib"));
+        Files.createDirectories(dir.resolve("pins"));
+        Files.createDirectories(dir.resolve("published"));
+        Files.createDirectories(dir.resolve("out-net"));
+        Files.writeString(dir.resolve("zones/example.com.zone"), "; unsigned\n");
+        Files.writeString(dir.resolve("zones/example.net.zone"), "; unsigned\n");
+        Files.writeString(dir.resolve("lib/libpkcs11.so"), "not really a library: only its existence is checked\n");
+        Files.writeString(dir.resolve("pins/dc1-hsm1.pin"), "1234\n");
+        Files.writeString(dir.resolve("pins/dc2-hsm1.pin"), "5678\n");
+        Files.writeString(dir.resolve("policy.yaml"), "validity: 10d\nrefresh: 4d\ndenial: nsec3\n");
+        Files.writeString(dir.resolve("tsig.secret"), Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML);
+        TestPki.create(dir.resolve("tls"), "cluster-ca").issue("dc1-signer");
+    }
+
+    @BeforeEach
+    void files() throws Exception {
+        layOut(dir);
+        config = dir.resolve("node.yaml");
+    }
+
+    private NodeConfig load(String yaml) throws Exception {
+        Files.writeString(config, yaml);
+        return NodeConfig.load(config);
+    }
+
+    /** Loading {@code yaml} fails with exactly {@code node.yaml: <keyPath>: <reason...>}. */
+    private void fails(String yaml, String keyPath, String reason) throws Exception {
+        Files.writeString(config, yaml);
+        assertThatThrownBy(() -> NodeConfig.load(config))
+                .isInstanceOfSatisfying(NodeConfigException.class, e -> {
+                    assertThat(e.file()).isEqualTo(config);
+                    assertThat(e.keyPath()).isEqualTo(keyPath);
+                    assertThat(e.reason()).contains(reason);
+                    assertThat(e.getMessage())
+                            .startsWith(config + (keyPath.isEmpty() ? "" : ": " + keyPath) + ": ");
+                });
+    }
+
+    private static String replace(String yaml, String from, String to) {
+        assertThat(yaml).as("test template").contains(from);
+        return yaml.replace(from, to);
+    }
+
+    @Test
+    void loadsTheFullExampleAndResolvesPathsFromTheFilesDirectory() throws Exception {
+        NodeConfig c = load(VALID);
+
+        assertThat(c.source()).isEqualTo(config.toAbsolutePath().normalize());
+        assertThat(c.name()).isEqualTo("dc1-signer");
+        assertThat(c.site()).isEqualTo("dc1");
+        assertThat(c.hsms()).extracting(h -> h.name().name()).containsExactly("dc1-hsm1");
+        assertThat(c.hsmConfig().hsms()).hasSize(2);
+        assertThat(c.zones()).extracting(z -> z.name().toString()).containsExactly("example.com.", "example.net.");
+        ZoneConfig com = c.zones().get(0);
+        assertThat(com.source()).isEqualTo(dir.resolve("zones/example.com.zone"));
+        assertThat(com.policyFile()).isEmpty();
+        assertThat(com.policy().validity()).isEqualTo(SigningPolicy.defaults().validity());
+        assertThat(com.outputDirectory()).isEqualTo(dir.resolve("published"));
+        ZoneConfig net = c.zone(ZoneName.of("example.net")).orElseThrow();
+        assertThat(net.policyFile()).contains(dir.resolve("policy.yaml"));
+        assertThat(net.policy().validity()).isEqualTo(Duration.ofDays(10));
+        assertThat(net.policy().refresh()).isEqualTo(Duration.ofDays(4));
+        assertThat(net.policy().denial()).isEqualTo(Denial.NSEC3);
+        assertThat(net.outputDirectory()).isEqualTo(dir.resolve("out-net"));
+        assertThat(c.zookeeper()).isEqualTo(new ZooKeeperConfig("127.0.0.1:2181,[::1]:2182", Duration.ofSeconds(20),
+                "/tandem"));
+        assertThat(c.publish().directory()).isEqualTo(dir.resolve("published"));
+        TransferConfig t = c.publish().transfer().orElseThrow();
+        assertThat(t.listen()).isEqualTo(new Endpoint("127.0.0.1", 5353));
+        assertThat(t.notifyTargets()).containsExactly(new Endpoint("192.0.2.53", 53), new Endpoint("2001:db8::53", 53));
+        assertThat(t.allow()).extracting(Cidr::toString)
+                .containsExactly("192.0.2.0/24", "2001:db8:0:0:0:0:0:0/32", "198.51.100.7/32");
+        assertThat(t.allow().get(0).contains(InetAddress.getByName("192.0.2.200"))).isTrue();
+        assertThat(t.allow().get(0).contains(InetAddress.getByName("192.0.3.1"))).isFalse();
+        TsigConfig tsig = t.tsig().orElseThrow();
+        assertThat(tsig.name().toString()).isEqualTo("transfer-key.");
+        assertThat(tsig.algorithm()).isEqualTo("hmac-sha256");
+        assertThat(tsig.secretFile()).isEqualTo(dir.resolve("tsig.secret"));
+        assertThat(c.resign()).isEqualTo(new ResignConfig(Duration.ofSeconds(30), Duration.ofMillis(1500)));
+        assertThat(c.grpcListen()).isEqualTo(new Endpoint("127.0.0.1", 7443));
+        assertThat(c.metricsListen()).isEqualTo(new Endpoint("127.0.0.1", 9105));
+        assertThat(c.tls().privateKey()).isEqualTo(dir.resolve("tls/dc1-signer.key"));
+        assertThat(c.summary()).contains("node dc1-signer (site dc1)", "example.net.", "dc1-hsm1", "127.0.0.1:7443",
+                        "validity 10d refresh 4d", "session timeout 20s")
+                .doesNotContain("1234");
+    }
+
+    @Test
+    void appliesDefaults() throws Exception {
+        String yaml = replace(VALID, "hsms: [dc1-hsm1]\n", "");
+        yaml = replace(yaml, "  session-timeout: 20s\n  root: /tandem\n", "");
+        yaml = replace(yaml, "resign:\n  floor: 30s\n  debounce: 1500ms\n", "");
+        yaml = replace(yaml, yaml.substring(yaml.indexOf("  transfer:\n"), yaml.indexOf("grpc:")), "");
+        NodeConfig c = load(yaml);
+
+        assertThat(c.hsms()).extracting(h -> h.name().name()).containsExactly("dc1-hsm1", "dc2-hsm1");
+        assertThat(c.zookeeper().sessionTimeout()).isEqualTo(ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT);
+        assertThat(c.zookeeper().root()).isEqualTo("/tandem");
+        assertThat(c.publish().transfer()).isEmpty();
+        assertThat(c.resign()).isEqualTo(ResignConfig.defaults());
+    }
+
+    @Test
+    void refusesBadResignSettings() throws Exception {
+        fails(replace(VALID, "floor: 30s", "floor: 4d"), "resign.floor",
+                "4d is not shorter than the refresh 4d of zones[1] example.net.");
+        fails(replace(VALID, "debounce: 1500ms", "debounce: 2m"), "resign.debounce", "must be at most 1m, got 2m");
+        fails(replace(VALID, "debounce: 1500ms", "debounce: soon"), "resign.debounce", "'soon' is not a duration");
+        fails(replace(VALID, "  floor: 30s\n", "  floor: 30s\n  jitter: 1s\n"), "resign.jitter",
+                "unknown key; expected one of [debounce, floor]");
+    }
+
+    @Test
+    void refusesAMissingFile() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(dir.resolve("nope.yaml")))
+                .isInstanceOf(NodeConfigException.class)
+                .hasMessageStartingWith(dir.resolve("nope.yaml") + ": configuration file not found");
+    }
+
+    @Test
+    void refusesBadYamlWithTheLine() throws Exception {
+        fails("node:\n  name: [unclosed\n", "", "not valid YAML: line ");
+    }
+
+    @Test
+    void refusesADuplicateKey() throws Exception {
+        fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  site: dc2\n"), "", "Duplicate field 'site'");
+    }
+
+    @Test
+    void refusesAnEmptyFile() throws Exception {
+        fails("", "", "empty; expected a mapping with");
+    }
+
+    @Test
+    void refusesAFileThatIsNotAMapping() throws Exception {
+        fails("- a\n- b\n", "", "expected a mapping with");
+    }
+
+    @Test
+    void refusesUnknownKeysNamingThemAtEveryLevel() throws Exception {
+        fails("zonez: []\n" + VALID, "zonez", "unknown key; expected one of [grpc, hsm-config, hsms, metrics, node,");
+        fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  colour: blue\n"), "node.colour", "unknown key");
+        fails(replace(VALID, "    policy: policy.yaml\n", "    polcy: policy.yaml\n"), "zones[1].polcy",
+                "unknown key; expected one of [name, output-dir, policy, source]");
+        fails(replace(VALID, "  root: /tandem\n", "  root: /tandem\n  chroot: /x\n"), "zookeeper.chroot", "unknown key");
+        fails(replace(VALID, "  directory: published\n", "  directory: published\n  dir: x\n"), "publish.dir",
+                "unknown key");
+        fails(replace(VALID, "    listen: 127.0.0.1:5353\n", "    listen: 127.0.0.1:5353\n    port: 53\n"),
+                "publish.transfer.port", "unknown key");
+        fails(replace(VALID, "      secret-file: tsig.secret\n", "      secret-file: tsig.secret\n      secret: abc\n"),
+                "publish.transfer.tsig.secret", "unknown key");
+        fails(replace(VALID, "  listen: 127.0.0.1:7443\n", "  listen: 127.0.0.1:7443\n  port: 1\n"), "grpc.port",
+                "unknown key");
+        fails(replace(VALID, "  listen: 127.0.0.1:9105\n", "  listen: 127.0.0.1:9105\n  path: /m\n"), "metrics.path",
+                "unknown key");
+        fails(replace(VALID, "  key: tls/dc1-signer.key\n", "  key: tls/dc1-signer.key\n  pass: x\n"), "tls.pass",
+                "unknown key; expected one of [ca, cert, key]");
+    }
+
+    @Test
+    void refusesAMissingOrBadNodeSection() throws Exception {
+        fails(replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", ""), "node", "missing");
+        fails(replace(VALID, "  name: dc1-signer\n", ""), "node.name", "missing");
+        fails(replace(VALID, "  site: dc1\n", "  site: ''\n"), "node.site", "empty");
+        fails(replace(VALID, "  name: dc1-signer\n", "  name: dc1 signer\n"), "node.name",
+                "'dc1 signer' must be letters, digits");
+        fails(replace(VALID, "  name: dc1-signer\n", "  name: [a, b]\n"), "node.name", "expected a single value, not a list");
+        fails(replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", "node: dc1\n"), "node",
+                "expected a mapping with [name, site]");
+    }
+
+    @Test
+    void refusesBadZooKeeperSettings() throws Exception {
+        fails(replace(VALID, "  connect: \"127.0.0.1:2181,[::1]:2182\"\n", ""), "zookeeper.connect", "missing");
+        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "zk1"), "zookeeper.connect",
+                "'zk1' is not host:port");
+        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:2181,zk2:2181/tandem\""), "zookeeper.connect",
+                "has a chroot; set zookeeper.root instead");
+        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:http\""), "zookeeper.connect",
+                "port 'http' is not a number");
+        fails(replace(VALID, "session-timeout: 20s", "session-timeout: 20"), "zookeeper.session-timeout",
+                "'20' is not a duration like 1500ms, 30s, 5m, 2h or 1d");
+        fails(replace(VALID, "session-timeout: 20s", "session-timeout: 500ms"), "zookeeper.session-timeout",
+                "session timeout must be 1s to 10m");
+        fails(replace(VALID, "  root: /tandem\n", "  root: tandem\n"), "zookeeper.root",
+                "must be an absolute ZooKeeper path");
+        fails(replace(VALID, "zookeeper:\n  connect", "zookeeper-old:\n  connect"), "zookeeper-old", "unknown key");
+    }
+
+    @Test
+    void refusesAMissingOrBrokenHsmFile() throws Exception {
+        fails(replace(VALID, "hsm-config: hsm.yaml\n", ""), "hsm-config", "missing");
+        fails(replace(VALID, "hsm-config: hsm.yaml", "hsm-config: nope.yaml"), "hsm-config",
+                "file not found: " + dir.resolve("nope.yaml"));
+        Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML.replace("    token-label: dc2-hsm1\n", ""));
+        fails(VALID, "hsm-config", dir.resolve("hsm.yaml") + ": hsms[1].token-label: missing");
+    }
+
+    @Test
+    void refusesAnHsmFileThatNamesAnotherZooKeeper() throws Exception {
+        Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML.replace("\"127.0.0.1:2181,[::1]:2182\"", "other:2181"));
+        fails(VALID, "hsm-config", "names ZooKeeper 'other:2181' but zookeeper.connect is '127.0.0.1:2181,[::1]:2182'");
+        Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML + "zookeeper-root: /other\n");
+        fails(VALID, "hsm-config", "has zookeeper-root '/other' (/tandem when unset) but zookeeper.root is '/tandem'");
+    }
+
+    @Test
+    void refusesHsmsTheFileDoesNotHaveOrCannotUse() throws Exception {
+        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc3-hsm1]"), "hsms[1]",
+                "no HSM named 'dc3-hsm1' in " + dir.resolve("hsm.yaml") + " (configured: dc1-hsm1, dc2-hsm1)");
+        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc1-hsm1]"), "hsms[1]", "listed twice");
+        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: []"), "hsms", "expected a non-empty list");
+        Files.delete(dir.resolve("pins/dc1-hsm1.pin"));
+        fails(VALID, "hsm-config", dir.resolve("hsm.yaml") + ": hsms[0].pin-file: file not found: "
+                + dir.resolve("pins/dc1-hsm1.pin"));
+        // dc2-hsm1's PIN file is fine and dc1-hsm1 is not this node's HSM when hsms names dc2-hsm1 only
+        assertThat(load(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]")).hsms()).hasSize(1);
+        Files.delete(dir.resolve("lib/libpkcs11.so"));
+        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]"), "hsm-config",
+                dir.resolve("hsm.yaml") + ": hsms[1].library: file not found: " + dir.resolve("lib/libpkcs11.so"));
+    }
+
+    @Test
+    void refusesMissingOrBadZones() throws Exception {
+        String zones = VALID.substring(VALID.indexOf("zones:\n"), VALID.indexOf("zookeeper:\n"));
+        fails(replace(VALID, zones, ""), "zones", "missing");
+        fails(replace(VALID, zones, "zones: []\n"), "zones", "expected a non-empty list");
+        fails(replace(VALID, "    source: zones/example.net.zone\n", "    source: zones/missing.zone\n"),
+                "zones[1].source", "file not found: " + dir.resolve("zones/missing.zone"));
+        fails(replace(VALID, "    source: zones/example.net.zone\n", "    source: zones\n"), "zones[1].source",
+                "not a regular file: " + dir.resolve("zones"));
+        fails(replace(VALID, "    source: zones/example.net.zone\n", ""), "zones[1].source", "missing");
+        fails(replace(VALID, "  - name: example.net\n", "  - name: example..net\n"), "zones[1].name",
+                "not a valid zone name 'example..net'");
+        fails(replace(VALID, "  - name: example.net\n", "  - name: EXAMPLE.com\n"), "zones[1].name",
+                "zone example.com. is listed twice");
+        fails(replace(VALID, "zones:\n  - name: example.com.", "zones:\n  - example.com.\n  - name: example.org."),
+                "zones[0]", "expected a mapping with name and source");
+    }
+
+    @Test
+    void refusesAMissingOrBadPolicyFile() throws Exception {
+        fails(replace(VALID, "policy: policy.yaml", "policy: policies/nope.yaml"), "zones[1].policy",
+                "file not found: " + dir.resolve("policies/nope.yaml"));
+        Files.writeString(dir.resolve("policy.yaml"), "validity: 10 days\n");
+        fails(VALID, "zones[1].policy", dir.resolve("policy.yaml") + ": validity: '10 days' is not a duration");
+        Files.writeString(dir.resolve("policy.yaml"), "valdity: 10d\n");
+        fails(VALID, "zones[1].policy", "valdity: unknown key");
+    }
+
+    @Test
+    void refusesMissingOrUnwritableDirectories() throws Exception {
+        fails(replace(VALID, "output-dir: out-net", "output-dir: out-nope"), "zones[1].output-dir",
+                "directory not found: " + dir.resolve("out-nope"));
+        fails(replace(VALID, "  directory: published\n", "  directory: policy.yaml\n"), "publish.directory",
+                "not a directory: " + dir.resolve("policy.yaml"));
+        fails(replace(VALID, "  directory: published\n", ""), "publish.directory", "missing");
+        String publish = VALID.substring(VALID.indexOf("publish:\n"), VALID.indexOf("grpc:\n"));
+        fails(replace(VALID, publish, ""), "publish", "missing");
+    }
+
+    @Test
+    void refusesBadTransferSettings() throws Exception {
+        fails(replace(VALID, "listen: 127.0.0.1:5353", "listen: 5353"), "publish.transfer.listen",
+                "'5353' is not host:port");
+        fails(replace(VALID, "listen: 127.0.0.1:5353", "listen: 127.0.0.1:70000"), "publish.transfer.listen",
+                "port must be 0 to 65535");
+        fails(replace(VALID, "\"[2001:db8::53]:53\"", "\"2001:db8::53:53\""), "publish.transfer.notify[1]",
+                "write IPv6 as [addr]:port");
+        fails(replace(VALID, "\"192.0.2.53:53\"", "\"192.0.2.53:0\""), "publish.transfer.notify[0]",
+                "port 0 cannot be sent to");
+        fails(replace(VALID, "notify: [\"192.0.2.53:53\", \"[2001:db8::53]:53\"]", "notify: {a: 1}"),
+                "publish.transfer.notify", "expected a list");
+        fails(replace(VALID, "198.51.100.7]", "secondary.example]"), "publish.transfer.allow[2]",
+                "'secondary.example' is not an IP address or network");
+        fails(replace(VALID, "192.0.2.0/24", "192.0.2.1/24"), "publish.transfer.allow[0]",
+                "has host bits set; the network is 192.0.2.0/24");
+        fails(replace(VALID, "192.0.2.0/24", "192.0.2.0/33"), "publish.transfer.allow[0]",
+                "prefix length must be 0 to 32");
+    }
+
+    @Test
+    void refusesBadTsigSettings() throws Exception {
+        fails(replace(VALID, "algorithm: HMAC-SHA256", "algorithm: hmac-md5"), "publish.transfer.tsig.algorithm",
+                "'hmac-md5' is not one of [hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]");
+        fails(replace(VALID, "      name: transfer-key\n", ""), "publish.transfer.tsig.name", "missing");
+        fails(replace(VALID, "secret-file: tsig.secret", "secret-file: nope.secret"),
+                "publish.transfer.tsig.secret-file", "file not found: " + dir.resolve("nope.secret"));
+        Files.writeString(dir.resolve("tsig.secret"), "not base64 at all!\n");
+        fails(VALID, "publish.transfer.tsig.secret-file", "does not hold a base64 secret");
+        Files.writeString(dir.resolve("tsig.secret"), "\n");
+        fails(VALID, "publish.transfer.tsig.secret-file", "holds an empty secret");
+    }
+
+    @Test
+    void refusesMissingOrBadListenAddresses() throws Exception {
+        fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", ""), "grpc", "missing");
+        fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc:\n  port: 7443\n"), "grpc.port", "unknown key");
+        fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc: {}\n"), "grpc.listen", "missing");
+        fails(replace(VALID, "listen: 127.0.0.1:9105", "listen: 127.0.0.1:7443"), "metrics.listen",
+                "same address as grpc.listen (127.0.0.1:7443)");
+        fails(replace(VALID, "metrics:\n  listen: 127.0.0.1:9105\n", ""), "metrics", "missing");
+    }
+
+    @Test
+    void refusesMissingOrUnusableTlsFiles() throws Exception {
+        fails(replace(VALID, "ca: tls/ca.crt", "ca: tls/nope.crt"), "tls.ca", "file not found: " + dir.resolve("tls/nope.crt"));
+        fails(replace(VALID, "  key: tls/dc1-signer.key\n", ""), "tls.key", "missing");
+        TestPki.create(dir.resolve("other"), "other-ca").issue("dc1-signer");
+        fails(replace(VALID, "key: tls/dc1-signer.key", "key: other/dc1-signer.key"), "tls.key",
+                "private key does not belong to certificate");
+        fails(replace(VALID, "cert: tls/dc1-signer.crt", "cert: policy.yaml"), "tls.cert",
+                dir.resolve("policy.yaml") + ": ");
+        fails(replace(VALID, "ca: tls/ca.crt", "ca: tsig.secret"), "tls.ca", dir.resolve("tsig.secret") + ": ");
+    }
+}

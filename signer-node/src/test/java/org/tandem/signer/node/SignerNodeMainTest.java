@@ -1,0 +1,65 @@
+package org.tandem.signer.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SignerNodeMainTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private SignerNodeMain.Exit run(String... args) {
+        return SignerNodeMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void checkPrintsTheSummaryAndExitsZero() throws Exception {
+        NodeConfigTest.layOut(dir);
+        Files.writeString(dir.resolve("node.yaml"), NodeConfigTest.VALID);
+
+        assertThat(run("--config", dir.resolve("node.yaml").toString(), "--check")).isEqualTo(SignerNodeMain.Exit.OK);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("node dc1-signer (site dc1)", "example.com.",
+                "configuration OK");
+    }
+
+    @Test
+    void withoutCheckSaysTheDaemonIsNotComposedYet() throws Exception {
+        NodeConfigTest.layOut(dir);
+        Files.writeString(dir.resolve("node.yaml"), NodeConfigTest.VALID);
+
+        assertThat(run("--config", dir.resolve("node.yaml").toString())).isEqualTo(SignerNodeMain.Exit.FAILED);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("not composed yet");
+    }
+
+    @Test
+    void anInvalidConfigurationExitsTwoWithFileKeyAndReason() throws Exception {
+        NodeConfigTest.layOut(dir);
+        Path config = Files.writeString(dir.resolve("node.yaml"),
+                NodeConfigTest.VALID.replace("zones/example.net.zone", "zones/gone.zone"));
+
+        assertThat(run("--config", config.toString())).isEqualTo(SignerNodeMain.Exit.CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
+                config + ": zones[1].source: file not found: " + dir.resolve("zones/gone.zone"));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(run()).isEqualTo(SignerNodeMain.Exit.CONFIG);
+        assertThat(run("--config")).isEqualTo(SignerNodeMain.Exit.CONFIG);
+        assertThat(run("--conifg", "x")).isEqualTo(SignerNodeMain.Exit.CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--config FILE is required", "unknown argument '--conifg'");
+        assertThat(run("--help")).isEqualTo(SignerNodeMain.Exit.OK);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: signer-node --config FILE");
+    }
+}
