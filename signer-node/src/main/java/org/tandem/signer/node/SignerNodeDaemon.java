@@ -15,6 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.io.IOException;
+import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
@@ -39,6 +41,13 @@ import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.publish.Retention;
 import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.grpc.SignerNodeServer;
+import org.tandem.signer.metrics.MetricsServer;
+import org.tandem.signer.metrics.NodeHealth;
+import org.tandem.signer.metrics.NodeMetrics;
+import org.tandem.signer.schedule.ResignPlan;
+import org.tandem.signer.schedule.ResignPlanner;
+import org.tandem.signer.schedule.SourceWatcher;
 import org.tandem.signer.sign.ZoneSigner;
 
 /**
@@ -49,7 +58,7 @@ import org.tandem.signer.sign.ZoneSigner;
  * configured) that serves only while this node's leadership lease is valid, and one zone worker
  * thread. The worker, once a second: as leader, publishes every zone that is due (first thing in a
  * new term, when its source changed, when its signatures reach the refresh point, or to retry a
- * failed run) through {@link ZonePublisher}; as standby, keeps its view of the cluster's committed
+ * failed run) through {@link ZoneCycle}; as standby, keeps its view of the cluster's committed
  * serials current. Safety does not depend on the worker's timing: every publish is fenced (lease
  * check, epoch-checked commit in ZooKeeper).
  *
@@ -73,6 +82,11 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private KeySyncedElection election;
     private PublishLedger ledger;
     private TransferServer transfer;
+    private ResignPlanner planner;
+    private NodeMetrics metrics;
+    private MetricsServer metricsServer;
+    private SignerNodeServer grpc;
+    private SourceWatcher watcher;
     private volatile boolean closed;
 
     private SignerNodeDaemon(NodeConfig config, Clock clock) {
@@ -134,8 +148,35 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         ValidationGate gate = new ValidationGate(GatePolicy.defaults());
         for (ZoneConfig z : config.zones()) {
             ZoneDirectory dir = new ZoneDirectory(z.outputDirectory(), Retention.all());
-            zones.put(z.name(), new ZoneWork(new ZonePublisher(z, hsms.get(0), store, verifier, signer, gate, ledger, dir,
-                    Optional.ofNullable(transfer), clock)));
+            zones.put(z.name(), new ZoneWork(new ZoneCycle(z, hsms.get(0), store, verifier, signer, gate, ledger, dir,
+                    Optional.ofNullable(transfer), this::mayServe, clock)));
+        }
+        planner = new ResignPlanner(config.resign().floor(), clock);
+        metrics = new NodeMetrics(config.name(), names, this::status);
+        try {
+            metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(), metrics,
+                    () -> NodeHealth.from(status()));
+        } catch (IOException e) {
+            throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
+        }
+        try {
+            grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
+                    config.name());
+        } catch (IOException | TlsMaterialException e) {
+            throw new NodeStartException(config.name(), "gRPC endpoint " + config.grpcListen(), e.getMessage(), e);
+        }
+        Map<ZoneName, java.nio.file.Path> sources = new LinkedHashMap<>();
+        config.zones().forEach(z -> sources.put(z.name(), z.source()));
+        try {
+            watcher = SourceWatcher.start(sources, config.resign().debounce(), zone -> {
+                ZoneWork w = zones.get(zone);
+                if (w != null) {
+                    w.sourceChanged(clock.instant());
+                    LOG.info("zone={} event=source-changed", zone);
+                }
+            });
+        } catch (IOException e) {
+            throw new NodeStartException(config.name(), "source watch", e.getMessage(), e);
         }
         election.addListener(new LeadershipListener() {
             @Override
@@ -169,27 +210,36 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         try {
             Optional<Leadership> lead = election.leadership().filter(Leadership::isValid);
-            ElectionState state = election.state();
-            updateKeySync(state);
+            updateKeySync(election.state());
             for (ZoneWork w : zones.values()) {
                 if (closed || Thread.currentThread().isInterrupted()) {
                     return;
                 }
                 Instant now = clock.instant();
                 if (lead.isPresent() && lead.get().isValid()) {
-                    if (w.due(lead.get().epoch(), now)) {
-                        ZonePublisher.Outcome o = w.publisher.publish(lead.get(), "due");
-                        if (o instanceof ZonePublisher.Outcome.Published p) {
-                            w.published(p, lead.get().epoch(), clock.instant());
-                        } else {
-                            w.stopped((ZonePublisher.Outcome.Stopped) o, lead.get().epoch(), clock.instant());
+                    ResignPlan plan = w.plan(planner, lead.get().epoch(), now);
+                    w.planned(plan.due());
+                    if (plan.due().isAfter(now)) {
+                        continue;
+                    }
+                    w.attempted(now);
+                    ZoneCycle.Outcome o = w.cycle.publish(lead.get(), plan.reason().name().toLowerCase().replace('_', '-'));
+                    if (o instanceof ZoneCycle.Outcome.Published p) {
+                        w.published(p, lead.get().epoch(), now);
+                    } else {
+                        ZoneCycle.Outcome.Stopped stop = (ZoneCycle.Outcome.Stopped) o;
+                        if (stop.stage() == ZoneCycle.Stage.GATE) {
+                            metrics.gateFailed(w.cycle.zone().name());
+                        } else if (stop.stage() == ZoneCycle.Stage.CANARY) {
+                            metrics.canaryFailed(w.cycle.zone().name());
                         }
+                        w.stopped(stop);
                     }
                 } else {
                     try {
-                        w.committed(ledger.last(w.publisher.zone().name()), Optional.empty());
+                        w.committed(ledger.last(w.cycle.zone().name()));
                     } catch (LedgerException e) {
-                        LOG.debug("zone={} event=ledger-unreadable reason=\"{}\"", w.publisher.zone().name(), e.getMessage());
+                        LOG.debug("zone={} event=ledger-unreadable reason=\"{}\"", w.cycle.zone().name(), e.getMessage());
                     }
                 }
             }
@@ -206,7 +256,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             return;
         }
         for (ZoneWork w : zones.values()) {
-            String prefix = "zone " + w.publisher.zone().name();
+            String prefix = "zone " + w.cycle.zone().name();
             List<String> mine = v.get().problems().stream().filter(p -> p.contains(prefix) || !p.startsWith("zone ")).toList();
             w.keySync(mine.isEmpty(), mine);
         }
@@ -246,21 +296,35 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         return NodeRole.NOT_ELIGIBLE;
     }
 
-    /**
-     * Why this node cannot do its job now, empty when it can: for health. A standby that is
-     * key-synced is healthy; a node out of the election, or a leader with a zone it cannot publish
-     * (rejected source, canary or gate failure, keys not synced), is not.
-     */
-    public List<String> problems() {
-        List<String> out = new ArrayList<>();
-        NodeStatus s = status();
-        if (s.role() == NodeRole.NOT_ELIGIBLE || s.role() == NodeRole.STOPPED) {
-            out.add("node " + config.name() + " is " + s.role().name().toLowerCase() + ": " + String.join("; ", s.reasons()));
+    /** Whether the node can do its job now, with the reasons when it cannot: what {@code /health} answers. */
+    public NodeHealth health() {
+        return NodeHealth.from(status());
+    }
+
+    /** The port of the gRPC endpoint (the chosen one when configured with port 0). */
+    public int grpcPort() {
+        return grpc.port();
+    }
+
+    /** The port of the metrics endpoint (the chosen one when configured with port 0). */
+    public int metricsPort() {
+        return metricsServer.port();
+    }
+
+    @Override
+    public void reload(List<ZoneName> names) throws NodeControlException {
+        if (closed) {
+            throw new NodeRefusedException(config.name(), "the node is stopping");
         }
-        for (ZoneWork w : zones.values()) {
-            w.problem().ifPresent(out::add);
+        Instant now = clock.instant();
+        for (ZoneName z : names) {
+            ZoneWork w = zones.get(z);
+            if (w != null) {
+                w.sourceChanged(now);
+            }
         }
-        return out;
+        LOG.info("node={} event=reload zones={}", config.name(), names);
+        worker.execute(this::tick);
     }
 
     @Override
@@ -270,7 +334,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         List<ZoneSelfTest> results = new ArrayList<>();
         try {
             for (ZoneWork w : zones.values()) {
-                results.add(w.publisher.selfTest());
+                results.add(w.cycle.selfTest());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -306,8 +370,17 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (watcher != null) {
+            watcher.close();
+        }
         if (election != null) {
             election.close();
+        }
+        if (grpc != null) {
+            grpc.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
         }
         if (transfer != null) {
             transfer.close();

@@ -2,18 +2,20 @@ package org.tandem.signer.node;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The {@code signer-node} command ({@code bin/signer-node --config node.yaml}): loads and checks
  * the node configuration before anything starts, and prints what it found.
  *
- * <p>Today it stops there: the daemon composition (election, publish, schedule, metrics and gRPC
- * wired together, issue 4) comes next. With {@code --check} it is the configuration check for
- * systemd's {@code ExecStartPre}.
+ * <p>Then it starts the {@link SignerNodeDaemon} and runs until SIGTERM (or SIGINT), when the
+ * shutdown hook stops it cleanly (no signing after the election is left). With {@code --check} it
+ * only checks the configuration, for systemd's {@code ExecStartPre}.
  *
  * <p>Exit codes ({@link Exit}): 0 the configuration is valid ({@code --check}, {@code --help}); 1
- * the node cannot run (today: the daemon is not composed yet); 2 usage error or invalid
+ * the node cannot start (an HSM, an address); 2 usage error or invalid
  * configuration, with {@code node.yaml: key.path: reason} on stderr.
  */
 public final class SignerNodeMain {
@@ -92,8 +94,32 @@ public final class SignerNodeMain {
             out.println("configuration OK");
             return Exit.OK;
         }
-        err.println("signer-node: configuration OK, but the daemon is not composed yet (issue 4: election,"
-                + " publish and scheduling are wired in the next step); nothing was started");
-        return Exit.FAILED;
+        SignerNodeDaemon daemon;
+        try {
+            daemon = SignerNodeDaemon.start(node, Clock.systemUTC());
+        } catch (NodeStartException e) {
+            err.println("signer-node: " + e.getMessage());
+            return Exit.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("signer-node: interrupted while starting; nothing is left running");
+            return Exit.FAILED;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            daemon.close();
+            stopped.countDown();
+        }, "signer-node-shutdown"));
+        out.println("signer-node " + node.name() + " running: gRPC port " + daemon.grpcPort() + ", metrics port "
+                + daemon.metricsPort() + daemon.transferAddress().map(a -> ", transfer " + a).orElse("")
+                + "; SIGTERM stops it");
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            daemon.close();
+        }
+        return Exit.OK;
     }
 }

@@ -33,12 +33,12 @@ class SignerNodeMainTest {
     }
 
     @Test
-    void withoutCheckSaysTheDaemonIsNotComposedYet() throws Exception {
+    void anHsmThatCannotBeOpenedStopsTheStartNamingIt() throws Exception {
         NodeConfigTest.layOut(dir);
         Files.writeString(dir.resolve("node.yaml"), NodeConfigTest.VALID);
 
         assertThat(run("--config", dir.resolve("node.yaml").toString())).isEqualTo(SignerNodeMain.Exit.FAILED);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("not composed yet");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("node dc1-signer: cannot start HSM");
     }
 
     @Test

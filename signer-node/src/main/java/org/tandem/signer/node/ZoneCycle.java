@@ -1,12 +1,17 @@
 package org.tandem.signer.node;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.KeySyncException;
@@ -20,10 +25,15 @@ import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 import org.tandem.signer.gate.GateVerdict;
 import org.tandem.signer.gate.ValidationGate;
+import org.tandem.signer.gate.GateRefusedException;
+import org.tandem.signer.publish.ServingPermit;
 import org.tandem.signer.publish.SignedZoneFile;
-import org.tandem.signer.publish.StagedZone;
 import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.publish.ZonePublisher;
+import org.tandem.signer.sign.IncrementalResult;
+import org.tandem.signer.sign.IncrementalSigner;
+import org.tandem.signer.sign.SignedZoneState;
 import org.tandem.signer.sign.CanaryFailedException;
 import org.tandem.signer.sign.ProvenKeys;
 import org.tandem.signer.sign.SignedZone;
@@ -40,27 +50,29 @@ import org.xbill.DNS.Record;
  * <ol>
  *   <li>load the source (a rejected source keeps the last good zone published);
  *   <li>take the zone's keys from this node's HSM, proven now ({@link ProvenKeys});
- *   <li>sign with a serial above every serial the cluster ever committed ({@link PublishLedger#nextSerial});
- *       the capability canary runs first;
- *   <li>the independent validation gate (INV-D1); a refusal keeps the last good zone and marks the
- *       zone failed;
- *   <li>stage the file, then commit serial and content digest in ZooKeeper fenced by the epoch
- *       (INV-L4, INV-L5), then promote the file and hand the version to the transfer server.
+ *   <li>sign with a serial above every serial the cluster ever committed ({@link PublishLedger}); the
+ *       capability canary runs first. When the zone directory's current file is exactly the version
+ *       the cluster last committed (same SHA-256) and was signed by the same keys and policy, only the
+ *       difference is signed ({@link IncrementalSigner}): a new leader continues from the published
+ *       zone and re-uses its still-valid signatures;
+ *   <li>{@link ZonePublisher}: the independent validation gate over the whole result (INV-D1), stage,
+ *       the commit of serial and content digest in ZooKeeper fenced by this leadership's epoch (INV-L4,
+ *       INV-L5), a fresh lease check, promote, serve for transfer. A refusal keeps the last good zone.
  * </ol>
  *
- * Before each irreversible step the leadership is checked ({@link Leadership#isValid()}, the local
- * lease); a version staged by a node that lost leadership is discarded, and a late commit is refused
- * by ZooKeeper itself.
- *
- * <p>Threads: one publisher per zone, used by one thread at a time (the daemon's zone worker).
+ * <p>Threads: one cycle per zone, used by one thread at a time (the daemon's zone worker).
  */
-final class ZonePublisher {
-    private static final Logger LOG = LoggerFactory.getLogger(ZonePublisher.class);
+final class ZoneCycle {
+    private static final Logger LOG = LoggerFactory.getLogger(ZoneCycle.class);
 
     /** What a run did. */
     sealed interface Outcome {
-        /** Published: committed, promoted, served. */
-        record Published(PublishRecord record, SignedZone zone, GateVerdict verdict) implements Outcome {}
+        /**
+         * Published: committed, promoted, served.
+         *
+         * @param reused signatures kept from the previous version (0 for a full sign)
+         */
+        record Published(PublishRecord record, SignedZone zone, GateVerdict verdict, long reused) implements Outcome {}
 
         /** Nothing published; {@code stage} says where it stopped, {@code reason} why. */
         record Stopped(Stage stage, String reason) implements Outcome {}
@@ -86,12 +98,12 @@ final class ZonePublisher {
     private final ValidationGate gate;
     private final PublishLedger ledger;
     private final ZoneDirectory directory;
-    private final Optional<TransferServer> transfer;
+    private final ZonePublisher publisher;
     private final Clock clock;
 
-    ZonePublisher(ZoneConfig zone, Hsm hsm, ManifestStore store, KeySetVerifier verifier, ZoneSigner signer,
+    ZoneCycle(ZoneConfig zone, Hsm hsm, ManifestStore store, KeySetVerifier verifier, ZoneSigner signer,
             ValidationGate gate, PublishLedger ledger, ZoneDirectory directory, Optional<TransferServer> transfer,
-            Clock clock) {
+            ServingPermit permit, Clock clock) {
         this.zone = Objects.requireNonNull(zone, "zone");
         this.hsm = Objects.requireNonNull(hsm, "hsm");
         this.store = Objects.requireNonNull(store, "store");
@@ -100,7 +112,7 @@ final class ZonePublisher {
         this.gate = Objects.requireNonNull(gate, "gate");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.directory = Objects.requireNonNull(directory, "directory");
-        this.transfer = Objects.requireNonNull(transfer, "transfer");
+        this.publisher = new ZonePublisher(gate, directory, transfer, permit, clock);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -137,15 +149,23 @@ final class ZonePublisher {
             return stopped(Stage.KEYS, e.getMessage());
         }
         SignedZone signed;
-        GateVerdict verdict;
+        long reused = 0;
         try {
-            long previous = previousSerial(unsigned);
-            signed = signer.sign(unsigned, keys, zone.policy(), now, previous);
-            long allocated = ledger.nextSerial(zone.name(), signed.serial());
-            if (allocated != signed.serial()) {
-                // The ledger knows a higher serial than the local files (another node published):
-                // sign again from it, so the serial never goes backwards (INV-L5).
-                signed = signer.sign(unsigned, keys, zone.policy(), now, minusOne(allocated));
+            Optional<PublishRecord> last = ledger.last(zone.name());
+            Optional<SignedZoneState> previous = continuable(last, keys);
+            // The continued version is the last committed one (same digest), so its next serial is
+            // above every committed serial (INV-L5); the ledger's commit checks it again.
+            if (previous.isPresent()) {
+                IncrementalResult inc = new IncrementalSigner().resign(previous.get(), unsigned, keys, zone.policy(), now);
+                List<Record> records = previous.get().records();
+                signed = new SignedZone(zone.name(), inc.serial(), records, inc.rrsetsSigned(), inc.signaturesMade(),
+                        inc.elapsed());
+                reused = inc.signaturesReused();
+            } else {
+                long from = last.map(PublishRecord::serial)
+                        .or(() -> currentSerial())
+                        .orElse(unsigned.soa().getSerial());
+                signed = signer.sign(unsigned, keys, zone.policy(), now, from);
             }
         } catch (CanaryFailedException e) {
             return stopped(Stage.CANARY, e.getMessage());
@@ -154,50 +174,70 @@ final class ZonePublisher {
         } catch (SigningException e) {
             return stopped(Stage.SIGN, e.getMessage());
         }
-        verdict = gate.verify(zone.name().name(), signed.records(), now);
-        if (!verdict.passed()) {
-            return stopped(Stage.GATE, verdict.summary());
-        }
-        return commitAndPromote(leadership, signed, verdict, why);
-    }
-
-    private Outcome commitAndPromote(Leadership leadership, SignedZone signed, GateVerdict verdict, String why) {
-        StagedZone staged;
+        byte[] digest = digest(signed.records());
+        PublishRecord[] committed = new PublishRecord[1];
+        ZonePublisher.Result result;
         try {
-            staged = directory.stage(signed);
+            result = publisher.publish(signed, (staged, verdict) -> {
+                if (!leadership.isValid()) {
+                    throw new ZonePublisher.NotLeaderException(zone.name(), signed.serial(), "before the commit");
+                }
+                committed[0] = ledger.commit(leadership, zone.name(), signed.serial(), digest);
+            });
+        } catch (GateRefusedException e) {
+            return stopped(Stage.GATE, e.getMessage());
+        } catch (ZonePublisher.NotLeaderException e) {
+            return stopped(Stage.NOT_LEADER, e.getMessage());
+        } catch (LedgerException e) {
+            return stopped(Stage.FENCED, e.getMessage());
         } catch (SigningException e) {
             return stopped(Stage.WRITE, e.getMessage());
         }
-        try (staged) {
-            if (!leadership.isValid()) {
-                return stopped(Stage.NOT_LEADER, "leadership lost while signing; serial " + signed.serial() + " discarded");
+        LOG.info("zone={} event=published serial={} epoch={} node={} why=\"{}\" signatures-made={} reused={} gate-ms={}",
+                zone.name(), signed.serial(), leadership.epoch(), leadership.node(), why, signed.signatures(), reused,
+                result.verdict().elapsed().toMillis());
+        return new Outcome.Published(committed[0], signed, result.verdict(), reused);
+    }
+
+    /**
+     * The published version to continue from: the directory's current file, when it is exactly what
+     * the cluster last committed (its SHA-256 is the ledger's), was signed by these keys and signs the
+     * way the policy does. Anything else (no file, another content, a file that does not parse) means a
+     * full sign, which is always safe.
+     */
+    private Optional<SignedZoneState> continuable(Optional<PublishRecord> last, List<SigningKey> keys) {
+        Path current = directory.currentFile(zone.name());
+        if (last.isEmpty() || !Files.isRegularFile(current)) {
+            return Optional.empty();
+        }
+        try {
+            List<Record> records = SignedZoneFile.read(current, zone.name().name());
+            if (!HexFormat.of().formatHex(digest(records)).equals(last.get().sha256Hex())) {
+                LOG.info("zone={} event=full-sign reason=\"{} is not the committed serial {}\"", zone.name(), current,
+                        last.get().serial());
+                return Optional.empty();
             }
-            PublishRecord record;
-            try {
-                record = ledger.commit(leadership, zone.name(), signed.serial(), digest(signed.records()));
-            } catch (LedgerException e) {
-                return stopped(Stage.FENCED, e.getMessage());
+            SignedZoneState state = SignedZoneState.of(zone.name(), records);
+            Set<String> published = state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
+            Set<String> ours = keys.stream().map(k -> k.key().dnskey(zone.policy().dnskeyTtl()).rdataToString())
+                    .collect(Collectors.toSet());
+            if (!state.compatibleWith(zone.policy()) || !published.equals(ours)) {
+                LOG.info("zone={} event=full-sign reason=\"the published version has other keys or another denial\"",
+                        zone.name());
+                return Optional.empty();
             }
-            try {
-                staged.promote();
-            } catch (SigningException e) {
-                // Committed but not on disk: the next run publishes a higher serial; secondaries never
-                // saw this one, so no serial carries two contents.
-                return stopped(Stage.WRITE, "committed serial " + signed.serial() + " but could not write it: "
-                        + e.getMessage());
-            }
-            if (transfer.isPresent()) {
-                try {
-                    transfer.get().serve(signed);
-                } catch (SigningException e) {
-                    return stopped(Stage.WRITE, "published serial " + signed.serial() + " to " + directory.root()
-                            + " but the transfer server refused it: " + e.getMessage());
-                }
-            }
-            LOG.info("zone={} event=published serial={} epoch={} node={} why=\"{}\" signatures={} gate-ms={}", zone.name(),
-                    signed.serial(), leadership.epoch(), leadership.node(), why, signed.signatures(),
-                    verdict.elapsed().toMillis());
-            return new Outcome.Published(record, signed, verdict);
+            return Optional.of(state);
+        } catch (SigningException | RuntimeException e) {
+            LOG.warn("zone={} event=full-sign reason=\"cannot continue from {}: {}\"", zone.name(), current, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Long> currentSerial() {
+        try {
+            return directory.currentSerial(zone.name());
+        } catch (SigningException e) {
+            return Optional.empty();
         }
     }
 
@@ -230,20 +270,6 @@ final class ZonePublisher {
         } catch (SigningException e) {
             return new ZoneSelfTest(zone.name(), false, "signing failed: " + e.getMessage(), true, List.of());
         }
-    }
-
-    /** The serial this run continues from: the last one committed by the cluster, else the local files. */
-    private long previousSerial(UnsignedZone unsigned) throws SigningException {
-        Optional<PublishRecord> last = ledger.last(zone.name());
-        if (last.isPresent()) {
-            return last.get().serial();
-        }
-        return SignedZoneFile.serial(directory.currentFile(zone.name()), zone.name().name())
-                .orElse(unsigned.soa().getSerial());
-    }
-
-    private static long minusOne(long serial) {
-        return (serial - 1) & 0xFFFF_FFFFL;
     }
 
     private Outcome stopped(Stage stage, String reason) {
