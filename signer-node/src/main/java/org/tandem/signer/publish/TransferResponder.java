@@ -118,13 +118,17 @@ final class TransferResponder {
         if (!permit.mayServe()) {
             return refuse(q, signAs, Rcode.REFUSED, client, what, "not serving: this node holds no valid leadership lease");
         }
+        int qtype = question.getType();
+        if (qtype != Type.SOA && qtype != Type.AXFR && qtype != Type.IXFR) {
+            return refuse(q, signAs, Rcode.REFUSED, client, what, "only SOA, AXFR and IXFR are served here");
+        }
         ServedZone zone = zones.apply(question.getName());
         if (zone == null || (question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY)) {
             counters.notAuthorized.incrementAndGet();
             LOG.info("refused NOTAUTH client={} query={}: zone not served here", client.getHostAddress(), what);
             return Optional.of(new Reply(List.of(header(q, Rcode.NOTAUTH)), signAs, false));
         }
-        switch (question.getType()) {
+        switch (qtype) {
             case Type.SOA:
                 counters.soaAnswers.incrementAndGet();
                 return Optional.of(new Reply(List.of(answer(q, List.of(zone.soa))), signAs, false));
@@ -136,10 +140,8 @@ final class TransferResponder {
                 LOG.info("axfr zone={} serial={} client={} messages={}", zone.zone, zone.serial(), client.getHostAddress(),
                         zone.axfrMessages.size());
                 return Optional.of(transfer(q, zone.axfrMessages, signAs));
-            case Type.IXFR:
-                return ixfr(q, zone, signAs, client, transport, what);
             default:
-                return refuse(q, signAs, Rcode.REFUSED, client, what, "only SOA, AXFR and IXFR are served here");
+                return ixfr(q, zone, signAs, client, transport, what);
         }
     }
 
