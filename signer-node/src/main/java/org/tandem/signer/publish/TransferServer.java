@@ -224,6 +224,7 @@ public final class TransferServer implements AutoCloseable {
         if (!running) {
             return;
         }
+        InetSocketAddress bound = address();
         running = false;
         closeQuietly(tcp);
         udp.close();
@@ -240,7 +241,7 @@ public final class TransferServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("transfer server on {} stopped", config.listen());
+        LOG.info("transfer server on {} stopped", bound);
     }
 
     @Override

@@ -81,10 +81,16 @@ final class DnsWire {
 
     /** Returns once {@code condition} holds; fails naming {@code what} after {@code timeout} (scaled). */
     static void pollUntil(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        pollUntil(timeout, () -> what, condition);
+    }
+
+    /** As above; {@code what} is built only on failure (e.g. with a process log). */
+    static void pollUntil(Duration timeout, java.util.function.Supplier<String> what, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + scaled(timeout).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + scaled(timeout) + ": " + what);
+                throw new AssertionError("not within " + scaled(timeout) + ": " + what.get());
             }
             Thread.sleep(50);
         }
