@@ -28,7 +28,9 @@ import org.xbill.DNS.TextParseException;
  */
 public record TsigKey(Name name, Name algorithm, byte[] secret) {
     private static final Logger LOG = LoggerFactory.getLogger(TsigKey.class);
-    private static final Set<Name> ALGORITHMS = Set.of(TSIG.HMAC_SHA256, TSIG.HMAC_SHA384, TSIG.HMAC_SHA512);
+    /** The TSIG algorithms accepted, and their JCA MAC names. */
+    private static final java.util.Map<Name, String> ALGORITHMS = java.util.Map.of(
+            TSIG.HMAC_SHA256, "HmacSHA256", TSIG.HMAC_SHA384, "HmacSHA384", TSIG.HMAC_SHA512, "HmacSHA512");
 
     public TsigKey {
         Objects.requireNonNull(name, "name");
@@ -37,7 +39,7 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
         if (!name.isAbsolute()) {
             throw new IllegalArgumentException("TSIG key name must be absolute: " + name);
         }
-        if (!ALGORITHMS.contains(algorithm)) {
+        if (!ALGORITHMS.containsKey(algorithm)) {
             throw new IllegalArgumentException("TSIG algorithm " + algorithm + " is not one of hmac-sha256, hmac-sha384, hmac-sha512");
         }
         if (secret.length < 16) {
@@ -79,7 +81,7 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
 
     /** The dnsjava signer/verifier for this key, on the given clock. */
     TSIG toTsig(Clock clock) {
-        return new TSIG(algorithm, name, new SecretKeySpec(secret, TSIG.nameToAlgorithm(algorithm)), clock);
+        return new TSIG(algorithm, name, new SecretKeySpec(secret, ALGORITHMS.get(algorithm)), clock);
     }
 
     @Override

@@ -66,7 +66,7 @@ final class DnsWire {
             try (ServerSocket t = new ServerSocket(0, 1, LOOPBACK)) {
                 int port = t.getLocalPort();
                 try (DatagramSocket u = new DatagramSocket(new InetSocketAddress(LOOPBACK, port))) {
-                    return port;
+                    return u.getLocalPort();
                 } catch (IOException taken) {
                     // UDP side busy: try another
                 }

@@ -171,6 +171,7 @@ class TransferServerIT {
 
     @Test
     void refusesEverythingWhileThePermitSaysNo() throws Exception {
+        // INV-L3, F2/F3: a node without a valid lease serves nothing downstream
         long refusedBefore = server.counters().refused();
         permit.set(false);
         try {
@@ -187,6 +188,23 @@ class TransferServerIT {
         ZoneTransferIn again = ZoneTransferIn.newIXFR(ZONE.name(), 2, false, "127.0.0.1", server.port(), null);
         again.run();
         assertThat(again.isIXFR()).isTrue();
+    }
+
+    @Test
+    void aTransferIsCutOffWhenTheLeaseGoesAwayMidway() throws Exception {
+        AtomicInteger checks = new AtomicInteger();
+        // yes for the request and the second message, no from the third message on
+        try (TransferServer losing = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)),
+                () -> checks.incrementAndGet() <= 2, Clock.systemUTC())) {
+            losing.serve(v1);
+            assertThat(ServedZone.first(v1, TransferMessages.budget(ZONE.name().length())).axfrMessages.size())
+                    .isGreaterThan(3);
+            ZoneTransferIn xfr = ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", losing.port(), null);
+            xfr.setTimeout(Duration.ofSeconds(10));
+            assertThatThrownBy(xfr::run).isInstanceOfAny(java.io.IOException.class, ZoneTransferException.class);
+            assertThat(checks.get()).isEqualTo(3);
+            assertThat(losing.counters().refused()).isEqualTo(1);
+        }
     }
 
     @Test

@@ -53,6 +53,7 @@ class ZoneDirectoryTest {
 
     @Test
     void refusesToPublishASerialAgainWithOtherRecordsAndChangesNothing() throws Exception {
+        // F16: the same serial with different content never happens downstream
         ZoneDirectory d = new ZoneDirectory(dir, Retention.all());
         SignedZone v1 = version(7, 5, 0);
         d.stage(v1).promote();
@@ -128,6 +129,7 @@ class ZoneDirectoryTest {
 
     @Test
     void aFailedStageLeavesThePublishedZoneAndNoTemporaryFile() throws Exception {
+        // INV-D7 / F9 shape: a write that fails leaves the previous version in place
         ZoneDirectory d = new ZoneDirectory(dir, Retention.all());
         d.stage(version(1, 3, 0)).promote();
         Path blocked = dir.resolve("blocked");

@@ -69,6 +69,7 @@ class ZonePublisherTest {
 
     @Test
     void aGateRefusalKeepsTheLastGoodZoneAndMarksTheZoneUnhealthy() throws Exception {
+        // INV-D1, F15: a bogus signature is stopped at the gate; the last good zone stays
         SignedZone v1 = signer.sign(version(1, 5, 0), NOW);
         publisher.publish(v1, recordingCommit());
         SignedZone v2 = signer.sign(version(2, 5, 0), NOW);
@@ -95,6 +96,7 @@ class ZonePublisherTest {
 
     @Test
     void aRefusedFencedCommitPublishesNothing() throws Exception {
+        // INV-L4: a stale leader's commit fails, so nothing it staged becomes visible
         SignedZone v1 = signer.sign(version(1, 5, 0), NOW);
         assertThatThrownBy(() -> publisher.publish(v1, (staged, verdict) -> {
                     throw new SigningException("epoch 3 is stale: BadVersion");
@@ -106,6 +108,7 @@ class ZonePublisherTest {
 
     @Test
     void losingTheLeaseDuringTheCommitDiscardsTheStagedVersion() throws Exception {
+        // INV-L3: the local lease is checked again right before the version becomes visible
         SignedZone v1 = signer.sign(version(1, 5, 0), NOW);
         assertThatThrownBy(() -> publisher.publish(v1, (staged, verdict) -> lease.set(false)))
                 .isInstanceOf(ZonePublisher.NotLeaderException.class)
