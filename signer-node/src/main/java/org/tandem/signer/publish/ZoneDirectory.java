@@ -108,6 +108,27 @@ public final class ZoneDirectory {
         return List.copyOf(serials);
     }
 
+    /**
+     * The current version as published ({@code DIR/<zone>.zone}), for a node that takes over or
+     * restarts and must serve the last committed version again before it signs a new one. Empty when
+     * nothing was published. IMPORTANT: a standby's directory may be older than what the cluster
+     * committed; compare the serial with the committed one before serving it.
+     */
+    public Optional<SignedZone> current(ZoneName zone) throws SigningException {
+        Path file = currentFile(zone);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        List<org.xbill.DNS.Record> records = SignedZoneFile.read(file, zone.name());
+        long serial = records.stream()
+                .filter(r -> r instanceof org.xbill.DNS.SOARecord && r.getName().equals(zone.name()))
+                .mapToLong(r -> ((org.xbill.DNS.SOARecord) r).getSerial())
+                .findFirst()
+                .orElseThrow(() -> new SigningException(file + ": no apex SOA record"));
+        long signatures = records.stream().filter(r -> r.getType() == org.xbill.DNS.Type.RRSIG).count();
+        return Optional.of(new SignedZone(zone, serial, records, 0, signatures, java.time.Duration.ZERO));
+    }
+
     /** The serial of {@code DIR/<zone>.zone}, when a version was published (for a restart). */
     public Optional<Long> currentSerial(ZoneName zone) throws SigningException {
         return SignedZoneFile.serial(currentFile(zone), zone.name());

@@ -121,6 +121,17 @@ class ZoneDirectoryTest {
     }
 
     @Test
+    void theCurrentVersionReadsBackForANodeThatTakesOver() throws Exception {
+        ZoneDirectory d = new ZoneDirectory(dir, Retention.all());
+        assertThat(d.current(ZONE)).isEmpty();
+        SignedZone v1 = version(11, 5, 0);
+        d.stage(v1).promote();
+        SignedZone back = d.current(ZONE).orElseThrow();
+        assertThat(back.serial()).isEqualTo(11);
+        assertThat(back.records()).containsExactlyElementsOf(v1.records());
+    }
+
+    @Test
     void theRootZoneIsPublishedUnderTheNameRoot() {
         ZoneDirectory d = new ZoneDirectory(dir, Retention.all());
         assertThat(d.currentFile(ZoneName.of("."))).isEqualTo(dir.resolve("root.zone"));
