@@ -11,6 +11,7 @@ final class Counters {
     final AtomicLong ixfrUpToDate = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong notAuthorized = new AtomicLong();
+    final AtomicLong tsigRejected = new AtomicLong();
     final AtomicLong malformed = new AtomicLong();
     final AtomicLong connectionsRejected = new AtomicLong();
     final AtomicLong notifiesAcknowledged = new AtomicLong();
@@ -18,7 +19,7 @@ final class Counters {
 
     TransferCounters snapshot() {
         return new TransferCounters(soaAnswers.get(), axfrTransfers.get(), ixfrIncremental.get(), ixfrFallbacks.get(),
-                ixfrUpToDate.get(), refused.get(), notAuthorized.get(), malformed.get(), connectionsRejected.get(),
+                ixfrUpToDate.get(), refused.get(), notAuthorized.get(), tsigRejected.get(), malformed.get(), connectionsRejected.get(),
                 notifiesAcknowledged.get(), notifiesFailed.get());
     }
 }

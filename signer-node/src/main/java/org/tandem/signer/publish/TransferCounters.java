@@ -11,6 +11,8 @@ package org.tandem.signer.publish;
  * @param ixfrUpToDate IXFR answered with the single current SOA (client current, or over UDP)
  * @param refused requests answered REFUSED (permit, allow-list, missing TSIG, unsupported query)
  * @param notAuthorized requests answered NOTAUTH (TSIG failed, zone not served here)
+ * @param tsigRejected requests refused for their TSIG: missing while required, failed, or with a key unknown here
+ *     (also in refused or notAuthorized)
  * @param malformed messages dropped because they could not be parsed or were not queries
  * @param connectionsRejected TCP connections closed at accept because all slots were busy
  * @param notifiesAcknowledged NOTIFY messages a secondary answered with NOERROR
@@ -24,6 +26,7 @@ public record TransferCounters(
         long ixfrUpToDate,
         long refused,
         long notAuthorized,
+        long tsigRejected,
         long malformed,
         long connectionsRejected,
         long notifiesAcknowledged,

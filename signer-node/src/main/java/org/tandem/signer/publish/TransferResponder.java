@@ -88,11 +88,13 @@ final class TransferResponder {
         TSIGRecord requestTsig = q.getTSIG();
         if (tsig != null) {
             if (requestTsig == null) {
+                counters.tsigRejected.incrementAndGet();
                 return refuse(q, null, Rcode.REFUSED, client, what, "TSIG required, request unsigned");
             }
             int error = tsig.verify(q, wire, null);
             if (error != Rcode.NOERROR) {
                 counters.notAuthorized.incrementAndGet();
+                counters.tsigRejected.incrementAndGet();
                 LOG.warn("refused NOTAUTH client={} query={} tsig-key={} tsig-error={}", client.getHostAddress(), what,
                         requestTsig.getName(), Rcode.TSIGstring(error));
                 Message r = header(q, Rcode.NOTAUTH);
@@ -104,6 +106,7 @@ final class TransferResponder {
             }
         } else if (requestTsig != null) {
             counters.notAuthorized.incrementAndGet();
+            counters.tsigRejected.incrementAndGet();
             LOG.warn("refused NOTAUTH client={} query={} tsig-key={}: no TSIG key is configured here",
                     client.getHostAddress(), what, requestTsig.getName());
             return Optional.of(new Reply(List.of(header(q, Rcode.NOTAUTH)), null, false));

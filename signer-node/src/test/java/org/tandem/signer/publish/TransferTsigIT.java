@@ -125,6 +125,13 @@ class TransferTsigIT {
     }
 
     @Test
+    void rejectedTsigsAreCounted() throws Exception {
+        long before = server.counters().tsigRejected();
+        DnsWire.udp(server.port(), soaQuery().toWire(), Duration.ofSeconds(5));
+        assertThat(server.counters().tsigRejected()).isEqualTo(before + 1);
+    }
+
+    @Test
     void anUnknownKeyNameIsNotAuthWithBadKey() throws Exception {
         TSIG stranger = new TSIG(TSIG.HMAC_SHA256, Name.fromConstantString("stranger."), secret);
         Message q = soaQuery();
