@@ -125,6 +125,19 @@ class TransferTsigIT {
     }
 
     @Test
+    void aClockOutsideTheFudgeIsNotAuthWithBadTime() throws Exception {
+        TSIG skewed = new TSIG(TSIG.HMAC_SHA256, Name.fromConstantString(KEY + "."),
+                new javax.crypto.spec.SecretKeySpec(Base64.getDecoder().decode(secret), "HmacSHA256"),
+                Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
+        Message q = soaQuery();
+        skewed.apply(q, null);
+        Message a = new Message(DnsWire.udp(server.port(), q.toWire(), Duration.ofSeconds(5)));
+        assertThat(a.getHeader().getRcode()).isEqualTo(Rcode.NOTAUTH);
+        assertThat(a.getTSIG().getError()).isEqualTo(Rcode.BADTIME);
+        assertThat(a.getTSIG().getSignature()).isNotEmpty(); // RFC 8945 §5.2.3: a BADTIME answer is signed
+    }
+
+    @Test
     void rejectedTsigsAreCounted() throws Exception {
         long before = server.counters().tsigRejected();
         DnsWire.udp(server.port(), soaQuery().toWire(), Duration.ofSeconds(5));
