@@ -1,0 +1,102 @@
+package org.tandem.signer.publish;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Configuration of the {@link TransferServer}.
+ *
+ * @param listen address and port for TCP and UDP (port 0: any free port, see {@link TransferServer#port})
+ * @param allowFrom client addresses allowed to query and transfer; empty allows every address
+ * @param tsig when present, every request must carry a valid TSIG with this key and every response is signed
+ * @param notifyTargets secondaries that get a NOTIFY (UDP) for every new version
+ * @param maxConnections TCP connections served at once; more are closed at accept (and logged)
+ * @param readTimeout how long a TCP connection may sit idle between or inside requests
+ * @param maxConnectionTime how long one TCP connection may last at most (a slow reader is cut off)
+ * @param journalVersions how many differences per zone are kept for IXFR
+ * @param notifyAttempts NOTIFY sends per target and version before giving up (RFC 1996 §3.6 retries)
+ * @param notifyTimeout how long the first NOTIFY waits for an answer; each retry waits twice as long
+ */
+public record TransferConfig(
+        InetSocketAddress listen,
+        List<InetAddress> allowFrom,
+        Optional<TsigKey> tsig,
+        List<InetSocketAddress> notifyTargets,
+        int maxConnections,
+        Duration readTimeout,
+        Duration maxConnectionTime,
+        int journalVersions,
+        int notifyAttempts,
+        Duration notifyTimeout) {
+    public TransferConfig {
+        Objects.requireNonNull(listen, "listen");
+        allowFrom = List.copyOf(allowFrom);
+        Objects.requireNonNull(tsig, "tsig");
+        notifyTargets = List.copyOf(notifyTargets);
+        requirePositive(maxConnections, "maxConnections");
+        requirePositive(readTimeout, "readTimeout");
+        requirePositive(maxConnectionTime, "maxConnectionTime");
+        requirePositive(journalVersions, "journalVersions");
+        requirePositive(notifyAttempts, "notifyAttempts");
+        requirePositive(notifyTimeout, "notifyTimeout");
+        if (listen.isUnresolved()) {
+            throw new IllegalArgumentException("transfer listen address is unresolved: " + listen);
+        }
+    }
+
+    /**
+     * Defaults on an address: anyone may transfer, no TSIG, no NOTIFY targets, 16 connections, 10 s
+     * read timeout, 10 min per connection, 16 journal entries, 5 NOTIFY attempts from 1 s.
+     */
+    public static TransferConfig on(InetSocketAddress listen) {
+        return new TransferConfig(listen, List.of(), Optional.empty(), List.of(), 16, Duration.ofSeconds(10),
+                Duration.ofMinutes(10), 16, 5, Duration.ofSeconds(1));
+    }
+
+    public TransferConfig withAllowFrom(List<InetAddress> addresses) {
+        return new TransferConfig(listen, addresses, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
+                journalVersions, notifyAttempts, notifyTimeout);
+    }
+
+    public TransferConfig withTsig(TsigKey key) {
+        return new TransferConfig(listen, allowFrom, Optional.of(key), notifyTargets, maxConnections, readTimeout,
+                maxConnectionTime, journalVersions, notifyAttempts, notifyTimeout);
+    }
+
+    public TransferConfig withNotify(List<InetSocketAddress> targets) {
+        return new TransferConfig(listen, allowFrom, tsig, targets, maxConnections, readTimeout, maxConnectionTime,
+                journalVersions, notifyAttempts, notifyTimeout);
+    }
+
+    public TransferConfig withLimits(int connections, Duration read, Duration perConnection) {
+        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, connections, read, perConnection,
+                journalVersions, notifyAttempts, notifyTimeout);
+    }
+
+    public TransferConfig withJournal(int versions) {
+        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
+                versions, notifyAttempts, notifyTimeout);
+    }
+
+    public TransferConfig withNotifyRetries(int attempts, Duration firstTimeout) {
+        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
+                journalVersions, attempts, firstTimeout);
+    }
+
+    private static void requirePositive(int v, String what) {
+        if (v < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1, got " + v);
+        }
+    }
+
+    private static void requirePositive(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + d);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.tandem.signer.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/** A real secondary name server (NSD, Knot) run as a child process on a loopback port, and queries to it. */
+final class SecondaryProcess implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final List<String> logs;
+    private final Process process;
+
+    /** Starts {@code command} in the foreground; waits until it answers queries (any rcode). */
+    SecondaryProcess(List<String> command, Path dir, int port, List<String> logs) throws Exception {
+        this.dir = dir;
+        this.port = port;
+        this.logs = logs;
+        this.process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("process.out").toFile())
+                .start();
+        try {
+            DnsWire.pollUntil(Duration.ofSeconds(20), () -> command.get(0) + " answers on port " + port + "\n" + log(), () -> {
+                try {
+                    return process.isAlive() && answer(PublishTestZones.ZONE.name(), Type.SOA) != null;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError | InterruptedException e) {
+            close();
+            throw e;
+        }
+    }
+
+    void awaitSerial(long serial) throws InterruptedException {
+        DnsWire.pollUntil(Duration.ofSeconds(30), () -> "serves serial " + serial + "\n" + log(), () -> {
+            try {
+                return query(PublishTestZones.ZONE.name(), Type.SOA)
+                        .map(m -> m.getSection(Section.ANSWER).stream()
+                                .anyMatch(r -> r instanceof SOARecord s && s.getSerial() == serial))
+                        .orElse(false);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    List<String> addresses(String host) throws IOException {
+        Message m = query(PublishTestZones.name(host), Type.A).orElseThrow();
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        return m.getSection(Section.ANSWER).stream()
+                .filter(r -> r instanceof ARecord)
+                .map(r -> ((ARecord) r).getAddress().getHostAddress())
+                .toList();
+    }
+
+    Optional<Message> query(Name name, int type) throws IOException {
+        Message m = answer(name, type);
+        return m != null && m.getRcode() == Rcode.NOERROR ? Optional.of(m) : Optional.empty();
+    }
+
+    /** The answer with any rcode (SERVFAIL while the secondary has no copy of the zone). */
+    Message answer(Name name, int type) throws IOException {
+        SimpleResolver r = new SimpleResolver(new InetSocketAddress(DnsWire.LOOPBACK, port));
+        r.setTimeout(Duration.ofSeconds(2));
+        return r.send(Message.newQuery(Record.newRecord(name, type, DClass.IN)));
+    }
+
+    /** The process's log files and output, for failure messages. */
+    String log() {
+        StringBuilder b = new StringBuilder();
+        for (String f : logs) {
+            try {
+                b.append("--- ").append(f).append('\n').append(Files.readString(dir.resolve(f), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                b.append("--- ").append(f).append(": ").append(e.getMessage()).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
