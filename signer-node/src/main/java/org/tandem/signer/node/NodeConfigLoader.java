@@ -1,5 +1,6 @@
 package org.tandem.signer.node;
 
+import org.tandem.signer.publish.Cidr;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
 package org.tandem.signer.node;
 
+import org.tandem.signer.publish.Cidr;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

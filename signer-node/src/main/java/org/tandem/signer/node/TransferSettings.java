@@ -19,8 +19,7 @@ final class TransferSettings {
         }
         c = c.withNotify(notify);
         if (!node.allow().isEmpty()) {
-            c = c.withAllowFrom(node.allow().stream().map(a -> new org.tandem.signer.publish.AddressRange(a.network(),
-                    a.prefixLength())).toList());
+            c = c.withAllowNetworks(node.allow());
         }
         if (node.tsig().isPresent()) {
             TsigConfig t = node.tsig().get();

@@ -11,7 +11,7 @@ import java.util.Optional;
  * Configuration of the {@link TransferServer}.
  *
  * @param listen address and port for TCP and UDP (port 0: any free port, see {@link TransferServer#port})
- * @param allowFrom client addresses allowed to query and transfer; empty allows every address
+ * @param allowFrom client networks allowed to query and transfer (a host is a /32 or /128); empty allows every address
  * @param tsig when present, every request must carry a valid TSIG with this key and every response is signed
  * @param notifyTargets secondaries that get a NOTIFY (UDP) for every new version
  * @param maxConnections TCP connections served at once; more are closed at accept (and logged)
@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 public record TransferConfig(
         InetSocketAddress listen,
-        List<InetAddress> allowFrom,
+        List<Cidr> allowFrom,
         Optional<TsigKey> tsig,
         List<InetSocketAddress> notifyTargets,
         int maxConnections,
@@ -57,8 +57,15 @@ public record TransferConfig(
                 Duration.ofMinutes(10), 16, 5, Duration.ofSeconds(1));
     }
 
+    /** Only these networks may query and transfer. */
+    public TransferConfig withAllowNetworks(List<Cidr> networks) {
+        return new TransferConfig(listen, networks, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
+                journalVersions, notifyAttempts, notifyTimeout);
+    }
+
+    /** Only these hosts may query and transfer. */
     public TransferConfig withAllowFrom(List<InetAddress> addresses) {
-        return new TransferConfig(listen, addresses, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
+        return new TransferConfig(listen, addresses.stream().map(a -> new Cidr(a, a.getAddress().length * 8)).toList(), tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
                 journalVersions, notifyAttempts, notifyTimeout);
     }
 

@@ -47,13 +47,13 @@ final class TransferResponder {
         }
     }
 
-    private final List<InetAddress> allowFrom;
+    private final List<Cidr> allowFrom;
     private final TSIG tsig;
     private final ServingPermit permit;
     private final Function<Name, ServedZone> zones;
     private final Counters counters;
 
-    TransferResponder(List<InetAddress> allowFrom, TSIG tsig, ServingPermit permit, Function<Name, ServedZone> zones,
+    TransferResponder(List<Cidr> allowFrom, TSIG tsig, ServingPermit permit, Function<Name, ServedZone> zones,
             Counters counters) {
         this.allowFrom = List.copyOf(allowFrom);
         this.tsig = tsig;
@@ -82,7 +82,7 @@ final class TransferResponder {
         }
         Record question = q.getQuestion();
         String what = (question == null ? "(no question)" : question.getName() + " " + Type.string(question.getType()));
-        if (!allowFrom.isEmpty() && !allowFrom.contains(client)) {
+        if (!allowFrom.isEmpty() && allowFrom.stream().noneMatch(n -> n.contains(client))) {
             return refuse(q, null, Rcode.REFUSED, client, what, "client not in the allow-list");
         }
         TSIGRecord requestTsig = q.getTSIG();

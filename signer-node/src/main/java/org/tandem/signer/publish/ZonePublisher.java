@@ -41,7 +41,7 @@ public final class ZonePublisher {
     public static final class NotLeaderException extends SigningException {
         private static final long serialVersionUID = 1L;
 
-        NotLeaderException(ZoneName zone, long serial, String when) {
+        public NotLeaderException(ZoneName zone, long serial, String when) {
             super("zone " + zone + " serial " + serial + ": not published, this node holds no valid leadership lease ("
                     + when + "); the published zone is unchanged");
         }

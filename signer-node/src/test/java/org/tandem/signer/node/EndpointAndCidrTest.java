@@ -1,5 +1,6 @@
 package org.tandem.signer.node;
 
+import org.tandem.signer.publish.Cidr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package org.tandem.signer.node;
+package org.tandem.signer.publish;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
