@@ -20,6 +20,7 @@ import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.GateVerdict;
+import org.tandem.signer.gate.IncrementalGate;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.nsec.Nsec3Parameters;
 import org.tandem.signer.zone.UnsignedZone;
@@ -147,9 +148,13 @@ class IncrementalSignerTest {
             String remove) throws Exception {
         SignedZone first = fullSign(TestZones.defects(), policy, NOW, 2024010101L);
         SignedZoneState state = SignedZoneState.of(first);
+        IncrementalGate incrementalGate = IncrementalGate.open(GatePolicy.defaults().withThreads(1), APEX,
+                first.records(), NOW);
         UnsignedZone zone = edited(append, remove);
 
         IncrementalResult r = new IncrementalSigner().resign(state, zone, keys, policy, LATER);
+        GateVerdict incremental = incrementalGate.check(r.removed(), r.added(), LATER);
+        assertThat(incremental.passed()).as(incremental.summary()).isTrue();
 
         assertThat(r.serial()).isEqualTo(first.serial() + 1);
         assertSameAsFullSignAndValid(state, zone, policy, LATER, first.serial());
