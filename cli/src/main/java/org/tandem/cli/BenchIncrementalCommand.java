@@ -116,63 +116,61 @@ final class BenchIncrementalCommand implements Callable<Integer> {
         records = null; // the state and the gate keep their own copies
         err.printf("full gate passed in %.1f s%n", (System.nanoTime() - t1) / 1e9);
         err.flush();
-        {
-            IncrementalSigner signer = new IncrementalSigner();
-            SecureRandom random = new SecureRandom();
-            List<Double> ms = new ArrayList<>();
-            List<Map<String, Object>> detail = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
-                Name d = round % 2 == 1 ? delegations.get(random.nextInt(delegations.size()))
-                        : new Name("bench-incremental-" + round + "-" + Integer.toHexString(random.nextInt()), apex);
-                byte[] digest = new byte[32];
-                random.nextBytes(digest);
-                List<RrsetChange> change = List.of(
-                        RrsetChange.replace(d, Type.NS, List.of(
-                                new NSRecord(d, DClass.IN, 3600, new Name("ns1.bench-" + round + ".example.")),
-                                new NSRecord(d, DClass.IN, 3600, new Name("ns2.bench-" + round + ".example.")))),
-                        RrsetChange.replace(d, Type.DS, List.of(new DSRecord(d, DClass.IN, 3600, random.nextInt(65536),
-                                13, 2, digest))));
-                Instant now = Instant.now();
-                long a = System.nanoTime();
-                IncrementalResult r = signer.apply(state, change, keys, policy, now);
-                GateVerdict v = gate.check(r.removed(), r.added(), now);
-                double took = (System.nanoTime() - a) / 1e6;
-                if (!v.passed()) {
-                    state.rollback();
-                    throw new IllegalStateException("round " + round + ": the incremental gate refused the change to "
-                            + d + ":\n" + v.summary());
-                }
-                state.commit();
-                ms.add(took);
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("round", round);
-                m.put("delegation", d.toString());
-                m.put("ms", took);
-                m.put("signatures_made", r.signaturesMade());
-                m.put("signatures_reused", r.signaturesReused());
-                m.put("gate_signatures_verified", v.signaturesVerified());
-                detail.add(m);
-                if (!options.json) {
-                    out.printf("round %d: %s %s: %.1f ms (made %d, reused %,d signatures; gate verified %d)%n", round,
-                            round % 2 == 1 ? "changed" : "added", d, took, r.signaturesMade(), r.signaturesReused(),
-                            v.signaturesVerified());
-                    out.flush();
-                }
+        IncrementalSigner signer = new IncrementalSigner();
+        SecureRandom random = new SecureRandom();
+        List<Double> ms = new ArrayList<>();
+        List<Map<String, Object>> detail = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            Name d = round % 2 == 1 ? delegations.get(random.nextInt(delegations.size()))
+                    : new Name("bench-incremental-" + round + "-" + Integer.toHexString(random.nextInt()), apex);
+            byte[] digest = new byte[32];
+            random.nextBytes(digest);
+            List<RrsetChange> change = List.of(
+                    RrsetChange.replace(d, Type.NS, List.of(
+                            new NSRecord(d, DClass.IN, 3600, new Name("ns1.bench-" + round + ".example.")),
+                            new NSRecord(d, DClass.IN, 3600, new Name("ns2.bench-" + round + ".example.")))),
+                    RrsetChange.replace(d, Type.DS, List.of(new DSRecord(d, DClass.IN, 3600, random.nextInt(65536),
+                            13, 2, digest))));
+            Instant now = Instant.now();
+            long a = System.nanoTime();
+            IncrementalResult r = signer.apply(state, change, keys, policy, now);
+            GateVerdict v = gate.check(r.removed(), r.added(), now);
+            double took = (System.nanoTime() - a) / 1e6;
+            if (!v.passed()) {
+                state.rollback();
+                throw new IllegalStateException("round " + round + ": the incremental gate refused the change to "
+                        + d + ":\n" + v.summary());
             }
-            double median = median(ms);
-            if (options.json) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("zone", z.toString());
-                m.put("rounds", ms);
-                m.put("median_ms", median);
-                m.put("detail", detail);
-                Output.json(out, m);
-            } else {
-                out.printf("median %.1f ms over %d rounds (re-sign + incremental gate, in memory)%n", median, rounds);
+            state.commit();
+            ms.add(took);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("round", round);
+            m.put("delegation", d.toString());
+            m.put("ms", took);
+            m.put("signatures_made", r.signaturesMade());
+            m.put("signatures_reused", r.signaturesReused());
+            m.put("gate_signatures_verified", v.signaturesVerified());
+            detail.add(m);
+            if (!options.json) {
+                out.printf("round %d: %s %s: %.1f ms (made %d, reused %,d signatures; gate verified %d)%n", round,
+                        round % 2 == 1 ? "changed" : "added", d, took, r.signaturesMade(), r.signaturesReused(),
+                        v.signaturesVerified());
+                out.flush();
             }
-            out.flush();
-            return ExitCode.OK.code();
         }
+        double median = median(ms);
+        if (options.json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("zone", z.toString());
+            m.put("rounds", ms);
+            m.put("median_ms", median);
+            m.put("detail", detail);
+            Output.json(out, m);
+        } else {
+            out.printf("median %.1f ms over %d rounds (re-sign + incremental gate, in memory)%n", median, rounds);
+        }
+        out.flush();
+        return ExitCode.OK.code();
     }
 
     private static double median(List<Double> values) {

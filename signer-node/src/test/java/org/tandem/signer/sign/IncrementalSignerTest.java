@@ -325,4 +325,23 @@ class IncrementalSignerTest {
         new IncrementalSigner().resign(state, zone, keys, policy, LATER);
         assertSameAsFullSignAndValid(state, zone, policy, LATER, first.serial());
     }
+
+    @Test
+    void aChangeSetWithSignerMadeTypesOrDsWithoutNsIsRefusedAndChangesNothing() throws Exception {
+        SigningPolicy policy = SigningPolicy.defaults().withThreads(1);
+        SignedZone first = fullSign(TestZones.defects(), policy, NOW, 2024010101L);
+        SignedZoneState state = SignedZoneState.of(first);
+        Name www = Name.fromConstantString("www.example.test.");
+        DSRecord ds = new DSRecord(www, DClass.IN, 3600, 1, 13, 2, new byte[32]);
+
+        assertThatThrownBy(() -> new IncrementalSigner().apply(state, List.of(RrsetChange.remove(www, Type.NSEC)),
+                keys, policy, LATER)).isInstanceOf(UnsupportedRecordException.class).hasMessageContaining("NSEC");
+        assertThatThrownBy(() -> new IncrementalSigner().apply(state, List.of(RrsetChange.replace(www, Type.DS,
+                List.of(ds))), keys, policy, LATER)).isInstanceOf(UnsupportedRecordException.class)
+                .hasMessageContaining("DS without an NS RRset");
+
+        assertThat(state.pending()).isFalse();
+        assertThat(state.records().stream().map(Record::toString).toList())
+                .isEqualTo(first.records().stream().map(Record::toString).toList());
+    }
 }
