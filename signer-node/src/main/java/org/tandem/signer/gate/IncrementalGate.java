@@ -53,6 +53,7 @@ import org.xbill.DNS.ZoneMDRecord;
  *       added or removed with its links (its own next hash and its predecessor's), parameters,
  *       flags and TTL; an NSEC3 whose record changed at a hash no touched name has must keep its
  *       bitmap and flags (only its next field may change);
+ *   <li>no NSEC added to an NSEC3 zone nor NSEC3 to an NSEC zone;
  *   <li>one apex SOA; the earliest RRSIG expiration in the whole zone, from an index of every
  *       RRSIG's expiration kept up to date with each change, is at least {@code now} plus the
  *       policy's margin — so no signature anywhere, reused or not, expires within the margin;
@@ -359,7 +360,14 @@ public final class IncrementalGate {
             for (Name n : names) {
                 signaturesAt(n);
             }
-            if (!recordsOf(origin, Type.NSEC3PARAM).isEmpty()) {
+            boolean nsec3Zone = !recordsOf(origin, Type.NSEC3PARAM).isEmpty();
+            for (Record r : added) {
+                if (nsec3Zone ? r.getType() == Type.NSEC : r.getType() == Type.NSEC3) {
+                    log.add(GateFailure.of(r.getName(), r.getType(), Reason.MIXED_DENIAL, Type.string(r.getType())
+                            + " added to an " + (nsec3Zone ? "NSEC3" : "NSEC") + " zone"));
+                }
+            }
+            if (nsec3Zone) {
                 nsec3Around(names, removed, added);
             } else {
                 nsecAround(names);

@@ -202,4 +202,17 @@ class IncrementalGateTest {
         GateVerdict v = s.gate.check(again.removed(), again.added(), LATER);
         assertThat(v.passed()).as(v.summary()).isTrue();
     }
+
+    @Test
+    void anNsecAddedToAnNsec3ZoneIsRefused() throws Exception {
+        SigningPolicy policy = SigningPolicy.defaults().withThreads(1).withNsec3(Nsec3Parameters.DEFAULT);
+        Setup s = setup(policy);
+        IncrementalResult r = new IncrementalSigner().apply(s.state, secureDelegation(), keys, policy, LATER);
+        List<Record> added = new ArrayList<>(r.added());
+        added.add(new org.xbill.DNS.NSECRecord(ADDED, DClass.IN, 300, APEX, new int[] {Type.NS, Type.DS}));
+
+        GateVerdict v = s.gate.check(r.removed(), added, LATER);
+
+        assertThat(v.count(Reason.MIXED_DENIAL)).as(v.summary()).isEqualTo(1);
+    }
 }
