@@ -104,6 +104,7 @@ public final class IncrementalSigner {
     public IncrementalResult resign(SignedZoneState state, UnsignedZone zone, List<SigningKey> keys,
             SigningPolicy policy, Instant now) throws SigningException {
         Objects.requireNonNull(zone, "zone");
+        long started = System.nanoTime();
         if (!zone.origin().equals(state.origin)) {
             throw new IllegalArgumentException("zone " + zone.origin() + " is not the state's zone " + state.origin);
         }
@@ -131,17 +132,18 @@ public final class IncrementalSigner {
                 }
             }
         }
-        return apply(state, changes, keys, policy, now, zone.soa());
+        return apply(state, changes, keys, policy, now, zone.soa(), started);
     }
 
     /** Applies a change set; the SOA keeps its fields and gets the next serial. See the class comment. */
     public IncrementalResult apply(SignedZoneState state, List<RrsetChange> changes, List<SigningKey> keys,
             SigningPolicy policy, Instant now) throws SigningException {
-        return apply(state, changes, keys, policy, now, null);
+        return apply(state, changes, keys, policy, now, null, System.nanoTime());
     }
 
+    /** @param started when the run started (the difference to an unsigned zone is part of it) */
     private IncrementalResult apply(SignedZoneState state, List<RrsetChange> changes, List<SigningKey> keys,
-            SigningPolicy policy, Instant now, SOARecord soaTemplate) throws SigningException {
+            SigningPolicy policy, Instant now, SOARecord soaTemplate, long started) throws SigningException {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(changes, "changes");
         Objects.requireNonNull(policy, "policy");
@@ -157,7 +159,6 @@ public final class IncrementalSigner {
         }
         List<SigningKey> all = List.copyOf(keys);
         ZoneSigner.checkKeys(state.origin, all);
-        long started = System.nanoTime();
         try {
             Run run = new Run(state, all, policy, now);
             run.execute(changes, soaTemplate);
