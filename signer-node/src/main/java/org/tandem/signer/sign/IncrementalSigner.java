@@ -689,7 +689,8 @@ public final class IncrementalSigner {
                 for (SigningKey k : signers) {
                     RRSIGRecord keep = null;
                     for (RRSIGRecord s : rr.sigs) {
-                        if (s.getTypeCovered() == rr.type && reusable(s, rr, k)) {
+                        // two keys with one tag and algorithm must not both claim one RRSIG
+                        if (s.getTypeCovered() == rr.type && reusable(s, rr, k) && !job.kept.contains(s)) {
                             keep = s;
                             break;
                         }
