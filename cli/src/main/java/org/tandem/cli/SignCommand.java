@@ -13,7 +13,7 @@ import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.signer.SigningRun;
+import org.tandem.signer.IncrementalSigningRun;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.nsec.Nsec3Parameters;
@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
  * the manifest's key set proven first. The output is written only after the validation gate passed.
  */
 @Command(name = "sign", description = "Sign a zone with its keys from an HSM: prove the HSM holds the manifest's keys, "
-        + "run the capability canary, sign, validate with the independent gate, then write the output atomically.")
+        + "run the capability canary, sign (incrementally when the output exists and was signed by the same keys), "
+        + "validate with the independent gate, then write the output atomically.")
 final class SignCommand implements Callable<Integer> {
     @Mixin
     KeyOptions options;
@@ -69,6 +70,10 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(names = "--zonemd", description = "add a ZONEMD record (RFC 8976, SHA-384)")
     boolean zonemd;
+
+    @Option(names = "--full", description = "sign everything anew even when the output file exists and was signed "
+            + "by the same keys (the default then is an incremental re-sign that reuses valid signatures)")
+    boolean full;
 
     @Spec
     CommandSpec spec;
@@ -103,23 +108,34 @@ final class SignCommand implements Callable<Integer> {
                     err.flush();
                 }
             }, ZoneSigner.DEFAULT_PROGRESS_INTERVAL);
-            SigningRun.Result r = new SigningRun(signer, new ValidationGate(GatePolicy.defaults()))
-                    .run(unsigned, keys, policy, Instant.now(), output);
+            IncrementalSigningRun.Result r = new IncrementalSigningRun(signer, new ValidationGate(GatePolicy.defaults()))
+                    .run(unsigned, keys, policy, Instant.now(), output, full);
             if (options.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("zone", z.toString());
                 m.put("serial", r.signed().serial());
                 m.put("output", output.toAbsolutePath().toString());
+                m.put("mode", r.incremental() ? "incremental" : "full");
+                m.put("full_reason", r.fullReason().orElse(null));
                 m.put("rrsets_signed", r.signed().signedRrsets());
                 m.put("signatures", r.signed().signatures());
+                m.put("signatures_made", r.signaturesMade());
+                m.put("signatures_reused", r.signaturesReused());
                 m.put("signing_seconds", r.signed().elapsed().toMillis() / 1000.0);
                 m.put("gate_seconds", r.verdict().elapsed().toMillis() / 1000.0);
                 m.put("earliest_expiration", r.verdict().earliestExpiration().map(Object::toString).orElse(null));
                 Output.json(out, m);
             } else {
-                out.printf("signed %s serial %d with %d key(s) on %s: %d RRsets, %d signatures in %.1f s%n", z,
-                        r.signed().serial(), keys.size(), on, r.signed().signedRrsets(), r.signed().signatures(),
-                        r.signed().elapsed().toMillis() / 1000.0);
+                if (r.incremental()) {
+                    out.printf("re-signed %s incrementally, serial %d, with %d key(s) on %s: reused %,d signatures, "
+                            + "made %,d (%d RRsets) in %.1f s%n", z, r.signed().serial(), keys.size(), on,
+                            r.signaturesReused(), r.signaturesMade(), r.signed().signedRrsets(),
+                            r.signed().elapsed().toMillis() / 1000.0);
+                } else {
+                    out.printf("signed %s serial %d with %d key(s) on %s: %d RRsets, %d signatures in %.1f s (full sign: "
+                            + "%s)%n", z, r.signed().serial(), keys.size(), on, r.signed().signedRrsets(),
+                            r.signed().signatures(), r.signed().elapsed().toMillis() / 1000.0, r.fullReason().orElse(""));
+                }
                 out.printf("validation gate passed: %d signatures verified in %.1f s; earliest expiry %s%n",
                         r.verdict().signaturesVerified(), r.verdict().elapsed().toMillis() / 1000.0,
                         r.verdict().earliestExpiration().map(Object::toString).orElse("-"));

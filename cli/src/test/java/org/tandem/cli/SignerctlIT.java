@@ -257,4 +257,68 @@ class SignerctlIT {
         assertThat(err).contains(bad.toString() + ":6:");
         assertThat(Files.readAllBytes(signed)).isEqualTo(lastGood);
     }
+
+    @Test
+    void signReSignsIncrementallyWhenTheOutputWasSignedByTheSameKeysAndFullOnRequest() throws Exception {
+        org.tandem.keysync.testing.Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
+        org.tandem.keysync.testing.Prerequisites.requireTool("kzonecheck", "knot-dnssecutils");
+        String c = config.toString();
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk");
+        String zone = """
+                $ORIGIN example.test.
+                $TTL 3600
+                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
+                        IN NS  ns1
+                ns1     IN A   192.0.2.1
+                www     IN A   192.0.2.10
+                sub     IN NS  ns.sub
+                ns.sub  IN A   192.0.2.53
+                """;
+        Path unsigned = dir.resolve("example.test.zone");
+        Files.writeString(unsigned, zone);
+        Path signed = dir.resolve("example.test.signed");
+        String[] sign = {"sign", "--hsm-config", c, "--zone", "example.test", "--input", unsigned.toString(), "--output",
+            signed.toString(), "--nsec3", "--opt-out", "--json"};
+
+        assertThat(run(sign)).as(err).isZero();
+        assertThat(json().get("mode").asText()).isEqualTo("full");
+        assertThat(json().get("full_reason").asText()).isEqualTo("no previous output");
+        long total = json().get("signatures").asLong();
+
+        // one secure delegation more: only it, its NSEC3 and neighbours, and the SOA are signed
+        Files.writeString(unsigned, zone + "sec IN NS ns1.example.net.\n"
+                + "sec IN DS 4711 13 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n");
+        assertThat(run(sign)).as(err).isZero();
+        assertThat(json().get("mode").asText()).isEqualTo("incremental");
+        assertThat(json().get("serial").asLong()).isEqualTo(2026112503L);
+        assertThat(json().get("signatures_reused").asLong()).isPositive();
+        assertThat(json().get("signatures_made").asLong()).isPositive().isLessThan(total);
+        for (List<String> validator : List.of(List.of("ldns-verify-zone", signed.toString()),
+                List.of("kzonecheck", "-o", "example.test.", "-d", "on", signed.toString()))) {
+            Process p = new ProcessBuilder(validator).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(validator + ": " + text).isZero();
+        }
+
+        // the text output says what was reused; --full signs everything again
+        Files.writeString(unsigned, zone.replace("192.0.2.10", "192.0.2.11"));
+        String[] plain = java.util.Arrays.copyOf(sign, sign.length - 1);
+        assertThat(run(plain)).as(err).isZero();
+        assertThat(out).containsPattern("re-signed example.test. incrementally, serial 2026112504, with 2 key\\(s\\) on "
+                + "dc1-hsm1: reused [0-9,]+ signatures, made [0-9,]+");
+        List<String> full = new java.util.ArrayList<>(List.of(sign));
+        full.add("--full");
+        assertThat(run(full.toArray(new String[0]))).as(err).isZero();
+        assertThat(json().get("mode").asText()).isEqualTo("full");
+        assertThat(json().get("full_reason").asText()).isEqualTo("--full");
+        assertThat(json().get("signatures_reused").asLong()).isZero();
+
+        // the hidden bench: rounds of one changed delegation, timed
+        assertThat(run("bench-incremental", "--hsm-config", c, "--zone", "example.test", "--signed", signed.toString(),
+                "--unsigned", unsigned.toString(), "--rounds", "3", "--json")).as(err).isZero();
+        assertThat(json().get("rounds")).hasSize(3);
+        assertThat(json().get("median_ms").asDouble()).isPositive();
+    }
 }

@@ -6,7 +6,8 @@
  * <p>Owns: the signature checks (every authoritative RRset signed by each algorithm of the apex
  * DNSKEY RRset <em>as published</em>, DNSKEY signed by a SEP key), validity windows, the NSEC and
  * NSEC3 chains with their type bitmaps, and ZONEMD (RFC 8976, SIMPLE scheme) verification and
- * digest computation. Signing input and canonical forms are built here from RFC 4034 §3.1.8.1 and
+ * digest computation. {@link org.tandem.signer.gate.IncrementalGate} applies the same checks to the
+ * delta of an incremental re-sign, on its own copy of the zone last published. Signing input and canonical forms are built here from RFC 4034 §3.1.8.1 and
  * §6; signatures are verified with the Amazon Corretto Crypto Provider (a different crypto
  * implementation from the HSM that signs), falling back to the JDK's SunEC.
  *

@@ -78,6 +78,45 @@ public record Nsec3Chain(NSEC3PARAMRecord param, List<NSEC3Record> records) {
         return new Nsec3Chain(params.param(apex, paramTtl), records);
     }
 
+    /**
+     * The NSEC3 of one node, as {@link #build} makes it: for re-making the records around a change
+     * (incremental re-sign) without rebuilding the chain.
+     *
+     * @param hash the node's hash ({@link #hash})
+     * @param nextHash the next hash in the chain (the first after the last)
+     */
+    public static NSEC3Record record(Name apex, OwnerNode node, Nsec3Parameters params, byte[] hash, byte[] nextHash,
+            long ttl) {
+        return new NSEC3Record(Nsec3Hasher.owner(hash, apex), DClass.IN, ttl, NSEC3Record.Digest.SHA1,
+                params.optOut() ? NSEC3Record.Flags.OPT_OUT : 0, params.iterations(), params.salt(), nextHash,
+                bitmap(node));
+    }
+
+    /** The NSEC3 hash of {@code name} (RFC 5155 §5). Thread-safe (a digest per call). */
+    public static byte[] hash(Nsec3Parameters params, Name name) {
+        return new Nsec3Hasher(params).hash(name);
+    }
+
+    /** The hashed owner {@code <base32hex(hash)>.<apex>} in lower case. */
+    public static Name owner(byte[] hash, Name apex) {
+        return Nsec3Hasher.owner(hash, apex);
+    }
+
+    /**
+     * Whether a node gets an NSEC3 of its own (see the class comment), given for an empty
+     * non-terminal whether some name below it (not below a cut) is not an insecure delegation.
+     */
+    public static boolean included(OwnerNode node, boolean optOut, boolean entLeadsToSignedName) {
+        if (!optOut) {
+            return true;
+        }
+        return switch (node.kind()) {
+            case INSECURE_DELEGATION -> false;
+            case EMPTY_NON_TERMINAL -> entLeadsToSignedName;
+            default -> true;
+        };
+    }
+
     private static int[] bitmap(OwnerNode node) {
         return switch (node.kind()) {
             case APEX -> node.typesWith(Type.RRSIG, Type.NSEC3PARAM);

@@ -48,8 +48,23 @@ public final class NsecChain {
             OwnerNode n = withData.get(i);
             Name next = i + 1 < withData.size() ? withData.get(i + 1).name() : apex;
             // RFC 4035 §2.3: the bitmap lists the NSEC itself and its RRSIG too.
-            chain.add(new NSECRecord(n.name(), DClass.IN, ttl, next, n.typesWith(Type.NSEC, Type.RRSIG)));
+            chain.add(record(n, next, ttl));
         }
         return chain;
+    }
+
+    /**
+     * The NSEC of one node, as {@link #build} makes it: for re-making the records around a change
+     * (incremental re-sign) without rebuilding the chain.
+     *
+     * @param node a node with data (not an empty non-terminal)
+     * @param next the next name with data in canonical order, or the apex after the last
+     */
+    public static NSECRecord record(OwnerNode node, Name next, long ttl) {
+        if (node.kind() == NodeKind.EMPTY_NON_TERMINAL) {
+            throw new IllegalArgumentException("an empty non-terminal has no NSEC: " + node.name());
+        }
+        // RFC 4035 §2.3: the bitmap lists the NSEC itself and its RRSIG too.
+        return new NSECRecord(node.name(), DClass.IN, ttl, next, node.typesWith(Type.NSEC, Type.RRSIG));
     }
 }

@@ -206,7 +206,7 @@ public final class ZoneSigner {
         return samples;
     }
 
-    private static void checkKeys(ZoneName origin, List<SigningKey> keys) throws SigningException {
+    static void checkKeys(ZoneName origin, List<SigningKey> keys) throws SigningException {
         if (keys.isEmpty()) {
             throw new IncompleteKeySetException(origin, "no keys given");
         }
