@@ -66,6 +66,7 @@ final class DemoCommand implements Callable<Integer> {
     private TokenLab lab;
     private Path dir;
     private final List<Process> nodes = new ArrayList<>();
+    private final Set<Process> killed = new java.util.HashSet<>();
 
     @Override
     public Integer call() throws Exception {
@@ -150,13 +151,14 @@ final class DemoCommand implements Callable<Integer> {
                 + "expires after " + SESSION_TIMEOUT.toSeconds() + " s; node-b re-proves its keys, wins with a new epoch and "
                 + "publishes a higher serial.");
         Process a = nodes.get(0);
-        long killed = System.nanoTime();
+        long killedAt = System.nanoTime();
+        killed.add(a);
         a.destroyForcibly();
         a.waitFor(20, TimeUnit.SECONDS);
         n.say("$ kill -9 " + a.pid() + "   # node-a");
         PublishRecord second = awaitPublish(ledger, r -> r.node().equals("node-b") && r.epoch() > first.epoch(),
                 "node-b's takeover");
-        double seconds = (System.nanoTime() - killed) / 1e9;
+        double seconds = (System.nanoTime() - killedAt) / 1e9;
         n.say(String.format("node-b published serial %d in epoch %d, %.1f s after the kill: %s", second.serial(),
                 second.epoch(), seconds, rel(versionFile(second))));
 
@@ -178,6 +180,7 @@ final class DemoCommand implements Callable<Integer> {
     private void start(String node, Path config) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config", config.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(node + ".log").toFile()));
@@ -196,8 +199,9 @@ final class DemoCommand implements Callable<Integer> {
                 return last.get();
             }
             for (Process p : nodes) {
-                if (!p.isAlive() && p != nodes.get(0)) {
-                    throw new IllegalStateException("demo: a signer node exited (" + p.exitValue() + "); see " + dir.resolve("logs"));
+                if (!p.isAlive() && !killed.contains(p)) {
+                    throw new IllegalStateException("demo: a signer node exited with " + p.exitValue() + "; see "
+                            + dir.resolve("logs"));
                 }
             }
             Thread.sleep(100);
@@ -287,6 +291,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private Path writeNodeConfig(String node, String site, String zk, Path source) throws IOException {
         Path file = dir.resolve(node + ".yaml");
+        Files.createDirectories(dir.resolve("published"));
         Files.writeString(file, "node: {name: " + node + ", site: " + site + "}\n"
                 + "hsm-config: hsm.yaml\n"
                 + "hsms: [" + node + "]\n"

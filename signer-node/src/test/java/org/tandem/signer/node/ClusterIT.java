@@ -1,0 +1,326 @@
+package org.tandem.signer.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.KeySync;
+import org.tandem.keysync.audit.AuditLog;
+import org.tandem.keysync.hsm.HsmId;
+import org.tandem.keysync.hsm.HsmKey;
+import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZooKeeperManifestStore;
+import org.tandem.keysync.proof.KeySetVerifier;
+import org.tandem.keysync.testing.Prerequisites;
+import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.ZooKeeperFixture;
+import org.tandem.signer.election.ClusterConnection;
+import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.publish.SignedZoneFile;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+
+/**
+ * The cluster as it runs: signer-node daemons as separate JVMs (SIGKILL and SIGSTOP are real), each
+ * with its own SoftHSM2 token, a real ZooKeeper (Curator's in-process server), keys generated once
+ * and replicated by keysync, published zones judged by {@code ldns-verify-zone}, and the publish
+ * history read back from the ledger.
+ */
+class ClusterIT {
+    @RegisterExtension
+    static final ZooKeeperFixture ZK = new ZooKeeperFixture();
+
+    static final ZoneName ZONE = ZoneName.of("example.test");
+    static final Duration SESSION = Duration.ofSeconds(5);
+    static final Duration WAIT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final Clock clock = Clock.systemUTC();
+    private final Map<String, HsmSpec> specs = new HashMap<>();
+    private final Map<String, Pkcs11Hsm> hsms = new HashMap<>();
+    private String root;
+    private KeySync keySync;
+    private PublishLedger ledger;
+    private TestPki pki;
+
+    @BeforeEach
+    void tokensKeysAndZone() throws Exception {
+        Prerequisites.requireSoftHsm();
+        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
+        root = "/cluster-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+        SoftHsmTokens tokens = SoftHsmTokens.shared();
+        for (String n : List.of("node-a", "node-b")) {
+            HsmSpec spec = tokens.allocate(n);
+            specs.put(n, spec);
+            Pkcs11Hsm h = Pkcs11Hsm.open(spec);
+            open.add(h);
+            hsms.put(n, h);
+        }
+        ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(10));
+        open.add(store);
+        keySync = new KeySync(List.of(hsms.get("node-a"), hsms.get("node-b")), store,
+                AuditLog.open(dir.resolve("audit.jsonl"), clock), clock, "test@cluster-it",
+                new KeySetVerifier(clock, new SecureRandom()));
+        keySync.kekInit(new HsmId("node-a"));
+        keySync.kekEnrol(new HsmId("node-a"), new HsmId("node-b"));
+        keySync.generate(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, new HsmId("node-a"));
+        keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, new HsmId("node-a"));
+        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
+                Duration.ofSeconds(10));
+        open.add(cluster);
+        ledger = cluster.ledger(clock);
+        pki = TestPki.create(dir.resolve("pki"), "cluster-it CA");
+        Files.createDirectories(dir.resolve("published"));
+        Files.createDirectories(dir.resolve("zones"));
+        Files.writeString(dir.resolve("zones/example.test.zone"), """
+                $ORIGIN example.test.
+                $TTL 3600
+                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
+                @        NS    ns1
+                ns1      A     192.0.2.53
+                www      A     192.0.2.80
+                www      AAAA  2001:db8::80
+                @        CAA   0 issue "ca.example"
+                sub      NS    ns.sub
+                ns.sub   A     192.0.2.54
+                sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                """, StandardCharsets.US_ASCII);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (NodeProcess n : nodes) {
+            n.close();
+        }
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    @Test
+    void killingTheLeaderLetsTheStandbyPublishAHigherSerialWithTheSameDnskeyRrset() throws Exception {
+        NodeProcess a = start("node-a");
+        PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        NodeProcess b = start("node-b");
+        awaitHealth("node-b", 200, "");
+
+        long killed = System.nanoTime();
+        a.kill(); // F4: the leader crashes
+        PublishRecord second = awaitPublish(r -> r.node().equals("node-b"), "node-b takes over");
+        double seconds = (System.nanoTime() - killed) / 1e9;
+
+        assertThat(second.epoch()).isGreaterThan(first.epoch());
+        assertThat(second.serial()).isGreaterThan(first.serial());
+        assertThat(seconds).as("takeover within the session timeout plus a few seconds")
+                .isLessThan(SESSION.toSeconds() + 15);
+        assertThat(dnskeys(second)).isEqualTo(dnskeys(first)).hasSize(2);
+        validates(versionFile(first));
+        validates(versionFile(second));
+        assertThat(b.log()).contains("event=published");
+        oneWriterPerEpochAndIncreasingSerials();
+    }
+
+    @Test
+    void aPausedLeaderNeverPublishesAfterItLostLeadership() throws Exception {
+        NodeProcess a = start("node-a");
+        PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        start("node-b");
+        awaitHealth("node-b", 200, "");
+
+        a.pause(); // F3: a GC pause, a frozen VM, longer than the session timeout
+        PublishRecord taken = awaitPublish(r -> r.node().equals("node-b"), "node-b takes over while node-a is stopped");
+        // A source change that node-a would like to publish the moment it runs again
+        Files.writeString(dir.resolve("zones/example.test.zone"), "txt TXT \"changed while node-a slept\"\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        a.resume();
+        PublishRecord changed = awaitPublish(r -> r.serial() > taken.serial(), "the change is published");
+
+        assertThat(changed.node()).isEqualTo("node-b");
+        assertThat(ledger.history(ZONE)).filteredOn(r -> r.node().equals("node-a"))
+                .allMatch(r -> r.epoch() == first.epoch());
+        oneWriterPerEpochAndIncreasingSerials();
+        validates(versionFile(changed));
+    }
+
+    @Test
+    void aNodeWhoseHsmLacksAKeyNeverLeadsAndTheZoneStaysAsLastPublished() throws Exception {
+        NodeProcess a = start("node-a");
+        PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        HsmKey zsk = hsms.get("node-b").list(ZONE).stream().filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow();
+        hsms.get("node-b").delete(zsk.ref()); // node-b's HSM lost its ZSK
+        start("node-b");
+        String why = awaitHealth("node-b", 503, "missing");
+        assertThat(why).contains("example.test.", "ZSK", String.valueOf(zsk.claimedTag().value()), "node-b", "missing");
+
+        a.kill(); // node-b is the only node left, and must not lead
+        long deadline = System.nanoTime() + Duration.ofSeconds(SESSION.toSeconds() * 3).toNanos();
+        while (System.nanoTime() < deadline) {
+            assertThat(ledger.last(ZONE)).contains(first);
+            Thread.sleep(200);
+        }
+        assertThat(ledger.currentEpoch()).isEqualTo(first.epoch());
+        assertThat(Files.readString(dir.resolve("published/example.test.zone")))
+                .isEqualTo(Files.readString(versionFile(first)));
+        assertThat(awaitHealth("node-b", 503, "missing")).contains("not eligible");
+    }
+
+    @Test
+    void aRestartOfTheWholeClusterResumesFromTheLedgersSerialAndEpoch() throws Exception {
+        NodeProcess a = start("node-a");
+        PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        a.stop(Duration.ofSeconds(20)); // F19: everything stops
+        nodes.remove(a);
+        NodeProcess b = start("node-b");
+        PublishRecord again = awaitPublish(r -> r.epoch() > first.epoch(), "the first publish after the restart");
+
+        assertThat(again.node()).isEqualTo("node-b");
+        assertThat(again.serial()).isGreaterThan(first.serial());
+        assertThat(b.log()).contains("reused=");
+        validates(versionFile(again));
+        oneWriterPerEpochAndIncreasingSerials();
+    }
+
+    private void oneWriterPerEpochAndIncreasingSerials() throws Exception {
+        List<PublishRecord> history = ledger.history(ZONE);
+        Map<Long, Set<String>> writers = history.stream().collect(Collectors.groupingBy(PublishRecord::epoch,
+                Collectors.mapping(PublishRecord::node, Collectors.toSet())));
+        assertThat(writers.values()).allMatch(w -> w.size() == 1);
+        for (int i = 1; i < history.size(); i++) {
+            assertThat(history.get(i).serial()).isGreaterThan(history.get(i - 1).serial());
+            assertThat(history.get(i).epoch()).isGreaterThanOrEqualTo(history.get(i - 1).epoch());
+        }
+    }
+
+    private NodeProcess start(String node) throws Exception {
+        Path hsmYaml = dir.resolve(node + "-hsm.yaml");
+        HsmSpec s = specs.get(node);
+        Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
+                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
+                + "\nzookeeper-root: " + root + "\n");
+        org.tandem.keysync.grpc.TlsMaterial tls = pki.issue(node, "node");
+        Path config = dir.resolve(node + ".yaml");
+        if (!Files.exists(config)) {
+            Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
+                    + "hsm-config: " + hsmYaml + "\n"
+                    + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                    + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
+                    + "s, root: " + root + "}\n"
+                    + "publish:\n  directory: published\n  transfer: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                    + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                    + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                    + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                    + tls.privateKey() + "}\n"
+                    + "resign: {floor: 1s, debounce: 200ms}\n");
+        }
+        NodeProcess p = NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
+        nodes.add(p);
+        return p;
+    }
+
+    private PublishRecord awaitPublish(Predicate<PublishRecord> what, String name) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<PublishRecord> last = ledger.last(ZONE);
+            if (last.isPresent() && what.test(last.get())) {
+                return last.get();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting until " + name + "; last " + ledger.last(ZONE) + logs());
+    }
+
+    /** Waits until the node's {@code /health} answers {@code status} with a body containing {@code text}. */
+    private String awaitHealth(String node, int status, String text) throws Exception {
+        String yaml = Files.readString(dir.resolve(node + ".yaml"));
+        int port = Integer.parseInt(yaml.lines().filter(l -> l.startsWith("metrics:")).findFirst().orElseThrow()
+                .replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == status && r.body().contains(text)) {
+                    return r.body();
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(node + " /health never answered " + status + "; last: " + last + logs());
+    }
+
+    private String logs() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (NodeProcess n : nodes) {
+            String log = n.log();
+            b.append("\n--- ").append(n.name()).append(" ---\n").append(log.length() > 6000 ? log.substring(log.length() - 6000) : log);
+        }
+        return b.toString();
+    }
+
+    /** {@code ldns-verify-zone}, a validator nobody here wrote, accepts the published file. */
+    private static void validates(Path file) throws Exception {
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("ldns-verify-zone " + file + ": " + out).isZero();
+    }
+
+    private Set<String> dnskeys(PublishRecord r) throws Exception {
+        Set<String> keys = new TreeSet<>();
+        for (Record rec : SignedZoneFile.read(versionFile(r), ZONE.name())) {
+            if (rec.getType() == Type.DNSKEY) {
+                keys.add(rec.rdataToString());
+            }
+        }
+        return keys;
+    }
+
+    private Path versionFile(PublishRecord r) {
+        return dir.resolve("published/example.test").resolve(r.serial() + ".zone");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
