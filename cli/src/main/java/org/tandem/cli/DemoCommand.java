@@ -58,6 +58,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--workdir", paramLabel = "DIR", description = "where everything goes (default: a new temporary directory)")
     Path workdir;
 
+    @Option(names = "--takeover-rounds", hidden = true, paramLabel = "N",
+            description = "after the story, kill the leader N more times (restarting the other node as standby each "
+                    + "time) and print each takeover time and the median (bench/takeover)")
+    int takeoverRounds;
+
     @Spec
     CommandSpec spec;
 
@@ -67,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
     private Path dir;
     private final List<Process> nodes = new ArrayList<>();
     private final Set<Process> killed = new java.util.HashSet<>();
+    private final java.util.Map<String, Process> byName = new java.util.HashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -150,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
         n.heading("Cut node-a off: kill -9 its process, as a crash or a dead switch looks to ZooKeeper. Its session "
                 + "expires after " + SESSION_TIMEOUT.toSeconds() + " s; node-b re-proves its keys, wins with a new epoch and "
                 + "publishes a higher serial.");
-        Process a = nodes.get(0);
+        Process a = byName.get("node-a");
         long killedAt = System.nanoTime();
         killed.add(a);
         a.destroyForcibly();
@@ -168,12 +174,64 @@ final class DemoCommand implements Callable<Integer> {
         if (!before.equals(after)) {
             throw new IllegalStateException("demo: the DNSKEY RRset changed across the failover: " + before + " vs " + after);
         }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("event=published serial=" + second.serial()
+                + " .*signatures-made=(\\d+) reused=(\\d+)").matcher(Files.readString(dir.resolve("logs/node-b.log")));
+        if (m.find()) {
+            n.say("node-b continued from the published zone: it made " + m.group(1) + " signature(s) and re-used "
+                    + m.group(2) + " still-valid ones (logs/node-b.log).");
+        }
         n.say("DNSKEY RRset identical in serial " + first.serial() + " and serial " + second.serial() + " (" + after.size()
                 + " keys); serial " + second.serial() + " > " + first.serial() + ".");
         validate(second);
+        if (takeoverRounds > 0) {
+            takeovers(ledger, configs, "node-b");
+        }
         n.say("Publish history in ZooKeeper (one writer per epoch, serials increasing):");
         for (PublishRecord r : ledger.history(ZONE)) {
             n.say("  serial " + r.serial() + "  epoch " + r.epoch() + "  " + r.node() + "  " + r.committedAt());
+        }
+    }
+
+    /**
+     * The takeover benchmark: each round restarts the killed node as a standby, waits until it is
+     * healthy, kills the leader and times kill → first publication by the other node in a new epoch.
+     */
+    private void takeovers(PublishLedger ledger, List<Path> configs, String leader) throws Exception {
+        n.heading("Takeover benchmark: " + takeoverRounds + " leader kills, session timeout " + SESSION_TIMEOUT.toSeconds()
+                + " s (kill -9 of the leader -> first validated publication by the standby in a new epoch).");
+        List<Double> times = new ArrayList<>();
+        for (int i = 1; i <= takeoverRounds; i++) {
+            String standby = leader.equals("node-a") ? "node-b" : "node-a";
+            Path standbyConfig = configs.get(NODES.indexOf(standby));
+            start(standby, standbyConfig);
+            awaitHealthy(standbyConfig, standby);
+            PublishRecord before = ledger.last(ZONE).orElseThrow();
+            Process old = byName.get(leader);
+            killed.add(old);
+            long t0 = System.nanoTime();
+            old.destroyForcibly();
+            old.waitFor(20, TimeUnit.SECONDS);
+            PublishRecord after = awaitPublish(ledger, r -> r.node().equals(standby) && r.epoch() > before.epoch(),
+                    standby + "'s takeover");
+            double s = (System.nanoTime() - t0) / 1e9;
+            times.add(s);
+            validateQuietly(after);
+            n.say(String.format("round %d: %s -> %s, serial %d epoch %d, %.2f s", i, leader, standby, after.serial(),
+                    after.epoch(), s));
+            leader = standby;
+        }
+        List<Double> sorted = times.stream().sorted().toList();
+        double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+                : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+        n.say(String.format("takeover: median %.2f s, min %.2f s, max %.2f s over %d kills (session timeout %d s)", median,
+                sorted.get(0), sorted.get(sorted.size() - 1), sorted.size(), SESSION_TIMEOUT.toSeconds()));
+    }
+
+    private void validateQuietly(PublishRecord r) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ldns-verify-zone", versionFile(r).toString()).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (TokenLab.waitFor(p) != 0) {
+            throw new IllegalStateException("demo: ldns-verify-zone refused serial " + r.serial() + ": " + text.strip());
         }
     }
 
@@ -187,6 +245,7 @@ final class DemoCommand implements Callable<Integer> {
         pb.environment().put("SOFTHSM2_CONF", dir.resolve("hsm/softhsm2.conf").toString());
         Process p = pb.start();
         nodes.add(p);
+        byName.put(node, p);
         n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log " + rel(dir.resolve("logs/" + node + ".log")));
     }
 

@@ -39,6 +39,7 @@ class DemoIT {
                 .contains("DNSKEY RRset identical")
                 .containsPattern("node-b published serial \\d+ in epoch 2, [0-9.]+ s after the kill");
         assertThat(text.split("Zone is verified and complete", -1)).hasSize(3);
+        assertThat(text).containsPattern("node-b continued from the published zone: it made \\d+ signature\\(s\\) and re-used [1-9]");
         List<Path> versions;
         try (Stream<Path> s = Files.list(work.resolve("published/example.test"))) {
             versions = s.filter(p -> p.getFileName().toString().matches("\\d+\\.zone")).toList();

@@ -223,7 +223,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                         continue;
                     }
                     w.attempted(now);
-                    ZoneCycle.Outcome o = w.cycle.publish(lead.get(), plan.reason().name().toLowerCase().replace('_', '-'));
+                    String why = w.newTerm(lead.get().epoch()) ? "new leadership term, epoch " + lead.get().epoch()
+                            : plan.reason().name().toLowerCase().replace('_', '-');
+                    ZoneCycle.Outcome o = w.cycle.publish(lead.get(), why);
                     if (o instanceof ZoneCycle.Outcome.Published p) {
                         w.published(p, lead.get().epoch(), now);
                     } else {

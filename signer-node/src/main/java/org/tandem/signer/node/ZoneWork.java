@@ -52,6 +52,11 @@ final class ZoneWork {
         return planner.plan(state, cycle.zone().policy(), now);
     }
 
+    /** True until the zone is published in the term of {@code epoch}. */
+    boolean newTerm(long epoch) {
+        return publishedInEpoch != epoch;
+    }
+
     void attempted(Instant at) {
         lastAttempt = Optional.of(at);
     }
