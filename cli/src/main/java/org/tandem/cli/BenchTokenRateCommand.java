@@ -68,7 +68,7 @@ final class BenchTokenRateCommand implements Callable<Integer> {
                 random.nextBytes(d);
             }
             byte[][] sigs = new byte[data.length][];
-            for (int i = 0; i < 200; i++) { // warm-up: JIT, sessions
+            for (int i = 0; i < 3000; i++) { // warm-up: JIT, sessions (its CPU must not count per signature)
                 sigs[i % data.length] = hsm.sign(zsk.ref(), data[i % data.length]);
             }
             long cpu0 = cpuNanos();
@@ -98,8 +98,8 @@ final class BenchTokenRateCommand implements Callable<Integer> {
                     throw new IllegalStateException("token signature " + i + " does not verify");
                 }
             };
-            for (int i = 0; i < 2000; i++) {
-                verify.run(i);
+            for (int i = 0; i < 5000; i++) {
+                verify.run(i % data.length);
             }
             long cpu1 = cpuNanos();
             double verifyRate = rate(count, verify);
