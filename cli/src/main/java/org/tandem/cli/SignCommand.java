@@ -123,6 +123,7 @@ final class SignCommand implements Callable<Integer> {
                 m.put("signatures_reused", r.signaturesReused());
                 m.put("signing_seconds", r.signed().elapsed().toMillis() / 1000.0);
                 m.put("gate_seconds", r.verdict().elapsed().toMillis() / 1000.0);
+                m.put("signatures_verified", r.verdict().signaturesVerified());
                 m.put("earliest_expiration", r.verdict().earliestExpiration().map(Object::toString).orElse(null));
                 Output.json(out, m);
             } else {

@@ -18,7 +18,9 @@ import picocli.CommandLine.ParseResult;
 /** {@code signerctl}: the operator's command line for a Tandem cluster. */
 @Command(name = "signerctl", mixinStandardHelpOptions = true, version = "signerctl 0.1.0",
         description = "Tandem: DNSSEC keys identical and proven on every HSM.",
-        subcommands = {KeysCommand.class, KekCommand.class, AuditCommand.class, SignCommand.class, VerifyCommand.class, DemoCommand.class, KeysyncDemoCommand.class, BenchKeysyncCommand.class, BenchIncrementalCommand.class},
+        subcommands = {KeysCommand.class, KekCommand.class, AuditCommand.class, SignCommand.class, VerifyCommand.class,
+            DemoCommand.class, KeysyncDemoCommand.class, BenchKeysyncCommand.class, BenchIncrementalCommand.class,
+            BenchZooKeeperCommand.class, BenchTokenRateCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
             "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,", "10 other failure (11 zone file rejected, 12 canary failed)."})
 public final class SignerctlCommand {

@@ -2,6 +2,7 @@ package org.tandem.signer.publish;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -11,7 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.xbill.DNS.Record;
 
 /**
@@ -39,11 +46,13 @@ final class DurableFiles {
                 w.write(line);
                 w.write('\n');
             }
-            for (Record r : records) {
-                w.write(r.toString());
-                w.write('\n');
-            }
             w.flush();
+            try {
+                writeRecords(Channels.newOutputStream(ch), records);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing " + tmp);
+            }
             ch.force(true);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmp);
@@ -89,5 +98,58 @@ final class DurableFiles {
         } catch (IOException ignored) {
             // best effort: the temporary file has a dot name and is never read as a zone
         }
+    }
+
+    /** Records formatted by one task. */
+    static final int RUN = 8192;
+
+    /**
+     * Writes the records one per line in order; dnsjava's {@code toString} (the expensive part) runs
+     * on a few threads in runs of {@link #RUN} records, at most two runs per thread waiting at a time.
+     */
+    private static void writeRecords(OutputStream w, List<Record> all) throws IOException, InterruptedException {
+        List<Record> records = all instanceof java.util.RandomAccess ? all : new java.util.ArrayList<>(all);
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        if (threads == 1 || records.size() <= RUN) {
+            w.write(format(records, 0, records.size()));
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "zone-file-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Deque<Future<byte[]>> pending = new ArrayDeque<>();
+            int next = 0;
+            while (next < records.size() || !pending.isEmpty()) {
+                while (next < records.size() && pending.size() < 2 * threads) {
+                    int from = next;
+                    int to = Math.min(records.size(), from + RUN);
+                    pending.add(pool.submit(() -> format(records, from, to)));
+                    next = to;
+                }
+                w.write(pending.removeFirst().get());
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IOException("formatting records failed: " + cause, cause);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static byte[] format(List<Record> records, int from, int to) {
+        StringBuilder b = new StringBuilder((to - from) * 100);
+        for (int i = from; i < to; i++) {
+            b.append(records.get(i).toString()).append('\n');
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -59,6 +59,9 @@ final class MasterFileReader {
     private Name origin;
     private long defaultTtl;
     private Name lastOwner;
+    /** The owner text of the last entry and the origin it was read against: the same text gives the same Name object. */
+    private String lastOwnerText;
+    private Name lastOwnerOrigin;
     private long lastTtl = -1;
     /** The entry being read, for messages: the directive, or the owner as written. */
     private String entry;
@@ -150,7 +153,16 @@ final class MasterFileReader {
                 } else {
                     line = entryLine();
                     entry = token.value();
-                    owner = name(token.value(), origin);
+                    // Consecutive records of one owner (NS, NS, DS of a delegation) share one Name:
+                    // names are immutable, and at 1M delegations this saves a million Name objects
+                    // and their parsing.
+                    if (lastOwner != null && origin == lastOwnerOrigin && token.value().equals(lastOwnerText)) {
+                        owner = lastOwner;
+                    } else {
+                        owner = name(token.value(), origin);
+                        lastOwnerText = token.value();
+                        lastOwnerOrigin = origin;
+                    }
                 }
                 entryOwner = owner;
                 record(owner, line);

@@ -472,6 +472,24 @@ class ZoneLoaderTest {
         return found.get(0);
     }
 
+    @Test
+    void consecutiveRecordsOfOneOwnerShareItsNameAndANewOriginParsesAgain() throws Exception {
+        UnsignedZone zone = ZoneLoader.parse(HEADER + """
+                d1              IN NS    ns1.d1.example.net.
+                d1              IN NS    ns2.d1.example.org.
+                d1              IN DS    12345 13 2 0000000000000000000000000000000000000000000000000000000000000000
+                $ORIGIN sub.example.com.
+                d1              IN NS    ns1.d1.example.net.
+                """, ZONE, PRETEND);
+        List<org.xbill.DNS.Record> d1 = zone.records().stream()
+                .filter(r -> r.getName().getLabelString(0).equals("d1")).toList();
+        assertThat(d1).hasSize(4);
+        assertThat(d1.get(1).getName()).isSameAs(d1.get(0).getName());
+        assertThat(d1.get(2).getName()).isSameAs(d1.get(0).getName());
+        assertThat(d1.get(3).getName()).hasToString("d1.sub.example.com.");
+        assertThat(d1.get(0).getName()).hasToString("d1.example.com.");
+    }
+
     private static Path resource(String name) throws URISyntaxException {
         URL url = Objects.requireNonNull(ZoneLoaderTest.class.getResource("/zones/" + name), name);
         return Path.of(url.toURI());
