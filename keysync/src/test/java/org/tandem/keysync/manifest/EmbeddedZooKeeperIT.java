@@ -1,5 +1,6 @@
 package org.tandem.keysync.manifest;
 
+import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.tandem.keysync.manifest.TestManifests.manifest;
@@ -28,14 +29,14 @@ class EmbeddedZooKeeperIT {
             assertThat(port).isPositive();
             assertThat(zk.connectString()).isEqualTo("127.0.0.1:" + port);
             try (ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                    zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, Poll.scaled(CONNECT_TIMEOUT))) {
+                    zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
                 VersionedManifest created = store.create(manifest(ZONE, "demo"));
                 assertThat(store.read(ZONE)).contains(created);
                 assertThat(store.zones()).containsExactly(ZONE);
             }
         }
 
-        Poll.until(Duration.ofSeconds(10), "port " + port + " released", () -> canBind(port));
+        TestTiming.until(Duration.ofSeconds(10), "port " + port + " released", () -> canBind(port));
     }
 
     @Test
@@ -43,14 +44,14 @@ class EmbeddedZooKeeperIT {
         VersionedManifest written;
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0);
                 ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                        zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, Poll.scaled(CONNECT_TIMEOUT))) {
+                        zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
             VersionedManifest v0 = store.create(manifest(ZONE, "demo"));
             written = store.compareAndSet(v0.version(), manifest(ZONE, "demo rollover"));
         }
 
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0);
                 ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                        zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, Poll.scaled(CONNECT_TIMEOUT))) {
+                        zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
             assertThat(store.read(ZONE)).contains(written);
         }
         assertThat(dataDir.resolve("version-2")).isDirectory();

@@ -1,5 +1,6 @@
 package org.tandem.keysync.manifest;
 
+import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.tandem.keysync.manifest.TestManifests.manifest;
@@ -44,7 +45,7 @@ class ManifestStoreIT {
     void connect(TestInfo test) throws Exception {
         // one root per test: the tests share the server, never data
         root = "/it/" + test.getTestMethod().orElseThrow().getName();
-        store = open(ZooKeeperManifestStore.connect(ZK.connectString(), root, Poll.scaled(CONNECT_TIMEOUT)));
+        store = open(ZooKeeperManifestStore.connect(ZK.connectString(), root, TestTiming.scaled(CONNECT_TIMEOUT)));
     }
 
     @AfterEach
@@ -138,7 +139,7 @@ class ManifestStoreIT {
                 List<ManifestConflictException> lost = new ArrayList<>();
                 for (Future<VersionedManifest> f : List.of(a, b)) {
                     try {
-                        won.add(f.get(Poll.scaled(Duration.ofSeconds(30)).toMillis(), TimeUnit.MILLISECONDS));
+                        won.add(f.get(TestTiming.scaled(Duration.ofSeconds(30)).toMillis(), TimeUnit.MILLISECONDS));
                     } catch (ExecutionException e) {
                         assertThat(e.getCause()).isInstanceOf(ManifestConflictException.class);
                         lost.add((ManifestConflictException) e.getCause());
@@ -213,7 +214,7 @@ class ManifestStoreIT {
 
         ZK.restart();
         ZooKeeperManifestStore second =
-                open(ZooKeeperManifestStore.connect(ZK.connectString(), root, Poll.scaled(CONNECT_TIMEOUT)));
+                open(ZooKeeperManifestStore.connect(ZK.connectString(), root, TestTiming.scaled(CONNECT_TIMEOUT)));
 
         assertThat(second.read(ZONE)).contains(v1);
         assertThat(second.compareAndSet(v1.version(), manifest(ZONE, "node-2")).version())
@@ -229,7 +230,7 @@ class ManifestStoreIT {
                 .isInstanceOfSatisfying(ManifestStoreUnavailableException.class, e -> assertThat(e.connectString())
                         .isEqualTo(closedPort))
                 .hasMessageContainingAll("ZooKeeper at " + closedPort, "unreachable after 1 s", "is it running?");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Poll.scaled(Duration.ofSeconds(10)));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TestTiming.scaled(Duration.ofSeconds(10)));
     }
 
     @Test

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.hsm.HsmException;
-import org.tandem.keysync.hsm.HsmSpec;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.HsmSessions;
+import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
@@ -75,7 +75,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
 
     private final NodeConfig config;
     private final Clock clock;
-    private final List<Pkcs11Hsm> hsms = new ArrayList<>();
+    private final List<Hsm> hsms = new ArrayList<>();
     private final Map<ZoneName, ZoneWork> zones = new LinkedHashMap<>();
     private final ScheduledExecutorService worker;
     private ClusterConnection cluster;
@@ -121,12 +121,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     }
 
     private void open() throws NodeStartException, InterruptedException {
-        for (HsmSpec spec : config.hsms()) {
-            try {
-                hsms.add(Pkcs11Hsm.open(spec));
-            } catch (HsmException e) {
-                throw new NodeStartException(config.name(), "HSM " + spec.name(), e.getMessage(), e);
-            }
+        try {
+            hsms.addAll(HsmSessions.open(config.hsms()));
+        } catch (HsmException e) {
+            throw new NodeStartException(config.name(), "HSM", e.getMessage(), e);
         }
         ZooKeeperConfig zk = config.zookeeper();
         cluster = ClusterConnection.connect(zk.connect(), zk.root(), zk.sessionTimeout(), CONNECT_WAIT);
@@ -390,7 +388,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         if (cluster != null) {
             cluster.close();
         }
-        for (Pkcs11Hsm h : hsms) {
+        for (Hsm h : hsms) {
             h.close();
         }
         LOG.info("node={} event=stopped", config.name());

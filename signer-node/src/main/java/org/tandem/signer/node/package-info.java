@@ -4,9 +4,11 @@
  * daemon offers to the gRPC service ({@link org.tandem.signer.node.NodeControl} with its value
  * records) and the launcher {@link org.tandem.signer.node.SignerNodeMain}.
  *
- * <p>The daemon composition (election, publish, schedule, metrics and gRPC wired together) lives
- * here too once it exists; everything else of the node is in its own package and is only composed
- * here. Must not import PKCS#11 ({@code hsm.pkcs11}) or Curator directly: HSMs are opened through
- * keysync, ZooKeeper is reached through the {@code election} and {@code publish} packages.
+ * <p>The daemon composition lives here too: {@link org.tandem.signer.node.SignerNodeDaemon} wires
+ * election, publish, schedule, metrics and gRPC together, and {@link
+ * org.tandem.signer.node.ZoneCycle} is one zone's sign-gate-commit-publish run. Everything else of
+ * the node is in its own package and is only composed here. Must not import PKCS#11 ({@code
+ * hsm.pkcs11}) or Curator directly: HSMs are opened through keysync ({@code HsmSessions}),
+ * ZooKeeper is reached through the {@code election} package ({@code ClusterConnection}).
  */
 package org.tandem.signer.node;

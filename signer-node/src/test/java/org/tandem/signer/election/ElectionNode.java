@@ -1,5 +1,6 @@
 package org.tandem.signer.election;
 
+import org.tandem.keysync.testing.TestTiming;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,6 @@
 package org.tandem.signer.election;
 
+import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

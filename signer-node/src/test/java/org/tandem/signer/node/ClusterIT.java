@@ -42,6 +42,7 @@ import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.PublishLedger;
@@ -254,15 +255,21 @@ class ClusterIT {
     }
 
     private PublishRecord awaitPublish(Predicate<PublishRecord> what, String name) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<PublishRecord> last = ledger.last(ZONE);
-            if (last.isPresent() && what.test(last.get())) {
-                return last.get();
-            }
-            Thread.sleep(100);
+        PublishRecord[] found = new PublishRecord[1];
+        try {
+            TestTiming.until(WAIT, name, () -> {
+                try {
+                    Optional<PublishRecord> last = ledger.last(ZONE);
+                    found[0] = last.filter(what).orElse(null);
+                    return found[0] != null;
+                } catch (org.tandem.signer.election.LedgerException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last " + ledger.last(ZONE) + logs(), e);
         }
-        throw new AssertionError("timed out waiting until " + name + "; last " + ledger.last(ZONE) + logs());
+        return found[0];
     }
 
     /** Waits until the node's {@code /health} answers {@code status} with a body containing {@code text}. */
@@ -271,22 +278,26 @@ class ClusterIT {
         int port = Integer.parseInt(yaml.lines().filter(l -> l.startsWith("metrics:")).findFirst().orElseThrow()
                 .replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == status && r.body().contains(text)) {
-                    return r.body();
+        String[] last = {"no answer"};
+        try {
+            TestTiming.until(WAIT, node + " /health answers " + status + " with '" + text + "'", () -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                    last[0] = r.statusCode() + " " + r.body();
+                    return r.statusCode() == status && r.body().contains(text);
+                } catch (IOException e) {
+                    last[0] = e.toString();
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
                 }
-                last = r.statusCode() + " " + r.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(200);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last: " + last[0] + logs(), e);
         }
-        throw new AssertionError(node + " /health never answered " + status + "; last: " + last + logs());
+        return last[0].substring(last[0].indexOf(' ') + 1);
     }
 
     private String logs() throws IOException {
