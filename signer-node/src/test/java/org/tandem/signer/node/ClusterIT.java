@@ -152,7 +152,7 @@ class ClusterIT {
         assertThat(dnskeys(second)).isEqualTo(dnskeys(first)).hasSize(2);
         validates(versionFile(first));
         validates(versionFile(second));
-        assertThat(b.log()).contains("event=published");
+        awaitLog(b, "event=published serial=" + second.serial() + " ");
         oneWriterPerEpochAndIncreasingSerials();
     }
 
@@ -211,10 +211,22 @@ class ClusterIT {
 
         assertThat(again.node()).isEqualTo("node-b");
         assertThat(again.serial()).isGreaterThan(first.serial());
-        assertThat(b.log()).as("the new leader continues from the published zone")
-                .containsPattern("event=published serial=" + again.serial() + " .* signatures-made=1 reused=[1-9]");
+        // the new leader continues from the published zone: one new signature (the SOA), the rest re-used
+        awaitLog(b, "event=published serial=" + again.serial() + " .* signatures-made=1 reused=[1-9]");
         validates(versionFile(again));
         oneWriterPerEpochAndIncreasingSerials();
+    }
+
+    /** Waits until the node's log has a line matching {@code regex} (the commit comes a moment before the log line). */
+    private static void awaitLog(NodeProcess node, String regex) throws Exception {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        TestTiming.until(Duration.ofSeconds(20), node.name() + " logs " + regex, () -> {
+            try {
+                return p.matcher(node.log()).find();
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     private void oneWriterPerEpochAndIncreasingSerials() throws Exception {
