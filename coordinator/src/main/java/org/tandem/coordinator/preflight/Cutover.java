@@ -162,7 +162,16 @@ public final class Cutover {
      */
     public synchronized FailoverResult failover(String to, String reason, Duration timeout, String caller)
             throws InterruptedException {
-        PreflightResult pre = preflight(to);
+        return perform(preflight(to), reason, timeout, caller);
+    }
+
+    /**
+     * Performs the cut-over that {@code pre} (a preflight just run) allows; refuses when it did not
+     * pass.
+     */
+    public synchronized FailoverResult perform(PreflightResult pre, String reason, Duration timeout, String caller)
+            throws InterruptedException {
+        String to = pre.getTo();
         FailoverResult.Builder out = FailoverResult.newBuilder().setPreflight(pre);
         if (!pre.getPassed()) {
             return out.setPerformed(false).setOutcome("refused by the preflight: " + pre.getRefusalsCount()
