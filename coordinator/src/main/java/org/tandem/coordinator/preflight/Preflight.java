@@ -36,7 +36,7 @@ import org.tandem.proto.keysync.v1.KeyRole;
  *       before now (or since the zone's first publication); records without DNSKEY fingerprints or
  *       TTL are "unknown" and refuse (APNIC 2012).
  *   <li>{@code retired-keys-published}: every key of the last committed DNSKEY RRset is still held
- *       and proven by the standby, so it would stay published (RFC 7583 §3.3). Not modelled: when a
+ *       by every HSM of the standby, so it would stay published (RFC 7583 §3.3). Not modelled: when a
  *       retired key may leave (its last signatures' TTL); the manifest's REMOVED state decides that.
  *   <li>{@code canary}: the standby's self-test canary passed for the zone.
  *   <li>{@code serial-epoch-current}: the standby's epoch is ZooKeeper's and its view of the zone's
@@ -237,8 +237,8 @@ public final class Preflight {
             return out;
         }
 
-        /** Fingerprints proven on every HSM of the standby. */
-        private Set<String> standbyProvenEverywhere() {
+        /** Fingerprints present on every HSM of the standby (their proof is the possession check's). */
+        private Set<String> standbyOnEveryHsm() {
             Set<String> out = null;
             if (e.standbyKeys().hsms().isEmpty()) {
                 return Set.of();
@@ -246,9 +246,7 @@ public final class Preflight {
             for (HsmKeys h : e.standbyKeys().hsms()) {
                 Set<String> here = new LinkedHashSet<>();
                 for (FoundKey k : h.keys()) {
-                    if (k.proven()) {
-                        k.fingerprint().ifPresent(here::add);
-                    }
+                    k.fingerprint().ifPresent(here::add);
                 }
                 if (out == null) {
                     out = here;
@@ -330,7 +328,7 @@ public final class Preflight {
                 check("retired-keys-published", false, "the published DNSKEY RRset is unknown");
                 return;
             }
-            Set<String> held = standbyProvenEverywhere();
+            Set<String> held = standbyOnEveryHsm();
             int before = refusals.size();
             for (String fp : last.dnskeyFingerprints()) {
                 if (held.contains(fp)) {
@@ -340,7 +338,7 @@ public final class Preflight {
                 refuse("retired-keys-published", m.orElse(null), fp, "", "zone " + zone + ": "
                         + m.map(k -> k.role() + " " + k.keyTag() + " (" + state(k) + ")").orElse("a key not in the manifest")
                         + " fp " + fp + " is in the published DNSKEY RRset (serial " + last.serial() + ") but " + standby
-                        + " does not hold it proven on every HSM: it would drop a key whose signatures resolvers may still cache",
+                        + " does not hold it on every HSM: it would drop a key whose signatures resolvers may still cache",
                         m.map(k -> "run keys sync from " + source(k) + ": signerctl keys sync --zone " + zone + " --from "
                                 + source(k)).orElse("restore the key in the manifest and on every HSM, or wait until the"
                                 + " leader stops publishing it and the TTLs pass"));
