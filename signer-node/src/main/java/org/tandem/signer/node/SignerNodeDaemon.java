@@ -160,13 +160,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
         try {
-            // KeySync on the same port, so that the coordinator can prove this node's keys (issue 5)
-            org.tandem.keysync.grpc.KeySyncService keySync = new org.tandem.keysync.grpc.KeySyncService(config.name(),
-                    hsms, clock, org.tandem.keysync.audit.AuditLog.open(config.hsmConfig().auditLog(), clock),
-                    "tandem@" + config.name() + " keysync-server");
             grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
-                    config.name(), keySync);
-        } catch (IOException | TlsMaterialException | org.tandem.keysync.audit.AuditLogException e) {
+                    config.name());
+        } catch (IOException | TlsMaterialException e) {
             throw new NodeStartException(config.name(), "gRPC endpoint " + config.grpcListen(), e.getMessage(), e);
         }
         Map<ZoneName, java.nio.file.Path> sources = new LinkedHashMap<>();
