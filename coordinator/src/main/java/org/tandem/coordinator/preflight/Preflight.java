@@ -39,8 +39,9 @@ import org.tandem.proto.keysync.v1.KeyRole;
  *       by every HSM of the standby, so it would stay published (RFC 7583 §3.3). Not modelled: when a
  *       retired key may leave (its last signatures' TTL); the manifest's REMOVED state decides that.
  *   <li>{@code canary}: the standby's self-test canary passed for the zone.
- *   <li>{@code serial-epoch-current}: the standby's epoch is ZooKeeper's and its view of the zone's
- *       committed serial is the ledger's.
+ *   <li>{@code serial-epoch-current}: the standby's epoch is ZooKeeper's (a standby that never led
+ *       reports 0, unknown: then the serial alone decides) and its view of the zone's committed serial
+ *       is the ledger's.
  *   <li>{@code expiry-safe}: the published zone's earliest RRSIG expiry is at least the configured
  *       margin after now.
  * </ul>
@@ -367,7 +368,12 @@ public final class Preflight {
         void current(long standbyEpoch, long zkEpoch) {
             int before = refusals.size();
             String detail = "epoch " + standbyEpoch + " (ZooKeeper " + zkEpoch + ")";
-            if (standbyEpoch != zkEpoch) {
+            if (standbyEpoch == 0 && zkEpoch != 0) {
+                // a standby that never led reports no epoch (0: unknown); its committed serial, which it
+                // reads from the ledger, is then the evidence that its view is current
+                detail = "epoch not reported by " + standby + " (0, never led; ZooKeeper " + zkEpoch
+                        + "): judged by the committed serial alone";
+            } else if (standbyEpoch != zkEpoch) {
                 refuse("serial-epoch-current", null, "", "", "zone " + zone + ": " + standby + " sees epoch " + standbyEpoch
                         + ", ZooKeeper's is " + zkEpoch, "wait until " + standby + " has caught up with ZooKeeper (or"
                                 + " check its ZooKeeper connection) and retry");

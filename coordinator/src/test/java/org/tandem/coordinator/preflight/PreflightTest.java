@@ -183,6 +183,20 @@ class PreflightTest {
     }
 
     @Test
+    void aStandbyThatReportsNoEpochIsJudgedByItsSerial() {
+        ZoneEvidence e = evidence(List.of(ksk, zsk), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true)), history(NOW.minus(Duration.ofDays(2)), ksk, zsk), true);
+        var v = preflight.judge(e, "node-b", 0, 3, NOW);
+        assertThat(v.refusals()).isEmpty();
+        assertThat(v.checks()).filteredOn(c -> c.getName().equals("serial-epoch-current")).singleElement()
+                .satisfies(c -> assertThat(c.getDetail()).contains("serial alone"));
+        ZoneEvidence behind = new ZoneEvidence(e.zone(), e.manifest(), e.leaderKeys(), e.standbyKeys(), e.history(),
+                OptionalLong.empty(), e.canaryPassed(), e.canaryDetail(), e.earliestExpiry());
+        assertThat(preflight.judge(behind, "node-b", 0, 3, NOW).refusals()).extracting(Refusal::getCheck)
+                .containsExactly("serial-epoch-current");
+    }
+
+    @Test
     void extraKeyOnTheStandbyIsRefused() {
         ManifestKey other = key(KeyRole.ZSK, 256, KeyState.ACTIVE);
         FoundKey extra = new FoundKey("dc2-hsm1", KeyRole.ZSK, other.keyTag() ^ 1, 13, Optional.of(other.fingerprint()),
