@@ -11,8 +11,8 @@ import org.tandem.coordinator.config.CoordinatorConfigException;
 /**
  * The {@code coordinator} command ({@code bin/coordinator --config coordinator.yaml [--check]}):
  * checks the configuration before anything starts, then runs the {@link Coordinator} until SIGTERM
- * (or SIGINT; the JVM then exits with the signal status, e.g. 143). Exit codes: 0 valid configuration ({@code --check}, {@code --help});
- * 1 cannot start (TLS files, audit log, address); 2 usage error or invalid configuration
+ * (or SIGINT; the JVM then exits with the signal status, e.g. 143). Exit codes: 0 valid
+ * configuration ({@code --check}, {@code --help}); 1 cannot start (TLS files, audit log, address); 2 usage error or invalid configuration
  * ({@code <file>: <key path>: <reason>} on stderr).
  */
 public final class CoordinatorMain {
