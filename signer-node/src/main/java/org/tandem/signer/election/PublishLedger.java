@@ -109,7 +109,22 @@ public final class PublishLedger {
      * @throws IllegalArgumentException if the serial is out of range or the digest is not 32 bytes
      */
     public PublishRecord commit(Leadership leadership, ZoneName zone, long serial, byte[] sha256) throws LedgerException {
+        return commit(leadership, zone, serial, sha256, List.of(), 0);
+    }
+
+    /**
+     * As {@link #commit(Leadership, ZoneName, long, byte[])}, recording also the published DNSKEY RRset:
+     * the fingerprints of its keys (stored sorted) and its TTL, from which the coordinator derives since
+     * when each key is published (RFC 7583 timing).
+     *
+     * @param dnskeyFingerprints SHA-256 DS digests of the published DNSKEYs, 64 hex digits each
+     * @param dnskeyTtlSeconds the DNSKEY RRset's TTL, seconds; 0 when unknown
+     * @throws IllegalArgumentException also for a fingerprint that is not 64 hex digits or a negative TTL
+     */
+    public PublishRecord commit(Leadership leadership, ZoneName zone, long serial, byte[] sha256,
+            List<String> dnskeyFingerprints, long dnskeyTtlSeconds) throws LedgerException {
         Objects.requireNonNull(leadership, "leadership");
+        Objects.requireNonNull(dnskeyFingerprints, "dnskeyFingerprints");
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(sha256, "sha256");
         Serials.check(serial);
@@ -141,7 +156,7 @@ public final class PublishLedger {
                 }
             }
             PublishRecord record = new PublishRecord(zone, serial, sha256Hex, leadership.epoch(), leadership.node(),
-                    clock.instant().truncatedTo(ChronoUnit.MILLIS));
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS), dnskeyFingerprints, dnskeyTtlSeconds);
             byte[] data = record.toProto().toByteArray();
             try {
                 CuratorOp write = before.isPresent()

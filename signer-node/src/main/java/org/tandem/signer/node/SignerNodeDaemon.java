@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.io.IOException;
+import org.tandem.keysync.audit.AuditLog;
+import org.tandem.keysync.audit.AuditLogException;
+import org.tandem.keysync.grpc.KeySyncService;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.HsmSessions;
@@ -158,8 +161,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
         try {
+            // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce (issue 5).
+            KeySyncService keySync = new KeySyncService(config.name(), hsms, clock,
+                    AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server");
             grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
-                    config.name());
+                    config.name(), keySync);
+        } catch (AuditLogException e) {
+            throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
         } catch (IOException | TlsMaterialException e) {
             throw new NodeStartException(config.name(), "gRPC endpoint " + config.grpcListen(), e.getMessage(), e);
         }

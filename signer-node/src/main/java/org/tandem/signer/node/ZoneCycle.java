@@ -42,6 +42,11 @@ import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
 import org.tandem.signer.zone.ZoneLoadException;
 import org.tandem.signer.zone.ZoneLoader;
+import org.tandem.keysync.key.Fingerprint;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.DNSKEYRecord;
+import org.xbill.DNS.DNSSEC;
+import org.xbill.DNS.DSRecord;
 import org.xbill.DNS.Record;
 
 /**
@@ -175,6 +180,9 @@ final class ZoneCycle {
             return stopped(Stage.SIGN, e.getMessage());
         }
         byte[] digest = digest(signed.records());
+        List<String> dnskeyFingerprints = dnskeyFingerprints(signed);
+        long dnskeyTtl = signed.records().stream().filter(r -> r instanceof DNSKEYRecord && r.getName().equals(zone.name().name()))
+                .mapToLong(Record::getTTL).findFirst().orElse(0);
         PublishRecord[] committed = new PublishRecord[1];
         ZonePublisher.Result result;
         try {
@@ -182,7 +190,7 @@ final class ZoneCycle {
                 if (!leadership.isValid()) {
                     throw new ZonePublisher.NotLeaderException(zone.name(), signed.serial(), "before the commit");
                 }
-                committed[0] = ledger.commit(leadership, zone.name(), signed.serial(), digest);
+                committed[0] = ledger.commit(leadership, zone.name(), signed.serial(), digest, dnskeyFingerprints, dnskeyTtl);
             });
         } catch (GateRefusedException e) {
             return stopped(Stage.GATE, e.getMessage());
@@ -231,6 +239,18 @@ final class ZoneCycle {
             LOG.warn("zone={} event=full-sign reason=\"cannot continue from {}: {}\"", zone.name(), current, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * The fingerprints (SHA-256 DS digest, as keysync's {@code Fingerprint}) of every DNSKEY at the apex
+     * of the signed zone, sorted: what the ledger records as the published DNSKEY set.
+     */
+    static List<String> dnskeyFingerprints(SignedZone signed) {
+        return signed.records().stream()
+                .filter(r -> r instanceof DNSKEYRecord && r.getName().equals(signed.origin().name()))
+                .map(r -> Fingerprint.of(new DSRecord(r.getName(), DClass.IN, 0, DNSSEC.Digest.SHA256, (DNSKEYRecord) r)
+                        .getDigest()).hex())
+                .distinct().sorted().toList();
     }
 
     private Optional<Long> currentSerial() {

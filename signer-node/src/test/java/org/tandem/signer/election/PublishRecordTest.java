@@ -19,6 +19,26 @@ class PublishRecordTest {
     }
 
     @Test
+    void carriesThePublishedDnskeySetSortedAndItsTtlThroughTheProtobuf() {
+        String a = "0a".repeat(32);
+        String b = "FF".repeat(32);
+        PublishRecord r = new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "node-b",
+                Instant.parse("2026-12-01T10:00:00Z"), List.of(b, a, a), 3600);
+        assertThat(r.dnskeyFingerprints()).containsExactly(a, b.toLowerCase());
+        assertThat(r.toProto().getDnskeyFingerprintsList()).containsExactly(a, b.toLowerCase());
+        assertThat(r.toProto().getDnskeyTtlSeconds()).isEqualTo(3600);
+        assertThat(PublishRecord.fromProto(r.toProto())).isEqualTo(r);
+        // a record written before the fields existed reads back with an empty set and TTL 0
+        PublishRecord old = new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "node-b", Instant.EPOCH);
+        assertThat(PublishRecord.fromProto(old.toProto()).dnskeyFingerprints()).isEmpty();
+        assertThat(PublishRecord.fromProto(old.toProto()).dnskeyTtlSeconds()).isZero();
+        assertThatThrownBy(() -> new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "n", Instant.EPOCH,
+                List.of("abc"), 0)).hasMessageContaining("DNSKEY fingerprint");
+        assertThatThrownBy(() -> new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "n", Instant.EPOCH,
+                List.of(), -1)).hasMessageContaining("TTL");
+    }
+
+    @Test
     void refusesARecordThatCouldNotHaveBeenCommitted() {
         ZoneName z = ZoneName.of("example.test");
         assertThatThrownBy(() -> new PublishRecord(z, 1, "abc", 1, "n", Instant.EPOCH)).hasMessageContaining("64 hex");

@@ -1,0 +1,2 @@
+/** {@code coordinator.yaml}: {@link org.tandem.coordinator.config.CoordinatorConfig#load}. */
+package org.tandem.coordinator.config;

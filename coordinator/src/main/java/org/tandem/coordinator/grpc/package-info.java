@@ -1,0 +1,5 @@
+/**
+ * The Coordinator gRPC service with mutual TLS: {@link org.tandem.coordinator.grpc.CoordinatorServer}.
+ * Reads for every cluster certificate; Failover and StepDown only for OU=operator or OU=coordinator.
+ */
+package org.tandem.coordinator.grpc;

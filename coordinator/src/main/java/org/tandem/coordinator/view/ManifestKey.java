@@ -1,0 +1,47 @@
+package org.tandem.coordinator.view;
+
+import java.util.Objects;
+import org.tandem.proto.keysync.v1.KeyDescriptor;
+import org.tandem.proto.keysync.v1.KeyRole;
+import org.tandem.proto.keysync.v1.KeyState;
+
+/**
+ * One key of a zone's manifest with what the coordinator computed from its public key: fingerprint
+ * (identity) and key tag.
+ */
+public record ManifestKey(KeyRole role, int keyTag, int algorithm, String fingerprint, KeyState state,
+        String generatedOn, KeyDescriptor descriptor) {
+    public ManifestKey {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(generatedOn, "generatedOn");
+        Objects.requireNonNull(descriptor, "descriptor");
+    }
+
+    /** Not REMOVED: resolvers should know it, every HSM must hold it. */
+    public boolean live() {
+        return state != KeyState.REMOVED;
+    }
+
+    /** Live and not RETIRED: a leader signs with it (as the signer node's ProvenKeys does). */
+    public boolean signing() {
+        return live() && state != KeyState.RETIRED;
+    }
+
+    /** "ZSK 12345 fp 0123456789abcdef". */
+    public String describe() {
+        return role.name() + " " + keyTag + " fp " + KeyFacts.shortHex(fingerprint);
+    }
+
+    /** Reads a manifest entry, computing fingerprint and tag from the public key. */
+    public static ManifestKey of(org.tandem.proto.keysync.v1.ManifestKey k) {
+        KeyDescriptor d = k.getKey();
+        try {
+            return new ManifestKey(d.getRole(), KeyFacts.keyTag(d), d.getAlgorithm(), KeyFacts.fingerprint(d),
+                    k.getState(), k.getGeneratedOn(), d);
+        } catch (org.xbill.DNS.TextParseException e) {
+            throw new IllegalArgumentException("manifest key of zone '" + d.getZone() + "' has an unusable zone name", e);
+        }
+    }
+}

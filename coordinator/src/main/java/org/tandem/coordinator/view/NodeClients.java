@@ -1,0 +1,84 @@
+package org.tandem.coordinator.view;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.tandem.coordinator.CoordinatorException;
+import org.tandem.coordinator.config.NodeEndpoint;
+import org.tandem.coordinator.config.TlsFiles;
+import org.tandem.proto.keysync.v1.KeySyncGrpc;
+import org.tandem.proto.signer.v1.SignerNodeGrpc;
+
+/**
+ * One mutual-TLS channel per configured node (the coordinator's certificate, trusting only the
+ * cluster CA; the node's certificate must name the endpoint's host), with stubs for SignerNode and
+ * KeySync on it. Channels connect lazily: an unreachable node shows as {@code UNAVAILABLE} on a call.
+ * Thread-safe; {@link #close} shuts every channel down.
+ */
+public final class NodeClients implements AutoCloseable {
+    private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    private final Map<String, NodeEndpoint> nodes = new LinkedHashMap<>();
+
+    public NodeClients(List<NodeEndpoint> endpoints, TlsFiles tls) throws CoordinatorException {
+        ChannelCredentials credentials;
+        try {
+            credentials = TlsChannelCredentials.newBuilder()
+                    .keyManager(tls.certificate().toFile(), tls.key().toFile())
+                    .trustManager(tls.ca().toFile())
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw new CoordinatorException("TLS files unusable for client channels (cert " + tls.certificate() + ", key "
+                    + tls.key() + ", ca " + tls.ca() + "): " + e.getMessage(), e);
+        }
+        for (NodeEndpoint n : endpoints) {
+            nodes.put(n.name(), n);
+            channels.put(n.name(), NettyChannelBuilder.forTarget(n.endpoint(), credentials).build());
+        }
+    }
+
+    /** The configured nodes, in file order. */
+    public List<NodeEndpoint> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    /** A SignerNode stub with a deadline. */
+    public SignerNodeGrpc.SignerNodeBlockingStub signerNode(String node, Duration deadline) {
+        return SignerNodeGrpc.newBlockingStub(channel(node)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A KeySync stub with a deadline. */
+    public KeySyncGrpc.KeySyncBlockingStub keySync(String node, Duration deadline) {
+        return KeySyncGrpc.newBlockingStub(channel(node)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ManagedChannel channel(String node) {
+        ManagedChannel c = channels.get(Objects.requireNonNull(node, "node"));
+        if (c == null) {
+            throw new IllegalArgumentException("node '" + node + "' is not in coordinator.yaml");
+        }
+        return c;
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel c : channels.values()) {
+            c.shutdownNow();
+        }
+        for (ManagedChannel c : channels.values()) {
+            try {
+                c.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
