@@ -102,6 +102,26 @@ class DemoKeepRunningIT {
             assertThat(last.dnskeyFingerprints()).hasSize(2);
             assertThat(last.dnskeyTtlSeconds()).isPositive();
         }
+        // each node serves KeySync on its gRPC port: Inventory with our nonce, every key proven on its HSM
+        for (JsonNode node : c.get("nodes")) {
+            io.grpc.ManagedChannel ch = org.tandem.keysync.grpc.MtlsChannels.open(node.get("endpoint").asText(), sc.tls());
+            try {
+                byte[] nonce = new byte[32];
+                new java.security.SecureRandom().nextBytes(nonce);
+                org.tandem.proto.keysync.v1.InventoryResponse inv = org.tandem.proto.keysync.v1.KeySyncGrpc
+                        .newBlockingStub(ch).withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+                        .inventory(org.tandem.proto.keysync.v1.InventoryRequest.newBuilder().setZone("example.test.")
+                                .setNonce(com.google.protobuf.ByteString.copyFrom(nonce)).build());
+                assertThat(inv.getNode()).isEqualTo(node.get("name").asText());
+                assertThat(inv.getHsmsList()).hasSize(1);
+                assertThat(inv.getHsms(0).getError()).isEmpty();
+                assertThat(inv.getHsms(0).getKeysList()).hasSize(2)
+                        .allSatisfy(k -> assertThat(k.getProofError()).isEmpty())
+                        .allSatisfy(k -> assertThat(k.getProofRrsig().isEmpty()).isFalse());
+            } finally {
+                ch.shutdownNow();
+            }
+        }
         if (DemoCommand.coordinatorAvailable()) {
             String[] s = run("--config", work.resolve("signerctl.yaml").toString(), "status", "--json");
             assertThat(s[0]).as(s[1] + s[2]).isEqualTo("0");
