@@ -63,10 +63,24 @@ final class DemoCommand implements Callable<Integer> {
                     + "time) and print each takeover time and the median (bench/takeover)")
     int takeoverRounds;
 
+    @Option(names = "--keep-running", description = "set the cluster up (tokens, keys, PKI, ZooKeeper, both nodes, the "
+            + "coordinator), wait for the first publication, and leave it running; writes DIR/coordinator.yaml, "
+            + "DIR/signerctl.yaml and DIR/pids (needs --workdir)")
+    boolean keepRunning;
+
+    @Option(names = "--stop", description = "stop what --keep-running left running in --workdir (SIGTERM, SIGKILL after "
+            + "20 s)")
+    boolean stop;
+
     @Spec
     CommandSpec spec;
 
+    /** The coordinator's main class (module coordinator; referenced by name so the cli compiles without it). */
+    static final String COORDINATOR_MAIN = "org.tandem.coordinator.CoordinatorMain";
+
     private PrintWriter out;
+    private final java.util.Map<String, Integer> grpcPorts = new java.util.HashMap<>();
+    private boolean detached;
     private DemoNarrator n;
     private TokenLab lab;
     private Path dir;
@@ -77,6 +91,21 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
+        if (stop || keepRunning) {
+            if (workdir == null) {
+                throw new ClusterCommandException(ExitCode.USAGE, "demo: --keep-running and --stop need --workdir DIR");
+            }
+            if (stop && keepRunning) {
+                throw new ClusterCommandException(ExitCode.USAGE, "demo: --keep-running or --stop, not both");
+            }
+            if (stop) {
+                Path d = workdir.toAbsolutePath().normalize();
+                int stopped = DemoProcesses.stop(d, out);
+                out.println("stopped " + stopped + " process(es) of the demo in " + d);
+                return ExitCode.OK.code();
+            }
+            return keepRunning();
+        }
         lab = TokenLab.create(workdir != null ? workdir : Files.createTempDirectory("tandem-demo-"), NODES);
         dir = lab.dir();
         n = new DemoNarrator(out, spec.commandLine().getErr(), lab);
@@ -123,6 +152,133 @@ final class DemoCommand implements Callable<Integer> {
         n.say("  node-a.yaml, node-b.yaml  the node configurations;  hsm.yaml, hsm/  the tokens and PIN files;  tls/  the "
                 + "cluster CA and certificates;  logs/  each node's log;  audit.jsonl  the key audit log");
         return ExitCode.OK.code();
+    }
+
+    /**
+     * {@code --keep-running}: the cluster of the demo left running, each part a process of its own:
+     * ZooKeeper ({@code signerctl zookeeper}), both nodes, the coordinator. Returns once node-a has
+     * published and node-b is a healthy standby (and the coordinator answers). If anything fails,
+     * what was started is stopped again.
+     */
+    private Integer keepRunning() throws Exception {
+        detached = true;
+        lab = TokenLab.create(workdir, NODES);
+        dir = lab.dir();
+        n = new DemoNarrator(out, spec.commandLine().getErr(), lab);
+        n.say("Tandem demo cluster, left running. Everything goes to " + dir);
+        int zkPort = freePort();
+        String zk = "127.0.0.1:" + zkPort;
+        try {
+            startJava("zookeeper", List.of(SignerctlCommand.class.getName(), "zookeeper", "--dir",
+                    dir.resolve("zookeeper").toString(), "--port", Integer.toString(zkPort)));
+            n.say("$ signerctl zookeeper --dir zookeeper --port " + zkPort + "   # pid " + byName.get("zookeeper").pid()
+                    + ", log logs/zookeeper.log");
+            try (ClusterConnection cluster = ClusterConnection.connect(zk, "/tandem", SESSION_TIMEOUT, WAIT)) {
+                if (!cluster.connected()) {
+                    throw new IllegalStateException("demo: ZooKeeper at " + zk + " did not come up; see logs/zookeeper.log");
+                }
+                Path hsmYaml = dir.resolve("hsm.yaml");
+                Files.writeString(hsmYaml, lab.hsmsYaml(NODES) + "zookeeper: " + zk + "\naudit-log: audit.jsonl\n");
+                n.say("ZooKeeper (embedded, its own process) at " + zk + ".");
+                keys(hsmYaml);
+                DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
+                for (String node : NODES) {
+                    pki.issue(node, "node");
+                }
+                pki.issue("operator", "operator");
+                pki.issue("coordinator", "coordinator");
+                Path source = writeZone();
+                List<Path> configs = new ArrayList<>();
+                for (int i = 0; i < NODES.size(); i++) {
+                    configs.add(writeNodeConfig(NODES.get(i), "dc" + (i + 1), zk, source));
+                }
+                PublishLedger ledger = cluster.ledger(Clock.systemUTC());
+                start("node-a", configs.get(0));
+                PublishRecord first = awaitPublish(ledger, r -> r.node().equals("node-a"), "node-a's first publication");
+                n.say("node-a leads (epoch " + first.epoch() + ") and published serial " + first.serial() + ": "
+                        + rel(versionFile(first)));
+                start("node-b", configs.get(1));
+                awaitHealthy(configs.get(1), "node-b");
+                n.say("node-b is a key-synced standby.");
+                Path coordinatorYaml = writeCoordinatorConfig(zk);
+                Path signerctlYaml = dir.resolve("signerctl.yaml");
+                Files.writeString(signerctlYaml, "coordinator: \"127.0.0.1:" + coordinatorPort + "\"\n"
+                        + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n", StandardCharsets.UTF_8);
+                if (coordinatorAvailable()) {
+                    startJava("coordinator", List.of(COORDINATOR_MAIN, "--config", coordinatorYaml.toString()));
+                    n.say("$ coordinator --config " + rel(coordinatorYaml) + "   # pid " + byName.get("coordinator").pid()
+                            + ", log logs/coordinator.log");
+                    awaitCoordinator(signerctlYaml);
+                    n.say("The coordinator answers at 127.0.0.1:" + coordinatorPort + ".");
+                } else {
+                    n.say("NOTE: the coordinator (module coordinator, " + COORDINATOR_MAIN + ") is not on the class path; "
+                            + "ZooKeeper and the nodes run without it. " + rel(coordinatorYaml) + " is written for it.");
+                }
+            }
+        } catch (Exception | Error e) {
+            spec.commandLine().getErr().println("signerctl: demo: stopping what was started: " + e.getMessage());
+            if (Files.exists(dir.resolve(DemoProcesses.FILE))) {
+                DemoProcesses.stop(dir, spec.commandLine().getErr());
+            }
+            throw e;
+        }
+        out.println();
+        n.say("The cluster keeps running. Try (from " + dir + "):");
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " status");
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " keys --cluster");
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " preflight --to node-b");
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " failover --to node-b --reason \"runbook drill\"");
+        n.say("Stop it: signerctl demo --stop --workdir " + dir + "   (pids in " + rel(dir.resolve(DemoProcesses.FILE))
+                + ", logs in logs/)");
+        return ExitCode.OK.code();
+    }
+
+    private int coordinatorPort;
+
+    private Path writeCoordinatorConfig(String zk) throws IOException {
+        coordinatorPort = freePort();
+        StringBuilder b = new StringBuilder("coordinator: {name: coordinator}\nnodes:\n");
+        for (int i = 0; i < NODES.size(); i++) {
+            b.append("  - {name: ").append(NODES.get(i)).append(", site: dc").append(i + 1).append(", endpoint: \"127.0.0.1:")
+                    .append(grpcPorts.get(NODES.get(i))).append("\"}\n");
+        }
+        b.append("zookeeper: {connect: \"").append(zk).append("\", root: /tandem}\n")
+                .append("grpc: {listen: \"127.0.0.1:").append(coordinatorPort).append("\"}\n")
+                .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
+                .append("audit-log: coordinator-audit.jsonl\n")
+                .append("preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 120s}\n");
+        Path file = dir.resolve("coordinator.yaml");
+        Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    static boolean coordinatorAvailable() {
+        try {
+            Class.forName(COORDINATOR_MAIN, false, DemoCommand.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    private void awaitCoordinator(Path signerctlYaml) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "no answer";
+        Process p = byName.get("coordinator");
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("demo: the coordinator exited with " + p.exitValue() + "; see logs/coordinator.log");
+            }
+            try (CoordinatorClient c = new CoordinatorClient(ClusterConfig.load(signerctlYaml))) {
+                c.call("status", Duration.ofSeconds(5), stub -> stub.getClusterStatus(
+                        org.tandem.proto.coordinator.v1.GetClusterStatusRequest.getDefaultInstance()));
+                return;
+            } catch (ClusterCommandException e) {
+                last = e.getMessage();
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("demo: the coordinator did not answer within " + WAIT.toSeconds() + " s: " + last);
     }
 
     private void keys(Path hsmYaml) throws IOException, InterruptedException {
@@ -236,17 +392,31 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void start(String node, Path config) throws IOException {
+        Process p = startJava(node, List.of(SignerNodeMain.class.getName(), "--config", config.toString()));
+        n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log " + rel(dir.resolve("logs/" + node + ".log")));
+    }
+
+    /** Starts {@code java -cp <this class path> MAIN ARGS}, logging to logs/NAME.log; with --keep-running, in the pid file. */
+    private Process startJava(String name, List<String> mainAndArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // first, so that demo --stop finds it in a command line the OS may cut after the long class path
+                DemoProcesses.MARK + dir.toAbsolutePath().normalize(),
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config", config.toString()));
+                "-cp", System.getProperty("java.class.path")));
+        cmd.addAll(mainAndArgs);
+        Files.createDirectories(dir.resolve("logs"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(node + ".log").toFile()));
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(name + ".log").toFile()));
         pb.environment().put("SOFTHSM2_CONF", dir.resolve("hsm/softhsm2.conf").toString());
         Process p = pb.start();
         nodes.add(p);
-        byName.put(node, p);
-        n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log " + rel(dir.resolve("logs/" + node + ".log")));
+        byName.put(name, p);
+        if (detached) {
+            DemoProcesses.append(dir, name, p.pid());
+        }
+        return p;
     }
 
     private PublishRecord awaitPublish(PublishLedger ledger, java.util.function.Predicate<PublishRecord> what, String name)
@@ -361,10 +531,16 @@ final class DemoCommand implements Callable<Integer> {
                 + "publish:\n"
                 + "  directory: published\n"
                 + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                + "grpc: {listen: \"127.0.0.1:" + grpcPort(node) + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                 + "tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}\n", StandardCharsets.UTF_8);
         return file;
+    }
+
+    private int grpcPort(String node) throws IOException {
+        int port = freePort();
+        grpcPorts.put(node, port);
+        return port;
     }
 
     private static int freePort() throws IOException {

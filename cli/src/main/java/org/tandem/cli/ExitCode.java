@@ -29,7 +29,17 @@ public enum ExitCode {
     /** The unsigned zone file was rejected (syntax, out-of-zone data, CNAME beside other data, ...). */
     ZONE_REJECTED(11, "the unsigned zone file was rejected; the message names file, line and record; nothing was written"),
     /** A record type could not be signed and verified (the Restena guard). */
-    CANARY_FAILED(12, "the capability canary failed: a record type present in the zone cannot be signed; nothing was written");
+    CANARY_FAILED(12, "the capability canary failed: a record type present in the zone cannot be signed; nothing was written"),
+    /** The coordinator's preflight refused the cut-over (failover, preflight). Nothing was changed. */
+    PREFLIGHT_REFUSED(13, "the preflight refused the cut-over; the report names zone, check, role, tag, fingerprint, node, HSM and the fix; nothing was changed"),
+    /** The coordinator cannot be reached (or did not answer in time). */
+    COORDINATOR_UNREACHABLE(14, "the coordinator cannot be reached or did not answer in time; nothing was changed (after a timeout of failover: the outcome is unknown, run status)"),
+    /** The coordinator refused the caller's certificate for this call. */
+    NOT_PERMITTED(15, "the coordinator refused the certificate (ordering a failover or step-down needs OU=operator); nothing was changed"),
+    /** The cut-over was performed but the new leader's first validated publication was not seen in time. */
+    FAILOVER_INCOMPLETE(16, "the leader stepped down but the new leader's first validated publication was not seen before the timeout: run status"),
+    /** Confirmation of a failover was refused at the prompt. */
+    ABORTED(17, "the operator answered no at the confirmation prompt; nothing was changed");
 
     private final int code;
     private final String meaning;

@@ -28,7 +28,32 @@ import picocli.CommandLine.Spec;
 @Command(name = "keys", description = "Generate, replicate and verify a zone's keys across the configured HSMs.",
         subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Sync.class,
             KeysCommand.Verify.class, KeysCommand.Delete.class})
-final class KeysCommand {
+final class KeysCommand implements Callable<Integer> {
+    @Option(names = "--cluster", description = "every key of the cluster from the coordinator: role, tag, fingerprint, "
+            + "state, next event, published since, presence and proof on every node's HSM")
+    boolean cluster;
+
+    @Option(names = "--zone", paramLabel = "ZONE", description = "with --cluster: one zone (default: every zone)")
+    String clusterZone;
+
+    @Mixin
+    ClusterOptions clusterOptions;
+
+    @picocli.CommandLine.ParentCommand
+    SignerctlCommand root;
+
+    @Spec
+    CommandSpec keysSpec;
+
+    /** {@code keys --cluster}; without --cluster, {@code keys} needs a subcommand. */
+    @Override
+    public Integer call() {
+        if (!cluster) {
+            throw new picocli.CommandLine.ParameterException(keysSpec.commandLine(),
+                    "keys: give a subcommand (generate, list, sync, verify, delete) or --cluster");
+        }
+        return ClusterCommands.clusterKeys(clusterOptions, root, clusterZone, keysSpec.commandLine().getOut());
+    }
 
     abstract static class ZoneCommand {
         @Mixin

@@ -18,12 +18,29 @@ import picocli.CommandLine.ParseResult;
 /** {@code signerctl}: the operator's command line for a Tandem cluster. */
 @Command(name = "signerctl", mixinStandardHelpOptions = true, version = "signerctl 0.1.0",
         description = "Tandem: DNSSEC keys identical and proven on every HSM.",
-        subcommands = {KeysCommand.class, KekCommand.class, AuditCommand.class, SignCommand.class, VerifyCommand.class,
-            DemoCommand.class, KeysyncDemoCommand.class, BenchKeysyncCommand.class, BenchIncrementalCommand.class,
-            BenchZooKeeperCommand.class, BenchTokenRateCommand.class},
+        subcommands = {ClusterCommands.Status.class, ClusterCommands.Preflight.class, ClusterCommands.Failover.class,
+            ClusterCommands.StepDown.class, KeysCommand.class, KekCommand.class, AuditCommand.class, SignCommand.class,
+            VerifyCommand.class, DemoCommand.class, KeysyncDemoCommand.class, BenchKeysyncCommand.class,
+            BenchIncrementalCommand.class, BenchTokenRateCommand.class, ZooKeeperCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
-            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,", "10 other failure (11 zone file rejected, 12 canary failed)."})
+            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,", "10 other failure (11 zone file rejected, 12 canary failed), 13 refused by the preflight,",
+            "14 coordinator unreachable, 15 certificate not permitted, 16 failover incomplete, 17 not confirmed."})
 public final class SignerctlCommand {
+    @picocli.CommandLine.Option(names = "--config", paramLabel = "FILE",
+            description = "for the cluster commands (status, keys --cluster, preflight, failover, step-down): the "
+                    + "coordinator endpoint and the operator's TLS files (default ./signerctl.yaml)")
+    java.nio.file.Path config;
+
+    /** Where failover asks for confirmation. */
+    final Terminal terminal;
+
+    SignerctlCommand(Terminal terminal) {
+        this.terminal = java.util.Objects.requireNonNull(terminal, "terminal");
+    }
+
+    SignerctlCommand() {
+        this(Terminal.system());
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -31,7 +48,12 @@ public final class SignerctlCommand {
 
     /** Runs one command line; returns the exit code. For tests and the demo. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new SignerctlCommand());
+        return run(args, out, err, Terminal.system());
+    }
+
+    /** Runs one command line with {@code terminal} for confirmation prompts (tests). */
+    static int run(String[] args, PrintWriter out, PrintWriter err, Terminal terminal) {
+        CommandLine cl = new CommandLine(new SignerctlCommand(terminal));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> handle(e, commandLine, parseResult));
@@ -41,7 +63,7 @@ public final class SignerctlCommand {
     private static int handle(Exception e, CommandLine commandLine, ParseResult parseResult) {
         ExitCode code = classify(e);
         String message = e instanceof KeySyncException || e instanceof org.tandem.signer.SigningException
-                || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
+                || e instanceof IllegalArgumentException || e instanceof ClusterCommandException ? e.getMessage() : e.toString();
         if (wantsJson(parseResult)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("error", message);
@@ -50,7 +72,8 @@ public final class SignerctlCommand {
             Output.json(commandLine.getOut(), m);
         }
         commandLine.getErr().println("signerctl: " + message);
-        if (code == ExitCode.FAILED && !(e instanceof KeySyncException) && !(e instanceof org.tandem.signer.SigningException)) {
+        if (code == ExitCode.FAILED && !(e instanceof KeySyncException) && !(e instanceof org.tandem.signer.SigningException)
+                && !(e instanceof ClusterCommandException)) {
             e.printStackTrace(commandLine.getErr());
         }
         commandLine.getErr().flush();
@@ -58,6 +81,9 @@ public final class SignerctlCommand {
     }
 
     static ExitCode classify(Exception e) {
+        if (e instanceof ClusterCommandException c) {
+            return c.exitCode();
+        }
         if (e instanceof org.tandem.signer.sign.ProvenKeys.NotKeySyncedException) {
             return ExitCode.NOT_SYNCED;
         }

@@ -91,6 +91,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private SignerNodeServer grpc;
     private SourceWatcher watcher;
     private volatile boolean closed;
+    /** The cluster's epoch as this node last read it from ZooKeeper (a standby's view), 0 unknown. */
+    private volatile long clusterEpoch;
 
     private SignerNodeDaemon(NodeConfig config, Clock clock) {
         this.config = config;
@@ -246,6 +248,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                 } else {
                     try {
                         w.committed(ledger.last(w.cycle.zone().name()));
+                        clusterEpoch = ledger.currentEpoch();
                     } catch (LedgerException e) {
                         LOG.debug("zone={} event=ledger-unreadable reason=\"{}\"", w.cycle.zone().name(), e.getMessage());
                     }
@@ -287,7 +290,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         List<String> reasons = role == NodeRole.LEADER || role == NodeRole.STANDBY ? List.of() : List.of(e.reason());
         Duration lease = role == NodeRole.LEADER ? e.leaseRemaining().orElse(Duration.ZERO) : Duration.ZERO;
         List<ZoneStatus> z = zones.values().stream().map(ZoneWork::status).toList();
-        return new NodeStatus(config.name(), config.site(), role, e.epoch().orElse(0), lease.isNegative() ? Duration.ZERO : lease,
+        // A standby reports the cluster's epoch as it last read it (the coordinator checks that the
+        // standby's view is current); a leader its own.
+        long epoch = Math.max(e.epoch().orElse(0), role == NodeRole.LEADER ? 0 : clusterEpoch);
+        return new NodeStatus(config.name(), config.site(), role, epoch, lease.isNegative() ? Duration.ZERO : lease,
                 reasons, z, clock.instant());
     }
 

@@ -150,6 +150,9 @@ class ClusterIT {
         assertThat(seconds).as("takeover within the session timeout plus a few seconds")
                 .isLessThan(SESSION.toSeconds() + 15);
         assertThat(dnskeys(second)).isEqualTo(dnskeys(first)).hasSize(2);
+        // the ledger records the published DNSKEY set: the same two keys before and after the takeover
+        assertThat(second.dnskeyFingerprints()).hasSize(2).isEqualTo(first.dnskeyFingerprints());
+        assertThat(second.dnskeyTtlSeconds()).isPositive();
         validates(versionFile(first));
         validates(versionFile(second));
         awaitLog(b, "event=published serial=" + second.serial() + " ");

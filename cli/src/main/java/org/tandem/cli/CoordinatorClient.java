@@ -1,0 +1,80 @@
+package org.tandem.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.tandem.keysync.grpc.MtlsChannels;
+import org.tandem.keysync.grpc.TlsMaterialException;
+import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
+
+/**
+ * One mutual-TLS connection to the coordinator with the operator's certificate. Every call has a
+ * deadline; a gRPC failure becomes a {@link ClusterCommandException} with the exit code the README
+ * documents (unreachable, not permitted, refused, usage). Not thread-safe; close it.
+ */
+final class CoordinatorClient implements AutoCloseable {
+    /** Deadline of the view calls (status, keys, preflight: the coordinator proves keys on every HSM). */
+    static final Duration VIEW_DEADLINE = Duration.ofSeconds(90);
+
+    private final ClusterConfig config;
+    private final ManagedChannel channel;
+
+    CoordinatorClient(ClusterConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        try {
+            this.channel = MtlsChannels.open(config.coordinator(), config.tls());
+        } catch (TlsMaterialException e) {
+            throw new ClusterCommandException(ExitCode.CONFIG, config.source() + ": tls: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs one call on a blocking stub with the given deadline, translating gRPC failures. */
+    <T> T call(String what, Duration deadline, Function<CoordinatorGrpc.CoordinatorBlockingStub, T> rpc) {
+        CoordinatorGrpc.CoordinatorBlockingStub stub = CoordinatorGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return rpc.apply(stub);
+        } catch (StatusRuntimeException e) {
+            throw translate(what, e);
+        }
+    }
+
+    ClusterCommandException translate(String what, StatusRuntimeException e) {
+        Status s = e.getStatus();
+        String detail = s.getDescription() == null ? s.getCode().name()
+                : s.getCode().name() + ": " + s.getDescription();
+        if (s.getCause() != null && s.getDescription() == null) {
+            detail += " (" + s.getCause().getMessage() + ")";
+        }
+        String where = "coordinator " + config.coordinator() + " (" + config.source().getFileName() + ")";
+        return switch (s.getCode()) {
+            case UNAVAILABLE -> new ClusterCommandException(ExitCode.COORDINATOR_UNREACHABLE,
+                    what + ": cannot reach " + where + ": " + detail + "; nothing was changed", e);
+            case DEADLINE_EXCEEDED -> new ClusterCommandException(ExitCode.COORDINATOR_UNREACHABLE,
+                    what + ": no answer from " + where + " in time: " + detail
+                            + "; the outcome is unknown: run signerctl status", e);
+            case PERMISSION_DENIED, UNAUTHENTICATED -> new ClusterCommandException(ExitCode.NOT_PERMITTED,
+                    what + ": " + where + " refused the certificate " + config.tls().certificateChain() + ": " + detail
+                            + " (ordering a cut-over or step-down needs OU=operator)", e);
+            case INVALID_ARGUMENT, NOT_FOUND -> new ClusterCommandException(ExitCode.USAGE,
+                    what + ": " + detail, e);
+            case FAILED_PRECONDITION, ABORTED -> new ClusterCommandException(ExitCode.REFUSED,
+                    what + ": refused by " + where + ": " + detail, e);
+            default -> new ClusterCommandException(ExitCode.FAILED, what + ": " + where + " failed: " + detail, e);
+        };
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
