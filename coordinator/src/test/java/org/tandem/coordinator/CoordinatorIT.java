@@ -34,22 +34,19 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandem.coordinator.config.CoordinatorConfig;
 import org.tandem.keysync.KeySync;
-import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.manifest.ZooKeeperManifestStore;
-import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.StrayKeys;
+import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.coordinator.v1.ClusterStatus;
@@ -95,8 +92,7 @@ class CoordinatorIT {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final Map<String, NodeJvm> nodes = new HashMap<>();
     private final Clock clock = Clock.systemUTC();
-    private final Map<String, HsmSpec> specs = new HashMap<>();
-    private final Map<String, Pkcs11Hsm> hsms = new HashMap<>();
+    private KeySyncedTokens tokens;
     private String root;
     private KeySync keySync;
     private PublishLedger ledger;
@@ -111,24 +107,10 @@ class CoordinatorIT {
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         dir = Files.createTempDirectory("coordinator-it");
         root = "/coordinator-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        SoftHsmTokens tokens = SoftHsmTokens.shared();
-        for (String n : List.of("node-a", "node-b")) {
-            HsmSpec spec = tokens.allocate(n);
-            specs.put(n, spec);
-            Pkcs11Hsm h = Pkcs11Hsm.open(spec);
-            open.add(h);
-            hsms.put(n, h);
-        }
-        ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(10));
-        open.add(store);
-        keySync = new KeySync(List.of(hsms.get("node-a"), hsms.get("node-b")), store,
-                AuditLog.open(dir.resolve("keysync-audit.jsonl"), clock), clock, "test@coordinator-it",
-                new KeySetVerifier(clock, new SecureRandom()));
-        keySync.kekInit(new HsmId("node-a"));
-        keySync.kekEnrol(new HsmId("node-a"), new HsmId("node-b"));
-        keySync.generate(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, new HsmId("node-a"));
-        keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, new HsmId("node-a"));
-        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        tokens = KeySyncedTokens.create(List.of("node-a", "node-b"), ZONE, ZK.connectString(), root,
+                dir.resolve("keysync-audit.jsonl"));
+        open.add(tokens);
+        keySync = tokens.keySync();
         ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
@@ -254,7 +236,7 @@ class CoordinatorIT {
     void refusedWhenTheStandbyLacksTheZsk() throws Exception {
         HsmKey zsk = key("node-b", KeyRole.ZSK);
         DnssecKey manifestZsk = manifestKey(KeyRole.ZSK);
-        StrayKeys.remove(specs.get("node-b"), zsk.ref().objectId());
+        StrayKeys.remove(tokens.spec("node-b"), zsk.ref().objectId());
         try {
             FailoverResult r = operator.withDeadlineAfter(180, TimeUnit.SECONDS)
                     .failover(FailoverRequest.newBuilder().setTo("node-b").setReason("test: missing ZSK").build());
@@ -281,7 +263,7 @@ class CoordinatorIT {
     void refusedWhenTheStandbyHoldsAnotherKeyPairUnderTheZsksIdentity() throws Exception {
         HsmKey zsk = key("node-b", KeyRole.ZSK);
         DnssecKey manifestZsk = manifestKey(KeyRole.ZSK);
-        StrayKeys.replaceKeyPair(specs.get("node-b"), zsk.label(), zsk.ref().objectId()); // DENIC 2026
+        StrayKeys.replaceKeyPair(tokens.spec("node-b"), zsk.label(), zsk.ref().objectId()); // DENIC 2026
         try {
             PreflightResult p = preflight("node-b");
             Refusal x = refusal(p, "keys-identical", KeyRole.ZSK);
@@ -301,7 +283,7 @@ class CoordinatorIT {
     void refusedWhenTheStandbysPrivateKeyDoesNotMatch() throws Exception {
         HsmKey zsk = key("node-b", KeyRole.ZSK);
         DnssecKey manifestZsk = manifestKey(KeyRole.ZSK);
-        StrayKeys.replacePrivateKeyOnly(specs.get("node-b"), zsk.label(), zsk.ref().objectId());
+        StrayKeys.replacePrivateKeyOnly(tokens.spec("node-b"), zsk.label(), zsk.ref().objectId());
         try {
             PreflightResult p = preflight("node-b");
             Refusal x = refusal(p, "possession", KeyRole.ZSK);
@@ -408,14 +390,14 @@ class CoordinatorIT {
     /** Repairs the standby's token from the other: removes whatever sits under the key's id, syncs. */
     private void repair() throws Exception {
         DnssecKey zsk = manifestKey(KeyRole.ZSK);
-        StrayKeys.remove(specs.get("node-b"), zsk.fingerprint().bytes());
+        StrayKeys.remove(tokens.spec("node-b"), zsk.fingerprint().bytes());
         assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
         awaitRoles("node-a", "node-b"); // the standby's own key check lets it back into the election
     }
 
     private HsmKey key(String node, KeyRole role) throws Exception {
         DnssecKey m = manifestKey(role);
-        return hsms.get(node).list(ZONE).stream().filter(k -> k.fingerprint().filter(m.fingerprint()::equals).isPresent())
+        return tokens.hsm(node).list(ZONE).stream().filter(k -> k.fingerprint().filter(m.fingerprint()::equals).isPresent())
                 .findFirst().orElseThrow();
     }
 
@@ -444,7 +426,7 @@ class CoordinatorIT {
 
     private NodeJvm start(String node) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
-        HsmSpec s = specs.get(node);
+        HsmSpec s = tokens.spec(node);
         Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
                 + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
                 + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-keysync-audit.jsonl") + "\n");

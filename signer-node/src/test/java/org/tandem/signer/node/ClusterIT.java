@@ -15,7 +15,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,19 +27,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.tandem.keysync.KeySync;
-import org.tandem.keysync.audit.AuditLog;
-import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
-import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.manifest.ZooKeeperManifestStore;
-import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
@@ -71,10 +64,8 @@ class ClusterIT {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final List<NodeProcess> nodes = new ArrayList<>();
     private final Clock clock = Clock.systemUTC();
-    private final Map<String, HsmSpec> specs = new HashMap<>();
-    private final Map<String, Pkcs11Hsm> hsms = new HashMap<>();
+    private KeySyncedTokens tokens;
     private String root;
-    private KeySync keySync;
     private PublishLedger ledger;
     private TestPki pki;
 
@@ -83,24 +74,9 @@ class ClusterIT {
         Prerequisites.requireSoftHsm();
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         root = "/cluster-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        SoftHsmTokens tokens = SoftHsmTokens.shared();
-        for (String n : List.of("node-a", "node-b")) {
-            HsmSpec spec = tokens.allocate(n);
-            specs.put(n, spec);
-            Pkcs11Hsm h = Pkcs11Hsm.open(spec);
-            open.add(h);
-            hsms.put(n, h);
-        }
-        ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(10));
-        open.add(store);
-        keySync = new KeySync(List.of(hsms.get("node-a"), hsms.get("node-b")), store,
-                AuditLog.open(dir.resolve("audit.jsonl"), clock), clock, "test@cluster-it",
-                new KeySetVerifier(clock, new SecureRandom()));
-        keySync.kekInit(new HsmId("node-a"));
-        keySync.kekEnrol(new HsmId("node-a"), new HsmId("node-b"));
-        keySync.generate(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, new HsmId("node-a"));
-        keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, new HsmId("node-a"));
-        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        tokens = KeySyncedTokens.create(List.of("node-a", "node-b"), ZONE, ZK.connectString(), root,
+                dir.resolve("audit.jsonl"));
+        open.add(tokens);
         ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
@@ -185,8 +161,8 @@ class ClusterIT {
     void aNodeWhoseHsmLacksAKeyNeverLeadsAndTheZoneStaysAsLastPublished() throws Exception {
         NodeProcess a = start("node-a");
         PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
-        HsmKey zsk = hsms.get("node-b").list(ZONE).stream().filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow();
-        hsms.get("node-b").delete(zsk.ref()); // node-b's HSM lost its ZSK
+        HsmKey zsk = tokens.hsm("node-b").list(ZONE).stream().filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow();
+        tokens.hsm("node-b").delete(zsk.ref()); // node-b's HSM lost its ZSK
         start("node-b");
         String why = awaitHealth("node-b", 503, "missing");
         assertThat(why).contains("example.test.", "ZSK", String.valueOf(zsk.claimedTag().value()), "node-b", "missing");
@@ -245,7 +221,7 @@ class ClusterIT {
 
     private NodeProcess start(String node) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
-        HsmSpec s = specs.get(node);
+        HsmSpec s = tokens.spec(node);
         Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
                 + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
                 + "\nzookeeper-root: " + root + "\n");
