@@ -424,7 +424,8 @@ final class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<PublishRecord> last = ledger.last(ZONE);
-            if (last.isPresent() && what.test(last.get())) {
+            // the commit comes first, then the promote into published/: wait for the file too
+            if (last.isPresent() && what.test(last.get()) && Files.exists(versionFile(last.get()))) {
                 return last.get();
             }
             for (Process p : nodes) {

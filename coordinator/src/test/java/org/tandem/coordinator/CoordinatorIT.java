@@ -338,6 +338,9 @@ class CoordinatorIT {
         assertThat(after.node()).isEqualTo("node-b");
         assertThat(after.dnskeyFingerprints()).as("same DNSKEY RRset").isEqualTo(before.dnskeyFingerprints()).hasSize(2);
         Path published = dir.resolve("published-node-b/example.test").resolve(after.serial() + ".zone");
+        // the ledger commit comes a moment before the promote into the directory
+        org.tandem.keysync.testing.TestTiming.until(Duration.ofSeconds(20), "node-b promotes serial " + after.serial(),
+                () -> Files.exists(published));
         validates(published);
         assertThat(Files.readString(auditFile)).contains("test: planned cut-over", "performed: node-b leads");
         awaitRoles("node-b", "node-a");

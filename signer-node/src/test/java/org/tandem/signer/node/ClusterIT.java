@@ -252,7 +252,8 @@ class ClusterIT {
                 try {
                     Optional<PublishRecord> last = ledger.last(ZONE);
                     found[0] = last.filter(what).orElse(null);
-                    return found[0] != null;
+                    // the commit comes first, then the promote: wait until the version is the current file
+                    return found[0] != null && promoted(found[0]);
                 } catch (org.tandem.signer.election.LedgerException e) {
                     return false;
                 }
@@ -315,6 +316,15 @@ class ClusterIT {
             }
         }
         return keys;
+    }
+
+    private boolean promoted(PublishRecord r) {
+        Path current = dir.resolve("published/example.test.zone");
+        try {
+            return Files.exists(versionFile(r)) && Files.exists(current) && Files.isSameFile(current, versionFile(r));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private Path versionFile(PublishRecord r) {
