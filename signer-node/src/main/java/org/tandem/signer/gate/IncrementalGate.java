@@ -615,24 +615,8 @@ public final class IncrementalGate {
                 return;
             }
             WireBuffer b = buffer;
-            b.reset();
-            // RFC 4034 §3.1.8.1: RRSIG RDATA without the signature, then the RRs in canonical form and order
-            b.u16(sig.getTypeCovered());
-            b.u8(sig.getAlgorithm());
-            b.u8(sig.getLabels());
-            b.u32(sig.getOrigTTL());
-            b.u32(expire.getEpochSecond() & 0xFFFFFFFFL);
-            b.u32(sig.getTimeSigned().getEpochSecond() & 0xFFFFFFFFL);
-            b.u16(sig.getFootprint());
-            b.bytes(sig.getSigner().equals(origin) ? originWire : Canonical.name(sig.getSigner()));
-            for (int i = 0; i < count; i++) {
-                b.bytes(signedOwner);
-                b.u16(type);
-                b.u16(sig.getDClass());
-                b.u32(sig.getOrigTTL());
-                b.u16(rdata[i].length);
-                b.bytes(rdata[i]);
-            }
+            SignatureCheck.signingInput(b, sig, expire, sig.getSigner().equals(origin) ? originWire
+                    : Canonical.name(sig.getSigner()), signedOwner, type, rdata, count);
             boolean anyKey = false;
             for (ZoneKey k : candidates) {
                 if (k.publicKey() == null) {

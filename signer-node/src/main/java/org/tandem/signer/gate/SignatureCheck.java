@@ -276,25 +276,8 @@ final class SignatureCheck {
             return; // reported as UNSUPPORTED_ALGORITHM on the key, or as WRONG_LABELS above
         }
         WireBuffer b = ctx.buffer;
-        b.reset();
-        // RFC 4034 §3.1.8.1: RRSIG_RDATA without the signature, signer name in canonical form ...
-        b.u16(sig.getTypeCovered());
-        b.u8(sig.getAlgorithm());
-        b.u8(sig.getLabels());
-        b.u32(sig.getOrigTTL());
-        b.u32(expire.getEpochSecond() & 0xFFFFFFFFL);
-        b.u32(sig.getTimeSigned().getEpochSecond() & 0xFFFFFFFFL);
-        b.u16(sig.getFootprint());
-        b.bytes(sig.getSigner().equals(index.origin) ? originWire : Canonical.name(sig.getSigner()));
-        // ... then each RR in canonical form and order, with the original TTL (RFC 4034 §6.2, §6.3)
-        for (int i = 0; i < n; i++) {
-            b.bytes(signedOwner);
-            b.u16(type);
-            b.u16(sig.getDClass());
-            b.u32(sig.getOrigTTL());
-            b.u16(rdata[i].length);
-            b.bytes(rdata[i]);
-        }
+        signingInput(b, sig, expire, sig.getSigner().equals(index.origin) ? originWire : Canonical.name(sig.getSigner()),
+                signedOwner, type, rdata, n);
         boolean anyKey = false;
         for (ZoneKey k : candidates) {
             if (k.publicKey() == null) {
@@ -315,6 +298,35 @@ final class SignatureCheck {
                     "RRSIG by key " + sig.getFootprint() + " (algorithm " + sig.getAlgorithm()
                             + ") does not verify with the published DNSKEY"
                             + (candidates.size() > 1 ? "s of that tag" : "")));
+        }
+    }
+
+    /**
+     * Builds the data an RRSIG signs into {@code b} (reset first): RFC 4034 §3.1.8.1, the RRSIG RDATA
+     * without the signature (signer name in canonical form), then each RR in canonical form and order
+     * with the original TTL (RFC 4034 §6.2, §6.3). Shared by the full and the incremental gate.
+     *
+     * @param expire the RRSIG expiration as read (its wire value is the low 32 bits)
+     * @param rdata the RRset's RDATA in canonical form, sorted, the first {@code count} distinct
+     */
+    static void signingInput(WireBuffer b, RRSIGRecord sig, java.time.Instant expire, byte[] signerWire,
+            byte[] signedOwner, int type, byte[][] rdata, int count) {
+        b.reset();
+        b.u16(sig.getTypeCovered());
+        b.u8(sig.getAlgorithm());
+        b.u8(sig.getLabels());
+        b.u32(sig.getOrigTTL());
+        b.u32(expire.getEpochSecond() & 0xFFFFFFFFL);
+        b.u32(sig.getTimeSigned().getEpochSecond() & 0xFFFFFFFFL);
+        b.u16(sig.getFootprint());
+        b.bytes(signerWire);
+        for (int i = 0; i < count; i++) {
+            b.bytes(signedOwner);
+            b.u16(type);
+            b.u16(sig.getDClass());
+            b.u32(sig.getOrigTTL());
+            b.u16(rdata[i].length);
+            b.bytes(rdata[i]);
         }
     }
 
