@@ -105,6 +105,12 @@ final class ZoneCycle {
     private final ZoneDirectory directory;
     private final ZonePublisher publisher;
     private final Clock clock;
+    /**
+     * The version this node last published, in memory, with its digest: the next run continues from
+     * it without reading and parsing the published file again (O(zone) per run otherwise).
+     */
+    private SignedZoneState kept;
+    private String keptDigestHex;
 
     ZoneCycle(ZoneConfig zone, Hsm hsm, ManifestStore store, KeySetVerifier verifier, ZoneSigner signer,
             ValidationGate gate, PublishLedger ledger, ZoneDirectory directory, Optional<TransferServer> transfer,
@@ -155,9 +161,11 @@ final class ZoneCycle {
         }
         SignedZone signed;
         long reused = 0;
+        Optional<SignedZoneState> previousState = Optional.empty();
         try {
             Optional<PublishRecord> last = ledger.last(zone.name());
             Optional<SignedZoneState> previous = continuable(last, keys);
+            previousState = previous;
             // The continued version is the last committed one (same digest), so its next serial is
             // above every committed serial (INV-L5); the ledger's commit checks it again.
             if (previous.isPresent()) {
@@ -180,6 +188,7 @@ final class ZoneCycle {
             return stopped(Stage.SIGN, e.getMessage());
         }
         byte[] digest = digest(signed.records());
+        Optional<SignedZoneState> continued = previousState;
         List<String> dnskeyFingerprints = dnskeyFingerprints(signed);
         long dnskeyTtl = signed.records().stream().filter(r -> r instanceof DNSKEYRecord && r.getName().equals(zone.name().name()))
                 .mapToLong(Record::getTTL).findFirst().orElse(0);
@@ -193,14 +202,19 @@ final class ZoneCycle {
                 committed[0] = ledger.commit(leadership, zone.name(), signed.serial(), digest, dnskeyFingerprints, dnskeyTtl);
             });
         } catch (GateRefusedException e) {
+            forget(continued);
             return stopped(Stage.GATE, e.getMessage());
         } catch (ZonePublisher.NotLeaderException e) {
+            forget(continued);
             return stopped(Stage.NOT_LEADER, e.getMessage());
         } catch (LedgerException e) {
+            forget(continued);
             return stopped(Stage.FENCED, e.getMessage());
         } catch (SigningException e) {
+            forget(continued);
             return stopped(Stage.WRITE, e.getMessage());
         }
+        keep(continued, signed, digest);
         LOG.info("zone={} event=published serial={} epoch={} node={} why=\"{}\" signatures-made={} reused={} gate-ms={}",
                 zone.name(), signed.serial(), leadership.epoch(), leadership.node(), why, signed.signatures(), reused,
                 result.verdict().elapsed().toMillis());
@@ -214,8 +228,15 @@ final class ZoneCycle {
      * full sign, which is always safe.
      */
     private Optional<SignedZoneState> continuable(Optional<PublishRecord> last, List<SigningKey> keys) {
+        if (last.isEmpty()) {
+            return Optional.empty();
+        }
+        if (kept != null && last.get().sha256Hex().equals(keptDigestHex)) {
+            return compatible(kept, keys) ? Optional.of(kept) : Optional.empty();
+        }
+        kept = null; // another node published since: continue from the file it wrote, if it is that version
         Path current = directory.currentFile(zone.name());
-        if (last.isEmpty() || !Files.isRegularFile(current)) {
+        if (!Files.isRegularFile(current)) {
             return Optional.empty();
         }
         try {
@@ -226,15 +247,7 @@ final class ZoneCycle {
                 return Optional.empty();
             }
             SignedZoneState state = SignedZoneState.of(zone.name(), records);
-            Set<String> published = state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
-            Set<String> ours = keys.stream().map(k -> k.key().dnskey(zone.policy().dnskeyTtl()).rdataToString())
-                    .collect(Collectors.toSet());
-            if (!state.compatibleWith(zone.policy()) || !published.equals(ours)) {
-                LOG.info("zone={} event=full-sign reason=\"the published version has other keys or another denial\"",
-                        zone.name());
-                return Optional.empty();
-            }
-            return Optional.of(state);
+            return compatible(state, keys) ? Optional.of(state) : Optional.empty();
         } catch (SigningException | RuntimeException e) {
             LOG.warn("zone={} event=full-sign reason=\"cannot continue from {}: {}\"", zone.name(), current, e.getMessage());
             return Optional.empty();
@@ -251,6 +264,41 @@ final class ZoneCycle {
                 .map(r -> Fingerprint.of(new DSRecord(r.getName(), DClass.IN, 0, DNSSEC.Digest.SHA256, (DNSKEYRecord) r)
                         .getDigest()).hex())
                 .distinct().sorted().toList();
+    }
+
+    /** Signed by exactly these keys, the way the policy signs (denial, NSEC3 parameters, ZONEMD). */
+    private boolean compatible(SignedZoneState state, List<SigningKey> keys) {
+        Set<String> published = state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
+        Set<String> ours = keys.stream().map(k -> k.key().dnskey(zone.policy().dnskeyTtl()).rdataToString())
+                .collect(Collectors.toSet());
+        if (!state.compatibleWith(zone.policy()) || !published.equals(ours)) {
+            LOG.info("zone={} event=full-sign reason=\"the published version has other keys or another denial\"",
+                    zone.name());
+            return false;
+        }
+        return true;
+    }
+
+    /** After a publication: the state is that version now (incremental), or is built from the full sign. */
+    private void keep(Optional<SignedZoneState> continued, SignedZone signed, byte[] digest) {
+        try {
+            if (continued.isPresent()) {
+                continued.get().commit();
+                kept = continued.get();
+            } else {
+                kept = SignedZoneState.of(signed);
+            }
+            keptDigestHex = HexFormat.of().formatHex(digest);
+        } catch (SigningException | RuntimeException e) {
+            LOG.warn("zone={} event=state-not-kept reason=\"{}\"; the next run reads the published file", zone.name(),
+                    e.getMessage());
+            kept = null;
+        }
+    }
+
+    /** A run that did not publish: the kept state goes back to the version last published. */
+    private void forget(Optional<SignedZoneState> continued) {
+        continued.ifPresent(SignedZoneState::rollback);
     }
 
     private Optional<Long> currentSerial() {
