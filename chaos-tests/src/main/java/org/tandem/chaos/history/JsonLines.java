@@ -1,0 +1,74 @@
+package org.tandem.chaos.history;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The harness's record files: one JSON object per line, appended and flushed line by line, so that
+ * a process killed half-way leaves every complete line readable. Times are ISO-8601 strings.
+ */
+public final class JsonLines implements AutoCloseable {
+    /** The mapper every record file of the harness uses. */
+    public static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final BufferedWriter out;
+
+    private JsonLines(BufferedWriter out) {
+        this.out = out;
+    }
+
+    /** Opens {@code file} for appending, creating it and its directory. */
+    public static JsonLines append(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        return new JsonLines(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND));
+    }
+
+    /** Writes one record as a line and flushes it. */
+    public synchronized void write(Object record) throws IOException {
+        out.write(MAPPER.writeValueAsString(record));
+        out.write('\n');
+        out.flush();
+    }
+
+    /** Every complete line of {@code file} as {@code type}; a torn last line is ignored; a missing file is empty. */
+    public static <T> List<T> read(Path file, Class<T> type) {
+        List<T> result = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return result;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    result.add(MAPPER.readValue(line, type));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    // a line cut by a kill: everything before it is complete
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return result;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        out.close();
+    }
+}
