@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>Layout under {@code dir}: {@code ca.crt}, {@code ca.key}, {@code <name>.crt}, {@code <name>.key}.
  */
-final class DemoPki {
+public final class DemoPki {
     private final Path dir;
     private final TokenLab lab;
 
@@ -26,7 +26,7 @@ final class DemoPki {
     }
 
     /** Creates the CA in {@code dir} (which must not hold one yet). */
-    static DemoPki create(Path dir, TokenLab lab) throws IOException, InterruptedException {
+    public static DemoPki create(Path dir, TokenLab lab) throws IOException, InterruptedException {
         if (!Prerequisite.onPath("openssl")) {
             throw new IllegalStateException("openssl is not installed: apt-get install openssl (bin/demo installs it)");
         }
@@ -41,15 +41,15 @@ final class DemoPki {
         return pki;
     }
 
-    Path ca() {
+    public Path ca() {
         return dir.resolve("ca.crt");
     }
 
-    Path cert(String name) {
+    public Path cert(String name) {
         return dir.resolve(name + ".crt");
     }
 
-    Path key(String name) {
+    public Path key(String name) {
         return dir.resolve(name + ".key");
     }
 
@@ -57,11 +57,20 @@ final class DemoPki {
      * Issues {@code <name>.crt} for subject {@code /O=Tandem demo/OU=<role>/CN=<name>}, for server and
      * client use on localhost.
      */
-    void issue(String name, String role) throws IOException, InterruptedException {
+    public void issue(String name, String role) throws IOException, InterruptedException {
+        issue(name, role, List.of());
+    }
+
+    /** As {@link #issue(String, String)}, valid also for {@code extraIps} (the chaos harness's host addresses). */
+    public void issue(String name, String role, List<String> extraIps) throws IOException, InterruptedException {
+        StringBuilder san = new StringBuilder("DNS:localhost,IP:127.0.0.1");
+        for (String ip : extraIps) {
+            san.append(",IP:").append(ip);
+        }
         Path csr = dir.resolve(name + ".csr");
         Path ext = dir.resolve(name + ".ext");
         Files.writeString(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+                + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=" + san + "\n",
                 StandardCharsets.US_ASCII);
         lab.tool(List.of("openssl", "req", "-new", "-key", newKey(name).toString(), "-subj",
                 "/O=Tandem demo/OU=" + role + "/CN=" + name, "-out", csr.toString()));

@@ -18,10 +18,11 @@ import java.util.concurrent.TimeUnit;
  * (mode 0600), and {@code signerctl} child processes that see exactly these tokens.
  *
  * <p>SoftHSM2 reads {@code SOFTHSM2_CONF} once per process, so everything that opens the tokens
- * runs in a child JVM started through {@link #signerctl}.
+ * runs in a child JVM started through {@link #signerctl}. Public for the chaos harness (module chaos-tests),
+ * which builds its cluster the same way.
  */
-final class TokenLab {
-    static final Path SOFTHSM = Path.of("/usr/lib/softhsm/libsofthsm2.so");
+public final class TokenLab {
+    public static final Path SOFTHSM = Path.of("/usr/lib/softhsm/libsofthsm2.so");
 
     private final Path dir;
     private final Path conf;
@@ -32,7 +33,7 @@ final class TokenLab {
     }
 
     /** Creates {@code dir/hsm} with one initialised token per label; refuses a directory that already has tokens. */
-    static TokenLab create(Path dir, List<String> labels) throws IOException, InterruptedException {
+    public static TokenLab create(Path dir, List<String> labels) throws IOException, InterruptedException {
         if (!Files.isRegularFile(SOFTHSM) || !Prerequisite.onPath("softhsm2-util")) {
             throw new IllegalStateException("SoftHSM2 is not installed: apt-get install softhsm2 (bin/demo installs it)");
         }
@@ -55,16 +56,16 @@ final class TokenLab {
         return lab;
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
-    Path pinFile(String label) {
+    public Path pinFile(String label) {
         return dir.resolve("hsm").resolve(label + ".pin");
     }
 
     /** The {@code hsms:} part of an HSM configuration for these tokens (HSM name = token label). */
-    String hsmsYaml(List<String> labels) {
+    public String hsmsYaml(List<String> labels) {
         StringBuilder y = new StringBuilder("hsms:\n");
         for (String label : labels) {
             y.append("  - name: ").append(label).append("\n    library: ").append(SOFTHSM).append("\n    token-label: ")
@@ -74,7 +75,7 @@ final class TokenLab {
     }
 
     /** A {@code signerctl ARGS} child JVM (same JDK and class path) that sees these tokens. */
-    ProcessBuilder signerctl(List<String> args) {
+    public ProcessBuilder signerctl(List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), SignerctlCommand.class.getName()));
@@ -85,7 +86,7 @@ final class TokenLab {
     }
 
     /** Runs an outside tool (softhsm2-util, pkcs11-tool) on these tokens; its output goes to logs/tools.log. */
-    void tool(List<String> cmd) throws IOException, InterruptedException {
+    public void tool(List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("SOFTHSM2_CONF", conf.toString());
         Process p = pb.start();

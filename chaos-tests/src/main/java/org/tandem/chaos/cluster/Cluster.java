@@ -1,0 +1,400 @@
+package org.tandem.chaos.cluster;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.tandem.chaos.history.CapturedVersion;
+import org.tandem.chaos.history.ClusterSample;
+import org.tandem.chaos.history.JsonLines;
+import org.tandem.chaos.history.LedgerEntry;
+import org.tandem.chaos.history.ProberEvent;
+import org.tandem.chaos.net.Host;
+import org.tandem.chaos.net.Topology;
+import org.tandem.chaos.proc.Proc;
+import org.tandem.chaos.proc.Procs;
+import org.tandem.chaos.watch.ClusterWatchMain;
+import org.tandem.cli.DemoPki;
+import org.tandem.cli.TokenLab;
+import org.tandem.signer.node.SignerNodeMain;
+
+/**
+ * The cluster under test, on the {@link Topology}: three ZooKeeper voters (dc1, dc2, dc3), two
+ * signer nodes ({@code node-a} in dc1, {@code node-b} in dc2), each with its own SoftHSM2 token of
+ * the same name, the authoritative secondary and the validating resolver in the "internet" site, the
+ * observer (prober and capture) and the cluster watch there too. Everything is a process of its own,
+ * started from the harness's class path and the Debian binaries.
+ *
+ * <p>Files: {@code run/} under the report directory holds the tokens and PIN files ({@code hsm/}),
+ * the PKI ({@code tls/}), configurations, ZooKeeper data, each node's published directory, {@code
+ * logs/<process>.log}, and the record files {@code cluster.jsonl}, {@code ledger.jsonl}; the report
+ * directory itself gets {@code prober.jsonl}, {@code captures.jsonl} and {@code published/}.
+ */
+public final class Cluster implements AutoCloseable {
+    public static final String ZONE = "example.test.";
+    public static final List<String> NODES = List.of("node-a", "node-b");
+    public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+    public static final int TRANSFER_PORT = 5353;
+    static final Map<String, String> NODE_HOST = Map.of("node-a", "dc1-signer", "node-b", "dc2-signer");
+    static final List<String> ZK_HOSTS = List.of("dc1-zk", "dc2-zk", "dc3-zk");
+
+    private final Topology net;
+    private final Procs procs;
+    private final Path report;
+    private final Path run;
+    private final PrintWriter out;
+    private TokenLab lab;
+    private final Map<String, Proc> zk = new LinkedHashMap<>();
+    private final Map<String, Proc> nodes = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> nodeEnv = new LinkedHashMap<>();
+    private String zkConnect;
+    private Internet internet;
+
+    private Cluster(Topology net, Procs procs, Path report, PrintWriter out) {
+        this.net = net;
+        this.procs = procs;
+        this.report = report;
+        this.run = report.resolve("run");
+        this.out = out;
+    }
+
+    /** Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers. */
+    public static Cluster start(Path report, PrintWriter out, Map<String, Map<String, String>> nodeEnv) throws Exception {
+        Topology net = Topology.create();
+        Procs procs = null;
+        Cluster c = null;
+        try {
+            Files.createDirectories(report);
+            procs = new Procs(report.resolve("run/logs"));
+            c = new Cluster(net, procs, report.toAbsolutePath(), out);
+            c.nodeEnv.putAll(nodeEnv);
+            c.setUp();
+            return c;
+        } catch (Exception | Error e) {
+            if (c != null) {
+                c.close();
+            } else {
+                if (procs != null) {
+                    procs.close();
+                }
+                net.close();
+            }
+            throw e;
+        }
+    }
+
+    private void say(String s) {
+        out.println("chaos: " + s);
+        out.flush();
+    }
+
+    private void setUp() throws Exception {
+        long t0 = System.nanoTime();
+        say("network up: " + net.hosts().size() + " hosts in namespaces " + Topology.PREFIX + "*, sites dc1 dc2 dc3 inet");
+        lab = TokenLab.create(run, NODES);
+        List<String> connect = new ArrayList<>();
+        for (String h : ZK_HOSTS) {
+            connect.add(net.host(h).address() + ":2181");
+        }
+        zkConnect = String.join(",", connect);
+        for (int i = 1; i <= 3; i++) {
+            writeZooKeeperConfig(i);
+            startZooKeeper(i);
+        }
+        startWatch();
+        await("ZooKeeper quorum (3 voters)", Duration.ofSeconds(60), s -> s.zookeeper());
+        say("ZooKeeper ensemble up: " + zkConnect);
+        Files.writeString(run.resolve("hsm.yaml"), lab.hsmsYaml(NODES) + "zookeeper: \"" + zkConnect + "\"\naudit-log: audit.jsonl\n");
+        DemoPki pki = DemoPki.create(run.resolve("tls"), lab);
+        for (String n : NODES) {
+            pki.issue(n, "node", List.of(nodeHost(n).address()));
+        }
+        pki.issue("operator", "operator");
+        pki.issue("coordinator", "coordinator", List.of(net.host("dc3-coord").address()));
+        keys();
+        say("keys generated once on node-a's HSM, replicated to node-b's, proven on both");
+        writeZone(List.of());
+        for (String n : NODES) {
+            writeNodeConfig(n);
+        }
+        startNode("node-a");
+        await("node-a's first publication", Duration.ofSeconds(90), s -> s.lastNode().equals("node-a") && s.lastSerial() > 0);
+        startNode("node-b");
+        awaitConverged(Duration.ofSeconds(90));
+        say("node-a leads, node-b is a key-synced standby");
+        internet = Internet.start(this);
+        say(String.format("internet site up: Knot secondary %s, Unbound %s, prober and capture running (set-up %.0f s)",
+                net.host("inet-auth").address(), net.host("inet-resolver").address(), (System.nanoTime() - t0) / 1e9));
+    }
+
+    private void keys() throws Exception {
+        String c = "--hsm-config=" + run.resolve("hsm.yaml");
+        signerctl("kek", "init", c, "--hsm=node-a");
+        signerctl("kek", "enrol", c, "--from=node-a", "--to=node-b");
+        signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--hsm=node-a");
+        signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--hsm=node-a");
+        signerctl("keys", "sync", c, "--zone=" + ZONE);
+    }
+
+    /** Runs {@code signerctl ARGS} on the operator's host (dc3-coord), where ZooKeeper is reachable; returns its output. */
+    public String signerctl(String... args) throws IOException, InterruptedException {
+        return signerctlExit(args).output;
+    }
+
+    /** Result of a signerctl run. */
+    public record Run(int exit, String output) {}
+
+    /** Runs {@code signerctl ARGS} on dc3-coord and fails unless it exits 0. */
+    private Run signerctlExit(String... args) throws IOException, InterruptedException {
+        Run r = signerctlRun(args);
+        if (r.exit != 0) {
+            throw new ChaosException("signerctl " + String.join(" ", args) + " failed (exit " + r.exit + "): " + r.output.strip());
+        }
+        return r;
+    }
+
+    /** Runs {@code signerctl ARGS} on dc3-coord, whatever its exit code. */
+    public Run signerctlRun(String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = lab.signerctl(List.of(args));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", net.host("dc3-coord").namespace()));
+        cmd.addAll(pb.command());
+        pb.command(cmd).redirectErrorStream(true).directory(run.toFile());
+        Process p = pb.start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        Files.writeString(procs.log("signerctl"), "$ signerctl " + String.join(" ", args) + "\n" + text + "(exit " + exit + ")\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return new Run(exit, text);
+    }
+
+    private void writeZooKeeperConfig(int i) throws IOException {
+        Path dir = Files.createDirectories(run.resolve("zk" + i + "/data"));
+        Files.writeString(dir.resolve("myid"), i + "\n");
+        StringBuilder cfg = new StringBuilder();
+        cfg.append("tickTime=1000\ninitLimit=10\nsyncLimit=2\ncnxTimeout=2000\n")
+                .append("dataDir=").append(dir).append('\n')
+                .append("clientPort=2181\nclientPortAddress=").append(net.host(ZK_HOSTS.get(i - 1)).address()).append('\n')
+                .append("admin.enableServer=false\n4lw.commands.whitelist=srvr,mntr,ruok\nstandaloneEnabled=false\n")
+                .append("maxSessionTimeout=20000\nminSessionTimeout=2000\n");
+        for (int j = 1; j <= 3; j++) {
+            cfg.append("server.").append(j).append('=').append(net.host(ZK_HOSTS.get(j - 1)).address())
+                    .append(":2888:3888\n");
+        }
+        Files.writeString(run.resolve("zk" + i + "/zoo.cfg"), cfg.toString());
+    }
+
+    /** Starts ZooKeeper voter {@code i} (1 dc1, 2 dc2, 3 dc3) from the ZooKeeper jar. */
+    public void startZooKeeper(int i) throws IOException {
+        Proc p = procs.startJava(net.host(ZK_HOSTS.get(i - 1)), "zk" + i, "192m", List.of("-Dzookeeper.jmx.log4j.disable=true"),
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain", List.of(run.resolve("zk" + i + "/zoo.cfg").toString()),
+                Map.of());
+        zk.put("zk" + i, p);
+    }
+
+    /** The voter process {@code zk1..zk3}. */
+    public Proc zooKeeper(int i) {
+        return zk.get("zk" + i);
+    }
+
+    private void startWatch() throws IOException {
+        List<String> args = new ArrayList<>(List.of(zkConnect, "/tandem", ZONE, run.toString(), "500"));
+        for (String n : NODES) {
+            args.add(n + "=" + nodeHost(n).address() + ":9105");
+        }
+        procs.startJava(net.host("inet-resolver"), "cluster-watch", "96m", List.of(), ClusterWatchMain.class.getName(), args,
+                Map.of());
+    }
+
+    /** The unsigned master file both nodes read (a shared hidden-primary source); {@code extra} lines are appended. */
+    public void writeZone(List<String> extra) throws IOException {
+        Path zones = Files.createDirectories(run.resolve("zones"));
+        StringBuilder b = new StringBuilder("""
+                $ORIGIN example.test.
+                $TTL 10
+                @        SOA   ns1 hostmaster 2026120100 10 5 1209600 10
+                @        NS    ns1
+                @        MX    10 mail
+                @        TXT   "v=spf1 mx -all"
+                @        CAA   0 issue "letsencrypt.org"
+                ns1      A     10.77.4.53
+                mail     A     192.0.2.25
+                www      A     192.0.2.80
+                www      AAAA  2001:db8::80
+                _443._tcp.www TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                svc      HTTPS 1 . alpn="h2,h3"
+                *.wild   TXT   "any name"
+                sub      NS    ns.sub
+                ns.sub   A     192.0.2.54
+                sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                """);
+        for (String l : extra) {
+            b.append(l).append('\n');
+        }
+        Path file = zones.resolve("example.test.zone");
+        Path tmp = zones.resolve(".example.test.zone.tmp");
+        Files.writeString(tmp, b.toString(), StandardCharsets.US_ASCII);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private void writeNodeConfig(String n) throws IOException {
+        Host h = nodeHost(n);
+        Files.createDirectories(run.resolve(n + "/published"));
+        Files.writeString(run.resolve(n + ".yaml"), "node: {name: " + n + ", site: " + h.site() + "}\n"
+                + "hsm-config: hsm.yaml\n"
+                + "hsms: [" + n + "]\n"
+                + "zones:\n"
+                + "  - name: " + ZONE + "\n"
+                + "    source: zones/example.test.zone\n"
+                + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
+                + "s, root: /tandem}\n"
+                + "publish:\n"
+                + "  directory: " + n + "/published\n"
+                + "  transfer:\n"
+                + "    listen: \"" + h.address() + ":" + TRANSFER_PORT + "\"\n"
+                + "    notify: [\"" + net.host("inet-auth").address() + ":53\"]\n"
+                + "    allow: [10.77.4.0/24]\n"
+                + "grpc: {listen: \"" + h.address() + ":7443\"}\n"
+                + "metrics: {listen: \"" + h.address() + ":9105\"}\n"
+                + "tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}\n", StandardCharsets.UTF_8);
+    }
+
+    /** Starts (or restarts) a signer node on its host. */
+    public Proc startNode(String n) throws IOException {
+        Proc old = nodes.get(n);
+        if (old != null && old.alive()) {
+            throw new ChaosException(n + " is still running (" + old + ")");
+        }
+        Map<String, String> env = new LinkedHashMap<>(nodeEnv.getOrDefault(n, Map.of()));
+        env.put("SOFTHSM2_CONF", run.resolve("hsm/softhsm2.conf").toString());
+        Proc p = procs.startJava(nodeHost(n), n, "256m", List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"),
+                SignerNodeMain.class.getName(), List.of("--config", run.resolve(n + ".yaml").toString()), env);
+        nodes.put(n, p);
+        return p;
+    }
+
+    public Proc node(String n) {
+        return nodes.get(n);
+    }
+
+    public Host nodeHost(String n) {
+        return net.host(NODE_HOST.get(n));
+    }
+
+    public static String other(String n) {
+        return n.equals("node-a") ? "node-b" : "node-a";
+    }
+
+    public Topology net() {
+        return net;
+    }
+
+    public Procs procs() {
+        return procs;
+    }
+
+    public Path run() {
+        return run;
+    }
+
+    public Path report() {
+        return report;
+    }
+
+    public TokenLab lab() {
+        return lab;
+    }
+
+    public String zkConnect() {
+        return zkConnect;
+    }
+
+    public PrintWriter out() {
+        return out;
+    }
+
+    // ---- what the watch and the observer recorded ----
+
+    /** The watch's latest sample, if any. */
+    public Optional<ClusterSample> latest() {
+        List<ClusterSample> all = samples();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    public List<ClusterSample> samples() {
+        return JsonLines.read(run.resolve("cluster.jsonl"), ClusterSample.class);
+    }
+
+    public List<LedgerEntry> ledger() {
+        return JsonLines.read(run.resolve("ledger.jsonl"), LedgerEntry.class);
+    }
+
+    public List<CapturedVersion> captures() {
+        return JsonLines.read(report.resolve("captures.jsonl"), CapturedVersion.class);
+    }
+
+    public List<ProberEvent> prober() {
+        return JsonLines.read(report.resolve("prober.jsonl"), ProberEvent.class);
+    }
+
+    /** Waits until the watch's latest sample (newer than the call) satisfies {@code ok}. */
+    public ClusterSample await(String what, Duration timeout, Predicate<ClusterSample> ok) throws InterruptedException {
+        Instant since = Instant.now();
+        return poll(what, timeout, () -> latest().filter(s -> s.at().isAfter(since)).filter(ok));
+    }
+
+    /** Waits for one leader that is the latch's first and every node key-synced and healthy. */
+    public ClusterSample awaitConverged(Duration timeout) throws InterruptedException {
+        return await("convergence (one leader, every node key-synced and healthy)", timeout, s -> s.converged(NODES));
+    }
+
+    /** Polls {@code probe} every 200 ms until it gives a value; throws with the last sample after {@code timeout}. */
+    public <T> T poll(String what, Duration timeout, Supplier<Optional<T>> probe) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<T> v = probe.get();
+            if (v.isPresent()) {
+                return v.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ChaosException("no " + what + " within " + timeout.toSeconds() + " s; last cluster sample: "
+                        + latest().map(Object::toString).orElse("none") + "; logs in " + procs.logs());
+            }
+            for (Proc p : zk.values()) {
+                // a voter the scenario did not stop must not die
+                if (!p.alive() && !stoppedOnPurpose.contains(p)) {
+                    throw new ChaosException(p + " exited with " + p.process().exitValue() + "; see " + p.log());
+                }
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private final java.util.Set<Proc> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Marks a process as stopped by a scenario (its exit is not an error of the harness). */
+    public void stoppedOnPurpose(Proc p) {
+        stoppedOnPurpose.add(p);
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (internet != null) {
+                internet.close();
+            }
+        } finally {
+            procs.close();
+            net.close();
+        }
+    }
+}

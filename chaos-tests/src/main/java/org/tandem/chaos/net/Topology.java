@@ -1,0 +1,203 @@
+package org.tandem.chaos.net;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The harness's network, made of Linux network namespaces (root needed): four sites, each with a
+ * switch (a namespace holding bridge {@code br0}) and its hosts, and a router ({@code tdmc-wan})
+ * linking the sites' switches, the routed link between the data centres.
+ *
+ * <pre>
+ *   dc1 10.77.1.0/24: dc1-signer .10, dc1-zk .11          dc3 10.77.3.0/24: dc3-zk .11 (tie-breaker)
+ *   dc2 10.77.2.0/24: dc2-signer .10, dc2-zk .11          inet 10.77.4.0/24: inet-auth .53, inet-resolver .54
+ *   every site's switch has an uplink to the router, which has .1 in every site and forwards
+ * </pre>
+ *
+ * <p>Faults: {@link #switchDown} (the bridge and every port down: each host of the site sees
+ * NO-CARRIER, as with a dead switch), {@link #partition} (the router drops the traffic between two
+ * sites, both ways, with {@code ip rule … blackhole}: each site still reaches the others), {@link
+ * #uplinkDown} (the site's link to the router). Every fault has its heal.
+ *
+ * <p>Every name starts with {@link #PREFIX}; {@link #removeAll()} deletes every namespace with it
+ * (killing what still runs inside), also those of an earlier run that was killed. Addresses exist
+ * only inside these namespaces; nothing is configured in the caller's namespace.
+ */
+public final class Topology implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Topology.class);
+    public static final String PREFIX = "tdmc-";
+    public static final String ROUTER = PREFIX + "wan";
+    static final Map<String, Integer> SITES = Map.of("dc1", 1, "dc2", 2, "dc3", 3, "inet", 4);
+
+    private final Map<String, Host> hosts = new LinkedHashMap<>();
+    private final List<String> partitions = new ArrayList<>();
+
+    private Topology() {}
+
+    /** Removes what an earlier run left, then builds the network; on failure removes what it made. */
+    public static Topology create() {
+        removeAll();
+        Topology t = new Topology();
+        try {
+            t.build();
+        } catch (RuntimeException e) {
+            removeAll();
+            throw e;
+        }
+        return t;
+    }
+
+    private void build() {
+        Ip.run("ip", "netns", "add", ROUTER);
+        Ip.in(ROUTER, "link", "set", "lo", "up");
+        Ip.run("ip", "netns", "exec", ROUTER, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        for (String site : List.of("dc1", "dc2", "dc3", "inet")) {
+            int n = SITES.get(site);
+            String sw = switchOf(site);
+            Ip.run("ip", "netns", "add", sw);
+            Ip.in(sw, "link", "add", "br0", "type", "bridge");
+            Ip.in(sw, "link", "set", "br0", "up");
+            // the uplink: sw/uplink <-> wan/<site>
+            Ip.in(sw, "link", "add", "uplink", "type", "veth", "peer", "name", site, "netns", ROUTER);
+            Ip.in(sw, "link", "set", "uplink", "master", "br0");
+            Ip.in(sw, "link", "set", "uplink", "up");
+            Ip.in(ROUTER, "addr", "add", "10.77." + n + ".1/24", "dev", site);
+            Ip.in(ROUTER, "link", "set", site, "up");
+        }
+        host("dc1-signer", "dc1", 10);
+        host("dc1-zk", "dc1", 11);
+        host("dc2-signer", "dc2", 10);
+        host("dc2-zk", "dc2", 11);
+        host("dc3-zk", "dc3", 11);
+        host("dc3-coord", "dc3", 20);
+        host("inet-auth", "inet", 53);
+        host("inet-resolver", "inet", 54);
+        LOG.info("event=topology-up hosts={}", hosts.values().stream().map(h -> h.name() + "=" + h.address()).toList());
+    }
+
+    private void host(String name, String site, int last) {
+        String ns = PREFIX + name;
+        String sw = switchOf(site);
+        String port = "p-" + name.substring(name.indexOf('-') + 1);
+        String addr = "10.77." + SITES.get(site) + "." + last;
+        Ip.run("ip", "netns", "add", ns);
+        Ip.in(sw, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Ip.in(sw, "link", "set", port, "master", "br0");
+        Ip.in(sw, "link", "set", port, "up");
+        Ip.in(ns, "link", "set", "lo", "up");
+        Ip.in(ns, "addr", "add", addr + "/24", "dev", "eth0");
+        Ip.in(ns, "link", "set", "eth0", "up");
+        Ip.in(ns, "route", "add", "default", "via", "10.77." + SITES.get(site) + ".1");
+        hosts.put(name, new Host(name, site, ns, addr));
+    }
+
+    private static String switchOf(String site) {
+        return PREFIX + "sw-" + site;
+    }
+
+    /** The host of that name ({@code dc1-signer}). */
+    public Host host(String name) {
+        Host h = hosts.get(name);
+        if (h == null) {
+            throw new IllegalArgumentException("no host " + name + " in the topology; hosts: " + hosts.keySet());
+        }
+        return h;
+    }
+
+    public List<Host> hosts() {
+        return List.copyOf(hosts.values());
+    }
+
+    /** The switch of the site fails: the bridge and all its ports go down. */
+    public void switchDown(String site) {
+        String sw = switchOf(site);
+        for (String port : ports(sw)) {
+            Ip.in(sw, "link", "set", port, "down");
+        }
+        Ip.in(sw, "link", "set", "br0", "down");
+        LOG.warn("event=fault switch-down site={}", site);
+    }
+
+    /** The switch of the site works again. */
+    public void switchUp(String site) {
+        String sw = switchOf(site);
+        Ip.in(sw, "link", "set", "br0", "up");
+        for (String port : ports(sw)) {
+            Ip.in(sw, "link", "set", port, "up");
+        }
+        LOG.info("event=heal switch-up site={}", site);
+    }
+
+    /** The site's link to the router fails (the site itself keeps working inside). */
+    public void uplinkDown(String site) {
+        Ip.in(switchOf(site), "link", "set", "uplink", "down");
+    }
+
+    public void uplinkUp(String site) {
+        Ip.in(switchOf(site), "link", "set", "uplink", "up");
+    }
+
+    /** The router drops all traffic between sites a and b, both ways. */
+    public void partition(String a, String b) {
+        String na = "10.77." + SITES.get(a) + ".0/24";
+        String nb = "10.77." + SITES.get(b) + ".0/24";
+        Ip.in(ROUTER, "rule", "add", "from", na, "to", nb, "blackhole");
+        Ip.in(ROUTER, "rule", "add", "from", nb, "to", na, "blackhole");
+        partitions.add(a + "|" + b);
+        // established flows keep their cached route otherwise
+        Ip.in(ROUTER, "route", "flush", "cache");
+        LOG.warn("event=fault partition {}<->{}", a, b);
+    }
+
+    /** Ends the partition between a and b. */
+    public void heal(String a, String b) {
+        String na = "10.77." + SITES.get(a) + ".0/24";
+        String nb = "10.77." + SITES.get(b) + ".0/24";
+        Ip.quiet("ip", "-n", ROUTER, "rule", "del", "from", na, "to", nb, "blackhole");
+        Ip.quiet("ip", "-n", ROUTER, "rule", "del", "from", nb, "to", na, "blackhole");
+        partitions.remove(a + "|" + b);
+        LOG.info("event=heal partition {}<->{}", a, b);
+    }
+
+    private static List<String> ports(String sw) {
+        List<String> result = new ArrayList<>();
+        for (String line : Ip.in(sw, "-o", "link", "show", "master", "br0").split("\n")) {
+            // "5: p-signer@if4: <...>"
+            String[] f = line.split(":\\s+");
+            if (f.length > 1) {
+                result.add(f[1].replaceAll("@.*", ""));
+            }
+        }
+        return result;
+    }
+
+    /** Every namespace named {@code tdmc-*}: first kills what runs in it, then deletes it. */
+    public static void removeAll() {
+        List<String> mine = Arrays.stream(Ip.quiet("ip", "netns", "list").split("\n")).map(l -> l.split(" ")[0].strip())
+                .filter(n -> n.startsWith(PREFIX)).toList();
+        for (String ns : mine) {
+            for (String pid : Ip.quiet("ip", "netns", "pids", ns).split("\\s+")) {
+                if (!pid.isBlank()) {
+                    Ip.quiet("kill", "-CONT", pid);
+                    Ip.quiet("kill", "-KILL", pid);
+                }
+            }
+        }
+        for (String ns : mine) {
+            Ip.quiet("ip", "netns", "del", ns);
+        }
+        if (!mine.isEmpty()) {
+            LOG.info("event=topology-removed namespaces={}", mine.size());
+        }
+    }
+
+    @Override
+    public void close() {
+        removeAll();
+    }
+}

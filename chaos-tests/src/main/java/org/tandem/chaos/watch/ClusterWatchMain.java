@@ -1,0 +1,159 @@
+package org.tandem.chaos.watch;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryForever;
+import org.tandem.chaos.history.ClusterSample;
+import org.tandem.chaos.history.ClusterSample.NodeView;
+import org.tandem.chaos.history.JsonLines;
+import org.tandem.chaos.history.LedgerEntry;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.election.PublishRecord;
+
+/**
+ * The cluster watch: runs on a host of the "internet" site and writes, every interval, what
+ * ZooKeeper and every node's {@code /metrics} and {@code /health} say ({@code cluster.jsonl}), and
+ * every ledger commit once ({@code ledger.jsonl}). Read-only: it never writes to ZooKeeper.
+ *
+ * <pre>ClusterWatchMain ZK-CONNECT ROOT ZONE OUT-DIR INTERVAL-MS name=host:port ...</pre>
+ *
+ * Stops on SIGTERM.
+ */
+public final class ClusterWatchMain {
+    private ClusterWatchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String connect = args[0];
+        String root = args[1];
+        ZoneName zone = ZoneName.of(args[2]);
+        Path out = Path.of(args[3]);
+        long interval = Long.parseLong(args[4]);
+        Map<String, String> nodes = new LinkedHashMap<>();
+        for (int i = 5; i < args.length; i++) {
+            String[] kv = args[i].split("=", 2);
+            nodes.put(kv[0], kv[1]);
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(400)).build();
+        try (CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(connect).sessionTimeoutMs(10_000)
+                .connectionTimeoutMs(1_000).retryPolicy(new RetryForever(500)).build();
+                JsonLines samples = JsonLines.append(out.resolve("cluster.jsonl"));
+                JsonLines ledgerOut = JsonLines.append(out.resolve("ledger.jsonl"))) {
+            zk.start();
+            PublishLedger ledger = new PublishLedger(zk, root, Clock.systemUTC());
+            Set<String> seen = new HashSet<>();
+            System.out.println("cluster watch started zookeeper=" + connect + " nodes=" + nodes);
+            while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
+                samples.write(sample(zk, root, zone, ledger, ledgerOut, seen, nodes, http));
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private static ClusterSample sample(CuratorFramework zk, String root, ZoneName zone, PublishLedger ledger,
+            JsonLines ledgerOut, Set<String> seen, Map<String, String> nodes, HttpClient http) throws IOException {
+        Instant at = Instant.now();
+        Map<String, NodeView> views = new LinkedHashMap<>();
+        for (Map.Entry<String, String> n : nodes.entrySet()) {
+            views.put(n.getKey(), view(http, n.getValue()));
+        }
+        boolean up = zk.getZookeeperClient().isConnected();
+        List<String> latch = List.of();
+        long epoch = -1;
+        long lastSerial = -1;
+        String lastNode = "";
+        long lastEpoch = -1;
+        if (up) {
+            try {
+                latch = latch(zk, root + "/cluster/leader");
+                epoch = ledger.currentEpoch();
+                Optional<PublishRecord> last = ledger.last(zone);
+                if (last.isPresent()) {
+                    lastSerial = last.get().serial();
+                    lastNode = last.get().node();
+                    lastEpoch = last.get().epoch();
+                    if (!seen.contains(last.get().serial() + "/" + last.get().epoch())) {
+                        Instant now = Instant.now();
+                        for (PublishRecord r : ledger.history(zone)) {
+                            if (seen.add(r.serial() + "/" + r.epoch())) {
+                                ledgerOut.write(new LedgerEntry(r.serial(), r.epoch(), r.node(), r.sha256Hex(),
+                                        r.committedAt(), now));
+                            }
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                up = false;
+                System.out.println(at + " zookeeper read failed: " + e);
+            }
+        }
+        return new ClusterSample(at, up, latch, epoch, lastSerial, lastNode, lastEpoch, views);
+    }
+
+    /** The latch's participants, lowest sequence first (Curator's LeaderLatch: {@code ...-latch-NNNNNNNNNN}). */
+    private static List<String> latch(CuratorFramework zk, String path) throws Exception {
+        List<String> children;
+        try {
+            children = new ArrayList<>(zk.getChildren().forPath(path));
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+            return List.of();
+        }
+        children.sort(Comparator.comparing(c -> c.substring(c.lastIndexOf('-') + 1)));
+        List<String> ids = new ArrayList<>();
+        for (String c : children) {
+            try {
+                ids.add(new String(zk.getData().forPath(path + "/" + c), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+                // left between the listing and the read
+            }
+        }
+        return ids;
+    }
+
+    private static NodeView view(HttpClient http, String hostPort) {
+        try {
+            HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/metrics"))
+                    .timeout(Duration.ofMillis(800)).build(), HttpResponse.BodyHandlers.ofString());
+            boolean leader = m.body().lines().anyMatch(l -> l.startsWith("tandem_leader")
+                    && Double.parseDouble(l.substring(l.trim().lastIndexOf(' ') + 1).trim()) == 1.0);
+            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/health"))
+                    .timeout(Duration.ofMillis(800)).build(), HttpResponse.BodyHandlers.ofString());
+            return new NodeView(true, leader, h.statusCode() == 200, h.body().strip());
+        } catch (IOException e) {
+            return new NodeView(false, false, false, e.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new NodeView(false, false, false, "interrupted");
+        }
+    }
+}
