@@ -1,0 +1,235 @@
+package org.tandem.chaos.scenario;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.tandem.chaos.history.CapturedVersion;
+import org.tandem.chaos.history.ClusterSample;
+import org.tandem.chaos.history.LedgerEntry;
+import org.tandem.chaos.history.ProberEvent;
+import org.xbill.DNS.Master;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+
+/**
+ * The invariants, checked on the recorded history after every scenario (issue 6, RELIABILITY.md A.5):
+ *
+ * <ul>
+ *   <li>{@code INV-D1}: every zone version the authoritative server received validates ({@code
+ *       ldns-verify-zone}), and its RRSIGs are valid by the true clock when it arrived (inception not
+ *       in the future, expiration not past: a signer with a wrong clock is caught here);
+ *   <li>{@code no-servfail}: the prober saw no SERVFAIL through the validating resolver (the
+ *       authoritative server and the resolver sit in a site no fault touches, so every SERVFAIL is the
+ *       zone's fault);
+ *   <li>{@code INV-L1}: at most one node committed per epoch (the whole ledger);
+ *   <li>{@code INV-L5}: serials strictly increase, in the ledger and at the authoritative server, and
+ *       no serial carries two contents;
+ *   <li>{@code INV-L4}: every version the authoritative server received was committed in the ledger
+ *       first (nothing unfenced reaches the distribution layer);
+ *   <li>{@code INV-K5}: the DNSKEY RRset at the authoritative server never changes (failover never
+ *       changes the key set; there are no rollovers in the harness);
+ *   <li>{@code takeover}: where the scenario expects one, another node published in a new epoch and
+ *       it reached the authoritative server; {@code takeover_seconds} is fault → that arrival.
+ * </ul>
+ */
+final class Checker {
+    private final Path report;
+    private final Map<String, Optional<String>> verified = new ConcurrentHashMap<>();
+
+    Checker(Path report) {
+        this.report = report;
+    }
+
+    void check(Trial t, List<LedgerEntry> ledger, List<CapturedVersion> captures, List<ProberEvent> prober,
+            List<ClusterSample> samples) {
+        proberCounts(t, prober);
+        versions(t, captures);
+        ledger(t, ledger);
+        distribution(t, ledger, captures);
+        takeover(t, ledger, captures);
+        t.maxConcurrentLeaders = samples.stream().filter(s -> in(t, s.at())).mapToLong(ClusterSample::leaders).max().orElse(0);
+    }
+
+    private static boolean in(Trial t, Instant at) {
+        return !at.isBefore(t.start) && !at.isAfter(t.end);
+    }
+
+    private static void proberCounts(Trial t, List<ProberEvent> prober) {
+        List<ProberEvent> servfails = new ArrayList<>();
+        for (ProberEvent e : prober) {
+            if (!in(t, e.at())) {
+                continue;
+            }
+            t.prober[e.kind().ordinal()]++;
+            if (e.kind() == ProberEvent.Kind.SERVFAIL) {
+                servfails.add(e);
+            }
+        }
+        if (!servfails.isEmpty()) {
+            ProberEvent f = servfails.get(0);
+            t.violate("no-servfail", servfails.size() + " SERVFAIL answer(s) through the validating resolver; first at "
+                    + f.at() + ": " + f.name() + " " + f.type() + (f.ede().isEmpty() ? "" : " (EDE " + f.ede() + ")"));
+        }
+    }
+
+    private void versions(Trial t, List<CapturedVersion> captures) {
+        Set<String> firstKeys = null;
+        for (CapturedVersion v : captures) {
+            Set<String> keys;
+            List<Record> records;
+            try {
+                records = parse(report.resolve(v.file()), v.zone());
+            } catch (IOException e) {
+                if (in(t, v.at())) {
+                    t.violate("INV-D1", "serial " + v.serial() + ": " + v.file() + " cannot be read: " + e.getMessage());
+                }
+                continue;
+            }
+            keys = new TreeSet<>();
+            for (Record r : records) {
+                if (r.getType() == Type.DNSKEY) {
+                    keys.add(r.rdataToString());
+                }
+            }
+            if (firstKeys == null) {
+                firstKeys = keys;
+            } else if (!keys.equals(firstKeys) && in(t, v.at())) {
+                t.violate("INV-K5", "serial " + v.serial() + " at the authoritative server has another DNSKEY RRset than the "
+                        + "first version: " + keys.size() + " key(s) vs " + firstKeys.size());
+            }
+            if (!in(t, v.at())) {
+                continue;
+            }
+            verify(v).ifPresent(problem -> t.violate("INV-D1", "serial " + v.serial() + " (" + v.file()
+                    + ") reached the authoritative server and does not validate: " + problem));
+            for (Record r : records) {
+                if (r instanceof RRSIGRecord sig) {
+                    if (sig.getTimeSigned().isAfter(v.at().plusSeconds(60))) {
+                        t.violate("INV-D5", "serial " + v.serial() + ": RRSIG " + r.getName() + " " + Type.string(sig.getTypeCovered())
+                                + " tag " + sig.getFootprint() + " has its inception " + sig.getTimeSigned()
+                                + " in the future of its arrival " + v.at() + " (a signer with a wrong clock)");
+                        break;
+                    }
+                    if (sig.getExpire().isBefore(v.at())) {
+                        t.violate("INV-D1", "serial " + v.serial() + ": RRSIG " + r.getName() + " " + Type.string(sig.getTypeCovered())
+                                + " expired " + sig.getExpire() + " before its arrival " + v.at());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /** ldns-verify-zone's verdict on a captured version, once per file: empty when it validates. */
+    private Optional<String> verify(CapturedVersion v) {
+        return verified.computeIfAbsent(v.file(), f -> {
+            try {
+                Process p = new ProcessBuilder("ldns-verify-zone", report.resolve(f).toString()).redirectErrorStream(true).start();
+                String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return Optional.of("ldns-verify-zone did not finish within 120 s");
+                }
+                return p.exitValue() == 0 ? Optional.empty()
+                        : Optional.of("ldns-verify-zone exit " + p.exitValue() + ": " + text.strip().lines().limit(3).toList());
+            } catch (IOException e) {
+                return Optional.of("ldns-verify-zone could not run: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.of("interrupted");
+            }
+        });
+    }
+
+    static List<Record> parse(Path file, String zone) throws IOException {
+        List<Record> records = new ArrayList<>();
+        try (Master m = new Master(file.toString(), Name.fromString(zone))) {
+            Record r;
+            while ((r = m.nextRecord()) != null) {
+                records.add(r);
+            }
+        }
+        return records;
+    }
+
+    private static void ledger(Trial t, List<LedgerEntry> ledger) {
+        Map<Long, String> publisher = new HashMap<>();
+        Map<Long, String> content = new HashMap<>();
+        LedgerEntry previous = null;
+        for (LedgerEntry e : ledger) {
+            String other = publisher.putIfAbsent(e.epoch(), e.node());
+            if (other != null && !other.equals(e.node())) {
+                t.violate("INV-L1", "epoch " + e.epoch() + " has commits by " + other + " and " + e.node());
+            }
+            String sha = content.putIfAbsent(e.serial(), e.sha256Hex());
+            if (sha != null && !sha.equals(e.sha256Hex())) {
+                t.violate("INV-L5", "serial " + e.serial() + " was committed with two contents");
+            }
+            if (previous != null && !(Long.compareUnsigned(e.serial(), previous.serial()) > 0)) {
+                t.violate("INV-L5", "serial " + e.serial() + " (epoch " + e.epoch() + ", " + e.node()
+                        + ") does not increase on " + previous.serial());
+            }
+            if (previous != null && e.epoch() < previous.epoch()) {
+                t.violate("INV-L1", "commit in epoch " + e.epoch() + " after one in epoch " + previous.epoch());
+            }
+            previous = e;
+        }
+    }
+
+    private static void distribution(Trial t, List<LedgerEntry> ledger, List<CapturedVersion> captures) {
+        Set<Long> committed = new TreeSet<>();
+        for (LedgerEntry e : ledger) {
+            committed.add(e.serial());
+        }
+        Map<Long, String> content = new LinkedHashMap<>();
+        CapturedVersion previous = null;
+        for (CapturedVersion v : captures) {
+            boolean mine = in(t, v.at());
+            if (mine && !committed.contains(v.serial())) {
+                t.violate("INV-L4", "serial " + v.serial() + " reached the authoritative server but is not in the ledger");
+            }
+            String sha = content.putIfAbsent(v.serial(), v.sha256Hex());
+            if (mine && sha != null && !sha.equals(v.sha256Hex())) {
+                t.violate("INV-L5", "serial " + v.serial() + " reached the authoritative server with two contents");
+            }
+            if (mine && previous != null && !(Long.compareUnsigned(v.serial(), previous.serial()) > 0)) {
+                t.violate("INV-L5", "the authoritative server went from serial " + previous.serial() + " to " + v.serial());
+            }
+            previous = v;
+        }
+    }
+
+    private static void takeover(Trial t, List<LedgerEntry> ledger, List<CapturedVersion> captures) {
+        if (!t.expectTakeover || t.faultAt == null) {
+            return;
+        }
+        Optional<LedgerEntry> first = ledger.stream().filter(e -> in(t, e.seenAt()) && e.epoch() > t.epochBefore
+                && !e.node().equals(t.leaderBefore)).findFirst();
+        if (first.isEmpty()) {
+            t.violate("takeover", "no node other than " + t.leaderBefore + " committed in a new epoch after the fault");
+            return;
+        }
+        t.ledgerTakeoverSeconds = Duration.between(t.faultAt, first.get().committedAt()).toMillis() / 1000.0;
+        Optional<CapturedVersion> arrived = captures.stream().filter(v -> v.serial() == first.get().serial()).findFirst();
+        if (arrived.isEmpty()) {
+            t.violate("takeover", first.get().node() + " committed serial " + first.get().serial() + " in epoch "
+                    + first.get().epoch() + " but it never reached the authoritative server");
+            return;
+        }
+        t.takeoverSeconds = Duration.between(t.faultAt, arrived.get().at()).toMillis() / 1000.0;
+    }
+}

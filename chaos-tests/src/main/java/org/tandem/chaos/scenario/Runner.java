@@ -1,0 +1,96 @@
+package org.tandem.chaos.scenario;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.tandem.chaos.cluster.Cluster;
+import org.tandem.chaos.history.ClusterSample;
+
+/**
+ * Runs scenarios one after the other on one cluster: waits for convergence, runs the scenario (which
+ * heals its fault), waits for convergence again ({@code convergence} is violated if it does not come
+ * within {@link #CONVERGE}), checks the invariants on the history, writes the report after each.
+ */
+public final class Runner {
+    static final Duration CONVERGE = Duration.ofSeconds(90);
+
+    private final Cluster cluster;
+    private final Path report;
+    private final PrintWriter out;
+    private final Checker checker;
+    private final List<Trial> trials = new ArrayList<>();
+    private final Instant started = Instant.now();
+
+    public Runner(Cluster cluster, Path report, PrintWriter out) {
+        this.cluster = cluster;
+        this.report = report;
+        this.out = out;
+        this.checker = new Checker(report);
+    }
+
+    /** Runs every scenario {@code rounds} times (all of round 1, then all of round 2, ...). */
+    public List<Trial> run(List<Scenario> scenarios, int rounds) throws Exception {
+        for (int round = 1; round <= rounds; round++) {
+            for (Scenario s : scenarios) {
+                trials.add(runOne(s, round));
+                Report.write(report, trials, started, null);
+            }
+        }
+        return List.copyOf(trials);
+    }
+
+    private Trial runOne(Scenario s, int round) throws Exception {
+        Trial t = new Trial(s.name(), round);
+        out.printf("chaos: [%s%s] %s%n", s.name(), round > 1 ? " #" + round : "", s.description());
+        out.flush();
+        ClusterSample before;
+        try {
+            before = cluster.awaitConverged(CONVERGE);
+        } catch (RuntimeException e) {
+            t.start = Instant.now();
+            t.violate("convergence", "the cluster had not converged before the scenario: " + e.getMessage());
+            t.end = Instant.now();
+            return t;
+        }
+        t.leaderBefore = before.latch().get(0);
+        t.serialBefore = before.lastSerial();
+        t.epochBefore = before.epoch();
+        t.start = Instant.now();
+        try {
+            s.run(cluster, t);
+        } catch (RuntimeException e) {
+            t.violate("scenario", e.getMessage());
+        }
+        try {
+            ClusterSample after = cluster.awaitConverged(CONVERGE);
+            t.note("converged " + secondsSince(t.healedAt != null ? t.healedAt : t.faultAt) + " after the heal: "
+                    + after.latch().get(0) + " leads epoch " + after.epoch() + ", serial " + after.lastSerial());
+        } catch (RuntimeException e) {
+            t.violate("convergence", "no convergence within " + CONVERGE.toSeconds() + " s after the heal: " + e.getMessage());
+        }
+        // let the observer and the watch catch up with the last version
+        Thread.sleep(1_000);
+        t.end = Instant.now();
+        checker.check(t, cluster.ledger(), cluster.captures(), cluster.prober(), cluster.samples());
+        out.printf(Locale.ROOT, "chaos: [%s] %s in %.0f s%s, prober ad=%d servfail=%d timeout=%d other=%d%s%n", s.name(),
+                t.passed() ? "PASSED" : "FAILED", t.duration().toMillis() / 1000.0,
+                t.takeoverSeconds == null ? "" : String.format(Locale.ROOT, ", takeover %.2f s", t.takeoverSeconds),
+                t.prober[0], t.prober[1], t.prober[2], t.prober[3],
+                t.passed() ? "" : "; violated: " + t.violations.stream().map(v -> v.invariant() + ": " + v.detail()).toList());
+        out.flush();
+        return t;
+    }
+
+    private static String secondsSince(Instant at) {
+        return at == null ? "?" : String.format(Locale.ROOT, "%.1f s", Duration.between(at, Instant.now()).toMillis() / 1000.0);
+    }
+
+    /** The report so far (for an interrupted run). */
+    public void writeReport(String setupError) throws java.io.IOException {
+        Report.write(report, trials, started, setupError);
+    }
+}

@@ -1,0 +1,45 @@
+package org.tandem.chaos.scenario;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.tandem.chaos.cluster.Cluster;
+import org.tandem.chaos.history.CapturedVersion;
+import org.tandem.chaos.history.ClusterSample;
+import org.tandem.chaos.history.LedgerEntry;
+
+/** What scenarios wait for, on the watch's and the observer's records. */
+final class Waits {
+    static final Duration TAKEOVER = Duration.ofSeconds(60);
+
+    private Waits() {}
+
+    /**
+     * Waits until {@code node} has committed in an epoch after the trial's and that version reached the
+     * authoritative server; returns the commit.
+     */
+    static LedgerEntry takeoverBy(Cluster c, Trial t, String node) throws InterruptedException {
+        LedgerEntry e = c.poll(node + "'s takeover (a commit in an epoch after " + t.epochBefore() + ")", TAKEOVER,
+                () -> c.ledger().stream().filter(x -> x.node().equals(node) && x.epoch() > t.epochBefore()).findFirst());
+        c.poll("serial " + e.serial() + " at the authoritative server", TAKEOVER, () -> arrived(c, e.serial()));
+        t.note(String.format(java.util.Locale.ROOT, "%s took over: serial %d, epoch %d, committed %.2f s after the fault", node,
+                e.serial(), e.epoch(), Duration.between(t.faultAt(), e.committedAt()).toMillis() / 1000.0));
+        return e;
+    }
+
+    static Optional<CapturedVersion> arrived(Cluster c, long serial) {
+        return c.captures().stream().filter(v -> v.serial() == serial).findFirst();
+    }
+
+    /** Holds for {@code d} while checking that nobody commits: returns the commits that came anyway. */
+    static java.util.List<LedgerEntry> quietFor(Cluster c, Duration d) throws InterruptedException {
+        Instant from = Instant.now();
+        Thread.sleep(d.toMillis());
+        return c.ledger().stream().filter(e -> e.seenAt().isAfter(from)).toList();
+    }
+
+    /** The latest sample. */
+    static ClusterSample now(Cluster c) {
+        return c.latest().orElseThrow();
+    }
+}
