@@ -32,7 +32,8 @@ import org.xbill.DNS.Name;
  *       {@code log-servfail: yes}; the log in {@code dir/unbound.log};
  *   <li>short caches, so that a zone change reaches the answers within seconds: {@code cache-max-ttl: 5},
  *       {@code cache-max-negative-ttl: 5}, {@code val-bogus-ttl: 5}, {@code infra-host-ttl: 10}, {@code
- *       infra-keep-probing: yes}, no prefetch, no serve-expired;
+ *       infra-keep-probing: yes}, no prefetch, no serve-expired; {@code trust-anchor-signaling: no} (no
+ *       {@code _ta-<tag>} queries into the zone);
  *   <li>{@code local-zone: "<tld>." nodefault} when the zone lies below one of Unbound's built-in local
  *       zones ({@code test.}, {@code invalid.}, {@code onion.}, {@code localhost.}, {@code home.arpa.}),
  *       which would answer for it otherwise; {@code do-not-query-localhost: no} (loopback tests);
@@ -174,6 +175,8 @@ public final class Resolver {
         l.add("  infra-keep-probing: yes");
         l.add("  prefetch: no");
         l.add("  serve-expired: no");
+        // no _ta-<tag> queries (RFC 8145) into the zone: the authoritative server sees only the probes
+        l.add("  trust-anchor-signaling: no");
         for (String a : anchors) {
             l.add("  trust-anchor: " + quote(a));
         }

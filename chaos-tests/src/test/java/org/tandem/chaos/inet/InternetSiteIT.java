@@ -55,7 +55,9 @@ import org.xbill.DNS.Type;
  * permit says yes, the standby's no) serving a zone signed by the signer on a SoftHSM2 token, Knot as
  * the secondary of both, Unbound validating with the KSK as trust anchor, the observer JVM. Then the
  * leadership flips: the old leader refuses, the new one serves a higher serial and NOTIFYs; Knot must
- * move to it, the observer must capture the new serial, Unbound must validate the new data.
+ * move to it, the observer must capture the new serial, Unbound must validate the new data. Last, a
+ * tampered version (new serial, old signatures) passes through Knot: Unbound answers SERVFAIL with an
+ * extended DNS error, the prober records it, ldns-verify-zone rejects its capture.
  */
 class InternetSiteIT {
     private static final ZoneName ZONE = ZoneName.of("example.test.");
@@ -163,15 +165,36 @@ class InternetSiteIT {
                     .as("no probe failed validation across the flip")
                     .noneMatch(e -> e.kind() == ProberEvent.Kind.SERVFAIL);
 
+            // a bogus version reaches the internet (served unvalidated): Unbound answers SERVFAIL with an
+            // extended error, the prober records it, the observer captures it and ldns rejects the capture
+            SignedZone v3 = tampered(v2, "203.0.113.66");
+            second.serve(v3);
+            CapturedVersion c3 = awaitCapture(out, v3.serial(), observerLog);
+            InetProcesses.Result bogus = InetProcesses.run(List.of("ldns-verify-zone", out.resolve(c3.file()).toString()));
+            assertThat(bogus.exit()).as("ldns-verify-zone rejects the tampered capture\n" + bogus.output()).isNotZero();
+            Duration servfail = InetProcesses.until(Duration.ofSeconds(30),
+                    () -> "the prober records SERVFAIL with an EDE for www\n" + InetProcesses.read(proberFile)
+                            + InetProcesses.read(resolver.log()),
+                    () -> JsonLines.read(proberFile, ProberEvent.class).stream()
+                            .anyMatch(e -> e.name().equals("www.example.test.") && e.kind() == ProberEvent.Kind.SERVFAIL
+                                    && !e.ede().isEmpty()));
+            ProberEvent failed = JsonLines.read(proberFile, ProberEvent.class).stream()
+                    .filter(e -> e.kind() == ProberEvent.Kind.SERVFAIL)
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(failed.rcode()).isEqualTo("SERVFAIL");
+            assertThat(InetProcesses.read(resolver.log())).contains("validation failure <www.example.test. A IN>");
+
             assertThat(InetProcesses.stop(observer)).as("the observer exits 0 on SIGTERM\n" + InetProcesses.read(observerLog))
                     .isZero();
             assertThat(InetProcesses.read(observerLog)).contains("observer stopped");
             assertThat(JsonLines.read(out.resolve(ObserverMain.CAPTURES), CapturedVersion.class))
                     .extracting(CapturedVersion::serial)
-                    .containsExactly(v1.serial(), v2.serial());
+                    .containsExactly(v1.serial(), v2.serial(), v3.serial());
             System.out.printf("internet site: knot first copy %d ms, knot on the new primary %d ms after the flip, "
-                            + "unbound validating the new data %d ms after that%n",
-                    firstCopy.toMillis(), moved.toMillis(), resolverNew.toMillis());
+                            + "unbound validating the new data %d ms after that; SERVFAIL for the tampered version "
+                            + "after %d ms: %s%n",
+                    firstCopy.toMillis(), moved.toMillis(), resolverNew.toMillis(), servfail.toMillis(), failed.ede());
         } finally {
             for (int i = cleanup.size() - 1; i >= 0; i--) {
                 cleanup.get(i).close();
@@ -199,6 +222,23 @@ class InternetSiteIT {
         return new ZoneSigner().sign(ZoneLoader.parse(text, ZONE, dir.resolve("example.test.zone")), keys,
                 SigningPolicy.defaults().withNsec().withSerial(SerialPolicy.INCREMENT).withThreads(1), Instant.now(),
                 previousSerial);
+    }
+
+    /** {@code zone} with the next serial and another address for www, the old signatures kept: bogus. */
+    private static SignedZone tampered(SignedZone zone, String www) throws Exception {
+        long serial = zone.serial() + 1;
+        List<Record> records = new ArrayList<>();
+        for (Record r : zone.records()) {
+            if (r instanceof SOARecord soa) {
+                records.add(new SOARecord(soa.getName(), soa.getDClass(), soa.getTTL(), soa.getHost(), soa.getAdmin(),
+                        serial, soa.getRefresh(), soa.getRetry(), soa.getExpire(), soa.getMinimum()));
+            } else if (r instanceof ARecord a && a.getName().equals(WWW)) {
+                records.add(new ARecord(WWW, DClass.IN, a.getTTL(), InetAddress.getByName(www)));
+            } else {
+                records.add(r);
+            }
+        }
+        return new SignedZone(zone.origin(), serial, records, 0, 0, Duration.ZERO);
     }
 
     private static TransferServer transferServer(InetAddress on, InetSocketAddress knot, ServingPermit permit)
