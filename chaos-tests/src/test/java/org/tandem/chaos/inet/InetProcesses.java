@@ -76,10 +76,16 @@ final class InetProcesses implements HostLauncher, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws InterruptedException {
+    public synchronized void close() {
         for (int i = started.size() - 1; i >= 0; i--) {
-            if (started.get(i).isAlive()) {
-                stop(started.get(i));
+            Process p = started.get(i);
+            if (p.isAlive()) {
+                try {
+                    stop(p);
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
@@ -91,7 +97,7 @@ final class InetProcesses implements HostLauncher, AutoCloseable {
                 s.bind(new InetSocketAddress(address, 0));
                 int port = s.getLocalPort();
                 try (DatagramSocket d = new DatagramSocket(new InetSocketAddress(address, port))) {
-                    return port;
+                    return d.getLocalPort();
                 } catch (IOException e) {
                     // taken for UDP: try another
                 }
