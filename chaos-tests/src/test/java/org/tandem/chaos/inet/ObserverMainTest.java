@@ -103,17 +103,6 @@ class ObserverMainTest {
     }
 
     @Test
-    void timesOutOnAResolverThatDoesNotAnswer() throws Exception {
-        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            Prober p = new Prober(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()),
-                    Duration.ofMillis(300), java.time.Clock.systemUTC());
-            ProberEvent e = p.probe(new Query(Name.fromConstantString("www.example.test."), Type.A));
-            assertThat(e.kind()).isEqualTo(ProberEvent.Kind.TIMEOUT);
-            assertThat(e.rcode()).isEmpty();
-        }
-    }
-
-    @Test
     void namesCapturedFilesByZoneAndSerial() {
         assertThat(Capturer.file(Name.fromConstantString("example.test."), 2026120101L))
                 .isEqualTo("published/example.test/2026120101.zone");
