@@ -79,7 +79,7 @@ final class Capturer {
     /** The file a serial is written to, relative to the output directory. */
     static String file(Name zone, long serial) {
         String z = zone.toString(true);
-        return "published/" + (z.isEmpty() ? "root" : z) + "/" + serial + ".zone";
+        return ObserverMain.PUBLISHED + "/" + (z.isEmpty() ? "root" : z) + "/" + serial + ".zone";
     }
 
     /**
