@@ -13,7 +13,12 @@ import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
+import java.time.Instant;
 import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.proof.PossessionProof;
 import org.xbill.DNS.RRSIGRecord;
@@ -28,10 +33,13 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  *   <li>{@code list}: listing the zone's keys on the open sessions;
  *   <li>{@code refound}: list, then prove with the freshly found handle (what the election's 5 s
  *       ProvenKeySetCheck does: it re-finds the keys but re-uses the sessions opened at start);
+ *   <li>{@code check}: the statuses keysync's {@link KeySetVerifier} gives (the election's check, over a
+ *       manifest of the keys found at start);
  *   <li>{@code reopen}: {@code HsmSessions.open} again in the same process (new sessions, C_Login),
  *       list and prove.
  * </ul>
- * Each value is {@code ok}, {@code ok:<n keys>}, {@code bad-signature} or {@code
+ * At start it prints {@code READY keys=<n>}, and ends there if no ZSK is among them. If the token cannot be opened at start, it prints one {@code FAILED <ExceptionClass>:<CKR name>} line
+ * and ends. Each value is {@code ok}, {@code ok:<n keys>}, {@code bad-signature} or {@code
  * <ExceptionClass>:<CKR name>}. Started by TokenFaultsIT as a child JVM; not a test.
  */
 public final class HeldToken {
@@ -40,11 +48,29 @@ public final class HeldToken {
     public static void main(String[] args) throws Exception {
         HsmSpec spec = new HsmSpec(new HsmId("held"), Path.of(args[0]), args[1], Path.of(args[2]), 2);
         ZoneName zone = ZoneName.of(args[3]);
-        Hsm hsm = HsmSessions.open(List.of(spec)).get(0);
-        List<HsmKey> keys = hsm.list(zone);
-        HsmKey cached = keys.get(0);
-        System.out.println("READY keys=" + keys.size() + " fp=" + cached.fingerprint().orElseThrow().hex());
+        Hsm hsm;
+        List<HsmKey> keys;
+        try {
+            hsm = HsmSessions.open(List.of(spec)).get(0);
+            keys = hsm.list(zone);
+        } catch (HsmException e) {
+            System.out.println("FAILED " + describe(e));
+            System.out.flush();
+            return;
+        }
+        System.out.println("READY keys=" + keys.size());
         System.out.flush();
+        java.util.Optional<HsmKey> zsk = keys.stream().filter(k -> k.role() == KeyRole.ZSK).findFirst();
+        if (zsk.isEmpty()) {
+            hsm.close();
+            return;
+        }
+        HsmKey cached = zsk.get();
+        ZoneKeySet manifest = ZoneKeySet.empty(zone);
+        for (HsmKey k : keys) {
+            manifest = manifest.with(new ZoneKeySet.Entry(k.publicKey().orElseThrow(), KeyState.ACTIVE, Instant.now(), "held"));
+        }
+        KeySetVerifier verifier = new KeySetVerifier(Clock.systemUTC(), new SecureRandom());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null && line.equals("observe")) {
@@ -61,6 +87,8 @@ public final class HeldToken {
                 sList = describe(e);
                 sRefound = "not-listed";
             }
+            String sCheck = verifier.verify(manifest, List.of(hsm)).checks().stream().map(c -> c.status().name()).sorted()
+                    .collect(java.util.stream.Collectors.joining(","));
             String sReopen;
             try {
                 Hsm again = HsmSessions.open(List.of(spec)).get(0);
@@ -74,7 +102,7 @@ public final class HeldToken {
             } catch (HsmException | RuntimeException e) {
                 sReopen = describe(e);
             }
-            System.out.println("OBSERVED cached=" + sCached + " list=" + sList + " refound=" + sRefound + " reopen=" + sReopen);
+            System.out.println("OBSERVED cached=" + sCached + " list=" + sList + " refound=" + sRefound + " check=" + sCheck + " reopen=" + sReopen);
             System.out.flush();
         }
         hsm.close();
