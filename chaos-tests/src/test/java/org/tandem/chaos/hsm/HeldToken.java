@@ -22,6 +22,9 @@ import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.proof.PossessionProof;
 import org.xbill.DNS.RRSIGRecord;
+import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Constants;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
@@ -29,6 +32,7 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * open, logged in), the zone's keys found, one key's handle cached. On each {@code observe} line on
  * stdin it prints one {@code OBSERVED} line with what four kinds of use give now:
  * <ul>
+ *   <li>{@code probe}: the raw PKCS#11 calls under an open: slot listed, C_OpenSession, C_Login;
  *   <li>{@code cached}: a proof of possession with the cached handle (what a zone's signing run does);
  *   <li>{@code list}: listing the zone's keys on the open sessions;
  *   <li>{@code refound}: list, then prove with the freshly found handle (what the election's 5 s
@@ -102,10 +106,77 @@ public final class HeldToken {
             } catch (HsmException | RuntimeException e) {
                 sReopen = describe(e);
             }
-            System.out.println("OBSERVED cached=" + sCached + " list=" + sList + " refound=" + sRefound + " check=" + sCheck + " reopen=" + sReopen);
+            String sOther = "";
+            if (args.length > 4) {
+                HsmSpec other = new HsmSpec(new HsmId("other"), spec.library(), args[4], Path.of(args[5]), 1);
+                try {
+                    HsmSessions.open(List.of(other)).get(0).close();
+                    sOther = " other=ok";
+                } catch (HsmException | RuntimeException e) {
+                    sOther = " other=" + describe(e);
+                }
+            }
+            System.out.println("OBSERVED probe=" + probe(spec) + " cached=" + sCached + " list=" + sList + " refound=" + sRefound
+                    + " check=" + sCheck + " reopen=" + sReopen + sOther);
             System.out.flush();
         }
         hsm.close();
+    }
+
+    /**
+     * The raw PKCS#11 calls under keysync's open, on the library instance this process already has
+     * (the JDK keeps one per library path): is the slot still listed with its token, does
+     * C_OpenSession work, what does C_Login give on the new session.
+     */
+    private static String probe(HsmSpec spec) {
+        StringBuilder b = new StringBuilder();
+        try {
+            CK_C_INITIALIZE_ARGS init = new CK_C_INITIALIZE_ARGS();
+            init.flags = PKCS11Constants.CKF_OS_LOCKING_OK;
+            PKCS11 p11 = PKCS11.getInstance(spec.library().toString(), "C_GetFunctionList", init, false);
+            long slot = -1;
+            long[] slots = p11.C_GetSlotList(true);
+            List<String> infoErrors = new java.util.ArrayList<>();
+            for (long s : slots) {
+                try {
+                    if (new String(p11.C_GetTokenInfo(s).label).trim().equals(spec.tokenLabel())) {
+                        slot = s;
+                    }
+                } catch (PKCS11Exception e) {
+                    infoErrors.add("C_GetTokenInfo:" + ckr(e));
+                }
+            }
+            b.append("slots:").append(slots.length).append(",tokeninfo-errors:").append(infoErrors.isEmpty() ? "none" : infoErrors)
+                    .append(",target:").append(slot < 0 ? "absent" : "listed");
+            if (slot < 0) {
+                return b.toString();
+            }
+            long session;
+            try {
+                session = p11.C_OpenSession(slot, PKCS11Constants.CKF_SERIAL_SESSION | PKCS11Constants.CKF_RW_SESSION, null, null);
+                b.append(",open:ok");
+            } catch (PKCS11Exception e) {
+                return b.append(",open:").append(ckr(e)).toString();
+            }
+            try {
+                p11.C_Login(session, PKCS11Constants.CKU_USER,
+                        java.nio.file.Files.readString(spec.pinFile()).strip().toCharArray());
+                b.append(",login:ok");
+            } catch (PKCS11Exception e) {
+                b.append(",login:").append(ckr(e));
+            } finally {
+                p11.C_CloseSession(session);
+            }
+        } catch (PKCS11Exception e) {
+            b.append("error:").append(ckr(e));
+        } catch (java.io.IOException e) {
+            b.append("error:").append(e.getClass().getSimpleName());
+        }
+        return b.toString();
+    }
+
+    private static String ckr(PKCS11Exception e) {
+        return e.getMessage().split("[ ,:]")[0];
     }
 
     private static String prove(Hsm hsm, HsmKey key, DnssecKey expected) {

@@ -235,6 +235,8 @@ class TokenFaultsIT {
     private static final String TOKEN_GONE =
             "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:0 refound=missing check=MISSING,MISSING"
             + " reopen=HsmUnavailableException:CKR_GENERAL_ERROR(0x5)";
+    private static final String HEALTHY_PROBE = "tokeninfo-errors:none,target:listed,open:ok,login:CKR_USER_ALREADY_LOGGED_IN";
+    private static final String GONE_PROBE = "tokeninfo-errors:[C_GetTokenInfo:CKR_GENERAL_ERROR],target:absent";
     private static final String ALL_OK = "cached=ok list=ok:2 refound=ok check=OK,OK reopen=ok";
 
     /**
@@ -262,12 +264,19 @@ class TokenFaultsIT {
         String freshAfterRestore = verdict(k).keySynced() ? "keysynced" : "NOT-keysynced";
         String line = "EXPERIMENT " + loss + " | after (" + noticedMillis + " ms): " + after + " | again: " + afterAgain
                 + " | fresh process during the fault: " + fresh + " | after restore: " + restored
-                + " | new open after restore: " + freshAfterRestore;
+                + " | new open after restore: " + freshAfterRestore + " | probes (before, after, again, restored): " + held.probes();
         System.out.println(line);
         Files.writeString(workDir.resolve("f10-experiment.txt"), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
 
         assertThat(afterAgain).as("the same answer on the next check").isEqualTo(after);
+        assertThat(held.probes().get(0)).endsWith(HEALTHY_PROBE);
+        if (after.equals(TOKEN_GONE)) {
+            // The slot stays in C_GetSlotList, but C_GetTokenInfo on it fails for good in this process.
+            assertThat(held.probes().subList(1, 4)).allSatisfy(p -> assertThat(p).endsWith(GONE_PROBE));
+        } else {
+            assertThat(held.probes().subList(1, 4)).allSatisfy(p -> assertThat(p).endsWith(HEALTHY_PROBE));
+        }
         assertThat(freshAfterRestore).as("restore heals the token for a process that opens it").isEqualTo("keysynced");
         switch (loss) {
             case MOVE_DIRECTORY_AWAY, DELETE_DIRECTORY, RECREATE_TOKEN -> {
@@ -311,6 +320,50 @@ class TokenFaultsIT {
             assertThat(noticedMillis).isLessThan(org.tandem.keysync.testing.TestTiming.scaled(
                     org.tandem.signer.election.ElectionSettings.DEFAULTS.recheckInterval()).toMillis());
         }
+    }
+
+    /**
+     * The token loss poisons the library for the whole process: keysync's open walks the slots in
+     * C_GetSlotList order until it finds the label, and C_GetTokenInfo on the lost slot fails, so a
+     * healthy token of the same library whose slot comes after the lost one (the harness keeps all
+     * tokens in one softhsm2.conf, so every node's process has every token's slot) can no longer be
+     * opened in that process either. Any process that has the lost token's slot and walks the
+     * slots while the directory is gone is poisoned, whether or not it ever used that token.
+     */
+    @Test
+    void f10AProcessThatLostOneTokenCannotOpenATokenWhoseSlotComesAfterIt() throws Exception {
+        Keyed a = keyed("f10-a");
+        Keyed b = keyed("f10-b");
+        List<String> order = slotOrder();
+        boolean aFirst = order.indexOf(a.spec().tokenLabel()) < order.indexOf(b.spec().tokenLabel());
+        Keyed lost = aFirst ? a : b;
+        Keyed later = aFirst ? b : a;
+        Held held = Held.start(lost, tokens, later);
+        assertThat(held.ready()).isEqualTo("READY keys=2");
+        assertThat(held.observe()).endsWith(" other=ok");
+        Snapshot snap = faults.snapshot(lost.spec().tokenLabel());
+        faults.removeToken(lost.spec().tokenLabel());
+        try {
+            assertThat(held.observe()).startsWith(TOKEN_GONE).endsWith(" other=HsmUnavailableException:CKR_GENERAL_ERROR(0x5)");
+            // IMPORTANT: not from this (the test) process: it has every pool slot loaded too, and the walk over the
+            // slots during the fault would poison it the same way. A process started now has no slot for the
+            // lost token and opens the other one.
+            assertThat(Held.start(later, tokens).ready()).isEqualTo("READY keys=2");
+        } finally {
+            faults.restore(snap);
+        }
+        assertThat(held.observe()).as("not healed by the restore").endsWith(" other=HsmUnavailableException:CKR_GENERAL_ERROR(0x5)");
+    }
+
+    /** Token labels in slot order, as {@code softhsm2-util --show-slots} (C_GetSlotList) gives them. */
+    private List<String> slotOrder() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("softhsm2-util", "--show-slots").redirectErrorStream(true);
+        pb.environment().putAll(tokens.environment());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out.lines().map(String::strip).filter(l -> l.startsWith("Label:"))
+                .map(l -> l.substring("Label:".length()).strip()).toList();
     }
 
     private static boolean isRoot() throws IOException {
@@ -357,27 +410,33 @@ class TokenFaultsIT {
     }
 
     /** The child JVM that holds the token open (see {@link HeldToken}). */
-    private record Held(Process process, BufferedReader out, Writer in, String ready) {
-        static Held start(Keyed k, SoftHsmTokens tokens) throws Exception {
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    private record Held(Process process, BufferedReader out, Writer in, String ready, List<String> probes) {
+        static Held start(Keyed k, SoftHsmTokens tokens, Keyed... other) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                     "-cp", System.getProperty("java.class.path"), HeldToken.class.getName(),
-                    k.spec().library().toString(), k.spec().tokenLabel(), k.spec().pinFile().toString(), ZONE.toString());
+                    k.spec().library().toString(), k.spec().tokenLabel(), k.spec().pinFile().toString(), ZONE.toString()));
+            for (Keyed o : other) {
+                cmd.addAll(List.of(o.spec().tokenLabel(), o.spec().pinFile().toString()));
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().putAll(tokens.environment());
             Process p = pb.start();
             CHILDREN.add(p);
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String ready = line(out);
-            return new Held(p, out, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8), ready);
+            return new Held(p, out, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8), ready,
+                    new java.util.concurrent.CopyOnWriteArrayList<>());
         }
 
         String observe() throws Exception {
             in.write("observe\n");
             in.flush();
             String l = line(out);
-            assertThat(l).startsWith("OBSERVED ");
-            return l.substring("OBSERVED ".length());
+            assertThat(l).startsWith("OBSERVED probe=");
+            int cut = l.indexOf(' ', "OBSERVED ".length());
+            probes.add(l.substring("OBSERVED probe=".length(), cut));
+            return l.substring(cut + 1);
         }
 
         private static String line(BufferedReader out) throws Exception {
