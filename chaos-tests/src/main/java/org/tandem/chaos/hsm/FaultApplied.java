@@ -9,7 +9,7 @@ import java.util.Optional;
  * concerned (label and {@code CKA_ID}) and, for a planted key, the new object's label, {@code CKA_ID}
  * and public key.
  *
- * @param operation the operation ({@code remove-token}, {@code change-pin}, {@code plant-stray-key-pair},
+ * @param operation the operation ({@code remove-token}, {@code change-pin}, {@code delete-key}, {@code plant-stray-key-pair},
  *     {@code replace-with-different-key}, {@code restore})
  * @param tokenLabel the token's label
  * @param keyLabel the {@code CKA_LABEL} of the key the fault concerned, empty for a token-wide fault

@@ -51,7 +51,17 @@ import org.tandem.keysync.key.ZoneName;
  * <p>What a RUNNING process that has the token open (keysync's {@code HsmSessions.open}: sessions
  * open, logged in, keys found) notices after each fault was measured by {@code TokenFaultsIT}
  * against SoftHSM 2.6.1; the findings are in the chaos-tests README, section "Chaos harness: token
- * faults", and on each method.
+ * faults", and on each method. In short: {@link #removeToken} is noticed at once (the election's
+ * key re-check sees every key {@code MISSING}; signing with a cached handle fails with {@code
+ * CKR_OBJECT_HANDLE_INVALID}) and never healed in that process; {@link #changePin} is not noticed
+ * by a running process at all, only by one that starts.
+ *
+ * <p>IMPORTANT: while a token directory is removed, no process that has that token's slot (every
+ * process that loaded SoftHSM2 with this configuration before the removal, the test JVM included)
+ * may open any token of the library: keysync's open walks the slots, {@code C_GetTokenInfo} on the
+ * lost one fails with {@code CKR_GENERAL_ERROR}, and from then on that process can no longer open
+ * a token whose slot comes after the lost one, even after {@link #restore}. Processes started after
+ * the removal are not affected.
  *
  * <p>Every operation names token, key label, {@code CKA_ID} and what it did in its {@link
  * FaultApplied} result, or in the {@link TokenFaultException}. PINs go to {@code pkcs11-tool} on its
@@ -209,8 +219,24 @@ public final class TokenFaults {
      * work directory). New processes no longer see the token ({@code softhsm2-util --show-slots}, a
      * signer node that starts). Heal with {@link #restore}.
      *
-     * <p>What a process that has the token open notices (SoftHSM 2.6.1, TokenFaultsIT): see the README
-     * section "Chaos harness: token faults".
+     * <p>What a process that has the token open notices (SoftHSM 2.6.1 through keysync's adapter,
+     * TokenFaultsIT), on the first PKCS#11 call after the move, with no delay:
+     * <ul>
+     *   <li>signing with a key handle found before: {@code HsmException} caused by {@code
+     *       PKCS11Exception} {@code CKR_OBJECT_HANDLE_INVALID} (0x82) (keysync does not class 0x82 as
+     *       "token gone", so it is not an {@code HsmUnavailableException});
+     *   <li>listing the keys on the sessions opened at start (what the election's 5 s key re-check
+     *       does): succeeds and finds nothing, so keysync's verifier reports every manifest key {@code
+     *       MISSING}, not {@code HSM_ERROR}; the node drops out at its next re-check;
+     *   <li>{@code HsmSessions.open} again in the same process: {@code HsmUnavailableException}
+     *       "cannot list tokens of …: CKR_GENERAL_ERROR" (0x5): the slot is still in {@code
+     *       C_GetSlotList}, but {@code C_GetTokenInfo} on it fails;
+     *   <li>after {@link #restore}: all of the above stay as they are; only a new process sees the
+     *       token again (INV-K6 recovery with SoftHSM2 is a process restart).
+     * </ul>
+     * Deleting the directory or re-creating a token with the same label ({@code softhsm2-util
+     * --init-token} after deleting it) give exactly the same answers. A process started during the
+     * fault finds no token with that label.
      *
      * @return the result naming the token and where its directory went
      * @throws TokenFaultException the token is not found or the directory cannot be moved
@@ -237,6 +263,13 @@ public final class TokenFaults {
      * F10, the user PIN changed under a running node: {@code pkcs11-tool --login --change-pin}. The
      * node's PIN file still holds the old PIN. Heal with {@link #restore} (or change it back).
      *
+     * <p>A process that has the token open notices nothing (TokenFaultsIT): it stays logged in,
+     * signing, listing and the key re-check keep working, and even {@code HsmSessions.open} again
+     * works, because {@code C_Login} on the new session answers {@code CKR_USER_ALREADY_LOGGED_IN}
+     * (the login state belongs to the process) and keysync accepts that. Only a process that starts
+     * fails: {@code HsmUnavailableException} "wrong PIN for token …" ({@code CKR_PIN_INCORRECT},
+     * 0xA0). So this fault shows at the node's next restart, not while it runs.
+     *
      * @throws TokenFaultException the token is not found or pkcs11-tool fails (for example a wrong old PIN)
      */
     public FaultApplied changePin(String tokenLabel, String oldPin, String newPin) throws TokenFaultException {
@@ -256,7 +289,9 @@ public final class TokenFaults {
      * then generates a new EC P-256 pair ({@code pkcs11-tool --keypairgen --key-type EC:prime256v1
      * --usage-sign}) under the same label and {@code CKA_ID}. Keysync then finds an object that claims
      * the key (label, id, key tag in the label) but holds another public key: {@code
-     * DIFFERENT_PUBLIC_KEY} (INV-K1).
+     * DIFFERENT_PUBLIC_KEY} (INV-K1). A process that holds the token open sees the stray pair at its
+     * next key re-check (SoftHSM2 re-reads the token's objects when they change); its cached handle
+     * of the old key fails with {@code CKR_OBJECT_HANDLE_INVALID}.
      *
      * @param pinFile the token's user-PIN file (first line)
      * @param ckaIdHex the key's {@code CKA_ID} in hex (keysync uses the key's fingerprint)
@@ -281,6 +316,11 @@ public final class TokenFaults {
      * Deletes every private- and public-key object with that {@code CKA_ID} ({@code pkcs11-tool
      * --delete-object}, one call per object): the key went missing from this HSM.
      *
+     * <p>A process that has the token open notices at once (TokenFaultsIT): signing with the cached
+     * handle fails with {@code CKR_OBJECT_HANDLE_INVALID} (0x82), the key re-check reports the key
+     * {@code MISSING}. Unlike a removed token this heals in the running process: after {@link
+     * #restore} the re-check finds the key again (under a new handle) and proves it.
+     *
      * @throws TokenFaultException no object has that {@code CKA_ID}, or pkcs11-tool fails
      */
     public FaultApplied deleteKey(String tokenLabel, Path pinFile, String keyLabel, String ckaIdHex) throws TokenFaultException {
@@ -300,7 +340,8 @@ public final class TokenFaults {
      * (modulo 65536): {@code pkcs11-tool} cannot relabel an object after generation, so the tag in the
      * label is a claim that differs from the old key's, not the new key's real tag. Keysync then sees
      * {@code MISSING} for the old key and {@code UNEXPECTED_EXTRA_KEY} for the new one (neither its
-     * id, nor its label's tag, nor its fingerprint claims the old key).
+     * id, nor its label's tag, nor its fingerprint claims the old key), in a process that holds the
+     * token open as well as in one that opens it afterwards.
      *
      * @param keyLabel the key's label, in keysync's form {@code tandem:<zone>:<ROLE>:<alg>:<tag>}
      * @return the result with the new label, the new {@code CKA_ID} (the new key's fingerprint) and

@@ -145,6 +145,8 @@ class TokenFaultsIT {
     @Test
     void f11PlantedStrayPairHasTheSameLabelAndIdButAnotherFingerprint() throws Exception {
         Keyed k = keyed("f11-denic");
+        Held running = Held.start(k, tokens);
+        assertThat(running.observe()).isEqualTo(ALL_OK);
         Snapshot snap = faults.snapshot(k.spec().tokenLabel());
         FaultApplied done = faults.plantStrayKeyPair(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
         assertThat(done.describe()).contains(k.spec().tokenLabel(), k.zskLabel(), k.zskId(), "--keypairgen", "***")
@@ -161,8 +163,12 @@ class TokenFaultsIT {
             assertThat(bad.fingerprint()).contains(k.zsk().fingerprint());
             assertThat(bad.found()).isEqualTo(stray.fingerprint());
         }
+        // A node that holds the token open sees the stray pair at its next key re-check.
+        assertThat(running.observe()).contains(" check=DIFFERENT_PUBLIC_KEY,OK ")
+                .startsWith("cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:2 refound=missing");
         faults.restore(snap);
         assertThat(verdict(k).keySynced()).isTrue();
+        assertThat(running.observe()).contains(" refound=ok check=OK,OK reopen=ok");
     }
 
     @Test
@@ -181,6 +187,8 @@ class TokenFaultsIT {
     @Test
     void f12ReplacedKeyIsMissingAndTheNewOneAnExtraKeyOfTheSameZoneAndRole() throws Exception {
         Keyed k = keyed("f12-apnic");
+        Held running = Held.start(k, tokens);
+        assertThat(running.observe()).isEqualTo(ALL_OK);
         Snapshot snap = faults.snapshot(k.spec().tokenLabel());
         FaultApplied done = faults.replaceWithDifferentKey(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
         String newId = done.newCkaIdHex().orElseThrow();
@@ -202,8 +210,10 @@ class TokenFaultsIT {
             assertThat(r.problems()).filteredOn(c -> c.status() == KeyStatus.UNEXPECTED_EXTRA_KEY)
                     .singleElement().satisfies(c -> assertThat(c.found()).isEqualTo(extra.fingerprint()));
         }
+        assertThat(running.observe()).contains(" list=ok:2 refound=missing check=MISSING,OK,UNEXPECTED_EXTRA_KEY ");
         faults.restore(snap);
         assertThat(statuses(verdict(k))).containsExactly(Map.entry(KeyStatus.OK, 2));
+        assertThat(running.observe()).contains(" refound=ok check=OK,OK reopen=ok");
     }
 
     // --- F10: what a running process notices ---
