@@ -180,9 +180,10 @@ public final class TokenFaults {
      * file's SHA-256 against the snapshot's. The PIN is the snapshot's again (SoftHSM2 keeps it in
      * {@code token.object}).
      *
-     * <p>IMPORTANT: a process that still has the token open is not healed by this (see the README
-     * section "Chaos harness: token faults"): it must re-initialise its PKCS#11 library, in practice
-     * restart, before it sees the restored token.
+     * <p>IMPORTANT: after {@link #removeToken} (or a deleted or re-created token directory) a process
+     * that had the token open is not healed by this: SoftHSM2 never gives it the token back, so it
+     * must restart. After {@link #deleteKey}, {@link #plantStrayKeyPair} or {@link
+     * #replaceWithDifferentKey} a running process sees the restored objects at its next listing.
      *
      * @throws TokenFaultException a file cannot be removed or copied, or the result differs from the
      *     snapshot
@@ -230,7 +231,9 @@ public final class TokenFaults {
      *       MISSING}, not {@code HSM_ERROR}; the node drops out at its next re-check;
      *   <li>{@code HsmSessions.open} again in the same process: {@code HsmUnavailableException}
      *       "cannot list tokens of …: CKR_GENERAL_ERROR" (0x5): the slot is still in {@code
-     *       C_GetSlotList}, but {@code C_GetTokenInfo} on it fails;
+     *       C_GetSlotList}, but {@code C_GetTokenInfo} on it fails (a raw {@code C_OpenSession} on the
+     *       old slot id still works, {@code C_Login} answers {@code CKR_USER_ALREADY_LOGGED_IN}, and the
+     *       session finds no objects);
      *   <li>after {@link #restore}: all of the above stay as they are; only a new process sees the
      *       token again (INV-K6 recovery with SoftHSM2 is a process restart).
      * </ul>

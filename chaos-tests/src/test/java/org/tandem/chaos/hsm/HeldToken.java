@@ -128,6 +128,9 @@ public final class HeldToken {
      * (the JDK keeps one per library path): is the slot still listed with its token, does
      * C_OpenSession work, what does C_Login give on the new session.
      */
+    /** The token's slot id, found at the first probe (before any fault). */
+    private static long knownSlot = -1;
+
     private static String probe(HsmSpec spec) {
         StringBuilder b = new StringBuilder();
         try {
@@ -148,7 +151,11 @@ public final class HeldToken {
             }
             b.append("slots:").append(slots.length).append(",tokeninfo-errors:").append(infoErrors.isEmpty() ? "none" : infoErrors)
                     .append(",target:").append(slot < 0 ? "absent" : "listed");
-            if (slot < 0) {
+            if (slot >= 0) {
+                knownSlot = slot;
+            } else if (knownSlot >= 0) {
+                slot = knownSlot; // the slot id it had before the fault: do new sessions on it still work?
+            } else {
                 return b.toString();
             }
             long session;

@@ -246,7 +246,8 @@ class TokenFaultsIT {
             "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:0 refound=missing check=MISSING,MISSING"
             + " reopen=HsmUnavailableException:CKR_GENERAL_ERROR(0x5)";
     private static final String HEALTHY_PROBE = "tokeninfo-errors:none,target:listed,open:ok,login:CKR_USER_ALREADY_LOGGED_IN";
-    private static final String GONE_PROBE = "tokeninfo-errors:[C_GetTokenInfo:CKR_GENERAL_ERROR],target:absent";
+    private static final String GONE_PROBE = "tokeninfo-errors:[C_GetTokenInfo:CKR_GENERAL_ERROR],target:absent,"
+            + "open:ok,login:CKR_USER_ALREADY_LOGGED_IN";
     private static final String ALL_OK = "cached=ok list=ok:2 refound=ok check=OK,OK reopen=ok";
 
     /**
@@ -282,7 +283,8 @@ class TokenFaultsIT {
         assertThat(afterAgain).as("the same answer on the next check").isEqualTo(after);
         assertThat(held.probes().get(0)).endsWith(HEALTHY_PROBE);
         if (after.equals(TOKEN_GONE)) {
-            // The slot stays in C_GetSlotList, but C_GetTokenInfo on it fails for good in this process.
+            // The slot stays in C_GetSlotList, but C_GetTokenInfo on it fails for good in this process; a new
+            // session on the old slot id still opens and is logged in (and finds nothing).
             assertThat(held.probes().subList(1, 4)).allSatisfy(p -> assertThat(p).endsWith(GONE_PROBE));
         } else {
             assertThat(held.probes().subList(1, 4)).allSatisfy(p -> assertThat(p).endsWith(HEALTHY_PROBE));
