@@ -5,7 +5,9 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmUnavailableException;
@@ -43,21 +45,33 @@ final class Pkcs11Library {
     /** Slot id of the token with that label; the error lists the labels that are present. */
     static long slotOf(HsmId hsm, PKCS11 p11, Path library, String tokenLabel) throws HsmUnavailableException {
         Map<String, Long> found = new LinkedHashMap<>();
+        List<String> broken = new ArrayList<>();
+        long[] slots;
         try {
-            for (long slot : p11.C_GetSlotList(true)) {
-                String label = new String(p11.C_GetTokenInfo(slot).label).trim();
-                if (label.equals(tokenLabel)) {
-                    return slot;
-                }
-                if (!label.isEmpty()) {
-                    found.put(label, slot);
-                }
-            }
+            slots = p11.C_GetSlotList(true);
         } catch (PKCS11Exception e) {
             throw new HsmUnavailableException(hsm, "cannot list tokens of " + library + ": " + e.getMessage(), e);
         }
+        for (long slot : slots) {
+            String label;
+            try {
+                label = new String(p11.C_GetTokenInfo(slot).label).trim();
+            } catch (PKCS11Exception e) {
+                // Another token of the same library went away (SoftHSM2: its directory was removed);
+                // that must not make this HSM unreachable too.
+                broken.add("slot " + slot + ": " + e.getMessage());
+                continue;
+            }
+            if (label.equals(tokenLabel)) {
+                return slot;
+            }
+            if (!label.isEmpty()) {
+                found.put(label, slot);
+            }
+        }
         throw new HsmUnavailableException(hsm, "token '" + tokenLabel + "' not found in " + library
                 + (found.isEmpty() ? " (no initialised token present)" : " (present: " + String.join(", ", found.keySet()) + ")")
+                + (broken.isEmpty() ? "" : " (unreadable: " + String.join(", ", broken) + ")")
                 + "; tokens added after this process started are not seen until it restarts");
     }
 }
