@@ -122,7 +122,7 @@ public final class Cluster implements AutoCloseable {
         pki.issue("operator", "operator");
         pki.issue("coordinator", "coordinator", List.of(net.host("dc3-coord").address()));
         keys();
-        say("keys generated once on node-a's HSM, replicated to node-b's, proven on both");
+        say("keys generated once on node-a's HSM, replicated to node-b's, proven on both: " + keys.values());
         writeZone(List.of());
         for (String n : NODES) {
             writeNodeConfig(n);
@@ -144,6 +144,45 @@ public final class Cluster implements AutoCloseable {
         signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--hsm=node-a");
         signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--hsm=node-a");
         signerctl("keys", "sync", c, "--zone=" + ZONE);
+        com.fasterxml.jackson.databind.JsonNode list = org.tandem.chaos.history.JsonLines.MAPPER.readTree(
+                signerctl("keys", "list", c, "--zone=" + ZONE, "--json"));
+        for (com.fasterxml.jackson.databind.JsonNode m : list.get("manifest")) {
+            String fp = m.get("fingerprint").asText();
+            String label = "";
+            for (com.fasterxml.jackson.databind.JsonNode h : list.get("hsms")) {
+                for (com.fasterxml.jackson.databind.JsonNode k : h.get("keys")) {
+                    if (fp.equals(k.path("fingerprint").asText())) {
+                        label = k.get("label").asText();
+                    }
+                }
+            }
+            keys.put(m.get("role").asText(), new Key(m.get("role").asText(), m.get("key_tag").asInt(), fp, label));
+        }
+        if (!keys.containsKey("KSK") || !keys.containsKey("ZSK")) {
+            throw new ChaosException("signerctl keys list shows no KSK and ZSK: " + list);
+        }
+    }
+
+    /**
+     * One key of the zone as the manifest and the tokens know it.
+     *
+     * @param role {@code KSK} or {@code ZSK}
+     * @param tag the key tag
+     * @param fingerprint the keysync fingerprint (hex), also the {@code CKA_ID} on every token
+     * @param label the {@code CKA_LABEL} on the tokens
+     */
+    public record Key(String role, int tag, String fingerprint, String label) {
+        @Override
+        public String toString() {
+            return role + " " + tag;
+        }
+    }
+
+    private final Map<String, Key> keys = new LinkedHashMap<>();
+
+    /** The zone's key of that role ({@code KSK}, {@code ZSK}). */
+    public Key key(String role) {
+        return keys.get(role);
     }
 
     /** Runs {@code signerctl ARGS} on the operator's host (dc3-coord), where ZooKeeper is reachable; returns its output. */
