@@ -12,7 +12,7 @@ class ClockGuardTest {
     private static final Duration MAX = Duration.ofSeconds(30);
     private final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T12:00:00Z"));
     private final FakeClockReference reference = new FakeClockReference(clock);
-    private final ClockGuard guard = new ClockGuard(reference, "ZooKeeper", MAX, clock, clock::nanoTime);
+    private final ClockGuard guard = new ClockGuard("node-a", reference, "ZooKeeper", MAX, clock, clock::nanoTime);
 
     @Test
     void beforeTheFirstReadingTheSkewIsUnknownAndRefuses() {
@@ -121,7 +121,7 @@ class ClockGuardTest {
 
     @Test
     void theThresholdMustBePositive() {
-        assertThatThrownBy(() -> new ClockGuard(reference, "ZooKeeper", Duration.ZERO, clock))
+        assertThatThrownBy(() -> new ClockGuard("node-a", reference, "ZooKeeper", Duration.ZERO, clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxSkew");
     }
 
