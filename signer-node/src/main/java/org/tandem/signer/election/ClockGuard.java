@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class ClockGuard {
     private static final Logger LOG = LoggerFactory.getLogger(ClockGuard.class);
 
+    private final String node;
     private final ClockReference reference;
     private final String referenceName;
     private final Duration maxSkew;
@@ -42,16 +43,19 @@ public final class ClockGuard {
     private record Anchor(long skewNanos, Instant wall, long nano, Duration uncertainty) {}
 
     /**
+     * @param node this node's name, for the log lines
      * @param reference the reference clock
      * @param referenceName its name in messages ({@code ZooKeeper})
      * @param maxSkew the threshold, positive
      * @param clock the wall clock the node signs with (the same one)
      */
-    public ClockGuard(ClockReference reference, String referenceName, Duration maxSkew, Clock clock) {
-        this(reference, referenceName, maxSkew, clock, System::nanoTime);
+    public ClockGuard(String node, ClockReference reference, String referenceName, Duration maxSkew, Clock clock) {
+        this(node, reference, referenceName, maxSkew, clock, System::nanoTime);
     }
 
-    ClockGuard(ClockReference reference, String referenceName, Duration maxSkew, Clock clock, LongSupplier nanoTime) {
+    ClockGuard(String node, ClockReference reference, String referenceName, Duration maxSkew, Clock clock,
+            LongSupplier nanoTime) {
+        this.node = Objects.requireNonNull(node, "node");
         this.reference = Objects.requireNonNull(reference, "reference");
         this.referenceName = Objects.requireNonNull(referenceName, "referenceName");
         this.maxSkew = Objects.requireNonNull(maxSkew, "maxSkew");
@@ -90,9 +94,9 @@ public final class ClockGuard {
         ClockVerdict v = verdict();
         if (v.ok() != lastOk) {
             if (v.ok()) {
-                LOG.info("event=clock-ok {}", v.describe());
+                LOG.info("node={} event=clock-ok {}", node, v.describe());
             } else {
-                LOG.error("event=clock-skew {}; the node does not sign", v.describe());
+                LOG.error("node={} event=clock-skew {}; the node does not sign", node, v.describe());
             }
             lastOk = v.ok();
         }
@@ -120,6 +124,6 @@ public final class ClockGuard {
 
     @Override
     public String toString() {
-        return "ClockGuard[" + verdict().describe() + "]";
+        return "ClockGuard[" + node + ": " + verdict().describe() + "]";
     }
 }

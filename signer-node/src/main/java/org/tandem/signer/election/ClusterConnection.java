@@ -113,7 +113,7 @@ public final class ClusterConnection implements AutoCloseable {
      * @param clock the wall clock the node signs with
      */
     public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
-        return new ClockGuard(new ZooKeeperClockReference(client, new ElectionPaths(root), node, clock, System::nanoTime),
+        return new ClockGuard(node, new ZooKeeperClockReference(client, new ElectionPaths(root), node, clock, System::nanoTime),
                 "ZooKeeper", maxSkew, clock);
     }
 

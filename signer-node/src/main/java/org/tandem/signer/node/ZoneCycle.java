@@ -152,13 +152,15 @@ final class ZoneCycle {
      */
     Outcome publish(Leadership leadership, String why) throws InterruptedException {
         Objects.requireNonNull(leadership, "leadership");
-        if (!leadership.isValid()) {
-            return new Outcome.Stopped(Stage.NOT_LEADER, "not the leader (lease or leadership lost)");
-        }
+        // The clock first: a leader whose clock jumped is told so, not merely "not the leader" once
+        // the election has noticed the jump too.
         Instant now = clock.instant();
         ClockVerdict atStart = clockGuard.verdictAt(now);
         if (!atStart.ok()) {
             return clockRefused(leadership, "sign", atStart);
+        }
+        if (!leadership.isValid()) {
+            return new Outcome.Stopped(Stage.NOT_LEADER, "not the leader (lease or leadership lost)");
         }
         UnsignedZone unsigned;
         try {
@@ -209,12 +211,12 @@ final class ZoneCycle {
         ZonePublisher.Result result;
         try {
             result = publisher.publish(signed, (staged, verdict) -> {
-                if (!leadership.isValid()) {
-                    throw new ZonePublisher.NotLeaderException(zone.name(), signed.serial(), "before the commit");
-                }
                 ClockVerdict beforeCommit = clockGuard.verdict();
                 if (!beforeCommit.ok()) {
                     throw new ClockRefusedException(beforeCommit);
+                }
+                if (!leadership.isValid()) {
+                    throw new ZonePublisher.NotLeaderException(zone.name(), signed.serial(), "before the commit");
                 }
                 committed[0] = ledger.commit(leadership, zone.name(), signed.serial(), digest, dnskeyFingerprints, dnskeyTtl);
             });
