@@ -95,6 +95,28 @@ public final class ClusterConnection implements AutoCloseable {
         return new KeySyncedElection(client, root, node, check, settings, clock);
     }
 
+    /**
+     * A key-synced election on this session that also keeps the node out while its clock disagrees
+     * with ZooKeeper's (INV-D5); {@code clockGuard} from {@link #clockGuard}.
+     */
+    public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
+            ClockGuard clockGuard) {
+        return new KeySyncedElection(client, root, node, check, settings, clock, clockGuard);
+    }
+
+    /**
+     * The clock-skew guard of node {@code node} against ZooKeeper server time (INV-D5): its reference
+     * writes {@code <root>/cluster/clocks/<node>} and reads the mtime. Pass it to {@link #election} (which
+     * samples it) and check it before signing.
+     *
+     * @param maxSkew the threshold, positive
+     * @param clock the wall clock the node signs with
+     */
+    public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
+        return new ClockGuard(node, new ZooKeeperClockReference(client, new ElectionPaths(root), node, clock, System::nanoTime),
+                "ZooKeeper", maxSkew, clock);
+    }
+
     /** True while the session is connected. */
     public boolean connected() {
         return client.getZookeeperClient().isConnected();

@@ -7,7 +7,7 @@ import org.tandem.keysync.key.ZoneName;
 
 /**
  * The znode layout of the cluster below the Tandem root (default {@code /tandem}, shared with the key
- * manifest): {@code cluster/leader} (latch), {@code cluster/epoch}, and per zone, next to the
+ * manifest): {@code cluster/leader} (latch), {@code cluster/epoch}, {@code cluster/clocks/<node>}, and per zone, next to the
  * manifest's {@code keys}, {@code zones/<zone-without-trailing-dot>/published} and {@code history}.
  */
 final class ElectionPaths {
@@ -40,6 +40,11 @@ final class ElectionPaths {
 
     String epochPath() {
         return ZKPaths.makePath(root, "cluster", "epoch");
+    }
+
+    /** This node's clock reference znode (INV-D5), written with setData for its mtime. */
+    String clockPath(String node) {
+        return ZKPaths.makePath(root, "cluster", "clocks", node);
     }
 
     String zonePath(ZoneName zone) {

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Losing: on SUSPENDED or LOST (INV-L2), the latch reporting another leader, the latch node gone,
- * the epoch moved, a failed re-check (INV-K6), lease expiry, {@link #stepDown()} or {@link #close()},
+ * the epoch moved, a failed re-check (INV-K6), a clock skew beyond the threshold (INV-D5, when built with a {@link ClockGuard}), lease expiry, {@link #stepDown()} or {@link #close()},
  * the node first revokes the {@link Leadership} (so {@link Leadership#isValid()} is false — for
  * SUSPENDED/LOST already on Curator's event thread, before anything else), then tells the listeners
  * {@link LeadershipListener#lost}, then logs. It leaves the latch (a fresh latch node on re-entry, as
@@ -80,6 +80,8 @@ public final class KeySyncedElection implements AutoCloseable {
     private final ElectionSettings settings;
     private final Clock clock;
     private final LongSupplier nanoTime;
+    /** INV-D5; null: no clock check (tests of the election alone). */
+    private final ClockGuard clockGuard;
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
     /** Heartbeat and lease watchdog, apart from the election thread so that a slow check cannot delay them. */
@@ -118,7 +120,26 @@ public final class KeySyncedElection implements AutoCloseable {
             KeySyncCheck check,
             ElectionSettings settings,
             Clock clock) {
-        this(client, root, node, check, settings, clock, System::nanoTime);
+        this(client, root, node, check, settings, clock, System::nanoTime, null);
+    }
+
+    /**
+     * An election that also keeps the node out while its wall clock disagrees with ZooKeeper's by more
+     * than {@code clockGuard}'s threshold (INV-D5): the guard is sampled at every re-check (and at
+     * start); a candidate or leader whose guard fails, on a re-check or, between re-checks, on the
+     * lease watchdog's extrapolation (lease / 10), leaves the latch with {@link LossReason#CLOCK_SKEW}.
+     *
+     * @param clockGuard built on this session's {@link ClusterConnection#clockGuard}
+     */
+    public KeySyncedElection(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            ClockGuard clockGuard) {
+        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"));
     }
 
     KeySyncedElection(
@@ -129,6 +150,19 @@ public final class KeySyncedElection implements AutoCloseable {
             ElectionSettings settings,
             Clock clock,
             LongSupplier nanoTime) {
+        this(client, root, node, check, settings, clock, nanoTime, null);
+    }
+
+    KeySyncedElection(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            LongSupplier nanoTime,
+            ClockGuard clockGuard) {
+        this.clockGuard = clockGuard;
         this.client = Objects.requireNonNull(client, "client");
         this.paths = new ElectionPaths(root);
         this.node = Objects.requireNonNull(node, "node");
@@ -307,6 +341,10 @@ public final class KeySyncedElection implements AutoCloseable {
         if (closed.get()) {
             return;
         }
+        String clockProblem = sampleClock();
+        if (clockProblem == null) {
+            return; // interrupted: closing
+        }
         switch (role) {
             case OUT -> {
                 if (holdingOff && nanoTime.getAsLong() - holdOffUntilNanos < 0) {
@@ -315,6 +353,10 @@ public final class KeySyncedElection implements AutoCloseable {
                 holdingOff = false;
                 if (!client.getZookeeperClient().isConnected()) {
                     setReasonOnly("ZooKeeper not connected");
+                    return;
+                }
+                if (!clockProblem.isEmpty()) {
+                    setReasonOnly(clockProblem);
                     return;
                 }
                 KeySyncVerdict verdict = runCheck();
@@ -328,12 +370,20 @@ public final class KeySyncedElection implements AutoCloseable {
                 }
             }
             case CANDIDATE -> {
+                if (!clockProblem.isEmpty()) {
+                    loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
+                    return;
+                }
                 KeySyncVerdict verdict = runCheck();
                 if (verdict != null && !verdict.synced()) {
                     loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
                 }
             }
             case LEADER -> {
+                if (!clockProblem.isEmpty()) {
+                    loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
+                    return;
+                }
                 KeySyncVerdict verdict = runCheck();
                 if (verdict != null && !verdict.synced()) {
                     loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
@@ -343,6 +393,34 @@ public final class KeySyncedElection implements AutoCloseable {
                 // NEW before the first task, CLOSED after the last: nothing to do.
             }
         }
+    }
+
+    /**
+     * Samples the clock guard (when there is one, and ZooKeeper is connected; otherwise the last
+     * reading is extrapolated): "" when the clock is fine, the refusal line when not, null when
+     * interrupted (closing).
+     */
+    private String sampleClock() {
+        if (clockGuard == null) {
+            return "";
+        }
+        ClockVerdict v;
+        try {
+            v = client.getZookeeperClient().isConnected() ? clockGuard.sample() : clockGuard.verdict();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        return v.ok() ? "" : v.describe();
+    }
+
+    /** The clock guard's extrapolated verdict, no round trip: "" fine, else the refusal line. */
+    private String clockProblemNow() {
+        if (clockGuard == null) {
+            return "";
+        }
+        ClockVerdict v = clockGuard.verdict();
+        return v.ok() ? "" : v.describe();
     }
 
     /** Runs the check; null when interrupted (closing). Logs a changed failure at ERROR. */
@@ -411,6 +489,11 @@ public final class KeySyncedElection implements AutoCloseable {
         }
         if (!verdict.synced()) {
             loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
+            return;
+        }
+        String clockProblem = clockProblemNow();
+        if (!clockProblem.isEmpty()) {
+            loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
             return;
         }
         String ourPath = l.getOurPath();
@@ -521,15 +604,26 @@ public final class KeySyncedElection implements AutoCloseable {
 
     /** On the ticker: an expired lease is revoked here (isValid does it) and the loss handed to the election thread. */
     private void watch(Leadership l) {
-        if (l == current && !l.isValid()) {
+        if (l != current) {
+            return;
+        }
+        String clockProblem = clockProblemNow();
+        if (!clockProblem.isEmpty() && l.revoke(LossReason.CLOCK_SKEW)) {
+            LOG.error("election node={} epoch={} {}; revoking leadership", node, l.epoch(), clockProblem);
+            submit(() -> lose(l, LossReason.CLOCK_SKEW, clockProblem));
+        } else if (!l.isValid()) {
             LossReason why = l.revocation().orElse(LossReason.LEASE_EXPIRED);
             submit(() -> lose(l, why));
         }
     }
 
     private void lose(Leadership l, LossReason why) {
+        lose(l, why, "");
+    }
+
+    private void lose(Leadership l, LossReason why, String detail) {
         if (l == current) {
-            loseOrLeave(why);
+            loseOrLeave(why, detail);
         }
     }
 

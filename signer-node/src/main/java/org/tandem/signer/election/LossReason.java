@@ -16,6 +16,8 @@ public enum LossReason {
     EPOCH_MOVED,
     /** The key-sync re-check failed while leading (INV-K6). */
     KEYS_NOT_SYNCED,
+    /** The wall clock disagrees with ZooKeeper's by more than the threshold (INV-D5). */
+    CLOCK_SKEW,
     /** {@link KeySyncedElection#stepDown()} was called. */
     STEPPED_DOWN,
     /** The election was closed. */

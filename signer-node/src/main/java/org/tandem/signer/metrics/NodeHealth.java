@@ -34,7 +34,7 @@ public record NodeHealth(List<String> reasons) {
 
     /**
      * The health a status implies: failing when the node is NOT_ELIGIBLE or STOPPED (with its
-     * reasons), or when a zone's last gate or canary run FAILED or its keys are NOT_SYNCED. The
+     * reasons), or when the clock skew vs ZooKeeper is unknown or beyond max-skew (INV-D5), or when a zone's last gate or canary run FAILED or its keys are NOT_SYNCED. The
      * daemon may add checks of its own (time left to the earliest expiry, lease) on top.
      */
     public static NodeHealth from(NodeStatus status) {
@@ -48,6 +48,12 @@ public record NodeHealth(List<String> reasons) {
                 reasons.add("node " + status.node() + " is " + role + ": " + reason);
             }
         }
+        status.clock().filter(c -> !c.ok()).ifPresent(c -> {
+            String line = "node " + status.node() + ": " + c.detail() + "; refusing to sign";
+            if (reasons.stream().noneMatch(r -> r.contains(c.detail()))) {
+                reasons.add(line);
+            }
+        });
         for (ZoneStatus zone : status.zones()) {
             if (zone.gate() == CheckState.FAILED) {
                 reasons.add("zone " + zone.zone() + ": validation gate failed: " + zone.gateFailure());

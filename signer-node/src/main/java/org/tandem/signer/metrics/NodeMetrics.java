@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.signer.node.ClockStatus;
 import org.tandem.signer.node.KeySyncState;
 import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.NodeStatus;
@@ -38,12 +39,21 @@ import org.tandem.signer.node.ZoneStatus;
  *       validation gate refused</td></tr>
  *   <tr><td>{@code tandem_canary_failures_total}</td><td>counter</td><td>failed capability canary
  *       runs</td></tr>
+ *   <tr><td>{@code tandem_clock_skew_seconds}</td><td>gauge</td><td>the node's wall clock minus
+ *       ZooKeeper server time (positive: ahead), extrapolated from the last reading (INV-D5); NaN
+ *       unknown</td></tr>
+ *   <tr><td>{@code tandem_clock_max_skew_seconds}</td><td>gauge</td><td>the configured
+ *       {@code clock.max-skew}; NaN unknown</td></tr>
+ *   <tr><td>{@code tandem_clock_ok}</td><td>gauge</td><td>1 while the skew is known and within
+ *       max-skew, else 0</td></tr>
+ *   <tr><td>{@code tandem_clock_refusals_total}</td><td>counter</td><td>signing runs of the zone
+ *       refused for the clock (before signing or before the commit)</td></tr>
  * </table>
  *
  * <p>Contracts: gauges read a snapshot of the daemon's {@link NodeStatus}, taken once per
  * {@link #scrape()} from the supplier (so a scrape is consistent and calls the supplier once); the
  * supplier must be fast and must not throw (see {@code NodeControl#status()}). Counters are
- * incremented by the daemon through {@link #gateFailed} and {@link #canaryFailed}; zones are fixed
+ * incremented by the daemon through {@link #gateFailed}, {@link #canaryFailed} and {@link #clockRefused}; zones are fixed
  * at construction (the configured ones), and every per-zone series exists from the start, at 0 or
  * NaN. Thread-safe. The registry may be used to add the daemon's own meters ({@link #registry()}).
  */
@@ -52,6 +62,7 @@ public final class NodeMetrics {
     private final Supplier<NodeStatus> status;
     private final Map<ZoneName, Counter> gateFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> canaryFailures = new LinkedHashMap<>();
+    private final Map<ZoneName, Counter> clockRefusals = new LinkedHashMap<>();
     private volatile NodeStatus snapshot;
 
     /**
@@ -69,6 +80,17 @@ public final class NodeMetrics {
                 .register(registry);
         Gauge.builder("tandem.epoch", this, m -> m.current().epoch())
                 .description("Leadership epoch this node holds or last saw; 0 when none is known")
+                .register(registry);
+        Gauge.builder("tandem.clock.skew.seconds", this,
+                        m -> m.current().clock().flatMap(ClockStatus::skew).map(d -> d.toNanos() / 1e9).orElse(Double.NaN))
+                .description("This node's wall clock minus ZooKeeper server time (positive: ahead); NaN unknown")
+                .register(registry);
+        Gauge.builder("tandem.clock.max.skew.seconds", this,
+                        m -> m.current().clock().map(c -> c.maxSkew().toMillis() / 1000.0).orElse(Double.NaN))
+                .description("The configured clock.max-skew beyond which the node refuses to sign")
+                .register(registry);
+        Gauge.builder("tandem.clock.ok", this, m -> m.current().clock().map(c -> c.ok() ? 1 : 0).orElse(0))
+                .description("1 while the clock skew vs ZooKeeper is known and within max-skew, else 0")
                 .register(registry);
         for (ZoneName zone : zones) {
             Tags tags = Tags.of("zone", zone.toString());
@@ -88,6 +110,10 @@ public final class NodeMetrics {
                     .register(registry));
             canaryFailures.put(zone, Counter.builder("tandem.canary.failures")
                     .description("Failed capability canary runs for the zone")
+                    .tags(tags)
+                    .register(registry));
+            clockRefusals.put(zone, Counter.builder("tandem.clock.refusals")
+                    .description("Signing runs of the zone refused because the clock skew exceeded max-skew")
                     .tags(tags)
                     .register(registry));
         }
@@ -121,6 +147,11 @@ public final class NodeMetrics {
     /** Counts one failed capability canary run for the zone. */
     public void canaryFailed(ZoneName zone) {
         counter(canaryFailures, zone).increment();
+    }
+
+    /** Counts one signing run of the zone refused for the clock (INV-D5). */
+    public void clockRefused(ZoneName zone) {
+        counter(clockRefusals, zone).increment();
     }
 
     private static Counter counter(Map<ZoneName, Counter> counters, ZoneName zone) {

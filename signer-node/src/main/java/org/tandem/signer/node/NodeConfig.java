@@ -32,6 +32,7 @@ import org.tandem.keysync.key.ZoneName;
  *     allow: [192.0.2.0/24]
  *     tsig: {name: transfer., algorithm: hmac-sha256, secret-file: tsig.secret}
  * resign: {floor: 10s, debounce: 500ms}  # optional
+ * clock: {max-skew: 30s}                 # optional: refuse to sign beyond this skew vs ZooKeeper
  * grpc: {listen: 0.0.0.0:7443}
  * metrics: {listen: 127.0.0.1:9105}
  * tls: {ca: tls/ca.crt, cert: tls/node.crt, key: tls/node.key}
@@ -54,6 +55,7 @@ import org.tandem.keysync.key.ZoneName;
  * @param zookeeper the ZooKeeper ensemble
  * @param publish where signed zones go
  * @param resign how re-signing is scheduled; the floor is shorter than every zone's refresh
+ * @param clock the clock-skew threshold against ZooKeeper server time (INV-D5)
  * @param grpcListen where the {@code SignerNode} gRPC service listens (mutual TLS)
  * @param metricsListen where {@code /metrics} and {@code /health} are served (plain HTTP)
  * @param tls the node's certificate, key and cluster CA, checked
@@ -68,6 +70,7 @@ public record NodeConfig(
         ZooKeeperConfig zookeeper,
         PublishConfig publish,
         ResignConfig resign,
+        ClockConfig clock,
         Endpoint grpcListen,
         Endpoint metricsListen,
         TlsMaterial tls) {
@@ -85,6 +88,7 @@ public record NodeConfig(
         Objects.requireNonNull(zookeeper, "zookeeper");
         Objects.requireNonNull(publish, "publish");
         Objects.requireNonNull(resign, "resign");
+        Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(grpcListen, "grpcListen");
         Objects.requireNonNull(metricsListen, "metricsListen");
         Objects.requireNonNull(tls, "tls");
@@ -147,6 +151,7 @@ public record NodeConfig(
         out.append('\n');
         out.append("  re-sign: floor ").append(human(resign.floor())).append(", source debounce ")
                 .append(human(resign.debounce())).append('\n');
+        out.append("  clock: max-skew ").append(human(clock.maxSkew())).append(" vs ZooKeeper server time\n");
         out.append("  gRPC (mutual TLS): ").append(grpcListen).append('\n');
         out.append("  metrics and health (HTTP): ").append(metricsListen).append('\n');
         out.append("  TLS: cert ").append(tls.certificateChain()).append(" key ").append(tls.privateKey())

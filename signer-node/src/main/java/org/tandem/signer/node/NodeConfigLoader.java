@@ -40,7 +40,8 @@ import org.xbill.DNS.TextParseException;
  */
 final class NodeConfigLoader {
     private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
-            "grpc", "metrics", "tls");
+            "clock", "grpc", "metrics", "tls");
+    private static final Set<String> CLOCK = Set.of("max-skew");
     private static final Set<String> RESIGN = Set.of("floor", "debounce");
     private static final Set<String> NODE = Set.of("name", "site");
     private static final Set<String> ZONE = Set.of("name", "source", "policy", "output-dir");
@@ -91,6 +92,7 @@ final class NodeConfigLoader {
         PublishConfig publish = publish(required("publish", root.get("publish")));
         List<ZoneConfig> zones = zones(required("zones", root.get("zones")), publish.directory());
         ResignConfig resign = resign(root.get("resign"), zones);
+        ClockConfig clock = clock(root.get("clock"));
         Endpoint grpc = listen("grpc", required("grpc", root.get("grpc")));
         Endpoint metrics = listen("metrics", required("metrics", root.get("metrics")));
         if (grpc.port() != 0 && grpc.equals(metrics)) {
@@ -98,7 +100,23 @@ final class NodeConfigLoader {
         }
         TlsMaterial tls = tls(required("tls", root.get("tls")));
         return new NodeConfig(file.toAbsolutePath().normalize(), name, site, hsmConfig, hsms, zones, zookeeper,
-                publish, resign, grpc, metrics, tls);
+                publish, resign, clock, grpc, metrics, tls);
+    }
+
+    private ClockConfig clock(JsonNode n) throws NodeConfigException {
+        if (n == null || n.isNull()) {
+            return ClockConfig.defaults();
+        }
+        mapping("clock", n, CLOCK);
+        if (!n.has("max-skew")) {
+            return ClockConfig.defaults();
+        }
+        Duration max = duration("clock.max-skew", n.get("max-skew"));
+        if (max.compareTo(ClockConfig.MIN_MAX_SKEW) < 0 || max.compareTo(ClockConfig.MAX_MAX_SKEW) > 0) {
+            throw fail("clock.max-skew", "must be 100ms to 15m, got " + NodeConfig.human(max)
+                    + " (a larger one would eat into the 90-minute inception back-dating)");
+        }
+        return new ClockConfig(max);
     }
 
     private ResignConfig resign(JsonNode n, List<ZoneConfig> zones) throws NodeConfigException {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A snapshot of what the node is doing, for {@code GetStatus} and the metrics.
@@ -17,6 +18,8 @@ import java.util.Objects;
  *     STANDBY
  * @param zones one entry per configured zone, in configuration order
  * @param takenAt when the snapshot was taken, by the node's clock
+ * @param clock the node's clock against ZooKeeper server time (INV-D5); empty when the status comes
+ *     from something that does not check the clock
  */
 public record NodeStatus(
         String node,
@@ -26,8 +29,16 @@ public record NodeStatus(
         Duration leaseRemaining,
         List<String> reasons,
         List<ZoneStatus> zones,
-        Instant takenAt) {
+        Instant takenAt,
+        Optional<ClockStatus> clock) {
+    /** A status without a clock check. */
+    public NodeStatus(String node, String site, NodeRole role, long epoch, Duration leaseRemaining, List<String> reasons,
+            List<ZoneStatus> zones, Instant takenAt) {
+        this(node, site, role, epoch, leaseRemaining, reasons, zones, takenAt, Optional.empty());
+    }
+
     public NodeStatus {
+        Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(site, "site");
         Objects.requireNonNull(role, "role");

@@ -27,6 +27,8 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
+import org.tandem.signer.election.ClockGuard;
+import org.tandem.signer.election.ClockVerdict;
 import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.ElectionRole;
 import org.tandem.signer.election.ElectionSettings;
@@ -83,6 +85,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private final ScheduledExecutorService worker;
     private ClusterConnection cluster;
     private KeySyncedElection election;
+    private ClockGuard clockGuard;
     private PublishLedger ledger;
     private TransferServer transfer;
     private ResignPlanner planner;
@@ -137,8 +140,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         ledger = cluster.ledger(clock);
         KeySetVerifier verifier = new KeySetVerifier(clock, new SecureRandom());
         List<ZoneName> names = config.zones().stream().map(ZoneConfig::name).toList();
+        clockGuard = cluster.clockGuard(config.name(), config.clock().maxSkew(), clock);
         election = cluster.election(config.name(), new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
-                ElectionSettings.DEFAULTS, clock);
+                ElectionSettings.DEFAULTS, clock, clockGuard);
         if (config.publish().transfer().isPresent()) {
             try {
                 transfer = TransferServer.start(TransferSettings.from(config.publish().transfer().get()),
@@ -152,7 +156,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         for (ZoneConfig z : config.zones()) {
             ZoneDirectory dir = new ZoneDirectory(z.outputDirectory(), Retention.all());
             zones.put(z.name(), new ZoneWork(new ZoneCycle(z, hsms.get(0), store, verifier, signer, gate, ledger, dir,
-                    Optional.ofNullable(transfer), this::mayServe, clock)));
+                    Optional.ofNullable(transfer), this::mayServe, clock, clockGuard)));
         }
         planner = new ResignPlanner(config.resign().floor(), clock);
         metrics = new NodeMetrics(config.name(), names, this::status);
@@ -242,6 +246,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                             metrics.gateFailed(w.cycle.zone().name());
                         } else if (stop.stage() == ZoneCycle.Stage.CANARY) {
                             metrics.canaryFailed(w.cycle.zone().name());
+                        } else if (stop.stage() == ZoneCycle.Stage.CLOCK) {
+                            metrics.clockRefused(w.cycle.zone().name());
                         }
                         w.stopped(stop);
                     }
@@ -294,7 +300,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         // standby's view is current); a leader its own.
         long epoch = Math.max(e.epoch().orElse(0), role == NodeRole.LEADER ? 0 : clusterEpoch);
         return new NodeStatus(config.name(), config.site(), role, epoch, lease.isNegative() ? Duration.ZERO : lease,
-                reasons, z, clock.instant());
+                reasons, z, clock.instant(), Optional.of(clockStatus()));
+    }
+
+    /** The clock guard's extrapolated verdict, no round trip (INV-D5). */
+    private ClockStatus clockStatus() {
+        ClockVerdict v = clockGuard.verdict();
+        return new ClockStatus(v.skew(), v.maxSkew(), v.ok(), v.describe());
     }
 
     private NodeRole role(ElectionState e) {

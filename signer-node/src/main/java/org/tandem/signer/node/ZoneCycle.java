@@ -19,6 +19,8 @@ import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
+import org.tandem.signer.election.ClockGuard;
+import org.tandem.signer.election.ClockVerdict;
 import org.tandem.signer.election.Leadership;
 import org.tandem.signer.election.LedgerException;
 import org.tandem.signer.election.PublishLedger;
@@ -53,6 +55,9 @@ import org.xbill.DNS.Record;
  * One zone's way from its unsigned source to the distribution layer, as the leader runs it:
  *
  * <ol>
+ *   <li>check the wall clock against ZooKeeper server time ({@link ClockGuard}, INV-D5): the time the
+ *       run signs with must be within the threshold; checked again right before the commit, so a
+ *       clock jump during a long run publishes nothing (stage {@link Stage#CLOCK});
  *   <li>load the source (a rejected source keeps the last good zone published);
  *   <li>take the zone's keys from this node's HSM, proven now ({@link ProvenKeys});
  *   <li>sign with a serial above every serial the cluster ever committed ({@link PublishLedger}); the
@@ -86,6 +91,8 @@ final class ZoneCycle {
     /** Where a run stopped. */
     enum Stage {
         NOT_LEADER,
+        /** The wall clock disagrees with ZooKeeper's by more than the threshold (INV-D5). */
+        CLOCK,
         SOURCE,
         KEYS,
         CANARY,
@@ -105,6 +112,7 @@ final class ZoneCycle {
     private final ZoneDirectory directory;
     private final ZonePublisher publisher;
     private final Clock clock;
+    private final ClockGuard clockGuard;
     /**
      * The version this node last published, in memory, with its digest: the next run continues from
      * it without reading and parsing the published file again (O(zone) per run otherwise).
@@ -114,7 +122,7 @@ final class ZoneCycle {
 
     ZoneCycle(ZoneConfig zone, Hsm hsm, ManifestStore store, KeySetVerifier verifier, ZoneSigner signer,
             ValidationGate gate, PublishLedger ledger, ZoneDirectory directory, Optional<TransferServer> transfer,
-            ServingPermit permit, Clock clock) {
+            ServingPermit permit, Clock clock, ClockGuard clockGuard) {
         this.zone = Objects.requireNonNull(zone, "zone");
         this.hsm = Objects.requireNonNull(hsm, "hsm");
         this.store = Objects.requireNonNull(store, "store");
@@ -125,6 +133,7 @@ final class ZoneCycle {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.publisher = new ZonePublisher(gate, directory, transfer, permit, clock);
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.clockGuard = Objects.requireNonNull(clockGuard, "clockGuard");
     }
 
     ZoneConfig zone() {
@@ -143,10 +152,16 @@ final class ZoneCycle {
      */
     Outcome publish(Leadership leadership, String why) throws InterruptedException {
         Objects.requireNonNull(leadership, "leadership");
+        // The clock first: a leader whose clock jumped is told so, not merely "not the leader" once
+        // the election has noticed the jump too.
+        Instant now = clock.instant();
+        ClockVerdict atStart = clockGuard.verdictAt(now);
+        if (!atStart.ok()) {
+            return clockRefused(leadership, "sign", atStart);
+        }
         if (!leadership.isValid()) {
             return new Outcome.Stopped(Stage.NOT_LEADER, "not the leader (lease or leadership lost)");
         }
-        Instant now = clock.instant();
         UnsignedZone unsigned;
         try {
             unsigned = ZoneLoader.load(zone.source(), zone.name());
@@ -196,11 +211,18 @@ final class ZoneCycle {
         ZonePublisher.Result result;
         try {
             result = publisher.publish(signed, (staged, verdict) -> {
+                ClockVerdict beforeCommit = clockGuard.verdict();
+                if (!beforeCommit.ok()) {
+                    throw new ClockRefusedException(beforeCommit);
+                }
                 if (!leadership.isValid()) {
                     throw new ZonePublisher.NotLeaderException(zone.name(), signed.serial(), "before the commit");
                 }
                 committed[0] = ledger.commit(leadership, zone.name(), signed.serial(), digest, dnskeyFingerprints, dnskeyTtl);
             });
+        } catch (ClockRefusedException e) {
+            forget(continued);
+            return clockRefused(leadership, "commit", e.verdict);
         } catch (GateRefusedException e) {
             forget(continued);
             return stopped(Stage.GATE, e.getMessage());
@@ -338,6 +360,29 @@ final class ZoneCycle {
         } catch (SigningException e) {
             return new ZoneSelfTest(zone.name(), false, "signing failed: " + e.getMessage(), true, List.of());
         }
+    }
+
+    /** The commit callback's refusal when the clock went out of the threshold during the run. */
+    private static final class ClockRefusedException extends SigningException {
+        private static final long serialVersionUID = 1L;
+        private final transient ClockVerdict verdict;
+
+        ClockRefusedException(ClockVerdict verdict) {
+            super(verdict.describe());
+            this.verdict = verdict;
+        }
+    }
+
+    /**
+     * Refuses the run for the clock (INV-D5), with an ERROR line naming node, zone, skew and threshold;
+     * {@code at} is {@code sign} (before signing) or {@code commit} (right before the ledger commit).
+     */
+    private Outcome clockRefused(Leadership leadership, String at, ClockVerdict v) {
+        String reason = v.describe() + "; refused to " + at + ", the last good zone stays published";
+        LOG.error("node={} zone={} event=clock-refused at={} skew-seconds={} max-skew-seconds={} reason=\"{}\"",
+                leadership.node(), zone.name(), at, String.format(java.util.Locale.ROOT, "%+.3f", v.skewSeconds()),
+                v.maxSkew().toMillis() / 1000.0, reason);
+        return new Outcome.Stopped(Stage.CLOCK, reason);
     }
 
     private Outcome stopped(Stage stage, String reason) {

@@ -222,7 +222,7 @@ class NodeConfigTest {
 
     @Test
     void refusesUnknownKeysNamingThemAtEveryLevel() throws Exception {
-        fails("zonez: []\n" + VALID, "zonez", "unknown key; expected one of [grpc, hsm-config, hsms, metrics, node,");
+        fails("zonez: []\n" + VALID, "zonez", "unknown key; expected one of [clock, grpc, hsm-config, hsms, metrics, node,");
         fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  colour: blue\n"), "node.colour", "unknown key");
         fails(replace(VALID, "    policy: policy.yaml\n", "    polcy: policy.yaml\n"), "zones[1].polcy",
                 "unknown key; expected one of [name, output-dir, policy, source]");

@@ -1,0 +1,176 @@
+package org.tandem.signer.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.proof.KeySetVerifier;
+import org.tandem.keysync.testing.KeySyncedTokens;
+import org.tandem.keysync.testing.Prerequisites;
+import org.tandem.keysync.testing.TestTiming;
+import org.tandem.keysync.testing.ZooKeeperFixture;
+import org.tandem.signer.election.ClockGuard;
+import org.tandem.signer.election.ClusterConnection;
+import org.tandem.signer.election.ElectionSettings;
+import org.tandem.signer.election.KeySyncVerdict;
+import org.tandem.signer.election.KeySyncedElection;
+import org.tandem.signer.election.Leadership;
+import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.gate.GatePolicy;
+import org.tandem.signer.gate.ValidationGate;
+import org.tandem.signer.publish.Retention;
+import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.sign.SigningPolicy;
+import org.tandem.signer.sign.ZoneSigner;
+
+/**
+ * INV-D5 in the zone cycle, with a SoftHSM2 token, a real ZooKeeper as the reference and a wall clock
+ * the test jumps: a leader refuses to sign when its clock is a day ahead (stage CLOCK, before
+ * signing), and refuses the commit when the clock jumps during the run (after signing, before the
+ * ledger commit); either way the ledger and the published file stay as they were.
+ */
+class ClockRefusalIT {
+    @RegisterExtension
+    static final ZooKeeperFixture ZK = new ZooKeeperFixture();
+
+    private static final ZoneName ZONE = ZoneName.of("example.test");
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final JumpClock clock = new JumpClock();
+    private final AtomicBoolean jumpAtThePermit = new AtomicBoolean();
+    private PublishLedger ledger;
+    private ZoneCycle cycle;
+    private ZoneDirectory directory;
+    private Leadership leadership;
+
+    /** System time plus an offset the test sets. */
+    static final class JumpClock extends Clock {
+        volatile Duration offset = Duration.ZERO;
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(offset);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @BeforeEach
+    void leaderWithKeys() throws Exception {
+        Prerequisites.requireSoftHsm();
+        String root = "/clock-refusal-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+        KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
+                dir.resolve("audit.jsonl"));
+        open.add(tokens);
+        ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
+                Duration.ofSeconds(10));
+        open.add(cluster);
+        ledger = cluster.ledger(clock);
+        // the election without a guard: this test is about the zone cycle's own checks
+        KeySyncedElection election = cluster.election("node-a",
+                () -> KeySyncVerdict.synced(Instant.now(), List.of(ZONE)), ElectionSettings.DEFAULTS, clock);
+        open.add(election);
+        election.start();
+        TestTiming.until(Duration.ofSeconds(30), "node-a leads", () -> election.leadership().isPresent());
+        leadership = election.leadership().orElseThrow();
+        ClockGuard guard = cluster.clockGuard("node-a", Duration.ofSeconds(30), clock);
+        assertThat(guard.sample().ok()).isTrue();
+
+        Path source = dir.resolve("example.test.zone");
+        Files.writeString(source, """
+                $ORIGIN example.test.
+                $TTL 3600
+                @    SOA ns1 hostmaster 2026120100 7200 3600 1209600 300
+                @    NS  ns1
+                ns1  A   192.0.2.53
+                """, StandardCharsets.US_ASCII);
+        Path out = Files.createDirectories(dir.resolve("published"));
+        ZoneConfig zone = new ZoneConfig(ZONE, source, Optional.empty(), SigningPolicy.defaults(), out);
+        directory = new ZoneDirectory(out, Retention.all());
+        cycle = new ZoneCycle(zone, tokens.hsm("node-a"), cluster.manifests(), new KeySetVerifier(clock, new SecureRandom()),
+                new ZoneSigner(), new ValidationGate(GatePolicy.defaults()), ledger, directory, Optional.empty(), () -> {
+                    if (jumpAtThePermit.get()) {
+                        clock.offset = Duration.ofDays(1); // during the run: after signing, before the commit
+                    }
+                    return true;
+                }, clock, guard);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    @Test
+    void aLeaderWhoseClockIsADayAheadRefusesToSignAndTheLastGoodZoneStays() throws Exception {
+        ZoneCycle.Outcome first = cycle.publish(leadership, "test");
+        assertThat(first).isInstanceOf(ZoneCycle.Outcome.Published.class);
+        PublishRecord published = ledger.last(ZONE).orElseThrow();
+        String current = Files.readString(directory.currentFile(ZONE));
+
+        clock.offset = Duration.ofDays(1);
+        ZoneCycle.Outcome o = cycle.publish(leadership, "test");
+
+        assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
+            assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.CLOCK);
+            assertThat(s.reason()).matches("clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s; refused to"
+                    + " sign, the last good zone stays published");
+        });
+        assertThat(ledger.last(ZONE)).contains(published);
+        assertThat(Files.readString(directory.currentFile(ZONE))).isEqualTo(current);
+
+        clock.offset = Duration.ZERO;
+        assertThat(cycle.publish(leadership, "test")).as("back within the threshold")
+                .isInstanceOf(ZoneCycle.Outcome.Published.class);
+    }
+
+    @Test
+    void aClockJumpDuringTheRunRefusesTheCommit() throws Exception {
+        assertThat(cycle.publish(leadership, "test")).isInstanceOf(ZoneCycle.Outcome.Published.class);
+        PublishRecord published = ledger.last(ZONE).orElseThrow();
+        String current = Files.readString(directory.currentFile(ZONE));
+        Files.writeString(dir.resolve("example.test.zone"), "www A 192.0.2.80\n", java.nio.file.StandardOpenOption.APPEND);
+
+        jumpAtThePermit.set(true);
+        ZoneCycle.Outcome o = cycle.publish(leadership, "test");
+
+        assertThat(clock.offset).as("the permit ran, so the run got past signing").isEqualTo(Duration.ofDays(1));
+        assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
+            assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.CLOCK);
+            assertThat(s.reason()).contains("exceeds max-skew 30 s; refused to commit");
+        });
+        assertThat(ledger.last(ZONE)).contains(published);
+        assertThat(Files.readString(directory.currentFile(ZONE))).isEqualTo(current);
+    }
+}
