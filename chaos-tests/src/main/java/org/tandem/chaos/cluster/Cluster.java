@@ -132,6 +132,7 @@ public final class Cluster implements AutoCloseable {
         startNode("node-b");
         awaitConverged(Duration.ofSeconds(90));
         say("node-a leads, node-b is a key-synced standby");
+        startCoordinator();
         internet = Internet.start(this);
         say(String.format("internet site up: Knot secondary %s, Unbound %s, prober and capture running (set-up %.0f s)",
                 net.host("inet-auth").address(), net.host("inet-resolver").address(), (System.nanoTime() - t0) / 1e9));
@@ -285,6 +286,38 @@ public final class Cluster implements AutoCloseable {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** The coordinator on the operator's host in dc3, and signerctl.yaml for the operator's commands there. */
+    private void startCoordinator() throws Exception {
+        Host h = net.host("dc3-coord");
+        StringBuilder b = new StringBuilder("coordinator: {name: coordinator}\nnodes:\n");
+        for (String n : NODES) {
+            b.append("  - {name: ").append(n).append(", site: ").append(nodeHost(n).site()).append(", endpoint: \"")
+                    .append(nodeHost(n).address()).append(":7443\"}\n");
+        }
+        b.append("zookeeper: {connect: \"").append(zkConnect).append("\", root: /tandem}\n")
+                .append("grpc: {listen: \"").append(h.address()).append(":7444\"}\n")
+                .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
+                .append("audit-log: coordinator-audit.jsonl\n")
+                .append("preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 60s}\n");
+        Files.writeString(run.resolve("coordinator.yaml"), b.toString(), StandardCharsets.UTF_8);
+        Files.writeString(run.resolve("signerctl.yaml"), "coordinator: \"" + h.address() + ":7444\"\n"
+                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n", StandardCharsets.UTF_8);
+        procs.startJava(h, "coordinator", "192m", List.of(), "org.tandem.coordinator.CoordinatorMain",
+                List.of("--config", run.resolve("coordinator.yaml").toString()), Map.of());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Run last;
+        do {
+            last = signerctlRun("--config", run.resolve("signerctl.yaml").toString(), "status");
+            if (last.exit() == 0) {
+                say("coordinator up on " + h.address() + ":7444 (operator host dc3-coord)");
+                return;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        throw new ChaosException("the coordinator did not answer within 60 s: " + last.output().strip() + "; see "
+                + procs.log("coordinator"));
+    }
+
     private void writeNodeConfig(String n) throws IOException {
         Host h = nodeHost(n);
         Files.createDirectories(run.resolve(n + "/published"));
@@ -315,10 +348,37 @@ public final class Cluster implements AutoCloseable {
         }
         Map<String, String> env = new LinkedHashMap<>(nodeEnv.getOrDefault(n, Map.of()));
         env.put("SOFTHSM2_CONF", run.resolve("hsm/softhsm2.conf").toString());
+        env.putAll(fakeTime(n));
         Proc p = procs.startJava(nodeHost(n), n, "256m", List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"),
                 SignerNodeMain.class.getName(), List.of("--config", run.resolve(n + ".yaml").toString()), env);
         nodes.put(n, p);
         return p;
+    }
+
+    /** libfaketime, so that a scenario can move one node's wall clock (and nothing else: nanoTime stays true). */
+    static final Path FAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+
+    private Map<String, String> fakeTime(String n) throws IOException {
+        if (!Files.isRegularFile(FAKETIME)) {
+            return Map.of();
+        }
+        Path offset = run.resolve(n + ".faketime");
+        if (!Files.exists(offset)) {
+            Files.writeString(offset, "+0\n");
+        }
+        return Map.of("LD_PRELOAD", FAKETIME.toString(), "FAKETIME_TIMESTAMP_FILE", offset.toString(),
+                "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_FORCE_MONOTONIC_FIX", "0");
+    }
+
+    /** Sets node {@code n}'s wall-clock offset ({@code +0}, {@code +1d}, {@code -2h}); read by libfaketime within a second. */
+    public void clockOffset(String n, String offset) throws IOException {
+        if (!Files.isRegularFile(FAKETIME)) {
+            throw new ChaosException("libfaketime is not installed (" + FAKETIME + "): apt-get install libfaketime");
+        }
+        Path file = run.resolve(n + ".faketime");
+        Path tmp = run.resolve("." + n + ".faketime.tmp");
+        Files.writeString(tmp, offset + "\n");
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     public Proc node(String n) {

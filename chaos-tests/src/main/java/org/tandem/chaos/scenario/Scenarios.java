@@ -13,7 +13,8 @@ public final class Scenarios {
         for (Scenario s : List.of(new NetworkScenarios.SwitchFailure(), new NetworkScenarios.Partition(),
                 new NetworkScenarios.LeaderKill(), new NetworkScenarios.LeaderPause(), new NetworkScenarios.VoterLoss(),
                 new NetworkScenarios.QuorumLoss(), new NetworkScenarios.FlappingLink(),
-                new ZoneScenarios.RestenaUnsignableType())) {
+                new HsmScenarios.TokenLoss(), new ClockJump(), new HsmScenarios.ApnicDifferentZsk(),
+                new HsmScenarios.DenicPerHsmKeys(), new ZoneScenarios.RestenaUnsignableType(), new HsmScenarios.MozillaZsk())) {
             m.put(s.name(), s);
         }
         return m;

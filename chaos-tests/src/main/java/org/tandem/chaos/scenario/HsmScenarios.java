@@ -1,0 +1,225 @@
+package org.tandem.chaos.scenario;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.tandem.chaos.cluster.Cluster;
+import org.tandem.chaos.history.ClusterSample;
+import org.tandem.chaos.history.LedgerEntry;
+import org.tandem.chaos.hsm.FaultApplied;
+import org.tandem.chaos.hsm.Snapshot;
+import org.tandem.chaos.hsm.TokenFaults;
+import org.tandem.chaos.proc.Proc;
+
+/** Faults of the HSMs and the key incidents (F10, F11, F12, the Mozilla replay). */
+final class HsmScenarios {
+    static final Duration REFUSED_FOR = Duration.ofSeconds(15);
+
+    private HsmScenarios() {}
+
+    static TokenFaults faults(Cluster c) throws Exception {
+        return new TokenFaults(c.run().resolve("hsm/softhsm2.conf"), c.run().resolve("token-faults"));
+    }
+
+    static Path pin(Cluster c, String node) {
+        return c.lab().pinFile(node);
+    }
+
+    /**
+     * Waits until {@code node}'s own /health names the fault (every word of {@code words}), as an
+     * operator would read it; returns the text.
+     */
+    static String refusal(Cluster c, Trial t, String node, String... words) throws InterruptedException {
+        ClusterSample s = c.await(node + " reporting the fault in /health (" + String.join(", ", words) + ")",
+                Duration.ofSeconds(30), x -> {
+                    ClusterSample.NodeView v = x.nodes().get(node);
+                    if (v == null || v.healthy() || !v.reachable()) {
+                        return false;
+                    }
+                    for (String w : words) {
+                        if (!v.health().contains(w)) {
+                            return false;
+                        }
+                    }
+                    return !x.latch().contains(node);
+                });
+        String text = s.nodes().get(node).health().replace('\n', ' ');
+        t.note(node + " left the election and says: " + (text.length() > 400 ? text.substring(0, 400) + "…" : text));
+        return text;
+    }
+
+    /** Restarts a node (SIGTERM, then start): SoftHSM2 cannot re-attach a lost token in a running process. */
+    static void restart(Cluster c, Trial t, String node) throws Exception {
+        Proc p = c.node(node);
+        p.stop(20);
+        c.startNode(node);
+        t.note(node + " restarted (a process that lost its token never sees it again: SoftHSM2 and SunPKCS11 cannot "
+                + "re-initialise in-process)");
+    }
+
+    /** F10: the active's token is removed (SoftHSM2's token directory moved away): the standby takes over. */
+    static final class TokenLoss implements Scenario {
+        @Override
+        public String name() {
+            return "hsm-token-loss";
+        }
+
+        @Override
+        public String description() {
+            return "the leader's HSM token is removed: it must stop signing, leave the election, and the standby take over";
+        }
+
+        @Override
+        public void run(Cluster c, Trial t) throws Exception {
+            String leader = t.leaderBefore();
+            TokenFaults f = faults(c);
+            Snapshot snap = f.snapshot(leader);
+            t.expectTakeover();
+            FaultApplied done = f.removeToken(leader);
+            t.fault(done.describe());
+            try {
+                Waits.takeoverBy(c, t, Cluster.other(leader));
+                refusal(c, t, leader, c.key("ZSK").tag() + "");
+            } finally {
+                f.restore(snap);
+                t.healed();
+                restart(c, t, leader);
+            }
+        }
+    }
+
+    /**
+     * The Mozilla replay: the active's ZSK becomes unusable (there it had expired and the signer refused
+     * it, and the error was read as a KSK problem). Tandem must name the role and key tag, step down,
+     * and the standby — which holds the same ZSK — must take over before anything expires.
+     */
+    static final class MozillaZsk implements Scenario {
+        @Override
+        public String name() {
+            return "mozilla-expired-zsk";
+        }
+
+        @Override
+        public String description() {
+            return "the leader's ZSK becomes unusable in its HSM: the error names ZSK and its tag, the standby takes over";
+        }
+
+        @Override
+        public void run(Cluster c, Trial t) throws Exception {
+            String leader = t.leaderBefore();
+            Cluster.Key zsk = c.key("ZSK");
+            TokenFaults f = faults(c);
+            Snapshot snap = f.snapshot(leader);
+            t.expectTakeover();
+            FaultApplied done = f.deleteKey(leader, pin(c, leader), zsk.label(), zsk.fingerprint());
+            t.fault(done.describe());
+            try {
+                Waits.takeoverBy(c, t, Cluster.other(leader));
+                String text = refusal(c, t, leader, "ZSK", Integer.toString(zsk.tag()));
+                if (text.contains("KSK " + c.key("KSK").tag())) {
+                    t.violate("role-aware-error", leader + " blames the KSK for a ZSK fault: " + text);
+                }
+            } finally {
+                f.restore(snap);
+                t.healed();
+            }
+            c.await(leader + " key-synced again after the restore (in-process)", Duration.ofSeconds(60),
+                    s -> s.latch().contains(leader));
+            t.note(leader + " found its ZSK again after the restore without a restart");
+        }
+    }
+
+    /**
+     * The APNIC replay (F12): the standby's HSM holds another ZSK than the cluster's; then the active's
+     * switch dies. The standby must not take over (a cut-over would change the ZSK set under resolvers
+     * holding the old DNSKEY RRset); the last good zone stays at the authoritative server.
+     */
+    static final class ApnicDifferentZsk implements Scenario {
+        @Override
+        public String name() {
+            return "apnic-standby-different-zsk";
+        }
+
+        @Override
+        public String description() {
+            return "the standby's HSM holds a different ZSK, then the active's switch fails: the cut-over must be refused";
+        }
+
+        @Override
+        public void run(Cluster c, Trial t) throws Exception {
+            String leader = t.leaderBefore();
+            String standby = Cluster.other(leader);
+            Cluster.Key zsk = c.key("ZSK");
+            TokenFaults f = faults(c);
+            Snapshot snap = f.snapshot(standby);
+            FaultApplied done = f.replaceWithDifferentKey(standby, pin(c, standby), zsk.label(), zsk.fingerprint());
+            String site = NetworkScenarios.siteOf(c, leader);
+            try {
+                refusal(c, t, standby, Integer.toString(zsk.tag()));
+                CoordinatorCheck.refused(c, t, standby, zsk);
+                t.fault(done.describe() + "; then the switch of " + site + " (" + leader + ") down");
+                c.net().switchDown(site);
+                try {
+                    noCommitBy(c, t, standby);
+                } finally {
+                    c.net().switchUp(site);
+                }
+            } finally {
+                f.restore(snap);
+                t.healed();
+            }
+        }
+    }
+
+    /**
+     * The DENIC replay (F11): the standby's HSM holds a different key pair under the same label,
+     * {@code CKA_ID} and claimed key tag. The standby must refuse to lead even when the active dies.
+     */
+    static final class DenicPerHsmKeys implements Scenario {
+        @Override
+        public String name() {
+            return "denic-per-hsm-keys";
+        }
+
+        @Override
+        public String description() {
+            return "the standby's HSM holds another key pair under the ZSK's label and CKA_ID, then the active is killed: "
+                    + "the standby must refuse to lead";
+        }
+
+        @Override
+        public void run(Cluster c, Trial t) throws Exception {
+            String leader = t.leaderBefore();
+            String standby = Cluster.other(leader);
+            Cluster.Key zsk = c.key("ZSK");
+            TokenFaults f = faults(c);
+            Snapshot snap = f.snapshot(standby);
+            FaultApplied done = f.plantStrayKeyPair(standby, pin(c, standby), zsk.label(), zsk.fingerprint());
+            try {
+                refusal(c, t, standby, Integer.toString(zsk.tag()));
+                CoordinatorCheck.refused(c, t, standby, zsk);
+                Proc p = c.node(leader);
+                t.fault(done.describe() + "; then kill -9 " + p);
+                p.kill();
+                try {
+                    noCommitBy(c, t, standby);
+                } finally {
+                    c.startNode(leader);
+                }
+            } finally {
+                f.restore(snap);
+                t.healed();
+            }
+        }
+    }
+
+    /** Holds {@link #REFUSED_FOR} (beyond the session timeout) and checks that {@code node} committed nothing. */
+    static void noCommitBy(Cluster c, Trial t, String node) throws InterruptedException {
+        List<LedgerEntry> late = Waits.quietFor(c, REFUSED_FOR).stream().filter(e -> e.node().equals(node)).toList();
+        if (!late.isEmpty()) {
+            t.violate("INV-K5", node + " published with a key set that differs from the manifest: " + late);
+        } else {
+            t.note(node + " did not lead or publish during " + REFUSED_FOR.toSeconds() + " s without the active (refused)");
+        }
+    }
+}
