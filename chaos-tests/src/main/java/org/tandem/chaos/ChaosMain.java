@@ -95,7 +95,7 @@ public final class ChaosMain implements Callable<Integer> {
             if (c != null) {
                 c.close();
             } else {
-                Topology.removeAll();
+                Topology.removeAllIfHeld();
             }
         }, "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -235,7 +235,8 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts ZooKeeper voter {@code i} (1 dc1, 2 dc2, 3 dc3) from the ZooKeeper jar. */
     public void startZooKeeper(int i) throws IOException {
-        Proc p = procs.startJava(net.host(ZK_HOSTS.get(i - 1)), "zk" + i, "192m", List.of("-Dzookeeper.jmx.log4j.disable=true"),
+        Proc p = procs.startJava(net.host(ZK_HOSTS.get(i - 1)), "zk" + i, "192m", List.of("-Dzookeeper.jmx.log4j.disable=true",
+                "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info"),
                 "org.apache.zookeeper.server.quorum.QuorumPeerMain", List.of(run.resolve("zk" + i + "/zoo.cfg").toString()),
                 Map.of());
         zk.put("zk" + i, p);
@@ -349,7 +350,9 @@ public final class Cluster implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>(nodeEnv.getOrDefault(n, Map.of()));
         env.put("SOFTHSM2_CONF", run.resolve("hsm/softhsm2.conf").toString());
         env.putAll(fakeTime(n));
-        Proc p = procs.startJava(nodeHost(n), n, "256m", List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"),
+        Proc p = procs.startJava(nodeHost(n), n, "256m", List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                        // the ZooKeeper client's and Curator's own lines: what a takeover waited for
+                        "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info", "-Dorg.slf4j.simpleLogger.log.org.apache.curator=info"),
                 SignerNodeMain.class.getName(), List.of("--config", run.resolve(n + ".yaml").toString()), env);
         nodes.put(n, p);
         return p;

@@ -39,17 +39,81 @@ public final class Topology implements AutoCloseable {
 
     private Topology() {}
 
-    /** Removes what an earlier run left, then builds the network; on failure removes what it made. */
+    /** Held while a topology exists: a second run on the machine would remove the first one's namespaces. */
+    static final java.nio.file.Path LOCK = java.nio.file.Path.of("/run/lock/tandem-chaos.lock");
+
+    private java.nio.channels.FileChannel lockChannel;
+    private java.nio.channels.FileLock lock;
+
+    /**
+     * Takes the machine-wide lock ({@link #LOCK}), removes what an earlier run left, then builds the
+     * network; on failure removes what it made.
+     *
+     * @throws NetworkException another run holds the lock, or an {@code ip} command failed
+     */
     public static Topology create() {
-        removeAll();
         Topology t = new Topology();
+        t.lock();
         try {
+            removeAll();
             t.build();
         } catch (RuntimeException e) {
             removeAll();
+            t.unlock();
             throw e;
         }
         return t;
+    }
+
+    private void lock() {
+        try {
+            java.nio.file.Files.createDirectories(LOCK.getParent());
+            lockChannel = java.nio.channels.FileChannel.open(LOCK, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+            lock = lockChannel.tryLock();
+        } catch (java.io.IOException | java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock != null) {
+            try {
+                lockChannel.truncate(0);
+                lockChannel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII)));
+            } catch (java.io.IOException e) {
+                // the pid is for bin/chaos's cleanup; the lock itself holds
+            }
+            held = true;
+        }
+        if (lock == null) {
+            unlock();
+            throw new NetworkException("another chaos run holds " + LOCK + " (its namespaces " + PREFIX
+                    + "* are in use); wait for it, or stop it and run bin/chaos --cleanup");
+        }
+    }
+
+    private static volatile boolean held;
+
+    /** For a shutdown hook: removes the namespaces only if this process holds the lock (never another run's). */
+    public static void removeAllIfHeld() {
+        if (held) {
+            removeAll();
+        }
+    }
+
+    private void unlock() {
+        held = false;
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (java.io.IOException e) {
+            // released with the process anyway
+        }
+        lock = null;
+        lockChannel = null;
     }
 
     private void build() {
@@ -196,8 +260,13 @@ public final class Topology implements AutoCloseable {
         }
     }
 
+    /** Removes every namespace of the harness and releases the lock. */
     @Override
     public void close() {
-        removeAll();
+        try {
+            removeAll();
+        } finally {
+            unlock();
+        }
     }
 }
