@@ -90,7 +90,12 @@ public final class ChaosMain implements Callable<Integer> {
             return 2;
         }
         AtomicReference<Cluster> running = new AtomicReference<>();
+        AtomicReference<Runner> runs = new AtomicReference<>();
         Thread hook = new Thread(() -> {
+            Runner r = runs.get();
+            if (r != null) {
+                r.stop();
+            }
             Cluster c = running.getAndSet(null);
             if (c != null) {
                 c.close();
@@ -112,6 +117,7 @@ public final class ChaosMain implements Callable<Integer> {
             }
             running.set(c);
             runner = new Runner(c, dir, out);
+            runs.set(runner);
             List<Trial> trials = runner.run(chosen, soak);
             long failed = trials.stream().filter(t -> !t.passed()).count();
             out.println("chaos: " + (trials.size() - failed) + " of " + trials.size() + " scenario run(s) passed; report "

@@ -141,6 +141,7 @@ public final class Topology implements AutoCloseable {
         host("dc3-coord", "dc3", 20);
         host("inet-auth", "inet", 53);
         host("inet-resolver", "inet", 54);
+        writeResolverFiles();
         LOG.info("event=topology-up hosts={}", hosts.values().stream().map(h -> h.name() + "=" + h.address()).toList());
     }
 
@@ -159,6 +160,36 @@ public final class Topology implements AutoCloseable {
         Ip.in(ns, "route", "add", "default", "via", "10.77." + SITES.get(site) + ".1");
         hosts.put(name, new Host(name, site, ns, addr));
     }
+
+    /**
+     * {@code /etc/netns/<namespace>/hosts} and {@code resolv.conf}, which {@code ip netns exec} mounts
+     * over {@code /etc/hosts} and {@code /etc/resolv.conf} for every process it starts: every host's
+     * name and address, and no reachable name server. Without them the machine's name server is
+     * unreachable from inside, and every reverse lookup (the ZooKeeper client makes one per reconnect
+     * attempt) waits for the DNS timeout, 5 s each — a switch failure then took 30 s to fail over.
+     */
+    private void writeResolverFiles() {
+        StringBuilder h = new StringBuilder("127.0.0.1 localhost\n");
+        for (Host x : hosts.values()) {
+            h.append(x.address()).append(' ').append(x.name()).append('\n');
+        }
+        for (String site : SITES.keySet()) {
+            h.append("10.77.").append(SITES.get(site)).append(".1 gw-").append(site).append('\n');
+        }
+        for (Host x : hosts.values()) {
+            java.nio.file.Path dir = ETC_NETNS.resolve(x.namespace());
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve("hosts"), h.toString());
+                java.nio.file.Files.writeString(dir.resolve("resolv.conf"),
+                        "# chaos harness: no name server inside the namespaces\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+            } catch (java.io.IOException e) {
+                throw new NetworkException("cannot write " + dir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    static final java.nio.file.Path ETC_NETNS = java.nio.file.Path.of("/etc/netns");
 
     private static String switchOf(String site) {
         return PREFIX + "sw-" + site;
@@ -255,6 +286,7 @@ public final class Topology implements AutoCloseable {
         for (String ns : mine) {
             Ip.quiet("ip", "netns", "del", ns);
         }
+        Ip.quiet("bash", "-c", "rm -rf " + ETC_NETNS + "/" + PREFIX + "*");
         if (!mine.isEmpty()) {
             LOG.info("event=topology-removed namespaces={}", mine.size());
         }

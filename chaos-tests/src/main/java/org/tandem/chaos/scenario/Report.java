@@ -60,7 +60,7 @@ final class Report {
         sum.put("passed", trials.stream().filter(Trial::passed).count());
         sum.put("all_passed", setupError == null && trials.stream().allMatch(Trial::passed));
         if (setupError != null) {
-            sum.put("setup_error", setupError);
+            sum.put("incomplete", setupError);
         }
         List<Double> times = trials.stream().filter(t -> t.takeoverSeconds != null).map(t -> t.takeoverSeconds).sorted().toList();
         if (!times.isEmpty()) {
@@ -83,7 +83,7 @@ final class Report {
         StringBuilder b = new StringBuilder("# Tandem chaos run\n\nStarted " + started + "; " + trials.size() + " scenario run(s), "
                 + trials.stream().filter(Trial::passed).count() + " passed.\n\n");
         if (setupError != null) {
-            b.append("**Set-up failed**: ").append(setupError).append("\n\n");
+            b.append("**Not complete**: ").append(setupError).append("\n\n");
         }
         if (!times.isEmpty()) {
             b.append(String.format(Locale.ROOT, "Takeover (fault → first version of the new leader at the authoritative server): "

@@ -24,6 +24,7 @@ public final class Runner {
     private final Checker checker;
     private final List<Trial> trials = new ArrayList<>();
     private final Instant started = Instant.now();
+    private volatile boolean stopping;
 
     public Runner(Cluster cluster, Path report, PrintWriter out) {
         this.cluster = cluster;
@@ -34,13 +35,34 @@ public final class Runner {
 
     /** Runs every scenario {@code rounds} times (all of round 1, then all of round 2, ...). */
     public List<Trial> run(List<Scenario> scenarios, int rounds) throws Exception {
-        for (int round = 1; round <= rounds; round++) {
+        for (int round = 1; round <= rounds && !stopping; round++) {
             for (Scenario s : scenarios) {
-                trials.add(runOne(s, round));
+                if (stopping) {
+                    break;
+                }
+                Trial t = runOne(s, round);
+                if (stopping) {
+                    // the cluster went away under it: not a result
+                    break;
+                }
+                trials.add(t);
                 Report.write(report, trials, started, null);
             }
         }
         return List.copyOf(trials);
+    }
+
+    /**
+     * The run is being interrupted (SIGINT/SIGTERM): the scenario in progress is dropped from the
+     * report, no further one starts; the report keeps what completed, marked interrupted.
+     */
+    public void stop() {
+        stopping = true;
+        try {
+            Report.write(report, trials, started, "interrupted after " + trials.size() + " completed scenario run(s)");
+        } catch (java.io.IOException e) {
+            // the report of the completed runs is on disk already
+        }
     }
 
     private Trial runOne(Scenario s, int round) throws Exception {
