@@ -72,6 +72,7 @@ import org.slf4j.LoggerFactory;
 public final class KeySyncedElection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KeySyncedElection.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    private static final long HOLD_OFF_SLACK_MILLIS = 20;
 
     private final CuratorFramework client;
     private final ElectionPaths paths;
@@ -657,6 +658,15 @@ public final class KeySyncedElection implements AutoCloseable {
         leaveLatch();
         holdingOff = true;
         holdOffUntilNanos = nanoTime.getAsLong() + settings.holdOff().toNanos();
+        // Re-check as soon as the hold-off ends rather than at the next periodic re-check: a standby
+        // that left on a SUSPENDED whose session survived (the chaos harness's switch failure with the
+        // standby connected through the dead site) re-enters up to a re-check interval earlier.
+        try {
+            executor.schedule(guarded("re-check after the hold-off", this::recheck),
+                    settings.holdOff().toMillis() + HOLD_OFF_SLACK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
         String suffix = detail.isEmpty() ? "" : ": " + detail;
         setRole(ElectionRole.OUT, (l != null ? "lost: " : "left: ") + effective.display() + suffix);
         if (l != null) {

@@ -10,11 +10,16 @@ import java.time.ZoneOffset;
  * The system wall clock plus an offset the test changes while the code runs: a wall-clock jump
  * (System.nanoTime is untouched), for the ITs that use a real ZooKeeper as the reference.
  */
-final class JumpableClock extends Clock {
+public final class JumpableClock extends Clock {
     private volatile Duration offset = Duration.ZERO;
 
-    void set(Duration offset) {
+    public void set(Duration offset) {
         this.offset = offset;
+    }
+
+    /** The offset set last. */
+    public Duration offset() {
+        return offset;
     }
 
     @Override

@@ -6,11 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +26,7 @@ import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.ClockGuard;
 import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.ElectionSettings;
+import org.tandem.signer.election.JumpableClock;
 import org.tandem.signer.election.KeySyncVerdict;
 import org.tandem.signer.election.KeySyncedElection;
 import org.tandem.signer.election.Leadership;
@@ -57,32 +55,13 @@ class ClockRefusalIT {
     Path dir;
 
     private final List<AutoCloseable> open = new ArrayList<>();
-    private final JumpClock clock = new JumpClock();
+    private final JumpableClock clock = new JumpableClock();
     private final AtomicBoolean jumpAtThePermit = new AtomicBoolean();
     private PublishLedger ledger;
     private ZoneCycle cycle;
     private ZoneDirectory directory;
     private Leadership leadership;
 
-    /** System time plus an offset the test sets. */
-    static final class JumpClock extends Clock {
-        volatile Duration offset = Duration.ZERO;
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     @BeforeEach
     void leaderWithKeys() throws Exception {
@@ -119,7 +98,7 @@ class ClockRefusalIT {
         cycle = new ZoneCycle(zone, tokens.hsm("node-a"), cluster.manifests(), new KeySetVerifier(clock, new SecureRandom()),
                 new ZoneSigner(), new ValidationGate(GatePolicy.defaults()), ledger, directory, Optional.empty(), () -> {
                     if (jumpAtThePermit.get()) {
-                        clock.offset = Duration.ofDays(1); // during the run: after signing, before the commit
+                        clock.set(Duration.ofDays(1)); // during the run: after signing, before the commit
                     }
                     return true;
                 }, clock, guard);
@@ -139,7 +118,7 @@ class ClockRefusalIT {
         PublishRecord published = ledger.last(ZONE).orElseThrow();
         String current = Files.readString(directory.currentFile(ZONE));
 
-        clock.offset = Duration.ofDays(1);
+        clock.set(Duration.ofDays(1));
         ZoneCycle.Outcome o = cycle.publish(leadership, "test");
 
         assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
@@ -150,7 +129,7 @@ class ClockRefusalIT {
         assertThat(ledger.last(ZONE)).contains(published);
         assertThat(Files.readString(directory.currentFile(ZONE))).isEqualTo(current);
 
-        clock.offset = Duration.ZERO;
+        clock.set(Duration.ZERO);
         assertThat(cycle.publish(leadership, "test")).as("back within the threshold")
                 .isInstanceOf(ZoneCycle.Outcome.Published.class);
     }
@@ -165,7 +144,7 @@ class ClockRefusalIT {
         jumpAtThePermit.set(true);
         ZoneCycle.Outcome o = cycle.publish(leadership, "test");
 
-        assertThat(clock.offset).as("the permit ran, so the run got past signing").isEqualTo(Duration.ofDays(1));
+        assertThat(clock.offset()).as("the permit ran, so the run got past signing").isEqualTo(Duration.ofDays(1));
         assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
             assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.CLOCK);
             assertThat(s.reason()).contains("exceeds max-skew 30 s; refused to commit");
