@@ -13,10 +13,14 @@ import org.tandem.chaos.history.ClusterSample;
 /**
  * Runs scenarios one after the other on one cluster: waits for convergence, runs the scenario (which
  * heals its fault), waits for convergence again ({@code convergence} is violated if it does not come
- * within {@link #CONVERGE}), checks the invariants on the history, writes the report after each.
+ * within {@link #CONVERGE}) and for the last committed version at the authoritative server ({@code
+ * distribution} is violated if it is not there within {@link #DISTRIBUTE}), checks the invariants on
+ * the history, writes the report after each.
  */
 public final class Runner {
     static final Duration CONVERGE = Duration.ofSeconds(90);
+    /** How long the last committed version may take to reach the authoritative server once converged. */
+    static final Duration DISTRIBUTE = Duration.ofSeconds(15);
 
     private final Cluster cluster;
     private final Path report;
@@ -91,6 +95,14 @@ public final class Runner {
             ClusterSample after = cluster.awaitConverged(CONVERGE);
             t.note("converged " + secondsSince(t.healedAt != null ? t.healedAt : t.faultAt) + " after the heal: "
                     + after.latch().get(0) + " leads epoch " + after.epoch() + ", serial " + after.lastSerial());
+            long last = after.lastSerial();
+            try {
+                cluster.poll("serial " + last + " at the authoritative server", DISTRIBUTE,
+                        () -> cluster.captures().stream().filter(v -> v.serial() == last).findFirst());
+            } catch (RuntimeException e) {
+                t.violate("distribution", "the last committed serial " + last + " did not reach the authoritative server within "
+                        + DISTRIBUTE.toSeconds() + " s of convergence");
+            }
         } catch (RuntimeException e) {
             t.violate("convergence", "no convergence within " + CONVERGE.toSeconds() + " s after the heal: " + e.getMessage());
         }
