@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.tandem.chaos.history.JsonLines;
 import org.tandem.chaos.net.Topology;
+import org.tandem.chaos.proc.Procs;
 import org.tandem.chaos.scenario.Scenarios;
 import org.tandem.keysync.testing.Prerequisites;
 
@@ -35,10 +36,8 @@ class ChaosSuiteIT {
         Path report = Path.of("target", "chaos-report").toAbsolutePath();
         deleteTree(report);
         Path log = Path.of("target", "chaos-suite.log").toAbsolutePath();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC",
-                "-Djava.net.preferIPv4Stack=true", "-cp", System.getProperty("java.class.path"), ChaosMain.class.getName(),
-                "--report", report.toString()));
+        List<String> cmd = new ArrayList<>(Procs.javaCommand("512m", List.of()));
+        cmd.addAll(List.of(ChaosMain.class.getName(), "--report", report.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         boolean finished = p.waitFor(25, TimeUnit.MINUTES);

@@ -60,12 +60,21 @@ public final class Cluster implements AutoCloseable {
     private String zkConnect;
     private Internet internet;
 
+    private final JsonLines.Tail<ClusterSample> samples;
+    private final JsonLines.Tail<LedgerEntry> ledger;
+    private final JsonLines.Tail<CapturedVersion> captures;
+    private final JsonLines.Tail<ProberEvent> prober;
+
     private Cluster(Topology net, Procs procs, Path report, PrintWriter out) {
         this.net = net;
         this.procs = procs;
         this.report = report;
         this.run = report.resolve("run");
         this.out = out;
+        this.samples = new JsonLines.Tail<>(run.resolve("cluster.jsonl"), ClusterSample.class);
+        this.ledger = new JsonLines.Tail<>(run.resolve("ledger.jsonl"), LedgerEntry.class);
+        this.captures = new JsonLines.Tail<>(report.resolve("captures.jsonl"), CapturedVersion.class);
+        this.prober = new JsonLines.Tail<>(report.resolve("prober.jsonl"), ProberEvent.class);
     }
 
     /** Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers. */
@@ -428,24 +437,23 @@ public final class Cluster implements AutoCloseable {
 
     /** The watch's latest sample, if any. */
     public Optional<ClusterSample> latest() {
-        List<ClusterSample> all = samples();
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+        return samples.last();
     }
 
     public List<ClusterSample> samples() {
-        return JsonLines.read(run.resolve("cluster.jsonl"), ClusterSample.class);
+        return samples.all();
     }
 
     public List<LedgerEntry> ledger() {
-        return JsonLines.read(run.resolve("ledger.jsonl"), LedgerEntry.class);
+        return ledger.all();
     }
 
     public List<CapturedVersion> captures() {
-        return JsonLines.read(report.resolve("captures.jsonl"), CapturedVersion.class);
+        return captures.all();
     }
 
     public List<ProberEvent> prober() {
-        return JsonLines.read(report.resolve("prober.jsonl"), ProberEvent.class);
+        return prober.all();
     }
 
     /** Waits until the watch's latest sample (newer than the call) satisfies {@code ok}. */

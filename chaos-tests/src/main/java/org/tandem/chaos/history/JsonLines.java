@@ -71,4 +71,75 @@ public final class JsonLines implements AutoCloseable {
     public synchronized void close() throws IOException {
         out.close();
     }
+
+    /**
+     * A record file read as it grows: each {@link #all()} parses only the complete lines appended
+     * since the last call (the harness polls its record files every 200 ms; re-reading them whole
+     * made every poll O(run length)). Thread-safe.
+     *
+     * @param <T> the record type
+     */
+    public static final class Tail<T> {
+        private final Path file;
+        private final Class<T> type;
+        private final List<T> records = new ArrayList<>();
+        private long offset;
+
+        public Tail(Path file, Class<T> type) {
+            this.file = file;
+            this.type = type;
+        }
+
+        /** Every complete record so far, in file order (a torn last line waits for its end). */
+        public synchronized List<T> all() {
+            if (Files.exists(file)) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                    long size = ch.size();
+                    if (size > offset) {
+                        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - offset));
+                        while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
+                            // read to the end
+                        }
+                        byte[] bytes = java.util.Arrays.copyOf(buf.array(), buf.position());
+                        int end = lastNewline(bytes);
+                        if (end >= 0) {
+                            for (String line : new String(bytes, 0, end + 1, StandardCharsets.UTF_8).split("\n")) {
+                                parse(line);
+                            }
+                            offset += end + 1;
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + file, e);
+                }
+            }
+            return List.copyOf(records);
+        }
+
+        /** The last complete record, if any. */
+        public synchronized java.util.Optional<T> last() {
+            all();
+            return records.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(records.get(records.size() - 1));
+        }
+
+        private void parse(String line) {
+            if (line.isBlank()) {
+                return;
+            }
+            try {
+                records.add(MAPPER.readValue(line, type));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // a line the writer never finished (killed mid-line, then restarted): skip it
+            }
+        }
+
+        private static int lastNewline(byte[] b) {
+            for (int i = b.length - 1; i >= 0; i--) {
+                if (b[i] == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
 }

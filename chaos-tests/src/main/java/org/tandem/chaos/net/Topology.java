@@ -191,6 +191,24 @@ public final class Topology implements AutoCloseable {
 
     static final java.nio.file.Path ETC_NETNS = java.nio.file.Path.of("/etc/netns");
 
+    /** Deletes {@code /etc/netns/tdmc-*} (the files {@link #writeResolverFiles} made). */
+    private static void removeResolverFiles() {
+        if (!java.nio.file.Files.isDirectory(ETC_NETNS)) {
+            return;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> dirs = java.nio.file.Files.list(ETC_NETNS)) {
+            for (java.nio.file.Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX)).toList()) {
+                try (java.util.stream.Stream<java.nio.file.Path> tree = java.nio.file.Files.walk(dir)) {
+                    for (java.nio.file.Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        java.nio.file.Files.deleteIfExists(f);
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.warn("event=cleanup-incomplete dir={} reason=\"{}\"", ETC_NETNS, e.toString());
+        }
+    }
+
     private static String switchOf(String site) {
         return PREFIX + "sw-" + site;
     }
@@ -286,7 +304,7 @@ public final class Topology implements AutoCloseable {
         for (String ns : mine) {
             Ip.quiet("ip", "netns", "del", ns);
         }
-        Ip.quiet("bash", "-c", "rm -rf " + ETC_NETNS + "/" + PREFIX + "*");
+        removeResolverFiles();
         if (!mine.isEmpty()) {
             LOG.info("event=topology-removed namespaces={}", mine.size());
         }
