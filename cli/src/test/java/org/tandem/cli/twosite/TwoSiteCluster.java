@@ -26,7 +26,6 @@ import org.tandem.keysync.testing.TestPki;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container.ExecResult;
-import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
 
 /**
@@ -320,7 +319,7 @@ final class TwoSiteCluster implements AutoCloseable {
                 .withCommand("java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-Dsun.net.inetaddr.negative.ttl=0", "-cp", "/tandem/cli/target/lib/*",
                         "org.apache.zookeeper.server.quorum.QuorumPeerMain", "/etc/zookeeper/zoo.cfg")
-                .waitingFor(Wait.forLogMessage(".*Peer state changed: (leading|following).*", 1)
+                .waitingFor(LogLine.containing("Peer state changed: (leading|following)")
                         .withStartupTimeout(START_TIMEOUT));
     }
 
@@ -377,7 +376,7 @@ final class TwoSiteCluster implements AutoCloseable {
                 .withCopyToContainer(file("tls/" + name + ".crt", 0644), "/etc/tandem/tls/" + name + ".crt")
                 .withCopyToContainer(file("tls/" + name + ".key", 0600), "/etc/tandem/tls/" + name + ".key")
                 .withCommand("/etc/tandem/start-node.sh")
-                .waitingFor(Wait.forLogMessage(".*node=" + name + " site=" + site + " event=started.*", 1)
+                .waitingFor(LogLine.containing("node=" + name + " site=" + site + " event=started")
                         .withStartupTimeout(START_TIMEOUT));
     }
 
@@ -401,7 +400,7 @@ final class TwoSiteCluster implements AutoCloseable {
                 .withCopyToContainer(file("tls/coordinator.crt", 0644), "/etc/tandem/tls/coordinator.crt")
                 .withCopyToContainer(file("tls/coordinator.key", 0600), "/etc/tandem/tls/coordinator.key")
                 .withCommand("/tandem/bin/coordinator", "--config", "/etc/tandem/coordinator.yaml")
-                .waitingFor(Wait.forLogMessage(".*coordinator=coordinator event=started.*", 1)
+                .waitingFor(LogLine.containing("coordinator=coordinator event=started")
                         .withStartupTimeout(START_TIMEOUT));
     }
 
