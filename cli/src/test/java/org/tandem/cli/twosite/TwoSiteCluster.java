@@ -182,6 +182,21 @@ final class TwoSiteCluster implements AutoCloseable {
         return host(host).copyFileFromContainer(path, in -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
 
+    /**
+     * The machine's address on the WAN (for the test's own clients: this host is the gateway of
+     * every network; certificates name the host, so clients override the authority with its name).
+     */
+    String wanAddress(String host) {
+        return host(host).plugged().stream().filter(l -> l.label().equals("wan")).findFirst()
+                .orElseThrow(() -> new IllegalStateException(host + " is not on the WAN now"))
+                .address(host(host).hostNumber());
+    }
+
+    /** The zone as a node last published it (its current file), read from the node's file system. */
+    String publishedZone(String node) throws IOException {
+        return readFile(node, PUBLISHED + "/" + ZONE.substring(0, ZONE.length() - 1) + ".zone");
+    }
+
     /** Everything a machine's main process wrote so far. */
     String logs(String host) {
         return host(host).getLogs();
