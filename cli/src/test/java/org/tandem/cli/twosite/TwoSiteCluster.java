@@ -1,5 +1,7 @@
 package org.tandem.cli.twosite;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
@@ -21,8 +23,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestTiming;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container.ExecResult;
@@ -70,6 +74,7 @@ final class TwoSiteCluster implements AutoCloseable {
     /** Where each node's signed zones go, inside its container. */
     static final String PUBLISHED = "/var/lib/tandem/published";
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LABEL_RUN = "org.tandem.twosite.run";
     private static final String LABEL_PID = "org.tandem.twosite.pid";
     private static final String ZK_CONNECT = "zk1:2181,zk2:2181,zk3:2181";
@@ -175,6 +180,68 @@ final class TwoSiteCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("/tandem/bin/signerctl", "--config", SIGNERCTL_YAML));
         cmd.addAll(List.of(args));
         return exec("operator", cmd.toArray(String[]::new));
+    }
+
+    /** {@link #signerctl}, failing with its whole output unless it exits 0. */
+    Exec signerctlOk(String... args) throws IOException, InterruptedException {
+        Exec e = signerctl(args);
+        if (e.exit() != 0) {
+            throw new AssertionError("expected exit 0:\n" + e);
+        }
+        return e;
+    }
+
+    /** The operator's {@code signerctl status --json}: the coordinator's view of the cluster. */
+    JsonNode status() throws IOException, InterruptedException {
+        Exec e = signerctl("status", "--json");
+        if (e.exit() != 0) {
+            throw new IOException("signerctl status failed:\n" + e);
+        }
+        return JSON.readTree(e.stdout());
+    }
+
+    /**
+     * Polls {@link #status} until {@code condition} holds (a status that cannot be had counts as
+     * not yet); fails naming {@code what} and the last status after {@code timeout} (scaled by
+     * {@code tandem.timing.multiple}).
+     */
+    JsonNode awaitStatus(String what, Duration timeout, Predicate<JsonNode> condition) throws InterruptedException {
+        JsonNode[] last = new JsonNode[1];
+        String[] lastProblem = {"no answer yet"};
+        try {
+            TestTiming.until(timeout, what, () -> {
+                try {
+                    JsonNode s = status();
+                    last[0] = s;
+                    return condition.test(s);
+                } catch (IOException e) {
+                    lastProblem[0] = e.getMessage();
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted waiting for " + what, e);
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last status: " + (last[0] != null ? last[0].toPrettyString()
+                    : lastProblem[0]), e);
+        }
+        return last[0];
+    }
+
+    /** A node's entry in a {@link #status}. */
+    static JsonNode node(JsonNode status, String name) {
+        for (JsonNode n : status.path("nodes")) {
+            if (n.path("name").asText().equals(name)) {
+                return n;
+            }
+        }
+        throw new AssertionError("no node " + name + " in " + status.toPrettyString());
+    }
+
+    /** A node's role in a {@link #status}: leader, standby, not_eligible, stopped, unreachable. */
+    static String role(JsonNode status, String name) {
+        return node(status, name).path("role").asText();
     }
 
     /** A file of a machine's file system (also of a stopped machine). */

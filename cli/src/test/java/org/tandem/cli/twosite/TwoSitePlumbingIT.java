@@ -1,21 +1,22 @@
 package org.tandem.cli.twosite;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.tandem.cli.twosite.TwoSiteCluster.node;
+import static org.tandem.cli.twosite.TwoSiteCluster.role;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.tandem.keysync.testing.TestTiming;
 
 /**
  * The plumbing of the two-site tests: every machine its own container, one network per data centre
@@ -26,7 +27,6 @@ import org.tandem.keysync.testing.TestTiming;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoSitePlumbingIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static TwoSiteCluster cluster;
 
     @BeforeAll
@@ -113,46 +113,7 @@ class TwoSitePlumbingIT {
                 cluster.imageTime().toMillis() / 1000.0, cluster.startTime().toMillis() / 1000.0);
     }
 
-    // ---- helpers
-
-    private static JsonNode awaitStatus(String what, java.util.function.Predicate<JsonNode> condition)
-            throws InterruptedException {
-        JsonNode[] last = new JsonNode[1];
-        String[] lastRaw = {""};
-        try {
-            TestTiming.until(Duration.ofSeconds(60), what, () -> {
-                try {
-                    TwoSiteCluster.Exec e = cluster.signerctl("status", "--json");
-                    lastRaw[0] = e.toString();
-                    if (e.exit() != 0) {
-                        return false;
-                    }
-                    last[0] = JSON.readTree(e.stdout());
-                    return condition.test(last[0]);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                } catch (java.io.IOException e) {
-                    lastRaw[0] = e.toString();
-                    return false;
-                }
-            });
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; last signerctl status:\n" + lastRaw[0], e);
-        }
-        return last[0];
-    }
-
-    private static JsonNode node(JsonNode status, String name) {
-        for (JsonNode n : status.path("nodes")) {
-            if (n.path("name").asText().equals(name)) {
-                return n;
-            }
-        }
-        throw new AssertionError("no node " + name + " in " + status);
-    }
-
-    private static String role(JsonNode status, String name) {
-        return node(status, name).path("role").asText();
+    private static JsonNode awaitStatus(String what, Predicate<JsonNode> condition) throws InterruptedException {
+        return cluster.awaitStatus(what, Duration.ofSeconds(60), condition);
     }
 }
