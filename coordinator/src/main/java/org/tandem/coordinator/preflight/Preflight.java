@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.tandem.coordinator.view.ClusterView;
 import org.tandem.coordinator.view.FoundKey;
 import org.tandem.coordinator.view.HsmKeys;
 import org.tandem.coordinator.view.KeyFacts;
@@ -17,6 +18,7 @@ import org.tandem.coordinator.view.NodeKeys;
 import org.tandem.proto.coordinator.v1.PreflightCheck;
 import org.tandem.proto.coordinator.v1.Refusal;
 import org.tandem.proto.keysync.v1.KeyRole;
+import org.tandem.proto.keysync.v1.KeyState;
 
 /**
  * The preflight checks of a cut-over to a standby, per zone, over gathered {@link ZoneEvidence}.
@@ -28,7 +30,9 @@ import org.tandem.proto.keysync.v1.KeyRole;
  * <ul>
  *   <li>{@code keys-identical}: every HSM of the standby holds every live manifest key (by
  *       fingerprint, computed from the public key) and nothing else; a different key under the same
- *       role, algorithm and key tag, or under the key's CKA_ID, is reported as such (DENIC 2026).
+ *       role, algorithm and key tag, or under the key's CKA_ID, is reported as such (DENIC 2026). A
+ *       GENERATED key the standby lacks is no refusal: it is neither published nor signed with until
+ *       every node proves it; the check's detail names it as pending replication.
  *   <li>{@code possession}: every such key signed the coordinator's nonce and the signature verifies
  *       with the manifest's DNSKEY.
  *   <li>{@code published-long-enough}: every key the standby would sign with is in the last
@@ -114,6 +118,7 @@ public final class Preflight {
                 return;
             }
             int identicalBefore = refusals.size();
+            List<String> pending = new ArrayList<>();
             List<Refusal> possession = new ArrayList<>();
             int proven = 0;
             for (HsmKeys hsm : s.hsms()) {
@@ -133,7 +138,7 @@ public final class Preflight {
                             if (exact < 0) {
                                 exact = i;
                             }
-                        } else if (claimant < 0 && claims(k, m)) {
+                        } else if (claimant < 0 && ClusterView.claims(k, m)) {
                             claimant = i;
                         }
                     }
@@ -160,6 +165,10 @@ public final class Preflight {
                                 + k.label() + "') than the manifest's fp " + m.fingerprint() + ": same key tag, other key",
                                 "replace it with the active's key: signerctl keys sync --zone " + zone + " --from "
                                         + source(m) + " --replace-diverged"));
+                    } else if (m.state() == KeyState.GENERATED) {
+                        // not published, not signed with: the standby may lack it until the sync has copied it
+                        pending.add(m.role() + " " + m.keyTag() + " fp " + KeyFacts.shortHex(m.fingerprint()) + " on "
+                                + hsm.hsm());
                     } else {
                         refusals.add(refusal("keys-identical", m, m.fingerprint(), hsm.hsm(), "zone " + zone + ": "
                                 + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m)
@@ -196,22 +205,20 @@ public final class Preflight {
                 }
             });
             boolean identical = refusals.size() == identicalBefore;
-            check("keys-identical", identical, identical
+            String pendingNote = pending.isEmpty() ? "" : "; pending replication (generated, not yet published, not a"
+                    + " refusal): " + pending;
+            check("keys-identical", identical, (identical
                     ? live.size() + " live manifest key(s) on each of " + s.hsms().size() + " HSM(s) of " + standby
-                            + ", nothing else" + (leaderOnly.isEmpty() ? "" : "; the leader also holds " + leaderOnly)
+                            + (pending.isEmpty() ? "" : " but " + pending.size() + " generated one(s)") + ", nothing else"
+                            + (leaderOnly.isEmpty() ? "" : "; the leader also holds " + leaderOnly)
                     : (refusals.size() - identicalBefore) + " key difference(s) on " + standby
-                            + (leaderOnly.isEmpty() ? "" : "; the leader holds " + leaderOnly + " that " + standby + " lacks"));
+                            + (leaderOnly.isEmpty() ? "" : "; the leader holds " + leaderOnly + " that " + standby + " lacks"))
+                    + pendingNote);
             refusals.addAll(possession);
-            check("possession", possession.isEmpty() && identical, possession.isEmpty()
+            check("possession", possession.isEmpty() && identical, (possession.isEmpty()
                     ? proven + " proof(s) over the coordinator's nonce verified with the manifest's DNSKEYs"
                             + (identical ? "" : " (keys missing or different: see keys-identical)")
-                    : possession.size() + " key(s) on " + standby + " failed the proof of possession");
-        }
-
-        /** Whether an HSM object claims to be the manifest key without being it: tag or CKA_ID. */
-        private static boolean claims(FoundKey k, ManifestKey m) {
-            return (k.keyTag() == m.keyTag() && k.algorithm() == m.algorithm() && k.role() == m.role())
-                    || k.objectIdHex().equalsIgnoreCase(m.fingerprint());
+                    : possession.size() + " key(s) on " + standby + " failed the proof of possession") + pendingNote);
         }
 
         /** The HSM to copy a key from: a leader HSM that holds it proven, else where it was generated. */
