@@ -105,7 +105,7 @@ public final class Cutover {
             String why = s.getRole() == Role.LEADER ? to + " already leads (epoch " + s.getEpoch() + ")"
                     : to + " is " + s.getRole() + (s.getReasonsCount() == 0 ? "" : ": " + String.join("; ", s.getReasonsList()));
             refusals.add(refusal("", "target", to, "target " + why, s.getRole() == Role.LEADER ? "nothing to do"
-                    : "fix what the node reports (signerctl cluster status) and retry"));
+                    : "fix what the node reports (signerctl status) and retry"));
             checks.add(check("target", "", false, why));
         } else {
             checks.add(check("target", "", true, to + " is a standby in epoch " + s.getEpoch()
@@ -237,7 +237,7 @@ public final class Cutover {
         }
         return out.setTookMillis(clock.millis() - start.toEpochMilli()).setOutcome("the leader stepped down but " + to
                 + " committed no publication within " + timeout.toSeconds() + " s (epoch now "
-                + (epochNow < 0 ? "unknown" : epochNow) + "); check signerctl cluster status").build();
+                + (epochNow < 0 ? "unknown" : epochNow) + "); check signerctl status").build();
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.tandem.coordinator.view.ClusterView;
+import org.tandem.coordinator.view.Fixes;
 import org.tandem.coordinator.view.FoundKey;
 import org.tandem.coordinator.view.HsmKeys;
 import org.tandem.coordinator.view.KeyFacts;
@@ -104,7 +105,9 @@ public final class Preflight {
             NodeKeys s = e.standbyKeys();
             if (live.isEmpty()) {
                 refuse("keys-identical", null, "", "", "zone " + zone + " has no live key in its manifest",
-                        "create the zone's keys: signerctl keys generate --zone " + zone);
+                        "create the zone's keys: signerctl keys generate --config signerctl.yaml --zone " + zone
+                                + " --role ksk --on NODE, and a ZSK, then signerctl keys sync --config signerctl.yaml"
+                                + " --zone " + zone);
                 check("keys-identical", false, "no live manifest key");
                 check("possession", false, "no live manifest key");
                 return;
@@ -153,8 +156,7 @@ public final class Preflight {
                                     + " of " + standby + " has no valid proof of possession: "
                                     + k.proofProblem().orElse("not proven")
                                     + " (the private key does not match the public key)",
-                                    "replace the key on " + hsm.hsm() + " with the active's: signerctl keys sync --zone "
-                                            + zone + " --from " + source(m) + " --replace-diverged"));
+                                    Fixes.of("private-key-mismatch", zone, standby, hsm.hsm(), m.fingerprint(), true)));
                         }
                     } else if (claimant >= 0) {
                         matched[claimant] = true;
@@ -163,8 +165,8 @@ public final class Preflight {
                                 + ": " + m.role() + " key tag " + m.keyTag() + " on HSM " + hsm.hsm() + " of " + standby
                                 + " is a different key pair (fp " + k.fingerprint().orElse("unreadable") + ", label '"
                                 + k.label() + "') than the manifest's fp " + m.fingerprint() + ": same key tag, other key",
-                                "replace it with the active's key: signerctl keys sync --zone " + zone + " --from "
-                                        + source(m) + " --replace-diverged"));
+                                Fixes.of("different-public-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
+                                        true)));
                     } else if (m.state() == KeyState.GENERATED) {
                         // not published, not signed with: the standby may lack it until the sync has copied it
                         pending.add(m.role() + " " + m.keyTag() + " fp " + KeyFacts.shortHex(m.fingerprint()) + " on "
@@ -173,8 +175,7 @@ public final class Preflight {
                         refusals.add(refusal("keys-identical", m, m.fingerprint(), hsm.hsm(), "zone " + zone + ": "
                                 + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m)
                                 + ") is missing on HSM " + hsm.hsm() + " of " + standby,
-                                "run keys sync from " + source(m) + ": signerctl keys sync --zone " + zone + " --from "
-                                        + source(m)));
+                                copyFix(m)));
                     }
                 }
                 for (int i = 0; i < matched.length; i++) {
@@ -188,8 +189,8 @@ public final class Preflight {
                             .setProblem("zone " + zone + ": " + k.role() + " " + k.keyTag() + " fp "
                                     + k.fingerprint().orElse("unreadable") + " (label '" + k.label() + "') on HSM "
                                     + hsm.hsm() + " of " + standby + " is not a live key of the manifest: unexpected extra key")
-                            .setFix("find out who created it; remove it: signerctl keys delete --zone " + zone + " --hsm "
-                                    + hsm.hsm() + " --fingerprint " + k.fingerprint().orElse("<see keys list>"))
+                            .setFix(Fixes.of("unexpected-extra-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
+                                    false))
                             .build());
                 }
             }
@@ -221,18 +222,23 @@ public final class Preflight {
                     : possession.size() + " key(s) on " + standby + " failed the proof of possession") + pendingNote);
         }
 
-        /** The HSM to copy a key from: a leader HSM that holds it proven, else where it was generated. */
+        /** Where to copy a key from: the leader's HSM that holds it proven, else where it was generated. */
         private String source(ManifestKey m) {
             if (e.leaderKeys().isPresent()) {
                 for (HsmKeys h : e.leaderKeys().get().hsms()) {
                     for (FoundKey k : h.keys()) {
                         if (k.fingerprint().filter(m.fingerprint()::equals).isPresent() && k.proven()) {
-                            return h.hsm();
+                            return e.leaderKeys().get().node() + " (HSM " + h.hsm() + ")";
                         }
                     }
                 }
             }
-            return m.generatedOn().isEmpty() ? "the active's HSM" : m.generatedOn();
+            return m.generatedOn().isEmpty() ? "the node that holds it" : "HSM " + m.generatedOn();
+        }
+
+        /** The fix of a key the standby lacks: the cluster's key sync, through the coordinator. */
+        private String copyFix(ManifestKey m) {
+            return "copy it from " + source(m) + ": signerctl keys sync --config signerctl.yaml --zone " + zone;
         }
 
         private Set<String> standbyFingerprints() {
@@ -347,8 +353,7 @@ public final class Preflight {
                         + m.map(k -> k.role() + " " + k.keyTag() + " (" + state(k) + ")").orElse("a key not in the manifest")
                         + " fp " + fp + " is in the published DNSKEY RRset (serial " + last.serial() + ") but " + standby
                         + " does not hold it on every HSM: it would drop a key whose signatures resolvers may still cache",
-                        m.map(k -> "run keys sync from " + source(k) + ": signerctl keys sync --zone " + zone + " --from "
-                                + source(k)).orElse("restore the key in the manifest and on every HSM, or wait until the"
+                        m.map(this::copyFix).orElse("restore the key in the manifest and on every HSM, or wait until the"
                                 + " leader stops publishing it and the TTLs pass"));
             }
             check("retired-keys-published", refusals.size() == before, refusals.size() == before
@@ -360,7 +365,7 @@ public final class Preflight {
         void canary() {
             if (e.canaryPassed().isEmpty()) {
                 refuse("canary", null, "", "", "zone " + zone + ": the self-test of " + standby + " could not run: "
-                        + e.canaryDetail(), "check " + standby + " (signerctl cluster status) and retry");
+                        + e.canaryDetail(), "check " + standby + " (signerctl status) and retry");
                 check("canary", false, "self-test failed to run: " + e.canaryDetail());
             } else if (!e.canaryPassed().get()) {
                 refuse("canary", null, "", "", "zone " + zone + ": the capability canary of " + standby + " failed: "
