@@ -36,7 +36,8 @@ import org.tandem.proto.keysync.v1.KeyState;
  *       every node proves it; the check's detail names it as pending replication.
  *   <li>{@code possession}: every such key signed the coordinator's nonce and the signature verifies
  *       with the manifest's DNSKEY.
- *   <li>{@code published-long-enough}: every key the standby would sign with is in the last
+ *   <li>{@code published-long-enough}: every key the standby would sign with (not a GENERATED key,
+ *       unless a node published it all the same) is in the last
  *       committed DNSKEY RRset and has been in every committed version for at least the DNSKEY TTL
  *       before now (or since the zone's first publication); records without DNSKEY fingerprints or
  *       TTL are "unknown" and refuse (APNIC 2012).
@@ -272,8 +273,11 @@ public final class Preflight {
         }
 
         void published(Instant now) {
-            List<ManifestKey> signing = e.manifest().stream().filter(ManifestKey::signing).toList();
             List<LedgerEntry> h = e.history();
+            // a GENERATED key is not signed with; one that a node published all the same is judged like the others
+            List<String> lastRrset = h.isEmpty() ? List.of() : h.get(h.size() - 1).dnskeyFingerprints();
+            List<ManifestKey> signing = e.manifest().stream().filter(m -> m.signing()
+                    || (m.state() == KeyState.GENERATED && lastRrset.contains(m.fingerprint()))).toList();
             int before = refusals.size();
             if (h.isEmpty()) {
                 for (ManifestKey m : signing) {

@@ -148,6 +148,21 @@ class PreflightTest {
     }
 
     @Test
+    void aGeneratedKeyThatANodePublishedAllTheSameMustBePublishedForTheTtl() {
+        ManifestKey fresh = key(KeyRole.ZSK, 256, KeyState.GENERATED);
+        List<LedgerEntry> h = new ArrayList<>(history(NOW.minus(Duration.ofDays(2)), ksk, zsk));
+        List<String> fps = new ArrayList<>(List.of(ksk.fingerprint(), zsk.fingerprint(), fresh.fingerprint()));
+        fps.sort(null);
+        h.add(new LedgerEntry(3, 1, "node-a", NOW.minus(Duration.ofMinutes(10)), fps, 3600));
+        var v = judge(evidence(List.of(ksk, zsk, fresh), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true), found("dc2-hsm1", fresh, true)), h, true));
+        assertThat(v.refusals()).singleElement().satisfies(r -> {
+            assertThat(r.getCheck()).isEqualTo("published-long-enough");
+            assertThat(r.getFingerprint()).isEqualTo(fresh.fingerprint());
+        });
+    }
+
+    @Test
     void aPublishedKeyTheStandbyLacksIsStillRefused() {
         ManifestKey published = key(KeyRole.ZSK, 256, KeyState.PUBLISHED);
         var v = judge(evidence(List.of(ksk, zsk, published), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
