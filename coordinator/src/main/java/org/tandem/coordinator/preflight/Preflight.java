@@ -33,7 +33,8 @@ import org.tandem.proto.keysync.v1.KeyState;
  *       fingerprint, computed from the public key) and nothing else; a different key under the same
  *       role, algorithm and key tag, or under the key's CKA_ID, is reported as such (DENIC 2026). A
  *       GENERATED key the standby lacks is no refusal: it is neither published nor signed with until
- *       every node proves it; the check's detail names it as pending replication.
+ *       every node proves it; the check's detail names it as pending replication (unless a node
+ *       published it all the same: then it is refused like any published key).
  *   <li>{@code possession}: every such key signed the coordinator's nonce and the signature verifies
  *       with the manifest's DNSKEY.
  *   <li>{@code published-long-enough}: every key the standby would sign with (not a GENERATED key,
@@ -168,7 +169,7 @@ public final class Preflight {
                                 + k.label() + "') than the manifest's fp " + m.fingerprint() + ": same key tag, other key",
                                 Fixes.of("different-public-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
                                         true)));
-                    } else if (m.state() == KeyState.GENERATED) {
+                    } else if (m.state() == KeyState.GENERATED && !inLastRrset(m)) {
                         // not published, not signed with: the standby may lack it until the sync has copied it
                         pending.add(m.role() + " " + m.keyTag() + " fp " + KeyFacts.shortHex(m.fingerprint()) + " on "
                                 + hsm.hsm());
@@ -223,6 +224,12 @@ public final class Preflight {
                     : possession.size() + " key(s) on " + standby + " failed the proof of possession") + pendingNote);
         }
 
+        /** Whether the last committed DNSKEY RRset holds the key (a GENERATED key should not be there). */
+        private boolean inLastRrset(ManifestKey m) {
+            List<LedgerEntry> h = e.history();
+            return !h.isEmpty() && h.get(h.size() - 1).dnskeyFingerprints().contains(m.fingerprint());
+        }
+
         /** Where to copy a key from: the leader's HSM that holds it proven, else where it was generated. */
         private String source(ManifestKey m) {
             if (e.leaderKeys().isPresent()) {
@@ -275,9 +282,8 @@ public final class Preflight {
         void published(Instant now) {
             List<LedgerEntry> h = e.history();
             // a GENERATED key is not signed with; one that a node published all the same is judged like the others
-            List<String> lastRrset = h.isEmpty() ? List.of() : h.get(h.size() - 1).dnskeyFingerprints();
             List<ManifestKey> signing = e.manifest().stream().filter(m -> m.signing()
-                    || (m.state() == KeyState.GENERATED && lastRrset.contains(m.fingerprint()))).toList();
+                    || (m.state() == KeyState.GENERATED && inLastRrset(m))).toList();
             int before = refusals.size();
             if (h.isEmpty()) {
                 for (ManifestKey m : signing) {

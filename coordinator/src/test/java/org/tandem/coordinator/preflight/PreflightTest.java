@@ -160,6 +160,13 @@ class PreflightTest {
             assertThat(r.getCheck()).isEqualTo("published-long-enough");
             assertThat(r.getFingerprint()).isEqualTo(fresh.fingerprint());
         });
+        // and a standby without it is refused: it is published, not pending
+        var lacking = judge(evidence(List.of(ksk, zsk, fresh), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true)), h, true));
+        assertThat(lacking.refusals()).anySatisfy(r -> {
+            assertThat(r.getCheck()).isEqualTo("keys-identical");
+            assertThat(r.getFingerprint()).isEqualTo(fresh.fingerprint());
+        });
     }
 
     @Test
