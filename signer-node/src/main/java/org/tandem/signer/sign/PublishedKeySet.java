@@ -104,12 +104,19 @@ public record PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKe
      * are GENERATED), or an algorithm of the DNSKEY RRset has no signing KSK/CSK or no signing ZSK/CSK
      * (RFC 4035 §2.2: every algorithm in the DNSKEY RRset signs every RRset). The sentence names the
      * zone, the role and every key of that role and algorithm that does not sign, with the reason.
+     *
+     * @param replication what the leader's replication agent says about the GENERATED keys, one line
+     *     per key ({@code ZSK 12345 fp 3f2a…: missing on node-b (…)}); when empty, what this node's HSM
+     *     says ({@link #pending})
      */
-    public Optional<String> uncovered() {
+    public Optional<String> uncovered(List<String> replication) {
+        Objects.requireNonNull(replication, "replication");
         if (keys.isEmpty()) {
+            List<String> why = !replication.isEmpty() ? replication
+                    : pending.stream().map(Pending::describe).toList();
             return Optional.of("no key of zone " + zone + " is replicated to every node yet"
-                    + (pending.isEmpty() ? "" : " (" + String.join("; ", pending.stream()
-                            .map(p -> p.describe().replaceFirst(": ", " pending: ")).toList()) + ")"));
+                    + (why.isEmpty() ? "" : " (" + String.join("; ", why.stream()
+                            .map(p -> p.replaceFirst(": ", " pending: ")).toList()) + ")"));
         }
         Map<Algorithm, boolean[]> roles = new LinkedHashMap<>();
         for (SigningKey k : keys) {
