@@ -234,8 +234,8 @@ public final class ZoneSigner {
         for (Map.Entry<Algorithm, boolean[]> e : roles.entrySet()) {
             if (!e.getValue()[0] || !e.getValue()[1]) {
                 throw new IncompleteKeySetException(origin, "algorithm " + e.getKey() + " (" + e.getKey().number()
-                        + ") has no signing " + (e.getValue()[0] ? "ZSK or CSK" : "KSK or CSK")
-                        + ", but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
+                        + ") has no " + (e.getValue()[0] ? "ZSK or CSK" : "KSK or CSK")
+                        + " that signs, but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
             }
         }
     }
