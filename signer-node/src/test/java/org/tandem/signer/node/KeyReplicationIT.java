@@ -18,7 +18,7 @@ import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.ZooKeeperFixture;
-import org.tandem.proto.signer.v1.NodeStatus;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.proto.signer.v1.ZoneStatus;
 import org.tandem.signer.election.PublishRecord;
 
@@ -79,9 +79,17 @@ class KeyReplicationIT {
         // published, but it does not sign before the DNSKEY TTL (3600 s) has passed
         assertThat(cluster.signers(withIt)).doesNotContain(zsk2.keyTag().value()).hasSize(2);
         NodeCluster.validates(cluster.versionFile(withIt));
-        NodeStatus b = cluster.status("node-b");
-        assertThat(b.getZones(0).getReplicationPendingList()).isEmpty();
         assertThat(cluster.status("node-a").getZones(0).getReplicationPendingList()).isEmpty();
+        // node-b's own key check (every 5 s) sees the key on its HSM, PUBLISHED now: nothing pending
+        TestTiming.until(NodeCluster.WAIT, "node-b's status has no pending key", () -> {
+            try {
+                return cluster.status("node-b").getZones(0).getReplicationPendingList().isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(cluster.status("node-b").getZones(0).getKeySync())
+                .isEqualTo(org.tandem.proto.signer.v1.KeySyncState.KEY_SYNCED);
     }
 
     @Test
