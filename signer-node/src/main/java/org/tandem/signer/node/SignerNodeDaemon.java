@@ -84,7 +84,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     /** How long start waits for ZooKeeper before going on without it (the node then stays out). */
     static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
     /** Deadline of each call of the replication agent to a peer's KeySync service. */
-    static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(10);
+    static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(5);
 
     private final NodeConfig config;
     private final Clock clock;
@@ -106,6 +106,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     /** The replication agent's last pass (worker thread writes, status reads). */
     private volatile ReplicationPass lastPass;
     private volatile long replicatedInEpoch = -1;
+    /** When the last pass ended (worker thread only): the next one starts a re-check interval later. */
+    private Instant lastPassEnded = Instant.MIN;
     private volatile boolean closed;
     /** The cluster's epoch as this node last read it from ZooKeeper (a standby's view), 0 unknown. */
     private volatile long clusterEpoch;
@@ -321,13 +323,12 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
      */
     private void replicate(Leadership lead) {
         Instant now = clock.instant();
-        ReplicationPass last = lastPass;
-        if (replicatedInEpoch == lead.epoch() && last != null
-                && now.isBefore(last.at().plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
+        if (replicatedInEpoch == lead.epoch() && now.isBefore(lastPassEnded.plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
             return;
         }
         List<ZoneName> names = List.copyOf(zones.keySet());
         ReplicationPass pass = replicator.run(names, lead::isValid);
+        lastPassEnded = clock.instant();
         lastPass = pass;
         replicatedInEpoch = lead.epoch();
         for (ReplicationPass.ZoneOutcome z : pass.zones()) {

@@ -53,6 +53,10 @@ import org.tandem.keysync.proof.KeyStatus;
  * pass's outcome. Without peers the key is promoted as soon as this node's HSMs prove it (the daemon
  * warns about that at start).
  *
+ * <p>A peer that failed in a pass is asked again only after a pause that doubles from 5 s up to 60 s
+ * (reset by a pass without failure), so that a refusing peer's audit log and this node's do not grow
+ * every few seconds; its keys stay pending meanwhile, with the last failure named.
+ *
  * <p>Threads: one pass at a time (the daemon's zone worker). Every remote call carries the deadline.
  * Does not own the HSMs, {@code KeySync} or the peer links.
  */
@@ -65,6 +69,11 @@ public final class KeyReplicator {
     private final PeerLinks peers;
     private final Clock clock;
     private final Duration deadline;
+    /** Per peer: not asked again before this instant after a failure (doubling, at most {@link #MAX_BACKOFF}). */
+    private final Map<String, Backoff> backoff = new java.util.HashMap<>();
+    /** The longest wait before a peer that failed is asked again. */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(5);
 
     /**
      * @param node this node's name, for messages and the audit log
@@ -104,7 +113,20 @@ public final class KeyReplicator {
             out.add(zone(zone, leading, tally));
         }
         List<ReplicationPass.PeerOutcome> peerOut = new ArrayList<>();
-        tally.forEach((name, t) -> peerOut.add(new ReplicationPass.PeerOutcome(name, !t.failed, t.pending, t.problems)));
+        tally.forEach((name, t) -> {
+            peerOut.add(new ReplicationPass.PeerOutcome(name, !t.failed, t.pending, t.problems));
+            if (t.asked) {
+                if (t.failed || !t.problems.isEmpty()) {
+                    Backoff b = backoff.get(name);
+                    Duration next = b == null ? FIRST_BACKOFF : b.delay().multipliedBy(2);
+                    next = next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+                    backoff.put(name, new Backoff(clock.instant().plus(next), next,
+                            t.problems.isEmpty() ? "failed" : t.problems.get(t.problems.size() - 1)));
+                } else {
+                    backoff.remove(name);
+                }
+            }
+        });
         return new ReplicationPass(at, out, peerOut);
     }
 
@@ -127,6 +149,14 @@ public final class KeyReplicator {
                 remote.put(l, t.problems.get(t.problems.size() - 1));
                 continue;
             }
+            Backoff b = backoff.get(l.peer().name());
+            if (b != null && clock.instant().isBefore(b.until())) {
+                // a peer that failed is asked again after a growing pause (its audit log and ours stay small)
+                t.fail("not asked again before " + b.until() + " after: " + b.problem());
+                remote.put(l, t.problems.get(t.problems.size() - 1));
+                continue;
+            }
+            t.asked = true;
             try {
                 remote.put(l, RemoteKeySet.verify(l.stub(), manifest, verifier.nonce(), clock, deadline));
             } catch (RemoteCallException | RuntimeException e) {
@@ -298,8 +328,12 @@ public final class KeyReplicator {
         return key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex();
     }
 
+    /** When a peer that failed is asked again, and why it failed. */
+    private record Backoff(Instant until, Duration delay, String problem) {}
+
     /** Failures and pending keys of one peer during a pass. */
     private static final class PeerTally {
+        boolean asked;
         boolean failed;
         int pending;
         final List<String> problems = new ArrayList<>();

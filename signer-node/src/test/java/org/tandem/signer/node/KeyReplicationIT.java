@@ -90,6 +90,19 @@ class KeyReplicationIT {
         });
         assertThat(cluster.status("node-b").getZones(0).getKeySync())
                 .isEqualTo(org.tandem.proto.signer.v1.KeySyncState.KEY_SYNCED);
+
+        // a key generated on the standby: the leader fetches it (ExportWrappedKey there, unwrap and
+        // prove here) before it promotes and publishes it
+        DnssecKey ksk2 = cluster.tokens.keySync().generate(NodeCluster.ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256,
+                new HsmId("node-b"));
+        PublishRecord four = cluster.awaitPublish(r -> r.dnskeyFingerprints().contains(ksk2.fingerprint().hex()),
+                "the KSK generated on node-b is published by node-a");
+        cluster.awaitLog(a, "key=" + ksk2.fingerprint().shortHex() + " .*event=key-imported from=node-b ");
+        assertThat(four.node()).isEqualTo("node-a");
+        assertThat(four.dnskeyFingerprints()).hasSize(4);
+        assertThat(cluster.signers(four)).doesNotContain(ksk2.keyTag().value(), zsk2.keyTag().value());
+        NodeCluster.validates(cluster.versionFile(four));
+        assertThat(cluster.tokens.keySync().verify(NodeCluster.ZONE).keySynced()).isTrue();
     }
 
     @Test
