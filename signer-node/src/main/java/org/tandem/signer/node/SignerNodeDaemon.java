@@ -260,7 +260,12 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             Optional<Leadership> lead = election.leadership().filter(Leadership::isValid);
             updateKeySync(election.state());
             if (lead.isPresent()) {
-                replicate(lead.get());
+                try {
+                    replicate(lead.get());
+                } catch (RuntimeException e) {
+                    // a bug in the agent must not stop the zones from being signed: keys stay GENERATED
+                    LOG.error("node={} event=replication-error the keys stay unpublished", config.name(), e);
+                }
             } else {
                 zones.values().forEach(w -> w.replication(Optional.empty()));
             }

@@ -205,13 +205,15 @@ final class ZoneCycle {
             return stopped(Stage.KEYS, e.getMessage());
         }
         List<String> notes = new ArrayList<>();
+        List<String> exposure = new ArrayList<>();
         Optional<String> noKeys = keySet.keys().isEmpty() ? keySet.uncovered(replication) : Optional.empty();
         if (noKeys.isPresent()) {
             return stopped(Stage.NO_SIGNER, noKeys.get() + "; nothing is signed until the leader has replicated a key"
                     + " to every node and proven it there");
         }
         try {
-            keySet = withholdUnknownToResolvers(keySet, now, notes);
+            keySet = withholdUnknownToResolvers(keySet, now, exposure);
+            notes.add(PublishedDnskeys.CHECK + ": passed: " + String.join("; ", exposure));
         } catch (LedgerException e) {
             return stopped(Stage.FENCED, PublishedDnskeys.CHECK + ": the publish history cannot be read: " + e.getMessage());
         }
@@ -336,9 +338,9 @@ final class ZoneCycle {
      * The published-long-enough check (APNIC 2012): a key that is not in every DNSKEY RRset the
      * cluster committed during the last DNSKEY TTL (or since the zone's first publication) stays in
      * the DNSKEY RRset but does not sign in this run, like a RETIRED key, until it passes. Adds one
-     * note per withheld key.
+     * detail per withheld key (or one saying that every key passed) to {@code details}, and logs it.
      */
-    private PublishedKeySet withholdUnknownToResolvers(PublishedKeySet keySet, Instant now, List<String> notes)
+    private PublishedKeySet withholdUnknownToResolvers(PublishedKeySet keySet, Instant now, List<String> details)
             throws LedgerException {
         PublishedDnskeys history = ledger.dnskeyHistory(zone.name(), now);
         Map<Fingerprint, String> withheld = new LinkedHashMap<>();
@@ -350,11 +352,14 @@ final class ZoneCycle {
         }
         PublishedKeySet out = keySet.withhold(withheld, PublishedDnskeys.CHECK);
         for (PublishedKeySet.Withheld w : out.withheld()) {
-            notes.add(PublishedDnskeys.CHECK + ": " + w.key().role() + " " + w.key().keyTag() + " fp "
-                    + w.key().fingerprint().shortHex() + " published, not signing: " + w.reason());
+            String d = w.key().role() + " " + w.key().keyTag() + " fp " + w.key().fingerprint().shortHex()
+                    + " published, not signing: " + w.reason();
+            details.add(d);
+            LOG.info("zone={} key={} tag={} role={} event=key-withheld check={} reason=\"{}\"", zone.name(),
+                    w.key().fingerprint().shortHex(), w.key().keyTag(), w.key().role(), PublishedDnskeys.CHECK, w.reason());
         }
         if (out.withheld().isEmpty()) {
-            notes.add(PublishedDnskeys.CHECK + ": passed: every signing key ("
+            details.add("every signing key ("
                     + String.join(", ", out.signing().stream().map(k -> k.key().role() + " " + k.key().keyTag()).toList())
                     + ") " + (history.neverPublished() ? "signs the zone's first publication"
                             : "is in every DNSKEY RRset committed during the DNSKEY TTL " + history.ttl().toSeconds() + " s"));
@@ -397,9 +402,9 @@ final class ZoneCycle {
             out.add(new TakeoverVerdict.Outcome(z, "expiry-safe", TakeoverVerdict.Result.NOT_RUN, why));
             return out;
         }
-        List<String> notes = new ArrayList<>();
+        List<String> details = new ArrayList<>();
         try {
-            keySet = withholdUnknownToResolvers(keySet, now, notes);
+            keySet = withholdUnknownToResolvers(keySet, now, details);
         } catch (LedgerException e) {
             out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.REFUSED,
                     "the publish history cannot be read: " + e.getMessage()));
@@ -412,7 +417,7 @@ final class ZoneCycle {
             return out;
         }
         out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.PASSED,
-                String.join("; ", notes.stream().map(n -> n.substring(PublishedDnskeys.CHECK.length() + 2)).toList())));
+                String.join("; ", details)));
         try {
             UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name());
             CanaryReport report = CapabilityCanary.check(unsigned, keySet.keys(), zone.policy(), now);
