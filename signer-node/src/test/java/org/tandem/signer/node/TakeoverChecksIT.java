@@ -125,6 +125,8 @@ class TakeoverChecksIT {
     void aStandbyWhoseCanaryFailsRefusesTheTakeoverWithoutANewEpochAndTheZoneStaysAsPublished() throws Exception {
         NodeProcess a = cluster.start("node-a", "zones/example.test.zone", "");
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        cluster.awaitLog(a, "node=node-a event=no-peers .*promotes a new \\(GENERATED\\) key to PUBLISHED as soon as its"
+                + " own HSM proves it");
         // node-b's copy of the zone source holds a record type its signer cannot sign (RFC 6895 §3.1: 128-255
         // are meta types): a Restena-like fault on the standby only
         Files.createDirectories(dir.resolve("zones-b"));
