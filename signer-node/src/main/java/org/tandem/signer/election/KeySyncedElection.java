@@ -83,6 +83,8 @@ public final class KeySyncedElection implements AutoCloseable {
     private final LongSupplier nanoTime;
     /** INV-D5; null: no clock check (tests of the election alone). */
     private final ClockGuard clockGuard;
+    /** Run after winning, before the epoch bump; null: none (tests of the election alone). */
+    private final TakeoverCheck takeoverCheck;
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
     /** Heartbeat and lease watchdog, apart from the election thread so that a slow check cannot delay them. */
@@ -97,6 +99,8 @@ public final class KeySyncedElection implements AutoCloseable {
     private volatile String reason = "not started";
     private volatile Instant since;
     private volatile KeySyncVerdict lastCheck;
+    private volatile TakeoverVerdict lastTakeover;
+    private List<String> lastLoggedTakeover = List.of();
     private volatile Leadership current;
     private LeaderLatch latch;
     private long holdOffUntilNanos;
@@ -140,7 +144,27 @@ public final class KeySyncedElection implements AutoCloseable {
             ElectionSettings settings,
             Clock clock,
             ClockGuard clockGuard) {
-        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"));
+        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"),
+                null);
+    }
+
+    /**
+     * An election with the clock guard (see above) that also runs {@code takeoverCheck} each time it
+     * wins the latch, after re-proving the keys and before bumping the epoch: a refusal leaves the
+     * election ({@link LossReason#TAKEOVER_REFUSED}) without leading, and the node re-enters after
+     * the hold-off like after any loss.
+     */
+    public KeySyncedElection(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            ClockGuard clockGuard,
+            TakeoverCheck takeoverCheck) {
+        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"),
+                Objects.requireNonNull(takeoverCheck, "takeoverCheck"));
     }
 
     KeySyncedElection(
@@ -151,7 +175,7 @@ public final class KeySyncedElection implements AutoCloseable {
             ElectionSettings settings,
             Clock clock,
             LongSupplier nanoTime) {
-        this(client, root, node, check, settings, clock, nanoTime, null);
+        this(client, root, node, check, settings, clock, nanoTime, null, null);
     }
 
     KeySyncedElection(
@@ -163,7 +187,21 @@ public final class KeySyncedElection implements AutoCloseable {
             Clock clock,
             LongSupplier nanoTime,
             ClockGuard clockGuard) {
+        this(client, root, node, check, settings, clock, nanoTime, clockGuard, null);
+    }
+
+    KeySyncedElection(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            LongSupplier nanoTime,
+            ClockGuard clockGuard,
+            TakeoverCheck takeoverCheck) {
         this.clockGuard = clockGuard;
+        this.takeoverCheck = takeoverCheck;
         this.client = Objects.requireNonNull(client, "client");
         this.paths = new ElectionPaths(root);
         this.node = Objects.requireNonNull(node, "node");
@@ -251,7 +289,8 @@ public final class KeySyncedElection implements AutoCloseable {
                 leads ? Optional.of(l.leaseRemaining()) : Optional.empty(),
                 Optional.ofNullable(lastCheck),
                 why,
-                since);
+                since,
+                Optional.ofNullable(lastTakeover));
     }
 
     /**
@@ -462,6 +501,42 @@ public final class KeySyncedElection implements AutoCloseable {
         return verdict;
     }
 
+    /**
+     * Runs the takeover check; null when interrupted (closing). Logs every outcome, one line each, when
+     * they differ from the last win's (a node refused again and again for the same reason says so once).
+     */
+    private TakeoverVerdict runTakeoverCheck() {
+        TakeoverVerdict verdict;
+        try {
+            verdict = takeoverCheck.check();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (RuntimeException e) {
+            verdict = new TakeoverVerdict(clock.instant(), List.of(new TakeoverVerdict.Outcome(Optional.empty(),
+                    "takeover-check", TakeoverVerdict.Result.REFUSED, "the takeover check threw " + e)));
+        }
+        lastTakeover = verdict;
+        List<String> lines = verdict.outcomes().stream().map(TakeoverVerdict.Outcome::describe).toList();
+        if (!lines.equals(lastLoggedTakeover)) {
+            for (TakeoverVerdict.Outcome o : verdict.outcomes()) {
+                if (o.result() == TakeoverVerdict.Result.REFUSED) {
+                    LOG.error("election node={} event=takeover-check {}", node, o.describe());
+                } else {
+                    LOG.info("election node={} event=takeover-check {}", node, o.describe());
+                }
+            }
+            lastLoggedTakeover = lines;
+        } else {
+            LOG.debug("election node={} event=takeover-check same outcome as the last win", node);
+        }
+        if (verdict.refused()) {
+            LOG.error("election node={} event=takeover-refused the node does not lead: {}", node,
+                    String.join("; ", verdict.refusals()));
+        }
+        return verdict;
+    }
+
     private void enterLatch() {
         LeaderLatch l = new LeaderLatch(client, paths.latchPath(), node, LeaderLatch.CloseMode.SILENT);
         l.addListener(
@@ -509,6 +584,16 @@ public final class KeySyncedElection implements AutoCloseable {
         if (!clockProblem.isEmpty()) {
             loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
             return;
+        }
+        if (takeoverCheck != null) {
+            TakeoverVerdict takeover = runTakeoverCheck();
+            if (takeover == null) {
+                return; // interrupted: closing
+            }
+            if (takeover.refused()) {
+                loseOrLeave(LossReason.TAKEOVER_REFUSED, String.join("; ", takeover.refusals()));
+                return;
+            }
         }
         String ourPath = l.getOurPath();
         if (ourPath == null || !l.hasLeadership()) {

@@ -208,7 +208,9 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
                     .setCanaryFailure(z.canaryFailure())
                     .setKeySync(keySync(z.keySync()))
                     .addAllKeySyncReasons(z.keySyncReasons())
-                    .setNextResignEpochMillis(z.nextResign().map(Instant::toEpochMilli).orElse(0L));
+                    .setNextResignEpochMillis(z.nextResign().map(Instant::toEpochMilli).orElse(0L))
+                    .addAllReplicationPending(z.replicationPending())
+                    .addAllTakeoverChecks(z.takeoverChecks());
             z.serial().ifPresent(serial -> zb.setSerial((int) serial));
             b.addZones(zb);
         }
