@@ -255,14 +255,27 @@ public final class KeySyncedElection implements AutoCloseable {
     }
 
     /**
-     * Gives up leadership (if held) and stays out of the election for the hold-off, so another node
-     * can win; then re-enters after a fresh check. Returns at once; the listeners hear {@code
-     * lost(…, STEPPED_DOWN)}.
+     * Gives up leadership (if held) and stays out of the election for the settings' hold-off, so
+     * another node can win; then re-enters after a fresh check. Returns at once; the listeners hear
+     * {@code lost(…, STEPPED_DOWN)}.
      */
     public void stepDown() {
+        stepDown(settings.holdOff());
+    }
+
+    /**
+     * As {@link #stepDown()}, staying out for {@code holdOff} (an operator's or coordinator's order).
+     * A node already out of the election stays out at least until {@code holdOff} from now.
+     */
+    public void stepDown(Duration holdOff) {
+        if (holdOff.isNegative()) {
+            throw new IllegalArgumentException("hold-off must not be negative, got " + holdOff);
+        }
         submit(() -> {
             if (role == ElectionRole.LEADER || role == ElectionRole.CANDIDATE) {
-                loseOrLeave(LossReason.STEPPED_DOWN);
+                loseOrLeave(LossReason.STEPPED_DOWN, "", holdOff);
+            } else if (role == ElectionRole.OUT) {
+                holdOff(holdOff, true);
             }
         });
     }
@@ -637,6 +650,10 @@ public final class KeySyncedElection implements AutoCloseable {
     }
 
     private void loseOrLeave(LossReason why, String detail) {
+        loseOrLeave(why, detail, settings.holdOff());
+    }
+
+    private void loseOrLeave(LossReason why, String detail, Duration holdOff) {
         Leadership l = current;
         LossReason effective = why;
         if (l != null) {
@@ -656,23 +673,35 @@ public final class KeySyncedElection implements AutoCloseable {
             }
         }
         leaveLatch();
-        holdingOff = true;
-        holdOffUntilNanos = nanoTime.getAsLong() + settings.holdOff().toNanos();
-        // Re-check as soon as the hold-off ends rather than at the next periodic re-check: a standby
-        // that left on a SUSPENDED whose session survived (the chaos harness's switch failure with the
-        // standby connected through the dead site) re-enters up to a re-check interval earlier.
-        try {
-            executor.schedule(guarded("re-check after the hold-off", this::recheck),
-                    settings.holdOff().toMillis() + HOLD_OFF_SLACK_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing
-        }
+        holdOff(holdOff, false);
         String suffix = detail.isEmpty() ? "" : ": " + detail;
         setRole(ElectionRole.OUT, (l != null ? "lost: " : "left: ") + effective.display() + suffix);
         if (l != null) {
             LOG.warn("election node={} epoch={} leadership lost reason={}{}", node, l.epoch(), effective.display(), suffix);
         } else {
             LOG.info("election node={} left the election reason={}{}", node, effective.display(), suffix);
+        }
+    }
+
+    /**
+     * Stays out of the election for {@code holdOff} from now; with {@code extendOnly}, never ends an
+     * existing hold-off sooner.
+     */
+    private void holdOff(Duration holdOff, boolean extendOnly) {
+        long until = nanoTime.getAsLong() + holdOff.toNanos();
+        if (extendOnly && holdingOff && until - holdOffUntilNanos < 0) {
+            return;
+        }
+        holdingOff = true;
+        holdOffUntilNanos = until;
+        // Re-check as soon as the hold-off ends rather than at the next periodic re-check: a standby
+        // that left on a SUSPENDED whose session survived (the chaos harness's switch failure with the
+        // standby connected through the dead site) re-enters up to a re-check interval earlier.
+        try {
+            executor.schedule(guarded("re-check after the hold-off", this::recheck),
+                    holdOff.toMillis() + HOLD_OFF_SLACK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
         }
     }
 

@@ -169,7 +169,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         try {
             // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce (issue 5).
             KeySyncService keySync = new KeySyncService(config.name(), hsms, clock,
-                    AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server");
+                    AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server",
+                    store, verifier);
             grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
                     config.name(), keySync);
         } catch (AuditLogException e) {
@@ -377,8 +378,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         Optional<Leadership> l = election.leadership();
         LOG.warn("node={} event=step-down-ordered by={} reason=\"{}\" was-leader={}", config.name(), order.caller(),
                 order.reason(), l.isPresent());
-        election.stepDown();
-        Instant until = clock.instant().plus(ElectionSettings.DEFAULTS.holdOff());
+        // The hold-off the caller asked for, else the election's default (the one it was built with).
+        Duration holdOff = order.holdOff().orElse(ElectionSettings.DEFAULTS.holdOff());
+        election.stepDown(holdOff);
+        Instant until = clock.instant().plus(holdOff);
         return new StepDownResult(l.isPresent(), l.map(Leadership::epoch).orElse(0L), until);
     }
 
