@@ -3,6 +3,7 @@ package org.tandem.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -172,7 +173,8 @@ final class ClusterCommands {
     }
 
     @Command(name = "step-down", description = "Order a node (default: the current leader) to step down, e.g. for "
-            + "maintenance; the standby takes over after its own preflight.")
+            + "maintenance. The leader steps down only when a standby passes the preflight (exit 13 otherwise, with the "
+            + "refusals); the standby takes over after its own preflight.")
     static final class StepDown extends ClusterCommand implements Callable<Integer> {
         @Option(names = "--node", paramLabel = "NODE", description = "the node (default: the current leader)")
         String node;
@@ -191,8 +193,35 @@ final class ClusterCommands {
                         + why.length());
             }
             try (CoordinatorClient c = connect()) {
-                StepDownResult r = c.call("step-down", CoordinatorClient.VIEW_DEADLINE, stub -> stub.stepDown(
-                        StepDownRequest.newBuilder().setNode(node == null ? "" : node).setReason(why).build()));
+                StepDownResult r;
+                try {
+                    r = c.call("step-down", CoordinatorClient.VIEW_DEADLINE, stub -> stub.stepDown(
+                            StepDownRequest.newBuilder().setNode(node == null ? "" : node).setReason(why).build()));
+                } catch (ClusterCommandException e) {
+                    List<PreflightResult> refused = e.getCause() instanceof io.grpc.StatusRuntimeException s
+                            && s.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION
+                            ? CoordinatorClient.preflights(s) : List.of();
+                    if (refused.isEmpty()) {
+                        throw e;
+                    }
+                    String outcome = ((io.grpc.StatusRuntimeException) e.getCause()).getStatus().getDescription();
+                    if (options.json) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("performed", false);
+                        m.put("outcome", outcome);
+                        m.put("preflights", refused.stream().map(ClusterView::preflight).toList());
+                        Output.json(out(), m);
+                    } else {
+                        for (PreflightResult p : refused) {
+                            ClusterView.printPreflight(out(), p);
+                            out().println();
+                        }
+                        out().println("step-down REFUSED: the leader steps down only when a standby passes the preflight"
+                                + " (it is a cut-over to whoever wins next); nothing was changed");
+                        out().flush();
+                    }
+                    return ExitCode.PREFLIGHT_REFUSED.code();
+                }
                 if (options.json) {
                     Output.json(out(), ClusterView.stepDown(r));
                 } else {

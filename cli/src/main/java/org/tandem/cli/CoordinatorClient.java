@@ -3,13 +3,21 @@ package org.tandem.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
+import org.tandem.proto.coordinator.v1.PreflightResult;
 
 /**
  * One mutual-TLS connection to the coordinator with the operator's certificate. Every call has a
@@ -51,6 +59,12 @@ final class CoordinatorClient implements AutoCloseable {
             detail += " (" + s.getCause().getMessage() + ")";
         }
         String where = "coordinator " + config.coordinator() + " (" + config.source().getFileName() + ")";
+        Optional<String> node = unreachableNode(e);
+        if (node.isPresent()) {
+            return new ClusterCommandException(ExitCode.FAILED, what + ": " + where + " could not reach node " + node.get()
+                    + ": " + detail + "; run signerctl status, then signerctl kek status / keys verify to see what was done",
+                    e);
+        }
         return switch (s.getCode()) {
             case UNAVAILABLE -> new ClusterCommandException(ExitCode.COORDINATOR_UNREACHABLE,
                     what + ": cannot reach " + where + ": " + detail + "; nothing was changed", e);
@@ -59,13 +73,53 @@ final class CoordinatorClient implements AutoCloseable {
                             + "; the outcome is unknown: run signerctl status", e);
             case PERMISSION_DENIED, UNAUTHENTICATED -> new ClusterCommandException(ExitCode.NOT_PERMITTED,
                     what + ": " + where + " refused the certificate " + config.tls().certificateChain() + ": " + detail
-                            + " (ordering a cut-over or step-down needs OU=operator)", e);
+                            + " (ordering a cut-over, a step-down or a key ceremony needs OU=operator)", e);
             case INVALID_ARGUMENT, NOT_FOUND -> new ClusterCommandException(ExitCode.USAGE,
                     what + ": " + detail, e);
             case FAILED_PRECONDITION, ABORTED -> new ClusterCommandException(ExitCode.REFUSED,
                     what + ": refused by " + where + ": " + detail, e);
             default -> new ClusterCommandException(ExitCode.FAILED, what + ": " + where + " failed: " + detail, e);
         };
+    }
+
+    /** The node the coordinator names as unreachable (ErrorInfo reason NODE_UNREACHABLE), if any. */
+    static Optional<String> unreachableNode(StatusRuntimeException e) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        if (status == null) {
+            return Optional.empty();
+        }
+        for (Any a : status.getDetailsList()) {
+            if (a.is(ErrorInfo.class)) {
+                try {
+                    ErrorInfo info = a.unpack(ErrorInfo.class);
+                    if (info.getReason().equals("NODE_UNREACHABLE")) {
+                        return Optional.of(info.getMetadataOrDefault("node", "?"));
+                    }
+                } catch (InvalidProtocolBufferException x) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The preflights a refused step-down of the leader carries (FAILED_PRECONDITION details). */
+    static List<PreflightResult> preflights(StatusRuntimeException e) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        List<PreflightResult> out = new ArrayList<>();
+        if (status == null) {
+            return out;
+        }
+        for (Any a : status.getDetailsList()) {
+            if (a.is(PreflightResult.class)) {
+                try {
+                    out.add(a.unpack(PreflightResult.class));
+                } catch (InvalidProtocolBufferException x) {
+                    return List.of();
+                }
+            }
+        }
+        return out;
     }
 
     @Override

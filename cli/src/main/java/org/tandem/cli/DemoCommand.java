@@ -106,34 +106,29 @@ final class DemoCommand implements Callable<Integer> {
             }
             return keepRunning();
         }
-        lab = TokenLab.create(workdir != null ? workdir : Files.createTempDirectory("tandem-demo-"), NODES);
+        lab = TokenLab.perNode(workdir != null ? workdir : Files.createTempDirectory("tandem-demo-"), NODES);
         dir = lab.dir();
         n = new DemoNarrator(out, spec.commandLine().getErr(), lab);
         if (!Prerequisite.onPath("ldns-verify-zone")) {
             throw new IllegalStateException("ldns-verify-zone is not installed: apt-get install ldnsutils (bin/demo installs it)");
         }
+        if (!coordinatorAvailable()) {
+            throw new IllegalStateException("the coordinator (module coordinator, " + COORDINATOR_MAIN + ") is not on the class "
+                    + "path; build the whole project (mvn package) and run bin/demo");
+        }
         n.say("Tandem cluster demo. Everything goes to " + dir);
-        n.say("Two signer nodes, node-a (site dc1) and node-b (site dc2), each with its own HSM (a SoftHSM2 token of the "
-                + "same name), one zone: " + ZONE + ".");
+        n.say("Two signer nodes, node-a (site dc1) and node-b (site dc2), one zone: " + ZONE + ". Each node has its own HSM, "
+                + "a SoftHSM2 token in its own token directory (hsm/node-a/, hsm/node-b/) that only its own process opens, "
+                + "as in two data centres. The operator's commands hold no HSM: they go through the coordinator, and keys "
+                + "reach the other site only wrapped, through the nodes' KeySync service.");
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0)) {
-            Path hsmYaml = dir.resolve("hsm.yaml");
-            Files.writeString(hsmYaml, lab.hsmsYaml(NODES) + "zookeeper: " + zk.connectString() + "\naudit-log: audit.jsonl\n");
             n.say("An embedded ZooKeeper at " + zk.connectString() + " holds the key manifest, the election, the epoch and "
                     + "the publish ledger.");
-            keys(hsmYaml);
-            DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
-            for (String node : NODES) {
-                pki.issue(node, "node");
-            }
-            pki.issue("operator", "operator");
-            Path source = writeZone();
-            List<Path> configs = new ArrayList<>();
-            for (int i = 0; i < NODES.size(); i++) {
-                configs.add(writeNodeConfig(NODES.get(i), "dc" + (i + 1), zk.connectString(), source));
-            }
             try (ClusterConnection cluster = ClusterConnection.connect(zk.connectString(), "/tandem", SESSION_TIMEOUT,
                     Duration.ofSeconds(10))) {
-                cluster(cluster.ledger(Clock.systemUTC()), configs);
+                PublishLedger ledger = cluster.ledger(Clock.systemUTC());
+                List<Path> configs = setUp(zk.connectString());
+                cluster(ledger, configs);
             } finally {
                 for (Process p : nodes) {
                     p.destroy();
@@ -149,71 +144,50 @@ final class DemoCommand implements Callable<Integer> {
         n.say("Done. Files: " + dir);
         n.say("  published/" + zoneDir() + "/<serial>.zone  every published version (published/" + zoneDir()
                 + ".zone is the current one, for a hidden primary to load)");
-        n.say("  node-a.yaml, node-b.yaml  the node configurations;  hsm.yaml, hsm/  the tokens and PIN files;  tls/  the "
-                + "cluster CA and certificates;  logs/  each node's log;  audit.jsonl  the key audit log");
+        n.say("  node-a.yaml, node-b.yaml  the node configurations;  hsm/<node>/  each node's own HSM (softhsm2.conf, token "
+                + "directory, PIN file, hsm.yaml);  coordinator.yaml, signerctl.yaml  the coordinator's and the operator's "
+                + "configuration;  tls/  the cluster CA and certificates;  logs/  each process's log;  audit-<node>.jsonl  "
+                + "each node's key audit log;  coordinator-audit.jsonl  the operator's orders");
         return ExitCode.OK.code();
     }
 
     /**
      * {@code --keep-running}: the cluster of the demo left running, each part a process of its own:
-     * ZooKeeper ({@code signerctl zookeeper}), both nodes, the coordinator. Returns once node-a has
-     * published and node-b is a healthy standby (and the coordinator answers). If anything fails,
+     * ZooKeeper ({@code signerctl zookeeper}), both nodes with their own HSMs, the coordinator, the
+     * keys made through it. Returns once one node has published and the other is a healthy standby. If anything fails,
      * what was started is stopped again.
      */
     private Integer keepRunning() throws Exception {
         detached = true;
-        lab = TokenLab.create(workdir, NODES);
+        lab = TokenLab.perNode(workdir, NODES);
         dir = lab.dir();
         n = new DemoNarrator(out, spec.commandLine().getErr(), lab);
+        if (!coordinatorAvailable()) {
+            throw new IllegalStateException("the coordinator (module coordinator, " + COORDINATOR_MAIN + ") is not on the class "
+                    + "path; build the whole project (mvn package)");
+        }
         n.say("Tandem demo cluster, left running. Everything goes to " + dir);
         int zkPort = freePort();
         String zk = "127.0.0.1:" + zkPort;
         try {
             startJava("zookeeper", List.of(SignerctlCommand.class.getName(), "zookeeper", "--dir",
-                    dir.resolve("zookeeper").toString(), "--port", Integer.toString(zkPort)));
+                    dir.resolve("zookeeper").toString(), "--port", Integer.toString(zkPort)), null);
             n.say("$ signerctl zookeeper --dir zookeeper --port " + zkPort + "   # pid " + byName.get("zookeeper").pid()
                     + ", log logs/zookeeper.log");
             try (ClusterConnection cluster = ClusterConnection.connect(zk, "/tandem", SESSION_TIMEOUT, WAIT)) {
                 if (!cluster.connected()) {
                     throw new IllegalStateException("demo: ZooKeeper at " + zk + " did not come up; see logs/zookeeper.log");
                 }
-                Path hsmYaml = dir.resolve("hsm.yaml");
-                Files.writeString(hsmYaml, lab.hsmsYaml(NODES) + "zookeeper: " + zk + "\naudit-log: audit.jsonl\n");
                 n.say("ZooKeeper (embedded, its own process) at " + zk + ".");
-                keys(hsmYaml);
-                DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
-                for (String node : NODES) {
-                    pki.issue(node, "node");
-                }
-                pki.issue("operator", "operator");
-                pki.issue("coordinator", "coordinator");
-                Path source = writeZone();
-                List<Path> configs = new ArrayList<>();
-                for (int i = 0; i < NODES.size(); i++) {
-                    configs.add(writeNodeConfig(NODES.get(i), "dc" + (i + 1), zk, source));
-                }
                 PublishLedger ledger = cluster.ledger(Clock.systemUTC());
-                start("node-a", configs.get(0));
-                PublishRecord first = awaitPublish(ledger, r -> r.node().equals("node-a"), "node-a's first publication");
-                n.say("node-a leads (epoch " + first.epoch() + ") and published serial " + first.serial() + ": "
+                setUp(zk);
+                PublishRecord first = awaitPublish(ledger, r -> true, "the first publication");
+                standbyName = other(first.node());
+                String standby = standbyName;
+                n.say(first.node() + " leads (epoch " + first.epoch() + ") and published serial " + first.serial() + ": "
                         + rel(versionFile(first)));
-                start("node-b", configs.get(1));
-                awaitHealthy(configs.get(1), "node-b");
-                n.say("node-b is a key-synced standby.");
-                Path coordinatorYaml = writeCoordinatorConfig(zk);
-                Path signerctlYaml = dir.resolve("signerctl.yaml");
-                Files.writeString(signerctlYaml, "coordinator: \"127.0.0.1:" + coordinatorPort + "\"\n"
-                        + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n", StandardCharsets.UTF_8);
-                if (coordinatorAvailable()) {
-                    startJava("coordinator", List.of(COORDINATOR_MAIN, "--config", coordinatorYaml.toString()));
-                    n.say("$ coordinator --config " + rel(coordinatorYaml) + "   # pid " + byName.get("coordinator").pid()
-                            + ", log logs/coordinator.log");
-                    awaitCoordinator(signerctlYaml);
-                    n.say("The coordinator answers at 127.0.0.1:" + coordinatorPort + ".");
-                } else {
-                    n.say("NOTE: the coordinator (module coordinator, " + COORDINATOR_MAIN + ") is not on the class path; "
-                            + "ZooKeeper and the nodes run without it. " + rel(coordinatorYaml) + " is written for it.");
-                }
+                awaitHealthy(dir.resolve(standby + ".yaml"), standby);
+                n.say(standby + " is a key-synced standby.");
             }
         } catch (Exception | Error e) {
             spec.commandLine().getErr().println("signerctl: demo: stopping what was started: " + e.getMessage());
@@ -226,14 +200,18 @@ final class DemoCommand implements Callable<Integer> {
         n.say("The cluster keeps running. Try (from " + dir + "):");
         n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " status");
         n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " keys --cluster");
-        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " preflight --to node-b");
-        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " failover --to node-b --reason \"runbook drill\"");
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " keys verify --zone " + ZONE);
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " preflight --to " + standbyName);
+        n.say("  signerctl --config " + dir.resolve("signerctl.yaml") + " failover --to " + standbyName
+                + " --reason \"runbook drill\"");
         n.say("Stop it: signerctl demo --stop --workdir " + dir + "   (pids in " + rel(dir.resolve(DemoProcesses.FILE))
                 + ", logs in logs/)");
         return ExitCode.OK.code();
     }
 
     private int coordinatorPort;
+    /** --keep-running: the node that did not publish first. */
+    private String standbyName;
 
     private Path writeCoordinatorConfig(String zk) throws IOException {
         coordinatorPort = freePort();
@@ -261,6 +239,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Waits until the coordinator answers and reaches every node's gRPC service. */
     private void awaitCoordinator(Path signerctlYaml) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         String last = "no answer";
@@ -269,10 +248,22 @@ final class DemoCommand implements Callable<Integer> {
             if (!p.isAlive()) {
                 throw new IllegalStateException("demo: the coordinator exited with " + p.exitValue() + "; see logs/coordinator.log");
             }
+            for (Process node : nodes) {
+                if (!node.isAlive() && !killed.contains(node)) {
+                    throw new IllegalStateException("demo: a process exited with " + node.exitValue() + "; see " + dir.resolve("logs"));
+                }
+            }
             try (CoordinatorClient c = new CoordinatorClient(ClusterConfig.load(signerctlYaml))) {
-                c.call("status", Duration.ofSeconds(5), stub -> stub.getClusterStatus(
+                var status = c.call("status", Duration.ofSeconds(5), stub -> stub.getClusterStatus(
                         org.tandem.proto.coordinator.v1.GetClusterStatusRequest.getDefaultInstance()));
-                return;
+                List<String> unreachable = status.getNodesList().stream()
+                        .filter(v -> v.getRole() == org.tandem.proto.coordinator.v1.NodeRole.UNREACHABLE)
+                        .map(org.tandem.proto.coordinator.v1.NodeView::getName)
+                        .toList();
+                if (unreachable.isEmpty()) {
+                    return;
+                }
+                last = "the coordinator does not reach " + String.join(", ", unreachable) + " yet";
             } catch (ClusterCommandException e) {
                 last = e.getMessage();
             }
@@ -281,47 +272,93 @@ final class DemoCommand implements Callable<Integer> {
         throw new IllegalStateException("demo: the coordinator did not answer within " + WAIT.toSeconds() + " s: " + last);
     }
 
-    private void keys(Path hsmYaml) throws IOException, InterruptedException {
-        String c = "--hsm-config=" + hsmYaml;
-        n.heading("The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key node-b's HSM makes; "
-                + "never in plaintext outside an HSM.");
-        n.expect(0, "kek", "init", c, "--hsm=node-a");
+    /**
+     * Everything before the first publication, as an operator does it across two sites: the PKI,
+     * the zone, each node's own HSM configuration and node.yaml, both nodes and the coordinator
+     * started, then the KEK ceremony and the keys through the coordinator. Returns the node
+     * configurations in {@link #NODES} order.
+     */
+    private List<Path> setUp(String zk) throws Exception {
+        DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
+        for (String node : NODES) {
+            pki.issue(node, "node");
+        }
+        pki.issue("operator", "operator");
+        pki.issue("coordinator", "coordinator");
+        Path source = writeZone();
+        for (String node : NODES) {
+            grpcPort(node);
+        }
+        List<Path> configs = new ArrayList<>();
+        for (int i = 0; i < NODES.size(); i++) {
+            configs.add(writeNodeConfig(NODES.get(i), "dc" + (i + 1), zk, source));
+        }
+        n.heading("Start both signer nodes. Each opens only its own HSM (hsm/<node>/hsm.yaml names one token). The zone "
+                + "has no keys yet, so neither may lead: they wait out of the election.");
+        for (int i = 0; i < NODES.size(); i++) {
+            start(NODES.get(i), configs.get(i));
+        }
+        Path coordinatorYaml = writeCoordinatorConfig(zk);
+        Path signerctlYaml = dir.resolve("signerctl.yaml");
+        Files.writeString(signerctlYaml, "coordinator: \"127.0.0.1:" + coordinatorPort + "\"\n"
+                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n", StandardCharsets.UTF_8);
+        startJava("coordinator", List.of(COORDINATOR_MAIN, "--config", coordinatorYaml.toString()), null);
+        n.say("$ coordinator --config " + rel(coordinatorYaml) + "   # pid " + byName.get("coordinator").pid()
+                + ", log logs/coordinator.log");
+        awaitCoordinator(signerctlYaml);
+        n.say("The coordinator answers at 127.0.0.1:" + coordinatorPort + " and reaches both nodes. The operator's "
+                + "commands below use signerctl.yaml (the operator's certificate, no HSM).");
+        keys(signerctlYaml);
+        return configs;
+    }
+
+    private void keys(Path signerctlYaml) throws IOException, InterruptedException {
+        String c = "--config=" + signerctlYaml;
+        n.heading("The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key that node-b's HSM "
+                + "makes; only the public half and the wrapped KEK cross between the sites, never the KEK in plaintext.");
+        n.expect(0, "kek", "init", c, "--on=node-a");
         n.expect(0, "kek", "enrol", c, "--from=node-a", "--to=node-b");
-        n.heading("Generate once, on node-a's HSM: a KSK and a ZSK. Then replicate them to node-b's HSM and prove them "
-                + "on both (every private key signs a fresh nonce).");
-        n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--hsm=node-a");
-        n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--hsm=node-a");
+        n.heading("Generate once, inside node-a's HSM: a KSK and a ZSK. They are not published until every node holds them, "
+                + "proven. keys sync copies them to node-b wrapped under the KEK (node-b imports only keys the manifest "
+                + "lists and proves each at once); keys verify has every private key on every node sign a fresh nonce.");
+        n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--on=node-a");
+        n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--on=node-a");
         n.expect(0, "keys", "sync", c, "--zone=" + ZONE);
+        n.expect(0, "keys", "verify", c, "--zone=" + ZONE);
+    }
+
+    private static String other(String node) {
+        return node.equals(NODES.get(0)) ? NODES.get(1) : NODES.get(0);
     }
 
     private void cluster(PublishLedger ledger, List<Path> configs) throws Exception {
-        n.heading("Start node-a. It proves its keys, enters the election, wins it (epoch bumped in ZooKeeper), signs "
-                + ZONE + ", passes the validation gate and commits the serial in ZooKeeper, fenced by the epoch.");
-        start("node-a", configs.get(0));
-        PublishRecord first = awaitPublish(ledger, r -> r.node().equals("node-a"), "node-a's first publication");
-        n.say("node-a published serial " + first.serial() + " in epoch " + first.epoch() + ": " + rel(versionFile(first)));
+        n.heading("The first node to prove its keys wins the election (epoch bumped in ZooKeeper); once every node holds "
+                + "the new keys, proven, it publishes them, signs " + ZONE + " (capability canary first), passes the "
+                + "validation gate and commits the serial in ZooKeeper, fenced by the epoch.");
+        PublishRecord first = awaitPublish(ledger, r -> true, "the first publication");
+        String leader = first.node();
+        String standby = other(leader);
+        n.say(leader + " published serial " + first.serial() + " in epoch " + first.epoch() + ": " + rel(versionFile(first)));
+        awaitHealthy(configs.get(NODES.indexOf(standby)), standby);
+        n.say(standby + " is a key-synced standby (its /health answers 200): it proved the same keys on its own HSM.");
 
-        n.heading("Start node-b. It proves the same keys on its own HSM and waits as a warm standby.");
-        start("node-b", configs.get(1));
-        awaitHealthy(configs.get(1), "node-b");
-        n.say("node-b is a key-synced standby (its /health answers 200).");
-
-        n.heading("An outside validator nobody here wrote checks what node-a published.");
+        n.heading("An outside validator nobody here wrote checks what " + leader + " published.");
         validate(first);
 
-        n.heading("Cut node-a off: kill -9 its process, as a crash or a dead switch looks to ZooKeeper. Its session "
-                + "expires after " + SESSION_TIMEOUT.toSeconds() + " s; node-b re-proves its keys, wins with a new epoch and "
-                + "publishes a higher serial.");
-        Process a = byName.get("node-a");
+        n.heading("Cut " + leader + " off: kill -9 its process, as a crash or a dead switch looks to ZooKeeper. Its session "
+                + "expires after " + SESSION_TIMEOUT.toSeconds() + " s; " + standby + " re-proves its keys, checks from the "
+                + "ledger that every key it will sign with was published long enough, wins with a new epoch and publishes a "
+                + "higher serial.");
+        Process a = byName.get(leader);
         long killedAt = System.nanoTime();
         killed.add(a);
         a.destroyForcibly();
         a.waitFor(20, TimeUnit.SECONDS);
-        n.say("$ kill -9 " + a.pid() + "   # node-a");
-        PublishRecord second = awaitPublish(ledger, r -> r.node().equals("node-b") && r.epoch() > first.epoch(),
-                "node-b's takeover");
+        n.say("$ kill -9 " + a.pid() + "   # " + leader);
+        PublishRecord second = awaitPublish(ledger, r -> r.node().equals(standby) && r.epoch() > first.epoch(),
+                standby + "'s takeover");
         double seconds = (System.nanoTime() - killedAt) / 1e9;
-        n.say(String.format("node-b published serial %d in epoch %d, %.1f s after the kill: %s", second.serial(),
+        n.say(String.format("%s published serial %d in epoch %d, %.1f s after the kill: %s", standby, second.serial(),
                 second.epoch(), seconds, rel(versionFile(second))));
 
         n.heading("Same keys, higher serial, and it validates.");
@@ -331,16 +368,16 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalStateException("demo: the DNSKEY RRset changed across the failover: " + before + " vs " + after);
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("event=published serial=" + second.serial()
-                + " .*signatures-made=(\\d+) reused=(\\d+)").matcher(Files.readString(dir.resolve("logs/node-b.log")));
+                + " .*signatures-made=(\\d+) reused=(\\d+)").matcher(Files.readString(dir.resolve("logs/" + standby + ".log")));
         if (m.find()) {
-            n.say("node-b continued from the published zone: it made " + m.group(1) + " signature(s) and re-used "
-                    + m.group(2) + " still-valid ones (logs/node-b.log).");
+            n.say(standby + " continued from the published zone: it made " + m.group(1) + " signature(s) and re-used "
+                    + m.group(2) + " still-valid ones (logs/" + standby + ".log).");
         }
         n.say("DNSKEY RRset identical in serial " + first.serial() + " and serial " + second.serial() + " (" + after.size()
                 + " keys); serial " + second.serial() + " > " + first.serial() + ".");
         validate(second);
         if (takeoverRounds > 0) {
-            takeovers(ledger, configs, "node-b");
+            takeovers(ledger, configs, standby);
         }
         n.say("Publish history in ZooKeeper (one writer per epoch, serials increasing):");
         for (PublishRecord r : ledger.history(ZONE)) {
@@ -392,12 +429,17 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void start(String node, Path config) throws IOException {
-        Process p = startJava(node, List.of(SignerNodeMain.class.getName(), "--config", config.toString()));
+        Process p = startJava(node, List.of(SignerNodeMain.class.getName(), "--config", config.toString()),
+                lab.softhsmConf(node));
         n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log " + rel(dir.resolve("logs/" + node + ".log")));
     }
 
-    /** Starts {@code java -cp <this class path> MAIN ARGS}, logging to logs/NAME.log; with --keep-running, in the pid file. */
-    private Process startJava(String name, List<String> mainAndArgs) throws IOException {
+    /**
+     * Starts {@code java -cp <this class path> MAIN ARGS}, logging to logs/NAME.log; with
+     * --keep-running, in the pid file. {@code softhsmConf}: the one HSM the process may open, or null
+     * for none.
+     */
+    private Process startJava(String name, List<String> mainAndArgs, Path softhsmConf) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // first, so that demo --stop finds it in a command line the OS may cut after the long class path
                 DemoProcesses.MARK + dir.toAbsolutePath().normalize(),
@@ -409,7 +451,11 @@ final class DemoCommand implements Callable<Integer> {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(name + ".log").toFile()));
-        pb.environment().put("SOFTHSM2_CONF", dir.resolve("hsm/softhsm2.conf").toString());
+        if (softhsmConf != null) {
+            pb.environment().put("SOFTHSM2_CONF", softhsmConf.toString());
+        } else {
+            pb.environment().remove("SOFTHSM2_CONF");
+        }
         Process p = pb.start();
         nodes.add(p);
         byName.put(name, p);
@@ -522,9 +568,12 @@ final class DemoCommand implements Callable<Integer> {
     private Path writeNodeConfig(String node, String site, String zk, Path source) throws IOException {
         Path file = dir.resolve(node + ".yaml");
         Files.createDirectories(dir.resolve("published"));
+        Path hsmYaml = lab.writeNodeHsmYaml(node, zk);
+        String peer = other(node);
         Files.writeString(file, "node: {name: " + node + ", site: " + site + "}\n"
-                + "hsm-config: hsm.yaml\n"
-                + "hsms: [" + node + "]\n"
+                + "hsm-config: " + rel(hsmYaml) + "\n"
+                + "peers:\n"
+                + "  - {name: " + peer + ", endpoint: \"127.0.0.1:" + grpcPorts.get(peer) + "\"}\n"
                 + "zones:\n"
                 + "  - name: " + ZONE + "\n"
                 + "    source: " + dir.relativize(source) + "\n"
@@ -532,7 +581,7 @@ final class DemoCommand implements Callable<Integer> {
                 + "publish:\n"
                 + "  directory: published\n"
                 + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                + "grpc: {listen: \"127.0.0.1:" + grpcPort(node) + "\"}\n"
+                + "grpc: {listen: \"127.0.0.1:" + grpcPorts.get(node) + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                 + "tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}\n", StandardCharsets.UTF_8);
         return file;

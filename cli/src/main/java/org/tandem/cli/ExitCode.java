@@ -17,7 +17,7 @@ public enum ExitCode {
     /** The manifest changed under us too often, or the zone has no manifest yet. */
     MANIFEST(5, "the manifest is missing, corrupt, or kept changing under this command"),
     /** The command was refused for safety (e.g. deleting a live key, a second KEK). */
-    REFUSED(6, "refused for safety (deleting a live key, a second KEK, HSMs without a shared KEK)"),
+    REFUSED(6, "refused for safety (deleting a live key, a second KEK, HSMs without a shared KEK, KEK check values that differ after an enrolment)"),
     /** The audit log is corrupt or was tampered with. */
     AUDIT_CORRUPT(7, "the audit log's hash chain is broken: a line was edited, removed, inserted or reordered"),
     /** The configuration file is missing or wrong. */
@@ -25,7 +25,7 @@ public enum ExitCode {
     /** The zone does not validate (verify), or the gate refused the signed zone (sign). Nothing was written. */
     INVALID_ZONE(9, "the zone does not validate (verify), or the validation gate refused it (sign); nothing was written"),
     /** A failure that is not one of the above; the message says what. */
-    FAILED(10, "any other failure; the message says what"),
+    FAILED(10, "any other failure, e.g. a node the coordinator could not reach during an order; the message says what"),
     /** The unsigned zone file was rejected (syntax, out-of-zone data, CNAME beside other data, ...). */
     ZONE_REJECTED(11, "the unsigned zone file was rejected; the message names file, line and record; nothing was written"),
     /** A record type could not be signed and verified (the Restena guard). */
@@ -35,7 +35,7 @@ public enum ExitCode {
     /** The coordinator cannot be reached (or did not answer in time). */
     COORDINATOR_UNREACHABLE(14, "the coordinator cannot be reached or did not answer in time; nothing was changed (after a timeout of failover: the outcome is unknown, run status)"),
     /** The coordinator refused the caller's certificate for this call. */
-    NOT_PERMITTED(15, "the coordinator refused the certificate (ordering a failover or step-down needs OU=operator); nothing was changed"),
+    NOT_PERMITTED(15, "the coordinator refused the certificate (ordering a failover, a step-down or a key ceremony needs OU=operator); nothing was changed"),
     /** The cut-over was performed but the new leader's first validated publication was not seen in time. */
     FAILOVER_INCOMPLETE(16, "the leader stepped down but the new leader's first validated publication was not seen before the timeout: run status"),
     /** Confirmation of a failover was refused at the prompt. */

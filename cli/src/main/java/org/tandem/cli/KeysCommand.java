@@ -14,6 +14,7 @@ import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyProtos;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
@@ -24,7 +25,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code signerctl keys ...}: the offline key commands. */
+/**
+ * {@code signerctl keys ...}: the key commands, on this host's HSMs ({@code --hsm-config}) or, for
+ * generate, sync and verify, across the cluster's nodes through the coordinator ({@code --config}).
+ */
 @Command(name = "keys", description = "Generate, replicate and verify a zone's keys across the configured HSMs.",
         subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Sync.class,
             KeysCommand.Verify.class, KeysCommand.Delete.class})
@@ -57,7 +61,7 @@ final class KeysCommand implements Callable<Integer> {
 
     abstract static class ZoneCommand {
         @Mixin
-        KeyOptions options;
+        KeyCommandOptions options;
 
         @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "zone apex, e.g. example.com")
         String zone;
@@ -72,10 +76,15 @@ final class KeysCommand implements Callable<Integer> {
         PrintWriter out() {
             return spec.commandLine().getOut();
         }
+
+        KeyCommandOptions.Form form(String command, boolean clusterForm) {
+            return options.form(spec, command, clusterForm);
+        }
     }
 
     @Command(name = "generate", description = "Generate a key once, on one HSM, and add it to the zone's manifest. "
-            + "Copy it to the other HSMs with 'keys sync'.")
+            + "Copy it to the other HSMs with 'keys sync'. With --config: inside an HSM of the node --on, through the "
+            + "coordinator; it is published only after every node holds it, proven.")
     static final class Generate extends ZoneCommand implements Callable<Integer> {
         @Option(names = "--role", required = true, paramLabel = "ksk|zsk|csk", description = "key role")
         String role;
@@ -87,11 +96,24 @@ final class KeysCommand implements Callable<Integer> {
         @Option(names = "--hsm", paramLabel = "NAME", description = "HSM to generate on (default: the first in the configuration)")
         String hsm;
 
+        @Option(names = "--on", paramLabel = "NODE", description = "with --config: the node whose HSM generates it")
+        String on;
+
         @Override
         public Integer call() throws Exception {
             KeyRole r = KeyRole.parse(role);
             Algorithm a = Algorithm.parse(algorithm);
-            try (Session s = Session.open(options, "keys generate")) {
+            KeyCommandOptions.Form form = form("keys generate", true);
+            if (form == KeyCommandOptions.Form.CLUSTER) {
+                if (on == null) {
+                    throw KeyCommandOptions.usage("keys generate --config: give --on NODE, the node whose HSM generates"
+                            + " the key");
+                }
+                return ClusterKeyCommands.keysGenerate(options.clusterFile(spec), zone().toString(), KeyProtos.toProto(r),
+                        a.number(), on, hsm, options.json, out());
+            }
+            KeyCommandOptions.refuse(on != null, "keys generate", "--on", form);
+            try (Session s = Session.open(options.host(), "keys generate")) {
                 HsmId on = hsm == null ? s.config.hsms().get(0).name() : s.config.hsm(hsm).name();
                 DnssecKey key = s.keySync.generate(zone(), r, a, on);
                 if (options.json) {
@@ -120,7 +142,8 @@ final class KeysCommand implements Callable<Integer> {
     static final class ListKeys extends ZoneCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            try (Session s = Session.open(options, "keys list")) {
+            form("keys list", false);
+            try (Session s = Session.open(options.host(), "keys list")) {
                 ZoneKeySet manifest = s.keySync.manifest(zone());
                 List<HsmListing> listings = s.keySync.list(zone());
                 if (options.json) {
@@ -173,7 +196,8 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     @Command(name = "sync", description = "Copy every manifest key an HSM lacks from an HSM that holds it (wrapped under "
-            + "the cluster KEK), prove it, and verify. Exit 0 only when key-synced afterwards.")
+            + "the cluster KEK), prove it, and verify. Exit 0 only when key-synced afterwards. With --config: between "
+            + "the nodes, through the coordinator, which verifies every proof itself.")
     static final class Sync extends ZoneCommand implements Callable<Integer> {
         @Option(names = "--from", paramLabel = "NAME", description = "source HSM (default: any HSM where the key is proven)")
         String from;
@@ -184,7 +208,13 @@ final class KeysCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (Session s = Session.open(options, "keys sync")) {
+            KeyCommandOptions.Form form = form("keys sync", true);
+            if (form == KeyCommandOptions.Form.CLUSTER) {
+                KeyCommandOptions.refuse(from != null, "keys sync", "--from", form);
+                KeyCommandOptions.refuse(replaceDiverged, "keys sync", "--replace-diverged", form);
+                return ClusterKeyCommands.keysSync(options.clusterFile(spec), zone().toString(), options.json, out());
+            }
+            try (Session s = Session.open(options.host(), "keys sync")) {
                 Optional<HsmId> source = from == null ? Optional.empty() : Optional.of(s.config.hsm(from).name());
                 SyncResult result = s.keySync.sync(zone(), source, replaceDiverged);
                 if (options.json) {
@@ -213,11 +243,15 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     @Command(name = "verify", description = "Prove that every HSM holds exactly the manifest's keys: compare fingerprints "
-            + "and have every private key sign a fresh nonce. Exit 0 only when key-synced.")
+            + "and have every private key sign a fresh nonce. Exit 0 only when key-synced. With --config: every node's "
+            + "HSMs, over a nonce signerctl draws, through the coordinator.")
     static final class Verify extends ZoneCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            try (Session s = Session.open(options, "keys verify")) {
+            if (form("keys verify", true) == KeyCommandOptions.Form.CLUSTER) {
+                return ClusterKeyCommands.keysVerify(options.clusterFile(spec), zone().toString(), options.json, out());
+            }
+            try (Session s = Session.open(options.host(), "keys verify")) {
                 KeySetReport report = s.keySync.verify(zone());
                 if (options.json) {
                     Output.json(out(), Output.report(report));
@@ -241,7 +275,8 @@ final class KeysCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Fingerprint fp = Fingerprint.parse(fingerprint);
-            try (Session s = Session.open(options, "keys delete")) {
+            form("keys delete", false);
+            try (Session s = Session.open(options.host(), "keys delete")) {
                 HsmId on = s.config.hsm(hsm).name();
                 s.keySync.delete(zone(), on, fp);
                 if (options.json) {

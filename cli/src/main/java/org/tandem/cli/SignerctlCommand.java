@@ -27,8 +27,9 @@ import picocli.CommandLine.ParseResult;
             "14 coordinator unreachable, 15 certificate not permitted, 16 failover incomplete, 17 not confirmed."})
 public final class SignerctlCommand {
     @picocli.CommandLine.Option(names = "--config", paramLabel = "FILE",
-            description = "for the cluster commands (status, keys --cluster, preflight, failover, step-down): the "
-                    + "coordinator endpoint and the operator's TLS files (default ./signerctl.yaml)")
+            description = "for the cluster commands (status, keys --cluster, preflight, failover, step-down; default "
+                    + "./signerctl.yaml) and the cluster forms of kek and keys: the coordinator endpoint and the "
+                    + "operator's TLS files")
     java.nio.file.Path config;
 
     /** Where failover asks for confirmation. */

@@ -9,7 +9,16 @@ import java.util.function.Supplier;
 import org.tandem.keysync.grpc.CallerIdentity;
 import org.tandem.keysync.grpc.MtlsServers;
 import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.proto.coordinator.v1.ClusterKekStatus;
 import org.tandem.proto.coordinator.v1.ClusterKeys;
+import org.tandem.proto.coordinator.v1.EnrolKekOrder;
+import org.tandem.proto.coordinator.v1.GenerateKeyOrder;
+import org.tandem.proto.coordinator.v1.GenerateKeyResult;
+import org.tandem.proto.coordinator.v1.GetKekStatusRequest;
+import org.tandem.proto.coordinator.v1.InitKekOrder;
+import org.tandem.proto.coordinator.v1.KekOrderResult;
+import org.tandem.proto.coordinator.v1.SyncKeysOrder;
+import org.tandem.proto.coordinator.v1.SyncKeysResult;
 import org.tandem.proto.coordinator.v1.ClusterStatus;
 import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
 import org.tandem.proto.coordinator.v1.FailoverRequest;
@@ -35,6 +44,12 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
     volatile FailoverResult failover = FailoverResult.getDefaultInstance();
     volatile StepDownResult stepDown = StepDownResult.getDefaultInstance();
     volatile Status failure;
+    /** A failure with details (google.rpc.Status), used before {@link #failure}. */
+    volatile io.grpc.StatusRuntimeException failureWithDetails;
+    volatile ClusterKekStatus kekStatus = ClusterKekStatus.getDefaultInstance();
+    volatile KekOrderResult kekOrder = KekOrderResult.getDefaultInstance();
+    volatile GenerateKeyResult generated = GenerateKeyResult.getDefaultInstance();
+    volatile SyncKeysResult synced = SyncKeysResult.getDefaultInstance();
     private final Server server;
 
     FakeCoordinator(TlsMaterial tls) throws Exception {
@@ -48,6 +63,10 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
     private <Q, A> void answer(Q request, Supplier<A> answer, StreamObserver<A> responses) {
         requests.add(request);
         callers.add(CallerIdentity.current());
+        if (failureWithDetails != null) {
+            responses.onError(failureWithDetails);
+            return;
+        }
         if (failure != null) {
             responses.onError(failure.asRuntimeException());
             return;
@@ -79,6 +98,31 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
     @Override
     public void stepDown(StepDownRequest request, StreamObserver<StepDownResult> responses) {
         answer(request, () -> stepDown, responses);
+    }
+
+    @Override
+    public void getKekStatus(GetKekStatusRequest request, StreamObserver<ClusterKekStatus> responses) {
+        answer(request, () -> kekStatus, responses);
+    }
+
+    @Override
+    public void initKek(InitKekOrder request, StreamObserver<KekOrderResult> responses) {
+        answer(request, () -> kekOrder, responses);
+    }
+
+    @Override
+    public void enrolKek(EnrolKekOrder request, StreamObserver<KekOrderResult> responses) {
+        answer(request, () -> kekOrder, responses);
+    }
+
+    @Override
+    public void generateKey(GenerateKeyOrder request, StreamObserver<GenerateKeyResult> responses) {
+        answer(request, () -> generated, responses);
+    }
+
+    @Override
+    public void syncKeys(SyncKeysOrder request, StreamObserver<SyncKeysResult> responses) {
+        answer(request, () -> synced, responses);
     }
 
     <T> List<T> requests(Class<T> type) {

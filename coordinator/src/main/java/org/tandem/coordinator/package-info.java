@@ -4,7 +4,8 @@
  * the {@code tandem.coordinator.v1.Coordinator} gRPC service with mutual TLS.
  *
  * <p>Packages: {@code config} (coordinator.yaml), {@code view} (ZooKeeper ledger/manifests, node
- * clients, proof verification), {@code preflight} (the checks, pure), {@code grpc} (service,
+ * clients, proof verification), {@code preflight} (the checks, pure), {@code ceremony} (the key
+ * ceremonies through the nodes' KeySync services), {@code grpc} (service,
  * authorization, TLS), {@code audit} (the JSON-lines audit log).
  */
 package org.tandem.coordinator;

@@ -272,7 +272,7 @@ class CoordinatorIT {
             assertThat(x.getHsm()).isEqualTo("node-b");
             assertThat(x.getFingerprint()).hasSize(64).isNotEqualTo(manifestZsk.fingerprint().hex());
             assertThat(x.getProblem()).contains("different key pair", manifestZsk.fingerprint().hex());
-            assertThat(x.getFix()).contains("--replace-diverged");
+            assertThat(x.getFix()).contains("keys delete", "--fingerprint " + x.getFingerprint());
         } finally {
             repair();
         }

@@ -36,6 +36,7 @@ import org.tandem.keysync.proof.KeyCheck;
 import org.tandem.keysync.proof.KeySetReport;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.proof.KeyStatus;
+import org.tandem.keysync.proof.PossessionProof;
 
 /**
  * The keysync use cases over a set of HSMs, the manifest store and the audit log: generate once,
@@ -302,6 +303,220 @@ public final class KeySync {
         for (HsmKey k : matches) {
             hsm.delete(k.ref());
             record(AuditOperation.DELETE, AuditOutcome.OK, zone, on, k.publicKey().orElse(null), "destroyed " + k.describe());
+        }
+    }
+
+    /**
+     * Wraps a GENERATED or live manifest key under the cluster KEK for another node ({@code
+     * ImportWrappedKey} there), from an HSM of this {@code KeySync} that holds it and proves it now
+     * with a fresh nonce (a key whose private half does not match is never sent). Audited as {@code
+     * WRAP}.
+     *
+     * @param destination the node the blob is for, for the audit log and messages
+     * @throws KeySyncException when the manifest does not list the key as live, no HSM here holds it
+     *     proven, or the HSM cannot wrap it (no KEK)
+     */
+    public WrappedKey wrapFor(ZoneName zone, Fingerprint fp, String destination) throws KeySyncException {
+        Objects.requireNonNull(destination, "destination");
+        ZoneKeySet.Entry entry = liveEntry(manifest(zone), fp, AuditOperation.WRAP);
+        List<String> notes = new ArrayList<>();
+        for (Hsm hsm : hsms) {
+            Optional<HsmKey> held;
+            try {
+                held = hsm.list(zone).stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).findFirst();
+            } catch (HsmException e) {
+                notes.add(e.getMessage());
+                continue;
+            }
+            if (held.isEmpty()) {
+                continue;
+            }
+            Optional<String> unproven = proveNow(hsm, held.get(), entry.key());
+            if (unproven.isPresent()) {
+                notes.add("HSM " + hsm.id() + " holds it but " + unproven.get());
+                continue;
+            }
+            WrappedKey wrapped;
+            try {
+                wrapped = hsm.wrap(held.get());
+            } catch (HsmException e) {
+                record(AuditOperation.WRAP, AuditOutcome.FAILED, zone, hsm.id(), entry.key(), "for " + destination + ": "
+                        + e.getMessage());
+                throw e;
+            }
+            record(AuditOperation.WRAP, AuditOutcome.OK, zone, hsm.id(), entry.key(), "proven, then wrapped under the"
+                    + " cluster KEK for " + destination);
+            return wrapped;
+        }
+        String why = "zone " + zone + " " + entry.key().describe() + ": no HSM here ("
+                + String.join(", ", hsms.stream().map(h -> h.id().name()).toList()) + ") holds it proven"
+                + (notes.isEmpty() ? "" : ": " + String.join("; ", notes));
+        record(AuditOperation.WRAP, AuditOutcome.REFUSED, zone, null, entry.key(), "for " + destination + ": " + why);
+        throw new KeySyncException(why);
+    }
+
+    /**
+     * Unwraps a key another node exported into every HSM of this {@code KeySync} that lacks it, and
+     * proves it there at once with a fresh nonce against the manifest's public key; an object that
+     * fails the proof is destroyed again. The same rules as the KeySync service's {@code
+     * ImportWrappedKey}: only a key the manifest lists (live) with the blob's fingerprint, role and
+     * algorithm; the object is made from the manifest's entry, not from the blob's descriptor; an
+     * HSM where another object claims the key's identity, or whose KEK differs from the blob's, is
+     * refused before anything is imported anywhere. Audited as {@code UNWRAP}.
+     *
+     * @param source the node the blob came from, for the audit log and messages
+     * @return the HSMs that hold the key now, proven (imported now or held already)
+     * @throws KeySyncException naming zone, key, HSM and the reason when anything is refused or fails
+     */
+    public List<HsmId> importWrapped(WrappedKey wrapped, String source) throws KeySyncException {
+        Objects.requireNonNull(wrapped, "wrapped");
+        Objects.requireNonNull(source, "source");
+        DnssecKey claimed = wrapped.key();
+        ZoneKeySet.Entry entry = liveEntry(manifest(claimed.zone()), claimed.fingerprint(), AuditOperation.UNWRAP);
+        DnssecKey key = entry.key();
+        if (key.role() != claimed.role() || key.algorithm() != claimed.algorithm()) {
+            String why = "the blob from " + source + " describes " + claimed.describe() + " but the manifest lists "
+                    + key.describe();
+            record(AuditOperation.UNWRAP, AuditOutcome.REFUSED, key.zone(), null, key, why);
+            throw new KeySyncException("zone " + key.zone() + ": " + why + "; not imported");
+        }
+        WrappedKey ours = new WrappedKey(key, wrapped.mechanism(), wrapped.blob(), wrapped.kekCheckValue());
+        Map<Hsm, Optional<HsmKey>> held = new LinkedHashMap<>();
+        for (Hsm hsm : hsms) {
+            held.put(hsm, precheckImport(hsm, ours, source));
+        }
+        List<HsmId> proven = new ArrayList<>();
+        for (Map.Entry<Hsm, Optional<HsmKey>> target : held.entrySet()) {
+            Hsm hsm = target.getKey();
+            if (target.getValue().isPresent()) {
+                Optional<String> unproven = proveNow(hsm, target.getValue().get(), key);
+                if (unproven.isPresent()) {
+                    record(AuditOperation.UNWRAP, AuditOutcome.REFUSED, key.zone(), hsm.id(), key, "already held but "
+                            + unproven.get() + "; left alone");
+                    throw new KeySyncException("zone " + key.zone() + ": HSM " + hsm.id() + " already holds "
+                            + key.describe() + " but " + unproven.get() + "; replace it deliberately: signerctl keys"
+                            + " sync --zone " + key.zone() + " --replace-diverged");
+                }
+                proven.add(hsm.id());
+                continue;
+            }
+            HsmKey object;
+            try {
+                object = hsm.unwrap(ours);
+            } catch (HsmException e) {
+                record(AuditOperation.UNWRAP, AuditOutcome.FAILED, key.zone(), hsm.id(), key, "from " + source + ": "
+                        + e.getMessage());
+                throw e;
+            }
+            Optional<String> unproven = proveNow(hsm, object, key);
+            if (unproven.isPresent()) {
+                hsm.delete(object.ref());
+                record(AuditOperation.UNWRAP, AuditOutcome.FAILED, key.zone(), hsm.id(), key, "from " + source
+                        + ": unwrapped but " + unproven.get() + "; the object was destroyed again");
+                throw new KeySyncException("zone " + key.zone() + ": " + key.describe() + " from " + source
+                        + " unwrapped into HSM " + hsm.id() + " but " + unproven.get() + "; the object was destroyed again");
+            }
+            record(AuditOperation.UNWRAP, AuditOutcome.OK, key.zone(), hsm.id(), key, "from " + source
+                    + "; proven with a fresh nonce");
+            proven.add(hsm.id());
+        }
+        return List.copyOf(proven);
+    }
+
+    /**
+     * Promotes a GENERATED key to PUBLISHED in the manifest (compare-and-set; a concurrent writer
+     * means a fresh read and another try). The caller has proven the key on every node of the
+     * cluster first: only then may it be published (DESIGN.md "Key lifecycle"). Audited as {@code
+     * MANIFEST_UPDATE}.
+     *
+     * @param proof what proved it, for the audit log ("proven on node-a (dc1-hsm1), node-b (dc2-hsm1)")
+     * @return false when the key is no longer GENERATED (promoted or changed meanwhile): nothing written
+     * @throws KeySyncException when the manifest cannot be read or written, or the key is not in it
+     */
+    public boolean promote(ZoneName zone, Fingerprint fp, String proof) throws KeySyncException {
+        Objects.requireNonNull(proof, "proof");
+        for (int attempt = 1; ; attempt++) {
+            ZoneKeySet current = manifest(zone);
+            Optional<ZoneKeySet.Entry> entry = current.find(fp);
+            if (entry.isEmpty()) {
+                throw new KeySyncException("zone " + zone + ": no key with fingerprint " + fp.hex()
+                        + " in the manifest (version " + current.version() + "); nothing to promote");
+            }
+            if (entry.get().state() != KeyState.GENERATED) {
+                return false;
+            }
+            try {
+                write(current, current.withState(fp, KeyState.GENERATED, KeyState.PUBLISHED));
+            } catch (ManifestConflictException e) {
+                if (attempt >= MAX_CAS_RETRIES) {
+                    throw e;
+                }
+                continue;
+            }
+            record(AuditOperation.MANIFEST_UPDATE, AuditOutcome.OK, zone, null, entry.get().key(),
+                    "GENERATED -> PUBLISHED: " + proof);
+            LOG.info("zone={} key={} tag={} role={} promoted GENERATED -> PUBLISHED: {}", zone, fp.shortHex(),
+                    entry.get().key().keyTag(), entry.get().key().role(), proof);
+            return true;
+        }
+    }
+
+    private ZoneKeySet.Entry liveEntry(ZoneKeySet manifest, Fingerprint fp, AuditOperation op) throws KeySyncException {
+        Objects.requireNonNull(fp, "fp");
+        Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
+        if (entry.isEmpty() || entry.get().state() == KeyState.REMOVED) {
+            String why = "zone " + manifest.zone() + ": the key with fingerprint " + fp.hex() + " is "
+                    + (entry.isEmpty() ? "not in the manifest" : "REMOVED in the manifest") + " (version "
+                    + manifest.version() + "); only manifest keys move between HSMs";
+            audit(new AuditEvent(clock.instant(), op, manifest.zone().toString(), "", fp.hex(), null, "",
+                    AuditOutcome.REFUSED, why, actor));
+            throw new KeySyncException(why);
+        }
+        return entry.get();
+    }
+
+    /** Whether the HSM already holds exactly this key; refuses a claimant or a KEK that is not the blob's. */
+    private Optional<HsmKey> precheckImport(Hsm hsm, WrappedKey wrapped, String source) throws KeySyncException {
+        DnssecKey key = wrapped.key();
+        Fingerprint fp = key.fingerprint();
+        List<HsmKey> keys = hsm.list(key.zone());
+        Optional<HsmKey> exact = keys.stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).findFirst();
+        if (exact.isPresent()) {
+            return exact;
+        }
+        Optional<HsmKey> claimant = keys.stream()
+                .filter(k -> k.idClaims(fp)
+                        || (k.role() == key.role() && k.algorithm() == key.algorithm() && k.claimedTag().equals(key.keyTag())))
+                .findFirst();
+        String refusal = null;
+        if (claimant.isPresent()) {
+            refusal = "HSM " + hsm.id() + " already holds " + claimant.get().describe() + " claiming the identity of "
+                    + key.describe() + "; replace the stray key deliberately: signerctl keys sync --zone " + key.zone()
+                    + " --replace-diverged";
+        } else {
+            Optional<byte[]> kcv = hsm.kekCheckValue();
+            if (kcv.isEmpty()) {
+                refusal = "HSM " + hsm.id() + " holds no cluster KEK; enrol it first: signerctl kek enrol --to " + hsm.id();
+            } else if (!java.util.Arrays.equals(kcv.get(), wrapped.kekCheckValue())) {
+                refusal = "KEK differs: HSM " + hsm.id() + " has check value " + HexFormat.of().formatHex(kcv.get())
+                        + ", the key from " + source + " was wrapped under " + HexFormat.of().formatHex(wrapped.kekCheckValue());
+            }
+        }
+        if (refusal != null) {
+            record(AuditOperation.UNWRAP, AuditOutcome.REFUSED, key.zone(), hsm.id(), key, "from " + source + ": " + refusal);
+            throw new KeySyncException("zone " + key.zone() + ": " + refusal + "; nothing was imported");
+        }
+        return Optional.empty();
+    }
+
+    /** Signs a fresh nonce with the object and verifies it with the manifest's key; empty when it holds. */
+    private Optional<String> proveNow(Hsm hsm, HsmKey object, DnssecKey expected) {
+        byte[] nonce = verifier.nonce();
+        try {
+            return PossessionProof.verify(expected, nonce, PossessionProof.sign(hsm, object.ref(), expected, nonce, clock),
+                    clock);
+        } catch (HsmException e) {
+            return Optional.of("cannot sign the proof: " + e.getMessage());
         }
     }
 

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The daemon's packages keep to what their package-info says: PKCS#11 only in keysync's adapter,
  * Curator and ZooKeeper only in {@code election} and {@code publish}, gRPC only in {@code grpc}
- * (and {@code node}, which names no gRPC type today either), and the planners free of the signing
- * machinery.
+ * and in the replication agent's client ({@code replication}, which knows neither signing nor the
+ * election), and the planners free of the signing machinery.
  */
 class NodePackageBoundaryTest {
     private static final String EVERYWHERE = "sun.security.pkcs11 org.tandem.keysync.hsm.pkcs11 org.apache.curator"
@@ -26,6 +26,8 @@ class NodePackageBoundaryTest {
         "grpc     | org.tandem.signer.sign org.tandem.signer.gate org.tandem.signer.zone org.tandem.signer.nsec"
                 + " org.tandem.signer.publish org.tandem.signer.election",
         "metrics  | io.grpc org.tandem.signer.sign org.tandem.signer.gate org.tandem.signer.zone"
+                + " org.tandem.signer.publish org.tandem.signer.election",
+        "replication | org.tandem.signer.sign org.tandem.signer.gate org.tandem.signer.zone org.tandem.signer.nsec"
                 + " org.tandem.signer.publish org.tandem.signer.election",
         "schedule | io.grpc org.tandem.signer.gate org.tandem.signer.zone org.tandem.signer.nsec"
                 + " org.tandem.signer.publish org.tandem.signer.election org.tandem.signer.sign.ZoneSigner"

@@ -110,7 +110,7 @@ public final class Cluster implements AutoCloseable {
     private void setUp() throws Exception {
         long t0 = System.nanoTime();
         say("network up: " + net.hosts().size() + " hosts in namespaces " + Topology.PREFIX + "*, sites dc1 dc2 dc3 inet");
-        lab = TokenLab.create(run, NODES);
+        lab = TokenLab.perNode(run, NODES);
         List<String> connect = new ArrayList<>();
         for (String h : ZK_HOSTS) {
             connect.add(net.host(h).address() + ":2181");
@@ -123,53 +123,62 @@ public final class Cluster implements AutoCloseable {
         startWatch();
         await("ZooKeeper quorum (3 voters)", Duration.ofSeconds(60), s -> s.zookeeper());
         say("ZooKeeper ensemble up: " + zkConnect);
-        Files.writeString(run.resolve("hsm.yaml"), lab.hsmsYaml(NODES) + "zookeeper: \"" + zkConnect + "\"\naudit-log: audit.jsonl\n");
         DemoPki pki = DemoPki.create(run.resolve("tls"), lab);
         for (String n : NODES) {
             pki.issue(n, "node", List.of(nodeHost(n).address()));
         }
         pki.issue("operator", "operator");
         pki.issue("coordinator", "coordinator", List.of(net.host("dc3-coord").address()));
-        keys();
-        say("keys generated once on node-a's HSM, replicated to node-b's, proven on both: " + keys.values());
         writeZone(List.of());
         for (String n : NODES) {
             writeNodeConfig(n);
+            startNode(n);
         }
-        startNode("node-a");
-        await("node-a's first publication", Duration.ofSeconds(90), s -> s.lastNode().equals("node-a") && s.lastSerial() > 0);
-        startNode("node-b");
-        awaitConverged(Duration.ofSeconds(90));
-        say("node-a leads, node-b is a key-synced standby");
         startCoordinator();
+        keys();
+        say("keys generated once inside node-a's HSM, carried to node-b's through the KeySync service, proven on both: "
+                + keys.values());
+        await("the first publication", Duration.ofSeconds(90), s -> s.lastSerial() > 0);
+        ClusterSample converged = awaitConverged(Duration.ofSeconds(90));
+        if (!converged.lastNode().equals("node-a")) {
+            // the scenarios start from node-a leading; both nodes became eligible together, so either may have won
+            signerctl("--config", run.resolve("signerctl.yaml").toString(), "failover", "--to", "node-a", "--yes", "--reason",
+                    "chaos set-up: node-a leads");
+            await("node-a's first publication", Duration.ofSeconds(90), s -> s.lastNode().equals("node-a"));
+            awaitConverged(Duration.ofSeconds(90));
+        }
+        say("node-a leads, node-b is a key-synced standby");
         internet = Internet.start(this);
         say(String.format("internet site up: Knot secondary %s, Unbound %s, prober and capture running (set-up %.0f s)",
                 net.host("inet-auth").address(), net.host("inet-resolver").address(), (System.nanoTime() - t0) / 1e9));
     }
 
+    /**
+     * The KEK ceremony and the keys, as an operator on the operator's host (dc3-coord, no HSM) does
+     * them through the coordinator: the nodes' HSMs are in other namespaces and other token
+     * directories; keys reach node-b only wrapped, through node-b's KeySync service.
+     */
     private void keys() throws Exception {
-        String c = "--hsm-config=" + run.resolve("hsm.yaml");
-        signerctl("kek", "init", c, "--hsm=node-a");
+        String c = "--config=" + run.resolve("signerctl.yaml");
+        signerctl("kek", "init", c, "--on=node-a");
         signerctl("kek", "enrol", c, "--from=node-a", "--to=node-b");
-        signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--hsm=node-a");
-        signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--hsm=node-a");
+        signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--on=node-a");
+        signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--on=node-a");
         signerctl("keys", "sync", c, "--zone=" + ZONE);
-        com.fasterxml.jackson.databind.JsonNode list = org.tandem.chaos.history.JsonLines.MAPPER.readTree(
-                signerctl("keys", "list", c, "--zone=" + ZONE, "--json"));
-        for (com.fasterxml.jackson.databind.JsonNode m : list.get("manifest")) {
-            String fp = m.get("fingerprint").asText();
-            String label = "";
-            for (com.fasterxml.jackson.databind.JsonNode h : list.get("hsms")) {
-                for (com.fasterxml.jackson.databind.JsonNode k : h.get("keys")) {
-                    if (fp.equals(k.path("fingerprint").asText())) {
-                        label = k.get("label").asText();
-                    }
-                }
+        signerctl("keys", "verify", c, "--zone=" + ZONE);
+        com.fasterxml.jackson.databind.JsonNode view = org.tandem.chaos.history.JsonLines.MAPPER.readTree(
+                signerctl("--config", run.resolve("signerctl.yaml").toString(), "keys", "--cluster", "--zone=" + ZONE, "--json"));
+        for (com.fasterxml.jackson.databind.JsonNode zone : view.get("zones")) {
+            for (com.fasterxml.jackson.databind.JsonNode k : zone.get("keys")) {
+                String role = k.get("role").asText().toUpperCase(java.util.Locale.ROOT);
+                int tag = k.get("key_tag").asInt();
+                // the object label every HSM gives the key: tandem:<zone>:<ROLE>:<algorithm>:<tag>
+                String label = "tandem:" + ZONE + ":" + role + ":" + k.get("algorithm").asInt() + ":" + tag;
+                keys.put(role, new Key(role, tag, k.get("fingerprint").asText(), label));
             }
-            keys.put(m.get("role").asText(), new Key(m.get("role").asText(), m.get("key_tag").asInt(), fp, label));
         }
         if (!keys.containsKey("KSK") || !keys.containsKey("ZSK")) {
-            throw new ChaosException("signerctl keys list shows no KSK and ZSK: " + list);
+            throw new ChaosException("signerctl keys --cluster shows no KSK and ZSK: " + view);
         }
     }
 
@@ -332,8 +341,9 @@ public final class Cluster implements AutoCloseable {
         Host h = nodeHost(n);
         Files.createDirectories(run.resolve(n + "/published"));
         Files.writeString(run.resolve(n + ".yaml"), "node: {name: " + n + ", site: " + h.site() + "}\n"
-                + "hsm-config: hsm.yaml\n"
-                + "hsms: [" + n + "]\n"
+                + "hsm-config: " + run.relativize(lab.writeNodeHsmYaml(n, zkConnect)) + "\n"
+                + "peers:\n"
+                + "  - {name: " + other(n) + ", endpoint: \"" + nodeHost(other(n)).address() + ":7443\"}\n"
                 + "zones:\n"
                 + "  - name: " + ZONE + "\n"
                 + "    source: zones/example.test.zone\n"
@@ -357,7 +367,7 @@ public final class Cluster implements AutoCloseable {
             throw new ChaosException(n + " is still running (" + old + ")");
         }
         Map<String, String> env = new LinkedHashMap<>(nodeEnv.getOrDefault(n, Map.of()));
-        env.put("SOFTHSM2_CONF", run.resolve("hsm/softhsm2.conf").toString());
+        env.put("SOFTHSM2_CONF", lab.softhsmConf(n).toString()); // this node's own HSM, nothing else
         env.putAll(fakeTime(n));
         Proc p = procs.startJava(nodeHost(n), n, "256m", List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                         // the ZooKeeper client's and Curator's own lines: what a takeover waited for

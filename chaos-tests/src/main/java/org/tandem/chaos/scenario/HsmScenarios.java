@@ -17,8 +17,9 @@ final class HsmScenarios {
 
     private HsmScenarios() {}
 
-    static TokenFaults faults(Cluster c) throws Exception {
-        return new TokenFaults(c.run().resolve("hsm/softhsm2.conf"), c.run().resolve("token-faults"));
+    /** Token faults on one node's own HSM (its softhsm2.conf and token directory; no other node's token is there). */
+    static TokenFaults faults(Cluster c, String node) throws Exception {
+        return new TokenFaults(c.lab().softhsmConf(node), c.run().resolve("token-faults").resolve(node));
     }
 
     static Path pin(Cluster c, String node) {
@@ -72,7 +73,7 @@ final class HsmScenarios {
         @Override
         public void run(Cluster c, Trial t) throws Exception {
             String leader = t.leaderBefore();
-            TokenFaults f = faults(c);
+            TokenFaults f = faults(c, leader);
             Snapshot snap = f.snapshot(leader);
             t.expectTakeover();
             FaultApplied done = f.removeToken(leader);
@@ -108,7 +109,7 @@ final class HsmScenarios {
         public void run(Cluster c, Trial t) throws Exception {
             String leader = t.leaderBefore();
             Cluster.Key zsk = c.key("ZSK");
-            TokenFaults f = faults(c);
+            TokenFaults f = faults(c, leader);
             Snapshot snap = f.snapshot(leader);
             t.expectTakeover();
             FaultApplied done = f.deleteKey(leader, pin(c, leader), zsk.label(), zsk.fingerprint());
@@ -150,7 +151,7 @@ final class HsmScenarios {
             String leader = t.leaderBefore();
             String standby = Cluster.other(leader);
             Cluster.Key zsk = c.key("ZSK");
-            TokenFaults f = faults(c);
+            TokenFaults f = faults(c, standby);
             Snapshot snap = f.snapshot(standby);
             FaultApplied done = f.replaceWithDifferentKey(standby, pin(c, standby), zsk.label(), zsk.fingerprint());
             String site = NetworkScenarios.siteOf(c, leader);
@@ -192,7 +193,7 @@ final class HsmScenarios {
             String leader = t.leaderBefore();
             String standby = Cluster.other(leader);
             Cluster.Key zsk = c.key("ZSK");
-            TokenFaults f = faults(c);
+            TokenFaults f = faults(c, standby);
             Snapshot snap = f.snapshot(standby);
             FaultApplied done = f.plantStrayKeyPair(standby, pin(c, standby), zsk.label(), zsk.fingerprint());
             try {

@@ -28,6 +28,11 @@ record Caller(String commonName, List<String> organizationalUnits) {
         return organizationalUnits.contains("operator") || organizationalUnits.contains("coordinator");
     }
 
+    /** May order a key ceremony (InitKek, EnrolKek, GenerateKey, SyncKeys): OU=operator only. */
+    boolean mayOrderKeyCeremony() {
+        return organizationalUnits.contains("operator");
+    }
+
     /** CN and OUs of the certificate's subject; empty when it has no CN. */
     static Optional<Caller> of(X509Certificate certificate) {
         List<Rdn> rdns;

@@ -25,17 +25,23 @@ import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
  * Who may call what on the Coordinator service. The TLS handshake has already refused a client
  * without a certificate of the cluster CA; this identifies the caller from the verified certificate
  * (UNAUTHENTICATED without one, defence in depth), lets every cluster certificate read
- * (GetClusterStatus, GetClusterKeys, Preflight), and lets only OU=operator or OU=coordinator order
- * (Failover, StepDown): anyone else gets PERMISSION_DENIED naming the caller, and the refused order
- * is audited. Stateless apart from the audit log; thread-safe.
+ * (GetClusterStatus, GetClusterKeys, Preflight, GetKekStatus), lets only OU=operator or
+ * OU=coordinator order a cut-over (Failover, StepDown) and only OU=operator a key ceremony (InitKek,
+ * EnrolKek, GenerateKey, SyncKeys): anyone else gets PERMISSION_DENIED naming the caller, and the
+ * refused order is audited. Stateless apart from the audit log; thread-safe.
  */
 final class CoordinatorAuthorization implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorAuthorization.class);
     private static final Set<String> ORDERS = Set.of(CoordinatorGrpc.getFailoverMethod().getFullMethodName(),
             CoordinatorGrpc.getStepDownMethod().getFullMethodName());
+    private static final Set<String> CEREMONIES = Set.of(CoordinatorGrpc.getInitKekMethod().getFullMethodName(),
+            CoordinatorGrpc.getEnrolKekMethod().getFullMethodName(),
+            CoordinatorGrpc.getGenerateKeyMethod().getFullMethodName(),
+            CoordinatorGrpc.getSyncKeysMethod().getFullMethodName());
     private static final Set<String> READS = Set.of(CoordinatorGrpc.getGetClusterStatusMethod().getFullMethodName(),
             CoordinatorGrpc.getGetClusterKeysMethod().getFullMethodName(),
-            CoordinatorGrpc.getPreflightMethod().getFullMethodName());
+            CoordinatorGrpc.getPreflightMethod().getFullMethodName(),
+            CoordinatorGrpc.getGetKekStatusMethod().getFullMethodName());
 
     private final AuditLog audit;
 
@@ -53,10 +59,11 @@ final class CoordinatorAuthorization implements ServerInterceptor {
                     "unknown");
         }
         Caller c = caller.get();
-        if (ORDERS.contains(method)) {
-            if (!c.mayOrder()) {
-                String why = "caller " + c.describe() + " may not call " + method
-                        + ": needs a certificate with OU=operator or OU=coordinator";
+        if (ORDERS.contains(method) || CEREMONIES.contains(method)) {
+            boolean ceremony = CEREMONIES.contains(method);
+            if (ceremony ? !c.mayOrderKeyCeremony() : !c.mayOrder()) {
+                String why = "caller " + c.describe() + " may not call " + method + ": needs a certificate with "
+                        + (ceremony ? "OU=operator (a key ceremony is an operator's order)" : "OU=operator or OU=coordinator");
                 try {
                     audit.record(c.commonName(), call.getMethodDescriptor().getBareMethodName(), "", "", null,
                             "denied: " + why);

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.tandem.coordinator.CoordinatorException;
 import org.tandem.coordinator.audit.AuditLog;
+import org.tandem.coordinator.ceremony.KeyCeremonies;
 import org.tandem.coordinator.config.TlsFiles;
 import org.tandem.coordinator.preflight.Cutover;
 import org.tandem.coordinator.view.ClusterView;
@@ -50,7 +51,7 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         try {
             Server s = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
-                    .addService(new CoordinatorService(view, cutover, audit, defaultWait))
+                    .addService(new CoordinatorService(view, cutover, new KeyCeremonies(view), audit, defaultWait))
                     .intercept(new CoordinatorAuthorization(audit))
                     .build()
                     .start();

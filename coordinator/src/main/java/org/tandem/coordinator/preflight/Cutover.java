@@ -81,7 +81,7 @@ public final class Cutover {
         }
         long zkEpoch;
         try {
-            zkEpoch = view.zooKeeper().epoch();
+            zkEpoch = view.records().epoch();
         } catch (CoordinatorException e) {
             refusals.add(refusal("", "target", to, e.getMessage(), "restore the coordinator's ZooKeeper connection"));
             checks.add(check("target", "", false, e.getMessage()));
@@ -105,7 +105,7 @@ public final class Cutover {
             String why = s.getRole() == Role.LEADER ? to + " already leads (epoch " + s.getEpoch() + ")"
                     : to + " is " + s.getRole() + (s.getReasonsCount() == 0 ? "" : ": " + String.join("; ", s.getReasonsList()));
             refusals.add(refusal("", "target", to, "target " + why, s.getRole() == Role.LEADER ? "nothing to do"
-                    : "fix what the node reports (signerctl cluster status) and retry"));
+                    : "fix what the node reports (signerctl status) and retry"));
             checks.add(check("target", "", false, why));
         } else {
             checks.add(check("target", "", true, to + " is a standby in epoch " + s.getEpoch()
@@ -127,7 +127,7 @@ public final class Cutover {
                 NodeKeys standbyKeys = view.inventory(to, zone, manifest, nonce);
                 Optional<NodeKeys> leaderKeys = leader.isEmpty() ? Optional.empty()
                         : Optional.of(view.inventory(leader, zone, manifest, nonce));
-                List<LedgerEntry> history = view.zooKeeper().history(zone);
+                List<LedgerEntry> history = view.records().history(zone);
                 ZoneSelfTest st = selfTests.get(zone);
                 Optional<Boolean> canary = st == null ? Optional.empty() : Optional.of(st.getCanaryPassed());
                 String canaryDetail = st == null
@@ -180,7 +180,7 @@ public final class Cutover {
         long oldEpoch;
         List<String> zones;
         try {
-            oldEpoch = view.zooKeeper().epoch();
+            oldEpoch = view.records().epoch();
             zones = pre.getChecksList().stream().map(PreflightCheck::getZone).filter(z -> !z.isEmpty()).distinct().toList();
         } catch (CoordinatorException e) {
             return out.setPerformed(false).setOutcome("ZooKeeper unreachable before the step-down: " + e.getMessage())
@@ -215,7 +215,7 @@ public final class Cutover {
             for (String zone : zones) {
                 Optional<LedgerEntry> last;
                 try {
-                    last = view.zooKeeper().last(zone);
+                    last = view.records().last(zone);
                 } catch (CoordinatorException e) {
                     last = Optional.empty();
                 }
@@ -231,37 +231,88 @@ public final class Cutover {
         }
         long epochNow = -1;
         try {
-            epochNow = view.zooKeeper().epoch();
+            epochNow = view.records().epoch();
         } catch (CoordinatorException e) {
             // reported below as unknown
         }
         return out.setTookMillis(clock.millis() - start.toEpochMilli()).setOutcome("the leader stepped down but " + to
                 + " committed no publication within " + timeout.toSeconds() + " s (epoch now "
-                + (epochNow < 0 ? "unknown" : epochNow) + "); check signerctl cluster status").build();
+                + (epochNow < 0 ? "unknown" : epochNow) + "); check signerctl status").build();
     }
 
-    /** Orders one node (empty: the leader) to step down. */
-    public StepDownResult stepDown(String node, String reason, String caller) throws CoordinatorException {
+    /**
+     * What a step-down of {@code node} would be: the node (empty: the current leader), whether it
+     * leads, and when it does the preflight towards every other configured node (a step-down of the
+     * leader is a cut-over to whoever wins next).
+     *
+     * @param preflights one per other node, in configuration order; empty when the node does not lead
+     */
+    public record StepDownCheck(String node, boolean leads, List<PreflightResult> preflights) {
+        public StepDownCheck {
+            Objects.requireNonNull(node, "node");
+            preflights = List.copyOf(preflights);
+        }
+
+        /** A non-leader may always step down; the leader only when some standby passes the preflight. */
+        public boolean allowed() {
+            return !leads || preflights.stream().anyMatch(PreflightResult::getPassed);
+        }
+
+        /** The first preflight that passed. */
+        public Optional<PreflightResult> passed() {
+            return preflights.stream().filter(PreflightResult::getPassed).findFirst();
+        }
+    }
+
+    /**
+     * Checks a step-down of {@code node} (empty: the current leader), doing nothing: when the node
+     * leads, runs the preflight towards every other configured node.
+     *
+     * @throws CoordinatorException when no node leads and none was named, or the node cannot be asked
+     * @throws IllegalArgumentException when the node is not configured
+     */
+    public StepDownCheck checkStepDown(String node) throws CoordinatorException {
+        Map<String, ClusterView.Answer<NodeStatus>> statuses = new LinkedHashMap<>();
+        for (NodeEndpoint n : view.nodes().nodes()) {
+            statuses.put(n.name(), view.status(n.name()));
+        }
         String target = node;
         if (target.isEmpty()) {
-            long zkEpoch = view.zooKeeper().epoch();
-            Map<String, ClusterView.Answer<NodeStatus>> statuses = new LinkedHashMap<>();
-            for (NodeEndpoint n : view.nodes().nodes()) {
-                statuses.put(n.name(), view.status(n.name()));
-            }
+            long zkEpoch = view.records().epoch();
             target = leader(statuses, zkEpoch).orElseThrow(() -> new CoordinatorException("no node leads now"));
         }
         String name = target;
-        if (view.nodes().nodes().stream().noneMatch(n -> n.name().equals(name))) {
+        if (!statuses.containsKey(name)) {
             throw new IllegalArgumentException("node '" + name + "' is not in coordinator.yaml");
+        }
+        ClusterView.Answer<NodeStatus> s = statuses.get(name);
+        if (s.value().isEmpty()) {
+            throw new CoordinatorException("cannot tell whether " + name + " leads: " + s.error());
+        }
+        if (s.value().get().getRole() != Role.LEADER) {
+            return new StepDownCheck(name, false, List.of());
+        }
+        List<PreflightResult> preflights = new ArrayList<>();
+        for (NodeEndpoint n : view.nodes().nodes()) {
+            if (!n.name().equals(name)) {
+                preflights.add(preflight(n.name()));
+            }
+        }
+        return new StepDownCheck(name, true, preflights);
+    }
+
+    /** Orders {@code node} to step down (the caller has checked it with {@link #checkStepDown}). */
+    public synchronized StepDownResult stepDown(String node, String reason, String caller) throws CoordinatorException {
+        if (view.nodes().nodes().stream().noneMatch(n -> n.name().equals(node))) {
+            throw new IllegalArgumentException("node '" + node + "' is not in coordinator.yaml");
         }
         String why = ("ordered by " + caller + ": " + reason);
         try {
-            StepDownResponse sd = view.nodes().signerNode(name, STEP_DOWN_DEADLINE).stepDown(StepDownRequest.newBuilder()
+            StepDownResponse sd = view.nodes().signerNode(node, STEP_DOWN_DEADLINE).stepDown(StepDownRequest.newBuilder()
                     .setReason(why.length() > 200 ? why.substring(0, 200) : why).build());
-            return StepDownResult.newBuilder().setNode(name).setWasLeader(sd.getWasLeader()).setEpoch(sd.getEpoch()).build();
+            return StepDownResult.newBuilder().setNode(node).setWasLeader(sd.getWasLeader()).setEpoch(sd.getEpoch()).build();
         } catch (StatusRuntimeException e) {
-            throw new CoordinatorException("StepDown on " + name + " failed: " + ClusterView.describe(e), e);
+            throw new CoordinatorException("StepDown on " + node + " failed: " + ClusterView.describe(e), e);
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.tandem.coordinator.view.ClusterView;
+import org.tandem.coordinator.view.Fixes;
 import org.tandem.coordinator.view.FoundKey;
 import org.tandem.coordinator.view.HsmKeys;
 import org.tandem.coordinator.view.KeyFacts;
@@ -17,6 +19,7 @@ import org.tandem.coordinator.view.NodeKeys;
 import org.tandem.proto.coordinator.v1.PreflightCheck;
 import org.tandem.proto.coordinator.v1.Refusal;
 import org.tandem.proto.keysync.v1.KeyRole;
+import org.tandem.proto.keysync.v1.KeyState;
 
 /**
  * The preflight checks of a cut-over to a standby, per zone, over gathered {@link ZoneEvidence}.
@@ -28,10 +31,14 @@ import org.tandem.proto.keysync.v1.KeyRole;
  * <ul>
  *   <li>{@code keys-identical}: every HSM of the standby holds every live manifest key (by
  *       fingerprint, computed from the public key) and nothing else; a different key under the same
- *       role, algorithm and key tag, or under the key's CKA_ID, is reported as such (DENIC 2026).
+ *       role, algorithm and key tag, or under the key's CKA_ID, is reported as such (DENIC 2026). A
+ *       GENERATED key the standby lacks is no refusal: it is neither published nor signed with until
+ *       every node proves it; the check's detail names it as pending replication (unless a node
+ *       published it all the same: then it is refused like any published key).
  *   <li>{@code possession}: every such key signed the coordinator's nonce and the signature verifies
  *       with the manifest's DNSKEY.
- *   <li>{@code published-long-enough}: every key the standby would sign with is in the last
+ *   <li>{@code published-long-enough}: every key the standby would sign with (not a GENERATED key,
+ *       unless a node published it all the same) is in the last
  *       committed DNSKEY RRset and has been in every committed version for at least the DNSKEY TTL
  *       before now (or since the zone's first publication); records without DNSKEY fingerprints or
  *       TTL are "unknown" and refuse (APNIC 2012).
@@ -100,7 +107,9 @@ public final class Preflight {
             NodeKeys s = e.standbyKeys();
             if (live.isEmpty()) {
                 refuse("keys-identical", null, "", "", "zone " + zone + " has no live key in its manifest",
-                        "create the zone's keys: signerctl keys generate --zone " + zone);
+                        "create the zone's keys: signerctl keys generate --config signerctl.yaml --zone " + zone
+                                + " --role ksk --on NODE, and a ZSK, then signerctl keys sync --config signerctl.yaml"
+                                + " --zone " + zone);
                 check("keys-identical", false, "no live manifest key");
                 check("possession", false, "no live manifest key");
                 return;
@@ -114,6 +123,7 @@ public final class Preflight {
                 return;
             }
             int identicalBefore = refusals.size();
+            List<String> pending = new ArrayList<>();
             List<Refusal> possession = new ArrayList<>();
             int proven = 0;
             for (HsmKeys hsm : s.hsms()) {
@@ -133,7 +143,7 @@ public final class Preflight {
                             if (exact < 0) {
                                 exact = i;
                             }
-                        } else if (claimant < 0 && claims(k, m)) {
+                        } else if (claimant < 0 && ClusterView.claims(k, m)) {
                             claimant = i;
                         }
                     }
@@ -148,8 +158,7 @@ public final class Preflight {
                                     + " of " + standby + " has no valid proof of possession: "
                                     + k.proofProblem().orElse("not proven")
                                     + " (the private key does not match the public key)",
-                                    "replace the key on " + hsm.hsm() + " with the active's: signerctl keys sync --zone "
-                                            + zone + " --from " + source(m) + " --replace-diverged"));
+                                    Fixes.of("private-key-mismatch", zone, standby, hsm.hsm(), m.fingerprint(), true)));
                         }
                     } else if (claimant >= 0) {
                         matched[claimant] = true;
@@ -158,14 +167,17 @@ public final class Preflight {
                                 + ": " + m.role() + " key tag " + m.keyTag() + " on HSM " + hsm.hsm() + " of " + standby
                                 + " is a different key pair (fp " + k.fingerprint().orElse("unreadable") + ", label '"
                                 + k.label() + "') than the manifest's fp " + m.fingerprint() + ": same key tag, other key",
-                                "replace it with the active's key: signerctl keys sync --zone " + zone + " --from "
-                                        + source(m) + " --replace-diverged"));
+                                Fixes.of("different-public-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
+                                        true)));
+                    } else if (m.state() == KeyState.GENERATED && !inLastRrset(m)) {
+                        // not published, not signed with: the standby may lack it until the sync has copied it
+                        pending.add(m.role() + " " + m.keyTag() + " fp " + KeyFacts.shortHex(m.fingerprint()) + " on "
+                                + hsm.hsm());
                     } else {
                         refusals.add(refusal("keys-identical", m, m.fingerprint(), hsm.hsm(), "zone " + zone + ": "
                                 + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m)
                                 + ") is missing on HSM " + hsm.hsm() + " of " + standby,
-                                "run keys sync from " + source(m) + ": signerctl keys sync --zone " + zone + " --from "
-                                        + source(m)));
+                                copyFix(m)));
                     }
                 }
                 for (int i = 0; i < matched.length; i++) {
@@ -179,8 +191,8 @@ public final class Preflight {
                             .setProblem("zone " + zone + ": " + k.role() + " " + k.keyTag() + " fp "
                                     + k.fingerprint().orElse("unreadable") + " (label '" + k.label() + "') on HSM "
                                     + hsm.hsm() + " of " + standby + " is not a live key of the manifest: unexpected extra key")
-                            .setFix("find out who created it; remove it: signerctl keys delete --zone " + zone + " --hsm "
-                                    + hsm.hsm() + " --fingerprint " + k.fingerprint().orElse("<see keys list>"))
+                            .setFix(Fixes.of("unexpected-extra-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
+                                    false))
                             .build());
                 }
             }
@@ -196,36 +208,45 @@ public final class Preflight {
                 }
             });
             boolean identical = refusals.size() == identicalBefore;
-            check("keys-identical", identical, identical
+            String pendingNote = pending.isEmpty() ? "" : "; pending replication (generated, not yet published, not a"
+                    + " refusal): " + pending;
+            check("keys-identical", identical, (identical
                     ? live.size() + " live manifest key(s) on each of " + s.hsms().size() + " HSM(s) of " + standby
-                            + ", nothing else" + (leaderOnly.isEmpty() ? "" : "; the leader also holds " + leaderOnly)
+                            + (pending.isEmpty() ? "" : " but " + pending.size() + " generated one(s)") + ", nothing else"
+                            + (leaderOnly.isEmpty() ? "" : "; the leader also holds " + leaderOnly)
                     : (refusals.size() - identicalBefore) + " key difference(s) on " + standby
-                            + (leaderOnly.isEmpty() ? "" : "; the leader holds " + leaderOnly + " that " + standby + " lacks"));
+                            + (leaderOnly.isEmpty() ? "" : "; the leader holds " + leaderOnly + " that " + standby + " lacks"))
+                    + pendingNote);
             refusals.addAll(possession);
-            check("possession", possession.isEmpty() && identical, possession.isEmpty()
+            check("possession", possession.isEmpty() && identical, (possession.isEmpty()
                     ? proven + " proof(s) over the coordinator's nonce verified with the manifest's DNSKEYs"
                             + (identical ? "" : " (keys missing or different: see keys-identical)")
-                    : possession.size() + " key(s) on " + standby + " failed the proof of possession");
+                    : possession.size() + " key(s) on " + standby + " failed the proof of possession") + pendingNote);
         }
 
-        /** Whether an HSM object claims to be the manifest key without being it: tag or CKA_ID. */
-        private static boolean claims(FoundKey k, ManifestKey m) {
-            return (k.keyTag() == m.keyTag() && k.algorithm() == m.algorithm() && k.role() == m.role())
-                    || k.objectIdHex().equalsIgnoreCase(m.fingerprint());
+        /** Whether the last committed DNSKEY RRset holds the key (a GENERATED key should not be there). */
+        private boolean inLastRrset(ManifestKey m) {
+            List<LedgerEntry> h = e.history();
+            return !h.isEmpty() && h.get(h.size() - 1).dnskeyFingerprints().contains(m.fingerprint());
         }
 
-        /** The HSM to copy a key from: a leader HSM that holds it proven, else where it was generated. */
+        /** Where to copy a key from: the leader's HSM that holds it proven, else where it was generated. */
         private String source(ManifestKey m) {
             if (e.leaderKeys().isPresent()) {
                 for (HsmKeys h : e.leaderKeys().get().hsms()) {
                     for (FoundKey k : h.keys()) {
                         if (k.fingerprint().filter(m.fingerprint()::equals).isPresent() && k.proven()) {
-                            return h.hsm();
+                            return e.leaderKeys().get().node() + " (HSM " + h.hsm() + ")";
                         }
                     }
                 }
             }
-            return m.generatedOn().isEmpty() ? "the active's HSM" : m.generatedOn();
+            return m.generatedOn().isEmpty() ? "the node that holds it" : "HSM " + m.generatedOn();
+        }
+
+        /** The fix of a key the standby lacks: the cluster's key sync, through the coordinator. */
+        private String copyFix(ManifestKey m) {
+            return "copy it from " + source(m) + ": signerctl keys sync --config signerctl.yaml --zone " + zone;
         }
 
         private Set<String> standbyFingerprints() {
@@ -259,8 +280,10 @@ public final class Preflight {
         }
 
         void published(Instant now) {
-            List<ManifestKey> signing = e.manifest().stream().filter(ManifestKey::signing).toList();
             List<LedgerEntry> h = e.history();
+            // a GENERATED key is not signed with; one that a node published all the same is judged like the others
+            List<ManifestKey> signing = e.manifest().stream().filter(m -> m.signing()
+                    || (m.state() == KeyState.GENERATED && inLastRrset(m))).toList();
             int before = refusals.size();
             if (h.isEmpty()) {
                 for (ManifestKey m : signing) {
@@ -340,8 +363,7 @@ public final class Preflight {
                         + m.map(k -> k.role() + " " + k.keyTag() + " (" + state(k) + ")").orElse("a key not in the manifest")
                         + " fp " + fp + " is in the published DNSKEY RRset (serial " + last.serial() + ") but " + standby
                         + " does not hold it on every HSM: it would drop a key whose signatures resolvers may still cache",
-                        m.map(k -> "run keys sync from " + source(k) + ": signerctl keys sync --zone " + zone + " --from "
-                                + source(k)).orElse("restore the key in the manifest and on every HSM, or wait until the"
+                        m.map(this::copyFix).orElse("restore the key in the manifest and on every HSM, or wait until the"
                                 + " leader stops publishing it and the TTLs pass"));
             }
             check("retired-keys-published", refusals.size() == before, refusals.size() == before
@@ -353,7 +375,7 @@ public final class Preflight {
         void canary() {
             if (e.canaryPassed().isEmpty()) {
                 refuse("canary", null, "", "", "zone " + zone + ": the self-test of " + standby + " could not run: "
-                        + e.canaryDetail(), "check " + standby + " (signerctl cluster status) and retry");
+                        + e.canaryDetail(), "check " + standby + " (signerctl status) and retry");
                 check("canary", false, "self-test failed to run: " + e.canaryDetail());
             } else if (!e.canaryPassed().get()) {
                 refuse("canary", null, "", "", "zone " + zone + ": the capability canary of " + standby + " failed: "

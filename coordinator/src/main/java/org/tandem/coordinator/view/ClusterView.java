@@ -41,12 +41,12 @@ public final class ClusterView {
     /** Deadline of Inventory (signs with every key on every HSM). */
     public static final Duration INVENTORY_DEADLINE = Duration.ofSeconds(30);
 
-    private final ZooKeeperView zk;
+    private final ClusterRecords zk;
     private final NodeClients nodes;
     private final Clock clock;
     private final Nonces nonces;
 
-    public ClusterView(ZooKeeperView zk, NodeClients nodes, Clock clock, Nonces nonces) {
+    public ClusterView(ClusterRecords zk, NodeClients nodes, Clock clock, Nonces nonces) {
         this.zk = Objects.requireNonNull(zk, "zk");
         this.nodes = Objects.requireNonNull(nodes, "nodes");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -60,8 +60,19 @@ public final class ClusterView {
         byte[] next();
     }
 
-    public ZooKeeperView zooKeeper() {
+    /** ZooKeeper's records: epoch, manifests, ledger. */
+    public ClusterRecords records() {
         return zk;
+    }
+
+    /** A fresh nonce for proofs of possession. */
+    public byte[] nonce() {
+        return nonces.next();
+    }
+
+    /** The coordinator's clock. */
+    public Clock clock() {
+        return clock;
     }
 
     public NodeClients nodes() {
@@ -159,88 +170,168 @@ public final class ClusterView {
         return b.build();
     }
 
-    /** The {@code GetClusterKeys} answer for one zone or (empty) every zone with a manifest. */
+    /** The {@code GetClusterKeys} answer for one zone or (empty) every zone with a manifest, with fresh nonces. */
     public ClusterKeys clusterKeys(String zoneOrEmpty) throws CoordinatorException {
-        List<String> zones = zoneOrEmpty.isEmpty() ? zk.zones()
-                : List.of(zoneOrEmpty.endsWith(".") ? zoneOrEmpty.toLowerCase(Locale.ROOT)
-                        : zoneOrEmpty.toLowerCase(Locale.ROOT) + ".");
+        return clusterKeys(zoneOrEmpty, Optional.empty());
+    }
+
+    /**
+     * The {@code GetClusterKeys} answer for one zone or (empty) every zone with a manifest.
+     *
+     * @param nonce the caller's nonce for every proof (16 to 64 bytes); empty: a fresh one per zone
+     * @throws IllegalArgumentException when the nonce has another length or the zone name is invalid
+     */
+    public ClusterKeys clusterKeys(String zoneOrEmpty, Optional<byte[]> nonce) throws CoordinatorException {
+        nonce.ifPresent(ClusterView::checkNonce);
+        List<String> zones = zoneOrEmpty.isEmpty() ? zk.zones() : List.of(absolute(zoneOrEmpty));
         ClusterKeys.Builder out = ClusterKeys.newBuilder();
         Set<String> problems = new LinkedHashSet<>();
         for (String zone : zones) {
-            List<ManifestKey> manifest = manifestKeys(zone);
-            List<LedgerEntry> history = zk.history(zone);
-            byte[] nonce = nonces.next();
-            List<NodeKeys> all = new ArrayList<>();
-            for (NodeEndpoint n : nodes.nodes()) {
-                NodeKeys k = inventory(n.name(), zone, manifest, nonce);
-                k.unreachable().ifPresent(problems::add);
-                all.add(k);
-            }
-            ZoneKeys.Builder z = ZoneKeys.newBuilder().setZone(zone);
-            if (!history.isEmpty()) {
-                z.setDnskeyTtlSeconds(history.get(history.size() - 1).dnskeyTtlSeconds());
-            }
-            for (ManifestKey m : manifest) {
-                ClusterKey.Builder k = ClusterKey.newBuilder().setRole(m.role()).setKeyTag(m.keyTag())
-                        .setAlgorithm(m.algorithm()).setFingerprint(m.fingerprint())
-                        .setState(m.state().name().toLowerCase(Locale.ROOT)).setNextEvent(nextEvent(m));
-                LedgerEntry.publishedSince(history, m.fingerprint()).ifPresent(since -> k.setPublishedSinceSeconds(
-                        since.equals(Instant.MIN) ? history.get(0).committedAt().getEpochSecond() : since.getEpochSecond()));
-                if (m.live()) {
-                    for (NodeKeys nk : all) {
-                        presence(nk, m).forEach(k::addPresence);
-                    }
-                }
-                z.addKeys(k);
-            }
-            for (NodeKeys nk : all) {
-                for (HsmKeys h : nk.hsms()) {
-                    for (FoundKey f : h.keys()) {
-                        boolean known = f.fingerprint().isPresent() && manifest.stream()
-                                .anyMatch(m -> m.live() && m.fingerprint().equals(f.fingerprint().get()));
-                        if (!known) {
-                            z.addExtra(ClusterKey.newBuilder().setRole(f.role()).setKeyTag(f.keyTag())
-                                    .setAlgorithm(f.algorithm()).setFingerprint(f.fingerprint().orElse(""))
-                                    .setState("not-in-manifest").setNextEvent("remove it or find out who created it")
-                                    .addPresence(KeyPresence.newBuilder().setNode(nk.node()).setHsm(h.hsm())
-                                            .setVerdict("unexpected-extra-key").setDetail("label '" + f.label() + "'")));
-                        }
-                    }
-                }
-            }
-            out.addZones(z);
+            ZoneKeysAnswer z = zoneKeys(zone, nonce.orElseGet(nonces::next));
+            out.addZones(z.keys());
+            problems.addAll(z.problems());
         }
         out.addAllProblems(problems);
         return out.build();
     }
 
-    private static List<KeyPresence> presence(NodeKeys nk, ManifestKey m) {
+    /** One zone's keys on every node, and the nodes that could not be asked (one sentence each). */
+    public record ZoneKeysAnswer(ZoneKeys keys, List<String> problems) {
+        public ZoneKeysAnswer {
+            Objects.requireNonNull(keys, "keys");
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Every live manifest key of one zone with its presence and proof on every HSM of every node
+     * (each verdict with its fix), and the keys found that the manifest does not list as live.
+     *
+     * @param zone absolute, with the trailing dot
+     * @param nonce the nonce every private key signs
+     */
+    public ZoneKeysAnswer zoneKeys(String zone, byte[] nonce) throws CoordinatorException {
+        List<ManifestKey> manifest = manifestKeys(zone);
+        List<LedgerEntry> history = zk.history(zone);
+        List<String> problems = new ArrayList<>();
+        List<NodeKeys> all = new ArrayList<>();
+        for (NodeEndpoint n : nodes.nodes()) {
+            NodeKeys k = inventory(n.name(), zone, manifest, nonce);
+            k.unreachable().ifPresent(problems::add);
+            all.add(k);
+        }
+        ZoneKeys.Builder z = ZoneKeys.newBuilder().setZone(zone);
+        if (!history.isEmpty()) {
+            z.setDnskeyTtlSeconds(history.get(history.size() - 1).dnskeyTtlSeconds());
+        }
+        for (ManifestKey m : manifest) {
+            ClusterKey.Builder k = ClusterKey.newBuilder().setRole(m.role()).setKeyTag(m.keyTag())
+                    .setAlgorithm(m.algorithm()).setFingerprint(m.fingerprint())
+                    .setState(m.state().name().toLowerCase(Locale.ROOT)).setNextEvent(nextEvent(m));
+            LedgerEntry.publishedSince(history, m.fingerprint()).ifPresent(since -> k.setPublishedSinceSeconds(
+                    since.equals(Instant.MIN) ? history.get(0).committedAt().getEpochSecond() : since.getEpochSecond()));
+            if (m.live()) {
+                boolean proven = provenSomewhere(all, m.fingerprint());
+                for (NodeKeys nk : all) {
+                    presence(zone, nk, m, proven).forEach(k::addPresence);
+                }
+            }
+            z.addKeys(k);
+        }
+        for (NodeKeys nk : all) {
+            for (HsmKeys h : nk.hsms()) {
+                for (FoundKey f : h.keys()) {
+                    boolean known = f.fingerprint().isPresent() && manifest.stream()
+                            .anyMatch(m -> m.live() && m.fingerprint().equals(f.fingerprint().get()));
+                    // an object claiming a key this HSM lacks is that key's different-public-key verdict
+                    boolean claims = manifest.stream().anyMatch(m -> m.live() && claims(f, m) && h.keys().stream()
+                            .noneMatch(x -> x.fingerprint().filter(m.fingerprint()::equals).isPresent()));
+                    if (!known && !claims) {
+                        String fp = f.fingerprint().orElse("");
+                        z.addExtra(ClusterKey.newBuilder().setRole(f.role()).setKeyTag(f.keyTag())
+                                .setAlgorithm(f.algorithm()).setFingerprint(fp)
+                                .setState("not-in-manifest").setNextEvent("remove it or find out who created it")
+                                .addPresence(KeyPresence.newBuilder().setNode(nk.node()).setHsm(h.hsm())
+                                        .setVerdict("unexpected-extra-key").setDetail("label '" + f.label() + "'")
+                                        .setFix(Fixes.of("unexpected-extra-key", zone, nk.node(), h.hsm(), fp, false))));
+                    }
+                }
+            }
+        }
+        return new ZoneKeysAnswer(z.build(), problems);
+    }
+
+    /** Whether some HSM of some node holds the key with a verified proof. */
+    public static boolean provenSomewhere(List<NodeKeys> all, String fingerprint) {
+        return all.stream().flatMap(n -> n.hsms().stream()).flatMap(h -> h.keys().stream())
+                .anyMatch(f -> f.proven() && f.fingerprint().filter(fingerprint::equals).isPresent());
+    }
+
+    /**
+     * Whether an HSM object claims to be the manifest key without being it: the same role, algorithm
+     * and key tag, or the key's fingerprint as its CKA_ID, with another public key (DENIC 2026).
+     */
+    public static boolean claims(FoundKey k, ManifestKey m) {
+        if (k.fingerprint().filter(m.fingerprint()::equals).isPresent()) {
+            return false;
+        }
+        return (k.keyTag() == m.keyTag() && k.algorithm() == m.algorithm() && k.role() == m.role())
+                || k.objectIdHex().equalsIgnoreCase(m.fingerprint());
+    }
+
+    /** {@code example.com} and {@code Example.COM.} as {@code example.com.}. */
+    public static String absolute(String zone) {
+        String z = zone.strip().toLowerCase(Locale.ROOT);
+        if (z.isEmpty() || z.equals(".")) {
+            throw new IllegalArgumentException("zone name missing");
+        }
+        return z.endsWith(".") ? z : z + ".";
+    }
+
+    /** A caller's nonce: 16 to 64 bytes (the KeySync contract). */
+    public static void checkNonce(byte[] nonce) {
+        if (nonce.length < 16 || nonce.length > 64) {
+            throw new IllegalArgumentException("the nonce must be 16 to 64 bytes of fresh randomness, got " + nonce.length);
+        }
+    }
+
+    private static List<KeyPresence> presence(String zone, NodeKeys nk, ManifestKey m, boolean provenSomewhere) {
         List<KeyPresence> out = new ArrayList<>();
         if (nk.unreachable().isPresent()) {
             out.add(KeyPresence.newBuilder().setNode(nk.node()).setVerdict("unreachable").setDetail(nk.unreachable().get())
-                    .build());
+                    .setFix(Fixes.of("unreachable", zone, nk.node(), "", "", provenSomewhere)).build());
             return out;
         }
         for (HsmKeys h : nk.hsms()) {
             KeyPresence.Builder p = KeyPresence.newBuilder().setNode(nk.node()).setHsm(h.hsm());
+            String verdict;
+            String found = "";
             if (!h.error().isEmpty()) {
-                out.add(p.setVerdict("hsm-error").setDetail(h.error()).build());
-                continue;
+                verdict = "hsm-error";
+                p.setDetail(h.error());
+            } else {
+                Optional<FoundKey> exact = h.keys().stream().filter(f -> f.fingerprint().filter(m.fingerprint()::equals)
+                        .isPresent()).findFirst();
+                Optional<FoundKey> claimant = h.keys().stream().filter(f -> claims(f, m)).findFirst();
+                if (exact.isPresent()) {
+                    verdict = exact.get().proven() ? "ok" : "private-key-mismatch";
+                    if (!exact.get().proven()) {
+                        p.setDetail(exact.get().proofProblem().orElse("not proven"));
+                    }
+                } else if (claimant.isPresent()) {
+                    verdict = "different-public-key";
+                    found = claimant.get().fingerprint().orElse("");
+                    p.setDetail("same key tag or CKA_ID, another key pair: fp "
+                            + claimant.get().fingerprint().orElse("unreadable") + ", label '" + claimant.get().label() + "'");
+                } else {
+                    verdict = "missing";
+                    if (m.state() == org.tandem.proto.keysync.v1.KeyState.GENERATED) {
+                        p.setDetail("generated, pending replication");
+                    }
+                }
             }
-            Optional<FoundKey> exact = h.keys().stream().filter(f -> f.fingerprint().filter(m.fingerprint()::equals)
-                    .isPresent()).findFirst();
-            if (exact.isPresent()) {
-                FoundKey f = exact.get();
-                out.add(f.proven() ? p.setVerdict("ok").build()
-                        : p.setVerdict("private-key-mismatch").setDetail(f.proofProblem().orElse("not proven")).build());
-                continue;
-            }
-            Optional<FoundKey> claimant = h.keys().stream().filter(f -> f.keyTag() == m.keyTag() && f.role() == m.role()
-                    && f.algorithm() == m.algorithm()).findFirst();
-            out.add(claimant.isPresent()
-                    ? p.setVerdict("different-public-key").setDetail("same key tag, fp "
-                            + claimant.get().fingerprint().orElse("unreadable")).build()
-                    : p.setVerdict("missing").build());
+            out.add(p.setVerdict(verdict).setFix(Fixes.of(verdict, zone, nk.node(), h.hsm(), found, provenSomewhere))
+                    .build());
         }
         return out;
     }

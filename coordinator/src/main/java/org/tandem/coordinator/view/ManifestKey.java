@@ -24,9 +24,12 @@ public record ManifestKey(KeyRole role, int keyTag, int algorithm, String finger
         return state != KeyState.REMOVED;
     }
 
-    /** Live and not RETIRED: a leader signs with it (as the signer node's ProvenKeys does). */
+    /**
+     * Live, neither RETIRED nor GENERATED: a leader signs with it. A GENERATED key is neither
+     * published nor signed with until every node holds it, proven (the leader then makes it PUBLISHED).
+     */
     public boolean signing() {
-        return live() && state != KeyState.RETIRED;
+        return live() && state != KeyState.RETIRED && state != KeyState.GENERATED;
     }
 
     /** "ZSK 12345 fp 0123456789abcdef". */

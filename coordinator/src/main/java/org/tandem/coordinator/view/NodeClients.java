@@ -44,6 +44,28 @@ public final class NodeClients implements AutoCloseable {
         }
     }
 
+    private NodeClients() {}
+
+    /**
+     * Over channels the caller made (in-process channels in tests, another transport when embedded);
+     * they are shut down by {@link #close}.
+     *
+     * @param channels one channel per node, in the nodes' order
+     */
+    public static NodeClients over(Map<NodeEndpoint, ManagedChannel> channels) {
+        NodeClients c = new NodeClients();
+        for (Map.Entry<NodeEndpoint, ManagedChannel> e : channels.entrySet()) {
+            c.nodes.put(e.getKey().name(), e.getKey());
+            c.channels.put(e.getKey().name(), Objects.requireNonNull(e.getValue(), "channel"));
+        }
+        return c;
+    }
+
+    /** Whether {@code node} is configured. */
+    public boolean knows(String node) {
+        return nodes.containsKey(node);
+    }
+
     /** The configured nodes, in file order. */
     public List<NodeEndpoint> nodes() {
         return List.copyOf(nodes.values());

@@ -21,7 +21,7 @@ import org.tandem.proto.signer.v1.PublishedZone;
  * <p>The Curator client is borrowed (started and closed by the caller). Thread-safe. Every failure
  * to read is a {@link CoordinatorException} naming the path.
  */
-public final class ZooKeeperView {
+public final class ZooKeeperView implements ClusterRecords {
     private final CuratorFramework client;
     private final String root;
 
@@ -31,6 +31,7 @@ public final class ZooKeeperView {
     }
 
     /** The cluster epoch, 0 before any leader. */
+    @Override
     public long epoch() throws CoordinatorException {
         String path = ZKPaths.makePath(root, "cluster", "epoch");
         try {
@@ -42,6 +43,7 @@ public final class ZooKeeperView {
     }
 
     /** The zones with a key manifest, absolute with the trailing dot, sorted. */
+    @Override
     public List<String> zones() throws CoordinatorException {
         String path = ZKPaths.makePath(root, "zones");
         try {
@@ -61,6 +63,7 @@ public final class ZooKeeperView {
     }
 
     /** The zone's key manifest, empty when there is none. */
+    @Override
     public Optional<KeyManifest> manifest(String zone) throws CoordinatorException {
         String path = ZKPaths.makePath(zonePath(zone), "keys");
         byte[] data = read(path);
@@ -75,6 +78,7 @@ public final class ZooKeeperView {
     }
 
     /** What the ledger last committed for the zone, empty when never published. */
+    @Override
     public Optional<LedgerEntry> last(String zone) throws CoordinatorException {
         String path = ZKPaths.makePath(zonePath(zone), "published");
         byte[] data = read(path);
@@ -82,6 +86,7 @@ public final class ZooKeeperView {
     }
 
     /** Every commit of the zone, oldest first. */
+    @Override
     public List<LedgerEntry> history(String zone) throws CoordinatorException {
         String path = ZKPaths.makePath(zonePath(zone), "history");
         List<String> children;

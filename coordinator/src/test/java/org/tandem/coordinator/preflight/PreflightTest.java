@@ -95,7 +95,8 @@ class PreflightTest {
         assertThat(r.getHsm()).isEqualTo("dc2-hsm1");
         assertThat(r.getNode()).isEqualTo("node-b");
         assertThat(r.getProblem()).contains("missing");
-        assertThat(r.getFix()).contains("keys sync").contains("dc1-hsm1");
+        assertThat(r.getFix()).contains("signerctl keys sync --config signerctl.yaml --zone " + ZONE)
+                .contains("node-a (HSM dc1-hsm1)");
         // and the standby would drop a published key
         assertThat(v.refusals()).anyMatch(x -> x.getCheck().equals("retired-keys-published") && x.getRole() == KeyRole.ZSK);
     }
@@ -113,7 +114,8 @@ class PreflightTest {
         assertThat(r.getKeyTag()).isEqualTo(zsk.keyTag());
         assertThat(r.getFingerprint()).isEqualTo(stray.fingerprint());
         assertThat(r.getProblem()).contains("different key pair").contains(zsk.fingerprint());
-        assertThat(r.getFix()).contains("--replace-diverged");
+        assertThat(r.getFix()).contains("keys delete").contains("--fingerprint " + stray.fingerprint())
+                .contains("keys sync --config");
         // the stray is not reported a second time as an extra key
         assertThat(v.refusals()).noneMatch(x -> x.getProblem().contains("unexpected extra key"));
     }
@@ -128,6 +130,64 @@ class PreflightTest {
         assertThat(r.getRole()).isEqualTo(KeyRole.ZSK);
         assertThat(r.getHsm()).isEqualTo("dc2-hsm1");
         assertThat(r.getProblem()).contains("private key does not match");
+    }
+
+    @Test
+    void aGeneratedKeyTheStandbyLacksIsPendingReplicationNotARefusal() {
+        ManifestKey fresh = key(KeyRole.ZSK, 256, KeyState.GENERATED);
+        var v = judge(evidence(List.of(ksk, zsk, fresh), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true)), history(NOW.minus(Duration.ofDays(2)), ksk, zsk), true));
+        assertThat(v.refusals()).isEmpty();
+        assertThat(v.checks()).filteredOn(c -> c.getName().equals("keys-identical") || c.getName().equals("possession"))
+                .hasSize(2).allSatisfy(c -> {
+                    assertThat(c.getPassed()).isTrue();
+                    assertThat(c.getDetail()).contains("pending replication").contains("ZSK " + fresh.keyTag());
+                });
+        assertThat(v.checks()).filteredOn(c -> c.getName().equals("published-long-enough")).singleElement()
+                .satisfies(c -> assertThat(c.getPassed()).as("a generated key is not signed with").isTrue());
+    }
+
+    @Test
+    void aGeneratedKeyThatANodePublishedAllTheSameMustBePublishedForTheTtl() {
+        ManifestKey fresh = key(KeyRole.ZSK, 256, KeyState.GENERATED);
+        List<LedgerEntry> h = new ArrayList<>(history(NOW.minus(Duration.ofDays(2)), ksk, zsk));
+        List<String> fps = new ArrayList<>(List.of(ksk.fingerprint(), zsk.fingerprint(), fresh.fingerprint()));
+        fps.sort(null);
+        h.add(new LedgerEntry(3, 1, "node-a", NOW.minus(Duration.ofMinutes(10)), fps, 3600));
+        var v = judge(evidence(List.of(ksk, zsk, fresh), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true), found("dc2-hsm1", fresh, true)), h, true));
+        assertThat(v.refusals()).singleElement().satisfies(r -> {
+            assertThat(r.getCheck()).isEqualTo("published-long-enough");
+            assertThat(r.getFingerprint()).isEqualTo(fresh.fingerprint());
+        });
+        // and a standby without it is refused: it is published, not pending
+        var lacking = judge(evidence(List.of(ksk, zsk, fresh), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true)), h, true));
+        assertThat(lacking.refusals()).anySatisfy(r -> {
+            assertThat(r.getCheck()).isEqualTo("keys-identical");
+            assertThat(r.getFingerprint()).isEqualTo(fresh.fingerprint());
+        });
+    }
+
+    @Test
+    void aPublishedKeyTheStandbyLacksIsStillRefused() {
+        ManifestKey published = key(KeyRole.ZSK, 256, KeyState.PUBLISHED);
+        var v = judge(evidence(List.of(ksk, zsk, published), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true)), history(NOW.minus(Duration.ofDays(2)), ksk, zsk), true));
+        assertThat(v.refusals()).filteredOn(r -> r.getCheck().equals("keys-identical")).singleElement()
+                .satisfies(r -> assertThat(r.getFingerprint()).isEqualTo(published.fingerprint()));
+    }
+
+    @Test
+    void aGeneratedKeyTheStandbyHoldsWithAnotherPrivateKeyIsStillRefused() {
+        ManifestKey fresh = key(KeyRole.ZSK, 256, KeyState.GENERATED);
+        var v = judge(evidence(List.of(ksk, zsk, fresh), node("node-b", "dc2-hsm1", found("dc2-hsm1", ksk, true),
+                found("dc2-hsm1", zsk, true), found("dc2-hsm1", fresh, false)),
+                history(NOW.minus(Duration.ofDays(2)), ksk, zsk), true));
+        assertThat(v.refusals()).singleElement().satisfies(r -> {
+            assertThat(r.getCheck()).isEqualTo("possession");
+            assertThat(r.getFingerprint()).isEqualTo(fresh.fingerprint());
+        });
     }
 
     @Test

@@ -10,8 +10,10 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The verified caller of a gRPC call: a server interceptor that reads the client certificate the
  * TLS handshake verified and puts its subject common name (CN) into the gRPC {@link Context} as
- * {@link #CURRENT}, so that services and authorization interceptors can log and decide who called.
+ * {@link #CURRENT}, and the roles its subject's OU grants ({@link CallerRole}) as {@link #ROLES}, so
+ * that services and authorization interceptors can log and decide who called.
  *
  * <p>Contracts: {@link MtlsServers} installs it on every server it starts, before (outside) any
  * interceptor the caller passes, so those interceptors and the service methods always see
@@ -40,6 +43,9 @@ public final class CallerIdentity implements ServerInterceptor {
     /** Subject CN of the verified client certificate of the current call; set for every call served. */
     public static final Context.Key<String> CURRENT = Context.key("tandem-caller-cn");
 
+    /** Roles of the verified client certificate of the current call (maybe none); set with {@link #CURRENT}. */
+    public static final Context.Key<Set<CallerRole>> ROLES = Context.key("tandem-caller-roles");
+
     private static final Logger LOG = LoggerFactory.getLogger(CallerIdentity.class);
 
     CallerIdentity() {}
@@ -55,6 +61,20 @@ public final class CallerIdentity implements ServerInterceptor {
             throw new IllegalStateException("no caller identity: not inside a call served through MtlsServers");
         }
         return caller;
+    }
+
+    /**
+     * The roles of the verified caller of the call the current thread serves; empty when its
+     * certificate grants none.
+     *
+     * @throws IllegalStateException outside a call served by a server from {@link MtlsServers}
+     */
+    public static Set<CallerRole> roles() {
+        Set<CallerRole> roles = ROLES.get();
+        if (roles == null) {
+            throw new IllegalStateException("no caller roles: not inside a call served through MtlsServers");
+        }
+        return roles;
     }
 
     @Override
@@ -78,7 +98,11 @@ public final class CallerIdentity implements ServerInterceptor {
         if (commonName.isEmpty()) {
             return refuse(call, method, "client certificate subject has no CN");
         }
-        return Contexts.interceptCall(Context.current().withValue(CURRENT, commonName.get()), call, headers, next);
+        X509Certificate certificate = (X509Certificate) peer[0];
+        Context context = Context.current()
+                .withValue(CURRENT, commonName.get())
+                .withValue(ROLES, Collections.unmodifiableSet(CallerRole.of(certificate)));
+        return Contexts.interceptCall(context, call, headers, next);
     }
 
     /** The most specific CN of the certificate's subject, if it has one. */

@@ -10,12 +10,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.tandem.keysync.KekMismatchException;
+import org.tandem.keysync.KeySyncException;
+import org.tandem.keysync.audit.AuditLogException;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmUnavailableException;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ManifestConflictException;
+import org.tandem.keysync.manifest.ManifestException;
+import org.tandem.keysync.manifest.ManifestStoreUnavailableException;
 
 /**
  * A refused or failed KeySync call, built up with what is known (zone, HSM, role, key tag,
@@ -41,7 +47,23 @@ final class Failure {
         HSM_UNAVAILABLE(Status.Code.UNAVAILABLE),
         HSM_ERROR(Status.Code.INTERNAL),
         AUDIT_FAILED(Status.Code.INTERNAL),
-        UNAUTHENTICATED(Status.Code.UNAUTHENTICATED);
+        UNAUTHENTICATED(Status.Code.UNAUTHENTICATED),
+        /** The caller's certificate lacks the role (OU) the method needs. */
+        PERMISSION_DENIED(Status.Code.PERMISSION_DENIED),
+        /** The zone's manifest does not list the key live, or lists it with another role or algorithm. */
+        NOT_IN_MANIFEST(Status.Code.FAILED_PRECONDITION),
+        MANIFEST_UNAVAILABLE(Status.Code.UNAVAILABLE),
+        /** Someone else kept writing the zone's manifest; read again and retry. */
+        MANIFEST_CONFLICT(Status.Code.ABORTED),
+        MANIFEST_ERROR(Status.Code.INTERNAL),
+        /** An HSM of the node holds a cluster KEK already (InitKek, BeginKekEnrolment). */
+        KEK_EXISTS(Status.Code.FAILED_PRECONDITION),
+        /** No pending KEK enrolment under that id (expired, completed, or made by another node). */
+        ENROLMENT_UNKNOWN(Status.Code.FAILED_PRECONDITION),
+        /** Too many KEK enrolments pending on the node (each holds a key pair in an HSM session). */
+        TOO_MANY_ENROLMENTS(Status.Code.RESOURCE_EXHAUSTED),
+        /** Another KeySync failure (e.g. every key-tag draw collided). */
+        KEYSYNC_ERROR(Status.Code.INTERNAL);
 
         private final Status.Code code;
 
@@ -82,6 +104,33 @@ final class Failure {
         return f.hsm(e.hsm());
     }
 
+    /**
+     * The boundary's mapping of any keysync failure: HSM failures as {@link #of(HsmException)},
+     * manifest store failures by kind, the audit log as {@code AUDIT_FAILED}, a KEK mismatch as
+     * {@code KEK_MISMATCH}; anything else {@code KEYSYNC_ERROR}.
+     */
+    static Failure of(KeySyncException e) {
+        if (e instanceof HsmException h) {
+            return of(h);
+        }
+        if (e instanceof ManifestStoreUnavailableException) {
+            return of(Reason.MANIFEST_UNAVAILABLE);
+        }
+        if (e instanceof ManifestConflictException) {
+            return of(Reason.MANIFEST_CONFLICT);
+        }
+        if (e instanceof ManifestException) {
+            return of(Reason.MANIFEST_ERROR);
+        }
+        if (e instanceof AuditLogException) {
+            return of(Reason.AUDIT_FAILED);
+        }
+        if (e instanceof KekMismatchException) {
+            return of(Reason.KEK_MISMATCH);
+        }
+        return of(Reason.KEYSYNC_ERROR);
+    }
+
     Reason reason() {
         return reason;
     }
@@ -114,6 +163,12 @@ final class Failure {
 
     Failure fingerprint(Fingerprint fp) {
         return fact("fingerprint", fp.hex());
+    }
+
+    /** A role and key tag as the caller's descriptor claims them, when no key could be built from it. */
+    Failure claimed(String role, int keyTag) {
+        fact("role", role);
+        return fact("key_tag", Integer.toString(keyTag & 0xFFFF));
     }
 
     /** Records a fact; an empty value (nothing known) is left out. */

@@ -3,7 +3,10 @@
  *
  * <p>KeySync: {@link org.tandem.keysync.grpc.KeySyncService} answers for one node's HSMs (inventory
  * with proofs of possession over the caller's nonce, export and import of keys wrapped under the
- * cluster KEK), audited with the caller's certificate CN, and translates every failure into a gRPC
+ * cluster KEK as the zone's manifest allows, KEK status, and on the coordinator's order key
+ * generation and the KEK ceremony), audited with the caller's certificate CN, behind
+ * {@link org.tandem.keysync.grpc.KeySyncAuthorization} (who may call what, by
+ * {@link org.tandem.keysync.grpc.CallerRole}), and translates every failure into a gRPC
  * {@code Status} with a {@code google.rpc.ErrorInfo} here, at the boundary;
  * {@link org.tandem.keysync.grpc.KeySyncServer} runs it behind mutual TLS;
  * {@link org.tandem.keysync.grpc.RemoteKeySet} is the client, which verifies every proof itself
@@ -21,7 +24,8 @@
  * {@link org.tandem.keysync.grpc.MtlsServers}.
  *
  * <p>Must not import: PKCS#11 code ({@code org.tandem.keysync.hsm.pkcs11}, {@code sun.security.pkcs11}):
- * HSMs are reached only through the {@link org.tandem.keysync.hsm.Hsm} port; Curator or ZooKeeper;
+ * HSMs are reached only through the {@link org.tandem.keysync.hsm.Hsm} port; Curator or ZooKeeper
+ * (manifests only through the {@link org.tandem.keysync.manifest.ManifestStore} port);
  * and no Netty classes beyond {@code NettyServerBuilder} and {@code NettyChannelBuilder} (address
  * binding, TLS context errors). Never builds a plaintext server or channel.
  */

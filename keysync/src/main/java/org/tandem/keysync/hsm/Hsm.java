@@ -48,11 +48,38 @@ public interface Hsm extends AutoCloseable {
     /** Step 1 of enrolment, on the new HSM: a fresh RSA key-transport key pair inside it. */
     TransportKey newTransportKey() throws HsmException;
 
-    /** Step 2, on an HSM holding the KEK: the KEK wrapped under the new HSM's transport key. */
+    /**
+     * Step 2, on an HSM holding the KEK: the KEK wrapped under the new HSM's transport key. Only the
+     * public half is used, so a {@link TransportKey#publicHalf} from another node will do.
+     */
     byte[] exportKek(TransportKey transportKey) throws HsmException;
 
     /** Step 3, on the new HSM: unwraps the KEK; destroys the transport key; returns the KEK check value. */
     byte[] importKek(TransportKey transportKey, byte[] wrappedKek) throws HsmException;
+
+    /**
+     * Destroys the private half of a transport key this HSM made and that was never used (an
+     * enrolment abandoned or expired). Destroys nothing else: an object at that handle that is not
+     * this transport key's private half is left alone. Does nothing when it is gone already.
+     *
+     * @throws HsmException when the HSM cannot do it; the private half then lives until the HSM is
+     *     closed (it is a session object)
+     */
+    default void destroyTransportKey(TransportKey transportKey) throws HsmException {
+        throw new HsmException(id(), "cannot destroy transport keys; the private half of " + transportKey.hsm()
+                + "'s transport key goes when the HSM is closed");
+    }
+
+    /**
+     * Destroys the cluster KEK, only if its check value is {@code checkValue}: undoes an enrolment
+     * that produced a wrong KEK. IMPORTANT: never call it for a KEK that wraps keys in use.
+     *
+     * @throws HsmException when the HSM holds no KEK, a KEK with another check value (not
+     *     destroyed), or cannot destroy it
+     */
+    default void destroyKek(byte[] checkValue) throws HsmException {
+        throw new HsmException(id(), "cannot destroy its cluster KEK through Tandem; remove the KEK object by hand");
+    }
 
     @Override
     void close();

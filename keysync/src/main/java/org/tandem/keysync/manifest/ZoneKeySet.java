@@ -104,6 +104,46 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         return new ZoneKeySet(zone, version, all);
     }
 
+    /**
+     * The keys a signer cluster publishes in the DNSKEY RRset: PUBLISHED, ACTIVE and RETIRED. A
+     * GENERATED key is not among them until every node holds it, proven (then the leader promotes it
+     * to PUBLISHED); a REMOVED key has left.
+     */
+    public List<Entry> publishable() {
+        return entries.stream()
+                .filter(e -> e.state() == KeyState.PUBLISHED || e.state() == KeyState.ACTIVE
+                        || e.state() == KeyState.RETIRED)
+                .toList();
+    }
+
+    /** The keys generated but not yet replicated and proven on every node: state GENERATED. */
+    public List<Entry> pendingReplication() {
+        return entries.stream().filter(e -> e.state() == KeyState.GENERATED).toList();
+    }
+
+    /**
+     * A copy in which the key {@code fp} is in state {@code to}; the version stays (write it with a
+     * compare-and-set on it).
+     *
+     * @throws IllegalStateException when the key is not in the set or not in state {@code from}
+     */
+    public ZoneKeySet withState(Fingerprint fp, KeyState from, KeyState to) {
+        Objects.requireNonNull(fp, "fp");
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Entry e = find(fp).orElseThrow(() -> new IllegalStateException("zone " + zone + ": no key with fingerprint "
+                + fp.hex() + " in the manifest (version " + version + ")"));
+        if (e.state() != from) {
+            throw new IllegalStateException("zone " + zone + ": " + e.key().describe() + " is " + e.state()
+                    + " in the manifest (version " + version + "), not " + from);
+        }
+        List<Entry> all = new ArrayList<>(entries.size());
+        for (Entry x : entries) {
+            all.add(x == e ? new Entry(x.key(), to, x.created(), x.generatedOn()) : x);
+        }
+        return new ZoneKeySet(zone, version, all);
+    }
+
     /** The keys resolvers should know: every key not yet REMOVED. */
     public List<Entry> live() {
         return entries.stream().filter(e -> e.state() != KeyState.REMOVED).toList();

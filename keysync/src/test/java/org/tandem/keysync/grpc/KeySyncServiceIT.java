@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.grpc.TokenSurgery.Half;
 import org.tandem.keysync.hsm.HsmId;
@@ -40,29 +42,46 @@ import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.VersionedManifest;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeySetReport;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.proof.KeyStatus;
 import org.tandem.keysync.proof.PossessionProof;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.ZooKeeperFixture;
+import org.tandem.proto.keysync.v1.BeginKekEnrolmentRequest;
+import org.tandem.proto.keysync.v1.CompleteKekEnrolmentRequest;
+import org.tandem.proto.keysync.v1.ExportKekRequest;
 import org.tandem.proto.keysync.v1.ExportWrappedKeyRequest;
+import org.tandem.proto.keysync.v1.GenerateKeyRequest;
+import org.tandem.proto.keysync.v1.GenerateKeyResponse;
+import org.tandem.proto.keysync.v1.GetKekStatusRequest;
 import org.tandem.proto.keysync.v1.ImportWrappedKeyRequest;
 import org.tandem.proto.keysync.v1.ImportWrappedKeyResponse;
 import org.tandem.proto.keysync.v1.InventoryRequest;
+import org.tandem.proto.keysync.v1.InitKekRequest;
 import org.tandem.proto.keysync.v1.InventoryResponse;
+import org.tandem.proto.keysync.v1.KekCheckValue;
 import org.tandem.proto.keysync.v1.KeySyncGrpc;
+import org.tandem.proto.keysync.v1.TransportPublicKey;
+import org.tandem.proto.keysync.v1.WrappedKek;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 
 /**
  * The KeySync service and its client end to end: real SoftHSM2 tokens, real mutual-TLS servers on
- * the loopback, certificates from {@link TestPki}. Faults are made on the tokens themselves
+ * the loopback, certificates from {@link TestPki} (the caller is the coordinator unless a test says
+ * otherwise), the manifests in a real ZooKeeper. Faults are made on the tokens themselves
  * ({@link TokenSurgery}), never by faking the HSM.
  */
 class KeySyncServiceIT {
+    @RegisterExtension
+    static final ZooKeeperFixture ZK = new ZooKeeperFixture();
+
     private static final ZoneName ZONE = ZoneName.of("example.test");
     private static final Duration DEADLINE = scaled(Duration.ofSeconds(20));
     private static final String CALLER = "coordinator-1";
@@ -78,13 +97,15 @@ class KeySyncServiceIT {
     Path dir;
 
     private TestPki cluster;
+    private ZooKeeperManifestStore store;
 
     /** A KSK and a ZSK of {@link #ZONE}. */
     record Keys(DnssecKey ksk, DnssecKey zsk) {}
 
     @BeforeEach
-    void createPki() throws Exception {
+    void createPkiAndStore() throws Exception {
         cluster = TestPki.create(dir.resolve("cluster-pki"), "tandem-cluster-ca");
+        store = ZooKeeperManifestStore.connect(ZK.connectString(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
     }
 
     @AfterEach
@@ -100,6 +121,7 @@ class KeySyncServiceIT {
             Collections.reverse(nodes);
             nodes.forEach(TestNode::close);
             hsms.forEach(Pkcs11Hsm::close);
+            store.close();
         }
     }
 
@@ -242,6 +264,7 @@ class KeySyncServiceIT {
         Keys keys = syncedKeys(hsm1);
         enrol(hsm1, hsm2);
         DnssecKey zsk = keys.zsk();
+        publish(keys.ksk(), zsk);
         TestNode node1 = node("dc1-signer1", hsm1);
         TestNode node2 = node("dc2-signer1", hsm2);
 
@@ -286,6 +309,7 @@ class KeySyncServiceIT {
         Pkcs11Hsm hsm2 = open("dc2-hsm1");
         Keys keys = syncedKeys(hsm1);
         hsm2.generateKek(); // a second cluster, or an HSM never enrolled: another KEK
+        publish(keys.ksk(), keys.zsk());
         TestNode node1 = node("dc1-signer1", hsm1);
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
@@ -314,6 +338,7 @@ class KeySyncServiceIT {
         String label = held(hsm1, zsk).label();
         TokenSurgery.relabel(spec2, Half.PRIVATE, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes());
         TokenSurgery.relabel(spec2, Half.PUBLIC, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes());
+        publish(keys.ksk(), zsk);
         TestNode node1 = node("dc1-signer1", hsm1);
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
@@ -336,6 +361,7 @@ class KeySyncServiceIT {
         Pkcs11Hsm hsm2 = open(spec2);
         Keys keys = syncedKeys(hsm1);
         enrol(hsm1, hsm2);
+        publish(keys.ksk(), keys.zsk());
         TestNode node1 = node("dc1-signer1", hsm1);
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey zskBlob = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
@@ -357,11 +383,13 @@ class KeySyncServiceIT {
     }
 
     @Test
-    void importOfADescriptorThatLiesIsInvalidArgument() throws Exception {
+    void importOfADescriptorThatNamesAnotherManifestKeyIsRefusedAndAddsNothing() throws Exception {
         Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        Pkcs11Hsm hsm2 = open("dc2-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
         Keys keys = syncedKeys(hsm1);
         enrol(hsm1, hsm2);
+        publish(keys.ksk(), keys.zsk());
         TestNode node1 = node("dc1-signer1", hsm1);
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
@@ -374,16 +402,112 @@ class KeySyncServiceIT {
                                 .setWrapped(lying)
                                 .setNonce(ByteString.copyFrom(nonce()))
                                 .build()),
-                Status.Code.INVALID_ARGUMENT, "claims fingerprint");
+                Status.Code.FAILED_PRECONDITION, "not in the manifest as described", "KSK " + keys.ksk().keyTag(),
+                "role ZSK", "another public key", "nothing imported");
         assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isZero();
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.ksk().fingerprint().bytes())).isZero();
+        assertOnlyAuditLine(node2, "UNWRAP", "REFUSED");
     }
 
     @Test
-    void exportOfAKeyNoHsmHoldsIsNotFound() throws Exception {
+    void importOfAManifestKeyWhoseDescriptorClaimsAnotherRoleIsRefusedAuditedAndAddsNothing() throws Exception {
         Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        syncedKeys(hsm1);
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        publish(keys.ksk(), keys.zsk());
         TestNode node1 = node("dc1-signer1", hsm1);
-        Fingerprint unknown = Fingerprint.of(nonce());
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        // The ZSK's fingerprint, public key and blob, but the descriptor says KSK: it would be
+        // imported under a KSK label and signed with as a KSK if the descriptor were believed.
+        var relabelled = WrappedKeys.toProto(wrapped).toBuilder();
+        relabelled.getKeyBuilder().setRole(org.tandem.proto.keysync.v1.KeyRole.KSK).setFlags(KeyRole.KSK.flags());
+
+        assertStatus(() -> client(node2)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                                .setWrapped(relabelled)
+                                .setNonce(ByteString.copyFrom(nonce()))
+                                .build()),
+                Status.Code.FAILED_PRECONDITION, "zone example.test.", "ZSK " + keys.zsk().keyTag(),
+                keys.zsk().fingerprint().hex(), "role KSK", "not in the manifest as described", "nothing imported");
+        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isZero();
+        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, keys.zsk().fingerprint().bytes())).isZero();
+        assertThat(node2.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
+            assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
+            assertThat(line.get("fp").asText()).isEqualTo(keys.zsk().fingerprint().hex());
+            assertThat(line.get("detail").asText()).contains("NOT_IN_MANIFEST", "role KSK");
+            assertThat(line.get("actor").asText()).contains("caller=" + CALLER);
+        });
+    }
+
+    @Test
+    void importOfAKeyNotInTheManifestIsRefusedAuditedWithTheCallerAndCreatesNothing() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        publish(keys.ksk()); // the ZSK never made it into the manifest (a stray, or another cluster's key)
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey stray = hsm1.wrap(held(hsm1, keys.zsk())); // a blob made outside the service
+
+        assertThatThrownBy(() -> RemoteKeySet.importKey(client(node2), stray, Optional.empty(), nonce(), clock, DEADLINE))
+                .isInstanceOfSatisfying(RemoteCallException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.reason()).isEqualTo("NOT_IN_MANIFEST");
+                    assertThat(e.getMessage()).contains("zone example.test.", "ZSK " + keys.zsk().keyTag(),
+                            "fp " + keys.zsk().fingerprint().hex(), "is not in the zone's manifest", "refused",
+                            "nothing imported");
+                });
+        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isZero();
+        assertThat(node2.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
+            assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
+            assertThat(line.get("role").asText()).isEqualTo("ZSK");
+            assertThat(line.get("fp").asText()).isEqualTo(keys.zsk().fingerprint().hex());
+            assertThat(line.get("actor").asText()).contains("ImportWrappedKey", "caller=" + CALLER);
+        });
+    }
+
+    @Test
+    void exportOfAKeyTheHsmHoldsButTheManifestDoesNotListIsRefusedAndHandsOutNothing() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        publish(keys.ksk());
+        TestNode node1 = node("dc1-signer1", hsm1);
+
+        assertThatThrownBy(() -> RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE))
+                .isInstanceOfSatisfying(RemoteCallException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.reason()).isEqualTo("NOT_IN_MANIFEST");
+                    assertThat(e.getMessage()).contains("example.test.", keys.zsk().fingerprint().hex(),
+                            "is not in the zone's manifest", "nothing exported");
+                });
+        assertOnlyAuditLine(node1, "WRAP", "REFUSED");
+        // a key REMOVED from the manifest stays home too
+        publish(KeyState.REMOVED, keys.ksk());
+        assertThatThrownBy(() -> RemoteKeySet.export(client(node1), ZONE, keys.ksk().fingerprint(), DEADLINE))
+                .isInstanceOfSatisfying(RemoteCallException.class, e -> assertThat(e.getMessage())
+                        .contains("KSK " + keys.ksk().keyTag(), "is REMOVED in the zone's manifest"));
+    }
+
+    @Test
+    void exportOfAManifestKeyNoHsmHoldsIsNotFound() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        HsmKey gone = third(hsm1, keys);
+        DnssecKey listedOnly = gone.publicKey().orElseThrow();
+        publish(keys.ksk(), keys.zsk(), listedOnly);
+        hsm1.delete(gone.ref()); // the manifest lists it, no HSM of this node holds it
+        TestNode node1 = node("dc1-signer1", hsm1);
+        Fingerprint unknown = listedOnly.fingerprint();
 
         assertThatThrownBy(() -> RemoteKeySet.export(client(node1), ZONE, unknown, DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
@@ -501,6 +625,283 @@ class KeySyncServiceIT {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // who may call what: the roles in the certificate's OU
+
+    @Test
+    void certificateWithoutARoleOrWithOperatorOnlyIsDeniedEveryKeyMethodAndEachDenialIsAudited() throws Exception {
+        HsmSpec spec1 = tokens.allocate("dc1-hsm1");
+        Pkcs11Hsm hsm1 = open(spec1);
+        Keys keys = syncedKeys(hsm1);
+        publish(keys.ksk(), keys.zsk());
+        TestNode node = node("dc1-signer1", hsm1);
+        WrappedKey wrapped = hsm1.wrap(held(hsm1, keys.zsk()));
+        KeySyncGrpc.KeySyncBlockingStub monitor = client(node, cluster.issue("monitor"))
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+
+        assertStatus(() -> monitor.inventory(InventoryRequest.newBuilder()
+                        .setZone(ZONE.toString())
+                        .setNonce(ByteString.copyFrom(nonce()))
+                        .build()),
+                Status.Code.PERMISSION_DENIED, "caller monitor", "roles []", "tandem.keysync.v1.KeySync/Inventory",
+                "OU=coordinator or OU=node");
+        assertStatus(() -> monitor.exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
+                        .setZone(ZONE.toString())
+                        .setFingerprint(ByteString.copyFrom(keys.zsk().fingerprint().bytes()))
+                        .build()),
+                Status.Code.PERMISSION_DENIED, "caller monitor", "KeySync/ExportWrappedKey");
+        assertStatus(() -> monitor.importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                        .setWrapped(WrappedKeys.toProto(wrapped))
+                        .setNonce(ByteString.copyFrom(nonce()))
+                        .build()),
+                Status.Code.PERMISSION_DENIED, "caller monitor", "KeySync/ImportWrappedKey");
+        assertStatus(() -> client(node, cluster.issue("alice", "operator"))
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .getKekStatus(GetKekStatusRequest.getDefaultInstance()),
+                Status.Code.PERMISSION_DENIED, "caller alice", "roles [OPERATOR]", "KeySync/GetKekStatus");
+
+        List<JsonNode> audit = node.audit();
+        assertThat(audit).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("VERIFY REFUSED", "WRAP REFUSED", "UNWRAP REFUSED", "VERIFY REFUSED");
+        assertThat(audit.subList(0, 3)).allSatisfy(line -> {
+            assertThat(line.get("actor").asText()).contains("caller=monitor");
+            assertThat(line.get("detail").asText()).contains("PERMISSION_DENIED", "caller monitor", "roles []");
+        });
+        assertThat(audit.get(3).get("actor").asText()).contains("GetKekStatus", "caller=alice");
+        assertThat(hsm1.list(ZONE)).hasSize(2);
+        assertThat(TokenSurgery.count(spec1, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isEqualTo(1);
+    }
+
+    @Test
+    void nodeCertificateExportsAndImportsButCannotGenerateKeysOrTouchTheKek() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Pkcs11Hsm fresh = open("dc3-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        publish(keys.ksk(), keys.zsk());
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+        TestNode node3 = node("dc3-signer1", fresh);
+        TlsMaterial peer = cluster.issue("dc2-signer1", "node");
+
+        WrappedKey wrapped = RemoteKeySet.export(client(node1, peer), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        List<HsmId> imported = RemoteKeySet.importKey(client(node2, peer), wrapped, Optional.empty(), nonce(), clock, DEADLINE);
+
+        assertThat(imported).containsExactly(new HsmId("dc2-hsm1"));
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isEqualTo(1);
+        KeySyncGrpc.KeySyncBlockingStub asPeer = client(node1, peer).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        assertStatus(() -> asPeer.generateKey(GenerateKeyRequest.newBuilder()
+                        .setZone(ZONE.toString())
+                        .setRole(org.tandem.proto.keysync.v1.KeyRole.ZSK)
+                        .setOrderedBy("mallory")
+                        .build()),
+                Status.Code.PERMISSION_DENIED, "caller dc2-signer1", "roles [NODE]", "KeySync/GenerateKey",
+                "needs a certificate with OU=coordinator");
+        TransportPublicKey transport = client(node3)
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
+        assertStatus(() -> asPeer.exportKek(ExportKekRequest.newBuilder().setTransport(transport).build()),
+                Status.Code.PERMISSION_DENIED, "KeySync/ExportKek", "OU=coordinator");
+        KeySyncGrpc.KeySyncBlockingStub peerOnFresh =
+                client(node3, peer).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        assertStatus(() -> peerOnFresh.initKek(InitKekRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED,
+                "KeySync/InitKek");
+
+        assertThat(hsm1.list(ZONE)).hasSize(2);
+        assertThat(fresh.kekCheckValue()).isEmpty();
+        assertThat(node1.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("WRAP OK", "GENERATE REFUSED", "KEK_ENROL REFUSED");
+        assertThat(node1.audit().get(0).get("actor").asText()).contains("caller=dc2-signer1");
+        assertThat(node3.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("KEK_ENROL OK", "KEK_INIT REFUSED");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // the ceremonies, ordered through the coordinator
+
+    @Test
+    void kekCeremonyBetweenTwoNodesGivesBothTheSameKekAndThenAKeyMovesFromOneToTheOther() throws Exception {
+        Pkcs11Hsm hsmA = open("dc1-hsm1");
+        HsmSpec specB = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsmB = open(specB);
+        TestNode a = node("dc1-signer1", hsmA);
+        TestNode b = node("dc2-signer1", hsmB);
+        KeySyncGrpc.KeySyncBlockingStub onA = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        KeySyncGrpc.KeySyncBlockingStub onB = client(b).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+
+        KekCheckValue init = onA.initKek(InitKekRequest.newBuilder().setOrderedBy("alice").build());
+        assertThat(init.getHsm()).isEqualTo("dc1-hsm1");
+        assertThat(onB.getKekStatus(GetKekStatusRequest.getDefaultInstance()).getHsmsList()).singleElement()
+                .satisfies(h -> assertThat(h.getCheckValue().isEmpty()).isTrue());
+
+        TransportPublicKey transport = onB.beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder()
+                .setHsm("dc2-hsm1")
+                .setOrderedBy("alice")
+                .build());
+        assertThat(transport.getEnrolmentId().size()).isEqualTo(16);
+        assertThat(transport.getNode()).isEqualTo("dc2-signer1");
+        assertThat(transport.getTtlSeconds()).isEqualTo(300);
+        assertThat(new java.math.BigInteger(1, transport.getModulus().toByteArray()).bitLength()).isGreaterThanOrEqualTo(2048);
+        WrappedKek kek = onA.exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
+        assertThat(kek.getCheckValue()).isEqualTo(init.getCheckValue());
+        assertThat(kek.getHsm()).isEqualTo("dc1-hsm1");
+        KekCheckValue enrolled = onB.completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
+                .setEnrolmentId(transport.getEnrolmentId())
+                .setWrapped(kek)
+                .setOrderedBy("alice")
+                .build());
+
+        assertThat(enrolled.getCheckValue()).isEqualTo(init.getCheckValue());
+        assertThat(hsmB.kekCheckValue().orElseThrow()).isEqualTo(hsmA.kekCheckValue().orElseThrow());
+        assertThat(onB.getKekStatus(GetKekStatusRequest.getDefaultInstance()).getHsms(0).getCheckValue())
+                .isEqualTo(init.getCheckValue());
+        assertThat(b.service.pendingEnrolments()).isZero();
+
+        // then a key generated on A crosses to B through KeySync alone
+        GenerateKeyResponse generated = onA.generateKey(GenerateKeyRequest.newBuilder()
+                .setZone(ZONE.toString())
+                .setRole(org.tandem.proto.keysync.v1.KeyRole.ZSK)
+                .setOrderedBy("alice")
+                .build());
+        DnssecKey zsk = org.tandem.keysync.key.KeyProtos.fromProto(generated.getKey());
+        WrappedKey wrapped = RemoteKeySet.export(client(a), ZONE, zsk.fingerprint(), DEADLINE);
+        assertThat(RemoteKeySet.importKey(client(b), wrapped, Optional.empty(), nonce(), clock, DEADLINE))
+                .containsExactly(new HsmId("dc2-hsm1"));
+        assertThat(RemoteKeySet.verify(client(b), stored(), nonce(), clock, DEADLINE).keySynced()).isTrue();
+        assertThat(TokenSurgery.count(specB, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
+
+        assertThat(a.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("KEK_INIT OK", "KEK_ENROL OK", "GENERATE OK", "WRAP OK");
+        assertThat(a.audit().subList(0, 3)).allSatisfy(line -> assertThat(line.get("actor").asText())
+                .contains("caller=" + CALLER, "ordered_by=alice"));
+        assertThat(b.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("VERIFY OK", "KEK_ENROL OK", "KEK_ENROL OK", "VERIFY OK", "UNWRAP OK", "VERIFY OK");
+        assertThat(b.audit().get(2).get("detail").asText()).contains("equals the holder's",
+                HexFormat.of().formatHex(init.getCheckValue().toByteArray()));
+    }
+
+    @Test
+    void enrolmentWhoseCheckValueDiffersIsRefusedAndLeavesTheHsmWithoutAKek() throws Exception {
+        Pkcs11Hsm hsmA = open("dc1-hsm1");
+        Pkcs11Hsm hsmB = open("dc2-hsm1");
+        hsmA.generateKek();
+        TestNode a = node("dc1-signer1", hsmA);
+        TestNode b = node("dc2-signer1", hsmB);
+        KeySyncGrpc.KeySyncBlockingStub onB = client(b).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        TransportPublicKey transport = onB.beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
+        WrappedKek kek = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
+        byte[] other = kek.getCheckValue().toByteArray();
+        other[0] ^= 0x01; // what the holder reported is not what arrived
+        CompleteKekEnrolmentRequest complete = CompleteKekEnrolmentRequest.newBuilder()
+                .setEnrolmentId(transport.getEnrolmentId())
+                .setWrapped(kek.toBuilder().setCheckValue(ByteString.copyFrom(other)))
+                .setOrderedBy("alice")
+                .build();
+
+        assertStatus(() -> onB.completeKekEnrolment(complete), Status.Code.FAILED_PRECONDITION, "HSM dc2-hsm1",
+                "produced check value " + HexFormat.of().formatHex(kek.getCheckValue().toByteArray()),
+                HexFormat.of().formatHex(other), "destroyed again", "holds no KEK");
+
+        assertThat(hsmB.kekCheckValue()).isEmpty();
+        assertStatus(() -> onB.completeKekEnrolment(complete), Status.Code.FAILED_PRECONDITION,
+                "no pending KEK enrolment", "begin again");
+        assertThat(b.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("KEK_ENROL OK", "KEK_ENROL FAILED", "KEK_ENROL REFUSED");
+    }
+
+    @Test
+    void anEnrolmentNotCompletedInTimeIsSweptAndCannotBeCompleted() throws Exception {
+        Pkcs11Hsm hsmA = open("dc1-hsm1");
+        Pkcs11Hsm hsmB = open("dc2-hsm1");
+        hsmA.generateKek();
+        TestNode a = node("dc1-signer1", hsmA);
+        TestNode b = node("dc2-signer1", hsmB);
+        b.service.enrolmentTtl(Duration.ofSeconds(1));
+        KeySyncGrpc.KeySyncBlockingStub onB = client(b).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        TransportPublicKey transport = onB.beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
+        assertThat(transport.getTtlSeconds()).isEqualTo(1);
+        WrappedKek kek = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
+
+        org.tandem.keysync.testing.TestTiming.until(DEADLINE, "the enrolment is swept", () -> b.service.pendingEnrolments() == 0);
+
+        assertStatus(() -> onB.completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
+                        .setEnrolmentId(transport.getEnrolmentId())
+                        .setWrapped(kek)
+                        .setOrderedBy("alice")
+                        .build()),
+                Status.Code.FAILED_PRECONDITION, "no pending KEK enrolment");
+        assertThat(hsmB.kekCheckValue()).isEmpty();
+        assertThat(b.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+                .containsExactly("KEK_ENROL OK", "KEK_ENROL FAILED", "KEK_ENROL REFUSED");
+        assertThat(b.audit().get(1).get("detail").asText()).contains("abandoned", "transport key was destroyed");
+    }
+
+    @Test
+    void generateKeyOverGrpcWritesTheManifestAsGeneratedAndAuditsWhoOrderedIt() throws Exception {
+        HsmSpec spec = tokens.allocate("dc1-hsm1");
+        Pkcs11Hsm hsm1 = open(spec);
+        Pkcs11Hsm noKek = open("dc1-hsm2");
+        hsm1.generateKek();
+        TestNode node = node("dc1-signer1", hsm1, noKek);
+        KeySyncGrpc.KeySyncBlockingStub coordinator = client(node).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+
+        GenerateKeyResponse answer = coordinator.generateKey(GenerateKeyRequest.newBuilder()
+                .setZone(ZONE.toString())
+                .setRole(org.tandem.proto.keysync.v1.KeyRole.KSK)
+                .setOrderedBy("alice")
+                .build());
+
+        DnssecKey ksk = org.tandem.keysync.key.KeyProtos.fromProto(answer.getKey());
+        assertThat(answer.getNode()).isEqualTo("dc1-signer1");
+        assertThat(answer.getHsm()).isEqualTo("dc1-hsm1");
+        assertThat(ksk.role()).isEqualTo(KeyRole.KSK);
+        assertThat(ksk.algorithm()).isEqualTo(Algorithm.ECDSAP256SHA256);
+        assertThat(stored().entries()).singleElement().satisfies(e -> {
+            assertThat(e.key()).isEqualTo(ksk);
+            assertThat(e.state()).isEqualTo(KeyState.GENERATED);
+            assertThat(e.generatedOn()).isEqualTo("dc1-hsm1");
+        });
+        assertThat(TokenSurgery.count(spec, Half.PRIVATE, ksk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(node.audit()).singleElement().satisfies(line -> {
+            assertThat(line.get("op").asText()).isEqualTo("GENERATE");
+            assertThat(line.get("outcome").asText()).isEqualTo("OK");
+            assertThat(line.get("fp").asText()).isEqualTo(ksk.fingerprint().hex());
+            assertThat(line.get("actor").asText()).contains("GenerateKey", "caller=" + CALLER, "ordered_by=alice");
+        });
+        // an HSM without the cluster KEK could never pass the key on: nothing generated there
+        assertStatus(() -> coordinator.generateKey(GenerateKeyRequest.newBuilder()
+                        .setZone(ZONE.toString())
+                        .setRole(org.tandem.proto.keysync.v1.KeyRole.ZSK)
+                        .setHsm("dc1-hsm2")
+                        .setOrderedBy("alice")
+                        .build()),
+                Status.Code.FAILED_PRECONDITION, "HSM dc1-hsm2", "holds no cluster KEK", "Nothing generated");
+        assertThat(noKek.list(ZONE)).isEmpty();
+        assertThat(stored().entries()).hasSize(1);
+    }
+
+    @Test
+    void initKekIsRefusedWhenAnyHsmOfTheNodeHoldsOne() throws Exception {
+        Pkcs11Hsm holder = open("dc1-hsm1");
+        Pkcs11Hsm other = open("dc1-hsm2");
+        byte[] kcv = holder.generateKek();
+        TestNode node = node("dc1-signer1", holder, other);
+
+        assertStatus(() -> client(node)
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .initKek(InitKekRequest.newBuilder().setHsm("dc1-hsm2").setOrderedBy("alice").build()),
+                Status.Code.FAILED_PRECONDITION, "already holds the cluster KEK on dc1-hsm1",
+                HexFormat.of().formatHex(kcv));
+
+        assertThat(other.kekCheckValue()).isEmpty();
+        assertOnlyAuditLine(node, "KEK_INIT", "REFUSED");
+        assertThat(node.audit().get(0).get("actor").asText()).contains("ordered_by=alice", "caller=" + CALLER);
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // fixtures
 
     private Pkcs11Hsm open(String name) throws Exception {
@@ -534,6 +935,18 @@ class KeySyncServiceIT {
         return keys;
     }
 
+    /** A third ZSK on the HSM whose key tag collides with neither of the pair (drawn again otherwise, INV-K4). */
+    private static HsmKey third(Pkcs11Hsm hsm, Keys keys) throws Exception {
+        while (true) {
+            HsmKey key = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+            DnssecKey pub = key.publicKey().orElseThrow();
+            if (!ZoneKeySet.collide(keys.ksk(), pub) && !ZoneKeySet.collide(keys.zsk(), pub)) {
+                return key;
+            }
+            hsm.delete(key.ref());
+        }
+    }
+
     /** KEK enrolment: transport key on the new HSM, KEK wrapped under it by the holder, unwrapped inside. */
     private static void enrol(Pkcs11Hsm holder, Pkcs11Hsm newcomer) throws Exception {
         TransportKey transport = newcomer.newTransportKey();
@@ -560,15 +973,45 @@ class KeySyncServiceIT {
         return new KeySetVerifier(clock, random).verify(manifest, List.of(on));
     }
 
+    /** Writes the zone's manifest to the store: the keys in that state (a new version each time). */
+    private void publish(KeyState state, DnssecKey... keys) throws Exception {
+        List<ZoneKeySet.Entry> entries = new ArrayList<>();
+        for (DnssecKey key : keys) {
+            entries.add(new ZoneKeySet.Entry(key, state, Instant.parse("2026-01-01T00:00:00Z"), "dc1-hsm1"));
+        }
+        var proto = new ZoneKeySet(ZONE, 0, entries).toProto(clock.instant(), "KeySyncServiceIT");
+        Optional<VersionedManifest> current = store.read(ZONE.toString());
+        if (current.isPresent()) {
+            store.compareAndSet(current.get().version(), proto);
+        } else {
+            store.create(proto);
+        }
+    }
+
+    private void publish(DnssecKey... keys) throws Exception {
+        publish(KeyState.ACTIVE, keys);
+    }
+
+    /** The zone's manifest as the store has it. */
+    private ZoneKeySet stored() throws Exception {
+        VersionedManifest m = store.read(ZONE.toString()).orElseThrow(() -> new AssertionError("no manifest of " + ZONE));
+        return ZoneKeySet.fromProto(m.manifest(), m.version());
+    }
+
     private TestNode node(String name, Pkcs11Hsm... on) throws Exception {
-        TestNode node = TestNode.start(name, List.of(on), dir, cluster.issue(name), clock);
+        TestNode node = TestNode.start(name, List.of(on), store, dir, cluster.issue(name, "node"), clock);
         nodes.add(node);
         return node;
     }
 
-    /** A stub on a mutual-TLS channel with the coordinator's cluster certificate. */
+    /** A stub on a mutual-TLS channel with the coordinator's cluster certificate ({@code OU=coordinator}). */
     private KeySyncGrpc.KeySyncBlockingStub client(TestNode node) throws Exception {
-        return KeySyncGrpc.newBlockingStub(track(MtlsChannels.open(node.target(), cluster.issue(CALLER))));
+        return client(node, cluster.issue(CALLER, "coordinator"));
+    }
+
+    /** A stub on a mutual-TLS channel with this cluster certificate. */
+    private KeySyncGrpc.KeySyncBlockingStub client(TestNode node, TlsMaterial certificate) throws Exception {
+        return KeySyncGrpc.newBlockingStub(track(MtlsChannels.open(node.target(), certificate)));
     }
 
     private ManagedChannel track(ManagedChannel channel) {

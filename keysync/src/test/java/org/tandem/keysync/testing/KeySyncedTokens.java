@@ -86,6 +86,18 @@ public final class KeySyncedTokens implements AutoCloseable {
         return hsms.get(node);
     }
 
+    /**
+     * Promotes every GENERATED key of the zone to PUBLISHED in the manifest, as a signer cluster's
+     * leader does once every node proves them (the keys {@link #create} makes are GENERATED: a signer
+     * node neither publishes nor signs with them until then). For tests that sign without a leader's
+     * replication agent, or that start with a cluster whose keys are published already.
+     */
+    public void promoteAll(ZoneName zone) throws KeySyncException {
+        for (var e : keySync.manifest(zone).pendingReplication()) {
+            keySync.promote(zone, e.key().fingerprint(), "test set-up: proven on every token of " + specs.keySet());
+        }
+    }
+
     /** Keysync over every token, for further key operations in a test. */
     public KeySync keySync() {
         return keySync;

@@ -105,6 +105,15 @@ public final class ClusterConnection implements AutoCloseable {
     }
 
     /**
+     * As {@link #election(String, KeySyncCheck, ElectionSettings, Clock, ClockGuard)}, running {@code
+     * takeoverCheck} after each win and before the epoch bump (a refusal: the node does not lead).
+     */
+    public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
+            ClockGuard clockGuard, TakeoverCheck takeoverCheck) {
+        return new KeySyncedElection(client, root, node, check, settings, clock, clockGuard, takeoverCheck);
+    }
+
+    /**
      * The clock-skew guard of node {@code node} against ZooKeeper server time (INV-D5): its reference
      * writes {@code <root>/cluster/clocks/<node>} and reads the mtime. Pass it to {@link #election} (which
      * samples it) and check it before signing.

@@ -16,6 +16,8 @@ import java.util.OptionalLong;
  * @param lastCheck the last key-sync verdict, empty before the first check
  * @param reason why it is in this role, one phrase ("key-sync check failed: …", "lost: suspended")
  * @param since when it entered this role
+ * @param lastTakeover the verdict of the last {@link TakeoverCheck} (after the last win); empty before
+ *     the first win or without a takeover check
  */
 public record ElectionState(
         String node,
@@ -24,8 +26,16 @@ public record ElectionState(
         Optional<Duration> leaseRemaining,
         Optional<KeySyncVerdict> lastCheck,
         String reason,
-        Instant since) {
+        Instant since,
+        Optional<TakeoverVerdict> lastTakeover) {
+    /** A state without a takeover verdict. */
+    public ElectionState(String node, ElectionRole role, OptionalLong epoch, Optional<Duration> leaseRemaining,
+            Optional<KeySyncVerdict> lastCheck, String reason, Instant since) {
+        this(node, role, epoch, leaseRemaining, lastCheck, reason, since, Optional.empty());
+    }
+
     public ElectionState {
+        Objects.requireNonNull(lastTakeover, "lastTakeover");
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(epoch, "epoch");

@@ -83,6 +83,8 @@ public final class KeySyncedElection implements AutoCloseable {
     private final LongSupplier nanoTime;
     /** INV-D5; null: no clock check (tests of the election alone). */
     private final ClockGuard clockGuard;
+    /** Run after winning, before the epoch bump; null: none (tests of the election alone). */
+    private final TakeoverCheck takeoverCheck;
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
     /** Heartbeat and lease watchdog, apart from the election thread so that a slow check cannot delay them. */
@@ -97,6 +99,8 @@ public final class KeySyncedElection implements AutoCloseable {
     private volatile String reason = "not started";
     private volatile Instant since;
     private volatile KeySyncVerdict lastCheck;
+    private volatile TakeoverVerdict lastTakeover;
+    private List<String> lastLoggedTakeover = List.of();
     private volatile Leadership current;
     private LeaderLatch latch;
     private long holdOffUntilNanos;
@@ -140,7 +144,27 @@ public final class KeySyncedElection implements AutoCloseable {
             ElectionSettings settings,
             Clock clock,
             ClockGuard clockGuard) {
-        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"));
+        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"),
+                null);
+    }
+
+    /**
+     * An election with the clock guard (see above) that also runs {@code takeoverCheck} each time it
+     * wins the latch, after re-proving the keys and before bumping the epoch: a refusal leaves the
+     * election ({@link LossReason#TAKEOVER_REFUSED}) without leading, and the node re-enters after
+     * the hold-off like after any loss.
+     */
+    public KeySyncedElection(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            ClockGuard clockGuard,
+            TakeoverCheck takeoverCheck) {
+        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"),
+                Objects.requireNonNull(takeoverCheck, "takeoverCheck"));
     }
 
     KeySyncedElection(
@@ -151,7 +175,7 @@ public final class KeySyncedElection implements AutoCloseable {
             ElectionSettings settings,
             Clock clock,
             LongSupplier nanoTime) {
-        this(client, root, node, check, settings, clock, nanoTime, null);
+        this(client, root, node, check, settings, clock, nanoTime, null, null);
     }
 
     KeySyncedElection(
@@ -163,7 +187,21 @@ public final class KeySyncedElection implements AutoCloseable {
             Clock clock,
             LongSupplier nanoTime,
             ClockGuard clockGuard) {
+        this(client, root, node, check, settings, clock, nanoTime, clockGuard, null);
+    }
+
+    KeySyncedElection(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            LongSupplier nanoTime,
+            ClockGuard clockGuard,
+            TakeoverCheck takeoverCheck) {
         this.clockGuard = clockGuard;
+        this.takeoverCheck = takeoverCheck;
         this.client = Objects.requireNonNull(client, "client");
         this.paths = new ElectionPaths(root);
         this.node = Objects.requireNonNull(node, "node");
@@ -251,18 +289,32 @@ public final class KeySyncedElection implements AutoCloseable {
                 leads ? Optional.of(l.leaseRemaining()) : Optional.empty(),
                 Optional.ofNullable(lastCheck),
                 why,
-                since);
+                since,
+                Optional.ofNullable(lastTakeover));
     }
 
     /**
-     * Gives up leadership (if held) and stays out of the election for the hold-off, so another node
-     * can win; then re-enters after a fresh check. Returns at once; the listeners hear {@code
-     * lost(…, STEPPED_DOWN)}.
+     * Gives up leadership (if held) and stays out of the election for the settings' hold-off, so
+     * another node can win; then re-enters after a fresh check. Returns at once; the listeners hear
+     * {@code lost(…, STEPPED_DOWN)}.
      */
     public void stepDown() {
+        stepDown(settings.holdOff());
+    }
+
+    /**
+     * As {@link #stepDown()}, staying out for {@code holdOff} (an operator's or coordinator's order).
+     * A node already out of the election stays out at least until {@code holdOff} from now.
+     */
+    public void stepDown(Duration holdOff) {
+        if (holdOff.isNegative()) {
+            throw new IllegalArgumentException("hold-off must not be negative, got " + holdOff);
+        }
         submit(() -> {
             if (role == ElectionRole.LEADER || role == ElectionRole.CANDIDATE) {
-                loseOrLeave(LossReason.STEPPED_DOWN);
+                loseOrLeave(LossReason.STEPPED_DOWN, "", holdOff);
+            } else if (role == ElectionRole.OUT) {
+                holdOff(holdOff, true);
             }
         });
     }
@@ -449,6 +501,42 @@ public final class KeySyncedElection implements AutoCloseable {
         return verdict;
     }
 
+    /**
+     * Runs the takeover check; null when interrupted (closing). Logs every outcome, one line each, when
+     * they differ from the last win's (a node refused again and again for the same reason says so once).
+     */
+    private TakeoverVerdict runTakeoverCheck() {
+        TakeoverVerdict verdict;
+        try {
+            verdict = takeoverCheck.check();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (RuntimeException e) {
+            verdict = new TakeoverVerdict(clock.instant(), List.of(new TakeoverVerdict.Outcome(Optional.empty(),
+                    "takeover-check", TakeoverVerdict.Result.REFUSED, "the takeover check threw " + e)));
+        }
+        lastTakeover = verdict;
+        List<String> lines = verdict.outcomes().stream().map(TakeoverVerdict.Outcome::describe).toList();
+        if (!lines.equals(lastLoggedTakeover)) {
+            for (TakeoverVerdict.Outcome o : verdict.outcomes()) {
+                if (o.result() == TakeoverVerdict.Result.REFUSED) {
+                    LOG.error("election node={} event=takeover-check {}", node, o.describe());
+                } else {
+                    LOG.info("election node={} event=takeover-check {}", node, o.describe());
+                }
+            }
+            lastLoggedTakeover = lines;
+        } else {
+            LOG.debug("election node={} event=takeover-check same outcome as the last win", node);
+        }
+        if (verdict.refused()) {
+            LOG.error("election node={} event=takeover-refused the node does not lead: {}", node,
+                    String.join("; ", verdict.refusals()));
+        }
+        return verdict;
+    }
+
     private void enterLatch() {
         LeaderLatch l = new LeaderLatch(client, paths.latchPath(), node, LeaderLatch.CloseMode.SILENT);
         l.addListener(
@@ -496,6 +584,16 @@ public final class KeySyncedElection implements AutoCloseable {
         if (!clockProblem.isEmpty()) {
             loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
             return;
+        }
+        if (takeoverCheck != null) {
+            TakeoverVerdict takeover = runTakeoverCheck();
+            if (takeover == null) {
+                return; // interrupted: closing
+            }
+            if (takeover.refused()) {
+                loseOrLeave(LossReason.TAKEOVER_REFUSED, String.join("; ", takeover.refusals()));
+                return;
+            }
         }
         String ourPath = l.getOurPath();
         if (ourPath == null || !l.hasLeadership()) {
@@ -637,6 +735,10 @@ public final class KeySyncedElection implements AutoCloseable {
     }
 
     private void loseOrLeave(LossReason why, String detail) {
+        loseOrLeave(why, detail, settings.holdOff());
+    }
+
+    private void loseOrLeave(LossReason why, String detail, Duration holdOff) {
         Leadership l = current;
         LossReason effective = why;
         if (l != null) {
@@ -656,23 +758,35 @@ public final class KeySyncedElection implements AutoCloseable {
             }
         }
         leaveLatch();
-        holdingOff = true;
-        holdOffUntilNanos = nanoTime.getAsLong() + settings.holdOff().toNanos();
-        // Re-check as soon as the hold-off ends rather than at the next periodic re-check: a standby
-        // that left on a SUSPENDED whose session survived (the chaos harness's switch failure with the
-        // standby connected through the dead site) re-enters up to a re-check interval earlier.
-        try {
-            executor.schedule(guarded("re-check after the hold-off", this::recheck),
-                    settings.holdOff().toMillis() + HOLD_OFF_SLACK_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing
-        }
+        holdOff(holdOff, false);
         String suffix = detail.isEmpty() ? "" : ": " + detail;
         setRole(ElectionRole.OUT, (l != null ? "lost: " : "left: ") + effective.display() + suffix);
         if (l != null) {
             LOG.warn("election node={} epoch={} leadership lost reason={}{}", node, l.epoch(), effective.display(), suffix);
         } else {
             LOG.info("election node={} left the election reason={}{}", node, effective.display(), suffix);
+        }
+    }
+
+    /**
+     * Stays out of the election for {@code holdOff} from now; with {@code extendOnly}, never ends an
+     * existing hold-off sooner.
+     */
+    private void holdOff(Duration holdOff, boolean extendOnly) {
+        long until = nanoTime.getAsLong() + holdOff.toNanos();
+        if (extendOnly && holdingOff && until - holdOffUntilNanos < 0) {
+            return;
+        }
+        holdingOff = true;
+        holdOffUntilNanos = until;
+        // Re-check as soon as the hold-off ends rather than at the next periodic re-check: a standby
+        // that left on a SUSPENDED whose session survived (the chaos harness's switch failure with the
+        // standby connected through the dead site) re-enters up to a re-check interval earlier.
+        try {
+            executor.schedule(guarded("re-check after the hold-off", this::recheck),
+                    holdOff.toMillis() + HOLD_OFF_SLACK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
         }
     }
 

@@ -18,6 +18,8 @@ public enum LossReason {
     KEYS_NOT_SYNCED,
     /** The wall clock disagrees with ZooKeeper's by more than the threshold (INV-D5). */
     CLOCK_SKEW,
+    /** After winning, a {@link TakeoverCheck} refused: the node did not lead (no epoch was bumped). */
+    TAKEOVER_REFUSED,
     /** {@link KeySyncedElection#stepDown()} was called. */
     STEPPED_DOWN,
     /** The election was closed. */

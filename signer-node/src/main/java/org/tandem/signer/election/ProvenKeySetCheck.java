@@ -18,10 +18,16 @@ import org.tandem.keysync.proof.KeySetVerifier;
 
 /**
  * The {@link KeySyncCheck} over keysync: for every zone the node signs, reads the zone's manifest and
- * lets {@link KeySetVerifier} prove with a fresh nonce that this node's HSMs hold every live key
- * (present, same public key, private key signs) and no extra key. Any problem, an empty or unreadable
- * manifest included, makes the verdict "not synced" with a line naming zone, role, tag, fingerprint
- * and HSM.
+ * lets {@link KeySetVerifier} prove with a fresh nonce that this node's HSMs hold every PUBLISHED,
+ * ACTIVE and RETIRED key (present, same public key, private key signs) and no extra key. Any problem,
+ * an empty or unreadable manifest included, makes the verdict "not synced" with a line naming zone,
+ * role, tag, fingerprint and HSM.
+ *
+ * <p>A GENERATED key is optional: it is neither published nor signs until the leader has replicated
+ * it to every node and proven it there, so a node that lacks it (or cannot prove it yet) is still
+ * key-synced; the key is reported as pending ({@link KeySyncVerdict#pending()}). Holding it is not an
+ * extra key. A different key claiming its identity, or a private key that does not match it, is still
+ * a problem (DENIC 2026).
  *
  * <p>Unlike {@code KeySync.verify} it writes no audit record: the election checks every few seconds.
  *
@@ -62,6 +68,7 @@ public final class ProvenKeySetCheck implements KeySyncCheck {
     public KeySyncVerdict check() {
         List<ZoneName> checked = List.copyOf(zones.get());
         List<String> problems = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
         if (checked.isEmpty()) {
             problems.add("no zones configured: nothing to prove, a node without zones does not lead");
         }
@@ -83,10 +90,12 @@ public final class ProvenKeySetCheck implements KeySyncCheck {
                 continue;
             }
             KeySetReport report = verifier.verify(manifest, hsms);
-            report.problems().stream().map(KeyCheck::describe).forEach(problems::add);
+            report.problemsForSigning(manifest).stream().map(KeyCheck::describe).forEach(problems::add);
+            report.pendingReplication(manifest).stream().map(c -> c.describe() + " (GENERATED: pending replication)")
+                    .forEach(pending::add);
         }
         return problems.isEmpty()
-                ? KeySyncVerdict.synced(clock.instant(), checked)
-                : KeySyncVerdict.notSynced(clock.instant(), checked, problems);
+                ? KeySyncVerdict.synced(clock.instant(), checked, pending)
+                : KeySyncVerdict.notSynced(clock.instant(), checked, problems, pending);
     }
 }

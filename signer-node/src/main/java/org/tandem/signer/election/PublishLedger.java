@@ -215,6 +215,54 @@ public final class PublishLedger {
         return List.copyOf(out);
     }
 
+    /**
+     * The recent DNSKEY history of the zone for the published-long-enough check: read backwards from
+     * the newest commit until a record committed at or before {@code now} minus the largest DNSKEY TTL
+     * read so far (or the first commit), so that the cost is the commits of about one TTL, not the
+     * whole history.
+     *
+     * @throws LedgerException when ZooKeeper cannot be read or a record does not parse
+     */
+    public PublishedDnskeys dnskeyHistory(ZoneName zone, java.time.Instant now) throws LedgerException {
+        Objects.requireNonNull(now, "now");
+        String historyPath = paths.historyPath(zone);
+        List<String> children;
+        try {
+            children = new ArrayList<>(client.getChildren().forPath(historyPath));
+        } catch (KeeperException.NoNodeException e) {
+            return new PublishedDnskeys(zone, List.of(), true);
+        } catch (Exception e) {
+            throw unavailable(e, zone, historyPath, "listing the publish history");
+        }
+        children.sort(null);
+        List<PublishRecord> newestFirst = new ArrayList<>();
+        long maxTtl = 0;
+        int i = children.size() - 1;
+        for (; i >= 0; i--) {
+            String path = ZKPaths.makePath(historyPath, children.get(i));
+            byte[] data;
+            try {
+                data = client.getData().forPath(path);
+            } catch (KeeperException.NoNodeException e) {
+                continue; // deleted by an operator meanwhile
+            } catch (Exception e) {
+                throw unavailable(e, zone, path, "reading the publish history");
+            }
+            PublishRecord r = parse(zone, path, data);
+            newestFirst.add(r);
+            maxTtl = Math.max(maxTtl, r.dnskeyTtlSeconds());
+            if (maxTtl > 0 && !r.committedAt().isAfter(now.minusSeconds(maxTtl))) {
+                break;
+            }
+            if (newestFirst.size() == 1 && (r.dnskeyTtlSeconds() <= 0 || r.dnskeyFingerprints().isEmpty())) {
+                break; // the last record does not say: unknown, whatever came before
+            }
+        }
+        List<PublishRecord> window = new ArrayList<>(newestFirst);
+        java.util.Collections.reverse(window);
+        return new PublishedDnskeys(zone, window, i <= 0);
+    }
+
     private void refuseIfStale(Leadership leadership, ZoneName zone, KeeperException cause) throws LedgerException {
         Stat epoch;
         Stat latchNode;

@@ -10,12 +10,15 @@
  *       org.tandem.signer.election.KeySyncCheck} passes; on winning it re-proves the keys and bumps
  *       the epoch {@code <root>/cluster/epoch}; it revokes on SUSPENDED, LOST, a lost latch, a moved
  *       epoch, a failed re-check and on expiry of the local lease.
+ *   <li>{@link org.tandem.signer.election.TakeoverCheck}: what a node that won the latch checks
+ *       before it bumps the epoch; a refusal leaves the election without leading.
  *   <li>{@link org.tandem.signer.election.Leadership}: the fencing handle, valid only while the lease
  *       holds.
  *   <li>{@link org.tandem.signer.election.PublishLedger}: per zone {@code <root>/zones/<zone>/published}
  *       and {@code <root>/zones/<zone>/history/p-NNNNNNNNNN}, written in one ZooKeeper transaction that
  *       checks the epoch and the latch node (INV-L4), with SOA serials that never go backwards and
- *       never repeat with other content (INV-L5).
+ *       never repeat with other content (INV-L5). Its history's DNSKEY sets answer {@link
+ *       org.tandem.signer.election.PublishedDnskeys published-long-enough}.
  * </ul>
  *
  * <p>Does not own: signing, the zone files and transfers that leave the node ({@code publish}); those

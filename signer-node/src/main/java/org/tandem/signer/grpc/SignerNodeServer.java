@@ -17,7 +17,9 @@ import org.tandem.signer.node.NodeControl;
  * {@link KeySyncService}, on the same port) behind keysync's {@link MtlsServers}, with
  * {@link SignerNodeAuthorization}. Only callers with a certificate from the cluster CA get past
  * the TLS handshake; only operator and coordinator certificates reach {@code SelfTest} and
- * {@code StepDown}.
+ * {@code Reload}, only coordinator certificates {@code StepDown}; the KeySync methods keep keysync's
+ * rules ({@code KeySyncAuthorization}, bound into the KeySync service: peers and the coordinator
+ * move keys, only the coordinator runs key ceremonies, refusals audited).
  *
  * <p>Contracts: {@link #start} returns a started server; the caller owns it and closes it. {@link
  * #close()} stops accepting calls, gives running calls {@value #GRACE_SECONDS} s, then cancels the
@@ -53,7 +55,9 @@ public final class SignerNodeServer implements AutoCloseable {
 
     /**
      * Starts the server with the SignerNode service and the node's KeySync service on one port.
-     * KeySync keeps its own rules (every cluster certificate; audited with the caller's CN).
+     * KeySync keeps its own rules ({@code KeySyncAuthorization}: {@code OU=node} or {@code
+     * OU=coordinator} for inventory, KEK status, export and import, {@code OU=coordinator} for key
+     * generation and the KEK ceremony; every call and refusal audited with the caller's CN).
      *
      * @see #start(String, int, TlsMaterial, NodeControl, String)
      */

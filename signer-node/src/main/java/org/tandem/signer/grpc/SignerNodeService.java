@@ -46,8 +46,10 @@ import org.tandem.proto.signer.v1.ZoneStatus;
  *
  * <ul>
  *   <li>Served only through {@link SignerNodeServer}, i.e. behind mutual TLS and
- *       {@link SignerNodeAuthorization}: {@code SelfTest} and {@code StepDown} are reached only by
- *       operator and coordinator certificates. Every {@code StepDown} is logged with the caller's CN.
+ *       {@link SignerNodeAuthorization}: {@code SelfTest} and {@code Reload} are reached only by
+ *       operator and coordinator certificates, {@code StepDown} only by coordinator certificates.
+ *       Every {@code StepDown} is logged with the caller's CN; the hold-off it asks for is passed
+ *       on, and the one the node applies is what the response reports.
  *   <li>Errors are translated here and only here: {@link NodeRefusedException} →
  *       {@code FAILED_PRECONDITION}, {@link NodeUnavailableException} → {@code UNAVAILABLE}, a bad
  *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the control throws → {@code INTERNAL}
@@ -206,7 +208,9 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
                     .setCanaryFailure(z.canaryFailure())
                     .setKeySync(keySync(z.keySync()))
                     .addAllKeySyncReasons(z.keySyncReasons())
-                    .setNextResignEpochMillis(z.nextResign().map(Instant::toEpochMilli).orElse(0L));
+                    .setNextResignEpochMillis(z.nextResign().map(Instant::toEpochMilli).orElse(0L))
+                    .addAllReplicationPending(z.replicationPending())
+                    .addAllTakeoverChecks(z.takeoverChecks());
             z.serial().ifPresent(serial -> zb.setSerial((int) serial));
             b.addZones(zb);
         }

@@ -34,7 +34,9 @@ public record NodeHealth(List<String> reasons) {
 
     /**
      * The health a status implies: failing when the node is NOT_ELIGIBLE or STOPPED (with its
-     * reasons), or when the clock skew vs ZooKeeper is unknown or beyond max-skew (INV-D5), or when a zone's last gate or canary run FAILED or its keys are NOT_SYNCED. The
+     * reasons), or when the clock skew vs ZooKeeper is unknown or beyond max-skew (INV-D5), or when a zone's last gate or canary run FAILED or its keys are NOT_SYNCED,
+     * or, on the leader, when a GENERATED key could not be replicated to every node, or, on another
+     * node, when its last takeover was refused. The
      * daemon may add checks of its own (time left to the earliest expiry, lease) on top.
      */
     public static NodeHealth from(NodeStatus status) {
@@ -64,6 +66,19 @@ public record NodeHealth(List<String> reasons) {
             if (zone.keySync() == KeySyncState.NOT_SYNCED) {
                 reasons.add("zone " + zone.zone() + ": not key-synced"
                         + (zone.keySyncReasons().isEmpty() ? "" : ": " + String.join("; ", zone.keySyncReasons())));
+            }
+            if (status.role() == NodeRole.LEADER) {
+                // the leader's replication agent could not bring these keys to every node: they stay
+                // unpublished (leadership is not affected)
+                for (String pending : zone.replicationPending()) {
+                    reasons.add("zone " + zone.zone() + ": key not published, not on every node: " + pending);
+                }
+            } else {
+                for (String check : zone.takeoverChecks()) {
+                    if (check.contains(": refused: ")) {
+                        reasons.add("zone " + zone.zone() + ": takeover refused: " + check);
+                    }
+                }
             }
         }
         return new NodeHealth(reasons);

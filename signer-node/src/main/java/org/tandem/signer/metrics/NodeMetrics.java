@@ -48,6 +48,12 @@ import org.tandem.signer.node.ZoneStatus;
  *       max-skew, else 0</td></tr>
  *   <tr><td>{@code tandem_clock_refusals_total}</td><td>counter</td><td>signing runs of the zone
  *       refused for the clock (before signing or before the commit)</td></tr>
+ *   <tr><td>{@code tandem_zone_key_replication_pending}</td><td>gauge</td><td>GENERATED keys of the
+ *       zone not yet published: on the leader those its replication agent could not bring to and prove
+ *       on every node, on a standby those its own HSM lacks</td></tr>
+ *   <tr><td>{@code tandem_peer_keys_pending}</td><td>gauge</td><td>per peer ({@code peer} tag): GENERATED
+ *       keys (all zones) the peer lacks after the leader's last replication pass (unreachable, refused,
+ *       HSM error); NaN unless this node leads and has run a pass in its term</td></tr>
  * </table>
  *
  * <p>Contracts: gauges read a snapshot of the daemon's {@link NodeStatus}, taken once per
@@ -71,7 +77,18 @@ public final class NodeMetrics {
      * @param status the daemon's status (e.g. {@code NodeControl::status})
      */
     public NodeMetrics(String node, List<ZoneName> zones, Supplier<NodeStatus> status) {
+        this(node, zones, List.of(), status);
+    }
+
+    /**
+     * @param node the node's name, the {@code node} tag of every meter
+     * @param zones the configured zones
+     * @param peers the configured peers' names (the {@code peer} tag of the per-peer meters)
+     * @param status the daemon's status (e.g. {@code NodeControl::status})
+     */
+    public NodeMetrics(String node, List<ZoneName> zones, List<String> peers, Supplier<NodeStatus> status) {
         Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(zones, "zones");
         this.status = Objects.requireNonNull(status, "status");
         registry.config().commonTags("node", node);
@@ -104,6 +121,9 @@ public final class NodeMetrics {
                     z -> z.earliestRrsigExpiry().map(NodeMetrics::seconds).orElse(Double.NaN));
             zoneGauge("tandem.zone.key.synced", "1 when every HSM of the node holds the zone's key set, proven",
                     zone, tags, z -> z.keySync() == KeySyncState.SYNCED ? 1 : 0);
+            zoneGauge("tandem.zone.key.replication.pending",
+                    "GENERATED keys of the zone not yet replicated to and proven on every node (not published)", zone,
+                    tags, z -> z.replicationPending().size());
             gateFailures.put(zone, Counter.builder("tandem.gate.failures")
                     .description("Signed versions of the zone the validation gate refused")
                     .tags(tags)
@@ -116,6 +136,21 @@ public final class NodeMetrics {
                     .description("Signing runs of the zone refused because the clock skew exceeded max-skew")
                     .tags(tags)
                     .register(registry));
+        }
+        peerGauges(peers);
+    }
+
+    private void peerGauges(List<String> peers) {
+        for (String peer : peers) {
+            Gauge.builder("tandem.peer.keys.pending", this, m -> m.current().peers().stream()
+                            .filter(p -> p.name().equals(peer)).findFirst()
+                            .filter(p -> p.keysPending().isPresent())
+                            .map(p -> (double) p.keysPending().getAsInt())
+                            .orElse(Double.NaN))
+                    .description("GENERATED keys the peer lacks after the leader's last replication pass; NaN unless"
+                            + " this node leads")
+                    .tags(Tags.of("peer", peer))
+                    .register(registry);
         }
     }
 

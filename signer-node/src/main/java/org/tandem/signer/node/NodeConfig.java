@@ -36,6 +36,7 @@ import org.tandem.keysync.key.ZoneName;
  * grpc: {listen: 0.0.0.0:7443}
  * metrics: {listen: 127.0.0.1:9105}
  * tls: {ca: tls/ca.crt, cert: tls/node.crt, key: tls/node.key}
+ * peers: [{name: dc2-signer, endpoint: "dc2-signer.example:7443"}]   # optional: the other nodes
  * </pre>
  *
  * <p>Contracts: loading does every check that can be done before the node starts (YAML syntax,
@@ -59,6 +60,9 @@ import org.tandem.keysync.key.ZoneName;
  * @param grpcListen where the {@code SignerNode} gRPC service listens (mutual TLS)
  * @param metricsListen where {@code /metrics} and {@code /health} are served (plain HTTP)
  * @param tls the node's certificate, key and cluster CA, checked
+ * @param peers the other nodes of the cluster (their gRPC endpoints), to which the leader replicates
+ *     new keys before it publishes them; empty: a new key is published as soon as this node's own
+ *     HSM proves it (warned about at start)
  */
 public record NodeConfig(
         Path source,
@@ -73,7 +77,8 @@ public record NodeConfig(
         ClockConfig clock,
         Endpoint grpcListen,
         Endpoint metricsListen,
-        TlsMaterial tls) {
+        TlsMaterial tls,
+        List<PeerConfig> peers) {
 
     /** Node and site names: letters, digits, {@code . _ -}, up to 64 characters. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -92,6 +97,14 @@ public record NodeConfig(
         Objects.requireNonNull(grpcListen, "grpcListen");
         Objects.requireNonNull(metricsListen, "metricsListen");
         Objects.requireNonNull(tls, "tls");
+        peers = List.copyOf(peers);
+        if (peers.stream().anyMatch(p -> p.name().equals(name))) {
+            throw new IllegalArgumentException("node " + name + " lists itself as a peer");
+        }
+        if (peers.stream().map(PeerConfig::name).distinct().count() != peers.size()
+                || peers.stream().map(PeerConfig::endpoint).distinct().count() != peers.size()) {
+            throw new IllegalArgumentException("node " + name + " lists a peer name or endpoint twice");
+        }
         if (!NAME.matcher(name).matches() || !NAME.matcher(site).matches()) {
             throw new IllegalArgumentException("node name and site must match " + NAME + ": " + name + ", " + site);
         }
@@ -154,6 +167,10 @@ public record NodeConfig(
         out.append("  clock: max-skew ").append(human(clock.maxSkew())).append(" vs ZooKeeper server time\n");
         out.append("  gRPC (mutual TLS): ").append(grpcListen).append('\n');
         out.append("  metrics and health (HTTP): ").append(metricsListen).append('\n');
+        out.append("  peers (new keys are replicated to them before they are published): ")
+                .append(peers.isEmpty() ? "none (a new key is published as soon as this node's HSM proves it)"
+                        : String.join(", ", peers.stream().map(p -> p.name() + " at " + p.endpoint()).toList()))
+                .append('\n');
         out.append("  TLS: cert ").append(tls.certificateChain()).append(" key ").append(tls.privateKey())
                 .append(" ca ").append(tls.trustedCertificates()).append('\n');
         return out.toString();

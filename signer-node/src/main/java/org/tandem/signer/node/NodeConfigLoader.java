@@ -40,7 +40,8 @@ import org.xbill.DNS.TextParseException;
  */
 final class NodeConfigLoader {
     private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
-            "clock", "grpc", "metrics", "tls");
+            "clock", "grpc", "metrics", "tls", "peers");
+    private static final Set<String> PEER = Set.of("name", "endpoint");
     private static final Set<String> CLOCK = Set.of("max-skew");
     private static final Set<String> RESIGN = Set.of("floor", "debounce");
     private static final Set<String> NODE = Set.of("name", "site");
@@ -99,8 +100,40 @@ final class NodeConfigLoader {
             throw fail("metrics.listen", "same address as grpc.listen (" + grpc + ")");
         }
         TlsMaterial tls = tls(required("tls", root.get("tls")));
+        List<PeerConfig> peers = peers(root.get("peers"), name);
         return new NodeConfig(file.toAbsolutePath().normalize(), name, site, hsmConfig, hsms, zones, zookeeper,
-                publish, resign, clock, grpc, metrics, tls);
+                publish, resign, clock, grpc, metrics, tls, peers);
+    }
+
+    private List<PeerConfig> peers(JsonNode n, String self) throws NodeConfigException {
+        List<PeerConfig> peers = new ArrayList<>();
+        if (n == null || n.isNull()) {
+            return peers;
+        }
+        array("peers", n);
+        Set<String> names = new HashSet<>();
+        Set<Endpoint> endpoints = new HashSet<>();
+        for (int i = 0; i < n.size(); i++) {
+            String at = "peers[" + i + "]";
+            JsonNode p = n.get(i);
+            if (!p.isObject()) {
+                throw fail(at, "expected a mapping with name and endpoint");
+            }
+            mapping(at, p, PEER);
+            String peer = name(at + ".name", p.get("name"));
+            if (peer.equals(self)) {
+                throw fail(at + ".name", "'" + peer + "' is this node (node.name); list the other nodes only");
+            }
+            if (!names.add(peer)) {
+                throw fail(at + ".name", "peer '" + peer + "' is listed twice");
+            }
+            Endpoint e = endpoint(at + ".endpoint", p.get("endpoint"), false);
+            if (!endpoints.add(e)) {
+                throw fail(at + ".endpoint", "'" + e + "' is listed twice");
+            }
+            peers.add(new PeerConfig(peer, e));
+        }
+        return peers;
     }
 
     private ClockConfig clock(JsonNode n) throws NodeConfigException {

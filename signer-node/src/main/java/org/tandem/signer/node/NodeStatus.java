@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param takenAt when the snapshot was taken, by the node's clock
  * @param clock the node's clock against ZooKeeper server time (INV-D5); empty when the status comes
  *     from something that does not check the clock
+ * @param peers the configured peers, in configuration order, with what the leader's last
+ *     replication pass found; empty when the node has no peers
  */
 public record NodeStatus(
         String node,
@@ -30,7 +32,32 @@ public record NodeStatus(
         List<String> reasons,
         List<ZoneStatus> zones,
         Instant takenAt,
-        Optional<ClockStatus> clock) {
+        Optional<ClockStatus> clock,
+        List<PeerStatus> peers) {
+    /**
+     * One peer as the replication agent of this node sees it.
+     *
+     * @param name the peer's name
+     * @param endpoint its {@code host:port}
+     * @param keysPending GENERATED keys the peer lacks after this node's last replication pass; empty
+     *     when unknown (this node does not lead, or has not run a pass in this term)
+     * @param problems why, one line per failure of the last pass (unreachable, refused, diverged)
+     */
+    public record PeerStatus(String name, String endpoint, java.util.OptionalInt keysPending, List<String> problems) {
+        public PeerStatus {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(endpoint, "endpoint");
+            Objects.requireNonNull(keysPending, "keysPending");
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /** A status without peers. */
+    public NodeStatus(String node, String site, NodeRole role, long epoch, Duration leaseRemaining, List<String> reasons,
+            List<ZoneStatus> zones, Instant takenAt, Optional<ClockStatus> clock) {
+        this(node, site, role, epoch, leaseRemaining, reasons, zones, takenAt, clock, List.of());
+    }
+
     /** A status without a clock check. */
     public NodeStatus(String node, String site, NodeRole role, long epoch, Duration leaseRemaining, List<String> reasons,
             List<ZoneStatus> zones, Instant takenAt) {
@@ -39,6 +66,7 @@ public record NodeStatus(
 
     public NodeStatus {
         Objects.requireNonNull(clock, "clock");
+        peers = List.copyOf(peers);
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(site, "site");
         Objects.requireNonNull(role, "role");

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.io.IOException;
+import java.util.OptionalInt;
+import org.tandem.keysync.KeySync;
 import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.audit.AuditLogException;
 import org.tandem.keysync.grpc.KeySyncService;
@@ -44,6 +46,10 @@ import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.publish.Retention;
+import org.tandem.signer.replication.KeyReplicator;
+import org.tandem.signer.replication.Peer;
+import org.tandem.signer.replication.PeerLinks;
+import org.tandem.signer.replication.ReplicationPass;
 import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.grpc.SignerNodeServer;
@@ -77,6 +83,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     static final Duration TICK = Duration.ofSeconds(1);
     /** How long start waits for ZooKeeper before going on without it (the node then stays out). */
     static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
+    /** Deadline of each call of the replication agent to a peer's KeySync service. */
+    static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(5);
 
     private final NodeConfig config;
     private final Clock clock;
@@ -93,6 +101,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private MetricsServer metricsServer;
     private SignerNodeServer grpc;
     private SourceWatcher watcher;
+    private PeerLinks peerLinks;
+    private KeyReplicator replicator;
+    /** The replication agent's last pass (worker thread writes, status reads). */
+    private volatile ReplicationPass lastPass;
+    private volatile long replicatedInEpoch = -1;
+    /** When the last pass ended (worker thread only): the next one starts a re-check interval later. */
+    private Instant lastPassEnded = Instant.MIN;
     private volatile boolean closed;
     /** The cluster's epoch as this node last read it from ZooKeeper (a standby's view), 0 unknown. */
     private volatile long clusterEpoch;
@@ -141,8 +156,22 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         KeySetVerifier verifier = new KeySetVerifier(clock, new SecureRandom());
         List<ZoneName> names = config.zones().stream().map(ZoneConfig::name).toList();
         clockGuard = cluster.clockGuard(config.name(), config.clock().maxSkew(), clock);
-        election = cluster.election(config.name(), new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
-                ElectionSettings.DEFAULTS, clock, clockGuard);
+        try {
+            peerLinks = PeerLinks.open(config.peers().stream().map(p -> new Peer(p.name(), p.endpoint().toString()))
+                    .toList(), config.tls());
+            KeySync keySync = new KeySync(hsms, store, AuditLog.open(config.hsmConfig().auditLog(), clock), clock,
+                    "tandem@" + config.name() + " replication", verifier);
+            replicator = new KeyReplicator(config.name(), keySync, verifier, peerLinks, clock, REPLICATION_DEADLINE);
+        } catch (AuditLogException e) {
+            throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
+        } catch (TlsMaterialException e) {
+            throw new NodeStartException(config.name(), "peer channels", e.getMessage(), e);
+        }
+        if (config.peers().isEmpty()) {
+            LOG.warn("node={} event=no-peers reason=\"node.yaml lists no peers: as leader this node promotes a new"
+                    + " (GENERATED) key to PUBLISHED as soon as its own HSM proves it, without checking that the other"
+                    + " nodes hold it; list the other nodes under peers\"", config.name());
+        }
         if (config.publish().transfer().isPresent()) {
             try {
                 transfer = TransferServer.start(TransferSettings.from(config.publish().transfer().get()),
@@ -158,8 +187,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             zones.put(z.name(), new ZoneWork(new ZoneCycle(z, hsms.get(0), store, verifier, signer, gate, ledger, dir,
                     Optional.ofNullable(transfer), this::mayServe, clock, clockGuard)));
         }
+        // The automatic takeover runs the preflight checks that do not need the old leader before it
+        // bumps the epoch (README "Election and fencing").
+        election = cluster.election(config.name(), new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
+                ElectionSettings.DEFAULTS, clock, clockGuard, new TakeoverPreflight(zones.values(), clock));
         planner = new ResignPlanner(config.resign().floor(), clock);
-        metrics = new NodeMetrics(config.name(), names, this::status);
+        metrics = new NodeMetrics(config.name(), names, config.peers().stream().map(PeerConfig::name).toList(),
+                this::status);
         try {
             metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(), metrics,
                     () -> NodeHealth.from(status()));
@@ -169,7 +203,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         try {
             // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce (issue 5).
             KeySyncService keySync = new KeySyncService(config.name(), hsms, clock,
-                    AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server");
+                    AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server",
+                    store, verifier);
             grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
                     config.name(), keySync);
         } catch (AuditLogException e) {
@@ -199,15 +234,17 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
 
             @Override
             public void lost(Leadership leadership, LossReason reason) {
+                zones.values().forEach(w -> w.replication(Optional.empty()));
                 LOG.warn("node={} event=leadership-lost epoch={} reason={}", config.name(), leadership.epoch(),
                         reason.display());
             }
         });
         election.start();
         worker.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("node={} site={} event=started hsms={} zones={} zookeeper={} transfer={}", config.name(), config.site(),
-                hsms.stream().map(h -> h.id().toString()).toList(), names, cluster.connectString(),
-                transfer == null ? "off" : transfer.address());
+        LOG.info("node={} site={} event=started hsms={} zones={} zookeeper={} transfer={} peers={}", config.name(),
+                config.site(), hsms.stream().map(h -> h.id().toString()).toList(), names, cluster.connectString(),
+                transfer == null ? "off" : transfer.address(),
+                config.peers().stream().map(p -> p.name() + "@" + p.endpoint()).toList());
     }
 
     /** The transfer server's permit: this node leads and its lease is valid (INV-L3). */
@@ -223,6 +260,16 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         try {
             Optional<Leadership> lead = election.leadership().filter(Leadership::isValid);
             updateKeySync(election.state());
+            if (lead.isPresent()) {
+                try {
+                    replicate(lead.get());
+                } catch (RuntimeException e) {
+                    // a bug in the agent must not stop the zones from being signed: keys stay GENERATED
+                    LOG.error("node={} event=replication-error the keys stay unpublished", config.name(), e);
+                }
+            } else {
+                zones.values().forEach(w -> w.replication(Optional.empty()));
+            }
             for (ZoneWork w : zones.values()) {
                 if (closed || Thread.currentThread().isInterrupted()) {
                     return;
@@ -235,10 +282,18 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                         continue;
                     }
                     w.attempted(now);
-                    String why = w.newTerm(lead.get().epoch()) ? "new leadership term, epoch " + lead.get().epoch()
+                    boolean firstOfTerm = w.newTerm(lead.get().epoch());
+                    String why = firstOfTerm ? "new leadership term, epoch " + lead.get().epoch()
                             : plan.reason().name().toLowerCase().replace('_', '-');
-                    ZoneCycle.Outcome o = w.cycle.publish(lead.get(), why);
+                    ZoneCycle.Outcome o = w.cycle.publish(lead.get(), why, firstOfTerm, w.replicationLines());
                     if (o instanceof ZoneCycle.Outcome.Published p) {
+                        if (firstOfTerm) {
+                            w.takeoverRun(p.notes());
+                            for (String note : p.notes()) {
+                                LOG.info("node={} zone={} event=first-publication-check epoch={} {}", config.name(),
+                                        w.cycle.zone().name(), lead.get().epoch(), note);
+                            }
+                        }
                         w.published(p, lead.get().epoch(), now);
                     } else {
                         ZoneCycle.Outcome.Stopped stop = (ZoneCycle.Outcome.Stopped) o;
@@ -267,6 +322,33 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
     }
 
+    /**
+     * The leader's replication agent (README "Cluster"): right after winning, before the first signing
+     * of the term, and then every election re-check interval. Keys it promotes make their zones due
+     * for a run at once (the DNSKEY RRset changes).
+     */
+    private void replicate(Leadership lead) {
+        Instant now = clock.instant();
+        if (replicatedInEpoch == lead.epoch() && now.isBefore(lastPassEnded.plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
+            return;
+        }
+        List<ZoneName> names = List.copyOf(zones.keySet());
+        ReplicationPass pass = replicator.run(names, lead::isValid);
+        lastPassEnded = clock.instant();
+        lastPass = pass;
+        replicatedInEpoch = lead.epoch();
+        for (ReplicationPass.ZoneOutcome z : pass.zones()) {
+            ZoneWork w = zones.get(z.zone());
+            w.replication(Optional.of(z.pending()));
+            if (!z.promoted().isEmpty()) {
+                w.sourceChanged(clock.instant());
+                LOG.info("node={} zone={} event=keys-promoted keys={} reason=\"proven on every node; the zone is re-signed"
+                        + " with them in the DNSKEY RRset\"", config.name(), z.zone(), z.promoted().stream()
+                        .map(k -> k.role() + " " + k.keyTag() + " fp " + k.fingerprint().shortHex()).toList());
+            }
+        }
+    }
+
     private void updateKeySync(ElectionState state) {
         Optional<KeySyncVerdict> v = state.lastCheck();
         if (v.isEmpty()) {
@@ -276,6 +358,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             String prefix = "zone " + w.cycle.zone().name();
             List<String> mine = v.get().problems().stream().filter(p -> p.contains(prefix) || !p.startsWith("zone ")).toList();
             w.keySync(mine.isEmpty(), mine);
+            w.localPending(v.get().pending().stream().filter(p -> p.startsWith(prefix + " "))
+                    .map(p -> p.substring(prefix.length() + 1)).toList());
         }
     }
 
@@ -300,7 +384,23 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         // standby's view is current); a leader its own.
         long epoch = Math.max(e.epoch().orElse(0), role == NodeRole.LEADER ? 0 : clusterEpoch);
         return new NodeStatus(config.name(), config.site(), role, epoch, lease.isNegative() ? Duration.ZERO : lease,
-                reasons, z, clock.instant(), Optional.of(clockStatus()));
+                reasons, z, clock.instant(), Optional.of(clockStatus()), peers(role, e));
+    }
+
+    /** The peers as the last replication pass of this leadership term found them; unknown otherwise. */
+    private List<NodeStatus.PeerStatus> peers(NodeRole role, ElectionState e) {
+        ReplicationPass pass = lastPass;
+        boolean current = role == NodeRole.LEADER && pass != null && e.epoch().isPresent()
+                && replicatedInEpoch == e.epoch().getAsLong();
+        List<NodeStatus.PeerStatus> out = new ArrayList<>();
+        for (PeerConfig p : config.peers()) {
+            Optional<ReplicationPass.PeerOutcome> o = current
+                    ? pass.peers().stream().filter(x -> x.peer().equals(p.name())).findFirst() : Optional.empty();
+            out.add(new NodeStatus.PeerStatus(p.name(), p.endpoint().toString(),
+                    o.map(x -> OptionalInt.of(x.keysPending())).orElse(OptionalInt.empty()),
+                    o.map(ReplicationPass.PeerOutcome::problems).orElse(List.of())));
+        }
+        return out;
     }
 
     /** The clock guard's extrapolated verdict, no round trip (INV-D5). */
@@ -377,8 +477,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         Optional<Leadership> l = election.leadership();
         LOG.warn("node={} event=step-down-ordered by={} reason=\"{}\" was-leader={}", config.name(), order.caller(),
                 order.reason(), l.isPresent());
-        election.stepDown();
-        Instant until = clock.instant().plus(ElectionSettings.DEFAULTS.holdOff());
+        // The hold-off the caller asked for, else the election's default (the one it was built with).
+        Duration holdOff = order.holdOff().orElse(ElectionSettings.DEFAULTS.holdOff());
+        election.stepDown(holdOff);
+        Instant until = clock.instant().plus(holdOff);
         return new StepDownResult(l.isPresent(), l.map(Leadership::epoch).orElse(0L), until);
     }
 
@@ -410,6 +512,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         if (transfer != null) {
             transfer.close();
+        }
+        if (peerLinks != null) {
+            peerLinks.close();
         }
         if (cluster != null) {
             cluster.close();

@@ -22,6 +22,12 @@ import org.tandem.keysync.key.ZoneName;
  * @param keySync whether the node's HSMs hold the zone's key set, proven
  * @param keySyncReasons one line per problem; empty unless {@code keySync} is NOT_SYNCED
  * @param nextResign when the zone is next due for re-signing; empty when not scheduled
+ * @param replicationPending one line per GENERATED key of the zone not yet published, naming role,
+ *     key tag, fingerprint and every node that lacks it with the reason ({@code ZSK 12345 fp 3f2a…:
+ *     missing on node-b (unreachable …)}): on the leader what its replication agent found, on a
+ *     standby what its own HSM lacks; empty when no key waits
+ * @param takeoverChecks the outcome of every check of the last takeover by this node (after it won
+ *     the election), one line each ({@code canary: passed: …}); empty before the first win
  */
 public record ZoneStatus(
         ZoneName zone,
@@ -34,8 +40,20 @@ public record ZoneStatus(
         String canaryFailure,
         KeySyncState keySync,
         List<String> keySyncReasons,
-        Optional<Instant> nextResign) {
+        Optional<Instant> nextResign,
+        List<String> replicationPending,
+        List<String> takeoverChecks) {
+    /** A status without pending keys or takeover checks. */
+    public ZoneStatus(ZoneName zone, OptionalLong serial, Optional<Instant> lastPublish, Optional<Instant> earliestRrsigExpiry,
+            CheckState gate, String gateFailure, CheckState canary, String canaryFailure, KeySyncState keySync,
+            List<String> keySyncReasons, Optional<Instant> nextResign) {
+        this(zone, serial, lastPublish, earliestRrsigExpiry, gate, gateFailure, canary, canaryFailure, keySync,
+                keySyncReasons, nextResign, List.of(), List.of());
+    }
+
     public ZoneStatus {
+        replicationPending = List.copyOf(replicationPending);
+        takeoverChecks = List.copyOf(takeoverChecks);
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(lastPublish, "lastPublish");
@@ -60,6 +78,12 @@ public record ZoneStatus(
         if (keySync != KeySyncState.NOT_SYNCED && !keySyncReasons.isEmpty()) {
             throw new IllegalArgumentException("zone " + zone + ": key-sync reasons without NOT_SYNCED");
         }
+    }
+
+    /** The same status with these pending keys and takeover lines. */
+    public ZoneStatus with(List<String> replicationPending, List<String> takeoverChecks) {
+        return new ZoneStatus(zone, serial, lastPublish, earliestRrsigExpiry, gate, gateFailure, canary, canaryFailure,
+                keySync, keySyncReasons, nextResign, replicationPending, takeoverChecks);
     }
 
     /** A zone the node has not done anything with yet: nothing published, nothing checked. */

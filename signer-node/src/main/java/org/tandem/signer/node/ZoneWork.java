@@ -19,6 +19,12 @@ import org.tandem.signer.schedule.ZoneResignState;
 final class ZoneWork {
     final ZoneCycle cycle;
     private volatile ZoneStatus status;
+    /** The GENERATED keys this node's HSM lacks, from the election's last key check. */
+    private volatile List<String> localPending = List.of();
+    /** The leader's replication agent's last word on the zone's GENERATED keys; empty when not leading. */
+    private volatile Optional<List<String>> agentPending = Optional.empty();
+    /** The outcome of the last takeover's checks, plus what the first run of that term found. */
+    private volatile List<String> takeover = List.of();
     private volatile Optional<Instant> sourceChangedAt = Optional.empty();
     private Optional<Instant> earliestExpiration = Optional.empty();
     private Optional<Instant> lastAttempt = Optional.empty();
@@ -30,7 +36,40 @@ final class ZoneWork {
     }
 
     ZoneStatus status() {
-        return status;
+        return status.with(agentPending.orElse(localPending), takeover);
+    }
+
+    /** The GENERATED keys this node's HSM lacks (the election's key check). */
+    void localPending(List<String> lines) {
+        localPending = List.copyOf(lines);
+    }
+
+    /** What the leader's replication agent found for the zone's GENERATED keys; empty: not leading. */
+    void replication(Optional<List<String>> lines) {
+        agentPending = lines.map(List::copyOf);
+    }
+
+    /** The agent's lines while leading, else none (the message for "no key replicated yet" then uses the HSM's). */
+    List<String> replicationLines() {
+        return agentPending.orElse(List.of());
+    }
+
+    /** The outcome of a takeover's checks (replaces the last one's). */
+    void takeover(List<String> lines) {
+        takeover = List.copyOf(lines);
+    }
+
+    /**
+     * What the first run of a term found ({@code check: result: detail} lines, e.g. expiry-safe): they
+     * replace the takeover lines of the same checks.
+     */
+    void takeoverRun(List<String> lines) {
+        java.util.Set<String> checks = new java.util.HashSet<>();
+        lines.forEach(l -> checks.add(l.substring(0, Math.max(0, l.indexOf(':')))));
+        List<String> all = new java.util.ArrayList<>(takeover);
+        all.removeIf(l -> checks.contains(l.substring(0, Math.max(0, l.indexOf(':')))));
+        all.addAll(lines);
+        takeover = List.copyOf(all);
     }
 
     /** The source changed (file watch, {@code signerctl reload}); the leader re-signs when the floor allows. */
@@ -93,6 +132,10 @@ final class ZoneWork {
         if (s.stage() == ZoneCycle.Stage.SOURCE || s.stage() == ZoneCycle.Stage.WRITE || s.stage() == ZoneCycle.Stage.SIGN) {
             gate = CheckState.FAILED;
             gateText = s.stage().name().toLowerCase() + ": " + s.reason();
+        }
+        if (s.stage() == ZoneCycle.Stage.NO_SIGNER) {
+            gate = CheckState.FAILED;
+            gateText = "not signed: " + s.reason();
         }
         status = new ZoneStatus(z.zone(), z.serial(), z.lastPublish(), z.earliestRrsigExpiry(), gate, gateText, canary,
                 canaryText, keys, keyReasons, z.nextResign());

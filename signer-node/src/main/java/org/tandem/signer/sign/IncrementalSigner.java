@@ -192,7 +192,10 @@ public final class IncrementalSigner {
         final SignedZoneState st;
         final ZoneName origin;
         final Name apex;
+        /** Every key: the DNSKEY RRset. */
         final List<SigningKey> keys;
+        /** The keys that sign ({@link SigningKey#signs()}). */
+        final List<SigningKey> signing;
         final List<SigningKey> keySigners;
         final List<SigningKey> dataSigners;
         final SigningPolicy policy;
@@ -210,8 +213,9 @@ public final class IncrementalSigner {
             this.origin = st.origin;
             this.apex = st.apex;
             this.keys = keys;
-            this.keySigners = keys.stream().filter(SigningKey::signsKeys).toList();
-            this.dataSigners = keys.stream().filter(SigningKey::signsData).toList();
+            this.signing = keys.stream().filter(SigningKey::signs).toList();
+            this.keySigners = signing.stream().filter(SigningKey::signsKeys).toList();
+            this.dataSigners = signing.stream().filter(SigningKey::signsData).toList();
             this.policy = policy;
             this.now = now;
             this.inception = policy.inception(now);
@@ -238,6 +242,7 @@ public final class IncrementalSigner {
                 }
             }
             // SOA: every field but the serial from the template, the serial never backwards
+            RRSIGRecord[] soaSigsBefore = st.rr(apex, Type.SOA).sigs;
             SOARecord old = (SOARecord) st.rr(apex, Type.SOA).records[0];
             SOARecord t = soaTemplate != null ? soaTemplate : old;
             serial = policy.serial().next(st.serial, now);
@@ -252,8 +257,13 @@ public final class IncrementalSigner {
                 dnskeys.add(k.key().dnskey(policy.dnskeyTtl()));
             }
             Rr dnskey = Rr.of(PreparedRrset.of(apex, Type.DNSKEY, dnskeys));
-            boolean keysChanged = !st.rr(apex, Type.DNSKEY).sameContent(dnskey);
-            if (keysChanged) {
+            Rr dnskeyBefore = st.rr(apex, Type.DNSKEY);
+            // The signers changed when the DNSKEY RRset did, or when a published key starts or stops
+            // signing (the SOA, re-signed every run, carries the data signers' RRSIGs; the DNSKEY RRset
+            // the key signers'): then every RRset is re-checked, as for a new key set.
+            boolean keysChanged = !dnskeyBefore.sameContent(dnskey) || !signedBy(dnskeyBefore.sigs, keySigners)
+                    || !signedBy(soaSigsBefore, dataSigners);
+            if (!dnskeyBefore.sameContent(dnskey)) {
                 st.put(apex, Type.DNSKEY, dnskey);
             }
             // RFC 9077: NSEC and NSEC3 TTL = min(SOA TTL, SOA MINIMUM)
@@ -625,6 +635,19 @@ public final class IncrementalSigner {
             }
         }
 
+        /** True when the RRSIGs are by exactly these keys (algorithm and key tag), one each. */
+        private boolean signedBy(RRSIGRecord[] sigs, List<SigningKey> signers) {
+            Set<Long> made = new HashSet<>();
+            for (RRSIGRecord s : sigs) {
+                made.add(((long) s.getAlgorithm() << 16) | s.getFootprint());
+            }
+            Set<Long> wanted = new HashSet<>();
+            for (SigningKey k : signers) {
+                wanted.add(((long) k.key().algorithm().number() << 16) | k.key().keyTag().value());
+            }
+            return made.equals(wanted);
+        }
+
         /** Who must sign an RRset now: the key list, or null for nobody. */
         List<SigningKey> signers(Target t) throws UnsupportedRecordException {
             if (t.hashed) {
@@ -794,7 +817,7 @@ public final class IncrementalSigner {
                 }
             }
             if (!samples.isEmpty()) {
-                CapabilityCanary.run(origin, samples, keys, now);
+                CapabilityCanary.run(origin, samples, signing, now);
             }
         }
 

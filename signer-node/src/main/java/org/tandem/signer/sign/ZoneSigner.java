@@ -39,9 +39,10 @@ import org.xbill.DNS.Type;
 /**
  * Signs a whole zone with keys held in HSMs.
  *
- * <p>What is signed (RFC 4035 §2): the apex DNSKEY RRset is exactly the given keys' DNSKEYs; it and
- * the apex CDS and CDNSKEY RRsets are signed by every KSK and CSK, every other authoritative RRset
- * (DS at zone cuts included) by every ZSK and CSK: one RRSIG per key, so every algorithm covers
+ * <p>What is signed (RFC 4035 §2): the apex DNSKEY RRset is exactly the given keys' DNSKEYs (those
+ * that do not {@link SigningKey#signs() sign} included); it and the apex CDS and CDNSKEY RRsets are
+ * signed by every signing KSK and CSK, every other authoritative RRset (DS at zone cuts included) by
+ * every signing ZSK and CSK: one RRSIG per key, so every algorithm covers
  * every RRset. Delegation NS RRsets, glue and other data at or below a zone cut are published
  * unsigned. NSEC or NSEC3 per the policy; the SOA serial per {@link SerialPolicy}, never backwards;
  * ZONEMD last, when asked for. Before anything is signed, the {@link CapabilityCanary} signs and
@@ -94,7 +95,8 @@ public final class ZoneSigner {
      * Signs {@code zone}.
      *
      * @param zone the unsigned zone (no RRSIG, NSEC, NSEC3, NSEC3PARAM, apex DNSKEY or apex ZONEMD)
-     * @param keys every key of the zone: the DNSKEY RRset is made of exactly these
+     * @param keys every key of the zone: the DNSKEY RRset is made of exactly these; those that {@link
+     *     SigningKey#signs()} sign
      * @param policy validity, jitter, denial, serial, ZONEMD, threads
      * @param now the signing time (RRSIG inception and expiration, the serial)
      * @param previousSerial the SOA serial last published for this zone (for a first signing, the
@@ -116,8 +118,9 @@ public final class ZoneSigner {
         Name apex = origin.name();
         List<SigningKey> all = List.copyOf(keys);
         checkKeys(origin, all);
-        List<SigningKey> keySigners = all.stream().filter(SigningKey::signsKeys).toList();
-        List<SigningKey> dataSigners = all.stream().filter(SigningKey::signsData).toList();
+        List<SigningKey> signing = all.stream().filter(SigningKey::signs).toList();
+        List<SigningKey> keySigners = signing.stream().filter(SigningKey::signsKeys).toList();
+        List<SigningKey> dataSigners = signing.stream().filter(SigningKey::signsData).toList();
 
         long serial = policy.serial().next(previousSerial, now);
         SOARecord old = zone.soa();
@@ -145,7 +148,7 @@ public final class ZoneSigner {
         stages.mark("chain");
         List<ZoneIndex.Rrset> rrsets = index.rrsets();
 
-        CapabilityCanary.run(origin, canarySamples(index, rrsets, policy, soa), all, now);
+        CapabilityCanary.run(origin, canarySamples(index, rrsets, policy, soa), signing, now);
         stages.mark("canary");
 
         long[] counts = signAll(origin, rrsets, keySigners, dataSigners, policy, now);
@@ -225,14 +228,14 @@ public final class ZoneSigner {
                         "the same key is given twice (it would sign every RRset twice); give one HSM's copy");
             }
             boolean[] r = roles.computeIfAbsent(k.key().algorithm(), a -> new boolean[2]);
-            r[0] |= k.signsKeys();
-            r[1] |= k.signsData();
+            r[0] |= k.signs() && k.signsKeys();
+            r[1] |= k.signs() && k.signsData();
         }
         for (Map.Entry<Algorithm, boolean[]> e : roles.entrySet()) {
             if (!e.getValue()[0] || !e.getValue()[1]) {
                 throw new IncompleteKeySetException(origin, "algorithm " + e.getKey() + " (" + e.getKey().number()
                         + ") has no " + (e.getValue()[0] ? "ZSK or CSK" : "KSK or CSK")
-                        + ", but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
+                        + " that signs, but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
             }
         }
     }

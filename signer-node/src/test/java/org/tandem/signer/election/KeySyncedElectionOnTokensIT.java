@@ -41,7 +41,8 @@ class KeySyncedElectionOnTokensIT {
     private static final HsmId DC1 = new HsmId("dc1-hsm1");
     private static final HsmId DC2 = new HsmId("dc2-hsm1");
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String ROOT = "/it-tokens";
+    /** One root per test: the ZooKeeper server is shared by the tests of the class. */
+    private final String root = "/it-tokens-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
 
     @TempDir
     Path dir;
@@ -61,7 +62,7 @@ class KeySyncedElectionOnTokensIT {
         open.add(hsm1);
         hsm2 = Pkcs11Hsm.open(tokens.allocate(DC2.name()));
         open.add(hsm2);
-        store = ZooKeeperManifestStore.connect(ZK.connectString(), ROOT, Duration.ofSeconds(10));
+        store = ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(10));
         open.add(store);
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"), clock);
         keySync = new KeySync(List.of(hsm1, hsm2), store, audit, clock, "test@election-it",
@@ -71,6 +72,10 @@ class KeySyncedElectionOnTokensIT {
         keySync.generate(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, DC1);
         zsk = keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, DC1);
         assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        // proven on both tokens: published, as the cluster's leader would promote them
+        for (var e : keySync.manifest(ZONE).pendingReplication()) {
+            assertThat(keySync.promote(ZONE, e.key().fingerprint(), "both tokens")).isTrue();
+        }
     }
 
     @AfterEach
@@ -83,7 +88,7 @@ class KeySyncedElectionOnTokensIT {
     private ElectionNode node(String name, Pkcs11Hsm hsm) {
         ProvenKeySetCheck check = new ProvenKeySetCheck(store, List.of(hsm), new KeySetVerifier(clock, new SecureRandom()),
                 () -> List.of(ZONE), clock);
-        ElectionNode n = new ElectionNode(ZK.connectString(), ROOT, name, check, Duration.ofSeconds(20));
+        ElectionNode n = new ElectionNode(ZK.connectString(), root, name, check, Duration.ofSeconds(20));
         open.add(n);
         return n;
     }
@@ -115,5 +120,25 @@ class KeySyncedElectionOnTokensIT {
         assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
         TestTiming.until(WAIT, "node-b leads once its HSM holds every key", b::leads);
         assertThat(b.leadership().epoch()).isEqualTo(2);
+    }
+
+    @Test
+    void aNodeLackingOnlyAGeneratedKeyStaysEligibleAndNamesTheKeyPending() throws Exception {
+        // a new ZSK generated in dc1 only: GENERATED, not replicated to dc2 yet
+        DnssecKey fresh = keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, DC1);
+        ElectionNode b = node("node-b", hsm2).start();
+        TestTiming.until(WAIT, "node-b leads", b::leads);
+
+        KeySyncVerdict v = b.election.state().lastCheck().orElseThrow();
+        assertThat(v.synced()).isTrue();
+        assertThat(v.pending()).singleElement().satisfies(line -> assertThat(line).contains("zone example.test.",
+                "ZSK " + fresh.keyTag(), fresh.fingerprint().shortHex(), "dc2-hsm1", "missing", "pending replication"));
+
+        // holding it is not an extra key either: the node in dc1 holds it and leads too, once alone
+        b.close();
+        ElectionNode a = node("node-a", hsm1).start();
+        TestTiming.until(WAIT, "node-a leads", a::leads);
+        assertThat(a.election.state().lastCheck().orElseThrow().pending()).isEmpty();
+        assertThat(a.election.state().lastCheck().orElseThrow().problems()).isEmpty();
     }
 }

@@ -189,8 +189,7 @@ class SignerNodeServiceIT {
                 () -> node.stepDown(StepDownRequest.newBuilder().setReason("take over").build()),
                 Status.Code.PERMISSION_DENIED);
         assertThat(e.getStatus().getDescription())
-                .contains("caller dc2-signer", "[NODE]", "tandem.signer.v1.SignerNode/StepDown",
-                        "OU=operator or OU=coordinator");
+                .contains("caller dc2-signer", "[NODE]", "tandem.signer.v1.SignerNode/StepDown", "OU=coordinator");
         assertStatus(() -> node.selfTest(SelfTestRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
         assertStatus(() -> node.reload(ReloadRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
         assertStatus(() -> stub(cluster.issue("monitor")).stepDown(StepDownRequest.getDefaultInstance()),
@@ -220,12 +219,23 @@ class SignerNodeServiceIT {
     }
 
     @Test
-    void operatorStepsDownWithReasonAndHoldOff() throws Exception {
+    void operatorCertificateCannotStepDownTheNode() throws Exception {
+        StatusRuntimeException e = assertStatus(() -> stub(cluster.issue("alice", "operator"))
+                        .stepDown(StepDownRequest.newBuilder().setReason("maintenance of dc1").setHoldOffSeconds(300).build()),
+                Status.Code.PERMISSION_DENIED);
+
+        assertThat(e.getStatus().getDescription()).contains("caller alice", "[OPERATOR]",
+                "tandem.signer.v1.SignerNode/StepDown", "needs a certificate with OU=coordinator");
+        assertThat(control.orders).isEmpty();
+    }
+
+    @Test
+    void coordinatorStepsDownWithReasonAndTheAskedHoldOffWhichTheResponseReports() throws Exception {
         control.stepDown.set(new StepDownResult(true, 7, NOW.plusSeconds(300)));
 
-        StepDownResponse response = stub(cluster.issue("alice", "operator"))
+        StepDownResponse response = stub(cluster.issue("coordinator-1", "coordinator"))
                 .stepDown(StepDownRequest.newBuilder()
-                        .setReason("maintenance of dc1")
+                        .setReason("cut-over to dc2")
                         .setHoldOffSeconds(300)
                         .build());
 
@@ -233,10 +243,20 @@ class SignerNodeServiceIT {
         assertThat(response.getEpoch()).isEqualTo(7);
         assertThat(response.getHoldOffUntilEpochMillis()).isEqualTo(NOW.plusSeconds(300).toEpochMilli());
         assertThat(control.orders).singleElement().satisfies(order -> {
-            assertThat(order.caller()).isEqualTo("alice");
-            assertThat(order.reason()).isEqualTo("maintenance of dc1");
+            assertThat(order.caller()).isEqualTo("coordinator-1");
+            assertThat(order.reason()).isEqualTo("cut-over to dc2");
             assertThat(order.holdOff()).contains(Duration.ofSeconds(300));
         });
+    }
+
+    @Test
+    void aHoldOffLongerThanADayIsInvalidAndNoOrderIsGiven() throws Exception {
+        StatusRuntimeException e = assertStatus(() -> stub(cluster.issue("coordinator-1", "coordinator"))
+                        .stepDown(StepDownRequest.newBuilder().setHoldOffSeconds(86_401).build()),
+                Status.Code.INVALID_ARGUMENT);
+
+        assertThat(e.getStatus().getDescription()).contains("86401 s", "86400 s");
+        assertThat(control.orders).isEmpty();
     }
 
     @Test
@@ -268,10 +288,11 @@ class SignerNodeServiceIT {
     @Test
     void translatesUnavailableAndRefusedWithErrorInfo() throws Exception {
         SignerNodeGrpc.SignerNodeBlockingStub operator = stub(cluster.issue("alice", "operator"));
+        SignerNodeGrpc.SignerNodeBlockingStub coordinator = stub(cluster.issue("coordinator-1", "coordinator"));
 
         control.failure.set(new NodeUnavailableException("dc1-signer", "ZooKeeper 127.0.0.1:2181 is SUSPENDED", null));
         StatusRuntimeException unavailable =
-                assertStatus(() -> operator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.UNAVAILABLE);
+                assertStatus(() -> coordinator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.UNAVAILABLE);
         assertThat(unavailable.getStatus().getDescription()).isEqualTo("node dc1-signer: ZooKeeper 127.0.0.1:2181 is SUSPENDED");
         assertThat(errorInfo(unavailable).getDomain()).isEqualTo(SignerNodeService.DOMAIN);
         assertThat(errorInfo(unavailable).getReason()).isEqualTo("UNAVAILABLE");
@@ -283,7 +304,7 @@ class SignerNodeServiceIT {
         assertThat(errorInfo(refused).getReason()).isEqualTo("REFUSED");
 
         StatusRuntimeException invalid = assertStatus(
-                () -> operator.stepDown(StepDownRequest.newBuilder().setReason("x".repeat(201)).build()),
+                () -> coordinator.stepDown(StepDownRequest.newBuilder().setReason("x".repeat(201)).build()),
                 Status.Code.INVALID_ARGUMENT);
         assertThat(invalid.getStatus().getDescription()).contains("longer than 200 characters");
         assertThat(errorInfo(invalid).getReason()).isEqualTo("INVALID_REQUEST");

@@ -70,6 +70,8 @@ class ClockRefusalIT {
         KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
                 dir.resolve("audit.jsonl"));
         open.add(tokens);
+        // the cluster's leader promotes the keys once every node proves them; here the cycle runs alone
+        tokens.promoteAll(ZONE);
         ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
@@ -113,13 +115,13 @@ class ClockRefusalIT {
 
     @Test
     void aLeaderWhoseClockIsADayAheadRefusesToSignAndTheLastGoodZoneStays() throws Exception {
-        ZoneCycle.Outcome first = cycle.publish(leadership, "test");
+        ZoneCycle.Outcome first = cycle.publish(leadership, "test", false, List.of());
         assertThat(first).isInstanceOf(ZoneCycle.Outcome.Published.class);
         PublishRecord published = ledger.last(ZONE).orElseThrow();
         String current = Files.readString(directory.currentFile(ZONE));
 
         clock.set(Duration.ofDays(1));
-        ZoneCycle.Outcome o = cycle.publish(leadership, "test");
+        ZoneCycle.Outcome o = cycle.publish(leadership, "test", false, List.of());
 
         assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
             assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.CLOCK);
@@ -130,19 +132,19 @@ class ClockRefusalIT {
         assertThat(Files.readString(directory.currentFile(ZONE))).isEqualTo(current);
 
         clock.set(Duration.ZERO);
-        assertThat(cycle.publish(leadership, "test")).as("back within the threshold")
+        assertThat(cycle.publish(leadership, "test", false, List.of())).as("back within the threshold")
                 .isInstanceOf(ZoneCycle.Outcome.Published.class);
     }
 
     @Test
     void aClockJumpDuringTheRunRefusesTheCommit() throws Exception {
-        assertThat(cycle.publish(leadership, "test")).isInstanceOf(ZoneCycle.Outcome.Published.class);
+        assertThat(cycle.publish(leadership, "test", false, List.of())).isInstanceOf(ZoneCycle.Outcome.Published.class);
         PublishRecord published = ledger.last(ZONE).orElseThrow();
         String current = Files.readString(directory.currentFile(ZONE));
         Files.writeString(dir.resolve("example.test.zone"), "www A 192.0.2.80\n", java.nio.file.StandardOpenOption.APPEND);
 
         jumpAtThePermit.set(true);
-        ZoneCycle.Outcome o = cycle.publish(leadership, "test");
+        ZoneCycle.Outcome o = cycle.publish(leadership, "test", false, List.of());
 
         assertThat(clock.offset()).as("the permit ran, so the run got past signing").isEqualTo(Duration.ofDays(1));
         assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {

@@ -397,4 +397,38 @@ class NodeConfigTest {
                 dir.resolve("policy.yaml") + ": ");
         fails(replace(VALID, "ca: tls/ca.crt", "ca: tsig.secret"), "tls.ca", dir.resolve("tsig.secret") + ": ");
     }
+
+    @Test
+    void readsThePeersAndDefaultsToNone() throws Exception {
+        NodeConfig c = load(VALID + "peers:\n  - {name: dc2-signer, endpoint: \"dc2.example:7443\"}\n"
+                + "  - name: dc3-signer\n    endpoint: \"[2001:db8::3]:7443\"\n");
+        assertThat(c.peers()).containsExactly(new PeerConfig("dc2-signer", new Endpoint("dc2.example", 7443)),
+                new PeerConfig("dc3-signer", new Endpoint("2001:db8::3", 7443)));
+        assertThat(c.summary()).contains("peers (new keys are replicated to them before they are published):"
+                + " dc2-signer at dc2.example:7443, dc3-signer at [2001:db8::3]:7443");
+        assertThat(load(VALID).peers()).isEmpty();
+        assertThat(load(VALID).summary()).contains("peers (new keys are replicated to them before they are published):"
+                + " none (a new key is published as soon as this node's HSM proves it)");
+    }
+
+    @Test
+    void refusesBadPeers() throws Exception {
+        fails(VALID + "peers: {name: dc2-signer}\n", "peers", "expected a list");
+        fails(VALID + "peers: [dc2-signer]\n", "peers[0]", "expected a mapping with name and endpoint");
+        fails(VALID + "peers: [{name: dc2-signer}]\n", "peers[0].endpoint", "missing");
+        fails(VALID + "peers: [{endpoint: \"h:1\"}]\n", "peers[0].name", "missing");
+        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\", tls: x}]\n", "peers[0].tls",
+                "unknown key; expected one of [endpoint, name]");
+        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example\"}]\n", "peers[0].endpoint",
+                "'dc2.example' is not host:port");
+        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example:0\"}]\n", "peers[0].endpoint",
+                "port 0 cannot be sent to");
+        fails(VALID + "peers: [{name: dc1-signer, endpoint: \"h:1\"}]\n", "peers[0].name",
+                "'dc1-signer' is this node (node.name)");
+        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc2-signer, endpoint: \"h:2\"}]\n",
+                "peers[1].name", "peer 'dc2-signer' is listed twice");
+        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc3-signer, endpoint: \"h:1\"}]\n",
+                "peers[1].endpoint", "'h:1' is listed twice");
+        fails(VALID + "peers: [{name: \"dc 2\", endpoint: \"h:1\"}]\n", "peers[0].name", "must be letters, digits");
+    }
 }

@@ -241,6 +241,34 @@ class IncrementalSignerTest {
     }
 
     @Test
+    void aPublishedZskThatMaySignLaterSignsEveryRrsetOnceItDoesAndTheGatePasses() throws Exception {
+        SigningPolicy policy = SigningPolicy.defaults().withThreads(2);
+        HsmKey zsk2 = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+        SigningKey second = new SigningKey(zsk2.publicKey().orElseThrow(), hsm, zsk2.ref());
+        List<SigningKey> waiting = List.of(keys.get(0), keys.get(1), second.publishedOnly());
+        SignedZone first = new ZoneSigner().sign(TestZones.defects(), waiting, policy, NOW, 2024010101L);
+        int tag2 = second.key().keyTag().value();
+        assertThat(SignedZones.rrsets(first.records()).get("example.test. DNSKEY").size()).isEqualTo(3);
+        assertThat(rrsigKeys(first.records())).noneMatch(k -> k.endsWith(" " + tag2));
+        SignedZoneState state = SignedZoneState.of(first);
+
+        // the DNSKEY RRset stays the same; only the signers change
+        List<SigningKey> both = List.of(keys.get(0), keys.get(1), second);
+        IncrementalResult r = new IncrementalSigner().resign(state, TestZones.defects(), both, policy, LATER);
+
+        assertThat(r.signaturesReused()).as("the old ZSK's and the KSK's signatures are kept").isPositive();
+        assertSameAsFullSignAndValid(state, TestZones.defects(), both, policy, LATER, first.serial());
+        assertThat(rrsigKeys(state.records())).filteredOn(k -> k.endsWith(" " + tag2))
+                .hasSize((int) (first.signatures() - 1)); // every RRset but the DNSKEY RRset (the KSK's)
+
+        // and back: withheld again, its signatures leave every RRset
+        state.commit();
+        new IncrementalSigner().resign(state, TestZones.defects(), waiting, policy, LATER.plusSeconds(60));
+        assertThat(rrsigKeys(state.records())).noneMatch(k -> k.endsWith(" " + tag2));
+        assertSameAsFullSignAndValid(state, TestZones.defects(), waiting, policy, LATER.plusSeconds(60), first.serial() + 1);
+    }
+
+    @Test
     void aNewZskReplacingTheOldReSignsEverythingTheOldSigned() throws Exception {
         SigningPolicy policy = SigningPolicy.defaults().withThreads(2);
         SignedZone first = fullSign(TestZones.defects(), policy, NOW, 2024010101L);

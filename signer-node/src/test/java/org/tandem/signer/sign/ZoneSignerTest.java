@@ -303,6 +303,32 @@ class ZoneSignerTest {
     }
 
     @Test
+    void aKeyThatIsOnlyPublishedIsInTheDnskeyRrsetAndSignsNothingAndTheGatePasses() throws Exception {
+        HsmKey zsk2 = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+        SigningKey waiting = new SigningKey(zsk2.publicKey().orElseThrow(), hsm, zsk2.ref()).publishedOnly();
+        List<SigningKey> three = List.of(keys.get(0), keys.get(1), waiting);
+
+        List<Record> out = new ZoneSigner().sign(TestZones.defects(), three, policy(), NOW, 1).records();
+
+        assertThat(SignedZones.rrsets(out).get("example.test. DNSKEY").size()).isEqualTo(3);
+        int tag = waiting.key().keyTag().value();
+        assertThat(SignedZones.rrsigs(out).values().stream().flatMap(List::stream))
+                .noneMatch(s -> s.getFootprint() == tag);
+        assertThat(signedBy(out, "www.example.test.", Type.A)).containsExactly(zsk);
+        org.tandem.signer.gate.GateVerdict v = new org.tandem.signer.gate.ValidationGate(
+                org.tandem.signer.gate.GatePolicy.defaults()).verify(APEX, out, NOW);
+        assertThat(v.passed()).as(v.summary()).isTrue();
+    }
+
+    @Test
+    void refusesAKeySetWhoseOnlyZskIsOnlyPublished() throws Exception {
+        List<SigningKey> idle = List.of(keys.get(0), keys.get(1).publishedOnly());
+        assertThatThrownBy(() -> new ZoneSigner().sign(TestZones.defects(), idle, policy(), NOW, 1))
+                .isInstanceOf(IncompleteKeySetException.class)
+                .hasMessageContaining("has no ZSK or CSK that signs");
+    }
+
+    @Test
     void refusesKeysThatCannotSignTheZone() throws Exception {
         HsmKey other = hsm.generate(new KeySpec(ZoneName.of("other.test"), KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
         List<SigningKey> foreign = List.of(keys.get(0), new SigningKey(other.publicKey().orElseThrow(), hsm, other.ref()));

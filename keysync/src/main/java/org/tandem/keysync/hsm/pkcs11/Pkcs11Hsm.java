@@ -75,6 +75,7 @@ public final class Pkcs11Hsm implements Hsm {
     private static final long CKR_PIN_INCORRECT = 0xA0L;
     private static final long CKR_PIN_LOCKED = 0xA4L;
     private static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x190L;
+    private static final long CKR_OBJECT_HANDLE_INVALID = 0x82L;
 
     private static final byte[] P256_OID = HexFormat.of().parseHex("06082a8648ce3d030107");
     private static final byte[] P384_OID = HexFormat.of().parseHex("06052b81040022");
@@ -481,6 +482,10 @@ public final class Pkcs11Hsm implements Hsm {
         if (!transportKey.hsm().equals(id())) {
             throw new HsmException(id(), "transport key belongs to " + transportKey.hsm());
         }
+        if (!transportKey.hasPrivateHalf()) {
+            throw new HsmException(id(), "the transport key has no private half here; unwrap the KEK with the key"
+                    + " newTransportKey() returned");
+        }
         return withSession("unwrap the cluster KEK", s -> {
             refuseSecondKek(s);
             try {
@@ -489,6 +494,51 @@ public final class Pkcs11Hsm implements Hsm {
             } finally {
                 destroyQuietly(s, new long[] {transportKey.handle()});
             }
+        });
+    }
+
+    @Override
+    public void destroyTransportKey(TransportKey transportKey) throws HsmException {
+        if (!transportKey.hsm().equals(id())) {
+            throw new HsmException(id(), "transport key belongs to " + transportKey.hsm());
+        }
+        if (!transportKey.hasPrivateHalf()) {
+            return;
+        }
+        withSession("destroy a key-transport key", s -> {
+            CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_CLASS), new CK_ATTRIBUTE(CKA_TOKEN), new CK_ATTRIBUTE(CKA_MODULUS)};
+            try {
+                p11.C_GetAttributeValue(s, transportKey.handle(), t);
+            } catch (PKCS11Exception e) {
+                if (e.getErrorCode() == CKR_OBJECT_HANDLE_INVALID) {
+                    return null; // gone already (unwrapped, or the session ended)
+                }
+                throw e;
+            }
+            // The handle may have been reused for another object since: destroy only this very key.
+            boolean same = t[0].getLong() == CKO_PRIVATE_KEY && !t[1].getBoolean()
+                    && new BigInteger(1, t[2].getByteArray()).equals(transportKey.modulus());
+            if (same) {
+                p11.C_DestroyObject(s, transportKey.handle());
+            } else {
+                LOG.warn("hsm={} handle={} is no longer the transport key; left alone", id(), transportKey.handle());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void destroyKek(byte[] checkValue) throws HsmException {
+        withSession("destroy the cluster KEK", s -> {
+            long kek = kekHandle(s).orElseThrow(() -> noKek());
+            byte[] actual = checkValue(s, kek);
+            if (!Arrays.equals(actual, checkValue)) {
+                throw new PKCS11Exception(CKR_DEVICE_ERROR, "holds the KEK with check value "
+                        + HexFormat.of().formatHex(actual) + ", not " + HexFormat.of().formatHex(checkValue)
+                        + "; not destroyed");
+            }
+            p11.C_DestroyObject(s, kek);
+            return null;
         });
     }
 

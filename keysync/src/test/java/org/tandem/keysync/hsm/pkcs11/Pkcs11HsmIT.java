@@ -102,6 +102,51 @@ class Pkcs11HsmIT {
     }
 
     @Test
+    void holderWrapsTheKekUnderAPublicHalfThatTravelledAndOnlyTheMakerUnwrapsIt() throws Exception {
+        try (Pkcs11Hsm a = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"));
+                Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {
+            byte[] kcvA = a.generateKek();
+            TransportKey made = b.newTransportKey();
+            TransportKey travelled = TransportKey.publicHalf(new HsmId("dc2-signer1/dc2-hsm1"), made.modulus(),
+                    made.publicExponent());
+            assertThat(travelled.hasPrivateHalf()).isFalse();
+
+            byte[] wrappedKek = a.exportKek(travelled);
+
+            assertThatThrownBy(() -> b.importKek(TransportKey.publicHalf(b.id(), made.modulus(), made.publicExponent()),
+                            wrappedKek))
+                    .isInstanceOf(HsmException.class)
+                    .hasMessageContaining("no private half");
+            assertThat(b.importKek(made, wrappedKek)).isEqualTo(kcvA);
+        }
+    }
+
+    @Test
+    void destroysAnUnusedTransportKeyAndAKekOnlyByItsCheckValue() throws Exception {
+        try (Pkcs11Hsm a = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"));
+                Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {
+            byte[] kcv = a.generateKek();
+            TransportKey abandoned = b.newTransportKey();
+            byte[] wrappedKek = a.exportKek(abandoned);
+
+            b.destroyTransportKey(abandoned);
+            b.destroyTransportKey(abandoned); // gone already: nothing to do
+
+            assertThatThrownBy(() -> b.importKek(abandoned, wrappedKek)).isInstanceOf(HsmException.class);
+            assertThat(b.kekCheckValue()).isEmpty();
+            byte[] other = kcv.clone();
+            other[0] ^= 0x01;
+            assertThatThrownBy(() -> a.destroyKek(other))
+                    .isInstanceOf(HsmException.class)
+                    .hasMessageContaining("HSM dc1-hsm1")
+                    .hasMessageContaining("not destroyed");
+            assertThat(a.kekCheckValue()).hasValueSatisfying(v -> assertThat(v).isEqualTo(kcv));
+            a.destroyKek(kcv);
+            assertThat(a.kekCheckValue()).isEmpty();
+        }
+    }
+
+    @Test
     void refusesToUnwrapUnderAnotherKekAndNamesBothCheckValues() throws Exception {
         try (Pkcs11Hsm a = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"));
                 Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {

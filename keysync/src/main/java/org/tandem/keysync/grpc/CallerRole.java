@@ -1,4 +1,4 @@
-package org.tandem.signer.grpc;
+package org.tandem.keysync.grpc;
 
 import java.security.cert.X509Certificate;
 import java.util.EnumSet;
@@ -15,17 +15,19 @@ import javax.naming.ldap.Rdn;
  * {@code OU=node}, case-insensitive) grants that role. The CN stays the caller's identity (logged);
  * the cluster CA decides both when it issues the certificate, e.g.
  * {@code openssl req -subj "/O=Tandem/OU=operator/CN=alice"}. A certificate without a known OU has
- * no role: it may read status, nothing else.
+ * no role: it may read status, nothing else. {@link CallerIdentity} puts the roles of every call's
+ * caller into {@link CallerIdentity#ROLES}; {@link KeySyncAuthorization} and the signer node's
+ * authorization decide with them.
  *
  * <p>IMPORTANT: the role is only as trustworthy as the CA's issuing policy; a CA that lets anyone
  * choose their subject gives anyone every role.
  */
 public enum CallerRole {
-    /** A person at the console ({@code signerctl}): may order a step-down and run a self-test. */
+    /** A person at the console ({@code signerctl}): runs self-tests and reloads; key ceremonies only through the coordinator. */
     OPERATOR,
-    /** The coordinator: orders cut-overs (step-down) and runs preflight self-tests. */
+    /** The coordinator: orders cut-overs (step-down), runs preflight self-tests and key ceremonies. */
     COORDINATOR,
-    /** Another signer node: reads status only. */
+    /** Another signer node: reads status, and moves keys (inventory, export, import) through KeySync. */
     NODE;
 
     /** The OU value that grants this role: the name in lower case. */

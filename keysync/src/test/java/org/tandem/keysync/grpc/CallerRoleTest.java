@@ -1,4 +1,4 @@
-package org.tandem.signer.grpc;
+package org.tandem.keysync.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
 
 class CallerRoleTest {

@@ -1,0 +1,309 @@
+package org.tandem.signer.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import org.tandem.keysync.grpc.MtlsChannels;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.testing.KeySyncedTokens;
+import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestTiming;
+import org.tandem.proto.signer.v1.GetStatusRequest;
+import org.tandem.proto.signer.v1.NodeStatus;
+import org.tandem.proto.signer.v1.SignerNodeGrpc;
+import org.tandem.signer.election.ClusterConnection;
+import org.tandem.signer.election.LedgerException;
+import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.publish.SignedZoneFile;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+
+/**
+ * A cluster of signer-node JVMs for the integration tests of replication and takeover: one SoftHSM2
+ * token per node (KSK and ZSK generated once and replicated by keysync, as {@link KeySyncedTokens}
+ * does: GENERATED in the manifest), a real ZooKeeper, the nodes' gRPC ports chosen up front so that
+ * each node can name the others as peers, the published zone judged by {@code ldns-verify-zone}.
+ * Close it after the test.
+ */
+final class NodeCluster implements AutoCloseable {
+    static final ZoneName ZONE = ZoneName.of("example.test");
+    static final Duration SESSION = Duration.ofSeconds(5);
+    static final Duration WAIT = Duration.ofSeconds(90);
+    static final String SOURCE = """
+            $ORIGIN example.test.
+            $TTL 3600
+            @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
+            @        NS    ns1
+            ns1      A     192.0.2.53
+            www      A     192.0.2.80
+            www      AAAA  2001:db8::80
+            @        CAA   0 issue "ca.example"
+            sub      NS    ns.sub
+            ns.sub   A     192.0.2.54
+            sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+            """;
+
+    final Path dir;
+    final KeySyncedTokens tokens;
+    final PublishLedger ledger;
+    final TestPki pki;
+    final String root;
+    private final String zookeeper;
+    private final Map<String, Integer> grpcPorts = new LinkedHashMap<>();
+    private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
+    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    NodeCluster(Path dir, String zookeeper, List<String> names) throws Exception {
+        this.dir = dir;
+        this.zookeeper = zookeeper;
+        this.root = "/node-cluster-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+        this.tokens = KeySyncedTokens.create(names, ZONE, zookeeper, root, dir.resolve("audit.jsonl"));
+        open.add(tokens);
+        ClusterConnection cluster = ClusterConnection.connect(zookeeper, root, Duration.ofSeconds(20), Duration.ofSeconds(10));
+        open.add(cluster);
+        this.ledger = cluster.ledger(Clock.systemUTC());
+        this.pki = TestPki.create(dir.resolve("pki"), "node-cluster CA");
+        Files.createDirectories(dir.resolve("published"));
+        Files.createDirectories(dir.resolve("zones"));
+        Files.writeString(dir.resolve("zones/example.test.zone"), SOURCE, StandardCharsets.US_ASCII);
+        for (String n : names) {
+            grpcPorts.put(n, freePort());
+            metricsPorts.put(n, freePort());
+        }
+    }
+
+    /** The node's gRPC endpoint, {@code 127.0.0.1:port}. */
+    String endpoint(String node) {
+        return "127.0.0.1:" + grpcPorts.get(node);
+    }
+
+    /** {@code peers:} naming every other node of the cluster. */
+    String peersOf(String node) {
+        StringBuilder b = new StringBuilder("peers:\n");
+        grpcPorts.keySet().stream().filter(n -> !n.equals(node))
+                .forEach(n -> b.append("  - {name: ").append(n).append(", endpoint: \"").append(endpoint(n)).append("\"}\n"));
+        return b.toString();
+    }
+
+    /**
+     * Starts the node's JVM.
+     *
+     * @param source the zone source, relative to the cluster's directory
+     * @param extra more {@code node.yaml} lines (e.g. {@code peers:})
+     */
+    NodeProcess start(String node, String source, String extra) throws Exception {
+        Path hsmYaml = dir.resolve(node + "-hsm.yaml");
+        HsmSpec s = tokens.spec(node);
+        Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
+                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + zookeeper
+                + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-audit.jsonl") + "\n");
+        TlsMaterial tls = pki.issue(node, "node");
+        Path config = dir.resolve(node + ".yaml");
+        Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
+                + "hsm-config: " + hsmYaml + "\n"
+                + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n"
+                + "zookeeper: {connect: \"" + zookeeper + "\", session-timeout: " + SESSION.toSeconds() + "s, root: " + root
+                + "}\n"
+                + "publish:\n  directory: published\n"
+                + "grpc: {listen: \"" + endpoint(node) + "\"}\n"
+                + "metrics: {listen: \"127.0.0.1:" + metricsPorts.get(node) + "\"}\n"
+                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                + tls.privateKey() + "}\n"
+                + "resign: {floor: 1s, debounce: 200ms}\n"
+                + extra);
+        NodeProcess p = NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
+        nodes.add(p);
+        return p;
+    }
+
+    /** Waits until the ledger's last record matches and is the zone directory's current file. */
+    PublishRecord awaitPublish(Predicate<PublishRecord> what, String name) throws Exception {
+        PublishRecord[] found = new PublishRecord[1];
+        try {
+            TestTiming.until(WAIT, name, () -> {
+                try {
+                    Optional<PublishRecord> last = ledger.last(ZONE);
+                    found[0] = last.filter(what).orElse(null);
+                    return found[0] != null && promoted(found[0]);
+                } catch (LedgerException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last " + ledger.last(ZONE) + logs(), e);
+        }
+        return found[0];
+    }
+
+    /** Waits until the node's {@code /health} answers {@code status} with every text in its body; returns the body. */
+    String awaitHealth(String node, int status, String... texts) throws Exception {
+        return awaitHttp(node, "/health", status, texts);
+    }
+
+    /** Waits until the node's {@code /metrics} has every text; returns the scrape. */
+    String awaitMetrics(String node, String... texts) throws Exception {
+        return awaitHttp(node, "/metrics", 200, texts);
+    }
+
+    private String awaitHttp(String node, String path, int status, String... texts) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        String[] last = {"no answer"};
+        int[] code = {0};
+        try {
+            TestTiming.until(WAIT, node + " " + path + " answers " + status + " with " + List.of(texts), () -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + metricsPorts.get(node) + path)).timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    last[0] = r.body();
+                    code[0] = r.statusCode();
+                    return r.statusCode() == status && List.of(texts).stream().allMatch(r.body()::contains);
+                } catch (IOException e) {
+                    last[0] = e.toString();
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last: " + code[0] + " " + last[0] + logs(), e);
+        }
+        return last[0];
+    }
+
+    /** The node's {@code GetStatus}, asked with a certificate of the cluster CA (OU=node). */
+    NodeStatus status(String node) throws Exception {
+        TlsMaterial tls = pki.issue("observer", "node");
+        ManagedChannel c = MtlsChannels.open(endpoint(node), tls);
+        try {
+            return SignerNodeGrpc.newBlockingStub(c).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .getStatus(GetStatusRequest.getDefaultInstance());
+        } finally {
+            c.shutdownNow();
+        }
+    }
+
+    /** Waits until the node's log has a line matching {@code regex}. */
+    void awaitLog(NodeProcess node, String regex) throws Exception {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        try {
+            TestTiming.until(WAIT, node.name() + " logs " + regex, () -> {
+                try {
+                    return p.matcher(node.log()).find();
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + logs(), e);
+        }
+    }
+
+    /** The key's state in the manifest now. */
+    KeyState state(DnssecKey key) throws Exception {
+        ZoneKeySet m = tokens.keySync().manifest(ZONE);
+        return m.find(key.fingerprint()).orElseThrow().state();
+    }
+
+    /** {@code ldns-verify-zone}, a validator nobody here wrote, accepts the file. */
+    static void validates(Path file) throws Exception {
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("ldns-verify-zone " + file + ": " + out).isZero();
+    }
+
+    /** The published version's DNSKEY records, as text. */
+    Set<String> dnskeys(PublishRecord r) throws Exception {
+        Set<String> keys = new TreeSet<>();
+        for (Record rec : records(r)) {
+            if (rec.getType() == Type.DNSKEY) {
+                keys.add(rec.rdataToString());
+            }
+        }
+        return keys;
+    }
+
+    /** The key tags of every RRSIG of the published version. */
+    Set<Integer> signers(PublishRecord r) throws Exception {
+        Set<Integer> tags = new TreeSet<>();
+        for (Record rec : records(r)) {
+            if (rec instanceof RRSIGRecord s) {
+                tags.add(s.getFootprint());
+            }
+        }
+        return tags;
+    }
+
+    List<Record> records(PublishRecord r) throws Exception {
+        return SignedZoneFile.read(versionFile(r), ZONE.name());
+    }
+
+    Path versionFile(PublishRecord r) {
+        return dir.resolve("published/example.test").resolve(r.serial() + ".zone");
+    }
+
+    private boolean promoted(PublishRecord r) {
+        Path current = dir.resolve("published/example.test.zone");
+        try {
+            return Files.exists(versionFile(r)) && Files.exists(current) && Files.isSameFile(current, versionFile(r));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String logs() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (NodeProcess n : nodes) {
+            String log = n.log();
+            b.append("\n--- ").append(n.name()).append(" ---\n")
+                    .append(log.length() > 8000 ? log.substring(log.length() - 8000) : log);
+        }
+        return b.toString();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (NodeProcess n : nodes) {
+            n.close();
+        }
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+}
