@@ -68,6 +68,12 @@ final class TwoSiteCluster implements AutoCloseable {
     static final String ZONE = "example.test.";
     static final List<String> NODES = List.of("node-a", "node-b");
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+    /**
+     * The zone's DNSKEY TTL (the nodes' signing policy). A new key signs only once it has been
+     * published for a DNSKEY TTL, and a takeover checks the same; the default hour would make a test
+     * whose ZSK was promoted after the KSK wait that long.
+     */
+    static final Duration DNSKEY_TTL = Duration.ofSeconds(10);
     static final int NODE_GRPC_PORT = 7443;
     static final int COORDINATOR_PORT = 7500;
     static final String SIGNERCTL_YAML = "/etc/tandem/signerctl.yaml";
@@ -191,6 +197,19 @@ final class TwoSiteCluster implements AutoCloseable {
         return e;
     }
 
+    /**
+     * The operator's key ceremony, each step through the coordinator: the cluster KEK made inside
+     * node-a's token and enrolled into node-b's; a KSK and a ZSK generated once on node-a; replicated
+     * and proven on both ({@code keys sync} exits 0 only when key-synced).
+     */
+    void keyCeremony() throws IOException, InterruptedException {
+        signerctlOk("kek", "init", "--on", "node-a");
+        signerctlOk("kek", "enrol", "--from", "node-a", "--to", "node-b");
+        signerctlOk("keys", "generate", "--zone", ZONE, "--role", "ksk", "--on", "node-a");
+        signerctlOk("keys", "generate", "--zone", ZONE, "--role", "zsk", "--on", "node-a");
+        signerctlOk("keys", "sync", "--zone", ZONE);
+    }
+
     /** The operator's {@code signerctl status --json}: the coordinator's view of the cluster. */
     JsonNode status() throws IOException, InterruptedException {
         Exec e = signerctl("status", "--json");
@@ -262,6 +281,30 @@ final class TwoSiteCluster implements AutoCloseable {
     /** The zone as a node last published it (its current file), read from the node's file system. */
     String publishedZone(String node) throws IOException {
         return readFile(node, PUBLISHED + "/" + ZONE.substring(0, ZONE.length() - 1) + ".zone");
+    }
+
+    /**
+     * Polls the zone {@code node} published (its current file, read from its file system) until
+     * {@code condition} holds; fails naming {@code what} and what it found last.
+     */
+    PublishedZone awaitPublished(String node, String what, Duration timeout, Predicate<PublishedZone> condition)
+            throws InterruptedException {
+        PublishedZone[] last = new PublishedZone[1];
+        try {
+            TestTiming.until(timeout, what, () -> {
+                try {
+                    last[0] = PublishedZone.parse(ZONE, publishedZone(node));
+                    return condition.test(last[0]);
+                } catch (IOException | RuntimeException e) {
+                    return false; // nothing published yet
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; " + node + " published last: " + (last[0] == null ? "nothing"
+                    : "serial " + last[0].serial() + ", DNSKEY " + last[0].dnskeys() + ", SOA signed by key tags "
+                            + last[0].soaSigners()), e);
+        }
+        return last[0];
     }
 
     /** Everything a machine's main process wrote so far. */
@@ -417,13 +460,17 @@ final class TwoSiteCluster implements AutoCloseable {
                 + "zones:\n"
                 + "  - name: " + ZONE + "\n"
                 + "    source: zones/example.test.zone\n"
+                + "    policy: policy.yaml\n"
                 + "zookeeper: {connect: \"" + ZK_CONNECT + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
                 + "s, root: /tandem}\n"
                 + "publish:\n"
                 + "  directory: " + PUBLISHED + "\n"
                 + "grpc: {listen: \"0.0.0.0:" + NODE_GRPC_PORT + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:9105\"}\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/" + name + ".crt, key: tls/" + name + ".key}\n";
+                + "tls: {ca: tls/ca.crt, cert: tls/" + name + ".crt, key: tls/" + name + ".key}\n"
+                + "peers:\n" + NODES.stream().filter(n -> !n.equals(name))
+                        .map(n -> "  - {name: " + n + ", endpoint: \"" + n + ":" + NODE_GRPC_PORT + "\"}\n")
+                        .collect(Collectors.joining());
         String hsm = "hsms:\n"
                 + "  - name: " + name + "\n"
                 + "    library: " + SOFTHSM + "\n"
@@ -454,6 +501,7 @@ final class TwoSiteCluster implements AutoCloseable {
                 .withCopyToContainer(Transferable.of(soPin + "\n", 0600), "/etc/tandem/hsm/so.pin")
                 .withCopyToContainer(Transferable.of(start, 0755), "/etc/tandem/start-node.sh")
                 .withCopyToContainer(Transferable.of(zone()), "/etc/tandem/zones/example.test.zone")
+                .withCopyToContainer(Transferable.of("dnskey-ttl: " + DNSKEY_TTL.toSeconds() + "\n"), "/etc/tandem/policy.yaml")
                 .withCopyToContainer(file("tls/ca.crt", 0644), "/etc/tandem/tls/ca.crt")
                 .withCopyToContainer(file("tls/" + name + ".crt", 0644), "/etc/tandem/tls/" + name + ".crt")
                 .withCopyToContainer(file("tls/" + name + ".key", 0600), "/etc/tandem/tls/" + name + ".key")
