@@ -48,7 +48,8 @@ import org.testcontainers.images.builder.Transferable;
  *
  * <p>ZooKeeper is a real three-voter ensemble ({@code QuorumPeerMain}). Each node initialises its
  * token inside its own container with {@code softhsm2-util} (PINs made by the test, never written
- * outside {@code target/}) and runs {@code bin/signer-node}; the coordinator runs {@code
+ * outside {@code target/}), lists the other node as its {@code peers} entry (the leader replicates new
+ * keys to it) and runs {@code bin/signer-node}; the coordinator runs {@code
  * bin/coordinator}; the operator runs {@code bin/signerctl}. The built checkout is mounted read-only
  * at {@code /tandem} in every container (its jars are not in the image); each machine's
  * configuration, certificates, token and published zones are in its own file system. The mutual-TLS
