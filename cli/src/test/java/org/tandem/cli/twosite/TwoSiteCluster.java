@@ -23,6 +23,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.tandem.keysync.testing.TestPki;
@@ -401,16 +404,19 @@ final class TwoSiteCluster implements AutoCloseable {
     }
 
     private void startAll(List<String> names) {
-        List<CompletableFuture<Void>> starts = new ArrayList<>();
-        for (String n : names) {
-            SiteHost h = hosts.get(n);
-            starts.add(CompletableFuture.runAsync(h::start));
-        }
+        // one thread per machine: they boot side by side, as machines do
+        ExecutorService pool = Executors.newFixedThreadPool(names.size());
         try {
+            List<CompletableFuture<Void>> starts = new ArrayList<>();
+            for (String n : names) {
+                starts.add(CompletableFuture.runAsync(hosts.get(n)::start, pool));
+            }
             CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw new IllegalStateException("twosite: starting " + names + " failed (logs in " + dir.resolve("logs")
                     + " after close): " + e.getCause().getMessage(), e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
     }
 
