@@ -54,18 +54,18 @@ class DemoKeepRunningIT {
 
         String[] r = run("demo", "--keep-running", "--workdir", work.toString());
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
-        assertThat(r[1]).contains("node-a leads (epoch 1)").contains("node-b is a key-synced standby")
+        java.util.regex.Matcher leads = java.util.regex.Pattern.compile("(node-[ab]) leads \\(epoch 1\\)").matcher(r[1]);
+        assertThat(leads.find()).as(r[1]).isTrue();
+        String leader = leads.group(1);
+        String standby = leader.equals("node-a") ? "node-b" : "node-a";
+        assertThat(r[1]).contains(standby + " is a key-synced standby")
+                .contains("kek enrol --config=signerctl.yaml --from=node-a --to=node-b")
                 .contains("signerctl demo --stop --workdir " + work);
 
         // the pid file lists every process, each alive and ours
         List<DemoProcesses.Entry> pids = DemoProcesses.read(work);
         List<String> names = pids.stream().map(DemoProcesses.Entry::name).toList();
-        assertThat(names).startsWith("zookeeper", "node-a", "node-b");
-        if (DemoCommand.coordinatorAvailable()) {
-            assertThat(names).containsExactly("zookeeper", "node-a", "node-b", "coordinator");
-        } else {
-            assertThat(names).containsExactly("zookeeper", "node-a", "node-b");
-        }
+        assertThat(names).containsExactly("zookeeper", "node-a", "node-b", "coordinator");
         for (DemoProcesses.Entry e : pids) {
             assertThat(DemoProcesses.ours(work, e.pid())).as(e.name()).isPresent();
         }
@@ -94,17 +94,32 @@ class DemoKeepRunningIT {
         assertThat(sc.coordinator()).isEqualTo(c.get("grpc").get("listen").asText());
         assertThat(sc.tls().certificateChain()).isEqualTo(work.resolve("tls/operator.crt"));
 
-        // ZooKeeper outlived the demo command: the ledger holds node-a's publication, with the DNSKEY set
+        // ZooKeeper outlived the demo command: the ledger holds the leader's publication, with the DNSKEY set
         try (ClusterConnection cluster = ClusterConnection.connect(zk, "/tandem", Duration.ofSeconds(6),
                 Duration.ofSeconds(20))) {
             PublishRecord last = cluster.ledger(Clock.systemUTC()).last(DemoCommand.ZONE).orElseThrow();
-            assertThat(last.node()).isEqualTo("node-a");
+            assertThat(last.node()).isEqualTo(leader);
             assertThat(last.dnskeyFingerprints()).hasSize(2);
             assertThat(last.dnskeyTtlSeconds()).isPositive();
         }
-        // each node serves KeySync on its gRPC port: Inventory with our nonce, every key proven on its HSM
+        // each node serves KeySync on its gRPC port: Inventory with our nonce, every key proven on its own HSM;
+        // for the coordinator's certificate only: the operator's is refused (least privilege)
+        org.tandem.keysync.grpc.TlsMaterial coordinatorTls = org.tandem.keysync.grpc.TlsMaterial.load(
+                work.resolve("tls/coordinator.crt"), work.resolve("tls/coordinator.key"), work.resolve("tls/ca.crt"));
         for (JsonNode node : c.get("nodes")) {
-            io.grpc.ManagedChannel ch = org.tandem.keysync.grpc.MtlsChannels.open(node.get("endpoint").asText(), sc.tls());
+            io.grpc.ManagedChannel operator = org.tandem.keysync.grpc.MtlsChannels.open(node.get("endpoint").asText(), sc.tls());
+            try {
+                io.grpc.StatusRuntimeException denied = org.assertj.core.api.Assertions.catchThrowableOfType(
+                        io.grpc.StatusRuntimeException.class, () -> org.tandem.proto.keysync.v1.KeySyncGrpc
+                                .newBlockingStub(operator).withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+                                .inventory(org.tandem.proto.keysync.v1.InventoryRequest.newBuilder().setZone("example.test.")
+                                        .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32])).build()));
+                assertThat(denied).isNotNull();
+                assertThat(denied.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+            } finally {
+                operator.shutdownNow();
+            }
+            io.grpc.ManagedChannel ch = org.tandem.keysync.grpc.MtlsChannels.open(node.get("endpoint").asText(), coordinatorTls);
             try {
                 byte[] nonce = new byte[32];
                 new java.security.SecureRandom().nextBytes(nonce);
@@ -122,10 +137,13 @@ class DemoKeepRunningIT {
                 ch.shutdownNow();
             }
         }
-        if (DemoCommand.coordinatorAvailable()) {
-            String[] s = run("--config", work.resolve("signerctl.yaml").toString(), "status", "--json");
-            assertThat(s[0]).as(s[1] + s[2]).isEqualTo("0");
-            assertThat(s[1]).contains("\"leader\" : \"node-a\"");
+        String[] s = run("--config", work.resolve("signerctl.yaml").toString(), "status", "--json");
+        assertThat(s[0]).as(s[1] + s[2]).isEqualTo("0");
+        assertThat(s[1]).contains("\"leader\" : \"" + leader + "\"");
+        // each node's own HSM: its hsm.yaml names its token only
+        for (String node : List.of("node-a", "node-b")) {
+            assertThat(Files.readString(work.resolve("hsm/" + node + "/hsm.yaml"))).contains("token-label: " + node)
+                    .doesNotContain("token-label: " + (node.equals("node-a") ? "node-b" : "node-a"));
         }
 
         // --stop: every process gone, and it says which

@@ -270,10 +270,8 @@ public final class KeySync {
         DnssecKey expected = manifest.find(check.fingerprint().orElseThrow()).orElseThrow().key();
         Hsm target = hsm(check.hsm());
         for (HsmKey k : target.list(expected.zone())) {
-            boolean exact = k.fingerprint().filter(expected.fingerprint()::equals).isPresent();
-            boolean claims = k.idClaims(expected.fingerprint())
-                    || (k.role() == expected.role() && k.algorithm() == expected.algorithm() && k.claimedTag().equals(expected.keyTag()));
-            if (exact || claims) {
+            boolean exact = k.holds(expected.fingerprint());
+            if (exact || k.claims(expected)) {
                 target.delete(k.ref());
                 String what = "destroyed " + k.describe() + ": it claimed " + expected.describe() + " but "
                         + (exact ? "its private key does not match" : "holds another key");
@@ -480,14 +478,11 @@ public final class KeySync {
         DnssecKey key = wrapped.key();
         Fingerprint fp = key.fingerprint();
         List<HsmKey> keys = hsm.list(key.zone());
-        Optional<HsmKey> exact = keys.stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).findFirst();
+        Optional<HsmKey> exact = keys.stream().filter(k -> k.holds(fp)).findFirst();
         if (exact.isPresent()) {
             return exact;
         }
-        Optional<HsmKey> claimant = keys.stream()
-                .filter(k -> k.idClaims(fp)
-                        || (k.role() == key.role() && k.algorithm() == key.algorithm() && k.claimedTag().equals(key.keyTag())))
-                .findFirst();
+        Optional<HsmKey> claimant = keys.stream().filter(k -> k.claims(key)).findFirst();
         String refusal = null;
         if (claimant.isPresent()) {
             refusal = "HSM " + hsm.id() + " already holds " + claimant.get().describe() + " claiming the identity of "

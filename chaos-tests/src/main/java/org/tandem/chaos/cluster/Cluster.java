@@ -138,15 +138,8 @@ public final class Cluster implements AutoCloseable {
         keys();
         say("keys generated once inside node-a's HSM, carried to node-b's through the KeySync service, proven on both: "
                 + keys.values());
-        await("the first publication", Duration.ofSeconds(90), s -> s.lastSerial() > 0);
-        ClusterSample converged = awaitConverged(Duration.ofSeconds(90));
-        if (!converged.lastNode().equals("node-a")) {
-            // the scenarios start from node-a leading; both nodes became eligible together, so either may have won
-            signerctl("--config", run.resolve("signerctl.yaml").toString(), "failover", "--to", "node-a", "--yes", "--reason",
-                    "chaos set-up: node-a leads");
-            await("node-a's first publication", Duration.ofSeconds(90), s -> s.lastNode().equals("node-a"));
-            awaitConverged(Duration.ofSeconds(90));
-        }
+        await("node-a's first publication", Duration.ofSeconds(90), s -> s.lastNode().equals("node-a") && s.lastSerial() > 0);
+        awaitConverged(Duration.ofSeconds(90));
         say("node-a leads, node-b is a key-synced standby");
         internet = Internet.start(this);
         say(String.format("internet site up: Knot secondary %s, Unbound %s, prober and capture running (set-up %.0f s)",
@@ -162,9 +155,23 @@ public final class Cluster implements AutoCloseable {
         String c = "--config=" + run.resolve("signerctl.yaml");
         signerctl("kek", "init", c, "--on=node-a");
         signerctl("kek", "enrol", c, "--from=node-a", "--to=node-b");
+        // Every scenario starts with node-a leading: node-b is down while the keys are made, so that
+        // node-a is the only node eligible when the zone gets its first keys; it leads, and it
+        // publishes them once node-b, back, holds them too (keys sync below).
+        node("node-b").stop(20);
         signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--on=node-a");
         signerctl("keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--on=node-a");
-        signerctl("keys", "sync", c, "--zone=" + ZONE);
+        await("node-a leading", Duration.ofSeconds(60), s -> s.latch().equals(List.of("node-a")));
+        startNode("node-b");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Run sync = signerctlRun("keys", "sync", c, "--zone=" + ZONE);
+        while (sync.exit() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1000); // node-b's gRPC service is not up yet
+            sync = signerctlRun("keys", "sync", c, "--zone=" + ZONE);
+        }
+        if (sync.exit() != 0) {
+            throw new ChaosException("signerctl keys sync failed (exit " + sync.exit() + "): " + sync.output().strip());
+        }
         signerctl("keys", "verify", c, "--zone=" + ZONE);
         com.fasterxml.jackson.databind.JsonNode view = org.tandem.chaos.history.JsonLines.MAPPER.readTree(
                 signerctl("--config", run.resolve("signerctl.yaml").toString(), "keys", "--cluster", "--zone=" + ZONE, "--json"));

@@ -590,14 +590,11 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             throw fail(Failure.of(e).key(key), "cannot check before importing: " + e.getMessage(), AuditOperation.UNWRAP,
                     actor);
         }
-        Optional<HsmKey> exact = keys.stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).findFirst();
+        Optional<HsmKey> exact = keys.stream().filter(k -> k.holds(fp)).findFirst();
         if (exact.isPresent()) {
             return exact;
         }
-        Optional<HsmKey> claimant = keys.stream()
-                .filter(k -> k.idClaims(fp)
-                        || (k.role() == key.role() && k.algorithm() == key.algorithm() && k.claimedTag().equals(key.keyTag())))
-                .findFirst();
+        Optional<HsmKey> claimant = keys.stream().filter(k -> k.claims(key)).findFirst();
         if (claimant.isPresent()) {
             HsmKey other = claimant.get();
             throw refuse(Failure.of(Failure.Reason.KEY_CONFLICT).hsm(hsm.id()).key(key), "HSM " + hsm.id()

@@ -59,6 +59,21 @@ public record HsmKey(
         return java.util.Arrays.equals(ref.objectId(), fp.bytes());
     }
 
+    /** True when the object's public key is exactly {@code fp}'s key. */
+    public boolean holds(Fingerprint fp) {
+        return fingerprint().filter(fp::equals).isPresent();
+    }
+
+    /**
+     * True when the object claims {@code key}'s identity, whatever it holds: its {@code CKA_ID} is
+     * the key's fingerprint, or it has the key's role, algorithm and key tag. Another key pair that
+     * claims a key is the DENIC 2026 fault; an import never overwrites it.
+     */
+    public boolean claims(DnssecKey key) {
+        return idClaims(key.fingerprint())
+                || (role == key.role() && algorithm == key.algorithm() && claimedTag.equals(key.keyTag()));
+    }
+
     /** For messages: {@code ZSK 50913 on dc1-hsm1 (label ..., fp 71dae860)}. */
     public String describe() {
         return role + " " + claimedTag + " on " + hsm() + " (label '" + label + "', fp "

@@ -189,30 +189,44 @@ public final class PublishLedger {
      * monotonic serials).
      */
     public List<PublishRecord> history(ZoneName zone) throws LedgerException {
+        Optional<List<String>> children = historyChildren(zone);
+        if (children.isEmpty()) {
+            return List.of();
+        }
+        List<PublishRecord> out = new ArrayList<>(children.get().size());
+        for (String child : children.get()) {
+            historyRecord(zone, child).ifPresent(out::add);
+        }
+        return List.copyOf(out);
+    }
+
+    /** The history's children in commit order, or empty when the zone has no history yet. */
+    private Optional<List<String>> historyChildren(ZoneName zone) throws LedgerException {
         String historyPath = paths.historyPath(zone);
         List<String> children;
         try {
             children = new ArrayList<>(client.getChildren().forPath(historyPath));
         } catch (KeeperException.NoNodeException e) {
-            return List.of();
+            return Optional.empty();
         } catch (Exception e) {
             throw unavailable(e, zone, historyPath, "listing the publish history");
         }
         children.sort(null); // p-NNNNNNNNNN: zero-padded sequence numbers sort as text
-        List<PublishRecord> out = new ArrayList<>(children.size());
-        for (String child : children) {
-            String path = ZKPaths.makePath(historyPath, child);
-            byte[] data;
-            try {
-                data = client.getData().forPath(path);
-            } catch (KeeperException.NoNodeException e) {
-                continue; // deleted by an operator meanwhile
-            } catch (Exception e) {
-                throw unavailable(e, zone, path, "reading the publish history");
-            }
-            out.add(parse(zone, path, data));
+        return Optional.of(children);
+    }
+
+    /** One history record, or empty when it was deleted (by an operator) since it was listed. */
+    private Optional<PublishRecord> historyRecord(ZoneName zone, String child) throws LedgerException {
+        String path = ZKPaths.makePath(paths.historyPath(zone), child);
+        byte[] data;
+        try {
+            data = client.getData().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw unavailable(e, zone, path, "reading the publish history");
         }
-        return List.copyOf(out);
+        return Optional.of(parse(zone, path, data));
     }
 
     /**
@@ -225,30 +239,20 @@ public final class PublishLedger {
      */
     public PublishedDnskeys dnskeyHistory(ZoneName zone, java.time.Instant now) throws LedgerException {
         Objects.requireNonNull(now, "now");
-        String historyPath = paths.historyPath(zone);
-        List<String> children;
-        try {
-            children = new ArrayList<>(client.getChildren().forPath(historyPath));
-        } catch (KeeperException.NoNodeException e) {
+        Optional<List<String>> listed = historyChildren(zone);
+        if (listed.isEmpty()) {
             return new PublishedDnskeys(zone, List.of(), true);
-        } catch (Exception e) {
-            throw unavailable(e, zone, historyPath, "listing the publish history");
         }
-        children.sort(null);
+        List<String> children = listed.get();
         List<PublishRecord> newestFirst = new ArrayList<>();
         long maxTtl = 0;
         int i = children.size() - 1;
         for (; i >= 0; i--) {
-            String path = ZKPaths.makePath(historyPath, children.get(i));
-            byte[] data;
-            try {
-                data = client.getData().forPath(path);
-            } catch (KeeperException.NoNodeException e) {
-                continue; // deleted by an operator meanwhile
-            } catch (Exception e) {
-                throw unavailable(e, zone, path, "reading the publish history");
+            Optional<PublishRecord> read = historyRecord(zone, children.get(i));
+            if (read.isEmpty()) {
+                continue;
             }
-            PublishRecord r = parse(zone, path, data);
+            PublishRecord r = read.get();
             newestFirst.add(r);
             maxTtl = Math.max(maxTtl, r.dnskeyTtlSeconds());
             if (maxTtl > 0 && !r.committedAt().isAfter(now.minusSeconds(maxTtl))) {
