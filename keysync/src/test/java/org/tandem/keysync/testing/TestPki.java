@@ -18,7 +18,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -129,9 +131,20 @@ public final class TestPki {
      *
      * @param organizationalUnit the OU, or {@code null} for none
      */
-    public synchronized TlsMaterial issue(String commonName, String organizationalUnit)
+    public TlsMaterial issue(String commonName, String organizationalUnit)
+            throws IOException, GeneralSecurityException {
+        return issue(commonName, organizationalUnit, List.of());
+    }
+
+    /**
+     * Issues a certificate as {@link #issue(String, String)} does, valid also for the host names
+     * {@code dnsNames} (DNS subject alternative names beside {@code localhost}): for peers that reach
+     * each other by name, e.g. containers on a Docker network.
+     */
+    public synchronized TlsMaterial issue(String commonName, String organizationalUnit, List<String> dnsNames)
             throws IOException, GeneralSecurityException {
         Objects.requireNonNull(commonName, "commonName");
+        Objects.requireNonNull(dnsNames, "dnsNames");
         if (!SAFE_NAME.matcher(commonName).matches() || commonName.equals("ca")) {
             throw new IllegalArgumentException("commonName must match " + SAFE_NAME + " and not be 'ca': " + commonName);
         }
@@ -155,10 +168,7 @@ public final class TestPki {
                 .addExtension(
                         Extension.subjectAlternativeName,
                         false,
-                        new GeneralNames(new GeneralName[] {
-                            new GeneralName(GeneralName.dNSName, "localhost"),
-                            new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress())
-                        }))
+                        new GeneralNames(subjectAltNames(dnsNames)))
                 .addExtension(
                         Extension.authorityKeyIdentifier,
                         false,
@@ -181,6 +191,16 @@ public final class TestPki {
     /** The directory the files are written to. */
     public Path directory() {
         return dir;
+    }
+
+    private static GeneralName[] subjectAltNames(List<String> dnsNames) {
+        List<GeneralName> names = new ArrayList<>();
+        names.add(new GeneralName(GeneralName.dNSName, "localhost"));
+        names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
+        for (String dns : dnsNames) {
+            names.add(new GeneralName(GeneralName.dNSName, dns));
+        }
+        return names.toArray(GeneralName[]::new);
     }
 
     private static X500Name name(String commonName) {
