@@ -1,6 +1,7 @@
 package org.tandem.coordinator.view;
 
 import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -24,6 +25,11 @@ import org.tandem.proto.signer.v1.SignerNodeGrpc;
  * Thread-safe; {@link #close} shuts every channel down.
  */
 public final class NodeClients implements AutoCloseable {
+    /** Keepalive ping interval during calls; the nodes' servers permit pings every 5 s. */
+    static final Duration KEEPALIVE = Duration.ofSeconds(10);
+    /** How long a ping may go unanswered before the connection counts as lost. */
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
     private final Map<String, NodeEndpoint> nodes = new LinkedHashMap<>();
 
@@ -40,7 +46,11 @@ public final class NodeClients implements AutoCloseable {
         }
         for (NodeEndpoint n : endpoints) {
             nodes.put(n.name(), n);
-            channels.put(n.name(), NettyChannelBuilder.forTarget(n.endpoint(), credentials).build());
+            // keepalive during calls: a node behind a cut link fails a call in about 15 s, not at its deadline
+            channels.put(n.name(), NettyChannelBuilder.forTarget(n.endpoint(), credentials)
+                    .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                    .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                    .build());
         }
     }
 
@@ -85,6 +95,11 @@ public final class NodeClients implements AutoCloseable {
         ManagedChannel c = channels.get(Objects.requireNonNull(node, "node"));
         if (c == null) {
             throw new IllegalArgumentException("node '" + node + "' is not in coordinator.yaml");
+        }
+        if (c.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            // an order or a view asks now: try to connect now, not when gRPC's back-off (up to
+            // 2 minutes after repeated failures) would, so a repaired node answers at once
+            c.resetConnectBackoff();
         }
         return c;
     }

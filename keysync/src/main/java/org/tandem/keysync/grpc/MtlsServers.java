@@ -8,7 +8,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * Thread-safe (no state).
  */
 public final class MtlsServers {
+    /** The shortest keepalive ping interval a client may use (see {@link MtlsChannels#KEEPALIVE}). */
+    static final Duration KEEPALIVE_PERMITTED = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(MtlsServers.class);
 
@@ -91,6 +95,9 @@ public final class MtlsServers {
             // gRPC builds the TLS context here; check() makes this unlikely, but say which files.
             throw new TlsMaterialException(tls.certificateChain(), "rejected by gRPC TLS (" + tls + "): " + e, e);
         }
+        // Clients (the coordinator, peer nodes) ping during calls so that a connection a cut link
+        // dropped silently fails in seconds, not at the call's deadline; allow them to.
+        builder.permitKeepAliveTime(KEEPALIVE_PERMITTED.toSeconds(), TimeUnit.SECONDS);
         for (BindableService service : services) {
             builder.addService(Objects.requireNonNull(service, "service"));
         }
