@@ -385,7 +385,14 @@ public final class ClusterView {
 
     /** "UNAVAILABLE: io exception" */
     public static String describe(StatusRuntimeException e) {
+        // the code and the first line of the description: gRPC appends its transport's internals
+        // (channel pipelines, name-resolution and load-balancer state), which name nothing to act on
         String d = e.getStatus().getDescription();
-        return e.getStatus().getCode() + (d == null ? "" : ": " + d);
+        if (d == null || d.isBlank()) {
+            return e.getStatus().getCode().toString();
+        }
+        String first = d.lines().findFirst().orElse("").strip();
+        int internals = first.indexOf(". Name resolution delay");
+        return e.getStatus().getCode() + ": " + (internals >= 0 ? first.substring(0, internals) : first);
     }
 }

@@ -57,7 +57,25 @@ public class RemoteCallException extends KeySyncException {
             }
         }
         return new RemoteCallException(method, status.getCode(), reason, metadata, "KeySync/" + method + " " + asked + ": "
-                + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()), e);
+                + describe(status), e);
+    }
+
+    /**
+     * The status for an operator: its code and the first line of its description, without the
+     * transport's internals that gRPC appends (channel pipelines, name-resolution and load-balancer
+     * state), which name nothing an operator can act on.
+     */
+    public static String describe(Status status) {
+        String d = status.getDescription();
+        if (d == null || d.isBlank()) {
+            return status.getCode().toString();
+        }
+        String first = d.lines().findFirst().orElse("").strip();
+        int internals = first.indexOf(". Name resolution delay");
+        if (internals >= 0) {
+            first = first.substring(0, internals);
+        }
+        return status.getCode() + ": " + first;
     }
 
     /** The call answered, but the answer does not hold together. */
