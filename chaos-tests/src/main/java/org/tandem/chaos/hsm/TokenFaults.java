@@ -37,7 +37,7 @@ import org.tandem.keysync.key.ZoneName;
  * PKCS#11 library in this process, so the caller's own SoftHSM2 state (read once per process) is not
  * involved in injecting the fault.
  *
- * <p>Faults (RELIABILITY.md):
+ * <p>Faults:
  * <ul>
  *   <li>F10, HSM session or token loss: {@link #removeToken} (the token directory moved away, "the HSM
  *       is unplugged"), {@link #changePin} (the user PIN changed under the running node);

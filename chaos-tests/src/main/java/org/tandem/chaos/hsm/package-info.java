@@ -2,7 +2,7 @@
  * Token faults for the chaos harness: SoftHSM2 tokens broken the way an outside tool or an operator
  * breaks them ({@code pkcs11-tool}, {@code softhsm2-util}, file operations on the token directory),
  * and healed again from a snapshot. {@link org.tandem.chaos.hsm.TokenFaults} is the entry point;
- * RELIABILITY.md faults F10 (token loss), F11 (DENIC) and F12 (APNIC), invariants INV-K1, INV-K2 and
+ * Faults F10 (token loss), F11 (DENIC) and F12 (APNIC), invariants INV-K1, INV-K2 and
  * INV-K6.
  *
  * <p>Owns: child processes of the OpenSC and SoftHSM2 tools, the token directory named by a

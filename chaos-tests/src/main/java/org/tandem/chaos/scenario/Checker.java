@@ -26,7 +26,7 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /**
- * The invariants, checked on the recorded history after every scenario (issue 6, RELIABILITY.md A.5):
+ * The invariants, checked on the recorded history after every scenario:
  *
  * <ul>
  *   <li>{@code INV-D1}: every zone version the authoritative server received validates ({@code

@@ -7,7 +7,7 @@ import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.LedgerEntry;
 import org.tandem.chaos.proc.Proc;
 
-/** The faults of the network, the processes and ZooKeeper (RELIABILITY.md F1, F3–F6, F18). */
+/** The faults of the network, the processes and ZooKeeper (F1, F3–F6, F18). */
 final class NetworkScenarios {
     private NetworkScenarios() {}
 

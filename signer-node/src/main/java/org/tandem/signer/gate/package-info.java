@@ -1,5 +1,5 @@
 /**
- * The pre-publication validation gate (issue 3 item 3, and the checking half of item 7): an
+ * The pre-publication validation gate: an
  * independent verifier that takes a signed zone as dnsjava records and decides whether it may be
  * published (INV-D1, INV-D2, INV-D6).
  *

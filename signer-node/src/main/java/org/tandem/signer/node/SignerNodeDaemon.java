@@ -201,7 +201,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
         try {
-            // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce (issue 5).
+            // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce.
             KeySyncService keySync = new KeySyncService(config.name(), hsms, clock,
                     AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server",
                     store, verifier);

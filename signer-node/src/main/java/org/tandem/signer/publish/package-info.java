@@ -1,5 +1,5 @@
 /**
- * Publishing signed zones (issue 4): {@link org.tandem.signer.publish.ZoneDirectory} writes each
+ * Publishing signed zones: {@link org.tandem.signer.publish.ZoneDirectory} writes each
  * version atomically into a directory for a hidden primary, in two steps (stage, promote) so that a
  * fenced commit can sit between them; {@link org.tandem.signer.publish.TransferServer} serves the
  * leader's current versions by AXFR/IXFR with NOTIFY, only while a
