@@ -142,6 +142,28 @@ final class ZoneCycle {
      * it without reading and parsing the published file again (O(zone) per run otherwise).
      */
     private SignedZoneState kept;
+    /**
+     * What the takeover checks loaded and ran the canary over, for the first run of the term that
+     * follows them at once (the takeover's critical path): that run neither loads the source again
+     * nor repeats the canary, unless the source or the signing keys changed in between. Set on the
+     * election's thread, taken (and cleared) by the worker's next run.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<TakeoverChecked> takeoverChecked =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The source as the takeover checks loaded it, and the signing keys the canary passed with. */
+    private record TakeoverChecked(UnsignedZone unsigned, SourceStamp stamp, Set<String> canaryKeys) {}
+
+    /** A source file's size and modification time: equal stamps, same content for a re-use right after. */
+    private record SourceStamp(long size, java.nio.file.attribute.FileTime modified) {
+        static Optional<SourceStamp> of(Path file) {
+            try {
+                return Optional.of(new SourceStamp(Files.size(file), Files.getLastModifiedTime(file)));
+            } catch (java.io.IOException e) {
+                return Optional.empty(); // the load that follows says what is wrong with the file
+            }
+        }
+    }
     private String keptDigestHex;
 
     ZoneCycle(ZoneConfig zone, Hsm hsm, ManifestStore store, KeySetVerifier verifier, ZoneSigner signer,
@@ -192,11 +214,19 @@ final class ZoneCycle {
         if (!leadership.isValid()) {
             return new Outcome.Stopped(Stage.NOT_LEADER, "not the leader (lease or leadership lost)");
         }
+        TakeoverChecked checked = takeoverChecked.getAndSet(null);
+        if (checked != null && !(firstOfTerm && SourceStamp.of(zone.source()).filter(checked.stamp()::equals).isPresent())) {
+            checked = null; // not this term's first run, or the source changed since the takeover checks
+        }
         UnsignedZone unsigned;
-        try {
-            unsigned = ZoneLoader.load(zone.source(), zone.name());
-        } catch (ZoneLoadException e) {
-            return stopped(Stage.SOURCE, e.getMessage());
+        if (checked != null) {
+            unsigned = checked.unsigned();
+        } else {
+            try {
+                unsigned = ZoneLoader.load(zone.source(), zone.name());
+            } catch (ZoneLoadException e) {
+                return stopped(Stage.SOURCE, e.getMessage());
+            }
         }
         PublishedKeySet keySet;
         try {
@@ -226,8 +256,9 @@ final class ZoneCycle {
         long reused = 0;
         Optional<SignedZoneState> previousState = Optional.empty();
         try {
-            if (firstOfTerm) {
+            if (firstOfTerm && (checked == null || !checked.canaryKeys().equals(fingerprints(keys)))) {
                 // every record type with every signing key, before anything is signed in this term
+                // (already done by the takeover checks when neither the source nor the keys changed)
                 CapabilityCanary.check(unsigned, keys, zone.policy(), now);
             }
             Optional<PublishRecord> last = ledger.last(zone.name());
@@ -376,6 +407,7 @@ final class ZoneCycle {
      * version re-signs what would be too close to expiry). Nothing is signed, written or committed.
      */
     List<TakeoverVerdict.Outcome> takeoverChecks(Instant now, List<String> replication) {
+        takeoverChecked.set(null);
         Optional<ZoneName> z = Optional.of(zone.name());
         List<TakeoverVerdict.Outcome> out = new ArrayList<>();
         PublishedKeySet keySet;
@@ -419,8 +451,12 @@ final class ZoneCycle {
         out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.PASSED,
                 String.join("; ", details)));
         try {
+            Optional<SourceStamp> stamp = SourceStamp.of(zone.source());
             UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name());
             CanaryReport report = CapabilityCanary.check(unsigned, keySet.keys(), zone.policy(), now);
+            if (stamp.isPresent() && stamp.equals(SourceStamp.of(zone.source()))) {
+                takeoverChecked.set(new TakeoverChecked(unsigned, stamp.get(), fingerprints(keySet.keys())));
+            }
             out.add(new TakeoverVerdict.Outcome(z, "canary", TakeoverVerdict.Result.PASSED, report.types().size()
                     + " record types, " + report.keys() + " signing key(s), " + report.signatures()
                     + " signatures verified on HSM " + hsm.id()));
@@ -604,4 +640,11 @@ final class ZoneCycle {
         }
         return sha.digest();
     }
+
+    /** The canary's key set: each key's fingerprint and whether it signs. */
+    private static Set<String> fingerprints(List<SigningKey> keys) {
+        return keys.stream().map(k -> k.key().fingerprint().hex() + (k.signs() ? " signs" : " published"))
+                .collect(Collectors.toSet());
+    }
+
 }
