@@ -166,6 +166,12 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
     private final KeySyncAuthorization authorization;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<String, PendingEnrolment> enrolments = new ConcurrentHashMap<>();
+    /**
+     * Held from an import's first look at the HSMs to its last write: the leader's replicator and
+     * an operator's {@code keys sync} may import the same key at the same moment, and two unwraps
+     * under one identity would leave a second key pair behind it.
+     */
+    private final Object imports = new Object();
     private volatile Duration enrolmentTtl = Duration.ofSeconds(DEFAULT_ENROLMENT_TTL_SECONDS);
 
     /** A begun KEK enrolment: the transport key whose private half waits in {@code hsm}. */
@@ -517,17 +523,19 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                 blob.getBlob().toByteArray(), blob.getKekCheckValue().toByteArray());
         List<Hsm> targets = targets(request.getHsm(), key, actor);
 
-        // First check every target, so that a refusal leaves every HSM as it was.
-        Map<Hsm, Optional<HsmKey>> held = new LinkedHashMap<>();
-        for (Hsm hsm : targets) {
-            held.put(hsm, precheck(hsm, wrapped, actor));
+        synchronized (imports) {
+            // First check every target, so that a refusal leaves every HSM as it was.
+            Map<Hsm, Optional<HsmKey>> held = new LinkedHashMap<>();
+            for (Hsm hsm : targets) {
+                held.put(hsm, precheck(hsm, wrapped, actor));
+            }
+            ImportWrappedKeyResponse.Builder out = ImportWrappedKeyResponse.newBuilder();
+            for (Map.Entry<Hsm, Optional<HsmKey>> target : held.entrySet()) {
+                out.addImported(importInto(target.getKey(), wrapped, target.getValue(), nonce, actor));
+                out.addHsms(target.getKey().id().name());
+            }
+            return out.build();
         }
-        ImportWrappedKeyResponse.Builder out = ImportWrappedKeyResponse.newBuilder();
-        for (Map.Entry<Hsm, Optional<HsmKey>> target : held.entrySet()) {
-            out.addImported(importInto(target.getKey(), wrapped, target.getValue(), nonce, actor));
-            out.addHsms(target.getKey().id().name());
-        }
-        return out.build();
     }
 
     /** The role as the descriptor names it ({@code ZSK}), or the proto's name for an unset or unknown one. */

@@ -20,6 +20,10 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -301,6 +305,49 @@ class KeySyncServiceIT {
             assertThat(line.get("tag").asInt()).isEqualTo(zsk.keyTag().value());
         });
         assertThat(unwraps.get(1).get("detail").asText()).contains("already held");
+    }
+
+    @Test
+    void importsOfOneKeyArrivingTogetherLeaveOneKeyPairAndAllProveIt() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        DnssecKey zsk = keys.zsk();
+        publish(keys.ksk(), zsk);
+        TestNode node1 = node("dc1-signer1", hsm1);
+        TestNode node2 = node("dc2-signer1", hsm2);
+        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
+
+        // the leader's replicator and an operator's keys sync, at the same moment
+        int callers = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<HsmId>>> imports = new ArrayList<>();
+        try {
+            for (int i = 0; i < callers; i++) {
+                KeySyncGrpc.KeySyncBlockingStub caller = client(node2);
+                byte[] nonce = nonce();
+                imports.add(pool.submit(() -> {
+                    start.await();
+                    return RemoteKeySet.importKey(caller, wrapped, Optional.empty(), nonce, clock, DEADLINE);
+                }));
+            }
+            start.countDown();
+            for (Future<List<HsmId>> each : imports) {
+                assertThat(each.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).containsExactly(new HsmId("dc2-hsm1"));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(RemoteKeySet.verify(client(node2), manifest(zsk), nonce(), clock, DEADLINE).keySynced()).isTrue();
+        List<JsonNode> unwraps = node2.audit().stream().filter(l -> l.get("op").asText().equals("UNWRAP")).toList();
+        assertThat(unwraps).hasSize(callers).allSatisfy(line -> assertThat(line.get("outcome").asText()).isEqualTo("OK"));
+        assertThat(unwraps.stream().filter(l -> l.get("detail").asText().contains("already held"))).hasSize(callers - 1);
     }
 
     @Test
