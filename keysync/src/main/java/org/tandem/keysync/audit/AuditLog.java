@@ -263,6 +263,9 @@ public final class AuditLog {
         } catch (KeySyncException e) {
             LOG.warn("audit checkpoint failed file={} key={} lines={} reason=\"{}\"", file, signer.keyLabel(), lines,
                     e.getMessage());
+            if (last.op().equals(AuditOperation.CHECKPOINT.name())) {
+                return Optional.empty(); // the failure is on record already; no line per retry while the key is gone
+            }
             event = new AuditEvent(now, AuditOperation.CHECKPOINT, "", signer.hsm(), fingerprint, null, "",
                     AuditOutcome.FAILED, "checkpoint of " + lines + " lines not signed: " + e.getMessage(),
                     "audit-log " + signer.keyLabel());

@@ -163,10 +163,31 @@ class AuditCheckpointTest {
             log.append(event(n));
         }
 
+        assertThat(log.checkpoint("interval")).as("the line after it is not signed either").isPresent();
+        assertThat(log.checkpoint("interval")).as("a retry adds no second FAILED line in a row").isEmpty();
+
         List<String> lines = Files.readAllLines(file);
-        assertThat(lines).hasSize(5);
+        assertThat(lines).hasSize(6);
         assertThat(lines.get(3)).contains("\"op\":\"CHECKPOINT\"", "\"outcome\":\"FAILED\"", "token gone");
         assertThat(AuditChain.verify(file).intact()).isTrue();
+    }
+
+    @Test
+    void aCheckpointWithAGarbledDetailIsADefectNamingItsLineEvenWithTheChainRecomputed() throws Exception {
+        Path file = signedLog();
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+        int first = AuditForger.checkpointLines(file).get(0);
+        lines.set(first - 1, lines.get(first - 1).replaceFirst("\"detail\":\"checkpoint [^\"]*\"",
+                "\"detail\":\"checkpoint lines=x\""));
+        Files.write(file, lines);
+        AuditForger.removeAndRechain(file, 1); // line 1 gone, every hash recomputed: the chain is intact again
+
+        AuditVerification v = AuditChain.verify(file, trust(signer));
+
+        assertThat(AuditChain.verify(file).intact()).isTrue();
+        assertThat(v.intact()).isFalse();
+        assertThat(v.defects().get(0).line()).isEqualTo(first - 1);
+        assertThat(v.defects().get(0).reason()).startsWith("checkpoint unparseable: detail is not 'checkpoint lines=N");
     }
 
     @Test
