@@ -19,7 +19,7 @@ public enum ExitCode {
     /** The command was refused for safety (e.g. deleting a live key, a second KEK). */
     REFUSED(6, "refused for safety (deleting a live key, a second KEK, HSMs without a shared KEK, KEK check values that differ after an enrolment)"),
     /** The audit log is corrupt or was tampered with. */
-    AUDIT_CORRUPT(7, "the audit log's hash chain is broken: a line was edited, removed, inserted or reordered"),
+    AUDIT_CORRUPT(7, "the audit log's hash chain is broken or a signed checkpoint does not verify: a line was edited, removed, inserted or reordered (also with recomputed hashes)"),
     /** The configuration file is missing or wrong. */
     CONFIG(8, "the configuration file is missing or wrong (the message names file and key)"),
     /** The zone does not validate (verify), or the gate refused the signed zone (sign). Nothing was written. */

@@ -16,6 +16,7 @@ import org.tandem.coordinator.preflight.Preflight;
 import org.tandem.coordinator.view.ClusterView;
 import org.tandem.coordinator.view.NodeClients;
 import org.tandem.coordinator.view.ZooKeeperView;
+import org.tandem.keysync.audit.CheckpointPolicy;
 
 /**
  * The running coordinator: a read-only Curator client, one mutual-TLS channel per node, the audit
@@ -56,7 +57,9 @@ public final class Coordinator implements AutoCloseable {
         AuditLog audit = null;
         try {
             nodes = new NodeClients(config.nodes(), config.tls());
-            audit = AuditLog.open(config.auditLog(), clock);
+            // No HSM on this host: the audit checkpoints are signed with the coordinator's TLS key.
+            audit = AuditLog.open(config.auditLog(), clock, config.name(), config.tls().key(),
+                    config.tls().certificate(), CheckpointPolicy.DEFAULT);
             SecureRandom random = new SecureRandom();
             ClusterView.Nonces nonces = () -> {
                 byte[] b = new byte[32];

@@ -10,8 +10,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,11 @@ import org.tandem.coordinator.testing.FakeCluster;
 import org.tandem.coordinator.testing.FakeKey;
 import org.tandem.coordinator.testing.FakeNode;
 import org.tandem.coordinator.view.LedgerEntry;
+import org.tandem.keysync.audit.AuditChain;
+import org.tandem.keysync.audit.AuditCheckpoint;
+import org.tandem.keysync.audit.AuditVerification;
+import org.tandem.keysync.audit.CheckpointPolicy;
+import org.tandem.keysync.audit.CheckpointTrust;
 import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
@@ -65,6 +73,7 @@ import org.tandem.proto.signer.v1.ZoneStatus;
  */
 class CoordinatorServiceTest {
     private static final String ZONE = "example.test.";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -73,6 +82,7 @@ class CoordinatorServiceTest {
     private final List<AutoCloseable> open = new ArrayList<>();
     private TestPki pki;
     private Path auditFile;
+    private TlsMaterial coordinatorTls;
     private CoordinatorServer server;
     private FakeNode a;
     private FakeNode b;
@@ -86,8 +96,10 @@ class CoordinatorServiceTest {
 
     private void start() throws Exception {
         TlsMaterial c = pki.issue("coordinator", "coordinator");
+        coordinatorTls = c;
         auditFile = dir.resolve("audit.jsonl");
-        AuditLog audit = AuditLog.open(auditFile, cluster.clock);
+        AuditLog audit = AuditLog.open(auditFile, cluster.clock, "coordinator", c.privateKey(), c.certificateChain(),
+                CheckpointPolicy.DEFAULT);
         open.add(audit);
         server = CoordinatorServer.start("127.0.0.1", 0, new TlsFiles(c.trustedCertificates(), c.certificateChain(),
                 c.privateKey()), cluster.view(), new Cutover(cluster.view(), new Preflight(Duration.ofDays(1)),
@@ -120,8 +132,50 @@ class CoordinatorServiceTest {
         }
     }
 
+    /** The {@code detail} of every order line (the JSON the coordinator writes), checkpoints left out. */
     private List<String> audit() throws Exception {
-        return Files.readAllLines(auditFile);
+        List<String> details = new ArrayList<>();
+        for (String line : Files.readAllLines(auditFile)) {
+            JsonNode node = JSON.readTree(line);
+            if (!node.get("op").asText().equals("CHECKPOINT")) {
+                details.add(node.get("detail").asText());
+            }
+        }
+        return details;
+    }
+
+    // ---- the audit trail
+
+    @Test
+    void ordersAreChainedAndCheckpointedWithTheCoordinatorsTlsKeyAndATamperedLineIsDetected() throws Exception {
+        start();
+        a.keks.put("hsm-a", new byte[] {0x12, 0x34, 0x56});
+        as("alice", "operator").enrolKek(EnrolKekOrder.newBuilder().setFrom("node-a").setTo("node-b").build());
+        CoordinatorGrpc.CoordinatorBlockingStub node = as("node-x", "node");
+        assertThat(code(() -> node.syncKeys(SyncKeysOrder.newBuilder().setZone(ZONE).build())))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        open.remove(open.size() - 1).close(); // the audit log: writes its closing checkpoint
+        PublicKey coordinatorKey = AuditCheckpoint.publicKeyFromPem(Files.readString(coordinatorTls.certificateChain()));
+        PublicKey otherKey = AuditCheckpoint.publicKeyFromPem(Files.readString(
+                pki.issue("coordinator-2", "coordinator").certificateChain()));
+
+        AuditVerification intact = AuditChain.verify(auditFile, new CheckpointTrust(List.of(coordinatorKey), true));
+        assertThat(intact.defects()).isEmpty();
+        assertThat(intact.signedCheckpoints()).isPositive();
+        assertThat(intact.lastSignedCheckpoint()).isEqualTo(intact.lines());
+        assertThat(Files.readAllLines(auditFile)).anySatisfy(l -> assertThat(l).contains("\"op\":\"KEK_ENROL\"",
+                "\"actor\":\"alice coordinator EnrolKek\""))
+                .anySatisfy(l -> assertThat(l).contains("\"op\":\"SYNC\"", "\"outcome\":\"REFUSED\""));
+        assertThat(AuditChain.verify(auditFile, new CheckpointTrust(List.of(otherKey), true)).intact())
+                .as("another certificate of the same CA does not verify the coordinator's checkpoints").isFalse();
+
+        List<String> lines = new ArrayList<>(Files.readAllLines(auditFile));
+        lines.set(0, lines.get(0).replace("alice", "mallory"));
+        Files.write(auditFile, lines);
+        AuditVerification edited = AuditChain.verify(auditFile);
+        assertThat(edited.intact()).isFalse();
+        assertThat(edited.defects().get(0).line()).isEqualTo(1);
+        assertThat(edited.defects().get(0).reason()).contains("hash mismatch");
     }
 
     // ---- who may order

@@ -8,16 +8,22 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tandem.keysync.KeySyncException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +87,11 @@ import org.slf4j.LoggerFactory;
  *       start a new one. {@link #open} checks the last line the same way.
  *   <li>Only the last line is checked on append; {@link AuditChain#verify} checks the whole chain.
  *   <li>No resources are held between calls, so there is nothing to close.
+ *   <li>A log opened with an {@link AuditSigner} also writes signed checkpoints ({@link
+ *       AuditCheckpoint}) of its chain head, under the same lock as the line they follow; {@link
+ *       AuditChain#verify(Path, CheckpointTrust)} checks them, so that a log rewritten with
+ *       recomputed hashes is detected by whoever holds the public key. Signing is synchronous: an
+ *       append that makes a checkpoint due waits for the key.
  * </ul>
  */
 public final class AuditLog {
@@ -90,12 +101,24 @@ public final class AuditLog {
     /** FileLocks are held per JVM, so threads and instances of one JVM serialise here first. */
     private static final ConcurrentMap<Path, Object> MONITORS = new ConcurrentHashMap<>();
 
+    /**
+     * Per file, the seq of the newest checkpoint line (signed or failed) this JVM knows of: the next
+     * one is due {@link CheckpointPolicy#everyLines()} lines later. Per JVM, like {@link #MONITORS}.
+     */
+    private static final ConcurrentMap<Path, AtomicLong> LAST_CHECKPOINT = new ConcurrentHashMap<>();
+
     private final Path file;
     private final Clock clock;
+    /** Signs checkpoints; {@code null} for a log that writes none. */
+    private final AuditSigner signer;
 
-    private AuditLog(Path file, Clock clock) {
+    private final CheckpointPolicy policy;
+
+    private AuditLog(Path file, Clock clock, AuditSigner signer, CheckpointPolicy policy) {
         this.file = file;
         this.clock = clock;
+        this.signer = signer;
+        this.policy = policy;
     }
 
     /**
@@ -107,8 +130,24 @@ public final class AuditLog {
      * @throws AuditLogException if the file cannot be created or read
      */
     public static AuditLog open(Path file, Clock clock) throws AuditLogException {
+        return open(file, clock, null, CheckpointPolicy.DEFAULT);
+    }
+
+    /**
+     * Opens the log like {@link #open(Path, Clock)}, with signed checkpoints (see {@link
+     * AuditCheckpoint}): one at once if the newest line is not a signed checkpoint, then one after
+     * every {@link CheckpointPolicy#everyLines()} lines. Start an {@link AuditCheckpointTimer} for
+     * the time-based checkpoints and the one at shutdown.
+     *
+     * @param signer the audit-signing key; {@code null} for a log without checkpoints
+     * @throws AuditLogCorruptException if the existing last line is torn or corrupt
+     * @throws AuditLogException if the file cannot be created, read or written
+     */
+    public static AuditLog open(Path file, Clock clock, AuditSigner signer, CheckpointPolicy policy)
+            throws AuditLogException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(policy, "policy");
         Path path = file.toAbsolutePath().normalize();
         try {
             create(path);
@@ -116,11 +155,17 @@ public final class AuditLog {
         } catch (IOException e) {
             throw new AuditLogException(path, "cannot create: " + e, e);
         }
-        AuditLog log = new AuditLog(path, clock);
+        AuditLog log = new AuditLog(path, clock, signer, policy);
         synchronized (monitor(path)) {
             try (FileChannel channel = FileChannel.open(path, READ, WRITE)) {
                 channel.lock(); // released when the channel closes
-                log.lastLine(channel);
+                AuditLine last = log.lastLine(channel);
+                if (signer != null) {
+                    if (!LAST_CHECKPOINT.containsKey(path)) {
+                        LAST_CHECKPOINT.putIfAbsent(path, new AtomicLong(lastCheckpointSeq(channel)));
+                    }
+                    log.checkpointLocked(channel, last, "open");
+                }
             } catch (IOException e) {
                 throw new AuditLogException(path, "cannot read: " + e, e);
             }
@@ -148,23 +193,132 @@ public final class AuditLog {
         synchronized (monitor(file)) {
             try (FileChannel channel = FileChannel.open(file, READ, WRITE)) {
                 channel.lock(); // exclusive, across processes; released when the channel closes
-                AuditLine last = lastLine(channel);
-                AuditLine line = last == null
-                        ? AuditLine.of(1, event, AuditLine.GENESIS)
-                        : AuditLine.of(last.seq() + 1, event, last.hash());
-                byte[] stored = line.stored();
-                ByteBuffer bytes = ByteBuffer.allocate(stored.length + 1).put(stored).put((byte) '\n').flip();
-                long position = channel.size();
-                // one write for a regular file; the loop only guards against a short write
-                while (bytes.hasRemaining()) {
-                    position += channel.write(bytes, position);
+                AuditLine line = write(channel, lastLine(channel), event);
+                if (signer != null && line.seq() - LAST_CHECKPOINT.get(file).get() >= policy.everyLines()) {
+                    checkpointLocked(channel, line, "lines");
                 }
-                channel.force(true);
                 return new AuditRecord(line.seq(), event, line.prev(), line.hash());
             } catch (IOException e) {
                 throw new AuditLogException(file, "cannot append " + event.operation() + ": " + e, e);
             }
         }
+    }
+
+    /**
+     * Appends a signed checkpoint of the current head unless the newest line already is one (see
+     * {@link AuditCheckpoint}). When the key cannot sign, a checkpoint line with outcome {@code
+     * FAILED} and the reason is appended instead, and logged; the log goes on.
+     *
+     * @param reason why, one word: {@code interval}, {@code close}, ...
+     * @return the checkpoint line appended, empty when none was needed (empty log, or already signed)
+     * @throws IllegalStateException if this log was opened without a signer
+     * @throws AuditLogCorruptException if the last line is torn or corrupt; nothing is written
+     * @throws AuditLogException if the file cannot be read, locked or written
+     */
+    public Optional<AuditRecord> checkpoint(String reason) throws AuditLogException {
+        Objects.requireNonNull(reason, "reason");
+        if (signer == null) {
+            throw new IllegalStateException("audit log " + file + " was opened without an audit-signing key");
+        }
+        synchronized (monitor(file)) {
+            try (FileChannel channel = FileChannel.open(file, READ, WRITE)) {
+                channel.lock();
+                return checkpointLocked(channel, lastLine(channel), reason);
+            } catch (IOException e) {
+                throw new AuditLogException(file, "cannot append a checkpoint: " + e, e);
+            }
+        }
+    }
+
+    /** The policy this log writes checkpoints by. */
+    public CheckpointPolicy checkpointPolicy() {
+        return policy;
+    }
+
+    /** The signer of this log's checkpoints, if it writes any. */
+    public Optional<AuditSigner> signer() {
+        return Optional.ofNullable(signer);
+    }
+
+    /** The caller holds the lock and has read {@code last}. */
+    private Optional<AuditRecord> checkpointLocked(FileChannel channel, AuditLine last, String reason)
+            throws IOException {
+        if (last == null
+                || (last.op().equals(AuditOperation.CHECKPOINT.name())
+                        && last.outcome().equals(AuditOutcome.OK.name()))) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        String time = DateTimeFormatter.ISO_INSTANT.format(now);
+        String fingerprint = AuditCheckpoint.fingerprint(signer.publicKey());
+        long lines = last.seq();
+        AuditEvent event;
+        try {
+            byte[] signature = signer.sign(AuditCheckpoint.statement(lines, last.hash(), time, policy.everyLines(),
+                    fingerprint));
+            AuditCheckpoint checkpoint = new AuditCheckpoint(lines, last.hash(), policy.everyLines(),
+                    signer.keyLabel(), signer.algorithm(), reason, Base64.getEncoder().encodeToString(signature));
+            event = new AuditEvent(now, AuditOperation.CHECKPOINT, "", signer.hsm(), fingerprint, null, "",
+                    AuditOutcome.OK, checkpoint.detail(), "audit-log " + signer.keyLabel());
+        } catch (KeySyncException e) {
+            LOG.warn("audit checkpoint failed file={} key={} lines={} reason=\"{}\"", file, signer.keyLabel(), lines,
+                    e.getMessage());
+            if (last.op().equals(AuditOperation.CHECKPOINT.name())) {
+                return Optional.empty(); // the failure is on record already; no line per retry while the key is gone
+            }
+            event = new AuditEvent(now, AuditOperation.CHECKPOINT, "", signer.hsm(), fingerprint, null, "",
+                    AuditOutcome.FAILED, "checkpoint of " + lines + " lines not signed: " + e.getMessage(),
+                    "audit-log " + signer.keyLabel());
+        }
+        AuditLine line = write(channel, last, event);
+        LAST_CHECKPOINT.get(file).set(line.seq());
+        return Optional.of(new AuditRecord(line.seq(), event, line.prev(), line.hash()));
+    }
+
+    /** Appends the line for {@code event} after {@code last} and forces it; the caller holds the lock. */
+    private static AuditLine write(FileChannel channel, AuditLine last, AuditEvent event) throws IOException {
+        AuditLine line = last == null
+                ? AuditLine.of(1, event, AuditLine.GENESIS)
+                : AuditLine.of(last.seq() + 1, event, last.hash());
+        byte[] stored = line.stored();
+        ByteBuffer bytes = ByteBuffer.allocate(stored.length + 1).put(stored).put((byte) '\n').flip();
+        long position = channel.size();
+        // one write for a regular file; the loop only guards against a short write
+        while (bytes.hasRemaining()) {
+            position += channel.write(bytes, position);
+        }
+        channel.force(true);
+        return line;
+    }
+
+    /** The line number of the newest checkpoint line in the file, 0 for none. */
+    private static long lastCheckpointSeq(FileChannel channel) throws IOException {
+        // a quote inside a string value is always escaped, so only the op member can contain this
+        byte[] marker = ",\"op\":\"CHECKPOINT\",".getBytes(StandardCharsets.US_ASCII);
+        long line = 1;
+        long found = 0;
+        int matched = 0;
+        ByteBuffer chunk = ByteBuffer.allocate(8192);
+        long size = channel.size();
+        for (long position = 0; position < size; position += chunk.capacity()) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), size - position));
+            readFully(channel, chunk, position);
+            for (int i = 0; i < chunk.limit(); i++) {
+                byte b = chunk.get(i);
+                if (b == '\n') {
+                    line++;
+                    matched = 0;
+                } else if (b == marker[matched]) {
+                    if (++matched == marker.length) {
+                        found = line;
+                        matched = 0;
+                    }
+                } else {
+                    matched = b == marker[0] ? 1 : 0;
+                }
+            }
+        }
+        return found;
     }
 
     /** The JVM-wide monitor that guards the FileLock on {@code realPath}. */

@@ -1,6 +1,6 @@
 package org.tandem.keysync.audit;
 
-/** The key operations that are audited. Written to the log as {@link #name()}. */
+/** The key operations and orders that are audited. Written to the log as {@link #name()}. */
 public enum AuditOperation {
     GENERATE,
     WRAP,
@@ -12,5 +12,16 @@ public enum AuditOperation {
     KEK_ENROL,
     MANIFEST_UPDATE,
     PREFLIGHT,
-    CUTOVER
+    CUTOVER,
+    /** A signer node stepped down from leadership on an order received over gRPC. */
+    STEP_DOWN,
+    /** A signer node reloaded zone sources on an order received over gRPC. */
+    RELOAD,
+    /** A signer node ran its self-test on an order received over gRPC. */
+    SELF_TEST,
+    /**
+     * A signed checkpoint of the chain head: see {@link AuditCheckpoint}. Not a key operation; written
+     * by {@link AuditLog} itself.
+     */
+    CHECKPOINT
 }

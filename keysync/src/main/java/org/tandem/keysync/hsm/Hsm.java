@@ -81,6 +81,27 @@ public interface Hsm extends AutoCloseable {
         throw new HsmException(id(), "cannot destroy its cluster KEK through Tandem; remove the KEK object by hand");
     }
 
+    /**
+     * The public half of the audit-signing key labelled {@code label} (an EC P-256 pair whose private
+     * half is sensitive and not extractable), generating the pair inside this HSM if it holds none.
+     * Used to sign audit checkpoints ({@code org.tandem.keysync.audit.HsmAuditSigner}), nothing else.
+     *
+     * @throws HsmException when the HSM cannot find, generate or read it, or holds more than one
+     */
+    default java.security.PublicKey auditKey(String label) throws HsmException {
+        throw new HsmException(id(), "cannot hold audit-signing keys (wanted " + label + ")");
+    }
+
+    /**
+     * Signs {@code data} with the audit-signing key labelled {@code label}: ECDSA over SHA-256, the
+     * signature as r‖s (IEEE P1363).
+     *
+     * @throws HsmException when the key is missing or the HSM cannot sign
+     */
+    default byte[] signAudit(String label, byte[] data) throws HsmException {
+        throw new HsmException(id(), "cannot sign with audit-signing keys (wanted " + label + ")");
+    }
+
     @Override
     void close();
 }

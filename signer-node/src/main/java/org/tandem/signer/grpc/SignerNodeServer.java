@@ -2,10 +2,12 @@ package org.tandem.signer.grpc;
 
 import io.grpc.Server;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.grpc.KeySyncService;
 import org.tandem.keysync.grpc.MtlsServers;
 import org.tandem.keysync.grpc.TlsMaterial;
@@ -43,14 +45,16 @@ public final class SignerNodeServer implements AutoCloseable {
      * @param port TCP port, 0 for a free one (see {@link #port()})
      * @param tls the node's certificate, key and the cluster CA
      * @param control the daemon
-     * @param node the node's name (error details)
+     * @param node the node's name (error details, audit lines)
+     * @param audit the node's audit log: every order received, and every order refused, gets a line
+     * @param clock the time of audit lines
      * @throws TlsMaterialException when a TLS file cannot be used (nothing was bound)
      * @throws IOException when the server cannot bind, e.g. the port is taken
      */
-    public static SignerNodeServer start(String bindHost, int port, TlsMaterial tls, NodeControl control, String node)
-            throws TlsMaterialException, IOException {
-        return new SignerNodeServer(MtlsServers.start(
-                bindHost, port, tls, new SignerNodeAuthorization(), new SignerNodeService(control, node)));
+    public static SignerNodeServer start(String bindHost, int port, TlsMaterial tls, NodeControl control, String node,
+            AuditLog audit, Clock clock) throws TlsMaterialException, IOException {
+        return new SignerNodeServer(MtlsServers.start(bindHost, port, tls, new SignerNodeAuthorization(node, audit, clock),
+                new SignerNodeService(control, node, audit, clock)));
     }
 
     /**
@@ -59,14 +63,13 @@ public final class SignerNodeServer implements AutoCloseable {
      * OU=coordinator} for inventory, KEK status, export and import, {@code OU=coordinator} for key
      * generation and the KEK ceremony; every call and refusal audited with the caller's CN).
      *
-     * @see #start(String, int, TlsMaterial, NodeControl, String)
+     * @see #start(String, int, TlsMaterial, NodeControl, String, AuditLog, Clock)
      */
-    public static SignerNodeServer start(
-            String bindHost, int port, TlsMaterial tls, NodeControl control, String node, KeySyncService keySync)
-            throws TlsMaterialException, IOException {
+    public static SignerNodeServer start(String bindHost, int port, TlsMaterial tls, NodeControl control, String node,
+            AuditLog audit, Clock clock, KeySyncService keySync) throws TlsMaterialException, IOException {
         Objects.requireNonNull(keySync, "keySync");
-        return new SignerNodeServer(MtlsServers.start(
-                bindHost, port, tls, new SignerNodeAuthorization(), new SignerNodeService(control, node), keySync));
+        return new SignerNodeServer(MtlsServers.start(bindHost, port, tls, new SignerNodeAuthorization(node, audit, clock),
+                new SignerNodeService(control, node, audit, clock), keySync));
     }
 
     /** The port the server listens on (the chosen one when started with port 0). */

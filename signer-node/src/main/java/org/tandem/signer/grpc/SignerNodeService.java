@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +15,11 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.audit.AuditEvent;
+import org.tandem.keysync.audit.AuditLog;
+import org.tandem.keysync.audit.AuditLogException;
+import org.tandem.keysync.audit.AuditOperation;
+import org.tandem.keysync.audit.AuditOutcome;
 import org.tandem.keysync.grpc.CallerIdentity;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.node.NodeControl;
@@ -50,6 +56,12 @@ import org.tandem.proto.signer.v1.ZoneStatus;
  *       operator and coordinator certificates, {@code StepDown} only by coordinator certificates.
  *       Every {@code StepDown} is logged with the caller's CN; the hold-off it asks for is passed
  *       on, and the one the node applies is what the response reports.
+ *   <li>Every order ({@code StepDown}, {@code Reload}, {@code SelfTest}) is written to the node's
+ *       audit log, one line with the caller's CN and roles, the zone (for a reload of one zone) and
+ *       the outcome: OK, REFUSED (bad request, refused by the node) or FAILED. The line follows the
+ *       order and precedes the answer; when it cannot be written the answer is {@code INTERNAL}
+ *       ({@code AUDIT_FAILED}) saying what was done. {@code GetStatus} changes nothing and is not
+ *       audited.
  *   <li>Errors are translated here and only here: {@link NodeRefusedException} →
  *       {@code FAILED_PRECONDITION}, {@link NodeUnavailableException} → {@code UNAVAILABLE}, a bad
  *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the control throws → {@code INTERNAL}
@@ -69,14 +81,20 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
 
     private final NodeControl control;
     private final String node;
+    private final AuditLog audit;
+    private final Clock clock;
 
     /**
      * @param control the daemon
      * @param node the node's name, for error details when the control cannot be asked
+     * @param audit the node's audit log ({@code hsm.yaml}'s {@code audit-log}); not owned
+     * @param clock the time of audit lines
      */
-    public SignerNodeService(NodeControl control, String node) {
+    public SignerNodeService(NodeControl control, String node, AuditLog audit, Clock clock) {
         this.control = Objects.requireNonNull(control, "control");
         this.node = Objects.requireNonNull(node, "node");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
@@ -98,14 +116,22 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
         try {
             result = Objects.requireNonNull(control.selfTest(), "NodeControl.selfTest() returned null");
         } catch (NodeControlException e) {
-            responses.onError(translate(e));
+            responses.onError(audited(AuditOperation.SELF_TEST, "SelfTest", "", e, translate(e)));
             return;
         } catch (RuntimeException e) {
-            responses.onError(internal("SelfTest", e));
+            responses.onError(audited(AuditOperation.SELF_TEST, "SelfTest", "", e, internal("SelfTest", e)));
             return;
         }
         LOG.info("self-test node={} caller={} passed={} took_ms={}", node, CallerIdentity.current(), result.passed(),
                 result.took().toMillis());
+        Optional<StatusException> unaudited = audit(AuditOperation.SELF_TEST, "SelfTest", "",
+                result.passed() ? AuditOutcome.OK : AuditOutcome.FAILED, "self-test " + (result.passed() ? "passed" : "failed")
+                        + " zones=" + result.zones().stream().map(z -> z.zone() + (z.canaryPassed() && z.keyProblems()
+                                .isEmpty() ? ":ok" : ":failed")).toList() + " took_ms=" + result.took().toMillis());
+        if (unaudited.isPresent()) {
+            responses.onError(unaudited.get());
+            return;
+        }
         responses.onNext(toProto(result));
         responses.onCompleted();
     }
@@ -120,22 +146,32 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
                     : Optional.of(Duration.ofSeconds(Integer.toUnsignedLong(request.getHoldOffSeconds())));
             order = new StepDownOrder(caller, request.getReason(), holdOff);
         } catch (IllegalArgumentException e) {
-            responses.onError(failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "StepDown: " + e.getMessage()));
+            responses.onError(audited(AuditOperation.STEP_DOWN, "StepDown", "", e,
+                    failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "StepDown: " + e.getMessage())));
             return;
         }
         LOG.info("step-down ordered node={} caller={} reason={}", node, caller, order.reason());
+        String ordered = "step-down reason=\"" + order.reason() + "\" hold_off=" + order.holdOff().map(Duration::toString)
+                .orElse("default");
         StepDownResult result;
         try {
             result = Objects.requireNonNull(control.stepDown(order), "NodeControl.stepDown() returned null");
         } catch (NodeControlException e) {
-            responses.onError(translate(e));
+            responses.onError(audited(AuditOperation.STEP_DOWN, ordered, "", e, translate(e)));
             return;
         } catch (RuntimeException e) {
-            responses.onError(internal("StepDown", e));
+            responses.onError(audited(AuditOperation.STEP_DOWN, ordered, "", e, internal("StepDown", e)));
             return;
         }
         LOG.info("step-down done node={} caller={} was_leader={} epoch={} hold_off_until={}", node, caller,
                 result.wasLeader(), result.epoch(), result.holdOffUntil());
+        Optional<StatusException> unaudited = audit(AuditOperation.STEP_DOWN, "", "", AuditOutcome.OK, ordered
+                + ": done was_leader=" + result.wasLeader() + " epoch=" + result.epoch() + " hold_off_until="
+                + result.holdOffUntil());
+        if (unaudited.isPresent()) {
+            responses.onError(unaudited.get());
+            return;
+        }
         responses.onNext(StepDownResponse.newBuilder()
                 .setWasLeader(result.wasLeader())
                 .setEpoch(result.epoch())
@@ -159,12 +195,14 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             try {
                 zone = ZoneName.of(text);
             } catch (IllegalArgumentException e) {
-                responses.onError(failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "Reload: " + e.getMessage()));
+                responses.onError(audited(AuditOperation.RELOAD, "Reload", "", e,
+                        failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "Reload: " + e.getMessage())));
                 return;
             }
             if (!known.contains(zone)) {
-                responses.onError(failure(Status.Code.NOT_FOUND, "UNKNOWN_ZONE",
-                        "node " + node + " does not sign zone " + zone + " (it signs " + known + ")"));
+                String why = "node " + node + " does not sign zone " + zone + " (it signs " + known + ")";
+                responses.onError(audited(AuditOperation.RELOAD, "Reload", zone.toString(),
+                        new IllegalArgumentException(why), failure(Status.Code.NOT_FOUND, "UNKNOWN_ZONE", why)));
                 return;
             }
             if (!zones.contains(zone)) {
@@ -172,16 +210,23 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             }
         }
         List<ZoneName> chosen = zones.isEmpty() ? known : known.stream().filter(zones::contains).toList();
+        String zone = chosen.size() == 1 ? chosen.get(0).toString() : "";
+        String ordered = "reload zones=" + chosen;
         try {
             control.reload(chosen);
         } catch (NodeControlException e) {
-            responses.onError(translate(e));
+            responses.onError(audited(AuditOperation.RELOAD, ordered, zone, e, translate(e)));
             return;
         } catch (RuntimeException e) {
-            responses.onError(internal("Reload", e));
+            responses.onError(audited(AuditOperation.RELOAD, ordered, zone, e, internal("Reload", e)));
             return;
         }
         LOG.info("reload node={} caller={} zones={}", node, CallerIdentity.current(), chosen);
+        Optional<StatusException> unaudited = audit(AuditOperation.RELOAD, "", zone, AuditOutcome.OK, ordered + ": done");
+        if (unaudited.isPresent()) {
+            responses.onError(unaudited.get());
+            return;
+        }
         responses.onNext(ReloadResponse.newBuilder()
                 .addAllZones(chosen.stream().map(ZoneName::toString).toList())
                 .build());
@@ -256,6 +301,45 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             case SYNCED -> KeySyncState.KEY_SYNCED;
             case NOT_SYNCED -> KeySyncState.NOT_KEY_SYNCED;
         };
+    }
+
+    /**
+     * Audits an order that failed or was refused, then returns {@code status} for the caller (or an
+     * {@code INTERNAL} status naming both when the line cannot be written).
+     */
+    private StatusException audited(AuditOperation op, String ordered, String zone, Exception cause,
+            StatusException status) {
+        AuditOutcome outcome = cause instanceof NodeRefusedException || cause instanceof IllegalArgumentException
+                ? AuditOutcome.REFUSED
+                : AuditOutcome.FAILED;
+        String detail = ordered + ": " + status.getStatus().getCode() + ": " + cause.getMessage();
+        return audit(op, "", zone, outcome, detail).orElse(status);
+    }
+
+    /**
+     * Appends one line for an order this node received, naming the caller's CN and roles. The line
+     * is written after the order ran and before the answer leaves: a step-down must not wait for a
+     * disk (the coordinator audits the order before it sends it).
+     *
+     * @return empty when written; else the {@code INTERNAL} status ({@code AUDIT_FAILED}) to answer
+     *     with, which says what was done
+     */
+    private Optional<StatusException> audit(AuditOperation op, String prefix, String zone, AuditOutcome outcome,
+            String detail) {
+        String caller = CallerIdentity.current();
+        String roles = CallerIdentity.roles().stream().map(r -> "OU=" + r.organizationalUnit()).sorted().toList()
+                .toString();
+        String text = prefix.isEmpty() ? detail : prefix + ": " + detail;
+        try {
+            audit.append(new AuditEvent(clock.instant(), op, zone, "", "", null, "", outcome, text,
+                    "tandem@" + node + " signer-node " + op.name() + " caller=" + caller + " roles=" + roles));
+            return Optional.empty();
+        } catch (AuditLogException | IllegalArgumentException e) {
+            LOG.error("node={} audit log unwritable, order op={} caller={} outcome={} not audited: {}", node, op, caller,
+                    outcome, e.getMessage());
+            return Optional.of(failure(Status.Code.INTERNAL, "AUDIT_FAILED", "node " + node + " cannot write its "
+                    + "audit log (see the node's log); the order " + op + " was " + outcome + ": " + text));
+        }
     }
 
     private StatusException translate(NodeControlException e) {

@@ -18,8 +18,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.OptionalInt;
 import org.tandem.keysync.KeySync;
+import org.tandem.keysync.audit.AuditCheckpoint;
+import org.tandem.keysync.audit.AuditCheckpointTimer;
 import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.audit.AuditLogException;
+import org.tandem.keysync.audit.CheckpointPolicy;
+import org.tandem.keysync.audit.HsmAuditSigner;
 import org.tandem.keysync.grpc.KeySyncService;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.hsm.HsmException;
@@ -100,6 +104,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private NodeMetrics metrics;
     private MetricsServer metricsServer;
     private SignerNodeServer grpc;
+    /** The node's audit log, shared by KeySync, the KeySync service and the SignerNode service. */
+    private AuditLog audit;
+
+    private AuditCheckpointTimer checkpoints;
     private SourceWatcher watcher;
     private PeerLinks peerLinks;
     private KeyReplicator replicator;
@@ -149,6 +157,19 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         } catch (HsmException e) {
             throw new NodeStartException(config.name(), "HSM", e.getMessage(), e);
         }
+        // One audit log for KeySync, the KeySync service and the orders received over gRPC, its chain
+        // head signed by the node's audit key in its (first) HSM, generated there on first start.
+        try {
+            HsmAuditSigner signer = HsmAuditSigner.open(hsms.get(0), config.name());
+            audit = AuditLog.open(config.hsmConfig().auditLog(), clock, signer, CheckpointPolicy.DEFAULT);
+            checkpoints = AuditCheckpointTimer.start(audit);
+            LOG.info("node={} event=audit-log file={} key={} hsm={} public_key_sha256={}", config.name(), audit.file(),
+                    signer.keyLabel(), signer.hsm(), AuditCheckpoint.fingerprint(signer.publicKey()));
+        } catch (HsmException e) {
+            throw new NodeStartException(config.name(), "audit-signing key in HSM " + hsms.get(0).id(), e.getMessage(), e);
+        } catch (AuditLogException e) {
+            throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
+        }
         ZooKeeperConfig zk = config.zookeeper();
         cluster = ClusterConnection.connect(zk.connect(), zk.root(), zk.sessionTimeout(), CONNECT_WAIT);
         ManifestStore store = cluster.manifests();
@@ -159,11 +180,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         try {
             peerLinks = PeerLinks.open(config.peers().stream().map(p -> new Peer(p.name(), p.endpoint().toString()))
                     .toList(), config.tls());
-            KeySync keySync = new KeySync(hsms, store, AuditLog.open(config.hsmConfig().auditLog(), clock), clock,
-                    "tandem@" + config.name() + " replication", verifier);
+            KeySync keySync = new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " replication",
+                    verifier);
             replicator = new KeyReplicator(config.name(), keySync, verifier, peerLinks, clock, REPLICATION_DEADLINE);
-        } catch (AuditLogException e) {
-            throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
         } catch (TlsMaterialException e) {
             throw new NodeStartException(config.name(), "peer channels", e.getMessage(), e);
         }
@@ -202,13 +221,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         try {
             // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce.
-            KeySyncService keySync = new KeySyncService(config.name(), hsms, clock,
-                    AuditLog.open(config.hsmConfig().auditLog(), clock), "tandem@" + config.name() + " keysync-server",
-                    store, verifier);
+            KeySyncService keySync = new KeySyncService(config.name(), hsms, clock, audit,
+                    "tandem@" + config.name() + " keysync-server", store, verifier);
             grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
-                    config.name(), keySync);
-        } catch (AuditLogException e) {
-            throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
+                    config.name(), audit, clock, keySync);
         } catch (IOException | TlsMaterialException e) {
             throw new NodeStartException(config.name(), "gRPC endpoint " + config.grpcListen(), e.getMessage(), e);
         }
@@ -518,6 +534,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         if (cluster != null) {
             cluster.close();
+        }
+        if (checkpoints != null) {
+            checkpoints.close(); // the closing checkpoint, signed while the HSM is still open
         }
         for (Hsm h : hsms) {
             h.close();

@@ -80,10 +80,11 @@ class SignerNodeServerKeySyncIT {
         hsm.generateKek();
         store = ZooKeeperManifestStore.connect(ZK.connectString(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
         auditFile = dir.resolve("audit.jsonl");
-        KeySyncService keySync = new KeySyncService("dc1-signer", List.of(hsm), clock, AuditLog.open(auditFile, clock),
+        AuditLog audit = AuditLog.open(auditFile, clock);
+        KeySyncService keySync = new KeySyncService("dc1-signer", List.of(hsm), clock, audit,
                 "tandem@dc1-signer keysync-server", store, new KeySetVerifier(clock, new SecureRandom()));
         server = SignerNodeServer.start("127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer",
-                keySync);
+                audit, clock, keySync);
         control.status.set(new org.tandem.signer.node.NodeStatus("dc1-signer", "dc1", NodeRole.STANDBY, 0,
                 Duration.ZERO, List.of(), List.of(), Instant.now()));
     }

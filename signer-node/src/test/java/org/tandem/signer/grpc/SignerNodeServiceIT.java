@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.protobuf.StatusProto;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,9 +24,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.audit.AuditChain;
+import org.tandem.keysync.audit.AuditLog;
+import org.tandem.keysync.audit.AuditVerification;
+import org.tandem.keysync.audit.CheckpointPolicy;
+import org.tandem.keysync.audit.CheckpointTrust;
+import org.tandem.keysync.audit.HsmAuditSigner;
 import org.tandem.keysync.grpc.MtlsChannels;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.proto.signer.v1.CheckState;
 import org.tandem.proto.signer.v1.GetStatusRequest;
@@ -48,7 +57,8 @@ import org.tandem.signer.node.ZoneSelfTest;
 
 /**
  * The SignerNode service on a real Netty server with mutual TLS on the loopback, certificates from
- * keysync's {@link TestPki}; roles in the certificates' OU.
+ * keysync's {@link TestPki}; roles in the certificates' OU; the node's audit log checkpointed by an
+ * audit key in a real SoftHSM2 token.
  */
 class SignerNodeServiceIT {
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00.250Z");
@@ -62,11 +72,20 @@ class SignerNodeServiceIT {
     private final ScriptedNodeControl control = new ScriptedNodeControl();
     private TestPki cluster;
     private SignerNodeServer server;
+    private Pkcs11Hsm hsm;
+    private HsmAuditSigner auditKey;
+    private AuditLog audit;
+    private Path auditFile;
 
     @BeforeEach
     void start() throws Exception {
         cluster = TestPki.create(dir.resolve("cluster"), "tandem-cluster-ca");
-        server = SignerNodeServer.start("127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer");
+        hsm = Pkcs11Hsm.open(SoftHsmTokens.shared().allocate("dc1-hsm1"));
+        auditFile = dir.resolve("audit-dc1-signer.jsonl");
+        auditKey = HsmAuditSigner.open(hsm, "dc1-signer");
+        audit = AuditLog.open(auditFile, Clock.systemUTC(), auditKey, new CheckpointPolicy(3, Duration.ofMinutes(5)));
+        server = SignerNodeServer.start("127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer",
+                audit, Clock.systemUTC());
         control.status.set(new org.tandem.signer.node.NodeStatus(
                 "dc1-signer",
                 "dc1",
@@ -111,6 +130,7 @@ class SignerNodeServiceIT {
             assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
         }
         server.close();
+        hsm.close();
     }
 
     @Test
@@ -283,6 +303,47 @@ class SignerNodeServiceIT {
         assertThat(result.getZones(1).getCanaryDetail()).contains("type 65280");
         assertThat(result.getZones(1).getKeyProblemsList()).containsExactly(
                 "zone example.net. ZSK 12345 missing on HSM dc1-hsm1");
+    }
+
+    @Test
+    void ordersReceivedOverGrpcAreAuditedOnTheNodeWithCallerRoleZoneAndOutcomeAndCheckpointedByItsHsmKey()
+            throws Exception {
+        control.stepDown.set(new StepDownResult(true, 7, NOW.plusSeconds(300)));
+        control.selfTest.set(new SelfTestResult(
+                List.of(new ZoneSelfTest(COM, true, "3 types, 2 keys, 6 signatures", true, List.of())),
+                NOW,
+                Duration.ofMillis(10)));
+        SignerNodeGrpc.SignerNodeBlockingStub coordinator = stub(cluster.issue("coordinator-1", "coordinator"));
+        SignerNodeGrpc.SignerNodeBlockingStub operator = stub(cluster.issue("alice", "operator"));
+
+        coordinator.stepDown(StepDownRequest.newBuilder().setReason("planned cut-over").build());
+        operator.reload(ReloadRequest.newBuilder().addZones("example.net").build());
+        operator.selfTest(SelfTestRequest.getDefaultInstance());
+        assertStatus(() -> operator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
+        assertStatus(() -> operator.reload(ReloadRequest.newBuilder().addZones("example.org").build()),
+                Status.Code.NOT_FOUND);
+        control.failure.set(new NodeRefusedException("dc1-signer", "shutting down"));
+        assertStatus(() -> coordinator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION);
+        audit.checkpoint("close");
+
+        List<String> orders = java.nio.file.Files.readAllLines(auditFile).stream()
+                .filter(l -> !l.contains("\"op\":\"CHECKPOINT\"")).toList();
+        assertThat(orders).hasSize(6);
+        assertThat(orders.get(0)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"OK\"", "planned cut-over",
+                "was_leader=true epoch=7", "caller=coordinator-1 roles=[OU=coordinator]");
+        assertThat(orders.get(1)).contains("\"op\":\"RELOAD\"", "\"zone\":\"example.net.\"", "\"outcome\":\"OK\"",
+                "caller=alice roles=[OU=operator]");
+        assertThat(orders.get(2)).contains("\"op\":\"SELF_TEST\"", "\"outcome\":\"OK\"", "example.com.:ok",
+                "caller=alice");
+        assertThat(orders.get(3)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"REFUSED\"", "PERMISSION_DENIED",
+                "caller=alice roles=[OU=operator]");
+        assertThat(orders.get(4)).contains("\"op\":\"RELOAD\"", "\"outcome\":\"REFUSED\"", "example.org.",
+                "does not sign");
+        assertThat(orders.get(5)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"REFUSED\"", "shutting down",
+                "caller=coordinator-1");
+        AuditVerification v = AuditChain.verify(auditFile, new CheckpointTrust(List.of(auditKey.publicKey()), true));
+        assertThat(v.defects()).isEmpty();
+        assertThat(v.signedCheckpoints()).isGreaterThanOrEqualTo(2);
     }
 
     @Test

@@ -655,6 +655,129 @@ public final class Pkcs11Hsm implements Hsm {
         }
     }
 
+    // --- audit-signing keys (tandem:audit:<node>): new methods only, apart from the DNSSEC keys ---
+
+    /** The DER prefix of an X.509 SubjectPublicKeyInfo for a P-256 key; the uncompressed point follows. */
+    private static final byte[] P256_SPKI_PREFIX =
+            HexFormat.of().parseHex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Objects: a persistent EC P-256 pair, both labelled and identified ({@code CKA_ID}) by {@code
+     * label}; the private half {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE}, {@code CKA_SIGN}
+     * only. Generating is serialised within this JVM.
+     */
+    @Override
+    public synchronized PublicKey auditKey(String label) throws HsmException {
+        requireAuditLabel(label);
+        return withSession("audit-signing key " + label, s -> {
+            Optional<PublicKey> existing = auditPublicKey(s, label);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            char[] chars = label.toCharArray();
+            byte[] ckaId = label.getBytes(StandardCharsets.UTF_8);
+            CK_ATTRIBUTE[] pub = {
+                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                new CK_ATTRIBUTE(CKA_VERIFY, true), new CK_ATTRIBUTE(CKA_EC_PARAMS, P256_OID),
+                new CK_ATTRIBUTE(CKA_LABEL, chars), new CK_ATTRIBUTE(CKA_ID, ckaId)
+            };
+            CK_ATTRIBUTE[] priv = {
+                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
+                new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_DECRYPT, false),
+                new CK_ATTRIBUTE(CKA_UNWRAP, false), new CK_ATTRIBUTE(CKA_DERIVE, false),
+                new CK_ATTRIBUTE(CKA_LABEL, chars), new CK_ATTRIBUTE(CKA_ID, ckaId)
+            };
+            long[] pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, priv);
+            try {
+                PublicKey key = ecPublicKey(s, pair[0]);
+                LOG.info("hsm={} event=audit-key-generated label={} public_key_sha256={}", id(), label,
+                        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded())));
+                return key;
+            } catch (GeneralSecurityException e) {
+                destroyQuietly(s, pair);
+                throw new PKCS11Exception(CKR_DEVICE_ERROR, "generated audit key unreadable: " + e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * The public half of the audit-signing key labelled {@code label}, without generating one.
+     *
+     * @throws HsmException when the HSM cannot be read or holds more than one such key
+     */
+    public Optional<PublicKey> findAuditKey(String label) throws HsmException {
+        requireAuditLabel(label);
+        return withSession("find audit-signing key " + label, s -> auditPublicKey(s, label));
+    }
+
+    /** The labels of every audit-signing public key on this token ({@code tandem:audit:*}). */
+    public List<String> auditKeyLabels() throws HsmException {
+        return withSession("list audit-signing keys", s -> {
+            List<String> labels = new ArrayList<>();
+            for (long h : find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY)})) {
+                String label = label(s, h);
+                if (label.startsWith(AUDIT_LABEL_PREFIX)) {
+                    labels.add(label);
+                }
+            }
+            return labels;
+        });
+    }
+
+    @Override
+    public byte[] signAudit(String label, byte[] data) throws HsmException {
+        requireAuditLabel(label);
+        return withSession("sign with audit-signing key " + label, s -> {
+            long[] keys = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+            if (keys.length != 1) {
+                throw new PKCS11Exception(CKR_DEVICE_ERROR, keys.length + " private audit-signing keys labelled " + label
+                        + " (expected 1; the node creates it at start)");
+            }
+            p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), keys[0]);
+            return p11.C_Sign(s, digest(data, "SHA-256"));
+        });
+    }
+
+    private static final String AUDIT_LABEL_PREFIX = "tandem:audit:";
+
+    private static void requireAuditLabel(String label) {
+        if (!label.startsWith(AUDIT_LABEL_PREFIX) || label.length() == AUDIT_LABEL_PREFIX.length()) {
+            throw new IllegalArgumentException("audit-signing key labels are " + AUDIT_LABEL_PREFIX + "<node>, not '"
+                    + label + "'");
+        }
+    }
+
+    private Optional<PublicKey> auditPublicKey(long s, String label) throws PKCS11Exception {
+        long[] pubs = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+        if (pubs.length > 1) {
+            throw new PKCS11Exception(CKR_DEVICE_ERROR, pubs.length + " public audit-signing keys labelled " + label
+                    + " (expected 1: remove the extra pair by hand)");
+        }
+        if (pubs.length == 0) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ecPublicKey(s, pubs[0]));
+        } catch (GeneralSecurityException e) {
+            throw new PKCS11Exception(CKR_DEVICE_ERROR, "audit key " + label + " unreadable: " + e.getMessage());
+        }
+    }
+
+    private PublicKey ecPublicKey(long s, long pub) throws PKCS11Exception, GeneralSecurityException {
+        if (!Arrays.equals(bytesAttr(s, pub, CKA_EC_PARAMS), P256_OID)) {
+            throw new GeneralSecurityException("not a P-256 key");
+        }
+        byte[] point = unwrapOctetString(bytesAttr(s, pub, CKA_EC_POINT));
+        byte[] spki = Arrays.copyOf(P256_SPKI_PREFIX, P256_SPKI_PREFIX.length + point.length);
+        System.arraycopy(point, 0, spki, P256_SPKI_PREFIX.length, point.length);
+        return KeyFactory.getInstance("EC").generatePublic(new java.security.spec.X509EncodedKeySpec(spki));
+    }
+
     @FunctionalInterface
     private interface SessionWork<T> {
         T run(long session) throws PKCS11Exception;
