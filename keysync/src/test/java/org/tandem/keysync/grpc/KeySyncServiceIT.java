@@ -997,7 +997,7 @@ class KeySyncServiceIT {
     /** KEK enrolment: transport key on the new HSM, KEK wrapped under it by the holder, unwrapped inside. */
     private static void enrol(Pkcs11Hsm holder, Pkcs11Hsm newcomer) throws Exception {
         TransportKey transport = newcomer.newTransportKey();
-        newcomer.importKek(transport, holder.exportKek(transport));
+        newcomer.importKek(transport, holder.exportKek(transport), holder.kekCheckValue().orElseThrow());
         assertThat(newcomer.kekCheckValue().orElseThrow()).isEqualTo(holder.kekCheckValue().orElseThrow());
     }
 

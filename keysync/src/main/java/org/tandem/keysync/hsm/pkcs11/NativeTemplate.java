@@ -20,12 +20,13 @@ final class NativeTemplate {
 
     /**
      * What the cluster KEK may unwrap: exactly these attributes (SoftHSM2 compares all but class,
-     * key type, token and private), so that no key unwrapped under it is readable, wrappable under
-     * an untrusted key, derivable or modifiable. {@code Pkcs11Hsm.unwrap} gives exactly these.
+     * key type, token and private), so that no key unwrapped under it is readable or wrappable
+     * under an untrusted key. {@code Pkcs11Hsm.unwrap} gives exactly these. (SoftHSM2 refuses
+     * CKA_MODIFIABLE in an unwrap template, so it is not here.)
      */
     static final byte[] UNWRAPPED = booleans(
-            new long[] {CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_WRAP_WITH_TRUSTED, CKA_MODIFIABLE, CKA_DERIVE, CKA_DECRYPT},
-            new boolean[] {true, true, true, false, false, false});
+            new long[] {CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_WRAP_WITH_TRUSTED, CKA_DERIVE, CKA_DECRYPT},
+            new boolean[] {true, true, true, false, false});
 
     private NativeTemplate() {}
 

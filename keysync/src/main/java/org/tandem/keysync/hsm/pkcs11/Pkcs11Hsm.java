@@ -372,9 +372,9 @@ public final class Pkcs11Hsm implements Hsm {
                 new CK_ATTRIBUTE(CKA_KEY_TYPE, key.algorithm().isEcdsa() ? CKK_EC : CKK_RSA),
                 new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
                 new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_MODIFIABLE, false),
-                new CK_ATTRIBUTE(CKA_DERIVE, false), new CK_ATTRIBUTE(CKA_DECRYPT, false),
-                new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, ckaId)
+                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_DERIVE, false),
+                new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label),
+                new CK_ATTRIBUTE(CKA_ID, ckaId)
             };
             long privHandle = p11.C_UnwrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, wrapped.blob(), priv);
             try {
@@ -622,7 +622,7 @@ public final class Pkcs11Hsm implements Hsm {
                 throw e;
             }
             // The handle may have been reused for another object since: destroy only this very key.
-            boolean same = t[0].getLong() == CKO_PRIVATE_KEY && !t[1].getBoolean()
+            boolean same = t[0].getLong() == CKO_PRIVATE_KEY && !bool(t[1])
                     && new BigInteger(1, t[2].getByteArray()).equals(transportKey.modulus());
             if (same) {
                 p11.C_DestroyObject(s, transportKey.handle());
@@ -818,11 +818,11 @@ public final class Pkcs11Hsm implements Hsm {
                 CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
                     new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED)};
                 p11.C_GetAttributeValue(s, h, t);
-                if (!t[0].getBoolean()) {
+                if (!bool(t[0])) {
                     out.add(new KeyPolicyViolation(id(), what, "CKA_SENSITIVE", "is false: its value can be read in"
                             + " plaintext; roll the key (a new key is made compliant) and destroy this one"));
                 }
-                if (t[1].getBoolean() && !t[2].getBoolean()) {
+                if (bool(t[1]) && !bool(t[2])) {
                     out.add(new KeyPolicyViolation(id(), what, "CKA_WRAP_WITH_TRUSTED", "is false while CKA_EXTRACTABLE is"
                             + " true: the user PIN can wrap it under a key of its own and take it out; roll the key (a"
                             + " new key is made with CKA_WRAP_WITH_TRUSTED) and destroy this one"));
@@ -844,25 +844,25 @@ public final class Pkcs11Hsm implements Hsm {
             new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED), new CK_ATTRIBUTE(CKA_TRUSTED), new CK_ATTRIBUTE(CKA_ENCRYPT),
             new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_MODIFIABLE)};
         p11.C_GetAttributeValue(s, kek, t);
-        if (!t[0].getBoolean()) {
+        if (!bool(t[0])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_SENSITIVE", "is false: its value can be read" + remake));
         }
-        if (t[1].getBoolean() && !t[2].getBoolean()) {
+        if (bool(t[1]) && !bool(t[2])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_WRAP_WITH_TRUSTED", "is false while CKA_EXTRACTABLE is true:"
                     + " the user PIN can wrap it under a key of its own" + remake));
         }
-        if (!t[3].getBoolean()) {
+        if (!bool(t[3])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_TRUSTED", "is false: it cannot wrap keys that only a trusted"
                     + " key may wrap" + remake));
         }
-        if (t[4].getBoolean()) {
+        if (bool(t[4])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_ENCRYPT", "is true: the KEK must only wrap" + remake));
         }
-        if (t[5].getBoolean()) {
+        if (bool(t[5])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_DECRYPT", "is true: C_Decrypt would open wrapped keys"
                     + " outside the HSM" + remake));
         }
-        if (t[6].getBoolean()) {
+        if (bool(t[6])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_MODIFIABLE", "is true: the user PIN can give it CKA_ENCRYPT or"
                     + " CKA_DECRYPT" + remake));
         }
@@ -878,6 +878,14 @@ public final class Pkcs11Hsm implements Hsm {
             out.add(new KeyPolicyViolation(id(), what, "CKA_CHECK_VALUE", "is missing: its check value would have to be"
                     + " computed with C_Encrypt" + remake));
         }
+    }
+
+    /** A CK_BBOOL attribute; the JDK returns the ones it does not know (CKA_WRAP_WITH_TRUSTED...) as bytes. */
+    private static boolean bool(CK_ATTRIBUTE a) {
+        if (a.pValue instanceof byte[] b) {
+            return b.length == 1 && b[0] != 0;
+        }
+        return a.getBoolean();
     }
 
     /** "zone example.test. ZSK key tag 12345 (label tandem:...)" from a Tandem label. */
