@@ -111,6 +111,8 @@ public final class Pkcs11Hsm implements Hsm {
      * invalid), the private-key handle of each key by its CKA_ID, found again on first use.
      */
     private final ConcurrentHashMap<String, Long> relocated = new ConcurrentHashMap<>();
+    /** Private-key handles handed out (list, generate, unwrap) since the last KEK ceremony: valid as they are. */
+    private final java.util.Set<Long> issuedSinceLogin = ConcurrentHashMap.newKeySet();
     private volatile boolean reloggedIn;
     private volatile boolean closed;
 
@@ -205,6 +207,7 @@ public final class Pkcs11Hsm implements Hsm {
         }
         byte[] ckaId = bytesAttr(s, h, CKA_ID);
         KeyRef ref = new KeyRef(id(), h, ckaId);
+        issuedSinceLogin.add(h);
         long[] pubs = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)});
         if (pubs.length == 0) {
             return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(),
@@ -275,6 +278,7 @@ public final class Pkcs11Hsm implements Hsm {
                 new CK_ATTRIBUTE(CKA_ID, key.fingerprint().bytes())};
             p11.C_SetAttributeValue(s, pair[0], identity);
             p11.C_SetAttributeValue(s, pair[1], identity);
+            issuedSinceLogin.add(pair[1]);
             return new HsmKey(new KeyRef(id(), pair[1], key.fingerprint().bytes()), labelOf(key), spec.zone(), spec.role(),
                     alg, key.keyTag(), Optional.of(key), Optional.empty());
         });
@@ -383,6 +387,7 @@ public final class Pkcs11Hsm implements Hsm {
                 destroyQuietly(s, new long[] {privHandle});
                 throw e;
             }
+            issuedSinceLogin.add(privHandle);
             return new HsmKey(new KeyRef(id(), privHandle, ckaId), labelOf(key), key.zone(), key.role(), key.algorithm(),
                     key.keyTag(), Optional.of(key), Optional.empty());
         });
@@ -585,7 +590,7 @@ public final class Pkcs11Hsm implements Hsm {
                         } catch (PKCS11Exception e) {
                             destroyQuietly(s, new long[] {k});
                             if (e.getErrorCode() == CKR_ATTRIBUTE_VALUE_INVALID) {
-                                throw new PKCS11Exception(CKR_DEVICE_ERROR, "KEK differs: the KEK unwrapped does not have"
+                                throw new PKCS11Exception(CKR_DEVICE_ERROR, ": KEK differs: the KEK unwrapped does not have"
                                         + " the holder's check value " + HexFormat.of().formatHex(expectedCheckValue)
                                         + "; nothing was kept");
                             }
@@ -723,6 +728,7 @@ public final class Pkcs11Hsm implements Hsm {
         p11.C_Logout(s);
         reloggedIn = true;
         relocated.clear();
+        issuedSinceLogin.clear();
         signingDigest.clear();
         try {
             try {
@@ -779,11 +785,13 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     /**
-     * The key's private-key handle now: as referenced until a KEK ceremony logged the user out,
-     * then the object with the key's CKA_ID, found once.
+     * The key's private-key handle now: as referenced, unless the reference is from before a KEK
+     * ceremony logged the user out; then the object with the key's CKA_ID, found once. (SoftHSM2
+     * never reuses a handle number; an HSM that does could make an old reference collide with one
+     * handed out since.)
      */
     private long handleOf(long s, KeyRef key) throws PKCS11Exception {
-        if (!reloggedIn) {
+        if (!reloggedIn || issuedSinceLogin.contains(key.handle())) {
             return key.handle();
         }
         String ckaId = HexFormat.of().formatHex(key.objectId());
