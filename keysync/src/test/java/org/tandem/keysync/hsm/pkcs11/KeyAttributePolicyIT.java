@@ -120,6 +120,25 @@ class KeyAttributePolicyIT {
     }
 
     @Test
+    void aWrongSoPinFailsTheCeremonyNamingTheFileAndTheHsmKeepsSigning() throws Exception {
+        HsmSpec spec = tokens.allocate("dc1-hsm1");
+        java.nio.file.Path wrongSoPin = spec.soPinFile().orElseThrow().resolveSibling(spec.tokenLabel() + ".wrong-so-pin");
+        java.nio.file.Files.writeString(wrongSoPin, "0000000000000000\n");
+        try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec.withSoPinFile(wrongSoPin))) {
+            HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+            assertThatThrownBy(hsm::generateKek).isInstanceOf(HsmException.class)
+                    .hasMessageContaining("dc1-hsm1").hasMessageContaining("wrong security officer PIN")
+                    .hasMessageContaining(wrongSoPin.toString());
+            assertThat(hsm.kekCheckValue()).isEmpty();
+            DnssecKey pub = zsk.publicKey().orElseThrow();
+            byte[] nonce = new byte[32];
+            Clock clock = Clock.systemUTC();
+            assertThat(PossessionProof.verify(pub, nonce, PossessionProof.sign(hsm, zsk.ref(), pub, nonce, clock), clock))
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void enrolmentRefusesAKekWithAnotherCheckValueAndKeepsNothing() throws Exception {
         try (Pkcs11Hsm a = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"));
                 Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {
