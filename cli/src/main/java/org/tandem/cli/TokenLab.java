@@ -88,9 +88,22 @@ public final class TokenLab {
 
     private void initToken(Path conf, String label, Path pinFile) throws IOException, InterruptedException {
         String pin = random(8);
-        tool(conf, List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", random(8)));
-        Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
+        String soPin = random(8);
+        tool(conf, List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", soPin));
+        for (Path file : List.of(pinFile, soPinFileBeside(pinFile, label))) {
+            Files.writeString(file, (file.equals(pinFile) ? pin : soPin) + "\n", StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    /** The security officer's PIN file of a token, beside its PIN file: {@code <label>.so-pin}. */
+    private static Path soPinFileBeside(Path pinFile, String label) {
+        return pinFile.resolveSibling(label + ".so-pin");
+    }
+
+    /** The SO PIN file of a token (for the KEK ceremonies), beside {@link #pinFile}. */
+    public Path soPinFile(String label) {
+        return soPinFileBeside(pinFile(label), label);
     }
 
     public Path dir() {
@@ -122,7 +135,7 @@ public final class TokenLab {
         }
         Path file = dir.resolve("hsm").resolve(node).resolve("hsm.yaml");
         Files.writeString(file, "hsms:\n  - name: " + node + "\n    library: " + SOFTHSM + "\n    token-label: " + node
-                + "\n    pin-file: " + node + ".pin\nzookeeper: \"" + zookeeper + "\"\naudit-log: ../../audit-" + node
+                + "\n    pin-file: " + node + ".pin\n    so-pin-file: " + node + ".so-pin\nzookeeper: \"" + zookeeper + "\"\naudit-log: ../../audit-" + node
                 + ".jsonl\n", StandardCharsets.UTF_8);
         return file;
     }
@@ -132,7 +145,8 @@ public final class TokenLab {
         StringBuilder y = new StringBuilder("hsms:\n");
         for (String label : labels) {
             y.append("  - name: ").append(label).append("\n    library: ").append(SOFTHSM).append("\n    token-label: ")
-                    .append(label).append("\n    pin-file: hsm/").append(label).append(".pin\n");
+                    .append(label).append("\n    pin-file: hsm/").append(label).append(".pin\n    so-pin-file: hsm/")
+                    .append(label).append(".so-pin\n");
         }
         return y.toString();
     }

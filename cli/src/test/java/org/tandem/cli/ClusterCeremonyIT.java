@@ -90,6 +90,7 @@ class ClusterCeremonyIT {
             Path hsmYaml = dir.resolve(n[0] + "-hsm.yaml");
             Files.writeString(hsmYaml, "hsms:\n  - name: " + n[1] + "\n    library: " + token.library()
                     + "\n    token-label: " + token.tokenLabel() + "\n    pin-file: " + token.pinFile()
+                    + "\n    so-pin-file: " + token.soPinFile().orElseThrow()
                     + "\nzookeeper: " + ZK.connectString() + "\nzookeeper-root: " + root
                     + "\naudit-log: " + dir.resolve(n[0] + "-audit.jsonl") + "\n");
             tokensOf.add(hsmYaml);

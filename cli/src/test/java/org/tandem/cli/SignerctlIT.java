@@ -48,6 +48,7 @@ class SignerctlIT {
         for (HsmSpec s : specs) {
             y.append("  - name: ").append(s.name()).append("\n    library: ").append(s.library())
                     .append("\n    token-label: ").append(s.tokenLabel()).append("\n    pin-file: ").append(s.pinFile()).append('\n');
+            s.soPinFile().ifPresent(so -> y.append("    so-pin-file: ").append(so).append('\n'));
         }
         y.append("zookeeper: ").append(zookeeper).append("\nzookeeper-root: ").append(root).append('\n');
         Path f = dir.resolve("hsm-" + System.nanoTime() + ".yaml");

@@ -18,6 +18,7 @@ import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmKey;
+import org.tandem.keysync.hsm.KeyPolicy;
 import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.hsm.TransportKey;
 import org.tandem.keysync.hsm.WrappedKey;
@@ -156,6 +157,7 @@ public final class KeySync {
 
     /** Verifies every HSM against the manifest with a fresh nonce; audits the verdict. */
     public KeySetReport verify(ZoneName zone) throws KeySyncException {
+        KeyPolicy.requireAll(hsms);
         ZoneKeySet manifest = manifest(zone);
         if (manifest.live().isEmpty()) {
             throw new NoManifestException(zone);
@@ -548,10 +550,11 @@ public final class KeySync {
         if (source.kekCheckValue().isEmpty()) {
             throw new KekMismatchException("HSM " + from + " holds no cluster KEK to enrol " + to + " with");
         }
+        byte[] sourceKcv = source.kekCheckValue().orElseThrow();
         TransportKey transport = target.newTransportKey();
         byte[] kcv;
         try {
-            kcv = target.importKek(transport, source.exportKek(transport));
+            kcv = target.importKek(transport, source.exportKek(transport), sourceKcv);
         } catch (HsmException e) {
             record(AuditOperation.KEK_ENROL, AuditOutcome.FAILED, null, to, null, "from " + from + ": " + e.getMessage());
             throw e;

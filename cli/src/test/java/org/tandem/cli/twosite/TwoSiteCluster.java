@@ -483,6 +483,7 @@ final class TwoSiteCluster implements AutoCloseable {
                 + "    library: " + SOFTHSM + "\n"
                 + "    token-label: " + name + "\n"
                 + "    pin-file: hsm/" + name + ".pin\n"
+                + "    so-pin-file: hsm/so.pin\n"
                 + "zookeeper: " + ZK_CONNECT + "\n"
                 + "zookeeper-root: /tandem\n"
                 + "audit-log: /var/lib/tandem/audit.jsonl\n";

@@ -943,7 +943,7 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         String expected = HexFormat.of().formatHex(wrapped.getCheckValue().toByteArray());
         byte[] kcv;
         try {
-            kcv = hsm.importKek(pending.transport(), wrapped.getBlob().toByteArray());
+            kcv = hsm.importKek(pending.transport(), wrapped.getBlob().toByteArray(), wrapped.getCheckValue().toByteArray());
         } catch (HsmException e) {
             throw fail(Failure.of(e), "enrolment " + id + ": cannot unwrap the KEK from " + holder + " (the transport key"
                     + " is destroyed; begin again): " + e.getMessage(), AuditOperation.KEK_ENROL, actor);

@@ -54,8 +54,20 @@ public interface Hsm extends AutoCloseable {
      */
     byte[] exportKek(TransportKey transportKey) throws HsmException;
 
-    /** Step 3, on the new HSM: unwraps the KEK; destroys the transport key; returns the KEK check value. */
-    byte[] importKek(TransportKey transportKey, byte[] wrappedKek) throws HsmException;
+    /**
+     * Step 3, on the new HSM: unwraps the KEK, keeps it only if its check value is {@code
+     * expectedCheckValue} (the holder's; the HSM compares, the message says "KEK differs"
+     * otherwise and nothing is kept); destroys the transport key; returns the KEK check value.
+     */
+    byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue) throws HsmException;
+
+    /**
+     * The objects on this HSM that break the key attribute policy (a DNSSEC private key or the KEK
+     * that the user PIN alone could get out, a KEK that encrypts or decrypts); empty when all is well.
+     */
+    default List<KeyPolicyViolation> keyPolicyViolations() throws HsmException {
+        return List.of();
+    }
 
     /**
      * Destroys the private half of a transport key this HSM made and that was never used (an

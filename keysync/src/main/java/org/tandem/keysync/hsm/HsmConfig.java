@@ -24,6 +24,7 @@ import java.util.Set;
  *     library: /usr/lib/softhsm/libsofthsm2.so
  *     token-label: dc1-hsm1
  *     pin-file: /etc/tandem/dc1-hsm1.pin
+ *     so-pin-file: /etc/tandem/dc1-hsm1.so-pin   # optional: only for the KEK ceremonies (kek init, kek enrol)
  *     sessions: 4                     # optional, default 4
  * zookeeper: 10.0.0.1:2181,10.0.1.1:2181,10.0.2.1:2181   # optional: where key manifests live
  * zookeeper-root: /tandem             # optional
@@ -34,7 +35,7 @@ import java.util.Set;
  */
 public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookeeper, String zookeeperRoot, Path auditLog) {
     private static final Set<String> TOP_KEYS = Set.of("hsms", "zookeeper", "zookeeper-root", "audit-log");
-    private static final Set<String> HSM_KEYS = Set.of("name", "library", "token-label", "pin-file", "sessions");
+    private static final Set<String> HSM_KEYS = Set.of("name", "library", "token-label", "pin-file", "so-pin-file", "sessions");
 
     public HsmConfig {
         Objects.requireNonNull(source, "source");
@@ -113,7 +114,11 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
                 }
                 sessions = s.asInt();
             }
-            specs.add(new HsmSpec(new HsmId(name), dir.resolve(library), label, dir.resolve(pin), sessions));
+            Optional<Path> soPin = Optional.empty();
+            if (n.get("so-pin-file") != null) {
+                soPin = Optional.of(dir.resolve(text(abs, at + ".so-pin-file", n.get("so-pin-file"))));
+            }
+            specs.add(new HsmSpec(new HsmId(name), dir.resolve(library), label, dir.resolve(pin), sessions, soPin));
         }
         Optional<String> zk = Optional.ofNullable(root.get("zookeeper")).map(JsonNode::asText).filter(t -> !t.isBlank());
         String zkRoot = Optional.ofNullable(root.get("zookeeper-root")).map(JsonNode::asText).orElse("/tandem");
@@ -131,7 +136,8 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!allowed.contains(key)) {
-                String hint = key.equals("pin") ? " (PINs are read only from files: use pin-file)" : "";
+                String hint = key.equals("pin") || key.equals("so-pin")
+                        ? " (PINs are read only from files: use pin-file / so-pin-file)" : "";
                 throw new HsmConfigException(file, prefix + key, "unknown key" + hint + "; expected one of " + allowed);
             }
         }

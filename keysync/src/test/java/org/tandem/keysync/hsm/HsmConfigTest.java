@@ -44,6 +44,46 @@ class HsmConfigTest {
     }
 
     @Test
+    void readsTheSecurityOfficerPinFileOnlyWhereGivenAndRefusesAnSoPinInTheFile() throws Exception {
+        HsmConfig c = HsmConfig.load(write("""
+                hsms:
+                  - name: dc1-hsm1
+                    library: /usr/lib/softhsm/libsofthsm2.so
+                    token-label: dc1-hsm1
+                    pin-file: pins/dc1.pin
+                    so-pin-file: pins/dc1.so-pin
+                  - name: dc2-hsm1
+                    library: /usr/lib/softhsm/libsofthsm2.so
+                    token-label: dc2-hsm1
+                    pin-file: pins/dc2.pin
+                """));
+        assertThat(c.hsm("dc1-hsm1").soPinFile()).contains(dir.resolve("pins/dc1.so-pin"));
+        assertThat(c.hsm("dc2-hsm1").soPinFile()).isEmpty();
+
+        Path f = write("""
+                hsms:
+                  - name: a
+                    library: /x.so
+                    token-label: a
+                    pin-file: a.pin
+                    so-pin: 5678
+                """);
+        assertThatThrownBy(() -> HsmConfig.load(f))
+                .isInstanceOf(HsmConfigException.class)
+                .hasMessageContaining("hsms[0].so-pin")
+                .hasMessageContaining("so-pin-file");
+        Path blank = write("""
+                hsms:
+                  - name: a
+                    library: /x.so
+                    token-label: a
+                    pin-file: a.pin
+                    so-pin-file: ""
+                """);
+        assertThatThrownBy(() -> HsmConfig.load(blank)).hasMessageContaining("hsms[0].so-pin-file: missing");
+    }
+
+    @Test
     void refusesAPinInTheFileAndNamesTheKeyPath() throws Exception {
         Path f = write("""
                 hsms:

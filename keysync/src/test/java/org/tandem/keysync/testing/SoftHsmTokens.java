@@ -74,10 +74,15 @@ public final class SoftHsmTokens {
 
     private void initToken(String label) throws IOException {
         String pin = randomPin();
-        run(List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", randomPin()));
-        Path pinFile = pinFile(label);
-        Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
+        String soPin = randomPin();
+        run(List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", soPin));
+        writePin(pinFile(label), pin);
+        writePin(soPinFile(label), soPin);
+    }
+
+    private static void writePin(Path file, String pin) throws IOException {
+        Files.writeString(file, pin + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
     private static String randomPin() {
@@ -87,7 +92,8 @@ public final class SoftHsmTokens {
     }
 
     /**
-     * The next pool token, emptied of every object, as an HSM named {@code name}.
+     * The next pool token, emptied of every object, as an HSM named {@code name}, with its SO PIN
+     * file (for the KEK ceremonies; {@code withoutSoPin} for an HSM configured without).
      */
     public synchronized HsmSpec allocate(String name) {
         if (next >= labels.size()) {
@@ -95,11 +101,22 @@ public final class SoftHsmTokens {
         }
         String label = labels.get(next++);
         empty(label);
-        return new HsmSpec(new HsmId(name), Prerequisites.SOFTHSM_LIBRARY, label, pinFile(label), 4);
+        return new HsmSpec(new HsmId(name), Prerequisites.SOFTHSM_LIBRARY, label, pinFile(label), 4)
+                .withSoPinFile(soPinFile(label));
+    }
+
+    /** The same HSM configured without {@code so-pin-file}. */
+    public static HsmSpec withoutSoPin(HsmSpec spec) {
+        return new HsmSpec(spec.name(), spec.library(), spec.tokenLabel(), spec.pinFile(), spec.sessions());
     }
 
     public Path pinFile(String label) {
         return dir.resolve("pins").resolve(label + ".pin");
+    }
+
+    /** The security officer's PIN file of the token. */
+    public Path soPinFile(String label) {
+        return dir.resolve("pins").resolve(label + ".so-pin");
     }
 
     public Path directory() {

@@ -27,6 +27,8 @@ import org.tandem.keysync.audit.HsmAuditSigner;
 import org.tandem.keysync.grpc.KeySyncService;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.hsm.HsmException;
+import org.tandem.keysync.hsm.KeyPolicy;
+import org.tandem.keysync.hsm.KeyPolicyException;
 import org.tandem.keysync.HsmSessions;
 import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.key.ZoneName;
@@ -154,8 +156,11 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private void open() throws NodeStartException, InterruptedException {
         try {
             hsms.addAll(HsmSessions.open(config.hsms()));
+            KeyPolicy.requireAll(hsms); // no key the user PIN alone could take out (docs/security/hsm.md)
         } catch (HsmException e) {
             throw new NodeStartException(config.name(), "HSM", e.getMessage(), e);
+        } catch (KeyPolicyException e) {
+            throw new NodeStartException(config.name(), "HSM key attributes", e.getMessage(), e);
         }
         // One audit log for KeySync, the KeySync service and the orders received over gRPC, its chain
         // head signed by the node's audit key in its (first) HSM, generated there on first start.

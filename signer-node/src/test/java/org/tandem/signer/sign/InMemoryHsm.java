@@ -185,7 +185,7 @@ final class InMemoryHsm implements Hsm {
     }
 
     @Override
-    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek) {
+    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue) {
         throw new UnsupportedOperationException("not in the fake");
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.hsm.HsmUnavailableException;
+import org.tandem.keysync.hsm.KeyPolicyViolation;
 import org.tandem.keysync.hsm.KeyRef;
 import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.hsm.TransportKey;
@@ -50,6 +52,17 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * same {@code CKA_ID} (the key's fingerprint) and {@code CKA_LABEL} ({@code
  * tandem:<zone>:<ROLE>:<alg>:<tag>}), identical on every HSM. The cluster KEK is an AES-256 secret
  * key labelled {@value #KEK_LABEL}.
+ *
+ * <p>Key attribute policy (docs/security/hsm.md): no key leaves the HSM with the user PIN alone.
+ * DNSSEC private keys are sensitive and {@code CKA_WRAP_WITH_TRUSTED}: only a {@code CKA_TRUSTED}
+ * key can wrap them, and only the security officer (SO) can make a key trusted. The KEK is
+ * trusted, wrap-with-trusted, wraps and unwraps with {@value #MECH_AES_KEY_WRAP_PAD} only
+ * ({@code CKA_ALLOWED_MECHANISMS}), never encrypts or decrypts, is not modifiable, carries its check
+ * value ({@code CKA_CHECK_VALUE}, read, never computed with C_Encrypt) and an unwrap template: what
+ * it unwraps is sensitive and wrap-with-trusted. The KEK ceremonies log the SO in for their trusted
+ * objects (PIN from {@link HsmSpec#soPinFile()}); with SoftHSM2 the SO sees no private objects, so
+ * the KEK is made trusted as a public session object and copied by the user into a private,
+ * non-modifiable token object.
  *
  * <p>Thread-safety: safe for concurrent use; each operation borrows one of {@link HsmSpec#sessions()}
  * sessions, so that many signatures run in parallel. Close releases the sessions.
@@ -76,6 +89,11 @@ public final class Pkcs11Hsm implements Hsm {
     private static final long CKR_PIN_LOCKED = 0xA4L;
     private static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x190L;
     private static final long CKR_OBJECT_HANDLE_INVALID = 0x82L;
+    private static final long CKR_KEY_HANDLE_INVALID = 0x60L;
+    private static final long CKR_ATTRIBUTE_VALUE_INVALID = 0x13L;
+    private static final long CKR_SESSION_READ_ONLY_EXISTS = 0xB7L;
+    private static final long CKR_USER_ANOTHER_ALREADY_LOGGED_IN = 0x104L;
+    private static final long CKR_USER_NOT_LOGGED_IN = 0x101L;
 
     private static final byte[] P256_OID = HexFormat.of().parseHex("06082a8648ce3d030107");
     private static final byte[] P384_OID = HexFormat.of().parseHex("06052b81040022");
@@ -87,7 +105,15 @@ public final class Pkcs11Hsm implements Hsm {
     private final List<Long> allSessions;
     private final SecureRandom random = new SecureRandom();
     /** Per private-key handle: the digest for CKM_ECDSA, or "" for RSA (saves two attribute reads per signature). */
-    private final java.util.concurrent.ConcurrentHashMap<Long, String> signingDigest = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, String> signingDigest = new ConcurrentHashMap<>();
+    /**
+     * After a KEK ceremony logged the user out (PKCS#11: every handle to a private object is then
+     * invalid), the private-key handle of each key by its CKA_ID, found again on first use.
+     */
+    private final ConcurrentHashMap<String, Long> relocated = new ConcurrentHashMap<>();
+    /** Private-key handles handed out (list, generate, unwrap) since the last KEK ceremony: valid as they are. */
+    private final java.util.Set<Long> issuedSinceLogin = ConcurrentHashMap.newKeySet();
+    private volatile boolean reloggedIn;
     private volatile boolean closed;
 
     private Pkcs11Hsm(HsmSpec spec, PKCS11 p11, List<Long> sessions) {
@@ -181,6 +207,7 @@ public final class Pkcs11Hsm implements Hsm {
         }
         byte[] ckaId = bytesAttr(s, h, CKA_ID);
         KeyRef ref = new KeyRef(id(), h, ckaId);
+        issuedSinceLogin.add(h);
         long[] pubs = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)});
         if (pubs.length == 0) {
             return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(),
@@ -251,6 +278,7 @@ public final class Pkcs11Hsm implements Hsm {
                 new CK_ATTRIBUTE(CKA_ID, key.fingerprint().bytes())};
             p11.C_SetAttributeValue(s, pair[0], identity);
             p11.C_SetAttributeValue(s, pair[1], identity);
+            issuedSinceLogin.add(pair[1]);
             return new HsmKey(new KeyRef(id(), pair[1], key.fingerprint().bytes()), labelOf(key), spec.zone(), spec.role(),
                     alg, key.keyTag(), Optional.of(key), Optional.empty());
         });
@@ -262,12 +290,14 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     private static CK_ATTRIBUTE[] privateTemplate(char[] label, byte[] id) {
-        // Sensitive: the value never leaves in plaintext. Extractable: only so that it can be
-        // wrapped under the cluster KEK for the other HSMs (generate once, replicate).
+        // Sensitive: the value never leaves in plaintext. Extractable, but only under a trusted
+        // key (CKA_WRAP_WITH_TRUSTED; the cluster KEK is the only one): so that it can be wrapped
+        // for the other HSMs (generate once, replicate) and under nothing the user PIN can make.
         return new CK_ATTRIBUTE[] {
             new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
             new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-            new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)
+            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_DERIVE, false),
+            new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)
         };
     }
 
@@ -275,19 +305,20 @@ public final class Pkcs11Hsm implements Hsm {
     public byte[] sign(KeyRef key, byte[] data) throws HsmException {
         checkOwn(key);
         return withSession("sign with key " + key, s -> {
-            String digestName = signingDigest.get(key.handle());
+            long handle = handleOf(s, key);
+            String digestName = signingDigest.get(handle);
             if (digestName == null) {
                 CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_KEY_TYPE)};
-                p11.C_GetAttributeValue(s, key.handle(), t);
-                digestName = t[0].getLong() == CKK_EC ? ecDigest(s, key.handle()) : "";
-                signingDigest.put(key.handle(), digestName);
+                p11.C_GetAttributeValue(s, handle, t);
+                digestName = t[0].getLong() == CKK_EC ? ecDigest(s, handle) : "";
+                signingDigest.put(handle, digestName);
             }
             if (!digestName.isEmpty()) {
                 byte[] digest = digest(data, digestName);
-                p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), key.handle());
+                p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), handle);
                 return p11.C_Sign(s, digest);
             }
-            p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_RSA_PKCS), key.handle());
+            p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_RSA_PKCS), handle);
             return p11.C_Sign(s, data);
         });
     }
@@ -312,7 +343,7 @@ public final class Pkcs11Hsm implements Hsm {
                 "cannot wrap " + key.describe() + ": " + key.problem().orElse("no public key")));
         return withSession("wrap " + pub.describe(), s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
-            byte[] blob = p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, key.ref().handle());
+            byte[] blob = p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, handleOf(s, key.ref()));
             return new WrappedKey(pub, MECH_AES_KEY_WRAP_PAD, blob, checkValue(s, kek));
         });
     }
@@ -320,6 +351,11 @@ public final class Pkcs11Hsm implements Hsm {
     @Override
     public HsmKey unwrap(WrappedKey wrapped) throws HsmException {
         DnssecKey key = wrapped.key();
+        if (wrapped.mechanism() != MECH_AES_KEY_WRAP_PAD) {
+            throw new HsmException(id(), "cannot unwrap " + key.describe() + ": wrapped with mechanism 0x"
+                    + Long.toHexString(wrapped.mechanism()) + "; the cluster KEK unwraps only with 0x"
+                    + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 AES key wrap with padding)");
+        }
         return withSession("unwrap " + key.describe(), s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] kcv = checkValue(s, kek);
@@ -334,20 +370,24 @@ public final class Pkcs11Hsm implements Hsm {
                         + " already exists; refusing to add a second one");
             }
             char[] label = labelOf(key).toCharArray();
+            // Exactly the KEK's unwrap template (NativeTemplate.UNWRAPPED), plus class, type, storage and identity.
             CK_ATTRIBUTE[] priv = {
                 new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
                 new CK_ATTRIBUTE(CKA_KEY_TYPE, key.algorithm().isEcdsa() ? CKK_EC : CKK_RSA),
                 new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
                 new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, ckaId)
+                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_DERIVE, false),
+                new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label),
+                new CK_ATTRIBUTE(CKA_ID, ckaId)
             };
-            long privHandle = p11.C_UnwrapKey(s, new CK_MECHANISM(wrapped.mechanism()), kek, wrapped.blob(), priv);
+            long privHandle = p11.C_UnwrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, wrapped.blob(), priv);
             try {
                 p11.C_CreateObject(s, publicTemplate(key, label, ckaId));
             } catch (PKCS11Exception e) {
                 destroyQuietly(s, new long[] {privHandle});
                 throw e;
             }
+            issuedSinceLogin.add(privHandle);
             return new HsmKey(new KeyRef(id(), privHandle, ckaId), labelOf(key), key.zone(), key.role(), key.algorithm(),
                     key.keyTag(), Optional.of(key), Optional.empty());
         });
@@ -379,13 +419,15 @@ public final class Pkcs11Hsm implements Hsm {
     public void delete(KeyRef key) throws HsmException {
         checkOwn(key);
         withSession("delete key " + key, s -> {
-            String label = label(s, key.handle());
+            long handle = handleOf(s, key);
+            String label = label(s, handle);
             for (long pub : find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
                 new CK_ATTRIBUTE(CKA_ID, key.objectId()), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())})) {
                 p11.C_DestroyObject(s, pub);
             }
-            p11.C_DestroyObject(s, key.handle());
-            signingDigest.remove(key.handle());
+            p11.C_DestroyObject(s, handle);
+            signingDigest.remove(handle);
+            relocated.remove(HexFormat.of().formatHex(key.objectId()));
             return null;
         });
     }
@@ -398,13 +440,23 @@ public final class Pkcs11Hsm implements Hsm {
         });
     }
 
+    /**
+     * Generates the KEK inside: the SO makes it (trusted) as a session object, the user copies it
+     * into the private, non-modifiable token object that stays. Needs {@code so-pin-file}.
+     */
     @Override
     public byte[] generateKek() throws HsmException {
-        return withSession("generate the cluster KEK", s -> {
-            refuseSecondKek(s);
-            long kek = p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), kekTemplate(true));
-            return checkValue(s, kek);
-        });
+        Pins pins = ceremonyPins("kek init");
+        try {
+            return withAllSessions("generate the cluster KEK", s -> {
+                refuseSecondKek(s);
+                long made = asSecurityOfficer(s, pins, () ->
+                        p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), kekTemplate(true)));
+                return checkValue(s, keepKek(s, made));
+            });
+        } finally {
+            pins.clear();
+        }
     }
 
     private void refuseSecondKek(long s) throws PKCS11Exception {
@@ -416,18 +468,23 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     /**
-     * KEK attributes: sensitive (never readable in plaintext); extractable only so that it can be
-     * wrapped under a new HSM's transport key during enrolment. With a vendor HSM, add
-     * CKA_WRAP_WITH_TRUSTED and mark transport keys CKA_TRUSTED (security officer) instead.
+     * The KEK as the SO makes it (a public session object, so that SoftHSM2's SO may create it
+     * trusted): sensitive; extractable only under a trusted key (a transport key the SO marked);
+     * wraps and unwraps with RFC 5649 only, never encrypts or decrypts; what it unwraps must be
+     * sensitive and wrap-with-trusted. {@link #keepKek} makes the private, non-modifiable token copy.
      */
-    private static CK_ATTRIBUTE[] kekTemplate(boolean withClassAndLength) {
+    private static CK_ATTRIBUTE[] kekTemplate(boolean generate) {
         List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
-                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false),
                 new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_TRUSTED, true),
                 new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_UNWRAP, true),
-                new CK_ATTRIBUTE(CKA_ENCRYPT, true), new CK_ATTRIBUTE(CKA_LABEL, KEK_LABEL.toCharArray()),
-                new CK_ATTRIBUTE(CKA_ID, KEK_ID)));
-        if (withClassAndLength) {
+                new CK_ATTRIBUTE(CKA_ENCRYPT, false), new CK_ATTRIBUTE(CKA_DECRYPT, false),
+                new CK_ATTRIBUTE(CKA_SIGN, false), new CK_ATTRIBUTE(CKA_VERIFY, false), new CK_ATTRIBUTE(CKA_DERIVE, false),
+                new CK_ATTRIBUTE(CKA_ALLOWED_MECHANISMS, NativeTemplate.mechanisms(MECH_AES_KEY_WRAP_PAD)),
+                new CK_ATTRIBUTE(CKA_UNWRAP_TEMPLATE, NativeTemplate.UNWRAPPED),
+                new CK_ATTRIBUTE(CKA_LABEL, KEK_LABEL.toCharArray()), new CK_ATTRIBUTE(CKA_ID, KEK_ID)));
+        if (generate) {
             t.add(new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L));
         } else {
             t.add(new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY));
@@ -436,19 +493,37 @@ public final class Pkcs11Hsm implements Hsm {
         return t.toArray(CK_ATTRIBUTE[]::new);
     }
 
+    /** Copies the SO's session KEK into the private, non-modifiable token object; destroys the session one. */
+    private long keepKek(long s, long made) throws PKCS11Exception {
+        try {
+            return p11.C_CopyObject(s, made, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+                new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_MODIFIABLE, false)});
+        } finally {
+            destroyQuietly(s, new long[] {made});
+        }
+    }
+
+    /**
+     * A fresh RSA-3072 key-transport key pair. Both halves are public session objects (the SO
+     * unwraps the KEK with the private half in {@link #importKek}, and a logout destroys private
+     * session objects); the private half is sensitive, never extractable, unwraps with RSA-OAEP only.
+     * Needs {@code so-pin-file} (checked here, so that the ceremony fails before it starts).
+     */
     @Override
     public TransportKey newTransportKey() throws HsmException {
+        ceremonyPins("kek enrol").clear();
         return withSession("generate a key-transport key", s -> {
             refuseSecondKek(s);
             CK_ATTRIBUTE[] pub = {
-                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_ENCRYPT, true),
-                new CK_ATTRIBUTE(CKA_MODULUS_BITS, 3072L),
+                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_WRAP, true),
+                new CK_ATTRIBUTE(CKA_ENCRYPT, false), new CK_ATTRIBUTE(CKA_MODULUS_BITS, 3072L),
                 new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537).toByteArray())
             };
             CK_ATTRIBUTE[] priv = {
-                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false),
                 new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
-                new CK_ATTRIBUTE(CKA_UNWRAP, true), new CK_ATTRIBUTE(CKA_DECRYPT, true)
+                new CK_ATTRIBUTE(CKA_UNWRAP, true), new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, false),
+                new CK_ATTRIBUTE(CKA_ALLOWED_MECHANISMS, NativeTemplate.mechanisms(CKM_RSA_PKCS_OAEP))
             };
             long[] pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN), pub, priv);
             CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
@@ -458,27 +533,43 @@ public final class Pkcs11Hsm implements Hsm {
         });
     }
 
+    /**
+     * Wraps the KEK under the other HSM's transport key, which the SO first imports here as a
+     * trusted public key (the KEK is wrap-with-trusted: nothing else can wrap it). Needs {@code
+     * so-pin-file}: the user PIN alone cannot take the KEK out.
+     */
     @Override
     public byte[] exportKek(TransportKey transportKey) throws HsmException {
-        return withSession("wrap the KEK for " + transportKey.hsm(), s -> {
-            long kek = kekHandle(s).orElseThrow(() -> noKek());
-            CK_ATTRIBUTE[] pub = {
-                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA),
-                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_ENCRYPT, true),
-                new CK_ATTRIBUTE(CKA_MODULUS, unsigned(transportKey.modulus())),
-                new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, unsigned(transportKey.publicExponent()))
-            };
-            long handle = p11.C_CreateObject(s, pub);
-            try {
-                return p11.C_WrapKey(s, oaep(), handle, kek);
-            } finally {
-                p11.C_DestroyObject(s, handle);
-            }
-        });
+        Pins pins = ceremonyPins("kek enrol (export)");
+        try {
+            return withAllSessions("wrap the KEK for " + transportKey.hsm(), s -> {
+                kekHandle(s).orElseThrow(() -> noKek());
+                CK_ATTRIBUTE[] pub = {
+                    new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA),
+                    new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_TRUSTED, true),
+                    new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_ENCRYPT, false), new CK_ATTRIBUTE(CKA_VERIFY, false),
+                    new CK_ATTRIBUTE(CKA_MODULUS, unsigned(transportKey.modulus())),
+                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, unsigned(transportKey.publicExponent()))
+                };
+                long handle = asSecurityOfficer(s, pins, () -> p11.C_CreateObject(s, pub));
+                try {
+                    long kek = kekHandle(s).orElseThrow(() -> noKek());
+                    return p11.C_WrapKey(s, oaep(), handle, kek);
+                } finally {
+                    destroyQuietly(s, new long[] {handle});
+                }
+            });
+        } finally {
+            pins.clear();
+        }
     }
 
+    /**
+     * The SO unwraps the KEK (trusted, as a session object) and sets the holder's check value on
+     * it, which the HSM compares with the key itself; the user copies it into the token object.
+     */
     @Override
-    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek) throws HsmException {
+    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue) throws HsmException {
         if (!transportKey.hsm().equals(id())) {
             throw new HsmException(id(), "transport key belongs to " + transportKey.hsm());
         }
@@ -486,15 +577,35 @@ public final class Pkcs11Hsm implements Hsm {
             throw new HsmException(id(), "the transport key has no private half here; unwrap the KEK with the key"
                     + " newTransportKey() returned");
         }
-        return withSession("unwrap the cluster KEK", s -> {
-            refuseSecondKek(s);
-            try {
-                long kek = p11.C_UnwrapKey(s, oaep(), transportKey.handle(), wrappedKek, kekTemplate(false));
-                return checkValue(s, kek);
-            } finally {
-                destroyQuietly(s, new long[] {transportKey.handle()});
-            }
-        });
+        Pins pins = ceremonyPins("kek enrol");
+        try {
+            return withAllSessions("unwrap the cluster KEK", s -> {
+                long made;
+                try {
+                    refuseSecondKek(s);
+                    made = asSecurityOfficer(s, pins, () -> {
+                        long k = p11.C_UnwrapKey(s, oaep(), transportKey.handle(), wrappedKek, kekTemplate(false));
+                        try {
+                            p11.C_SetAttributeValue(s, k, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CHECK_VALUE, expectedCheckValue)});
+                        } catch (PKCS11Exception e) {
+                            destroyQuietly(s, new long[] {k});
+                            if (e.getErrorCode() == CKR_ATTRIBUTE_VALUE_INVALID) {
+                                throw new PKCS11Exception(CKR_DEVICE_ERROR, ": KEK differs: the KEK unwrapped does not have"
+                                        + " the holder's check value " + HexFormat.of().formatHex(expectedCheckValue)
+                                        + "; nothing was kept");
+                            }
+                            throw e;
+                        }
+                        return k;
+                    });
+                } finally {
+                    destroyQuietly(s, new long[] {transportKey.handle()});
+                }
+                return checkValue(s, keepKek(s, made));
+            });
+        } finally {
+            pins.clear();
+        }
     }
 
     @Override
@@ -516,7 +627,7 @@ public final class Pkcs11Hsm implements Hsm {
                 throw e;
             }
             // The handle may have been reused for another object since: destroy only this very key.
-            boolean same = t[0].getLong() == CKO_PRIVATE_KEY && !t[1].getBoolean()
+            boolean same = t[0].getLong() == CKO_PRIVATE_KEY && !bool(t[1])
                     && new BigInteger(1, t[2].getByteArray()).equals(transportKey.modulus());
             if (same) {
                 p11.C_DestroyObject(s, transportKey.handle());
@@ -564,12 +675,236 @@ public final class Pkcs11Hsm implements Hsm {
         return found.length == 0 ? Optional.empty() : Optional.of(found[0]);
     }
 
-    /** First 3 bytes of AES-ECB(KEK, 16 zero bytes): the usual key check value. */
+    /**
+     * The KEK's check value (first 3 bytes of AES-ECB(KEK, 16 zero bytes)) as the HSM stored it in
+     * {@code CKA_CHECK_VALUE} when the KEK was made or enrolled; never computed here (the KEK
+     * cannot encrypt).
+     */
     private byte[] checkValue(long s, long kek) throws PKCS11Exception {
-        byte[] out = new byte[16];
-        p11.C_EncryptInit(s, new CK_MECHANISM(CKM_AES_ECB), kek);
-        p11.C_Encrypt(s, 0, new byte[16], 0, 16, 0, out, 0, 16);
-        return Arrays.copyOf(out, 3);
+        byte[] kcv = bytesAttr(s, kek, CKA_CHECK_VALUE);
+        if (kcv.length != 3) {
+            throw new PKCS11Exception(CKR_DEVICE_ERROR, "the cluster KEK carries no check value (CKA_CHECK_VALUE has "
+                    + kcv.length + " bytes): it was made before the key attribute policy; make a new cluster KEK"
+                    + " (docs/security/hsm.md)");
+        }
+        return kcv;
+    }
+
+    /** The user and SO PINs a KEK ceremony needs (the user logs in again after the SO). */
+    private record Pins(char[] user, char[] so) {
+        void clear() {
+            Arrays.fill(user, '\0');
+            Arrays.fill(so, '\0');
+        }
+    }
+
+    private Pins ceremonyPins(String ceremony) throws HsmException {
+        if (spec.soPinFile().isEmpty()) {
+            throw new HsmException(id(), ceremony + " needs the security officer of token '" + spec.tokenLabel()
+                    + "' (the SO marks the KEK and the key-transport keys trusted; the user PIN alone cannot):"
+                    + " set so-pin-file for HSM " + id() + " in the HSM configuration (hsm.yaml); nothing was changed");
+        }
+        char[] so = PinFile.read(id(), spec.soPinFile().get());
+        try {
+            return new Pins(PinFile.read(id(), spec.pinFile()), so);
+        } catch (HsmException e) {
+            Arrays.fill(so, '\0');
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step<T> {
+        T run() throws PKCS11Exception;
+    }
+
+    /**
+     * Runs {@code step} with the SO logged in, then logs the user in again. The caller holds every
+     * session ({@link #withAllSessions}): login is per token and application, so nothing else of
+     * this HSM runs meanwhile. PKCS#11 invalidates every handle to a private object at logout:
+     * keys are found again by CKA_ID afterwards ({@link #handleOf}).
+     */
+    private <T> T asSecurityOfficer(long s, Pins pins, Step<T> step) throws PKCS11Exception {
+        p11.C_Logout(s);
+        reloggedIn = true;
+        relocated.clear();
+        issuedSinceLogin.clear();
+        signingDigest.clear();
+        try {
+            try {
+                p11.C_Login(s, CKU_SO, pins.so());
+            } catch (PKCS11Exception e) {
+                throw soLoginFailed(e);
+            }
+            try {
+                return step.run();
+            } finally {
+                p11.C_Logout(s);
+            }
+        } finally {
+            p11.C_Login(s, CKU_USER, pins.user());
+        }
+    }
+
+    private PKCS11Exception soLoginFailed(PKCS11Exception e) {
+        long code = e.getErrorCode();
+        String why = code == CKR_PIN_INCORRECT ? "wrong security officer PIN (so-pin-file " + spec.soPinFile().orElseThrow()
+                + "); repeated wrong SO PINs lock the token"
+                : code == CKR_PIN_LOCKED ? "the security officer PIN is locked"
+                : code == CKR_SESSION_READ_ONLY_EXISTS ? "a read-only session to the token is open in this process (the SO"
+                        + " cannot log in then); close it and retry"
+                : code == CKR_USER_ANOTHER_ALREADY_LOGGED_IN ? "another process or session still has the user logged in"
+                : "security officer login failed: " + e.getMessage();
+        return new PKCS11Exception(code, why);
+    }
+
+    /** Runs {@code work} while holding every session of this HSM (a KEK ceremony). */
+    private <T> T withAllSessions(String what, SessionWork<T> work) throws HsmException {
+        if (closed) {
+            throw new IllegalStateException("HSM " + id() + " is closed");
+        }
+        List<Long> held = new ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + SESSION_WAIT.toNanos();
+            while (held.size() < allSessions.size()) {
+                Long s = sessions.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (s == null) {
+                    throw new HsmException(id(), what + ": sessions still busy after " + SESSION_WAIT.toSeconds() + " s");
+                }
+                held.add(s);
+            }
+            return work.run(held.get(0));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HsmException(id(), what + ": interrupted while waiting for the sessions", e);
+        } catch (PKCS11Exception e) {
+            throw translate(what, e);
+        } finally {
+            sessions.addAll(held);
+        }
+    }
+
+    /**
+     * The key's private-key handle now: as referenced, unless the reference is from before a KEK
+     * ceremony logged the user out; then the object with the key's CKA_ID, found once. (SoftHSM2
+     * never reuses a handle number; an HSM that does could make an old reference collide with one
+     * handed out since.)
+     */
+    private long handleOf(long s, KeyRef key) throws PKCS11Exception {
+        if (!reloggedIn || issuedSinceLogin.contains(key.handle())) {
+            return key.handle();
+        }
+        String ckaId = HexFormat.of().formatHex(key.objectId());
+        Long known = relocated.get(ckaId);
+        if (known != null) {
+            return known;
+        }
+        long[] found = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+            new CK_ATTRIBUTE(CKA_ID, key.objectId())});
+        if (found.length != 1) {
+            throw new PKCS11Exception(CKR_KEY_HANDLE_INVALID, found.length + " private keys have CKA_ID " + ckaId
+                    + " (key " + key + "); list the keys again");
+        }
+        relocated.put(ckaId, found[0]);
+        return found[0];
+    }
+
+    /**
+     * Every DNSSEC private key (labelled {@code tandem:}) and the KEK checked against the key
+     * attribute policy; keys made before it lack CKA_WRAP_WITH_TRUSTED and are named here.
+     */
+    @Override
+    public List<KeyPolicyViolation> keyPolicyViolations() throws HsmException {
+        return withSession("check the key attributes", s -> {
+            List<KeyPolicyViolation> out = new ArrayList<>();
+            for (long h : find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
+                String label = label(s, h);
+                if (!label.startsWith(LABEL_PREFIX)) {
+                    continue;
+                }
+                String what = describeLabel(label);
+                CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
+                    new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED)};
+                p11.C_GetAttributeValue(s, h, t);
+                if (!bool(t[0])) {
+                    out.add(new KeyPolicyViolation(id(), what, "CKA_SENSITIVE", "is false: its value can be read in"
+                            + " plaintext; roll the key (a new key is made compliant) and destroy this one"));
+                }
+                if (bool(t[1]) && !bool(t[2])) {
+                    out.add(new KeyPolicyViolation(id(), what, "CKA_WRAP_WITH_TRUSTED", "is false while CKA_EXTRACTABLE is"
+                            + " true: the user PIN can wrap it under a key of its own and take it out; roll the key (a"
+                            + " new key is made with CKA_WRAP_WITH_TRUSTED) and destroy this one"));
+                }
+            }
+            Optional<Long> kek = kekHandle(s);
+            if (kek.isPresent()) {
+                kekViolations(s, kek.get(), out);
+            }
+            return out;
+        });
+    }
+
+    private void kekViolations(long s, long kek, List<KeyPolicyViolation> out) throws PKCS11Exception {
+        String what = "the cluster KEK (" + KEK_LABEL + ")";
+        String remake = "; the KEK was made before the key attribute policy: make a new cluster KEK with the SO"
+                + " (signerctl kek init / kek enrol) and re-replicate the keys (docs/security/hsm.md)";
+        CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
+            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED), new CK_ATTRIBUTE(CKA_TRUSTED), new CK_ATTRIBUTE(CKA_ENCRYPT),
+            new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_MODIFIABLE)};
+        p11.C_GetAttributeValue(s, kek, t);
+        if (!bool(t[0])) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_SENSITIVE", "is false: its value can be read" + remake));
+        }
+        if (bool(t[1]) && !bool(t[2])) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_WRAP_WITH_TRUSTED", "is false while CKA_EXTRACTABLE is true:"
+                    + " the user PIN can wrap it under a key of its own" + remake));
+        }
+        if (!bool(t[3])) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_TRUSTED", "is false: it cannot wrap keys that only a trusted"
+                    + " key may wrap" + remake));
+        }
+        if (bool(t[4])) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_ENCRYPT", "is true: the KEK must only wrap" + remake));
+        }
+        if (bool(t[5])) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_DECRYPT", "is true: C_Decrypt would open wrapped keys"
+                    + " outside the HSM" + remake));
+        }
+        if (bool(t[6])) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_MODIFIABLE", "is true: the user PIN can give it CKA_ENCRYPT or"
+                    + " CKA_DECRYPT" + remake));
+        }
+        CK_ATTRIBUTE[] mechanisms = {new CK_ATTRIBUTE(CKA_ALLOWED_MECHANISMS)};
+        p11.C_GetAttributeValue(s, kek, mechanisms);
+        long[] allowed = NativeTemplate.readMechanisms(mechanisms[0].pValue);
+        if (allowed.length != 1 || allowed[0] != MECH_AES_KEY_WRAP_PAD) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_ALLOWED_MECHANISMS", "is " + (allowed.length == 0 ? "empty (any"
+                    + " mechanism)" : Arrays.toString(Arrays.stream(allowed).mapToObj(m -> "0x" + Long.toHexString(m)).toArray()))
+                    + ", not only 0x" + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 key wrap)" + remake));
+        }
+        if (bytesAttr(s, kek, CKA_CHECK_VALUE).length != 3) {
+            out.add(new KeyPolicyViolation(id(), what, "CKA_CHECK_VALUE", "is missing: its check value would have to be"
+                    + " computed with C_Encrypt" + remake));
+        }
+    }
+
+    /** A CK_BBOOL attribute; the JDK returns the ones it does not know (CKA_WRAP_WITH_TRUSTED...) as bytes. */
+    private static boolean bool(CK_ATTRIBUTE a) {
+        if (a.pValue instanceof byte[] b) {
+            return b.length == 1 && b[0] != 0;
+        }
+        return a.getBoolean();
+    }
+
+    /** "zone example.test. ZSK key tag 12345 (label tandem:...)" from a Tandem label. */
+    private static String describeLabel(String label) {
+        String[] parts = label.substring(LABEL_PREFIX.length()).split(":");
+        if (parts.length < 4) {
+            return "key labelled '" + label + "'";
+        }
+        String zone = String.join(":", Arrays.copyOfRange(parts, 0, parts.length - 3));
+        return "zone " + zone + " " + parts[parts.length - 3] + " key tag " + parts[parts.length - 1] + " (algorithm "
+                + parts[parts.length - 2] + ", label " + label + ")";
     }
 
     private PKCS11Exception noKek() {

@@ -80,7 +80,7 @@ class Pkcs11HsmIT {
             byte[] kcvA = a.generateKek();
             assertThat(b.kekCheckValue()).isEmpty();
             TransportKey transport = b.newTransportKey();
-            byte[] kcvB = b.importKek(transport, a.exportKek(transport));
+            byte[] kcvB = b.importKek(transport, a.exportKek(transport), kcvA);
             assertThat(HexFormat.of().formatHex(kcvB)).isEqualTo(HexFormat.of().formatHex(kcvA));
 
             HsmKey zsk = a.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
@@ -114,10 +114,10 @@ class Pkcs11HsmIT {
             byte[] wrappedKek = a.exportKek(travelled);
 
             assertThatThrownBy(() -> b.importKek(TransportKey.publicHalf(b.id(), made.modulus(), made.publicExponent()),
-                            wrappedKek))
+                            wrappedKek, kcvA))
                     .isInstanceOf(HsmException.class)
                     .hasMessageContaining("no private half");
-            assertThat(b.importKek(made, wrappedKek)).isEqualTo(kcvA);
+            assertThat(b.importKek(made, wrappedKek, kcvA)).isEqualTo(kcvA);
         }
     }
 
@@ -132,7 +132,7 @@ class Pkcs11HsmIT {
             b.destroyTransportKey(abandoned);
             b.destroyTransportKey(abandoned); // gone already: nothing to do
 
-            assertThatThrownBy(() -> b.importKek(abandoned, wrappedKek)).isInstanceOf(HsmException.class);
+            assertThatThrownBy(() -> b.importKek(abandoned, wrappedKek, kcv)).isInstanceOf(HsmException.class);
             assertThat(b.kekCheckValue()).isEmpty();
             byte[] other = kcv.clone();
             other[0] ^= 0x01;
