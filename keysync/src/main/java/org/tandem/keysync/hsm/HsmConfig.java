@@ -1,10 +1,6 @@
 package org.tandem.keysync.hsm;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +10,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.tandem.keysync.config.YamlFileException;
+import org.tandem.keysync.config.YamlFiles;
 
 /**
  * The HSM configuration file ({@code --hsm-config}):
@@ -67,12 +65,9 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
         }
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(abs.toFile());
-        } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw new HsmConfigException(abs, "not valid YAML" + where + ": " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new HsmConfigException(abs, "cannot read: " + e.getMessage(), e);
+            root = YamlFiles.read(abs);
+        } catch (YamlFileException e) {
+            throw new HsmConfigException(abs, e.problem(), e);
         }
         if (root == null || !root.isObject()) {
             throw new HsmConfigException(abs, "", "expected a mapping with a 'hsms' list");

@@ -1,11 +1,6 @@
 package org.tandem.signer.sign;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -13,6 +8,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tandem.keysync.config.YamlFileException;
+import org.tandem.keysync.config.YamlFiles;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.nsec.Nsec3Parameters;
 
@@ -43,12 +40,9 @@ public final class SigningPolicyFile {
     public static SigningPolicy load(Path file) throws SigningException {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
-        } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
-            throw new SigningException(file + where + ": not valid YAML: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new SigningException(file + ": cannot read the policy file: " + e.getMessage(), e);
+            root = YamlFiles.read(file);
+        } catch (YamlFileException e) {
+            throw new SigningException(e.getMessage(), e);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return SigningPolicy.defaults();
