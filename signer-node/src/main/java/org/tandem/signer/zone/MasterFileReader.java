@@ -229,7 +229,9 @@ final class MasterFileReader {
 
     /** The line the entry whose first token was just read starts on. */
     private int entryLine() {
-        int line = in.line();
+        // A token that ends its line ("4711" alone) was ended by the line break, which the Tokenizer
+        // read and put back: it counts that break only when it reads it again.
+        int line = in.endsWithBreak() ? in.line() - 1 : in.line();
         assert line == dnsjavaLine() : "line count " + line + " differs from dnsjava's " + dnsjavaLine();
         return line;
     }
@@ -338,7 +340,11 @@ final class MasterFileReader {
         try {
             real = target.toRealPath();
         } catch (NoSuchFileException e) {
-            throw fail(line, entry, "$INCLUDE file " + target + " not found", "$INCLUDE file not found", null);
+            // outside stays outside, whether or not the file exists there
+            real = target.toAbsolutePath().normalize();
+            if (budget.directory != null && real.startsWith(budget.directory)) {
+                throw fail(line, entry, "$INCLUDE file " + target + " not found", "$INCLUDE file not found", null);
+            }
         } catch (IOException e) {
             throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
                     "$INCLUDE file cannot be read", null);
@@ -655,6 +661,7 @@ final class MasterFileReader {
     private static final class LineCountingStream extends BufferedInputStream {
         private int breaks;
         private boolean afterCr;
+        private int last = -1;
 
         LineCountingStream(InputStream in) {
             super(in, 1 << 16);
@@ -677,6 +684,7 @@ final class MasterFileReader {
         }
 
         private void count(int c) {
+            last = c;
             if (c == '\r') {
                 breaks++;
                 afterCr = true;
@@ -690,6 +698,11 @@ final class MasterFileReader {
 
         synchronized int line() {
             return breaks + 1;
+        }
+
+        /** Whether the last byte read was a line break. */
+        synchronized boolean endsWithBreak() {
+            return last == '\n' || last == '\r';
         }
     }
 }
