@@ -108,11 +108,11 @@ class TransferHardeningIT {
                     Socket s = new Socket();
                     s.bind(new InetSocketAddress(OTHER_CLIENT, 0));
                     s.connect(new InetSocketAddress(DnsWire.LOOPBACK, server.port()), 2000);
-                    s.getOutputStream().write(0); // the first byte of the length, then nothing for a while
+                    // the first byte of a length of 256 or more: a request that never finishes arriving
+                    s.getOutputStream().write(1);
                     slow.add(s);
                 }
                 // every slow client trickles one more byte, well inside the 10 s read timeout
-                Thread.sleep(300);
                 for (Socket s : slow) {
                     trickle(s);
                 }
