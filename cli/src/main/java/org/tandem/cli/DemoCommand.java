@@ -582,7 +582,7 @@ final class DemoCommand implements Callable<Integer> {
                 + "zookeeper: {connect: \"" + zk + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds() + "s, root: /tandem}\n"
                 + "publish:\n"
                 + "  directory: published\n"
-                + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"
                 + "grpc: {listen: \"127.0.0.1:" + grpcPorts.get(node) + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                 + "tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}\n", StandardCharsets.UTF_8);

@@ -243,7 +243,9 @@ class InternetSiteIT {
 
     private static TransferServer transferServer(InetAddress on, InetSocketAddress knot, ServingPermit permit)
             throws Exception {
+        // knot transfers from its own address; the server's own address for the probes run here
         return TransferServer.start(TransferConfig.on(new InetSocketAddress(on, 0))
+                        .withAllowFrom(List.of(knot.getAddress(), on))
                         .withNotify(List.of(knot))
                         .withNotifyRetries(5, Duration.ofMillis(500)),
                 permit, Clock.systemUTC());

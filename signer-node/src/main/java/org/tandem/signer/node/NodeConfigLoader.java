@@ -31,6 +31,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.sign.SigningPolicyFile;
+import org.tandem.signer.zone.ZoneLimits;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 
@@ -40,7 +41,10 @@ import org.xbill.DNS.TextParseException;
  */
 final class NodeConfigLoader {
     private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
-            "clock", "grpc", "metrics", "tls", "peers");
+            "clock", "grpc", "metrics", "tls", "peers", "zone-limits");
+    private static final Set<String> ZONE_LIMITS =
+            Set.of("max-file-size", "max-include-size", "max-records", "max-generate-records");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(k|m|g)?");
     private static final Set<String> PEER = Set.of("name", "endpoint");
     private static final Set<String> CLOCK = Set.of("max-skew");
     private static final Set<String> RESIGN = Set.of("floor", "debounce");
@@ -91,7 +95,8 @@ final class NodeConfigLoader {
         HsmConfig hsmConfig = hsmConfig(root.get("hsm-config"), zookeeper);
         List<HsmSpec> hsms = hsms(root.get("hsms"), hsmConfig);
         PublishConfig publish = publish(required("publish", root.get("publish")));
-        List<ZoneConfig> zones = zones(required("zones", root.get("zones")), publish.directory());
+        ZoneLimits zoneLimits = zoneLimits(root.get("zone-limits"));
+        List<ZoneConfig> zones = zones(required("zones", root.get("zones")), publish.directory(), zoneLimits);
         ResignConfig resign = resign(root.get("resign"), zones);
         ClockConfig clock = clock(root.get("clock"));
         Endpoint grpc = listen("grpc", required("grpc", root.get("grpc")));
@@ -283,7 +288,8 @@ final class NodeConfigLoader {
             }
             List<Cidr> allow = new ArrayList<>();
             list = t.get("allow");
-            if (list != null && !list.isNull()) {
+            boolean allowGiven = list != null && !list.isNull();
+            if (allowGiven) {
                 array("publish.transfer.allow", list);
                 for (int i = 0; i < list.size(); i++) {
                     String at = "publish.transfer.allow[" + i + "]";
@@ -298,6 +304,16 @@ final class NodeConfigLoader {
             JsonNode k = t.get("tsig");
             if (k != null && !k.isNull()) {
                 tsig = Optional.of(tsig(k));
+            }
+            if (allow.isEmpty() && tsig.isEmpty()) {
+                throw fail("publish.transfer", "neither publish.transfer.allow nor publish.transfer.tsig is set:"
+                        + " an empty allow-list lets nobody transfer, and without TSIG nothing else guards the"
+                        + " zones; list the secondaries' addresses in publish.transfer.allow (CIDR), or set"
+                        + " publish.transfer.tsig, or both");
+            }
+            if (!allowGiven) {
+                // TSIG alone: any address that holds the key
+                allow = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
             }
             transfer = Optional.of(new TransferConfig(listen, notify, allow, tsig));
         }
@@ -340,7 +356,57 @@ final class NodeConfigLoader {
         return new TsigConfig(name, algorithm, secret);
     }
 
-    private List<ZoneConfig> zones(JsonNode n, Path publishDirectory) throws NodeConfigException {
+    private ZoneLimits zoneLimits(JsonNode n) throws NodeConfigException {
+        ZoneLimits d = ZoneLimits.defaults();
+        if (n == null || n.isNull()) {
+            return d;
+        }
+        mapping("zone-limits", n, ZONE_LIMITS);
+        return new ZoneLimits(
+                n.has("max-file-size") ? size("zone-limits.max-file-size", n.get("max-file-size")) : d.maxFileBytes(),
+                n.has("max-include-size")
+                        ? size("zone-limits.max-include-size", n.get("max-include-size"))
+                        : d.maxIncludedBytes(),
+                n.has("max-records") ? count("zone-limits.max-records", n.get("max-records")) : d.maxRecords(),
+                n.has("max-generate-records")
+                        ? count("zone-limits.max-generate-records", n.get("max-generate-records"))
+                        : d.maxGenerateRecords());
+    }
+
+    /** A size in bytes: {@code 1048576}, {@code 64k}, {@code 512m}, {@code 2g} (binary units). */
+    private long size(String at, JsonNode n) throws NodeConfigException {
+        String t = text(at, n);
+        Matcher m = SIZE.matcher(t.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw fail(at, "'" + t + "' is not a size like 1048576, 64k, 512m or 2g");
+        }
+        long v = Long.parseLong(m.group(1));
+        int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            default -> 30;
+        };
+        if (v < 1 || v > (Long.MAX_VALUE >> shift)) {
+            throw fail(at, "'" + t + "' must be at least 1 byte");
+        }
+        return v << shift;
+    }
+
+    private long count(String at, JsonNode n) throws NodeConfigException {
+        String t = text(at, n).replace("_", "");
+        long v;
+        try {
+            v = Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            throw fail(at, "'" + t + "' is not a whole number");
+        }
+        if (v < 1) {
+            throw fail(at, "must be at least 1, got " + v);
+        }
+        return v;
+    }
+
+    private List<ZoneConfig> zones(JsonNode n, Path publishDirectory, ZoneLimits limits) throws NodeConfigException {
         if (!n.isArray() || n.isEmpty()) {
             throw fail("zones", "expected a non-empty list of zones (name, source)");
         }
@@ -377,7 +443,7 @@ final class NodeConfigLoader {
             }
             Path output = z.has("output-dir") ? writableDirectory(at + ".output-dir", z.get("output-dir"))
                     : publishDirectory;
-            zones.add(new ZoneConfig(zone, source, policyFile, policy, output));
+            zones.add(new ZoneConfig(zone, source, policyFile, policy, output, limits));
         }
         return zones;
     }

@@ -18,9 +18,8 @@ final class TransferSettings {
             notify.add(new InetSocketAddress(e.host(), e.port()));
         }
         c = c.withNotify(notify);
-        if (!node.allow().isEmpty()) {
-            c = c.withAllowNetworks(node.allow());
-        }
+        // an empty allow-list lets nobody transfer (the loader refuses one without TSIG)
+        c = c.withAllowNetworks(node.allow());
         if (node.tsig().isPresent()) {
             TsigConfig t = node.tsig().get();
             c = c.withTsig(TsigKey.fromFile(t.name().toString(), t.algorithm(), t.secretFile()));

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.sign.SigningPolicy;
+import org.tandem.signer.zone.ZoneLimits;
 
 /**
  * One zone the node signs ({@code zones[i]} in {@code node.yaml}).
@@ -15,10 +16,18 @@ import org.tandem.signer.sign.SigningPolicy;
  * @param policy the signing policy: from {@code policyFile}, else {@link SigningPolicy#defaults()}
  * @param outputDirectory where the signed zone file is written, absolute: {@code output-dir}, else
  *     {@code publish.directory}
+ * @param limits how much the source may make the loader read and keep ({@code zone-limits:}, the
+ *     same for every zone of the node)
  */
 public record ZoneConfig(
-        ZoneName name, Path source, Optional<Path> policyFile, SigningPolicy policy, Path outputDirectory) {
+        ZoneName name,
+        Path source,
+        Optional<Path> policyFile,
+        SigningPolicy policy,
+        Path outputDirectory,
+        ZoneLimits limits) {
     public ZoneConfig {
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(policyFile, "policyFile");
@@ -27,5 +36,10 @@ public record ZoneConfig(
         if (!source.isAbsolute() || !outputDirectory.isAbsolute()) {
             throw new IllegalArgumentException("zone " + name + ": source and output directory must be absolute");
         }
+    }
+
+    /** A zone with the default {@link ZoneLimits}. */
+    public ZoneConfig(ZoneName name, Path source, Optional<Path> policyFile, SigningPolicy policy, Path outputDirectory) {
+        this(name, source, policyFile, policy, outputDirectory, ZoneLimits.defaults());
     }
 }

@@ -223,7 +223,7 @@ final class ZoneCycle {
             unsigned = checked.unsigned();
         } else {
             try {
-                unsigned = ZoneLoader.load(zone.source(), zone.name());
+                unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
             } catch (ZoneLoadException e) {
                 return stopped(Stage.SOURCE, e.getMessage());
             }
@@ -452,7 +452,7 @@ final class ZoneCycle {
                 String.join("; ", details)));
         try {
             Optional<SourceStamp> stamp = SourceStamp.of(zone.source());
-            UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name());
+            UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
             CanaryReport report = CapabilityCanary.check(unsigned, keySet.keys(), zone.policy(), now);
             if (stamp.isPresent() && stamp.equals(SourceStamp.of(zone.source()))) {
                 takeoverChecked.set(new TakeoverChecked(unsigned, stamp.get(), fingerprints(keySet.keys())));
@@ -586,7 +586,7 @@ final class ZoneCycle {
         }
         Instant now = clock.instant();
         try {
-            UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name());
+            UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
             SignedZone signed = signer.sign(unsigned, keys, zone.policy(), now, unsigned.soa().getSerial());
             GateVerdict verdict = gate.verify(zone.name().name(), signed.records(), now);
             String detail = "canary passed; signed " + signed.signedRrsets() + " RRsets in memory; gate "

@@ -30,7 +30,8 @@ import org.xbill.DNS.Type;
  * Sends NOTIFY (RFC 1996) for a new version to every configured secondary over UDP, from the
  * server's address: up to {@code notifyAttempts} sends per target, each waiting twice as long as
  * the one before (RFC 1996 §3.6). Stops early when the secondary answers, when a newer version
- * supersedes this one, or when the permit says no. Every outcome is one log line with zone,
+ * supersedes this one, or when the permit says no. Only an answer from the target's own address
+ * (a connected socket) counts, and with TSIG only one signed with the key. Every outcome is one log line with zone,
  * serial, target and attempt. Runs on the server's scheduler; never blocks the caller.
  */
 final class Notifier {
@@ -98,6 +99,9 @@ final class Notifier {
         int id = notify.getHeader().getID();
         String failure;
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(source, 0))) {
+            // Connected: the kernel hands this socket only datagrams from the target, so an answer
+            // spoofed from any other address never reaches the checks below.
+            socket.connect(target);
             socket.send(new DatagramPacket(out, out.length, target));
             long deadline = System.nanoTime() + wait.toNanos();
             byte[] buf = new byte[4096];
@@ -110,8 +114,9 @@ final class Notifier {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 socket.receive(p);
                 Message answer;
+                byte[] wire = java.util.Arrays.copyOf(p.getData(), p.getLength());
                 try {
-                    answer = new Message(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                    answer = new Message(wire);
                 } catch (IOException e) {
                     LOG.warn("notify zone={} serial={} target={}: dropped a malformed answer from {}: {}", zone, serial,
                             target, p.getSocketAddress(), e.getMessage());
@@ -120,6 +125,16 @@ final class Notifier {
                 if (answer.getHeader().getID() != id || !answer.getHeader().getFlag(Flags.QR)
                         || answer.getHeader().getOpcode() != Opcode.NOTIFY) {
                     continue;
+                }
+                if (tsig != null) {
+                    // RFC 8945 §5.3: the answer to a signed NOTIFY is signed with the same key
+                    int error = answer.getTSIG() == null ? Rcode.FORMERR : tsig.verify(answer, wire, notify.getTSIG());
+                    if (error != Rcode.NOERROR) {
+                        LOG.warn("notify zone={} serial={} target={} attempt={}: ignored an answer {}", zone, serial,
+                                target, attempt, answer.getTSIG() == null ? "without TSIG"
+                                        : "whose TSIG does not verify (" + Rcode.TSIGstring(error) + ")");
+                        continue;
+                    }
                 }
                 int rcode = answer.getRcode();
                 if (rcode == Rcode.NOERROR) {

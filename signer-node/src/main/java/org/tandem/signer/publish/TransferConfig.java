@@ -11,7 +11,8 @@ import java.util.Optional;
  * Configuration of the {@link TransferServer}.
  *
  * @param listen address and port for TCP and UDP (port 0: any free port, see {@link TransferServer#port})
- * @param allowFrom client networks allowed to query and transfer (a host is a /32 or /128); empty allows every address
+ * @param allowFrom client networks allowed to query and transfer (a host is a /32 or /128); empty
+ *     allows nobody: every TCP connection is closed at accept and every UDP query REFUSED
  * @param tsig when present, every request must carry a valid TSIG with this key and every response is signed
  * @param notifyTargets secondaries that get a NOTIFY (UDP) for every new version
  * @param maxConnections TCP connections served at once; more are closed at accept (and logged)
@@ -20,6 +21,10 @@ import java.util.Optional;
  * @param journalVersions how many differences per zone are kept for IXFR
  * @param notifyAttempts NOTIFY sends per target and version before giving up (RFC 1996 §3.6 retries)
  * @param notifyTimeout how long the first NOTIFY waits for an answer; each retry waits twice as long
+ * @param maxConnectionsPerSource TCP connections one client address may hold at once; more are
+ *     closed at accept, so one address cannot take every slot
+ * @param requestTimeout how long a client has to send one whole request (its length and every byte
+ *     of it), from the moment the server starts waiting for it; a client that trickles is cut off
  */
 public record TransferConfig(
         InetSocketAddress listen,
@@ -31,7 +36,14 @@ public record TransferConfig(
         Duration maxConnectionTime,
         int journalVersions,
         int notifyAttempts,
-        Duration notifyTimeout) {
+        Duration notifyTimeout,
+        int maxConnectionsPerSource,
+        Duration requestTimeout) {
+    /** Default for {@link #maxConnectionsPerSource}. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 4;
+    /** Default for {@link #requestTimeout}. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
     public TransferConfig {
         Objects.requireNonNull(listen, "listen");
         allowFrom = List.copyOf(allowFrom);
@@ -43,55 +55,70 @@ public record TransferConfig(
         requirePositive(journalVersions, "journalVersions");
         requirePositive(notifyAttempts, "notifyAttempts");
         requirePositive(notifyTimeout, "notifyTimeout");
+        requirePositive(maxConnectionsPerSource, "maxConnectionsPerSource");
+        requirePositive(requestTimeout, "requestTimeout");
         if (listen.isUnresolved()) {
             throw new IllegalArgumentException("transfer listen address is unresolved: " + listen);
         }
     }
 
     /**
-     * Defaults on an address: anyone may transfer, no TSIG, no NOTIFY targets, 16 connections, 10 s
-     * read timeout, 10 min per connection, 16 journal entries, 5 NOTIFY attempts from 1 s.
+     * Defaults on an address: nobody may transfer (see {@link #withAllowNetworks}), no TSIG, no
+     * NOTIFY targets, 16 connections, 4 per client address, 5 s to send a request, 10 s read
+     * timeout, 10 min per connection, 16 journal entries, 5 NOTIFY attempts from 1 s.
      */
     public static TransferConfig on(InetSocketAddress listen) {
         return new TransferConfig(listen, List.of(), Optional.empty(), List.of(), 16, Duration.ofSeconds(10),
-                Duration.ofMinutes(10), 16, 5, Duration.ofSeconds(1));
+                Duration.ofMinutes(10), 16, 5, Duration.ofSeconds(1), DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+                DEFAULT_REQUEST_TIMEOUT);
     }
 
-    /** Only these networks may query and transfer. */
+    /** Only these networks may query and transfer; an empty list: nobody. */
     public TransferConfig withAllowNetworks(List<Cidr> networks) {
         return new TransferConfig(listen, networks, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, notifyAttempts, notifyTimeout);
+                journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
     }
 
     /** Only these hosts may query and transfer. */
     public TransferConfig withAllowFrom(List<InetAddress> addresses) {
-        return new TransferConfig(listen, addresses.stream().map(a -> new Cidr(a, a.getAddress().length * 8)).toList(), tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, notifyAttempts, notifyTimeout);
+        return withAllowNetworks(addresses.stream().map(a -> new Cidr(a, a.getAddress().length * 8)).toList());
     }
 
     public TransferConfig withTsig(TsigKey key) {
         return new TransferConfig(listen, allowFrom, Optional.of(key), notifyTargets, maxConnections, readTimeout,
-                maxConnectionTime, journalVersions, notifyAttempts, notifyTimeout);
+                maxConnectionTime, journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource,
+                requestTimeout);
     }
 
     public TransferConfig withNotify(List<InetSocketAddress> targets) {
         return new TransferConfig(listen, allowFrom, tsig, targets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, notifyAttempts, notifyTimeout);
+                journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
     }
 
     public TransferConfig withLimits(int connections, Duration read, Duration perConnection) {
         return new TransferConfig(listen, allowFrom, tsig, notifyTargets, connections, read, perConnection,
-                journalVersions, notifyAttempts, notifyTimeout);
+                journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
+    }
+
+    /** At most {@code perSource} connections per client address, {@code request} to send one whole request. */
+    public TransferConfig withClientLimits(int perSource, Duration request) {
+        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout,
+                maxConnectionTime, journalVersions, notifyAttempts, notifyTimeout, perSource, request);
     }
 
     public TransferConfig withJournal(int versions) {
         return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                versions, notifyAttempts, notifyTimeout);
+                versions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
     }
 
     public TransferConfig withNotifyRetries(int attempts, Duration firstTimeout) {
         return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, attempts, firstTimeout);
+                journalVersions, attempts, firstTimeout, maxConnectionsPerSource, requestTimeout);
+    }
+
+    /** Whether {@code client} is in the allow-list (never, when it is empty). */
+    public boolean allows(InetAddress client) {
+        return allowFrom.stream().anyMatch(n -> n.contains(client));
     }
 
     private static void requirePositive(int v, String what) {

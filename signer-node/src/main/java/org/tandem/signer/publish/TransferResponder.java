@@ -52,11 +52,16 @@ final class TransferResponder {
     private final ServingPermit permit;
     private final Function<Name, ServedZone> zones;
     private final Counters counters;
+    private final java.time.Clock clock;
+    /** The full MAC length of the TSIG key's algorithm, in bytes; 0 without TSIG. */
+    private final int macLength;
 
-    TransferResponder(List<Cidr> allowFrom, TSIG tsig, ServingPermit permit, Function<Name, ServedZone> zones,
-            Counters counters) {
+    TransferResponder(List<Cidr> allowFrom, TSIG tsig, int macLength, java.time.Clock clock, ServingPermit permit,
+            Function<Name, ServedZone> zones, Counters counters) {
         this.allowFrom = List.copyOf(allowFrom);
         this.tsig = tsig;
+        this.macLength = macLength;
+        this.clock = clock;
         this.permit = permit;
         this.zones = zones;
         this.counters = counters;
@@ -82,7 +87,8 @@ final class TransferResponder {
         }
         Record question = q.getQuestion();
         String what = (question == null ? "(no question)" : question.getName() + " " + Type.string(question.getType()));
-        if (!allowFrom.isEmpty() && allowFrom.stream().noneMatch(n -> n.contains(client))) {
+        // an empty allow-list allows nobody
+        if (allowFrom.stream().noneMatch(n -> n.contains(client))) {
             return refuse(q, null, Rcode.REFUSED, client, what, "client not in the allow-list");
         }
         TSIGRecord requestTsig = q.getTSIG();
@@ -92,13 +98,26 @@ final class TransferResponder {
                 return refuse(q, null, Rcode.REFUSED, client, what, "TSIG required, request unsigned");
             }
             int error = tsig.verify(q, wire, null);
+            String policy = null;
+            if (error == Rcode.NOERROR) {
+                // dnsjava accepts a MAC truncated to half its length (RFC 8945 §5.2.2.1) and the
+                // client's own fudge, however long; here the MAC is full length and the fudge at most
+                // MAX_FUDGE, so a captured request cannot be replayed for an hour.
+                error = policy(requestTsig);
+                policy = error == Rcode.NOERROR ? null : error == Rcode.BADTRUNC
+                        ? "MAC truncated to " + requestTsig.getSignature().length + " bytes; full-length MACs only"
+                        : "signed " + requestTsig.getTimeSigned() + ", outside the server's fudge of "
+                                + MAX_FUDGE.toSeconds() + " s (the request's fudge is "
+                                + requestTsig.getFudge().toSeconds() + " s)";
+            }
             if (error != Rcode.NOERROR) {
                 counters.notAuthorized.incrementAndGet();
                 counters.tsigRejected.incrementAndGet();
-                LOG.warn("refused NOTAUTH client={} query={} tsig-key={} tsig-error={}", client.getHostAddress(), what,
-                        requestTsig.getName(), Rcode.TSIGstring(error));
+                LOG.warn("refused NOTAUTH client={} query={} tsig-key={} tsig-error={}{}", client.getHostAddress(), what,
+                        requestTsig.getName(), Rcode.TSIGstring(error), policy == null ? "" : ": " + policy);
                 Message r = header(q, Rcode.NOTAUTH);
-                if (error == Rcode.BADKEY || error == Rcode.BADSIG || error == Rcode.BADTIME) {
+                if (error == Rcode.BADKEY || error == Rcode.BADSIG || error == Rcode.BADTIME
+                        || error == Rcode.BADTRUNC) {
                     // RFC 8945 §5.2: the TSIG error rides in the response's TSIG (BADTIME signed, the others not)
                     tsig.apply(r, error, requestTsig);
                 }
@@ -238,5 +257,24 @@ final class TransferResponder {
 
     TSIG tsig() {
         return tsig;
+    }
+
+    /** The most clock difference a request's TSIG may claim (RFC 8945 §10 recommends 300 s). */
+    static final java.time.Duration MAX_FUDGE = java.time.Duration.ofSeconds(300);
+
+    /**
+     * The server's own TSIG policy on a request whose MAC dnsjava verified: the MAC is full length
+     * ({@code BADTRUNC} otherwise) and the time signed within {@link #MAX_FUDGE} of now, whatever
+     * fudge the request claims ({@code BADTIME} otherwise).
+     */
+    private int policy(TSIGRecord requestTsig) {
+        if (requestTsig.getSignature().length < macLength) {
+            return Rcode.BADTRUNC;
+        }
+        java.time.Duration skew = java.time.Duration.between(clock.instant(), requestTsig.getTimeSigned()).abs();
+        if (skew.compareTo(MAX_FUDGE) > 0) {
+            return Rcode.BADTIME;
+        }
+        return Rcode.NOERROR;
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +43,9 @@ import org.xbill.DNS.TSIGRecord;
 /**
  * The built-in transfer endpoint of the leader: serves the zones it is given to secondaries by AXFR
  * (RFC 5936) and IXFR (RFC 1995) over TCP, answers SOA queries over UDP and TCP, and sends NOTIFY
- * (RFC 1996) to the configured secondaries for every new version. TSIG (RFC 8945) and an address
- * allow-list are optional.
+ * (RFC 1996) to the configured secondaries for every new version. Only addresses in the allow-list
+ * are served (an empty list: nobody), checked at accept before anything is read; TSIG (RFC 8945) is
+ * optional, and when set it is required with a full-length MAC and a time within 300 s.
  *
  * <p>Contracts:
  *
@@ -55,7 +57,9 @@ import org.xbill.DNS.TSIGRecord;
  *       version it started with. Serials only move forward (RFC 1982); the same serial with other
  *       records is refused ({@link ZoneVersionConflictException}).
  *   <li>Nothing a client sends stops the server: malformed messages are dropped with a log line, TCP
- *       connections are bounded ({@link TransferConfig#maxConnections}), idle ones time out, and no
+ *       connections are bounded ({@link TransferConfig#maxConnections}, and per client address
+ *       {@link TransferConfig#maxConnectionsPerSource}), a request must arrive whole within {@link
+ *       TransferConfig#requestTimeout} however slowly it trickles, idle ones time out, and no
  *       connection lasts longer than {@link TransferConfig#maxConnectionTime}.
  *   <li>Thread-safe. The caller owns the server and must {@link #stop} (or close) it, which closes
  *       every socket and stops every thread it started.
@@ -81,6 +85,8 @@ public final class TransferServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Notifier notifier;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** Open TCP connections per client address, for {@link TransferConfig#maxConnectionsPerSource}. */
+    private final ConcurrentHashMap<InetAddress, Integer> perSource = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private final Thread udpReader;
     private volatile boolean running = true;
@@ -91,7 +97,8 @@ public final class TransferServer implements AutoCloseable {
         this.tsig = config.tsig().map(k -> k.toTsig(clock)).orElse(null);
         this.tcp = tcp;
         this.udp = udp;
-        this.responder = new TransferResponder(config.allowFrom(), tsig, permit, zones::get, counters);
+        this.responder = new TransferResponder(config.allowFrom(), tsig,
+                config.tsig().map(TsigKey::macLength).orElse(0), clock, permit, zones::get, counters);
         this.connections = new ThreadPoolExecutor(config.maxConnections(), config.maxConnections(), 30, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), threads("tandem-xfr-tcp"));
         this.connections.allowCoreThreadTimeOut(true);
@@ -136,7 +143,7 @@ public final class TransferServer implements AutoCloseable {
                 server.udpReader.start();
                 LOG.info("transfer server listening on {} (tcp+udp) tsig={} allow-from={} notify={}", server.address(),
                         config.tsig().map(k -> k.name().toString()).orElse("none"),
-                        config.allowFrom().isEmpty() ? "any" : config.allowFrom(), config.notifyTargets());
+                        config.allowFrom().isEmpty() ? "nobody" : config.allowFrom(), config.notifyTargets());
                 return server;
             } catch (IOException e) {
                 last = e;
@@ -261,15 +268,55 @@ public final class TransferServer implements AutoCloseable {
                 }
                 return;
             }
+            InetAddress client = s.getInetAddress();
+            // Checked before a byte is read: an address outside the allow-list holds no slot.
+            if (!config.allows(client)) {
+                counters.connectionsRejected.incrementAndGet();
+                counters.refused.incrementAndGet();
+                LOG.warn("closed tcp connection client={}: not in the allow-list", client.getHostAddress());
+                closeQuietly(s);
+                continue;
+            }
+            if (!claimSlot(client)) {
+                counters.connectionsRejected.incrementAndGet();
+                LOG.warn("closed tcp connection client={}: it holds {} connections already (the most per address)",
+                        client.getHostAddress(), config.maxConnectionsPerSource());
+                closeQuietly(s);
+                continue;
+            }
             try {
-                connections.execute(() -> handle(s));
+                connections.execute(() -> {
+                    try {
+                        handle(s);
+                    } finally {
+                        releaseSlot(client);
+                    }
+                });
             } catch (RejectedExecutionException e) {
+                releaseSlot(client);
                 counters.connectionsRejected.incrementAndGet();
                 LOG.warn("closed tcp connection client={}: all {} connection slots are busy",
-                        s.getInetAddress().getHostAddress(), config.maxConnections());
+                        client.getHostAddress(), config.maxConnections());
                 closeQuietly(s);
             }
         }
+    }
+
+    private boolean claimSlot(InetAddress client) {
+        boolean[] claimed = {false};
+        perSource.compute(client, (a, n) -> {
+            int held = n == null ? 0 : n;
+            if (held >= config.maxConnectionsPerSource()) {
+                return n;
+            }
+            claimed[0] = true;
+            return held + 1;
+        });
+        return claimed[0];
+    }
+
+    private void releaseSlot(InetAddress client) {
+        perSource.computeIfPresent(client, (a, n) -> n <= 1 ? null : n - 1);
     }
 
     private void handle(Socket s) {
@@ -287,20 +334,43 @@ public final class TransferServer implements AutoCloseable {
             DataInputStream in = new DataInputStream(s.getInputStream());
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
             for (int n = 0; n < MAX_REQUESTS_PER_CONNECTION && running; n++) {
+                // The whole request (its length and every byte) must arrive within requestTimeout,
+                // however slowly it trickles: a slow client cannot hold a slot for long.
+                AtomicBoolean late = new AtomicBoolean();
+                ScheduledFuture<?> deadline = timers.schedule(() -> {
+                    late.set(true);
+                    closeQuietly(s);
+                }, config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 int length;
+                byte[] request;
                 try {
-                    length = in.readUnsignedShort();
-                } catch (EOFException e) {
+                    try {
+                        length = in.readUnsignedShort();
+                    } catch (EOFException e) {
+                        return;
+                    }
+                    if (length < 12) {
+                        counters.malformed.incrementAndGet();
+                        LOG.warn("dropped malformed message client={} transport=TCP bytes={}: shorter than a DNS header; "
+                                + "connection closed", client.getHostAddress(), length);
+                        return;
+                    }
+                    request = new byte[length];
+                    in.readFully(request);
+                } catch (IOException e) {
+                    if (late.get()) {
+                        counters.connectionsRejected.incrementAndGet();
+                        LOG.info("closed tcp connection client={}: no whole request within {}", client.getHostAddress(),
+                                config.requestTimeout());
+                        return;
+                    }
+                    throw e;
+                } finally {
+                    deadline.cancel(false);
+                }
+                if (late.get()) {
                     return;
                 }
-                if (length < 12) {
-                    counters.malformed.incrementAndGet();
-                    LOG.warn("dropped malformed message client={} transport=TCP bytes={}: shorter than a DNS header; "
-                            + "connection closed", client.getHostAddress(), length);
-                    return;
-                }
-                byte[] request = new byte[length];
-                in.readFully(request);
                 Optional<TransferResponder.Reply> reply = responder.respond(request, client, TransferResponder.Transport.TCP);
                 if (reply.isEmpty()) {
                     return;

@@ -84,6 +84,15 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
         return new TSIG(algorithm, name, new SecretKeySpec(secret, ALGORITHMS.get(algorithm)), clock);
     }
 
+    /** The full length of this key's MAC in bytes (32, 48 or 64). */
+    int macLength() {
+        try {
+            return javax.crypto.Mac.getInstance(ALGORITHMS.get(algorithm)).getMacLength();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no " + ALGORITHMS.get(algorithm), e);
+        }
+    }
+
     @Override
     public byte[] secret() {
         return secret.clone();

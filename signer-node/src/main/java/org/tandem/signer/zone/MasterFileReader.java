@@ -4,12 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +40,14 @@ import org.xbill.DNS.Type;
  * classes other than IN, owners outside the zone, and {@code $INCLUDE} files that cannot be read.
  * Everything about the zone as a whole is {@link ZoneChecker}'s.
  *
+ * <p>IMPORTANT: whoever writes a zone source must not be able to read the node's secrets through it
+ * nor exhaust the node ({@link ZoneLimits}). An {@code $INCLUDE}d file must lie, by its real path
+ * (symlinks followed), inside the real directory of the zone source, and must be a regular file,
+ * checked before it is opened (so a FIFO, {@code /dev/zero} or a socket is never opened); every file
+ * is capped in size, all included files together too, and so are the records of the zone and of one
+ * {@code $GENERATE}. An error inside an included file names the file and line but never quotes its
+ * text: no record, no token, no dnsjava message (which may echo the line), no cause.
+ *
  * <p>Not thread-safe; one instance per file being read, used once.
  */
 final class MasterFileReader {
@@ -49,8 +59,15 @@ final class MasterFileReader {
     /** Where dnsjava puts the location in a {@link Tokenizer#exception} message. */
     private static final Pattern DNSJAVA_LOCATION = Pattern.compile("^<none>:(\\d+): ", Pattern.DOTALL);
 
+    /** Appended to every error inside an included file, instead of anything from its text. */
+    static final String HIDDEN = " (the text of an $INCLUDEd file is never shown in errors; check that file"
+            + " where it is, e.g. with named-checkzone)";
+
     private final Path file;
     private final ZoneName zone;
+    private final Budget budget;
+    /** Whether this file was {@code $INCLUDE}d: then no error quotes anything of its text. */
+    private final boolean included;
     private final List<SourcedRecord> out;
     private final List<Path> includeChain;
     private final LineCountingStream in;
@@ -72,12 +89,16 @@ final class MasterFileReader {
             Path file,
             InputStream stream,
             ZoneName zone,
+            Budget budget,
+            boolean included,
             Name origin,
             long defaultTtl,
             List<SourcedRecord> out,
             List<Path> includeChain) {
         this.file = file;
         this.zone = zone;
+        this.budget = budget;
+        this.included = included;
         this.origin = origin;
         this.defaultTtl = defaultTtl;
         this.out = out;
@@ -87,12 +108,14 @@ final class MasterFileReader {
     }
 
     /** Reads {@code file} and everything it includes, in reading order. */
-    static List<SourcedRecord> read(Path file, ZoneName zone) throws ZoneLoadException {
+    static List<SourcedRecord> read(Path file, ZoneName zone, ZoneLimits limits) throws ZoneLoadException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(limits, "limits");
         List<SourcedRecord> out = new ArrayList<>();
-        try (InputStream stream = open(file, null)) {
-            new MasterFileReader(file, stream, zone, zone.name(), -1, out, List.of(chainKey(file)))
+        Budget budget = new Budget(zone, limits, realDirectory(file));
+        try (InputStream stream = openSource(file, budget)) {
+            new MasterFileReader(file, stream, zone, budget, false, zone.name(), -1, out, List.of(chainKey(file)))
                     .readEntries();
         } catch (IOException e) {
             throw new ZoneLoadException(file, 0, null, "cannot close zone file: " + e.getMessage(), e);
@@ -101,15 +124,24 @@ final class MasterFileReader {
     }
 
     /** Reads {@code text} as if it were the file {@code pretendSource}; {@code $INCLUDE} is relative to it. */
-    static List<SourcedRecord> read(String text, ZoneName zone, Path pretendSource) throws ZoneLoadException {
+    static List<SourcedRecord> read(String text, ZoneName zone, Path pretendSource, ZoneLimits limits)
+            throws ZoneLoadException {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(pretendSource, "pretendSource");
+        Objects.requireNonNull(limits, "limits");
+        byte[] bytes = text.getBytes(UTF_8);
+        Budget budget = new Budget(zone, limits, realDirectory(pretendSource));
+        if (bytes.length > limits.maxFileBytes()) {
+            throw new ZoneLoadException(pretendSource, 0, null, budget.fileCap(pretendSource, bytes.length));
+        }
         List<SourcedRecord> out = new ArrayList<>();
         new MasterFileReader(
                         pretendSource,
-                        new ByteArrayInputStream(text.getBytes(UTF_8)),
+                        new ByteArrayInputStream(bytes),
                         zone,
+                        budget,
+                        false,
                         zone.name(),
                         -1,
                         out,
@@ -173,8 +205,10 @@ final class MasterFileReader {
             // dnsjava reports some bad input as RelativeNameException, InvalidTypeException,
             // InvalidTTLException and the like, all IllegalArgumentExceptions.
             throw syntaxError(e, line);
+        } catch (CapExceeded e) {
+            throw new ZoneLoadException(file, in.line(), null, e.getMessage());
         } catch (IOException e) {
-            throw new ZoneLoadException(file, in.line(), entry(), "read failed: " + e.getMessage(), e);
+            throw fail(in.line(), entry(), "read failed: " + e.getMessage(), "read failed", e);
         }
     }
 
@@ -182,9 +216,22 @@ final class MasterFileReader {
         return entryOwner != null ? entryOwner.toString() : entry;
     }
 
+    /**
+     * The rejection of what is at {@code line}: as given in the source, and in an included file
+     * only {@code hidden} (which must hold nothing of the file's text), without the record or cause.
+     */
+    private ZoneLoadException fail(int line, String record, String reason, String hidden, Throwable cause) {
+        if (included) {
+            return new ZoneLoadException(file, line, null, hidden + HIDDEN);
+        }
+        return new ZoneLoadException(file, line, record, reason, cause);
+    }
+
     /** The line the entry whose first token was just read starts on. */
     private int entryLine() {
-        int line = in.line();
+        // A token that ends its line ("4711" alone) was ended by the line break, which the Tokenizer
+        // read and put back: it counts that break only when it reads it again.
+        int line = in.endsWithBreak() ? in.line() - 1 : in.line();
         assert line == dnsjavaLine() : "line count " + line + " differs from dnsjava's " + dnsjavaLine();
         return line;
     }
@@ -267,7 +314,10 @@ final class MasterFileReader {
         }
     }
 
-    /** {@code $INCLUDE <file> [<origin>]}: RFC 1035 §5.1; the file is relative to the including file. */
+    /**
+     * {@code $INCLUDE <file> [<origin>]}: RFC 1035 §5.1; the file is relative to the including file,
+     * and must be a regular file whose real path lies in the zone source's real directory.
+     */
     private void include(int line) throws IOException, ZoneLoadException {
         String name = st.getString();
         entry = "$INCLUDE " + name;
@@ -280,18 +330,65 @@ final class MasterFileReader {
         Path target = file.resolveSibling(name);
         Path key = chainKey(target);
         if (includeChain.contains(key)) {
-            throw new ZoneLoadException(file, line, entry, "$INCLUDE loop: " + target + " is already being read");
+            throw fail(line, entry, "$INCLUDE loop: " + target + " is already being read", "$INCLUDE loop", null);
         }
         if (includeChain.size() >= MAX_INCLUDE_DEPTH) {
-            throw new ZoneLoadException(
-                    file, line, entry, "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files");
+            throw fail(line, entry, "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files",
+                    "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files", null);
+        }
+        Path real;
+        try {
+            real = target.toRealPath();
+        } catch (NoSuchFileException e) {
+            // outside stays outside, whether or not the file exists there
+            real = target.toAbsolutePath().normalize();
+            if (budget.directory != null && real.startsWith(budget.directory)) {
+                throw fail(line, entry, "$INCLUDE file " + target + " not found", "$INCLUDE file not found", null);
+            }
+        } catch (IOException e) {
+            throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                    "$INCLUDE file cannot be read", null);
+        }
+        if (budget.directory == null || !real.startsWith(budget.directory)) {
+            throw fail(line, entry, "$INCLUDE file " + target + " (real path " + real + ") is outside the zone"
+                    + " source's directory " + (budget.directory == null ? "(which does not exist)" : budget.directory)
+                    + "; an included file must lie in that directory or below it, symlinks resolved",
+                    "$INCLUDE file outside the zone source's directory", null);
+        }
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(real, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                    "$INCLUDE file cannot be read", null);
+        }
+        if (!attributes.isRegularFile()) {
+            throw fail(line, entry, "$INCLUDE file " + target + " is not a regular file (" + kind(attributes)
+                    + "); only regular files are read", "$INCLUDE file is not a regular file", null);
+        }
+        if (attributes.size() > budget.limits.maxFileBytes()) {
+            throw fail(line, entry, budget.fileCap(target, attributes.size()),
+                    budget.fileCap(Path.of("the included file"), attributes.size()), null);
+        }
+        if (attributes.size() > budget.includedLeft()) {
+            throw fail(line, entry, budget.includedCap(target), budget.includedCap(Path.of("the included file")), null);
         }
         List<Path> chain = new ArrayList<>(includeChain);
         chain.add(key);
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(real);
+        } catch (AccessDeniedException e) {
+            throw fail(line, entry, "$INCLUDE file " + target + " is not readable (permission denied)",
+                    "$INCLUDE file is not readable (permission denied)", e);
+        } catch (IOException e) {
+            throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                    "$INCLUDE file cannot be read", null);
+        }
         // RFC 1035 §5.1: the included file does not change the including file's origin; neither do
         // its $TTL or its owners.
-        try (InputStream stream = open(target, new Including(file, line, entry))) {
-            new MasterFileReader(target, stream, zone, includeOrigin, defaultTtl, out, List.copyOf(chain))
+        try (InputStream stream = new CappedStream(raw, budget, target, true)) {
+            new MasterFileReader(target, stream, zone, budget, true, includeOrigin, defaultTtl, out, List.copyOf(chain))
                     .readEntries();
         }
     }
@@ -312,6 +409,16 @@ final class MasterFileReader {
         if (start > end || end > 0xFFFFFFFFL || step < 1) {
             throw st.exception("invalid $GENERATE range '" + range + "' (start-end[/step])");
         }
+        long count = (end - start) / step + 1;
+        if (count > budget.limits.maxGenerateRecords()) {
+            String cap = "zone " + zone + ": $GENERATE would make " + count + " records, more than"
+                    + " zone-limits.max-generate-records (" + budget.limits.maxGenerateRecords()
+                    + "); split it, or raise zone-limits.max-generate-records in node.yaml";
+            throw new ZoneLoadException(file, line, included ? null : "$GENERATE " + range, cap);
+        }
+        if (out.size() + count > budget.limits.maxRecords()) {
+            throw new ZoneLoadException(file, line, included ? null : "$GENERATE " + range, budget.recordCap());
+        }
         String lhs = st.getIdentifier();
         Prefix prefix = prefix();
         if (!Generator.supportedType(prefix.type)) {
@@ -326,7 +433,7 @@ final class MasterFileReader {
             try {
                 record = generator.nextRecord();
             } catch (TextParseException | IllegalArgumentException e) {
-                throw new ZoneLoadException(file, line, entry, "$GENERATE: " + withoutLocation(e.getMessage()), e);
+                throw fail(line, entry, "$GENERATE: " + withoutLocation(e.getMessage()), "$GENERATE: invalid record", e);
             }
             if (record == null) {
                 return;
@@ -338,18 +445,23 @@ final class MasterFileReader {
     /** Checks what can be checked record by record, and keeps the record. */
     private void accept(Record record, int line) throws ZoneLoadException {
         if (record.getDClass() != DClass.IN) {
-            throw new ZoneLoadException(
-                    file,
+            throw fail(
                     line,
                     SourcedRecord.presentation(record),
-                    "class " + DClass.string(record.getDClass()) + " is not supported; a zone to sign is class IN");
+                    "class " + DClass.string(record.getDClass()) + " is not supported; a zone to sign is class IN",
+                    "a record's class is not IN",
+                    null);
         }
         if (!record.getName().subdomain(zone.name())) {
-            throw new ZoneLoadException(
-                    file,
+            throw fail(
                     line,
                     SourcedRecord.presentation(record),
-                    "owner " + record.getName() + " is outside the zone " + zone);
+                    "owner " + record.getName() + " is outside the zone " + zone,
+                    "a record's owner is outside the zone " + zone,
+                    null);
+        }
+        if (out.size() >= budget.limits.maxRecords()) {
+            throw new ZoneLoadException(file, line, null, budget.recordCap());
         }
         out.add(new SourcedRecord(record, file, line, out.size()));
     }
@@ -375,7 +487,7 @@ final class MasterFileReader {
         } catch (IllegalStateException alreadyPutBack) {
             line = Math.max(entryLine, line);
         }
-        return new ZoneLoadException(file, Math.max(line, 1), entry(), withoutLocation(message), e);
+        return fail(Math.max(line, 1), entry(), withoutLocation(message), "not valid master-file syntax", e);
     }
 
     /** The Tokenizer's current line, which dnsjava offers only inside an exception message. */
@@ -396,27 +508,146 @@ final class MasterFileReader {
         return file.toAbsolutePath().normalize();
     }
 
-    /** The {@code $INCLUDE} that asks for a file, for the message when the file cannot be read. */
-    private record Including(Path file, int line, String entry) {}
+    /** The real directory of {@code source}, the one {@code $INCLUDE}d files must lie in; null if none. */
+    private static Path realDirectory(Path source) {
+        Path parent = source.toAbsolutePath().getParent();
+        try {
+            return parent == null ? null : parent.toRealPath();
+        } catch (IOException e) {
+            return null;
+        }
+    }
 
-    private static InputStream open(Path file, Including including) throws ZoneLoadException {
-        String what = including == null ? "zone file" : "$INCLUDE file";
-        Path reportFile = including == null ? file : including.file();
-        int reportLine = including == null ? 0 : including.line();
-        String record = including == null ? null : including.entry();
-        if (Files.isDirectory(file)) {
-            throw new ZoneLoadException(reportFile, reportLine, record, what + " " + file + " is a directory");
+    /** Opens the zone source itself: a regular file within the size cap, checked before it is opened. */
+    private static InputStream openSource(Path file, Budget budget) throws ZoneLoadException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " not found", e);
+        } catch (IOException e) {
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        if (attributes.isDirectory()) {
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " is a directory");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " is not a regular file ("
+                    + kind(attributes) + "); only regular files are read");
+        }
+        if (attributes.size() > budget.limits.maxFileBytes()) {
+            throw new ZoneLoadException(file, 0, null, budget.fileCap(file, attributes.size()));
         }
         try {
-            return Files.newInputStream(file);
+            return new CappedStream(Files.newInputStream(file), budget, file, false);
         } catch (NoSuchFileException e) {
-            throw new ZoneLoadException(reportFile, reportLine, record, what + " " + file + " not found", e);
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " not found", e);
         } catch (AccessDeniedException e) {
-            throw new ZoneLoadException(
-                    reportFile, reportLine, record, what + " " + file + " is not readable (permission denied)", e);
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " is not readable (permission denied)", e);
         } catch (IOException e) {
-            throw new ZoneLoadException(
-                    reportFile, reportLine, record, what + " " + file + " cannot be read: " + e.getMessage(), e);
+            throw new ZoneLoadException(file, 0, null, "zone file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String kind(BasicFileAttributes a) {
+        if (a.isDirectory()) {
+            return "a directory";
+        }
+        return a.isOther() ? "a FIFO, device or socket" : "not a plain file";
+    }
+
+    /** What the readers of one source share: the zone, its limits, the include directory, the bytes included. */
+    private static final class Budget {
+        final ZoneName zone;
+        final ZoneLimits limits;
+        /** The real directory of the source; null when it does not exist (then nothing can be included). */
+        final Path directory;
+
+        long includedBytes;
+
+        Budget(ZoneName zone, ZoneLimits limits, Path directory) {
+            this.zone = zone;
+            this.limits = limits;
+            this.directory = directory;
+        }
+
+        long includedLeft() {
+            return limits.maxIncludedBytes() - includedBytes;
+        }
+
+        String fileCap(Path file, long size) {
+            return "zone " + zone + ": " + file + " has " + (size < 0 ? "more than " + limits.maxFileBytes() : size)
+                    + " bytes, more than zone-limits.max-file-size (" + limits.maxFileBytes()
+                    + " bytes); raise zone-limits.max-file-size in node.yaml if the zone is meant to be this large";
+        }
+
+        String includedCap(Path file) {
+            return "zone " + zone + ": reading " + file + " would take the $INCLUDEd files past"
+                    + " zone-limits.max-include-size (" + limits.maxIncludedBytes() + " bytes together); raise"
+                    + " zone-limits.max-include-size in node.yaml if the zone is meant to be this large";
+        }
+
+        String recordCap() {
+            return "zone " + zone + ": more than zone-limits.max-records (" + limits.maxRecords() + ") records;"
+                    + " raise zone-limits.max-records in node.yaml if the zone is meant to be this large";
+        }
+    }
+
+    /** A size cap was reached while reading (the file grew after it was checked). */
+    private static final class CapExceeded extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CapExceeded(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Counts the bytes read from one file against the per-file cap and, for an included file, the
+     * cap of all included files together; past either it throws {@link CapExceeded}.
+     */
+    private static final class CappedStream extends FilterInputStream {
+        private final Budget budget;
+        private final Path file;
+        private final boolean included;
+        private long read;
+
+        CappedStream(InputStream in, Budget budget, Path file, boolean included) {
+            super(in);
+            this.budget = budget;
+            this.file = file;
+            this.included = included;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                count(1);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws CapExceeded {
+            read += n;
+            if (read > budget.limits.maxFileBytes()) {
+                throw new CapExceeded(budget.fileCap(included ? Path.of("the included file") : file, -1));
+            }
+            if (included) {
+                budget.includedBytes += n;
+                if (budget.includedBytes > budget.limits.maxIncludedBytes()) {
+                    throw new CapExceeded(budget.includedCap(Path.of("the included file")));
+                }
+            }
         }
     }
 
@@ -430,6 +661,7 @@ final class MasterFileReader {
     private static final class LineCountingStream extends BufferedInputStream {
         private int breaks;
         private boolean afterCr;
+        private int last = -1;
 
         LineCountingStream(InputStream in) {
             super(in, 1 << 16);
@@ -452,6 +684,7 @@ final class MasterFileReader {
         }
 
         private void count(int c) {
+            last = c;
             if (c == '\r') {
                 breaks++;
                 afterCr = true;
@@ -465,6 +698,11 @@ final class MasterFileReader {
 
         synchronized int line() {
             return breaks + 1;
+        }
+
+        /** Whether the last byte read was a line break. */
+        synchronized boolean endsWithBreak() {
+            return last == '\n' || last == '\r';
         }
     }
 }

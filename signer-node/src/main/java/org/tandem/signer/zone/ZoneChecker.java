@@ -2,6 +2,7 @@ package org.tandem.signer.zone;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -94,7 +95,8 @@ final class ZoneChecker {
             Name here = owner.get(0).record().getName();
             if (dname != null && here.subdomain(dname.record().getName()) && !here.equals(dname.record().getName())) {
                 throw rejection(owner.get(0), "data below the DNAME at " + dname.record().getName() + " (line "
-                        + dname.line() + ") can never be answered (RFC 6672 §2.3); remove it or the DNAME");
+                        + dname.line() + ") can never be answered (RFC 6672 §2.3); remove it or the DNAME",
+                        "data below a DNAME (RFC 6672 §2.3)", dname);
             }
             if (dname == null || !here.subdomain(dname.record().getName())) {
                 dname = owner.stream().filter(r -> r.record().getType() == Type.DNAME).findFirst().orElse(null);
@@ -112,11 +114,7 @@ final class ZoneChecker {
             i = ownerEnd;
         }
         if (!apexNs) {
-            throw new ZoneLoadException(
-                    soa.file(),
-                    soa.line(),
-                    SourcedRecord.presentation(soa.record()),
-                    "no NS records at the zone apex " + zone);
+            throw rejection(soa, "no NS records at the zone apex " + zone, "no NS records at the zone apex " + zone);
         }
 
         List<Record> result = new ArrayList<>(records.size());
@@ -163,18 +161,17 @@ final class ZoneChecker {
                 continue;
             }
             if (!isApex(r)) {
-                throw rejection(r, "SOA at " + r.record().getName() + " is not at the zone apex " + zone);
+                throw rejection(r, "SOA at " + r.record().getName() + " is not at the zone apex " + zone,
+                        "an SOA not at the zone apex " + zone);
             }
             if (soa != null) {
-                throw rejection(r, "more than one SOA at the zone apex; the first is at " + soa.where(r.file()));
+                throw rejection(r, "more than one SOA at the zone apex; the first is at " + soa.where(r.file()),
+                        "more than one SOA at the zone apex", soa);
             }
             soa = r;
         }
         if (soa == null) {
-            throw new ZoneLoadException(
-                    first.file(),
-                    first.line(),
-                    SourcedRecord.presentation(first.record()),
+            throw rejection(first, "no SOA at the zone apex " + zone + "; reported at the zone's first record",
                     "no SOA at the zone apex " + zone + "; reported at the zone's first record");
         }
         return soa;
@@ -200,7 +197,8 @@ final class ZoneChecker {
             return;
         }
         if (isApex(cname)) {
-            throw rejection(cname, "CNAME at the zone apex " + zone + ", which holds SOA and NS (RFC 1034 §3.6.2)");
+            throw rejection(cname, "CNAME at the zone apex " + zone + ", which holds SOA and NS (RFC 1034 §3.6.2)",
+                    "CNAME at the zone apex (RFC 1034 §3.6.2)");
         }
         if (other != null) {
             SourcedRecord later = cname.seq() > other.seq() ? cname : other;
@@ -208,7 +206,10 @@ final class ZoneChecker {
                     later,
                     "CNAME beside other data at " + cname.record().getName() + ": CNAME at "
                             + cname.where(later.file()) + ", " + Type.string(other.record().getType()) + " at "
-                            + other.where(later.file()) + " (RFC 1034 §3.6.2)");
+                            + other.where(later.file()) + " (RFC 1034 §3.6.2)",
+                    "CNAME beside other data (RFC 1034 §3.6.2)",
+                    cname,
+                    other);
         }
     }
 
@@ -252,7 +253,9 @@ final class ZoneChecker {
                     throw rejection(
                             r,
                             "more than one CNAME at " + r.record().getName() + "; the first is at "
-                                    + firstCname.where(r.file()) + " (RFC 2181 §10.1)");
+                                    + firstCname.where(r.file()) + " (RFC 2181 §10.1)",
+                            "more than one CNAME at one owner (RFC 2181 §10.1)",
+                            firstCname);
                 }
                 firstCname = r;
             }
@@ -275,10 +278,11 @@ final class ZoneChecker {
                 .limit(LISTED)
                 .map(r -> r.record().getTTL() + " at " + r.file() + ":" + r.line())
                 .collect(Collectors.joining(", "));
+        boolean hidden = rrset.stream().anyMatch(r -> !r.file().equals(source));
         log.warn(
                 "zone={} owner={} type={} records have different TTLs ({}{}); using the lowest, {} (RFC 2181 §5.2)",
                 zone,
-                first.record().getName(),
+                hidden ? "(in an $INCLUDEd file, not shown)" : first.record().getName(),
                 Type.string(first.record().getType()),
                 listed,
                 rrset.size() > LISTED ? ", …" : "",
@@ -297,7 +301,15 @@ final class ZoneChecker {
         return a.record().getType() == b.record().getType();
     }
 
-    private static ZoneLoadException rejection(SourcedRecord r, String reason) {
+    /**
+     * The rejection of {@code r}, whose {@code reason} may quote the {@code named} records; when any
+     * of them comes from an {@code $INCLUDE}d file only {@code rule}, which holds nothing of any
+     * record, so that an error never quotes an included file's text.
+     */
+    private ZoneLoadException rejection(SourcedRecord r, String reason, String rule, SourcedRecord... named) {
+        if (!r.file().equals(source) || Arrays.stream(named).anyMatch(n -> !n.file().equals(source))) {
+            return new ZoneLoadException(r.file(), r.line(), null, rule + MasterFileReader.HIDDEN);
+        }
         return new ZoneLoadException(r.file(), r.line(), SourcedRecord.presentation(r.record()), reason);
     }
 }

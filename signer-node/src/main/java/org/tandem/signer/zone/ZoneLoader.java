@@ -20,8 +20,9 @@ import org.tandem.keysync.key.ZoneName;
  * <p>Rejected with a {@link ZoneLoadException}: syntax errors (dnsjava's message and line), an
  * unknown type mnemonic, a class other than IN, an owner outside the zone, no SOA at the apex, more
  * than one SOA or an SOA elsewhere, no NS at the apex, a CNAME at the apex or beside other data (RFC
- * 1034 §3.6.2) or two CNAMEs at one owner, an empty file, and a zone file or {@code $INCLUDE} file
- * that is missing or unreadable.
+ * 1034 §3.6.2) or two CNAMEs at one owner, an empty file, a zone file or {@code $INCLUDE} file
+ * that is missing or unreadable, an {@code $INCLUDE} outside the source's directory or of anything
+ * but a regular file, and a source over its {@link ZoneLimits}.
  *
  * <p>Accepted with a warning (slf4j): the records the signer makes itself are removed (RRSIG, NSEC,
  * NSEC3, NSEC3PARAM anywhere; DNSKEY, CDS, CDNSKEY, ZONEMD at the apex), one warning per type, so a
@@ -44,9 +45,24 @@ public final class ZoneLoader {
      * @throws ZoneLoadException naming the file, line and record of the first defect
      */
     public static UnsignedZone load(Path file, ZoneName origin) throws ZoneLoadException {
+        return load(file, origin, ZoneLimits.defaults());
+    }
+
+    /**
+     * Loads the zone {@code origin} from {@code file} within {@code limits}.
+     *
+     * <p>IMPORTANT: an {@code $INCLUDE}d file must be a regular file whose real path lies in the real
+     * directory of {@code file} (or below it); anything else is refused before it is opened. An error
+     * inside an included file names its file and line but quotes nothing of its text.
+     *
+     * @throws ZoneLoadException naming the file, line and record of the first defect, or the cap
+     *     exceeded and the {@code zone-limits} setting that raises it
+     */
+    public static UnsignedZone load(Path file, ZoneName origin, ZoneLimits limits) throws ZoneLoadException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(origin, "origin");
-        List<SourcedRecord> read = MasterFileReader.read(file, origin);
+        Objects.requireNonNull(limits, "limits");
+        List<SourcedRecord> read = MasterFileReader.read(file, origin, limits);
         return ZoneChecker.check(origin, file, read);
     }
 
@@ -61,7 +77,7 @@ public final class ZoneLoader {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(pretendSource, "pretendSource");
-        List<SourcedRecord> read = MasterFileReader.read(text, origin, pretendSource);
+        List<SourcedRecord> read = MasterFileReader.read(text, origin, pretendSource, ZoneLimits.defaults());
         return ZoneChecker.check(origin, pretendSource, read);
     }
 }

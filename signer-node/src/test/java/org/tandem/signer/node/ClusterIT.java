@@ -233,7 +233,7 @@ class ClusterIT {
                     + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
                     + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
                     + "s, root: " + root + "}\n"
-                    + "publish:\n  directory: published\n  transfer: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                    + "publish:\n  directory: published\n  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"
                     + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                     + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                     + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "

@@ -364,6 +364,47 @@ class NodeConfigTest {
     }
 
     @Test
+    void refusesToStartWithNeitherAnAllowListNorTsig() throws Exception {
+        String tsig = VALID.substring(VALID.indexOf("    tsig:\n"), VALID.indexOf("resign:"));
+        String noTsig = replace(VALID, tsig, "");
+        fails(replace(noTsig, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""), "publish.transfer",
+                "neither publish.transfer.allow nor publish.transfer.tsig is set");
+        fails(replace(noTsig, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"),
+                "publish.transfer", "an empty allow-list lets nobody transfer");
+    }
+
+    @Test
+    void anEmptyAllowListLetsNobodyTransferEvenWithTsig() throws Exception {
+        TransferConfig t = load(replace(VALID, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"))
+                .publish().transfer().orElseThrow();
+        assertThat(t.allow()).isEmpty();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("192.0.2.1"))).isFalse();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("127.0.0.1"))).isFalse();
+    }
+
+    @Test
+    void tsigWithoutAnAllowListLetsAnyAddressHoldingTheKeyTransfer() throws Exception {
+        TransferConfig t = load(replace(VALID, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""))
+                .publish().transfer().orElseThrow();
+        assertThat(t.tsig()).isPresent();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("203.0.113.9"))).isTrue();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("2001:db8:1::9"))).isTrue();
+    }
+
+    @Test
+    void readsZoneLimitsAndDefaultsThem() throws Exception {
+        assertThat(load(VALID).zones().get(0).limits()).isEqualTo(org.tandem.signer.zone.ZoneLimits.defaults());
+        NodeConfig c = load(VALID + "zone-limits:\n  max-file-size: 64m\n  max-include-size: 1k\n"
+                + "  max-records: 1000\n  max-generate-records: 10\n");
+        assertThat(c.zones()).allSatisfy(z -> assertThat(z.limits())
+                .isEqualTo(new org.tandem.signer.zone.ZoneLimits(64L << 20, 1024, 1000, 10)));
+        fails(VALID + "zone-limits: {max-file-size: lots}\n", "zone-limits.max-file-size",
+                "'lots' is not a size like 1048576, 64k, 512m or 2g");
+        fails(VALID + "zone-limits: {max-records: 0}\n", "zone-limits.max-records", "must be at least 1");
+        fails(VALID + "zone-limits: {max-lines: 5}\n", "zone-limits.max-lines", "unknown key");
+    }
+
+    @Test
     void refusesBadTsigSettings() throws Exception {
         fails(replace(VALID, "algorithm: HMAC-SHA256", "algorithm: hmac-md5"), "publish.transfer.tsig.algorithm",
                 "'hmac-md5' is not one of [hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]");

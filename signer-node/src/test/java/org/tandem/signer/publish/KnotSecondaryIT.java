@@ -36,7 +36,7 @@ class KnotSecondaryIT {
         Prerequisites.requireTool("knotd", "knot");
         String secret = SecondaryConfigs.secret();
         int knotPort = DnsWire.freePort();
-        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK))
                         .withTsig(TsigKey.fromFile(KEY, "hmac-sha256", SecondaryConfigs.secretFile(dir, secret)))
                         .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, knotPort)))
                         .withNotifyRetries(5, Duration.ofMillis(500)),

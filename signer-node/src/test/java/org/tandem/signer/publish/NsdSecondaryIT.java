@@ -37,7 +37,7 @@ class NsdSecondaryIT {
         Prerequisites.requireTool("nsd", "nsd");
         String secret = SecondaryConfigs.secret();
         int nsdPort = DnsWire.freePort();
-        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK))
                         .withTsig(TsigKey.fromFile(KEY, "hmac-sha256", SecondaryConfigs.secretFile(dir, secret)))
                         .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, nsdPort)))
                         .withNotifyRetries(5, Duration.ofMillis(500)),

@@ -50,7 +50,7 @@ class TransferServerIT {
 
     @BeforeAll
     void start() throws Exception {
-        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK))
                         .withLimits(3, Duration.ofSeconds(2), Duration.ofMinutes(1)),
                 permit::get, Clock.systemUTC());
         List<Record> big = new ArrayList<>(version(1, 400, 0).records());
@@ -194,7 +194,7 @@ class TransferServerIT {
     void aTransferIsCutOffWhenTheLeaseGoesAwayMidway() throws Exception {
         AtomicInteger checks = new AtomicInteger();
         // yes for the request and the second message, no from the third message on
-        try (TransferServer losing = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)),
+        try (TransferServer losing = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK)),
                 () -> checks.incrementAndGet() <= 2, Clock.systemUTC())) {
             losing.serve(v1);
             assertThat(ServedZone.first(v1, TransferMessages.budget(ZONE.name().length())).axfrMessages.size())
@@ -295,7 +295,7 @@ class TransferServerIT {
     @Test
     void notifiesEverySecondaryRetryingWithBackOffUntilAnswered() throws Exception {
         try (DatagramSocket secondary = new DatagramSocket(new InetSocketAddress(DnsWire.LOOPBACK, 0));
-                TransferServer notifying = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+                TransferServer notifying = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK))
                                 .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, secondary.getLocalPort())))
                                 .withNotifyRetries(4, Duration.ofMillis(200)),
                         ServingPermit.always(), Clock.systemUTC())) {

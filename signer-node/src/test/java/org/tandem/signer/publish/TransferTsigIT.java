@@ -51,7 +51,7 @@ class TransferTsigIT {
         TsigKey key = TsigKey.fromFile(KEY, "hmac-sha256", file);
         assertThat(key.name()).isEqualTo(Name.fromConstantString("tandem-xfr."));
         assertThat(key.toString()).doesNotContain(secret);
-        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withTsig(key),
+        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK)).withTsig(key),
                 ServingPermit.always(), Clock.systemUTC());
         List<Record> records = new ArrayList<>(PublishTestZones.version(9, 100, 0).records());
         for (int i = 0; i < 1200; i++) {

@@ -8,6 +8,7 @@ import static org.tandem.signer.publish.PublishTestZones.version;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -31,7 +32,7 @@ class ZonePublisherIT {
     void onlyAVersionThatPassedTheGateIsServedForTransfer() throws Exception {
         Instant now = Instant.now();
         SoftwareSignedZones signer = new SoftwareSignedZones();
-        try (TransferServer xfr = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)),
+        try (TransferServer xfr = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK)),
                 ServingPermit.always(), Clock.systemUTC())) {
             ZoneDirectory directory = new ZoneDirectory(dir, Retention.all());
             ZonePublisher publisher = new ZonePublisher(new ValidationGate(GatePolicy.defaults().withThreads(1)), directory,
