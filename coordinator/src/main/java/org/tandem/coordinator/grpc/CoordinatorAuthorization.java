@@ -44,9 +44,16 @@ final class CoordinatorAuthorization implements ServerInterceptor {
             CoordinatorGrpc.getGetKekStatusMethod().getFullMethodName());
 
     private final AuditLog audit;
+    private final java.time.Clock clock;
 
     CoordinatorAuthorization(AuditLog audit) {
+        this(audit, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the time a client certificate must be valid at, on every call */
+    CoordinatorAuthorization(AuditLog audit, java.time.Clock clock) {
         this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
@@ -86,10 +93,10 @@ final class CoordinatorAuthorization implements ServerInterceptor {
      * Why the client certificate is not valid now, if it is not: the handshake checked it when the
      * connection was made, a connection (or a resumed TLS session) lives on.
      */
-    private static Optional<String> expired(SSLSession session, Caller caller) {
+    private Optional<String> expired(SSLSession session, Caller caller) {
         try {
             X509Certificate x = (X509Certificate) session.getPeerCertificates()[0];
-            java.time.Instant now = java.time.Instant.now();
+            java.time.Instant now = clock.instant();
             if (now.isAfter(x.getNotAfter().toInstant())) {
                 return Optional.of("client certificate CN=" + caller.commonName() + " expired at "
                         + x.getNotAfter().toInstant());

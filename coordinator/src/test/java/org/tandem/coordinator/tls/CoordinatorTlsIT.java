@@ -107,6 +107,27 @@ class CoordinatorTlsIT {
     }
 
     @Test
+    void aClientCertificateThatExpiresStopsWorkingOnItsOpenConnection() throws Exception {
+        CoordinatorServer server = startCoordinator(CoordinatorServer.Limits.DEFAULTS);
+        Instant now = Instant.now();
+        TlsMaterial expiring = pki.issue("alice", "operator", List.of(), Usage.CLIENT, now.minus(Duration.ofHours(1)),
+                now.plus(Duration.ofSeconds(5)));
+        ManagedChannel channel = org.tandem.keysync.grpc.MtlsChannels.open("127.0.0.1:" + server.port(), expiring,
+                java.util.Set.of(org.tandem.keysync.grpc.CallerRole.COORDINATOR));
+        open.add(0, channel::shutdownNow);
+        CoordinatorGrpc.CoordinatorBlockingStub stub = CoordinatorGrpc.newBlockingStub(channel);
+        assertThat(code(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .getClusterStatus(GetClusterStatusRequest.getDefaultInstance())))
+                .isNotEqualTo(Status.Code.UNAVAILABLE)
+                .isNotEqualTo(Status.Code.UNAUTHENTICATED);
+
+        TestTiming.until(Duration.ofSeconds(30), "the expired certificate is refused on the open connection",
+                () -> code(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .getClusterStatus(GetClusterStatusRequest.getDefaultInstance()))
+                        == Status.Code.UNAUTHENTICATED);
+    }
+
+    @Test
     void dropsAClientThatNeverHandshakes() throws Exception {
         CoordinatorServer server = startCoordinator(new CoordinatorServer.Limits(Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(1), 16));
