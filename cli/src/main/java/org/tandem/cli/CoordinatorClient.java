@@ -7,13 +7,16 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.protobuf.StatusProto;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.tandem.keysync.grpc.CallerRole;
 import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
@@ -34,7 +37,9 @@ final class CoordinatorClient implements AutoCloseable {
     CoordinatorClient(ClusterConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         try {
-            this.channel = MtlsChannels.open(config.coordinator(), config.tls());
+            // signerctl talks only to the coordinator: a node, an operator's machine or anything else
+            // from the cluster CA at that address is refused during the handshake.
+            this.channel = MtlsChannels.open(config.coordinator(), config.tls(), Set.of(CallerRole.COORDINATOR));
         } catch (TlsMaterialException e) {
             throw new ClusterCommandException(ExitCode.CONFIG, config.source() + ": tls: " + e.getMessage(), e);
         }
@@ -58,6 +63,10 @@ final class CoordinatorClient implements AutoCloseable {
         if (s.getCause() != null && s.getDescription() == null) {
             detail += " (" + s.getCause().getMessage() + ")";
         }
+        Optional<String> tls = certificateRefusal(e);
+        if (tls.isPresent()) {
+            detail += "; TLS handshake refused: " + tls.get();
+        }
         String where = "coordinator " + config.coordinator() + " (" + config.source().getFileName() + ")";
         Optional<String> node = unreachableNode(e);
         if (node.isPresent()) {
@@ -80,6 +89,16 @@ final class CoordinatorClient implements AutoCloseable {
                     what + ": refused by " + where + ": " + detail, e);
             default -> new ClusterCommandException(ExitCode.FAILED, what + ": " + where + " failed: " + detail, e);
         };
+    }
+
+    /** Why this side refused the server's certificate during the handshake, if it did. */
+    static Optional<String> certificateRefusal(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof CertificateException && c.getMessage() != null) {
+                return Optional.of(c.getMessage());
+            }
+        }
+        return Optional.empty();
     }
 
     /** The node the coordinator names as unreachable (ErrorInfo reason NODE_UNREACHABLE), if any. */

@@ -10,9 +10,13 @@ import java.util.List;
 
 /**
  * The cluster CA and the certificates of the demo, made with the {@code openssl} command an operator
- * would use: an EC P-256 CA, one certificate per node ({@code OU=node}) and one for the operator
- * ({@code OU=operator}, the role that may order a step-down), each valid for {@code localhost} and
- * {@code 127.0.0.1}. Keys are PKCS#8 PEM (what gRPC's TLS wants), mode 0600.
+ * would use: an EC P-256 CA, one certificate per node ({@code OU=node}), one for the coordinator
+ * ({@code OU=coordinator}) and one for the operator ({@code OU=operator}, the role that may order a
+ * step-down). Each names its own service ({@code DNS:<name>}) besides {@code localhost} and
+ * {@code 127.0.0.1}. Extended key usage by role: a node or the coordinator serves and calls with one
+ * identity, so its certificate is {@code serverAuth,clientAuth}; the operator only calls, so
+ * {@code clientAuth} only, and no Tandem client accepts it from a server. Keys are PKCS#8 PEM (what
+ * gRPC's TLS wants), mode 0600.
  *
  * <p>Layout under {@code dir}: {@code ca.crt}, {@code ca.key}, {@code <name>.crt}, {@code <name>.key}.
  */
@@ -41,6 +45,11 @@ public final class DemoPki {
         return pki;
     }
 
+    /** {@code serverAuth,clientAuth} for a node or the coordinator, {@code clientAuth} for anyone else. */
+    static String extendedKeyUsage(String role) {
+        return role.equals("node") || role.equals("coordinator") ? "serverAuth,clientAuth" : "clientAuth";
+    }
+
     public Path ca() {
         return dir.resolve("ca.crt");
     }
@@ -63,14 +72,14 @@ public final class DemoPki {
 
     /** As {@link #issue(String, String)}, valid also for {@code extraIps} (the chaos harness's host addresses). */
     public void issue(String name, String role, List<String> extraIps) throws IOException, InterruptedException {
-        StringBuilder san = new StringBuilder("DNS:localhost,IP:127.0.0.1");
+        StringBuilder san = new StringBuilder("DNS:" + name + ",DNS:localhost,IP:127.0.0.1");
         for (String ip : extraIps) {
             san.append(",IP:").append(ip);
         }
         Path csr = dir.resolve(name + ".csr");
         Path ext = dir.resolve(name + ".ext");
         Files.writeString(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=" + san + "\n",
+                + "extendedKeyUsage=" + extendedKeyUsage(role) + "\nsubjectAltName=" + san + "\n",
                 StandardCharsets.US_ASCII);
         lab.tool(List.of("openssl", "req", "-new", "-key", newKey(name).toString(), "-subj",
                 "/O=Tandem demo/OU=" + role + "/CN=" + name, "-out", csr.toString()));

@@ -161,6 +161,24 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void refusesANodeAnsweringAtTheCoordinatorsAddress() throws Exception {
+        // A node's certificate from the same cluster CA, valid for the address: signerctl still
+        // refuses it during the handshake, because it talks only to OU=coordinator.
+        TestPki pki = TestPki.create(dir.resolve("tls"), "Tandem test CA");
+        FakeCoordinator impostor = new FakeCoordinator(pki.issue("dc1-signer", "node"));
+        pki.issue("operator", "operator");
+        try {
+            writeConfig("127.0.0.1:" + impostor.port());
+            assertThat(run("--config", config.toString(), "status")).isEqualTo(14);
+            assertThat(err).contains("TLS handshake refused").contains("CN=dc1-signer")
+                    .contains("talks only to a server with OU=coordinator");
+            assertThat(impostor.requests).isEmpty();
+        } finally {
+            impostor.close();
+        }
+    }
+
+    @Test
     void aRefusedCertificateIsExit15() {
         coordinator.failure = Status.PERMISSION_DENIED.withDescription("failover needs OU=operator or OU=coordinator");
         assertThat(run("--config", config.toString(), "step-down")).isEqualTo(15);

@@ -44,9 +44,16 @@ final class CoordinatorAuthorization implements ServerInterceptor {
             CoordinatorGrpc.getGetKekStatusMethod().getFullMethodName());
 
     private final AuditLog audit;
+    private final java.time.Clock clock;
 
     CoordinatorAuthorization(AuditLog audit) {
+        this(audit, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the time a client certificate must be valid at, on every call */
+    CoordinatorAuthorization(AuditLog audit, java.time.Clock clock) {
         this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
@@ -59,6 +66,10 @@ final class CoordinatorAuthorization implements ServerInterceptor {
                     "unknown");
         }
         Caller c = caller.get();
+        Optional<String> invalid = expired(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), c);
+        if (invalid.isPresent()) {
+            return close(call, Status.UNAUTHENTICATED.withDescription(invalid.get()), method, c.describe());
+        }
         if (ORDERS.contains(method) || CEREMONIES.contains(method)) {
             boolean ceremony = CEREMONIES.contains(method);
             if (ceremony ? !c.mayOrderKeyCeremony() : !c.mayOrder()) {
@@ -76,6 +87,28 @@ final class CoordinatorAuthorization implements ServerInterceptor {
             return close(call, Status.PERMISSION_DENIED.withDescription("no such method " + method), method, c.describe());
         }
         return Contexts.interceptCall(Context.current().withValue(Caller.CURRENT, c), call, headers, next);
+    }
+
+    /**
+     * Why the client certificate is not valid now, if it is not: the handshake checked it when the
+     * connection was made, a connection (or a resumed TLS session) lives on.
+     */
+    private Optional<String> expired(SSLSession session, Caller caller) {
+        try {
+            X509Certificate x = (X509Certificate) session.getPeerCertificates()[0];
+            java.time.Instant now = clock.instant();
+            if (now.isAfter(x.getNotAfter().toInstant())) {
+                return Optional.of("client certificate CN=" + caller.commonName() + " expired at "
+                        + x.getNotAfter().toInstant());
+            }
+            if (now.isBefore(x.getNotBefore().toInstant())) {
+                return Optional.of("client certificate CN=" + caller.commonName() + " is not valid before "
+                        + x.getNotBefore().toInstant());
+            }
+            return Optional.empty();
+        } catch (SSLPeerUnverifiedException | RuntimeException e) {
+            return Optional.of("no verified client certificate");
+        }
     }
 
     private static Optional<Caller> caller(SSLSession session) {

@@ -1,6 +1,7 @@
 package org.tandem.coordinator.view;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -51,10 +52,19 @@ public final class KeyFacts {
         return fingerprint.length() > 16 ? fingerprint.substring(0, 16) : fingerprint;
     }
 
+    /** How long a proof RRSIG is valid: from 2 h to 1 h before the signing node's now. */
+    private static final Duration PROOF_WINDOW = Duration.ofHours(1);
+    /** A proof reaching further past now than this is a live signature. */
+    private static final Duration PROOF_MAX_SKEW = Duration.ofMinutes(15);
+
     /**
-     * Verifies a proof RRSIG (DNS wire format) over the nonce with the expected key.
+     * Verifies a proof RRSIG (DNS wire format) over the nonce with the expected key. A proof's
+     * validity window lies wholly in the past (the node signs it from 2 h to 1 h before its now, so
+     * nobody can replay it as a live signature of the zone): the window must be 1 h long, must not
+     * reach more than 15 min past {@code now} and must have ended at most 2 h before it; the
+     * signature is checked at the middle of the window.
      *
-     * @return empty when the proof verifies at {@code now}, otherwise why not, one sentence
+     * @return empty when the proof verifies, otherwise why not, one sentence
      */
     public static Optional<String> verifyProof(KeyDescriptor expected, byte[] nonce, byte[] proofWire, Instant now) {
         Objects.requireNonNull(expected, "expected");
@@ -71,11 +81,24 @@ public final class KeyFacts {
         if (!(record instanceof RRSIGRecord rrsig)) {
             return Optional.of("the proof is not an RRSIG record");
         }
+        Duration length = Duration.between(rrsig.getTimeSigned(), rrsig.getExpire());
+        if (!length.equals(PROOF_WINDOW)) {
+            return Optional.of("the proof is valid from " + rrsig.getTimeSigned() + " to " + rrsig.getExpire()
+                    + "; a proof's window is " + PROOF_WINDOW + " long and wholly in the past");
+        }
+        if (rrsig.getExpire().isAfter(now.plus(PROOF_MAX_SKEW))) {
+            return Optional.of("the proof is valid until " + rrsig.getExpire() + ", after " + now
+                    + ": a live DNSSEC signature, not a proof (or the clocks differ by more than " + PROOF_MAX_SKEW + ")");
+        }
+        if (rrsig.getExpire().isBefore(now.minus(PROOF_WINDOW.multipliedBy(2)))) {
+            return Optional.of("the proof's window ended at " + rrsig.getExpire() + ", more than 2 h before " + now
+                    + ": do the clocks of the node and the coordinator differ by more than an hour?");
+        }
         try {
             DNSKEYRecord key = dnskey(expected);
             Name owner = Name.concatenate(Name.fromString("_tandem-proof"), key.getName());
             RRset rrset = new RRset(new TXTRecord(owner, DClass.IN, 0, HexFormat.of().formatHex(nonce)));
-            DNSSEC.verify(rrset, rrsig, key, now);
+            DNSSEC.verify(rrset, rrsig, key, rrsig.getTimeSigned().plus(PROOF_WINDOW.dividedBy(2)));
             return Optional.empty();
         } catch (DNSSEC.DNSSECException e) {
             return Optional.of("the signature over the coordinator's nonce does not verify with the manifest's DNSKEY: "

@@ -3,9 +3,9 @@ package org.tandem.coordinator.view;
 import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,12 +15,14 @@ import java.util.concurrent.TimeUnit;
 import org.tandem.coordinator.CoordinatorException;
 import org.tandem.coordinator.config.NodeEndpoint;
 import org.tandem.coordinator.config.TlsFiles;
+import org.tandem.coordinator.tls.CoordinatorTls;
 import org.tandem.proto.keysync.v1.KeySyncGrpc;
 import org.tandem.proto.signer.v1.SignerNodeGrpc;
 
 /**
- * One mutual-TLS channel per configured node (the coordinator's certificate, trusting only the
- * cluster CA; the node's certificate must name the endpoint's host), with stubs for SignerNode and
+ * One mutual-TLS 1.3 channel per configured node (the coordinator's certificate, trusting only the
+ * cluster CA; the node's certificate must name the endpoint's host and say {@code OU=node}, see
+ * {@link CoordinatorTls#toNodes}), with stubs for SignerNode and
  * KeySync on it. Channels connect lazily: an unreachable node shows as {@code UNAVAILABLE} on a call.
  * Thread-safe; {@link #close} shuts every channel down.
  */
@@ -36,11 +38,8 @@ public final class NodeClients implements AutoCloseable {
     public NodeClients(List<NodeEndpoint> endpoints, TlsFiles tls) throws CoordinatorException {
         ChannelCredentials credentials;
         try {
-            credentials = TlsChannelCredentials.newBuilder()
-                    .keyManager(tls.certificate().toFile(), tls.key().toFile())
-                    .trustManager(tls.ca().toFile())
-                    .build();
-        } catch (IOException | RuntimeException e) {
+            credentials = CoordinatorTls.toNodes(tls);
+        } catch (GeneralSecurityException | IOException | RuntimeException e) {
             throw new CoordinatorException("TLS files unusable for client channels (cert " + tls.certificate() + ", key "
                     + tls.key() + ", ca " + tls.ca() + "): " + e.getMessage(), e);
         }

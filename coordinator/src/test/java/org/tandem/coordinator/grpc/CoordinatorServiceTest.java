@@ -118,7 +118,10 @@ class CoordinatorServiceTest {
     }
 
     private CoordinatorGrpc.CoordinatorBlockingStub as(String cn, String ou) throws Exception {
-        ManagedChannel ch = MtlsChannels.open("127.0.0.1:" + server.port(), pki.issue(cn, ou));
+        // every caller here talks to the coordinator, whatever its own role (its own channels would
+        // accept only the servers its role talks to)
+        ManagedChannel ch = MtlsChannels.open("127.0.0.1:" + server.port(), pki.issue(cn, ou),
+                java.util.Set.of(org.tandem.keysync.grpc.CallerRole.COORDINATOR));
         open.add(0, ch::shutdownNow);
         return CoordinatorGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
     }

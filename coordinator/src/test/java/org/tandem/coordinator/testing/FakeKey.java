@@ -75,8 +75,9 @@ public final class FakeKey {
     public byte[] prove(KeyPair signer, byte[] nonce, Instant now) throws Exception {
         RRset rrset = new RRset(new TXTRecord(Name.fromString("_tandem-proof." + zone), DClass.IN, 0,
                 HexFormat.of().formatHex(nonce)));
-        RRSIGRecord sig = DNSSEC.sign(rrset, dnskey, signer.getPrivate(), now.minus(Duration.ofHours(1)),
-                now.plus(Duration.ofHours(1)));
+        // as a node signs it: a window wholly in the past, so it never passes as a live signature
+        RRSIGRecord sig = DNSSEC.sign(rrset, dnskey, signer.getPrivate(), now.minus(Duration.ofHours(2)),
+                now.minus(Duration.ofHours(1)));
         return sig.toWire(Section.ANSWER);
     }
 

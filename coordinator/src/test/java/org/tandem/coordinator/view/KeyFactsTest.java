@@ -41,11 +41,26 @@ class KeyFactsTest {
     }
 
     private static byte[] proof(KeyPair signer, DNSKEYRecord as, byte[] nonce) throws Exception {
+        return proof(signer, as, nonce, NOW.minus(Duration.ofHours(2)), NOW.minus(Duration.ofHours(1)));
+    }
+
+    private static byte[] proof(KeyPair signer, DNSKEYRecord as, byte[] nonce, Instant from, Instant to)
+            throws Exception {
         RRset rrset = new RRset(new TXTRecord(Name.fromString("_tandem-proof.example.com."), DClass.IN, 0,
                 HexFormat.of().formatHex(nonce)));
-        RRSIGRecord sig = DNSSEC.sign(rrset, as, signer.getPrivate(), NOW.minus(Duration.ofHours(1)),
-                NOW.plus(Duration.ofHours(1)));
+        RRSIGRecord sig = DNSSEC.sign(rrset, as, signer.getPrivate(), from, to);
         return sig.toWire(org.xbill.DNS.Section.ANSWER);
+    }
+
+    @Test
+    void proofThatIsALiveSignatureIsRefused() throws Exception {
+        KeyPair p = pair();
+        DNSKEYRecord k = dnskey(p);
+        byte[] nonce = new byte[32];
+        byte[] live = proof(p, k, nonce, NOW.minus(Duration.ofMinutes(30)), NOW.plus(Duration.ofMinutes(30)));
+
+        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, live, NOW)).get().asString()
+                .contains("a live DNSSEC signature, not a proof");
     }
 
     @Test

@@ -10,8 +10,11 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import javax.naming.InvalidNameException;
@@ -33,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@link #CURRENT}. A call without a TLS session, without a verified peer certificate or with a
  * certificate that has no CN is closed with {@link Status#UNAUTHENTICATED} and never reaches the
  * service; with {@code clientAuth(REQUIRE)} the handshake already refuses such clients, this is
- * defence in depth. Stateless and thread-safe.
+ * defence in depth. A call whose client certificate has expired since the connection was made (or is
+ * not yet valid) is closed with {@link Status#UNAUTHENTICATED} too, naming the CN and the date: a
+ * long-lived connection, or a resumed TLS session, does not outlive the certificate. Stateless and
+ * thread-safe.
  *
  * <p>IMPORTANT: the CN only says which certificate the cluster CA issued to the caller; what that
  * caller may do is decided by an authorization interceptor or the service, never here.
@@ -48,7 +54,16 @@ public final class CallerIdentity implements ServerInterceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallerIdentity.class);
 
-    CallerIdentity() {}
+    private final Clock clock;
+
+    CallerIdentity() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock the time a client certificate must be valid at, on every call */
+    CallerIdentity(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
 
     /**
      * The CN of the verified caller of the call the current thread serves.
@@ -99,6 +114,18 @@ public final class CallerIdentity implements ServerInterceptor {
             return refuse(call, method, "client certificate subject has no CN");
         }
         X509Certificate certificate = (X509Certificate) peer[0];
+        // The handshake checked the certificate when the connection was made (or a TLS session it
+        // resumes was made); a connection lives on, so check again at every call: an expired
+        // certificate stops working at once, not at the next handshake.
+        Instant now = clock.instant();
+        if (now.isAfter(certificate.getNotAfter().toInstant())) {
+            return refuse(call, method, "client certificate CN=" + commonName.get() + " expired at "
+                    + certificate.getNotAfter().toInstant());
+        }
+        if (now.isBefore(certificate.getNotBefore().toInstant())) {
+            return refuse(call, method, "client certificate CN=" + commonName.get() + " is not valid before "
+                    + certificate.getNotBefore().toInstant());
+        }
         Context context = Context.current()
                 .withValue(CURRENT, commonName.get())
                 .withValue(ROLES, Collections.unmodifiableSet(CallerRole.of(certificate)));

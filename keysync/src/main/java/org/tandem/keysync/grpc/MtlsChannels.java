@@ -4,13 +4,20 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Opens Tandem's gRPC client channels, always with mutual TLS: the channel presents the node's
- * certificate and accepts only a server whose certificate chains to the cluster CA and names the
- * target host (DNS or IP subject alternative name).
+ * Opens Tandem's gRPC client channels, always with mutual TLS 1.3: the channel presents the node's
+ * certificate and accepts only a server whose certificate chains to the cluster CA, is valid now,
+ * is meant for a server (extended key usage {@code serverAuth}), names the target host (DNS or IP
+ * subject alternative name) and carries a role the client talks to ({@link #serverRolesFor}: a
+ * node talks to nodes and the coordinator, the coordinator to nodes; {@code signerctl} passes
+ * {@link CallerRole#COORDINATOR} itself). A server with the wrong role is refused during the
+ * handshake; the call fails {@code UNAVAILABLE} and the log names the expected roles and the
+ * presented CN and roles.
  *
  * <p>Contracts: {@link TlsMaterial} is checked when the channel is opened; the connection itself is
  * made lazily, at the first call, so an unreachable or refusing server shows as
@@ -38,7 +45,40 @@ public final class MtlsChannels {
      * @throws TlsMaterialException when a TLS file cannot be used
      */
     public static ManagedChannel open(String target, TlsMaterial tls) throws TlsMaterialException {
-        return builder(target, tls).build();
+        return builder(target, tls, null).build();
+    }
+
+    /**
+     * Opens a mutual-TLS channel to a server whose certificate must carry one of {@code serverRoles}.
+     *
+     * @see #open(String, TlsMaterial)
+     */
+    public static ManagedChannel open(String target, TlsMaterial tls, Set<CallerRole> serverRoles)
+            throws TlsMaterialException {
+        Objects.requireNonNull(serverRoles, "serverRoles");
+        return builder(target, tls, serverRoles).build();
+    }
+
+    /**
+     * The roles a client with certificate roles {@code own} accepts from a server unless told
+     * otherwise: a node talks to nodes and the coordinator, the coordinator to nodes only; an
+     * operator or role-less certificate (a console, a monitor) to nodes and the coordinator, never to
+     * a server presenting an operator or role-less certificate.
+     */
+    public static Set<CallerRole> serverRolesFor(Set<CallerRole> own) {
+        Set<CallerRole> roles = EnumSet.noneOf(CallerRole.class);
+        if (own.contains(CallerRole.NODE)) {
+            roles.add(CallerRole.NODE);
+            roles.add(CallerRole.COORDINATOR);
+        }
+        if (own.contains(CallerRole.COORDINATOR)) {
+            roles.add(CallerRole.NODE);
+        }
+        if (roles.isEmpty()) {
+            roles.add(CallerRole.NODE);
+            roles.add(CallerRole.COORDINATOR);
+        }
+        return roles;
     }
 
     /**
@@ -54,13 +94,15 @@ public final class MtlsChannels {
     public static ManagedChannel open(String target, TlsMaterial tls, String overrideAuthority)
             throws TlsMaterialException {
         Objects.requireNonNull(overrideAuthority, "overrideAuthority");
-        return builder(target, tls).overrideAuthority(overrideAuthority).build();
+        return builder(target, tls, null).overrideAuthority(overrideAuthority).build();
     }
 
-    private static NettyChannelBuilder builder(String target, TlsMaterial tls) throws TlsMaterialException {
+    private static NettyChannelBuilder builder(String target, TlsMaterial tls, Set<CallerRole> serverRoles)
+            throws TlsMaterialException {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(tls, "tls");
-        ChannelCredentials credentials = tls.channelCredentials();
+        ChannelCredentials credentials =
+                tls.channelCredentials(serverRoles == null ? serverRolesFor(tls.roles()) : serverRoles);
         try {
             return NettyChannelBuilder.forTarget(target, credentials)
                     .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)

@@ -15,10 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts Tandem's gRPC servers, always with mutual TLS: the server presents the node's certificate
- * and requires a client certificate that chains to the cluster CA. A client without a certificate,
- * with one from another CA, or speaking plaintext is refused at the TLS handshake, before any
- * service code runs.
+ * Starts Tandem's gRPC servers, always with mutual TLS 1.3: the server presents the node's
+ * certificate and requires a client certificate that chains to the cluster CA, is valid now and is
+ * meant for a client (extended key usage {@code clientAuth}). A client without a certificate, with
+ * one from another CA or expired, offering only TLS 1.2 or older, or speaking plaintext is refused at
+ * the TLS handshake, before any service code runs. Every server enforces {@link ConnectionLimits}
+ * ({@link ConnectionLimits#DEFAULTS} unless given): a maximum connection age (then a new handshake,
+ * so an expired certificate stops working), a handshake timeout and a connection limit.
  *
  * <p>Every server gets {@link CallerIdentity}, so services read the caller's CN from
  * {@link CallerIdentity#CURRENT}. An optional interceptor (per-method authorization) runs after it,
@@ -51,7 +54,24 @@ public final class MtlsServers {
      */
     public static Server start(String bindHost, int port, TlsMaterial tls, BindableService... services)
             throws TlsMaterialException, IOException {
-        return build(bindHost, port, tls, null, services);
+        return build(bindHost, port, tls, ConnectionLimits.DEFAULTS, null, services);
+    }
+
+    /**
+     * Starts a mutual-TLS server with the given connection limits; {@code interceptor} (may be
+     * {@code null}) runs after {@link CallerIdentity}.
+     *
+     * @see #start(String, int, TlsMaterial, ServerInterceptor, BindableService...)
+     */
+    public static Server start(
+            String bindHost,
+            int port,
+            TlsMaterial tls,
+            ConnectionLimits limits,
+            ServerInterceptor interceptor,
+            BindableService... services)
+            throws TlsMaterialException, IOException {
+        return build(bindHost, port, tls, Objects.requireNonNull(limits, "limits"), interceptor, services);
     }
 
     /**
@@ -64,11 +84,18 @@ public final class MtlsServers {
     public static Server start(
             String bindHost, int port, TlsMaterial tls, ServerInterceptor interceptor, BindableService... services)
             throws TlsMaterialException, IOException {
-        return build(bindHost, port, tls, Objects.requireNonNull(interceptor, "interceptor"), services);
+        return build(
+                bindHost, port, tls, ConnectionLimits.DEFAULTS, Objects.requireNonNull(interceptor, "interceptor"),
+                services);
     }
 
     private static Server build(
-            String bindHost, int port, TlsMaterial tls, ServerInterceptor interceptor, BindableService... services)
+            String bindHost,
+            int port,
+            TlsMaterial tls,
+            ConnectionLimits limits,
+            ServerInterceptor interceptor,
+            BindableService... services)
             throws TlsMaterialException, IOException {
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(services, "services");
@@ -98,6 +125,12 @@ public final class MtlsServers {
         // Clients (the coordinator, peer nodes) ping during calls so that a connection a cut link
         // dropped silently fails in seconds, not at the call's deadline; allow them to.
         builder.permitKeepAliveTime(KEEPALIVE_PERMITTED.toSeconds(), TimeUnit.SECONDS);
+        builder.maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
+                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        builder.channelFactory(ConnectionCap.channelFactory(limits.maxConnections(), address.toString()))
+                .bossEventLoopGroup(ConnectionCap.BOSS)
+                .workerEventLoopGroup(ConnectionCap.WORKERS);
         for (BindableService service : services) {
             builder.addService(Objects.requireNonNull(service, "service"));
         }
@@ -108,9 +141,15 @@ public final class MtlsServers {
         builder.intercept(new CallerIdentity());
         Server server = builder.build().start();
         LOG.info(
-                "gRPC mTLS server started address={} services={} certificate={} trust={}",
+                "gRPC mTLS server started address={} services={} tls={} max-connection-age={} grace={}"
+                        + " handshake-timeout={} max-connections={} certificate={} trust={}",
                 server.getListenSockets(),
                 services.length,
+                TlsContexts.PROTOCOL,
+                limits.maxConnectionAge(),
+                limits.maxConnectionAgeGrace(),
+                limits.handshakeTimeout(),
+                limits.maxConnections(),
                 tls.certificateChain(),
                 tls.trustedCertificates());
         return server;

@@ -75,6 +75,12 @@ public class RemoteCallException extends KeySyncException {
         if (internals >= 0) {
             first = first.substring(0, internals);
         }
+        // A server certificate this side refused (wrong role, expired, wrong CA) says why.
+        for (Throwable c = status.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertificateException && c.getMessage() != null) {
+                return status.getCode() + ": " + first + "; TLS handshake refused: " + c.getMessage();
+            }
+        }
         return status.getCode() + ": " + first;
     }
 

@@ -275,10 +275,9 @@ public final class RemoteKeySet {
             return KeySetMatcher.Proof.hsmError("the node's proof is a " + Type.string(record.getType())
                     + " record, not an RRSIG");
         }
-        Instant now = clock.instant();
-        if (now.isBefore(rrsig.getTimeSigned()) || now.isAfter(rrsig.getExpire())) {
-            return KeySetMatcher.Proof.hsmError("the node's proof is valid from " + rrsig.getTimeSigned() + " to "
-                    + rrsig.getExpire() + ", not at " + now + ": do the clocks of the nodes differ by more than an hour?");
+        Optional<String> window = PossessionProof.windowProblem(rrsig, clock.instant());
+        if (window.isPresent()) {
+            return KeySetMatcher.Proof.hsmError("the node's proof: " + window.get());
         }
         return PossessionProof.verify(expected, nonce, rrsig, clock)
                 .map(KeySetMatcher.Proof::mismatch)

@@ -2,8 +2,6 @@ package org.tandem.keysync.grpc;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -99,35 +97,41 @@ public record TlsMaterial(Path certificateChain, Path privateKey, Path trustedCe
         return this;
     }
 
-    /** Server credentials that present this node's chain and require a client certificate. */
+    /**
+     * Server credentials that present this node's chain and require a client certificate from the
+     * cluster CA, TLS 1.3 only ({@link TlsContexts}).
+     */
     ServerCredentials serverCredentials() throws TlsMaterialException {
         Pem pem = verified();
         try {
-            return TlsServerCredentials.newBuilder()
-                    .keyManager(new ByteArrayInputStream(pem.chain()), new ByteArrayInputStream(pem.key()))
-                    .trustManager(new ByteArrayInputStream(pem.trust()))
-                    .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-                    .build();
-        } catch (IOException e) {
-            throw new TlsMaterialException(certificateChain, "cannot be turned into gRPC server credentials", e);
+            return TlsContexts.server(pem.chain(), pem.key(), pem.trust());
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
+            throw new TlsMaterialException(certificateChain, "cannot be turned into gRPC server credentials: " + e, e);
         }
     }
 
-    /** Channel credentials that present this node's chain and trust only the cluster CA. */
-    ChannelCredentials channelCredentials() throws TlsMaterialException {
+    /**
+     * Channel credentials that present this node's chain, trust only the cluster CA, speak TLS 1.3
+     * only, and accept only a server whose certificate carries one of {@code serverRoles}.
+     */
+    ChannelCredentials channelCredentials(Set<CallerRole> serverRoles) throws TlsMaterialException {
         Pem pem = verified();
+        String client = "client " + CallerIdentity.commonName(pem.leaf()).map(cn -> "CN=" + cn).orElse("(no CN)")
+                + " " + CallerRole.of(pem.leaf());
         try {
-            return TlsChannelCredentials.newBuilder()
-                    .keyManager(new ByteArrayInputStream(pem.chain()), new ByteArrayInputStream(pem.key()))
-                    .trustManager(new ByteArrayInputStream(pem.trust()))
-                    .build();
-        } catch (IOException e) {
-            throw new TlsMaterialException(certificateChain, "cannot be turned into gRPC channel credentials", e);
+            return TlsContexts.client(pem.chain(), pem.key(), pem.trust(), serverRoles, client);
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
+            throw new TlsMaterialException(certificateChain, "cannot be turned into gRPC channel credentials: " + e, e);
         }
+    }
+
+    /** The roles of this material's own certificate ({@link CallerRole#of}). */
+    Set<CallerRole> roles() throws TlsMaterialException {
+        return CallerRole.of(verified().leaf());
     }
 
     /** The checked file contents, so that gRPC gets exactly the bytes that were validated. */
-    private record Pem(byte[] chain, byte[] key, byte[] trust) {}
+    private record Pem(byte[] chain, byte[] key, byte[] trust, X509Certificate leaf) {}
 
     private Pem verified() throws TlsMaterialException {
         byte[] chain = read(certificateChain, "certificate chain");
@@ -137,7 +141,7 @@ public record TlsMaterial(Path certificateChain, Path privateKey, Path trustedCe
         certificates(trustedCertificates, trust, "trusted CA certificates");
         checkKey(key, certificates.get(0));
         warnIfExposed(privateKey);
-        return new Pem(chain, key, trust);
+        return new Pem(chain, key, trust, certificates.get(0));
     }
 
     private static byte[] read(Path file, String role) throws TlsMaterialException {

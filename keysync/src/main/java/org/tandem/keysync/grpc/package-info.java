@@ -15,9 +15,11 @@
  * {@link org.tandem.keysync.proof.KeySetMatcher}); a failed call is a
  * {@link org.tandem.keysync.grpc.RemoteCallException}.
  *
- * <p>Mutual TLS: the files a node presents and trusts ({@link org.tandem.keysync.grpc.TlsMaterial}),
- * servers that refuse any client without a certificate from the cluster CA at the TLS handshake
- * ({@link org.tandem.keysync.grpc.MtlsServers}), client channels that present the node's certificate
+ * <p>Mutual TLS 1.3: the files a node presents and trusts ({@link org.tandem.keysync.grpc.TlsMaterial}),
+ * servers that refuse any client without a valid certificate from the cluster CA at the TLS
+ * handshake and limit their connections ({@link org.tandem.keysync.grpc.MtlsServers},
+ * {@link org.tandem.keysync.grpc.ConnectionLimits}), client channels that present the node's
+ * certificate and accept only a server of a role they talk to
  * ({@link org.tandem.keysync.grpc.MtlsChannels}), and the verified caller's name for logging and
  * authorization ({@link org.tandem.keysync.grpc.CallerIdentity}). Services of other modules (signer,
  * coordinator) live in their own packages and only hand their {@link io.grpc.BindableService} to
@@ -26,7 +28,7 @@
  * <p>Must not import: PKCS#11 code ({@code org.tandem.keysync.hsm.pkcs11}, {@code sun.security.pkcs11}):
  * HSMs are reached only through the {@link org.tandem.keysync.hsm.Hsm} port; Curator or ZooKeeper
  * (manifests only through the {@link org.tandem.keysync.manifest.ManifestStore} port);
- * and no Netty classes beyond {@code NettyServerBuilder} and {@code NettyChannelBuilder} (address
- * binding, TLS context errors). Never builds a plaintext server or channel.
+ * and no Netty classes beyond the gRPC builders, the TLS context ({@code TlsContexts}) and the
+ * listening socket with its connection cap ({@code ConnectionCap}). Never builds a plaintext server or channel.
  */
 package org.tandem.keysync.grpc;

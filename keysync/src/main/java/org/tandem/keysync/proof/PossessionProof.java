@@ -24,10 +24,26 @@ import org.xbill.DNS.Type;
  * nonce (owner {@code _tandem-proof.<zone>}, the nonce in hex) exactly as it would sign zone data,
  * and the RRSIG is verified with the expected DNSKEY (RFC 4034 §3.1.8.1 signing input). Public-key
  * comparison alone would miss a private key that does not match its public object (INV-K2).
+ *
+ * <p>IMPORTANT: a proof RRSIG is a real DNSSEC signature by the zone's key. So that nobody can
+ * replay one as a signature of the zone, its validity window lies wholly in the past when it is
+ * made: inception {@link #INCEPTION_AGE} and expiration {@link #EXPIRATION_AGE} before the signer's
+ * now (RFC 4035 §5.3.1: a validator accepts an RRSIG only while now lies between inception and
+ * expiration, so every validator treats it as expired). {@link #verify} checks the signature at a
+ * fixed instant inside that window, not at now, and refuses a proof whose window is not of this
+ * shape or reaches into the verifier's present. Freshness comes from the verifier's nonce.
  */
 public final class PossessionProof {
-    /** Validity around "now" of a proof RRSIG: proofs are checked at once, never published. */
-    private static final Duration WINDOW = Duration.ofHours(1);
+    /** How long before the signer's now a proof RRSIG's validity begins. */
+    public static final Duration INCEPTION_AGE = Duration.ofHours(2);
+    /** How long before the signer's now a proof RRSIG's validity ends: it is expired when made. */
+    public static final Duration EXPIRATION_AGE = Duration.ofHours(1);
+    /**
+     * The clock difference between signer and verifier tolerated: a proof whose expiration lies
+     * more than this after the verifier's now (a live signature) is refused. The cluster refuses
+     * to run with more skew than this.
+     */
+    static final Duration MAX_SKEW = Duration.ofMinutes(15);
 
     private PossessionProof() {}
 
@@ -59,7 +75,39 @@ public final class PossessionProof {
 
     private static RRSIGRecord rrsig(RRset rrset, DnssecKey key, Instant now, byte[] signature) {
         return new RRSIGRecord(rrset.getName(), DClass.IN, 0, Type.TXT, key.algorithm().number(), 0,
-                now.plus(WINDOW), now.minus(WINDOW), key.keyTag().value(), key.zone().name(), signature);
+                now.minus(EXPIRATION_AGE), now.minus(INCEPTION_AGE), key.keyTag().value(), key.zone().name(),
+                signature);
+    }
+
+    /**
+     * What is wrong with the validity window of a proof RRSIG seen at {@code now}, if anything: it
+     * must be {@link #INCEPTION_AGE} minus {@link #EXPIRATION_AGE} long, must not reach more than
+     * {@link #MAX_SKEW} past {@code now} (that would be a live signature), and must have ended at
+     * most {@link #INCEPTION_AGE} before {@code now} (else the signer's clock is an hour behind).
+     */
+    public static java.util.Optional<String> windowProblem(RRSIGRecord rrsig, Instant now) {
+        Duration length = Duration.between(rrsig.getTimeSigned(), rrsig.getExpire());
+        Duration expected = INCEPTION_AGE.minus(EXPIRATION_AGE);
+        if (!length.equals(expected)) {
+            return java.util.Optional.of("the proof RRSIG is valid from " + rrsig.getTimeSigned() + " to "
+                    + rrsig.getExpire() + " (" + length + "); a proof's window is " + expected
+                    + " long and wholly in the past, so it can never pass as a live DNSSEC signature");
+        }
+        if (rrsig.getExpire().isAfter(now.plus(MAX_SKEW))) {
+            return java.util.Optional.of("the proof RRSIG is valid until " + rrsig.getExpire() + ", after " + now
+                    + ": a live DNSSEC signature, not a proof (or the clocks differ by more than " + MAX_SKEW + ")");
+        }
+        if (rrsig.getExpire().isBefore(now.minus(INCEPTION_AGE))) {
+            return java.util.Optional.of("the proof RRSIG's window ended at " + rrsig.getExpire() + ", more than "
+                    + INCEPTION_AGE + " before " + now + ": do the clocks of the nodes differ by more than an hour?");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The instant a proof is verified at: the middle of its (past) validity window. */
+    static Instant verificationInstant(RRSIGRecord rrsig) {
+        Instant inception = rrsig.getTimeSigned();
+        return inception.plus(Duration.between(inception, rrsig.getExpire()).dividedBy(2));
     }
 
     /**
@@ -68,8 +116,12 @@ public final class PossessionProof {
      * @return empty when valid, otherwise why not (for the report)
      */
     public static java.util.Optional<String> verify(DnssecKey expected, byte[] nonce, RRSIGRecord rrsig, Clock clock) {
+        java.util.Optional<String> window = windowProblem(rrsig, clock.instant());
+        if (window.isPresent()) {
+            return java.util.Optional.of("proof of " + expected.describe() + ": " + window.get());
+        }
         try {
-            DNSSEC.verify(proofRrset(expected.zone(), nonce), rrsig, expected.dnskey(0), clock.instant());
+            DNSSEC.verify(proofRrset(expected.zone(), nonce), rrsig, expected.dnskey(0), verificationInstant(rrsig));
             return java.util.Optional.empty();
         } catch (DNSSEC.DNSSECException e) {
             return java.util.Optional.of("signature over the nonce does not verify with " + expected.describe() + ": "

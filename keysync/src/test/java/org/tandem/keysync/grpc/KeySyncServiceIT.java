@@ -63,16 +63,19 @@ import org.tandem.proto.keysync.v1.ExportWrappedKeyRequest;
 import org.tandem.proto.keysync.v1.GenerateKeyRequest;
 import org.tandem.proto.keysync.v1.GenerateKeyResponse;
 import org.tandem.proto.keysync.v1.GetKekStatusRequest;
+import org.tandem.proto.keysync.v1.HsmKeyProof;
 import org.tandem.proto.keysync.v1.ImportWrappedKeyRequest;
 import org.tandem.proto.keysync.v1.ImportWrappedKeyResponse;
-import org.tandem.proto.keysync.v1.InventoryRequest;
 import org.tandem.proto.keysync.v1.InitKekRequest;
+import org.tandem.proto.keysync.v1.InventoryRequest;
 import org.tandem.proto.keysync.v1.InventoryResponse;
 import org.tandem.proto.keysync.v1.KekCheckValue;
 import org.tandem.proto.keysync.v1.KeySyncGrpc;
 import org.tandem.proto.keysync.v1.TransportPublicKey;
 import org.tandem.proto.keysync.v1.WrappedKek;
+import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.RRset;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 
@@ -669,6 +672,46 @@ class KeySyncServiceIT {
             assertThat(h.getKeysList()).isEmpty();
             assertThat(h.getError()).isEmpty();
         });
+    }
+
+    @Test
+    void proofOfPossessionIsAnExpiredDnssecSignatureThatVerifiesOnlyInItsPastWindow() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        Keys keys = syncedKeys(hsm1);
+        publish(keys.ksk(), keys.zsk());
+        TestNode node = node("dc1-signer1", hsm1);
+        byte[] nonce = nonce();
+
+        InventoryResponse answer = client(node, cluster.issue("dc2-signer1", "node"))
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .inventory(InventoryRequest.newBuilder()
+                        .setZone(ZONE.toString())
+                        .setNonce(ByteString.copyFrom(nonce))
+                        .build());
+        HsmKeyProof zskProof = answer.getHsms(0).getKeysList().stream()
+                .filter(k -> k.getKey().getFingerprint().equals(ByteString.copyFrom(keys.zsk().fingerprint().bytes())))
+                .findFirst()
+                .orElseThrow();
+        RRSIGRecord proof = (RRSIGRecord) Record.fromWire(zskProof.getProofRrsig().toByteArray(), Section.ANSWER);
+        RRset signed = PossessionProof.proofRrset(ZONE, nonce);
+        Instant now = Instant.now();
+
+        // replayed as a signature of the zone's _tandem-proof TXT RRset, every validator finds it expired
+        assertThat(proof.getExpire()).isBefore(now);
+        assertThatThrownBy(() -> DNSSEC.verify(signed, proof, keys.zsk().dnskey(0), now))
+                .isInstanceOf(DNSSEC.SignatureExpiredException.class);
+        // the proof itself holds: checked at the fixed instant inside its window, with the nonce
+        DNSSEC.verify(signed, proof, keys.zsk().dnskey(0), proof.getTimeSigned().plus(Duration.ofMinutes(30)));
+        assertThat(PossessionProof.verify(keys.zsk(), nonce, proof, clock)).isEmpty();
+        assertThat(PossessionProof.verify(keys.zsk(), nonce(), proof, clock)).isPresent();
+        // and only peers and the coordinator get one: an operator certificate does not
+        assertStatus(() -> client(node, cluster.issue("alice", "operator"))
+                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .inventory(InventoryRequest.newBuilder()
+                                .setZone(ZONE.toString())
+                                .setNonce(ByteString.copyFrom(nonce()))
+                                .build()),
+                Status.Code.PERMISSION_DENIED, "caller alice", "roles [OPERATOR]", "KeySync/Inventory");
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class MtlsIT {
     void startServer() throws Exception {
         cluster = TestPki.create(dir.resolve("cluster"), "tandem-cluster-ca");
         rogue = TestPki.create(dir.resolve("rogue"), "rogue-ca");
-        serverTls = cluster.issue("keysync-1");
+        serverTls = cluster.issue("keysync-1", "node");
         server = track(MtlsServers.start("127.0.0.1", 0, serverTls, service));
     }
 
@@ -178,7 +178,7 @@ class MtlsIT {
 
     @Test
     void clientRefusesServerFromAnotherCa() throws Exception {
-        TlsMaterial impostor = rogue.issue("keysync-1");
+        TlsMaterial impostor = rogue.issue("keysync-1", "node");
         EchoCaller impostorService = new EchoCaller();
         Server impostorServer = track(MtlsServers.start(
                 "127.0.0.1",

@@ -74,7 +74,7 @@ class RemoteKeySetTest {
         }
 
         byte[] proof(byte[] nonce) throws Exception {
-            return proof(key, nonce, NOW.minusSeconds(3600), NOW.plusSeconds(3600));
+            return proof(key, nonce, NOW.minusSeconds(7200), NOW.minusSeconds(3600));
         }
     }
 
@@ -160,7 +160,7 @@ class RemoteKeySetTest {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
         SoftKey impostor = SoftKey.generate(KeyRole.ZSK);
         var stub = node(r -> oneHsm(reported(
-                zsk.key(), sign(() -> impostor.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(60), NOW.plusSeconds(60))))));
+                zsk.key(), sign(() -> impostor.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(7200), NOW.minusSeconds(3600))))));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
 
@@ -193,13 +193,29 @@ class RemoteKeySetTest {
     void proofOutsideItsValidityIsAnHsmErrorThatPointsAtTheClocks() throws Exception {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
         var stub = node(r -> oneHsm(reported(
-                zsk.key(), sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(7200), NOW.minusSeconds(3600))))));
+                zsk.key(), sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(4 * 3600), NOW.minusSeconds(3 * 3600))))));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
 
         assertThat(report.checks()).singleElement().satisfies(c -> {
             assertThat(c.status()).isEqualTo(KeyStatus.HSM_ERROR);
             assertThat(c.detail()).contains("clocks");
+        });
+    }
+
+    @Test
+    void proofThatIsALiveDnssecSignatureIsRefused() throws Exception {
+        // A node that signs the nonce RRset with a window around now hands out a signature a
+        // validator would accept: the client refuses it even though the signature is good.
+        SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
+        var stub = node(r -> oneHsm(reported(
+                zsk.key(), sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(1800), NOW.plusSeconds(1800))))));
+
+        KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
+
+        assertThat(report.checks()).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(KeyStatus.HSM_ERROR);
+            assertThat(c.detail()).contains("live DNSSEC signature");
         });
     }
 

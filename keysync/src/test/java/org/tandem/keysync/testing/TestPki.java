@@ -46,9 +46,12 @@ import org.tandem.keysync.grpc.TlsMaterial;
 
 /**
  * A throw-away PKI for mutual-TLS tests: an EC P-256 CA, self-signed, and leaf certificates it
- * signs for cluster nodes. Every leaf is valid for both TLS server and client authentication and
- * names {@code DNS:localhost} and {@code IP:127.0.0.1}, so one certificate serves a node's server
- * and its client channels on the loopback.
+ * signs for cluster members. Every leaf names {@code DNS:<commonName>}, {@code DNS:localhost} and
+ * {@code IP:127.0.0.1} (plus any extra DNS names asked for). Its extended key usage follows its role
+ * ({@link Usage#forRole}): a node or coordinator certificate ({@code OU=node}, {@code OU=coordinator})
+ * is both a TLS server and a TLS client certificate, since those processes serve and call with one
+ * identity; any other certificate (an operator's, a role-less monitor's) is a client certificate only
+ * and no TLS client accepts it from a server.
  *
  * <p>Files in the directory: {@code ca.crt} (PEM), and per {@link #issue issued} name
  * {@code <cn>.crt} (PEM) and {@code <cn>.key} (PKCS#8 PEM, {@code BEGIN PRIVATE KEY}, mode 0600).
@@ -141,34 +144,82 @@ public final class TestPki {
      * {@code dnsNames} (DNS subject alternative names beside {@code localhost}): for peers that reach
      * each other by name, e.g. containers on a Docker network.
      */
-    public synchronized TlsMaterial issue(String commonName, String organizationalUnit, List<String> dnsNames)
+    public TlsMaterial issue(String commonName, String organizationalUnit, List<String> dnsNames)
+            throws IOException, GeneralSecurityException {
+        Instant now = clock.instant();
+        return issue(commonName, organizationalUnit, dnsNames, Usage.forRole(organizationalUnit), notBefore(now).toInstant(),
+                notAfter(now).toInstant());
+    }
+
+    /** What a leaf certificate may be used for in TLS: its extended key usage. */
+    public enum Usage {
+        /** {@code serverAuth} only: a TLS server that never calls out (e.g. a ZooKeeper server). */
+        SERVER,
+        /** {@code clientAuth} only: a caller that never serves (an operator, a monitor). */
+        CLIENT,
+        /** Both: a process that serves and calls with one identity (a node, the coordinator). */
+        SERVER_AND_CLIENT;
+
+        /** {@link #SERVER_AND_CLIENT} for {@code node} and {@code coordinator}, {@link #CLIENT} otherwise. */
+        public static Usage forRole(String organizationalUnit) {
+            return organizationalUnit != null
+                            && (organizationalUnit.equalsIgnoreCase("node")
+                                    || organizationalUnit.equalsIgnoreCase("coordinator"))
+                    ? SERVER_AND_CLIENT
+                    : CLIENT;
+        }
+
+        KeyPurposeId[] purposes() {
+            return switch (this) {
+                case SERVER -> new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth};
+                case CLIENT -> new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth};
+                case SERVER_AND_CLIENT -> new KeyPurposeId[] {
+                    KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                };
+            };
+        }
+    }
+
+    /**
+     * Issues a certificate as {@link #issue(String, String, List)} does, with the given extended key
+     * usage and validity: for tests of a certificate used against its purpose, or expired, or not yet
+     * valid.
+     */
+    public synchronized TlsMaterial issue(
+            String commonName,
+            String organizationalUnit,
+            List<String> dnsNames,
+            Usage usage,
+            Instant notBefore,
+            Instant notAfter)
             throws IOException, GeneralSecurityException {
         Objects.requireNonNull(commonName, "commonName");
         Objects.requireNonNull(dnsNames, "dnsNames");
+        Objects.requireNonNull(usage, "usage");
         if (!SAFE_NAME.matcher(commonName).matches() || commonName.equals("ca")) {
             throw new IllegalArgumentException("commonName must match " + SAFE_NAME + " and not be 'ca': " + commonName);
         }
+        if (!notBefore.isBefore(notAfter)) {
+            throw new IllegalArgumentException("notBefore " + notBefore + " is not before notAfter " + notAfter);
+        }
         KeyPair keys = newKeyPair();
-        Instant now = clock.instant();
         JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+        List<String> names = new ArrayList<>(List.of(commonName));
+        names.addAll(dnsNames);
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                         caName,
                         serial(),
-                        notBefore(now),
-                        notAfter(now),
+                        Date.from(notBefore),
+                        Date.from(notAfter),
                         name(commonName, organizationalUnit),
                         keys.getPublic())
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                 .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                .addExtension(
-                        Extension.extendedKeyUsage,
-                        false,
-                        new ExtendedKeyUsage(
-                                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(usage.purposes()))
                 .addExtension(
                         Extension.subjectAlternativeName,
                         false,
-                        new GeneralNames(subjectAltNames(dnsNames)))
+                        new GeneralNames(subjectAltNames(names)))
                 .addExtension(
                         Extension.authorityKeyIdentifier,
                         false,
@@ -197,8 +248,10 @@ public final class TestPki {
         List<GeneralName> names = new ArrayList<>();
         names.add(new GeneralName(GeneralName.dNSName, "localhost"));
         names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
-        for (String dns : dnsNames) {
-            names.add(new GeneralName(GeneralName.dNSName, dns));
+        for (String dns : new java.util.LinkedHashSet<>(dnsNames)) {
+            if (!dns.equals("localhost")) {
+                names.add(new GeneralName(GeneralName.dNSName, dns));
+            }
         }
         return names.toArray(GeneralName[]::new);
     }

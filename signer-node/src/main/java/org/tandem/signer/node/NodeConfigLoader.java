@@ -56,6 +56,8 @@ final class NodeConfigLoader {
     private static final Set<String> TSIG = Set.of("name", "algorithm", "secret-file");
     private static final Set<String> LISTEN = Set.of("listen");
     private static final Set<String> TLS = Set.of("ca", "cert", "key");
+    /** The metrics port on 127.0.0.1 when {@code metrics} is not configured. */
+    static final int DEFAULT_METRICS_PORT = 9102;
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
 
     private final Path file;
@@ -100,7 +102,10 @@ final class NodeConfigLoader {
         ResignConfig resign = resign(root.get("resign"), zones);
         ClockConfig clock = clock(root.get("clock"));
         Endpoint grpc = listen("grpc", required("grpc", root.get("grpc")));
-        Endpoint metrics = listen("metrics", required("metrics", root.get("metrics")));
+        // plain HTTP without authentication: the loopback unless the operator says otherwise
+        Endpoint metrics = root.get("metrics") == null || root.get("metrics").isNull()
+                ? new Endpoint("127.0.0.1", DEFAULT_METRICS_PORT)
+                : listen("metrics", root.get("metrics"));
         if (grpc.port() != 0 && grpc.equals(metrics)) {
             throw fail("metrics.listen", "same address as grpc.listen (" + grpc + ")");
         }

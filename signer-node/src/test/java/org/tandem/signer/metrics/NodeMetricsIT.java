@@ -3,10 +3,14 @@ package org.tandem.signer.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.signer.node.CheckState;
 import org.tandem.signer.node.KeySyncState;
 import org.tandem.signer.node.NodeRole;
@@ -178,5 +183,82 @@ class NodeMetricsIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
         assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
+    }
+
+    // ---- hostile clients
+
+    /** Reads until the server closes the connection; how long that took, or an error after {@code patience}. */
+    private static Duration untilClosed(Socket socket, Duration patience) throws Exception {
+        long start = System.nanoTime();
+        socket.setSoTimeout((int) patience.toMillis());
+        try {
+            while (socket.getInputStream().read() >= 0) {
+                // the server may answer (408-like) before closing; read on to the end
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("connection still open after " + patience, e);
+        } catch (java.io.IOException e) {
+            // reset by the server: closed as well
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    @Test
+    void cutsOffAClientThatConnectsAndSendsNothing() throws Exception {
+        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics, () -> NodeHealth.from(status.get()),
+                        Duration.ofSeconds(1));
+                Socket silent = new Socket("127.0.0.1", guarded.port())) {
+            Duration open = untilClosed(silent, TestTiming.scaled(Duration.ofSeconds(10)));
+
+            assertThat(open).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+        }
+    }
+
+    @Test
+    void cutsOffAClientThatSendsItsRequestSlowlyAndStillAnswersOthers() throws Exception {
+        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics, () -> NodeHealth.from(status.get()),
+                        Duration.ofSeconds(2));
+                Socket slow = new Socket("127.0.0.1", guarded.port())) {
+            OutputStream out = slow.getOutputStream();
+            byte[] request = "GET /health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII);
+            long start = System.nanoTime();
+            boolean cut = false;
+            for (byte b : request) {
+                try {
+                    out.write(b);
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    cut = true;
+                    break;
+                }
+                Thread.sleep(150); // the attack itself: one byte at a time, never finishing the head
+                if (Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(4)) > 0) {
+                    break;
+                }
+            }
+            if (!cut) {
+                untilClosed(slow, TestTiming.scaled(Duration.ofSeconds(10)));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TestTiming.scaled(Duration.ofSeconds(12)));
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + guarded.port() + "/health"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void healthServesOneLineOfEachReasonAndNoControlCharacters() throws Exception {
+        status.set(leader(new ZoneStatus(NET, OptionalLong.empty(), Optional.empty(), Optional.empty(),
+                CheckState.FAILED, "first line\nsecret second line \u001b[31m", CheckState.PASSED, "",
+                KeySyncState.SYNCED, List.of(), Optional.empty())));
+
+        HttpResponse<String> failing = get("/health");
+
+        assertThat(failing.statusCode()).isEqualTo(503);
+        assertThat(failing.body()).isEqualTo("zone example.net.: validation gate failed: first line\n");
+        assertThat(MetricsServer.oneLine("x".repeat(1000) + "\u0007")).hasSize(MetricsServer.MAX_REASON_CHARS + 3);
     }
 }

@@ -424,7 +424,13 @@ class NodeConfigTest {
         fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc: {}\n"), "grpc.listen", "missing");
         fails(replace(VALID, "listen: 127.0.0.1:9105", "listen: 127.0.0.1:7443"), "metrics.listen",
                 "same address as grpc.listen (127.0.0.1:7443)");
-        fails(replace(VALID, "metrics:\n  listen: 127.0.0.1:9105\n", ""), "metrics", "missing");
+    }
+
+    @Test
+    void metricsListenOnTheLoopbackUnlessConfigured() throws Exception {
+        NodeConfig c = load(replace(VALID, "metrics:\n  listen: 127.0.0.1:9105\n", ""));
+
+        assertThat(c.metricsListen()).isEqualTo(new Endpoint("127.0.0.1", NodeConfigLoader.DEFAULT_METRICS_PORT));
     }
 
     @Test
