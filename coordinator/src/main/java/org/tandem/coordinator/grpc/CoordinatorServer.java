@@ -5,6 +5,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,14 +15,15 @@ import org.tandem.coordinator.audit.AuditLog;
 import org.tandem.coordinator.ceremony.KeyCeremonies;
 import org.tandem.coordinator.config.TlsFiles;
 import org.tandem.coordinator.preflight.Cutover;
-import org.tandem.coordinator.tls.CoordinatorTls;
 import org.tandem.coordinator.view.ClusterView;
+import org.tandem.keysync.grpc.ConnectionLimits;
+import org.tandem.keysync.grpc.TlsContexts;
 
 /**
  * The Coordinator gRPC server: mutual TLS 1.3 with the coordinator's certificate, client
  * certificates required and trusted only from the cluster CA (a client without one, with another
  * CA's or an expired one, offering only TLS 1.2, or in plaintext is refused at the handshake), the
- * connection limits of {@link CoordinatorTls} ({@link Limits}), then {@link CoordinatorAuthorization}
+ * connection limits ({@link ConnectionLimits}), TLS 1.3 as every Tandem server ({@link TlsContexts}), then {@link CoordinatorAuthorization}
  * (which also refuses a call whose client certificate has expired since the handshake). The caller owns it
  * and {@link #close}s it.
  */
@@ -40,27 +42,7 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public static CoordinatorServer start(String host, int port, TlsFiles tls, ClusterView view, Cutover cutover,
             AuditLog audit, Duration defaultWait) throws CoordinatorException {
-        return start(host, port, tls, view, cutover, audit, defaultWait, Limits.DEFAULTS);
-    }
-
-    /**
-     * The server's connection limits (see {@link CoordinatorTls}).
-     *
-     * @param maxAge a connection is told to go away after this long, so its client handshakes again
-     * @param grace calls on a connection past its age may run this long
-     * @param handshakeTimeout a connection without a finished TLS handshake by then is closed
-     * @param maxConnections connections beyond this many at once are closed on accept
-     */
-    public record Limits(Duration maxAge, Duration grace, Duration handshakeTimeout, int maxConnections) {
-        /** {@link CoordinatorTls}'s defaults: 1 h, 5 min, 10 s, 256. */
-        public static final Limits DEFAULTS = new Limits(CoordinatorTls.MAX_CONNECTION_AGE,
-                CoordinatorTls.MAX_CONNECTION_AGE_GRACE, CoordinatorTls.HANDSHAKE_TIMEOUT, CoordinatorTls.MAX_CONNECTIONS);
-
-        public Limits {
-            Objects.requireNonNull(maxAge, "maxAge");
-            Objects.requireNonNull(grace, "grace");
-            Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
-        }
+        return start(host, port, tls, view, cutover, audit, defaultWait, ConnectionLimits.DEFAULTS);
     }
 
     /**
@@ -69,20 +51,20 @@ public final class CoordinatorServer implements AutoCloseable {
      * @see #start(String, int, TlsFiles, ClusterView, Cutover, AuditLog, Duration)
      */
     public static CoordinatorServer start(String host, int port, TlsFiles tls, ClusterView view, Cutover cutover,
-            AuditLog audit, Duration defaultWait, Limits limits) throws CoordinatorException {
+            AuditLog audit, Duration defaultWait, ConnectionLimits limits) throws CoordinatorException {
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(limits, "limits");
         ServerCredentials credentials;
         try {
-            credentials = CoordinatorTls.server(tls);
+            credentials = TlsContexts.server(Files.readAllBytes(tls.certificate()), Files.readAllBytes(tls.key()),
+                    Files.readAllBytes(tls.ca()));
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             throw new CoordinatorException("TLS files unusable for the gRPC server (cert " + tls.certificate() + ", key "
                     + tls.key() + ", ca " + tls.ca() + "): " + e.getMessage(), e);
         }
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials);
-            CoordinatorTls.limit(builder, limits.maxAge(), limits.grace(), limits.handshakeTimeout(),
-                    limits.maxConnections());
+            limits.applyTo(builder, "coordinator " + host + ":" + port);
             Server s = builder
                     .addService(new CoordinatorService(view, cutover, new KeyCeremonies(view), audit, defaultWait))
                     .intercept(new CoordinatorAuthorization(audit))

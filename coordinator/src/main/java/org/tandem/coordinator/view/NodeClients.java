@@ -5,24 +5,27 @@ import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.tandem.coordinator.CoordinatorException;
 import org.tandem.coordinator.config.NodeEndpoint;
 import org.tandem.coordinator.config.TlsFiles;
-import org.tandem.coordinator.tls.CoordinatorTls;
+import org.tandem.keysync.grpc.CallerRole;
+import org.tandem.keysync.grpc.TlsContexts;
 import org.tandem.proto.keysync.v1.KeySyncGrpc;
 import org.tandem.proto.signer.v1.SignerNodeGrpc;
 
 /**
  * One mutual-TLS 1.3 channel per configured node (the coordinator's certificate, trusting only the
  * cluster CA; the node's certificate must name the endpoint's host and say {@code OU=node}, see
- * {@link CoordinatorTls#toNodes}), with stubs for SignerNode and
+ * {@link TlsContexts#client}), with stubs for SignerNode and
  * KeySync on it. Channels connect lazily: an unreachable node shows as {@code UNAVAILABLE} on a call.
  * Thread-safe; {@link #close} shuts every channel down.
  */
@@ -38,7 +41,8 @@ public final class NodeClients implements AutoCloseable {
     public NodeClients(List<NodeEndpoint> endpoints, TlsFiles tls) throws CoordinatorException {
         ChannelCredentials credentials;
         try {
-            credentials = CoordinatorTls.toNodes(tls);
+            credentials = TlsContexts.client(Files.readAllBytes(tls.certificate()), Files.readAllBytes(tls.key()),
+                    Files.readAllBytes(tls.ca()), Set.of(CallerRole.NODE), "the coordinator");
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             throw new CoordinatorException("TLS files unusable for client channels (cert " + tls.certificate() + ", key "
                     + tls.key() + ", ca " + tls.ca() + "): " + e.getMessage(), e);

@@ -1,7 +1,9 @@
 package org.tandem.keysync.grpc;
 
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The limits every Tandem gRPC server puts on its connections ({@link MtlsServers}):
@@ -47,5 +49,20 @@ public record ConnectionLimits(
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
         }
+    }
+
+    /**
+     * Applies these limits to {@code builder}: connection age and grace, handshake timeout, and the
+     * connection cap on the listening socket (on Tandem's shared event loops).
+     *
+     * @param server the server's address or name, for the log line when the cap refuses a connection
+     */
+    public NettyServerBuilder applyTo(NettyServerBuilder builder, String server) {
+        return builder.maxConnectionAge(maxConnectionAge.toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAgeGrace(maxConnectionAgeGrace.toMillis(), TimeUnit.MILLISECONDS)
+                .handshakeTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .channelFactory(ConnectionCap.channelFactory(maxConnections, server))
+                .bossEventLoopGroup(ConnectionCap.BOSS)
+                .workerEventLoopGroup(ConnectionCap.WORKERS);
     }
 }

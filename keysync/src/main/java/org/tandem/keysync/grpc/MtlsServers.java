@@ -125,12 +125,7 @@ public final class MtlsServers {
         // Clients (the coordinator, peer nodes) ping during calls so that a connection a cut link
         // dropped silently fails in seconds, not at the call's deadline; allow them to.
         builder.permitKeepAliveTime(KEEPALIVE_PERMITTED.toSeconds(), TimeUnit.SECONDS);
-        builder.maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
-                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
-                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        builder.channelFactory(ConnectionCap.channelFactory(limits.maxConnections(), address.toString()))
-                .bossEventLoopGroup(ConnectionCap.BOSS)
-                .workerEventLoopGroup(ConnectionCap.WORKERS);
+        limits.applyTo(builder, address.toString());
         for (BindableService service : services) {
             builder.addService(Objects.requireNonNull(service, "service"));
         }

@@ -24,16 +24,17 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * JDK's TLS engine, the cluster CA as the only trust anchor with the JDK's PKIX checks (validity,
  * extended key usage {@code clientAuth} for clients and {@code serverAuth} for servers, the host
  * name for servers), client certificates required, and on channels the server's role
- * ({@link ServerRoleCheck}). Stateless.
+ * ({@link ServerRoleCheck}). Stateless. Used by {@link MtlsServers}, {@link MtlsChannels} and the
+ * coordinator, which reads the same PEM files.
  */
-final class TlsContexts {
+public final class TlsContexts {
     /** The only TLS version Tandem speaks: RFC 8446, no renegotiation, no static-RSA or CBC suites. */
-    static final String PROTOCOL = "TLSv1.3";
+    public static final String PROTOCOL = "TLSv1.3";
 
     private TlsContexts() {}
 
     /** Server credentials presenting {@code chain}, requiring a client certificate from the CA. */
-    static ServerCredentials server(byte[] chain, byte[] key, byte[] trust) throws GeneralSecurityException, IOException {
+    public static ServerCredentials server(byte[] chain, byte[] key, byte[] trust) throws GeneralSecurityException, IOException {
         SslContextBuilder builder = GrpcSslContexts.configure(
                         SslContextBuilder.forServer(new ByteArrayInputStream(chain), new ByteArrayInputStream(key)),
                         SslProvider.JDK)
@@ -49,7 +50,7 @@ final class TlsContexts {
      *
      * @param client who calls, for the refusal message
      */
-    static ChannelCredentials client(byte[] chain, byte[] key, byte[] trust, Set<CallerRole> serverRoles, String client)
+    public static ChannelCredentials client(byte[] chain, byte[] key, byte[] trust, Set<CallerRole> serverRoles, String client)
             throws GeneralSecurityException, IOException {
         SslContextBuilder builder = GrpcSslContexts.configure(GrpcSslContexts.forClient(), SslProvider.JDK)
                 .keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(key))

@@ -1,4 +1,4 @@
-package org.tandem.coordinator.tls;
+package org.tandem.coordinator.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,11 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandem.coordinator.audit.AuditLog;
 import org.tandem.coordinator.config.NodeEndpoint;
 import org.tandem.coordinator.config.TlsFiles;
-import org.tandem.coordinator.grpc.CoordinatorServer;
 import org.tandem.coordinator.preflight.Cutover;
 import org.tandem.coordinator.preflight.Preflight;
 import org.tandem.coordinator.testing.FakeCluster;
 import org.tandem.coordinator.view.NodeClients;
+import org.tandem.keysync.grpc.ConnectionLimits;
 import org.tandem.keysync.grpc.MtlsServers;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
@@ -73,7 +73,7 @@ class CoordinatorTlsIT {
         return new TlsFiles(m.trustedCertificates(), m.certificateChain(), m.privateKey());
     }
 
-    private CoordinatorServer startCoordinator(CoordinatorServer.Limits limits) throws Exception {
+    private CoordinatorServer startCoordinator(ConnectionLimits limits) throws Exception {
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"), cluster.clock);
         CoordinatorServer server = CoordinatorServer.start("127.0.0.1", 0, files(coordinator), cluster.view(),
                 new Cutover(cluster.view(), new Preflight(Duration.ofDays(1)), cluster.clock, cluster.view()::nonce),
@@ -85,7 +85,7 @@ class CoordinatorTlsIT {
 
     @Test
     void refusesAnOperatorOfferingOnlyTls12() throws Exception {
-        CoordinatorServer server = startCoordinator(CoordinatorServer.Limits.DEFAULTS);
+        CoordinatorServer server = startCoordinator(ConnectionLimits.DEFAULTS);
         TlsMaterial alice = pki.issue("alice", "operator");
         ManagedChannel old;
         try (InputStream chain = Files.newInputStream(alice.certificateChain());
@@ -108,7 +108,7 @@ class CoordinatorTlsIT {
 
     @Test
     void aClientCertificateThatExpiresStopsWorkingOnItsOpenConnection() throws Exception {
-        CoordinatorServer server = startCoordinator(CoordinatorServer.Limits.DEFAULTS);
+        CoordinatorServer server = startCoordinator(ConnectionLimits.DEFAULTS);
         Instant now = Instant.now();
         TlsMaterial expiring = pki.issue("alice", "operator", List.of(), Usage.CLIENT, now.minus(Duration.ofHours(1)),
                 now.plus(Duration.ofSeconds(5)));
@@ -129,7 +129,7 @@ class CoordinatorTlsIT {
 
     @Test
     void dropsAClientThatNeverHandshakes() throws Exception {
-        CoordinatorServer server = startCoordinator(new CoordinatorServer.Limits(Duration.ofHours(1),
+        CoordinatorServer server = startCoordinator(new ConnectionLimits(Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(1), 16));
         try (Socket idle = new Socket("127.0.0.1", server.port())) {
             idle.setSoTimeout((int) TestTiming.scaled(Duration.ofSeconds(10)).toMillis());
@@ -147,7 +147,7 @@ class CoordinatorTlsIT {
 
     @Test
     void closesConnectionsBeyondTheLimit() throws Exception {
-        CoordinatorServer server = startCoordinator(new CoordinatorServer.Limits(Duration.ofHours(1),
+        CoordinatorServer server = startCoordinator(new ConnectionLimits(Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(60), 1));
         try (Socket first = new Socket("127.0.0.1", server.port());
                 Socket second = new Socket("127.0.0.1", server.port())) {
