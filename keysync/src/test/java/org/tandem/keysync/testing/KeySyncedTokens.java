@@ -18,6 +18,7 @@ import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
 
@@ -54,7 +55,7 @@ public final class KeySyncedTokens implements AutoCloseable {
                 t.open.add(h);
                 t.hsms.put(n, h);
             }
-            ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(zookeeper, root, Duration.ofSeconds(10));
+            ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, Duration.ofSeconds(10));
             t.open.add(store);
             Clock clock = Clock.systemUTC();
             t.keySync = new KeySync(new ArrayList<>(t.hsms.values()), store, AuditLog.open(auditLog, clock), clock,
