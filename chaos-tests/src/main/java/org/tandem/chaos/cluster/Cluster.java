@@ -320,7 +320,7 @@ public final class Cluster implements AutoCloseable {
             b.append("  - {name: ").append(n).append(", site: ").append(nodeHost(n).site()).append(", endpoint: \"")
                     .append(nodeHost(n).address()).append(":7443\"}\n");
         }
-        b.append("zookeeper: {connect: \"").append(zkConnect).append("\", root: /tandem}\n")
+        b.append("zookeeper: {connect: \"").append(zkConnect).append("\", root: /tandem, insecure-plaintext: true}\n")
                 .append("grpc: {listen: \"").append(h.address()).append(":7444\"}\n")
                 .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
                 .append("audit-log: coordinator-audit.jsonl\n")
@@ -355,7 +355,7 @@ public final class Cluster implements AutoCloseable {
                 + "  - name: " + ZONE + "\n"
                 + "    source: zones/example.test.zone\n"
                 + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
-                + "s, root: /tandem}\n"
+                + "s, root: /tandem, insecure-plaintext: true}\n"
                 + "publish:\n"
                 + "  directory: " + n + "/published\n"
                 + "  transfer:\n"

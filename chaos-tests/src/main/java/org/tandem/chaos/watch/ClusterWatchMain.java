@@ -20,13 +20,13 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryForever;
 import org.tandem.chaos.history.ClusterSample;
 import org.tandem.chaos.history.ClusterSample.NodeView;
 import org.tandem.chaos.history.JsonLines;
 import org.tandem.chaos.history.LedgerEntry;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 
@@ -64,7 +64,8 @@ public final class ClusterWatchMain {
             }
         }));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(400)).build();
-        try (CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(connect).sessionTimeoutMs(10_000)
+        // The chaos ensemble has no TLS yet (see Cluster): explicit insecure plaintext.
+        try (CuratorFramework zk = ZooKeeperClientSettings.insecurePlaintext(connect).curatorBuilder().sessionTimeoutMs(10_000)
                 .connectionTimeoutMs(1_000).retryPolicy(new RetryForever(500)).build();
                 JsonLines samples = JsonLines.append(out.resolve("cluster.jsonl"));
                 JsonLines ledgerOut = JsonLines.append(out.resolve("ledger.jsonl"))) {

@@ -469,7 +469,7 @@ final class TwoSiteCluster implements AutoCloseable {
                 + "    source: zones/example.test.zone\n"
                 + "    policy: policy.yaml\n"
                 + "zookeeper: {connect: \"" + ZK_CONNECT + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
-                + "s, root: /tandem}\n"
+                + "s, root: /tandem, insecure-plaintext: true}\n"
                 + "publish:\n"
                 + "  directory: " + PUBLISHED + "\n"
                 + "grpc: {listen: \"0.0.0.0:" + NODE_GRPC_PORT + "\"}\n"
@@ -524,7 +524,7 @@ final class TwoSiteCluster implements AutoCloseable {
                     .append(NODES.get(i)).append(':').append(NODE_GRPC_PORT).append("\"}\n");
         }
         String yaml = "coordinator: {name: coordinator}\n" + nodes
-                + "zookeeper: {connect: \"" + ZK_CONNECT + "\", root: /tandem}\n"
+                + "zookeeper: {connect: \"" + ZK_CONNECT + "\", root: /tandem, insecure-plaintext: true}\n"
                 + "grpc: {listen: \"0.0.0.0:" + COORDINATOR_PORT + "\"}\n"
                 + "tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n"
                 + "audit-log: /var/lib/tandem/coordinator-audit.jsonl\n";
