@@ -47,14 +47,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final ZooKeeperServerEmbedded server;
     private final int port;
     private final Path dataDir;
-    private final boolean secure;
+    private final Map<String, String> tlsProperties;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, int port, Path dataDir, boolean secure) {
+    private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, int port, Path dataDir,
+            Map<String, String> tlsProperties) {
         this.server = server;
         this.port = port;
         this.dataDir = dataDir;
-        this.secure = secure;
+        this.tlsProperties = tlsProperties;
     }
 
     /**
@@ -114,10 +115,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             // start and parses it in build(); a scratch directory keeps the data directory clean.
             configDir = Files.createTempDirectory("tandem-zookeeper-config");
             Properties configuration = configuration(absoluteDataDir, port);
+            Map<String, String> secure = Map.of();
             if (tls.isPresent()) {
                 configuration.remove("clientPort");
                 int securePort = port != 0 ? port : freePort();
-                Map<String, String> secure = ZooKeeperServerTls.clientProperties(securePort,
+                secure = ZooKeeperServerTls.clientProperties(securePort,
                         ZooKeeperTlsFiles.keyStore(tls.get()), tls.get().trustedCertificates());
                 configuration.putAll(secure);
                 configuration.setProperty("secureClientPortAddress", HOST);
@@ -131,7 +133,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
                     .build();
             server.start(START_TIMEOUT_MILLIS);
             int actualPort = tls.isPresent() ? server.getSecureClientPort() : server.getClientPort();
-            EmbeddedZooKeeper started = new EmbeddedZooKeeper(server, actualPort, absoluteDataDir, tls.isPresent());
+            EmbeddedZooKeeper started = new EmbeddedZooKeeper(server, actualPort, absoluteDataDir, secure);
             LOG.info("embedded zookeeper started zookeeper={} tls={} dataDir={}", started.connectString(),
                     tls.isPresent(), absoluteDataDir);
             return started;
@@ -225,7 +227,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
     /** True when the server serves TLS only and authenticates clients by certificate. */
     public boolean secure() {
-        return secure;
+        return !tlsProperties.isEmpty();
     }
 
     /** The client port the server listens on (the secure client port with TLS). */
@@ -243,6 +245,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             server.close();
+            if (secure()) {
+                ZooKeeperServerTls.clearInProcess(tlsProperties);
+            }
             LOG.info("embedded zookeeper stopped zookeeper={}", connectString());
         }
     }

@@ -81,12 +81,26 @@ public final class ZooKeeperServerTls {
      * providers again (it loads them once per JVM), so that the Tandem provider is the one in use.
      */
     static void prepareInProcess(Map<String, String> clientProperties) {
-        for (Map.Entry<String, String> e : clientProperties.entrySet()) {
-            if (e.getKey().startsWith("ssl.") || e.getKey().startsWith("authProvider.")
-                    || e.getKey().equals("serverCnxnFactory")) {
-                System.setProperty("zookeeper." + e.getKey(), e.getValue());
-            }
+        for (String key : inProcessKeys(clientProperties)) {
+            System.setProperty("zookeeper." + key, clientProperties.get(key));
         }
         ProviderRegistry.reset();
+    }
+
+    /**
+     * Undoes {@link #prepareInProcess} once the server has stopped, so that a later server in this JVM
+     * (a test's plaintext one) does not load the Tandem provider with files that are gone.
+     */
+    static void clearInProcess(Map<String, String> clientProperties) {
+        for (String key : inProcessKeys(clientProperties)) {
+            System.clearProperty("zookeeper." + key);
+        }
+        ProviderRegistry.reset();
+    }
+
+    private static java.util.List<String> inProcessKeys(Map<String, String> clientProperties) {
+        return clientProperties.keySet().stream()
+                .filter(k -> k.startsWith("ssl.") || k.startsWith("authProvider.") || k.equals("serverCnxnFactory"))
+                .toList();
     }
 }

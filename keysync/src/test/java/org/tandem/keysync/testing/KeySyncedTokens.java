@@ -45,6 +45,15 @@ public final class KeySyncedTokens implements AutoCloseable {
      */
     public static KeySyncedTokens create(List<String> nodes, ZoneName zone, String zookeeper, String root, Path auditLog)
             throws KeySyncException {
+        return create(nodes, zone, ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, auditLog);
+    }
+
+    /**
+     * As {@link #create(List, ZoneName, String, String, Path)}, reaching ZooKeeper with {@code zookeeper}
+     * (e.g. TLS with an operator's certificate, for a locked-down server).
+     */
+    public static KeySyncedTokens create(List<String> nodes, ZoneName zone, ZooKeeperClientSettings zookeeper,
+            String root, Path auditLog) throws KeySyncException {
         KeySyncedTokens t = new KeySyncedTokens();
         try {
             SoftHsmTokens pool = SoftHsmTokens.shared();
@@ -55,7 +64,7 @@ public final class KeySyncedTokens implements AutoCloseable {
                 t.open.add(h);
                 t.hsms.put(n, h);
             }
-            ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, Duration.ofSeconds(10));
+            ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(zookeeper, root, Duration.ofSeconds(10));
             t.open.add(store);
             Clock clock = Clock.systemUTC();
             t.keySync = new KeySync(new ArrayList<>(t.hsms.values()), store, AuditLog.open(auditLog, clock), clock,
