@@ -90,8 +90,9 @@ final class KeyCommandOptions {
         }
         if (cluster != null && (zookeeper != null || auditLog != null || zookeeperCa != null || zookeeperCert != null
                 || zookeeperKey != null || zookeeperInsecurePlaintext)) {
-            throw usage(command + ": --zookeeper* and --audit-log belong to the --hsm-config form; with --config the"
-                    + " nodes use their own");
+            throw usage(command + ": --zookeeper and --audit-log belong to the --hsm-config form (as do --zookeeper-ca,"
+                    + " --zookeeper-cert, --zookeeper-key and --zookeeper-insecure-plaintext); with --config the nodes"
+                    + " use their own");
         }
         return cluster != null ? Form.CLUSTER : Form.HOST;
     }
