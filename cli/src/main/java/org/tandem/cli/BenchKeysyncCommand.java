@@ -51,7 +51,9 @@ final class BenchKeysyncCommand implements Callable<Integer> {
         TokenLab lab = TokenLab.create(workdir != null ? workdir : Files.createTempDirectory("tandem-bench-"), labels);
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(lab.dir().resolve("zookeeper"), 0)) {
             Path config = lab.dir().resolve("hsm.yaml");
-            Files.writeString(config, lab.hsmsYaml(labels) + "zookeeper: " + zk.connectString() + "\naudit-log: audit.jsonl\n");
+            Files.writeString(config, lab.hsmsYaml(labels) + "zookeeper: " + zk.connectString() + "\naudit-log: audit.jsonl\n"
+                    // a benchmark on 127.0.0.1 of HSM timing, not of ZooKeeper's security
+                    + "zookeeper-insecure-plaintext: true\n");
             out.printf("keysync timing: %d SoftHSM2 tokens, %d rounds, ECDSA P-256, workdir %s%n", hsms, rounds, lab.dir());
             out.flush();
             Process p = lab.signerctl(List.of("bench-keysync", "--inner", config.toString(), "--rounds", Integer.toString(rounds)))

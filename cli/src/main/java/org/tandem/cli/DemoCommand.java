@@ -20,7 +20,9 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.manifest.EmbeddedZooKeeper;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
@@ -121,10 +123,13 @@ final class DemoCommand implements Callable<Integer> {
                 + "a SoftHSM2 token in its own token directory (hsm/node-a/, hsm/node-b/) that only its own process opens, "
                 + "as in two data centres. The operator's commands hold no HSM: they go through the coordinator, and keys "
                 + "reach the other site only wrapped, through the nodes' KeySync service.");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0)) {
+        DemoPki pki = pki();
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, tls(pki, "zookeeper"))) {
             n.say("An embedded ZooKeeper at " + zk.connectString() + " holds the key manifest, the election, the epoch and "
-                    + "the publish ledger.");
-            try (ClusterConnection cluster = ClusterConnection.connect(zk.connectString(), "/tandem", SESSION_TIMEOUT,
+                    + "the publish ledger. It speaks TLS only and lets in only certificates of the cluster CA (tls/), by "
+                    + "role: nodes and the operator may write, the coordinator may read, nobody else gets in.");
+            try (ClusterConnection cluster = ClusterConnection.connect(
+                    ZooKeeperClientSettings.tls(zk.connectString(), tls(pki, "operator")), "/tandem", SESSION_TIMEOUT,
                     Duration.ofSeconds(10))) {
                 PublishLedger ledger = cluster.ledger(Clock.systemUTC());
                 List<Path> configs = setUp(zk.connectString());
@@ -170,11 +175,16 @@ final class DemoCommand implements Callable<Integer> {
         int zkPort = freePort();
         String zk = "127.0.0.1:" + zkPort;
         try {
+            DemoPki pki = pki();
             startJava("zookeeper", List.of(SignerctlCommand.class.getName(), "zookeeper", "--dir",
-                    dir.resolve("zookeeper").toString(), "--port", Integer.toString(zkPort)), null);
-            n.say("$ signerctl zookeeper --dir zookeeper --port " + zkPort + "   # pid " + byName.get("zookeeper").pid()
+                    dir.resolve("zookeeper").toString(), "--port", Integer.toString(zkPort), "--tls-ca",
+                    pki.ca().toString(), "--tls-cert", pki.cert("zookeeper").toString(), "--tls-key",
+                    pki.key("zookeeper").toString()), null);
+            n.say("$ signerctl zookeeper --dir zookeeper --port " + zkPort + " --tls-ca tls/ca.crt --tls-cert"
+                    + " tls/zookeeper.crt --tls-key tls/zookeeper.key   # pid " + byName.get("zookeeper").pid()
                     + ", log logs/zookeeper.log");
-            try (ClusterConnection cluster = ClusterConnection.connect(zk, "/tandem", SESSION_TIMEOUT, WAIT)) {
+            try (ClusterConnection cluster = ClusterConnection.connect(
+                    ZooKeeperClientSettings.tls(zk, tls(pki, "operator")), "/tandem", SESSION_TIMEOUT, WAIT)) {
                 if (!cluster.connected()) {
                     throw new IllegalStateException("demo: ZooKeeper at " + zk + " did not come up; see logs/zookeeper.log");
                 }
@@ -213,6 +223,26 @@ final class DemoCommand implements Callable<Integer> {
     /** --keep-running: the node that did not publish first. */
     private String standbyName;
 
+    /**
+     * The cluster CA and every certificate of the demo, before ZooKeeper starts: the nodes' ({@code
+     * OU=node}), the operator's, the coordinator's, and ZooKeeper's own server certificate (an {@code
+     * OU} that grants no Tandem role).
+     */
+    private DemoPki pki() throws IOException, InterruptedException {
+        DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
+        for (String node : NODES) {
+            pki.issue(node, "node");
+        }
+        pki.issue("operator", "operator");
+        pki.issue("coordinator", "coordinator");
+        pki.issue("zookeeper", "zookeeper");
+        return pki;
+    }
+
+    private static TlsMaterial tls(DemoPki pki, String name) {
+        return new TlsMaterial(pki.cert(name), pki.key(name), pki.ca());
+    }
+
     private Path writeCoordinatorConfig(String zk) throws IOException {
         coordinatorPort = freePort();
         StringBuilder b = new StringBuilder("coordinator: {name: coordinator}\nnodes:\n");
@@ -220,7 +250,8 @@ final class DemoCommand implements Callable<Integer> {
             b.append("  - {name: ").append(NODES.get(i)).append(", site: dc").append(i + 1).append(", endpoint: \"127.0.0.1:")
                     .append(grpcPorts.get(NODES.get(i))).append("\"}\n");
         }
-        b.append("zookeeper: {connect: \"").append(zk).append("\", root: /tandem}\n")
+        b.append("zookeeper: {connect: \"").append(zk).append("\", root: /tandem,\n")
+                .append("            tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}\n")
                 .append("grpc: {listen: \"127.0.0.1:").append(coordinatorPort).append("\"}\n")
                 .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
                 .append("audit-log: coordinator-audit.jsonl\n")
@@ -279,12 +310,6 @@ final class DemoCommand implements Callable<Integer> {
      * configurations in {@link #NODES} order.
      */
     private List<Path> setUp(String zk) throws Exception {
-        DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
-        for (String node : NODES) {
-            pki.issue(node, "node");
-        }
-        pki.issue("operator", "operator");
-        pki.issue("coordinator", "coordinator");
         Path source = writeZone();
         for (String node : NODES) {
             grpcPort(node);
@@ -579,7 +604,8 @@ final class DemoCommand implements Callable<Integer> {
                 + "zones:\n"
                 + "  - name: " + ZONE + "\n"
                 + "    source: " + dir.relativize(source) + "\n"
-                + "zookeeper: {connect: \"" + zk + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds() + "s, root: /tandem}\n"
+                + "zookeeper: {connect: \"" + zk + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds() + "s, root: /tandem,\n"
+                + "            tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}}\n"
                 + "publish:\n"
                 + "  directory: published\n"
                 + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"

@@ -90,6 +90,33 @@ public final class DemoPki {
         Files.delete(ext);
     }
 
+    /**
+     * As {@link #issue(String, String, List)}, valid also for the host names {@code dnsNames} (DNS
+     * SANs), for a server that clients reach, or verify, by name: the chaos harness's ZooKeeper voters.
+     */
+    public void issueForHosts(String name, String role, List<String> extraIps, List<String> dnsNames)
+            throws IOException, InterruptedException {
+        StringBuilder san = new StringBuilder("DNS:localhost,IP:127.0.0.1");
+        for (String ip : extraIps) {
+            san.append(",IP:").append(ip);
+        }
+        for (String dns : dnsNames) {
+            san.append(",DNS:").append(dns);
+        }
+        Path csr = dir.resolve(name + ".csr");
+        Path ext = dir.resolve(name + ".ext");
+        Files.writeString(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=" + san + "\n",
+                StandardCharsets.US_ASCII);
+        lab.tool(List.of("openssl", "req", "-new", "-key", newKey(name).toString(), "-subj",
+                "/O=Tandem demo/OU=" + role + "/CN=" + name, "-out", csr.toString()));
+        lab.tool(new ArrayList<>(List.of("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca().toString(),
+                "-CAkey", key("ca").toString(), "-CAcreateserial", "-days", "30", "-extfile", ext.toString(),
+                "-out", cert(name).toString())));
+        Files.delete(csr);
+        Files.delete(ext);
+    }
+
     private Path newKey(String name) throws IOException, InterruptedException {
         Path key = key(name);
         if (!Files.exists(key)) {

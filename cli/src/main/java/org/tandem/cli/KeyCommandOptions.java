@@ -21,6 +21,24 @@ final class KeyCommandOptions {
                     + "configuration)")
     String zookeeper;
 
+    @Option(names = "--zookeeper-ca", paramLabel = "FILE",
+            description = "with --hsm-config: the cluster CA (PEM) ZooKeeper's certificate must chain to (default: zookeeper-tls.ca in the"
+                    + " HSM configuration)")
+    Path zookeeperCa;
+
+    @Option(names = "--zookeeper-cert", paramLabel = "FILE",
+            description = "with --hsm-config: your ZooKeeper client certificate (PEM), OU=operator, from the cluster CA (default:"
+                    + " zookeeper-tls.cert in the HSM configuration)")
+    Path zookeeperCert;
+
+    @Option(names = "--zookeeper-key", paramLabel = "FILE",
+            description = "with --hsm-config: its PKCS#8 private key (default: zookeeper-tls.key in the HSM configuration)")
+    Path zookeeperKey;
+
+    @Option(names = "--zookeeper-insecure-plaintext",
+            description = "with --hsm-config: a lab only: reach ZooKeeper without TLS or authentication")
+    boolean zookeeperInsecurePlaintext;
+
     @Option(names = "--audit-log", paramLabel = "FILE",
             description = "with --hsm-config: hash-chained audit log (default: 'audit-log' in the HSM configuration, "
                     + "else audit.jsonl beside it)")
@@ -70,9 +88,11 @@ final class KeyCommandOptions {
             throw usage(command + ": give --config signerctl.yaml to order it through the coordinator, or --hsm-config"
                     + " hsm.yaml for this host's HSMs");
         }
-        if (cluster != null && (zookeeper != null || auditLog != null)) {
-            throw usage(command + ": --zookeeper and --audit-log belong to the --hsm-config form; with --config the"
-                    + " nodes use their own");
+        if (cluster != null && (zookeeper != null || auditLog != null || zookeeperCa != null || zookeeperCert != null
+                || zookeeperKey != null || zookeeperInsecurePlaintext)) {
+            throw usage(command + ": --zookeeper and --audit-log belong to the --hsm-config form (as do --zookeeper-ca,"
+                    + " --zookeeper-cert, --zookeeper-key and --zookeeper-insecure-plaintext); with --config the nodes"
+                    + " use their own");
         }
         return cluster != null ? Form.CLUSTER : Form.HOST;
     }
@@ -98,6 +118,10 @@ final class KeyCommandOptions {
         KeyOptions o = new KeyOptions();
         o.hsmConfig = hsmConfig;
         o.zookeeper = zookeeper;
+        o.zookeeperCa = zookeeperCa;
+        o.zookeeperCert = zookeeperCert;
+        o.zookeeperKey = zookeeperKey;
+        o.zookeeperInsecurePlaintext = zookeeperInsecurePlaintext;
         o.auditLog = auditLog;
         o.json = json;
         return o;

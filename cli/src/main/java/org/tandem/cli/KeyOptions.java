@@ -13,6 +13,24 @@ final class KeyOptions {
             description = "ZooKeeper holding the key manifests (default: 'zookeeper' in the HSM configuration)")
     String zookeeper;
 
+    @Option(names = "--zookeeper-ca", paramLabel = "FILE",
+            description = "the cluster CA (PEM) ZooKeeper's certificate must chain to (default: zookeeper-tls.ca in the"
+                    + " HSM configuration)")
+    Path zookeeperCa;
+
+    @Option(names = "--zookeeper-cert", paramLabel = "FILE",
+            description = "your ZooKeeper client certificate (PEM), OU=operator, from the cluster CA (default:"
+                    + " zookeeper-tls.cert in the HSM configuration)")
+    Path zookeeperCert;
+
+    @Option(names = "--zookeeper-key", paramLabel = "FILE",
+            description = "its PKCS#8 private key (default: zookeeper-tls.key in the HSM configuration)")
+    Path zookeeperKey;
+
+    @Option(names = "--zookeeper-insecure-plaintext",
+            description = "a lab only: reach ZooKeeper without TLS or authentication")
+    boolean zookeeperInsecurePlaintext;
+
     @Option(names = "--audit-log", paramLabel = "FILE",
             description = "hash-chained audit log (default: 'audit-log' in the HSM configuration, else audit.jsonl beside it)")
     Path auditLog;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.manifest.EmbeddedZooKeeper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,11 +47,18 @@ final class KeysyncDemoCommand implements Callable<Integer> {
         n.say("Tandem keysync demo. Everything goes to " + dir);
         n.say("Three SoftHSM2 tokens stand for three HSMs in two data centres: " + String.join(", ", TOKENS) + ".");
         StringBuilder yaml = new StringBuilder(lab.hsmsYaml(TOKENS));
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0)) {
-            yaml.append("zookeeper: ").append(zk.connectString()).append("\naudit-log: audit.jsonl\n");
+        DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
+        pki.issue("zookeeper", "zookeeper");
+        pki.issue("operator", "operator");
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0,
+                new TlsMaterial(pki.cert("zookeeper"), pki.key("zookeeper"), pki.ca()))) {
+            yaml.append("zookeeper: ").append(zk.connectString()).append("\naudit-log: audit.jsonl\n")
+                    .append("zookeeper-tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
             Path config = dir.resolve("hsm.yaml");
             Files.writeString(config, yaml.toString());
-            n.say("An embedded ZooKeeper at " + zk.connectString() + " keeps the key manifest. HSM configuration: " + config);
+            n.say("An embedded ZooKeeper at " + zk.connectString() + " keeps the key manifest; it speaks TLS only and lets in"
+                    + " only certificates of the cluster CA (tls/), by role: signerctl uses the operator's. HSM"
+                    + " configuration: " + config);
 
             String c = "--hsm-config=" + config;
             n.heading("The cluster key-encryption key (KEK): generated inside dc1-hsm1, then carried into the other HSMs "

@@ -14,6 +14,8 @@ import org.tandem.keysync.hsm.HsmConfig;
 import org.tandem.keysync.hsm.HsmConfigException;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
 
@@ -45,7 +47,8 @@ final class Session implements AutoCloseable {
             String zk = options.zookeeper != null ? options.zookeeper : config.zookeeper().orElseThrow(() ->
                     new HsmConfigException(config.source(), "zookeeper",
                             "missing: key manifests live in ZooKeeper; set 'zookeeper: host:port' or pass --zookeeper"));
-            s.store = ZooKeeperManifestStore.connect(zk, config.zookeeperRoot(), ZOOKEEPER_TIMEOUT);
+            s.store = ZooKeeperManifestStore.connect(zookeeperSettings(options, config, zk), config.zookeeperRoot(),
+                    ZOOKEEPER_TIMEOUT);
             Clock clock = Clock.systemUTC();
             s.audit = AuditLog.open(options.auditLog != null ? options.auditLog : config.auditLog(), clock);
             s.keySync = new KeySync(s.hsms, s.store, s.audit, clock, actor(command), new KeySetVerifier(clock, new SecureRandom()));
@@ -54,6 +57,43 @@ final class Session implements AutoCloseable {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * TLS with the operator's certificate from the options or the HSM configuration's {@code
+     * zookeeper-tls}; insecure plaintext only when asked for explicitly.
+     *
+     * @throws HsmConfigException naming the missing setting when there is neither
+     */
+    static ZooKeeperClientSettings zookeeperSettings(KeyOptions options, HsmConfig config, String connect)
+            throws HsmConfigException {
+        boolean anyOption = options.zookeeperCa != null || options.zookeeperCert != null || options.zookeeperKey != null;
+        if (anyOption && options.zookeeperInsecurePlaintext) {
+            throw new HsmConfigException(config.source(), "zookeeper-tls", "--zookeeper-insecure-plaintext together"
+                    + " with --zookeeper-ca/--zookeeper-cert/--zookeeper-key; give one");
+        }
+        if (anyOption) {
+            if (options.zookeeperCa == null || options.zookeeperCert == null || options.zookeeperKey == null) {
+                throw new HsmConfigException(config.source(), "zookeeper-tls", "give all three of --zookeeper-ca,"
+                        + " --zookeeper-cert and --zookeeper-key");
+            }
+            return ZooKeeperClientSettings.tls(connect,
+                    new TlsMaterial(options.zookeeperCert, options.zookeeperKey, options.zookeeperCa));
+        }
+        if (options.zookeeperInsecurePlaintext) {
+            return ZooKeeperClientSettings.insecurePlaintext(connect);
+        }
+        if (config.zookeeperTls().isPresent()) {
+            HsmConfig.ZooKeeperTls t = config.zookeeperTls().get();
+            return ZooKeeperClientSettings.tls(connect, new TlsMaterial(t.cert(), t.key(), t.ca()));
+        }
+        if (config.zookeeperInsecurePlaintext()) {
+            return ZooKeeperClientSettings.insecurePlaintext(connect);
+        }
+        throw new HsmConfigException(config.source(), "zookeeper-tls", "missing: ZooKeeper needs TLS with your"
+                + " certificate of the cluster CA (OU=operator): set 'zookeeper-tls: {ca, cert, key}' or pass"
+                + " --zookeeper-ca, --zookeeper-cert and --zookeeper-key. Only for a lab whose ZooKeeper nobody else"
+                + " can reach: 'zookeeper-insecure-plaintext: true' or --zookeeper-insecure-plaintext");
     }
 
     static String actor(String command) {

@@ -102,7 +102,7 @@ class ClusterCeremonyIT {
             Files.writeString(config, "node: {name: " + n[0] + ", site: " + n[2] + "}\n"
                     + "hsm-config: " + hsmYaml + "\n"
                     + "zones:\n  - name: " + Z + "\n    source: zones/example.test.zone\n"
-                    + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 5s, root: " + root + "}\n"
+                    + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 5s, root: " + root + ", insecure-plaintext: true}\n"
                     + "publish:\n  directory: published-" + n[0] + "\n"
                     + "grpc: {listen: \"127.0.0.1:" + port + "\"}\n"
                     + "metrics: {listen: \"127.0.0.1:0\"}\n"
@@ -116,7 +116,7 @@ class ClusterCeremonyIT {
         Files.writeString(yaml, "coordinator: {name: ceremony-it}\nnodes:\n"
                 + "  - {name: node-a, site: dc1, endpoint: \"127.0.0.1:" + ports.get("node-a") + "\"}\n"
                 + "  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:" + ports.get("node-b") + "\"}\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + "}\n"
+                + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + ", insecure-plaintext: true}\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
                 + "tls: {ca: " + c.trustedCertificates() + ", cert: " + c.certificateChain() + ", key: " + c.privateKey()
                 + "}\n"

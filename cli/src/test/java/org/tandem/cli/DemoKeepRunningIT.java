@@ -1,6 +1,10 @@
 package org.tandem.cli;
 
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
+import org.tandem.keysync.manifest.ZooKeeperManifestStore;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -95,8 +99,16 @@ class DemoKeepRunningIT {
         assertThat(sc.tls().certificateChain()).isEqualTo(work.resolve("tls/operator.crt"));
 
         // ZooKeeper outlived the demo command: the ledger holds the leader's publication, with the DNSKEY set
-        try (ClusterConnection cluster = ClusterConnection.connect(zk, "/tandem", Duration.ofSeconds(6),
-                Duration.ofSeconds(20))) {
+        // ... and speaks TLS only: the coordinator's certificate may read, a client without one gets nowhere
+        for (String f : List.of("ca", "cert", "key")) {
+            assertThat(work.resolve(c.get("zookeeper").get("tls").get(f).asText())).exists();
+        }
+        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(zk), "/tandem",
+                Duration.ofSeconds(3))).isInstanceOf(org.tandem.keysync.manifest.ManifestStoreUnavailableException.class);
+        org.tandem.keysync.grpc.TlsMaterial zkReader = new org.tandem.keysync.grpc.TlsMaterial(
+                work.resolve("tls/coordinator.crt"), work.resolve("tls/coordinator.key"), work.resolve("tls/ca.crt"));
+        try (ClusterConnection cluster = ClusterConnection.connect(ZooKeeperClientSettings.tls(zk, zkReader), "/tandem",
+                Duration.ofSeconds(6), Duration.ofSeconds(20))) {
             PublishRecord last = cluster.ledger(Clock.systemUTC()).last(DemoCommand.ZONE).orElseThrow();
             assertThat(last.node()).isEqualTo(leader);
             assertThat(last.dnskeyFingerprints()).hasSize(2);

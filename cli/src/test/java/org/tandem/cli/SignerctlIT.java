@@ -51,6 +51,8 @@ class SignerctlIT {
             s.soPinFile().ifPresent(so -> y.append("    so-pin-file: ").append(so).append('\n'));
         }
         y.append("zookeeper: ").append(zookeeper).append("\nzookeeper-root: ").append(root).append('\n');
+        // the test ZooKeeper has no TLS (ZooKeeperLockdownIT and EmbeddedZooKeeperIT test it with TLS)
+        y.append("zookeeper-insecure-plaintext: true\n");
         Path f = dir.resolve("hsm-" + System.nanoTime() + ".yaml");
         Files.writeString(f, y);
         return f;
@@ -73,6 +75,19 @@ class SignerctlIT {
         assertThat(run("kek", "init", "--hsm-config", config.toString())).as(err).isZero();
         assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm1")).as(err).isZero();
         assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm2")).as(err).isZero();
+    }
+
+    @Test
+    void withoutZooKeeperTlsOrTheExplicitPlaintextOptInKeyCommandsRefuseNamingTheMissingSetting() throws Exception {
+        Path noTls = dir.resolve("hsm-no-tls.yaml");
+        Files.writeString(noTls, Files.readString(config).replace("zookeeper-insecure-plaintext: true\n", ""));
+
+        assertThat(run("keys", "list", "--hsm-config", noTls.toString(), "--zone", "example.test"))
+                .isEqualTo(ExitCode.CONFIG.code());
+        assertThat(err).contains(noTls.toString(), "zookeeper-tls", "missing: ZooKeeper needs TLS", "OU=operator",
+                "--zookeeper-insecure-plaintext");
+        assertThat(run("keys", "list", "--hsm-config", noTls.toString(), "--zone", "example.test",
+                "--zookeeper-insecure-plaintext")).as(err).isZero();
     }
 
     @Test

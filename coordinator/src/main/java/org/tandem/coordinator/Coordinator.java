@@ -4,8 +4,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Objects;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.coordinator.audit.AuditLog;
@@ -15,11 +13,13 @@ import org.tandem.coordinator.preflight.Cutover;
 import org.tandem.coordinator.preflight.Preflight;
 import org.tandem.coordinator.view.ClusterView;
 import org.tandem.coordinator.view.NodeClients;
+import org.tandem.coordinator.view.ZooKeeperClients;
 import org.tandem.coordinator.view.ZooKeeperView;
 import org.tandem.keysync.audit.CheckpointPolicy;
 
 /**
- * The running coordinator: a read-only Curator client, one mutual-TLS channel per node, the audit
+ * The running coordinator: a read-only Curator client (TLS with its {@code OU=coordinator} certificate,
+ * {@link ZooKeeperClients}), one mutual-TLS channel per node, the audit
  * log and the gRPC server. An unreachable ZooKeeper does not stop it from starting (the view reports
  * it as a problem, and every preflight refuses). {@link #close} stops everything, in reverse order.
  */
@@ -47,11 +47,8 @@ public final class Coordinator implements AutoCloseable {
     public static Coordinator start(CoordinatorConfig config, Clock clock) throws CoordinatorException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
-        CuratorFramework curator = CuratorFrameworkFactory.builder().connectString(config.zookeeperConnect())
-                .sessionTimeoutMs((int) config.zookeeperSessionTimeout().toMillis())
-                .connectionTimeoutMs(10_000)
-                .retryPolicy(new ExponentialBackoffRetry(200, 3))
-                .build();
+        CuratorFramework curator = ZooKeeperClients.build(config.zookeeperConnect(),
+                config.zookeeperSessionTimeout(), config.zookeeperTls());
         curator.start();
         NodeClients nodes = null;
         AuditLog audit = null;
@@ -70,9 +67,9 @@ public final class Coordinator implements AutoCloseable {
             Cutover cutover = new Cutover(view, new Preflight(config.minExpiryAfterTakeover()), clock, nonces);
             CoordinatorServer server = CoordinatorServer.start(config.listenHost(), config.listenPort(), config.tls(),
                     view, cutover, audit, config.waitForPublish());
-            LOG.info("coordinator={} event=started grpc={}:{} nodes={} zookeeper={} audit={}", config.name(),
-                    config.listenHost(), server.port(), config.nodes().stream().map(n -> n.name()).toList(),
-                    config.zookeeperConnect(), config.auditLog());
+            LOG.info("coordinator={} event=started grpc={}:{} nodes={} zookeeper={} zookeeper-tls={} audit={}",
+                    config.name(), config.listenHost(), server.port(), config.nodes().stream().map(n -> n.name()).toList(),
+                    config.zookeeperConnect(), config.zookeeperTls().isPresent(), config.auditLog());
             return new Coordinator(curator, nodes, audit, server);
         } catch (CoordinatorException | RuntimeException e) {
             if (audit != null) {

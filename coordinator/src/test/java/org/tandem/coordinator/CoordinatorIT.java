@@ -111,7 +111,7 @@ class CoordinatorIT {
                 dir.resolve("keysync-audit.jsonl"));
         open.add(tokens);
         keySync = tokens.keySync();
-        ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
+        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);
@@ -131,7 +131,7 @@ class CoordinatorIT {
         Files.writeString(yaml, "coordinator: {name: coordinator-it}\nnodes:\n"
                 + "  - {name: node-a, site: dc1, endpoint: \"127.0.0.1:" + grpcPort("node-a") + "\"}\n"
                 + "  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:" + grpcPort("node-b") + "\"}\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + "}\n"
+                + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + ", insecure-plaintext: true}\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
                 + "tls: {ca: " + c.trustedCertificates() + ", cert: " + c.certificateChain() + ", key: " + c.privateKey()
                 + "}\n"
@@ -441,7 +441,7 @@ class CoordinatorIT {
                 + "hsm-config: " + hsmYaml + "\n"
                 + "zones:\n  - name: " + ZONE + "\n    source: zones/" + node + ".zone\n    policy: policy.yaml\n"
                 + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                + "s, root: " + root + "}\n"
+                + "s, root: " + root + ", insecure-plaintext: true}\n"
                 + "publish:\n  directory: published-" + node + "\n"
                 + "grpc: {listen: \"127.0.0.1:" + grpc + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"

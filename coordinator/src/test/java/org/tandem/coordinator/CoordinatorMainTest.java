@@ -32,7 +32,7 @@ class CoordinatorMainTest {
                 nodes:
                   - {name: node-a, site: dc1, endpoint: "127.0.0.1:7443"}
                   - {name: node-b, site: dc2, endpoint: "127.0.0.1:7444"}
-                zookeeper: {connect: "127.0.0.1:2181"}
+                zookeeper: {connect: "127.0.0.1:2181", insecure-plaintext: true}
                 tls: {ca: ca.crt, cert: c.crt, key: c.key}
                 """);
         assertThat(run("--config", yaml.toString(), "--check")).isEqualTo(CoordinatorMain.Exit.OK);

@@ -78,7 +78,7 @@ class KeySyncIT {
             open.add(h);
             hsms.add(h);
         }
-        ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(10));
+        ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.clientSettings(), root, Duration.ofSeconds(10));
         open.add(store);
         audit = AuditLog.open(dir.resolve("audit.jsonl"), clock);
         return new KeySync(hsms, store, audit, clock, "test@it keysync", new KeySetVerifier(clock, new SecureRandom()));

@@ -25,6 +25,9 @@ import org.tandem.chaos.proc.Proc;
 import org.tandem.chaos.proc.Procs;
 import org.tandem.chaos.watch.ClusterWatchMain;
 import org.tandem.cli.DemoPki;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.grpc.TlsMaterialException;
+import org.tandem.keysync.manifest.ZooKeeperServerTls;
 import org.tandem.cli.TokenLab;
 import org.tandem.signer.node.SignerNodeMain;
 
@@ -47,6 +50,8 @@ public final class Cluster implements AutoCloseable {
     public static final int TRANSFER_PORT = 5353;
     static final Map<String, String> NODE_HOST = Map.of("node-a", "dc1-signer", "node-b", "dc2-signer");
     static final List<String> ZK_HOSTS = List.of("dc1-zk", "dc2-zk", "dc3-zk");
+    /** The voters' secure client port (TLS only; no plaintext port). */
+    static final int ZK_PORT = 2281;
 
     private final Topology net;
     private final Procs procs;
@@ -58,6 +63,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, Proc> nodes = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> nodeEnv = new LinkedHashMap<>();
     private String zkConnect;
+    private DemoPki pki;
     private Internet internet;
 
     private final JsonLines.Tail<ClusterSample> samples;
@@ -113,22 +119,28 @@ public final class Cluster implements AutoCloseable {
         lab = TokenLab.perNode(run, NODES);
         List<String> connect = new ArrayList<>();
         for (String h : ZK_HOSTS) {
-            connect.add(net.host(h).address() + ":2181");
+            connect.add(net.host(h).address() + ":" + ZK_PORT);
         }
         zkConnect = String.join(",", connect);
+        // The PKI first: ZooKeeper speaks TLS only (clients and quorum), with certificates of the cluster CA.
+        pki = DemoPki.create(run.resolve("tls"), lab);
+        for (String n : NODES) {
+            pki.issue(n, "node", List.of(nodeHost(n).address()));
+        }
+        pki.issue("operator", "operator");
+        pki.issue("coordinator", "coordinator", List.of(net.host("dc3-coord").address()));
+        for (int i = 1; i <= 3; i++) {
+            // peers and clients may verify the voter by its address or by its host name (/etc/hosts)
+            pki.issueForHosts("zk" + i, "zookeeper", List.of(net.host(ZK_HOSTS.get(i - 1)).address()),
+                    List.of(ZK_HOSTS.get(i - 1)));
+        }
         for (int i = 1; i <= 3; i++) {
             writeZooKeeperConfig(i);
             startZooKeeper(i);
         }
         startWatch();
         await("ZooKeeper quorum (3 voters)", Duration.ofSeconds(60), s -> s.zookeeper());
-        say("ZooKeeper ensemble up: " + zkConnect);
-        DemoPki pki = DemoPki.create(run.resolve("tls"), lab);
-        for (String n : NODES) {
-            pki.issue(n, "node", List.of(nodeHost(n).address()));
-        }
-        pki.issue("operator", "operator");
-        pki.issue("coordinator", "coordinator", List.of(net.host("dc3-coord").address()));
+        say("ZooKeeper ensemble up (TLS for clients and quorum, role ACLs): " + zkConnect);
         writeZone(List.of());
         for (String n : NODES) {
             writeNodeConfig(n);
@@ -246,15 +258,26 @@ public final class Cluster implements AutoCloseable {
         Path dir = Files.createDirectories(run.resolve("zk" + i + "/data"));
         Files.writeString(dir.resolve("myid"), i + "\n");
         StringBuilder cfg = new StringBuilder();
+        Path keyStore;
+        try {
+            keyStore = ZooKeeperServerTls.writeKeyStore(new TlsMaterial(pki.cert("zk" + i), pki.key("zk" + i), pki.ca()),
+                    run.resolve("zk" + i + "/keystore.pem"));
+        } catch (TlsMaterialException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        Map<String, String> tls = new java.util.LinkedHashMap<>(ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore,
+                pki.ca()));
+        tls.putAll(ZooKeeperServerTls.quorumProperties(keyStore, pki.ca()));
         cfg.append("tickTime=1000\ninitLimit=10\nsyncLimit=2\ncnxTimeout=2000\n")
                 .append("dataDir=").append(dir).append('\n')
-                .append("clientPort=2181\nclientPortAddress=").append(net.host(ZK_HOSTS.get(i - 1)).address()).append('\n')
+                .append("secureClientPortAddress=").append(net.host(ZK_HOSTS.get(i - 1)).address()).append('\n')
                 .append("admin.enableServer=false\n4lw.commands.whitelist=srvr,mntr,ruok\nstandaloneEnabled=false\n")
                 .append("maxSessionTimeout=20000\nminSessionTimeout=2000\n");
         for (int j = 1; j <= 3; j++) {
             cfg.append("server.").append(j).append('=').append(net.host(ZK_HOSTS.get(j - 1)).address())
                     .append(":2888:3888\n");
         }
+        tls.forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
         Files.writeString(run.resolve("zk" + i + "/zoo.cfg"), cfg.toString());
     }
 
@@ -273,7 +296,9 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void startWatch() throws IOException {
-        List<String> args = new ArrayList<>(List.of(zkConnect, "/tandem", ZONE, run.toString(), "500"));
+        List<String> args = new ArrayList<>(List.of(zkConnect, "/tandem", ZONE, run.toString(), "500",
+                // read only, as the coordinator
+                "--zookeeper-tls=" + pki.ca() + "," + pki.cert("coordinator") + "," + pki.key("coordinator")));
         for (String n : NODES) {
             args.add(n + "=" + nodeHost(n).address() + ":9105");
         }
@@ -320,7 +345,8 @@ public final class Cluster implements AutoCloseable {
             b.append("  - {name: ").append(n).append(", site: ").append(nodeHost(n).site()).append(", endpoint: \"")
                     .append(nodeHost(n).address()).append(":7443\"}\n");
         }
-        b.append("zookeeper: {connect: \"").append(zkConnect).append("\", root: /tandem}\n")
+        b.append("zookeeper: {connect: \"").append(zkConnect).append("\", root: /tandem,\n")
+                .append("            tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}\n")
                 .append("grpc: {listen: \"").append(h.address()).append(":7444\"}\n")
                 .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
                 .append("audit-log: coordinator-audit.jsonl\n")
@@ -355,7 +381,8 @@ public final class Cluster implements AutoCloseable {
                 + "  - name: " + ZONE + "\n"
                 + "    source: zones/example.test.zone\n"
                 + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
-                + "s, root: /tandem}\n"
+                + "s, root: /tandem,\n"
+                + "            tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}}\n"
                 + "publish:\n"
                 + "  directory: " + n + "/published\n"
                 + "  transfer:\n"

@@ -20,13 +20,14 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryForever;
 import org.tandem.chaos.history.ClusterSample;
 import org.tandem.chaos.history.ClusterSample.NodeView;
 import org.tandem.chaos.history.JsonLines;
 import org.tandem.chaos.history.LedgerEntry;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 
@@ -35,7 +36,10 @@ import org.tandem.signer.election.PublishRecord;
  * ZooKeeper and every node's {@code /metrics} and {@code /health} say ({@code cluster.jsonl}), and
  * every ledger commit once ({@code ledger.jsonl}). Read-only: it never writes to ZooKeeper.
  *
- * <pre>ClusterWatchMain ZK-CONNECT ROOT ZONE OUT-DIR INTERVAL-MS name=host:port ...</pre>
+ * <pre>ClusterWatchMain ZK-CONNECT ROOT ZONE OUT-DIR INTERVAL-MS [--zookeeper-tls=CA,CERT,KEY] name=host:port ...</pre>
+ *
+ * With {@code --zookeeper-tls} it reaches ZooKeeper over TLS with that (read-only, {@code
+ * OU=coordinator}) certificate; without, in plaintext (a lab).
  *
  * Stops on SIGTERM.
  */
@@ -49,7 +53,13 @@ public final class ClusterWatchMain {
         Path out = Path.of(args[3]);
         long interval = Long.parseLong(args[4]);
         Map<String, String> nodes = new LinkedHashMap<>();
+        ZooKeeperClientSettings settings = ZooKeeperClientSettings.insecurePlaintext(connect);
         for (int i = 5; i < args.length; i++) {
+            if (args[i].startsWith("--zookeeper-tls=")) {
+                String[] f = args[i].substring("--zookeeper-tls=".length()).split(",", 3);
+                settings = ZooKeeperClientSettings.tls(connect, new TlsMaterial(Path.of(f[1]), Path.of(f[2]), Path.of(f[0])));
+                continue;
+            }
             String[] kv = args[i].split("=", 2);
             nodes.put(kv[0], kv[1]);
         }
@@ -64,7 +74,7 @@ public final class ClusterWatchMain {
             }
         }));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(400)).build();
-        try (CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(connect).sessionTimeoutMs(10_000)
+        try (CuratorFramework zk = settings.curatorBuilder().sessionTimeoutMs(10_000)
                 .connectionTimeoutMs(1_000).retryPolicy(new RetryForever(500)).build();
                 JsonLines samples = JsonLines.append(out.resolve("cluster.jsonl"));
                 JsonLines ledgerOut = JsonLines.append(out.resolve("ledger.jsonl"))) {

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.tandem.keysync.manifest.ZooKeeperServerTls;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
 import org.testcontainers.DockerClientFactory;
@@ -87,7 +88,9 @@ final class TwoSiteCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LABEL_RUN = "org.tandem.twosite.run";
     private static final String LABEL_PID = "org.tandem.twosite.pid";
-    private static final String ZK_CONNECT = "zk1:2181,zk2:2181,zk3:2181";
+    /** The voters' secure client ports: ZooKeeper speaks TLS only, with certificates of the test CA. */
+    private static final String ZK_CONNECT = "zk1:2281,zk2:2281,zk3:2281";
+    static final int ZK_PORT = 2281;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final String SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so";
     /** JVM options of the daemons: small heaps and a quick start on 2 shared cores; no negative DNS cache (names come and go with the networks). */
@@ -387,6 +390,10 @@ final class TwoSiteCluster implements AutoCloseable {
         }
         pki.issue("coordinator", "coordinator", List.of("coordinator"));
         pki.issue("operator", "operator", List.of("operator"));
+        for (int i = 1; i <= 3; i++) {
+            ZooKeeperServerTls.writeKeyStore(pki.issue("zk" + i, "zookeeper", List.of("zk" + i)),
+                    tls.resolve("zk" + i + ".pem"));
+        }
 
         makeNetworks();
         Path repo = TestImages.repository();
@@ -431,23 +438,32 @@ final class TwoSiteCluster implements AutoCloseable {
         return h;
     }
 
-    private SiteHost zooKeeper(String image, Path repo, String name, String site, int myid) {
+    private SiteHost zooKeeper(String image, Path repo, String name, String site, int myid) throws IOException {
         StringBuilder cfg = new StringBuilder("""
                 tickTime=1000
                 initLimit=20
                 syncLimit=5
                 dataDir=/var/lib/zookeeper
-                clientPort=2181
                 admin.enableServer=false
                 quorumListenOnAllIPs=true
                 4lw.commands.whitelist=srvr,ruok
                 """);
         for (int i = 1; i <= 3; i++) {
-            cfg.append("server.").append(i).append("=zk").append(i).append(":2888:3888;2181\n");
+            cfg.append("server.").append(i).append("=zk").append(i).append(":2888:3888\n");
         }
+        Path keyStore = Path.of("/etc/zookeeper/tls/zk.pem");
+        Path ca = Path.of("/etc/zookeeper/tls/ca.crt");
+        ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore, ca)
+                .forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
+        ZooKeeperServerTls.quorumProperties(keyStore, ca).forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
+        // peers reach each other by name (zkN in their certificates); an accepted peer is not verified by
+        // its source address, which crosses the site routers
+        cfg.append("ssl.quorum.clientHostnameVerification=false\n");
         return base(image, repo, name, site, 10 + myid, true)
                 .withCopyToContainer(Transferable.of(cfg.toString()), "/etc/zookeeper/zoo.cfg")
                 .withCopyToContainer(Transferable.of(myid + "\n"), "/var/lib/zookeeper/myid")
+                .withCopyToContainer(file("tls/ca.crt", 0644), "/etc/zookeeper/tls/ca.crt")
+                .withCopyToContainer(file("tls/" + name + ".pem", 0600), "/etc/zookeeper/tls/zk.pem")
                 .withCommand("java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-Dsun.net.inetaddr.negative.ttl=0", "-cp", "/tandem/cli/target/lib/*",
                         "org.apache.zookeeper.server.quorum.QuorumPeerMain", "/etc/zookeeper/zoo.cfg")
@@ -469,7 +485,8 @@ final class TwoSiteCluster implements AutoCloseable {
                 + "    source: zones/example.test.zone\n"
                 + "    policy: policy.yaml\n"
                 + "zookeeper: {connect: \"" + ZK_CONNECT + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
-                + "s, root: /tandem}\n"
+                + "s, root: /tandem,\n"
+                + "            tls: {ca: tls/ca.crt, cert: tls/" + name + ".crt, key: tls/" + name + ".key}}\n"
                 + "publish:\n"
                 + "  directory: " + PUBLISHED + "\n"
                 + "grpc: {listen: \"0.0.0.0:" + NODE_GRPC_PORT + "\"}\n"
@@ -525,7 +542,8 @@ final class TwoSiteCluster implements AutoCloseable {
                     .append(NODES.get(i)).append(':').append(NODE_GRPC_PORT).append("\"}\n");
         }
         String yaml = "coordinator: {name: coordinator}\n" + nodes
-                + "zookeeper: {connect: \"" + ZK_CONNECT + "\", root: /tandem}\n"
+                + "zookeeper: {connect: \"" + ZK_CONNECT + "\", root: /tandem,\n"
+                + "            tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}\n"
                 + "grpc: {listen: \"0.0.0.0:" + COORDINATOR_PORT + "\"}\n"
                 + "tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n"
                 + "audit-log: /var/lib/tandem/coordinator-audit.jsonl\n";

@@ -46,9 +46,12 @@ class TwoSitePlumbingIT {
     void theZooKeeperEnsembleSpansTheThreeSitesWithOneLeader() throws Exception {
         Map<String, String> modes = new HashMap<>();
         for (String zk : new String[] {"zk1", "zk2", "zk3"}) {
-            // ZooKeeper's 'srvr' four-letter word, asked over the WAN from the coordinator's machine in dc3
+            // ZooKeeper's 'srvr' four-letter word, asked over the WAN from the coordinator's machine in dc3,
+            // over TLS with the coordinator's certificate (the voters have no plaintext port)
             TwoSiteCluster.Exec srvr = cluster.exec("coordinator", "bash", "-c",
-                    "exec 3<>/dev/tcp/" + zk + "/2181 && echo srvr >&3 && cat <&3");
+                    "(echo srvr; sleep 2) | timeout 20 openssl s_client -quiet -connect " + zk + ":" + TwoSiteCluster.ZK_PORT
+                            + " -CAfile /etc/tandem/tls/ca.crt -cert /etc/tandem/tls/coordinator.crt"
+                            + " -key /etc/tandem/tls/coordinator.key 2>/dev/null");
             assertThat(srvr.exit()).as(srvr.toString()).isZero();
             modes.put(zk, srvr.stdout().lines().filter(l -> l.startsWith("Mode: ")).findFirst().orElse(srvr.toString()));
         }
@@ -102,8 +105,8 @@ class TwoSitePlumbingIT {
             assertThat(node(cut, "node-a").path("reasons").toString()).contains("GetStatus on node-a failed");
             assertThat(role(cut, "node-b")).isNotEqualTo("unreachable");
             // inside dc1 the LAN still works: node-a reaches zk1, but no machine of another site
-            assertThat(cluster.exec("node-a", "bash", "-c", "exec 3<>/dev/tcp/zk1/2181").exit()).isZero();
-            assertThat(cluster.exec("node-a", "bash", "-c", "timeout 3 bash -c 'exec 3<>/dev/tcp/zk3/2181'").exit())
+            assertThat(cluster.exec("node-a", "bash", "-c", "exec 3<>/dev/tcp/zk1/" + TwoSiteCluster.ZK_PORT).exit()).isZero();
+            assertThat(cluster.exec("node-a", "bash", "-c", "timeout 3 bash -c 'exec 3<>/dev/tcp/zk3/" + TwoSiteCluster.ZK_PORT + "'").exit())
                     .isNotZero();
         } finally {
             cluster.restoreSite("dc1");

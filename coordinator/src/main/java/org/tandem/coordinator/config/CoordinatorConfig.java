@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,7 +27,9 @@ import java.util.regex.Pattern;
  * nodes:
  *   - {name: node-a, site: dc1, endpoint: "127.0.0.1:7443"}
  *   - {name: node-b, site: dc2, endpoint: "127.0.0.1:7444"}
- * zookeeper: {connect: "127.0.0.1:2181", root: /tandem}
+ * zookeeper: {connect: "127.0.0.1:2281", root: /tandem,
+ *             tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}
+ *             # or, for a lab only: insecure-plaintext: true
  * grpc: {listen: "127.0.0.1:7500"}
  * tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}
  * audit-log: coordinator-audit.jsonl
@@ -45,6 +48,7 @@ public record CoordinatorConfig(
         String zookeeperConnect,
         String zookeeperRoot,
         Duration zookeeperSessionTimeout,
+        Optional<TlsFiles> zookeeperTls,
         String listenHost,
         int listenPort,
         TlsFiles tls,
@@ -61,6 +65,7 @@ public record CoordinatorConfig(
         Objects.requireNonNull(zookeeperConnect, "zookeeperConnect");
         Objects.requireNonNull(zookeeperRoot, "zookeeperRoot");
         Objects.requireNonNull(zookeeperSessionTimeout, "zookeeperSessionTimeout");
+        Objects.requireNonNull(zookeeperTls, "zookeeperTls");
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(auditLog, "auditLog");
@@ -85,7 +90,10 @@ public record CoordinatorConfig(
             b.append("  node ").append(n.name()).append(" site ").append(n.site()).append(" at ").append(n.endpoint())
                     .append('\n');
         }
-        b.append("  zookeeper ").append(zookeeperConnect).append(" root ").append(zookeeperRoot).append('\n');
+        b.append("  zookeeper ").append(zookeeperConnect).append(" root ").append(zookeeperRoot)
+                .append(zookeeperTls.map(t -> " TLS " + t.certificate())
+                        .orElse(" INSECURE PLAINTEXT (no TLS, no authentication)"))
+                .append('\n');
         b.append("  gRPC listen ").append(listenHost).append(':').append(listenPort).append('\n');
         b.append("  tls ca ").append(tls.ca()).append(" cert ").append(tls.certificate()).append(" key ")
                 .append(tls.key()).append('\n');
@@ -164,7 +172,7 @@ public record CoordinatorConfig(
             List<NodeEndpoint> nodes = nodes(root.get("nodes"));
             JsonNode zk = required(root, "", "zookeeper");
             object(zk, "zookeeper");
-            known(zk, "zookeeper", Set.of("connect", "root", "session-timeout"));
+            known(zk, "zookeeper", Set.of("connect", "root", "session-timeout", "tls", "insecure-plaintext"));
             String connect = requiredText(zk, "zookeeper", "connect");
             String zkRoot = text(zk, "zookeeper", "root", "/tandem");
             if (!zkRoot.startsWith("/") || (zkRoot.length() > 1 && zkRoot.endsWith("/"))) {
@@ -174,6 +182,31 @@ public record CoordinatorConfig(
                 throw fail("zookeeper.root", "/zookeeper is reserved by ZooKeeper");
             }
             Duration session = duration(zk, "zookeeper", "session-timeout", "30s");
+            boolean plaintext = false;
+            if (zk.has("insecure-plaintext")) {
+                JsonNode p = zk.get("insecure-plaintext");
+                if (!p.isBoolean()) {
+                    throw fail("zookeeper.insecure-plaintext", "expected true or false");
+                }
+                plaintext = p.booleanValue();
+            }
+            Optional<TlsFiles> zkTls;
+            if (zk.has("tls") && !zk.get("tls").isNull()) {
+                if (plaintext) {
+                    throw fail("zookeeper.insecure-plaintext", "true together with zookeeper.tls; remove one (TLS is"
+                            + " the secure choice)");
+                }
+                JsonNode zt = object(zk.get("tls"), "zookeeper.tls");
+                known(zt, "zookeeper.tls", Set.of("ca", "cert", "key"));
+                zkTls = Optional.of(new TlsFiles(readable(zt, "zookeeper.tls", "ca"),
+                        readable(zt, "zookeeper.tls", "cert"), readable(zt, "zookeeper.tls", "key")));
+            } else if (plaintext) {
+                zkTls = Optional.empty();
+            } else {
+                throw fail("zookeeper.tls", "missing: ZooKeeper needs TLS with the coordinator's certificate of the"
+                        + " cluster CA (OU=coordinator): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper"
+                        + " nobody else can reach: zookeeper.insecure-plaintext: true");
+            }
             String listen = "127.0.0.1:7500";
             if (root.has("grpc")) {
                 JsonNode g = object(root.get("grpc"), "grpc");
@@ -205,7 +238,7 @@ public record CoordinatorConfig(
                     throw fail("preflight.wait-for-publish", "must be positive");
                 }
             }
-            return new CoordinatorConfig(name, nodes, connect, zkRoot, session, hp.host(), hp.port(), tls, audit,
+            return new CoordinatorConfig(name, nodes, connect, zkRoot, session, zkTls, hp.host(), hp.port(), tls, audit,
                     minExpiry, wait, file);
         }
 

@@ -20,7 +20,8 @@ class CoordinatorConfigTest {
             nodes:
               - {name: node-a, site: dc1, endpoint: "127.0.0.1:7443"}
               - {name: node-b, site: dc2, endpoint: "127.0.0.1:7444"}
-            zookeeper: {connect: "127.0.0.1:2181", root: /tandem}
+            zookeeper: {connect: "127.0.0.1:2181", root: /tandem,
+                        tls: {ca: "tls/ca.crt", cert: "tls/coordinator.crt", key: "tls/coordinator.key"}}
             grpc: {listen: "127.0.0.1:7500"}
             tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}
             audit-log: coordinator-audit.jsonl
@@ -55,6 +56,8 @@ class CoordinatorConfigTest {
         assertThat(c.minExpiryAfterTakeover()).isEqualTo(Duration.ofDays(1));
         assertThat(c.waitForPublish()).isEqualTo(Duration.ofSeconds(120));
         assertThat(c.summary()).contains("node node-b site dc2 at 127.0.0.1:7444");
+        assertThat(c.zookeeperTls()).hasValueSatisfying(t -> assertThat(t.certificate())
+                .isEqualTo(dir.resolve("tls/coordinator.crt").toAbsolutePath().normalize()));
     }
 
     @Test
@@ -63,7 +66,7 @@ class CoordinatorConfigTest {
                 nodes:
                   - {name: a, site: dc1, endpoint: "localhost:1"}
                   - {name: b, site: dc2, endpoint: "localhost:2"}
-                zookeeper: {connect: "127.0.0.1:2181"}
+                zookeeper: {connect: "127.0.0.1:2181", insecure-plaintext: true}
                 tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}
                 """));
         assertThat(c.name()).isEqualTo("coordinator");
@@ -71,6 +74,20 @@ class CoordinatorConfigTest {
         assertThat(c.listenHost()).isEqualTo("127.0.0.1");
         assertThat(c.listenPort()).isEqualTo(7500);
         assertThat(c.minExpiryAfterTakeover()).isEqualTo(Duration.ofDays(1));
+        assertThat(c.zookeeperTls()).isEmpty();
+        assertThat(c.summary()).contains("INSECURE PLAINTEXT");
+    }
+
+    @Test
+    void zooKeeperWithoutTlsIsRefusedNamingTheMissingSettingUnlessInsecurePlaintextIsExplicit() throws IOException {
+        String tls = ",\n            tls: {ca: \"tls/ca.crt\", cert: \"tls/coordinator.crt\", key: \"tls/coordinator.key\"}}";
+        String withoutTls = GOOD.replace(tls, "}");
+        assertThat(withoutTls).isNotEqualTo(GOOD);
+        refused(withoutTls, "zookeeper.tls", "missing: ZooKeeper needs TLS");
+        refused(GOOD.replace(tls, ", insecure-plaintext: true" + tls), "zookeeper.insecure-plaintext",
+                "together with zookeeper.tls");
+        refused(GOOD.replace("cert: \"tls/coordinator.crt\"", "cert: \"tls/nope.crt\""), "zookeeper.tls.cert",
+                "does not exist");
     }
 
     private void refused(String yaml, String keyPath, String reasonPart) throws IOException {
@@ -109,7 +126,7 @@ class CoordinatorConfigTest {
 
     @Test
     void missingTlsFile() throws IOException {
-        refused(GOOD.replace("tls/ca.crt", "tls/nope.crt"), "tls.ca", "does not exist");
+        refused(GOOD.replace("ca: tls/ca.crt", "ca: tls/nope.crt"), "tls.ca", "does not exist");
     }
 
     @Test
@@ -119,7 +136,8 @@ class CoordinatorConfigTest {
 
     @Test
     void missingZooKeeper() throws IOException {
-        refused(GOOD.replace("zookeeper: {connect: \"127.0.0.1:2181\", root: /tandem}\n", ""), "zookeeper", "required");
+        refused(GOOD.substring(0, GOOD.indexOf("zookeeper:")) + GOOD.substring(GOOD.indexOf("grpc:")), "zookeeper",
+                "required");
     }
 
     @Test

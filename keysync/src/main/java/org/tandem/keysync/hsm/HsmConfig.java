@@ -26,13 +26,35 @@ import org.tandem.keysync.config.YamlFiles;
  *     sessions: 4                     # optional, default 4
  * zookeeper: 10.0.0.1:2181,10.0.1.1:2181,10.0.2.1:2181   # optional: where key manifests live
  * zookeeper-root: /tandem             # optional
+ * zookeeper-tls: {ca: ca.crt, cert: operator.crt, key: operator.key}   # signerctl's ZooKeeper TLS (OU=operator)
+ * zookeeper-insecure-plaintext: false # true only for a lab: no TLS, no authentication, open ACLs
  * audit-log: /var/lib/tandem/audit.jsonl                  # optional; default: beside this file
  * </pre>
  *
  * Relative paths are taken from the directory of the file. PINs come only from files.
  */
-public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookeeper, String zookeeperRoot, Path auditLog) {
-    private static final Set<String> TOP_KEYS = Set.of("hsms", "zookeeper", "zookeeper-root", "audit-log");
+public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookeeper, String zookeeperRoot, Path auditLog,
+        Optional<ZooKeeperTls> zookeeperTls, boolean zookeeperInsecurePlaintext) {
+    private static final Set<String> TOP_KEYS = Set.of("hsms", "zookeeper", "zookeeper-root", "audit-log",
+            "zookeeper-tls", "zookeeper-insecure-plaintext");
+    private static final Set<String> TLS_KEYS = Set.of("ca", "cert", "key");
+
+    /**
+     * The TLS files {@code signerctl} reaches ZooKeeper with ({@code zookeeper-tls}): the cluster CA, a
+     * certificate of it whose {@code OU} is the caller's role ({@code operator}), its PKCS#8 key.
+     */
+    public record ZooKeeperTls(Path ca, Path cert, Path key) {
+        public ZooKeeperTls {
+            Objects.requireNonNull(ca, "ca");
+            Objects.requireNonNull(cert, "cert");
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /** A configuration without ZooKeeper TLS settings. */
+    public HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookeeper, String zookeeperRoot, Path auditLog) {
+        this(source, hsms, zookeeper, zookeeperRoot, auditLog, Optional.empty(), false);
+    }
     private static final Set<String> HSM_KEYS = Set.of("name", "library", "token-label", "pin-file", "so-pin-file", "sessions");
 
     public HsmConfig {
@@ -41,6 +63,7 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
         Objects.requireNonNull(zookeeper, "zookeeper");
         Objects.requireNonNull(zookeeperRoot, "zookeeperRoot");
         Objects.requireNonNull(auditLog, "auditLog");
+        Objects.requireNonNull(zookeeperTls, "zookeeperTls");
         if (hsms.isEmpty()) {
             throw new IllegalArgumentException("no HSMs configured in " + source);
         }
@@ -124,7 +147,30 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
                 .map(JsonNode::asText)
                 .map(dir::resolve)
                 .orElse(dir.resolve("audit.jsonl"));
-        return new HsmConfig(abs, specs, zk, zkRoot, audit);
+        Optional<ZooKeeperTls> zkTls = Optional.empty();
+        JsonNode t = root.get("zookeeper-tls");
+        if (t != null && !t.isNull()) {
+            if (!t.isObject()) {
+                throw new HsmConfigException(abs, "zookeeper-tls", "expected a mapping with ca, cert, key");
+            }
+            checkKeys(abs, "zookeeper-tls.", t, TLS_KEYS);
+            zkTls = Optional.of(new ZooKeeperTls(dir.resolve(text(abs, "zookeeper-tls.ca", t.get("ca"))),
+                    dir.resolve(text(abs, "zookeeper-tls.cert", t.get("cert"))),
+                    dir.resolve(text(abs, "zookeeper-tls.key", t.get("key")))));
+        }
+        boolean plaintext = false;
+        JsonNode p = root.get("zookeeper-insecure-plaintext");
+        if (p != null && !p.isNull()) {
+            if (!p.isBoolean()) {
+                throw new HsmConfigException(abs, "zookeeper-insecure-plaintext", "expected true or false");
+            }
+            plaintext = p.booleanValue();
+        }
+        if (plaintext && zkTls.isPresent()) {
+            throw new HsmConfigException(abs, "zookeeper-insecure-plaintext",
+                    "true together with zookeeper-tls; remove one (TLS is the secure choice)");
+        }
+        return new HsmConfig(abs, specs, zk, zkRoot, audit, zkTls, plaintext);
     }
 
     private static void checkKeys(Path file, String prefix, JsonNode node, Set<String> allowed) throws HsmConfigException {

@@ -7,7 +7,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -15,6 +17,8 @@ import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.grpc.TlsMaterialException;
 
 /**
  * A single-node ZooKeeper server inside this JVM, for the embedded demo and for single-machine use.
@@ -27,8 +31,13 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start} returns a running server; the caller owns it and {@link #close()} stops it
  * and releases the port. Thread-safe.
  *
- * <p>IMPORTANT: one server is not a cluster. ZooKeeper here has no authentication and no replica; use
- * a real ensemble (three or five nodes) for an active/standby signer pair on separate machines.
+ * <p>{@link #start(Path, int, TlsMaterial)} serves TLS only, with client certificates of the cluster
+ * CA required and turned into roles for the ACLs ({@link ZooKeeperServerTls}); connect to it with
+ * {@link ZooKeeperClientSettings#tls}. {@link #start(Path, int)} serves plaintext without
+ * authentication, for labs only, and says so in a warning.
+ *
+ * <p>IMPORTANT: one server is not a cluster and has no replica; use a real ensemble (three or five
+ * nodes) for an active/standby signer pair on separate machines.
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
@@ -38,12 +47,31 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final ZooKeeperServerEmbedded server;
     private final int port;
     private final Path dataDir;
+    private final Map<String, String> tlsProperties;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, int port, Path dataDir) {
+    private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, int port, Path dataDir,
+            Map<String, String> tlsProperties) {
         this.server = server;
         this.port = port;
         this.dataDir = dataDir;
+        this.tlsProperties = tlsProperties;
+    }
+
+    /**
+     * Starts a server that serves TLS only, requires a client certificate of the cluster CA and knows
+     * clients by the role in it ({@link TandemX509AuthenticationProvider}); see {@link #start(Path,
+     * int)} for the rest.
+     *
+     * @param serverTls the server's certificate (cluster CA, {@code serverAuth}, naming 127.0.0.1), key
+     *     and the cluster CA that client certificates must chain to
+     * @throws ManifestStoreUnavailableException as {@link #start(Path, int)}, or when the TLS files
+     *     cannot be used
+     */
+    public static EmbeddedZooKeeper start(Path dataDir, int port, TlsMaterial serverTls)
+            throws ManifestStoreUnavailableException {
+        Objects.requireNonNull(serverTls, "serverTls");
+        return start(dataDir, port, Optional.of(serverTls));
     }
 
     /**
@@ -59,6 +87,14 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the port is outside 0..65535
      */
     public static EmbeddedZooKeeper start(Path dataDir, int port) throws ManifestStoreUnavailableException {
+        LOG.warn("event=zookeeper-insecure-plaintext reason=\"embedded ZooKeeper without TLS, authentication or"
+                + " ACLs: anyone who reaches 127.0.0.1:{} can rewrite the epoch, the ledger and the manifests."
+                + " Lab use only.\"", port);
+        return start(dataDir, port, Optional.empty());
+    }
+
+    private static EmbeddedZooKeeper start(Path dataDir, int port, Optional<TlsMaterial> tls)
+            throws ManifestStoreUnavailableException {
         Objects.requireNonNull(dataDir, "dataDir");
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -78,20 +114,37 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             // ZooKeeperServerEmbedded writes its configuration into a fresh file below baseDir on every
             // start and parses it in build(); a scratch directory keeps the data directory clean.
             configDir = Files.createTempDirectory("tandem-zookeeper-config");
+            Properties configuration = configuration(absoluteDataDir, port);
+            Map<String, String> secure = Map.of();
+            if (tls.isPresent()) {
+                configuration.remove("clientPort");
+                int securePort = port != 0 ? port : freePort();
+                secure = ZooKeeperServerTls.clientProperties(securePort,
+                        ZooKeeperTlsFiles.keyStore(tls.get()), tls.get().trustedCertificates());
+                configuration.putAll(secure);
+                configuration.setProperty("secureClientPortAddress", HOST);
+                configuration.remove("clientPortAddress");
+                ZooKeeperServerTls.prepareInProcess(secure);
+            }
             server = ZooKeeperServerEmbedded.builder()
                     .baseDir(configDir)
-                    .configuration(configuration(absoluteDataDir, port))
+                    .configuration(configuration)
                     .exitHandler(ExitHandler.LOG_ONLY)
                     .build();
             server.start(START_TIMEOUT_MILLIS);
-            EmbeddedZooKeeper started = new EmbeddedZooKeeper(server, server.getClientPort(), absoluteDataDir);
-            LOG.info("embedded zookeeper started zookeeper={} dataDir={}", started.connectString(), absoluteDataDir);
+            int actualPort = tls.isPresent() ? server.getSecureClientPort() : server.getClientPort();
+            EmbeddedZooKeeper started = new EmbeddedZooKeeper(server, actualPort, absoluteDataDir, secure);
+            LOG.info("embedded zookeeper started zookeeper={} tls={} dataDir={}", started.connectString(),
+                    tls.isPresent(), absoluteDataDir);
             return started;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(server);
             throw new ManifestStoreUnavailableException(
                     requested, "embedded: interrupted while starting (data dir " + absoluteDataDir + ")", e);
+        } catch (TlsMaterialException e) {
+            closeQuietly(server);
+            throw new ManifestStoreUnavailableException(requested, "embedded: " + e.getMessage(), e);
         } catch (Exception e) {
             // ZooKeeperServerEmbedded declares `throws Exception` for build() and start().
             closeQuietly(server);
@@ -115,6 +168,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         p.setProperty("autopurge.snapRetainCount", "3");
         p.setProperty("autopurge.purgeInterval", "1");
         return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return probe.getLocalPort();
+        }
     }
 
     private static boolean isFree(int port) {
@@ -166,7 +225,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return HOST + ":" + port;
     }
 
-    /** The client port the server listens on. */
+    /** True when the server serves TLS only and authenticates clients by certificate. */
+    public boolean secure() {
+        return !tlsProperties.isEmpty();
+    }
+
+    /** The client port the server listens on (the secure client port with TLS). */
     public int port() {
         return port;
     }
@@ -181,6 +245,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             server.close();
+            if (secure()) {
+                ZooKeeperServerTls.clearInProcess(tlsProperties);
+            }
             LOG.info("embedded zookeeper stopped zookeeper={}", connectString());
         }
     }

@@ -18,6 +18,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.proto.keysync.v1.KeyManifest;
 
 /**
@@ -69,24 +70,23 @@ public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseabl
     /**
      * Connects to ZooKeeper and returns a store that owns its client.
      *
-     * @param connectString {@code host:port[,host:port...]}
+     * @param settings connect string and TLS ({@link ZooKeeperClientSettings})
      * @param root absolute ZooKeeper path of the store, usually {@link #DEFAULT_ROOT}
      * @param connectTimeout how long to wait for the first connection, and for a lost connection to
      *     come back during each attempt of an operation
      * @return a connected store; close it
      * @throws ManifestStoreUnavailableException if no connection is established within {@code
      *     connectTimeout}; the client is closed again
-     * @throws IllegalArgumentException if the connect string is blank, the root is not a valid
-     *     ZooKeeper path or the timeout is not positive
+     * @throws IllegalArgumentException if the root is not a valid ZooKeeper path or the timeout is not
+     *     positive
      */
-    public static ZooKeeperManifestStore connect(String connectString, String root, Duration connectTimeout)
+    public static ZooKeeperManifestStore connect(
+            ZooKeeperClientSettings settings, String root, Duration connectTimeout)
             throws ManifestStoreUnavailableException {
-        Objects.requireNonNull(connectString, "connectString");
+        Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
-        if (connectString.isBlank()) {
-            throw new IllegalArgumentException("ZooKeeper connect string is blank");
-        }
+        String connectString = settings.connectString();
         if (connectTimeout.compareTo(Duration.ofMillis(1)) < 0
                 || connectTimeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException(
@@ -94,8 +94,13 @@ public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseabl
         }
         ManifestPaths paths = new ManifestPaths(root);
         int connectMillis = (int) connectTimeout.toMillis();
-        CuratorFramework client = CuratorFrameworkFactory.builder()
-                .connectString(connectString)
+        CuratorFrameworkFactory.Builder builder;
+        try {
+            builder = settings.curatorBuilder();
+        } catch (TlsMaterialException e) {
+            throw new ManifestStoreUnavailableException(connectString, "not connected: " + e.getMessage(), e);
+        }
+        CuratorFramework client = builder
                 .sessionTimeoutMs(Math.max((int) DEFAULT_SESSION_TIMEOUT.toMillis(), connectMillis))
                 .connectionTimeoutMs(connectMillis)
                 .retryPolicy(new ExponentialBackoffRetry(BASE_RETRY_SLEEP_MILLIS, MAX_RETRIES))
@@ -118,10 +123,11 @@ public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseabl
             throw new ManifestStoreUnavailableException(
                     connectString,
                     "unreachable after " + describe(connectTimeout)
-                            + " (is it running? connect string from --zookeeper or the hsm config)",
+                            + " (is it running? connect string from --zookeeper or the hsm config; with TLS, does it"
+                            + " trust our cluster CA and present a certificate of it?)",
                     null);
         }
-        LOG.info("manifest store connected zookeeper={} root={}", connectString, root);
+        LOG.info("manifest store connected zookeeper={} root={} tls={}", connectString, root, settings.secure());
         return new ZooKeeperManifestStore(client, true, connectString, paths);
     }
 

@@ -7,13 +7,20 @@
  * {@code /tandem}), the translation of ZooKeeper failures into {@link
  * org.tandem.keysync.manifest.ManifestException} subclasses, and {@link
  * org.tandem.keysync.manifest.EmbeddedZooKeeper}, the single-node ZooKeeper for the demo and for
- * single-machine use.
+ * single-machine use. Also how every Tandem process reaches ZooKeeper securely: {@link
+ * org.tandem.keysync.manifest.ZooKeeperClientSettings} (the one builder of Curator clients: TLS with a
+ * role certificate, role ACLs, or explicit insecure plaintext), {@link
+ * org.tandem.keysync.manifest.ZooKeeperRole} (the ACL), and the server side, {@link
+ * org.tandem.keysync.manifest.ZooKeeperServerTls} with {@link
+ * org.tandem.keysync.manifest.TandemX509AuthenticationProvider}.
  *
  * <p>Does not own: the meaning of a manifest. Key tag collisions, state transitions and every other
  * domain rule are checked by the layer above; this package stores and versions the message
  * faithfully.
  *
- * <p>Must not import: {@code org.tandem.keysync.hsm} and below (no PKCS#11 here), gRPC, or
+ * <p>Must not import: {@code org.tandem.keysync.hsm} and below (no PKCS#11 here), gRPC (the TLS file
+ * checks {@code TlsMaterial} and the certificate roles {@code CallerRole} of {@code keysync.grpc} are
+ * used, not gRPC itself), or
  * {@code org.apache.curator.test} (test scope only). Curator is allowed here, and only in the packages
  * {@code manifest}, {@code election} and {@code publish}.
  */

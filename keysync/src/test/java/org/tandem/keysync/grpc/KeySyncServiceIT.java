@@ -112,7 +112,7 @@ class KeySyncServiceIT {
     @BeforeEach
     void createPkiAndStore() throws Exception {
         cluster = TestPki.create(dir.resolve("cluster-pki"), "tandem-cluster-ca");
-        store = ZooKeeperManifestStore.connect(ZK.connectString(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
+        store = ZooKeeperManifestStore.connect(ZK.clientSettings(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
     }
 
     @AfterEach

@@ -1,5 +1,7 @@
 package org.tandem.keysync.manifest;
 
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,15 +24,28 @@ class EmbeddedZooKeeperIT {
     @TempDir
     Path dataDir;
 
+    @TempDir
+    Path pkiDir;
+
+    private TlsMaterial serverTls;
+    private TlsMaterial nodeTls;
+
+    @BeforeEach
+    void issueCertificates() throws Exception {
+        TestPki pki = TestPki.create(pkiDir, "tandem-cluster-ca");
+        serverTls = pki.issue("zookeeper");
+        nodeTls = pki.issue("node-a", "node");
+    }
+
     @Test
     void servesTheManifestStoreOnAFreePortAndReleasesThePortOnClose() throws Exception {
         int port;
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0)) {
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0, serverTls)) {
             port = zk.port();
             assertThat(port).isPositive();
             assertThat(zk.connectString()).isEqualTo("127.0.0.1:" + port);
             try (ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                    zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
+                    ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
                 VersionedManifest created = store.create(manifest(ZONE, "demo"));
                 assertThat(store.read(ZONE)).contains(created);
                 assertThat(store.zones()).containsExactly(ZONE);
@@ -42,16 +58,16 @@ class EmbeddedZooKeeperIT {
     @Test
     void keepsManifestsAcrossARestartOnTheSameDataDirectory() throws Exception {
         VersionedManifest written;
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0);
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0, serverTls);
                 ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                        zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
+                        ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
             VersionedManifest v0 = store.create(manifest(ZONE, "demo"));
             written = store.compareAndSet(v0.version(), manifest(ZONE, "demo rollover"));
         }
 
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0);
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0, serverTls);
                 ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                        zk.connectString(), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
+                        ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
             assertThat(store.read(ZONE)).contains(written);
         }
         assertThat(dataDir.resolve("version-2")).isDirectory();

@@ -45,7 +45,7 @@ class ManifestStoreIT {
     void connect(TestInfo test) throws Exception {
         // one root per test: the tests share the server, never data
         root = "/it/" + test.getTestMethod().orElseThrow().getName();
-        store = open(ZooKeeperManifestStore.connect(ZK.connectString(), root, TestTiming.scaled(CONNECT_TIMEOUT)));
+        store = open(ZooKeeperManifestStore.connect(ZK.clientSettings(), root, TestTiming.scaled(CONNECT_TIMEOUT)));
     }
 
     @AfterEach
@@ -214,7 +214,7 @@ class ManifestStoreIT {
 
         ZK.restart();
         ZooKeeperManifestStore second =
-                open(ZooKeeperManifestStore.connect(ZK.connectString(), root, TestTiming.scaled(CONNECT_TIMEOUT)));
+                open(ZooKeeperManifestStore.connect(ZK.clientSettings(), root, TestTiming.scaled(CONNECT_TIMEOUT)));
 
         assertThat(second.read(ZONE)).contains(v1);
         assertThat(second.compareAndSet(v1.version(), manifest(ZONE, "node-2")).version())
@@ -226,7 +226,7 @@ class ManifestStoreIT {
         String closedPort = "127.0.0.1:" + freePort();
         long started = System.nanoTime();
 
-        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(closedPort, root, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(closedPort), root, Duration.ofSeconds(1)))
                 .isInstanceOfSatisfying(ManifestStoreUnavailableException.class, e -> assertThat(e.connectString())
                         .isEqualTo(closedPort))
                 .hasMessageContainingAll("ZooKeeper at " + closedPort, "unreachable after 1 s", "is it running?");
@@ -236,7 +236,7 @@ class ManifestStoreIT {
     @Test
     void operationDuringOutageIsUnavailableNamingConnectStringAndZoneAndWorksAfterRestart() throws Exception {
         ZooKeeperManifestStore shortTimeout =
-                open(ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(1)));
+                open(ZooKeeperManifestStore.connect(ZK.clientSettings(), root, Duration.ofSeconds(1)));
         VersionedManifest v0 = shortTimeout.create(manifest(ZONE, "node-1"));
         ZK.stop();
         try {

@@ -18,6 +18,7 @@ import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
 
@@ -44,6 +45,15 @@ public final class KeySyncedTokens implements AutoCloseable {
      */
     public static KeySyncedTokens create(List<String> nodes, ZoneName zone, String zookeeper, String root, Path auditLog)
             throws KeySyncException {
+        return create(nodes, zone, ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, auditLog);
+    }
+
+    /**
+     * As {@link #create(List, ZoneName, String, String, Path)}, reaching ZooKeeper with {@code zookeeper}
+     * (e.g. TLS with an operator's certificate, for a locked-down server).
+     */
+    public static KeySyncedTokens create(List<String> nodes, ZoneName zone, ZooKeeperClientSettings zookeeper,
+            String root, Path auditLog) throws KeySyncException {
         KeySyncedTokens t = new KeySyncedTokens();
         try {
             SoftHsmTokens pool = SoftHsmTokens.shared();

@@ -13,6 +13,7 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 
 /**
  * A single ZooKeeper server for integration tests: Curator's {@link TestingServer} on a free port of
@@ -74,6 +75,14 @@ public final class ZooKeeperFixture implements AutoCloseable, BeforeAllCallback,
     /** {@code "127.0.0.1:PORT"}; stays the same across {@link #stop()} and {@link #restart()}. */
     public synchronized String connectString() {
         return server().getConnectString();
+    }
+
+    /**
+     * Client settings for this server: explicit insecure plaintext (this test server has no TLS and no
+     * authentication), for tests that are not about ZooKeeper's security.
+     */
+    public ZooKeeperClientSettings clientSettings() {
+        return ZooKeeperClientSettings.insecurePlaintext(connectString());
     }
 
     /** The client port. */

@@ -5,11 +5,12 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.manifest.ManifestStore;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 
 /**
@@ -41,18 +42,20 @@ public final class ClusterConnection implements AutoCloseable {
     /**
      * Starts the session.
      *
-     * @param connectString {@code host:port,...}
+     * @param settings connect string and TLS ({@link ZooKeeperClientSettings}): the node's certificate
+     *     ({@code OU=node}) makes it a writer of the Tandem znodes, which it creates with role ACLs
      * @param root the Tandem root ({@code /tandem}), shared by manifests, election and ledger
      * @param sessionTimeout requested session timeout (the server may negotiate it within its bounds)
      * @param connectTimeout how long to wait for the first connection before going on without it
      * @throws InterruptedException if interrupted while waiting; nothing is left open
+     * @throws TlsMaterialException naming the TLS file that cannot be used and why; nothing is opened
      */
-    public static ClusterConnection connect(String connectString, String root, Duration sessionTimeout,
-            Duration connectTimeout) throws InterruptedException {
-        Objects.requireNonNull(connectString, "connectString");
+    public static ClusterConnection connect(ZooKeeperClientSettings settings, String root, Duration sessionTimeout,
+            Duration connectTimeout) throws InterruptedException, TlsMaterialException {
+        Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(root, "root");
-        CuratorFramework client = CuratorFrameworkFactory.builder()
-                .connectString(connectString)
+        String connectString = settings.connectString();
+        CuratorFramework client = settings.curatorBuilder()
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) Math.min(sessionTimeout.toMillis(), connectTimeout.toMillis()))
                 .retryPolicy(new ExponentialBackoffRetry(BASE_RETRY_MILLIS, MAX_RETRIES))
@@ -63,8 +66,8 @@ public final class ClusterConnection implements AutoCloseable {
                 LOG.error("event=zookeeper-unreachable zookeeper={} waited-ms={} reason=\"not connected yet; the node "
                         + "stays out of the election and keeps trying\"", connectString, connectTimeout.toMillis());
             } else {
-                LOG.info("event=zookeeper-connected zookeeper={} root={} session-timeout-ms={}", connectString, root,
-                        client.getZookeeperClient().getZooKeeper().getSessionTimeout());
+                LOG.info("event=zookeeper-connected zookeeper={} root={} tls={} session-timeout-ms={}", connectString,
+                        root, settings.secure(), client.getZookeeperClient().getZooKeeper().getSessionTimeout());
             }
         } catch (InterruptedException e) {
             client.close();

@@ -102,7 +102,8 @@ public final class PublishLedger {
      *
      * @return the committed record
      * @throws StaleLeadershipException if the leadership is not valid locally (lease, revoked), the
-     *     epoch moved on, or the latch node is gone; nothing written
+     *     epoch moved on, the latch node is gone, or the leadership's epoch is below the epoch of the
+     *     ledger's last commit (the epoch znode was reset); nothing written
      * @throws SerialRefusedException if the serial is not greater than the last committed one, or
      *     equals it with other content; nothing written
      * @throws LedgerUnavailableException if ZooKeeper is unreachable; the outcome is unknown
@@ -142,6 +143,15 @@ public final class PublishLedger {
             Optional<Stored> before = readPublished(zone);
             if (before.isPresent()) {
                 PublishRecord last = before.get().record;
+                if (leadership.epoch() < last.epoch()) {
+                    // The epoch znode's version only grows; a leadership below an epoch the ledger already
+                    // holds means the epoch znode was deleted and recreated, and fencing would restart.
+                    throw stale(leadership, zone, "the ledger already holds serial " + last.serial() + " committed"
+                            + " under the higher epoch " + last.epoch() + " by node " + last.node() + "; the epoch znode "
+                            + leadership.epochPath() + " went backwards (deleted and recreated?), so fencing cannot be"
+                            + " trusted. Raise the epoch znode's version above " + last.epoch() + " (docs/security/"
+                            + "zookeeper.md) before any node publishes again", null);
+                }
                 if (last.sameContent(serial, sha256Hex) && last.epoch() == leadership.epoch()
                         && last.node().equals(leadership.node())) {
                     return last; // our own commit, already applied (a retry after connection loss)

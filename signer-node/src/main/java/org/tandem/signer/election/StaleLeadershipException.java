@@ -6,8 +6,9 @@ import org.tandem.keysync.key.ZoneName;
 /**
  * A commit was refused because the {@link Leadership} it was made under is no longer the cluster's:
  * its local lease ran out or it was revoked (refused before ZooKeeper is asked), the epoch znode moved
- * on (another node was elected since: ZooKeeper BadVersion), or the latch node is gone (the session
- * expired: ZooKeeper NoNode). INV-L4: nothing was written.
+ * on (another node was elected since: ZooKeeper BadVersion), the latch node is gone (the session
+ * expired: ZooKeeper NoNode), or its epoch is below one the ledger already holds (the epoch znode was
+ * deleted and recreated). INV-L4: nothing was written.
  */
 public final class StaleLeadershipException extends LedgerException {
     private static final long serialVersionUID = 1L;

@@ -23,7 +23,8 @@ import org.tandem.keysync.key.ZoneName;
  *     source: zones/example.com.zone      # the unsigned master file
  *     policy: policies/example.com.yaml   # optional, the signerctl --policy format
  *     output-dir: /var/lib/tandem/out     # optional, default publish.directory
- * zookeeper: {connect: "zk1:2181,zk2:2181,zk3:2181", session-timeout: 30s, root: /tandem}
+ * zookeeper: {connect: "zk1:2281,zk2:2281,zk3:2281", session-timeout: 30s, root: /tandem,
+ *             tls: {ca: tls/ca.crt, cert: tls/zk-node.crt, key: tls/zk-node.key}}  # or insecure-plaintext: true (lab)
  * publish:
  *   directory: /var/lib/tandem/published
  *   transfer:                             # optional
@@ -156,7 +157,10 @@ public record NodeConfig(
                     .append(" output ").append(z.outputDirectory()).append('\n');
         }
         out.append("  ZooKeeper: ").append(zookeeper.connect()).append(" root ").append(zookeeper.root())
-                .append(" session timeout ").append(human(zookeeper.sessionTimeout())).append('\n');
+                .append(" session timeout ").append(human(zookeeper.sessionTimeout()))
+                .append(zookeeper.tls().map(t -> " TLS " + t.certificateChain())
+                        .orElse(" INSECURE PLAINTEXT (no TLS, no authentication, open ACLs)"))
+                .append('\n');
         out.append("  publish: ").append(publish.directory());
         publish.transfer().ifPresent(t -> out.append("; transfers on ").append(t.listen()).append(" notify ")
                 .append(t.notifyTargets()).append(" allow ").append(t.allow())

@@ -50,7 +50,7 @@ final class NodeConfigLoader {
     private static final Set<String> RESIGN = Set.of("floor", "debounce");
     private static final Set<String> NODE = Set.of("name", "site");
     private static final Set<String> ZONE = Set.of("name", "source", "policy", "output-dir");
-    private static final Set<String> ZOOKEEPER = Set.of("connect", "session-timeout", "root");
+    private static final Set<String> ZOOKEEPER = Set.of("connect", "session-timeout", "root", "tls", "insecure-plaintext");
     private static final Set<String> PUBLISH = Set.of("directory", "transfer");
     private static final Set<String> TRANSFER = Set.of("listen", "notify", "allow", "tsig");
     private static final Set<String> TSIG = Set.of("name", "algorithm", "secret-file");
@@ -206,8 +206,24 @@ final class NodeConfigLoader {
                 ? duration("zookeeper.session-timeout", n.get("session-timeout"))
                 : ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT;
         String root = n.has("root") ? text("zookeeper.root", n.get("root")) : ZooKeeperConfig.DEFAULT_ROOT;
+        boolean plaintext = n.has("insecure-plaintext") && bool("zookeeper.insecure-plaintext",
+                n.get("insecure-plaintext"));
+        Optional<TlsMaterial> tls;
+        if (n.has("tls") && !n.get("tls").isNull()) {
+            if (plaintext) {
+                throw fail("zookeeper.insecure-plaintext", "true together with zookeeper.tls; remove one (TLS is the"
+                        + " secure choice)");
+            }
+            tls = Optional.of(tls("zookeeper.tls", n.get("tls")));
+        } else if (plaintext) {
+            tls = Optional.empty();
+        } else {
+            throw fail("zookeeper.tls", "missing: ZooKeeper needs TLS with this node's certificate of the cluster CA"
+                    + " (OU=node): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper nobody else can"
+                    + " reach: zookeeper.insecure-plaintext: true");
+        }
         try {
-            return new ZooKeeperConfig(connect, timeout, root);
+            return new ZooKeeperConfig(connect, timeout, root, tls);
         } catch (IllegalArgumentException e) {
             throw fail(n.has("root") && e.getMessage().startsWith("root") ? "zookeeper.root"
                     : "zookeeper.session-timeout", e.getMessage());
@@ -459,15 +475,19 @@ final class NodeConfigLoader {
     }
 
     private TlsMaterial tls(JsonNode n) throws NodeConfigException {
-        mapping("tls", n, TLS);
-        Path ca = existingFile("tls.ca", n.get("ca"));
-        Path cert = existingFile("tls.cert", n.get("cert"));
-        Path key = existingFile("tls.key", n.get("key"));
+        return tls("tls", n);
+    }
+
+    private TlsMaterial tls(String section, JsonNode n) throws NodeConfigException {
+        mapping(section, n, TLS);
+        Path ca = existingFile(section + ".ca", n.get("ca"));
+        Path cert = existingFile(section + ".cert", n.get("cert"));
+        Path key = existingFile(section + ".key", n.get("key"));
         TlsMaterial tls = new TlsMaterial(cert, key, ca);
         try {
             return tls.check();
         } catch (TlsMaterialException e) {
-            String at = e.file().equals(key) ? "tls.key" : e.file().equals(ca) ? "tls.ca" : "tls.cert";
+            String at = section + (e.file().equals(key) ? ".key" : e.file().equals(ca) ? ".ca" : ".cert");
             throw new NodeConfigException(file, at, e.file() + ": " + e.reason(), e);
         }
     }
@@ -498,6 +518,13 @@ final class NodeConfigLoader {
         if (!n.isArray()) {
             throw fail(at, "expected a list");
         }
+    }
+
+    private boolean bool(String at, JsonNode n) throws NodeConfigException {
+        if (n == null || !n.isBoolean()) {
+            throw fail(at, "expected true or false");
+        }
+        return n.booleanValue();
     }
 
     private String text(String at, JsonNode n) throws NodeConfigException {

@@ -176,7 +176,11 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
         }
         ZooKeeperConfig zk = config.zookeeper();
-        cluster = ClusterConnection.connect(zk.connect(), zk.root(), zk.sessionTimeout(), CONNECT_WAIT);
+        try {
+            cluster = ClusterConnection.connect(zk.clientSettings(), zk.root(), zk.sessionTimeout(), CONNECT_WAIT);
+        } catch (TlsMaterialException e) {
+            throw new NodeStartException(config.name(), "ZooKeeper TLS (zookeeper.tls)", e.getMessage(), e);
+        }
         ManifestStore store = cluster.manifests();
         ledger = cluster.ledger(clock);
         KeySetVerifier verifier = new KeySetVerifier(clock, new SecureRandom());

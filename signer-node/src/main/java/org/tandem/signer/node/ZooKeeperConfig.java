@@ -2,6 +2,9 @@ package org.tandem.signer.node;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 
 /**
  * Where the cluster's ZooKeeper ensemble is ({@code zookeeper:} in {@code node.yaml}).
@@ -10,8 +13,11 @@ import java.util.Objects;
  * @param sessionTimeout the session timeout the node asks for (the server may negotiate it down);
  *     the leader's local lease is a fraction of it (INV-L3)
  * @param root the absolute ZooKeeper path under which Tandem keeps its nodes, e.g. {@code /tandem}
+ * @param tls the node's ZooKeeper client certificate ({@code OU=node}), key and the cluster CA
+ *     ({@code zookeeper.tls}); empty only with {@code zookeeper.insecure-plaintext: true}, a lab
+ *     without TLS, authentication or ACLs
  */
-public record ZooKeeperConfig(String connect, Duration sessionTimeout, String root) {
+public record ZooKeeperConfig(String connect, Duration sessionTimeout, String root, Optional<TlsMaterial> tls) {
     /** Default session timeout: within ZooKeeper's default bounds (2 to 20 ticks of 2 s). */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(30);
     /** Default root, the same as the HSM configuration's {@code zookeeper-root}. */
@@ -21,6 +27,7 @@ public record ZooKeeperConfig(String connect, Duration sessionTimeout, String ro
         Objects.requireNonNull(connect, "connect");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(tls, "tls");
         if (connect.isBlank()) {
             throw new IllegalArgumentException("ZooKeeper connect string is empty");
         }
@@ -30,5 +37,11 @@ public record ZooKeeperConfig(String connect, Duration sessionTimeout, String ro
         if (!root.startsWith("/") || (root.length() > 1 && root.endsWith("/"))) {
             throw new IllegalArgumentException("root must be an absolute ZooKeeper path like /tandem, got " + root);
         }
+    }
+
+    /** The client settings: TLS with {@link #tls}, or explicit insecure plaintext when it is empty. */
+    public ZooKeeperClientSettings clientSettings() {
+        return tls.map(t -> ZooKeeperClientSettings.tls(connect, t))
+                .orElseGet(() -> ZooKeeperClientSettings.insecurePlaintext(connect));
     }
 }

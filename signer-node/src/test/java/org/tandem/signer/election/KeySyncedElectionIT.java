@@ -1,5 +1,7 @@
 package org.tandem.signer.election;
 
+import org.apache.curator.framework.CuratorFramework;
+
 import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -141,6 +143,36 @@ class KeySyncedElectionIT {
         assertThat(b.leadership().epoch()).isEqualTo(epoch + 1);
         assertThat(a.listener.losses()).extracting(RecordingListener.Event::reason).containsExactly(LossReason.KEYS_NOT_SYNCED);
         assertThat(a.election.state().reason()).contains("CKR_DEVICE_REMOVED");
+    }
+
+    @Test
+    void aCommitUnderAnEpochBelowTheLedgersHighestIsRefusedAfterTheEpochZnodeWasRecreated() throws Exception {
+        CuratorFramework raw = ZK.newClient();
+        String epochPath = root + "/cluster/epoch";
+        raw.create().creatingParentsIfNeeded().forPath(epochPath);
+        for (int i = 0; i < 5; i++) {
+            raw.setData().forPath(epochPath);
+        }
+        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        TestTiming.until(WAIT, "node-a leads", a::leads);
+        assertThat(a.leadership().epoch()).isEqualTo(6);
+        PublishRecord committed = a.ledger.commit(a.leadership(), ZONE, 2026120101, sha256("v1"));
+        a.close();
+        nodes.remove(a);
+        // what an attacker with write access to ZooKeeper does: fencing restarts at 1
+        raw.delete().forPath(epochPath);
+        raw.create().forPath(epochPath);
+
+        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        TestTiming.until(WAIT, "node-b leads", b::leads);
+        assertThat(b.leadership().epoch()).isEqualTo(1);
+
+        assertThatThrownBy(() -> b.ledger.commit(b.leadership(), ZONE, 2026120102, sha256("v2")))
+                .isInstanceOfSatisfying(StaleLeadershipException.class, e -> assertThat(e.epoch()).isEqualTo(1))
+                .hasMessageContainingAll("zone " + ZONE, "node-b", "under epoch 1", "higher epoch 6", "node-a",
+                        epochPath, "went backwards");
+        assertThat(b.ledger.last(ZONE)).contains(committed);
+        assertThat(b.ledger.history(ZONE)).containsExactly(committed);
     }
 
     @Test

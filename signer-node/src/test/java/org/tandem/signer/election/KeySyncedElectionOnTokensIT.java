@@ -62,7 +62,7 @@ class KeySyncedElectionOnTokensIT {
         open.add(hsm1);
         hsm2 = Pkcs11Hsm.open(tokens.allocate(DC2.name()));
         open.add(hsm2);
-        store = ZooKeeperManifestStore.connect(ZK.connectString(), root, Duration.ofSeconds(10));
+        store = ZooKeeperManifestStore.connect(ZK.clientSettings(), root, Duration.ofSeconds(10));
         open.add(store);
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"), clock);
         keySync = new KeySync(List.of(hsm1, hsm2), store, audit, clock, "test@election-it",

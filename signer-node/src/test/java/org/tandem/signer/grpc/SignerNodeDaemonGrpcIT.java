@@ -87,7 +87,7 @@ class SignerNodeDaemonGrpcIT {
         Files.writeString(config, "node: {name: node-a, site: dc1}\n"
                 + "hsm-config: " + hsmYaml + "\n"
                 + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root + "}\n"
+                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root + ", insecure-plaintext: true}\n"
                 + "publish:\n  directory: published\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
                 + "metrics: {listen: \"127.0.0.1:0\"}\n"

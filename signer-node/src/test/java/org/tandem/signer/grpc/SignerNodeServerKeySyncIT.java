@@ -78,7 +78,7 @@ class SignerNodeServerKeySyncIT {
         cluster = TestPki.create(dir.resolve("cluster"), "tandem-cluster-ca");
         hsm = Pkcs11Hsm.open(SoftHsmTokens.shared().allocate("dc1-hsm1"));
         hsm.generateKek();
-        store = ZooKeeperManifestStore.connect(ZK.connectString(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
+        store = ZooKeeperManifestStore.connect(ZK.clientSettings(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
         auditFile = dir.resolve("audit.jsonl");
         AuditLog audit = AuditLog.open(auditFile, clock);
         KeySyncService keySync = new KeySyncService("dc1-signer", List.of(hsm), clock, audit,

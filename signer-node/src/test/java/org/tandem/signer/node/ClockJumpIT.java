@@ -81,7 +81,7 @@ class ClockJumpIT {
         KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
                 dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
+        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);
@@ -108,7 +108,7 @@ class ClockJumpIT {
                 + "hsm-config: " + hsmYaml + "\n"
                 + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
                 + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                + "s, root: " + root + "}\n"
+                + "s, root: " + root + ", insecure-plaintext: true}\n"
                 + "publish:\n  directory: published\n"
                 + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"

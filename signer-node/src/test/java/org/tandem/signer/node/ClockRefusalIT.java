@@ -72,7 +72,7 @@ class ClockRefusalIT {
         open.add(tokens);
         // the cluster's leader promotes the keys once every node proves them; here the cycle runs alone
         tokens.promoteAll(ZONE);
-        ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
+        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);

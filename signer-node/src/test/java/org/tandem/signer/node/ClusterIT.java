@@ -77,7 +77,7 @@ class ClusterIT {
         tokens = KeySyncedTokens.create(List.of("node-a", "node-b"), ZONE, ZK.connectString(), root,
                 dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(ZK.connectString(), root, Duration.ofSeconds(20),
+        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
                 Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);
@@ -232,7 +232,7 @@ class ClusterIT {
                     + "hsm-config: " + hsmYaml + "\n"
                     + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
                     + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                    + "s, root: " + root + "}\n"
+                    + "s, root: " + root + ", insecure-plaintext: true}\n"
                     + "publish:\n  directory: published\n  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"
                     + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
                     + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"

@@ -88,7 +88,7 @@ final class NodeCluster implements AutoCloseable {
         this.root = "/node-cluster-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         this.tokens = KeySyncedTokens.create(names, ZONE, zookeeper, root, dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(zookeeper, root, Duration.ofSeconds(20), Duration.ofSeconds(10));
+        ClusterConnection cluster = ClusterConnection.connect(org.tandem.keysync.manifest.ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
         open.add(cluster);
         this.ledger = cluster.ledger(Clock.systemUTC());
         this.pki = TestPki.create(dir.resolve("pki"), "node-cluster CA");
@@ -132,7 +132,7 @@ final class NodeCluster implements AutoCloseable {
                 + "hsm-config: " + hsmYaml + "\n"
                 + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n"
                 + "zookeeper: {connect: \"" + zookeeper + "\", session-timeout: " + SESSION.toSeconds() + "s, root: " + root
-                + "}\n"
+                + ", insecure-plaintext: true}\n"
                 + "publish:\n  directory: published\n"
                 + "grpc: {listen: \"" + endpoint(node) + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + metricsPorts.get(node) + "\"}\n"

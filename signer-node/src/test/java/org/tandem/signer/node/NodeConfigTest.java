@@ -8,11 +8,13 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.signer.sign.Denial;
 import org.tandem.signer.sign.SigningPolicy;
@@ -36,6 +38,7 @@ class NodeConfigTest {
               connect: "127.0.0.1:2181,[::1]:2182"
               session-timeout: 20s
               root: /tandem
+              tls: {ca: "tls/ca.crt", cert: "tls/dc1-signer.crt", key: "tls/dc1-signer.key"}
             publish:
               directory: published
               transfer:
@@ -146,7 +149,9 @@ class NodeConfigTest {
         assertThat(net.policy().denial()).isEqualTo(Denial.NSEC3);
         assertThat(net.outputDirectory()).isEqualTo(dir.resolve("out-net"));
         assertThat(c.zookeeper()).isEqualTo(new ZooKeeperConfig("127.0.0.1:2181,[::1]:2182", Duration.ofSeconds(20),
-                "/tandem"));
+                "/tandem", Optional.of(new TlsMaterial(dir.resolve("tls/dc1-signer.crt"),
+                        dir.resolve("tls/dc1-signer.key"), dir.resolve("tls/ca.crt")))));
+        assertThat(c.zookeeper().clientSettings().secure()).isTrue();
         assertThat(c.publish().directory()).isEqualTo(dir.resolve("published"));
         TransferConfig t = c.publish().transfer().orElseThrow();
         assertThat(t.listen()).isEqualTo(new Endpoint("127.0.0.1", 5353));
@@ -166,6 +171,28 @@ class NodeConfigTest {
         assertThat(c.summary()).contains("node dc1-signer (site dc1)", "example.net.", "dc1-hsm1", "127.0.0.1:7443",
                         "validity 10d refresh 4d", "session timeout 20s")
                 .doesNotContain("1234");
+    }
+
+    @Test
+    void refusesZooKeeperWithoutTlsNamingTheMissingSetting() throws Exception {
+        String tls = "  tls: {ca: \"tls/ca.crt\", cert: \"tls/dc1-signer.crt\", key: \"tls/dc1-signer.key\"}\n";
+        fails(replace(VALID, tls, ""), "zookeeper.tls", "missing: ZooKeeper needs TLS");
+        fails(replace(VALID, tls, tls + "  insecure-plaintext: true\n"), "zookeeper.insecure-plaintext",
+                "together with zookeeper.tls");
+        fails(replace(VALID, tls, "  insecure-plaintext: yes please\n"), "zookeeper.insecure-plaintext",
+                "expected true or false");
+        fails(replace(VALID, "cert: \"tls/dc1-signer.crt\"", "cert: \"tls/nope.crt\""), "zookeeper.tls.cert",
+                "file not found");
+    }
+
+    @Test
+    void acceptsInsecurePlaintextZooKeeperOnlyWhenExplicitlySet() throws Exception {
+        String tls = "  tls: {ca: \"tls/ca.crt\", cert: \"tls/dc1-signer.crt\", key: \"tls/dc1-signer.key\"}\n";
+        NodeConfig c = load(replace(VALID, tls, "  insecure-plaintext: true\n"));
+
+        assertThat(c.zookeeper().tls()).isEmpty();
+        assertThat(c.zookeeper().clientSettings().secure()).isFalse();
+        assertThat(c.summary()).contains("INSECURE PLAINTEXT");
     }
 
     @Test

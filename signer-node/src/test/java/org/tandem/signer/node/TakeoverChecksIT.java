@@ -146,7 +146,7 @@ class TakeoverChecksIT {
 
     /** The key leaves: REMOVED in the manifest, destroyed on both tokens (else it would be an extra key). */
     private void remove(DnssecKey key) throws Exception {
-        try (ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.connectString(), cluster.root, Duration.ofSeconds(10))) {
+        try (ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.clientSettings(), cluster.root, Duration.ofSeconds(10))) {
             var read = store.read(NodeCluster.ZONE.toString()).orElseThrow();
             ZoneKeySet m = ZoneKeySet.fromProto(read.manifest(), read.version());
             store.compareAndSet(m.version(), m.withState(key.fingerprint(), KeyState.PUBLISHED, KeyState.REMOVED)
