@@ -1,14 +1,13 @@
 package org.tandem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
+import org.tandem.keysync.config.YamlFileException;
+import org.tandem.keysync.config.YamlFiles;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.grpc.TlsMaterialException;
 
@@ -48,9 +47,9 @@ record ClusterConfig(Path source, String coordinator, TlsMaterial tls) {
         }
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(path.toFile());
-        } catch (IOException e) {
-            throw fail(path, null, "not valid YAML: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            root = YamlFiles.read(path);
+        } catch (YamlFileException e) {
+            throw fail(path, null, e.problem());
         }
         if (root == null || !root.isObject()) {
             throw fail(path, null, "expected a mapping with 'coordinator' and 'tls'");

@@ -45,9 +45,13 @@ public final class DemoPki {
         return pki;
     }
 
-    /** {@code serverAuth,clientAuth} for a node or the coordinator, {@code clientAuth} for anyone else. */
+    /**
+     * {@code serverAuth,clientAuth} for a node, the coordinator or a ZooKeeper server (an ensemble
+     * server also connects to its peers), {@code clientAuth} for anyone else.
+     */
     static String extendedKeyUsage(String role) {
-        return role.equals("node") || role.equals("coordinator") ? "serverAuth,clientAuth" : "clientAuth";
+        return role.equals("node") || role.equals("coordinator") || role.equals("zookeeper") ? "serverAuth,clientAuth"
+                : "clientAuth";
     }
 
     public Path ca() {

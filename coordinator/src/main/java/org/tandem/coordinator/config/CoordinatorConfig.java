@@ -1,9 +1,6 @@
 package org.tandem.coordinator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -18,6 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tandem.keysync.config.YamlFileException;
+import org.tandem.keysync.config.YamlFiles;
 
 /**
  * The coordinator's configuration, {@code coordinator.yaml}:
@@ -117,9 +116,9 @@ public record CoordinatorConfig(
         }
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(abs.toFile());
-        } catch (IOException e) {
-            throw new CoordinatorConfigException(abs, "", "not valid YAML: " + firstLine(e.getMessage()), e);
+            root = YamlFiles.read(abs);
+        } catch (YamlFileException e) {
+            throw new CoordinatorConfigException(abs, "", e.problem(), e);
         }
         return new Reader(abs).read(root);
     }
@@ -138,14 +137,6 @@ public record CoordinatorConfig(
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
     }
 
     private static final class Reader {

@@ -32,7 +32,7 @@ class ZooKeeperClientsIT {
     void theCoordinatorReadsOverTlsAndIsRefusedEveryWrite() throws Exception {
         TestPki pki = TestPki.create(dir.resolve("pki"), "tandem-cluster-ca");
         TlsMaterial coordinator = pki.issue("coordinator", "coordinator");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, pki.issue("zookeeper"));
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, pki.issue("zookeeper", "zookeeper"));
                 CuratorFramework node = ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("node-a", "node"))
                         .curatorBuilder().retryPolicy(new RetryNTimes(0, 0)).build();
                 CuratorFramework view = ZooKeeperClients.build(zk.connectString(), Duration.ofSeconds(10),

@@ -33,7 +33,7 @@ class EmbeddedZooKeeperIT {
     @BeforeEach
     void issueCertificates() throws Exception {
         TestPki pki = TestPki.create(pkiDir, "tandem-cluster-ca");
-        serverTls = pki.issue("zookeeper");
+        serverTls = pki.issue("zookeeper", "zookeeper");
         nodeTls = pki.issue("node-a", "node");
     }
 

@@ -160,11 +160,15 @@ public final class TestPki {
         /** Both: a process that serves and calls with one identity (a node, the coordinator). */
         SERVER_AND_CLIENT;
 
-        /** {@link #SERVER_AND_CLIENT} for {@code node} and {@code coordinator}, {@link #CLIENT} otherwise. */
+        /**
+         * {@link #SERVER_AND_CLIENT} for {@code node}, {@code coordinator} and {@code zookeeper} (an
+         * ensemble server also connects to its peers), {@link #CLIENT} otherwise.
+         */
         public static Usage forRole(String organizationalUnit) {
             return organizationalUnit != null
                             && (organizationalUnit.equalsIgnoreCase("node")
-                                    || organizationalUnit.equalsIgnoreCase("coordinator"))
+                                    || organizationalUnit.equalsIgnoreCase("coordinator")
+                                    || organizationalUnit.equalsIgnoreCase("zookeeper"))
                     ? SERVER_AND_CLIENT
                     : CLIENT;
         }

@@ -1,11 +1,6 @@
 package org.tandem.signer.node;
 
-import org.tandem.signer.publish.Cidr;
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tandem.keysync.config.YamlFileException;
+import org.tandem.keysync.config.YamlFiles;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.hsm.HsmConfig;
@@ -29,6 +26,7 @@ import org.tandem.keysync.hsm.HsmConfigException;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
+import org.tandem.signer.publish.Cidr;
 import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.sign.SigningPolicyFile;
 import org.tandem.signer.zone.ZoneLimits;
@@ -74,14 +72,9 @@ final class NodeConfigLoader {
         }
         JsonNode root;
         try {
-            ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-            yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-            root = yaml.readTree(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (JacksonException e) {
-            String line = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
-            throw new NodeConfigException(file, "", "not valid YAML: " + line + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new NodeConfigException(file, "", "cannot read: " + e.getMessage(), e);
+            root = YamlFiles.read(file);
+        } catch (YamlFileException e) {
+            throw new NodeConfigException(file, "", e.problem(), e);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw fail("", "empty; expected a mapping with " + new TreeSet<>(TOP));

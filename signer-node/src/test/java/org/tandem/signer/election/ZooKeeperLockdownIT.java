@@ -72,7 +72,7 @@ class ZooKeeperLockdownIT {
     @BeforeAll
     static void lockedDownZooKeeper() throws Exception {
         pki = TestPki.create(dir.resolve("pki"), "tandem-cluster-ca");
-        zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.issue("zookeeper"));
+        zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.issue("zookeeper", "zookeeper"));
         nodeTls = pki.issue("node-a", "node");
     }
 

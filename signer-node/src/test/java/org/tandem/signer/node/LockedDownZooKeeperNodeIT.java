@@ -66,7 +66,7 @@ class LockedDownZooKeeperNodeIT {
         Prerequisites.requireSoftHsm();
         root = "/locked-down-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         pki = TestPki.create(dir.resolve("pki"), "locked-down CA");
-        zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.issue("zookeeper"));
+        zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.issue("zookeeper", "zookeeper"));
         open.add(zk);
         KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE,
                 ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("alice", "operator")), root,

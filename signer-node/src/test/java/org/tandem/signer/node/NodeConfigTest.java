@@ -229,7 +229,7 @@ class NodeConfigTest {
 
     @Test
     void refusesBadYamlWithTheLine() throws Exception {
-        fails("node:\n  name: [unclosed\n", "", "not valid YAML: line ");
+        fails("node:\n  name: [unclosed\n", "", "line 2, column 18: not valid YAML");
     }
 
     @Test
