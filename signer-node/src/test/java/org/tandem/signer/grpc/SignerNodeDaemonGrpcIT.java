@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -37,6 +36,7 @@ import org.tandem.proto.keysync.v1.WrappedKey;
 import org.tandem.proto.signer.v1.SignerNodeGrpc;
 import org.tandem.proto.signer.v1.StepDownRequest;
 import org.tandem.proto.signer.v1.StepDownResponse;
+import org.tandem.signer.node.NodeTestFiles;
 import org.tandem.signer.node.NodeConfig;
 import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.SignerNodeDaemon;
@@ -68,20 +68,10 @@ class SignerNodeDaemonGrpcIT {
         String root = "/daemon-grpc-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root, dir.resolve("setup-audit.jsonl"));
         pki = TestPki.create(dir.resolve("pki"), "daemon-grpc-it CA");
-        Files.createDirectories(dir.resolve("zones"));
-        Files.createDirectories(dir.resolve("published"));
-        Files.writeString(dir.resolve("zones/example.test.zone"), """
-                $ORIGIN example.test.
-                $TTL 3600
-                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
-                @        NS    ns1
-                ns1      A     192.0.2.53
-                """, StandardCharsets.US_ASCII);
+        NodeTestFiles.minimalZone(dir);
         HsmSpec s = tokens.spec("node-a");
         Path hsmYaml = dir.resolve("node-a-hsm.yaml");
-        Files.writeString(hsmYaml, "hsms:\n  - name: node-a\n    library: " + s.library() + "\n    token-label: "
-                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\naudit-log: " + dir.resolve("node-a-audit.jsonl")
-                + "\nzookeeper: " + ZK.connectString() + "\nzookeeper-root: " + root + "\n");
+        NodeTestFiles.hsmYaml(hsmYaml, "node-a", s, dir.resolve("node-a-audit.jsonl"), ZK.connectString(), root);
         TlsMaterial tls = pki.issue("node-a", "node");
         Path config = dir.resolve("node-a.yaml");
         Files.writeString(config, "node: {name: node-a, site: dc1}\n"

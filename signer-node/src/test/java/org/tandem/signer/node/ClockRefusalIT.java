@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,15 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.testing.KeySyncedTokens;
-import org.tandem.keysync.testing.Prerequisites;
-import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.ClockGuard;
 import org.tandem.signer.election.ClusterConnection;
-import org.tandem.signer.election.ElectionSettings;
 import org.tandem.signer.election.JumpableClock;
-import org.tandem.signer.election.KeySyncVerdict;
-import org.tandem.signer.election.KeySyncedElection;
 import org.tandem.signer.election.Leadership;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
@@ -65,26 +59,13 @@ class ClockRefusalIT {
 
     @BeforeEach
     void leaderWithKeys() throws Exception {
-        Prerequisites.requireSoftHsm();
-        String root = "/clock-refusal-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
-                dir.resolve("audit.jsonl"));
-        open.add(tokens);
-        // the cluster's leader promotes the keys once every node proves them; here the cycle runs alone
-        tokens.promoteAll(ZONE);
-        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
-                Duration.ofSeconds(10));
-        open.add(cluster);
-        ledger = cluster.ledger(clock);
-        // the election without a guard: this test is about the zone cycle's own checks
-        KeySyncedElection election = cluster.election("node-a",
-                () -> KeySyncVerdict.synced(Instant.now(), List.of(ZONE)), ElectionSettings.DEFAULTS, clock);
-        open.add(election);
-        election.start();
-        TestTiming.until(Duration.ofSeconds(30), "node-a leads", () -> election.leadership().isPresent());
-        leadership = election.leadership().orElseThrow();
-        ClockGuard guard = cluster.clockGuard("node-a", Duration.ofSeconds(30), clock);
-        assertThat(guard.sample().ok()).isTrue();
+        LoneLeader lone = LoneLeader.start(ZK, "clock-refusal", ZONE, dir, clock);
+        open.add(lone);
+        ledger = lone.ledger;
+        leadership = lone.leadership;
+        KeySyncedTokens tokens = lone.tokens;
+        ClusterConnection cluster = lone.cluster;
+        ClockGuard guard = lone.guard;
 
         Path source = dir.resolve("example.test.zone");
         Files.writeString(source, """

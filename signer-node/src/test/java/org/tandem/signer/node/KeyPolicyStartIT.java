@@ -44,25 +44,16 @@ class KeyPolicyStartIT {
                         new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
                         new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)});
         });
-        Files.createDirectories(dir.resolve("zones"));
-        Files.createDirectories(dir.resolve("published"));
-        Files.writeString(dir.resolve("zones/example.test.zone"), """
-                $ORIGIN example.test.
-                $TTL 3600
-                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
-                @        NS    ns1
-                ns1      A     192.0.2.53
-                """, StandardCharsets.US_ASCII);
+        NodeTestFiles.minimalZone(dir);
         Path hsmYaml = dir.resolve("hsm.yaml");
-        Files.writeString(hsmYaml, "hsms:\n  - name: dc1-hsm1\n    library: " + spec.library() + "\n    token-label: "
-                + spec.tokenLabel() + "\n    pin-file: " + spec.pinFile() + "\naudit-log: " + dir.resolve("audit.jsonl")
-                + "\nzookeeper: " + ZK.connectString() + "\nzookeeper-root: /key-policy-start-it\n");
+        NodeTestFiles.hsmYaml(hsmYaml, "dc1-hsm1", spec, dir.resolve("audit.jsonl"), ZK.connectString(),
+                "/key-policy-start-it");
         TlsMaterial tls = TestPki.create(dir.resolve("pki"), "key-policy-start-it CA").issue("dc1-signer1", "node");
         Path config = dir.resolve("node.yaml");
         Files.writeString(config, "node: {name: dc1-signer1, site: dc1}\n"
                 + "hsm-config: " + hsmYaml + "\n"
                 + "zones:\n  - name: example.test.\n    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: /key-policy-start-it}\n"
+                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: /key-policy-start-it, insecure-plaintext: true}\n"
                 + "publish:\n  directory: published\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
                 + "metrics: {listen: \"127.0.0.1:0\"}\n"

@@ -2,7 +2,6 @@ package org.tandem.signer.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -77,20 +76,10 @@ class LockedDownZooKeeperNodeIT {
                 Duration.ofSeconds(20), Duration.ofSeconds(10));
         open.add(reader);
         ledger = reader.ledger(Clock.systemUTC());
-        Files.createDirectories(dir.resolve("zones"));
-        Files.createDirectories(dir.resolve("published"));
-        Files.writeString(dir.resolve("zones/example.test.zone"), """
-                $ORIGIN example.test.
-                $TTL 3600
-                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
-                @        NS    ns1
-                ns1      A     192.0.2.53
-                """, StandardCharsets.US_ASCII);
+        NodeTestFiles.minimalZone(dir);
         HsmSpec s = tokens.spec("node-a");
         Path hsmYaml = dir.resolve("node-a-hsm.yaml");
-        Files.writeString(hsmYaml, "hsms:\n  - name: node-a\n    library: " + s.library() + "\n    token-label: "
-                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\naudit-log: " + dir.resolve("node-a-audit.jsonl")
-                + "\nzookeeper: " + zk.connectString() + "\nzookeeper-root: " + root + "\n");
+        NodeTestFiles.hsmYaml(hsmYaml, "node-a", s, dir.resolve("node-a-audit.jsonl"), zk.connectString(), root);
         TlsMaterial tls = pki.issue("node-a", "node");
         Path config = dir.resolve("node-a.yaml");
         Files.writeString(config, "node: {name: node-a, site: dc1}\n"
