@@ -265,15 +265,11 @@ class KeySyncServiceIT {
 
     @Test
     void exportFromOneNodeImportsProvenIntoAnotherAndASecondImportAddsNothing() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        DnssecKey zsk = keys.zsk();
-        publish(keys.ksk(), zsk);
-        TestNode node1 = node("dc1-signer1", hsm1);
-        TestNode node2 = node("dc2-signer1", hsm2);
+        TwoSites sites = twoEnrolledSitesWithPublishedKeys();
+        HsmSpec spec2 = sites.spec2();
+        DnssecKey zsk = sites.keys().zsk();
+        TestNode node1 = sites.node1();
+        TestNode node2 = sites.node2();
 
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
         assertThat(wrapped.key()).isEqualTo(zsk);
@@ -312,15 +308,11 @@ class KeySyncServiceIT {
 
     @Test
     void importsOfOneKeyArrivingTogetherLeaveOneKeyPairAndAllProveIt() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        DnssecKey zsk = keys.zsk();
-        publish(keys.ksk(), zsk);
-        TestNode node1 = node("dc1-signer1", hsm1);
-        TestNode node2 = node("dc2-signer1", hsm2);
+        TwoSites sites = twoEnrolledSitesWithPublishedKeys();
+        HsmSpec spec2 = sites.spec2();
+        DnssecKey zsk = sites.keys().zsk();
+        TestNode node1 = sites.node1();
+        TestNode node2 = sites.node2();
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
 
         // the leader's replicator and an operator's keys sync, at the same moment
@@ -1039,6 +1031,19 @@ class KeySyncServiceIT {
     }
 
     /** KEK enrolment: transport key on the new HSM, KEK wrapped under it by the holder, unwrapped inside. */
+    /** Two nodes, each with its own HSM, both holding the cluster KEK; the KSK and ZSK on the first, published. */
+    private record TwoSites(HsmSpec spec2, Keys keys, TestNode node1, TestNode node2) {}
+
+    private TwoSites twoEnrolledSitesWithPublishedKeys() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        publish(keys.ksk(), keys.zsk());
+        return new TwoSites(spec2, keys, node("dc1-signer1", hsm1), node("dc2-signer1", hsm2));
+    }
+
     private static void enrol(Pkcs11Hsm holder, Pkcs11Hsm newcomer) throws Exception {
         TransportKey transport = newcomer.newTransportKey();
         newcomer.importKek(transport, holder.exportKek(transport), holder.kekCheckValue().orElseThrow());
