@@ -24,7 +24,7 @@ import org.tandem.proto.coordinator.v1.PreflightResult;
 
 /**
  * One mutual-TLS connection to the coordinator with the operator's certificate. Every call has a
- * deadline; a gRPC failure becomes a {@link ClusterCommandException} with the exit code the README
+ * deadline; a gRPC failure becomes a {@link ClusterCommandException} with the exit code docs/operations.md
  * documents (unreachable, not permitted, refused, usage). Not thread-safe; close it.
  */
 final class CoordinatorClient implements AutoCloseable {

@@ -1,7 +1,7 @@
 package org.tandem.cli;
 
 /**
- * Every exit code of {@code signerctl}, documented in the README. Scripts may rely on them.
+ * Every exit code of {@code signerctl}, documented in docs/operations.md. Scripts may rely on them.
  */
 public enum ExitCode {
     /** Done; for verify: every HSM holds the identical, proven key set. */

@@ -426,7 +426,7 @@ public final class KeySync {
     /**
      * Promotes a GENERATED key to PUBLISHED in the manifest (compare-and-set; a concurrent writer
      * means a fresh read and another try). The caller has proven the key on every node of the
-     * cluster first: only then may it be published (DESIGN.md "Key lifecycle"). Audited as {@code
+     * cluster first: only then may it be published (replicate before publish). Audited as {@code
      * MANIFEST_UPDATE}.
      *
      * @param proof what proved it, for the audit log ("proven on node-a (dc1-hsm1), node-b (dc2-hsm1)")

@@ -2,7 +2,7 @@ package org.tandem.signer.election;
 
 /**
  * Proves, now, that this node's HSM holds the manifest's keys for all of its zones: present with the
- * manifest's public key and each private key signing a fresh nonce that verifies (DESIGN.md "Prove").
+ * manifest's public key and each private key signing a fresh nonce that verifies (INV-K2).
  * {@link ProvenKeySetCheck} is the implementation over keysync; tests may pass a fake.
  *
  * <p>Contract: called by the election on its own thread, periodically while the node is out of the

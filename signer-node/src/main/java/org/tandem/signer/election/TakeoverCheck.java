@@ -3,7 +3,7 @@ package org.tandem.signer.election;
 /**
  * The checks a node runs after it has won the latch and re-proven its keys, and before it bumps the
  * epoch and leads: every check of the coordinator's preflight that does not need the old leader
- * (published-long-enough, the capability canary; see the README's table). A refusal makes the node
+ * (published-long-enough, the capability canary; see the table in docs/architecture.md). A refusal makes the node
  * leave the election ({@link LossReason#TAKEOVER_REFUSED}) without bumping the epoch: it never led.
  *
  * <p>Contract: called by the election on its own thread, once per win, never concurrently with

@@ -12,7 +12,7 @@ import org.tandem.keysync.key.ZoneName;
 
 /**
  * The configuration of one signer node, loaded from {@code node.yaml} by {@link #load(Path)}; see
- * the README ("The signer node") for the full reference:
+ * docs/configuration.md ("node.yaml") for the full reference:
  *
  * <pre>
  * node: {name: dc1-signer, site: dc1}

@@ -216,7 +216,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                     Optional.ofNullable(transfer), this::mayServe, clock, clockGuard)));
         }
         // The automatic takeover runs the preflight checks that do not need the old leader before it
-        // bumps the epoch (README "Election and fencing").
+        // bumps the epoch (docs/architecture.md, "Election and fencing").
         election = cluster.election(config.name(), new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
                 ElectionSettings.DEFAULTS, clock, clockGuard, new TakeoverPreflight(zones.values(), clock));
         planner = new ResignPlanner(config.resign().floor(), clock);
@@ -348,7 +348,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     }
 
     /**
-     * The leader's replication agent (README "Cluster"): right after winning, before the first signing
+     * The leader's replication agent (docs/architecture.md): right after winning, before the first signing
      * of the term, and then every election re-check interval. Keys it promotes make their zones due
      * for a run at once (the DNSKEY RRset changes).
      */

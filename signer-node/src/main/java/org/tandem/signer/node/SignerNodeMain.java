@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
  * configuration, with {@code node.yaml: key.path: reason} on stderr.
  */
 public final class SignerNodeMain {
-    /** The process exit codes, documented in the README. */
+    /** The process exit codes, documented in docs/operations.md. */
     public enum Exit {
         /** The configuration is valid (and with {@code --check} nothing else was asked). */
         OK(0),

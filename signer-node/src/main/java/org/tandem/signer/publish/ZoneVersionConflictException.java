@@ -8,7 +8,7 @@ import org.tandem.signer.SigningException;
 
 /**
  * Refusal to publish a serial that was already published with different content: a serial is the
- * downstream fencing token and must never name two different zones (RELIABILITY F16). Nothing was
+ * downstream fencing token and must never name two different zones (fault F16). Nothing was
  * changed: the existing file and the file the hidden primary loads stay as they were.
  */
 public final class ZoneVersionConflictException extends SigningException {

@@ -21,7 +21,7 @@ import org.tandem.keysync.proof.KeySetVerifier;
 /**
  * The keys a zone is signed with on one HSM, handed out only after that HSM has proven, now, that it
  * holds the manifest's key set (every key present with the manifest's public key, every private key
- * signing a fresh nonce, nothing extra): a node signs only while key-synced (DESIGN.md, DENIC 2026).
+ * signing a fresh nonce, nothing extra): a node signs only while key-synced (INV-K2, DENIC 2026).
  * The one place where {@code signerctl sign} and the signer-node daemon get their keys. Two entry
  * points, because a key in state GENERATED means something else with and without a cluster:
  *

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The package rules of package-info.java and CONVENTIONS.md, checked on the sources. */
+/** The package rules of package-info.java and the layout conventions, checked on the sources. */
 class ElectionPackageBoundaryTest {
     private static final Path MAIN = Path.of("src/main/java/org/tandem/signer");
 

@@ -14,7 +14,7 @@ import org.xbill.DNS.Record;
 
 /**
  * Timing of the gate on a TLD-like zone (not a test; nothing is asserted). Generates {@code tld.}
- * with N delegations, two out-of-zone NS each, one in five with a DS (the PERFORMANCE.md benchmark
+ * with N delegations, two out-of-zone NS each, one in five with a DS (the docs/benchmarks.md benchmark
  * shape), signs it with BIND's {@code dnssec-signzone} (ECDSA P-256, NSEC3 opt-out, no salt, no
  * extra iterations, or NSEC with {@code nsec}), then times parsing and the gate.
  *
