@@ -22,6 +22,7 @@ import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.NSEC3Record;
 import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
@@ -163,8 +164,8 @@ final class ZoneProbe {
                             anchorTag, p.expiry().orElse(now), "no RRSIG by a key the trust anchor names (key "
                                     + tags(anchor.keyTags()) + ") verifies: " + p.detail())));
         }
-        validate(zone, Type.DNSKEY, keyInspection, false);
-        validate(zone, Type.SOA, check(soa), false);
+        validate(zone, Type.DNSKEY, dnskeys, keyInspection);
+        validate(zone, Type.SOA, soa, check(soa));
 
         Sample sample = sample();
         namesFrom = sample.source();
@@ -176,7 +177,7 @@ final class ZoneProbe {
                     throw new NoAnswer("bad-rcode", e.getKey(), type, server + " answered " + Rcode.string(m.getRcode())
                             + " for " + e.getKey() + " " + Type.string(type));
                 }
-                validate(e.getKey(), type, check(m), type == Type.DS);
+                validate(e.getKey(), type, m, check(m));
             }
         }
         for (int i = 0; i < sample.randomProbes(); i++) {
@@ -194,7 +195,7 @@ final class ZoneProbe {
                     "NXDOMAIN without NSEC or NSEC3 records: the non-existence cannot be proven"));
             return;
         }
-        validate(name, Type.A, i, false);
+        validate(name, Type.A, m, i);
     }
 
     private void nodata(Set<Integer> apexTypes) throws NoAnswer {
@@ -204,7 +205,7 @@ final class ZoneProbe {
             }
             Message m = ask(zone, type);
             if (m.getRcode() == Rcode.NOERROR && !m.getSection(Section.ANSWER).isEmpty()) {
-                validate(zone, type, check(m), false);
+                validate(zone, type, m, check(m));
                 continue;
             }
             SignatureInspector.Inspection i = check(m);
@@ -213,7 +214,7 @@ final class ZoneProbe {
                         "NODATA without NSEC or NSEC3 records: the absence of the type cannot be proven"));
                 return;
             }
-            validate(zone, type, i, false);
+            validate(zone, type, m, i);
             return;
         }
     }
@@ -325,7 +326,7 @@ final class ZoneProbe {
                 names.put(candidate, new TreeSet<>(COMMON_TYPES));
             } else {
                 // a name that does not exist is a denial proof worth checking too
-                validate(candidate, Type.A, check(m), false);
+                validate(candidate, Type.A, m, check(m));
             }
         }
         return names;
@@ -360,11 +361,14 @@ final class ZoneProbe {
 
     /**
      * Asks the validating resolver; a bogus verdict is a problem unless the inspection of the same
-     * answer already named one. {@code insecureIsFine} for DS queries (an insecure delegation, also
-     * under NSEC3 opt-out).
+     * answer ({@code raw}, as served) already named one. An insecure verdict is fine for a DS query (an
+     * insecure delegation) and for a denial that rests on an NSEC3 record with the opt-out flag: RFC
+     * 5155 §9.2 makes such an NXDOMAIN or NODATA insecure, since an unsigned delegation may hide in the
+     * span; a broken proof is still bogus.
      */
-    private void validate(Name name, int type, SignatureInspector.Inspection inspection, boolean insecureIsFine)
+    private void validate(Name name, int type, Message raw, SignatureInspector.Inspection inspection)
             throws NoAnswer {
+        boolean insecureIsFine = type == Type.DS || optOut(raw);
         Message v;
         try {
             v = client.validated(name, type);
@@ -385,6 +389,11 @@ final class ZoneProbe {
                     "dnsjava's validator does not find the answer secure under the trust anchor (rcode "
                             + Rcode.string(v.getRcode()) + "): " + reason));
         }
+    }
+
+    private static boolean optOut(Message m) {
+        return m.getSection(Section.AUTHORITY).stream()
+                .anyMatch(r -> r instanceof NSEC3Record n && (n.getFlags() & NSEC3Record.Flags.OPT_OUT) != 0);
     }
 
     /** The extended DNS error (RFC 8914) the validator attached, if any. */
