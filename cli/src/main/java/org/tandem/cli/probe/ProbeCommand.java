@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code signerctl probe}: checks a zone from outside, as a validating resolver would see it, on one
@@ -65,6 +67,10 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object instead of the plugin line")
     boolean json;
 
+    /** Unknown arguments become an UNKNOWN line (a plugin must print one) instead of picocli's usage text. */
+    @Unmatched
+    List<String> unmatched = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -76,6 +82,9 @@ public final class ProbeCommand implements Callable<Integer> {
         Name apex = Name.root;
         ProbeResult result;
         try {
+            if (!unmatched.isEmpty()) {
+                throw new IllegalArgumentException("unknown argument(s): " + String.join(" ", unmatched));
+            }
             apex = zone();
             warnAfter = Durations.parse("--warn", warn);
             Duration perQuery = Durations.parse("--timeout", timeout);
