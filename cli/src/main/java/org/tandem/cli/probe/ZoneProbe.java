@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -101,7 +102,7 @@ final class ZoneProbe {
 
     /** Runs the probe once; never throws for what the server does. */
     ProbeResult run() {
-        now = clock.instant();
+        now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         try {
             probe();
         } catch (NoAnswer e) {
@@ -280,6 +281,9 @@ final class ZoneProbe {
         while (names.size() < sampleSize) {
             Optional<NSECRecord> nsec = nsecOf(m, current);
             if (nsec.isEmpty()) {
+                if (m.getRcode() == Rcode.NXDOMAIN) {
+                    brokenChain(current, m);
+                }
                 break;
             }
             Set<Integer> types = new TreeSet<>();
@@ -300,6 +304,16 @@ final class ZoneProbe {
             check(m);
         }
         return names;
+    }
+
+    /** The NSEC chain names {@code name}, but the server says it does not exist: the denial is broken. */
+    private void brokenChain(Name name, Message m) throws NoAnswer {
+        int before = problems.size();
+        validate(name, Type.NSEC, m, check(m));
+        if (problems.size() == before) {
+            problems.add(Problem.of(ProbeStatus.CRITICAL, "broken-denial", name, Type.NSEC,
+                    "the NSEC chain names this owner, but the server answers NXDOMAIN for it"));
+        }
     }
 
     /** For NSEC3 without AXFR: the in-zone name servers and common labels that exist. */
@@ -374,7 +388,7 @@ final class ZoneProbe {
             v = client.validated(name, type);
         } catch (IOException e) {
             throw new NoAnswer("no-answer", name, type, "no answer from " + server + " for " + name + " "
-                    + Type.string(type) + " (validating): " + e.getMessage());
+                    + Type.string(type) + " (validating): " + why(e));
         }
         if (v.getHeader().getFlag(Flags.AD) || inspection.critical()) {
             return;
@@ -414,8 +428,12 @@ final class ZoneProbe {
             return client.raw(name, type);
         } catch (IOException e) {
             throw new NoAnswer("no-answer", name, type, "no answer from " + server + " for " + name + " "
-                    + Type.string(type) + ": " + e.getMessage());
+                    + Type.string(type) + ": " + why(e));
         }
+    }
+
+    private static String why(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private Name randomName() {

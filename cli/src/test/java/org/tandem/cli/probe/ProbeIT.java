@@ -115,6 +115,15 @@ class ProbeIT {
                 "www.unsigned.test. 3600 IN TXT \"added after signing\"\n");
         anchorDs("unsigned.test", unsigned.get(0));
 
+        // the owner txt removed with its NSEC after signing: the NSEC before it names a name that is gone
+        List<SigningKey> broken = keys("broken.test");
+        String brokenText = zoneText(sign("broken.test", broken, POLICY, now)).lines()
+                .filter(l -> !l.startsWith("txt.broken.test."))
+                .map(l -> l + "\n")
+                .reduce("", String::concat);
+        serve("broken.test", brokenText, false);
+        anchorDs("broken.test", broken.get(0));
+
         // a KSK of nsec.test that the zone does not publish
         HsmKey stranger = hsm.generate(new KeySpec(ZoneName.of("nsec.test"), KeyRole.KSK,
                 Algorithm.ECDSAP256SHA256));
@@ -225,12 +234,22 @@ class ProbeIT {
     }
 
     @Test
+    void nsecChainNamingAGoneOwnerIsABrokenDenialNamingOwnerAndType() {
+        Run r = probe("broken.test", "broken.test.anchor");
+        assertThat(r.code).as(r.toString()).isEqualTo(2);
+        assertThat(r.line()).startsWith("TANDEM PROBE CRITICAL - broken.test. serial " + SIGNED_SERIAL
+                + ": txt.broken.test. NSEC: ");
+        assertThat(r.out).contains("bogus");
+    }
+
+    @Test
     void nothingListeningIsUnknownNamingTheSoaQuery() throws IOException {
         String nobody = NsdServer.LOOPBACK.getHostAddress() + ":" + NsdServer.freePort();
         Run r = run("probe", "--zone", "nsec.test", "--server", nobody, "--trust-anchor",
                 dir.resolve("nsec.test.anchor").toString(), "--timeout", "1s");
         assertThat(r.code).as(r.toString()).isEqualTo(3);
-        assertThat(r.line()).startsWith("TANDEM PROBE UNKNOWN - nsec.test.: nsec.test. SOA: no answer from " + nobody);
+        assertThat(r.line()).startsWith("TANDEM PROBE UNKNOWN - nsec.test.: nsec.test. SOA: no answer from " + nobody)
+                .doesNotContain("null");
     }
 
     private Run probe(String zone, String anchor, String... more) {
