@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,7 +41,14 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.DSRecord;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 
 /**
  * {@code signerctl probe} against a real authoritative server: NSD serving zones signed by Tandem's
@@ -50,6 +59,8 @@ import org.xbill.DNS.Record;
 class ProbeIT {
     private static final long UNSIGNED_SERIAL = 2026120600L;
     private static final long SIGNED_SERIAL = UNSIGNED_SERIAL + 1;
+    /** Six 250-octet strings: the signed answer does not fit 1232 octets of UDP, so it comes over TCP. */
+    private static final String BIG_TXT = ("\"" + "x".repeat(250) + "\" ").repeat(6);
     private static final SigningPolicy POLICY = SigningPolicy.defaults().withThreads(1);
 
     private Path dir;
@@ -153,6 +164,22 @@ class ProbeIT {
         assertThat(r.line()).startsWith("TANDEM PROBE OK - nsec.test. serial " + SIGNED_SERIAL + ", ")
                 .containsPattern("earliest RRSIG expiry \\S+Z \\([a-z0-9.]*nsec\\.test\\. [A-Z0-9]+, key \\d+\\)")
                 .containsPattern("\\| expiry_seconds=\\d+s;259200:;0: names=[5-9] problems=0$");
+    }
+
+    @Test
+    void aTruncatedUdpAnswerIsFetchedOverTcp() throws Exception {
+        SimpleResolver udp = new SimpleResolver(new InetSocketAddress(NsdServer.LOOPBACK, nsd.port()));
+        udp.setEDNS(0, 1232, ExtendedFlags.DO, List.of());
+        udp.setIgnoreTruncation(true);
+        Name mail = Name.fromConstantString("mail.nsec.test.");
+        Message m = udp.send(Message.newQuery(Record.newRecord(mail, Type.TXT, DClass.IN)));
+        assertThat(m.getHeader().getFlag(Flags.TC)).as("the UDP answer is truncated").isTrue();
+        Message full = new DnsClient(new InetSocketAddress(NsdServer.LOOPBACK, nsd.port()), Duration.ofSeconds(5),
+                TrustAnchor.read(dir.resolve("nsec.test.anchor"), Name.fromConstantString("nsec.test.")),
+                Clock.systemUTC()).raw(mail, Type.TXT);
+        assertThat(full.getHeader().getFlag(Flags.TC)).isFalse();
+        assertThat(full.getSection(Section.ANSWER)).anyMatch(r -> r.getType() == Type.RRSIG)
+                .anyMatch(r -> r.getType() == Type.TXT);
     }
 
     @Test
@@ -309,6 +336,7 @@ class ProbeIT {
                 "www IN A 192.0.2.10",
                 "www IN AAAA 2001:db8::10",
                 "mail IN A 192.0.2.25",
+                "mail IN TXT " + BIG_TXT,
                 "txt IN TXT \"probe me\"",
                 "insecure IN NS ns.insecure.example.net.",
                 "");
