@@ -44,7 +44,8 @@ final class DnsClient {
             validating.loadTrustAnchors(
                     new ByteArrayInputStream(anchor.zoneFileText().getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
-            throw new ProbeUnknownException("the validator refused the trust anchor for " + anchor.zone() + ": " + e, e);
+            throw new ProbeUnknownException(
+                    "the validator refused the trust anchor for " + anchor.zone() + ": " + e, e);
         }
     }
 

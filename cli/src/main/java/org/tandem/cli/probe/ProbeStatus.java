@@ -5,7 +5,7 @@ package org.tandem.cli.probe;
  * When several problems are found the worst one wins, in the order of the monitoring plugins'
  * {@code max_state_alt}: OK &lt; UNKNOWN &lt; WARNING &lt; CRITICAL.
  */
-public enum ProbeStatus {
+enum ProbeStatus {
     /** Every answer validated; the earliest signature expiry is further away than {@code --warn}. */
     OK(0, 0),
     /** Valid, but the earliest RRSIG expiry is within {@code --warn}. */
@@ -24,7 +24,7 @@ public enum ProbeStatus {
     }
 
     /** The process exit code. */
-    public int code() {
+    int code() {
         return code;
     }
 

@@ -56,7 +56,8 @@ final class TrustAnchor {
             throw new ProbeUnknownException("cannot parse trust anchor file " + source + ": " + e.getMessage(), e);
         }
         if (found.isEmpty()) {
-            throw new ProbeUnknownException("trust anchor file " + source + " holds no DS or DNSKEY record for " + zone);
+            throw new ProbeUnknownException(
+                    "trust anchor file " + source + " holds no DS or DNSKEY record for " + zone);
         }
         return new TrustAnchor(zone, found);
     }

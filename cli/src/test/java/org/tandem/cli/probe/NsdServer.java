@@ -111,7 +111,8 @@ final class NsdServer implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (String f : List.of("nsd.log", "nsd.out")) {
             try {
-                b.append("--- ").append(f).append('\n').append(Files.readString(dir.resolve(f), StandardCharsets.UTF_8));
+                b.append("--- ").append(f).append('\n')
+                        .append(Files.readString(dir.resolve(f), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 b.append("--- ").append(f).append(": ").append(e.getMessage()).append('\n');
             }

@@ -95,7 +95,8 @@ class ProbeArgumentsTest {
         Files.writeString(other, new DSRecord(Name.fromConstantString("other.test."), DClass.IN, 3600,
                 DNSSEC.Digest.SHA256, KSK) + "\n");
         assertThatThrownBy(() -> TrustAnchor.read(other, ZONE)).isInstanceOf(ProbeUnknownException.class)
-                .hasMessageContaining(other.toString()).hasMessageContaining("no DS or DNSKEY record for example.test.");
+                .hasMessageContaining(other.toString())
+                .hasMessageContaining("no DS or DNSKEY record for example.test.");
         assertThatThrownBy(() -> TrustAnchor.parse("this is not a record\n", ZONE, "junk.anchor"))
                 .isInstanceOf(ProbeUnknownException.class).hasMessageContaining("junk.anchor");
     }
