@@ -3,6 +3,7 @@ package org.tandem.cli;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tandem.cli.probe.ProbeCommand;
 import org.tandem.keysync.KekMismatchException;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.NoManifestException;
@@ -21,7 +22,8 @@ import picocli.CommandLine.ParseResult;
         subcommands = {ClusterCommands.Status.class, ClusterCommands.Preflight.class, ClusterCommands.Failover.class,
             ClusterCommands.StepDown.class, KeysCommand.class, KekCommand.class, AuditCommand.class, SignCommand.class,
             VerifyCommand.class, DemoCommand.class, KeysyncDemoCommand.class, BenchKeysyncCommand.class,
-            BenchIncrementalCommand.class, BenchTokenRateCommand.class, ZooKeeperCommand.class},
+            BenchIncrementalCommand.class, BenchTokenRateCommand.class, ZooKeeperCommand.class,
+            ProbeCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
             "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,", "10 other failure (11 zone file rejected, 12 canary failed), 13 refused by the preflight,",
             "14 coordinator unreachable, 15 certificate not permitted, 16 failover incomplete, 17 not confirmed."})
