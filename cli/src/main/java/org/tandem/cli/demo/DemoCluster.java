@@ -256,12 +256,7 @@ final class DemoCluster {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(name + ".log").toFile()));
-        if (softhsmConf != null) {
-            pb.environment().put("SOFTHSM2_CONF", softhsmConf.toString());
-        } else {
-            pb.environment().remove("SOFTHSM2_CONF");
-        }
-        Process p = pb.start();
+        Process p = TokenLab.withTokens(pb, softhsmConf).start();
         nodes.add(p);
         byName.put(name, p);
         if (detached) {

@@ -161,13 +161,7 @@ public final class TokenLab {
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), SignerctlCommand.class.getName()));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (conf != null) {
-            pb.environment().put("SOFTHSM2_CONF", conf.toString());
-        } else {
-            pb.environment().remove("SOFTHSM2_CONF");
-        }
-        return pb;
+        return withTokens(new ProcessBuilder(cmd), conf);
     }
 
     /**
@@ -184,19 +178,26 @@ public final class TokenLab {
     }
 
     private void tool(Path softhsmConf, List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (softhsmConf != null) {
-            pb.environment().put("SOFTHSM2_CONF", softhsmConf.toString());
-        } else {
-            pb.environment().remove("SOFTHSM2_CONF");
-        }
-        Process p = pb.start();
+        Process p = withTokens(new ProcessBuilder(cmd).redirectErrorStream(true), softhsmConf).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("logs/tools.log"), String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + "\n" + text,
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         if (waitFor(p) != 0) {
             throw new IllegalStateException(cmd.get(0) + " failed: " + text.strip());
         }
+    }
+
+    /**
+     * Sets {@code pb}'s {@code SOFTHSM2_CONF} to {@code softhsmConf}: the child sees those tokens, or, with
+     * null, none at all (not even this process's).
+     */
+    public static ProcessBuilder withTokens(ProcessBuilder pb, Path softhsmConf) {
+        if (softhsmConf != null) {
+            pb.environment().put("SOFTHSM2_CONF", softhsmConf.toString());
+        } else {
+            pb.environment().remove("SOFTHSM2_CONF");
+        }
+        return pb;
     }
 
     /** Waits for a child process, at most 300 s (then kills it); returns its exit code. */

@@ -2,8 +2,6 @@ package org.tandem.cli.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,7 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.cli.ExitCode;
-import org.tandem.cli.SignerctlCommand;
+import org.tandem.cli.SignerctlRun;
 import org.tandem.keysync.audit.AuditCheckpointTimer;
 import org.tandem.keysync.audit.AuditEvent;
 import org.tandem.keysync.audit.AuditLog;
@@ -63,12 +61,10 @@ class AuditVerifyIT {
     }
 
     private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = SignerctlCommand.run(args, new PrintWriter(o), new PrintWriter(e));
-        out = o.toString();
-        err = e.toString();
-        return code;
+        SignerctlRun r = SignerctlRun.of(args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     @Test

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.tandem.cli.SignerctlCommand;
+import org.tandem.cli.SignerctlRun;
 import org.tandem.coordinator.Coordinator;
 import org.tandem.coordinator.config.CoordinatorConfig;
 import org.tandem.keysync.grpc.TlsMaterial;
@@ -236,12 +233,10 @@ class ClusterCeremonyIT {
     // ---------------------------------------------------------------------------------------------
 
     private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = SignerctlCommand.run(args, new PrintWriter(o, true), new PrintWriter(e, true), prompt -> Optional.empty());
-        out = o.toString();
-        err = e.toString();
-        return code;
+        SignerctlRun r = SignerctlRun.of(args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     private Path signerctlYaml(String cn, String ou) throws Exception {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.cli.ExitCode;
-import org.tandem.cli.SignerctlCommand;
+import org.tandem.cli.SignerctlRun;
 import org.tandem.cli.Terminal;
-import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.proto.coordinator.v1.ClusterKey;
 import org.tandem.proto.coordinator.v1.ClusterKeys;
@@ -63,11 +60,8 @@ class ClusterCommandsTest {
 
     @BeforeEach
     void coordinatorAndOperatorCertificate() throws Exception {
-        TestPki pki = TestPki.create(dir.resolve("tls"), "Tandem test CA");
-        TlsMaterial server = pki.issue("coordinator", "coordinator");
-        pki.issue("operator", "operator");
-        coordinator = new FakeCoordinator(server);
-        config = writeConfig("127.0.0.1:" + coordinator.port());
+        coordinator = FakeCoordinator.withOperator(dir);
+        config = dir.resolve("signerctl.yaml");
     }
 
     @AfterEach
@@ -75,20 +69,11 @@ class ClusterCommandsTest {
         coordinator.close();
     }
 
-    private Path writeConfig(String endpoint) throws Exception {
-        Path f = dir.resolve("signerctl.yaml");
-        Files.writeString(f, "coordinator: \"" + endpoint + "\"\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
-        return f;
-    }
-
     private int run(Terminal terminal, String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = SignerctlCommand.run(args, new PrintWriter(o, true), new PrintWriter(e, true), terminal);
-        out = o.toString();
-        err = e.toString();
-        return code;
+        SignerctlRun r = SignerctlRun.on(terminal, args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     private int run(String... args) {
@@ -155,7 +140,7 @@ class ClusterCommandsTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        writeConfig("127.0.0.1:" + port);
+        FakeCoordinator.writeOperatorConfig(dir, "127.0.0.1:" + port);
         assertThat(run("--config", config.toString(), "status")).isEqualTo(14);
         assertThat(err).contains("cannot reach coordinator 127.0.0.1:" + port).contains("nothing was changed");
         assertThat(run("--config", config.toString(), "--json", "status")).isEqualTo(2); // --json belongs to the command
@@ -171,7 +156,7 @@ class ClusterCommandsTest {
         FakeCoordinator impostor = new FakeCoordinator(pki.issue("dc1-signer", "node"));
         pki.issue("operator", "operator");
         try {
-            writeConfig("127.0.0.1:" + impostor.port());
+            FakeCoordinator.writeOperatorConfig(dir, "127.0.0.1:" + impostor.port());
             assertThat(run("--config", config.toString(), "status")).isEqualTo(14);
             assertThat(err).contains("TLS handshake refused").contains("CN=dc1-signer")
                     .contains("talks only to a server with OU=coordinator");

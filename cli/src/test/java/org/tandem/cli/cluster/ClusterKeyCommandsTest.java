@@ -8,20 +8,16 @@ import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tandem.cli.SignerctlCommand;
-import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.cli.SignerctlRun;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyProtos;
@@ -70,11 +66,8 @@ class ClusterKeyCommandsTest {
 
     @BeforeEach
     void coordinatorAndOperatorCertificate() throws Exception {
-        TestPki pki = TestPki.create(dir.resolve("tls"), "Tandem test CA");
-        TlsMaterial server = pki.issue("coordinator", "coordinator");
-        pki.issue("operator", "operator");
-        coordinator = new FakeCoordinator(server);
-        config = writeConfig("127.0.0.1:" + coordinator.port());
+        coordinator = FakeCoordinator.withOperator(dir);
+        config = dir.resolve("signerctl.yaml");
     }
 
     @AfterEach
@@ -82,20 +75,11 @@ class ClusterKeyCommandsTest {
         coordinator.close();
     }
 
-    private Path writeConfig(String endpoint) throws Exception {
-        Path f = dir.resolve("signerctl.yaml");
-        Files.writeString(f, "coordinator: \"" + endpoint + "\"\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
-        return f;
-    }
-
     private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = SignerctlCommand.run(args, new PrintWriter(o, true), new PrintWriter(e, true), prompt -> Optional.empty());
-        out = o.toString();
-        err = e.toString();
-        return code;
+        SignerctlRun r = SignerctlRun.of(args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     private String c() {
@@ -340,7 +324,7 @@ class ClusterKeyCommandsTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        writeConfig("127.0.0.1:" + port);
+        FakeCoordinator.writeOperatorConfig(dir, "127.0.0.1:" + port);
         assertThat(run("kek", "status", "--config", c())).isEqualTo(14);
         assertThat(err).contains("cannot reach coordinator");
     }

@@ -3,32 +3,36 @@ package org.tandem.cli.cluster;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.tandem.keysync.grpc.CallerIdentity;
 import org.tandem.keysync.grpc.MtlsServers;
 import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.testing.TestPki;
 import org.tandem.proto.coordinator.v1.ClusterKekStatus;
 import org.tandem.proto.coordinator.v1.ClusterKeys;
+import org.tandem.proto.coordinator.v1.ClusterStatus;
+import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
 import org.tandem.proto.coordinator.v1.EnrolKekOrder;
+import org.tandem.proto.coordinator.v1.FailoverRequest;
+import org.tandem.proto.coordinator.v1.FailoverResult;
 import org.tandem.proto.coordinator.v1.GenerateKeyOrder;
 import org.tandem.proto.coordinator.v1.GenerateKeyResult;
+import org.tandem.proto.coordinator.v1.GetClusterKeysRequest;
+import org.tandem.proto.coordinator.v1.GetClusterStatusRequest;
 import org.tandem.proto.coordinator.v1.GetKekStatusRequest;
 import org.tandem.proto.coordinator.v1.InitKekOrder;
 import org.tandem.proto.coordinator.v1.KekOrderResult;
-import org.tandem.proto.coordinator.v1.SyncKeysOrder;
-import org.tandem.proto.coordinator.v1.SyncKeysResult;
-import org.tandem.proto.coordinator.v1.ClusterStatus;
-import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
-import org.tandem.proto.coordinator.v1.FailoverRequest;
-import org.tandem.proto.coordinator.v1.FailoverResult;
-import org.tandem.proto.coordinator.v1.GetClusterKeysRequest;
-import org.tandem.proto.coordinator.v1.GetClusterStatusRequest;
 import org.tandem.proto.coordinator.v1.PreflightRequest;
 import org.tandem.proto.coordinator.v1.PreflightResult;
 import org.tandem.proto.coordinator.v1.StepDownRequest;
 import org.tandem.proto.coordinator.v1.StepDownResult;
+import org.tandem.proto.coordinator.v1.SyncKeysOrder;
+import org.tandem.proto.coordinator.v1.SyncKeysResult;
 
 /**
  * A Coordinator service for the CLI tests over real mutual TLS (TestPki certificates): answers what
@@ -54,6 +58,27 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
 
     FakeCoordinator(TlsMaterial tls) throws Exception {
         server = MtlsServers.start("127.0.0.1", 0, tls, this);
+    }
+
+    /**
+     * A coordinator with a certificate of a new cluster CA in {@code dir/tls}, which also issues the
+     * operator's ({@code tls/operator.crt}), and the operator's {@code dir/signerctl.yaml} for it.
+     */
+    static FakeCoordinator withOperator(Path dir) throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("tls"), "Tandem test CA");
+        TlsMaterial server = pki.issue("coordinator", "coordinator");
+        pki.issue("operator", "operator");
+        FakeCoordinator coordinator = new FakeCoordinator(server);
+        writeOperatorConfig(dir, "127.0.0.1:" + coordinator.port());
+        return coordinator;
+    }
+
+    /** Writes {@code dir/signerctl.yaml}: {@code endpoint} with the operator's TLS files of {@link #withOperator}. */
+    static Path writeOperatorConfig(Path dir, String endpoint) throws IOException {
+        Path f = dir.resolve("signerctl.yaml");
+        Files.writeString(f, "coordinator: \"" + endpoint + "\"\n"
+                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
+        return f;
     }
 
     int port() {

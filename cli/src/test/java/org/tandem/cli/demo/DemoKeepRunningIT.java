@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tandem.cli.SignerctlCommand;
+import org.tandem.cli.SignerctlRun;
 import org.tandem.cli.cluster.ClusterConfig;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
@@ -45,10 +45,8 @@ class DemoKeepRunningIT {
     }
 
     private String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = SignerctlCommand.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+        SignerctlRun r = SignerctlRun.of(args);
+        return new String[] {Integer.toString(r.code()), r.out(), r.err()};
     }
 
     @Test
