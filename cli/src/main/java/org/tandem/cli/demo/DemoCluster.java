@@ -136,7 +136,7 @@ final class DemoCluster {
         return file;
     }
 
-    static boolean coordinatorAvailable() {
+    private static boolean coordinatorAvailable() {
         try {
             Class.forName(COORDINATOR_MAIN, false, DemoCluster.class.getClassLoader());
             return true;
