@@ -5,16 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A plain text table with aligned columns, for the human output of the commands. */
-final class Table {
+public final class Table {
     private final List<String[]> rows = new ArrayList<>();
     private final int columns;
 
-    Table(String... header) {
+    public Table(String... header) {
         columns = header.length;
         rows.add(header);
     }
 
-    Table row(Object... cells) {
+    /** Adds a row; null cells print as "-". */
+    public Table row(Object... cells) {
         if (cells.length != columns) {
             throw new IllegalArgumentException("expected " + columns + " cells, got " + cells.length);
         }
@@ -26,11 +27,12 @@ final class Table {
         return this;
     }
 
-    boolean isEmpty() {
+    /** Whether there is no row besides the header. */
+    public boolean isEmpty() {
         return rows.size() == 1;
     }
 
-    void print(PrintWriter out) {
+    public void print(PrintWriter out) {
         int[] width = new int[columns];
         for (String[] r : rows) {
             for (int i = 0; i < columns; i++) {

@@ -4,7 +4,7 @@ import java.io.Console;
 import java.util.Optional;
 
 /** Where {@code failover} asks for confirmation: the controlling terminal, if there is one. */
-interface Terminal {
+public interface Terminal {
     /**
      * Shows the prompt and reads one line.
      *

@@ -24,11 +24,11 @@ import org.tandem.chaos.net.Topology;
 import org.tandem.chaos.proc.Proc;
 import org.tandem.chaos.proc.Procs;
 import org.tandem.chaos.watch.ClusterWatchMain;
-import org.tandem.cli.DemoPki;
+import org.tandem.cli.lab.DemoPki;
+import org.tandem.cli.lab.TokenLab;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.manifest.ZooKeeperServerTls;
-import org.tandem.cli.TokenLab;
 import org.tandem.signer.node.SignerNodeMain;
 
 /**
