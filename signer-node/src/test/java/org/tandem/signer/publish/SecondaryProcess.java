@@ -22,15 +22,18 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
-/** A real secondary name server (NSD, Knot) run as a child process on a loopback port, and queries to it. */
-final class SecondaryProcess implements AutoCloseable {
+/**
+ * A real secondary name server (NSD, Knot) run as a child process on a loopback port, and queries to
+ * it; public for the node's ITs that read a secondary back (the expiry watchdog's).
+ */
+public final class SecondaryProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> logs;
     private final Process process;
 
     /** Starts {@code command} in the foreground; waits until it answers queries (any rcode). */
-    SecondaryProcess(List<String> command, Path dir, int port, List<String> logs) throws Exception {
+    public SecondaryProcess(List<String> command, Path dir, int port, List<String> logs) throws Exception {
         this.dir = dir;
         this.port = port;
         this.logs = logs;
@@ -52,7 +55,8 @@ final class SecondaryProcess implements AutoCloseable {
         }
     }
 
-    void awaitSerial(long serial) throws InterruptedException {
+    /** Waits until it answers the SOA query for {@code example.test} with {@code serial}. */
+    public void awaitSerial(long serial) throws InterruptedException {
         DnsWire.pollUntil(Duration.ofSeconds(30), () -> "serves serial " + serial + "\n" + log(), () -> {
             try {
                 return query(PublishTestZones.ZONE.name(), Type.SOA)
@@ -87,7 +91,7 @@ final class SecondaryProcess implements AutoCloseable {
     }
 
     /** The process's log files and output, for failure messages. */
-    String log() {
+    public String log() {
         StringBuilder b = new StringBuilder();
         for (String f : logs) {
             try {
