@@ -84,6 +84,11 @@ import org.tandem.signer.watchdog.Thresholds;
  * serials current. Safety does not depend on the worker's timing: every publish is fenced (lease
  * check, epoch-checked commit in ZooKeeper).
  *
+ * <p>Apart from the worker, the {@link ExpiryWatchdog} (its own thread, {@code watchdog:} in
+ * {@code node.yaml}) reads back what is served, adds its findings to {@link #health()} and the
+ * metrics, and steps this node down when its zone nears expiry while a key-synced standby can take
+ * over (F14).
+ *
  * <p>Lifecycle: {@link #start} then {@link #close()} (idempotent; stops the worker first, so no
  * signing runs after the election is closed, then the election, the transfer server, ZooKeeper and
  * the HSMs). Threads: public methods are safe from any thread.
@@ -126,7 +131,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private volatile boolean closed;
     /** The cluster's epoch as this node last read it from ZooKeeper (a standby's view), 0 unknown. */
     private volatile long clusterEpoch;
-    private ExpiryWatchdog watchdog;
+    private volatile ExpiryWatchdog watchdog;
     /** For tests only: stalls the zone worker while a file exists (see {@link SigningStall}). */
     private final SigningStall stall = SigningStall.fromSystemProperty();
 
