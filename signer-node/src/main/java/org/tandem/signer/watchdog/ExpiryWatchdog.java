@@ -147,7 +147,8 @@ public final class ExpiryWatchdog implements AutoCloseable {
     private Instant leaderSince = Instant.MIN;
     private volatile Map<ZoneName, ZoneVerdict> last = Map.of();
 
-    private ExpiryWatchdog(String node, List<WatchedZone> zones, List<Secondary> secondaries, Optional<TsigKey> selfTsig,
+    private ExpiryWatchdog(String node, List<WatchedZone> zones, List<Secondary> secondaries,
+            Optional<TsigKey> selfTsig,
             Thresholds thresholds, Duration interval, ClusterSeat seat, MeterRegistry registry, Clock clock) {
         this.node = Objects.requireNonNull(node, "node");
         this.zones = List.copyOf(zones);

@@ -91,8 +91,8 @@ class ExpiryWatchdogSecondaryIT {
                             first.committedAt().plusSeconds(2 * 86_400).getEpochSecond());
         }
         assertThat(value(scrape, series("tandem_watchdog_last_run_timestamp_seconds", null))).isPositive();
-        String health = cluster.awaitHealth("node-a", 503, "watchdog WARNING: zone example.test. source knot-dc1 serial "
-                + first.serial() + ": earliest RRSIG (");
+        String health = cluster.awaitHealth("node-a", 503,
+                "watchdog WARNING: zone example.test. source knot-dc1 serial " + first.serial() + ": earliest RRSIG (");
         assertThat(health).contains("watchdog WARNING: zone example.test. source self serial " + first.serial())
                 .contains("below warn 259200 s").doesNotContain("CRITICAL");
 
@@ -104,8 +104,9 @@ class ExpiryWatchdogSecondaryIT {
                 series("tandem_watchdog_source_ok", "self") + " 1.0");
         assertThat(value(scrape, series("tandem_watchdog_serial", "knot-dc1"))).isEqualTo(first.serial());
         assertThat(value(scrape, series("tandem_watchdog_serial", "self"))).isEqualTo(second.serial());
-        health = cluster.awaitHealth("node-a", 503, "watchdog WARNING: zone example.test. source knot-dc1: serves serial "
-                + first.serial() + ", older than the published " + second.serial() + ", for ");
+        health = cluster.awaitHealth("node-a", 503,
+                "watchdog WARNING: zone example.test. source knot-dc1: serves serial " + first.serial()
+                        + ", older than the published " + second.serial() + ", for ");
         knot.awaitSerial(first.serial()); // it really still serves the old version
         assertThat(health).doesNotContain("source self: serves serial");
     }

@@ -92,7 +92,8 @@ class WatchdogConfigTest {
         fails(NodeConfigTest.VALID + "watchdog: {every: 1m}\n", "watchdog.every", "unknown key");
         fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: self, address: \"h:53\"}]}\n",
                 "watchdog.secondaries[0].name", "'self' is the watchdog's name for this node's own copy");
-        fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:53\"}, {name: a, address: \"g:53\"}]}\n",
+        fails(NodeConfigTest.VALID
+                        + "watchdog: {secondaries: [{name: a, address: \"h:53\"}, {name: a, address: \"g:53\"}]}\n",
                 "watchdog.secondaries[1].name", "secondary 'a' is listed twice");
         fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:0\"}]}\n",
                 "watchdog.secondaries[0].address", "port 0 cannot be sent to");

@@ -92,7 +92,8 @@ class ClassifierTest {
         ZoneVerdict v = classify(fresh("self"), Observation.unreadable("knot-dc1", "connection refused", 7));
         assertThat(v.severity()).isEqualTo(Severity.WARNING);
         assertThat(v.sources().get(1).ok()).isFalse();
-        assertThat(v.problems()).containsExactly("zone example.test. source knot-dc1: cannot be read: connection refused");
+        assertThat(v.problems())
+                .containsExactly("zone example.test. source knot-dc1: cannot be read: connection refused");
     }
 
     @Test
