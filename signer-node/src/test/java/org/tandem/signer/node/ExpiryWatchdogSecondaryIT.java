@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -74,7 +73,9 @@ class ExpiryWatchdogSecondaryIT {
                         + transferPort + "\", allow: [127.0.0.0/8], notify: [\"127.0.0.1:" + knotPort + "\"], tsig: "
                         + tsig + "}\n", List.of()));
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
-        knot = startKnot(dir.resolve("knot"), knotPort, transferPort, secret);
+        // it may serve AXFR to the watchdog, but accepts no NOTIFY: it keeps the version it took at start
+        knot = SecondaryProcess.knot(Files.createDirectories(dir.resolve("knot")), knotPort, transferPort, KEY, secret,
+                List.of("transfer"));
         knot.awaitSerial(first.serial());
 
         // 2 days of validity, warn below 3 days: WARNING, on the node's endpoint, its file and the secondary
@@ -109,46 +110,6 @@ class ExpiryWatchdogSecondaryIT {
                         + ", older than the published " + second.serial() + ", for ");
         knot.awaitSerial(first.serial()); // it really still serves the old version
         assertThat(health).doesNotContain("source self: serves serial");
-    }
-
-    /** Knot as a secondary of the node: transfers with TSIG, AXFR out to the watchdog with TSIG, no NOTIFY accepted. */
-    private static SecondaryProcess startKnot(Path dir, int port, int primaryPort, String secret) throws Exception {
-        Files.createDirectories(dir.resolve("db"));
-        Path conf = dir.resolve("knot.conf");
-        Files.writeString(conf, String.join("\n",
-                "server:",
-                "  rundir: \"" + dir + "\"",
-                "  listen: 127.0.0.1@" + port,
-                "log:",
-                "  - target: \"" + dir.resolve("knot.log") + "\"",
-                "    any: info",
-                "database:",
-                "  storage: \"" + dir.resolve("db") + "\"",
-                "key:",
-                "  - id: " + KEY,
-                "    algorithm: hmac-sha256",
-                "    secret: " + secret,
-                "remote:",
-                "  - id: tandem",
-                "    address: 127.0.0.1@" + primaryPort,
-                "    key: " + KEY,
-                "acl:",
-                "  - id: watchdog-transfer",
-                "    address: 127.0.0.1",
-                "    key: " + KEY,
-                "    action: transfer",
-                "zone:",
-                "  - domain: example.test",
-                "    storage: \"" + dir + "\"",
-                "    file: example.test.zone",
-                "    master: tandem",
-                "    acl: watchdog-transfer",
-                "    zonefile-sync: -1",
-                "    journal-content: changes",
-                ""));
-        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
-        return new SecondaryProcess(List.of("knotd", "-c", conf.toString()), dir, port, List.of("knot.log",
-                "process.out"));
     }
 
     /** {@code name{node="node-a",source="…",zone="example.test."}}, without {@code source} when null. */

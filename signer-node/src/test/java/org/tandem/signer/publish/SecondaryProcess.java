@@ -7,7 +7,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +55,56 @@ public final class SecondaryProcess implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Knot DNS ({@code knotd}, Debian knot) as a secondary for {@code example.test} of the primary at
+     * {@code 127.0.0.1@primaryPort}, its transfers signed with the TSIG key {@code key} (hmac-sha256,
+     * {@code secret} base64); its zone ACL lets 127.0.0.1 with that key do {@code actions}
+     * ({@code notify}: accept the primary's NOTIFY; {@code transfer}: serve AXFR to a reader).
+     */
+    public static SecondaryProcess knot(Path dir, int port, int primaryPort, String key, String secret,
+            List<String> actions) throws Exception {
+        Files.createDirectories(dir.resolve("db"));
+        List<String> conf = new ArrayList<>(List.of(
+                "server:",
+                "  rundir: \"" + dir + "\"",
+                "  listen: 127.0.0.1@" + port,
+                "log:",
+                "  - target: \"" + dir.resolve("knot.log") + "\"",
+                "    any: info",
+                "database:",
+                "  storage: \"" + dir.resolve("db") + "\"",
+                "key:",
+                "  - id: " + key,
+                "    algorithm: hmac-sha256",
+                "    secret: " + secret,
+                "remote:",
+                "  - id: tandem",
+                "    address: 127.0.0.1@" + primaryPort,
+                "    key: " + key));
+        if (!actions.isEmpty()) {
+            conf.add("acl:");
+            for (String action : actions) {
+                conf.addAll(List.of("  - id: tandem-" + action, "    address: 127.0.0.1", "    key: " + key,
+                        "    action: " + action));
+            }
+        }
+        conf.addAll(List.of(
+                "zone:",
+                "  - domain: example.test",
+                "    storage: \"" + dir + "\"",
+                "    file: example.test.zone",
+                "    master: tandem"));
+        if (!actions.isEmpty()) {
+            conf.add("    acl: [" + String.join(", ", actions.stream().map(a -> "tandem-" + a).toList()) + "]");
+        }
+        conf.addAll(List.of("    zonefile-sync: -1", "    journal-content: changes", ""));
+        Path file = dir.resolve("knot.conf");
+        Files.writeString(file, String.join("\n", conf));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return new SecondaryProcess(List.of("knotd", "-c", file.toString()), dir, port, List.of("knot.log",
+                "process.out"));
     }
 
     /** Waits until it answers the SOA query for {@code example.test} with {@code serial}. */
