@@ -32,6 +32,8 @@ class NodePackageBoundaryTest {
         "schedule | io.grpc org.tandem.signer.gate org.tandem.signer.zone org.tandem.signer.nsec"
                 + " org.tandem.signer.publish org.tandem.signer.election org.tandem.signer.sign.ZoneSigner"
                 + " org.tandem.signer.sign.RrsetSigner",
+        "watchdog | io.grpc org.tandem.signer.sign org.tandem.signer.nsec org.tandem.signer.schedule"
+                + " org.tandem.signer.election org.tandem.signer.node org.tandem.signer.zone",
     })
     void importsOnlyWhatItsPackageInfoAllows(String pkg, String forbidden) throws IOException {
         Path sources = Path.of("src/main/java/org/tandem/signer").resolve(pkg.trim());

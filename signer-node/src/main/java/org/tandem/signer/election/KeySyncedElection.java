@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -317,6 +318,42 @@ public final class KeySyncedElection implements AutoCloseable {
                 holdOff(holdOff, true);
             }
         });
+    }
+
+    /**
+     * The other nodes in the election now: the participant ids of every latch node but this node's.
+     * Only a node whose key set is proven (and whose clock agrees with ZooKeeper's) enters the latch
+     * and stays in it, so each one named is a key-synced standby that could take over if this node
+     * stepped down. Reads ZooKeeper on the caller's thread (one list, one read per participant).
+     *
+     * @throws LedgerUnavailableException when ZooKeeper cannot be read
+     */
+    public List<String> otherCandidates() throws LedgerUnavailableException {
+        String path = paths.latchPath();
+        List<String> children;
+        try {
+            children = client.getChildren().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        } catch (Exception e) {
+            // Curator's forPath declares Exception
+            throw new LedgerUnavailableException(null, path, "listing the election's participants", e);
+        }
+        List<String> others = new ArrayList<>();
+        for (String child : children) {
+            String childPath = path + "/" + child;
+            try {
+                String id = new String(client.getData().forPath(childPath), StandardCharsets.UTF_8);
+                if (!id.equals(node) && !others.contains(id)) {
+                    others.add(id);
+                }
+            } catch (KeeperException.NoNodeException e) {
+                // the participant left between the listing and the read: not a candidate
+            } catch (Exception e) {
+                throw new LedgerUnavailableException(null, childPath, "reading an election participant", e);
+            }
+        }
+        return List.copyOf(others);
     }
 
     /**

@@ -38,6 +38,7 @@ import org.tandem.keysync.key.ZoneName;
  * metrics: {listen: 127.0.0.1:9105}
  * tls: {ca: tls/ca.crt, cert: tls/node.crt, key: tls/node.key}
  * peers: [{name: dc2-signer, endpoint: "dc2-signer.example:7443"}]   # optional: the other nodes
+ * watchdog: {interval: 60s, warn: 3d, critical: 1d, secondaries: [{name: knot-dc1, address: "127.0.0.1:5353"}]}
  * </pre>
  *
  * <p>Contracts: loading does every check that can be done before the node starts (YAML syntax,
@@ -64,6 +65,7 @@ import org.tandem.keysync.key.ZoneName;
  * @param peers the other nodes of the cluster (their gRPC endpoints), to which the leader replicates
  *     new keys before it publishes them; empty: a new key is published as soon as this node's own
  *     HSM proves it (warned about at start)
+ * @param watchdog the expiry watchdog's interval, thresholds and secondaries (defaults when absent)
  */
 public record NodeConfig(
         Path source,
@@ -79,7 +81,8 @@ public record NodeConfig(
         Endpoint grpcListen,
         Endpoint metricsListen,
         TlsMaterial tls,
-        List<PeerConfig> peers) {
+        List<PeerConfig> peers,
+        WatchdogConfig watchdog) {
 
     /** Node and site names: letters, digits, {@code . _ -}, up to 64 characters. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -99,6 +102,7 @@ public record NodeConfig(
         Objects.requireNonNull(metricsListen, "metricsListen");
         Objects.requireNonNull(tls, "tls");
         peers = List.copyOf(peers);
+        Objects.requireNonNull(watchdog, "watchdog");
         if (peers.stream().anyMatch(p -> p.name().equals(name))) {
             throw new IllegalArgumentException("node " + name + " lists itself as a peer");
         }
@@ -174,6 +178,12 @@ public record NodeConfig(
         out.append("  peers (new keys are replicated to them before they are published): ")
                 .append(peers.isEmpty() ? "none (a new key is published as soon as this node's HSM proves it)"
                         : String.join(", ", peers.stream().map(p -> p.name() + " at " + p.endpoint()).toList()))
+                .append('\n');
+        out.append("  watchdog: every ").append(human(watchdog.interval())).append(", warn below ")
+                .append(human(watchdog.warn())).append(", critical below ").append(human(watchdog.critical()))
+                .append(", secondaries ").append(watchdog.secondaries().isEmpty() ? "none"
+                        : String.join(", ", watchdog.secondaries().stream().map(s -> s.name() + " at " + s.address())
+                                .toList()))
                 .append('\n');
         out.append("  TLS: cert ").append(tls.certificateChain()).append(" key ").append(tls.privateKey())
                 .append(" ca ").append(tls.trustedCertificates()).append('\n');

@@ -39,7 +39,9 @@ import org.xbill.DNS.TextParseException;
  */
 final class NodeConfigLoader {
     private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
-            "clock", "grpc", "metrics", "tls", "peers", "zone-limits");
+            "clock", "grpc", "metrics", "tls", "peers", "zone-limits", "watchdog");
+    private static final Set<String> WATCHDOG = Set.of("interval", "warn", "critical", "secondaries");
+    private static final Set<String> SECONDARY = Set.of("name", "address", "tsig");
     private static final Set<String> ZONE_LIMITS =
             Set.of("max-file-size", "max-include-size", "max-records", "max-generate-records");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(k|m|g)?");
@@ -104,8 +106,59 @@ final class NodeConfigLoader {
         }
         TlsMaterial tls = tls(required("tls", root.get("tls")));
         List<PeerConfig> peers = peers(root.get("peers"), name);
+        WatchdogConfig watchdog = watchdog(root.get("watchdog"));
         return new NodeConfig(file.toAbsolutePath().normalize(), name, site, hsmConfig, hsms, zones, zookeeper,
-                publish, resign, clock, grpc, metrics, tls, peers);
+                publish, resign, clock, grpc, metrics, tls, peers, watchdog);
+    }
+
+    private WatchdogConfig watchdog(JsonNode n) throws NodeConfigException {
+        if (n == null || n.isNull()) {
+            return WatchdogConfig.defaults();
+        }
+        mapping("watchdog", n, WATCHDOG);
+        Duration interval = n.has("interval") ? duration("watchdog.interval", n.get("interval"))
+                : WatchdogConfig.DEFAULT_INTERVAL;
+        if (interval.isZero()) {
+            throw fail("watchdog.interval", "must be positive, got " + NodeConfig.human(interval));
+        }
+        Duration warn = n.has("warn") ? duration("watchdog.warn", n.get("warn")) : WatchdogConfig.DEFAULT_WARN;
+        Duration critical = n.has("critical") ? duration("watchdog.critical", n.get("critical"))
+                : WatchdogConfig.DEFAULT_CRITICAL;
+        if (critical.isZero()) {
+            throw fail("watchdog.critical", "must be positive, got " + NodeConfig.human(critical));
+        }
+        if (critical.compareTo(warn) >= 0) {
+            throw fail("watchdog.critical", NodeConfig.human(critical) + " is not shorter than watchdog.warn "
+                    + NodeConfig.human(warn) + "; CRITICAL must come after WARNING as the expiry nears");
+        }
+        List<WatchdogConfig.SecondaryConfig> secondaries = new ArrayList<>();
+        JsonNode list = n.get("secondaries");
+        if (list != null && !list.isNull()) {
+            array("watchdog.secondaries", list);
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < list.size(); i++) {
+                String at = "watchdog.secondaries[" + i + "]";
+                JsonNode s = list.get(i);
+                if (!s.isObject()) {
+                    throw fail(at, "expected a mapping with name and address");
+                }
+                mapping(at, s, SECONDARY);
+                String secondary = name(at + ".name", s.get("name"));
+                if (WatchdogConfig.RESERVED_NAMES.contains(secondary)) {
+                    throw fail(at + ".name", "'" + secondary + "' is the watchdog's name for this node's own copy;"
+                            + " choose another");
+                }
+                if (!names.add(secondary)) {
+                    throw fail(at + ".name", "secondary '" + secondary + "' is listed twice");
+                }
+                Endpoint address = endpoint(at + ".address", s.get("address"), false);
+                Optional<TsigConfig> tsig = s.has("tsig") && !s.get("tsig").isNull()
+                        ? Optional.of(tsig(at + ".tsig", s.get("tsig")))
+                        : Optional.empty();
+                secondaries.add(new WatchdogConfig.SecondaryConfig(secondary, address, tsig));
+            }
+        }
+        return new WatchdogConfig(interval, warn, critical, secondaries);
     }
 
     private List<PeerConfig> peers(JsonNode n, String self) throws NodeConfigException {
@@ -335,7 +388,10 @@ final class NodeConfigLoader {
     }
 
     private TsigConfig tsig(JsonNode n) throws NodeConfigException {
-        String at = "publish.transfer.tsig";
+        return tsig("publish.transfer.tsig", n);
+    }
+
+    private TsigConfig tsig(String at, JsonNode n) throws NodeConfigException {
         mapping(at, n, TSIG);
         String keyName = text(at + ".name", n.get("name"));
         Name name;

@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import org.tandem.keysync.KeySync;
 import org.tandem.keysync.audit.AuditCheckpoint;
 import org.tandem.keysync.audit.AuditCheckpointTimer;
@@ -66,6 +68,9 @@ import org.tandem.signer.schedule.ResignPlan;
 import org.tandem.signer.schedule.ResignPlanner;
 import org.tandem.signer.schedule.SourceWatcher;
 import org.tandem.signer.sign.ZoneSigner;
+import org.tandem.signer.publish.TsigKey;
+import org.tandem.signer.watchdog.ExpiryWatchdog;
+import org.tandem.signer.watchdog.Thresholds;
 
 /**
  * The signer-node daemon: the composition root that turns a {@link NodeConfig} into a running node.
@@ -78,6 +83,11 @@ import org.tandem.signer.sign.ZoneSigner;
  * failed run) through {@link ZoneCycle}; as standby, keeps its view of the cluster's committed
  * serials current. Safety does not depend on the worker's timing: every publish is fenced (lease
  * check, epoch-checked commit in ZooKeeper).
+ *
+ * <p>Apart from the worker, the {@link ExpiryWatchdog} (its own thread, {@code watchdog:} in
+ * {@code node.yaml}) reads back what is served, adds its findings to {@link #health()} and the
+ * metrics, and steps this node down when its zone nears expiry while a key-synced standby can take
+ * over (F14).
  *
  * <p>Lifecycle: {@link #start} then {@link #close()} (idempotent; stops the worker first, so no
  * signing runs after the election is closed, then the election, the transfer server, ZooKeeper and
@@ -121,6 +131,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private volatile boolean closed;
     /** The cluster's epoch as this node last read it from ZooKeeper (a standby's view), 0 unknown. */
     private volatile long clusterEpoch;
+    private volatile ExpiryWatchdog watchdog;
+    /** For tests only: stalls the zone worker while a file exists (see {@link SigningStall}). */
+    private final SigningStall stall = SigningStall.fromSystemProperty();
 
     private SignerNodeDaemon(NodeConfig config, Clock clock) {
         this.config = config;
@@ -224,7 +237,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                 this::status);
         try {
             metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(), metrics,
-                    () -> NodeHealth.from(status()));
+                    this::health);
         } catch (IOException e) {
             throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
@@ -266,10 +279,77 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         });
         election.start();
         worker.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        watchdog = startWatchdog();
         LOG.info("node={} site={} event=started hsms={} zones={} zookeeper={} transfer={} peers={}", config.name(),
                 config.site(), hsms.stream().map(h -> h.id().toString()).toList(), names, cluster.connectString(),
                 transfer == null ? "off" : transfer.address(),
                 config.peers().stream().map(p -> p.name() + "@" + p.endpoint()).toList());
+    }
+
+    /**
+     * The expiry watchdog on its own thread (F14): it reads back what is served and steps this node
+     * down through {@link #stepDown} when the zone nears expiry while a key-synced standby can take over.
+     */
+    private ExpiryWatchdog startWatchdog() throws NodeStartException {
+        WatchdogConfig w = config.watchdog();
+        List<ExpiryWatchdog.Secondary> secondaries = new ArrayList<>();
+        for (WatchdogConfig.SecondaryConfig s : w.secondaries()) {
+            secondaries.add(new ExpiryWatchdog.Secondary(s.name(), new InetSocketAddress(s.address().host(),
+                    s.address().port()), tsigKey(s.tsig(), "watchdog secondary " + s.name() + " TSIG")));
+        }
+        Optional<TsigKey> selfTsig = tsigKey(config.publish().transfer().flatMap(TransferConfig::tsig),
+                "publish.transfer.tsig");
+        List<ExpiryWatchdog.WatchedZone> watched = config.zones().stream().map(z -> new ExpiryWatchdog.WatchedZone(
+                z.name(), new ZoneDirectory(z.outputDirectory(), Retention.all()).currentFile(z.name()))).toList();
+        return ExpiryWatchdog.start(config.name(), watched, secondaries, selfTsig,
+                new Thresholds(w.warn(), w.critical(), w.interval()), w.interval(), new WatchdogSeat(),
+                metrics.registry(), clock);
+    }
+
+    private Optional<TsigKey> tsigKey(Optional<TsigConfig> tsig, String what) throws NodeStartException {
+        if (tsig.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(TsigKey.fromFile(tsig.get().name().toString(), tsig.get().algorithm(),
+                    tsig.get().secretFile()));
+        } catch (SigningException e) {
+            throw new NodeStartException(config.name(), what, e.getMessage(), e);
+        }
+    }
+
+    /** The watchdog's view of this node in the cluster. */
+    private final class WatchdogSeat implements ExpiryWatchdog.ClusterSeat {
+        @Override
+        public OptionalLong leaderEpoch() {
+            Optional<Leadership> l = closed ? Optional.empty() : election.leadership().filter(Leadership::isValid);
+            return l.map(x -> OptionalLong.of(x.epoch())).orElse(OptionalLong.empty());
+        }
+
+        @Override
+        public Optional<InetSocketAddress> servingAddress() {
+            return transferAddress();
+        }
+
+        @Override
+        public OptionalLong lastPublished(ZoneName zone) {
+            ZoneWork w = zones.get(zone);
+            return w == null ? OptionalLong.empty() : w.status().serial();
+        }
+
+        @Override
+        public List<String> eligibleStandbys() throws SigningException {
+            return election.otherCandidates();
+        }
+
+        @Override
+        public void stepDown(String reason) {
+            try {
+                SignerNodeDaemon.this.stepDown(new StepDownOrder("watchdog", reason, Optional.empty()));
+            } catch (NodeControlException e) {
+                LOG.error("node={} event=watchdog-step-down-failed reason=\"{}\"", config.name(), e.getMessage());
+            }
+        }
     }
 
     /** The transfer server's permit: this node leads and its lease is valid (INV-L3). */
@@ -283,6 +363,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             return;
         }
         try {
+            stall.awaitIfStalled(config.name());
             Optional<Leadership> lead = election.leadership().filter(Leadership::isValid);
             updateKeySync(election.state());
             if (lead.isPresent()) {
@@ -449,7 +530,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
 
     /** Whether the node can do its job now, with the reasons when it cannot: what {@code /health} answers. */
     public NodeHealth health() {
-        return NodeHealth.from(status());
+        NodeHealth h = NodeHealth.from(status());
+        if (watchdog == null || watchdog.healthReasons().isEmpty()) {
+            return h;
+        }
+        List<String> reasons = new ArrayList<>(h.reasons());
+        reasons.addAll(watchdog.healthReasons());
+        return new NodeHealth(reasons);
     }
 
     /** The port of the gRPC endpoint (the chosen one when configured with port 0). */
@@ -515,6 +602,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             return;
         }
         closed = true;
+        if (watchdog != null) {
+            watchdog.close();
+        }
         worker.shutdownNow();
         try {
             if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {

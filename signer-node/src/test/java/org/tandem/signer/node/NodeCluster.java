@@ -121,6 +121,22 @@ final class NodeCluster implements AutoCloseable {
      * @param extra more {@code node.yaml} lines (e.g. {@code peers:})
      */
     NodeProcess start(String node, String source, String extra) throws Exception {
+        return start(node, source, extra, NodeOptions.NONE);
+    }
+
+    /**
+     * More of a node's configuration than {@link #start(String, String, String)} takes.
+     *
+     * @param zone more lines of the zone's entry (e.g. {@code "    policy: policy.yaml\n"})
+     * @param publish more lines of the {@code publish:} block (e.g. {@code "  transfer: {...}\n"})
+     * @param jvmOptions more options of the node's JVM
+     */
+    record NodeOptions(String zone, String publish, List<String> jvmOptions) {
+        static final NodeOptions NONE = new NodeOptions("", "", List.of());
+    }
+
+    /** As {@link #start(String, String, String)}, with {@code options}. */
+    NodeProcess start(String node, String source, String extra, NodeOptions options) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
         HsmSpec s = tokens.spec(node);
         Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
@@ -130,17 +146,18 @@ final class NodeCluster implements AutoCloseable {
         Path config = dir.resolve(node + ".yaml");
         Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
                 + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n"
+                + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n" + options.zone()
                 + "zookeeper: {connect: \"" + zookeeper + "\", session-timeout: " + SESSION.toSeconds() + "s, root: " + root
                 + ", insecure-plaintext: true}\n"
-                + "publish:\n  directory: published\n"
+                + "publish:\n  directory: published\n" + options.publish()
                 + "grpc: {listen: \"" + endpoint(node) + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + metricsPorts.get(node) + "\"}\n"
                 + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
                 + tls.privateKey() + "}\n"
                 + "resign: {floor: 1s, debounce: 200ms}\n"
                 + extra);
-        NodeProcess p = NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
+        NodeProcess p = NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"),
+                options.jvmOptions());
         nodes.add(p);
         return p;
     }

@@ -26,12 +26,20 @@ final class NodeProcess implements AutoCloseable {
     }
 
     static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir) throws IOException {
+        return start(name, config, env, logDir, List.of());
+    }
+
+    /** As {@link #start(String, Path, Map, Path)}, with more JVM options (e.g. a test hook's system property). */
+    static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir, List<String> jvmOptions)
+            throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config", config.toString()));
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config",
+                config.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);

@@ -6,9 +6,7 @@ import static org.tandem.signer.publish.PublishTestZones.version;
 import static org.tandem.signer.publish.PublishTestZones.with;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -41,42 +39,7 @@ class KnotSecondaryIT {
                         .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, knotPort)))
                         .withNotifyRetries(5, Duration.ofMillis(500)),
                 ServingPermit.always(), Clock.systemUTC());
-        Files.createDirectories(dir.resolve("db"));
-        Path conf = dir.resolve("knot.conf");
-        Files.writeString(conf, String.join("\n",
-                "server:",
-                "  rundir: \"" + dir + "\"",
-                "  listen: 127.0.0.1@" + knotPort,
-                "log:",
-                "  - target: \"" + dir.resolve("knot.log") + "\"",
-                "    any: info",
-                "database:",
-                "  storage: \"" + dir.resolve("db") + "\"",
-                "key:",
-                "  - id: " + KEY,
-                "    algorithm: hmac-sha256",
-                "    secret: " + secret,
-                "remote:",
-                "  - id: tandem",
-                "    address: 127.0.0.1@" + server.port(),
-                "    key: " + KEY,
-                "acl:",
-                "  - id: tandem-notify",
-                "    address: 127.0.0.1",
-                "    key: " + KEY,
-                "    action: notify",
-                "zone:",
-                "  - domain: example.test",
-                "    storage: \"" + dir + "\"",
-                "    file: example.test.zone",
-                "    master: tandem",
-                "    acl: tandem-notify",
-                "    zonefile-sync: -1",
-                "    journal-content: changes",
-                ""));
-        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
-        knot = new SecondaryProcess(List.of("knotd", "-c", conf.toString()), dir, knotPort,
-                List.of("knot.log", "process.out"));
+        knot = SecondaryProcess.knot(dir, knotPort, server.port(), KEY, secret, List.of("notify"));
     }
 
     @AfterAll

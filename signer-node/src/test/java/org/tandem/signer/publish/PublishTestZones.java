@@ -16,8 +16,8 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.TXTRecord;
 
 /** Zone versions for the publishing tests: apex SOA and NS, a name server address, numbered hosts. */
-final class PublishTestZones {
-    static final ZoneName ZONE = ZoneName.of("example.test");
+public final class PublishTestZones {
+    public static final ZoneName ZONE = ZoneName.of("example.test");
 
     private PublishTestZones() {}
 
@@ -30,7 +30,7 @@ final class PublishTestZones {
     }
 
     /** SOA, NS, ns1 A and {@code hosts} hosts {@code h<i>} with A 192.0.2.x (x = i % 250 + offset). */
-    static SignedZone version(long serial, int hosts, int offset) {
+    public static SignedZone version(long serial, int hosts, int offset) {
         List<Record> r = new ArrayList<>();
         r.add(soa(serial));
         r.add(new NSRecord(ZONE.name(), DClass.IN, 3600, name("ns1")));

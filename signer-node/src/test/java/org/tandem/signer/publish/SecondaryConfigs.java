@@ -7,19 +7,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 
-/** TSIG material shared by the secondary-server ITs. */
-final class SecondaryConfigs {
+/** TSIG material shared by the secondary-server ITs (and the node's ITs that read a secondary back). */
+public final class SecondaryConfigs {
     private SecondaryConfigs() {}
 
     /** A fresh 256-bit secret, base64. */
-    static String secret() {
+    public static String secret() {
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
         return Base64.getEncoder().encodeToString(raw);
     }
 
     /** The secret in a 0600 file, as an operator keeps it. */
-    static Path secretFile(Path dir, String secret) throws IOException {
+    public static Path secretFile(Path dir, String secret) throws IOException {
         Path file = dir.resolve("tsig.secret");
         Files.writeString(file, secret + "\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -7,7 +7,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -22,15 +24,18 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
-/** A real secondary name server (NSD, Knot) run as a child process on a loopback port, and queries to it. */
-final class SecondaryProcess implements AutoCloseable {
+/**
+ * A real secondary name server (NSD, Knot) run as a child process on a loopback port, and queries to
+ * it; public for the node's ITs that read a secondary back (the expiry watchdog's).
+ */
+public final class SecondaryProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> logs;
     private final Process process;
 
     /** Starts {@code command} in the foreground; waits until it answers queries (any rcode). */
-    SecondaryProcess(List<String> command, Path dir, int port, List<String> logs) throws Exception {
+    public SecondaryProcess(List<String> command, Path dir, int port, List<String> logs) throws Exception {
         this.dir = dir;
         this.port = port;
         this.logs = logs;
@@ -52,7 +57,58 @@ final class SecondaryProcess implements AutoCloseable {
         }
     }
 
-    void awaitSerial(long serial) throws InterruptedException {
+    /**
+     * Knot DNS ({@code knotd}, Debian knot) as a secondary for {@code example.test} of the primary at
+     * {@code 127.0.0.1@primaryPort}, its transfers signed with the TSIG key {@code key} (hmac-sha256,
+     * {@code secret} base64); its zone ACL lets 127.0.0.1 with that key do {@code actions}
+     * ({@code notify}: accept the primary's NOTIFY; {@code transfer}: serve AXFR to a reader).
+     */
+    public static SecondaryProcess knot(Path dir, int port, int primaryPort, String key, String secret,
+            List<String> actions) throws Exception {
+        Files.createDirectories(dir.resolve("db"));
+        List<String> conf = new ArrayList<>(List.of(
+                "server:",
+                "  rundir: \"" + dir + "\"",
+                "  listen: 127.0.0.1@" + port,
+                "log:",
+                "  - target: \"" + dir.resolve("knot.log") + "\"",
+                "    any: info",
+                "database:",
+                "  storage: \"" + dir.resolve("db") + "\"",
+                "key:",
+                "  - id: " + key,
+                "    algorithm: hmac-sha256",
+                "    secret: " + secret,
+                "remote:",
+                "  - id: tandem",
+                "    address: 127.0.0.1@" + primaryPort,
+                "    key: " + key));
+        if (!actions.isEmpty()) {
+            conf.add("acl:");
+            for (String action : actions) {
+                conf.addAll(List.of("  - id: tandem-" + action, "    address: 127.0.0.1", "    key: " + key,
+                        "    action: " + action));
+            }
+        }
+        conf.addAll(List.of(
+                "zone:",
+                "  - domain: example.test",
+                "    storage: \"" + dir + "\"",
+                "    file: example.test.zone",
+                "    master: tandem"));
+        if (!actions.isEmpty()) {
+            conf.add("    acl: [" + String.join(", ", actions.stream().map(a -> "tandem-" + a).toList()) + "]");
+        }
+        conf.addAll(List.of("    zonefile-sync: -1", "    journal-content: changes", ""));
+        Path file = dir.resolve("knot.conf");
+        Files.writeString(file, String.join("\n", conf));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return new SecondaryProcess(List.of("knotd", "-c", file.toString()), dir, port, List.of("knot.log",
+                "process.out"));
+    }
+
+    /** Waits until it answers the SOA query for {@code example.test} with {@code serial}. */
+    public void awaitSerial(long serial) throws InterruptedException {
         DnsWire.pollUntil(Duration.ofSeconds(30), () -> "serves serial " + serial + "\n" + log(), () -> {
             try {
                 return query(PublishTestZones.ZONE.name(), Type.SOA)
@@ -87,7 +143,7 @@ final class SecondaryProcess implements AutoCloseable {
     }
 
     /** The process's log files and output, for failure messages. */
-    String log() {
+    public String log() {
         StringBuilder b = new StringBuilder();
         for (String f : logs) {
             try {

@@ -24,12 +24,13 @@ import org.xbill.DNS.Type;
 /**
  * Signs a {@link PublishTestZones} version with one software CSK (ECDSA P-256) through dnsjava's
  * {@code DNSSEC.sign}, with an NSEC chain: enough for the validation gate to pass it, without an HSM.
+ * Public for the watchdog's tests.
  */
-final class SoftwareSignedZones {
+public final class SoftwareSignedZones {
     private final KeyPair pair;
     private final DNSKEYRecord dnskey;
 
-    SoftwareSignedZones() throws Exception {
+    public SoftwareSignedZones() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         pair = g.generateKeyPair();
@@ -39,7 +40,7 @@ final class SoftwareSignedZones {
     }
 
     /** {@code unsigned} plus DNSKEY, NSEC and RRSIGs valid from {@code now} - 1 h to {@code now} + 14 d. */
-    SignedZone sign(SignedZone unsigned, Instant now) throws Exception {
+    public SignedZone sign(SignedZone unsigned, Instant now) throws Exception {
         List<Record> all = new ArrayList<>(unsigned.records());
         all.add(dnskey);
         TreeMap<Name, List<Record>> byName = new TreeMap<>();
