@@ -6,6 +6,7 @@
  * JDK's HTTP server).
  *
  * <p>Must not import PKCS#11, Curator, gRPC or the signing packages: it only reads the
- * {@code node} package's records.
+ * {@code node} package's records, keysync's key records ({@link org.tandem.signer.metrics.KeyFacts})
+ * and the transfer server's {@code publish.TransferEvent}.
  */
 package org.tandem.signer.metrics;
