@@ -36,6 +36,7 @@ import org.tandem.keysync.manifest.ManifestException;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.manifest.VersionedManifest;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.metrics.MetricsServer;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.election.ClockGuard;
@@ -63,7 +64,6 @@ import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.grpc.SignerNodeServer;
 import org.tandem.signer.metrics.KeyFacts;
-import org.tandem.signer.metrics.MetricsServer;
 import org.tandem.signer.metrics.NodeHealth;
 import org.tandem.signer.metrics.NodeMetrics;
 import org.tandem.signer.schedule.ResignPlan;
@@ -237,8 +237,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             transfer.listener(m::transfer);
         }
         try {
-            metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(), metrics,
-                    () -> NodeHealth.from(status()));
+            metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(),
+                    metrics::scrape, () -> NodeHealth.from(status()).reasons());
         } catch (IOException e) {
             throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
