@@ -29,7 +29,8 @@ import org.tandem.keysync.metrics.MetricsServer;
  * The running coordinator: a read-only Curator client (TLS with its {@code OU=coordinator} certificate,
  * {@link ZooKeeperClients}), one mutual-TLS channel per node, the audit
  * log, the gRPC server, and the metrics endpoint ({@code metrics.listen}, {@link CoordinatorMetrics}, fed
- * by the cut-overs and by a look at every node's status each {@link #LOOK_INTERVAL}). An unreachable ZooKeeper does not stop it from starting (the view reports
+ * by the cut-overs and by a look at every node's status each {@link #LOOK_INTERVAL}). An unreachable
+ * ZooKeeper does not stop it from starting (the view reports
  * it as a problem, and every preflight refuses). {@link #close} stops everything, in reverse order.
  */
 public final class Coordinator implements AutoCloseable {
@@ -102,7 +103,8 @@ public final class Coordinator implements AutoCloseable {
             });
             looker.scheduleWithFixedDelay(() -> look(view, metrics, clock), 0, LOOK_INTERVAL.toMillis(),
                     TimeUnit.MILLISECONDS);
-            LOG.info("coordinator={} event=started grpc={}:{} metrics={} nodes={} zookeeper={} zookeeper-tls={} audit={}",
+            LOG.info("coordinator={} event=started grpc={}:{} metrics={} nodes={} zookeeper={} zookeeper-tls={}"
+                    + " audit={}",
                     config.name(), config.listenHost(), server.port(), metricsServer.address(),
                     config.nodes().stream().map(n -> n.name()).toList(), config.zookeeperConnect(),
                     config.zookeeperTls().isPresent(), config.auditLog());

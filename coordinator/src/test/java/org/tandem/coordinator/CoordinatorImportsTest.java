@@ -14,14 +14,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The coordinator depends on keysync for its audit log and the gRPC transport rules every Tandem
- * process shares (TLS 1.3, connection limits, roles), its ZooKeeper client builder and the metrics endpoint only: no HSM code, no manifest writes, no key
+ * process shares (TLS 1.3, connection limits, roles), its ZooKeeper client builder and the metrics
+ * endpoint only: no HSM code, no manifest writes, no key
  * handling from keysync in the coordinator's main sources.
  */
 class CoordinatorImportsTest {
     private static final Pattern KEYSYNC_IMPORT = Pattern.compile("import (static )?org\\.tandem\\.keysync\\.([A-Za-z0-9_.]+)");
 
     @Test
-    void mainSourcesImportNothingFromKeysyncButItsAuditLogItsGrpcTransportItsMetricsEndpointAndItsBaseException() throws IOException {
+    void mainSourcesImportNothingFromKeysyncButItsAuditLogGrpcTransportMetricsEndpointAndBaseException()
+            throws IOException {
         List<String> offending = new ArrayList<>();
         try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {

@@ -39,7 +39,8 @@ import org.tandem.keysync.config.YamlFiles;
  * <p>Relative paths are taken from the file's directory. {@link #load} refuses unknown keys, missing
  * required keys and bad values with {@code <file>: <key path>: <reason>} before anything starts.
  * Defaults: {@code coordinator.name} "coordinator", {@code zookeeper.root} "/tandem", {@code grpc.listen}
- * "127.0.0.1:7500", {@code metrics.listen} "127.0.0.1:9103", {@code audit-log} "coordinator-audit.jsonl", {@code preflight} 1d / 120s, {@code
+ * "127.0.0.1:7500", {@code metrics.listen} "127.0.0.1:9103", {@code audit-log} "coordinator-audit.jsonl",
+ * {@code preflight} 1d / 120s, {@code
  * zookeeper.session-timeout} 30s.
  */
 public record CoordinatorConfig(

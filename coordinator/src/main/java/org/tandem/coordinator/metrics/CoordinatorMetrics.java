@@ -82,7 +82,8 @@ public final class CoordinatorMetrics {
         this.nodes = Set.copyOf(nodes);
         registry.config().commonTags("coordinator", coordinator);
         requested = counter("requested", "Cut-overs asked for (signerctl failover)");
-        refused = counter("refused", "Cut-overs not performed: preflight refused, ZooKeeper unreachable, leader refused");
+        refused = counter("refused",
+                "Cut-overs not performed: preflight refused, ZooKeeper unreachable, leader refused");
         completed = counter("completed", "Cut-overs whose new leader committed a publication");
         failed = counter("failed", "Cut-overs where the leader stepped down but the target committed nothing in time");
         for (String node : nodes) {

@@ -27,7 +27,8 @@ class CoordinatorMetricsTest {
     void preflightVerdictsPerZoneAndTargetNodeAndNothingForAnUnconfiguredName() {
         metrics.preflight(PreflightResult.newBuilder().setTo("node-b").setPassed(false)
                 .addChecks(check("example.com.", true)).addChecks(check("example.net.", false))
-                .addRefusals(Refusal.newBuilder().setZone("example.net.").setCheck("keys-present").build()).build(), AT);
+                .addRefusals(Refusal.newBuilder().setZone("example.net.").setCheck("keys-present").build())
+                .build(), AT);
         metrics.preflight(PreflightResult.newBuilder().setTo("intruder\"name").setPassed(false)
                 .addChecks(check("example.com.", false)).build(), AT);
 
@@ -35,7 +36,8 @@ class CoordinatorMetricsTest {
 
         assertThat(text).contains("tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-b\","
                         + "zone=\"example.com.\"} 1")
-                .contains("tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-b\",zone=\"example.net.\"} 0")
+                .contains("tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-b\","
+                        + "zone=\"example.net.\"} 0")
                 .contains("tandem_coordinator_preflight_timestamp_seconds{coordinator=\"coord-1\",node=\"node-b\"} "
                         + (double) AT.getEpochSecond())
                 .doesNotContain("intruder");
@@ -61,7 +63,8 @@ class CoordinatorMetricsTest {
         metrics.failoverEnded(FailoverResult.newBuilder().setPerformed(true).setNewLeader("node-a").build());
         metrics.failoverEnded(FailoverResult.newBuilder().setPerformed(true).build());
 
-        assertThat(metrics.scrape()).contains("tandem_coordinator_failovers_requested_total{coordinator=\"coord-1\"} 4.0")
+        assertThat(metrics.scrape())
+                .contains("tandem_coordinator_failovers_requested_total{coordinator=\"coord-1\"} 4.0")
                 .contains("tandem_coordinator_failovers_refused_total{coordinator=\"coord-1\"} 1.0")
                 .contains("tandem_coordinator_failovers_completed_total{coordinator=\"coord-1\"} 2.0")
                 .contains("tandem_coordinator_failovers_failed_total{coordinator=\"coord-1\"} 1.0");
@@ -69,7 +72,8 @@ class CoordinatorMetricsTest {
 
     @Test
     void reachabilityAndKeySyncPerNodeFromTheLastLook() {
-        assertThat(metrics.scrape()).contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-a\"} NaN");
+        assertThat(metrics.scrape())
+                .contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-a\"} NaN");
 
         metrics.observed(ClusterStatus.newBuilder()
                 .addNodes(NodeView.newBuilder().setName("node-a").setRole(NodeRole.LEADER)
@@ -80,7 +84,8 @@ class CoordinatorMetricsTest {
 
         assertThat(text).contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-a\"} 1.0")
                 .contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-b\"} 0.0")
-                .contains("tandem_coordinator_node_key_synced{coordinator=\"coord-1\",node=\"node-a\",zone=\"example.com.\"} 1")
+                .contains("tandem_coordinator_node_key_synced{coordinator=\"coord-1\",node=\"node-a\","
+                        + "zone=\"example.com.\"} 1")
                 .doesNotContain("tandem_coordinator_node_key_synced{coordinator=\"coord-1\",node=\"node-b\"");
         assertThat(metrics.problems()).containsExactly("ZooKeeper 127.0.0.1:2281 unreachable");
     }

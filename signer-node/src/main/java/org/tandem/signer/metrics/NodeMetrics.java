@@ -95,6 +95,7 @@ public final class NodeMetrics {
     private final Map<ZoneName, Counter> gateFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> canaryFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> clockRefusals = new LinkedHashMap<>();
+    /** Per zone; the {@code null} key holds the counters of requests for zones not served here. */
     private final Map<ZoneName, Map<TransferEvent, Counter>> transfers = new LinkedHashMap<>();
     private final Map<ZoneName, Timer> signing = new LinkedHashMap<>();
     private final Map<ZoneName, Timer> publishing = new LinkedHashMap<>();
@@ -198,8 +199,8 @@ public final class NodeMetrics {
                 .description("Unix time the key was generated")
                 .register(registry);
         keyNextEvent = MultiGauge.builder("tandem.key.next.event.timestamp.seconds")
-                .description("Unix time of the key's next planned lifecycle event (event tag); none while no rollover is"
-                        + " planned")
+                .description("Unix time of the key's next planned lifecycle event (event tag); none while no"
+                        + " rollover is planned")
                 .register(registry);
         keyLifetimeEnd = MultiGauge.builder("tandem.key.lifetime.end.timestamp.seconds")
                 .description("Unix time the key's planned lifetime ends; none while no lifetime is known")
@@ -334,7 +335,8 @@ public final class NodeMetrics {
                         Tag.of("algorithm", Integer.toString(k.algorithm().number())));
                 info.add(MultiGauge.Row.of(tags.and("state", k.state().name()), 1.0));
                 created.add(MultiGauge.Row.of(tags, seconds(k.created())));
-                k.nextEvents().forEach((event, at) -> next.add(MultiGauge.Row.of(tags.and("event", event), seconds(at))));
+                k.nextEvents().forEach((event, at) ->
+                        next.add(MultiGauge.Row.of(tags.and("event", event), seconds(at))));
                 k.lifetimeEnd().ifPresent(end -> lifetime.add(MultiGauge.Row.of(tags, seconds(end))));
             }
         });

@@ -421,7 +421,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                 Optional<VersionedManifest> read = manifests.read(zone.toString());
                 List<KeyFacts> facts = new ArrayList<>();
                 if (read.isPresent()) {
-                    for (ZoneKeySet.Entry e : ZoneKeySet.fromProto(read.get().manifest(), read.get().version()).entries()) {
+                    ZoneKeySet keySet = ZoneKeySet.fromProto(read.get().manifest(), read.get().version());
+                    for (ZoneKeySet.Entry e : keySet.entries()) {
                         // the manifest plans no lifetime and no rollover today: those series stay empty
                         facts.add(new KeyFacts(e.key().role(), e.key().keyTag(), e.key().algorithm(), e.state(),
                                 e.created(), Optional.empty(), Map.of()));

@@ -206,7 +206,8 @@ class NodeMetricsIT {
 
     @Test
     void cutsOffAClientThatConnectsAndSendsNothing() throws Exception {
-        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics::scrape, () -> NodeHealth.from(status.get()).reasons(),
+        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics::scrape,
+                        () -> NodeHealth.from(status.get()).reasons(),
                         Duration.ofSeconds(1));
                 Socket silent = new Socket("127.0.0.1", guarded.port())) {
             Duration open = untilClosed(silent, TestTiming.scaled(Duration.ofSeconds(10)));
@@ -217,7 +218,8 @@ class NodeMetricsIT {
 
     @Test
     void cutsOffAClientThatSendsItsRequestSlowlyAndStillAnswersOthers() throws Exception {
-        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics::scrape, () -> NodeHealth.from(status.get()).reasons(),
+        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics::scrape,
+                        () -> NodeHealth.from(status.get()).reasons(),
                         Duration.ofSeconds(2));
                 Socket slow = new Socket("127.0.0.1", guarded.port())) {
             OutputStream out = slow.getOutputStream();

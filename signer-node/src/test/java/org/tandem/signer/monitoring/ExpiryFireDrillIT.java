@@ -140,7 +140,8 @@ class ExpiryFireDrillIT {
         webhook.start();
 
         root = "/fire-drill-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root, dir.resolve("setup-audit.jsonl"));
+        tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
+                dir.resolve("setup-audit.jsonl"));
         tls = TestPki.create(dir.resolve("pki"), "fire-drill CA").issue("node-a", "node");
         NodeTestFiles.minimalZone(dir);
         NodeTestFiles.hsmYaml(dir.resolve("hsm.yaml"), "node-a", tokens.spec("node-a"), dir.resolve("audit.jsonl"),
@@ -160,8 +161,8 @@ class ExpiryFireDrillIT {
         Files.writeString(prom.resolve("prometheus.yml"), "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                 + "rule_files: ['" + monitoring.resolve("prometheus/tandem-rules.yml") + "']\n"
                 + "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" + alertmanagerPort + "']}]}]}\n"
-                + "scrape_configs:\n  - job_name: tandem-node\n    static_configs: [{targets: ['127.0.0.1:" + metricsPort
-                + "']}]\n");
+                + "scrape_configs:\n  - job_name: tandem-node\n"
+                + "    static_configs: [{targets: ['127.0.0.1:" + metricsPort + "']}]\n");
         processes.add(launch(prom, "prometheus.log", "prometheus", "--config.file=" + prom.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + prom.resolve("data"), "--web.listen-address=127.0.0.1:" + prometheusPort,
                 "--rules.alert.resend-delay=1s"));
@@ -243,8 +244,8 @@ class ExpiryFireDrillIT {
         }
         assertThat(empty).as("queries without data: only those of series other parts export")
                 .allMatch(q -> NOT_EXPORTED_HERE.stream().anyMatch(q::contains));
-        LOG.info("dashboard queries={} with-data={} without-data-here={}", queries.size(), queries.size() - empty.size(),
-                empty);
+        LOG.info("dashboard queries={} with-data={} without-data-here={}", queries.size(),
+                queries.size() - empty.size(), empty);
     }
 
     private JsonNode query(String expr) throws IOException, InterruptedException {
@@ -259,7 +260,8 @@ class ExpiryFireDrillIT {
         Path config = dir.resolve("node-a.yaml");
         Files.writeString(config, "node: {name: node-a, site: dc1}\n"
                 + "hsm-config: " + dir.resolve("hsm.yaml") + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n    policy: " + policyFile + "\n"
+                + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                + "    policy: " + policyFile + "\n"
                 + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root
                 + ", insecure-plaintext: true}\n"
                 + "publish:\n  directory: published\n"
