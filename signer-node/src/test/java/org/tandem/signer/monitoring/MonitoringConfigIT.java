@@ -3,6 +3,7 @@ package org.tandem.signer.monitoring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,5 +50,25 @@ class MonitoringConfigIT {
 
         assertThat(run.exitCode()).as("amtool check-config:\n%s", run.output()).isZero();
         assertThat(run.output()).contains("SUCCESS");
+    }
+
+    @Test
+    void criticalAlertsPageWarningsGoToTicketsAndAZoneWithItsOwnTeamPagesThatTeam() throws Exception {
+        assertThat(receiver("severity=critical", "zone=example.org.")).isEqualTo("tandem-pager");
+        assertThat(receiver("severity=warning", "zone=example.org.")).isEqualTo("tandem-tickets");
+        assertThat(receiver("severity=critical", "zone=example.com.")).isEqualTo("example-team-pager");
+        assertThat(receiver("severity=warning", "zone=example.com.")).isEqualTo("tandem-tickets");
+    }
+
+    /** The receiver {@code amtool config routes test} picks for an alert with these labels. */
+    private String receiver(String... labels) throws Exception {
+        List<String> command = new ArrayList<>(List.of("amtool", "config", "routes", "test", "--config.file",
+                "alertmanager.yml"));
+        command.addAll(List.of(labels));
+        MonitoringTools.Run run = MonitoringTools.run(command, monitoring.resolve("alertmanager"));
+        assertThat(run.exitCode()).as("amtool config routes test:\n%s", run.output()).isZero();
+        // amtool prints the receiver names on one line; a note about --alertmanager.url may come first
+        return run.output().lines().filter(l -> !l.startsWith("Warning:")).map(String::trim)
+                .filter(l -> !l.isEmpty()).reduce((a, b) -> b).orElse("");
     }
 }
