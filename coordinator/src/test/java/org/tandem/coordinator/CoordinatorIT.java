@@ -10,6 +10,10 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,6 +137,7 @@ class CoordinatorIT {
                 + "  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:" + grpcPort("node-b") + "\"}\n"
                 + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + ", insecure-plaintext: true}\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                + "metrics: {listen: \"127.0.0.1:0\"}\n"
                 + "tls: {ca: " + c.trustedCertificates() + ", cert: " + c.certificateChain() + ", key: " + c.privateKey()
                 + "}\n"
                 + "audit-log: " + auditFile + "\n"
@@ -344,6 +349,13 @@ class CoordinatorIT {
         validates(published);
         assertThat(auditDetails()).contains("test: planned cut-over", "performed: node-b leads");
         awaitRoles("node-b", "node-a");
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + coordinator.metricsPort() + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tandem_coordinator_failovers_completed_total{coordinator=\"coordinator-it\"} 1.0")
+                .contains("tandem_coordinator_preflight_ok{coordinator=\"coordinator-it\",node=\"node-b\","
+                        + "zone=\"example.test.\"} 1")
+                .contains("tandem_coordinator_node_reachable{coordinator=\"coordinator-it\",node=\"node-a\"} 1.0");
     }
 
     @Test

@@ -128,6 +128,7 @@ final class DemoCluster {
         b.append("zookeeper: {connect: \"").append(zk).append("\", root: /tandem,\n")
                 .append("            tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}\n")
                 .append("grpc: {listen: \"127.0.0.1:").append(coordinatorPort).append("\"}\n")
+                .append("metrics: {listen: \"127.0.0.1:").append(freePort()).append("\"}\n")
                 .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
                 .append("audit-log: coordinator-audit.jsonl\n")
                 .append("preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 120s}\n");

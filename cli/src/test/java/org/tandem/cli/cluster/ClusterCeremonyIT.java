@@ -116,6 +116,7 @@ class ClusterCeremonyIT {
                 + "  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:" + ports.get("node-b") + "\"}\n"
                 + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + ", insecure-plaintext: true}\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                + "metrics: {listen: \"127.0.0.1:0\"}\n"
                 + "tls: {ca: " + c.trustedCertificates() + ", cert: " + c.certificateChain() + ", key: " + c.privateKey()
                 + "}\n"
                 + "audit-log: " + auditFile + "\n");

@@ -30,6 +30,7 @@ import org.tandem.keysync.config.YamlFiles;
  *             tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}
  *             # or, for a lab only: insecure-plaintext: true
  * grpc: {listen: "127.0.0.1:7500"}
+ * metrics: {listen: "127.0.0.1:9103"}   # /metrics and /health, plain HTTP: loopback or a management network
  * tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}
  * audit-log: coordinator-audit.jsonl
  * preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 120s}
@@ -38,7 +39,8 @@ import org.tandem.keysync.config.YamlFiles;
  * <p>Relative paths are taken from the file's directory. {@link #load} refuses unknown keys, missing
  * required keys and bad values with {@code <file>: <key path>: <reason>} before anything starts.
  * Defaults: {@code coordinator.name} "coordinator", {@code zookeeper.root} "/tandem", {@code grpc.listen}
- * "127.0.0.1:7500", {@code audit-log} "coordinator-audit.jsonl", {@code preflight} 1d / 120s, {@code
+ * "127.0.0.1:7500", {@code metrics.listen} "127.0.0.1:9103", {@code audit-log} "coordinator-audit.jsonl",
+ * {@code preflight} 1d / 120s, {@code
  * zookeeper.session-timeout} 30s.
  */
 public record CoordinatorConfig(
@@ -50,12 +52,16 @@ public record CoordinatorConfig(
         Optional<TlsFiles> zookeeperTls,
         String listenHost,
         int listenPort,
+        String metricsHost,
+        int metricsPort,
         TlsFiles tls,
         Path auditLog,
         Duration minExpiryAfterTakeover,
         Duration waitForPublish,
         Path file) {
 
+    /** The metrics port on 127.0.0.1 when {@code metrics} is not configured. */
+    public static final int DEFAULT_METRICS_PORT = 9103;
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     public CoordinatorConfig {
@@ -66,6 +72,7 @@ public record CoordinatorConfig(
         Objects.requireNonNull(zookeeperSessionTimeout, "zookeeperSessionTimeout");
         Objects.requireNonNull(zookeeperTls, "zookeeperTls");
         Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(metricsHost, "metricsHost");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(auditLog, "auditLog");
         Objects.requireNonNull(minExpiryAfterTakeover, "minExpiryAfterTakeover");
@@ -94,6 +101,7 @@ public record CoordinatorConfig(
                         .orElse(" INSECURE PLAINTEXT (no TLS, no authentication)"))
                 .append('\n');
         b.append("  gRPC listen ").append(listenHost).append(':').append(listenPort).append('\n');
+        b.append("  metrics listen ").append(metricsHost).append(':').append(metricsPort).append('\n');
         b.append("  tls ca ").append(tls.ca()).append(" cert ").append(tls.certificate()).append(" key ")
                 .append(tls.key()).append('\n');
         b.append("  audit log ").append(auditLog).append('\n');
@@ -153,7 +161,8 @@ public record CoordinatorConfig(
                 throw fail("", "empty file");
             }
             object(root, "");
-            known(root, "", Set.of("coordinator", "nodes", "zookeeper", "grpc", "tls", "audit-log", "preflight"));
+            known(root, "", Set.of("coordinator", "nodes", "zookeeper", "grpc", "metrics", "tls", "audit-log",
+                    "preflight"));
             String name = "coordinator";
             if (root.has("coordinator")) {
                 JsonNode c = object(root.get("coordinator"), "coordinator");
@@ -205,6 +214,13 @@ public record CoordinatorConfig(
                 listen = text(g, "grpc", "listen", listen);
             }
             HostPort hp = hostPort(listen, "grpc.listen", true);
+            String metricsListen = "127.0.0.1:" + DEFAULT_METRICS_PORT;
+            if (root.has("metrics")) {
+                JsonNode m = object(root.get("metrics"), "metrics");
+                known(m, "metrics", Set.of("listen"));
+                metricsListen = text(m, "metrics", "listen", metricsListen);
+            }
+            HostPort metrics = hostPort(metricsListen, "metrics.listen", true);
             JsonNode t = required(root, "", "tls");
             object(t, "tls");
             known(t, "tls", Set.of("ca", "cert", "key"));
@@ -229,7 +245,8 @@ public record CoordinatorConfig(
                     throw fail("preflight.wait-for-publish", "must be positive");
                 }
             }
-            return new CoordinatorConfig(name, nodes, connect, zkRoot, session, zkTls, hp.host(), hp.port(), tls, audit,
+            return new CoordinatorConfig(name, nodes, connect, zkRoot, session, zkTls, hp.host(), hp.port(),
+                    metrics.host(), metrics.port(), tls, audit,
                     minExpiry, wait, file);
         }
 

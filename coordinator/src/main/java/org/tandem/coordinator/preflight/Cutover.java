@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.coordinator.CoordinatorException;
 import org.tandem.coordinator.config.NodeEndpoint;
+import org.tandem.coordinator.metrics.CoordinatorMetrics;
 import org.tandem.coordinator.view.ClusterView;
 import org.tandem.coordinator.view.LedgerEntry;
 import org.tandem.coordinator.view.ManifestKey;
@@ -54,9 +55,17 @@ public final class Cutover {
     private final ClusterView view;
     private final Preflight preflight;
     private final Clock clock;
+    private final CoordinatorMetrics metrics;
     private final ClusterView.Nonces nonces;
 
     public Cutover(ClusterView view, Preflight preflight, Clock clock, ClusterView.Nonces nonces) {
+        this(view, preflight, clock, nonces, new CoordinatorMetrics("coordinator", List.of()));
+    }
+
+    /** A cut-over that records its preflights and outcomes in {@code metrics}. */
+    public Cutover(ClusterView view, Preflight preflight, Clock clock, ClusterView.Nonces nonces,
+            CoordinatorMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.view = Objects.requireNonNull(view, "view");
         this.preflight = Objects.requireNonNull(preflight, "preflight");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -65,6 +74,12 @@ public final class Cutover {
 
     /** The checks of a cut-over to {@code to}, doing nothing. */
     public PreflightResult preflight(String to) {
+        PreflightResult result = judge(to);
+        metrics.preflight(result, clock.instant());
+        return result;
+    }
+
+    private PreflightResult judge(String to) {
         Objects.requireNonNull(to, "to");
         byte[] nonce = nonces.next();
         Instant now = clock.instant();
@@ -170,6 +185,14 @@ public final class Cutover {
      * pass.
      */
     public synchronized FailoverResult perform(PreflightResult pre, String reason, Duration timeout, String caller)
+            throws InterruptedException {
+        metrics.failoverRequested();
+        FailoverResult result = cutOver(pre, reason, timeout, caller);
+        metrics.failoverEnded(result);
+        return result;
+    }
+
+    private FailoverResult cutOver(PreflightResult pre, String reason, Duration timeout, String caller)
             throws InterruptedException {
         String to = pre.getTo();
         FailoverResult.Builder out = FailoverResult.newBuilder().setPreflight(pre);

@@ -2,14 +2,21 @@ package org.tandem.signer.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.tandem.keysync.key.ZoneName;
@@ -18,6 +25,7 @@ import org.tandem.signer.node.KeySyncState;
 import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.NodeStatus;
 import org.tandem.signer.node.ZoneStatus;
+import org.tandem.signer.publish.TransferEvent;
 
 /**
  * The node's metrics in a Micrometer {@link PrometheusMeterRegistry}, every meter tagged
@@ -54,14 +62,34 @@ import org.tandem.signer.node.ZoneStatus;
  *   <tr><td>{@code tandem_peer_keys_pending}</td><td>gauge</td><td>per peer ({@code peer} tag): GENERATED
  *       keys (all zones) the peer lacks after the leader's last replication pass (unreachable, refused,
  *       HSM error); NaN unless this node leads and has run a pass in its term</td></tr>
+ *   <tr><td>{@code tandem_transfer_axfr_total}, {@code tandem_transfer_ixfr_total},
+ *       {@code tandem_transfer_notify_sent_total}, {@code tandem_transfer_notify_received_total}</td>
+ *       <td>counter</td><td>transfer server exchanges by {@code zone} and {@code result} (see
+ *       {@link TransferEvent}); a request for a zone not served here counts under
+ *       {@code zone="}{@value #NOT_SERVED}{@code "}</td></tr>
+ *   <tr><td>{@code tandem_signing_duration_seconds}</td><td>histogram</td><td>time to sign one
+ *       version of the zone (full or incremental), buckets {@link #LATENCY_BUCKETS}</td></tr>
+ *   <tr><td>{@code tandem_publish_duration_seconds}</td><td>histogram</td><td>time of one published
+ *       run: load, sign, gate, commit, write, serve</td></tr>
+ *   <tr><td>{@code tandem_key_info}</td><td>gauge</td><td>1 per key in the zone's manifest, tagged
+ *       {@code role}, {@code tag}, {@code algorithm}, {@code state}; last read from the manifest</td></tr>
+ *   <tr><td>{@code tandem_key_created_timestamp_seconds}</td><td>gauge</td><td>when the key was
+ *       generated</td></tr>
+ *   <tr><td>{@code tandem_key_next_event_timestamp_seconds}</td><td>gauge</td><td>per planned
+ *       lifecycle event ({@code event} tag) its instant; no series while none is planned (the manifest
+ *       plans none today)</td></tr>
+ *   <tr><td>{@code tandem_key_lifetime_end_timestamp_seconds}</td><td>gauge</td><td>when the key's
+ *       planned lifetime ends; no series while none is known (the manifest has none today)</td></tr>
  * </table>
  *
  * <p>Contracts: gauges read a snapshot of the daemon's {@link NodeStatus}, taken once per
  * {@link #scrape()} from the supplier (so a scrape is consistent and calls the supplier once); the
  * supplier must be fast and must not throw (see {@code NodeControl#status()}). Counters are
- * incremented by the daemon through {@link #gateFailed}, {@link #canaryFailed} and {@link #clockRefused}; zones are fixed
- * at construction (the configured ones), and every per-zone series exists from the start, at 0 or
- * NaN. Thread-safe. The registry may be used to add the daemon's own meters ({@link #registry()}).
+ * incremented by the daemon through {@link #gateFailed}, {@link #canaryFailed}, {@link #clockRefused}
+ * and (from the transfer server's listener) {@link #transfer}; latencies recorded through
+ * {@link #signed} and {@link #published}; the key series replaced per zone through {@link #keys}.
+ * Zones are fixed at construction (the configured ones), and every per-zone series except the key
+ * series exists from the start, at 0 or NaN. Thread-safe. The registry may be used to add the daemon's own meters ({@link #registry()}).
  */
 public final class NodeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -69,7 +97,28 @@ public final class NodeMetrics {
     private final Map<ZoneName, Counter> gateFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> canaryFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> clockRefusals = new LinkedHashMap<>();
+    /** Per zone; the {@code null} key holds the counters of requests for zones not served here. */
+    private final Map<ZoneName, Map<TransferEvent, Counter>> transfers = new LinkedHashMap<>();
+    private final Map<ZoneName, Timer> signing = new LinkedHashMap<>();
+    private final Map<ZoneName, Timer> publishing = new LinkedHashMap<>();
+    private final Map<ZoneName, List<KeyFacts>> keys = new LinkedHashMap<>();
+    private final MultiGauge keyInfo;
+    private final MultiGauge keyCreated;
+    private final MultiGauge keyNextEvent;
+    private final MultiGauge keyLifetimeEnd;
     private volatile NodeStatus snapshot;
+
+    /** The {@code zone} tag of transfer requests for a zone not served here. */
+    public static final String NOT_SERVED = "(not served)";
+
+    /**
+     * Buckets of the signing and publish latency histograms: from a small zone's incremental
+     * re-sign (well under a second) to a large zone's full sign (minutes).
+     */
+    public static final List<Duration> LATENCY_BUCKETS = List.of(Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120),
+            Duration.ofSeconds(300), Duration.ofSeconds(600));
 
     /**
      * @param node the node's name, the {@code node} tag of every meter
@@ -138,6 +187,45 @@ public final class NodeMetrics {
                     .register(registry));
         }
         peerGauges(peers);
+        for (ZoneName zone : zones) {
+            transferCounters(zone);
+            signing.put(zone, latency("tandem.signing.duration", "Time to sign one version of the zone", zone));
+            publishing.put(zone, latency("tandem.publish.duration",
+                    "Time of one published run of the zone: load, sign, gate, commit, write, serve", zone));
+        }
+        transferCounters(null);
+        keyInfo = MultiGauge.builder("tandem.key.info")
+                .description("1 per key in the zone's manifest (role, tag, algorithm, state)")
+                .register(registry);
+        keyCreated = MultiGauge.builder("tandem.key.created.timestamp.seconds")
+                .description("Unix time the key was generated")
+                .register(registry);
+        keyNextEvent = MultiGauge.builder("tandem.key.next.event.timestamp.seconds")
+                .description("Unix time of the key's next planned lifecycle event (event tag); none while no"
+                        + " rollover is planned")
+                .register(registry);
+        keyLifetimeEnd = MultiGauge.builder("tandem.key.lifetime.end.timestamp.seconds")
+                .description("Unix time the key's planned lifetime ends; none while no lifetime is known")
+                .register(registry);
+    }
+
+    private void transferCounters(ZoneName zone) {
+        Map<TransferEvent, Counter> counters = new EnumMap<>(TransferEvent.class);
+        for (TransferEvent e : TransferEvent.values()) {
+            counters.put(e, Counter.builder("tandem.transfer." + e.kind())
+                    .description("Transfer server exchanges (" + e.kind() + ") by zone and result")
+                    .tags("zone", zone == null ? NOT_SERVED : zone.toString(), "result", e.result())
+                    .register(registry));
+        }
+        transfers.put(zone, counters);
+    }
+
+    private Timer latency(String name, String description, ZoneName zone) {
+        return Timer.builder(name)
+                .description(description)
+                .tags("zone", zone.toString())
+                .serviceLevelObjectives(LATENCY_BUCKETS.toArray(Duration[]::new))
+                .register(registry);
     }
 
     private void peerGauges(List<String> peers) {
@@ -170,7 +258,7 @@ public final class NodeMetrics {
         return s != null ? s : status.get();
     }
 
-    private java.util.Optional<ZoneStatus> zone(ZoneName zone) {
+    private Optional<ZoneStatus> zone(ZoneName zone) {
         return current().zones().stream().filter(z -> z.zone().equals(zone)).findFirst();
     }
 
@@ -195,6 +283,69 @@ public final class NodeMetrics {
             throw new IllegalArgumentException("zone " + zone + " is not one of the node's zones " + counters.keySet());
         }
         return c;
+    }
+
+    /**
+     * Counts one transfer server exchange.
+     *
+     * @param zone the zone, one of the node's; empty for a request naming no zone served here
+     */
+    public void transfer(Optional<ZoneName> zone, TransferEvent event) {
+        Map<TransferEvent, Counter> counters = transfers.get(zone.orElse(null));
+        if (counters == null) {
+            throw new IllegalArgumentException("zone " + zone.get() + " is not one of the node's zones "
+                    + signing.keySet());
+        }
+        counters.get(Objects.requireNonNull(event, "event")).increment();
+    }
+
+    /** Records the time one version of the zone took to sign. */
+    public void signed(ZoneName zone, Duration elapsed) {
+        timer(signing, zone).record(elapsed);
+    }
+
+    /** Records the time one published run of the zone took, start to served. */
+    public void published(ZoneName zone, Duration elapsed) {
+        timer(publishing, zone).record(elapsed);
+    }
+
+    private static Timer timer(Map<ZoneName, Timer> timers, ZoneName zone) {
+        Timer t = timers.get(Objects.requireNonNull(zone, "zone"));
+        if (t == null) {
+            throw new IllegalArgumentException("zone " + zone + " is not one of the node's zones " + timers.keySet());
+        }
+        return t;
+    }
+
+    /**
+     * Replaces the zone's key series with {@code facts} (the keys its manifest lists now; empty: no
+     * manifest). Series of keys no longer listed disappear.
+     */
+    public synchronized void keys(ZoneName zone, List<KeyFacts> facts) {
+        if (!signing.containsKey(Objects.requireNonNull(zone, "zone"))) {
+            throw new IllegalArgumentException("zone " + zone + " is not one of the node's zones " + signing.keySet());
+        }
+        keys.put(zone, List.copyOf(facts));
+        List<MultiGauge.Row<?>> info = new ArrayList<>();
+        List<MultiGauge.Row<?>> created = new ArrayList<>();
+        List<MultiGauge.Row<?>> next = new ArrayList<>();
+        List<MultiGauge.Row<?>> lifetime = new ArrayList<>();
+        keys.forEach((z, list) -> {
+            for (KeyFacts k : list) {
+                Tags tags = Tags.of(Tag.of("zone", z.toString()), Tag.of("role", k.role().name()),
+                        Tag.of("tag", Integer.toString(k.tag().value())),
+                        Tag.of("algorithm", Integer.toString(k.algorithm().number())));
+                info.add(MultiGauge.Row.of(tags.and("state", k.state().name()), 1.0));
+                created.add(MultiGauge.Row.of(tags, seconds(k.created())));
+                k.nextEvents().forEach((event, at) ->
+                        next.add(MultiGauge.Row.of(tags.and("event", event), seconds(at))));
+                k.lifetimeEnd().ifPresent(end -> lifetime.add(MultiGauge.Row.of(tags, seconds(end))));
+            }
+        });
+        keyInfo.register(info, true);
+        keyCreated.register(created, true);
+        keyNextEvent.register(next, true);
+        keyLifetimeEnd.register(lifetime, true);
     }
 
     /** Every meter in the Prometheus text format (version 0.0.4), from one fresh status snapshot. */

@@ -34,7 +34,11 @@ import org.tandem.keysync.hsm.KeyPolicyException;
 import org.tandem.keysync.HsmSessions;
 import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ManifestException;
 import org.tandem.keysync.manifest.ManifestStore;
+import org.tandem.keysync.manifest.VersionedManifest;
+import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.metrics.MetricsServer;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.election.ClockGuard;
@@ -61,7 +65,7 @@ import org.tandem.signer.replication.ReplicationPass;
 import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.grpc.SignerNodeServer;
-import org.tandem.signer.metrics.MetricsServer;
+import org.tandem.signer.metrics.KeyFacts;
 import org.tandem.signer.metrics.NodeHealth;
 import org.tandem.signer.metrics.NodeMetrics;
 import org.tandem.signer.schedule.ResignPlan;
@@ -97,6 +101,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SignerNodeDaemon.class);
     /** How often the zone worker looks at its zones. */
     static final Duration TICK = Duration.ofSeconds(1);
+    /** How often the key metrics re-read the manifests. */
+    static final Duration KEY_METRICS_INTERVAL = Duration.ofSeconds(30);
     /** How long start waits for ZooKeeper before going on without it (the node then stays out). */
     static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
     /** Deadline of each call of the replication agent to a peer's KeySync service. */
@@ -134,6 +140,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private volatile ExpiryWatchdog watchdog;
     /** For tests only: stalls the zone worker while a file exists (see {@link SigningStall}). */
     private final SigningStall stall = SigningStall.fromSystemProperty();
+    private ManifestStore manifests;
+    /** When the key metrics last read the manifests (worker thread only). */
+    private Instant keyMetricsRead;
 
     private SignerNodeDaemon(NodeConfig config, Clock clock) {
         this.config = config;
@@ -195,6 +204,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             throw new NodeStartException(config.name(), "ZooKeeper TLS (zookeeper.tls)", e.getMessage(), e);
         }
         ManifestStore store = cluster.manifests();
+        manifests = store;
         ledger = cluster.ledger(clock);
         KeySetVerifier verifier = new KeySetVerifier(clock, new SecureRandom());
         List<ZoneName> names = config.zones().stream().map(ZoneConfig::name).toList();
@@ -235,9 +245,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         planner = new ResignPlanner(config.resign().floor(), clock);
         metrics = new NodeMetrics(config.name(), names, config.peers().stream().map(PeerConfig::name).toList(),
                 this::status);
+        if (transfer != null) {
+            NodeMetrics m = metrics;
+            transfer.listener(m::transfer);
+        }
         try {
-            metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(), metrics,
-                    this::health);
+            metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(),
+                    metrics::scrape, () -> health().reasons());
         } catch (IOException e) {
             throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
@@ -366,6 +380,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             stall.awaitIfStalled(config.name());
             Optional<Leadership> lead = election.leadership().filter(Leadership::isValid);
             updateKeySync(election.state());
+            updateKeyMetrics();
             if (lead.isPresent()) {
                 try {
                     replicate(lead.get());
@@ -391,8 +406,11 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                     boolean firstOfTerm = w.newTerm(lead.get().epoch());
                     String why = firstOfTerm ? "new leadership term, epoch " + lead.get().epoch()
                             : plan.reason().name().toLowerCase().replace('_', '-');
+                    long started = System.nanoTime();
                     ZoneCycle.Outcome o = w.cycle.publish(lead.get(), why, firstOfTerm, w.replicationLines());
                     if (o instanceof ZoneCycle.Outcome.Published p) {
+                        metrics.published(w.cycle.zone().name(), Duration.ofNanos(System.nanoTime() - started));
+                        metrics.signed(w.cycle.zone().name(), p.zone().elapsed());
                         if (firstOfTerm) {
                             w.takeoverRun(p.notes());
                             for (String note : p.notes()) {
@@ -466,6 +484,36 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             w.keySync(mine.isEmpty(), mine);
             w.localPending(v.get().pending().stream().filter(p -> p.startsWith(prefix + " "))
                     .map(p -> p.substring(prefix.length() + 1)).toList());
+        }
+    }
+
+    /**
+     * Reads every zone's manifest into the key metrics, at most every {@link #KEY_METRICS_INTERVAL};
+     * a zone whose manifest cannot be read keeps the series of the last read (and logs it).
+     */
+    private void updateKeyMetrics() {
+        Instant now = clock.instant();
+        if (keyMetricsRead != null && now.isBefore(keyMetricsRead.plus(KEY_METRICS_INTERVAL))) {
+            return;
+        }
+        keyMetricsRead = now;
+        for (ZoneName zone : zones.keySet()) {
+            try {
+                Optional<VersionedManifest> read = manifests.read(zone.toString());
+                List<KeyFacts> facts = new ArrayList<>();
+                if (read.isPresent()) {
+                    ZoneKeySet keySet = ZoneKeySet.fromProto(read.get().manifest(), read.get().version());
+                    for (ZoneKeySet.Entry e : keySet.entries()) {
+                        // the manifest plans no lifetime and no rollover today: those series stay empty
+                        facts.add(new KeyFacts(e.key().role(), e.key().keyTag(), e.key().algorithm(), e.state(),
+                                e.created(), Optional.empty(), Map.of()));
+                    }
+                }
+                metrics.keys(zone, facts);
+            } catch (ManifestException | RuntimeException e) {
+                // a manifest the metrics cannot read must not stop the signing; the election reports it
+                LOG.debug("zone={} event=key-metrics-unread reason=\"{}\"", zone, e.getMessage());
+            }
         }
     }
 

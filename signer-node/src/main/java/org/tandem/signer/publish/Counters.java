@@ -1,8 +1,10 @@
 package org.tandem.signer.publish;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.tandem.keysync.key.ZoneName;
 
-/** The live counts behind {@link TransferCounters}. */
+/** The live counts behind {@link TransferCounters}, and the {@link TransferListener} told of each exchange per zone. */
 final class Counters {
     final AtomicLong soaAnswers = new AtomicLong();
     final AtomicLong axfrTransfers = new AtomicLong();
@@ -16,6 +18,15 @@ final class Counters {
     final AtomicLong connectionsRejected = new AtomicLong();
     final AtomicLong notifiesAcknowledged = new AtomicLong();
     final AtomicLong notifiesFailed = new AtomicLong();
+    private volatile TransferListener listener = TransferListener.NONE;
+
+    void listener(TransferListener listener) {
+        this.listener = listener;
+    }
+
+    void event(Optional<ZoneName> zone, TransferEvent event) {
+        listener.event(zone, event);
+    }
 
     TransferCounters snapshot() {
         return new TransferCounters(soaAnswers.get(), axfrTransfers.get(), ixfrIncremental.get(), ixfrFallbacks.get(),

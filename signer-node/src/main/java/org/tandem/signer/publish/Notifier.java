@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,7 @@ final class Notifier {
         }
         if (!permit.mayServe()) {
             counters.notifiesFailed.incrementAndGet();
+            counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
             LOG.warn("notify zone={} serial={} target={} attempt={} not sent: this node holds no valid leadership lease",
                     zone, serial, target, attempt);
             return;
@@ -139,9 +141,11 @@ final class Notifier {
                 int rcode = answer.getRcode();
                 if (rcode == Rcode.NOERROR) {
                     counters.notifiesAcknowledged.incrementAndGet();
+                    counters.event(Optional.of(zone), TransferEvent.NOTIFY_ACKNOWLEDGED);
                     LOG.info("notify zone={} serial={} target={} attempt={} acknowledged", zone, serial, target, attempt);
                 } else {
                     counters.notifiesFailed.incrementAndGet();
+                    counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
                     LOG.warn("notify zone={} serial={} target={} attempt={} answered {}; not retried (check the secondary's "
                             + "allow-notify and key)", zone, serial, target, attempt, Rcode.string(rcode));
                 }
@@ -156,6 +160,7 @@ final class Notifier {
             schedule(zone, soa, target, attempt + 1, 0);
         } else {
             counters.notifiesFailed.incrementAndGet();
+            counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
             LOG.warn("notify zone={} serial={} target={} gave up after {} attempts ({}); the secondary will still "
                     + "refresh on its SOA timer", zone, serial, target, attempts, failure);
         }

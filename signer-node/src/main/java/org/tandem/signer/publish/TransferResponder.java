@@ -113,6 +113,7 @@ final class TransferResponder {
             if (error != Rcode.NOERROR) {
                 counters.notAuthorized.incrementAndGet();
                 counters.tsigRejected.incrementAndGet();
+                refusal(q);
                 LOG.warn("refused NOTAUTH client={} query={} tsig-key={} tsig-error={}{}", client.getHostAddress(), what,
                         requestTsig.getName(), Rcode.TSIGstring(error), policy == null ? "" : ": " + policy);
                 Message r = header(q, Rcode.NOTAUTH);
@@ -126,6 +127,7 @@ final class TransferResponder {
         } else if (requestTsig != null) {
             counters.notAuthorized.incrementAndGet();
             counters.tsigRejected.incrementAndGet();
+            refusal(q);
             LOG.warn("refused NOTAUTH client={} query={} tsig-key={}: no TSIG key is configured here",
                     client.getHostAddress(), what, requestTsig.getName());
             return Optional.of(new Reply(List.of(header(q, Rcode.NOTAUTH)), null, false));
@@ -147,6 +149,7 @@ final class TransferResponder {
         ServedZone zone = zones.apply(question.getName());
         if (zone == null || (question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY)) {
             counters.notAuthorized.incrementAndGet();
+            refusal(q);
             LOG.info("refused NOTAUTH client={} query={}: zone not served here", client.getHostAddress(), what);
             return Optional.of(new Reply(List.of(header(q, Rcode.NOTAUTH)), signAs, false));
         }
@@ -159,6 +162,7 @@ final class TransferResponder {
                     return refuse(q, signAs, Rcode.FORMERR, client, what, "AXFR over UDP (RFC 5936 §4.2 needs TCP)");
                 }
                 counters.axfrTransfers.incrementAndGet();
+                counters.event(Optional.of(zone.zone), TransferEvent.AXFR_SERVED);
                 LOG.info("axfr zone={} serial={} client={} messages={}", zone.zone, zone.serial(), client.getHostAddress(),
                         zone.axfrMessages.size());
                 return Optional.of(transfer(q, zone.axfrMessages, signAs));
@@ -182,6 +186,7 @@ final class TransferResponder {
         // RFC 1995 §2: a client as new as the server, or any IXFR over UDP, gets the current SOA alone
         if (have == zone.serial() || Serials.greater(have, zone.serial()) || transport == Transport.UDP) {
             counters.ixfrUpToDate.incrementAndGet();
+            counters.event(Optional.of(zone.zone), TransferEvent.IXFR_UP_TO_DATE);
             LOG.info("ixfr zone={} serial={} client={} client-serial={} transport={}: single SOA", zone.zone, zone.serial(),
                     client.getHostAddress(), have, transport);
             return Optional.of(new Reply(List.of(answer(q, List.of(zone.soa))), signAs, false));
@@ -189,6 +194,7 @@ final class TransferResponder {
         Optional<List<Record>> incremental = zone.ixfrStream(have);
         if (incremental.isPresent()) {
             counters.ixfrIncremental.incrementAndGet();
+            counters.event(Optional.of(zone.zone), TransferEvent.IXFR_INCREMENTAL);
             List<List<Record>> messages = TransferMessages.split(incremental.get(),
                     TransferMessages.budget(zone.zone.name().length()));
             LOG.info("ixfr zone={} serial={} client={} client-serial={} records={} messages={}", zone.zone, zone.serial(),
@@ -197,6 +203,7 @@ final class TransferResponder {
         }
         counters.ixfrFallbacks.incrementAndGet();
         counters.axfrTransfers.incrementAndGet();
+        counters.event(Optional.of(zone.zone), TransferEvent.IXFR_FULL);
         LOG.info("ixfr zone={} serial={} client={} client-serial={}: not in the journal, full zone sent", zone.zone,
                 zone.serial(), client.getHostAddress(), have);
         return Optional.of(transfer(q, zone.axfrMessages, signAs));
@@ -214,8 +221,32 @@ final class TransferResponder {
         if (rcode == Rcode.REFUSED) {
             counters.refused.incrementAndGet();
         }
+        refusal(q);
         LOG.warn("refused {} client={} query={}: {}", Rcode.string(rcode), client.getHostAddress(), what, why);
         return Optional.of(new Reply(List.of(header(q, rcode)), signAs, false));
+    }
+
+    /**
+     * Tells the listener of a refused AXFR, IXFR or NOTIFY (whatever the rcode); other requests are
+     * not transfers. The zone only when it is one served here.
+     */
+    private void refusal(Message q) {
+        Record question = q.getQuestion();
+        if (question == null) {
+            return;
+        }
+        TransferEvent event;
+        if (q.getHeader().getOpcode() == Opcode.NOTIFY) {
+            event = TransferEvent.NOTIFY_RECEIVED_REFUSED;
+        } else if (question.getType() == Type.AXFR) {
+            event = TransferEvent.AXFR_REFUSED;
+        } else if (question.getType() == Type.IXFR) {
+            event = TransferEvent.IXFR_REFUSED;
+        } else {
+            return;
+        }
+        ServedZone served = zones.apply(question.getName());
+        counters.event(Optional.ofNullable(served).map(z -> z.zone), event);
     }
 
     /** A response header for {@code q}: same id, opcode, RD and question. */

@@ -221,6 +221,14 @@ public final class TransferServer implements AutoCloseable {
         return s == null ? Optional.empty() : Optional.of(s.serial());
     }
 
+    /**
+     * Tells {@code listener} of every transfer and NOTIFY exchange from now on, per zone (replaces
+     * the one set before; {@link TransferListener#NONE} to stop).
+     */
+    public void listener(TransferListener listener) {
+        counters.listener(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** A snapshot of what the server did so far. */
     public TransferCounters counters() {
         return counters.snapshot();

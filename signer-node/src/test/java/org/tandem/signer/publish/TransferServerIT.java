@@ -18,17 +18,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.sign.SignedZone;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -87,6 +90,25 @@ class TransferServerIT {
         List<Record> got = xfr.getAXFR();
         assertThat(new HashSet<>(got)).isEqualTo(new HashSet<>(v3.records()));
         assertThat(got.get(0)).isInstanceOfSatisfying(SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(3));
+    }
+
+    @Test
+    void tellsTheListenerOfEachTransferPerZoneAndNeverNamesAZoneNotServed() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        server.listener((zone, event) -> events.add(zone.map(ZoneName::toString).orElse("-") + " " + event));
+        try {
+            ZoneTransferIn axfr = ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null);
+            axfr.run();
+            ZoneTransferIn ixfr = ZoneTransferIn.newIXFR(ZONE.name(), 2, false, "127.0.0.1", server.port(), null);
+            ixfr.run();
+            ZoneTransferIn other = ZoneTransferIn.newAXFR(Name.fromString("not-served.example."), "127.0.0.1",
+                    server.port(), null);
+            assertThatThrownBy(other::run).isInstanceOf(ZoneTransferException.class);
+
+            assertThat(events).containsExactly(ZONE + " axfr_served", ZONE + " ixfr_incremental", "- axfr_refused");
+        } finally {
+            server.listener(TransferListener.NONE);
+        }
     }
 
     @Test

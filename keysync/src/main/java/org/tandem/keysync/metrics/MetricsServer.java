@@ -1,4 +1,4 @@
-package org.tandem.signer.metrics;
+package org.tandem.keysync.metrics;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,14 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's plain-HTTP endpoint for monitoring (HTTP/1.1, one request per connection):
+ * A Tandem process's plain-HTTP endpoint for monitoring (HTTP/1.1, one request per connection), the
+ * signer node's and the coordinator's:
  *
  * <ul>
- *   <li>{@code GET /metrics}: 200, {@link NodeMetrics#scrape()} as {@code text/plain;
- *       version=0.0.4} (Prometheus text format).
- *   <li>{@code GET /health}: 200 {@code ok} when the health supplier says the node can do its job;
- *       503 with one reason per line otherwise, and also when the supplier throws (the reason then
- *       says so).
+ *   <li>{@code GET /metrics}: 200, the scrape supplier's text as {@code text/plain;
+ *       version=0.0.4} (Prometheus text format, e.g. a Micrometer {@code PrometheusMeterRegistry}'s).
+ *   <li>{@code GET /health}: 200 {@code ok} when the health supplier names no problem (the process
+ *       can do its job); 503 with one problem per line otherwise, and also when the supplier throws
+ *       (the reason then says so).
  *   <li>Other paths 404, other methods than GET and HEAD 405.
  * </ul>
  *
@@ -54,10 +55,14 @@ import org.slf4j.LoggerFactory;
  * the loopback unless configured otherwise, and logs a WARNING at start when bound to any other
  * address (IMPORTANT: the health text names zones, keys and HSMs; bind it to a management network
  * only). Thread-safe.
+ *
+ * <p>Shared by the signer node and the coordinator, which must not depend on each other: it lives in
+ * keysync, which both use.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
-    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    /** The {@code Content-Type} of {@code /metrics}. */
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String TEXT = "text/plain; charset=utf-8";
     /** Accept to last byte of the answer, unless given otherwise. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -72,15 +77,15 @@ public final class MetricsServer implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Thread acceptor;
     private final Duration requestTimeout;
-    private final NodeMetrics metrics;
-    private final Supplier<NodeHealth> health;
+    private final Supplier<String> scrape;
+    private final Supplier<List<String>> health;
     private volatile boolean closed;
 
-    private MetricsServer(ServerSocket socket, Duration requestTimeout, NodeMetrics metrics,
-            Supplier<NodeHealth> health) {
+    private MetricsServer(ServerSocket socket, Duration requestTimeout, Supplier<String> scrape,
+            Supplier<List<String>> health) {
         this.socket = socket;
         this.requestTimeout = requestTimeout;
-        this.metrics = metrics;
+        this.scrape = scrape;
         this.health = health;
         this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
                 daemon("tandem-metrics-http"));
@@ -93,25 +98,26 @@ public final class MetricsServer implements AutoCloseable {
      *
      * @param host address or host name to listen on, e.g. {@code 127.0.0.1}
      * @param port TCP port, 0 for a free one (see {@link #port()})
-     * @param metrics what {@code /metrics} serves
-     * @param health what {@code /health} judges by; called once per request, must be fast
+     * @param scrape what {@code /metrics} serves, in the Prometheus text format; called once per request
+     * @param health the problems {@code /health} reports, one line each (empty: healthy); called once
+     *     per request, must be fast
      * @throws IOException when the address does not resolve or cannot be bound
      */
-    public static MetricsServer start(String host, int port, NodeMetrics metrics, Supplier<NodeHealth> health)
+    public static MetricsServer start(String host, int port, Supplier<String> scrape, Supplier<List<String>> health)
             throws IOException {
-        return start(host, port, metrics, health, DEFAULT_REQUEST_TIMEOUT);
+        return start(host, port, scrape, health, DEFAULT_REQUEST_TIMEOUT);
     }
 
     /**
      * Starts serving.
      *
      * @param requestTimeout how long one connection may take from accept to the last byte of the answer
-     * @see #start(String, int, NodeMetrics, Supplier)
+     * @see #start(String, int, Supplier, Supplier)
      */
-    public static MetricsServer start(String host, int port, NodeMetrics metrics, Supplier<NodeHealth> health,
+    public static MetricsServer start(String host, int port, Supplier<String> scrape, Supplier<List<String>> health,
             Duration requestTimeout) throws IOException {
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(scrape, "scrape");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
@@ -128,12 +134,13 @@ public final class MetricsServer implements AutoCloseable {
             socket.close();
             throw new IOException("cannot listen for metrics on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        MetricsServer server = new MetricsServer(socket, requestTimeout, metrics, health);
+        MetricsServer server = new MetricsServer(socket, requestTimeout, scrape, health);
         server.acceptor.start();
         InetAddress bound = address.getAddress();
         if (!bound.isLoopbackAddress()) {
             LOG.warn("metrics and health served on {} which is not a loopback address: anyone who reaches it reads"
-                    + " the node's zones, keys and HSMs in /health (no TLS, no authentication); bind metrics.listen to"
+                    + " the process's zones, keys and HSMs in /health (no TLS, no authentication); bind metrics.listen"
+                    + " to"
                     + " 127.0.0.1 or a management network", socket.getLocalSocketAddress());
         }
         LOG.info("metrics and health served address={} request-timeout={}", socket.getLocalSocketAddress(),
@@ -232,7 +239,7 @@ public final class MetricsServer implements AutoCloseable {
         if (path.equals("/metrics")) {
             String body;
             try {
-                body = metrics.scrape();
+                body = Objects.requireNonNull(scrape.get(), "scrape supplier returned null");
             } catch (RuntimeException e) {
                 LOG.error("metrics scrape failed", e);
                 respond(out, method, 500, TEXT, "scrape failed (see the node's log)\n", List.of());
@@ -241,20 +248,20 @@ public final class MetricsServer implements AutoCloseable {
             respond(out, method, 200, PROMETHEUS_TEXT, body, List.of());
             return;
         }
-        NodeHealth verdict;
+        List<String> problems;
         try {
-            verdict = Objects.requireNonNull(health.get(), "health supplier returned null");
+            problems = Objects.requireNonNull(health.get(), "health supplier returned null");
         } catch (RuntimeException e) {
             LOG.error("health check failed", e);
             respond(out, method, 503, TEXT, "health check failed: " + oneLine(String.valueOf(e.getMessage())) + "\n",
                     List.of());
             return;
         }
-        if (verdict.healthy()) {
+        if (problems.isEmpty()) {
             respond(out, method, 200, TEXT, "ok\n", List.of());
         } else {
             StringBuilder body = new StringBuilder();
-            for (String reason : verdict.reasons()) {
+            for (String reason : problems) {
                 body.append(oneLine(reason)).append('\n');
             }
             respond(out, method, 503, TEXT, body.toString(), List.of());
