@@ -75,11 +75,11 @@ class ExpiryFireDrillIT {
     private static final String ALERT = "TandemRrsigExpiryWarning";
     private static final Duration WAIT = TestTiming.scaled(Duration.ofSeconds(40));
     /**
-     * Dashboard series only other parts export: the expiry watchdog's and the coordinator's, the key
+     * Dashboard series only other parts export: the coordinator's, the key
      * lifecycle's planned events and lifetimes (none planned today), and per-peer replication (the
      * drill's node has no peers). Their queries must parse; they return no data here.
      */
-    private static final List<String> NOT_EXPORTED_HERE = List.of("tandem_watchdog_", "tandem_coordinator_",
+    private static final List<String> NOT_EXPORTED_HERE = List.of("tandem_coordinator_",
             "tandem_key_next_event_", "tandem_key_lifetime_end_", "tandem_peer_keys_pending");
 
     @TempDir
@@ -206,6 +206,8 @@ class ExpiryFireDrillIT {
         assertThat(received).as("no critical: the expiry is more than a day away")
                 .noneMatch(n -> n.about("TandemRrsigExpiryCritical", "firing"));
 
+        await("the webhook receives the watchdog's own warning from what the node serves",
+                () -> received.stream().anyMatch(n -> n.about("TandemWatchdogRrsigExpiryWarning", "firing")));
         await("the webhook receives " + ALERT + " again while it fires",
                 () -> received.stream().filter(n -> n.about(ALERT, "firing")).count() >= 2);
 
@@ -268,6 +270,7 @@ class ExpiryFireDrillIT {
                 + "  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.1/32]}\n"
                 + "grpc: {listen: \"127.0.0.1:0\"}\n"
                 + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
+                + "watchdog: {interval: 1s, warn: 3d, critical: 12h}\n"
                 + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
                 + tls.privateKey() + "}\n");
         SignerNodeDaemon d = SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC());
