@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 
 /**
@@ -125,7 +126,7 @@ public final class ClusterConnection implements AutoCloseable {
      * @param clock the wall clock the node signs with
      */
     public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
-        return new ClockGuard(node, new ZooKeeperClockReference(client, new ElectionPaths(root), node, clock, System::nanoTime),
+        return new ClockGuard(node, new ZooKeeperClockReference(client, new ZooKeeperLayout(root), node, clock, System::nanoTime),
                 "ZooKeeper", maxSkew, clock);
     }
 

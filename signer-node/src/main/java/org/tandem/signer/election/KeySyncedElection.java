@@ -29,6 +29,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 
 /**
  * The key-synced leader election of one signer node: a Curator {@link LeaderLatch} under {@code
@@ -75,7 +76,7 @@ public final class KeySyncedElection implements AutoCloseable {
     private static final long HOLD_OFF_SLACK_MILLIS = 20;
 
     private final CuratorFramework client;
-    private final ElectionPaths paths;
+    private final ZooKeeperLayout paths;
     private final String node;
     private final KeySyncCheck check;
     private final ElectionSettings settings;
@@ -203,7 +204,7 @@ public final class KeySyncedElection implements AutoCloseable {
         this.clockGuard = clockGuard;
         this.takeoverCheck = takeoverCheck;
         this.client = Objects.requireNonNull(client, "client");
-        this.paths = new ElectionPaths(root);
+        this.paths = new ZooKeeperLayout(root);
         this.node = Objects.requireNonNull(node, "node");
         if (node.isBlank() || node.indexOf('/') >= 0) {
             throw new IllegalArgumentException("node name must be non-blank and without '/', got '" + node + "'");
