@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 
 /**
  * A signer-node daemon in its own JVM ({@code SignerNodeMain --config FILE}) with the test's class
@@ -28,7 +29,7 @@ final class NodeJvm implements AutoCloseable {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-cp", System.getProperty("java.class.path"), "org.tandem.signer.node.SignerNodeMain", "--config",
                 config.toString()));
