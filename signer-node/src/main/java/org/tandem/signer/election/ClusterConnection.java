@@ -96,7 +96,7 @@ public final class ClusterConnection implements AutoCloseable {
 
     /** A key-synced election on this session; the caller adds listeners, starts and closes it. */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock) {
-        return new KeySyncedElection(client, root, node, check, settings, clock);
+        return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock));
     }
 
     /**
@@ -105,7 +105,7 @@ public final class ClusterConnection implements AutoCloseable {
      */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
             ClockGuard clockGuard) {
-        return new KeySyncedElection(client, root, node, check, settings, clock, clockGuard);
+        return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock).withClockGuard(clockGuard));
     }
 
     /**
@@ -114,7 +114,9 @@ public final class ClusterConnection implements AutoCloseable {
      */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
             ClockGuard clockGuard, TakeoverCheck takeoverCheck) {
-        return new KeySyncedElection(client, root, node, check, settings, clock, clockGuard, takeoverCheck);
+        return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock)
+                .withClockGuard(clockGuard)
+                .withTakeoverCheck(takeoverCheck));
     }
 
     /**

@@ -49,8 +49,8 @@ class ClockSkewElectionIT {
         open.add(client);
         ClockGuard guard = new ClockGuard(name, new ZooKeeperClockReference(client, new ZooKeeperLayout(root), name, wall,
                 System::nanoTime), "ZooKeeper", Duration.ofSeconds(30), wall, System::nanoTime);
-        KeySyncedElection e = new KeySyncedElection(client, root, name, new SwitchableCheck(true), ElectionNode.FAST,
-                Clock.systemUTC(), System::nanoTime, guard);
+        KeySyncedElection e = new KeySyncedElection(ElectionSetup.of(client, root, name, new SwitchableCheck(true),
+                ElectionNode.FAST, Clock.systemUTC()).withClockGuard(guard));
         e.addListener(listener);
         open.add(e);
         e.start();
