@@ -94,8 +94,7 @@ public final class ZooKeeperLayout {
 
     /** The znode of a zone. */
     public String zonePath(ZoneName zone) {
-        Objects.requireNonNull(zone, "zone");
-        return zonePath(zone.toString());
+        return zonePath(Objects.requireNonNull(zone, "zone").toString());
     }
 
     /** The znode below {@link #zonesPath()} named {@code zoneNode} (a zone name without its trailing dot). */
@@ -121,7 +120,7 @@ public final class ZooKeeperLayout {
 
     /** The publish ledger's last commit of the zone. */
     public String publishedPath(ZoneName zone) {
-        return ZKPaths.makePath(zonePath(zone), PUBLISHED);
+        return publishedPath(Objects.requireNonNull(zone, "zone").toString());
     }
 
     /** The parent of the zone's commit history. */
@@ -131,7 +130,7 @@ public final class ZooKeeperLayout {
 
     /** The parent of the zone's commit history. */
     public String historyPath(ZoneName zone) {
-        return ZKPaths.makePath(zonePath(zone), HISTORY);
+        return historyPath(Objects.requireNonNull(zone, "zone").toString());
     }
 
     /** The prefix of the zone's persistent-sequential history records. */
@@ -151,11 +150,13 @@ public final class ZooKeeperLayout {
             throw new IllegalArgumentException("the root zone is not supported in ZooKeeper");
         }
         if (!zone.endsWith(".")) {
-            throw new IllegalArgumentException("invalid zone name '" + zone + "': not absolute, it must end with a dot");
+            throw new IllegalArgumentException(
+                    "invalid zone name '" + zone + "': not absolute, it must end with a dot");
         }
         String node = zone.substring(0, zone.length() - 1);
         if (node.indexOf('/') >= 0 || node.indexOf('\\') >= 0) {
-            throw new IllegalArgumentException("invalid zone name '" + zone + "' in ZooKeeper: contains '/' or '\\'");
+            throw new IllegalArgumentException(
+                    "invalid zone name '" + zone + "' in ZooKeeper: contains '/' or '\\'");
         }
         return node;
     }
