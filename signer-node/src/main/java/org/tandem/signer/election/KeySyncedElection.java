@@ -336,17 +336,7 @@ public final class KeySyncedElection implements AutoCloseable {
                     setReasonOnly("key-sync check failed: " + verdict.describe());
                 }
             }
-            case CANDIDATE -> {
-                if (!clockProblem.isEmpty()) {
-                    loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
-                    return;
-                }
-                KeySyncVerdict verdict = runCheck();
-                if (verdict != null && !verdict.synced()) {
-                    loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
-                }
-            }
-            case LEADER -> {
+            case CANDIDATE, LEADER -> {
                 if (!clockProblem.isEmpty()) {
                     loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
                     return;
