@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The coordinator depends on keysync for its audit log and the gRPC transport rules every Tandem
- * process shares (TLS 1.3, connection limits, roles) its ZooKeeper client builder and znode layout only: no HSM code, no manifest writes, no key
+ * process shares (TLS 1.3, connection limits, roles), its ZooKeeper client builder and znode layout only: no
+ * HSM code, no manifest writes, no key
  * handling from keysync in the coordinator's main sources.
  */
 class CoordinatorImportsTest {

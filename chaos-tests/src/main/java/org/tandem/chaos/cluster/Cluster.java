@@ -297,7 +297,8 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void startWatch() throws IOException {
-        List<String> args = new ArrayList<>(List.of(zkConnect, ZooKeeperLayout.DEFAULT_ROOT, ZONE, run.toString(), "500",
+        List<String> args = new ArrayList<>(List.of(zkConnect, ZooKeeperLayout.DEFAULT_ROOT, ZONE, run.toString(),
+                "500",
                 // read only, as the coordinator
                 "--zookeeper-tls=" + pki.ca() + "," + pki.cert("coordinator") + "," + pki.key("coordinator")));
         for (String n : NODES) {

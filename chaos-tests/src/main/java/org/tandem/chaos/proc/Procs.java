@@ -52,7 +52,10 @@ public final class Procs implements AutoCloseable {
         return start(host, name, cmd, env);
     }
 
-    /** {@code java} with {@link Pkcs11JvmFlags#ADD_EXPORTS}, {@code -XmxHEAP JVMARGS -cp CLASSPATH}; the main class and arguments follow. */
+    /**
+     * {@code java} with {@link Pkcs11JvmFlags#ADD_EXPORTS}, {@code -XmxHEAP JVMARGS -cp CLASSPATH}; the main class
+     * and arguments follow.
+     */
     public static List<String> javaCommand(String heap, List<String> jvmArgs) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx" + heap,

@@ -105,7 +105,8 @@ public final class ClusterConnection implements AutoCloseable {
      */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
             ClockGuard clockGuard) {
-        return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock).withClockGuard(clockGuard));
+        return new KeySyncedElection(
+                ElectionSetup.of(client, root, node, check, settings, clock).withClockGuard(clockGuard));
     }
 
     /**
@@ -128,7 +129,8 @@ public final class ClusterConnection implements AutoCloseable {
      * @param clock the wall clock the node signs with
      */
     public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
-        return new ClockGuard(node, new ZooKeeperClockReference(client, new ZooKeeperLayout(root), node, clock, System::nanoTime),
+        ZooKeeperLayout layout = new ZooKeeperLayout(root);
+        return new ClockGuard(node, new ZooKeeperClockReference(client, layout, node, clock, System::nanoTime),
                 "ZooKeeper", maxSkew, clock);
     }
 

@@ -27,7 +27,8 @@ final class ZooKeeperClockReference implements ClockReference {
     private final Clock clock;
     private final LongSupplier nanoTime;
 
-    ZooKeeperClockReference(CuratorFramework client, ZooKeeperLayout paths, String node, Clock clock, LongSupplier nanoTime) {
+    ZooKeeperClockReference(
+            CuratorFramework client, ZooKeeperLayout paths, String node, Clock clock, LongSupplier nanoTime) {
         this.client = Objects.requireNonNull(client, "client");
         this.path = paths.clockPath(node);
         this.node = node;

@@ -15,7 +15,8 @@ import org.tandem.keysync.key.ZoneName;
 
 class ElectionSetupTest {
     // never started: the setup only holds it
-    private static final CuratorFramework CLIENT = CuratorFrameworkFactory.newClient("127.0.0.1:1", new RetryOneTime(1));
+    private static final CuratorFramework CLIENT =
+            CuratorFrameworkFactory.newClient("127.0.0.1:1", new RetryOneTime(1));
     private static final Clock CLOCK = Clock.systemUTC();
     private static final KeySyncCheck CHECK =
             () -> KeySyncVerdict.synced(CLOCK.instant(), List.of(ZoneName.of("example.test.")));
