@@ -71,6 +71,7 @@ import org.tandem.proto.signer.v1.SignerNodeGrpc;
 import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.node.NodeProcess;
 
 /**
  * The coordinator against a real cluster: two signer-node JVMs on their own SoftHSM2 tokens, a real
@@ -94,7 +95,7 @@ class CoordinatorIT {
 
     private Path dir;
     private final List<AutoCloseable> open = new ArrayList<>();
-    private final Map<String, NodeJvm> nodes = new HashMap<>();
+    private final Map<String, NodeProcess> nodes = new HashMap<>();
     private final Clock clock = Clock.systemUTC();
     private KeySyncedTokens tokens;
     private String root;
@@ -154,8 +155,8 @@ class CoordinatorIT {
         if (coordinator != null) {
             coordinator.close();
         }
-        for (NodeJvm n : nodes.values()) {
-            n.close();
+        for (NodeProcess n : nodes.values()) {
+            n.stop(Duration.ofSeconds(20)); // SIGTERM: the nodes leave the election cleanly
         }
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
@@ -439,7 +440,7 @@ class CoordinatorIT {
         return grpcPorts.get(node);
     }
 
-    private NodeJvm start(String node) throws Exception {
+    private NodeProcess start(String node) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
         HsmSpec s = tokens.spec(node);
         Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
@@ -461,7 +462,7 @@ class CoordinatorIT {
                 + tls.privateKey() + "}\n"
                 + "resign: {floor: 1s, debounce: 200ms}\n");
         Files.createDirectories(dir.resolve("published-" + node));
-        return NodeJvm.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
+        return NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
     }
 
     private PublishRecord awaitPublish(Predicate<PublishRecord> what, String name) throws Exception {
@@ -514,7 +515,7 @@ class CoordinatorIT {
 
     private String logs() throws IOException {
         StringBuilder b = new StringBuilder();
-        for (NodeJvm n : nodes.values()) {
+        for (NodeProcess n : nodes.values()) {
             String log = n.log();
             b.append("\n--- ").append(n.name()).append(" ---\n")
                     .append(log.length() > 6000 ? log.substring(log.length() - 6000) : log);

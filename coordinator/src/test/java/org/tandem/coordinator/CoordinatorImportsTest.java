@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The coordinator depends on keysync for its audit log and the gRPC transport rules every Tandem
- * process shares (TLS 1.3, connection limits, roles), its ZooKeeper client builder and the metrics
- * endpoint only: no HSM code, no manifest writes, no key
+ * process shares (TLS 1.3, connection limits, roles), its ZooKeeper client builder and znode layout and
+ * the metrics endpoint only: no HSM code, no manifest writes, no key
  * handling from keysync in the coordinator's main sources.
  */
 class CoordinatorImportsTest {
@@ -32,6 +32,7 @@ class CoordinatorImportsTest {
                     String what = m.group(2);
                     if (!what.startsWith("audit.") && !what.startsWith("grpc.") && !what.equals("manifest.ZooKeeperClientSettings")
                             && !what.equals("metrics.MetricsServer")
+                            && !what.equals("manifest.ZooKeeperLayout")
                             && !what.startsWith("config.")
                             && !what.equals("KeySyncException")) {
                         offending.add(f + ": org.tandem.keysync." + what);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.config.DaemonLauncher;
 
 class CoordinatorMainTest {
     @TempDir
@@ -17,7 +18,7 @@ class CoordinatorMainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    private CoordinatorMain.Exit run(String... args) {
+    private DaemonLauncher.Exit run(String... args) {
         return CoordinatorMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
@@ -35,7 +36,7 @@ class CoordinatorMainTest {
                 zookeeper: {connect: "127.0.0.1:2181", insecure-plaintext: true}
                 tls: {ca: ca.crt, cert: c.crt, key: c.key}
                 """);
-        assertThat(run("--config", yaml.toString(), "--check")).isEqualTo(CoordinatorMain.Exit.OK);
+        assertThat(run("--config", yaml.toString(), "--check")).isEqualTo(DaemonLauncher.Exit.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("node node-b site dc2 at 127.0.0.1:7444",
                 "configuration OK");
     }
@@ -44,16 +45,16 @@ class CoordinatorMainTest {
     void invalidFileExitsTwoNamingFileKeyAndReason() throws Exception {
         Path yaml = dir.resolve("coordinator.yaml");
         Files.writeString(yaml, "nodes: []\n");
-        assertThat(run("--config", yaml.toString(), "--check")).isEqualTo(CoordinatorMain.Exit.CONFIG);
+        assertThat(run("--config", yaml.toString(), "--check")).isEqualTo(DaemonLauncher.Exit.CONFIG);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("coordinator.yaml: nodes: needs at least two nodes");
     }
 
     @Test
     void usageErrorsExitTwo() {
-        assertThat(run()).isEqualTo(CoordinatorMain.Exit.CONFIG);
-        assertThat(run("--config")).isEqualTo(CoordinatorMain.Exit.CONFIG);
-        assertThat(run("--bogus")).isEqualTo(CoordinatorMain.Exit.CONFIG);
+        assertThat(run()).isEqualTo(DaemonLauncher.Exit.CONFIG);
+        assertThat(run("--config")).isEqualTo(DaemonLauncher.Exit.CONFIG);
+        assertThat(run("--bogus")).isEqualTo(DaemonLauncher.Exit.CONFIG);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: coordinator --config FILE");
-        assertThat(run("--help")).isEqualTo(CoordinatorMain.Exit.OK);
+        assertThat(run("--help")).isEqualTo(DaemonLauncher.Exit.OK);
     }
 }

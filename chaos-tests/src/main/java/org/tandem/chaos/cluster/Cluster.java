@@ -28,6 +28,7 @@ import org.tandem.cli.lab.DemoPki;
 import org.tandem.cli.lab.TokenLab;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.grpc.TlsMaterialException;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.keysync.manifest.ZooKeeperServerTls;
 import org.tandem.signer.node.SignerNodeMain;
 
@@ -296,7 +297,8 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void startWatch() throws IOException {
-        List<String> args = new ArrayList<>(List.of(zkConnect, "/tandem", ZONE, run.toString(), "500",
+        List<String> args = new ArrayList<>(List.of(zkConnect, ZooKeeperLayout.DEFAULT_ROOT, ZONE, run.toString(),
+                "500",
                 // read only, as the coordinator
                 "--zookeeper-tls=" + pki.ca() + "," + pki.cert("coordinator") + "," + pki.key("coordinator")));
         for (String n : NODES) {

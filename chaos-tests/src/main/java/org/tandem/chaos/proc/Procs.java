@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.tandem.chaos.HostLauncher;
 import org.tandem.chaos.net.Host;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 
 /**
  * Every process the harness starts, each in its host's network namespace ({@code ip netns exec NS},
@@ -51,10 +52,13 @@ public final class Procs implements AutoCloseable {
         return start(host, name, cmd, env);
     }
 
-    /** {@code java --add-exports … -XmxHEAP JVMARGS -cp CLASSPATH}; the main class and arguments follow. */
+    /**
+     * {@code java} with {@link Pkcs11JvmFlags#ADD_EXPORTS}, {@code -XmxHEAP JVMARGS -cp CLASSPATH}; the main class
+     * and arguments follow.
+     */
     public static List<String> javaCommand(String heap, List<String> jvmArgs) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx" + heap,
+                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx" + heap,
                 "-XX:+UseSerialGC",
                 "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSX"));

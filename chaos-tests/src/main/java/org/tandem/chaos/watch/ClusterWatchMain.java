@@ -28,6 +28,7 @@ import org.tandem.chaos.history.LedgerEntry;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 
@@ -105,7 +106,7 @@ public final class ClusterWatchMain {
         long lastEpoch = -1;
         if (up) {
             try {
-                latch = latch(zk, root + "/cluster/leader");
+                latch = latch(zk, new ZooKeeperLayout(root).latchPath());
                 epoch = ledger.currentEpoch();
                 Optional<PublishRecord> last = ledger.last(zone);
                 if (last.isPresent()) {

@@ -34,6 +34,7 @@ import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.hsm.KeySpec;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
@@ -421,7 +422,7 @@ class TokenFaultsIT {
     private record Held(Process process, BufferedReader out, Writer in, String ready, List<String> probes) {
         static Held start(Keyed k, SoftHsmTokens tokens, Keyed... other) throws Exception {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+                    Pkcs11JvmFlags.ADD_EXPORTS,
                     "-cp", System.getProperty("java.class.path"), HeldToken.class.getName(),
                     k.spec().library().toString(), k.spec().tokenLabel(), k.spec().pinFile().toString(), ZONE.toString()));
             for (Keyed o : other) {

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.cli.SignerctlException;
 import org.tandem.cli.cluster.CoordinatorClient;
 import org.tandem.cli.lab.DemoPki;
@@ -249,7 +250,7 @@ final class DemoCluster {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // first, so that demo --stop finds it in a command line the OS may cut after the long class path
                 DemoProcesses.MARK + dir.toAbsolutePath().normalize(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-cp", System.getProperty("java.class.path")));
         cmd.addAll(mainAndArgs);

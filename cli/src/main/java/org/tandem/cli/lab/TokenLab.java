@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.cli.SignerctlCommand;
 
 /**
@@ -158,7 +159,7 @@ public final class TokenLab {
      */
     public ProcessBuilder signerctl(List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+                Pkcs11JvmFlags.ADD_EXPORTS,
                 "-cp", System.getProperty("java.class.path"), SignerctlCommand.class.getName()));
         cmd.addAll(args);
         return withTokens(new ProcessBuilder(cmd), conf);

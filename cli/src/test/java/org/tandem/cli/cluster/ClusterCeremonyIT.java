@@ -32,6 +32,7 @@ import org.tandem.coordinator.Coordinator;
 import org.tandem.coordinator.config.CoordinatorConfig;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
@@ -252,7 +253,7 @@ class ClusterCeremonyIT {
     private Process startNode(String name, Path config, Map<String, String> env) throws IOException {
         Path log = dir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), "org.tandem.signer.node.SignerNodeMain", "--config",
                 config.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tandem.keysync.config.YamlFileException;
 import org.tandem.keysync.config.YamlFiles;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 
 /**
  * The coordinator's configuration, {@code coordinator.yaml}:
@@ -174,7 +175,7 @@ public record CoordinatorConfig(
             object(zk, "zookeeper");
             known(zk, "zookeeper", Set.of("connect", "root", "session-timeout", "tls", "insecure-plaintext"));
             String connect = requiredText(zk, "zookeeper", "connect");
-            String zkRoot = text(zk, "zookeeper", "root", "/tandem");
+            String zkRoot = text(zk, "zookeeper", "root", ZooKeeperLayout.DEFAULT_ROOT);
             if (!zkRoot.startsWith("/") || (zkRoot.length() > 1 && zkRoot.endsWith("/"))) {
                 throw fail("zookeeper.root", "'" + zkRoot + "' is not an absolute ZooKeeper path without a trailing '/'");
             }

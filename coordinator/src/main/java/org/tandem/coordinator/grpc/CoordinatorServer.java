@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.tandem.coordinator.CoordinatorException;
 import org.tandem.coordinator.audit.AuditLog;
 import org.tandem.coordinator.ceremony.KeyCeremonies;
@@ -17,6 +16,7 @@ import org.tandem.coordinator.config.TlsFiles;
 import org.tandem.coordinator.preflight.Cutover;
 import org.tandem.coordinator.view.ClusterView;
 import org.tandem.keysync.grpc.ConnectionLimits;
+import org.tandem.keysync.grpc.MtlsServers;
 import org.tandem.keysync.grpc.TlsContexts;
 
 /**
@@ -83,14 +83,6 @@ public final class CoordinatorServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-                server.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            server.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        MtlsServers.stop(server, "Coordinator server");
     }
 }

@@ -10,6 +10,7 @@ import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.tandem.coordinator.CoordinatorException;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.proto.keysync.v1.KeyManifest;
 import org.tandem.proto.signer.v1.PublishedZone;
 
@@ -23,17 +24,17 @@ import org.tandem.proto.signer.v1.PublishedZone;
  */
 public final class ZooKeeperView implements ClusterRecords {
     private final CuratorFramework client;
-    private final String root;
+    private final ZooKeeperLayout layout;
 
     public ZooKeeperView(CuratorFramework client, String root) {
         this.client = Objects.requireNonNull(client, "client");
-        this.root = Objects.requireNonNull(root, "root");
+        this.layout = new ZooKeeperLayout(Objects.requireNonNull(root, "root"));
     }
 
     /** The cluster epoch, 0 before any leader. */
     @Override
     public long epoch() throws CoordinatorException {
-        String path = ZKPaths.makePath(root, "cluster", "epoch");
+        String path = layout.epochPath();
         try {
             Stat stat = client.checkExists().forPath(path);
             return stat == null ? 0 : stat.getVersion();
@@ -45,11 +46,11 @@ public final class ZooKeeperView implements ClusterRecords {
     /** The zones with a key manifest, absolute with the trailing dot, sorted. */
     @Override
     public List<String> zones() throws CoordinatorException {
-        String path = ZKPaths.makePath(root, "zones");
+        String path = layout.zonesPath();
         try {
             List<String> out = new ArrayList<>();
             for (String child : client.getChildren().forPath(path)) {
-                if (client.checkExists().forPath(ZKPaths.makePath(path, child, "keys")) != null) {
+                if (client.checkExists().forPath(layout.manifestPathOfNode(child)) != null) {
                     out.add(child + ".");
                 }
             }
@@ -65,7 +66,7 @@ public final class ZooKeeperView implements ClusterRecords {
     /** The zone's key manifest, empty when there is none. */
     @Override
     public Optional<KeyManifest> manifest(String zone) throws CoordinatorException {
-        String path = ZKPaths.makePath(zonePath(zone), "keys");
+        String path = layout.manifestPath(absolute(zone));
         byte[] data = read(path);
         if (data == null) {
             return Optional.empty();
@@ -80,7 +81,7 @@ public final class ZooKeeperView implements ClusterRecords {
     /** What the ledger last committed for the zone, empty when never published. */
     @Override
     public Optional<LedgerEntry> last(String zone) throws CoordinatorException {
-        String path = ZKPaths.makePath(zonePath(zone), "published");
+        String path = layout.publishedPath(absolute(zone));
         byte[] data = read(path);
         return data == null ? Optional.empty() : Optional.of(parse(path, data));
     }
@@ -88,7 +89,7 @@ public final class ZooKeeperView implements ClusterRecords {
     /** Every commit of the zone, oldest first. */
     @Override
     public List<LedgerEntry> history(String zone) throws CoordinatorException {
-        String path = ZKPaths.makePath(zonePath(zone), "history");
+        String path = layout.historyPath(absolute(zone));
         List<String> children;
         try {
             children = new ArrayList<>(client.getChildren().forPath(path));
@@ -109,12 +110,12 @@ public final class ZooKeeperView implements ClusterRecords {
         return List.copyOf(out);
     }
 
-    private String zonePath(String zone) {
-        String z = zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
-        if (z.isEmpty() || z.indexOf('/') >= 0) {
+    /** The zone with its trailing dot; callers may leave it out. */
+    private static String absolute(String zone) {
+        if (zone.isEmpty() || zone.equals(".")) {
             throw new IllegalArgumentException("invalid zone name '" + zone + "'");
         }
-        return ZKPaths.makePath(root, "zones", z);
+        return zone.endsWith(".") ? zone : zone + ".";
     }
 
     private byte[] read(String path) throws CoordinatorException {

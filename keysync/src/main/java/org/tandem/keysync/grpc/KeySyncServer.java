@@ -3,22 +3,17 @@ package org.tandem.keysync.grpc;
 import io.grpc.Server;
 import java.io.IOException;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A running {@code KeySync} server: one {@link KeySyncService} behind {@link MtlsServers}, so that
  * only callers with a certificate from the cluster CA reach it.
  *
  * <p>Contracts: {@link #start} returns a started server; the caller owns it and closes it. {@link
- * #close()} stops accepting calls, gives running calls {@value #GRACE_SECONDS} s to finish, then
+ * #close()} stops accepting calls, gives running calls {@value MtlsServers#STOP_GRACE_SECONDS} s to finish, then
  * cancels the rest; it is idempotent. The service's HSMs and audit log are not closed here: close
  * them after this server. Thread-safe.
  */
 public final class KeySyncServer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(KeySyncServer.class);
-    private static final long GRACE_SECONDS = 5;
 
     private final Server server;
 
@@ -49,22 +44,12 @@ public final class KeySyncServer implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully within {@value #GRACE_SECONDS} s, then at once. If interrupted, shuts
+     * Shuts down gracefully within {@value MtlsServers#STOP_GRACE_SECONDS} s, then at once. If interrupted, shuts
      * down at once and keeps the interrupt flag.
      */
     @Override
     public void close() {
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warn("KeySync server port={} calls still running after {} s; cancelling them", port(), GRACE_SECONDS);
-                server.shutdownNow();
-                server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            server.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        MtlsServers.stop(server, "KeySync server");
     }
 
     @Override

@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  * inside the caller's context.
  *
  * <p>Contracts: {@link TlsMaterial} is checked before anything binds. The returned server is
- * started; the caller owns it and must {@code shutdown()} and {@code awaitTermination(...)} it.
+ * started; the caller owns it and stops it with {@link #stop(Server, String)}.
  * Thread-safe (no state).
  */
 public final class MtlsServers {
     /** The shortest keepalive ping interval a client may use (see {@link MtlsChannels#KEEPALIVE}). */
     static final Duration KEEPALIVE_PERMITTED = Duration.ofSeconds(5);
+
+    /** How long {@link #stop} lets running calls finish, and then waits for the cancelled ones. */
+    public static final long STOP_GRACE_SECONDS = 5;
 
     private static final Logger LOG = LoggerFactory.getLogger(MtlsServers.class);
 
@@ -148,5 +151,28 @@ public final class MtlsServers {
                 tls.certificateChain(),
                 tls.trustedCertificates());
         return server;
+    }
+
+    /**
+     * Stops a server: no new calls, running calls get {@value #STOP_GRACE_SECONDS} s, then the rest are
+     * cancelled (with a warning naming the server) and awaited as long again. If interrupted, stops at
+     * once and keeps the interrupt flag. Idempotent.
+     *
+     * @param name what the server is in the warning, e.g. {@code "KeySync server"}
+     */
+    public static void stop(Server server, String name) {
+        Objects.requireNonNull(server, "server");
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("{} port={} calls still running after {} s; cancelling them", name, server.getPort(),
+                        STOP_GRACE_SECONDS);
+                server.shutdownNow();
+                server.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

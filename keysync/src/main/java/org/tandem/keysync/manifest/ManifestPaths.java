@@ -2,23 +2,19 @@ package org.tandem.keysync.manifest;
 
 import java.util.Objects;
 import java.util.Optional;
-import org.apache.curator.utils.ZKPaths;
-import org.apache.zookeeper.common.PathUtils;
 
 /**
- * The znode layout of the manifest store, {@code <root>/zones/<zone-without-trailing-dot>/keys}, and
- * the zone name rules that keep a zone name a single, safe znode name.
+ * The manifest store's view of {@link ZooKeeperLayout}: the manifest znodes, {@code
+ * <root>/zones/<zone-without-trailing-dot>/keys}, behind the zone name rules that keep a zone name a
+ * single, safe znode name.
  */
 final class ManifestPaths {
-    private static final String ZONES = "zones";
-    private static final String KEYS = "keys";
-
     // RFC 1035 §2.3.4: labels are 63 octets or less, names 255 octets or less in wire form; the text
     // form with the trailing dot is one octet shorter than the wire form.
     private static final int MAX_LABEL_LENGTH = 63;
     private static final int MAX_NAME_LENGTH = 254;
 
-    private final String root;
+    private final ZooKeeperLayout layout;
 
     /**
      * @param root absolute ZooKeeper path under which the store lives ({@code "/tandem"})
@@ -26,26 +22,16 @@ final class ManifestPaths {
      *     /zookeeper}
      */
     ManifestPaths(String root) {
-        Objects.requireNonNull(root, "root");
-        try {
-            PathUtils.validatePath(root);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid ZooKeeper root '" + root + "': " + e.getMessage(), e);
-        }
-        if (root.equals("/zookeeper") || root.startsWith("/zookeeper/")) {
-            throw new IllegalArgumentException(
-                    "invalid ZooKeeper root '" + root + "': /zookeeper is reserved by ZooKeeper");
-        }
-        this.root = root;
+        this.layout = new ZooKeeperLayout(root);
     }
 
     String root() {
-        return root;
+        return layout.root();
     }
 
     /** The parent of all zone nodes. */
     String zonesPath() {
-        return ZKPaths.makePath(root, ZONES);
+        return layout.zonesPath();
     }
 
     /**
@@ -55,12 +41,12 @@ final class ManifestPaths {
      */
     String manifestPath(String zone) {
         checkZone(zone);
-        return ZKPaths.makePath(root, ZONES, zone.substring(0, zone.length() - 1), KEYS);
+        return layout.manifestPath(zone);
     }
 
     /** The manifest znode below one child of {@link #zonesPath()}. */
     String manifestPathOfNode(String zoneNode) {
-        return ZKPaths.makePath(root, ZONES, zoneNode, KEYS);
+        return layout.manifestPathOfNode(zoneNode);
     }
 
     /**

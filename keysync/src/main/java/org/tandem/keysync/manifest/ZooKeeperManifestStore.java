@@ -51,7 +51,7 @@ import org.tandem.proto.keysync.v1.KeyManifest;
  */
 public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseable {
     /** The root used by every Tandem process unless configured otherwise. */
-    public static final String DEFAULT_ROOT = "/tandem";
+    public static final String DEFAULT_ROOT = ZooKeeperLayout.DEFAULT_ROOT;
 
     /** The ZooKeeper session timeout of the client built by {@link #connect}. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(30);

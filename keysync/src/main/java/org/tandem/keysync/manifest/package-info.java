@@ -3,8 +3,9 @@
  * {@code tandem.keysync.v1.KeyManifest} protobuf and changed only by compare-and-set on the znode data
  * version.
  *
- * <p>Owns: the znode layout {@code <root>/zones/<zone-without-trailing-dot>/keys} (root default
- * {@code /tandem}), the translation of ZooKeeper failures into {@link
+ * <p>Owns: the znode layout of the whole cluster, {@link org.tandem.keysync.manifest.ZooKeeperLayout}
+ * (the manifest at {@code <root>/zones/<zone-without-trailing-dot>/keys}, root default {@code /tandem},
+ * and the election's and publish ledger's nodes beside it), the translation of ZooKeeper failures into {@link
  * org.tandem.keysync.manifest.ManifestException} subclasses, and {@link
  * org.tandem.keysync.manifest.EmbeddedZooKeeper}, the single-node ZooKeeper for the demo and for
  * single-machine use. Also how every Tandem process reaches ZooKeeper securely: {@link

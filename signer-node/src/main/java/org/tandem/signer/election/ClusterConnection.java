@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.tandem.keysync.grpc.TlsMaterialException;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 
 /**
@@ -95,7 +96,7 @@ public final class ClusterConnection implements AutoCloseable {
 
     /** A key-synced election on this session; the caller adds listeners, starts and closes it. */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock) {
-        return new KeySyncedElection(client, root, node, check, settings, clock);
+        return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock));
     }
 
     /**
@@ -104,7 +105,8 @@ public final class ClusterConnection implements AutoCloseable {
      */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
             ClockGuard clockGuard) {
-        return new KeySyncedElection(client, root, node, check, settings, clock, clockGuard);
+        return new KeySyncedElection(
+                ElectionSetup.of(client, root, node, check, settings, clock).withClockGuard(clockGuard));
     }
 
     /**
@@ -113,7 +115,9 @@ public final class ClusterConnection implements AutoCloseable {
      */
     public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
             ClockGuard clockGuard, TakeoverCheck takeoverCheck) {
-        return new KeySyncedElection(client, root, node, check, settings, clock, clockGuard, takeoverCheck);
+        return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock)
+                .withClockGuard(clockGuard)
+                .withTakeoverCheck(takeoverCheck));
     }
 
     /**
@@ -125,7 +129,8 @@ public final class ClusterConnection implements AutoCloseable {
      * @param clock the wall clock the node signs with
      */
     public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
-        return new ClockGuard(node, new ZooKeeperClockReference(client, new ElectionPaths(root), node, clock, System::nanoTime),
+        ZooKeeperLayout layout = new ZooKeeperLayout(root);
+        return new ClockGuard(node, new ZooKeeperClockReference(client, layout, node, clock, System::nanoTime),
                 "ZooKeeper", maxSkew, clock);
     }
 

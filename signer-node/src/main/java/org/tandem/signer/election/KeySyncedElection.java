@@ -30,6 +30,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 
 /**
  * The key-synced leader election of one signer node: a Curator {@link LeaderLatch} under {@code
@@ -76,7 +77,7 @@ public final class KeySyncedElection implements AutoCloseable {
     private static final long HOLD_OFF_SLACK_MILLIS = 20;
 
     private final CuratorFramework client;
-    private final ElectionPaths paths;
+    private final ZooKeeperLayout paths;
     private final String node;
     private final KeySyncCheck check;
     private final ElectionSettings settings;
@@ -111,108 +112,21 @@ public final class KeySyncedElection implements AutoCloseable {
     private ScheduledFuture<?> watchdog;
 
     /**
-     * @param client a Curator client, started by the caller, without a namespace; its session timeout
-     *     sets the lease
-     * @param root the Tandem root, usually {@code /tandem} (the manifest store's root)
-     * @param node this node's name, the participant id; unique in the cluster
-     * @param check proves the keys; see {@link KeySyncCheck} for when it is called
-     * @param settings timing
-     * @param clock wall clock for states and times shown (the lease uses {@link System#nanoTime()})
-     */
-    public KeySyncedElection(
-            CuratorFramework client,
-            String root,
-            String node,
-            KeySyncCheck check,
-            ElectionSettings settings,
-            Clock clock) {
-        this(client, root, node, check, settings, clock, System::nanoTime, null);
-    }
-
-    /**
-     * An election that also keeps the node out while its wall clock disagrees with ZooKeeper's by more
-     * than {@code clockGuard}'s threshold (INV-D5): the guard is sampled at every re-check (and at
-     * start); a candidate or leader whose guard fails, on a re-check or, between re-checks, on the
-     * lease watchdog's extrapolation (lease / 10), leaves the latch with {@link LossReason#CLOCK_SKEW}.
+     * An election of the parts in {@code setup}: with its clock guard and takeover check, if it has them.
      *
-     * @param clockGuard built on this session's {@link ClusterConnection#clockGuard}
+     * @throws IllegalArgumentException if the root is not a valid ZooKeeper path
      */
-    public KeySyncedElection(
-            CuratorFramework client,
-            String root,
-            String node,
-            KeySyncCheck check,
-            ElectionSettings settings,
-            Clock clock,
-            ClockGuard clockGuard) {
-        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"),
-                null);
-    }
-
-    /**
-     * An election with the clock guard (see above) that also runs {@code takeoverCheck} each time it
-     * wins the latch, after re-proving the keys and before bumping the epoch: a refusal leaves the
-     * election ({@link LossReason#TAKEOVER_REFUSED}) without leading, and the node re-enters after
-     * the hold-off like after any loss.
-     */
-    public KeySyncedElection(
-            CuratorFramework client,
-            String root,
-            String node,
-            KeySyncCheck check,
-            ElectionSettings settings,
-            Clock clock,
-            ClockGuard clockGuard,
-            TakeoverCheck takeoverCheck) {
-        this(client, root, node, check, settings, clock, System::nanoTime, Objects.requireNonNull(clockGuard, "clockGuard"),
-                Objects.requireNonNull(takeoverCheck, "takeoverCheck"));
-    }
-
-    KeySyncedElection(
-            CuratorFramework client,
-            String root,
-            String node,
-            KeySyncCheck check,
-            ElectionSettings settings,
-            Clock clock,
-            LongSupplier nanoTime) {
-        this(client, root, node, check, settings, clock, nanoTime, null, null);
-    }
-
-    KeySyncedElection(
-            CuratorFramework client,
-            String root,
-            String node,
-            KeySyncCheck check,
-            ElectionSettings settings,
-            Clock clock,
-            LongSupplier nanoTime,
-            ClockGuard clockGuard) {
-        this(client, root, node, check, settings, clock, nanoTime, clockGuard, null);
-    }
-
-    KeySyncedElection(
-            CuratorFramework client,
-            String root,
-            String node,
-            KeySyncCheck check,
-            ElectionSettings settings,
-            Clock clock,
-            LongSupplier nanoTime,
-            ClockGuard clockGuard,
-            TakeoverCheck takeoverCheck) {
-        this.clockGuard = clockGuard;
-        this.takeoverCheck = takeoverCheck;
-        this.client = Objects.requireNonNull(client, "client");
-        this.paths = new ElectionPaths(root);
-        this.node = Objects.requireNonNull(node, "node");
-        if (node.isBlank() || node.indexOf('/') >= 0) {
-            throw new IllegalArgumentException("node name must be non-blank and without '/', got '" + node + "'");
-        }
-        this.check = Objects.requireNonNull(check, "check");
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    public KeySyncedElection(ElectionSetup setup) {
+        Objects.requireNonNull(setup, "setup");
+        this.client = setup.client();
+        this.paths = new ZooKeeperLayout(setup.root());
+        this.node = setup.node();
+        this.check = setup.check();
+        this.settings = setup.settings();
+        this.clock = setup.clock();
+        this.nanoTime = setup.nanoTime();
+        this.clockGuard = setup.clockGuard();
+        this.takeoverCheck = setup.takeoverCheck();
         this.since = clock.instant();
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "election-" + node);
@@ -459,17 +373,7 @@ public final class KeySyncedElection implements AutoCloseable {
                     setReasonOnly("key-sync check failed: " + verdict.describe());
                 }
             }
-            case CANDIDATE -> {
-                if (!clockProblem.isEmpty()) {
-                    loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
-                    return;
-                }
-                KeySyncVerdict verdict = runCheck();
-                if (verdict != null && !verdict.synced()) {
-                    loseOrLeave(LossReason.KEYS_NOT_SYNCED, verdict.describe());
-                }
-            }
-            case LEADER -> {
+            case CANDIDATE, LEADER -> {
                 if (!clockProblem.isEmpty()) {
                     loseOrLeave(LossReason.CLOCK_SKEW, clockProblem);
                     return;

@@ -18,6 +18,7 @@ import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.proto.signer.v1.PublishedZone;
 
 /**
@@ -45,7 +46,7 @@ public final class PublishLedger {
     private static final int MAX_ATTEMPTS = 3;
 
     private final CuratorFramework client;
-    private final ElectionPaths paths;
+    private final ZooKeeperLayout paths;
     private final Clock clock;
 
     /**
@@ -58,7 +59,7 @@ public final class PublishLedger {
         if (client.getState() != CuratorFrameworkState.STARTED) {
             throw new IllegalStateException("Curator client must be started, is " + client.getState());
         }
-        this.paths = new ElectionPaths(root);
+        this.paths = new ZooKeeperLayout(root);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 

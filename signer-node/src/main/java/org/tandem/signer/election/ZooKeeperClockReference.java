@@ -9,6 +9,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 
 /**
  * ZooKeeper server time as the reference clock: writes this node's own persistent znode {@code
@@ -26,7 +27,8 @@ final class ZooKeeperClockReference implements ClockReference {
     private final Clock clock;
     private final LongSupplier nanoTime;
 
-    ZooKeeperClockReference(CuratorFramework client, ElectionPaths paths, String node, Clock clock, LongSupplier nanoTime) {
+    ZooKeeperClockReference(
+            CuratorFramework client, ZooKeeperLayout paths, String node, Clock clock, LongSupplier nanoTime) {
         this.client = Objects.requireNonNull(client, "client");
         this.path = paths.clockPath(node);
         this.node = node;

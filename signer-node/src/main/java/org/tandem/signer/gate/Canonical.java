@@ -10,6 +10,10 @@ import org.xbill.DNS.Type;
  * DNSSEC canonical forms (RFC 4034 §6, as amended by RFC 3597 §7 and RFC 6840 §5.1), built here
  * rather than taken from dnsjava's {@code DNSSEC} class so that the gate does not share a signer's
  * canonicalisation bugs. From dnsjava only the uncompressed RDATA encoders are used.
+ *
+ * <p>Deliberate duplicate: the signer's twin is {@code org.tandem.signer.sign.Canonical}. The gate computes this
+ * independently of the signer on purpose, so that one bug cannot pass both; do not merge the two
+ * (docs/adr/0003-gate-independence.md).
  */
 final class Canonical {
     private Canonical() {}

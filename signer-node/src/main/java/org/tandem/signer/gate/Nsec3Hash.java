@@ -8,6 +8,10 @@ import org.xbill.DNS.Name;
  * The NSEC3 owner hash (RFC 5155 §5) and the base32hex encoding of hashed owner labels (RFC 4648
  * §7, no padding), written here rather than taken from the signer. Not thread-safe: one instance
  * per thread.
+ *
+ * <p>Deliberate duplicate: the signer's twin is {@code org.tandem.signer.nsec.Nsec3Hasher}. The gate computes this
+ * independently of the signer on purpose, so that one bug cannot pass both; do not merge the two
+ * (docs/adr/0003-gate-independence.md).
  */
 final class Nsec3Hash {
     static final int SHA1 = 1;

@@ -16,7 +16,13 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.ZoneMDRecord;
 
-/** ZONEMD, RFC 8976, SIMPLE scheme: the digest and its check. */
+/**
+ * ZONEMD, RFC 8976, SIMPLE scheme: the digest and its check.
+ *
+ * <p>Deliberate duplicate: the signer's twin is {@code org.tandem.signer.sign.ZonemdDigest}. The gate computes this
+ * independently of the signer on purpose, so that one bug cannot pass both; do not merge the two
+ * (docs/adr/0003-gate-independence.md).
+ */
 final class Zonemd {
     static final int SCHEME_SIMPLE = 1;
     static final int HASH_SHA384 = 1;

@@ -4,9 +4,6 @@ import io.grpc.Server;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.grpc.KeySyncService;
 import org.tandem.keysync.grpc.MtlsServers;
@@ -24,12 +21,10 @@ import org.tandem.signer.node.NodeControl;
  * move keys, only the coordinator runs key ceremonies, refusals audited).
  *
  * <p>Contracts: {@link #start} returns a started server; the caller owns it and closes it. {@link
- * #close()} stops accepting calls, gives running calls {@value #GRACE_SECONDS} s, then cancels the
+ * #close()} stops accepting calls, gives running calls {@value MtlsServers#STOP_GRACE_SECONDS} s, then cancels the
  * rest; idempotent. The control is not closed here. Thread-safe.
  */
 public final class SignerNodeServer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SignerNodeServer.class);
-    private static final long GRACE_SECONDS = 5;
 
     private final Server server;
 
@@ -78,23 +73,12 @@ public final class SignerNodeServer implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully within {@value #GRACE_SECONDS} s, then at once. If interrupted, shuts
+     * Shuts down gracefully within {@value MtlsServers#STOP_GRACE_SECONDS} s, then at once. If interrupted, shuts
      * down at once and keeps the interrupt flag.
      */
     @Override
     public void close() {
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warn("SignerNode server port={} calls still running after {} s; cancelling them", port(),
-                        GRACE_SECONDS);
-                server.shutdownNow();
-                server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            server.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        MtlsServers.stop(server, "SignerNode server");
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 
 /**
  * Where the cluster's ZooKeeper ensemble is ({@code zookeeper:} in {@code node.yaml}).
@@ -21,7 +22,7 @@ public record ZooKeeperConfig(String connect, Duration sessionTimeout, String ro
     /** Default session timeout: within ZooKeeper's default bounds (2 to 20 ticks of 2 s). */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(30);
     /** Default root, the same as the HSM configuration's {@code zookeeper-root}. */
-    public static final String DEFAULT_ROOT = "/tandem";
+    public static final String DEFAULT_ROOT = ZooKeeperLayout.DEFAULT_ROOT;
 
     public ZooKeeperConfig {
         Objects.requireNonNull(connect, "connect");

@@ -10,6 +10,10 @@ import org.xbill.DNS.utils.base32;
 /**
  * The NSEC3 hash (RFC 5155 §5): IH(salt, x, 0) = H(x || salt), IH(salt, x, k) = H(IH(salt, x,
  * k-1) || salt), x the owner name in canonical wire form, H = SHA-1. Not thread-safe (one digest).
+ *
+ * <p>Deliberate duplicate: the validation gate's twin is {@code org.tandem.signer.gate.Nsec3Hash}. The gate
+ * computes this independently of the signer on purpose, so that one bug cannot pass both; do not
+ * merge the two (docs/adr/0003-gate-independence.md).
  */
 final class Nsec3Hasher {
     private static final base32 BASE32HEX = new base32(base32.Alphabet.BASE32HEX, false, true);

@@ -17,6 +17,10 @@ import org.xbill.DNS.Type;
  * less NSEC (RFC 6840 §5.1); every later type keeps its case (RFC 3597 §7). dnsjava's
  * {@code rdataToWireCanonical} also down-cases later types (SVCB, HTTPS targets) and NSEC, which
  * BIND, Knot and ldns do not, so RDATA for those types is taken from the plain uncompressed wire.
+ *
+ * <p>Deliberate duplicate: the validation gate's twin is {@code org.tandem.signer.gate.Canonical}. The gate
+ * computes this independently of the signer on purpose, so that one bug cannot pass both; do not
+ * merge the two (docs/adr/0003-gate-independence.md).
  */
 final class Canonical {
     private static final boolean[] DOWNCASE = new boolean[256];

@@ -15,10 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.ZoneName;
@@ -762,49 +758,21 @@ public final class IncrementalSigner {
 
         void signParallel(List<Job> jobs) throws SigningException {
             RrsetSigner signer = new RrsetSigner(origin);
-            ExecutorService pool = Executors.newFixedThreadPool(policy.threads(), r -> {
-                Thread t = new Thread(r, "resigner-" + origin);
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<?>> futures = new ArrayList<>();
-                int chunk = Math.max(64, jobs.size() / (policy.threads() * 8) + 1);
-                for (int from = 0; from < jobs.size(); from += chunk) {
-                    List<Job> part = jobs.subList(from, Math.min(jobs.size(), from + chunk));
-                    futures.add(pool.submit(() -> {
-                        for (Job j : part) {
-                            if (Thread.currentThread().isInterrupted()) {
-                                return null;
-                            }
-                            make(signer, j);
+            List<SigningPool.Task<Void>> tasks = new ArrayList<>();
+            int chunk = Math.max(64, jobs.size() / (policy.threads() * 8) + 1);
+            for (int from = 0; from < jobs.size(); from += chunk) {
+                List<Job> part = jobs.subList(from, Math.min(jobs.size(), from + chunk));
+                tasks.add(() -> {
+                    for (Job j : part) {
+                        if (Thread.currentThread().isInterrupted()) {
+                            return null;
                         }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    f.get();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SigningException("zone " + origin + ": re-signing interrupted; nothing was produced", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof SigningException s) {
-                    throw s;
-                }
-                if (cause instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new SigningException("zone " + origin + ": re-signing failed: " + cause, cause);
-            } finally {
-                pool.shutdownNow();
-                try {
-                    pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                        make(signer, j);
+                    }
+                    return null;
+                });
             }
+            SigningPool.run(origin, "re-signing", "resigner", policy.threads(), tasks, done -> {});
         }
 
         /** The capability canary for types signed now that had no signed RRset before. */

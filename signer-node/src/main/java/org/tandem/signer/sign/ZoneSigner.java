@@ -10,14 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionService;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.Algorithm;
@@ -69,7 +61,6 @@ public final class ZoneSigner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZoneSigner.class);
     private static final int CHUNK = 256;
-    private static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
     private final SigningProgress progress;
     private final int progressInterval;
@@ -244,63 +235,28 @@ public final class ZoneSigner {
     private long[] signAll(ZoneName origin, List<ZoneIndex.Rrset> rrsets, List<SigningKey> keySigners,
             List<SigningKey> dataSigners, SigningPolicy policy, Instant now) throws SigningException {
         RrsetSigner signer = new RrsetSigner(origin);
-        ExecutorService pool = Executors.newFixedThreadPool(policy.threads(), threads(origin));
+        List<SigningPool.Task<long[]>> tasks = new ArrayList<>();
+        for (int from = 0; from < rrsets.size(); from += CHUNK) {
+            int f = from;
+            int t = Math.min(rrsets.size(), from + CHUNK);
+            tasks.add(() -> signRange(signer, rrsets, f, t, keySigners, dataSigners, policy, now));
+        }
         long[] total = new long[2];
-        try {
-            CompletionService<long[]> done = new ExecutorCompletionService<>(pool);
-            int tasks = 0;
-            for (int from = 0; from < rrsets.size(); from += CHUNK) {
-                int f = from;
-                int t = Math.min(rrsets.size(), from + CHUNK);
-                done.submit(() -> signRange(signer, rrsets, f, t, keySigners, dataSigners, policy, now));
-                tasks++;
+        long[] processed = new long[1];
+        long[] reported = new long[1];
+        SigningPool.run(origin, "signing", "signer", policy.threads(), tasks, c -> {
+            total[0] += c[0];
+            total[1] += c[1];
+            processed[0] += c[2];
+            if (processed[0] - reported[0] >= progressInterval) {
+                progress.progress(processed[0], rrsets.size(), total[1]);
+                reported[0] = processed[0];
             }
-            long processed = 0;
-            long reported = 0;
-            for (int i = 0; i < tasks; i++) {
-                long[] c = done.take().get();
-                total[0] += c[0];
-                total[1] += c[1];
-                processed += c[2];
-                if (processed - reported >= progressInterval) {
-                    progress.progress(processed, rrsets.size(), total[1]);
-                    reported = processed;
-                }
-            }
-            if (reported != processed || processed == 0) {
-                progress.progress(processed, rrsets.size(), total[1]);
-            }
-            return total;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SigningException("zone " + origin + ": signing interrupted; nothing was produced", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SigningException s) {
-                throw s;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new SigningException("zone " + origin + ": signing failed: " + cause, cause);
-        } finally {
-            stop(pool);
+        });
+        if (reported[0] != processed[0] || processed[0] == 0) {
+            progress.progress(processed[0], rrsets.size(), total[1]);
         }
-    }
-
-    /** Shuts the pool down and waits, so that no worker still uses an HSM when sign returns. */
-    private static void stop(ExecutorService pool) {
-        pool.shutdownNow();
-        try {
-            if (!pool.awaitTermination(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                LOG.warn("event=signing-threads-still-running wait-s={}", STOP_WAIT.toSeconds());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return total;
     }
 
     /** Prepares and signs rrsets[from, to); returns {RRsets signed, signatures, RRsets processed}. */
@@ -357,14 +313,5 @@ public final class ZoneSigner {
         public String toString() {
             return text.toString();
         }
-    }
-
-    private static ThreadFactory threads(ZoneName origin) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "signer-" + origin + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -22,6 +22,10 @@ import org.xbill.DNS.ZoneMDRecord;
  *
  * <p>Thread-safe (stateless). Input already in canonical order (as {@link ZoneSigner} produces it) is
  * digested in one pass without copies; other input is sorted first.
+ *
+ * <p>Deliberate duplicate: the validation gate's twin is {@code org.tandem.signer.gate.Zonemd}. The gate
+ * computes this independently of the signer on purpose, so that one bug cannot pass both; do not
+ * merge the two (docs/adr/0003-gate-independence.md).
  */
 public final class ZonemdDigest {
     /** RFC 8976 §5.3: SIMPLE. */

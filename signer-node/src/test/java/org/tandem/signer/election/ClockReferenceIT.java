@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 
 /** INV-D5: ZooKeeper server time (the mtime of the node's own znode) as the clock reference, on a real server. */
@@ -35,7 +36,7 @@ class ClockReferenceIT {
     }
 
     private ZooKeeperClockReference reference() {
-        return new ZooKeeperClockReference(client, new ElectionPaths(root), "node-a", clock, System::nanoTime);
+        return new ZooKeeperClockReference(client, new ZooKeeperLayout(root), "node-a", clock, System::nanoTime);
     }
 
     @Test

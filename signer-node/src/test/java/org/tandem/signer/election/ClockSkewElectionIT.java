@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 
@@ -46,10 +47,10 @@ class ClockSkewElectionIT {
     private KeySyncedElection node(String name, JumpableClock wall, RecordingListener listener) {
         CuratorFramework client = ElectionNode.connect(ZK.connectString(), SESSION);
         open.add(client);
-        ClockGuard guard = new ClockGuard(name, new ZooKeeperClockReference(client, new ElectionPaths(root), name, wall,
+        ClockGuard guard = new ClockGuard(name, new ZooKeeperClockReference(client, new ZooKeeperLayout(root), name, wall,
                 System::nanoTime), "ZooKeeper", Duration.ofSeconds(30), wall, System::nanoTime);
-        KeySyncedElection e = new KeySyncedElection(client, root, name, new SwitchableCheck(true), ElectionNode.FAST,
-                Clock.systemUTC(), System::nanoTime, guard);
+        KeySyncedElection e = new KeySyncedElection(ElectionSetup.of(client, root, name, new SwitchableCheck(true),
+                ElectionNode.FAST, Clock.systemUTC()).withClockGuard(guard));
         e.addListener(listener);
         open.add(e);
         e.start();

@@ -32,7 +32,8 @@ final class ElectionNode implements AutoCloseable {
             LongSupplier nanoTime) {
         this.name = name;
         this.client = connect(connectString, sessionTimeout);
-        this.election = new KeySyncedElection(client, root, name, check, FAST, Clock.systemUTC(), nanoTime);
+        this.election = new KeySyncedElection(
+                ElectionSetup.of(client, root, name, check, FAST, Clock.systemUTC()).withNanoTime(nanoTime));
         this.ledger = new PublishLedger(client, root, Clock.systemUTC());
         election.addListener(listener);
     }

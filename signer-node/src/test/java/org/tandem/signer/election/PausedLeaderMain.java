@@ -32,8 +32,8 @@ public final class PausedLeaderMain {
         client.getConnectionStateListenable().addListener((c, s) -> say("STATE " + s));
         KeySyncCheck alwaysSynced = () -> KeySyncVerdict.synced(clock.instant(), List.of(zone));
         PublishLedger ledger = new PublishLedger(client, root, clock);
-        try (KeySyncedElection election = new KeySyncedElection(client, root, node, alwaysSynced,
-                new ElectionSettings(Duration.ofMillis(200), 0.5, Duration.ofMillis(300)), clock)) {
+        try (KeySyncedElection election = new KeySyncedElection(ElectionSetup.of(client, root, node, alwaysSynced,
+                new ElectionSettings(Duration.ofMillis(200), 0.5, Duration.ofMillis(300)), clock))) {
             election.addListener(new LeadershipListener() {
                 @Override
                 public void gained(Leadership l) {

@@ -34,6 +34,7 @@ import org.tandem.keysync.manifest.EmbeddedZooKeeper;
 import org.tandem.keysync.manifest.ManifestStore;
 import org.tandem.keysync.manifest.VersionedManifest;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
+import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.keysync.manifest.ZooKeeperRole;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
@@ -67,7 +68,7 @@ class ZooKeeperLockdownIT {
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private String root;
-    private ElectionPaths paths;
+    private ZooKeeperLayout paths;
 
     @BeforeAll
     static void lockedDownZooKeeper() throws Exception {
@@ -86,7 +87,7 @@ class ZooKeeperLockdownIT {
     @BeforeEach
     void freshRoot(TestInfo test) {
         root = "/lockdown-" + test.getTestMethod().orElseThrow().getName();
-        paths = new ElectionPaths(root);
+        paths = new ZooKeeperLayout(root);
     }
 
     @AfterEach

@@ -86,16 +86,7 @@ class ClockJumpIT {
         open.add(cluster);
         ledger = cluster.ledger(clock);
         TestPki pki = TestPki.create(dir.resolve("pki"), "clock-jump CA");
-        Files.createDirectories(dir.resolve("published"));
-        Files.createDirectories(dir.resolve("zones"));
-        Files.writeString(dir.resolve("zones/example.test.zone"), """
-                $ORIGIN example.test.
-                $TTL 3600
-                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
-                @        NS    ns1
-                ns1      A     192.0.2.53
-                www      A     192.0.2.80
-                """, StandardCharsets.US_ASCII);
+        NodeTestFiles.zone(dir, NodeTestFiles.MINIMAL_ZONE + "www      A     192.0.2.80\n");
         HsmSpec s = tokens.spec("node-a");
         Path hsmYaml = dir.resolve("node-a-hsm.yaml");
         Files.writeString(hsmYaml, "hsms:\n  - name: node-a\n    library: " + s.library() + "\n    token-label: "

@@ -82,21 +82,7 @@ class ClusterIT {
         open.add(cluster);
         ledger = cluster.ledger(clock);
         pki = TestPki.create(dir.resolve("pki"), "cluster-it CA");
-        Files.createDirectories(dir.resolve("published"));
-        Files.createDirectories(dir.resolve("zones"));
-        Files.writeString(dir.resolve("zones/example.test.zone"), """
-                $ORIGIN example.test.
-                $TTL 3600
-                @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
-                @        NS    ns1
-                ns1      A     192.0.2.53
-                www      A     192.0.2.80
-                www      AAAA  2001:db8::80
-                @        CAA   0 issue "ca.example"
-                sub      NS    ns.sub
-                ns.sub   A     192.0.2.54
-                sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-                """, StandardCharsets.US_ASCII);
+        NodeTestFiles.zone(dir, NodeTestFiles.DELEGATING_ZONE);
     }
 
     @AfterEach

@@ -57,19 +57,7 @@ final class NodeCluster implements AutoCloseable {
     static final ZoneName ZONE = ZoneName.of("example.test");
     static final Duration SESSION = Duration.ofSeconds(5);
     static final Duration WAIT = Duration.ofSeconds(90);
-    static final String SOURCE = """
-            $ORIGIN example.test.
-            $TTL 3600
-            @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 300
-            @        NS    ns1
-            ns1      A     192.0.2.53
-            www      A     192.0.2.80
-            www      AAAA  2001:db8::80
-            @        CAA   0 issue "ca.example"
-            sub      NS    ns.sub
-            ns.sub   A     192.0.2.54
-            sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-            """;
+    static final String SOURCE = NodeTestFiles.DELEGATING_ZONE;
 
     final Path dir;
     final KeySyncedTokens tokens;
@@ -92,9 +80,7 @@ final class NodeCluster implements AutoCloseable {
         open.add(cluster);
         this.ledger = cluster.ledger(Clock.systemUTC());
         this.pki = TestPki.create(dir.resolve("pki"), "node-cluster CA");
-        Files.createDirectories(dir.resolve("published"));
-        Files.createDirectories(dir.resolve("zones"));
-        Files.writeString(dir.resolve("zones/example.test.zone"), SOURCE, StandardCharsets.US_ASCII);
+        NodeTestFiles.zone(dir, SOURCE);
         for (String n : names) {
             grpcPorts.put(n, freePort());
             metricsPorts.put(n, freePort());

@@ -8,13 +8,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 
 /**
  * A signer-node daemon in its own JVM ({@code SignerNodeMain --config FILE}), with the test's class
  * path and the SoftHSM2 environment of the token pool, its output in a log file. Faults are real
- * signals: {@link #kill()} is SIGKILL, {@link #pause()} SIGSTOP, {@link #resume()} SIGCONT.
+ * signals: {@link #kill()} is SIGKILL, {@link #pause()} SIGSTOP, {@link #resume()} SIGCONT; {@link #stop} is
+ * SIGTERM (a clean shutdown) and {@link #close()} SIGKILL. The one way tests start a node JVM: signer-node's
+ * own ITs and, through signer-node's test-jar, the coordinator's.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
     private final String name;
     private final Path log;
     private final Process process;
@@ -25,17 +28,17 @@ final class NodeProcess implements AutoCloseable {
         this.process = process;
     }
 
-    static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir) throws IOException {
+    public static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir) throws IOException {
         return start(name, config, env, logDir, List.of());
     }
 
     /** As {@link #start(String, Path, Map, Path)}, with more JVM options (e.g. a test hook's system property). */
-    static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir, List<String> jvmOptions)
+    public static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir, List<String> jvmOptions)
             throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-Xmx256m",
+                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config",
@@ -46,37 +49,37 @@ final class NodeProcess implements AutoCloseable {
         return new NodeProcess(name, log, pb.start());
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log);
     }
 
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    void pause() throws IOException, InterruptedException {
+    public void pause() throws IOException, InterruptedException {
         signal("STOP");
     }
 
-    void resume() throws IOException, InterruptedException {
+    public void resume() throws IOException, InterruptedException {
         signal("CONT");
     }
 
     /** SIGTERM and wait: the daemon's shutdown hook closes it cleanly. */
-    int stop(Duration wait) throws InterruptedException {
+    public int stop(Duration wait) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.config.DaemonLauncher;
 
 class SignerNodeMainTest {
     @TempDir
@@ -17,7 +18,7 @@ class SignerNodeMainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    private SignerNodeMain.Exit run(String... args) {
+    private DaemonLauncher.Exit run(String... args) {
         return SignerNodeMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
@@ -27,7 +28,7 @@ class SignerNodeMainTest {
         NodeConfigTest.layOut(dir);
         Files.writeString(dir.resolve("node.yaml"), NodeConfigTest.VALID);
 
-        assertThat(run("--config", dir.resolve("node.yaml").toString(), "--check")).isEqualTo(SignerNodeMain.Exit.OK);
+        assertThat(run("--config", dir.resolve("node.yaml").toString(), "--check")).isEqualTo(DaemonLauncher.Exit.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("node dc1-signer (site dc1)", "example.com.",
                 "configuration OK");
     }
@@ -37,7 +38,7 @@ class SignerNodeMainTest {
         NodeConfigTest.layOut(dir);
         Files.writeString(dir.resolve("node.yaml"), NodeConfigTest.VALID);
 
-        assertThat(run("--config", dir.resolve("node.yaml").toString())).isEqualTo(SignerNodeMain.Exit.FAILED);
+        assertThat(run("--config", dir.resolve("node.yaml").toString())).isEqualTo(DaemonLauncher.Exit.FAILED);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("node dc1-signer: cannot start HSM");
     }
 
@@ -47,7 +48,7 @@ class SignerNodeMainTest {
         Path config = Files.writeString(dir.resolve("node.yaml"),
                 NodeConfigTest.VALID.replace("zones/example.net.zone", "zones/gone.zone"));
 
-        assertThat(run("--config", config.toString())).isEqualTo(SignerNodeMain.Exit.CONFIG);
+        assertThat(run("--config", config.toString())).isEqualTo(DaemonLauncher.Exit.CONFIG);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains(
                 config + ": zones[1].source: file not found: " + dir.resolve("zones/gone.zone"));
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
@@ -55,11 +56,11 @@ class SignerNodeMainTest {
 
     @Test
     void usageErrorsExitTwo() {
-        assertThat(run()).isEqualTo(SignerNodeMain.Exit.CONFIG);
-        assertThat(run("--config")).isEqualTo(SignerNodeMain.Exit.CONFIG);
-        assertThat(run("--conifg", "x")).isEqualTo(SignerNodeMain.Exit.CONFIG);
+        assertThat(run()).isEqualTo(DaemonLauncher.Exit.CONFIG);
+        assertThat(run("--config")).isEqualTo(DaemonLauncher.Exit.CONFIG);
+        assertThat(run("--conifg", "x")).isEqualTo(DaemonLauncher.Exit.CONFIG);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--config FILE is required", "unknown argument '--conifg'");
-        assertThat(run("--help")).isEqualTo(SignerNodeMain.Exit.OK);
+        assertThat(run("--help")).isEqualTo(DaemonLauncher.Exit.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: signer-node --config FILE");
     }
 }
