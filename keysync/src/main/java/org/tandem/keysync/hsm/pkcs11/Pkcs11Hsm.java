@@ -543,7 +543,9 @@ public final class Pkcs11Hsm implements Hsm {
         Pins pins = ceremonyPins("kek enrol (export)");
         try {
             return withAllSessions("wrap the KEK for " + transportKey.hsm(), s -> {
-                kekHandle(s).orElseThrow(() -> noKek());
+                if (kekHandle(s).isEmpty()) {
+                    throw noKek();
+                }
                 CK_ATTRIBUTE[] pub = {
                     new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA),
                     new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_TRUSTED, true),
