@@ -124,7 +124,7 @@ public final class ClusterConnection implements AutoCloseable {
      * @param maxSkew the threshold, positive
      * @param clock the wall clock the node signs with
      */
-    public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
+    public ClockGuard clockGuard(String node, Duration maxSkew, Clock clock) {
         return new ClockGuard(node, new ZooKeeperClockReference(client, new ElectionPaths(root), node, clock, System::nanoTime),
                 "ZooKeeper", maxSkew, clock);
     }

@@ -1,5 +1,6 @@
 package org.tandem.signer.election;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -798,7 +799,7 @@ public final class KeySyncedElection implements AutoCloseable {
         }
         try {
             l.close(LeaderLatch.CloseMode.SILENT);
-        } catch (java.io.IOException | IllegalStateException e) {
+        } catch (IOException | IllegalStateException e) {
             // The node is deleted in the background (guaranteed); an expired session deletes it anyway.
             LOG.debug("election node={} latch close: {}", node, e.toString());
         }

@@ -25,6 +25,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.node.NodeControl;
 import org.tandem.signer.node.NodeControlException;
 import org.tandem.signer.node.NodeRefusedException;
+import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.NodeStatus;
 import org.tandem.signer.node.NodeUnavailableException;
 import org.tandem.signer.node.SelfTestResult;
@@ -278,7 +279,7 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
         return b.build();
     }
 
-    private static Role role(org.tandem.signer.node.NodeRole role) {
+    private static Role role(NodeRole role) {
         return switch (role) {
             case LEADER -> Role.LEADER;
             case STANDBY -> Role.STANDBY;

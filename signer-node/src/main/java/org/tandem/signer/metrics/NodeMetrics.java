@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.tandem.keysync.key.ZoneName;
@@ -170,7 +171,7 @@ public final class NodeMetrics {
         return s != null ? s : status.get();
     }
 
-    private java.util.Optional<ZoneStatus> zone(ZoneName zone) {
+    private Optional<ZoneStatus> zone(ZoneName zone) {
         return current().zones().stream().filter(z -> z.zone().equals(zone)).findFirst();
     }
 

@@ -19,12 +19,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.nsec.NodeKind;
 import org.tandem.signer.nsec.Nsec3Chain;
+import org.tandem.signer.nsec.Nsec3CollisionException;
 import org.tandem.signer.nsec.NsecChain;
 import org.tandem.signer.nsec.OwnerNode;
 import org.tandem.signer.sign.SignedZoneState.Node;
@@ -568,7 +570,7 @@ public final class IncrementalSigner {
                 if (include) {
                     Name other = wantFor.putIfAbsent(owner, n);
                     if (other != null && !other.equals(n)) {
-                        throw new org.tandem.signer.nsec.Nsec3CollisionException(apex, other, n, owner.toString());
+                        throw new Nsec3CollisionException(apex, other, n, owner.toString());
                     }
                     want.put(owner, node);
                     if (!st.hashed.containsKey(owner)) {
@@ -800,7 +802,7 @@ public final class IncrementalSigner {
             } finally {
                 pool.shutdownNow();
                 try {
-                    pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+                    pool.awaitTermination(60, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

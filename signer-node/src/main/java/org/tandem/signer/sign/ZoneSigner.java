@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.Algorithm;
@@ -187,8 +189,8 @@ public final class ZoneSigner {
         return signed;
     }
 
-    private static java.util.Iterator<Record> concat(List<Record> a, List<Record> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).iterator();
+    private static Iterator<Record> concat(List<Record> a, List<Record> b) {
+        return Stream.concat(a.stream(), b.stream()).iterator();
     }
 
     /** The first RRset of every type in the run (canonical order), and a ZONEMD probe when asked for. */
