@@ -89,7 +89,9 @@ public final class Cluster implements AutoCloseable {
         this.prober = new JsonLines.Tail<>(report.resolve("prober.jsonl"), ProberEvent.class);
     }
 
-    /** Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers. */
+    /**
+     * Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers.
+     */
     public static Cluster start(Path report, PrintWriter out, Map<String, Map<String, String>> nodeEnv) throws Exception {
         Topology net = Topology.create();
         Procs procs = null;
@@ -229,7 +231,9 @@ public final class Cluster implements AutoCloseable {
         return keys.get(role);
     }
 
-    /** Runs {@code signerctl ARGS} on the operator's host (dc3-coord), where ZooKeeper is reachable; returns its output. */
+    /**
+     * Runs {@code signerctl ARGS} on the operator's host (dc3-coord), where ZooKeeper is reachable; returns its output.
+     */
     public String signerctl(String... args) throws IOException, InterruptedException {
         return signerctlExit(args).output;
     }
@@ -432,7 +436,10 @@ public final class Cluster implements AutoCloseable {
                 "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_FORCE_MONOTONIC_FIX", "0");
     }
 
-    /** Sets node {@code n}'s wall-clock offset ({@code +0}, {@code +1d}, {@code -2h}); read by libfaketime within a second. */
+    /**
+     * Sets node {@code n}'s wall-clock offset ({@code +0}, {@code +1d}, {@code -2h}); read by libfaketime within a
+     * second.
+     */
     public void clockOffset(String n, String offset) throws IOException {
         if (!Files.isRegularFile(FAKETIME)) {
             throw new ChaosException("libfaketime is not installed (" + FAKETIME + "): apt-get install libfaketime");

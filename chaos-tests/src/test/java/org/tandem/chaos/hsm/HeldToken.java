@@ -47,7 +47,8 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  *   <li>{@code reopen}: {@code HsmSessions.open} again in the same process (new sessions, C_Login),
  *       list and prove.
  * </ul>
- * At start it prints {@code READY keys=<n>}, and ends there if no ZSK is among them. If the token cannot be opened at start, it prints one {@code FAILED <ExceptionClass>:<CKR name>} line
+ * At start it prints {@code READY keys=<n>}, and ends there if no ZSK is among them. If the token cannot be opened at
+ * start, it prints one {@code FAILED <ExceptionClass>:<CKR name>} line
  * and ends. Each value is {@code ok}, {@code ok:<n keys>}, {@code bad-signature} or {@code
  * <ExceptionClass>:<CKR name>}. Started by TokenFaultsIT as a child JVM; not a test.
  */

@@ -107,7 +107,9 @@ public class RemoteCallException extends KeySyncException {
         return reason;
     }
 
-    /** The peer's ErrorInfo metadata ({@code zone}, {@code hsm}, {@code role}, {@code key_tag}, {@code fingerprint}). */
+    /**
+     * The peer's ErrorInfo metadata ({@code zone}, {@code hsm}, {@code role}, {@code key_tag}, {@code fingerprint}).
+     */
     public Map<String, String> metadata() {
         return metadata;
     }

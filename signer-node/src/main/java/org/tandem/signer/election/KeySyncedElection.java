@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Losing: on SUSPENDED or LOST (INV-L2), the latch reporting another leader, the latch node gone,
- * the epoch moved, a failed re-check (INV-K6), a clock skew beyond the threshold (INV-D5, when built with a {@link ClockGuard}), lease expiry, {@link #stepDown()} or {@link #close()},
+ * the epoch moved, a failed re-check (INV-K6), a clock skew beyond the threshold (INV-D5, when built with a {@link
+ * ClockGuard}), lease expiry, {@link #stepDown()} or {@link #close()},
  * the node first revokes the {@link Leadership} (so {@link Leadership#isValid()} is false — for
  * SUSPENDED/LOST already on Curator's event thread, before anything else), then tells the listeners
  * {@link LeadershipListener#lost}, then logs. It leaves the latch (a fresh latch node on re-entry, as

@@ -65,7 +65,8 @@ import org.tandem.proto.signer.v1.ZoneStatus;
  *       audited.
  *   <li>Errors are translated here and only here: {@link NodeRefusedException} →
  *       {@code FAILED_PRECONDITION}, {@link NodeUnavailableException} → {@code UNAVAILABLE}, a bad
- *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the control throws → {@code INTERNAL}
+ *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the
+ *       control throws → {@code INTERNAL}
  *       (logged with its stack trace here, the client gets only the message). Each status carries a
  *       {@code google.rpc.ErrorInfo} with domain {@value #DOMAIN}, a reason ({@code REFUSED},
  *       {@code UNAVAILABLE}, {@code INVALID_REQUEST}, {@code UNKNOWN_ZONE}, {@code INTERNAL}) and

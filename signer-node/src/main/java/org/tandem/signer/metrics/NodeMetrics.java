@@ -60,7 +60,8 @@ import org.tandem.signer.node.ZoneStatus;
  * <p>Contracts: gauges read a snapshot of the daemon's {@link NodeStatus}, taken once per
  * {@link #scrape()} from the supplier (so a scrape is consistent and calls the supplier once); the
  * supplier must be fast and must not throw (see {@code NodeControl#status()}). Counters are
- * incremented by the daemon through {@link #gateFailed}, {@link #canaryFailed} and {@link #clockRefused}; zones are fixed
+ * incremented by the daemon through {@link #gateFailed}, {@link #canaryFailed} and {@link #clockRefused}; zones are
+ * fixed
  * at construction (the configured ones), and every per-zone series exists from the start, at 0 or
  * NaN. Thread-safe. The registry may be used to add the daemon's own meters ({@link #registry()}).
  */
