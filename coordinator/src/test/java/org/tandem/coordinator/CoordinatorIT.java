@@ -3,6 +3,7 @@ package org.tandem.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -52,6 +53,7 @@ import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.StrayKeys;
 import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.coordinator.v1.ClusterStatus;
 import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
@@ -345,7 +347,7 @@ class CoordinatorIT {
         assertThat(after.dnskeyFingerprints()).as("same DNSKEY RRset").isEqualTo(before.dnskeyFingerprints()).hasSize(2);
         Path published = dir.resolve("published-node-b/example.test").resolve(after.serial() + ".zone");
         // the ledger commit comes a moment before the promote into the directory
-        org.tandem.keysync.testing.TestTiming.until(Duration.ofSeconds(20), "node-b promotes serial " + after.serial(),
+        TestTiming.until(Duration.ofSeconds(20), "node-b promotes serial " + after.serial(),
                 () -> Files.exists(published));
         validates(published);
         assertThat(auditDetails()).contains("test: planned cut-over", "performed: node-b leads");
@@ -505,7 +507,7 @@ class CoordinatorIT {
 
     /** The {@code detail} of every order line: the JSON the coordinator writes, one per line. */
     private String auditDetails() throws IOException {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         StringBuilder b = new StringBuilder();
         for (String line : Files.readAllLines(auditFile)) {
             b.append(json.readTree(line).get("detail").asText()).append('\n');

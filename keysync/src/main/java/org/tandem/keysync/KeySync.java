@@ -2,6 +2,7 @@ package org.tandem.keysync;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -494,7 +495,7 @@ public final class KeySync {
             Optional<byte[]> kcv = hsm.kekCheckValue();
             if (kcv.isEmpty()) {
                 refusal = "HSM " + hsm.id() + " holds no cluster KEK; enrol it first: signerctl kek enrol --to " + hsm.id();
-            } else if (!java.util.Arrays.equals(kcv.get(), wrapped.kekCheckValue())) {
+            } else if (!Arrays.equals(kcv.get(), wrapped.kekCheckValue())) {
                 refusal = "KEK differs: HSM " + hsm.id() + " has check value " + HexFormat.of().formatHex(kcv.get())
                         + ", the key from " + source + " was wrapped under " + HexFormat.of().formatHex(wrapped.kekCheckValue());
             }

@@ -3,6 +3,7 @@ package org.tandem.keysync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -23,11 +24,13 @@ import org.tandem.keysync.audit.AuditChain;
 import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeyCheck;
 import org.tandem.keysync.proof.KeySetReport;
@@ -218,7 +221,7 @@ class KeySyncIT {
         List<DnssecKey> keys = generateAndSync();
         try (Pkcs11Hsm dc2 = Pkcs11Hsm.open(spec(DC2))) {
             // a key that went into the HSM behind the manifest's back
-            dc2.generate(new org.tandem.keysync.hsm.KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+            dc2.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
         }
 
         KeySetReport report = keySync.verify(ZONE);
@@ -261,7 +264,7 @@ class KeySyncIT {
     void syncRefusesHsmsThatDoNotShareTheClusterKek() throws Exception {
         keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, DC1);
         try (Pkcs11Hsm dc3 = Pkcs11Hsm.open(spec(DC3))) {
-            org.tandem.keysync.testing.StrayKeys.remove(spec(DC3), Pkcs11Hsm.KEK_LABEL.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StrayKeys.remove(spec(DC3), Pkcs11Hsm.KEK_LABEL.getBytes(StandardCharsets.US_ASCII));
             assertThat(dc3.kekCheckValue()).isEmpty();
         }
         assertThatThrownBy(() -> keySync.sync(ZONE, Optional.empty(), false))
@@ -272,7 +275,7 @@ class KeySyncIT {
 
     /** Extracts the key of a manifest entry, for AssertJ. */
     private static final class ZoneKeySetEntryKey {
-        static DnssecKey of(org.tandem.keysync.manifest.ZoneKeySet.Entry e) {
+        static DnssecKey of(ZoneKeySet.Entry e) {
             return e.key();
         }
     }

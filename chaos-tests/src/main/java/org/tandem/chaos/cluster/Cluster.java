@@ -1,17 +1,23 @@
 package org.tandem.chaos.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.tandem.chaos.history.CapturedVersion;
@@ -84,7 +90,9 @@ public final class Cluster implements AutoCloseable {
         this.prober = new JsonLines.Tail<>(report.resolve("prober.jsonl"), ProberEvent.class);
     }
 
-    /** Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers. */
+    /**
+     * Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers.
+     */
     public static Cluster start(Path report, PrintWriter out, Map<String, Map<String, String>> nodeEnv) throws Exception {
         Topology net = Topology.create();
         Procs procs = null;
@@ -186,11 +194,11 @@ public final class Cluster implements AutoCloseable {
             throw new ChaosException("signerctl keys sync failed (exit " + sync.exit() + "): " + sync.output().strip());
         }
         signerctl("keys", "verify", c, "--zone=" + ZONE);
-        com.fasterxml.jackson.databind.JsonNode view = org.tandem.chaos.history.JsonLines.MAPPER.readTree(
+        JsonNode view = JsonLines.MAPPER.readTree(
                 signerctl("--config", run.resolve("signerctl.yaml").toString(), "keys", "--cluster", "--zone=" + ZONE, "--json"));
-        for (com.fasterxml.jackson.databind.JsonNode zone : view.get("zones")) {
-            for (com.fasterxml.jackson.databind.JsonNode k : zone.get("keys")) {
-                String role = k.get("role").asText().toUpperCase(java.util.Locale.ROOT);
+        for (JsonNode zone : view.get("zones")) {
+            for (JsonNode k : zone.get("keys")) {
+                String role = k.get("role").asText().toUpperCase(Locale.ROOT);
                 int tag = k.get("key_tag").asInt();
                 // the object label every HSM gives the key: tandem:<zone>:<ROLE>:<algorithm>:<tag>
                 String label = "tandem:" + ZONE + ":" + role + ":" + k.get("algorithm").asInt() + ":" + tag;
@@ -224,7 +232,9 @@ public final class Cluster implements AutoCloseable {
         return keys.get(role);
     }
 
-    /** Runs {@code signerctl ARGS} on the operator's host (dc3-coord), where ZooKeeper is reachable; returns its output. */
+    /**
+     * Runs {@code signerctl ARGS} on the operator's host (dc3-coord), where ZooKeeper is reachable; returns its output.
+     */
     public String signerctl(String... args) throws IOException, InterruptedException {
         return signerctlExit(args).output;
     }
@@ -251,7 +261,7 @@ public final class Cluster implements AutoCloseable {
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = p.waitFor();
         Files.writeString(procs.log("signerctl"), "$ signerctl " + String.join(" ", args) + "\n" + text + "(exit " + exit + ")\n",
-                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         return new Run(exit, text);
     }
 
@@ -266,7 +276,7 @@ public final class Cluster implements AutoCloseable {
         } catch (TlsMaterialException e) {
             throw new IOException(e.getMessage(), e);
         }
-        Map<String, String> tls = new java.util.LinkedHashMap<>(ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore,
+        Map<String, String> tls = new LinkedHashMap<>(ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore,
                 pki.ca()));
         tls.putAll(ZooKeeperServerTls.quorumProperties(keyStore, pki.ca()));
         cfg.append("tickTime=1000\ninitLimit=10\nsyncLimit=2\ncnxTimeout=2000\n")
@@ -336,7 +346,7 @@ public final class Cluster implements AutoCloseable {
         Path file = zones.resolve("example.test.zone");
         Path tmp = zones.resolve(".example.test.zone.tmp");
         Files.writeString(tmp, b.toString(), StandardCharsets.US_ASCII);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The coordinator on the operator's host in dc3, and signerctl.yaml for the operator's commands there. */
@@ -428,7 +438,10 @@ public final class Cluster implements AutoCloseable {
                 "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_FORCE_MONOTONIC_FIX", "0");
     }
 
-    /** Sets node {@code n}'s wall-clock offset ({@code +0}, {@code +1d}, {@code -2h}); read by libfaketime within a second. */
+    /**
+     * Sets node {@code n}'s wall-clock offset ({@code +0}, {@code +1d}, {@code -2h}); read by libfaketime within a
+     * second.
+     */
     public void clockOffset(String n, String offset) throws IOException {
         if (!Files.isRegularFile(FAKETIME)) {
             throw new ChaosException("libfaketime is not installed (" + FAKETIME + "): apt-get install libfaketime");
@@ -436,7 +449,7 @@ public final class Cluster implements AutoCloseable {
         Path file = run.resolve(n + ".faketime");
         Path tmp = run.resolve("." + n + ".faketime.tmp");
         Files.writeString(tmp, offset + "\n");
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     public Proc node(String n) {
@@ -535,7 +548,7 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    private final java.util.Set<Proc> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Proc> stoppedOnPurpose = ConcurrentHashMap.newKeySet();
 
     /** Marks a process as stopped by a scenario (its exit is not an error of the harness). */
     public void stoppedOnPurpose(Proc p) {

@@ -1,5 +1,6 @@
 package org.tandem.chaos.history;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,12 +8,16 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The harness's record files: one JSON object per line, appended and flushed line by line, so that
@@ -57,7 +62,7 @@ public final class JsonLines implements AutoCloseable {
                 }
                 try {
                     result.add(MAPPER.readValue(line, type));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                } catch (JsonProcessingException e) {
                     // a line cut by a kill: everything before it is complete
                 }
             }
@@ -93,14 +98,14 @@ public final class JsonLines implements AutoCloseable {
         /** Every complete record so far, in file order (a torn last line waits for its end). */
         public synchronized List<T> all() {
             if (Files.exists(file)) {
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                try (FileChannel ch = FileChannel.open(file)) {
                     long size = ch.size();
                     if (size > offset) {
-                        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - offset));
+                        ByteBuffer buf = ByteBuffer.allocate((int) (size - offset));
                         while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
                             // read to the end
                         }
-                        byte[] bytes = java.util.Arrays.copyOf(buf.array(), buf.position());
+                        byte[] bytes = Arrays.copyOf(buf.array(), buf.position());
                         int end = lastNewline(bytes);
                         if (end >= 0) {
                             for (String line : new String(bytes, 0, end + 1, StandardCharsets.UTF_8).split("\n")) {
@@ -117,9 +122,9 @@ public final class JsonLines implements AutoCloseable {
         }
 
         /** The last complete record, if any. */
-        public synchronized java.util.Optional<T> last() {
+        public synchronized Optional<T> last() {
             all();
-            return records.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(records.get(records.size() - 1));
+            return records.isEmpty() ? Optional.empty() : Optional.of(records.get(records.size() - 1));
         }
 
         private void parse(String line) {
@@ -128,7 +133,7 @@ public final class JsonLines implements AutoCloseable {
             }
             try {
                 records.add(MAPPER.readValue(line, type));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 // a line the writer never finished (killed mid-line, then restarted): skip it
             }
         }

@@ -2,6 +2,7 @@ package org.tandem.chaos.hsm;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,6 +12,7 @@ import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -248,7 +250,7 @@ public final class TokenFaults {
             Files.createDirectories(away.getParent());
             try {
                 Files.move(dir, away, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            } catch (AtomicMoveNotSupportedException e) {
                 copyTree(dir, away);
                 deleteTree(dir);
             }
@@ -370,7 +372,7 @@ public final class TokenFaults {
         String pin = pin(tokenLabel, pinFile);
         List<String> actions = new ArrayList<>(deleteKeyObjects(tokenLabel, pin, keyLabel, id));
         byte[] temp = new byte[16];
-        new java.security.SecureRandom().nextBytes(temp);
+        new SecureRandom().nextBytes(temp);
         String tempId = HexFormat.of().formatHex(temp);
         actions.add(generate(tokenLabel, pin, newLabel, tempId, keyType));
         byte[] spki = readPublicKey(tokenLabel, newLabel, tempId);

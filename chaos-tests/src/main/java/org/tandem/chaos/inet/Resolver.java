@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.TextParseException;
 
 /**
  * The validating resolver of the "internet" site: Unbound (Debian {@code unbound} 1.17) with the zone's
@@ -198,7 +199,7 @@ public final class Resolver {
         Name owner;
         try {
             owner = Name.fromString(f[0], Name.root);
-        } catch (org.xbill.DNS.TextParseException e) {
+        } catch (TextParseException e) {
             throw new IllegalArgumentException("trust anchor with a bad owner name: " + anchor, e);
         }
         if (!typed || !owner.equals(zone) || anchor.contains("\"")) {

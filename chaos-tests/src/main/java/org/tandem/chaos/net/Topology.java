@@ -1,10 +1,21 @@
 package org.tandem.chaos.net;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +51,10 @@ public final class Topology implements AutoCloseable {
     private Topology() {}
 
     /** Held while a topology exists: a second run on the machine would remove the first one's namespaces. */
-    static final java.nio.file.Path LOCK = java.nio.file.Path.of("/run/lock/tandem-chaos.lock");
+    static final Path LOCK = Path.of("/run/lock/tandem-chaos.lock");
 
-    private java.nio.channels.FileChannel lockChannel;
-    private java.nio.channels.FileLock lock;
+    private FileChannel lockChannel;
+    private FileLock lock;
 
     /**
      * Takes the machine-wide lock ({@link #LOCK}), removes what an earlier run left, then builds the
@@ -67,19 +78,19 @@ public final class Topology implements AutoCloseable {
 
     private void lock() {
         try {
-            java.nio.file.Files.createDirectories(LOCK.getParent());
-            lockChannel = java.nio.channels.FileChannel.open(LOCK, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.WRITE);
+            Files.createDirectories(LOCK.getParent());
+            lockChannel = FileChannel.open(LOCK, StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
             lock = lockChannel.tryLock();
-        } catch (java.io.IOException | java.nio.channels.OverlappingFileLockException e) {
+        } catch (IOException | OverlappingFileLockException e) {
             lock = null;
         }
         if (lock != null) {
             try {
                 lockChannel.truncate(0);
-                lockChannel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(
-                        java.nio.charset.StandardCharsets.US_ASCII)));
-            } catch (java.io.IOException e) {
+                lockChannel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(
+                        StandardCharsets.US_ASCII)));
+            } catch (IOException e) {
                 // the pid is for bin/chaos's cleanup; the lock itself holds
             }
             held = true;
@@ -109,7 +120,7 @@ public final class Topology implements AutoCloseable {
             if (lockChannel != null) {
                 lockChannel.close();
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // released with the process anyway
         }
         lock = null;
@@ -177,34 +188,34 @@ public final class Topology implements AutoCloseable {
             h.append("10.77.").append(SITES.get(site)).append(".1 gw-").append(site).append('\n');
         }
         for (Host x : hosts.values()) {
-            java.nio.file.Path dir = ETC_NETNS.resolve(x.namespace());
+            Path dir = ETC_NETNS.resolve(x.namespace());
             try {
-                java.nio.file.Files.createDirectories(dir);
-                java.nio.file.Files.writeString(dir.resolve("hosts"), h.toString());
-                java.nio.file.Files.writeString(dir.resolve("resolv.conf"),
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve("hosts"), h.toString());
+                Files.writeString(dir.resolve("resolv.conf"),
                         "# chaos harness: no name server inside the namespaces\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new NetworkException("cannot write " + dir + ": " + e.getMessage(), e);
             }
         }
     }
 
-    static final java.nio.file.Path ETC_NETNS = java.nio.file.Path.of("/etc/netns");
+    static final Path ETC_NETNS = Path.of("/etc/netns");
 
     /** Deletes {@code /etc/netns/tdmc-*} (the files {@link #writeResolverFiles} made). */
     private static void removeResolverFiles() {
-        if (!java.nio.file.Files.isDirectory(ETC_NETNS)) {
+        if (!Files.isDirectory(ETC_NETNS)) {
             return;
         }
-        try (java.util.stream.Stream<java.nio.file.Path> dirs = java.nio.file.Files.list(ETC_NETNS)) {
-            for (java.nio.file.Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX)).toList()) {
-                try (java.util.stream.Stream<java.nio.file.Path> tree = java.nio.file.Files.walk(dir)) {
-                    for (java.nio.file.Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        java.nio.file.Files.deleteIfExists(f);
+        try (Stream<Path> dirs = Files.list(ETC_NETNS)) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX)).toList()) {
+                try (Stream<Path> tree = Files.walk(dir)) {
+                    for (Path f : tree.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(f);
                     }
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.warn("event=cleanup-incomplete dir={} reason=\"{}\"", ETC_NETNS, e.toString());
         }
     }

@@ -1,5 +1,6 @@
 package org.tandem.chaos.scenario;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,7 @@ public final class Runner {
         stopping = true;
         try {
             Report.write(report, trials, started, "interrupted after " + trials.size() + " completed scenario run(s)");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // the report of the completed runs is on disk already
         }
     }
@@ -124,7 +125,7 @@ public final class Runner {
     }
 
     /** The report so far (for an interrupted run). */
-    public void writeReport(String setupError) throws java.io.IOException {
+    public void writeReport(String setupError) throws IOException {
         Report.write(report, trials, started, setupError);
     }
 }

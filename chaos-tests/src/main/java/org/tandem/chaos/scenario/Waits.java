@@ -2,6 +2,8 @@ package org.tandem.chaos.scenario;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.CapturedVersion;
@@ -22,7 +24,7 @@ final class Waits {
         LedgerEntry e = c.poll(node + "'s takeover (a commit in an epoch after " + t.epochBefore() + ")", TAKEOVER,
                 () -> c.ledger().stream().filter(x -> x.node().equals(node) && x.epoch() > t.epochBefore()).findFirst());
         c.poll("serial " + e.serial() + " at the authoritative server", TAKEOVER, () -> arrived(c, e.serial()));
-        t.note(String.format(java.util.Locale.ROOT, "%s took over: serial %d, epoch %d, committed %.2f s after the fault", node,
+        t.note(String.format(Locale.ROOT, "%s took over: serial %d, epoch %d, committed %.2f s after the fault", node,
                 e.serial(), e.epoch(), Duration.between(t.faultAt(), e.committedAt()).toMillis() / 1000.0));
         return e;
     }
@@ -32,7 +34,7 @@ final class Waits {
     }
 
     /** Holds for {@code d} while checking that nobody commits: returns the commits that came anyway. */
-    static java.util.List<LedgerEntry> quietFor(Cluster c, Duration d) throws InterruptedException {
+    static List<LedgerEntry> quietFor(Cluster c, Duration d) throws InterruptedException {
         Instant from = Instant.now();
         Thread.sleep(d.toMillis());
         return c.ledger().stream().filter(e -> e.seenAt().isAfter(from)).toList();

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.retry.RetryForever;
+import org.apache.zookeeper.KeeperException;
 import org.tandem.chaos.history.ClusterSample;
 import org.tandem.chaos.history.ClusterSample.NodeView;
 import org.tandem.chaos.history.JsonLines;
@@ -136,15 +138,15 @@ public final class ClusterWatchMain {
         List<String> children;
         try {
             children = new ArrayList<>(zk.getChildren().forPath(path));
-        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+        } catch (KeeperException.NoNodeException e) {
             return List.of();
         }
         children.sort(Comparator.comparing(c -> c.substring(c.lastIndexOf('-') + 1)));
         List<String> ids = new ArrayList<>();
         for (String c : children) {
             try {
-                ids.add(new String(zk.getData().forPath(path + "/" + c), java.nio.charset.StandardCharsets.UTF_8));
-            } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+                ids.add(new String(zk.getData().forPath(path + "/" + c), StandardCharsets.UTF_8));
+            } catch (KeeperException.NoNodeException e) {
                 // left between the listing and the read
             }
         }

@@ -1,12 +1,17 @@
 package org.tandem.chaos.hsm;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.tandem.keysync.HsmSessions;
 import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
@@ -42,7 +47,8 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  *   <li>{@code reopen}: {@code HsmSessions.open} again in the same process (new sessions, C_Login),
  *       list and prove.
  * </ul>
- * At start it prints {@code READY keys=<n>}, and ends there if no ZSK is among them. If the token cannot be opened at start, it prints one {@code FAILED <ExceptionClass>:<CKR name>} line
+ * At start it prints {@code READY keys=<n>}, and ends there if no ZSK is among them. If the token cannot be opened at
+ * start, it prints one {@code FAILED <ExceptionClass>:<CKR name>} line
  * and ends. Each value is {@code ok}, {@code ok:<n keys>}, {@code bad-signature} or {@code
  * <ExceptionClass>:<CKR name>}. Started by TokenFaultsIT as a child JVM; not a test.
  */
@@ -64,7 +70,7 @@ public final class HeldToken {
         }
         System.out.println("READY keys=" + keys.size());
         System.out.flush();
-        java.util.Optional<HsmKey> zsk = keys.stream().filter(k -> k.role() == KeyRole.ZSK).findFirst();
+        Optional<HsmKey> zsk = keys.stream().filter(k -> k.role() == KeyRole.ZSK).findFirst();
         if (zsk.isEmpty()) {
             hsm.close();
             return;
@@ -92,7 +98,7 @@ public final class HeldToken {
                 sRefound = "not-listed";
             }
             String sCheck = verifier.verify(manifest, List.of(hsm)).checks().stream().map(c -> c.status().name()).sorted()
-                    .collect(java.util.stream.Collectors.joining(","));
+                    .collect(Collectors.joining(","));
             String sReopen;
             try {
                 Hsm again = HsmSessions.open(List.of(spec)).get(0);
@@ -139,7 +145,7 @@ public final class HeldToken {
             PKCS11 p11 = PKCS11.getInstance(spec.library().toString(), "C_GetFunctionList", init, false);
             long slot = -1;
             long[] slots = p11.C_GetSlotList(true);
-            List<String> infoErrors = new java.util.ArrayList<>();
+            List<String> infoErrors = new ArrayList<>();
             for (long s : slots) {
                 try {
                     if (new String(p11.C_GetTokenInfo(s).label).trim().equals(spec.tokenLabel())) {
@@ -167,7 +173,7 @@ public final class HeldToken {
             }
             try {
                 p11.C_Login(session, PKCS11Constants.CKU_USER,
-                        java.nio.file.Files.readString(spec.pinFile()).strip().toCharArray());
+                        Files.readString(spec.pinFile()).strip().toCharArray());
                 b.append(",login:ok");
             } catch (PKCS11Exception e) {
                 b.append(",login:").append(ckr(e));
@@ -176,7 +182,7 @@ public final class HeldToken {
             }
         } catch (PKCS11Exception e) {
             b.append("error:").append(ckr(e));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             b.append("error:").append(e.getClass().getSimpleName());
         }
         return b.toString();

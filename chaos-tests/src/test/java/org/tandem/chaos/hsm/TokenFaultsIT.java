@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,11 +19,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +52,8 @@ import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.proof.KeyStatus;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.TestTiming;
+import org.tandem.signer.election.ElectionSettings;
 
 /**
  * {@link TokenFaults} against real SoftHSM2 tokens (the keysync {@link SoftHsmTokens} pool), each
@@ -156,7 +163,7 @@ class TokenFaultsIT {
         try (Hsm hsm = HsmSessions.open(List.of(k.spec())).get(0)) {
             HsmKey stray = hsm.list(ZONE).stream().filter(h -> h.label().equals(k.zskLabel())).findFirst().orElseThrow();
             assertThat(stray.ref().objectId()).isEqualTo(k.zsk().fingerprint().bytes());
-            assertThat(stray.fingerprint()).isPresent().isNotEqualTo(java.util.Optional.of(k.zsk().fingerprint()));
+            assertThat(stray.fingerprint()).isPresent().isNotEqualTo(Optional.of(k.zsk().fingerprint()));
             assertThat(stray.claimedTag()).isEqualTo(k.zsk().keyTag());
             KeySetReport r = verifier.verify(k.manifest(), List.of(hsm));
             assertThat(statuses(r)).containsExactlyInAnyOrderEntriesOf(Map.of(KeyStatus.OK, 1, KeyStatus.DIFFERENT_PUBLIC_KEY, 1));
@@ -194,7 +201,7 @@ class TokenFaultsIT {
         FaultApplied done = faults.replaceWithDifferentKey(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
         String newId = done.newCkaIdHex().orElseThrow();
         assertThat(newId).isNotEqualTo(k.zskId());
-        assertThat(done.newKeyLabel()).isPresent().isNotEqualTo(java.util.Optional.of(k.zskLabel()));
+        assertThat(done.newKeyLabel()).isPresent().isNotEqualTo(Optional.of(k.zskLabel()));
 
         try (Hsm hsm = HsmSessions.open(List.of(k.spec())).get(0)) {
             List<HsmKey> found = hsm.list(ZONE);
@@ -229,7 +236,7 @@ class TokenFaultsIT {
         RECREATE_TOKEN
     }
 
-    private static final List<Process> CHILDREN = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final List<Process> CHILDREN = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stopChildren() throws InterruptedException {
@@ -258,7 +265,7 @@ class TokenFaultsIT {
     @ParameterizedTest
     @EnumSource(Loss.class)
     void f10WhatARunningProcessHoldingTheTokenNotices(Loss loss) throws Exception {
-        Keyed k = keyed("f10-" + loss.name().toLowerCase(java.util.Locale.ROOT));
+        Keyed k = keyed("f10-" + loss.name().toLowerCase(Locale.ROOT));
         String label = k.spec().tokenLabel();
         Held held = Held.start(k, tokens);
         assertThat(held.ready()).startsWith("READY keys=2");
@@ -330,8 +337,8 @@ class TokenFaultsIT {
         }
         if (!after.equals(ALL_OK)) {
             // Noticed on the first use after the fault: a node notices at its next key re-check.
-            assertThat(noticedMillis).isLessThan(org.tandem.keysync.testing.TestTiming.scaled(
-                    org.tandem.signer.election.ElectionSettings.DEFAULTS.recheckInterval()).toMillis());
+            assertThat(noticedMillis).isLessThan(TestTiming.scaled(
+                    ElectionSettings.DEFAULTS.recheckInterval()).toMillis());
         }
     }
 
@@ -386,7 +393,7 @@ class TokenFaultsIT {
             case DELETE_DIRECTORY -> {
                 Path dir = faults.directoryOf(label);
                 try (var paths = Files.walk(dir)) {
-                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                         Files.delete(p);
                     }
                 }
@@ -404,7 +411,7 @@ class TokenFaultsIT {
             case RECREATE_TOKEN -> {
                 Path dir = faults.directoryOf(label);
                 try (var paths = Files.walk(dir)) {
-                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                         Files.delete(p);
                     }
                 }
@@ -435,7 +442,7 @@ class TokenFaultsIT {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String ready = line(out);
             return new Held(p, out, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8), ready,
-                    new java.util.concurrent.CopyOnWriteArrayList<>());
+                    new CopyOnWriteArrayList<>());
         }
 
         String observe() throws Exception {
@@ -453,9 +460,9 @@ class TokenFaultsIT {
                 try {
                     return out.readLine();
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
-            }).get(org.tandem.keysync.testing.TestTiming.scaled(CHILD_ANSWER).toMillis(), TimeUnit.MILLISECONDS);
+            }).get(TestTiming.scaled(CHILD_ANSWER).toMillis(), TimeUnit.MILLISECONDS);
             assertThat(l).as("the child process ended").isNotNull();
             return l;
         }

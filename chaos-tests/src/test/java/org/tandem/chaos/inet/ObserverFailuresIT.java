@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.chaos.history.CapturedVersion;
+import org.tandem.chaos.history.JsonLines;
 import org.tandem.chaos.history.ProberEvent;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
@@ -21,9 +25,9 @@ class ObserverFailuresIT {
 
     @Test
     void timesOutOnAResolverThatDoesNotAnswer() throws Exception {
-        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             Prober p = new Prober(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()),
-                    Duration.ofMillis(300), java.time.Clock.systemUTC());
+                    Duration.ofMillis(300), Clock.systemUTC());
             ProberEvent e = p.probe(new Query(Name.fromConstantString("www.example.test."), Type.A));
             assertThat(e.kind()).isEqualTo(ProberEvent.Kind.TIMEOUT);
             assertThat(e.rcode()).isEmpty();
@@ -32,19 +36,19 @@ class ObserverFailuresIT {
 
     @Test
     void aFailedCaptureNamesTheZoneAndTheServer() throws Exception {
-        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
-                org.tandem.chaos.history.JsonLines captures = org.tandem.chaos.history.JsonLines.append(
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                JsonLines captures = JsonLines.append(
                         dir.resolve(ObserverMain.CAPTURES))) {
             Capturer c = new Capturer(Name.fromConstantString("example.test."),
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), Duration.ofMillis(300),
-                    dir, captures, java.time.Clock.systemUTC());
+                    dir, captures, Clock.systemUTC());
             assertThatThrownBy(c::poll).isInstanceOf(IOException.class)
                     .hasMessageContaining("zone example.test.")
                     .hasMessageContaining("127.0.0.1@" + silent.getLocalPort())
                     .hasMessageContaining("no answer");
         }
-        assertThat(org.tandem.chaos.history.JsonLines.read(dir.resolve(ObserverMain.CAPTURES),
-                        org.tandem.chaos.history.CapturedVersion.class))
+        assertThat(JsonLines.read(dir.resolve(ObserverMain.CAPTURES),
+                        CapturedVersion.class))
                 .isEmpty();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -113,7 +114,7 @@ class ObserverMainTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        CommandLine cl = new CommandLine(new ObserverMain(o, e)).setErr(new java.io.PrintWriter(e, true));
+        CommandLine cl = new CommandLine(new ObserverMain(o, e)).setErr(new PrintWriter(e, true));
         assertThat(cl.execute("--resolver", "127.0.0.1:1")).isEqualTo(2);
         int rc = new CommandLine(new ObserverMain(o, e)).execute("--resolver", "127.0.0.1:1", "--auth", "127.0.0.1:2",
                 "--zone", "example.test", "--queries", dir.resolve("missing").toString(), "--out", dir.toString());

@@ -38,6 +38,7 @@ import org.tandem.proto.keysync.v1.ExportKekRequest;
 import org.tandem.proto.keysync.v1.ExportWrappedKeyRequest;
 import org.tandem.proto.keysync.v1.GenerateKeyRequest;
 import org.tandem.proto.keysync.v1.GenerateKeyResponse;
+import org.tandem.proto.keysync.v1.GetKekStatusRequest;
 import org.tandem.proto.keysync.v1.HsmKek;
 import org.tandem.proto.keysync.v1.HsmKeyProof;
 import org.tandem.proto.keysync.v1.ImportWrappedKeyRequest;
@@ -49,6 +50,7 @@ import org.tandem.proto.keysync.v1.KeyRole;
 import org.tandem.proto.keysync.v1.TransportPublicKey;
 import org.tandem.proto.keysync.v1.WrappedKek;
 import org.tandem.proto.keysync.v1.WrappedKey;
+import org.xbill.DNS.TextParseException;
 
 /**
  * The key ceremonies across sites, on an operator's order, through the nodes' KeySync services:
@@ -175,7 +177,7 @@ public final class KeyCeremonies {
             KekStatus s;
             try {
                 s = view.nodes().keySync(n.name(), STATUS_DEADLINE).getKekStatus(
-                        org.tandem.proto.keysync.v1.GetKekStatusRequest.getDefaultInstance());
+                        GetKekStatusRequest.getDefaultInstance());
             } catch (StatusRuntimeException e) {
                 b.addNodes(NodeKek.newBuilder().setNode(n.name()).setError("GetKekStatus on " + n.name() + " failed: "
                         + ClusterView.describe(e)));
@@ -223,7 +225,7 @@ public final class KeyCeremonies {
         String fingerprint;
         try {
             fingerprint = KeyFacts.fingerprint(r.getKey());
-        } catch (org.xbill.DNS.TextParseException | RuntimeException e) {
+        } catch (TextParseException | RuntimeException e) {
             throw new CeremonyException(Status.Code.INTERNAL, "GenerateKey on " + order.getOn() + " answered an unusable"
                     + " public key for zone " + zone + ": " + e.getMessage());
         }
@@ -349,7 +351,7 @@ public final class KeyCeremonies {
             String fp;
             try {
                 fp = KeyFacts.fingerprint(w.getKey());
-            } catch (org.xbill.DNS.TextParseException | RuntimeException e) {
+            } catch (TextParseException | RuntimeException e) {
                 fp = "unreadable";
             }
             if (!fp.equals(m.fingerprint())) {

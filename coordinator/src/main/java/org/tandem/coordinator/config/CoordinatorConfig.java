@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tandem.keysync.config.YamlFileException;
@@ -85,7 +86,7 @@ public record CoordinatorConfig(
     }
 
     /** The configured node of that name. */
-    public java.util.Optional<NodeEndpoint> node(String nodeName) {
+    public Optional<NodeEndpoint> node(String nodeName) {
         return nodes.stream().filter(n -> n.name().equals(nodeName)).findFirst();
     }
 
@@ -370,7 +371,7 @@ public record CoordinatorConfig(
             for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
                 if (!keys.contains(k)) {
-                    throw fail(join(path, k), "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(keys))
+                    throw fail(join(path, k), "unknown key (known: " + String.join(", ", new TreeSet<>(keys))
                             + ")");
                 }
             }

@@ -10,6 +10,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -44,14 +46,14 @@ final class CoordinatorAuthorization implements ServerInterceptor {
             CoordinatorGrpc.getGetKekStatusMethod().getFullMethodName());
 
     private final AuditLog audit;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     CoordinatorAuthorization(AuditLog audit) {
-        this(audit, java.time.Clock.systemUTC());
+        this(audit, Clock.systemUTC());
     }
 
     /** @param clock the time a client certificate must be valid at, on every call */
-    CoordinatorAuthorization(AuditLog audit, java.time.Clock clock) {
+    CoordinatorAuthorization(AuditLog audit, Clock clock) {
         this.audit = Objects.requireNonNull(audit, "audit");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -96,7 +98,7 @@ final class CoordinatorAuthorization implements ServerInterceptor {
     private Optional<String> expired(SSLSession session, Caller caller) {
         try {
             X509Certificate x = (X509Certificate) session.getPeerCertificates()[0];
-            java.time.Instant now = clock.instant();
+            Instant now = clock.instant();
             if (now.isAfter(x.getNotAfter().toInstant())) {
                 return Optional.of("client certificate CN=" + caller.commonName() + " expired at "
                         + x.getNotAfter().toInstant());

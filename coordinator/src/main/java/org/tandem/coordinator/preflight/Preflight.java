@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -436,7 +437,7 @@ public final class Preflight {
         }
 
         private static String state(ManifestKey m) {
-            return m.state().name().toLowerCase(java.util.Locale.ROOT);
+            return m.state().name().toLowerCase(Locale.ROOT);
         }
 
         private void check(String name, boolean passed, String detail) {

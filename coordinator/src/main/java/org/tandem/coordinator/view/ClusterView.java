@@ -25,9 +25,11 @@ import org.tandem.proto.coordinator.v1.ZoneKeys;
 import org.tandem.proto.coordinator.v1.ZoneView;
 import org.tandem.proto.keysync.v1.InventoryRequest;
 import org.tandem.proto.keysync.v1.KeyManifest;
+import org.tandem.proto.keysync.v1.KeyState;
 import org.tandem.proto.signer.v1.CheckState;
 import org.tandem.proto.signer.v1.GetStatusRequest;
 import org.tandem.proto.signer.v1.NodeStatus;
+import org.tandem.proto.signer.v1.Role;
 import org.tandem.proto.signer.v1.ZoneStatus;
 
 /**
@@ -140,7 +142,7 @@ public final class ClusterView {
                 NodeStatus s = a.value().get();
                 v.setRole(role(s.getRole())).setEpoch(s.getEpoch()).setLeaseRemainingMillis(s.getLeaseRemainingMillis())
                         .addAllReasons(s.getReasonsList());
-                if (s.getRole() == org.tandem.proto.signer.v1.Role.LEADER && s.getEpoch() == epoch) {
+                if (s.getRole() == Role.LEADER && s.getEpoch() == epoch) {
                     leader = n.name();
                 }
                 for (ZoneStatus z : s.getZonesList()) {
@@ -325,7 +327,7 @@ public final class ClusterView {
                             + claimant.get().fingerprint().orElse("unreadable") + ", label '" + claimant.get().label() + "'");
                 } else {
                     verdict = "missing";
-                    if (m.state() == org.tandem.proto.keysync.v1.KeyState.GENERATED) {
+                    if (m.state() == KeyState.GENERATED) {
                         p.setDetail("generated, pending replication");
                     }
                 }
@@ -373,7 +375,7 @@ public final class ClusterView {
     }
 
     /** The coordinator's role value of a node's role. */
-    public static NodeRole role(org.tandem.proto.signer.v1.Role r) {
+    public static NodeRole role(Role r) {
         return switch (r) {
             case LEADER -> NodeRole.LEADER;
             case STANDBY -> NodeRole.STANDBY;

@@ -9,6 +9,7 @@ import org.tandem.proto.keysync.v1.HsmInventory;
 import org.tandem.proto.keysync.v1.HsmKeyProof;
 import org.tandem.proto.keysync.v1.InventoryResponse;
 import org.tandem.proto.keysync.v1.KeyDescriptor;
+import org.xbill.DNS.TextParseException;
 
 /**
  * Judges an {@code Inventory} answer against the manifest, trusting nothing the node states: the
@@ -43,7 +44,7 @@ public final class Inventories {
             try {
                 fingerprint = Optional.of(KeyFacts.fingerprint(d));
                 tag = KeyFacts.keyTag(d);
-            } catch (org.xbill.DNS.TextParseException | RuntimeException e) {
+            } catch (TextParseException | RuntimeException e) {
                 fingerprint = Optional.empty();
             }
         }

@@ -12,6 +12,7 @@ import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.DSRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
 import org.xbill.DNS.Record;
@@ -103,7 +104,7 @@ public final class KeyFacts {
         } catch (DNSSEC.DNSSECException e) {
             return Optional.of("the signature over the coordinator's nonce does not verify with the manifest's DNSKEY: "
                     + e.getMessage());
-        } catch (TextParseException | org.xbill.DNS.NameTooLongException e) {
+        } catch (TextParseException | NameTooLongException e) {
             return Optional.of("the zone name does not make a proof owner: " + e.getMessage());
         }
     }

@@ -2,7 +2,9 @@ package org.tandem.coordinator.view;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import org.tandem.proto.signer.v1.PublishedZone;
 
 /**
@@ -22,7 +24,7 @@ public record LedgerEntry(long serial, long epoch, String node, Instant committe
     public static LedgerEntry of(PublishedZone p) {
         return new LedgerEntry(Integer.toUnsignedLong(p.getSerial()), p.getEpoch(), p.getNode(),
                 Instant.ofEpochMilli(p.getCommittedAtMillis()),
-                p.getDnskeyFingerprintsList().stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList(),
+                p.getDnskeyFingerprintsList().stream().map(s -> s.toLowerCase(Locale.ROOT)).toList(),
                 p.getDnskeyTtlSeconds());
     }
 
@@ -40,7 +42,7 @@ public record LedgerEntry(long serial, long epoch, String node, Instant committe
      *
      * @param history oldest first
      */
-    public static java.util.Optional<Instant> publishedSince(List<LedgerEntry> history, String fingerprint) {
+    public static Optional<Instant> publishedSince(List<LedgerEntry> history, String fingerprint) {
         Instant since = null;
         for (int i = history.size() - 1; i >= 0; i--) {
             LedgerEntry r = history.get(i);
@@ -49,6 +51,6 @@ public record LedgerEntry(long serial, long epoch, String node, Instant committe
             }
             since = i == 0 ? Instant.MIN : r.committedAt();
         }
-        return java.util.Optional.ofNullable(since);
+        return Optional.ofNullable(since);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.tandem.proto.keysync.v1.KeyDescriptor;
 import org.tandem.proto.keysync.v1.KeyRole;
 import org.tandem.proto.keysync.v1.KeyState;
+import org.xbill.DNS.TextParseException;
 
 /**
  * One key of a zone's manifest with what the coordinator computed from its public key: fingerprint
@@ -43,7 +44,7 @@ public record ManifestKey(KeyRole role, int keyTag, int algorithm, String finger
         try {
             return new ManifestKey(d.getRole(), KeyFacts.keyTag(d), d.getAlgorithm(), KeyFacts.fingerprint(d),
                     k.getState(), k.getGeneratedOn(), d);
-        } catch (org.xbill.DNS.TextParseException e) {
+        } catch (TextParseException e) {
             throw new IllegalArgumentException("manifest key of zone '" + d.getZone() + "' has an unusable zone name", e);
         }
     }

@@ -18,6 +18,7 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +38,7 @@ import org.tandem.keysync.audit.AuditCheckpoint;
 import org.tandem.keysync.audit.AuditVerification;
 import org.tandem.keysync.audit.CheckpointPolicy;
 import org.tandem.keysync.audit.CheckpointTrust;
+import org.tandem.keysync.grpc.CallerRole;
 import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
@@ -121,7 +123,7 @@ class CoordinatorServiceTest {
         // every caller here talks to the coordinator, whatever its own role (its own channels would
         // accept only the servers its role talks to)
         ManagedChannel ch = MtlsChannels.open("127.0.0.1:" + server.port(), pki.issue(cn, ou),
-                java.util.Set.of(org.tandem.keysync.grpc.CallerRole.COORDINATOR));
+                Set.of(CallerRole.COORDINATOR));
         open.add(0, ch::shutdownNow);
         return CoordinatorGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
     }

@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +33,9 @@ import org.tandem.coordinator.preflight.Cutover;
 import org.tandem.coordinator.preflight.Preflight;
 import org.tandem.coordinator.testing.FakeCluster;
 import org.tandem.coordinator.view.NodeClients;
+import org.tandem.keysync.grpc.CallerRole;
 import org.tandem.keysync.grpc.ConnectionLimits;
+import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.MtlsServers;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
@@ -112,8 +116,8 @@ class CoordinatorTlsIT {
         Instant now = Instant.now();
         TlsMaterial expiring = pki.issue("alice", "operator", List.of(), Usage.CLIENT, now.minus(Duration.ofHours(1)),
                 now.plus(Duration.ofSeconds(5)));
-        ManagedChannel channel = org.tandem.keysync.grpc.MtlsChannels.open("127.0.0.1:" + server.port(), expiring,
-                java.util.Set.of(org.tandem.keysync.grpc.CallerRole.COORDINATOR));
+        ManagedChannel channel = MtlsChannels.open("127.0.0.1:" + server.port(), expiring,
+                Set.of(CallerRole.COORDINATOR));
         open.add(0, channel::shutdownNow);
         CoordinatorGrpc.CoordinatorBlockingStub stub = CoordinatorGrpc.newBlockingStub(channel);
         assertThat(code(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -138,7 +142,7 @@ class CoordinatorTlsIT {
                 assertThat(idle.getInputStream().read()).isEqualTo(-1);
             } catch (SocketTimeoutException e) {
                 throw new AssertionError("a client that sent nothing is still connected after 10 s", e);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // reset: dropped as well
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
@@ -156,7 +160,7 @@ class CoordinatorTlsIT {
                 assertThat(second.getInputStream().read()).isEqualTo(-1);
             } catch (SocketTimeoutException e) {
                 throw new AssertionError("a connection beyond the limit is still open", e);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // reset: closed as well
             }
             assertThat(first.isClosed()).isFalse();

@@ -5,6 +5,7 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -55,7 +56,7 @@ public final class FakeCluster implements AutoCloseable {
     /** The coordinator's view (made once, after the nodes). */
     public ClusterView view() {
         if (view == null) {
-            java.security.SecureRandom random = new java.security.SecureRandom();
+            SecureRandom random = new SecureRandom();
             view = new ClusterView(records, NodeClients.over(channels), clock, () -> {
                 byte[] b = new byte[32];
                 random.nextBytes(b);

@@ -3,6 +3,7 @@ package org.tandem.coordinator.testing;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -48,7 +49,7 @@ import org.tandem.proto.signer.v1.StepDownResponse;
  */
 public final class FakeNode {
     /** One object on an HSM: the key it describes, the private key that signs, CKA_ID and label. */
-    public record Held(FakeKey key, java.security.KeyPair signer, byte[] objectId, String label) {}
+    public record Held(FakeKey key, KeyPair signer, byte[] objectId, String label) {}
 
     public final String name;
     public final Map<String, Map<String, Held>> hsms = new LinkedHashMap<>();
@@ -58,7 +59,7 @@ public final class FakeNode {
     /** Overrides the check value CompleteKekEnrolment reports (a node whose unwrap went wrong). */
     public volatile byte[] completedCheckValue;
     /** Makes ImportWrappedKey create an object whose private key is this one, not the key's. */
-    public volatile java.security.KeyPair importSigner;
+    public volatile KeyPair importSigner;
     public volatile NodeStatus status = NodeStatus.getDefaultInstance();
     public volatile SelfTestResponse selfTest = SelfTestResponse.getDefaultInstance();
     public volatile StepDownResponse stepDown = StepDownResponse.getDefaultInstance();
@@ -114,7 +115,7 @@ public final class FakeNode {
         out.onCompleted();
     }
 
-    private HsmKeyProof proof(Held h, byte[] nonce, java.security.KeyPair signer) {
+    private HsmKeyProof proof(Held h, byte[] nonce, KeyPair signer) {
         try {
             return HsmKeyProof.newBuilder().setKey(h.key().descriptor).setObjectId(ByteString.copyFrom(h.objectId()))
                     .setLabel(h.label()).setProofRrsig(ByteString.copyFrom(h.key().prove(signer, nonce, clock.instant())))

@@ -18,6 +18,7 @@ import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
 
 /** Proofs of possession verified with dnsjava against the manifest's DNSKEY, over the nonce. */
@@ -49,7 +50,7 @@ class KeyFactsTest {
         RRset rrset = new RRset(new TXTRecord(Name.fromString("_tandem-proof.example.com."), DClass.IN, 0,
                 HexFormat.of().formatHex(nonce)));
         RRSIGRecord sig = DNSSEC.sign(rrset, as, signer.getPrivate(), from, to);
-        return sig.toWire(org.xbill.DNS.Section.ANSWER);
+        return sig.toWire(Section.ANSWER);
     }
 
     @Test

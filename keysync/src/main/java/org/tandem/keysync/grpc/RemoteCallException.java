@@ -1,9 +1,11 @@
 package org.tandem.keysync.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.security.cert.CertificateException;
 import java.util.Map;
 import java.util.Objects;
 import org.tandem.keysync.KeySyncException;
@@ -47,7 +49,7 @@ public class RemoteCallException extends KeySyncException {
                         ErrorInfo info = any.unpack(ErrorInfo.class);
                         reason = info.getReason();
                         metadata = info.getMetadataMap();
-                    } catch (com.google.protobuf.InvalidProtocolBufferException malformed) {
+                    } catch (InvalidProtocolBufferException malformed) {
                         // An unreadable ErrorInfo adds nothing; the status code and description,
                         // which carry the same facts, are still reported below.
                         reason = "";
@@ -77,7 +79,7 @@ public class RemoteCallException extends KeySyncException {
         }
         // A server certificate this side refused (wrong role, expired, wrong CA) says why.
         for (Throwable c = status.getCause(); c != null; c = c.getCause()) {
-            if (c instanceof java.security.cert.CertificateException && c.getMessage() != null) {
+            if (c instanceof CertificateException && c.getMessage() != null) {
                 return status.getCode() + ": " + first + "; TLS handshake refused: " + c.getMessage();
             }
         }
@@ -105,7 +107,9 @@ public class RemoteCallException extends KeySyncException {
         return reason;
     }
 
-    /** The peer's ErrorInfo metadata ({@code zone}, {@code hsm}, {@code role}, {@code key_tag}, {@code fingerprint}). */
+    /**
+     * The peer's ErrorInfo metadata ({@code zone}, {@code hsm}, {@code role}, {@code key_tag}, {@code fingerprint}).
+     */
     public Map<String, String> metadata() {
         return metadata;
     }

@@ -1,5 +1,6 @@
 package org.tandem.keysync.hsm;
 
+import java.security.PublicKey;
 import java.util.List;
 import java.util.Optional;
 import org.tandem.keysync.key.ZoneName;
@@ -100,7 +101,7 @@ public interface Hsm extends AutoCloseable {
      *
      * @throws HsmException when the HSM cannot find, generate or read it, or holds more than one
      */
-    default java.security.PublicKey auditKey(String label) throws HsmException {
+    default PublicKey auditKey(String label) throws HsmException {
         throw new HsmException(id(), "cannot hold audit-signing keys (wanted " + label + ")");
     }
 

@@ -1,5 +1,6 @@
 package org.tandem.keysync.hsm;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import org.tandem.keysync.key.Algorithm;
@@ -56,7 +57,7 @@ public record HsmKey(
 
     /** True when the object's {@code CKA_ID} equals the fingerprint's bytes. */
     public boolean idClaims(Fingerprint fp) {
-        return java.util.Arrays.equals(ref.objectId(), fp.bytes());
+        return Arrays.equals(ref.objectId(), fp.bytes());
     }
 
     /** True when the object's public key is exactly {@code fp}'s key. */

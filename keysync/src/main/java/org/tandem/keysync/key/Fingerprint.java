@@ -2,6 +2,7 @@ package org.tandem.keysync.key;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -28,7 +29,7 @@ public final class Fingerprint implements Comparable<Fingerprint> {
 
     /** From 64 hex digits, as printed by {@link #hex()} and by {@code dnssec-dsfromkey -2}. */
     public static Fingerprint parse(String hex) {
-        return of(HexFormat.of().parseHex(hex.trim().toLowerCase(java.util.Locale.ROOT)));
+        return of(HexFormat.of().parseHex(hex.trim().toLowerCase(Locale.ROOT)));
     }
 
     public byte[] bytes() {

@@ -2,6 +2,7 @@ package org.tandem.keysync.manifest;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.zookeeper.server.NettyServerCnxnFactory;
@@ -98,7 +99,7 @@ public final class ZooKeeperServerTls {
         ProviderRegistry.reset();
     }
 
-    private static java.util.List<String> inProcessKeys(Map<String, String> clientProperties) {
+    private static List<String> inProcessKeys(Map<String, String> clientProperties) {
         return clientProperties.keySet().stream()
                 .filter(k -> k.startsWith("ssl.") || k.startsWith("authProvider.") || k.equals("serverCnxnFactory"))
                 .toList();

@@ -1,5 +1,7 @@
 package org.tandem.keysync.proof;
 
+import java.util.Locale;
+
 /** The verdict for one key on one HSM. Only {@link #OK} lets a node sign with it. */
 public enum KeyStatus {
     /** Present with the manifest's public key, and the private key proved possession. */
@@ -17,6 +19,6 @@ public enum KeyStatus {
 
     /** Lower-case with dashes, as shown in tables and JSON ({@code different-public-key}). */
     public String display() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

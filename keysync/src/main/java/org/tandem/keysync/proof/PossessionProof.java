@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.KeyRef;
@@ -13,6 +14,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
 import org.xbill.DNS.TXTRecord;
@@ -56,7 +58,7 @@ public final class PossessionProof {
         try {
             Name owner = Name.concatenate(Name.fromString("_tandem-proof"), zone.name());
             return new RRset(new TXTRecord(owner, DClass.IN, 0, HexFormat.of().formatHex(nonce)));
-        } catch (TextParseException | org.xbill.DNS.NameTooLongException e) {
+        } catch (TextParseException | NameTooLongException e) {
             throw new IllegalArgumentException("zone name too long for a proof owner: " + zone, e);
         }
     }
@@ -85,23 +87,23 @@ public final class PossessionProof {
      * {@link #MAX_SKEW} past {@code now} (that would be a live signature), and must have ended at
      * most {@link #INCEPTION_AGE} before {@code now} (else the signer's clock is an hour behind).
      */
-    public static java.util.Optional<String> windowProblem(RRSIGRecord rrsig, Instant now) {
+    public static Optional<String> windowProblem(RRSIGRecord rrsig, Instant now) {
         Duration length = Duration.between(rrsig.getTimeSigned(), rrsig.getExpire());
         Duration expected = INCEPTION_AGE.minus(EXPIRATION_AGE);
         if (!length.equals(expected)) {
-            return java.util.Optional.of("the proof RRSIG is valid from " + rrsig.getTimeSigned() + " to "
+            return Optional.of("the proof RRSIG is valid from " + rrsig.getTimeSigned() + " to "
                     + rrsig.getExpire() + " (" + length + "); a proof's window is " + expected
                     + " long and wholly in the past, so it can never pass as a live DNSSEC signature");
         }
         if (rrsig.getExpire().isAfter(now.plus(MAX_SKEW))) {
-            return java.util.Optional.of("the proof RRSIG is valid until " + rrsig.getExpire() + ", after " + now
+            return Optional.of("the proof RRSIG is valid until " + rrsig.getExpire() + ", after " + now
                     + ": a live DNSSEC signature, not a proof (or the clocks differ by more than " + MAX_SKEW + ")");
         }
         if (rrsig.getExpire().isBefore(now.minus(INCEPTION_AGE))) {
-            return java.util.Optional.of("the proof RRSIG's window ended at " + rrsig.getExpire() + ", more than "
+            return Optional.of("the proof RRSIG's window ended at " + rrsig.getExpire() + ", more than "
                     + INCEPTION_AGE + " before " + now + ": do the clocks of the nodes differ by more than an hour?");
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** The instant a proof is verified at: the middle of its (past) validity window. */
@@ -115,16 +117,16 @@ public final class PossessionProof {
      *
      * @return empty when valid, otherwise why not (for the report)
      */
-    public static java.util.Optional<String> verify(DnssecKey expected, byte[] nonce, RRSIGRecord rrsig, Clock clock) {
-        java.util.Optional<String> window = windowProblem(rrsig, clock.instant());
+    public static Optional<String> verify(DnssecKey expected, byte[] nonce, RRSIGRecord rrsig, Clock clock) {
+        Optional<String> window = windowProblem(rrsig, clock.instant());
         if (window.isPresent()) {
-            return java.util.Optional.of("proof of " + expected.describe() + ": " + window.get());
+            return Optional.of("proof of " + expected.describe() + ": " + window.get());
         }
         try {
             DNSSEC.verify(proofRrset(expected.zone(), nonce), rrsig, expected.dnskey(0), verificationInstant(rrsig));
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (DNSSEC.DNSSECException e) {
-            return java.util.Optional.of("signature over the nonce does not verify with " + expected.describe() + ": "
+            return Optional.of("signature over the nonce does not verify with " + expected.describe() + ": "
                     + e.getMessage());
         }
     }

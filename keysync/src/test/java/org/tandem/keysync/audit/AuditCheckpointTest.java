@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.tandem.keysync.audit.TestLogs.CLOCK;
 import static org.tandem.keysync.audit.TestLogs.event;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,7 +152,7 @@ class AuditCheckpointTest {
             }
 
             @Override
-            public java.security.PublicKey publicKey() {
+            public PublicKey publicKey() {
                 return signer.publicKey();
             }
 
@@ -175,7 +178,7 @@ class AuditCheckpointTest {
     @Test
     void aCheckpointWithAGarbledDetailIsADefectNamingItsLineEvenWithTheChainRecomputed() throws Exception {
         Path file = signedLog();
-        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
         int first = AuditForger.checkpointLines(file).get(0);
         lines.set(first - 1, lines.get(first - 1).replaceFirst("\"detail\":\"checkpoint [^\"]*\"",
                 "\"detail\":\"checkpoint lines=x\""));
@@ -202,7 +205,7 @@ class AuditCheckpointTest {
 
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(3);
-        assertThat(AuditCheckpoint.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(2))
+        assertThat(AuditCheckpoint.parse(new ObjectMapper().readTree(lines.get(2))
                         .get("detail").asText()))
                 .satisfies(c -> {
                     assertThat(c.lines()).isEqualTo(2);

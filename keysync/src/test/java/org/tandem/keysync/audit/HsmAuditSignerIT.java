@@ -9,6 +9,7 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_SENSITIVE;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
 
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +59,7 @@ class HsmAuditSignerIT {
     @Test
     void rewriteOfANodeLogWithRecomputedHashesFailsAtTheFirstCheckpointTheHsmSigned() throws Exception {
         Path file = dir.resolve("audit-dc1.jsonl");
-        List<java.security.PublicKey> trusted;
+        List<PublicKey> trusted;
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"))) {
             HsmAuditSigner signer = HsmAuditSigner.open(hsm, "dc1-signer");
             trusted = List.of(signer.publicKey());

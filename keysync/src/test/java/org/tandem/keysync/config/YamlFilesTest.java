@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -91,7 +92,7 @@ class YamlFilesTest {
     void binaryGarbageIsAParseErrorNotACrash() throws Exception {
         Path garbage = dir.resolve("garbage.yaml");
         byte[] bytes = new byte[4096];
-        new java.util.Random(7).nextBytes(bytes);
+        new Random(7).nextBytes(bytes);
         Files.write(garbage, bytes);
         assertThatThrownBy(() -> YamlFiles.read(garbage)).isInstanceOf(YamlFileException.class)
                 .hasMessageStartingWith(garbage.toString());

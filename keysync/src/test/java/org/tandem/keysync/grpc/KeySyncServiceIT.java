@@ -10,6 +10,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -43,6 +45,7 @@ import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyProtos;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
@@ -55,6 +58,7 @@ import org.tandem.keysync.proof.KeyStatus;
 import org.tandem.keysync.proof.PossessionProof;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.keysync.v1.BeginKekEnrolmentRequest;
 import org.tandem.proto.keysync.v1.CompleteKekEnrolmentRequest;
@@ -824,7 +828,7 @@ class KeySyncServiceIT {
         assertThat(transport.getEnrolmentId().size()).isEqualTo(16);
         assertThat(transport.getNode()).isEqualTo("dc2-signer1");
         assertThat(transport.getTtlSeconds()).isEqualTo(300);
-        assertThat(new java.math.BigInteger(1, transport.getModulus().toByteArray()).bitLength()).isGreaterThanOrEqualTo(2048);
+        assertThat(new BigInteger(1, transport.getModulus().toByteArray()).bitLength()).isGreaterThanOrEqualTo(2048);
         WrappedKek kek = onA.exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
         assertThat(kek.getCheckValue()).isEqualTo(init.getCheckValue());
         assertThat(kek.getHsm()).isEqualTo("dc1-hsm1");
@@ -846,7 +850,7 @@ class KeySyncServiceIT {
                 .setRole(org.tandem.proto.keysync.v1.KeyRole.ZSK)
                 .setOrderedBy("alice")
                 .build());
-        DnssecKey zsk = org.tandem.keysync.key.KeyProtos.fromProto(generated.getKey());
+        DnssecKey zsk = KeyProtos.fromProto(generated.getKey());
         WrappedKey wrapped = RemoteKeySet.export(client(a), ZONE, zsk.fingerprint(), DEADLINE);
         assertThat(RemoteKeySet.importKey(client(b), wrapped, Optional.empty(), nonce(), clock, DEADLINE))
                 .containsExactly(new HsmId("dc2-hsm1"));
@@ -908,7 +912,7 @@ class KeySyncServiceIT {
         WrappedKek kek = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                 .exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
 
-        org.tandem.keysync.testing.TestTiming.until(DEADLINE, "the enrolment is swept", () -> b.service.pendingEnrolments() == 0);
+        TestTiming.until(DEADLINE, "the enrolment is swept", () -> b.service.pendingEnrolments() == 0);
 
         assertStatus(() -> onB.completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
                         .setEnrolmentId(transport.getEnrolmentId())
@@ -937,7 +941,7 @@ class KeySyncServiceIT {
                 .setOrderedBy("alice")
                 .build());
 
-        DnssecKey ksk = org.tandem.keysync.key.KeyProtos.fromProto(answer.getKey());
+        DnssecKey ksk = KeyProtos.fromProto(answer.getKey());
         assertThat(answer.getNode()).isEqualTo("dc1-signer1");
         assertThat(answer.getHsm()).isEqualTo("dc1-hsm1");
         assertThat(ksk.role()).isEqualTo(KeyRole.KSK);
@@ -1144,7 +1148,7 @@ class KeySyncServiceIT {
     }
 
     /** The node wrote exactly one audit line, for this operation with this outcome. */
-    private static void assertOnlyAuditLine(TestNode node, String op, String outcome) throws java.io.IOException {
+    private static void assertOnlyAuditLine(TestNode node, String op, String outcome) throws IOException {
         assertThat(node.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo(op);
             assertThat(line.get("outcome").asText()).isEqualTo(outcome);

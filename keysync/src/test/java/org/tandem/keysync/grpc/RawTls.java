@@ -15,10 +15,12 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.Base64;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -73,7 +75,7 @@ final class RawTls {
         }
     }
 
-    private static javax.net.ssl.KeyManager[] keyManagers(TlsMaterial tls) throws IOException, GeneralSecurityException {
+    private static KeyManager[] keyManagers(TlsMaterial tls) throws IOException, GeneralSecurityException {
         Certificate[] chain;
         try (InputStream in = Files.newInputStream(tls.certificateChain())) {
             chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(Certificate[]::new);
@@ -91,7 +93,7 @@ final class RawTls {
         return factory.getKeyManagers();
     }
 
-    private static javax.net.ssl.TrustManager[] trustManagers(TlsMaterial tls)
+    private static TrustManager[] trustManagers(TlsMaterial tls)
             throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);

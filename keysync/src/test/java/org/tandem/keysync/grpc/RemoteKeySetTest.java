@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -52,7 +55,7 @@ class RemoteKeySetTest {
     private static final Instant NOW = Instant.parse("2026-05-01T12:00:00Z");
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     private static final Duration DEADLINE = Duration.ofSeconds(10);
-    private static final byte[] NONCE = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] NONCE = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private Server server;
     private ManagedChannel channel;
@@ -107,7 +110,7 @@ class RemoteKeySetTest {
     }
 
     private static ZoneKeySet manifest(DnssecKey... keys) {
-        return new ZoneKeySet(ZONE, 1, java.util.Arrays.stream(keys)
+        return new ZoneKeySet(ZONE, 1, Arrays.stream(keys)
                 .map(k -> new ZoneKeySet.Entry(k, KeyState.ACTIVE, NOW, "dc1-hsm1"))
                 .toList());
     }
@@ -146,7 +149,7 @@ class RemoteKeySetTest {
     @Test
     void proofReplayedFromAnotherNonceIsAPrivateKeyMismatch() throws Exception {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
-        byte[] old = zsk.proof("an earlier nonce, 32 bytes long!".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] old = zsk.proof("an earlier nonce, 32 bytes long!".getBytes(StandardCharsets.US_ASCII));
         var stub = node(r -> oneHsm(reported(zsk.key(), old)));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
@@ -286,7 +289,7 @@ class RemoteKeySetTest {
 
         assertThatThrownBy(() -> RemoteKeySet.export(stub, ZONE, zsk.key().fingerprint(), DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
-                    assertThat(e.code()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                     assertThat(e.method()).isEqualTo("ExportWrappedKey");
                     assertThat(e.reason()).isEqualTo("NO_KEK");
                     assertThat(e.metadata())
@@ -330,7 +333,7 @@ class RemoteKeySetTest {
 
         assertThatThrownBy(() -> RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
-                    assertThat(e.code()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+                    assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
                     assertThat(e.getMessage()).contains("KeySync/Inventory", "example.test.");
                 });
     }

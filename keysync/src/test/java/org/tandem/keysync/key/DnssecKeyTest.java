@@ -3,6 +3,7 @@ package org.tandem.keysync.key;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.tandem.proto.keysync.v1.KeyDescriptor;
@@ -41,7 +42,7 @@ class DnssecKeyTest {
 
         byte[] fp = key.fingerprint().bytes();
         fp[0] ^= 1;
-        KeyDescriptor lying = d.toBuilder().setFingerprint(com.google.protobuf.ByteString.copyFrom(fp)).build();
+        KeyDescriptor lying = d.toBuilder().setFingerprint(ByteString.copyFrom(fp)).build();
         assertThatThrownBy(() -> KeyProtos.fromProto(lying)).hasMessageContaining("claims fingerprint");
         KeyDescriptor wrongTag = d.toBuilder().setKeyTag(d.getKeyTag() + 1).build();
         assertThatThrownBy(() -> KeyProtos.fromProto(wrongTag)).hasMessageContaining("claims key tag");

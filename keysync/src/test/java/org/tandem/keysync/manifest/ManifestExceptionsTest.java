@@ -3,6 +3,7 @@ package org.tandem.keysync.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ManifestExceptionsTest {
@@ -57,9 +58,9 @@ class ManifestExceptionsTest {
 
     @Test
     void describesWholeSecondsInSecondsAndTheRestInMillis() {
-        assertThat(ZooKeeperManifestStore.describe(java.time.Duration.ofSeconds(5)))
+        assertThat(ZooKeeperManifestStore.describe(Duration.ofSeconds(5)))
                 .isEqualTo("5 s");
-        assertThat(ZooKeeperManifestStore.describe(java.time.Duration.ofMillis(1500)))
+        assertThat(ZooKeeperManifestStore.describe(Duration.ofMillis(1500)))
                 .isEqualTo("1500 ms");
     }
 }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -252,7 +253,7 @@ public final class TestPki {
         List<GeneralName> names = new ArrayList<>();
         names.add(new GeneralName(GeneralName.dNSName, "localhost"));
         names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
-        for (String dns : new java.util.LinkedHashSet<>(dnsNames)) {
+        for (String dns : new LinkedHashSet<>(dnsNames)) {
             if (!dns.equals("localhost")) {
                 names.add(new GeneralName(GeneralName.dNSName, dns));
             }

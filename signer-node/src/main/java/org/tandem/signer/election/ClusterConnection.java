@@ -128,7 +128,7 @@ public final class ClusterConnection implements AutoCloseable {
      * @param maxSkew the threshold, positive
      * @param clock the wall clock the node signs with
      */
-    public ClockGuard clockGuard(String node, java.time.Duration maxSkew, Clock clock) {
+    public ClockGuard clockGuard(String node, Duration maxSkew, Clock clock) {
         ZooKeeperLayout layout = new ZooKeeperLayout(root);
         return new ClockGuard(node, new ZooKeeperClockReference(client, layout, node, clock, System::nanoTime),
                 "ZooKeeper", maxSkew, clock);

@@ -1,5 +1,7 @@
 package org.tandem.signer.election;
 
+import java.util.Locale;
+
 /** Where this node stands in the election. */
 public enum ElectionRole {
     /** Not started yet. */
@@ -15,6 +17,6 @@ public enum ElectionRole {
 
     /** Lower-case, for status and metrics labels. */
     public String display() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,5 +1,6 @@
 package org.tandem.signer.election;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,7 +57,8 @@ import org.tandem.keysync.manifest.ZooKeeperLayout;
  * </ol>
  *
  * <p>Losing: on SUSPENDED or LOST (INV-L2), the latch reporting another leader, the latch node gone,
- * the epoch moved, a failed re-check (INV-K6), a clock skew beyond the threshold (INV-D5, when built with a {@link ClockGuard}), lease expiry, {@link #stepDown()} or {@link #close()},
+ * the epoch moved, a failed re-check (INV-K6), a clock skew beyond the threshold (INV-D5, when built with a {@link
+ * ClockGuard}), lease expiry, {@link #stepDown()} or {@link #close()},
  * the node first revokes the {@link Leadership} (so {@link Leadership#isValid()} is false — for
  * SUSPENDED/LOST already on Curator's event thread, before anything else), then tells the listeners
  * {@link LeadershipListener#lost}, then logs. It leaves the latch (a fresh latch node on re-entry, as
@@ -739,7 +741,7 @@ public final class KeySyncedElection implements AutoCloseable {
         }
         try {
             l.close(LeaderLatch.CloseMode.SILENT);
-        } catch (java.io.IOException | IllegalStateException e) {
+        } catch (IOException | IllegalStateException e) {
             // The node is deleted in the background (guaranteed); an expired session deletes it anyway.
             LOG.debug("election node={} latch close: {}", node, e.toString());
         }

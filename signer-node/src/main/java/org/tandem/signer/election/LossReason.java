@@ -1,5 +1,7 @@
 package org.tandem.signer.election;
 
+import java.util.Locale;
+
 /** Why a node stopped leading. Every one of them revokes the {@link Leadership} before anything else. */
 public enum LossReason {
     /** Curator reported SUSPENDED: the connection is gone, the session may still live (INV-L2). */
@@ -27,6 +29,6 @@ public enum LossReason {
 
     /** Lower-case with dashes, for logs and metrics labels ({@code lease-expired}). */
     public String display() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

@@ -2,8 +2,10 @@ package org.tandem.signer.election;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -248,7 +250,7 @@ public final class PublishLedger {
      *
      * @throws LedgerException when ZooKeeper cannot be read or a record does not parse
      */
-    public PublishedDnskeys dnskeyHistory(ZoneName zone, java.time.Instant now) throws LedgerException {
+    public PublishedDnskeys dnskeyHistory(ZoneName zone, Instant now) throws LedgerException {
         Objects.requireNonNull(now, "now");
         Optional<List<String>> listed = historyChildren(zone);
         if (listed.isEmpty()) {
@@ -274,7 +276,7 @@ public final class PublishLedger {
             }
         }
         List<PublishRecord> window = new ArrayList<>(newestFirst);
-        java.util.Collections.reverse(window);
+        Collections.reverse(window);
         return new PublishedDnskeys(zone, window, i <= 0);
     }
 

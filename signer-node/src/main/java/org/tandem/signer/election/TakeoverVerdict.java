@@ -2,6 +2,7 @@ package org.tandem.signer.election;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.tandem.keysync.key.ZoneName;
@@ -23,7 +24,7 @@ public record TakeoverVerdict(Instant checkedAt, List<Outcome> outcomes) {
 
         /** Lower-case, for logs and status. */
         public String display() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 

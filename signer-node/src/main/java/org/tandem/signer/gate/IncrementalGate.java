@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,9 +25,11 @@ import org.xbill.DNS.NSEC3PARAMRecord;
 import org.xbill.DNS.NSEC3Record;
 import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.ZoneMDRecord;
 
@@ -735,7 +738,7 @@ public final class IncrementalGate {
                 } else {
                     for (Record r : nsecs) {
                         log.add(GateFailure.of(r.getName(), Type.NSEC, Reason.NSEC_STRAY, "NSEC at a "
-                                + kind.name().toLowerCase(java.util.Locale.ROOT) + " name"));
+                                + kind.name().toLowerCase(Locale.ROOT) + " name"));
                     }
                 }
             }
@@ -797,7 +800,7 @@ public final class IncrementalGate {
                 if (!exists) {
                     if (r != null && kind != Kind.HASHED) {
                         log.add(GateFailure.of(owner, Type.NSEC3, Reason.NSEC3_STRAY, "NSEC3 for " + n
-                                + ", which is " + kind.name().toLowerCase(java.util.Locale.ROOT)));
+                                + ", which is " + kind.name().toLowerCase(Locale.ROOT)));
                     }
                     continue;
                 }
@@ -896,7 +899,7 @@ public final class IncrementalGate {
         Name hashedOwner(byte[] hash) {
             try {
                 return Name.concatenate(new Name(Nsec3Hash.base32hex(hash)), origin);
-            } catch (org.xbill.DNS.NameTooLongException | org.xbill.DNS.TextParseException e) {
+            } catch (NameTooLongException | TextParseException e) {
                 throw new IllegalStateException("NSEC3 owner under " + origin, e);
             }
         }

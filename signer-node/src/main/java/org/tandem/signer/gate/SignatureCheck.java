@@ -309,7 +309,7 @@ final class SignatureCheck {
      * @param expire the RRSIG expiration as read (its wire value is the low 32 bits)
      * @param rdata the RRset's RDATA in canonical form, sorted, the first {@code count} distinct
      */
-    static void signingInput(WireBuffer b, RRSIGRecord sig, java.time.Instant expire, byte[] signerWire,
+    static void signingInput(WireBuffer b, RRSIGRecord sig, Instant expire, byte[] signerWire,
             byte[] signedOwner, int type, byte[][] rdata, int count) {
         b.reset();
         b.u16(sig.getTypeCovered());

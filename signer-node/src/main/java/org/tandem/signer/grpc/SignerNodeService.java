@@ -25,6 +25,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.node.NodeControl;
 import org.tandem.signer.node.NodeControlException;
 import org.tandem.signer.node.NodeRefusedException;
+import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.NodeStatus;
 import org.tandem.signer.node.NodeUnavailableException;
 import org.tandem.signer.node.SelfTestResult;
@@ -64,7 +65,8 @@ import org.tandem.proto.signer.v1.ZoneStatus;
  *       audited.
  *   <li>Errors are translated here and only here: {@link NodeRefusedException} →
  *       {@code FAILED_PRECONDITION}, {@link NodeUnavailableException} → {@code UNAVAILABLE}, a bad
- *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the control throws → {@code INTERNAL}
+ *       request → {@code INVALID_ARGUMENT}, a zone the node does not sign → {@code NOT_FOUND}, anything else the
+ *       control throws → {@code INTERNAL}
  *       (logged with its stack trace here, the client gets only the message). Each status carries a
  *       {@code google.rpc.ErrorInfo} with domain {@value #DOMAIN}, a reason ({@code REFUSED},
  *       {@code UNAVAILABLE}, {@code INVALID_REQUEST}, {@code UNKNOWN_ZONE}, {@code INTERNAL}) and
@@ -278,7 +280,7 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
         return b.build();
     }
 
-    private static Role role(org.tandem.signer.node.NodeRole role) {
+    private static Role role(NodeRole role) {
         return switch (role) {
             case LEADER -> Role.LEADER;
             case STANDBY -> Role.STANDBY;

@@ -1,6 +1,7 @@
 package org.tandem.signer.node;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -191,7 +192,7 @@ public record NodeConfig(
     }
 
     /** A duration in the configuration's own notation: {@code 14d}, {@code 36h}, {@code 90s}, {@code 1500ms}. */
-    static String human(java.time.Duration d) {
+    static String human(Duration d) {
         long ms = d.toMillis();
         if (ms % 86_400_000L == 0) {
             return ms / 86_400_000L + "d";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -632,7 +633,7 @@ final class NodeConfigLoader {
         String t = text(at, n);
         try {
             return dir.resolve(t).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             throw fail(at, "'" + t + "' is not a valid path: " + e.getReason());
         }
     }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A snapshot of what the node is doing, for {@code GetStatus} and the metrics.
@@ -43,7 +44,7 @@ public record NodeStatus(
      *     when unknown (this node does not lead, or has not run a pass in this term)
      * @param problems why, one line per failure of the last pass (unreachable, refused, diverged)
      */
-    public record PeerStatus(String name, String endpoint, java.util.OptionalInt keysPending, List<String> problems) {
+    public record PeerStatus(String name, String endpoint, OptionalInt keysPending, List<String> problems) {
         public PeerStatus {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(endpoint, "endpoint");

@@ -1,5 +1,7 @@
 package org.tandem.signer.node;
 
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -264,7 +266,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         } catch (IOException | TlsMaterialException e) {
             throw new NodeStartException(config.name(), "gRPC endpoint " + config.grpcListen(), e.getMessage(), e);
         }
-        Map<ZoneName, java.nio.file.Path> sources = new LinkedHashMap<>();
+        Map<ZoneName, Path> sources = new LinkedHashMap<>();
         config.zones().forEach(z -> sources.put(z.name(), z.source()));
         try {
             watcher = SourceWatcher.start(sources, config.resign().debounce(), zone -> {
@@ -523,7 +525,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     }
 
     /** The transfer server's address, when one is configured. */
-    public Optional<java.net.InetSocketAddress> transferAddress() {
+    public Optional<InetSocketAddress> transferAddress() {
         return Optional.ofNullable(transfer).map(TransferServer::address);
     }
 

@@ -1,7 +1,9 @@
 package org.tandem.signer.node;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -10,10 +12,12 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,18 +152,18 @@ final class ZoneCycle {
      * nor repeats the canary, unless the source or the signing keys changed in between. Set on the
      * election's thread, taken (and cleared) by the worker's next run.
      */
-    private final java.util.concurrent.atomic.AtomicReference<TakeoverChecked> takeoverChecked =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<TakeoverChecked> takeoverChecked =
+            new AtomicReference<>();
 
     /** The source as the takeover checks loaded it, and the signing keys the canary passed with. */
     private record TakeoverChecked(UnsignedZone unsigned, SourceStamp stamp, Set<String> canaryKeys) {}
 
     /** A source file's size and modification time: equal stamps, same content for a re-use right after. */
-    private record SourceStamp(long size, java.nio.file.attribute.FileTime modified) {
+    private record SourceStamp(long size, FileTime modified) {
         static Optional<SourceStamp> of(Path file) {
             try {
                 return Optional.of(new SourceStamp(Files.size(file), Files.getLastModifiedTime(file)));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return Optional.empty(); // the load that follows says what is wrong with the file
             }
         }
@@ -617,7 +621,7 @@ final class ZoneCycle {
     private Outcome clockRefused(Leadership leadership, String at, ClockVerdict v) {
         String reason = v.describe() + "; refused to " + at + ", the last good zone stays published";
         LOG.error("node={} zone={} event=clock-refused at={} skew-seconds={} max-skew-seconds={} reason=\"{}\"",
-                leadership.node(), zone.name(), at, String.format(java.util.Locale.ROOT, "%+.3f", v.skewSeconds()),
+                leadership.node(), zone.name(), at, String.format(Locale.ROOT, "%+.3f", v.skewSeconds()),
                 v.maxSkew().toMillis() / 1000.0, reason);
         return new Outcome.Stopped(Stage.CLOCK, reason);
     }

@@ -1,10 +1,13 @@
 package org.tandem.signer.node;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.tandem.signer.election.PublishRecord;
 import org.tandem.signer.schedule.ResignPlan;
 import org.tandem.signer.schedule.ResignPlanner;
@@ -64,9 +67,9 @@ final class ZoneWork {
      * replace the takeover lines of the same checks.
      */
     void takeoverRun(List<String> lines) {
-        java.util.Set<String> checks = new java.util.HashSet<>();
+        Set<String> checks = new HashSet<>();
         lines.forEach(l -> checks.add(l.substring(0, Math.max(0, l.indexOf(':')))));
-        List<String> all = new java.util.ArrayList<>(takeover);
+        List<String> all = new ArrayList<>(takeover);
         all.removeIf(l -> checks.contains(l.substring(0, Math.max(0, l.indexOf(':')))));
         all.addAll(lines);
         takeover = List.copyOf(all);

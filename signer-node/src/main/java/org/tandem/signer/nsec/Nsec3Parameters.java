@@ -1,5 +1,6 @@
 package org.tandem.signer.nsec;
 
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import org.xbill.DNS.DClass;
@@ -52,12 +53,12 @@ public record Nsec3Parameters(int iterations, byte[] salt, boolean optOut) {
     @Override
     public boolean equals(Object o) {
         return o instanceof Nsec3Parameters p && p.iterations == iterations && p.optOut == optOut
-                && java.util.Arrays.equals(p.salt, salt);
+                && Arrays.equals(p.salt, salt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(iterations, optOut, java.util.Arrays.hashCode(salt));
+        return Objects.hash(iterations, optOut, Arrays.hashCode(salt));
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.tandem.signer.publish;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.nio.channels.Channels;
@@ -13,8 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.RandomAccess;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,7 +54,7 @@ final class DurableFiles {
                 writeRecords(Channels.newOutputStream(ch), records);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while writing " + tmp);
+                throw new InterruptedIOException("interrupted while writing " + tmp);
             }
             ch.force(true);
         } catch (IOException | RuntimeException e) {
@@ -108,7 +111,7 @@ final class DurableFiles {
      * on a few threads in runs of {@link #RUN} records, at most two runs per thread waiting at a time.
      */
     private static void writeRecords(OutputStream w, List<Record> all) throws IOException, InterruptedException {
-        List<Record> records = all instanceof java.util.RandomAccess ? all : new java.util.ArrayList<>(all);
+        List<Record> records = all instanceof RandomAccess ? all : new ArrayList<>(all);
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         if (threads == 1 || records.size() <= RUN) {
             w.write(format(records, 0, records.size()));

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
@@ -116,7 +117,7 @@ final class Notifier {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 socket.receive(p);
                 Message answer;
-                byte[] wire = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                byte[] wire = Arrays.copyOf(p.getData(), p.getLength());
                 try {
                     answer = new Message(wire);
                 } catch (IOException e) {

@@ -3,6 +3,7 @@ package org.tandem.signer.publish;
 import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
 
 /**
  * Splits a transfer's record stream into DNS messages that fit the 64 KiB TCP message limit
@@ -41,7 +42,7 @@ final class TransferMessages {
             int len = wireLength(stream.get(i));
             if (len > budget) {
                 throw new IllegalArgumentException("record too large for a DNS message (" + len + " bytes): "
-                        + stream.get(i).getName() + " " + org.xbill.DNS.Type.string(stream.get(i).getType()));
+                        + stream.get(i).getName() + " " + Type.string(stream.get(i).getType()));
             }
             if (used + len > budget) {
                 messages.add(stream.subList(start, i));

@@ -2,6 +2,8 @@ package org.tandem.signer.publish;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,11 +54,11 @@ final class TransferResponder {
     private final ServingPermit permit;
     private final Function<Name, ServedZone> zones;
     private final Counters counters;
-    private final java.time.Clock clock;
+    private final Clock clock;
     /** The full MAC length of the TSIG key's algorithm, in bytes; 0 without TSIG. */
     private final int macLength;
 
-    TransferResponder(List<Cidr> allowFrom, TSIG tsig, int macLength, java.time.Clock clock, ServingPermit permit,
+    TransferResponder(List<Cidr> allowFrom, TSIG tsig, int macLength, Clock clock, ServingPermit permit,
             Function<Name, ServedZone> zones, Counters counters) {
         this.allowFrom = List.copyOf(allowFrom);
         this.tsig = tsig;
@@ -291,7 +293,7 @@ final class TransferResponder {
     }
 
     /** The most clock difference a request's TSIG may claim (RFC 8945 §10 recommends 300 s). */
-    static final java.time.Duration MAX_FUDGE = java.time.Duration.ofSeconds(300);
+    static final Duration MAX_FUDGE = Duration.ofSeconds(300);
 
     /**
      * The server's own TSIG policy on a request whose MAC dnsjava verified: the MAC is full length
@@ -302,7 +304,7 @@ final class TransferResponder {
         if (requestTsig.getSignature().length < macLength) {
             return Rcode.BADTRUNC;
         }
-        java.time.Duration skew = java.time.Duration.between(clock.instant(), requestTsig.getTimeSigned()).abs();
+        Duration skew = Duration.between(clock.instant(), requestTsig.getTimeSigned()).abs();
         if (skew.compareTo(MAX_FUDGE) > 0) {
             return Rcode.BADTIME;
         }

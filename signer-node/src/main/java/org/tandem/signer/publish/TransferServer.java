@@ -1,6 +1,7 @@
 package org.tandem.signer.publish;
 
 import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -476,7 +477,7 @@ public final class TransferServer implements AutoCloseable {
         };
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         if (c == null) {
             return;
         }

@@ -5,10 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +33,7 @@ import org.xbill.DNS.TextParseException;
 public record TsigKey(Name name, Name algorithm, byte[] secret) {
     private static final Logger LOG = LoggerFactory.getLogger(TsigKey.class);
     /** The TSIG algorithms accepted, and their JCA MAC names. */
-    private static final java.util.Map<Name, String> ALGORITHMS = java.util.Map.of(
+    private static final Map<Name, String> ALGORITHMS = Map.of(
             TSIG.HMAC_SHA256, "HmacSHA256", TSIG.HMAC_SHA384, "HmacSHA384", TSIG.HMAC_SHA512, "HmacSHA512");
 
     public TsigKey {
@@ -87,8 +91,8 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
     /** The full length of this key's MAC in bytes (32, 48 or 64). */
     int macLength() {
         try {
-            return javax.crypto.Mac.getInstance(ALGORITHMS.get(algorithm)).getMacLength();
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return Mac.getInstance(ALGORITHMS.get(algorithm)).getMacLength();
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no " + ALGORITHMS.get(algorithm), e);
         }
     }
@@ -101,7 +105,7 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
     @Override
     public boolean equals(Object o) {
         return o instanceof TsigKey k && k.name.equals(name) && k.algorithm.equals(algorithm)
-                && java.security.MessageDigest.isEqual(k.secret, secret);
+                && MessageDigest.isEqual(k.secret, secret);
     }
 
     @Override

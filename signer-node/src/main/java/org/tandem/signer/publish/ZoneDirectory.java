@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.sign.SignedZone;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
 
 /**
  * Publishes signed zones into a directory for a hidden primary (NSD, Knot, BIND) to load:
@@ -119,14 +123,14 @@ public final class ZoneDirectory {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        List<org.xbill.DNS.Record> records = SignedZoneFile.read(file, zone.name());
+        List<Record> records = SignedZoneFile.read(file, zone.name());
         long serial = records.stream()
-                .filter(r -> r instanceof org.xbill.DNS.SOARecord && r.getName().equals(zone.name()))
-                .mapToLong(r -> ((org.xbill.DNS.SOARecord) r).getSerial())
+                .filter(r -> r instanceof SOARecord && r.getName().equals(zone.name()))
+                .mapToLong(r -> ((SOARecord) r).getSerial())
                 .findFirst()
                 .orElseThrow(() -> new SigningException(file + ": no apex SOA record"));
-        long signatures = records.stream().filter(r -> r.getType() == org.xbill.DNS.Type.RRSIG).count();
-        return Optional.of(new SignedZone(zone, serial, records, 0, signatures, java.time.Duration.ZERO));
+        long signatures = records.stream().filter(r -> r.getType() == Type.RRSIG).count();
+        return Optional.of(new SignedZone(zone, serial, records, 0, signatures, Duration.ZERO));
     }
 
     /** The serial of {@code DIR/<zone>.zone}, when a version was published (for a restart). */

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ public final class KeyReplicator {
     private final Clock clock;
     private final Duration deadline;
     /** Per peer: not asked again before this instant after a failure (doubling, at most {@link #MAX_BACKOFF}). */
-    private final Map<String, Backoff> backoff = new java.util.HashMap<>();
+    private final Map<String, Backoff> backoff = new HashMap<>();
     /** The longest wait before a peer that failed is asked again. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(5);

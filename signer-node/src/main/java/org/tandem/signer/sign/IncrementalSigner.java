@@ -21,6 +21,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.nsec.NodeKind;
 import org.tandem.signer.nsec.Nsec3Chain;
+import org.tandem.signer.nsec.Nsec3CollisionException;
 import org.tandem.signer.nsec.NsecChain;
 import org.tandem.signer.nsec.OwnerNode;
 import org.tandem.signer.sign.SignedZoneState.Node;
@@ -564,7 +565,7 @@ public final class IncrementalSigner {
                 if (include) {
                     Name other = wantFor.putIfAbsent(owner, n);
                     if (other != null && !other.equals(n)) {
-                        throw new org.tandem.signer.nsec.Nsec3CollisionException(apex, other, n, owner.toString());
+                        throw new Nsec3CollisionException(apex, other, n, owner.toString());
                     }
                     want.put(owner, node);
                     if (!st.hashed.containsKey(owner)) {

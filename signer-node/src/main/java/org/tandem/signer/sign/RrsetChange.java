@@ -3,6 +3,7 @@ package org.tandem.signer.sign;
 import java.util.List;
 import java.util.Objects;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /**
@@ -15,12 +16,12 @@ import org.xbill.DNS.Type;
  *     apex ZONEMD); an apex SOA change takes every field but the serial, which the signer owns
  * @param records the new RRset, every record of {@code type} at {@code owner}, class IN; or empty
  */
-public record RrsetChange(Name owner, int type, List<org.xbill.DNS.Record> records) {
+public record RrsetChange(Name owner, int type, List<Record> records) {
     public RrsetChange {
         Objects.requireNonNull(owner, "owner");
         Type.check(type);
         records = List.copyOf(records);
-        for (org.xbill.DNS.Record r : records) {
+        for (Record r : records) {
             if (r.getType() != type || !r.getName().equals(owner)) {
                 throw new IllegalArgumentException("record " + r + " is not in RRset " + owner + " " + Type.string(type));
             }
@@ -28,7 +29,7 @@ public record RrsetChange(Name owner, int type, List<org.xbill.DNS.Record> recor
     }
 
     /** The RRset becomes {@code records} (added when it did not exist). */
-    public static RrsetChange replace(Name owner, int type, List<org.xbill.DNS.Record> records) {
+    public static RrsetChange replace(Name owner, int type, List<Record> records) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("replace " + owner + " " + Type.string(type) + " with nothing: use remove");
         }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.tandem.keysync.key.ZoneName;
@@ -293,8 +294,8 @@ public final class SignedZoneState {
     }
 
     /** The NSEC3 parameters (with opt-out) when the zone uses NSEC3. */
-    public java.util.Optional<Nsec3Parameters> nsec3() {
-        return java.util.Optional.ofNullable(nsec3);
+    public Optional<Nsec3Parameters> nsec3() {
+        return Optional.ofNullable(nsec3);
     }
 
     public boolean hasZonemd() {

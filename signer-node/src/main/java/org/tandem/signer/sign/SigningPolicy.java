@@ -2,6 +2,7 @@ package org.tandem.signer.sign;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Objects;
 import org.tandem.signer.nsec.Nsec3Parameters;
 import org.xbill.DNS.Name;
@@ -137,7 +138,7 @@ public record SigningPolicy(
         if (span == 0) {
             return latest;
         }
-        long seed = mix(java.util.Arrays.hashCode(owner.toWireCanonical()) * 0x9E3779B97F4A7C15L + type);
+        long seed = mix(Arrays.hashCode(owner.toWireCanonical()) * 0x9E3779B97F4A7C15L + type);
         return latest.minusSeconds(Math.floorMod(mix(seed ^ now.getEpochSecond()), span + 1));
     }
 

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -178,8 +179,8 @@ public final class ZoneSigner {
         return signed;
     }
 
-    private static java.util.Iterator<Record> concat(List<Record> a, List<Record> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).iterator();
+    private static Iterator<Record> concat(List<Record> a, List<Record> b) {
+        return Stream.concat(a.stream(), b.stream()).iterator();
     }
 
     /** The first RRset of every type in the run (canonical order), and a ZONEMD probe when asked for. */

@@ -2,6 +2,7 @@ package org.tandem.signer.election;
 
 import org.apache.curator.framework.CuratorFramework;
 
+import org.assertj.core.groups.Tuple;
 import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -202,8 +203,8 @@ class KeySyncedElectionIT {
 
         assertThat(b.ledger.history(ZONE)).extracting(PublishRecord::serial, PublishRecord::node, PublishRecord::epoch)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(1L, "node-a", term.epoch()),
-                        org.assertj.core.groups.Tuple.tuple(2L, "node-b", term.epoch() + 1));
+                        Tuple.tuple(1L, "node-a", term.epoch()),
+                        Tuple.tuple(2L, "node-b", term.epoch() + 1));
     }
 
     @Test

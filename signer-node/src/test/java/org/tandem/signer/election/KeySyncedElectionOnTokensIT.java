@@ -1,5 +1,6 @@
 package org.tandem.signer.election;
 
+import java.time.Instant;
 import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -106,7 +107,7 @@ class KeySyncedElectionOnTokensIT {
         TestTiming.until(WAIT, "node-b leaves the election", () -> b.election.state().role() == ElectionRole.OUT);
         a.close(); // node-b is now the only node left
 
-        java.time.Instant outSince = b.election.state().lastCheck().orElseThrow().checkedAt();
+        Instant outSince = b.election.state().lastCheck().orElseThrow().checkedAt();
         TestTiming.until(WAIT, "node-b re-checked after node-a left", () -> b.election.state().lastCheck()
                 .map(v -> v.checkedAt().isAfter(outSince.plusSeconds(1))).orElse(false));
         assertThat(b.listener.gains()).isEmpty();

@@ -3,6 +3,8 @@ package org.tandem.signer.election;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tandem.keysync.key.Fingerprint;
@@ -17,11 +19,11 @@ class PublishedDnskeysTest {
     private static final String SHA = "0".repeat(64);
 
     private static Fingerprint fp(char c) {
-        return Fingerprint.of(java.util.HexFormat.of().parseHex(String.valueOf(c).repeat(64)));
+        return Fingerprint.of(HexFormat.of().parseHex(String.valueOf(c).repeat(64)));
     }
 
     private static PublishRecord record(long serial, Instant at, long ttl, Fingerprint... keys) {
-        return new PublishRecord(ZONE, serial, SHA, 1, "node-a", at, java.util.Arrays.stream(keys).map(Fingerprint::hex)
+        return new PublishRecord(ZONE, serial, SHA, 1, "node-a", at, Arrays.stream(keys).map(Fingerprint::hex)
                 .toList(), ttl);
     }
 

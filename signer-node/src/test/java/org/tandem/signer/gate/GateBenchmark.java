@@ -1,16 +1,34 @@
 package org.tandem.signer.gate;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
 
 /**
  * Timing of the gate on a TLD-like zone (not a test; nothing is asserted). Generates {@code tld.}
@@ -57,7 +75,7 @@ public final class GateBenchmark {
         String ksk = run(dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "-f", "KSK", "tld.");
         String zsk = run(dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "tld.");
         Files.writeString(
-                zone, "$INCLUDE " + ksk + ".key\n$INCLUDE " + zsk + ".key\n", java.nio.file.StandardOpenOption.APPEND);
+                zone, "$INCLUDE " + ksk + ".key\n$INCLUDE " + zsk + ".key\n", StandardOpenOption.APPEND);
         List<String> sign = new ArrayList<>(List.of(
                 "dnssec-signzone",
                 "-P",
@@ -128,7 +146,7 @@ public final class GateBenchmark {
             }
             phases(origin, records, crypto);
         }
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 Files.delete(f);
             }
@@ -138,26 +156,26 @@ public final class GateBenchmark {
 
     /** Single-threaded CPU time of each phase, to show where the time goes. */
     private static void phases(Name origin, List<Record> records, GateCrypto crypto) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long t0 = mx.getCurrentThreadCpuTime();
         ZoneIndex index = ZoneIndex.build(origin, records, new FailureLog());
         long t1 = mx.getCurrentThreadCpuTime();
-        List<org.xbill.DNS.DNSKEYRecord> keys = new ArrayList<>();
-        for (Record r : index.records(index.apex, org.xbill.DNS.Type.DNSKEY)) {
-            keys.add((org.xbill.DNS.DNSKEYRecord) r);
+        List<DNSKEYRecord> keys = new ArrayList<>();
+        for (Record r : index.records(index.apex, Type.DNSKEY)) {
+            keys.add((DNSKEYRecord) r);
         }
         SignatureCheck check = new SignatureCheck(
                 index,
                 ZoneKeys.read(origin, keys, crypto, new FailureLog()),
                 crypto,
                 Instant.parse("2026-11-25T00:00:00Z"),
-                java.time.Duration.ofDays(1));
+                Duration.ofDays(1));
         SignatureCheck.Result r = check.check(0, index.owners.size());
         long t2 = mx.getCurrentThreadCpuTime();
         DenialCheck.check(
                 index,
-                (org.xbill.DNS.SOARecord)
-                        index.records(index.apex, org.xbill.DNS.Type.SOA).get(0),
+                (SOARecord)
+                        index.records(index.apex, Type.SOA).get(0),
                 new FailureLog());
         long t3 = mx.getCurrentThreadCpuTime();
         System.out.printf(
@@ -171,8 +189,8 @@ public final class GateBenchmark {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        return ((OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
@@ -182,12 +200,12 @@ public final class GateBenchmark {
      * one signature over and over is about 15 % cheaper, and not what a zone asks for).
      */
     private static double rawVerifyCpuNanos(GateCrypto crypto, int count) throws Exception {
-        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
-        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-        java.security.KeyPair kp = g.generateKeyPair();
-        java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSAinP1363Format");
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair kp = g.generateKeyPair();
+        Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
         s.initSign(kp.getPrivate());
-        java.util.Random random = new java.util.Random(1);
+        Random random = new Random(1);
         byte[][] data = new byte[count][120];
         byte[][] sigs = new byte[count][];
         for (int i = 0; i < count; i++) {
@@ -195,13 +213,13 @@ public final class GateBenchmark {
             s.update(data[i]);
             sigs[i] = s.sign();
         }
-        java.security.interfaces.ECPublicKey ec = (java.security.interfaces.ECPublicKey) kp.getPublic();
+        ECPublicKey ec = (ECPublicKey) kp.getPublic();
         byte[] key = new byte[64];
         copyUnsigned(ec.getW().getAffineX(), key, 0);
         copyUnsigned(ec.getW().getAffineY(), key, 32);
-        java.security.PublicKey pk = crypto.decode(GateCrypto.Algorithm.ECDSAP256SHA256, key);
+        PublicKey pk = crypto.decode(GateCrypto.Algorithm.ECDSAP256SHA256, key);
         GateCrypto.Verifier v = crypto.verifier();
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long t0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < count; i++) {
             if (!v.verify(GateCrypto.Algorithm.ECDSAP256SHA256, pk, data[i], data[i].length, sigs[i])) {
@@ -211,7 +229,7 @@ public final class GateBenchmark {
         return (double) (mx.getCurrentThreadCpuTime() - t0) / count;
     }
 
-    private static void copyUnsigned(java.math.BigInteger v, byte[] to, int offset) {
+    private static void copyUnsigned(BigInteger v, byte[] to, int offset) {
         byte[] b = v.toByteArray();
         int n = Math.min(32, b.length);
         System.arraycopy(b, b.length - n, to, offset + 32 - n, n);
@@ -222,7 +240,7 @@ public final class GateBenchmark {
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
         }

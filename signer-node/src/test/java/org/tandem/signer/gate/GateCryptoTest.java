@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.tandem.signer.gate.TestSigner.NOW;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -118,7 +119,7 @@ class GateCryptoTest {
         Key k = TestSigner.ecdsaP256(ORIGIN, 256);
         PublicKey pk = GateCrypto.preferred()
                 .decode(GateCrypto.Algorithm.ECDSAP256SHA256, k.dnskey().getKey());
-        byte[] data = "data".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] data = "data".getBytes(StandardCharsets.US_ASCII);
 
         assertThat(GateCrypto.preferred()
                         .verifier()

@@ -7,12 +7,15 @@ import static org.tandem.signer.gate.TestSigner.EXPIRATION;
 import static org.tandem.signer.gate.TestSigner.INCEPTION;
 import static org.tandem.signer.gate.TestSigner.NOW;
 
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tandem.keysync.key.Fingerprint;
@@ -531,7 +534,7 @@ class GateValidationTest {
     @Test
     void acceptsRecordsInAnyOrderAndCase() throws InterruptedException {
         List<Record> shuffled = new ArrayList<>(nsecZone);
-        java.util.Collections.shuffle(shuffled, new java.util.Random(42));
+        Collections.shuffle(shuffled, new Random(42));
 
         assertThat(verify(shuffled).passed()).isTrue();
     }
@@ -570,7 +573,7 @@ class GateValidationTest {
     static byte[] hash(Name n) {
         try {
             return new NSEC3PARAMRecord(ORIGIN, DClass.IN, 0, 1, 0, 0, new byte[0]).hashName(n);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -2,13 +2,17 @@ package org.tandem.signer.gate;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.NamedParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,7 +81,7 @@ final class TestSigner {
                 flags,
                 DNSSEC.Algorithm.ED25519,
                 "Ed25519",
-                new java.security.spec.NamedParameterSpec("Ed25519"));
+                new NamedParameterSpec("Ed25519"));
     }
 
     /** 1024 bits: quick to generate; the gate does not judge key sizes. */
@@ -91,7 +95,7 @@ final class TestSigner {
     }
 
     private static Key key(
-            Name origin, int flags, int alg, String jca, java.security.spec.AlgorithmParameterSpec spec) {
+            Name origin, int flags, int alg, String jca, AlgorithmParameterSpec spec) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance(jca);
             g.initialize(spec);
@@ -105,7 +109,7 @@ final class TestSigner {
     /** Parses a master file from the test resources, e.g. {@code /gate/rfc8976-a1-simple.zone}. */
     static List<Record> resource(String path, Name origin) {
         List<Record> out = new ArrayList<>();
-        try (java.io.InputStream in = TestSigner.class.getResourceAsStream(path)) {
+        try (InputStream in = TestSigner.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalArgumentException("no test resource " + path);
             }
@@ -365,7 +369,7 @@ final class TestSigner {
     private static byte[] hash(NSEC3PARAMRecord param, Name n) {
         try {
             return param.hashName(n);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.KeyProtos;
 import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.VersionedManifest;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
@@ -47,6 +49,7 @@ import org.tandem.proto.keysync.v1.KeySyncGrpc;
 import org.tandem.proto.signer.v1.GetStatusRequest;
 import org.tandem.proto.signer.v1.SignerNodeGrpc;
 import org.tandem.signer.node.NodeRole;
+import org.tandem.signer.node.NodeStatus;
 
 /**
  * The node's KeySync service on the SignerNode server's port, as the daemon serves it: keysync's
@@ -85,7 +88,7 @@ class SignerNodeServerKeySyncIT {
                 "tandem@dc1-signer keysync-server", store, new KeySetVerifier(clock, new SecureRandom()));
         server = SignerNodeServer.start("127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer",
                 audit, clock, keySync);
-        control.status.set(new org.tandem.signer.node.NodeStatus("dc1-signer", "dc1", NodeRole.STANDBY, 0,
+        control.status.set(new NodeStatus("dc1-signer", "dc1", NodeRole.STANDBY, 0,
                 Duration.ZERO, List.of(), List.of(), Instant.now()));
     }
 
@@ -149,7 +152,7 @@ class SignerNodeServerKeySyncIT {
                 .satisfies(h -> assertThat(h.getKeysList()).isEmpty());
         assertDenied(() -> peer.generateKey(order), "caller dc2-signer", "roles [NODE]", "KeySync/GenerateKey",
                 "OU=coordinator");
-        assertThat(hsm.list(org.tandem.keysync.key.ZoneName.of(ZONE))).isEmpty();
+        assertThat(hsm.list(ZoneName.of(ZONE))).isEmpty();
 
         GenerateKeyResponse generated = keySync(cluster.issue("coordinator-1", "coordinator")).generateKey(order);
 
@@ -158,7 +161,7 @@ class SignerNodeServerKeySyncIT {
             assertThat(e.key()).isEqualTo(KeyProtos.fromProto(generated.getKey()));
             assertThat(e.state()).isEqualTo(KeyState.GENERATED);
         });
-        assertThat(hsm.list(org.tandem.keysync.key.ZoneName.of(ZONE))).hasSize(1);
+        assertThat(hsm.list(ZoneName.of(ZONE))).hasSize(1);
         assertThat(audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("VERIFY OK", "GENERATE REFUSED", "GENERATE OK");
         assertThat(audit().get(2).get("actor").asText()).contains("caller=coordinator-1", "ordered_by=alice");
@@ -183,7 +186,7 @@ class SignerNodeServerKeySyncIT {
     }
 
     private static void assertDenied(
-            org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String... described) {
+            ThrowableAssert.ThrowingCallable call, String... described) {
         assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Status.Code.PERMISSION_DENIED);
             assertThat(e.getStatus().getDescription()).contains(described);

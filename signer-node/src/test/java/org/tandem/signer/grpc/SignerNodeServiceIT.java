@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.protobuf.StatusProto;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -326,7 +327,7 @@ class SignerNodeServiceIT {
         assertStatus(() -> coordinator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION);
         audit.checkpoint("close");
 
-        List<String> orders = java.nio.file.Files.readAllLines(auditFile).stream()
+        List<String> orders = Files.readAllLines(auditFile).stream()
                 .filter(l -> !l.contains("\"op\":\"CHECKPOINT\"")).toList();
         assertThat(orders).hasSize(6);
         assertThat(orders.get(0)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"OK\"", "planned cut-over",

@@ -3,6 +3,7 @@ package org.tandem.signer.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -198,7 +199,7 @@ class NodeMetricsIT {
             }
         } catch (SocketTimeoutException e) {
             throw new AssertionError("connection still open after " + patience, e);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // reset by the server: closed as well
         }
         return Duration.ofNanos(System.nanoTime() - start);
@@ -230,7 +231,7 @@ class NodeMetricsIT {
                 try {
                     out.write(b);
                     out.flush();
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     cut = true;
                     break;
                 }

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.KeySyncedTokens;
@@ -92,7 +94,7 @@ class ClockJumpIT {
         Files.writeString(hsmYaml, "hsms:\n  - name: node-a\n    library: " + s.library() + "\n    token-label: "
                 + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
                 + "\nzookeeper-root: " + root + "\n");
-        org.tandem.keysync.grpc.TlsMaterial tls = pki.issue("node-a", "node");
+        TlsMaterial tls = pki.issue("node-a", "node");
         metricsPort = freePort();
         Path config = dir.resolve("node-a.yaml");
         Files.writeString(config, "node: {name: node-a, site: dc-a}\n"
@@ -163,7 +165,7 @@ class ClockJumpIT {
         String health = awaitHttp("/health", r -> r.startsWith("503 ") && r.contains("clock skew +8640"));
         double seconds = (System.nanoTime() - jumped) / 1e9;
         assertThat(seconds).as("refusal within a few seconds of the jump").isLessThan(5.0);
-        System.out.printf(java.util.Locale.ROOT, "F8 clock jump +1d: /health named the skew after %.2f s%n", seconds);
+        System.out.printf(Locale.ROOT, "F8 clock jump +1d: /health named the skew after %.2f s%n", seconds);
         assertThat(health).containsPattern("node node-a: clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s");
 
         // a change a leader would publish at once (floor 1 s, debounce 200 ms)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +123,7 @@ class ClockRefusalIT {
         assertThat(cycle.publish(leadership, "test", false, List.of())).isInstanceOf(ZoneCycle.Outcome.Published.class);
         PublishRecord published = ledger.last(ZONE).orElseThrow();
         String current = Files.readString(directory.currentFile(ZONE));
-        Files.writeString(dir.resolve("example.test.zone"), "www A 192.0.2.80\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve("example.test.zone"), "www A 192.0.2.80\n", StandardOpenOption.APPEND);
 
         jumpAtThePermit.set(true);
         ZoneCycle.Outcome o = cycle.publish(leadership, "test", false, List.of());

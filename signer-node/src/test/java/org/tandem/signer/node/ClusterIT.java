@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,12 +22,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.key.KeyRole;
@@ -38,6 +41,7 @@ import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.ClusterConnection;
+import org.tandem.signer.election.LedgerException;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 import org.tandem.signer.publish.SignedZoneFile;
@@ -132,7 +136,7 @@ class ClusterIT {
         PublishRecord taken = awaitPublish(r -> r.node().equals("node-b"), "node-b takes over while node-a is stopped");
         // A source change that node-a would like to publish the moment it runs again
         Files.writeString(dir.resolve("zones/example.test.zone"), "txt TXT \"changed while node-a slept\"\n",
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         a.resume();
         PublishRecord changed = awaitPublish(r -> r.serial() > taken.serial(), "the change is published");
 
@@ -184,7 +188,7 @@ class ClusterIT {
 
     /** Waits until the node's log has a line matching {@code regex} (the commit comes a moment before the log line). */
     private static void awaitLog(NodeProcess node, String regex) throws Exception {
-        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        Pattern p = Pattern.compile(regex);
         TestTiming.until(Duration.ofSeconds(20), node.name() + " logs " + regex, () -> {
             try {
                 return p.matcher(node.log()).find();
@@ -211,7 +215,7 @@ class ClusterIT {
         Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
                 + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
                 + "\nzookeeper-root: " + root + "\n");
-        org.tandem.keysync.grpc.TlsMaterial tls = pki.issue(node, "node");
+        TlsMaterial tls = pki.issue(node, "node");
         Path config = dir.resolve(node + ".yaml");
         if (!Files.exists(config)) {
             Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
@@ -240,7 +244,7 @@ class ClusterIT {
                     found[0] = last.filter(what).orElse(null);
                     // the commit comes first, then the promote: wait until the version is the current file
                     return found[0] != null && promoted(found[0]);
-                } catch (org.tandem.signer.election.LedgerException e) {
+                } catch (LedgerException e) {
                     return false;
                 }
             });

@@ -19,6 +19,7 @@ import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.keysync.testing.TestTiming;
+import org.tandem.proto.signer.v1.Role;
 import org.tandem.proto.signer.v1.ZoneStatus;
 import org.tandem.signer.election.PublishRecord;
 
@@ -123,7 +124,7 @@ class KeyReplicationIT {
         ZoneStatus z = cluster.status("node-a").getZones(0);
         assertThat(z.getReplicationPendingList()).singleElement()
                 .satisfies(line -> assertThat(line).startsWith(key + ": missing on node-b ("));
-        assertThat(cluster.status("node-a").getRole()).isEqualTo(org.tandem.proto.signer.v1.Role.LEADER);
+        assertThat(cluster.status("node-a").getRole()).isEqualTo(Role.LEADER);
 
         // a change of the zone is published, still without the new key, and validates
         Files.writeString(dir.resolve("zones/example.test.zone"), "txt TXT \"while node-b is away\"\n",

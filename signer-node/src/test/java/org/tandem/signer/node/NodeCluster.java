@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.tandem.keysync.grpc.MtlsChannels;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmSpec;
@@ -30,6 +32,7 @@ import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
@@ -76,7 +79,7 @@ final class NodeCluster implements AutoCloseable {
         this.root = "/node-cluster-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         this.tokens = KeySyncedTokens.create(names, ZONE, zookeeper, root, dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(org.tandem.keysync.manifest.ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
+        ClusterConnection cluster = ClusterConnection.connect(ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
         open.add(cluster);
         this.ledger = cluster.ledger(Clock.systemUTC());
         this.pki = TestPki.create(dir.resolve("pki"), "node-cluster CA");
@@ -209,7 +212,7 @@ final class NodeCluster implements AutoCloseable {
         TlsMaterial tls = pki.issue("observer", "node");
         ManagedChannel c = MtlsChannels.open(endpoint(node), tls);
         try {
-            return SignerNodeGrpc.newBlockingStub(c).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+            return SignerNodeGrpc.newBlockingStub(c).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .getStatus(GetStatusRequest.getDefaultInstance());
         } finally {
             c.shutdownNow();
@@ -218,7 +221,7 @@ final class NodeCluster implements AutoCloseable {
 
     /** Waits until the node's log has a line matching {@code regex}. */
     void awaitLog(NodeProcess node, String regex) throws Exception {
-        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        Pattern p = Pattern.compile(regex);
         try {
             TestTiming.until(WAIT, node.name() + " logs " + regex, () -> {
                 try {

@@ -18,6 +18,7 @@ import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.signer.sign.Denial;
 import org.tandem.signer.sign.SigningPolicy;
+import org.tandem.signer.zone.ZoneLimits;
 
 /** Every error path of {@code node.yaml}: each names the file, the key path and the reason. */
 class NodeConfigTest {
@@ -420,11 +421,11 @@ class NodeConfigTest {
 
     @Test
     void readsZoneLimitsAndDefaultsThem() throws Exception {
-        assertThat(load(VALID).zones().get(0).limits()).isEqualTo(org.tandem.signer.zone.ZoneLimits.defaults());
+        assertThat(load(VALID).zones().get(0).limits()).isEqualTo(ZoneLimits.defaults());
         NodeConfig c = load(VALID + "zone-limits:\n  max-file-size: 64m\n  max-include-size: 1k\n"
                 + "  max-records: 1000\n  max-generate-records: 10\n");
         assertThat(c.zones()).allSatisfy(z -> assertThat(z.limits())
-                .isEqualTo(new org.tandem.signer.zone.ZoneLimits(64L << 20, 1024, 1000, 10)));
+                .isEqualTo(new ZoneLimits(64L << 20, 1024, 1000, 10)));
         fails(VALID + "zone-limits: {max-file-size: lots}\n", "zone-limits.max-file-size",
                 "'lots' is not a size like 1048576, 64k, 512m or 2g");
         fails(VALID + "zone-limits: {max-records: 0}\n", "zone-limits.max-records", "must be at least 1");

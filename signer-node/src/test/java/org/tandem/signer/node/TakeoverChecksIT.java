@@ -2,11 +2,14 @@ package org.tandem.signer.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +26,7 @@ import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
+import org.tandem.proto.signer.v1.Role;
 import org.tandem.signer.election.PublishRecord;
 
 /**
@@ -106,13 +110,13 @@ class TakeoverChecksIT {
 
         String refusal = "published-long-enough: refused: zone example.test.: no ZSK or CSK of algorithm 13 may sign: ZSK "
                 + zsk2.keyTag() + " fp " + zsk2.fingerprint().shortHex() + " (published-long-enough: published since ";
-        cluster.awaitLog(b, "event=takeover-refused .*" + java.util.regex.Pattern.quote(refusal));
+        cluster.awaitLog(b, "event=takeover-refused .*" + Pattern.quote(refusal));
         String health = cluster.awaitHealth("node-b", 503, "takeover refused", refusal);
         assertThat(health).contains("less than the DNSKEY TTL 3600 s");
         TestTiming.until(Duration.ofSeconds(15), "node-b tried again after its hold-off", () -> {
             try {
                 return b.log().split("event=takeover-refused", -1).length > 2;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return false;
             }
         });
@@ -140,7 +144,7 @@ class TakeoverChecksIT {
         assertThat(health).contains("zone example.test.");
         assertThat(cluster.ledger.currentEpoch()).as("node-b never led: no epoch was bumped").isEqualTo(first.epoch());
         assertThat(cluster.ledger.last(NodeCluster.ZONE)).contains(first);
-        assertThat(cluster.status("node-b").getRole()).isNotEqualTo(org.tandem.proto.signer.v1.Role.LEADER);
+        assertThat(cluster.status("node-b").getRole()).isNotEqualTo(Role.LEADER);
         NodeCluster.validates(cluster.versionFile(first));
     }
 
@@ -150,7 +154,7 @@ class TakeoverChecksIT {
             var read = store.read(NodeCluster.ZONE.toString()).orElseThrow();
             ZoneKeySet m = ZoneKeySet.fromProto(read.manifest(), read.version());
             store.compareAndSet(m.version(), m.withState(key.fingerprint(), KeyState.PUBLISHED, KeyState.REMOVED)
-                    .toProto(java.time.Instant.now(), "test: botched rollover"));
+                    .toProto(Instant.now(), "test: botched rollover"));
         }
         for (String node : List.of("node-a", "node-b")) {
             for (HsmKey k : cluster.tokens.hsm(node).list(NodeCluster.ZONE)) {

@@ -14,6 +14,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.sign.SignedZone;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
 
 /** What the ledger records as the published DNSKEY set is keysync's identity of each apex key. */
 class ZoneCycleFingerprintsTest {
@@ -27,7 +28,7 @@ class ZoneCycleFingerprintsTest {
         ZoneName child = ZoneName.of("child.example.test");
         DnssecKey below = DnssecKey.of(child, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, g.generateKeyPair().getPublic());
         List<Record> records = List.of(ksk.dnskey(3600), zsk.dnskey(3600), below.dnskey(3600),
-                Record.fromString(Name.fromString("example.test."), org.xbill.DNS.Type.TXT, 1, 300, "\"x\"",
+                Record.fromString(Name.fromString("example.test."), Type.TXT, 1, 300, "\"x\"",
                         Name.root));
         SignedZone signed = new SignedZone(zone, 1, records, 0, 0, Duration.ZERO);
 

@@ -7,6 +7,7 @@ import static org.tandem.signer.nsec.NsecTestNodes.node;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
 
 class EmptyNonTerminalsTest {
@@ -53,7 +54,7 @@ class EmptyNonTerminalsTest {
 
     @Test
     void ownerNodeRefusesUpperCaseAndChainTypes() {
-        assertThatThrownBy(() -> new OwnerNode(org.xbill.DNS.Name.fromConstantString("A.example."),
+        assertThatThrownBy(() -> new OwnerNode(Name.fromConstantString("A.example."),
                         NodeKind.AUTHORITATIVE, new int[] {Type.A}))
                 .hasMessageContaining("canonical");
         assertThatThrownBy(() -> node("a.example.", NodeKind.AUTHORITATIVE, Type.A, Type.NSEC))

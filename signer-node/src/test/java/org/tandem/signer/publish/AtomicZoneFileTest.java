@@ -3,6 +3,7 @@ package org.tandem.signer.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +20,7 @@ class AtomicZoneFileTest {
     Path dir;
 
     private static List<Record> records(String ip) throws Exception {
-        return List.of(new ARecord(Name.fromString("www.example.test."), DClass.IN, 300, java.net.InetAddress.getByName(ip)));
+        return List.of(new ARecord(Name.fromString("www.example.test."), DClass.IN, 300, InetAddress.getByName(ip)));
     }
 
     @Test

@@ -9,9 +9,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Raw DNS over UDP and TCP for the tests (exact bytes in, exact bytes out), free ports, polling. */
 final class DnsWire {
@@ -29,7 +31,7 @@ final class DnsWire {
             DatagramPacket p = new DatagramPacket(buf, buf.length);
             try {
                 s.receive(p);
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 return null;
             }
             return Arrays.copyOf(p.getData(), p.getLength());
@@ -85,7 +87,7 @@ final class DnsWire {
     }
 
     /** As above; {@code what} is built only on failure (e.g. with a process log). */
-    static void pollUntil(Duration timeout, java.util.function.Supplier<String> what, BooleanSupplier condition)
+    static void pollUntil(Duration timeout, Supplier<String> what, BooleanSupplier condition)
             throws InterruptedException {
         long deadline = System.nanoTime() + scaled(timeout).toNanos();
         while (!condition.getAsBoolean()) {

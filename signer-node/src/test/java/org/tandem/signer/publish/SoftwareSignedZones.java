@@ -6,6 +6,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +52,7 @@ public final class SoftwareSignedZones {
         for (int i = 0; i < names.size(); i++) {
             Name owner = names.get(i);
             int[] types = byName.get(owner).stream().mapToInt(Record::getType).distinct().toArray();
-            int[] withDnssec = java.util.Arrays.copyOf(types, types.length + 2);
+            int[] withDnssec = Arrays.copyOf(types, types.length + 2);
             withDnssec[types.length] = Type.RRSIG;
             withDnssec[types.length + 1] = Type.NSEC;
             byName.get(owner).add(new NSECRecord(owner, DClass.IN, 300, names.get((i + 1) % names.size()), withDnssec));

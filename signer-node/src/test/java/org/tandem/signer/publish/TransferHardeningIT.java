@@ -13,6 +13,8 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -268,7 +270,7 @@ class TransferHardeningIT {
     private static boolean readUntilClosed(InputStream in) throws IOException {
         try {
             return in.read() < 0;
-        } catch (java.net.SocketException reset) {
+        } catch (SocketException reset) {
             return true;
         }
     }
@@ -279,7 +281,7 @@ class TransferHardeningIT {
         return new DatagramPacket(Arrays.copyOf(p.getData(), p.getLength()), p.getLength(), p.getSocketAddress());
     }
 
-    private static void send(DatagramSocket from, Message m, java.net.SocketAddress to) throws IOException {
+    private static void send(DatagramSocket from, Message m, SocketAddress to) throws IOException {
         byte[] w = m.toWire();
         from.send(new DatagramPacket(w, w.length, to));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tandem.signer.sign.SignedZone;
@@ -71,7 +72,7 @@ class TransferMessagesTest {
     @Test
     void aRecordLargerThanAMessageIsRefusedNamingIt() {
         TXTRecord r = new TXTRecord(PublishTestZones.name("huge"), DClass.IN, 300,
-                java.util.Collections.nCopies(300, "z".repeat(250)));
+                Collections.nCopies(300, "z".repeat(250)));
         assertThatThrownBy(() -> TransferMessages.split(List.of(r), BUDGET))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("huge.example.test. TXT");

@@ -7,6 +7,7 @@ import static org.tandem.signer.publish.PublishTestZones.a;
 import static org.tandem.signer.publish.PublishTestZones.version;
 import static org.tandem.signer.publish.PublishTestZones.with;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -16,11 +17,13 @@ import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,7 +121,7 @@ class TransferServerIT {
         assertThat(xfr.isIXFR()).isTrue();
         List<ZoneTransferIn.Delta> deltas = xfr.getIXFR();
         assertThat(deltas).extracting(d -> d.start, d -> d.end)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 2L), org.assertj.core.groups.Tuple.tuple(2L, 3L));
+                .containsExactly(Tuple.tuple(1L, 2L), Tuple.tuple(2L, 3L));
         // each delta: its SOA first, then the records (dnsjava keeps the SOAs in the lists)
         assertThat(deltas.get(0).deletes).contains(v1.records().get(10));
         assertThat(deltas.get(0).adds).contains(a("h7", 300, "198.51.100.2"));
@@ -162,7 +165,7 @@ class TransferServerIT {
     @Test
     void otherZonesAreNotAuthAndOtherTypesRefused() throws Exception {
         Message other = new Message(DnsWire.udp(server.port(),
-                Message.newQuery(Record.newRecord(org.xbill.DNS.Name.fromConstantString("other.test."), Type.SOA, DClass.IN))
+                Message.newQuery(Record.newRecord(Name.fromConstantString("other.test."), Type.SOA, DClass.IN))
                         .toWire(), Duration.ofSeconds(5)));
         assertThat(other.getRcode()).isEqualTo(Rcode.NOTAUTH);
         Message a = new Message(DnsWire.udp(server.port(),
@@ -223,7 +226,7 @@ class TransferServerIT {
                     .isGreaterThan(3);
             ZoneTransferIn xfr = ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", losing.port(), null);
             xfr.setTimeout(Duration.ofSeconds(10));
-            assertThatThrownBy(xfr::run).isInstanceOfAny(java.io.IOException.class, ZoneTransferException.class);
+            assertThatThrownBy(xfr::run).isInstanceOfAny(IOException.class, ZoneTransferException.class);
             assertThat(checks.get()).isEqualTo(3);
             assertThat(losing.counters().refused()).isEqualTo(1);
         }
@@ -285,7 +288,7 @@ class TransferServerIT {
                 return new Message(DnsWire.tcp(server.port(),
                         Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire())).getRcode()
                         == Rcode.NOERROR;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return false;
             }
         });
@@ -331,7 +334,7 @@ class TransferServerIT {
                 secondary.receive(p);
                 arrivals[i] = System.nanoTime();
                 received.incrementAndGet();
-                notify = new Message(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                notify = new Message(Arrays.copyOf(p.getData(), p.getLength()));
                 if (i == 2) {
                     Message ack = new Message(notify.getHeader().getID());
                     ack.getHeader().setFlag(Flags.QR);

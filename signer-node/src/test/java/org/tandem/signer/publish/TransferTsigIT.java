@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.TSIG;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.ZoneTransferException;
@@ -102,7 +104,7 @@ class TransferTsigIT {
     void anUnsignedRequestIsRefused() throws Exception {
         Message a = new Message(DnsWire.udp(server.port(), soaQuery().toWire(), Duration.ofSeconds(5)));
         assertThat(a.getRcode()).isEqualTo(Rcode.REFUSED);
-        assertThat(a.getSection(org.xbill.DNS.Section.ANSWER)).isEmpty();
+        assertThat(a.getSection(Section.ANSWER)).isEmpty();
         assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null).run())
                 .isInstanceOf(ZoneTransferException.class)
                 .hasMessageContaining("REFUSED");
@@ -119,7 +121,7 @@ class TransferTsigIT {
         assertThat(a.getHeader().getRcode()).isEqualTo(Rcode.NOTAUTH);
         assertThat(a.getTSIG()).isNotNull();
         assertThat(a.getTSIG().getError()).isEqualTo(Rcode.BADSIG);
-        assertThat(a.getSection(org.xbill.DNS.Section.ANSWER)).isEmpty();
+        assertThat(a.getSection(Section.ANSWER)).isEmpty();
         assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), wrong).run())
                 .isInstanceOf(ZoneTransferException.class);
     }
@@ -127,7 +129,7 @@ class TransferTsigIT {
     @Test
     void aClockOutsideTheFudgeIsNotAuthWithBadTime() throws Exception {
         TSIG skewed = new TSIG(TSIG.HMAC_SHA256, Name.fromConstantString(KEY + "."),
-                new javax.crypto.spec.SecretKeySpec(Base64.getDecoder().decode(secret), "HmacSHA256"),
+                new SecretKeySpec(Base64.getDecoder().decode(secret), "HmacSHA256"),
                 Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
         Message q = soaQuery();
         skewed.apply(q, null);

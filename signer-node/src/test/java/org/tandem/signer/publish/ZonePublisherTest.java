@@ -10,6 +10,7 @@ import static org.tandem.signer.publish.PublishTestZones.with;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ class ZonePublisherTest {
         int i = indexOfFirstA(tampered);
         ARecord old = (ARecord) tampered.get(i);
         tampered.set(i, a(old.getName().relativize(ZONE.name()).toString(), old.getTTL(), "203.0.113.66"));
-        SignedZone bad = new SignedZone(ZONE, 2, tampered, 0, 0, java.time.Duration.ZERO);
+        SignedZone bad = new SignedZone(ZONE, 2, tampered, 0, 0, Duration.ZERO);
 
         assertThatThrownBy(() -> publisher.publish(bad, recordingCommit())).isInstanceOf(GateRefusedException.class);
         assertThat(committed).containsExactly(1L); // never committed

@@ -2,6 +2,7 @@ package org.tandem.signer.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class SignatureExpiryTest {
         Instant early = Instant.parse("2026-12-13T00:00:01Z");
         List<Record> records = List.of(
                 new ARecord(Name.fromConstantString("www.example.com."), DClass.IN, 300,
-                        java.net.InetAddress.getByName("192.0.2.1")),
+                        InetAddress.getByName("192.0.2.1")),
                 rrsig("www.example.com.", Type.A, Instant.parse("2026-12-14T00:00:00Z")),
                 rrsig("example.com.", Type.SOA, early),
                 rrsig("example.com.", Type.DNSKEY, Instant.parse("2026-12-15T00:00:00Z")));
@@ -37,7 +38,7 @@ class SignatureExpiryTest {
     @Test
     void anUnsignedZoneHasNone() throws Exception {
         assertThat(SignatureExpiry.earliest(List.of(new ARecord(Name.fromConstantString("www.example.com."),
-                        DClass.IN, 300, java.net.InetAddress.getByName("192.0.2.1")))))
+                        DClass.IN, 300, InetAddress.getByName("192.0.2.1")))))
                 .isEmpty();
     }
 }

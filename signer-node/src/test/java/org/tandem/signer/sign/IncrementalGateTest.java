@@ -19,6 +19,7 @@ import org.tandem.signer.gate.IncrementalGate;
 import org.tandem.signer.nsec.Nsec3Parameters;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DSRecord;
+import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
@@ -209,7 +210,7 @@ class IncrementalGateTest {
         Setup s = setup(policy);
         IncrementalResult r = new IncrementalSigner().apply(s.state, secureDelegation(), keys, policy, LATER);
         List<Record> added = new ArrayList<>(r.added());
-        added.add(new org.xbill.DNS.NSECRecord(ADDED, DClass.IN, 300, APEX, new int[] {Type.NS, Type.DS}));
+        added.add(new NSECRecord(ADDED, DClass.IN, 300, APEX, new int[] {Type.NS, Type.DS}));
 
         GateVerdict v = s.gate.check(r.removed(), added, LATER);
 

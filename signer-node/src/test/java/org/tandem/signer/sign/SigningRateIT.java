@@ -2,6 +2,8 @@ package org.tandem.signer.sign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,8 +95,8 @@ class SigningRateIT {
     /** The 1/5/15-minute load averages, so that a rate measured on a busy machine says so. */
     private static String loadAverage() {
         try {
-            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (java.io.IOException e) {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
         }
     }

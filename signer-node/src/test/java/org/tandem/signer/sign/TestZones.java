@@ -10,10 +10,16 @@ import java.util.List;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.KeySpec;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.zone.UnsignedZone;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.DNSKEYRecord;
+import org.xbill.DNS.DNSSEC;
+import org.xbill.DNS.DSRecord;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -93,10 +99,10 @@ final class TestZones {
      * The defect zone plus apex CDS and CDNSKEY RRsets for {@code ksk} (RFC 7344), which the KSK
      * signs.
      */
-    static UnsignedZone defectsWithCds(org.tandem.keysync.key.DnssecKey ksk) {
-        org.xbill.DNS.DNSKEYRecord dnskey = ksk.dnskey(3600);
-        org.xbill.DNS.DSRecord ds = new org.xbill.DNS.DSRecord(dnskey.getName(), org.xbill.DNS.DClass.IN, 3600,
-                org.xbill.DNS.DNSSEC.Digest.SHA256, dnskey);
+    static UnsignedZone defectsWithCds(DnssecKey ksk) {
+        DNSKEYRecord dnskey = ksk.dnskey(3600);
+        DSRecord ds = new DSRecord(dnskey.getName(), DClass.IN, 3600,
+                DNSSEC.Digest.SHA256, dnskey);
         return parse("example.test.", DEFECTS + "@ IN CDS " + ds.rdataToString() + "\n@ IN CDNSKEY "
                 + dnskey.rdataToString() + "\n");
     }
@@ -111,9 +117,9 @@ final class TestZones {
     }
 
     /** A KSK and a ZSK (P-256) generated on a real token, as signing keys. */
-    static List<SigningKey> kskAndZskOn(org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm hsm, ZoneName zone) throws HsmException {
-        org.tandem.keysync.hsm.HsmKey ksk = hsm.generate(new org.tandem.keysync.hsm.KeySpec(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
-        org.tandem.keysync.hsm.HsmKey zsk = hsm.generate(new org.tandem.keysync.hsm.KeySpec(zone, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
+    static List<SigningKey> kskAndZskOn(Pkcs11Hsm hsm, ZoneName zone) throws HsmException {
+        HsmKey ksk = hsm.generate(new KeySpec(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
+        HsmKey zsk = hsm.generate(new KeySpec(zone, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
         return List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
                 new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
     }

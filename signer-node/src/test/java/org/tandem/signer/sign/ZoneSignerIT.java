@@ -3,6 +3,7 @@ package org.tandem.signer.sign;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -85,8 +86,8 @@ class ZoneSignerIT {
         OutsideValidators.require();
         SignedZone signed = new ZoneSigner().sign(TestZones.defects(), keys, SigningPolicy.defaults(), Instant.now(), 1);
         Path file = OutsideValidators.write(dir.resolve("tampered.zone"), signed.records());
-        String text = java.nio.file.Files.readString(file).replace("192.0.2.10", "192.0.2.11");
-        java.nio.file.Files.writeString(file, text);
+        String text = Files.readString(file).replace("192.0.2.10", "192.0.2.11");
+        Files.writeString(file, text);
         List<OutsideValidators.Verdict> verdicts = OutsideValidators.all(ZONE.toString(), file);
         System.out.println("== negative control (www A changed after signing)\n"
                 + String.join("\n", verdicts.stream().map(Object::toString).toList()));

@@ -15,8 +15,12 @@ import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.signer.gate.GatePolicy;
+import org.tandem.signer.gate.GateVerdict;
+import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.nsec.Nsec3Parameters;
 import org.tandem.signer.zone.UnsignedZone;
+import org.xbill.DNS.NSEC3PARAMRecord;
 import org.xbill.DNS.NSEC3Record;
 import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
@@ -26,6 +30,7 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.ZoneMDRecord;
+import org.xbill.DNS.utils.base32;
 
 class ZoneSignerTest {
     private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
@@ -166,7 +171,7 @@ class ZoneSignerTest {
         List<Record> out = sign(policy().withNsec3(params)).records();
         List<NSEC3Record> nsec3 = out.stream().filter(NSEC3Record.class::isInstance).map(NSEC3Record.class::cast)
                 .toList();
-        org.xbill.DNS.NSEC3PARAMRecord param = (org.xbill.DNS.NSEC3PARAMRecord) SignedZones.rrsets(out)
+        NSEC3PARAMRecord param = (NSEC3PARAMRecord) SignedZones.rrsets(out)
                 .get("example.test. NSEC3PARAM").first();
         assertThat(param.getIterations()).isZero();
         assertThat(param.getFlags()).isZero();
@@ -176,8 +181,7 @@ class ZoneSignerTest {
             assertThat(r.getFlags()).isEqualTo(NSEC3Record.Flags.OPT_OUT);
             assertThat(r.getTTL()).isEqualTo(300);
         }
-        org.xbill.DNS.utils.base32 b32 =
-                new org.xbill.DNS.utils.base32(org.xbill.DNS.utils.base32.Alphabet.BASE32HEX, false, true);
+        base32 b32 = new base32(base32.Alphabet.BASE32HEX, false, true);
         for (String n : List.of("insecure.example.test.", "d.only-insecure.example.test.", "only-insecure.example.test.")) {
             assertThat(hashed).doesNotContain(b32.toString(param.hashName(Name.fromConstantString(n))));
         }
@@ -315,8 +319,8 @@ class ZoneSignerTest {
         assertThat(SignedZones.rrsigs(out).values().stream().flatMap(List::stream))
                 .noneMatch(s -> s.getFootprint() == tag);
         assertThat(signedBy(out, "www.example.test.", Type.A)).containsExactly(zsk);
-        org.tandem.signer.gate.GateVerdict v = new org.tandem.signer.gate.ValidationGate(
-                org.tandem.signer.gate.GatePolicy.defaults()).verify(APEX, out, NOW);
+        GateVerdict v = new ValidationGate(
+                GatePolicy.defaults()).verify(APEX, out, NOW);
         assertThat(v.passed()).as(v.summary()).isTrue();
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tandem.signer.zone.UnsignedZone;
 import org.xbill.DNS.Name;
@@ -73,7 +74,7 @@ class ZonemdDigestTest {
         byte[] inFileOrder = ZonemdDigest.sha384Simple(EXAMPLE, records);
         Collections.reverse(records);
         assertThat(ZonemdDigest.sha384Simple(EXAMPLE, records)).isEqualTo(inFileOrder);
-        Collections.shuffle(records, new java.util.Random(7));
+        Collections.shuffle(records, new Random(7));
         assertThat(ZonemdDigest.sha384Simple(EXAMPLE, records)).isEqualTo(inFileOrder);
     }
 

@@ -483,7 +483,7 @@ class ZoneLoaderTest {
                 $ORIGIN sub.example.com.
                 d1              IN NS    ns1.d1.example.net.
                 """, ZONE, PRETEND);
-        List<org.xbill.DNS.Record> d1 = zone.records().stream()
+        List<Record> d1 = zone.records().stream()
                 .filter(r -> r.getName().getLabelString(0).equals("d1")).toList();
         assertThat(d1).hasSize(4);
         assertThat(d1.get(1).getName()).isSameAs(d1.get(0).getName());

@@ -6,6 +6,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Locale;
 
 /**
  * Attribute values the JDK's PKCS#11 wrapper cannot pass itself, as the raw bytes of the C
@@ -72,7 +73,7 @@ final class NativeTemplate {
 
     private static boolean lp64() {
         return "64".equals(System.getProperty("sun.arch.data.model"))
-                && !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
+                && !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
     }
 
     private static void requireLp64() {

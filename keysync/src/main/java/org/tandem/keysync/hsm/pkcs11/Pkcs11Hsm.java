@@ -10,13 +10,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.RSAPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -112,7 +115,7 @@ public final class Pkcs11Hsm implements Hsm {
      */
     private final ConcurrentHashMap<String, Long> relocated = new ConcurrentHashMap<>();
     /** Private-key handles handed out (list, generate, unwrap) since the last KEK ceremony: valid as they are. */
-    private final java.util.Set<Long> issuedSinceLogin = ConcurrentHashMap.newKeySet();
+    private final Set<Long> issuedSinceLogin = ConcurrentHashMap.newKeySet();
     private volatile boolean reloggedIn;
     private volatile boolean closed;
 
@@ -407,7 +410,7 @@ public final class Pkcs11Hsm implements Hsm {
             t.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, key.algorithm().bits() == 256 ? P256_OID : P384_OID));
             t.add(new CK_ATTRIBUTE(CKA_EC_POINT, octetString(point)));
         } else {
-            java.security.interfaces.RSAPublicKey rsa = (java.security.interfaces.RSAPublicKey) key.jcaPublicKey();
+            RSAPublicKey rsa = (RSAPublicKey) key.jcaPublicKey();
             t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA));
             t.add(new CK_ATTRIBUTE(CKA_MODULUS, unsigned(rsa.getModulus())));
             t.add(new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, unsigned(rsa.getPublicExponent())));
@@ -543,7 +546,9 @@ public final class Pkcs11Hsm implements Hsm {
         Pins pins = ceremonyPins("kek enrol (export)");
         try {
             return withAllSessions("wrap the KEK for " + transportKey.hsm(), s -> {
-                kekHandle(s).orElseThrow(() -> noKek());
+                if (kekHandle(s).isEmpty()) {
+                    throw noKek();
+                }
                 CK_ATTRIBUTE[] pub = {
                     new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA),
                     new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_TRUSTED, true),
@@ -1110,7 +1115,7 @@ public final class Pkcs11Hsm implements Hsm {
         byte[] point = unwrapOctetString(bytesAttr(s, pub, CKA_EC_POINT));
         byte[] spki = Arrays.copyOf(P256_SPKI_PREFIX, P256_SPKI_PREFIX.length + point.length);
         System.arraycopy(point, 0, spki, P256_SPKI_PREFIX.length, point.length);
-        return KeyFactory.getInstance("EC").generatePublic(new java.security.spec.X509EncodedKeySpec(spki));
+        return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki));
     }
 
     @FunctionalInterface

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmKey;
@@ -122,8 +125,8 @@ class KeyAttributePolicyIT {
     @Test
     void aWrongSoPinFailsTheCeremonyNamingTheFileAndTheHsmKeepsSigning() throws Exception {
         HsmSpec spec = tokens.allocate("dc1-hsm1");
-        java.nio.file.Path wrongSoPin = spec.soPinFile().orElseThrow().resolveSibling(spec.tokenLabel() + ".wrong-so-pin");
-        java.nio.file.Files.writeString(wrongSoPin, "0000000000000000\n");
+        Path wrongSoPin = spec.soPinFile().orElseThrow().resolveSibling(spec.tokenLabel() + ".wrong-so-pin");
+        Files.writeString(wrongSoPin, "0000000000000000\n");
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec.withSoPinFile(wrongSoPin))) {
             HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
             assertThatThrownBy(hsm::generateKek).isInstanceOf(HsmException.class)
@@ -162,7 +165,7 @@ class KeyAttributePolicyIT {
             b.importKek(transport, a.exportKek(transport), kcv); // a ceremony after zsk's handle was taken
             b.unwrap(a.wrap(zsk));
 
-            KeyPolicy.requireAll(java.util.List.of(a, b));
+            KeyPolicy.requireAll(List.of(a, b));
             DnssecKey pub = zsk.publicKey().orElseThrow();
             byte[] nonce = new byte[32];
             Clock clock = Clock.systemUTC();
@@ -193,7 +196,7 @@ class KeyAttributePolicyIT {
                 new CK_ATTRIBUTE(CKA_LABEL, Pkcs11Hsm.KEK_LABEL.toCharArray())});
         });
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec)) {
-            assertThatThrownBy(() -> KeyPolicy.requireAll(java.util.List.of(hsm)))
+            assertThatThrownBy(() -> KeyPolicy.requireAll(List.of(hsm)))
                     .isInstanceOfSatisfying(KeyPolicyException.class, e -> assertThat(e.violations())
                             .extracting(v -> v.attribute())
                             .contains("CKA_WRAP_WITH_TRUSTED", "CKA_TRUSTED", "CKA_DECRYPT", "CKA_ENCRYPT",
