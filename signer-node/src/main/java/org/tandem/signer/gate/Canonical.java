@@ -13,7 +13,7 @@ import org.xbill.DNS.Type;
  *
  * <p>Deliberate duplicate: the signer's twin is {@code org.tandem.signer.sign.Canonical}. The gate computes this
  * independently of the signer on purpose, so that one bug cannot pass both; do not merge the two
- * (docs/adr/0003-gate-independence.md).
+ * (docs/adr/0003-gate-independent-of-the-signer.md).
  */
 final class Canonical {
     private Canonical() {}

@@ -11,7 +11,7 @@ import org.xbill.DNS.Name;
  *
  * <p>Deliberate duplicate: the signer's twin is {@code org.tandem.signer.nsec.Nsec3Hasher}. The gate computes this
  * independently of the signer on purpose, so that one bug cannot pass both; do not merge the two
- * (docs/adr/0003-gate-independence.md).
+ * (docs/adr/0003-gate-independent-of-the-signer.md).
  */
 final class Nsec3Hash {
     static final int SHA1 = 1;

@@ -13,7 +13,7 @@ import org.xbill.DNS.utils.base32;
  *
  * <p>Deliberate duplicate: the validation gate's twin is {@code org.tandem.signer.gate.Nsec3Hash}. The gate
  * computes this independently of the signer on purpose, so that one bug cannot pass both; do not
- * merge the two (docs/adr/0003-gate-independence.md).
+ * merge the two (docs/adr/0003-gate-independent-of-the-signer.md).
  */
 final class Nsec3Hasher {
     private static final base32 BASE32HEX = new base32(base32.Alphabet.BASE32HEX, false, true);

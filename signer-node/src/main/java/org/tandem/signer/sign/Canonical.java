@@ -20,7 +20,7 @@ import org.xbill.DNS.Type;
  *
  * <p>Deliberate duplicate: the validation gate's twin is {@code org.tandem.signer.gate.Canonical}. The gate
  * computes this independently of the signer on purpose, so that one bug cannot pass both; do not
- * merge the two (docs/adr/0003-gate-independence.md).
+ * merge the two (docs/adr/0003-gate-independent-of-the-signer.md).
  */
 final class Canonical {
     private static final boolean[] DOWNCASE = new boolean[256];

@@ -25,7 +25,7 @@ import org.xbill.DNS.ZoneMDRecord;
  *
  * <p>Deliberate duplicate: the validation gate's twin is {@code org.tandem.signer.gate.Zonemd}. The gate
  * computes this independently of the signer on purpose, so that one bug cannot pass both; do not
- * merge the two (docs/adr/0003-gate-independence.md).
+ * merge the two (docs/adr/0003-gate-independent-of-the-signer.md).
  */
 public final class ZonemdDigest {
     /** RFC 8976 §5.3: SIMPLE. */
