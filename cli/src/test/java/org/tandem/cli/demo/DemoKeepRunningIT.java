@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +72,7 @@ class DemoKeepRunningIT {
 
         String[] r = run("demo", "--keep-running", "--workdir", work.toString());
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
-        java.util.regex.Matcher leads = java.util.regex.Pattern.compile("(node-[ab]) leads \\(epoch 1\\)").matcher(r[1]);
+        Matcher leads = Pattern.compile("(node-[ab]) leads \\(epoch 1\\)").matcher(r[1]);
         assertThat(leads.find()).as(r[1]).isTrue();
         String leader = leads.group(1);
         String standby = leader.equals("node-a") ? "node-b" : "node-a";
