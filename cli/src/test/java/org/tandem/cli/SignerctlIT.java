@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.StrayKeys;
 import org.tandem.keysync.testing.ZooKeeperFixture;
@@ -129,7 +132,7 @@ class SignerctlIT {
         String fp = json().get("fingerprint").asText();
         int tag = json().get("key_tag").asInt();
         assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).isZero();
-        byte[] id = java.util.HexFormat.of().parseHex(fp);
+        byte[] id = HexFormat.of().parseHex(fp);
         String label = "tandem:example.test.:ZSK:13:" + tag;
         StrayKeys.replaceKeyPair(hsms.get(1), label, id);
         StrayKeys.replaceKeyPair(hsms.get(2), label, id);
@@ -217,7 +220,7 @@ class SignerctlIT {
 
     @Test
     void signWritesAZoneThatVerifiesAndOutsideValidatorsAcceptAndBadInputWritesNothing() throws Exception {
-        org.tandem.keysync.testing.Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
+        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         String c = config.toString();
         kekEverywhere();
         run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
@@ -272,8 +275,8 @@ class SignerctlIT {
 
     @Test
     void signReSignsIncrementallyWhenTheOutputWasSignedByTheSameKeysAndFullOnRequest() throws Exception {
-        org.tandem.keysync.testing.Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
-        org.tandem.keysync.testing.Prerequisites.requireTool("kzonecheck", "knot-dnssecutils");
+        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
+        Prerequisites.requireTool("kzonecheck", "knot-dnssecutils");
         String c = config.toString();
         kekEverywhere();
         run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
@@ -316,11 +319,11 @@ class SignerctlIT {
 
         // the text output says what was reused; --full signs everything again
         Files.writeString(unsigned, zone.replace("192.0.2.10", "192.0.2.11"));
-        String[] plain = java.util.Arrays.copyOf(sign, sign.length - 1);
+        String[] plain = Arrays.copyOf(sign, sign.length - 1);
         assertThat(run(plain)).as(err).isZero();
         assertThat(out).containsPattern("re-signed example.test. incrementally, serial 2026112504, with 2 key\\(s\\) on "
                 + "dc1-hsm1: reused [0-9,]+ signatures, made [0-9,]+");
-        List<String> full = new java.util.ArrayList<>(List.of(sign));
+        List<String> full = new ArrayList<>(List.of(sign));
         full.add("--full");
         assertThat(run(full.toArray(new String[0]))).as(err).isZero();
         assertThat(json().get("mode").asText()).isEqualTo("full");

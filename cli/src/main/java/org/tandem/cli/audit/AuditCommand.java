@@ -1,5 +1,6 @@
 package org.tandem.cli.audit;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ public final class AuditCommand {
             for (Path p : publicKeys) {
                 try {
                     keys.add(AuditCheckpoint.publicKeyFromPem(Files.readString(p, StandardCharsets.US_ASCII)));
-                } catch (IllegalArgumentException | java.io.IOException e) {
+                } catch (IllegalArgumentException | IOException e) {
                     throw new ParameterException(spec.commandLine(), "--public-key " + p + ": " + e.getMessage());
                 }
             }

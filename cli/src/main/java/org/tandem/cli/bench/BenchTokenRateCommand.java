@@ -1,12 +1,18 @@
 package org.tandem.cli.bench;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.Provider;
 import java.security.PublicKey;
+import java.security.Security;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,17 +86,17 @@ public final class BenchTokenRateCommand implements Callable<Integer> {
             double cpuPerSign = (cpuNanos() - cpu0) / 1e3 / count;
 
             byte[] xy = zsk.publicKey().orElseThrow().publicKey();
-            byte[] spki = java.util.Arrays.copyOf(P256_SPKI, P256_SPKI.length + 1 + xy.length);
+            byte[] spki = Arrays.copyOf(P256_SPKI, P256_SPKI.length + 1 + xy.length);
             spki[P256_SPKI.length] = 0x04;
             System.arraycopy(xy, 0, spki, P256_SPKI.length + 1, xy.length);
             AmazonCorrettoCryptoProvider accp = AmazonCorrettoCryptoProvider.INSTANCE;
             boolean native_ = accp.getLoadingError() == null;
-            java.security.Provider p = native_ ? accp : java.security.Security.getProvider("SunEC");
+            Provider p = native_ ? accp : Security.getProvider("SunEC");
             PublicKey pub = KeyFactory.getInstance("EC", p).generatePublic(new X509EncodedKeySpec(spki));
             ThreadLocal<Signature> verifier = ThreadLocal.withInitial(() -> {
                 try {
                     return Signature.getInstance("SHA256withECDSAinP1363Format", p);
-                } catch (java.security.GeneralSecurityException e) {
+                } catch (GeneralSecurityException e) {
                     throw new IllegalStateException(e);
                 }
             });
@@ -133,7 +139,7 @@ public final class BenchTokenRateCommand implements Callable<Integer> {
 
     /** CPU time of this whole process (all threads, the JVM's own included). */
     private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 

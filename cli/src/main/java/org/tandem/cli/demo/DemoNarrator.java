@@ -1,6 +1,9 @@
 package org.tandem.cli.demo;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -76,9 +79,9 @@ final class DemoNarrator {
     }
 
     /** Copies a child's output to a writer as it comes, so the narrative and the tests see it. */
-    static Thread pump(java.io.InputStream in, PrintWriter to) {
+    static Thread pump(InputStream in, PrintWriter to) {
         Thread t = new Thread(() -> {
-            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+            try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                     synchronized (to) {
                         to.println(line);

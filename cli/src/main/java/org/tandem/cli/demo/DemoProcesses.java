@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.tandem.cli.ExitCode;
 import org.tandem.cli.SignerctlException;
 
@@ -99,11 +101,11 @@ final class DemoProcesses {
             try {
                 p.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
                 how = String.format("SIGTERM, exited after %.1f s", (System.nanoTime() - t0) / 1e9);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException x) {
+            } catch (TimeoutException | ExecutionException x) {
                 p.destroyForcibly();
                 try {
                     p.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException y) {
+                } catch (TimeoutException | ExecutionException y) {
                     throw new IllegalStateException(e.name() + " (pid " + e.pid() + ") survived SIGKILL for "
                             + GRACE.toSeconds() + " s", y);
                 }

@@ -1,5 +1,6 @@
 package org.tandem.cli.demo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
     private void plantDenicKey(Path config) throws Exception {
         String pin = Files.readString(lab.pinFile("dc2-hsm2")).trim();
         String listing = n.capture("keys", "list", "--hsm-config=" + config, "--zone=" + ZONE, "--json");
-        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(listing);
+        var tree = new ObjectMapper().readTree(listing);
         String id = null;
         String label = null;
         for (var hsm : tree.get("hsms")) {

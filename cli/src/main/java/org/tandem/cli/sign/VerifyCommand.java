@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tandem.cli.ExitCode;
@@ -14,6 +15,7 @@ import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.GateVerdict;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.publish.SignedZoneFile;
+import org.xbill.DNS.Type;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,10 +66,10 @@ public final class VerifyCommand implements Callable<Integer> {
     private static Map<String, Object> failure(GateFailure f) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("owner", f.owner().toString());
-        m.put("type", org.xbill.DNS.Type.string(f.type()));
+        m.put("type", Type.string(f.type()));
         m.put("key_tag", f.keyTag().map(t -> t.value()).orElse(null));
         m.put("fingerprint", f.fingerprint().map(fp -> fp.hex()).orElse(null));
-        m.put("reason", f.reason().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("reason", f.reason().name().toLowerCase(Locale.ROOT));
         m.put("detail", f.detail());
         return m;
     }

@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -416,7 +417,7 @@ class ClusterCommandsTest {
 
     @Test
     void everyNewExitCodeIsDistinct() {
-        assertThat(java.util.Arrays.stream(ExitCode.values()).map(ExitCode::code).distinct().count())
+        assertThat(Arrays.stream(ExitCode.values()).map(ExitCode::code).distinct().count())
                 .isEqualTo(ExitCode.values().length);
         assertThat(ExitCode.PREFLIGHT_REFUSED.code()).isEqualTo(13);
         assertThat(ExitCode.COORDINATOR_UNREACHABLE.code()).isEqualTo(14);

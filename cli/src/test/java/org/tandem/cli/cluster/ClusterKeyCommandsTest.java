@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.util.HexFormat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -262,7 +263,7 @@ class ClusterKeyCommandsTest {
         GetClusterKeysRequest req = coordinator.requests(GetClusterKeysRequest.class).get(0);
         assertThat(req.getZone()).isEqualTo(Z);
         assertThat(req.getNonce().size()).isEqualTo(32);
-        assertThat(out).contains(java.util.HexFormat.of().formatHex(req.getNonce().toByteArray()));
+        assertThat(out).contains(HexFormat.of().formatHex(req.getNonce().toByteArray()));
         assertThat(out.lines().filter(l -> l.startsWith("ZONE")).findFirst().orElseThrow())
                 .contains("ROLE", "TAG", "FINGERPRINT", "NODE", "HSM", "VERDICT", "FIX");
         assertThat(out.lines().filter(l -> l.contains("4711") && l.contains("node-b")).findFirst().orElseThrow())
@@ -274,10 +275,10 @@ class ClusterKeyCommandsTest {
         JsonNode j = JSON.readTree(out);
         assertThat(j.get("key_synced").asBoolean()).isFalse();
         assertThat(j.get("nonce_hex").asText()).hasSize(64)
-                .isEqualTo(java.util.HexFormat.of().formatHex(coordinator.requests(GetClusterKeysRequest.class).get(1)
+                .isEqualTo(HexFormat.of().formatHex(coordinator.requests(GetClusterKeysRequest.class).get(1)
                         .getNonce().toByteArray()));
         assertThat(j.get("nonce_hex").asText()).as("a fresh nonce per run")
-                .isNotEqualTo(java.util.HexFormat.of().formatHex(req.getNonce().toByteArray()));
+                .isNotEqualTo(HexFormat.of().formatHex(req.getNonce().toByteArray()));
         JsonNode v = j.get("verdicts").get(3);
         assertThat(v.get("zone").asText()).isEqualTo(Z);
         assertThat(v.get("role").asText()).isEqualTo("ZSK");

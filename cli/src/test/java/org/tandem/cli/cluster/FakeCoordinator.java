@@ -2,6 +2,7 @@ package org.tandem.cli.cluster;
 
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
     volatile StepDownResult stepDown = StepDownResult.getDefaultInstance();
     volatile Status failure;
     /** A failure with details (google.rpc.Status), used before {@link #failure}. */
-    volatile io.grpc.StatusRuntimeException failureWithDetails;
+    volatile StatusRuntimeException failureWithDetails;
     volatile ClusterKekStatus kekStatus = ClusterKekStatus.getDefaultInstance();
     volatile KekOrderResult kekOrder = KekOrderResult.getDefaultInstance();
     volatile GenerateKeyResult generated = GenerateKeyResult.getDefaultInstance();

@@ -2,25 +2,40 @@ package org.tandem.cli.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.cli.SignerctlRun;
 import org.tandem.cli.cluster.ClusterConfig;
+import org.tandem.keysync.grpc.MtlsChannels;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.manifest.ManifestStoreUnavailableException;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.testing.Prerequisites;
+import org.tandem.proto.keysync.v1.InventoryRequest;
+import org.tandem.proto.keysync.v1.InventoryResponse;
+import org.tandem.proto.keysync.v1.KeySyncGrpc;
 import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.PublishRecord;
 
@@ -57,7 +72,7 @@ class DemoKeepRunningIT {
 
         String[] r = run("demo", "--keep-running", "--workdir", work.toString());
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
-        java.util.regex.Matcher leads = java.util.regex.Pattern.compile("(node-[ab]) leads \\(epoch 1\\)").matcher(r[1]);
+        Matcher leads = Pattern.compile("(node-[ab]) leads \\(epoch 1\\)").matcher(r[1]);
         assertThat(leads.find()).as(r[1]).isTrue();
         String leader = leads.group(1);
         String standby = leader.equals("node-a") ? "node-b" : "node-a";
@@ -103,8 +118,8 @@ class DemoKeepRunningIT {
             assertThat(work.resolve(c.get("zookeeper").get("tls").get(f).asText())).exists();
         }
         assertThatThrownBy(() -> ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(zk), "/tandem",
-                Duration.ofSeconds(3))).isInstanceOf(org.tandem.keysync.manifest.ManifestStoreUnavailableException.class);
-        org.tandem.keysync.grpc.TlsMaterial zkReader = new org.tandem.keysync.grpc.TlsMaterial(
+                Duration.ofSeconds(3))).isInstanceOf(ManifestStoreUnavailableException.class);
+        TlsMaterial zkReader = new TlsMaterial(
                 work.resolve("tls/coordinator.crt"), work.resolve("tls/coordinator.key"), work.resolve("tls/ca.crt"));
         try (ClusterConnection cluster = ClusterConnection.connect(ZooKeeperClientSettings.tls(zk, zkReader), "/tandem",
                 Duration.ofSeconds(6), Duration.ofSeconds(20))) {
@@ -115,29 +130,29 @@ class DemoKeepRunningIT {
         }
         // each node serves KeySync on its gRPC port: Inventory with our nonce, every key proven on its own HSM;
         // for the coordinator's certificate only: the operator's is refused (least privilege)
-        org.tandem.keysync.grpc.TlsMaterial coordinatorTls = org.tandem.keysync.grpc.TlsMaterial.load(
+        TlsMaterial coordinatorTls = TlsMaterial.load(
                 work.resolve("tls/coordinator.crt"), work.resolve("tls/coordinator.key"), work.resolve("tls/ca.crt"));
         for (JsonNode node : c.get("nodes")) {
-            io.grpc.ManagedChannel operator = org.tandem.keysync.grpc.MtlsChannels.open(node.get("endpoint").asText(), sc.tls());
+            ManagedChannel operator = MtlsChannels.open(node.get("endpoint").asText(), sc.tls());
             try {
-                io.grpc.StatusRuntimeException denied = org.assertj.core.api.Assertions.catchThrowableOfType(
-                        io.grpc.StatusRuntimeException.class, () -> org.tandem.proto.keysync.v1.KeySyncGrpc
-                                .newBlockingStub(operator).withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
-                                .inventory(org.tandem.proto.keysync.v1.InventoryRequest.newBuilder().setZone("example.test.")
-                                        .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32])).build()));
+                StatusRuntimeException denied = catchThrowableOfType(
+                        StatusRuntimeException.class, () -> KeySyncGrpc
+                                .newBlockingStub(operator).withDeadlineAfter(60, TimeUnit.SECONDS)
+                                .inventory(InventoryRequest.newBuilder().setZone("example.test.")
+                                        .setNonce(ByteString.copyFrom(new byte[32])).build()));
                 assertThat(denied).isNotNull();
-                assertThat(denied.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+                assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
             } finally {
                 operator.shutdownNow();
             }
-            io.grpc.ManagedChannel ch = org.tandem.keysync.grpc.MtlsChannels.open(node.get("endpoint").asText(), coordinatorTls);
+            ManagedChannel ch = MtlsChannels.open(node.get("endpoint").asText(), coordinatorTls);
             try {
                 byte[] nonce = new byte[32];
-                new java.security.SecureRandom().nextBytes(nonce);
-                org.tandem.proto.keysync.v1.InventoryResponse inv = org.tandem.proto.keysync.v1.KeySyncGrpc
-                        .newBlockingStub(ch).withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
-                        .inventory(org.tandem.proto.keysync.v1.InventoryRequest.newBuilder().setZone("example.test.")
-                                .setNonce(com.google.protobuf.ByteString.copyFrom(nonce)).build());
+                new SecureRandom().nextBytes(nonce);
+                InventoryResponse inv = KeySyncGrpc
+                        .newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .inventory(InventoryRequest.newBuilder().setZone("example.test.")
+                                .setNonce(ByteString.copyFrom(nonce)).build());
                 assertThat(inv.getNode()).isEqualTo(node.get("name").asText());
                 assertThat(inv.getHsmsList()).hasSize(1);
                 assertThat(inv.getHsms(0).getError()).isEmpty();
