@@ -23,10 +23,14 @@ import picocli.CommandLine.Option;
  * named) {@code --soak N} times, writes the report. Exit 0 when every scenario passed, 1 when one
  * failed, 2 on a usage error, 3 when the cluster could not be set up.
  */
-@Command(name = "chaos", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run the Tandem chaos harness: hosts in network namespaces (root needed), real ZooKeeper voters, signer "
-                + "nodes with SoftHSM2 tokens, Knot as secondary, Unbound validating; faults by name; invariants checked on "
-                + "the recorded history; DIR/report.md, DIR/report.json, DIR/published/<zone>/<serial>.zone.")
+@Command(
+        name = "chaos",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Run the Tandem chaos harness: hosts in network namespaces (root needed), real ZooKeeper voters, signer "
+                        + "nodes with SoftHSM2 tokens, Knot as secondary, Unbound validating; faults by name; invariants checked on "
+                        + "the recorded history; DIR/report.md, DIR/report.json, DIR/published/<zone>/<serial>.zone.")
 public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--scenario", paramLabel = "NAME", description = "a scenario to run (repeatable; default: all)")
     List<String> scenarios = new ArrayList<>();
@@ -40,7 +44,9 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--list", description = "list the scenarios and exit")
     boolean list;
 
-    @Option(names = "--cleanup", description = "remove what an interrupted run left (namespaces tdmc-*, their processes) and exit")
+    @Option(
+            names = "--cleanup",
+            description = "remove what an interrupted run left (namespaces tdmc-*, their processes) and exit")
     boolean cleanup;
 
     public static void main(String[] args) {
@@ -91,18 +97,20 @@ public final class ChaosMain implements Callable<Integer> {
         }
         AtomicReference<Cluster> running = new AtomicReference<>();
         AtomicReference<Runner> runs = new AtomicReference<>();
-        Thread hook = new Thread(() -> {
-            Runner r = runs.get();
-            if (r != null) {
-                r.stop();
-            }
-            Cluster c = running.getAndSet(null);
-            if (c != null) {
-                c.close();
-            } else {
-                Topology.removeAllIfHeld();
-            }
-        }, "chaos-cleanup");
+        Thread hook = new Thread(
+                () -> {
+                    Runner r = runs.get();
+                    if (r != null) {
+                        r.stop();
+                    }
+                    Cluster c = running.getAndSet(null);
+                    if (c != null) {
+                        c.close();
+                    } else {
+                        Topology.removeAllIfHeld();
+                    }
+                },
+                "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         Runner runner = null;
         try {
@@ -120,8 +128,8 @@ public final class ChaosMain implements Callable<Integer> {
             runs.set(runner);
             List<Trial> trials = runner.run(chosen, soak);
             long failed = trials.stream().filter(t -> !t.passed()).count();
-            out.println("chaos: " + (trials.size() - failed) + " of " + trials.size() + " scenario run(s) passed; report "
-                    + dir.resolve("report.md"));
+            out.println("chaos: " + (trials.size() - failed) + " of " + trials.size()
+                    + " scenario run(s) passed; report " + dir.resolve("report.md"));
             return failed == 0 ? 0 : 1;
         } finally {
             Cluster c = running.getAndSet(null);

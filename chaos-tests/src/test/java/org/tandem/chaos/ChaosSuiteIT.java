@@ -24,14 +24,21 @@ import org.tandem.keysync.testing.Prerequisites;
  * in a child JVM as {@code bin/chaos} runs it, and its report judged here.
  */
 class ChaosSuiteIT {
-    static final Set<String> TAKEOVERS = Set.of("switch-failure", "leader-kill", "leader-pause", "hsm-token-loss", "clock-jump",
-            "mozilla-expired-zsk");
+    static final Set<String> TAKEOVERS = Set.of(
+            "switch-failure", "leader-kill", "leader-pause", "hsm-token-loss", "clock-jump", "mozilla-expired-zsk");
 
     @Test
     void everyScenarioPassesAndTheReportSaysSo() throws Exception {
-        Prerequisites.require("root".equals(System.getProperty("user.name")), "root (network namespaces; CI runs as root)");
-        for (String[] tool : new String[][] {{"knotd", "knot"}, {"unbound", "unbound"}, {"ldns-verify-zone", "ldnsutils"},
-            {"pkcs11-tool", "opensc"}, {"softhsm2-util", "softhsm2"}, {"openssl", "openssl"}}) {
+        Prerequisites.require(
+                "root".equals(System.getProperty("user.name")), "root (network namespaces; CI runs as root)");
+        for (String[] tool : new String[][] {
+            {"knotd", "knot"},
+            {"unbound", "unbound"},
+            {"ldns-verify-zone", "ldnsutils"},
+            {"pkcs11-tool", "opensc"},
+            {"softhsm2-util", "softhsm2"},
+            {"openssl", "openssl"}
+        }) {
             Prerequisites.requireTool(tool[0], tool[1]);
         }
         Path report = Path.of("target", "chaos-report").toAbsolutePath();
@@ -39,8 +46,11 @@ class ChaosSuiteIT {
         Path log = Path.of("target", "chaos-suite.log").toAbsolutePath();
         List<String> cmd = new ArrayList<>(Procs.javaCommand("512m", List.of()));
         cmd.addAll(List.of(ChaosMain.class.getName(), "--report", report.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         boolean finished = p.waitFor(25, TimeUnit.MINUTES);
         if (!finished) {
             p.destroy();
@@ -48,19 +58,32 @@ class ChaosSuiteIT {
         }
         String tail = tail(log);
         assertThat(finished).as("the suite finished within 25 minutes; " + tail).isTrue();
-        assertThat(new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes()))
-                .as("every namespace removed").doesNotContain(Topology.PREFIX);
+        assertThat(new String(new ProcessBuilder("ip", "netns", "list")
+                        .start()
+                        .getInputStream()
+                        .readAllBytes()))
+                .as("every namespace removed")
+                .doesNotContain(Topology.PREFIX);
 
         JsonNode json = JsonLines.MAPPER.readTree(report.resolve("report.json").toFile());
         List<String> names = new ArrayList<>();
         for (JsonNode s : json.get("scenarios")) {
             String name = s.get("name").asText();
             names.add(name);
-            assertThat(s.get("passed").asBoolean()).as(name + " passed: " + s.get("violated")).isTrue();
-            assertThat(s.get("prober").get("servfail").asLong()).as(name + " SERVFAILs").isZero();
-            assertThat(s.get("prober").get("ad").asLong()).as(name + " validated answers").isPositive();
+            assertThat(s.get("passed").asBoolean())
+                    .as(name + " passed: " + s.get("violated"))
+                    .isTrue();
+            assertThat(s.get("prober").get("servfail").asLong())
+                    .as(name + " SERVFAILs")
+                    .isZero();
+            assertThat(s.get("prober").get("ad").asLong())
+                    .as(name + " validated answers")
+                    .isPositive();
             if (TAKEOVERS.contains(name)) {
-                assertThat(s.get("takeover_seconds").asDouble()).as(name + " takeover").isPositive().isLessThan(60);
+                assertThat(s.get("takeover_seconds").asDouble())
+                        .as(name + " takeover")
+                        .isPositive()
+                        .isLessThan(60);
             }
         }
         assertThat(names).containsExactlyElementsOf(Scenarios.all().keySet());
@@ -68,13 +91,15 @@ class ChaosSuiteIT {
         assertThat(Files.readString(report.resolve("report.md"))).contains("| switch-failure | yes |");
         try (Stream<Path> versions = Files.list(report.resolve("published/example.test"))) {
             assertThat(versions.filter(f -> f.toString().endsWith(".zone")).count())
-                    .as("every takeover brings a new version to the authoritative server").isGreaterThanOrEqualTo(TAKEOVERS.size());
+                    .as("every takeover brings a new version to the authoritative server")
+                    .isGreaterThanOrEqualTo(TAKEOVERS.size());
         }
     }
 
     private static String tail(Path log) throws Exception {
         List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-        return "last lines of " + log + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+        return "last lines of " + log + ":\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
     }
 
     private static void deleteTree(Path dir) throws Exception {

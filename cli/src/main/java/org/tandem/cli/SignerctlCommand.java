@@ -39,7 +39,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
 /** {@code signerctl}: the operator's command line for a Tandem cluster. */
-@Command(name = "signerctl", mixinStandardHelpOptions = true, version = "signerctl 0.1.0",
+@Command(
+        name = "signerctl",
+        mixinStandardHelpOptions = true,
+        version = "signerctl 0.1.0",
         description = "Tandem: DNSSEC keys identical and proven on every HSM.",
         subcommands = {
             // the cluster, through the coordinator (org.tandem.cli.cluster)
@@ -66,11 +69,17 @@ import picocli.CommandLine.ParseResult;
             // outside-in check of a served zone, a Nagios/Icinga plugin (org.tandem.cli.probe)
             ProbeCommand.class
         },
-        footer = {"", "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
-            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,", "10 other failure (11 zone file rejected, 12 canary failed), 13 refused by the preflight,",
-            "14 coordinator unreachable, 15 certificate not permitted, 16 failover incomplete, 17 not confirmed."})
+        footer = {
+            "",
+            "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
+            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,",
+            "10 other failure (11 zone file rejected, 12 canary failed), 13 refused by the preflight,",
+            "14 coordinator unreachable, 15 certificate not permitted, 16 failover incomplete, 17 not confirmed."
+        })
 public final class SignerctlCommand {
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "for the cluster commands (status, keys --cluster, preflight, failover, step-down; default "
                     + "./signerctl.yaml) and the cluster forms of kek and keys: the coordinator endpoint and the "
                     + "operator's TLS files")
@@ -117,8 +126,12 @@ public final class SignerctlCommand {
 
     private static int handle(Exception e, CommandLine commandLine, ParseResult parseResult) {
         ExitCode code = classify(e);
-        String message = e instanceof KeySyncException || e instanceof SigningException
-                || e instanceof IllegalArgumentException || e instanceof SignerctlException ? e.getMessage() : e.toString();
+        String message = e instanceof KeySyncException
+                        || e instanceof SigningException
+                        || e instanceof IllegalArgumentException
+                        || e instanceof SignerctlException
+                ? e.getMessage()
+                : e.toString();
         if (wantsJson(parseResult)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("error", message);
@@ -127,7 +140,9 @@ public final class SignerctlCommand {
             Output.json(commandLine.getOut(), m);
         }
         commandLine.getErr().println("signerctl: " + message);
-        if (code == ExitCode.FAILED && !(e instanceof KeySyncException) && !(e instanceof SigningException)
+        if (code == ExitCode.FAILED
+                && !(e instanceof KeySyncException)
+                && !(e instanceof SigningException)
                 && !(e instanceof SignerctlException)) {
             e.printStackTrace(commandLine.getErr());
         }
@@ -160,7 +175,9 @@ public final class SignerctlCommand {
         if (e instanceof KekMismatchException) {
             return ExitCode.REFUSED;
         }
-        if (e instanceof KeySyncException && e.getMessage() != null && e.getMessage().startsWith("refusing")) {
+        if (e instanceof KeySyncException
+                && e.getMessage() != null
+                && e.getMessage().startsWith("refusing")) {
             return ExitCode.REFUSED;
         }
         if (e instanceof GateRefusedException) {

@@ -39,8 +39,9 @@ class RepositoryCitationsTest {
     private static final Set<String> SKIPPED_DIRECTORIES = Set.of(".git", "target", "node_modules", ".idea");
     /** Data, not prose: zone files and key material hold base64 that may look like a fault id. */
     private static final Set<String> DATA_EXTENSIONS = Set.of(
-            "zone", "inc", "signed", "pem", "crt", "key", "der", "p12", "jks", "jar", "class", "jfr", "png",
-            "gz", "zip", "db");
+            "zone", "inc", "signed", "pem", "crt", "key", "der", "p12", "jks", "jar", "class", "jfr", "png", "gz",
+            "zip", "db");
+
     private static final String SELF = "RepositoryCitationsTest.java";
 
     @TempDir
@@ -66,18 +67,24 @@ class RepositoryCitationsTest {
         Files.createDirectories(scratch.resolve("docs"));
         Files.createDirectories(scratch.resolve("target"));
         Files.writeString(scratch.resolve("docs/GUIDE.md"), "# guide\n");
-        Files.writeString(scratch.resolve("Bad.java"), String.join("\n",
-                "// INV-L9 holds",
-                "// fault F27 shape",
-                "// see ../" + "shared/notes",
-                "// as DESIGN" + ".md says",
-                "// fixed in issue 3 and (issue #7)",
-                "// the guide: NOTES.md",
-                ""));
-        Files.writeString(scratch.resolve("Good.java"), String.join("\n",
-                "// INV-L1 and F19; RSAKeyGenParameterSpec.F4; 0xF1F2; see GUIDE.md and docs/guide",
-                "// CAA 0 issue \"ca.example\"; certificates issued to 3 nodes",
-                ""));
+        Files.writeString(
+                scratch.resolve("Bad.java"),
+                String.join(
+                        "\n",
+                        "// INV-L9 holds",
+                        "// fault F27 shape",
+                        "// see ../" + "shared/notes",
+                        "// as DESIGN" + ".md says",
+                        "// fixed in issue 3 and (issue #7)",
+                        "// the guide: NOTES.md",
+                        ""));
+        Files.writeString(
+                scratch.resolve("Good.java"),
+                String.join(
+                        "\n",
+                        "// INV-L1 and F19; RSAKeyGenParameterSpec.F4; 0xF1F2; see GUIDE.md and docs/guide",
+                        "// CAA 0 issue \"ca.example\"; certificates issued to 3 nodes",
+                        ""));
         Files.writeString(scratch.resolve("target/Generated.java"), "// INV-X1 issue 4\n");
         Files.writeString(scratch.resolve("example.zone"), "x TXT \"F99\"\n");
 
@@ -85,14 +92,20 @@ class RepositoryCitationsTest {
 
         assertThat(violations).hasSize(7).allMatch(v -> v.startsWith("Bad.java:"));
         assertThat(String.join("\n", violations))
-                .contains("undefined invariant INV-L9", "undefined fault F27", "outside the repository ../shared",
-                        "outside the repository DESIGN.md", "issue number issue 3", "issue number issue #7",
+                .contains(
+                        "undefined invariant INV-L9",
+                        "undefined fault F27",
+                        "outside the repository ../shared",
+                        "outside the repository DESIGN.md",
+                        "issue number issue 3",
+                        "issue number issue #7",
                         "no such file in the repository NOTES.md");
     }
 
     private static Path repositoryRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isRegularFile(dir.resolve("README.md"))
+            if (Files.isRegularFile(dir.resolve("pom.xml"))
+                    && Files.isRegularFile(dir.resolve("README.md"))
                     && Files.isDirectory(dir.resolve("cli"))) {
                 return dir;
             }
@@ -113,14 +126,15 @@ class RepositoryCitationsTest {
         return ids;
     }
 
-    private static List<String> violations(Path root, Set<String> invariants, Set<String> faults)
-            throws IOException {
+    private static List<String> violations(Path root, Set<String> invariants, Set<String> faults) throws IOException {
         List<Path> files = new ArrayList<>();
         Set<String> documentNames = new TreeSet<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                return !dir.equals(root) && SKIPPED_DIRECTORIES.contains(dir.getFileName().toString())
+                return !dir.equals(root)
+                                && SKIPPED_DIRECTORIES.contains(
+                                        dir.getFileName().toString())
                         ? FileVisitResult.SKIP_SUBTREE
                         : FileVisitResult.CONTINUE;
             }
@@ -133,7 +147,8 @@ class RepositoryCitationsTest {
                 }
                 int dot = name.lastIndexOf('.');
                 boolean data = dot > 0 && DATA_EXTENSIONS.contains(name.substring(dot + 1));
-                boolean skipped = SKIPPED_DIRECTORIES.contains(name) || name.equals(SELF); // a worktree's .git is a file
+                boolean skipped =
+                        SKIPPED_DIRECTORIES.contains(name) || name.equals(SELF); // a worktree's .git is a file
                 if (attrs.isRegularFile() && !data && !skipped && attrs.size() < 4_000_000) {
                     files.add(file);
                 }
@@ -153,20 +168,24 @@ class RepositoryCitationsTest {
                 check(lines[i], INVARIANT, id -> !invariants.contains(id), at + "undefined invariant ", violations);
                 check(lines[i], FAULT, id -> !faults.contains(id), at + "undefined fault ", violations);
                 check(lines[i], OUTSIDE_PATH, id -> true, at + "outside the repository ", violations);
-                check(lines[i], UPPER_CASE_DOC, id -> !documentNames.contains(id),
-                        at + "no such file in the repository ", violations);
+                check(
+                        lines[i],
+                        UPPER_CASE_DOC,
+                        id -> !documentNames.contains(id),
+                        at + "no such file in the repository ",
+                        violations);
                 check(lines[i], ISSUE, id -> true, at + "issue number ", violations);
             }
         }
         return violations;
     }
 
-    private static void check(
-            String line, Pattern pattern, Predicate<String> bad, String prefix, List<String> out) {
+    private static void check(String line, Pattern pattern, Predicate<String> bad, String prefix, List<String> out) {
         Matcher m = pattern.matcher(line);
         while (m.find()) {
             String hit = m.group();
-            if (bad.test(hit) && !(pattern == UPPER_CASE_DOC && OUTSIDE_PATH.matcher(hit).find())) {
+            if (bad.test(hit)
+                    && !(pattern == UPPER_CASE_DOC && OUTSIDE_PATH.matcher(hit).find())) {
                 out.add(prefix + hit + "  | " + line.strip());
             }
         }

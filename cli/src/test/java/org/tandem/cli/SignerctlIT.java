@@ -47,11 +47,23 @@ class SignerctlIT {
     private Path writeConfig(List<HsmSpec> specs, String zookeeper, String root) throws Exception {
         StringBuilder y = new StringBuilder("hsms:\n");
         for (HsmSpec s : specs) {
-            y.append("  - name: ").append(s.name()).append("\n    library: ").append(s.library())
-                    .append("\n    token-label: ").append(s.tokenLabel()).append("\n    pin-file: ").append(s.pinFile()).append('\n');
-            s.soPinFile().ifPresent(so -> y.append("    so-pin-file: ").append(so).append('\n'));
+            y.append("  - name: ")
+                    .append(s.name())
+                    .append("\n    library: ")
+                    .append(s.library())
+                    .append("\n    token-label: ")
+                    .append(s.tokenLabel())
+                    .append("\n    pin-file: ")
+                    .append(s.pinFile())
+                    .append('\n');
+            s.soPinFile()
+                    .ifPresent(so -> y.append("    so-pin-file: ").append(so).append('\n'));
         }
-        y.append("zookeeper: ").append(zookeeper).append("\nzookeeper-root: ").append(root).append('\n');
+        y.append("zookeeper: ")
+                .append(zookeeper)
+                .append("\nzookeeper-root: ")
+                .append(root)
+                .append('\n');
         // the test ZooKeeper has no TLS (ZooKeeperLockdownIT and EmbeddedZooKeeperIT test it with TLS)
         y.append("zookeeper-insecure-plaintext: true\n");
         Path f = dir.resolve("hsm-" + System.nanoTime() + ".yaml");
@@ -71,9 +83,15 @@ class SignerctlIT {
     }
 
     private void kekEverywhere() {
-        assertThat(run("kek", "init", "--hsm-config", config.toString())).as(err).isZero();
-        assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm1")).as(err).isZero();
-        assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm2")).as(err).isZero();
+        assertThat(run("kek", "init", "--hsm-config", config.toString()))
+                .as(err)
+                .isZero();
+        assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm1"))
+                .as(err)
+                .isZero();
+        assertThat(run("kek", "enrol", "--hsm-config", config.toString(), "--to", "dc2-hsm2"))
+                .as(err)
+                .isZero();
     }
 
     @Test
@@ -83,10 +101,23 @@ class SignerctlIT {
 
         assertThat(run("keys", "list", "--hsm-config", noTls.toString(), "--zone", "example.test"))
                 .isEqualTo(ExitCode.CONFIG.code());
-        assertThat(err).contains(noTls.toString(), "zookeeper-tls", "missing: ZooKeeper needs TLS", "OU=operator",
-                "--zookeeper-insecure-plaintext");
-        assertThat(run("keys", "list", "--hsm-config", noTls.toString(), "--zone", "example.test",
-                "--zookeeper-insecure-plaintext")).as(err).isZero();
+        assertThat(err)
+                .contains(
+                        noTls.toString(),
+                        "zookeeper-tls",
+                        "missing: ZooKeeper needs TLS",
+                        "OU=operator",
+                        "--zookeeper-insecure-plaintext");
+        assertThat(run(
+                        "keys",
+                        "list",
+                        "--hsm-config",
+                        noTls.toString(),
+                        "--zone",
+                        "example.test",
+                        "--zookeeper-insecure-plaintext"))
+                .as(err)
+                .isZero();
     }
 
     @Test
@@ -96,31 +127,58 @@ class SignerctlIT {
         assertThat(run("kek", "status", "--hsm-config", c, "--json")).isZero();
         assertThat(json().get("shared").asBoolean()).isTrue();
 
-        assertThat(run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk", "--json")).as(err).isZero();
+        assertThat(run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk", "--json"))
+                .as(err)
+                .isZero();
         String kskFp = json().get("fingerprint").asText();
         assertThat(json().get("hsm").asText()).isEqualTo("dc1-hsm1");
-        assertThat(run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk", "--algorithm", "14"))
-                .as(err).isZero();
+        assertThat(run(
+                        "keys",
+                        "generate",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--role",
+                        "zsk",
+                        "--algorithm",
+                        "14"))
+                .as(err)
+                .isZero();
         assertThat(out).contains("generated ZSK", "alg 14", "keys sync");
 
-        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test", "--json")).isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test", "--json"))
+                .isEqualTo(ExitCode.NOT_SYNCED.code());
         assertThat(json().get("key_synced").asBoolean()).isFalse();
         assertThat(json().get("checks").findValuesAsText("status")).containsOnly("ok", "missing");
 
-        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).as(out + err).isZero();
-        assertThat(out).contains("copied KSK", "to dc2-hsm2", "key-synced: 2 key(s) present and proven on all 3 HSM(s)");
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test"))
+                .as(out + err)
+                .isZero();
+        assertThat(out)
+                .contains("copied KSK", "to dc2-hsm2", "key-synced: 2 key(s) present and proven on all 3 HSM(s)");
 
-        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test", "--json")).isZero();
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test", "--json"))
+                .isZero();
         JsonNode report = json();
         assertThat(report.get("key_synced").asBoolean()).isTrue();
         assertThat(report.get("checks")).hasSize(6);
         assertThat(report.get("checks").findValuesAsText("fingerprint")).contains(kskFp);
 
-        assertThat(run("keys", "list", "--hsm-config", c, "--zone", "example.test", "--json")).isZero();
-        assertThat(json().get("hsms")).hasSize(3).allSatisfy(h -> assertThat(h.get("keys")).hasSize(2));
+        assertThat(run("keys", "list", "--hsm-config", c, "--zone", "example.test", "--json"))
+                .isZero();
+        assertThat(json().get("hsms"))
+                .hasSize(3)
+                .allSatisfy(h -> assertThat(h.get("keys")).hasSize(2));
         assertThat(json().get("manifest").findValuesAsText("state")).containsOnly("generated");
 
-        assertThat(run("audit", "verify", "--audit-log", dir.resolve("audit.jsonl").toString())).as(out).isZero();
+        assertThat(run(
+                        "audit",
+                        "verify",
+                        "--audit-log",
+                        dir.resolve("audit.jsonl").toString()))
+                .as(out)
+                .isZero();
         assertThat(out).contains("intact");
     }
 
@@ -131,20 +189,28 @@ class SignerctlIT {
         run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk", "--json");
         String fp = json().get("fingerprint").asText();
         int tag = json().get("key_tag").asInt();
-        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).isZero();
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test"))
+                .isZero();
         byte[] id = HexFormat.of().parseHex(fp);
         String label = "tandem:example.test.:ZSK:13:" + tag;
         StrayKeys.replaceKeyPair(hsms.get(1), label, id);
         StrayKeys.replaceKeyPair(hsms.get(2), label, id);
 
-        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test")).isEqualTo(ExitCode.NOT_SYNCED.code());
-        assertThat(out).contains("NOT key-synced: 2 problem(s)")
-                .contains("zone example.test. ZSK " + tag + " fp " + fp.substring(0, 8) + " on HSM dc2-hsm1: different-public-key")
-                .contains("zone example.test. ZSK " + tag + " fp " + fp.substring(0, 8) + " on HSM dc2-hsm2: different-public-key")
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test"))
+                .isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(out)
+                .contains("NOT key-synced: 2 problem(s)")
+                .contains("zone example.test. ZSK " + tag + " fp " + fp.substring(0, 8)
+                        + " on HSM dc2-hsm1: different-public-key")
+                .contains("zone example.test. ZSK " + tag + " fp " + fp.substring(0, 8)
+                        + " on HSM dc2-hsm2: different-public-key")
                 .contains("--replace-diverged");
-        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test")).isEqualTo(ExitCode.NOT_SYNCED.code());
-        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test", "--replace-diverged")).isZero();
-        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test")).isZero();
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test"))
+                .isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(run("keys", "sync", "--hsm-config", c, "--zone", "example.test", "--replace-diverged"))
+                .isZero();
+        assertThat(run("keys", "verify", "--hsm-config", c, "--zone", "example.test"))
+                .isZero();
     }
 
     @Test
@@ -157,22 +223,35 @@ class SignerctlIT {
                 new HsmSpec(good.name(), good.library(), "no-such-token", good.pinFile(), 1),
                 new HsmSpec(good.name(), Path.of("/opt/vendor/libnothere.so"), good.tokenLabel(), good.pinFile(), 1),
                 new HsmSpec(good.name(), good.library(), good.tokenLabel(), dir, 1));
-        List<String> expected = List.of("wrong PIN for token '" + good.tokenLabel() + "' (PIN file " + wrongPin,
-                "token 'no-such-token' not found", "PKCS#11 library /opt/vendor/libnothere.so not found",
+        List<String> expected = List.of(
+                "wrong PIN for token '" + good.tokenLabel() + "' (PIN file " + wrongPin,
+                "token 'no-such-token' not found",
+                "PKCS#11 library /opt/vendor/libnothere.so not found",
                 "PIN file " + dir + " is not readable");
         String root = "/cli-bad-" + System.nanoTime();
         for (int i = 0; i < cases.size(); i++) {
             Path bad = writeConfig(List.of(cases.get(i), hsms.get(1)), ZK.connectString(), root);
-            int code = run("keys", "generate", "--hsm-config", bad.toString(), "--zone", "example.test", "--role", "ksk", "--json");
+            int code = run(
+                    "keys",
+                    "generate",
+                    "--hsm-config",
+                    bad.toString(),
+                    "--zone",
+                    "example.test",
+                    "--role",
+                    "ksk",
+                    "--json");
             assertThat(code).as(err).isEqualTo(ExitCode.HSM_UNAVAILABLE.code());
             assertThat(err).contains("HSM dc1-hsm1").contains(expected.get(i));
             assertThat(json().get("kind").asText()).isEqualTo("hsm_unavailable");
         }
         // nothing changed: no manifest was written, no audit log was started, no key generated
         Path ok = writeConfig(hsms, ZK.connectString(), root);
-        assertThat(run("keys", "list", "--hsm-config", ok.toString(), "--zone", "example.test", "--json")).isZero();
+        assertThat(run("keys", "list", "--hsm-config", ok.toString(), "--zone", "example.test", "--json"))
+                .isZero();
         assertThat(json().get("manifest_version").asInt()).isEqualTo(-1);
-        assertThat(json().get("hsms").findValues("keys")).allSatisfy(k -> assertThat(k).isEmpty());
+        assertThat(json().get("hsms").findValues("keys"))
+                .allSatisfy(k -> assertThat(k).isEmpty());
     }
 
     @Test
@@ -190,7 +269,15 @@ class SignerctlIT {
 
         assertThat(run("keys", "verify", "--hsm-config", config.toString())).isEqualTo(ExitCode.USAGE.code());
         assertThat(err).contains("--zone");
-        assertThat(run("keys", "generate", "--hsm-config", config.toString(), "--zone", "example.test", "--role", "big"))
+        assertThat(run(
+                        "keys",
+                        "generate",
+                        "--hsm-config",
+                        config.toString(),
+                        "--zone",
+                        "example.test",
+                        "--role",
+                        "big"))
                 .isEqualTo(ExitCode.USAGE.code());
         assertThat(err).contains("expected ksk, zsk or csk");
 
@@ -205,7 +292,17 @@ class SignerctlIT {
         kekEverywhere();
         run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk", "--json");
         String fp = json().get("fingerprint").asText();
-        assertThat(run("keys", "delete", "--hsm-config", c, "--zone", "example.test", "--hsm", "dc1-hsm1", "--fingerprint", fp))
+        assertThat(run(
+                        "keys",
+                        "delete",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--hsm",
+                        "dc1-hsm1",
+                        "--fingerprint",
+                        fp))
                 .isEqualTo(ExitCode.REFUSED.code());
         assertThat(err).contains("refusing to delete").contains("GENERATED");
 
@@ -213,7 +310,8 @@ class SignerctlIT {
         List<String> lines = new ArrayList<>(Files.readAllLines(audit));
         lines.set(1, lines.get(1).replace("enrolled", "ENROLLED").replace("dc2-hsm1", "dc9-hsm9"));
         Files.write(audit, lines);
-        assertThat(run("audit", "verify", "--audit-log", audit.toString(), "--json")).isEqualTo(ExitCode.AUDIT_CORRUPT.code());
+        assertThat(run("audit", "verify", "--audit-log", audit.toString(), "--json"))
+                .isEqualTo(ExitCode.AUDIT_CORRUPT.code());
         assertThat(json().get("intact").asBoolean()).isFalse();
         assertThat(json().get("defects").get(0).get("line").asInt()).isEqualTo(2);
     }
@@ -241,17 +339,48 @@ class SignerctlIT {
         Path signed = dir.resolve("out/example.test.signed");
 
         // the standby HSMs lack the keys: signing with one of them is refused before anything is signed
-        assertThat(run("sign", "--hsm-config", c, "--zone", "example.test", "--input", unsigned.toString(), "--output",
-                signed.toString(), "--hsm", "dc2-hsm1")).isEqualTo(ExitCode.NOT_SYNCED.code());
-        assertThat(err).contains("refusing to sign example.test.").contains("dc2-hsm1").contains("missing");
+        assertThat(run(
+                        "sign",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--input",
+                        unsigned.toString(),
+                        "--output",
+                        signed.toString(),
+                        "--hsm",
+                        "dc2-hsm1"))
+                .isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(err)
+                .contains("refusing to sign example.test.")
+                .contains("dc2-hsm1")
+                .contains("missing");
         assertThat(signed).doesNotExist();
 
-        assertThat(run("sign", "--hsm-config", c, "--zone", "example.test", "--input", unsigned.toString(), "--output",
-                signed.toString(), "--nsec3", "--opt-out", "--json")).as(err).isZero();
+        assertThat(run(
+                        "sign",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--input",
+                        unsigned.toString(),
+                        "--output",
+                        signed.toString(),
+                        "--nsec3",
+                        "--opt-out",
+                        "--json"))
+                .as(err)
+                .isZero();
         assertThat(json().get("serial").asLong()).isEqualTo(2026112502L);
-        assertThat(run("verify", "--zone", "example.test", "--input", signed.toString())).as(out).isZero();
+        assertThat(run("verify", "--zone", "example.test", "--input", signed.toString()))
+                .as(out)
+                .isZero();
         assertThat(out).contains("zone example.test. validates");
-        Process ldns = new ProcessBuilder("ldns-verify-zone", signed.toString()).redirectErrorStream(true).start();
+        Process ldns = new ProcessBuilder("ldns-verify-zone", signed.toString())
+                .redirectErrorStream(true)
+                .start();
         String ldnsOut = new String(ldns.getInputStream().readAllBytes());
         assertThat(ldns.waitFor()).as(ldnsOut).isZero();
 
@@ -266,9 +395,19 @@ class SignerctlIT {
         // a bad unsigned zone is rejected with file and line, and the last good output stays
         byte[] lastGood = Files.readAllBytes(signed);
         Path bad = dir.resolve("bad.zone");
-        Files.writeString(bad, Files.readString(unsigned).replace("www     IN A   192.0.2.10", "www     IN A   192.0.2.300"));
-        assertThat(run("sign", "--hsm-config", c, "--zone", "example.test", "--input", bad.toString(), "--output",
-                signed.toString())).isEqualTo(ExitCode.ZONE_REJECTED.code());
+        Files.writeString(
+                bad, Files.readString(unsigned).replace("www     IN A   192.0.2.10", "www     IN A   192.0.2.300"));
+        assertThat(run(
+                        "sign",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--input",
+                        bad.toString(),
+                        "--output",
+                        signed.toString()))
+                .isEqualTo(ExitCode.ZONE_REJECTED.code());
         assertThat(err).contains(bad.toString() + ":6:");
         assertThat(Files.readAllBytes(signed)).isEqualTo(lastGood);
     }
@@ -294,8 +433,20 @@ class SignerctlIT {
         Path unsigned = dir.resolve("example.test.zone");
         Files.writeString(unsigned, zone);
         Path signed = dir.resolve("example.test.signed");
-        String[] sign = {"sign", "--hsm-config", c, "--zone", "example.test", "--input", unsigned.toString(), "--output",
-            signed.toString(), "--nsec3", "--opt-out", "--json"};
+        String[] sign = {
+            "sign",
+            "--hsm-config",
+            c,
+            "--zone",
+            "example.test",
+            "--input",
+            unsigned.toString(),
+            "--output",
+            signed.toString(),
+            "--nsec3",
+            "--opt-out",
+            "--json"
+        };
 
         assertThat(run(sign)).as(err).isZero();
         assertThat(json().get("mode").asText()).isEqualTo("full");
@@ -303,14 +454,17 @@ class SignerctlIT {
         long total = json().get("signatures").asLong();
 
         // one secure delegation more: only it, its NSEC3 and neighbours, and the SOA are signed
-        Files.writeString(unsigned, zone + "sec IN NS ns1.example.net.\n"
-                + "sec IN DS 4711 13 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n");
+        Files.writeString(
+                unsigned,
+                zone + "sec IN NS ns1.example.net.\n"
+                        + "sec IN DS 4711 13 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n");
         assertThat(run(sign)).as(err).isZero();
         assertThat(json().get("mode").asText()).isEqualTo("incremental");
         assertThat(json().get("serial").asLong()).isEqualTo(2026112503L);
         assertThat(json().get("signatures_reused").asLong()).isPositive();
         assertThat(json().get("signatures_made").asLong()).isPositive().isLessThan(total);
-        for (List<String> validator : List.of(List.of("ldns-verify-zone", signed.toString()),
+        for (List<String> validator : List.of(
+                List.of("ldns-verify-zone", signed.toString()),
                 List.of("kzonecheck", "-o", "example.test.", "-d", "on", signed.toString()))) {
             Process p = new ProcessBuilder(validator).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes());
@@ -321,8 +475,9 @@ class SignerctlIT {
         Files.writeString(unsigned, zone.replace("192.0.2.10", "192.0.2.11"));
         String[] plain = Arrays.copyOf(sign, sign.length - 1);
         assertThat(run(plain)).as(err).isZero();
-        assertThat(out).containsPattern("re-signed example.test. incrementally, serial 2026112504, with 2 key\\(s\\) on "
-                + "dc1-hsm1: reused [0-9,]+ signatures, made [0-9,]+");
+        assertThat(out)
+                .containsPattern("re-signed example.test. incrementally, serial 2026112504, with 2 key\\(s\\) on "
+                        + "dc1-hsm1: reused [0-9,]+ signatures, made [0-9,]+");
         List<String> full = new ArrayList<>(List.of(sign));
         full.add("--full");
         assertThat(run(full.toArray(new String[0]))).as(err).isZero();
@@ -331,8 +486,21 @@ class SignerctlIT {
         assertThat(json().get("signatures_reused").asLong()).isZero();
 
         // the hidden bench: rounds of one changed delegation, timed
-        assertThat(run("bench-incremental", "--hsm-config", c, "--zone", "example.test", "--signed", signed.toString(),
-                "--unsigned", unsigned.toString(), "--rounds", "3", "--json")).as(err).isZero();
+        assertThat(run(
+                        "bench-incremental",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--signed",
+                        signed.toString(),
+                        "--unsigned",
+                        unsigned.toString(),
+                        "--rounds",
+                        "3",
+                        "--json"))
+                .as(err)
+                .isZero();
         assertThat(json().get("rounds")).hasSize(3);
         assertThat(json().get("median_ms").asDouble()).isPositive();
     }

@@ -46,8 +46,13 @@ public final class Coordinator implements AutoCloseable {
     /** How often the coordinator looks at every node's status for its metrics. */
     public static final Duration LOOK_INTERVAL = Duration.ofSeconds(15);
 
-    private Coordinator(CuratorFramework curator, NodeClients nodes, AuditLog audit, CoordinatorServer server,
-            MetricsServer metricsServer, ScheduledExecutorService looker) {
+    private Coordinator(
+            CuratorFramework curator,
+            NodeClients nodes,
+            AuditLog audit,
+            CoordinatorServer server,
+            MetricsServer metricsServer,
+            ScheduledExecutorService looker) {
         this.curator = curator;
         this.nodes = nodes;
         this.audit = audit;
@@ -65,8 +70,8 @@ public final class Coordinator implements AutoCloseable {
     public static Coordinator start(CoordinatorConfig config, Clock clock) throws CoordinatorException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
-        CuratorFramework curator = ZooKeeperClients.build(config.zookeeperConnect(),
-                config.zookeeperSessionTimeout(), config.zookeeperTls());
+        CuratorFramework curator = ZooKeeperClients.build(
+                config.zookeeperConnect(), config.zookeeperSessionTimeout(), config.zookeeperTls());
         curator.start();
         NodeClients nodes = null;
         AuditLog audit = null;
@@ -75,39 +80,60 @@ public final class Coordinator implements AutoCloseable {
         try {
             nodes = new NodeClients(config.nodes(), config.tls());
             // No HSM on this host: the audit checkpoints are signed with the coordinator's TLS key.
-            audit = AuditLog.open(config.auditLog(), clock, config.name(), config.tls().key(),
-                    config.tls().certificate(), CheckpointPolicy.DEFAULT);
+            audit = AuditLog.open(
+                    config.auditLog(),
+                    clock,
+                    config.name(),
+                    config.tls().key(),
+                    config.tls().certificate(),
+                    CheckpointPolicy.DEFAULT);
             SecureRandom random = new SecureRandom();
             ClusterView.Nonces nonces = () -> {
                 byte[] b = new byte[32];
                 random.nextBytes(b);
                 return b;
             };
-            ClusterView view = new ClusterView(new ZooKeeperView(curator, config.zookeeperRoot()), nodes, clock, nonces);
-            CoordinatorMetrics metrics = new CoordinatorMetrics(config.name(),
+            ClusterView view =
+                    new ClusterView(new ZooKeeperView(curator, config.zookeeperRoot()), nodes, clock, nonces);
+            CoordinatorMetrics metrics = new CoordinatorMetrics(
+                    config.name(),
                     config.nodes().stream().map(NodeEndpoint::name).toList());
             Cutover cutover = new Cutover(view, new Preflight(config.minExpiryAfterTakeover()), clock, nonces, metrics);
             try {
-                metricsServer = MetricsServer.start(config.metricsHost(), config.metricsPort(), metrics::scrape,
-                        metrics::problems);
+                metricsServer = MetricsServer.start(
+                        config.metricsHost(), config.metricsPort(), metrics::scrape, metrics::problems);
             } catch (IOException e) {
-                throw new CoordinatorException("coordinator " + config.name() + ": metrics endpoint "
-                        + config.metricsHost() + ":" + config.metricsPort() + ": " + e.getMessage(), e);
+                throw new CoordinatorException(
+                        "coordinator " + config.name() + ": metrics endpoint " + config.metricsHost() + ":"
+                                + config.metricsPort() + ": " + e.getMessage(),
+                        e);
             }
-            server = CoordinatorServer.start(config.listenHost(), config.listenPort(), config.tls(),
-                    view, cutover, audit, config.waitForPublish());
+            server = CoordinatorServer.start(
+                    config.listenHost(),
+                    config.listenPort(),
+                    config.tls(),
+                    view,
+                    cutover,
+                    audit,
+                    config.waitForPublish());
             ScheduledExecutorService looker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "coordinator-metrics-look");
                 t.setDaemon(true);
                 return t;
             });
-            looker.scheduleWithFixedDelay(() -> look(view, metrics, clock), 0, LOOK_INTERVAL.toMillis(),
-                    TimeUnit.MILLISECONDS);
-            LOG.info("coordinator={} event=started grpc={}:{} metrics={} nodes={} zookeeper={} zookeeper-tls={}"
-                    + " audit={}",
-                    config.name(), config.listenHost(), server.port(), metricsServer.address(),
-                    config.nodes().stream().map(n -> n.name()).toList(), config.zookeeperConnect(),
-                    config.zookeeperTls().isPresent(), config.auditLog());
+            looker.scheduleWithFixedDelay(
+                    () -> look(view, metrics, clock), 0, LOOK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info(
+                    "coordinator={} event=started grpc={}:{} metrics={} nodes={} zookeeper={} zookeeper-tls={}"
+                            + " audit={}",
+                    config.name(),
+                    config.listenHost(),
+                    server.port(),
+                    metricsServer.address(),
+                    config.nodes().stream().map(n -> n.name()).toList(),
+                    config.zookeeperConnect(),
+                    config.zookeeperTls().isPresent(),
+                    config.auditLog());
             return new Coordinator(curator, nodes, audit, server, metricsServer, looker);
         } catch (CoordinatorException | RuntimeException e) {
             if (server != null) {

@@ -49,8 +49,9 @@ public final class CoordinatorMain {
             } catch (CoordinatorException e) {
                 throw new Failure(Exit.FAILED, e.getMessage(), e);
             }
-            return new Started("coordinator " + config.name() + " running: gRPC port " + coordinator.port()
-                    + "; SIGTERM stops it", coordinator::close);
+            return new Started(
+                    "coordinator " + config.name() + " running: gRPC port " + coordinator.port() + "; SIGTERM stops it",
+                    coordinator::close);
         }
     };
 

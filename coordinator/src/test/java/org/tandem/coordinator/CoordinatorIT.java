@@ -48,10 +48,10 @@ import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.StrayKeys;
-import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
@@ -114,12 +114,12 @@ class CoordinatorIT {
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         dir = Files.createTempDirectory("coordinator-it");
         root = "/coordinator-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        tokens = KeySyncedTokens.create(List.of("node-a", "node-b"), ZONE, ZK.connectString(), root,
-                dir.resolve("keysync-audit.jsonl"));
+        tokens = KeySyncedTokens.create(
+                List.of("node-a", "node-b"), ZONE, ZK.connectString(), root, dir.resolve("keysync-audit.jsonl"));
         open.add(tokens);
         keySync = tokens.keySync();
-        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
-                Duration.ofSeconds(10));
+        ClusterConnection cluster =
+                ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);
         pki = TestPki.create(dir.resolve("pki"), "coordinator-it CA");
@@ -135,16 +135,20 @@ class CoordinatorIT {
         TlsMaterial c = pki.issue("coordinator", "coordinator");
         auditFile = dir.resolve("coordinator-audit.jsonl");
         Path yaml = dir.resolve("coordinator.yaml");
-        Files.writeString(yaml, "coordinator: {name: coordinator-it}\nnodes:\n"
-                + "  - {name: node-a, site: dc1, endpoint: \"127.0.0.1:" + grpcPort("node-a") + "\"}\n"
-                + "  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:" + grpcPort("node-b") + "\"}\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root + ", insecure-plaintext: true}\n"
-                + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                + "tls: {ca: " + c.trustedCertificates() + ", cert: " + c.certificateChain() + ", key: " + c.privateKey()
-                + "}\n"
-                + "audit-log: " + auditFile + "\n"
-                + "preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 90s}\n");
+        Files.writeString(
+                yaml,
+                "coordinator: {name: coordinator-it}\nnodes:\n"
+                        + "  - {name: node-a, site: dc1, endpoint: \"127.0.0.1:" + grpcPort("node-a") + "\"}\n"
+                        + "  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:" + grpcPort("node-b") + "\"}\n"
+                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", root: " + root
+                        + ", insecure-plaintext: true}\n"
+                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
+                        + "tls: {ca: " + c.trustedCertificates() + ", cert: " + c.certificateChain() + ", key: "
+                        + c.privateKey()
+                        + "}\n"
+                        + "audit-log: " + auditFile + "\n"
+                        + "preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 90s}\n");
         coordinator = Coordinator.start(CoordinatorConfig.load(yaml), clock);
         ManagedChannel ch = MtlsChannels.open("127.0.0.1:" + coordinator.port(), pki.issue("alice", "operator"));
         open.add(ch::shutdownNow);
@@ -174,11 +178,14 @@ class CoordinatorIT {
         ZoneView z = s.getZones(0);
         assertThat(z.getZone()).isEqualTo(Z);
         assertThat(z.getCommittedBy()).isEqualTo("node-a");
-        assertThat(Integer.toUnsignedLong(z.getCommittedSerial())).isEqualTo(ledger.last(ZONE).orElseThrow().serial());
-        var keys = operator.getClusterKeys(GetClusterKeysRequest.newBuilder().setZone(Z).build());
+        assertThat(Integer.toUnsignedLong(z.getCommittedSerial()))
+                .isEqualTo(ledger.last(ZONE).orElseThrow().serial());
+        var keys = operator.getClusterKeys(
+                GetClusterKeysRequest.newBuilder().setZone(Z).build());
         assertThat(keys.getProblemsList()).isEmpty();
         assertThat(keys.getZones(0).getKeysList()).hasSize(2).allSatisfy(k -> {
-            assertThat(k.getPresenceList()).extracting(p -> p.getNode() + "/" + p.getVerdict())
+            assertThat(k.getPresenceList())
+                    .extracting(p -> p.getNode() + "/" + p.getVerdict())
                     .containsExactlyInAnyOrder("node-a/ok", "node-b/ok");
             assertThat(k.getPublishedSinceSeconds()).isPositive();
         });
@@ -189,10 +196,15 @@ class CoordinatorIT {
     @Order(2)
     void clientsWithoutACertificateOrFromAnotherCaCannotCallAnyMethod() throws Exception {
         TlsMaterial rogue = TestPki.create(dir.resolve("rogue-pki"), "rogue CA").issue("mallory", "operator");
-        ManagedChannel untrusted = MtlsChannels.open("127.0.0.1:" + coordinator.port(),
+        ManagedChannel untrusted = MtlsChannels.open(
+                "127.0.0.1:" + coordinator.port(),
                 new TlsMaterial(rogue.certificateChain(), rogue.privateKey(), pki.caCertificate()));
-        ManagedChannel anonymous = NettyChannelBuilder.forTarget("127.0.0.1:" + coordinator.port(),
-                TlsChannelCredentials.newBuilder().trustManager(pki.caCertificate().toFile()).build()).build();
+        ManagedChannel anonymous = NettyChannelBuilder.forTarget(
+                        "127.0.0.1:" + coordinator.port(),
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(pki.caCertificate().toFile())
+                                .build())
+                .build();
         long auditLines = auditLines();
         try {
             for (ManagedChannel ch : List.of(untrusted, anonymous)) {
@@ -200,12 +212,17 @@ class CoordinatorIT {
                 List<Supplier<Object>> calls = List.of(
                         () -> stub.getClusterStatus(GetClusterStatusRequest.getDefaultInstance()),
                         () -> stub.getClusterKeys(GetClusterKeysRequest.getDefaultInstance()),
-                        () -> stub.preflight(PreflightRequest.newBuilder().setTo("node-b").build()),
-                        () -> stub.failover(FailoverRequest.newBuilder().setTo("node-b").build()),
+                        () -> stub.preflight(
+                                PreflightRequest.newBuilder().setTo("node-b").build()),
+                        () -> stub.failover(
+                                FailoverRequest.newBuilder().setTo("node-b").build()),
                         () -> stub.stepDown(StepDownRequest.getDefaultInstance()));
                 for (Supplier<Object> call : calls) {
-                    assertThatThrownBy(call::get).isInstanceOf(StatusRuntimeException.class)
-                            .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+                    assertThatThrownBy(call::get)
+                            .isInstanceOf(StatusRuntimeException.class)
+                            .satisfies(e -> assertThat(((StatusRuntimeException) e)
+                                            .getStatus()
+                                            .getCode())
                                     .isEqualTo(Status.Code.UNAVAILABLE));
                 }
             }
@@ -220,8 +237,11 @@ class CoordinatorIT {
         ManagedChannel node = MtlsChannels.open("127.0.0.1:" + coordinator.port(), pki.issue("node-x", "node"));
         try {
             var stub = CoordinatorGrpc.newBlockingStub(node).withDeadlineAfter(60, TimeUnit.SECONDS);
-            assertThat(stub.getClusterStatus(GetClusterStatusRequest.getDefaultInstance()).getLeader()).isEqualTo("node-a");
-            assertThatThrownBy(() -> stub.failover(FailoverRequest.newBuilder().setTo("node-b").build()))
+            assertThat(stub.getClusterStatus(GetClusterStatusRequest.getDefaultInstance())
+                            .getLeader())
+                    .isEqualTo("node-a");
+            assertThatThrownBy(() -> stub.failover(
+                            FailoverRequest.newBuilder().setTo("node-b").build()))
                     .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> {
                         Status st = ((StatusRuntimeException) e).getStatus();
@@ -230,7 +250,8 @@ class CoordinatorIT {
                     });
             assertThatThrownBy(() -> stub.stepDown(StepDownRequest.getDefaultInstance()))
                     .isInstanceOf(StatusRuntimeException.class)
-                    .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+                    .satisfies(e -> assertThat(
+                                    ((StatusRuntimeException) e).getStatus().getCode())
                             .isEqualTo(Status.Code.PERMISSION_DENIED));
         } finally {
             node.shutdownNow();
@@ -247,7 +268,10 @@ class CoordinatorIT {
         StrayKeys.remove(tokens.spec("node-b"), zsk.ref().objectId());
         try {
             FailoverResult r = operator.withDeadlineAfter(180, TimeUnit.SECONDS)
-                    .failover(FailoverRequest.newBuilder().setTo("node-b").setReason("test: missing ZSK").build());
+                    .failover(FailoverRequest.newBuilder()
+                            .setTo("node-b")
+                            .setReason("test: missing ZSK")
+                            .build());
             assertThat(r.getPerformed()).isFalse();
             Refusal x = refusal(r.getPreflight(), "keys-identical", KeyRole.ZSK);
             assertThat(x.getZone()).isEqualTo(Z);
@@ -259,8 +283,13 @@ class CoordinatorIT {
             assertThat(x.getFix()).contains("keys sync", "node-a");
             assertThat(ledger.last(ZONE).orElseThrow().node()).isEqualTo("node-a");
             String audit = auditDetails();
-            assertThat(audit).contains("\"caller\":\"alice\"", "\"order\":\"Failover\"", "test: missing ZSK",
-                    manifestZsk.fingerprint().hex(), "refused by the preflight");
+            assertThat(audit)
+                    .contains(
+                            "\"caller\":\"alice\"",
+                            "\"order\":\"Failover\"",
+                            "test: missing ZSK",
+                            manifestZsk.fingerprint().hex(),
+                            "refused by the preflight");
         } finally {
             repair();
         }
@@ -278,8 +307,11 @@ class CoordinatorIT {
             assertThat(x.getZone()).isEqualTo(Z);
             assertThat(x.getKeyTag()).isEqualTo(manifestZsk.keyTag().value());
             assertThat(x.getHsm()).isEqualTo("node-b");
-            assertThat(x.getFingerprint()).hasSize(64).isNotEqualTo(manifestZsk.fingerprint().hex());
-            assertThat(x.getProblem()).contains("different key pair", manifestZsk.fingerprint().hex());
+            assertThat(x.getFingerprint())
+                    .hasSize(64)
+                    .isNotEqualTo(manifestZsk.fingerprint().hex());
+            assertThat(x.getProblem())
+                    .contains("different key pair", manifestZsk.fingerprint().hex());
             assertThat(x.getFix()).contains("keys delete", "--fingerprint " + x.getFingerprint());
         } finally {
             repair();
@@ -291,7 +323,8 @@ class CoordinatorIT {
     void refusedWhenTheStandbysPrivateKeyDoesNotMatch() throws Exception {
         HsmKey zsk = key("node-b", KeyRole.ZSK);
         DnssecKey manifestZsk = manifestKey(KeyRole.ZSK);
-        StrayKeys.replacePrivateKeyOnly(tokens.spec("node-b"), zsk.label(), zsk.ref().objectId());
+        StrayKeys.replacePrivateKeyOnly(
+                tokens.spec("node-b"), zsk.label(), zsk.ref().objectId());
         try {
             PreflightResult p = preflight("node-b");
             Refusal x = refusal(p, "possession", KeyRole.ZSK);
@@ -313,7 +346,9 @@ class CoordinatorIT {
         writeZone("node-b", "canary   TYPE200 \\# 1 00\n");
         try {
             PreflightResult p = preflight("node-b");
-            Refusal x = p.getRefusalsList().stream().filter(r -> r.getCheck().equals("canary")).findFirst()
+            Refusal x = p.getRefusalsList().stream()
+                    .filter(r -> r.getCheck().equals("canary"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no canary refusal in " + p));
             assertThat(x.getZone()).isEqualTo(Z);
             assertThat(x.getNode()).isEqualTo("node-b");
@@ -330,32 +365,53 @@ class CoordinatorIT {
     void aCutOverThatPassesThePreflightMovesLeadershipAndTheNewLeaderPublishesAValidZone() throws Exception {
         awaitRoles("node-a", "node-b");
         PublishRecord before = ledger.last(ZONE).orElseThrow();
-        FailoverResult r = operator.withDeadlineAfter(240, TimeUnit.SECONDS).failover(FailoverRequest.newBuilder()
-                .setTo("node-b").setReason("test: planned cut-over").setTimeoutMillis(90_000).build());
-        assertThat(r.getPreflight().getRefusalsList()).as(r.getPreflight().toString()).isEmpty();
+        FailoverResult r = operator.withDeadlineAfter(240, TimeUnit.SECONDS)
+                .failover(FailoverRequest.newBuilder()
+                        .setTo("node-b")
+                        .setReason("test: planned cut-over")
+                        .setTimeoutMillis(90_000)
+                        .build());
+        assertThat(r.getPreflight().getRefusalsList())
+                .as(r.getPreflight().toString())
+                .isEmpty();
         assertThat(r.getPreflight().getPassed()).isTrue();
         assertThat(r.getPreflight().getFrom()).isEqualTo("node-a");
-        assertThat(r.getPreflight().getChecksList()).extracting(c -> c.getName()).contains("keys-identical",
-                "possession", "published-long-enough", "retired-keys-published", "canary", "serial-epoch-current",
-                "expiry-safe");
+        assertThat(r.getPreflight().getChecksList())
+                .extracting(c -> c.getName())
+                .contains(
+                        "keys-identical",
+                        "possession",
+                        "published-long-enough",
+                        "retired-keys-published",
+                        "canary",
+                        "serial-epoch-current",
+                        "expiry-safe");
         assertThat(r.getPerformed()).as(r.getOutcome()).isTrue();
         assertThat(r.getNewLeader()).as(r.getOutcome()).isEqualTo("node-b");
         assertThat(r.getNewEpoch()).isGreaterThan(before.epoch());
         assertThat(Integer.toUnsignedLong(r.getFirstSerial())).isGreaterThan(before.serial());
         PublishRecord after = ledger.last(ZONE).orElseThrow();
         assertThat(after.node()).isEqualTo("node-b");
-        assertThat(after.dnskeyFingerprints()).as("same DNSKEY RRset").isEqualTo(before.dnskeyFingerprints()).hasSize(2);
+        assertThat(after.dnskeyFingerprints())
+                .as("same DNSKEY RRset")
+                .isEqualTo(before.dnskeyFingerprints())
+                .hasSize(2);
         Path published = dir.resolve("published-node-b/example.test").resolve(after.serial() + ".zone");
         // the ledger commit comes a moment before the promote into the directory
-        TestTiming.until(Duration.ofSeconds(20), "node-b promotes serial " + after.serial(),
-                () -> Files.exists(published));
+        TestTiming.until(
+                Duration.ofSeconds(20), "node-b promotes serial " + after.serial(), () -> Files.exists(published));
         validates(published);
         assertThat(auditDetails()).contains("test: planned cut-over", "performed: node-b leads");
         awaitRoles("node-b", "node-a");
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + coordinator.metricsPort() + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("tandem_coordinator_failovers_completed_total{coordinator=\"coordinator-it\"} 1.0")
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + coordinator.metricsPort() + "/metrics"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .contains("tandem_coordinator_failovers_completed_total{coordinator=\"coordinator-it\"} 1.0")
                 .contains("tandem_coordinator_preflight_ok{coordinator=\"coordinator-it\",node=\"node-b\","
                         + "zone=\"example.test.\"} 1")
                 .contains("tandem_coordinator_node_reachable{coordinator=\"coordinator-it\",node=\"node-a\"} 1.0");
@@ -366,11 +422,13 @@ class CoordinatorIT {
     void refusedWhenAFreshKeyIsNotYetPublishedForTheDnskeyTtl() throws Exception {
         // node-b leads now; a second ZSK, synced everywhere, is at most seconds old in the DNSKEY RRset
         DnssecKey fresh = keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, new HsmId("node-b"));
-        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced())
+                .isTrue();
         // the leader re-signs at once (signerctl reload) and publishes the new DNSKEY RRset
         ManagedChannel ch = MtlsChannels.open("127.0.0.1:" + grpcPort("node-b"), pki.issue("alice", "operator"));
         try {
-            SignerNodeGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+            SignerNodeGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .reload(ReloadRequest.newBuilder().addZones(Z).build());
         } finally {
             ch.shutdownNow();
@@ -378,8 +436,10 @@ class CoordinatorIT {
         awaitPublish(r -> r.dnskeyFingerprints().contains(fresh.fingerprint().hex()), "the fresh ZSK is published");
         PreflightResult p = preflight("node-a");
         assertThat(p.getFrom()).isEqualTo("node-b");
-        Refusal x = p.getRefusalsList().stream().filter(r -> r.getCheck().equals("published-long-enough"))
-                .findFirst().orElseThrow(() -> new AssertionError("no published-long-enough refusal in " + p));
+        Refusal x = p.getRefusalsList().stream()
+                .filter(r -> r.getCheck().equals("published-long-enough"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no published-long-enough refusal in " + p));
         assertThat(x.getZone()).isEqualTo(Z);
         assertThat(x.getRole()).isEqualTo(org.tandem.proto.keysync.v1.KeyRole.ZSK);
         assertThat(x.getKeyTag()).isEqualTo(fresh.keyTag().value());
@@ -388,39 +448,50 @@ class CoordinatorIT {
         assertThat(x.getHsm()).isEqualTo("node-a");
         assertThat(x.getProblem()).contains("is published since", "less than the DNSKEY TTL " + DNSKEY_TTL + " s");
         assertThat(x.getFix()).startsWith("wait until ");
-        assertThat(p.getRefusalsList()).filteredOn(r -> r.getCheck().equals("published-long-enough"))
-                .as("only the fresh key; the old ones are published since the first version").hasSize(1);
+        assertThat(p.getRefusalsList())
+                .filteredOn(r -> r.getCheck().equals("published-long-enough"))
+                .as("only the fresh key; the old ones are published since the first version")
+                .hasSize(1);
         assertThat(p.getPassed()).isFalse();
     }
 
     // ---------------------------------------------------------------------------------------------
 
     private PreflightResult preflight(String to) {
-        return operator.withDeadlineAfter(180, TimeUnit.SECONDS).preflight(PreflightRequest.newBuilder().setTo(to).build());
+        return operator.withDeadlineAfter(180, TimeUnit.SECONDS)
+                .preflight(PreflightRequest.newBuilder().setTo(to).build());
     }
 
     private static Refusal refusal(PreflightResult p, String check, KeyRole role) {
         return p.getRefusalsList().stream()
                 .filter(r -> r.getCheck().equals(check) && r.getRole().name().equals(role.name()))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + check + " refusal for a " + role + " in " + p));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + check + " refusal for a " + role + " in " + p));
     }
 
     /** Repairs the standby's token from the other: removes whatever sits under the key's id, syncs. */
     private void repair() throws Exception {
         DnssecKey zsk = manifestKey(KeyRole.ZSK);
         StrayKeys.remove(tokens.spec("node-b"), zsk.fingerprint().bytes());
-        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced())
+                .isTrue();
         awaitRoles("node-a", "node-b"); // the standby's own key check lets it back into the election
     }
 
     private HsmKey key(String node, KeyRole role) throws Exception {
         DnssecKey m = manifestKey(role);
-        return tokens.hsm(node).list(ZONE).stream().filter(k -> k.fingerprint().filter(m.fingerprint()::equals).isPresent())
-                .findFirst().orElseThrow();
+        return tokens.hsm(node).list(ZONE).stream()
+                .filter(k -> k.fingerprint().filter(m.fingerprint()::equals).isPresent())
+                .findFirst()
+                .orElseThrow();
     }
 
     private DnssecKey manifestKey(KeyRole role) throws Exception {
-        return keySync.manifest(ZONE).live().stream().filter(e -> e.key().role() == role).findFirst().orElseThrow().key();
+        return keySync.manifest(ZONE).live().stream()
+                .filter(e -> e.key().role() == role)
+                .findFirst()
+                .orElseThrow()
+                .key();
     }
 
     private void writeZone(String node, String extra) throws IOException {
@@ -445,24 +516,30 @@ class CoordinatorIT {
     private NodeProcess start(String node) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
         HsmSpec s = tokens.spec(node);
-        Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
-                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
-                + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-keysync-audit.jsonl") + "\n");
+        Files.writeString(
+                hsmYaml,
+                "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
+                        + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
+                        + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-keysync-audit.jsonl")
+                        + "\n");
         TlsMaterial tls = pki.issue(node, "node");
         int grpc = freePort();
         grpcPorts.put(node, grpc);
         Path config = dir.resolve(node + ".yaml");
-        Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
-                + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: zones/" + node + ".zone\n    policy: policy.yaml\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                + "s, root: " + root + ", insecure-plaintext: true}\n"
-                + "publish:\n  directory: published-" + node + "\n"
-                + "grpc: {listen: \"127.0.0.1:" + grpc + "\"}\n"
-                + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n"
-                + "resign: {floor: 1s, debounce: 200ms}\n");
+        Files.writeString(
+                config,
+                "node: {name: " + node + ", site: dc-" + node + "}\n"
+                        + "hsm-config: " + hsmYaml + "\n"
+                        + "zones:\n  - name: " + ZONE + "\n    source: zones/" + node
+                        + ".zone\n    policy: policy.yaml\n"
+                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
+                        + "s, root: " + root + ", insecure-plaintext: true}\n"
+                        + "publish:\n  directory: published-" + node + "\n"
+                        + "grpc: {listen: \"127.0.0.1:" + grpc + "\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n"
+                        + "resign: {floor: 1s, debounce: 200ms}\n");
         Files.createDirectories(dir.resolve("published-" + node));
         return NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
     }
@@ -484,13 +561,16 @@ class CoordinatorIT {
         long deadline = System.nanoTime() + WAIT.toNanos();
         ClusterStatus s = null;
         while (System.nanoTime() < deadline) {
-            s = operator.withDeadlineAfter(30, TimeUnit.SECONDS).getClusterStatus(GetClusterStatusRequest.getDefaultInstance());
+            s = operator.withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .getClusterStatus(GetClusterStatusRequest.getDefaultInstance());
             Map<String, NodeRole> roles = new HashMap<>();
             for (NodeView n : s.getNodesList()) {
                 roles.put(n.getName(), n.getRole());
             }
-            if (roles.get(leader) == NodeRole.LEADER && roles.get(standby) == NodeRole.STANDBY
-                    && s.getZonesList().stream().anyMatch(z -> z.getCommittedBy().equals(leader))) {
+            if (roles.get(leader) == NodeRole.LEADER
+                    && roles.get(standby) == NodeRole.STANDBY
+                    && s.getZonesList().stream()
+                            .anyMatch(z -> z.getCommittedBy().equals(leader))) {
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(250);
@@ -501,7 +581,9 @@ class CoordinatorIT {
     /** The coordinator's order lines (checkpoints left out; they come and go with time). */
     private long auditLines() throws IOException {
         return Files.exists(auditFile)
-                ? Files.readAllLines(auditFile).stream().filter(l -> !l.contains("\"op\":\"CHECKPOINT\"")).count()
+                ? Files.readAllLines(auditFile).stream()
+                        .filter(l -> !l.contains("\"op\":\"CHECKPOINT\""))
+                        .count()
                 : 0;
     }
 
@@ -519,14 +601,18 @@ class CoordinatorIT {
         StringBuilder b = new StringBuilder();
         for (NodeProcess n : nodes.values()) {
             String log = n.log();
-            b.append("\n--- ").append(n.name()).append(" ---\n")
+            b.append("\n--- ")
+                    .append(n.name())
+                    .append(" ---\n")
                     .append(log.length() > 6000 ? log.substring(log.length() - 6000) : log);
         }
         return b.toString();
     }
 
     private static void validates(Path file) throws Exception {
-        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("ldns-verify-zone " + file + ": " + out).isZero();
     }

@@ -19,7 +19,9 @@ class CoordinatorMainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private DaemonLauncher.Exit run(String... args) {
-        return CoordinatorMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return CoordinatorMain.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -37,8 +39,8 @@ class CoordinatorMainTest {
                 tls: {ca: ca.crt, cert: c.crt, key: c.key}
                 """);
         assertThat(run("--config", yaml.toString(), "--check")).isEqualTo(DaemonLauncher.Exit.OK);
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("node node-b site dc2 at 127.0.0.1:7444",
-                "configuration OK");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("node node-b site dc2 at 127.0.0.1:7444", "configuration OK");
     }
 
     @Test

@@ -37,7 +37,6 @@ import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.proof.KeyCheck;
 import org.tandem.keysync.proof.KeySetReport;
 import org.tandem.keysync.proof.KeySetVerifier;
-import org.tandem.keysync.proof.KeyStatus;
 import org.tandem.keysync.proof.PossessionProof;
 
 /**
@@ -54,6 +53,7 @@ public final class KeySync {
     private static final Logger LOG = LoggerFactory.getLogger(KeySync.class);
     /** Draws before giving up on a key tag that collides (a 1-in-65536 event per pair). */
     private static final int MAX_DRAWS = 8;
+
     private static final int MAX_CAS_RETRIES = 5;
 
     private final List<Hsm> hsms;
@@ -63,7 +63,12 @@ public final class KeySync {
     private final String actor;
     private final KeySetVerifier verifier;
 
-    public KeySync(List<? extends Hsm> hsms, ManifestStore store, AuditLog audit, Clock clock, String actor,
+    public KeySync(
+            List<? extends Hsm> hsms,
+            ManifestStore store,
+            AuditLog audit,
+            Clock clock,
+            String actor,
             KeySetVerifier verifier) {
         this.hsms = List.copyOf(hsms);
         this.store = Objects.requireNonNull(store, "store");
@@ -81,8 +86,12 @@ public final class KeySync {
     }
 
     public Hsm hsm(HsmId id) {
-        return hsms.stream().filter(h -> h.id().equals(id)).findFirst().orElseThrow(() -> new IllegalArgumentException(
-                "no HSM named '" + id + "' (configured: " + String.join(", ", hsms.stream().map(h -> h.id().name()).toList()) + ")"));
+        return hsms.stream()
+                .filter(h -> h.id().equals(id))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no HSM named '" + id + "' (configured: "
+                        + String.join(
+                                ", ", hsms.stream().map(h -> h.id().name()).toList()) + ")"));
     }
 
     /** The zone's manifest, or an empty one (version -1) when it has none. */
@@ -107,7 +116,8 @@ public final class KeySync {
                 try {
                     next = current.with(new ZoneKeySet.Entry(pub, KeyState.GENERATED, clock.instant(), on.name()));
                 } catch (ZoneKeySet.KeyTagCollision e) {
-                    throw new KeySyncException(e.getMessage() + " (written by another process meanwhile); run generate again");
+                    throw new KeySyncException(
+                            e.getMessage() + " (written by another process meanwhile); run generate again");
                 }
                 try {
                     write(current, next);
@@ -125,26 +135,41 @@ public final class KeySync {
             throw e;
         }
         record(AuditOperation.GENERATE, AuditOutcome.OK, zone, on, pub, "generated on " + on + "; manifest updated");
-        LOG.info("zone={} key={} tag={} role={} hsm={} generated", zone, pub.fingerprint().shortHex(), pub.keyTag(), role, on);
+        LOG.info(
+                "zone={} key={} tag={} role={} hsm={} generated",
+                zone,
+                pub.fingerprint().shortHex(),
+                pub.keyTag(),
+                role,
+                on);
         return pub;
     }
 
     private HsmKey drawWithoutCollision(Hsm hsm, KeySpec spec) throws KeySyncException {
         ZoneKeySet manifest = manifest(spec.zone());
-        List<DnssecKey> taken = new ArrayList<>(manifest.entries().stream().map(ZoneKeySet.Entry::key).toList());
+        List<DnssecKey> taken = new ArrayList<>(
+                manifest.entries().stream().map(ZoneKeySet.Entry::key).toList());
         hsm.list(spec.zone()).forEach(k -> k.publicKey().ifPresent(taken::add));
         for (int draw = 1; draw <= MAX_DRAWS; draw++) {
             HsmKey candidate = hsm.generate(spec);
             DnssecKey pub = candidate.publicKey().orElseThrow();
-            Optional<DnssecKey> clash = taken.stream().filter(t -> ZoneKeySet.collide(t, pub)).findFirst();
+            Optional<DnssecKey> clash =
+                    taken.stream().filter(t -> ZoneKeySet.collide(t, pub)).findFirst();
             if (clash.isEmpty()) {
                 return candidate;
             }
             hsm.delete(candidate.ref());
-            record(AuditOperation.GENERATE, AuditOutcome.REFUSED, spec.zone(), hsm.id(), pub,
-                    "key tag " + pub.keyTag() + " collides with " + clash.get().describe() + "; destroyed, drawing again");
+            record(
+                    AuditOperation.GENERATE,
+                    AuditOutcome.REFUSED,
+                    spec.zone(),
+                    hsm.id(),
+                    pub,
+                    "key tag " + pub.keyTag() + " collides with " + clash.get().describe()
+                            + "; destroyed, drawing again");
         }
-        throw new KeySyncException("zone " + spec.zone() + ": " + MAX_DRAWS + " draws in a row collided on key tag; giving up");
+        throw new KeySyncException(
+                "zone " + spec.zone() + ": " + MAX_DRAWS + " draws in a row collided on key tag; giving up");
     }
 
     private void write(ZoneKeySet current, ZoneKeySet next) throws ManifestException {
@@ -166,10 +191,20 @@ public final class KeySync {
         KeySetReport report = verifier.verify(manifest, hsms);
         for (HsmId id : report.hsms()) {
             List<KeyCheck> bad = report.on(id).stream().filter(c -> !c.ok()).toList();
-            audit(new AuditEvent(clock.instant(), AuditOperation.VERIFY, zone.toString(), id.name(), "", null, "",
+            audit(new AuditEvent(
+                    clock.instant(),
+                    AuditOperation.VERIFY,
+                    zone.toString(),
+                    id.name(),
+                    "",
+                    null,
+                    "",
                     bad.isEmpty() ? AuditOutcome.OK : AuditOutcome.FAILED,
-                    bad.isEmpty() ? "all " + manifest.live().size() + " keys present and proven"
-                            : String.join("; ", bad.stream().map(KeyCheck::describe).toList()), actor));
+                    bad.isEmpty()
+                            ? "all " + manifest.live().size() + " keys present and proven"
+                            : String.join(
+                                    "; ", bad.stream().map(KeyCheck::describe).toList()),
+                    actor));
         }
         return report;
     }
@@ -210,8 +245,13 @@ public final class KeySync {
                 case DIFFERENT_PUBLIC_KEY, PRIVATE_KEY_MISMATCH -> {
                     if (!replaceDiverged) {
                         refused.add(check);
-                        record(AuditOperation.SYNC, AuditOutcome.REFUSED, zone, check.hsm(), null, check.describe()
-                                + "; not replaced without --replace-diverged");
+                        record(
+                                AuditOperation.SYNC,
+                                AuditOutcome.REFUSED,
+                                zone,
+                                check.hsm(),
+                                null,
+                                check.describe() + "; not replaced without --replace-diverged");
                         continue;
                     }
                     removeClaimants(manifest, check, actions);
@@ -221,12 +261,19 @@ public final class KeySync {
             }
         }
         KeySetReport after = verifier.verify(manifest, hsms);
-        record(AuditOperation.SYNC, after.keySynced() ? AuditOutcome.OK : AuditOutcome.FAILED, zone, null, null,
-                actions.size() + " action(s); " + (after.keySynced() ? "key-synced" : after.problems().size() + " problem(s) left"));
+        record(
+                AuditOperation.SYNC,
+                after.keySynced() ? AuditOutcome.OK : AuditOutcome.FAILED,
+                zone,
+                null,
+                null,
+                actions.size() + " action(s); "
+                        + (after.keySynced() ? "key-synced" : after.problems().size() + " problem(s) left"));
         return new SyncResult(actions, refused, after);
     }
 
-    private void copy(ZoneKeySet manifest, KeyCheck check, Optional<HsmId> from, KeySetReport before, List<String> actions)
+    private void copy(
+            ZoneKeySet manifest, KeyCheck check, Optional<HsmId> from, KeySetReport before, List<String> actions)
             throws KeySyncException {
         Fingerprint fp = check.fingerprint().orElseThrow();
         DnssecKey key = manifest.find(fp).orElseThrow().key();
@@ -236,14 +283,17 @@ public final class KeySync {
                 .findFirst()
                 .orElse(null));
         if (sourceId == null) {
-            throw new KeySyncException("zone " + key.zone() + " " + key.describe() + " is proven on no HSM; it cannot be copied."
-                    + " Check the HSMs (signerctl keys verify), or generate a replacement key and roll over");
+            throw new KeySyncException(
+                    "zone " + key.zone() + " " + key.describe() + " is proven on no HSM; it cannot be copied."
+                            + " Check the HSMs (signerctl keys verify), or generate a replacement key and roll over");
         }
         boolean provenOnSource = before.checks().stream()
-                .anyMatch(c -> c.ok() && c.hsm().equals(sourceId) && c.fingerprint().filter(fp::equals).isPresent());
+                .anyMatch(c -> c.ok()
+                        && c.hsm().equals(sourceId)
+                        && c.fingerprint().filter(fp::equals).isPresent());
         if (!provenOnSource) {
-            throw new KeySyncException("zone " + key.zone() + " " + key.describe() + " is not present and proven on source HSM "
-                    + sourceId + "; choose another --from");
+            throw new KeySyncException("zone " + key.zone() + " " + key.describe()
+                    + " is not present and proven on source HSM " + sourceId + "; choose another --from");
         }
         Hsm source = hsm(sourceId);
         Hsm target = hsm(check.hsm());
@@ -258,7 +308,13 @@ public final class KeySync {
             record(AuditOperation.WRAP, AuditOutcome.FAILED, key.zone(), sourceId, key, e.getMessage());
             throw e;
         }
-        record(AuditOperation.WRAP, AuditOutcome.OK, key.zone(), sourceId, key, "wrapped under the cluster KEK for " + target.id());
+        record(
+                AuditOperation.WRAP,
+                AuditOutcome.OK,
+                key.zone(),
+                sourceId,
+                key,
+                "wrapped under the cluster KEK for " + target.id());
         try {
             target.unwrap(wrapped);
         } catch (HsmException e) {
@@ -270,7 +326,8 @@ public final class KeySync {
     }
 
     private void removeClaimants(ZoneKeySet manifest, KeyCheck check, List<String> actions) throws KeySyncException {
-        DnssecKey expected = manifest.find(check.fingerprint().orElseThrow()).orElseThrow().key();
+        DnssecKey expected =
+                manifest.find(check.fingerprint().orElseThrow()).orElseThrow().key();
         Hsm target = hsm(check.hsm());
         for (HsmKey k : target.list(expected.zone())) {
             boolean exact = k.holds(expected.fingerprint());
@@ -278,7 +335,13 @@ public final class KeySync {
                 target.delete(k.ref());
                 String what = "destroyed " + k.describe() + ": it claimed " + expected.describe() + " but "
                         + (exact ? "its private key does not match" : "holds another key");
-                record(AuditOperation.DELETE, AuditOutcome.OK, expected.zone(), target.id(), k.publicKey().orElse(null), what);
+                record(
+                        AuditOperation.DELETE,
+                        AuditOutcome.OK,
+                        expected.zone(),
+                        target.id(),
+                        k.publicKey().orElse(null),
+                        what);
                 actions.add(what);
             }
         }
@@ -292,18 +355,32 @@ public final class KeySync {
         ZoneKeySet manifest = manifest(zone);
         Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
         if (entry.isPresent() && entry.get().state() != KeyState.REMOVED) {
-            record(AuditOperation.DELETE, AuditOutcome.REFUSED, zone, on, entry.get().key(), "live in the manifest");
+            record(
+                    AuditOperation.DELETE,
+                    AuditOutcome.REFUSED,
+                    zone,
+                    on,
+                    entry.get().key(),
+                    "live in the manifest");
             throw new KeySyncException("refusing to delete " + entry.get().key().describe() + " from " + on + ": it is "
                     + entry.get().state() + " in the manifest; a live key leaves only through a rollover");
         }
         Hsm hsm = hsm(on);
-        List<HsmKey> matches = hsm.list(zone).stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).toList();
+        List<HsmKey> matches = hsm.list(zone).stream()
+                .filter(k -> k.fingerprint().filter(fp::equals).isPresent())
+                .toList();
         if (matches.isEmpty()) {
             throw new KeySyncException("zone " + zone + ": no key with fingerprint " + fp.hex() + " on HSM " + on);
         }
         for (HsmKey k : matches) {
             hsm.delete(k.ref());
-            record(AuditOperation.DELETE, AuditOutcome.OK, zone, on, k.publicKey().orElse(null), "destroyed " + k.describe());
+            record(
+                    AuditOperation.DELETE,
+                    AuditOutcome.OK,
+                    zone,
+                    on,
+                    k.publicKey().orElse(null),
+                    "destroyed " + k.describe());
         }
     }
 
@@ -324,7 +401,9 @@ public final class KeySync {
         for (Hsm hsm : hsms) {
             Optional<HsmKey> held;
             try {
-                held = hsm.list(zone).stream().filter(k -> k.fingerprint().filter(fp::equals).isPresent()).findFirst();
+                held = hsm.list(zone).stream()
+                        .filter(k -> k.fingerprint().filter(fp::equals).isPresent())
+                        .findFirst();
             } catch (HsmException e) {
                 notes.add(e.getMessage());
                 continue;
@@ -341,12 +420,22 @@ public final class KeySync {
             try {
                 wrapped = hsm.wrap(held.get());
             } catch (HsmException e) {
-                record(AuditOperation.WRAP, AuditOutcome.FAILED, zone, hsm.id(), entry.key(), "for " + destination + ": "
-                        + e.getMessage());
+                record(
+                        AuditOperation.WRAP,
+                        AuditOutcome.FAILED,
+                        zone,
+                        hsm.id(),
+                        entry.key(),
+                        "for " + destination + ": " + e.getMessage());
                 throw e;
             }
-            record(AuditOperation.WRAP, AuditOutcome.OK, zone, hsm.id(), entry.key(), "proven, then wrapped under the"
-                    + " cluster KEK for " + destination);
+            record(
+                    AuditOperation.WRAP,
+                    AuditOutcome.OK,
+                    zone,
+                    hsm.id(),
+                    entry.key(),
+                    "proven, then wrapped under the" + " cluster KEK for " + destination);
             return wrapped;
         }
         String why = "zone " + zone + " " + entry.key().describe() + ": no HSM here ("
@@ -392,8 +481,13 @@ public final class KeySync {
             if (target.getValue().isPresent()) {
                 Optional<String> unproven = proveNow(hsm, target.getValue().get(), key);
                 if (unproven.isPresent()) {
-                    record(AuditOperation.UNWRAP, AuditOutcome.REFUSED, key.zone(), hsm.id(), key, "already held but "
-                            + unproven.get() + "; left alone");
+                    record(
+                            AuditOperation.UNWRAP,
+                            AuditOutcome.REFUSED,
+                            key.zone(),
+                            hsm.id(),
+                            key,
+                            "already held but " + unproven.get() + "; left alone");
                     throw new KeySyncException("zone " + key.zone() + ": HSM " + hsm.id() + " already holds "
                             + key.describe() + " but " + unproven.get() + "; replace it deliberately: signerctl keys"
                             + " sync --zone " + key.zone() + " --replace-diverged");
@@ -405,20 +499,36 @@ public final class KeySync {
             try {
                 object = hsm.unwrap(ours);
             } catch (HsmException e) {
-                record(AuditOperation.UNWRAP, AuditOutcome.FAILED, key.zone(), hsm.id(), key, "from " + source + ": "
-                        + e.getMessage());
+                record(
+                        AuditOperation.UNWRAP,
+                        AuditOutcome.FAILED,
+                        key.zone(),
+                        hsm.id(),
+                        key,
+                        "from " + source + ": " + e.getMessage());
                 throw e;
             }
             Optional<String> unproven = proveNow(hsm, object, key);
             if (unproven.isPresent()) {
                 hsm.delete(object.ref());
-                record(AuditOperation.UNWRAP, AuditOutcome.FAILED, key.zone(), hsm.id(), key, "from " + source
-                        + ": unwrapped but " + unproven.get() + "; the object was destroyed again");
-                throw new KeySyncException("zone " + key.zone() + ": " + key.describe() + " from " + source
-                        + " unwrapped into HSM " + hsm.id() + " but " + unproven.get() + "; the object was destroyed again");
+                record(
+                        AuditOperation.UNWRAP,
+                        AuditOutcome.FAILED,
+                        key.zone(),
+                        hsm.id(),
+                        key,
+                        "from " + source + ": unwrapped but " + unproven.get() + "; the object was destroyed again");
+                throw new KeySyncException(
+                        "zone " + key.zone() + ": " + key.describe() + " from " + source + " unwrapped into HSM "
+                                + hsm.id() + " but " + unproven.get() + "; the object was destroyed again");
             }
-            record(AuditOperation.UNWRAP, AuditOutcome.OK, key.zone(), hsm.id(), key, "from " + source
-                    + "; proven with a fresh nonce");
+            record(
+                    AuditOperation.UNWRAP,
+                    AuditOutcome.OK,
+                    key.zone(),
+                    hsm.id(),
+                    key,
+                    "from " + source + "; proven with a fresh nonce");
             proven.add(hsm.id());
         }
         return List.copyOf(proven);
@@ -454,10 +564,20 @@ public final class KeySync {
                 }
                 continue;
             }
-            record(AuditOperation.MANIFEST_UPDATE, AuditOutcome.OK, zone, null, entry.get().key(),
+            record(
+                    AuditOperation.MANIFEST_UPDATE,
+                    AuditOutcome.OK,
+                    zone,
+                    null,
+                    entry.get().key(),
                     "GENERATED -> PUBLISHED: " + proof);
-            LOG.info("zone={} key={} tag={} role={} promoted GENERATED -> PUBLISHED: {}", zone, fp.shortHex(),
-                    entry.get().key().keyTag(), entry.get().key().role(), proof);
+            LOG.info(
+                    "zone={} key={} tag={} role={} promoted GENERATED -> PUBLISHED: {}",
+                    zone,
+                    fp.shortHex(),
+                    entry.get().key().keyTag(),
+                    entry.get().key().role(),
+                    proof);
             return true;
         }
     }
@@ -469,8 +589,17 @@ public final class KeySync {
             String why = "zone " + manifest.zone() + ": the key with fingerprint " + fp.hex() + " is "
                     + (entry.isEmpty() ? "not in the manifest" : "REMOVED in the manifest") + " (version "
                     + manifest.version() + "); only manifest keys move between HSMs";
-            audit(new AuditEvent(clock.instant(), op, manifest.zone().toString(), "", fp.hex(), null, "",
-                    AuditOutcome.REFUSED, why, actor));
+            audit(new AuditEvent(
+                    clock.instant(),
+                    op,
+                    manifest.zone().toString(),
+                    "",
+                    fp.hex(),
+                    null,
+                    "",
+                    AuditOutcome.REFUSED,
+                    why,
+                    actor));
             throw new KeySyncException(why);
         }
         return entry.get();
@@ -494,14 +623,22 @@ public final class KeySync {
         } else {
             Optional<byte[]> kcv = hsm.kekCheckValue();
             if (kcv.isEmpty()) {
-                refusal = "HSM " + hsm.id() + " holds no cluster KEK; enrol it first: signerctl kek enrol --to " + hsm.id();
+                refusal = "HSM " + hsm.id() + " holds no cluster KEK; enrol it first: signerctl kek enrol --to "
+                        + hsm.id();
             } else if (!Arrays.equals(kcv.get(), wrapped.kekCheckValue())) {
-                refusal = "KEK differs: HSM " + hsm.id() + " has check value " + HexFormat.of().formatHex(kcv.get())
-                        + ", the key from " + source + " was wrapped under " + HexFormat.of().formatHex(wrapped.kekCheckValue());
+                refusal = "KEK differs: HSM " + hsm.id() + " has check value "
+                        + HexFormat.of().formatHex(kcv.get()) + ", the key from " + source + " was wrapped under "
+                        + HexFormat.of().formatHex(wrapped.kekCheckValue());
             }
         }
         if (refusal != null) {
-            record(AuditOperation.UNWRAP, AuditOutcome.REFUSED, key.zone(), hsm.id(), key, "from " + source + ": " + refusal);
+            record(
+                    AuditOperation.UNWRAP,
+                    AuditOutcome.REFUSED,
+                    key.zone(),
+                    hsm.id(),
+                    key,
+                    "from " + source + ": " + refusal);
             throw new KeySyncException("zone " + key.zone() + ": " + refusal + "; nothing was imported");
         }
         return Optional.empty();
@@ -511,8 +648,8 @@ public final class KeySync {
     private Optional<String> proveNow(Hsm hsm, HsmKey object, DnssecKey expected) {
         byte[] nonce = verifier.nonce();
         try {
-            return PossessionProof.verify(expected, nonce, PossessionProof.sign(hsm, object.ref(), expected, nonce, clock),
-                    clock);
+            return PossessionProof.verify(
+                    expected, nonce, PossessionProof.sign(hsm, object.ref(), expected, nonce, clock), clock);
         } catch (HsmException e) {
             return Optional.of("cannot sign the proof: " + e.getMessage());
         }
@@ -530,10 +667,14 @@ public final class KeySync {
     /** Generates the cluster KEK on the first HSM of a new cluster. */
     public String kekInit(HsmId on) throws KeySyncException {
         Map<HsmId, Optional<String>> status = kekStatus();
-        List<String> holders = status.entrySet().stream().filter(e -> e.getValue().isPresent()).map(e -> e.getKey().name()).toList();
+        List<String> holders = status.entrySet().stream()
+                .filter(e -> e.getValue().isPresent())
+                .map(e -> e.getKey().name())
+                .toList();
         if (!holders.isEmpty()) {
             throw new KekMismatchException("the cluster KEK already exists on " + String.join(", ", holders)
-                    + "; enrol " + on + " from one of them instead: signerctl kek enrol --from " + holders.get(0) + " --to " + on);
+                    + "; enrol " + on + " from one of them instead: signerctl kek enrol --from " + holders.get(0)
+                    + " --to " + on);
         }
         String kcv = HexFormat.of().formatHex(hsm(on).generateKek());
         record(AuditOperation.KEK_INIT, AuditOutcome.OK, null, on, null, "cluster KEK generated, check value " + kcv);
@@ -557,50 +698,91 @@ public final class KeySync {
         try {
             kcv = target.importKek(transport, source.exportKek(transport), sourceKcv);
         } catch (HsmException e) {
-            record(AuditOperation.KEK_ENROL, AuditOutcome.FAILED, null, to, null, "from " + from + ": " + e.getMessage());
+            record(
+                    AuditOperation.KEK_ENROL,
+                    AuditOutcome.FAILED,
+                    null,
+                    to,
+                    null,
+                    "from " + from + ": " + e.getMessage());
             throw e;
         }
         String hex = HexFormat.of().formatHex(kcv);
         String expected = HexFormat.of().formatHex(source.kekCheckValue().orElseThrow());
         if (!hex.equals(expected)) {
-            record(AuditOperation.KEK_ENROL, AuditOutcome.FAILED, null, to, null, "check value " + hex + " != " + expected);
-            throw new KekMismatchException("enrolment of " + to + " produced KEK check value " + hex + " but " + from
-                    + " has " + expected);
+            record(
+                    AuditOperation.KEK_ENROL,
+                    AuditOutcome.FAILED,
+                    null,
+                    to,
+                    null,
+                    "check value " + hex + " != " + expected);
+            throw new KekMismatchException(
+                    "enrolment of " + to + " produced KEK check value " + hex + " but " + from + " has " + expected);
         }
-        record(AuditOperation.KEK_ENROL, AuditOutcome.OK, null, to, null, "cluster KEK from " + from + " via RSA-OAEP transport key, check value " + hex);
+        record(
+                AuditOperation.KEK_ENROL,
+                AuditOutcome.OK,
+                null,
+                to,
+                null,
+                "cluster KEK from " + from + " via RSA-OAEP transport key, check value " + hex);
         return hex;
     }
 
     private void requireSharedKek() throws KeySyncException {
         Map<HsmId, Optional<String>> status = kekStatus();
-        List<String> missing = status.entrySet().stream().filter(e -> e.getValue().isEmpty()).map(e -> e.getKey().name()).toList();
+        List<String> missing = status.entrySet().stream()
+                .filter(e -> e.getValue().isEmpty())
+                .map(e -> e.getKey().name())
+                .toList();
         if (!missing.isEmpty()) {
             throw new KekMismatchException("HSM(s) " + String.join(", ", missing) + " hold no cluster KEK: "
-                    + (missing.size() == status.size() ? "run signerctl kek init --hsm " + missing.get(0) + ", then "
-                            : "") + "signerctl kek enrol --to <hsm> for each");
+                    + (missing.size() == status.size()
+                            ? "run signerctl kek init --hsm " + missing.get(0) + ", then "
+                            : "")
+                    + "signerctl kek enrol --to <hsm> for each");
         }
         long distinct = status.values().stream().map(Optional::get).distinct().count();
         if (distinct > 1) {
-            throw new KekMismatchException("the HSMs hold different KEKs (check values " + status + "); keys cannot move between them");
+            throw new KekMismatchException(
+                    "the HSMs hold different KEKs (check values " + status + "); keys cannot move between them");
         }
     }
 
     private void destroyAfterFailure(Hsm hsm, HsmKey key, String why) {
         try {
             hsm.delete(key.ref());
-            record(AuditOperation.DELETE, AuditOutcome.OK, key.zone(), hsm.id(), key.publicKey().orElse(null),
+            record(
+                    AuditOperation.DELETE,
+                    AuditOutcome.OK,
+                    key.zone(),
+                    hsm.id(),
+                    key.publicKey().orElse(null),
                     "destroyed the just generated key: " + why);
         } catch (KeySyncException e) {
-            LOG.error("zone={} hsm={} could not destroy the key generated before the failure ({}): {}", key.zone(), hsm.id(),
-                    why, e.getMessage());
+            LOG.error(
+                    "zone={} hsm={} could not destroy the key generated before the failure ({}): {}",
+                    key.zone(),
+                    hsm.id(),
+                    why,
+                    e.getMessage());
         }
     }
 
     private void record(AuditOperation op, AuditOutcome outcome, ZoneName zone, HsmId hsm, DnssecKey key, String detail)
             throws KeySyncException {
-        audit(new AuditEvent(clock.instant(), op, zone == null ? "" : zone.toString(), hsm == null ? "" : hsm.name(),
-                key == null ? "" : key.fingerprint().hex(), key == null ? null : key.keyTag().value(),
-                key == null ? "" : key.role().name(), outcome, detail, actor));
+        audit(new AuditEvent(
+                clock.instant(),
+                op,
+                zone == null ? "" : zone.toString(),
+                hsm == null ? "" : hsm.name(),
+                key == null ? "" : key.fingerprint().hex(),
+                key == null ? null : key.keyTag().value(),
+                key == null ? "" : key.role().name(),
+                outcome,
+                detail,
+                actor));
     }
 
     private void audit(AuditEvent event) throws KeySyncException {

@@ -81,7 +81,8 @@ class KeySyncIT {
             open.add(h);
             hsms.add(h);
         }
-        ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(ZK.clientSettings(), root, Duration.ofSeconds(10));
+        ZooKeeperManifestStore store =
+                ZooKeeperManifestStore.connect(ZK.clientSettings(), root, Duration.ofSeconds(10));
         open.add(store);
         audit = AuditLog.open(dir.resolve("audit.jsonl"), clock);
         return new KeySync(hsms, store, audit, clock, "test@it keysync", new KeySetVerifier(clock, new SecureRandom()));
@@ -98,7 +99,9 @@ class KeySyncIT {
         DnssecKey ksk = keySync.generate(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, DC1);
         DnssecKey zsk = keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, DC1);
         SyncResult sync = keySync.sync(ZONE, Optional.empty(), false);
-        assertThat(sync.after().keySynced()).as("key-synced after sync: %s", sync.after().problems()).isTrue();
+        assertThat(sync.after().keySynced())
+                .as("key-synced after sync: %s", sync.after().problems())
+                .isTrue();
         return List.of(ksk, zsk);
     }
 
@@ -115,9 +118,13 @@ class KeySyncIT {
         assertThat(report.keySynced()).isTrue();
         assertThat(report.checks()).hasSize(6).allMatch(KeyCheck::ok);
         for (HsmListing listing : keySync.list(ZONE)) {
-            assertThat(listing.keys()).extracting(k -> k.publicKey().orElseThrow()).containsExactlyInAnyOrderElementsOf(keys);
+            assertThat(listing.keys())
+                    .extracting(k -> k.publicKey().orElseThrow())
+                    .containsExactlyInAnyOrderElementsOf(keys);
         }
-        assertThat(keySync.manifest(ZONE).live()).extracting(ZoneKeySetEntryKey::of).containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(keySync.manifest(ZONE).live())
+                .extracting(ZoneKeySetEntryKey::of)
+                .containsExactlyInAnyOrderElementsOf(keys);
         assertThat(AuditChain.verify(audit.file()).intact()).isTrue();
     }
 
@@ -129,8 +136,11 @@ class KeySyncIT {
         KeySetReport report = keySync.verify(ZONE);
 
         assertThat(report.keySynced()).isFalse();
-        assertThat(report.problems()).hasSize(4).allMatch(c -> c.status() == KeyStatus.MISSING)
-                .extracting(KeyCheck::hsm).containsOnly(DC2, DC3);
+        assertThat(report.problems())
+                .hasSize(4)
+                .allMatch(c -> c.status() == KeyStatus.MISSING)
+                .extracting(KeyCheck::hsm)
+                .containsOnly(DC2, DC3);
         assertThat(report.keySynced(DC1)).isTrue();
     }
 
@@ -138,7 +148,10 @@ class KeySyncIT {
     void denicPerHsmKeysUnderTheSameLabelIdAndTagAreNamedOnEveryHsm() throws Exception {
         DnssecKey zsk = generateAndSync().get(1);
         String label = keySync.list(ZONE).get(0).keys().stream()
-                .filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow().label();
+                .filter(k -> k.role() == KeyRole.ZSK)
+                .findFirst()
+                .orElseThrow()
+                .label();
         // F11: the rollover agent generated one key pair per HSM, each with the same metadata
         for (HsmId id : List.of(DC1, DC2, DC3)) {
             StrayKeys.replaceKeyPair(spec(id), label, zsk.fingerprint().bytes());
@@ -147,14 +160,23 @@ class KeySyncIT {
         KeySetReport report = keySync.verify(ZONE);
 
         assertThat(report.keySynced()).isFalse();
-        assertThat(report.problems()).hasSize(3).allSatisfy(c -> {
-            assertThat(c.status()).isEqualTo(KeyStatus.DIFFERENT_PUBLIC_KEY);
-            assertThat(c.role()).isEqualTo(KeyRole.ZSK);
-            assertThat(c.keyTag()).isEqualTo(zsk.keyTag());
-            assertThat(c.fingerprint()).contains(zsk.fingerprint());
-            assertThat(c.found()).isPresent().isNotEqualTo(Optional.of(zsk.fingerprint()));
-            assertThat(c.describe()).contains("example.test.", "ZSK", zsk.keyTag().toString(), zsk.fingerprint().shortHex());
-        }).extracting(KeyCheck::hsm).containsExactlyInAnyOrder(DC1, DC2, DC3);
+        assertThat(report.problems())
+                .hasSize(3)
+                .allSatisfy(c -> {
+                    assertThat(c.status()).isEqualTo(KeyStatus.DIFFERENT_PUBLIC_KEY);
+                    assertThat(c.role()).isEqualTo(KeyRole.ZSK);
+                    assertThat(c.keyTag()).isEqualTo(zsk.keyTag());
+                    assertThat(c.fingerprint()).contains(zsk.fingerprint());
+                    assertThat(c.found()).isPresent().isNotEqualTo(Optional.of(zsk.fingerprint()));
+                    assertThat(c.describe())
+                            .contains(
+                                    "example.test.",
+                                    "ZSK",
+                                    zsk.keyTag().toString(),
+                                    zsk.fingerprint().shortHex());
+                })
+                .extracting(KeyCheck::hsm)
+                .containsExactlyInAnyOrder(DC1, DC2, DC3);
         assertThat(report.checks()).filteredOn(c -> c.role() == KeyRole.KSK).allMatch(KeyCheck::ok);
         // no HSM holds the manifest's ZSK any more: sync cannot invent it
         assertThatThrownBy(() -> keySync.sync(ZONE, Optional.empty(), true))
@@ -166,7 +188,10 @@ class KeySyncIT {
     void aDivergedKeyOnOneHsmIsRefusedBySyncUntilReplaceDivergedRepairsIt() throws Exception {
         DnssecKey zsk = generateAndSync().get(1);
         String label = keySync.list(ZONE).get(0).keys().stream()
-                .filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow().label();
+                .filter(k -> k.role() == KeyRole.ZSK)
+                .findFirst()
+                .orElseThrow()
+                .label();
         StrayKeys.replaceKeyPair(spec(DC3), label, zsk.fingerprint().bytes());
 
         SyncResult refused = keySync.sync(ZONE, Optional.empty(), false);
@@ -187,7 +212,10 @@ class KeySyncIT {
     @Test
     void aPrivateKeyThatDoesNotMatchItsPublicKeyIsCaughtByTheProof() throws Exception {
         DnssecKey zsk = generateAndSync().get(1);
-        StrayKeys.replacePrivateKeyOnly(spec(DC2), "tandem:example.test.:ZSK:13:" + zsk.keyTag(), zsk.fingerprint().bytes());
+        StrayKeys.replacePrivateKeyOnly(
+                spec(DC2),
+                "tandem:example.test.:ZSK:13:" + zsk.keyTag(),
+                zsk.fingerprint().bytes());
 
         KeySetReport report = keySync.verify(ZONE);
 
@@ -196,7 +224,8 @@ class KeySyncIT {
             assertThat(c.status()).isEqualTo(KeyStatus.PRIVATE_KEY_MISMATCH);
             assertThat(c.keyTag()).isEqualTo(zsk.keyTag());
         });
-        assertThat(keySync.sync(ZONE, Optional.empty(), true).after().keySynced()).isTrue();
+        assertThat(keySync.sync(ZONE, Optional.empty(), true).after().keySynced())
+                .isTrue();
     }
 
     @Test
@@ -225,14 +254,17 @@ class KeySyncIT {
         }
 
         KeySetReport report = keySync.verify(ZONE);
-        KeyCheck extra = report.problems().stream().filter(c -> c.status() == KeyStatus.UNEXPECTED_EXTRA_KEY)
-                .findFirst().orElseThrow();
+        KeyCheck extra = report.problems().stream()
+                .filter(c -> c.status() == KeyStatus.UNEXPECTED_EXTRA_KEY)
+                .findFirst()
+                .orElseThrow();
         assertThat(extra.hsm()).isEqualTo(DC2);
         assertThat(extra.detail()).contains("not in the manifest");
         assertThat(keySync.sync(ZONE, Optional.empty(), false).refused()).contains(extra);
 
         assertThatThrownBy(() -> keySync.delete(ZONE, DC2, keys.get(1).fingerprint()))
-                .hasMessageContaining("refusing to delete").hasMessageContaining("rollover");
+                .hasMessageContaining("refusing to delete")
+                .hasMessageContaining("rollover");
         keySync.delete(ZONE, DC2, extra.found().orElseThrow());
         assertThat(keySync.verify(ZONE).keySynced()).isTrue();
     }
@@ -253,7 +285,9 @@ class KeySyncIT {
             for (Future<DnssecKey> f : pool.invokeAll(jobs)) {
                 made.add(f.get());
             }
-            assertThat(a.manifest(ZONE).entries()).extracting(ZoneKeySetEntryKey::of).containsExactlyInAnyOrderElementsOf(made);
+            assertThat(a.manifest(ZONE).entries())
+                    .extracting(ZoneKeySetEntryKey::of)
+                    .containsExactlyInAnyOrderElementsOf(made);
             assertThat(a.manifest(ZONE).version()).isEqualTo(5);
         } finally {
             pool.shutdownNow();

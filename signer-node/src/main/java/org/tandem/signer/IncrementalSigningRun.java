@@ -48,8 +48,14 @@ public final class IncrementalSigningRun {
      * @param signaturesMade RRSIGs made on the HSM
      * @param signaturesReused RRSIGs kept from the previous output (0 for a full sign)
      */
-    public record Result(SignedZone signed, GateVerdict verdict, Path output, boolean incremental,
-            Optional<String> fullReason, long signaturesMade, long signaturesReused) {}
+    public record Result(
+            SignedZone signed,
+            GateVerdict verdict,
+            Path output,
+            boolean incremental,
+            Optional<String> fullReason,
+            long signaturesMade,
+            long signaturesReused) {}
 
     private final ZoneSigner signer;
     private final ValidationGate gate;
@@ -62,8 +68,9 @@ public final class IncrementalSigningRun {
     /**
      * @param full sign in full even when the previous output could be re-signed incrementally
      */
-    public Result run(UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy, Instant now, Path output,
-            boolean full) throws SigningException {
+    public Result run(
+            UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy, Instant now, Path output, boolean full)
+            throws SigningException {
         Optional<String> reason = full ? Optional.of("--full") : Optional.empty();
         SignedZoneState state = null;
         if (reason.isEmpty() && !Files.exists(output)) {
@@ -71,7 +78,8 @@ public final class IncrementalSigningRun {
         }
         if (reason.isEmpty()) {
             try {
-                state = SignedZoneState.of(zone.origin(), SignedZoneFile.read(output, zone.origin().name()));
+                state = SignedZoneState.of(
+                        zone.origin(), SignedZoneFile.read(output, zone.origin().name()));
             } catch (SigningException e) {
                 reason = Optional.of("the previous output is not a signed zone (" + e.getMessage() + ")");
             }
@@ -79,14 +87,19 @@ public final class IncrementalSigningRun {
         if (state != null && !state.compatibleWith(policy)) {
             reason = Optional.of("the policy changes the denial or ZONEMD");
         }
-        if (state != null && reason.isEmpty() && !rdata(state.dnskeys()).equals(rdata(keys.stream()
-                .map(k -> (Record) k.key().dnskey(policy.dnskeyTtl())).toList()))) {
+        if (state != null
+                && reason.isEmpty()
+                && !rdata(state.dnskeys())
+                        .equals(rdata(keys.stream()
+                                .map(k -> (Record) k.key().dnskey(policy.dnskeyTtl()))
+                                .toList()))) {
             reason = Optional.of("the previous output was signed by other keys");
         }
         if (reason.isPresent()) {
             LOG.info("zone={} event=full-sign reason=\"{}\"", zone.origin(), reason.get());
             SigningRun.Result r = new SigningRun(signer, gate).run(zone, keys, policy, now, output);
-            return new Result(r.signed(), r.verdict(), output, false, reason, r.signed().signatures(), 0);
+            return new Result(
+                    r.signed(), r.verdict(), output, false, reason, r.signed().signatures(), 0);
         }
         IncrementalResult inc = new IncrementalSigner().resign(state, zone, keys, policy, now);
         List<Record> records = state.records();
@@ -98,15 +111,19 @@ public final class IncrementalSigningRun {
             throw new SigningException("interrupted while validating " + zone.origin(), e);
         }
         verdict.requirePassed();
-        AtomicZoneFile.write(output, "zone " + zone.origin() + " serial " + inc.serial() + ", re-signed incrementally "
-                + "by Tandem at " + now + " from " + zone.source() + " (" + inc.signaturesMade() + " signatures made, "
-                + inc.signaturesReused() + " reused); validated: " + verdict.signaturesVerified() + " signatures",
+        AtomicZoneFile.write(
+                output,
+                "zone " + zone.origin() + " serial " + inc.serial() + ", re-signed incrementally "
+                        + "by Tandem at " + now + " from " + zone.source() + " (" + inc.signaturesMade()
+                        + " signatures made, "
+                        + inc.signaturesReused() + " reused); validated: " + verdict.signaturesVerified()
+                        + " signatures",
                 records);
         state.commit();
-        SignedZone signed = new SignedZone(zone.origin(), inc.serial(), records, inc.rrsetsSigned(),
-                inc.signaturesMade(), inc.elapsed());
-        return new Result(signed, verdict, output, true, Optional.empty(), inc.signaturesMade(),
-                inc.signaturesReused());
+        SignedZone signed = new SignedZone(
+                zone.origin(), inc.serial(), records, inc.rrsetsSigned(), inc.signaturesMade(), inc.elapsed());
+        return new Result(
+                signed, verdict, output, true, Optional.empty(), inc.signaturesMade(), inc.signaturesReused());
     }
 
     private static Set<String> rdata(List<Record> records) {

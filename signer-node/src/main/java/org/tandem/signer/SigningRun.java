@@ -33,7 +33,8 @@ public final class SigningRun {
 
     public Result run(UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy, Instant now, Path output)
             throws SigningException {
-        long previous = SignedZoneFile.serial(output, zone.origin().name()).orElse(zone.soa().getSerial());
+        long previous = SignedZoneFile.serial(output, zone.origin().name())
+                .orElse(zone.soa().getSerial());
         SignedZone signed = signer.sign(zone, keys, policy, now, previous);
         GateVerdict verdict;
         try {
@@ -43,8 +44,11 @@ public final class SigningRun {
             throw new SigningException("interrupted while validating " + zone.origin(), e);
         }
         verdict.requirePassed();
-        AtomicZoneFile.write(output, "zone " + zone.origin() + " serial " + signed.serial() + ", signed by Tandem at " + now
-                + " from " + zone.source() + "; validated: " + verdict.signaturesVerified() + " signatures", signed.records());
+        AtomicZoneFile.write(
+                output,
+                "zone " + zone.origin() + " serial " + signed.serial() + ", signed by Tandem at " + now + " from "
+                        + zone.source() + "; validated: " + verdict.signaturesVerified() + " signatures",
+                signed.records());
         return new Result(signed, verdict, output);
     }
 }

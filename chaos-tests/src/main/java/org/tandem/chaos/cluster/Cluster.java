@@ -93,7 +93,8 @@ public final class Cluster implements AutoCloseable {
     /**
      * Builds the network and starts everything; returns once the cluster has converged and the prober sees AD answers.
      */
-    public static Cluster start(Path report, PrintWriter out, Map<String, Map<String, String>> nodeEnv) throws Exception {
+    public static Cluster start(Path report, PrintWriter out, Map<String, Map<String, String>> nodeEnv)
+            throws Exception {
         Topology net = Topology.create();
         Procs procs = null;
         Cluster c = null;
@@ -124,7 +125,8 @@ public final class Cluster implements AutoCloseable {
 
     private void setUp() throws Exception {
         long t0 = System.nanoTime();
-        say("network up: " + net.hosts().size() + " hosts in namespaces " + Topology.PREFIX + "*, sites dc1 dc2 dc3 inet");
+        say("network up: " + net.hosts().size() + " hosts in namespaces " + Topology.PREFIX
+                + "*, sites dc1 dc2 dc3 inet");
         lab = TokenLab.perNode(run, NODES);
         List<String> connect = new ArrayList<>();
         for (String h : ZK_HOSTS) {
@@ -140,7 +142,10 @@ public final class Cluster implements AutoCloseable {
         pki.issue("coordinator", "coordinator", List.of(net.host("dc3-coord").address()));
         for (int i = 1; i <= 3; i++) {
             // peers and clients may verify the voter by its address or by its host name (/etc/hosts)
-            pki.issueForHosts("zk" + i, "zookeeper", List.of(net.host(ZK_HOSTS.get(i - 1)).address()),
+            pki.issueForHosts(
+                    "zk" + i,
+                    "zookeeper",
+                    List.of(net.host(ZK_HOSTS.get(i - 1)).address()),
                     List.of(ZK_HOSTS.get(i - 1)));
         }
         for (int i = 1; i <= 3; i++) {
@@ -159,11 +164,15 @@ public final class Cluster implements AutoCloseable {
         keys();
         say("keys generated once inside node-a's HSM, carried to node-b's through the KeySync service, proven on both: "
                 + keys.values());
-        await("node-a's first publication", Duration.ofSeconds(90), s -> s.lastNode().equals("node-a") && s.lastSerial() > 0);
+        await(
+                "node-a's first publication",
+                Duration.ofSeconds(90),
+                s -> s.lastNode().equals("node-a") && s.lastSerial() > 0);
         awaitConverged(Duration.ofSeconds(90));
         say("node-a leads, node-b is a key-synced standby");
         internet = Internet.start(this);
-        say(String.format("internet site up: Knot secondary %s, Unbound %s, prober and capture running (set-up %.0f s)",
+        say(String.format(
+                "internet site up: Knot secondary %s, Unbound %s, prober and capture running (set-up %.0f s)",
                 net.host("inet-auth").address(), net.host("inet-resolver").address(), (System.nanoTime() - t0) / 1e9));
     }
 
@@ -191,17 +200,19 @@ public final class Cluster implements AutoCloseable {
             sync = signerctlRun("keys", "sync", c, "--zone=" + ZONE);
         }
         if (sync.exit() != 0) {
-            throw new ChaosException("signerctl keys sync failed (exit " + sync.exit() + "): " + sync.output().strip());
+            throw new ChaosException("signerctl keys sync failed (exit " + sync.exit() + "): "
+                    + sync.output().strip());
         }
         signerctl("keys", "verify", c, "--zone=" + ZONE);
-        JsonNode view = JsonLines.MAPPER.readTree(
-                signerctl("--config", run.resolve("signerctl.yaml").toString(), "keys", "--cluster", "--zone=" + ZONE, "--json"));
+        JsonNode view = JsonLines.MAPPER.readTree(signerctl(
+                "--config", run.resolve("signerctl.yaml").toString(), "keys", "--cluster", "--zone=" + ZONE, "--json"));
         for (JsonNode zone : view.get("zones")) {
             for (JsonNode k : zone.get("keys")) {
                 String role = k.get("role").asText().toUpperCase(Locale.ROOT);
                 int tag = k.get("key_tag").asInt();
                 // the object label every HSM gives the key: tandem:<zone>:<ROLE>:<algorithm>:<tag>
-                String label = "tandem:" + ZONE + ":" + role + ":" + k.get("algorithm").asInt() + ":" + tag;
+                String label =
+                        "tandem:" + ZONE + ":" + role + ":" + k.get("algorithm").asInt() + ":" + tag;
                 keys.put(role, new Key(role, tag, k.get("fingerprint").asText(), label));
             }
         }
@@ -246,7 +257,8 @@ public final class Cluster implements AutoCloseable {
     private Run signerctlExit(String... args) throws IOException, InterruptedException {
         Run r = signerctlRun(args);
         if (r.exit != 0) {
-            throw new ChaosException("signerctl " + String.join(" ", args) + " failed (exit " + r.exit + "): " + r.output.strip());
+            throw new ChaosException(
+                    "signerctl " + String.join(" ", args) + " failed (exit " + r.exit + "): " + r.output.strip());
         }
         return r;
     }
@@ -254,14 +266,19 @@ public final class Cluster implements AutoCloseable {
     /** Runs {@code signerctl ARGS} on dc3-coord, whatever its exit code. */
     public Run signerctlRun(String... args) throws IOException, InterruptedException {
         ProcessBuilder pb = lab.signerctl(List.of(args));
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", net.host("dc3-coord").namespace()));
+        List<String> cmd = new ArrayList<>(
+                List.of("ip", "netns", "exec", net.host("dc3-coord").namespace()));
         cmd.addAll(pb.command());
         pb.command(cmd).redirectErrorStream(true).directory(run.toFile());
         Process p = pb.start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = p.waitFor();
-        Files.writeString(procs.log("signerctl"), "$ signerctl " + String.join(" ", args) + "\n" + text + "(exit " + exit + ")\n",
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+                procs.log("signerctl"),
+                "$ signerctl " + String.join(" ", args) + "\n" + text + "(exit " + exit + ")\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         return new Run(exit, text);
     }
 
@@ -271,21 +288,28 @@ public final class Cluster implements AutoCloseable {
         StringBuilder cfg = new StringBuilder();
         Path keyStore;
         try {
-            keyStore = ZooKeeperServerTls.writeKeyStore(new TlsMaterial(pki.cert("zk" + i), pki.key("zk" + i), pki.ca()),
+            keyStore = ZooKeeperServerTls.writeKeyStore(
+                    new TlsMaterial(pki.cert("zk" + i), pki.key("zk" + i), pki.ca()),
                     run.resolve("zk" + i + "/keystore.pem"));
         } catch (TlsMaterialException e) {
             throw new IOException(e.getMessage(), e);
         }
-        Map<String, String> tls = new LinkedHashMap<>(ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore,
-                pki.ca()));
+        Map<String, String> tls = new LinkedHashMap<>(ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore, pki.ca()));
         tls.putAll(ZooKeeperServerTls.quorumProperties(keyStore, pki.ca()));
         cfg.append("tickTime=1000\ninitLimit=10\nsyncLimit=2\ncnxTimeout=2000\n")
-                .append("dataDir=").append(dir).append('\n')
-                .append("secureClientPortAddress=").append(net.host(ZK_HOSTS.get(i - 1)).address()).append('\n')
+                .append("dataDir=")
+                .append(dir)
+                .append('\n')
+                .append("secureClientPortAddress=")
+                .append(net.host(ZK_HOSTS.get(i - 1)).address())
+                .append('\n')
                 .append("admin.enableServer=false\n4lw.commands.whitelist=srvr,mntr,ruok\nstandaloneEnabled=false\n")
                 .append("maxSessionTimeout=20000\nminSessionTimeout=2000\n");
         for (int j = 1; j <= 3; j++) {
-            cfg.append("server.").append(j).append('=').append(net.host(ZK_HOSTS.get(j - 1)).address())
+            cfg.append("server.")
+                    .append(j)
+                    .append('=')
+                    .append(net.host(ZK_HOSTS.get(j - 1)).address())
                     .append(":2888:3888\n");
         }
         tls.forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
@@ -294,9 +318,13 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts ZooKeeper voter {@code i} (1 dc1, 2 dc2, 3 dc3) from the ZooKeeper jar. */
     public void startZooKeeper(int i) throws IOException {
-        Proc p = procs.startJava(net.host(ZK_HOSTS.get(i - 1)), "zk" + i, "192m", List.of("-Dzookeeper.jmx.log4j.disable=true",
-                "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info"),
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain", List.of(run.resolve("zk" + i + "/zoo.cfg").toString()),
+        Proc p = procs.startJava(
+                net.host(ZK_HOSTS.get(i - 1)),
+                "zk" + i,
+                "192m",
+                List.of("-Dzookeeper.jmx.log4j.disable=true", "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info"),
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                List.of(run.resolve("zk" + i + "/zoo.cfg").toString()),
                 Map.of());
         zk.put("zk" + i, p);
     }
@@ -307,14 +335,24 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void startWatch() throws IOException {
-        List<String> args = new ArrayList<>(List.of(zkConnect, ZooKeeperLayout.DEFAULT_ROOT, ZONE, run.toString(),
+        List<String> args = new ArrayList<>(List.of(
+                zkConnect,
+                ZooKeeperLayout.DEFAULT_ROOT,
+                ZONE,
+                run.toString(),
                 "500",
                 // read only, as the coordinator
                 "--zookeeper-tls=" + pki.ca() + "," + pki.cert("coordinator") + "," + pki.key("coordinator")));
         for (String n : NODES) {
             args.add(n + "=" + nodeHost(n).address() + ":9105");
         }
-        procs.startJava(net.host("inet-resolver"), "cluster-watch", "96m", List.of(), ClusterWatchMain.class.getName(), args,
+        procs.startJava(
+                net.host("inet-resolver"),
+                "cluster-watch",
+                "96m",
+                List.of(),
+                ClusterWatchMain.class.getName(),
+                args,
                 Map.of());
     }
 
@@ -354,20 +392,38 @@ public final class Cluster implements AutoCloseable {
         Host h = net.host("dc3-coord");
         StringBuilder b = new StringBuilder("coordinator: {name: coordinator}\nnodes:\n");
         for (String n : NODES) {
-            b.append("  - {name: ").append(n).append(", site: ").append(nodeHost(n).site()).append(", endpoint: \"")
-                    .append(nodeHost(n).address()).append(":7443\"}\n");
+            b.append("  - {name: ")
+                    .append(n)
+                    .append(", site: ")
+                    .append(nodeHost(n).site())
+                    .append(", endpoint: \"")
+                    .append(nodeHost(n).address())
+                    .append(":7443\"}\n");
         }
-        b.append("zookeeper: {connect: \"").append(zkConnect).append("\", root: /tandem,\n")
+        b.append("zookeeper: {connect: \"")
+                .append(zkConnect)
+                .append("\", root: /tandem,\n")
                 .append("            tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}\n")
-                .append("grpc: {listen: \"").append(h.address()).append(":7444\"}\n")
+                .append("grpc: {listen: \"")
+                .append(h.address())
+                .append(":7444\"}\n")
                 .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
                 .append("audit-log: coordinator-audit.jsonl\n")
                 .append("preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 60s}\n");
         Files.writeString(run.resolve("coordinator.yaml"), b.toString(), StandardCharsets.UTF_8);
-        Files.writeString(run.resolve("signerctl.yaml"), "coordinator: \"" + h.address() + ":7444\"\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n", StandardCharsets.UTF_8);
-        procs.startJava(h, "coordinator", "192m", List.of(), "org.tandem.coordinator.CoordinatorMain",
-                List.of("--config", run.resolve("coordinator.yaml").toString()), Map.of());
+        Files.writeString(
+                run.resolve("signerctl.yaml"),
+                "coordinator: \"" + h.address() + ":7444\"\n"
+                        + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n",
+                StandardCharsets.UTF_8);
+        procs.startJava(
+                h,
+                "coordinator",
+                "192m",
+                List.of(),
+                "org.tandem.coordinator.CoordinatorMain",
+                List.of("--config", run.resolve("coordinator.yaml").toString()),
+                Map.of());
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Run last;
         do {
@@ -378,32 +434,36 @@ public final class Cluster implements AutoCloseable {
             }
             Thread.sleep(500);
         } while (System.nanoTime() < deadline);
-        throw new ChaosException("the coordinator did not answer within 60 s: " + last.output().strip() + "; see "
-                + procs.log("coordinator"));
+        throw new ChaosException("the coordinator did not answer within 60 s: "
+                + last.output().strip() + "; see " + procs.log("coordinator"));
     }
 
     private void writeNodeConfig(String n) throws IOException {
         Host h = nodeHost(n);
         Files.createDirectories(run.resolve(n + "/published"));
-        Files.writeString(run.resolve(n + ".yaml"), "node: {name: " + n + ", site: " + h.site() + "}\n"
-                + "hsm-config: " + run.relativize(lab.writeNodeHsmYaml(n, zkConnect)) + "\n"
-                + "peers:\n"
-                + "  - {name: " + other(n) + ", endpoint: \"" + nodeHost(other(n)).address() + ":7443\"}\n"
-                + "zones:\n"
-                + "  - name: " + ZONE + "\n"
-                + "    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
-                + "s, root: /tandem,\n"
-                + "            tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}}\n"
-                + "publish:\n"
-                + "  directory: " + n + "/published\n"
-                + "  transfer:\n"
-                + "    listen: \"" + h.address() + ":" + TRANSFER_PORT + "\"\n"
-                + "    notify: [\"" + net.host("inet-auth").address() + ":53\"]\n"
-                + "    allow: [10.77.4.0/24]\n"
-                + "grpc: {listen: \"" + h.address() + ":7443\"}\n"
-                + "metrics: {listen: \"" + h.address() + ":9105\"}\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                run.resolve(n + ".yaml"),
+                "node: {name: " + n + ", site: " + h.site() + "}\n"
+                        + "hsm-config: " + run.relativize(lab.writeNodeHsmYaml(n, zkConnect)) + "\n"
+                        + "peers:\n"
+                        + "  - {name: " + other(n) + ", endpoint: \""
+                        + nodeHost(other(n)).address() + ":7443\"}\n"
+                        + "zones:\n"
+                        + "  - name: " + ZONE + "\n"
+                        + "    source: zones/example.test.zone\n"
+                        + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
+                        + "s, root: /tandem,\n"
+                        + "            tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}}\n"
+                        + "publish:\n"
+                        + "  directory: " + n + "/published\n"
+                        + "  transfer:\n"
+                        + "    listen: \"" + h.address() + ":" + TRANSFER_PORT + "\"\n"
+                        + "    notify: [\"" + net.host("inet-auth").address() + ":53\"]\n"
+                        + "    allow: [10.77.4.0/24]\n"
+                        + "grpc: {listen: \"" + h.address() + ":7443\"}\n"
+                        + "metrics: {listen: \"" + h.address() + ":9105\"}\n"
+                        + "tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}\n",
+                StandardCharsets.UTF_8);
     }
 
     /** Starts (or restarts) a signer node on its host. */
@@ -415,10 +475,18 @@ public final class Cluster implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>(nodeEnv.getOrDefault(n, Map.of()));
         env.put("SOFTHSM2_CONF", lab.softhsmConf(n).toString()); // this node's own HSM, nothing else
         env.putAll(fakeTime(n));
-        Proc p = procs.startJava(nodeHost(n), n, "256m", List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+        Proc p = procs.startJava(
+                nodeHost(n),
+                n,
+                "256m",
+                List.of(
+                        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                         // the ZooKeeper client's and Curator's own lines: what a takeover waited for
-                        "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info", "-Dorg.slf4j.simpleLogger.log.org.apache.curator=info"),
-                SignerNodeMain.class.getName(), List.of("--config", run.resolve(n + ".yaml").toString()), env);
+                        "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info",
+                        "-Dorg.slf4j.simpleLogger.log.org.apache.curator=info"),
+                SignerNodeMain.class.getName(),
+                List.of("--config", run.resolve(n + ".yaml").toString()),
+                env);
         nodes.put(n, p);
         return p;
     }
@@ -434,8 +502,17 @@ public final class Cluster implements AutoCloseable {
         if (!Files.exists(offset)) {
             Files.writeString(offset, "+0\n");
         }
-        return Map.of("LD_PRELOAD", FAKETIME.toString(), "FAKETIME_TIMESTAMP_FILE", offset.toString(),
-                "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_FORCE_MONOTONIC_FIX", "0");
+        return Map.of(
+                "LD_PRELOAD",
+                FAKETIME.toString(),
+                "FAKETIME_TIMESTAMP_FILE",
+                offset.toString(),
+                "FAKETIME_CACHE_DURATION",
+                "1",
+                "FAKETIME_DONT_FAKE_MONOTONIC",
+                "1",
+                "FAKETIME_FORCE_MONOTONIC_FIX",
+                "0");
     }
 
     /**
@@ -518,7 +595,8 @@ public final class Cluster implements AutoCloseable {
     /** Waits until the watch's latest sample (newer than the call) satisfies {@code ok}. */
     public ClusterSample await(String what, Duration timeout, Predicate<ClusterSample> ok) throws InterruptedException {
         Instant since = Instant.now();
-        return poll(what, timeout, () -> latest().filter(s -> s.at().isAfter(since)).filter(ok));
+        return poll(
+                what, timeout, () -> latest().filter(s -> s.at().isAfter(since)).filter(ok));
     }
 
     /** Waits for one leader that is the latch's first and every node key-synced and healthy. */

@@ -28,10 +28,22 @@ import org.xbill.DNS.Record;
  */
 final class Internet implements AutoCloseable {
     /** Names of every kind the prober asks, in turn: data, wildcard, NXDOMAIN, NODATA, DNSKEY, delegation DS, new types. */
-    static final List<String> QUERIES = List.of("example.test. SOA", "example.test. DNSKEY", "example.test. NS",
-            "example.test. MX", "example.test. TXT", "example.test. CAA", "www.example.test. A", "www.example.test. AAAA",
-            "_443._tcp.www.example.test. TLSA", "svc.example.test. HTTPS", "any.wild.example.test. TXT",
-            "nope.example.test. A", "www.example.test. MX", "sub.example.test. DS", "x.example.test. TYPE65280",
+    static final List<String> QUERIES = List.of(
+            "example.test. SOA",
+            "example.test. DNSKEY",
+            "example.test. NS",
+            "example.test. MX",
+            "example.test. TXT",
+            "example.test. CAA",
+            "www.example.test. A",
+            "www.example.test. AAAA",
+            "_443._tcp.www.example.test. TLSA",
+            "svc.example.test. HTTPS",
+            "any.wild.example.test. TXT",
+            "nope.example.test. A",
+            "www.example.test. MX",
+            "sub.example.test. DS",
+            "x.example.test. TYPE65280",
             "y.example.test. TYPE261");
 
     private final List<Proc> procs = new ArrayList<>();
@@ -47,21 +59,52 @@ final class Internet implements AutoCloseable {
         for (String n : Cluster.NODES) {
             primaries.add(new InetSocketAddress(c.nodeHost(n).address(), Cluster.TRANSFER_PORT));
         }
-        AuthServer knot = AuthServer.configure(c.run().resolve("knot"), zone, new InetSocketAddress(auth.address(), 53),
-                primaries, List.of(InetAddress.getByName(res.address())));
+        AuthServer knot = AuthServer.configure(
+                c.run().resolve("knot"),
+                zone,
+                new InetSocketAddress(auth.address(), 53),
+                primaries,
+                List.of(InetAddress.getByName(res.address())));
         i.procs.add(c.procs().start(auth, "knotd", knot.command(), Map.of()));
-        Resolver unbound = Resolver.configure(c.run().resolve("unbound"), new InetSocketAddress(res.address(), 53), zone,
-                trustAnchors(c), new InetSocketAddress(auth.address(), 53), List.of("10.77.0.0/16", "127.0.0.0/8"));
+        Resolver unbound = Resolver.configure(
+                c.run().resolve("unbound"),
+                new InetSocketAddress(res.address(), 53),
+                zone,
+                trustAnchors(c),
+                new InetSocketAddress(auth.address(), 53),
+                List.of("10.77.0.0/16", "127.0.0.0/8"));
         i.procs.add(c.procs().start(res, "unbound", unbound.command(), Map.of()));
         Path queries = c.run().resolve("queries.txt");
         Files.writeString(queries, String.join("\n", QUERIES) + "\n", StandardCharsets.US_ASCII);
-        i.procs.add(c.procs().startJava(res, "observer", "128m", List.of(), ObserverMain.class.getName(),
-                List.of("--resolver", res.address() + ":53", "--auth", auth.address() + ":53", "--zone", Cluster.ZONE,
-                        "--queries", queries.toString(), "--out", c.report().toString()), Map.of()));
-        c.poll("the first version at the authoritative server", Duration.ofSeconds(60),
+        i.procs.add(c.procs()
+                .startJava(
+                        res,
+                        "observer",
+                        "128m",
+                        List.of(),
+                        ObserverMain.class.getName(),
+                        List.of(
+                                "--resolver",
+                                res.address() + ":53",
+                                "--auth",
+                                auth.address() + ":53",
+                                "--zone",
+                                Cluster.ZONE,
+                                "--queries",
+                                queries.toString(),
+                                "--out",
+                                c.report().toString()),
+                        Map.of()));
+        c.poll(
+                "the first version at the authoritative server",
+                Duration.ofSeconds(60),
                 () -> c.captures().stream().findFirst());
-        c.poll("a validated (AD) answer through Unbound", Duration.ofSeconds(60),
-                () -> c.prober().stream().filter(e -> e.kind() == ProberEvent.Kind.AD).findFirst());
+        c.poll(
+                "a validated (AD) answer through Unbound",
+                Duration.ofSeconds(60),
+                () -> c.prober().stream()
+                        .filter(e -> e.kind() == ProberEvent.Kind.AD)
+                        .findFirst());
         return i;
     }
 
@@ -75,7 +118,8 @@ final class Internet implements AutoCloseable {
             }
         }
         if (anchors.isEmpty()) {
-            throw new ChaosException("no KSK (DNSKEY flags 257) in " + current + ": cannot configure Unbound's trust anchor");
+            throw new ChaosException(
+                    "no KSK (DNSKEY flags 257) in " + current + ": cannot configure Unbound's trust anchor");
         }
         return anchors;
     }

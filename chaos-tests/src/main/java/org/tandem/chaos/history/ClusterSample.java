@@ -19,8 +19,15 @@ import java.util.Objects;
  * @param lastEpoch the epoch it was committed in; -1 none
  * @param nodes per node: what its {@code /metrics} and {@code /health} said
  */
-public record ClusterSample(Instant at, boolean zookeeper, List<String> latch, long epoch, long lastSerial, String lastNode,
-        long lastEpoch, Map<String, NodeView> nodes) {
+public record ClusterSample(
+        Instant at,
+        boolean zookeeper,
+        List<String> latch,
+        long epoch,
+        long lastSerial,
+        String lastNode,
+        long lastEpoch,
+        Map<String, NodeView> nodes) {
     public ClusterSample {
         Objects.requireNonNull(at, "at");
         latch = List.copyOf(latch);

@@ -25,7 +25,8 @@ import java.util.Optional;
  */
 public final class JsonLines implements AutoCloseable {
     /** The mapper every record file of the harness uses. */
-    public static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule())
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -38,8 +39,8 @@ public final class JsonLines implements AutoCloseable {
     /** Opens {@code file} for appending, creating it and its directory. */
     public static JsonLines append(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new JsonLines(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND));
+        return new JsonLines(Files.newBufferedWriter(
+                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
     }
 
     /** Writes one record as a line and flushes it. */

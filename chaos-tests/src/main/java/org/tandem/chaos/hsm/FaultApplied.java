@@ -50,7 +50,10 @@ public record FaultApplied(
 
     /** One line for logs and the scenario report: operation, token, key, new key, steps. */
     public String describe() {
-        StringBuilder b = new StringBuilder(operation).append(" token='").append(tokenLabel).append("'");
+        StringBuilder b = new StringBuilder(operation)
+                .append(" token='")
+                .append(tokenLabel)
+                .append("'");
         keyLabel.ifPresent(l -> b.append(" key-label='").append(l).append("'"));
         ckaIdHex.ifPresent(id -> b.append(" cka-id=").append(id));
         newKeyLabel.ifPresent(l -> b.append(" new-key-label='").append(l).append("'"));

@@ -20,8 +20,15 @@ public final class TokenFaultException extends Exception {
     private final Optional<Integer> exitCode;
     private final String output;
 
-    TokenFaultException(String tokenLabel, Optional<String> keyLabel, Optional<String> ckaIdHex, String what,
-            List<String> command, Optional<Integer> exitCode, String output, Throwable cause) {
+    TokenFaultException(
+            String tokenLabel,
+            Optional<String> keyLabel,
+            Optional<String> ckaIdHex,
+            String what,
+            List<String> command,
+            Optional<Integer> exitCode,
+            String output,
+            Throwable cause) {
         super(message(tokenLabel, keyLabel, ckaIdHex, what, command, exitCode, output), cause);
         this.tokenLabel = Objects.requireNonNull(tokenLabel, "tokenLabel");
         this.keyLabel = Objects.requireNonNull(keyLabel, "keyLabel");
@@ -33,12 +40,18 @@ public final class TokenFaultException extends Exception {
 
     /** A failure that is not an outside tool's (a file operation, a missing token directory). */
     static TokenFaultException of(String tokenLabel, String what, Throwable cause) {
-        return new TokenFaultException(tokenLabel, Optional.empty(), Optional.empty(), what, List.of(), Optional.empty(), "",
-                cause);
+        return new TokenFaultException(
+                tokenLabel, Optional.empty(), Optional.empty(), what, List.of(), Optional.empty(), "", cause);
     }
 
-    private static String message(String tokenLabel, Optional<String> keyLabel, Optional<String> ckaIdHex, String what,
-            List<String> command, Optional<Integer> exitCode, String output) {
+    private static String message(
+            String tokenLabel,
+            Optional<String> keyLabel,
+            Optional<String> ckaIdHex,
+            String what,
+            List<String> command,
+            Optional<Integer> exitCode,
+            String output) {
         StringBuilder m = new StringBuilder("token '").append(tokenLabel).append("'");
         keyLabel.ifPresent(l -> m.append(" key label '").append(l).append("'"));
         ckaIdHex.ifPresent(id -> m.append(" CKA_ID ").append(id));

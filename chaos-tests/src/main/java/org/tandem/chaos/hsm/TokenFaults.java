@@ -97,10 +97,11 @@ public final class TokenFaults {
         this.conf = Objects.requireNonNull(softhsmConf, "softhsmConf").toAbsolutePath();
         this.library = Objects.requireNonNull(library, "library").toAbsolutePath();
         this.tokenDir = tokenDirectoryOf(conf);
-        this.workDir = Objects.requireNonNull(workDir, "workDir").toAbsolutePath().normalize();
+        this.workDir =
+                Objects.requireNonNull(workDir, "workDir").toAbsolutePath().normalize();
         if (this.workDir.startsWith(tokenDir)) {
-            throw new IllegalArgumentException("work directory " + this.workDir + " is below the token directory " + tokenDir
-                    + "; SoftHSM2 would take its subdirectories for tokens");
+            throw new IllegalArgumentException("work directory " + this.workDir + " is below the token directory "
+                    + tokenDir + "; SoftHSM2 would take its subdirectories for tokens");
         }
         Files.createDirectories(this.workDir);
         this.tools = new ToolRun(conf);
@@ -131,23 +132,33 @@ public final class TokenFaults {
         Map<String, String> serials = serialsByLabel(tokenLabel);
         String serial = serials.get(tokenLabel);
         if (serial == null) {
-            throw TokenFaultException.of(tokenLabel, "no such token in " + conf + " (present: "
-                    + String.join(", ", serials.keySet()) + ")", null);
+            throw TokenFaultException.of(
+                    tokenLabel,
+                    "no such token in " + conf + " (present: " + String.join(", ", serials.keySet()) + ")",
+                    null);
         }
         List<Path> matches = new ArrayList<>();
         for (Path dir : tokenDirectories(tokenLabel)) {
-            if (dir.getFileName().toString().replace("-", "").toLowerCase(Locale.ROOT).endsWith(serial.toLowerCase(Locale.ROOT))) {
+            if (dir.getFileName()
+                    .toString()
+                    .replace("-", "")
+                    .toLowerCase(Locale.ROOT)
+                    .endsWith(serial.toLowerCase(Locale.ROOT))) {
                 matches.add(dir);
             }
         }
         if (matches.size() != 1) {
-            throw TokenFaultException.of(tokenLabel, matches.size() + " directories in " + tokenDir + " end in serial " + serial
-                    + ": " + matches, null);
+            throw TokenFaultException.of(
+                    tokenLabel,
+                    matches.size() + " directories in " + tokenDir + " end in serial " + serial + ": " + matches,
+                    null);
         }
         Path dir = matches.get(0);
         if (!holdsLabel(dir, tokenLabel)) {
-            throw TokenFaultException.of(tokenLabel, "directory " + dir + " has the serial " + serial
-                    + " but its token.object does not hold the label", null);
+            throw TokenFaultException.of(
+                    tokenLabel,
+                    "directory " + dir + " has the serial " + serial + " but its token.object does not hold the label",
+                    null);
         }
         return dir;
     }
@@ -162,7 +173,9 @@ public final class TokenFaults {
     public Snapshot snapshot(String tokenLabel) throws TokenFaultException {
         Path dir = directoryOf(tokenLabel);
         String serial = serialsByLabel(tokenLabel).get(tokenLabel);
-        Path copy = workDir.resolve("snapshots").resolve(tokenLabel + "-" + SEQUENCE.incrementAndGet()).resolve(dir.getFileName());
+        Path copy = workDir.resolve("snapshots")
+                .resolve(tokenLabel + "-" + SEQUENCE.incrementAndGet())
+                .resolve(dir.getFileName());
         try {
             Files.createDirectories(copy.getParent());
             copyTree(dir, copy);
@@ -203,15 +216,26 @@ public final class TokenFaults {
             actions.add("copied " + snapshot.copy() + " to " + target);
             Map<String, String> now = digests(target);
             if (!now.equals(snapshot.digests())) {
-                throw TokenFaultException.of(label, "restored directory " + target + " differs from the snapshot: "
-                        + now.keySet() + " vs " + snapshot.digests().keySet(), null);
+                throw TokenFaultException.of(
+                        label,
+                        "restored directory " + target + " differs from the snapshot: " + now.keySet() + " vs "
+                                + snapshot.digests().keySet(),
+                        null);
             }
             actions.add("checked SHA-256 of " + now.size() + " files");
         } catch (IOException e) {
-            throw TokenFaultException.of(label, "cannot restore " + target + " from " + snapshot.copy() + ": " + e.getMessage(), e);
+            throw TokenFaultException.of(
+                    label, "cannot restore " + target + " from " + snapshot.copy() + ": " + e.getMessage(), e);
         }
-        return new FaultApplied("restore", label, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), actions);
+        return new FaultApplied(
+                "restore",
+                label,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                actions);
     }
 
     /**
@@ -245,7 +269,9 @@ public final class TokenFaults {
      */
     public FaultApplied removeToken(String tokenLabel) throws TokenFaultException {
         Path dir = directoryOf(tokenLabel);
-        Path away = workDir.resolve("removed").resolve(tokenLabel + "-" + SEQUENCE.incrementAndGet()).resolve(dir.getFileName());
+        Path away = workDir.resolve("removed")
+                .resolve(tokenLabel + "-" + SEQUENCE.incrementAndGet())
+                .resolve(dir.getFileName());
         try {
             Files.createDirectories(away.getParent());
             try {
@@ -257,8 +283,15 @@ public final class TokenFaults {
         } catch (IOException e) {
             throw TokenFaultException.of(tokenLabel, "cannot move " + dir + " to " + away + ": " + e.getMessage(), e);
         }
-        return new FaultApplied("remove-token", tokenLabel, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), List.of("moved token directory " + dir + " to " + away));
+        return new FaultApplied(
+                "remove-token",
+                tokenLabel,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of("moved token directory " + dir + " to " + away));
     }
 
     /**
@@ -280,10 +313,21 @@ public final class TokenFaults {
         if (newPin.isBlank() || oldPin.equals(newPin)) {
             throw new IllegalArgumentException("the new PIN must be non-blank and differ from the old one");
         }
-        ToolRun.Result r = pkcs11(tokenLabel, Optional.empty(), Optional.empty(), "change the user PIN",
+        ToolRun.Result r = pkcs11(
+                tokenLabel,
+                Optional.empty(),
+                Optional.empty(),
+                "change the user PIN",
                 List.of("--login", "--pin", oldPin, "--change-pin", "--new-pin", newPin));
-        return new FaultApplied("change-pin", tokenLabel, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), List.of(String.join(" ", r.masked()) + ": user PIN changed"));
+        return new FaultApplied(
+                "change-pin",
+                tokenLabel,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(String.join(" ", r.masked()) + ": user PIN changed"));
     }
 
     /**
@@ -310,8 +354,15 @@ public final class TokenFaults {
         actions.add(generate(tokenLabel, pin, keyLabel, id, "EC:prime256v1"));
         byte[] spki = readPublicKey(tokenLabel, keyLabel, id);
         actions.add("read the new public key (" + spki.length + " bytes DER)");
-        return new FaultApplied("plant-stray-key-pair", tokenLabel, Optional.of(keyLabel), Optional.of(id),
-                Optional.of(keyLabel), Optional.of(id), Optional.of(spki), actions);
+        return new FaultApplied(
+                "plant-stray-key-pair",
+                tokenLabel,
+                Optional.of(keyLabel),
+                Optional.of(id),
+                Optional.of(keyLabel),
+                Optional.of(id),
+                Optional.of(spki),
+                actions);
     }
 
     /**
@@ -325,12 +376,20 @@ public final class TokenFaults {
      *
      * @throws TokenFaultException no object has that {@code CKA_ID}, or pkcs11-tool fails
      */
-    public FaultApplied deleteKey(String tokenLabel, Path pinFile, String keyLabel, String ckaIdHex) throws TokenFaultException {
+    public FaultApplied deleteKey(String tokenLabel, Path pinFile, String keyLabel, String ckaIdHex)
+            throws TokenFaultException {
         String id = hex(ckaIdHex);
         Objects.requireNonNull(keyLabel, "keyLabel");
         List<String> actions = deleteKeyObjects(tokenLabel, pin(tokenLabel, pinFile), keyLabel, id);
-        return new FaultApplied("delete-key", tokenLabel, Optional.of(keyLabel), Optional.of(id), Optional.empty(),
-                Optional.empty(), Optional.empty(), actions);
+        return new FaultApplied(
+                "delete-key",
+                tokenLabel,
+                Optional.of(keyLabel),
+                Optional.of(id),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                actions);
     }
 
     /**
@@ -356,7 +415,8 @@ public final class TokenFaults {
         String id = hex(ckaIdHex);
         Matcher m = KEYSYNC_LABEL.matcher(Objects.requireNonNull(keyLabel, "keyLabel"));
         if (!m.matches()) {
-            throw new IllegalArgumentException("key label '" + keyLabel + "' is not keysync's tandem:<zone>:<ROLE>:<alg>:<tag>");
+            throw new IllegalArgumentException(
+                    "key label '" + keyLabel + "' is not keysync's tandem:<zone>:<ROLE>:<alg>:<tag>");
         }
         ZoneName zone = ZoneName.of(m.group(1));
         KeyRole role = KeyRole.valueOf(m.group(2));
@@ -364,8 +424,9 @@ public final class TokenFaults {
         String keyType = switch (alg.number()) {
             case 13 -> "EC:prime256v1";
             case 14 -> "EC:secp384r1";
-            default -> throw new IllegalArgumentException("algorithm " + alg.number() + " of '" + keyLabel
-                    + "': only ECDSA (13, 14) is supported");
+            default ->
+                throw new IllegalArgumentException(
+                        "algorithm " + alg.number() + " of '" + keyLabel + "': only ECDSA (13, 14) is supported");
         };
         int claimedTag = (Integer.parseInt(m.group(4)) + 1) & 0xFFFF;
         String newLabel = "tandem:" + m.group(1) + ":" + m.group(2) + ":" + m.group(3) + ":" + claimedTag;
@@ -381,25 +442,44 @@ public final class TokenFaults {
             PublicKey pub = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki));
             key = DnssecKey.of(zone, role, alg, pub);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new TokenFaultException(tokenLabel, Optional.of(newLabel), Optional.of(tempId),
-                    "the generated public key is not a " + keyType + " key: " + e.getMessage(), List.of(), Optional.empty(), "", e);
+            throw new TokenFaultException(
+                    tokenLabel,
+                    Optional.of(newLabel),
+                    Optional.of(tempId),
+                    "the generated public key is not a " + keyType + " key: " + e.getMessage(),
+                    List.of(),
+                    Optional.empty(),
+                    "",
+                    e);
         }
         String newId = key.fingerprint().hex();
         for (String type : List.of("privkey", "pubkey")) {
-            ToolRun.Result r = pkcs11(tokenLabel, Optional.of(newLabel), Optional.of(tempId), "set CKA_ID of the new " + type,
+            ToolRun.Result r = pkcs11(
+                    tokenLabel,
+                    Optional.of(newLabel),
+                    Optional.of(tempId),
+                    "set CKA_ID of the new " + type,
                     List.of("--login", "--pin", pin, "--type", type, "--id", tempId, "--set-id", newId));
             actions.add(String.join(" ", r.masked()));
         }
-        actions.add("new key fp " + key.fingerprint().shortHex() + " real key tag " + key.keyTag().value()
-                + ", label claims tag " + claimedTag);
-        return new FaultApplied("replace-with-different-key", tokenLabel, Optional.of(keyLabel), Optional.of(id),
-                Optional.of(newLabel), Optional.of(newId), Optional.of(spki), actions);
+        actions.add("new key fp " + key.fingerprint().shortHex() + " real key tag "
+                + key.keyTag().value() + ", label claims tag " + claimedTag);
+        return new FaultApplied(
+                "replace-with-different-key",
+                tokenLabel,
+                Optional.of(keyLabel),
+                Optional.of(id),
+                Optional.of(newLabel),
+                Optional.of(newId),
+                Optional.of(spki),
+                actions);
     }
 
     // --- pkcs11-tool steps ---
 
     /** Deletes every privkey and pubkey object with the id (pkcs11-tool deletes one object per call). */
-    private List<String> deleteKeyObjects(String tokenLabel, String pin, String keyLabel, String id) throws TokenFaultException {
+    private List<String> deleteKeyObjects(String tokenLabel, String pin, String keyLabel, String id)
+            throws TokenFaultException {
         List<String> actions = new ArrayList<>();
         int deleted = 0;
         for (String type : List.of("privkey", "pubkey")) {
@@ -411,35 +491,76 @@ public final class TokenFaults {
                     break;
                 }
                 if (r.exitCode() != 0) {
-                    throw new TokenFaultException(tokenLabel, Optional.of(keyLabel), Optional.of(id), "delete " + type,
-                            r.masked(), Optional.of(r.exitCode()), r.output(), null);
+                    throw new TokenFaultException(
+                            tokenLabel,
+                            Optional.of(keyLabel),
+                            Optional.of(id),
+                            "delete " + type,
+                            r.masked(),
+                            Optional.of(r.exitCode()),
+                            r.output(),
+                            null);
                 }
                 deleted++;
                 actions.add(String.join(" ", r.masked()));
             }
         }
         if (deleted == 0) {
-            throw new TokenFaultException(tokenLabel, Optional.of(keyLabel), Optional.of(id),
-                    "no private- or public-key object has this CKA_ID; nothing was changed", List.of(), Optional.empty(), "", null);
+            throw new TokenFaultException(
+                    tokenLabel,
+                    Optional.of(keyLabel),
+                    Optional.of(id),
+                    "no private- or public-key object has this CKA_ID; nothing was changed",
+                    List.of(),
+                    Optional.empty(),
+                    "",
+                    null);
         }
         return actions;
     }
 
-    private String generate(String tokenLabel, String pin, String label, String id, String keyType) throws TokenFaultException {
-        ToolRun.Result r = pkcs11(tokenLabel, Optional.of(label), Optional.of(id), "generate a " + keyType + " pair",
-                List.of("--login", "--pin", pin, "--keypairgen", "--key-type", keyType, "--usage-sign", "--label", label, "--id", id));
+    private String generate(String tokenLabel, String pin, String label, String id, String keyType)
+            throws TokenFaultException {
+        ToolRun.Result r = pkcs11(
+                tokenLabel,
+                Optional.of(label),
+                Optional.of(id),
+                "generate a " + keyType + " pair",
+                List.of(
+                        "--login",
+                        "--pin",
+                        pin,
+                        "--keypairgen",
+                        "--key-type",
+                        keyType,
+                        "--usage-sign",
+                        "--label",
+                        label,
+                        "--id",
+                        id));
         return String.join(" ", r.masked());
     }
 
     private byte[] readPublicKey(String tokenLabel, String label, String id) throws TokenFaultException {
         Path out = workDir.resolve("pub-" + SEQUENCE.incrementAndGet() + ".der");
         try {
-            pkcs11(tokenLabel, Optional.of(label), Optional.of(id), "read the new public key",
+            pkcs11(
+                    tokenLabel,
+                    Optional.of(label),
+                    Optional.of(id),
+                    "read the new public key",
                     List.of("--read-object", "--type", "pubkey", "--id", id, "--output-file", out.toString()));
             return Files.readAllBytes(out);
         } catch (IOException e) {
-            throw new TokenFaultException(tokenLabel, Optional.of(label), Optional.of(id), "cannot read " + out, List.of(),
-                    Optional.empty(), e.getMessage(), e);
+            throw new TokenFaultException(
+                    tokenLabel,
+                    Optional.of(label),
+                    Optional.of(id),
+                    "cannot read " + out,
+                    List.of(),
+                    Optional.empty(),
+                    e.getMessage(),
+                    e);
         } finally {
             try {
                 Files.deleteIfExists(out);
@@ -449,17 +570,20 @@ public final class TokenFaults {
         }
     }
 
-    private ToolRun.Result pkcs11(String tokenLabel, Optional<String> keyLabel, Optional<String> id, String what,
-            List<String> args) throws TokenFaultException {
+    private ToolRun.Result pkcs11(
+            String tokenLabel, Optional<String> keyLabel, Optional<String> id, String what, List<String> args)
+            throws TokenFaultException {
         ToolRun.Result r = tools.run(command(tokenLabel, args), tokenLabel);
         if (r.exitCode() != 0) {
-            throw new TokenFaultException(tokenLabel, keyLabel, id, what, r.masked(), Optional.of(r.exitCode()), r.output(), null);
+            throw new TokenFaultException(
+                    tokenLabel, keyLabel, id, what, r.masked(), Optional.of(r.exitCode()), r.output(), null);
         }
         return r;
     }
 
     private List<String> command(String tokenLabel, List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of("pkcs11-tool", "--module", library.toString(), "--token-label", tokenLabel));
+        List<String> cmd =
+                new ArrayList<>(List.of("pkcs11-tool", "--module", library.toString(), "--token-label", tokenLabel));
         cmd.addAll(args);
         return cmd;
     }
@@ -469,8 +593,15 @@ public final class TokenFaults {
     private Map<String, String> serialsByLabel(String forToken) throws TokenFaultException {
         ToolRun.Result r = tools.run(List.of("softhsm2-util", "--show-slots"), forToken);
         if (r.exitCode() != 0) {
-            throw new TokenFaultException(forToken, Optional.empty(), Optional.empty(), "list the tokens", r.masked(),
-                    Optional.of(r.exitCode()), r.output(), null);
+            throw new TokenFaultException(
+                    forToken,
+                    Optional.empty(),
+                    Optional.empty(),
+                    "list the tokens",
+                    r.masked(),
+                    Optional.of(r.exitCode()),
+                    r.output(),
+                    null);
         }
         Map<String, String> serials = new LinkedHashMap<>();
         String serial = null;
@@ -537,7 +668,10 @@ public final class TokenFaults {
     private static String pin(String tokenLabel, Path pinFile) throws TokenFaultException {
         Objects.requireNonNull(pinFile, "pinFile");
         try {
-            String pin = Files.readAllLines(pinFile, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+            String pin = Files.readAllLines(pinFile, StandardCharsets.UTF_8).stream()
+                    .findFirst()
+                    .orElse("")
+                    .strip();
             if (pin.isEmpty()) {
                 throw TokenFaultException.of(tokenLabel, "PIN file " + pinFile + " is empty", null);
             }

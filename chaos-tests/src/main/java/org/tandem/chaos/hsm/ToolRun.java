@@ -35,17 +35,31 @@ final class ToolRun {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new TokenFaultException(tokenLabel, Optional.empty(), Optional.empty(),
-                        "did not finish within " + TIMEOUT.toSeconds() + " s", masked, Optional.empty(), out, null);
+                throw new TokenFaultException(
+                        tokenLabel,
+                        Optional.empty(),
+                        Optional.empty(),
+                        "did not finish within " + TIMEOUT.toSeconds() + " s",
+                        masked,
+                        Optional.empty(),
+                        out,
+                        null);
             }
             return new Result(masked, p.exitValue(), out);
         } catch (IOException e) {
-            throw new TokenFaultException(tokenLabel, Optional.empty(), Optional.empty(), "cannot start " + command.get(0)
-                    + " (apt-get install opensc softhsm2)", masked, Optional.empty(), e.getMessage(), e);
+            throw new TokenFaultException(
+                    tokenLabel,
+                    Optional.empty(),
+                    Optional.empty(),
+                    "cannot start " + command.get(0) + " (apt-get install opensc softhsm2)",
+                    masked,
+                    Optional.empty(),
+                    e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TokenFaultException(tokenLabel, Optional.empty(), Optional.empty(), "interrupted", masked,
-                    Optional.empty(), "", e);
+            throw new TokenFaultException(
+                    tokenLabel, Optional.empty(), Optional.empty(), "interrupted", masked, Optional.empty(), "", e);
         }
     }
 

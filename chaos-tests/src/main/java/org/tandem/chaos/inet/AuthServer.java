@@ -169,7 +169,12 @@ public final class AuthServer {
             // an ACL without an address matches every address: only written when there is one
             l.add("  - id: transfer-to-observers");
             l.add("    address: ["
-                    + String.join(", ", transfers.stream().map(InetAddress::getHostAddress).distinct().toList())
+                    + String.join(
+                            ", ",
+                            transfers.stream()
+                                    .map(InetAddress::getHostAddress)
+                                    .distinct()
+                                    .toList())
                     + "]");
             l.add("    action: transfer");
             acls.add("transfer-to-observers");

@@ -113,8 +113,10 @@ final class Capturer {
         try {
             write(out.resolve(relative), bytes);
         } catch (IOException e) {
-            throw new IOException("zone " + zone + " serial " + got + " from " + AuthServer.knotAddress(auth)
-                    + ": cannot write " + relative + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "zone " + zone + " serial " + got + " from " + AuthServer.knotAddress(auth) + ": cannot write "
+                            + relative + ": " + e.getMessage(),
+                    e);
         }
         CapturedVersion v = new CapturedVersion(at, zone.toString(), got, relative, sha256(bytes), records.size());
         captures.write(v);
@@ -164,8 +166,8 @@ final class Capturer {
     private static void write(Path target, byte[] bytes) throws IOException {
         Files.createDirectories(target.getParent());
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (OutputStream o = Files.newOutputStream(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (OutputStream o = Files.newOutputStream(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             o.write(bytes);
         }
         try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {

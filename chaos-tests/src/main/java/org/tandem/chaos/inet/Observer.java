@@ -38,8 +38,17 @@ final class Observer implements AutoCloseable {
     private final Thread captureThread;
     private volatile boolean closed;
 
-    Observer(InetSocketAddress resolver, InetSocketAddress auth, Name zone, List<Query> queries, Duration interval,
-            Duration timeout, Path out, Clock clock, PrintStream err) throws IOException {
+    Observer(
+            InetSocketAddress resolver,
+            InetSocketAddress auth,
+            Name zone,
+            List<Query> queries,
+            Duration interval,
+            Duration timeout,
+            Path out,
+            Clock clock,
+            PrintStream err)
+            throws IOException {
         this.queries = List.copyOf(queries);
         this.interval = Objects.requireNonNull(interval, "interval");
         this.err = Objects.requireNonNull(err, "err");
@@ -76,8 +85,9 @@ final class Observer implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 // the thread's boundary: a failed round is reported and the next one tried
-                String m = "observer: cannot record the answer to " + queries.get(i).name() + " "
-                        + queries.get(i).typeName() + " in " + ObserverMain.PROBER + ": " + e;
+                String m = "observer: cannot record the answer to "
+                        + queries.get(i).name() + " " + queries.get(i).typeName() + " in " + ObserverMain.PROBER + ": "
+                        + e;
                 if (!m.equals(failing)) {
                     err.println(m);
                     failing = m;

@@ -51,11 +51,17 @@ public final class ObserverMain implements Callable<Integer> {
     /** The directory of captured zone files, relative to the output directory. */
     public static final String PUBLISHED = "published";
 
-    @Option(names = "--resolver", required = true, converter = AddressConverter.class,
+    @Option(
+            names = "--resolver",
+            required = true,
+            converter = AddressConverter.class,
             description = "the validating resolver, IP:PORT")
     InetSocketAddress resolver;
 
-    @Option(names = "--auth", required = true, converter = AddressConverter.class,
+    @Option(
+            names = "--auth",
+            required = true,
+            converter = AddressConverter.class,
             description = "the authoritative server to capture from, IP:PORT")
     InetSocketAddress auth;
 
@@ -65,11 +71,17 @@ public final class ObserverMain implements Callable<Integer> {
     @Option(names = "--queries", required = true, description = "file with one 'name type' per line")
     Path queries;
 
-    @Option(names = "--interval", defaultValue = "200ms", converter = DurationConverter.class,
+    @Option(
+            names = "--interval",
+            defaultValue = "200ms",
+            converter = DurationConverter.class,
             description = "between two queries, and between two SOA polls (default ${DEFAULT-VALUE})")
     Duration interval;
 
-    @Option(names = "--timeout", defaultValue = "1500ms", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "1500ms",
+            converter = DurationConverter.class,
             description = "per query and per SOA poll (default ${DEFAULT-VALUE})")
     Duration timeout;
 
@@ -112,21 +124,25 @@ public final class ObserverMain implements Callable<Integer> {
             stderr.println("observer: cannot start for zone " + z + ": " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                observer.close();
-                stderr.println("observer stopped");
-            } catch (IOException e) {
-                stderr.println("observer: closing the record files failed: " + e.getMessage());
-            }
-            stdout.flush();
-            stderr.flush();
-            // SIGTERM is the normal end of an observer: exit 0, not the JVM's 143
-            Runtime.getRuntime().halt(0);
-        }, "observer-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                observer.close();
+                                stderr.println("observer stopped");
+                            } catch (IOException e) {
+                                stderr.println("observer: closing the record files failed: " + e.getMessage());
+                            }
+                            stdout.flush();
+                            stderr.flush();
+                            // SIGTERM is the normal end of an observer: exit 0, not the JVM's 143
+                            Runtime.getRuntime().halt(0);
+                        },
+                        "observer-shutdown"));
         observer.start();
         stdout.println("observer started zone=" + z + " resolver=" + AuthServer.knotAddress(resolver) + " auth="
-                + AuthServer.knotAddress(auth) + " queries=" + queries + " interval=" + interval.toMillis() + "ms timeout="
+                + AuthServer.knotAddress(auth) + " queries=" + queries + " interval=" + interval.toMillis()
+                + "ms timeout="
                 + timeout.toMillis() + "ms out=" + out.toAbsolutePath());
         stdout.flush();
         observer.awaitClosed();

@@ -58,10 +58,11 @@ final class Prober {
         } catch (WireParseException e) {
             return new ProberEvent(at, q.name().toString(), q.typeName(), ProberEvent.Kind.OTHER, "", "", since(start));
         } catch (SocketTimeoutException e) {
-            return new ProberEvent(at, q.name().toString(), q.typeName(), ProberEvent.Kind.TIMEOUT, "", "",
-                    timeout.toMillis());
+            return new ProberEvent(
+                    at, q.name().toString(), q.typeName(), ProberEvent.Kind.TIMEOUT, "", "", timeout.toMillis());
         } catch (IOException e) {
-            return new ProberEvent(at, q.name().toString(), q.typeName(), ProberEvent.Kind.TIMEOUT, "", "", since(start));
+            return new ProberEvent(
+                    at, q.name().toString(), q.typeName(), ProberEvent.Kind.TIMEOUT, "", "", since(start));
         }
         return event(at, q, answer, since(start));
     }

@@ -47,8 +47,8 @@ public final class Resolver {
     /** Unbound caps every cached TTL at this many seconds (answers, negative answers, bogus data). */
     public static final int CACHE_SECONDS = 5;
 
-    private static final List<String> BUILT_IN_LOCAL_ZONES = List.of("test.", "invalid.", "onion.", "localhost.",
-            "home.arpa.");
+    private static final List<String> BUILT_IN_LOCAL_ZONES =
+            List.of("test.", "invalid.", "onion.", "localhost.", "home.arpa.");
     private static final Set<String> ANCHOR_TYPES = Set.of("DNSKEY", "DS");
     private static final Pattern NET = Pattern.compile("[0-9A-Fa-f:.]+/[0-9]{1,3}");
 
@@ -88,7 +88,8 @@ public final class Resolver {
         Objects.requireNonNull(zone, "zone");
         requirePort(listen, "unbound listen address");
         requirePort(auth, "authoritative server");
-        List<String> anchors = trustAnchors.stream().map(a -> a.trim().replaceAll("\\s+", " ")).toList();
+        List<String> anchors =
+                trustAnchors.stream().map(a -> a.trim().replaceAll("\\s+", " ")).toList();
         List<String> nets = List.copyOf(allowedNets);
         if (!zone.isAbsolute()) {
             throw new IllegalArgumentException("zone must be absolute: " + zone);

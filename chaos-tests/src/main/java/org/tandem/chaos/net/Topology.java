@@ -79,8 +79,7 @@ public final class Topology implements AutoCloseable {
     private void lock() {
         try {
             Files.createDirectories(LOCK.getParent());
-            lockChannel = FileChannel.open(LOCK, StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            lockChannel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             lock = lockChannel.tryLock();
         } catch (IOException | OverlappingFileLockException e) {
             lock = null;
@@ -88,8 +87,8 @@ public final class Topology implements AutoCloseable {
         if (lock != null) {
             try {
                 lockChannel.truncate(0);
-                lockChannel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(
-                        StandardCharsets.US_ASCII)));
+                lockChannel.write(
+                        ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
             } catch (IOException e) {
                 // the pid is for bin/chaos's cleanup; the lock itself holds
             }
@@ -153,7 +152,9 @@ public final class Topology implements AutoCloseable {
         host("inet-auth", "inet", 53);
         host("inet-resolver", "inet", 54);
         writeResolverFiles();
-        LOG.info("event=topology-up hosts={}", hosts.values().stream().map(h -> h.name() + "=" + h.address()).toList());
+        LOG.info(
+                "event=topology-up hosts={}",
+                hosts.values().stream().map(h -> h.name() + "=" + h.address()).toList());
     }
 
     private void host(String name, String site, int last) {
@@ -185,14 +186,19 @@ public final class Topology implements AutoCloseable {
             h.append(x.address()).append(' ').append(x.name()).append('\n');
         }
         for (String site : SITES.keySet()) {
-            h.append("10.77.").append(SITES.get(site)).append(".1 gw-").append(site).append('\n');
+            h.append("10.77.")
+                    .append(SITES.get(site))
+                    .append(".1 gw-")
+                    .append(site)
+                    .append('\n');
         }
         for (Host x : hosts.values()) {
             Path dir = ETC_NETNS.resolve(x.namespace());
             try {
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("hosts"), h.toString());
-                Files.writeString(dir.resolve("resolv.conf"),
+                Files.writeString(
+                        dir.resolve("resolv.conf"),
                         "# chaos harness: no name server inside the namespaces\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
             } catch (IOException e) {
                 throw new NetworkException("cannot write " + dir + ": " + e.getMessage(), e);
@@ -208,7 +214,8 @@ public final class Topology implements AutoCloseable {
             return;
         }
         try (Stream<Path> dirs = Files.list(ETC_NETNS)) {
-            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX)).toList()) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX))
+                    .toList()) {
                 try (Stream<Path> tree = Files.walk(dir)) {
                     for (Path f : tree.sorted(Comparator.reverseOrder()).toList()) {
                         Files.deleteIfExists(f);
@@ -302,8 +309,10 @@ public final class Topology implements AutoCloseable {
 
     /** Every namespace named {@code tdmc-*}: first kills what runs in it, then deletes it. */
     public static void removeAll() {
-        List<String> mine = Arrays.stream(Ip.quiet("ip", "netns", "list").split("\n")).map(l -> l.split(" ")[0].strip())
-                .filter(n -> n.startsWith(PREFIX)).toList();
+        List<String> mine = Arrays.stream(Ip.quiet("ip", "netns", "list").split("\n"))
+                .map(l -> l.split(" ")[0].strip())
+                .filter(n -> n.startsWith(PREFIX))
+                .toList();
         for (String ns : mine) {
             for (String pid : Ip.quiet("ip", "netns", "pids", ns).split("\\s+")) {
                 if (!pid.isBlank()) {

@@ -75,7 +75,9 @@ public final class Proc {
 
     private void signal(String sig) {
         try {
-            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid())).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid()))
+                    .redirectErrorStream(true)
+                    .start();
             p.waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new IllegalStateException("kill -" + sig + " " + pid() + " (" + name + "): " + e.getMessage(), e);

@@ -34,7 +34,8 @@ public final class Procs implements AutoCloseable {
     public Proc start(Host host, String name, List<String> command, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", host.namespace()));
         cmd.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
         pb.environment().putAll(env);
@@ -44,8 +45,15 @@ public final class Procs implements AutoCloseable {
     }
 
     /** A Java program on {@code host}: this JVM's java and class path, the PKCS#11 export, a small heap. */
-    public Proc startJava(Host host, String name, String heap, List<String> jvmArgs, String mainClass, List<String> args,
-            Map<String, String> env) throws IOException {
+    public Proc startJava(
+            Host host,
+            String name,
+            String heap,
+            List<String> jvmArgs,
+            String mainClass,
+            List<String> args,
+            Map<String, String> env)
+            throws IOException {
         List<String> cmd = new ArrayList<>(javaCommand(heap, jvmArgs));
         cmd.add(mainClass);
         cmd.addAll(args);
@@ -57,10 +65,13 @@ public final class Procs implements AutoCloseable {
      * and arguments follow.
      */
     public static List<String> javaCommand(String heap, List<String> jvmArgs) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx" + heap,
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Pkcs11JvmFlags.ADD_EXPORTS,
+                "-Xmx" + heap,
                 "-XX:+UseSerialGC",
-                "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Djava.net.preferIPv4Stack=true",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSX"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));

@@ -54,14 +54,22 @@ final class Checker {
         this.report = report;
     }
 
-    void check(Trial t, List<LedgerEntry> ledger, List<CapturedVersion> captures, List<ProberEvent> prober,
+    void check(
+            Trial t,
+            List<LedgerEntry> ledger,
+            List<CapturedVersion> captures,
+            List<ProberEvent> prober,
             List<ClusterSample> samples) {
         proberCounts(t, prober);
         versions(t, captures);
         ledger(t, ledger);
         distribution(t, ledger, captures);
         takeover(t, ledger, captures);
-        t.maxConcurrentLeaders = samples.stream().filter(s -> in(t, s.at())).mapToLong(ClusterSample::leaders).max().orElse(0);
+        t.maxConcurrentLeaders = samples.stream()
+                .filter(s -> in(t, s.at()))
+                .mapToLong(ClusterSample::leaders)
+                .max()
+                .orElse(0);
     }
 
     private static boolean in(Trial t, Instant at) {
@@ -81,8 +89,10 @@ final class Checker {
         }
         if (!servfails.isEmpty()) {
             ProberEvent f = servfails.get(0);
-            t.violate("no-servfail", servfails.size() + " SERVFAIL answer(s) through the validating resolver; first at "
-                    + f.at() + ": " + f.name() + " " + f.type() + (f.ede().isEmpty() ? "" : " (EDE " + f.ede() + ")"));
+            t.violate(
+                    "no-servfail",
+                    servfails.size() + " SERVFAIL answer(s) through the validating resolver; first at " + f.at() + ": "
+                            + f.name() + " " + f.type() + (f.ede().isEmpty() ? "" : " (EDE " + f.ede() + ")"));
         }
     }
 
@@ -95,7 +105,8 @@ final class Checker {
                 records = parse(report.resolve(v.file()), v.zone());
             } catch (IOException e) {
                 if (in(t, v.at())) {
-                    t.violate("INV-D1", "serial " + v.serial() + ": " + v.file() + " cannot be read: " + e.getMessage());
+                    t.violate(
+                            "INV-D1", "serial " + v.serial() + ": " + v.file() + " cannot be read: " + e.getMessage());
                 }
                 continue;
             }
@@ -108,25 +119,36 @@ final class Checker {
             if (firstKeys == null) {
                 firstKeys = keys;
             } else if (!keys.equals(firstKeys) && in(t, v.at())) {
-                t.violate("INV-K5", "serial " + v.serial() + " at the authoritative server has another DNSKEY RRset than the "
-                        + "first version: " + keys.size() + " key(s) vs " + firstKeys.size());
+                t.violate(
+                        "INV-K5",
+                        "serial " + v.serial() + " at the authoritative server has another DNSKEY RRset than the "
+                                + "first version: " + keys.size() + " key(s) vs " + firstKeys.size());
             }
             if (!in(t, v.at())) {
                 continue;
             }
-            verify(v).ifPresent(problem -> t.violate("INV-D1", "serial " + v.serial() + " (" + v.file()
-                    + ") reached the authoritative server and does not validate: " + problem));
+            verify(v)
+                    .ifPresent(problem -> t.violate(
+                            "INV-D1",
+                            "serial " + v.serial() + " (" + v.file()
+                                    + ") reached the authoritative server and does not validate: " + problem));
             for (Record r : records) {
                 if (r instanceof RRSIGRecord sig) {
                     if (sig.getTimeSigned().isAfter(v.at().plusSeconds(60))) {
-                        t.violate("INV-D5", "serial " + v.serial() + ": RRSIG " + r.getName() + " " + Type.string(sig.getTypeCovered())
-                                + " tag " + sig.getFootprint() + " has its inception " + sig.getTimeSigned()
-                                + " in the future of its arrival " + v.at() + " (a signer with a wrong clock)");
+                        t.violate(
+                                "INV-D5",
+                                "serial " + v.serial() + ": RRSIG " + r.getName() + " "
+                                        + Type.string(sig.getTypeCovered())
+                                        + " tag " + sig.getFootprint() + " has its inception " + sig.getTimeSigned()
+                                        + " in the future of its arrival " + v.at() + " (a signer with a wrong clock)");
                         break;
                     }
                     if (sig.getExpire().isBefore(v.at())) {
-                        t.violate("INV-D1", "serial " + v.serial() + ": RRSIG " + r.getName() + " " + Type.string(sig.getTypeCovered())
-                                + " expired " + sig.getExpire() + " before its arrival " + v.at());
+                        t.violate(
+                                "INV-D1",
+                                "serial " + v.serial() + ": RRSIG " + r.getName() + " "
+                                        + Type.string(sig.getTypeCovered()) + " expired " + sig.getExpire()
+                                        + " before its arrival " + v.at());
                         break;
                     }
                 }
@@ -138,14 +160,19 @@ final class Checker {
     private Optional<String> verify(CapturedVersion v) {
         return verified.computeIfAbsent(v.file(), f -> {
             try {
-                Process p = new ProcessBuilder("ldns-verify-zone", report.resolve(f).toString()).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(
+                                "ldns-verify-zone", report.resolve(f).toString())
+                        .redirectErrorStream(true)
+                        .start();
                 String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (!p.waitFor(120, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     return Optional.of("ldns-verify-zone did not finish within 120 s");
                 }
-                return p.exitValue() == 0 ? Optional.empty()
-                        : Optional.of("ldns-verify-zone exit " + p.exitValue() + ": " + text.strip().lines().limit(3).toList());
+                return p.exitValue() == 0
+                        ? Optional.empty()
+                        : Optional.of("ldns-verify-zone exit " + p.exitValue() + ": "
+                                + text.strip().lines().limit(3).toList());
             } catch (IOException e) {
                 return Optional.of("ldns-verify-zone could not run: " + e.getMessage());
             } catch (InterruptedException e) {
@@ -180,8 +207,10 @@ final class Checker {
                 t.violate("INV-L5", "serial " + e.serial() + " was committed with two contents");
             }
             if (previous != null && !(Long.compareUnsigned(e.serial(), previous.serial()) > 0)) {
-                t.violate("INV-L5", "serial " + e.serial() + " (epoch " + e.epoch() + ", " + e.node()
-                        + ") does not increase on " + previous.serial());
+                t.violate(
+                        "INV-L5",
+                        "serial " + e.serial() + " (epoch " + e.epoch() + ", " + e.node() + ") does not increase on "
+                                + previous.serial());
             }
             if (previous != null && e.epoch() < previous.epoch()) {
                 t.violate("INV-L1", "commit in epoch " + e.epoch() + " after one in epoch " + previous.epoch());
@@ -200,14 +229,18 @@ final class Checker {
         for (CapturedVersion v : captures) {
             boolean mine = in(t, v.at());
             if (mine && !committed.contains(v.serial())) {
-                t.violate("INV-L4", "serial " + v.serial() + " reached the authoritative server but is not in the ledger");
+                t.violate(
+                        "INV-L4",
+                        "serial " + v.serial() + " reached the authoritative server but is not in the ledger");
             }
             String sha = content.putIfAbsent(v.serial(), v.sha256Hex());
             if (mine && sha != null && !sha.equals(v.sha256Hex())) {
                 t.violate("INV-L5", "serial " + v.serial() + " reached the authoritative server with two contents");
             }
             if (mine && previous != null && !(Long.compareUnsigned(v.serial(), previous.serial()) > 0)) {
-                t.violate("INV-L5", "the authoritative server went from serial " + previous.serial() + " to " + v.serial());
+                t.violate(
+                        "INV-L5",
+                        "the authoritative server went from serial " + previous.serial() + " to " + v.serial());
             }
             previous = v;
         }
@@ -217,17 +250,25 @@ final class Checker {
         if (!t.expectTakeover || t.faultAt == null) {
             return;
         }
-        Optional<LedgerEntry> first = ledger.stream().filter(e -> in(t, e.seenAt()) && e.epoch() > t.epochBefore
-                && !e.node().equals(t.leaderBefore)).findFirst();
+        Optional<LedgerEntry> first = ledger.stream()
+                .filter(e -> in(t, e.seenAt())
+                        && e.epoch() > t.epochBefore
+                        && !e.node().equals(t.leaderBefore))
+                .findFirst();
         if (first.isEmpty()) {
             t.violate("takeover", "no node other than " + t.leaderBefore + " committed in a new epoch after the fault");
             return;
         }
-        t.ledgerTakeoverSeconds = Duration.between(t.faultAt, first.get().committedAt()).toMillis() / 1000.0;
-        Optional<CapturedVersion> arrived = captures.stream().filter(v -> v.serial() == first.get().serial()).findFirst();
+        t.ledgerTakeoverSeconds =
+                Duration.between(t.faultAt, first.get().committedAt()).toMillis() / 1000.0;
+        Optional<CapturedVersion> arrived = captures.stream()
+                .filter(v -> v.serial() == first.get().serial())
+                .findFirst();
         if (arrived.isEmpty()) {
-            t.violate("takeover", first.get().node() + " committed serial " + first.get().serial() + " in epoch "
-                    + first.get().epoch() + " but it never reached the authoritative server");
+            t.violate(
+                    "takeover",
+                    first.get().node() + " committed serial " + first.get().serial() + " in epoch "
+                            + first.get().epoch() + " but it never reached the authoritative server");
             return;
         }
         t.takeoverSeconds = Duration.between(t.faultAt, arrived.get().at()).toMillis() / 1000.0;

@@ -19,7 +19,8 @@ final class HsmScenarios {
 
     /** Token faults on one node's own HSM (its softhsm2.conf and token directory; no other node's token is there). */
     static TokenFaults faults(Cluster c, String node) throws Exception {
-        return new TokenFaults(c.lab().softhsmConf(node), c.run().resolve("token-faults").resolve(node));
+        return new TokenFaults(
+                c.lab().softhsmConf(node), c.run().resolve("token-faults").resolve(node));
     }
 
     static Path pin(Cluster c, String node) {
@@ -31,8 +32,10 @@ final class HsmScenarios {
      * operator would read it; returns the text.
      */
     static String refusal(Cluster c, Trial t, String node, String... words) throws InterruptedException {
-        ClusterSample s = c.await(node + " reporting the fault in /health (" + String.join(", ", words) + ")",
-                Duration.ofSeconds(30), x -> {
+        ClusterSample s = c.await(
+                node + " reporting the fault in /health (" + String.join(", ", words) + ")",
+                Duration.ofSeconds(30),
+                x -> {
                     ClusterSample.NodeView v = x.nodes().get(node);
                     if (v == null || v.healthy() || !v.reachable()) {
                         return false;
@@ -124,7 +127,9 @@ final class HsmScenarios {
                 f.restore(snap);
                 t.healed();
             }
-            c.await(leader + " key-synced again after the restore (in-process)", Duration.ofSeconds(60),
+            c.await(
+                    leader + " key-synced again after the restore (in-process)",
+                    Duration.ofSeconds(60),
                     s -> s.latch().contains(leader));
             t.note(leader + " found its ZSK again after the restore without a restart");
         }
@@ -216,11 +221,14 @@ final class HsmScenarios {
 
     /** Holds {@link #REFUSED_FOR} (beyond the session timeout) and checks that {@code node} committed nothing. */
     static void noCommitBy(Cluster c, Trial t, String node) throws InterruptedException {
-        List<LedgerEntry> late = Waits.quietFor(c, REFUSED_FOR).stream().filter(e -> e.node().equals(node)).toList();
+        List<LedgerEntry> late = Waits.quietFor(c, REFUSED_FOR).stream()
+                .filter(e -> e.node().equals(node))
+                .toList();
         if (!late.isEmpty()) {
             t.violate("INV-K5", node + " published with a key set that differs from the manifest: " + late);
         } else {
-            t.note(node + " did not lead or publish during " + REFUSED_FOR.toSeconds() + " s without the active (refused)");
+            t.note(node + " did not lead or publish during " + REFUSED_FOR.toSeconds()
+                    + " s without the active (refused)");
         }
     }
 }

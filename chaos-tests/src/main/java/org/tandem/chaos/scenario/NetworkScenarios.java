@@ -66,7 +66,8 @@ final class NetworkScenarios {
                 c.net().heal("dc1", "dc2");
                 t.healed();
             }
-            String after = Waits.now(c).latch().isEmpty() ? "?" : Waits.now(c).latch().get(0);
+            String after =
+                    Waits.now(c).latch().isEmpty() ? "?" : Waits.now(c).latch().get(0);
             t.note("leader before " + t.leaderBefore() + ", after the partition " + after
                     + " (either is correct: both sides keep a ZooKeeper majority through dc3)");
         }
@@ -127,7 +128,8 @@ final class NetworkScenarios {
                 t.healed();
             }
             List<LedgerEntry> late = Waits.quietFor(c, Duration.ofSeconds(5)).stream()
-                    .filter(e -> e.node().equals(leader) && e.epoch() <= t.epochBefore()).toList();
+                    .filter(e -> e.node().equals(leader) && e.epoch() <= t.epochBefore())
+                    .toList();
             if (!late.isEmpty()) {
                 t.violate("INV-L3", leader + " committed in its old epoch after SIGCONT: " + late);
             }
@@ -196,7 +198,10 @@ final class NetworkScenarios {
             if (!during.isEmpty()) {
                 t.violate("F6", "commits during the quorum loss: " + during);
             }
-            long arrived = c.captures().stream().skip(capturedBefore).filter(v -> v.at().isBefore(t.healedAtOrNow())).count();
+            long arrived = c.captures().stream()
+                    .skip(capturedBefore)
+                    .filter(v -> v.at().isBefore(t.healedAtOrNow()))
+                    .count();
             if (arrived > 0) {
                 t.violate("F6", arrived + " new version(s) reached the authoritative server during the quorum loss");
             }

@@ -62,7 +62,11 @@ final class Report {
         if (setupError != null) {
             sum.put("incomplete", setupError);
         }
-        List<Double> times = trials.stream().filter(t -> t.takeoverSeconds != null).map(t -> t.takeoverSeconds).sorted().toList();
+        List<Double> times = trials.stream()
+                .filter(t -> t.takeoverSeconds != null)
+                .map(t -> t.takeoverSeconds)
+                .sorted()
+                .toList();
         if (!times.isEmpty()) {
             ObjectNode tk = sum.putObject("takeover_seconds");
             tk.put("count", times.size());
@@ -70,7 +74,9 @@ final class Report {
             tk.put("worst", times.get(times.size() - 1));
             tk.put("best", times.get(0));
         }
-        atomic(dir.resolve("report.json"), JsonLines.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        atomic(
+                dir.resolve("report.json"),
+                JsonLines.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
         atomic(dir.resolve("report.md"), markdown(trials, started, setupError, times));
     }
 
@@ -80,38 +86,78 @@ final class Report {
     }
 
     private static String markdown(List<Trial> trials, Instant started, String setupError, List<Double> times) {
-        StringBuilder b = new StringBuilder("# Tandem chaos run\n\nStarted " + started + "; " + trials.size() + " scenario run(s), "
-                + trials.stream().filter(Trial::passed).count() + " passed.\n\n");
+        StringBuilder b = new StringBuilder("# Tandem chaos run\n\nStarted " + started + "; " + trials.size()
+                + " scenario run(s), " + trials.stream().filter(Trial::passed).count() + " passed.\n\n");
         if (setupError != null) {
             b.append("**Not complete**: ").append(setupError).append("\n\n");
         }
         if (!times.isEmpty()) {
-            b.append(String.format(Locale.ROOT, "Takeover (fault → first version of the new leader at the authoritative server): "
-                    + "median %.2f s, worst %.2f s, best %.2f s over %d takeovers.%n%n", median(times), times.get(times.size() - 1),
-                    times.get(0), times.size()));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "Takeover (fault → first version of the new leader at the authoritative server): "
+                            + "median %.2f s, worst %.2f s, best %.2f s over %d takeovers.%n%n",
+                    median(times),
+                    times.get(times.size() - 1),
+                    times.get(0),
+                    times.size()));
         }
-        b.append("| scenario | passed | takeover s | prober ad / servfail / timeout / other | max leaders | violated |\n")
+        b.append(
+                        "| scenario | passed | takeover s | prober ad / servfail / timeout / other | max leaders | violated |\n")
                 .append("|---|---|---:|---|---:|---|\n");
         for (Trial t : trials) {
-            b.append("| ").append(t.name).append(t.round > 1 ? " #" + t.round : "").append(" | ")
-                    .append(t.passed() ? "yes" : "**NO**").append(" | ")
-                    .append(t.takeoverSeconds == null ? "–" : String.format(Locale.ROOT, "%.2f", t.takeoverSeconds)).append(" | ")
-                    .append(t.prober[0]).append(" / ").append(t.prober[1]).append(" / ").append(t.prober[2]).append(" / ")
-                    .append(t.prober[3]).append(" | ").append(t.maxConcurrentLeaders).append(" | ")
-                    .append(t.violations.isEmpty() ? "–" : String.join(", ", t.violations.stream().map(Trial.Violation::invariant)
-                            .distinct().toList()))
+            b.append("| ")
+                    .append(t.name)
+                    .append(t.round > 1 ? " #" + t.round : "")
+                    .append(" | ")
+                    .append(t.passed() ? "yes" : "**NO**")
+                    .append(" | ")
+                    .append(t.takeoverSeconds == null ? "–" : String.format(Locale.ROOT, "%.2f", t.takeoverSeconds))
+                    .append(" | ")
+                    .append(t.prober[0])
+                    .append(" / ")
+                    .append(t.prober[1])
+                    .append(" / ")
+                    .append(t.prober[2])
+                    .append(" / ")
+                    .append(t.prober[3])
+                    .append(" | ")
+                    .append(t.maxConcurrentLeaders)
+                    .append(" | ")
+                    .append(
+                            t.violations.isEmpty()
+                                    ? "–"
+                                    : String.join(
+                                            ", ",
+                                            t.violations.stream()
+                                                    .map(Trial.Violation::invariant)
+                                                    .distinct()
+                                                    .toList()))
                     .append(" |\n");
         }
         b.append('\n');
         for (Trial t : trials) {
-            b.append("## ").append(t.name).append(t.round > 1 ? " #" + t.round : "").append("\n\n")
-                    .append("Fault: ").append(t.fault).append(" (leader before: ").append(t.leaderBefore).append(", serial ")
-                    .append(t.serialBefore).append(", epoch ").append(t.epochBefore).append(")\n\n");
+            b.append("## ")
+                    .append(t.name)
+                    .append(t.round > 1 ? " #" + t.round : "")
+                    .append("\n\n")
+                    .append("Fault: ")
+                    .append(t.fault)
+                    .append(" (leader before: ")
+                    .append(t.leaderBefore)
+                    .append(", serial ")
+                    .append(t.serialBefore)
+                    .append(", epoch ")
+                    .append(t.epochBefore)
+                    .append(")\n\n");
             for (String n : t.notes) {
                 b.append("- ").append(n).append('\n');
             }
             for (Trial.Violation v : t.violations) {
-                b.append("- **VIOLATED ").append(v.invariant()).append("**: ").append(v.detail()).append('\n');
+                b.append("- **VIOLATED ")
+                        .append(v.invariant())
+                        .append("**: ")
+                        .append(v.detail())
+                        .append('\n');
             }
             b.append('\n');
         }

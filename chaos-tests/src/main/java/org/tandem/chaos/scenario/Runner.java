@@ -98,30 +98,55 @@ public final class Runner {
                     + after.latch().get(0) + " leads epoch " + after.epoch() + ", serial " + after.lastSerial());
             long last = after.lastSerial();
             try {
-                cluster.poll("serial " + last + " at the authoritative server", DISTRIBUTE,
-                        () -> cluster.captures().stream().filter(v -> v.serial() == last).findFirst());
+                cluster.poll(
+                        "serial " + last + " at the authoritative server",
+                        DISTRIBUTE,
+                        () -> cluster.captures().stream()
+                                .filter(v -> v.serial() == last)
+                                .findFirst());
             } catch (RuntimeException e) {
-                t.violate("distribution", "the last committed serial " + last + " did not reach the authoritative server within "
-                        + DISTRIBUTE.toSeconds() + " s of convergence");
+                t.violate(
+                        "distribution",
+                        "the last committed serial " + last + " did not reach the authoritative server within "
+                                + DISTRIBUTE.toSeconds() + " s of convergence");
             }
         } catch (RuntimeException e) {
-            t.violate("convergence", "no convergence within " + CONVERGE.toSeconds() + " s after the heal: " + e.getMessage());
+            t.violate(
+                    "convergence",
+                    "no convergence within " + CONVERGE.toSeconds() + " s after the heal: " + e.getMessage());
         }
         // let the observer and the watch catch up with the last version
         Thread.sleep(1_000);
         t.end = Instant.now();
         checker.check(t, cluster.ledger(), cluster.captures(), cluster.prober(), cluster.samples());
-        out.printf(Locale.ROOT, "chaos: [%s] %s in %.0f s%s, prober ad=%d servfail=%d timeout=%d other=%d%s%n", s.name(),
-                t.passed() ? "PASSED" : "FAILED", t.duration().toMillis() / 1000.0,
+        out.printf(
+                Locale.ROOT,
+                "chaos: [%s] %s in %.0f s%s, prober ad=%d servfail=%d timeout=%d other=%d%s%n",
+                s.name(),
+                t.passed() ? "PASSED" : "FAILED",
+                t.duration().toMillis() / 1000.0,
                 t.takeoverSeconds == null ? "" : String.format(Locale.ROOT, ", takeover %.2f s", t.takeoverSeconds),
-                t.prober[0], t.prober[1], t.prober[2], t.prober[3],
-                t.passed() ? "" : "; violated: " + t.violations.stream().map(v -> v.invariant() + ": " + v.detail()).toList());
+                t.prober[0],
+                t.prober[1],
+                t.prober[2],
+                t.prober[3],
+                t.passed()
+                        ? ""
+                        : "; violated: "
+                                + t.violations.stream()
+                                        .map(v -> v.invariant() + ": " + v.detail())
+                                        .toList());
         out.flush();
         return t;
     }
 
     private static String secondsSince(Instant at) {
-        return at == null ? "?" : String.format(Locale.ROOT, "%.1f s", Duration.between(at, Instant.now()).toMillis() / 1000.0);
+        return at == null
+                ? "?"
+                : String.format(
+                        Locale.ROOT,
+                        "%.1f s",
+                        Duration.between(at, Instant.now()).toMillis() / 1000.0);
     }
 
     /** The report so far (for an interrupted run). */

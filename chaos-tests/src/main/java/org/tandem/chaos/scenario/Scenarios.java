@@ -10,11 +10,20 @@ public final class Scenarios {
 
     public static Map<String, Scenario> all() {
         Map<String, Scenario> m = new LinkedHashMap<>();
-        for (Scenario s : List.of(new NetworkScenarios.SwitchFailure(), new NetworkScenarios.Partition(),
-                new NetworkScenarios.LeaderKill(), new NetworkScenarios.LeaderPause(), new NetworkScenarios.VoterLoss(),
-                new NetworkScenarios.QuorumLoss(), new NetworkScenarios.FlappingLink(),
-                new HsmScenarios.TokenLoss(), new ClockJump(), new HsmScenarios.ApnicDifferentZsk(),
-                new HsmScenarios.DenicPerHsmKeys(), new ZoneScenarios.RestenaUnsignableType(), new HsmScenarios.MozillaZsk())) {
+        for (Scenario s : List.of(
+                new NetworkScenarios.SwitchFailure(),
+                new NetworkScenarios.Partition(),
+                new NetworkScenarios.LeaderKill(),
+                new NetworkScenarios.LeaderPause(),
+                new NetworkScenarios.VoterLoss(),
+                new NetworkScenarios.QuorumLoss(),
+                new NetworkScenarios.FlappingLink(),
+                new HsmScenarios.TokenLoss(),
+                new ClockJump(),
+                new HsmScenarios.ApnicDifferentZsk(),
+                new HsmScenarios.DenicPerHsmKeys(),
+                new ZoneScenarios.RestenaUnsignableType(),
+                new HsmScenarios.MozillaZsk())) {
             m.put(s.name(), s);
         }
         return m;

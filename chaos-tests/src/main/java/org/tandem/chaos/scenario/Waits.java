@@ -21,11 +21,20 @@ final class Waits {
      * authoritative server; returns the commit.
      */
     static LedgerEntry takeoverBy(Cluster c, Trial t, String node) throws InterruptedException {
-        LedgerEntry e = c.poll(node + "'s takeover (a commit in an epoch after " + t.epochBefore() + ")", TAKEOVER,
-                () -> c.ledger().stream().filter(x -> x.node().equals(node) && x.epoch() > t.epochBefore()).findFirst());
+        LedgerEntry e = c.poll(
+                node + "'s takeover (a commit in an epoch after " + t.epochBefore() + ")",
+                TAKEOVER,
+                () -> c.ledger().stream()
+                        .filter(x -> x.node().equals(node) && x.epoch() > t.epochBefore())
+                        .findFirst());
         c.poll("serial " + e.serial() + " at the authoritative server", TAKEOVER, () -> arrived(c, e.serial()));
-        t.note(String.format(Locale.ROOT, "%s took over: serial %d, epoch %d, committed %.2f s after the fault", node,
-                e.serial(), e.epoch(), Duration.between(t.faultAt(), e.committedAt()).toMillis() / 1000.0));
+        t.note(String.format(
+                Locale.ROOT,
+                "%s took over: serial %d, epoch %d, committed %.2f s after the fault",
+                node,
+                e.serial(),
+                e.epoch(),
+                Duration.between(t.faultAt(), e.committedAt()).toMillis() / 1000.0));
         return e;
     }
 

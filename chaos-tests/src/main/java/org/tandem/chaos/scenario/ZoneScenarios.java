@@ -3,7 +3,6 @@ package org.tandem.chaos.scenario;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.CapturedVersion;
 import org.tandem.chaos.history.ProberEvent;
@@ -38,21 +37,36 @@ final class ZoneScenarios {
             t.fault("unsigned zone gains x TYPE65280 and y TYPE261");
             c.writeZone(NEW_TYPES);
             try {
-                CapturedVersion v = c.poll("a version with the new types at the authoritative server", Duration.ofSeconds(60),
-                        () -> c.captures().stream().filter(x -> x.serial() > t.serialBefore() && signsNewTypes(c, x)).findFirst());
-                t.note("serial " + v.serial() + " reached the authoritative server with RRSIGs over TYPE65280 and TYPE261");
-                ProberEvent e = c.poll("a validated (AD) answer for x.example.test. TYPE65280", Duration.ofSeconds(40),
-                        () -> c.prober().stream().filter(p -> p.at().isAfter(v.at()) && p.name().startsWith("x.")
-                                && p.type().equals("TYPE65280") && p.kind() == ProberEvent.Kind.AD && p.rcode().equals("NOERROR"))
+                CapturedVersion v = c.poll(
+                        "a version with the new types at the authoritative server",
+                        Duration.ofSeconds(60),
+                        () -> c.captures().stream()
+                                .filter(x -> x.serial() > t.serialBefore() && signsNewTypes(c, x))
+                                .findFirst());
+                t.note("serial " + v.serial()
+                        + " reached the authoritative server with RRSIGs over TYPE65280 and TYPE261");
+                ProberEvent e = c.poll(
+                        "a validated (AD) answer for x.example.test. TYPE65280",
+                        Duration.ofSeconds(40),
+                        () -> c.prober().stream()
+                                .filter(p -> p.at().isAfter(v.at())
+                                        && p.name().startsWith("x.")
+                                        && p.type().equals("TYPE65280")
+                                        && p.kind() == ProberEvent.Kind.AD
+                                        && p.rcode().equals("NOERROR"))
                                 .findFirst());
                 t.note("Unbound answered x.example.test. TYPE65280 NOERROR with AD at " + e.at());
             } finally {
                 c.writeZone(List.of());
                 t.healed();
             }
-            c.poll("the version without the new types at the authoritative server", Duration.ofSeconds(60),
-                    () -> c.captures().stream().filter(x -> x.serial() > t.serialBefore() && !hasType(c, x, 65280))
-                            .reduce((a, b) -> b).filter(x -> x.at().isAfter(t.healedAtOrNow())));
+            c.poll(
+                    "the version without the new types at the authoritative server",
+                    Duration.ofSeconds(60),
+                    () -> c.captures().stream()
+                            .filter(x -> x.serial() > t.serialBefore() && !hasType(c, x, 65280))
+                            .reduce((a, b) -> b)
+                            .filter(x -> x.at().isAfter(t.healedAtOrNow())));
         }
 
         private static boolean signsNewTypes(Cluster c, CapturedVersion v) {
@@ -75,5 +89,4 @@ final class ZoneScenarios {
             }
         }
     }
-
 }

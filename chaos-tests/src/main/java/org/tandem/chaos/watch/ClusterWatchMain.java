@@ -27,8 +27,8 @@ import org.tandem.chaos.history.ClusterSample;
 import org.tandem.chaos.history.ClusterSample.NodeView;
 import org.tandem.chaos.history.JsonLines;
 import org.tandem.chaos.history.LedgerEntry;
-import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperLayout;
 import org.tandem.signer.election.PublishLedger;
@@ -60,7 +60,8 @@ public final class ClusterWatchMain {
         for (int i = 5; i < args.length; i++) {
             if (args[i].startsWith("--zookeeper-tls=")) {
                 String[] f = args[i].substring("--zookeeper-tls=".length()).split(",", 3);
-                settings = ZooKeeperClientSettings.tls(connect, new TlsMaterial(Path.of(f[1]), Path.of(f[2]), Path.of(f[0])));
+                settings = ZooKeeperClientSettings.tls(
+                        connect, new TlsMaterial(Path.of(f[1]), Path.of(f[2]), Path.of(f[0])));
                 continue;
             }
             String[] kv = args[i].split("=", 2);
@@ -76,9 +77,13 @@ public final class ClusterWatchMain {
                 Thread.currentThread().interrupt();
             }
         }));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(400)).build();
-        try (CuratorFramework zk = settings.curatorBuilder().sessionTimeoutMs(10_000)
-                .connectionTimeoutMs(1_000).retryPolicy(new RetryForever(500)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofMillis(400)).build();
+        try (CuratorFramework zk = settings.curatorBuilder()
+                        .sessionTimeoutMs(10_000)
+                        .connectionTimeoutMs(1_000)
+                        .retryPolicy(new RetryForever(500))
+                        .build();
                 JsonLines samples = JsonLines.append(out.resolve("cluster.jsonl"));
                 JsonLines ledgerOut = JsonLines.append(out.resolve("ledger.jsonl"))) {
             zk.start();
@@ -93,8 +98,16 @@ public final class ClusterWatchMain {
         }
     }
 
-    private static ClusterSample sample(CuratorFramework zk, String root, ZoneName zone, PublishLedger ledger,
-            JsonLines ledgerOut, Set<String> seen, Map<String, String> nodes, HttpClient http) throws IOException {
+    private static ClusterSample sample(
+            CuratorFramework zk,
+            String root,
+            ZoneName zone,
+            PublishLedger ledger,
+            JsonLines ledgerOut,
+            Set<String> seen,
+            Map<String, String> nodes,
+            HttpClient http)
+            throws IOException {
         Instant at = Instant.now();
         Map<String, NodeView> views = new LinkedHashMap<>();
         for (Map.Entry<String, String> n : nodes.entrySet()) {
@@ -119,8 +132,8 @@ public final class ClusterWatchMain {
                         Instant now = Instant.now();
                         for (PublishRecord r : ledger.history(zone)) {
                             if (seen.add(r.serial() + "/" + r.epoch())) {
-                                ledgerOut.write(new LedgerEntry(r.serial(), r.epoch(), r.node(), r.sha256Hex(),
-                                        r.committedAt(), now));
+                                ledgerOut.write(new LedgerEntry(
+                                        r.serial(), r.epoch(), r.node(), r.sha256Hex(), r.committedAt(), now));
                             }
                         }
                     }
@@ -155,12 +168,22 @@ public final class ClusterWatchMain {
 
     private static NodeView view(HttpClient http, String hostPort) {
         try {
-            HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/metrics"))
-                    .timeout(Duration.ofMillis(800)).build(), HttpResponse.BodyHandlers.ofString());
-            boolean leader = m.body().lines().anyMatch(l -> l.startsWith("tandem_leader")
-                    && Double.parseDouble(l.substring(l.trim().lastIndexOf(' ') + 1).trim()) == 1.0);
-            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/health"))
-                    .timeout(Duration.ofMillis(800)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> m = http.send(
+                    HttpRequest.newBuilder(URI.create("http://" + hostPort + "/metrics"))
+                            .timeout(Duration.ofMillis(800))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            boolean leader = m.body()
+                    .lines()
+                    .anyMatch(l -> l.startsWith("tandem_leader")
+                            && Double.parseDouble(l.substring(l.trim().lastIndexOf(' ') + 1)
+                                            .trim())
+                                    == 1.0);
+            HttpResponse<String> h = http.send(
+                    HttpRequest.newBuilder(URI.create("http://" + hostPort + "/health"))
+                            .timeout(Duration.ofMillis(800))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new NodeView(true, leader, h.statusCode() == 200, h.body().strip());
         } catch (IOException e) {
             return new NodeView(false, false, false, e.getClass().getSimpleName());

@@ -130,7 +130,8 @@ class PackageBoundariesTest {
             .resideInAPackage("org.tandem.signer.gate..")
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(PKCS11, "org.tandem.keysync.hsm..", "org.tandem.signer.sign..", "org.tandem.signer.nsec..")
+            .resideInAnyPackage(
+                    PKCS11, "org.tandem.keysync.hsm..", "org.tandem.signer.sign..", "org.tandem.signer.nsec..")
             // dnsjava's DNSSEC class: its canonical form is the signer's, the gate must not share it
             .orShould()
             .dependOnClassesThat(nameMatching("org\\.xbill\\.DNS\\.DNSSEC(\\$.*)?"));

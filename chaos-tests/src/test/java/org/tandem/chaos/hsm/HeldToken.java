@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,13 +19,12 @@ import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
-import java.time.Instant;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.proof.KeySetVerifier;
-import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.proof.PossessionProof;
 import org.xbill.DNS.RRSIGRecord;
 import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
@@ -70,7 +70,8 @@ public final class HeldToken {
         }
         System.out.println("READY keys=" + keys.size());
         System.out.flush();
-        Optional<HsmKey> zsk = keys.stream().filter(k -> k.role() == KeyRole.ZSK).findFirst();
+        Optional<HsmKey> zsk =
+                keys.stream().filter(k -> k.role() == KeyRole.ZSK).findFirst();
         if (zsk.isEmpty()) {
             hsm.close();
             return;
@@ -78,7 +79,8 @@ public final class HeldToken {
         HsmKey cached = zsk.get();
         ZoneKeySet manifest = ZoneKeySet.empty(zone);
         for (HsmKey k : keys) {
-            manifest = manifest.with(new ZoneKeySet.Entry(k.publicKey().orElseThrow(), KeyState.ACTIVE, Instant.now(), "held"));
+            manifest = manifest.with(
+                    new ZoneKeySet.Entry(k.publicKey().orElseThrow(), KeyState.ACTIVE, Instant.now(), "held"));
         }
         KeySetVerifier verifier = new KeySetVerifier(Clock.systemUTC(), new SecureRandom());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -91,21 +93,29 @@ public final class HeldToken {
             try {
                 List<HsmKey> now = hsm.list(zone);
                 sList = "ok:" + now.size();
-                sRefound = now.stream().filter(k -> k.publicKey().map(expected::equals).orElse(false)).findFirst()
-                        .map(k -> prove(hsm, k, expected)).orElse("missing");
+                sRefound = now.stream()
+                        .filter(k -> k.publicKey().map(expected::equals).orElse(false))
+                        .findFirst()
+                        .map(k -> prove(hsm, k, expected))
+                        .orElse("missing");
             } catch (HsmException | RuntimeException e) {
                 sList = describe(e);
                 sRefound = "not-listed";
             }
-            String sCheck = verifier.verify(manifest, List.of(hsm)).checks().stream().map(c -> c.status().name()).sorted()
+            String sCheck = verifier.verify(manifest, List.of(hsm)).checks().stream()
+                    .map(c -> c.status().name())
+                    .sorted()
                     .collect(Collectors.joining(","));
             String sReopen;
             try {
                 Hsm again = HsmSessions.open(List.of(spec)).get(0);
                 try {
                     List<HsmKey> now = again.list(zone);
-                    sReopen = now.stream().filter(k -> k.publicKey().map(expected::equals).orElse(false)).findFirst()
-                            .map(k -> prove(again, k, expected)).orElse("missing:" + now.size());
+                    sReopen = now.stream()
+                            .filter(k -> k.publicKey().map(expected::equals).orElse(false))
+                            .findFirst()
+                            .map(k -> prove(again, k, expected))
+                            .orElse("missing:" + now.size());
                 } finally {
                     again.close();
                 }
@@ -122,8 +132,8 @@ public final class HeldToken {
                     sOther = " other=" + describe(e);
                 }
             }
-            System.out.println("OBSERVED probe=" + probe(spec) + " cached=" + sCached + " list=" + sList + " refound=" + sRefound
-                    + " check=" + sCheck + " reopen=" + sReopen + sOther);
+            System.out.println("OBSERVED probe=" + probe(spec) + " cached=" + sCached + " list=" + sList + " refound="
+                    + sRefound + " check=" + sCheck + " reopen=" + sReopen + sOther);
             System.out.flush();
         }
         hsm.close();
@@ -155,8 +165,12 @@ public final class HeldToken {
                     infoErrors.add("C_GetTokenInfo:" + ckr(e));
                 }
             }
-            b.append("slots:").append(slots.length).append(",tokeninfo-errors:").append(infoErrors.isEmpty() ? "none" : infoErrors)
-                    .append(",target:").append(slot < 0 ? "absent" : "listed");
+            b.append("slots:")
+                    .append(slots.length)
+                    .append(",tokeninfo-errors:")
+                    .append(infoErrors.isEmpty() ? "none" : infoErrors)
+                    .append(",target:")
+                    .append(slot < 0 ? "absent" : "listed");
             if (slot >= 0) {
                 knownSlot = slot;
             } else if (knownSlot >= 0) {
@@ -166,13 +180,16 @@ public final class HeldToken {
             }
             long session;
             try {
-                session = p11.C_OpenSession(slot, PKCS11Constants.CKF_SERIAL_SESSION | PKCS11Constants.CKF_RW_SESSION, null, null);
+                session = p11.C_OpenSession(
+                        slot, PKCS11Constants.CKF_SERIAL_SESSION | PKCS11Constants.CKF_RW_SESSION, null, null);
                 b.append(",open:ok");
             } catch (PKCS11Exception e) {
                 return b.append(",open:").append(ckr(e)).toString();
             }
             try {
-                p11.C_Login(session, PKCS11Constants.CKU_USER,
+                p11.C_Login(
+                        session,
+                        PKCS11Constants.CKU_USER,
                         Files.readString(spec.pinFile()).strip().toCharArray());
                 b.append(",login:ok");
             } catch (PKCS11Exception e) {
@@ -197,7 +214,10 @@ public final class HeldToken {
         new SecureRandom().nextBytes(nonce);
         try {
             RRSIGRecord sig = PossessionProof.sign(hsm, key.ref(), expected, nonce, Clock.systemUTC());
-            return PossessionProof.verify(expected, nonce, sig, Clock.systemUTC()).isEmpty() ? "ok" : "bad-signature";
+            return PossessionProof.verify(expected, nonce, sig, Clock.systemUTC())
+                            .isEmpty()
+                    ? "ok"
+                    : "bad-signature";
         } catch (HsmException | RuntimeException e) {
             return describe(e);
         }
@@ -206,7 +226,8 @@ public final class HeldToken {
     private static String describe(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof PKCS11Exception p) {
-                return e.getClass().getSimpleName() + ":" + p.getMessage().split("[ ,:]")[0] + "(0x" + Long.toHexString(p.getErrorCode()) + ")";
+                return e.getClass().getSimpleName() + ":" + p.getMessage().split("[ ,:]")[0] + "(0x"
+                        + Long.toHexString(p.getErrorCode()) + ")";
             }
         }
         String m = String.valueOf(e.getMessage()).replace(' ', '_');

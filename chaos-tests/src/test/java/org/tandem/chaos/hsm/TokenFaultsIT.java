@@ -89,7 +89,9 @@ class TokenFaultsIT {
     private Keyed keyed(String name) throws Exception {
         HsmSpec spec = tokens.allocate(name);
         try (Hsm hsm = HsmSessions.open(List.of(spec)).get(0)) {
-            DnssecKey ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+            DnssecKey ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256))
+                    .publicKey()
+                    .orElseThrow();
             HsmKey z = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
             DnssecKey zsk = z.publicKey().orElseThrow();
             ZoneKeySet manifest = ZoneKeySet.empty(ZONE)
@@ -122,12 +124,15 @@ class TokenFaultsIT {
         String label = k.spec().tokenLabel();
         Path dir = faults.directoryOf(label);
         assertThat(dir.getParent()).isEqualTo(faults.tokenDirectory());
-        assertThat(Files.readString(dir.resolve("token.object"), StandardCharsets.ISO_8859_1)).contains(label);
+        assertThat(Files.readString(dir.resolve("token.object"), StandardCharsets.ISO_8859_1))
+                .contains(label);
 
         Snapshot snap = faults.snapshot(label);
         assertThat(snap.directoryName()).isEqualTo(dir.getFileName().toString());
         assertThat(snap.directoryName().replace("-", "")).endsWith(snap.serial());
-        assertThat(snap.digests()).containsKey("token.object").hasSizeGreaterThanOrEqualTo(1 + 4); // 2 pairs = 4 objects
+        assertThat(snap.digests())
+                .containsKey("token.object")
+                .hasSizeGreaterThanOrEqualTo(1 + 4); // 2 pairs = 4 objects
 
         faults.plantStrayKeyPair(label, k.spec().pinFile(), k.zskLabel(), k.zskId());
         assertThat(verdict(k).keySynced()).isFalse();
@@ -156,23 +161,32 @@ class TokenFaultsIT {
         Held running = Held.start(k, tokens);
         assertThat(running.observe()).isEqualTo(ALL_OK);
         Snapshot snap = faults.snapshot(k.spec().tokenLabel());
-        FaultApplied done = faults.plantStrayKeyPair(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
-        assertThat(done.describe()).contains(k.spec().tokenLabel(), k.zskLabel(), k.zskId(), "--keypairgen", "***")
+        FaultApplied done =
+                faults.plantStrayKeyPair(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
+        assertThat(done.describe())
+                .contains(k.spec().tokenLabel(), k.zskLabel(), k.zskId(), "--keypairgen", "***")
                 .doesNotContain(Files.readString(k.spec().pinFile()).strip());
 
         try (Hsm hsm = HsmSessions.open(List.of(k.spec())).get(0)) {
-            HsmKey stray = hsm.list(ZONE).stream().filter(h -> h.label().equals(k.zskLabel())).findFirst().orElseThrow();
+            HsmKey stray = hsm.list(ZONE).stream()
+                    .filter(h -> h.label().equals(k.zskLabel()))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(stray.ref().objectId()).isEqualTo(k.zsk().fingerprint().bytes());
-            assertThat(stray.fingerprint()).isPresent().isNotEqualTo(Optional.of(k.zsk().fingerprint()));
+            assertThat(stray.fingerprint())
+                    .isPresent()
+                    .isNotEqualTo(Optional.of(k.zsk().fingerprint()));
             assertThat(stray.claimedTag()).isEqualTo(k.zsk().keyTag());
             KeySetReport r = verifier.verify(k.manifest(), List.of(hsm));
-            assertThat(statuses(r)).containsExactlyInAnyOrderEntriesOf(Map.of(KeyStatus.OK, 1, KeyStatus.DIFFERENT_PUBLIC_KEY, 1));
+            assertThat(statuses(r))
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(KeyStatus.OK, 1, KeyStatus.DIFFERENT_PUBLIC_KEY, 1));
             KeyCheck bad = r.problems().get(0);
             assertThat(bad.fingerprint()).contains(k.zsk().fingerprint());
             assertThat(bad.found()).isEqualTo(stray.fingerprint());
         }
         // A node that holds the token open sees the stray pair at its next key re-check.
-        assertThat(running.observe()).contains(" check=DIFFERENT_PUBLIC_KEY,OK ")
+        assertThat(running.observe())
+                .contains(" check=DIFFERENT_PUBLIC_KEY,OK ")
                 .startsWith("cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:2 refound=missing");
         faults.restore(snap);
         assertThat(verdict(k).keySynced()).isTrue();
@@ -182,7 +196,8 @@ class TokenFaultsIT {
     @Test
     void f11RefusesAnIdThatNoObjectHasAndChangesNothing() throws Exception {
         Keyed k = keyed("f11-no-id");
-        assertThatThrownBy(() -> faults.plantStrayKeyPair(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), "00ff"))
+        assertThatThrownBy(() ->
+                        faults.plantStrayKeyPair(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), "00ff"))
                 .isInstanceOf(TokenFaultException.class)
                 .hasMessageContaining(k.spec().tokenLabel())
                 .hasMessageContaining("00ff")
@@ -198,25 +213,37 @@ class TokenFaultsIT {
         Held running = Held.start(k, tokens);
         assertThat(running.observe()).isEqualTo(ALL_OK);
         Snapshot snap = faults.snapshot(k.spec().tokenLabel());
-        FaultApplied done = faults.replaceWithDifferentKey(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
+        FaultApplied done =
+                faults.replaceWithDifferentKey(k.spec().tokenLabel(), k.spec().pinFile(), k.zskLabel(), k.zskId());
         String newId = done.newCkaIdHex().orElseThrow();
         assertThat(newId).isNotEqualTo(k.zskId());
         assertThat(done.newKeyLabel()).isPresent().isNotEqualTo(Optional.of(k.zskLabel()));
 
         try (Hsm hsm = HsmSessions.open(List.of(k.spec())).get(0)) {
             List<HsmKey> found = hsm.list(ZONE);
-            assertThat(found).extracting(HsmKey::label).doesNotContain(k.zskLabel()).contains(done.newKeyLabel().get());
-            HsmKey extra = found.stream().filter(h -> h.label().equals(done.newKeyLabel().get())).findFirst().orElseThrow();
+            assertThat(found)
+                    .extracting(HsmKey::label)
+                    .doesNotContain(k.zskLabel())
+                    .contains(done.newKeyLabel().get());
+            HsmKey extra = found.stream()
+                    .filter(h -> h.label().equals(done.newKeyLabel().get()))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(extra.role()).isEqualTo(KeyRole.ZSK);
             assertThat(HexFormat.of().formatHex(extra.ref().objectId())).isEqualTo(newId);
             assertThat(extra.fingerprint().orElseThrow().hex()).isEqualTo(newId);
             KeySetReport r = verifier.verify(k.manifest(), List.of(hsm));
-            assertThat(statuses(r)).containsExactlyInAnyOrderEntriesOf(
-                    Map.of(KeyStatus.OK, 1, KeyStatus.MISSING, 1, KeyStatus.UNEXPECTED_EXTRA_KEY, 1));
-            assertThat(r.problems()).filteredOn(c -> c.status() == KeyStatus.MISSING)
-                    .singleElement().satisfies(c -> assertThat(c.fingerprint()).contains(k.zsk().fingerprint()));
-            assertThat(r.problems()).filteredOn(c -> c.status() == KeyStatus.UNEXPECTED_EXTRA_KEY)
-                    .singleElement().satisfies(c -> assertThat(c.found()).isEqualTo(extra.fingerprint()));
+            assertThat(statuses(r))
+                    .containsExactlyInAnyOrderEntriesOf(
+                            Map.of(KeyStatus.OK, 1, KeyStatus.MISSING, 1, KeyStatus.UNEXPECTED_EXTRA_KEY, 1));
+            assertThat(r.problems())
+                    .filteredOn(c -> c.status() == KeyStatus.MISSING)
+                    .singleElement()
+                    .satisfies(c -> assertThat(c.fingerprint()).contains(k.zsk().fingerprint()));
+            assertThat(r.problems())
+                    .filteredOn(c -> c.status() == KeyStatus.UNEXPECTED_EXTRA_KEY)
+                    .singleElement()
+                    .satisfies(c -> assertThat(c.found()).isEqualTo(extra.fingerprint()));
         }
         assertThat(running.observe()).contains(" list=ok:2 refound=missing check=MISSING,OK,UNEXPECTED_EXTRA_KEY ");
         faults.restore(snap);
@@ -252,8 +279,10 @@ class TokenFaultsIT {
     /** What the running process sees right after the token directory is gone (moved, deleted or re-created). */
     private static final String TOKEN_GONE =
             "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:0 refound=missing check=MISSING,MISSING"
-            + " reopen=HsmUnavailableException:HSM_held:_token_'";
-    private static final String HEALTHY_PROBE = "tokeninfo-errors:none,target:listed,open:ok,login:CKR_USER_ALREADY_LOGGED_IN";
+                    + " reopen=HsmUnavailableException:HSM_held:_token_'";
+
+    private static final String HEALTHY_PROBE =
+            "tokeninfo-errors:none,target:listed,open:ok,login:CKR_USER_ALREADY_LOGGED_IN";
     private static final String GONE_PROBE = "tokeninfo-errors:[C_GetTokenInfo:CKR_GENERAL_ERROR],target:absent,"
             + "open:ok,login:CKR_USER_ALREADY_LOGGED_IN";
     private static final String ALL_OK = "cached=ok list=ok:2 refound=ok check=OK,OK reopen=ok";
@@ -283,9 +312,14 @@ class TokenFaultsIT {
         String freshAfterRestore = verdict(k).keySynced() ? "keysynced" : "NOT-keysynced";
         String line = "EXPERIMENT " + loss + " | after (" + noticedMillis + " ms): " + after + " | again: " + afterAgain
                 + " | fresh process during the fault: " + fresh + " | after restore: " + restored
-                + " | new open after restore: " + freshAfterRestore + " | probes (before, after, again, restored): " + held.probes();
+                + " | new open after restore: " + freshAfterRestore + " | probes (before, after, again, restored): "
+                + held.probes();
         System.out.println(line);
-        Files.writeString(workDir.resolve("f10-experiment.txt"), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        Files.writeString(
+                workDir.resolve("f10-experiment.txt"),
+                line + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
 
         assertThat(afterAgain).as("the same answer on the next check").isEqualTo(after);
@@ -293,11 +327,15 @@ class TokenFaultsIT {
         if (after.startsWith(TOKEN_GONE)) {
             // The slot stays in C_GetSlotList, but C_GetTokenInfo on it fails for good in this process; a new
             // session on the old slot id still opens and is logged in (and finds nothing).
-            assertThat(held.probes().subList(1, 4)).allSatisfy(p -> assertThat(p).endsWith(GONE_PROBE));
+            assertThat(held.probes().subList(1, 4))
+                    .allSatisfy(p -> assertThat(p).endsWith(GONE_PROBE));
         } else {
-            assertThat(held.probes().subList(1, 4)).allSatisfy(p -> assertThat(p).endsWith(HEALTHY_PROBE));
+            assertThat(held.probes().subList(1, 4))
+                    .allSatisfy(p -> assertThat(p).endsWith(HEALTHY_PROBE));
         }
-        assertThat(freshAfterRestore).as("restore heals the token for a process that opens it").isEqualTo("keysynced");
+        assertThat(freshAfterRestore)
+                .as("restore heals the token for a process that opens it")
+                .isEqualTo("keysynced");
         switch (loss) {
             case MOVE_DIRECTORY_AWAY, DELETE_DIRECTORY, RECREATE_TOKEN -> {
                 // Noticed at once, but not as "token gone": the open sessions still list (no keys), the
@@ -307,15 +345,20 @@ class TokenFaultsIT {
                 if (loss == Loss.RECREATE_TOKEN) {
                     assertThat(fresh).isEqualTo("READY keys=0");
                 } else {
-                    assertThat(fresh).startsWith("FAILED HsmUnavailableException:").contains("token_'" + label + "'_not_found");
+                    assertThat(fresh)
+                            .startsWith("FAILED HsmUnavailableException:")
+                            .contains("token_'" + label + "'_not_found");
                 }
             }
             case DELETE_KEY_OBJECTS -> {
                 // The key's objects gone: the cached handle fails, the re-listing misses the key; after the
                 // restore the running process finds it again under a new handle.
-                assertThat(after).isEqualTo(
-                        "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:1 refound=missing check=MISSING,OK reopen=missing:1");
-                assertThat(restored).isEqualTo("cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:2 refound=ok check=OK,OK reopen=ok");
+                assertThat(after)
+                        .isEqualTo(
+                                "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:1 refound=missing check=MISSING,OK reopen=missing:1");
+                assertThat(restored)
+                        .isEqualTo(
+                                "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:2 refound=ok check=OK,OK reopen=ok");
                 assertThat(fresh).isEqualTo("READY keys=1");
             }
             case CHANGE_PIN -> {
@@ -323,7 +366,9 @@ class TokenFaultsIT {
                 // CKR_USER_ALREADY_LOGGED_IN, which keysync accepts); only a process that starts fails.
                 assertThat(after).isEqualTo(ALL_OK);
                 assertThat(restored).isEqualTo(ALL_OK);
-                assertThat(fresh).startsWith("FAILED HsmUnavailableException:").contains("wrong_PIN_for_token_'" + label + "'");
+                assertThat(fresh)
+                        .startsWith("FAILED HsmUnavailableException:")
+                        .contains("wrong_PIN_for_token_'" + label + "'");
             }
             case CHMOD_000_FILES -> {
                 // SoftHSM2 keeps the objects in memory and re-reads a file only when it changed; the
@@ -337,8 +382,9 @@ class TokenFaultsIT {
         }
         if (!after.equals(ALL_OK)) {
             // Noticed on the first use after the fault: a node notices at its next key re-check.
-            assertThat(noticedMillis).isLessThan(TestTiming.scaled(
-                    ElectionSettings.DEFAULTS.recheckInterval()).toMillis());
+            assertThat(noticedMillis)
+                    .isLessThan(TestTiming.scaled(ElectionSettings.DEFAULTS.recheckInterval())
+                            .toMillis());
         }
     }
 
@@ -354,7 +400,8 @@ class TokenFaultsIT {
         Keyed a = keyed("f10-a");
         Keyed b = keyed("f10-b");
         List<String> order = slotOrder();
-        boolean aFirst = order.indexOf(a.spec().tokenLabel()) < order.indexOf(b.spec().tokenLabel());
+        boolean aFirst =
+                order.indexOf(a.spec().tokenLabel()) < order.indexOf(b.spec().tokenLabel());
         Keyed lost = aFirst ? a : b;
         Keyed later = aFirst ? b : a;
         Held held = Held.start(lost, tokens, later);
@@ -378,8 +425,11 @@ class TokenFaultsIT {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
-        return out.lines().map(String::strip).filter(l -> l.startsWith("Label:"))
-                .map(l -> l.substring("Label:".length()).strip()).toList();
+        return out.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("Label:"))
+                .map(l -> l.substring("Label:".length()).strip())
+                .toList();
     }
 
     private static boolean isRoot() throws IOException {
@@ -406,7 +456,8 @@ class TokenFaultsIT {
                     }
                 }
             }
-            case CHANGE_PIN -> faults.changePin(label, Files.readString(k.spec().pinFile()).strip(), "chaos-new-pin-1");
+            case CHANGE_PIN ->
+                faults.changePin(label, Files.readString(k.spec().pinFile()).strip(), "chaos-new-pin-1");
             case DELETE_KEY_OBJECTS -> faults.deleteKey(label, k.spec().pinFile(), k.zskLabel(), k.zskId());
             case RECREATE_TOKEN -> {
                 Path dir = faults.directoryOf(label);
@@ -415,8 +466,17 @@ class TokenFaultsIT {
                         Files.delete(p);
                     }
                 }
-                ProcessBuilder pb = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", label, "--pin",
-                        Files.readString(k.spec().pinFile()).strip(), "--so-pin", "chaos-so-pin").redirectErrorStream(true);
+                ProcessBuilder pb = new ProcessBuilder(
+                                "softhsm2-util",
+                                "--init-token",
+                                "--free",
+                                "--label",
+                                label,
+                                "--pin",
+                                Files.readString(k.spec().pinFile()).strip(),
+                                "--so-pin",
+                                "chaos-so-pin")
+                        .redirectErrorStream(true);
                 pb.environment().putAll(tokens.environment());
                 Process p = pb.start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -428,10 +488,16 @@ class TokenFaultsIT {
     /** The child JVM that holds the token open (see {@link HeldToken}). */
     private record Held(Process process, BufferedReader out, Writer in, String ready, List<String> probes) {
         static Held start(Keyed k, SoftHsmTokens tokens, Keyed... other) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     Pkcs11JvmFlags.ADD_EXPORTS,
-                    "-cp", System.getProperty("java.class.path"), HeldToken.class.getName(),
-                    k.spec().library().toString(), k.spec().tokenLabel(), k.spec().pinFile().toString(), ZONE.toString()));
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    HeldToken.class.getName(),
+                    k.spec().library().toString(),
+                    k.spec().tokenLabel(),
+                    k.spec().pinFile().toString(),
+                    ZONE.toString()));
             for (Keyed o : other) {
                 cmd.addAll(List.of(o.spec().tokenLabel(), o.spec().pinFile().toString()));
             }
@@ -441,7 +507,11 @@ class TokenFaultsIT {
             CHILDREN.add(p);
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String ready = line(out);
-            return new Held(p, out, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8), ready,
+            return new Held(
+                    p,
+                    out,
+                    new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8),
+                    ready,
                     new CopyOnWriteArrayList<>());
         }
 
@@ -457,12 +527,13 @@ class TokenFaultsIT {
 
         private static String line(BufferedReader out) throws Exception {
             String l = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).get(TestTiming.scaled(CHILD_ANSWER).toMillis(), TimeUnit.MILLISECONDS);
+                        try {
+                            return out.readLine();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .get(TestTiming.scaled(CHILD_ANSWER).toMillis(), TimeUnit.MILLISECONDS);
             assertThat(l).as("the child process ended").isNotNull();
             return l;
         }

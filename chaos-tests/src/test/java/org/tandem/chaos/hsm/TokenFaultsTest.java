@@ -24,14 +24,16 @@ class TokenFaultsTest {
 
     @Test
     void readsTheTokenDirectoryFromTheConfiguration() throws Exception {
-        assertThat(new TokenFaults(conf(), dir.resolve("work")).tokenDirectory()).isEqualTo(dir.resolve("tokens"));
+        assertThat(new TokenFaults(conf(), dir.resolve("work")).tokenDirectory())
+                .isEqualTo(dir.resolve("tokens"));
     }
 
     @Test
     void refusesAWorkDirectoryBelowTheTokenDirectory() throws Exception {
         Path conf = conf();
         assertThatThrownBy(() -> new TokenFaults(conf, dir.resolve("tokens/snapshots")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("below the token directory");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("below the token directory");
     }
 
     @Test
@@ -39,7 +41,8 @@ class TokenFaultsTest {
         Path conf = dir.resolve("empty.conf");
         Files.writeString(conf, "log.level = ERROR\n");
         assertThatThrownBy(() -> new TokenFaults(conf, dir.resolve("work")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("directories.tokendir");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("directories.tokendir");
     }
 
     @Test
@@ -47,30 +50,50 @@ class TokenFaultsTest {
         TokenFaults f = new TokenFaults(conf(), dir.resolve("work"));
         Path pin = dir.resolve("pin");
         assertThatThrownBy(() -> f.plantStrayKeyPair("node-a", pin, "k", "abc"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'abc'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'abc'");
         assertThatThrownBy(() -> f.replaceWithDifferentKey("node-a", pin, "my-key", "ab"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tandem:<zone>:<ROLE>:<alg>:<tag>");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tandem:<zone>:<ROLE>:<alg>:<tag>");
         assertThatThrownBy(() -> f.replaceWithDifferentKey("node-a", pin, "tandem:example.test.:ZSK:8:1234", "ab"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only ECDSA");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only ECDSA");
         assertThatThrownBy(() -> f.changePin("node-a", "1234", "1234")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void masksEveryPinOnTheCommandLine() {
-        assertThat(ToolRun.mask(List.of("pkcs11-tool", "--pin", "1234", "--change-pin", "--new-pin", "5678", "--so-pin", "9")))
+        assertThat(ToolRun.mask(
+                        List.of("pkcs11-tool", "--pin", "1234", "--change-pin", "--new-pin", "5678", "--so-pin", "9")))
                 .containsExactly("pkcs11-tool", "--pin", "***", "--change-pin", "--new-pin", "***", "--so-pin", "***");
     }
 
     @Test
     void exceptionAndResultNameTokenKeyLabelAndId() {
-        TokenFaultException e = new TokenFaultException("node-b", Optional.of("tandem:example.test.:ZSK:13:1"), Optional.of("0a0b"),
-                "delete privkey", List.of("pkcs11-tool", "--pin", "***"), Optional.of(1), "error: boom\n", null);
-        assertThat(e).hasMessage("token 'node-b' key label 'tandem:example.test.:ZSK:13:1' CKA_ID 0a0b: delete privkey"
-                + " [pkcs11-tool --pin ***] exit code 1: error: boom");
-        FaultApplied r = new FaultApplied("delete-key", "node-b", Optional.of("L"), Optional.of("0a0b"), Optional.empty(),
-                Optional.empty(), Optional.empty(), List.of("step one", "step two"));
+        TokenFaultException e = new TokenFaultException(
+                "node-b",
+                Optional.of("tandem:example.test.:ZSK:13:1"),
+                Optional.of("0a0b"),
+                "delete privkey",
+                List.of("pkcs11-tool", "--pin", "***"),
+                Optional.of(1),
+                "error: boom\n",
+                null);
+        assertThat(e)
+                .hasMessage("token 'node-b' key label 'tandem:example.test.:ZSK:13:1' CKA_ID 0a0b: delete privkey"
+                        + " [pkcs11-tool --pin ***] exit code 1: error: boom");
+        FaultApplied r = new FaultApplied(
+                "delete-key",
+                "node-b",
+                Optional.of("L"),
+                Optional.of("0a0b"),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of("step one", "step two"));
         assertThat(r.describe()).isEqualTo("delete-key token='node-b' key-label='L' cka-id=0a0b: step one; step two");
         assertThatThrownBy(() -> new Snapshot("node-b", "s", "uuid", dir, Map.of("generation", "00")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token.object");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token.object");
     }
 }

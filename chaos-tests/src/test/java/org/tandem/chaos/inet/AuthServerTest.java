@@ -24,8 +24,12 @@ class AuthServerTest {
 
     @Test
     void writesBothPrimariesInOrderWithNotifyAndTransferAcls() throws Exception {
-        AuthServer a = AuthServer.configure(dir.resolve("knot"), ZONE, at("10.53.9.1", 53),
-                List.of(at("10.53.1.10", 5353), at("10.53.2.10", 5353)), List.of(InetAddress.getByName("10.53.9.3")));
+        AuthServer a = AuthServer.configure(
+                dir.resolve("knot"),
+                ZONE,
+                at("10.53.9.1", 53),
+                List.of(at("10.53.1.10", 5353), at("10.53.2.10", 5353)),
+                List.of(InetAddress.getByName("10.53.9.3")));
         String conf = Files.readString(a.config());
         assertThat(conf)
                 .contains("listen: 10.53.9.1@53")
@@ -49,7 +53,8 @@ class AuthServerTest {
     @Test
     void writesNoTransferAclWithoutObservers() throws Exception {
         // an ACL without an address would allow every address
-        AuthServer a = AuthServer.configure(dir, ZONE, at("127.0.0.1", 5302), List.of(at("127.0.0.1", 5400)), List.of());
+        AuthServer a =
+                AuthServer.configure(dir, ZONE, at("127.0.0.1", 5302), List.of(at("127.0.0.1", 5400)), List.of());
         String conf = Files.readString(a.config());
         assertThat(conf).doesNotContain("action: transfer").contains("acl: [notify-from-primaries]");
     }
@@ -64,8 +69,8 @@ class AuthServerTest {
         assertThatThrownBy(() -> AuthServer.configure(dir, ZONE, at("127.0.0.1", 0), List.of(p), List.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("port");
-        assertThatThrownBy(() -> AuthServer.configure(dir, Name.fromConstantString("example"), at("127.0.0.1", 5302),
-                        List.of(p), List.of()))
+        assertThatThrownBy(() -> AuthServer.configure(
+                        dir, Name.fromConstantString("example"), at("127.0.0.1", 5302), List.of(p), List.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("absolute");
     }

@@ -32,7 +32,8 @@ final class InetProcesses implements HostLauncher, AutoCloseable {
 
     @Override
     public synchronized Process start(String name, List<String> command, Map<String, String> env) throws IOException {
-        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder b = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
         b.environment().putAll(env);
         Process p = b.start();
@@ -107,7 +108,8 @@ final class InetProcesses implements HostLauncher, AutoCloseable {
     }
 
     /** Polls {@code condition} every 100 ms until it holds; fails after {@code timeout} (scaled) with {@code what}. */
-    static Duration until(Duration timeout, Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
+    static Duration until(Duration timeout, Supplier<String> what, BooleanSupplier condition)
+            throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + TestTiming.scaled(timeout).toNanos();
         while (!condition.getAsBoolean()) {

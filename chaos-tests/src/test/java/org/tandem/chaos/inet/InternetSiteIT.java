@@ -92,46 +92,77 @@ class InternetSiteIT {
             first.serve(v1);
             second.serve(v1);
 
-            AuthServer auth = AuthServer.configure(dir.resolve("knot"), APEX, knotAt,
-                    List.of(first.address(), second.address()), List.of(LEADER_IP));
+            AuthServer auth = AuthServer.configure(
+                    dir.resolve("knot"), APEX, knotAt, List.of(first.address(), second.address()), List.of(LEADER_IP));
             Process knotd = processes.start("knotd", auth.command(), Map.of());
-            Duration firstCopy = InetProcesses.until(Duration.ofSeconds(30),
+            Duration firstCopy = InetProcesses.until(
+                    Duration.ofSeconds(30),
                     () -> "knot serves serial " + v1.serial() + "\n" + InetProcesses.read(auth.log()),
                     () -> knotd.isAlive() && soaSerial(knotAt).orElse(-1L) == v1.serial());
-            assertThat(soaSerial(second.address())).as("the standby answers REFUSED, no SOA").isEmpty();
+            assertThat(soaSerial(second.address()))
+                    .as("the standby answers REFUSED, no SOA")
+                    .isEmpty();
 
             InetSocketAddress unboundAt = new InetSocketAddress(LEADER_IP, InetProcesses.freePort(LEADER_IP));
             String anchor = keys.get(0).key().dnskey(3600).toString();
-            Resolver resolver = Resolver.configure(dir.resolve("unbound"), unboundAt, APEX, List.of(anchor), knotAt,
-                    List.of("127.0.0.0/8"));
+            Resolver resolver = Resolver.configure(
+                    dir.resolve("unbound"), unboundAt, APEX, List.of(anchor), knotAt, List.of("127.0.0.0/8"));
             Process unbound = processes.start("unbound", resolver.command(), Map.of());
 
-            Path queries = Files.writeString(dir.resolve("queries.txt"),
+            Path queries = Files.writeString(
+                    dir.resolve("queries.txt"),
                     "www.example.test. A\nnope.example.test. A\nexample.test. DNSKEY\nx.example.test. TYPE65280\n");
             Path out = dir.resolve("report");
-            Process observer = processes.start("observer", List.of(java(), "-cp", System.getProperty("java.class.path"),
-                    ObserverMain.class.getName(), "--resolver", "127.0.0.1:" + unboundAt.getPort(), "--auth",
-                    "127.0.0.1:" + knotPort, "--zone", "example.test", "--queries", queries.toString(), "--interval",
-                    "200ms", "--timeout", "1500ms", "--out", out.toString()), Map.of());
+            Process observer = processes.start(
+                    "observer",
+                    List.of(
+                            java(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            ObserverMain.class.getName(),
+                            "--resolver",
+                            "127.0.0.1:" + unboundAt.getPort(),
+                            "--auth",
+                            "127.0.0.1:" + knotPort,
+                            "--zone",
+                            "example.test",
+                            "--queries",
+                            queries.toString(),
+                            "--interval",
+                            "200ms",
+                            "--timeout",
+                            "1500ms",
+                            "--out",
+                            out.toString()),
+                    Map.of());
             Path observerLog = processes.log("observer");
-            InetProcesses.until(Duration.ofSeconds(30), () -> InetProcesses.read(observerLog),
+            InetProcesses.until(
+                    Duration.ofSeconds(30),
+                    () -> InetProcesses.read(observerLog),
                     () -> InetProcesses.read(observerLog).contains("observer started zone=example.test."));
 
             // every probe validated: positive, NXDOMAIN, DNSKEY and NODATA for an unknown type
             Path proberFile = out.resolve(ObserverMain.PROBER);
-            InetProcesses.until(Duration.ofSeconds(30),
-                    () -> "AD answers to every query\n" + InetProcesses.read(proberFile) + InetProcesses.read(resolver.log()),
-                    () -> List.of("www.example.test. A", "nope.example.test. A", "example.test. DNSKEY",
+            InetProcesses.until(
+                    Duration.ofSeconds(30),
+                    () -> "AD answers to every query\n" + InetProcesses.read(proberFile)
+                            + InetProcesses.read(resolver.log()),
+                    () -> List.of(
+                                    "www.example.test. A",
+                                    "nope.example.test. A",
+                                    "example.test. DNSKEY",
                                     "x.example.test. TYPE65280")
                             .stream()
                             .allMatch(q -> JsonLines.read(proberFile, ProberEvent.class).stream()
-                                    .anyMatch(e -> (e.name() + " " + e.type()).equals(q)
-                                            && e.kind() == ProberEvent.Kind.AD)));
+                                    .anyMatch(e ->
+                                            (e.name() + " " + e.type()).equals(q) && e.kind() == ProberEvent.Kind.AD)));
             assertThat(JsonLines.read(proberFile, ProberEvent.class))
                     .filteredOn(e -> e.name().equals("nope.example.test.") && e.kind() == ProberEvent.Kind.AD)
                     .extracting(ProberEvent::rcode)
                     .contains("NXDOMAIN");
-            assertThat(unbound.isAlive()).as(InetProcesses.read(processes.log("unbound"))).isTrue();
+            assertThat(unbound.isAlive())
+                    .as(InetProcesses.read(processes.log("unbound")))
+                    .isTrue();
 
             CapturedVersion c1 = awaitCapture(out, v1.serial(), observerLog);
             assertCaptureValidates(out, c1, "192.0.2.80");
@@ -144,8 +175,10 @@ class InternetSiteIT {
             assertThat(v2.serial()).isGreaterThan(v1.serial());
             Instant flipped = Instant.now();
             second.serve(v2);
-            Duration moved = InetProcesses.until(Duration.ofSeconds(20),
-                    () -> "knot moves to the second primary, serial " + v2.serial() + "\n" + InetProcesses.read(auth.log()),
+            Duration moved = InetProcesses.until(
+                    Duration.ofSeconds(20),
+                    () -> "knot moves to the second primary, serial " + v2.serial() + "\n"
+                            + InetProcesses.read(auth.log()),
                     () -> soaSerial(knotAt).orElse(-1L) == v2.serial());
             assertThat(InetProcesses.read(auth.log())).contains(STANDBY_IP.getHostAddress() + "@" + second.port());
             CapturedVersion c2 = awaitCapture(out, v2.serial(), observerLog);
@@ -153,14 +186,21 @@ class InternetSiteIT {
             assertThat(c2.at()).isAfterOrEqualTo(flipped.minusSeconds(1));
 
             // Knot keeps asking the first primary (first in its list) on every refresh and is refused there
-            InetProcesses.until(Duration.ofSeconds(20), () -> "knot asks the first primary again and is refused",
+            InetProcesses.until(
+                    Duration.ofSeconds(20),
+                    () -> "knot asks the first primary again and is refused",
                     () -> first.counters().refused() > refusedBefore);
-            assertThat(soaSerial(knotAt)).as("a refusing primary does not take the zone back").contains(v2.serial());
+            assertThat(soaSerial(knotAt))
+                    .as("a refusing primary does not take the zone back")
+                    .contains(v2.serial());
 
             // Unbound validates the new version once its (5 s capped) cache let the old one go
-            Duration resolverNew = InetProcesses.until(Duration.ofSeconds(30),
+            Duration resolverNew = InetProcesses.until(
+                    Duration.ofSeconds(30),
                     () -> "unbound answers the new address with AD\n" + InetProcesses.read(resolver.log()),
-                    () -> validatedAddress(unboundAt, WWW).filter("198.51.100.80"::equals).isPresent());
+                    () -> validatedAddress(unboundAt, WWW)
+                            .filter("198.51.100.80"::equals)
+                            .isPresent());
             assertThat(JsonLines.read(proberFile, ProberEvent.class))
                     .as("no probe failed validation across the flip")
                     .noneMatch(e -> e.kind() == ProberEvent.Kind.SERVFAIL);
@@ -170,13 +210,18 @@ class InternetSiteIT {
             SignedZone v3 = tampered(v2, "203.0.113.66");
             second.serve(v3);
             CapturedVersion c3 = awaitCapture(out, v3.serial(), observerLog);
-            InetProcesses.Result bogus = InetProcesses.run(List.of("ldns-verify-zone", out.resolve(c3.file()).toString()));
-            assertThat(bogus.exit()).as("ldns-verify-zone rejects the tampered capture\n" + bogus.output()).isNotZero();
-            Duration servfail = InetProcesses.until(Duration.ofSeconds(30),
+            InetProcesses.Result bogus = InetProcesses.run(
+                    List.of("ldns-verify-zone", out.resolve(c3.file()).toString()));
+            assertThat(bogus.exit())
+                    .as("ldns-verify-zone rejects the tampered capture\n" + bogus.output())
+                    .isNotZero();
+            Duration servfail = InetProcesses.until(
+                    Duration.ofSeconds(30),
                     () -> "the prober records SERVFAIL with an EDE for www\n" + InetProcesses.read(proberFile)
                             + InetProcesses.read(resolver.log()),
                     () -> JsonLines.read(proberFile, ProberEvent.class).stream()
-                            .anyMatch(e -> e.name().equals("www.example.test.") && e.kind() == ProberEvent.Kind.SERVFAIL
+                            .anyMatch(e -> e.name().equals("www.example.test.")
+                                    && e.kind() == ProberEvent.Kind.SERVFAIL
                                     && !e.ede().isEmpty()));
             ProberEvent failed = JsonLines.read(proberFile, ProberEvent.class).stream()
                     .filter(e -> e.kind() == ProberEvent.Kind.SERVFAIL)
@@ -185,13 +230,15 @@ class InternetSiteIT {
             assertThat(failed.rcode()).isEqualTo("SERVFAIL");
             assertThat(InetProcesses.read(resolver.log())).contains("validation failure <www.example.test. A IN>");
 
-            assertThat(InetProcesses.stop(observer)).as("the observer exits 0 on SIGTERM\n" + InetProcesses.read(observerLog))
+            assertThat(InetProcesses.stop(observer))
+                    .as("the observer exits 0 on SIGTERM\n" + InetProcesses.read(observerLog))
                     .isZero();
             assertThat(InetProcesses.read(observerLog)).contains("observer stopped");
             assertThat(JsonLines.read(out.resolve(ObserverMain.CAPTURES), CapturedVersion.class))
                     .extracting(CapturedVersion::serial)
                     .containsExactly(v1.serial(), v2.serial(), v3.serial());
-            System.out.printf("internet site: knot first copy %d ms, knot on the new primary %d ms after the flip, "
+            System.out.printf(
+                    "internet site: knot first copy %d ms, knot on the new primary %d ms after the flip, "
                             + "unbound validating the new data %d ms after that; SERVFAIL for the tampered version "
                             + "after %d ms: %s%n",
                     firstCopy.toMillis(), moved.toMillis(), resolverNew.toMillis(), servfail.toMillis(), failed.ede());
@@ -205,12 +252,14 @@ class InternetSiteIT {
     private static List<SigningKey> keys(Pkcs11Hsm hsm) throws Exception {
         HsmKey ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
         HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        return List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
+        return List.of(
+                new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
                 new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
     }
 
     private SignedZone sign(List<SigningKey> keys, String www, long previousSerial) throws Exception {
-        String text = String.join("\n",
+        String text = String.join(
+                "\n",
                 "$ORIGIN example.test.",
                 "$TTL 300",
                 "@ SOA ns1 hostmaster " + previousSerial + " 3600 600 86400 300",
@@ -219,9 +268,16 @@ class InternetSiteIT {
                 "www A " + www,
                 "x TXT \"probe\"",
                 "");
-        return new ZoneSigner().sign(ZoneLoader.parse(text, ZONE, dir.resolve("example.test.zone")), keys,
-                SigningPolicy.defaults().withNsec().withSerial(SerialPolicy.INCREMENT).withThreads(1), Instant.now(),
-                previousSerial);
+        return new ZoneSigner()
+                .sign(
+                        ZoneLoader.parse(text, ZONE, dir.resolve("example.test.zone")),
+                        keys,
+                        SigningPolicy.defaults()
+                                .withNsec()
+                                .withSerial(SerialPolicy.INCREMENT)
+                                .withThreads(1),
+                        Instant.now(),
+                        previousSerial);
     }
 
     /** {@code zone} with the next serial and another address for www, the old signatures kept: bogus. */
@@ -230,8 +286,17 @@ class InternetSiteIT {
         List<Record> records = new ArrayList<>();
         for (Record r : zone.records()) {
             if (r instanceof SOARecord soa) {
-                records.add(new SOARecord(soa.getName(), soa.getDClass(), soa.getTTL(), soa.getHost(), soa.getAdmin(),
-                        serial, soa.getRefresh(), soa.getRetry(), soa.getExpire(), soa.getMinimum()));
+                records.add(new SOARecord(
+                        soa.getName(),
+                        soa.getDClass(),
+                        soa.getTTL(),
+                        soa.getHost(),
+                        soa.getAdmin(),
+                        serial,
+                        soa.getRefresh(),
+                        soa.getRetry(),
+                        soa.getExpire(),
+                        soa.getMinimum()));
             } else if (r instanceof ARecord a && a.getName().equals(WWW)) {
                 records.add(new ARecord(WWW, DClass.IN, a.getTTL(), InetAddress.getByName(www)));
             } else {
@@ -244,16 +309,19 @@ class InternetSiteIT {
     private static TransferServer transferServer(InetAddress on, InetSocketAddress knot, ServingPermit permit)
             throws Exception {
         // knot transfers from its own address; the server's own address for the probes run here
-        return TransferServer.start(TransferConfig.on(new InetSocketAddress(on, 0))
+        return TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(on, 0))
                         .withAllowFrom(List.of(knot.getAddress(), on))
                         .withNotify(List.of(knot))
                         .withNotifyRetries(5, Duration.ofMillis(500)),
-                permit, Clock.systemUTC());
+                permit,
+                Clock.systemUTC());
     }
 
     private static CapturedVersion awaitCapture(Path out, long serial, Path observerLog) throws InterruptedException {
         Path captures = out.resolve(ObserverMain.CAPTURES);
-        InetProcesses.until(Duration.ofSeconds(30),
+        InetProcesses.until(
+                Duration.ofSeconds(30),
                 () -> "captures.jsonl lists serial " + serial + "\n" + InetProcesses.read(captures)
                         + InetProcesses.read(observerLog),
                 () -> JsonLines.read(captures, CapturedVersion.class).stream().anyMatch(c -> c.serial() == serial));
@@ -272,7 +340,9 @@ class InternetSiteIT {
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(c.records());
         assertThat(lines.get(0)).contains("SOA").contains(" " + c.serial() + " ");
-        assertThat(lines).filteredOn(l -> l.contains("SOA") && !l.contains("RRSIG")).hasSize(1);
+        assertThat(lines)
+                .filteredOn(l -> l.contains("SOA") && !l.contains("RRSIG"))
+                .hasSize(1);
         assertThat(lines).anyMatch(l -> l.startsWith("www.example.test.") && l.contains("\tA\t") && l.endsWith(www));
         InetProcesses.Result r = InetProcesses.run(List.of("ldns-verify-zone", file.toString()));
         assertThat(r.exit()).as("ldns-verify-zone " + file + "\n" + r.output()).isZero();

@@ -26,8 +26,10 @@ class ObserverFailuresIT {
     @Test
     void timesOutOnAResolverThatDoesNotAnswer() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            Prober p = new Prober(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()),
-                    Duration.ofMillis(300), Clock.systemUTC());
+            Prober p = new Prober(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()),
+                    Duration.ofMillis(300),
+                    Clock.systemUTC());
             ProberEvent e = p.probe(new Query(Name.fromConstantString("www.example.test."), Type.A));
             assertThat(e.kind()).isEqualTo(ProberEvent.Kind.TIMEOUT);
             assertThat(e.rcode()).isEmpty();
@@ -37,18 +39,21 @@ class ObserverFailuresIT {
     @Test
     void aFailedCaptureNamesTheZoneAndTheServer() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-                JsonLines captures = JsonLines.append(
-                        dir.resolve(ObserverMain.CAPTURES))) {
-            Capturer c = new Capturer(Name.fromConstantString("example.test."),
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), Duration.ofMillis(300),
-                    dir, captures, Clock.systemUTC());
-            assertThatThrownBy(c::poll).isInstanceOf(IOException.class)
+                JsonLines captures = JsonLines.append(dir.resolve(ObserverMain.CAPTURES))) {
+            Capturer c = new Capturer(
+                    Name.fromConstantString("example.test."),
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()),
+                    Duration.ofMillis(300),
+                    dir,
+                    captures,
+                    Clock.systemUTC());
+            assertThatThrownBy(c::poll)
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("zone example.test.")
                     .hasMessageContaining("127.0.0.1@" + silent.getLocalPort())
                     .hasMessageContaining("no answer");
         }
-        assertThat(JsonLines.read(dir.resolve(ObserverMain.CAPTURES),
-                        CapturedVersion.class))
+        assertThat(JsonLines.read(dir.resolve(ObserverMain.CAPTURES), CapturedVersion.class))
                 .isEmpty();
     }
 }

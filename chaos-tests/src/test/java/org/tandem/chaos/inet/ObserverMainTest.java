@@ -53,17 +53,24 @@ class ObserverMainTest {
         ObserverMain.AddressConverter c = new ObserverMain.AddressConverter();
         assertThat(c.convert("10.53.9.2:53")).isEqualTo(new InetSocketAddress(InetAddress.getByName("10.53.9.2"), 53));
         assertThat(c.convert("[::1]:5301")).isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 5301));
-        assertThatThrownBy(() -> c.convert("resolver.example:53")).isInstanceOf(CommandLine.TypeConversionException.class);
+        assertThatThrownBy(() -> c.convert("resolver.example:53"))
+                .isInstanceOf(CommandLine.TypeConversionException.class);
         assertThatThrownBy(() -> c.convert("10.53.9.2:70000")).isInstanceOf(CommandLine.TypeConversionException.class);
     }
 
     @Test
     void readsTheQueriesFileIncludingUnknownTypes() throws Exception {
         Path f = dir.resolve("queries");
-        Files.writeString(f, "# probes\nwww.example.test. A\n\nnope.example.test A\nexample.test. DNSKEY\nx.example.test. TYPE65280\n");
+        Files.writeString(
+                f,
+                "# probes\nwww.example.test. A\n\nnope.example.test A\nexample.test. DNSKEY\nx.example.test. TYPE65280\n");
         List<Query> qs = Query.read(f);
-        assertThat(qs).extracting(q -> q.name() + " " + q.typeName())
-                .containsExactly("www.example.test. A", "nope.example.test. A", "example.test. DNSKEY",
+        assertThat(qs)
+                .extracting(q -> q.name() + " " + q.typeName())
+                .containsExactly(
+                        "www.example.test. A",
+                        "nope.example.test. A",
+                        "example.test. DNSKEY",
                         "x.example.test. TYPE65280");
     }
 
@@ -71,7 +78,8 @@ class ObserverMainTest {
     void namesTheLineOfABadQuery() throws Exception {
         Path f = dir.resolve("queries");
         Files.writeString(f, "www.example.test. A\nwww.example.test. NOSUCHTYPE\n");
-        assertThatThrownBy(() -> Query.read(f)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> Query.read(f))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("line 2")
                 .hasMessageContaining("NOSUCHTYPE");
         Files.writeString(f, "# nothing\n");
@@ -95,8 +103,15 @@ class ObserverMainTest {
     @Test
     void recordsTheExtendedErrorOfAServfail() throws Exception {
         Message m = answer(Rcode.SERVFAIL, false);
-        m.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new ExtendedErrorCodeOption(
-                ExtendedErrorCodeOption.SIGNATURE_EXPIRED, "signature expired from 127.0.0.1"))), Section.ADDITIONAL);
+        m.addRecord(
+                new OPTRecord(
+                        1232,
+                        0,
+                        0,
+                        0,
+                        List.of(new ExtendedErrorCodeOption(
+                                ExtendedErrorCodeOption.SIGNATURE_EXPIRED, "signature expired from 127.0.0.1"))),
+                Section.ADDITIONAL);
         ProberEvent e = Prober.event(AT, new Query(Name.fromConstantString("www.example.test."), Type.A), m, 12);
         assertThat(e.kind()).isEqualTo(ProberEvent.Kind.SERVFAIL);
         assertThat(e.rcode()).isEqualTo("SERVFAIL");
@@ -116,10 +131,22 @@ class ObserverMainTest {
         PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         CommandLine cl = new CommandLine(new ObserverMain(o, e)).setErr(new PrintWriter(e, true));
         assertThat(cl.execute("--resolver", "127.0.0.1:1")).isEqualTo(2);
-        int rc = new CommandLine(new ObserverMain(o, e)).execute("--resolver", "127.0.0.1:1", "--auth", "127.0.0.1:2",
-                "--zone", "example.test", "--queries", dir.resolve("missing").toString(), "--out", dir.toString());
+        int rc = new CommandLine(new ObserverMain(o, e))
+                .execute(
+                        "--resolver",
+                        "127.0.0.1:1",
+                        "--auth",
+                        "127.0.0.1:2",
+                        "--zone",
+                        "example.test",
+                        "--queries",
+                        dir.resolve("missing").toString(),
+                        "--out",
+                        dir.toString());
         assertThat(rc).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot start for zone example.test.").contains("missing");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("cannot start for zone example.test.")
+                .contains("missing");
     }
 
     private static Message answer(int rcode, boolean ad) {
@@ -129,7 +156,8 @@ class ObserverMainTest {
         if (ad) {
             m.getHeader().setFlag(Flags.AD);
         }
-        m.addRecord(Record.newRecord(Name.fromConstantString("nope.example.test."), Type.A, DClass.IN), Section.QUESTION);
+        m.addRecord(
+                Record.newRecord(Name.fromConstantString("nope.example.test."), Type.A, DClass.IN), Section.QUESTION);
         return m;
     }
 }

@@ -21,8 +21,13 @@ class ResolverTest {
 
     @Test
     void writesAValidatingStubResolverForATestZone() throws Exception {
-        Resolver r = Resolver.configure(dir.resolve("unbound"), at("10.53.9.2", 53), ZONE, List.of(KSK),
-                at("10.53.9.1", 53), List.of("10.53.0.0/16", "127.0.0.0/8"));
+        Resolver r = Resolver.configure(
+                dir.resolve("unbound"),
+                at("10.53.9.2", 53),
+                ZONE,
+                List.of(KSK),
+                at("10.53.9.1", 53),
+                List.of("10.53.0.0/16", "127.0.0.0/8"));
         String conf = Files.readString(r.config());
         assertThat(conf)
                 .contains("interface: 10.53.9.2@53")
@@ -38,33 +43,48 @@ class ResolverTest {
                 .contains("chroot: \"\"")
                 .contains("control-enable: no")
                 .contains("logfile: \"" + r.log() + "\"");
-        assertThat(r.command()).containsExactly("unbound", "-d", "-c", r.config().toString());
+        assertThat(r.command())
+                .containsExactly("unbound", "-d", "-c", r.config().toString());
     }
 
     @Test
     void leavesBuiltInLocalZonesAloneForOtherZones() throws Exception {
-        Resolver r = Resolver.configure(dir, at("127.0.0.1", 5301), Name.fromConstantString("example.com."),
+        Resolver r = Resolver.configure(
+                dir,
+                at("127.0.0.1", 5301),
+                Name.fromConstantString("example.com."),
                 List.of("example.com. DS 50913 13 2 DA05444FD45B3140A9FA954DC3BABFCC228F91B167B1CBEAFE4A2BD3881421EE"),
-                at("127.0.0.1", 5302), List.of("127.0.0.0/8"));
+                at("127.0.0.1", 5302),
+                List.of("127.0.0.0/8"));
         assertThat(Files.readString(r.config())).doesNotContain("local-zone").contains("example.com. DS 50913");
     }
 
     @Test
     void refusesAnAnchorOfAnotherZoneOrType() {
-        assertThatThrownBy(() -> Resolver.configure(dir, at("127.0.0.1", 5301), ZONE,
-                        List.of("other.test. 3600 IN DNSKEY 257 3 13 AAAA"), at("127.0.0.1", 5302), List.of("127.0.0.0/8")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("example.test.");
-        assertThatThrownBy(() -> Resolver.configure(dir, at("127.0.0.1", 5301), ZONE,
-                        List.of("example.test. 3600 IN A 192.0.2.1"), at("127.0.0.1", 5302), List.of("127.0.0.0/8")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("DNSKEY or DS");
-        assertThatThrownBy(() -> Resolver.configure(dir, at("127.0.0.1", 5301), ZONE, List.of(), at("127.0.0.1", 5302),
+        assertThatThrownBy(() -> Resolver.configure(
+                        dir,
+                        at("127.0.0.1", 5301),
+                        ZONE,
+                        List.of("other.test. 3600 IN DNSKEY 257 3 13 AAAA"),
+                        at("127.0.0.1", 5302),
                         List.of("127.0.0.0/8")))
                 .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("example.test.");
+        assertThatThrownBy(() -> Resolver.configure(
+                        dir,
+                        at("127.0.0.1", 5301),
+                        ZONE,
+                        List.of("example.test. 3600 IN A 192.0.2.1"),
+                        at("127.0.0.1", 5302),
+                        List.of("127.0.0.0/8")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("DNSKEY or DS");
+        assertThatThrownBy(() -> Resolver.configure(
+                        dir, at("127.0.0.1", 5301), ZONE, List.of(), at("127.0.0.1", 5302), List.of("127.0.0.0/8")))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("trust anchor");
-        assertThatThrownBy(() -> Resolver.configure(dir, at("127.0.0.1", 5301), ZONE, List.of(KSK), at("127.0.0.1", 5302),
-                        List.of("everyone")))
+        assertThatThrownBy(() -> Resolver.configure(
+                        dir, at("127.0.0.1", 5301), ZONE, List.of(KSK), at("127.0.0.1", 5302), List.of("everyone")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("everyone");
     }

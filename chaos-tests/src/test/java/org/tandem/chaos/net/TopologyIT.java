@@ -15,7 +15,8 @@ class TopologyIT {
 
     @BeforeAll
     static void up() {
-        Prerequisites.require("root".equals(System.getProperty("user.name")), "root (network namespaces; CI runs as root)");
+        Prerequisites.require(
+                "root".equals(System.getProperty("user.name")), "root (network namespaces; CI runs as root)");
         net = Topology.create();
     }
 
@@ -29,8 +30,18 @@ class TopologyIT {
 
     /** A TCP connect to a closed port: "refused" means the host answered, a timeout or "unreachable" that it did not. */
     static boolean reaches(String fromHost, String toHost) throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "exec", net.host(fromHost).namespace(), "timeout", "2", "bash", "-c",
-                "</dev/tcp/" + net.host(toHost).address() + "/9").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.host(fromHost).namespace(),
+                        "timeout",
+                        "2",
+                        "bash",
+                        "-c",
+                        "</dev/tcp/" + net.host(toHost).address() + "/9")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         return out.contains("refused");
@@ -42,7 +53,9 @@ class TopologyIT {
         assertThat(reaches("dc1-signer", "dc1-zk")).isTrue();
         net.switchDown("dc1");
         try {
-            assertThat(reaches("dc1-signer", "dc1-zk")).as("inside the dead switch").isFalse();
+            assertThat(reaches("dc1-signer", "dc1-zk"))
+                    .as("inside the dead switch")
+                    .isFalse();
             assertThat(reaches("dc2-signer", "dc1-zk")).as("from outside").isFalse();
             assertThat(reaches("dc2-signer", "dc3-zk")).as("the other sites").isTrue();
         } finally {

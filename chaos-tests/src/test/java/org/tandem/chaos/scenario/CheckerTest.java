@@ -34,12 +34,21 @@ class CheckerTest {
     }
 
     private static ProberEvent answer(ProberEvent.Kind kind, int at) {
-        return new ProberEvent(T0.plusSeconds(at), "www.example.test.", "A", kind, kind == ProberEvent.Kind.SERVFAIL ? "SERVFAIL"
-                : "NOERROR", kind == ProberEvent.Kind.SERVFAIL ? "6 DNSSEC_BOGUS" : "", 3);
+        return new ProberEvent(
+                T0.plusSeconds(at),
+                "www.example.test.",
+                "A",
+                kind,
+                kind == ProberEvent.Kind.SERVFAIL ? "SERVFAIL" : "NOERROR",
+                kind == ProberEvent.Kind.SERVFAIL ? "6 DNSSEC_BOGUS" : "",
+                3);
     }
 
     private List<String> invariants(Trial t) {
-        return t.violations().stream().map(Trial.Violation::invariant).distinct().toList();
+        return t.violations().stream()
+                .map(Trial.Violation::invariant)
+                .distinct()
+                .toList();
     }
 
     @Test
@@ -48,9 +57,16 @@ class CheckerTest {
         t.fault("switch of dc1 down");
         t.faultAt = T0.plusSeconds(5);
         t.expectTakeover();
-        new Checker(dir).check(t, List.of(commit(10, 1, "node-a", "aa", -30), commit(11, 2, "node-b", "bb", 12)), List.of(),
-                List.of(answer(ProberEvent.Kind.AD, 1), answer(ProberEvent.Kind.AD, 20), answer(ProberEvent.Kind.TIMEOUT, 21)),
-                List.of());
+        new Checker(dir)
+                .check(
+                        t,
+                        List.of(commit(10, 1, "node-a", "aa", -30), commit(11, 2, "node-b", "bb", 12)),
+                        List.of(),
+                        List.of(
+                                answer(ProberEvent.Kind.AD, 1),
+                                answer(ProberEvent.Kind.AD, 20),
+                                answer(ProberEvent.Kind.TIMEOUT, 21)),
+                        List.of());
         // no capture of serial 11: the takeover did not reach the authoritative server
         assertThat(invariants(t)).containsExactly("takeover");
         assertThat(t.ledgerTakeoverSeconds).isEqualTo(7.0);
@@ -60,9 +76,20 @@ class CheckerTest {
     @Test
     void twoPublishersInOneEpochAndAFallingSerialAreViolations() {
         Trial t = trial();
-        new Checker(dir).check(t, List.of(commit(10, 1, "node-a", "aa", 1), commit(11, 1, "node-b", "bb", 2),
-                commit(11, 2, "node-b", "cc", 3), commit(9, 3, "node-a", "dd", 4)), List.of(), List.of(), List.of());
-        assertThat(t.violations()).extracting(Trial.Violation::detail).anySatisfy(d -> assertThat(d).contains("epoch 1 has commits"))
+        new Checker(dir)
+                .check(
+                        t,
+                        List.of(
+                                commit(10, 1, "node-a", "aa", 1),
+                                commit(11, 1, "node-b", "bb", 2),
+                                commit(11, 2, "node-b", "cc", 3),
+                                commit(9, 3, "node-a", "dd", 4)),
+                        List.of(),
+                        List.of(),
+                        List.of());
+        assertThat(t.violations())
+                .extracting(Trial.Violation::detail)
+                .anySatisfy(d -> assertThat(d).contains("epoch 1 has commits"))
                 .anySatisfy(d -> assertThat(d).contains("serial 11 was committed with two contents"))
                 .anySatisfy(d -> assertThat(d).contains("serial 9"));
         assertThat(invariants(t)).containsOnly("INV-L1", "INV-L5");
@@ -71,20 +98,31 @@ class CheckerTest {
     @Test
     void aServfailAndAVersionTheLedgerNeverCommittedAreViolations() {
         Trial t = trial();
-        CapturedVersion rogue = new CapturedVersion(T0.plusSeconds(3), "example.test.", 12, "published/example.test/12.zone",
-                "ee", 10);
-        new Checker(dir).check(t, List.of(commit(10, 1, "node-a", "aa", 1)), List.of(rogue),
-                List.of(answer(ProberEvent.Kind.SERVFAIL, 4)), List.of());
+        CapturedVersion rogue =
+                new CapturedVersion(T0.plusSeconds(3), "example.test.", 12, "published/example.test/12.zone", "ee", 10);
+        new Checker(dir)
+                .check(
+                        t,
+                        List.of(commit(10, 1, "node-a", "aa", 1)),
+                        List.of(rogue),
+                        List.of(answer(ProberEvent.Kind.SERVFAIL, 4)),
+                        List.of());
         assertThat(invariants(t)).contains("no-servfail", "INV-L4");
-        assertThat(t.violations()).extracting(Trial.Violation::detail)
+        assertThat(t.violations())
+                .extracting(Trial.Violation::detail)
                 .anySatisfy(d -> assertThat(d).contains("1 SERVFAIL").contains("DNSSEC_BOGUS"));
     }
 
     @Test
     void eventsOutsideTheTrialDoNotCount() {
         Trial t = trial();
-        new Checker(dir).check(t, List.of(), List.of(), List.of(answer(ProberEvent.Kind.SERVFAIL, -5),
-                answer(ProberEvent.Kind.SERVFAIL, 61)), List.of());
+        new Checker(dir)
+                .check(
+                        t,
+                        List.of(),
+                        List.of(),
+                        List.of(answer(ProberEvent.Kind.SERVFAIL, -5), answer(ProberEvent.Kind.SERVFAIL, 61)),
+                        List.of());
         assertThat(t.passed()).isTrue();
         assertThat(t.prober).containsExactly(0, 0, 0, 0);
     }
@@ -94,11 +132,31 @@ class CheckerTest {
         Trial t = trial();
         ClusterSample.NodeView leads = new ClusterSample.NodeView(true, true, true, "ok");
         ClusterSample.NodeView waits = new ClusterSample.NodeView(true, false, true, "ok");
-        new Checker(dir).check(t, List.of(), List.of(), List.of(), List.of(
-                new ClusterSample(T0.plusSeconds(1), true, List.of("node-a"), 1, 10, "node-a", 1,
-                        Map.of("node-a", leads, "node-b", waits)),
-                new ClusterSample(T0.plusSeconds(2), true, List.of("node-b"), 2, 10, "node-a", 1,
-                        Map.of("node-a", leads, "node-b", leads))));
+        new Checker(dir)
+                .check(
+                        t,
+                        List.of(),
+                        List.of(),
+                        List.of(),
+                        List.of(
+                                new ClusterSample(
+                                        T0.plusSeconds(1),
+                                        true,
+                                        List.of("node-a"),
+                                        1,
+                                        10,
+                                        "node-a",
+                                        1,
+                                        Map.of("node-a", leads, "node-b", waits)),
+                                new ClusterSample(
+                                        T0.plusSeconds(2),
+                                        true,
+                                        List.of("node-b"),
+                                        2,
+                                        10,
+                                        "node-a",
+                                        1,
+                                        Map.of("node-a", leads, "node-b", leads))));
         assertThat(t.maxConcurrentLeaders).isEqualTo(2);
     }
 }

@@ -21,11 +21,28 @@ class ClusterSampleTest {
 
     @Test
     void convergedMeansOneLeaderFirstInTheLatchAndEveryNodeHealthyInIt() {
-        assertThat(sample(List.of("node-a", "node-b"), LEADS, WAITS).converged(NODES)).isTrue();
-        assertThat(sample(List.of("node-a"), LEADS, SICK).converged(NODES)).as("a node out of the latch").isFalse();
-        assertThat(sample(List.of("node-a", "node-b"), LEADS, LEADS).converged(NODES)).as("two leaders").isFalse();
-        assertThat(sample(List.of("node-b", "node-a"), LEADS, WAITS).converged(NODES)).as("leader not first").isFalse();
-        assertThat(new ClusterSample(Instant.EPOCH, false, List.of(), -1, -1, "", -1, Map.of("node-a", LEADS, "node-b", WAITS))
-                .converged(NODES)).as("ZooKeeper down").isFalse();
+        assertThat(sample(List.of("node-a", "node-b"), LEADS, WAITS).converged(NODES))
+                .isTrue();
+        assertThat(sample(List.of("node-a"), LEADS, SICK).converged(NODES))
+                .as("a node out of the latch")
+                .isFalse();
+        assertThat(sample(List.of("node-a", "node-b"), LEADS, LEADS).converged(NODES))
+                .as("two leaders")
+                .isFalse();
+        assertThat(sample(List.of("node-b", "node-a"), LEADS, WAITS).converged(NODES))
+                .as("leader not first")
+                .isFalse();
+        assertThat(new ClusterSample(
+                                Instant.EPOCH,
+                                false,
+                                List.of(),
+                                -1,
+                                -1,
+                                "",
+                                -1,
+                                Map.of("node-a", LEADS, "node-b", WAITS))
+                        .converged(NODES))
+                .as("ZooKeeper down")
+                .isFalse();
     }
 }

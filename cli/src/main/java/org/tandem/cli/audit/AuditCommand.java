@@ -29,34 +29,50 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code signerctl audit verify|key}: checks an audit log's chain and signed checkpoints; exports the audit key. */
-@Command(name = "audit", description = "The hash-chained, checkpointed audit log of every key operation and order.",
+@Command(
+        name = "audit",
+        description = "The hash-chained, checkpointed audit log of every key operation and order.",
         subcommands = {AuditCommand.Verify.class, AuditCommand.Key.class})
 public final class AuditCommand {
-    @Command(name = "verify", description = "Check the hash chain and, with --public-key or --hsm-config, every signed "
-            + "checkpoint: exit 0 only when no line was edited, removed, inserted or reordered, not even with the "
-            + "hashes recomputed (and, with --head, none was cut off the end).")
+    @Command(
+            name = "verify",
+            description = "Check the hash chain and, with --public-key or --hsm-config, every signed "
+                    + "checkpoint: exit 0 only when no line was edited, removed, inserted or reordered, not even with the "
+                    + "hashes recomputed (and, with --head, none was cut off the end).")
     static final class Verify implements Callable<Integer> {
         @Option(names = "--audit-log", required = true, paramLabel = "FILE", description = "the audit log")
         Path file;
 
-        @Option(names = "--head", paramLabel = "SEQ:HASH", description = "a head you recorded earlier (seq:hash); "
-                + "detects lines cut off the end")
+        @Option(
+                names = "--head",
+                paramLabel = "SEQ:HASH",
+                description = "a head you recorded earlier (seq:hash); " + "detects lines cut off the end")
         String head;
 
-        @Option(names = "--public-key", paramLabel = "FILE", description = "a trusted audit key: a PEM public key "
-                + "(signerctl audit key) or certificate (the coordinator's TLS certificate); repeatable")
+        @Option(
+                names = "--public-key",
+                paramLabel = "FILE",
+                description = "a trusted audit key: a PEM public key "
+                        + "(signerctl audit key) or certificate (the coordinator's TLS certificate); repeatable")
         List<Path> publicKeys = new ArrayList<>();
 
-        @Option(names = "--hsm-config", paramLabel = "FILE", description = "trust the audit keys (tandem:audit:*) "
-                + "held by the HSMs of this hsm.yaml (or only --node's)")
+        @Option(
+                names = "--hsm-config",
+                paramLabel = "FILE",
+                description = "trust the audit keys (tandem:audit:*) "
+                        + "held by the HSMs of this hsm.yaml (or only --node's)")
         Path hsmConfig;
 
-        @Option(names = "--node", paramLabel = "NAME", description = "with --hsm-config: trust only this node's "
-                + "audit key")
+        @Option(
+                names = "--node",
+                paramLabel = "NAME",
+                description = "with --hsm-config: trust only this node's " + "audit key")
         String node;
 
-        @Option(names = "--strict", description = "lines after the last signed checkpoint are an error, not a "
-                + "warning (for the log of a writer that was stopped cleanly)")
+        @Option(
+                names = "--strict",
+                description = "lines after the last signed checkpoint are an error, not a "
+                        + "warning (for the log of a writer that was stopped cleanly)")
         boolean strict;
 
         @Option(names = "--json", description = "print JSON")
@@ -84,7 +100,9 @@ public final class AuditCommand {
                 } catch (NumberFormatException e) {
                     throw new ParameterException(spec.commandLine(), "--head must be SEQ:HASH, SEQ a number");
                 }
-                v = trust == null ? AuditChain.verify(file, seq, parts[1]) : AuditChain.verify(file, seq, parts[1], trust);
+                v = trust == null
+                        ? AuditChain.verify(file, seq, parts[1])
+                        : AuditChain.verify(file, seq, parts[1], trust);
             } else {
                 v = trust == null ? AuditChain.verify(file) : AuditChain.verify(file, trust);
             }
@@ -98,7 +116,11 @@ public final class AuditCommand {
                 m.put("checkpoints_checked", trust != null);
                 m.put("signed_checkpoints", v.signedCheckpoints());
                 m.put("last_signed_checkpoint", v.lastSignedCheckpoint());
-                m.put("defects", v.defects().stream().map(d -> Map.of("line", d.line(), "reason", d.reason())).toList());
+                m.put(
+                        "defects",
+                        v.defects().stream()
+                                .map(d -> Map.of("line", d.line(), "reason", d.reason()))
+                                .toList());
                 m.put("warnings", v.warnings());
                 Output.json(out, m);
             } else {
@@ -108,12 +130,20 @@ public final class AuditCommand {
                 for (String w : v.warnings()) {
                     out.printf("%s: warning: %s%n", file, w);
                 }
-                out.printf("%s: %s, %d line(s), head %d:%s, %s%n", file, v.intact() ? "intact" : "BROKEN", v.lines(),
-                        v.lines(), v.headHash(), trust == null
+                out.printf(
+                        "%s: %s, %d line(s), head %d:%s, %s%n",
+                        file,
+                        v.intact() ? "intact" : "BROKEN",
+                        v.lines(),
+                        v.lines(),
+                        v.headHash(),
+                        trust == null
                                 ? "checkpoints not checked (no --public-key or --hsm-config): a rewrite with recomputed "
                                         + "hashes would pass"
-                                : v.signedCheckpoints() + " signed checkpoint(s)" + (v.lastSignedCheckpoint() == 0 ? ""
-                                        : ", the last at line " + v.lastSignedCheckpoint()));
+                                : v.signedCheckpoints() + " signed checkpoint(s)"
+                                        + (v.lastSignedCheckpoint() == 0
+                                                ? ""
+                                                : ", the last at line " + v.lastSignedCheckpoint()));
             }
             out.flush();
             return v.intact() ? ExitCode.OK.code() : ExitCode.AUDIT_CORRUPT.code();
@@ -135,24 +165,29 @@ public final class AuditCommand {
                 HsmConfig config = HsmConfig.load(hsmConfig);
                 for (HsmSpec s : config.hsms()) {
                     try (Pkcs11Hsm hsm = Pkcs11Hsm.open(s)) {
-                        List<String> labels = node == null ? hsm.auditKeyLabels() : List.of(HsmAuditSigner.labelFor(node));
+                        List<String> labels =
+                                node == null ? hsm.auditKeyLabels() : List.of(HsmAuditSigner.labelFor(node));
                         for (String label : labels) {
                             hsm.findAuditKey(label).ifPresent(keys::add);
                         }
                     }
                 }
                 if (keys.isEmpty()) {
-                    throw new ParameterException(spec.commandLine(), "the HSMs of " + hsmConfig + " hold no audit key"
-                            + (node == null ? " (tandem:audit:*)" : " " + HsmAuditSigner.labelFor(node)));
+                    throw new ParameterException(
+                            spec.commandLine(),
+                            "the HSMs of " + hsmConfig + " hold no audit key"
+                                    + (node == null ? " (tandem:audit:*)" : " " + HsmAuditSigner.labelFor(node)));
                 }
             }
             return keys;
         }
     }
 
-    @Command(name = "key", description = "Print a node's audit-signing public key (PEM), generating the key pair in "
-            + "the first HSM of hsm.yaml if it holds none (the node also does so at its first start). Keep the PEM off "
-            + "the node: audit verify --public-key FILE then trusts neither the node nor its HSM.")
+    @Command(
+            name = "key",
+            description = "Print a node's audit-signing public key (PEM), generating the key pair in "
+                    + "the first HSM of hsm.yaml if it holds none (the node also does so at its first start). Keep the PEM off "
+                    + "the node: audit verify --public-key FILE then trusts neither the node nor its HSM.")
     static final class Key implements Callable<Integer> {
         @Option(names = "--hsm-config", required = true, paramLabel = "FILE", description = "the node's hsm.yaml")
         Path hsmConfig;

@@ -47,7 +47,9 @@ import picocli.CommandLine.Spec;
  * only the in-memory step: the incremental re-sign with the zone's keys on the HSM (proven first, as
  * for {@code sign}) plus the incremental gate. Nothing is written.
  */
-@Command(name = "bench-incremental", hidden = true,
+@Command(
+        name = "bench-incremental",
+        hidden = true,
         description = "Time one-delegation incremental re-signs + incremental gate on a loaded signed zone.")
 public final class BenchIncrementalCommand implements Callable<Integer> {
     @Mixin
@@ -65,11 +67,17 @@ public final class BenchIncrementalCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "10", description = "rounds (one changed delegation each)")
     int rounds;
 
-    @Option(names = "--hsm", paramLabel = "NAME", description = "HSM to sign with (default: the first in the configuration)")
+    @Option(
+            names = "--hsm",
+            paramLabel = "NAME",
+            description = "HSM to sign with (default: the first in the configuration)")
     String hsm;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "signing policy (YAML) for validity, refresh, "
-            + "threads; denial and ZONEMD are taken from the signed zone")
+    @Option(
+            names = "--policy",
+            paramLabel = "FILE",
+            description = "signing policy (YAML) for validity, refresh, "
+                    + "threads; denial and ZONEMD are taken from the signed zone")
     Path policyFile;
 
     @Spec
@@ -96,8 +104,10 @@ public final class BenchIncrementalCommand implements Callable<Integer> {
         UnsignedZone source = ZoneLoader.load(unsigned, z);
         List<Name> delegations = new ArrayList<>();
         for (Record r : source.records()) {
-            if (r.getType() == Type.NS && !r.getName().equals(apex)
-                    && (delegations.isEmpty() || !delegations.get(delegations.size() - 1).equals(r.getName()))) {
+            if (r.getType() == Type.NS
+                    && !r.getName().equals(apex)
+                    && (delegations.isEmpty()
+                            || !delegations.get(delegations.size() - 1).equals(r.getName()))) {
                 delegations.add(r.getName().canonicalize());
             }
         }
@@ -107,9 +117,11 @@ public final class BenchIncrementalCommand implements Callable<Integer> {
         List<Record> records = SignedZoneFile.read(signed, apex);
         SignedZoneState state = SignedZoneState.of(z, records);
         SigningPolicy base = policyFile != null ? SigningPolicyFile.load(policyFile) : SigningPolicy.defaults();
-        SigningPolicy policy = state.nsec3().map(base::withNsec3).orElse(base.withNsec()).withZonemd(state.hasZonemd());
-        err.printf("loaded %s: %,d records, %,d signatures, %,d delegations in %.1f s; full gate once ...%n", z,
-                records.size(), state.signatures(), delegations.size(), (System.nanoTime() - t0) / 1e9);
+        SigningPolicy policy =
+                state.nsec3().map(base::withNsec3).orElse(base.withNsec()).withZonemd(state.hasZonemd());
+        err.printf(
+                "loaded %s: %,d records, %,d signatures, %,d delegations in %.1f s; full gate once ...%n",
+                z, records.size(), state.signatures(), delegations.size(), (System.nanoTime() - t0) / 1e9);
         err.flush();
         long t1 = System.nanoTime();
         IncrementalGate gate = IncrementalGate.open(GatePolicy.defaults(), apex, records, Instant.now());
@@ -121,16 +133,22 @@ public final class BenchIncrementalCommand implements Callable<Integer> {
         List<Double> ms = new ArrayList<>();
         List<Map<String, Object>> detail = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
-            Name d = round % 2 == 1 ? delegations.get(random.nextInt(delegations.size()))
+            Name d = round % 2 == 1
+                    ? delegations.get(random.nextInt(delegations.size()))
                     : new Name("bench-incremental-" + round + "-" + Integer.toHexString(random.nextInt()), apex);
             byte[] digest = new byte[32];
             random.nextBytes(digest);
             List<RrsetChange> change = List.of(
-                    RrsetChange.replace(d, Type.NS, List.of(
-                            new NSRecord(d, DClass.IN, 3600, new Name("ns1.bench-" + round + ".example.")),
-                            new NSRecord(d, DClass.IN, 3600, new Name("ns2.bench-" + round + ".example.")))),
-                    RrsetChange.replace(d, Type.DS, List.of(new DSRecord(d, DClass.IN, 3600, random.nextInt(65536),
-                            13, 2, digest))));
+                    RrsetChange.replace(
+                            d,
+                            Type.NS,
+                            List.of(
+                                    new NSRecord(d, DClass.IN, 3600, new Name("ns1.bench-" + round + ".example.")),
+                                    new NSRecord(d, DClass.IN, 3600, new Name("ns2.bench-" + round + ".example.")))),
+                    RrsetChange.replace(
+                            d,
+                            Type.DS,
+                            List.of(new DSRecord(d, DClass.IN, 3600, random.nextInt(65536), 13, 2, digest))));
             Instant now = Instant.now();
             long a = System.nanoTime();
             IncrementalResult r = signer.apply(state, change, keys, policy, now);
@@ -138,8 +156,8 @@ public final class BenchIncrementalCommand implements Callable<Integer> {
             double took = (System.nanoTime() - a) / 1e6;
             if (!v.passed()) {
                 state.rollback();
-                throw new IllegalStateException("round " + round + ": the incremental gate refused the change to "
-                        + d + ":\n" + v.summary());
+                throw new IllegalStateException(
+                        "round " + round + ": the incremental gate refused the change to " + d + ":\n" + v.summary());
             }
             state.commit();
             ms.add(took);
@@ -152,8 +170,14 @@ public final class BenchIncrementalCommand implements Callable<Integer> {
             m.put("gate_signatures_verified", v.signaturesVerified());
             detail.add(m);
             if (!options.json()) {
-                out.printf("round %d: %s %s: %.1f ms (made %d, reused %,d signatures; gate verified %d)%n", round,
-                        round % 2 == 1 ? "changed" : "added", d, took, r.signaturesMade(), r.signaturesReused(),
+                out.printf(
+                        "round %d: %s %s: %.1f ms (made %d, reused %,d signatures; gate verified %d)%n",
+                        round,
+                        round % 2 == 1 ? "changed" : "added",
+                        d,
+                        took,
+                        r.signaturesMade(),
+                        r.signaturesReused(),
                         v.signaturesVerified());
                 out.flush();
             }

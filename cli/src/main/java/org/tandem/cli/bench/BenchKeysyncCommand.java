@@ -51,17 +51,24 @@ public final class BenchKeysyncCommand implements Callable<Integer> {
         if (innerConfig != null) {
             return timed(out);
         }
-        List<String> labels = IntStream.rangeClosed(1, hsms).mapToObj(i -> "bench-hsm" + i).toList();
+        List<String> labels =
+                IntStream.rangeClosed(1, hsms).mapToObj(i -> "bench-hsm" + i).toList();
         TokenLab lab = TokenLab.create(workdir != null ? workdir : Files.createTempDirectory("tandem-bench-"), labels);
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(lab.dir().resolve("zookeeper"), 0)) {
             Path config = lab.dir().resolve("hsm.yaml");
-            Files.writeString(config, lab.hsmsYaml(labels) + "zookeeper: " + zk.connectString() + "\naudit-log: audit.jsonl\n"
-                    // a benchmark on 127.0.0.1 of HSM timing, not of ZooKeeper's security
-                    + "zookeeper-insecure-plaintext: true\n");
-            out.printf("keysync timing: %d SoftHSM2 tokens, %d rounds, ECDSA P-256, workdir %s%n", hsms, rounds, lab.dir());
+            Files.writeString(
+                    config,
+                    lab.hsmsYaml(labels) + "zookeeper: " + zk.connectString() + "\naudit-log: audit.jsonl\n"
+                            // a benchmark on 127.0.0.1 of HSM timing, not of ZooKeeper's security
+                            + "zookeeper-insecure-plaintext: true\n");
+            out.printf(
+                    "keysync timing: %d SoftHSM2 tokens, %d rounds, ECDSA P-256, workdir %s%n",
+                    hsms, rounds, lab.dir());
             out.flush();
-            Process p = lab.signerctl(List.of("bench-keysync", "--inner", config.toString(), "--rounds", Integer.toString(rounds)))
-                    .inheritIO().start();
+            Process p = lab.signerctl(List.of(
+                            "bench-keysync", "--inner", config.toString(), "--rounds", Integer.toString(rounds)))
+                    .inheritIO()
+                    .start();
             return TokenLab.waitFor(p);
         }
     }
@@ -96,8 +103,9 @@ public final class BenchKeysyncCommand implements Callable<Integer> {
                 rows.add(new double[] {gen, sync, verify, gen + sync + verify});
                 out.printf("%-6d %8.0f ms %7.0f ms %7.0f ms %7.0f ms%n", r, gen, sync, verify, gen + sync + verify);
             }
-            out.printf("%-6s %8.0f ms %7.0f ms %7.0f ms %7.0f ms%n", "median", median(rows, 0), median(rows, 1), median(rows, 2),
-                    median(rows, 3));
+            out.printf(
+                    "%-6s %8.0f ms %7.0f ms %7.0f ms %7.0f ms%n",
+                    "median", median(rows, 0), median(rows, 1), median(rows, 2), median(rows, 3));
             out.flush();
             return ExitCode.OK.code();
         }

@@ -46,9 +46,13 @@ import picocli.CommandLine.Spec;
  * signatures with the same number of threads; also the process CPU time per operation, for the CPU
  * floor.
  */
-@Command(name = "bench-token-rate", hidden = true, description = "Measure the token's raw signing rate and the gate verifier's rate.")
+@Command(
+        name = "bench-token-rate",
+        hidden = true,
+        description = "Measure the token's raw signing rate and the gate verifier's rate.")
 public final class BenchTokenRateCommand implements Callable<Integer> {
-    private static final byte[] P256_SPKI = HexFormat.of().parseHex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
+    private static final byte[] P256_SPKI =
+            HexFormat.of().parseHex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
 
     @Mixin
     HostOptions options;
@@ -71,7 +75,9 @@ public final class BenchTokenRateCommand implements Callable<Integer> {
             Pkcs11Hsm hsm = s.hsms().get(0);
             HsmKey zsk = hsm.list(ZoneName.of(zone)).stream()
                     .filter(k -> k.role() == KeyRole.ZSK && k.algorithm() == Algorithm.ECDSAP256SHA256)
-                    .findFirst().orElseThrow(() -> new IllegalArgumentException("no ECDSA P-256 ZSK of " + zone + " on " + hsm.id()));
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new IllegalArgumentException("no ECDSA P-256 ZSK of " + zone + " on " + hsm.id()));
             byte[][] data = new byte[1024][200];
             Random random = new Random(13);
             for (byte[] d : data) {
@@ -128,9 +134,10 @@ public final class BenchTokenRateCommand implements Callable<Integer> {
                 m.put("cpu_us_per_verify", Math.round(cpuPerVerify * 10) / 10.0);
                 Output.json(out, m);
             } else {
-                out.printf("token %s, %d thread(s): %.0f sign/s (ECDSA P-256 ZSK, %.1f CPU-us each); gate verifier %s: "
-                        + "%.0f verify/s (%.1f CPU-us each)%n", hsm.id(), threads, signRate, cpuPerSign, p.getName(), verifyRate,
-                        cpuPerVerify);
+                out.printf(
+                        "token %s, %d thread(s): %.0f sign/s (ECDSA P-256 ZSK, %.1f CPU-us each); gate verifier %s: "
+                                + "%.0f verify/s (%.1f CPU-us each)%n",
+                        hsm.id(), threads, signRate, cpuPerSign, p.getName(), verifyRate, cpuPerVerify);
             }
             out.flush();
             return ExitCode.OK.code();
@@ -139,8 +146,7 @@ public final class BenchTokenRateCommand implements Callable<Integer> {
 
     /** CPU time of this whole process (all threads, the JVM's own included). */
     private static long cpuNanos() {
-        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     @FunctionalInterface

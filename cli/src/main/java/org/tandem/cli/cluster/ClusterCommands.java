@@ -73,13 +73,17 @@ public final class ClusterCommands {
         }
     }
 
-    @Command(name = "status", description = "The cluster now, as the coordinator sees it: nodes, roles, epoch, per zone "
-            + "serial, earliest signature expiry, key-sync, gate and canary, and the publish ledger.")
+    @Command(
+            name = "status",
+            description = "The cluster now, as the coordinator sees it: nodes, roles, epoch, per zone "
+                    + "serial, earliest signature expiry, key-sync, gate and canary, and the publish ledger.")
     public static final class Status extends ClusterCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try (CoordinatorClient c = connect()) {
-                ClusterStatus s = c.call("status", CoordinatorClient.VIEW_DEADLINE,
+                ClusterStatus s = c.call(
+                        "status",
+                        CoordinatorClient.VIEW_DEADLINE,
                         stub -> stub.getClusterStatus(GetClusterStatusRequest.getDefaultInstance()));
                 if (options.json()) {
                     Output.json(out(), ClusterView.status(s));
@@ -91,8 +95,10 @@ public final class ClusterCommands {
         }
     }
 
-    @Command(name = "preflight", description = "The checks of a cut-over to NODE, without doing anything. "
-            + "Exit 0 when it would pass, 13 when refused.")
+    @Command(
+            name = "preflight",
+            description = "The checks of a cut-over to NODE, without doing anything. "
+                    + "Exit 0 when it would pass, 13 when refused.")
     public static final class Preflight extends ClusterCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "NODE", description = "the standby to cut over to")
         String to;
@@ -101,8 +107,11 @@ public final class ClusterCommands {
         public Integer call() {
             requireName(to, "--to");
             try (CoordinatorClient c = connect()) {
-                PreflightResult p = c.call("preflight", CoordinatorClient.VIEW_DEADLINE,
-                        stub -> stub.preflight(PreflightRequest.newBuilder().setTo(to).build()));
+                PreflightResult p = c.call(
+                        "preflight",
+                        CoordinatorClient.VIEW_DEADLINE,
+                        stub -> stub.preflight(
+                                PreflightRequest.newBuilder().setTo(to).build()));
                 if (options.json()) {
                     Output.json(out(), ClusterView.preflight(p));
                 } else {
@@ -113,8 +122,11 @@ public final class ClusterCommands {
         }
     }
 
-    @Command(name = "failover", description = "Cut over to NODE: prints the preflight, asks for confirmation on the "
-            + "terminal (unless --yes), then orders the cut-over and waits for NODE's first validated publication.")
+    @Command(
+            name = "failover",
+            description =
+                    "Cut over to NODE: prints the preflight, asks for confirmation on the "
+                            + "terminal (unless --yes), then orders the cut-over and waits for NODE's first validated publication.")
     public static final class Failover extends ClusterCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "NODE", description = "the standby to cut over to")
         String to;
@@ -122,10 +134,16 @@ public final class ClusterCommands {
         @Option(names = "--yes", description = "do not ask for confirmation (scripts); the preflight still decides")
         boolean yes;
 
-        @Option(names = "--reason", paramLabel = "TEXT", description = "why, for the audit log (at most 200 characters)")
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                description = "why, for the audit log (at most 200 characters)")
         String reason;
 
-        @Option(names = "--timeout", defaultValue = "120s", paramLabel = "DURATION",
+        @Option(
+                names = "--timeout",
+                defaultValue = "120s",
+                paramLabel = "DURATION",
                 description = "how long to wait for the new leader's first validated publication (default 120s)")
         String timeout;
 
@@ -136,8 +154,11 @@ public final class ClusterCommands {
             Duration wait = parseDuration("--timeout", timeout);
             Terminal terminal = root == null ? Terminal.system() : root.terminal();
             try (CoordinatorClient c = connect()) {
-                PreflightResult p = c.call("preflight", CoordinatorClient.VIEW_DEADLINE,
-                        stub -> stub.preflight(PreflightRequest.newBuilder().setTo(to).build()));
+                PreflightResult p = c.call(
+                        "preflight",
+                        CoordinatorClient.VIEW_DEADLINE,
+                        stub -> stub.preflight(
+                                PreflightRequest.newBuilder().setTo(to).build()));
                 if (!p.getPassed()) {
                     if (options.json()) {
                         Map<String, Object> m = new LinkedHashMap<>();
@@ -159,8 +180,10 @@ public final class ClusterCommands {
                             "Cut over from %s to %s? Type the name of the new leader (%s) to confirm: ",
                             p.getFrom().isEmpty() ? "(no leader)" : p.getFrom(), to, to));
                     if (answer.isEmpty()) {
-                        throw new SignerctlException(ExitCode.USAGE, "failover: no terminal to confirm on; "
-                                + "nothing was changed; pass --yes to cut over without asking");
+                        throw new SignerctlException(
+                                ExitCode.USAGE,
+                                "failover: no terminal to confirm on; "
+                                        + "nothing was changed; pass --yes to cut over without asking");
                     }
                     if (!answer.get().strip().equals(to)) {
                         show.println("not confirmed (answered '" + answer.get().strip() + "'); nothing was changed");
@@ -168,9 +191,13 @@ public final class ClusterCommands {
                         return ExitCode.ABORTED.code();
                     }
                 }
-                FailoverRequest req = FailoverRequest.newBuilder().setTo(to).setReason(why)
-                        .setTimeoutMillis(wait.toMillis()).build();
-                FailoverResult f = c.call("failover", wait.plus(CoordinatorClient.VIEW_DEADLINE), stub -> stub.failover(req));
+                FailoverRequest req = FailoverRequest.newBuilder()
+                        .setTo(to)
+                        .setReason(why)
+                        .setTimeoutMillis(wait.toMillis())
+                        .build();
+                FailoverResult f =
+                        c.call("failover", wait.plus(CoordinatorClient.VIEW_DEADLINE), stub -> stub.failover(req));
                 if (options.json()) {
                     Output.json(out(), ClusterView.failover(f));
                 } else {
@@ -184,14 +211,19 @@ public final class ClusterCommands {
         }
     }
 
-    @Command(name = "step-down", description = "Order a node (default: the current leader) to step down, e.g. for "
-            + "maintenance. The leader steps down only when a standby passes the preflight (exit 13 otherwise, with the "
-            + "refusals); the standby takes over after its own preflight.")
+    @Command(
+            name = "step-down",
+            description = "Order a node (default: the current leader) to step down, e.g. for "
+                    + "maintenance. The leader steps down only when a standby passes the preflight (exit 13 otherwise, with the "
+                    + "refusals); the standby takes over after its own preflight.")
     public static final class StepDown extends ClusterCommand implements Callable<Integer> {
         @Option(names = "--node", paramLabel = "NODE", description = "the node (default: the current leader)")
         String node;
 
-        @Option(names = "--reason", paramLabel = "TEXT", description = "why, for the audit log (at most 200 characters)")
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                description = "why, for the audit log (at most 200 characters)")
         String reason;
 
         @Override
@@ -203,29 +235,39 @@ public final class ClusterCommands {
             try (CoordinatorClient c = connect()) {
                 StepDownResult r;
                 try {
-                    r = c.call("step-down", CoordinatorClient.VIEW_DEADLINE, stub -> stub.stepDown(
-                            StepDownRequest.newBuilder().setNode(node == null ? "" : node).setReason(why).build()));
+                    r = c.call(
+                            "step-down",
+                            CoordinatorClient.VIEW_DEADLINE,
+                            stub -> stub.stepDown(StepDownRequest.newBuilder()
+                                    .setNode(node == null ? "" : node)
+                                    .setReason(why)
+                                    .build()));
                 } catch (SignerctlException e) {
                     List<PreflightResult> refused = e.getCause() instanceof StatusRuntimeException s
-                            && s.getStatus().getCode() == Code.FAILED_PRECONDITION
-                            ? CoordinatorClient.preflights(s) : List.of();
+                                    && s.getStatus().getCode() == Code.FAILED_PRECONDITION
+                            ? CoordinatorClient.preflights(s)
+                            : List.of();
                     if (refused.isEmpty()) {
                         throw e;
                     }
-                    String outcome = ((StatusRuntimeException) e.getCause()).getStatus().getDescription();
+                    String outcome =
+                            ((StatusRuntimeException) e.getCause()).getStatus().getDescription();
                     if (options.json()) {
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("performed", false);
                         m.put("outcome", outcome);
-                        m.put("preflights", refused.stream().map(ClusterView::preflight).toList());
+                        m.put(
+                                "preflights",
+                                refused.stream().map(ClusterView::preflight).toList());
                         Output.json(out(), m);
                     } else {
                         for (PreflightResult p : refused) {
                             ClusterView.printPreflight(out(), p);
                             out().println();
                         }
-                        out().println("step-down REFUSED: the leader steps down only when a standby passes the preflight"
-                                + " (it is a cut-over to whoever wins next); nothing was changed");
+                        out().println(
+                                        "step-down REFUSED: the leader steps down only when a standby passes the preflight"
+                                                + " (it is a cut-over to whoever wins next); nothing was changed");
                         out().flush();
                     }
                     return ExitCode.PREFLIGHT_REFUSED.code();
@@ -244,7 +286,8 @@ public final class ClusterCommands {
     static Duration parseDuration(String option, String text) {
         Matcher m = Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.strip());
         if (!m.matches()) {
-            throw new SignerctlException(ExitCode.USAGE, option + ": '" + text + "' is not a duration like 90s, 5m or 2h");
+            throw new SignerctlException(
+                    ExitCode.USAGE, option + ": '" + text + "' is not a duration like 90s, 5m or 2h");
         }
         long n = Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {

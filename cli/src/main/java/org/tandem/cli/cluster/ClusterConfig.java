@@ -44,8 +44,11 @@ public record ClusterConfig(Path source, String coordinator, TlsMaterial tls) {
     public static ClusterConfig load(Path file) {
         Path path = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(path)) {
-            throw fail(path, null, "file not found (write it, or pass --config FILE; `signerctl demo --keep-running` "
-                    + "writes one)");
+            throw fail(
+                    path,
+                    null,
+                    "file not found (write it, or pass --config FILE; `signerctl demo --keep-running` "
+                            + "writes one)");
         }
         JsonNode root;
         try {
@@ -70,7 +73,8 @@ public record ClusterConfig(Path source, String coordinator, TlsMaterial tls) {
         try {
             return new ClusterConfig(path, coordinator, TlsMaterial.load(cert, key, ca));
         } catch (TlsMaterialException e) {
-            String which = e.getMessage().contains(key.toString()) ? "tls.key"
+            String which = e.getMessage().contains(key.toString())
+                    ? "tls.key"
                     : e.getMessage().contains(ca.toString()) ? "tls.ca" : "tls.cert";
             throw fail(path, which, e.getMessage());
         }
@@ -119,8 +123,11 @@ public record ClusterConfig(Path source, String coordinator, TlsMaterial tls) {
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!allowed.contains(k)) {
-                throw fail(path, prefix + k, "unknown key (allowed: " + String.join(", ", allowed.stream().sorted().toList())
-                        + ")");
+                throw fail(
+                        path,
+                        prefix + k,
+                        "unknown key (allowed: "
+                                + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }
         }
     }

@@ -49,6 +49,7 @@ public final class ClusterKeyCommands {
     static final Duration ORDER_DEADLINE = Duration.ofSeconds(120);
     /** Deadline of a key sync (every node proves every key twice, keys are copied between sites). */
     static final Duration SYNC_DEADLINE = Duration.ofSeconds(300);
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private ClusterKeyCommands() {}
@@ -57,30 +58,41 @@ public final class ClusterKeyCommands {
 
     public static int kekStatus(Path config, boolean json, PrintWriter out) {
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            ClusterKekStatus s = c.call("kek status", CoordinatorClient.VIEW_DEADLINE,
+            ClusterKekStatus s = c.call(
+                    "kek status",
+                    CoordinatorClient.VIEW_DEADLINE,
                     stub -> stub.getKekStatus(GetKekStatusRequest.getDefaultInstance()));
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("nodes", s.getNodesList().stream().map(k -> {
-                    Map<String, Object> n = new LinkedHashMap<>();
-                    n.put("node", k.getNode());
-                    n.put("hsm", k.getHsm().isEmpty() ? null : k.getHsm());
-                    n.put("check_value", k.getCheckValue().isEmpty() ? null : k.getCheckValue());
-                    n.put("error", k.getError().isEmpty() ? null : k.getError());
-                    return n;
-                }).toList());
+                m.put(
+                        "nodes",
+                        s.getNodesList().stream()
+                                .map(k -> {
+                                    Map<String, Object> n = new LinkedHashMap<>();
+                                    n.put("node", k.getNode());
+                                    n.put("hsm", k.getHsm().isEmpty() ? null : k.getHsm());
+                                    n.put("check_value", k.getCheckValue().isEmpty() ? null : k.getCheckValue());
+                                    n.put("error", k.getError().isEmpty() ? null : k.getError());
+                                    return n;
+                                })
+                                .toList());
                 m.put("consistent", s.getConsistent());
                 Output.json(out, m);
             } else {
                 Table t = new Table("NODE", "HSM", "KEK CHECK VALUE", "ERROR");
                 for (NodeKek k : s.getNodesList()) {
-                    t.row(k.getNode(), orDash(k.getHsm()), k.getCheckValue().isEmpty() ? "(none)" : k.getCheckValue(),
+                    t.row(
+                            k.getNode(),
+                            orDash(k.getHsm()),
+                            k.getCheckValue().isEmpty() ? "(none)" : k.getCheckValue(),
                             orDash(k.getError()));
                 }
                 t.print(out);
-                out.println(s.getConsistent() ? "every HSM of every node holds the same cluster KEK"
-                        : "the HSMs do NOT share one KEK: run 'signerctl kek init --config FILE --on NODE' once, then "
-                                + "'signerctl kek enrol --config FILE --from NODE --to NODE' for each other node");
+                out.println(
+                        s.getConsistent()
+                                ? "every HSM of every node holds the same cluster KEK"
+                                : "the HSMs do NOT share one KEK: run 'signerctl kek init --config FILE --on NODE' once, then "
+                                        + "'signerctl kek enrol --config FILE --from NODE --to NODE' for each other node");
                 out.flush();
             }
             return (s.getConsistent() ? ExitCode.OK : ExitCode.NOT_SYNCED).code();
@@ -90,8 +102,13 @@ public final class ClusterKeyCommands {
     public static int kekInit(Path config, String node, String hsm, boolean json, PrintWriter out) {
         ClusterCommands.requireName(node, "--on");
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            KekOrderResult r = c.call("kek init", ORDER_DEADLINE, stub -> stub.initKek(InitKekOrder.newBuilder()
-                    .setNode(node).setHsm(hsm == null ? "" : hsm).build()));
+            KekOrderResult r = c.call(
+                    "kek init",
+                    ORDER_DEADLINE,
+                    stub -> stub.initKek(InitKekOrder.newBuilder()
+                            .setNode(node)
+                            .setHsm(hsm == null ? "" : hsm)
+                            .build()));
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("node", r.getFrom());
@@ -99,8 +116,9 @@ public final class ClusterKeyCommands {
                 m.put("check_value", r.getFromCheckValue());
                 Output.json(out, m);
             } else {
-                out.printf("cluster KEK generated inside %s/%s, check value %s%n", r.getFrom(), r.getFromHsm(),
-                        r.getFromCheckValue());
+                out.printf(
+                        "cluster KEK generated inside %s/%s, check value %s%n",
+                        r.getFrom(), r.getFromHsm(), r.getFromCheckValue());
                 out.println("write the check value down; next, for each other node: signerctl kek enrol --config FILE "
                         + "--from " + r.getFrom() + " --to NODE");
                 out.flush();
@@ -109,14 +127,20 @@ public final class ClusterKeyCommands {
         }
     }
 
-    public static int kekEnrol(Path config, String from, String fromHsm, String to, String toHsm, boolean json,
-            PrintWriter out) {
+    public static int kekEnrol(
+            Path config, String from, String fromHsm, String to, String toHsm, boolean json, PrintWriter out) {
         ClusterCommands.requireName(from, "--from");
         ClusterCommands.requireName(to, "--to");
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            KekOrderResult r = c.call("kek enrol", ORDER_DEADLINE, stub -> stub.enrolKek(EnrolKekOrder.newBuilder()
-                    .setFrom(from).setFromHsm(fromHsm == null ? "" : fromHsm).setTo(to).setToHsm(toHsm == null ? ""
-                            : toHsm).build()));
+            KekOrderResult r = c.call(
+                    "kek enrol",
+                    ORDER_DEADLINE,
+                    stub -> stub.enrolKek(EnrolKekOrder.newBuilder()
+                            .setFrom(from)
+                            .setFromHsm(fromHsm == null ? "" : fromHsm)
+                            .setTo(to)
+                            .setToHsm(toHsm == null ? "" : toHsm)
+                            .build()));
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("from", r.getFrom());
@@ -130,8 +154,10 @@ public final class ClusterKeyCommands {
             } else {
                 out.printf("check value on %s/%s (holder): %s%n", r.getFrom(), r.getFromHsm(), r.getFromCheckValue());
                 out.printf("check value on %s/%s (enrolled): %s%n", r.getTo(), r.getToHsm(), r.getToCheckValue());
-                out.println(r.getMatch() ? "match: yes; " + r.getTo() + "/" + r.getToHsm() + " holds the cluster KEK"
-                        : "match: NO; the enrolment FAILED: check with signerctl kek status --config FILE");
+                out.println(
+                        r.getMatch()
+                                ? "match: yes; " + r.getTo() + "/" + r.getToHsm() + " holds the cluster KEK"
+                                : "match: NO; the enrolment FAILED: check with signerctl kek status --config FILE");
                 out.flush();
             }
             return (r.getMatch() ? ExitCode.OK : ExitCode.REFUSED).code();
@@ -140,13 +166,27 @@ public final class ClusterKeyCommands {
 
     // ---- keys
 
-    public static int keysGenerate(Path config, String zone, KeyRole role, int algorithm, String node, String hsm, boolean json,
+    public static int keysGenerate(
+            Path config,
+            String zone,
+            KeyRole role,
+            int algorithm,
+            String node,
+            String hsm,
+            boolean json,
             PrintWriter out) {
         ClusterCommands.requireName(node, "--on");
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            GenerateKeyResult r = c.call("keys generate", ORDER_DEADLINE, stub -> stub.generateKey(GenerateKeyOrder
-                    .newBuilder().setZone(zone).setRole(role).setAlgorithm(algorithm).setOn(node)
-                    .setHsm(hsm == null ? "" : hsm).build()));
+            GenerateKeyResult r = c.call(
+                    "keys generate",
+                    ORDER_DEADLINE,
+                    stub -> stub.generateKey(GenerateKeyOrder.newBuilder()
+                            .setZone(zone)
+                            .setRole(role)
+                            .setAlgorithm(algorithm)
+                            .setOn(node)
+                            .setHsm(hsm == null ? "" : hsm)
+                            .build()));
             DnssecKey key = KeyProtos.fromProto(r.getKey());
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -161,10 +201,12 @@ public final class ClusterKeyCommands {
                 m.put("state", "generated");
                 Output.json(out, m);
             } else {
-                out.printf("generated %s on %s/%s%n  fingerprint %s%n  %s%n", key.describe(), r.getNode(), r.getHsm(),
-                        r.getFingerprint(), key.dnskey(3600));
+                out.printf(
+                        "generated %s on %s/%s%n  fingerprint %s%n  %s%n",
+                        key.describe(), r.getNode(), r.getHsm(), r.getFingerprint(), key.dnskey(3600));
                 out.println("  state generated: published only after every node holds it, proven");
-                out.printf("next: copy it to every node and prove it: signerctl keys sync --config %s --zone %s%n",
+                out.printf(
+                        "next: copy it to every node and prove it: signerctl keys sync --config %s --zone %s%n",
                         config, key.zone());
                 out.flush();
             }
@@ -175,8 +217,12 @@ public final class ClusterKeyCommands {
     /** {@code keys --cluster [--zone Z]}: every key of the cluster, presence and proof per node's HSM. */
     public static int clusterKeys(Path config, String zone, boolean json, PrintWriter out) {
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            ClusterKeys k = c.call("keys --cluster", CoordinatorClient.VIEW_DEADLINE, stub -> stub.getClusterKeys(
-                    GetClusterKeysRequest.newBuilder().setZone(zone == null ? "" : zone).build()));
+            ClusterKeys k = c.call(
+                    "keys --cluster",
+                    CoordinatorClient.VIEW_DEADLINE,
+                    stub -> stub.getClusterKeys(GetClusterKeysRequest.newBuilder()
+                            .setZone(zone == null ? "" : zone)
+                            .build()));
             if (json) {
                 Output.json(out, ClusterView.keys(k));
             } else {
@@ -188,13 +234,20 @@ public final class ClusterKeyCommands {
 
     public static int keysSync(Path config, String zone, boolean json, PrintWriter out) {
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            SyncKeysResult r = c.call("keys sync", SYNC_DEADLINE, stub -> stub.syncKeys(SyncKeysOrder.newBuilder()
-                    .setZone(zone).build()));
+            SyncKeysResult r = c.call(
+                    "keys sync",
+                    SYNC_DEADLINE,
+                    stub -> stub.syncKeys(
+                            SyncKeysOrder.newBuilder().setZone(zone).build()));
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("zone", r.getZone());
                 m.put("actions", r.getActionsList());
-                m.put("unresolved", r.getUnresolvedList().stream().map(ClusterKeyCommands::problem).toList());
+                m.put(
+                        "unresolved",
+                        r.getUnresolvedList().stream()
+                                .map(ClusterKeyCommands::problem)
+                                .toList());
                 m.put("key_synced", r.getKeySynced());
                 m.put("after", verdicts(r.getAfter()));
                 Output.json(out, m);
@@ -207,15 +260,22 @@ public final class ClusterKeyCommands {
                 printVerdicts(out, r.getAfter(), false);
                 out.println();
                 if (r.getKeySynced()) {
-                    out.printf("zone %s: key-synced: every live key present and proven on every HSM of every node%n",
+                    out.printf(
+                            "zone %s: key-synced: every live key present and proven on every HSM of every node%n",
                             r.getZone());
                 } else {
-                    out.printf("zone %s: NOT key-synced: %d problem(s) the sync did not repair%n", r.getZone(),
-                            r.getUnresolvedCount());
+                    out.printf(
+                            "zone %s: NOT key-synced: %d problem(s) the sync did not repair%n",
+                            r.getZone(), r.getUnresolvedCount());
                     for (KeyPresenceProblem p : r.getUnresolvedList()) {
-                        out.printf("  - zone %s %s tag %d fingerprint %s on %s: %s%s%n", r.getZone(),
-                                ClusterView.role(p.getRole()), p.getKeyTag(), orDash(p.getFingerprint()),
-                                where(p.getNode(), p.getHsm()), p.getVerdict(),
+                        out.printf(
+                                "  - zone %s %s tag %d fingerprint %s on %s: %s%s%n",
+                                r.getZone(),
+                                ClusterView.role(p.getRole()),
+                                p.getKeyTag(),
+                                orDash(p.getFingerprint()),
+                                where(p.getNode(), p.getHsm()),
+                                p.getVerdict(),
                                 p.getDetail().isEmpty() ? "" : " (" + p.getDetail() + ")");
                         out.println("    fix: " + orDash(p.getFix()));
                     }
@@ -230,13 +290,21 @@ public final class ClusterKeyCommands {
         byte[] nonce = new byte[32];
         RANDOM.nextBytes(nonce);
         try (CoordinatorClient c = CoordinatorClient.open(config)) {
-            ClusterKeys k = c.call("keys verify", CoordinatorClient.VIEW_DEADLINE, stub -> stub.getClusterKeys(
-                    GetClusterKeysRequest.newBuilder().setZone(zone).setNonce(ByteString.copyFrom(nonce)).build()));
-            ZoneKeys z = k.getZonesCount() == 0 ? ZoneKeys.newBuilder().setZone(zone).build() : k.getZones(0);
+            ClusterKeys k = c.call(
+                    "keys verify",
+                    CoordinatorClient.VIEW_DEADLINE,
+                    stub -> stub.getClusterKeys(GetClusterKeysRequest.newBuilder()
+                            .setZone(zone)
+                            .setNonce(ByteString.copyFrom(nonce))
+                            .build()));
+            ZoneKeys z =
+                    k.getZonesCount() == 0 ? ZoneKeys.newBuilder().setZone(zone).build() : k.getZones(0);
             if (z.getKeysCount() == 0) {
-                throw new SignerctlException(ExitCode.MANIFEST, "keys verify: zone " + z.getZone() + " has no keys"
-                        + " in its manifest (ZooKeeper): generate them first: signerctl keys generate --config FILE"
-                        + " --zone " + z.getZone() + " --role ksk --on NODE");
+                throw new SignerctlException(
+                        ExitCode.MANIFEST,
+                        "keys verify: zone " + z.getZone() + " has no keys"
+                                + " in its manifest (ZooKeeper): generate them first: signerctl keys generate --config FILE"
+                                + " --zone " + z.getZone() + " --role ksk --on NODE");
             }
             boolean ok = ClusterView.allOk(k);
             String nonceHex = HexFormat.of().formatHex(nonce);
@@ -249,14 +317,21 @@ public final class ClusterKeyCommands {
                 m.put("problems", k.getProblemsList());
                 Output.json(out, m);
             } else {
-                out.printf("zone %s: every key on every node's HSMs, proven over signerctl's nonce %s%n%n", z.getZone(),
-                        nonceHex);
+                out.printf(
+                        "zone %s: every key on every node's HSMs, proven over signerctl's nonce %s%n%n",
+                        z.getZone(), nonceHex);
                 printVerdicts(out, z, true);
                 out.println();
-                long bad = rows(z).stream().filter(r -> !r.presence().getVerdict().equals("ok")).count();
+                long bad = rows(z).stream()
+                        .filter(r -> !r.presence().getVerdict().equals("ok"))
+                        .count();
                 if (ok) {
-                    out.printf("zone %s: key-synced: %d key(s) present and proven on every HSM of every node%n",
-                            z.getZone(), z.getKeysList().stream().filter(x -> x.getPresenceCount() > 0).count());
+                    out.printf(
+                            "zone %s: key-synced: %d key(s) present and proven on every HSM of every node%n",
+                            z.getZone(),
+                            z.getKeysList().stream()
+                                    .filter(x -> x.getPresenceCount() > 0)
+                                    .count());
                 } else {
                     out.printf("zone %s: NOT key-synced: %d verdict(s) not ok; each names its fix%n", z.getZone(), bad);
                 }
@@ -291,10 +366,19 @@ public final class ClusterKeyCommands {
         Set<String> details = new LinkedHashSet<>();
         for (Row r : rows(z)) {
             KeyPresence p = r.presence();
-            t.row(z.getZone(), ClusterView.role(r.key().getRole()), r.key().getKeyTag(), orDash(shortHex(r.key().getFingerprint())),
-                    r.key().getState(), p.getNode(), orDash(p.getHsm()), p.getVerdict(), orDash(p.getFix()));
+            t.row(
+                    z.getZone(),
+                    ClusterView.role(r.key().getRole()),
+                    r.key().getKeyTag(),
+                    orDash(shortHex(r.key().getFingerprint())),
+                    r.key().getState(),
+                    p.getNode(),
+                    orDash(p.getHsm()),
+                    p.getVerdict(),
+                    orDash(p.getFix()));
             if (!p.getVerdict().equals("ok")) {
-                details.add("zone " + z.getZone() + " " + ClusterView.role(r.key().getRole()) + " tag "
+                details.add("zone " + z.getZone() + " "
+                        + ClusterView.role(r.key().getRole()) + " tag "
                         + r.key().getKeyTag() + " fingerprint " + orDash(r.key().getFingerprint()) + " on "
                         + where(p.getNode(), p.getHsm()) + ": " + p.getVerdict()
                         + (p.getDetail().isEmpty() ? "" : " (" + p.getDetail() + ")"));
@@ -314,12 +398,16 @@ public final class ClusterKeyCommands {
             m.put("zone", z.getZone());
             m.put("role", ClusterView.role(r.key().getRole()));
             m.put("key_tag", r.key().getKeyTag());
-            m.put("fingerprint", r.key().getFingerprint().isEmpty() ? null : r.key().getFingerprint());
+            m.put(
+                    "fingerprint",
+                    r.key().getFingerprint().isEmpty() ? null : r.key().getFingerprint());
             m.put("state", r.key().getState());
             m.put("node", r.presence().getNode());
             m.put("hsm", r.presence().getHsm().isEmpty() ? null : r.presence().getHsm());
             m.put("verdict", r.presence().getVerdict());
-            m.put("detail", r.presence().getDetail().isEmpty() ? null : r.presence().getDetail());
+            m.put(
+                    "detail",
+                    r.presence().getDetail().isEmpty() ? null : r.presence().getDetail());
             m.put("fix", r.presence().getFix().isEmpty() ? null : r.presence().getFix());
             out.add(m);
         }
@@ -342,5 +430,4 @@ public final class ClusterKeyCommands {
     private static String where(String node, String hsm) {
         return hsm.isEmpty() ? node : node + "/" + hsm;
     }
-
 }

@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 /** Options of the cluster commands (the coordinator's clients), a picocli mixin. */
 public final class ClusterOptions {
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "coordinator endpoint and the operator's TLS files (default: --config before the command, "
                     + "else ./signerctl.yaml)")
     Path config;

@@ -35,13 +35,20 @@ final class ClusterView {
     // ---- status
 
     static void printStatus(PrintWriter out, ClusterStatus s) {
-        out.printf("cluster epoch %d, leader %s (view taken %s)%n", s.getEpoch(),
-                s.getLeader().isEmpty() ? "NONE" : s.getLeader(), millis(s.getTakenAtMillis()));
+        out.printf(
+                "cluster epoch %d, leader %s (view taken %s)%n",
+                s.getEpoch(), s.getLeader().isEmpty() ? "NONE" : s.getLeader(), millis(s.getTakenAtMillis()));
         out.println();
         Table nodes = new Table("NODE", "SITE", "ENDPOINT", "ROLE", "EPOCH", "LEASE", "REASONS");
         for (NodeView n : s.getNodesList()) {
-            nodes.row(n.getName(), n.getSite(), n.getEndpoint(), role(n), n.getEpoch() == 0 ? "-" : n.getEpoch(),
-                    n.getLeaseRemainingMillis() > 0 ? String.format(Locale.ROOT, "%.1fs", n.getLeaseRemainingMillis() / 1000.0)
+            nodes.row(
+                    n.getName(),
+                    n.getSite(),
+                    n.getEndpoint(),
+                    role(n),
+                    n.getEpoch() == 0 ? "-" : n.getEpoch(),
+                    n.getLeaseRemainingMillis() > 0
+                            ? String.format(Locale.ROOT, "%.1fs", n.getLeaseRemainingMillis() / 1000.0)
                             : "-",
                     String.join("; ", n.getReasonsList()));
         }
@@ -51,8 +58,13 @@ final class ClusterView {
         List<String> detail = new ArrayList<>();
         for (NodeView n : s.getNodesList()) {
             for (NodeZoneView z : n.getZonesList()) {
-                zones.row(z.getZone(), n.getName(), z.getHasSerial() ? Integer.toUnsignedString(z.getSerial()) : "-",
-                        seconds(z.getEarliestExpirySeconds()), orDash(z.getKeySync()), orDash(z.getGate()),
+                zones.row(
+                        z.getZone(),
+                        n.getName(),
+                        z.getHasSerial() ? Integer.toUnsignedString(z.getSerial()) : "-",
+                        seconds(z.getEarliestExpirySeconds()),
+                        orDash(z.getKeySync()),
+                        orDash(z.getGate()),
                         orDash(z.getCanary()));
                 z.getKeySyncReasonsList().forEach(r -> detail.add(n.getName() + " " + z.getZone() + " key sync: " + r));
                 if (!z.getGateFailure().isEmpty()) {
@@ -70,8 +82,12 @@ final class ClusterView {
         Table ledger = new Table("ZONE", "COMMITTED SERIAL", "EPOCH", "BY", "AT");
         for (ZoneView z : s.getZonesList()) {
             if (z.getPublished()) {
-                ledger.row(z.getZone(), Integer.toUnsignedString(z.getCommittedSerial()), z.getCommittedEpoch(),
-                        z.getCommittedBy(), millis(z.getCommittedAtMillis()));
+                ledger.row(
+                        z.getZone(),
+                        Integer.toUnsignedString(z.getCommittedSerial()),
+                        z.getCommittedEpoch(),
+                        z.getCommittedBy(),
+                        millis(z.getCommittedAtMillis()));
             } else {
                 ledger.row(z.getZone(), "never published", "-", "-", "-");
             }
@@ -150,7 +166,9 @@ final class ClusterView {
                 return false;
             }
             for (ClusterKey key : z.getKeysList()) {
-                if (key.getPresenceCount() == 0 || key.getPresenceList().stream().anyMatch(p -> !p.getVerdict().equals("ok"))) {
+                if (key.getPresenceCount() == 0
+                        || key.getPresenceList().stream()
+                                .anyMatch(p -> !p.getVerdict().equals("ok"))) {
                     return false;
                 }
             }
@@ -165,37 +183,58 @@ final class ClusterView {
                 out.println();
             }
             first = false;
-            out.printf("zone %s (DNSKEY TTL %s)%n", z.getZone(), z.getDnskeyTtlSeconds() > 0 ? z.getDnskeyTtlSeconds() + " s" : "unknown");
+            out.printf(
+                    "zone %s (DNSKEY TTL %s)%n",
+                    z.getZone(), z.getDnskeyTtlSeconds() > 0 ? z.getDnskeyTtlSeconds() + " s" : "unknown");
             Set<String> hsms = new LinkedHashSet<>();
             List<ClusterKey> all = new ArrayList<>(z.getKeysList());
             all.addAll(z.getExtraList());
             all.forEach(key -> key.getPresenceList().forEach(p -> hsms.add(where(p))));
-            List<String> header = new ArrayList<>(List.of("ROLE", "TAG", "FINGERPRINT", "STATE", "NEXT EVENT", "PUBLISHED SINCE"));
+            List<String> header =
+                    new ArrayList<>(List.of("ROLE", "TAG", "FINGERPRINT", "STATE", "NEXT EVENT", "PUBLISHED SINCE"));
             header.addAll(hsms);
             Table t = new Table(header.toArray(String[]::new));
             List<String> problems = new ArrayList<>();
             for (ClusterKey key : all) {
-                List<Object> row = new ArrayList<>(List.of(role(key.getRole()), key.getKeyTag(), shortHex(key.getFingerprint()),
-                        key.getState(), orDash(key.getNextEvent()), seconds(key.getPublishedSinceSeconds())));
+                List<Object> row = new ArrayList<>(List.of(
+                        role(key.getRole()),
+                        key.getKeyTag(),
+                        shortHex(key.getFingerprint()),
+                        key.getState(),
+                        orDash(key.getNextEvent()),
+                        seconds(key.getPublishedSinceSeconds())));
                 for (String h : hsms) {
-                    row.add(key.getPresenceList().stream().filter(p -> where(p).equals(h)).findFirst()
-                            .map(KeyPresence::getVerdict).orElse("-"));
+                    row.add(key.getPresenceList().stream()
+                            .filter(p -> where(p).equals(h))
+                            .findFirst()
+                            .map(KeyPresence::getVerdict)
+                            .orElse("-"));
                 }
                 t.row(row.toArray());
                 for (KeyPresence p : key.getPresenceList()) {
                     if (!p.getVerdict().equals("ok")) {
-                        problems.add(String.format("zone %s %s tag %d fingerprint %s on %s: %s%s", z.getZone(),
-                                role(key.getRole()), key.getKeyTag(), key.getFingerprint(), where(p), p.getVerdict(),
+                        problems.add(String.format(
+                                "zone %s %s tag %d fingerprint %s on %s: %s%s",
+                                z.getZone(),
+                                role(key.getRole()),
+                                key.getKeyTag(),
+                                key.getFingerprint(),
+                                where(p),
+                                p.getVerdict(),
                                 p.getDetail().isEmpty() ? "" : " (" + p.getDetail() + ")"));
                     }
                 }
             }
             t.print(out);
             if (problems.isEmpty() && z.getExtraCount() == 0) {
-                out.printf("zone %s: %d key(s), present and proven on all %d HSM(s)%n", z.getZone(), z.getKeysCount(), hsms.size());
+                out.printf(
+                        "zone %s: %d key(s), present and proven on all %d HSM(s)%n",
+                        z.getZone(), z.getKeysCount(), hsms.size());
             } else {
-                out.printf("zone %s: NOT key-synced: %d problem(s); fix with signerctl keys sync / keys delete on the "
-                        + "node named%n", z.getZone(), problems.size());
+                out.printf(
+                        "zone %s: NOT key-synced: %d problem(s); fix with signerctl keys sync / keys delete on the "
+                                + "node named%n",
+                        z.getZone(), problems.size());
                 problems.forEach(p -> out.println("  - " + p));
             }
         }
@@ -249,8 +288,12 @@ final class ClusterView {
     // ---- preflight, failover, step-down
 
     static void printPreflight(PrintWriter out, PreflightResult p) {
-        out.printf("preflight %s -> %s: %s (checked %s, proof nonce %s)%n", p.getFrom().isEmpty() ? "(no leader)" : p.getFrom(),
-                p.getTo(), p.getPassed() ? "PASSED" : "REFUSED", millis(p.getCheckedAtMillis()),
+        out.printf(
+                "preflight %s -> %s: %s (checked %s, proof nonce %s)%n",
+                p.getFrom().isEmpty() ? "(no leader)" : p.getFrom(),
+                p.getTo(),
+                p.getPassed() ? "PASSED" : "REFUSED",
+                millis(p.getCheckedAtMillis()),
                 p.getNonceHex().isEmpty() ? "-" : p.getNonceHex());
         Table t = new Table("CHECK", "ZONE", "RESULT", "DETAIL");
         for (PreflightCheck c : p.getChecksList()) {
@@ -262,7 +305,9 @@ final class ClusterView {
         }
         if (!p.getPassed()) {
             out.println();
-            out.printf("the cut-over to %s is REFUSED: %d problem(s); nothing was changed%n", p.getTo(), p.getRefusalsCount());
+            out.printf(
+                    "the cut-over to %s is REFUSED: %d problem(s); nothing was changed%n",
+                    p.getTo(), p.getRefusalsCount());
             for (Refusal r : p.getRefusalsList()) {
                 out.println("  - " + describe(r));
                 out.println("    problem: " + r.getProblem());
@@ -274,7 +319,10 @@ final class ClusterView {
 
     /** One line: zone, check, role, tag, fingerprint, node and HSM, as far as the refusal has them. */
     static String describe(Refusal r) {
-        StringBuilder b = new StringBuilder("zone ").append(orDash(r.getZone())).append(" check ").append(r.getCheck());
+        StringBuilder b = new StringBuilder("zone ")
+                .append(orDash(r.getZone()))
+                .append(" check ")
+                .append(r.getCheck());
         if (r.getRole() != KeyRole.KEY_ROLE_UNSPECIFIED && r.getRole() != KeyRole.UNRECOGNIZED) {
             b.append(' ').append(role(r.getRole()));
         }
@@ -334,8 +382,12 @@ final class ClusterView {
             out.println();
             out.println("failover NOT performed: " + orDash(f.getOutcome()));
         } else if (!f.getNewLeader().isEmpty()) {
-            out.printf("failover done: %s leads in epoch %d and committed serial %s, %.1f s after the step-down order%n",
-                    f.getNewLeader(), f.getNewEpoch(), Integer.toUnsignedString(f.getFirstSerial()), f.getTookMillis() / 1000.0);
+            out.printf(
+                    "failover done: %s leads in epoch %d and committed serial %s, %.1f s after the step-down order%n",
+                    f.getNewLeader(),
+                    f.getNewEpoch(),
+                    Integer.toUnsignedString(f.getFirstSerial()),
+                    f.getTookMillis() / 1000.0);
             if (!f.getOutcome().isEmpty()) {
                 out.println(f.getOutcome());
             }
@@ -362,7 +414,8 @@ final class ClusterView {
 
     static void printStepDown(PrintWriter out, StepDownResult r) {
         if (r.getWasLeader()) {
-            out.printf("%s stepped down from epoch %d; the standby takes over after its own preflight (signerctl status)%n",
+            out.printf(
+                    "%s stepped down from epoch %d; the standby takes over after its own preflight (signerctl status)%n",
                     r.getNode(), r.getEpoch());
         } else {
             out.printf("%s was not the leader; it stays out of the election for its hold-off time%n", r.getNode());

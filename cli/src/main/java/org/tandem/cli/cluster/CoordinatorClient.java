@@ -59,8 +59,8 @@ public final class CoordinatorClient implements AutoCloseable {
 
     /** Runs one call on a blocking stub with the given deadline, translating gRPC failures. */
     public <T> T call(String what, Duration deadline, Function<CoordinatorGrpc.CoordinatorBlockingStub, T> rpc) {
-        CoordinatorGrpc.CoordinatorBlockingStub stub = CoordinatorGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        CoordinatorGrpc.CoordinatorBlockingStub stub =
+                CoordinatorGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         try {
             return rpc.apply(stub);
         } catch (StatusRuntimeException e) {
@@ -70,8 +70,8 @@ public final class CoordinatorClient implements AutoCloseable {
 
     SignerctlException translate(String what, StatusRuntimeException e) {
         Status s = e.getStatus();
-        String detail = s.getDescription() == null ? s.getCode().name()
-                : s.getCode().name() + ": " + s.getDescription();
+        String detail =
+                s.getDescription() == null ? s.getCode().name() : s.getCode().name() + ": " + s.getDescription();
         if (s.getCause() != null && s.getDescription() == null) {
             detail += " (" + s.getCause().getMessage() + ")";
         }
@@ -79,26 +79,38 @@ public final class CoordinatorClient implements AutoCloseable {
         if (tls.isPresent()) {
             detail += "; TLS handshake refused: " + tls.get();
         }
-        String where = "coordinator " + config.coordinator() + " (" + config.source().getFileName() + ")";
+        String where =
+                "coordinator " + config.coordinator() + " (" + config.source().getFileName() + ")";
         Optional<String> node = unreachableNode(e);
         if (node.isPresent()) {
-            return new SignerctlException(ExitCode.FAILED, what + ": " + where + " could not reach node " + node.get()
-                    + ": " + detail + "; run signerctl status, then signerctl kek status / keys verify to see what was done",
+            return new SignerctlException(
+                    ExitCode.FAILED,
+                    what + ": " + where + " could not reach node " + node.get() + ": " + detail
+                            + "; run signerctl status, then signerctl kek status / keys verify to see what was done",
                     e);
         }
         return switch (s.getCode()) {
-            case UNAVAILABLE -> new SignerctlException(ExitCode.COORDINATOR_UNREACHABLE,
-                    what + ": cannot reach " + where + ": " + detail + "; nothing was changed", e);
-            case DEADLINE_EXCEEDED -> new SignerctlException(ExitCode.COORDINATOR_UNREACHABLE,
-                    what + ": no answer from " + where + " in time: " + detail
-                            + "; the outcome is unknown: run signerctl status", e);
-            case PERMISSION_DENIED, UNAUTHENTICATED -> new SignerctlException(ExitCode.NOT_PERMITTED,
-                    what + ": " + where + " refused the certificate " + config.tls().certificateChain() + ": " + detail
-                            + " (ordering a cut-over, a step-down or a key ceremony needs OU=operator)", e);
-            case INVALID_ARGUMENT, NOT_FOUND -> new SignerctlException(ExitCode.USAGE,
-                    what + ": " + detail, e);
-            case FAILED_PRECONDITION, ABORTED -> new SignerctlException(ExitCode.REFUSED,
-                    what + ": refused by " + where + ": " + detail, e);
+            case UNAVAILABLE ->
+                new SignerctlException(
+                        ExitCode.COORDINATOR_UNREACHABLE,
+                        what + ": cannot reach " + where + ": " + detail + "; nothing was changed",
+                        e);
+            case DEADLINE_EXCEEDED ->
+                new SignerctlException(
+                        ExitCode.COORDINATOR_UNREACHABLE,
+                        what + ": no answer from " + where + " in time: " + detail
+                                + "; the outcome is unknown: run signerctl status",
+                        e);
+            case PERMISSION_DENIED, UNAUTHENTICATED ->
+                new SignerctlException(
+                        ExitCode.NOT_PERMITTED,
+                        what + ": " + where + " refused the certificate "
+                                + config.tls().certificateChain() + ": " + detail
+                                + " (ordering a cut-over, a step-down or a key ceremony needs OU=operator)",
+                        e);
+            case INVALID_ARGUMENT, NOT_FOUND -> new SignerctlException(ExitCode.USAGE, what + ": " + detail, e);
+            case FAILED_PRECONDITION, ABORTED ->
+                new SignerctlException(ExitCode.REFUSED, what + ": refused by " + where + ": " + detail, e);
             default -> new SignerctlException(ExitCode.FAILED, what + ": " + where + " failed: " + detail, e);
         };
     }

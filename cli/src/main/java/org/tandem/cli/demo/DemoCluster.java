@@ -21,11 +21,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.cli.SignerctlException;
 import org.tandem.cli.cluster.CoordinatorClient;
 import org.tandem.cli.lab.DemoPki;
 import org.tandem.cli.lab.TokenLab;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.proto.coordinator.v1.GetClusterStatusRequest;
 import org.tandem.proto.coordinator.v1.NodeRole;
@@ -50,6 +50,7 @@ final class DemoCluster {
     static final List<String> NODES = List.of("node-a", "node-b");
     /** ZooKeeper session timeout of the demo nodes; the takeover takes about this long. */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+
     static final Duration WAIT = Duration.ofSeconds(60);
     /** The coordinator's main class (module coordinator; referenced by name so the cli compiles without it). */
     static final String COORDINATOR_MAIN = "org.tandem.coordinator.CoordinatorMain";
@@ -98,8 +99,8 @@ final class DemoCluster {
      */
     static void requireCoordinator(String hint) {
         if (!coordinatorAvailable()) {
-            throw new IllegalStateException("the coordinator (module coordinator, " + COORDINATOR_MAIN + ") is not on the "
-                    + "class path; " + hint);
+            throw new IllegalStateException("the coordinator (module coordinator, " + COORDINATOR_MAIN
+                    + ") is not on the " + "class path; " + hint);
         }
     }
 
@@ -123,13 +124,24 @@ final class DemoCluster {
         coordinatorPort = freePort();
         StringBuilder b = new StringBuilder("coordinator: {name: coordinator}\nnodes:\n");
         for (int i = 0; i < NODES.size(); i++) {
-            b.append("  - {name: ").append(NODES.get(i)).append(", site: dc").append(i + 1).append(", endpoint: \"127.0.0.1:")
-                    .append(grpcPorts.get(NODES.get(i))).append("\"}\n");
+            b.append("  - {name: ")
+                    .append(NODES.get(i))
+                    .append(", site: dc")
+                    .append(i + 1)
+                    .append(", endpoint: \"127.0.0.1:")
+                    .append(grpcPorts.get(NODES.get(i)))
+                    .append("\"}\n");
         }
-        b.append("zookeeper: {connect: \"").append(zk).append("\", root: /tandem,\n")
+        b.append("zookeeper: {connect: \"")
+                .append(zk)
+                .append("\", root: /tandem,\n")
                 .append("            tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}}\n")
-                .append("grpc: {listen: \"127.0.0.1:").append(coordinatorPort).append("\"}\n")
-                .append("metrics: {listen: \"127.0.0.1:").append(freePort()).append("\"}\n")
+                .append("grpc: {listen: \"127.0.0.1:")
+                .append(coordinatorPort)
+                .append("\"}\n")
+                .append("metrics: {listen: \"127.0.0.1:")
+                .append(freePort())
+                .append("\"}\n")
                 .append("tls: {ca: tls/ca.crt, cert: tls/coordinator.crt, key: tls/coordinator.key}\n")
                 .append("audit-log: coordinator-audit.jsonl\n")
                 .append("preflight: {min-expiry-after-takeover: 1d, wait-for-publish: 120s}\n");
@@ -154,16 +166,20 @@ final class DemoCluster {
         Process p = byName.get("coordinator");
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("demo: the coordinator exited with " + p.exitValue() + "; see logs/coordinator.log");
+                throw new IllegalStateException(
+                        "demo: the coordinator exited with " + p.exitValue() + "; see logs/coordinator.log");
             }
             for (Process node : nodes) {
                 if (!node.isAlive() && !killed.contains(node)) {
-                    throw new IllegalStateException("demo: a process exited with " + node.exitValue() + "; see " + dir.resolve("logs"));
+                    throw new IllegalStateException(
+                            "demo: a process exited with " + node.exitValue() + "; see " + dir.resolve("logs"));
                 }
             }
             try (CoordinatorClient c = CoordinatorClient.open(signerctlYaml)) {
-                var status = c.call("status", Duration.ofSeconds(5), stub -> stub.getClusterStatus(
-                        GetClusterStatusRequest.getDefaultInstance()));
+                var status = c.call(
+                        "status",
+                        Duration.ofSeconds(5),
+                        stub -> stub.getClusterStatus(GetClusterStatusRequest.getDefaultInstance()));
                 List<String> unreachable = status.getNodesList().stream()
                         .filter(v -> v.getRole() == NodeRole.UNREACHABLE)
                         .map(NodeView::getName)
@@ -177,7 +193,8 @@ final class DemoCluster {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("demo: the coordinator did not answer within " + WAIT.toSeconds() + " s: " + last);
+        throw new IllegalStateException(
+                "demo: the coordinator did not answer within " + WAIT.toSeconds() + " s: " + last);
     }
 
     /**
@@ -195,18 +212,22 @@ final class DemoCluster {
         for (int i = 0; i < NODES.size(); i++) {
             configs.add(writeNodeConfig(NODES.get(i), "dc" + (i + 1), zk, source));
         }
-        n.heading("Start both signer nodes. Each opens only its own HSM (hsm/<node>/hsm.yaml names one token). The zone "
-                + "has no keys yet, so neither may lead: they wait out of the election.");
+        n.heading(
+                "Start both signer nodes. Each opens only its own HSM (hsm/<node>/hsm.yaml names one token). The zone "
+                        + "has no keys yet, so neither may lead: they wait out of the election.");
         for (int i = 0; i < NODES.size(); i++) {
             start(NODES.get(i), configs.get(i));
         }
         Path coordinatorYaml = writeCoordinatorConfig(zk);
         Path signerctlYaml = dir.resolve("signerctl.yaml");
-        Files.writeString(signerctlYaml, "coordinator: \"127.0.0.1:" + coordinatorPort + "\"\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                signerctlYaml,
+                "coordinator: \"127.0.0.1:" + coordinatorPort + "\"\n"
+                        + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n",
+                StandardCharsets.UTF_8);
         startJava("coordinator", List.of(COORDINATOR_MAIN, "--config", coordinatorYaml.toString()), null);
-        n.say("$ coordinator --config " + rel(coordinatorYaml) + "   # pid " + byName.get("coordinator").pid()
-                + ", log logs/coordinator.log");
+        n.say("$ coordinator --config " + rel(coordinatorYaml) + "   # pid "
+                + byName.get("coordinator").pid() + ", log logs/coordinator.log");
         awaitCoordinator(signerctlYaml);
         n.say("The coordinator answers at 127.0.0.1:" + coordinatorPort + " and reaches both nodes. The operator's "
                 + "commands below use signerctl.yaml (the operator's certificate, no HSM).");
@@ -216,15 +237,17 @@ final class DemoCluster {
 
     private void keys(Path signerctlYaml) throws IOException, InterruptedException {
         String c = "--config=" + signerctlYaml;
-        n.heading("The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key that node-b's HSM "
-                + "makes; only the public half and the wrapped KEK cross between the sites, never the KEK in plaintext.");
+        n.heading(
+                "The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key that node-b's HSM "
+                        + "makes; only the public half and the wrapped KEK cross between the sites, never the KEK in plaintext.");
         n.expect(0, "kek", "init", c, "--on=node-a");
         n.expect(0, "kek", "enrol", c, "--from=node-a", "--to=node-b");
-        n.heading("Generate once, inside node-a's HSM: a KSK and a ZSK. They are not published until every node holds them, "
-                + "proven. They reach node-b wrapped under the KEK, and node-b imports only keys the manifest lists and "
-                + "proves each at once: the elected node's replication agent copies new keys to its peers by itself every "
-                + "few seconds, and keys sync does it at once on the operator's order (it copies whatever is still "
-                + "missing). keys verify has every private key on every node sign the operator's fresh nonce.");
+        n.heading(
+                "Generate once, inside node-a's HSM: a KSK and a ZSK. They are not published until every node holds them, "
+                        + "proven. They reach node-b wrapped under the KEK, and node-b imports only keys the manifest lists and "
+                        + "proves each at once: the elected node's replication agent copies new keys to its peers by itself every "
+                        + "few seconds, and keys sync does it at once on the operator's order (it copies whatever is still "
+                        + "missing). keys verify has every private key on every node sign the operator's fresh nonce.");
         n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--on=node-a");
         n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--on=node-a");
         n.expect(0, "keys", "sync", c, "--zone=" + ZONE);
@@ -236,9 +259,10 @@ final class DemoCluster {
     }
 
     void start(String node, Path config) throws IOException {
-        Process p = startJava(node, List.of(SignerNodeMain.class.getName(), "--config", config.toString()),
-                lab.softhsmConf(node));
-        n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log " + rel(dir.resolve("logs/" + node + ".log")));
+        Process p = startJava(
+                node, List.of(SignerNodeMain.class.getName(), "--config", config.toString()), lab.softhsmConf(node));
+        n.say("$ signer-node --config " + rel(config) + "   # pid " + p.pid() + ", log "
+                + rel(dir.resolve("logs/" + node + ".log")));
     }
 
     /**
@@ -247,17 +271,23 @@ final class DemoCluster {
      * for none.
      */
     Process startJava(String name, List<String> mainAndArgs, Path softhsmConf) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // first, so that demo --stop finds it in a command line the OS may cut after the long class path
                 DemoProcesses.MARK + dir.toAbsolutePath().normalize(),
-                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", System.getProperty("java.class.path")));
+                Pkcs11JvmFlags.ADD_EXPORTS,
+                "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-cp",
+                System.getProperty("java.class.path")));
         cmd.addAll(mainAndArgs);
         Files.createDirectories(dir.resolve("logs"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(name + ".log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("logs").resolve(name + ".log").toFile()));
         Process p = TokenLab.withTokens(pb, softhsmConf).start();
         nodes.add(p);
         byName.put(name, p);
@@ -293,8 +323,7 @@ final class DemoCluster {
         return byName.get(name);
     }
 
-    PublishRecord awaitPublish(PublishLedger ledger, Predicate<PublishRecord> what, String name)
-            throws Exception {
+    PublishRecord awaitPublish(PublishLedger ledger, Predicate<PublishRecord> what, String name) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<PublishRecord> last = ledger.last(ZONE);
@@ -304,26 +333,33 @@ final class DemoCluster {
             }
             for (Process p : nodes) {
                 if (!p.isAlive() && !killed.contains(p)) {
-                    throw new IllegalStateException("demo: a signer node exited with " + p.exitValue() + "; see "
-                            + dir.resolve("logs"));
+                    throw new IllegalStateException(
+                            "demo: a signer node exited with " + p.exitValue() + "; see " + dir.resolve("logs"));
                 }
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("demo: no " + name + " within " + WAIT.toSeconds() + " s; see the logs in "
-                + dir.resolve("logs"));
+        throw new IllegalStateException(
+                "demo: no " + name + " within " + WAIT.toSeconds() + " s; see the logs in " + dir.resolve("logs"));
     }
 
     void awaitHealthy(Path config, String node) throws Exception {
-        int port = Integer.parseInt(Files.readAllLines(config).stream().filter(l -> l.startsWith("metrics:"))
-                .findFirst().orElseThrow().replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        int port = Integer.parseInt(Files.readAllLines(config).stream()
+                .filter(l -> l.startsWith("metrics:"))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + WAIT.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -333,7 +369,8 @@ final class DemoCluster {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("demo: " + node + " did not become healthy within " + WAIT.toSeconds() + " s: " + last);
+        throw new IllegalStateException(
+                "demo: " + node + " did not become healthy within " + WAIT.toSeconds() + " s: " + last);
     }
 
     Path versionFile(PublishRecord r) {
@@ -381,21 +418,25 @@ final class DemoCluster {
         Files.createDirectories(dir.resolve("published"));
         Path hsmYaml = lab.writeNodeHsmYaml(node, zk);
         String peer = other(node);
-        Files.writeString(file, "node: {name: " + node + ", site: " + site + "}\n"
-                + "hsm-config: " + rel(hsmYaml) + "\n"
-                + "peers:\n"
-                + "  - {name: " + peer + ", endpoint: \"127.0.0.1:" + grpcPorts.get(peer) + "\"}\n"
-                + "zones:\n"
-                + "  - name: " + ZONE + "\n"
-                + "    source: " + dir.relativize(source) + "\n"
-                + "zookeeper: {connect: \"" + zk + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds() + "s, root: /tandem,\n"
-                + "            tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}}\n"
-                + "publish:\n"
-                + "  directory: published\n"
-                + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"
-                + "grpc: {listen: \"127.0.0.1:" + grpcPorts.get(node) + "\"}\n"
-                + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                file,
+                "node: {name: " + node + ", site: " + site + "}\n"
+                        + "hsm-config: " + rel(hsmYaml) + "\n"
+                        + "peers:\n"
+                        + "  - {name: " + peer + ", endpoint: \"127.0.0.1:" + grpcPorts.get(peer) + "\"}\n"
+                        + "zones:\n"
+                        + "  - name: " + ZONE + "\n"
+                        + "    source: " + dir.relativize(source) + "\n"
+                        + "zookeeper: {connect: \"" + zk + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
+                        + "s, root: /tandem,\n"
+                        + "            tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}}\n"
+                        + "publish:\n"
+                        + "  directory: published\n"
+                        + "  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"
+                        + "grpc: {listen: \"127.0.0.1:" + grpcPorts.get(node) + "\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                        + "tls: {ca: tls/ca.crt, cert: tls/" + node + ".crt, key: tls/" + node + ".key}\n",
+                StandardCharsets.UTF_8);
         return file;
     }
 

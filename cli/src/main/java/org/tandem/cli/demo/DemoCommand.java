@@ -28,25 +28,36 @@ import picocli.CommandLine.Spec;
  * KeepRunningDemo}) or {@code --stop} ({@link DemoProcesses#stop}). The cluster they share is a {@link
  * DemoCluster}.
  */
-@Command(name = "demo", description = "Run the cluster demo: an embedded ZooKeeper, two signer nodes with two SoftHSM2 "
-        + "tokens, one zone; generate keys once, replicate, prove, elect, sign, publish, validate; kill the active node "
-        + "and watch the standby take over with the same keys and a higher serial.")
+@Command(
+        name = "demo",
+        description = "Run the cluster demo: an embedded ZooKeeper, two signer nodes with two SoftHSM2 "
+                + "tokens, one zone; generate keys once, replicate, prove, elect, sign, publish, validate; kill the active node "
+                + "and watch the standby take over with the same keys and a higher serial.")
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--workdir", paramLabel = "DIR", description = "where everything goes (default: a new temporary directory)")
+    @Option(
+            names = "--workdir",
+            paramLabel = "DIR",
+            description = "where everything goes (default: a new temporary directory)")
     Path workdir;
 
-    @Option(names = "--takeover-rounds", hidden = true, paramLabel = "N",
+    @Option(
+            names = "--takeover-rounds",
+            hidden = true,
+            paramLabel = "N",
             description = "after the story, kill the leader N more times (restarting the other node as standby each "
                     + "time) and print each takeover time and the median (bench/takeover)")
     int takeoverRounds;
 
-    @Option(names = "--keep-running", description = "set the cluster up (tokens, keys, PKI, ZooKeeper, both nodes, the "
-            + "coordinator), wait for the first publication, and leave it running; writes DIR/coordinator.yaml, "
-            + "DIR/signerctl.yaml and DIR/pids (needs --workdir)")
+    @Option(
+            names = "--keep-running",
+            description = "set the cluster up (tokens, keys, PKI, ZooKeeper, both nodes, the "
+                    + "coordinator), wait for the first publication, and leave it running; writes DIR/coordinator.yaml, "
+                    + "DIR/signerctl.yaml and DIR/pids (needs --workdir)")
     boolean keepRunning;
 
-    @Option(names = "--stop", description = "stop what --keep-running left running in --workdir (SIGTERM, SIGKILL after "
-            + "20 s)")
+    @Option(
+            names = "--stop",
+            description = "stop what --keep-running left running in --workdir (SIGTERM, SIGKILL after " + "20 s)")
     boolean stop;
 
     @Spec

@@ -60,7 +60,9 @@ final class DemoNarrator {
 
     /** Runs {@code signerctl ARGS} quietly and returns its standard output; fails on a non-zero exit. */
     String capture(String... args) throws IOException, InterruptedException {
-        Process p = lab.signerctl(List.of(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = lab.signerctl(List.of(args))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (TokenLab.waitFor(p) != 0) {
             throw new IllegalStateException("signerctl " + String.join(" ", args) + " failed");
@@ -80,20 +82,22 @@ final class DemoNarrator {
 
     /** Copies a child's output to a writer as it comes, so the narrative and the tests see it. */
     static Thread pump(InputStream in, PrintWriter to) {
-        Thread t = new Thread(() -> {
-            try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    synchronized (to) {
-                        to.println(line);
-                        to.flush();
+        Thread t = new Thread(
+                () -> {
+                    try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            synchronized (to) {
+                                to.println(line);
+                                to.flush();
+                            }
+                        }
+                    } catch (IOException e) {
+                        synchronized (to) {
+                            to.println("(demo: lost the output of a step: " + e.getMessage() + ")");
+                        }
                     }
-                }
-            } catch (IOException e) {
-                synchronized (to) {
-                    to.println("(demo: lost the output of a step: " + e.getMessage() + ")");
-                }
-            }
-        }, "demo-output");
+                },
+                "demo-output");
         t.start();
         return t;
     }

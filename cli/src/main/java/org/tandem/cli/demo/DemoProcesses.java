@@ -41,15 +41,21 @@ final class DemoProcesses {
     private DemoProcesses() {}
 
     static void append(Path dir, String name, long pid) throws IOException {
-        Files.writeString(dir.resolve(FILE), name + " " + pid + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
+        Files.writeString(
+                dir.resolve(FILE),
+                name + " " + pid + "\n",
+                StandardCharsets.US_ASCII,
+                StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
     }
 
     static List<Entry> read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
-            throw new SignerctlException(ExitCode.USAGE, file + ": no pid file: nothing was started with "
-                    + "`signerctl demo --keep-running --workdir " + dir + "`");
+            throw new SignerctlException(
+                    ExitCode.USAGE,
+                    file + ": no pid file: nothing was started with " + "`signerctl demo --keep-running --workdir "
+                            + dir + "`");
         }
         List<Entry> entries = new ArrayList<>();
         int line = 0;
@@ -62,7 +68,8 @@ final class DemoProcesses {
             try {
                 entries.add(new Entry(f[0], Long.parseLong(f[1])));
             } catch (RuntimeException e) {
-                throw new SignerctlException(ExitCode.CONFIG, file + ":" + line + ": expected '<name> <pid>', got '" + l + "'");
+                throw new SignerctlException(
+                        ExitCode.CONFIG, file + ":" + line + ": expected '<name> <pid>', got '" + l + "'");
             }
         }
         return entries;
@@ -72,8 +79,11 @@ final class DemoProcesses {
     static Optional<ProcessHandle> ours(Path dir, long pid) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         String mark = MARK + dir.toAbsolutePath().normalize();
-        return h.filter(p -> p.info().commandLine().map(c -> c.contains(mark))
-                .or(() -> p.info().arguments().map(a -> String.join(" ", a).contains(mark))).orElse(false));
+        return h.filter(p -> p.info()
+                .commandLine()
+                .map(c -> c.contains(mark))
+                .or(() -> p.info().arguments().map(a -> String.join(" ", a).contains(mark)))
+                .orElse(false));
     }
 
     /**
@@ -88,10 +98,16 @@ final class DemoProcesses {
         for (Entry e : entries) {
             Optional<ProcessHandle> h = ours(dir, e.pid());
             if (h.isEmpty()) {
-                boolean alive = ProcessHandle.of(e.pid()).map(ProcessHandle::isAlive).orElse(false);
-                out.printf("%s (pid %d): %s%n", e.name(), e.pid(), alive
-                        ? "the pid now belongs to another process (its command line does not mention " + dir + "); left alone"
-                        : "was not running");
+                boolean alive =
+                        ProcessHandle.of(e.pid()).map(ProcessHandle::isAlive).orElse(false);
+                out.printf(
+                        "%s (pid %d): %s%n",
+                        e.name(),
+                        e.pid(),
+                        alive
+                                ? "the pid now belongs to another process (its command line does not mention " + dir
+                                        + "); left alone"
+                                : "was not running");
                 continue;
             }
             ProcessHandle p = h.get();
@@ -106,8 +122,8 @@ final class DemoProcesses {
                 try {
                     p.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException | ExecutionException y) {
-                    throw new IllegalStateException(e.name() + " (pid " + e.pid() + ") survived SIGKILL for "
-                            + GRACE.toSeconds() + " s", y);
+                    throw new IllegalStateException(
+                            e.name() + " (pid " + e.pid() + ") survived SIGKILL for " + GRACE.toSeconds() + " s", y);
                 }
                 how = "did not exit " + GRACE.toSeconds() + " s after SIGTERM: SIGKILL";
             }

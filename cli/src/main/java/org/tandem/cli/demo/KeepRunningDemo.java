@@ -47,25 +47,39 @@ final class KeepRunningDemo {
         String standby;
         try {
             DemoPki pki = cluster.pki();
-            cluster.startJava("zookeeper", List.of(SignerctlCommand.class.getName(), "zookeeper", "--dir",
-                    dir.resolve("zookeeper").toString(), "--port", Integer.toString(zkPort), "--tls-ca",
-                    pki.ca().toString(), "--tls-cert", pki.cert("zookeeper").toString(), "--tls-key",
-                    pki.key("zookeeper").toString()), null);
+            cluster.startJava(
+                    "zookeeper",
+                    List.of(
+                            SignerctlCommand.class.getName(),
+                            "zookeeper",
+                            "--dir",
+                            dir.resolve("zookeeper").toString(),
+                            "--port",
+                            Integer.toString(zkPort),
+                            "--tls-ca",
+                            pki.ca().toString(),
+                            "--tls-cert",
+                            pki.cert("zookeeper").toString(),
+                            "--tls-key",
+                            pki.key("zookeeper").toString()),
+                    null);
             n.say("$ signerctl zookeeper --dir zookeeper --port " + zkPort + " --tls-ca tls/ca.crt --tls-cert"
-                    + " tls/zookeeper.crt --tls-key tls/zookeeper.key   # pid " + cluster.process("zookeeper").pid()
+                    + " tls/zookeeper.crt --tls-key tls/zookeeper.key   # pid "
+                    + cluster.process("zookeeper").pid()
                     + ", log logs/zookeeper.log");
             try (ClusterConnection connection = ClusterConnection.connect(
                     ZooKeeperClientSettings.tls(zk, pki.tls("operator")), "/tandem", SESSION_TIMEOUT, WAIT)) {
                 if (!connection.connected()) {
-                    throw new IllegalStateException("demo: ZooKeeper at " + zk + " did not come up; see logs/zookeeper.log");
+                    throw new IllegalStateException(
+                            "demo: ZooKeeper at " + zk + " did not come up; see logs/zookeeper.log");
                 }
                 n.say("ZooKeeper (embedded, its own process) at " + zk + ".");
                 PublishLedger ledger = connection.ledger(Clock.systemUTC());
                 cluster.setUp(zk);
                 PublishRecord first = cluster.awaitPublish(ledger, r -> true, "the first publication");
                 standby = DemoCluster.other(first.node());
-                n.say(first.node() + " leads (epoch " + first.epoch() + ") and published serial " + first.serial() + ": "
-                        + cluster.rel(cluster.versionFile(first)));
+                n.say(first.node() + " leads (epoch " + first.epoch() + ") and published serial " + first.serial()
+                        + ": " + cluster.rel(cluster.versionFile(first)));
                 cluster.awaitHealthy(dir.resolve(standby + ".yaml"), standby);
                 n.say(standby + " is a key-synced standby.");
             }

@@ -22,13 +22,19 @@ import picocli.CommandLine.Spec;
  * holds the manifest. Each step runs {@code signerctl} as a child process, exactly as an operator
  * would type it, so the narrative shows the commands to use in production.
  */
-@Command(name = "demo-keysync", description = "Run the keysync demo: three SoftHSM2 tokens, generate once, replicate, prove; "
-        + "then reproduce the DENIC fault (a different key pair under the same key tag), see verify refuse it, and repair it.")
+@Command(
+        name = "demo-keysync",
+        description =
+                "Run the keysync demo: three SoftHSM2 tokens, generate once, replicate, prove; "
+                        + "then reproduce the DENIC fault (a different key pair under the same key tag), see verify refuse it, and repair it.")
 public final class KeysyncDemoCommand implements Callable<Integer> {
     static final String ZONE = "example.test";
     static final List<String> TOKENS = List.of("dc1-hsm1", "dc2-hsm1", "dc2-hsm2");
 
-    @Option(names = "--workdir", paramLabel = "DIR", description = "where everything goes (default: a new temporary directory)")
+    @Option(
+            names = "--workdir",
+            paramLabel = "DIR",
+            description = "where everything goes (default: a new temporary directory)")
     Path workdir;
 
     @Spec
@@ -51,19 +57,22 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
         DemoPki pki = DemoPki.create(dir.resolve("tls"), lab);
         pki.issue("zookeeper", "zookeeper");
         pki.issue("operator", "operator");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0,
-                pki.tls("zookeeper"))) {
-            yaml.append("zookeeper: ").append(zk.connectString()).append("\naudit-log: audit.jsonl\n")
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.tls("zookeeper"))) {
+            yaml.append("zookeeper: ")
+                    .append(zk.connectString())
+                    .append("\naudit-log: audit.jsonl\n")
                     .append("zookeeper-tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
             Path config = dir.resolve("hsm.yaml");
             Files.writeString(config, yaml.toString());
-            n.say("An embedded ZooKeeper at " + zk.connectString() + " keeps the key manifest; it speaks TLS only and lets in"
+            n.say("An embedded ZooKeeper at " + zk.connectString()
+                    + " keeps the key manifest; it speaks TLS only and lets in"
                     + " only certificates of the cluster CA (tls/), by role: signerctl uses the operator's. HSM"
                     + " configuration: " + config);
 
             String c = "--hsm-config=" + config;
-            n.heading("The cluster key-encryption key (KEK): generated inside dc1-hsm1, then carried into the other HSMs "
-                    + "wrapped under an RSA key each new HSM makes inside itself. It is never in plaintext outside an HSM.");
+            n.heading(
+                    "The cluster key-encryption key (KEK): generated inside dc1-hsm1, then carried into the other HSMs "
+                            + "wrapped under an RSA key each new HSM makes inside itself. It is never in plaintext outside an HSM.");
             n.expect(0, "kek", "init", c, "--hsm=dc1-hsm1");
             n.expect(0, "kek", "enrol", c, "--from=dc1-hsm1", "--to=dc2-hsm1");
             n.expect(0, "kek", "enrol", c, "--from=dc1-hsm1", "--to=dc2-hsm2");
@@ -77,11 +86,13 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
 
             n.heading("Replicate: wrap each key under the KEK on dc1-hsm1, unwrap into the others, prove.");
             n.expect(0, "keys", "sync", c, "--zone=" + ZONE);
-            n.heading("Verify with proof: every private key on every HSM signs a fresh nonce; checked with the manifest's DNSKEY.");
+            n.heading(
+                    "Verify with proof: every private key on every HSM signs a fresh nonce; checked with the manifest's DNSKEY.");
             n.expect(0, "keys", "verify", c, "--zone=" + ZONE);
 
-            n.heading("The DENIC fault (May 2026): an outside tool replaces the ZSK on dc2-hsm2 by another key pair with the "
-                    + "same label, CKA_ID and key tag.");
+            n.heading(
+                    "The DENIC fault (May 2026): an outside tool replaces the ZSK on dc2-hsm2 by another key pair with the "
+                            + "same label, CKA_ID and key tag.");
             plantDenicKey(config);
             n.expect(1, "keys", "verify", c, "--zone=" + ZONE);
             n.heading("Repair: destroy the stray key and copy the manifest's ZSK back in.");
@@ -93,7 +104,8 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
         }
         out.println();
         n.say("Done. Files: " + dir + " (hsm.yaml, hsm/ tokens and PIN files, audit.jsonl, zookeeper/, logs/).");
-        n.say("The ZooKeeper has stopped; to run the commands again against these tokens, start one and set 'zookeeper:' in hsm.yaml.");
+        n.say(
+                "The ZooKeeper has stopped; to run the commands again against these tokens, start one and set 'zookeeper:' in hsm.yaml.");
         return ExitCode.OK.code();
     }
 
@@ -120,8 +132,15 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
         if (id == null) {
             throw new IllegalStateException("demo: no ZSK on dc2-hsm2 to replace");
         }
-        List<String> base = List.of("pkcs11-tool", "--module", "/usr/lib/softhsm/libsofthsm2.so", "--token-label", "dc2-hsm2",
-                "--login", "--pin", pin);
+        List<String> base = List.of(
+                "pkcs11-tool",
+                "--module",
+                "/usr/lib/softhsm/libsofthsm2.so",
+                "--token-label",
+                "dc2-hsm2",
+                "--login",
+                "--pin",
+                pin);
         for (String type : List.of("privkey", "pubkey")) {
             List<String> del = new ArrayList<>(base);
             del.addAll(List.of("--delete-object", "--type", type, "--id", id));

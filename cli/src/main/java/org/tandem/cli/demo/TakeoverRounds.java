@@ -46,28 +46,34 @@ final class TakeoverRounds {
             PublishRecord before = ledger.last(ZONE).orElseThrow();
             long t0 = System.nanoTime();
             cluster.kill(leader);
-            PublishRecord after = cluster.awaitPublish(ledger,
-                    r -> r.node().equals(standby) && r.epoch() > before.epoch(), standby + "'s takeover");
+            PublishRecord after = cluster.awaitPublish(
+                    ledger, r -> r.node().equals(standby) && r.epoch() > before.epoch(), standby + "'s takeover");
             double s = (System.nanoTime() - t0) / 1e9;
             times.add(s);
             validateQuietly(after);
-            n.say(String.format("round %d: %s -> %s, serial %d epoch %d, %.2f s", i, leader, standby, after.serial(),
-                    after.epoch(), s));
+            n.say(String.format(
+                    "round %d: %s -> %s, serial %d epoch %d, %.2f s",
+                    i, leader, standby, after.serial(), after.epoch(), s));
             leader = standby;
         }
         List<Double> sorted = times.stream().sorted().toList();
-        double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+        double median = sorted.size() % 2 == 1
+                ? sorted.get(sorted.size() / 2)
                 : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
-        n.say(String.format("takeover: median %.2f s, min %.2f s, max %.2f s over %d kills (session timeout %d s)", median,
-                sorted.get(0), sorted.get(sorted.size() - 1), sorted.size(), SESSION_TIMEOUT.toSeconds()));
+        n.say(String.format(
+                "takeover: median %.2f s, min %.2f s, max %.2f s over %d kills (session timeout %d s)",
+                median, sorted.get(0), sorted.get(sorted.size() - 1), sorted.size(), SESSION_TIMEOUT.toSeconds()));
     }
 
     private void validateQuietly(PublishRecord r) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ldns-verify-zone", cluster.versionFile(r).toString()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(
+                        "ldns-verify-zone", cluster.versionFile(r).toString())
+                .redirectErrorStream(true)
                 .start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (TokenLab.waitFor(p) != 0) {
-            throw new IllegalStateException("demo: ldns-verify-zone refused serial " + r.serial() + ": " + text.strip());
+            throw new IllegalStateException(
+                    "demo: ldns-verify-zone refused serial " + r.serial() + ": " + text.strip());
         }
     }
 }

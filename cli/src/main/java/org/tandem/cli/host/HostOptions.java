@@ -12,33 +12,46 @@ import picocli.CommandLine.Option;
  * is not required at parsing: {@link Session#open} refuses a missing one with a usage error (exit 2).
  */
 public class HostOptions {
-    @Option(names = "--hsm-config", paramLabel = "FILE",
+    @Option(
+            names = "--hsm-config",
+            paramLabel = "FILE",
             description = "this host's HSMs: HSM configuration (YAML) with name, library, token-label, pin-file")
     Path hsmConfig;
 
-    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,...]",
+    @Option(
+            names = "--zookeeper",
+            paramLabel = "HOST:PORT[,...]",
             description = "ZooKeeper holding the key manifests (default: 'zookeeper' in the HSM configuration)")
     String zookeeper;
 
-    @Option(names = "--zookeeper-ca", paramLabel = "FILE",
+    @Option(
+            names = "--zookeeper-ca",
+            paramLabel = "FILE",
             description = "the cluster CA (PEM) ZooKeeper's certificate must chain to (default: zookeeper-tls.ca in the"
                     + " HSM configuration)")
     Path zookeeperCa;
 
-    @Option(names = "--zookeeper-cert", paramLabel = "FILE",
+    @Option(
+            names = "--zookeeper-cert",
+            paramLabel = "FILE",
             description = "your ZooKeeper client certificate (PEM), OU=operator, from the cluster CA (default:"
                     + " zookeeper-tls.cert in the HSM configuration)")
     Path zookeeperCert;
 
-    @Option(names = "--zookeeper-key", paramLabel = "FILE",
+    @Option(
+            names = "--zookeeper-key",
+            paramLabel = "FILE",
             description = "its PKCS#8 private key (default: zookeeper-tls.key in the HSM configuration)")
     Path zookeeperKey;
 
-    @Option(names = "--zookeeper-insecure-plaintext",
+    @Option(
+            names = "--zookeeper-insecure-plaintext",
             description = "a lab only: reach ZooKeeper without TLS or authentication")
     boolean zookeeperInsecurePlaintext;
 
-    @Option(names = "--audit-log", paramLabel = "FILE",
+    @Option(
+            names = "--audit-log",
+            paramLabel = "FILE",
             description = "hash-chained audit log (default: 'audit-log' in the HSM configuration, else audit.jsonl"
                     + " beside it)")
     Path auditLog;
@@ -68,7 +81,11 @@ public class HostOptions {
      * live (--zookeeper and its TLS options) or the audit log.
      */
     public boolean anyStoreOption() {
-        return zookeeper != null || auditLog != null || zookeeperCa != null || zookeeperCert != null
-                || zookeeperKey != null || zookeeperInsecurePlaintext;
+        return zookeeper != null
+                || auditLog != null
+                || zookeeperCa != null
+                || zookeeperCert != null
+                || zookeeperKey != null
+                || zookeeperInsecurePlaintext;
     }
 }

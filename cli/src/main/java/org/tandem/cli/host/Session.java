@@ -11,15 +11,15 @@ import org.tandem.cli.SignerctlException;
 import org.tandem.keysync.KeySync;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.audit.AuditLog;
+import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmConfig;
 import org.tandem.keysync.hsm.HsmConfigException;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.hsm.HsmSpec;
-import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
-import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.sign.ProvenKeys;
 import org.tandem.signer.sign.SigningKey;
@@ -58,14 +58,20 @@ public final class Session implements AutoCloseable {
             for (HsmSpec spec : config.hsms()) {
                 s.hsms.add(Pkcs11Hsm.open(spec));
             }
-            String zk = options.zookeeper != null ? options.zookeeper : config.zookeeper().orElseThrow(() ->
-                    new HsmConfigException(config.source(), "zookeeper",
-                            "missing: key manifests live in ZooKeeper; set 'zookeeper: host:port' or pass --zookeeper"));
-            s.store = ZooKeeperManifestStore.connect(zookeeperSettings(options, config, zk), config.zookeeperRoot(),
-                    ZOOKEEPER_TIMEOUT);
+            String zk = options.zookeeper != null
+                    ? options.zookeeper
+                    : config.zookeeper()
+                            .orElseThrow(
+                                    () -> new HsmConfigException(
+                                            config.source(),
+                                            "zookeeper",
+                                            "missing: key manifests live in ZooKeeper; set 'zookeeper: host:port' or pass --zookeeper"));
+            s.store = ZooKeeperManifestStore.connect(
+                    zookeeperSettings(options, config, zk), config.zookeeperRoot(), ZOOKEEPER_TIMEOUT);
             Clock clock = Clock.systemUTC();
             s.audit = AuditLog.open(options.auditLog != null ? options.auditLog : config.auditLog(), clock);
-            s.keySync = new KeySync(s.hsms, s.store, s.audit, clock, actor(command), new KeySetVerifier(clock, new SecureRandom()));
+            s.keySync = new KeySync(
+                    s.hsms, s.store, s.audit, clock, actor(command), new KeySetVerifier(clock, new SecureRandom()));
             return s;
         } catch (KeySyncException | RuntimeException e) {
             s.close();
@@ -81,18 +87,24 @@ public final class Session implements AutoCloseable {
      */
     static ZooKeeperClientSettings zookeeperSettings(HostOptions options, HsmConfig config, String connect)
             throws HsmConfigException {
-        boolean anyOption = options.zookeeperCa != null || options.zookeeperCert != null || options.zookeeperKey != null;
+        boolean anyOption =
+                options.zookeeperCa != null || options.zookeeperCert != null || options.zookeeperKey != null;
         if (anyOption && options.zookeeperInsecurePlaintext) {
-            throw new HsmConfigException(config.source(), "zookeeper-tls", "--zookeeper-insecure-plaintext together"
-                    + " with --zookeeper-ca/--zookeeper-cert/--zookeeper-key; give one");
+            throw new HsmConfigException(
+                    config.source(),
+                    "zookeeper-tls",
+                    "--zookeeper-insecure-plaintext together"
+                            + " with --zookeeper-ca/--zookeeper-cert/--zookeeper-key; give one");
         }
         if (anyOption) {
             if (options.zookeeperCa == null || options.zookeeperCert == null || options.zookeeperKey == null) {
-                throw new HsmConfigException(config.source(), "zookeeper-tls", "give all three of --zookeeper-ca,"
-                        + " --zookeeper-cert and --zookeeper-key");
+                throw new HsmConfigException(
+                        config.source(),
+                        "zookeeper-tls",
+                        "give all three of --zookeeper-ca," + " --zookeeper-cert and --zookeeper-key");
             }
-            return ZooKeeperClientSettings.tls(connect,
-                    new TlsMaterial(options.zookeeperCert, options.zookeeperKey, options.zookeeperCa));
+            return ZooKeeperClientSettings.tls(
+                    connect, new TlsMaterial(options.zookeeperCert, options.zookeeperKey, options.zookeeperCa));
         }
         if (options.zookeeperInsecurePlaintext) {
             return ZooKeeperClientSettings.insecurePlaintext(connect);
@@ -104,10 +116,13 @@ public final class Session implements AutoCloseable {
         if (config.zookeeperInsecurePlaintext()) {
             return ZooKeeperClientSettings.insecurePlaintext(connect);
         }
-        throw new HsmConfigException(config.source(), "zookeeper-tls", "missing: ZooKeeper needs TLS with your"
-                + " certificate of the cluster CA (OU=operator): set 'zookeeper-tls: {ca, cert, key}' or pass"
-                + " --zookeeper-ca, --zookeeper-cert and --zookeeper-key. Only for a lab whose ZooKeeper nobody else"
-                + " can reach: 'zookeeper-insecure-plaintext: true' or --zookeeper-insecure-plaintext");
+        throw new HsmConfigException(
+                config.source(),
+                "zookeeper-tls",
+                "missing: ZooKeeper needs TLS with your"
+                        + " certificate of the cluster CA (OU=operator): set 'zookeeper-tls: {ca, cert, key}' or pass"
+                        + " --zookeeper-ca, --zookeeper-cert and --zookeeper-key. Only for a lab whose ZooKeeper nobody else"
+                        + " can reach: 'zookeeper-insecure-plaintext: true' or --zookeeper-insecure-plaintext");
     }
 
     /** The HSM configuration read. */

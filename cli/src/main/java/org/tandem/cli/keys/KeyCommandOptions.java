@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
  * error naming which to use ({@link #form}); options of the other form are refused.
  */
 final class KeyCommandOptions extends HostOptions {
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "the cluster, through the coordinator: signerctl.yaml with the coordinator's endpoint and "
                     + "the operator's TLS files")
     Path config;
@@ -71,7 +73,8 @@ final class KeyCommandOptions extends HostOptions {
             return config;
         }
         for (CommandSpec p = spec.parent(); p != null; p = p.parent()) {
-            if (p.userObject() instanceof KeysCommand k && k.clusterOptions != null
+            if (p.userObject() instanceof KeysCommand k
+                    && k.clusterOptions != null
                     && k.clusterOptions.given().isPresent()) {
                 return k.clusterOptions.given().get();
             }

@@ -63,15 +63,22 @@ final class KeyOutput {
     static void printReport(PrintWriter out, KeySetReport r) {
         Table t = new Table("HSM", "ROLE", "TAG", "FINGERPRINT", "STATUS", "DETAIL");
         for (KeyCheck c : r.checks()) {
-            t.row(c.hsm(), c.role(), c.keyTag(), c.fingerprint().map(Fingerprint::shortHex).orElse("-"), c.status().display(),
+            t.row(
+                    c.hsm(),
+                    c.role(),
+                    c.keyTag(),
+                    c.fingerprint().map(Fingerprint::shortHex).orElse("-"),
+                    c.status().display(),
                     c.detail().isEmpty() ? "" : c.detail());
         }
         t.print(out);
         out.println();
         if (r.keySynced()) {
-            long keys = r.checks().stream().map(KeyCheck::fingerprint).distinct().count();
-            out.printf("zone %s: key-synced: %d key(s) present and proven on all %d HSM(s) (manifest version %d)%n", r.zone(),
-                    keys, r.hsms().size(), r.manifestVersion());
+            long keys =
+                    r.checks().stream().map(KeyCheck::fingerprint).distinct().count();
+            out.printf(
+                    "zone %s: key-synced: %d key(s) present and proven on all %d HSM(s) (manifest version %d)%n",
+                    r.zone(), keys, r.hsms().size(), r.manifestVersion());
         } else {
             List<KeyCheck> problems = r.problems();
             out.printf("zone %s: NOT key-synced: %d problem(s)%n", r.zone(), problems.size());

@@ -40,12 +40,21 @@ import picocli.CommandLine.Spec;
  * {@code signerctl keys ...}: the key commands, on this host's HSMs ({@code --hsm-config}) or, for
  * generate, sync and verify, across the cluster's nodes through the coordinator ({@code --config}).
  */
-@Command(name = "keys", description = "Generate, replicate and verify a zone's keys across the configured HSMs.",
-        subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Sync.class,
-            KeysCommand.Verify.class, KeysCommand.Delete.class})
+@Command(
+        name = "keys",
+        description = "Generate, replicate and verify a zone's keys across the configured HSMs.",
+        subcommands = {
+            KeysCommand.Generate.class,
+            KeysCommand.ListKeys.class,
+            KeysCommand.Sync.class,
+            KeysCommand.Verify.class,
+            KeysCommand.Delete.class
+        })
 public final class KeysCommand implements Callable<Integer> {
-    @Option(names = "--cluster", description = "every key of the cluster from the coordinator: role, tag, fingerprint, "
-            + "state, next event, published since, presence and proof on every node's HSM")
+    @Option(
+            names = "--cluster",
+            description = "every key of the cluster from the coordinator: role, tag, fingerprint, "
+                    + "state, next event, published since, presence and proof on every node's HSM")
     boolean cluster;
 
     @Option(names = "--zone", paramLabel = "ZONE", description = "with --cluster: one zone (default: every zone)")
@@ -64,10 +73,14 @@ public final class KeysCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!cluster) {
-            throw new ParameterException(keysSpec.commandLine(),
+            throw new ParameterException(
+                    keysSpec.commandLine(),
                     "keys: give a subcommand (generate, list, sync, verify, delete) or --cluster");
         }
-        return ClusterKeyCommands.clusterKeys(clusterOptions.file(root), clusterZone, clusterOptions.json(),
+        return ClusterKeyCommands.clusterKeys(
+                clusterOptions.file(root),
+                clusterZone,
+                clusterOptions.json(),
                 keysSpec.commandLine().getOut());
     }
 
@@ -94,18 +107,26 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "generate", description = "Generate a key once, on one HSM, and add it to the zone's manifest. "
-            + "Copy it to the other HSMs with 'keys sync'. With --config: inside an HSM of the node --on, through the "
-            + "coordinator; it is published only after every node holds it, proven.")
+    @Command(
+            name = "generate",
+            description = "Generate a key once, on one HSM, and add it to the zone's manifest. "
+                    + "Copy it to the other HSMs with 'keys sync'. With --config: inside an HSM of the node --on, through the "
+                    + "coordinator; it is published only after every node holds it, proven.")
     static final class Generate extends ZoneCommand implements Callable<Integer> {
         @Option(names = "--role", required = true, paramLabel = "ksk|zsk|csk", description = "key role")
         String role;
 
-        @Option(names = "--algorithm", defaultValue = "13", paramLabel = "ALG",
+        @Option(
+                names = "--algorithm",
+                defaultValue = "13",
+                paramLabel = "ALG",
                 description = "DNSSEC algorithm: 13 ECDSAP256SHA256 (default), 14 ECDSAP384SHA384, 8 RSASHA256")
         String algorithm;
 
-        @Option(names = "--hsm", paramLabel = "NAME", description = "HSM to generate on (default: the first in the configuration)")
+        @Option(
+                names = "--hsm",
+                paramLabel = "NAME",
+                description = "HSM to generate on (default: the first in the configuration)")
         String hsm;
 
         @Option(names = "--on", paramLabel = "NODE", description = "with --config: the node whose HSM generates it")
@@ -118,11 +139,18 @@ public final class KeysCommand implements Callable<Integer> {
             KeyCommandOptions.Form form = form("keys generate", true);
             if (form == KeyCommandOptions.Form.CLUSTER) {
                 if (on == null) {
-                    throw SignerctlException.usage("keys generate --config: give --on NODE, the node whose HSM generates"
-                            + " the key");
+                    throw SignerctlException.usage(
+                            "keys generate --config: give --on NODE, the node whose HSM generates" + " the key");
                 }
-                return ClusterKeyCommands.keysGenerate(options.clusterFile(spec), zone().toString(), KeyProtos.toProto(r),
-                        a.number(), on, hsm, options.json(), out());
+                return ClusterKeyCommands.keysGenerate(
+                        options.clusterFile(spec),
+                        zone().toString(),
+                        KeyProtos.toProto(r),
+                        a.number(),
+                        on,
+                        hsm,
+                        options.json(),
+                        out());
             }
             KeyCommandOptions.refuse(on != null, "keys generate", "--on", form);
             try (Session s = Session.open(options, "keys generate")) {
@@ -140,10 +168,12 @@ public final class KeysCommand implements Callable<Integer> {
                     m.put("state", "generated");
                     Output.json(out(), m);
                 } else {
-                    out().printf("generated %s on %s%n  fingerprint %s%n  %s%n", key.describe(), on, key.fingerprint().hex(),
-                            key.dnskey(3600));
-                    out().printf("next: copy it to the other HSMs and prove it: signerctl keys sync --hsm-config %s --zone %s%n",
-                            options.hsmConfig(), key.zone());
+                    out().printf(
+                                    "generated %s on %s%n  fingerprint %s%n  %s%n",
+                                    key.describe(), on, key.fingerprint().hex(), key.dnskey(3600));
+                    out().printf(
+                                    "next: copy it to the other HSMs and prove it: signerctl keys sync --hsm-config %s --zone %s%n",
+                                    options.hsmConfig(), key.zone());
                 }
                 return ExitCode.OK.code();
             }
@@ -162,39 +192,58 @@ public final class KeysCommand implements Callable<Integer> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("zone", zone().toString());
                     m.put("manifest_version", manifest.version());
-                    m.put("manifest", manifest.entries().stream().map(e -> {
-                        Map<String, Object> k = new LinkedHashMap<>();
-                        k.put("role", e.key().role().name());
-                        k.put("algorithm", e.key().algorithm().number());
-                        k.put("key_tag", e.key().keyTag().value());
-                        k.put("fingerprint", e.key().fingerprint().hex());
-                        k.put("state", e.state().name().toLowerCase(Locale.ROOT));
-                        k.put("generated_on", e.generatedOn());
-                        k.put("created", e.created().toString());
-                        return k;
-                    }).toList());
+                    m.put(
+                            "manifest",
+                            manifest.entries().stream()
+                                    .map(e -> {
+                                        Map<String, Object> k = new LinkedHashMap<>();
+                                        k.put("role", e.key().role().name());
+                                        k.put("algorithm", e.key().algorithm().number());
+                                        k.put("key_tag", e.key().keyTag().value());
+                                        k.put(
+                                                "fingerprint",
+                                                e.key().fingerprint().hex());
+                                        k.put("state", e.state().name().toLowerCase(Locale.ROOT));
+                                        k.put("generated_on", e.generatedOn());
+                                        k.put("created", e.created().toString());
+                                        return k;
+                                    })
+                                    .toList());
                     List<Map<String, Object>> hsms = new ArrayList<>();
                     for (HsmListing l : listings) {
                         Map<String, Object> h = new LinkedHashMap<>();
                         h.put("hsm", l.hsm().name());
                         h.put("error", l.error().orElse(null));
-                        h.put("keys", l.keys().stream().map(k -> KeyOutput.hsmKey(k, manifest)).toList());
+                        h.put(
+                                "keys",
+                                l.keys().stream()
+                                        .map(k -> KeyOutput.hsmKey(k, manifest))
+                                        .toList());
                         hsms.add(h);
                     }
                     m.put("hsms", hsms);
                     Output.json(out(), m);
                     return ExitCode.OK.code();
                 }
-                out().printf("zone %s, manifest version %d: %d key(s)%n%n", zone(), manifest.version(), manifest.entries().size());
+                out().printf(
+                                "zone %s, manifest version %d: %d key(s)%n%n",
+                                zone(), manifest.version(), manifest.entries().size());
                 Table t = new Table("HSM", "ROLE", "ALG", "TAG", "FINGERPRINT", "STATE", "LABEL");
                 for (HsmListing l : listings) {
                     if (l.error().isPresent()) {
                         t.row(l.hsm(), "-", "-", "-", "-", "error", l.error().get());
                     }
                     for (HsmKey k : l.keys()) {
-                        t.row(l.hsm(), k.role(), k.algorithm().number(), k.claimedTag(),
-                                k.fingerprint().map(Fingerprint::hex).orElse("(" + k.problem().orElse("?") + ")"),
-                                KeyOutput.state(k, manifest), k.label());
+                        t.row(
+                                l.hsm(),
+                                k.role(),
+                                k.algorithm().number(),
+                                k.claimedTag(),
+                                k.fingerprint()
+                                        .map(Fingerprint::hex)
+                                        .orElse("(" + k.problem().orElse("?") + ")"),
+                                KeyOutput.state(k, manifest),
+                                k.label());
                     }
                     if (l.keys().isEmpty() && l.error().isEmpty()) {
                         t.row(l.hsm(), "-", "-", "-", "(no keys of this zone)", "-", "-");
@@ -207,15 +256,22 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "sync", description = "Copy every manifest key an HSM lacks from an HSM that holds it (wrapped under "
-            + "the cluster KEK), prove it, and verify. Exit 0 only when key-synced afterwards. With --config: between "
-            + "the nodes, through the coordinator, which verifies every proof itself.")
+    @Command(
+            name = "sync",
+            description = "Copy every manifest key an HSM lacks from an HSM that holds it (wrapped under "
+                    + "the cluster KEK), prove it, and verify. Exit 0 only when key-synced afterwards. With --config: between "
+                    + "the nodes, through the coordinator, which verifies every proof itself.")
     static final class Sync extends ZoneCommand implements Callable<Integer> {
-        @Option(names = "--from", paramLabel = "NAME", description = "source HSM (default: any HSM where the key is proven)")
+        @Option(
+                names = "--from",
+                paramLabel = "NAME",
+                description = "source HSM (default: any HSM where the key is proven)")
         String from;
 
-        @Option(names = "--replace-diverged", description = "destroy objects that claim a manifest key but hold another key "
-                + "pair, and replace them with the manifest's key (the DENIC repair)")
+        @Option(
+                names = "--replace-diverged",
+                description = "destroy objects that claim a manifest key but hold another key "
+                        + "pair, and replace them with the manifest's key (the DENIC repair)")
         boolean replaceDiverged;
 
         @Override
@@ -227,12 +283,16 @@ public final class KeysCommand implements Callable<Integer> {
                 return ClusterKeyCommands.keysSync(options.clusterFile(spec), zone().toString(), options.json(), out());
             }
             try (Session s = Session.open(options, "keys sync")) {
-                Optional<HsmId> source = from == null ? Optional.empty() : Optional.of(s.config().hsm(from).name());
+                Optional<HsmId> source = from == null
+                        ? Optional.empty()
+                        : Optional.of(s.config().hsm(from).name());
                 SyncResult result = s.keySync().sync(zone(), source, replaceDiverged);
                 if (options.json()) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("actions", result.actions());
-                    m.put("refused", result.refused().stream().map(KeyOutput::check).toList());
+                    m.put(
+                            "refused",
+                            result.refused().stream().map(KeyOutput::check).toList());
                     m.put("after", KeyOutput.report(result.after()));
                     Output.json(out(), m);
                 } else {
@@ -254,14 +314,17 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "verify", description = "Prove that every HSM holds exactly the manifest's keys: compare fingerprints "
-            + "and have every private key sign a fresh nonce. Exit 0 only when key-synced. With --config: every node's "
-            + "HSMs, over a nonce signerctl draws, through the coordinator.")
+    @Command(
+            name = "verify",
+            description = "Prove that every HSM holds exactly the manifest's keys: compare fingerprints "
+                    + "and have every private key sign a fresh nonce. Exit 0 only when key-synced. With --config: every node's "
+                    + "HSMs, over a nonce signerctl draws, through the coordinator.")
     static final class Verify extends ZoneCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (form("keys verify", true) == KeyCommandOptions.Form.CLUSTER) {
-                return ClusterKeyCommands.keysVerify(options.clusterFile(spec), zone().toString(), options.json(), out());
+                return ClusterKeyCommands.keysVerify(
+                        options.clusterFile(spec), zone().toString(), options.json(), out());
             }
             try (Session s = Session.open(options, "keys verify")) {
                 KeySetReport report = s.keySync().verify(zone());
@@ -275,13 +338,19 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "delete", description = "Destroy a key that is not live in the manifest (e.g. an unexpected extra key) "
-            + "on one HSM. Live keys are refused: they leave only through a rollover.")
+    @Command(
+            name = "delete",
+            description = "Destroy a key that is not live in the manifest (e.g. an unexpected extra key) "
+                    + "on one HSM. Live keys are refused: they leave only through a rollover.")
     static final class Delete extends ZoneCommand implements Callable<Integer> {
         @Option(names = "--hsm", required = true, paramLabel = "NAME", description = "HSM to delete from")
         String hsm;
 
-        @Option(names = "--fingerprint", required = true, paramLabel = "HEX", description = "the key's fingerprint (64 hex digits)")
+        @Option(
+                names = "--fingerprint",
+                required = true,
+                paramLabel = "HEX",
+                description = "the key's fingerprint (64 hex digits)")
         String fingerprint;
 
         @Override
@@ -300,5 +369,4 @@ public final class KeysCommand implements Callable<Integer> {
             }
         }
     }
-
 }

@@ -40,9 +40,23 @@ public final class DemoPki {
             throw new IllegalStateException(dir + " already holds a CA; pass another --workdir or remove it");
         }
         DemoPki pki = new DemoPki(dir, lab);
-        lab.tool(List.of("openssl", "req", "-x509", "-new", "-key", pki.newKey("ca").toString(), "-days", "30",
-                "-subj", "/O=Tandem demo/CN=Tandem demo cluster CA", "-out", dir.resolve("ca.crt").toString(),
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"));
+        lab.tool(List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                pki.newKey("ca").toString(),
+                "-days",
+                "30",
+                "-subj",
+                "/O=Tandem demo/CN=Tandem demo cluster CA",
+                "-out",
+                dir.resolve("ca.crt").toString(),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign"));
         return pki;
     }
 
@@ -51,7 +65,8 @@ public final class DemoPki {
      * server also connects to its peers), {@code clientAuth} for anyone else.
      */
     static String extendedKeyUsage(String role) {
-        return role.equals("node") || role.equals("coordinator") || role.equals("zookeeper") ? "serverAuth,clientAuth"
+        return role.equals("node") || role.equals("coordinator") || role.equals("zookeeper")
+                ? "serverAuth,clientAuth"
                 : "clientAuth";
     }
 
@@ -110,14 +125,38 @@ public final class DemoPki {
             throws IOException, InterruptedException {
         Path csr = dir.resolve(name + ".csr");
         Path ext = dir.resolve(name + ".ext");
-        Files.writeString(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                + "extendedKeyUsage=" + extendedKeyUsage + "\nsubjectAltName=" + san + "\n",
+        Files.writeString(
+                ext,
+                "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" + "extendedKeyUsage="
+                        + extendedKeyUsage + "\nsubjectAltName=" + san + "\n",
                 StandardCharsets.US_ASCII);
-        lab.tool(List.of("openssl", "req", "-new", "-key", newKey(name).toString(), "-subj",
-                "/O=Tandem demo/OU=" + role + "/CN=" + name, "-out", csr.toString()));
-        lab.tool(new ArrayList<>(List.of("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca().toString(),
-                "-CAkey", key("ca").toString(), "-CAcreateserial", "-days", "30", "-extfile", ext.toString(),
-                "-out", cert(name).toString())));
+        lab.tool(List.of(
+                "openssl",
+                "req",
+                "-new",
+                "-key",
+                newKey(name).toString(),
+                "-subj",
+                "/O=Tandem demo/OU=" + role + "/CN=" + name,
+                "-out",
+                csr.toString()));
+        lab.tool(new ArrayList<>(List.of(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                csr.toString(),
+                "-CA",
+                ca().toString(),
+                "-CAkey",
+                key("ca").toString(),
+                "-CAcreateserial",
+                "-days",
+                "30",
+                "-extfile",
+                ext.toString(),
+                "-out",
+                cert(name).toString())));
         Files.delete(csr);
         Files.delete(ext);
     }
@@ -125,8 +164,15 @@ public final class DemoPki {
     private Path newKey(String name) throws IOException, InterruptedException {
         Path key = key(name);
         if (!Files.exists(key)) {
-            lab.tool(List.of("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                    "-out", key.toString()));
+            lab.tool(List.of(
+                    "openssl",
+                    "genpkey",
+                    "-algorithm",
+                    "EC",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-out",
+                    key.toString()));
             Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         }
         return key;

@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.cli.SignerctlCommand;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 
 /**
  * A working directory with fresh SoftHSM2 tokens for the demo, the chaos harness and the
@@ -74,7 +74,8 @@ public final class TokenLab {
 
     private void prepare() throws IOException {
         if (!Files.isRegularFile(SOFTHSM) || !Prerequisite.onPath("softhsm2-util")) {
-            throw new IllegalStateException("SoftHSM2 is not installed: apt-get install softhsm2 (bin/demo installs it)");
+            throw new IllegalStateException(
+                    "SoftHSM2 is not installed: apt-get install softhsm2 (bin/demo installs it)");
         }
         if (Files.exists(dir.resolve("hsm"))) {
             throw new IllegalStateException(dir + " already holds tokens; pass another --workdir or remove it");
@@ -84,14 +85,18 @@ public final class TokenLab {
 
     private void writeConf(Path file) throws IOException {
         Path tokens = Files.createDirectories(file.resolveSibling("tokens"));
-        Files.writeString(file, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
-                + "log.level = ERROR\nslots.removable = false\n");
+        Files.writeString(
+                file,
+                "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
+                        + "log.level = ERROR\nslots.removable = false\n");
     }
 
     private void initToken(Path conf, String label, Path pinFile) throws IOException, InterruptedException {
         String pin = random(8);
         String soPin = random(8);
-        tool(conf, List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", soPin));
+        tool(
+                conf,
+                List.of("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", soPin));
         for (Path file : List.of(pinFile, soPinFileBeside(pinFile, label))) {
             Files.writeString(file, (file.equals(pinFile) ? pin : soPin) + "\n", StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
@@ -119,7 +124,9 @@ public final class TokenLab {
 
     /** The PIN file of a token: {@code hsm/<label>.pin} in a shared lab, {@code hsm/<label>/<label>.pin} per node. */
     public Path pinFile(String label) {
-        return perNode() ? dir.resolve("hsm").resolve(label).resolve(label + ".pin") : dir.resolve("hsm").resolve(label + ".pin");
+        return perNode()
+                ? dir.resolve("hsm").resolve(label).resolve(label + ".pin")
+                : dir.resolve("hsm").resolve(label + ".pin");
     }
 
     /** The softhsm2.conf a process that opens {@code label}'s token needs in {@code SOFTHSM2_CONF}. */
@@ -136,9 +143,13 @@ public final class TokenLab {
             throw new IllegalStateException("a shared lab has one hsm.yaml for every token");
         }
         Path file = dir.resolve("hsm").resolve(node).resolve("hsm.yaml");
-        Files.writeString(file, "hsms:\n  - name: " + node + "\n    library: " + SOFTHSM + "\n    token-label: " + node
-                + "\n    pin-file: " + node + ".pin\n    so-pin-file: " + node + ".so-pin\nzookeeper: \"" + zookeeper + "\"\naudit-log: ../../audit-" + node
-                + ".jsonl\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                file,
+                "hsms:\n  - name: " + node + "\n    library: " + SOFTHSM + "\n    token-label: " + node
+                        + "\n    pin-file: " + node + ".pin\n    so-pin-file: " + node + ".so-pin\nzookeeper: \""
+                        + zookeeper + "\"\naudit-log: ../../audit-" + node
+                        + ".jsonl\n",
+                StandardCharsets.UTF_8);
         return file;
     }
 
@@ -146,9 +157,17 @@ public final class TokenLab {
     public String hsmsYaml(List<String> labels) {
         StringBuilder y = new StringBuilder("hsms:\n");
         for (String label : labels) {
-            y.append("  - name: ").append(label).append("\n    library: ").append(SOFTHSM).append("\n    token-label: ")
-                    .append(label).append("\n    pin-file: hsm/").append(label).append(".pin\n    so-pin-file: hsm/")
-                    .append(label).append(".so-pin\n");
+            y.append("  - name: ")
+                    .append(label)
+                    .append("\n    library: ")
+                    .append(SOFTHSM)
+                    .append("\n    token-label: ")
+                    .append(label)
+                    .append("\n    pin-file: hsm/")
+                    .append(label)
+                    .append(".pin\n    so-pin-file: hsm/")
+                    .append(label)
+                    .append(".so-pin\n");
         }
         return y.toString();
     }
@@ -158,9 +177,12 @@ public final class TokenLab {
      * or no token at all in a per-node lab (the operator's host).
      */
     public ProcessBuilder signerctl(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 Pkcs11JvmFlags.ADD_EXPORTS,
-                "-cp", System.getProperty("java.class.path"), SignerctlCommand.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                SignerctlCommand.class.getName()));
         cmd.addAll(args);
         return withTokens(new ProcessBuilder(cmd), conf);
     }
@@ -179,10 +201,15 @@ public final class TokenLab {
     }
 
     private void tool(Path softhsmConf, List<String> cmd) throws IOException, InterruptedException {
-        Process p = withTokens(new ProcessBuilder(cmd).redirectErrorStream(true), softhsmConf).start();
+        Process p = withTokens(new ProcessBuilder(cmd).redirectErrorStream(true), softhsmConf)
+                .start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("logs/tools.log"), String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + "\n" + text,
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+                dir.resolve("logs/tools.log"),
+                String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + "\n" + text,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         if (waitFor(p) != 0) {
             throw new IllegalStateException(cmd.get(0) + " failed: " + text.strip());
         }

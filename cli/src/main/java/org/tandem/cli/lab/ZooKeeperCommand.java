@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
  * (keysync's {@code ZooKeeperServerTls}); without them it warns that it is open to anyone. It is no
  * production ZooKeeper.
  */
-@Command(name = "zookeeper", hidden = true,
+@Command(
+        name = "zookeeper",
+        hidden = true,
         description = "Run an embedded single-server ZooKeeper until SIGTERM (demo and benchmarks only).")
 public final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "data directory")
@@ -34,7 +36,9 @@ public final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "client port on 127.0.0.1 (default: a free one)")
     int port;
 
-    @Option(names = "--tls-ca", paramLabel = "FILE",
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "FILE",
             description = "serve TLS only: the cluster CA (PEM) client certificates must chain to")
     Path tlsCa;
 
@@ -52,24 +56,30 @@ public final class ZooKeeperCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((tlsCa != null || tlsCert != null || tlsKey != null) && (tlsCa == null || tlsCert == null || tlsKey == null)) {
+        if ((tlsCa != null || tlsCert != null || tlsKey != null)
+                && (tlsCa == null || tlsCert == null || tlsKey == null)) {
             throw new IllegalArgumentException("give all three of --tls-ca, --tls-cert and --tls-key, or none");
         }
         EmbeddedZooKeeper zk = tlsCa != null
                 ? EmbeddedZooKeeper.start(dir, port, new TlsMaterial(tlsCert, tlsKey, tlsCa))
                 : EmbeddedZooKeeper.start(dir, port);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            zk.close();
-            stopped.countDown();
-        }, "zookeeper-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            zk.close();
+                            stopped.countDown();
+                        },
+                        "zookeeper-shutdown"));
         if (readyFile != null) {
             Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
             Files.writeString(tmp, zk.connectString() + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, readyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
-        spec.commandLine().getOut().println("zookeeper running at " + zk.connectString() + " (data " + zk.dataDir()
-                + "); stop it with SIGTERM");
+        spec.commandLine()
+                .getOut()
+                .println("zookeeper running at " + zk.connectString() + " (data " + zk.dataDir()
+                        + "); stop it with SIGTERM");
         spec.commandLine().getOut().flush();
         stopped.await();
         return ExitCode.OK.code();

@@ -19,8 +19,8 @@ final class Durations {
     static Duration parse(String option, String text) {
         Matcher m = FORM.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new IllegalArgumentException(option + " takes a number and a unit s, m, h, d or w (e.g. 3d, 5s), "
-                    + "got '" + text + "'");
+            throw new IllegalArgumentException(
+                    option + " takes a number and a unit s, m, h, d or w (e.g. 3d, 5s), " + "got '" + text + "'");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

@@ -31,7 +31,10 @@ import picocli.CommandLine.Unmatched;
  * <p>IMPORTANT: these exit codes are the plugin convention, not {@code signerctl}'s {@code ExitCode}s;
  * every failure of the probe itself (bad arguments, an unreadable trust anchor, no answer) is 3.
  */
-@Command(name = "probe", exitCodeOnInvalidInput = 3, exitCodeOnExecutionException = 3,
+@Command(
+        name = "probe",
+        exitCodeOnInvalidInput = 3,
+        exitCodeOnExecutionException = 3,
         description = "Probe a zone on an authoritative server against a trust anchor (a Nagios/Icinga plugin): "
                 + "DNSKEY, SOA, a sample of names, an NXDOMAIN and a NODATA proof. Exit 0 OK, 1 WARNING (a signature "
                 + "expires within --warn), 2 CRITICAL (bogus, expired or missing signature, no DNSKEY for the anchor, "
@@ -44,24 +47,34 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--zone", paramLabel = "ZONE", description = "the zone apex")
     String zone;
 
-    @Option(names = "--server", paramLabel = "HOST[:PORT]", description = "the authoritative server "
-            + "(IPv6 as [::1]:53); port 53 by default")
+    @Option(
+            names = "--server",
+            paramLabel = "HOST[:PORT]",
+            description = "the authoritative server " + "(IPv6 as [::1]:53); port 53 by default")
     String server;
 
-    @Option(names = "--trust-anchor", paramLabel = "FILE", description = "DS or DNSKEY records of the zone in "
-            + "zone-file format (as Unbound's trust-anchor-file)")
+    @Option(
+            names = "--trust-anchor",
+            paramLabel = "FILE",
+            description = "DS or DNSKEY records of the zone in " + "zone-file format (as Unbound's trust-anchor-file)")
     Path trustAnchor;
 
-    @Option(names = "--names", paramLabel = "N", defaultValue = "10", description = "names to sample (default 10): "
-            + "from AXFR when the server allows it, else by walking the NSEC chain, else (NSEC3) common names")
+    @Option(
+            names = "--names",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "names to sample (default 10): "
+                    + "from AXFR when the server allows it, else by walking the NSEC chain, else (NSEC3) common names")
     String names;
 
-    @Option(names = "--warn", paramLabel = "DURATION", defaultValue = "3d",
+    @Option(
+            names = "--warn",
+            paramLabel = "DURATION",
+            defaultValue = "3d",
             description = "WARNING when the earliest RRSIG expiry is closer than this (default 3d; s, m, h, d, w)")
     String warn;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s",
-            description = "per query (default 5s)")
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s", description = "per query (default 5s)")
     String timeout;
 
     @Option(names = "--json", description = "print one JSON object instead of the plugin line")
@@ -95,9 +108,15 @@ public final class ProbeCommand implements Callable<Integer> {
             result = new ZoneProbe(apex, server, client, anchor, sample, warnAfter, clock, new SecureRandom()).run();
         } catch (IllegalArgumentException | ProbeUnknownException e) {
             String kind = e instanceof ProbeUnknownException ? "cannot-probe" : "bad-arguments";
-            result = new ProbeResult(apex, server == null ? "-" : server, OptionalLong.empty(), 0, "none",
-                    Optional.empty(), List.of(Problem.of(ProbeStatus.UNKNOWN, kind, apex, Problem.NO_TYPE,
-                            e.getMessage())), clock.instant());
+            result = new ProbeResult(
+                    apex,
+                    server == null ? "-" : server,
+                    OptionalLong.empty(),
+                    0,
+                    "none",
+                    Optional.empty(),
+                    List.of(Problem.of(ProbeStatus.UNKNOWN, kind, apex, Problem.NO_TYPE, e.getMessage())),
+                    clock.instant());
         }
         print(out, result, warnAfter);
         return result.status().code();

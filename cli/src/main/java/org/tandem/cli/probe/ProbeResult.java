@@ -24,9 +24,15 @@ import org.xbill.DNS.Type;
  * @param problems what is wrong; empty when OK
  * @param now the probe's time
  */
-record ProbeResult(Name zone, String server, OptionalLong serial, int namesChecked, String namesFrom,
+record ProbeResult(
+        Name zone,
+        String server,
+        OptionalLong serial,
+        int namesChecked,
+        String namesFrom,
         Optional<Expiry> earliest,
-        List<Problem> problems, Instant now) {
+        List<Problem> problems,
+        Instant now) {
     static final String PREFIX = "TANDEM PROBE ";
 
     ProbeResult {
@@ -37,7 +43,8 @@ record ProbeResult(Name zone, String server, OptionalLong serial, int namesCheck
         Objects.requireNonNull(earliest, "earliest");
         Objects.requireNonNull(now, "now");
         problems = problems.stream()
-                .sorted((a, b) -> Integer.compare(b.status().severity(), a.status().severity()))
+                .sorted((a, b) ->
+                        Integer.compare(b.status().severity(), a.status().severity()))
                 .toList();
     }
 
@@ -52,7 +59,8 @@ record ProbeResult(Name zone, String server, OptionalLong serial, int namesCheck
 
     /** Seconds from now to the earliest expiry (negative when expired), when any RRSIG was seen. */
     OptionalLong expirySeconds() {
-        return earliest.map(e -> OptionalLong.of(Duration.between(now, e.instant()).getSeconds()))
+        return earliest.map(
+                        e -> OptionalLong.of(Duration.between(now, e.instant()).getSeconds()))
                 .orElse(OptionalLong.empty());
     }
 
@@ -62,12 +70,16 @@ record ProbeResult(Name zone, String server, OptionalLong serial, int namesCheck
      * (owner, type, key tag, expiry) and how many more there are.
      */
     String nagiosLine(Duration warn) {
-        StringBuilder b = new StringBuilder(PREFIX).append(status().name()).append(" - ").append(zone);
+        StringBuilder b =
+                new StringBuilder(PREFIX).append(status().name()).append(" - ").append(zone);
         serial.ifPresent(s -> b.append(" serial ").append(s));
         if (problems.isEmpty()) {
             b.append(", ").append(namesChecked).append(" names");
-            earliest.ifPresent(e -> b.append(", earliest RRSIG expiry ").append(e.instant()).append(" (")
-                    .append(e.covers()).append(')'));
+            earliest.ifPresent(e -> b.append(", earliest RRSIG expiry ")
+                    .append(e.instant())
+                    .append(" (")
+                    .append(e.covers())
+                    .append(')'));
         } else {
             b.append(": ").append(problems.get(0).describe());
             if (problems.size() > 1) {
@@ -84,9 +96,17 @@ record ProbeResult(Name zone, String server, OptionalLong serial, int namesCheck
      */
     String performanceData(Duration warn) {
         StringBuilder b = new StringBuilder();
-        expirySeconds().ifPresent(s -> b.append("expiry_seconds=").append(s).append("s;").append(warn.getSeconds())
-                .append(":;0: "));
-        return b.append("names=").append(namesChecked).append(" problems=").append(problems.size()).toString();
+        expirySeconds()
+                .ifPresent(s -> b.append("expiry_seconds=")
+                        .append(s)
+                        .append("s;")
+                        .append(warn.getSeconds())
+                        .append(":;0: "));
+        return b.append("names=")
+                .append(namesChecked)
+                .append(" problems=")
+                .append(problems.size())
+                .toString();
     }
 
     /** The {@code --json} document (snake_case field names). */
@@ -99,15 +119,20 @@ record ProbeResult(Name zone, String server, OptionalLong serial, int namesCheck
         m.put("serial", serial.isPresent() ? serial.getAsLong() : null);
         m.put("names_checked", namesChecked);
         m.put("names_from", namesFrom);
-        m.put("earliest_expiry", earliest.map(e -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("time", e.instant().toString());
-            x.put("seconds_left", Duration.between(now, e.instant()).getSeconds());
-            x.put("owner", e.owner().toString());
-            x.put("type", Type.string(e.type()));
-            x.put("key_tag", e.keyTag());
-            return x;
-        }).orElse(null));
+        m.put(
+                "earliest_expiry",
+                earliest.map(e -> {
+                            Map<String, Object> x = new LinkedHashMap<>();
+                            x.put("time", e.instant().toString());
+                            x.put(
+                                    "seconds_left",
+                                    Duration.between(now, e.instant()).getSeconds());
+                            x.put("owner", e.owner().toString());
+                            x.put("type", Type.string(e.type()));
+                            x.put("key_tag", e.keyTag());
+                            return x;
+                        })
+                        .orElse(null));
         m.put("problems", problems.stream().map(ProbeResult::problem).toList());
         m.put("checked_at", now.toString());
         return m;

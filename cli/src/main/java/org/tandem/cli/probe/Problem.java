@@ -18,7 +18,13 @@ import org.xbill.DNS.Type;
  * @param expiry the RRSIG expiration concerned, when there is one
  * @param detail what is wrong, in words
  */
-record Problem(ProbeStatus status, String kind, Name owner, int type, OptionalInt keyTag, Optional<Instant> expiry,
+record Problem(
+        ProbeStatus status,
+        String kind,
+        Name owner,
+        int type,
+        OptionalInt keyTag,
+        Optional<Instant> expiry,
         String detail) {
     /** The type of a problem that concerns no query (bad arguments, an unreadable trust anchor). */
     static final int NO_TYPE = 0;
@@ -39,15 +45,15 @@ record Problem(ProbeStatus status, String kind, Name owner, int type, OptionalIn
         return new Problem(status, kind, owner, type, OptionalInt.empty(), Optional.empty(), detail);
     }
 
-    static Problem signature(ProbeStatus status, String kind, Name owner, int type, int keyTag, Instant expiry,
-            String detail) {
+    static Problem signature(
+            ProbeStatus status, String kind, Name owner, int type, int keyTag, Instant expiry, String detail) {
         return new Problem(status, kind, owner, type, OptionalInt.of(keyTag), Optional.of(expiry), detail);
     }
 
     /** A CRITICAL problem with the DNSKEY RRset, naming the key concerned. */
     static Problem key(String kind, Name zone, int keyTag, String detail) {
-        return new Problem(ProbeStatus.CRITICAL, kind, zone, Type.DNSKEY, OptionalInt.of(keyTag), Optional.empty(),
-                detail);
+        return new Problem(
+                ProbeStatus.CRITICAL, kind, zone, Type.DNSKEY, OptionalInt.of(keyTag), Optional.empty(), detail);
     }
 
     /** {@code www.example.test. A, key 12345, expiry 2026-12-20T10:00:00Z: detail}. */

@@ -62,8 +62,8 @@ final class SignatureInspector {
                 if (rrset.getType() == Type.NS && !rrset.getName().equals(zone)) {
                     continue;
                 }
-                inspect(rrset, now, k -> true).ifPresentOrElse(problems::add, () -> latest(rrset, now)
-                        .ifPresent(valid::add));
+                inspect(rrset, now, k -> true)
+                        .ifPresentOrElse(problems::add, () -> latest(rrset, now).ifPresent(valid::add));
             }
         }
         return new Inspection(problems, valid);
@@ -76,9 +76,14 @@ final class SignatureInspector {
     Optional<Problem> inspect(RRset rrset, Instant now, Predicate<DNSKEYRecord> signers) {
         Name owner = rrset.getName();
         int type = rrset.getType();
-        List<RRSIGRecord> sigs = rrset.sigs().stream().filter(s -> s.getSigner().equals(zone)).toList();
+        List<RRSIGRecord> sigs =
+                rrset.sigs().stream().filter(s -> s.getSigner().equals(zone)).toList();
         if (sigs.isEmpty()) {
-            return Optional.of(Problem.of(ProbeStatus.CRITICAL, "unsigned-rrset", owner, type,
+            return Optional.of(Problem.of(
+                    ProbeStatus.CRITICAL,
+                    "unsigned-rrset",
+                    owner,
+                    type,
                     "no RRSIG in a signed zone (the RRset was added or changed after signing, or the server "
                             + "serves an unsigned copy)"));
         }
@@ -88,7 +93,8 @@ final class SignatureInspector {
             if (p == null) {
                 return Optional.empty();
             }
-            if (first == null || (p.kind().equals("rrsig-expired") && !first.kind().equals("rrsig-expired"))) {
+            if (first == null
+                    || (p.kind().equals("rrsig-expired") && !first.kind().equals("rrsig-expired"))) {
                 first = p;
             }
         }
@@ -104,27 +110,57 @@ final class SignatureInspector {
                 .filter(k -> k.getFootprint() == tag && k.getAlgorithm() == sig.getAlgorithm())
                 .toList();
         if (candidates.isEmpty()) {
-            return Problem.signature(ProbeStatus.CRITICAL, "dnskey-missing", owner, type, tag, expire,
+            return Problem.signature(
+                    ProbeStatus.CRITICAL,
+                    "dnskey-missing",
+                    owner,
+                    type,
+                    tag,
+                    expire,
                     "signed by key " + tag + " (algorithm " + sig.getAlgorithm() + "), which the DNSKEY RRset lacks");
         }
         Problem failure = null;
         for (DNSKEYRecord key : candidates) {
             if (!signers.test(key)) {
-                failure = Problem.signature(ProbeStatus.CRITICAL, "dnskey-not-signed-by-anchor", owner, type, tag,
-                        expire, "signed by key " + tag + ", which the trust anchor does not name");
+                failure = Problem.signature(
+                        ProbeStatus.CRITICAL,
+                        "dnskey-not-signed-by-anchor",
+                        owner,
+                        type,
+                        tag,
+                        expire,
+                        "signed by key " + tag + ", which the trust anchor does not name");
                 continue;
             }
             try {
                 DNSSEC.verify(rrset, sig, key, now);
                 return null;
             } catch (SignatureExpiredException e) {
-                failure = Problem.signature(ProbeStatus.CRITICAL, "rrsig-expired", owner, type, tag, expire,
+                failure = Problem.signature(
+                        ProbeStatus.CRITICAL,
+                        "rrsig-expired",
+                        owner,
+                        type,
+                        tag,
+                        expire,
                         "RRSIG expired at " + expire + " (checked at " + now + ")");
             } catch (SignatureNotYetValidException e) {
-                failure = Problem.signature(ProbeStatus.CRITICAL, "rrsig-not-yet-valid", owner, type, tag, expire,
+                failure = Problem.signature(
+                        ProbeStatus.CRITICAL,
+                        "rrsig-not-yet-valid",
+                        owner,
+                        type,
+                        tag,
+                        expire,
                         "RRSIG not valid before " + sig.getTimeSigned() + " (checked at " + now + ")");
             } catch (DNSSECException e) {
-                failure = Problem.signature(ProbeStatus.CRITICAL, "bogus-signature", owner, type, tag, expire,
+                failure = Problem.signature(
+                        ProbeStatus.CRITICAL,
+                        "bogus-signature",
+                        owner,
+                        type,
+                        tag,
+                        expire,
                         "RRSIG does not verify with key " + tag + ": " + e.getMessage());
             }
         }
@@ -135,7 +171,8 @@ final class SignatureInspector {
     private Optional<Expiry> latest(RRset rrset, Instant now) {
         Expiry best = null;
         for (RRSIGRecord sig : rrset.sigs()) {
-            if (sig.getSigner().equals(zone) && check(rrset, sig, now, k -> true) == null
+            if (sig.getSigner().equals(zone)
+                    && check(rrset, sig, now, k -> true) == null
                     && (best == null || sig.getExpire().isAfter(best.instant()))) {
                 best = Expiry.of(sig);
             }

@@ -48,7 +48,8 @@ final class TrustAnchor {
         try (Master m = new Master(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), zone)) {
             Record r;
             while ((r = m.nextRecord()) != null) {
-                if ((r instanceof DSRecord || r instanceof DNSKEYRecord) && r.getName().equals(zone)) {
+                if ((r instanceof DSRecord || r instanceof DNSKEYRecord)
+                        && r.getName().equals(zone)) {
                     found.add(r);
                 }
             }
@@ -77,12 +78,16 @@ final class TrustAnchor {
     /** Whether {@code key} is a key the anchor names (DS digest or DNSKEY equal). */
     boolean matches(DNSKEYRecord key) {
         for (Record r : records) {
-            if (r instanceof DNSKEYRecord k && k.getAlgorithm() == key.getAlgorithm()
-                    && Arrays.equals(k.getKey(), key.getKey()) && k.getFlags() == key.getFlags()) {
+            if (r instanceof DNSKEYRecord k
+                    && k.getAlgorithm() == key.getAlgorithm()
+                    && Arrays.equals(k.getKey(), key.getKey())
+                    && k.getFlags() == key.getFlags()) {
                 return true;
             }
-            if (r instanceof DSRecord ds && ds.getFootprint() == key.getFootprint()
-                    && ds.getAlgorithm() == key.getAlgorithm() && digestMatches(ds, key)) {
+            if (r instanceof DSRecord ds
+                    && ds.getFootprint() == key.getFootprint()
+                    && ds.getAlgorithm() == key.getAlgorithm()
+                    && digestMatches(ds, key)) {
                 return true;
             }
         }

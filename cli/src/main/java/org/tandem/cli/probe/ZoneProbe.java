@@ -88,8 +88,15 @@ final class ZoneProbe {
     private SignatureInspector inspector;
     private String namesFrom = "none";
 
-    ZoneProbe(Name zone, String server, DnsClient client, TrustAnchor anchor, int sampleSize, Duration warn,
-            Clock clock, Random random) {
+    ZoneProbe(
+            Name zone,
+            String server,
+            DnsClient client,
+            TrustAnchor anchor,
+            int sampleSize,
+            Duration warn,
+            Clock clock,
+            Random random) {
         this.zone = Objects.requireNonNull(zone, "zone");
         this.server = Objects.requireNonNull(server, "server");
         this.client = Objects.requireNonNull(client, "client");
@@ -110,8 +117,14 @@ final class ZoneProbe {
         }
         Optional<Expiry> earliest = validUntil.stream().min(Comparator.comparing(Expiry::instant));
         earliest.filter(e -> e.instant().isBefore(now.plus(warn)))
-                .ifPresent(e -> problems.add(Problem.signature(ProbeStatus.WARNING, "rrsig-expires-soon", e.owner(),
-                        e.type(), e.keyTag(), e.instant(), "RRSIG expires within " + Durations.format(warn) + " ("
+                .ifPresent(e -> problems.add(Problem.signature(
+                        ProbeStatus.WARNING,
+                        "rrsig-expires-soon",
+                        e.owner(),
+                        e.type(),
+                        e.keyTag(),
+                        e.instant(),
+                        "RRSIG expires within " + Durations.format(warn) + " ("
                                 + Durations.format(Duration.between(now, e.instant())) + " left); is the signer "
                                 + "re-signing?")));
         return new ProbeResult(zone, server, serial, checked.size(), namesFrom, earliest, problems, now);
@@ -121,19 +134,25 @@ final class ZoneProbe {
         Message soa = ask(zone, Type.SOA);
         int rcode = soa.getRcode();
         if (rcode != Rcode.NOERROR) {
-            throw new NoAnswer(rcode == Rcode.REFUSED ? "refused" : "bad-rcode", zone, Type.SOA, server + " answered "
-                    + Rcode.string(rcode) + " for " + zone + " SOA: it does not serve the zone");
+            throw new NoAnswer(
+                    rcode == Rcode.REFUSED ? "refused" : "bad-rcode",
+                    zone,
+                    Type.SOA,
+                    server + " answered " + Rcode.string(rcode) + " for " + zone + " SOA: it does not serve the zone");
         }
         if (!soa.getHeader().getFlag(Flags.AA)) {
-            throw new NoAnswer("not-authoritative", zone, Type.SOA, server + " is not authoritative for " + zone
-                    + " (no AA bit on the SOA answer)");
+            throw new NoAnswer(
+                    "not-authoritative",
+                    zone,
+                    Type.SOA,
+                    server + " is not authoritative for " + zone + " (no AA bit on the SOA answer)");
         }
         SOARecord soaRecord = soa.getSection(Section.ANSWER).stream()
                 .filter(r -> r instanceof SOARecord && r.getName().equals(zone))
                 .map(r -> (SOARecord) r)
                 .findFirst()
-                .orElseThrow(() -> new NoAnswer("no-soa", zone, Type.SOA, server + " answered " + zone
-                        + " SOA without the SOA record"));
+                .orElseThrow(() -> new NoAnswer(
+                        "no-soa", zone, Type.SOA, server + " answered " + zone + " SOA without the SOA record"));
         serial = OptionalLong.of(soaRecord.getSerial());
         checked.add(zone);
 
@@ -141,18 +160,26 @@ final class ZoneProbe {
         Optional<RRset> keySet = dnskeys.getSectionRRsets(Section.ANSWER).stream()
                 .filter(s -> s.getType() == Type.DNSKEY && s.getName().equals(zone))
                 .findFirst();
-        List<DNSKEYRecord> keys = keySet.map(s -> s.rrs().stream().map(r -> (DNSKEYRecord) r).toList())
+        List<DNSKEYRecord> keys = keySet.map(
+                        s -> s.rrs().stream().map(r -> (DNSKEYRecord) r).toList())
                 .orElse(List.of());
         int anchorTag = anchor.keyTags().get(0);
         if (keys.isEmpty()) {
-            problems.add(Problem.key("dnskey-missing-for-anchor", zone, anchorTag,
+            problems.add(Problem.key(
+                    "dnskey-missing-for-anchor",
+                    zone,
+                    anchorTag,
                     "the server has no DNSKEY RRset (unsigned zone?); the trust anchor names key "
                             + tags(anchor.keyTags())));
             return;
         }
         if (keys.stream().noneMatch(anchor::matches)) {
-            problems.add(Problem.key("dnskey-missing-for-anchor", zone, anchorTag,
-                    "no key of the DNSKEY RRset (keys " + tags(keys.stream().map(DNSKEYRecord::getFootprint).toList())
+            problems.add(Problem.key(
+                    "dnskey-missing-for-anchor",
+                    zone,
+                    anchorTag,
+                    "no key of the DNSKEY RRset (keys "
+                            + tags(keys.stream().map(DNSKEYRecord::getFootprint).toList())
                             + ") matches the trust anchor (key " + tags(anchor.keyTags()) + ")"));
             return;
         }
@@ -160,10 +187,17 @@ final class ZoneProbe {
         SignatureInspector.Inspection keyInspection = inspector.inspect(dnskeys, now);
         record(keyInspection);
         if (!keyInspection.critical()) {
-            inspector.inspect(keySet.orElseThrow(), now, anchor::matches).ifPresent(p -> problems.add(
-                    Problem.signature(ProbeStatus.CRITICAL, "dnskey-not-signed-by-anchor", zone, Type.DNSKEY,
-                            anchorTag, p.expiry().orElse(now), "no RRSIG by a key the trust anchor names (key "
-                                    + tags(anchor.keyTags()) + ") verifies: " + p.detail())));
+            inspector
+                    .inspect(keySet.orElseThrow(), now, anchor::matches)
+                    .ifPresent(p -> problems.add(Problem.signature(
+                            ProbeStatus.CRITICAL,
+                            "dnskey-not-signed-by-anchor",
+                            zone,
+                            Type.DNSKEY,
+                            anchorTag,
+                            p.expiry().orElse(now),
+                            "no RRSIG by a key the trust anchor names (key " + tags(anchor.keyTags()) + ") verifies: "
+                                    + p.detail())));
         }
         validate(zone, Type.DNSKEY, dnskeys, keyInspection);
         validate(zone, Type.SOA, soa, check(soa));
@@ -175,8 +209,12 @@ final class ZoneProbe {
             for (int type : e.getValue()) {
                 Message m = ask(e.getKey(), type);
                 if (m.getRcode() != Rcode.NOERROR && m.getRcode() != Rcode.NXDOMAIN) {
-                    throw new NoAnswer("bad-rcode", e.getKey(), type, server + " answered " + Rcode.string(m.getRcode())
-                            + " for " + e.getKey() + " " + Type.string(type));
+                    throw new NoAnswer(
+                            "bad-rcode",
+                            e.getKey(),
+                            type,
+                            server + " answered " + Rcode.string(m.getRcode()) + " for " + e.getKey() + " "
+                                    + Type.string(type));
                 }
                 validate(e.getKey(), type, m, check(m));
             }
@@ -192,7 +230,11 @@ final class ZoneProbe {
         Message m = ask(name, Type.A);
         SignatureInspector.Inspection i = check(m);
         if (m.getRcode() == Rcode.NXDOMAIN && !hasDenial(m) && !i.critical()) {
-            problems.add(Problem.of(ProbeStatus.CRITICAL, "denial-missing", name, Type.A,
+            problems.add(Problem.of(
+                    ProbeStatus.CRITICAL,
+                    "denial-missing",
+                    name,
+                    Type.A,
                     "NXDOMAIN without NSEC or NSEC3 records: the non-existence cannot be proven"));
             return;
         }
@@ -211,7 +253,11 @@ final class ZoneProbe {
             }
             SignatureInspector.Inspection i = check(m);
             if (!hasDenial(m) && !i.critical()) {
-                problems.add(Problem.of(ProbeStatus.CRITICAL, "denial-missing", zone, type,
+                problems.add(Problem.of(
+                        ProbeStatus.CRITICAL,
+                        "denial-missing",
+                        zone,
+                        type,
                         "NODATA without NSEC or NSEC3 records: the absence of the type cannot be proven"));
                 return;
             }
@@ -264,7 +310,10 @@ final class ZoneProbe {
         for (Record r : records) {
             int type = r.getType();
             Name owner = r.getName();
-            if (type == Type.RRSIG || type == Type.NSEC || type == Type.NSEC3 || !owner.subdomain(zone)
+            if (type == Type.RRSIG
+                    || type == Type.NSEC
+                    || type == Type.NSEC3
+                    || !owner.subdomain(zone)
                     || cuts.stream().anyMatch(c -> owner.subdomain(c) && !owner.equals(c))) {
                 continue;
             }
@@ -311,7 +360,11 @@ final class ZoneProbe {
         int before = problems.size();
         validate(name, Type.NSEC, m, check(m));
         if (problems.size() == before) {
-            problems.add(Problem.of(ProbeStatus.CRITICAL, "broken-denial", name, Type.NSEC,
+            problems.add(Problem.of(
+                    ProbeStatus.CRITICAL,
+                    "broken-denial",
+                    name,
+                    Type.NSEC,
                     "the NSEC chain names this owner, but the server answers NXDOMAIN for it"));
         }
     }
@@ -358,8 +411,8 @@ final class ZoneProbe {
     }
 
     private static boolean hasDenial(Message m) {
-        return m.getSection(Section.AUTHORITY).stream().anyMatch(r -> r.getType() == Type.NSEC
-                || r.getType() == Type.NSEC3);
+        return m.getSection(Section.AUTHORITY).stream()
+                .anyMatch(r -> r.getType() == Type.NSEC || r.getType() == Type.NSEC3);
     }
 
     private SignatureInspector.Inspection check(Message m) {
@@ -380,26 +433,37 @@ final class ZoneProbe {
      * 5155 §9.2 makes such an NXDOMAIN or NODATA insecure, since an unsigned delegation may hide in the
      * span; a broken proof is still bogus.
      */
-    private void validate(Name name, int type, Message raw, SignatureInspector.Inspection inspection)
-            throws NoAnswer {
+    private void validate(Name name, int type, Message raw, SignatureInspector.Inspection inspection) throws NoAnswer {
         boolean insecureIsFine = type == Type.DS || optOut(raw);
         Message v;
         try {
             v = client.validated(name, type);
         } catch (IOException e) {
-            throw new NoAnswer("no-answer", name, type, "no answer from " + server + " for " + name + " "
-                    + Type.string(type) + " (validating): " + why(e));
+            throw new NoAnswer(
+                    "no-answer",
+                    name,
+                    type,
+                    "no answer from " + server + " for " + name + " " + Type.string(type) + " (validating): " + why(e));
         }
         if (v.getHeader().getFlag(Flags.AD) || inspection.critical()) {
             return;
         }
         String reason = reason(v);
-        boolean denial = v.getRcode() == Rcode.NXDOMAIN || v.getSection(Section.ANSWER).isEmpty();
+        boolean denial =
+                v.getRcode() == Rcode.NXDOMAIN || v.getSection(Section.ANSWER).isEmpty();
         if (v.getRcode() == Rcode.SERVFAIL) {
-            problems.add(Problem.of(ProbeStatus.CRITICAL, denial ? "broken-denial" : "validation-failed", name, type,
+            problems.add(Problem.of(
+                    ProbeStatus.CRITICAL,
+                    denial ? "broken-denial" : "validation-failed",
+                    name,
+                    type,
                     "dnsjava's validator finds the answer bogus: " + reason));
         } else if (!insecureIsFine) {
-            problems.add(Problem.of(ProbeStatus.CRITICAL, "insecure", name, type,
+            problems.add(Problem.of(
+                    ProbeStatus.CRITICAL,
+                    "insecure",
+                    name,
+                    type,
                     "dnsjava's validator does not find the answer secure under the trust anchor (rcode "
                             + Rcode.string(v.getRcode()) + "): " + reason));
         }
@@ -427,8 +491,11 @@ final class ZoneProbe {
         try {
             return client.raw(name, type);
         } catch (IOException e) {
-            throw new NoAnswer("no-answer", name, type, "no answer from " + server + " for " + name + " "
-                    + Type.string(type) + ": " + why(e));
+            throw new NoAnswer(
+                    "no-answer",
+                    name,
+                    type,
+                    "no answer from " + server + " for " + name + " " + Type.string(type) + ": " + why(e));
         }
     }
 

@@ -34,9 +34,11 @@ import picocli.CommandLine.Spec;
  * {@code signerctl sign}: one offline signing run with the zone's keys from one HSM, which must hold
  * the manifest's key set proven first. The output is written only after the validation gate passed.
  */
-@Command(name = "sign", description = "Sign a zone with its keys from an HSM: prove the HSM holds the manifest's keys, "
-        + "run the capability canary, sign (incrementally when the output exists and was signed by the same keys), "
-        + "validate with the independent gate, then write the output atomically.")
+@Command(
+        name = "sign",
+        description = "Sign a zone with its keys from an HSM: prove the HSM holds the manifest's keys, "
+                + "run the capability canary, sign (incrementally when the output exists and was signed by the same keys), "
+                + "validate with the independent gate, then write the output atomically.")
 public final class SignCommand implements Callable<Integer> {
     @Mixin
     HostOptions options;
@@ -50,7 +52,10 @@ public final class SignCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "SIGNED", description = "the signed zone file to write")
     Path output;
 
-    @Option(names = "--hsm", paramLabel = "NAME", description = "HSM to sign with (default: the first in the configuration)")
+    @Option(
+            names = "--hsm",
+            paramLabel = "NAME",
+            description = "HSM to sign with (default: the first in the configuration)")
     String hsm;
 
     @Option(names = "--nsec3", description = "NSEC3 (iterations 0, empty salt, RFC 9276) instead of NSEC")
@@ -59,19 +64,27 @@ public final class SignCommand implements Callable<Integer> {
     @Option(names = "--opt-out", description = "with --nsec3: opt-out for insecure delegations")
     boolean optOut;
 
-    @Option(names = "--serial", paramLabel = "POLICY",
+    @Option(
+            names = "--serial",
+            paramLabel = "POLICY",
             description = "SOA serial policy: INCREMENT (default), UNIXTIME, DATESERIAL (never backwards)")
     SerialPolicy serial;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "signing policy (YAML): validity, refresh, "
-            + "inception-offset, jitter, dnskey-ttl, denial, opt-out, serial, zonemd, threads; options given here win")
+    @Option(
+            names = "--policy",
+            paramLabel = "FILE",
+            description =
+                    "signing policy (YAML): validity, refresh, "
+                            + "inception-offset, jitter, dnskey-ttl, denial, opt-out, serial, zonemd, threads; options given here win")
     Path policyFile;
 
     @Option(names = "--zonemd", description = "add a ZONEMD record (RFC 8976, SHA-384)")
     boolean zonemd;
 
-    @Option(names = "--full", description = "sign everything anew even when the output file exists and was signed "
-            + "by the same keys (the default then is an incremental re-sign that reuses valid signatures)")
+    @Option(
+            names = "--full",
+            description = "sign everything anew even when the output file exists and was signed "
+                    + "by the same keys (the default then is an incremental re-sign that reuses valid signatures)")
     boolean full;
 
     @Spec
@@ -99,13 +112,16 @@ public final class SignCommand implements Callable<Integer> {
         try (Session s = Session.open(options, "sign")) {
             HsmId on = s.hsmId(hsm);
             List<SigningKey> keys = s.provenKeys(z, on);
-            ZoneSigner signer = new ZoneSigner((done, total, sigs) -> {
-                if (total > 50_000) {
-                    err.printf("signing %s: %d/%d RRsets, %d signatures%n", z, done, total, sigs);
-                    err.flush();
-                }
-            }, ZoneSigner.DEFAULT_PROGRESS_INTERVAL);
-            IncrementalSigningRun.Result r = new IncrementalSigningRun(signer, new ValidationGate(GatePolicy.defaults()))
+            ZoneSigner signer = new ZoneSigner(
+                    (done, total, sigs) -> {
+                        if (total > 50_000) {
+                            err.printf("signing %s: %d/%d RRsets, %d signatures%n", z, done, total, sigs);
+                            err.flush();
+                        }
+                    },
+                    ZoneSigner.DEFAULT_PROGRESS_INTERVAL);
+            IncrementalSigningRun.Result r = new IncrementalSigningRun(
+                            signer, new ValidationGate(GatePolicy.defaults()))
                     .run(unsigned, keys, policy, Instant.now(), output, full);
             if (options.json()) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -121,21 +137,40 @@ public final class SignCommand implements Callable<Integer> {
                 m.put("signing_seconds", r.signed().elapsed().toMillis() / 1000.0);
                 m.put("gate_seconds", r.verdict().elapsed().toMillis() / 1000.0);
                 m.put("signatures_verified", r.verdict().signaturesVerified());
-                m.put("earliest_expiration", r.verdict().earliestExpiration().map(Object::toString).orElse(null));
+                m.put(
+                        "earliest_expiration",
+                        r.verdict().earliestExpiration().map(Object::toString).orElse(null));
                 Output.json(out, m);
             } else {
                 if (r.incremental()) {
-                    out.printf("re-signed %s incrementally, serial %d, with %d key(s) on %s: reused %,d signatures, "
-                            + "made %,d (%d RRsets) in %.1f s%n", z, r.signed().serial(), keys.size(), on,
-                            r.signaturesReused(), r.signaturesMade(), r.signed().signedRrsets(),
+                    out.printf(
+                            "re-signed %s incrementally, serial %d, with %d key(s) on %s: reused %,d signatures, "
+                                    + "made %,d (%d RRsets) in %.1f s%n",
+                            z,
+                            r.signed().serial(),
+                            keys.size(),
+                            on,
+                            r.signaturesReused(),
+                            r.signaturesMade(),
+                            r.signed().signedRrsets(),
                             r.signed().elapsed().toMillis() / 1000.0);
                 } else {
-                    out.printf("signed %s serial %d with %d key(s) on %s: %d RRsets, %d signatures in %.1f s (full sign: "
-                            + "%s)%n", z, r.signed().serial(), keys.size(), on, r.signed().signedRrsets(),
-                            r.signed().signatures(), r.signed().elapsed().toMillis() / 1000.0, r.fullReason().orElse(""));
+                    out.printf(
+                            "signed %s serial %d with %d key(s) on %s: %d RRsets, %d signatures in %.1f s (full sign: "
+                                    + "%s)%n",
+                            z,
+                            r.signed().serial(),
+                            keys.size(),
+                            on,
+                            r.signed().signedRrsets(),
+                            r.signed().signatures(),
+                            r.signed().elapsed().toMillis() / 1000.0,
+                            r.fullReason().orElse(""));
                 }
-                out.printf("validation gate passed: %d signatures verified in %.1f s; earliest expiry %s%n",
-                        r.verdict().signaturesVerified(), r.verdict().elapsed().toMillis() / 1000.0,
+                out.printf(
+                        "validation gate passed: %d signatures verified in %.1f s; earliest expiry %s%n",
+                        r.verdict().signaturesVerified(),
+                        r.verdict().elapsed().toMillis() / 1000.0,
                         r.verdict().earliestExpiration().map(Object::toString).orElse("-"));
                 out.printf("wrote %s%n", output.toAbsolutePath());
                 out.flush();

@@ -22,8 +22,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code signerctl verify}: the validation gate on a signed zone file; exit 0 only when it validates. */
-@Command(name = "verify", description = "Validate a signed zone file with the independent gate: every RRSIG against the "
-        + "DNSKEY RRset as published, the NSEC/NSEC3 chain, validity windows, ZONEMD. Exit 0 only when it validates.")
+@Command(
+        name = "verify",
+        description =
+                "Validate a signed zone file with the independent gate: every RRSIG against the "
+                        + "DNSKEY RRset as published, the NSEC/NSEC3 chain, validity windows, ZONEMD. Exit 0 only when it validates.")
 public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "zone apex")
     String zone;
@@ -40,7 +43,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ZoneName z = ZoneName.of(zone);
-        GateVerdict v = new ValidationGate(GatePolicy.defaults()).verify(z.name(), SignedZoneFile.read(input, z.name()), Instant.now());
+        GateVerdict v = new ValidationGate(GatePolicy.defaults())
+                .verify(z.name(), SignedZoneFile.read(input, z.name()), Instant.now());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -48,16 +52,21 @@ public final class VerifyCommand implements Callable<Integer> {
             m.put("valid", v.passed());
             m.put("rrsets_checked", v.rrsetsChecked());
             m.put("signatures_verified", v.signaturesVerified());
-            m.put("earliest_expiration", v.earliestExpiration().map(Object::toString).orElse(null));
+            m.put(
+                    "earliest_expiration",
+                    v.earliestExpiration().map(Object::toString).orElse(null));
             m.put("failure_count", v.failureCount());
             m.put("failures", v.failures().stream().map(VerifyCommand::failure).toList());
             Output.json(out, m);
         } else {
-            out.println(v.passed()
-                    ? "zone " + z + " validates: " + v.rrsetsChecked() + " RRsets, " + v.signaturesVerified()
-                            + " signatures verified in " + v.elapsed().toMillis() + " ms; earliest expiry "
-                            + v.earliestExpiration().map(Object::toString).orElse("-")
-                    : v.summary());
+            out.println(
+                    v.passed()
+                            ? "zone " + z + " validates: " + v.rrsetsChecked() + " RRsets, " + v.signaturesVerified()
+                                    + " signatures verified in " + v.elapsed().toMillis() + " ms; earliest expiry "
+                                    + v.earliestExpiration()
+                                            .map(Object::toString)
+                                            .orElse("-")
+                            : v.summary());
             out.flush();
         }
         return v.passed() ? ExitCode.OK.code() : ExitCode.INVALID_ZONE.code();

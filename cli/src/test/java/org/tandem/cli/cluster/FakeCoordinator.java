@@ -51,6 +51,7 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
     volatile Status failure;
     /** A failure with details (google.rpc.Status), used before {@link #failure}. */
     volatile StatusRuntimeException failureWithDetails;
+
     volatile ClusterKekStatus kekStatus = ClusterKekStatus.getDefaultInstance();
     volatile KekOrderResult kekOrder = KekOrderResult.getDefaultInstance();
     volatile GenerateKeyResult generated = GenerateKeyResult.getDefaultInstance();
@@ -77,8 +78,10 @@ final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase implemen
     /** Writes {@code dir/signerctl.yaml}: {@code endpoint} with the operator's TLS files of {@link #withOperator}. */
     static Path writeOperatorConfig(Path dir, String endpoint) throws IOException {
         Path f = dir.resolve("signerctl.yaml");
-        Files.writeString(f, "coordinator: \"" + endpoint + "\"\n"
-                + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
+        Files.writeString(
+                f,
+                "coordinator: \"" + endpoint + "\"\n"
+                        + "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
         return f;
     }
 

@@ -21,7 +21,8 @@ import org.tandem.keysync.testing.Prerequisites;
  */
 class DemoIT {
     @Test
-    void demoElectsSignsPublishesThenTheStandbyTakesOverWithTheSameKeysAndAHigherSerial(@TempDir Path dir) throws Exception {
+    void demoElectsSignsPublishesThenTheStandbyTakesOverWithTheSameKeysAndAHigherSerial(@TempDir Path dir)
+            throws Exception {
         Prerequisites.requireSoftHsm();
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         Prerequisites.requireTool("openssl", "openssl");
@@ -29,8 +30,8 @@ class DemoIT {
         StringWriter err = new StringWriter();
         Path work = dir.resolve("demo");
 
-        int code = SignerctlCommand.run(new String[] {"demo", "--workdir", work.toString()}, new PrintWriter(out),
-                new PrintWriter(err));
+        int code = SignerctlCommand.run(
+                new String[] {"demo", "--workdir", work.toString()}, new PrintWriter(out), new PrintWriter(err));
 
         String text = out.toString();
         assertThat(code).as(text + err).isZero();
@@ -42,10 +43,13 @@ class DemoIT {
                 .contains("DNSKEY RRset identical")
                 .containsPattern("node-[ab] published serial \\d+ in epoch 2, [0-9.]+ s after the kill");
         assertThat(text.split("Zone is verified and complete", -1)).hasSize(3);
-        assertThat(text).containsPattern("node-[ab] continued from the published zone: it made \\d+ signature\\(s\\) and re-used [1-9]");
+        assertThat(text)
+                .containsPattern(
+                        "node-[ab] continued from the published zone: it made \\d+ signature\\(s\\) and re-used [1-9]");
         List<Path> versions;
         try (Stream<Path> s = Files.list(work.resolve("published/example.test"))) {
-            versions = s.filter(p -> p.getFileName().toString().matches("\\d+\\.zone")).toList();
+            versions = s.filter(p -> p.getFileName().toString().matches("\\d+\\.zone"))
+                    .toList();
         }
         assertThat(versions).hasSizeGreaterThanOrEqualTo(2);
         assertThat(work.resolve("published/example.test.zone")).exists();

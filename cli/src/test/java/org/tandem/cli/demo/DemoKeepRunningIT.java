@@ -76,7 +76,8 @@ class DemoKeepRunningIT {
         assertThat(leads.find()).as(r[1]).isTrue();
         String leader = leads.group(1);
         String standby = leader.equals("node-a") ? "node-b" : "node-a";
-        assertThat(r[1]).contains(standby + " is a key-synced standby")
+        assertThat(r[1])
+                .contains(standby + " is a key-synced standby")
                 .contains("kek enrol --config=signerctl.yaml --from=node-a --to=node-b")
                 .contains("signerctl demo --stop --workdir " + work);
 
@@ -94,8 +95,10 @@ class DemoKeepRunningIT {
         assertThat(c.get("nodes")).hasSize(2);
         for (int i = 0; i < 2; i++) {
             JsonNode node = c.get("nodes").get(i);
-            JsonNode nodeYaml = YAML.readTree(work.resolve(node.get("name").asText() + ".yaml").toFile());
-            assertThat(node.get("endpoint").asText()).isEqualTo(nodeYaml.get("grpc").get("listen").asText());
+            JsonNode nodeYaml = YAML.readTree(
+                    work.resolve(node.get("name").asText() + ".yaml").toFile());
+            assertThat(node.get("endpoint").asText())
+                    .isEqualTo(nodeYaml.get("grpc").get("listen").asText());
             assertThat(node.get("site").asText()).isEqualTo("dc" + (i + 1));
         }
         String zk = c.get("zookeeper").get("connect").asText();
@@ -115,15 +118,18 @@ class DemoKeepRunningIT {
         // ZooKeeper outlived the demo command: the ledger holds the leader's publication, with the DNSKEY set
         // ... and speaks TLS only: the coordinator's certificate may read, a client without one gets nowhere
         for (String f : List.of("ca", "cert", "key")) {
-            assertThat(work.resolve(c.get("zookeeper").get("tls").get(f).asText())).exists();
+            assertThat(work.resolve(c.get("zookeeper").get("tls").get(f).asText()))
+                    .exists();
         }
-        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(zk), "/tandem",
-                Duration.ofSeconds(3))).isInstanceOf(ManifestStoreUnavailableException.class);
+        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(
+                        ZooKeeperClientSettings.insecurePlaintext(zk), "/tandem", Duration.ofSeconds(3)))
+                .isInstanceOf(ManifestStoreUnavailableException.class);
         TlsMaterial zkReader = new TlsMaterial(
                 work.resolve("tls/coordinator.crt"), work.resolve("tls/coordinator.key"), work.resolve("tls/ca.crt"));
-        try (ClusterConnection cluster = ClusterConnection.connect(ZooKeeperClientSettings.tls(zk, zkReader), "/tandem",
-                Duration.ofSeconds(6), Duration.ofSeconds(20))) {
-            PublishRecord last = cluster.ledger(Clock.systemUTC()).last(DemoCluster.ZONE).orElseThrow();
+        try (ClusterConnection cluster = ClusterConnection.connect(
+                ZooKeeperClientSettings.tls(zk, zkReader), "/tandem", Duration.ofSeconds(6), Duration.ofSeconds(20))) {
+            PublishRecord last =
+                    cluster.ledger(Clock.systemUTC()).last(DemoCluster.ZONE).orElseThrow();
             assertThat(last.node()).isEqualTo(leader);
             assertThat(last.dnskeyFingerprints()).hasSize(2);
             assertThat(last.dnskeyTtlSeconds()).isPositive();
@@ -136,10 +142,13 @@ class DemoKeepRunningIT {
             ManagedChannel operator = MtlsChannels.open(node.get("endpoint").asText(), sc.tls());
             try {
                 StatusRuntimeException denied = catchThrowableOfType(
-                        StatusRuntimeException.class, () -> KeySyncGrpc
-                                .newBlockingStub(operator).withDeadlineAfter(60, TimeUnit.SECONDS)
-                                .inventory(InventoryRequest.newBuilder().setZone("example.test.")
-                                        .setNonce(ByteString.copyFrom(new byte[32])).build()));
+                        StatusRuntimeException.class,
+                        () -> KeySyncGrpc.newBlockingStub(operator)
+                                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                                .inventory(InventoryRequest.newBuilder()
+                                        .setZone("example.test.")
+                                        .setNonce(ByteString.copyFrom(new byte[32]))
+                                        .build()));
                 assertThat(denied).isNotNull();
                 assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
             } finally {
@@ -149,14 +158,17 @@ class DemoKeepRunningIT {
             try {
                 byte[] nonce = new byte[32];
                 new SecureRandom().nextBytes(nonce);
-                InventoryResponse inv = KeySyncGrpc
-                        .newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
-                        .inventory(InventoryRequest.newBuilder().setZone("example.test.")
-                                .setNonce(ByteString.copyFrom(nonce)).build());
+                InventoryResponse inv = KeySyncGrpc.newBlockingStub(ch)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .inventory(InventoryRequest.newBuilder()
+                                .setZone("example.test.")
+                                .setNonce(ByteString.copyFrom(nonce))
+                                .build());
                 assertThat(inv.getNode()).isEqualTo(node.get("name").asText());
                 assertThat(inv.getHsmsList()).hasSize(1);
                 assertThat(inv.getHsms(0).getError()).isEmpty();
-                assertThat(inv.getHsms(0).getKeysList()).hasSize(2)
+                assertThat(inv.getHsms(0).getKeysList())
+                        .hasSize(2)
                         .allSatisfy(k -> assertThat(k.getProofError()).isEmpty())
                         .allSatisfy(k -> assertThat(k.getProofRrsig().isEmpty()).isFalse());
             } finally {
@@ -168,7 +180,8 @@ class DemoKeepRunningIT {
         assertThat(s[1]).contains("\"leader\" : \"" + leader + "\"");
         // each node's own HSM: its hsm.yaml names its token only
         for (String node : List.of("node-a", "node-b")) {
-            assertThat(Files.readString(work.resolve("hsm/" + node + "/hsm.yaml"))).contains("token-label: " + node)
+            assertThat(Files.readString(work.resolve("hsm/" + node + "/hsm.yaml")))
+                    .contains("token-label: " + node)
                     .doesNotContain("token-label: " + (node.equals("node-a") ? "node-b" : "node-a"));
         }
 
@@ -177,7 +190,9 @@ class DemoKeepRunningIT {
         assertThat(stop[0]).as(stop[1] + stop[2]).isEqualTo("0");
         for (DemoProcesses.Entry e : pids) {
             assertThat(stop[1]).contains("stopped " + e.name() + " (pid " + e.pid() + ")");
-            assertThat(ProcessHandle.of(e.pid()).map(ProcessHandle::isAlive).orElse(false)).as(e.name()).isFalse();
+            assertThat(ProcessHandle.of(e.pid()).map(ProcessHandle::isAlive).orElse(false))
+                    .as(e.name())
+                    .isFalse();
         }
         assertThat(work.resolve(DemoProcesses.FILE)).doesNotExist();
 

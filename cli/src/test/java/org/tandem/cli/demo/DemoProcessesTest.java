@@ -23,23 +23,28 @@ class DemoProcessesTest {
         done.waitFor();
         DemoProcesses.append(dir, "node-a", self);
         DemoProcesses.append(dir, "node-b", done.pid());
-        assertThat(DemoProcesses.read(dir)).extracting(DemoProcesses.Entry::name).containsExactly("node-a", "node-b");
+        assertThat(DemoProcesses.read(dir))
+                .extracting(DemoProcesses.Entry::name)
+                .containsExactly("node-a", "node-b");
         StringWriter out = new StringWriter();
 
         assertThat(DemoProcesses.stop(dir, new PrintWriter(out))).isZero();
 
         assertThat(ProcessHandle.current().isAlive()).isTrue();
-        assertThat(out.toString()).contains("node-a (pid " + self + "): the pid now belongs to another process")
+        assertThat(out.toString())
+                .contains("node-a (pid " + self + "): the pid now belongs to another process")
                 .contains("node-b (pid " + done.pid() + "): was not running");
         assertThat(dir.resolve(DemoProcesses.FILE)).doesNotExist();
     }
 
     @Test
     void aMissingOrMalformedPidFileIsAnError() throws Exception {
-        assertThatThrownBy(() -> DemoProcesses.read(dir)).isInstanceOf(SignerctlException.class)
+        assertThatThrownBy(() -> DemoProcesses.read(dir))
+                .isInstanceOf(SignerctlException.class)
                 .hasMessageContaining("no pid file");
         Files.writeString(dir.resolve(DemoProcesses.FILE), "zookeeper 12\nnode-a twelve\n");
-        assertThatThrownBy(() -> DemoProcesses.read(dir)).isInstanceOf(SignerctlException.class)
+        assertThatThrownBy(() -> DemoProcesses.read(dir))
+                .isInstanceOf(SignerctlException.class)
                 .hasMessageContaining("pids:2: expected '<name> <pid>'");
     }
 }

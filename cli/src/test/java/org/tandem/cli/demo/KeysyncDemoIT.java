@@ -22,7 +22,10 @@ class KeysyncDemoIT {
         StringWriter err = new StringWriter();
         Path work = dir.resolve("demo");
 
-        int code = SignerctlCommand.run(new String[] {"demo-keysync", "--workdir", work.toString()}, new PrintWriter(out), new PrintWriter(err));
+        int code = SignerctlCommand.run(
+                new String[] {"demo-keysync", "--workdir", work.toString()},
+                new PrintWriter(out),
+                new PrintWriter(err));
 
         assertThat(code).as(err.toString()).isZero();
         assertThat(out.toString())
@@ -33,7 +36,8 @@ class KeysyncDemoIT {
                 .contains("destroyed ZSK")
                 .contains("intact");
         assertThat(work.resolve("hsm.yaml")).exists();
-        assertThat(Files.readString(work.resolve("audit.jsonl")).lines().count()).isGreaterThan(15);
+        assertThat(Files.readString(work.resolve("audit.jsonl")).lines().count())
+                .isGreaterThan(15);
         assertThat(Files.getPosixFilePermissions(work.resolve("hsm/dc1-hsm1.pin")))
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     }

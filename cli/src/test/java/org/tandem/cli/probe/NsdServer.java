@@ -77,7 +77,9 @@ final class NsdServer implements AutoCloseable {
         NsdServer server = new NsdServer(dir, port, p);
         try {
             Name first = Name.fromString(zones.get(0).zone(), Name.root);
-            TestTiming.until(Duration.ofSeconds(20), "nsd answers on port " + port + "\n" + server.log(),
+            TestTiming.until(
+                    Duration.ofSeconds(20),
+                    "nsd answers on port " + port + "\n" + server.log(),
                     () -> p.isAlive() && server.answers(first));
         } catch (AssertionError | InterruptedException e) {
             server.close();
@@ -111,7 +113,9 @@ final class NsdServer implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (String f : List.of("nsd.log", "nsd.out")) {
             try {
-                b.append("--- ").append(f).append('\n')
+                b.append("--- ")
+                        .append(f)
+                        .append('\n')
                         .append(Files.readString(dir.resolve(f), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 b.append("--- ").append(f).append(": ").append(e.getMessage()).append('\n');

@@ -21,10 +21,10 @@ import org.xbill.DNS.Name;
 /** Bad arguments and trust anchors: UNKNOWN (3) with one line naming what is wrong; no query is sent. */
 class ProbeArgumentsTest {
     private static final Name ZONE = Name.fromConstantString("example.test.");
-    private static final DNSKEYRecord KSK = new DNSKEYRecord(ZONE, DClass.IN, 3600, 257, DNSKEYRecord.Protocol.DNSSEC,
-            DNSSEC.Algorithm.ECDSAP256SHA256, new byte[64]);
-    private static final DNSKEYRecord OTHER = new DNSKEYRecord(ZONE, DClass.IN, 3600, 257,
-            DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, filled(64, 7));
+    private static final DNSKEYRecord KSK = new DNSKEYRecord(
+            ZONE, DClass.IN, 3600, 257, DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, new byte[64]);
+    private static final DNSKEYRecord OTHER = new DNSKEYRecord(
+            ZONE, DClass.IN, 3600, 257, DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, filled(64, 7));
 
     @TempDir
     Path dir;
@@ -47,13 +47,22 @@ class ProbeArgumentsTest {
     void missingZoneIsUnknownWithOneLine() {
         Run r = run("probe", "--server", "127.0.0.1", "--trust-anchor", "/nonexistent");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.out()).isEqualTo("TANDEM PROBE UNKNOWN - .: .: missing required option --zone; 0 names checked "
-                + "| names=0 problems=1\n");
+        assertThat(r.out())
+                .isEqualTo("TANDEM PROBE UNKNOWN - .: .: missing required option --zone; 0 names checked "
+                        + "| names=0 problems=1\n");
     }
 
     @Test
     void badWarnIsUnknownNamingTheOption() {
-        Run r = run("probe", "--zone", "example.test", "--server", "127.0.0.1", "--trust-anchor", "/x", "--warn",
+        Run r = run(
+                "probe",
+                "--zone",
+                "example.test",
+                "--server",
+                "127.0.0.1",
+                "--trust-anchor",
+                "/x",
+                "--warn",
                 "three days");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).startsWith("TANDEM PROBE UNKNOWN - example.test.: example.test.: --warn takes a number");
@@ -62,18 +71,28 @@ class ProbeArgumentsTest {
     @Test
     void unreadableTrustAnchorIsUnknownNamingTheFile() {
         Path missing = dir.resolve("missing.anchor");
-        Run r = run("probe", "--zone", "example.test", "--server", "127.0.0.1:5353", "--trust-anchor",
-                missing.toString(), "--json");
+        Run r = run(
+                "probe",
+                "--zone",
+                "example.test",
+                "--server",
+                "127.0.0.1:5353",
+                "--trust-anchor",
+                missing.toString(),
+                "--json");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.out().strip()).startsWith("{\"status\":\"UNKNOWN\",\"code\":3,\"zone\":\"example.test.\"")
-                .contains("cannot read trust anchor file " + missing).doesNotContain("\n");
+        assertThat(r.out().strip())
+                .startsWith("{\"status\":\"UNKNOWN\",\"code\":3,\"zone\":\"example.test.\"")
+                .contains("cannot read trust anchor file " + missing)
+                .doesNotContain("\n");
     }
 
     @Test
     void unknownOptionIsUnknownWithOneLineToo() {
         Run r = run("probe", "--zone", "example.test", "--frobnicate");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.out()).startsWith("TANDEM PROBE UNKNOWN - .: .: unknown argument(s): --frobnicate;")
+        assertThat(r.out())
+                .startsWith("TANDEM PROBE UNKNOWN - .: .: unknown argument(s): --frobnicate;")
                 .hasLineCount(1);
     }
 
@@ -92,13 +111,17 @@ class ProbeArgumentsTest {
     @Test
     void trustAnchorForAnotherZoneOrEmptyIsRefusedNamingTheFile() throws Exception {
         Path other = dir.resolve("other.anchor");
-        Files.writeString(other, new DSRecord(Name.fromConstantString("other.test."), DClass.IN, 3600,
-                DNSSEC.Digest.SHA256, KSK) + "\n");
-        assertThatThrownBy(() -> TrustAnchor.read(other, ZONE)).isInstanceOf(ProbeUnknownException.class)
+        Files.writeString(
+                other,
+                new DSRecord(Name.fromConstantString("other.test."), DClass.IN, 3600, DNSSEC.Digest.SHA256, KSK)
+                        + "\n");
+        assertThatThrownBy(() -> TrustAnchor.read(other, ZONE))
+                .isInstanceOf(ProbeUnknownException.class)
                 .hasMessageContaining(other.toString())
                 .hasMessageContaining("no DS or DNSKEY record for example.test.");
         assertThatThrownBy(() -> TrustAnchor.parse("this is not a record\n", ZONE, "junk.anchor"))
-                .isInstanceOf(ProbeUnknownException.class).hasMessageContaining("junk.anchor");
+                .isInstanceOf(ProbeUnknownException.class)
+                .hasMessageContaining("junk.anchor");
     }
 
     @Test

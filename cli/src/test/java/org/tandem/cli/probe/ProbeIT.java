@@ -61,6 +61,7 @@ class ProbeIT {
     private static final long SIGNED_SERIAL = UNSIGNED_SERIAL + 1;
     /** Six 250-octet strings: the signed answer does not fit 1232 octets of UDP, so it comes over TCP. */
     private static final String BIG_TXT = ("\"" + "x".repeat(250) + "\" ").repeat(6);
+
     private static final SigningPolicy POLICY = SigningPolicy.defaults().withThreads(1);
 
     private Path dir;
@@ -94,22 +95,39 @@ class ProbeIT {
         Files.writeString(dir.resolve("nsec3.test.anchor"), nsec3.get(0).key().dnskey(3600) + "\n");
 
         List<SigningKey> optOut = keys("optout.test");
-        serve("optout.test", sign("optout.test", optOut, POLICY.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)),
-                now), false, "");
+        serve(
+                "optout.test",
+                sign("optout.test", optOut, POLICY.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)), now),
+                false,
+                "");
         anchorDs("optout.test", optOut.get(0));
 
         // 14 days of validity, no jitter, signed 13 days ago: every RRSIG expires in one day
         List<SigningKey> warn = keys("warn.test");
         warnKsk = warn.get(0).key().keyTag().value();
-        serve("warn.test", sign("warn.test", warn, POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7),
-                Duration.ZERO), now.minus(Duration.ofDays(13))), true, "");
+        serve(
+                "warn.test",
+                sign(
+                        "warn.test",
+                        warn,
+                        POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7), Duration.ZERO),
+                        now.minus(Duration.ofDays(13))),
+                true,
+                "");
         anchorDs("warn.test", warn.get(0));
 
         // signed 20 days ago with 14 days of validity: every RRSIG expired 6 days ago
         List<SigningKey> expired = keys("expired.test");
         expiredKsk = expired.get(0).key().keyTag().value();
-        serve("expired.test", sign("expired.test", expired, POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7),
-                Duration.ZERO), now.minus(Duration.ofDays(20))), true, "");
+        serve(
+                "expired.test",
+                sign(
+                        "expired.test",
+                        expired,
+                        POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7), Duration.ZERO),
+                        now.minus(Duration.ofDays(20))),
+                true,
+                "");
         anchorDs("expired.test", expired.get(0));
 
         // www A changed after signing
@@ -122,13 +140,17 @@ class ProbeIT {
 
         // a TXT RRset added to www after signing
         List<SigningKey> unsigned = keys("unsigned.test");
-        serve("unsigned.test", sign("unsigned.test", unsigned, POLICY, now), true,
+        serve(
+                "unsigned.test",
+                sign("unsigned.test", unsigned, POLICY, now),
+                true,
                 "www.unsigned.test. 3600 IN TXT \"added after signing\"\n");
         anchorDs("unsigned.test", unsigned.get(0));
 
         // the owner txt removed with its NSEC after signing: the NSEC before it names a name that is gone
         List<SigningKey> broken = keys("broken.test");
-        String brokenText = zoneText(sign("broken.test", broken, POLICY, now)).lines()
+        String brokenText = zoneText(sign("broken.test", broken, POLICY, now))
+                .lines()
                 .filter(l -> !l.startsWith("txt.broken.test."))
                 .map(l -> l + "\n")
                 .reduce("", String::concat);
@@ -136,10 +158,11 @@ class ProbeIT {
         anchorDs("broken.test", broken.get(0));
 
         // a KSK of nsec.test that the zone does not publish
-        HsmKey stranger = hsm.generate(new KeySpec(ZoneName.of("nsec.test"), KeyRole.KSK,
-                Algorithm.ECDSAP256SHA256));
+        HsmKey stranger = hsm.generate(new KeySpec(ZoneName.of("nsec.test"), KeyRole.KSK, Algorithm.ECDSAP256SHA256));
         strangerKsk = stranger.publicKey().orElseThrow().keyTag().value();
-        Files.writeString(dir.resolve("stranger.anchor"), ds(stranger.publicKey().orElseThrow().dnskey(3600)) + "\n");
+        Files.writeString(
+                dir.resolve("stranger.anchor"),
+                ds(stranger.publicKey().orElseThrow().dnskey(3600)) + "\n");
 
         nsd = NsdServer.start(dir, served);
     }
@@ -161,7 +184,8 @@ class ProbeIT {
     void goodNsecZoneIsOkWithNamesFromTheNsecWalk() {
         Run r = probe("nsec.test", "nsec.test.anchor");
         assertThat(r.code).as(r.toString()).isZero();
-        assertThat(r.line()).startsWith("TANDEM PROBE OK - nsec.test. serial " + SIGNED_SERIAL + ", ")
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE OK - nsec.test. serial " + SIGNED_SERIAL + ", ")
                 .containsPattern("earliest RRSIG expiry \\S+Z \\([a-z0-9.]*nsec\\.test\\. [A-Z0-9]+, key \\d+\\)")
                 .containsPattern("\\| expiry_seconds=\\d+s;259200:;0: names=[5-9] problems=0$");
     }
@@ -173,12 +197,18 @@ class ProbeIT {
         udp.setIgnoreTruncation(true);
         Name mail = Name.fromConstantString("mail.nsec.test.");
         Message m = udp.send(Message.newQuery(Record.newRecord(mail, Type.TXT, DClass.IN)));
-        assertThat(m.getHeader().getFlag(Flags.TC)).as("the UDP answer is truncated").isTrue();
-        Message full = new DnsClient(new InetSocketAddress(NsdServer.LOOPBACK, nsd.port()), Duration.ofSeconds(5),
-                TrustAnchor.read(dir.resolve("nsec.test.anchor"), Name.fromConstantString("nsec.test.")),
-                Clock.systemUTC()).raw(mail, Type.TXT);
+        assertThat(m.getHeader().getFlag(Flags.TC))
+                .as("the UDP answer is truncated")
+                .isTrue();
+        Message full = new DnsClient(
+                        new InetSocketAddress(NsdServer.LOOPBACK, nsd.port()),
+                        Duration.ofSeconds(5),
+                        TrustAnchor.read(dir.resolve("nsec.test.anchor"), Name.fromConstantString("nsec.test.")),
+                        Clock.systemUTC())
+                .raw(mail, Type.TXT);
         assertThat(full.getHeader().getFlag(Flags.TC)).isFalse();
-        assertThat(full.getSection(Section.ANSWER)).anyMatch(r -> r.getType() == Type.RRSIG)
+        assertThat(full.getSection(Section.ANSWER))
+                .anyMatch(r -> r.getType() == Type.RRSIG)
                 .anyMatch(r -> r.getType() == Type.TXT);
     }
 
@@ -202,7 +232,8 @@ class ProbeIT {
     void goodNsec3OptOutZoneIsOkThoughItsDenialsAreInsecureByDesign() {
         Run r = probe("optout.test", "optout.test.anchor");
         assertThat(r.code).as(r.toString()).isZero();
-        assertThat(r.line()).startsWith("TANDEM PROBE OK - optout.test. serial " + SIGNED_SERIAL + ", ")
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE OK - optout.test. serial " + SIGNED_SERIAL + ", ")
                 .containsPattern("earliest RRSIG expiry \\S+Z \\([a-z0-9.]*optout\\.test\\. [A-Z0-9]+, key \\d+\\)");
     }
 
@@ -210,10 +241,12 @@ class ProbeIT {
     void signaturesExpiringWithinWarnAreWarningNamingOwnerTypeAndKey() {
         Run r = probe("warn.test", "warn.test.anchor", "--warn", "3d");
         assertThat(r.code).as(r.toString()).isEqualTo(1);
-        assertThat(r.line()).startsWith("TANDEM PROBE WARNING - warn.test. serial " + SIGNED_SERIAL
-                        + ": warn.test. DNSKEY, key " + warnKsk + ", expiry ")
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE WARNING - warn.test. serial " + SIGNED_SERIAL + ": warn.test. DNSKEY, key "
+                        + warnKsk + ", expiry ")
                 .contains("RRSIG expires within 3d");
-        assertThat(probe("warn.test", "warn.test.anchor", "--warn", "12h").code).as("1 day left, warn at 12h")
+        assertThat(probe("warn.test", "warn.test.anchor", "--warn", "12h").code)
+                .as("1 day left, warn at 12h")
                 .isZero();
     }
 
@@ -221,7 +254,8 @@ class ProbeIT {
     void expiredSignaturesAreCriticalNamingOwnerTypeAndKey() {
         Run r = probe("expired.test", "expired.test.anchor");
         assertThat(r.code).as(r.toString()).isEqualTo(2);
-        assertThat(r.line()).startsWith("TANDEM PROBE CRITICAL - expired.test. serial " + SIGNED_SERIAL
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE CRITICAL - expired.test. serial " + SIGNED_SERIAL
                         + ": expired.test. DNSKEY, key " + expiredKsk + ", expiry ")
                 .contains("RRSIG expired at");
     }
@@ -230,24 +264,30 @@ class ProbeIT {
     void tamperedRecordIsCriticalNamingOwnerTypeAndKeyAndLdnsAgrees() throws Exception {
         Run r = probe("bogus.test", "bogus.test.anchor");
         assertThat(r.code).as(r.toString()).isEqualTo(2);
-        assertThat(r.line()).startsWith("TANDEM PROBE CRITICAL - bogus.test. serial " + SIGNED_SERIAL
-                        + ": www.bogus.test. A, key " + bogusZsk + ", expiry ")
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE CRITICAL - bogus.test. serial " + SIGNED_SERIAL + ": www.bogus.test. A, key "
+                        + bogusZsk + ", expiry ")
                 .contains("RRSIG does not verify");
 
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         Verdict ldns = ldnsVerifyZone(bogusFile);
-        assertThat(ldns.exitCode).as("ldns-verify-zone calls the tampered zone bogus too\n" + ldns.output).isNotZero();
+        assertThat(ldns.exitCode)
+                .as("ldns-verify-zone calls the tampered zone bogus too\n" + ldns.output)
+                .isNotZero();
         assertThat(ldns.output).contains("www.bogus.test.");
         Verdict control = ldnsVerifyZone(nsecFile);
-        assertThat(control.exitCode).as("and accepts the good one\n" + control.output).isZero();
+        assertThat(control.exitCode)
+                .as("and accepts the good one\n" + control.output)
+                .isZero();
     }
 
     @Test
     void trustAnchorForAnotherKeyIsCriticalNamingTheAnchorsKey() {
         Run r = probe("nsec.test", "stranger.anchor");
         assertThat(r.code).as(r.toString()).isEqualTo(2);
-        assertThat(r.line()).startsWith("TANDEM PROBE CRITICAL - nsec.test. serial " + SIGNED_SERIAL
-                        + ": nsec.test. DNSKEY, key " + strangerKsk + ": ")
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE CRITICAL - nsec.test. serial " + SIGNED_SERIAL + ": nsec.test. DNSKEY, key "
+                        + strangerKsk + ": ")
                 .contains("matches the trust anchor")
                 .contains(String.valueOf(nsecKsk));
     }
@@ -256,7 +296,8 @@ class ProbeIT {
     void rrsetAddedAfterSigningIsCriticalNamingOwnerAndType() {
         Run r = probe("unsigned.test", "unsigned.test.anchor");
         assertThat(r.code).as(r.toString()).isEqualTo(2);
-        assertThat(r.line()).startsWith("TANDEM PROBE CRITICAL - unsigned.test. serial " + SIGNED_SERIAL
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE CRITICAL - unsigned.test. serial " + SIGNED_SERIAL
                         + ": www.unsigned.test. TXT: no RRSIG");
     }
 
@@ -264,24 +305,40 @@ class ProbeIT {
     void nsecChainNamingAGoneOwnerIsABrokenDenialNamingOwnerAndType() {
         Run r = probe("broken.test", "broken.test.anchor");
         assertThat(r.code).as(r.toString()).isEqualTo(2);
-        assertThat(r.line()).startsWith("TANDEM PROBE CRITICAL - broken.test. serial " + SIGNED_SERIAL
-                + ": txt.broken.test. NSEC: ");
+        assertThat(r.line())
+                .startsWith(
+                        "TANDEM PROBE CRITICAL - broken.test. serial " + SIGNED_SERIAL + ": txt.broken.test. NSEC: ");
         assertThat(r.out).contains("bogus");
     }
 
     @Test
     void nothingListeningIsUnknownNamingTheSoaQuery() throws IOException {
         String nobody = NsdServer.LOOPBACK.getHostAddress() + ":" + NsdServer.freePort();
-        Run r = run("probe", "--zone", "nsec.test", "--server", nobody, "--trust-anchor",
-                dir.resolve("nsec.test.anchor").toString(), "--timeout", "1s");
+        Run r = run(
+                "probe",
+                "--zone",
+                "nsec.test",
+                "--server",
+                nobody,
+                "--trust-anchor",
+                dir.resolve("nsec.test.anchor").toString(),
+                "--timeout",
+                "1s");
         assertThat(r.code).as(r.toString()).isEqualTo(3);
-        assertThat(r.line()).startsWith("TANDEM PROBE UNKNOWN - nsec.test.: nsec.test. SOA: no answer from " + nobody)
+        assertThat(r.line())
+                .startsWith("TANDEM PROBE UNKNOWN - nsec.test.: nsec.test. SOA: no answer from " + nobody)
                 .doesNotContain("null");
     }
 
     private Run probe(String zone, String anchor, String... more) {
-        List<String> args = new ArrayList<>(List.of("probe", "--zone", zone, "--server", nsd.address(),
-                "--trust-anchor", dir.resolve(anchor).toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "probe",
+                "--zone",
+                zone,
+                "--server",
+                nsd.address(),
+                "--trust-anchor",
+                dir.resolve(anchor).toString()));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));
     }
@@ -297,7 +354,9 @@ class ProbeIT {
     private record Run(int code, String out, String err) {
         /** The one line on stdout (asserted to be exactly one). */
         String line() {
-            assertThat(out.split("\n", -1)).as("exactly one line on stdout: " + out).hasSize(2);
+            assertThat(out.split("\n", -1))
+                    .as("exactly one line on stdout: " + out)
+                    .hasSize(2);
             System.out.println("probe: " + out.strip());
             return out.strip();
         }
@@ -311,9 +370,13 @@ class ProbeIT {
     private record Verdict(int exitCode, String output) {}
 
     private static Verdict ldnsVerifyZone(Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("ldns-verify-zone finished").isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                .as("ldns-verify-zone finished")
+                .isTrue();
         return new Verdict(p.exitValue(), output);
     }
 
@@ -321,12 +384,14 @@ class ProbeIT {
         ZoneName z = ZoneName.of(zone);
         HsmKey ksk = hsm.generate(new KeySpec(z, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
         HsmKey zsk = hsm.generate(new KeySpec(z, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        return List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
+        return List.of(
+                new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
                 new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
     }
 
     private SignedZone sign(String zone, List<SigningKey> keys, SigningPolicy policy, Instant at) throws Exception {
-        String text = String.join("\n",
+        String text = String.join(
+                "\n",
                 "$ORIGIN " + zone + ".",
                 "$TTL 3600",
                 "@ IN SOA ns1 hostmaster " + UNSIGNED_SERIAL + " 7200 3600 1209600 300",
@@ -341,8 +406,8 @@ class ProbeIT {
                 "insecure IN NS ns.insecure.example.net.",
                 "");
         ZoneName z = ZoneName.of(zone);
-        return new ZoneSigner().sign(ZoneLoader.parse(text, z, dir.resolve(zone + ".unsigned")), keys, policy, at,
-                UNSIGNED_SERIAL);
+        return new ZoneSigner()
+                .sign(ZoneLoader.parse(text, z, dir.resolve(zone + ".unsigned")), keys, policy, at, UNSIGNED_SERIAL);
     }
 
     private static String zoneText(SignedZone signed) {

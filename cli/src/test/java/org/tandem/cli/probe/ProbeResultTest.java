@@ -23,18 +23,24 @@ class ProbeResultTest {
     private static final Expiry EARLIEST = new Expiry(EXPIRY, WWW, Type.A, 12345);
 
     private static ProbeResult result(List<Problem> problems) {
-        return new ProbeResult(ZONE, "192.0.2.53:53", OptionalLong.of(2026120601L), 12, "axfr",
-                Optional.of(EARLIEST), problems, NOW);
+        return new ProbeResult(
+                ZONE, "192.0.2.53:53", OptionalLong.of(2026120601L), 12, "axfr", Optional.of(EARLIEST), problems, NOW);
     }
 
     private static Problem expired() {
-        return Problem.signature(ProbeStatus.CRITICAL, "rrsig-expired", WWW, Type.A, 12345,
-                Instant.parse("2026-12-01T00:00:00Z"), "RRSIG expired at 2026-12-01T00:00:00Z");
+        return Problem.signature(
+                ProbeStatus.CRITICAL,
+                "rrsig-expired",
+                WWW,
+                Type.A,
+                12345,
+                Instant.parse("2026-12-01T00:00:00Z"),
+                "RRSIG expired at 2026-12-01T00:00:00Z");
     }
 
     private static Problem soon() {
-        return Problem.signature(ProbeStatus.WARNING, "rrsig-expires-soon", WWW, Type.A, 12345, EXPIRY,
-                "RRSIG expires within 3d");
+        return Problem.signature(
+                ProbeStatus.WARNING, "rrsig-expires-soon", WWW, Type.A, 12345, EXPIRY, "RRSIG expires within 3d");
     }
 
     private static Problem timeout() {
@@ -43,9 +49,10 @@ class ProbeResultTest {
 
     @Test
     void okLineNamesZoneSerialNamesAndTheEarliestExpiryWithPerformanceData() {
-        assertThat(result(List.of()).nagiosLine(WARN)).isEqualTo("TANDEM PROBE OK - example.test. serial 2026120601, "
-                + "12 names, earliest RRSIG expiry 2026-12-20T10:00:00Z (www.example.test. A, key 12345) | "
-                + "expiry_seconds=1209600s;259200:;0: names=12 problems=0");
+        assertThat(result(List.of()).nagiosLine(WARN))
+                .isEqualTo("TANDEM PROBE OK - example.test. serial 2026120601, "
+                        + "12 names, earliest RRSIG expiry 2026-12-20T10:00:00Z (www.example.test. A, key 12345) | "
+                        + "expiry_seconds=1209600s;259200:;0: names=12 problems=0");
     }
 
     @Test
@@ -53,9 +60,10 @@ class ProbeResultTest {
         ProbeResult r = result(List.of(timeout(), soon(), expired()));
         assertThat(r.status()).isEqualTo(ProbeStatus.CRITICAL);
         assertThat(r.status().code()).isEqualTo(2);
-        assertThat(r.nagiosLine(WARN)).isEqualTo("TANDEM PROBE CRITICAL - example.test. serial 2026120601: "
-                + "www.example.test. A, key 12345, expiry 2026-12-01T00:00:00Z: RRSIG expired at 2026-12-01T00:00:00Z "
-                + "(+2 more); 12 names checked | expiry_seconds=1209600s;259200:;0: names=12 problems=3");
+        assertThat(r.nagiosLine(WARN))
+                .isEqualTo("TANDEM PROBE CRITICAL - example.test. serial 2026120601: "
+                        + "www.example.test. A, key 12345, expiry 2026-12-01T00:00:00Z: RRSIG expired at 2026-12-01T00:00:00Z "
+                        + "(+2 more); 12 names checked | expiry_seconds=1209600s;259200:;0: names=12 problems=3");
     }
 
     @Test
@@ -64,16 +72,24 @@ class ProbeResultTest {
         assertThat(result(List.of(timeout())).status()).isEqualTo(ProbeStatus.UNKNOWN);
         assertThat(result(List.of()).status()).isEqualTo(ProbeStatus.OK);
         assertThat(List.of(ProbeStatus.OK, ProbeStatus.WARNING, ProbeStatus.CRITICAL, ProbeStatus.UNKNOWN))
-                .extracting(ProbeStatus::code).containsExactly(0, 1, 2, 3);
+                .extracting(ProbeStatus::code)
+                .containsExactly(0, 1, 2, 3);
     }
 
     @Test
     void unknownWithoutAnswerHasNoSerialNorExpiryInTheLine() {
-        ProbeResult r = new ProbeResult(ZONE, "127.0.0.1:5300", OptionalLong.empty(), 0, "none", Optional.empty(),
+        ProbeResult r = new ProbeResult(
+                ZONE,
+                "127.0.0.1:5300",
+                OptionalLong.empty(),
+                0,
+                "none",
+                Optional.empty(),
                 List.of(Problem.of(ProbeStatus.UNKNOWN, "no-answer", ZONE, Type.SOA, "no answer from 127.0.0.1:5300")),
                 NOW);
-        assertThat(r.nagiosLine(WARN)).isEqualTo("TANDEM PROBE UNKNOWN - example.test.: example.test. SOA: no answer "
-                + "from 127.0.0.1:5300; 0 names checked | names=0 problems=1");
+        assertThat(r.nagiosLine(WARN))
+                .isEqualTo("TANDEM PROBE UNKNOWN - example.test.: example.test. SOA: no answer "
+                        + "from 127.0.0.1:5300; 0 names checked | names=0 problems=1");
     }
 
     @Test

@@ -83,7 +83,10 @@ class SignatureInspectorTest {
     void oneValidSignatureAmongBrokenOnesIsEnoughAndTheLatestValidExpiryCounts() throws Exception {
         ARecord a = a("192.0.2.10");
         Instant later = NOW.plus(Duration.ofDays(9));
-        Message m = message(a, sign(a, zsk, zskPair, NOW.minus(Duration.ofDays(1))), sign(a, zsk, zskPair, later),
+        Message m = message(
+                a,
+                sign(a, zsk, zskPair, NOW.minus(Duration.ofDays(1))),
+                sign(a, zsk, zskPair, later),
                 sign(a, zsk, zskPair, NOW.plus(Duration.ofDays(2))));
         SignatureInspector.Inspection i = inspector.inspect(m, NOW);
         assertThat(i.problems()).isEmpty();
@@ -92,7 +95,10 @@ class SignatureInspectorTest {
 
     @Test
     void theNsRrsetOfADelegationIsNotExpectedToBeSigned() {
-        NSRecord ns = new NSRecord(Name.fromConstantString("sub.example.test."), DClass.IN, 3600,
+        NSRecord ns = new NSRecord(
+                Name.fromConstantString("sub.example.test."),
+                DClass.IN,
+                3600,
                 Name.fromConstantString("ns.sub.example.test."));
         Message m = new Message();
         m.addRecord(ns, Section.AUTHORITY);
@@ -102,11 +108,13 @@ class SignatureInspectorTest {
     @Test
     void aDnskeyRrsetSignedOnlyByAKeyTheAnchorDoesNotNameFails() throws Exception {
         RRset keys = new RRset(zsk);
-        RRSIGRecord sig = DNSSEC.sign(keys, zsk, zskPair.getPrivate(), NOW.minus(Duration.ofHours(1)),
-                NOW.plus(Duration.ofDays(1)));
+        RRSIGRecord sig = DNSSEC.sign(
+                keys, zsk, zskPair.getPrivate(), NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofDays(1)));
         keys.addRR(sig);
-        assertThat(inspector.inspect(keys, NOW, k -> false)).get()
-                .extracting(Problem::kind).isEqualTo("dnskey-not-signed-by-anchor");
+        assertThat(inspector.inspect(keys, NOW, k -> false))
+                .get()
+                .extracting(Problem::kind)
+                .isEqualTo("dnskey-not-signed-by-anchor");
         assertThat(inspector.inspect(keys, NOW, k -> true)).isEmpty();
     }
 
@@ -148,8 +156,14 @@ class SignatureInspectorTest {
 
     private static DNSKEYRecord dnskey(KeyPair pair) {
         try {
-            return new DNSKEYRecord(ZONE, DClass.IN, 3600, 256, DNSKEYRecord.Protocol.DNSSEC,
-                    DNSSEC.Algorithm.ECDSAP256SHA256, pair.getPublic());
+            return new DNSKEYRecord(
+                    ZONE,
+                    DClass.IN,
+                    3600,
+                    256,
+                    DNSKEYRecord.Protocol.DNSSEC,
+                    DNSSEC.Algorithm.ECDSAP256SHA256,
+                    pair.getPublic());
         } catch (DNSSEC.DNSSECException e) {
             throw new IllegalStateException(e);
         }

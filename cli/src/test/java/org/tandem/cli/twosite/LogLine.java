@@ -33,7 +33,8 @@ final class LogLine extends AbstractWaitStrategy {
             if (logs.lines().anyMatch(l -> pattern.matcher(l).find())) {
                 return;
             }
-            InspectContainerResponse.ContainerState state = waitStrategyTarget.getCurrentContainerInfo().getState();
+            InspectContainerResponse.ContainerState state =
+                    waitStrategyTarget.getCurrentContainerInfo().getState();
             if (!Boolean.TRUE.equals(state.getRunning())) {
                 throw new ContainerLaunchException("the container's process exited (code " + state.getExitCodeLong()
                         + ") before logging /" + pattern + "/; its log ends:\n" + tail(logs));

@@ -43,9 +43,15 @@ final class NodeToken {
                     objects.add(new TokenObject(type, label, id));
                 }
                 String head = line.toLowerCase(Locale.ROOT);
-                type = head.startsWith("private key") ? "privkey" : head.startsWith("public key") ? "pubkey"
-                        : head.startsWith("certificate") ? "cert" : head.startsWith("secret key") ? "secrkey"
-                        : head.startsWith("end") ? null : "other";
+                type = head.startsWith("private key")
+                        ? "privkey"
+                        : head.startsWith("public key")
+                                ? "pubkey"
+                                : head.startsWith("certificate")
+                                        ? "cert"
+                                        : head.startsWith("secret key")
+                                                ? "secrkey"
+                                                : head.startsWith("end") ? null : "other";
                 label = "";
                 id = "";
             } else if (line.trim().startsWith("label:")) {
@@ -70,8 +76,8 @@ final class NodeToken {
     }
 
     private TwoSiteCluster.Exec pkcs11(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("pkcs11-tool", "--module", MODULE, "--token-label", node, "--login",
-                "--pin", cluster.pin(node)));
+        List<String> cmd = new ArrayList<>(List.of(
+                "pkcs11-tool", "--module", MODULE, "--token-label", node, "--login", "--pin", cluster.pin(node)));
         cmd.addAll(List.of(args));
         TwoSiteCluster.Exec e = cluster.exec(node, cmd.toArray(String[]::new));
         if (e.exit() != 0) {

@@ -45,7 +45,9 @@ record PublishedZone(long serial, Set<String> dnskeys, Set<Integer> soaSigners, 
                     serial = soa.getSerial();
                 } else if (r instanceof DNSKEYRecord && r.getName().equals(origin)) {
                     keys.add(r.rdataToString());
-                } else if (r instanceof RRSIGRecord sig && r.getName().equals(origin) && sig.getTypeCovered() == Type.SOA) {
+                } else if (r instanceof RRSIGRecord sig
+                        && r.getName().equals(origin)
+                        && sig.getTypeCovered() == Type.SOA) {
                     signers.add(sig.getFootprint());
                 }
             }

@@ -50,8 +50,8 @@ final class SiteHost extends GenericContainer<SiteHost> {
         // local images only: nothing is ever pulled (no registry is reachable)
         withImagePullPolicy(imageName -> false);
         withNetworkMode(home.dockerName());
-        withCreateContainerCmdModifier(cmd -> cmd.withHostName(name).withAliases(name)
-                .withIpv4Address(home.address(hostNumber)));
+        withCreateContainerCmdModifier(
+                cmd -> cmd.withHostName(name).withAliases(name).withIpv4Address(home.address(hostNumber)));
         plugged.add(home);
     }
 
@@ -86,8 +86,11 @@ final class SiteHost extends GenericContainer<SiteHost> {
     }
 
     private synchronized void connect(Lan lan, String containerId) {
-        client().connectToNetworkCmd().withNetworkId(lan.dockerName()).withContainerId(containerId)
-                .withContainerNetwork(new ContainerNetwork().withAliases(name)
+        client().connectToNetworkCmd()
+                .withNetworkId(lan.dockerName())
+                .withContainerId(containerId)
+                .withContainerNetwork(new ContainerNetwork()
+                        .withAliases(name)
                         .withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(lan.address(hostNumber))))
                 .exec();
         plugged.add(lan);
@@ -95,8 +98,11 @@ final class SiteHost extends GenericContainer<SiteHost> {
 
     /** Unplugs the host from {@code lan}. */
     synchronized void disconnect(Lan lan) {
-        client().disconnectFromNetworkCmd().withNetworkId(lan.dockerName()).withContainerId(getContainerId())
-                .withForce(true).exec();
+        client().disconnectFromNetworkCmd()
+                .withNetworkId(lan.dockerName())
+                .withContainerId(getContainerId())
+                .withForce(true)
+                .exec();
         plugged.remove(lan);
     }
 

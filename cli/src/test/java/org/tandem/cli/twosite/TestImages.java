@@ -34,8 +34,8 @@ final class TestImages {
         Path root = p != null ? Path.of(p) : Path.of("..");
         root = root.toAbsolutePath().normalize();
         if (!Files.isRegularFile(root.resolve("bin/build-test-images"))) {
-            throw new IllegalStateException(root + " is not the Tandem checkout (no bin/build-test-images); set "
-                    + "-Dtandem.repository");
+            throw new IllegalStateException(
+                    root + " is not the Tandem checkout (no bin/build-test-images); set " + "-Dtandem.repository");
         }
         return root;
     }
@@ -45,9 +45,11 @@ final class TestImages {
         if (runtime == null) {
             long t0 = System.nanoTime();
             Path root = repository();
-            Prerequisites.require(Prerequisites.onPath("docker"), "Docker (apt-get install docker.io; bin/install-deps --tests)");
+            Prerequisites.require(
+                    Prerequisites.onPath("docker"), "Docker (apt-get install docker.io; bin/install-deps --tests)");
             Run up = run(root, List.of(root.resolve("bin/docker-up").toString()));
-            Prerequisites.require(up.exit() == 0 && DockerClientFactory.instance().isDockerAvailable(),
+            Prerequisites.require(
+                    up.exit() == 0 && DockerClientFactory.instance().isDockerAvailable(),
                     "a Docker engine (bin/docker-up, as root): " + up.output().strip());
             Run build = run(root, List.of(root.resolve("bin/build-test-images").toString()));
             if (build.exit() != 0) {
@@ -56,7 +58,8 @@ final class TestImages {
             }
             String tag = build.output().strip();
             if (!tag.matches("tandem/runtime:[0-9a-f]{12}")) {
-                throw new IllegalStateException("bin/build-test-images printed '" + tag + "', not a tandem/runtime tag");
+                throw new IllegalStateException(
+                        "bin/build-test-images printed '" + tag + "', not a tandem/runtime tag");
             }
             runtime = tag;
             took = Duration.ofNanos(System.nanoTime() - t0);
@@ -75,12 +78,16 @@ final class TestImages {
     private static Run run(Path root, List<String> cmd) throws IOException, InterruptedException {
         Path out = Files.createTempFile("tandem-twosite-", ".out");
         try {
-            Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            Process p = new ProcessBuilder(cmd)
+                    .directory(root.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
             if (!p.waitFor(BUILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException(cmd.get(0) + " did not finish within " + BUILD_TIMEOUT.toMinutes() + " min");
+                throw new IllegalStateException(
+                        cmd.get(0) + " did not finish within " + BUILD_TIMEOUT.toMinutes() + " min");
             }
             return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } finally {

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +78,7 @@ final class TwoSiteCluster implements AutoCloseable {
      * whose ZSK was promoted after the KSK wait that long.
      */
     static final Duration DNSKEY_TTL = Duration.ofSeconds(10);
+
     static final int NODE_GRPC_PORT = 7443;
     static final int COORDINATOR_PORT = 7500;
     static final String SIGNERCTL_YAML = "/etc/tandem/signerctl.yaml";
@@ -90,12 +90,13 @@ final class TwoSiteCluster implements AutoCloseable {
     private static final String LABEL_PID = "org.tandem.twosite.pid";
     /** The voters' secure client ports: ZooKeeper speaks TLS only, with certificates of the test CA. */
     private static final String ZK_CONNECT = "zk1:2281,zk2:2281,zk3:2281";
+
     static final int ZK_PORT = 2281;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final String SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so";
     /** JVM options of the daemons: small heaps and a quick start on 2 shared cores; no negative DNS cache (names come and go with the networks). */
-    private static final String DAEMON_JVM = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
-            + "-Dsun.net.inetaddr.negative.ttl=0";
+    private static final String DAEMON_JVM =
+            "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 " + "-Dsun.net.inetaddr.negative.ttl=0";
 
     private final String runId;
     private final Path dir;
@@ -129,8 +130,13 @@ final class TwoSiteCluster implements AutoCloseable {
             long t1 = System.nanoTime();
             c.boot(image);
             c.startTime = Duration.ofNanos(System.nanoTime() - t1);
-            System.err.printf(Locale.ROOT, "twosite: cluster %s up in %.1f s (images %.1f s): %s%n", c.runId,
-                    c.startTime.toMillis() / 1000.0, c.imageTime.toMillis() / 1000.0, c.describe());
+            System.err.printf(
+                    Locale.ROOT,
+                    "twosite: cluster %s up in %.1f s (images %.1f s): %s%n",
+                    c.runId,
+                    c.startTime.toMillis() / 1000.0,
+                    c.imageTime.toMillis() / 1000.0,
+                    c.describe());
             return c;
         } catch (Exception | Error e) {
             try {
@@ -249,8 +255,9 @@ final class TwoSiteCluster implements AutoCloseable {
                 }
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; last status: " + (last[0] != null ? last[0].toPrettyString()
-                    : lastProblem[0]), e);
+            throw new AssertionError(
+                    e.getMessage() + "; last status: " + (last[0] != null ? last[0].toPrettyString() : lastProblem[0]),
+                    e);
         }
         return last[0];
     }
@@ -280,7 +287,9 @@ final class TwoSiteCluster implements AutoCloseable {
      * every network; certificates name the host, so clients override the authority with its name).
      */
     String wanAddress(String host) {
-        return host(host).plugged().stream().filter(l -> l.label().equals("wan")).findFirst()
+        return host(host).plugged().stream()
+                .filter(l -> l.label().equals("wan"))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException(host + " is not on the WAN now"))
                 .address(host(host).hostNumber());
     }
@@ -307,9 +316,13 @@ final class TwoSiteCluster implements AutoCloseable {
                 }
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; " + node + " published last: " + (last[0] == null ? "nothing"
-                    : "serial " + last[0].serial() + ", DNSKEY " + last[0].dnskeys() + ", SOA signed by key tags "
-                            + last[0].soaSigners()), e);
+            throw new AssertionError(
+                    e.getMessage() + "; " + node + " published last: "
+                            + (last[0] == null
+                                    ? "nothing"
+                                    : "serial " + last[0].serial() + ", DNSKEY " + last[0].dnskeys()
+                                            + ", SOA signed by key tags " + last[0].soaSigners()),
+                    e);
         }
         return last[0];
     }
@@ -375,7 +388,10 @@ final class TwoSiteCluster implements AutoCloseable {
     }
 
     boolean running(String host) {
-        Boolean r = docker().inspectContainerCmd(host(host).getContainerId()).exec().getState().getRunning();
+        Boolean r = docker().inspectContainerCmd(host(host).getContainerId())
+                .exec()
+                .getState()
+                .getRunning();
         return Boolean.TRUE.equals(r);
     }
 
@@ -391,8 +407,8 @@ final class TwoSiteCluster implements AutoCloseable {
         pki.issue("coordinator", "coordinator", List.of("coordinator"));
         pki.issue("operator", "operator", List.of("operator"));
         for (int i = 1; i <= 3; i++) {
-            ZooKeeperServerTls.writeKeyStore(pki.issue("zk" + i, "zookeeper", List.of("zk" + i)),
-                    tls.resolve("zk" + i + ".pem"));
+            ZooKeeperServerTls.writeKeyStore(
+                    pki.issue("zk" + i, "zookeeper", List.of("zk" + i)), tls.resolve("zk" + i + ".pem"));
         }
 
         makeNetworks();
@@ -420,15 +436,18 @@ final class TwoSiteCluster implements AutoCloseable {
             }
             CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).join();
         } catch (CompletionException e) {
-            throw new IllegalStateException("twosite: starting " + names + " failed (logs in " + dir.resolve("logs")
-                    + " after close): " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "twosite: starting " + names + " failed (logs in " + dir.resolve("logs") + " after close): "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         } finally {
             pool.shutdownNow();
         }
     }
 
     private SiteHost base(String image, Path repo, String name, String site, int hostNumber, boolean wan) {
-        SiteHost h = new SiteHost(image, name, site, hostNumber, lans.get(site), wan ? List.of(lans.get("wan")) : List.of())
+        SiteHost h = new SiteHost(
+                        image, name, site, hostNumber, lans.get(site), wan ? List.of(lans.get("wan")) : List.of())
                 .withFileSystemBind(repo.toString(), "/tandem", BindMode.READ_ONLY)
                 .withEnv("TANDEM_NO_BUILD", "1")
                 .withLabel(LABEL_RUN, runId)
@@ -455,7 +474,8 @@ final class TwoSiteCluster implements AutoCloseable {
         Path ca = Path.of("/etc/zookeeper/tls/ca.crt");
         ZooKeeperServerTls.clientProperties(ZK_PORT, keyStore, ca)
                 .forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
-        ZooKeeperServerTls.quorumProperties(keyStore, ca).forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
+        ZooKeeperServerTls.quorumProperties(keyStore, ca)
+                .forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
         // peers reach each other by name (zkN in their certificates); an accepted peer is not verified by
         // its source address, which crosses the site routers
         cfg.append("ssl.quorum.clientHostnameVerification=false\n");
@@ -464,9 +484,16 @@ final class TwoSiteCluster implements AutoCloseable {
                 .withCopyToContainer(Transferable.of(myid + "\n"), "/var/lib/zookeeper/myid")
                 .withCopyToContainer(file("tls/ca.crt", 0644), "/etc/zookeeper/tls/ca.crt")
                 .withCopyToContainer(file("tls/" + name + ".pem", 0600), "/etc/zookeeper/tls/zk.pem")
-                .withCommand("java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                        "-Dsun.net.inetaddr.negative.ttl=0", "-cp", "/tandem/cli/target/lib/*",
-                        "org.apache.zookeeper.server.quorum.QuorumPeerMain", "/etc/zookeeper/zoo.cfg")
+                .withCommand(
+                        "java",
+                        "-Xmx128m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-Dsun.net.inetaddr.negative.ttl=0",
+                        "-cp",
+                        "/tandem/cli/target/lib/*",
+                        "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                        "/etc/zookeeper/zoo.cfg")
                 .waitingFor(LogLine.containing("Peer state changed: (leading|following)")
                         .withStartupTimeout(START_TIMEOUT));
     }
@@ -492,7 +519,9 @@ final class TwoSiteCluster implements AutoCloseable {
                 + "grpc: {listen: \"0.0.0.0:" + NODE_GRPC_PORT + "\"}\n"
                 + "metrics: {listen: \"127.0.0.1:9105\"}\n"
                 + "tls: {ca: tls/ca.crt, cert: tls/" + name + ".crt, key: tls/" + name + ".key}\n"
-                + "peers:\n" + NODES.stream().filter(n -> !n.equals(name))
+                + "peers:\n"
+                + NODES.stream()
+                        .filter(n -> !n.equals(name))
                         .map(n -> "  - {name: " + n + ", endpoint: \"" + n + ":" + NODE_GRPC_PORT + "\"}\n")
                         .collect(Collectors.joining());
         String hsm = "hsms:\n"
@@ -526,7 +555,8 @@ final class TwoSiteCluster implements AutoCloseable {
                 .withCopyToContainer(Transferable.of(soPin + "\n", 0600), "/etc/tandem/hsm/so.pin")
                 .withCopyToContainer(Transferable.of(start, 0755), "/etc/tandem/start-node.sh")
                 .withCopyToContainer(Transferable.of(zone()), "/etc/tandem/zones/example.test.zone")
-                .withCopyToContainer(Transferable.of("dnskey-ttl: " + DNSKEY_TTL.toSeconds() + "\n"), "/etc/tandem/policy.yaml")
+                .withCopyToContainer(
+                        Transferable.of("dnskey-ttl: " + DNSKEY_TTL.toSeconds() + "\n"), "/etc/tandem/policy.yaml")
                 .withCopyToContainer(file("tls/ca.crt", 0644), "/etc/tandem/tls/ca.crt")
                 .withCopyToContainer(file("tls/" + name + ".crt", 0644), "/etc/tandem/tls/" + name + ".crt")
                 .withCopyToContainer(file("tls/" + name + ".key", 0600), "/etc/tandem/tls/" + name + ".key")
@@ -538,8 +568,15 @@ final class TwoSiteCluster implements AutoCloseable {
     private SiteHost coordinator(String image, Path repo) throws IOException {
         StringBuilder nodes = new StringBuilder("nodes:\n");
         for (int i = 0; i < NODES.size(); i++) {
-            nodes.append("  - {name: ").append(NODES.get(i)).append(", site: dc").append(i + 1).append(", endpoint: \"")
-                    .append(NODES.get(i)).append(':').append(NODE_GRPC_PORT).append("\"}\n");
+            nodes.append("  - {name: ")
+                    .append(NODES.get(i))
+                    .append(", site: dc")
+                    .append(i + 1)
+                    .append(", endpoint: \"")
+                    .append(NODES.get(i))
+                    .append(':')
+                    .append(NODE_GRPC_PORT)
+                    .append("\"}\n");
         }
         String yaml = "coordinator: {name: coordinator}\n" + nodes
                 + "zookeeper: {connect: \"" + ZK_CONNECT + "\", root: /tandem,\n"
@@ -622,8 +659,15 @@ final class TwoSiteCluster implements AutoCloseable {
                 }
                 String name = "tandem-twosite-" + runId + "-" + label;
                 try {
-                    docker().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true)
-                            .withLabels(Map.of(LABEL_RUN, runId, LABEL_PID, Long.toString(ProcessHandle.current().pid())))
+                    docker().createNetworkCmd()
+                            .withName(name)
+                            .withDriver("bridge")
+                            .withCheckDuplicate(true)
+                            .withLabels(Map.of(
+                                    LABEL_RUN,
+                                    runId,
+                                    LABEL_PID,
+                                    Long.toString(ProcessHandle.current().pid())))
                             .withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(subnet)))
                             .exec();
                 } catch (RuntimeException e) {
@@ -641,16 +685,24 @@ final class TwoSiteCluster implements AutoCloseable {
     /** Removes containers and networks that a test JVM which no longer runs left behind. */
     private static void sweepLeftovers() {
         DockerClient d = docker();
-        for (Container c : d.listContainersCmd().withShowAll(true).withLabelFilter(List.of(LABEL_PID)).exec()) {
+        for (Container c : d.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(List.of(LABEL_PID))
+                .exec()) {
             if (ownerGone(c.getLabels().get(LABEL_PID))) {
                 System.err.println("twosite: removing container " + String.join(",", c.getNames())
                         + " left behind by a test JVM that no longer runs");
-                d.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                d.removeContainerCmd(c.getId())
+                        .withForce(true)
+                        .withRemoveVolumes(true)
+                        .exec();
             }
         }
-        for (Network n : d.listNetworksCmd().withFilter("label", List.of(LABEL_PID)).exec()) {
+        for (Network n :
+                d.listNetworksCmd().withFilter("label", List.of(LABEL_PID)).exec()) {
             if (ownerGone(n.getLabels().get(LABEL_PID))) {
-                System.err.println("twosite: removing network " + n.getName() + " left behind by a test JVM that no longer runs");
+                System.err.println(
+                        "twosite: removing network " + n.getName() + " left behind by a test JVM that no longer runs");
                 d.removeNetworkCmd(n.getId()).exec();
             }
         }
@@ -658,7 +710,9 @@ final class TwoSiteCluster implements AutoCloseable {
 
     private static boolean ownerGone(String pid) {
         try {
-            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive).isEmpty();
+            return ProcessHandle.of(Long.parseLong(pid))
+                    .filter(ProcessHandle::isAlive)
+                    .isEmpty();
         } catch (NumberFormatException e) {
             return true;
         }
@@ -691,7 +745,10 @@ final class TwoSiteCluster implements AutoCloseable {
                 problems.add(e);
             }
             try {
-                docker().removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+                docker().removeContainerCmd(id)
+                        .withForce(true)
+                        .withRemoveVolumes(true)
+                        .exec();
             } catch (NotFoundException e) {
                 // already gone
             } catch (RuntimeException e) {
@@ -745,8 +802,11 @@ final class TwoSiteCluster implements AutoCloseable {
     }
 
     private String describe() {
-        return hosts.values().stream().map(h -> h.name() + "@" + h.site() + h.plugged().stream()
-                .map(l -> l.label() + "=" + l.address(h.hostNumber())).collect(Collectors.joining(",", "(", ")")))
+        return hosts.values().stream()
+                .map(h -> h.name() + "@" + h.site()
+                        + h.plugged().stream()
+                                .map(l -> l.label() + "=" + l.address(h.hostNumber()))
+                                .collect(Collectors.joining(",", "(", ")")))
                 .collect(Collectors.joining(" "));
     }
 

@@ -75,8 +75,9 @@ public final class AuditLog implements AutoCloseable {
      * @param tlsCertificate its certificate, whose public key verifies the checkpoints
      * @throws CoordinatorException naming the file or key that cannot be used
      */
-    public static AuditLog open(Path file, Clock clock, String name, Path tlsKey, Path tlsCertificate,
-            CheckpointPolicy policy) throws CoordinatorException {
+    public static AuditLog open(
+            Path file, Clock clock, String name, Path tlsKey, Path tlsCertificate, CheckpointPolicy policy)
+            throws CoordinatorException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(clock, "clock");
         try {
@@ -101,8 +102,9 @@ public final class AuditLog implements AutoCloseable {
      * @throws CoordinatorException when the line cannot be written: the caller must not act on an
      *     order it could not audit
      */
-    public void record(String caller, String order, String target, String reason, PreflightResult preflight,
-            String outcome) throws CoordinatorException {
+    public void record(
+            String caller, String order, String target, String reason, PreflightResult preflight, String outcome)
+            throws CoordinatorException {
         ObjectNode line = JSON.createObjectNode();
         line.put("caller", caller);
         line.put("order", order);
@@ -144,8 +146,17 @@ public final class AuditLog implements AutoCloseable {
         }
         AuditRecord record;
         try {
-            record = log.append(new AuditEvent(clock.instant(), operation(order), "", "", "", null, "",
-                    outcome(outcome), detail, (caller.isBlank() ? "unknown" : caller) + " coordinator " + order));
+            record = log.append(new AuditEvent(
+                    clock.instant(),
+                    operation(order),
+                    "",
+                    "",
+                    "",
+                    null,
+                    "",
+                    outcome(outcome),
+                    detail,
+                    (caller.isBlank() ? "unknown" : caller) + " coordinator " + order));
         } catch (AuditLogException | IllegalArgumentException e) {
             throw new CoordinatorException("audit log " + log.file() + " cannot be appended: " + e.getMessage(), e);
         }

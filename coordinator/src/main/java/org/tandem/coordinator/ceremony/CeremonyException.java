@@ -38,12 +38,20 @@ public final class CeremonyException extends CoordinatorException {
     static CeremonyException fromNode(String node, String what, StatusRuntimeException e) {
         String why = what + " failed: " + ClusterView.describe(e);
         return switch (e.getStatus().getCode()) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> new CeremonyException(Status.Code.UNAVAILABLE,
-                    why + " (node " + node + " unreachable from the coordinator)", node, e);
-            case PERMISSION_DENIED, UNAUTHENTICATED -> new CeremonyException(Status.Code.FAILED_PRECONDITION,
-                    why + " (node " + node + " refused the coordinator's certificate: it needs OU=coordinator)", "", e);
-            case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> new CeremonyException(e.getStatus().getCode(), why,
-                    "", e);
+            case UNAVAILABLE, DEADLINE_EXCEEDED ->
+                new CeremonyException(
+                        Status.Code.UNAVAILABLE,
+                        why + " (node " + node + " unreachable from the coordinator)",
+                        node,
+                        e);
+            case PERMISSION_DENIED, UNAUTHENTICATED ->
+                new CeremonyException(
+                        Status.Code.FAILED_PRECONDITION,
+                        why + " (node " + node + " refused the coordinator's certificate: it needs OU=coordinator)",
+                        "",
+                        e);
+            case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION ->
+                new CeremonyException(e.getStatus().getCode(), why, "", e);
             case ALREADY_EXISTS -> new CeremonyException(Status.Code.FAILED_PRECONDITION, why, "", e);
             default -> new CeremonyException(Status.Code.INTERNAL, why, "", e);
         };

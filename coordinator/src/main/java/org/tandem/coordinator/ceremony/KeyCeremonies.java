@@ -22,8 +22,8 @@ import org.tandem.coordinator.view.HsmKeys;
 import org.tandem.coordinator.view.KeyFacts;
 import org.tandem.coordinator.view.ManifestKey;
 import org.tandem.coordinator.view.NodeKeys;
-import org.tandem.proto.coordinator.v1.ClusterKey;
 import org.tandem.proto.coordinator.v1.ClusterKekStatus;
+import org.tandem.proto.coordinator.v1.ClusterKey;
 import org.tandem.proto.coordinator.v1.EnrolKekOrder;
 import org.tandem.proto.coordinator.v1.GenerateKeyOrder;
 import org.tandem.proto.coordinator.v1.GenerateKeyResult;
@@ -95,29 +95,42 @@ public final class KeyCeremonies {
         ClusterKekStatus status = kekStatus();
         for (NodeKek k : status.getNodesList()) {
             if (!k.getCheckValue().isEmpty()) {
-                throw new CeremonyException(Status.Code.FAILED_PRECONDITION, "the cluster KEK exists already: "
-                        + where(k.getNode(), k.getHsm()) + " holds one with check value " + k.getCheckValue()
-                        + "; enrol the other HSMs instead: signerctl kek enrol --config signerctl.yaml --from "
-                        + k.getNode() + " --to " + node);
+                throw new CeremonyException(
+                        Status.Code.FAILED_PRECONDITION,
+                        "the cluster KEK exists already: "
+                                + where(k.getNode(), k.getHsm()) + " holds one with check value " + k.getCheckValue()
+                                + "; enrol the other HSMs instead: signerctl kek enrol --config signerctl.yaml --from "
+                                + k.getNode() + " --to " + node);
             }
         }
         for (NodeKek k : status.getNodesList()) {
             if (!k.getError().isEmpty()) {
-                throw new CeremonyException(Status.Code.FAILED_PRECONDITION, "cannot tell whether "
-                        + where(k.getNode(), k.getHsm()) + " holds a KEK (" + k.getError() + "); not generating what"
-                        + " could be a second cluster KEK: make it readable and retry");
+                throw new CeremonyException(
+                        Status.Code.FAILED_PRECONDITION,
+                        "cannot tell whether "
+                                + where(k.getNode(), k.getHsm()) + " holds a KEK (" + k.getError()
+                                + "); not generating what"
+                                + " could be a second cluster KEK: make it readable and retry");
             }
         }
         KekCheckValue kcv;
         try {
-            kcv = view.nodes().keySync(node, KEK_DEADLINE).initKek(InitKekRequest.newBuilder().setHsm(hsm)
-                    .setOrderedBy(orderedBy).build());
+            kcv = view.nodes()
+                    .keySync(node, KEK_DEADLINE)
+                    .initKek(InitKekRequest.newBuilder()
+                            .setHsm(hsm)
+                            .setOrderedBy(orderedBy)
+                            .build());
         } catch (StatusRuntimeException e) {
             throw CeremonyException.fromNode(node, "InitKek on " + where(node, hsm), e);
         }
         String value = HEX.formatHex(kcv.getCheckValue().toByteArray());
-        return KekOrderResult.newBuilder().setFrom(node).setFromHsm(kcv.getHsm()).setFromCheckValue(value)
-                .setMatch(!value.isEmpty()).build();
+        return KekOrderResult.newBuilder()
+                .setFrom(node)
+                .setFromHsm(kcv.getHsm())
+                .setFromCheckValue(value)
+                .setMatch(!value.isEmpty())
+                .build();
     }
 
     /**
@@ -137,34 +150,60 @@ public final class KeyCeremonies {
         }
         TransportPublicKey transport;
         try {
-            transport = view.nodes().keySync(to, KEK_DEADLINE).beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder()
-                    .setHsm(order.getToHsm()).setOrderedBy(orderedBy).build());
+            transport = view.nodes()
+                    .keySync(to, KEK_DEADLINE)
+                    .beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder()
+                            .setHsm(order.getToHsm())
+                            .setOrderedBy(orderedBy)
+                            .build());
         } catch (StatusRuntimeException e) {
             throw CeremonyException.fromNode(to, "BeginKekEnrolment on " + where(to, order.getToHsm()), e);
         }
         WrappedKek wrapped;
         try {
-            wrapped = view.nodes().keySync(from, KEK_DEADLINE).exportKek(ExportKekRequest.newBuilder()
-                    .setHsm(order.getFromHsm()).setTransport(transport).setOrderedBy(orderedBy).build());
+            wrapped = view.nodes()
+                    .keySync(from, KEK_DEADLINE)
+                    .exportKek(ExportKekRequest.newBuilder()
+                            .setHsm(order.getFromHsm())
+                            .setTransport(transport)
+                            .setOrderedBy(orderedBy)
+                            .build());
         } catch (StatusRuntimeException e) {
-            throw CeremonyException.fromNode(from, "ExportKek on " + where(from, order.getFromHsm()) + " for "
-                    + where(to, transport.getHsm()), e);
+            throw CeremonyException.fromNode(
+                    from,
+                    "ExportKek on " + where(from, order.getFromHsm()) + " for " + where(to, transport.getHsm()),
+                    e);
         }
         String fromValue = HEX.formatHex(wrapped.getCheckValue().toByteArray());
         String fromHsm = wrapped.getHsm().isEmpty() ? order.getFromHsm() : wrapped.getHsm();
         KekCheckValue done;
         try {
-            done = view.nodes().keySync(to, KEK_DEADLINE).completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
-                    .setEnrolmentId(transport.getEnrolmentId()).setWrapped(wrapped).setOrderedBy(orderedBy).build());
+            done = view.nodes()
+                    .keySync(to, KEK_DEADLINE)
+                    .completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
+                            .setEnrolmentId(transport.getEnrolmentId())
+                            .setWrapped(wrapped)
+                            .setOrderedBy(orderedBy)
+                            .build());
         } catch (StatusRuntimeException e) {
-            throw CeremonyException.fromNode(to, "CompleteKekEnrolment on " + where(to, transport.getHsm())
-                    + " (the holder " + where(from, fromHsm) + " has check value " + fromValue + ")", e);
+            throw CeremonyException.fromNode(
+                    to,
+                    "CompleteKekEnrolment on " + where(to, transport.getHsm()) + " (the holder " + where(from, fromHsm)
+                            + " has check value " + fromValue + ")",
+                    e);
         }
         String toValue = HEX.formatHex(done.getCheckValue().toByteArray());
-        return KekOrderResult.newBuilder().setFrom(from).setFromHsm(fromHsm).setFromCheckValue(fromValue).setTo(to)
-                .setToHsm(done.getHsm().isEmpty() ? transport.getHsm() : done.getHsm()).setToCheckValue(toValue)
-                .setMatch(!fromValue.isEmpty() && Arrays.equals(wrapped.getCheckValue().toByteArray(),
-                        done.getCheckValue().toByteArray()))
+        return KekOrderResult.newBuilder()
+                .setFrom(from)
+                .setFromHsm(fromHsm)
+                .setFromCheckValue(fromValue)
+                .setTo(to)
+                .setToHsm(done.getHsm().isEmpty() ? transport.getHsm() : done.getHsm())
+                .setToCheckValue(toValue)
+                .setMatch(!fromValue.isEmpty()
+                        && Arrays.equals(
+                                wrapped.getCheckValue().toByteArray(),
+                                done.getCheckValue().toByteArray()))
                 .build();
     }
 
@@ -176,11 +215,13 @@ public final class KeyCeremonies {
         for (NodeEndpoint n : view.nodes().nodes()) {
             KekStatus s;
             try {
-                s = view.nodes().keySync(n.name(), STATUS_DEADLINE).getKekStatus(
-                        GetKekStatusRequest.getDefaultInstance());
+                s = view.nodes()
+                        .keySync(n.name(), STATUS_DEADLINE)
+                        .getKekStatus(GetKekStatusRequest.getDefaultInstance());
             } catch (StatusRuntimeException e) {
-                b.addNodes(NodeKek.newBuilder().setNode(n.name()).setError("GetKekStatus on " + n.name() + " failed: "
-                        + ClusterView.describe(e)));
+                b.addNodes(NodeKek.newBuilder()
+                        .setNode(n.name())
+                        .setError("GetKekStatus on " + n.name() + " failed: " + ClusterView.describe(e)));
                 consistent = false;
                 continue;
             }
@@ -190,7 +231,10 @@ public final class KeyCeremonies {
             }
             for (HsmKek h : s.getHsmsList()) {
                 String value = HEX.formatHex(h.getCheckValue().toByteArray());
-                b.addNodes(NodeKek.newBuilder().setNode(n.name()).setHsm(h.getHsm()).setCheckValue(value)
+                b.addNodes(NodeKek.newBuilder()
+                        .setNode(n.name())
+                        .setHsm(h.getHsm())
+                        .setCheckValue(value)
                         .setError(h.getError()));
                 if (!h.getError().isEmpty() || value.isEmpty()) {
                     consistent = false;
@@ -215,27 +259,46 @@ public final class KeyCeremonies {
         int algorithm = order.getAlgorithm() == 0 ? 13 : order.getAlgorithm();
         GenerateKeyResponse r;
         try {
-            r = view.nodes().keySync(order.getOn(), GENERATE_DEADLINE).generateKey(GenerateKeyRequest.newBuilder()
-                    .setZone(zone).setRole(order.getRole()).setAlgorithm(algorithm).setHsm(order.getHsm())
-                    .setOrderedBy(orderedBy).build());
+            r = view.nodes()
+                    .keySync(order.getOn(), GENERATE_DEADLINE)
+                    .generateKey(GenerateKeyRequest.newBuilder()
+                            .setZone(zone)
+                            .setRole(order.getRole())
+                            .setAlgorithm(algorithm)
+                            .setHsm(order.getHsm())
+                            .setOrderedBy(orderedBy)
+                            .build());
         } catch (StatusRuntimeException e) {
-            throw CeremonyException.fromNode(order.getOn(), "GenerateKey of a " + order.getRole() + " for zone " + zone
-                    + " on " + where(order.getOn(), order.getHsm()), e);
+            throw CeremonyException.fromNode(
+                    order.getOn(),
+                    "GenerateKey of a " + order.getRole() + " for zone " + zone + " on "
+                            + where(order.getOn(), order.getHsm()),
+                    e);
         }
         String fingerprint;
         try {
             fingerprint = KeyFacts.fingerprint(r.getKey());
         } catch (TextParseException | RuntimeException e) {
-            throw new CeremonyException(Status.Code.INTERNAL, "GenerateKey on " + order.getOn() + " answered an unusable"
-                    + " public key for zone " + zone + ": " + e.getMessage());
+            throw new CeremonyException(
+                    Status.Code.INTERNAL,
+                    "GenerateKey on " + order.getOn() + " answered an unusable" + " public key for zone " + zone + ": "
+                            + e.getMessage());
         }
         if (r.getKey().getRole() != order.getRole() || r.getKey().getAlgorithm() != algorithm) {
-            throw new CeremonyException(Status.Code.INTERNAL, "GenerateKey on " + order.getOn() + " answered a "
-                    + r.getKey().getRole() + " of algorithm " + r.getKey().getAlgorithm() + " (fp " + fingerprint
-                    + ") for an order of a " + order.getRole() + " of algorithm " + algorithm + " in zone " + zone);
+            throw new CeremonyException(
+                    Status.Code.INTERNAL,
+                    "GenerateKey on " + order.getOn() + " answered a "
+                            + r.getKey().getRole() + " of algorithm "
+                            + r.getKey().getAlgorithm() + " (fp " + fingerprint
+                            + ") for an order of a " + order.getRole() + " of algorithm " + algorithm + " in zone "
+                            + zone);
         }
-        return GenerateKeyResult.newBuilder().setNode(r.getNode().isEmpty() ? order.getOn() : r.getNode())
-                .setHsm(r.getHsm()).setKey(r.getKey()).setFingerprint(fingerprint).build();
+        return GenerateKeyResult.newBuilder()
+                .setNode(r.getNode().isEmpty() ? order.getOn() : r.getNode())
+                .setHsm(r.getHsm())
+                .setKey(r.getKey())
+                .setFingerprint(fingerprint)
+                .build();
     }
 
     /**
@@ -254,9 +317,12 @@ public final class KeyCeremonies {
         List<ManifestKey> manifest = view.manifestKeys(zone);
         List<ManifestKey> live = manifest.stream().filter(ManifestKey::live).toList();
         if (live.isEmpty()) {
-            throw new CeremonyException(Status.Code.FAILED_PRECONDITION, "zone " + zone + " has no live key in its"
-                    + " manifest: generate its keys first: signerctl keys generate --config signerctl.yaml --zone " + zone
-                    + " --role ksk --on NODE");
+            throw new CeremonyException(
+                    Status.Code.FAILED_PRECONDITION,
+                    "zone " + zone + " has no live key in its"
+                            + " manifest: generate its keys first: signerctl keys generate --config signerctl.yaml --zone "
+                            + zone
+                            + " --role ksk --on NODE");
         }
         byte[] nonce = view.nonce();
         List<NodeKeys> before = new ArrayList<>();
@@ -297,7 +363,8 @@ public final class KeyCeremonies {
             everyKeyJudged &= k.getPresenceCount() > 0;
             for (KeyPresence p : k.getPresenceList()) {
                 if (!p.getVerdict().equals("ok")) {
-                    unresolved.add(problem(k, p, attempts.get(attemptKey(k.getFingerprint(), p.getNode(), p.getHsm()))));
+                    unresolved.add(
+                            problem(k, p, attempts.get(attemptKey(k.getFingerprint(), p.getNode(), p.getHsm()))));
                 }
             }
         }
@@ -306,8 +373,13 @@ public final class KeyCeremonies {
                 unresolved.add(problem(k, p, null));
             }
         }
-        return SyncKeysResult.newBuilder().setZone(zone).addAllActions(actions).addAllUnresolved(unresolved)
-                .setAfter(after.keys()).setKeySynced(unresolved.isEmpty() && everyKeyJudged).build();
+        return SyncKeysResult.newBuilder()
+                .setZone(zone)
+                .addAllActions(actions)
+                .addAllUnresolved(unresolved)
+                .setAfter(after.keys())
+                .setKeySynced(unresolved.isEmpty() && everyKeyJudged)
+                .build();
     }
 
     /** A key exported wrapped under the KEK, and the node that exported it. */
@@ -317,8 +389,10 @@ public final class KeyCeremonies {
     private static List<String> sources(List<NodeKeys> all, ManifestKey m) {
         List<String> out = new ArrayList<>();
         for (NodeKeys nk : all) {
-            boolean proven = nk.hsms().stream().flatMap(h -> h.keys().stream())
-                    .anyMatch(f -> f.proven() && f.fingerprint().filter(m.fingerprint()::equals).isPresent());
+            boolean proven = nk.hsms().stream()
+                    .flatMap(h -> h.keys().stream())
+                    .anyMatch(f -> f.proven()
+                            && f.fingerprint().filter(m.fingerprint()::equals).isPresent());
             if (proven) {
                 out.add(nk.node());
             }
@@ -342,8 +416,12 @@ public final class KeyCeremonies {
         for (String node : sources) {
             WrappedKey w;
             try {
-                w = view.nodes().keySync(node, COPY_DEADLINE).exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
-                        .setZone(zone).setFingerprint(ByteString.copyFrom(HEX.parseHex(m.fingerprint()))).build());
+                w = view.nodes()
+                        .keySync(node, COPY_DEADLINE)
+                        .exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
+                                .setZone(zone)
+                                .setFingerprint(ByteString.copyFrom(HEX.parseHex(m.fingerprint())))
+                                .build());
             } catch (StatusRuntimeException e) {
                 failures.add("ExportWrappedKey on " + node + ": " + ClusterView.describe(e));
                 continue;
@@ -360,8 +438,10 @@ public final class KeyCeremonies {
             }
             return new Exported(w, node);
         }
-        throw new CeremonyException(Status.Code.FAILED_PRECONDITION, "zone " + zone + ": " + m.describe()
-                + " could not be exported from any node that holds it proven: " + String.join("; ", failures));
+        throw new CeremonyException(
+                Status.Code.FAILED_PRECONDITION,
+                "zone " + zone + ": " + m.describe() + " could not be exported from any node that holds it proven: "
+                        + String.join("; ", failures));
     }
 
     /** Imports into one HSM of {@code node} with a fresh nonce and verifies the proof here. */
@@ -371,11 +451,19 @@ public final class KeyCeremonies {
         String target = where(node, hsm);
         ImportWrappedKeyResponse r;
         try {
-            r = view.nodes().keySync(node, COPY_DEADLINE).importWrappedKey(ImportWrappedKeyRequest.newBuilder()
-                    .setWrapped(exported.wrapped()).setHsm(hsm).setNonce(ByteString.copyFrom(nonce)).build());
+            r = view.nodes()
+                    .keySync(node, COPY_DEADLINE)
+                    .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                            .setWrapped(exported.wrapped())
+                            .setHsm(hsm)
+                            .setNonce(ByteString.copyFrom(nonce))
+                            .build());
         } catch (StatusRuntimeException e) {
-            throw CeremonyException.fromNode(node, "zone " + zone + ": ImportWrappedKey of " + m.describe() + " from "
-                    + exported.node() + " into " + target, e);
+            throw CeremonyException.fromNode(
+                    node,
+                    "zone " + zone + ": ImportWrappedKey of " + m.describe() + " from " + exported.node() + " into "
+                            + target,
+                    e);
         }
         Optional<HsmKeyProof> proof = Optional.empty();
         int at = r.getHsmsList().indexOf(hsm);
@@ -385,16 +473,23 @@ public final class KeyCeremonies {
             proof = Optional.of(r.getImported(0));
         }
         if (proof.isEmpty()) {
-            throw new CeremonyException(Status.Code.INTERNAL, "zone " + zone + ": ImportWrappedKey of " + m.describe()
-                    + " into " + target + " returned no proof for HSM " + hsm);
+            throw new CeremonyException(
+                    Status.Code.INTERNAL,
+                    "zone " + zone + ": ImportWrappedKey of " + m.describe() + " into " + target
+                            + " returned no proof for HSM " + hsm);
         }
         Optional<String> problem = !proof.get().getProofError().isEmpty()
                 ? Optional.of("the HSM could not sign the proof: " + proof.get().getProofError())
-                : KeyFacts.verifyProof(m.descriptor(), nonce, proof.get().getProofRrsig().toByteArray(),
+                : KeyFacts.verifyProof(
+                        m.descriptor(),
+                        nonce,
+                        proof.get().getProofRrsig().toByteArray(),
                         view.clock().instant());
         if (problem.isPresent()) {
-            throw new CeremonyException(Status.Code.FAILED_PRECONDITION, "zone " + zone + ": " + m.describe()
-                    + " imported into " + target + " is not proven: " + problem.get());
+            throw new CeremonyException(
+                    Status.Code.FAILED_PRECONDITION,
+                    "zone " + zone + ": " + m.describe() + " imported into " + target + " is not proven: "
+                            + problem.get());
         }
         return "copied " + m.describe() + " from " + exported.node() + " to " + target
                 + ", proven there over a fresh nonce with the manifest's DNSKEY";
@@ -405,9 +500,16 @@ public final class KeyCeremonies {
         if (attempt != null) {
             detail = (detail.isEmpty() ? "" : detail + "; ") + "the copy failed: " + attempt;
         }
-        return KeyPresenceProblem.newBuilder().setRole(k.getRole()).setKeyTag(k.getKeyTag())
-                .setFingerprint(k.getFingerprint()).setNode(p.getNode()).setHsm(p.getHsm()).setVerdict(p.getVerdict())
-                .setDetail(detail).setFix(p.getFix()).build();
+        return KeyPresenceProblem.newBuilder()
+                .setRole(k.getRole())
+                .setKeyTag(k.getKeyTag())
+                .setFingerprint(k.getFingerprint())
+                .setNode(p.getNode())
+                .setHsm(p.getHsm())
+                .setVerdict(p.getVerdict())
+                .setDetail(detail)
+                .setFix(p.getFix())
+                .build();
     }
 
     private static String attemptKey(String fingerprint, String node, String hsm) {
@@ -419,7 +521,8 @@ public final class KeyCeremonies {
             throw new IllegalArgumentException("'" + field + "' names a node of coordinator.yaml");
         }
         if (!view.nodes().knows(node)) {
-            throw new UnknownNodeException(node, view.nodes().nodes().stream().map(NodeEndpoint::name).toList());
+            throw new UnknownNodeException(
+                    node, view.nodes().nodes().stream().map(NodeEndpoint::name).toList());
         }
     }
 

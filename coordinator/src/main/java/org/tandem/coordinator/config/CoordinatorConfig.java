@@ -64,6 +64,7 @@ public record CoordinatorConfig(
 
     /** The metrics port on 127.0.0.1 when {@code metrics} is not configured. */
     public static final int DEFAULT_METRICS_PORT = 9103;
+
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     public CoordinatorConfig {
@@ -95,20 +96,45 @@ public record CoordinatorConfig(
         StringBuilder b = new StringBuilder();
         b.append("coordinator ").append(name).append(" (").append(file).append(")\n");
         for (NodeEndpoint n : nodes) {
-            b.append("  node ").append(n.name()).append(" site ").append(n.site()).append(" at ").append(n.endpoint())
+            b.append("  node ")
+                    .append(n.name())
+                    .append(" site ")
+                    .append(n.site())
+                    .append(" at ")
+                    .append(n.endpoint())
                     .append('\n');
         }
-        b.append("  zookeeper ").append(zookeeperConnect).append(" root ").append(zookeeperRoot)
-                .append(zookeeperTls.map(t -> " TLS " + t.certificate())
+        b.append("  zookeeper ")
+                .append(zookeeperConnect)
+                .append(" root ")
+                .append(zookeeperRoot)
+                .append(zookeeperTls
+                        .map(t -> " TLS " + t.certificate())
                         .orElse(" INSECURE PLAINTEXT (no TLS, no authentication)"))
                 .append('\n');
-        b.append("  gRPC listen ").append(listenHost).append(':').append(listenPort).append('\n');
-        b.append("  metrics listen ").append(metricsHost).append(':').append(metricsPort).append('\n');
-        b.append("  tls ca ").append(tls.ca()).append(" cert ").append(tls.certificate()).append(" key ")
-                .append(tls.key()).append('\n');
+        b.append("  gRPC listen ")
+                .append(listenHost)
+                .append(':')
+                .append(listenPort)
+                .append('\n');
+        b.append("  metrics listen ")
+                .append(metricsHost)
+                .append(':')
+                .append(metricsPort)
+                .append('\n');
+        b.append("  tls ca ")
+                .append(tls.ca())
+                .append(" cert ")
+                .append(tls.certificate())
+                .append(" key ")
+                .append(tls.key())
+                .append('\n');
         b.append("  audit log ").append(auditLog).append('\n');
-        b.append("  preflight min-expiry-after-takeover ").append(minExpiryAfterTakeover).append(", wait-for-publish ")
-                .append(waitForPublish).append('\n');
+        b.append("  preflight min-expiry-after-takeover ")
+                .append(minExpiryAfterTakeover)
+                .append(", wait-for-publish ")
+                .append(waitForPublish)
+                .append('\n');
         return b.toString();
     }
 
@@ -163,8 +189,10 @@ public record CoordinatorConfig(
                 throw fail("", "empty file");
             }
             object(root, "");
-            known(root, "", Set.of("coordinator", "nodes", "zookeeper", "grpc", "metrics", "tls", "audit-log",
-                    "preflight"));
+            known(
+                    root,
+                    "",
+                    Set.of("coordinator", "nodes", "zookeeper", "grpc", "metrics", "tls", "audit-log", "preflight"));
             String name = "coordinator";
             if (root.has("coordinator")) {
                 JsonNode c = object(root.get("coordinator"), "coordinator");
@@ -178,7 +206,8 @@ public record CoordinatorConfig(
             String connect = requiredText(zk, "zookeeper", "connect");
             String zkRoot = text(zk, "zookeeper", "root", ZooKeeperLayout.DEFAULT_ROOT);
             if (!zkRoot.startsWith("/") || (zkRoot.length() > 1 && zkRoot.endsWith("/"))) {
-                throw fail("zookeeper.root", "'" + zkRoot + "' is not an absolute ZooKeeper path without a trailing '/'");
+                throw fail(
+                        "zookeeper.root", "'" + zkRoot + "' is not an absolute ZooKeeper path without a trailing '/'");
             }
             if (zkRoot.equals("/zookeeper") || zkRoot.startsWith("/zookeeper/")) {
                 throw fail("zookeeper.root", "/zookeeper is reserved by ZooKeeper");
@@ -195,19 +224,24 @@ public record CoordinatorConfig(
             Optional<TlsFiles> zkTls;
             if (zk.has("tls") && !zk.get("tls").isNull()) {
                 if (plaintext) {
-                    throw fail("zookeeper.insecure-plaintext", "true together with zookeeper.tls; remove one (TLS is"
-                            + " the secure choice)");
+                    throw fail(
+                            "zookeeper.insecure-plaintext",
+                            "true together with zookeeper.tls; remove one (TLS is" + " the secure choice)");
                 }
                 JsonNode zt = object(zk.get("tls"), "zookeeper.tls");
                 known(zt, "zookeeper.tls", Set.of("ca", "cert", "key"));
-                zkTls = Optional.of(new TlsFiles(readable(zt, "zookeeper.tls", "ca"),
-                        readable(zt, "zookeeper.tls", "cert"), readable(zt, "zookeeper.tls", "key")));
+                zkTls = Optional.of(new TlsFiles(
+                        readable(zt, "zookeeper.tls", "ca"),
+                        readable(zt, "zookeeper.tls", "cert"),
+                        readable(zt, "zookeeper.tls", "key")));
             } else if (plaintext) {
                 zkTls = Optional.empty();
             } else {
-                throw fail("zookeeper.tls", "missing: ZooKeeper needs TLS with the coordinator's certificate of the"
-                        + " cluster CA (OU=coordinator): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper"
-                        + " nobody else can reach: zookeeper.insecure-plaintext: true");
+                throw fail(
+                        "zookeeper.tls",
+                        "missing: ZooKeeper needs TLS with the coordinator's certificate of the"
+                                + " cluster CA (OU=coordinator): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper"
+                                + " nobody else can reach: zookeeper.insecure-plaintext: true");
             }
             String listen = "127.0.0.1:7500";
             if (root.has("grpc")) {
@@ -226,9 +260,13 @@ public record CoordinatorConfig(
             JsonNode t = required(root, "", "tls");
             object(t, "tls");
             known(t, "tls", Set.of("ca", "cert", "key"));
-            TlsFiles tls = new TlsFiles(readable(t, "tls", "ca"), readable(t, "tls", "cert"), readable(t, "tls", "key"));
-            Path audit = dir.resolve(root.has("audit-log") ? scalar(root.get("audit-log"), "audit-log")
-                    : "coordinator-audit.jsonl").normalize();
+            TlsFiles tls =
+                    new TlsFiles(readable(t, "tls", "ca"), readable(t, "tls", "cert"), readable(t, "tls", "key"));
+            Path audit = dir.resolve(
+                            root.has("audit-log")
+                                    ? scalar(root.get("audit-log"), "audit-log")
+                                    : "coordinator-audit.jsonl")
+                    .normalize();
             if (Files.isDirectory(audit)) {
                 throw fail("audit-log", audit + " is a directory");
             }
@@ -247,9 +285,22 @@ public record CoordinatorConfig(
                     throw fail("preflight.wait-for-publish", "must be positive");
                 }
             }
-            return new CoordinatorConfig(name, nodes, connect, zkRoot, session, zkTls, hp.host(), hp.port(),
-                    metrics.host(), metrics.port(), tls, audit,
-                    minExpiry, wait, file);
+            return new CoordinatorConfig(
+                    name,
+                    nodes,
+                    connect,
+                    zkRoot,
+                    session,
+                    zkTls,
+                    hp.host(),
+                    hp.port(),
+                    metrics.host(),
+                    metrics.port(),
+                    tls,
+                    audit,
+                    minExpiry,
+                    wait,
+                    file);
         }
 
         private List<NodeEndpoint> nodes(JsonNode n) throws CoordinatorConfigException {
@@ -291,7 +342,9 @@ public record CoordinatorConfig(
             } catch (URISyntaxException e) {
                 throw fail(path, "'" + text + "' is not host:port");
             }
-            if (uri.getHost() == null || uri.getPort() < 0 || uri.getPath() != null && !uri.getPath().isEmpty()) {
+            if (uri.getHost() == null
+                    || uri.getPort() < 0
+                    || uri.getPath() != null && !uri.getPath().isEmpty()) {
                 throw fail(path, "'" + text + "' is not host:port");
             }
             if (uri.getPort() > 65_535 || (!allowZero && uri.getPort() == 0)) {
@@ -316,7 +369,8 @@ public record CoordinatorConfig(
             return p;
         }
 
-        private Duration duration(JsonNode parent, String path, String key, String dflt) throws CoordinatorConfigException {
+        private Duration duration(JsonNode parent, String path, String key, String dflt)
+                throws CoordinatorConfigException {
             String text = text(parent, path, key, dflt);
             try {
                 return parseDuration(text);
@@ -371,8 +425,7 @@ public record CoordinatorConfig(
             for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
                 if (!keys.contains(k)) {
-                    throw fail(join(path, k), "unknown key (known: " + String.join(", ", new TreeSet<>(keys))
-                            + ")");
+                    throw fail(join(path, k), "unknown key (known: " + String.join(", ", new TreeSet<>(keys)) + ")");
                 }
             }
         }

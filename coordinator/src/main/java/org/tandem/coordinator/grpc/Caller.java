@@ -55,6 +55,7 @@ record Caller(String commonName, List<String> organizationalUnits) {
 
     /** "alice (OU operator)" */
     String describe() {
-        return commonName + " (OU " + (organizationalUnits.isEmpty() ? "none" : String.join(",", organizationalUnits)) + ")";
+        return commonName + " (OU " + (organizationalUnits.isEmpty() ? "none" : String.join(",", organizationalUnits))
+                + ")";
     }
 }

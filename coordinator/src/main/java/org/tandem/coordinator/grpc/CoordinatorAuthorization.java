@@ -1,7 +1,7 @@
 package org.tandem.coordinator.grpc;
 
-import io.grpc.Contexts;
 import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -34,13 +34,16 @@ import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
  */
 final class CoordinatorAuthorization implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorAuthorization.class);
-    private static final Set<String> ORDERS = Set.of(CoordinatorGrpc.getFailoverMethod().getFullMethodName(),
+    private static final Set<String> ORDERS = Set.of(
+            CoordinatorGrpc.getFailoverMethod().getFullMethodName(),
             CoordinatorGrpc.getStepDownMethod().getFullMethodName());
-    private static final Set<String> CEREMONIES = Set.of(CoordinatorGrpc.getInitKekMethod().getFullMethodName(),
+    private static final Set<String> CEREMONIES = Set.of(
+            CoordinatorGrpc.getInitKekMethod().getFullMethodName(),
             CoordinatorGrpc.getEnrolKekMethod().getFullMethodName(),
             CoordinatorGrpc.getGenerateKeyMethod().getFullMethodName(),
             CoordinatorGrpc.getSyncKeysMethod().getFullMethodName());
-    private static final Set<String> READS = Set.of(CoordinatorGrpc.getGetClusterStatusMethod().getFullMethodName(),
+    private static final Set<String> READS = Set.of(
+            CoordinatorGrpc.getGetClusterStatusMethod().getFullMethodName(),
             CoordinatorGrpc.getGetClusterKeysMethod().getFullMethodName(),
             CoordinatorGrpc.getPreflightMethod().getFullMethodName(),
             CoordinatorGrpc.getGetKekStatusMethod().getFullMethodName());
@@ -59,12 +62,15 @@ final class CoordinatorAuthorization implements ServerInterceptor {
     }
 
     @Override
-    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-            ServerCallHandler<ReqT, RespT> next) {
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+            ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         Optional<Caller> caller = caller(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (caller.isEmpty()) {
-            return close(call, Status.UNAUTHENTICATED.withDescription("no verified client certificate with a CN"), method,
+            return close(
+                    call,
+                    Status.UNAUTHENTICATED.withDescription("no verified client certificate with a CN"),
+                    method,
                     "unknown");
         }
         Caller c = caller.get();
@@ -76,9 +82,16 @@ final class CoordinatorAuthorization implements ServerInterceptor {
             boolean ceremony = CEREMONIES.contains(method);
             if (ceremony ? !c.mayOrderKeyCeremony() : !c.mayOrder()) {
                 String why = "caller " + c.describe() + " may not call " + method + ": needs a certificate with "
-                        + (ceremony ? "OU=operator (a key ceremony is an operator's order)" : "OU=operator or OU=coordinator");
+                        + (ceremony
+                                ? "OU=operator (a key ceremony is an operator's order)"
+                                : "OU=operator or OU=coordinator");
                 try {
-                    audit.record(c.commonName(), call.getMethodDescriptor().getBareMethodName(), "", "", null,
+                    audit.record(
+                            c.commonName(),
+                            call.getMethodDescriptor().getBareMethodName(),
+                            "",
+                            "",
+                            null,
                             "denied: " + why);
                 } catch (CoordinatorException e) {
                     LOG.error("audit of a denied order failed: {}", e.getMessage());
@@ -86,7 +99,8 @@ final class CoordinatorAuthorization implements ServerInterceptor {
                 return close(call, Status.PERMISSION_DENIED.withDescription(why), method, c.describe());
             }
         } else if (!READS.contains(method)) {
-            return close(call, Status.PERMISSION_DENIED.withDescription("no such method " + method), method, c.describe());
+            return close(
+                    call, Status.PERMISSION_DENIED.withDescription("no such method " + method), method, c.describe());
         }
         return Contexts.interceptCall(Context.current().withValue(Caller.CURRENT, c), call, headers, next);
     }
@@ -128,9 +142,13 @@ final class CoordinatorAuthorization implements ServerInterceptor {
         return Optional.empty();
     }
 
-    private static <ReqT, RespT> ServerCall.Listener<ReqT> close(ServerCall<ReqT, RespT> call, Status status,
-            String method, String caller) {
-        LOG.warn("gRPC call refused method={} caller={} status={} reason={}", method, caller, status.getCode(),
+    private static <ReqT, RespT> ServerCall.Listener<ReqT> close(
+            ServerCall<ReqT, RespT> call, Status status, String method, String caller) {
+        LOG.warn(
+                "gRPC call refused method={} caller={} status={} reason={}",
+                method,
+                caller,
+                status.getCode(),
                 status.getDescription());
         call.close(status, new Metadata());
         return new ServerCall.Listener<>() {};

@@ -40,8 +40,15 @@ public final class CoordinatorServer implements AutoCloseable {
      * @param port 0 for a free one ({@link #port()})
      * @throws CoordinatorException when the TLS files are unusable or the address cannot be bound
      */
-    public static CoordinatorServer start(String host, int port, TlsFiles tls, ClusterView view, Cutover cutover,
-            AuditLog audit, Duration defaultWait) throws CoordinatorException {
+    public static CoordinatorServer start(
+            String host,
+            int port,
+            TlsFiles tls,
+            ClusterView view,
+            Cutover cutover,
+            AuditLog audit,
+            Duration defaultWait)
+            throws CoordinatorException {
         return start(host, port, tls, view, cutover, audit, defaultWait, ConnectionLimits.DEFAULTS);
     }
 
@@ -50,23 +57,33 @@ public final class CoordinatorServer implements AutoCloseable {
      *
      * @see #start(String, int, TlsFiles, ClusterView, Cutover, AuditLog, Duration)
      */
-    public static CoordinatorServer start(String host, int port, TlsFiles tls, ClusterView view, Cutover cutover,
-            AuditLog audit, Duration defaultWait, ConnectionLimits limits) throws CoordinatorException {
+    public static CoordinatorServer start(
+            String host,
+            int port,
+            TlsFiles tls,
+            ClusterView view,
+            Cutover cutover,
+            AuditLog audit,
+            Duration defaultWait,
+            ConnectionLimits limits)
+            throws CoordinatorException {
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(limits, "limits");
         ServerCredentials credentials;
         try {
-            credentials = TlsContexts.server(Files.readAllBytes(tls.certificate()), Files.readAllBytes(tls.key()),
-                    Files.readAllBytes(tls.ca()));
+            credentials = TlsContexts.server(
+                    Files.readAllBytes(tls.certificate()), Files.readAllBytes(tls.key()), Files.readAllBytes(tls.ca()));
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
-            throw new CoordinatorException("TLS files unusable for the gRPC server (cert " + tls.certificate() + ", key "
-                    + tls.key() + ", ca " + tls.ca() + "): " + e.getMessage(), e);
+            throw new CoordinatorException(
+                    "TLS files unusable for the gRPC server (cert " + tls.certificate() + ", key " + tls.key() + ", ca "
+                            + tls.ca() + "): " + e.getMessage(),
+                    e);
         }
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials);
             limits.applyTo(builder, "coordinator " + host + ":" + port);
-            Server s = builder
-                    .addService(new CoordinatorService(view, cutover, new KeyCeremonies(view), audit, defaultWait))
+            Server s = builder.addService(
+                            new CoordinatorService(view, cutover, new KeyCeremonies(view), audit, defaultWait))
                     .intercept(new CoordinatorAuthorization(audit))
                     .build()
                     .start();

@@ -25,9 +25,9 @@ import org.tandem.proto.coordinator.v1.CoordinatorGrpc;
 import org.tandem.proto.coordinator.v1.EnrolKekOrder;
 import org.tandem.proto.coordinator.v1.FailoverRequest;
 import org.tandem.proto.coordinator.v1.FailoverResult;
-import org.tandem.proto.coordinator.v1.GetClusterKeysRequest;
 import org.tandem.proto.coordinator.v1.GenerateKeyOrder;
 import org.tandem.proto.coordinator.v1.GenerateKeyResult;
+import org.tandem.proto.coordinator.v1.GetClusterKeysRequest;
 import org.tandem.proto.coordinator.v1.GetClusterStatusRequest;
 import org.tandem.proto.coordinator.v1.GetKekStatusRequest;
 import org.tandem.proto.coordinator.v1.InitKekOrder;
@@ -35,8 +35,8 @@ import org.tandem.proto.coordinator.v1.KekOrderResult;
 import org.tandem.proto.coordinator.v1.PreflightCheck;
 import org.tandem.proto.coordinator.v1.PreflightRequest;
 import org.tandem.proto.coordinator.v1.PreflightResult;
-import org.tandem.proto.coordinator.v1.StepDownRequest;
 import org.tandem.proto.coordinator.v1.Refusal;
+import org.tandem.proto.coordinator.v1.StepDownRequest;
 import org.tandem.proto.coordinator.v1.StepDownResult;
 import org.tandem.proto.coordinator.v1.SyncKeysOrder;
 import org.tandem.proto.coordinator.v1.SyncKeysResult;
@@ -67,8 +67,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     private final AuditLog audit;
     private final Duration defaultWait;
 
-    CoordinatorService(ClusterView view, Cutover cutover, KeyCeremonies ceremonies, AuditLog audit,
-            Duration defaultWait) {
+    CoordinatorService(
+            ClusterView view, Cutover cutover, KeyCeremonies ceremonies, AuditLog audit, Duration defaultWait) {
         this.view = Objects.requireNonNull(view, "view");
         this.cutover = Objects.requireNonNull(cutover, "cutover");
         this.ceremonies = Objects.requireNonNull(ceremonies, "ceremonies");
@@ -85,8 +85,11 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     @Override
     public void getClusterKeys(GetClusterKeysRequest request, StreamObserver<ClusterKeys> out) {
         try {
-            out.onNext(view.clusterKeys(request.getZone(), request.getNonce().isEmpty() ? Optional.empty()
-                    : Optional.of(request.getNonce().toByteArray())));
+            out.onNext(view.clusterKeys(
+                    request.getZone(),
+                    request.getNonce().isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(request.getNonce().toByteArray())));
             out.onCompleted();
         } catch (CoordinatorException e) {
             out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
@@ -98,13 +101,20 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     @Override
     public void preflight(PreflightRequest request, StreamObserver<PreflightResult> out) {
         if (request.getTo().isBlank()) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("'to' names the standby to cut over to").asRuntimeException());
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("'to' names the standby to cut over to")
+                    .asRuntimeException());
             return;
         }
         Caller caller = Caller.CURRENT.get();
         PreflightResult result = cutover.preflight(request.getTo());
         try {
-            audit.record(caller.commonName(), "Preflight", request.getTo(), "", result,
+            audit.record(
+                    caller.commonName(),
+                    "Preflight",
+                    request.getTo(),
+                    "",
+                    result,
                     result.getPassed() ? "passed" : "refused: " + result.getRefusalsCount() + " problem(s)");
         } catch (CoordinatorException e) {
             out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
@@ -117,12 +127,15 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     @Override
     public void failover(FailoverRequest request, StreamObserver<FailoverResult> out) {
         if (request.getTo().isBlank()) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("'to' names the standby to cut over to").asRuntimeException());
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("'to' names the standby to cut over to")
+                    .asRuntimeException());
             return;
         }
         if (request.getReason().length() > MAX_REASON || request.getTimeoutMillis() < 0) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("reason is at most " + MAX_REASON
-                    + " characters and timeout_millis not negative").asRuntimeException());
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("reason is at most " + MAX_REASON + " characters and timeout_millis not negative")
+                    .asRuntimeException());
             return;
         }
         Caller caller = Caller.CURRENT.get();
@@ -130,11 +143,20 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         LOG.info("order Failover to={} caller={} reason={}", request.getTo(), caller.describe(), request.getReason());
         PreflightResult pre = cutover.preflight(request.getTo());
         try {
-            audit.record(caller.commonName(), "Failover", request.getTo(), request.getReason(), pre,
-                    pre.getPassed() ? "preflight passed; cutting over from " + (pre.getFrom().isEmpty() ? "no leader"
-                            : pre.getFrom()) : "refused by the preflight: " + pre.getRefusalsCount() + " problem(s)");
+            audit.record(
+                    caller.commonName(),
+                    "Failover",
+                    request.getTo(),
+                    request.getReason(),
+                    pre,
+                    pre.getPassed()
+                            ? "preflight passed; cutting over from "
+                                    + (pre.getFrom().isEmpty() ? "no leader" : pre.getFrom())
+                            : "refused by the preflight: " + pre.getRefusalsCount() + " problem(s)");
         } catch (CoordinatorException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("not cutting over: " + e.getMessage()).asRuntimeException());
+            out.onError(Status.UNAVAILABLE
+                    .withDescription("not cutting over: " + e.getMessage())
+                    .asRuntimeException());
             return;
         }
         FailoverResult result;
@@ -147,7 +169,12 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
         if (pre.getPassed()) {
             try {
-                audit.record(caller.commonName(), "Failover", request.getTo(), request.getReason(), null,
+                audit.record(
+                        caller.commonName(),
+                        "Failover",
+                        request.getTo(),
+                        request.getReason(),
+                        null,
                         (result.getPerformed() ? "performed: " : "not performed: ") + result.getOutcome());
             } catch (CoordinatorException e) {
                 LOG.error("audit of the Failover outcome failed: {}", e.getMessage());
@@ -160,7 +187,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     @Override
     public void stepDown(StepDownRequest request, StreamObserver<StepDownResult> out) {
         if (request.getReason().length() > MAX_REASON) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("reason is at most " + MAX_REASON + " characters")
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("reason is at most " + MAX_REASON + " characters")
                     .asRuntimeException());
             return;
         }
@@ -170,7 +198,9 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         try {
             audit.record(caller.commonName(), "StepDown", request.getNode(), reason, null, "ordered");
         } catch (CoordinatorException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("not ordering: " + e.getMessage()).asRuntimeException());
+            out.onError(Status.UNAVAILABLE
+                    .withDescription("not ordering: " + e.getMessage())
+                    .asRuntimeException());
             return;
         }
         Cutover.StepDownCheck check;
@@ -187,9 +217,15 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
         if (!check.allowed()) {
             for (PreflightResult p : check.preflights()) {
-                auditAfter(caller, "StepDown", check.node(), reason, p, "refused: the leader " + check.node()
-                        + " steps down only when a standby passes the preflight; towards " + p.getTo() + ": "
-                        + p.getRefusalsCount() + " problem(s)");
+                auditAfter(
+                        caller,
+                        "StepDown",
+                        check.node(),
+                        reason,
+                        p,
+                        "refused: the leader " + check.node()
+                                + " steps down only when a standby passes the preflight; towards " + p.getTo() + ": "
+                                + p.getRefusalsCount() + " problem(s)");
             }
             out.onError(stepDownRefused(check));
             return;
@@ -197,17 +233,29 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         if (check.leads()) {
             PreflightResult p = check.passed().orElseThrow();
             try {
-                audit.record(caller.commonName(), "StepDown", check.node(), reason, p, "preflight towards " + p.getTo()
-                        + " passed; stepping down the leader " + check.node());
+                audit.record(
+                        caller.commonName(),
+                        "StepDown",
+                        check.node(),
+                        reason,
+                        p,
+                        "preflight towards " + p.getTo() + " passed; stepping down the leader " + check.node());
             } catch (CoordinatorException e) {
-                out.onError(Status.UNAVAILABLE.withDescription("not ordering: " + e.getMessage()).asRuntimeException());
+                out.onError(Status.UNAVAILABLE
+                        .withDescription("not ordering: " + e.getMessage())
+                        .asRuntimeException());
                 return;
             }
         }
         try {
             StepDownResult r = cutover.stepDown(check.node(), reason, caller.commonName());
-            auditAfter(caller, "StepDown", r.getNode(), reason, null, "done: was_leader=" + r.getWasLeader() + " epoch="
-                    + r.getEpoch());
+            auditAfter(
+                    caller,
+                    "StepDown",
+                    r.getNode(),
+                    reason,
+                    null,
+                    "done: was_leader=" + r.getWasLeader() + " epoch=" + r.getEpoch());
             out.onNext(r);
             out.onCompleted();
         } catch (CoordinatorException e) {
@@ -232,7 +280,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
         String description = d.length() > MAX_DESCRIPTION ? d.substring(0, MAX_DESCRIPTION - 1) + "…" : d.toString();
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
-                .setCode(Status.Code.FAILED_PRECONDITION.value()).setMessage(description);
+                .setCode(Status.Code.FAILED_PRECONDITION.value())
+                .setMessage(description);
         int size = 0;
         for (PreflightResult p : check.preflights()) {
             PreflightResult.Builder slim = p.toBuilder().clearChecks();
@@ -256,7 +305,11 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     @Override
     public void initKek(InitKekOrder request, StreamObserver<KekOrderResult> out) {
         String target = request.getHsm().isEmpty() ? request.getNode() : request.getNode() + "/" + request.getHsm();
-        order("InitKek", target, out, by -> ceremonies.initKek(request.getNode(), request.getHsm(), by),
+        order(
+                "InitKek",
+                target,
+                out,
+                by -> ceremonies.initKek(request.getNode(), request.getHsm(), by),
                 r -> "done: cluster KEK generated inside " + r.getFrom() + "/" + r.getFromHsm() + ", check value "
                         + r.getFromCheckValue());
     }
@@ -265,7 +318,11 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     public void enrolKek(EnrolKekOrder request, StreamObserver<KekOrderResult> out) {
         String target = request.getFrom() + (request.getFromHsm().isEmpty() ? "" : "/" + request.getFromHsm()) + " -> "
                 + request.getTo() + (request.getToHsm().isEmpty() ? "" : "/" + request.getToHsm());
-        order("EnrolKek", target, out, by -> ceremonies.enrolKek(request, by),
+        order(
+                "EnrolKek",
+                target,
+                out,
+                by -> ceremonies.enrolKek(request, by),
                 r -> (r.getMatch() ? "done: " : "failed: check values differ: ") + r.getTo() + "/" + r.getToHsm()
                         + " has check value " + r.getToCheckValue() + ", the holder " + r.getFrom() + "/"
                         + r.getFromHsm() + " " + r.getFromCheckValue());
@@ -281,18 +338,30 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     public void generateKey(GenerateKeyOrder request, StreamObserver<GenerateKeyResult> out) {
         String target = request.getZone() + " " + request.getRole() + " alg " + request.getAlgorithm() + " on "
                 + request.getOn() + (request.getHsm().isEmpty() ? "" : "/" + request.getHsm());
-        order("GenerateKey", target, out, by -> ceremonies.generateKey(request, by),
+        order(
+                "GenerateKey",
+                target,
+                out,
+                by -> ceremonies.generateKey(request, by),
                 r -> "done: " + r.getKey().getRole() + " " + r.getKey().getKeyTag() + " fp " + r.getFingerprint()
                         + " generated inside " + r.getNode() + "/" + r.getHsm() + ", in the manifest as generated");
     }
 
     @Override
     public void syncKeys(SyncKeysOrder request, StreamObserver<SyncKeysResult> out) {
-        order("SyncKeys", request.getZone(), out, by -> ceremonies.syncKeys(request.getZone(), by),
+        order(
+                "SyncKeys",
+                request.getZone(),
+                out,
+                by -> ceremonies.syncKeys(request.getZone(), by),
                 r -> (r.getKeySynced() ? "done: key-synced; " : "done, NOT key-synced: ") + r.getActionsCount()
-                        + " key(s) copied, " + r.getUnresolvedCount() + " problem(s) left" + (r.getUnresolvedCount() == 0
-                                ? "" : ": " + r.getUnresolved(0).getVerdict() + " " + r.getUnresolved(0).getFingerprint()
-                                        + " on " + r.getUnresolved(0).getNode() + "/" + r.getUnresolved(0).getHsm()
+                        + " key(s) copied, " + r.getUnresolvedCount() + " problem(s) left"
+                        + (r.getUnresolvedCount() == 0
+                                ? ""
+                                : ": " + r.getUnresolved(0).getVerdict() + " "
+                                        + r.getUnresolved(0).getFingerprint()
+                                        + " on " + r.getUnresolved(0).getNode() + "/"
+                                        + r.getUnresolved(0).getHsm()
                                         + (r.getUnresolvedCount() > 1 ? ", …" : "")));
     }
 
@@ -305,14 +374,16 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
      * One key ceremony: audited before (an order that cannot be audited is not carried out) and after
      * with its outcome; the caller's CN goes to the nodes as {@code ordered_by}.
      */
-    private <T> void order(String name, String target, StreamObserver<T> out, Order<T> order,
-            Function<T, String> outcome) {
+    private <T> void order(
+            String name, String target, StreamObserver<T> out, Order<T> order, Function<T, String> outcome) {
         Caller caller = Caller.CURRENT.get();
         LOG.info("order {} target={} caller={}", name, target, caller.describe());
         try {
             audit.record(caller.commonName(), name, target, "", null, "ordered");
         } catch (CoordinatorException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("not ordering: " + e.getMessage()).asRuntimeException());
+            out.onError(Status.UNAVAILABLE
+                    .withDescription("not ordering: " + e.getMessage())
+                    .asRuntimeException());
             return;
         }
         T result;
@@ -341,18 +412,21 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     }
 
     private static StatusRuntimeException status(CeremonyException e) {
-        com.google.rpc.Status.Builder s = com.google.rpc.Status.newBuilder().setCode(e.code().value())
-                .setMessage(e.getMessage());
+        com.google.rpc.Status.Builder s =
+                com.google.rpc.Status.newBuilder().setCode(e.code().value()).setMessage(e.getMessage());
         if (!e.unreachableNode().isEmpty()) {
-            s.addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(DOMAIN).setReason("NODE_UNREACHABLE")
-                    .putMetadata("node", e.unreachableNode()).build()));
+            s.addDetails(Any.pack(ErrorInfo.newBuilder()
+                    .setDomain(DOMAIN)
+                    .setReason("NODE_UNREACHABLE")
+                    .putMetadata("node", e.unreachableNode())
+                    .build()));
         }
         return StatusProto.toStatusRuntimeException(s.build());
     }
 
     /** The audit line after an order was acted on; a failure to write it is logged (the act is done). */
-    private void auditAfter(Caller caller, String order, String target, String reason, PreflightResult preflight,
-            String outcome) {
+    private void auditAfter(
+            Caller caller, String order, String target, String reason, PreflightResult preflight, String outcome) {
         try {
             audit.record(caller.commonName(), order, target, reason, preflight, outcome);
         } catch (CoordinatorException e) {

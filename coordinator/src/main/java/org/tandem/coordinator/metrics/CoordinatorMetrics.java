@@ -82,8 +82,8 @@ public final class CoordinatorMetrics {
         this.nodes = Set.copyOf(nodes);
         registry.config().commonTags("coordinator", coordinator);
         requested = counter("requested", "Cut-overs asked for (signerctl failover)");
-        refused = counter("refused",
-                "Cut-overs not performed: preflight refused, ZooKeeper unreachable, leader refused");
+        refused =
+                counter("refused", "Cut-overs not performed: preflight refused, ZooKeeper unreachable, leader refused");
         completed = counter("completed", "Cut-overs whose new leader committed a publication");
         failed = counter("failed", "Cut-overs where the leader stepped down but the target committed nothing in time");
         for (String node : nodes) {
@@ -110,7 +110,9 @@ public final class CoordinatorMetrics {
     }
 
     private Counter counter(String what, String description) {
-        return Counter.builder("tandem.coordinator.failovers." + what).description(description).register(registry);
+        return Counter.builder("tandem.coordinator.failovers." + what)
+                .description(description)
+                .register(registry);
     }
 
     /** Records a preflight's verdict per zone for its target node. */
@@ -119,19 +121,21 @@ public final class CoordinatorMetrics {
         if (!nodes.contains(node)) {
             return;
         }
-        Set<String> refusedZones = result.getRefusalsList().stream().map(Refusal::getZone).collect(Collectors.toSet());
+        Set<String> refusedZones =
+                result.getRefusalsList().stream().map(Refusal::getZone).collect(Collectors.toSet());
         Map<String, Boolean> zones = new LinkedHashMap<>();
         for (PreflightCheck c : result.getChecksList()) {
             if (!c.getZone().isEmpty()) {
-                zones.put(c.getZone(), result.getPassed()
-                        || !refusedZones.contains(c.getZone()) && !refusedZones.contains(""));
+                zones.put(
+                        c.getZone(),
+                        result.getPassed() || !refusedZones.contains(c.getZone()) && !refusedZones.contains(""));
             }
         }
         preflightOk.put(node, zones);
         preflightAt.put(node, at.toEpochMilli() / 1000.0);
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        preflightOk.forEach((n, z) -> z.forEach((zone, ok) ->
-                rows.add(MultiGauge.Row.of(Tags.of("node", n, "zone", zone), ok ? 1.0 : 0.0))));
+        preflightOk.forEach((n, z) ->
+                z.forEach((zone, ok) -> rows.add(MultiGauge.Row.of(Tags.of("node", n, "zone", zone), ok ? 1.0 : 0.0))));
         preflight.register(rows, true);
     }
 
@@ -162,7 +166,8 @@ public final class CoordinatorMetrics {
             reachable.put(n.getName(), up ? 1.0 : 0.0);
             if (up) {
                 for (NodeZoneView z : n.getZonesList()) {
-                    rows.add(MultiGauge.Row.of(Tags.of("node", n.getName(), "zone", z.getZone()),
+                    rows.add(MultiGauge.Row.of(
+                            Tags.of("node", n.getName(), "zone", z.getZone()),
                             "synced".equals(z.getKeySync()) ? 1.0 : 0.0));
                 }
             }

@@ -49,6 +49,7 @@ public final class Cutover {
     private static final Logger LOG = LoggerFactory.getLogger(Cutover.class);
     /** Deadline of the standby's SelfTest (canary and proofs on every HSM). */
     static final Duration SELF_TEST_DEADLINE = Duration.ofSeconds(120);
+
     static final Duration STEP_DOWN_DEADLINE = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -63,8 +64,8 @@ public final class Cutover {
     }
 
     /** A cut-over that records its preflights and outcomes in {@code metrics}. */
-    public Cutover(ClusterView view, Preflight preflight, Clock clock, ClusterView.Nonces nonces,
-            CoordinatorMetrics metrics) {
+    public Cutover(
+            ClusterView view, Preflight preflight, Clock clock, ClusterView.Nonces nonces, CoordinatorMetrics metrics) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.view = Objects.requireNonNull(view, "view");
         this.preflight = Objects.requireNonNull(preflight, "preflight");
@@ -83,16 +84,29 @@ public final class Cutover {
         Objects.requireNonNull(to, "to");
         byte[] nonce = nonces.next();
         Instant now = clock.instant();
-        PreflightResult.Builder r = PreflightResult.newBuilder().setTo(to).setNonceHex(HexFormat.of().formatHex(nonce))
+        PreflightResult.Builder r = PreflightResult.newBuilder()
+                .setTo(to)
+                .setNonceHex(HexFormat.of().formatHex(nonce))
                 .setCheckedAtMillis(now.toEpochMilli());
         List<PreflightCheck> checks = new ArrayList<>();
         List<Refusal> refusals = new ArrayList<>();
-        Optional<NodeEndpoint> target = view.nodes().nodes().stream().filter(n -> n.name().equals(to)).findFirst();
+        Optional<NodeEndpoint> target =
+                view.nodes().nodes().stream().filter(n -> n.name().equals(to)).findFirst();
         if (target.isEmpty()) {
-            refusals.add(refusal("", "target", to, "node '" + to + "' is not in coordinator.yaml (nodes: "
-                    + view.nodes().nodes().stream().map(NodeEndpoint::name).toList() + ")", "name a configured standby"));
+            refusals.add(refusal(
+                    "",
+                    "target",
+                    to,
+                    "node '" + to + "' is not in coordinator.yaml (nodes: "
+                            + view.nodes().nodes().stream()
+                                    .map(NodeEndpoint::name)
+                                    .toList() + ")",
+                    "name a configured standby"));
             checks.add(check("target", "", false, "unknown node " + to));
-            return r.addAllChecks(checks).addAllRefusals(refusals).setPassed(false).build();
+            return r.addAllChecks(checks)
+                    .addAllRefusals(refusals)
+                    .setPassed(false)
+                    .build();
         }
         long zkEpoch;
         try {
@@ -100,7 +114,10 @@ public final class Cutover {
         } catch (CoordinatorException e) {
             refusals.add(refusal("", "target", to, e.getMessage(), "restore the coordinator's ZooKeeper connection"));
             checks.add(check("target", "", false, e.getMessage()));
-            return r.addAllChecks(checks).addAllRefusals(refusals).setPassed(false).build();
+            return r.addAllChecks(checks)
+                    .addAllRefusals(refusals)
+                    .setPassed(false)
+                    .build();
         }
         Map<String, ClusterView.Answer<NodeStatus>> statuses = new LinkedHashMap<>();
         for (NodeEndpoint n : view.nodes().nodes()) {
@@ -110,27 +127,48 @@ public final class Cutover {
         r.setFrom(leader);
         ClusterView.Answer<NodeStatus> standby = statuses.get(to);
         if (standby.value().isEmpty()) {
-            refusals.add(refusal("", "target", to, "target " + to + " is unreachable: " + standby.error(),
+            refusals.add(refusal(
+                    "",
+                    "target",
+                    to,
+                    "target " + to + " is unreachable: " + standby.error(),
                     "make " + to + " reachable from the coordinator and retry"));
             checks.add(check("target", "", false, standby.error()));
-            return r.addAllChecks(checks).addAllRefusals(refusals).setPassed(false).build();
+            return r.addAllChecks(checks)
+                    .addAllRefusals(refusals)
+                    .setPassed(false)
+                    .build();
         }
         NodeStatus s = standby.value().get();
         if (s.getRole() != Role.STANDBY) {
-            String why = s.getRole() == Role.LEADER ? to + " already leads (epoch " + s.getEpoch() + ")"
-                    : to + " is " + s.getRole() + (s.getReasonsCount() == 0 ? "" : ": " + String.join("; ", s.getReasonsList()));
-            refusals.add(refusal("", "target", to, "target " + why, s.getRole() == Role.LEADER ? "nothing to do"
-                    : "fix what the node reports (signerctl status) and retry"));
+            String why = s.getRole() == Role.LEADER
+                    ? to + " already leads (epoch " + s.getEpoch() + ")"
+                    : to + " is " + s.getRole()
+                            + (s.getReasonsCount() == 0 ? "" : ": " + String.join("; ", s.getReasonsList()));
+            refusals.add(refusal(
+                    "",
+                    "target",
+                    to,
+                    "target " + why,
+                    s.getRole() == Role.LEADER
+                            ? "nothing to do"
+                            : "fix what the node reports (signerctl status) and retry"));
             checks.add(check("target", "", false, why));
         } else {
-            checks.add(check("target", "", true, to + " is a standby in epoch " + s.getEpoch()
-                    + (leader.isEmpty() ? "; no node leads now" : "; " + leader + " leads")));
+            checks.add(check(
+                    "target",
+                    "",
+                    true,
+                    to + " is a standby in epoch " + s.getEpoch()
+                            + (leader.isEmpty() ? "; no node leads now" : "; " + leader + " leads")));
         }
-        Optional<NodeStatus> leaderStatus = leader.isEmpty() ? Optional.empty() : statuses.get(leader).value();
+        Optional<NodeStatus> leaderStatus =
+                leader.isEmpty() ? Optional.empty() : statuses.get(leader).value();
         Map<String, ZoneSelfTest> selfTests = new LinkedHashMap<>();
         String selfTestError = "";
         try {
-            SelfTestResponse st = view.nodes().signerNode(to, SELF_TEST_DEADLINE).selfTest(SelfTestRequest.getDefaultInstance());
+            SelfTestResponse st =
+                    view.nodes().signerNode(to, SELF_TEST_DEADLINE).selfTest(SelfTestRequest.getDefaultInstance());
             st.getZonesList().forEach(z -> selfTests.put(z.getZone(), z));
         } catch (StatusRuntimeException e) {
             selfTestError = "SelfTest on " + to + " failed: " + ClusterView.describe(e);
@@ -140,7 +178,8 @@ public final class Cutover {
             try {
                 List<ManifestKey> manifest = view.manifestKeys(zone);
                 NodeKeys standbyKeys = view.inventory(to, zone, manifest, nonce);
-                Optional<NodeKeys> leaderKeys = leader.isEmpty() ? Optional.empty()
+                Optional<NodeKeys> leaderKeys = leader.isEmpty()
+                        ? Optional.empty()
                         : Optional.of(view.inventory(leader, zone, manifest, nonce));
                 List<LedgerEntry> history = view.records().history(zone);
                 ZoneSelfTest st = selfTests.get(zone);
@@ -150,23 +189,38 @@ public final class Cutover {
                         : st.getCanaryDetail();
                 Optional<Instant> expiry = leaderStatus.flatMap(ls -> ls.getZonesList().stream()
                         .filter(lz -> lz.getZone().equals(zone) && lz.getEarliestRrsigExpiryEpochSeconds() > 0)
-                        .findFirst().map(lz -> Instant.ofEpochSecond(lz.getEarliestRrsigExpiryEpochSeconds())));
-                ZoneEvidence e = new ZoneEvidence(zone, manifest, leaderKeys, standbyKeys, history,
+                        .findFirst()
+                        .map(lz -> Instant.ofEpochSecond(lz.getEarliestRrsigExpiryEpochSeconds())));
+                ZoneEvidence e = new ZoneEvidence(
+                        zone,
+                        manifest,
+                        leaderKeys,
+                        standbyKeys,
+                        history,
                         z.hasSerial() ? OptionalLong.of(Integer.toUnsignedLong(z.getSerial())) : OptionalLong.empty(),
-                        canary, canaryDetail, expiry);
+                        canary,
+                        canaryDetail,
+                        expiry);
                 Preflight.ZoneVerdict v = preflight.judge(e, to, s.getEpoch(), zkEpoch, now);
                 checks.addAll(v.checks());
                 refusals.addAll(v.refusals());
             } catch (CoordinatorException | RuntimeException ex) {
-                refusals.add(refusal(zone, "keys-identical", to, "zone " + zone + ": the evidence could not be gathered: "
-                        + ex.getMessage(), "fix the cause and retry"));
+                refusals.add(refusal(
+                        zone,
+                        "keys-identical",
+                        to,
+                        "zone " + zone + ": the evidence could not be gathered: " + ex.getMessage(),
+                        "fix the cause and retry"));
                 checks.add(check("keys-identical", zone, false, ex.getMessage()));
             }
         }
         if (s.getZonesCount() == 0) {
             refusals.add(refusal("", "target", to, to + " signs no zone", "check its node.yaml"));
         }
-        return r.addAllChecks(checks).addAllRefusals(refusals).setPassed(refusals.isEmpty()).build();
+        return r.addAllChecks(checks)
+                .addAllRefusals(refusals)
+                .setPassed(refusals.isEmpty())
+                .build();
     }
 
     /**
@@ -197,16 +251,23 @@ public final class Cutover {
         String to = pre.getTo();
         FailoverResult.Builder out = FailoverResult.newBuilder().setPreflight(pre);
         if (!pre.getPassed()) {
-            return out.setPerformed(false).setOutcome("refused by the preflight: " + pre.getRefusalsCount()
-                    + " problem(s); nothing was changed").build();
+            return out.setPerformed(false)
+                    .setOutcome(
+                            "refused by the preflight: " + pre.getRefusalsCount() + " problem(s); nothing was changed")
+                    .build();
         }
         long oldEpoch;
         List<String> zones;
         try {
             oldEpoch = view.records().epoch();
-            zones = pre.getChecksList().stream().map(PreflightCheck::getZone).filter(z -> !z.isEmpty()).distinct().toList();
+            zones = pre.getChecksList().stream()
+                    .map(PreflightCheck::getZone)
+                    .filter(z -> !z.isEmpty())
+                    .distinct()
+                    .toList();
         } catch (CoordinatorException e) {
-            return out.setPerformed(false).setOutcome("ZooKeeper unreachable before the step-down: " + e.getMessage())
+            return out.setPerformed(false)
+                    .setOutcome("ZooKeeper unreachable before the step-down: " + e.getMessage())
                     .build();
         }
         Instant start = clock.instant();
@@ -215,19 +276,32 @@ public final class Cutover {
         if (!pre.getFrom().isEmpty()) {
             order.add(pre.getFrom());
         }
-        view.nodes().nodes().stream().map(NodeEndpoint::name).filter(n -> !n.equals(to) && !order.contains(n))
+        view.nodes().nodes().stream()
+                .map(NodeEndpoint::name)
+                .filter(n -> !n.equals(to) && !order.contains(n))
                 .forEach(order::add);
         String why = "cut-over to " + to + " ordered by " + caller + ": " + reason;
         why = why.length() > 200 ? why.substring(0, 200) : why;
         for (String n : order) {
             try {
-                StepDownResponse sd = view.nodes().signerNode(n, STEP_DOWN_DEADLINE).stepDown(StepDownRequest.newBuilder()
-                        .setReason(why).setHoldOffSeconds(holdOff).build());
-                LOG.info("cutover to={} step-down node={} was_leader={} epoch={}", to, n, sd.getWasLeader(), sd.getEpoch());
+                StepDownResponse sd = view.nodes()
+                        .signerNode(n, STEP_DOWN_DEADLINE)
+                        .stepDown(StepDownRequest.newBuilder()
+                                .setReason(why)
+                                .setHoldOffSeconds(holdOff)
+                                .build());
+                LOG.info(
+                        "cutover to={} step-down node={} was_leader={} epoch={}",
+                        to,
+                        n,
+                        sd.getWasLeader(),
+                        sd.getEpoch());
             } catch (StatusRuntimeException e) {
                 if (n.equals(pre.getFrom())) {
-                    return out.setPerformed(false).setOutcome("the leader " + n + " refused to step down: "
-                            + ClusterView.describe(e) + "; nothing was changed").build();
+                    return out.setPerformed(false)
+                            .setOutcome("the leader " + n + " refused to step down: " + ClusterView.describe(e)
+                                    + "; nothing was changed")
+                            .build();
                 }
                 LOG.warn("cutover to={} step-down of non-target node={} failed: {}", to, n, ClusterView.describe(e));
             }
@@ -242,12 +316,18 @@ public final class Cutover {
                 } catch (CoordinatorException e) {
                     last = Optional.empty();
                 }
-                if (last.isPresent() && last.get().node().equals(to) && last.get().epoch() > oldEpoch) {
+                if (last.isPresent()
+                        && last.get().node().equals(to)
+                        && last.get().epoch() > oldEpoch) {
                     long took = clock.millis() - start.toEpochMilli();
-                    return out.setNewLeader(to).setNewEpoch(last.get().epoch()).setFirstSerial((int) last.get().serial())
-                            .setTookMillis(took).setOutcome(to + " leads in epoch " + last.get().epoch()
+                    return out.setNewLeader(to)
+                            .setNewEpoch(last.get().epoch())
+                            .setFirstSerial((int) last.get().serial())
+                            .setTookMillis(took)
+                            .setOutcome(to + " leads in epoch " + last.get().epoch()
                                     + " and committed serial " + last.get().serial() + " of " + zone + " after " + took
-                                    + " ms").build();
+                                    + " ms")
+                            .build();
                 }
             }
             TimeUnit.MILLISECONDS.sleep(POLL.toMillis());
@@ -258,9 +338,11 @@ public final class Cutover {
         } catch (CoordinatorException e) {
             // reported below as unknown
         }
-        return out.setTookMillis(clock.millis() - start.toEpochMilli()).setOutcome("the leader stepped down but " + to
-                + " committed no publication within " + timeout.toSeconds() + " s (epoch now "
-                + (epochNow < 0 ? "unknown" : epochNow) + "); check signerctl status").build();
+        return out.setTookMillis(clock.millis() - start.toEpochMilli())
+                .setOutcome("the leader stepped down but " + to
+                        + " committed no publication within " + timeout.toSeconds() + " s (epoch now "
+                        + (epochNow < 0 ? "unknown" : epochNow) + "); check signerctl status")
+                .build();
     }
 
     /**
@@ -331,9 +413,16 @@ public final class Cutover {
         }
         String why = ("ordered by " + caller + ": " + reason);
         try {
-            StepDownResponse sd = view.nodes().signerNode(node, STEP_DOWN_DEADLINE).stepDown(StepDownRequest.newBuilder()
-                    .setReason(why.length() > 200 ? why.substring(0, 200) : why).build());
-            return StepDownResult.newBuilder().setNode(node).setWasLeader(sd.getWasLeader()).setEpoch(sd.getEpoch()).build();
+            StepDownResponse sd = view.nodes()
+                    .signerNode(node, STEP_DOWN_DEADLINE)
+                    .stepDown(StepDownRequest.newBuilder()
+                            .setReason(why.length() > 200 ? why.substring(0, 200) : why)
+                            .build());
+            return StepDownResult.newBuilder()
+                    .setNode(node)
+                    .setWasLeader(sd.getWasLeader())
+                    .setEpoch(sd.getEpoch())
+                    .build();
         } catch (StatusRuntimeException e) {
             throw new CoordinatorException("StepDown on " + node + " failed: " + ClusterView.describe(e), e);
         }
@@ -354,11 +443,22 @@ public final class Cutover {
     }
 
     private static PreflightCheck check(String name, String zone, boolean passed, String detail) {
-        return PreflightCheck.newBuilder().setName(name).setZone(zone).setPassed(passed).setDetail(detail).build();
+        return PreflightCheck.newBuilder()
+                .setName(name)
+                .setZone(zone)
+                .setPassed(passed)
+                .setDetail(detail)
+                .build();
     }
 
     private static Refusal refusal(String zone, String check, String node, String problem, String fix) {
-        return Refusal.newBuilder().setZone(zone).setCheck(check).setRole(KeyRole.KEY_ROLE_UNSPECIFIED).setNode(node)
-                .setProblem(problem).setFix(fix).build();
+        return Refusal.newBuilder()
+                .setZone(zone)
+                .setCheck(check)
+                .setRole(KeyRole.KEY_ROLE_UNSPECIFIED)
+                .setNode(node)
+                .setProblem(problem)
+                .setFix(fix)
+                .build();
     }
 }

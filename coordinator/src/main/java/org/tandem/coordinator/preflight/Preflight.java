@@ -104,10 +104,16 @@ public final class Preflight {
         }
 
         void keys() {
-            List<ManifestKey> live = e.manifest().stream().filter(ManifestKey::live).toList();
+            List<ManifestKey> live =
+                    e.manifest().stream().filter(ManifestKey::live).toList();
             NodeKeys s = e.standbyKeys();
             if (live.isEmpty()) {
-                refuse("keys-identical", null, "", "", "zone " + zone + " has no live key in its manifest",
+                refuse(
+                        "keys-identical",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + " has no live key in its manifest",
                         "create the zone's keys: signerctl keys generate --config signerctl.yaml --zone " + zone
                                 + " --role ksk --on NODE, and a ZSK, then signerctl keys sync --config signerctl.yaml"
                                 + " --zone " + zone);
@@ -117,8 +123,13 @@ public final class Preflight {
             }
             if (s.unreachable().isPresent()) {
                 String why = s.unreachable().get();
-                refuse("keys-identical", null, "", "", "zone " + zone + ": the KeySync service of " + standby
-                        + " could not be asked: " + why, "make " + standby + " reachable from the coordinator and retry");
+                refuse(
+                        "keys-identical",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": the KeySync service of " + standby + " could not be asked: " + why,
+                        "make " + standby + " reachable from the coordinator and retry");
                 check("keys-identical", false, "Inventory of " + standby + " failed: " + why);
                 check("possession", false, "Inventory of " + standby + " failed: " + why);
                 return;
@@ -129,9 +140,14 @@ public final class Preflight {
             int proven = 0;
             for (HsmKeys hsm : s.hsms()) {
                 if (!hsm.error().isEmpty()) {
-                    refusals.add(refusal("keys-identical", null, "", hsm.hsm(), "zone " + zone + ": HSM " + hsm.hsm()
-                            + " of " + standby + " could not be read: " + hsm.error(), "check HSM " + hsm.hsm()
-                            + " on " + standby));
+                    refusals.add(refusal(
+                            "keys-identical",
+                            null,
+                            "",
+                            hsm.hsm(),
+                            "zone " + zone + ": HSM " + hsm.hsm() + " of " + standby + " could not be read: "
+                                    + hsm.error(),
+                            "check HSM " + hsm.hsm() + " on " + standby));
                     continue;
                 }
                 boolean[] matched = new boolean[hsm.keys().size()];
@@ -154,30 +170,54 @@ public final class Preflight {
                         if (k.proven()) {
                             proven++;
                         } else {
-                            possession.add(refusal("possession", m, m.fingerprint(), hsm.hsm(), "zone " + zone + ": "
-                                    + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " on HSM " + hsm.hsm()
-                                    + " of " + standby + " has no valid proof of possession: "
-                                    + k.proofProblem().orElse("not proven")
-                                    + " (the private key does not match the public key)",
+                            possession.add(refusal(
+                                    "possession",
+                                    m,
+                                    m.fingerprint(),
+                                    hsm.hsm(),
+                                    "zone " + zone + ": "
+                                            + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " on HSM "
+                                            + hsm.hsm()
+                                            + " of " + standby + " has no valid proof of possession: "
+                                            + k.proofProblem().orElse("not proven")
+                                            + " (the private key does not match the public key)",
                                     Fixes.of("private-key-mismatch", zone, standby, hsm.hsm(), m.fingerprint(), true)));
                         }
                     } else if (claimant >= 0) {
                         matched[claimant] = true;
                         FoundKey k = hsm.keys().get(claimant);
-                        refusals.add(refusal("keys-identical", m, k.fingerprint().orElse(""), hsm.hsm(), "zone " + zone
-                                + ": " + m.role() + " key tag " + m.keyTag() + " on HSM " + hsm.hsm() + " of " + standby
-                                + " is a different key pair (fp " + k.fingerprint().orElse("unreadable") + ", label '"
-                                + k.label() + "') than the manifest's fp " + m.fingerprint() + ": same key tag, other key",
-                                Fixes.of("different-public-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
+                        refusals.add(refusal(
+                                "keys-identical",
+                                m,
+                                k.fingerprint().orElse(""),
+                                hsm.hsm(),
+                                "zone " + zone
+                                        + ": " + m.role() + " key tag " + m.keyTag() + " on HSM " + hsm.hsm() + " of "
+                                        + standby
+                                        + " is a different key pair (fp "
+                                        + k.fingerprint().orElse("unreadable") + ", label '"
+                                        + k.label() + "') than the manifest's fp " + m.fingerprint()
+                                        + ": same key tag, other key",
+                                Fixes.of(
+                                        "different-public-key",
+                                        zone,
+                                        standby,
+                                        hsm.hsm(),
+                                        k.fingerprint().orElse(""),
                                         true)));
                     } else if (m.state() == KeyState.GENERATED && !inLastRrset(m)) {
                         // not published, not signed with: the standby may lack it until the sync has copied it
                         pending.add(m.role() + " " + m.keyTag() + " fp " + KeyFacts.shortHex(m.fingerprint()) + " on "
                                 + hsm.hsm());
                     } else {
-                        refusals.add(refusal("keys-identical", m, m.fingerprint(), hsm.hsm(), "zone " + zone + ": "
-                                + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m)
-                                + ") is missing on HSM " + hsm.hsm() + " of " + standby,
+                        refusals.add(refusal(
+                                "keys-identical",
+                                m,
+                                m.fingerprint(),
+                                hsm.hsm(),
+                                "zone " + zone + ": "
+                                        + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m)
+                                        + ") is missing on HSM " + hsm.hsm() + " of " + standby,
                                 copyFix(m)));
                     }
                 }
@@ -186,13 +226,24 @@ public final class Preflight {
                         continue;
                     }
                     FoundKey k = hsm.keys().get(i);
-                    refusals.add(Refusal.newBuilder().setZone(zone).setCheck("keys-identical").setRole(k.role())
-                            .setKeyTag(k.keyTag()).setFingerprint(k.fingerprint().orElse("")).setNode(standby)
+                    refusals.add(Refusal.newBuilder()
+                            .setZone(zone)
+                            .setCheck("keys-identical")
+                            .setRole(k.role())
+                            .setKeyTag(k.keyTag())
+                            .setFingerprint(k.fingerprint().orElse(""))
+                            .setNode(standby)
                             .setHsm(hsm.hsm())
                             .setProblem("zone " + zone + ": " + k.role() + " " + k.keyTag() + " fp "
                                     + k.fingerprint().orElse("unreadable") + " (label '" + k.label() + "') on HSM "
-                                    + hsm.hsm() + " of " + standby + " is not a live key of the manifest: unexpected extra key")
-                            .setFix(Fixes.of("unexpected-extra-key", zone, standby, hsm.hsm(), k.fingerprint().orElse(""),
+                                    + hsm.hsm() + " of " + standby
+                                    + " is not a live key of the manifest: unexpected extra key")
+                            .setFix(Fixes.of(
+                                    "unexpected-extra-key",
+                                    zone,
+                                    standby,
+                                    hsm.hsm(),
+                                    k.fingerprint().orElse(""),
                                     false))
                             .build());
                 }
@@ -203,26 +254,42 @@ public final class Preflight {
             e.leaderKeys().filter(l -> l.unreachable().isEmpty()).ifPresent(l -> {
                 for (HsmKeys h : l.hsms()) {
                     for (FoundKey k : h.keys()) {
-                        k.fingerprint().filter(fp -> !standbyFps.contains(fp)).ifPresent(fp -> leaderOnly.add(
-                                k.role() + " " + k.keyTag() + " fp " + KeyFacts.shortHex(fp) + " on " + h.hsm()));
+                        k.fingerprint()
+                                .filter(fp -> !standbyFps.contains(fp))
+                                .ifPresent(fp -> leaderOnly.add(k.role() + " " + k.keyTag() + " fp "
+                                        + KeyFacts.shortHex(fp) + " on " + h.hsm()));
                     }
                 }
             });
             boolean identical = refusals.size() == identicalBefore;
-            String pendingNote = pending.isEmpty() ? "" : "; pending replication (generated, not yet published, not a"
-                    + " refusal): " + pending;
-            check("keys-identical", identical, (identical
-                    ? live.size() + " live manifest key(s) on each of " + s.hsms().size() + " HSM(s) of " + standby
-                            + (pending.isEmpty() ? "" : " but " + pending.size() + " generated one(s)") + ", nothing else"
-                            + (leaderOnly.isEmpty() ? "" : "; the leader also holds " + leaderOnly)
-                    : (refusals.size() - identicalBefore) + " key difference(s) on " + standby
-                            + (leaderOnly.isEmpty() ? "" : "; the leader holds " + leaderOnly + " that " + standby + " lacks"))
-                    + pendingNote);
+            String pendingNote = pending.isEmpty()
+                    ? ""
+                    : "; pending replication (generated, not yet published, not a" + " refusal): " + pending;
+            check(
+                    "keys-identical",
+                    identical,
+                    (identical
+                                    ? live.size() + " live manifest key(s) on each of "
+                                            + s.hsms().size() + " HSM(s) of " + standby
+                                            + (pending.isEmpty() ? "" : " but " + pending.size() + " generated one(s)")
+                                            + ", nothing else"
+                                            + (leaderOnly.isEmpty() ? "" : "; the leader also holds " + leaderOnly)
+                                    : (refusals.size() - identicalBefore) + " key difference(s) on " + standby
+                                            + (leaderOnly.isEmpty()
+                                                    ? ""
+                                                    : "; the leader holds " + leaderOnly + " that " + standby
+                                                            + " lacks"))
+                            + pendingNote);
             refusals.addAll(possession);
-            check("possession", possession.isEmpty() && identical, (possession.isEmpty()
-                    ? proven + " proof(s) over the coordinator's nonce verified with the manifest's DNSKEYs"
-                            + (identical ? "" : " (keys missing or different: see keys-identical)")
-                    : possession.size() + " key(s) on " + standby + " failed the proof of possession") + pendingNote);
+            check(
+                    "possession",
+                    possession.isEmpty() && identical,
+                    (possession.isEmpty()
+                                    ? proven
+                                            + " proof(s) over the coordinator's nonce verified with the manifest's DNSKEYs"
+                                            + (identical ? "" : " (keys missing or different: see keys-identical)")
+                                    : possession.size() + " key(s) on " + standby + " failed the proof of possession")
+                            + pendingNote);
         }
 
         /** Whether the last committed DNSKEY RRset holds the key (a GENERATED key should not be there). */
@@ -283,13 +350,19 @@ public final class Preflight {
         void published(Instant now) {
             List<LedgerEntry> h = e.history();
             // a GENERATED key is not signed with; one that a node published all the same is judged like the others
-            List<ManifestKey> signing = e.manifest().stream().filter(m -> m.signing()
-                    || (m.state() == KeyState.GENERATED && inLastRrset(m))).toList();
+            List<ManifestKey> signing = e.manifest().stream()
+                    .filter(m -> m.signing() || (m.state() == KeyState.GENERATED && inLastRrset(m)))
+                    .toList();
             int before = refusals.size();
             if (h.isEmpty()) {
                 for (ManifestKey m : signing) {
-                    refuse("published-long-enough", m, m.fingerprint(), "", "zone " + zone + ": " + m.role() + " "
-                            + m.keyTag() + " fp " + m.fingerprint() + " is in no committed DNSKEY RRset: the zone was never published",
+                    refuse(
+                            "published-long-enough",
+                            m,
+                            m.fingerprint(),
+                            "",
+                            "zone " + zone + ": " + m.role() + " " + m.keyTag() + " fp " + m.fingerprint()
+                                    + " is in no committed DNSKEY RRset: the zone was never published",
                             "let the leader publish the zone first");
                 }
                 check("published-long-enough", refusals.size() == before, "the zone was never published");
@@ -298,14 +371,22 @@ public final class Preflight {
             LedgerEntry last = h.get(h.size() - 1);
             if (!last.knowsDnskeys() || last.dnskeyTtlSeconds() <= 0) {
                 for (ManifestKey m : signing) {
-                    refuse("published-long-enough", m, m.fingerprint(), "", "zone " + zone + ": cannot tell since when "
-                            + m.role() + " " + m.keyTag() + " fp " + m.fingerprint() + " is published: the last ledger record"
-                            + " (serial " + last.serial() + " by " + last.node() + ") has "
-                            + (last.knowsDnskeys() ? "no DNSKEY TTL" : "no DNSKEY fingerprints") + " (unknown)",
+                    refuse(
+                            "published-long-enough",
+                            m,
+                            m.fingerprint(),
+                            "",
+                            "zone " + zone + ": cannot tell since when "
+                                    + m.role() + " " + m.keyTag() + " fp " + m.fingerprint()
+                                    + " is published: the last ledger record"
+                                    + " (serial " + last.serial() + " by " + last.node() + ") has "
+                                    + (last.knowsDnskeys() ? "no DNSKEY TTL" : "no DNSKEY fingerprints") + " (unknown)",
                             "let the leader publish again with a node version that records the DNSKEY RRset, then retry");
                 }
-                check("published-long-enough", signing.isEmpty(), "the ledger does not record the published DNSKEY RRset"
-                        + " (unknown)");
+                check(
+                        "published-long-enough",
+                        signing.isEmpty(),
+                        "the ledger does not record the published DNSKEY RRset" + " (unknown)");
                 return;
             }
             Duration ttl = Duration.ofSeconds(last.dnskeyTtlSeconds());
@@ -313,30 +394,57 @@ public final class Preflight {
             for (ManifestKey m : signing) {
                 Optional<Instant> since = LedgerEntry.publishedSince(h, m.fingerprint());
                 if (since.isEmpty()) {
-                    refuse("published-long-enough", m, m.fingerprint(), "", "zone " + zone + ": " + m.role() + " "
-                            + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m) + ") is not in the published DNSKEY"
-                            + " RRset (serial " + last.serial() + "): " + standby + " would sign with a key resolvers do not know",
-                            "wait until the leader publishes the key and " + ttl.toSeconds() + " s (the DNSKEY TTL) pass,"
-                                    + " then retry");
+                    refuse(
+                            "published-long-enough",
+                            m,
+                            m.fingerprint(),
+                            "",
+                            "zone " + zone + ": " + m.role() + " "
+                                    + m.keyTag() + " fp " + m.fingerprint() + " (" + state(m)
+                                    + ") is not in the published DNSKEY"
+                                    + " RRset (serial " + last.serial() + "): " + standby
+                                    + " would sign with a key resolvers do not know",
+                            "wait until the leader publishes the key and " + ttl.toSeconds()
+                                    + " s (the DNSKEY TTL) pass," + " then retry");
                     continue;
                 }
-                Instant safe = since.get().equals(Instant.MIN) ? Instant.MIN : since.get().plus(ttl);
+                Instant safe = since.get().equals(Instant.MIN)
+                        ? Instant.MIN
+                        : since.get().plus(ttl);
                 if (safe.isAfter(now)) {
                     long held = Duration.between(since.get(), now).toSeconds();
-                    refuse("published-long-enough", m, m.fingerprint(), "", "zone " + zone + ": " + m.role() + " "
-                            + m.keyTag() + " fp " + m.fingerprint() + " is published since " + since.get() + ", " + held
-                            + " s, less than the DNSKEY TTL " + ttl.toSeconds() + " s: resolvers may still hold a DNSKEY"
-                            + " RRset without it", "wait until " + safe + " (" + Duration.between(now, safe).toSeconds()
-                                    + " s) and retry");
+                    refuse(
+                            "published-long-enough",
+                            m,
+                            m.fingerprint(),
+                            "",
+                            "zone " + zone + ": " + m.role() + " "
+                                    + m.keyTag() + " fp " + m.fingerprint() + " is published since " + since.get()
+                                    + ", " + held
+                                    + " s, less than the DNSKEY TTL " + ttl.toSeconds()
+                                    + " s: resolvers may still hold a DNSKEY"
+                                    + " RRset without it",
+                            "wait until " + safe + " ("
+                                    + Duration.between(now, safe).toSeconds() + " s) and retry");
                 } else {
-                    detail.append(detail.length() == 0 ? "" : ", ").append(m.role()).append(' ').append(m.keyTag())
-                            .append(since.get().equals(Instant.MIN) ? " since the first publication"
-                                    : " since " + since.get());
+                    detail.append(detail.length() == 0 ? "" : ", ")
+                            .append(m.role())
+                            .append(' ')
+                            .append(m.keyTag())
+                            .append(
+                                    since.get().equals(Instant.MIN)
+                                            ? " since the first publication"
+                                            : " since " + since.get());
                 }
             }
-            check("published-long-enough", refusals.size() == before, refusals.size() == before
-                    ? "every signing key in every committed DNSKEY RRset for at least the TTL " + ttl.toSeconds() + " s: " + detail
-                    : (refusals.size() - before) + " signing key(s) not published for the DNSKEY TTL " + ttl.toSeconds() + " s");
+            check(
+                    "published-long-enough",
+                    refusals.size() == before,
+                    refusals.size() == before
+                            ? "every signing key in every committed DNSKEY RRset for at least the TTL "
+                                    + ttl.toSeconds() + " s: " + detail
+                            : (refusals.size() - before) + " signing key(s) not published for the DNSKEY TTL "
+                                    + ttl.toSeconds() + " s");
         }
 
         void retired() {
@@ -347,8 +455,13 @@ public final class Preflight {
             }
             LedgerEntry last = h.get(h.size() - 1);
             if (!last.knowsDnskeys()) {
-                refuse("retired-keys-published", null, "", "", "zone " + zone + ": the last ledger record (serial "
-                        + last.serial() + ") has no DNSKEY fingerprints (unknown): cannot tell which keys must stay published",
+                refuse(
+                        "retired-keys-published",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": the last ledger record (serial " + last.serial()
+                                + ") has no DNSKEY fingerprints (unknown): cannot tell which keys must stay published",
                         "let the leader publish again with a node version that records the DNSKEY RRset, then retry");
                 check("retired-keys-published", false, "the published DNSKEY RRset is unknown");
                 return;
@@ -359,29 +472,53 @@ public final class Preflight {
                 if (held.contains(fp)) {
                     continue;
                 }
-                Optional<ManifestKey> m = e.manifest().stream().filter(k -> k.fingerprint().equals(fp)).findFirst();
-                refuse("retired-keys-published", m.orElse(null), fp, "", "zone " + zone + ": "
-                        + m.map(k -> k.role() + " " + k.keyTag() + " (" + state(k) + ")").orElse("a key not in the manifest")
-                        + " fp " + fp + " is in the published DNSKEY RRset (serial " + last.serial() + ") but " + standby
-                        + " does not hold it on every HSM: it would drop a key whose signatures resolvers may still cache",
-                        m.map(this::copyFix).orElse("restore the key in the manifest and on every HSM, or wait until the"
-                                + " leader stops publishing it and the TTLs pass"));
+                Optional<ManifestKey> m = e.manifest().stream()
+                        .filter(k -> k.fingerprint().equals(fp))
+                        .findFirst();
+                refuse(
+                        "retired-keys-published",
+                        m.orElse(null),
+                        fp,
+                        "",
+                        "zone " + zone + ": "
+                                + m.map(k -> k.role() + " " + k.keyTag() + " (" + state(k) + ")")
+                                        .orElse("a key not in the manifest")
+                                + " fp " + fp + " is in the published DNSKEY RRset (serial " + last.serial() + ") but "
+                                + standby
+                                + " does not hold it on every HSM: it would drop a key whose signatures resolvers may still cache",
+                        m.map(this::copyFix)
+                                .orElse("restore the key in the manifest and on every HSM, or wait until the"
+                                        + " leader stops publishing it and the TTLs pass"));
             }
-            check("retired-keys-published", refusals.size() == before, refusals.size() == before
-                    ? "the " + last.dnskeyFingerprints().size() + " key(s) of the published DNSKEY RRset (serial "
-                            + last.serial() + ") stay published by " + standby
-                    : (refusals.size() - before) + " published key(s) that " + standby + " would drop");
+            check(
+                    "retired-keys-published",
+                    refusals.size() == before,
+                    refusals.size() == before
+                            ? "the " + last.dnskeyFingerprints().size()
+                                    + " key(s) of the published DNSKEY RRset (serial " + last.serial()
+                                    + ") stay published by " + standby
+                            : (refusals.size() - before) + " published key(s) that " + standby + " would drop");
         }
 
         void canary() {
             if (e.canaryPassed().isEmpty()) {
-                refuse("canary", null, "", "", "zone " + zone + ": the self-test of " + standby + " could not run: "
-                        + e.canaryDetail(), "check " + standby + " (signerctl status) and retry");
+                refuse(
+                        "canary",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": the self-test of " + standby + " could not run: " + e.canaryDetail(),
+                        "check " + standby + " (signerctl status) and retry");
                 check("canary", false, "self-test failed to run: " + e.canaryDetail());
             } else if (!e.canaryPassed().get()) {
-                refuse("canary", null, "", "", "zone " + zone + ": the capability canary of " + standby + " failed: "
-                        + e.canaryDetail(), "fix what the canary names on " + standby
-                        + " (record type, HSM) before cutting over; see its log");
+                refuse(
+                        "canary",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": the capability canary of " + standby + " failed: " + e.canaryDetail(),
+                        "fix what the canary names on " + standby
+                                + " (record type, HSM) before cutting over; see its log");
                 check("canary", false, e.canaryDetail());
             } else {
                 check("canary", true, e.canaryDetail());
@@ -397,19 +534,35 @@ public final class Preflight {
                 detail = "epoch not reported by " + standby + " (0, never led; ZooKeeper " + zkEpoch
                         + "): judged by the committed serial alone";
             } else if (standbyEpoch != zkEpoch) {
-                refuse("serial-epoch-current", null, "", "", "zone " + zone + ": " + standby + " sees epoch " + standbyEpoch
-                        + ", ZooKeeper's is " + zkEpoch, "wait until " + standby + " has caught up with ZooKeeper (or"
+                refuse(
+                        "serial-epoch-current",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": " + standby + " sees epoch " + standbyEpoch + ", ZooKeeper's is " + zkEpoch,
+                        "wait until " + standby + " has caught up with ZooKeeper (or"
                                 + " check its ZooKeeper connection) and retry");
             }
-            Optional<LedgerEntry> last = e.history().isEmpty() ? Optional.empty()
+            Optional<LedgerEntry> last = e.history().isEmpty()
+                    ? Optional.empty()
                     : Optional.of(e.history().get(e.history().size() - 1));
             if (last.isPresent()) {
-                detail += ", serial " + (e.standbySerial().isPresent() ? e.standbySerial().getAsLong() : "unknown")
-                        + " (ledger " + last.get().serial() + ")";
-                if (e.standbySerial().isEmpty() || e.standbySerial().getAsLong() != last.get().serial()) {
-                    refuse("serial-epoch-current", null, "", "", "zone " + zone + ": " + standby + " sees serial "
-                            + (e.standbySerial().isPresent() ? e.standbySerial().getAsLong() : "none")
-                            + ", the ledger committed " + last.get().serial() + " (by " + last.get().node() + ")",
+                detail += ", serial "
+                        + (e.standbySerial().isPresent() ? e.standbySerial().getAsLong() : "unknown") + " (ledger "
+                        + last.get().serial() + ")";
+                if (e.standbySerial().isEmpty()
+                        || e.standbySerial().getAsLong() != last.get().serial()) {
+                    refuse(
+                            "serial-epoch-current",
+                            null,
+                            "",
+                            "",
+                            "zone " + zone + ": " + standby + " sees serial "
+                                    + (e.standbySerial().isPresent()
+                                            ? e.standbySerial().getAsLong()
+                                            : "none")
+                                    + ", the ledger committed " + last.get().serial() + " (by "
+                                    + last.get().node() + ")",
                             "wait until " + standby + " has read the ledger again and retry");
                 }
             }
@@ -418,21 +571,37 @@ public final class Preflight {
 
         void expiry(Instant now, Duration min) {
             if (e.earliestExpiry().isEmpty()) {
-                refuse("expiry-safe", null, "", "", "zone " + zone + ": the earliest RRSIG expiry of the published zone"
-                        + " is unknown (the leader did not report it)", "let the leader publish the zone and retry");
+                refuse(
+                        "expiry-safe",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": the earliest RRSIG expiry of the published zone"
+                                + " is unknown (the leader did not report it)",
+                        "let the leader publish the zone and retry");
                 check("expiry-safe", false, "earliest RRSIG expiry unknown");
                 return;
             }
             Instant exp = e.earliestExpiry().get();
             Duration left = Duration.between(now, exp);
             if (left.compareTo(min) < 0) {
-                refuse("expiry-safe", null, "", "", "zone " + zone + ": the published zone's earliest RRSIG expires at "
-                        + exp + ", in " + left.toSeconds() + " s, less than min-expiry-after-takeover " + min.toSeconds()
-                        + " s", "let the leader re-sign the zone first (signerctl reload --zone " + zone + ") and retry");
+                refuse(
+                        "expiry-safe",
+                        null,
+                        "",
+                        "",
+                        "zone " + zone + ": the published zone's earliest RRSIG expires at "
+                                + exp + ", in " + left.toSeconds() + " s, less than min-expiry-after-takeover "
+                                + min.toSeconds()
+                                + " s",
+                        "let the leader re-sign the zone first (signerctl reload --zone " + zone + ") and retry");
                 check("expiry-safe", false, "earliest RRSIG expiry " + exp + ", " + left.toSeconds() + " s left");
             } else {
-                check("expiry-safe", true, "earliest RRSIG expiry " + exp + ", " + left.toSeconds() + " s left (at least "
-                        + min.toSeconds() + " s)");
+                check(
+                        "expiry-safe",
+                        true,
+                        "earliest RRSIG expiry " + exp + ", " + left.toSeconds() + " s left (at least "
+                                + min.toSeconds() + " s)");
             }
         }
 
@@ -441,7 +610,12 @@ public final class Preflight {
         }
 
         private void check(String name, boolean passed, String detail) {
-            checks.add(PreflightCheck.newBuilder().setName(name).setZone(zone).setPassed(passed).setDetail(detail).build());
+            checks.add(PreflightCheck.newBuilder()
+                    .setName(name)
+                    .setZone(zone)
+                    .setPassed(passed)
+                    .setDetail(detail)
+                    .build());
         }
 
         private void refuse(String check, ManifestKey m, String fp, String hsm, String problem, String fix) {
@@ -449,9 +623,19 @@ public final class Preflight {
         }
 
         private Refusal refusal(String check, ManifestKey m, String fp, String hsm, String problem, String fix) {
-            String on = hsm.isEmpty() ? String.join(",", e.standbyKeys().hsms().stream().map(HsmKeys::hsm).toList()) : hsm;
-            Refusal.Builder b = Refusal.newBuilder().setZone(zone).setCheck(check).setNode(standby).setHsm(on)
-                    .setFingerprint(fp).setProblem(problem).setFix(fix);
+            String on = hsm.isEmpty()
+                    ? String.join(
+                            ",",
+                            e.standbyKeys().hsms().stream().map(HsmKeys::hsm).toList())
+                    : hsm;
+            Refusal.Builder b = Refusal.newBuilder()
+                    .setZone(zone)
+                    .setCheck(check)
+                    .setNode(standby)
+                    .setHsm(on)
+                    .setFingerprint(fp)
+                    .setProblem(problem)
+                    .setFix(fix);
             if (m != null) {
                 b.setRole(m.role()).setKeyTag(m.keyTag());
             } else {
@@ -460,5 +644,4 @@ public final class Preflight {
             return b.build();
         }
     }
-
 }

@@ -95,7 +95,8 @@ public final class ClusterView {
     /** {@code GetStatus} of one node. */
     public Answer<NodeStatus> status(String node) {
         try {
-            return Answer.of(node, nodes.signerNode(node, STATUS_DEADLINE).getStatus(GetStatusRequest.getDefaultInstance()));
+            return Answer.of(
+                    node, nodes.signerNode(node, STATUS_DEADLINE).getStatus(GetStatusRequest.getDefaultInstance()));
         } catch (StatusRuntimeException e) {
             return Answer.failed(node, "GetStatus on " + node + " failed: " + describe(e));
         }
@@ -113,8 +114,11 @@ public final class ClusterView {
     /** {@code Inventory} of one node for one zone, judged with the given nonce. */
     public NodeKeys inventory(String node, String zone, List<ManifestKey> manifest, byte[] nonce) {
         try {
-            var answer = nodes.keySync(node, INVENTORY_DEADLINE).inventory(InventoryRequest.newBuilder().setZone(zone)
-                    .setNonce(ByteString.copyFrom(nonce)).build());
+            var answer = nodes.keySync(node, INVENTORY_DEADLINE)
+                    .inventory(InventoryRequest.newBuilder()
+                            .setZone(zone)
+                            .setNonce(ByteString.copyFrom(nonce))
+                            .build());
             return Inventories.judge(node, answer, manifest, nonce, clock.instant());
         } catch (StatusRuntimeException e) {
             return NodeKeys.unreachable(node, "Inventory on " + node + " failed: " + describe(e));
@@ -135,12 +139,15 @@ public final class ClusterView {
         String leader = "";
         for (NodeEndpoint n : nodes.nodes()) {
             Answer<NodeStatus> a = status(n.name());
-            NodeView.Builder v = NodeView.newBuilder().setName(n.name()).setSite(n.site()).setEndpoint(n.endpoint());
+            NodeView.Builder v =
+                    NodeView.newBuilder().setName(n.name()).setSite(n.site()).setEndpoint(n.endpoint());
             if (a.value().isEmpty()) {
                 v.setRole(NodeRole.UNREACHABLE).addReasons(a.error());
             } else {
                 NodeStatus s = a.value().get();
-                v.setRole(role(s.getRole())).setEpoch(s.getEpoch()).setLeaseRemainingMillis(s.getLeaseRemainingMillis())
+                v.setRole(role(s.getRole()))
+                        .setEpoch(s.getEpoch())
+                        .setLeaseRemainingMillis(s.getLeaseRemainingMillis())
                         .addAllReasons(s.getReasonsList());
                 if (s.getRole() == Role.LEADER && s.getEpoch() == epoch) {
                     leader = n.name();
@@ -161,9 +168,12 @@ public final class ClusterView {
         for (String zone : zones) {
             ZoneView.Builder z = ZoneView.newBuilder().setZone(zone);
             try {
-                zk.last(zone).ifPresent(last -> z.setPublished(true).setCommittedSerial((int) last.serial())
-                        .setCommittedEpoch(last.epoch()).setCommittedBy(last.node())
-                        .setCommittedAtMillis(last.committedAt().toEpochMilli()));
+                zk.last(zone)
+                        .ifPresent(last -> z.setPublished(true)
+                                .setCommittedSerial((int) last.serial())
+                                .setCommittedEpoch(last.epoch())
+                                .setCommittedBy(last.node())
+                                .setCommittedAtMillis(last.committedAt().toEpochMilli()));
             } catch (CoordinatorException e) {
                 b.addProblems(e.getMessage());
             }
@@ -227,11 +237,18 @@ public final class ClusterView {
             z.setDnskeyTtlSeconds(history.get(history.size() - 1).dnskeyTtlSeconds());
         }
         for (ManifestKey m : manifest) {
-            ClusterKey.Builder k = ClusterKey.newBuilder().setRole(m.role()).setKeyTag(m.keyTag())
-                    .setAlgorithm(m.algorithm()).setFingerprint(m.fingerprint())
-                    .setState(m.state().name().toLowerCase(Locale.ROOT)).setNextEvent(nextEvent(m));
-            LedgerEntry.publishedSince(history, m.fingerprint()).ifPresent(since -> k.setPublishedSinceSeconds(
-                    since.equals(Instant.MIN) ? history.get(0).committedAt().getEpochSecond() : since.getEpochSecond()));
+            ClusterKey.Builder k = ClusterKey.newBuilder()
+                    .setRole(m.role())
+                    .setKeyTag(m.keyTag())
+                    .setAlgorithm(m.algorithm())
+                    .setFingerprint(m.fingerprint())
+                    .setState(m.state().name().toLowerCase(Locale.ROOT))
+                    .setNextEvent(nextEvent(m));
+            LedgerEntry.publishedSince(history, m.fingerprint())
+                    .ifPresent(since -> k.setPublishedSinceSeconds(
+                            since.equals(Instant.MIN)
+                                    ? history.get(0).committedAt().getEpochSecond()
+                                    : since.getEpochSecond()));
             if (m.live()) {
                 boolean proven = provenSomewhere(all, m.fingerprint());
                 for (NodeKeys nk : all) {
@@ -243,19 +260,35 @@ public final class ClusterView {
         for (NodeKeys nk : all) {
             for (HsmKeys h : nk.hsms()) {
                 for (FoundKey f : h.keys()) {
-                    boolean known = f.fingerprint().isPresent() && manifest.stream()
-                            .anyMatch(m -> m.live() && m.fingerprint().equals(f.fingerprint().get()));
+                    boolean known = f.fingerprint().isPresent()
+                            && manifest.stream()
+                                    .anyMatch(m -> m.live()
+                                            && m.fingerprint()
+                                                    .equals(f.fingerprint().get()));
                     // an object claiming a key this HSM lacks is that key's different-public-key verdict
-                    boolean claims = manifest.stream().anyMatch(m -> m.live() && claims(f, m) && h.keys().stream()
-                            .noneMatch(x -> x.fingerprint().filter(m.fingerprint()::equals).isPresent()));
+                    boolean claims = manifest.stream()
+                            .anyMatch(m -> m.live()
+                                    && claims(f, m)
+                                    && h.keys().stream()
+                                            .noneMatch(x -> x.fingerprint()
+                                                    .filter(m.fingerprint()::equals)
+                                                    .isPresent()));
                     if (!known && !claims) {
                         String fp = f.fingerprint().orElse("");
-                        z.addExtra(ClusterKey.newBuilder().setRole(f.role()).setKeyTag(f.keyTag())
-                                .setAlgorithm(f.algorithm()).setFingerprint(fp)
-                                .setState("not-in-manifest").setNextEvent("remove it or find out who created it")
-                                .addPresence(KeyPresence.newBuilder().setNode(nk.node()).setHsm(h.hsm())
-                                        .setVerdict("unexpected-extra-key").setDetail("label '" + f.label() + "'")
-                                        .setFix(Fixes.of("unexpected-extra-key", zone, nk.node(), h.hsm(), fp, false))));
+                        z.addExtra(ClusterKey.newBuilder()
+                                .setRole(f.role())
+                                .setKeyTag(f.keyTag())
+                                .setAlgorithm(f.algorithm())
+                                .setFingerprint(fp)
+                                .setState("not-in-manifest")
+                                .setNextEvent("remove it or find out who created it")
+                                .addPresence(KeyPresence.newBuilder()
+                                        .setNode(nk.node())
+                                        .setHsm(h.hsm())
+                                        .setVerdict("unexpected-extra-key")
+                                        .setDetail("label '" + f.label() + "'")
+                                        .setFix(Fixes.of(
+                                                "unexpected-extra-key", zone, nk.node(), h.hsm(), fp, false))));
                     }
                 }
             }
@@ -265,8 +298,11 @@ public final class ClusterView {
 
     /** Whether some HSM of some node holds the key with a verified proof. */
     public static boolean provenSomewhere(List<NodeKeys> all, String fingerprint) {
-        return all.stream().flatMap(n -> n.hsms().stream()).flatMap(h -> h.keys().stream())
-                .anyMatch(f -> f.proven() && f.fingerprint().filter(fingerprint::equals).isPresent());
+        return all.stream()
+                .flatMap(n -> n.hsms().stream())
+                .flatMap(h -> h.keys().stream())
+                .anyMatch(f -> f.proven()
+                        && f.fingerprint().filter(fingerprint::equals).isPresent());
     }
 
     /**
@@ -293,15 +329,20 @@ public final class ClusterView {
     /** A caller's nonce: 16 to 64 bytes (the KeySync contract). */
     public static void checkNonce(byte[] nonce) {
         if (nonce.length < 16 || nonce.length > 64) {
-            throw new IllegalArgumentException("the nonce must be 16 to 64 bytes of fresh randomness, got " + nonce.length);
+            throw new IllegalArgumentException(
+                    "the nonce must be 16 to 64 bytes of fresh randomness, got " + nonce.length);
         }
     }
 
     private static List<KeyPresence> presence(String zone, NodeKeys nk, ManifestKey m, boolean provenSomewhere) {
         List<KeyPresence> out = new ArrayList<>();
         if (nk.unreachable().isPresent()) {
-            out.add(KeyPresence.newBuilder().setNode(nk.node()).setVerdict("unreachable").setDetail(nk.unreachable().get())
-                    .setFix(Fixes.of("unreachable", zone, nk.node(), "", "", provenSomewhere)).build());
+            out.add(KeyPresence.newBuilder()
+                    .setNode(nk.node())
+                    .setVerdict("unreachable")
+                    .setDetail(nk.unreachable().get())
+                    .setFix(Fixes.of("unreachable", zone, nk.node(), "", "", provenSomewhere))
+                    .build());
             return out;
         }
         for (HsmKeys h : nk.hsms()) {
@@ -312,9 +353,12 @@ public final class ClusterView {
                 verdict = "hsm-error";
                 p.setDetail(h.error());
             } else {
-                Optional<FoundKey> exact = h.keys().stream().filter(f -> f.fingerprint().filter(m.fingerprint()::equals)
-                        .isPresent()).findFirst();
-                Optional<FoundKey> claimant = h.keys().stream().filter(f -> claims(f, m)).findFirst();
+                Optional<FoundKey> exact = h.keys().stream()
+                        .filter(f ->
+                                f.fingerprint().filter(m.fingerprint()::equals).isPresent())
+                        .findFirst();
+                Optional<FoundKey> claimant =
+                        h.keys().stream().filter(f -> claims(f, m)).findFirst();
                 if (exact.isPresent()) {
                     verdict = exact.get().proven() ? "ok" : "private-key-mismatch";
                     if (!exact.get().proven()) {
@@ -324,7 +368,8 @@ public final class ClusterView {
                     verdict = "different-public-key";
                     found = claimant.get().fingerprint().orElse("");
                     p.setDetail("same key tag or CKA_ID, another key pair: fp "
-                            + claimant.get().fingerprint().orElse("unreadable") + ", label '" + claimant.get().label() + "'");
+                            + claimant.get().fingerprint().orElse("unreadable") + ", label '"
+                            + claimant.get().label() + "'");
                 } else {
                     verdict = "missing";
                     if (m.state() == KeyState.GENERATED) {
@@ -332,7 +377,8 @@ public final class ClusterView {
                     }
                 }
             }
-            out.add(p.setVerdict(verdict).setFix(Fixes.of(verdict, zone, nk.node(), h.hsm(), found, provenSomewhere))
+            out.add(p.setVerdict(verdict)
+                    .setFix(Fixes.of(verdict, zone, nk.node(), h.hsm(), found, provenSomewhere))
                     .build());
         }
         return out;
@@ -350,16 +396,20 @@ public final class ClusterView {
     }
 
     private static NodeZoneView zoneView(ZoneStatus z) {
-        NodeZoneView.Builder v = NodeZoneView.newBuilder().setZone(z.getZone())
+        NodeZoneView.Builder v = NodeZoneView.newBuilder()
+                .setZone(z.getZone())
                 .setEarliestExpirySeconds(z.getEarliestRrsigExpiryEpochSeconds())
-                .setKeySync(switch (z.getKeySync()) {
-                    case KEY_SYNCED -> "synced";
-                    case NOT_KEY_SYNCED -> "not-synced";
-                    default -> "unknown";
-                })
+                .setKeySync(
+                        switch (z.getKeySync()) {
+                            case KEY_SYNCED -> "synced";
+                            case NOT_KEY_SYNCED -> "not-synced";
+                            default -> "unknown";
+                        })
                 .addAllKeySyncReasons(z.getKeySyncReasonsList())
-                .setGate(check(z.getGate())).setGateFailure(z.getGateFailure())
-                .setCanary(check(z.getCanary())).setCanaryFailure(z.getCanaryFailure());
+                .setGate(check(z.getGate()))
+                .setGateFailure(z.getGateFailure())
+                .setCanary(check(z.getCanary()))
+                .setCanaryFailure(z.getCanaryFailure());
         if (z.hasSerial()) {
             v.setSerial(z.getSerial()).setHasSerial(true);
         }

@@ -12,8 +12,16 @@ import org.tandem.proto.keysync.v1.KeyRole;
  * the same fingerprint; for a key not in the manifest the proof is not checked ({@code
  * proofChecked} false).
  */
-public record FoundKey(String hsm, KeyRole role, int keyTag, int algorithm, Optional<String> fingerprint,
-        String objectIdHex, String label, boolean proofChecked, Optional<String> proofProblem) {
+public record FoundKey(
+        String hsm,
+        KeyRole role,
+        int keyTag,
+        int algorithm,
+        Optional<String> fingerprint,
+        String objectIdHex,
+        String label,
+        boolean proofChecked,
+        Optional<String> proofProblem) {
     public FoundKey {
         Objects.requireNonNull(hsm, "hsm");
         Objects.requireNonNull(role, "role");

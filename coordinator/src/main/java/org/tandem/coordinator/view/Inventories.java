@@ -20,8 +20,8 @@ public final class Inventories {
     private Inventories() {}
 
     /** The judged answer of {@code node}. */
-    public static NodeKeys judge(String node, InventoryResponse answer, List<ManifestKey> manifest, byte[] nonce,
-            Instant now) {
+    public static NodeKeys judge(
+            String node, InventoryResponse answer, List<ManifestKey> manifest, byte[] nonce, Instant now) {
         List<HsmKeys> hsms = new ArrayList<>();
         for (HsmInventory inv : answer.getHsmsList()) {
             List<FoundKey> keys = new ArrayList<>();
@@ -52,12 +52,22 @@ public final class Inventories {
         Optional<ManifestKey> expected = fingerprint.flatMap(
                 fp -> manifest.stream().filter(m -> m.fingerprint().equals(fp)).findFirst());
         if (expected.isEmpty()) {
-            return new FoundKey(hsm, d.getRole(), tag, d.getAlgorithm(), fingerprint, objectId, p.getLabel(), false,
+            return new FoundKey(
+                    hsm,
+                    d.getRole(),
+                    tag,
+                    d.getAlgorithm(),
+                    fingerprint,
+                    objectId,
+                    p.getLabel(),
+                    false,
                     Optional.empty());
         }
         Optional<String> problem = !p.getProofError().isEmpty()
                 ? Optional.of("the HSM could not sign the proof: " + p.getProofError())
-                : KeyFacts.verifyProof(expected.get().descriptor(), nonce, p.getProofRrsig().toByteArray(), now);
-        return new FoundKey(hsm, d.getRole(), tag, d.getAlgorithm(), fingerprint, objectId, p.getLabel(), true, problem);
+                : KeyFacts.verifyProof(
+                        expected.get().descriptor(), nonce, p.getProofRrsig().toByteArray(), now);
+        return new FoundKey(
+                hsm, d.getRole(), tag, d.getAlgorithm(), fingerprint, objectId, p.getLabel(), true, problem);
     }
 }

@@ -33,7 +33,13 @@ public final class KeyFacts {
     /** The DNSKEY record of the description (TTL 0). */
     public static DNSKEYRecord dnskey(KeyDescriptor d) throws TextParseException {
         Name zone = Name.fromString(d.getZone().endsWith(".") ? d.getZone() : d.getZone() + ".");
-        return new DNSKEYRecord(zone, DClass.IN, 0, d.getFlags(), DNSKEYRecord.Protocol.DNSSEC, d.getAlgorithm(),
+        return new DNSKEYRecord(
+                zone,
+                DClass.IN,
+                0,
+                d.getFlags(),
+                DNSKEYRecord.Protocol.DNSSEC,
+                d.getAlgorithm(),
                 d.getPublicKey().toByteArray());
     }
 
@@ -89,7 +95,8 @@ public final class KeyFacts {
         }
         if (rrsig.getExpire().isAfter(now.plus(PROOF_MAX_SKEW))) {
             return Optional.of("the proof is valid until " + rrsig.getExpire() + ", after " + now
-                    + ": a live DNSSEC signature, not a proof (or the clocks differ by more than " + PROOF_MAX_SKEW + ")");
+                    + ": a live DNSSEC signature, not a proof (or the clocks differ by more than " + PROOF_MAX_SKEW
+                    + ")");
         }
         if (rrsig.getExpire().isBefore(now.minus(PROOF_WINDOW.multipliedBy(2)))) {
             return Optional.of("the proof's window ended at " + rrsig.getExpire() + ", more than 2 h before " + now
@@ -98,7 +105,8 @@ public final class KeyFacts {
         try {
             DNSKEYRecord key = dnskey(expected);
             Name owner = Name.concatenate(Name.fromString("_tandem-proof"), key.getName());
-            RRset rrset = new RRset(new TXTRecord(owner, DClass.IN, 0, HexFormat.of().formatHex(nonce)));
+            RRset rrset =
+                    new RRset(new TXTRecord(owner, DClass.IN, 0, HexFormat.of().formatHex(nonce)));
             DNSSEC.verify(rrset, rrsig, key, rrsig.getTimeSigned().plus(PROOF_WINDOW.dividedBy(2)));
             return Optional.empty();
         } catch (DNSSEC.DNSSECException e) {

@@ -12,7 +12,12 @@ import org.tandem.proto.signer.v1.PublishedZone;
  * time, and the fingerprints of its DNSKEY RRset with that RRset's TTL (empty / 0 when the record
  * predates those fields: unknown).
  */
-public record LedgerEntry(long serial, long epoch, String node, Instant committedAt, List<String> dnskeyFingerprints,
+public record LedgerEntry(
+        long serial,
+        long epoch,
+        String node,
+        Instant committedAt,
+        List<String> dnskeyFingerprints,
         long dnskeyTtlSeconds) {
     public LedgerEntry {
         Objects.requireNonNull(node, "node");
@@ -22,9 +27,14 @@ public record LedgerEntry(long serial, long epoch, String node, Instant committe
 
     /** From the stored record. */
     public static LedgerEntry of(PublishedZone p) {
-        return new LedgerEntry(Integer.toUnsignedLong(p.getSerial()), p.getEpoch(), p.getNode(),
+        return new LedgerEntry(
+                Integer.toUnsignedLong(p.getSerial()),
+                p.getEpoch(),
+                p.getNode(),
                 Instant.ofEpochMilli(p.getCommittedAtMillis()),
-                p.getDnskeyFingerprintsList().stream().map(s -> s.toLowerCase(Locale.ROOT)).toList(),
+                p.getDnskeyFingerprintsList().stream()
+                        .map(s -> s.toLowerCase(Locale.ROOT))
+                        .toList(),
                 p.getDnskeyTtlSeconds());
     }
 

@@ -10,8 +10,14 @@ import org.xbill.DNS.TextParseException;
  * One key of a zone's manifest with what the coordinator computed from its public key: fingerprint
  * (identity) and key tag.
  */
-public record ManifestKey(KeyRole role, int keyTag, int algorithm, String fingerprint, KeyState state,
-        String generatedOn, KeyDescriptor descriptor) {
+public record ManifestKey(
+        KeyRole role,
+        int keyTag,
+        int algorithm,
+        String fingerprint,
+        KeyState state,
+        String generatedOn,
+        KeyDescriptor descriptor) {
     public ManifestKey {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(fingerprint, "fingerprint");
@@ -42,10 +48,17 @@ public record ManifestKey(KeyRole role, int keyTag, int algorithm, String finger
     public static ManifestKey of(org.tandem.proto.keysync.v1.ManifestKey k) {
         KeyDescriptor d = k.getKey();
         try {
-            return new ManifestKey(d.getRole(), KeyFacts.keyTag(d), d.getAlgorithm(), KeyFacts.fingerprint(d),
-                    k.getState(), k.getGeneratedOn(), d);
+            return new ManifestKey(
+                    d.getRole(),
+                    KeyFacts.keyTag(d),
+                    d.getAlgorithm(),
+                    KeyFacts.fingerprint(d),
+                    k.getState(),
+                    k.getGeneratedOn(),
+                    d);
         } catch (TextParseException e) {
-            throw new IllegalArgumentException("manifest key of zone '" + d.getZone() + "' has an unusable zone name", e);
+            throw new IllegalArgumentException(
+                    "manifest key of zone '" + d.getZone() + "' has an unusable zone name", e);
         }
     }
 }

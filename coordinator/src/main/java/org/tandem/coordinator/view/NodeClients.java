@@ -41,19 +41,27 @@ public final class NodeClients implements AutoCloseable {
     public NodeClients(List<NodeEndpoint> endpoints, TlsFiles tls) throws CoordinatorException {
         ChannelCredentials credentials;
         try {
-            credentials = TlsContexts.client(Files.readAllBytes(tls.certificate()), Files.readAllBytes(tls.key()),
-                    Files.readAllBytes(tls.ca()), Set.of(CallerRole.NODE), "the coordinator");
+            credentials = TlsContexts.client(
+                    Files.readAllBytes(tls.certificate()),
+                    Files.readAllBytes(tls.key()),
+                    Files.readAllBytes(tls.ca()),
+                    Set.of(CallerRole.NODE),
+                    "the coordinator");
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
-            throw new CoordinatorException("TLS files unusable for client channels (cert " + tls.certificate() + ", key "
-                    + tls.key() + ", ca " + tls.ca() + "): " + e.getMessage(), e);
+            throw new CoordinatorException(
+                    "TLS files unusable for client channels (cert " + tls.certificate() + ", key " + tls.key() + ", ca "
+                            + tls.ca() + "): " + e.getMessage(),
+                    e);
         }
         for (NodeEndpoint n : endpoints) {
             nodes.put(n.name(), n);
             // keepalive during calls: a node behind a cut link fails a call in about 15 s, not at its deadline
-            channels.put(n.name(), NettyChannelBuilder.forTarget(n.endpoint(), credentials)
-                    .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
-                    .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-                    .build());
+            channels.put(
+                    n.name(),
+                    NettyChannelBuilder.forTarget(n.endpoint(), credentials)
+                            .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                            .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                            .build());
         }
     }
 
@@ -86,7 +94,8 @@ public final class NodeClients implements AutoCloseable {
 
     /** A SignerNode stub with a deadline. */
     public SignerNodeGrpc.SignerNodeBlockingStub signerNode(String node, Duration deadline) {
-        return SignerNodeGrpc.newBlockingStub(channel(node)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return SignerNodeGrpc.newBlockingStub(channel(node))
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** A KeySync stub with a deadline. */

@@ -32,9 +32,14 @@ public final class ZooKeeperClients {
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(tls, "tls");
         try {
-            ZooKeeperClientSettings settings = tls.isEmpty() ? ZooKeeperClientSettings.insecurePlaintext(connect)
-                    : ZooKeeperClientSettings.tls(connect,
-                            TlsMaterial.load(tls.get().certificate(), tls.get().key(), tls.get().ca()));
+            ZooKeeperClientSettings settings = tls.isEmpty()
+                    ? ZooKeeperClientSettings.insecurePlaintext(connect)
+                    : ZooKeeperClientSettings.tls(
+                            connect,
+                            TlsMaterial.load(
+                                    tls.get().certificate(),
+                                    tls.get().key(),
+                                    tls.get().ca()));
             return settings.curatorBuilder()
                     .sessionTimeoutMs((int) sessionTimeout.toMillis())
                     .connectionTimeoutMs(10_000)

@@ -132,7 +132,8 @@ public final class ZooKeeperView implements ClusterRecords {
         try {
             return LedgerEntry.of(PublishedZone.parseFrom(data));
         } catch (InvalidProtocolBufferException e) {
-            throw new CoordinatorException("ZooKeeper " + path + " is not a PublishedZone record: " + e.getMessage(), e);
+            throw new CoordinatorException(
+                    "ZooKeeper " + path + " is not a PublishedZone record: " + e.getMessage(), e);
         }
     }
 

@@ -47,18 +47,26 @@ class KeyCeremoniesTest {
         FakeNode b = cluster.node("node-b", "hsm-b");
         a.keks.put("hsm-a", new byte[] {0x12, 0x34, 0x56});
 
-        KekOrderResult r = ceremonies().enrolKek(EnrolKekOrder.newBuilder().setFrom("node-a").setTo("node-b").build(),
-                "alice");
+        KekOrderResult r = ceremonies()
+                .enrolKek(
+                        EnrolKekOrder.newBuilder()
+                                .setFrom("node-a")
+                                .setTo("node-b")
+                                .build(),
+                        "alice");
 
         assertThat(r.getMatch()).isTrue();
         assertThat(r.getFromCheckValue()).isEqualTo("123456");
         assertThat(r.getToCheckValue()).isEqualTo("123456");
         assertThat(r.getFrom() + "/" + r.getFromHsm() + " " + r.getTo() + "/" + r.getToHsm())
                 .isEqualTo("node-a/hsm-a node-b/hsm-b");
-        BeginKekEnrolmentRequest begin = b.requests(BeginKekEnrolmentRequest.class).get(0);
+        BeginKekEnrolmentRequest begin =
+                b.requests(BeginKekEnrolmentRequest.class).get(0);
         ExportKekRequest export = a.requests(ExportKekRequest.class).get(0);
-        CompleteKekEnrolmentRequest complete = b.requests(CompleteKekEnrolmentRequest.class).get(0);
-        assertThat(export.getTransport().getModulus().toStringUtf8()).as("the target's public half reaches the holder")
+        CompleteKekEnrolmentRequest complete =
+                b.requests(CompleteKekEnrolmentRequest.class).get(0);
+        assertThat(export.getTransport().getModulus().toStringUtf8())
+                .as("the target's public half reaches the holder")
                 .isEqualTo("modulus of node-b");
         assertThat(complete.getWrapped().getBlob().toStringUtf8()).isEqualTo("kek wrapped under modulus of node-b");
         assertThat(complete.getEnrolmentId()).isEqualTo(export.getTransport().getEnrolmentId());
@@ -76,15 +84,21 @@ class KeyCeremoniesTest {
         a.keks.put("hsm-a", new byte[] {0x12, 0x34, 0x56});
         b.completedCheckValue = new byte[] {0x65, 0x43, 0x21};
 
-        KekOrderResult r = ceremonies().enrolKek(EnrolKekOrder.newBuilder().setFrom("node-a").setTo("node-b").build(),
-                "alice");
+        KekOrderResult r = ceremonies()
+                .enrolKek(
+                        EnrolKekOrder.newBuilder()
+                                .setFrom("node-a")
+                                .setTo("node-b")
+                                .build(),
+                        "alice");
 
         assertThat(r.getMatch()).isFalse();
         assertThat(r.getFromCheckValue()).isEqualTo("123456");
         assertThat(r.getToCheckValue()).isEqualTo("654321");
         ClusterKekStatus status = ceremonies().kekStatus();
         assertThat(status.getConsistent()).isFalse();
-        assertThat(status.getNodesList()).extracting(k -> k.getNode() + "/" + k.getHsm() + "=" + k.getCheckValue())
+        assertThat(status.getNodesList())
+                .extracting(k -> k.getNode() + "/" + k.getHsm() + "=" + k.getCheckValue())
                 .containsExactly("node-a/hsm-a=123456", "node-b/hsm-b=654321");
     }
 
@@ -95,10 +109,16 @@ class KeyCeremoniesTest {
         a.keks.put("hsm-a", new byte[] {0x12, 0x34, 0x56});
         KeyCeremonies c = ceremonies();
         // the holder has no KEK on the named HSM: its refusal comes back as the coordinator's
-        assertThatThrownBy(() -> c.enrolKek(EnrolKekOrder.newBuilder().setFrom("node-a").setFromHsm("hsm-x")
-                .setTo("node-b").build(), "alice"))
+        assertThatThrownBy(() -> c.enrolKek(
+                        EnrolKekOrder.newBuilder()
+                                .setFrom("node-a")
+                                .setFromHsm("hsm-x")
+                                .setTo("node-b")
+                                .build(),
+                        "alice"))
                 .isInstanceOf(CeremonyException.class)
-                .hasMessageContaining("ExportKek on node-a/hsm-x").hasMessageContaining("FAILED_PRECONDITION")
+                .hasMessageContaining("ExportKek on node-a/hsm-x")
+                .hasMessageContaining("FAILED_PRECONDITION")
                 .satisfies(e -> assertThat(((CeremonyException) e).code()).isEqualTo(Status.Code.FAILED_PRECONDITION));
     }
 
@@ -107,14 +127,26 @@ class KeyCeremoniesTest {
         cluster.node("node-a", "hsm-a").keks.put("hsm-a", new byte[] {1, 2, 3});
         cluster.unreachable("node-b");
         KeyCeremonies c = ceremonies();
-        assertThatThrownBy(() -> c.enrolKek(EnrolKekOrder.newBuilder().setFrom("node-a").setTo("node-b").build(), "alice"))
-                .isInstanceOf(CeremonyException.class).hasMessageContaining("BeginKekEnrolment on node-b")
+        assertThatThrownBy(() -> c.enrolKek(
+                        EnrolKekOrder.newBuilder()
+                                .setFrom("node-a")
+                                .setTo("node-b")
+                                .build(),
+                        "alice"))
+                .isInstanceOf(CeremonyException.class)
+                .hasMessageContaining("BeginKekEnrolment on node-b")
                 .satisfies(e -> {
                     assertThat(((CeremonyException) e).code()).isEqualTo(Status.Code.UNAVAILABLE);
                     assertThat(((CeremonyException) e).unreachableNode()).isEqualTo("node-b");
                 });
-        assertThatThrownBy(() -> c.enrolKek(EnrolKekOrder.newBuilder().setFrom("node-a").setTo("node-c").build(), "alice"))
-                .isInstanceOf(KeyCeremonies.UnknownNodeException.class).hasMessageContaining("node-c");
+        assertThatThrownBy(() -> c.enrolKek(
+                        EnrolKekOrder.newBuilder()
+                                .setFrom("node-a")
+                                .setTo("node-c")
+                                .build(),
+                        "alice"))
+                .isInstanceOf(KeyCeremonies.UnknownNodeException.class)
+                .hasMessageContaining("node-c");
     }
 
     @Test
@@ -123,14 +155,16 @@ class KeyCeremoniesTest {
         FakeNode b = cluster.node("node-b", "hsm-b");
         b.keks.put("hsm-b", new byte[] {9, 9, 9});
         KeyCeremonies c = ceremonies();
-        assertThatThrownBy(() -> c.initKek("node-a", "", "alice")).isInstanceOf(CeremonyException.class)
+        assertThatThrownBy(() -> c.initKek("node-a", "", "alice"))
+                .isInstanceOf(CeremonyException.class)
                 .hasMessageContaining("node-b/hsm-b holds one with check value 090909")
                 .hasMessageContaining("kek enrol --config signerctl.yaml --from node-b --to node-a");
         assertThat(a.requests(InitKekRequest.class)).isEmpty();
 
         b.keks.clear();
         b.failure = Status.UNAVAILABLE.withDescription("down");
-        assertThatThrownBy(() -> c.initKek("node-a", "", "alice")).isInstanceOf(CeremonyException.class)
+        assertThatThrownBy(() -> c.initKek("node-a", "", "alice"))
+                .isInstanceOf(CeremonyException.class)
                 .hasMessageContaining("cannot tell whether node-b");
         assertThat(a.requests(InitKekRequest.class)).isEmpty();
 
@@ -147,8 +181,14 @@ class KeyCeremoniesTest {
         FakeNode a = cluster.node("node-a", "hsm-a");
         cluster.node("node-b", "hsm-b");
         a.next = FakeKey.generate(ZONE, KeyRole.ZSK);
-        GenerateKeyResult r = ceremonies().generateKey(GenerateKeyOrder.newBuilder().setZone("Example.Test")
-                .setRole(KeyRole.ZSK).setOn("node-a").build(), "alice");
+        GenerateKeyResult r = ceremonies()
+                .generateKey(
+                        GenerateKeyOrder.newBuilder()
+                                .setZone("Example.Test")
+                                .setRole(KeyRole.ZSK)
+                                .setOn("node-a")
+                                .build(),
+                        "alice");
         assertThat(r.getFingerprint()).isEqualTo(a.next.fingerprint);
         assertThat(r.getNode() + "/" + r.getHsm()).isEqualTo("node-a/hsm-a");
         GenerateKeyRequest sent = a.requests(GenerateKeyRequest.class).get(0);
@@ -156,8 +196,14 @@ class KeyCeremoniesTest {
         assertThat(sent.getAlgorithm()).isEqualTo(13);
         assertThat(sent.getOrderedBy()).isEqualTo("alice");
         KeyCeremonies c = ceremonies();
-        assertThatThrownBy(() -> c.generateKey(GenerateKeyOrder.newBuilder().setZone(ZONE).setOn("node-a").build(), "a"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("KSK, ZSK or CSK");
+        assertThatThrownBy(() -> c.generateKey(
+                        GenerateKeyOrder.newBuilder()
+                                .setZone(ZONE)
+                                .setOn("node-a")
+                                .build(),
+                        "a"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("KSK, ZSK or CSK");
     }
 
     @Test
@@ -166,21 +212,27 @@ class KeyCeremoniesTest {
         FakeKey zsk = FakeKey.generate(ZONE, KeyRole.ZSK);
         FakeNode a = cluster.node("node-a", "hsm-a").hold("hsm-a", ksk).hold("hsm-a", zsk);
         FakeNode b = cluster.node("node-b", "hsm-b").hold("hsm-b", ksk);
-        cluster.records.manifest(ZONE, ksk.manifestEntry(KeyState.ACTIVE, "hsm-a"),
-                zsk.manifestEntry(KeyState.GENERATED, "hsm-a"));
+        cluster.records.manifest(
+                ZONE, ksk.manifestEntry(KeyState.ACTIVE, "hsm-a"), zsk.manifestEntry(KeyState.GENERATED, "hsm-a"));
 
         SyncKeysResult r = ceremonies().syncKeys("example.test", "alice");
 
         assertThat(r.getKeySynced()).as(r.toString()).isTrue();
         assertThat(r.getUnresolvedList()).isEmpty();
-        assertThat(r.getActionsList()).singleElement().asString().contains("copied ZSK " + zsk.keyTag)
-                .contains("from node-a to node-b/hsm-b").contains("proven");
+        assertThat(r.getActionsList())
+                .singleElement()
+                .asString()
+                .contains("copied ZSK " + zsk.keyTag)
+                .contains("from node-a to node-b/hsm-b")
+                .contains("proven");
         assertThat(b.holds("hsm-b", zsk.fingerprint)).isTrue();
         ImportWrappedKeyRequest imp = b.requests(ImportWrappedKeyRequest.class).get(0);
         assertThat(imp.getHsm()).isEqualTo("hsm-b");
         assertThat(imp.getNonce().size()).isEqualTo(32);
-        assertThat(r.getAfter().getKeysList()).allSatisfy(k -> assertThat(k.getPresenceList())
-                .extracting(p -> p.getNode() + ":" + p.getVerdict()).containsExactly("node-a:ok", "node-b:ok"));
+        assertThat(r.getAfter().getKeysList())
+                .allSatisfy(k -> assertThat(k.getPresenceList())
+                        .extracting(p -> p.getNode() + ":" + p.getVerdict())
+                        .containsExactly("node-a:ok", "node-b:ok"));
         assertThat(a.requests(ImportWrappedKeyRequest.class)).isEmpty();
     }
 
@@ -201,7 +253,10 @@ class KeyCeremoniesTest {
         assertThat(p.getVerdict()).isEqualTo("private-key-mismatch");
         assertThat(p.getFingerprint()).isEqualTo(ksk.fingerprint);
         assertThat(p.getFix()).contains("--replace-diverged");
-        assertThat(p.getDetail()).contains("the copy failed").contains("is not proven").contains("does not verify");
+        assertThat(p.getDetail())
+                .contains("the copy failed")
+                .contains("is not proven")
+                .contains("does not verify");
     }
 
     @Test
@@ -212,16 +267,20 @@ class KeyCeremoniesTest {
         cluster.node("node-a", "hsm-a").hold("hsm-a", ksk).hold("hsm-a", zsk);
         FakeNode b = cluster.node("node-b", "hsm-b").hold("hsm-b", ksk).holdImpostor("hsm-b", zsk, impostor);
         cluster.unreachable("node-c");
-        cluster.records.manifest(ZONE, ksk.manifestEntry(KeyState.ACTIVE, "hsm-a"),
-                zsk.manifestEntry(KeyState.ACTIVE, "hsm-a"));
+        cluster.records.manifest(
+                ZONE, ksk.manifestEntry(KeyState.ACTIVE, "hsm-a"), zsk.manifestEntry(KeyState.ACTIVE, "hsm-a"));
 
         SyncKeysResult r = ceremonies().syncKeys(ZONE, "alice");
 
         assertThat(r.getKeySynced()).isFalse();
-        assertThat(r.getActionsList()).as("nothing copied over another key pair").isEmpty();
+        assertThat(r.getActionsList())
+                .as("nothing copied over another key pair")
+                .isEmpty();
         assertThat(b.requests(ImportWrappedKeyRequest.class)).isEmpty();
         assertThat(b.holds("hsm-b", impostor.fingerprint)).as("never touched").isTrue();
-        KeyPresenceProblem denic = r.getUnresolvedList().stream().filter(p -> p.getNode().equals("node-b")).findFirst()
+        KeyPresenceProblem denic = r.getUnresolvedList().stream()
+                .filter(p -> p.getNode().equals("node-b"))
+                .findFirst()
                 .orElseThrow();
         assertThat(denic.getVerdict()).isEqualTo("different-public-key");
         assertThat(denic.getRole()).isEqualTo(KeyRole.ZSK);
@@ -229,14 +288,20 @@ class KeyCeremoniesTest {
         assertThat(denic.getFingerprint()).isEqualTo(zsk.fingerprint);
         assertThat(denic.getHsm()).isEqualTo("hsm-b");
         assertThat(denic.getDetail()).contains(impostor.fingerprint);
-        assertThat(denic.getFix()).contains("keys delete").contains("--fingerprint " + impostor.fingerprint)
+        assertThat(denic.getFix())
+                .contains("keys delete")
+                .contains("--fingerprint " + impostor.fingerprint)
                 .contains("keys sync --config signerctl.yaml --zone " + ZONE);
-        assertThat(r.getUnresolvedList()).filteredOn(p -> p.getNode().equals("node-c"))
+        assertThat(r.getUnresolvedList())
+                .filteredOn(p -> p.getNode().equals("node-c"))
                 .extracting(p -> p.getVerdict() + " " + p.getFingerprint())
                 .containsExactlyInAnyOrder("unreachable " + ksk.fingerprint, "unreachable " + zsk.fingerprint);
-        assertThat(r.getUnresolvedList()).filteredOn(p -> p.getNode().equals("node-c"))
+        assertThat(r.getUnresolvedList())
+                .filteredOn(p -> p.getNode().equals("node-c"))
                 .allSatisfy(p -> assertThat(p.getFix()).contains("reachable"));
-        assertThat(r.getAfter().getExtraList()).as("the impostor is the ZSK's verdict, not an extra key").isEmpty();
+        assertThat(r.getAfter().getExtraList())
+                .as("the impostor is the ZSK's verdict, not an extra key")
+                .isEmpty();
     }
 
     @Test
@@ -245,13 +310,14 @@ class KeyCeremoniesTest {
         FakeKey lost = FakeKey.generate(ZONE, KeyRole.ZSK);
         cluster.node("node-a", "hsm-a").hold("hsm-a", ksk);
         cluster.node("node-b", "hsm-b").hold("hsm-b", ksk);
-        cluster.records.manifest(ZONE, ksk.manifestEntry(KeyState.ACTIVE, "hsm-a"),
-                lost.manifestEntry(KeyState.PUBLISHED, "hsm-a"));
+        cluster.records.manifest(
+                ZONE, ksk.manifestEntry(KeyState.ACTIVE, "hsm-a"), lost.manifestEntry(KeyState.PUBLISHED, "hsm-a"));
 
         SyncKeysResult r = ceremonies().syncKeys(ZONE, "alice");
 
         assertThat(r.getKeySynced()).isFalse();
-        assertThat(r.getUnresolvedList()).extracting(p -> p.getNode() + " " + p.getVerdict() + " " + p.getKeyTag())
+        assertThat(r.getUnresolvedList())
+                .extracting(p -> p.getNode() + " " + p.getVerdict() + " " + p.getKeyTag())
                 .containsExactly("node-a missing " + lost.keyTag, "node-b missing " + lost.keyTag);
         assertThat(r.getUnresolved(0).getFix()).contains("no node holds this key proven");
     }
@@ -260,7 +326,8 @@ class KeyCeremoniesTest {
     void syncKeysOfAZoneWithoutManifestIsRefused() throws Exception {
         cluster.node("node-a", "hsm-a");
         KeyCeremonies c = ceremonies();
-        assertThatThrownBy(() -> c.syncKeys("nowhere.test", "alice")).isInstanceOf(CeremonyException.class)
+        assertThatThrownBy(() -> c.syncKeys("nowhere.test", "alice"))
+                .isInstanceOf(CeremonyException.class)
                 .hasMessageContaining("nowhere.test. has no live key");
     }
 }

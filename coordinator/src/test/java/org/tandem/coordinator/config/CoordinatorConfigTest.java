@@ -51,13 +51,19 @@ class CoordinatorConfigTest {
         assertThat(c.nodes().get(1).site()).isEqualTo("dc2");
         assertThat(c.zookeeperRoot()).isEqualTo("/tandem");
         assertThat(c.listenPort()).isEqualTo(7500);
-        assertThat(c.tls().ca()).isEqualTo(dir.resolve("tls/ca.crt").toAbsolutePath().normalize());
-        assertThat(c.auditLog()).isEqualTo(dir.resolve("coordinator-audit.jsonl").toAbsolutePath().normalize());
+        assertThat(c.tls().ca())
+                .isEqualTo(dir.resolve("tls/ca.crt").toAbsolutePath().normalize());
+        assertThat(c.auditLog())
+                .isEqualTo(
+                        dir.resolve("coordinator-audit.jsonl").toAbsolutePath().normalize());
         assertThat(c.minExpiryAfterTakeover()).isEqualTo(Duration.ofDays(1));
         assertThat(c.waitForPublish()).isEqualTo(Duration.ofSeconds(120));
         assertThat(c.summary()).contains("node node-b site dc2 at 127.0.0.1:7444");
-        assertThat(c.zookeeperTls()).hasValueSatisfying(t -> assertThat(t.certificate())
-                .isEqualTo(dir.resolve("tls/coordinator.crt").toAbsolutePath().normalize()));
+        assertThat(c.zookeeperTls())
+                .hasValueSatisfying(t -> assertThat(t.certificate())
+                        .isEqualTo(dir.resolve("tls/coordinator.crt")
+                                .toAbsolutePath()
+                                .normalize()));
     }
 
     @Test
@@ -80,13 +86,18 @@ class CoordinatorConfigTest {
 
     @Test
     void zooKeeperWithoutTlsIsRefusedNamingTheMissingSettingUnlessInsecurePlaintextIsExplicit() throws IOException {
-        String tls = ",\n            tls: {ca: \"tls/ca.crt\", cert: \"tls/coordinator.crt\", key: \"tls/coordinator.key\"}}";
+        String tls =
+                ",\n            tls: {ca: \"tls/ca.crt\", cert: \"tls/coordinator.crt\", key: \"tls/coordinator.key\"}}";
         String withoutTls = GOOD.replace(tls, "}");
         assertThat(withoutTls).isNotEqualTo(GOOD);
         refused(withoutTls, "zookeeper.tls", "missing: ZooKeeper needs TLS");
-        refused(GOOD.replace(tls, ", insecure-plaintext: true" + tls), "zookeeper.insecure-plaintext",
+        refused(
+                GOOD.replace(tls, ", insecure-plaintext: true" + tls),
+                "zookeeper.insecure-plaintext",
                 "together with zookeeper.tls");
-        refused(GOOD.replace("cert: \"tls/coordinator.crt\"", "cert: \"tls/nope.crt\""), "zookeeper.tls.cert",
+        refused(
+                GOOD.replace("cert: \"tls/coordinator.crt\"", "cert: \"tls/nope.crt\""),
+                "zookeeper.tls.cert",
                 "does not exist");
     }
 
@@ -104,7 +115,9 @@ class CoordinatorConfigTest {
 
     @Test
     void unknownKeyNamesItsPath() throws IOException {
-        refused(GOOD.replace("preflight: {", "preflight: {skip-key-checks: true, "), "preflight.skip-key-checks",
+        refused(
+                GOOD.replace("preflight: {", "preflight: {skip-key-checks: true, "),
+                "preflight.skip-key-checks",
                 "unknown key");
     }
 
@@ -120,7 +133,9 @@ class CoordinatorConfigTest {
 
     @Test
     void singleNodeIsRefused() throws IOException {
-        refused(GOOD.replace("  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:7444\"}\n", ""), "nodes",
+        refused(
+                GOOD.replace("  - {name: node-b, site: dc2, endpoint: \"127.0.0.1:7444\"}\n", ""),
+                "nodes",
                 "at least two");
     }
 
@@ -136,7 +151,9 @@ class CoordinatorConfigTest {
 
     @Test
     void missingZooKeeper() throws IOException {
-        refused(GOOD.substring(0, GOOD.indexOf("zookeeper:")) + GOOD.substring(GOOD.indexOf("grpc:")), "zookeeper",
+        refused(
+                GOOD.substring(0, GOOD.indexOf("zookeeper:")) + GOOD.substring(GOOD.indexOf("grpc:")),
+                "zookeeper",
                 "required");
     }
 

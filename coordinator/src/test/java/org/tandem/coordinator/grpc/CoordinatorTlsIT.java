@@ -79,9 +79,15 @@ class CoordinatorTlsIT {
 
     private CoordinatorServer startCoordinator(ConnectionLimits limits) throws Exception {
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"), cluster.clock);
-        CoordinatorServer server = CoordinatorServer.start("127.0.0.1", 0, files(coordinator), cluster.view(),
+        CoordinatorServer server = CoordinatorServer.start(
+                "127.0.0.1",
+                0,
+                files(coordinator),
+                cluster.view(),
                 new Cutover(cluster.view(), new Preflight(Duration.ofDays(1)), cluster.clock, cluster.view()::nonce),
-                audit, Duration.ofSeconds(5), limits);
+                audit,
+                Duration.ofSeconds(5),
+                limits);
         open.add(0, audit);
         open.add(0, server);
         return server;
@@ -94,8 +100,10 @@ class CoordinatorTlsIT {
         ManagedChannel old;
         try (InputStream chain = Files.newInputStream(alice.certificateChain());
                 InputStream key = Files.newInputStream(alice.privateKey())) {
-            old = NettyChannelBuilder.forTarget("127.0.0.1:" + server.port(), NettySslContextChannelCredentials.create(
-                            GrpcSslContexts.configure(GrpcSslContexts.forClient(), SslProvider.JDK)
+            old = NettyChannelBuilder.forTarget(
+                            "127.0.0.1:" + server.port(),
+                            NettySslContextChannelCredentials.create(GrpcSslContexts.configure(
+                                            GrpcSslContexts.forClient(), SslProvider.JDK)
                                     .keyManager(chain, key)
                                     .trustManager(alice.trustedCertificates().toFile())
                                     .protocols("TLSv1.2")
@@ -104,7 +112,8 @@ class CoordinatorTlsIT {
         }
         open.add(0, old::shutdownNow);
 
-        Status.Code code = code(() -> CoordinatorGrpc.newBlockingStub(old).withDeadlineAfter(5, TimeUnit.SECONDS)
+        Status.Code code = code(() -> CoordinatorGrpc.newBlockingStub(old)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
                 .getClusterStatus(GetClusterStatusRequest.getDefaultInstance()));
 
         assertThat(code).isEqualTo(Status.Code.UNAVAILABLE);
@@ -114,10 +123,15 @@ class CoordinatorTlsIT {
     void aClientCertificateThatExpiresStopsWorkingOnItsOpenConnection() throws Exception {
         CoordinatorServer server = startCoordinator(ConnectionLimits.DEFAULTS);
         Instant now = Instant.now();
-        TlsMaterial expiring = pki.issue("alice", "operator", List.of(), Usage.CLIENT, now.minus(Duration.ofHours(1)),
+        TlsMaterial expiring = pki.issue(
+                "alice",
+                "operator",
+                List.of(),
+                Usage.CLIENT,
+                now.minus(Duration.ofHours(1)),
                 now.plus(Duration.ofSeconds(5)));
-        ManagedChannel channel = MtlsChannels.open("127.0.0.1:" + server.port(), expiring,
-                Set.of(CallerRole.COORDINATOR));
+        ManagedChannel channel =
+                MtlsChannels.open("127.0.0.1:" + server.port(), expiring, Set.of(CallerRole.COORDINATOR));
         open.add(0, channel::shutdownNow);
         CoordinatorGrpc.CoordinatorBlockingStub stub = CoordinatorGrpc.newBlockingStub(channel);
         assertThat(code(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -125,7 +139,9 @@ class CoordinatorTlsIT {
                 .isNotEqualTo(Status.Code.UNAVAILABLE)
                 .isNotEqualTo(Status.Code.UNAUTHENTICATED);
 
-        TestTiming.until(Duration.ofSeconds(30), "the expired certificate is refused on the open connection",
+        TestTiming.until(
+                Duration.ofSeconds(30),
+                "the expired certificate is refused on the open connection",
                 () -> code(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
                                 .getClusterStatus(GetClusterStatusRequest.getDefaultInstance()))
                         == Status.Code.UNAUTHENTICATED);
@@ -133,8 +149,8 @@ class CoordinatorTlsIT {
 
     @Test
     void dropsAClientThatNeverHandshakes() throws Exception {
-        CoordinatorServer server = startCoordinator(new ConnectionLimits(Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(1), 16));
+        CoordinatorServer server = startCoordinator(
+                new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(1), 16));
         try (Socket idle = new Socket("127.0.0.1", server.port())) {
             idle.setSoTimeout((int) TestTiming.scaled(Duration.ofSeconds(10)).toMillis());
             long start = System.nanoTime();
@@ -151,8 +167,8 @@ class CoordinatorTlsIT {
 
     @Test
     void closesConnectionsBeyondTheLimit() throws Exception {
-        CoordinatorServer server = startCoordinator(new ConnectionLimits(Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(60), 1));
+        CoordinatorServer server = startCoordinator(
+                new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(60), 1));
         try (Socket first = new Socket("127.0.0.1", server.port());
                 Socket second = new Socket("127.0.0.1", server.port())) {
             second.setSoTimeout((int) TestTiming.scaled(Duration.ofSeconds(5)).toMillis());
@@ -170,8 +186,13 @@ class CoordinatorTlsIT {
     @Test
     void talksOnlyToServersWithANodeCertificate() throws Exception {
         Instant now = Instant.now();
-        TlsMaterial operatorServer = pki.issue("mallory", "operator", List.of(), Usage.SERVER_AND_CLIENT,
-                now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)));
+        TlsMaterial operatorServer = pki.issue(
+                "mallory",
+                "operator",
+                List.of(),
+                Usage.SERVER_AND_CLIENT,
+                now.minus(Duration.ofHours(1)),
+                now.plus(Duration.ofDays(1)));
         for (TlsMaterial impostor : List.of(pki.issue("coordinator-2", "coordinator"), operatorServer)) {
             Server server = MtlsServers.start("127.0.0.1", 0, impostor, new SignerNodeGrpc.SignerNodeImplBase() {});
             open.add(0, server::shutdownNow);
@@ -184,8 +205,8 @@ class CoordinatorTlsIT {
         }
 
         // control: a node's certificate gets through the handshake (the fake answers UNIMPLEMENTED)
-        Server node = MtlsServers.start("127.0.0.1", 0, pki.issue("node-a", "node"),
-                new SignerNodeGrpc.SignerNodeImplBase() {});
+        Server node = MtlsServers.start(
+                "127.0.0.1", 0, pki.issue("node-a", "node"), new SignerNodeGrpc.SignerNodeImplBase() {});
         open.add(0, node::shutdownNow);
         try (NodeClients clients = new NodeClients(
                 List.of(new NodeEndpoint("node-a", "dc1", "127.0.0.1", node.getPort())), files(coordinator))) {

@@ -20,21 +20,39 @@ class CoordinatorMetricsTest {
     private final CoordinatorMetrics metrics = new CoordinatorMetrics("coord-1", List.of("node-a", "node-b"));
 
     private static PreflightCheck check(String zone, boolean passed) {
-        return PreflightCheck.newBuilder().setName("keys-present").setZone(zone).setPassed(passed).build();
+        return PreflightCheck.newBuilder()
+                .setName("keys-present")
+                .setZone(zone)
+                .setPassed(passed)
+                .build();
     }
 
     @Test
     void preflightVerdictsPerZoneAndTargetNodeAndNothingForAnUnconfiguredName() {
-        metrics.preflight(PreflightResult.newBuilder().setTo("node-b").setPassed(false)
-                .addChecks(check("example.com.", true)).addChecks(check("example.net.", false))
-                .addRefusals(Refusal.newBuilder().setZone("example.net.").setCheck("keys-present").build())
-                .build(), AT);
-        metrics.preflight(PreflightResult.newBuilder().setTo("intruder\"name").setPassed(false)
-                .addChecks(check("example.com.", false)).build(), AT);
+        metrics.preflight(
+                PreflightResult.newBuilder()
+                        .setTo("node-b")
+                        .setPassed(false)
+                        .addChecks(check("example.com.", true))
+                        .addChecks(check("example.net.", false))
+                        .addRefusals(Refusal.newBuilder()
+                                .setZone("example.net.")
+                                .setCheck("keys-present")
+                                .build())
+                        .build(),
+                AT);
+        metrics.preflight(
+                PreflightResult.newBuilder()
+                        .setTo("intruder\"name")
+                        .setPassed(false)
+                        .addChecks(check("example.com.", false))
+                        .build(),
+                AT);
 
         String text = metrics.scrape();
 
-        assertThat(text).contains("tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-b\","
+        assertThat(text)
+                .contains("tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-b\","
                         + "zone=\"example.com.\"} 1")
                 .contains("tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-b\","
                         + "zone=\"example.net.\"} 0")
@@ -45,12 +63,20 @@ class CoordinatorMetricsTest {
 
     @Test
     void aRefusalWithoutAZoneRefusesEveryZone() {
-        metrics.preflight(PreflightResult.newBuilder().setTo("node-a").setPassed(false)
-                .addChecks(check("example.com.", true)).addChecks(check("", false))
-                .addRefusals(Refusal.newBuilder().setCheck("epoch-current").build()).build(), AT);
+        metrics.preflight(
+                PreflightResult.newBuilder()
+                        .setTo("node-a")
+                        .setPassed(false)
+                        .addChecks(check("example.com.", true))
+                        .addChecks(check("", false))
+                        .addRefusals(
+                                Refusal.newBuilder().setCheck("epoch-current").build())
+                        .build(),
+                AT);
 
-        assertThat(metrics.scrape()).contains(
-                "tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-a\",zone=\"example.com.\"} 0");
+        assertThat(metrics.scrape())
+                .contains(
+                        "tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-a\",zone=\"example.com.\"} 0");
     }
 
     @Test
@@ -59,8 +85,14 @@ class CoordinatorMetricsTest {
             metrics.failoverRequested();
         }
         metrics.failoverEnded(FailoverResult.newBuilder().setPerformed(false).build());
-        metrics.failoverEnded(FailoverResult.newBuilder().setPerformed(true).setNewLeader("node-b").build());
-        metrics.failoverEnded(FailoverResult.newBuilder().setPerformed(true).setNewLeader("node-a").build());
+        metrics.failoverEnded(FailoverResult.newBuilder()
+                .setPerformed(true)
+                .setNewLeader("node-b")
+                .build());
+        metrics.failoverEnded(FailoverResult.newBuilder()
+                .setPerformed(true)
+                .setNewLeader("node-a")
+                .build());
         metrics.failoverEnded(FailoverResult.newBuilder().setPerformed(true).build());
 
         assertThat(metrics.scrape())
@@ -75,14 +107,22 @@ class CoordinatorMetricsTest {
         assertThat(metrics.scrape())
                 .contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-a\"} NaN");
 
-        metrics.observed(ClusterStatus.newBuilder()
-                .addNodes(NodeView.newBuilder().setName("node-a").setRole(NodeRole.LEADER)
-                        .addZones(NodeZoneView.newBuilder().setZone("example.com.").setKeySync("synced")))
-                .addNodes(NodeView.newBuilder().setName("node-b").setRole(NodeRole.UNREACHABLE))
-                .addProblems("ZooKeeper 127.0.0.1:2281 unreachable").build(), AT);
+        metrics.observed(
+                ClusterStatus.newBuilder()
+                        .addNodes(NodeView.newBuilder()
+                                .setName("node-a")
+                                .setRole(NodeRole.LEADER)
+                                .addZones(NodeZoneView.newBuilder()
+                                        .setZone("example.com.")
+                                        .setKeySync("synced")))
+                        .addNodes(NodeView.newBuilder().setName("node-b").setRole(NodeRole.UNREACHABLE))
+                        .addProblems("ZooKeeper 127.0.0.1:2281 unreachable")
+                        .build(),
+                AT);
         String text = metrics.scrape();
 
-        assertThat(text).contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-a\"} 1.0")
+        assertThat(text)
+                .contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-a\"} 1.0")
                 .contains("tandem_coordinator_node_reachable{coordinator=\"coord-1\",node=\"node-b\"} 0.0")
                 .contains("tandem_coordinator_node_key_synced{coordinator=\"coord-1\",node=\"node-a\","
                         + "zone=\"example.com.\"} 1")

@@ -40,17 +40,25 @@ public final class FakeCluster implements AutoCloseable {
         FakeNode n = new FakeNode(name, vault, clock, hsms);
         nodes.put(name, n);
         String server = InProcessServerBuilder.generateName();
-        servers.add(InProcessServerBuilder.forName(server).directExecutor().addService(n.keySync)
-                .addService(n.signerNode).build().start());
-        channels.put(new NodeEndpoint(name, "dc-" + name, "127.0.0.1", port++),
+        servers.add(InProcessServerBuilder.forName(server)
+                .directExecutor()
+                .addService(n.keySync)
+                .addService(n.signerNode)
+                .build()
+                .start());
+        channels.put(
+                new NodeEndpoint(name, "dc-" + name, "127.0.0.1", port++),
                 InProcessChannelBuilder.forName(server).directExecutor().build());
         return n;
     }
 
     /** A configured node that nothing answers for. */
     public void unreachable(String name) {
-        channels.put(new NodeEndpoint(name, "dc-" + name, "127.0.0.1", port++),
-                InProcessChannelBuilder.forName(InProcessServerBuilder.generateName()).directExecutor().build());
+        channels.put(
+                new NodeEndpoint(name, "dc-" + name, "127.0.0.1", port++),
+                InProcessChannelBuilder.forName(InProcessServerBuilder.generateName())
+                        .directExecutor()
+                        .build());
     }
 
     /** The coordinator's view (made once, after the nodes). */

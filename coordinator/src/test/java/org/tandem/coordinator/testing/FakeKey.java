@@ -41,11 +41,16 @@ public final class FakeKey {
         this.role = role;
         this.pair = pair;
         int flags = role == KeyRole.ZSK ? 256 : 257;
-        this.dnskey = new DNSKEYRecord(Name.fromString(zone), DClass.IN, 0, flags, DNSKEYRecord.Protocol.DNSSEC, 13,
-                pair.getPublic());
-        this.descriptor = KeyDescriptor.newBuilder().setZone(zone).setRole(role).setAlgorithm(13).setFlags(flags)
+        this.dnskey = new DNSKEYRecord(
+                Name.fromString(zone), DClass.IN, 0, flags, DNSKEYRecord.Protocol.DNSSEC, 13, pair.getPublic());
+        this.descriptor = KeyDescriptor.newBuilder()
+                .setZone(zone)
+                .setRole(role)
+                .setAlgorithm(13)
+                .setFlags(flags)
                 .setKeyTag(dnskey.getFootprint())
-                .setPublicKey(ByteString.copyFrom(dnskey.getKey())).build();
+                .setPublicKey(ByteString.copyFrom(dnskey.getKey()))
+                .build();
         this.fingerprint = KeyFacts.fingerprint(descriptor);
         this.keyTag = KeyFacts.keyTag(descriptor);
     }
@@ -63,7 +68,11 @@ public final class FakeKey {
 
     /** The manifest entry of this key. */
     public ManifestKey manifestEntry(KeyState state, String generatedOn) {
-        return ManifestKey.newBuilder().setKey(descriptor).setState(state).setGeneratedOn(generatedOn).build();
+        return ManifestKey.newBuilder()
+                .setKey(descriptor)
+                .setState(state)
+                .setGeneratedOn(generatedOn)
+                .build();
     }
 
     /** The proof over the nonce, signed with this key's private key. */
@@ -73,11 +82,14 @@ public final class FakeKey {
 
     /** The proof over the nonce claimed by this key's DNSKEY but signed with {@code signer}. */
     public byte[] prove(KeyPair signer, byte[] nonce, Instant now) throws Exception {
-        RRset rrset = new RRset(new TXTRecord(Name.fromString("_tandem-proof." + zone), DClass.IN, 0,
+        RRset rrset = new RRset(new TXTRecord(
+                Name.fromString("_tandem-proof." + zone),
+                DClass.IN,
+                0,
                 HexFormat.of().formatHex(nonce)));
         // as a node signs it: a window wholly in the past, so it never passes as a live signature
-        RRSIGRecord sig = DNSSEC.sign(rrset, dnskey, signer.getPrivate(), now.minus(Duration.ofHours(2)),
-                now.minus(Duration.ofHours(1)));
+        RRSIGRecord sig = DNSSEC.sign(
+                rrset, dnskey, signer.getPrivate(), now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)));
         return sig.toWire(Section.ANSWER);
     }
 

@@ -60,6 +60,7 @@ public final class FakeNode {
     public volatile byte[] completedCheckValue;
     /** Makes ImportWrappedKey create an object whose private key is this one, not the key's. */
     public volatile KeyPair importSigner;
+
     public volatile NodeStatus status = NodeStatus.getDefaultInstance();
     public volatile SelfTestResponse selfTest = SelfTestResponse.getDefaultInstance();
     public volatile StepDownResponse stepDown = StepDownResponse.getDefaultInstance();
@@ -88,8 +89,10 @@ public final class FakeNode {
 
     /** Puts another key pair under {@code victim}'s CKA_ID and label on the HSM (DENIC 2026). */
     public FakeNode holdImpostor(String hsm, FakeKey victim, FakeKey impostor) {
-        hsms.get(hsm).put(impostor.fingerprint, new Held(impostor, impostor.pair, victim.fingerprintBytes(),
-                "tandem-" + victim.role));
+        hsms.get(hsm)
+                .put(
+                        impostor.fingerprint,
+                        new Held(impostor, impostor.pair, victim.fingerprintBytes(), "tandem-" + victim.role));
         return this;
     }
 
@@ -117,8 +120,11 @@ public final class FakeNode {
 
     private HsmKeyProof proof(Held h, byte[] nonce, KeyPair signer) {
         try {
-            return HsmKeyProof.newBuilder().setKey(h.key().descriptor).setObjectId(ByteString.copyFrom(h.objectId()))
-                    .setLabel(h.label()).setProofRrsig(ByteString.copyFrom(h.key().prove(signer, nonce, clock.instant())))
+            return HsmKeyProof.newBuilder()
+                    .setKey(h.key().descriptor)
+                    .setObjectId(ByteString.copyFrom(h.objectId()))
+                    .setLabel(h.label())
+                    .setProofRrsig(ByteString.copyFrom(h.key().prove(signer, nonce, clock.instant())))
                     .build();
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -155,14 +161,23 @@ public final class FakeNode {
                 return;
             }
             String fp = HexFormat.of().formatHex(r.getFingerprint().toByteArray());
-            Optional<Held> held = hsms.values().stream().map(m -> m.get(fp)).filter(h -> h != null && h.signer()
-                    == h.key().pair).findFirst();
+            Optional<Held> held = hsms.values().stream()
+                    .map(m -> m.get(fp))
+                    .filter(h -> h != null && h.signer() == h.key().pair)
+                    .findFirst();
             if (held.isEmpty()) {
-                out.onError(Status.NOT_FOUND.withDescription("no proven key " + fp + " on " + name).asRuntimeException());
+                out.onError(Status.NOT_FOUND
+                        .withDescription("no proven key " + fp + " on " + name)
+                        .asRuntimeException());
                 return;
             }
-            answer(out, WrappedKey.newBuilder().setKey(held.get().key().descriptor).setMechanism(0x210A)
-                    .setBlob(ByteString.copyFrom(held.get().key().fingerprintBytes())).build());
+            answer(
+                    out,
+                    WrappedKey.newBuilder()
+                            .setKey(held.get().key().descriptor)
+                            .setMechanism(0x210A)
+                            .setBlob(ByteString.copyFrom(held.get().key().fingerprintBytes()))
+                            .build());
         }
 
         @Override
@@ -170,15 +185,23 @@ public final class FakeNode {
             if (failed(r, out)) {
                 return;
             }
-            FakeKey key = vault.get(HexFormat.of().formatHex(r.getWrapped().getBlob().toByteArray()));
+            FakeKey key =
+                    vault.get(HexFormat.of().formatHex(r.getWrapped().getBlob().toByteArray()));
             String hsm = hsmOrFirst(r.getHsm());
             hold(hsm, key);
             if (importSigner != null) { // the unwrapped object's private key is not the key's
-                hsms.get(hsm).put(key.fingerprint, new Held(key, importSigner, key.fingerprintBytes(), "tandem-" + key.role));
+                hsms.get(hsm)
+                        .put(
+                                key.fingerprint,
+                                new Held(key, importSigner, key.fingerprintBytes(), "tandem-" + key.role));
             }
             Held h = hsms.get(hsm).get(key.fingerprint);
-            answer(out, ImportWrappedKeyResponse.newBuilder().addImported(proof(h, r.getNonce().toByteArray(), h.signer()))
-                    .addHsms(hsm).build());
+            answer(
+                    out,
+                    ImportWrappedKeyResponse.newBuilder()
+                            .addImported(proof(h, r.getNonce().toByteArray(), h.signer()))
+                            .addHsms(hsm)
+                            .build());
         }
 
         @Override
@@ -189,8 +212,9 @@ public final class FakeNode {
             KekStatus.Builder b = KekStatus.newBuilder().setNode(name);
             for (String h : hsms.keySet()) {
                 byte[] kek = keks.get(h);
-                b.addHsms(HsmKek.newBuilder().setHsm(h).setCheckValue(kek == null ? ByteString.EMPTY
-                        : ByteString.copyFrom(kek)));
+                b.addHsms(HsmKek.newBuilder()
+                        .setHsm(h)
+                        .setCheckValue(kek == null ? ByteString.EMPTY : ByteString.copyFrom(kek)));
             }
             answer(out, b.build());
         }
@@ -202,7 +226,13 @@ public final class FakeNode {
             }
             String hsm = hsmOrFirst(r.getHsm());
             hold(hsm, next);
-            answer(out, GenerateKeyResponse.newBuilder().setNode(name).setHsm(hsm).setKey(next.descriptor).build());
+            answer(
+                    out,
+                    GenerateKeyResponse.newBuilder()
+                            .setNode(name)
+                            .setHsm(hsm)
+                            .setKey(next.descriptor)
+                            .build());
         }
 
         @Override
@@ -212,8 +242,13 @@ public final class FakeNode {
             }
             String hsm = hsmOrFirst(r.getHsm());
             keks.put(hsm, new byte[] {0x0a, 0x0b, 0x0c});
-            answer(out, KekCheckValue.newBuilder().setNode(name).setHsm(hsm)
-                    .setCheckValue(ByteString.copyFrom(keks.get(hsm))).build());
+            answer(
+                    out,
+                    KekCheckValue.newBuilder()
+                            .setNode(name)
+                            .setHsm(hsm)
+                            .setCheckValue(ByteString.copyFrom(keks.get(hsm)))
+                            .build());
         }
 
         @Override
@@ -224,9 +259,16 @@ public final class FakeNode {
             String hsm = hsmOrFirst(r.getHsm());
             ByteString id = ByteString.copyFromUtf8("enrolment-" + name + "-" + enrolments.size());
             enrolments.put(id, hsm);
-            answer(out, TransportPublicKey.newBuilder().setEnrolmentId(id).setNode(name).setHsm(hsm)
-                    .setModulus(ByteString.copyFromUtf8("modulus of " + name)).setPublicExponent(ByteString.copyFrom(
-                            new byte[] {1, 0, 1})).setTtlSeconds(300).build());
+            answer(
+                    out,
+                    TransportPublicKey.newBuilder()
+                            .setEnrolmentId(id)
+                            .setNode(name)
+                            .setHsm(hsm)
+                            .setModulus(ByteString.copyFromUtf8("modulus of " + name))
+                            .setPublicExponent(ByteString.copyFrom(new byte[] {1, 0, 1}))
+                            .setTtlSeconds(300)
+                            .build());
         }
 
         @Override
@@ -234,15 +276,24 @@ public final class FakeNode {
             if (failed(r, out)) {
                 return;
             }
-            String hsm = r.getHsm().isEmpty() ? keks.keySet().stream().findFirst().orElse("") : r.getHsm();
+            String hsm =
+                    r.getHsm().isEmpty() ? keks.keySet().stream().findFirst().orElse("") : r.getHsm();
             byte[] kek = keks.get(hsm);
             if (kek == null) {
-                out.onError(Status.FAILED_PRECONDITION.withDescription("no KEK on " + name).asRuntimeException());
+                out.onError(Status.FAILED_PRECONDITION
+                        .withDescription("no KEK on " + name)
+                        .asRuntimeException());
                 return;
             }
-            answer(out, WrappedKek.newBuilder().setBlob(ByteString.copyFromUtf8("kek wrapped under "
-                    + r.getTransport().getModulus().toStringUtf8())).setCheckValue(ByteString.copyFrom(kek))
-                    .setNode(name).setHsm(hsm).build());
+            answer(
+                    out,
+                    WrappedKek.newBuilder()
+                            .setBlob(ByteString.copyFromUtf8("kek wrapped under "
+                                    + r.getTransport().getModulus().toStringUtf8()))
+                            .setCheckValue(ByteString.copyFrom(kek))
+                            .setNode(name)
+                            .setHsm(hsm)
+                            .build());
         }
 
         @Override
@@ -252,13 +303,21 @@ public final class FakeNode {
             }
             String hsm = enrolments.remove(r.getEnrolmentId());
             if (hsm == null) {
-                out.onError(Status.NOT_FOUND.withDescription("no pending enrolment").asRuntimeException());
+                out.onError(
+                        Status.NOT_FOUND.withDescription("no pending enrolment").asRuntimeException());
                 return;
             }
-            byte[] kek = completedCheckValue != null ? completedCheckValue : r.getWrapped().getCheckValue().toByteArray();
+            byte[] kek = completedCheckValue != null
+                    ? completedCheckValue
+                    : r.getWrapped().getCheckValue().toByteArray();
             keks.put(hsm, kek);
-            answer(out, KekCheckValue.newBuilder().setNode(name).setHsm(hsm).setCheckValue(ByteString.copyFrom(kek))
-                    .build());
+            answer(
+                    out,
+                    KekCheckValue.newBuilder()
+                            .setNode(name)
+                            .setHsm(hsm)
+                            .setCheckValue(ByteString.copyFrom(kek))
+                            .build());
         }
     };
 

@@ -19,7 +19,9 @@ public final class FakeRecords implements ClusterRecords {
 
     /** Sets the zone's manifest. */
     public FakeRecords manifest(String zone, ManifestKey... keys) {
-        manifests.put(zone, KeyManifest.newBuilder().setZone(zone).addAllKeys(List.of(keys)).build());
+        manifests.put(
+                zone,
+                KeyManifest.newBuilder().setZone(zone).addAllKeys(List.of(keys)).build());
         return this;
     }
 

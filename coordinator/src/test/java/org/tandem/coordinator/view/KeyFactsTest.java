@@ -32,13 +32,19 @@ class KeyFactsTest {
     }
 
     private static DNSKEYRecord dnskey(KeyPair p) throws Exception {
-        return new DNSKEYRecord(Name.fromString("example.com."), DClass.IN, 0, 256, DNSKEYRecord.Protocol.DNSSEC, 13,
-                p.getPublic());
+        return new DNSKEYRecord(
+                Name.fromString("example.com."), DClass.IN, 0, 256, DNSKEYRecord.Protocol.DNSSEC, 13, p.getPublic());
     }
 
     private static KeyDescriptor descriptor(DNSKEYRecord k) {
-        return KeyDescriptor.newBuilder().setZone("example.com.").setRole(KeyRole.ZSK).setAlgorithm(13).setFlags(256)
-                .setKeyTag(k.getFootprint()).setPublicKey(ByteString.copyFrom(k.getKey())).build();
+        return KeyDescriptor.newBuilder()
+                .setZone("example.com.")
+                .setRole(KeyRole.ZSK)
+                .setAlgorithm(13)
+                .setFlags(256)
+                .setKeyTag(k.getFootprint())
+                .setPublicKey(ByteString.copyFrom(k.getKey()))
+                .build();
     }
 
     private static byte[] proof(KeyPair signer, DNSKEYRecord as, byte[] nonce) throws Exception {
@@ -47,7 +53,10 @@ class KeyFactsTest {
 
     private static byte[] proof(KeyPair signer, DNSKEYRecord as, byte[] nonce, Instant from, Instant to)
             throws Exception {
-        RRset rrset = new RRset(new TXTRecord(Name.fromString("_tandem-proof.example.com."), DClass.IN, 0,
+        RRset rrset = new RRset(new TXTRecord(
+                Name.fromString("_tandem-proof.example.com."),
+                DClass.IN,
+                0,
                 HexFormat.of().formatHex(nonce)));
         RRSIGRecord sig = DNSSEC.sign(rrset, as, signer.getPrivate(), from, to);
         return sig.toWire(Section.ANSWER);
@@ -60,7 +69,9 @@ class KeyFactsTest {
         byte[] nonce = new byte[32];
         byte[] live = proof(p, k, nonce, NOW.minus(Duration.ofMinutes(30)), NOW.plus(Duration.ofMinutes(30)));
 
-        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, live, NOW)).get().asString()
+        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, live, NOW))
+                .get()
+                .asString()
                 .contains("a live DNSSEC signature, not a proof");
     }
 
@@ -69,7 +80,8 @@ class KeyFactsTest {
         KeyPair p = pair();
         DNSKEYRecord k = dnskey(p);
         byte[] nonce = new byte[32];
-        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, proof(p, k, nonce), NOW)).isEmpty();
+        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, proof(p, k, nonce), NOW))
+                .isEmpty();
         assertThat(KeyFacts.keyTag(descriptor(k))).isEqualTo(k.getFootprint());
         assertThat(KeyFacts.fingerprint(descriptor(k))).hasSize(64);
     }
@@ -79,7 +91,9 @@ class KeyFactsTest {
         KeyPair p = pair();
         DNSKEYRecord k = dnskey(p);
         byte[] nonce = new byte[32];
-        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, proof(pair(), k, nonce), NOW)).get().asString()
+        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, proof(pair(), k, nonce), NOW))
+                .get()
+                .asString()
                 .contains("does not verify");
     }
 
@@ -90,7 +104,11 @@ class KeyFactsTest {
         byte[] nonce = new byte[32];
         byte[] other = new byte[32];
         other[0] = 1;
-        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, proof(p, k, other), NOW)).isPresent();
-        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, new byte[0], NOW)).get().asString().contains("no proof");
+        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, proof(p, k, other), NOW))
+                .isPresent();
+        assertThat(KeyFacts.verifyProof(descriptor(k), nonce, new byte[0], NOW))
+                .get()
+                .asString()
+                .contains("no proof");
     }
 }

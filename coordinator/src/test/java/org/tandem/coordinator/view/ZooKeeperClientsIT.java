@@ -34,24 +34,34 @@ class ZooKeeperClientsIT {
         TlsMaterial coordinator = pki.issue("coordinator", "coordinator");
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, pki.issue("zookeeper", "zookeeper"));
                 CuratorFramework node = ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("node-a", "node"))
-                        .curatorBuilder().retryPolicy(new RetryNTimes(0, 0)).build();
-                CuratorFramework view = ZooKeeperClients.build(zk.connectString(), Duration.ofSeconds(10),
-                        Optional.of(new TlsFiles(coordinator.trustedCertificates(), coordinator.certificateChain(),
+                        .curatorBuilder()
+                        .retryPolicy(new RetryNTimes(0, 0))
+                        .build();
+                CuratorFramework view = ZooKeeperClients.build(
+                        zk.connectString(),
+                        Duration.ofSeconds(10),
+                        Optional.of(new TlsFiles(
+                                coordinator.trustedCertificates(),
+                                coordinator.certificateChain(),
                                 coordinator.privateKey())))) {
             node.start();
             view.start();
             assertThat(node.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
             assertThat(view.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
-            node.create().creatingParentsIfNeeded().forPath("/tandem/cluster/epoch", "e".getBytes(StandardCharsets.UTF_8));
+            node.create()
+                    .creatingParentsIfNeeded()
+                    .forPath("/tandem/cluster/epoch", "e".getBytes(StandardCharsets.UTF_8));
             node.setData().forPath("/tandem/cluster/epoch");
 
-            assertThat(view.checkExists().forPath("/tandem/cluster/epoch").getVersion()).isEqualTo(1);
+            assertThat(view.checkExists().forPath("/tandem/cluster/epoch").getVersion())
+                    .isEqualTo(1);
             assertThat(view.getChildren().forPath("/tandem/cluster")).containsExactly("epoch");
             assertThatThrownBy(() -> view.setData().forPath("/tandem/cluster/epoch"))
                     .isInstanceOf(KeeperException.NoAuthException.class);
             assertThatThrownBy(() -> view.delete().forPath("/tandem/cluster/epoch"))
                     .isInstanceOf(KeeperException.NoAuthException.class);
-            assertThat(node.checkExists().forPath("/tandem/cluster/epoch").getVersion()).isEqualTo(1);
+            assertThat(node.checkExists().forPath("/tandem/cluster/epoch").getVersion())
+                    .isEqualTo(1);
         }
     }
 }

@@ -149,8 +149,14 @@ public final class AuditChain {
             scan.tail(warnings);
         }
         scan.defects.sort(Comparator.comparingLong(AuditDefect::line)); // stable: a line's defects keep their order
-        return new AuditVerification(scan.defects.isEmpty(), scan.lines, scan.headHash, scan.defects,
-                scan.signedCheckpoints, scan.lastSigned, warnings);
+        return new AuditVerification(
+                scan.defects.isEmpty(),
+                scan.lines,
+                scan.headHash,
+                scan.defects,
+                scan.signedCheckpoints,
+                scan.lastSigned,
+                warnings);
     }
 
     /** The running state of one pass over the file. */
@@ -160,10 +166,12 @@ public final class AuditChain {
         final long anchorSeq;
         /** Lines seen, a torn last line included, and lines ended by a newline. */
         long lines;
+
         long complete;
         String headHash = AuditLine.GENESIS;
         /** The seq and prev the next line must have; unknown (0, null) after an unparseable line. */
         long nextSeq = 1;
+
         String nextPrev = AuditLine.GENESIS;
         /** The hash of line {@code anchorSeq}, once read. */
         String anchorHash;
@@ -197,8 +205,8 @@ public final class AuditChain {
                 defect("checkpoint unparseable: " + e.getMessage());
                 return;
             }
-            String what = "checkpoint of lines 1.." + covered + " by key " + c.keyLabel() + " (" + shortFp(line.fp())
-                    + ")";
+            String what =
+                    "checkpoint of lines 1.." + covered + " by key " + c.keyLabel() + " (" + shortFp(line.fp()) + ")";
             boolean claimsOther = c.lines() != covered || !c.head().equals(before);
             String moved = claimsOther
                     ? " (it was made after " + c.lines() + " lines with head " + shortFp(c.head()) + "; now " + covered
@@ -240,12 +248,17 @@ public final class AuditChain {
             String text = unsigned + " line(s) after the last signed checkpoint"
                     + (lastSigned == 0 ? " (the log has none)" : " (line " + lastSigned + ", " + lastSignedTime + ")");
             if (trust.requireSignedTail()) {
-                defects.add(new AuditDefect(lastSigned + 1, text + "; the log must end in a signed checkpoint "
-                        + "(strict: its writer was stopped cleanly)"));
+                defects.add(new AuditDefect(
+                        lastSigned + 1,
+                        text + "; the log must end in a signed checkpoint "
+                                + "(strict: its writer was stopped cleanly)"));
             } else if (unsigned > lastSignedEvery) {
-                defects.add(new AuditDefect(lastSigned + 1, text + ": more than the checkpoint interval of "
-                        + lastSignedEvery + " lines, so signed checkpoints were removed (a rewrite) or the writer could "
-                        + "not sign (look for CHECKPOINT lines with outcome FAILED)"));
+                defects.add(new AuditDefect(
+                        lastSigned + 1,
+                        text + ": more than the checkpoint interval of "
+                                + lastSignedEvery
+                                + " lines, so signed checkpoints were removed (a rewrite) or the writer could "
+                                + "not sign (look for CHECKPOINT lines with outcome FAILED)"));
             } else {
                 warnings.add(text + ": chained but not signed yet; anyone who can write the file could have "
                         + "changed or cut them");

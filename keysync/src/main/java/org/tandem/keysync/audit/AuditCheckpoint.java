@@ -56,8 +56,9 @@ public record AuditCheckpoint(
     public static final String RSA_SHA256 = "rsa-sha256";
 
     private static final Pattern TOKEN = Pattern.compile("[!-~]+");
-    private static final Pattern DETAIL = Pattern.compile("checkpoint lines=(\\d{1,18}) head=([0-9a-f]{64}) every=(\\d{1,9})"
-            + " key=([!-~]+) alg=(" + ECDSA_SHA256 + "|" + RSA_SHA256 + ") reason=([!-~]+) sig=([A-Za-z0-9+/=]+)");
+    private static final Pattern DETAIL =
+            Pattern.compile("checkpoint lines=(\\d{1,18}) head=([0-9a-f]{64}) every=(\\d{1,9})" + " key=([!-~]+) alg=("
+                    + ECDSA_SHA256 + "|" + RSA_SHA256 + ") reason=([!-~]+) sig=([A-Za-z0-9+/=]+)");
 
     public AuditCheckpoint {
         AuditLine.requireHash(head, "head");
@@ -93,8 +94,14 @@ public record AuditCheckpoint(
             throw new IllegalArgumentException("detail is not 'checkpoint lines=N head=H every=E key=L alg=A reason=R"
                     + " sig=S': '" + (detail.length() > 80 ? detail.substring(0, 80) + "..." : detail) + "'");
         }
-        return new AuditCheckpoint(Long.parseLong(m.group(1)), m.group(2), Long.parseLong(m.group(3)), m.group(4),
-                m.group(5), m.group(6), m.group(7));
+        return new AuditCheckpoint(
+                Long.parseLong(m.group(1)),
+                m.group(2),
+                Long.parseLong(m.group(3)),
+                m.group(4),
+                m.group(5),
+                m.group(6),
+                m.group(7));
     }
 
     /** The bytes that are signed; see the class comment. */
@@ -114,8 +121,9 @@ public record AuditCheckpoint(
         return switch (key.getAlgorithm()) {
             case "EC" -> ECDSA_SHA256;
             case "RSA" -> RSA_SHA256;
-            default -> throw new IllegalArgumentException(
-                    "audit keys are EC or RSA, not " + key.getAlgorithm() + " (" + fingerprint(key) + ")");
+            default ->
+                throw new IllegalArgumentException(
+                        "audit keys are EC or RSA, not " + key.getAlgorithm() + " (" + fingerprint(key) + ")");
         };
     }
 
@@ -169,7 +177,8 @@ public record AuditCheckpoint(
 
     /** The key as a PEM {@code PUBLIC KEY} block. */
     public static String toPem(PublicKey key) {
-        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
+        return "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
     }
 

@@ -45,8 +45,8 @@ public final class AuditCheckpointTimer implements AutoCloseable {
         });
         AuditCheckpointTimer timer = new AuditCheckpointTimer(log, executor);
         Duration every = log.checkpointPolicy().every();
-        executor.scheduleWithFixedDelay(() -> timer.checkpoint("interval"), every.toMillis(), every.toMillis(),
-                TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(
+                () -> timer.checkpoint("interval"), every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return timer;
     }
 

@@ -113,7 +113,8 @@ record AuditLine(
         try {
             node = JSON.readTree(raw);
         } catch (IOException e) {
-            throw new Unparseable("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new Unparseable(
+                    "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (node == null || !node.isObject()) {
             throw new Unparseable("not a JSON object");

@@ -23,9 +23,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.tandem.keysync.KeySyncException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandem.keysync.KeySyncException;
 
 /**
  * An append-only, hash-chained audit log in JSON Lines: one line per {@link AuditEvent}, each
@@ -254,20 +254,47 @@ public final class AuditLog {
         long lines = last.seq();
         AuditEvent event;
         try {
-            byte[] signature = signer.sign(AuditCheckpoint.statement(lines, last.hash(), time, policy.everyLines(),
-                    fingerprint));
-            AuditCheckpoint checkpoint = new AuditCheckpoint(lines, last.hash(), policy.everyLines(),
-                    signer.keyLabel(), signer.algorithm(), reason, Base64.getEncoder().encodeToString(signature));
-            event = new AuditEvent(now, AuditOperation.CHECKPOINT, "", signer.hsm(), fingerprint, null, "",
-                    AuditOutcome.OK, checkpoint.detail(), "audit-log " + signer.keyLabel());
+            byte[] signature =
+                    signer.sign(AuditCheckpoint.statement(lines, last.hash(), time, policy.everyLines(), fingerprint));
+            AuditCheckpoint checkpoint = new AuditCheckpoint(
+                    lines,
+                    last.hash(),
+                    policy.everyLines(),
+                    signer.keyLabel(),
+                    signer.algorithm(),
+                    reason,
+                    Base64.getEncoder().encodeToString(signature));
+            event = new AuditEvent(
+                    now,
+                    AuditOperation.CHECKPOINT,
+                    "",
+                    signer.hsm(),
+                    fingerprint,
+                    null,
+                    "",
+                    AuditOutcome.OK,
+                    checkpoint.detail(),
+                    "audit-log " + signer.keyLabel());
         } catch (KeySyncException e) {
-            LOG.warn("audit checkpoint failed file={} key={} lines={} reason=\"{}\"", file, signer.keyLabel(), lines,
+            LOG.warn(
+                    "audit checkpoint failed file={} key={} lines={} reason=\"{}\"",
+                    file,
+                    signer.keyLabel(),
+                    lines,
                     e.getMessage());
             if (last.op().equals(AuditOperation.CHECKPOINT.name())) {
                 return Optional.empty(); // the failure is on record already; no line per retry while the key is gone
             }
-            event = new AuditEvent(now, AuditOperation.CHECKPOINT, "", signer.hsm(), fingerprint, null, "",
-                    AuditOutcome.FAILED, "checkpoint of " + lines + " lines not signed: " + e.getMessage(),
+            event = new AuditEvent(
+                    now,
+                    AuditOperation.CHECKPOINT,
+                    "",
+                    signer.hsm(),
+                    fingerprint,
+                    null,
+                    "",
+                    AuditOutcome.FAILED,
+                    "checkpoint of " + lines + " lines not signed: " + e.getMessage(),
                     "audit-log " + signer.keyLabel());
         }
         AuditLine line = write(channel, last, event);
@@ -281,7 +308,10 @@ public final class AuditLog {
                 ? AuditLine.of(1, event, AuditLine.GENESIS)
                 : AuditLine.of(last.seq() + 1, event, last.hash());
         byte[] stored = line.stored();
-        ByteBuffer bytes = ByteBuffer.allocate(stored.length + 1).put(stored).put((byte) '\n').flip();
+        ByteBuffer bytes = ByteBuffer.allocate(stored.length + 1)
+                .put(stored)
+                .put((byte) '\n')
+                .flip();
         long position = channel.size();
         // one write for a regular file; the loop only guards against a short write
         while (bytes.hasRemaining()) {

@@ -16,7 +16,8 @@ public record CheckpointPolicy(int everyLines, Duration every) {
     public CheckpointPolicy {
         Objects.requireNonNull(every, "every");
         if (everyLines < 1 || every.isNegative() || every.isZero()) {
-            throw new IllegalArgumentException("everyLines and every must be positive, got " + everyLines + ", " + every);
+            throw new IllegalArgumentException(
+                    "everyLines and every must be positive, got " + everyLines + ", " + every);
         }
     }
 }

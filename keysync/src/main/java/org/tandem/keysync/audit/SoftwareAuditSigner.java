@@ -63,7 +63,9 @@ public final class SoftwareAuditSigner implements AuditSigner {
             throws KeySyncException {
         PublicKey publicKey;
         try (InputStream in = Files.newInputStream(certificatePem)) {
-            publicKey = CertificateFactory.getInstance("X.509").generateCertificate(in).getPublicKey();
+            publicKey = CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in)
+                    .getPublicKey();
         } catch (IOException | GeneralSecurityException e) {
             throw new KeySyncException("audit key " + label + ": certificate " + certificatePem + " unusable: " + e, e);
         }
@@ -72,14 +74,16 @@ public final class SoftwareAuditSigner implements AuditSigner {
             byte[] der = pem(Files.readString(privateKeyPem, StandardCharsets.US_ASCII), "PRIVATE KEY");
             privateKey = KeyFactory.getInstance(publicKey.getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            throw new KeySyncException("audit key " + label + ": private key " + privateKeyPem
-                    + " unusable (an unencrypted PKCS#8 PEM key is needed): " + e.getMessage(), e);
+            throw new KeySyncException(
+                    "audit key " + label + ": private key " + privateKeyPem
+                            + " unusable (an unencrypted PKCS#8 PEM key is needed): " + e.getMessage(),
+                    e);
         }
         try {
             return new SoftwareAuditSigner(label, privateKey, publicKey);
         } catch (IllegalArgumentException e) {
-            throw new KeySyncException(e.getMessage() + " (key " + privateKeyPem + ", certificate " + certificatePem
-                    + ")", e);
+            throw new KeySyncException(
+                    e.getMessage() + " (key " + privateKeyPem + ", certificate " + certificatePem + ")", e);
         }
     }
 

@@ -94,8 +94,8 @@ public final class DaemonLauncher {
      * @param command the command's name, the prefix of every message and of the shutdown hook's thread
      * @param usage the usage text, printed for {@code --help} and after usage errors
      */
-    public static <C> Exit run(String command, String usage, Daemon<C> daemon, String[] args, PrintStream out,
-            PrintStream err) {
+    public static <C> Exit run(
+            String command, String usage, Daemon<C> daemon, String[] args, PrintStream out, PrintStream err) {
         Objects.requireNonNull(args, "args");
         Path file = null;
         boolean check = false;
@@ -137,10 +137,13 @@ public final class DaemonLauncher {
             return e.exit();
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            started.stop().run();
-            stopped.countDown();
-        }, command + "-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            started.stop().run();
+                            stopped.countDown();
+                        },
+                        command + "-shutdown"));
         out.println(started.running());
         out.flush();
         try {

@@ -33,6 +33,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 public final class YamlFiles {
     /** Largest configuration file read: far above any real one. */
     public static final int MAX_BYTES = 1 << 20;
+
     static final int MAX_ALIASES = 20;
     static final int MAX_DEPTH = 32;
 
@@ -51,14 +52,19 @@ public final class YamlFiles {
         try {
             attributes = Files.readAttributes(abs, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw new YamlFileException(abs, 0, 0, "not found or not readable (" + e.getClass().getSimpleName() + ")");
+            throw new YamlFileException(
+                    abs, 0, 0, "not found or not readable (" + e.getClass().getSimpleName() + ")");
         }
         if (!attributes.isRegularFile()) {
             throw new YamlFileException(abs, 0, 0, "not a regular file (" + kind(attributes) + "); refused unread");
         }
         if (attributes.size() > MAX_BYTES) {
-            throw new YamlFileException(abs, 0, 0, attributes.size() + " bytes, more than the " + MAX_BYTES
-                    + " a configuration file may have; refused unread");
+            throw new YamlFileException(
+                    abs,
+                    0,
+                    0,
+                    attributes.size() + " bytes, more than the " + MAX_BYTES
+                            + " a configuration file may have; refused unread");
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(abs, LinkOption.NOFOLLOW_LINKS)) {
@@ -90,8 +96,11 @@ public final class YamlFiles {
             try {
                 while (parser.nextToken() != null) {
                     if (parser.isCurrentAlias()) {
-                        throw new JsonParseException(parser, "an alias (*" + parser.getText() + ") is not supported in a"
-                                + " Tandem configuration file; write the value out", parser.currentTokenLocation());
+                        throw new JsonParseException(
+                                parser,
+                                "an alias (*" + parser.getText() + ") is not supported in a"
+                                        + " Tandem configuration file; write the value out",
+                                parser.currentTokenLocation());
                     }
                 }
             } catch (JacksonException e) {
@@ -135,7 +144,9 @@ public final class YamlFiles {
         YAMLFactory factory = YAMLFactory.builder()
                 .loaderOptions(loader)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_DEPTH)
+                        .build())
                 .build();
         return new ObjectMapper(factory);
     }

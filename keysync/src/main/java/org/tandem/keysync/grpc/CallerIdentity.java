@@ -119,12 +119,18 @@ public final class CallerIdentity implements ServerInterceptor {
         // certificate stops working at once, not at the next handshake.
         Instant now = clock.instant();
         if (now.isAfter(certificate.getNotAfter().toInstant())) {
-            return refuse(call, method, "client certificate CN=" + commonName.get() + " expired at "
-                    + certificate.getNotAfter().toInstant());
+            return refuse(
+                    call,
+                    method,
+                    "client certificate CN=" + commonName.get() + " expired at "
+                            + certificate.getNotAfter().toInstant());
         }
         if (now.isBefore(certificate.getNotBefore().toInstant())) {
-            return refuse(call, method, "client certificate CN=" + commonName.get() + " is not valid before "
-                    + certificate.getNotBefore().toInstant());
+            return refuse(
+                    call,
+                    method,
+                    "client certificate CN=" + commonName.get() + " is not valid before "
+                            + certificate.getNotBefore().toInstant());
         }
         Context context = Context.current()
                 .withValue(CURRENT, commonName.get())

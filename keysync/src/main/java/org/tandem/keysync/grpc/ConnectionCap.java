@@ -31,11 +31,11 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionCap.class);
 
     /** Accepts connections for every Tandem gRPC server of the process. */
-    static final EventLoopGroup BOSS =
-            new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tandem-grpc-accept", true), NioIoHandler.newFactory());
+    static final EventLoopGroup BOSS = new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("tandem-grpc-accept", true), NioIoHandler.newFactory());
     /** Serves the accepted connections of every Tandem gRPC server of the process. */
-    static final EventLoopGroup WORKERS =
-            new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("tandem-grpc-io", true), NioIoHandler.newFactory());
+    static final EventLoopGroup WORKERS = new MultiThreadIoEventLoopGroup(
+            0, new DefaultThreadFactory("tandem-grpc-io", true), NioIoHandler.newFactory());
 
     private final int max;
     private final String server;
@@ -67,8 +67,13 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
             open.decrementAndGet();
             long n = refused.incrementAndGet();
             if (n == 1 || n % 100 == 0) {
-                LOG.warn("gRPC connection refused server={} peer={} reason=already {} connections open (the limit);"
-                        + " refused so far={}", server, child.remoteAddress(), max, n);
+                LOG.warn(
+                        "gRPC connection refused server={} peer={} reason=already {} connections open (the limit);"
+                                + " refused so far={}",
+                        server,
+                        child.remoteAddress(),
+                        max,
+                        n);
             }
             child.unsafe().closeForcibly();
             return;

@@ -41,7 +41,8 @@ public record ConnectionLimits(
             throw new IllegalArgumentException("maxConnectionAge must be positive, got " + maxConnectionAge);
         }
         if (maxConnectionAgeGrace.isNegative()) {
-            throw new IllegalArgumentException("maxConnectionAgeGrace must not be negative, got " + maxConnectionAgeGrace);
+            throw new IllegalArgumentException(
+                    "maxConnectionAgeGrace must not be negative, got " + maxConnectionAgeGrace);
         }
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + handshakeTimeout);

@@ -62,7 +62,8 @@ public final class KeySyncAuthorization implements ServerInterceptor {
             KeySyncGrpc.getImportWrappedKeyMethod().getFullMethodName(), new Rule(PEERS, AuditOperation.UNWRAP),
             KeySyncGrpc.getGenerateKeyMethod().getFullMethodName(), new Rule(COORDINATOR, AuditOperation.GENERATE),
             KeySyncGrpc.getInitKekMethod().getFullMethodName(), new Rule(COORDINATOR, AuditOperation.KEK_INIT),
-            KeySyncGrpc.getBeginKekEnrolmentMethod().getFullMethodName(), new Rule(COORDINATOR, AuditOperation.KEK_ENROL),
+            KeySyncGrpc.getBeginKekEnrolmentMethod().getFullMethodName(),
+                    new Rule(COORDINATOR, AuditOperation.KEK_ENROL),
             KeySyncGrpc.getExportKekMethod().getFullMethodName(), new Rule(COORDINATOR, AuditOperation.KEK_ENROL),
             KeySyncGrpc.getCompleteKekEnrolmentMethod().getFullMethodName(),
                     new Rule(COORDINATOR, AuditOperation.KEK_ENROL));
@@ -103,8 +104,10 @@ public final class KeySyncAuthorization implements ServerInterceptor {
         if (caller == null) {
             // MtlsServers always sets it; without it the service was wired up without mutual TLS.
             LOG.warn("grpc method={} refused: no caller identity (not served through MtlsServers)", method);
-            call.close(Status.UNAUTHENTICATED.withDescription(
-                    "no verified client certificate; KeySync is served only over mutual TLS"), new Metadata());
+            call.close(
+                    Status.UNAUTHENTICATED.withDescription(
+                            "no verified client certificate; KeySync is served only over mutual TLS"),
+                    new Metadata());
             return new ServerCall.Listener<>() {};
         }
         Set<CallerRole> roles = Optional.ofNullable(CallerIdentity.ROLES.get()).orElse(Set.of());
@@ -112,21 +115,40 @@ public final class KeySyncAuthorization implements ServerInterceptor {
         if (rule != null && roles.stream().anyMatch(rule.roles()::contains)) {
             return next.startCall(call, headers);
         }
-        String needs = rule == null ? "it is not a KeySync method" : "it needs a certificate with " + needs(rule.roles());
+        String needs =
+                rule == null ? "it is not a KeySync method" : "it needs a certificate with " + needs(rule.roles());
         String what = "caller " + caller + " (roles " + roles + ") may not call " + method + " on node " + node + ": "
                 + needs;
-        LOG.warn("grpc call denied node={} method={} caller={} roles={} needs={}", node, method, caller, roles,
+        LOG.warn(
+                "grpc call denied node={} method={} caller={} roles={} needs={}",
+                node,
+                method,
+                caller,
+                roles,
                 rule == null ? "-" : needs(rule.roles()));
         StatusException denied = Failure.of(Failure.Reason.PERMISSION_DENIED).because(what);
         try {
-            audit.append(new AuditEvent(clock.instant(), rule == null ? AuditOperation.VERIFY : rule.operation(), "", "",
-                    "", null, "", AuditOutcome.REFUSED, "PERMISSION_DENIED: " + what,
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    rule == null ? AuditOperation.VERIFY : rule.operation(),
+                    "",
+                    "",
+                    "",
+                    null,
+                    "",
+                    AuditOutcome.REFUSED,
+                    "PERMISSION_DENIED: " + what,
                     actorPrefix + " " + descriptor.getBareMethodName() + " caller=" + caller));
         } catch (AuditLogException e) {
-            LOG.error("node={} audit log unwritable, denial of method={} caller={} not audited: {}", node, method, caller,
+            LOG.error(
+                    "node={} audit log unwritable, denial of method={} caller={} not audited: {}",
+                    node,
+                    method,
+                    caller,
                     e.getMessage());
-            denied = Failure.of(Failure.Reason.AUDIT_FAILED).because("node " + node + " cannot write its audit log (see"
-                    + " the node's log); the call was refused all the same: " + what);
+            denied = Failure.of(Failure.Reason.AUDIT_FAILED)
+                    .because("node " + node + " cannot write its audit log (see"
+                            + " the node's log); the call was refused all the same: " + what);
         }
         call.close(denied.getStatus(), denied.getTrailers() == null ? new Metadata() : denied.getTrailers());
         return new ServerCall.Listener<>() {};
@@ -134,6 +156,8 @@ public final class KeySyncAuthorization implements ServerInterceptor {
 
     /** {@code OU=node or OU=coordinator}, in the enum's order. */
     private static String needs(Set<CallerRole> roles) {
-        return EnumSet.copyOf(roles).stream().map(r -> "OU=" + r.organizationalUnit()).collect(Collectors.joining(" or "));
+        return EnumSet.copyOf(roles).stream()
+                .map(r -> "OU=" + r.organizationalUnit())
+                .collect(Collectors.joining(" or "));
     }
 }

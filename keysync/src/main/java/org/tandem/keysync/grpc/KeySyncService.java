@@ -145,6 +145,7 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
     static final int MIN_NONCE_BYTES = 16;
     /** Longest nonce accepted (the proto contract). */
     static final int MAX_NONCE_BYTES = 64;
+
     private static final int SELF_PROOF_NONCE_BYTES = 32;
     /** Longest caller-supplied text copied into an audit line or a description. */
     private static final int MAX_ECHO = 256;
@@ -154,6 +155,7 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
     static final int MAX_PENDING_ENROLMENTS = 8;
     /** Smallest transport modulus {@code ExportKek} wraps the KEK under (NIST SP 800-57: 112-bit strength). */
     static final int MIN_TRANSPORT_BITS = 2048;
+
     private static final int ENROLMENT_ID_BYTES = 16;
 
     private final String node;
@@ -172,6 +174,7 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
      * under one identity would leave a second key pair behind it.
      */
     private final Object imports = new Object();
+
     private volatile Duration enrolmentTtl = Duration.ofSeconds(DEFAULT_ENROLMENT_TTL_SECONDS);
 
     /** A begun KEK enrolment: the transport key whose private half waits in {@code hsm}. */
@@ -188,8 +191,14 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
      *     GenerateKey}; not owned
      * @param verifier what {@link KeySync} proves keys with
      */
-    public KeySyncService(String node, List<? extends Hsm> hsms, Clock clock, AuditLog audit, String actorPrefix,
-            ManifestStore store, KeySetVerifier verifier) {
+    public KeySyncService(
+            String node,
+            List<? extends Hsm> hsms,
+            Clock clock,
+            AuditLog audit,
+            String actorPrefix,
+            ManifestStore store,
+            KeySetVerifier verifier) {
         this.node = Objects.requireNonNull(node, "node");
         this.hsms = List.copyOf(hsms);
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -270,7 +279,9 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
 
     @Override
     public void completeKekEnrolment(CompleteKekEnrolmentRequest request, StreamObserver<KekCheckValue> responses) {
-        serve("CompleteKekEnrolment", responses,
+        serve(
+                "CompleteKekEnrolment",
+                responses,
                 actor -> completeEnrolment(request, ordered(actor, request.getOrderedBy())));
     }
 
@@ -299,7 +310,12 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         try {
             answer = call.answer(actorPrefix + " " + method + " caller=" + caller);
         } catch (StatusException e) {
-            LOG.warn("grpc method={} caller={} node={} status={} {}", method, caller, node, e.getStatus().getCode(),
+            LOG.warn(
+                    "grpc method={} caller={} node={} status={} {}",
+                    method,
+                    caller,
+                    node,
+                    e.getStatus().getCode(),
                     e.getStatus().getDescription());
             responses.onError(e);
             return;
@@ -318,7 +334,8 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         List<String> summary = new ArrayList<>();
         boolean complete = true;
         for (Hsm hsm : hsms) {
-            HsmInventory.Builder inventory = HsmInventory.newBuilder().setHsm(hsm.id().name());
+            HsmInventory.Builder inventory =
+                    HsmInventory.newBuilder().setHsm(hsm.id().name());
             List<HsmKey> keys;
             try {
                 keys = hsm.list(zone);
@@ -343,9 +360,14 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             summary.add(hsm.id() + " " + keys.size() + " key(s), " + signed + " signed");
             complete &= signed == keys.size();
         }
-        record(AuditOperation.VERIFY, complete ? AuditOutcome.OK : AuditOutcome.FAILED, zone.toString(),
-                String.join(",", names()), null, "inventory with proofs over nonce " + shortHex(nonce) + ": "
-                        + String.join("; ", summary), actor);
+        record(
+                AuditOperation.VERIFY,
+                complete ? AuditOutcome.OK : AuditOutcome.FAILED,
+                zone.toString(),
+                String.join(",", names()),
+                null,
+                "inventory with proofs over nonce " + shortHex(nonce) + ": " + String.join("; ", summary),
+                actor);
         return out.build();
     }
 
@@ -373,8 +395,12 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         } catch (HsmException | RuntimeException e) {
             // gRPC boundary: a key that cannot sign is reported for that key only.
             String error = message(hsm.id(), e);
-            LOG.warn("zone={} key={} hsm={} inventory: cannot sign the proof: {}", pub.zone(), pub.fingerprint().shortHex(),
-                    hsm.id(), error);
+            LOG.warn(
+                    "zone={} key={} hsm={} inventory: cannot sign the proof: {}",
+                    pub.zone(),
+                    pub.fingerprint().shortHex(),
+                    hsm.id(),
+                    error);
             proof.setProofError(error);
         }
         return proof.build();
@@ -386,8 +412,12 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
     private WrappedKey export(ExportWrappedKeyRequest request, String actor) throws StatusException {
         ZoneName zone = zone(request.getZone(), AuditOperation.WRAP, actor);
         if (request.getFingerprint().size() != Fingerprint.LENGTH) {
-            throw refuse(Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone), "fingerprint must be " + Fingerprint.LENGTH
-                    + " bytes, got " + request.getFingerprint().size(), AuditOperation.WRAP, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone),
+                    "fingerprint must be " + Fingerprint.LENGTH + " bytes, got "
+                            + request.getFingerprint().size(),
+                    AuditOperation.WRAP,
+                    actor);
         }
         Fingerprint fp = Fingerprint.of(request.getFingerprint().toByteArray());
         ZoneKeySet manifest = manifest(zone, AuditOperation.WRAP, actor);
@@ -395,9 +425,13 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         if (listed.isEmpty() || listed.get().state() == KeyState.REMOVED) {
             Failure failure = Failure.of(Failure.Reason.NOT_IN_MANIFEST).zone(zone);
             listed.ifPresentOrElse(e -> failure.key(e.key()), () -> failure.fingerprint(fp));
-            throw refuse(failure, (listed.isPresent() ? "is REMOVED in" : "is not in") + " the zone's manifest"
-                    + manifestVersion(manifest) + "; only a live manifest key leaves this node; refused, nothing exported",
-                    AuditOperation.WRAP, actor);
+            throw refuse(
+                    failure,
+                    (listed.isPresent() ? "is REMOVED in" : "is not in") + " the zone's manifest"
+                            + manifestVersion(manifest)
+                            + "; only a live manifest key leaves this node; refused, nothing exported",
+                    AuditOperation.WRAP,
+                    actor);
         }
         List<String> notes = new ArrayList<>();
         boolean unavailable = false;
@@ -418,8 +452,12 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                 DnssecKey pub = key.publicKey().orElseThrow();
                 Optional<String> unproven = selfProof(hsm, key, pub);
                 if (unproven.isPresent()) {
-                    LOG.warn("zone={} key={} hsm={} export: not exported from here, proof failed: {}", zone, fp.shortHex(),
-                            hsm.id(), unproven.get());
+                    LOG.warn(
+                            "zone={} key={} hsm={} export: not exported from here, proof failed: {}",
+                            zone,
+                            fp.shortHex(),
+                            hsm.id(),
+                            unproven.get());
                     notes.add("HSM " + hsm.id() + " holds it (label '" + key.label() + "') but " + unproven.get());
                     continue;
                 }
@@ -443,18 +481,31 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                     throw fail(Failure.of(e).key(pub), "cannot wrap: " + e.getMessage(), AuditOperation.WRAP, actor);
                 }
                 String kcvHex = HexFormat.of().formatHex(wrapped.kekCheckValue());
-                record(AuditOperation.WRAP, AuditOutcome.OK, zone.toString(), hsm.id().name(), pub,
-                        "proven, then wrapped under the cluster KEK (check value " + kcvHex + ") for export", actor);
-                LOG.info("zone={} key={} tag={} role={} hsm={} kek={} exported wrapped", zone, fp.shortHex(), pub.keyTag(),
-                        pub.role(), hsm.id(), kcvHex);
+                record(
+                        AuditOperation.WRAP,
+                        AuditOutcome.OK,
+                        zone.toString(),
+                        hsm.id().name(),
+                        pub,
+                        "proven, then wrapped under the cluster KEK (check value " + kcvHex + ") for export",
+                        actor);
+                LOG.info(
+                        "zone={} key={} tag={} role={} hsm={} kek={} exported wrapped",
+                        zone,
+                        fp.shortHex(),
+                        pub.keyTag(),
+                        pub.role(),
+                        hsm.id(),
+                        kcvHex);
                 return WrappedKeys.toProto(wrapped);
             }
         }
-        Failure.Reason reason = noKek ? Failure.Reason.NO_KEK
+        Failure.Reason reason = noKek
+                ? Failure.Reason.NO_KEK
                 : unavailable ? Failure.Reason.HSM_UNAVAILABLE : Failure.Reason.KEY_NOT_FOUND;
         Failure failure = Failure.of(reason).zone(zone).fingerprint(fp);
-        String what = "no HSM of node " + node + " (" + String.join(", ", names()) + ") holds this key with a valid proof"
-                + (notes.isEmpty() ? "" : ": " + String.join("; ", notes));
+        String what = "no HSM of node " + node + " (" + String.join(", ", names())
+                + ") holds this key with a valid proof" + (notes.isEmpty() ? "" : ": " + String.join("; ", notes));
         throw reason == Failure.Reason.HSM_UNAVAILABLE
                 ? fail(failure, what, AuditOperation.WRAP, actor)
                 : refuse(failure, what, AuditOperation.WRAP, actor);
@@ -481,25 +532,37 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         byte[] nonce = nonce(request.getNonce(), zone, AuditOperation.UNWRAP, actor);
         Failure invalid = Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone);
         if (!blob.hasKey() || claimed.getFingerprint().size() != Fingerprint.LENGTH) {
-            throw refuse(invalid, "wrapped key refused: its descriptor must carry the key's fingerprint ("
-                    + Fingerprint.LENGTH + " bytes), got " + claimed.getFingerprint().size(), AuditOperation.UNWRAP, actor);
+            throw refuse(
+                    invalid,
+                    "wrapped key refused: its descriptor must carry the key's fingerprint (" + Fingerprint.LENGTH
+                            + " bytes), got " + claimed.getFingerprint().size(),
+                    AuditOperation.UNWRAP,
+                    actor);
         }
         Fingerprint fp = Fingerprint.of(claimed.getFingerprint().toByteArray());
         String claimedRole = roleName(claimed.getRole());
         invalid.claimed(claimedRole, claimed.getKeyTag()).fingerprint(fp);
         if (blob.getBlob().isEmpty() || blob.getKekCheckValue().isEmpty()) {
-            throw refuse(invalid, "wrapped key refused: " + (blob.getBlob().isEmpty() ? "the blob is empty"
-                    : "it carries no KEK check value"), AuditOperation.UNWRAP, actor);
+            throw refuse(
+                    invalid,
+                    "wrapped key refused: "
+                            + (blob.getBlob().isEmpty() ? "the blob is empty" : "it carries no KEK check value"),
+                    AuditOperation.UNWRAP,
+                    actor);
         }
         // Only the manifest says what may enter this node's HSMs; the caller's descriptor only names it.
         ZoneKeySet manifest = manifest(zone, AuditOperation.UNWRAP, actor);
         Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
         if (entry.isEmpty() || entry.get().state() == KeyState.REMOVED) {
-            throw refuse(Failure.of(Failure.Reason.NOT_IN_MANIFEST).zone(zone).claimed(claimedRole, claimed.getKeyTag())
+            throw refuse(
+                    Failure.of(Failure.Reason.NOT_IN_MANIFEST)
+                            .zone(zone)
+                            .claimed(claimedRole, claimed.getKeyTag())
                             .fingerprint(fp),
-                    (entry.isPresent() ? "is REMOVED in" : "is not in") + " the zone's manifest" + manifestVersion(manifest)
-                            + "; refused, nothing imported",
-                    AuditOperation.UNWRAP, actor);
+                    (entry.isPresent() ? "is REMOVED in" : "is not in") + " the zone's manifest"
+                            + manifestVersion(manifest) + "; refused, nothing imported",
+                    AuditOperation.UNWRAP,
+                    actor);
         }
         DnssecKey key = entry.get().key();
         List<String> differs = new ArrayList<>();
@@ -513,14 +576,21 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             differs.add("another public key");
         }
         if (!differs.isEmpty()) {
-            throw refuse(Failure.of(Failure.Reason.NOT_IN_MANIFEST).key(key), "the manifest" + manifestVersion(manifest)
-                            + " lists this fingerprint as " + key.role() + " algorithm " + key.algorithm().number()
+            throw refuse(
+                    Failure.of(Failure.Reason.NOT_IN_MANIFEST).key(key),
+                    "the manifest" + manifestVersion(manifest)
+                            + " lists this fingerprint as " + key.role() + " algorithm "
+                            + key.algorithm().number()
                             + ", the caller's descriptor says " + String.join(", ", differs)
                             + ": not in the manifest as described; refused, nothing imported",
-                    AuditOperation.UNWRAP, actor);
+                    AuditOperation.UNWRAP,
+                    actor);
         }
-        org.tandem.keysync.hsm.WrappedKey wrapped = new org.tandem.keysync.hsm.WrappedKey(key, blob.getMechanism(),
-                blob.getBlob().toByteArray(), blob.getKekCheckValue().toByteArray());
+        org.tandem.keysync.hsm.WrappedKey wrapped = new org.tandem.keysync.hsm.WrappedKey(
+                key,
+                blob.getMechanism(),
+                blob.getBlob().toByteArray(),
+                blob.getKekCheckValue().toByteArray());
         List<Hsm> targets = targets(request.getHsm(), key, actor);
 
         synchronized (imports) {
@@ -556,15 +626,20 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             throw fail(Failure.of(e).zone(zone), "cannot read the zone's manifest: " + e.getMessage(), op, actor);
         }
         try {
-            return read.map(v -> ZoneKeySet.fromProto(v.manifest(), v.version())).orElseGet(() -> ZoneKeySet.empty(zone));
+            return read.map(v -> ZoneKeySet.fromProto(v.manifest(), v.version()))
+                    .orElseGet(() -> ZoneKeySet.empty(zone));
         } catch (IllegalArgumentException e) {
-            throw fail(Failure.of(Failure.Reason.MANIFEST_ERROR).zone(zone), "the zone's stored manifest does not hold"
-                    + " together: " + e.getMessage(), op, actor);
+            throw fail(
+                    Failure.of(Failure.Reason.MANIFEST_ERROR).zone(zone),
+                    "the zone's stored manifest does not hold" + " together: " + e.getMessage(),
+                    op,
+                    actor);
         }
     }
 
     private static String manifestVersion(ZoneKeySet manifest) {
-        return manifest.exists() ? " (version " + manifest.version() + ", " + manifest.live().size() + " live key(s))"
+        return manifest.exists()
+                ? " (version " + manifest.version() + ", " + manifest.live().size() + " live key(s))"
                 : " (the zone has no manifest)";
     }
 
@@ -577,8 +652,11 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                 return List.of(hsm);
             }
         }
-        throw refuse(Failure.of(Failure.Reason.UNKNOWN_HSM).hsm(echo(name)).key(key), "node " + node + " has no HSM named '"
-                + echo(name) + "' (it has: " + String.join(", ", names()) + ")", AuditOperation.UNWRAP, actor);
+        throw refuse(
+                Failure.of(Failure.Reason.UNKNOWN_HSM).hsm(echo(name)).key(key),
+                "node " + node + " has no HSM named '" + echo(name) + "' (it has: " + String.join(", ", names()) + ")",
+                AuditOperation.UNWRAP,
+                actor);
     }
 
     /**
@@ -595,7 +673,10 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             keys = hsm.list(key.zone());
             kcv = hsm.kekCheckValue();
         } catch (HsmException e) {
-            throw fail(Failure.of(e).key(key), "cannot check before importing: " + e.getMessage(), AuditOperation.UNWRAP,
+            throw fail(
+                    Failure.of(e).key(key),
+                    "cannot check before importing: " + e.getMessage(),
+                    AuditOperation.UNWRAP,
                     actor);
         }
         Optional<HsmKey> exact = keys.stream().filter(k -> k.holds(fp)).findFirst();
@@ -605,31 +686,47 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         Optional<HsmKey> claimant = keys.stream().filter(k -> k.claims(key)).findFirst();
         if (claimant.isPresent()) {
             HsmKey other = claimant.get();
-            throw refuse(Failure.of(Failure.Reason.KEY_CONFLICT).hsm(hsm.id()).key(key), "HSM " + hsm.id()
-                            + " already holds object '" + other.label() + "' (" + other.role() + " " + other.claimedTag()
-                            + ", fp " + other.fingerprint().map(Fingerprint::hex).orElse("unknown: " + other.problem().orElse("?"))
+            throw refuse(
+                    Failure.of(Failure.Reason.KEY_CONFLICT).hsm(hsm.id()).key(key),
+                    "HSM " + hsm.id()
+                            + " already holds object '" + other.label() + "' (" + other.role() + " "
+                            + other.claimedTag()
+                            + ", fp "
+                            + other.fingerprint()
+                                    .map(Fingerprint::hex)
+                                    .orElse("unknown: " + other.problem().orElse("?"))
                             + ") claiming the identity of " + key.role() + " " + key.keyTag() + " fp " + fp.hex()
-                            + "; not imported. Replace the stray key deliberately: signerctl keys sync --zone " + key.zone()
+                            + "; not imported. Replace the stray key deliberately: signerctl keys sync --zone "
+                            + key.zone()
                             + " --replace-diverged",
-                    AuditOperation.UNWRAP, actor);
+                    AuditOperation.UNWRAP,
+                    actor);
         }
         if (kcv.isEmpty()) {
-            throw refuse(Failure.of(Failure.Reason.NO_KEK).hsm(hsm.id()).key(key), "HSM " + hsm.id()
-                    + " holds no cluster KEK; enrol it first: signerctl kek enrol --to " + hsm.id(), AuditOperation.UNWRAP,
+            throw refuse(
+                    Failure.of(Failure.Reason.NO_KEK).hsm(hsm.id()).key(key),
+                    "HSM " + hsm.id() + " holds no cluster KEK; enrol it first: signerctl kek enrol --to " + hsm.id(),
+                    AuditOperation.UNWRAP,
                     actor);
         }
         if (!Arrays.equals(kcv.get(), wrapped.kekCheckValue())) {
-            throw refuse(Failure.of(Failure.Reason.KEK_MISMATCH).hsm(hsm.id()).key(key), "KEK differs: HSM " + hsm.id()
-                    + " has check value " + HexFormat.of().formatHex(kcv.get()) + ", the key was wrapped under "
-                    + HexFormat.of().formatHex(wrapped.kekCheckValue()) + " (enrol this HSM with the cluster KEK: signerctl"
-                    + " kek enrol); nothing was imported", AuditOperation.UNWRAP, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.KEK_MISMATCH).hsm(hsm.id()).key(key),
+                    "KEK differs: HSM " + hsm.id()
+                            + " has check value " + HexFormat.of().formatHex(kcv.get()) + ", the key was wrapped under "
+                            + HexFormat.of().formatHex(wrapped.kekCheckValue())
+                            + " (enrol this HSM with the cluster KEK: signerctl"
+                            + " kek enrol); nothing was imported",
+                    AuditOperation.UNWRAP,
+                    actor);
         }
         return Optional.empty();
     }
 
     /** Unwraps (unless already held), proves with the caller's nonce, and destroys what it added if the proof fails. */
-    private HsmKeyProof importInto(Hsm hsm, org.tandem.keysync.hsm.WrappedKey wrapped, Optional<HsmKey> held, byte[] nonce,
-            String actor) throws StatusException {
+    private HsmKeyProof importInto(
+            Hsm hsm, org.tandem.keysync.hsm.WrappedKey wrapped, Optional<HsmKey> held, byte[] nonce, String actor)
+            throws StatusException {
         DnssecKey key = wrapped.key();
         HsmKey object;
         if (held.isPresent()) {
@@ -647,8 +744,11 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             rrsig = PossessionProof.sign(hsm, object.ref(), key, nonce, clock);
         } catch (HsmException e) {
             String cleanup = held.isPresent() ? "" : destroyUnproven(hsm, object, key, actor);
-            throw fail(Failure.of(e).key(key), added + " but cannot sign the proof: " + e.getMessage() + cleanup,
-                    AuditOperation.UNWRAP, actor);
+            throw fail(
+                    Failure.of(e).key(key),
+                    added + " but cannot sign the proof: " + e.getMessage() + cleanup,
+                    AuditOperation.UNWRAP,
+                    actor);
         }
         Optional<String> invalid = PossessionProof.verify(key, nonce, rrsig, clock);
         if (invalid.isPresent()) {
@@ -656,13 +756,28 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                     ? "; the object was already there and is left alone: signerctl keys sync --zone " + key.zone()
                             + " --replace-diverged"
                     : destroyUnproven(hsm, object, key, actor);
-            throw fail(Failure.of(Failure.Reason.PROOF_FAILED).hsm(hsm.id()).key(key), added + " but the proof failed: "
-                    + invalid.get() + consequence, AuditOperation.UNWRAP, actor);
+            throw fail(
+                    Failure.of(Failure.Reason.PROOF_FAILED).hsm(hsm.id()).key(key),
+                    added + " but the proof failed: " + invalid.get() + consequence,
+                    AuditOperation.UNWRAP,
+                    actor);
         }
-        record(AuditOperation.UNWRAP, AuditOutcome.OK, key.zone().toString(), hsm.id().name(), key,
-                added + "; proven with the caller's nonce " + shortHex(nonce), actor);
-        LOG.info("zone={} key={} tag={} role={} hsm={} import: {}, proven", key.zone(), key.fingerprint().shortHex(),
-                key.keyTag(), key.role(), hsm.id(), added);
+        record(
+                AuditOperation.UNWRAP,
+                AuditOutcome.OK,
+                key.zone().toString(),
+                hsm.id().name(),
+                key,
+                added + "; proven with the caller's nonce " + shortHex(nonce),
+                actor);
+        LOG.info(
+                "zone={} key={} tag={} role={} hsm={} import: {}, proven",
+                key.zone(),
+                key.fingerprint().shortHex(),
+                key.keyTag(),
+                key.role(),
+                hsm.id(),
+                added);
         return HsmKeyProof.newBuilder()
                 .setKey(KeyProtos.toProto(key))
                 .setObjectId(ByteString.copyFrom(object.ref().objectId()))
@@ -676,12 +791,22 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         try {
             hsm.delete(object.ref());
         } catch (HsmException e) {
-            LOG.error("zone={} key={} hsm={} the unproven imported object could not be destroyed: {}", key.zone(),
-                    key.fingerprint().shortHex(), hsm.id(), e.getMessage());
+            LOG.error(
+                    "zone={} key={} hsm={} the unproven imported object could not be destroyed: {}",
+                    key.zone(),
+                    key.fingerprint().shortHex(),
+                    hsm.id(),
+                    e.getMessage());
             return "; the unwrapped object could NOT be destroyed (" + e.getMessage() + "): remove it by hand";
         }
-        record(AuditOperation.DELETE, AuditOutcome.OK, key.zone().toString(), hsm.id().name(), key,
-                "destroyed the object just unwrapped: its proof failed", actor);
+        record(
+                AuditOperation.DELETE,
+                AuditOutcome.OK,
+                key.zone().toString(),
+                hsm.id().name(),
+                key,
+                "destroyed the object just unwrapped: its proof failed",
+                actor);
         return "; the unwrapped object was destroyed";
     }
 
@@ -708,8 +833,14 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             }
             out.addHsms(kek);
         }
-        record(AuditOperation.VERIFY, complete ? AuditOutcome.OK : AuditOutcome.FAILED, "", String.join(",", names()),
-                null, "KEK status: " + String.join("; ", summary), actor);
+        record(
+                AuditOperation.VERIFY,
+                complete ? AuditOutcome.OK : AuditOutcome.FAILED,
+                "",
+                String.join(",", names()),
+                null,
+                "KEK status: " + String.join("; ", summary),
+                actor);
         return out.build();
     }
 
@@ -722,23 +853,34 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         Algorithm algorithm;
         try {
             role = KeyProtos.fromProto(request.getRole());
-            algorithm = Algorithm.of(request.getAlgorithm() == 0 ? Algorithm.ECDSAP256SHA256.number() : request.getAlgorithm());
+            algorithm = Algorithm.of(
+                    request.getAlgorithm() == 0 ? Algorithm.ECDSAP256SHA256.number() : request.getAlgorithm());
         } catch (IllegalArgumentException e) {
-            throw refuse(Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone), "GenerateKey refused: " + e.getMessage(),
-                    AuditOperation.GENERATE, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone),
+                    "GenerateKey refused: " + e.getMessage(),
+                    AuditOperation.GENERATE,
+                    actor);
         }
         Hsm hsm = hsm(request.getHsm(), zone, AuditOperation.GENERATE, actor);
         Optional<byte[]> kcv;
         try {
             kcv = hsm.kekCheckValue();
         } catch (HsmException e) {
-            throw fail(Failure.of(e).zone(zone), "cannot read the KEK before generating: " + e.getMessage(),
-                    AuditOperation.GENERATE, actor);
+            throw fail(
+                    Failure.of(e).zone(zone),
+                    "cannot read the KEK before generating: " + e.getMessage(),
+                    AuditOperation.GENERATE,
+                    actor);
         }
         if (kcv.isEmpty()) {
-            throw refuse(Failure.of(Failure.Reason.NO_KEK).zone(zone).hsm(hsm.id()), "HSM " + hsm.id() + " of node " + node
-                    + " holds no cluster KEK: a " + role + " generated there could never be replicated to the other"
-                    + " nodes; init or enrol the KEK first (signerctl kek). Nothing generated", AuditOperation.GENERATE,
+            throw refuse(
+                    Failure.of(Failure.Reason.NO_KEK).zone(zone).hsm(hsm.id()),
+                    "HSM " + hsm.id() + " of node " + node
+                            + " holds no cluster KEK: a " + role
+                            + " generated there could never be replicated to the other"
+                            + " nodes; init or enrol the KEK first (signerctl kek). Nothing generated",
+                    AuditOperation.GENERATE,
                     actor);
         }
         DnssecKey key;
@@ -746,15 +888,27 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             // KeySync writes the manifest (GENERATED) and the GENERATE audit line under this actor.
             key = new KeySync(hsms, store, audit, clock, actor, verifier).generate(zone, role, algorithm, hsm.id());
         } catch (KeySyncException e) {
-            throw fail(Failure.of(e).zone(zone).hsm(hsm.id()), "cannot generate a " + role + " (algorithm "
-                    + algorithm.number() + "): " + e.getMessage(), AuditOperation.GENERATE, actor);
+            throw fail(
+                    Failure.of(e).zone(zone).hsm(hsm.id()),
+                    "cannot generate a " + role + " (algorithm " + algorithm.number() + "): " + e.getMessage(),
+                    AuditOperation.GENERATE,
+                    actor);
         } catch (IllegalArgumentException e) {
             // ZoneKeySet.fromProto: the stored manifest does not hold together
-            throw fail(Failure.of(Failure.Reason.MANIFEST_ERROR).zone(zone).hsm(hsm.id()), "cannot generate a " + role
-                    + ": " + e.getMessage(), AuditOperation.GENERATE, actor);
+            throw fail(
+                    Failure.of(Failure.Reason.MANIFEST_ERROR).zone(zone).hsm(hsm.id()),
+                    "cannot generate a " + role + ": " + e.getMessage(),
+                    AuditOperation.GENERATE,
+                    actor);
         }
-        LOG.info("zone={} key={} tag={} role={} hsm={} generated on order actor=\"{}\"", zone, key.fingerprint().shortHex(),
-                key.keyTag(), role, hsm.id(), actor);
+        LOG.info(
+                "zone={} key={} tag={} role={} hsm={} generated on order actor=\"{}\"",
+                zone,
+                key.fingerprint().shortHex(),
+                key.keyTag(),
+                role,
+                hsm.id(),
+                actor);
         return GenerateKeyResponse.newBuilder()
                 .setNode(node)
                 .setHsm(hsm.id().name())
@@ -770,26 +924,47 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         List<String> holders = new ArrayList<>();
         for (Hsm h : hsms) {
             try {
-                h.kekCheckValue().ifPresent(v -> holders.add(h.id() + " (check value " + HexFormat.of().formatHex(v) + ")"));
+                h.kekCheckValue()
+                        .ifPresent(v -> holders.add(
+                                h.id() + " (check value " + HexFormat.of().formatHex(v) + ")"));
             } catch (HsmException e) {
-                throw fail(Failure.of(e), "cannot tell whether HSM " + h.id() + " holds a cluster KEK, so none is"
-                        + " generated: " + e.getMessage(), AuditOperation.KEK_INIT, actor);
+                throw fail(
+                        Failure.of(e),
+                        "cannot tell whether HSM " + h.id() + " holds a cluster KEK, so none is" + " generated: "
+                                + e.getMessage(),
+                        AuditOperation.KEK_INIT,
+                        actor);
             }
         }
         if (!holders.isEmpty()) {
-            throw refuse(Failure.of(Failure.Reason.KEK_EXISTS).hsm(hsm.id()), "node " + node + " already holds the cluster"
-                    + " KEK on " + String.join(", ", holders) + "; a cluster has one KEK: enrol other HSMs from it."
-                    + " Nothing generated", AuditOperation.KEK_INIT, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.KEK_EXISTS).hsm(hsm.id()),
+                    "node " + node + " already holds the cluster"
+                            + " KEK on " + String.join(", ", holders)
+                            + "; a cluster has one KEK: enrol other HSMs from it."
+                            + " Nothing generated",
+                    AuditOperation.KEK_INIT,
+                    actor);
         }
         byte[] kcv;
         try {
             kcv = hsm.generateKek();
         } catch (HsmException e) {
-            throw fail(Failure.of(e), "cannot generate the cluster KEK: " + e.getMessage(), AuditOperation.KEK_INIT, actor);
+            throw fail(
+                    Failure.of(e),
+                    "cannot generate the cluster KEK: " + e.getMessage(),
+                    AuditOperation.KEK_INIT,
+                    actor);
         }
         String hex = HexFormat.of().formatHex(kcv);
-        record(AuditOperation.KEK_INIT, AuditOutcome.OK, "", hsm.id().name(), null, "cluster KEK generated inside,"
-                + " check value " + hex, actor);
+        record(
+                AuditOperation.KEK_INIT,
+                AuditOutcome.OK,
+                "",
+                hsm.id().name(),
+                null,
+                "cluster KEK generated inside," + " check value " + hex,
+                actor);
         LOG.info("node={} hsm={} kek={} cluster KEK generated actor=\"{}\"", node, hsm.id(), hex, actor);
         return KekCheckValue.newBuilder()
                 .setNode(node)
@@ -805,46 +980,75 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         Hsm hsm = hsm(request.getHsm(), null, AuditOperation.KEK_ENROL, actor);
         sweepExpired();
         if (enrolments.size() >= MAX_PENDING_ENROLMENTS) {
-            throw refuse(Failure.of(Failure.Reason.TOO_MANY_ENROLMENTS).hsm(hsm.id()), "node " + node + " has "
-                    + enrolments.size() + " KEK enrolments pending already (at most " + MAX_PENDING_ENROLMENTS
-                    + "); complete them or wait " + enrolmentTtl.toSeconds() + " s for them to expire",
-                    AuditOperation.KEK_ENROL, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.TOO_MANY_ENROLMENTS).hsm(hsm.id()),
+                    "node " + node + " has "
+                            + enrolments.size() + " KEK enrolments pending already (at most " + MAX_PENDING_ENROLMENTS
+                            + "); complete them or wait " + enrolmentTtl.toSeconds() + " s for them to expire",
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         Optional<byte[]> kcv;
         try {
             kcv = hsm.kekCheckValue();
         } catch (HsmException e) {
-            throw fail(Failure.of(e), "cannot read the KEK before enrolling: " + e.getMessage(), AuditOperation.KEK_ENROL,
+            throw fail(
+                    Failure.of(e),
+                    "cannot read the KEK before enrolling: " + e.getMessage(),
+                    AuditOperation.KEK_ENROL,
                     actor);
         }
         if (kcv.isPresent()) {
-            throw refuse(Failure.of(Failure.Reason.KEK_EXISTS).hsm(hsm.id()), "HSM " + hsm.id() + " of node " + node
-                    + " already holds a cluster KEK (check value " + HexFormat.of().formatHex(kcv.get())
-                    + "); nothing to enrol", AuditOperation.KEK_ENROL, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.KEK_EXISTS).hsm(hsm.id()),
+                    "HSM " + hsm.id() + " of node " + node
+                            + " already holds a cluster KEK (check value "
+                            + HexFormat.of().formatHex(kcv.get())
+                            + "); nothing to enrol",
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         TransportKey transport;
         try {
             transport = hsm.newTransportKey();
         } catch (HsmException e) {
-            throw fail(Failure.of(e), "cannot make a key-transport key: " + e.getMessage(), AuditOperation.KEK_ENROL, actor);
+            throw fail(
+                    Failure.of(e),
+                    "cannot make a key-transport key: " + e.getMessage(),
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         byte[] idBytes = new byte[ENROLMENT_ID_BYTES];
         random.nextBytes(idBytes);
         String id = HexFormat.of().formatHex(idBytes);
         Duration ttl = enrolmentTtl;
-        PendingEnrolment pending = new PendingEnrolment(id, hsm, transport, clock.instant().plus(ttl), actor);
+        PendingEnrolment pending =
+                new PendingEnrolment(id, hsm, transport, clock.instant().plus(ttl), actor);
         enrolments.put(id, pending);
         CompletableFuture.delayedExecutor(ttl.toMillis(), TimeUnit.MILLISECONDS).execute(() -> expire(id));
         try {
-            record(AuditOperation.KEK_ENROL, AuditOutcome.OK, "", hsm.id().name(), null, "enrolment " + id + " begun: RSA-"
-                    + transport.modulus().bitLength() + " transport key " + transportId(transport.modulus())
-                    + " made inside, its public half handed out for " + ttl.toSeconds() + " s", actor);
+            record(
+                    AuditOperation.KEK_ENROL,
+                    AuditOutcome.OK,
+                    "",
+                    hsm.id().name(),
+                    null,
+                    "enrolment " + id + " begun: RSA-"
+                            + transport.modulus().bitLength() + " transport key " + transportId(transport.modulus())
+                            + " made inside, its public half handed out for " + ttl.toSeconds() + " s",
+                    actor);
         } catch (StatusException e) {
             discard(pending, "its audit line could not be written");
             throw e;
         }
-        LOG.info("node={} hsm={} enrolment={} transport={} KEK enrolment begun ttl_s={} actor=\"{}\"", node, hsm.id(), id,
-                transportId(transport.modulus()), ttl.toSeconds(), actor);
+        LOG.info(
+                "node={} hsm={} enrolment={} transport={} KEK enrolment begun ttl_s={} actor=\"{}\"",
+                node,
+                hsm.id(),
+                id,
+                transportId(transport.modulus()),
+                ttl.toSeconds(),
+                actor);
         return TransportPublicKey.newBuilder()
                 .setEnrolmentId(ByteString.copyFrom(idBytes))
                 .setNode(node)
@@ -863,13 +1067,20 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                 + (t.getHsm().isBlank() ? "?" : echo(t.getHsm()));
         Failure invalid = Failure.of(Failure.Reason.INVALID_REQUEST).hsm(echo(request.getHsm()));
         if (!request.hasTransport() || modulus.bitLength() < MIN_TRANSPORT_BITS) {
-            throw refuse(invalid, "the transport public key of " + target + " has a modulus of " + modulus.bitLength()
-                    + " bits; the KEK is wrapped only under at least " + MIN_TRANSPORT_BITS + " bits", AuditOperation.KEK_ENROL,
+            throw refuse(
+                    invalid,
+                    "the transport public key of " + target + " has a modulus of " + modulus.bitLength()
+                            + " bits; the KEK is wrapped only under at least " + MIN_TRANSPORT_BITS + " bits",
+                    AuditOperation.KEK_ENROL,
                     actor);
         }
         if (exponent.compareTo(BigInteger.valueOf(3)) < 0 || !exponent.testBit(0) || exponent.bitLength() > 256) {
-            throw refuse(invalid, "the transport public key of " + target + " has public exponent " + exponent
-                    + "; it must be odd, at least 3", AuditOperation.KEK_ENROL, actor);
+            throw refuse(
+                    invalid,
+                    "the transport public key of " + target + " has public exponent " + exponent
+                            + "; it must be odd, at least 3",
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         Hsm hsm;
         byte[] kcv;
@@ -885,15 +1096,22 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                 }
             }
             if (hsm == null) {
-                throw refuse(Failure.of(Failure.Reason.NO_KEK), "no HSM of node " + node + " (" + String.join(", ", names())
-                        + ") holds the cluster KEK; nothing exported", AuditOperation.KEK_ENROL, actor);
+                throw refuse(
+                        Failure.of(Failure.Reason.NO_KEK),
+                        "no HSM of node " + node + " (" + String.join(", ", names())
+                                + ") holds the cluster KEK; nothing exported",
+                        AuditOperation.KEK_ENROL,
+                        actor);
             }
         } else {
             hsm = hsm(request.getHsm(), null, AuditOperation.KEK_ENROL, actor);
             Optional<byte[]> v = kekOf(hsm, actor);
             if (v.isEmpty()) {
-                throw refuse(Failure.of(Failure.Reason.NO_KEK).hsm(hsm.id()), "HSM " + hsm.id() + " of node " + node
-                        + " holds no cluster KEK; nothing exported", AuditOperation.KEK_ENROL, actor);
+                throw refuse(
+                        Failure.of(Failure.Reason.NO_KEK).hsm(hsm.id()),
+                        "HSM " + hsm.id() + " of node " + node + " holds no cluster KEK; nothing exported",
+                        AuditOperation.KEK_ENROL,
+                        actor);
             }
             kcv = v.get();
         }
@@ -901,15 +1119,32 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         try {
             blob = hsm.exportKek(TransportKey.publicHalf(new HsmId(target), modulus, exponent));
         } catch (HsmException e) {
-            throw fail(Failure.of(e), "cannot wrap the cluster KEK for " + target + ": " + e.getMessage(),
-                    AuditOperation.KEK_ENROL, actor);
+            throw fail(
+                    Failure.of(e),
+                    "cannot wrap the cluster KEK for " + target + ": " + e.getMessage(),
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         String hex = HexFormat.of().formatHex(kcv);
-        record(AuditOperation.KEK_ENROL, AuditOutcome.OK, "", hsm.id().name(), null, "cluster KEK (check value " + hex
-                + ") wrapped (RSA-OAEP) under transport key " + transportId(modulus) + " of " + target + ", enrolment "
-                + HexFormat.of().formatHex(t.getEnrolmentId().toByteArray()), actor);
-        LOG.info("node={} hsm={} kek={} transport={} for={} KEK exported wrapped actor=\"{}\"", node, hsm.id(), hex,
-                transportId(modulus), target, actor);
+        record(
+                AuditOperation.KEK_ENROL,
+                AuditOutcome.OK,
+                "",
+                hsm.id().name(),
+                null,
+                "cluster KEK (check value " + hex
+                        + ") wrapped (RSA-OAEP) under transport key " + transportId(modulus) + " of " + target
+                        + ", enrolment "
+                        + HexFormat.of().formatHex(t.getEnrolmentId().toByteArray()),
+                actor);
+        LOG.info(
+                "node={} hsm={} kek={} transport={} for={} KEK exported wrapped actor=\"{}\"",
+                node,
+                hsm.id(),
+                hex,
+                transportId(modulus),
+                target,
+                actor);
         return WrappedKek.newBuilder()
                 .setBlob(ByteString.copyFrom(blob))
                 .setCheckValue(ByteString.copyFrom(kcv))
@@ -922,31 +1157,50 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         String id = HexFormat.of().formatHex(request.getEnrolmentId().toByteArray());
         WrappedKek wrapped = request.getWrapped();
         if (wrapped.getBlob().isEmpty() || wrapped.getCheckValue().isEmpty()) {
-            throw refuse(Failure.of(Failure.Reason.INVALID_REQUEST), "enrolment " + echo(id) + ": the wrapped KEK "
-                    + (wrapped.getBlob().isEmpty() ? "is empty" : "carries no check value") + "; the enrolment still waits",
-                    AuditOperation.KEK_ENROL, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.INVALID_REQUEST),
+                    "enrolment " + echo(id) + ": the wrapped KEK "
+                            + (wrapped.getBlob().isEmpty() ? "is empty" : "carries no check value")
+                            + "; the enrolment still waits",
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         PendingEnrolment pending = enrolments.remove(id);
         if (pending == null) {
-            throw refuse(Failure.of(Failure.Reason.ENROLMENT_UNKNOWN), "node " + node + " has no pending KEK enrolment "
-                    + echo(id) + " (expired after " + enrolmentTtl.toSeconds() + " s, completed already, or begun on"
-                    + " another node); begin again", AuditOperation.KEK_ENROL, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.ENROLMENT_UNKNOWN),
+                    "node " + node + " has no pending KEK enrolment "
+                            + echo(id) + " (expired after " + enrolmentTtl.toSeconds()
+                            + " s, completed already, or begun on"
+                            + " another node); begin again",
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         Hsm hsm = pending.hsm();
         if (clock.instant().isAfter(pending.expires())) {
             discard(pending, "completed too late");
-            throw refuse(Failure.of(Failure.Reason.ENROLMENT_UNKNOWN).hsm(hsm.id()), "KEK enrolment " + id + " of HSM "
-                    + hsm.id() + " expired at " + pending.expires() + "; its transport key is destroyed; begin again",
-                    AuditOperation.KEK_ENROL, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.ENROLMENT_UNKNOWN).hsm(hsm.id()),
+                    "KEK enrolment " + id + " of HSM " + hsm.id() + " expired at " + pending.expires()
+                            + "; its transport key is destroyed; begin again",
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         String holder = echo(wrapped.getNode()) + "/" + echo(wrapped.getHsm());
         String expected = HexFormat.of().formatHex(wrapped.getCheckValue().toByteArray());
         byte[] kcv;
         try {
-            kcv = hsm.importKek(pending.transport(), wrapped.getBlob().toByteArray(), wrapped.getCheckValue().toByteArray());
+            kcv = hsm.importKek(
+                    pending.transport(),
+                    wrapped.getBlob().toByteArray(),
+                    wrapped.getCheckValue().toByteArray());
         } catch (HsmException e) {
-            throw fail(Failure.of(e), "enrolment " + id + ": cannot unwrap the KEK from " + holder + " (the transport key"
-                    + " is destroyed; begin again): " + e.getMessage(), AuditOperation.KEK_ENROL, actor);
+            throw fail(
+                    Failure.of(e),
+                    "enrolment " + id + ": cannot unwrap the KEK from " + holder + " (the transport key"
+                            + " is destroyed; begin again): " + e.getMessage(),
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
         String hex = HexFormat.of().formatHex(kcv);
         if (!Arrays.equals(kcv, wrapped.getCheckValue().toByteArray())) {
@@ -956,20 +1210,41 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
                 consequence = "the KEK just unwrapped was destroyed again, HSM " + hsm.id() + " holds no KEK; begin the"
                         + " enrolment again from a holder of the cluster KEK";
             } catch (HsmException e) {
-                LOG.error("node={} hsm={} kek={} the wrong KEK could not be destroyed: {}", node, hsm.id(), hex,
+                LOG.error(
+                        "node={} hsm={} kek={} the wrong KEK could not be destroyed: {}",
+                        node,
+                        hsm.id(),
+                        hex,
                         e.getMessage());
-                consequence = "the wrong KEK could NOT be destroyed (" + e.getMessage() + "): remove the KEK object from"
+                consequence = "the wrong KEK could NOT be destroyed (" + e.getMessage()
+                        + "): remove the KEK object from"
                         + " HSM " + hsm.id() + " by hand before enrolling it again; until then every import into it is"
                         + " refused with KEK_MISMATCH";
             }
-            throw fail(Failure.of(Failure.Reason.KEK_MISMATCH).hsm(hsm.id()), "KEK enrolment " + id + " produced check"
-                    + " value " + hex + " but the holder " + holder + " reports " + expected + ": refused; " + consequence,
-                    AuditOperation.KEK_ENROL, actor);
+            throw fail(
+                    Failure.of(Failure.Reason.KEK_MISMATCH).hsm(hsm.id()),
+                    "KEK enrolment " + id + " produced check" + " value " + hex + " but the holder " + holder
+                            + " reports " + expected + ": refused; " + consequence,
+                    AuditOperation.KEK_ENROL,
+                    actor);
         }
-        record(AuditOperation.KEK_ENROL, AuditOutcome.OK, "", hsm.id().name(), null, "enrolment " + id + " complete: the"
-                + " cluster KEK from " + holder + " unwrapped inside under transport key "
-                + transportId(pending.transport().modulus()) + ", check value " + hex + " equals the holder's", actor);
-        LOG.info("node={} hsm={} kek={} enrolment={} from={} KEK enrolled actor=\"{}\"", node, hsm.id(), hex, id, holder,
+        record(
+                AuditOperation.KEK_ENROL,
+                AuditOutcome.OK,
+                "",
+                hsm.id().name(),
+                null,
+                "enrolment " + id + " complete: the"
+                        + " cluster KEK from " + holder + " unwrapped inside under transport key "
+                        + transportId(pending.transport().modulus()) + ", check value " + hex + " equals the holder's",
+                actor);
+        LOG.info(
+                "node={} hsm={} kek={} enrolment={} from={} KEK enrolled actor=\"{}\"",
+                node,
+                hsm.id(),
+                hex,
+                id,
+                holder,
                 actor);
         return KekCheckValue.newBuilder()
                 .setNode(node)
@@ -982,7 +1257,8 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         try {
             return hsm.kekCheckValue();
         } catch (HsmException e) {
-            throw fail(Failure.of(e), "cannot read the cluster KEK: " + e.getMessage(), AuditOperation.KEK_ENROL, actor);
+            throw fail(
+                    Failure.of(e), "cannot read the cluster KEK: " + e.getMessage(), AuditOperation.KEK_ENROL, actor);
         }
     }
 
@@ -1015,12 +1291,28 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             outcome = "its transport key could not be destroyed (" + e.getMessage() + "); it goes when the HSM session"
                     + " closes";
         }
-        LOG.warn("node={} hsm={} enrolment={} KEK enrolment abandoned: {}; {}", node, p.hsm().id(), p.id(), why, outcome);
+        LOG.warn(
+                "node={} hsm={} enrolment={} KEK enrolment abandoned: {}; {}",
+                node,
+                p.hsm().id(),
+                p.id(),
+                why,
+                outcome);
         try {
-            record(AuditOperation.KEK_ENROL, AuditOutcome.FAILED, "", p.hsm().id().name(), null, "enrolment " + p.id()
-                    + " abandoned: " + why + "; " + outcome, p.actor());
+            record(
+                    AuditOperation.KEK_ENROL,
+                    AuditOutcome.FAILED,
+                    "",
+                    p.hsm().id().name(),
+                    null,
+                    "enrolment " + p.id() + " abandoned: " + why + "; " + outcome,
+                    p.actor());
         } catch (StatusException e) {
-            LOG.error("node={} enrolment={} abandonment not audited: {}", node, p.id(), e.getStatus().getDescription());
+            LOG.error(
+                    "node={} enrolment={} abandonment not audited: {}",
+                    node,
+                    p.id(),
+                    e.getStatus().getDescription());
         }
     }
 
@@ -1054,8 +1346,11 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         if (zone != null) {
             f.zone(zone);
         }
-        throw refuse(f, "node " + node + " has no HSM named '" + echo(name) + "' (it has: " + String.join(", ", names())
-                + ")", op, actor);
+        throw refuse(
+                f,
+                "node " + node + " has no HSM named '" + echo(name) + "' (it has: " + String.join(", ", names()) + ")",
+                op,
+                actor);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1067,15 +1362,22 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
             PossessionProof.proofRrset(zone, new byte[MIN_NONCE_BYTES]); // the proof owner name must fit too
             return zone;
         } catch (IllegalArgumentException e) {
-            throw refuse(Failure.of(Failure.Reason.INVALID_REQUEST).zone(echo(text)), "zone '" + echo(text) + "' refused: "
-                    + e.getMessage(), op, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.INVALID_REQUEST).zone(echo(text)),
+                    "zone '" + echo(text) + "' refused: " + e.getMessage(),
+                    op,
+                    actor);
         }
     }
 
     private byte[] nonce(ByteString nonce, ZoneName zone, AuditOperation op, String actor) throws StatusException {
         if (nonce.size() < MIN_NONCE_BYTES || nonce.size() > MAX_NONCE_BYTES) {
-            throw refuse(Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone), "nonce must be " + MIN_NONCE_BYTES + " to "
-                    + MAX_NONCE_BYTES + " fresh random bytes, got " + nonce.size(), op, actor);
+            throw refuse(
+                    Failure.of(Failure.Reason.INVALID_REQUEST).zone(zone),
+                    "nonce must be " + MIN_NONCE_BYTES + " to " + MAX_NONCE_BYTES + " fresh random bytes, got "
+                            + nonce.size(),
+                    op,
+                    actor);
         }
         return nonce.toByteArray();
     }
@@ -1090,34 +1392,66 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         return audited(failure, what, op, AuditOutcome.FAILED, actor);
     }
 
-    private StatusException audited(Failure failure, String what, AuditOperation op, AuditOutcome outcome, String actor) {
+    private StatusException audited(
+            Failure failure, String what, AuditOperation op, AuditOutcome outcome, String actor) {
         StatusException status = failure.because(what);
         String tag = failure.get("key_tag");
         try {
-            append(new AuditEvent(clock.instant(), op, failure.get("zone"), failure.get("hsm"), failure.get("fingerprint"),
-                    tag.isEmpty() ? null : Integer.valueOf(tag), failure.get("role"), outcome,
-                    failure.reason() + ": " + status.getStatus().getDescription(), actor));
+            append(new AuditEvent(
+                    clock.instant(),
+                    op,
+                    failure.get("zone"),
+                    failure.get("hsm"),
+                    failure.get("fingerprint"),
+                    tag.isEmpty() ? null : Integer.valueOf(tag),
+                    failure.get("role"),
+                    outcome,
+                    failure.reason() + ": " + status.getStatus().getDescription(),
+                    actor));
         } catch (StatusException auditFailure) {
-            return Failure.of(Failure.Reason.AUDIT_FAILED).because(auditFailure.getStatus().getDescription()
-                    + "; the call had failed already: " + status.getStatus().getDescription());
+            return Failure.of(Failure.Reason.AUDIT_FAILED)
+                    .because(auditFailure.getStatus().getDescription() + "; the call had failed already: "
+                            + status.getStatus().getDescription());
         }
         return status;
     }
 
-    private void record(AuditOperation op, AuditOutcome outcome, String zone, String hsm, DnssecKey key, String detail,
-            String actor) throws StatusException {
-        append(new AuditEvent(clock.instant(), op, zone, hsm, key == null ? "" : key.fingerprint().hex(),
-                key == null ? null : key.keyTag().value(), key == null ? "" : key.role().name(), outcome, detail, actor));
+    private void record(
+            AuditOperation op,
+            AuditOutcome outcome,
+            String zone,
+            String hsm,
+            DnssecKey key,
+            String detail,
+            String actor)
+            throws StatusException {
+        append(new AuditEvent(
+                clock.instant(),
+                op,
+                zone,
+                hsm,
+                key == null ? "" : key.fingerprint().hex(),
+                key == null ? null : key.keyTag().value(),
+                key == null ? "" : key.role().name(),
+                outcome,
+                detail,
+                actor));
     }
 
     private void append(AuditEvent event) throws StatusException {
         try {
             audit.append(event);
         } catch (AuditLogException e) {
-            LOG.error("node={} audit log unwritable, {} of zone={} hsm={} not answered: {}", node, event.operation(),
-                    event.zone(), event.hsm(), e.getMessage());
-            throw Failure.of(Failure.Reason.AUDIT_FAILED).because("node " + node + " cannot write its audit log (see the"
-                    + " node's log); " + event.operation() + " not answered");
+            LOG.error(
+                    "node={} audit log unwritable, {} of zone={} hsm={} not answered: {}",
+                    node,
+                    event.operation(),
+                    event.zone(),
+                    event.hsm(),
+                    e.getMessage());
+            throw Failure.of(Failure.Reason.AUDIT_FAILED)
+                    .because("node " + node + " cannot write its audit log (see the" + " node's log); "
+                            + event.operation() + " not answered");
         }
     }
 
@@ -1129,7 +1463,8 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         if (e instanceof HsmException) {
             return e.getMessage();
         }
-        return "HSM " + hsm + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return "HSM " + hsm + ": " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     private static String shortHex(byte[] nonce) {

@@ -88,7 +88,11 @@ public final class MtlsServers {
             String bindHost, int port, TlsMaterial tls, ServerInterceptor interceptor, BindableService... services)
             throws TlsMaterialException, IOException {
         return build(
-                bindHost, port, tls, ConnectionLimits.DEFAULTS, Objects.requireNonNull(interceptor, "interceptor"),
+                bindHost,
+                port,
+                tls,
+                ConnectionLimits.DEFAULTS,
+                Objects.requireNonNull(interceptor, "interceptor"),
                 services);
     }
 
@@ -165,7 +169,10 @@ public final class MtlsServers {
         server.shutdown();
         try {
             if (!server.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warn("{} port={} calls still running after {} s; cancelling them", name, server.getPort(),
+                LOG.warn(
+                        "{} port={} calls still running after {} s; cancelling them",
+                        name,
+                        server.getPort(),
                         STOP_GRACE_SECONDS);
                 server.shutdownNow();
                 server.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS);

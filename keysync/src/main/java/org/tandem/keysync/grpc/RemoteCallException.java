@@ -27,8 +27,13 @@ public class RemoteCallException extends KeySyncException {
     private final String reason;
     private final Map<String, String> metadata;
 
-    private RemoteCallException(String method, Status.Code code, String reason, Map<String, String> metadata,
-            String message, Throwable cause) {
+    private RemoteCallException(
+            String method,
+            Status.Code code,
+            String reason,
+            Map<String, String> metadata,
+            String message,
+            Throwable cause) {
         super(message, cause);
         this.method = Objects.requireNonNull(method, "method");
         this.code = Objects.requireNonNull(code, "code");
@@ -58,8 +63,13 @@ public class RemoteCallException extends KeySyncException {
                 }
             }
         }
-        return new RemoteCallException(method, status.getCode(), reason, metadata, "KeySync/" + method + " " + asked + ": "
-                + describe(status), e);
+        return new RemoteCallException(
+                method,
+                status.getCode(),
+                reason,
+                metadata,
+                "KeySync/" + method + " " + asked + ": " + describe(status),
+                e);
     }
 
     /**
@@ -88,8 +98,13 @@ public class RemoteCallException extends KeySyncException {
 
     /** The call answered, but the answer does not hold together. */
     static RemoteCallException malformed(String method, String asked, String what) {
-        return new RemoteCallException(method, Status.Code.INTERNAL, "", Map.of(),
-                "KeySync/" + method + " " + asked + ": malformed answer: " + what, null);
+        return new RemoteCallException(
+                method,
+                Status.Code.INTERNAL,
+                "",
+                Map.of(),
+                "KeySync/" + method + " " + asked + ": malformed answer: " + what,
+                null);
     }
 
     /** The gRPC method, e.g. {@code Inventory}. */

@@ -5,7 +5,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -74,8 +73,9 @@ public final class RemoteKeySet {
      *     is malformed (no HSMs, unnamed or repeated HSMs, keys without role or algorithm)
      * @throws IllegalArgumentException when the nonce is not 16 to 64 bytes
      */
-    public static KeySetReport verify(KeySyncGrpc.KeySyncBlockingStub stub, ZoneKeySet manifest, byte[] nonce, Clock clock,
-            Duration deadline) throws RemoteCallException {
+    public static KeySetReport verify(
+            KeySyncGrpc.KeySyncBlockingStub stub, ZoneKeySet manifest, byte[] nonce, Clock clock, Duration deadline)
+            throws RemoteCallException {
         Objects.requireNonNull(stub, "stub");
         Objects.requireNonNull(manifest, "manifest");
         Objects.requireNonNull(clock, "clock");
@@ -84,10 +84,11 @@ public final class RemoteKeySet {
         String asked = "zone " + manifest.zone();
         InventoryResponse answer;
         try {
-            answer = withDeadline(stub, deadline).inventory(InventoryRequest.newBuilder()
-                    .setZone(manifest.zone().toString())
-                    .setNonce(ByteString.copyFrom(ours))
-                    .build());
+            answer = withDeadline(stub, deadline)
+                    .inventory(InventoryRequest.newBuilder()
+                            .setZone(manifest.zone().toString())
+                            .setNonce(ByteString.copyFrom(ours))
+                            .build());
         } catch (StatusRuntimeException e) {
             throw RemoteCallException.failed("Inventory", asked, e);
         }
@@ -115,7 +116,11 @@ public final class RemoteKeySet {
             for (int i = 0; i < views.size(); i++) {
                 order.add(i);
             }
-            checks.addAll(KeySetMatcher.check(manifest, hsm, order, views::get,
+            checks.addAll(KeySetMatcher.check(
+                    manifest,
+                    hsm,
+                    order,
+                    views::get,
                     (i, expected) -> proof(inventory.getKeys(i), expected, ours, clock)));
         }
         return new KeySetReport(manifest.zone(), manifest.version(), hsms, checks);
@@ -129,18 +134,20 @@ public final class RemoteKeySet {
      * @throws RemoteCallException when the call fails ({@code NOT_FOUND}: no HSM of the node holds
      *     the key with a valid proof; {@code FAILED_PRECONDITION}: no KEK) or answers another key
      */
-    public static WrappedKey export(KeySyncGrpc.KeySyncBlockingStub stub, ZoneName zone, Fingerprint fingerprint,
-            Duration deadline) throws RemoteCallException {
+    public static WrappedKey export(
+            KeySyncGrpc.KeySyncBlockingStub stub, ZoneName zone, Fingerprint fingerprint, Duration deadline)
+            throws RemoteCallException {
         Objects.requireNonNull(stub, "stub");
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(fingerprint, "fingerprint");
         String asked = "zone " + zone + " fp " + fingerprint.hex();
         org.tandem.proto.keysync.v1.WrappedKey answer;
         try {
-            answer = withDeadline(stub, deadline).exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
-                    .setZone(zone.toString())
-                    .setFingerprint(ByteString.copyFrom(fingerprint.bytes()))
-                    .build());
+            answer = withDeadline(stub, deadline)
+                    .exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
+                            .setZone(zone.toString())
+                            .setFingerprint(ByteString.copyFrom(fingerprint.bytes()))
+                            .build());
         } catch (StatusRuntimeException e) {
             throw RemoteCallException.failed("ExportWrappedKey", asked, e);
         }
@@ -150,9 +157,12 @@ public final class RemoteKeySet {
         } catch (IllegalArgumentException e) {
             throw RemoteCallException.malformed("ExportWrappedKey", asked, e.getMessage());
         }
-        if (!wrapped.key().fingerprint().equals(fingerprint) || !wrapped.key().zone().equals(zone)) {
-            throw RemoteCallException.malformed("ExportWrappedKey", asked, "the node sent another key: "
-                    + wrapped.key().describe());
+        if (!wrapped.key().fingerprint().equals(fingerprint)
+                || !wrapped.key().zone().equals(zone)) {
+            throw RemoteCallException.malformed(
+                    "ExportWrappedKey",
+                    asked,
+                    "the node sent another key: " + wrapped.key().describe());
         }
         return wrapped;
     }
@@ -169,8 +179,14 @@ public final class RemoteKeySet {
      *     NOT_FOUND}: no such HSM), or when a returned proof does not verify
      * @throws IllegalArgumentException when the nonce is not 16 to 64 bytes
      */
-    public static List<HsmId> importKey(KeySyncGrpc.KeySyncBlockingStub stub, WrappedKey wrapped, Optional<HsmId> hsm,
-            byte[] nonce, Clock clock, Duration deadline) throws RemoteCallException {
+    public static List<HsmId> importKey(
+            KeySyncGrpc.KeySyncBlockingStub stub,
+            WrappedKey wrapped,
+            Optional<HsmId> hsm,
+            byte[] nonce,
+            Clock clock,
+            Duration deadline)
+            throws RemoteCallException {
         Objects.requireNonNull(stub, "stub");
         Objects.requireNonNull(wrapped, "wrapped");
         Objects.requireNonNull(hsm, "hsm");
@@ -181,17 +197,20 @@ public final class RemoteKeySet {
         String asked = key.describe() + " into " + hsm.map(HsmId::name).orElse("every HSM");
         ImportWrappedKeyResponse answer;
         try {
-            answer = withDeadline(stub, deadline).importWrappedKey(ImportWrappedKeyRequest.newBuilder()
-                    .setWrapped(WrappedKeys.toProto(wrapped))
-                    .setHsm(hsm.map(HsmId::name).orElse(""))
-                    .setNonce(ByteString.copyFrom(ours))
-                    .build());
+            answer = withDeadline(stub, deadline)
+                    .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                            .setWrapped(WrappedKeys.toProto(wrapped))
+                            .setHsm(hsm.map(HsmId::name).orElse(""))
+                            .setNonce(ByteString.copyFrom(ours))
+                            .build());
         } catch (StatusRuntimeException e) {
             throw RemoteCallException.failed("ImportWrappedKey", asked, e);
         }
         if (answer.getImportedCount() == 0 || answer.getImportedCount() != answer.getHsmsCount()) {
-            throw RemoteCallException.malformed("ImportWrappedKey", asked, answer.getImportedCount() + " proof(s) for "
-                    + answer.getHsmsCount() + " HSM(s)");
+            throw RemoteCallException.malformed(
+                    "ImportWrappedKey",
+                    asked,
+                    answer.getImportedCount() + " proof(s) for " + answer.getHsmsCount() + " HSM(s)");
         }
         List<HsmId> proven = new ArrayList<>();
         for (int i = 0; i < answer.getImportedCount(); i++) {
@@ -201,15 +220,18 @@ public final class RemoteKeySet {
             }
             KeySetMatcher.Proof proof = proof(answer.getImported(i), key, ours, clock);
             if (proof.status() != KeyStatus.OK) {
-                throw RemoteCallException.malformed("ImportWrappedKey", asked, "the proof from HSM " + on
-                        + " does not verify with " + key.describe() + ": " + proof.reason());
+                throw RemoteCallException.malformed(
+                        "ImportWrappedKey",
+                        asked,
+                        "the proof from HSM " + on + " does not verify with " + key.describe() + ": " + proof.reason());
             }
             proven.add(on);
         }
         return List.copyOf(proven);
     }
 
-    private static KeySyncGrpc.KeySyncBlockingStub withDeadline(KeySyncGrpc.KeySyncBlockingStub stub, Duration deadline) {
+    private static KeySyncGrpc.KeySyncBlockingStub withDeadline(
+            KeySyncGrpc.KeySyncBlockingStub stub, Duration deadline) {
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive, got " + deadline);
         }
@@ -237,8 +259,8 @@ public final class RemoteKeySet {
             algorithm = Algorithm.of(d.getAlgorithm());
             tag = new KeyTag(d.getKeyTag());
         } catch (IllegalArgumentException e) {
-            throw RemoteCallException.malformed("Inventory", asked, "HSM " + hsm + " object '" + key.getLabel() + "': "
-                    + e.getMessage());
+            throw RemoteCallException.malformed(
+                    "Inventory", asked, "HSM " + hsm + " object '" + key.getLabel() + "': " + e.getMessage());
         }
         Optional<Fingerprint> fingerprint = Optional.empty();
         Optional<String> problem;
@@ -249,11 +271,12 @@ public final class RemoteKeySet {
                 fingerprint = Optional.of(KeyProtos.fromProto(d).fingerprint());
                 problem = Optional.empty();
             } catch (IllegalArgumentException e) {
-                problem = Optional.of("the node's description of its public key does not hold together: " + e.getMessage());
+                problem = Optional.of(
+                        "the node's description of its public key does not hold together: " + e.getMessage());
             }
         }
-        return new KeySetMatcher.FoundKey(key.getLabel(), key.getObjectId().toByteArray(), role, algorithm, tag, fingerprint,
-                problem);
+        return new KeySetMatcher.FoundKey(
+                key.getLabel(), key.getObjectId().toByteArray(), role, algorithm, tag, fingerprint, problem);
     }
 
     /** Checks the node's proof RRSIG over our nonce with the key we expect (the manifest's). */
@@ -272,8 +295,8 @@ public final class RemoteKeySet {
             return KeySetMatcher.Proof.hsmError("the node's proof is not a readable RRSIG record: " + e.getMessage());
         }
         if (!(record instanceof RRSIGRecord rrsig)) {
-            return KeySetMatcher.Proof.hsmError("the node's proof is a " + Type.string(record.getType())
-                    + " record, not an RRSIG");
+            return KeySetMatcher.Proof.hsmError(
+                    "the node's proof is a " + Type.string(record.getType()) + " record, not an RRSIG");
         }
         Optional<String> window = PossessionProof.windowProblem(rrsig, clock.instant());
         if (window.isPresent()) {

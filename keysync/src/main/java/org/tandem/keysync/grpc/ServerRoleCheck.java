@@ -45,7 +45,9 @@ final class ServerRoleCheck extends X509ExtendedTrustManager {
 
     /** {@code OU=node or OU=coordinator}. */
     static String describe(Set<CallerRole> roles) {
-        return EnumSet.copyOf(roles).stream().map(r -> "OU=" + r.organizationalUnit()).collect(Collectors.joining(" or "));
+        return EnumSet.copyOf(roles).stream()
+                .map(r -> "OU=" + r.organizationalUnit())
+                .collect(Collectors.joining(" or "));
     }
 
     @Override

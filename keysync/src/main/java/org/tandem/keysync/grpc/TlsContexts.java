@@ -34,7 +34,8 @@ public final class TlsContexts {
     private TlsContexts() {}
 
     /** Server credentials presenting {@code chain}, requiring a client certificate from the CA. */
-    public static ServerCredentials server(byte[] chain, byte[] key, byte[] trust) throws GeneralSecurityException, IOException {
+    public static ServerCredentials server(byte[] chain, byte[] key, byte[] trust)
+            throws GeneralSecurityException, IOException {
         SslContextBuilder builder = GrpcSslContexts.configure(
                         SslContextBuilder.forServer(new ByteArrayInputStream(chain), new ByteArrayInputStream(key)),
                         SslProvider.JDK)
@@ -50,7 +51,8 @@ public final class TlsContexts {
      *
      * @param client who calls, for the refusal message
      */
-    public static ChannelCredentials client(byte[] chain, byte[] key, byte[] trust, Set<CallerRole> serverRoles, String client)
+    public static ChannelCredentials client(
+            byte[] chain, byte[] key, byte[] trust, Set<CallerRole> serverRoles, String client)
             throws GeneralSecurityException, IOException {
         SslContextBuilder builder = GrpcSslContexts.configure(GrpcSslContexts.forClient(), SslProvider.JDK)
                 .keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(key))

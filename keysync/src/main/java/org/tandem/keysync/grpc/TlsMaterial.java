@@ -64,8 +64,8 @@ public record TlsMaterial(Path certificateChain, Path privateKey, Path trustedCe
     private static final Pattern PKCS8_PEM =
             Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]*)-----END PRIVATE KEY-----");
     private static final String PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
-    private static final byte[] KEY_PROBE = "tandem: does this private key belong to the certificate?"
-            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEY_PROBE =
+            "tandem: does this private key belong to the certificate?".getBytes(StandardCharsets.US_ASCII);
 
     public TlsMaterial {
         Objects.requireNonNull(certificateChain, "certificateChain");
@@ -116,8 +116,9 @@ public record TlsMaterial(Path certificateChain, Path privateKey, Path trustedCe
      */
     ChannelCredentials channelCredentials(Set<CallerRole> serverRoles) throws TlsMaterialException {
         Pem pem = verified();
-        String client = "client " + CallerIdentity.commonName(pem.leaf()).map(cn -> "CN=" + cn).orElse("(no CN)")
-                + " " + CallerRole.of(pem.leaf());
+        String client = "client "
+                + CallerIdentity.commonName(pem.leaf()).map(cn -> "CN=" + cn).orElse("(no CN)") + " "
+                + CallerRole.of(pem.leaf());
         try {
             return TlsContexts.client(pem.chain(), pem.key(), pem.trust(), serverRoles, client);
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
@@ -161,8 +162,7 @@ public record TlsMaterial(Path certificateChain, Path privateKey, Path trustedCe
         }
     }
 
-    private static List<X509Certificate> certificates(Path file, byte[] pem, String role)
-            throws TlsMaterialException {
+    private static List<X509Certificate> certificates(Path file, byte[] pem, String role) throws TlsMaterialException {
         if (!new String(pem, StandardCharsets.US_ASCII).contains(PEM_CERTIFICATE)) {
             throw new TlsMaterialException(
                     file,
@@ -171,8 +171,8 @@ public record TlsMaterial(Path certificateChain, Path privateKey, Path trustedCe
         }
         List<X509Certificate> result = new ArrayList<>();
         try {
-            for (var certificate : CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(pem))) {
+            for (var certificate :
+                    CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
                 result.add((X509Certificate) certificate);
             }
         } catch (CertificateException e) {

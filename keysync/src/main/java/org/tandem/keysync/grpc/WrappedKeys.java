@@ -42,6 +42,10 @@ final class WrappedKeys {
         if (w.getKekCheckValue().isEmpty()) {
             throw new IllegalArgumentException("wrapped " + key.describe() + " carries no KEK check value");
         }
-        return new WrappedKey(key, w.getMechanism(), w.getBlob().toByteArray(), w.getKekCheckValue().toByteArray());
+        return new WrappedKey(
+                key,
+                w.getMechanism(),
+                w.getBlob().toByteArray(),
+                w.getKekCheckValue().toByteArray());
     }
 }

@@ -79,8 +79,10 @@ public interface Hsm extends AutoCloseable {
      *     closed (it is a session object)
      */
     default void destroyTransportKey(TransportKey transportKey) throws HsmException {
-        throw new HsmException(id(), "cannot destroy transport keys; the private half of " + transportKey.hsm()
-                + "'s transport key goes when the HSM is closed");
+        throw new HsmException(
+                id(),
+                "cannot destroy transport keys; the private half of " + transportKey.hsm()
+                        + "'s transport key goes when the HSM is closed");
     }
 
     /**

@@ -33,10 +33,16 @@ import org.tandem.keysync.config.YamlFiles;
  *
  * Relative paths are taken from the directory of the file. PINs come only from files.
  */
-public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookeeper, String zookeeperRoot, Path auditLog,
-        Optional<ZooKeeperTls> zookeeperTls, boolean zookeeperInsecurePlaintext) {
-    private static final Set<String> TOP_KEYS = Set.of("hsms", "zookeeper", "zookeeper-root", "audit-log",
-            "zookeeper-tls", "zookeeper-insecure-plaintext");
+public record HsmConfig(
+        Path source,
+        List<HsmSpec> hsms,
+        Optional<String> zookeeper,
+        String zookeeperRoot,
+        Path auditLog,
+        Optional<ZooKeeperTls> zookeeperTls,
+        boolean zookeeperInsecurePlaintext) {
+    private static final Set<String> TOP_KEYS =
+            Set.of("hsms", "zookeeper", "zookeeper-root", "audit-log", "zookeeper-tls", "zookeeper-insecure-plaintext");
     private static final Set<String> TLS_KEYS = Set.of("ca", "cert", "key");
 
     /**
@@ -55,7 +61,9 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
     public HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookeeper, String zookeeperRoot, Path auditLog) {
         this(source, hsms, zookeeper, zookeeperRoot, auditLog, Optional.empty(), false);
     }
-    private static final Set<String> HSM_KEYS = Set.of("name", "library", "token-label", "pin-file", "so-pin-file", "sessions");
+
+    private static final Set<String> HSM_KEYS =
+            Set.of("name", "library", "token-label", "pin-file", "so-pin-file", "sessions");
 
     public HsmConfig {
         Objects.requireNonNull(source, "source");
@@ -76,8 +84,12 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
                 return s;
             }
         }
-        throw new HsmConfigException(source, "", "no HSM named '" + name + "' (configured: "
-                + String.join(", ", hsms.stream().map(s -> s.name().name()).toList()) + ")");
+        throw new HsmConfigException(
+                source,
+                "",
+                "no HSM named '" + name + "' (configured: "
+                        + String.join(
+                                ", ", hsms.stream().map(s -> s.name().name()).toList()) + ")");
     }
 
     public static HsmConfig load(Path file) throws HsmConfigException {
@@ -138,8 +150,11 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
             }
             specs.add(new HsmSpec(new HsmId(name), dir.resolve(library), label, dir.resolve(pin), sessions, soPin));
         }
-        Optional<String> zk = Optional.ofNullable(root.get("zookeeper")).map(JsonNode::asText).filter(t -> !t.isBlank());
-        String zkRoot = Optional.ofNullable(root.get("zookeeper-root")).map(JsonNode::asText).orElse("/tandem");
+        Optional<String> zk =
+                Optional.ofNullable(root.get("zookeeper")).map(JsonNode::asText).filter(t -> !t.isBlank());
+        String zkRoot = Optional.ofNullable(root.get("zookeeper-root"))
+                .map(JsonNode::asText)
+                .orElse("/tandem");
         if (!zkRoot.startsWith("/") || zkRoot.length() > 1 && zkRoot.endsWith("/")) {
             throw new HsmConfigException(abs, "zookeeper-root", "must be an absolute ZooKeeper path like /tandem");
         }
@@ -154,7 +169,8 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
                 throw new HsmConfigException(abs, "zookeeper-tls", "expected a mapping with ca, cert, key");
             }
             checkKeys(abs, "zookeeper-tls.", t, TLS_KEYS);
-            zkTls = Optional.of(new ZooKeeperTls(dir.resolve(text(abs, "zookeeper-tls.ca", t.get("ca"))),
+            zkTls = Optional.of(new ZooKeeperTls(
+                    dir.resolve(text(abs, "zookeeper-tls.ca", t.get("ca"))),
                     dir.resolve(text(abs, "zookeeper-tls.cert", t.get("cert"))),
                     dir.resolve(text(abs, "zookeeper-tls.key", t.get("key")))));
         }
@@ -167,18 +183,22 @@ public record HsmConfig(Path source, List<HsmSpec> hsms, Optional<String> zookee
             plaintext = p.booleanValue();
         }
         if (plaintext && zkTls.isPresent()) {
-            throw new HsmConfigException(abs, "zookeeper-insecure-plaintext",
+            throw new HsmConfigException(
+                    abs,
+                    "zookeeper-insecure-plaintext",
                     "true together with zookeeper-tls; remove one (TLS is the secure choice)");
         }
         return new HsmConfig(abs, specs, zk, zkRoot, audit, zkTls, plaintext);
     }
 
-    private static void checkKeys(Path file, String prefix, JsonNode node, Set<String> allowed) throws HsmConfigException {
+    private static void checkKeys(Path file, String prefix, JsonNode node, Set<String> allowed)
+            throws HsmConfigException {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!allowed.contains(key)) {
                 String hint = key.equals("pin") || key.equals("so-pin")
-                        ? " (PINs are read only from files: use pin-file / so-pin-file)" : "";
+                        ? " (PINs are read only from files: use pin-file / so-pin-file)"
+                        : "";
                 throw new HsmConfigException(file, prefix + key, "unknown key" + hint + "; expected one of " + allowed);
             }
         }

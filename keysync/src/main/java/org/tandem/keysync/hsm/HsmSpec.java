@@ -10,7 +10,8 @@ import java.util.Optional;
  * security officer's PIN, needed only for the KEK ceremonies (the SO marks the KEK and the
  * key-transport keys trusted; see {@code docs/security/hsm.md}).
  */
-public record HsmSpec(HsmId name, Path library, String tokenLabel, Path pinFile, int sessions, Optional<Path> soPinFile) {
+public record HsmSpec(
+        HsmId name, Path library, String tokenLabel, Path pinFile, int sessions, Optional<Path> soPinFile) {
     public HsmSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(library, "library");

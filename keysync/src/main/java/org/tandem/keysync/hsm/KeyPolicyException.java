@@ -10,8 +10,12 @@ public final class KeyPolicyException extends KeySyncException {
     private final transient List<KeyPolicyViolation> violations;
 
     public KeyPolicyException(List<KeyPolicyViolation> violations) {
-        super(violations.size() + " key(s) break the HSM key attribute policy (keys could leave the HSM with the user PIN;"
-                + " see docs/security/hsm.md): " + String.join("; ", violations.stream().map(KeyPolicyViolation::describe).toList()));
+        super(violations.size()
+                + " key(s) break the HSM key attribute policy (keys could leave the HSM with the user PIN;"
+                + " see docs/security/hsm.md): "
+                + String.join(
+                        "; ",
+                        violations.stream().map(KeyPolicyViolation::describe).toList()));
         this.violations = List.copyOf(violations);
     }
 

@@ -48,8 +48,8 @@ public enum Algorithm {
                 return a;
             }
         }
-        throw new IllegalArgumentException(
-                "unsupported DNSSEC algorithm '" + text + "' (supported: 8 RSASHA256, 13 ECDSAP256SHA256, 14 ECDSAP384SHA384)");
+        throw new IllegalArgumentException("unsupported DNSSEC algorithm '" + text
+                + "' (supported: 8 RSASHA256, 13 ECDSAP256SHA256, 14 ECDSAP384SHA384)");
     }
 
     public static Algorithm of(int number) {

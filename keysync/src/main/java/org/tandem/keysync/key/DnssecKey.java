@@ -33,9 +33,16 @@ public final class DnssecKey {
         }
         this.publicKey = publicKey.clone();
         this.dnskey = new DNSKEYRecord(
-                zone.name(), DClass.IN, 0, role.flags(), DNSKEYRecord.Protocol.DNSSEC, algorithm.number(), this.publicKey);
+                zone.name(),
+                DClass.IN,
+                0,
+                role.flags(),
+                DNSKEYRecord.Protocol.DNSSEC,
+                algorithm.number(),
+                this.publicKey);
         this.keyTag = new KeyTag(dnskey.getFootprint());
-        this.fingerprint = Fingerprint.of(new DSRecord(zone.name(), DClass.IN, 0, DNSSEC.Digest.SHA256, dnskey).getDigest());
+        this.fingerprint =
+                Fingerprint.of(new DSRecord(zone.name(), DClass.IN, 0, DNSSEC.Digest.SHA256, dnskey).getDigest());
     }
 
     /** From the DNSKEY public-key field (DNSSEC wire format for the algorithm). */
@@ -50,8 +57,10 @@ public final class DnssecKey {
                     zone.name(), DClass.IN, 0, role.flags(), DNSKEYRecord.Protocol.DNSSEC, algorithm.number(), key);
             return new DnssecKey(zone, role, algorithm, r.getKey());
         } catch (DNSSEC.DNSSECException e) {
-            throw new IllegalArgumentException("cannot encode " + key.getAlgorithm() + " key as DNSKEY algorithm "
-                    + algorithm.number() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot encode " + key.getAlgorithm() + " key as DNSKEY algorithm " + algorithm.number() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -86,7 +95,8 @@ public final class DnssecKey {
 
     /** The DNSKEY record at the zone apex with the given TTL. */
     public DNSKEYRecord dnskey(long ttl) {
-        return new DNSKEYRecord(zone.name(), DClass.IN, ttl, role.flags(), DNSKEYRecord.Protocol.DNSSEC, algorithm.number(), publicKey);
+        return new DNSKEYRecord(
+                zone.name(), DClass.IN, ttl, role.flags(), DNSKEYRecord.Protocol.DNSSEC, algorithm.number(), publicKey);
     }
 
     /** The JCA public key, for verifying with a software provider. */

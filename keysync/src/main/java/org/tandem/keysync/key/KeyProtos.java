@@ -25,15 +25,19 @@ public final class KeyProtos {
      */
     public static DnssecKey fromProto(KeyDescriptor d) {
         DnssecKey key = DnssecKey.of(
-                ZoneName.of(d.getZone()), fromProto(d.getRole()), Algorithm.of(d.getAlgorithm()), d.getPublicKey().toByteArray());
-        if (!d.getFingerprint().isEmpty() && !key.fingerprint().equals(Fingerprint.of(d.getFingerprint().toByteArray()))) {
+                ZoneName.of(d.getZone()),
+                fromProto(d.getRole()),
+                Algorithm.of(d.getAlgorithm()),
+                d.getPublicKey().toByteArray());
+        if (!d.getFingerprint().isEmpty()
+                && !key.fingerprint().equals(Fingerprint.of(d.getFingerprint().toByteArray()))) {
             throw new IllegalArgumentException("descriptor of " + key.describe() + " claims fingerprint "
                     + Fingerprint.of(d.getFingerprint().toByteArray()).hex() + " but its public key gives "
                     + key.fingerprint().hex());
         }
         if (d.getKeyTag() != key.keyTag().value() || d.getFlags() != key.flags()) {
-            throw new IllegalArgumentException("descriptor of " + key.describe() + " claims key tag " + d.getKeyTag()
-                    + " flags " + d.getFlags());
+            throw new IllegalArgumentException(
+                    "descriptor of " + key.describe() + " claims key tag " + d.getKeyTag() + " flags " + d.getFlags());
         }
         return key;
     }

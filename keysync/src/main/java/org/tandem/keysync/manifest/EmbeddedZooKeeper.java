@@ -50,8 +50,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final Map<String, String> tlsProperties;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, int port, Path dataDir,
-            Map<String, String> tlsProperties) {
+    private EmbeddedZooKeeper(
+            ZooKeeperServerEmbedded server, int port, Path dataDir, Map<String, String> tlsProperties) {
         this.server = server;
         this.port = port;
         this.dataDir = dataDir;
@@ -87,9 +87,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the port is outside 0..65535
      */
     public static EmbeddedZooKeeper start(Path dataDir, int port) throws ManifestStoreUnavailableException {
-        LOG.warn("event=zookeeper-insecure-plaintext reason=\"embedded ZooKeeper without TLS, authentication or"
-                + " ACLs: anyone who reaches 127.0.0.1:{} can rewrite the epoch, the ledger and the manifests."
-                + " Lab use only.\"", port);
+        LOG.warn(
+                "event=zookeeper-insecure-plaintext reason=\"embedded ZooKeeper without TLS, authentication or"
+                        + " ACLs: anyone who reaches 127.0.0.1:{} can rewrite the epoch, the ledger and the manifests."
+                        + " Lab use only.\"",
+                port);
         return start(dataDir, port, Optional.empty());
     }
 
@@ -119,8 +121,10 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             if (tls.isPresent()) {
                 configuration.remove("clientPort");
                 int securePort = port != 0 ? port : freePort();
-                secure = ZooKeeperServerTls.clientProperties(securePort,
-                        ZooKeeperTlsFiles.keyStore(tls.get()), tls.get().trustedCertificates());
+                secure = ZooKeeperServerTls.clientProperties(
+                        securePort,
+                        ZooKeeperTlsFiles.keyStore(tls.get()),
+                        tls.get().trustedCertificates());
                 configuration.putAll(secure);
                 configuration.setProperty("secureClientPortAddress", HOST);
                 configuration.remove("clientPortAddress");
@@ -134,8 +138,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             server.start(START_TIMEOUT_MILLIS);
             int actualPort = tls.isPresent() ? server.getSecureClientPort() : server.getClientPort();
             EmbeddedZooKeeper started = new EmbeddedZooKeeper(server, actualPort, absoluteDataDir, secure);
-            LOG.info("embedded zookeeper started zookeeper={} tls={} dataDir={}", started.connectString(),
-                    tls.isPresent(), absoluteDataDir);
+            LOG.info(
+                    "embedded zookeeper started zookeeper={} tls={} dataDir={}",
+                    started.connectString(),
+                    tls.isPresent(),
+                    absoluteDataDir);
             return started;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

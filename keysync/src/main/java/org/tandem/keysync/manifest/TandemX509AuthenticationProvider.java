@@ -58,21 +58,30 @@ public class TandemX509AuthenticationProvider extends X509AuthenticationProvider
         try {
             getTrustManager().checkClientTrusted(chain, client.getPublicKey().getAlgorithm());
         } catch (X509Exception.TrustManagerException | CertificateException e) {
-            LOG.warn("event=zookeeper-auth-refused session={} subject=\"{}\" reason=\"not from the cluster CA: {}\"",
-                    session, client.getSubjectX500Principal(), e.getMessage());
+            LOG.warn(
+                    "event=zookeeper-auth-refused session={} subject=\"{}\" reason=\"not from the cluster CA: {}\"",
+                    session,
+                    client.getSubjectX500Principal(),
+                    e.getMessage());
             return KeeperException.Code.AUTHFAILED;
         }
         List<String> ids = roles(client);
         if (ids.isEmpty()) {
-            LOG.warn("event=zookeeper-auth-refused session={} subject=\"{}\" reason=\"certificate grants no Tandem"
-                    + " role (OU=node, OU=operator or OU=coordinator)\"", session, client.getSubjectX500Principal());
+            LOG.warn(
+                    "event=zookeeper-auth-refused session={} subject=\"{}\" reason=\"certificate grants no Tandem"
+                            + " role (OU=node, OU=operator or OU=coordinator)\"",
+                    session,
+                    client.getSubjectX500Principal());
             return KeeperException.Code.AUTHFAILED;
         }
         for (String id : ids) {
             cnxn.addAuthInfo(new Id(getScheme(), id));
         }
-        LOG.debug("event=zookeeper-auth session={} subject=\"{}\" roles={}", session,
-                client.getSubjectX500Principal(), ids);
+        LOG.debug(
+                "event=zookeeper-auth session={} subject=\"{}\" roles={}",
+                session,
+                client.getSubjectX500Principal(),
+                ids);
         return KeeperException.Code.OK;
     }
 

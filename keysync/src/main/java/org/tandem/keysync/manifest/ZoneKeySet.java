@@ -55,7 +55,9 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
 
     /** Two different keys with one algorithm and key tag: RFC 4035 §5.3.1 validators may try both. */
     public static boolean collide(DnssecKey a, DnssecKey b) {
-        return a.algorithm() == b.algorithm() && a.keyTag().equals(b.keyTag()) && !a.fingerprint().equals(b.fingerprint());
+        return a.algorithm() == b.algorithm()
+                && a.keyTag().equals(b.keyTag())
+                && !a.fingerprint().equals(b.fingerprint());
     }
 
     /** Refused: a key set in which two keys share algorithm and key tag (INV-K4). */
@@ -63,8 +65,9 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         private static final long serialVersionUID = 1L;
 
         KeyTagCollision(DnssecKey a, DnssecKey b) {
-            super("key tag collision in " + a.zone() + ": " + a.describe() + " and " + b.describe()
-                    + " share algorithm and key tag; identity is the fingerprint, but validators cannot tell them apart");
+            super(
+                    "key tag collision in " + a.zone() + ": " + a.describe() + " and " + b.describe()
+                            + " share algorithm and key tag; identity is the fingerprint, but validators cannot tell them apart");
         }
     }
 
@@ -76,8 +79,11 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         ZoneName zone = ZoneName.of(m.getZone());
         List<Entry> entries = new ArrayList<>();
         for (ManifestKey k : m.getKeysList()) {
-            entries.add(new Entry(KeyProtos.fromProto(k.getKey()), KeyProtos.fromProto(k.getState()),
-                    Instant.ofEpochSecond(k.getCreatedEpochSeconds()), k.getGeneratedOn()));
+            entries.add(new Entry(
+                    KeyProtos.fromProto(k.getKey()),
+                    KeyProtos.fromProto(k.getState()),
+                    Instant.ofEpochSecond(k.getCreatedEpochSeconds()),
+                    k.getGeneratedOn()));
         }
         return new ZoneKeySet(zone, version, entries);
     }
@@ -111,7 +117,8 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
      */
     public List<Entry> publishable() {
         return entries.stream()
-                .filter(e -> e.state() == KeyState.PUBLISHED || e.state() == KeyState.ACTIVE
+                .filter(e -> e.state() == KeyState.PUBLISHED
+                        || e.state() == KeyState.ACTIVE
                         || e.state() == KeyState.RETIRED)
                 .toList();
     }

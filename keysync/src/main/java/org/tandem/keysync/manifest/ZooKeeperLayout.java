@@ -155,8 +155,7 @@ public final class ZooKeeperLayout {
         }
         String node = zone.substring(0, zone.length() - 1);
         if (node.indexOf('/') >= 0 || node.indexOf('\\') >= 0) {
-            throw new IllegalArgumentException(
-                    "invalid zone name '" + zone + "' in ZooKeeper: contains '/' or '\\'");
+            throw new IllegalArgumentException("invalid zone name '" + zone + "' in ZooKeeper: contains '/' or '\\'");
         }
         return node;
     }

@@ -80,8 +80,7 @@ public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseabl
      * @throws IllegalArgumentException if the root is not a valid ZooKeeper path or the timeout is not
      *     positive
      */
-    public static ZooKeeperManifestStore connect(
-            ZooKeeperClientSettings settings, String root, Duration connectTimeout)
+    public static ZooKeeperManifestStore connect(ZooKeeperClientSettings settings, String root, Duration connectTimeout)
             throws ManifestStoreUnavailableException {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(root, "root");
@@ -100,8 +99,8 @@ public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseabl
         } catch (TlsMaterialException e) {
             throw new ManifestStoreUnavailableException(connectString, "not connected: " + e.getMessage(), e);
         }
-        CuratorFramework client = builder
-                .sessionTimeoutMs(Math.max((int) DEFAULT_SESSION_TIMEOUT.toMillis(), connectMillis))
+        CuratorFramework client = builder.sessionTimeoutMs(
+                        Math.max((int) DEFAULT_SESSION_TIMEOUT.toMillis(), connectMillis))
                 .connectionTimeoutMs(connectMillis)
                 .retryPolicy(new ExponentialBackoffRetry(BASE_RETRY_SLEEP_MILLIS, MAX_RETRIES))
                 .build();

@@ -31,8 +31,8 @@ public enum ZooKeeperRole {
 
     /** The access list of every Tandem znode, created through {@link ZooKeeperClientSettings}. */
     // Not List.of: ZooKeeper asks the list whether it contains null, which List.of answers with an NPE.
-    public static final List<ACL> ACL = Collections.unmodifiableList(
-            Arrays.asList(NODE.acl(), OPERATOR.acl(), COORDINATOR.acl()));
+    public static final List<ACL> ACL =
+            Collections.unmodifiableList(Arrays.asList(NODE.acl(), OPERATOR.acl(), COORDINATOR.acl()));
 
     private final int permissions;
 

@@ -31,8 +31,8 @@ public final class ZooKeeperServerTls {
      * @throws TlsMaterialException naming the TLS file that cannot be used and why
      */
     public static Path writeKeyStore(TlsMaterial server, Path keyStoreFile) throws TlsMaterialException {
-        return ZooKeeperTlsFiles.keyStore(Objects.requireNonNull(server, "server"),
-                Objects.requireNonNull(keyStoreFile, "keyStoreFile"));
+        return ZooKeeperTlsFiles.keyStore(
+                Objects.requireNonNull(server, "server"), Objects.requireNonNull(keyStoreFile, "keyStoreFile"));
     }
 
     /**

@@ -27,11 +27,14 @@ final class ZooKeeperTlsFiles {
         tls.check();
         Path dir;
         try {
-            dir = Files.createTempDirectory("tandem-zookeeper-tls",
+            dir = Files.createTempDirectory(
+                    "tandem-zookeeper-tls",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException | UnsupportedOperationException e) {
-            throw new TlsMaterialException(tls.privateKey(),
-                    "cannot create a private temporary directory for ZooKeeper's PEM key store: " + e, e);
+            throw new TlsMaterialException(
+                    tls.privateKey(),
+                    "cannot create a private temporary directory for ZooKeeper's PEM key store: " + e,
+                    e);
         }
         // deleteOnExit runs in reverse order: the file first, then its directory.
         dir.toFile().deleteOnExit();

@@ -64,9 +64,11 @@ public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
     /** The {@code Content-Type} of {@code /metrics}. */
     public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
     private static final String TEXT = "text/plain; charset=utf-8";
     /** Accept to last byte of the answer, unless given otherwise. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
     static final int MAX_HEAD_BYTES = 8192;
     static final int MAX_BODY_BYTES = 8192;
     static final int MAX_REASON_CHARS = 300;
@@ -82,14 +84,14 @@ public final class MetricsServer implements AutoCloseable {
     private final Supplier<List<String>> health;
     private volatile boolean closed;
 
-    private MetricsServer(ServerSocket socket, Duration requestTimeout, Supplier<String> scrape,
-            Supplier<List<String>> health) {
+    private MetricsServer(
+            ServerSocket socket, Duration requestTimeout, Supplier<String> scrape, Supplier<List<String>> health) {
         this.socket = socket;
         this.requestTimeout = requestTimeout;
         this.scrape = scrape;
         this.health = health;
-        this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
-                daemon("tandem-metrics-http"));
+        this.workers = new ThreadPoolExecutor(
+                WORKERS, WORKERS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), daemon("tandem-metrics-http"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tandem-metrics-timeout"));
         this.acceptor = daemon("tandem-metrics-accept").newThread(this::acceptLoop);
     }
@@ -115,8 +117,9 @@ public final class MetricsServer implements AutoCloseable {
      * @param requestTimeout how long one connection may take from accept to the last byte of the answer
      * @see #start(String, int, Supplier, Supplier)
      */
-    public static MetricsServer start(String host, int port, Supplier<String> scrape, Supplier<List<String>> health,
-            Duration requestTimeout) throws IOException {
+    public static MetricsServer start(
+            String host, int port, Supplier<String> scrape, Supplier<List<String>> health, Duration requestTimeout)
+            throws IOException {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(scrape, "scrape");
         Objects.requireNonNull(health, "health");
@@ -139,12 +142,16 @@ public final class MetricsServer implements AutoCloseable {
         server.acceptor.start();
         InetAddress bound = address.getAddress();
         if (!bound.isLoopbackAddress()) {
-            LOG.warn("metrics and health served on {} which is not a loopback address: anyone who reaches it reads"
-                    + " the process's zones, keys and HSMs in /health (no TLS, no authentication); bind metrics.listen"
-                    + " to"
-                    + " 127.0.0.1 or a management network", socket.getLocalSocketAddress());
+            LOG.warn(
+                    "metrics and health served on {} which is not a loopback address: anyone who reaches it reads"
+                            + " the process's zones, keys and HSMs in /health (no TLS, no authentication); bind metrics.listen"
+                            + " to"
+                            + " 127.0.0.1 or a management network",
+                    socket.getLocalSocketAddress());
         }
-        LOG.info("metrics and health served address={} request-timeout={}", socket.getLocalSocketAddress(),
+        LOG.info(
+                "metrics and health served address={} request-timeout={}",
+                socket.getLocalSocketAddress(),
                 requestTimeout);
         return server;
     }
@@ -171,8 +178,11 @@ public final class MetricsServer implements AutoCloseable {
             try {
                 workers.execute(() -> serve(client));
             } catch (RejectedExecutionException e) {
-                LOG.warn("metrics connection refused peer={} reason=busy ({} served, {} waiting)",
-                        client.getRemoteSocketAddress(), WORKERS, QUEUE);
+                LOG.warn(
+                        "metrics connection refused peer={} reason=busy ({} served, {} waiting)",
+                        client.getRemoteSocketAddress(),
+                        WORKERS,
+                        QUEUE);
                 closeQuietly(client);
             }
         }
@@ -181,17 +191,21 @@ public final class MetricsServer implements AutoCloseable {
     private void serve(Socket client) {
         long deadline = System.nanoTime() + requestTimeout.toNanos();
         // the whole exchange, also a write to a client that does not read, ends at the deadline
-        ScheduledFuture<?> cut = timer.schedule(() -> closeQuietly(client), requestTimeout.toNanos(),
-                TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> cut =
+                timer.schedule(() -> closeQuietly(client), requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
             exchange(client, deadline);
         } catch (SocketTimeoutException e) {
-            LOG.warn("metrics request cut off peer={} reason=not complete within {}", client.getRemoteSocketAddress(),
+            LOG.warn(
+                    "metrics request cut off peer={} reason=not complete within {}",
+                    client.getRemoteSocketAddress(),
                     requestTimeout);
         } catch (IOException e) {
             if (System.nanoTime() - deadline >= 0) {
-                LOG.warn("metrics request cut off peer={} reason=not complete within {}",
-                        client.getRemoteSocketAddress(), requestTimeout);
+                LOG.warn(
+                        "metrics request cut off peer={} reason=not complete within {}",
+                        client.getRemoteSocketAddress(),
+                        requestTimeout);
             } else {
                 LOG.debug("metrics connection failed peer={}: {}", client.getRemoteSocketAddress(), e.toString());
             }
@@ -209,7 +223,8 @@ public final class MetricsServer implements AutoCloseable {
             respond(out, "GET", 431, TEXT, "request head larger than " + MAX_HEAD_BYTES + " bytes\n", List.of());
             return;
         }
-        List<String> lines = new String(head, StandardCharsets.ISO_8859_1).lines().toList();
+        List<String> lines =
+                new String(head, StandardCharsets.ISO_8859_1).lines().toList();
         String[] request = lines.isEmpty() ? new String[0] : lines.get(0).split(" ");
         if (request.length != 3 || !request[2].startsWith("HTTP/1.")) {
             respond(out, "GET", 400, TEXT, "bad request line\n", List.of());
@@ -254,7 +269,12 @@ public final class MetricsServer implements AutoCloseable {
             problems = Objects.requireNonNull(health.get(), "health supplier returned null");
         } catch (RuntimeException e) {
             LOG.error("health check failed", e);
-            respond(out, method, 503, TEXT, "health check failed: " + oneLine(String.valueOf(e.getMessage())) + "\n",
+            respond(
+                    out,
+                    method,
+                    503,
+                    TEXT,
+                    "health check failed: " + oneLine(String.valueOf(e.getMessage())) + "\n",
                     List.of());
             return;
         }
@@ -291,7 +311,8 @@ public final class MetricsServer implements AutoCloseable {
     private static long contentLength(List<String> lines) {
         for (String line : lines) {
             int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
+            if (colon > 0
+                    && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
                 try {
                     return Long.parseLong(line.substring(colon + 1).trim());
                 } catch (NumberFormatException e) {
@@ -323,12 +344,21 @@ public final class MetricsServer implements AutoCloseable {
         client.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
     }
 
-    private static void respond(OutputStream out, String method, int code, String type, String body,
-            List<String> headers) throws IOException {
+    private static void respond(
+            OutputStream out, String method, int code, String type, String body, List<String> headers)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(code).append(' ').append(reason(code)).append("\r\n")
-                .append("Content-Type: ").append(type).append("\r\n")
-                .append("Content-Length: ").append(bytes.length).append("\r\n")
+        StringBuilder head = new StringBuilder("HTTP/1.1 ")
+                .append(code)
+                .append(' ')
+                .append(reason(code))
+                .append("\r\n")
+                .append("Content-Type: ")
+                .append(type)
+                .append("\r\n")
+                .append("Content-Length: ")
+                .append(bytes.length)
+                .append("\r\n")
                 .append("Connection: close\r\n");
         for (String h : headers) {
             head.append(h).append("\r\n");

@@ -69,7 +69,13 @@ public final class KeySetMatcher {
 
         /** How a key found on a local HSM looks to the matcher. */
         public static FoundKey of(HsmKey k) {
-            return new FoundKey(k.label(), k.ref().objectId(), k.role(), k.algorithm(), k.claimedTag(), k.fingerprint(),
+            return new FoundKey(
+                    k.label(),
+                    k.ref().objectId(),
+                    k.role(),
+                    k.algorithm(),
+                    k.claimedTag(),
+                    k.fingerprint(),
                     k.problem());
         }
 
@@ -90,8 +96,13 @@ public final class KeySetMatcher {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof FoundKey f && f.label.equals(label) && Arrays.equals(f.objectId, objectId) && f.role == role
-                    && f.algorithm == algorithm && f.claimedTag.equals(claimedTag) && f.fingerprint.equals(fingerprint)
+            return o instanceof FoundKey f
+                    && f.label.equals(label)
+                    && Arrays.equals(f.objectId, objectId)
+                    && f.role == role
+                    && f.algorithm == algorithm
+                    && f.claimedTag.equals(claimedTag)
+                    && f.fingerprint.equals(fingerprint)
                     && f.problem.equals(problem);
         }
 
@@ -102,7 +113,8 @@ public final class KeySetMatcher {
 
         @Override
         public String toString() {
-            return "FoundKey[label=" + label + ", fp=" + fingerprint.map(Fingerprint::shortHex).orElse("unknown") + "]";
+            return "FoundKey[label=" + label + ", fp="
+                    + fingerprint.map(Fingerprint::shortHex).orElse("unknown") + "]";
         }
     }
 
@@ -156,7 +168,12 @@ public final class KeySetMatcher {
         Objects.requireNonNull(error, "error");
         List<KeyCheck> checks = new ArrayList<>();
         for (ZoneKeySet.Entry entry : manifest.live()) {
-            checks.add(check(hsm, entry.key(), Optional.empty(), KeyStatus.HSM_ERROR, error,
+            checks.add(check(
+                    hsm,
+                    entry.key(),
+                    Optional.empty(),
+                    KeyStatus.HSM_ERROR,
+                    error,
                     "make HSM " + hsm + " reachable, then run: signerctl keys verify --zone " + manifest.zone()));
         }
         return checks;
@@ -170,8 +187,12 @@ public final class KeySetMatcher {
      * @param view what the matcher needs to know of a found key
      * @param prover proves a key whose public key matches a manifest key; called once per such key
      */
-    public static <K> List<KeyCheck> check(ZoneKeySet manifest, HsmId hsm, List<K> found,
-            Function<? super K, FoundKey> view, Prover<? super K> prover) {
+    public static <K> List<KeyCheck> check(
+            ZoneKeySet manifest,
+            HsmId hsm,
+            List<K> found,
+            Function<? super K, FoundKey> view,
+            Prover<? super K> prover) {
         Objects.requireNonNull(manifest, "manifest");
         Objects.requireNonNull(hsm, "hsm");
         Objects.requireNonNull(prover, "prover");
@@ -197,8 +218,13 @@ public final class KeySetMatcher {
                 checks.add(proven(hsm, expected, prover.prove(found.get(first), expected), zone));
                 for (int twin : exact.subList(1, exact.size())) {
                     matched[twin] = true;
-                    checks.add(check(hsm, expected, Optional.of(expected.fingerprint()), KeyStatus.UNEXPECTED_EXTRA_KEY,
-                            "a second object holds the same key (label '" + keys.get(twin).label() + "')",
+                    checks.add(check(
+                            hsm,
+                            expected,
+                            Optional.of(expected.fingerprint()),
+                            KeyStatus.UNEXPECTED_EXTRA_KEY,
+                            "a second object holds the same key (label '"
+                                    + keys.get(twin).label() + "')",
                             "remove the duplicate object; the key itself is present"));
                 }
             } else if (!claimants.isEmpty()) {
@@ -206,12 +232,25 @@ public final class KeySetMatcher {
                 FoundKey k = keys.get(first);
                 matched[first] = true;
                 String what = k.fingerprint().isPresent()
-                        ? "HSM object '" + k.label() + "' claims this key but holds public key fp " + k.fingerprint().get().shortHex()
-                        : "HSM object '" + k.label() + "' claims this key: " + k.problem().orElse("public key unreadable");
-                checks.add(check(hsm, expected, k.fingerprint(), KeyStatus.DIFFERENT_PUBLIC_KEY, what,
-                        "replace the stray key with the manifest's: signerctl keys sync --zone " + zone + " --replace-diverged"));
+                        ? "HSM object '" + k.label() + "' claims this key but holds public key fp "
+                                + k.fingerprint().get().shortHex()
+                        : "HSM object '" + k.label() + "' claims this key: "
+                                + k.problem().orElse("public key unreadable");
+                checks.add(check(
+                        hsm,
+                        expected,
+                        k.fingerprint(),
+                        KeyStatus.DIFFERENT_PUBLIC_KEY,
+                        what,
+                        "replace the stray key with the manifest's: signerctl keys sync --zone " + zone
+                                + " --replace-diverged"));
             } else {
-                checks.add(check(hsm, expected, Optional.empty(), KeyStatus.MISSING, "not on this HSM",
+                checks.add(check(
+                        hsm,
+                        expected,
+                        Optional.empty(),
+                        KeyStatus.MISSING,
+                        "not on this HSM",
                         "copy it from an HSM that holds it: signerctl keys sync --zone " + zone));
             }
         }
@@ -226,14 +265,25 @@ public final class KeySetMatcher {
     private static KeyCheck extra(ZoneKeySet manifest, HsmId hsm, FoundKey k) {
         Optional<ZoneKeySet.Entry> known = k.fingerprint().flatMap(manifest::find);
         String collision = manifest.live().stream()
-                .filter(e -> e.key().algorithm() == k.algorithm() && e.key().keyTag().equals(k.claimedTag()))
-                .map(e -> "; shares key tag " + k.claimedTag() + " with manifest key fp " + e.key().fingerprint().shortHex())
+                .filter(e ->
+                        e.key().algorithm() == k.algorithm() && e.key().keyTag().equals(k.claimedTag()))
+                .map(e -> "; shares key tag " + k.claimedTag() + " with manifest key fp "
+                        + e.key().fingerprint().shortHex())
                 .findFirst()
                 .orElse("");
         String detail = known.map(e -> "manifest lists it as " + e.state() + ", not live")
-                .orElse("not in the manifest (label '" + k.label() + "')") + collision;
-        return new KeyCheck(manifest.zone(), hsm, k.role(), k.claimedTag(), k.fingerprint(), k.fingerprint(),
-                KeyStatus.UNEXPECTED_EXTRA_KEY, detail, "find out who created it; remove it with: signerctl keys delete --zone "
+                        .orElse("not in the manifest (label '" + k.label() + "')")
+                + collision;
+        return new KeyCheck(
+                manifest.zone(),
+                hsm,
+                k.role(),
+                k.claimedTag(),
+                k.fingerprint(),
+                k.fingerprint(),
+                KeyStatus.UNEXPECTED_EXTRA_KEY,
+                detail,
+                "find out who created it; remove it with: signerctl keys delete --zone "
                         + manifest.zone() + " --hsm " + hsm + " --fingerprint "
                         + k.fingerprint().map(Fingerprint::hex).orElse("<see keys list>"));
     }
@@ -241,21 +291,45 @@ public final class KeySetMatcher {
     private static KeyCheck proven(HsmId hsm, DnssecKey expected, Proof proof, String zone) {
         return switch (proof.status()) {
             case OK -> check(hsm, expected, Optional.empty(), KeyStatus.OK, "", "");
-            case HSM_ERROR -> check(hsm, expected, Optional.of(expected.fingerprint()), KeyStatus.HSM_ERROR, proof.reason(),
-                    "check HSM " + hsm);
+            case HSM_ERROR ->
+                check(
+                        hsm,
+                        expected,
+                        Optional.of(expected.fingerprint()),
+                        KeyStatus.HSM_ERROR,
+                        proof.reason(),
+                        "check HSM " + hsm);
             case PRIVATE_KEY_MISMATCH -> {
-                LOG.warn("zone={} key={} hsm={} proof failed: {}", zone, expected.fingerprint().shortHex(), hsm, proof.reason());
-                yield check(hsm, expected, Optional.empty(), KeyStatus.PRIVATE_KEY_MISMATCH,
+                LOG.warn(
+                        "zone={} key={} hsm={} proof failed: {}",
+                        zone,
+                        expected.fingerprint().shortHex(),
+                        hsm,
+                        proof.reason());
+                yield check(
+                        hsm,
+                        expected,
+                        Optional.empty(),
+                        KeyStatus.PRIVATE_KEY_MISMATCH,
                         "the private key does not match the public key (its signature over a fresh nonce does not verify)",
-                        "replace the stray key with the manifest's: signerctl keys sync --zone " + zone + " --replace-diverged");
+                        "replace the stray key with the manifest's: signerctl keys sync --zone " + zone
+                                + " --replace-diverged");
             }
             default -> throw new IllegalStateException("proof status " + proof.status());
         };
     }
 
-    private static KeyCheck check(HsmId hsm, DnssecKey expected, Optional<Fingerprint> found, KeyStatus status, String detail,
-            String fix) {
-        return new KeyCheck(expected.zone(), hsm, expected.role(), expected.keyTag(), Optional.of(expected.fingerprint()),
-                found, status, detail, fix);
+    private static KeyCheck check(
+            HsmId hsm, DnssecKey expected, Optional<Fingerprint> found, KeyStatus status, String detail, String fix) {
+        return new KeyCheck(
+                expected.zone(),
+                hsm,
+                expected.role(),
+                expected.keyTag(),
+                Optional.of(expected.fingerprint()),
+                found,
+                status,
+                detail,
+                fix);
     }
 }

@@ -59,7 +59,9 @@ public record KeySetReport(ZoneName zone, long manifestVersion, List<HsmId> hsms
 
     private static Set<Fingerprint> generated(ZoneKeySet manifest) {
         Objects.requireNonNull(manifest, "manifest");
-        return manifest.pendingReplication().stream().map(e -> e.key().fingerprint()).collect(Collectors.toSet());
+        return manifest.pendingReplication().stream()
+                .map(e -> e.key().fingerprint())
+                .collect(Collectors.toSet());
     }
 
     private static boolean pending(KeyCheck c, Set<Fingerprint> generated) {

@@ -52,7 +52,8 @@ public final class KeySetVerifier {
         for (Hsm hsm : hsms) {
             checks.addAll(verifyOne(manifest, hsm, nonce));
         }
-        return new KeySetReport(manifest.zone(), manifest.version(), hsms.stream().map(Hsm::id).toList(), checks);
+        return new KeySetReport(
+                manifest.zone(), manifest.version(), hsms.stream().map(Hsm::id).toList(), checks);
     }
 
     private List<KeyCheck> verifyOne(ZoneKeySet manifest, Hsm hsm, byte[] nonce) {
@@ -62,8 +63,8 @@ public final class KeySetVerifier {
         } catch (HsmException e) {
             return KeySetMatcher.unreadable(manifest, hsm.id(), e.getMessage());
         }
-        return KeySetMatcher.check(manifest, hsm.id(), found, KeySetMatcher.FoundKey::of,
-                (k, expected) -> prove(hsm, k, expected, nonce));
+        return KeySetMatcher.check(
+                manifest, hsm.id(), found, KeySetMatcher.FoundKey::of, (k, expected) -> prove(hsm, k, expected, nonce));
     }
 
     private KeySetMatcher.Proof prove(Hsm hsm, HsmKey k, DnssecKey expected, byte[] nonce) {

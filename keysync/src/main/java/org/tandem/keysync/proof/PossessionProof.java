@@ -76,8 +76,17 @@ public final class PossessionProof {
     }
 
     private static RRSIGRecord rrsig(RRset rrset, DnssecKey key, Instant now, byte[] signature) {
-        return new RRSIGRecord(rrset.getName(), DClass.IN, 0, Type.TXT, key.algorithm().number(), 0,
-                now.minus(EXPIRATION_AGE), now.minus(INCEPTION_AGE), key.keyTag().value(), key.zone().name(),
+        return new RRSIGRecord(
+                rrset.getName(),
+                DClass.IN,
+                0,
+                Type.TXT,
+                key.algorithm().number(),
+                0,
+                now.minus(EXPIRATION_AGE),
+                now.minus(INCEPTION_AGE),
+                key.keyTag().value(),
+                key.zone().name(),
                 signature);
     }
 
@@ -100,8 +109,8 @@ public final class PossessionProof {
                     + ": a live DNSSEC signature, not a proof (or the clocks differ by more than " + MAX_SKEW + ")");
         }
         if (rrsig.getExpire().isBefore(now.minus(INCEPTION_AGE))) {
-            return Optional.of("the proof RRSIG's window ended at " + rrsig.getExpire() + ", more than "
-                    + INCEPTION_AGE + " before " + now + ": do the clocks of the nodes differ by more than an hour?");
+            return Optional.of("the proof RRSIG's window ended at " + rrsig.getExpire() + ", more than " + INCEPTION_AGE
+                    + " before " + now + ": do the clocks of the nodes differ by more than an hour?");
         }
         return Optional.empty();
     }
@@ -126,8 +135,8 @@ public final class PossessionProof {
             DNSSEC.verify(proofRrset(expected.zone(), nonce), rrsig, expected.dnskey(0), verificationInstant(rrsig));
             return Optional.empty();
         } catch (DNSSEC.DNSSECException e) {
-            return Optional.of("signature over the nonce does not verify with " + expected.describe() + ": "
-                    + e.getMessage());
+            return Optional.of(
+                    "signature over the nonce does not verify with " + expected.describe() + ": " + e.getMessage());
         }
     }
 }

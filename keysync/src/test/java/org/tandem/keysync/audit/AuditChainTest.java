@@ -67,7 +67,8 @@ class AuditChainTest {
 
         assertThat(verification.intact()).isFalse();
         assertThat(verification.defects()).extracting(AuditDefect::line).containsOnly(3L);
-        assertThat(verification.defects()).extracting(AuditDefect::reason)
+        assertThat(verification.defects())
+                .extracting(AuditDefect::reason)
                 .anyMatch(r -> r.startsWith("seq gap: expected 3, found 4"))
                 .anyMatch(r -> r.startsWith("prev mismatch"));
     }
@@ -85,8 +86,12 @@ class AuditChainTest {
         AuditVerification verification = AuditChain.verify(file);
 
         assertThat(verification.intact()).isFalse();
-        assertThat(verification.defects()).extracting(AuditDefect::line).contains(2L, 3L).doesNotContain(1L, 5L);
-        assertThat(verification.defects()).extracting(AuditDefect::reason)
+        assertThat(verification.defects())
+                .extracting(AuditDefect::line)
+                .contains(2L, 3L)
+                .doesNotContain(1L, 5L);
+        assertThat(verification.defects())
+                .extracting(AuditDefect::reason)
                 .allMatch(r -> r.startsWith("seq gap") || r.startsWith("prev mismatch"));
     }
 
@@ -102,7 +107,10 @@ class AuditChainTest {
 
         assertThat(verification.intact()).isFalse();
         assertThat(verification.lines()).isEqualTo(5);
-        assertThat(verification.defects()).extracting(AuditDefect::line).contains(3L).doesNotContain(1L, 2L);
+        assertThat(verification.defects())
+                .extracting(AuditDefect::line)
+                .contains(3L)
+                .doesNotContain(1L, 2L);
     }
 
     @Test

@@ -17,23 +17,27 @@ class AuditEventTest {
 
     @Test
     void rejectsAFingerprintThatIsNotLowercaseHex() {
-        assertThatThrownBy(() -> event("AB12", 1, "ops@h1 x")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> event("AB12", 1, "ops@h1 x"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("fingerprint");
         assertThatThrownBy(() -> event("abc", 1, "ops@h1 x")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void rejectsAKeyTagOutside16Bits() {
-        assertThatThrownBy(() -> event("ab", 65536, "ops@h1 x")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> event("ab", 65536, "ops@h1 x"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("keyTag");
         assertThat(event("ab", 65535, "ops@h1 x").keyTag()).isEqualTo(65535);
     }
 
     @Test
     void rejectsABlankActorAndUnpairedSurrogates() {
-        assertThatThrownBy(() -> event("ab", 1, " ")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> event("ab", 1, " "))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("actor");
-        assertThatThrownBy(() -> event("ab", 1, "ops@h1 \uD800")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> event("ab", 1, "ops@h1 \uD800"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("surrogate");
     }
 

@@ -42,8 +42,8 @@ class AuditLogTest {
         String body = "{\"seq\":1,\"time\":\"2025-01-01T00:00:01Z\",\"op\":\"GENERATE\",\"zone\":\"example.\","
                 + "\"hsm\":\"tok-a\",\"fp\":\"ab12cd34\",\"tag\":12345,\"role\":\"KSK\",\"outcome\":\"OK\","
                 + "\"detail\":\"event 1\",\"actor\":\"ops@h1 signerctl keygen\",\"prev\":\"" + ZEROS + "\"}";
-        String hash = HexFormat.of()
-                .formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes(UTF_8)));
+        String hash =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes(UTF_8)));
         String expected = body.substring(0, body.length() - 1) + ",\"hash\":\"" + hash + "\"}\n";
 
         assertThat(Files.readString(file)).isEqualTo(expected);
@@ -114,7 +114,8 @@ class AuditLogTest {
 
         assertThat(log.file()).isEqualTo(file.toRealPath());
         assertThat(Files.size(file)).isZero();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
                 .isEqualTo("rwx------");
     }
@@ -130,7 +131,8 @@ class AuditLogTest {
 
         assertThatThrownBy(() -> log.append(event(3)))
                 .isInstanceOfSatisfying(
-                        AuditLogCorruptException.class, e -> assertThat(e.line()).isEqualTo(3))
+                        AuditLogCorruptException.class,
+                        e -> assertThat(e.line()).isEqualTo(3))
                 .hasMessageContaining(file.toRealPath().toString())
                 .hasMessageContaining("line 3")
                 .hasMessageContaining("torn");
@@ -150,7 +152,8 @@ class AuditLogTest {
 
         assertThatThrownBy(() -> log.append(event(3)))
                 .isInstanceOfSatisfying(
-                        AuditLogCorruptException.class, e -> assertThat(e.line()).isEqualTo(2))
+                        AuditLogCorruptException.class,
+                        e -> assertThat(e.line()).isEqualTo(2))
                 .hasMessageContaining("line 2")
                 .hasMessageContaining("hash mismatch");
         assertThat(lines(file)).hasSize(2);
@@ -163,8 +166,10 @@ class AuditLogTest {
 
         List<AuditRecord> records = runConcurrently(4, 50, thread -> log);
 
-        assertThat(records).extracting(AuditRecord::seq)
-                .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
+        assertThat(records)
+                .extracting(AuditRecord::seq)
+                .containsExactlyInAnyOrderElementsOf(
+                        LongStream.rangeClosed(1, 200).boxed().toList());
         assertChainOf(file, 200);
     }
 
@@ -178,9 +183,12 @@ class AuditLogTest {
 
         List<AuditRecord> records = runConcurrently(2, 100, thread -> logs[thread]);
 
-        assertThat(records).extracting(AuditRecord::seq)
-                .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
-        assertThat(lines(file)).anyMatch(l -> l.contains("\"actor\":\"writer-0\""))
+        assertThat(records)
+                .extracting(AuditRecord::seq)
+                .containsExactlyInAnyOrderElementsOf(
+                        LongStream.rangeClosed(1, 200).boxed().toList());
+        assertThat(lines(file))
+                .anyMatch(l -> l.contains("\"actor\":\"writer-0\""))
                 .anyMatch(l -> l.contains("\"actor\":\"writer-1\""));
         assertChainOf(file, 200);
     }
@@ -190,8 +198,7 @@ class AuditLogTest {
     }
 
     /** {@code threads} threads, released together, each append {@code perThread} events. */
-    private static List<AuditRecord> runConcurrently(int threads, int perThread, LogForThread logs)
-            throws Exception {
+    private static List<AuditRecord> runConcurrently(int threads, int perThread, LogForThread logs) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             CountDownLatch start = new CountDownLatch(1);

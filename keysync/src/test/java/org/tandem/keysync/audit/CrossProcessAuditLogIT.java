@@ -30,7 +30,8 @@ class CrossProcessAuditLogIT {
         List<Process> writers = new ArrayList<>();
         for (int p = 0; p < 2; p++) {
             writers.add(new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
                             "-cp",
                             System.getProperty("java.class.path"),
                             Writer.class.getName(),
@@ -50,8 +51,12 @@ class CrossProcessAuditLogIT {
             go.flush();
         }
         for (Process writer : writers) {
-            assertThat(writer.waitFor(120, TimeUnit.SECONDS)).as("writer finished").isTrue();
-            assertThat(writer.exitValue()).as("writer exit code, see process-N.err").isZero();
+            assertThat(writer.waitFor(120, TimeUnit.SECONDS))
+                    .as("writer finished")
+                    .isTrue();
+            assertThat(writer.exitValue())
+                    .as("writer exit code, see process-N.err")
+                    .isZero();
         }
 
         AuditVerification verification = AuditChain.verify(file);

@@ -43,8 +43,10 @@ class HsmAuditSignerIT {
         }
         boolean[] flags = new boolean[3];
         TokenAccess.run(spec.library(), spec.tokenLabel(), spec.pinFile(), (p11, s) -> {
-            p11.C_FindObjectsInit(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
-                new CK_ATTRIBUTE(CKA_LABEL, "tandem:audit:dc1-signer".toCharArray())});
+            p11.C_FindObjectsInit(s, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+                new CK_ATTRIBUTE(CKA_LABEL, "tandem:audit:dc1-signer".toCharArray())
+            });
             long[] found = p11.C_FindObjects(s, 10);
             p11.C_FindObjectsFinal(s);
             CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE)};
@@ -77,7 +79,9 @@ class HsmAuditSignerIT {
 
         AuditForger.insertAndRechain(file, 3, "forged: KSK deleted by the auditor", "ops@h1 signerctl keys delete");
 
-        assertThat(AuditChain.verify(file).intact()).as("the chain alone is fooled").isTrue();
+        assertThat(AuditChain.verify(file).intact())
+                .as("the chain alone is fooled")
+                .isTrue();
         AuditVerification v = AuditChain.verify(file, trust);
         assertThat(v.intact()).isFalse();
         assertThat(v.defects().get(0).line()).isEqualTo(checkpoints.get(0) + 1);

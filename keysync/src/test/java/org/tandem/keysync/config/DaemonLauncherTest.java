@@ -46,7 +46,12 @@ class DaemonLauncherTest {
     }
 
     private Exit run(DaemonLauncher.Daemon<String> d, String... args) {
-        return DaemonLauncher.run("thing", USAGE, d, args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return DaemonLauncher.run(
+                "thing",
+                USAGE,
+                d,
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -77,7 +82,9 @@ class DaemonLauncherTest {
         Failure invalid = new Failure(Exit.CONFIG, "invalid configuration: a.yaml: zones: missing", null);
         assertThat(run(daemon(invalid, null), "--config", "a.yaml")).isEqualTo(Exit.CONFIG);
         assertThat(err()).isEqualTo("thing: invalid configuration: a.yaml: zones: missing\n");
-        assertThat(out.toString(StandardCharsets.UTF_8)).as("no summary of an invalid file").isEmpty();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .as("no summary of an invalid file")
+                .isEmpty();
 
         Failure cannot = new Failure(Exit.FAILED, "hsm dc1-hsm1 unreachable", null);
         assertThat(run(daemon(null, cannot), "--config", "a.yaml")).isEqualTo(Exit.FAILED);

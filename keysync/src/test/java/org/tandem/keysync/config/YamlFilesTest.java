@@ -23,7 +23,8 @@ class YamlFilesTest {
     Path dir;
 
     private static List<Path> corpus() throws IOException, URISyntaxException {
-        Path root = Path.of(Objects.requireNonNull(YamlFilesTest.class.getResource("/hostile/yaml/README.md")).toURI())
+        Path root = Path.of(Objects.requireNonNull(YamlFilesTest.class.getResource("/hostile/yaml/README.md"))
+                        .toURI())
                 .getParent();
         try (Stream<Path> files = Files.list(root)) {
             return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
@@ -35,7 +36,8 @@ class YamlFilesTest {
         List<Path> corpus = corpus();
         assertThat(corpus).hasSizeGreaterThanOrEqualTo(6);
         for (Path file : corpus) {
-            assertThatThrownBy(() -> YamlFiles.read(file)).as(file.getFileName().toString())
+            assertThatThrownBy(() -> YamlFiles.read(file))
+                    .as(file.getFileName().toString())
                     .isInstanceOfSatisfying(YamlFileException.class, e -> {
                         assertThat(e.getMessage()).startsWith(file.toString() + ": line ");
                         assertThat(e.line()).isPositive();
@@ -46,17 +48,26 @@ class YamlFilesTest {
 
     @Test
     void aKeyGivenTwiceIsRefusedInsteadOfTheLastSilentlyWinning() throws Exception {
-        Path file = corpus().stream().filter(p -> p.endsWith("duplicate-key.yaml")).findFirst().orElseThrow();
-        assertThatThrownBy(() -> YamlFiles.read(file)).isInstanceOfSatisfying(YamlFileException.class,
-                e -> assertThat(e.getMessage()).contains("allow-transfer").contains("line 4"));
+        Path file = corpus().stream()
+                .filter(p -> p.endsWith("duplicate-key.yaml"))
+                .findFirst()
+                .orElseThrow();
+        assertThatThrownBy(() -> YamlFiles.read(file))
+                .isInstanceOfSatisfying(
+                        YamlFileException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("allow-transfer")
+                                .contains("line 4"));
     }
 
     @Test
     void anAliasIsRefusedWhereItStandsInsteadOfBecomingTheAnchorsName() throws Exception {
         Path file = dir.resolve("node.yaml");
         Files.writeString(file, "defaults: &d\n  x: 1\nnode: dc1\nmore: *d\n");
-        assertThatThrownBy(() -> YamlFiles.read(file)).isInstanceOfSatisfying(YamlFileException.class,
-                e -> assertThat(e.getMessage()).contains("line 4").contains("alias (*d)"));
+        assertThatThrownBy(() -> YamlFiles.read(file))
+                .isInstanceOfSatisfying(
+                        YamlFileException.class,
+                        e -> assertThat(e.getMessage()).contains("line 4").contains("alias (*d)"));
     }
 
     @Test
@@ -66,17 +77,23 @@ class YamlFilesTest {
         assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(mkfifo.exitValue()).isZero();
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> YamlFiles.read(fifo)).isInstanceOfSatisfying(YamlFileException.class,
-                e -> assertThat(e.getMessage()).contains("not a regular file").contains("FIFO"));
+        assertThatThrownBy(() -> YamlFiles.read(fifo))
+                .isInstanceOfSatisfying(
+                        YamlFileException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("not a regular file")
+                                .contains("FIFO"));
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
     void aDirectoryAndAMissingFileAreRefusedByName() {
-        assertThatThrownBy(() -> YamlFiles.read(dir)).hasMessageContaining(dir.toString())
+        assertThatThrownBy(() -> YamlFiles.read(dir))
+                .hasMessageContaining(dir.toString())
                 .hasMessageContaining("a directory");
         Path missing = dir.resolve("missing.yaml");
-        assertThatThrownBy(() -> YamlFiles.read(missing)).hasMessageStartingWith(missing.toString())
+        assertThatThrownBy(() -> YamlFiles.read(missing))
+                .hasMessageStartingWith(missing.toString())
                 .hasMessageContaining("not found");
     }
 
@@ -84,8 +101,12 @@ class YamlFilesTest {
     void aFileOverTheSizeCapIsRefusedUnread() throws Exception {
         Path big = dir.resolve("big.yaml");
         Files.writeString(big, "# " + "x".repeat(YamlFiles.MAX_BYTES) + "\nnode: a\n");
-        assertThatThrownBy(() -> YamlFiles.read(big)).isInstanceOfSatisfying(YamlFileException.class,
-                e -> assertThat(e.getMessage()).contains("more than the " + YamlFiles.MAX_BYTES).contains("refused unread"));
+        assertThatThrownBy(() -> YamlFiles.read(big))
+                .isInstanceOfSatisfying(
+                        YamlFileException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("more than the " + YamlFiles.MAX_BYTES)
+                                .contains("refused unread"));
     }
 
     @Test
@@ -94,7 +115,8 @@ class YamlFilesTest {
         byte[] bytes = new byte[4096];
         new Random(7).nextBytes(bytes);
         Files.write(garbage, bytes);
-        assertThatThrownBy(() -> YamlFiles.read(garbage)).isInstanceOf(YamlFileException.class)
+        assertThatThrownBy(() -> YamlFiles.read(garbage))
+                .isInstanceOf(YamlFileException.class)
                 .hasMessageStartingWith(garbage.toString());
     }
 

@@ -36,7 +36,8 @@ class CallerIdentityTest {
         TlsMaterial node = TestPki.create(dir, "tandem-test-ca").issue("signer-1");
         X509Certificate certificate;
         try (InputStream in = Files.newInputStream(node.certificateChain())) {
-            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            certificate =
+                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
 
         assertThat(certificate.getSubjectX500Principal().getName()).isEqualTo("CN=signer-1,O=Tandem test");
@@ -71,9 +72,9 @@ class CallerIdentityTest {
             assertThatThrownBy(() -> KeySyncGrpc.newBlockingStub(channel)
                             .withDeadlineAfter(5, TimeUnit.SECONDS)
                             .inventory(request))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
-                                    e.getStatus().getCode())
-                            .isEqualTo(Status.Code.UNAUTHENTICATED));
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
             assertThat(calls).hasValue(0);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

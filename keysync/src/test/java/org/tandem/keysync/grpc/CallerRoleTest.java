@@ -26,7 +26,8 @@ class CallerRoleTest {
         TestPki pki = TestPki.create(dir, "ca");
 
         assertThat(CallerRole.of(certificate(pki.issue("alice", "operator")))).containsExactly(CallerRole.OPERATOR);
-        assertThat(CallerRole.of(certificate(pki.issue("coord", "Coordinator")))).containsExactly(CallerRole.COORDINATOR);
+        assertThat(CallerRole.of(certificate(pki.issue("coord", "Coordinator"))))
+                .containsExactly(CallerRole.COORDINATOR);
         assertThat(CallerRole.of(certificate(pki.issue("dc2-signer", "node")))).containsExactly(CallerRole.NODE);
     }
 

@@ -151,7 +151,9 @@ class KeySyncServiceIT {
 
         assertThat(report.keySynced()).as("%s", report.problems()).isTrue();
         assertThat(report.hsms()).containsExactly(new HsmId("dc1-hsm1"), new HsmId("dc1-hsm2"));
-        assertThat(report.checks()).hasSize(4).allSatisfy(c -> assertThat(c.status()).isEqualTo(KeyStatus.OK));
+        assertThat(report.checks())
+                .hasSize(4)
+                .allSatisfy(c -> assertThat(c.status()).isEqualTo(KeyStatus.OK));
         assertThat(report.checks()).isEqualTo(local(manifest, a, b).checks());
         List<JsonNode> audit = node.audit();
         assertThat(audit).singleElement().satisfies(line -> {
@@ -172,10 +174,22 @@ class KeySyncServiceIT {
         String label = held(b, zsk).label();
         // DENIC 2026: a rollover agent deletes the ZSK on one HSM and makes another pair in its name.
         b.delete(held(b, zsk).ref());
-        DnssecKey stray = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
-        assertThat(TokenSurgery.relabel(specB, Half.PRIVATE, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes()))
+        DnssecKey stray = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+                .publicKey()
+                .orElseThrow();
+        assertThat(TokenSurgery.relabel(
+                        specB,
+                        Half.PRIVATE,
+                        stray.fingerprint().bytes(),
+                        label,
+                        zsk.fingerprint().bytes()))
                 .isEqualTo(1);
-        assertThat(TokenSurgery.relabel(specB, Half.PUBLIC, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes()))
+        assertThat(TokenSurgery.relabel(
+                        specB,
+                        Half.PUBLIC,
+                        stray.fingerprint().bytes(),
+                        label,
+                        zsk.fingerprint().bytes()))
                 .isEqualTo(1);
         TestNode node = node("dc1-signer1", a, b);
         ZoneKeySet manifest = manifest(keys.ksk(), zsk);
@@ -191,7 +205,9 @@ class KeySyncServiceIT {
             assertThat(c.keyTag()).isEqualTo(zsk.keyTag());
             assertThat(c.fingerprint()).contains(zsk.fingerprint());
             assertThat(c.found()).contains(stray.fingerprint());
-            assertThat(c.describe()).contains("dc1-hsm2", "ZSK " + zsk.keyTag(), zsk.fingerprint().shortHex());
+            assertThat(c.describe())
+                    .contains(
+                            "dc1-hsm2", "ZSK " + zsk.keyTag(), zsk.fingerprint().shortHex());
         });
         assertThat(report.checks()).isEqualTo(local(manifest, a, b).checks());
     }
@@ -205,10 +221,19 @@ class KeySyncServiceIT {
         DnssecKey zsk = keys.zsk();
         String label = held(b, zsk).label();
         // The public object still matches the manifest; the private object beside it is another key.
-        DnssecKey other = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
-        assertThat(TokenSurgery.destroy(specB, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
-        assertThat(TokenSurgery.destroy(specB, Half.PUBLIC, other.fingerprint().bytes())).isEqualTo(1);
-        assertThat(TokenSurgery.relabel(specB, Half.PRIVATE, other.fingerprint().bytes(), label, zsk.fingerprint().bytes()))
+        DnssecKey other = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+                .publicKey()
+                .orElseThrow();
+        assertThat(TokenSurgery.destroy(specB, Half.PRIVATE, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(TokenSurgery.destroy(specB, Half.PUBLIC, other.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(TokenSurgery.relabel(
+                        specB,
+                        Half.PRIVATE,
+                        other.fingerprint().bytes(),
+                        label,
+                        zsk.fingerprint().bytes()))
                 .isEqualTo(1);
         TestNode node = node("dc1-signer1", a, b);
         ZoneKeySet manifest = manifest(keys.ksk(), zsk);
@@ -240,8 +265,9 @@ class KeySyncServiceIT {
                 .hasSize(2)
                 .allSatisfy(c -> assertThat(c.status()).isEqualTo(KeyStatus.HSM_ERROR))
                 .allSatisfy(c -> assertThat(c.detail()).contains("dc1-hsm2"));
-        assertThat(node.audit()).singleElement().satisfies(line -> assertThat(line.get("outcome").asText())
-                .isEqualTo("FAILED"));
+        assertThat(node.audit())
+                .singleElement()
+                .satisfies(line -> assertThat(line.get("outcome").asText()).isEqualTo("FAILED"));
     }
 
     @Test
@@ -250,7 +276,9 @@ class KeySyncServiceIT {
         Pkcs11Hsm a = open("dc1-hsm1");
         Pkcs11Hsm b = open(specB);
         Keys keys = syncedKeys(a, b);
-        assertThat(TokenSurgery.destroy(specB, Half.PUBLIC, keys.ksk().fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.destroy(
+                        specB, Half.PUBLIC, keys.ksk().fingerprint().bytes()))
+                .isEqualTo(1);
         TestNode node = node("dc1-signer1", a, b);
         ZoneKeySet manifest = manifest(keys.ksk(), keys.zsk());
 
@@ -286,22 +314,29 @@ class KeySyncServiceIT {
                         .setNonce(ByteString.copyFrom(nonce))
                         .build());
         assertThat(first.getHsmsList()).containsExactly("dc2-hsm1");
-        RRSIGRecord proof = (RRSIGRecord) Record.fromWire(first.getImported(0).getProofRrsig().toByteArray(), Section.ANSWER);
+        RRSIGRecord proof = (RRSIGRecord)
+                Record.fromWire(first.getImported(0).getProofRrsig().toByteArray(), Section.ANSWER);
         assertThat(PossessionProof.verify(zsk, nonce, proof, clock)).isEmpty();
 
         List<HsmId> again = RemoteKeySet.importKey(client(node2), wrapped, Optional.empty(), nonce(), clock, DEADLINE);
 
         assertThat(again).containsExactly(new HsmId("dc2-hsm1"));
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
-        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, zsk.fingerprint().bytes())).isEqualTo(1);
-        assertThat(RemoteKeySet.verify(client(node2), manifest(zsk), nonce(), clock, DEADLINE).keySynced()).isTrue();
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(RemoteKeySet.verify(client(node2), manifest(zsk), nonce(), clock, DEADLINE)
+                        .keySynced())
+                .isTrue();
         assertThat(node1.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("WRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("OK");
             assertThat(line.get("fp").asText()).isEqualTo(zsk.fingerprint().hex());
             assertThat(line.get("actor").asText()).contains("caller=" + CALLER);
         });
-        List<JsonNode> unwraps = node2.audit().stream().filter(l -> l.get("op").asText().equals("UNWRAP")).toList();
+        List<JsonNode> unwraps = node2.audit().stream()
+                .filter(l -> l.get("op").asText().equals("UNWRAP"))
+                .toList();
         assertThat(unwraps).hasSize(2).allSatisfy(line -> {
             assertThat(line.get("outcome").asText()).isEqualTo("OK");
             assertThat(line.get("hsm").asText()).isEqualTo("dc2-hsm1");
@@ -341,12 +376,21 @@ class KeySyncServiceIT {
             pool.shutdownNow();
         }
 
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
-        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, zsk.fingerprint().bytes())).isEqualTo(1);
-        assertThat(RemoteKeySet.verify(client(node2), manifest(zsk), nonce(), clock, DEADLINE).keySynced()).isTrue();
-        List<JsonNode> unwraps = node2.audit().stream().filter(l -> l.get("op").asText().equals("UNWRAP")).toList();
-        assertThat(unwraps).hasSize(callers).allSatisfy(line -> assertThat(line.get("outcome").asText()).isEqualTo("OK"));
-        assertThat(unwraps.stream().filter(l -> l.get("detail").asText().contains("already held"))).hasSize(callers - 1);
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(RemoteKeySet.verify(client(node2), manifest(zsk), nonce(), clock, DEADLINE)
+                        .keySynced())
+                .isTrue();
+        List<JsonNode> unwraps = node2.audit().stream()
+                .filter(l -> l.get("op").asText().equals("UNWRAP"))
+                .toList();
+        assertThat(unwraps)
+                .hasSize(callers)
+                .allSatisfy(line -> assertThat(line.get("outcome").asText()).isEqualTo("OK"));
+        assertThat(unwraps.stream().filter(l -> l.get("detail").asText().contains("already held")))
+                .hasSize(callers - 1);
     }
 
     @Test
@@ -360,13 +404,19 @@ class KeySyncServiceIT {
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
 
-        assertThatThrownBy(() -> RemoteKeySet.importKey(client(node2), wrapped, Optional.empty(), nonce(), clock, DEADLINE))
+        assertThatThrownBy(() ->
+                        RemoteKeySet.importKey(client(node2), wrapped, Optional.empty(), nonce(), clock, DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
                     assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                     assertThat(e.reason()).isEqualTo("KEK_MISMATCH");
                     assertThat(e.metadata()).containsEntry("hsm", "dc2-hsm1");
-                    assertThat(e.getMessage()).contains("KEK differs", "dc2-hsm1", "ZSK " + keys.zsk().keyTag(),
-                            keys.zsk().fingerprint().hex(), "example.test.");
+                    assertThat(e.getMessage())
+                            .contains(
+                                    "KEK differs",
+                                    "dc2-hsm1",
+                                    "ZSK " + keys.zsk().keyTag(),
+                                    keys.zsk().fingerprint().hex(),
+                                    "example.test.");
                 });
         assertThat(hsm2.list(ZONE)).isEmpty();
         assertOnlyAuditLine(node2, "UNWRAP", "REFUSED");
@@ -380,10 +430,22 @@ class KeySyncServiceIT {
         Keys keys = syncedKeys(hsm1);
         enrol(hsm1, hsm2);
         DnssecKey zsk = keys.zsk();
-        DnssecKey stray = hsm2.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+        DnssecKey stray = hsm2.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+                .publicKey()
+                .orElseThrow();
         String label = held(hsm1, zsk).label();
-        TokenSurgery.relabel(spec2, Half.PRIVATE, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes());
-        TokenSurgery.relabel(spec2, Half.PUBLIC, stray.fingerprint().bytes(), label, zsk.fingerprint().bytes());
+        TokenSurgery.relabel(
+                spec2,
+                Half.PRIVATE,
+                stray.fingerprint().bytes(),
+                label,
+                zsk.fingerprint().bytes());
+        TokenSurgery.relabel(
+                spec2,
+                Half.PUBLIC,
+                stray.fingerprint().bytes(),
+                label,
+                zsk.fingerprint().bytes());
         publish(keys.ksk(), zsk);
         TestNode node1 = node("dc1-signer1", hsm1);
         TestNode node2 = node("dc2-signer1", hsm2);
@@ -393,11 +455,18 @@ class KeySyncServiceIT {
                         client(node2), wrapped, Optional.of(new HsmId("dc2-hsm1")), nonce(), clock, DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
                     assertThat(e.code()).isEqualTo(Status.Code.ALREADY_EXISTS);
-                    assertThat(e.getMessage()).contains("dc2-hsm1", "ZSK " + zsk.keyTag(), zsk.fingerprint().hex(),
-                            stray.fingerprint().hex());
+                    assertThat(e.getMessage())
+                            .contains(
+                                    "dc2-hsm1",
+                                    "ZSK " + zsk.keyTag(),
+                                    zsk.fingerprint().hex(),
+                                    stray.fingerprint().hex());
                 });
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
-        assertThat(hsm2.list(ZONE)).singleElement().satisfies(k -> assertThat(k.fingerprint()).contains(stray.fingerprint()));
+        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
+        assertThat(hsm2.list(ZONE))
+                .singleElement()
+                .satisfies(k -> assertThat(k.fingerprint()).contains(stray.fingerprint()));
     }
 
     @Test
@@ -412,19 +481,28 @@ class KeySyncServiceIT {
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey zskBlob = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
         // A consistent descriptor (the KSK's) around the ZSK's private key: only the proof can tell.
-        WrappedKey mislabelled = new WrappedKey(keys.ksk(), zskBlob.mechanism(), zskBlob.blob(), zskBlob.kekCheckValue());
+        WrappedKey mislabelled =
+                new WrappedKey(keys.ksk(), zskBlob.mechanism(), zskBlob.blob(), zskBlob.kekCheckValue());
 
-        assertStatus(() -> client(node2)
+        assertStatus(
+                () -> client(node2)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
                                 .setWrapped(WrappedKeys.toProto(mislabelled))
                                 .setNonce(ByteString.copyFrom(nonce()))
                                 .build()),
-                Status.Code.FAILED_PRECONDITION, "proof failed", "destroyed", "dc2-hsm1", "KSK " + keys.ksk().keyTag(),
+                Status.Code.FAILED_PRECONDITION,
+                "proof failed",
+                "destroyed",
+                "dc2-hsm1",
+                "KSK " + keys.ksk().keyTag(),
                 keys.ksk().fingerprint().hex());
         assertThat(hsm2.list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, keys.ksk().fingerprint().bytes())).isZero();
-        assertThat(node2.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PUBLIC, keys.ksk().fingerprint().bytes()))
+                .isZero();
+        assertThat(node2.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("DELETE OK", "UNWRAP FAILED");
     }
 
@@ -440,19 +518,29 @@ class KeySyncServiceIT {
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
         var lying = WrappedKeys.toProto(wrapped).toBuilder();
-        lying.getKeyBuilder().setFingerprint(ByteString.copyFrom(keys.ksk().fingerprint().bytes()));
+        lying.getKeyBuilder()
+                .setFingerprint(ByteString.copyFrom(keys.ksk().fingerprint().bytes()));
 
-        assertStatus(() -> client(node2)
+        assertStatus(
+                () -> client(node2)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
                                 .setWrapped(lying)
                                 .setNonce(ByteString.copyFrom(nonce()))
                                 .build()),
-                Status.Code.FAILED_PRECONDITION, "not in the manifest as described", "KSK " + keys.ksk().keyTag(),
-                "role ZSK", "another public key", "nothing imported");
+                Status.Code.FAILED_PRECONDITION,
+                "not in the manifest as described",
+                "KSK " + keys.ksk().keyTag(),
+                "role ZSK",
+                "another public key",
+                "nothing imported");
         assertThat(hsm2.list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isZero();
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.ksk().fingerprint().bytes())).isZero();
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                .isZero();
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PRIVATE, keys.ksk().fingerprint().bytes()))
+                .isZero();
         assertOnlyAuditLine(node2, "UNWRAP", "REFUSED");
     }
 
@@ -470,23 +558,37 @@ class KeySyncServiceIT {
         // The ZSK's fingerprint, public key and blob, but the descriptor says KSK: it would be
         // imported under a KSK label and signed with as a KSK if the descriptor were believed.
         var relabelled = WrappedKeys.toProto(wrapped).toBuilder();
-        relabelled.getKeyBuilder().setRole(org.tandem.proto.keysync.v1.KeyRole.KSK).setFlags(KeyRole.KSK.flags());
+        relabelled
+                .getKeyBuilder()
+                .setRole(org.tandem.proto.keysync.v1.KeyRole.KSK)
+                .setFlags(KeyRole.KSK.flags());
 
-        assertStatus(() -> client(node2)
+        assertStatus(
+                () -> client(node2)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
                                 .setWrapped(relabelled)
                                 .setNonce(ByteString.copyFrom(nonce()))
                                 .build()),
-                Status.Code.FAILED_PRECONDITION, "zone example.test.", "ZSK " + keys.zsk().keyTag(),
-                keys.zsk().fingerprint().hex(), "role KSK", "not in the manifest as described", "nothing imported");
+                Status.Code.FAILED_PRECONDITION,
+                "zone example.test.",
+                "ZSK " + keys.zsk().keyTag(),
+                keys.zsk().fingerprint().hex(),
+                "role KSK",
+                "not in the manifest as described",
+                "nothing imported");
         assertThat(hsm2.list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isZero();
-        assertThat(TokenSurgery.count(spec2, Half.PUBLIC, keys.zsk().fingerprint().bytes())).isZero();
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                .isZero();
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PUBLIC, keys.zsk().fingerprint().bytes()))
+                .isZero();
         assertThat(node2.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
-            assertThat(line.get("fp").asText()).isEqualTo(keys.zsk().fingerprint().hex());
+            assertThat(line.get("fp").asText())
+                    .isEqualTo(keys.zsk().fingerprint().hex());
             assertThat(line.get("detail").asText()).contains("NOT_IN_MANIFEST", "role KSK");
             assertThat(line.get("actor").asText()).contains("caller=" + CALLER);
         });
@@ -503,21 +605,30 @@ class KeySyncServiceIT {
         TestNode node2 = node("dc2-signer1", hsm2);
         WrappedKey stray = hsm1.wrap(held(hsm1, keys.zsk())); // a blob made outside the service
 
-        assertThatThrownBy(() -> RemoteKeySet.importKey(client(node2), stray, Optional.empty(), nonce(), clock, DEADLINE))
+        assertThatThrownBy(
+                        () -> RemoteKeySet.importKey(client(node2), stray, Optional.empty(), nonce(), clock, DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
                     assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                     assertThat(e.reason()).isEqualTo("NOT_IN_MANIFEST");
-                    assertThat(e.getMessage()).contains("zone example.test.", "ZSK " + keys.zsk().keyTag(),
-                            "fp " + keys.zsk().fingerprint().hex(), "is not in the zone's manifest", "refused",
-                            "nothing imported");
+                    assertThat(e.getMessage())
+                            .contains(
+                                    "zone example.test.",
+                                    "ZSK " + keys.zsk().keyTag(),
+                                    "fp " + keys.zsk().fingerprint().hex(),
+                                    "is not in the zone's manifest",
+                                    "refused",
+                                    "nothing imported");
                 });
         assertThat(hsm2.list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isZero();
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                .isZero();
         assertThat(node2.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
             assertThat(line.get("role").asText()).isEqualTo("ZSK");
-            assertThat(line.get("fp").asText()).isEqualTo(keys.zsk().fingerprint().hex());
+            assertThat(line.get("fp").asText())
+                    .isEqualTo(keys.zsk().fingerprint().hex());
             assertThat(line.get("actor").asText()).contains("ImportWrappedKey", "caller=" + CALLER);
         });
     }
@@ -529,19 +640,27 @@ class KeySyncServiceIT {
         publish(keys.ksk());
         TestNode node1 = node("dc1-signer1", hsm1);
 
-        assertThatThrownBy(() -> RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE))
+        assertThatThrownBy(() ->
+                        RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE))
                 .isInstanceOfSatisfying(RemoteCallException.class, e -> {
                     assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                     assertThat(e.reason()).isEqualTo("NOT_IN_MANIFEST");
-                    assertThat(e.getMessage()).contains("example.test.", keys.zsk().fingerprint().hex(),
-                            "is not in the zone's manifest", "nothing exported");
+                    assertThat(e.getMessage())
+                            .contains(
+                                    "example.test.",
+                                    keys.zsk().fingerprint().hex(),
+                                    "is not in the zone's manifest",
+                                    "nothing exported");
                 });
         assertOnlyAuditLine(node1, "WRAP", "REFUSED");
         // a key REMOVED from the manifest stays home too
         publish(KeyState.REMOVED, keys.ksk());
-        assertThatThrownBy(() -> RemoteKeySet.export(client(node1), ZONE, keys.ksk().fingerprint(), DEADLINE))
-                .isInstanceOfSatisfying(RemoteCallException.class, e -> assertThat(e.getMessage())
-                        .contains("KSK " + keys.ksk().keyTag(), "is REMOVED in the zone's manifest"));
+        assertThatThrownBy(() ->
+                        RemoteKeySet.export(client(node1), ZONE, keys.ksk().fingerprint(), DEADLINE))
+                .isInstanceOfSatisfying(
+                        RemoteCallException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("KSK " + keys.ksk().keyTag(), "is REMOVED in the zone's manifest"));
     }
 
     @Test
@@ -573,22 +692,27 @@ class KeySyncServiceIT {
         TestNode node = node("dc1-signer1", hsm1);
         TestPki rogue = TestPki.create(dir.resolve("rogue-pki"), "rogue-ca");
         TlsMaterial intruder = rogue.issue("intruder");
-        ManagedChannel noCertificate = track(Grpc.newChannelBuilder(node.target(), TlsChannelCredentials.newBuilder()
-                        .trustManager(cluster.caCertificate().toFile())
-                        .build())
+        ManagedChannel noCertificate = track(Grpc.newChannelBuilder(
+                        node.target(),
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(cluster.caCertificate().toFile())
+                                .build())
                 .build());
-        ManagedChannel otherCaOffered = track(MtlsChannels.open(node.target(),
+        ManagedChannel otherCaOffered = track(MtlsChannels.open(
+                node.target(),
                 new TlsMaterial(intruder.certificateChain(), intruder.privateKey(), cluster.caCertificate())));
-        ManagedChannel otherCaPresented = track(Grpc.newChannelBuilder(node.target(), TlsChannelCredentials.newBuilder()
-                        .keyManager(PresentingKeyManager.of(intruder))
-                        .trustManager(cluster.caCertificate().toFile())
-                        .build())
+        ManagedChannel otherCaPresented = track(Grpc.newChannelBuilder(
+                        node.target(),
+                        TlsChannelCredentials.newBuilder()
+                                .keyManager(PresentingKeyManager.of(intruder))
+                                .trustManager(cluster.caCertificate().toFile())
+                                .build())
                 .build());
         WrappedKey wrapped = hsm1.wrap(held(hsm1, keys.zsk()));
 
         for (ManagedChannel channel : List.of(noCertificate, otherCaOffered, otherCaPresented)) {
-            KeySyncGrpc.KeySyncBlockingStub stub = KeySyncGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            KeySyncGrpc.KeySyncBlockingStub stub =
+                    KeySyncGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
             assertRefusedByTls(() -> stub.inventory(InventoryRequest.newBuilder()
                     .setZone(ZONE.toString())
                     .setNonce(ByteString.copyFrom(nonce()))
@@ -605,7 +729,8 @@ class KeySyncServiceIT {
 
         assertThat(node.audit()).isEmpty();
         // control: a cluster member gets in, and is audited
-        assertThat(RemoteKeySet.verify(client(node), manifest(keys.ksk(), keys.zsk()), nonce(), clock, DEADLINE).keySynced())
+        assertThat(RemoteKeySet.verify(client(node), manifest(keys.ksk(), keys.zsk()), nonce(), clock, DEADLINE)
+                        .keySynced())
                 .isTrue();
         assertThat(node.audit()).hasSize(1);
     }
@@ -618,17 +743,27 @@ class KeySyncServiceIT {
         ByteString eight = ByteString.copyFrom(new byte[8]);
         WrappedKey wrapped = hsm1.wrap(held(hsm1, keys.zsk()));
 
-        assertStatus(() -> client(node)
+        assertStatus(
+                () -> client(node)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .inventory(InventoryRequest.newBuilder().setZone(ZONE.toString()).setNonce(eight).build()),
-                Status.Code.INVALID_ARGUMENT, "nonce", "got 8", "example.test.");
-        assertStatus(() -> client(node)
+                        .inventory(InventoryRequest.newBuilder()
+                                .setZone(ZONE.toString())
+                                .setNonce(eight)
+                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                "nonce",
+                "got 8",
+                "example.test.");
+        assertStatus(
+                () -> client(node)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
                                 .setWrapped(WrappedKeys.toProto(wrapped))
                                 .setNonce(eight)
                                 .build()),
-                Status.Code.INVALID_ARGUMENT, "nonce", "got 8");
+                Status.Code.INVALID_ARGUMENT,
+                "nonce",
+                "got 8");
         assertThatThrownBy(() -> RemoteKeySet.verify(
                         client(node), manifest(keys.ksk(), keys.zsk()), new byte[8], clock, DEADLINE))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -642,13 +777,15 @@ class KeySyncServiceIT {
     void zoneThatIsNotADomainNameIsInvalidArgumentNamingIt() throws Exception {
         TestNode node = node("dc1-signer1", open("dc1-hsm1"));
 
-        assertStatus(() -> client(node)
+        assertStatus(
+                () -> client(node)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .inventory(InventoryRequest.newBuilder()
                                 .setZone("exa mple..test")
                                 .setNonce(ByteString.copyFrom(nonce()))
                                 .build()),
-                Status.Code.INVALID_ARGUMENT, "zone 'exa mple..test'");
+                Status.Code.INVALID_ARGUMENT,
+                "zone 'exa mple..test'");
     }
 
     @Test
@@ -685,10 +822,13 @@ class KeySyncServiceIT {
                         .setNonce(ByteString.copyFrom(nonce))
                         .build());
         HsmKeyProof zskProof = answer.getHsms(0).getKeysList().stream()
-                .filter(k -> k.getKey().getFingerprint().equals(ByteString.copyFrom(keys.zsk().fingerprint().bytes())))
+                .filter(k -> k.getKey()
+                        .getFingerprint()
+                        .equals(ByteString.copyFrom(keys.zsk().fingerprint().bytes())))
                 .findFirst()
                 .orElseThrow();
-        RRSIGRecord proof = (RRSIGRecord) Record.fromWire(zskProof.getProofRrsig().toByteArray(), Section.ANSWER);
+        RRSIGRecord proof =
+                (RRSIGRecord) Record.fromWire(zskProof.getProofRrsig().toByteArray(), Section.ANSWER);
         RRset signed = PossessionProof.proofRrset(ZONE, nonce);
         Instant now = Instant.now();
 
@@ -701,13 +841,17 @@ class KeySyncServiceIT {
         assertThat(PossessionProof.verify(keys.zsk(), nonce, proof, clock)).isEmpty();
         assertThat(PossessionProof.verify(keys.zsk(), nonce(), proof, clock)).isPresent();
         // and only peers and the coordinator get one: an operator certificate does not
-        assertStatus(() -> client(node, cluster.issue("alice", "operator"))
+        assertStatus(
+                () -> client(node, cluster.issue("alice", "operator"))
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .inventory(InventoryRequest.newBuilder()
                                 .setZone(ZONE.toString())
                                 .setNonce(ByteString.copyFrom(nonce()))
                                 .build()),
-                Status.Code.PERMISSION_DENIED, "caller alice", "roles [OPERATOR]", "KeySync/Inventory");
+                Status.Code.PERMISSION_DENIED,
+                "caller alice",
+                "roles [OPERATOR]",
+                "KeySync/Inventory");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -721,32 +865,48 @@ class KeySyncServiceIT {
         publish(keys.ksk(), keys.zsk());
         TestNode node = node("dc1-signer1", hsm1);
         WrappedKey wrapped = hsm1.wrap(held(hsm1, keys.zsk()));
-        KeySyncGrpc.KeySyncBlockingStub monitor = client(node, cluster.issue("monitor"))
-                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        KeySyncGrpc.KeySyncBlockingStub monitor =
+                client(node, cluster.issue("monitor")).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
 
-        assertStatus(() -> monitor.inventory(InventoryRequest.newBuilder()
+        assertStatus(
+                () -> monitor.inventory(InventoryRequest.newBuilder()
                         .setZone(ZONE.toString())
                         .setNonce(ByteString.copyFrom(nonce()))
                         .build()),
-                Status.Code.PERMISSION_DENIED, "caller monitor", "roles []", "tandem.keysync.v1.KeySync/Inventory",
+                Status.Code.PERMISSION_DENIED,
+                "caller monitor",
+                "roles []",
+                "tandem.keysync.v1.KeySync/Inventory",
                 "OU=coordinator or OU=node");
-        assertStatus(() -> monitor.exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
+        assertStatus(
+                () -> monitor.exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
                         .setZone(ZONE.toString())
-                        .setFingerprint(ByteString.copyFrom(keys.zsk().fingerprint().bytes()))
+                        .setFingerprint(
+                                ByteString.copyFrom(keys.zsk().fingerprint().bytes()))
                         .build()),
-                Status.Code.PERMISSION_DENIED, "caller monitor", "KeySync/ExportWrappedKey");
-        assertStatus(() -> monitor.importWrappedKey(ImportWrappedKeyRequest.newBuilder()
+                Status.Code.PERMISSION_DENIED,
+                "caller monitor",
+                "KeySync/ExportWrappedKey");
+        assertStatus(
+                () -> monitor.importWrappedKey(ImportWrappedKeyRequest.newBuilder()
                         .setWrapped(WrappedKeys.toProto(wrapped))
                         .setNonce(ByteString.copyFrom(nonce()))
                         .build()),
-                Status.Code.PERMISSION_DENIED, "caller monitor", "KeySync/ImportWrappedKey");
-        assertStatus(() -> client(node, cluster.issue("alice", "operator"))
+                Status.Code.PERMISSION_DENIED,
+                "caller monitor",
+                "KeySync/ImportWrappedKey");
+        assertStatus(
+                () -> client(node, cluster.issue("alice", "operator"))
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                         .getKekStatus(GetKekStatusRequest.getDefaultInstance()),
-                Status.Code.PERMISSION_DENIED, "caller alice", "roles [OPERATOR]", "KeySync/GetKekStatus");
+                Status.Code.PERMISSION_DENIED,
+                "caller alice",
+                "roles [OPERATOR]",
+                "KeySync/GetKekStatus");
 
         List<JsonNode> audit = node.audit();
-        assertThat(audit).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(audit)
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("VERIFY REFUSED", "WRAP REFUSED", "UNWRAP REFUSED", "VERIFY REFUSED");
         assertThat(audit.subList(0, 3)).allSatisfy(line -> {
             assertThat(line.get("actor").asText()).contains("caller=monitor");
@@ -754,7 +914,9 @@ class KeySyncServiceIT {
         });
         assertThat(audit.get(3).get("actor").asText()).contains("GetKekStatus", "caller=alice");
         assertThat(hsm1.list(ZONE)).hasSize(2);
-        assertThat(TokenSurgery.count(spec1, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.count(
+                        spec1, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                .isEqualTo(1);
     }
 
     @Test
@@ -771,35 +933,54 @@ class KeySyncServiceIT {
         TestNode node3 = node("dc3-signer1", fresh);
         TlsMaterial peer = cluster.issue("dc2-signer1", "node");
 
-        WrappedKey wrapped = RemoteKeySet.export(client(node1, peer), ZONE, keys.zsk().fingerprint(), DEADLINE);
-        List<HsmId> imported = RemoteKeySet.importKey(client(node2, peer), wrapped, Optional.empty(), nonce(), clock, DEADLINE);
+        WrappedKey wrapped =
+                RemoteKeySet.export(client(node1, peer), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        List<HsmId> imported =
+                RemoteKeySet.importKey(client(node2, peer), wrapped, Optional.empty(), nonce(), clock, DEADLINE);
 
         assertThat(imported).containsExactly(new HsmId("dc2-hsm1"));
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes())).isEqualTo(1);
-        KeySyncGrpc.KeySyncBlockingStub asPeer = client(node1, peer).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        assertStatus(() -> asPeer.generateKey(GenerateKeyRequest.newBuilder()
+        assertThat(TokenSurgery.count(
+                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                .isEqualTo(1);
+        KeySyncGrpc.KeySyncBlockingStub asPeer =
+                client(node1, peer).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        assertStatus(
+                () -> asPeer.generateKey(GenerateKeyRequest.newBuilder()
                         .setZone(ZONE.toString())
                         .setRole(org.tandem.proto.keysync.v1.KeyRole.ZSK)
                         .setOrderedBy("mallory")
                         .build()),
-                Status.Code.PERMISSION_DENIED, "caller dc2-signer1", "roles [NODE]", "KeySync/GenerateKey",
+                Status.Code.PERMISSION_DENIED,
+                "caller dc2-signer1",
+                "roles [NODE]",
+                "KeySync/GenerateKey",
                 "needs a certificate with OU=coordinator");
         TransportPublicKey transport = client(node3)
                 .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
-        assertStatus(() -> asPeer.exportKek(ExportKekRequest.newBuilder().setTransport(transport).build()),
-                Status.Code.PERMISSION_DENIED, "KeySync/ExportKek", "OU=coordinator");
+                .beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder()
+                        .setOrderedBy("alice")
+                        .build());
+        assertStatus(
+                () -> asPeer.exportKek(
+                        ExportKekRequest.newBuilder().setTransport(transport).build()),
+                Status.Code.PERMISSION_DENIED,
+                "KeySync/ExportKek",
+                "OU=coordinator");
         KeySyncGrpc.KeySyncBlockingStub peerOnFresh =
                 client(node3, peer).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        assertStatus(() -> peerOnFresh.initKek(InitKekRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED,
+        assertStatus(
+                () -> peerOnFresh.initKek(InitKekRequest.getDefaultInstance()),
+                Status.Code.PERMISSION_DENIED,
                 "KeySync/InitKek");
 
         assertThat(hsm1.list(ZONE)).hasSize(2);
         assertThat(fresh.kekCheckValue()).isEmpty();
-        assertThat(node1.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(node1.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("WRAP OK", "GENERATE REFUSED", "KEK_ENROL REFUSED");
         assertThat(node1.audit().get(0).get("actor").asText()).contains("caller=dc2-signer1");
-        assertThat(node3.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(node3.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("KEK_ENROL OK", "KEK_INIT REFUSED");
     }
 
@@ -816,9 +997,11 @@ class KeySyncServiceIT {
         KeySyncGrpc.KeySyncBlockingStub onA = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         KeySyncGrpc.KeySyncBlockingStub onB = client(b).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
 
-        KekCheckValue init = onA.initKek(InitKekRequest.newBuilder().setOrderedBy("alice").build());
+        KekCheckValue init =
+                onA.initKek(InitKekRequest.newBuilder().setOrderedBy("alice").build());
         assertThat(init.getHsm()).isEqualTo("dc1-hsm1");
-        assertThat(onB.getKekStatus(GetKekStatusRequest.getDefaultInstance()).getHsmsList()).singleElement()
+        assertThat(onB.getKekStatus(GetKekStatusRequest.getDefaultInstance()).getHsmsList())
+                .singleElement()
                 .satisfies(h -> assertThat(h.getCheckValue().isEmpty()).isTrue());
 
         TransportPublicKey transport = onB.beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder()
@@ -828,8 +1011,12 @@ class KeySyncServiceIT {
         assertThat(transport.getEnrolmentId().size()).isEqualTo(16);
         assertThat(transport.getNode()).isEqualTo("dc2-signer1");
         assertThat(transport.getTtlSeconds()).isEqualTo(300);
-        assertThat(new BigInteger(1, transport.getModulus().toByteArray()).bitLength()).isGreaterThanOrEqualTo(2048);
-        WrappedKek kek = onA.exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
+        assertThat(new BigInteger(1, transport.getModulus().toByteArray()).bitLength())
+                .isGreaterThanOrEqualTo(2048);
+        WrappedKek kek = onA.exportKek(ExportKekRequest.newBuilder()
+                .setTransport(transport)
+                .setOrderedBy("alice")
+                .build());
         assertThat(kek.getCheckValue()).isEqualTo(init.getCheckValue());
         assertThat(kek.getHsm()).isEqualTo("dc1-hsm1");
         KekCheckValue enrolled = onB.completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
@@ -839,8 +1026,11 @@ class KeySyncServiceIT {
                 .build());
 
         assertThat(enrolled.getCheckValue()).isEqualTo(init.getCheckValue());
-        assertThat(hsmB.kekCheckValue().orElseThrow()).isEqualTo(hsmA.kekCheckValue().orElseThrow());
-        assertThat(onB.getKekStatus(GetKekStatusRequest.getDefaultInstance()).getHsms(0).getCheckValue())
+        assertThat(hsmB.kekCheckValue().orElseThrow())
+                .isEqualTo(hsmA.kekCheckValue().orElseThrow());
+        assertThat(onB.getKekStatus(GetKekStatusRequest.getDefaultInstance())
+                        .getHsms(0)
+                        .getCheckValue())
                 .isEqualTo(init.getCheckValue());
         assertThat(b.service.pendingEnrolments()).isZero();
 
@@ -854,17 +1044,25 @@ class KeySyncServiceIT {
         WrappedKey wrapped = RemoteKeySet.export(client(a), ZONE, zsk.fingerprint(), DEADLINE);
         assertThat(RemoteKeySet.importKey(client(b), wrapped, Optional.empty(), nonce(), clock, DEADLINE))
                 .containsExactly(new HsmId("dc2-hsm1"));
-        assertThat(RemoteKeySet.verify(client(b), stored(), nonce(), clock, DEADLINE).keySynced()).isTrue();
-        assertThat(TokenSurgery.count(specB, Half.PRIVATE, zsk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(RemoteKeySet.verify(client(b), stored(), nonce(), clock, DEADLINE)
+                        .keySynced())
+                .isTrue();
+        assertThat(TokenSurgery.count(specB, Half.PRIVATE, zsk.fingerprint().bytes()))
+                .isEqualTo(1);
 
-        assertThat(a.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(a.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("KEK_INIT OK", "KEK_ENROL OK", "GENERATE OK", "WRAP OK");
-        assertThat(a.audit().subList(0, 3)).allSatisfy(line -> assertThat(line.get("actor").asText())
-                .contains("caller=" + CALLER, "ordered_by=alice"));
-        assertThat(b.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(a.audit().subList(0, 3))
+                .allSatisfy(line ->
+                        assertThat(line.get("actor").asText()).contains("caller=" + CALLER, "ordered_by=alice"));
+        assertThat(b.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("VERIFY OK", "KEK_ENROL OK", "KEK_ENROL OK", "VERIFY OK", "UNWRAP OK", "VERIFY OK");
-        assertThat(b.audit().get(2).get("detail").asText()).contains("equals the holder's",
-                HexFormat.of().formatHex(init.getCheckValue().toByteArray()));
+        assertThat(b.audit().get(2).get("detail").asText())
+                .contains(
+                        "equals the holder's",
+                        HexFormat.of().formatHex(init.getCheckValue().toByteArray()));
     }
 
     @Test
@@ -875,9 +1073,14 @@ class KeySyncServiceIT {
         TestNode a = node("dc1-signer1", hsmA);
         TestNode b = node("dc2-signer1", hsmB);
         KeySyncGrpc.KeySyncBlockingStub onB = client(b).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        TransportPublicKey transport = onB.beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
-        WrappedKek kek = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
+        TransportPublicKey transport = onB.beginKekEnrolment(
+                BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
+        WrappedKek kek = client(a)
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .exportKek(ExportKekRequest.newBuilder()
+                        .setTransport(transport)
+                        .setOrderedBy("alice")
+                        .build());
         byte[] other = kek.getCheckValue().toByteArray();
         other[0] ^= 0x01; // what the holder reported is not what arrived
         CompleteKekEnrolmentRequest complete = CompleteKekEnrolmentRequest.newBuilder()
@@ -888,13 +1091,22 @@ class KeySyncServiceIT {
 
         // The HSM itself compares the KEK with the holder's check value (the KEK cannot encrypt, so
         // nothing outside the HSM could compute its value) and keeps nothing.
-        assertStatus(() -> onB.completeKekEnrolment(complete), Status.Code.FAILED_PRECONDITION, "HSM dc2-hsm1",
-                "KEK differs", HexFormat.of().formatHex(other), "nothing was kept");
+        assertStatus(
+                () -> onB.completeKekEnrolment(complete),
+                Status.Code.FAILED_PRECONDITION,
+                "HSM dc2-hsm1",
+                "KEK differs",
+                HexFormat.of().formatHex(other),
+                "nothing was kept");
 
         assertThat(hsmB.kekCheckValue()).isEmpty();
-        assertStatus(() -> onB.completeKekEnrolment(complete), Status.Code.FAILED_PRECONDITION,
-                "no pending KEK enrolment", "begin again");
-        assertThat(b.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertStatus(
+                () -> onB.completeKekEnrolment(complete),
+                Status.Code.FAILED_PRECONDITION,
+                "no pending KEK enrolment",
+                "begin again");
+        assertThat(b.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("KEK_ENROL OK", "KEK_ENROL FAILED", "KEK_ENROL REFUSED");
     }
 
@@ -907,21 +1119,29 @@ class KeySyncServiceIT {
         TestNode b = node("dc2-signer1", hsmB);
         b.service.enrolmentTtl(Duration.ofSeconds(1));
         KeySyncGrpc.KeySyncBlockingStub onB = client(b).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        TransportPublicKey transport = onB.beginKekEnrolment(BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
+        TransportPublicKey transport = onB.beginKekEnrolment(
+                BeginKekEnrolmentRequest.newBuilder().setOrderedBy("alice").build());
         assertThat(transport.getTtlSeconds()).isEqualTo(1);
-        WrappedKek kek = client(a).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .exportKek(ExportKekRequest.newBuilder().setTransport(transport).setOrderedBy("alice").build());
+        WrappedKek kek = client(a)
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .exportKek(ExportKekRequest.newBuilder()
+                        .setTransport(transport)
+                        .setOrderedBy("alice")
+                        .build());
 
         TestTiming.until(DEADLINE, "the enrolment is swept", () -> b.service.pendingEnrolments() == 0);
 
-        assertStatus(() -> onB.completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
+        assertStatus(
+                () -> onB.completeKekEnrolment(CompleteKekEnrolmentRequest.newBuilder()
                         .setEnrolmentId(transport.getEnrolmentId())
                         .setWrapped(kek)
                         .setOrderedBy("alice")
                         .build()),
-                Status.Code.FAILED_PRECONDITION, "no pending KEK enrolment");
+                Status.Code.FAILED_PRECONDITION,
+                "no pending KEK enrolment");
         assertThat(hsmB.kekCheckValue()).isEmpty();
-        assertThat(b.audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(b.audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("KEK_ENROL OK", "KEK_ENROL FAILED", "KEK_ENROL REFUSED");
         assertThat(b.audit().get(1).get("detail").asText()).contains("abandoned", "transport key was destroyed");
     }
@@ -933,7 +1153,8 @@ class KeySyncServiceIT {
         Pkcs11Hsm noKek = open("dc1-hsm2");
         hsm1.generateKek();
         TestNode node = node("dc1-signer1", hsm1, noKek);
-        KeySyncGrpc.KeySyncBlockingStub coordinator = client(node).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        KeySyncGrpc.KeySyncBlockingStub coordinator =
+                client(node).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
 
         GenerateKeyResponse answer = coordinator.generateKey(GenerateKeyRequest.newBuilder()
                 .setZone(ZONE.toString())
@@ -951,7 +1172,8 @@ class KeySyncServiceIT {
             assertThat(e.state()).isEqualTo(KeyState.GENERATED);
             assertThat(e.generatedOn()).isEqualTo("dc1-hsm1");
         });
-        assertThat(TokenSurgery.count(spec, Half.PRIVATE, ksk.fingerprint().bytes())).isEqualTo(1);
+        assertThat(TokenSurgery.count(spec, Half.PRIVATE, ksk.fingerprint().bytes()))
+                .isEqualTo(1);
         assertThat(node.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("GENERATE");
             assertThat(line.get("outcome").asText()).isEqualTo("OK");
@@ -959,13 +1181,17 @@ class KeySyncServiceIT {
             assertThat(line.get("actor").asText()).contains("GenerateKey", "caller=" + CALLER, "ordered_by=alice");
         });
         // an HSM without the cluster KEK could never pass the key on: nothing generated there
-        assertStatus(() -> coordinator.generateKey(GenerateKeyRequest.newBuilder()
+        assertStatus(
+                () -> coordinator.generateKey(GenerateKeyRequest.newBuilder()
                         .setZone(ZONE.toString())
                         .setRole(org.tandem.proto.keysync.v1.KeyRole.ZSK)
                         .setHsm("dc1-hsm2")
                         .setOrderedBy("alice")
                         .build()),
-                Status.Code.FAILED_PRECONDITION, "HSM dc1-hsm2", "holds no cluster KEK", "Nothing generated");
+                Status.Code.FAILED_PRECONDITION,
+                "HSM dc1-hsm2",
+                "holds no cluster KEK",
+                "Nothing generated");
         assertThat(noKek.list(ZONE)).isEmpty();
         assertThat(stored().entries()).hasSize(1);
     }
@@ -977,10 +1203,15 @@ class KeySyncServiceIT {
         byte[] kcv = holder.generateKek();
         TestNode node = node("dc1-signer1", holder, other);
 
-        assertStatus(() -> client(node)
+        assertStatus(
+                () -> client(node)
                         .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .initKek(InitKekRequest.newBuilder().setHsm("dc1-hsm2").setOrderedBy("alice").build()),
-                Status.Code.FAILED_PRECONDITION, "already holds the cluster KEK on dc1-hsm1",
+                        .initKek(InitKekRequest.newBuilder()
+                                .setHsm("dc1-hsm2")
+                                .setOrderedBy("alice")
+                                .build()),
+                Status.Code.FAILED_PRECONDITION,
+                "already holds the cluster KEK on dc1-hsm1",
                 HexFormat.of().formatHex(kcv));
 
         assertThat(other.kekCheckValue()).isEmpty();
@@ -1006,7 +1237,9 @@ class KeySyncServiceIT {
      * and copies both keys to it by wrap and unwrap: "generate once, replicate".
      */
     private Keys syncedKeys(Pkcs11Hsm source, Pkcs11Hsm... targets) throws Exception {
-        DnssecKey ksk = source.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+        DnssecKey ksk = source.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256))
+                .publicKey()
+                .orElseThrow();
         HsmKey zsk = source.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
         while (ZoneKeySet.collide(ksk, zsk.publicKey().orElseThrow())) { // 1 in 65536: draw again (INV-K4)
             source.delete(zsk.ref());
@@ -1050,8 +1283,10 @@ class KeySyncServiceIT {
 
     private static void enrol(Pkcs11Hsm holder, Pkcs11Hsm newcomer) throws Exception {
         TransportKey transport = newcomer.newTransportKey();
-        newcomer.importKek(transport, holder.exportKek(transport), holder.kekCheckValue().orElseThrow());
-        assertThat(newcomer.kekCheckValue().orElseThrow()).isEqualTo(holder.kekCheckValue().orElseThrow());
+        newcomer.importKek(
+                transport, holder.exportKek(transport), holder.kekCheckValue().orElseThrow());
+        assertThat(newcomer.kekCheckValue().orElseThrow())
+                .isEqualTo(holder.kekCheckValue().orElseThrow());
     }
 
     private static HsmKey held(Pkcs11Hsm hsm, DnssecKey key) throws Exception {
@@ -1094,7 +1329,8 @@ class KeySyncServiceIT {
 
     /** The zone's manifest as the store has it. */
     private ZoneKeySet stored() throws Exception {
-        VersionedManifest m = store.read(ZONE.toString()).orElseThrow(() -> new AssertionError("no manifest of " + ZONE));
+        VersionedManifest m =
+                store.read(ZONE.toString()).orElseThrow(() -> new AssertionError("no manifest of " + ZONE));
         return ZoneKeySet.fromProto(m.manifest(), m.version());
     }
 
@@ -1137,14 +1373,17 @@ class KeySyncServiceIT {
     }
 
     private static void assertRefusedByTls(ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
-                        e.getStatus().getCode())
-                .as("%s", e.getStatus())
-                .isIn(Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED));
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode())
+                                .as("%s", e.getStatus())
+                                .isIn(Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED));
     }
 
     private static Duration scaled(Duration d) {
-        return Duration.ofMillis(Math.round(d.toMillis() * Double.parseDouble(System.getProperty("tandem.timing.multiple", "1"))));
+        return Duration.ofMillis(
+                Math.round(d.toMillis() * Double.parseDouble(System.getProperty("tandem.timing.multiple", "1"))));
     }
 
     /** The node wrote exactly one audit line, for this operation with this outcome. */

@@ -94,7 +94,11 @@ class MtlsHardeningIT {
         Server server = start(nodeA, ConnectionLimits.DEFAULTS);
         Instant now = Instant.now();
         TlsMaterial expired = cluster.issue(
-                "node-old", "node", List.of(), Usage.SERVER_AND_CLIENT, now.minus(Duration.ofDays(2)),
+                "node-old",
+                "node",
+                List.of(),
+                Usage.SERVER_AND_CLIENT,
+                now.minus(Duration.ofDays(2)),
                 now.minus(Duration.ofDays(1)));
 
         assertRefused(track(MtlsChannels.open(target(server), expired)));
@@ -103,8 +107,8 @@ class MtlsHardeningIT {
 
     @Test
     void closesConnectionOlderThanTheMaximumAge() throws Exception {
-        Server server = start(nodeA, new ConnectionLimits(Duration.ofSeconds(2), Duration.ofSeconds(1),
-                Duration.ofSeconds(10), 16));
+        Server server = start(
+                nodeA, new ConnectionLimits(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10), 16));
         SSLSocket socket = track(RawTls.connect(server.getPort(), cluster.issue("node-b", "node"), "TLSv1.3"));
         OutputStream out = socket.getOutputStream();
         out.write(RawTls.HTTP2_PREFACE);
@@ -118,11 +122,15 @@ class MtlsHardeningIT {
 
     @Test
     void certificateThatExpiresStopsWorkingOnAnOpenChannel() throws Exception {
-        Server server = start(nodeA, new ConnectionLimits(Duration.ofSeconds(2), Duration.ofSeconds(1),
-                Duration.ofSeconds(10), 16));
+        Server server = start(
+                nodeA, new ConnectionLimits(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10), 16));
         Instant now = Instant.now();
         TlsMaterial expiring = cluster.issue(
-                "node-expiring", "node", List.of(), Usage.SERVER_AND_CLIENT, now.minus(Duration.ofHours(1)),
+                "node-expiring",
+                "node",
+                List.of(),
+                Usage.SERVER_AND_CLIENT,
+                now.minus(Duration.ofHours(1)),
                 now.plus(Duration.ofSeconds(6)));
         ManagedChannel channel = track(MtlsChannels.open(target(server), expiring));
         assertThat(call(channel).getNode()).isEqualTo("node-expiring");
@@ -140,8 +148,8 @@ class MtlsHardeningIT {
 
     @Test
     void dropsClientThatNeverHandshakesAfterTheTimeout() throws Exception {
-        Server server = start(nodeA, new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5),
-                Duration.ofSeconds(1), 16));
+        Server server = start(
+                nodeA, new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(1), 16));
         Socket idle = track(new Socket("127.0.0.1", server.getPort()));
 
         // well before the 10 s Netty's TLS handler would allow by itself
@@ -152,8 +160,8 @@ class MtlsHardeningIT {
 
     @Test
     void closesConnectionsBeyondTheLimitAtOnce() throws Exception {
-        Server server = start(nodeA, new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5),
-                Duration.ofSeconds(60), 2));
+        Server server = start(
+                nodeA, new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(60), 2));
         Socket first = track(new Socket("127.0.0.1", server.getPort()));
         Socket second = track(new Socket("127.0.0.1", server.getPort()));
         Socket third = track(new Socket("127.0.0.1", server.getPort()));
@@ -179,7 +187,11 @@ class MtlsHardeningIT {
         Instant now = Instant.now();
         // Even meant for a server (serverAuth), an operator certificate is not a peer a node may talk to.
         TlsMaterial operator = cluster.issue(
-                "alice", "operator", List.of(), Usage.SERVER_AND_CLIENT, now.minus(Duration.ofHours(1)),
+                "alice",
+                "operator",
+                List.of(),
+                Usage.SERVER_AND_CLIENT,
+                now.minus(Duration.ofHours(1)),
                 now.plus(Duration.ofDays(1)));
         Server impostor = start(operator, ConnectionLimits.DEFAULTS);
 
@@ -206,7 +218,8 @@ class MtlsHardeningIT {
 
         assertThat(causes(e)).contains("CN=coordinator-2").contains("talks only to a server with OU=node");
         Server node = start(nodeA, ConnectionLimits.DEFAULTS);
-        assertThat(call(track(MtlsChannels.open(target(node), coordinator))).getNode()).isEqualTo("coordinator-1");
+        assertThat(call(track(MtlsChannels.open(target(node), coordinator))).getNode())
+                .isEqualTo("coordinator-1");
     }
 
     @Test
@@ -214,8 +227,8 @@ class MtlsHardeningIT {
         TlsMaterial operator = cluster.issue("alice", "operator");
         Server node = start(nodeA, ConnectionLimits.DEFAULTS);
 
-        StatusRuntimeException e = assertRefused(
-                track(MtlsChannels.open(target(node), operator, Set.of(CallerRole.COORDINATOR))));
+        StatusRuntimeException e =
+                assertRefused(track(MtlsChannels.open(target(node), operator, Set.of(CallerRole.COORDINATOR))));
 
         assertThat(causes(e)).contains("CN=node-a").contains("[NODE]").contains("OU=coordinator");
         Server coordinator = start(cluster.issue("coordinator-1", "coordinator"), ConnectionLimits.DEFAULTS);
@@ -235,7 +248,9 @@ class MtlsHardeningIT {
     }
 
     private static InventoryResponse call(ManagedChannel channel) {
-        return KeySyncGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).inventory(REQUEST);
+        return KeySyncGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .inventory(REQUEST);
     }
 
     private static StatusRuntimeException assertRefused(ManagedChannel channel) {

@@ -91,9 +91,11 @@ class MtlsIT {
     @Test
     void bindsOnlyTheGivenHostOnAFreePort() {
         assertThat(server.getPort()).isPositive();
-        assertThat(server.getListenSockets()).isNotEmpty().allSatisfy(address -> assertThat(
-                        ((InetSocketAddress) address).getAddress().getHostAddress())
-                .isEqualTo("127.0.0.1"));
+        assertThat(server.getListenSockets())
+                .isNotEmpty()
+                .allSatisfy(address -> assertThat(
+                                ((InetSocketAddress) address).getAddress().getHostAddress())
+                        .isEqualTo("127.0.0.1"));
     }
 
     @Test
@@ -233,10 +235,11 @@ class MtlsIT {
 
     private static void assertRefused(ManagedChannel channel, Status.Code... expected) {
         assertThatThrownBy(() -> call(channel))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
-                                e.getStatus().getCode())
-                        .as("status %s", e.getStatus())
-                        .isIn((Object[]) expected));
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode())
+                                .as("status %s", e.getStatus())
+                                .isIn((Object[]) expected));
     }
 
     private ManagedChannel track(ManagedChannel channel) {

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 
 class MtlsServersStopTest {
     private static Server started() throws IOException {
-        return InProcessServerBuilder.forName(InProcessServerBuilder.generateName()).directExecutor().build().start();
+        return InProcessServerBuilder.forName(InProcessServerBuilder.generateName())
+                .directExecutor()
+                .build()
+                .start();
     }
 
     @Test
@@ -27,7 +30,9 @@ class MtlsServersStopTest {
         Thread.currentThread().interrupt();
         try {
             MtlsServers.stop(server, "test server");
-            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+            assertThat(Thread.currentThread().isInterrupted())
+                    .as("interrupt flag kept")
+                    .isTrue();
             assertThat(server.isShutdown()).isTrue();
         } finally {
             Thread.interrupted();

@@ -34,7 +34,8 @@ final class PresentingKeyManager extends X509ExtendedKeyManager {
     static PresentingKeyManager of(TlsMaterial material) throws Exception {
         X509Certificate certificate;
         try (InputStream in = Files.newInputStream(material.certificateChain())) {
-            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            certificate =
+                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
         try (Reader in = Files.newBufferedReader(material.privateKey(), StandardCharsets.US_ASCII);
                 PEMParser parser = new PEMParser(in)) {

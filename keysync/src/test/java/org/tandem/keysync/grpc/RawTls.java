@@ -30,7 +30,8 @@ import javax.net.ssl.TrustManagerFactory;
 final class RawTls {
     /** The HTTP/2 client connection preface and an empty SETTINGS frame (RFC 9113 §3.4). */
     static final byte[] HTTP2_PREFACE = concat(
-            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII), new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+            new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
 
     private RawTls() {}
 
@@ -78,7 +79,9 @@ final class RawTls {
     private static KeyManager[] keyManagers(TlsMaterial tls) throws IOException, GeneralSecurityException {
         Certificate[] chain;
         try (InputStream in = Files.newInputStream(tls.certificateChain())) {
-            chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(Certificate[]::new);
+            chain = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)
+                    .toArray(Certificate[]::new);
         }
         String pem = Files.readString(tls.privateKey(), StandardCharsets.US_ASCII)
                 .replace("-----BEGIN PRIVATE KEY-----", "")
@@ -93,12 +96,12 @@ final class RawTls {
         return factory.getKeyManagers();
     }
 
-    private static TrustManager[] trustManagers(TlsMaterial tls)
-            throws IOException, GeneralSecurityException {
+    private static TrustManager[] trustManagers(TlsMaterial tls) throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         try (InputStream in = Files.newInputStream(tls.trustedCertificates())) {
-            store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            store.setCertificateEntry(
+                    "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
         factory.init(store);

@@ -82,7 +82,8 @@ class RemoteKeySetTest {
     }
 
     /** A node that answers every Inventory with what {@code answer} makes of the request. */
-    private KeySyncGrpc.KeySyncBlockingStub node(Function<InventoryRequest, InventoryResponse> answer) throws Exception {
+    private KeySyncGrpc.KeySyncBlockingStub node(Function<InventoryRequest, InventoryResponse> answer)
+            throws Exception {
         return node(new KeySyncGrpc.KeySyncImplBase() {
             @Override
             public void inventory(InventoryRequest request, StreamObserver<InventoryResponse> responses) {
@@ -94,7 +95,11 @@ class RemoteKeySetTest {
 
     private KeySyncGrpc.KeySyncBlockingStub node(KeySyncGrpc.KeySyncImplBase service) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+        server = InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(service)
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         return KeySyncGrpc.newBlockingStub(channel);
     }
@@ -110,9 +115,12 @@ class RemoteKeySetTest {
     }
 
     private static ZoneKeySet manifest(DnssecKey... keys) {
-        return new ZoneKeySet(ZONE, 1, Arrays.stream(keys)
-                .map(k -> new ZoneKeySet.Entry(k, KeyState.ACTIVE, NOW, "dc1-hsm1"))
-                .toList());
+        return new ZoneKeySet(
+                ZONE,
+                1,
+                Arrays.stream(keys)
+                        .map(k -> new ZoneKeySet.Entry(k, KeyState.ACTIVE, NOW, "dc1-hsm1"))
+                        .toList());
     }
 
     private static InventoryResponse oneHsm(HsmKeyProof... keys) {
@@ -154,8 +162,9 @@ class RemoteKeySetTest {
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
 
-        assertThat(report.checks()).singleElement().satisfies(c -> assertThat(c.status())
-                .isEqualTo(KeyStatus.PRIVATE_KEY_MISMATCH));
+        assertThat(report.checks())
+                .singleElement()
+                .satisfies(c -> assertThat(c.status()).isEqualTo(KeyStatus.PRIVATE_KEY_MISMATCH));
     }
 
     @Test
@@ -163,12 +172,14 @@ class RemoteKeySetTest {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
         SoftKey impostor = SoftKey.generate(KeyRole.ZSK);
         var stub = node(r -> oneHsm(reported(
-                zsk.key(), sign(() -> impostor.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(7200), NOW.minusSeconds(3600))))));
+                zsk.key(),
+                sign(() -> impostor.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(7200), NOW.minusSeconds(3600))))));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
 
-        assertThat(report.checks()).singleElement().satisfies(c -> assertThat(c.status())
-                .isEqualTo(KeyStatus.PRIVATE_KEY_MISMATCH));
+        assertThat(report.checks())
+                .singleElement()
+                .satisfies(c -> assertThat(c.status()).isEqualTo(KeyStatus.PRIVATE_KEY_MISMATCH));
     }
 
     @Test
@@ -179,7 +190,9 @@ class RemoteKeySetTest {
             HsmKeyProof honest = reported(stray.key(), sign(() -> stray.proof(nonceOf(r))));
             // claims the manifest key's fingerprint (and CKA_ID) for the stray public key
             return oneHsm(honest.toBuilder()
-                    .setKey(honest.getKey().toBuilder().setFingerprint(ByteString.copyFrom(zsk.key().fingerprint().bytes())))
+                    .setKey(honest.getKey().toBuilder()
+                            .setFingerprint(
+                                    ByteString.copyFrom(zsk.key().fingerprint().bytes())))
                     .setObjectId(ByteString.copyFrom(zsk.key().fingerprint().bytes()))
                     .build());
         });
@@ -196,7 +209,8 @@ class RemoteKeySetTest {
     void proofOutsideItsValidityIsAnHsmErrorThatPointsAtTheClocks() throws Exception {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
         var stub = node(r -> oneHsm(reported(
-                zsk.key(), sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(4 * 3600), NOW.minusSeconds(3 * 3600))))));
+                zsk.key(),
+                sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(4 * 3600), NOW.minusSeconds(3 * 3600))))));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
 
@@ -212,7 +226,8 @@ class RemoteKeySetTest {
         // validator would accept: the client refuses it even though the signature is good.
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
         var stub = node(r -> oneHsm(reported(
-                zsk.key(), sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(1800), NOW.plusSeconds(1800))))));
+                zsk.key(),
+                sign(() -> zsk.proof(zsk.key(), nonceOf(r), NOW.minusSeconds(1800), NOW.plusSeconds(1800))))));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE);
 
@@ -227,12 +242,16 @@ class RemoteKeySetTest {
         SoftKey ksk = SoftKey.generate(KeyRole.KSK);
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
         var stub = node(r -> oneHsm(
-                reported(ksk.key(), new byte[0]).toBuilder().setProofError("HSM dc2-hsm1: CKR_DEVICE_ERROR").build(),
+                reported(ksk.key(), new byte[0]).toBuilder()
+                        .setProofError("HSM dc2-hsm1: CKR_DEVICE_ERROR")
+                        .build(),
                 reported(zsk.key(), new byte[] {1, 2, 3})));
 
         KeySetReport report = RemoteKeySet.verify(stub, manifest(ksk.key(), zsk.key()), NONCE, CLOCK, DEADLINE);
 
-        assertThat(report.checks()).extracting(c -> c.status()).containsExactly(KeyStatus.HSM_ERROR, KeyStatus.HSM_ERROR);
+        assertThat(report.checks())
+                .extracting(c -> c.status())
+                .containsExactly(KeyStatus.HSM_ERROR, KeyStatus.HSM_ERROR);
         assertThat(report.checks().get(0).detail()).isEqualTo("cannot sign the proof: HSM dc2-hsm1: CKR_DEVICE_ERROR");
     }
 
@@ -254,7 +273,8 @@ class RemoteKeySetTest {
     @Test
     void answerWithoutHsmsIsRefusedRatherThanReadAsKeySynced() throws Exception {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
-        var stub = node(r -> InventoryResponse.newBuilder().setNode("dc2-signer1").build());
+        var stub =
+                node(r -> InventoryResponse.newBuilder().setNode("dc2-signer1").build());
 
         assertThatThrownBy(() -> RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE))
                 .isInstanceOf(RemoteCallException.class)
@@ -297,9 +317,12 @@ class RemoteKeySetTest {
                             .containsEntry("zone", "example.test.")
                             .containsEntry("role", "ZSK")
                             .containsEntry("key_tag", zsk.key().keyTag().toString())
-                            .containsEntry("fingerprint", zsk.key().fingerprint().hex());
-                    assertThat(e.getMessage()).contains("zone example.test. HSM dc2-hsm1 ZSK " + zsk.key().keyTag() + " fp "
-                            + zsk.key().fingerprint().hex() + ": holds no cluster KEK");
+                            .containsEntry(
+                                    "fingerprint", zsk.key().fingerprint().hex());
+                    assertThat(e.getMessage())
+                            .contains("zone example.test. HSM dc2-hsm1 ZSK "
+                                    + zsk.key().keyTag() + " fp "
+                                    + zsk.key().fingerprint().hex() + ": holds no cluster KEK");
                 });
     }
 
@@ -328,7 +351,8 @@ class RemoteKeySetTest {
     @Test
     void unreachableNodeIsARemoteCallExceptionWithTheStatusCode() throws Exception {
         SoftKey zsk = SoftKey.generate(KeyRole.ZSK);
-        channel = InProcessChannelBuilder.forName(InProcessServerBuilder.generateName()).build();
+        channel = InProcessChannelBuilder.forName(InProcessServerBuilder.generateName())
+                .build();
         var stub = KeySyncGrpc.newBlockingStub(channel);
 
         assertThatThrownBy(() -> RemoteKeySet.verify(stub, manifest(zsk.key()), NONCE, CLOCK, DEADLINE))

@@ -43,15 +43,22 @@ final class TestNode implements AutoCloseable {
      *
      * @param dir where the audit log goes
      */
-    static TestNode start(String name, List<Pkcs11Hsm> hsms, ManifestStore store, Path dir, TlsMaterial tls, Clock clock)
+    static TestNode start(
+            String name, List<Pkcs11Hsm> hsms, ManifestStore store, Path dir, TlsMaterial tls, Clock clock)
             throws Exception {
         try {
             Path auditFile = dir.resolve(name + "-audit.jsonl");
             AuditLog audit = AuditLog.open(auditFile, clock);
-            KeySyncService service = new KeySyncService(name, hsms, clock, audit, "tandem@" + name + " keysync-server",
-                    store, new KeySetVerifier(clock, new SecureRandom()));
-            return new TestNode(name, List.copyOf(hsms), auditFile, service,
-                    KeySyncServer.start("127.0.0.1", 0, tls, service));
+            KeySyncService service = new KeySyncService(
+                    name,
+                    hsms,
+                    clock,
+                    audit,
+                    "tandem@" + name + " keysync-server",
+                    store,
+                    new KeySetVerifier(clock, new SecureRandom()));
+            return new TestNode(
+                    name, List.copyOf(hsms), auditFile, service, KeySyncServer.start("127.0.0.1", 0, tls, service));
         } catch (Exception | Error e) {
             hsms.forEach(Pkcs11Hsm::close);
             throw e;

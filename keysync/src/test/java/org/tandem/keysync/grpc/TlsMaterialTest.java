@@ -61,7 +61,8 @@ class TlsMaterialTest {
         TlsMaterial material = new TlsMaterial(node.certificateChain(), node.privateKey(), missing);
 
         assertThatThrownBy(material::check)
-                .isInstanceOfSatisfying(TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(missing))
+                .isInstanceOfSatisfying(
+                        TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(missing))
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining("trusted CA certificates does not exist");
     }
@@ -75,7 +76,8 @@ class TlsMaterialTest {
         TlsMaterial material = new TlsMaterial(node.certificateChain(), sec1, node.trustedCertificates());
 
         assertThatThrownBy(material::check)
-                .isInstanceOfSatisfying(TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(sec1))
+                .isInstanceOfSatisfying(
+                        TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(sec1))
                 .hasMessageContaining("SEC1")
                 .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt -in " + sec1 + " -out " + sec1 + ".p8");
     }
@@ -104,7 +106,8 @@ class TlsMaterialTest {
         TlsMaterial material = new TlsMaterial(garbage, node.privateKey(), node.trustedCertificates());
 
         assertThatThrownBy(material::check)
-                .isInstanceOfSatisfying(TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(garbage))
+                .isInstanceOfSatisfying(
+                        TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(garbage))
                 .hasMessageContaining(garbage.toString())
                 .hasMessageContaining("certificate chain does not parse as X.509");
     }
@@ -116,7 +119,8 @@ class TlsMaterialTest {
         TlsMaterial material = new TlsMaterial(node.certificateChain(), node.privateKey(), garbage);
 
         assertThatThrownBy(material::check)
-                .isInstanceOfSatisfying(TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(garbage))
+                .isInstanceOfSatisfying(
+                        TlsMaterialException.class, e -> assertThat(e.file()).isEqualTo(garbage))
                 .hasMessageContaining("trusted CA certificates is not PEM");
     }
 

@@ -67,10 +67,13 @@ final class TokenSurgery {
     }
 
     private static long[] find(PKCS11 p11, long s, Half half, byte[] id) throws PKCS11Exception {
-        p11.C_FindObjectsInit(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, half.objectClass), new CK_ATTRIBUTE(CKA_ID, id)});
+        p11.C_FindObjectsInit(
+                s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, half.objectClass), new CK_ATTRIBUTE(CKA_ID, id)});
         try {
             List<Long> all = new ArrayList<>();
-            for (long[] batch = p11.C_FindObjects(s, 64); batch != null && batch.length > 0; batch = p11.C_FindObjects(s, 64)) {
+            for (long[] batch = p11.C_FindObjects(s, 64);
+                    batch != null && batch.length > 0;
+                    batch = p11.C_FindObjects(s, 64)) {
                 for (long h : batch) {
                     all.add(h);
                 }
@@ -88,7 +91,11 @@ final class TokenSurgery {
 
     private static int withSession(HsmSpec token, Work work) {
         int[] result = new int[1];
-        TokenAccess.run(token.library(), token.tokenLabel(), token.pinFile(), (p11, session) -> result[0] = work.run(p11, session));
+        TokenAccess.run(
+                token.library(),
+                token.tokenLabel(),
+                token.pinFile(),
+                (p11, session) -> result[0] = work.run(p11, session));
         return result[0];
     }
 }

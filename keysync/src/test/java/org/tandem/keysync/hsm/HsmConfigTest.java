@@ -40,7 +40,8 @@ class HsmConfigTest {
         assertThat(c.zookeeperRoot()).isEqualTo("/tandem");
         assertThat(c.auditLog()).isEqualTo(dir.resolve("audit.jsonl"));
         assertThat(c.hsm("dc2-hsm1").tokenLabel()).isEqualTo("dc2-hsm1");
-        assertThatThrownBy(() -> c.hsm("dc3")).hasMessageContaining("no HSM named 'dc3' (configured: dc1-hsm1, dc2-hsm1)");
+        assertThatThrownBy(() -> c.hsm("dc3"))
+                .hasMessageContaining("no HSM named 'dc3' (configured: dc1-hsm1, dc2-hsm1)");
     }
 
     @Test
@@ -107,9 +108,11 @@ class HsmConfigTest {
                 hsms:
                   - {name: a, library: /x.so, token-label: a, pin-file: a.pin}
                   - {name: a, library: /x.so, token-label: b, pin-file: b.pin}
-                """))).hasMessageContaining("hsms[1].name: duplicate HSM name 'a'");
+                """)))
+                .hasMessageContaining("hsms[1].name: duplicate HSM name 'a'");
         assertThatThrownBy(() -> HsmConfig.load(write("hsms: [\n"))).hasMessageContaining("not valid YAML");
-        assertThatThrownBy(() -> HsmConfig.load(write("zookeeper: x\n"))).hasMessageContaining("hsms: missing or empty");
+        assertThatThrownBy(() -> HsmConfig.load(write("zookeeper: x\n")))
+                .hasMessageContaining("hsms: missing or empty");
         assertThatThrownBy(() -> HsmConfig.load(dir.resolve("nope.yaml"))).hasMessageContaining("not found");
     }
 }

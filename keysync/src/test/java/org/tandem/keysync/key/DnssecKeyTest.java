@@ -10,16 +10,16 @@ import org.tandem.proto.keysync.v1.KeyDescriptor;
 
 class DnssecKeyTest {
     // Checked on these machines: dnssec-dsfromkey -2 and ldns-key2ds -n -2 print this DS for this DNSKEY.
-    private static final byte[] PUBLIC = Base64.getDecoder().decode(
-            "4oKAipBtHjqzVlT0gYhQ1F70nIY3xeKRTv2xlI5XTHjChsB5fvoxMw/D0gtlil+GAf+0RSJlzAZwSwjFjCJhUQ==");
+    private static final byte[] PUBLIC = Base64.getDecoder()
+            .decode("4oKAipBtHjqzVlT0gYhQ1F70nIY3xeKRTv2xlI5XTHjChsB5fvoxMw/D0gtlil+GAf+0RSJlzAZwSwjFjCJhUQ==");
 
     @Test
     void fingerprintIsTheSha256DsDigestAndTheKeyTagMatchesRfc4034() {
         DnssecKey key = DnssecKey.of(ZoneName.of("example.test"), KeyRole.KSK, Algorithm.ECDSAP256SHA256, PUBLIC);
         assertThat(key.flags()).isEqualTo(257);
         assertThat(key.keyTag().value()).isEqualTo(50913);
-        assertThat(key.fingerprint().hex().toUpperCase()).isEqualTo(
-                "DA05444FD45B3140A9FA954DC3BABFCC228F91B167B1CBEAFE4A2BD3881421EE");
+        assertThat(key.fingerprint().hex().toUpperCase())
+                .isEqualTo("DA05444FD45B3140A9FA954DC3BABFCC228F91B167B1CBEAFE4A2BD3881421EE");
         assertThat(key.describe()).isEqualTo("KSK 50913 (fp da05444f, alg 13) of example.test.");
     }
 
@@ -42,7 +42,8 @@ class DnssecKeyTest {
 
         byte[] fp = key.fingerprint().bytes();
         fp[0] ^= 1;
-        KeyDescriptor lying = d.toBuilder().setFingerprint(ByteString.copyFrom(fp)).build();
+        KeyDescriptor lying =
+                d.toBuilder().setFingerprint(ByteString.copyFrom(fp)).build();
         assertThatThrownBy(() -> KeyProtos.fromProto(lying)).hasMessageContaining("claims fingerprint");
         KeyDescriptor wrongTag = d.toBuilder().setKeyTag(d.getKeyTag() + 1).build();
         assertThatThrownBy(() -> KeyProtos.fromProto(wrongTag)).hasMessageContaining("claims key tag");
@@ -57,6 +58,9 @@ class DnssecKeyTest {
         assertThatThrownBy(() -> KeyRole.parse("zsk2")).hasMessageContaining("expected ksk, zsk or csk");
         assertThatThrownBy(() -> ZoneName.of(" ")).hasMessageContaining("empty");
         assertThat(Fingerprint.parse(DnssecKey.of(ZoneName.of("a."), KeyRole.ZSK, Algorithm.ECDSAP256SHA256, PUBLIC)
-                .fingerprint().hex()).shortHex()).hasSize(8);
+                                .fingerprint()
+                                .hex())
+                        .shortHex())
+                .hasSize(8);
     }
 }

@@ -1,8 +1,5 @@
 package org.tandem.keysync.manifest;
 
-import org.tandem.keysync.grpc.TlsMaterial;
-import org.tandem.keysync.testing.TestPki;
-import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.tandem.keysync.manifest.TestManifests.manifest;
@@ -16,6 +13,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestTiming;
 
 class EmbeddedZooKeeperIT {
     private static final String ZONE = "example.com.";
@@ -45,7 +45,9 @@ class EmbeddedZooKeeperIT {
             assertThat(port).isPositive();
             assertThat(zk.connectString()).isEqualTo("127.0.0.1:" + port);
             try (ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                    ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
+                    ZooKeeperClientSettings.tls(zk.connectString(), nodeTls),
+                    ZooKeeperManifestStore.DEFAULT_ROOT,
+                    TestTiming.scaled(CONNECT_TIMEOUT))) {
                 VersionedManifest created = store.create(manifest(ZONE, "demo"));
                 assertThat(store.read(ZONE)).contains(created);
                 assertThat(store.zones()).containsExactly(ZONE);
@@ -60,14 +62,18 @@ class EmbeddedZooKeeperIT {
         VersionedManifest written;
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0, serverTls);
                 ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                        ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
+                        ZooKeeperClientSettings.tls(zk.connectString(), nodeTls),
+                        ZooKeeperManifestStore.DEFAULT_ROOT,
+                        TestTiming.scaled(CONNECT_TIMEOUT))) {
             VersionedManifest v0 = store.create(manifest(ZONE, "demo"));
             written = store.compareAndSet(v0.version(), manifest(ZONE, "demo rollover"));
         }
 
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dataDir, 0, serverTls);
                 ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(
-                        ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), ZooKeeperManifestStore.DEFAULT_ROOT, TestTiming.scaled(CONNECT_TIMEOUT))) {
+                        ZooKeeperClientSettings.tls(zk.connectString(), nodeTls),
+                        ZooKeeperManifestStore.DEFAULT_ROOT,
+                        TestTiming.scaled(CONNECT_TIMEOUT))) {
             assertThat(store.read(ZONE)).contains(written);
         }
         assertThat(dataDir.resolve("version-2")).isDirectory();

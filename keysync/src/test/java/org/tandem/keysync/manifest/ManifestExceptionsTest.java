@@ -58,9 +58,7 @@ class ManifestExceptionsTest {
 
     @Test
     void describesWholeSecondsInSecondsAndTheRestInMillis() {
-        assertThat(ZooKeeperManifestStore.describe(Duration.ofSeconds(5)))
-                .isEqualTo("5 s");
-        assertThat(ZooKeeperManifestStore.describe(Duration.ofMillis(1500)))
-                .isEqualTo("1500 ms");
+        assertThat(ZooKeeperManifestStore.describe(Duration.ofSeconds(5))).isEqualTo("5 s");
+        assertThat(ZooKeeperManifestStore.describe(Duration.ofMillis(1500))).isEqualTo("1500 ms");
     }
 }

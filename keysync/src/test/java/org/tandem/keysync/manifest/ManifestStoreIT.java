@@ -1,6 +1,5 @@
 package org.tandem.keysync.manifest;
 
-import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.tandem.keysync.manifest.TestManifests.manifest;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.keysync.v1.KeyManifest;
 import org.tandem.proto.keysync.v1.KeyState;
@@ -226,9 +226,11 @@ class ManifestStoreIT {
         String closedPort = "127.0.0.1:" + freePort();
         long started = System.nanoTime();
 
-        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(ZooKeeperClientSettings.insecurePlaintext(closedPort), root, Duration.ofSeconds(1)))
-                .isInstanceOfSatisfying(ManifestStoreUnavailableException.class, e -> assertThat(e.connectString())
-                        .isEqualTo(closedPort))
+        assertThatThrownBy(() -> ZooKeeperManifestStore.connect(
+                        ZooKeeperClientSettings.insecurePlaintext(closedPort), root, Duration.ofSeconds(1)))
+                .isInstanceOfSatisfying(
+                        ManifestStoreUnavailableException.class,
+                        e -> assertThat(e.connectString()).isEqualTo(closedPort))
                 .hasMessageContainingAll("ZooKeeper at " + closedPort, "unreachable after 1 s", "is it running?");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TestTiming.scaled(Duration.ofSeconds(10)));
     }

@@ -57,19 +57,23 @@ class ZoneKeySetTest {
         DnssecKey k = collidingPair()[0];
         ZoneKeySet one = ZoneKeySet.empty(ZONE).with(entry(k));
         assertThatThrownBy(() -> one.with(entry(k))).hasMessageContaining("twice");
-        DnssecKey foreign = DnssecKey.of(ZoneName.of("example.org"), KeyRole.ZSK, Algorithm.ECDSAP256SHA256, k.publicKey());
-        assertThatThrownBy(() -> one.with(entry(foreign))).hasMessageContaining("listed in the manifest of example.test.");
+        DnssecKey foreign =
+                DnssecKey.of(ZoneName.of("example.org"), KeyRole.ZSK, Algorithm.ECDSAP256SHA256, k.publicKey());
+        assertThatThrownBy(() -> one.with(entry(foreign)))
+                .hasMessageContaining("listed in the manifest of example.test.");
     }
 
     @Test
     void roundTripsThroughTheStoredManifestAndHidesRemovedKeysFromTheLiveSet() {
         DnssecKey[] pair = collidingPair();
         DnssecKey ksk = DnssecKey.of(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, pair[0].publicKey());
-        ZoneKeySet set = new ZoneKeySet(ZONE, 3, List.of(entry(ksk),
-                new ZoneKeySet.Entry(pair[1], KeyState.REMOVED, T0, "dc2-hsm1")));
+        ZoneKeySet set = new ZoneKeySet(
+                ZONE, 3, List.of(entry(ksk), new ZoneKeySet.Entry(pair[1], KeyState.REMOVED, T0, "dc2-hsm1")));
         ZoneKeySet back = ZoneKeySet.fromProto(set.toProto(T0, "test"), 3);
         assertThat(back).isEqualTo(set);
         assertThat(back.live()).extracting(ZoneKeySet.Entry::key).containsExactly(ksk);
-        assertThat(back.find(pair[1].fingerprint())).map(ZoneKeySet.Entry::state).contains(KeyState.REMOVED);
+        assertThat(back.find(pair[1].fingerprint()))
+                .map(ZoneKeySet.Entry::state)
+                .contains(KeyState.REMOVED);
     }
 }

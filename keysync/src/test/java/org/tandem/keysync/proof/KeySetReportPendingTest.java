@@ -30,8 +30,16 @@ class KeySetReportPendingTest {
     }
 
     private static KeyCheck check(DnssecKey k, KeyStatus status) {
-        return new KeyCheck(ZONE, HSM, k.role(), k.keyTag(), Optional.of(k.fingerprint()), Optional.empty(), status,
-                status == KeyStatus.OK ? "" : "x", status == KeyStatus.OK ? "" : "fix");
+        return new KeyCheck(
+                ZONE,
+                HSM,
+                k.role(),
+                k.keyTag(),
+                Optional.of(k.fingerprint()),
+                Optional.empty(),
+                status,
+                status == KeyStatus.OK ? "" : "x",
+                status == KeyStatus.OK ? "" : "fix");
     }
 
     @Test
@@ -41,20 +49,34 @@ class KeySetReportPendingTest {
         DnssecKey fresh = key(KeyRole.ZSK);
         DnssecKey odd = key(KeyRole.ZSK);
         DnssecKey broken = key(KeyRole.ZSK);
-        ZoneKeySet manifest = new ZoneKeySet(ZONE, 5, List.of(
-                new ZoneKeySet.Entry(ksk, KeyState.ACTIVE, T0, "dc1-hsm1"),
-                new ZoneKeySet.Entry(zsk, KeyState.PUBLISHED, T0, "dc1-hsm1"),
-                new ZoneKeySet.Entry(fresh, KeyState.GENERATED, T0, "dc1-hsm1"),
-                new ZoneKeySet.Entry(odd, KeyState.GENERATED, T0, "dc1-hsm1"),
-                new ZoneKeySet.Entry(broken, KeyState.GENERATED, T0, "dc1-hsm1")));
-        KeySetReport report = new KeySetReport(ZONE, 5, List.of(HSM), List.of(check(ksk, KeyStatus.OK),
-                check(zsk, KeyStatus.MISSING), check(fresh, KeyStatus.MISSING), check(odd, KeyStatus.HSM_ERROR),
-                check(broken, KeyStatus.DIFFERENT_PUBLIC_KEY)));
+        ZoneKeySet manifest = new ZoneKeySet(
+                ZONE,
+                5,
+                List.of(
+                        new ZoneKeySet.Entry(ksk, KeyState.ACTIVE, T0, "dc1-hsm1"),
+                        new ZoneKeySet.Entry(zsk, KeyState.PUBLISHED, T0, "dc1-hsm1"),
+                        new ZoneKeySet.Entry(fresh, KeyState.GENERATED, T0, "dc1-hsm1"),
+                        new ZoneKeySet.Entry(odd, KeyState.GENERATED, T0, "dc1-hsm1"),
+                        new ZoneKeySet.Entry(broken, KeyState.GENERATED, T0, "dc1-hsm1")));
+        KeySetReport report = new KeySetReport(
+                ZONE,
+                5,
+                List.of(HSM),
+                List.of(
+                        check(ksk, KeyStatus.OK),
+                        check(zsk, KeyStatus.MISSING),
+                        check(fresh, KeyStatus.MISSING),
+                        check(odd, KeyStatus.HSM_ERROR),
+                        check(broken, KeyStatus.DIFFERENT_PUBLIC_KEY)));
 
-        assertThat(report.keySynced()).as("the keysync verdict itself is unchanged").isFalse();
-        assertThat(report.problemsForSigning(manifest)).extracting(c -> c.fingerprint().orElseThrow())
+        assertThat(report.keySynced())
+                .as("the keysync verdict itself is unchanged")
+                .isFalse();
+        assertThat(report.problemsForSigning(manifest))
+                .extracting(c -> c.fingerprint().orElseThrow())
                 .containsExactly(zsk.fingerprint(), broken.fingerprint());
-        assertThat(report.pendingReplication(manifest)).extracting(c -> c.fingerprint().orElseThrow())
+        assertThat(report.pendingReplication(manifest))
+                .extracting(c -> c.fingerprint().orElseThrow())
                 .containsExactly(fresh.fingerprint(), odd.fingerprint());
     }
 
@@ -63,8 +85,13 @@ class KeySetReportPendingTest {
         DnssecKey a = key(KeyRole.KSK);
         DnssecKey b = key(KeyRole.ZSK);
         DnssecKey c = key(KeyRole.ZSK);
-        ZoneKeySet set = new ZoneKeySet(ZONE, 9, List.of(new ZoneKeySet.Entry(a, KeyState.RETIRED, T0, "h"),
-                new ZoneKeySet.Entry(b, KeyState.GENERATED, T0, "h"), new ZoneKeySet.Entry(c, KeyState.REMOVED, T0, "h")));
+        ZoneKeySet set = new ZoneKeySet(
+                ZONE,
+                9,
+                List.of(
+                        new ZoneKeySet.Entry(a, KeyState.RETIRED, T0, "h"),
+                        new ZoneKeySet.Entry(b, KeyState.GENERATED, T0, "h"),
+                        new ZoneKeySet.Entry(c, KeyState.REMOVED, T0, "h")));
         assertThat(set.publishable()).extracting(ZoneKeySet.Entry::key).containsExactly(a);
         assertThat(set.pendingReplication()).extracting(ZoneKeySet.Entry::key).containsExactly(b);
 
@@ -72,6 +99,7 @@ class KeySetReportPendingTest {
         assertThat(promoted.version()).isEqualTo(9);
         assertThat(promoted.publishable()).extracting(ZoneKeySet.Entry::key).containsExactly(a, b);
         assertThatThrownBy(() -> promoted.withState(b.fingerprint(), KeyState.GENERATED, KeyState.PUBLISHED))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("is PUBLISHED");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is PUBLISHED");
     }
 }

@@ -87,7 +87,10 @@ public final class AuditForger {
             line.remove("hash");
             String body = JSON.writeValueAsString(line);
             prev = sha256(body.getBytes(StandardCharsets.UTF_8));
-            out.append(body, 0, body.length() - 1).append(",\"hash\":\"").append(prev).append("\"}\n");
+            out.append(body, 0, body.length() - 1)
+                    .append(",\"hash\":\"")
+                    .append(prev)
+                    .append("\"}\n");
         }
         Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
     }

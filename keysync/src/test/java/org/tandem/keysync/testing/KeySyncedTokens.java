@@ -43,8 +43,8 @@ public final class KeySyncedTokens implements AutoCloseable {
      * @param nodes the node names; each gets a token and an HSM of the same name, the first holds the KEK
      * @param auditLog the keysync audit log of the set-up
      */
-    public static KeySyncedTokens create(List<String> nodes, ZoneName zone, String zookeeper, String root, Path auditLog)
-            throws KeySyncException {
+    public static KeySyncedTokens create(
+            List<String> nodes, ZoneName zone, String zookeeper, String root, Path auditLog) throws KeySyncException {
         return create(nodes, zone, ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, auditLog);
     }
 
@@ -52,8 +52,9 @@ public final class KeySyncedTokens implements AutoCloseable {
      * As {@link #create(List, ZoneName, String, String, Path)}, reaching ZooKeeper with {@code zookeeper}
      * (e.g. TLS with an operator's certificate, for a locked-down server).
      */
-    public static KeySyncedTokens create(List<String> nodes, ZoneName zone, ZooKeeperClientSettings zookeeper,
-            String root, Path auditLog) throws KeySyncException {
+    public static KeySyncedTokens create(
+            List<String> nodes, ZoneName zone, ZooKeeperClientSettings zookeeper, String root, Path auditLog)
+            throws KeySyncException {
         KeySyncedTokens t = new KeySyncedTokens();
         try {
             SoftHsmTokens pool = SoftHsmTokens.shared();
@@ -67,8 +68,13 @@ public final class KeySyncedTokens implements AutoCloseable {
             ZooKeeperManifestStore store = ZooKeeperManifestStore.connect(zookeeper, root, Duration.ofSeconds(10));
             t.open.add(store);
             Clock clock = Clock.systemUTC();
-            t.keySync = new KeySync(new ArrayList<>(t.hsms.values()), store, AuditLog.open(auditLog, clock), clock,
-                    "test@" + root, new KeySetVerifier(clock, new SecureRandom()));
+            t.keySync = new KeySync(
+                    new ArrayList<>(t.hsms.values()),
+                    store,
+                    AuditLog.open(auditLog, clock),
+                    clock,
+                    "test@" + root,
+                    new KeySetVerifier(clock, new SecureRandom()));
             HsmId first = new HsmId(nodes.get(0));
             t.keySync.kekInit(first);
             for (String n : nodes.subList(1, nodes.size())) {
@@ -77,7 +83,8 @@ public final class KeySyncedTokens implements AutoCloseable {
             t.keySync.generate(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256, first);
             t.keySync.generate(zone, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, first);
             if (!t.keySync.sync(zone, Optional.empty(), false).after().keySynced()) {
-                throw new IllegalStateException("tokens " + nodes + " are not key-synced for " + zone + " after keys sync");
+                throw new IllegalStateException(
+                        "tokens " + nodes + " are not key-synced for " + zone + " after keys sync");
             }
             return t;
         } catch (KeySyncException | RuntimeException e) {

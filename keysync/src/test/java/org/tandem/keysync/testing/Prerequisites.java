@@ -23,7 +23,8 @@ public final class Prerequisites {
     }
 
     public static void requireSoftHsm() {
-        require(Files.isRegularFile(SOFTHSM_LIBRARY) && onPath("softhsm2-util"),
+        require(
+                Files.isRegularFile(SOFTHSM_LIBRARY) && onPath("softhsm2-util"),
                 "SoftHSM2 (apt-get install softhsm2): " + SOFTHSM_LIBRARY + " and softhsm2-util");
     }
 

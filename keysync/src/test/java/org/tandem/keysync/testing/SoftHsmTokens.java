@@ -1,6 +1,5 @@
 package org.tandem.keysync.testing;
 
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +45,8 @@ public final class SoftHsmTokens {
         if (shared == null) {
             String confEnv = System.getenv("SOFTHSM2_CONF");
             if (confEnv == null) {
-                throw new IllegalStateException("SOFTHSM2_CONF is not set: run integration tests through Maven (failsafe sets it)");
+                throw new IllegalStateException(
+                        "SOFTHSM2_CONF is not set: run integration tests through Maven (failsafe sets it)");
             }
             SoftHsmTokens t = new SoftHsmTokens(Path.of(confEnv).getParent());
             try {
@@ -64,8 +64,10 @@ public final class SoftHsmTokens {
         deleteTree(dir);
         Files.createDirectories(tokens);
         Files.createDirectories(dir.resolve("pins"));
-        Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n"
-                + "slots.removable = false\n");
+        Files.writeString(
+                conf,
+                "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n"
+                        + "slots.removable = false\n");
         for (int i = 0; i < POOL; i++) {
             String label = String.format("pool-%02d", i);
             initToken(label);

@@ -33,13 +33,18 @@ public final class StrayKeys {
      */
     public static void replacePrivateKeyOnly(HsmSpec hsm, String label, byte[] ckaId) {
         on(hsm, (p11, s) -> {
-            destroy(p11, s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)});
+            destroy(p11, s, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)
+            });
             byte[] temp = HexFormat.of().parseHex("deadbeef");
             generate(p11, s, "stray-temp", temp);
-            destroy(p11, s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, temp)});
+            destroy(p11, s, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, temp)
+            });
             for (long h : find(p11, s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, temp)})) {
-                p11.C_SetAttributeValue(s, h, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
-                    new CK_ATTRIBUTE(CKA_ID, ckaId)});
+                p11.C_SetAttributeValue(s, h, new CK_ATTRIBUTE[] {
+                    new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()), new CK_ATTRIBUTE(CKA_ID, ckaId)
+                });
             }
         });
     }
@@ -50,11 +55,21 @@ public final class StrayKeys {
     }
 
     private static void generate(PKCS11 p11, long s, String label, byte[] id) throws PKCS11Exception {
-        CK_ATTRIBUTE[] pub = {new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_VERIFY, true),
-            new CK_ATTRIBUTE(CKA_EC_PARAMS, P256), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()), new CK_ATTRIBUTE(CKA_ID, id)};
-        CK_ATTRIBUTE[] priv = {new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
-            new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_SIGN, true),
-            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()), new CK_ATTRIBUTE(CKA_ID, id)};
+        CK_ATTRIBUTE[] pub = {
+            new CK_ATTRIBUTE(CKA_TOKEN, true),
+            new CK_ATTRIBUTE(CKA_VERIFY, true),
+            new CK_ATTRIBUTE(CKA_EC_PARAMS, P256),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
+            new CK_ATTRIBUTE(CKA_ID, id)
+        };
+        CK_ATTRIBUTE[] priv = {
+            new CK_ATTRIBUTE(CKA_TOKEN, true),
+            new CK_ATTRIBUTE(CKA_PRIVATE, true),
+            new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+            new CK_ATTRIBUTE(CKA_SIGN, true),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
+            new CK_ATTRIBUTE(CKA_ID, id)
+        };
         p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, priv);
     }
 

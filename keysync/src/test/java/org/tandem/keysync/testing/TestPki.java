@@ -148,7 +148,12 @@ public final class TestPki {
     public TlsMaterial issue(String commonName, String organizationalUnit, List<String> dnsNames)
             throws IOException, GeneralSecurityException {
         Instant now = clock.instant();
-        return issue(commonName, organizationalUnit, dnsNames, Usage.forRole(organizationalUnit), notBefore(now).toInstant(),
+        return issue(
+                commonName,
+                organizationalUnit,
+                dnsNames,
+                Usage.forRole(organizationalUnit),
+                notBefore(now).toInstant(),
                 notAfter(now).toInstant());
     }
 
@@ -178,9 +183,8 @@ public final class TestPki {
             return switch (this) {
                 case SERVER -> new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth};
                 case CLIENT -> new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth};
-                case SERVER_AND_CLIENT -> new KeyPurposeId[] {
-                    KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
-                };
+                case SERVER_AND_CLIENT ->
+                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth};
             };
         }
     }
@@ -202,7 +206,8 @@ public final class TestPki {
         Objects.requireNonNull(dnsNames, "dnsNames");
         Objects.requireNonNull(usage, "usage");
         if (!SAFE_NAME.matcher(commonName).matches() || commonName.equals("ca")) {
-            throw new IllegalArgumentException("commonName must match " + SAFE_NAME + " and not be 'ca': " + commonName);
+            throw new IllegalArgumentException(
+                    "commonName must match " + SAFE_NAME + " and not be 'ca': " + commonName);
         }
         if (!notBefore.isBefore(notAfter)) {
             throw new IllegalArgumentException("notBefore " + notBefore + " is not before notAfter " + notAfter);
@@ -221,14 +226,9 @@ public final class TestPki {
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                 .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                 .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(usage.purposes()))
+                .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(subjectAltNames(names)))
                 .addExtension(
-                        Extension.subjectAlternativeName,
-                        false,
-                        new GeneralNames(subjectAltNames(names)))
-                .addExtension(
-                        Extension.authorityKeyIdentifier,
-                        false,
-                        extensions.createAuthorityKeyIdentifier(caCertificate))
+                        Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(caCertificate))
                 .addExtension(
                         Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
         X509Certificate certificate = sign(builder, caKeys);
@@ -252,7 +252,8 @@ public final class TestPki {
     private static GeneralName[] subjectAltNames(List<String> dnsNames) {
         List<GeneralName> names = new ArrayList<>();
         names.add(new GeneralName(GeneralName.dNSName, "localhost"));
-        names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
+        names.add(new GeneralName(
+                GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
         for (String dns : new LinkedHashSet<>(dnsNames)) {
             if (!dns.equals("localhost")) {
                 names.add(new GeneralName(GeneralName.dNSName, dns));

@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 public final class TestTiming {
     /** The factor every deadline is multiplied by (default 1). */
     public static final double MULTIPLE = Double.parseDouble(System.getProperty("tandem.timing.multiple", "1"));
+
     private static final long INTERVAL_MILLIS = 20;
 
     private TestTiming() {}

@@ -40,7 +40,8 @@ public final class TokenAccess {
             long session = p11.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
             try {
                 try {
-                    p11.C_Login(session, CKU_USER, Files.readString(pinFile).trim().toCharArray());
+                    p11.C_Login(
+                            session, CKU_USER, Files.readString(pinFile).trim().toCharArray());
                 } catch (PKCS11Exception e) {
                     if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
                         throw e;

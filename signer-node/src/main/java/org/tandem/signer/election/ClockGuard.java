@@ -53,7 +53,12 @@ public final class ClockGuard {
         this(node, reference, referenceName, maxSkew, clock, System::nanoTime);
     }
 
-    ClockGuard(String node, ClockReference reference, String referenceName, Duration maxSkew, Clock clock,
+    ClockGuard(
+            String node,
+            ClockReference reference,
+            String referenceName,
+            Duration maxSkew,
+            Clock clock,
             LongSupplier nanoTime) {
         this.node = Objects.requireNonNull(node, "node");
         this.reference = Objects.requireNonNull(reference, "reference");

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param reference what the local clock is compared with, for messages ({@code ZooKeeper})
  * @param note why the skew is unknown, or the last failed reading (empty when none)
  */
-public record ClockVerdict(Optional<Duration> skew, Duration uncertainty, Duration maxSkew, String reference, String note) {
+public record ClockVerdict(
+        Optional<Duration> skew, Duration uncertainty, Duration maxSkew, String reference, String note) {
     public ClockVerdict {
         Objects.requireNonNull(skew, "skew");
         Objects.requireNonNull(uncertainty, "uncertainty");
@@ -24,7 +25,8 @@ public record ClockVerdict(Optional<Duration> skew, Duration uncertainty, Durati
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(note, "note");
         if (uncertainty.isNegative() || maxSkew.isNegative() || maxSkew.isZero()) {
-            throw new IllegalArgumentException("uncertainty must be >= 0 and maxSkew > 0, got " + uncertainty + ", " + maxSkew);
+            throw new IllegalArgumentException(
+                    "uncertainty must be >= 0 and maxSkew > 0, got " + uncertainty + ", " + maxSkew);
         }
     }
 
@@ -51,7 +53,9 @@ public record ClockVerdict(Optional<Duration> skew, Duration uncertainty, Durati
         if (!ok()) {
             return s + " exceeds max-skew " + seconds(maxSkew);
         }
-        return s + String.format(Locale.ROOT, " (±%.3f s) within max-skew ", uncertainty.toNanos() / 1e9) + seconds(maxSkew);
+        return s
+                + String.format(Locale.ROOT, " (±%.3f s) within max-skew ", uncertainty.toNanos() / 1e9)
+                + seconds(maxSkew);
     }
 
     static String seconds(Duration d) {

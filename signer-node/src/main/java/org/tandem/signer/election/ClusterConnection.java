@@ -51,8 +51,9 @@ public final class ClusterConnection implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting; nothing is left open
      * @throws TlsMaterialException naming the TLS file that cannot be used and why; nothing is opened
      */
-    public static ClusterConnection connect(ZooKeeperClientSettings settings, String root, Duration sessionTimeout,
-            Duration connectTimeout) throws InterruptedException, TlsMaterialException {
+    public static ClusterConnection connect(
+            ZooKeeperClientSettings settings, String root, Duration sessionTimeout, Duration connectTimeout)
+            throws InterruptedException, TlsMaterialException {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(root, "root");
         String connectString = settings.connectString();
@@ -64,11 +65,18 @@ public final class ClusterConnection implements AutoCloseable {
         client.start();
         try {
             if (!client.blockUntilConnected((int) connectTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.error("event=zookeeper-unreachable zookeeper={} waited-ms={} reason=\"not connected yet; the node "
-                        + "stays out of the election and keeps trying\"", connectString, connectTimeout.toMillis());
+                LOG.error(
+                        "event=zookeeper-unreachable zookeeper={} waited-ms={} reason=\"not connected yet; the node "
+                                + "stays out of the election and keeps trying\"",
+                        connectString,
+                        connectTimeout.toMillis());
             } else {
-                LOG.info("event=zookeeper-connected zookeeper={} root={} tls={} session-timeout-ms={}", connectString,
-                        root, settings.secure(), client.getZookeeperClient().getZooKeeper().getSessionTimeout());
+                LOG.info(
+                        "event=zookeeper-connected zookeeper={} root={} tls={} session-timeout-ms={}",
+                        connectString,
+                        root,
+                        settings.secure(),
+                        client.getZookeeperClient().getZooKeeper().getSessionTimeout());
             }
         } catch (InterruptedException e) {
             client.close();
@@ -103,8 +111,8 @@ public final class ClusterConnection implements AutoCloseable {
      * A key-synced election on this session that also keeps the node out while its clock disagrees
      * with ZooKeeper's (INV-D5); {@code clockGuard} from {@link #clockGuard}.
      */
-    public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
-            ClockGuard clockGuard) {
+    public KeySyncedElection election(
+            String node, KeySyncCheck check, ElectionSettings settings, Clock clock, ClockGuard clockGuard) {
         return new KeySyncedElection(
                 ElectionSetup.of(client, root, node, check, settings, clock).withClockGuard(clockGuard));
     }
@@ -113,8 +121,13 @@ public final class ClusterConnection implements AutoCloseable {
      * As {@link #election(String, KeySyncCheck, ElectionSettings, Clock, ClockGuard)}, running {@code
      * takeoverCheck} after each win and before the epoch bump (a refusal: the node does not lead).
      */
-    public KeySyncedElection election(String node, KeySyncCheck check, ElectionSettings settings, Clock clock,
-            ClockGuard clockGuard, TakeoverCheck takeoverCheck) {
+    public KeySyncedElection election(
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock,
+            ClockGuard clockGuard,
+            TakeoverCheck takeoverCheck) {
         return new KeySyncedElection(ElectionSetup.of(client, root, node, check, settings, clock)
                 .withClockGuard(clockGuard)
                 .withTakeoverCheck(takeoverCheck));
@@ -130,8 +143,12 @@ public final class ClusterConnection implements AutoCloseable {
      */
     public ClockGuard clockGuard(String node, Duration maxSkew, Clock clock) {
         ZooKeeperLayout layout = new ZooKeeperLayout(root);
-        return new ClockGuard(node, new ZooKeeperClockReference(client, layout, node, clock, System::nanoTime),
-                "ZooKeeper", maxSkew, clock);
+        return new ClockGuard(
+                node,
+                new ZooKeeperClockReference(client, layout, node, clock, System::nanoTime),
+                "ZooKeeper",
+                maxSkew,
+                clock);
     }
 
     /** True while the session is connected. */

@@ -15,7 +15,8 @@ import java.util.Objects;
  */
 public record ElectionSettings(Duration recheckInterval, double leaseFraction, Duration holdOff) {
     /** 5 s re-check, k = 0.5, 2 s hold-off. */
-    public static final ElectionSettings DEFAULTS = new ElectionSettings(Duration.ofSeconds(5), 0.5, Duration.ofSeconds(2));
+    public static final ElectionSettings DEFAULTS =
+            new ElectionSettings(Duration.ofSeconds(5), 0.5, Duration.ofSeconds(2));
 
     public ElectionSettings {
         Objects.requireNonNull(recheckInterval, "recheckInterval");
@@ -24,7 +25,8 @@ public record ElectionSettings(Duration recheckInterval, double leaseFraction, D
             throw new IllegalArgumentException("recheckInterval must be at least 10 ms, got " + recheckInterval);
         }
         if (!(leaseFraction > 0 && leaseFraction < 1)) {
-            throw new IllegalArgumentException("leaseFraction must be between 0 and 1 (exclusive), got " + leaseFraction);
+            throw new IllegalArgumentException(
+                    "leaseFraction must be between 0 and 1 (exclusive), got " + leaseFraction);
         }
         if (holdOff.isNegative()) {
             throw new IllegalArgumentException("holdOff must not be negative, got " + holdOff);

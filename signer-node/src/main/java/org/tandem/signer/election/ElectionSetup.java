@@ -52,8 +52,13 @@ public record ElectionSetup(
     }
 
     /** An election without clock guard and takeover check, on {@link System#nanoTime()}. */
-    public static ElectionSetup of(CuratorFramework client, String root, String node, KeySyncCheck check,
-            ElectionSettings settings, Clock clock) {
+    public static ElectionSetup of(
+            CuratorFramework client,
+            String root,
+            String node,
+            KeySyncCheck check,
+            ElectionSettings settings,
+            Clock clock) {
         return new ElectionSetup(client, root, node, check, settings, clock, System::nanoTime, null, null);
     }
 

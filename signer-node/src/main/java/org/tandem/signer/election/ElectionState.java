@@ -29,8 +29,14 @@ public record ElectionState(
         Instant since,
         Optional<TakeoverVerdict> lastTakeover) {
     /** A state without a takeover verdict. */
-    public ElectionState(String node, ElectionRole role, OptionalLong epoch, Optional<Duration> leaseRemaining,
-            Optional<KeySyncVerdict> lastCheck, String reason, Instant since) {
+    public ElectionState(
+            String node,
+            ElectionRole role,
+            OptionalLong epoch,
+            Optional<Duration> leaseRemaining,
+            Optional<KeySyncVerdict> lastCheck,
+            String reason,
+            Instant since) {
         this(node, role, epoch, leaseRemaining, lastCheck, reason, since, Optional.empty());
     }
 

@@ -50,8 +50,8 @@ public record KeySyncVerdict(Instant checkedAt, List<ZoneName> zones, List<Strin
     }
 
     /** Not synced, for the reasons given (at least one), with the GENERATED keys pending here. */
-    public static KeySyncVerdict notSynced(Instant checkedAt, List<ZoneName> zones, List<String> problems,
-            List<String> pending) {
+    public static KeySyncVerdict notSynced(
+            Instant checkedAt, List<ZoneName> zones, List<String> problems, List<String> pending) {
         if (problems.isEmpty()) {
             throw new IllegalArgumentException("a verdict that is not synced needs a problem");
         }
@@ -65,6 +65,8 @@ public record KeySyncVerdict(Instant checkedAt, List<ZoneName> zones, List<Strin
 
     /** One line for logs and status: "synced (2 zones)" or the problems joined by "; ". */
     public String describe() {
-        return synced() ? "synced (" + zones.size() + (zones.size() == 1 ? " zone)" : " zones)") : String.join("; ", problems);
+        return synced()
+                ? "synced (" + zones.size() + (zones.size() == 1 ? " zone)" : " zones)")
+                : String.join("; ", problems);
     }
 }

@@ -89,10 +89,12 @@ public final class KeySyncedElection implements AutoCloseable {
     private final ClockGuard clockGuard;
     /** Run after winning, before the epoch bump; null: none (tests of the election alone). */
     private final TakeoverCheck takeoverCheck;
+
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
     /** Heartbeat and lease watchdog, apart from the election thread so that a slow check cannot delay them. */
     private final ScheduledExecutorService ticker;
+
     private final ConnectionStateListener connectionListener = this::connectionChanged;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -171,7 +173,10 @@ public final class KeySyncedElection implements AutoCloseable {
         client.getConnectionStateListenable().addListener(connectionListener);
         executor.execute(() -> setRole(ElectionRole.OUT, "starting"));
         executor.scheduleWithFixedDelay(
-                guarded("re-check", this::recheck), 0, settings.recheckInterval().toMillis(), TimeUnit.MILLISECONDS);
+                guarded("re-check", this::recheck),
+                0,
+                settings.recheckInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
         LOG.info("election started node={} latch={} recheck={}", node, paths.latchPath(), settings.recheckInterval());
     }
 
@@ -196,7 +201,9 @@ public final class KeySyncedElection implements AutoCloseable {
         String why = reason;
         if (r == ElectionRole.LEADER && (l == null || !l.isValid())) {
             r = ElectionRole.OUT;
-            why = l == null ? why : "lost: " + l.revocation().map(LossReason::display).orElse("lease-expired");
+            why = l == null
+                    ? why
+                    : "lost: " + l.revocation().map(LossReason::display).orElse("lease-expired");
         }
         boolean leads = r == ElectionRole.LEADER;
         return new ElectionState(
@@ -456,11 +463,18 @@ public final class KeySyncedElection implements AutoCloseable {
             Thread.currentThread().interrupt();
             return null;
         } catch (RuntimeException e) {
-            verdict = new TakeoverVerdict(clock.instant(), List.of(new TakeoverVerdict.Outcome(Optional.empty(),
-                    "takeover-check", TakeoverVerdict.Result.REFUSED, "the takeover check threw " + e)));
+            verdict = new TakeoverVerdict(
+                    clock.instant(),
+                    List.of(new TakeoverVerdict.Outcome(
+                            Optional.empty(),
+                            "takeover-check",
+                            TakeoverVerdict.Result.REFUSED,
+                            "the takeover check threw " + e)));
         }
         lastTakeover = verdict;
-        List<String> lines = verdict.outcomes().stream().map(TakeoverVerdict.Outcome::describe).toList();
+        List<String> lines = verdict.outcomes().stream()
+                .map(TakeoverVerdict.Outcome::describe)
+                .toList();
         if (!lines.equals(lastLoggedTakeover)) {
             for (TakeoverVerdict.Outcome o : verdict.outcomes()) {
                 if (o.result() == TakeoverVerdict.Result.REFUSED) {
@@ -474,7 +488,9 @@ public final class KeySyncedElection implements AutoCloseable {
             LOG.debug("election node={} event=takeover-check same outcome as the last win", node);
         }
         if (verdict.refused()) {
-            LOG.error("election node={} event=takeover-refused the node does not lead: {}", node,
+            LOG.error(
+                    "election node={} event=takeover-refused the node does not lead: {}",
+                    node,
                     String.join("; ", verdict.refusals()));
         }
         return verdict;
@@ -570,9 +586,11 @@ public final class KeySyncedElection implements AutoCloseable {
         current = leadership;
         setRole(ElectionRole.LEADER, "leading under epoch " + epoch);
         long beat = Math.max(1, lease.toMillis() / 3);
-        heartbeat = ticker.scheduleWithFixedDelay(guarded("heartbeat", () -> confirm(leadership)), beat, beat, TimeUnit.MILLISECONDS);
+        heartbeat = ticker.scheduleWithFixedDelay(
+                guarded("heartbeat", () -> confirm(leadership)), beat, beat, TimeUnit.MILLISECONDS);
         long watch = Math.max(5, lease.toMillis() / 10);
-        watchdog = ticker.scheduleWithFixedDelay(guarded("lease watchdog", () -> watch(leadership)), watch, watch, TimeUnit.MILLISECONDS);
+        watchdog = ticker.scheduleWithFixedDelay(
+                guarded("lease watchdog", () -> watch(leadership)), watch, watch, TimeUnit.MILLISECONDS);
         for (LeadershipListener listener : listeners) {
             try {
                 listener.gained(leadership);
@@ -705,7 +723,12 @@ public final class KeySyncedElection implements AutoCloseable {
         String suffix = detail.isEmpty() ? "" : ": " + detail;
         setRole(ElectionRole.OUT, (l != null ? "lost: " : "left: ") + effective.display() + suffix);
         if (l != null) {
-            LOG.warn("election node={} epoch={} leadership lost reason={}{}", node, l.epoch(), effective.display(), suffix);
+            LOG.warn(
+                    "election node={} epoch={} leadership lost reason={}{}",
+                    node,
+                    l.epoch(),
+                    effective.display(),
+                    suffix);
         } else {
             LOG.info("election node={} left the election reason={}{}", node, effective.display(), suffix);
         }
@@ -726,8 +749,10 @@ public final class KeySyncedElection implements AutoCloseable {
         // that left on a SUSPENDED whose session survived (the chaos harness's switch failure with the
         // standby connected through the dead site) re-enters up to a re-check interval earlier.
         try {
-            executor.schedule(guarded("re-check after the hold-off", this::recheck),
-                    holdOff.toMillis() + HOLD_OFF_SLACK_MILLIS, TimeUnit.MILLISECONDS);
+            executor.schedule(
+                    guarded("re-check after the hold-off", this::recheck),
+                    holdOff.toMillis() + HOLD_OFF_SLACK_MILLIS,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
         }

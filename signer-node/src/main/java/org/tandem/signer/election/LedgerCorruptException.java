@@ -9,8 +9,10 @@ public final class LedgerCorruptException extends LedgerException {
     private final String path;
 
     LedgerCorruptException(String path, String detail, Throwable cause) {
-        super("publish ledger znode " + Objects.requireNonNull(path, "path") + " is corrupt: "
-                + Objects.requireNonNull(detail, "detail") + "; repair or delete it by hand", cause);
+        super(
+                "publish ledger znode " + Objects.requireNonNull(path, "path") + " is corrupt: "
+                        + Objects.requireNonNull(detail, "detail") + "; repair or delete it by hand",
+                cause);
         this.path = path;
     }
 

@@ -26,7 +26,12 @@ public final class LedgerUnavailableException extends LedgerException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(operation, "operation");
         return "ZooKeeper unavailable while " + operation + (zone != null ? " of zone " + zone : "") + " at " + path
-                + (cause == null ? "" : ": " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName()));
+                + (cause == null
+                        ? ""
+                        : ": "
+                                + (cause.getMessage() != null
+                                        ? cause.getMessage()
+                                        : cause.getClass().getName()));
     }
 
     /** The zone, absolute with the trailing dot, or null when the operation concerned no zone. */

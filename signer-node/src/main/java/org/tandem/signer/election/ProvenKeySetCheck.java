@@ -84,14 +84,16 @@ public final class ProvenKeySetCheck implements KeySyncCheck {
                 problems.add("zone " + zone + ": no key manifest in ZooKeeper (run signerctl keys generate and sync)");
                 continue;
             }
-            ZoneKeySet manifest = ZoneKeySet.fromProto(read.get().manifest(), read.get().version());
+            ZoneKeySet manifest =
+                    ZoneKeySet.fromProto(read.get().manifest(), read.get().version());
             if (manifest.live().isEmpty()) {
                 problems.add("zone " + zone + ": the manifest (version " + manifest.version() + ") lists no live key");
                 continue;
             }
             KeySetReport report = verifier.verify(manifest, hsms);
             report.problemsForSigning(manifest).stream().map(KeyCheck::describe).forEach(problems::add);
-            report.pendingReplication(manifest).stream().map(c -> c.describe() + " (GENERATED: pending replication)")
+            report.pendingReplication(manifest).stream()
+                    .map(c -> c.describe() + " (GENERATED: pending replication)")
                     .forEach(pending::add);
         }
         return problems.isEmpty()

@@ -112,7 +112,8 @@ public final class PublishLedger {
      * @throws LedgerUnavailableException if ZooKeeper is unreachable; the outcome is unknown
      * @throws IllegalArgumentException if the serial is out of range or the digest is not 32 bytes
      */
-    public PublishRecord commit(Leadership leadership, ZoneName zone, long serial, byte[] sha256) throws LedgerException {
+    public PublishRecord commit(Leadership leadership, ZoneName zone, long serial, byte[] sha256)
+            throws LedgerException {
         return commit(leadership, zone, serial, sha256, List.of(), 0);
     }
 
@@ -125,8 +126,14 @@ public final class PublishLedger {
      * @param dnskeyTtlSeconds the DNSKEY RRset's TTL, seconds; 0 when unknown
      * @throws IllegalArgumentException also for a fingerprint that is not 64 hex digits or a negative TTL
      */
-    public PublishRecord commit(Leadership leadership, ZoneName zone, long serial, byte[] sha256,
-            List<String> dnskeyFingerprints, long dnskeyTtlSeconds) throws LedgerException {
+    public PublishRecord commit(
+            Leadership leadership,
+            ZoneName zone,
+            long serial,
+            byte[] sha256,
+            List<String> dnskeyFingerprints,
+            long dnskeyTtlSeconds)
+            throws LedgerException {
         Objects.requireNonNull(leadership, "leadership");
         Objects.requireNonNull(dnskeyFingerprints, "dnskeyFingerprints");
         Objects.requireNonNull(zone, "zone");
@@ -137,8 +144,12 @@ public final class PublishLedger {
         }
         String sha256Hex = HexFormat.of().formatHex(sha256);
         if (!leadership.isValid()) {
-            throw stale(leadership, zone, "leadership no longer valid here ("
-                    + leadership.revocation().map(LossReason::display).orElse("lease-expired") + ")", null);
+            throw stale(
+                    leadership,
+                    zone,
+                    "leadership no longer valid here ("
+                            + leadership.revocation().map(LossReason::display).orElse("lease-expired") + ")",
+                    null);
         }
         String publishedPath = paths.publishedPath(zone);
         ensureHistoryParent(zone);
@@ -149,50 +160,94 @@ public final class PublishLedger {
                 if (leadership.epoch() < last.epoch()) {
                     // The epoch znode's version only grows; a leadership below an epoch the ledger already
                     // holds means the epoch znode was deleted and recreated, and fencing would restart.
-                    throw stale(leadership, zone, "the ledger already holds serial " + last.serial() + " committed"
-                            + " under the higher epoch " + last.epoch() + " by node " + last.node() + "; the epoch znode "
-                            + leadership.epochPath() + " went backwards (deleted and recreated?), so fencing cannot be"
-                            + " trusted. Raise the epoch znode's version above " + last.epoch() + " (docs/security/"
-                            + "zookeeper.md) before any node publishes again", null);
+                    throw stale(
+                            leadership,
+                            zone,
+                            "the ledger already holds serial " + last.serial() + " committed"
+                                    + " under the higher epoch " + last.epoch() + " by node " + last.node()
+                                    + "; the epoch znode "
+                                    + leadership.epochPath()
+                                    + " went backwards (deleted and recreated?), so fencing cannot be"
+                                    + " trusted. Raise the epoch znode's version above " + last.epoch()
+                                    + " (docs/security/"
+                                    + "zookeeper.md) before any node publishes again",
+                            null);
                 }
-                if (last.sameContent(serial, sha256Hex) && last.epoch() == leadership.epoch()
+                if (last.sameContent(serial, sha256Hex)
+                        && last.epoch() == leadership.epoch()
                         && last.node().equals(leadership.node())) {
                     return last; // our own commit, already applied (a retry after connection loss)
                 }
                 if (last.serial() == serial) {
-                    throw new SerialRefusedException(zone, serial, leadership.epoch(), leadership.node(), last,
+                    throw new SerialRefusedException(
+                            zone,
+                            serial,
+                            leadership.epoch(),
+                            leadership.node(),
+                            last,
                             SerialRefusedException.Kind.SAME_SERIAL_OTHER_CONTENT);
                 }
                 if (!Serials.greater(serial, last.serial())) {
-                    throw new SerialRefusedException(zone, serial, leadership.epoch(), leadership.node(), last,
+                    throw new SerialRefusedException(
+                            zone,
+                            serial,
+                            leadership.epoch(),
+                            leadership.node(),
+                            last,
                             SerialRefusedException.Kind.NOT_INCREASING);
                 }
             }
-            PublishRecord record = new PublishRecord(zone, serial, sha256Hex, leadership.epoch(), leadership.node(),
-                    clock.instant().truncatedTo(ChronoUnit.MILLIS), dnskeyFingerprints, dnskeyTtlSeconds);
+            PublishRecord record = new PublishRecord(
+                    zone,
+                    serial,
+                    sha256Hex,
+                    leadership.epoch(),
+                    leadership.node(),
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                    dnskeyFingerprints,
+                    dnskeyTtlSeconds);
             byte[] data = record.toProto().toByteArray();
             try {
                 CuratorOp write = before.isPresent()
-                        ? client.transactionOp().setData().withVersion(before.get().version).forPath(publishedPath, data)
-                        : client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(publishedPath, data);
-                client.transaction().forOperations(
-                        client.transactionOp().check().withVersion((int) leadership.epoch()).forPath(leadership.epochPath()),
-                        client.transactionOp().check().forPath(leadership.latchNode()),
-                        write,
-                        client.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
-                                .forPath(paths.historyRecordPrefix(zone), data));
-            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException
+                        ? client.transactionOp()
+                                .setData()
+                                .withVersion(before.get().version)
+                                .forPath(publishedPath, data)
+                        : client.transactionOp()
+                                .create()
+                                .withMode(CreateMode.PERSISTENT)
+                                .forPath(publishedPath, data);
+                client.transaction()
+                        .forOperations(
+                                client.transactionOp()
+                                        .check()
+                                        .withVersion((int) leadership.epoch())
+                                        .forPath(leadership.epochPath()),
+                                client.transactionOp().check().forPath(leadership.latchNode()),
+                                write,
+                                client.transactionOp()
+                                        .create()
+                                        .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                                        .forPath(paths.historyRecordPrefix(zone), data));
+            } catch (KeeperException.BadVersionException
+                    | KeeperException.NoNodeException
                     | KeeperException.NodeExistsException e) {
                 refuseIfStale(leadership, zone, e);
                 if (attempt >= MAX_ATTEMPTS) {
-                    throw unavailable(e, zone, publishedPath, "committing serial " + serial + " (published kept changing)");
+                    throw unavailable(
+                            e, zone, publishedPath, "committing serial " + serial + " (published kept changing)");
                 }
                 continue; // published moved under us (a retried first attempt, or a concurrent commit): re-evaluate
             } catch (Exception e) {
                 throw unavailable(e, zone, publishedPath, "committing serial " + serial);
             }
-            LOG.info("zone={} serial={} sha256={} epoch={} node={} committed", zone, serial, sha256Hex.substring(0, 16),
-                    leadership.epoch(), leadership.node());
+            LOG.info(
+                    "zone={} serial={} sha256={} epoch={} node={} committed",
+                    zone,
+                    serial,
+                    sha256Hex.substring(0, 16),
+                    leadership.epoch(),
+                    leadership.node());
             return record;
         }
     }
@@ -271,7 +326,8 @@ public final class PublishLedger {
             if (maxTtl > 0 && !r.committedAt().isAfter(now.minusSeconds(maxTtl))) {
                 break;
             }
-            if (newestFirst.size() == 1 && (r.dnskeyTtlSeconds() <= 0 || r.dnskeyFingerprints().isEmpty())) {
+            if (newestFirst.size() == 1
+                    && (r.dnskeyTtlSeconds() <= 0 || r.dnskeyFingerprints().isEmpty())) {
                 break; // the last record does not say: unknown, whatever came before
             }
         }
@@ -292,12 +348,20 @@ public final class PublishLedger {
             throw u;
         }
         if (epoch == null || epoch.getVersion() != leadership.epoch()) {
-            throw stale(leadership, zone, "the cluster epoch is now " + (epoch == null ? "absent" : epoch.getVersion())
-                    + ": another node was elected since (ZooKeeper " + cause.code() + ")", cause);
+            throw stale(
+                    leadership,
+                    zone,
+                    "the cluster epoch is now " + (epoch == null ? "absent" : epoch.getVersion())
+                            + ": another node was elected since (ZooKeeper " + cause.code() + ")",
+                    cause);
         }
         if (latchNode == null) {
-            throw stale(leadership, zone, "its latch node " + leadership.latchNode()
-                    + " is gone: the session expired (ZooKeeper " + cause.code() + ")", cause);
+            throw stale(
+                    leadership,
+                    zone,
+                    "its latch node " + leadership.latchNode() + " is gone: the session expired (ZooKeeper "
+                            + cause.code() + ")",
+                    cause);
         }
     }
 
@@ -305,7 +369,10 @@ public final class PublishLedger {
         String historyPath = paths.historyPath(zone);
         try {
             if (client.checkExists().forPath(historyPath) == null) {
-                client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT).forPath(historyPath);
+                client.create()
+                        .creatingParentContainersIfNeeded()
+                        .withMode(CreateMode.PERSISTENT)
+                        .forPath(historyPath);
             }
         } catch (KeeperException.NodeExistsException e) {
             // created concurrently: fine

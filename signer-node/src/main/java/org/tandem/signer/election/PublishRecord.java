@@ -22,8 +22,15 @@ import org.tandem.proto.signer.v1.PublishedZone;
  *     in the published DNSKEY RRset, sorted and distinct; empty in records written before the field
  * @param dnskeyTtlSeconds the TTL of the published DNSKEY RRset, seconds; 0 when unknown
  */
-public record PublishRecord(ZoneName zone, long serial, String sha256Hex, long epoch, String node, Instant committedAt,
-        List<String> dnskeyFingerprints, long dnskeyTtlSeconds) {
+public record PublishRecord(
+        ZoneName zone,
+        long serial,
+        String sha256Hex,
+        long epoch,
+        String node,
+        Instant committedAt,
+        List<String> dnskeyFingerprints,
+        long dnskeyTtlSeconds) {
     public PublishRecord {
         Objects.requireNonNull(zone, "zone");
         Serials.check(serial);
@@ -40,7 +47,11 @@ public record PublishRecord(ZoneName zone, long serial, String sha256Hex, long e
             throw new IllegalArgumentException("node is blank");
         }
         Objects.requireNonNull(committedAt, "committedAt");
-        dnskeyFingerprints = dnskeyFingerprints.stream().map(f -> f.toLowerCase(Locale.ROOT)).distinct().sorted().toList();
+        dnskeyFingerprints = dnskeyFingerprints.stream()
+                .map(f -> f.toLowerCase(Locale.ROOT))
+                .distinct()
+                .sorted()
+                .toList();
         for (String f : dnskeyFingerprints) {
             if (!f.matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException("DNSKEY fingerprint must be 64 hex digits, got '" + f + "'");
@@ -89,7 +100,8 @@ public record PublishRecord(ZoneName zone, long serial, String sha256Hex, long e
 
     @Override
     public String toString() {
-        return "zone=" + zone + " serial=" + serial + " sha256=" + sha256Hex.substring(0, 16) + " epoch=" + epoch + " node="
-                + node + " at=" + committedAt + " dnskeys=" + dnskeyFingerprints.size() + " dnskey-ttl=" + dnskeyTtlSeconds;
+        return "zone=" + zone + " serial=" + serial + " sha256=" + sha256Hex.substring(0, 16) + " epoch=" + epoch
+                + " node=" + node + " at=" + committedAt + " dnskeys=" + dnskeyFingerprints.size() + " dnskey-ttl="
+                + dnskeyTtlSeconds;
     }
 }

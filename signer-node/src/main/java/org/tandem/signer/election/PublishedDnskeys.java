@@ -64,7 +64,8 @@ public record PublishedDnskeys(ZoneName zone, List<PublishRecord> window, boolea
 
     /** The DNSKEY TTL the rule uses: the largest recorded in the window; zero when unknown. */
     public Duration ttl() {
-        return Duration.ofSeconds(window.stream().mapToLong(PublishRecord::dnskeyTtlSeconds).max().orElse(0));
+        return Duration.ofSeconds(
+                window.stream().mapToLong(PublishRecord::dnskeyTtlSeconds).max().orElse(0));
     }
 
     /** Whether the key may sign at {@code now} (see the class comment). */
@@ -76,13 +77,17 @@ public record PublishedDnskeys(ZoneName zone, List<PublishRecord> window, boolea
         }
         PublishRecord last = window.get(window.size() - 1);
         if (last.dnskeyFingerprints().isEmpty() || last.dnskeyTtlSeconds() <= 0) {
-            return new Verdict(false, "unknown: the last ledger record (serial " + last.serial() + " by " + last.node()
-                    + ") does not record the published DNSKEY RRset and its TTL");
+            return new Verdict(
+                    false,
+                    "unknown: the last ledger record (serial " + last.serial() + " by " + last.node()
+                            + ") does not record the published DNSKEY RRset and its TTL");
         }
         String hex = key.hex();
         if (!last.dnskeyFingerprints().contains(hex)) {
-            return new Verdict(false, "not in the published DNSKEY RRset (serial " + last.serial() + " by " + last.node()
-                    + "): resolvers do not know it yet");
+            return new Verdict(
+                    false,
+                    "not in the published DNSKEY RRset (serial " + last.serial() + " by " + last.node()
+                            + "): resolvers do not know it yet");
         }
         int first = window.size() - 1;
         while (first > 0 && window.get(first - 1).dnskeyFingerprints().contains(hex)) {
@@ -91,17 +96,24 @@ public record PublishedDnskeys(ZoneName zone, List<PublishRecord> window, boolea
         PublishRecord since = window.get(first);
         Duration ttl = ttl();
         if (first == 0 && fromFirst) {
-            return new Verdict(true, "in every committed DNSKEY RRset since the zone's first publication (serial "
-                    + since.serial() + " at " + since.committedAt() + ")");
+            return new Verdict(
+                    true,
+                    "in every committed DNSKEY RRset since the zone's first publication (serial " + since.serial()
+                            + " at " + since.committedAt() + ")");
         }
         Duration held = Duration.between(since.committedAt(), now);
         if (held.compareTo(ttl) >= 0) {
-            return new Verdict(true, "in every committed DNSKEY RRset since " + (first == 0 ? "at least " : "")
-                    + since.committedAt() + " (serial " + since.serial() + "), " + held.toSeconds()
-                    + " s, at least the DNSKEY TTL " + ttl.toSeconds() + " s");
+            return new Verdict(
+                    true,
+                    "in every committed DNSKEY RRset since " + (first == 0 ? "at least " : "")
+                            + since.committedAt() + " (serial " + since.serial() + "), " + held.toSeconds()
+                            + " s, at least the DNSKEY TTL " + ttl.toSeconds() + " s");
         }
-        return new Verdict(false, "published since " + since.committedAt() + " (serial " + since.serial() + "), "
-                + Math.max(0, held.toSeconds()) + " s, less than the DNSKEY TTL " + ttl.toSeconds()
-                + " s: resolvers may still hold a DNSKEY RRset without it until " + since.committedAt().plus(ttl));
+        return new Verdict(
+                false,
+                "published since " + since.committedAt() + " (serial " + since.serial() + "), "
+                        + Math.max(0, held.toSeconds()) + " s, less than the DNSKEY TTL " + ttl.toSeconds()
+                        + " s: resolvers may still hold a DNSKEY RRset without it until "
+                        + since.committedAt().plus(ttl));
     }
 }

@@ -42,8 +42,8 @@ public final class SerialRefusedException extends LedgerException {
         Objects.requireNonNull(kind, "kind");
         String what = kind == Kind.NOT_INCREASING
                 ? "serial " + serial + " is not greater (RFC 1982) than the last committed serial " + last.serial()
-                : "serial " + serial + " was already committed with other content (sha256 " + last.sha256Hex().substring(0, 16)
-                        + "…)";
+                : "serial " + serial + " was already committed with other content (sha256 "
+                        + last.sha256Hex().substring(0, 16) + "…)";
         return "zone " + zone + ": publish by node " + node + " under epoch " + epoch + " refused: " + what
                 + " (committed by node " + last.node() + " under epoch " + last.epoch() + " at " + last.committedAt()
                 + "); allocate a serial with nextSerial";

@@ -19,8 +19,11 @@ public final class StaleLeadershipException extends LedgerException {
     private final String reason;
 
     StaleLeadershipException(ZoneName zone, long epoch, String node, String reason, Throwable cause) {
-        super("zone " + Objects.requireNonNull(zone, "zone") + ": publish by node " + Objects.requireNonNull(node, "node")
-                + " under epoch " + epoch + " refused: " + Objects.requireNonNull(reason, "reason"), cause);
+        super(
+                "zone " + Objects.requireNonNull(zone, "zone") + ": publish by node "
+                        + Objects.requireNonNull(node, "node") + " under epoch " + epoch + " refused: "
+                        + Objects.requireNonNull(reason, "reason"),
+                cause);
         this.zone = zone.toString();
         this.epoch = epoch;
         this.node = node;

@@ -60,11 +60,16 @@ public record TakeoverVerdict(Instant checkedAt, List<Outcome> outcomes) {
 
     /** The refusals, one line each; empty when the node may lead. */
     public List<String> refusals() {
-        return outcomes.stream().filter(o -> o.result() == Result.REFUSED).map(Outcome::describe).toList();
+        return outcomes.stream()
+                .filter(o -> o.result() == Result.REFUSED)
+                .map(Outcome::describe)
+                .toList();
     }
 
     /** The outcomes of one zone. */
     public List<Outcome> of(ZoneName zone) {
-        return outcomes.stream().filter(o -> o.zone().filter(zone::equals).isPresent()).toList();
+        return outcomes.stream()
+                .filter(o -> o.zone().filter(zone::equals).isPresent())
+                .toList();
     }
 }

@@ -55,7 +55,9 @@ final class ZooKeeperClockReference implements ClockReference {
                 stat = client.setData().forPath(path, data);
             } catch (KeeperException.NoNodeException e) {
                 try {
-                    client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
+                    client.create()
+                            .creatingParentContainersIfNeeded()
+                            .withMode(CreateMode.PERSISTENT)
                             .forPath(path, data);
                 } catch (KeeperException.NodeExistsException raced) {
                     // created meanwhile: fine, the setData below stamps it

@@ -112,8 +112,9 @@ public record GateVerdict(
                     .append(" (")
                     .append(reason.description())
                     .append(')');
-            failures(reason).stream().limit(EXAMPLES_IN_SUMMARY).forEach(f -> sb.append("\n    ")
-                    .append(f));
+            failures(reason).stream()
+                    .limit(EXAMPLES_IN_SUMMARY)
+                    .forEach(f -> sb.append("\n    ").append(f));
         });
         return sb.toString();
     }

@@ -124,7 +124,8 @@ public final class IncrementalGate {
         IncrementalGate g = new IncrementalGate(policy, crypto, origin);
         Map<Name, List<Record>> grouped = new LinkedHashMap<>();
         for (Record r : published) {
-            grouped.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4)).add(r);
+            grouped.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4))
+                    .add(r);
         }
         for (Map.Entry<Name, List<Record>> e : grouped.entrySet()) {
             g.set(e.getKey(), sorted(e.getValue()));
@@ -157,8 +158,8 @@ public final class IncrementalGate {
         Set<Name> touched = apply(removed, added);
         FailureLog log = new FailureLog();
         long[] counts = new long[2];
-        boolean keysChanged = touched.contains(origin) && (changes(removed, added, Type.DNSKEY)
-                || changes(removed, added, Type.NSEC3PARAM));
+        boolean keysChanged = touched.contains(origin)
+                && (changes(removed, added, Type.DNSKEY) || changes(removed, added, Type.NSEC3PARAM));
         GateVerdict verdict;
         if (keysChanged) {
             LOG.info("event=gate-incremental-full zone={} reason=\"apex DNSKEY or NSEC3PARAM changed\"", origin);
@@ -170,19 +171,31 @@ public final class IncrementalGate {
             c.run(touched, removed, added);
             counts[0] = c.rrsets;
             counts[1] = c.signatures;
-            verdict = new GateVerdict(origin, log.listed(GateVerdict.MAX_LISTED_FAILURES), log.total(), log.counts(),
-                    counts[0], counts[1],
-                    expirations.isEmpty() ? Optional.empty() : Optional.of(Instant.ofEpochSecond(
-                            expirations.firstKey())),
+            verdict = new GateVerdict(
+                    origin,
+                    log.listed(GateVerdict.MAX_LISTED_FAILURES),
+                    log.total(),
+                    log.counts(),
+                    counts[0],
+                    counts[1],
+                    expirations.isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(Instant.ofEpochSecond(expirations.firstKey())),
                     Duration.ofNanos(System.nanoTime() - start));
         }
         if (!verdict.passed()) {
             revert();
         }
-        LOG.info("event=gate-incremental-verdict zone={} passed={} failures={} touched-names={} rrsets={} signatures={} "
+        LOG.info(
+                "event=gate-incremental-verdict zone={} passed={} failures={} touched-names={} rrsets={} signatures={} "
                         + "elapsed_us={}",
-                origin, verdict.passed(), verdict.failureCount(), touched.size(), verdict.rrsetsChecked(),
-                verdict.signaturesVerified(), (System.nanoTime() - start) / 1000);
+                origin,
+                verdict.passed(),
+                verdict.failureCount(),
+                touched.size(),
+                verdict.rrsetsChecked(),
+                verdict.signaturesVerified(),
+                (System.nanoTime() - start) / 1000);
         return verdict;
     }
 
@@ -241,10 +254,12 @@ public final class IncrementalGate {
         Map<Name, List<Record>> minus = new HashMap<>();
         Map<Name, List<Record>> plus = new HashMap<>();
         for (Record r : removed) {
-            minus.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4)).add(r);
+            minus.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4))
+                    .add(r);
         }
         for (Record r : added) {
-            plus.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4)).add(r);
+            plus.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4))
+                    .add(r);
         }
         TreeSet<Name> touched = new TreeSet<>(minus.keySet());
         touched.addAll(plus.keySet());
@@ -315,7 +330,16 @@ public final class IncrementalGate {
     // ------------------------------------------------------------------ one check
 
     /** What a name is to DNSSEC in the copy (the full gate's kinds, computed from neighbours). */
-    private enum Kind { APEX, AUTHORITATIVE, DELEGATION, OCCLUDED, HASHED, DENIAL_ONLY, EMPTY_NON_TERMINAL, ABSENT }
+    private enum Kind {
+        APEX,
+        AUTHORITATIVE,
+        DELEGATION,
+        OCCLUDED,
+        HASHED,
+        DENIAL_ONLY,
+        EMPTY_NON_TERMINAL,
+        ABSENT
+    }
 
     private final class Check {
         final Instant now;
@@ -337,8 +361,8 @@ public final class IncrementalGate {
         void run(Set<Name> touched, List<Record> removed, List<Record> added) {
             List<Record> soas = recordsOf(origin, Type.SOA);
             if (soas.size() != 1) {
-                log.add(GateFailure.of(origin, Type.SOA, Reason.MISSING_SOA, soas.size()
-                        + " SOA records at the apex, expected 1"));
+                log.add(GateFailure.of(
+                        origin, Type.SOA, Reason.MISSING_SOA, soas.size() + " SOA records at the apex, expected 1"));
             } else {
                 SOARecord soa = (SOARecord) soas.get(0);
                 denialTtl = Math.min(soa.getTTL(), soa.getMinimum());
@@ -366,8 +390,11 @@ public final class IncrementalGate {
             boolean nsec3Zone = !recordsOf(origin, Type.NSEC3PARAM).isEmpty();
             for (Record r : added) {
                 if (nsec3Zone ? r.getType() == Type.NSEC : r.getType() == Type.NSEC3) {
-                    log.add(GateFailure.of(r.getName(), r.getType(), Reason.MIXED_DENIAL, Type.string(r.getType())
-                            + " added to an " + (nsec3Zone ? "NSEC3" : "NSEC") + " zone"));
+                    log.add(GateFailure.of(
+                            r.getName(),
+                            r.getType(),
+                            Reason.MIXED_DENIAL,
+                            Type.string(r.getType()) + " added to an " + (nsec3Zone ? "NSEC3" : "NSEC") + " zone"));
                 }
             }
             if (nsec3Zone) {
@@ -378,10 +405,16 @@ public final class IncrementalGate {
             if (!expirations.isEmpty()) {
                 long earliest = expirations.firstKey();
                 if (earliest < now.getEpochSecond()) {
-                    log.add(GateFailure.of(origin, Type.RRSIG, Reason.SIGNATURE_EXPIRED, "an RRSIG in the zone expired at "
-                            + Instant.ofEpochSecond(earliest) + ", now " + now));
+                    log.add(GateFailure.of(
+                            origin,
+                            Type.RRSIG,
+                            Reason.SIGNATURE_EXPIRED,
+                            "an RRSIG in the zone expired at " + Instant.ofEpochSecond(earliest) + ", now " + now));
                 } else if (earliest < horizon.getEpochSecond()) {
-                    log.add(GateFailure.of(origin, Type.RRSIG, Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN,
+                    log.add(GateFailure.of(
+                            origin,
+                            Type.RRSIG,
+                            Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN,
                             "an RRSIG in the zone expires at " + Instant.ofEpochSecond(earliest) + ", before now + "
                                     + policy.minimumValidity() + " = " + horizon));
                 }
@@ -514,7 +547,11 @@ public final class IncrementalGate {
             for (int s = 0; s < sigs.size(); s++) {
                 if (!used[s]) {
                     RRSIGRecord sig = sigs.get(s);
-                    log.add(GateFailure.of(n, sig.getTypeCovered(), sig.getFootprint(), null,
+                    log.add(GateFailure.of(
+                            n,
+                            sig.getTypeCovered(),
+                            sig.getFootprint(),
+                            null,
                             kind == Kind.OCCLUDED ? Reason.SIGNED_NON_AUTHORITATIVE : Reason.ORPHAN_SIGNATURE,
                             "RRSIG covers " + Type.string(sig.getTypeCovered()) + ", which is absent at this owner"));
                 }
@@ -524,7 +561,12 @@ public final class IncrementalGate {
         void rrset(Name n, Kind kind, int type, Record[] rs, List<RRSIGRecord> sigs) {
             if (!mustBeSigned(kind, type)) {
                 for (RRSIGRecord sig : sigs) {
-                    log.add(GateFailure.of(n, type, sig.getFootprint(), null, Reason.SIGNED_NON_AUTHORITATIVE,
+                    log.add(GateFailure.of(
+                            n,
+                            type,
+                            sig.getFootprint(),
+                            null,
+                            Reason.SIGNED_NON_AUTHORITATIVE,
                             (kind == Kind.OCCLUDED ? "occluded or glue " : "delegation ") + Type.string(type)
                                     + " must not be signed (RFC 4035 §2.2)"));
                 }
@@ -539,8 +581,11 @@ public final class IncrementalGate {
             for (int i = 0; i < rs.length; i++) {
                 rdata[i] = Canonical.rdata(rs[i]);
                 if (rs[i].getTTL() != ttl) {
-                    log.add(GateFailure.of(n, type, Reason.TTL_MISMATCH_IN_RRSET, "TTLs " + ttl + " and "
-                            + rs[i].getTTL() + " in one RRset (RFC 2181 §5.2)"));
+                    log.add(GateFailure.of(
+                            n,
+                            type,
+                            Reason.TTL_MISMATCH_IN_RRSET,
+                            "TTLs " + ttl + " and " + rs[i].getTTL() + " in one RRset (RFC 2181 §5.2)"));
                 }
             }
             int count = Canonical.sortDistinct(rdata);
@@ -561,11 +606,17 @@ public final class IncrementalGate {
             }
             for (int a = 0; a < algorithms.length; a++) {
                 if ((present & (1 << a)) == 0) {
-                    log.add(GateFailure.of(n, type, Reason.NOT_SIGNED, "no RRSIG of algorithm " + algorithms[a]
-                            + ", which the DNSKEY RRset has (RFC 4035 §2.2)"));
+                    log.add(GateFailure.of(
+                            n,
+                            type,
+                            Reason.NOT_SIGNED,
+                            "no RRSIG of algorithm " + algorithms[a] + ", which the DNSKEY RRset has (RFC 4035 §2.2)"));
                 } else if (type == Type.DNSKEY && kind == Kind.APEX && (sepPresent & (1 << a)) == 0) {
-                    log.add(GateFailure.of(n, type, Reason.DNSKEY_NOT_SIGNED_BY_SEP, "no RRSIG of algorithm "
-                            + algorithms[a] + " by a published SEP (flags 257) key"));
+                    log.add(GateFailure.of(
+                            n,
+                            type,
+                            Reason.DNSKEY_NOT_SIGNED_BY_SEP,
+                            "no RRSIG of algorithm " + algorithms[a] + " by a published SEP (flags 257) key"));
                 }
             }
         }
@@ -579,8 +630,8 @@ public final class IncrementalGate {
             return -1;
         }
 
-        void signature(Name owner, int type, RRSIGRecord sig, List<ZoneKey> candidates, long ttl, byte[][] rdata,
-                int count) {
+        void signature(
+                Name owner, int type, RRSIGRecord sig, List<ZoneKey> candidates, long ttl, byte[][] rdata, int count) {
             Instant expire = sig.getExpire();
             if (!sig.getSigner().equals(origin)) {
                 fail(owner, sig, candidates, Reason.WRONG_SIGNER, "signer " + sig.getSigner());
@@ -590,26 +641,47 @@ public final class IncrementalGate {
                 fail(owner, sig, candidates, Reason.WRONG_LABELS, "labels " + sig.getLabels() + ", expected " + labels);
             }
             if (sig.getOrigTTL() != ttl) {
-                fail(owner, sig, candidates, Reason.ORIGINAL_TTL_MISMATCH, "original TTL " + sig.getOrigTTL()
-                        + ", RRset TTL " + ttl);
+                fail(
+                        owner,
+                        sig,
+                        candidates,
+                        Reason.ORIGINAL_TTL_MISMATCH,
+                        "original TTL " + sig.getOrigTTL() + ", RRset TTL " + ttl);
             }
             if (sig.getTTL() != ttl) {
-                fail(owner, sig, candidates, Reason.RRSIG_TTL_MISMATCH, "RRSIG TTL " + sig.getTTL() + ", RRset TTL "
-                        + ttl);
+                fail(
+                        owner,
+                        sig,
+                        candidates,
+                        Reason.RRSIG_TTL_MISMATCH,
+                        "RRSIG TTL " + sig.getTTL() + ", RRset TTL " + ttl);
             }
             if (sig.getTimeSigned().isAfter(now)) {
-                fail(owner, sig, candidates, Reason.SIGNATURE_NOT_YET_VALID, "inception " + sig.getTimeSigned()
-                        + " is after now " + now);
+                fail(
+                        owner,
+                        sig,
+                        candidates,
+                        Reason.SIGNATURE_NOT_YET_VALID,
+                        "inception " + sig.getTimeSigned() + " is after now " + now);
             }
             if (expire.isBefore(now)) {
                 fail(owner, sig, candidates, Reason.SIGNATURE_EXPIRED, "expired " + expire + ", now " + now);
             } else if (expire.isBefore(horizon)) {
-                fail(owner, sig, candidates, Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN, "expires " + expire
-                        + ", before now + margin = " + horizon);
+                fail(
+                        owner,
+                        sig,
+                        candidates,
+                        Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN,
+                        "expires " + expire + ", before now + margin = " + horizon);
             }
             if (candidates.isEmpty()) {
-                fail(owner, sig, candidates, Reason.NO_MATCHING_DNSKEY, "no published zone key with algorithm "
-                        + sig.getAlgorithm() + " and tag " + sig.getFootprint());
+                fail(
+                        owner,
+                        sig,
+                        candidates,
+                        Reason.NO_MATCHING_DNSKEY,
+                        "no published zone key with algorithm " + sig.getAlgorithm() + " and tag "
+                                + sig.getFootprint());
                 return;
             }
             GateCrypto.Algorithm alg = GateCrypto.Algorithm.of(sig.getAlgorithm());
@@ -618,8 +690,15 @@ public final class IncrementalGate {
                 return;
             }
             WireBuffer b = buffer;
-            SignatureCheck.signingInput(b, sig, expire, sig.getSigner().equals(origin) ? originWire
-                    : Canonical.name(sig.getSigner()), signedOwner, type, rdata, count);
+            SignatureCheck.signingInput(
+                    b,
+                    sig,
+                    expire,
+                    sig.getSigner().equals(origin) ? originWire : Canonical.name(sig.getSigner()),
+                    signedOwner,
+                    type,
+                    rdata,
+                    count);
             boolean anyKey = false;
             for (ZoneKey k : candidates) {
                 if (k.publicKey() == null) {
@@ -632,14 +711,23 @@ public final class IncrementalGate {
                 }
             }
             if (anyKey) {
-                fail(owner, sig, candidates, Reason.BAD_SIGNATURE, "RRSIG by key " + sig.getFootprint()
-                        + " does not verify with the published DNSKEY");
+                fail(
+                        owner,
+                        sig,
+                        candidates,
+                        Reason.BAD_SIGNATURE,
+                        "RRSIG by key " + sig.getFootprint() + " does not verify with the published DNSKEY");
             }
         }
 
         void fail(Name owner, RRSIGRecord sig, List<ZoneKey> candidates, Reason reason, String detail) {
-            log.add(GateFailure.of(owner, sig.getTypeCovered(), sig.getFootprint(),
-                    candidates.size() == 1 ? candidates.get(0).fingerprint() : null, reason, detail));
+            log.add(GateFailure.of(
+                    owner,
+                    sig.getTypeCovered(),
+                    sig.getFootprint(),
+                    candidates.size() == 1 ? candidates.get(0).fingerprint() : null,
+                    reason,
+                    detail));
         }
 
         // -------------------------------------------------------------- denial
@@ -654,8 +742,8 @@ public final class IncrementalGate {
             } else {
                 base = dataTypes(rs);
             }
-            boolean rrsig = forNsec || kind == Kind.APEX || kind == Kind.AUTHORITATIVE
-                    || (kind == Kind.DELEGATION && hasDs);
+            boolean rrsig =
+                    forNsec || kind == Kind.APEX || kind == Kind.AUTHORITATIVE || (kind == Kind.DELEGATION && hasDs);
             int[] types = Arrays.copyOf(base, base.length + (rrsig ? 1 : 0) + (forNsec ? 1 : 0));
             int k = base.length;
             if (rrsig) {
@@ -672,15 +760,22 @@ public final class IncrementalGate {
             int[] got = actual.clone();
             Arrays.sort(got);
             if (!Arrays.equals(got, expected)) {
-                log.add(GateFailure.of(owner, type, reason, (forName == null ? "" : "for " + forName + ": ")
-                        + "bitmap " + Arrays.toString(got) + ", expected " + Arrays.toString(expected)));
+                log.add(GateFailure.of(
+                        owner,
+                        type,
+                        reason,
+                        (forName == null ? "" : "for " + forName + ": ") + "bitmap " + Arrays.toString(got)
+                                + ", expected " + Arrays.toString(expected)));
             }
         }
 
         void ttl(Record r) {
             if (denialTtl >= 0 && r.getTTL() != denialTtl) {
-                log.add(GateFailure.of(r.getName(), r.getType(), Reason.DENIAL_TTL_MISMATCH, "TTL " + r.getTTL()
-                        + ", expected " + denialTtl + " = min(SOA TTL, SOA minimum) (RFC 9077)"));
+                log.add(GateFailure.of(
+                        r.getName(),
+                        r.getType(),
+                        Reason.DENIAL_TTL_MISMATCH,
+                        "TTL " + r.getTTL() + ", expected " + denialTtl + " = min(SOA TTL, SOA minimum) (RFC 9077)"));
             }
         }
 
@@ -724,21 +819,27 @@ public final class IncrementalGate {
                         continue;
                     }
                     if (nsecs.size() > 1) {
-                        log.add(GateFailure.of(n, Type.NSEC, Reason.NSEC_CHAIN_BROKEN, nsecs.size()
-                                + " NSEC records at one owner"));
+                        log.add(GateFailure.of(
+                                n, Type.NSEC, Reason.NSEC_CHAIN_BROKEN, nsecs.size() + " NSEC records at one owner"));
                     }
                     NSECRecord r = (NSECRecord) nsecs.get(0);
                     Name next = nextMember(n);
                     if (!r.getNext().equals(next)) {
-                        log.add(GateFailure.of(n, Type.NSEC, Reason.NSEC_CHAIN_BROKEN, "next name " + r.getNext()
-                                + ", expected " + next + " (canonical order)"));
+                        log.add(GateFailure.of(
+                                n,
+                                Type.NSEC,
+                                Reason.NSEC_CHAIN_BROKEN,
+                                "next name " + r.getNext() + ", expected " + next + " (canonical order)"));
                     }
                     bitmap(n, Type.NSEC, Reason.NSEC_BITMAP_MISMATCH, expectedTypes(n, kind, true), r.getTypes(), null);
                     ttl(r);
                 } else {
                     for (Record r : nsecs) {
-                        log.add(GateFailure.of(r.getName(), Type.NSEC, Reason.NSEC_STRAY, "NSEC at a "
-                                + kind.name().toLowerCase(Locale.ROOT) + " name"));
+                        log.add(GateFailure.of(
+                                r.getName(),
+                                Type.NSEC,
+                                Reason.NSEC_STRAY,
+                                "NSEC at a " + kind.name().toLowerCase(Locale.ROOT) + " name"));
                     }
                 }
             }
@@ -759,11 +860,15 @@ public final class IncrementalGate {
         }
 
         void nsec3Around(TreeSet<Name> names, List<Record> removed, List<Record> added) {
-            NSEC3PARAMRecord p = (NSEC3PARAMRecord) recordsOf(origin, Type.NSEC3PARAM).get(0);
+            NSEC3PARAMRecord p =
+                    (NSEC3PARAMRecord) recordsOf(origin, Type.NSEC3PARAM).get(0);
             byte[] salt = p.getSalt() == null ? new byte[0] : p.getSalt();
             if (p.getHashAlgorithm() != Nsec3Hash.SHA1) {
-                log.add(GateFailure.of(origin, Type.NSEC3PARAM, Reason.NSEC3PARAM_INVALID, "hash algorithm "
-                        + p.getHashAlgorithm() + " unknown (only 1, SHA-1)"));
+                log.add(GateFailure.of(
+                        origin,
+                        Type.NSEC3PARAM,
+                        Reason.NSEC3PARAM_INVALID,
+                        "hash algorithm " + p.getHashAlgorithm() + " unknown (only 1, SHA-1)"));
                 return;
             }
             Nsec3Hash hasher = new Nsec3Hash(p.getIterations(), salt);
@@ -795,12 +900,17 @@ public final class IncrementalGate {
                 byte[] h = hasher.hash(n);
                 Name owner = hashedOwner(h);
                 NSEC3Record r = nsec3.get(owner);
-                boolean exists = kind == Kind.APEX || kind == Kind.AUTHORITATIVE || kind == Kind.DELEGATION
+                boolean exists = kind == Kind.APEX
+                        || kind == Kind.AUTHORITATIVE
+                        || kind == Kind.DELEGATION
                         || kind == Kind.EMPTY_NON_TERMINAL;
                 if (!exists) {
                     if (r != null && kind != Kind.HASHED) {
-                        log.add(GateFailure.of(owner, Type.NSEC3, Reason.NSEC3_STRAY, "NSEC3 for " + n
-                                + ", which is " + kind.name().toLowerCase(Locale.ROOT)));
+                        log.add(GateFailure.of(
+                                owner,
+                                Type.NSEC3,
+                                Reason.NSEC3_STRAY,
+                                "NSEC3 for " + n + ", which is " + kind.name().toLowerCase(Locale.ROOT)));
                     }
                     continue;
                 }
@@ -808,20 +918,33 @@ public final class IncrementalGate {
                 boolean insecure = kind == Kind.DELEGATION && !has(owners.get(n), Type.DS);
                 boolean needsOwn = kind == Kind.EMPTY_NON_TERMINAL ? leadsToSignedName(n) : !insecure;
                 if (r != null) {
-                    bitmap(owner, Type.NSEC3, Reason.NSEC3_BITMAP_MISMATCH, expectedTypes(n, kind, false), r.getTypes(),
+                    bitmap(
+                            owner,
+                            Type.NSEC3,
+                            Reason.NSEC3_BITMAP_MISMATCH,
+                            expectedTypes(n, kind, false),
+                            r.getTypes(),
                             n);
                 } else if (needsOwn) {
-                    log.add(GateFailure.of(n, Type.NSEC3, Reason.NSEC3_MISSING, "no NSEC3 for this name (hash "
-                            + Nsec3Hash.base32hex(h) + ")"));
+                    log.add(GateFailure.of(
+                            n,
+                            Type.NSEC3,
+                            Reason.NSEC3_MISSING,
+                            "no NSEC3 for this name (hash " + Nsec3Hash.base32hex(h) + ")"));
                 } else {
                     Map.Entry<Name, NSEC3Record> cover = nsec3.lowerEntry(owner);
                     if (cover == null) {
                         cover = nsec3.lastEntry();
                     }
                     if (cover == null || (cover.getValue().getFlags() & NSEC3Record.Flags.OPT_OUT) == 0) {
-                        log.add(GateFailure.of(n, Type.NSEC3, Reason.NSEC3_MISSING, "no NSEC3 for this name, and "
-                                + (cover == null ? "no NSEC3 covers it" : "the covering NSEC3 " + cover.getKey()
-                                        + " lacks the opt-out flag")));
+                        log.add(GateFailure.of(
+                                n,
+                                Type.NSEC3,
+                                Reason.NSEC3_MISSING,
+                                "no NSEC3 for this name, and "
+                                        + (cover == null
+                                                ? "no NSEC3 covers it"
+                                                : "the covering NSEC3 " + cover.getKey() + " lacks the opt-out flag")));
                     }
                 }
             }
@@ -855,15 +978,23 @@ public final class IncrementalGate {
                 byte[] hash = ownerHash(h);
                 byte[] rs = r.getSalt() == null ? new byte[0] : r.getSalt();
                 if (hash == null) {
-                    log.add(GateFailure.of(h, Type.NSEC3, Reason.NSEC3_MALFORMED, "owner is not one base32hex SHA-1 "
-                            + "label below " + origin));
+                    log.add(GateFailure.of(
+                            h,
+                            Type.NSEC3,
+                            Reason.NSEC3_MALFORMED,
+                            "owner is not one base32hex SHA-1 " + "label below " + origin));
                     continue;
                 }
-                if (r.getHashAlgorithm() != p.getHashAlgorithm() || r.getIterations() != p.getIterations()
+                if (r.getHashAlgorithm() != p.getHashAlgorithm()
+                        || r.getIterations() != p.getIterations()
                         || !Arrays.equals(rs, salt)) {
-                    log.add(GateFailure.of(h, Type.NSEC3, Reason.NSEC3_PARAMETER_MISMATCH, "hash "
-                            + r.getHashAlgorithm() + " iterations " + r.getIterations() + " salt '"
-                            + HexFormat.of().formatHex(rs) + "' differ from the NSEC3PARAM"));
+                    log.add(GateFailure.of(
+                            h,
+                            Type.NSEC3,
+                            Reason.NSEC3_PARAMETER_MISMATCH,
+                            "hash "
+                                    + r.getHashAlgorithm() + " iterations " + r.getIterations() + " salt '"
+                                    + HexFormat.of().formatHex(rs) + "' differ from the NSEC3PARAM"));
                 }
                 if ((r.getFlags() & ~1) != 0) {
                     log.add(GateFailure.of(h, Type.NSEC3, Reason.NSEC3_MALFORMED, "unknown flags " + r.getFlags()));
@@ -878,9 +1009,13 @@ public final class IncrementalGate {
                         Arrays.sort(newTypes);
                     }
                     if (old == null || old.getFlags() != r.getFlags() || !Arrays.equals(oldTypes, newTypes)) {
-                        log.add(GateFailure.of(h, Type.NSEC3, Reason.NSEC3_STRAY, old == null
-                                ? "new NSEC3 whose hash matches no changed name"
-                                : "NSEC3 of an unchanged name changed its bitmap or flags"));
+                        log.add(GateFailure.of(
+                                h,
+                                Type.NSEC3,
+                                Reason.NSEC3_STRAY,
+                                old == null
+                                        ? "new NSEC3 whose hash matches no changed name"
+                                        : "NSEC3 of an unchanged name changed its bitmap or flags"));
                     }
                 }
             }
@@ -889,9 +1024,13 @@ public final class IncrementalGate {
                 Name next = nsec3.higherKey(h);
                 byte[] expected = ownerHash(next != null ? next : nsec3.firstKey());
                 if (r != null && expected != null && !Arrays.equals(r.getNext(), expected)) {
-                    log.add(GateFailure.of(h, Type.NSEC3, Reason.NSEC3_CHAIN_BROKEN, "next hashed owner "
-                            + Nsec3Hash.base32hex(r.getNext()) + ", expected " + Nsec3Hash.base32hex(expected)
-                            + " (the next NSEC3 in hash order)"));
+                    log.add(GateFailure.of(
+                            h,
+                            Type.NSEC3,
+                            Reason.NSEC3_CHAIN_BROKEN,
+                            "next hashed owner "
+                                    + Nsec3Hash.base32hex(r.getNext()) + ", expected " + Nsec3Hash.base32hex(expected)
+                                    + " (the next NSEC3 in hash order)"));
                 }
             }
         }
@@ -918,7 +1057,8 @@ public final class IncrementalGate {
             List<Record> zonemds = recordsOf(origin, Type.ZONEMD);
             boolean sha384 = false;
             byte[] digest = null;
-            SOARecord soa = (SOARecord) recordsOf(origin, Type.SOA).stream().findFirst().orElse(null);
+            SOARecord soa =
+                    (SOARecord) recordsOf(origin, Type.SOA).stream().findFirst().orElse(null);
             for (Record r : zonemds) {
                 ZoneMDRecord z = (ZoneMDRecord) r;
                 if (z.getScheme() != Zonemd.SCHEME_SIMPLE || z.getHashAlgorithm() != Zonemd.HASH_SHA384) {
@@ -926,8 +1066,11 @@ public final class IncrementalGate {
                 }
                 sha384 = true;
                 if (soa != null && z.getSerial() != soa.getSerial()) {
-                    log.add(GateFailure.of(origin, Type.ZONEMD, Reason.ZONEMD_SERIAL_MISMATCH, "ZONEMD serial "
-                            + z.getSerial() + ", SOA serial " + soa.getSerial()));
+                    log.add(GateFailure.of(
+                            origin,
+                            Type.ZONEMD,
+                            Reason.ZONEMD_SERIAL_MISMATCH,
+                            "ZONEMD serial " + z.getSerial() + ", SOA serial " + soa.getSerial()));
                 }
                 if (digest == null) {
                     // O(zone): RFC 8976 SIMPLE covers every record

@@ -276,8 +276,15 @@ final class SignatureCheck {
             return; // reported as UNSUPPORTED_ALGORITHM on the key, or as WRONG_LABELS above
         }
         WireBuffer b = ctx.buffer;
-        signingInput(b, sig, expire, sig.getSigner().equals(index.origin) ? originWire : Canonical.name(sig.getSigner()),
-                signedOwner, type, rdata, n);
+        signingInput(
+                b,
+                sig,
+                expire,
+                sig.getSigner().equals(index.origin) ? originWire : Canonical.name(sig.getSigner()),
+                signedOwner,
+                type,
+                rdata,
+                n);
         boolean anyKey = false;
         for (ZoneKey k : candidates) {
             if (k.publicKey() == null) {
@@ -309,8 +316,15 @@ final class SignatureCheck {
      * @param expire the RRSIG expiration as read (its wire value is the low 32 bits)
      * @param rdata the RRset's RDATA in canonical form, sorted, the first {@code count} distinct
      */
-    static void signingInput(WireBuffer b, RRSIGRecord sig, Instant expire, byte[] signerWire,
-            byte[] signedOwner, int type, byte[][] rdata, int count) {
+    static void signingInput(
+            WireBuffer b,
+            RRSIGRecord sig,
+            Instant expire,
+            byte[] signerWire,
+            byte[] signedOwner,
+            int type,
+            byte[][] rdata,
+            int count) {
         b.reset();
         b.u16(sig.getTypeCovered());
         b.u8(sig.getAlgorithm());

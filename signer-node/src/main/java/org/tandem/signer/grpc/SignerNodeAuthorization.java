@@ -90,8 +90,17 @@ final class SignerNodeAuthorization implements ServerInterceptor {
             return deny(call, caller, roles, method, "no such method on this node's gRPC server");
         }
         if (!needed.isEmpty() && roles.stream().noneMatch(needed::contains)) {
-            return deny(call, caller, roles, method, "needs a certificate with " + String.join(" or ",
-                    needed.stream().map(r -> "OU=" + r.organizationalUnit()).toList()));
+            return deny(
+                    call,
+                    caller,
+                    roles,
+                    method,
+                    "needs a certificate with "
+                            + String.join(
+                                    " or ",
+                                    needed.stream()
+                                            .map(r -> "OU=" + r.organizationalUnit())
+                                            .toList()));
         }
         return next.startCall(call, headers);
     }
@@ -103,14 +112,30 @@ final class SignerNodeAuthorization implements ServerInterceptor {
         Status status = Status.PERMISSION_DENIED.withDescription(description);
         AuditOperation op = ORDERS.get(method);
         if (op != null) {
-            String ous = roles.stream().map(r -> "OU=" + r.organizationalUnit()).sorted().toList().toString();
+            String ous = roles.stream()
+                    .map(r -> "OU=" + r.organizationalUnit())
+                    .sorted()
+                    .toList()
+                    .toString();
             try {
-                audit.append(new AuditEvent(clock.instant(), op, "", "", "", null, "", AuditOutcome.REFUSED,
-                        "PERMISSION_DENIED: " + description, "tandem@" + node + " signer-node " + op.name() + " caller="
-                                + caller + " roles=" + ous));
+                audit.append(new AuditEvent(
+                        clock.instant(),
+                        op,
+                        "",
+                        "",
+                        "",
+                        null,
+                        "",
+                        AuditOutcome.REFUSED,
+                        "PERMISSION_DENIED: " + description,
+                        "tandem@" + node + " signer-node " + op.name() + " caller=" + caller + " roles=" + ous));
             } catch (AuditLogException | IllegalArgumentException e) {
-                LOG.error("node={} audit log unwritable, denial of method={} caller={} not audited: {}", node, method,
-                        caller, e.getMessage());
+                LOG.error(
+                        "node={} audit log unwritable, denial of method={} caller={} not audited: {}",
+                        node,
+                        method,
+                        caller,
+                        e.getMessage());
                 status = Status.INTERNAL.withDescription("node " + node + " cannot write its audit log (see the node's "
                         + "log); the call was refused all the same: " + description);
             }

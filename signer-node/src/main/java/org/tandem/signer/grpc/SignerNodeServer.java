@@ -46,9 +46,14 @@ public final class SignerNodeServer implements AutoCloseable {
      * @throws TlsMaterialException when a TLS file cannot be used (nothing was bound)
      * @throws IOException when the server cannot bind, e.g. the port is taken
      */
-    public static SignerNodeServer start(String bindHost, int port, TlsMaterial tls, NodeControl control, String node,
-            AuditLog audit, Clock clock) throws TlsMaterialException, IOException {
-        return new SignerNodeServer(MtlsServers.start(bindHost, port, tls, new SignerNodeAuthorization(node, audit, clock),
+    public static SignerNodeServer start(
+            String bindHost, int port, TlsMaterial tls, NodeControl control, String node, AuditLog audit, Clock clock)
+            throws TlsMaterialException, IOException {
+        return new SignerNodeServer(MtlsServers.start(
+                bindHost,
+                port,
+                tls,
+                new SignerNodeAuthorization(node, audit, clock),
                 new SignerNodeService(control, node, audit, clock)));
     }
 
@@ -60,11 +65,24 @@ public final class SignerNodeServer implements AutoCloseable {
      *
      * @see #start(String, int, TlsMaterial, NodeControl, String, AuditLog, Clock)
      */
-    public static SignerNodeServer start(String bindHost, int port, TlsMaterial tls, NodeControl control, String node,
-            AuditLog audit, Clock clock, KeySyncService keySync) throws TlsMaterialException, IOException {
+    public static SignerNodeServer start(
+            String bindHost,
+            int port,
+            TlsMaterial tls,
+            NodeControl control,
+            String node,
+            AuditLog audit,
+            Clock clock,
+            KeySyncService keySync)
+            throws TlsMaterialException, IOException {
         Objects.requireNonNull(keySync, "keySync");
-        return new SignerNodeServer(MtlsServers.start(bindHost, port, tls, new SignerNodeAuthorization(node, audit, clock),
-                new SignerNodeService(control, node, audit, clock), keySync));
+        return new SignerNodeServer(MtlsServers.start(
+                bindHost,
+                port,
+                tls,
+                new SignerNodeAuthorization(node, audit, clock),
+                new SignerNodeService(control, node, audit, clock),
+                keySync));
     }
 
     /** The port the server listens on (the chosen one when started with port 0). */

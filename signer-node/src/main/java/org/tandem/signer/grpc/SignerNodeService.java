@@ -22,15 +22,6 @@ import org.tandem.keysync.audit.AuditOperation;
 import org.tandem.keysync.audit.AuditOutcome;
 import org.tandem.keysync.grpc.CallerIdentity;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.signer.node.NodeControl;
-import org.tandem.signer.node.NodeControlException;
-import org.tandem.signer.node.NodeRefusedException;
-import org.tandem.signer.node.NodeRole;
-import org.tandem.signer.node.NodeStatus;
-import org.tandem.signer.node.NodeUnavailableException;
-import org.tandem.signer.node.SelfTestResult;
-import org.tandem.signer.node.StepDownOrder;
-import org.tandem.signer.node.StepDownResult;
 import org.tandem.proto.signer.v1.CheckState;
 import org.tandem.proto.signer.v1.GetStatusRequest;
 import org.tandem.proto.signer.v1.KeySyncState;
@@ -44,6 +35,15 @@ import org.tandem.proto.signer.v1.StepDownRequest;
 import org.tandem.proto.signer.v1.StepDownResponse;
 import org.tandem.proto.signer.v1.ZoneSelfTest;
 import org.tandem.proto.signer.v1.ZoneStatus;
+import org.tandem.signer.node.NodeControl;
+import org.tandem.signer.node.NodeControlException;
+import org.tandem.signer.node.NodeRefusedException;
+import org.tandem.signer.node.NodeRole;
+import org.tandem.signer.node.NodeStatus;
+import org.tandem.signer.node.NodeUnavailableException;
+import org.tandem.signer.node.SelfTestResult;
+import org.tandem.signer.node.StepDownOrder;
+import org.tandem.signer.node.StepDownResult;
 
 /**
  * The {@code tandem.signer.v1.SignerNode} gRPC service over a {@link NodeControl}: it translates
@@ -124,12 +124,24 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             responses.onError(audited(AuditOperation.SELF_TEST, "SelfTest", "", e, internal("SelfTest", e)));
             return;
         }
-        LOG.info("self-test node={} caller={} passed={} took_ms={}", node, CallerIdentity.current(), result.passed(),
+        LOG.info(
+                "self-test node={} caller={} passed={} took_ms={}",
+                node,
+                CallerIdentity.current(),
+                result.passed(),
                 result.took().toMillis());
-        Optional<StatusException> unaudited = audit(AuditOperation.SELF_TEST, "SelfTest", "",
-                result.passed() ? AuditOutcome.OK : AuditOutcome.FAILED, "self-test " + (result.passed() ? "passed" : "failed")
-                        + " zones=" + result.zones().stream().map(z -> z.zone() + (z.canaryPassed() && z.keyProblems()
-                                .isEmpty() ? ":ok" : ":failed")).toList() + " took_ms=" + result.took().toMillis());
+        Optional<StatusException> unaudited = audit(
+                AuditOperation.SELF_TEST,
+                "SelfTest",
+                "",
+                result.passed() ? AuditOutcome.OK : AuditOutcome.FAILED,
+                "self-test " + (result.passed() ? "passed" : "failed")
+                        + " zones="
+                        + result.zones().stream()
+                                .map(z -> z.zone()
+                                        + (z.canaryPassed() && z.keyProblems().isEmpty() ? ":ok" : ":failed"))
+                                .toList()
+                        + " took_ms=" + result.took().toMillis());
         if (unaudited.isPresent()) {
             responses.onError(unaudited.get());
             return;
@@ -148,13 +160,17 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
                     : Optional.of(Duration.ofSeconds(Integer.toUnsignedLong(request.getHoldOffSeconds())));
             order = new StepDownOrder(caller, request.getReason(), holdOff);
         } catch (IllegalArgumentException e) {
-            responses.onError(audited(AuditOperation.STEP_DOWN, "StepDown", "", e,
+            responses.onError(audited(
+                    AuditOperation.STEP_DOWN,
+                    "StepDown",
+                    "",
+                    e,
                     failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "StepDown: " + e.getMessage())));
             return;
         }
         LOG.info("step-down ordered node={} caller={} reason={}", node, caller, order.reason());
-        String ordered = "step-down reason=\"" + order.reason() + "\" hold_off=" + order.holdOff().map(Duration::toString)
-                .orElse("default");
+        String ordered = "step-down reason=\"" + order.reason() + "\" hold_off="
+                + order.holdOff().map(Duration::toString).orElse("default");
         StepDownResult result;
         try {
             result = Objects.requireNonNull(control.stepDown(order), "NodeControl.stepDown() returned null");
@@ -165,11 +181,21 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             responses.onError(audited(AuditOperation.STEP_DOWN, ordered, "", e, internal("StepDown", e)));
             return;
         }
-        LOG.info("step-down done node={} caller={} was_leader={} epoch={} hold_off_until={}", node, caller,
-                result.wasLeader(), result.epoch(), result.holdOffUntil());
-        Optional<StatusException> unaudited = audit(AuditOperation.STEP_DOWN, "", "", AuditOutcome.OK, ordered
-                + ": done was_leader=" + result.wasLeader() + " epoch=" + result.epoch() + " hold_off_until="
-                + result.holdOffUntil());
+        LOG.info(
+                "step-down done node={} caller={} was_leader={} epoch={} hold_off_until={}",
+                node,
+                caller,
+                result.wasLeader(),
+                result.epoch(),
+                result.holdOffUntil());
+        Optional<StatusException> unaudited = audit(
+                AuditOperation.STEP_DOWN,
+                "",
+                "",
+                AuditOutcome.OK,
+                ordered
+                        + ": done was_leader=" + result.wasLeader() + " epoch=" + result.epoch() + " hold_off_until="
+                        + result.holdOffUntil());
         if (unaudited.isPresent()) {
             responses.onError(unaudited.get());
             return;
@@ -186,7 +212,9 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
     public void reload(ReloadRequest request, StreamObserver<ReloadResponse> responses) {
         List<ZoneName> known;
         try {
-            known = control.status().zones().stream().map(org.tandem.signer.node.ZoneStatus::zone).toList();
+            known = control.status().zones().stream()
+                    .map(org.tandem.signer.node.ZoneStatus::zone)
+                    .toList();
         } catch (RuntimeException e) {
             responses.onError(internal("Reload", e));
             return;
@@ -197,21 +225,30 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             try {
                 zone = ZoneName.of(text);
             } catch (IllegalArgumentException e) {
-                responses.onError(audited(AuditOperation.RELOAD, "Reload", "", e,
+                responses.onError(audited(
+                        AuditOperation.RELOAD,
+                        "Reload",
+                        "",
+                        e,
                         failure(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", "Reload: " + e.getMessage())));
                 return;
             }
             if (!known.contains(zone)) {
                 String why = "node " + node + " does not sign zone " + zone + " (it signs " + known + ")";
-                responses.onError(audited(AuditOperation.RELOAD, "Reload", zone.toString(),
-                        new IllegalArgumentException(why), failure(Status.Code.NOT_FOUND, "UNKNOWN_ZONE", why)));
+                responses.onError(audited(
+                        AuditOperation.RELOAD,
+                        "Reload",
+                        zone.toString(),
+                        new IllegalArgumentException(why),
+                        failure(Status.Code.NOT_FOUND, "UNKNOWN_ZONE", why)));
                 return;
             }
             if (!zones.contains(zone)) {
                 zones.add(zone);
             }
         }
-        List<ZoneName> chosen = zones.isEmpty() ? known : known.stream().filter(zones::contains).toList();
+        List<ZoneName> chosen =
+                zones.isEmpty() ? known : known.stream().filter(zones::contains).toList();
         String zone = chosen.size() == 1 ? chosen.get(0).toString() : "";
         String ordered = "reload zones=" + chosen;
         try {
@@ -224,7 +261,8 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
             return;
         }
         LOG.info("reload node={} caller={} zones={}", node, CallerIdentity.current(), chosen);
-        Optional<StatusException> unaudited = audit(AuditOperation.RELOAD, "", zone, AuditOutcome.OK, ordered + ": done");
+        Optional<StatusException> unaudited =
+                audit(AuditOperation.RELOAD, "", zone, AuditOutcome.OK, ordered + ": done");
         if (unaudited.isPresent()) {
             responses.onError(unaudited.get());
             return;
@@ -247,15 +285,18 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
         for (org.tandem.signer.node.ZoneStatus z : s.zones()) {
             ZoneStatus.Builder zb = ZoneStatus.newBuilder()
                     .setZone(z.zone().toString())
-                    .setLastPublishEpochMillis(z.lastPublish().map(Instant::toEpochMilli).orElse(0L))
-                    .setEarliestRrsigExpiryEpochSeconds(z.earliestRrsigExpiry().map(Instant::getEpochSecond).orElse(0L))
+                    .setLastPublishEpochMillis(
+                            z.lastPublish().map(Instant::toEpochMilli).orElse(0L))
+                    .setEarliestRrsigExpiryEpochSeconds(
+                            z.earliestRrsigExpiry().map(Instant::getEpochSecond).orElse(0L))
                     .setGate(check(z.gate()))
                     .setGateFailure(z.gateFailure())
                     .setCanary(check(z.canary()))
                     .setCanaryFailure(z.canaryFailure())
                     .setKeySync(keySync(z.keySync()))
                     .addAllKeySyncReasons(z.keySyncReasons())
-                    .setNextResignEpochMillis(z.nextResign().map(Instant::toEpochMilli).orElse(0L))
+                    .setNextResignEpochMillis(
+                            z.nextResign().map(Instant::toEpochMilli).orElse(0L))
                     .addAllReplicationPending(z.replicationPending())
                     .addAllTakeoverChecks(z.takeoverChecks());
             z.serial().ifPresent(serial -> zb.setSerial((int) serial));
@@ -309,8 +350,8 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
      * Audits an order that failed or was refused, then returns {@code status} for the caller (or an
      * {@code INTERNAL} status naming both when the line cannot be written).
      */
-    private StatusException audited(AuditOperation op, String ordered, String zone, Exception cause,
-            StatusException status) {
+    private StatusException audited(
+            AuditOperation op, String ordered, String zone, Exception cause, StatusException status) {
         AuditOutcome outcome = cause instanceof NodeRefusedException || cause instanceof IllegalArgumentException
                 ? AuditOutcome.REFUSED
                 : AuditOutcome.FAILED;
@@ -326,21 +367,41 @@ public final class SignerNodeService extends SignerNodeGrpc.SignerNodeImplBase {
      * @return empty when written; else the {@code INTERNAL} status ({@code AUDIT_FAILED}) to answer
      *     with, which says what was done
      */
-    private Optional<StatusException> audit(AuditOperation op, String prefix, String zone, AuditOutcome outcome,
-            String detail) {
+    private Optional<StatusException> audit(
+            AuditOperation op, String prefix, String zone, AuditOutcome outcome, String detail) {
         String caller = CallerIdentity.current();
-        String roles = CallerIdentity.roles().stream().map(r -> "OU=" + r.organizationalUnit()).sorted().toList()
+        String roles = CallerIdentity.roles().stream()
+                .map(r -> "OU=" + r.organizationalUnit())
+                .sorted()
+                .toList()
                 .toString();
         String text = prefix.isEmpty() ? detail : prefix + ": " + detail;
         try {
-            audit.append(new AuditEvent(clock.instant(), op, zone, "", "", null, "", outcome, text,
+            audit.append(new AuditEvent(
+                    clock.instant(),
+                    op,
+                    zone,
+                    "",
+                    "",
+                    null,
+                    "",
+                    outcome,
+                    text,
                     "tandem@" + node + " signer-node " + op.name() + " caller=" + caller + " roles=" + roles));
             return Optional.empty();
         } catch (AuditLogException | IllegalArgumentException e) {
-            LOG.error("node={} audit log unwritable, order op={} caller={} outcome={} not audited: {}", node, op, caller,
-                    outcome, e.getMessage());
-            return Optional.of(failure(Status.Code.INTERNAL, "AUDIT_FAILED", "node " + node + " cannot write its "
-                    + "audit log (see the node's log); the order " + op + " was " + outcome + ": " + text));
+            LOG.error(
+                    "node={} audit log unwritable, order op={} caller={} outcome={} not audited: {}",
+                    node,
+                    op,
+                    caller,
+                    outcome,
+                    e.getMessage());
+            return Optional.of(failure(
+                    Status.Code.INTERNAL,
+                    "AUDIT_FAILED",
+                    "node " + node + " cannot write its " + "audit log (see the node's log); the order " + op + " was "
+                            + outcome + ": " + text));
         }
     }
 

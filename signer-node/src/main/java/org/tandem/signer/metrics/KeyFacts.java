@@ -23,8 +23,14 @@ import org.tandem.keysync.key.KeyTag;
  *     {@code publish}, {@code activate}, {@code retire}, {@code remove}); empty while no rollover is
  *     planned (the manifest plans none today)
  */
-public record KeyFacts(KeyRole role, KeyTag tag, Algorithm algorithm, KeyState state, Instant created,
-        Optional<Instant> lifetimeEnd, Map<String, Instant> nextEvents) {
+public record KeyFacts(
+        KeyRole role,
+        KeyTag tag,
+        Algorithm algorithm,
+        KeyState state,
+        Instant created,
+        Optional<Instant> lifetimeEnd,
+        Map<String, Instant> nextEvents) {
     public KeyFacts {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(tag, "tag");

@@ -99,6 +99,7 @@ public final class NodeMetrics {
     private final Map<ZoneName, Counter> clockRefusals = new LinkedHashMap<>();
     /** Per zone; the {@code null} key holds the counters of requests for zones not served here. */
     private final Map<ZoneName, Map<TransferEvent, Counter>> transfers = new LinkedHashMap<>();
+
     private final Map<ZoneName, Timer> signing = new LinkedHashMap<>();
     private final Map<ZoneName, Timer> publishing = new LinkedHashMap<>();
     private final Map<ZoneName, List<KeyFacts>> keys = new LinkedHashMap<>();
@@ -115,10 +116,19 @@ public final class NodeMetrics {
      * Buckets of the signing and publish latency histograms: from a small zone's incremental
      * re-sign (well under a second) to a large zone's full sign (minutes).
      */
-    public static final List<Duration> LATENCY_BUCKETS = List.of(Duration.ofMillis(100), Duration.ofMillis(250),
-            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
-            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120),
-            Duration.ofSeconds(300), Duration.ofSeconds(600));
+    public static final List<Duration> LATENCY_BUCKETS = List.of(
+            Duration.ofMillis(100),
+            Duration.ofMillis(250),
+            Duration.ofMillis(500),
+            Duration.ofSeconds(1),
+            Duration.ofMillis(2500),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(120),
+            Duration.ofSeconds(300),
+            Duration.ofSeconds(600));
 
     /**
      * @param node the node's name, the {@code node} tag of every meter
@@ -147,51 +157,92 @@ public final class NodeMetrics {
         Gauge.builder("tandem.epoch", this, m -> m.current().epoch())
                 .description("Leadership epoch this node holds or last saw; 0 when none is known")
                 .register(registry);
-        Gauge.builder("tandem.clock.skew.seconds", this,
-                        m -> m.current().clock().flatMap(ClockStatus::skew).map(d -> d.toNanos() / 1e9).orElse(Double.NaN))
+        Gauge.builder(
+                        "tandem.clock.skew.seconds",
+                        this,
+                        m -> m.current()
+                                .clock()
+                                .flatMap(ClockStatus::skew)
+                                .map(d -> d.toNanos() / 1e9)
+                                .orElse(Double.NaN))
                 .description("This node's wall clock minus ZooKeeper server time (positive: ahead); NaN unknown")
                 .register(registry);
-        Gauge.builder("tandem.clock.max.skew.seconds", this,
-                        m -> m.current().clock().map(c -> c.maxSkew().toMillis() / 1000.0).orElse(Double.NaN))
+        Gauge.builder(
+                        "tandem.clock.max.skew.seconds",
+                        this,
+                        m -> m.current()
+                                .clock()
+                                .map(c -> c.maxSkew().toMillis() / 1000.0)
+                                .orElse(Double.NaN))
                 .description("The configured clock.max-skew beyond which the node refuses to sign")
                 .register(registry);
-        Gauge.builder("tandem.clock.ok", this, m -> m.current().clock().map(c -> c.ok() ? 1 : 0).orElse(0))
+        Gauge.builder(
+                        "tandem.clock.ok",
+                        this,
+                        m -> m.current().clock().map(c -> c.ok() ? 1 : 0).orElse(0))
                 .description("1 while the clock skew vs ZooKeeper is known and within max-skew, else 0")
                 .register(registry);
         for (ZoneName zone : zones) {
             Tags tags = Tags.of("zone", zone.toString());
-            zoneGauge("tandem.zone.serial", "SOA serial of the zone this node last published", zone, tags,
+            zoneGauge(
+                    "tandem.zone.serial",
+                    "SOA serial of the zone this node last published",
+                    zone,
+                    tags,
                     z -> z.serial().isPresent() ? z.serial().getAsLong() : Double.NaN);
-            zoneGauge("tandem.zone.last.publish.timestamp.seconds",
-                    "Unix time of this node's last successful publish of the zone", zone, tags,
+            zoneGauge(
+                    "tandem.zone.last.publish.timestamp.seconds",
+                    "Unix time of this node's last successful publish of the zone",
+                    zone,
+                    tags,
                     z -> z.lastPublish().map(NodeMetrics::seconds).orElse(Double.NaN));
-            zoneGauge("tandem.zone.rrsig.earliest.expiry.timestamp.seconds",
-                    "Unix time of the earliest RRSIG expiration in the published zone", zone, tags,
+            zoneGauge(
+                    "tandem.zone.rrsig.earliest.expiry.timestamp.seconds",
+                    "Unix time of the earliest RRSIG expiration in the published zone",
+                    zone,
+                    tags,
                     z -> z.earliestRrsigExpiry().map(NodeMetrics::seconds).orElse(Double.NaN));
-            zoneGauge("tandem.zone.key.synced", "1 when every HSM of the node holds the zone's key set, proven",
-                    zone, tags, z -> z.keySync() == KeySyncState.SYNCED ? 1 : 0);
-            zoneGauge("tandem.zone.key.replication.pending",
-                    "GENERATED keys of the zone not yet replicated to and proven on every node (not published)", zone,
-                    tags, z -> z.replicationPending().size());
-            gateFailures.put(zone, Counter.builder("tandem.gate.failures")
-                    .description("Signed versions of the zone the validation gate refused")
-                    .tags(tags)
-                    .register(registry));
-            canaryFailures.put(zone, Counter.builder("tandem.canary.failures")
-                    .description("Failed capability canary runs for the zone")
-                    .tags(tags)
-                    .register(registry));
-            clockRefusals.put(zone, Counter.builder("tandem.clock.refusals")
-                    .description("Signing runs of the zone refused because the clock skew exceeded max-skew")
-                    .tags(tags)
-                    .register(registry));
+            zoneGauge(
+                    "tandem.zone.key.synced",
+                    "1 when every HSM of the node holds the zone's key set, proven",
+                    zone,
+                    tags,
+                    z -> z.keySync() == KeySyncState.SYNCED ? 1 : 0);
+            zoneGauge(
+                    "tandem.zone.key.replication.pending",
+                    "GENERATED keys of the zone not yet replicated to and proven on every node (not published)",
+                    zone,
+                    tags,
+                    z -> z.replicationPending().size());
+            gateFailures.put(
+                    zone,
+                    Counter.builder("tandem.gate.failures")
+                            .description("Signed versions of the zone the validation gate refused")
+                            .tags(tags)
+                            .register(registry));
+            canaryFailures.put(
+                    zone,
+                    Counter.builder("tandem.canary.failures")
+                            .description("Failed capability canary runs for the zone")
+                            .tags(tags)
+                            .register(registry));
+            clockRefusals.put(
+                    zone,
+                    Counter.builder("tandem.clock.refusals")
+                            .description("Signing runs of the zone refused because the clock skew exceeded max-skew")
+                            .tags(tags)
+                            .register(registry));
         }
         peerGauges(peers);
         for (ZoneName zone : zones) {
             transferCounters(zone);
             signing.put(zone, latency("tandem.signing.duration", "Time to sign one version of the zone", zone));
-            publishing.put(zone, latency("tandem.publish.duration",
-                    "Time of one published run of the zone: load, sign, gate, commit, write, serve", zone));
+            publishing.put(
+                    zone,
+                    latency(
+                            "tandem.publish.duration",
+                            "Time of one published run of the zone: load, sign, gate, commit, write, serve",
+                            zone));
         }
         transferCounters(null);
         keyInfo = MultiGauge.builder("tandem.key.info")
@@ -212,10 +263,12 @@ public final class NodeMetrics {
     private void transferCounters(ZoneName zone) {
         Map<TransferEvent, Counter> counters = new EnumMap<>(TransferEvent.class);
         for (TransferEvent e : TransferEvent.values()) {
-            counters.put(e, Counter.builder("tandem.transfer." + e.kind())
-                    .description("Transfer server exchanges (" + e.kind() + ") by zone and result")
-                    .tags("zone", zone == null ? NOT_SERVED : zone.toString(), "result", e.result())
-                    .register(registry));
+            counters.put(
+                    e,
+                    Counter.builder("tandem.transfer." + e.kind())
+                            .description("Transfer server exchanges (" + e.kind() + ") by zone and result")
+                            .tags("zone", zone == null ? NOT_SERVED : zone.toString(), "result", e.result())
+                            .register(registry));
         }
         transfers.put(zone, counters);
     }
@@ -230,11 +283,15 @@ public final class NodeMetrics {
 
     private void peerGauges(List<String> peers) {
         for (String peer : peers) {
-            Gauge.builder("tandem.peer.keys.pending", this, m -> m.current().peers().stream()
-                            .filter(p -> p.name().equals(peer)).findFirst()
-                            .filter(p -> p.keysPending().isPresent())
-                            .map(p -> (double) p.keysPending().getAsInt())
-                            .orElse(Double.NaN))
+            Gauge.builder(
+                            "tandem.peer.keys.pending",
+                            this,
+                            m -> m.current().peers().stream()
+                                    .filter(p -> p.name().equals(peer))
+                                    .findFirst()
+                                    .filter(p -> p.keysPending().isPresent())
+                                    .map(p -> (double) p.keysPending().getAsInt())
+                                    .orElse(Double.NaN))
                     .description("GENERATED keys the peer lacks after the leader's last replication pass; NaN unless"
                             + " this node leads")
                     .tags(Tags.of("peer", peer))
@@ -293,8 +350,8 @@ public final class NodeMetrics {
     public void transfer(Optional<ZoneName> zone, TransferEvent event) {
         Map<TransferEvent, Counter> counters = transfers.get(zone.orElse(null));
         if (counters == null) {
-            throw new IllegalArgumentException("zone " + zone.get() + " is not one of the node's zones "
-                    + signing.keySet());
+            throw new IllegalArgumentException(
+                    "zone " + zone.get() + " is not one of the node's zones " + signing.keySet());
         }
         counters.get(Objects.requireNonNull(event, "event")).increment();
     }
@@ -332,13 +389,15 @@ public final class NodeMetrics {
         List<MultiGauge.Row<?>> lifetime = new ArrayList<>();
         keys.forEach((z, list) -> {
             for (KeyFacts k : list) {
-                Tags tags = Tags.of(Tag.of("zone", z.toString()), Tag.of("role", k.role().name()),
+                Tags tags = Tags.of(
+                        Tag.of("zone", z.toString()),
+                        Tag.of("role", k.role().name()),
                         Tag.of("tag", Integer.toString(k.tag().value())),
                         Tag.of("algorithm", Integer.toString(k.algorithm().number())));
                 info.add(MultiGauge.Row.of(tags.and("state", k.state().name()), 1.0));
                 created.add(MultiGauge.Row.of(tags, seconds(k.created())));
-                k.nextEvents().forEach((event, at) ->
-                        next.add(MultiGauge.Row.of(tags.and("event", event), seconds(at))));
+                k.nextEvents()
+                        .forEach((event, at) -> next.add(MultiGauge.Row.of(tags.and("event", event), seconds(at))));
                 k.lifetimeEnd().ifPresent(end -> lifetime.add(MultiGauge.Row.of(tags, seconds(end))));
             }
         });

@@ -28,8 +28,9 @@ public record ClockConfig(Duration maxSkew) {
     public ClockConfig {
         Objects.requireNonNull(maxSkew, "maxSkew");
         if (maxSkew.compareTo(MIN_MAX_SKEW) < 0 || maxSkew.compareTo(MAX_MAX_SKEW) > 0) {
-            throw new IllegalArgumentException("max-skew must be 100ms to 15m (the inception back-dating is 90 min), got "
-                    + NodeConfig.human(maxSkew));
+            throw new IllegalArgumentException(
+                    "max-skew must be 100ms to 15m (the inception back-dating is 90 min), got "
+                            + NodeConfig.human(maxSkew));
         }
     }
 

@@ -149,45 +149,100 @@ public record NodeConfig(
     /** A multi-line human summary (what {@code signer-node --config} prints), no secrets. */
     public String summary() {
         StringBuilder out = new StringBuilder();
-        out.append("node ").append(name).append(" (site ").append(site).append(") from ").append(source).append('\n');
+        out.append("node ")
+                .append(name)
+                .append(" (site ")
+                .append(site)
+                .append(") from ")
+                .append(source)
+                .append('\n');
         out.append("  HSMs: ");
-        out.append(String.join(", ", hsms.stream().map(h -> h.name().name() + " (token " + h.tokenLabel() + ")")
-                .toList()));
+        out.append(String.join(
+                ", ",
+                hsms.stream()
+                        .map(h -> h.name().name() + " (token " + h.tokenLabel() + ")")
+                        .toList()));
         out.append(" from ").append(hsmConfig.source()).append('\n');
         out.append("  zones:\n");
         for (ZoneConfig z : zones) {
-            out.append("    ").append(z.name()).append(" source ").append(z.source()).append(" policy ")
-                    .append(z.policyFile().map(Path::toString).orElse("(defaults)")).append(" validity ")
-                    .append(human(z.policy().validity())).append(" refresh ").append(human(z.policy().refresh()))
-                    .append(" output ").append(z.outputDirectory()).append('\n');
+            out.append("    ")
+                    .append(z.name())
+                    .append(" source ")
+                    .append(z.source())
+                    .append(" policy ")
+                    .append(z.policyFile().map(Path::toString).orElse("(defaults)"))
+                    .append(" validity ")
+                    .append(human(z.policy().validity()))
+                    .append(" refresh ")
+                    .append(human(z.policy().refresh()))
+                    .append(" output ")
+                    .append(z.outputDirectory())
+                    .append('\n');
         }
-        out.append("  ZooKeeper: ").append(zookeeper.connect()).append(" root ").append(zookeeper.root())
-                .append(" session timeout ").append(human(zookeeper.sessionTimeout()))
-                .append(zookeeper.tls().map(t -> " TLS " + t.certificateChain())
+        out.append("  ZooKeeper: ")
+                .append(zookeeper.connect())
+                .append(" root ")
+                .append(zookeeper.root())
+                .append(" session timeout ")
+                .append(human(zookeeper.sessionTimeout()))
+                .append(zookeeper
+                        .tls()
+                        .map(t -> " TLS " + t.certificateChain())
                         .orElse(" INSECURE PLAINTEXT (no TLS, no authentication, open ACLs)"))
                 .append('\n');
         out.append("  publish: ").append(publish.directory());
-        publish.transfer().ifPresent(t -> out.append("; transfers on ").append(t.listen()).append(" notify ")
-                .append(t.notifyTargets()).append(" allow ").append(t.allow())
-                .append(t.tsig().map(k -> " TSIG " + k.name() + " " + k.algorithm()).orElse(" no TSIG")));
+        publish.transfer()
+                .ifPresent(t -> out.append("; transfers on ")
+                        .append(t.listen())
+                        .append(" notify ")
+                        .append(t.notifyTargets())
+                        .append(" allow ")
+                        .append(t.allow())
+                        .append(t.tsig()
+                                .map(k -> " TSIG " + k.name() + " " + k.algorithm())
+                                .orElse(" no TSIG")));
         out.append('\n');
-        out.append("  re-sign: floor ").append(human(resign.floor())).append(", source debounce ")
-                .append(human(resign.debounce())).append('\n');
+        out.append("  re-sign: floor ")
+                .append(human(resign.floor()))
+                .append(", source debounce ")
+                .append(human(resign.debounce()))
+                .append('\n');
         out.append("  clock: max-skew ").append(human(clock.maxSkew())).append(" vs ZooKeeper server time\n");
         out.append("  gRPC (mutual TLS): ").append(grpcListen).append('\n');
         out.append("  metrics and health (HTTP): ").append(metricsListen).append('\n');
         out.append("  peers (new keys are replicated to them before they are published): ")
-                .append(peers.isEmpty() ? "none (a new key is published as soon as this node's HSM proves it)"
-                        : String.join(", ", peers.stream().map(p -> p.name() + " at " + p.endpoint()).toList()))
+                .append(
+                        peers.isEmpty()
+                                ? "none (a new key is published as soon as this node's HSM proves it)"
+                                : String.join(
+                                        ", ",
+                                        peers.stream()
+                                                .map(p -> p.name() + " at " + p.endpoint())
+                                                .toList()))
                 .append('\n');
-        out.append("  watchdog: every ").append(human(watchdog.interval())).append(", warn below ")
-                .append(human(watchdog.warn())).append(", critical below ").append(human(watchdog.critical()))
-                .append(", secondaries ").append(watchdog.secondaries().isEmpty() ? "none"
-                        : String.join(", ", watchdog.secondaries().stream().map(s -> s.name() + " at " + s.address())
-                                .toList()))
+        out.append("  watchdog: every ")
+                .append(human(watchdog.interval()))
+                .append(", warn below ")
+                .append(human(watchdog.warn()))
+                .append(", critical below ")
+                .append(human(watchdog.critical()))
+                .append(", secondaries ")
+                .append(
+                        watchdog.secondaries().isEmpty()
+                                ? "none"
+                                : String.join(
+                                        ", ",
+                                        watchdog.secondaries().stream()
+                                                .map(s -> s.name() + " at " + s.address())
+                                                .toList()))
                 .append('\n');
-        out.append("  TLS: cert ").append(tls.certificateChain()).append(" key ").append(tls.privateKey())
-                .append(" ca ").append(tls.trustedCertificates()).append('\n');
+        out.append("  TLS: cert ")
+                .append(tls.certificateChain())
+                .append(" key ")
+                .append(tls.privateKey())
+                .append(" ca ")
+                .append(tls.trustedCertificates())
+                .append('\n');
         return out.toString();
     }
 

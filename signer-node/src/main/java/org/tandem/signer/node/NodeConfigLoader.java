@@ -39,8 +39,21 @@ import org.xbill.DNS.TextParseException;
  * the first problem with its key path. One instance per load; not thread-safe.
  */
 final class NodeConfigLoader {
-    private static final Set<String> TOP = Set.of("node", "hsm-config", "hsms", "zones", "zookeeper", "publish", "resign",
-            "clock", "grpc", "metrics", "tls", "peers", "zone-limits", "watchdog");
+    private static final Set<String> TOP = Set.of(
+            "node",
+            "hsm-config",
+            "hsms",
+            "zones",
+            "zookeeper",
+            "publish",
+            "resign",
+            "clock",
+            "grpc",
+            "metrics",
+            "tls",
+            "peers",
+            "zone-limits",
+            "watchdog");
     private static final Set<String> WATCHDOG = Set.of("interval", "warn", "critical", "secondaries");
     private static final Set<String> SECONDARY = Set.of("name", "address", "tsig");
     private static final Set<String> ZONE_LIMITS =
@@ -51,7 +64,8 @@ final class NodeConfigLoader {
     private static final Set<String> RESIGN = Set.of("floor", "debounce");
     private static final Set<String> NODE = Set.of("name", "site");
     private static final Set<String> ZONE = Set.of("name", "source", "policy", "output-dir");
-    private static final Set<String> ZOOKEEPER = Set.of("connect", "session-timeout", "root", "tls", "insecure-plaintext");
+    private static final Set<String> ZOOKEEPER =
+            Set.of("connect", "session-timeout", "root", "tls", "insecure-plaintext");
     private static final Set<String> PUBLISH = Set.of("directory", "transfer");
     private static final Set<String> TRANSFER = Set.of("listen", "notify", "allow", "tsig");
     private static final Set<String> TSIG = Set.of("name", "algorithm", "secret-file");
@@ -59,6 +73,7 @@ final class NodeConfigLoader {
     private static final Set<String> TLS = Set.of("ca", "cert", "key");
     /** The metrics port on 127.0.0.1 when {@code metrics} is not configured. */
     static final int DEFAULT_METRICS_PORT = 9102;
+
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
 
     private final Path file;
@@ -71,7 +86,8 @@ final class NodeConfigLoader {
 
     NodeConfig load() throws NodeConfigException {
         if (!Files.isRegularFile(file)) {
-            throw fail("", "configuration file not found (" + file.toAbsolutePath().normalize() + ")");
+            throw fail(
+                    "", "configuration file not found (" + file.toAbsolutePath().normalize() + ")");
         }
         JsonNode root;
         try {
@@ -108,8 +124,22 @@ final class NodeConfigLoader {
         TlsMaterial tls = tls(required("tls", root.get("tls")));
         List<PeerConfig> peers = peers(root.get("peers"), name);
         WatchdogConfig watchdog = watchdog(root.get("watchdog"));
-        return new NodeConfig(file.toAbsolutePath().normalize(), name, site, hsmConfig, hsms, zones, zookeeper,
-                publish, resign, clock, grpc, metrics, tls, peers, watchdog);
+        return new NodeConfig(
+                file.toAbsolutePath().normalize(),
+                name,
+                site,
+                hsmConfig,
+                hsms,
+                zones,
+                zookeeper,
+                publish,
+                resign,
+                clock,
+                grpc,
+                metrics,
+                tls,
+                peers,
+                watchdog);
     }
 
     private WatchdogConfig watchdog(JsonNode n) throws NodeConfigException {
@@ -117,20 +147,22 @@ final class NodeConfigLoader {
             return WatchdogConfig.defaults();
         }
         mapping("watchdog", n, WATCHDOG);
-        Duration interval = n.has("interval") ? duration("watchdog.interval", n.get("interval"))
-                : WatchdogConfig.DEFAULT_INTERVAL;
+        Duration interval =
+                n.has("interval") ? duration("watchdog.interval", n.get("interval")) : WatchdogConfig.DEFAULT_INTERVAL;
         if (interval.isZero()) {
             throw fail("watchdog.interval", "must be positive, got " + NodeConfig.human(interval));
         }
         Duration warn = n.has("warn") ? duration("watchdog.warn", n.get("warn")) : WatchdogConfig.DEFAULT_WARN;
-        Duration critical = n.has("critical") ? duration("watchdog.critical", n.get("critical"))
-                : WatchdogConfig.DEFAULT_CRITICAL;
+        Duration critical =
+                n.has("critical") ? duration("watchdog.critical", n.get("critical")) : WatchdogConfig.DEFAULT_CRITICAL;
         if (critical.isZero()) {
             throw fail("watchdog.critical", "must be positive, got " + NodeConfig.human(critical));
         }
         if (critical.compareTo(warn) >= 0) {
-            throw fail("watchdog.critical", NodeConfig.human(critical) + " is not shorter than watchdog.warn "
-                    + NodeConfig.human(warn) + "; CRITICAL must come after WARNING as the expiry nears");
+            throw fail(
+                    "watchdog.critical",
+                    NodeConfig.human(critical) + " is not shorter than watchdog.warn " + NodeConfig.human(warn)
+                            + "; CRITICAL must come after WARNING as the expiry nears");
         }
         List<WatchdogConfig.SecondaryConfig> secondaries = new ArrayList<>();
         JsonNode list = n.get("secondaries");
@@ -146,8 +178,9 @@ final class NodeConfigLoader {
                 mapping(at, s, SECONDARY);
                 String secondary = name(at + ".name", s.get("name"));
                 if (WatchdogConfig.RESERVED_NAMES.contains(secondary)) {
-                    throw fail(at + ".name", "'" + secondary + "' is the watchdog's name for this node's own copy;"
-                            + " choose another");
+                    throw fail(
+                            at + ".name",
+                            "'" + secondary + "' is the watchdog's name for this node's own copy;" + " choose another");
                 }
                 if (!names.add(secondary)) {
                     throw fail(at + ".name", "secondary '" + secondary + "' is listed twice");
@@ -203,8 +236,10 @@ final class NodeConfigLoader {
         }
         Duration max = duration("clock.max-skew", n.get("max-skew"));
         if (max.compareTo(ClockConfig.MIN_MAX_SKEW) < 0 || max.compareTo(ClockConfig.MAX_MAX_SKEW) > 0) {
-            throw fail("clock.max-skew", "must be 100ms to 15m, got " + NodeConfig.human(max)
-                    + " (a larger one would eat into the 90-minute inception back-dating)");
+            throw fail(
+                    "clock.max-skew",
+                    "must be 100ms to 15m, got " + NodeConfig.human(max)
+                            + " (a larger one would eat into the 90-minute inception back-dating)");
         }
         return new ClockConfig(max);
     }
@@ -223,9 +258,11 @@ final class NodeConfigLoader {
         for (int i = 0; i < zones.size(); i++) {
             ZoneConfig z = zones.get(i);
             if (floor.compareTo(z.policy().refresh()) >= 0) {
-                throw fail("resign.floor", NodeConfig.human(floor) + " is not shorter than the refresh "
-                        + NodeConfig.human(z.policy().refresh()) + " of zones[" + i + "] " + z.name()
-                        + "; the floor could hold a re-sign back past the refresh point");
+                throw fail(
+                        "resign.floor",
+                        NodeConfig.human(floor) + " is not shorter than the refresh "
+                                + NodeConfig.human(z.policy().refresh()) + " of zones[" + i + "] " + z.name()
+                                + "; the floor could hold a re-sign back past the refresh point");
             }
         }
         return new ResignConfig(floor, debounce);
@@ -253,27 +290,31 @@ final class NodeConfigLoader {
                 ? duration("zookeeper.session-timeout", n.get("session-timeout"))
                 : ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT;
         String root = n.has("root") ? text("zookeeper.root", n.get("root")) : ZooKeeperConfig.DEFAULT_ROOT;
-        boolean plaintext = n.has("insecure-plaintext") && bool("zookeeper.insecure-plaintext",
-                n.get("insecure-plaintext"));
+        boolean plaintext =
+                n.has("insecure-plaintext") && bool("zookeeper.insecure-plaintext", n.get("insecure-plaintext"));
         Optional<TlsMaterial> tls;
         if (n.has("tls") && !n.get("tls").isNull()) {
             if (plaintext) {
-                throw fail("zookeeper.insecure-plaintext", "true together with zookeeper.tls; remove one (TLS is the"
-                        + " secure choice)");
+                throw fail(
+                        "zookeeper.insecure-plaintext",
+                        "true together with zookeeper.tls; remove one (TLS is the" + " secure choice)");
             }
             tls = Optional.of(tls("zookeeper.tls", n.get("tls")));
         } else if (plaintext) {
             tls = Optional.empty();
         } else {
-            throw fail("zookeeper.tls", "missing: ZooKeeper needs TLS with this node's certificate of the cluster CA"
-                    + " (OU=node): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper nobody else can"
-                    + " reach: zookeeper.insecure-plaintext: true");
+            throw fail(
+                    "zookeeper.tls",
+                    "missing: ZooKeeper needs TLS with this node's certificate of the cluster CA"
+                            + " (OU=node): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper nobody else can"
+                            + " reach: zookeeper.insecure-plaintext: true");
         }
         try {
             return new ZooKeeperConfig(connect, timeout, root, tls);
         } catch (IllegalArgumentException e) {
-            throw fail(n.has("root") && e.getMessage().startsWith("root") ? "zookeeper.root"
-                    : "zookeeper.session-timeout", e.getMessage());
+            throw fail(
+                    n.has("root") && e.getMessage().startsWith("root") ? "zookeeper.root" : "zookeeper.session-timeout",
+                    e.getMessage());
         }
     }
 
@@ -287,14 +328,19 @@ final class NodeConfigLoader {
         }
         // The node and signerctl must read the same key manifests: refuse two different ensembles.
         if (config.zookeeper().isPresent() && !config.zookeeper().get().equals(zookeeper.connect())) {
-            throw fail("hsm-config", path + " names ZooKeeper '" + config.zookeeper().get()
-                    + "' but zookeeper.connect is '" + zookeeper.connect() + "'; key manifests must come from one"
-                    + " ensemble: make them equal or drop zookeeper from " + path);
+            throw fail(
+                    "hsm-config",
+                    path + " names ZooKeeper '" + config.zookeeper().get()
+                            + "' but zookeeper.connect is '" + zookeeper.connect()
+                            + "'; key manifests must come from one"
+                            + " ensemble: make them equal or drop zookeeper from " + path);
         }
         if (!config.zookeeperRoot().equals(zookeeper.root())) {
-            throw fail("hsm-config", path + " has zookeeper-root '" + config.zookeeperRoot()
-                    + "' (/tandem when unset) but zookeeper.root is '" + zookeeper.root()
-                    + "'; make them equal, or signerctl and the node read different key manifests");
+            throw fail(
+                    "hsm-config",
+                    path + " has zookeeper-root '" + config.zookeeperRoot()
+                            + "' (/tandem when unset) but zookeeper.root is '" + zookeeper.root()
+                            + "'; make them equal, or signerctl and the node read different key manifests");
         }
         return config;
     }
@@ -317,8 +363,14 @@ final class NodeConfigLoader {
                 try {
                     chosen.add(config.hsm(hsm));
                 } catch (HsmConfigException e) {
-                    throw fail(at, "no HSM named '" + hsm + "' in " + config.source() + " (configured: "
-                            + String.join(", ", config.hsms().stream().map(h -> h.name().name()).toList()) + ")");
+                    throw fail(
+                            at,
+                            "no HSM named '" + hsm + "' in " + config.source() + " (configured: "
+                                    + String.join(
+                                            ", ",
+                                            config.hsms().stream()
+                                                    .map(h -> h.name().name())
+                                                    .toList()) + ")");
                 }
             }
         }
@@ -374,10 +426,12 @@ final class NodeConfigLoader {
                 tsig = Optional.of(tsig(k));
             }
             if (allow.isEmpty() && tsig.isEmpty()) {
-                throw fail("publish.transfer", "neither publish.transfer.allow nor publish.transfer.tsig is set:"
-                        + " an empty allow-list lets nobody transfer, and without TSIG nothing else guards the"
-                        + " zones; list the secondaries' addresses in publish.transfer.allow (CIDR), or set"
-                        + " publish.transfer.tsig, or both");
+                throw fail(
+                        "publish.transfer",
+                        "neither publish.transfer.allow nor publish.transfer.tsig is set:"
+                                + " an empty allow-list lets nobody transfer, and without TSIG nothing else guards the"
+                                + " zones; list the secondaries' addresses in publish.transfer.allow (CIDR), or set"
+                                + " publish.transfer.tsig, or both");
             }
             if (!allowGiven) {
                 // TSIG alone: any address that holds the key
@@ -452,11 +506,13 @@ final class NodeConfigLoader {
             throw fail(at, "'" + t + "' is not a size like 1048576, 64k, 512m or 2g");
         }
         long v = Long.parseLong(m.group(1));
-        int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            default -> 30;
-        };
+        int shift = m.group(2) == null
+                ? 0
+                : switch (m.group(2)) {
+                    case "k" -> 10;
+                    case "m" -> 20;
+                    default -> 30;
+                };
         if (v < 1 || v > (Long.MAX_VALUE >> shift)) {
             throw fail(at, "'" + t + "' must be at least 1 byte");
         }
@@ -512,8 +568,8 @@ final class NodeConfigLoader {
                 }
                 policyFile = Optional.of(p);
             }
-            Path output = z.has("output-dir") ? writableDirectory(at + ".output-dir", z.get("output-dir"))
-                    : publishDirectory;
+            Path output =
+                    z.has("output-dir") ? writableDirectory(at + ".output-dir", z.get("output-dir")) : publishDirectory;
             zones.add(new ZoneConfig(zone, source, policyFile, policy, output, limits));
         }
         return zones;
@@ -559,7 +615,8 @@ final class NodeConfigLoader {
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!allowed.contains(key)) {
-                throw fail(at.isEmpty() ? key : at + "." + key, "unknown key; expected one of " + new TreeSet<>(allowed));
+                throw fail(
+                        at.isEmpty() ? key : at + "." + key, "unknown key; expected one of " + new TreeSet<>(allowed));
             }
         }
     }

@@ -13,8 +13,10 @@ public final class NodeStartException extends Exception {
     private final String part;
 
     public NodeStartException(String node, String part, String reason, Throwable cause) {
-        super("node " + Objects.requireNonNull(node, "node") + ": cannot start " + Objects.requireNonNull(part, "part")
-                + ": " + reason, cause);
+        super(
+                "node " + Objects.requireNonNull(node, "node") + ": cannot start "
+                        + Objects.requireNonNull(part, "part") + ": " + reason,
+                cause);
         this.node = node;
         this.part = part;
     }

@@ -54,14 +54,29 @@ public record NodeStatus(
     }
 
     /** A status without peers. */
-    public NodeStatus(String node, String site, NodeRole role, long epoch, Duration leaseRemaining, List<String> reasons,
-            List<ZoneStatus> zones, Instant takenAt, Optional<ClockStatus> clock) {
+    public NodeStatus(
+            String node,
+            String site,
+            NodeRole role,
+            long epoch,
+            Duration leaseRemaining,
+            List<String> reasons,
+            List<ZoneStatus> zones,
+            Instant takenAt,
+            Optional<ClockStatus> clock) {
         this(node, site, role, epoch, leaseRemaining, reasons, zones, takenAt, clock, List.of());
     }
 
     /** A status without a clock check. */
-    public NodeStatus(String node, String site, NodeRole role, long epoch, Duration leaseRemaining, List<String> reasons,
-            List<ZoneStatus> zones, Instant takenAt) {
+    public NodeStatus(
+            String node,
+            String site,
+            NodeRole role,
+            long epoch,
+            Duration leaseRemaining,
+            List<String> reasons,
+            List<ZoneStatus> zones,
+            Instant takenAt) {
         this(node, site, role, epoch, leaseRemaining, reasons, zones, takenAt, Optional.empty());
     }
 

@@ -1,5 +1,6 @@
 package org.tandem.signer.node;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -12,15 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
+import org.tandem.keysync.HsmSessions;
 import org.tandem.keysync.KeySync;
 import org.tandem.keysync.audit.AuditCheckpoint;
 import org.tandem.keysync.audit.AuditCheckpointTimer;
@@ -30,11 +30,10 @@ import org.tandem.keysync.audit.CheckpointPolicy;
 import org.tandem.keysync.audit.HsmAuditSigner;
 import org.tandem.keysync.grpc.KeySyncService;
 import org.tandem.keysync.grpc.TlsMaterialException;
+import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.KeyPolicy;
 import org.tandem.keysync.hsm.KeyPolicyException;
-import org.tandem.keysync.HsmSessions;
-import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestException;
 import org.tandem.keysync.manifest.ManifestStore;
@@ -59,22 +58,22 @@ import org.tandem.signer.election.ProvenKeySetCheck;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
-import org.tandem.signer.publish.Retention;
-import org.tandem.signer.replication.KeyReplicator;
-import org.tandem.signer.replication.Peer;
-import org.tandem.signer.replication.PeerLinks;
-import org.tandem.signer.replication.ReplicationPass;
-import org.tandem.signer.publish.TransferServer;
-import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.grpc.SignerNodeServer;
 import org.tandem.signer.metrics.KeyFacts;
 import org.tandem.signer.metrics.NodeHealth;
 import org.tandem.signer.metrics.NodeMetrics;
+import org.tandem.signer.publish.Retention;
+import org.tandem.signer.publish.TransferServer;
+import org.tandem.signer.publish.TsigKey;
+import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.replication.KeyReplicator;
+import org.tandem.signer.replication.Peer;
+import org.tandem.signer.replication.PeerLinks;
+import org.tandem.signer.replication.ReplicationPass;
 import org.tandem.signer.schedule.ResignPlan;
 import org.tandem.signer.schedule.ResignPlanner;
 import org.tandem.signer.schedule.SourceWatcher;
 import org.tandem.signer.sign.ZoneSigner;
-import org.tandem.signer.publish.TsigKey;
 import org.tandem.signer.watchdog.ExpiryWatchdog;
 import org.tandem.signer.watchdog.Thresholds;
 
@@ -133,15 +132,19 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private KeyReplicator replicator;
     /** The replication agent's last pass (worker thread writes, status reads). */
     private volatile ReplicationPass lastPass;
+
     private volatile long replicatedInEpoch = -1;
     /** When the last pass ended (worker thread only): the next one starts a re-check interval later. */
     private Instant lastPassEnded = Instant.MIN;
+
     private volatile boolean closed;
     /** The cluster's epoch as this node last read it from ZooKeeper (a standby's view), 0 unknown. */
     private volatile long clusterEpoch;
+
     private volatile ExpiryWatchdog watchdog;
     /** For tests only: stalls the zone worker while a file exists (see {@link SigningStall}). */
     private final SigningStall stall = SigningStall.fromSystemProperty();
+
     private ManifestStore manifests;
     /** When the key metrics last read the manifests (worker thread only). */
     private Instant keyMetricsRead;
@@ -164,7 +167,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
      * @throws NodeStartException naming the part that failed; everything opened is closed again
      * @throws InterruptedException if interrupted while starting; everything opened is closed again
      */
-    public static SignerNodeDaemon start(NodeConfig config, Clock clock) throws NodeStartException, InterruptedException {
+    public static SignerNodeDaemon start(NodeConfig config, Clock clock)
+            throws NodeStartException, InterruptedException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
         SignerNodeDaemon d = new SignerNodeDaemon(config, clock);
@@ -192,12 +196,19 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             HsmAuditSigner signer = HsmAuditSigner.open(hsms.get(0), config.name());
             audit = AuditLog.open(config.hsmConfig().auditLog(), clock, signer, CheckpointPolicy.DEFAULT);
             checkpoints = AuditCheckpointTimer.start(audit);
-            LOG.info("node={} event=audit-log file={} key={} hsm={} public_key_sha256={}", config.name(), audit.file(),
-                    signer.keyLabel(), signer.hsm(), AuditCheckpoint.fingerprint(signer.publicKey()));
+            LOG.info(
+                    "node={} event=audit-log file={} key={} hsm={} public_key_sha256={}",
+                    config.name(),
+                    audit.file(),
+                    signer.keyLabel(),
+                    signer.hsm(),
+                    AuditCheckpoint.fingerprint(signer.publicKey()));
         } catch (HsmException e) {
-            throw new NodeStartException(config.name(), "audit-signing key in HSM " + hsms.get(0).id(), e.getMessage(), e);
+            throw new NodeStartException(
+                    config.name(), "audit-signing key in HSM " + hsms.get(0).id(), e.getMessage(), e);
         } catch (AuditLogException e) {
-            throw new NodeStartException(config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
+            throw new NodeStartException(
+                    config.name(), "audit log " + config.hsmConfig().auditLog(), e.getMessage(), e);
         }
         ZooKeeperConfig zk = config.zookeeper();
         try {
@@ -212,23 +223,28 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         List<ZoneName> names = config.zones().stream().map(ZoneConfig::name).toList();
         clockGuard = cluster.clockGuard(config.name(), config.clock().maxSkew(), clock);
         try {
-            peerLinks = PeerLinks.open(config.peers().stream().map(p -> new Peer(p.name(), p.endpoint().toString()))
-                    .toList(), config.tls());
-            KeySync keySync = new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " replication",
-                    verifier);
+            peerLinks = PeerLinks.open(
+                    config.peers().stream()
+                            .map(p -> new Peer(p.name(), p.endpoint().toString()))
+                            .toList(),
+                    config.tls());
+            KeySync keySync =
+                    new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " replication", verifier);
             replicator = new KeyReplicator(config.name(), keySync, verifier, peerLinks, clock, REPLICATION_DEADLINE);
         } catch (TlsMaterialException e) {
             throw new NodeStartException(config.name(), "peer channels", e.getMessage(), e);
         }
         if (config.peers().isEmpty()) {
-            LOG.warn("node={} event=no-peers reason=\"node.yaml lists no peers: as leader this node promotes a new"
-                    + " (GENERATED) key to PUBLISHED as soon as its own HSM proves it, without checking that the other"
-                    + " nodes hold it; list the other nodes under peers\"", config.name());
+            LOG.warn(
+                    "node={} event=no-peers reason=\"node.yaml lists no peers: as leader this node promotes a new"
+                            + " (GENERATED) key to PUBLISHED as soon as its own HSM proves it, without checking that the other"
+                            + " nodes hold it; list the other nodes under peers\"",
+                    config.name());
         }
         if (config.publish().transfer().isPresent()) {
             try {
-                transfer = TransferServer.start(TransferSettings.from(config.publish().transfer().get()),
-                        this::mayServe, clock);
+                transfer = TransferServer.start(
+                        TransferSettings.from(config.publish().transfer().get()), this::mayServe, clock);
             } catch (SigningException e) {
                 throw new NodeStartException(config.name(), "transfer server", e.getMessage(), e);
             }
@@ -237,32 +253,64 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         ValidationGate gate = new ValidationGate(GatePolicy.defaults());
         for (ZoneConfig z : config.zones()) {
             ZoneDirectory dir = new ZoneDirectory(z.outputDirectory(), Retention.all());
-            zones.put(z.name(), new ZoneWork(new ZoneCycle(z, hsms.get(0), store, verifier, signer, gate, ledger, dir,
-                    Optional.ofNullable(transfer), this::mayServe, clock, clockGuard)));
+            zones.put(
+                    z.name(),
+                    new ZoneWork(new ZoneCycle(
+                            z,
+                            hsms.get(0),
+                            store,
+                            verifier,
+                            signer,
+                            gate,
+                            ledger,
+                            dir,
+                            Optional.ofNullable(transfer),
+                            this::mayServe,
+                            clock,
+                            clockGuard)));
         }
         // The automatic takeover runs the preflight checks that do not need the old leader before it
         // bumps the epoch (docs/architecture.md, "Election and fencing").
-        election = cluster.election(config.name(), new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
-                ElectionSettings.DEFAULTS, clock, clockGuard, new TakeoverPreflight(zones.values(), clock));
+        election = cluster.election(
+                config.name(),
+                new ProvenKeySetCheck(store, hsms, verifier, () -> names, clock),
+                ElectionSettings.DEFAULTS,
+                clock,
+                clockGuard,
+                new TakeoverPreflight(zones.values(), clock));
         planner = new ResignPlanner(config.resign().floor(), clock);
-        metrics = new NodeMetrics(config.name(), names, config.peers().stream().map(PeerConfig::name).toList(),
+        metrics = new NodeMetrics(
+                config.name(),
+                names,
+                config.peers().stream().map(PeerConfig::name).toList(),
                 this::status);
         if (transfer != null) {
             NodeMetrics m = metrics;
             transfer.listener(m::transfer);
         }
         try {
-            metricsServer = MetricsServer.start(config.metricsListen().host(), config.metricsListen().port(),
-                    metrics::scrape, () -> health().reasons());
+            metricsServer = MetricsServer.start(
+                    config.metricsListen().host(),
+                    config.metricsListen().port(),
+                    metrics::scrape,
+                    () -> health().reasons());
         } catch (IOException e) {
-            throw new NodeStartException(config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
+            throw new NodeStartException(
+                    config.name(), "metrics endpoint " + config.metricsListen(), e.getMessage(), e);
         }
         try {
             // KeySync next to SignerNode: the coordinator asks Inventory with its own nonce.
-            KeySyncService keySync = new KeySyncService(config.name(), hsms, clock, audit,
-                    "tandem@" + config.name() + " keysync-server", store, verifier);
-            grpc = SignerNodeServer.start(config.grpcListen().host(), config.grpcListen().port(), config.tls(), this,
-                    config.name(), audit, clock, keySync);
+            KeySyncService keySync = new KeySyncService(
+                    config.name(), hsms, clock, audit, "tandem@" + config.name() + " keysync-server", store, verifier);
+            grpc = SignerNodeServer.start(
+                    config.grpcListen().host(),
+                    config.grpcListen().port(),
+                    config.tls(),
+                    this,
+                    config.name(),
+                    audit,
+                    clock,
+                    keySync);
         } catch (IOException | TlsMaterialException e) {
             throw new NodeStartException(config.name(), "gRPC endpoint " + config.grpcListen(), e.getMessage(), e);
         }
@@ -289,15 +337,23 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             @Override
             public void lost(Leadership leadership, LossReason reason) {
                 zones.values().forEach(w -> w.replication(Optional.empty()));
-                LOG.warn("node={} event=leadership-lost epoch={} reason={}", config.name(), leadership.epoch(),
+                LOG.warn(
+                        "node={} event=leadership-lost epoch={} reason={}",
+                        config.name(),
+                        leadership.epoch(),
                         reason.display());
             }
         });
         election.start();
         worker.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         watchdog = startWatchdog();
-        LOG.info("node={} site={} event=started hsms={} zones={} zookeeper={} transfer={} peers={}", config.name(),
-                config.site(), hsms.stream().map(h -> h.id().toString()).toList(), names, cluster.connectString(),
+        LOG.info(
+                "node={} site={} event=started hsms={} zones={} zookeeper={} transfer={} peers={}",
+                config.name(),
+                config.site(),
+                hsms.stream().map(h -> h.id().toString()).toList(),
+                names,
+                cluster.connectString(),
                 transfer == null ? "off" : transfer.address(),
                 config.peers().stream().map(p -> p.name() + "@" + p.endpoint()).toList());
     }
@@ -310,16 +366,27 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         WatchdogConfig w = config.watchdog();
         List<ExpiryWatchdog.Secondary> secondaries = new ArrayList<>();
         for (WatchdogConfig.SecondaryConfig s : w.secondaries()) {
-            secondaries.add(new ExpiryWatchdog.Secondary(s.name(), new InetSocketAddress(s.address().host(),
-                    s.address().port()), tsigKey(s.tsig(), "watchdog secondary " + s.name() + " TSIG")));
+            secondaries.add(new ExpiryWatchdog.Secondary(
+                    s.name(),
+                    new InetSocketAddress(s.address().host(), s.address().port()),
+                    tsigKey(s.tsig(), "watchdog secondary " + s.name() + " TSIG")));
         }
-        Optional<TsigKey> selfTsig = tsigKey(config.publish().transfer().flatMap(TransferConfig::tsig),
-                "publish.transfer.tsig");
-        List<ExpiryWatchdog.WatchedZone> watched = config.zones().stream().map(z -> new ExpiryWatchdog.WatchedZone(
-                z.name(), new ZoneDirectory(z.outputDirectory(), Retention.all()).currentFile(z.name()))).toList();
-        return ExpiryWatchdog.start(config.name(), watched, secondaries, selfTsig,
-                new Thresholds(w.warn(), w.critical(), w.interval()), w.interval(), new WatchdogSeat(),
-                metrics.registry(), clock);
+        Optional<TsigKey> selfTsig =
+                tsigKey(config.publish().transfer().flatMap(TransferConfig::tsig), "publish.transfer.tsig");
+        List<ExpiryWatchdog.WatchedZone> watched = config.zones().stream()
+                .map(z -> new ExpiryWatchdog.WatchedZone(
+                        z.name(), new ZoneDirectory(z.outputDirectory(), Retention.all()).currentFile(z.name())))
+                .toList();
+        return ExpiryWatchdog.start(
+                config.name(),
+                watched,
+                secondaries,
+                selfTsig,
+                new Thresholds(w.warn(), w.critical(), w.interval()),
+                w.interval(),
+                new WatchdogSeat(),
+                metrics.registry(),
+                clock);
     }
 
     private Optional<TsigKey> tsigKey(Optional<TsigConfig> tsig, String what) throws NodeStartException {
@@ -327,7 +394,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(TsigKey.fromFile(tsig.get().name().toString(), tsig.get().algorithm(),
+            return Optional.of(TsigKey.fromFile(
+                    tsig.get().name().toString(),
+                    tsig.get().algorithm(),
                     tsig.get().secretFile()));
         } catch (SigningException e) {
             throw new NodeStartException(config.name(), what, e.getMessage(), e);
@@ -338,7 +407,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private final class WatchdogSeat implements ExpiryWatchdog.ClusterSeat {
         @Override
         public OptionalLong leaderEpoch() {
-            Optional<Leadership> l = closed ? Optional.empty() : election.leadership().filter(Leadership::isValid);
+            Optional<Leadership> l =
+                    closed ? Optional.empty() : election.leadership().filter(Leadership::isValid);
             return l.map(x -> OptionalLong.of(x.epoch())).orElse(OptionalLong.empty());
         }
 
@@ -406,7 +476,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                     }
                     w.attempted(now);
                     boolean firstOfTerm = w.newTerm(lead.get().epoch());
-                    String why = firstOfTerm ? "new leadership term, epoch " + lead.get().epoch()
+                    String why = firstOfTerm
+                            ? "new leadership term, epoch " + lead.get().epoch()
                             : plan.reason().name().toLowerCase().replace('_', '-');
                     long started = System.nanoTime();
                     ZoneCycle.Outcome o = w.cycle.publish(lead.get(), why, firstOfTerm, w.replicationLines());
@@ -416,8 +487,12 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                         if (firstOfTerm) {
                             w.takeoverRun(p.notes());
                             for (String note : p.notes()) {
-                                LOG.info("node={} zone={} event=first-publication-check epoch={} {}", config.name(),
-                                        w.cycle.zone().name(), lead.get().epoch(), note);
+                                LOG.info(
+                                        "node={} zone={} event=first-publication-check epoch={} {}",
+                                        config.name(),
+                                        w.cycle.zone().name(),
+                                        lead.get().epoch(),
+                                        note);
                             }
                         }
                         w.published(p, lead.get().epoch(), now);
@@ -437,7 +512,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                         w.committed(ledger.last(w.cycle.zone().name()));
                         clusterEpoch = ledger.currentEpoch();
                     } catch (LedgerException e) {
-                        LOG.debug("zone={} event=ledger-unreadable reason=\"{}\"", w.cycle.zone().name(), e.getMessage());
+                        LOG.debug(
+                                "zone={} event=ledger-unreadable reason=\"{}\"",
+                                w.cycle.zone().name(),
+                                e.getMessage());
                     }
                 }
             }
@@ -455,7 +533,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
      */
     private void replicate(Leadership lead) {
         Instant now = clock.instant();
-        if (replicatedInEpoch == lead.epoch() && now.isBefore(lastPassEnded.plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
+        if (replicatedInEpoch == lead.epoch()
+                && now.isBefore(lastPassEnded.plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
             return;
         }
         List<ZoneName> names = List.copyOf(zones.keySet());
@@ -468,9 +547,15 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             w.replication(Optional.of(z.pending()));
             if (!z.promoted().isEmpty()) {
                 w.sourceChanged(clock.instant());
-                LOG.info("node={} zone={} event=keys-promoted keys={} reason=\"proven on every node; the zone is re-signed"
-                        + " with them in the DNSKEY RRset\"", config.name(), z.zone(), z.promoted().stream()
-                        .map(k -> k.role() + " " + k.keyTag() + " fp " + k.fingerprint().shortHex()).toList());
+                LOG.info(
+                        "node={} zone={} event=keys-promoted keys={} reason=\"proven on every node; the zone is re-signed"
+                                + " with them in the DNSKEY RRset\"",
+                        config.name(),
+                        z.zone(),
+                        z.promoted().stream()
+                                .map(k -> k.role() + " " + k.keyTag() + " fp "
+                                        + k.fingerprint().shortHex())
+                                .toList());
             }
         }
     }
@@ -482,10 +567,14 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         for (ZoneWork w : zones.values()) {
             String prefix = "zone " + w.cycle.zone().name();
-            List<String> mine = v.get().problems().stream().filter(p -> p.contains(prefix) || !p.startsWith("zone ")).toList();
+            List<String> mine = v.get().problems().stream()
+                    .filter(p -> p.contains(prefix) || !p.startsWith("zone "))
+                    .toList();
             w.keySync(mine.isEmpty(), mine);
-            w.localPending(v.get().pending().stream().filter(p -> p.startsWith(prefix + " "))
-                    .map(p -> p.substring(prefix.length() + 1)).toList());
+            w.localPending(v.get().pending().stream()
+                    .filter(p -> p.startsWith(prefix + " "))
+                    .map(p -> p.substring(prefix.length() + 1))
+                    .toList());
         }
     }
 
@@ -504,11 +593,18 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                 Optional<VersionedManifest> read = manifests.read(zone.toString());
                 List<KeyFacts> facts = new ArrayList<>();
                 if (read.isPresent()) {
-                    ZoneKeySet keySet = ZoneKeySet.fromProto(read.get().manifest(), read.get().version());
+                    ZoneKeySet keySet = ZoneKeySet.fromProto(
+                            read.get().manifest(), read.get().version());
                     for (ZoneKeySet.Entry e : keySet.entries()) {
                         // the manifest plans no lifetime and no rollover today: those series stay empty
-                        facts.add(new KeyFacts(e.key().role(), e.key().keyTag(), e.key().algorithm(), e.state(),
-                                e.created(), Optional.empty(), Map.of()));
+                        facts.add(new KeyFacts(
+                                e.key().role(),
+                                e.key().keyTag(),
+                                e.key().algorithm(),
+                                e.state(),
+                                e.created(),
+                                Optional.empty(),
+                                Map.of()));
                     }
                 }
                 metrics.keys(zone, facts);
@@ -539,20 +635,36 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         // A standby reports the cluster's epoch as it last read it (the coordinator checks that the
         // standby's view is current); a leader its own.
         long epoch = Math.max(e.epoch().orElse(0), role == NodeRole.LEADER ? 0 : clusterEpoch);
-        return new NodeStatus(config.name(), config.site(), role, epoch, lease.isNegative() ? Duration.ZERO : lease,
-                reasons, z, clock.instant(), Optional.of(clockStatus()), peers(role, e));
+        return new NodeStatus(
+                config.name(),
+                config.site(),
+                role,
+                epoch,
+                lease.isNegative() ? Duration.ZERO : lease,
+                reasons,
+                z,
+                clock.instant(),
+                Optional.of(clockStatus()),
+                peers(role, e));
     }
 
     /** The peers as the last replication pass of this leadership term found them; unknown otherwise. */
     private List<NodeStatus.PeerStatus> peers(NodeRole role, ElectionState e) {
         ReplicationPass pass = lastPass;
-        boolean current = role == NodeRole.LEADER && pass != null && e.epoch().isPresent()
+        boolean current = role == NodeRole.LEADER
+                && pass != null
+                && e.epoch().isPresent()
                 && replicatedInEpoch == e.epoch().getAsLong();
         List<NodeStatus.PeerStatus> out = new ArrayList<>();
         for (PeerConfig p : config.peers()) {
             Optional<ReplicationPass.PeerOutcome> o = current
-                    ? pass.peers().stream().filter(x -> x.peer().equals(p.name())).findFirst() : Optional.empty();
-            out.add(new NodeStatus.PeerStatus(p.name(), p.endpoint().toString(),
+                    ? pass.peers().stream()
+                            .filter(x -> x.peer().equals(p.name()))
+                            .findFirst()
+                    : Optional.empty();
+            out.add(new NodeStatus.PeerStatus(
+                    p.name(),
+                    p.endpoint().toString(),
                     o.map(x -> OptionalInt.of(x.keysPending())).orElse(OptionalInt.empty()),
                     o.map(ReplicationPass.PeerOutcome::problems).orElse(List.of())));
         }
@@ -569,7 +681,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         if (closed || e.role() == ElectionRole.CLOSED) {
             return NodeRole.STOPPED;
         }
-        if (e.role() == ElectionRole.LEADER && election.leadership().map(Leadership::isValid).orElse(false)) {
+        if (e.role() == ElectionRole.LEADER
+                && election.leadership().map(Leadership::isValid).orElse(false)) {
             return NodeRole.LEADER;
         }
         if (e.role() == ElectionRole.CANDIDATE) {
@@ -637,8 +750,12 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     public StepDownResult stepDown(StepDownOrder order) throws NodeControlException {
         Objects.requireNonNull(order, "order");
         Optional<Leadership> l = election.leadership();
-        LOG.warn("node={} event=step-down-ordered by={} reason=\"{}\" was-leader={}", config.name(), order.caller(),
-                order.reason(), l.isPresent());
+        LOG.warn(
+                "node={} event=step-down-ordered by={} reason=\"{}\" was-leader={}",
+                config.name(),
+                order.caller(),
+                order.reason(),
+                l.isPresent());
         // The hold-off the caller asked for, else the election's default (the one it was built with).
         Duration holdOff = order.holdOff().orElse(ElectionSettings.DEFAULTS.holdOff());
         election.stepDown(holdOff);

@@ -55,9 +55,12 @@ public final class SignerNodeMain {
                 Thread.currentThread().interrupt();
                 throw new Failure(Exit.FAILED, "interrupted while starting; nothing is left running", e);
             }
-            return new Started("signer-node " + node.name() + " running: gRPC port " + daemon.grpcPort()
-                    + ", metrics port " + daemon.metricsPort()
-                    + daemon.transferAddress().map(a -> ", transfer " + a).orElse("") + "; SIGTERM stops it",
+            return new Started(
+                    "signer-node " + node.name() + " running: gRPC port " + daemon.grpcPort()
+                            + ", metrics port " + daemon.metricsPort()
+                            + daemon.transferAddress()
+                                    .map(a -> ", transfer " + a)
+                                    .orElse("") + "; SIGTERM stops it",
                     daemon::close);
         }
     };

@@ -20,6 +20,7 @@ final class SigningStall {
     private static final Logger LOG = LoggerFactory.getLogger(SigningStall.class);
     /** The system property naming the stall file, read once when the daemon starts. */
     static final String PROPERTY = "tandem.test.stall-signing-file";
+
     private static final Duration POLL = Duration.ofMillis(100);
 
     private final Optional<Path> file;
@@ -34,8 +35,11 @@ final class SigningStall {
         if (p == null || p.isBlank()) {
             return new SigningStall(Optional.empty());
         }
-        LOG.warn("event=test-hook-armed property={} file={} reason=\"the signing loop stalls while the file exists;"
-                + " for tests only\"", PROPERTY, p);
+        LOG.warn(
+                "event=test-hook-armed property={} file={} reason=\"the signing loop stalls while the file exists;"
+                        + " for tests only\"",
+                PROPERTY,
+                p);
         return new SigningStall(Optional.of(Path.of(p)));
     }
 

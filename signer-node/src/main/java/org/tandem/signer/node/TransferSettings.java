@@ -12,7 +12,8 @@ final class TransferSettings {
     private TransferSettings() {}
 
     static TransferConfig from(org.tandem.signer.node.TransferConfig node) throws SigningException {
-        TransferConfig c = TransferConfig.on(new InetSocketAddress(node.listen().host(), node.listen().port()));
+        TransferConfig c = TransferConfig.on(
+                new InetSocketAddress(node.listen().host(), node.listen().port()));
         List<InetSocketAddress> notify = new ArrayList<>();
         for (Endpoint e : node.notifyTargets()) {
             notify.add(new InetSocketAddress(e.host(), e.port()));

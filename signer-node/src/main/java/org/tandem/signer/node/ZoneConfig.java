@@ -39,7 +39,8 @@ public record ZoneConfig(
     }
 
     /** A zone with the default {@link ZoneLimits}. */
-    public ZoneConfig(ZoneName name, Path source, Optional<Path> policyFile, SigningPolicy policy, Path outputDirectory) {
+    public ZoneConfig(
+            ZoneName name, Path source, Optional<Path> policyFile, SigningPolicy policy, Path outputDirectory) {
         this(name, source, policyFile, policy, outputDirectory, ZoneLimits.defaults());
     }
 }

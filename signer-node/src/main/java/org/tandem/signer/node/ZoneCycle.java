@@ -23,7 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.hsm.Hsm;
+import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
+import org.tandem.keysync.proof.KeyCheck;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.election.ClockGuard;
@@ -34,31 +37,28 @@ import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 import org.tandem.signer.election.PublishedDnskeys;
 import org.tandem.signer.election.TakeoverVerdict;
+import org.tandem.signer.gate.GateRefusedException;
 import org.tandem.signer.gate.GateVerdict;
 import org.tandem.signer.gate.ValidationGate;
-import org.tandem.signer.gate.GateRefusedException;
 import org.tandem.signer.publish.ServingPermit;
 import org.tandem.signer.publish.SignedZoneFile;
 import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.publish.ZonePublisher;
-import org.tandem.signer.sign.IncrementalResult;
-import org.tandem.signer.sign.IncrementalSigner;
-import org.tandem.signer.sign.SignedZoneState;
 import org.tandem.signer.sign.CanaryFailedException;
 import org.tandem.signer.sign.CanaryReport;
 import org.tandem.signer.sign.CapabilityCanary;
+import org.tandem.signer.sign.IncrementalResult;
+import org.tandem.signer.sign.IncrementalSigner;
 import org.tandem.signer.sign.ProvenKeys;
 import org.tandem.signer.sign.PublishedKeySet;
 import org.tandem.signer.sign.SignedZone;
+import org.tandem.signer.sign.SignedZoneState;
 import org.tandem.signer.sign.SigningKey;
 import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
 import org.tandem.signer.zone.ZoneLoadException;
 import org.tandem.signer.zone.ZoneLoader;
-import org.tandem.keysync.key.Fingerprint;
-import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.proof.KeyCheck;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
@@ -152,8 +152,7 @@ final class ZoneCycle {
      * nor repeats the canary, unless the source or the signing keys changed in between. Set on the
      * election's thread, taken (and cleared) by the worker's next run.
      */
-    private final AtomicReference<TakeoverChecked> takeoverChecked =
-            new AtomicReference<>();
+    private final AtomicReference<TakeoverChecked> takeoverChecked = new AtomicReference<>();
 
     /** The source as the takeover checks loaded it, and the signing keys the canary passed with. */
     private record TakeoverChecked(UnsignedZone unsigned, SourceStamp stamp, Set<String> canaryKeys) {}
@@ -168,11 +167,22 @@ final class ZoneCycle {
             }
         }
     }
+
     private String keptDigestHex;
 
-    ZoneCycle(ZoneConfig zone, Hsm hsm, ManifestStore store, KeySetVerifier verifier, ZoneSigner signer,
-            ValidationGate gate, PublishLedger ledger, ZoneDirectory directory, Optional<TransferServer> transfer,
-            ServingPermit permit, Clock clock, ClockGuard clockGuard) {
+    ZoneCycle(
+            ZoneConfig zone,
+            Hsm hsm,
+            ManifestStore store,
+            KeySetVerifier verifier,
+            ZoneSigner signer,
+            ValidationGate gate,
+            PublishLedger ledger,
+            ZoneDirectory directory,
+            Optional<TransferServer> transfer,
+            ServingPermit permit,
+            Clock clock,
+            ClockGuard clockGuard) {
         this.zone = Objects.requireNonNull(zone, "zone");
         this.hsm = Objects.requireNonNull(hsm, "hsm");
         this.store = Objects.requireNonNull(store, "store");
@@ -219,7 +229,11 @@ final class ZoneCycle {
             return new Outcome.Stopped(Stage.NOT_LEADER, "not the leader (lease or leadership lost)");
         }
         TakeoverChecked checked = takeoverChecked.getAndSet(null);
-        if (checked != null && !(firstOfTerm && SourceStamp.of(zone.source()).filter(checked.stamp()::equals).isPresent())) {
+        if (checked != null
+                && !(firstOfTerm
+                        && SourceStamp.of(zone.source())
+                                .filter(checked.stamp()::equals)
+                                .isPresent())) {
             checked = null; // not this term's first run, or the source changed since the takeover checks
         }
         UnsignedZone unsigned;
@@ -242,14 +256,17 @@ final class ZoneCycle {
         List<String> exposure = new ArrayList<>();
         Optional<String> noKeys = keySet.keys().isEmpty() ? keySet.uncovered(replication) : Optional.empty();
         if (noKeys.isPresent()) {
-            return stopped(Stage.NO_SIGNER, noKeys.get() + "; nothing is signed until the leader has replicated a key"
-                    + " to every node and proven it there");
+            return stopped(
+                    Stage.NO_SIGNER,
+                    noKeys.get() + "; nothing is signed until the leader has replicated a key"
+                            + " to every node and proven it there");
         }
         try {
             keySet = withholdUnknownToResolvers(keySet, now, exposure);
             notes.add(PublishedDnskeys.CHECK + ": passed: " + String.join("; ", exposure));
         } catch (LedgerException e) {
-            return stopped(Stage.FENCED, PublishedDnskeys.CHECK + ": the publish history cannot be read: " + e.getMessage());
+            return stopped(
+                    Stage.FENCED, PublishedDnskeys.CHECK + ": the publish history cannot be read: " + e.getMessage());
         }
         Optional<String> uncovered = keySet.uncovered(replication);
         if (uncovered.isPresent()) {
@@ -271,10 +288,11 @@ final class ZoneCycle {
             // The continued version is the last committed one (same digest), so its next serial is
             // above every committed serial (INV-L5); the ledger's commit checks it again.
             if (previous.isPresent()) {
-                IncrementalResult inc = new IncrementalSigner().resign(previous.get(), unsigned, keys, zone.policy(), now);
+                IncrementalResult inc =
+                        new IncrementalSigner().resign(previous.get(), unsigned, keys, zone.policy(), now);
                 List<Record> records = previous.get().records();
-                signed = new SignedZone(zone.name(), inc.serial(), records, inc.rrsetsSigned(), inc.signaturesMade(),
-                        inc.elapsed());
+                signed = new SignedZone(
+                        zone.name(), inc.serial(), records, inc.rrsetsSigned(), inc.signaturesMade(), inc.elapsed());
                 reused = inc.signaturesReused();
             } else {
                 signed = signer.sign(unsigned, keys, zone.policy(), now, fullSignFrom(last, unsigned));
@@ -284,8 +302,12 @@ final class ZoneCycle {
             if (earliest.isPresent() && earliest.get().isBefore(floor) && previous.isPresent()) {
                 // expiry-safe: never publish a version that would be due for re-signing at once; a full
                 // sign makes every signature new
-                LOG.warn("zone={} event=full-sign reason=\"expiry-safe: the incremental version's earliest RRSIG expiry"
-                        + " {} is closer than the refresh {}\"", zone.name(), earliest.get(), zone.policy().refresh());
+                LOG.warn(
+                        "zone={} event=full-sign reason=\"expiry-safe: the incremental version's earliest RRSIG expiry"
+                                + " {} is closer than the refresh {}\"",
+                        zone.name(),
+                        earliest.get(),
+                        zone.policy().refresh());
                 previous.get().rollback();
                 previousState = Optional.empty();
                 reused = 0;
@@ -293,13 +315,19 @@ final class ZoneCycle {
                 earliest = earliestExpiry(signed);
             }
             if (earliest.isPresent() && earliest.get().isBefore(floor)) {
-                return stopped(Stage.SIGN, "expiry-safe: the signed version's earliest RRSIG expiry " + earliest.get()
-                        + " is closer than the refresh " + zone.policy().refresh() + " after now; not published");
+                return stopped(
+                        Stage.SIGN,
+                        "expiry-safe: the signed version's earliest RRSIG expiry " + earliest.get()
+                                + " is closer than the refresh " + zone.policy().refresh()
+                                + " after now; not published");
             }
-            notes.add("expiry-safe: passed: earliest RRSIG expiry " + earliest.map(Instant::toString).orElse("(none)")
+            notes.add("expiry-safe: passed: earliest RRSIG expiry "
+                    + earliest.map(Instant::toString).orElse("(none)")
                     + ", at least the refresh " + zone.policy().refresh().toSeconds() + " s after now ("
-                    + (previous.isPresent() ? reused + " signatures reused, " + signed.signatures() + " made"
-                            : "signed in full") + ")");
+                    + (previous.isPresent()
+                            ? reused + " signatures reused, " + signed.signatures() + " made"
+                            : "signed in full")
+                    + ")");
         } catch (CanaryFailedException e) {
             forget(previousState);
             return stopped(Stage.CANARY, e.getMessage());
@@ -313,8 +341,12 @@ final class ZoneCycle {
         byte[] digest = digest(signed.records());
         Optional<SignedZoneState> continued = previousState;
         List<String> dnskeyFingerprints = dnskeyFingerprints(signed);
-        long dnskeyTtl = signed.records().stream().filter(r -> r instanceof DNSKEYRecord && r.getName().equals(zone.name().name()))
-                .mapToLong(Record::getTTL).findFirst().orElse(0);
+        long dnskeyTtl = signed.records().stream()
+                .filter(r -> r instanceof DNSKEYRecord
+                        && r.getName().equals(zone.name().name()))
+                .mapToLong(Record::getTTL)
+                .findFirst()
+                .orElse(0);
         PublishRecord[] committed = new PublishRecord[1];
         ZonePublisher.Result result;
         SignedZone toPublish = signed;
@@ -327,8 +359,8 @@ final class ZoneCycle {
                 if (!leadership.isValid()) {
                     throw new ZonePublisher.NotLeaderException(zone.name(), toPublish.serial(), "before the commit");
                 }
-                committed[0] = ledger.commit(leadership, zone.name(), toPublish.serial(), digest, dnskeyFingerprints,
-                        dnskeyTtl);
+                committed[0] = ledger.commit(
+                        leadership, zone.name(), toPublish.serial(), digest, dnskeyFingerprints, dnskeyTtl);
             });
         } catch (ClockRefusedException e) {
             forget(continued);
@@ -347,15 +379,26 @@ final class ZoneCycle {
             return stopped(Stage.WRITE, e.getMessage());
         }
         keep(continued, signed, digest);
-        LOG.info("zone={} event=published serial={} epoch={} node={} why=\"{}\" signatures-made={} reused={} gate-ms={}"
+        LOG.info(
+                "zone={} event=published serial={} epoch={} node={} why=\"{}\" signatures-made={} reused={} gate-ms={}"
                         + " dnskeys={} signing={}",
-                zone.name(), signed.serial(), leadership.epoch(), leadership.node(), why, signed.signatures(), reused,
-                result.verdict().elapsed().toMillis(), keys.size(), keySet.signing().size());
+                zone.name(),
+                signed.serial(),
+                leadership.epoch(),
+                leadership.node(),
+                why,
+                signed.signatures(),
+                reused,
+                result.verdict().elapsed().toMillis(),
+                keys.size(),
+                keySet.signing().size());
         return new Outcome.Published(committed[0], signed, result.verdict(), reused, notes);
     }
 
     private long fullSignFrom(Optional<PublishRecord> last, UnsignedZone unsigned) {
-        return last.map(PublishRecord::serial).or(() -> currentSerial()).orElse(unsigned.soa().getSerial());
+        return last.map(PublishRecord::serial)
+                .or(() -> currentSerial())
+                .orElse(unsigned.soa().getSerial());
     }
 
     /** The earliest RRSIG expiration in the signed records. */
@@ -387,17 +430,30 @@ final class ZoneCycle {
         }
         PublishedKeySet out = keySet.withhold(withheld, PublishedDnskeys.CHECK);
         for (PublishedKeySet.Withheld w : out.withheld()) {
-            String d = w.key().role() + " " + w.key().keyTag() + " fp " + w.key().fingerprint().shortHex()
-                    + " published, not signing: " + w.reason();
+            String d = w.key().role() + " " + w.key().keyTag() + " fp "
+                    + w.key().fingerprint().shortHex() + " published, not signing: " + w.reason();
             details.add(d);
-            LOG.info("zone={} key={} tag={} role={} event=key-withheld check={} reason=\"{}\"", zone.name(),
-                    w.key().fingerprint().shortHex(), w.key().keyTag(), w.key().role(), PublishedDnskeys.CHECK, w.reason());
+            LOG.info(
+                    "zone={} key={} tag={} role={} event=key-withheld check={} reason=\"{}\"",
+                    zone.name(),
+                    w.key().fingerprint().shortHex(),
+                    w.key().keyTag(),
+                    w.key().role(),
+                    PublishedDnskeys.CHECK,
+                    w.reason());
         }
         if (out.withheld().isEmpty()) {
             details.add("every signing key ("
-                    + String.join(", ", out.signing().stream().map(k -> k.key().role() + " " + k.key().keyTag()).toList())
-                    + ") " + (history.neverPublished() ? "signs the zone's first publication"
-                            : "is in every DNSKEY RRset committed during the DNSKEY TTL " + history.ttl().toSeconds() + " s"));
+                    + String.join(
+                            ", ",
+                            out.signing().stream()
+                                    .map(k -> k.key().role() + " " + k.key().keyTag())
+                                    .toList())
+                    + ") "
+                    + (history.neverPublished()
+                            ? "signs the zone's first publication"
+                            : "is in every DNSKEY RRset committed during the DNSKEY TTL "
+                                    + history.ttl().toSeconds() + " s"));
         }
         return out;
     }
@@ -418,19 +474,35 @@ final class ZoneCycle {
         try {
             keySet = ProvenKeys.published(store, verifier, zone.name(), hsm);
         } catch (ProvenKeys.NotKeySyncedException e) {
-            out.add(new TakeoverVerdict.Outcome(z, "keys-identical", TakeoverVerdict.Result.REFUSED, String.join("; ",
-                    e.problems().stream().map(KeyCheck::describe).toList())));
+            out.add(new TakeoverVerdict.Outcome(
+                    z,
+                    "keys-identical",
+                    TakeoverVerdict.Result.REFUSED,
+                    String.join(
+                            "; ", e.problems().stream().map(KeyCheck::describe).toList())));
             return out;
         } catch (KeySyncException | RuntimeException e) {
-            out.add(new TakeoverVerdict.Outcome(z, "keys-identical", TakeoverVerdict.Result.REFUSED,
-                    String.valueOf(e.getMessage())));
+            out.add(new TakeoverVerdict.Outcome(
+                    z, "keys-identical", TakeoverVerdict.Result.REFUSED, String.valueOf(e.getMessage())));
             return out;
         }
-        out.add(new TakeoverVerdict.Outcome(z, "keys-identical", TakeoverVerdict.Result.PASSED, keySet.keys().size()
-                + " published key(s) of manifest version " + keySet.manifestVersion() + " proven on HSM " + hsm.id()
-                + " with a fresh nonce" + (keySet.pending().isEmpty() ? "" : "; pending replication (GENERATED, neither"
-                        + " published nor signing): " + String.join("; ", keySet.pending().stream()
-                                .map(PublishedKeySet.Pending::describe).toList()))));
+        out.add(new TakeoverVerdict.Outcome(
+                z,
+                "keys-identical",
+                TakeoverVerdict.Result.PASSED,
+                keySet.keys().size()
+                        + " published key(s) of manifest version " + keySet.manifestVersion() + " proven on HSM "
+                        + hsm.id()
+                        + " with a fresh nonce"
+                        + (keySet.pending().isEmpty()
+                                ? ""
+                                : "; pending replication (GENERATED, neither"
+                                        + " published nor signing): "
+                                        + String.join(
+                                                "; ",
+                                                keySet.pending().stream()
+                                                        .map(PublishedKeySet.Pending::describe)
+                                                        .toList()))));
         if (keySet.keys().isEmpty()) {
             String why = keySet.uncovered(replication).orElse("no published key");
             out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.NOT_RUN, why));
@@ -442,18 +514,21 @@ final class ZoneCycle {
         try {
             keySet = withholdUnknownToResolvers(keySet, now, details);
         } catch (LedgerException e) {
-            out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.REFUSED,
+            out.add(new TakeoverVerdict.Outcome(
+                    z,
+                    PublishedDnskeys.CHECK,
+                    TakeoverVerdict.Result.REFUSED,
                     "the publish history cannot be read: " + e.getMessage()));
             return out;
         }
         Optional<String> uncovered = keySet.uncovered(replication);
         if (uncovered.isPresent()) {
-            out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.REFUSED,
-                    uncovered.get()));
+            out.add(new TakeoverVerdict.Outcome(
+                    z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.REFUSED, uncovered.get()));
             return out;
         }
-        out.add(new TakeoverVerdict.Outcome(z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.PASSED,
-                String.join("; ", details)));
+        out.add(new TakeoverVerdict.Outcome(
+                z, PublishedDnskeys.CHECK, TakeoverVerdict.Result.PASSED, String.join("; ", details)));
         try {
             Optional<SourceStamp> stamp = SourceStamp.of(zone.source());
             UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
@@ -461,19 +536,31 @@ final class ZoneCycle {
             if (stamp.isPresent() && stamp.equals(SourceStamp.of(zone.source()))) {
                 takeoverChecked.set(new TakeoverChecked(unsigned, stamp.get(), fingerprints(keySet.keys())));
             }
-            out.add(new TakeoverVerdict.Outcome(z, "canary", TakeoverVerdict.Result.PASSED, report.types().size()
-                    + " record types, " + report.keys() + " signing key(s), " + report.signatures()
-                    + " signatures verified on HSM " + hsm.id()));
+            out.add(new TakeoverVerdict.Outcome(
+                    z,
+                    "canary",
+                    TakeoverVerdict.Result.PASSED,
+                    report.types().size()
+                            + " record types, " + report.keys() + " signing key(s), " + report.signatures()
+                            + " signatures verified on HSM " + hsm.id()));
         } catch (ZoneLoadException e) {
-            out.add(new TakeoverVerdict.Outcome(z, "canary", TakeoverVerdict.Result.NOT_RUN, "the zone source is"
-                    + " rejected (" + e.getMessage() + "); the first run that loads it runs the canary over every type"));
+            out.add(new TakeoverVerdict.Outcome(
+                    z,
+                    "canary",
+                    TakeoverVerdict.Result.NOT_RUN,
+                    "the zone source is" + " rejected (" + e.getMessage()
+                            + "); the first run that loads it runs the canary over every type"));
         } catch (CanaryFailedException e) {
             out.add(new TakeoverVerdict.Outcome(z, "canary", TakeoverVerdict.Result.REFUSED, e.getMessage()));
             return out;
         }
-        out.add(new TakeoverVerdict.Outcome(z, "expiry-safe", TakeoverVerdict.Result.NOT_RUN, "checked before the"
-                + " first commit: the first version re-signs every signature that expires within the refresh "
-                + zone.policy().refresh().toSeconds() + " s, and is not published otherwise"));
+        out.add(new TakeoverVerdict.Outcome(
+                z,
+                "expiry-safe",
+                TakeoverVerdict.Result.NOT_RUN,
+                "checked before the"
+                        + " first commit: the first version re-signs every signature that expires within the refresh "
+                        + zone.policy().refresh().toSeconds() + " s, and is not published otherwise"));
         return out;
     }
 
@@ -498,14 +585,21 @@ final class ZoneCycle {
         try {
             List<Record> records = SignedZoneFile.read(current, zone.name().name());
             if (!HexFormat.of().formatHex(digest(records)).equals(last.get().sha256Hex())) {
-                LOG.info("zone={} event=full-sign reason=\"{} is not the committed serial {}\"", zone.name(), current,
+                LOG.info(
+                        "zone={} event=full-sign reason=\"{} is not the committed serial {}\"",
+                        zone.name(),
+                        current,
                         last.get().serial());
                 return Optional.empty();
             }
             SignedZoneState state = SignedZoneState.of(zone.name(), records);
             return compatible(state, keys) ? Optional.of(state) : Optional.empty();
         } catch (SigningException | RuntimeException e) {
-            LOG.warn("zone={} event=full-sign reason=\"cannot continue from {}: {}\"", zone.name(), current, e.getMessage());
+            LOG.warn(
+                    "zone={} event=full-sign reason=\"cannot continue from {}: {}\"",
+                    zone.name(),
+                    current,
+                    e.getMessage());
             return Optional.empty();
         }
     }
@@ -516,19 +610,26 @@ final class ZoneCycle {
      */
     static List<String> dnskeyFingerprints(SignedZone signed) {
         return signed.records().stream()
-                .filter(r -> r instanceof DNSKEYRecord && r.getName().equals(signed.origin().name()))
+                .filter(r -> r instanceof DNSKEYRecord
+                        && r.getName().equals(signed.origin().name()))
                 .map(r -> Fingerprint.of(new DSRecord(r.getName(), DClass.IN, 0, DNSSEC.Digest.SHA256, (DNSKEYRecord) r)
-                        .getDigest()).hex())
-                .distinct().sorted().toList();
+                                .getDigest())
+                        .hex())
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     /** Signed by exactly these keys, the way the policy signs (denial, NSEC3 parameters, ZONEMD). */
     private boolean compatible(SignedZoneState state, List<SigningKey> keys) {
-        Set<String> published = state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
-        Set<String> ours = keys.stream().map(k -> k.key().dnskey(zone.policy().dnskeyTtl()).rdataToString())
+        Set<String> published =
+                state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
+        Set<String> ours = keys.stream()
+                .map(k -> k.key().dnskey(zone.policy().dnskeyTtl()).rdataToString())
                 .collect(Collectors.toSet());
         if (!state.compatibleWith(zone.policy()) || !published.equals(ours)) {
-            LOG.info("zone={} event=full-sign reason=\"the published version has other keys or another denial\"",
+            LOG.info(
+                    "zone={} event=full-sign reason=\"the published version has other keys or another denial\"",
                     zone.name());
             return false;
         }
@@ -546,7 +647,9 @@ final class ZoneCycle {
             }
             keptDigestHex = HexFormat.of().formatHex(digest);
         } catch (SigningException | RuntimeException e) {
-            LOG.warn("zone={} event=state-not-kept reason=\"{}\"; the next run reads the published file", zone.name(),
+            LOG.warn(
+                    "zone={} event=state-not-kept reason=\"{}\"; the next run reads the published file",
+                    zone.name(),
                     e.getMessage());
             kept = null;
         }
@@ -575,26 +678,43 @@ final class ZoneCycle {
         try {
             PublishedKeySet keySet = ProvenKeys.published(store, verifier, zone.name(), hsm);
             if (keySet.keys().isEmpty()) {
-                return new ZoneSelfTest(zone.name(), false, "not run: " + keySet.uncovered(List.of()).orElse(
-                        "no published key"), true, List.of());
+                return new ZoneSelfTest(
+                        zone.name(),
+                        false,
+                        "not run: " + keySet.uncovered(List.of()).orElse("no published key"),
+                        true,
+                        List.of());
             }
             // every published key that is not retired signs here, also one a leader would withhold for
             // published-long-enough: the self-test tests what the HSM can do
             keys = keySet.keys();
         } catch (ProvenKeys.NotKeySyncedException e) {
-            return new ZoneSelfTest(zone.name(), false, "not run: the keys are not proven on " + hsm.id(), false,
-                    e.problems().stream().map(c -> c.describe() + "; fix: " + c.fix()).toList());
+            return new ZoneSelfTest(
+                    zone.name(),
+                    false,
+                    "not run: the keys are not proven on " + hsm.id(),
+                    false,
+                    e.problems().stream()
+                            .map(c -> c.describe() + "; fix: " + c.fix())
+                            .toList());
         } catch (KeySyncException | RuntimeException e) {
-            return new ZoneSelfTest(zone.name(), false, "not run: the keys are not proven on " + hsm.id(), false,
+            return new ZoneSelfTest(
+                    zone.name(),
+                    false,
+                    "not run: the keys are not proven on " + hsm.id(),
+                    false,
                     List.of(String.valueOf(e.getMessage())));
         }
         Instant now = clock.instant();
         try {
             UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
-            SignedZone signed = signer.sign(unsigned, keys, zone.policy(), now, unsigned.soa().getSerial());
+            SignedZone signed = signer.sign(
+                    unsigned, keys, zone.policy(), now, unsigned.soa().getSerial());
             GateVerdict verdict = gate.verify(zone.name().name(), signed.records(), now);
             String detail = "canary passed; signed " + signed.signedRrsets() + " RRsets in memory; gate "
-                    + (verdict.passed() ? "passed (" + verdict.signaturesVerified() + " signatures)" : "refused: " + verdict.summary());
+                    + (verdict.passed()
+                            ? "passed (" + verdict.signaturesVerified() + " signatures)"
+                            : "refused: " + verdict.summary());
             return new ZoneSelfTest(zone.name(), verdict.passed(), detail, true, List.of());
         } catch (CanaryFailedException e) {
             return new ZoneSelfTest(zone.name(), false, e.getMessage(), true, List.of());
@@ -620,9 +740,14 @@ final class ZoneCycle {
      */
     private Outcome clockRefused(Leadership leadership, String at, ClockVerdict v) {
         String reason = v.describe() + "; refused to " + at + ", the last good zone stays published";
-        LOG.error("node={} zone={} event=clock-refused at={} skew-seconds={} max-skew-seconds={} reason=\"{}\"",
-                leadership.node(), zone.name(), at, String.format(Locale.ROOT, "%+.3f", v.skewSeconds()),
-                v.maxSkew().toMillis() / 1000.0, reason);
+        LOG.error(
+                "node={} zone={} event=clock-refused at={} skew-seconds={} max-skew-seconds={} reason=\"{}\"",
+                leadership.node(),
+                zone.name(),
+                at,
+                String.format(Locale.ROOT, "%+.3f", v.skewSeconds()),
+                v.maxSkew().toMillis() / 1000.0,
+                reason);
         return new Outcome.Stopped(Stage.CLOCK, reason);
     }
 
@@ -647,8 +772,8 @@ final class ZoneCycle {
 
     /** The canary's key set: each key's fingerprint and whether it signs. */
     private static Set<String> fingerprints(List<SigningKey> keys) {
-        return keys.stream().map(k -> k.key().fingerprint().hex() + (k.signs() ? " signs" : " published"))
+        return keys.stream()
+                .map(k -> k.key().fingerprint().hex() + (k.signs() ? " signs" : " published"))
                 .collect(Collectors.toSet());
     }
-
 }

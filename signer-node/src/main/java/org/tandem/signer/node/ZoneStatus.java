@@ -44,11 +44,32 @@ public record ZoneStatus(
         List<String> replicationPending,
         List<String> takeoverChecks) {
     /** A status without pending keys or takeover checks. */
-    public ZoneStatus(ZoneName zone, OptionalLong serial, Optional<Instant> lastPublish, Optional<Instant> earliestRrsigExpiry,
-            CheckState gate, String gateFailure, CheckState canary, String canaryFailure, KeySyncState keySync,
-            List<String> keySyncReasons, Optional<Instant> nextResign) {
-        this(zone, serial, lastPublish, earliestRrsigExpiry, gate, gateFailure, canary, canaryFailure, keySync,
-                keySyncReasons, nextResign, List.of(), List.of());
+    public ZoneStatus(
+            ZoneName zone,
+            OptionalLong serial,
+            Optional<Instant> lastPublish,
+            Optional<Instant> earliestRrsigExpiry,
+            CheckState gate,
+            String gateFailure,
+            CheckState canary,
+            String canaryFailure,
+            KeySyncState keySync,
+            List<String> keySyncReasons,
+            Optional<Instant> nextResign) {
+        this(
+                zone,
+                serial,
+                lastPublish,
+                earliestRrsigExpiry,
+                gate,
+                gateFailure,
+                canary,
+                canaryFailure,
+                keySync,
+                keySyncReasons,
+                nextResign,
+                List.of(),
+                List.of());
     }
 
     public ZoneStatus {
@@ -66,8 +87,8 @@ public record ZoneStatus(
         keySyncReasons = List.copyOf(keySyncReasons);
         Objects.requireNonNull(nextResign, "nextResign");
         if (serial.isPresent() && (serial.getAsLong() < 0 || serial.getAsLong() > 0xFFFF_FFFFL)) {
-            throw new IllegalArgumentException("zone " + zone + ": SOA serial must be 0 to 4294967295, got "
-                    + serial.getAsLong());
+            throw new IllegalArgumentException(
+                    "zone " + zone + ": SOA serial must be 0 to 4294967295, got " + serial.getAsLong());
         }
         if (gate != CheckState.FAILED && !gateFailure.isEmpty()) {
             throw new IllegalArgumentException("zone " + zone + ": gate failure text without a FAILED gate");
@@ -82,13 +103,35 @@ public record ZoneStatus(
 
     /** The same status with these pending keys and takeover lines. */
     public ZoneStatus with(List<String> replicationPending, List<String> takeoverChecks) {
-        return new ZoneStatus(zone, serial, lastPublish, earliestRrsigExpiry, gate, gateFailure, canary, canaryFailure,
-                keySync, keySyncReasons, nextResign, replicationPending, takeoverChecks);
+        return new ZoneStatus(
+                zone,
+                serial,
+                lastPublish,
+                earliestRrsigExpiry,
+                gate,
+                gateFailure,
+                canary,
+                canaryFailure,
+                keySync,
+                keySyncReasons,
+                nextResign,
+                replicationPending,
+                takeoverChecks);
     }
 
     /** A zone the node has not done anything with yet: nothing published, nothing checked. */
     public static ZoneStatus initial(ZoneName zone) {
-        return new ZoneStatus(zone, OptionalLong.empty(), Optional.empty(), Optional.empty(), CheckState.NOT_RUN, "",
-                CheckState.NOT_RUN, "", KeySyncState.UNKNOWN, List.of(), Optional.empty());
+        return new ZoneStatus(
+                zone,
+                OptionalLong.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                CheckState.NOT_RUN,
+                "",
+                CheckState.NOT_RUN,
+                "",
+                KeySyncState.UNKNOWN,
+                List.of(),
+                Optional.empty());
     }
 }

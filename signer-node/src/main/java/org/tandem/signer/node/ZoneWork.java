@@ -28,6 +28,7 @@ final class ZoneWork {
     private volatile Optional<List<String>> agentPending = Optional.empty();
     /** The outcome of the last takeover's checks, plus what the first run of that term found. */
     private volatile List<String> takeover = List.of();
+
     private volatile Optional<Instant> sourceChangedAt = Optional.empty();
     private Optional<Instant> earliestExpiration = Optional.empty();
     private Optional<Instant> lastAttempt = Optional.empty();
@@ -89,8 +90,11 @@ final class ZoneWork {
      * attempt).
      */
     ResignPlan plan(ResignPlanner planner, long epoch, Instant now) {
-        ZoneResignState state = new ZoneResignState(cycle.zone().name(),
-                publishedInEpoch == epoch ? earliestExpiration : Optional.empty(), sourceChangedAt, lastAttempt);
+        ZoneResignState state = new ZoneResignState(
+                cycle.zone().name(),
+                publishedInEpoch == epoch ? earliestExpiration : Optional.empty(),
+                sourceChangedAt,
+                lastAttempt);
         return planner.plan(state, cycle.zone().policy(), now);
     }
 
@@ -111,8 +115,17 @@ final class ZoneWork {
             sourceChangedAt = Optional.empty(); // taken in by this run (a later change stays pending)
         }
         ZoneStatus s = status;
-        status = new ZoneStatus(s.zone(), OptionalLong.of(p.record().serial()), Optional.of(p.record().committedAt()),
-                earliestExpiration, CheckState.PASSED, "", CheckState.PASSED, "", KeySyncState.SYNCED, List.of(),
+        status = new ZoneStatus(
+                s.zone(),
+                OptionalLong.of(p.record().serial()),
+                Optional.of(p.record().committedAt()),
+                earliestExpiration,
+                CheckState.PASSED,
+                "",
+                CheckState.PASSED,
+                "",
+                KeySyncState.SYNCED,
+                List.of(),
                 Optional.empty());
     }
 
@@ -125,14 +138,19 @@ final class ZoneWork {
         CheckState gate = s.stage() == ZoneCycle.Stage.GATE ? CheckState.FAILED : z.gate();
         CheckState canary = s.stage() == ZoneCycle.Stage.CANARY ? CheckState.FAILED : z.canary();
         KeySyncState keys = s.stage() == ZoneCycle.Stage.KEYS ? KeySyncState.NOT_SYNCED : z.keySync();
-        String gateText = gate == CheckState.FAILED ? (s.stage() == ZoneCycle.Stage.GATE ? s.reason() : z.gateFailure()) : "";
+        String gateText =
+                gate == CheckState.FAILED ? (s.stage() == ZoneCycle.Stage.GATE ? s.reason() : z.gateFailure()) : "";
         String canaryText = canary == CheckState.FAILED
-                ? (s.stage() == ZoneCycle.Stage.CANARY ? s.reason() : z.canaryFailure()) : "";
+                ? (s.stage() == ZoneCycle.Stage.CANARY ? s.reason() : z.canaryFailure())
+                : "";
         List<String> keyReasons = keys == KeySyncState.NOT_SYNCED
-                ? (s.stage() == ZoneCycle.Stage.KEYS ? List.of(s.reason()) : z.keySyncReasons()) : List.of();
+                ? (s.stage() == ZoneCycle.Stage.KEYS ? List.of(s.reason()) : z.keySyncReasons())
+                : List.of();
         // A rejected source, a failed write or a fence: shown as a gate failure, the check that keeps
         // the last good zone published, so that health fails and names it.
-        if (s.stage() == ZoneCycle.Stage.SOURCE || s.stage() == ZoneCycle.Stage.WRITE || s.stage() == ZoneCycle.Stage.SIGN) {
+        if (s.stage() == ZoneCycle.Stage.SOURCE
+                || s.stage() == ZoneCycle.Stage.WRITE
+                || s.stage() == ZoneCycle.Stage.SIGN) {
             gate = CheckState.FAILED;
             gateText = s.stage().name().toLowerCase() + ": " + s.reason();
         }
@@ -140,30 +158,68 @@ final class ZoneWork {
             gate = CheckState.FAILED;
             gateText = "not signed: " + s.reason();
         }
-        status = new ZoneStatus(z.zone(), z.serial(), z.lastPublish(), z.earliestRrsigExpiry(), gate, gateText, canary,
-                canaryText, keys, keyReasons, z.nextResign());
+        status = new ZoneStatus(
+                z.zone(),
+                z.serial(),
+                z.lastPublish(),
+                z.earliestRrsigExpiry(),
+                gate,
+                gateText,
+                canary,
+                canaryText,
+                keys,
+                keyReasons,
+                z.nextResign());
     }
 
     /** Standby view: what the cluster last committed for the zone, from the ledger. */
     void committed(Optional<PublishRecord> last) {
         ZoneStatus z = status;
-        status = new ZoneStatus(z.zone(), last.map(r -> OptionalLong.of(r.serial())).orElse(z.serial()),
-                last.map(PublishRecord::committedAt).or(z::lastPublish), z.earliestRrsigExpiry(), z.gate(),
-                z.gateFailure(), z.canary(), z.canaryFailure(), z.keySync(), z.keySyncReasons(), Optional.empty());
+        status = new ZoneStatus(
+                z.zone(),
+                last.map(r -> OptionalLong.of(r.serial())).orElse(z.serial()),
+                last.map(PublishRecord::committedAt).or(z::lastPublish),
+                z.earliestRrsigExpiry(),
+                z.gate(),
+                z.gateFailure(),
+                z.canary(),
+                z.canaryFailure(),
+                z.keySync(),
+                z.keySyncReasons(),
+                Optional.empty());
     }
 
     /** The next re-sign, for status. */
     void planned(Instant due) {
         ZoneStatus z = status;
-        status = new ZoneStatus(z.zone(), z.serial(), z.lastPublish(), z.earliestRrsigExpiry(), z.gate(), z.gateFailure(),
-                z.canary(), z.canaryFailure(), z.keySync(), z.keySyncReasons(), Optional.of(due));
+        status = new ZoneStatus(
+                z.zone(),
+                z.serial(),
+                z.lastPublish(),
+                z.earliestRrsigExpiry(),
+                z.gate(),
+                z.gateFailure(),
+                z.canary(),
+                z.canaryFailure(),
+                z.keySync(),
+                z.keySyncReasons(),
+                Optional.of(due));
     }
 
     /** The key-sync state the election's last check found for this zone. */
     void keySync(boolean synced, List<String> reasons) {
         ZoneStatus z = status;
-        status = new ZoneStatus(z.zone(), z.serial(), z.lastPublish(), z.earliestRrsigExpiry(), z.gate(), z.gateFailure(),
-                z.canary(), z.canaryFailure(), synced ? KeySyncState.SYNCED : KeySyncState.NOT_SYNCED,
-                synced ? List.of() : reasons, z.nextResign());
+        status = new ZoneStatus(
+                z.zone(),
+                z.serial(),
+                z.lastPublish(),
+                z.earliestRrsigExpiry(),
+                z.gate(),
+                z.gateFailure(),
+                z.canary(),
+                z.canaryFailure(),
+                synced ? KeySyncState.SYNCED : KeySyncState.NOT_SYNCED,
+                synced ? List.of() : reasons,
+                z.nextResign());
     }
 }

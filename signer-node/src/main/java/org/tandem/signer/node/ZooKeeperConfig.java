@@ -32,7 +32,8 @@ public record ZooKeeperConfig(String connect, Duration sessionTimeout, String ro
         if (connect.isBlank()) {
             throw new IllegalArgumentException("ZooKeeper connect string is empty");
         }
-        if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0 || sessionTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                || sessionTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new IllegalArgumentException("session timeout must be 1s to 10m, got " + sessionTimeout);
         }
         if (!root.startsWith("/") || (root.length() > 1 && root.endsWith("/"))) {

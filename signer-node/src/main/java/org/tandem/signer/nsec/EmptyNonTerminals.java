@@ -38,8 +38,8 @@ public final class EmptyNonTerminals {
         for (OwnerNode node : nodes) {
             Name name = node.name();
             if (previous != null && previous.compareTo(name) >= 0) {
-                throw new IllegalArgumentException("owner names not in strictly increasing canonical order: " + previous
-                        + " then " + name);
+                throw new IllegalArgumentException(
+                        "owner names not in strictly increasing canonical order: " + previous + " then " + name);
             }
             if (!name.subdomain(apex)) {
                 throw new IllegalArgumentException(name + " is not at or below the apex " + apex);

@@ -48,7 +48,9 @@ public record Nsec3Chain(NSEC3PARAMRecord param, List<NSEC3Record> records) {
             throws Nsec3CollisionException {
         Objects.requireNonNull(apex, "apex");
         Objects.requireNonNull(params, "params");
-        if (nodes.isEmpty() || nodes.get(0).kind() != NodeKind.APEX || !nodes.get(0).name().equals(apex)) {
+        if (nodes.isEmpty()
+                || nodes.get(0).kind() != NodeKind.APEX
+                || !nodes.get(0).name().equals(apex)) {
             throw new IllegalArgumentException("the first node must be the apex " + apex);
         }
         boolean[] include = included(apex, nodes, params.optOut());
@@ -70,10 +72,21 @@ public record Nsec3Chain(NSEC3PARAMRecord param, List<NSEC3Record> records) {
             Hashed next = hashed.get((i + 1) % hashed.size());
             if (hashed.size() > 1 && i + 1 < hashed.size() && Arrays.equals(h.hash, next.hash)) {
                 throw new Nsec3CollisionException(
-                        apex, h.node.name(), next.node.name(), Nsec3Hasher.owner(h.hash, apex).toString());
+                        apex,
+                        h.node.name(),
+                        next.node.name(),
+                        Nsec3Hasher.owner(h.hash, apex).toString());
             }
-            records.add(new NSEC3Record(Nsec3Hasher.owner(h.hash, apex), DClass.IN, ttl, NSEC3Record.Digest.SHA1, flags,
-                    params.iterations(), salt, next.hash, bitmap(h.node)));
+            records.add(new NSEC3Record(
+                    Nsec3Hasher.owner(h.hash, apex),
+                    DClass.IN,
+                    ttl,
+                    NSEC3Record.Digest.SHA1,
+                    flags,
+                    params.iterations(),
+                    salt,
+                    next.hash,
+                    bitmap(h.node)));
         }
         return new Nsec3Chain(params.param(apex, paramTtl), records);
     }
@@ -85,10 +98,17 @@ public record Nsec3Chain(NSEC3PARAMRecord param, List<NSEC3Record> records) {
      * @param hash the node's hash ({@link #hash})
      * @param nextHash the next hash in the chain (the first after the last)
      */
-    public static NSEC3Record record(Name apex, OwnerNode node, Nsec3Parameters params, byte[] hash, byte[] nextHash,
-            long ttl) {
-        return new NSEC3Record(Nsec3Hasher.owner(hash, apex), DClass.IN, ttl, NSEC3Record.Digest.SHA1,
-                params.optOut() ? NSEC3Record.Flags.OPT_OUT : 0, params.iterations(), params.salt(), nextHash,
+    public static NSEC3Record record(
+            Name apex, OwnerNode node, Nsec3Parameters params, byte[] hash, byte[] nextHash, long ttl) {
+        return new NSEC3Record(
+                Nsec3Hasher.owner(hash, apex),
+                DClass.IN,
+                ttl,
+                NSEC3Record.Digest.SHA1,
+                params.optOut() ? NSEC3Record.Flags.OPT_OUT : 0,
+                params.iterations(),
+                params.salt(),
+                nextHash,
                 bitmap(node));
     }
 

@@ -28,8 +28,8 @@ public record Nsec3Parameters(int iterations, byte[] salt, boolean optOut) {
     public Nsec3Parameters {
         salt = Objects.requireNonNull(salt, "salt").clone();
         if (iterations < 0 || iterations > MAX_ITERATIONS) {
-            throw new IllegalArgumentException("NSEC3 iterations must be 0 to " + MAX_ITERATIONS
-                    + " (RFC 9276 recommends 0), got " + iterations);
+            throw new IllegalArgumentException(
+                    "NSEC3 iterations must be 0 to " + MAX_ITERATIONS + " (RFC 9276 recommends 0), got " + iterations);
         }
         if (salt.length > 255) {
             throw new IllegalArgumentException("NSEC3 salt longer than 255 bytes: " + salt.length);
@@ -52,7 +52,9 @@ public record Nsec3Parameters(int iterations, byte[] salt, boolean optOut) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Nsec3Parameters p && p.iterations == iterations && p.optOut == optOut
+        return o instanceof Nsec3Parameters p
+                && p.iterations == iterations
+                && p.optOut == optOut
                 && Arrays.equals(p.salt, salt);
     }
 

@@ -28,7 +28,9 @@ public final class NsecChain {
      */
     public static List<NSECRecord> build(Name apex, List<OwnerNode> nodes, long ttl) {
         Objects.requireNonNull(apex, "apex");
-        if (nodes.isEmpty() || nodes.get(0).kind() != NodeKind.APEX || !nodes.get(0).name().equals(apex)) {
+        if (nodes.isEmpty()
+                || nodes.get(0).kind() != NodeKind.APEX
+                || !nodes.get(0).name().equals(apex)) {
             throw new IllegalArgumentException("the first node must be the apex " + apex);
         }
         List<OwnerNode> withData = new ArrayList<>(nodes.size());

@@ -26,7 +26,8 @@ public final class AtomicZoneFile {
             DurableFiles.renameOver(tmp, abs);
             tmp = null;
         } catch (IOException e) {
-            throw new SigningException("cannot write " + abs + ": " + e.getMessage() + "; the previous file is unchanged", e);
+            throw new SigningException(
+                    "cannot write " + abs + ": " + e.getMessage() + "; the previous file is unchanged", e);
         } finally {
             DurableFiles.deleteQuietly(tmp);
         }

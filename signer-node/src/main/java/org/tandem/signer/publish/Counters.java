@@ -29,8 +29,18 @@ final class Counters {
     }
 
     TransferCounters snapshot() {
-        return new TransferCounters(soaAnswers.get(), axfrTransfers.get(), ixfrIncremental.get(), ixfrFallbacks.get(),
-                ixfrUpToDate.get(), refused.get(), notAuthorized.get(), tsigRejected.get(), malformed.get(), connectionsRejected.get(),
-                notifiesAcknowledged.get(), notifiesFailed.get());
+        return new TransferCounters(
+                soaAnswers.get(),
+                axfrTransfers.get(),
+                ixfrIncremental.get(),
+                ixfrFallbacks.get(),
+                ixfrUpToDate.get(),
+                refused.get(),
+                notAuthorized.get(),
+                tsigRejected.get(),
+                malformed.get(),
+                connectionsRejected.get(),
+                notifiesAcknowledged.get(),
+                notifiesFailed.get());
     }
 }

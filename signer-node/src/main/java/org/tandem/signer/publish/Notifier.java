@@ -49,8 +49,13 @@ final class Notifier {
     private final Function<ZoneName, Long> currentSerial;
     private final Counters counters;
 
-    Notifier(TransferConfig config, TSIG tsig, ServingPermit permit, ScheduledExecutorService scheduler,
-            Function<ZoneName, Long> currentSerial, Counters counters) {
+    Notifier(
+            TransferConfig config,
+            TSIG tsig,
+            ServingPermit permit,
+            ScheduledExecutorService scheduler,
+            Function<ZoneName, Long> currentSerial,
+            Counters counters) {
         this.targets = config.notifyTargets();
         this.attempts = config.notifyAttempts();
         this.firstTimeout = config.notifyTimeout();
@@ -73,7 +78,10 @@ final class Notifier {
         try {
             scheduler.schedule(() -> attempt(zone, soa, target, attempt), delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            LOG.info("notify zone={} serial={} target={} not sent: the transfer server is stopping", zone, soa.getSerial(),
+            LOG.info(
+                    "notify zone={} serial={} target={} not sent: the transfer server is stopping",
+                    zone,
+                    soa.getSerial(),
                     target);
         }
     }
@@ -82,15 +90,24 @@ final class Notifier {
         long serial = soa.getSerial();
         Long current = currentSerial.apply(zone);
         if (current == null || current != serial) {
-            LOG.info("notify zone={} serial={} target={} attempt={} dropped: superseded by serial {}", zone, serial, target,
-                    attempt, current);
+            LOG.info(
+                    "notify zone={} serial={} target={} attempt={} dropped: superseded by serial {}",
+                    zone,
+                    serial,
+                    target,
+                    attempt,
+                    current);
             return;
         }
         if (!permit.mayServe()) {
             counters.notifiesFailed.incrementAndGet();
             counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
-            LOG.warn("notify zone={} serial={} target={} attempt={} not sent: this node holds no valid leadership lease",
-                    zone, serial, target, attempt);
+            LOG.warn(
+                    "notify zone={} serial={} target={} attempt={} not sent: this node holds no valid leadership lease",
+                    zone,
+                    serial,
+                    target,
+                    attempt);
             return;
         }
         Duration wait = firstTimeout.multipliedBy(1L << Math.min(attempt - 1, 20));
@@ -121,11 +138,17 @@ final class Notifier {
                 try {
                     answer = new Message(wire);
                 } catch (IOException e) {
-                    LOG.warn("notify zone={} serial={} target={}: dropped a malformed answer from {}: {}", zone, serial,
-                            target, p.getSocketAddress(), e.getMessage());
+                    LOG.warn(
+                            "notify zone={} serial={} target={}: dropped a malformed answer from {}: {}",
+                            zone,
+                            serial,
+                            target,
+                            p.getSocketAddress(),
+                            e.getMessage());
                     continue;
                 }
-                if (answer.getHeader().getID() != id || !answer.getHeader().getFlag(Flags.QR)
+                if (answer.getHeader().getID() != id
+                        || !answer.getHeader().getFlag(Flags.QR)
                         || answer.getHeader().getOpcode() != Opcode.NOTIFY) {
                     continue;
                 }
@@ -133,8 +156,14 @@ final class Notifier {
                     // RFC 8945 §5.3: the answer to a signed NOTIFY is signed with the same key
                     int error = answer.getTSIG() == null ? Rcode.FORMERR : tsig.verify(answer, wire, notify.getTSIG());
                     if (error != Rcode.NOERROR) {
-                        LOG.warn("notify zone={} serial={} target={} attempt={}: ignored an answer {}", zone, serial,
-                                target, attempt, answer.getTSIG() == null ? "without TSIG"
+                        LOG.warn(
+                                "notify zone={} serial={} target={} attempt={}: ignored an answer {}",
+                                zone,
+                                serial,
+                                target,
+                                attempt,
+                                answer.getTSIG() == null
+                                        ? "without TSIG"
                                         : "whose TSIG does not verify (" + Rcode.TSIGstring(error) + ")");
                         continue;
                     }
@@ -143,12 +172,23 @@ final class Notifier {
                 if (rcode == Rcode.NOERROR) {
                     counters.notifiesAcknowledged.incrementAndGet();
                     counters.event(Optional.of(zone), TransferEvent.NOTIFY_ACKNOWLEDGED);
-                    LOG.info("notify zone={} serial={} target={} attempt={} acknowledged", zone, serial, target, attempt);
+                    LOG.info(
+                            "notify zone={} serial={} target={} attempt={} acknowledged",
+                            zone,
+                            serial,
+                            target,
+                            attempt);
                 } else {
                     counters.notifiesFailed.incrementAndGet();
                     counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
-                    LOG.warn("notify zone={} serial={} target={} attempt={} answered {}; not retried (check the secondary's "
-                            + "allow-notify and key)", zone, serial, target, attempt, Rcode.string(rcode));
+                    LOG.warn(
+                            "notify zone={} serial={} target={} attempt={} answered {}; not retried (check the secondary's "
+                                    + "allow-notify and key)",
+                            zone,
+                            serial,
+                            target,
+                            attempt,
+                            Rcode.string(rcode));
                 }
                 return;
             }
@@ -156,14 +196,25 @@ final class Notifier {
             failure = e.getMessage();
         }
         if (attempt < attempts) {
-            LOG.info("notify zone={} serial={} target={} attempt={} failed ({}); retrying", zone, serial, target, attempt,
+            LOG.info(
+                    "notify zone={} serial={} target={} attempt={} failed ({}); retrying",
+                    zone,
+                    serial,
+                    target,
+                    attempt,
                     failure);
             schedule(zone, soa, target, attempt + 1, 0);
         } else {
             counters.notifiesFailed.incrementAndGet();
             counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
-            LOG.warn("notify zone={} serial={} target={} gave up after {} attempts ({}); the secondary will still "
-                    + "refresh on its SOA timer", zone, serial, target, attempts, failure);
+            LOG.warn(
+                    "notify zone={} serial={} target={} gave up after {} attempts ({}); the secondary will still "
+                            + "refresh on its SOA timer",
+                    zone,
+                    serial,
+                    target,
+                    attempts,
+                    failure);
         }
     }
 

@@ -123,8 +123,8 @@ final class ServedZone {
             throw new IllegalArgumentException("zone " + zone.origin() + " has no apex SOA record");
         }
         if (soa.getSerial() != zone.serial()) {
-            throw new IllegalArgumentException("zone " + zone.origin() + ": the SOA record has serial " + soa.getSerial()
-                    + " but the signed zone says " + zone.serial());
+            throw new IllegalArgumentException("zone " + zone.origin() + ": the SOA record has serial "
+                    + soa.getSerial() + " but the signed zone says " + zone.serial());
         }
         return new Split(Objects.requireNonNull(soa), List.copyOf(body));
     }

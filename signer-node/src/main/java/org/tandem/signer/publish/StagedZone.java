@@ -60,7 +60,8 @@ public final class StagedZone implements AutoCloseable {
      */
     public ZoneDirectory.Published promote() throws SigningException {
         if (state != State.STAGED) {
-            throw new IllegalStateException("zone " + zone + " serial " + serial + " is already " + state.name().toLowerCase());
+            throw new IllegalStateException("zone " + zone + " serial " + serial + " is already "
+                    + state.name().toLowerCase());
         }
         state = State.PROMOTED;
         return directory.promote(zone, serial, temporary);

@@ -68,52 +68,140 @@ public record TransferConfig(
      * timeout, 10 min per connection, 16 journal entries, 5 NOTIFY attempts from 1 s.
      */
     public static TransferConfig on(InetSocketAddress listen) {
-        return new TransferConfig(listen, List.of(), Optional.empty(), List.of(), 16, Duration.ofSeconds(10),
-                Duration.ofMinutes(10), 16, 5, Duration.ofSeconds(1), DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+        return new TransferConfig(
+                listen,
+                List.of(),
+                Optional.empty(),
+                List.of(),
+                16,
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(10),
+                16,
+                5,
+                Duration.ofSeconds(1),
+                DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
                 DEFAULT_REQUEST_TIMEOUT);
     }
 
     /** Only these networks may query and transfer; an empty list: nobody. */
     public TransferConfig withAllowNetworks(List<Cidr> networks) {
-        return new TransferConfig(listen, networks, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
+        return new TransferConfig(
+                listen,
+                networks,
+                tsig,
+                notifyTargets,
+                maxConnections,
+                readTimeout,
+                maxConnectionTime,
+                journalVersions,
+                notifyAttempts,
+                notifyTimeout,
+                maxConnectionsPerSource,
+                requestTimeout);
     }
 
     /** Only these hosts may query and transfer. */
     public TransferConfig withAllowFrom(List<InetAddress> addresses) {
-        return withAllowNetworks(addresses.stream().map(a -> new Cidr(a, a.getAddress().length * 8)).toList());
+        return withAllowNetworks(addresses.stream()
+                .map(a -> new Cidr(a, a.getAddress().length * 8))
+                .toList());
     }
 
     public TransferConfig withTsig(TsigKey key) {
-        return new TransferConfig(listen, allowFrom, Optional.of(key), notifyTargets, maxConnections, readTimeout,
-                maxConnectionTime, journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource,
+        return new TransferConfig(
+                listen,
+                allowFrom,
+                Optional.of(key),
+                notifyTargets,
+                maxConnections,
+                readTimeout,
+                maxConnectionTime,
+                journalVersions,
+                notifyAttempts,
+                notifyTimeout,
+                maxConnectionsPerSource,
                 requestTimeout);
     }
 
     public TransferConfig withNotify(List<InetSocketAddress> targets) {
-        return new TransferConfig(listen, allowFrom, tsig, targets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
+        return new TransferConfig(
+                listen,
+                allowFrom,
+                tsig,
+                targets,
+                maxConnections,
+                readTimeout,
+                maxConnectionTime,
+                journalVersions,
+                notifyAttempts,
+                notifyTimeout,
+                maxConnectionsPerSource,
+                requestTimeout);
     }
 
     public TransferConfig withLimits(int connections, Duration read, Duration perConnection) {
-        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, connections, read, perConnection,
-                journalVersions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
+        return new TransferConfig(
+                listen,
+                allowFrom,
+                tsig,
+                notifyTargets,
+                connections,
+                read,
+                perConnection,
+                journalVersions,
+                notifyAttempts,
+                notifyTimeout,
+                maxConnectionsPerSource,
+                requestTimeout);
     }
 
     /** At most {@code perSource} connections per client address, {@code request} to send one whole request. */
     public TransferConfig withClientLimits(int perSource, Duration request) {
-        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout,
-                maxConnectionTime, journalVersions, notifyAttempts, notifyTimeout, perSource, request);
+        return new TransferConfig(
+                listen,
+                allowFrom,
+                tsig,
+                notifyTargets,
+                maxConnections,
+                readTimeout,
+                maxConnectionTime,
+                journalVersions,
+                notifyAttempts,
+                notifyTimeout,
+                perSource,
+                request);
     }
 
     public TransferConfig withJournal(int versions) {
-        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                versions, notifyAttempts, notifyTimeout, maxConnectionsPerSource, requestTimeout);
+        return new TransferConfig(
+                listen,
+                allowFrom,
+                tsig,
+                notifyTargets,
+                maxConnections,
+                readTimeout,
+                maxConnectionTime,
+                versions,
+                notifyAttempts,
+                notifyTimeout,
+                maxConnectionsPerSource,
+                requestTimeout);
     }
 
     public TransferConfig withNotifyRetries(int attempts, Duration firstTimeout) {
-        return new TransferConfig(listen, allowFrom, tsig, notifyTargets, maxConnections, readTimeout, maxConnectionTime,
-                journalVersions, attempts, firstTimeout, maxConnectionsPerSource, requestTimeout);
+        return new TransferConfig(
+                listen,
+                allowFrom,
+                tsig,
+                notifyTargets,
+                maxConnections,
+                readTimeout,
+                maxConnectionTime,
+                journalVersions,
+                attempts,
+                firstTimeout,
+                maxConnectionsPerSource,
+                requestTimeout);
     }
 
     /** Whether {@code client} is in the allow-list (never, when it is empty). */

@@ -42,7 +42,8 @@ final class TransferMessages {
             int len = wireLength(stream.get(i));
             if (len > budget) {
                 throw new IllegalArgumentException("record too large for a DNS message (" + len + " bytes): "
-                        + stream.get(i).getName() + " " + Type.string(stream.get(i).getType()));
+                        + stream.get(i).getName() + " "
+                        + Type.string(stream.get(i).getType()));
             }
             if (used + len > budget) {
                 messages.add(stream.subList(start, i));

@@ -58,8 +58,14 @@ final class TransferResponder {
     /** The full MAC length of the TSIG key's algorithm, in bytes; 0 without TSIG. */
     private final int macLength;
 
-    TransferResponder(List<Cidr> allowFrom, TSIG tsig, int macLength, Clock clock, ServingPermit permit,
-            Function<Name, ServedZone> zones, Counters counters) {
+    TransferResponder(
+            List<Cidr> allowFrom,
+            TSIG tsig,
+            int macLength,
+            Clock clock,
+            ServingPermit permit,
+            Function<Name, ServedZone> zones,
+            Counters counters) {
         this.allowFrom = List.copyOf(allowFrom);
         this.tsig = tsig;
         this.macLength = macLength;
@@ -76,14 +82,21 @@ final class TransferResponder {
             q = new Message(wire);
         } catch (IOException | RuntimeException e) {
             counters.malformed.incrementAndGet();
-            LOG.warn("dropped malformed message client={} transport={} bytes={}: {}", client.getHostAddress(), transport,
-                    wire.length, e.toString());
+            LOG.warn(
+                    "dropped malformed message client={} transport={} bytes={}: {}",
+                    client.getHostAddress(),
+                    transport,
+                    wire.length,
+                    e.toString());
             return Optional.empty();
         }
         Header h = q.getHeader();
         if (h.getFlag(Flags.QR)) {
             counters.malformed.incrementAndGet();
-            LOG.warn("dropped a response sent as a request client={} transport={} id={}", client.getHostAddress(), transport,
+            LOG.warn(
+                    "dropped a response sent as a request client={} transport={} id={}",
+                    client.getHostAddress(),
+                    transport,
                     h.getID());
             return Optional.empty();
         }
@@ -106,20 +119,30 @@ final class TransferResponder {
                 // client's own fudge, however long; here the MAC is full length and the fudge at most
                 // MAX_FUDGE, so a captured request cannot be replayed for an hour.
                 error = policy(requestTsig);
-                policy = error == Rcode.NOERROR ? null : error == Rcode.BADTRUNC
-                        ? "MAC truncated to " + requestTsig.getSignature().length + " bytes; full-length MACs only"
-                        : "signed " + requestTsig.getTimeSigned() + ", outside the server's fudge of "
-                                + MAX_FUDGE.toSeconds() + " s (the request's fudge is "
-                                + requestTsig.getFudge().toSeconds() + " s)";
+                policy = error == Rcode.NOERROR
+                        ? null
+                        : error == Rcode.BADTRUNC
+                                ? "MAC truncated to " + requestTsig.getSignature().length
+                                        + " bytes; full-length MACs only"
+                                : "signed " + requestTsig.getTimeSigned() + ", outside the server's fudge of "
+                                        + MAX_FUDGE.toSeconds() + " s (the request's fudge is "
+                                        + requestTsig.getFudge().toSeconds() + " s)";
             }
             if (error != Rcode.NOERROR) {
                 counters.notAuthorized.incrementAndGet();
                 counters.tsigRejected.incrementAndGet();
                 refusal(q);
-                LOG.warn("refused NOTAUTH client={} query={} tsig-key={} tsig-error={}{}", client.getHostAddress(), what,
-                        requestTsig.getName(), Rcode.TSIGstring(error), policy == null ? "" : ": " + policy);
+                LOG.warn(
+                        "refused NOTAUTH client={} query={} tsig-key={} tsig-error={}{}",
+                        client.getHostAddress(),
+                        what,
+                        requestTsig.getName(),
+                        Rcode.TSIGstring(error),
+                        policy == null ? "" : ": " + policy);
                 Message r = header(q, Rcode.NOTAUTH);
-                if (error == Rcode.BADKEY || error == Rcode.BADSIG || error == Rcode.BADTIME
+                if (error == Rcode.BADKEY
+                        || error == Rcode.BADSIG
+                        || error == Rcode.BADTIME
                         || error == Rcode.BADTRUNC) {
                     // RFC 8945 §5.2: the TSIG error rides in the response's TSIG (BADTIME signed, the others not)
                     tsig.apply(r, error, requestTsig);
@@ -130,19 +153,24 @@ final class TransferResponder {
             counters.notAuthorized.incrementAndGet();
             counters.tsigRejected.incrementAndGet();
             refusal(q);
-            LOG.warn("refused NOTAUTH client={} query={} tsig-key={}: no TSIG key is configured here",
-                    client.getHostAddress(), what, requestTsig.getName());
+            LOG.warn(
+                    "refused NOTAUTH client={} query={} tsig-key={}: no TSIG key is configured here",
+                    client.getHostAddress(),
+                    what,
+                    requestTsig.getName());
             return Optional.of(new Reply(List.of(header(q, Rcode.NOTAUTH)), null, false));
         }
         TSIGRecord signAs = tsig != null ? requestTsig : null;
         if (h.getOpcode() != Opcode.QUERY) {
-            return refuse(q, signAs, Rcode.NOTIMP, client, what, "opcode " + Opcode.string(h.getOpcode()) + " not served");
+            return refuse(
+                    q, signAs, Rcode.NOTIMP, client, what, "opcode " + Opcode.string(h.getOpcode()) + " not served");
         }
         if (question == null || h.getCount(Section.QUESTION) != 1) {
             return refuse(q, signAs, Rcode.FORMERR, client, what, "a query needs exactly one question");
         }
         if (!permit.mayServe()) {
-            return refuse(q, signAs, Rcode.REFUSED, client, what, "not serving: this node holds no valid leadership lease");
+            return refuse(
+                    q, signAs, Rcode.REFUSED, client, what, "not serving: this node holds no valid leadership lease");
         }
         int qtype = question.getType();
         if (qtype != Type.SOA && qtype != Type.AXFR && qtype != Type.IXFR) {
@@ -165,7 +193,11 @@ final class TransferResponder {
                 }
                 counters.axfrTransfers.incrementAndGet();
                 counters.event(Optional.of(zone.zone), TransferEvent.AXFR_SERVED);
-                LOG.info("axfr zone={} serial={} client={} messages={}", zone.zone, zone.serial(), client.getHostAddress(),
+                LOG.info(
+                        "axfr zone={} serial={} client={} messages={}",
+                        zone.zone,
+                        zone.serial(),
+                        client.getHostAddress(),
                         zone.axfrMessages.size());
                 return Optional.of(transfer(q, zone.axfrMessages, signAs));
             default:
@@ -173,8 +205,8 @@ final class TransferResponder {
         }
     }
 
-    private Optional<Reply> ixfr(Message q, ServedZone zone, TSIGRecord signAs, InetAddress client, Transport transport,
-            String what) {
+    private Optional<Reply> ixfr(
+            Message q, ServedZone zone, TSIGRecord signAs, InetAddress client, Transport transport, String what) {
         SOARecord clientSoa = null;
         for (Record r : q.getSection(Section.AUTHORITY)) {
             if (r instanceof SOARecord s && r.getName().equals(zone.zone.name())) {
@@ -182,32 +214,48 @@ final class TransferResponder {
             }
         }
         if (clientSoa == null) {
-            return refuse(q, signAs, Rcode.FORMERR, client, what, "IXFR without the client's SOA in the authority section");
+            return refuse(
+                    q, signAs, Rcode.FORMERR, client, what, "IXFR without the client's SOA in the authority section");
         }
         long have = clientSoa.getSerial();
         // RFC 1995 §2: a client as new as the server, or any IXFR over UDP, gets the current SOA alone
         if (have == zone.serial() || Serials.greater(have, zone.serial()) || transport == Transport.UDP) {
             counters.ixfrUpToDate.incrementAndGet();
             counters.event(Optional.of(zone.zone), TransferEvent.IXFR_UP_TO_DATE);
-            LOG.info("ixfr zone={} serial={} client={} client-serial={} transport={}: single SOA", zone.zone, zone.serial(),
-                    client.getHostAddress(), have, transport);
+            LOG.info(
+                    "ixfr zone={} serial={} client={} client-serial={} transport={}: single SOA",
+                    zone.zone,
+                    zone.serial(),
+                    client.getHostAddress(),
+                    have,
+                    transport);
             return Optional.of(new Reply(List.of(answer(q, List.of(zone.soa))), signAs, false));
         }
         Optional<List<Record>> incremental = zone.ixfrStream(have);
         if (incremental.isPresent()) {
             counters.ixfrIncremental.incrementAndGet();
             counters.event(Optional.of(zone.zone), TransferEvent.IXFR_INCREMENTAL);
-            List<List<Record>> messages = TransferMessages.split(incremental.get(),
-                    TransferMessages.budget(zone.zone.name().length()));
-            LOG.info("ixfr zone={} serial={} client={} client-serial={} records={} messages={}", zone.zone, zone.serial(),
-                    client.getHostAddress(), have, incremental.get().size(), messages.size());
+            List<List<Record>> messages = TransferMessages.split(
+                    incremental.get(), TransferMessages.budget(zone.zone.name().length()));
+            LOG.info(
+                    "ixfr zone={} serial={} client={} client-serial={} records={} messages={}",
+                    zone.zone,
+                    zone.serial(),
+                    client.getHostAddress(),
+                    have,
+                    incremental.get().size(),
+                    messages.size());
             return Optional.of(transfer(q, messages, signAs));
         }
         counters.ixfrFallbacks.incrementAndGet();
         counters.axfrTransfers.incrementAndGet();
         counters.event(Optional.of(zone.zone), TransferEvent.IXFR_FULL);
-        LOG.info("ixfr zone={} serial={} client={} client-serial={}: not in the journal, full zone sent", zone.zone,
-                zone.serial(), client.getHostAddress(), have);
+        LOG.info(
+                "ixfr zone={} serial={} client={} client-serial={}: not in the journal, full zone sent",
+                zone.zone,
+                zone.serial(),
+                client.getHostAddress(),
+                have);
         return Optional.of(transfer(q, zone.axfrMessages, signAs));
     }
 
@@ -219,7 +267,8 @@ final class TransferResponder {
         return new Reply(messages, signAs, true);
     }
 
-    private Optional<Reply> refuse(Message q, TSIGRecord signAs, int rcode, InetAddress client, String what, String why) {
+    private Optional<Reply> refuse(
+            Message q, TSIGRecord signAs, int rcode, InetAddress client, String what, String why) {
         if (rcode == Rcode.REFUSED) {
             counters.refused.incrementAndGet();
         }
@@ -304,7 +353,8 @@ final class TransferResponder {
         if (requestTsig.getSignature().length < macLength) {
             return Rcode.BADTRUNC;
         }
-        Duration skew = Duration.between(clock.instant(), requestTsig.getTimeSigned()).abs();
+        Duration skew =
+                Duration.between(clock.instant(), requestTsig.getTimeSigned()).abs();
         if (skew.compareTo(MAX_FUDGE) > 0) {
             return Rcode.BADTIME;
         }

@@ -88,28 +88,47 @@ public final class TransferServer implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     /** Open TCP connections per client address, for {@link TransferConfig#maxConnectionsPerSource}. */
     private final ConcurrentHashMap<InetAddress, Integer> perSource = new ConcurrentHashMap<>();
+
     private final Thread acceptor;
     private final Thread udpReader;
     private volatile boolean running = true;
 
-    private TransferServer(TransferConfig config, ServingPermit permit, Clock clock, ServerSocket tcp, DatagramSocket udp) {
+    private TransferServer(
+            TransferConfig config, ServingPermit permit, Clock clock, ServerSocket tcp, DatagramSocket udp) {
         this.config = config;
         this.permit = permit;
         this.tsig = config.tsig().map(k -> k.toTsig(clock)).orElse(null);
         this.tcp = tcp;
         this.udp = udp;
-        this.responder = new TransferResponder(config.allowFrom(), tsig,
-                config.tsig().map(TsigKey::macLength).orElse(0), clock, permit, zones::get, counters);
-        this.connections = new ThreadPoolExecutor(config.maxConnections(), config.maxConnections(), 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), threads("tandem-xfr-tcp"));
+        this.responder = new TransferResponder(
+                config.allowFrom(),
+                tsig,
+                config.tsig().map(TsigKey::macLength).orElse(0),
+                clock,
+                permit,
+                zones::get,
+                counters);
+        this.connections = new ThreadPoolExecutor(
+                config.maxConnections(),
+                config.maxConnections(),
+                30,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                threads("tandem-xfr-tcp"));
         this.connections.allowCoreThreadTimeOut(true);
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(2, threads("tandem-xfr-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timers = t;
-        this.notifier = new Notifier(config, tsig, permit, timers, z -> {
-            ServedZone s = zones.get(z.name());
-            return s == null ? null : s.serial();
-        }, counters);
+        this.notifier = new Notifier(
+                config,
+                tsig,
+                permit,
+                timers,
+                z -> {
+                    ServedZone s = zones.get(z.name());
+                    return s == null ? null : s.serial();
+                },
+                counters);
         this.acceptor = threads("tandem-xfr-accept").newThread(this::acceptLoop);
         this.udpReader = threads("tandem-xfr-udp").newThread(this::udpLoop);
     }
@@ -121,7 +140,8 @@ public final class TransferServer implements AutoCloseable {
      * @param clock the clock TSIG signs and checks time with
      * @throws SigningException when the address cannot be bound; nothing is left running
      */
-    public static TransferServer start(TransferConfig config, ServingPermit permit, Clock clock) throws SigningException {
+    public static TransferServer start(TransferConfig config, ServingPermit permit, Clock clock)
+            throws SigningException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(permit, "permit");
         Objects.requireNonNull(clock, "clock");
@@ -142,9 +162,12 @@ public final class TransferServer implements AutoCloseable {
                 TransferServer server = new TransferServer(config, permit, clock, tcp, udp);
                 server.acceptor.start();
                 server.udpReader.start();
-                LOG.info("transfer server listening on {} (tcp+udp) tsig={} allow-from={} notify={}", server.address(),
+                LOG.info(
+                        "transfer server listening on {} (tcp+udp) tsig={} allow-from={} notify={}",
+                        server.address(),
                         config.tsig().map(k -> k.name().toString()).orElse("none"),
-                        config.allowFrom().isEmpty() ? "nobody" : config.allowFrom(), config.notifyTargets());
+                        config.allowFrom().isEmpty() ? "nobody" : config.allowFrom(),
+                        config.notifyTargets());
                 return server;
             } catch (IOException e) {
                 last = e;
@@ -154,8 +177,10 @@ public final class TransferServer implements AutoCloseable {
                 }
             }
         }
-        throw new SigningException("transfer server: cannot listen on " + config.listen() + ": "
-                + (last == null ? "unknown" : last.getMessage()), last);
+        throw new SigningException(
+                "transfer server: cannot listen on " + config.listen() + ": "
+                        + (last == null ? "unknown" : last.getMessage()),
+                last);
     }
 
     /** The bound address (the real port when the configured one was 0). */
@@ -197,8 +222,8 @@ public final class TransferServer implements AutoCloseable {
                     LOG.info("zone={} serial={} already served with the same records", zone.origin(), zone.serial());
                     return;
                 }
-                throw new ZoneVersionConflictException(zone.origin(), zone.serial(), null,
-                        "already served with different records");
+                throw new ZoneVersionConflictException(
+                        zone.origin(), zone.serial(), null, "already served with different records");
             } else if (!Serials.greater(zone.serial(), current.serial())) {
                 throw new SigningException("zone " + zone.origin() + " serial " + zone.serial()
                         + " is not newer than the served serial " + current.serial()
@@ -207,12 +232,17 @@ public final class TransferServer implements AutoCloseable {
                 next = current.next(zone, config.journalVersions(), budget);
             }
         } catch (IllegalArgumentException e) {
-            throw new SigningException("zone " + zone.origin() + " serial " + zone.serial() + " cannot be served: "
-                    + e.getMessage(), e);
+            throw new SigningException(
+                    "zone " + zone.origin() + " serial " + zone.serial() + " cannot be served: " + e.getMessage(), e);
         }
         zones.put(name, next);
-        LOG.info("zone={} serial={} served records={} axfr-messages={} journal={}", zone.origin(), zone.serial(),
-                zone.records().size(), next.axfrMessages.size(), next.journal.size());
+        LOG.info(
+                "zone={} serial={} served records={} axfr-messages={} journal={}",
+                zone.origin(),
+                zone.serial(),
+                zone.records().size(),
+                next.axfrMessages.size(),
+                next.journal.size());
         notifier.announce(zone.origin(), next.soa);
     }
 
@@ -288,8 +318,10 @@ public final class TransferServer implements AutoCloseable {
             }
             if (!claimSlot(client)) {
                 counters.connectionsRejected.incrementAndGet();
-                LOG.warn("closed tcp connection client={}: it holds {} connections already (the most per address)",
-                        client.getHostAddress(), config.maxConnectionsPerSource());
+                LOG.warn(
+                        "closed tcp connection client={}: it holds {} connections already (the most per address)",
+                        client.getHostAddress(),
+                        config.maxConnectionsPerSource());
                 closeQuietly(s);
                 continue;
             }
@@ -304,8 +336,10 @@ public final class TransferServer implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 releaseSlot(client);
                 counters.connectionsRejected.incrementAndGet();
-                LOG.warn("closed tcp connection client={}: all {} connection slots are busy",
-                        client.getHostAddress(), config.maxConnections());
+                LOG.warn(
+                        "closed tcp connection client={}: all {} connection slots are busy",
+                        client.getHostAddress(),
+                        config.maxConnections());
                 closeQuietly(s);
             }
         }
@@ -333,11 +367,16 @@ public final class TransferServer implements AutoCloseable {
         InetAddress client = s.getInetAddress();
         ScheduledFuture<?> cutOff = null;
         try {
-            cutOff = timers.schedule(() -> {
-                LOG.warn("closed tcp connection client={}: longer than {}", client.getHostAddress(),
-                        config.maxConnectionTime());
-                closeQuietly(s);
-            }, config.maxConnectionTime().toMillis(), TimeUnit.MILLISECONDS);
+            cutOff = timers.schedule(
+                    () -> {
+                        LOG.warn(
+                                "closed tcp connection client={}: longer than {}",
+                                client.getHostAddress(),
+                                config.maxConnectionTime());
+                        closeQuietly(s);
+                    },
+                    config.maxConnectionTime().toMillis(),
+                    TimeUnit.MILLISECONDS);
             s.setSoTimeout((int) Math.min(config.readTimeout().toMillis(), Integer.MAX_VALUE));
             s.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(s.getInputStream());
@@ -346,10 +385,13 @@ public final class TransferServer implements AutoCloseable {
                 // The whole request (its length and every byte) must arrive within requestTimeout,
                 // however slowly it trickles: a slow client cannot hold a slot for long.
                 AtomicBoolean late = new AtomicBoolean();
-                ScheduledFuture<?> deadline = timers.schedule(() -> {
-                    late.set(true);
-                    closeQuietly(s);
-                }, config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                ScheduledFuture<?> deadline = timers.schedule(
+                        () -> {
+                            late.set(true);
+                            closeQuietly(s);
+                        },
+                        config.requestTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
                 int length;
                 byte[] request;
                 try {
@@ -360,8 +402,11 @@ public final class TransferServer implements AutoCloseable {
                     }
                     if (length < 12) {
                         counters.malformed.incrementAndGet();
-                        LOG.warn("dropped malformed message client={} transport=TCP bytes={}: shorter than a DNS header; "
-                                + "connection closed", client.getHostAddress(), length);
+                        LOG.warn(
+                                "dropped malformed message client={} transport=TCP bytes={}: shorter than a DNS header; "
+                                        + "connection closed",
+                                client.getHostAddress(),
+                                length);
                         return;
                     }
                     request = new byte[length];
@@ -369,7 +414,9 @@ public final class TransferServer implements AutoCloseable {
                 } catch (IOException e) {
                     if (late.get()) {
                         counters.connectionsRejected.incrementAndGet();
-                        LOG.info("closed tcp connection client={}: no whole request within {}", client.getHostAddress(),
+                        LOG.info(
+                                "closed tcp connection client={}: no whole request within {}",
+                                client.getHostAddress(),
                                 config.requestTimeout());
                         return;
                     }
@@ -380,7 +427,8 @@ public final class TransferServer implements AutoCloseable {
                 if (late.get()) {
                     return;
                 }
-                Optional<TransferResponder.Reply> reply = responder.respond(request, client, TransferResponder.Transport.TCP);
+                Optional<TransferResponder.Reply> reply =
+                        responder.respond(request, client, TransferResponder.Transport.TCP);
                 if (reply.isEmpty()) {
                     return;
                 }
@@ -392,7 +440,8 @@ public final class TransferServer implements AutoCloseable {
             LOG.info("closed tcp connection client={}: idle for {}", client.getHostAddress(), config.readTimeout());
         } catch (EOFException e) {
             counters.malformed.incrementAndGet();
-            LOG.warn("dropped truncated message client={} transport=TCP: the connection ended inside it",
+            LOG.warn(
+                    "dropped truncated message client={} transport=TCP: the connection ended inside it",
                     client.getHostAddress());
         } catch (IOException e) {
             if (running) {
@@ -417,7 +466,8 @@ public final class TransferServer implements AutoCloseable {
         for (Message m : reply.messages()) {
             if (reply.transfer() && !first && !permit.mayServe()) {
                 counters.refused.incrementAndGet();
-                LOG.warn("transfer to client={} cut off: this node no longer holds a valid leadership lease",
+                LOG.warn(
+                        "transfer to client={} cut off: this node no longer holds a valid leadership lease",
                         client.getHostAddress());
                 out.flush();
                 return false;
@@ -462,7 +512,10 @@ public final class TransferServer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 // the boundary: one bad datagram must not stop the server
                 if (running && !(e instanceof SocketException && udp.isClosed())) {
-                    LOG.warn("udp request from client={} failed: {}", p.getAddress().getHostAddress(), e.toString());
+                    LOG.warn(
+                            "udp request from client={} failed: {}",
+                            p.getAddress().getHostAddress(),
+                            e.toString());
                 }
             }
         }

@@ -33,8 +33,8 @@ import org.xbill.DNS.TextParseException;
 public record TsigKey(Name name, Name algorithm, byte[] secret) {
     private static final Logger LOG = LoggerFactory.getLogger(TsigKey.class);
     /** The TSIG algorithms accepted, and their JCA MAC names. */
-    private static final Map<Name, String> ALGORITHMS = Map.of(
-            TSIG.HMAC_SHA256, "HmacSHA256", TSIG.HMAC_SHA384, "HmacSHA384", TSIG.HMAC_SHA512, "HmacSHA512");
+    private static final Map<Name, String> ALGORITHMS =
+            Map.of(TSIG.HMAC_SHA256, "HmacSHA256", TSIG.HMAC_SHA384, "HmacSHA384", TSIG.HMAC_SHA512, "HmacSHA512");
 
     public TsigKey {
         Objects.requireNonNull(name, "name");
@@ -44,10 +44,12 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
             throw new IllegalArgumentException("TSIG key name must be absolute: " + name);
         }
         if (!ALGORITHMS.containsKey(algorithm)) {
-            throw new IllegalArgumentException("TSIG algorithm " + algorithm + " is not one of hmac-sha256, hmac-sha384, hmac-sha512");
+            throw new IllegalArgumentException(
+                    "TSIG algorithm " + algorithm + " is not one of hmac-sha256, hmac-sha384, hmac-sha512");
         }
         if (secret.length < 16) {
-            throw new IllegalArgumentException("TSIG key " + name + ": secret has " + secret.length + " bytes, at least 16 needed");
+            throw new IllegalArgumentException(
+                    "TSIG key " + name + ": secret has " + secret.length + " bytes, at least 16 needed");
         }
         secret = secret.clone();
     }
@@ -66,14 +68,16 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
         try {
             text = Files.readString(secretFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SigningException("TSIG key " + name + ": cannot read the secret file " + secretFile + ": " + e.getMessage(), e);
+            throw new SigningException(
+                    "TSIG key " + name + ": cannot read the secret file " + secretFile + ": " + e.getMessage(), e);
         }
         warnIfReadableByOthers(secretFile);
         String secret = text.lines()
                 .map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#"))
                 .findFirst()
-                .orElseThrow(() -> new SigningException("TSIG key " + name + ": the secret file " + secretFile + " is empty"));
+                .orElseThrow(() ->
+                        new SigningException("TSIG key " + name + ": the secret file " + secretFile + " is empty"));
         try {
             Name keyName = Name.fromString(name.endsWith(".") ? name : name + ".");
             Name alg = TSIG.algorithmToName(algorithm);
@@ -104,7 +108,9 @@ public record TsigKey(Name name, Name algorithm, byte[] secret) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TsigKey k && k.name.equals(name) && k.algorithm.equals(algorithm)
+        return o instanceof TsigKey k
+                && k.name.equals(name)
+                && k.algorithm.equals(algorithm)
                 && MessageDigest.isEqual(k.secret, secret);
     }
 

@@ -129,7 +129,8 @@ public final class ZoneDirectory {
                 .mapToLong(r -> ((SOARecord) r).getSerial())
                 .findFirst()
                 .orElseThrow(() -> new SigningException(file + ": no apex SOA record"));
-        long signatures = records.stream().filter(r -> r.getType() == Type.RRSIG).count();
+        long signatures =
+                records.stream().filter(r -> r.getType() == Type.RRSIG).count();
         return Optional.of(new SignedZone(zone, serial, records, 0, signatures, Duration.ZERO));
     }
 
@@ -162,8 +163,10 @@ public final class ZoneDirectory {
             tmp = null;
             return staged;
         } catch (IOException e) {
-            throw new SigningException("zone " + zone.origin() + " serial " + zone.serial() + ": cannot stage in " + dir
-                    + ": " + e.getMessage() + "; the published zone is unchanged", e);
+            throw new SigningException(
+                    "zone " + zone.origin() + " serial " + zone.serial() + ": cannot stage in " + dir + ": "
+                            + e.getMessage() + "; the published zone is unchanged",
+                    e);
         } finally {
             DurableFiles.deleteQuietly(tmp);
         }
@@ -179,17 +182,24 @@ public final class ZoneDirectory {
                 DurableFiles.linkNew(version, staged);
             } catch (FileAlreadyExistsException e) {
                 if (!sameRecords(version, staged)) {
-                    throw new ZoneVersionConflictException(zone, serial, version, "already published with different records");
+                    throw new ZoneVersionConflictException(
+                            zone, serial, version, "already published with different records");
                 }
-                LOG.info("zone={} serial={} already published with the same records; making it current again", zone, serial);
+                LOG.info(
+                        "zone={} serial={} already published with the same records; making it current again",
+                        zone,
+                        serial);
             }
-            currentTmp = root.resolve("." + current.getFileName() + "." + Long.toUnsignedString(System.nanoTime()) + ".tmp");
+            currentTmp =
+                    root.resolve("." + current.getFileName() + "." + Long.toUnsignedString(System.nanoTime()) + ".tmp");
             DurableFiles.linkNew(currentTmp, version);
             DurableFiles.renameOver(currentTmp, current);
             currentTmp = null;
         } catch (IOException e) {
-            throw new SigningException("zone " + zone + " serial " + serial + ": cannot publish " + version + " as " + current
-                    + ": " + e.getMessage() + "; the previous version stays current", e);
+            throw new SigningException(
+                    "zone " + zone + " serial " + serial + ": cannot publish " + version + " as " + current + ": "
+                            + e.getMessage() + "; the previous version stays current",
+                    e);
         } finally {
             DurableFiles.deleteQuietly(currentTmp);
             DurableFiles.deleteQuietly(staged);
@@ -212,9 +222,11 @@ public final class ZoneDirectory {
             Path old = versionFile(zone, s);
             try {
                 Files.deleteIfExists(old);
-                LOG.info("zone={} serial={} removed by retention (keep {}) file={}", zone, s, retention.keepLast(), old);
+                LOG.info(
+                        "zone={} serial={} removed by retention (keep {}) file={}", zone, s, retention.keepLast(), old);
             } catch (IOException e) {
-                throw new SigningException("zone " + zone + ": cannot remove old version " + old + ": " + e.getMessage(), e);
+                throw new SigningException(
+                        "zone " + zone + ": cannot remove old version " + old + ": " + e.getMessage(), e);
             }
         }
     }

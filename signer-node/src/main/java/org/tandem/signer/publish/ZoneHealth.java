@@ -15,8 +15,8 @@ import org.tandem.keysync.key.ZoneName;
  * @param lastFailure what went wrong with the last attempt, when it failed
  * @param at when the last attempt ended
  */
-public record ZoneHealth(ZoneName zone, boolean healthy, Optional<Long> publishedSerial, Optional<String> lastFailure,
-        Instant at) {
+public record ZoneHealth(
+        ZoneName zone, boolean healthy, Optional<Long> publishedSerial, Optional<String> lastFailure, Instant at) {
     public ZoneHealth {
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(publishedSerial, "publishedSerial");

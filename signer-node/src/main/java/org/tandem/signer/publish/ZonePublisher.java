@@ -61,8 +61,12 @@ public final class ZonePublisher {
      * @param transfer the transfer endpoint to serve each new version on, when configured
      * @param permit the election lease check (checked before the gate and again before promote)
      */
-    public ZonePublisher(ValidationGate gate, ZoneDirectory directory, Optional<TransferServer> transfer,
-            ServingPermit permit, Clock clock) {
+    public ZonePublisher(
+            ValidationGate gate,
+            ZoneDirectory directory,
+            Optional<TransferServer> transfer,
+            ServingPermit permit,
+            Clock clock) {
         this.gate = Objects.requireNonNull(gate, "gate");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.transfer = Objects.requireNonNull(transfer, "transfer");
@@ -108,7 +112,10 @@ public final class ZonePublisher {
             transfer.get().serve(zone);
         }
         health.put(name, new ZoneHealth(name, true, Optional.of(zone.serial()), Optional.empty(), clock.instant()));
-        LOG.info("zone={} serial={} published and served signatures-verified={}", name, zone.serial(),
+        LOG.info(
+                "zone={} serial={} published and served signatures-verified={}",
+                name,
+                zone.serial(),
                 verdict.signaturesVerified());
         return new Result(published, verdict);
     }
@@ -134,6 +141,10 @@ public final class ZonePublisher {
         }
         Instant now = clock.instant();
         health.put(zone, new ZoneHealth(zone, false, current, Optional.of(why), now));
-        LOG.error("zone={} unhealthy: {}; still published: serial {}", zone, why, current.map(String::valueOf).orElse("none"));
+        LOG.error(
+                "zone={} unhealthy: {}; still published: serial {}",
+                zone,
+                why,
+                current.map(String::valueOf).orElse("none"));
     }
 }

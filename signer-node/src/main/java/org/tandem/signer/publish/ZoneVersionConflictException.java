@@ -21,7 +21,8 @@ public final class ZoneVersionConflictException extends SigningException {
     /** {@code file} may be null when the conflict is with a served version. */
     public ZoneVersionConflictException(ZoneName zone, long serial, Path file, String what) {
         super("zone " + Objects.requireNonNull(zone, "zone") + " serial " + serial + ": " + what
-                + (file == null ? "" : " (" + file + ")") + "; a serial never names two different zones, so nothing was published");
+                + (file == null ? "" : " (" + file + ")")
+                + "; a serial never names two different zones, so nothing was published");
         this.zone = zone;
         this.serial = serial;
         this.file = file;

@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.KeySync;
 import org.tandem.keysync.KeySyncException;
-import org.tandem.keysync.hsm.HsmId;
-import org.tandem.keysync.hsm.WrappedKey;
 import org.tandem.keysync.grpc.RemoteCallException;
 import org.tandem.keysync.grpc.RemoteKeySet;
+import org.tandem.keysync.hsm.HsmId;
+import org.tandem.keysync.hsm.WrappedKey;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.ZoneName;
@@ -74,6 +74,7 @@ public final class KeyReplicator {
     private final Map<String, Backoff> backoff = new HashMap<>();
     /** The longest wait before a peer that failed is asked again. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(5);
 
     /**
@@ -83,8 +84,8 @@ public final class KeyReplicator {
      * @param peers the other nodes' KeySync services; none: promote on this node's own proof
      * @param deadline for each remote call
      */
-    public KeyReplicator(String node, KeySync keySync, KeySetVerifier verifier, PeerLinks peers, Clock clock,
-            Duration deadline) {
+    public KeyReplicator(
+            String node, KeySync keySync, KeySetVerifier verifier, PeerLinks peers, Clock clock, Duration deadline) {
         this.node = Objects.requireNonNull(node, "node");
         this.keySync = Objects.requireNonNull(keySync, "keySync");
         this.verifier = Objects.requireNonNull(verifier, "verifier");
@@ -121,8 +122,12 @@ public final class KeyReplicator {
                     Backoff b = backoff.get(name);
                     Duration next = b == null ? FIRST_BACKOFF : b.delay().multipliedBy(2);
                     next = next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
-                    backoff.put(name, new Backoff(clock.instant().plus(next), next,
-                            t.problems.isEmpty() ? "failed" : t.problems.get(t.problems.size() - 1)));
+                    backoff.put(
+                            name,
+                            new Backoff(
+                                    clock.instant().plus(next),
+                                    next,
+                                    t.problems.isEmpty() ? "failed" : t.problems.get(t.problems.size() - 1)));
                 } else {
                     backoff.remove(name);
                 }
@@ -190,8 +195,14 @@ public final class KeyReplicator {
             String line = describe(key) + ": " + String.join("; ", lacking);
             if (!lacking.isEmpty()) {
                 pending.add(line);
-                LOG.warn("node={} zone={} key={} tag={} role={} event=replication-pending {}", node, zone,
-                        key.fingerprint().shortHex(), key.keyTag(), key.role(), String.join("; ", lacking));
+                LOG.warn(
+                        "node={} zone={} key={} tag={} role={} event=replication-pending {}",
+                        node,
+                        zone,
+                        key.fingerprint().shortHex(),
+                        key.keyTag(),
+                        key.role(),
+                        String.join("; ", lacking));
                 continue;
             }
             if (!leading.getAsBoolean()) {
@@ -201,8 +212,14 @@ public final class KeyReplicator {
             try {
                 if (keySync.promote(zone, key.fingerprint(), "proven on " + String.join(", ", proof))) {
                     promoted.add(key);
-                    LOG.info("node={} zone={} key={} tag={} role={} event=key-promoted state=PUBLISHED proven-on=\"{}\"",
-                            node, zone, key.fingerprint().shortHex(), key.keyTag(), key.role(), String.join(", ", proof));
+                    LOG.info(
+                            "node={} zone={} key={} tag={} role={} event=key-promoted state=PUBLISHED proven-on=\"{}\"",
+                            node,
+                            zone,
+                            key.fingerprint().shortHex(),
+                            key.keyTag(),
+                            key.role(),
+                            String.join(", ", proof));
                 }
             } catch (KeySyncException ex) {
                 pending.add(describe(key) + ": proven on every node but not promoted: " + ex.getMessage());
@@ -217,17 +234,22 @@ public final class KeyReplicator {
      *
      * @return true when every HSM of this node holds it, proven
      */
-    private boolean bringHere(DnssecKey key, KeySetReport local, Map<PeerLinks.Link, Object> remote,
-            List<String> lacking, List<String> proof) {
+    private boolean bringHere(
+            DnssecKey key,
+            KeySetReport local,
+            Map<PeerLinks.Link, Object> remote,
+            List<String> lacking,
+            List<String> proof) {
         List<KeyCheck> mine = checks(local, key.fingerprint());
         if (mine.stream().allMatch(KeyCheck::ok)) {
             proof.add(node + " (" + hsms(mine) + ")");
             return true;
         }
-        Optional<KeyCheck> diverged = mine.stream().filter(KeyReplicator::diverged).findFirst();
+        Optional<KeyCheck> diverged =
+                mine.stream().filter(KeyReplicator::diverged).findFirst();
         if (diverged.isPresent()) {
-            lacking.add("diverged on " + node + " (this node): " + diverged.get().describe()
-                    + "; replace it deliberately: signerctl keys sync --replace-diverged");
+            lacking.add("diverged on " + node + " (this node): "
+                    + diverged.get().describe() + "; replace it deliberately: signerctl keys sync --replace-diverged");
             return false;
         }
         List<String> tried = new ArrayList<>();
@@ -238,8 +260,8 @@ public final class KeyReplicator {
                 now = keySync.importWrapped(keySync.wrapFor(key.zone(), key.fingerprint(), node), node);
             } else {
                 Optional<PeerLinks.Link> source = remote.entrySet().stream()
-                        .filter(r -> r.getValue() instanceof KeySetReport rep && checks(rep, key.fingerprint()).stream()
-                                .anyMatch(KeyCheck::ok))
+                        .filter(r -> r.getValue() instanceof KeySetReport rep
+                                && checks(rep, key.fingerprint()).stream().anyMatch(KeyCheck::ok))
                         .map(Map.Entry::getKey)
                         .findFirst();
                 if (source.isEmpty()) {
@@ -250,14 +272,23 @@ public final class KeyReplicator {
                 tried.add(source.get().peer().name());
                 WrappedKey wrapped = RemoteKeySet.export(source.get().stub(), key.zone(), key.fingerprint(), deadline);
                 now = keySync.importWrapped(wrapped, source.get().peer().name());
-                LOG.info("node={} zone={} key={} tag={} role={} event=key-imported from={} hsms={}", node, key.zone(),
-                        key.fingerprint().shortHex(), key.keyTag(), key.role(), source.get().peer().name(), now);
+                LOG.info(
+                        "node={} zone={} key={} tag={} role={} event=key-imported from={} hsms={}",
+                        node,
+                        key.zone(),
+                        key.fingerprint().shortHex(),
+                        key.keyTag(),
+                        key.role(),
+                        source.get().peer().name(),
+                        now);
             }
-            proof.add(node + " (" + String.join(", ", now.stream().map(HsmId::name).toList()) + ")");
+            proof.add(node + " ("
+                    + String.join(", ", now.stream().map(HsmId::name).toList()) + ")");
             return true;
         } catch (KeySyncException | RuntimeException e) {
             lacking.add("missing on " + node + " (this node: " + problems(mine) + "; "
-                    + (tried.isEmpty() ? "local copy" : "import from " + tried.get(0)) + " failed: " + e.getMessage() + ")");
+                    + (tried.isEmpty() ? "local copy" : "import from " + tried.get(0)) + " failed: " + e.getMessage()
+                    + ")");
             return false;
         }
     }
@@ -268,14 +299,15 @@ public final class KeyReplicator {
      *
      * @return empty when the peer holds it, proven, on every HSM; otherwise why not
      */
-    private Optional<String> bringThere(DnssecKey key, PeerLinks.Link peer, KeySetReport report, boolean here,
-            List<String> proof) {
+    private Optional<String> bringThere(
+            DnssecKey key, PeerLinks.Link peer, KeySetReport report, boolean here, List<String> proof) {
         List<KeyCheck> theirs = checks(report, key.fingerprint());
         if (!theirs.isEmpty() && theirs.stream().allMatch(KeyCheck::ok)) {
             proof.add(peer.peer().name() + " (" + hsms(theirs) + ")");
             return Optional.empty();
         }
-        Optional<KeyCheck> diverged = theirs.stream().filter(KeyReplicator::diverged).findFirst();
+        Optional<KeyCheck> diverged =
+                theirs.stream().filter(KeyReplicator::diverged).findFirst();
         String name = peer.peer().name();
         if (diverged.isPresent()) {
             return Optional.of("diverged on " + name + ": " + diverged.get().describe() + "; replace it deliberately"
@@ -286,20 +318,30 @@ public final class KeyReplicator {
                     + " does not hold it, proven, itself)");
         }
         try {
-            WrappedKey wrapped = keySync.wrapFor(key.zone(), key.fingerprint(), peer.peer().name());
-            List<HsmId> proven = RemoteKeySet.importKey(peer.stub(), wrapped, Optional.empty(), verifier.nonce(), clock,
-                    deadline);
+            WrappedKey wrapped =
+                    keySync.wrapFor(key.zone(), key.fingerprint(), peer.peer().name());
+            List<HsmId> proven =
+                    RemoteKeySet.importKey(peer.stub(), wrapped, Optional.empty(), verifier.nonce(), clock, deadline);
             List<HsmId> needed = report.hsms();
             if (!proven.containsAll(needed)) {
-                return Optional.of("missing on " + name + " (imported and proven on " + proven + " only, not on "
-                        + needed + ")");
+                return Optional.of(
+                        "missing on " + name + " (imported and proven on " + proven + " only, not on " + needed + ")");
             }
-            LOG.info("node={} zone={} key={} tag={} role={} event=key-sent to={} hsms={}", node, key.zone(),
-                    key.fingerprint().shortHex(), key.keyTag(), key.role(), peer.peer().name(), proven);
-            proof.add(peer.peer().name() + " (" + String.join(", ", proven.stream().map(HsmId::name).toList()) + ")");
+            LOG.info(
+                    "node={} zone={} key={} tag={} role={} event=key-sent to={} hsms={}",
+                    node,
+                    key.zone(),
+                    key.fingerprint().shortHex(),
+                    key.keyTag(),
+                    key.role(),
+                    peer.peer().name(),
+                    proven);
+            proof.add(peer.peer().name() + " ("
+                    + String.join(", ", proven.stream().map(HsmId::name).toList()) + ")");
             return Optional.empty();
         } catch (KeySyncException | RuntimeException e) {
-            return Optional.of("missing on " + name + " (" + problems(theirs) + "; import failed: " + e.getMessage() + ")");
+            return Optional.of(
+                    "missing on " + name + " (" + problems(theirs) + "; import failed: " + e.getMessage() + ")");
         }
     }
 
@@ -310,7 +352,8 @@ public final class KeyReplicator {
 
     private static List<KeyCheck> checks(KeySetReport report, Fingerprint fp) {
         return report.checks().stream()
-                .filter(c -> c.status() != KeyStatus.UNEXPECTED_EXTRA_KEY && c.fingerprint().filter(fp::equals).isPresent())
+                .filter(c -> c.status() != KeyStatus.UNEXPECTED_EXTRA_KEY
+                        && c.fingerprint().filter(fp::equals).isPresent())
                 .toList();
     }
 
@@ -319,8 +362,10 @@ public final class KeyReplicator {
     }
 
     private static String problems(List<KeyCheck> checks) {
-        List<String> bad = checks.stream().filter(c -> !c.ok())
-                .map(c -> c.status().display() + " on HSM " + c.hsm() + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")"))
+        List<String> bad = checks.stream()
+                .filter(c -> !c.ok())
+                .map(c -> c.status().display() + " on HSM " + c.hsm()
+                        + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")"))
                 .toList();
         return bad.isEmpty() ? "not reported" : String.join(", ", bad);
     }
@@ -344,5 +389,4 @@ public final class KeyReplicator {
             problems.add(why);
         }
     }
-
 }

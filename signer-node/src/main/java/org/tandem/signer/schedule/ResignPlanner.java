@@ -74,7 +74,8 @@ public final class ResignPlanner {
             // than the refresh is left (INV-D3).
             due = state.earliestExpiration().get().minus(policy.refresh());
             reason = ResignReason.REFRESH;
-            if (state.sourceChangedAt().isPresent() && state.sourceChangedAt().get().isBefore(due)) {
+            if (state.sourceChangedAt().isPresent()
+                    && state.sourceChangedAt().get().isBefore(due)) {
                 due = state.sourceChangedAt().get();
                 reason = ResignReason.SOURCE_CHANGED;
             }

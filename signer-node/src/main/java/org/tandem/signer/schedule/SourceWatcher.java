@@ -48,6 +48,7 @@ public final class SourceWatcher implements AutoCloseable {
     private final WatchService watchService;
     /** Watched directory → (file name → zones with that source). */
     private final Map<Path, Map<Path, List<ZoneName>>> byDirectory;
+
     private final Map<WatchKey, Path> keys = new HashMap<>();
     private final long debounceNanos;
     private final SourceListener listener;
@@ -56,7 +57,9 @@ public final class SourceWatcher implements AutoCloseable {
     private final Map<ZoneName, Long> pending = new LinkedHashMap<>();
 
     private SourceWatcher(
-            WatchService watchService, Map<Path, Map<Path, List<ZoneName>>> byDirectory, Duration debounce,
+            WatchService watchService,
+            Map<Path, Map<Path, List<ZoneName>>> byDirectory,
+            Duration debounce,
             SourceListener listener) {
         this.watchService = watchService;
         this.byDirectory = byDirectory;
@@ -95,7 +98,8 @@ public final class SourceWatcher implements AutoCloseable {
             } else if (fs != file.getFileSystem()) {
                 throw new IllegalArgumentException("zone sources must be on one file system: " + file);
             }
-            byDirectory.computeIfAbsent(file.getParent(), d -> new HashMap<>())
+            byDirectory
+                    .computeIfAbsent(file.getParent(), d -> new HashMap<>())
                     .computeIfAbsent(file.getFileName(), f -> new ArrayList<>())
                     .add(e.getKey());
         }
@@ -114,8 +118,11 @@ public final class SourceWatcher implements AutoCloseable {
             throw ex;
         }
         watcher.thread.start();
-        LOG.info("watching zone sources directories={} zones={} debounce_ms={}", byDirectory.keySet(),
-                sources.size(), debounce.toMillis());
+        LOG.info(
+                "watching zone sources directories={} zones={} debounce_ms={}",
+                byDirectory.keySet(),
+                sources.size(),
+                debounce.toMillis());
         return watcher;
     }
 
@@ -163,7 +170,9 @@ public final class SourceWatcher implements AutoCloseable {
             }
         }
         if (!key.reset()) {
-            LOG.warn("zone source directory no longer watched directory={} (deleted or unmounted); zones={}", dir,
+            LOG.warn(
+                    "zone source directory no longer watched directory={} (deleted or unmounted); zones={}",
+                    dir,
                     zonesIn(dir));
             keys.remove(key);
         }

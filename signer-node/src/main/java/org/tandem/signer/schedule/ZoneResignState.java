@@ -17,7 +17,9 @@ import org.tandem.keysync.key.ZoneName;
  *     when none has run since the node started
  */
 public record ZoneResignState(
-        ZoneName zone, Optional<Instant> earliestExpiration, Optional<Instant> sourceChangedAt,
+        ZoneName zone,
+        Optional<Instant> earliestExpiration,
+        Optional<Instant> sourceChangedAt,
         Optional<Instant> lastAttempt) {
     public ZoneResignState {
         Objects.requireNonNull(zone, "zone");

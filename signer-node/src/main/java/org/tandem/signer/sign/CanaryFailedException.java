@@ -24,8 +24,8 @@ public class CanaryFailedException extends SigningException {
     private final transient DnssecKey key;
     private final HsmId hsm;
 
-    public CanaryFailedException(ZoneName zone, Name owner, int type, DnssecKey key, HsmId hsm, String reason,
-            Throwable cause) {
+    public CanaryFailedException(
+            ZoneName zone, Name owner, int type, DnssecKey key, HsmId hsm, String reason, Throwable cause) {
         super(message(zone, owner, type, key, hsm, reason), cause);
         this.zone = Objects.requireNonNull(zone, "zone");
         this.owner = Objects.requireNonNull(owner, "owner");
@@ -37,7 +37,8 @@ public class CanaryFailedException extends SigningException {
     private static String message(ZoneName zone, Name owner, int type, DnssecKey key, HsmId hsm, String reason) {
         String who = key == null
                 ? "by the signer"
-                : "with " + key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex() + " alg "
+                : "with " + key.role() + " " + key.keyTag() + " fp "
+                        + key.fingerprint().shortHex() + " alg "
                         + key.algorithm().number() + " on HSM " + hsm;
         return "capability canary failed for zone " + zone + ": record type " + Type.string(type) + " (type " + type
                 + ") cannot be signed " + who + " (probe RRset " + owner + " " + Type.string(type) + "): " + reason

@@ -26,9 +26,32 @@ final class Canonical {
     private static final boolean[] DOWNCASE = new boolean[256];
 
     static {
-        int[] types = {Type.NS, Type.MD, Type.MF, Type.CNAME, Type.SOA, Type.MB, Type.MG, Type.MR, Type.PTR,
-            Type.HINFO, Type.MINFO, Type.MX, Type.RP, Type.AFSDB, Type.RT, Type.SIG, Type.PX, Type.NXT,
-            Type.NAPTR, Type.KX, Type.SRV, Type.DNAME, Type.A6, Type.RRSIG};
+        int[] types = {
+            Type.NS,
+            Type.MD,
+            Type.MF,
+            Type.CNAME,
+            Type.SOA,
+            Type.MB,
+            Type.MG,
+            Type.MR,
+            Type.PTR,
+            Type.HINFO,
+            Type.MINFO,
+            Type.MX,
+            Type.RP,
+            Type.AFSDB,
+            Type.RT,
+            Type.SIG,
+            Type.PX,
+            Type.NXT,
+            Type.NAPTR,
+            Type.KX,
+            Type.SRV,
+            Type.DNAME,
+            Type.A6,
+            Type.RRSIG
+        };
         for (int t : types) {
             DOWNCASE[t] = true;
         }
@@ -79,8 +102,15 @@ final class Canonical {
     }
 
     /** RRSIG RDATA without the signature field, signer's name canonical (RFC 4034 §3.1.8.1). */
-    static byte[] rrsigHeader(int covered, int algorithm, int labels, long originalTtl, long expiration,
-            long inception, int keyTag, Name signer) {
+    static byte[] rrsigHeader(
+            int covered,
+            int algorithm,
+            int labels,
+            long originalTtl,
+            long expiration,
+            long inception,
+            int keyTag,
+            Name signer) {
         DNSOutput out = new DNSOutput(18 + signer.length());
         out.writeU16(covered);
         out.writeU8(algorithm);
@@ -114,11 +144,15 @@ final class Canonical {
         if (c == 0) c = Integer.compare(a.getAlgorithm(), b.getAlgorithm());
         if (c == 0) c = Integer.compare(a.getLabels(), b.getLabels());
         if (c == 0) c = Long.compare(a.getOrigTTL(), b.getOrigTTL());
-        if (c == 0) c = Long.compare(a.getExpire().getEpochSecond(), b.getExpire().getEpochSecond());
-        if (c == 0) c = Long.compare(a.getTimeSigned().getEpochSecond(), b.getTimeSigned().getEpochSecond());
+        if (c == 0)
+            c = Long.compare(a.getExpire().getEpochSecond(), b.getExpire().getEpochSecond());
+        if (c == 0)
+            c = Long.compare(
+                    a.getTimeSigned().getEpochSecond(), b.getTimeSigned().getEpochSecond());
         if (c == 0) c = Integer.compare(a.getFootprint(), b.getFootprint());
         if (c == 0 && !a.getSigner().equals(b.getSigner())) {
-            c = Arrays.compareUnsigned(a.getSigner().toWireCanonical(), b.getSigner().toWireCanonical());
+            c = Arrays.compareUnsigned(
+                    a.getSigner().toWireCanonical(), b.getSigner().toWireCanonical());
         }
         if (c == 0) c = Arrays.compareUnsigned(a.getSignature(), b.getSignature());
         return c;

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.nsec.NodeKind;
@@ -19,8 +21,6 @@ import org.tandem.signer.nsec.Nsec3CollisionException;
 import org.tandem.signer.nsec.NsecChain;
 import org.tandem.signer.nsec.OwnerNode;
 import org.tandem.signer.zone.UnsignedZone;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
@@ -61,8 +61,8 @@ public final class CapabilityCanary {
         // first owner of each type, in file order; then that owner's whole RRset
         Map<Integer, Name> firstOwner = new TreeMap<>();
         for (Record r : zone.records()) {
-            Optional<String> refusal = r.getName().equals(apex) ? RecordTypes.apexRefusal(r.getType())
-                    : RecordTypes.refusal(r.getType());
+            Optional<String> refusal =
+                    r.getName().equals(apex) ? RecordTypes.apexRefusal(r.getType()) : RecordTypes.refusal(r.getType());
             if (refusal.isPresent()) {
                 throw new CanaryFailedException(origin, r.getName(), r.getType(), null, null, refusal.get(), null);
             }
@@ -87,8 +87,9 @@ public final class CapabilityCanary {
     }
 
     /** Probe RRsets of the types the signer adds itself, made by the same builders as the real run. */
-    private static List<PreparedRrset> signerMadeProbes(ZoneName origin, UnsignedZone zone, List<SigningKey> keys,
-            SigningPolicy policy) throws CanaryFailedException {
+    private static List<PreparedRrset> signerMadeProbes(
+            ZoneName origin, UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy)
+            throws CanaryFailedException {
         Name apex = origin.name();
         List<PreparedRrset> probes = new ArrayList<>();
         List<Record> dnskeys = new ArrayList<>();
@@ -112,8 +113,11 @@ public final class CapabilityCanary {
             probes.add(PreparedRrset.of(apex, Type.NSEC3PARAM, List.of(chain.param())));
         }
         if (policy.zonemd()) {
-            probes.add(PreparedRrset.of(apex, Type.ZONEMD, List.of(ZonemdDigest.record(apex, zone.soa().getTTL(),
-                    zone.soa().getSerial(), new byte[ZonemdDigest.SHA384_LENGTH]))));
+            probes.add(PreparedRrset.of(
+                    apex,
+                    Type.ZONEMD,
+                    List.of(ZonemdDigest.record(
+                            apex, zone.soa().getTTL(), zone.soa().getSerial(), new byte[ZonemdDigest.SHA384_LENGTH]))));
         }
         return probes;
     }
@@ -145,22 +149,35 @@ public final class CapabilityCanary {
                 signatures++;
             }
         }
-        LOG.info("zone={} event=canary-passed types={} keys={} signatures={}", zone, types.size(), signing.size(),
+        LOG.info(
+                "zone={} event=canary-passed types={} keys={} signatures={}",
+                zone,
+                types.size(),
+                signing.size(),
                 signatures);
         return new CanaryReport(new ArrayList<>(types.keySet()), signing.size(), signatures);
     }
 
-    private static void verify(ZoneName zone, PreparedRrset sample, byte[] part, RRSIGRecord sig, SigningKey key,
-            Instant now) throws CanaryFailedException {
+    private static void verify(
+            ZoneName zone, PreparedRrset sample, byte[] part, RRSIGRecord sig, SigningKey key, Instant now)
+            throws CanaryFailedException {
         DnssecKey k = key.key();
         DNSKEYRecord dnskey = k.dnskey(0);
         RRset rrset = new RRset();
         for (Record r : sample.records()) {
             rrset.addRR(r);
         }
-        byte[] ours = Canonical.signingInput(Canonical.rrsigHeader(sig.getTypeCovered(), sig.getAlgorithm(),
-                sig.getLabels(), sig.getOrigTTL(), sig.getExpire().getEpochSecond(),
-                sig.getTimeSigned().getEpochSecond(), sig.getFootprint(), sig.getSigner()), part);
+        byte[] ours = Canonical.signingInput(
+                Canonical.rrsigHeader(
+                        sig.getTypeCovered(),
+                        sig.getAlgorithm(),
+                        sig.getLabels(),
+                        sig.getOrigTTL(),
+                        sig.getExpire().getEpochSecond(),
+                        sig.getTimeSigned().getEpochSecond(),
+                        sig.getFootprint(),
+                        sig.getSigner()),
+                part);
         if (Arrays.equals(ours, DNSSEC.digestRRset(sig, rrset))) {
             try {
                 DNSSEC.verify(rrset, sig, dnskey, now);
@@ -169,8 +186,11 @@ public final class CapabilityCanary {
             }
             return;
         }
-        LOG.debug("zone={} type={} key={} event=canary-verify-rfc-form reason=\"dnsjava's canonical form of this RDATA "
-                + "differs from RFC 4034 §6.2 as amended (RFC 3597 §7, RFC 6840 §5.1)\"", zone, Type.string(sample.type()),
+        LOG.debug(
+                "zone={} type={} key={} event=canary-verify-rfc-form reason=\"dnsjava's canonical form of this RDATA "
+                        + "differs from RFC 4034 §6.2 as amended (RFC 3597 §7, RFC 6840 §5.1)\"",
+                zone,
+                Type.string(sample.type()),
                 k.fingerprint().shortHex());
         try {
             Signature v = Signature.getInstance(jcaAlgorithm(k));
@@ -192,8 +212,9 @@ public final class CapabilityCanary {
         };
     }
 
-    private static CanaryFailedException fail(ZoneName zone, PreparedRrset sample, SigningKey key, String reason,
-            Throwable cause) {
-        return new CanaryFailedException(zone, sample.owner(), sample.type(), key.key(), key.hsm().id(), reason, cause);
+    private static CanaryFailedException fail(
+            ZoneName zone, PreparedRrset sample, SigningKey key, String reason, Throwable cause) {
+        return new CanaryFailedException(
+                zone, sample.owner(), sample.type(), key.key(), key.hsm().id(), reason, cause);
     }
 }

@@ -19,8 +19,14 @@ import org.xbill.DNS.Record;
  * @param signaturesReused RRSIGs of the new zone kept from the previous one
  * @param elapsed wall time of the re-sign (not of the gate)
  */
-public record IncrementalResult(long serial, List<Record> removed, List<Record> added, long rrsetsSigned,
-        long signaturesMade, long signaturesReused, Duration elapsed) {
+public record IncrementalResult(
+        long serial,
+        List<Record> removed,
+        List<Record> added,
+        long rrsetsSigned,
+        long signaturesMade,
+        long signaturesReused,
+        Duration elapsed) {
     public IncrementalResult {
         removed = List.copyOf(removed);
         added = List.copyOf(added);

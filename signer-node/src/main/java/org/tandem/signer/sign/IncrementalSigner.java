@@ -98,8 +98,9 @@ public final class IncrementalSigner {
      *
      * @throws UnsupportedRecordException the new zone holds a record the signer refuses
      */
-    public IncrementalResult resign(SignedZoneState state, UnsignedZone zone, List<SigningKey> keys,
-            SigningPolicy policy, Instant now) throws SigningException {
+    public IncrementalResult resign(
+            SignedZoneState state, UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy, Instant now)
+            throws SigningException {
         Objects.requireNonNull(zone, "zone");
         long started = System.nanoTime();
         if (!zone.origin().equals(state.origin)) {
@@ -133,21 +134,29 @@ public final class IncrementalSigner {
     }
 
     /** Applies a change set; the SOA keeps its fields and gets the next serial. See the class comment. */
-    public IncrementalResult apply(SignedZoneState state, List<RrsetChange> changes, List<SigningKey> keys,
-            SigningPolicy policy, Instant now) throws SigningException {
+    public IncrementalResult apply(
+            SignedZoneState state, List<RrsetChange> changes, List<SigningKey> keys, SigningPolicy policy, Instant now)
+            throws SigningException {
         return apply(state, changes, keys, policy, now, null, System.nanoTime());
     }
 
     /** @param started when the run started (the difference to an unsigned zone is part of it) */
-    private IncrementalResult apply(SignedZoneState state, List<RrsetChange> changes, List<SigningKey> keys,
-            SigningPolicy policy, Instant now, SOARecord soaTemplate, long started) throws SigningException {
+    private IncrementalResult apply(
+            SignedZoneState state,
+            List<RrsetChange> changes,
+            List<SigningKey> keys,
+            SigningPolicy policy,
+            Instant now,
+            SOARecord soaTemplate,
+            long started)
+            throws SigningException {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(changes, "changes");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(now, "now");
         if (state.pending()) {
-            throw new IllegalStateException("zone " + state.origin + ": the previous re-sign is neither committed nor "
-                    + "rolled back");
+            throw new IllegalStateException(
+                    "zone " + state.origin + ": the previous re-sign is neither committed nor " + "rolled back");
         }
         if (!state.compatibleWith(policy)) {
             throw new IllegalArgumentException("zone " + state.origin + " is signed with " + describe(state)
@@ -160,10 +169,17 @@ public final class IncrementalSigner {
             Run run = new Run(state, all, policy, now);
             run.execute(changes, soaTemplate);
             IncrementalResult result = run.result(Duration.ofNanos(System.nanoTime() - started));
-            LOG.info("zone={} event=resigned-incrementally serial={} changes={} rrsets-signed={} signatures-made={} "
+            LOG.info(
+                    "zone={} event=resigned-incrementally serial={} changes={} rrsets-signed={} signatures-made={} "
                             + "signatures-reused={} removed={} added={} ms={}",
-                    state.origin, result.serial(), changes.size(), result.rrsetsSigned(), result.signaturesMade(),
-                    result.signaturesReused(), result.removed().size(), result.added().size(),
+                    state.origin,
+                    result.serial(),
+                    changes.size(),
+                    result.rrsetsSigned(),
+                    result.signaturesMade(),
+                    result.signaturesReused(),
+                    result.removed().size(),
+                    result.added().size(),
                     result.elapsed().toMillis());
             return result;
         } catch (SigningException | RuntimeException | Error e) {
@@ -193,6 +209,7 @@ public final class IncrementalSigner {
         final List<SigningKey> keys;
         /** The keys that sign ({@link SigningKey#signs()}). */
         final List<SigningKey> signing;
+
         final List<SigningKey> keySigners;
         final List<SigningKey> dataSigners;
         final SigningPolicy policy;
@@ -243,8 +260,17 @@ public final class IncrementalSigner {
             SOARecord old = (SOARecord) st.rr(apex, Type.SOA).records[0];
             SOARecord t = soaTemplate != null ? soaTemplate : old;
             serial = policy.serial().next(st.serial, now);
-            SOARecord soa = new SOARecord(apex, DClass.IN, t.getTTL(), t.getHost(), t.getAdmin(), serial, t.getRefresh(),
-                    t.getRetry(), t.getExpire(), t.getMinimum());
+            SOARecord soa = new SOARecord(
+                    apex,
+                    DClass.IN,
+                    t.getTTL(),
+                    t.getHost(),
+                    t.getAdmin(),
+                    serial,
+                    t.getRefresh(),
+                    t.getRetry(),
+                    t.getExpire(),
+                    t.getMinimum());
             st.put(apex, Type.SOA, Rr.of(PreparedRrset.of(apex, Type.SOA, List.of(soa))));
             st.serial = serial;
             touched.add(apex);
@@ -258,7 +284,8 @@ public final class IncrementalSigner {
             // The signers changed when the DNSKEY RRset did, or when a published key starts or stops
             // signing (the SOA, re-signed every run, carries the data signers' RRSIGs; the DNSKEY RRset
             // the key signers'): then every RRset is re-checked, as for a new key set.
-            boolean keysChanged = !dnskeyBefore.sameContent(dnskey) || !signedBy(dnskeyBefore.sigs, keySigners)
+            boolean keysChanged = !dnskeyBefore.sameContent(dnskey)
+                    || !signedBy(dnskeyBefore.sigs, keySigners)
                     || !signedBy(soaSigsBefore, dataSigners);
             if (!dnskeyBefore.sameContent(dnskey)) {
                 st.put(apex, Type.DNSKEY, dnskey);
@@ -307,7 +334,11 @@ public final class IncrementalSigner {
             }
             for (Record r : c.records()) {
                 if (r.getDClass() != DClass.IN) {
-                    throw new UnsupportedRecordException(origin, CHANGE_SET, owner, type,
+                    throw new UnsupportedRecordException(
+                            origin,
+                            CHANGE_SET,
+                            owner,
+                            type,
                             "class " + DClass.string(r.getDClass()) + " (only IN is signed)");
                 }
             }
@@ -316,11 +347,16 @@ public final class IncrementalSigner {
                 throw new UnsupportedRecordException(origin, CHANGE_SET, owner, type, refusal.get());
             }
             if (type == Type.SOA) {
-                throw new UnsupportedRecordException(origin, CHANGE_SET, owner, type,
+                throw new UnsupportedRecordException(
+                        origin,
+                        CHANGE_SET,
+                        owner,
+                        type,
                         "the SOA is the signer's (serial); change it through resign with an unsigned zone");
             }
             if (atApex && type == Type.NS && c.isRemoval()) {
-                throw new UnsupportedRecordException(origin, CHANGE_SET, owner, type, "the apex NS RRset cannot be removed");
+                throw new UnsupportedRecordException(
+                        origin, CHANGE_SET, owner, type, "the apex NS RRset cannot be removed");
             }
         }
 
@@ -375,7 +411,11 @@ public final class IncrementalSigner {
                     return node.has(Type.DS) ? NodeKind.SECURE_DELEGATION : NodeKind.INSECURE_DELEGATION;
                 }
                 if (node.has(Type.DS)) {
-                    throw new UnsupportedRecordException(origin, CHANGE_SET, n, Type.DS,
+                    throw new UnsupportedRecordException(
+                            origin,
+                            CHANGE_SET,
+                            n,
+                            Type.DS,
                             "DS without an NS RRset: DS exists only at a zone cut (RFC 4034 §5)");
                 }
                 return NodeKind.AUTHORITATIVE;
@@ -393,7 +433,10 @@ public final class IncrementalSigner {
             if (kind.isDelegation()) {
                 types = node.has(Type.DS) ? new int[] {Type.NS, Type.DS} : new int[] {Type.NS};
             } else {
-                types = Arrays.stream(node.rrsets).mapToInt(r -> r.type).filter(t -> t != Type.NSEC).toArray();
+                types = Arrays.stream(node.rrsets)
+                        .mapToInt(r -> r.type)
+                        .filter(t -> t != Type.NSEC)
+                        .toArray();
             }
             return new OwnerNode(n, kind, types);
         }
@@ -559,8 +602,8 @@ public final class IncrementalSigner {
                 OwnerNode node = null;
                 if (kind != null) {
                     node = ownerNode(n, kind);
-                    include = Nsec3Chain.included(node, optOut,
-                            kind == NodeKind.EMPTY_NON_TERMINAL && optOut && leadsToSignedName(n));
+                    include = Nsec3Chain.included(
+                            node, optOut, kind == NodeKind.EMPTY_NON_TERMINAL && optOut && leadsToSignedName(n));
                 }
                 if (include) {
                     Name other = wantFor.putIfAbsent(owner, n);
@@ -571,8 +614,12 @@ public final class IncrementalSigner {
                     if (!st.hashed.containsKey(owner)) {
                         presence.add(owner);
                         // placeholder: the next hash is set below, once every owner is in
-                        st.putHashed(owner, Rr.of(PreparedRrset.of(owner, Type.NSEC3, List.of(
-                                Nsec3Chain.record(apex, node, st.nsec3, h, h, denialTtl)))));
+                        st.putHashed(
+                                owner,
+                                Rr.of(PreparedRrset.of(
+                                        owner,
+                                        Type.NSEC3,
+                                        List.of(Nsec3Chain.record(apex, node, st.nsec3, h, h, denialTtl)))));
                     }
                 } else if (st.hashed.containsKey(owner)) {
                     st.putHashed(owner, null);
@@ -602,8 +649,16 @@ public final class IncrementalSigner {
                     record = Nsec3Chain.record(apex, node, st.nsec3, h, next, denialTtl);
                 } else { // a predecessor whose name did not change: only the next field
                     NSEC3Record c = (NSEC3Record) current.records[0];
-                    record = new NSEC3Record(owner, DClass.IN, denialTtl, c.getHashAlgorithm(), c.getFlags(),
-                            c.getIterations(), c.getSalt(), next, c.getTypes());
+                    record = new NSEC3Record(
+                            owner,
+                            DClass.IN,
+                            denialTtl,
+                            c.getHashAlgorithm(),
+                            c.getFlags(),
+                            c.getIterations(),
+                            c.getSalt(),
+                            next,
+                            c.getTypes());
                 }
                 Rr rr = Rr.of(PreparedRrset.of(owner, Type.NSEC3, List.of(record)));
                 if (!current.sameContent(rr) || current.sigs.length == 0) {
@@ -640,7 +695,8 @@ public final class IncrementalSigner {
             }
             Set<Long> wanted = new HashSet<>();
             for (SigningKey k : signers) {
-                wanted.add(((long) k.key().algorithm().number() << 16) | k.key().keyTag().value());
+                wanted.add(((long) k.key().algorithm().number() << 16)
+                        | k.key().keyTag().value());
             }
             return made.equals(wanted);
         }
@@ -655,10 +711,10 @@ public final class IncrementalSigner {
                 return null; // glue, occluded
             }
             return switch (kind) {
-                case APEX -> (t.type == Type.DNSKEY || t.type == Type.CDS || t.type == Type.CDNSKEY) ? keySigners
-                        : dataSigners;
-                case SECURE_DELEGATION, INSECURE_DELEGATION -> (t.type == Type.DS || t.type == Type.NSEC) ? dataSigners
-                        : null;
+                case APEX ->
+                    (t.type == Type.DNSKEY || t.type == Type.CDS || t.type == Type.CDNSKEY) ? keySigners : dataSigners;
+                case SECURE_DELEGATION, INSECURE_DELEGATION ->
+                    (t.type == Type.DS || t.type == Type.NSEC) ? dataSigners : null;
                 case AUTHORITATIVE -> dataSigners;
                 case EMPTY_NON_TERMINAL -> null;
             };
@@ -802,8 +858,8 @@ public final class IncrementalSigner {
             // RFC 8976 §3.3.1: the digest excludes the apex ZONEMD and its RRSIGs
             List<Record> zone = st.records();
             byte[] digest = ZonemdDigest.sha384Simple(apex, zone);
-            Rr rr = Rr.of(PreparedRrset.of(apex, Type.ZONEMD,
-                    List.of(ZonemdDigest.record(apex, soa.getTTL(), serial, digest))));
+            Rr rr = Rr.of(PreparedRrset.of(
+                    apex, Type.ZONEMD, List.of(ZonemdDigest.record(apex, soa.getTTL(), serial, digest))));
             st.put(apex, Type.ZONEMD, rr);
             sign(Set.of(new Target(false, apex, Type.ZONEMD)));
         }

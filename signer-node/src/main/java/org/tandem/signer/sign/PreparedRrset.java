@@ -44,8 +44,13 @@ final class PreparedRrset {
         if (n == 1) {
             Record r = records.get(0);
             check(owner, type, r);
-            return new PreparedRrset(owner, type, r.getTTL(), new Record[] {withOwnerAndTtl(r, owner, r.getTTL())},
-                    new byte[][] {Canonical.rdata(r)}, false);
+            return new PreparedRrset(
+                    owner,
+                    type,
+                    r.getTTL(),
+                    new Record[] {withOwnerAndTtl(r, owner, r.getTTL())},
+                    new byte[][] {Canonical.rdata(r)},
+                    false);
         }
         Entry[] entries = new Entry[n];
         long minTtl = Long.MAX_VALUE;
@@ -69,8 +74,8 @@ final class PreparedRrset {
             kept.add(withOwnerAndTtl(entries[i].record, owner, minTtl));
             keptRdata.add(entries[i].rdata);
         }
-        return new PreparedRrset(owner, type, minTtl, kept.toArray(new Record[0]), keptRdata.toArray(new byte[0][]),
-                minTtl != maxTtl);
+        return new PreparedRrset(
+                owner, type, minTtl, kept.toArray(new Record[0]), keptRdata.toArray(new byte[0][]), minTtl != maxTtl);
     }
 
     private static void check(Name owner, int type, Record r) {

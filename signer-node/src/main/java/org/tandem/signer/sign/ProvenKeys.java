@@ -93,11 +93,15 @@ public final class ProvenKeys {
         List<PublishedKeySet.Pending> pending = new ArrayList<>();
         for (ZoneKeySet.Entry e : manifest.pendingReplication()) {
             Optional<KeyCheck> here = missing.stream()
-                    .filter(c -> c.fingerprint().filter(e.key().fingerprint()::equals).isPresent())
+                    .filter(c -> c.fingerprint()
+                            .filter(e.key().fingerprint()::equals)
+                            .isPresent())
                     .findFirst();
-            pending.add(new PublishedKeySet.Pending(e.key(), here.map(c -> c.status().display()
-                    + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")") + " on HSM " + c.hsm())
-                    .orElse("held, proven, on HSM " + hsm.id())));
+            pending.add(new PublishedKeySet.Pending(
+                    e.key(),
+                    here.map(c -> c.status().display() + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")")
+                                    + " on HSM " + c.hsm())
+                            .orElse("held, proven, on HSM " + hsm.id())));
         }
         return new PublishedKeySet(zone, manifest.version(), keys(zone, hsm, manifest.publishable()), pending);
     }
@@ -117,10 +121,13 @@ public final class ProvenKeys {
         List<HsmKey> onHsm = hsm.list(zone);
         List<SigningKey> keys = new ArrayList<>();
         for (ZoneKeySet.Entry e : entries) {
-            HsmKey k = onHsm.stream().filter(h -> h.fingerprint().filter(e.key().fingerprint()::equals).isPresent())
+            HsmKey k = onHsm.stream()
+                    .filter(h -> h.fingerprint()
+                            .filter(e.key().fingerprint()::equals)
+                            .isPresent())
                     .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("zone " + zone + ": " + e.key().describe()
-                            + " was proven on " + hsm.id() + " but is no longer listed there"));
+                    .orElseThrow(() -> new IllegalStateException("zone " + zone + ": "
+                            + e.key().describe() + " was proven on " + hsm.id() + " but is no longer listed there"));
             // RFC 7583 §3.3: a retired key stays in the DNSKEY RRset while its signatures may be cached
             keys.add(new SigningKey(e.key(), hsm, k.ref(), e.state() != KeyState.RETIRED));
         }
@@ -137,7 +144,11 @@ public final class ProvenKeys {
         NotKeySyncedException(KeySetReport report, List<KeyCheck> problems) {
             super("refusing to sign " + report.zone() + ": HSM " + report.hsms().get(0)
                     + " does not hold the manifest's key set, proven:\n  "
-                    + String.join("\n  ", problems.stream().map(c -> c.describe() + "; fix: " + c.fix()).toList()));
+                    + String.join(
+                            "\n  ",
+                            problems.stream()
+                                    .map(c -> c.describe() + "; fix: " + c.fix())
+                                    .toList()));
             this.report = report;
             this.problems = List.copyOf(problems);
         }

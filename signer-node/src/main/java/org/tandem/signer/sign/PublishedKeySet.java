@@ -23,8 +23,8 @@ import org.tandem.keysync.key.ZoneName;
  * @param pending the GENERATED keys, with where they are missing (or "held, proven")
  * @param withheld the keys {@link #withhold} took out of signing, with the check that did it
  */
-public record PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKey> keys, List<Pending> pending,
-        List<Withheld> withheld) {
+public record PublishedKeySet(
+        ZoneName zone, int manifestVersion, List<SigningKey> keys, List<Pending> pending, List<Withheld> withheld) {
     /** A GENERATED key: not published until every node holds it, proven. */
     public record Pending(DnssecKey key, String here) {
         public Pending {
@@ -53,8 +53,8 @@ public record PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKe
 
         /** {@code ZSK 12345 fp 3f2a… (published-long-enough: …)}. */
         public String describe() {
-            return key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex() + " (" + check + ": " + reason
-                    + ")";
+            return key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex() + " (" + check + ": "
+                    + reason + ")";
         }
     }
 
@@ -112,11 +112,19 @@ public record PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKe
     public Optional<String> uncovered(List<String> replication) {
         Objects.requireNonNull(replication, "replication");
         if (keys.isEmpty()) {
-            List<String> why = !replication.isEmpty() ? replication
+            List<String> why = !replication.isEmpty()
+                    ? replication
                     : pending.stream().map(Pending::describe).toList();
             return Optional.of("no key of zone " + zone + " is replicated to every node yet"
-                    + (why.isEmpty() ? "" : " (" + String.join("; ", why.stream()
-                            .map(p -> p.replaceFirst(": ", " pending: ")).toList()) + ")"));
+                    + (why.isEmpty()
+                            ? ""
+                            : " ("
+                                    + String.join(
+                                            "; ",
+                                            why.stream()
+                                                    .map(p -> p.replaceFirst(": ", " pending: "))
+                                                    .toList())
+                                    + ")"));
         }
         Map<Algorithm, boolean[]> roles = new LinkedHashMap<>();
         for (SigningKey k : keys) {
@@ -136,8 +144,8 @@ public record PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKe
                         .map(this::whyIdle)
                         .toList();
                 gaps.add("zone " + zone + ": no " + (keyRole ? "KSK or CSK" : "ZSK or CSK") + " of algorithm "
-                        + e.getKey().number() + " may sign" + (idle.isEmpty() ? " (none is published)"
-                                : ": " + String.join("; ", idle)));
+                        + e.getKey().number() + " may sign"
+                        + (idle.isEmpty() ? " (none is published)" : ": " + String.join("; ", idle)));
             }
         }
         return gaps.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", gaps));
@@ -145,7 +153,11 @@ public record PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKe
 
     private String whyIdle(SigningKey k) {
         DnssecKey key = k.key();
-        return withheld.stream().filter(w -> w.key().equals(key)).findFirst().map(Withheld::describe)
-                .orElse(key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex() + " (retired)");
+        return withheld.stream()
+                .filter(w -> w.key().equals(key))
+                .findFirst()
+                .map(Withheld::describe)
+                .orElse(key.role() + " " + key.keyTag() + " fp "
+                        + key.fingerprint().shortHex() + " (retired)");
     }
 }

@@ -10,7 +10,8 @@ final class RecordTypes {
     /** Why the signer cannot take {@code type} from an unsigned zone anywhere, or empty. */
     static Optional<String> refusal(int type) {
         if (type == Type.RRSIG || type == Type.NSEC || type == Type.NSEC3 || type == Type.NSEC3PARAM) {
-            return Optional.of("the signer makes " + Type.string(type) + " records itself; remove them from the unsigned zone");
+            return Optional.of(
+                    "the signer makes " + Type.string(type) + " records itself; remove them from the unsigned zone");
         }
         if (type == Type.SIG || type == Type.NXT) {
             return Optional.of("obsolete DNSSEC type (RFC 3755); it cannot be signed as data");

@@ -23,7 +23,8 @@ public record RrsetChange(Name owner, int type, List<Record> records) {
         records = List.copyOf(records);
         for (Record r : records) {
             if (r.getType() != type || !r.getName().equals(owner)) {
-                throw new IllegalArgumentException("record " + r + " is not in RRset " + owner + " " + Type.string(type));
+                throw new IllegalArgumentException(
+                        "record " + r + " is not in RRset " + owner + " " + Type.string(type));
             }
         }
     }
@@ -31,7 +32,8 @@ public record RrsetChange(Name owner, int type, List<Record> records) {
     /** The RRset becomes {@code records} (added when it did not exist). */
     public static RrsetChange replace(Name owner, int type, List<Record> records) {
         if (records.isEmpty()) {
-            throw new IllegalArgumentException("replace " + owner + " " + Type.string(type) + " with nothing: use remove");
+            throw new IllegalArgumentException(
+                    "replace " + owner + " " + Type.string(type) + " with nothing: use remove");
         }
         return new RrsetChange(owner, type, records);
     }

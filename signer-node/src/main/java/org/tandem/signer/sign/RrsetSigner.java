@@ -33,24 +33,46 @@ final class RrsetSigner {
             throws RrsetSigningException {
         DnssecKey k = key.key();
         int labels = Canonical.rrsigLabels(rrset.owner());
-        byte[] header = Canonical.rrsigHeader(rrset.type(), k.algorithm().number(), labels, rrset.ttl(),
-                expiration.getEpochSecond(), inception.getEpochSecond(), k.keyTag().value(), zone.name());
+        byte[] header = Canonical.rrsigHeader(
+                rrset.type(),
+                k.algorithm().number(),
+                labels,
+                rrset.ttl(),
+                expiration.getEpochSecond(),
+                inception.getEpochSecond(),
+                k.keyTag().value(),
+                zone.name());
         byte[] signature;
         try {
             signature = key.hsm().sign(key.ref(), Canonical.signingInput(header, rrsetPart));
         } catch (HsmException e) {
-            throw new RrsetSigningException(zone, rrset.owner(), rrset.type(), k, key.hsm().id(),
-                    "the HSM failed: " + e.getMessage(), e);
+            throw new RrsetSigningException(
+                    zone, rrset.owner(), rrset.type(), k, key.hsm().id(), "the HSM failed: " + e.getMessage(), e);
         }
         int expected = expectedLength(k);
         if (signature == null || signature.length == 0 || (expected > 0 && signature.length != expected)) {
-            throw new RrsetSigningException(zone, rrset.owner(), rrset.type(), k, key.hsm().id(),
+            throw new RrsetSigningException(
+                    zone,
+                    rrset.owner(),
+                    rrset.type(),
+                    k,
+                    key.hsm().id(),
                     "the HSM returned a " + (signature == null ? 0 : signature.length) + "-byte signature, expected "
                             + expected + " bytes in DNSSEC wire format",
                     null);
         }
-        return new RRSIGRecord(rrset.owner(), DClass.IN, rrset.ttl(), rrset.type(), k.algorithm().number(),
-                rrset.ttl(), expiration, inception, k.keyTag().value(), zone.name(), signature);
+        return new RRSIGRecord(
+                rrset.owner(),
+                DClass.IN,
+                rrset.ttl(),
+                rrset.type(),
+                k.algorithm().number(),
+                rrset.ttl(),
+                expiration,
+                inception,
+                k.keyTag().value(),
+                zone.name(),
+                signature);
     }
 
     /** DNSSEC wire length of a signature: r‖s for ECDSA (RFC 6605), modulus length for RSA (RFC 3110). */

@@ -21,11 +21,14 @@ public class RrsetSigningException extends SigningException {
     private final transient DnssecKey key;
     private final HsmId hsm;
 
-    public RrsetSigningException(ZoneName zone, Name owner, int type, DnssecKey key, HsmId hsm, String reason,
-            Throwable cause) {
-        super("zone " + zone + ": cannot sign " + owner + " " + Type.string(type) + " (type " + type + ") with "
-                + key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex() + " alg "
-                + key.algorithm().number() + " on HSM " + hsm + ": " + reason, cause);
+    public RrsetSigningException(
+            ZoneName zone, Name owner, int type, DnssecKey key, HsmId hsm, String reason, Throwable cause) {
+        super(
+                "zone " + zone + ": cannot sign " + owner + " " + Type.string(type) + " (type " + type + ") with "
+                        + key.role() + " " + key.keyTag() + " fp "
+                        + key.fingerprint().shortHex() + " alg "
+                        + key.algorithm().number() + " on HSM " + hsm + ": " + reason,
+                cause);
         this.zone = Objects.requireNonNull(zone, "zone");
         this.owner = Objects.requireNonNull(owner, "owner");
         this.type = type;

@@ -35,8 +35,8 @@ public enum SerialPolicy {
             case UNIXTIME -> Math.floorMod(now.getEpochSecond(), MODULUS);
             case DATESERIAL -> {
                 LocalDate d = LocalDate.ofInstant(now, ZoneOffset.UTC);
-                yield Math.floorMod((d.getYear() * 10_000L + d.getMonthValue() * 100L + d.getDayOfMonth()) * 100L,
-                        MODULUS);
+                yield Math.floorMod(
+                        (d.getYear() * 10_000L + d.getMonthValue() * 100L + d.getDayOfMonth()) * 100L, MODULUS);
             }
         };
         return isGreater(candidate, previous) ? candidate : add(previous, 1);

@@ -168,6 +168,7 @@ public final class SignedZoneState {
     final Denial denial;
     /** Null for NSEC. */
     final Nsec3Parameters nsec3;
+
     final boolean zonemd;
     final TreeMap<Name, Node> data = new TreeMap<>();
     final TreeMap<Name, Rr> hashed = new TreeMap<>();
@@ -175,6 +176,7 @@ public final class SignedZoneState {
     private final ArrayDeque<Undo> journal = new ArrayDeque<>();
     /** Signed RRsets per type, for the canary of types new to the zone. */
     private final int[] signedPerType = new int[65536];
+
     private long signatures;
     long serial;
     private long committedSerial;
@@ -223,7 +225,8 @@ public final class SignedZoneState {
                 if (s.getTypeCovered() == Type.NSEC3) {
                     nsec3Sigs.computeIfAbsent(n, k -> new ArrayList<>(2)).add(s);
                 } else {
-                    sigsByOwner.computeIfAbsent(n, k -> new HashMap<>(4))
+                    sigsByOwner
+                            .computeIfAbsent(n, k -> new HashMap<>(4))
                             .computeIfAbsent(s.getTypeCovered(), k -> new ArrayList<>(2))
                             .add(s);
                 }
@@ -239,15 +242,16 @@ public final class SignedZoneState {
             }
             anyNsec |= type == Type.NSEC;
             zonemd |= n.equals(apex) && type == Type.ZONEMD;
-            byOwner.computeIfAbsent(n, k -> new LinkedHashMap<>(4)).computeIfAbsent(type, k -> new ArrayList<>(2))
+            byOwner.computeIfAbsent(n, k -> new LinkedHashMap<>(4))
+                    .computeIfAbsent(type, k -> new ArrayList<>(2))
                     .add(r);
         }
         Denial denial;
         Nsec3Parameters params = null;
         if (param != null) {
             denial = Denial.NSEC3;
-            params = new Nsec3Parameters(param.getIterations(), param.getSalt() == null ? new byte[0] : param.getSalt(),
-                    optOut);
+            params = new Nsec3Parameters(
+                    param.getIterations(), param.getSalt() == null ? new byte[0] : param.getSalt(), optOut);
         } else if (anyNsec) {
             denial = Denial.NSEC;
         } else {
@@ -325,7 +329,8 @@ public final class SignedZoneState {
 
     /** Every record in canonical order (RRSIGs at their owner in the place of type 46). O(zone). */
     public List<Record> records() {
-        List<Record> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, data.size() * 3L + hashed.size() * 2L));
+        List<Record> out =
+                new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, data.size() * 3L + hashed.size() * 2L));
         Iterator<Node> d = data.values().iterator();
         Iterator<Rr> h = hashed.values().iterator();
         Node nd = d.hasNext() ? d.next() : null;

@@ -54,8 +54,8 @@ public record SigningPolicy(
             throw new IllegalArgumentException("signature validity must be 1 hour to 365 days, got " + validity);
         }
         if (jitter.isNegative() || jitter.compareTo(validity) >= 0) {
-            throw new IllegalArgumentException("jitter must be at least 0 and less than the validity " + validity
-                    + ", got " + jitter);
+            throw new IllegalArgumentException(
+                    "jitter must be at least 0 and less than the validity " + validity + ", got " + jitter);
         }
         if (refresh.isNegative() || refresh.isZero() || refresh.compareTo(validity.minus(jitter)) >= 0) {
             throw new IllegalArgumentException("refresh must be positive and less than validity - jitter ("
@@ -80,46 +80,63 @@ public record SigningPolicy(
      * 3600, NSEC, serial INCREMENT, no ZONEMD, one thread per available processor.
      */
     public static SigningPolicy defaults() {
-        return new SigningPolicy(DEFAULT_VALIDITY, DEFAULT_REFRESH, DEFAULT_INCEPTION_OFFSET, DEFAULT_JITTER,
-                DEFAULT_DNSKEY_TTL, Denial.NSEC, Nsec3Parameters.DEFAULT, SerialPolicy.INCREMENT, false,
+        return new SigningPolicy(
+                DEFAULT_VALIDITY,
+                DEFAULT_REFRESH,
+                DEFAULT_INCEPTION_OFFSET,
+                DEFAULT_JITTER,
+                DEFAULT_DNSKEY_TTL,
+                Denial.NSEC,
+                Nsec3Parameters.DEFAULT,
+                SerialPolicy.INCREMENT,
+                false,
                 Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
     }
 
     /** NSEC denial. */
     public SigningPolicy withNsec() {
-        return new SigningPolicy(validity, refresh, inceptionOffset, jitter, dnskeyTtl, Denial.NSEC, nsec3, serial,
-                zonemd, threads);
+        return new SigningPolicy(
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, Denial.NSEC, nsec3, serial, zonemd, threads);
     }
 
     /** NSEC3 denial with these parameters. */
     public SigningPolicy withNsec3(Nsec3Parameters parameters) {
-        return new SigningPolicy(validity, refresh, inceptionOffset, jitter, dnskeyTtl, Denial.NSEC3, parameters,
-                serial, zonemd, threads);
+        return new SigningPolicy(
+                validity,
+                refresh,
+                inceptionOffset,
+                jitter,
+                dnskeyTtl,
+                Denial.NSEC3,
+                parameters,
+                serial,
+                zonemd,
+                threads);
     }
 
     public SigningPolicy withSerial(SerialPolicy policy) {
-        return new SigningPolicy(validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, policy, zonemd,
-                threads);
+        return new SigningPolicy(
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, policy, zonemd, threads);
     }
 
     public SigningPolicy withZonemd(boolean on) {
-        return new SigningPolicy(validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, on,
-                threads);
+        return new SigningPolicy(
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, on, threads);
     }
 
     public SigningPolicy withThreads(int count) {
-        return new SigningPolicy(validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, zonemd,
-                count);
+        return new SigningPolicy(
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, zonemd, count);
     }
 
     public SigningPolicy withValidity(Duration newValidity, Duration newRefresh, Duration newJitter) {
-        return new SigningPolicy(newValidity, newRefresh, inceptionOffset, newJitter, dnskeyTtl, denial, nsec3, serial,
-                zonemd, threads);
+        return new SigningPolicy(
+                newValidity, newRefresh, inceptionOffset, newJitter, dnskeyTtl, denial, nsec3, serial, zonemd, threads);
     }
 
     public SigningPolicy withDnskeyTtl(long ttl) {
-        return new SigningPolicy(validity, refresh, inceptionOffset, jitter, ttl, denial, nsec3, serial, zonemd,
-                threads);
+        return new SigningPolicy(
+                validity, refresh, inceptionOffset, jitter, ttl, denial, nsec3, serial, zonemd, threads);
     }
 
     /** RRSIG inception for a run at {@code now}: back-dated by the offset, whole seconds (INV-D4). */

@@ -31,8 +31,17 @@ import org.tandem.signer.nsec.Nsec3Parameters;
  * </pre>
  */
 public final class SigningPolicyFile {
-    private static final Set<String> KEYS = Set.of("validity", "refresh", "inception-offset", "jitter", "dnskey-ttl", "denial",
-            "opt-out", "serial", "zonemd", "threads");
+    private static final Set<String> KEYS = Set.of(
+            "validity",
+            "refresh",
+            "inception-offset",
+            "jitter",
+            "dnskey-ttl",
+            "denial",
+            "opt-out",
+            "serial",
+            "zonemd",
+            "threads");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*([smhd])");
 
     private SigningPolicyFile() {}
@@ -63,7 +72,8 @@ public final class SigningPolicyFile {
             Duration inception = duration(root, "inception-offset", d.inceptionOffset());
             Duration jitter = duration(root, "jitter", d.jitter());
             long ttl = root.has("dnskey-ttl") ? number(root, "dnskey-ttl") : d.dnskeyTtl();
-            Denial denial = root.has("denial") ? Denial.valueOf(root.get("denial").asText().trim().toUpperCase(Locale.ROOT))
+            Denial denial = root.has("denial")
+                    ? Denial.valueOf(root.get("denial").asText().trim().toUpperCase(Locale.ROOT))
                     : d.denial();
             boolean optOut = root.has("opt-out") && root.get("opt-out").asBoolean();
             if (optOut && denial != Denial.NSEC3) {
@@ -71,7 +81,8 @@ public final class SigningPolicyFile {
             }
             Nsec3Parameters nsec3 = d.nsec3().withOptOut(optOut);
             SerialPolicy serial = root.has("serial")
-                    ? SerialPolicy.valueOf(root.get("serial").asText().trim().toUpperCase(Locale.ROOT)) : d.serial();
+                    ? SerialPolicy.valueOf(root.get("serial").asText().trim().toUpperCase(Locale.ROOT))
+                    : d.serial();
             boolean zonemd = root.has("zonemd") ? root.get("zonemd").asBoolean() : d.zonemd();
             int threads = root.has("threads") ? (int) number(root, "threads") : d.threads();
             return new SigningPolicy(validity, refresh, inception, jitter, ttl, denial, nsec3, serial, zonemd, threads);
@@ -86,7 +97,8 @@ public final class SigningPolicyFile {
         }
         Matcher m = DURATION.matcher(root.get(key).asText().trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new IllegalArgumentException(key + ": '" + root.get(key).asText() + "' is not a duration like 90m, 36h or 14d");
+            throw new IllegalArgumentException(
+                    key + ": '" + root.get(key).asText() + "' is not a duration like 90m, 36h or 14d");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

@@ -50,8 +50,9 @@ final class SigningPool {
      * @param what the run's name in error messages ("signing", "re-signing")
      * @throws SigningException the first failure, or an interrupt; nothing was produced
      */
-    static <T> void run(ZoneName origin, String what, String threadName, int threads, List<Task<T>> tasks,
-            ResultSink<T> results) throws SigningException {
+    static <T> void run(
+            ZoneName origin, String what, String threadName, int threads, List<Task<T>> tasks, ResultSink<T> results)
+            throws SigningException {
         Objects.requireNonNull(origin, "origin");
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {

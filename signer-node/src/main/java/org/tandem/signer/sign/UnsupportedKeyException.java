@@ -18,8 +18,8 @@ public class UnsupportedKeyException extends SigningException {
     private final HsmId hsm;
 
     public UnsupportedKeyException(ZoneName zone, DnssecKey key, HsmId hsm, String reason) {
-        super("zone " + zone + ": refusing " + key.role() + " " + key.keyTag() + " fp " + key.fingerprint().shortHex()
-                + " alg " + key.algorithm().number() + " on HSM " + hsm + ": " + reason);
+        super("zone " + zone + ": refusing " + key.role() + " " + key.keyTag() + " fp "
+                + key.fingerprint().shortHex() + " alg " + key.algorithm().number() + " on HSM " + hsm + ": " + reason);
         this.zone = Objects.requireNonNull(zone, "zone");
         this.key = key;
         this.hsm = Objects.requireNonNull(hsm, "hsm");

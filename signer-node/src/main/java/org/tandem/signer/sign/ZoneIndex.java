@@ -61,7 +61,9 @@ final class ZoneIndex {
 
         /** The canonical form without keeping it (the capability canary's sample). */
         PreparedRrset sample() {
-            return input != null ? PreparedRrset.of(owner, type, input) : PreparedRrset.of(owner, type, List.of(records));
+            return input != null
+                    ? PreparedRrset.of(owner, type, input)
+                    : PreparedRrset.of(owner, type, List.of(records));
         }
 
         Record[] records() {
@@ -145,7 +147,11 @@ final class ZoneIndex {
                 throw new UnsupportedRecordException(origin, zone.source(), name, type, "outside the zone " + apex);
             }
             if (r.getDClass() != DClass.IN) {
-                throw new UnsupportedRecordException(origin, zone.source(), name, type,
+                throw new UnsupportedRecordException(
+                        origin,
+                        zone.source(),
+                        name,
+                        type,
                         "class " + DClass.string(r.getDClass()) + " (only IN is signed)");
             }
             Optional<String> refusal = atApex ? RecordTypes.apexRefusal(type) : RecordTypes.refusal(type);
@@ -200,7 +206,11 @@ final class ZoneIndex {
                 cut = o.name;
             } else {
                 if (o.has(Type.DS)) {
-                    throw new UnsupportedRecordException(origin, source, o.name, Type.DS,
+                    throw new UnsupportedRecordException(
+                            origin,
+                            source,
+                            o.name,
+                            Type.DS,
                             "DS without an NS RRset: DS exists only at a zone cut (RFC 4034 §5)");
                 }
                 o.kind = NodeKind.AUTHORITATIVE;

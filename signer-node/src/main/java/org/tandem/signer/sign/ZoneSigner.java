@@ -7,11 +7,11 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.key.Algorithm;
@@ -55,8 +55,8 @@ public final class ZoneSigner {
     public static final int DEFAULT_PROGRESS_INTERVAL = 10_000;
 
     /** The algorithms the signer signs with; a new {@link Algorithm} is enabled here deliberately. */
-    static final Set<Algorithm> SUPPORTED = EnumSet.of(
-            Algorithm.RSASHA256, Algorithm.ECDSAP256SHA256, Algorithm.ECDSAP384SHA384);
+    static final Set<Algorithm> SUPPORTED =
+            EnumSet.of(Algorithm.RSASHA256, Algorithm.ECDSAP256SHA256, Algorithm.ECDSAP384SHA384);
 
     /** NSEC3PARAM TTL: resolvers never use it; 0 like BIND. */
     static final long NSEC3PARAM_TTL = 0;
@@ -101,8 +101,9 @@ public final class ZoneSigner {
      * @throws RrsetSigningException an HSM failed on an RRset; nothing is returned
      * @throws SigningException interrupted
      */
-    public SignedZone sign(UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy, Instant now,
-            long previousSerial) throws SigningException {
+    public SignedZone sign(
+            UnsignedZone zone, List<SigningKey> keys, SigningPolicy policy, Instant now, long previousSerial)
+            throws SigningException {
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(now, "now");
@@ -112,13 +113,24 @@ public final class ZoneSigner {
         List<SigningKey> all = List.copyOf(keys);
         checkKeys(origin, all);
         List<SigningKey> signing = all.stream().filter(SigningKey::signs).toList();
-        List<SigningKey> keySigners = signing.stream().filter(SigningKey::signsKeys).toList();
-        List<SigningKey> dataSigners = signing.stream().filter(SigningKey::signsData).toList();
+        List<SigningKey> keySigners =
+                signing.stream().filter(SigningKey::signsKeys).toList();
+        List<SigningKey> dataSigners =
+                signing.stream().filter(SigningKey::signsData).toList();
 
         long serial = policy.serial().next(previousSerial, now);
         SOARecord old = zone.soa();
-        SOARecord soa = new SOARecord(apex, DClass.IN, old.getTTL(), old.getHost(), old.getAdmin(), serial,
-                old.getRefresh(), old.getRetry(), old.getExpire(), old.getMinimum());
+        SOARecord soa = new SOARecord(
+                apex,
+                DClass.IN,
+                old.getTTL(),
+                old.getHost(),
+                old.getAdmin(),
+                serial,
+                old.getRefresh(),
+                old.getRetry(),
+                old.getExpire(),
+                old.getMinimum());
         Stages stages = new Stages(started);
         ZoneIndex index = ZoneIndex.build(zone, soa);
         stages.mark("index");
@@ -157,8 +169,8 @@ public final class ZoneSigner {
                 ZoneIndex.emit(owners.get(i), rest);
             }
             byte[] digest = ZonemdDigest.sha384Simple(apex, () -> concat(apexPart, rest));
-            ZoneIndex.Rrset zonemd = index.addApex(Type.ZONEMD, List.of(ZonemdDigest.record(apex, soa.getTTL(), serial,
-                    digest)));
+            ZoneIndex.Rrset zonemd =
+                    index.addApex(Type.ZONEMD, List.of(ZonemdDigest.record(apex, soa.getTTL(), serial, digest)));
             long[] z = signRange(new RrsetSigner(origin), List.of(zonemd), 0, 1, keySigners, dataSigners, policy, now);
             counts[0] += z[0];
             counts[1] += z[1];
@@ -173,10 +185,18 @@ public final class ZoneSigner {
         LOG.debug("zone={} event=stages {}", origin, stages);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         SignedZone signed = new SignedZone(origin, serial, out, counts[0], counts[1], elapsed);
-        LOG.info("zone={} event=signed serial={} denial={} records={} rrsets-signed={} signatures={} threads={} ms={} "
+        LOG.info(
+                "zone={} event=signed serial={} denial={} records={} rrsets-signed={} signatures={} threads={} ms={} "
                         + "signatures-per-s={}",
-                origin, serial, policy.denial() == Denial.NSEC ? "NSEC" : policy.nsec3(), out.size(), counts[0],
-                counts[1], policy.threads(), elapsed.toMillis(), Math.round(signed.signaturesPerSecond()));
+                origin,
+                serial,
+                policy.denial() == Denial.NSEC ? "NSEC" : policy.nsec3(),
+                out.size(),
+                counts[0],
+                counts[1],
+                policy.threads(),
+                elapsed.toMillis(),
+                Math.round(signed.signaturesPerSecond()));
         return signed;
     }
 
@@ -185,8 +205,8 @@ public final class ZoneSigner {
     }
 
     /** The first RRset of every type in the run (canonical order), and a ZONEMD probe when asked for. */
-    private static List<PreparedRrset> canarySamples(ZoneIndex index, List<ZoneIndex.Rrset> rrsets,
-            SigningPolicy policy, SOARecord soa) {
+    private static List<PreparedRrset> canarySamples(
+            ZoneIndex index, List<ZoneIndex.Rrset> rrsets, SigningPolicy policy, SOARecord soa) {
         boolean[] seen = new boolean[65536];
         List<PreparedRrset> samples = new ArrayList<>();
         for (ZoneIndex.Rrset r : rrsets) {
@@ -196,8 +216,11 @@ public final class ZoneSigner {
             }
         }
         if (policy.zonemd()) {
-            samples.add(PreparedRrset.of(index.apex, Type.ZONEMD, List.of(ZonemdDigest.record(index.apex,
-                    soa.getTTL(), soa.getSerial(), new byte[ZonemdDigest.SHA384_LENGTH]))));
+            samples.add(PreparedRrset.of(
+                    index.apex,
+                    Type.ZONEMD,
+                    List.of(ZonemdDigest.record(
+                            index.apex, soa.getTTL(), soa.getSerial(), new byte[ZonemdDigest.SHA384_LENGTH]))));
         }
         return samples;
     }
@@ -210,14 +233,24 @@ public final class ZoneSigner {
         Map<Algorithm, boolean[]> roles = new TreeMap<>();
         for (SigningKey k : keys) {
             if (!k.key().zone().equals(origin)) {
-                throw new UnsupportedKeyException(origin, k.key(), k.hsm().id(), "it is a key of zone " + k.key().zone());
+                throw new UnsupportedKeyException(
+                        origin,
+                        k.key(),
+                        k.hsm().id(),
+                        "it is a key of zone " + k.key().zone());
             }
             if (!SUPPORTED.contains(k.key().algorithm())) {
-                throw new UnsupportedKeyException(origin, k.key(), k.hsm().id(),
+                throw new UnsupportedKeyException(
+                        origin,
+                        k.key(),
+                        k.hsm().id(),
                         "the signer does not sign with algorithm " + k.key().algorithm());
             }
             if (!seen.add(k.key().fingerprint())) {
-                throw new UnsupportedKeyException(origin, k.key(), k.hsm().id(),
+                throw new UnsupportedKeyException(
+                        origin,
+                        k.key(),
+                        k.hsm().id(),
                         "the same key is given twice (it would sign every RRset twice); give one HSM's copy");
             }
             boolean[] r = roles.computeIfAbsent(k.key().algorithm(), a -> new boolean[2]);
@@ -226,16 +259,24 @@ public final class ZoneSigner {
         }
         for (Map.Entry<Algorithm, boolean[]> e : roles.entrySet()) {
             if (!e.getValue()[0] || !e.getValue()[1]) {
-                throw new IncompleteKeySetException(origin, "algorithm " + e.getKey() + " (" + e.getKey().number()
-                        + ") has no " + (e.getValue()[0] ? "ZSK or CSK" : "KSK or CSK")
-                        + " that signs, but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
+                throw new IncompleteKeySetException(
+                        origin,
+                        "algorithm " + e.getKey() + " (" + e.getKey().number()
+                                + ") has no " + (e.getValue()[0] ? "ZSK or CSK" : "KSK or CSK")
+                                + " that signs, but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
             }
         }
     }
 
     /** Prepares and signs every RRset on the pool; returns {RRsets signed, signatures}. */
-    private long[] signAll(ZoneName origin, List<ZoneIndex.Rrset> rrsets, List<SigningKey> keySigners,
-            List<SigningKey> dataSigners, SigningPolicy policy, Instant now) throws SigningException {
+    private long[] signAll(
+            ZoneName origin,
+            List<ZoneIndex.Rrset> rrsets,
+            List<SigningKey> keySigners,
+            List<SigningKey> dataSigners,
+            SigningPolicy policy,
+            Instant now)
+            throws SigningException {
         RrsetSigner signer = new RrsetSigner(origin);
         List<SigningPool.Task<long[]>> tasks = new ArrayList<>();
         for (int from = 0; from < rrsets.size(); from += CHUNK) {
@@ -262,8 +303,15 @@ public final class ZoneSigner {
     }
 
     /** Prepares and signs rrsets[from, to); returns {RRsets signed, signatures, RRsets processed}. */
-    private static long[] signRange(RrsetSigner signer, List<ZoneIndex.Rrset> rrsets, int from, int to,
-            List<SigningKey> keySigners, List<SigningKey> dataSigners, SigningPolicy policy, Instant now)
+    private static long[] signRange(
+            RrsetSigner signer,
+            List<ZoneIndex.Rrset> rrsets,
+            int from,
+            int to,
+            List<SigningKey> keySigners,
+            List<SigningKey> dataSigners,
+            SigningPolicy policy,
+            Instant now)
             throws RrsetSigningException {
         Instant inception = policy.inception(now);
         long signed = 0;
@@ -275,8 +323,12 @@ public final class ZoneSigner {
             ZoneIndex.Rrset r = rrsets.get(i);
             PreparedRrset p = r.prepare();
             if (p.ttlAdjusted()) {
-                LOG.warn("zone={} owner={} type={} event=ttl-adjusted ttl={} reason=\"RRs of one RRset had different "
-                        + "TTLs; the lowest applies (RFC 2181 §5.2)\"", signer.zone(), r.owner, Type.string(r.type),
+                LOG.warn(
+                        "zone={} owner={} type={} event=ttl-adjusted ttl={} reason=\"RRs of one RRset had different "
+                                + "TTLs; the lowest applies (RFC 2181 §5.2)\"",
+                        signer.zone(),
+                        r.owner,
+                        Type.string(r.type),
                         p.ttl());
             }
             if (r.signer == ZoneIndex.Signer.NONE) {
@@ -307,7 +359,10 @@ public final class ZoneSigner {
 
         void mark(String stage) {
             long now = System.nanoTime();
-            text.append(text.length() == 0 ? "" : " ").append(stage).append("-ms=").append((now - last) / 1_000_000);
+            text.append(text.length() == 0 ? "" : " ")
+                    .append(stage)
+                    .append("-ms=")
+                    .append((now - last) / 1_000_000);
             last = now;
         }
 

@@ -40,7 +40,8 @@ final class Classifier {
             worst = worst.max(v.severity());
             reference = Math.max(reference, o.referenceSerial());
         }
-        Optional<EarliestRrsig> earliest = observations.stream().flatMap(o -> o.earliest().stream())
+        Optional<EarliestRrsig> earliest = observations.stream()
+                .flatMap(o -> o.earliest().stream())
                 .min(Comparator.comparing(EarliestRrsig::expiration));
         return new ZoneVerdict(zone, worst, verdicts, earliest, reference);
     }
@@ -48,7 +49,10 @@ final class Classifier {
     static SourceVerdict source(ZoneName zone, Observation o, Thresholds t, Instant now) {
         String at = "zone " + zone + " source " + o.source();
         if (o.unreadable().isPresent()) {
-            return new SourceVerdict(o.source(), Severity.WARNING, false,
+            return new SourceVerdict(
+                    o.source(),
+                    Severity.WARNING,
+                    false,
                     List.of(at + ": cannot be read: " + o.unreadable().get()));
         }
         long serial = o.serial().getAsLong();
@@ -58,7 +62,8 @@ final class Classifier {
         if (o.invalid().isPresent()) {
             s = Severity.CRITICAL;
             ok = false;
-            problems.add(at + " serial " + serial + ": does not validate: " + firstLine(o.invalid().get()));
+            problems.add(at + " serial " + serial + ": does not validate: "
+                    + firstLine(o.invalid().get()));
         }
         if (o.behindSince().isPresent()) {
             Duration behind = Duration.between(o.behindSince().get(), now);
@@ -72,13 +77,16 @@ final class Classifier {
         if (o.earliest().isPresent()) {
             EarliestRrsig e = o.earliest().get();
             Duration left = Duration.between(now, e.expiration());
-            Severity expiry = left.compareTo(t.critical()) < 0 ? Severity.CRITICAL
+            Severity expiry = left.compareTo(t.critical()) < 0
+                    ? Severity.CRITICAL
                     : left.compareTo(t.warn()) < 0 ? Severity.WARNING : Severity.OK;
             if (expiry != Severity.OK) {
                 s = s.max(expiry);
                 problems.add(at + " serial " + serial + ": earliest RRSIG (" + e.rrset() + ") expires " + e.expiration()
-                        + ", in " + seconds(left) + ", below " + (expiry == Severity.CRITICAL ? "critical " + seconds(
-                                t.critical()) : "warn " + seconds(t.warn())));
+                        + ", in " + seconds(left) + ", below "
+                        + (expiry == Severity.CRITICAL
+                                ? "critical " + seconds(t.critical())
+                                : "warn " + seconds(t.warn())));
             }
         }
         return new SourceVerdict(o.source(), s, ok, problems);

@@ -30,7 +30,8 @@ public record EarliestRrsig(Instant expiration, Name owner, int coveredType) {
                 first = s;
             }
         }
-        return first == null ? Optional.empty()
+        return first == null
+                ? Optional.empty()
                 : Optional.of(new EarliestRrsig(first.getExpire(), first.getName(), first.getTypeCovered()));
     }
 

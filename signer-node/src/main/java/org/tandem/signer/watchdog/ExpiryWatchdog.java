@@ -135,21 +135,29 @@ public final class ExpiryWatchdog implements AutoCloseable {
     private final Duration interval;
     private final ClusterSeat seat;
     private final Clock clock;
-    private final ValidationGate gate = new ValidationGate(GatePolicy.defaults().withMinimumValidity(Duration.ZERO)
-            .withThreads(1));
+    private final ValidationGate gate = new ValidationGate(
+            GatePolicy.defaults().withMinimumValidity(Duration.ZERO).withThreads(1));
     private final WatchdogMetrics metrics;
     private final ScheduledExecutorService thread;
     /** Per zone: published serials and when this watchdog first knew of each (the watchdog thread only). */
     private final Map<ZoneName, NavigableMap<Long, Instant>> serialsSeen = new HashMap<>();
     /** Per zone: the serial of the CRITICAL episode already escalated (the watchdog thread only). */
     private final Map<ZoneName, Long> escalatedSerial = new HashMap<>();
+
     private long leaderEpochSeen = -1;
     private Instant leaderSince = Instant.MIN;
     private volatile Map<ZoneName, ZoneVerdict> last = Map.of();
 
-    private ExpiryWatchdog(String node, List<WatchedZone> zones, List<Secondary> secondaries,
+    private ExpiryWatchdog(
+            String node,
+            List<WatchedZone> zones,
+            List<Secondary> secondaries,
             Optional<TsigKey> selfTsig,
-            Thresholds thresholds, Duration interval, ClusterSeat seat, MeterRegistry registry, Clock clock) {
+            Thresholds thresholds,
+            Duration interval,
+            ClusterSeat seat,
+            MeterRegistry registry,
+            Clock clock) {
         this.node = Objects.requireNonNull(node, "node");
         this.zones = List.copyOf(zones);
         this.secondaries = List.copyOf(secondaries);
@@ -160,8 +168,8 @@ public final class ExpiryWatchdog implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         List<String> sources = new ArrayList<>(List.of(WatchdogMetrics.SELF, WatchdogMetrics.PUBLISHED_FILE));
         this.secondaries.forEach(s -> sources.add(s.name()));
-        this.metrics = new WatchdogMetrics(registry, this.zones.stream().map(WatchedZone::name).toList(), sources,
-                thresholds);
+        this.metrics = new WatchdogMetrics(
+                registry, this.zones.stream().map(WatchedZone::name).toList(), sources, thresholds);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "watchdog-" + node);
             t.setDaemon(true);
@@ -178,9 +186,16 @@ public final class ExpiryWatchdog implements AutoCloseable {
      * @param interval time between runs, positive
      * @param registry the node's meter registry
      */
-    static ExpiryWatchdog create(String node, List<WatchedZone> zones, List<Secondary> secondaries,
-            Optional<TsigKey> selfTsig, Thresholds thresholds, Duration interval, ClusterSeat seat,
-            MeterRegistry registry, Clock clock) {
+    static ExpiryWatchdog create(
+            String node,
+            List<WatchedZone> zones,
+            List<Secondary> secondaries,
+            Optional<TsigKey> selfTsig,
+            Thresholds thresholds,
+            Duration interval,
+            ClusterSeat seat,
+            MeterRegistry registry,
+            Clock clock) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("watchdog interval must be positive, got " + interval);
         }
@@ -188,14 +203,25 @@ public final class ExpiryWatchdog implements AutoCloseable {
     }
 
     /** Builds the watchdog and schedules its runs, the first at once. */
-    public static ExpiryWatchdog start(String node, List<WatchedZone> zones, List<Secondary> secondaries,
-            Optional<TsigKey> selfTsig, Thresholds thresholds, Duration interval, ClusterSeat seat,
-            MeterRegistry registry, Clock clock) {
+    public static ExpiryWatchdog start(
+            String node,
+            List<WatchedZone> zones,
+            List<Secondary> secondaries,
+            Optional<TsigKey> selfTsig,
+            Thresholds thresholds,
+            Duration interval,
+            ClusterSeat seat,
+            MeterRegistry registry,
+            Clock clock) {
         ExpiryWatchdog w = create(node, zones, secondaries, selfTsig, thresholds, interval, seat, registry, clock);
         w.thread.scheduleWithFixedDelay(w::guardedRun, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("node={} event=watchdog-started interval={} warn={} critical={} secondaries={}", node, interval,
-                thresholds.warn(), thresholds.critical(), secondaries.stream().map(s -> s.name() + "@" + s.address())
-                        .toList());
+        LOG.info(
+                "node={} event=watchdog-started interval={} warn={} critical={} secondaries={}",
+                node,
+                interval,
+                thresholds.warn(),
+                thresholds.critical(),
+                secondaries.stream().map(s -> s.name() + "@" + s.address()).toList());
         return w;
     }
 
@@ -228,7 +254,11 @@ public final class ExpiryWatchdog implements AutoCloseable {
         OptionalLong epoch = seat.leaderEpoch();
         List<Copy> copies = new ArrayList<>();
         if (epoch.isPresent() && seat.servingAddress().isPresent()) {
-            copies.add(transfer(z.name(), WatchdogMetrics.SELF, loopback(seat.servingAddress().get()), selfTsig));
+            copies.add(transfer(
+                    z.name(),
+                    WatchdogMetrics.SELF,
+                    loopback(seat.servingAddress().get()),
+                    selfTsig));
         } else {
             metrics.unobserved(z.name(), WatchdogMetrics.SELF);
         }
@@ -260,7 +290,8 @@ public final class ExpiryWatchdog implements AutoCloseable {
                 o = Observation.unreadable(c.source, c.unreadable.get(), reference);
             } else {
                 long serial = c.serial.getAsLong();
-                Optional<Instant> behindSince = Optional.ofNullable(seen.higherEntry(serial)).map(Map.Entry::getValue);
+                Optional<Instant> behindSince =
+                        Optional.ofNullable(seen.higherEntry(serial)).map(Map.Entry::getValue);
                 GateVerdict verdict = gate.verify(z.name().name(), c.records, now);
                 Optional<String> invalid = verdict.passed() ? Optional.empty() : Optional.of(oneLine(verdict));
                 o = Observation.read(c.source, serial, invalid, EarliestRrsig.of(c.records), reference, behindSince);
@@ -273,9 +304,14 @@ public final class ExpiryWatchdog implements AutoCloseable {
         }
         metrics.severity(z.name(), v.severity(), clock.instant());
         if (v.severity() != Severity.OK) {
-            LOG.warn("node={} zone={} event=watchdog-{} serial={} earliest_expiry={} problems=\"{}\"", node, z.name(),
-                    v.severity().name().toLowerCase(Locale.ROOT), v.referenceSerial(),
-                    v.earliest().map(e -> e.expiration().toString()).orElse("none"), String.join("; ", v.problems()));
+            LOG.warn(
+                    "node={} zone={} event=watchdog-{} serial={} earliest_expiry={} problems=\"{}\"",
+                    node,
+                    z.name(),
+                    v.severity().name().toLowerCase(Locale.ROOT),
+                    v.referenceSerial(),
+                    v.earliest().map(e -> e.expiration().toString()).orElse("none"),
+                    String.join("; ", v.problems()));
         }
         return v;
     }
@@ -302,8 +338,12 @@ public final class ExpiryWatchdog implements AutoCloseable {
             why = "the CRITICAL copies are on secondaries " + critical + "; a new leader would serve them nothing"
                     + " different";
         } else if (Duration.between(leaderSince, now).compareTo(interval) < 0) {
-            LOG.warn("node={} zone={} event=watchdog-critical-new-term epoch={} reason=\"leading for less than one"
-                    + " interval; judged again next run before stepping down\"", node, v.zone(), leaderEpochSeen);
+            LOG.warn(
+                    "node={} zone={} event=watchdog-critical-new-term epoch={} reason=\"leading for less than one"
+                            + " interval; judged again next run before stepping down\"",
+                    node,
+                    v.zone(),
+                    leaderEpochSeen);
             return;
         } else {
             List<String> standbys;
@@ -311,17 +351,27 @@ public final class ExpiryWatchdog implements AutoCloseable {
                 standbys = seat.eligibleStandbys();
             } catch (SigningException e) {
                 standbys = List.of();
-                LOG.warn("node={} zone={} event=watchdog-standbys-unknown reason=\"{}\"", node, v.zone(),
+                LOG.warn(
+                        "node={} zone={} event=watchdog-standbys-unknown reason=\"{}\"",
+                        node,
+                        v.zone(),
                         e.getMessage());
             }
             if (!standbys.isEmpty()) {
                 String reason = "watchdog: zone " + v.zone() + " CRITICAL, earliest RRSIG expires "
                         + v.earliest().map(e -> e.expiration().toString()).orElse("unknown");
                 metrics.steppedDown(v.zone());
-                LOG.warn("node={} zone={} event=watchdog-step-down epoch={} serial={} earliest_expiry={} rrset=\"{}\""
-                        + " standbys={} critical_sources={}", node, v.zone(), leaderEpochSeen, v.referenceSerial(),
+                LOG.warn(
+                        "node={} zone={} event=watchdog-step-down epoch={} serial={} earliest_expiry={} rrset=\"{}\""
+                                + " standbys={} critical_sources={}",
+                        node,
+                        v.zone(),
+                        leaderEpochSeen,
+                        v.referenceSerial(),
                         v.earliest().map(e -> e.expiration().toString()).orElse("none"),
-                        v.earliest().map(EarliestRrsig::rrset).orElse("none"), standbys, critical);
+                        v.earliest().map(EarliestRrsig::rrset).orElse("none"),
+                        standbys,
+                        critical);
                 seat.stepDown(reason.length() > 200 ? reason.substring(0, 200) : reason);
                 escalatedSerial.remove(v.zone());
                 return;
@@ -335,11 +385,17 @@ public final class ExpiryWatchdog implements AutoCloseable {
         }
         escalatedSerial.put(v.zone(), v.referenceSerial());
         metrics.escalated(v.zone());
-        LOG.error("node={} zone={} event=watchdog-escalation serial={} earliest_expiry={} rrsig_owner={} rrsig_type={}"
-                + " critical_sources={} reason=\"did not step down: {}\"", node, v.zone(), v.referenceSerial(),
+        LOG.error(
+                "node={} zone={} event=watchdog-escalation serial={} earliest_expiry={} rrsig_owner={} rrsig_type={}"
+                        + " critical_sources={} reason=\"did not step down: {}\"",
+                node,
+                v.zone(),
+                v.referenceSerial(),
                 v.earliest().map(e -> e.expiration().toString()).orElse("none"),
                 v.earliest().map(e -> e.owner().toString()).orElse("none"),
-                v.earliest().map(e -> Type.string(e.coveredType())).orElse("none"), critical, why);
+                v.earliest().map(e -> Type.string(e.coveredType())).orElse("none"),
+                critical,
+                why);
     }
 
     /**
@@ -373,7 +429,8 @@ public final class ExpiryWatchdog implements AutoCloseable {
     }
 
     private Copy transfer(ZoneName zone, String source, InetSocketAddress address, Optional<TsigKey> tsig) {
-        ZoneTransferIn xfr = ZoneTransferIn.newAXFR(zone.name(), address, tsig.map(ExpiryWatchdog::tsig).orElse(null));
+        ZoneTransferIn xfr = ZoneTransferIn.newAXFR(
+                zone.name(), address, tsig.map(ExpiryWatchdog::tsig).orElse(null));
         Duration timeout = interval.compareTo(MAX_TRANSFER_TIME) < 0 ? interval : MAX_TRANSFER_TIME;
         xfr.setTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : timeout);
         try {
@@ -389,7 +446,9 @@ public final class ExpiryWatchdog implements AutoCloseable {
 
     private Copy file(WatchedZone z) {
         try {
-            return copy(WatchdogMetrics.PUBLISHED_FILE, SignedZoneFile.read(z.publishedFile(), z.name().name()),
+            return copy(
+                    WatchdogMetrics.PUBLISHED_FILE,
+                    SignedZoneFile.read(z.publishedFile(), z.name().name()),
                     z.publishedFile().toString());
         } catch (SigningException e) {
             return Copy.failed(WatchdogMetrics.PUBLISHED_FILE, e.getMessage());
@@ -397,7 +456,9 @@ public final class ExpiryWatchdog implements AutoCloseable {
     }
 
     private static Copy copy(String source, List<Record> records, String from) {
-        Optional<SOARecord> soa = records.stream().filter(r -> r instanceof SOARecord).map(r -> (SOARecord) r)
+        Optional<SOARecord> soa = records.stream()
+                .filter(r -> r instanceof SOARecord)
+                .map(r -> (SOARecord) r)
                 .findFirst();
         if (soa.isEmpty()) {
             return Copy.failed(source, from + ": no SOA record");

@@ -40,14 +40,25 @@ record Observation(
 
     /** A source that could not be read. */
     static Observation unreadable(String source, String why, long referenceSerial) {
-        return new Observation(source, Optional.of(why), OptionalLong.empty(), Optional.empty(), Optional.empty(),
-                referenceSerial, Optional.empty());
+        return new Observation(
+                source,
+                Optional.of(why),
+                OptionalLong.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                referenceSerial,
+                Optional.empty());
     }
 
     /** A copy that was read and given to the gate. */
-    static Observation read(String source, long serial, Optional<String> invalid, Optional<EarliestRrsig> earliest,
-            long referenceSerial, Optional<Instant> behindSince) {
-        return new Observation(source, Optional.empty(), OptionalLong.of(serial), invalid, earliest, referenceSerial,
-                behindSince);
+    static Observation read(
+            String source,
+            long serial,
+            Optional<String> invalid,
+            Optional<EarliestRrsig> earliest,
+            long referenceSerial,
+            Optional<Instant> behindSince) {
+        return new Observation(
+                source, Optional.empty(), OptionalLong.of(serial), invalid, earliest, referenceSerial, behindSince);
     }
 }

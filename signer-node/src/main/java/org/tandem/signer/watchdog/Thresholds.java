@@ -17,8 +17,8 @@ public record Thresholds(Duration warn, Duration critical, Duration grace) {
         Objects.requireNonNull(critical, "critical");
         Objects.requireNonNull(grace, "grace");
         if (critical.isNegative() || critical.isZero() || critical.compareTo(warn) >= 0) {
-            throw new IllegalArgumentException("critical must be positive and shorter than warn: critical " + critical
-                    + ", warn " + warn);
+            throw new IllegalArgumentException(
+                    "critical must be positive and shorter than warn: critical " + critical + ", warn " + warn);
         }
         if (grace.isNegative() || grace.isZero()) {
             throw new IllegalArgumentException("grace must be positive, got " + grace);

@@ -51,37 +51,72 @@ final class WatchdogMetrics {
             Tags z = Tags.of("zone", zone.toString());
             for (String source : sources) {
                 Tags zs = z.and("source", source);
-                gauge(registry, "tandem.watchdog.rrsig.earliest.expiry.timestamp.seconds",
+                gauge(
+                        registry,
+                        "tandem.watchdog.rrsig.earliest.expiry.timestamp.seconds",
                         "Unix time of the earliest RRSIG expiration in the copy the source serves; NaN unread",
-                        key("expiry", zone, source), zs);
-                gauge(registry, "tandem.watchdog.serial", "SOA serial of the copy the source serves; NaN unread",
-                        key("serial", zone, source), zs);
-                gauge(registry, "tandem.watchdog.source.ok",
+                        key("expiry", zone, source),
+                        zs);
+                gauge(
+                        registry,
+                        "tandem.watchdog.serial",
+                        "SOA serial of the copy the source serves; NaN unread",
+                        key("serial", zone, source),
+                        zs);
+                gauge(
+                        registry,
+                        "tandem.watchdog.source.ok",
                         "1 when the source's copy was read, is current and validates, else 0",
-                        key("ok", zone, source), zs);
+                        key("ok", zone, source),
+                        zs);
             }
-            gauge(registry, "tandem.watchdog.severity", "Watchdog severity of the zone: 0 OK, 1 WARNING, 2 CRITICAL",
-                    key("severity", zone, ""), z);
+            gauge(
+                    registry,
+                    "tandem.watchdog.severity",
+                    "Watchdog severity of the zone: 0 OK, 1 WARNING, 2 CRITICAL",
+                    key("severity", zone, ""),
+                    z);
             values.put(key("severity", zone, ""), 0.0);
-            gauge(registry, "tandem.watchdog.warn.seconds", "Earliest RRSIG expiry below this many seconds: WARNING",
-                    key("warn", zone, ""), z);
+            gauge(
+                    registry,
+                    "tandem.watchdog.warn.seconds",
+                    "Earliest RRSIG expiry below this many seconds: WARNING",
+                    key("warn", zone, ""),
+                    z);
             values.put(key("warn", zone, ""), (double) t.warn().toSeconds());
-            gauge(registry, "tandem.watchdog.critical.seconds",
-                    "Earliest RRSIG expiry below this many seconds: CRITICAL", key("critical", zone, ""), z);
+            gauge(
+                    registry,
+                    "tandem.watchdog.critical.seconds",
+                    "Earliest RRSIG expiry below this many seconds: CRITICAL",
+                    key("critical", zone, ""),
+                    z);
             values.put(key("critical", zone, ""), (double) t.critical().toSeconds());
-            gauge(registry, "tandem.watchdog.last.run.timestamp.seconds",
-                    "Unix time the watchdog last finished judging the zone; NaN never", key("run", zone, ""), z);
-            stepDowns.put(zone, Counter.builder("tandem.watchdog.stepdowns")
-                    .description("Times this node stepped down as leader because the zone was CRITICAL")
-                    .tags(z).register(registry));
-            escalations.put(zone, Counter.builder("tandem.watchdog.escalations")
-                    .description("CRITICAL episodes of the zone on the leader with no eligible standby to take over")
-                    .tags(z).register(registry));
+            gauge(
+                    registry,
+                    "tandem.watchdog.last.run.timestamp.seconds",
+                    "Unix time the watchdog last finished judging the zone; NaN never",
+                    key("run", zone, ""),
+                    z);
+            stepDowns.put(
+                    zone,
+                    Counter.builder("tandem.watchdog.stepdowns")
+                            .description("Times this node stepped down as leader because the zone was CRITICAL")
+                            .tags(z)
+                            .register(registry));
+            escalations.put(
+                    zone,
+                    Counter.builder("tandem.watchdog.escalations")
+                            .description(
+                                    "CRITICAL episodes of the zone on the leader with no eligible standby to take over")
+                            .tags(z)
+                            .register(registry));
         }
     }
 
     private void gauge(MeterRegistry registry, String name, String description, String key, Tags tags) {
-        Gauge.builder(name, values, m -> m.getOrDefault(key, Double.NaN)).description(description).tags(tags)
+        Gauge.builder(name, values, m -> m.getOrDefault(key, Double.NaN))
+                .description(description)
+                .tags(tags)
                 .register(registry);
     }
 
@@ -91,8 +126,11 @@ final class WatchdogMetrics {
 
     /** Records one source's copy as this run found it. */
     void source(ZoneName zone, Observation o, SourceVerdict v) {
-        values.put(key("serial", zone, o.source()), o.serial().isPresent() ? o.serial().getAsLong() : Double.NaN);
-        values.put(key("expiry", zone, o.source()),
+        values.put(
+                key("serial", zone, o.source()),
+                o.serial().isPresent() ? o.serial().getAsLong() : Double.NaN);
+        values.put(
+                key("expiry", zone, o.source()),
                 o.earliest().map(e -> (double) e.expiration().getEpochSecond()).orElse(Double.NaN));
         values.put(key("ok", zone, o.source()), v.ok() ? 1.0 : 0.0);
     }

@@ -14,7 +14,11 @@ import org.tandem.keysync.key.ZoneName;
  * @param earliest the earliest-expiring RRSIG over every copy read
  * @param referenceSerial the newest serial known to be published
  */
-record ZoneVerdict(ZoneName zone, Severity severity, List<SourceVerdict> sources, Optional<EarliestRrsig> earliest,
+record ZoneVerdict(
+        ZoneName zone,
+        Severity severity,
+        List<SourceVerdict> sources,
+        Optional<EarliestRrsig> earliest,
         long referenceSerial) {
     ZoneVerdict {
         Objects.requireNonNull(zone, "zone");
@@ -25,7 +29,10 @@ record ZoneVerdict(ZoneName zone, Severity severity, List<SourceVerdict> sources
 
     /** The sources judged CRITICAL. */
     List<String> criticalSources() {
-        return sources.stream().filter(s -> s.severity() == Severity.CRITICAL).map(SourceVerdict::source).toList();
+        return sources.stream()
+                .filter(s -> s.severity() == Severity.CRITICAL)
+                .map(SourceVerdict::source)
+                .toList();
     }
 
     /** Every problem of every source, one line each. */

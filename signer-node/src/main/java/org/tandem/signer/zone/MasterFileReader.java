@@ -68,6 +68,7 @@ final class MasterFileReader {
     private final Budget budget;
     /** Whether this file was {@code $INCLUDE}d: then no error quotes anything of its text. */
     private final boolean included;
+
     private final List<SourcedRecord> out;
     private final List<Path> includeChain;
     private final LineCountingStream in;
@@ -78,6 +79,7 @@ final class MasterFileReader {
     private Name lastOwner;
     /** The owner text of the last entry and the origin it was read against: the same text gives the same Name object. */
     private String lastOwnerText;
+
     private Name lastOwnerOrigin;
     private long lastTtl = -1;
     /** The entry being read, for messages: the directive, or the owner as written. */
@@ -188,7 +190,9 @@ final class MasterFileReader {
                     // Consecutive records of one owner (NS, NS, DS of a delegation) share one Name:
                     // names are immutable, and at 1M delegations this saves a million Name objects
                     // and their parsing.
-                    if (lastOwner != null && origin == lastOwnerOrigin && token.value().equals(lastOwnerText)) {
+                    if (lastOwner != null
+                            && origin == lastOwnerOrigin
+                            && token.value().equals(lastOwnerText)) {
                         owner = lastOwner;
                     } else {
                         owner = name(token.value(), origin);
@@ -333,8 +337,12 @@ final class MasterFileReader {
             throw fail(line, entry, "$INCLUDE loop: " + target + " is already being read", "$INCLUDE loop", null);
         }
         if (includeChain.size() >= MAX_INCLUDE_DEPTH) {
-            throw fail(line, entry, "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files",
-                    "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files", null);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files",
+                    "$INCLUDE nested deeper than " + MAX_INCLUDE_DEPTH + " files",
+                    null);
         }
         Path real;
         try {
@@ -346,29 +354,51 @@ final class MasterFileReader {
                 throw fail(line, entry, "$INCLUDE file " + target + " not found", "$INCLUDE file not found", null);
             }
         } catch (IOException e) {
-            throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
-                    "$INCLUDE file cannot be read", null);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                    "$INCLUDE file cannot be read",
+                    null);
         }
         if (budget.directory == null || !real.startsWith(budget.directory)) {
-            throw fail(line, entry, "$INCLUDE file " + target + " (real path " + real + ") is outside the zone"
-                    + " source's directory " + (budget.directory == null ? "(which does not exist)" : budget.directory)
-                    + "; an included file must lie in that directory or below it, symlinks resolved",
-                    "$INCLUDE file outside the zone source's directory", null);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE file " + target + " (real path " + real + ") is outside the zone"
+                            + " source's directory "
+                            + (budget.directory == null ? "(which does not exist)" : budget.directory)
+                            + "; an included file must lie in that directory or below it, symlinks resolved",
+                    "$INCLUDE file outside the zone source's directory",
+                    null);
         }
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(real, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
-                    "$INCLUDE file cannot be read", null);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                    "$INCLUDE file cannot be read",
+                    null);
         }
         if (!attributes.isRegularFile()) {
-            throw fail(line, entry, "$INCLUDE file " + target + " is not a regular file (" + kind(attributes)
-                    + "); only regular files are read", "$INCLUDE file is not a regular file", null);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE file " + target + " is not a regular file (" + kind(attributes)
+                            + "); only regular files are read",
+                    "$INCLUDE file is not a regular file",
+                    null);
         }
         if (attributes.size() > budget.limits.maxFileBytes()) {
-            throw fail(line, entry, budget.fileCap(target, attributes.size()),
-                    budget.fileCap(Path.of("the included file"), attributes.size()), null);
+            throw fail(
+                    line,
+                    entry,
+                    budget.fileCap(target, attributes.size()),
+                    budget.fileCap(Path.of("the included file"), attributes.size()),
+                    null);
         }
         if (attributes.size() > budget.includedLeft()) {
             throw fail(line, entry, budget.includedCap(target), budget.includedCap(Path.of("the included file")), null);
@@ -379,11 +409,19 @@ final class MasterFileReader {
         try {
             raw = Files.newInputStream(real);
         } catch (AccessDeniedException e) {
-            throw fail(line, entry, "$INCLUDE file " + target + " is not readable (permission denied)",
-                    "$INCLUDE file is not readable (permission denied)", e);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE file " + target + " is not readable (permission denied)",
+                    "$INCLUDE file is not readable (permission denied)",
+                    e);
         } catch (IOException e) {
-            throw fail(line, entry, "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
-                    "$INCLUDE file cannot be read", null);
+            throw fail(
+                    line,
+                    entry,
+                    "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                    "$INCLUDE file cannot be read",
+                    null);
         }
         // RFC 1035 §5.1: the included file does not change the including file's origin; neither do
         // its $TTL or its owners.
@@ -426,14 +464,14 @@ final class MasterFileReader {
         }
         String rhs = st.getIdentifier();
         st.getEOL();
-        Generator generator =
-                new Generator(start, end, step, lhs, prefix.type, prefix.dclass, prefix.ttl, rhs, origin);
+        Generator generator = new Generator(start, end, step, lhs, prefix.type, prefix.dclass, prefix.ttl, rhs, origin);
         while (true) {
             Record record;
             try {
                 record = generator.nextRecord();
             } catch (TextParseException | IllegalArgumentException e) {
-                throw fail(line, entry, "$GENERATE: " + withoutLocation(e.getMessage()), "$GENERATE: invalid record", e);
+                throw fail(
+                        line, entry, "$GENERATE: " + withoutLocation(e.getMessage()), "$GENERATE: invalid record", e);
             }
             if (record == null) {
                 return;
@@ -532,8 +570,12 @@ final class MasterFileReader {
             throw new ZoneLoadException(file, 0, null, "zone file " + file + " is a directory");
         }
         if (!attributes.isRegularFile()) {
-            throw new ZoneLoadException(file, 0, null, "zone file " + file + " is not a regular file ("
-                    + kind(attributes) + "); only regular files are read");
+            throw new ZoneLoadException(
+                    file,
+                    0,
+                    null,
+                    "zone file " + file + " is not a regular file (" + kind(attributes)
+                            + "); only regular files are read");
         }
         if (attributes.size() > budget.limits.maxFileBytes()) {
             throw new ZoneLoadException(file, 0, null, budget.fileCap(file, attributes.size()));

@@ -93,13 +93,21 @@ final class ZoneChecker {
             checkCname(owner);
             // canonical order puts every name below a DNAME right after it (RFC 6672 §2.3: occluded)
             Name here = owner.get(0).record().getName();
-            if (dname != null && here.subdomain(dname.record().getName()) && !here.equals(dname.record().getName())) {
-                throw rejection(owner.get(0), "data below the DNAME at " + dname.record().getName() + " (line "
-                        + dname.line() + ") can never be answered (RFC 6672 §2.3); remove it or the DNAME",
-                        "data below a DNAME (RFC 6672 §2.3)", dname);
+            if (dname != null
+                    && here.subdomain(dname.record().getName())
+                    && !here.equals(dname.record().getName())) {
+                throw rejection(
+                        owner.get(0),
+                        "data below the DNAME at " + dname.record().getName() + " (line " + dname.line()
+                                + ") can never be answered (RFC 6672 §2.3); remove it or the DNAME",
+                        "data below a DNAME (RFC 6672 §2.3)",
+                        dname);
             }
             if (dname == null || !here.subdomain(dname.record().getName())) {
-                dname = owner.stream().filter(r -> r.record().getType() == Type.DNAME).findFirst().orElse(null);
+                dname = owner.stream()
+                        .filter(r -> r.record().getType() == Type.DNAME)
+                        .findFirst()
+                        .orElse(null);
             }
             for (int j = i; j < ownerEnd; ) {
                 int rrsetEnd = j + 1;
@@ -161,17 +169,24 @@ final class ZoneChecker {
                 continue;
             }
             if (!isApex(r)) {
-                throw rejection(r, "SOA at " + r.record().getName() + " is not at the zone apex " + zone,
+                throw rejection(
+                        r,
+                        "SOA at " + r.record().getName() + " is not at the zone apex " + zone,
                         "an SOA not at the zone apex " + zone);
             }
             if (soa != null) {
-                throw rejection(r, "more than one SOA at the zone apex; the first is at " + soa.where(r.file()),
-                        "more than one SOA at the zone apex", soa);
+                throw rejection(
+                        r,
+                        "more than one SOA at the zone apex; the first is at " + soa.where(r.file()),
+                        "more than one SOA at the zone apex",
+                        soa);
             }
             soa = r;
         }
         if (soa == null) {
-            throw rejection(first, "no SOA at the zone apex " + zone + "; reported at the zone's first record",
+            throw rejection(
+                    first,
+                    "no SOA at the zone apex " + zone + "; reported at the zone's first record",
                     "no SOA at the zone apex " + zone + "; reported at the zone's first record");
         }
         return soa;
@@ -197,7 +212,9 @@ final class ZoneChecker {
             return;
         }
         if (isApex(cname)) {
-            throw rejection(cname, "CNAME at the zone apex " + zone + ", which holds SOA and NS (RFC 1034 §3.6.2)",
+            throw rejection(
+                    cname,
+                    "CNAME at the zone apex " + zone + ", which holds SOA and NS (RFC 1034 §3.6.2)",
                     "CNAME at the zone apex (RFC 1034 §3.6.2)");
         }
         if (other != null) {
@@ -205,7 +222,8 @@ final class ZoneChecker {
             throw rejection(
                     later,
                     "CNAME beside other data at " + cname.record().getName() + ": CNAME at "
-                            + cname.where(later.file()) + ", " + Type.string(other.record().getType()) + " at "
+                            + cname.where(later.file()) + ", "
+                            + Type.string(other.record().getType()) + " at "
                             + other.where(later.file()) + " (RFC 1034 §3.6.2)",
                     "CNAME beside other data (RFC 1034 §3.6.2)",
                     cname,
@@ -307,7 +325,8 @@ final class ZoneChecker {
      * record, so that an error never quotes an included file's text.
      */
     private ZoneLoadException rejection(SourcedRecord r, String reason, String rule, SourcedRecord... named) {
-        if (!r.file().equals(source) || Arrays.stream(named).anyMatch(n -> !n.file().equals(source))) {
+        if (!r.file().equals(source)
+                || Arrays.stream(named).anyMatch(n -> !n.file().equals(source))) {
             return new ZoneLoadException(r.file(), r.line(), null, rule + MasterFileReader.HIDDEN);
         }
         return new ZoneLoadException(r.file(), r.line(), SourcedRecord.presentation(r.record()), reason);

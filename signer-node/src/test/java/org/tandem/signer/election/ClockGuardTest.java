@@ -78,7 +78,9 @@ class ClockGuardTest {
         reference.localAhead = Duration.ofDays(1);
         assertThat(guard.sample().ok()).isFalse();
         clock.jump(Duration.ofDays(-1)); // ntp steps it back
-        assertThat(guard.verdict().ok()).as("the extrapolation sees the step back at once").isTrue();
+        assertThat(guard.verdict().ok())
+                .as("the extrapolation sees the step back at once")
+                .isTrue();
         reference.localAhead = Duration.ZERO;
         assertThat(guard.sample().ok()).isTrue();
     }
@@ -99,7 +101,9 @@ class ClockGuardTest {
         assertThat(v.ok()).isTrue();
         assertThat(v.note()).contains("/fake/clocks/node-a", "ZooKeeper not connected");
         clock.jump(Duration.ofMinutes(5));
-        assertThat(guard.verdict().ok()).as("still extrapolated from the last good reading").isFalse();
+        assertThat(guard.verdict().ok())
+                .as("still extrapolated from the last good reading")
+                .isFalse();
     }
 
     @Test
@@ -107,8 +111,9 @@ class ClockGuardTest {
         reference.fail("ZooKeeper not connected");
         ClockVerdict v = guard.sample();
         assertThat(v.ok()).isFalse();
-        assertThat(v.describe()).isEqualTo(
-                "clock skew unknown vs ZooKeeper: clock reference /fake/clocks/node-a: ZooKeeper not connected");
+        assertThat(v.describe())
+                .isEqualTo(
+                        "clock skew unknown vs ZooKeeper: clock reference /fake/clocks/node-a: ZooKeeper not connected");
     }
 
     @Test
@@ -122,7 +127,8 @@ class ClockGuardTest {
     @Test
     void theThresholdMustBePositive() {
         assertThatThrownBy(() -> new ClockGuard("node-a", reference, "ZooKeeper", Duration.ZERO, clock))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxSkew");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxSkew");
     }
 
     @Test

@@ -69,14 +69,17 @@ class ClockReferenceIT {
         assertThat(v.ok()).isFalse();
         assertThat(v.describe()).matches("clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s");
         clock.set(Duration.ZERO);
-        assertThat(guard.verdict().ok()).as("the step back shows without a reading").isTrue();
+        assertThat(guard.verdict().ok())
+                .as("the step back shows without a reading")
+                .isTrue();
         assertThat(guard.sample().ok()).isTrue();
     }
 
     @Test
     void withoutZooKeeperThereIsNoReading() throws Exception {
         client.close();
-        assertThatThrownBy(() -> reference().sample()).isInstanceOf(ClockReferenceException.class)
+        assertThatThrownBy(() -> reference().sample())
+                .isInstanceOf(ClockReferenceException.class)
                 .hasMessageContaining(root + "/cluster/clocks/node-a");
     }
 }

@@ -47,10 +47,16 @@ class ClockSkewElectionIT {
     private KeySyncedElection node(String name, JumpableClock wall, RecordingListener listener) {
         CuratorFramework client = ElectionNode.connect(ZK.connectString(), SESSION);
         open.add(client);
-        ClockGuard guard = new ClockGuard(name, new ZooKeeperClockReference(client, new ZooKeeperLayout(root), name, wall,
-                System::nanoTime), "ZooKeeper", Duration.ofSeconds(30), wall, System::nanoTime);
-        KeySyncedElection e = new KeySyncedElection(ElectionSetup.of(client, root, name, new SwitchableCheck(true),
-                ElectionNode.FAST, Clock.systemUTC()).withClockGuard(guard));
+        ClockGuard guard = new ClockGuard(
+                name,
+                new ZooKeeperClockReference(client, new ZooKeeperLayout(root), name, wall, System::nanoTime),
+                "ZooKeeper",
+                Duration.ofSeconds(30),
+                wall,
+                System::nanoTime);
+        KeySyncedElection e = new KeySyncedElection(
+                ElectionSetup.of(client, root, name, new SwitchableCheck(true), ElectionNode.FAST, Clock.systemUTC())
+                        .withClockGuard(guard));
         e.addListener(listener);
         open.add(e);
         e.start();
@@ -80,8 +86,13 @@ class ClockSkewElectionIT {
         assertThat(aEvents.losses()).extracting(RecordingListener.Event::reason).containsExactly(LossReason.CLOCK_SKEW);
 
         // it stays out while the skew lasts, and says why
-        TestTiming.until(WAIT, "node-a is out, naming the skew", () -> a.state().role() == ElectionRole.OUT
-                && a.state().reason().matches("clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s"));
+        TestTiming.until(
+                WAIT,
+                "node-a is out, naming the skew",
+                () -> a.state().role() == ElectionRole.OUT
+                        && a.state()
+                                .reason()
+                                .matches("clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s"));
         long until = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // ten re-checks at 200 ms
         while (System.nanoTime() < until) {
             assertThat(a.state().role()).isEqualTo(ElectionRole.OUT);

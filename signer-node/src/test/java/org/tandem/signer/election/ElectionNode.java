@@ -1,6 +1,5 @@
 package org.tandem.signer.election;
 
-import org.tandem.keysync.testing.TestTiming;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -8,6 +7,7 @@ import java.util.function.LongSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.tandem.keysync.testing.TestTiming;
 
 /**
  * One simulated signer node for the ITs: its own Curator client (so its own ZooKeeper session, like a
@@ -15,8 +15,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
  */
 final class ElectionNode implements AutoCloseable {
     /** Fast enough for tests, slow enough for a loaded 2-core machine. */
-    static final ElectionSettings FAST =
-            new ElectionSettings(Duration.ofMillis(200), 0.5, Duration.ofMillis(300));
+    static final ElectionSettings FAST = new ElectionSettings(Duration.ofMillis(200), 0.5, Duration.ofMillis(300));
 
     final String name;
     final CuratorFramework client;
@@ -28,12 +27,17 @@ final class ElectionNode implements AutoCloseable {
         this(connectString, root, name, check, sessionTimeout, System::nanoTime);
     }
 
-    ElectionNode(String connectString, String root, String name, KeySyncCheck check, Duration sessionTimeout,
+    ElectionNode(
+            String connectString,
+            String root,
+            String name,
+            KeySyncCheck check,
+            Duration sessionTimeout,
             LongSupplier nanoTime) {
         this.name = name;
         this.client = connect(connectString, sessionTimeout);
-        this.election = new KeySyncedElection(
-                ElectionSetup.of(client, root, name, check, FAST, Clock.systemUTC()).withNanoTime(nanoTime));
+        this.election = new KeySyncedElection(ElectionSetup.of(client, root, name, check, FAST, Clock.systemUTC())
+                .withNanoTime(nanoTime));
         this.ledger = new PublishLedger(client, root, Clock.systemUTC());
         election.addListener(listener);
     }
@@ -70,7 +74,8 @@ final class ElectionNode implements AutoCloseable {
     }
 
     Leadership leadership() {
-        return election.leadership().orElseThrow(() -> new AssertionError(name + " does not lead: " + election.state()));
+        return election.leadership()
+                .orElseThrow(() -> new AssertionError(name + " does not lead: " + election.state()));
     }
 
     @Override

@@ -1,9 +1,5 @@
 package org.tandem.signer.election;
 
-import org.apache.curator.framework.CuratorFramework;
-
-import org.assertj.core.groups.Tuple;
-import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,13 +11,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 
 /**
@@ -35,6 +34,7 @@ class KeySyncedElectionIT {
     private static final ZoneName ZONE = SwitchableCheck.ZONE;
     /** Long enough that no session expires by accident on a loaded machine. */
     private static final Duration SESSION = Duration.ofSeconds(20);
+
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final List<ElectionNode> nodes = new ArrayList<>();
@@ -82,13 +82,16 @@ class KeySyncedElectionIT {
         ElectionState state = a.election.state();
         assertThat(state.role()).isEqualTo(ElectionRole.OUT);
         assertThat(state.reason()).contains("key-sync check failed", "ZSK 4711", "test-hsm", "missing");
-        assertThat(state.lastCheck()).hasValueSatisfying(v -> assertThat(v.synced()).isFalse());
+        assertThat(state.lastCheck())
+                .hasValueSatisfying(v -> assertThat(v.synced()).isFalse());
         long epoch = b.leadership().epoch();
         assertThat(epoch).isEqualTo(1);
         assertThat(b.election.state().epoch()).hasValue(epoch);
 
         aCheck.synced();
-        TestTiming.until(WAIT, "node-a becomes a candidate once key-synced",
+        TestTiming.until(
+                WAIT,
+                "node-a becomes a candidate once key-synced",
                 () -> a.election.state().role() == ElectionRole.CANDIDATE);
         assertThat(b.leadership().epoch()).isEqualTo(epoch);
         assertThat(a.leads()).isFalse();
@@ -103,7 +106,9 @@ class KeySyncedElectionIT {
 
         assertThat(a.listener.events).isEmpty();
         assertThat(a.election.state().role()).isEqualTo(ElectionRole.OUT);
-        assertThat(a.client.checkExists().forPath(root + "/cluster/epoch")).as("nobody ever bumped the epoch").isNull();
+        assertThat(a.client.checkExists().forPath(root + "/cluster/epoch"))
+                .as("nobody ever bumped the epoch")
+                .isNull();
         check.synced();
         TestTiming.until(WAIT, "node-a leads once key-synced", a::leads);
     }
@@ -122,8 +127,12 @@ class KeySyncedElectionIT {
         TestTiming.until(WAIT, "node-b leads", b::leads);
         assertThat(b.leadership().epoch()).isEqualTo(epoch + 1);
         assertThat(old.isValid()).isFalse();
-        assertThat(a.listener.losses()).extracting(RecordingListener.Event::reason).containsExactly(LossReason.STEPPED_DOWN);
-        TestTiming.until(WAIT, "node-a re-enters as a candidate after the hold-off",
+        assertThat(a.listener.losses())
+                .extracting(RecordingListener.Event::reason)
+                .containsExactly(LossReason.STEPPED_DOWN);
+        TestTiming.until(
+                WAIT,
+                "node-a re-enters as a candidate after the hold-off",
                 () -> a.election.state().role() == ElectionRole.CANDIDATE);
         assertThat(a.leads()).isFalse();
     }
@@ -142,7 +151,9 @@ class KeySyncedElectionIT {
 
         TestTiming.until(WAIT, "node-b leads", b::leads);
         assertThat(b.leadership().epoch()).isEqualTo(epoch + 1);
-        assertThat(a.listener.losses()).extracting(RecordingListener.Event::reason).containsExactly(LossReason.KEYS_NOT_SYNCED);
+        assertThat(a.listener.losses())
+                .extracting(RecordingListener.Event::reason)
+                .containsExactly(LossReason.KEYS_NOT_SYNCED);
         assertThat(a.election.state().reason()).contains("CKR_DEVICE_REMOVED");
     }
 
@@ -169,9 +180,17 @@ class KeySyncedElectionIT {
         assertThat(b.leadership().epoch()).isEqualTo(1);
 
         assertThatThrownBy(() -> b.ledger.commit(b.leadership(), ZONE, 2026120102, sha256("v2")))
-                .isInstanceOfSatisfying(StaleLeadershipException.class, e -> assertThat(e.epoch()).isEqualTo(1))
-                .hasMessageContainingAll("zone " + ZONE, "node-b", "under epoch 1", "higher epoch 6", "node-a",
-                        epochPath, "went backwards");
+                .isInstanceOfSatisfying(
+                        StaleLeadershipException.class,
+                        e -> assertThat(e.epoch()).isEqualTo(1))
+                .hasMessageContainingAll(
+                        "zone " + ZONE,
+                        "node-b",
+                        "under epoch 1",
+                        "higher epoch 6",
+                        "node-a",
+                        epochPath,
+                        "went backwards");
         assertThat(b.ledger.last(ZONE)).contains(committed);
         assertThat(b.ledger.history(ZONE)).containsExactly(committed);
     }
@@ -183,8 +202,15 @@ class KeySyncedElectionIT {
         Leadership term = a.leadership();
         a.ledger.commit(term, ZONE, 1, sha256("v1"));
         // What a paused JVM holds: the same term, checked valid just before the pause (INV-L4).
-        Leadership zombie = new Leadership(term.node(), term.epoch(), term.latchNode(), term.epochPath(), Instant.now(),
-                Duration.ofHours(1), System.nanoTime(), System::nanoTime);
+        Leadership zombie = new Leadership(
+                term.node(),
+                term.epoch(),
+                term.latchNode(),
+                term.epochPath(),
+                Instant.now(),
+                Duration.ofHours(1),
+                System.nanoTime(),
+                System::nanoTime);
         ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         a.election.stepDown();
@@ -195,16 +221,19 @@ class KeySyncedElectionIT {
                     assertThat(e.epoch()).isEqualTo(term.epoch());
                     assertThat(e.node()).isEqualTo("node-a");
                     assertThat(e.zone()).isEqualTo(ZONE);
-                    assertThat(e.getMessage()).contains("example.test.", "node-a", "epoch " + term.epoch(),
-                            "epoch is now " + (term.epoch() + 1));
+                    assertThat(e.getMessage())
+                            .contains(
+                                    "example.test.",
+                                    "node-a",
+                                    "epoch " + term.epoch(),
+                                    "epoch is now " + (term.epoch() + 1));
                 })
                 .hasCauseInstanceOf(KeeperException.BadVersionException.class);
         b.ledger.commit(b.leadership(), ZONE, 2, sha256("v2"));
 
-        assertThat(b.ledger.history(ZONE)).extracting(PublishRecord::serial, PublishRecord::node, PublishRecord::epoch)
-                .containsExactly(
-                        Tuple.tuple(1L, "node-a", term.epoch()),
-                        Tuple.tuple(2L, "node-b", term.epoch() + 1));
+        assertThat(b.ledger.history(ZONE))
+                .extracting(PublishRecord::serial, PublishRecord::node, PublishRecord::epoch)
+                .containsExactly(Tuple.tuple(1L, "node-a", term.epoch()), Tuple.tuple(2L, "node-b", term.epoch() + 1));
     }
 
     @Test
@@ -212,8 +241,15 @@ class KeySyncedElectionIT {
         ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
-        Leadership zombie = new Leadership(term.node(), term.epoch(), term.latchNode(), term.epochPath(), Instant.now(),
-                Duration.ofHours(1), System.nanoTime(), System::nanoTime);
+        Leadership zombie = new Leadership(
+                term.node(),
+                term.epoch(),
+                term.latchNode(),
+                term.epochPath(),
+                Instant.now(),
+                Duration.ofHours(1),
+                System.nanoTime(),
+                System::nanoTime);
 
         a.election.close(); // the latch node goes; nobody else is elected, so the epoch stays
         TestTiming.until(WAIT, "latch node deleted", () -> {
@@ -255,10 +291,12 @@ class KeySyncedElectionIT {
                 .isInstanceOfSatisfying(SerialRefusedException.class, e -> {
                     assertThat(e.kind()).isEqualTo(SerialRefusedException.Kind.NOT_INCREASING);
                     assertThat(e.last().serial()).isEqualTo(2026120101);
-                    assertThat(e.getMessage()).contains("example.test.", "node-b", "2026120100", "2026120101", "node-a");
+                    assertThat(e.getMessage())
+                            .contains("example.test.", "node-b", "2026120100", "2026120101", "node-a");
                 });
         assertThatThrownBy(() -> b.ledger.commit(bTerm, ZONE, 2026120101, sha256("other content")))
-                .isInstanceOfSatisfying(SerialRefusedException.class,
+                .isInstanceOfSatisfying(
+                        SerialRefusedException.class,
                         e -> assertThat(e.kind()).isEqualTo(SerialRefusedException.Kind.SAME_SERIAL_OTHER_CONTENT));
         PublishRecord committed = b.ledger.commit(bTerm, ZONE, 2026120102, sha256("b v3"));
         // a retry of the same commit (after a connection loss) is the success it was, not a second record
@@ -266,7 +304,8 @@ class KeySyncedElectionIT {
 
         List<PublishRecord> history = b.ledger.history(ZONE);
         assertThat(history).extracting(PublishRecord::serial).containsExactly(2026120100L, 2026120101L, 2026120102L);
-        assertThat(history).extracting(PublishRecord::epoch)
+        assertThat(history)
+                .extracting(PublishRecord::epoch)
                 .containsExactly(bTerm.epoch() - 1, bTerm.epoch() - 1, bTerm.epoch());
         assertThat(b.ledger.last(ZONE)).contains(committed);
     }
@@ -281,17 +320,20 @@ class KeySyncedElectionIT {
         long stoppedAt = System.nanoTime();
         ZK.stop();
         try {
-            TestTiming.until(WAIT, "node-a hears of the loss", () -> !a.listener.losses().isEmpty());
+            TestTiming.until(
+                    WAIT, "node-a hears of the loss", () -> !a.listener.losses().isEmpty());
             assertThat(term.isValid()).isFalse();
             assertThat(term.revocation()).contains(LossReason.SUSPENDED);
             RecordingListener.Event lost = a.listener.losses().get(0);
             assertThat(lost.reason()).isEqualTo(LossReason.SUSPENDED);
             Duration stopLatency = Duration.ofNanos(lost.atNanos() - stoppedAt);
-            System.out.println("INV-L2 stop latency (ZooKeeper stopped -> lost(SUSPENDED)): " + stopLatency.toMillis() + " ms");
+            System.out.println(
+                    "INV-L2 stop latency (ZooKeeper stopped -> lost(SUSPENDED)): " + stopLatency.toMillis() + " ms");
             assertThat(stopLatency).isLessThan(term.lease());
             assertThat(a.election.state().role()).isEqualTo(ElectionRole.OUT);
             assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1")))
-                    .isInstanceOf(StaleLeadershipException.class).hasMessageContaining("suspended");
+                    .isInstanceOf(StaleLeadershipException.class)
+                    .hasMessageContaining("suspended");
         } finally {
             ZK.restart();
         }
@@ -318,21 +360,32 @@ class KeySyncedElectionIT {
         assertThat(b.leadership().epoch()).isEqualTo(term.epoch() + 1);
         // A forced expiry does not wait out the session timeout, so the lease cannot cover it: node-a may
         // still believe it leads for a moment (INV-L1 allows it); only the epoch fence protects then.
-        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1"))).isInstanceOf(StaleLeadershipException.class);
-        TestTiming.until(WAIT, "node-a revokes", () -> !term.isValid() && !a.listener.losses().isEmpty());
-        assertThat(a.listener.losses().get(0).reason()).isIn(LossReason.SUSPENDED, LossReason.LOST, LossReason.NOT_LEADER);
-        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1"))).isInstanceOf(StaleLeadershipException.class);
+        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1")))
+                .isInstanceOf(StaleLeadershipException.class);
+        TestTiming.until(
+                WAIT,
+                "node-a revokes",
+                () -> !term.isValid() && !a.listener.losses().isEmpty());
+        assertThat(a.listener.losses().get(0).reason())
+                .isIn(LossReason.SUSPENDED, LossReason.LOST, LossReason.NOT_LEADER);
+        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1")))
+                .isInstanceOf(StaleLeadershipException.class);
         long lostAt = a.listener.losses().get(0).atNanos();
-        TestTiming.until(WAIT, "node-a re-enters after a new session and a fresh check",
+        TestTiming.until(
+                WAIT,
+                "node-a re-enters after a new session and a fresh check",
                 () -> a.election.state().role() == ElectionRole.CANDIDATE);
-        assertThat(aCheck.lastCallNanos - lostAt).as("checked again after the loss").isPositive();
+        assertThat(aCheck.lastCallNanos - lostAt)
+                .as("checked again after the loss")
+                .isPositive();
         assertThat(b.leads()).isTrue();
     }
 
     @Test
     void aLeaderWhoseLatchNodeVanishesStopsAtTheNextHeartbeat() throws Exception {
         // A.2 item 3: the leader "remains the leader forever, even though its ephemeral node disappears"
-        ElectionNode a = node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        ElectionNode a =
+                node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
 
@@ -341,15 +394,22 @@ class KeySyncedElectionIT {
 
         TestTiming.until(WAIT, "node-a revokes", () -> !term.isValid());
         assertThat(Duration.ofNanos(System.nanoTime() - deletedAt)).isLessThan(term.lease());
-        assertThat(term.revocation()).hasValueSatisfying(r -> assertThat(r).isIn(LossReason.LATCH_NODE_GONE, LossReason.NOT_LEADER));
-        TestTiming.until(WAIT, "node-a leads again under a new epoch",
-                () -> a.election.leadership().map(l -> l.epoch() == term.epoch() + 1).orElse(false));
+        assertThat(term.revocation())
+                .hasValueSatisfying(r -> assertThat(r).isIn(LossReason.LATCH_NODE_GONE, LossReason.NOT_LEADER));
+        TestTiming.until(
+                WAIT,
+                "node-a leads again under a new epoch",
+                () -> a.election
+                        .leadership()
+                        .map(l -> l.epoch() == term.epoch() + 1)
+                        .orElse(false));
     }
 
     @Test
     void aLeaderStopsWhenTheEpochMovesUnderIt() throws Exception {
         // CURATOR-620 shape: another node bumped the epoch while this one still believes it leads
-        ElectionNode a = node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        ElectionNode a =
+                node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
 
@@ -357,22 +417,34 @@ class KeySyncedElectionIT {
 
         TestTiming.until(WAIT, "node-a revokes", () -> !term.isValid());
         assertThat(term.revocation()).contains(LossReason.EPOCH_MOVED);
-        TestTiming.until(WAIT, "listener told", () -> a.listener.losses().stream()
-                .anyMatch(e -> e.leadership() == term && e.reason() == LossReason.EPOCH_MOVED));
-        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1"))).isInstanceOf(StaleLeadershipException.class);
+        TestTiming.until(
+                WAIT,
+                "listener told",
+                () -> a.listener.losses().stream()
+                        .anyMatch(e -> e.leadership() == term && e.reason() == LossReason.EPOCH_MOVED));
+        assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1")))
+                .isInstanceOf(StaleLeadershipException.class);
     }
 
     @Test
     void theLeaseEndsLeadershipWithoutAnyZooKeeperEventWhenTheJvmWasPaused() throws Exception {
         AtomicLong pause = new AtomicLong();
-        ElectionNode a = new ElectionNode(ZK.connectString(), root, "node-a", new SwitchableCheck(true), SESSION,
+        ElectionNode a = new ElectionNode(
+                ZK.connectString(),
+                root,
+                "node-a",
+                new SwitchableCheck(true),
+                SESSION,
                 () -> System.nanoTime() + pause.get());
         nodes.add(a);
         a.start();
-        TestTiming.until(WAIT, "node-a leads and its listener knows", () -> a.leads() && !a.listener.gains().isEmpty());
+        TestTiming.until(
+                WAIT,
+                "node-a leads and its listener knows",
+                () -> a.leads() && !a.listener.gains().isEmpty());
         Leadership term = a.leadership();
-        assertThat(term.lease()).isEqualTo(Duration.ofMillis(
-                (long) (a.client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs() * 0.5)));
+        assertThat(term.lease()).isEqualTo(Duration.ofMillis((long)
+                (a.client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs() * 0.5)));
 
         // F3 without the process: the monotonic clock jumps past the session timeout, as after SIGCONT
         pause.set(TestTiming.scaled(SESSION).multipliedBy(2).toNanos());
@@ -381,15 +453,19 @@ class KeySyncedElectionIT {
         assertThat(a.leads()).isFalse();
         assertThat(a.election.state().role()).isEqualTo(ElectionRole.OUT);
         assertThatThrownBy(() -> a.ledger.commit(term, ZONE, 1, sha256("v1")))
-                .isInstanceOf(StaleLeadershipException.class).hasMessageContaining("lease-expired");
-        TestTiming.until(WAIT, "listener hears lease-expired",
+                .isInstanceOf(StaleLeadershipException.class)
+                .hasMessageContaining("lease-expired");
+        TestTiming.until(
+                WAIT,
+                "listener hears lease-expired",
                 () -> a.listener.losses().stream().anyMatch(e -> e.reason() == LossReason.LEASE_EXPIRED));
         assertThat(a.ledger.history(ZONE)).isEmpty();
     }
 
     @Test
     void theHeartbeatKeepsTheLeaseWhileZooKeeperAnswers() throws Exception {
-        ElectionNode a = node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        ElectionNode a =
+                node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
         Duration lease = term.lease();
@@ -427,7 +503,8 @@ class KeySyncedElectionIT {
         ElectionNode leader = a2.leads() ? a2 : b2;
 
         assertThat(leader.leadership().epoch()).isGreaterThan(epochBefore);
-        assertThat(leader.ledger.last(ZONE)).hasValueSatisfying(r -> assertThat(r.serial()).isEqualTo(2026120107));
+        assertThat(leader.ledger.last(ZONE))
+                .hasValueSatisfying(r -> assertThat(r.serial()).isEqualTo(2026120107));
         assertThat(leader.ledger.nextSerial(ZONE, 1)).isEqualTo(2026120108);
         assertThat(leader.ledger.nextSerial(ZONE, 2026120107)).isEqualTo(2026120108);
         assertThat(leader.ledger.nextSerial(ZONE, 2026120200)).isEqualTo(2026120200);

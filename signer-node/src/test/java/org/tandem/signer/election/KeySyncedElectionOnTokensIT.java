@@ -1,13 +1,12 @@
 package org.tandem.signer.election;
 
-import java.time.Instant;
-import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +27,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 
 /**
@@ -66,16 +66,23 @@ class KeySyncedElectionOnTokensIT {
         store = ZooKeeperManifestStore.connect(ZK.clientSettings(), root, Duration.ofSeconds(10));
         open.add(store);
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"), clock);
-        keySync = new KeySync(List.of(hsm1, hsm2), store, audit, clock, "test@election-it",
+        keySync = new KeySync(
+                List.of(hsm1, hsm2),
+                store,
+                audit,
+                clock,
+                "test@election-it",
                 new KeySetVerifier(clock, new SecureRandom()));
         keySync.kekInit(DC1);
         keySync.kekEnrol(DC1, DC2);
         keySync.generate(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256, DC1);
         zsk = keySync.generate(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, DC1);
-        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced())
+                .isTrue();
         // proven on both tokens: published, as the cluster's leader would promote them
         for (var e : keySync.manifest(ZONE).pendingReplication()) {
-            assertThat(keySync.promote(ZONE, e.key().fingerprint(), "both tokens")).isTrue();
+            assertThat(keySync.promote(ZONE, e.key().fingerprint(), "both tokens"))
+                    .isTrue();
         }
     }
 
@@ -87,8 +94,8 @@ class KeySyncedElectionOnTokensIT {
     }
 
     private ElectionNode node(String name, Pkcs11Hsm hsm) {
-        ProvenKeySetCheck check = new ProvenKeySetCheck(store, List.of(hsm), new KeySetVerifier(clock, new SecureRandom()),
-                () -> List.of(ZONE), clock);
+        ProvenKeySetCheck check = new ProvenKeySetCheck(
+                store, List.of(hsm), new KeySetVerifier(clock, new SecureRandom()), () -> List.of(ZONE), clock);
         ElectionNode n = new ElectionNode(ZK.connectString(), root, name, check, Duration.ofSeconds(20));
         open.add(n);
         return n;
@@ -99,26 +106,46 @@ class KeySyncedElectionOnTokensIT {
         ElectionNode a = node("node-a", hsm1).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         ElectionNode b = node("node-b", hsm2).start();
-        TestTiming.until(WAIT, "node-b is a key-synced candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
+        TestTiming.until(
+                WAIT,
+                "node-b is a key-synced candidate",
+                () -> b.election.state().role() == ElectionRole.CANDIDATE);
 
         // The token in dc2 loses the ZSK (re-initialised slot, a botched rollover)
-        HsmKey lost = hsm2.list(ZONE).stream().filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow();
+        HsmKey lost = hsm2.list(ZONE).stream()
+                .filter(k -> k.role() == KeyRole.ZSK)
+                .findFirst()
+                .orElseThrow();
         hsm2.delete(lost.ref());
-        TestTiming.until(WAIT, "node-b leaves the election", () -> b.election.state().role() == ElectionRole.OUT);
+        TestTiming.until(
+                WAIT, "node-b leaves the election", () -> b.election.state().role() == ElectionRole.OUT);
         a.close(); // node-b is now the only node left
 
         Instant outSince = b.election.state().lastCheck().orElseThrow().checkedAt();
-        TestTiming.until(WAIT, "node-b re-checked after node-a left", () -> b.election.state().lastCheck()
-                .map(v -> v.checkedAt().isAfter(outSince.plusSeconds(1))).orElse(false));
+        TestTiming.until(
+                WAIT,
+                "node-b re-checked after node-a left",
+                () -> b.election
+                        .state()
+                        .lastCheck()
+                        .map(v -> v.checkedAt().isAfter(outSince.plusSeconds(1)))
+                        .orElse(false));
         assertThat(b.listener.gains()).isEmpty();
         ElectionState state = b.election.state();
         assertThat(state.role()).isEqualTo(ElectionRole.OUT);
-        assertThat(state.reason()).contains("zone example.test.", "ZSK", String.valueOf(zsk.keyTag().value()),
-                zsk.fingerprint().shortHex(), "dc2-hsm1", "missing");
+        assertThat(state.reason())
+                .contains(
+                        "zone example.test.",
+                        "ZSK",
+                        String.valueOf(zsk.keyTag().value()),
+                        zsk.fingerprint().shortHex(),
+                        "dc2-hsm1",
+                        "missing");
         assertThat(b.ledger.currentEpoch()).as("nobody led after node-a").isEqualTo(1);
 
         // repaired from dc1 (the manifest's key, proven again): now it may lead
-        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced()).isTrue();
+        assertThat(keySync.sync(ZONE, Optional.empty(), false).after().keySynced())
+                .isTrue();
         TestTiming.until(WAIT, "node-b leads once its HSM holds every key", b::leads);
         assertThat(b.leadership().epoch()).isEqualTo(2);
     }
@@ -132,8 +159,16 @@ class KeySyncedElectionOnTokensIT {
 
         KeySyncVerdict v = b.election.state().lastCheck().orElseThrow();
         assertThat(v.synced()).isTrue();
-        assertThat(v.pending()).singleElement().satisfies(line -> assertThat(line).contains("zone example.test.",
-                "ZSK " + fresh.keyTag(), fresh.fingerprint().shortHex(), "dc2-hsm1", "missing", "pending replication"));
+        assertThat(v.pending())
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains(
+                                "zone example.test.",
+                                "ZSK " + fresh.keyTag(),
+                                fresh.fingerprint().shortHex(),
+                                "dc2-hsm1",
+                                "missing",
+                                "pending replication"));
 
         // holding it is not an extra key either: the node in dc1 holds it and leads too, once alone
         b.close();

@@ -10,8 +10,14 @@ import org.junit.jupiter.api.Test;
 class LeadershipTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final Leadership leadership = new Leadership(
-            "node-1", 3, "/tandem/cluster/leader/_c_x-latch-0000000001", "/tandem/cluster/epoch", Instant.EPOCH,
-            Duration.ofSeconds(10), now.get(), now::get);
+            "node-1",
+            3,
+            "/tandem/cluster/leader/_c_x-latch-0000000001",
+            "/tandem/cluster/epoch",
+            Instant.EPOCH,
+            Duration.ofSeconds(10),
+            now.get(),
+            now::get);
 
     @Test
     void isValidUntilTheLeaseRunsOutWithoutAConfirmation() {

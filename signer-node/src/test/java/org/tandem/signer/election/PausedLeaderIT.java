@@ -1,6 +1,5 @@
 package org.tandem.signer.election;
 
-import org.tandem.keysync.testing.TestTiming;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.Prerequisites;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 
 /**
@@ -63,7 +63,8 @@ class PausedLeaderIT {
         startLeaderProcess();
         TestTiming.until(WAIT, "child leads and commits", () -> count("COMMIT epoch=1 ") >= 3);
         standby = new ElectionNode(ZK.connectString(), ROOT, "node-b", new SwitchableCheck(true), SESSION).start();
-        TestTiming.until(WAIT, "node-b is a candidate", () -> standby.election.state().role() == ElectionRole.CANDIDATE);
+        TestTiming.until(
+                WAIT, "node-b is a candidate", () -> standby.election.state().role() == ElectionRole.CANDIDATE);
 
         signal("STOP");
         long stoppedAt = System.nanoTime();
@@ -87,7 +88,11 @@ class PausedLeaderIT {
         }
         TestTiming.until(WAIT, "node-a re-enters as a candidate", () -> {
             try {
-                return standby.client.getChildren().forPath(ROOT + "/cluster/leader").size() == 2;
+                return standby.client
+                                .getChildren()
+                                .forPath(ROOT + "/cluster/leader")
+                                .size()
+                        == 2;
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
@@ -111,10 +116,14 @@ class PausedLeaderIT {
         PublishRecord previous = null;
         for (PublishRecord r : history) {
             String w = writer.putIfAbsent(r.epoch(), r.node());
-            assertThat(w == null ? r.node() : w).as("writer of epoch %d", r.epoch()).isEqualTo(r.node());
+            assertThat(w == null ? r.node() : w)
+                    .as("writer of epoch %d", r.epoch())
+                    .isEqualTo(r.node());
             if (previous != null) {
                 assertThat(r.epoch()).as("epoch order at %s", r).isGreaterThanOrEqualTo(previous.epoch());
-                assertThat(Serials.greater(r.serial(), previous.serial())).as("serial after %s: %s", previous, r).isTrue();
+                assertThat(Serials.greater(r.serial(), previous.serial()))
+                        .as("serial after %s: %s", previous, r)
+                        .isTrue();
             }
             previous = r;
         }
@@ -122,27 +131,42 @@ class PausedLeaderIT {
 
     private void startLeaderProcess() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", PausedLeaderMain.class.getName(), ZK.connectString(),
-                ROOT, "node-a", String.valueOf(TestTiming.scaled(SESSION).toMillis()), ZONE.toString()));
-        leader = new ProcessBuilder(cmd).redirectError(dir.resolve("node-a.log").toFile()).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(leader.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    out.add(line);
-                }
-            } catch (IOException e) {
-                out.add("READ-ERROR " + e);
-            }
-        }, "node-a-stdout");
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                PausedLeaderMain.class.getName(),
+                ZK.connectString(),
+                ROOT,
+                "node-a",
+                String.valueOf(TestTiming.scaled(SESSION).toMillis()),
+                ZONE.toString()));
+        leader = new ProcessBuilder(cmd)
+                .redirectError(dir.resolve("node-a.log").toFile())
+                .start();
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(leader.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            out.add(line);
+                        }
+                    } catch (IOException e) {
+                        out.add("READ-ERROR " + e);
+                    }
+                },
+                "node-a-stdout");
         reader.setDaemon(true);
         reader.start();
     }
 
     private void signal(String signal) throws InterruptedException {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(leader.pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(leader.pid()))
+                    .inheritIO()
+                    .start();
             assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(kill.exitValue()).as("kill -%s exit code", signal).isZero();
         } catch (IOException e) {

@@ -32,8 +32,13 @@ public final class PausedLeaderMain {
         client.getConnectionStateListenable().addListener((c, s) -> say("STATE " + s));
         KeySyncCheck alwaysSynced = () -> KeySyncVerdict.synced(clock.instant(), List.of(zone));
         PublishLedger ledger = new PublishLedger(client, root, clock);
-        try (KeySyncedElection election = new KeySyncedElection(ElectionSetup.of(client, root, node, alwaysSynced,
-                new ElectionSettings(Duration.ofMillis(200), 0.5, Duration.ofMillis(300)), clock))) {
+        try (KeySyncedElection election = new KeySyncedElection(ElectionSetup.of(
+                client,
+                root,
+                node,
+                alwaysSynced,
+                new ElectionSettings(Duration.ofMillis(200), 0.5, Duration.ofMillis(300)),
+                clock))) {
             election.addListener(new LeadershipListener() {
                 @Override
                 public void gained(Leadership l) {
@@ -54,9 +59,11 @@ public final class PausedLeaderMain {
                     byte[] digest = sha.digest((node + " " + serial).getBytes(StandardCharsets.UTF_8));
                     try {
                         ledger.commit(l, zone, serial, digest);
-                        say("COMMIT epoch=" + l.epoch() + " serial=" + serial + " at=" + Instant.now().toEpochMilli());
+                        say("COMMIT epoch=" + l.epoch() + " serial=" + serial + " at="
+                                + Instant.now().toEpochMilli());
                     } catch (LedgerException e) {
-                        say("REFUSED epoch=" + l.epoch() + " serial=" + serial + " at=" + Instant.now().toEpochMilli() + " "
+                        say("REFUSED epoch=" + l.epoch() + " serial=" + serial + " at="
+                                + Instant.now().toEpochMilli() + " "
                                 + e.getClass().getSimpleName() + ": " + e.getMessage());
                     }
                 }

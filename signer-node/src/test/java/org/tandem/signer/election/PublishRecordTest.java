@@ -13,7 +13,12 @@ class PublishRecordTest {
 
     @Test
     void roundTripsThroughTheProtobufIncludingSerialsAboveTwoToTheThirtyOne() {
-        PublishRecord r = new PublishRecord(ZoneName.of("example.test"), 4_000_000_000L, SHA, 7, "node-1",
+        PublishRecord r = new PublishRecord(
+                ZoneName.of("example.test"),
+                4_000_000_000L,
+                SHA,
+                7,
+                "node-1",
                 Instant.parse("2026-12-01T10:00:00.123Z"));
         assertThat(PublishRecord.fromProto(r.toProto())).isEqualTo(r);
     }
@@ -22,8 +27,15 @@ class PublishRecordTest {
     void carriesThePublishedDnskeySetSortedAndItsTtlThroughTheProtobuf() {
         String a = "0a".repeat(32);
         String b = "FF".repeat(32);
-        PublishRecord r = new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "node-b",
-                Instant.parse("2026-12-01T10:00:00Z"), List.of(b, a, a), 3600);
+        PublishRecord r = new PublishRecord(
+                ZoneName.of("example.test"),
+                5,
+                SHA,
+                2,
+                "node-b",
+                Instant.parse("2026-12-01T10:00:00Z"),
+                List.of(b, a, a),
+                3600);
         assertThat(r.dnskeyFingerprints()).containsExactly(a, b.toLowerCase());
         assertThat(r.toProto().getDnskeyFingerprintsList()).containsExactly(a, b.toLowerCase());
         assertThat(r.toProto().getDnskeyTtlSeconds()).isEqualTo(3600);
@@ -32,27 +44,34 @@ class PublishRecordTest {
         PublishRecord old = new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "node-b", Instant.EPOCH);
         assertThat(PublishRecord.fromProto(old.toProto()).dnskeyFingerprints()).isEmpty();
         assertThat(PublishRecord.fromProto(old.toProto()).dnskeyTtlSeconds()).isZero();
-        assertThatThrownBy(() -> new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "n", Instant.EPOCH,
-                List.of("abc"), 0)).hasMessageContaining("DNSKEY fingerprint");
-        assertThatThrownBy(() -> new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "n", Instant.EPOCH,
-                List.of(), -1)).hasMessageContaining("TTL");
+        assertThatThrownBy(() -> new PublishRecord(
+                        ZoneName.of("example.test"), 5, SHA, 2, "n", Instant.EPOCH, List.of("abc"), 0))
+                .hasMessageContaining("DNSKEY fingerprint");
+        assertThatThrownBy(() ->
+                        new PublishRecord(ZoneName.of("example.test"), 5, SHA, 2, "n", Instant.EPOCH, List.of(), -1))
+                .hasMessageContaining("TTL");
     }
 
     @Test
     void refusesARecordThatCouldNotHaveBeenCommitted() {
         ZoneName z = ZoneName.of("example.test");
-        assertThatThrownBy(() -> new PublishRecord(z, 1, "abc", 1, "n", Instant.EPOCH)).hasMessageContaining("64 hex");
-        assertThatThrownBy(() -> new PublishRecord(z, 1, SHA, 0, "n", Instant.EPOCH)).hasMessageContaining("epoch");
-        assertThatThrownBy(() -> new PublishRecord(z, -1, SHA, 1, "n", Instant.EPOCH)).hasMessageContaining("serial");
+        assertThatThrownBy(() -> new PublishRecord(z, 1, "abc", 1, "n", Instant.EPOCH))
+                .hasMessageContaining("64 hex");
+        assertThatThrownBy(() -> new PublishRecord(z, 1, SHA, 0, "n", Instant.EPOCH))
+                .hasMessageContaining("epoch");
+        assertThatThrownBy(() -> new PublishRecord(z, -1, SHA, 1, "n", Instant.EPOCH))
+                .hasMessageContaining("serial");
     }
 
     @Test
     void aVerdictIsSyncedOnlyWithoutProblemsAndNeverOverNoZones() {
         ZoneName z = ZoneName.of("example.test");
         assertThat(KeySyncVerdict.synced(Instant.EPOCH, List.of(z)).synced()).isTrue();
-        KeySyncVerdict bad = KeySyncVerdict.notSynced(Instant.EPOCH, List.of(z), List.of("zone example.test. ZSK missing"));
+        KeySyncVerdict bad =
+                KeySyncVerdict.notSynced(Instant.EPOCH, List.of(z), List.of("zone example.test. ZSK missing"));
         assertThat(bad.synced()).isFalse();
         assertThat(bad.describe()).contains("ZSK missing");
-        assertThatThrownBy(() -> KeySyncVerdict.synced(Instant.EPOCH, List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> KeySyncVerdict.synced(Instant.EPOCH, List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -23,8 +23,15 @@ class PublishedDnskeysTest {
     }
 
     private static PublishRecord record(long serial, Instant at, long ttl, Fingerprint... keys) {
-        return new PublishRecord(ZONE, serial, SHA, 1, "node-a", at, Arrays.stream(keys).map(Fingerprint::hex)
-                .toList(), ttl);
+        return new PublishRecord(
+                ZONE,
+                serial,
+                SHA,
+                1,
+                "node-a",
+                at,
+                Arrays.stream(keys).map(Fingerprint::hex).toList(),
+                ttl);
     }
 
     @Test
@@ -36,8 +43,8 @@ class PublishedDnskeysTest {
 
     @Test
     void aKeyInEveryRrsetSinceTheFirstPublicationSignsAtOnce() {
-        PublishedDnskeys h = new PublishedDnskeys(ZONE, List.of(record(1, T0, 3600, KSK, ZSK),
-                record(2, T0.plusSeconds(10), 3600, KSK, ZSK)), true);
+        PublishedDnskeys h = new PublishedDnskeys(
+                ZONE, List.of(record(1, T0, 3600, KSK, ZSK), record(2, T0.plusSeconds(10), 3600, KSK, ZSK)), true);
         PublishedDnskeys.Verdict v = h.check(ZSK, T0.plusSeconds(20));
         assertThat(v.passed()).isTrue();
         assertThat(v.detail()).contains("since the zone's first publication (serial 1");
@@ -45,14 +52,23 @@ class PublishedDnskeysTest {
 
     @Test
     void aKeyAddedLessThanTheTtlAgoMayNotSignAndOneAddedLongerAgoMay() {
-        PublishedDnskeys h = new PublishedDnskeys(ZONE, List.of(record(1, T0, 3600, KSK, ZSK),
-                record(2, T0.plusSeconds(100), 3600, KSK, ZSK, NEW)), true);
+        PublishedDnskeys h = new PublishedDnskeys(
+                ZONE,
+                List.of(record(1, T0, 3600, KSK, ZSK), record(2, T0.plusSeconds(100), 3600, KSK, ZSK, NEW)),
+                true);
         PublishedDnskeys.Verdict early = h.check(NEW, T0.plusSeconds(100 + 3599));
         assertThat(early.passed()).isFalse();
-        assertThat(early.detail()).contains("published since " + T0.plusSeconds(100), "(serial 2)", "3599 s",
-                "less than the DNSKEY TTL 3600 s", "until " + T0.plusSeconds(3700));
+        assertThat(early.detail())
+                .contains(
+                        "published since " + T0.plusSeconds(100),
+                        "(serial 2)",
+                        "3599 s",
+                        "less than the DNSKEY TTL 3600 s",
+                        "until " + T0.plusSeconds(3700));
         assertThat(h.check(NEW, T0.plusSeconds(3700)).passed()).isTrue();
-        assertThat(h.check(ZSK, T0.plusSeconds(150)).passed()).as("old keys sign on").isTrue();
+        assertThat(h.check(ZSK, T0.plusSeconds(150)).passed())
+                .as("old keys sign on")
+                .isTrue();
     }
 
     @Test
@@ -65,8 +81,8 @@ class PublishedDnskeysTest {
 
     @Test
     void aLastRecordWithoutTheDnskeySetIsUnknownAndRefusesEveryKey() {
-        PublishedDnskeys h = new PublishedDnskeys(ZONE, List.of(record(1, T0, 3600, KSK, ZSK), record(2, T0.plusSeconds(5),
-                0)), true);
+        PublishedDnskeys h = new PublishedDnskeys(
+                ZONE, List.of(record(1, T0, 3600, KSK, ZSK), record(2, T0.plusSeconds(5), 0)), true);
         assertThat(h.check(ZSK, T0.plusSeconds(86400)).passed()).isFalse();
         assertThat(h.check(ZSK, T0.plusSeconds(86400)).detail()).startsWith("unknown:");
     }
@@ -74,18 +90,25 @@ class PublishedDnskeysTest {
     @Test
     void aRecordThatDoesNotSayBreaksTheRunAndTheLargestTtlCounts() {
         // serial 2 was written without fingerprints: the key counts as published since serial 3 only
-        PublishedDnskeys h = new PublishedDnskeys(ZONE, List.of(record(1, T0, 86400, KSK, ZSK),
-                record(2, T0.plusSeconds(10), 0), record(3, T0.plusSeconds(20), 3600, KSK, ZSK)), true);
+        PublishedDnskeys h = new PublishedDnskeys(
+                ZONE,
+                List.of(
+                        record(1, T0, 86400, KSK, ZSK),
+                        record(2, T0.plusSeconds(10), 0),
+                        record(3, T0.plusSeconds(20), 3600, KSK, ZSK)),
+                true);
         PublishedDnskeys.Verdict v = h.check(ZSK, T0.plusSeconds(20 + 7200));
-        assertThat(v.passed()).as("2 h after serial 3, but the TTL of serial 1 was a day").isFalse();
+        assertThat(v.passed())
+                .as("2 h after serial 3, but the TTL of serial 1 was a day")
+                .isFalse();
         assertThat(v.detail()).contains("DNSKEY TTL 86400 s");
         assertThat(h.check(ZSK, T0.plusSeconds(20 + 86400)).passed()).isTrue();
     }
 
     @Test
     void aWindowThatDoesNotReachTheFirstPublicationPassesAKeyPresentThroughout() {
-        PublishedDnskeys h = new PublishedDnskeys(ZONE, List.of(record(40, T0, 3600, KSK, ZSK),
-                record(41, T0.plusSeconds(4000), 3600, KSK, ZSK)), false);
+        PublishedDnskeys h = new PublishedDnskeys(
+                ZONE, List.of(record(40, T0, 3600, KSK, ZSK), record(41, T0.plusSeconds(4000), 3600, KSK, ZSK)), false);
         PublishedDnskeys.Verdict v = h.check(ZSK, T0.plusSeconds(4100));
         assertThat(v.passed()).isTrue();
         assertThat(v.detail()).contains("since at least " + T0);

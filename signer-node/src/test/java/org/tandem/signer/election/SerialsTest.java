@@ -33,7 +33,9 @@ class SerialsTest {
 
     @Test
     void refusesSerialsOutsideThirtyTwoBits() {
-        assertThatThrownBy(() -> Serials.check(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        assertThatThrownBy(() -> Serials.check(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
         assertThatThrownBy(() -> Serials.check(1L << 32)).isInstanceOf(IllegalArgumentException.class);
     }
 }

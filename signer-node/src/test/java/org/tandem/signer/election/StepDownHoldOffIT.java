@@ -57,12 +57,16 @@ class StepDownHoldOffIT {
         a.election.stepDown(asked);
 
         TestTiming.until(WAIT, "node-b leads", b::leads);
-        assertThat(a.listener.losses()).extracting(RecordingListener.Event::reason).containsExactly(LossReason.STEPPED_DOWN);
+        assertThat(a.listener.losses())
+                .extracting(RecordingListener.Event::reason)
+                .containsExactly(LossReason.STEPPED_DOWN);
         // while out, a second order with a longer hold-off extends it from now
         Duration longer = Duration.ofSeconds(3);
         long extended = System.nanoTime();
         a.election.stepDown(longer);
-        TestTiming.until(WAIT, "node-a re-enters as a candidate after the hold-off",
+        TestTiming.until(
+                WAIT,
+                "node-a re-enters as a candidate after the hold-off",
                 () -> a.election.state().role() == ElectionRole.CANDIDATE);
         long out = System.nanoTime();
 

@@ -58,6 +58,7 @@ class ZooKeeperLockdownIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** How long a refused client is given to connect (it never does). */
     private static final Duration REFUSED_WITHIN = Duration.ofSeconds(3);
+
     private static final String ZONE = SwitchableCheck.ZONE.toString();
 
     @TempDir
@@ -99,16 +100,24 @@ class ZooKeeperLockdownIT {
     }
 
     /** A node that leads, has committed one publication and a manifest: what the attacker goes after. */
-    private record Leading(ClusterConnection cluster, KeySyncedElection election, PublishLedger ledger,
-            ManifestStore manifests, Leadership leadership, PublishRecord committed, VersionedManifest manifest) {}
+    private record Leading(
+            ClusterConnection cluster,
+            KeySyncedElection election,
+            PublishLedger ledger,
+            ManifestStore manifests,
+            Leadership leadership,
+            PublishRecord committed,
+            VersionedManifest manifest) {}
 
     private Leading leadingNode() throws Exception {
-        ClusterConnection cluster = ClusterConnection.connect(ZooKeeperClientSettings.tls(zk.connectString(), nodeTls),
-                root, SESSION, Duration.ofSeconds(10));
+        ClusterConnection cluster = ClusterConnection.connect(
+                ZooKeeperClientSettings.tls(zk.connectString(), nodeTls), root, SESSION, Duration.ofSeconds(10));
         open.add(cluster);
-        assertThat(cluster.connected()).as("node-a connects with its node certificate").isTrue();
-        KeySyncedElection election = cluster.election("node-a", new SwitchableCheck(true), ElectionNode.FAST,
-                Clock.systemUTC());
+        assertThat(cluster.connected())
+                .as("node-a connects with its node certificate")
+                .isTrue();
+        KeySyncedElection election =
+                cluster.election("node-a", new SwitchableCheck(true), ElectionNode.FAST, Clock.systemUTC());
         open.add(election);
         election.start();
         TestTiming.until(WAIT, "node-a leads", () -> election.leadership().isPresent());
@@ -125,8 +134,12 @@ class ZooKeeperLockdownIT {
         Leading node = leadingNode();
         CuratorFramework client = tlsClient(nodeTls);
 
-        for (String path : List.of(root, paths.epochPath(), paths.publishedPath(SwitchableCheck.ZONE),
-                paths.historyPath(SwitchableCheck.ZONE), root + "/zones/example.test/keys")) {
+        for (String path : List.of(
+                root,
+                paths.epochPath(),
+                paths.publishedPath(SwitchableCheck.ZONE),
+                paths.historyPath(SwitchableCheck.ZONE),
+                root + "/zones/example.test/keys")) {
             assertThat(client.getACL().forPath(path)).as(path).containsExactlyInAnyOrderElementsOf(ZooKeeperRole.ACL);
         }
         assertThat(ZooKeeperRole.ACL).noneMatch(acl -> acl.getId().getScheme().equals("world"));
@@ -140,8 +153,10 @@ class ZooKeeperLockdownIT {
         Snapshot before = snapshot(node);
 
         // it may read what the coordinator's view reads
-        assertThat(mallory.checkExists().forPath(paths.epochPath()).getVersion()).isEqualTo(before.epochVersion);
-        assertThat(mallory.getChildren().forPath(paths.historyPath(SwitchableCheck.ZONE))).hasSize(1);
+        assertThat(mallory.checkExists().forPath(paths.epochPath()).getVersion())
+                .isEqualTo(before.epochVersion);
+        assertThat(mallory.getChildren().forPath(paths.historyPath(SwitchableCheck.ZONE)))
+                .hasSize(1);
 
         for (Attack attack : attacks(node)) {
             assertThatThrownBy(() -> attack.run(mallory))
@@ -162,7 +177,8 @@ class ZooKeeperLockdownIT {
         List<CuratorFramework> refused = List.of(
                 client(plaintext()),
                 client(tlsWithoutCertificate()),
-                client(ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("mallory-no-role")).clientConfig()),
+                client(ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("mallory-no-role"))
+                        .clientConfig()),
                 client(ZooKeeperClientSettings.tls(zk.connectString(), otherCa.issue("mallory-node", "node"))
                         .clientConfig()));
 
@@ -207,41 +223,56 @@ class ZooKeeperLockdownIT {
         // RFC 1982: the largest serial still "greater" than the last one, which every later commit would
         // have to exceed.
         long ahead = (last.serial() + (1L << 31) - 1) & 0xFFFF_FFFFL;
-        byte[] forged = new PublishRecord(SwitchableCheck.ZONE, ahead, last.sha256Hex(), last.epoch(), "node-a",
-                Instant.now()).toProto().toByteArray();
-        byte[] fewerKeys = node.manifest().manifest().toBuilder().removeKeys(1).build().toByteArray();
+        byte[] forged = new PublishRecord(
+                        SwitchableCheck.ZONE, ahead, last.sha256Hex(), last.epoch(), "node-a", Instant.now())
+                .toProto()
+                .toByteArray();
+        byte[] fewerKeys =
+                node.manifest().manifest().toBuilder().removeKeys(1).build().toByteArray();
         return List.of(
                 new Attack("bump the epoch", c -> c.setData().forPath(epoch, new byte[0])),
                 new Attack("delete the epoch", c -> c.delete().forPath(epoch)),
-                new Attack("recreate the epoch elsewhere in the tree",
+                new Attack(
+                        "recreate the epoch elsewhere in the tree",
                         c -> c.create().forPath(root + "/cluster/epoch2", new byte[0])),
                 new Attack("publish a serial 2^31 ahead", c -> c.setData().forPath(published, forged)),
-                new Attack("append a forged ledger entry", c -> c.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
-                        .forPath(paths.historyRecordPrefix(SwitchableCheck.ZONE), forged)),
+                new Attack(
+                        "append a forged ledger entry",
+                        c -> c.create()
+                                .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                                .forPath(paths.historyRecordPrefix(SwitchableCheck.ZONE), forged)),
                 new Attack("drop a key from the manifest", c -> c.setData().forPath(manifestPath, fewerKeys)),
                 new Attack("delete the manifest", c -> c.delete().forPath(manifestPath)),
-                new Attack("open the ACL of the root",
+                new Attack(
+                        "open the ACL of the root",
                         c -> c.setACL().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(root)));
     }
 
     /** What the attacks must leave as it was. */
-    private record Snapshot(int epochVersion, ByteString published, List<String> history, ByteString manifest,
-            int manifestVersion) {}
+    private record Snapshot(
+            int epochVersion, ByteString published, List<String> history, ByteString manifest, int manifestVersion) {}
 
     private Snapshot snapshot(Leading node) throws Exception {
         CuratorFramework reader = tlsClient(nodeTls);
         Stat epoch = reader.checkExists().forPath(paths.epochPath());
         Stat manifest = new Stat();
         byte[] manifestBytes = reader.getData().storingStatIn(manifest).forPath(root + "/zones/example.test/keys");
-        return new Snapshot(epoch.getVersion(),
+        return new Snapshot(
+                epoch.getVersion(),
                 ByteString.copyFrom(reader.getData().forPath(paths.publishedPath(SwitchableCheck.ZONE))),
-                reader.getChildren().forPath(paths.historyPath(SwitchableCheck.ZONE)).stream().sorted().toList(),
-                ByteString.copyFrom(manifestBytes), manifest.getVersion());
+                reader.getChildren().forPath(paths.historyPath(SwitchableCheck.ZONE)).stream()
+                        .sorted()
+                        .toList(),
+                ByteString.copyFrom(manifestBytes),
+                manifest.getVersion());
     }
 
     private CuratorFramework tlsClient(TlsMaterial tls) throws Exception {
-        CuratorFramework c = client(ZooKeeperClientSettings.tls(zk.connectString(), tls).clientConfig());
-        assertThat(c.blockUntilConnected(10, TimeUnit.SECONDS)).as("connects with " + tls.certificateChain()).isTrue();
+        CuratorFramework c =
+                client(ZooKeeperClientSettings.tls(zk.connectString(), tls).clientConfig());
+        assertThat(c.blockUntilConnected(10, TimeUnit.SECONDS))
+                .as("connects with " + tls.certificateChain())
+                .isTrue();
         return c;
     }
 
@@ -270,13 +301,16 @@ class ZooKeeperLockdownIT {
         config.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
         config.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, ClientCnxnSocketNetty.class.getName());
         config.setProperty("zookeeper.ssl.keyStore.location", "");
-        config.setProperty("zookeeper.ssl.trustStore.location", pki.caCertificate().toString());
+        config.setProperty(
+                "zookeeper.ssl.trustStore.location", pki.caCertificate().toString());
         config.setProperty("zookeeper.ssl.trustStore.type", "PEM");
         return config;
     }
 
     private static KeyManifest manifest(String zone) {
-        KeyManifest.Builder b = KeyManifest.newBuilder().setZone(zone).setUpdatedBy("lockdown test")
+        KeyManifest.Builder b = KeyManifest.newBuilder()
+                .setZone(zone)
+                .setUpdatedBy("lockdown test")
                 .setUpdatedEpochMillis(1_767_225_600_000L);
         int seed = 1;
         for (KeyRole role : List.of(KeyRole.KSK, KeyRole.ZSK)) {
@@ -285,8 +319,12 @@ class ZooKeeperLockdownIT {
                 publicKey[i] = (byte) (seed * 31 + i);
             }
             b.addKeys(ManifestKey.newBuilder()
-                    .setKey(KeyDescriptor.newBuilder().setZone(zone).setRole(role).setAlgorithm(13)
-                            .setFlags(role == KeyRole.KSK ? 257 : 256).setKeyTag(10_000 + seed)
+                    .setKey(KeyDescriptor.newBuilder()
+                            .setZone(zone)
+                            .setRole(role)
+                            .setAlgorithm(13)
+                            .setFlags(role == KeyRole.KSK ? 257 : 256)
+                            .setKeyTag(10_000 + seed)
                             .setPublicKey(ByteString.copyFrom(publicKey))
                             .setFingerprint(ByteString.copyFrom(sha256(zone + seed))))
                     .setState(KeyState.ACTIVE)

@@ -74,8 +74,7 @@ public final class GateBenchmark {
         Files.writeString(zone, sb.toString());
         String ksk = run(dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "-f", "KSK", "tld.");
         String zsk = run(dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "tld.");
-        Files.writeString(
-                zone, "$INCLUDE " + ksk + ".key\n$INCLUDE " + zsk + ".key\n", StandardOpenOption.APPEND);
+        Files.writeString(zone, "$INCLUDE " + ksk + ".key\n$INCLUDE " + zsk + ".key\n", StandardOpenOption.APPEND);
         List<String> sign = new ArrayList<>(List.of(
                 "dnssec-signzone",
                 "-P",
@@ -172,11 +171,7 @@ public final class GateBenchmark {
                 Duration.ofDays(1));
         SignatureCheck.Result r = check.check(0, index.owners.size());
         long t2 = mx.getCurrentThreadCpuTime();
-        DenialCheck.check(
-                index,
-                (SOARecord)
-                        index.records(index.apex, Type.SOA).get(0),
-                new FailureLog());
+        DenialCheck.check(index, (SOARecord) index.records(index.apex, Type.SOA).get(0), new FailureLog());
         long t3 = mx.getCurrentThreadCpuTime();
         System.out.printf(
                 Locale.ROOT,
@@ -189,9 +184,7 @@ public final class GateBenchmark {
     }
 
     private static long processCpuNanos() {
-        return ((OperatingSystemMXBean)
-                        ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**

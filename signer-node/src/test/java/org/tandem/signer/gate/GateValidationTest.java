@@ -45,8 +45,7 @@ import org.xbill.DNS.utils.base32;
 class GateValidationTest {
     static final Name ORIGIN = Name.fromConstantString("example.");
 
-    static final String ZONE =
-            """
+    static final String ZONE = """
             $TTL 3600
             @             SOA   ns1 hostmaster 2026010101 7200 3600 1209600 300
             @             NS    ns1

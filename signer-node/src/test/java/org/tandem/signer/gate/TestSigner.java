@@ -76,12 +76,7 @@ final class TestSigner {
     }
 
     static Key ed25519(Name origin, int flags) {
-        return key(
-                origin,
-                flags,
-                DNSSEC.Algorithm.ED25519,
-                "Ed25519",
-                new NamedParameterSpec("Ed25519"));
+        return key(origin, flags, DNSSEC.Algorithm.ED25519, "Ed25519", new NamedParameterSpec("Ed25519"));
     }
 
     /** 1024 bits: quick to generate; the gate does not judge key sizes. */
@@ -94,8 +89,7 @@ final class TestSigner {
                 new RSAKeyGenParameterSpec(1024, RSAKeyGenParameterSpec.F4));
     }
 
-    private static Key key(
-            Name origin, int flags, int alg, String jca, AlgorithmParameterSpec spec) {
+    private static Key key(Name origin, int flags, int alg, String jca, AlgorithmParameterSpec spec) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance(jca);
             g.initialize(spec);

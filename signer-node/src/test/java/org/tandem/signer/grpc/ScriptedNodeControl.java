@@ -1,10 +1,10 @@
 package org.tandem.signer.grpc;
 
 import java.util.List;
-import org.tandem.keysync.key.ZoneName;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.node.NodeControl;
 import org.tandem.signer.node.NodeControlException;
 import org.tandem.signer.node.NodeStatus;
@@ -23,6 +23,7 @@ final class ScriptedNodeControl implements NodeControl {
     final AtomicReference<StepDownResult> stepDown = new AtomicReference<>();
     /** Thrown by selfTest and stepDown instead of answering, when set. */
     final AtomicReference<NodeControlException> failure = new AtomicReference<>();
+
     final AtomicInteger statusCalls = new AtomicInteger();
     final AtomicInteger selfTestCalls = new AtomicInteger();
     final List<StepDownOrder> orders = new CopyOnWriteArrayList<>();

@@ -36,9 +36,9 @@ import org.tandem.proto.keysync.v1.WrappedKey;
 import org.tandem.proto.signer.v1.SignerNodeGrpc;
 import org.tandem.proto.signer.v1.StepDownRequest;
 import org.tandem.proto.signer.v1.StepDownResponse;
-import org.tandem.signer.node.NodeTestFiles;
 import org.tandem.signer.node.NodeConfig;
 import org.tandem.signer.node.NodeRole;
+import org.tandem.signer.node.NodeTestFiles;
 import org.tandem.signer.node.SignerNodeDaemon;
 
 /**
@@ -66,7 +66,8 @@ class SignerNodeDaemonGrpcIT {
     void start() throws Exception {
         Prerequisites.requireSoftHsm();
         String root = "/daemon-grpc-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root, dir.resolve("setup-audit.jsonl"));
+        tokens = KeySyncedTokens.create(
+                List.of("node-a"), ZONE, ZK.connectString(), root, dir.resolve("setup-audit.jsonl"));
         pki = TestPki.create(dir.resolve("pki"), "daemon-grpc-it CA");
         NodeTestFiles.minimalZone(dir);
         HsmSpec s = tokens.spec("node-a");
@@ -74,15 +75,18 @@ class SignerNodeDaemonGrpcIT {
         NodeTestFiles.hsmYaml(hsmYaml, "node-a", s, dir.resolve("node-a-audit.jsonl"), ZK.connectString(), root);
         TlsMaterial tls = pki.issue("node-a", "node");
         Path config = dir.resolve("node-a.yaml");
-        Files.writeString(config, "node: {name: node-a, site: dc1}\n"
-                + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root + ", insecure-plaintext: true}\n"
-                + "publish:\n  directory: published\n"
-                + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n");
+        Files.writeString(
+                config,
+                "node: {name: node-a, site: dc1}\n"
+                        + "hsm-config: " + hsmYaml + "\n"
+                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root
+                        + ", insecure-plaintext: true}\n"
+                        + "publish:\n  directory: published\n"
+                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n");
         daemon = SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC());
     }
 
@@ -111,16 +115,21 @@ class SignerNodeDaemonGrpcIT {
         long asked = 4;
 
         long before = System.currentTimeMillis();
-        StepDownResponse response = coordinator.stepDown(
-                StepDownRequest.newBuilder().setReason("cut-over test").setHoldOffSeconds((int) asked).build());
+        StepDownResponse response = coordinator.stepDown(StepDownRequest.newBuilder()
+                .setReason("cut-over test")
+                .setHoldOffSeconds((int) asked)
+                .build());
         long after = System.currentTimeMillis();
 
         assertThat(response.getWasLeader()).isTrue();
         assertThat(response.getEpoch()).isPositive();
-        assertThat(response.getHoldOffUntilEpochMillis())
-                .isBetween(before + asked * 1000, after + asked * 1000);
-        TestTiming.until(WAIT, "node-a is out of the election", () -> daemon.status().role() != NodeRole.LEADER);
-        TestTiming.until(WAIT, "node-a leads again after the hold-off", () -> daemon.status().role() == NodeRole.LEADER);
+        assertThat(response.getHoldOffUntilEpochMillis()).isBetween(before + asked * 1000, after + asked * 1000);
+        TestTiming.until(
+                WAIT, "node-a is out of the election", () -> daemon.status().role() != NodeRole.LEADER);
+        TestTiming.until(
+                WAIT,
+                "node-a leads again after the hold-off",
+                () -> daemon.status().role() == NodeRole.LEADER);
         assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(response.getHoldOffUntilEpochMillis());
     }
 
@@ -129,8 +138,11 @@ class SignerNodeDaemonGrpcIT {
         TlsMaterial operator = pki.issue("alice", "operator");
         assertThatThrownBy(() -> SignerNodeGrpc.newBlockingStub(channel(operator))
                         .withDeadlineAfter(20, TimeUnit.SECONDS)
-                        .stepDown(StepDownRequest.newBuilder().setHoldOffSeconds(60).build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        .stepDown(StepDownRequest.newBuilder()
+                                .setHoldOffSeconds(60)
+                                .build()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
 
         KeySyncGrpc.KeySyncBlockingStub peer = KeySyncGrpc.newBlockingStub(channel(pki.issue("node-b", "node")))
@@ -142,7 +154,8 @@ class SignerNodeDaemonGrpcIT {
                     .setZone(ZONE.toString())
                     .setFingerprint(ByteString.copyFrom(e.key().fingerprint().bytes()))
                     .build());
-            assertThat(w.getKey().getFingerprint().toByteArray()).isEqualTo(e.key().fingerprint().bytes());
+            assertThat(w.getKey().getFingerprint().toByteArray())
+                    .isEqualTo(e.key().fingerprint().bytes());
         }
         byte[] unknown = new byte[32];
         new SecureRandom().nextBytes(unknown);

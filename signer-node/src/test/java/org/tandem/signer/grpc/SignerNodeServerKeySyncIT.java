@@ -84,12 +84,18 @@ class SignerNodeServerKeySyncIT {
         store = ZooKeeperManifestStore.connect(ZK.clientSettings(), "/it-" + System.nanoTime(), Duration.ofSeconds(10));
         auditFile = dir.resolve("audit.jsonl");
         AuditLog audit = AuditLog.open(auditFile, clock);
-        KeySyncService keySync = new KeySyncService("dc1-signer", List.of(hsm), clock, audit,
-                "tandem@dc1-signer keysync-server", store, new KeySetVerifier(clock, new SecureRandom()));
-        server = SignerNodeServer.start("127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer",
-                audit, clock, keySync);
-        control.status.set(new NodeStatus("dc1-signer", "dc1", NodeRole.STANDBY, 0,
-                Duration.ZERO, List.of(), List.of(), Instant.now()));
+        KeySyncService keySync = new KeySyncService(
+                "dc1-signer",
+                List.of(hsm),
+                clock,
+                audit,
+                "tandem@dc1-signer keysync-server",
+                store,
+                new KeySetVerifier(clock, new SecureRandom()));
+        server = SignerNodeServer.start(
+                "127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer", audit, clock, keySync);
+        control.status.set(new NodeStatus(
+                "dc1-signer", "dc1", NodeRole.STANDBY, 0, Duration.ZERO, List.of(), List.of(), Instant.now()));
     }
 
     @AfterEach
@@ -118,18 +124,24 @@ class SignerNodeServerKeySyncIT {
                         .getNode())
                 .isEqualTo("dc1-signer");
         KeySyncGrpc.KeySyncBlockingStub keySync = keySync(monitor);
-        assertDenied(() -> keySync.inventory(InventoryRequest.newBuilder()
+        assertDenied(
+                () -> keySync.inventory(InventoryRequest.newBuilder()
                         .setZone(ZONE)
                         .setNonce(ByteString.copyFrom(new byte[32]))
                         .build()),
-                "caller monitor", "roles []", "tandem.keysync.v1.KeySync/Inventory");
-        assertDenied(() -> keySync.exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
+                "caller monitor",
+                "roles []",
+                "tandem.keysync.v1.KeySync/Inventory");
+        assertDenied(
+                () -> keySync.exportWrappedKey(ExportWrappedKeyRequest.newBuilder()
                         .setZone(ZONE)
                         .setFingerprint(ByteString.copyFrom(new byte[32]))
                         .build()),
-                "caller monitor", "tandem.keysync.v1.KeySync/ExportWrappedKey");
+                "caller monitor",
+                "tandem.keysync.v1.KeySync/ExportWrappedKey");
 
-        assertThat(audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("VERIFY REFUSED", "WRAP REFUSED");
         assertThat(audit()).allSatisfy(l -> assertThat(l.get("actor").asText()).contains("caller=monitor"));
     }
@@ -150,19 +162,27 @@ class SignerNodeServerKeySyncIT {
                         .getHsmsList())
                 .singleElement()
                 .satisfies(h -> assertThat(h.getKeysList()).isEmpty());
-        assertDenied(() -> peer.generateKey(order), "caller dc2-signer", "roles [NODE]", "KeySync/GenerateKey",
+        assertDenied(
+                () -> peer.generateKey(order),
+                "caller dc2-signer",
+                "roles [NODE]",
+                "KeySync/GenerateKey",
                 "OU=coordinator");
         assertThat(hsm.list(ZoneName.of(ZONE))).isEmpty();
 
-        GenerateKeyResponse generated = keySync(cluster.issue("coordinator-1", "coordinator")).generateKey(order);
+        GenerateKeyResponse generated =
+                keySync(cluster.issue("coordinator-1", "coordinator")).generateKey(order);
 
         VersionedManifest m = store.read(ZONE).orElseThrow();
-        assertThat(ZoneKeySet.fromProto(m.manifest(), m.version()).entries()).singleElement().satisfies(e -> {
-            assertThat(e.key()).isEqualTo(KeyProtos.fromProto(generated.getKey()));
-            assertThat(e.state()).isEqualTo(KeyState.GENERATED);
-        });
+        assertThat(ZoneKeySet.fromProto(m.manifest(), m.version()).entries())
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.key()).isEqualTo(KeyProtos.fromProto(generated.getKey()));
+                    assertThat(e.state()).isEqualTo(KeyState.GENERATED);
+                });
         assertThat(hsm.list(ZoneName.of(ZONE))).hasSize(1);
-        assertThat(audit()).extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
+        assertThat(audit())
+                .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("VERIFY OK", "GENERATE REFUSED", "GENERATE OK");
         assertThat(audit().get(2).get("actor").asText()).contains("caller=coordinator-1", "ordered_by=alice");
     }
@@ -185,8 +205,7 @@ class SignerNodeServerKeySyncIT {
         return lines;
     }
 
-    private static void assertDenied(
-            ThrowableAssert.ThrowingCallable call, String... described) {
+    private static void assertDenied(ThrowableAssert.ThrowingCallable call, String... described) {
         assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Status.Code.PERMISSION_DENIED);
             assertThat(e.getStatus().getDescription()).contains(described);

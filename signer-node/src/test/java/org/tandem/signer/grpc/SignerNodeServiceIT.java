@@ -32,8 +32,8 @@ import org.tandem.keysync.audit.CheckpointPolicy;
 import org.tandem.keysync.audit.CheckpointTrust;
 import org.tandem.keysync.audit.HsmAuditSigner;
 import org.tandem.keysync.grpc.MtlsChannels;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
@@ -85,8 +85,8 @@ class SignerNodeServiceIT {
         auditFile = dir.resolve("audit-dc1-signer.jsonl");
         auditKey = HsmAuditSigner.open(hsm, "dc1-signer");
         audit = AuditLog.open(auditFile, Clock.systemUTC(), auditKey, new CheckpointPolicy(3, Duration.ofMinutes(5)));
-        server = SignerNodeServer.start("127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer",
-                audit, Clock.systemUTC());
+        server = SignerNodeServer.start(
+                "127.0.0.1", 0, cluster.issue("dc1-signer", "node"), control, "dc1-signer", audit, Clock.systemUTC());
         control.status.set(new org.tandem.signer.node.NodeStatus(
                 "dc1-signer",
                 "dc1",
@@ -145,16 +145,20 @@ class SignerNodeServiceIT {
         assertThat(status.getLeaseRemainingMillis()).isEqualTo(4_500);
         assertThat(status.getReasonsList()).isEmpty();
         assertThat(status.getStatusEpochMillis()).isEqualTo(NOW.toEpochMilli());
-        assertThat(status.getZonesList()).extracting(ZoneStatus::getZone).containsExactly("example.com.", "example.net.");
+        assertThat(status.getZonesList())
+                .extracting(ZoneStatus::getZone)
+                .containsExactly("example.com.", "example.net.");
         ZoneStatus com = status.getZones(0);
         assertThat(com.hasSerial()).isTrue();
         assertThat(Integer.toUnsignedLong(com.getSerial())).isEqualTo(4_294_967_295L);
-        assertThat(com.getLastPublishEpochMillis()).isEqualTo(NOW.minusSeconds(60).toEpochMilli());
+        assertThat(com.getLastPublishEpochMillis())
+                .isEqualTo(NOW.minusSeconds(60).toEpochMilli());
         assertThat(com.getEarliestRrsigExpiryEpochSeconds()).isEqualTo(1_798_000_000L);
         assertThat(com.getGate()).isEqualTo(CheckState.PASSED);
         assertThat(com.getCanary()).isEqualTo(CheckState.PASSED);
         assertThat(com.getKeySync()).isEqualTo(KeySyncState.KEY_SYNCED);
-        assertThat(com.getNextResignEpochMillis()).isEqualTo(NOW.plusSeconds(3600).toEpochMilli());
+        assertThat(com.getNextResignEpochMillis())
+                .isEqualTo(NOW.plusSeconds(3600).toEpochMilli());
         ZoneStatus net = status.getZones(1);
         assertThat(net.hasSerial()).isFalse();
         assertThat(net.getLastPublishEpochMillis()).isZero();
@@ -169,7 +173,9 @@ class SignerNodeServiceIT {
 
     @Test
     void certificateWithoutRoleStillReadsStatus() throws Exception {
-        assertThat(stub(cluster.issue("monitor")).getStatus(GetStatusRequest.getDefaultInstance()).getRole())
+        assertThat(stub(cluster.issue("monitor"))
+                        .getStatus(GetStatusRequest.getDefaultInstance())
+                        .getRole())
                 .isEqualTo(Role.LEADER);
     }
 
@@ -182,8 +188,10 @@ class SignerNodeServiceIT {
                                 .build())
                 .build());
 
-        assertStatus(() -> blocking(channel).getStatus(GetStatusRequest.getDefaultInstance()),
-                Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+        assertStatus(
+                () -> blocking(channel).getStatus(GetStatusRequest.getDefaultInstance()),
+                Status.Code.UNAVAILABLE,
+                Status.Code.UNAUTHENTICATED);
         assertThat(control.calls()).isZero();
     }
 
@@ -193,12 +201,17 @@ class SignerNodeServiceIT {
         // the server asks for that issuer; only the server's signature check can refuse it.
         TestPki impostor = TestPki.create(dir.resolve("impostor"), "tandem-cluster-ca");
         TlsMaterial rogue = impostor.issue("mallory", "operator");
-        TlsMaterial trustsCluster = new TlsMaterial(rogue.certificateChain(), rogue.privateKey(), cluster.caCertificate());
+        TlsMaterial trustsCluster =
+                new TlsMaterial(rogue.certificateChain(), rogue.privateKey(), cluster.caCertificate());
 
-        assertStatus(() -> stub(trustsCluster).stepDown(StepDownRequest.getDefaultInstance()),
-                Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
-        assertStatus(() -> stub(trustsCluster).getStatus(GetStatusRequest.getDefaultInstance()),
-                Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+        assertStatus(
+                () -> stub(trustsCluster).stepDown(StepDownRequest.getDefaultInstance()),
+                Status.Code.UNAVAILABLE,
+                Status.Code.UNAUTHENTICATED);
+        assertStatus(
+                () -> stub(trustsCluster).getStatus(GetStatusRequest.getDefaultInstance()),
+                Status.Code.UNAVAILABLE,
+                Status.Code.UNAUTHENTICATED);
         assertThat(control.calls()).isZero();
     }
 
@@ -207,13 +220,15 @@ class SignerNodeServiceIT {
         SignerNodeGrpc.SignerNodeBlockingStub node = stub(cluster.issue("dc2-signer", "node"));
 
         StatusRuntimeException e = assertStatus(
-                () -> node.stepDown(StepDownRequest.newBuilder().setReason("take over").build()),
+                () -> node.stepDown(
+                        StepDownRequest.newBuilder().setReason("take over").build()),
                 Status.Code.PERMISSION_DENIED);
         assertThat(e.getStatus().getDescription())
                 .contains("caller dc2-signer", "[NODE]", "tandem.signer.v1.SignerNode/StepDown", "OU=coordinator");
         assertStatus(() -> node.selfTest(SelfTestRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
         assertStatus(() -> node.reload(ReloadRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
-        assertStatus(() -> stub(cluster.issue("monitor")).stepDown(StepDownRequest.getDefaultInstance()),
+        assertStatus(
+                () -> stub(cluster.issue("monitor")).stepDown(StepDownRequest.getDefaultInstance()),
                 Status.Code.PERMISSION_DENIED);
         assertThat(control.orders).isEmpty();
         assertThat(control.selfTestCalls).hasValue(0);
@@ -224,16 +239,22 @@ class SignerNodeServiceIT {
     void operatorReloadsNamedZonesOrAllAndUnknownZonesAreNotFound() throws Exception {
         SignerNodeGrpc.SignerNodeBlockingStub operator = stub(cluster.issue("alice", "operator"));
 
-        assertThat(operator.reload(ReloadRequest.newBuilder().addZones("EXAMPLE.net").build()).getZonesList())
+        assertThat(operator.reload(ReloadRequest.newBuilder()
+                                .addZones("EXAMPLE.net")
+                                .build())
+                        .getZonesList())
                 .containsExactly("example.net.");
         assertThat(operator.reload(ReloadRequest.getDefaultInstance()).getZonesList())
                 .containsExactly("example.com.", "example.net.");
         StatusRuntimeException unknown = assertStatus(
-                () -> operator.reload(ReloadRequest.newBuilder().addZones("example.org.").build()),
+                () -> operator.reload(
+                        ReloadRequest.newBuilder().addZones("example.org.").build()),
                 Status.Code.NOT_FOUND);
         assertThat(unknown.getStatus().getDescription())
                 .isEqualTo("node dc1-signer does not sign zone example.org. (it signs [example.com., example.net.])");
-        assertStatus(() -> operator.reload(ReloadRequest.newBuilder().addZones("bad..name").build()),
+        assertStatus(
+                () -> operator.reload(
+                        ReloadRequest.newBuilder().addZones("bad..name").build()),
                 Status.Code.INVALID_ARGUMENT);
 
         assertThat(control.reloads).containsExactly(List.of(NET), List.of(COM, NET));
@@ -241,12 +262,20 @@ class SignerNodeServiceIT {
 
     @Test
     void operatorCertificateCannotStepDownTheNode() throws Exception {
-        StatusRuntimeException e = assertStatus(() -> stub(cluster.issue("alice", "operator"))
-                        .stepDown(StepDownRequest.newBuilder().setReason("maintenance of dc1").setHoldOffSeconds(300).build()),
+        StatusRuntimeException e = assertStatus(
+                () -> stub(cluster.issue("alice", "operator"))
+                        .stepDown(StepDownRequest.newBuilder()
+                                .setReason("maintenance of dc1")
+                                .setHoldOffSeconds(300)
+                                .build()),
                 Status.Code.PERMISSION_DENIED);
 
-        assertThat(e.getStatus().getDescription()).contains("caller alice", "[OPERATOR]",
-                "tandem.signer.v1.SignerNode/StepDown", "needs a certificate with OU=coordinator");
+        assertThat(e.getStatus().getDescription())
+                .contains(
+                        "caller alice",
+                        "[OPERATOR]",
+                        "tandem.signer.v1.SignerNode/StepDown",
+                        "needs a certificate with OU=coordinator");
         assertThat(control.orders).isEmpty();
     }
 
@@ -262,7 +291,8 @@ class SignerNodeServiceIT {
 
         assertThat(response.getWasLeader()).isTrue();
         assertThat(response.getEpoch()).isEqualTo(7);
-        assertThat(response.getHoldOffUntilEpochMillis()).isEqualTo(NOW.plusSeconds(300).toEpochMilli());
+        assertThat(response.getHoldOffUntilEpochMillis())
+                .isEqualTo(NOW.plusSeconds(300).toEpochMilli());
         assertThat(control.orders).singleElement().satisfies(order -> {
             assertThat(order.caller()).isEqualTo("coordinator-1");
             assertThat(order.reason()).isEqualTo("cut-over to dc2");
@@ -272,8 +302,11 @@ class SignerNodeServiceIT {
 
     @Test
     void aHoldOffLongerThanADayIsInvalidAndNoOrderIsGiven() throws Exception {
-        StatusRuntimeException e = assertStatus(() -> stub(cluster.issue("coordinator-1", "coordinator"))
-                        .stepDown(StepDownRequest.newBuilder().setHoldOffSeconds(86_401).build()),
+        StatusRuntimeException e = assertStatus(
+                () -> stub(cluster.issue("coordinator-1", "coordinator"))
+                        .stepDown(StepDownRequest.newBuilder()
+                                .setHoldOffSeconds(86_401)
+                                .build()),
                 Status.Code.INVALID_ARGUMENT);
 
         assertThat(e.getStatus().getDescription()).contains("86401 s", "86400 s");
@@ -286,14 +319,21 @@ class SignerNodeServiceIT {
         control.selfTest.set(new SelfTestResult(
                 List.of(
                         new ZoneSelfTest(COM, true, "3 types, 2 keys, 6 signatures", true, List.of()),
-                        new ZoneSelfTest(NET, false, "type 65280 at x.example.net. cannot be signed", false,
+                        new ZoneSelfTest(
+                                NET,
+                                false,
+                                "type 65280 at x.example.net. cannot be signed",
+                                false,
                                 List.of("zone example.net. ZSK 12345 missing on HSM dc1-hsm1"))),
                 NOW,
                 Duration.ofMillis(1_250)));
         SignerNodeGrpc.SignerNodeBlockingStub coordinator = stub(cluster.issue("coordinator-1", "coordinator"));
 
-        assertThat(coordinator.stepDown(StepDownRequest.getDefaultInstance()).getWasLeader()).isFalse();
-        assertThat(control.orders).singleElement().satisfies(order -> assertThat(order.holdOff()).isEmpty());
+        assertThat(coordinator.stepDown(StepDownRequest.getDefaultInstance()).getWasLeader())
+                .isFalse();
+        assertThat(control.orders)
+                .singleElement()
+                .satisfies(order -> assertThat(order.holdOff()).isEmpty());
 
         SelfTestResponse result = coordinator.selfTest(SelfTestRequest.getDefaultInstance());
         assertThat(result.getPassed()).isFalse();
@@ -302,8 +342,8 @@ class SignerNodeServiceIT {
         assertThat(result.getZones(0).getCanaryPassed()).isTrue();
         assertThat(result.getZones(0).getKeysProven()).isTrue();
         assertThat(result.getZones(1).getCanaryDetail()).contains("type 65280");
-        assertThat(result.getZones(1).getKeyProblemsList()).containsExactly(
-                "zone example.net. ZSK 12345 missing on HSM dc1-hsm1");
+        assertThat(result.getZones(1).getKeyProblemsList())
+                .containsExactly("zone example.net. ZSK 12345 missing on HSM dc1-hsm1");
     }
 
     @Test
@@ -317,31 +357,48 @@ class SignerNodeServiceIT {
         SignerNodeGrpc.SignerNodeBlockingStub coordinator = stub(cluster.issue("coordinator-1", "coordinator"));
         SignerNodeGrpc.SignerNodeBlockingStub operator = stub(cluster.issue("alice", "operator"));
 
-        coordinator.stepDown(StepDownRequest.newBuilder().setReason("planned cut-over").build());
+        coordinator.stepDown(
+                StepDownRequest.newBuilder().setReason("planned cut-over").build());
         operator.reload(ReloadRequest.newBuilder().addZones("example.net").build());
         operator.selfTest(SelfTestRequest.getDefaultInstance());
         assertStatus(() -> operator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED);
-        assertStatus(() -> operator.reload(ReloadRequest.newBuilder().addZones("example.org").build()),
+        assertStatus(
+                () -> operator.reload(
+                        ReloadRequest.newBuilder().addZones("example.org").build()),
                 Status.Code.NOT_FOUND);
         control.failure.set(new NodeRefusedException("dc1-signer", "shutting down"));
         assertStatus(() -> coordinator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION);
         audit.checkpoint("close");
 
         List<String> orders = Files.readAllLines(auditFile).stream()
-                .filter(l -> !l.contains("\"op\":\"CHECKPOINT\"")).toList();
+                .filter(l -> !l.contains("\"op\":\"CHECKPOINT\""))
+                .toList();
         assertThat(orders).hasSize(6);
-        assertThat(orders.get(0)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"OK\"", "planned cut-over",
-                "was_leader=true epoch=7", "caller=coordinator-1 roles=[OU=coordinator]");
-        assertThat(orders.get(1)).contains("\"op\":\"RELOAD\"", "\"zone\":\"example.net.\"", "\"outcome\":\"OK\"",
-                "caller=alice roles=[OU=operator]");
-        assertThat(orders.get(2)).contains("\"op\":\"SELF_TEST\"", "\"outcome\":\"OK\"", "example.com.:ok",
-                "caller=alice");
-        assertThat(orders.get(3)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"REFUSED\"", "PERMISSION_DENIED",
-                "caller=alice roles=[OU=operator]");
-        assertThat(orders.get(4)).contains("\"op\":\"RELOAD\"", "\"outcome\":\"REFUSED\"", "example.org.",
-                "does not sign");
-        assertThat(orders.get(5)).contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"REFUSED\"", "shutting down",
-                "caller=coordinator-1");
+        assertThat(orders.get(0))
+                .contains(
+                        "\"op\":\"STEP_DOWN\"",
+                        "\"outcome\":\"OK\"",
+                        "planned cut-over",
+                        "was_leader=true epoch=7",
+                        "caller=coordinator-1 roles=[OU=coordinator]");
+        assertThat(orders.get(1))
+                .contains(
+                        "\"op\":\"RELOAD\"",
+                        "\"zone\":\"example.net.\"",
+                        "\"outcome\":\"OK\"",
+                        "caller=alice roles=[OU=operator]");
+        assertThat(orders.get(2))
+                .contains("\"op\":\"SELF_TEST\"", "\"outcome\":\"OK\"", "example.com.:ok", "caller=alice");
+        assertThat(orders.get(3))
+                .contains(
+                        "\"op\":\"STEP_DOWN\"",
+                        "\"outcome\":\"REFUSED\"",
+                        "PERMISSION_DENIED",
+                        "caller=alice roles=[OU=operator]");
+        assertThat(orders.get(4))
+                .contains("\"op\":\"RELOAD\"", "\"outcome\":\"REFUSED\"", "example.org.", "does not sign");
+        assertThat(orders.get(5))
+                .contains("\"op\":\"STEP_DOWN\"", "\"outcome\":\"REFUSED\"", "shutting down", "caller=coordinator-1");
         AuditVerification v = AuditChain.verify(auditFile, new CheckpointTrust(List.of(auditKey.publicKey()), true));
         assertThat(v.defects()).isEmpty();
         assertThat(v.signedCheckpoints()).isGreaterThanOrEqualTo(2);
@@ -355,18 +412,20 @@ class SignerNodeServiceIT {
         control.failure.set(new NodeUnavailableException("dc1-signer", "ZooKeeper 127.0.0.1:2181 is SUSPENDED", null));
         StatusRuntimeException unavailable =
                 assertStatus(() -> coordinator.stepDown(StepDownRequest.getDefaultInstance()), Status.Code.UNAVAILABLE);
-        assertThat(unavailable.getStatus().getDescription()).isEqualTo("node dc1-signer: ZooKeeper 127.0.0.1:2181 is SUSPENDED");
+        assertThat(unavailable.getStatus().getDescription())
+                .isEqualTo("node dc1-signer: ZooKeeper 127.0.0.1:2181 is SUSPENDED");
         assertThat(errorInfo(unavailable).getDomain()).isEqualTo(SignerNodeService.DOMAIN);
         assertThat(errorInfo(unavailable).getReason()).isEqualTo("UNAVAILABLE");
         assertThat(errorInfo(unavailable).getMetadataMap()).containsEntry("node", "dc1-signer");
 
         control.failure.set(new NodeRefusedException("dc1-signer", "shutting down"));
-        StatusRuntimeException refused =
-                assertStatus(() -> operator.selfTest(SelfTestRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION);
+        StatusRuntimeException refused = assertStatus(
+                () -> operator.selfTest(SelfTestRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION);
         assertThat(errorInfo(refused).getReason()).isEqualTo("REFUSED");
 
         StatusRuntimeException invalid = assertStatus(
-                () -> coordinator.stepDown(StepDownRequest.newBuilder().setReason("x".repeat(201)).build()),
+                () -> coordinator.stepDown(
+                        StepDownRequest.newBuilder().setReason("x".repeat(201)).build()),
                 Status.Code.INVALID_ARGUMENT);
         assertThat(invalid.getStatus().getDescription()).contains("longer than 200 characters");
         assertThat(errorInfo(invalid).getReason()).isEqualTo("INVALID_REQUEST");

@@ -20,7 +20,15 @@ class ClockHealthAndMetricsTest {
     private static final String SKEWED = "clock skew +86400.2 s vs ZooKeeper exceeds max-skew 30 s";
 
     private static NodeStatus status(NodeRole role, List<String> reasons, ClockStatus clock) {
-        return new NodeStatus("dc2-signer", "dc2", role, 3, Duration.ZERO, reasons, List.of(ZoneStatus.initial(ZONE)), NOW,
+        return new NodeStatus(
+                "dc2-signer",
+                "dc2",
+                role,
+                3,
+                Duration.ZERO,
+                reasons,
+                List.of(ZoneStatus.initial(ZONE)),
+                NOW,
                 Optional.of(clock));
     }
 
@@ -29,24 +37,39 @@ class ClockHealthAndMetricsTest {
     }
 
     private static ClockStatus fine() {
-        return new ClockStatus(Optional.of(Duration.ofMillis(-12)), Duration.ofSeconds(30), true,
+        return new ClockStatus(
+                Optional.of(Duration.ofMillis(-12)),
+                Duration.ofSeconds(30),
+                true,
                 "clock skew -0.0 s vs ZooKeeper (±0.002 s) within max-skew 30 s");
     }
 
     @Test
     void aSkewedClockMakesTheNodeUnhealthyAndNamesTheSkew() {
-        NodeHealth h = NodeHealth.from(status(NodeRole.NOT_ELIGIBLE, List.of("clock skew +86400.1 s vs ZooKeeper"
-                + " exceeds max-skew 30 s"), skewed()));
+        NodeHealth h = NodeHealth.from(status(
+                NodeRole.NOT_ELIGIBLE,
+                List.of("clock skew +86400.1 s vs ZooKeeper" + " exceeds max-skew 30 s"),
+                skewed()));
         assertThat(h.healthy()).isFalse();
         assertThat(h.reasons()).contains("node dc2-signer: " + SKEWED + "; refusing to sign");
     }
 
     @Test
     void aClockWithinTheThresholdAddsNothing() {
-        assertThat(NodeHealth.from(status(NodeRole.STANDBY, List.of(), fine())).healthy()).isTrue();
+        assertThat(NodeHealth.from(status(NodeRole.STANDBY, List.of(), fine())).healthy())
+                .isTrue();
         // a status without a clock check (the 8-argument constructor) says nothing about the clock
-        assertThat(NodeHealth.from(new NodeStatus("n", "s", NodeRole.STANDBY, 0, Duration.ZERO, List.of(),
-                List.of(ZoneStatus.initial(ZONE)), NOW)).healthy()).isTrue();
+        assertThat(NodeHealth.from(new NodeStatus(
+                                "n",
+                                "s",
+                                NodeRole.STANDBY,
+                                0,
+                                Duration.ZERO,
+                                List.of(),
+                                List.of(ZoneStatus.initial(ZONE)),
+                                NOW))
+                        .healthy())
+                .isTrue();
     }
 
     @Test
@@ -56,12 +79,14 @@ class ClockHealthAndMetricsTest {
         m.clockRefused(ZONE);
         m.clockRefused(ZONE);
         String text = m.scrape();
-        assertThat(text).contains("tandem_clock_skew_seconds{node=\"dc2-signer\"} 86400.2")
+        assertThat(text)
+                .contains("tandem_clock_skew_seconds{node=\"dc2-signer\"} 86400.2")
                 .contains("tandem_clock_max_skew_seconds{node=\"dc2-signer\"} 30.0")
                 .contains("tandem_clock_ok{node=\"dc2-signer\"} 0.0")
                 .contains("tandem_clock_refusals_total{node=\"dc2-signer\",zone=\"example.com.\"} 2.0");
         now[0] = status(NodeRole.STANDBY, List.of(), fine());
-        assertThat(m.scrape()).contains("tandem_clock_skew_seconds{node=\"dc2-signer\"} -0.012")
+        assertThat(m.scrape())
+                .contains("tandem_clock_skew_seconds{node=\"dc2-signer\"} -0.012")
                 .contains("tandem_clock_ok{node=\"dc2-signer\"} 1.0");
     }
 }

@@ -26,28 +26,41 @@ class NodeHealthTest {
 
     @Test
     void aStandbyThatHasNotPublishedYetIsHealthy() {
-        assertThat(NodeHealth.from(status(NodeRole.STANDBY, List.of(), ZoneStatus.initial(ZONE))).healthy()).isTrue();
+        assertThat(NodeHealth.from(status(NodeRole.STANDBY, List.of(), ZoneStatus.initial(ZONE)))
+                        .healthy())
+                .isTrue();
     }
 
     @Test
     void aNodeOutOfTheElectionIsNotHealthyAndSaysWhy() {
-        NodeHealth h = NodeHealth.from(status(NodeRole.NOT_ELIGIBLE, List.of("HSM dc2-hsm1 unavailable"),
-                ZoneStatus.initial(ZONE)));
+        NodeHealth h = NodeHealth.from(
+                status(NodeRole.NOT_ELIGIBLE, List.of("HSM dc2-hsm1 unavailable"), ZoneStatus.initial(ZONE)));
 
         assertThat(h.healthy()).isFalse();
         assertThat(h.reasons()).containsExactly("node dc2-signer is not eligible: HSM dc2-hsm1 unavailable");
-        assertThat(NodeHealth.from(status(NodeRole.STOPPED, List.of(), ZoneStatus.initial(ZONE))).reasons())
+        assertThat(NodeHealth.from(status(NodeRole.STOPPED, List.of(), ZoneStatus.initial(ZONE)))
+                        .reasons())
                 .containsExactly("node dc2-signer is stopped");
     }
 
     @Test
     void aFailedCanaryMakesItUnhealthy() {
-        ZoneStatus zone = new ZoneStatus(ZONE, OptionalLong.empty(), Optional.empty(), Optional.empty(),
-                CheckState.NOT_RUN, "", CheckState.FAILED, "TYPE65280 at x.example.com. cannot be signed",
-                KeySyncState.SYNCED, List.of(), Optional.empty());
+        ZoneStatus zone = new ZoneStatus(
+                ZONE,
+                OptionalLong.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                CheckState.NOT_RUN,
+                "",
+                CheckState.FAILED,
+                "TYPE65280 at x.example.com. cannot be signed",
+                KeySyncState.SYNCED,
+                List.of(),
+                Optional.empty());
 
-        assertThat(NodeHealth.from(status(NodeRole.STANDBY, List.of(), zone)).reasons()).containsExactly(
-                "zone example.com.: capability canary failed: TYPE65280 at x.example.com. cannot be signed");
+        assertThat(NodeHealth.from(status(NodeRole.STANDBY, List.of(), zone)).reasons())
+                .containsExactly(
+                        "zone example.com.: capability canary failed: TYPE65280 at x.example.com. cannot be signed");
     }
 
     @Test

@@ -45,15 +45,33 @@ class NodeMetricsIT {
 
     private final AtomicReference<NodeStatus> status = new AtomicReference<>();
     private final AtomicInteger statusCalls = new AtomicInteger();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private NodeMetrics metrics;
     private MetricsServer server;
 
     private static NodeStatus leader(ZoneStatus net) {
-        ZoneStatus com = new ZoneStatus(COM, OptionalLong.of(2026120101L), Optional.of(PUBLISHED), Optional.of(EXPIRY),
-                CheckState.PASSED, "", CheckState.PASSED, "", KeySyncState.SYNCED, List.of(), Optional.empty());
-        return new NodeStatus("dc1-signer", "dc1", NodeRole.LEADER, 7, Duration.ofSeconds(5), List.of(),
-                List.of(com, net), PUBLISHED.plusSeconds(60));
+        ZoneStatus com = new ZoneStatus(
+                COM,
+                OptionalLong.of(2026120101L),
+                Optional.of(PUBLISHED),
+                Optional.of(EXPIRY),
+                CheckState.PASSED,
+                "",
+                CheckState.PASSED,
+                "",
+                KeySyncState.SYNCED,
+                List.of(),
+                Optional.empty());
+        return new NodeStatus(
+                "dc1-signer",
+                "dc1",
+                NodeRole.LEADER,
+                7,
+                Duration.ofSeconds(5),
+                List.of(),
+                List.of(com, net),
+                PUBLISHED.plusSeconds(60));
     }
 
     @BeforeEach
@@ -63,7 +81,11 @@ class NodeMetricsIT {
             statusCalls.incrementAndGet();
             return status.get();
         });
-        server = MetricsServer.start("127.0.0.1", 0, metrics::scrape, () -> NodeHealth.from(status.get()).reasons());
+        server = MetricsServer.start(
+                "127.0.0.1",
+                0,
+                metrics::scrape,
+                () -> NodeHealth.from(status.get()).reasons());
     }
 
     @AfterEach
@@ -73,7 +95,8 @@ class NodeMetricsIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                         .timeout(Duration.ofSeconds(10))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -115,7 +138,8 @@ class NodeMetricsIT {
         String net = "{node=\"dc1-signer\",zone=\"example.net.\"}";
         assertThat(s.get("tandem_zone_serial" + net)).isNaN();
         assertThat(s.get("tandem_zone_last_publish_timestamp_seconds" + net)).isNaN();
-        assertThat(s.get("tandem_zone_rrsig_earliest_expiry_timestamp_seconds" + net)).isNaN();
+        assertThat(s.get("tandem_zone_rrsig_earliest_expiry_timestamp_seconds" + net))
+                .isNaN();
         assertThat(s).containsEntry("tandem_zone_key_synced" + net, 0.0);
         assertThat(s).containsEntry("tandem_gate_failures_total" + net, 0.0);
     }
@@ -124,10 +148,19 @@ class NodeMetricsIT {
     void followsTheStatusAndCountsFailures() throws Exception {
         int before = statusCalls.get();
         scrape();
-        assertThat(statusCalls.get() - before).as("one status snapshot per scrape").isEqualTo(1);
+        assertThat(statusCalls.get() - before)
+                .as("one status snapshot per scrape")
+                .isEqualTo(1);
 
-        status.set(new NodeStatus("dc1-signer", "dc1", NodeRole.STANDBY, 8, Duration.ZERO, List.of(),
-                List.of(ZoneStatus.initial(COM), ZoneStatus.initial(NET)), PUBLISHED));
+        status.set(new NodeStatus(
+                "dc1-signer",
+                "dc1",
+                NodeRole.STANDBY,
+                8,
+                Duration.ZERO,
+                List.of(),
+                List.of(ZoneStatus.initial(COM), ZoneStatus.initial(NET)),
+                PUBLISHED));
         metrics.gateFailed(NET);
         metrics.gateFailed(NET);
         metrics.canaryFailed(COM);
@@ -138,7 +171,8 @@ class NodeMetricsIT {
         assertThat(s).containsEntry("tandem_gate_failures_total{node=\"dc1-signer\",zone=\"example.net.\"}", 2.0);
         assertThat(s).containsEntry("tandem_gate_failures_total{node=\"dc1-signer\",zone=\"example.com.\"}", 0.0);
         assertThat(s).containsEntry("tandem_canary_failures_total{node=\"dc1-signer\",zone=\"example.com.\"}", 1.0);
-        assertThat(s.get("tandem_zone_serial{node=\"dc1-signer\",zone=\"example.com.\"}")).isNaN();
+        assertThat(s.get("tandem_zone_serial{node=\"dc1-signer\",zone=\"example.com.\"}"))
+                .isNaN();
     }
 
     @Test
@@ -146,15 +180,25 @@ class NodeMetricsIT {
         assertThat(get("/health").statusCode()).isEqualTo(200);
         assertThat(get("/health").body()).isEqualTo("ok\n");
 
-        status.set(leader(new ZoneStatus(NET, OptionalLong.empty(), Optional.empty(), Optional.empty(),
-                CheckState.FAILED, "www.example.net. A: RRSIG by ZSK 12345 does not verify", CheckState.PASSED, "",
-                KeySyncState.NOT_SYNCED, List.of("ZSK 12345 missing on HSM dc1-hsm1"), Optional.empty())));
+        status.set(leader(new ZoneStatus(
+                NET,
+                OptionalLong.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                CheckState.FAILED,
+                "www.example.net. A: RRSIG by ZSK 12345 does not verify",
+                CheckState.PASSED,
+                "",
+                KeySyncState.NOT_SYNCED,
+                List.of("ZSK 12345 missing on HSM dc1-hsm1"),
+                Optional.empty())));
         HttpResponse<String> failing = get("/health");
 
         assertThat(failing.statusCode()).isEqualTo(503);
-        assertThat(failing.body().split("\n")).containsExactly(
-                "zone example.net.: validation gate failed: www.example.net. A: RRSIG by ZSK 12345 does not verify",
-                "zone example.net.: not key-synced: ZSK 12345 missing on HSM dc1-hsm1");
+        assertThat(failing.body().split("\n"))
+                .containsExactly(
+                        "zone example.net.: validation gate failed: www.example.net. A: RRSIG by ZSK 12345 does not verify",
+                        "zone example.net.: not key-synced: ZSK 12345 missing on HSM dc1-hsm1");
 
         status.set(leader(ZoneStatus.initial(NET)));
         assertThat(get("/health").statusCode()).isEqualTo(200);
@@ -166,7 +210,8 @@ class NodeMetricsIT {
             throw new IllegalStateException("daemon not started");
         })) {
             HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broken.port() + "/health")).build(),
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broken.port() + "/health"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
 
             assertThat(response.statusCode()).isEqualTo(503);
@@ -207,7 +252,10 @@ class NodeMetricsIT {
 
     @Test
     void cutsOffAClientThatConnectsAndSendsNothing() throws Exception {
-        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics::scrape,
+        try (MetricsServer guarded = MetricsServer.start(
+                        "127.0.0.1",
+                        0,
+                        metrics::scrape,
                         () -> NodeHealth.from(status.get()).reasons(),
                         Duration.ofSeconds(1));
                 Socket silent = new Socket("127.0.0.1", guarded.port())) {
@@ -219,7 +267,10 @@ class NodeMetricsIT {
 
     @Test
     void cutsOffAClientThatSendsItsRequestSlowlyAndStillAnswersOthers() throws Exception {
-        try (MetricsServer guarded = MetricsServer.start("127.0.0.1", 0, metrics::scrape,
+        try (MetricsServer guarded = MetricsServer.start(
+                        "127.0.0.1",
+                        0,
+                        metrics::scrape,
                         () -> NodeHealth.from(status.get()).reasons(),
                         Duration.ofSeconds(2));
                 Socket slow = new Socket("127.0.0.1", guarded.port())) {
@@ -243,9 +294,10 @@ class NodeMetricsIT {
             if (!cut) {
                 untilClosed(slow, TestTiming.scaled(Duration.ofSeconds(10)));
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TestTiming.scaled(Duration.ofSeconds(12)));
-            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + guarded.port() + "/health"))
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(TestTiming.scaled(Duration.ofSeconds(12)));
+            HttpResponse<String> ok = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.port() + "/health"))
                             .timeout(Duration.ofSeconds(10))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -255,9 +307,18 @@ class NodeMetricsIT {
 
     @Test
     void healthServesOneLineOfEachReasonAndNoControlCharacters() throws Exception {
-        status.set(leader(new ZoneStatus(NET, OptionalLong.empty(), Optional.empty(), Optional.empty(),
-                CheckState.FAILED, "first line\nsecret second line \u001b[31m", CheckState.PASSED, "",
-                KeySyncState.SYNCED, List.of(), Optional.empty())));
+        status.set(leader(new ZoneStatus(
+                NET,
+                OptionalLong.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                CheckState.FAILED,
+                "first line\nsecret second line \u001b[31m",
+                CheckState.PASSED,
+                "",
+                KeySyncState.SYNCED,
+                List.of(),
+                Optional.empty())));
 
         HttpResponse<String> failing = get("/health");
 

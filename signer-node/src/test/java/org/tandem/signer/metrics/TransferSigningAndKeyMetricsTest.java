@@ -24,9 +24,18 @@ class TransferSigningAndKeyMetricsTest {
     private static final ZoneName COM = ZoneName.of("example.com");
     private static final Instant CREATED = Instant.parse("2026-11-01T00:00:00Z");
 
-    private final NodeMetrics metrics = new NodeMetrics("node-a", List.of(COM),
-            () -> new NodeStatus("node-a", "dc1", NodeRole.LEADER, 3, Duration.ofSeconds(5), List.of(),
-                    List.of(ZoneStatus.initial(COM)), CREATED));
+    private final NodeMetrics metrics = new NodeMetrics(
+            "node-a",
+            List.of(COM),
+            () -> new NodeStatus(
+                    "node-a",
+                    "dc1",
+                    NodeRole.LEADER,
+                    3,
+                    Duration.ofSeconds(5),
+                    List.of(),
+                    List.of(ZoneStatus.initial(COM)),
+                    CREATED));
 
     @Test
     void countsTransfersPerZoneAndResultAndRequestsForOtherZonesUnderOneLabel() {
@@ -58,7 +67,8 @@ class TransferSigningAndKeyMetricsTest {
         String text = metrics.scrape();
 
         String z = "{node=\"node-a\",zone=\"example.com.\",le=";
-        assertThat(text).contains("tandem_signing_duration_seconds_bucket" + z + "\"0.25\"} 0")
+        assertThat(text)
+                .contains("tandem_signing_duration_seconds_bucket" + z + "\"0.25\"} 0")
                 .contains("tandem_signing_duration_seconds_bucket" + z + "\"0.5\"} 1")
                 .contains("tandem_signing_duration_seconds_count{node=\"node-a\",zone=\"example.com.\"} 1")
                 .contains("tandem_publish_duration_seconds_bucket" + z + "\"2.5\"} 0")
@@ -68,16 +78,29 @@ class TransferSigningAndKeyMetricsTest {
 
     @Test
     void keySeriesFollowTheManifestAndVanishWithTheKey() {
-        KeyFacts ksk = new KeyFacts(KeyRole.KSK, new KeyTag(12345), Algorithm.ECDSAP256SHA256, KeyState.ACTIVE, CREATED,
-                Optional.of(CREATED.plus(Duration.ofDays(365))), Map.of("retire", CREATED.plus(Duration.ofDays(300))));
-        KeyFacts zsk = new KeyFacts(KeyRole.ZSK, new KeyTag(54321), Algorithm.ECDSAP256SHA256, KeyState.GENERATED,
-                CREATED, Optional.empty(), Map.of());
+        KeyFacts ksk = new KeyFacts(
+                KeyRole.KSK,
+                new KeyTag(12345),
+                Algorithm.ECDSAP256SHA256,
+                KeyState.ACTIVE,
+                CREATED,
+                Optional.of(CREATED.plus(Duration.ofDays(365))),
+                Map.of("retire", CREATED.plus(Duration.ofDays(300))));
+        KeyFacts zsk = new KeyFacts(
+                KeyRole.ZSK,
+                new KeyTag(54321),
+                Algorithm.ECDSAP256SHA256,
+                KeyState.GENERATED,
+                CREATED,
+                Optional.empty(),
+                Map.of());
         metrics.keys(COM, List.of(ksk, zsk));
 
         String text = metrics.scrape();
 
         String k = "algorithm=\"13\",node=\"node-a\",role=\"KSK\"";
-        assertThat(text).contains("tandem_key_info{" + k + ",state=\"ACTIVE\",tag=\"12345\",zone=\"example.com.\"} 1")
+        assertThat(text)
+                .contains("tandem_key_info{" + k + ",state=\"ACTIVE\",tag=\"12345\",zone=\"example.com.\"} 1")
                 .contains("tandem_key_info{algorithm=\"13\",node=\"node-a\",role=\"ZSK\",state=\"GENERATED\","
                         + "tag=\"54321\","
                         + "zone=\"example.com.\"} 1")
@@ -87,8 +110,9 @@ class TransferSigningAndKeyMetricsTest {
                         + "role=\"KSK\",tag=\"12345\",zone=\"example.com.\"} "
                         + (double) CREATED.plus(Duration.ofDays(300)).getEpochSecond())
                 .contains("tandem_key_lifetime_end_timestamp_seconds{" + k + ",tag=\"12345\"");
-        assertThat(text).doesNotContain(
-                "tandem_key_lifetime_end_timestamp_seconds{algorithm=\"13\",node=\"node-a\",role=\"ZSK\"");
+        assertThat(text)
+                .doesNotContain(
+                        "tandem_key_lifetime_end_timestamp_seconds{algorithm=\"13\",node=\"node-a\",role=\"ZSK\"");
 
         metrics.keys(COM, List.of(zsk));
 

@@ -79,14 +79,15 @@ class ExpiryFireDrillIT {
      * lifecycle's planned events and lifetimes (none planned today), and per-peer replication (the
      * drill's node has no peers). Their queries must parse; they return no data here.
      */
-    private static final List<String> NOT_EXPORTED_HERE = List.of("tandem_coordinator_",
-            "tandem_key_next_event_", "tandem_key_lifetime_end_", "tandem_peer_keys_pending");
+    private static final List<String> NOT_EXPORTED_HERE = List.of(
+            "tandem_coordinator_", "tandem_key_next_event_", "tandem_key_lifetime_end_", "tandem_peer_keys_pending");
 
     @TempDir
     Path dir;
 
     private final ObjectMapper json = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Process> processes = new ArrayList<>();
     private final List<Notification> received = new CopyOnWriteArrayList<>();
     private KeySyncedTokens tokens;
@@ -140,12 +141,17 @@ class ExpiryFireDrillIT {
         webhook.start();
 
         root = "/fire-drill-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
-                dir.resolve("setup-audit.jsonl"));
+        tokens = KeySyncedTokens.create(
+                List.of("node-a"), ZONE, ZK.connectString(), root, dir.resolve("setup-audit.jsonl"));
         tls = TestPki.create(dir.resolve("pki"), "fire-drill CA").issue("node-a", "node");
         NodeTestFiles.minimalZone(dir);
-        NodeTestFiles.hsmYaml(dir.resolve("hsm.yaml"), "node-a", tokens.spec("node-a"), dir.resolve("audit.jsonl"),
-                ZK.connectString(), root);
+        NodeTestFiles.hsmYaml(
+                dir.resolve("hsm.yaml"),
+                "node-a",
+                tokens.spec("node-a"),
+                dir.resolve("audit.jsonl"),
+                ZK.connectString(),
+                root);
         metricsPort = freePort();
         transferPort = freePort();
         daemon = startNode("validity: 2d\nrefresh: 1d\njitter: 1h\n");
@@ -154,17 +160,30 @@ class ExpiryFireDrillIT {
         int alertmanagerPort = freePort();
         Path am = Files.createDirectories(dir.resolve("alertmanager"));
         Files.writeString(am.resolve("alertmanager.yml"), drillAlertmanagerConfig());
-        processes.add(launch(am, "alertmanager.log", alertmanager, "--config.file=" + am.resolve("alertmanager.yml"),
-                "--storage.path=" + am.resolve("data"), "--web.listen-address=127.0.0.1:" + alertmanagerPort,
+        processes.add(launch(
+                am,
+                "alertmanager.log",
+                alertmanager,
+                "--config.file=" + am.resolve("alertmanager.yml"),
+                "--storage.path=" + am.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + alertmanagerPort,
                 "--cluster.listen-address="));
         Path prom = Files.createDirectories(dir.resolve("prometheus"));
-        Files.writeString(prom.resolve("prometheus.yml"), "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                + "rule_files: ['" + monitoring.resolve("prometheus/tandem-rules.yml") + "']\n"
-                + "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" + alertmanagerPort + "']}]}]}\n"
-                + "scrape_configs:\n  - job_name: tandem-node\n"
-                + "    static_configs: [{targets: ['127.0.0.1:" + metricsPort + "']}]\n");
-        processes.add(launch(prom, "prometheus.log", "prometheus", "--config.file=" + prom.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + prom.resolve("data"), "--web.listen-address=127.0.0.1:" + prometheusPort,
+        Files.writeString(
+                prom.resolve("prometheus.yml"),
+                "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                        + "rule_files: ['" + monitoring.resolve("prometheus/tandem-rules.yml") + "']\n"
+                        + "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" + alertmanagerPort
+                        + "']}]}]}\n"
+                        + "scrape_configs:\n  - job_name: tandem-node\n"
+                        + "    static_configs: [{targets: ['127.0.0.1:" + metricsPort + "']}]\n");
+        processes.add(launch(
+                prom,
+                "prometheus.log",
+                "prometheus",
+                "--config.file=" + prom.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + prom.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + prometheusPort,
                 "--rules.alert.resend-delay=1s"));
     }
 
@@ -192,39 +211,52 @@ class ExpiryFireDrillIT {
 
     @Test
     void expiringSignaturesPageTheWarningReceiverRepeatAndResolveAndEveryDashboardQueryRuns() throws Exception {
-        await("the webhook receives " + ALERT + " firing",
+        await(
+                "the webhook receives " + ALERT + " firing",
                 () -> received.stream().anyMatch(n -> n.about(ALERT, "firing")));
-        Notification first = received.stream().filter(n -> n.about(ALERT, "firing")).findFirst().orElseThrow();
+        Notification first = received.stream()
+                .filter(n -> n.about(ALERT, "firing"))
+                .findFirst()
+                .orElseThrow();
         JsonNode alert = first.alert(ALERT);
         assertThat(first.path()).as("routed to the warning receiver").isEqualTo("/tandem-tickets");
         assertThat(alert.path("labels").path("zone").asText()).isEqualTo(ZONE.toString());
         assertThat(alert.path("labels").path("severity").asText()).isEqualTo("warning");
         assertThat(alert.path("labels").path("node").asText()).isEqualTo("node-a");
-        assertThat(alert.path("annotations").path("runbook").asText()).contains("signerctl status")
+        assertThat(alert.path("annotations").path("runbook").asText())
+                .contains("signerctl status")
                 .contains("docs/monitoring.md#rrsig-expiry");
         assertThat(alert.path("annotations").path("summary").asText()).startsWith(ZONE + ": RRSIGs expire in 1d ");
-        assertThat(received).as("no critical: the expiry is more than a day away")
+        assertThat(received)
+                .as("no critical: the expiry is more than a day away")
                 .noneMatch(n -> n.about("TandemRrsigExpiryCritical", "firing"));
 
-        await("the webhook receives the watchdog's own warning from what the node serves",
+        await(
+                "the webhook receives the watchdog's own warning from what the node serves",
                 () -> received.stream().anyMatch(n -> n.about("TandemWatchdogRrsigExpiryWarning", "firing")));
-        await("the webhook receives " + ALERT + " again while it fires",
+        await(
+                "the webhook receives " + ALERT + " again while it fires",
                 () -> received.stream().filter(n -> n.about(ALERT, "firing")).count() >= 2);
 
         everyDashboardQueryRuns();
 
         daemon.close();
         daemon = startNode("validity: 30d\nrefresh: 7d\njitter: 1d\n");
-        await("the webhook receives " + ALERT + " resolved after the node re-signed",
+        await(
+                "the webhook receives " + ALERT + " resolved after the node re-signed",
                 () -> received.stream().anyMatch(n -> n.about(ALERT, "resolved")));
-        Notification resolved = received.stream().filter(n -> n.about(ALERT, "resolved")).findFirst().orElseThrow();
+        Notification resolved = received.stream()
+                .filter(n -> n.about(ALERT, "resolved"))
+                .findFirst()
+                .orElseThrow();
         assertThat(resolved.path()).isEqualTo("/tandem-tickets");
         assertThat(resolved.alert(ALERT).path("labels").path("zone").asText()).isEqualTo(ZONE.toString());
     }
 
     /** Every panel and annotation query of the dashboard, its variables substituted, against the drill's Prometheus. */
     private void everyDashboardQueryRuns() throws Exception {
-        JsonNode dashboard = json.readTree(monitoring.resolve("grafana/tandem-dashboard.json").toFile());
+        JsonNode dashboard = json.readTree(
+                monitoring.resolve("grafana/tandem-dashboard.json").toFile());
         List<String> queries = new ArrayList<>();
         for (JsonNode panel : dashboard.path("panels")) {
             for (JsonNode target : panel.path("targets")) {
@@ -239,43 +271,57 @@ class ExpiryFireDrillIT {
         for (String q : queries) {
             String expr = q.replace("$zone", ZONE.toString()).replace("$__rate_interval", "1m");
             JsonNode answer = query(expr);
-            assertThat(answer.path("status").asText()).as("query %s: %s", expr, answer).isEqualTo("success");
+            assertThat(answer.path("status").asText())
+                    .as("query %s: %s", expr, answer)
+                    .isEqualTo("success");
             if (answer.path("data").path("result").isEmpty()) {
                 empty.add(expr);
             }
         }
-        assertThat(empty).as("queries without data: only those of series other parts export")
+        assertThat(empty)
+                .as("queries without data: only those of series other parts export")
                 .allMatch(q -> NOT_EXPORTED_HERE.stream().anyMatch(q::contains));
-        LOG.info("dashboard queries={} with-data={} without-data-here={}", queries.size(),
-                queries.size() - empty.size(), empty);
+        LOG.info(
+                "dashboard queries={} with-data={} without-data-here={}",
+                queries.size(),
+                queries.size() - empty.size(),
+                empty);
     }
 
     private JsonNode query(String expr) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort
-                        + "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort + "/api/v1/query?query="
+                                + URLEncoder.encode(expr, StandardCharsets.UTF_8)))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return json.readTree(r.body());
     }
 
     private SignerNodeDaemon startNode(String policy) throws Exception {
         Path policyFile = Files.writeString(dir.resolve("policy.yaml"), policy);
         Path config = dir.resolve("node-a.yaml");
-        Files.writeString(config, "node: {name: node-a, site: dc1}\n"
-                + "hsm-config: " + dir.resolve("hsm.yaml") + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                + "    policy: " + policyFile + "\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root
-                + ", insecure-plaintext: true}\n"
-                + "publish:\n  directory: published\n"
-                + "  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.1/32]}\n"
-                + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
-                + "watchdog: {interval: 1s, warn: 3d, critical: 12h}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n");
+        Files.writeString(
+                config,
+                "node: {name: node-a, site: dc1}\n"
+                        + "hsm-config: " + dir.resolve("hsm.yaml") + "\n"
+                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                        + "    policy: " + policyFile + "\n"
+                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root
+                        + ", insecure-plaintext: true}\n"
+                        + "publish:\n  directory: published\n"
+                        + "  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.1/32]}\n"
+                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
+                        + "watchdog: {interval: 1s, warn: 3d, critical: 12h}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n");
         SignerNodeDaemon d = SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC());
-        TestTiming.until(WAIT, "node-a leads and publishes", () -> d.status().role() == NodeRole.LEADER
-                && d.status().zones().get(0).earliestRrsigExpiry().isPresent());
+        TestTiming.until(
+                WAIT,
+                "node-a leads and publishes",
+                () -> d.status().role() == NodeRole.LEADER
+                        && d.status().zones().get(0).earliestRrsigExpiry().isPresent());
         return d;
     }
 
@@ -286,12 +332,16 @@ class ExpiryFireDrillIT {
      */
     private String drillAlertmanagerConfig() throws IOException {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        ObjectNode config = (ObjectNode) yaml.readTree(monitoring.resolve("alertmanager/alertmanager.yml").toFile());
+        ObjectNode config = (ObjectNode) yaml.readTree(
+                monitoring.resolve("alertmanager/alertmanager.yml").toFile());
         drillTimings((ObjectNode) config.get("route"));
         for (JsonNode receiver : config.get("receivers")) {
             for (JsonNode hook : receiver.path("webhook_configs")) {
-                ((ObjectNode) hook).put("url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/"
-                        + receiver.get("name").asText());
+                ((ObjectNode) hook)
+                        .put(
+                                "url",
+                                "http://127.0.0.1:" + webhook.getAddress().getPort() + "/"
+                                        + receiver.get("name").asText());
             }
         }
         assertThat(config.get("inhibit_rules")).as("the shipped inhibition").isNotEmpty();
@@ -309,8 +359,11 @@ class ExpiryFireDrillIT {
     }
 
     private Process launch(Path workDir, String log, String... command) throws IOException {
-        return new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-                .redirectOutput(workDir.resolve(log).toFile()).start();
+        return new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(workDir.resolve(log).toFile())
+                .start();
     }
 
     /** {@link TestTiming#until} with the servers' logs and the notifications so far in the failure. */
@@ -328,7 +381,9 @@ class ExpiryFireDrillIT {
         for (String log : List.of("prometheus/prometheus.log", "alertmanager/alertmanager.log")) {
             try {
                 List<String> lines = Files.readAllLines(dir.resolve(log));
-                b.append("\n--- ").append(log).append(" (last lines)\n")
+                b.append("\n--- ")
+                        .append(log)
+                        .append(" (last lines)\n")
                         .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
             } catch (IOException e) {
                 b.append("\n--- ").append(log).append(": ").append(e.getMessage());

@@ -27,8 +27,8 @@ class MonitoringConfigIT {
 
     @Test
     void alertRulesParse() throws Exception {
-        MonitoringTools.Run run = MonitoringTools.run(List.of("promtool", "check", "rules", "tandem-rules.yml"),
-                monitoring.resolve("prometheus"));
+        MonitoringTools.Run run = MonitoringTools.run(
+                List.of("promtool", "check", "rules", "tandem-rules.yml"), monitoring.resolve("prometheus"));
 
         assertThat(run.exitCode()).as("promtool check rules:\n%s", run.output()).isZero();
         assertThat(run.output()).contains("SUCCESS");
@@ -45,8 +45,8 @@ class MonitoringConfigIT {
 
     @Test
     void alertmanagerConfigurationIsValid() throws Exception {
-        MonitoringTools.Run run = MonitoringTools.run(List.of("amtool", "check-config", "alertmanager.yml"),
-                monitoring.resolve("alertmanager"));
+        MonitoringTools.Run run = MonitoringTools.run(
+                List.of("amtool", "check-config", "alertmanager.yml"), monitoring.resolve("alertmanager"));
 
         assertThat(run.exitCode()).as("amtool check-config:\n%s", run.output()).isZero();
         assertThat(run.output()).contains("SUCCESS");
@@ -62,13 +62,20 @@ class MonitoringConfigIT {
 
     /** The receiver {@code amtool config routes test} picks for an alert with these labels. */
     private String receiver(String... labels) throws Exception {
-        List<String> command = new ArrayList<>(List.of("amtool", "config", "routes", "test", "--config.file",
-                "alertmanager.yml"));
+        List<String> command =
+                new ArrayList<>(List.of("amtool", "config", "routes", "test", "--config.file", "alertmanager.yml"));
         command.addAll(List.of(labels));
         MonitoringTools.Run run = MonitoringTools.run(command, monitoring.resolve("alertmanager"));
-        assertThat(run.exitCode()).as("amtool config routes test:\n%s", run.output()).isZero();
+        assertThat(run.exitCode())
+                .as("amtool config routes test:\n%s", run.output())
+                .isZero();
         // amtool prints the receiver names on one line; a note about --alertmanager.url may come first
-        return run.output().lines().filter(l -> !l.startsWith("Warning:")).map(String::trim)
-                .filter(l -> !l.isEmpty()).reduce((a, b) -> b).orElse("");
+        return run.output()
+                .lines()
+                .filter(l -> !l.startsWith("Warning:"))
+                .map(String::trim)
+                .filter(l -> !l.isEmpty())
+                .reduce((a, b) -> b)
+                .orElse("");
     }
 }

@@ -17,8 +17,13 @@ final class MonitoringTools {
 
     /** {@code monitoring/} at the repository root (the tests run in the module's directory). */
     static Path monitoringDir() {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().resolve("monitoring");
-        assertThat(dir.resolve("prometheus/tandem-rules.yml")).as("the shipped rules file").isRegularFile();
+        Path dir = Path.of(System.getProperty("user.dir"))
+                .toAbsolutePath()
+                .getParent()
+                .resolve("monitoring");
+        assertThat(dir.resolve("prometheus/tandem-rules.yml"))
+                .as("the shipped rules file")
+                .isRegularFile();
         return dir;
     }
 
@@ -36,8 +41,11 @@ final class MonitoringTools {
     static Run run(List<String> command, Path dir) throws IOException, InterruptedException {
         Path out = Files.createTempFile("tandem-tool", ".out");
         try {
-            Process p = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(new ArrayList<>(command))
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");

@@ -34,11 +34,10 @@ class ClockConfigTest {
 
     private void fails(String yaml, String keyPath, String reason) throws Exception {
         Files.writeString(config, yaml);
-        assertThatThrownBy(() -> NodeConfig.load(config))
-                .isInstanceOfSatisfying(NodeConfigException.class, e -> {
-                    assertThat(e.keyPath()).isEqualTo(keyPath);
-                    assertThat(e.reason()).contains(reason);
-                });
+        assertThatThrownBy(() -> NodeConfig.load(config)).isInstanceOfSatisfying(NodeConfigException.class, e -> {
+            assertThat(e.keyPath()).isEqualTo(keyPath);
+            assertThat(e.reason()).contains(reason);
+        });
     }
 
     @Test
@@ -53,8 +52,10 @@ class ClockConfigTest {
     @Test
     void takesMaxSkew() throws Exception {
         assertThat(load(withClock("clock: {max-skew: 5s}\n")).clock().maxSkew()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(load(withClock("clock:\n  max-skew: 1500ms\n")).clock().maxSkew()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(load(withClock("clock: {max-skew: 15m}\n")).clock().maxSkew()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(load(withClock("clock:\n  max-skew: 1500ms\n")).clock().maxSkew())
+                .isEqualTo(Duration.ofMillis(1500));
+        assertThat(load(withClock("clock: {max-skew: 15m}\n")).clock().maxSkew())
+                .isEqualTo(Duration.ofMinutes(15));
     }
 
     @Test
@@ -63,8 +64,12 @@ class ClockConfigTest {
         fails(withClock("clock: {max-skew: 2h}\n"), "clock.max-skew", "must be 100ms to 15m, got 2h");
         fails(withClock("clock: {max-skew: 0s}\n"), "clock.max-skew", "must be 100ms to 15m");
         fails(withClock("clock: {max-skew: soon}\n"), "clock.max-skew", "'soon' is not a duration");
-        fails(withClock("clock: {max-skew: 30s, source: ntp}\n"), "clock.source", "unknown key; expected one of [max-skew]");
-        assertThatThrownBy(() -> new ClockConfig(Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class)
+        fails(
+                withClock("clock: {max-skew: 30s, source: ntp}\n"),
+                "clock.source",
+                "unknown key; expected one of [max-skew]");
+        assertThatThrownBy(() -> new ClockConfig(Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("90 min");
     }
 }

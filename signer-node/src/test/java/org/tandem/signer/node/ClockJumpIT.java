@@ -60,6 +60,7 @@ class ClockJumpIT {
 
     /** libfaketime from Debian's {@code libfaketime} package. */
     static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+
     static final ZoneName ZONE = ZoneName.of("example.test");
     static final Duration SESSION = Duration.ofSeconds(5);
     static final Duration WAIT = Duration.ofSeconds(Long.getLong("clockjump.wait", 90));
@@ -80,35 +81,39 @@ class ClockJumpIT {
         Prerequisites.require(Files.isRegularFile(LIBFAKETIME), LIBFAKETIME + " (apt-get install libfaketime)");
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         String root = "/clock-jump-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root,
-                dir.resolve("audit.jsonl"));
+        KeySyncedTokens tokens =
+                KeySyncedTokens.create(List.of("node-a"), ZONE, ZK.connectString(), root, dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
-                Duration.ofSeconds(10));
+        ClusterConnection cluster =
+                ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);
         TestPki pki = TestPki.create(dir.resolve("pki"), "clock-jump CA");
         NodeTestFiles.zone(dir, NodeTestFiles.MINIMAL_ZONE + "www      A     192.0.2.80\n");
         HsmSpec s = tokens.spec("node-a");
         Path hsmYaml = dir.resolve("node-a-hsm.yaml");
-        Files.writeString(hsmYaml, "hsms:\n  - name: node-a\n    library: " + s.library() + "\n    token-label: "
-                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
-                + "\nzookeeper-root: " + root + "\n");
+        Files.writeString(
+                hsmYaml,
+                "hsms:\n  - name: node-a\n    library: " + s.library() + "\n    token-label: "
+                        + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
+                        + "\nzookeeper-root: " + root + "\n");
         TlsMaterial tls = pki.issue("node-a", "node");
         metricsPort = freePort();
         Path config = dir.resolve("node-a.yaml");
-        Files.writeString(config, "node: {name: node-a, site: dc-a}\n"
-                + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                + "s, root: " + root + ", insecure-plaintext: true}\n"
-                + "publish:\n  directory: published\n"
-                + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n"
-                + "resign: {floor: 1s, debounce: 200ms}\n"
-                + "clock: {max-skew: 30s}\n");
+        Files.writeString(
+                config,
+                "node: {name: node-a, site: dc-a}\n"
+                        + "hsm-config: " + hsmYaml + "\n"
+                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
+                        + "s, root: " + root + ", insecure-plaintext: true}\n"
+                        + "publish:\n  directory: published\n"
+                        + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n"
+                        + "resign: {floor: 1s, debounce: 200ms}\n"
+                        + "clock: {max-skew: 30s}\n");
         faketime = dir.resolve("faketime");
         setOffset("+0");
         Map<String, String> env = new HashMap<>(SoftHsmTokens.shared().environment());
@@ -156,7 +161,8 @@ class ClockJumpIT {
     void f8ALeaderWhoseWallClockJumpsADayAheadStopsLeadingAndPublishesNothingUntilItIsBack() throws Exception {
         PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes under +0");
         validates(versionFile(first));
-        assertThat(Files.readString(Path.of("/proc/" + node.pid() + "/maps"))).as("libfaketime is loaded in the node")
+        assertThat(Files.readString(Path.of("/proc/" + node.pid() + "/maps")))
+                .as("libfaketime is loaded in the node")
                 .contains("libfaketime.so.1");
         assertThat(http("/health")).startsWith("200 ");
 
@@ -167,11 +173,14 @@ class ClockJumpIT {
         assertThat(seconds).as("refusal within a few seconds of the jump").isLessThan(5.0);
         System.out.printf(Locale.ROOT, "F8 clock jump +1d: /health named the skew after %.2f s%n", seconds);
         // the clock check's own line, or the election's loss reason when the lease went first: both name the skew
-        assertThat(health).containsPattern(
-                "node node-a(: | is not eligible: lost: clock-skew: )clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s");
+        assertThat(health)
+                .containsPattern(
+                        "node node-a(: | is not eligible: lost: clock-skew: )clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s");
 
         // a change a leader would publish at once (floor 1 s, debounce 200 ms)
-        Files.writeString(dir.resolve("zones/example.test.zone"), "txt TXT \"changed while the clock was a day ahead\"\n",
+        Files.writeString(
+                dir.resolve("zones/example.test.zone"),
+                "txt TXT \"changed while the clock was a day ahead\"\n",
                 StandardOpenOption.APPEND);
         long until = System.nanoTime() + Duration.ofSeconds(8).toNanos();
         while (System.nanoTime() < until) {
@@ -179,19 +188,24 @@ class ClockJumpIT {
             Thread.sleep(250);
         }
         String metrics = http("/metrics");
-        assertThat(metrics).containsPattern("tandem_clock_skew_seconds\\{node=\"node-a\"\\} 8640[01]\\.")
-                .contains("tandem_clock_ok{node=\"node-a\"} 0.0").contains("tandem_leader{node=\"node-a\"} 0.0")
+        assertThat(metrics)
+                .containsPattern("tandem_clock_skew_seconds\\{node=\"node-a\"\\} 8640[01]\\.")
+                .contains("tandem_clock_ok{node=\"node-a\"} 0.0")
+                .contains("tandem_leader{node=\"node-a\"} 0.0")
                 .contains("tandem_clock_max_skew_seconds{node=\"node-a\"} 30.0");
         String log = node.log();
-        assertThat(log).containsPattern("node=node-a event=clock-skew clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds"
-                + " max-skew 30 s; the node does not sign");
-        assertThat(log).containsPattern("election node=node-a epoch=\\d+ (leadership lost reason=clock-skew|clock skew)");
+        assertThat(log)
+                .containsPattern("node=node-a event=clock-skew clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds"
+                        + " max-skew 30 s; the node does not sign");
+        assertThat(log)
+                .containsPattern("election node=node-a epoch=\\d+ (leadership lost reason=clock-skew|clock skew)");
         assertThat(Files.readString(dir.resolve("published/example.test.zone")))
                 .isEqualTo(Files.readString(versionFile(first)));
         noInceptionInTheFuture();
 
         setOffset("+0");
-        PublishRecord again = awaitPublish(r -> r.serial() > first.serial(), "node-a publishes the change once back at +0");
+        PublishRecord again =
+                awaitPublish(r -> r.serial() > first.serial(), "node-a publishes the change once back at +0");
         assertThat(again.node()).isEqualTo("node-a");
         assertThat(again.epoch()).isGreaterThan(first.epoch());
         assertThat(Files.readString(versionFile(again))).contains("changed while the clock was a day ahead");
@@ -212,8 +226,12 @@ class ClockJumpIT {
                         sigs.add(sig);
                     }
                 }
-                assertThat(sigs).as(f.toString()).isNotEmpty()
-                        .allSatisfy(sig -> assertThat(sig.getTimeSigned()).as(f + " " + sig).isBefore(now));
+                assertThat(sigs)
+                        .as(f.toString())
+                        .isNotEmpty()
+                        .allSatisfy(sig -> assertThat(sig.getTimeSigned())
+                                .as(f + " " + sig)
+                                .isBefore(now));
             }
         }
     }
@@ -225,7 +243,8 @@ class ClockJumpIT {
                 try {
                     Optional<PublishRecord> last = ledger.last(ZONE);
                     found[0] = last.filter(what).orElse(null);
-                    return found[0] != null && Files.exists(versionFile(found[0]))
+                    return found[0] != null
+                            && Files.exists(versionFile(found[0]))
                             && Files.isSameFile(dir.resolve("published/example.test.zone"), versionFile(found[0]));
                 } catch (LedgerException | IOException e) {
                     return false;
@@ -252,10 +271,14 @@ class ClockJumpIT {
 
     /** "STATUS BODY", or the exception text. */
     private String http(String path) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() + " " + r.body();
         } catch (IOException e) {
             return e.toString();
@@ -273,8 +296,13 @@ class ClockJumpIT {
     /** The node's thread dump ({@code jcmd PID Thread.print}), for a failure message. */
     private String threads() {
         try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(node.pid()), "Thread.print").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                    .toString(),
+                            Long.toString(node.pid()),
+                            "Thread.print")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor();
             return "\n--- node-a threads ---\n" + out;
@@ -287,7 +315,9 @@ class ClockJumpIT {
     }
 
     private static void validates(Path file) throws Exception {
-        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("ldns-verify-zone " + file + ": " + out).isZero();
     }

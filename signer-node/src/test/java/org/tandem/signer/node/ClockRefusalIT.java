@@ -57,7 +57,6 @@ class ClockRefusalIT {
     private ZoneDirectory directory;
     private Leadership leadership;
 
-
     @BeforeEach
     void leaderWithKeys() throws Exception {
         LoneLeader lone = LoneLeader.start(ZK, "clock-refusal", ZONE, dir, clock);
@@ -79,13 +78,24 @@ class ClockRefusalIT {
         Path out = Files.createDirectories(dir.resolve("published"));
         ZoneConfig zone = new ZoneConfig(ZONE, source, Optional.empty(), SigningPolicy.defaults(), out);
         directory = new ZoneDirectory(out, Retention.all());
-        cycle = new ZoneCycle(zone, tokens.hsm("node-a"), cluster.manifests(), new KeySetVerifier(clock, new SecureRandom()),
-                new ZoneSigner(), new ValidationGate(GatePolicy.defaults()), ledger, directory, Optional.empty(), () -> {
+        cycle = new ZoneCycle(
+                zone,
+                tokens.hsm("node-a"),
+                cluster.manifests(),
+                new KeySetVerifier(clock, new SecureRandom()),
+                new ZoneSigner(),
+                new ValidationGate(GatePolicy.defaults()),
+                ledger,
+                directory,
+                Optional.empty(),
+                () -> {
                     if (jumpAtThePermit.get()) {
                         clock.set(Duration.ofDays(1)); // during the run: after signing, before the commit
                     }
                     return true;
-                }, clock, guard);
+                },
+                clock,
+                guard);
     }
 
     @AfterEach
@@ -107,14 +117,16 @@ class ClockRefusalIT {
 
         assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
             assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.CLOCK);
-            assertThat(s.reason()).matches("clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s; refused to"
-                    + " sign, the last good zone stays published");
+            assertThat(s.reason())
+                    .matches("clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s; refused to"
+                            + " sign, the last good zone stays published");
         });
         assertThat(ledger.last(ZONE)).contains(published);
         assertThat(Files.readString(directory.currentFile(ZONE))).isEqualTo(current);
 
         clock.set(Duration.ZERO);
-        assertThat(cycle.publish(leadership, "test", false, List.of())).as("back within the threshold")
+        assertThat(cycle.publish(leadership, "test", false, List.of()))
+                .as("back within the threshold")
                 .isInstanceOf(ZoneCycle.Outcome.Published.class);
     }
 
@@ -128,7 +140,9 @@ class ClockRefusalIT {
         jumpAtThePermit.set(true);
         ZoneCycle.Outcome o = cycle.publish(leadership, "test", false, List.of());
 
-        assertThat(clock.offset()).as("the permit ran, so the run got past signing").isEqualTo(Duration.ofDays(1));
+        assertThat(clock.offset())
+                .as("the permit ran, so the run got past signing")
+                .isEqualTo(Duration.ofDays(1));
         assertThat(o).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
             assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.CLOCK);
             assertThat(s.reason()).contains("exceeds max-skew 30 s; refused to commit");

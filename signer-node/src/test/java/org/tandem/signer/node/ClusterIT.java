@@ -34,9 +34,9 @@ import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
-import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
@@ -78,11 +78,11 @@ class ClusterIT {
         Prerequisites.requireSoftHsm();
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         root = "/cluster-it-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
-        tokens = KeySyncedTokens.create(List.of("node-a", "node-b"), ZONE, ZK.connectString(), root,
-                dir.resolve("audit.jsonl"));
+        tokens = KeySyncedTokens.create(
+                List.of("node-a", "node-b"), ZONE, ZK.connectString(), root, dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20),
-                Duration.ofSeconds(10));
+        ClusterConnection cluster =
+                ClusterConnection.connect(ZK.clientSettings(), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
         open.add(cluster);
         ledger = cluster.ledger(clock);
         pki = TestPki.create(dir.resolve("pki"), "cluster-it CA");
@@ -113,7 +113,8 @@ class ClusterIT {
 
         assertThat(second.epoch()).isGreaterThan(first.epoch());
         assertThat(second.serial()).isGreaterThan(first.serial());
-        assertThat(seconds).as("takeover within the session timeout plus a few seconds")
+        assertThat(seconds)
+                .as("takeover within the session timeout plus a few seconds")
                 .isLessThan(SESSION.toSeconds() + 15);
         assertThat(dnskeys(second)).isEqualTo(dnskeys(first)).hasSize(2);
         // the ledger records the published DNSKEY set: the same two keys before and after the takeover
@@ -135,13 +136,16 @@ class ClusterIT {
         a.pause(); // F3: a GC pause, a frozen VM, longer than the session timeout
         PublishRecord taken = awaitPublish(r -> r.node().equals("node-b"), "node-b takes over while node-a is stopped");
         // A source change that node-a would like to publish the moment it runs again
-        Files.writeString(dir.resolve("zones/example.test.zone"), "txt TXT \"changed while node-a slept\"\n",
+        Files.writeString(
+                dir.resolve("zones/example.test.zone"),
+                "txt TXT \"changed while node-a slept\"\n",
                 StandardOpenOption.APPEND);
         a.resume();
         PublishRecord changed = awaitPublish(r -> r.serial() > taken.serial(), "the change is published");
 
         assertThat(changed.node()).isEqualTo("node-b");
-        assertThat(ledger.history(ZONE)).filteredOn(r -> r.node().equals("node-a"))
+        assertThat(ledger.history(ZONE))
+                .filteredOn(r -> r.node().equals("node-a"))
                 .allMatch(r -> r.epoch() == first.epoch());
         oneWriterPerEpochAndIncreasingSerials();
         validates(versionFile(changed));
@@ -151,14 +155,20 @@ class ClusterIT {
     void aNodeWhoseHsmLacksAKeyNeverLeadsAndTheZoneStaysAsLastPublished() throws Exception {
         NodeProcess a = start("node-a");
         PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
-        HsmKey zsk = tokens.hsm("node-b").list(ZONE).stream().filter(k -> k.role() == KeyRole.ZSK).findFirst().orElseThrow();
+        HsmKey zsk = tokens.hsm("node-b").list(ZONE).stream()
+                .filter(k -> k.role() == KeyRole.ZSK)
+                .findFirst()
+                .orElseThrow();
         tokens.hsm("node-b").delete(zsk.ref()); // node-b's HSM lost its ZSK
         start("node-b");
         String why = awaitHealth("node-b", 503, "missing");
-        assertThat(why).contains("example.test.", "ZSK", String.valueOf(zsk.claimedTag().value()), "node-b", "missing");
+        assertThat(why)
+                .contains(
+                        "example.test.", "ZSK", String.valueOf(zsk.claimedTag().value()), "node-b", "missing");
 
         a.kill(); // node-b is the only node left, and must not lead
-        long deadline = System.nanoTime() + Duration.ofSeconds(SESSION.toSeconds() * 3).toNanos();
+        long deadline =
+                System.nanoTime() + Duration.ofSeconds(SESSION.toSeconds() * 3).toNanos();
         while (System.nanoTime() < deadline) {
             assertThat(ledger.last(ZONE)).contains(first);
             Thread.sleep(200);
@@ -200,35 +210,43 @@ class ClusterIT {
 
     private void oneWriterPerEpochAndIncreasingSerials() throws Exception {
         List<PublishRecord> history = ledger.history(ZONE);
-        Map<Long, Set<String>> writers = history.stream().collect(Collectors.groupingBy(PublishRecord::epoch,
-                Collectors.mapping(PublishRecord::node, Collectors.toSet())));
+        Map<Long, Set<String>> writers = history.stream()
+                .collect(Collectors.groupingBy(
+                        PublishRecord::epoch, Collectors.mapping(PublishRecord::node, Collectors.toSet())));
         assertThat(writers.values()).allMatch(w -> w.size() == 1);
         for (int i = 1; i < history.size(); i++) {
             assertThat(history.get(i).serial()).isGreaterThan(history.get(i - 1).serial());
-            assertThat(history.get(i).epoch()).isGreaterThanOrEqualTo(history.get(i - 1).epoch());
+            assertThat(history.get(i).epoch())
+                    .isGreaterThanOrEqualTo(history.get(i - 1).epoch());
         }
     }
 
     private NodeProcess start(String node) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
         HsmSpec s = tokens.spec(node);
-        Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
-                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
-                + "\nzookeeper-root: " + root + "\n");
+        Files.writeString(
+                hsmYaml,
+                "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
+                        + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + ZK.connectString()
+                        + "\nzookeeper-root: " + root + "\n");
         TlsMaterial tls = pki.issue(node, "node");
         Path config = dir.resolve(node + ".yaml");
         if (!Files.exists(config)) {
-            Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
-                    + "hsm-config: " + hsmYaml + "\n"
-                    + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                    + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                    + "s, root: " + root + ", insecure-plaintext: true}\n"
-                    + "publish:\n  directory: published\n  transfer: {listen: \"127.0.0.1:" + freePort() + "\", allow: [127.0.0.1/32]}\n"
-                    + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                    + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                    + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                    + tls.privateKey() + "}\n"
-                    + "resign: {floor: 1s, debounce: 200ms}\n");
+            Files.writeString(
+                    config,
+                    "node: {name: " + node + ", site: dc-" + node + "}\n"
+                            + "hsm-config: " + hsmYaml + "\n"
+                            + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                            + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: "
+                            + SESSION.toSeconds()
+                            + "s, root: " + root + ", insecure-plaintext: true}\n"
+                            + "publish:\n  directory: published\n  transfer: {listen: \"127.0.0.1:" + freePort()
+                            + "\", allow: [127.0.0.1/32]}\n"
+                            + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                            + "metrics: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
+                            + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                            + tls.privateKey() + "}\n"
+                            + "resign: {floor: 1s, debounce: 200ms}\n");
         }
         NodeProcess p = NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"));
         nodes.add(p);
@@ -257,15 +275,22 @@ class ClusterIT {
     /** Waits until the node's {@code /health} answers {@code status} with a body containing {@code text}. */
     private String awaitHealth(String node, int status, String text) throws Exception {
         String yaml = Files.readString(dir.resolve(node + ".yaml"));
-        int port = Integer.parseInt(yaml.lines().filter(l -> l.startsWith("metrics:")).findFirst().orElseThrow()
+        int port = Integer.parseInt(yaml.lines()
+                .filter(l -> l.startsWith("metrics:"))
+                .findFirst()
+                .orElseThrow()
                 .replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         String[] last = {"no answer"};
         try {
             TestTiming.until(WAIT, node + " /health answers " + status + " with '" + text + "'", () -> {
                 try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                            + "/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     last[0] = r.statusCode() + " " + r.body();
                     return r.statusCode() == status && r.body().contains(text);
                 } catch (IOException e) {
@@ -286,14 +311,19 @@ class ClusterIT {
         StringBuilder b = new StringBuilder();
         for (NodeProcess n : nodes) {
             String log = n.log();
-            b.append("\n--- ").append(n.name()).append(" ---\n").append(log.length() > 6000 ? log.substring(log.length() - 6000) : log);
+            b.append("\n--- ")
+                    .append(n.name())
+                    .append(" ---\n")
+                    .append(log.length() > 6000 ? log.substring(log.length() - 6000) : log);
         }
         return b.toString();
     }
 
     /** {@code ldns-verify-zone}, a validator nobody here wrote, accepts the published file. */
     private static void validates(Path file) throws Exception {
-        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("ldns-verify-zone " + file + ": " + out).isZero();
     }

@@ -1,11 +1,11 @@
 package org.tandem.signer.node;
 
-import org.tandem.signer.publish.Cidr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
+import org.tandem.signer.publish.Cidr;
 
 class EndpointAndCidrTest {
     @Test
@@ -27,14 +27,16 @@ class EndpointAndCidrTest {
         Cidr v4 = Cidr.parse("10.0.0.0/9");
         assertThat(v4.contains(InetAddress.getByName("10.127.255.255"))).isTrue();
         assertThat(v4.contains(InetAddress.getByName("10.128.0.0"))).isFalse();
-        assertThat(Cidr.parse("0.0.0.0/0").contains(InetAddress.getByName("203.0.113.9"))).isTrue();
+        assertThat(Cidr.parse("0.0.0.0/0").contains(InetAddress.getByName("203.0.113.9")))
+                .isTrue();
         assertThat(Cidr.parse("192.0.2.7").prefixLength()).isEqualTo(32);
     }
 
     @Test
     void refusesNamesAndHostBits() {
         assertThatThrownBy(() -> Cidr.parse("localhost")).hasMessageContaining("is not an IP address or network");
-        assertThatThrownBy(() -> Cidr.parse("2001:db8::1/32")).hasMessageContaining("the network is 2001:db8:0:0:0:0:0:0/32");
+        assertThatThrownBy(() -> Cidr.parse("2001:db8::1/32"))
+                .hasMessageContaining("the network is 2001:db8:0:0:0:0:0:0/32");
         assertThatThrownBy(() -> Cidr.parse("192.0.2.0/x")).hasMessageContaining("prefix 'x' is not a number");
     }
 }

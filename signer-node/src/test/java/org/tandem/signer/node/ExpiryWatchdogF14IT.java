@@ -58,8 +58,9 @@ class ExpiryWatchdogF14IT {
     private static final Duration WARN_AGE = Duration.ofSeconds(12);
     private static final Duration CRITICAL_AGE = Duration.ofSeconds(18);
     private static final String POLICY = "validity: 2d\njitter: 0s\nrefresh: " + (VALIDITY.toSeconds() - 5) + "s\n";
-    private static final String WATCHDOG = "watchdog: {interval: 2s, warn: " + VALIDITY.minus(WARN_AGE).toSeconds()
-            + "s, critical: " + VALIDITY.minus(CRITICAL_AGE).toSeconds() + "s}\n";
+    private static final String WATCHDOG =
+            "watchdog: {interval: 2s, warn: " + VALIDITY.minus(WARN_AGE).toSeconds() + "s, critical: "
+                    + VALIDITY.minus(CRITICAL_AGE).toSeconds() + "s}\n";
     private static final String SERIES = "{node=\"%s\",zone=\"example.test.\"}";
 
     @TempDir
@@ -68,12 +69,12 @@ class ExpiryWatchdogF14IT {
     private NodeCluster cluster;
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    private final ValidationGate gate = new ValidationGate(GatePolicy.defaults().withMinimumValidity(Duration.ZERO)
-            .withThreads(1));
+    private final ValidationGate gate = new ValidationGate(
+            GatePolicy.defaults().withMinimumValidity(Duration.ZERO).withThreads(1));
 
     /** One AXFR of the served zone: who served it, its serial, the gate's verdict, its earliest RRSIG expiry. */
-    private record Sample(Instant at, String node, long serial, GateVerdict verdict, Instant earliest,
-            boolean anyExpired) {}
+    private record Sample(
+            Instant at, String node, long serial, GateVerdict verdict, Instant earliest, boolean anyExpired) {}
 
     @BeforeEach
     void cluster() throws Exception {
@@ -93,9 +94,14 @@ class ExpiryWatchdogF14IT {
 
     private NodeProcess start(String node, int transferPort, boolean stallable, String extra) throws Exception {
         List<String> jvm = stallable ? List.of("-D" + SigningStall.PROPERTY + "=" + stallFile()) : List.of();
-        return cluster.start(node, "zones/example.test.zone", extra + WATCHDOG, new NodeCluster.NodeOptions(
-                "    policy: policy.yaml\n",
-                "  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.0/8]}\n", jvm));
+        return cluster.start(
+                node,
+                "zones/example.test.zone",
+                extra + WATCHDOG,
+                new NodeCluster.NodeOptions(
+                        "    policy: policy.yaml\n",
+                        "  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.0/8]}\n",
+                        jvm));
     }
 
     private Path stallFile() {
@@ -110,26 +116,37 @@ class ExpiryWatchdogF14IT {
         NodeProcess a = start("node-a", portA, true, cluster.peersOf("node-a"));
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
         start("node-b", portB, false, cluster.peersOf("node-b"));
-        cluster.awaitMetrics("node-a", "tandem_watchdog_severity" + SERIES.formatted("node-a") + " 0.0",
+        cluster.awaitMetrics(
+                "node-a",
+                "tandem_watchdog_severity" + SERIES.formatted("node-a") + " 0.0",
                 "tandem_watchdog_source_ok{node=\"node-a\",source=\"self\",zone=\"example.test.\"} 1.0");
         // node-b is in the election (key-synced): its watchdog sees the shared published file, not its own endpoint
-        cluster.awaitMetrics("node-b", "tandem_leader{node=\"node-b\"} 0.0",
+        cluster.awaitMetrics(
+                "node-b",
+                "tandem_leader{node=\"node-b\"} 0.0",
                 "tandem_watchdog_source_ok{node=\"node-b\",source=\"published-file\",zone=\"example.test.\"} 1.0");
         sampler.scheduleWithFixedDelay(() -> sample(portA, portB), 0, 300, TimeUnit.MILLISECONDS);
 
         Files.writeString(stallFile(), "stall\n");
         cluster.awaitLog(a, "node=node-a event=signing-loop-stalled-by-test-hook");
         PublishRecord stalled = cluster.ledger.last(NodeCluster.ZONE).orElseThrow();
-        cluster.awaitLog(a, "zone=example.test. event=watchdog-step-down epoch=" + stalled.epoch() + " serial="
-                + stalled.serial() + " .*standbys=\\[node-b\\]");
-        PublishRecord taken = cluster.awaitPublish(r -> r.node().equals("node-b") && r.serial() > stalled.serial(),
-                "node-b takes over and re-signs");
+        cluster.awaitLog(
+                a,
+                "zone=example.test. event=watchdog-step-down epoch=" + stalled.epoch() + " serial=" + stalled.serial()
+                        + " .*standbys=\\[node-b\\]");
+        PublishRecord taken = cluster.awaitPublish(
+                r -> r.node().equals("node-b") && r.serial() > stalled.serial(), "node-b takes over and re-signs");
         int beforeTakeover = samples.size();
-        cluster.awaitMetrics("node-a", "tandem_watchdog_stepdowns_total" + SERIES.formatted("node-a") + " 1.0",
+        cluster.awaitMetrics(
+                "node-a",
+                "tandem_watchdog_stepdowns_total" + SERIES.formatted("node-a") + " 1.0",
                 "tandem_watchdog_escalations_total" + SERIES.formatted("node-a") + " 0.0");
-        TestTiming.until(NodeCluster.WAIT, "node-b's copy is sampled",
-                () -> samples.stream().skip(beforeTakeover).anyMatch(s -> s.node().equals("node-b")
-                        && s.serial() >= taken.serial()));
+        TestTiming.until(
+                NodeCluster.WAIT,
+                "node-b's copy is sampled",
+                () -> samples.stream()
+                        .skip(beforeTakeover)
+                        .anyMatch(s -> s.node().equals("node-b") && s.serial() >= taken.serial()));
         sampler.shutdownNow();
         assertThat(sampler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
 
@@ -138,8 +155,9 @@ class ExpiryWatchdogF14IT {
         assertThat(first.node()).isEqualTo("node-a");
         List<Record> fresh = cluster.records(taken);
         Instant freshEarliest = earliest(fresh);
-        assertThat(freshEarliest).as("fresh signatures").isAfter(taken.committedAt().plus(VALIDITY)
-                .minus(CRITICAL_AGE));
+        assertThat(freshEarliest)
+                .as("fresh signatures")
+                .isAfter(taken.committedAt().plus(VALIDITY).minus(CRITICAL_AGE));
         assertThat(freshEarliest).isAfter(earliest(cluster.records(stalled)));
         NodeCluster.validates(cluster.versionFile(taken));
 
@@ -151,8 +169,10 @@ class ExpiryWatchdogF14IT {
             assertThat(s.verdict().passed()).as(s.verdict().summary()).isTrue();
             assertThat(s.anyExpired()).as("an expired RRSIG at " + s.at()).isFalse();
         });
-        Duration oldest = all.stream().map(s -> VALIDITY.minus(Duration.between(s.at(), s.earliest())))
-                .max(Duration::compareTo).orElseThrow();
+        Duration oldest = all.stream()
+                .map(s -> VALIDITY.minus(Duration.between(s.at(), s.earliest())))
+                .max(Duration::compareTo)
+                .orElseThrow();
         assertThat(oldest).as("the stalled leader's copy aged past warn").isGreaterThan(WARN_AGE);
         assertThat(oldest).as("no served copy aged far past critical").isLessThan(CRITICAL_AGE.plusSeconds(20));
     }
@@ -168,14 +188,19 @@ class ExpiryWatchdogF14IT {
         cluster.awaitLog(a, "node=node-a event=signing-loop-stalled-by-test-hook");
         PublishRecord stalled = cluster.ledger.last(NodeCluster.ZONE).orElseThrow();
         cluster.awaitMetrics("node-a", "tandem_watchdog_severity" + SERIES.formatted("node-a") + " 1.0");
-        cluster.awaitLog(a, "ERROR .* zone=example.test. event=watchdog-escalation serial=" + stalled.serial()
-                + " earliest_expiry=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ rrsig_owner=\\S+ rrsig_type=[A-Z]+"
-                + " critical_sources=\\[self, published-file\\] reason=\"did not step down: no eligible standby");
-        cluster.awaitMetrics("node-a", "tandem_watchdog_escalations_total" + SERIES.formatted("node-a") + " 1.0",
+        cluster.awaitLog(
+                a,
+                "ERROR .* zone=example.test. event=watchdog-escalation serial=" + stalled.serial()
+                        + " earliest_expiry=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ rrsig_owner=\\S+ rrsig_type=[A-Z]+"
+                        + " critical_sources=\\[self, published-file\\] reason=\"did not step down: no eligible standby");
+        cluster.awaitMetrics(
+                "node-a",
+                "tandem_watchdog_escalations_total" + SERIES.formatted("node-a") + " 1.0",
                 "tandem_watchdog_stepdowns_total" + SERIES.formatted("node-a") + " 0.0",
-                "tandem_watchdog_severity" + SERIES.formatted("node-a") + " 2.0", "tandem_leader{node=\"node-a\"} 1.0");
-        String health = cluster.awaitHealth("node-a", 503, "watchdog CRITICAL: zone example.test. source self serial "
-                + stalled.serial());
+                "tandem_watchdog_severity" + SERIES.formatted("node-a") + " 2.0",
+                "tandem_leader{node=\"node-a\"} 1.0");
+        String health = cluster.awaitHealth(
+                "node-a", 503, "watchdog CRITICAL: zone example.test. source self serial " + stalled.serial());
         assertThat(health).contains("below critical");
         // one ERROR line per episode, and the leader kept its term
         assertThat(a.log().split("event=watchdog-escalation", -1)).hasSize(2);
@@ -184,7 +209,8 @@ class ExpiryWatchdogF14IT {
     }
 
     private void sample(int portA, int portB) {
-        for (Map.Entry<String, Integer> node : Map.of("node-a", portA, "node-b", portB).entrySet()) {
+        for (Map.Entry<String, Integer> node :
+                Map.of("node-a", portA, "node-b", portB).entrySet()) {
             Optional<List<Record>> zone = transfer(node.getValue());
             if (zone.isEmpty()) {
                 continue; // this node does not serve now (not the leader)
@@ -193,10 +219,14 @@ class ExpiryWatchdogF14IT {
             List<Record> records = zone.get();
             try {
                 GateVerdict v = gate.verify(NodeCluster.ZONE.name(), records, at);
-                long serial = records.stream().filter(r -> r instanceof SOARecord).map(r -> ((SOARecord) r).getSerial())
-                        .findFirst().orElseThrow();
-                boolean expired = records.stream().anyMatch(r -> r instanceof RRSIGRecord s
-                        && !s.getExpire().isAfter(at));
+                long serial = records.stream()
+                        .filter(r -> r instanceof SOARecord)
+                        .map(r -> ((SOARecord) r).getSerial())
+                        .findFirst()
+                        .orElseThrow();
+                boolean expired = records.stream()
+                        .anyMatch(r ->
+                                r instanceof RRSIGRecord s && !s.getExpire().isAfter(at));
                 samples.add(new Sample(at, node.getKey(), serial, v, earliest(records), expired));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -206,8 +236,8 @@ class ExpiryWatchdogF14IT {
     }
 
     private static Optional<List<Record>> transfer(int port) {
-        ZoneTransferIn xfr = ZoneTransferIn.newAXFR(NodeCluster.ZONE.name(), new InetSocketAddress("127.0.0.1", port),
-                null);
+        ZoneTransferIn xfr =
+                ZoneTransferIn.newAXFR(NodeCluster.ZONE.name(), new InetSocketAddress("127.0.0.1", port), null);
         xfr.setTimeout(Duration.ofSeconds(2));
         try {
             xfr.run();
@@ -218,7 +248,10 @@ class ExpiryWatchdogF14IT {
     }
 
     private static Instant earliest(List<Record> records) {
-        return records.stream().filter(r -> r instanceof RRSIGRecord).map(r -> ((RRSIGRecord) r).getExpire())
-                .min(Instant::compareTo).orElseThrow();
+        return records.stream()
+                .filter(r -> r instanceof RRSIGRecord)
+                .map(r -> ((RRSIGRecord) r).getExpire())
+                .min(Instant::compareTo)
+                .orElseThrow();
     }
 }

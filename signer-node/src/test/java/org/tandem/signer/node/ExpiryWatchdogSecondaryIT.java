@@ -66,20 +66,28 @@ class ExpiryWatchdogSecondaryIT {
         int transferPort = NodeCluster.freePort();
         int knotPort = NodeCluster.freePort();
         String tsig = "{name: " + KEY + ", algorithm: hmac-sha256, secret-file: " + secretFile + "}";
-        cluster.start("node-a", "zones/example.test.zone",
+        cluster.start(
+                "node-a",
+                "zones/example.test.zone",
                 "watchdog:\n  interval: 2s\n  secondaries:\n    - {name: knot-dc1, address: \"127.0.0.1:" + knotPort
                         + "\", tsig: " + tsig + "}\n",
-                new NodeCluster.NodeOptions("    policy: policy.yaml\n", "  transfer: {listen: \"127.0.0.1:"
-                        + transferPort + "\", allow: [127.0.0.0/8], notify: [\"127.0.0.1:" + knotPort + "\"], tsig: "
-                        + tsig + "}\n", List.of()));
+                new NodeCluster.NodeOptions(
+                        "    policy: policy.yaml\n",
+                        "  transfer: {listen: \"127.0.0.1:"
+                                + transferPort + "\", allow: [127.0.0.0/8], notify: [\"127.0.0.1:" + knotPort
+                                + "\"], tsig: "
+                                + tsig + "}\n",
+                        List.of()));
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
         // it may serve AXFR to the watchdog, but accepts no NOTIFY: it keeps the version it took at start
-        knot = SecondaryProcess.knot(Files.createDirectories(dir.resolve("knot")), knotPort, transferPort, KEY, secret,
-                List.of("transfer"));
+        knot = SecondaryProcess.knot(
+                Files.createDirectories(dir.resolve("knot")), knotPort, transferPort, KEY, secret, List.of("transfer"));
         knot.awaitSerial(first.serial());
 
         // 2 days of validity, warn below 3 days: WARNING, on the node's endpoint, its file and the secondary
-        String scrape = cluster.awaitMetrics("node-a", series("tandem_watchdog_severity", null) + " 1.0",
+        String scrape = cluster.awaitMetrics(
+                "node-a",
+                series("tandem_watchdog_severity", null) + " 1.0",
                 series("tandem_watchdog_source_ok", "knot-dc1") + " 1.0",
                 series("tandem_watchdog_source_ok", "self") + " 1.0",
                 series("tandem_watchdog_source_ok", "published-file") + " 1.0",
@@ -88,24 +96,34 @@ class ExpiryWatchdogSecondaryIT {
         for (String source : List.of("self", "published-file", "knot-dc1")) {
             assertThat(value(scrape, series("tandem_watchdog_serial", source))).isEqualTo(first.serial());
             assertThat(value(scrape, series("tandem_watchdog_rrsig_earliest_expiry_timestamp_seconds", source)))
-                    .isBetween(first.committedAt().plusSeconds(2 * 86_400 - 120).getEpochSecond(),
+                    .isBetween(
+                            first.committedAt().plusSeconds(2 * 86_400 - 120).getEpochSecond(),
                             first.committedAt().plusSeconds(2 * 86_400).getEpochSecond());
         }
-        assertThat(value(scrape, series("tandem_watchdog_last_run_timestamp_seconds", null))).isPositive();
-        String health = cluster.awaitHealth("node-a", 503,
+        assertThat(value(scrape, series("tandem_watchdog_last_run_timestamp_seconds", null)))
+                .isPositive();
+        String health = cluster.awaitHealth(
+                "node-a",
+                503,
                 "watchdog WARNING: zone example.test. source knot-dc1 serial " + first.serial() + ": earliest RRSIG (");
-        assertThat(health).contains("watchdog WARNING: zone example.test. source self serial " + first.serial())
-                .contains("below warn 259200 s").doesNotContain("CRITICAL");
+        assertThat(health)
+                .contains("watchdog WARNING: zone example.test. source self serial " + first.serial())
+                .contains("below warn 259200 s")
+                .doesNotContain("CRITICAL");
 
         // a new version; the secondary refuses the NOTIFY and keeps serving the old one
-        Files.writeString(dir.resolve("zones/example.test.zone"), "txt TXT \"version two\"\n",
-                StandardOpenOption.APPEND);
+        Files.writeString(
+                dir.resolve("zones/example.test.zone"), "txt TXT \"version two\"\n", StandardOpenOption.APPEND);
         PublishRecord second = cluster.awaitPublish(r -> r.serial() > first.serial(), "the change is published");
-        scrape = cluster.awaitMetrics("node-a", series("tandem_watchdog_source_ok", "knot-dc1") + " 0.0",
+        scrape = cluster.awaitMetrics(
+                "node-a",
+                series("tandem_watchdog_source_ok", "knot-dc1") + " 0.0",
                 series("tandem_watchdog_source_ok", "self") + " 1.0");
         assertThat(value(scrape, series("tandem_watchdog_serial", "knot-dc1"))).isEqualTo(first.serial());
         assertThat(value(scrape, series("tandem_watchdog_serial", "self"))).isEqualTo(second.serial());
-        health = cluster.awaitHealth("node-a", 503,
+        health = cluster.awaitHealth(
+                "node-a",
+                503,
                 "watchdog WARNING: zone example.test. source knot-dc1: serves serial " + first.serial()
                         + ", older than the published " + second.serial() + ", for ");
         knot.awaitSerial(first.serial()); // it really still serves the old version
@@ -119,7 +137,8 @@ class ExpiryWatchdogSecondaryIT {
     }
 
     private static long value(String scrape, String series) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
+                .matcher(scrape);
         assertThat(m.find()).as(series + " in\n" + scrape).isTrue();
         return (long) Double.parseDouble(m.group(1));
     }

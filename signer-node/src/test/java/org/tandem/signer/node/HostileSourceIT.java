@@ -69,7 +69,6 @@ class HostileSourceIT {
     private ZoneDirectory directory;
     private Leadership leadership;
 
-
     @BeforeEach
     void leaderWithKeys() throws Exception {
         LoneLeader lone = LoneLeader.start(ZK, "hostile-source", ZONE, dir, clock);
@@ -85,9 +84,19 @@ class HostileSourceIT {
         Path out = Files.createDirectories(dir.resolve("published"));
         ZoneConfig zone = new ZoneConfig(ZONE, source, Optional.empty(), SigningPolicy.defaults(), out, LIMITS);
         directory = new ZoneDirectory(out, Retention.all());
-        cycle = new ZoneCycle(zone, tokens.hsm("node-a"), cluster.manifests(), new KeySetVerifier(clock, new SecureRandom()),
-                new ZoneSigner(), new ValidationGate(GatePolicy.defaults()), ledger, directory, Optional.empty(),
-                () -> true, clock, guard);
+        cycle = new ZoneCycle(
+                zone,
+                tokens.hsm("node-a"),
+                cluster.manifests(),
+                new KeySetVerifier(clock, new SecureRandom()),
+                new ZoneSigner(),
+                new ValidationGate(GatePolicy.defaults()),
+                ledger,
+                directory,
+                Optional.empty(),
+                () -> true,
+                clock,
+                guard);
     }
 
     @AfterEach
@@ -107,43 +116,73 @@ class HostileSourceIT {
         String current = Files.readString(directory.currentFile(ZONE));
 
         Path zones = dir.resolve("zones");
-        Path pin = Files.writeString(Files.createDirectories(dir.resolve("etc/tandem")).resolve("dc1-hsm1.pin"),
-                PIN + "\n");
+        Path pin = Files.writeString(
+                Files.createDirectories(dir.resolve("etc/tandem")).resolve("dc1-hsm1.pin"), PIN + "\n");
         Files.createSymbolicLink(zones.resolve("pin.inc"), pin);
         Files.createSymbolicLink(zones.resolve("zero.inc"), Path.of("/dev/zero"));
-        Process mkfifo = new ProcessBuilder("mkfifo", zones.resolve("fifo.inc").toString()).inheritIO().start();
-        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+        Process mkfifo = new ProcessBuilder("mkfifo", zones.resolve("fifo.inc").toString())
+                .inheritIO()
+                .start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0)
+                .as("mkfifo")
+                .isTrue();
         String source = "example.test.zone";
         List<Attack> attacks = List.of(
-                new Attack("absolute path", GOOD + "$INCLUDE " + pin + "\n", source, 6,
+                new Attack(
+                        "absolute path",
+                        GOOD + "$INCLUDE " + pin + "\n",
+                        source,
+                        6,
                         "outside the zone source's directory"),
-                new Attack("../", GOOD + "$INCLUDE ../etc/tandem/dc1-hsm1.pin\n", source, 6,
+                new Attack(
+                        "../",
+                        GOOD + "$INCLUDE ../etc/tandem/dc1-hsm1.pin\n",
+                        source,
+                        6,
                         "outside the zone source's directory"),
                 new Attack("symlink", GOOD + "$INCLUDE pin.inc\n", source, 6, "outside the zone source's directory"),
                 new Attack("/dev/zero", GOOD + "$INCLUDE zero.inc\n", source, 6, "outside the zone source's directory"),
                 new Attack("FIFO", GOOD + "$INCLUDE fifo.inc\n", source, 6, "is not a regular file"),
-                new Attack("$GENERATE", GOOD + "$GENERATE 0-4294967295 h-$ A 192.0.2.1\n", source, 6,
+                new Attack(
+                        "$GENERATE",
+                        GOOD + "$GENERATE 0-4294967295 h-$ A 192.0.2.1\n",
+                        source,
+                        6,
                         "zone-limits.max-generate-records (50)"),
-                new Attack("records", GOOD + "$GENERATE 1-50 a-$ A 192.0.2.1\n$GENERATE 1-50 b-$ A 192.0.2.2\n",
-                        source, 7, "zone-limits.max-records (100)"),
-                new Attack("size", GOOD + "; padding to grow the file past the cap, line after line\n".repeat(1300),
-                        source, 0, "zone-limits.max-file-size (65536 bytes)"));
+                new Attack(
+                        "records",
+                        GOOD + "$GENERATE 1-50 a-$ A 192.0.2.1\n$GENERATE 1-50 b-$ A 192.0.2.2\n",
+                        source,
+                        7,
+                        "zone-limits.max-records (100)"),
+                new Attack(
+                        "size",
+                        GOOD + "; padding to grow the file past the cap, line after line\n".repeat(1300),
+                        source,
+                        0,
+                        "zone-limits.max-file-size (65536 bytes)"));
         for (Attack attack : attacks) {
             Files.writeString(zones.resolve(source), attack.source(), StandardCharsets.US_ASCII);
-            ZoneCycle.Outcome o = assertTimeoutPreemptively(TestTiming.scaled(Duration.ofSeconds(30)),
-                    () -> cycle.publish(leadership, "test", false, List.of()), attack.name());
+            ZoneCycle.Outcome o = assertTimeoutPreemptively(
+                    TestTiming.scaled(Duration.ofSeconds(30)),
+                    () -> cycle.publish(leadership, "test", false, List.of()),
+                    attack.name());
             assertThat(o).as(attack.name()).isInstanceOfSatisfying(ZoneCycle.Outcome.Stopped.class, s -> {
                 assertThat(s.stage()).isEqualTo(ZoneCycle.Stage.SOURCE);
-                assertThat(s.reason()).startsWith(zones.resolve(attack.file()) + ":" + attack.line() + ": ")
+                assertThat(s.reason())
+                        .startsWith(zones.resolve(attack.file()) + ":" + attack.line() + ": ")
                         .contains(attack.reason())
                         .doesNotContain(PIN);
             });
             assertThat(ledger.last(ZONE)).as(attack.name()).contains(published);
-            assertThat(Files.readString(directory.currentFile(ZONE))).as(attack.name()).isEqualTo(current);
+            assertThat(Files.readString(directory.currentFile(ZONE)))
+                    .as(attack.name())
+                    .isEqualTo(current);
         }
 
         Files.writeString(zones.resolve(source), GOOD.replace("2026120100", "2026120101"), StandardCharsets.US_ASCII);
-        assertThat(cycle.publish(leadership, "test", false, List.of())).as("a good source again")
+        assertThat(cycle.publish(leadership, "test", false, List.of()))
+                .as("a good source again")
                 .isInstanceOf(ZoneCycle.Outcome.Published.class);
     }
 }

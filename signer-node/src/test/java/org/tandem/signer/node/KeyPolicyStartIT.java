@@ -36,32 +36,49 @@ class KeyPolicyStartIT {
         TokenAccess.run(spec.library(), spec.tokenLabel(), spec.pinFile(), (p11, s) -> {
             char[] label = "tandem:example.test.:KSK:13:31337".toCharArray();
             byte[] id = "old-ksk".getBytes(StandardCharsets.US_ASCII);
-            p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN),
-                    new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+            p11.C_GenerateKeyPair(
+                    s,
+                    new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN),
+                    new CK_ATTRIBUTE[] {
+                        new CK_ATTRIBUTE(CKA_TOKEN, true),
                         new CK_ATTRIBUTE(CKA_EC_PARAMS, HexFormat.of().parseHex("06082a8648ce3d030107")),
-                        new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)},
-                    new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                        new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                        new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)});
+                        new CK_ATTRIBUTE(CKA_LABEL, label),
+                        new CK_ATTRIBUTE(CKA_ID, id)
+                    },
+                    new CK_ATTRIBUTE[] {
+                        new CK_ATTRIBUTE(CKA_TOKEN, true),
+                        new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                        new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                        new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                        new CK_ATTRIBUTE(CKA_SIGN, true),
+                        new CK_ATTRIBUTE(CKA_LABEL, label),
+                        new CK_ATTRIBUTE(CKA_ID, id)
+                    });
         });
         NodeTestFiles.minimalZone(dir);
         Path hsmYaml = dir.resolve("hsm.yaml");
-        NodeTestFiles.hsmYaml(hsmYaml, "dc1-hsm1", spec, dir.resolve("audit.jsonl"), ZK.connectString(),
-                "/key-policy-start-it");
-        TlsMaterial tls = TestPki.create(dir.resolve("pki"), "key-policy-start-it CA").issue("dc1-signer1", "node");
+        NodeTestFiles.hsmYaml(
+                hsmYaml, "dc1-hsm1", spec, dir.resolve("audit.jsonl"), ZK.connectString(), "/key-policy-start-it");
+        TlsMaterial tls =
+                TestPki.create(dir.resolve("pki"), "key-policy-start-it CA").issue("dc1-signer1", "node");
         Path config = dir.resolve("node.yaml");
-        Files.writeString(config, "node: {name: dc1-signer1, site: dc1}\n"
-                + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: example.test.\n    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: /key-policy-start-it, insecure-plaintext: true}\n"
-                + "publish:\n  directory: published\n"
-                + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n");
+        Files.writeString(
+                config,
+                "node: {name: dc1-signer1, site: dc1}\n"
+                        + "hsm-config: " + hsmYaml + "\n"
+                        + "zones:\n  - name: example.test.\n    source: zones/example.test.zone\n"
+                        + "zookeeper: {connect: \"" + ZK.connectString()
+                        + "\", session-timeout: 10s, root: /key-policy-start-it, insecure-plaintext: true}\n"
+                        + "publish:\n  directory: published\n"
+                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n");
 
-        assertThatThrownBy(() -> SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC()).close())
-                .isInstanceOfSatisfying(NodeStartException.class, e -> assertThat(e.node()).isEqualTo("dc1-signer1"))
+        assertThatThrownBy(() -> SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC())
+                        .close())
+                .isInstanceOfSatisfying(
+                        NodeStartException.class, e -> assertThat(e.node()).isEqualTo("dc1-signer1"))
                 .hasMessageContaining("HSM key attributes")
                 .hasMessageContaining("HSM dc1-hsm1")
                 .hasMessageContaining("zone example.test. KSK key tag 31337")

@@ -2,6 +2,7 @@ package org.tandem.signer.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import com.google.protobuf.ByteString;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.KeeperException;
@@ -67,13 +67,18 @@ class LockedDownZooKeeperNodeIT {
         pki = TestPki.create(dir.resolve("pki"), "locked-down CA");
         zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.issue("zookeeper", "zookeeper"));
         open.add(zk);
-        KeySyncedTokens tokens = KeySyncedTokens.create(List.of("node-a"), ZONE,
-                ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("alice", "operator")), root,
+        KeySyncedTokens tokens = KeySyncedTokens.create(
+                List.of("node-a"),
+                ZONE,
+                ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("alice", "operator")),
+                root,
                 dir.resolve("setup-audit.jsonl"));
         open.add(tokens);
         ClusterConnection reader = ClusterConnection.connect(
-                ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("coordinator", "coordinator")), root,
-                Duration.ofSeconds(20), Duration.ofSeconds(10));
+                ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("coordinator", "coordinator")),
+                root,
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(10));
         open.add(reader);
         ledger = reader.ledger(Clock.systemUTC());
         NodeTestFiles.minimalZone(dir);
@@ -82,18 +87,21 @@ class LockedDownZooKeeperNodeIT {
         NodeTestFiles.hsmYaml(hsmYaml, "node-a", s, dir.resolve("node-a-audit.jsonl"), zk.connectString(), root);
         TlsMaterial tls = pki.issue("node-a", "node");
         Path config = dir.resolve("node-a.yaml");
-        Files.writeString(config, "node: {name: node-a, site: dc1}\n"
-                + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                + "zookeeper: {connect: \"" + zk.connectString() + "\", session-timeout: 10s, root: " + root + ",\n"
-                + "            tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain()
-                + ", key: " + tls.privateKey() + "}}\n"
-                + "publish:\n  directory: published\n"
-                + "resign: {floor: 1s, debounce: 200ms}\n"
-                + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n");
+        Files.writeString(
+                config,
+                "node: {name: node-a, site: dc1}\n"
+                        + "hsm-config: " + hsmYaml + "\n"
+                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
+                        + "zookeeper: {connect: \"" + zk.connectString() + "\", session-timeout: 10s, root: " + root
+                        + ",\n"
+                        + "            tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain()
+                        + ", key: " + tls.privateKey() + "}}\n"
+                        + "publish:\n  directory: published\n"
+                        + "resign: {floor: 1s, debounce: 200ms}\n"
+                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n");
         NodeConfig loaded = NodeConfig.load(config);
         assertThat(loaded.zookeeper().clientSettings().secure()).isTrue();
         daemon = SignerNodeDaemon.start(loaded, Clock.systemUTC());
@@ -114,31 +122,53 @@ class LockedDownZooKeeperNodeIT {
         PublishRecord first = awaitPublish(r -> r.node().equals("node-a"), "node-a publishes over TLS");
         String epochPath = root + "/cluster/epoch";
         String publishedPath = root + "/zones/example.test/published";
-        byte[] forged = PublishedZone.newBuilder().setZone(ZONE.toString())
+        byte[] forged = PublishedZone.newBuilder()
+                .setZone(ZONE.toString())
                 .setSerial((int) ((first.serial() + (1L << 31) - 1) & 0xFFFF_FFFFL))
-                .setSha256(ByteString.copyFrom(HexFormat.of().parseHex(first.sha256Hex()))).setEpoch(first.epoch())
-                .setNode("node-a").setCommittedAtMillis(Instant.now().toEpochMilli()).build().toByteArray();
-        CuratorFramework mallory = ZooKeeperClientSettings.tls(zk.connectString(),
-                        pki.issue("mallory", "coordinator")).curatorBuilder()
-                .sessionTimeoutMs(10_000).connectionTimeoutMs(5_000).retryPolicy(new RetryNTimes(0, 0)).build();
+                .setSha256(ByteString.copyFrom(HexFormat.of().parseHex(first.sha256Hex())))
+                .setEpoch(first.epoch())
+                .setNode("node-a")
+                .setCommittedAtMillis(Instant.now().toEpochMilli())
+                .build()
+                .toByteArray();
+        CuratorFramework mallory = ZooKeeperClientSettings.tls(zk.connectString(), pki.issue("mallory", "coordinator"))
+                .curatorBuilder()
+                .sessionTimeoutMs(10_000)
+                .connectionTimeoutMs(5_000)
+                .retryPolicy(new RetryNTimes(0, 0))
+                .build();
         open.add(mallory);
         mallory.start();
         assertThat(mallory.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
 
         AtomicInteger refused = new AtomicInteger();
         AtomicReference<String> accepted = new AtomicReference<>();
-        Thread attacker = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                attempt(refused, accepted, "bump the epoch", () -> mallory.setData().forPath(epochPath));
-                attempt(refused, accepted, "delete the epoch", () -> mallory.delete().forPath(epochPath));
-                attempt(refused, accepted, "publish 2^31 ahead", () -> mallory.setData().forPath(publishedPath, forged));
-                try {
-                    Thread.sleep(20); // pacing, not polling: a few hundred attempts, without starving the node
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "mallory");
+        Thread attacker = new Thread(
+                () -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        attempt(
+                                refused,
+                                accepted,
+                                "bump the epoch",
+                                () -> mallory.setData().forPath(epochPath));
+                        attempt(
+                                refused,
+                                accepted,
+                                "delete the epoch",
+                                () -> mallory.delete().forPath(epochPath));
+                        attempt(
+                                refused,
+                                accepted,
+                                "publish 2^31 ahead",
+                                () -> mallory.setData().forPath(publishedPath, forged));
+                        try {
+                            Thread.sleep(20); // pacing, not polling: a few hundred attempts, without starving the node
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "mallory");
         attacker.start();
         try {
             Files.writeString(dir.resolve("zones/example.test.zone"), "www A 192.0.2.80\n", StandardOpenOption.APPEND);
@@ -154,7 +184,9 @@ class LockedDownZooKeeperNodeIT {
         assertThat(accepted.get()).as("an attack ZooKeeper accepted").isNull();
         assertThat(refused.get()).isGreaterThanOrEqualTo(3);
         assertThat(ledger.currentEpoch()).isEqualTo(first.epoch());
-        assertThat(ledger.history(ZONE)).extracting(PublishRecord::serial).isSorted()
+        assertThat(ledger.history(ZONE))
+                .extracting(PublishRecord::serial)
+                .isSorted()
                 .allMatch(serial -> serial - first.serial() < 1000);
         assertThat(daemon.status().role()).isEqualTo(NodeRole.LEADER);
     }

@@ -40,16 +40,22 @@ final class LoneLeader implements AutoCloseable {
         Prerequisites.requireSoftHsm();
         String root = "/" + rootPrefix + "-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         try {
-            tokens = add(KeySyncedTokens.create(List.of("node-a"), zone, zk.connectString(), root,
-                    dir.resolve("audit.jsonl")));
+            tokens = add(KeySyncedTokens.create(
+                    List.of("node-a"), zone, zk.connectString(), root, dir.resolve("audit.jsonl")));
             tokens.promoteAll(zone);
-            cluster = add(ClusterConnection.connect(zk.clientSettings(), root, Duration.ofSeconds(20),
-                    Duration.ofSeconds(10)));
+            cluster = add(ClusterConnection.connect(
+                    zk.clientSettings(), root, Duration.ofSeconds(20), Duration.ofSeconds(10)));
             ledger = cluster.ledger(clock);
-            KeySyncedElection election = add(cluster.election("node-a",
-                    () -> KeySyncVerdict.synced(Instant.now(), List.of(zone)), ElectionSettings.DEFAULTS, clock));
+            KeySyncedElection election = add(cluster.election(
+                    "node-a",
+                    () -> KeySyncVerdict.synced(Instant.now(), List.of(zone)),
+                    ElectionSettings.DEFAULTS,
+                    clock));
             election.start();
-            TestTiming.until(Duration.ofSeconds(30), "node-a leads", () -> election.leadership().isPresent());
+            TestTiming.until(
+                    Duration.ofSeconds(30),
+                    "node-a leads",
+                    () -> election.leadership().isPresent());
             leadership = election.leadership().orElseThrow();
             guard = cluster.clockGuard("node-a", Duration.ofSeconds(30), clock);
             assertThat(guard.sample().ok()).isTrue();

@@ -79,7 +79,11 @@ final class NodeCluster implements AutoCloseable {
         this.root = "/node-cluster-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         this.tokens = KeySyncedTokens.create(names, ZONE, zookeeper, root, dir.resolve("audit.jsonl"));
         open.add(tokens);
-        ClusterConnection cluster = ClusterConnection.connect(ZooKeeperClientSettings.insecurePlaintext(zookeeper), root, Duration.ofSeconds(20), Duration.ofSeconds(10));
+        ClusterConnection cluster = ClusterConnection.connect(
+                ZooKeeperClientSettings.insecurePlaintext(zookeeper),
+                root,
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(10));
         open.add(cluster);
         this.ledger = cluster.ledger(Clock.systemUTC());
         this.pki = TestPki.create(dir.resolve("pki"), "node-cluster CA");
@@ -98,8 +102,13 @@ final class NodeCluster implements AutoCloseable {
     /** {@code peers:} naming every other node of the cluster. */
     String peersOf(String node) {
         StringBuilder b = new StringBuilder("peers:\n");
-        grpcPorts.keySet().stream().filter(n -> !n.equals(node))
-                .forEach(n -> b.append("  - {name: ").append(n).append(", endpoint: \"").append(endpoint(n)).append("\"}\n"));
+        grpcPorts.keySet().stream()
+                .filter(n -> !n.equals(node))
+                .forEach(n -> b.append("  - {name: ")
+                        .append(n)
+                        .append(", endpoint: \"")
+                        .append(endpoint(n))
+                        .append("\"}\n"));
         return b.toString();
     }
 
@@ -128,25 +137,30 @@ final class NodeCluster implements AutoCloseable {
     NodeProcess start(String node, String source, String extra, NodeOptions options) throws Exception {
         Path hsmYaml = dir.resolve(node + "-hsm.yaml");
         HsmSpec s = tokens.spec(node);
-        Files.writeString(hsmYaml, "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
-                + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + zookeeper
-                + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-audit.jsonl") + "\n");
+        Files.writeString(
+                hsmYaml,
+                "hsms:\n  - name: " + node + "\n    library: " + s.library() + "\n    token-label: "
+                        + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + zookeeper
+                        + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-audit.jsonl") + "\n");
         TlsMaterial tls = pki.issue(node, "node");
         Path config = dir.resolve(node + ".yaml");
-        Files.writeString(config, "node: {name: " + node + ", site: dc-" + node + "}\n"
-                + "hsm-config: " + hsmYaml + "\n"
-                + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n" + options.zone()
-                + "zookeeper: {connect: \"" + zookeeper + "\", session-timeout: " + SESSION.toSeconds() + "s, root: " + root
-                + ", insecure-plaintext: true}\n"
-                + "publish:\n  directory: published\n" + options.publish()
-                + "grpc: {listen: \"" + endpoint(node) + "\"}\n"
-                + "metrics: {listen: \"127.0.0.1:" + metricsPorts.get(node) + "\"}\n"
-                + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                + tls.privateKey() + "}\n"
-                + "resign: {floor: 1s, debounce: 200ms}\n"
-                + extra);
-        NodeProcess p = NodeProcess.start(node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"),
-                options.jvmOptions());
+        Files.writeString(
+                config,
+                "node: {name: " + node + ", site: dc-" + node + "}\n"
+                        + "hsm-config: " + hsmYaml + "\n"
+                        + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n" + options.zone()
+                        + "zookeeper: {connect: \"" + zookeeper + "\", session-timeout: " + SESSION.toSeconds()
+                        + "s, root: " + root
+                        + ", insecure-plaintext: true}\n"
+                        + "publish:\n  directory: published\n" + options.publish()
+                        + "grpc: {listen: \"" + endpoint(node) + "\"}\n"
+                        + "metrics: {listen: \"127.0.0.1:" + metricsPorts.get(node) + "\"}\n"
+                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
+                        + tls.privateKey() + "}\n"
+                        + "resign: {floor: 1s, debounce: 200ms}\n"
+                        + extra);
+        NodeProcess p = NodeProcess.start(
+                node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"), options.jvmOptions());
         nodes.add(p);
         return p;
     }
@@ -181,14 +195,17 @@ final class NodeCluster implements AutoCloseable {
     }
 
     private String awaitHttp(String node, String path, int status, String... texts) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         String[] last = {"no answer"};
         int[] code = {0};
         try {
             TestTiming.until(WAIT, node + " " + path + " answers " + status + " with " + List.of(texts), () -> {
                 try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                            + metricsPorts.get(node) + path)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse<String> r = http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPorts.get(node) + path))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofString());
                     last[0] = r.body();
                     code[0] = r.statusCode();
@@ -212,7 +229,8 @@ final class NodeCluster implements AutoCloseable {
         TlsMaterial tls = pki.issue("observer", "node");
         ManagedChannel c = MtlsChannels.open(endpoint(node), tls);
         try {
-            return SignerNodeGrpc.newBlockingStub(c).withDeadlineAfter(10, TimeUnit.SECONDS)
+            return SignerNodeGrpc.newBlockingStub(c)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
                     .getStatus(GetStatusRequest.getDefaultInstance());
         } finally {
             c.shutdownNow();
@@ -243,7 +261,9 @@ final class NodeCluster implements AutoCloseable {
 
     /** {@code ldns-verify-zone}, a validator nobody here wrote, accepts the file. */
     static void validates(Path file) throws Exception {
-        Process p = new ProcessBuilder("ldns-verify-zone", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("ldns-verify-zone", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("ldns-verify-zone " + file + ": " + out).isZero();
     }
@@ -291,7 +311,9 @@ final class NodeCluster implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (NodeProcess n : nodes) {
             String log = n.log();
-            b.append("\n--- ").append(n.name()).append(" ---\n")
+            b.append("\n--- ")
+                    .append(n.name())
+                    .append(" ---\n")
                     .append(log.length() > 8000 ? log.substring(log.length() - 8000) : log);
         }
         return b.toString();

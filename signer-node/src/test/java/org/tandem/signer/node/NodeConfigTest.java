@@ -1,6 +1,5 @@
 package org.tandem.signer.node;
 
-import org.tandem.signer.publish.Cidr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,14 +7,15 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Base64;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.grpc.TlsMaterial;
+import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.signer.publish.Cidr;
 import org.tandem.signer.sign.Denial;
 import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.zone.ZoneLimits;
@@ -113,14 +113,12 @@ class NodeConfigTest {
     /** Loading {@code yaml} fails with exactly {@code node.yaml: <keyPath>: <reason...>}. */
     private void fails(String yaml, String keyPath, String reason) throws Exception {
         Files.writeString(config, yaml);
-        assertThatThrownBy(() -> NodeConfig.load(config))
-                .isInstanceOfSatisfying(NodeConfigException.class, e -> {
-                    assertThat(e.file()).isEqualTo(config);
-                    assertThat(e.keyPath()).isEqualTo(keyPath);
-                    assertThat(e.reason()).contains(reason);
-                    assertThat(e.getMessage())
-                            .startsWith(config + (keyPath.isEmpty() ? "" : ": " + keyPath) + ": ");
-                });
+        assertThatThrownBy(() -> NodeConfig.load(config)).isInstanceOfSatisfying(NodeConfigException.class, e -> {
+            assertThat(e.file()).isEqualTo(config);
+            assertThat(e.keyPath()).isEqualTo(keyPath);
+            assertThat(e.reason()).contains(reason);
+            assertThat(e.getMessage()).startsWith(config + (keyPath.isEmpty() ? "" : ": " + keyPath) + ": ");
+        });
     }
 
     private static String replace(String yaml, String from, String to) {
@@ -149,18 +147,27 @@ class NodeConfigTest {
         assertThat(net.policy().refresh()).isEqualTo(Duration.ofDays(4));
         assertThat(net.policy().denial()).isEqualTo(Denial.NSEC3);
         assertThat(net.outputDirectory()).isEqualTo(dir.resolve("out-net"));
-        assertThat(c.zookeeper()).isEqualTo(new ZooKeeperConfig("127.0.0.1:2181,[::1]:2182", Duration.ofSeconds(20),
-                "/tandem", Optional.of(new TlsMaterial(dir.resolve("tls/dc1-signer.crt"),
-                        dir.resolve("tls/dc1-signer.key"), dir.resolve("tls/ca.crt")))));
+        assertThat(c.zookeeper())
+                .isEqualTo(new ZooKeeperConfig(
+                        "127.0.0.1:2181,[::1]:2182",
+                        Duration.ofSeconds(20),
+                        "/tandem",
+                        Optional.of(new TlsMaterial(
+                                dir.resolve("tls/dc1-signer.crt"),
+                                dir.resolve("tls/dc1-signer.key"),
+                                dir.resolve("tls/ca.crt")))));
         assertThat(c.zookeeper().clientSettings().secure()).isTrue();
         assertThat(c.publish().directory()).isEqualTo(dir.resolve("published"));
         TransferConfig t = c.publish().transfer().orElseThrow();
         assertThat(t.listen()).isEqualTo(new Endpoint("127.0.0.1", 5353));
         assertThat(t.notifyTargets()).containsExactly(new Endpoint("192.0.2.53", 53), new Endpoint("2001:db8::53", 53));
-        assertThat(t.allow()).extracting(Cidr::toString)
+        assertThat(t.allow())
+                .extracting(Cidr::toString)
                 .containsExactly("192.0.2.0/24", "2001:db8:0:0:0:0:0:0/32", "198.51.100.7/32");
-        assertThat(t.allow().get(0).contains(InetAddress.getByName("192.0.2.200"))).isTrue();
-        assertThat(t.allow().get(0).contains(InetAddress.getByName("192.0.3.1"))).isFalse();
+        assertThat(t.allow().get(0).contains(InetAddress.getByName("192.0.2.200")))
+                .isTrue();
+        assertThat(t.allow().get(0).contains(InetAddress.getByName("192.0.3.1")))
+                .isFalse();
         TsigConfig tsig = t.tsig().orElseThrow();
         assertThat(tsig.name().toString()).isEqualTo("transfer-key.");
         assertThat(tsig.algorithm()).isEqualTo("hmac-sha256");
@@ -169,8 +176,14 @@ class NodeConfigTest {
         assertThat(c.grpcListen()).isEqualTo(new Endpoint("127.0.0.1", 7443));
         assertThat(c.metricsListen()).isEqualTo(new Endpoint("127.0.0.1", 9105));
         assertThat(c.tls().privateKey()).isEqualTo(dir.resolve("tls/dc1-signer.key"));
-        assertThat(c.summary()).contains("node dc1-signer (site dc1)", "example.net.", "dc1-hsm1", "127.0.0.1:7443",
-                        "validity 10d refresh 4d", "session timeout 20s")
+        assertThat(c.summary())
+                .contains(
+                        "node dc1-signer (site dc1)",
+                        "example.net.",
+                        "dc1-hsm1",
+                        "127.0.0.1:7443",
+                        "validity 10d refresh 4d",
+                        "session timeout 20s")
                 .doesNotContain("1234");
     }
 
@@ -178,11 +191,17 @@ class NodeConfigTest {
     void refusesZooKeeperWithoutTlsNamingTheMissingSetting() throws Exception {
         String tls = "  tls: {ca: \"tls/ca.crt\", cert: \"tls/dc1-signer.crt\", key: \"tls/dc1-signer.key\"}\n";
         fails(replace(VALID, tls, ""), "zookeeper.tls", "missing: ZooKeeper needs TLS");
-        fails(replace(VALID, tls, tls + "  insecure-plaintext: true\n"), "zookeeper.insecure-plaintext",
+        fails(
+                replace(VALID, tls, tls + "  insecure-plaintext: true\n"),
+                "zookeeper.insecure-plaintext",
                 "together with zookeeper.tls");
-        fails(replace(VALID, tls, "  insecure-plaintext: yes please\n"), "zookeeper.insecure-plaintext",
+        fails(
+                replace(VALID, tls, "  insecure-plaintext: yes please\n"),
+                "zookeeper.insecure-plaintext",
                 "expected true or false");
-        fails(replace(VALID, "cert: \"tls/dc1-signer.crt\"", "cert: \"tls/nope.crt\""), "zookeeper.tls.cert",
+        fails(
+                replace(VALID, "cert: \"tls/dc1-signer.crt\"", "cert: \"tls/nope.crt\""),
+                "zookeeper.tls.cert",
                 "file not found");
     }
 
@@ -213,11 +232,15 @@ class NodeConfigTest {
 
     @Test
     void refusesBadResignSettings() throws Exception {
-        fails(replace(VALID, "floor: 30s", "floor: 4d"), "resign.floor",
+        fails(
+                replace(VALID, "floor: 30s", "floor: 4d"),
+                "resign.floor",
                 "4d is not shorter than the refresh 4d of zones[1] example.net.");
         fails(replace(VALID, "debounce: 1500ms", "debounce: 2m"), "resign.debounce", "must be at most 1m, got 2m");
         fails(replace(VALID, "debounce: 1500ms", "debounce: soon"), "resign.debounce", "'soon' is not a duration");
-        fails(replace(VALID, "  floor: 30s\n", "  floor: 30s\n  jitter: 1s\n"), "resign.jitter",
+        fails(
+                replace(VALID, "  floor: 30s\n", "  floor: 30s\n  jitter: 1s\n"),
+                "resign.jitter",
                 "unknown key; expected one of [debounce, floor]");
     }
 
@@ -250,22 +273,45 @@ class NodeConfigTest {
 
     @Test
     void refusesUnknownKeysNamingThemAtEveryLevel() throws Exception {
-        fails("zonez: []\n" + VALID, "zonez", "unknown key; expected one of [clock, grpc, hsm-config, hsms, metrics, node,");
+        fails(
+                "zonez: []\n" + VALID,
+                "zonez",
+                "unknown key; expected one of [clock, grpc, hsm-config, hsms, metrics, node,");
         fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  colour: blue\n"), "node.colour", "unknown key");
-        fails(replace(VALID, "    policy: policy.yaml\n", "    polcy: policy.yaml\n"), "zones[1].polcy",
+        fails(
+                replace(VALID, "    policy: policy.yaml\n", "    polcy: policy.yaml\n"),
+                "zones[1].polcy",
                 "unknown key; expected one of [name, output-dir, policy, source]");
-        fails(replace(VALID, "  root: /tandem\n", "  root: /tandem\n  chroot: /x\n"), "zookeeper.chroot", "unknown key");
-        fails(replace(VALID, "  directory: published\n", "  directory: published\n  dir: x\n"), "publish.dir",
+        fails(
+                replace(VALID, "  root: /tandem\n", "  root: /tandem\n  chroot: /x\n"),
+                "zookeeper.chroot",
                 "unknown key");
-        fails(replace(VALID, "    listen: 127.0.0.1:5353\n", "    listen: 127.0.0.1:5353\n    port: 53\n"),
-                "publish.transfer.port", "unknown key");
-        fails(replace(VALID, "      secret-file: tsig.secret\n", "      secret-file: tsig.secret\n      secret: abc\n"),
-                "publish.transfer.tsig.secret", "unknown key");
-        fails(replace(VALID, "  listen: 127.0.0.1:7443\n", "  listen: 127.0.0.1:7443\n  port: 1\n"), "grpc.port",
+        fails(
+                replace(VALID, "  directory: published\n", "  directory: published\n  dir: x\n"),
+                "publish.dir",
                 "unknown key");
-        fails(replace(VALID, "  listen: 127.0.0.1:9105\n", "  listen: 127.0.0.1:9105\n  path: /m\n"), "metrics.path",
+        fails(
+                replace(VALID, "    listen: 127.0.0.1:5353\n", "    listen: 127.0.0.1:5353\n    port: 53\n"),
+                "publish.transfer.port",
                 "unknown key");
-        fails(replace(VALID, "  key: tls/dc1-signer.key\n", "  key: tls/dc1-signer.key\n  pass: x\n"), "tls.pass",
+        fails(
+                replace(
+                        VALID,
+                        "      secret-file: tsig.secret\n",
+                        "      secret-file: tsig.secret\n      secret: abc\n"),
+                "publish.transfer.tsig.secret",
+                "unknown key");
+        fails(
+                replace(VALID, "  listen: 127.0.0.1:7443\n", "  listen: 127.0.0.1:7443\n  port: 1\n"),
+                "grpc.port",
+                "unknown key");
+        fails(
+                replace(VALID, "  listen: 127.0.0.1:9105\n", "  listen: 127.0.0.1:9105\n  path: /m\n"),
+                "metrics.path",
+                "unknown key");
+        fails(
+                replace(VALID, "  key: tls/dc1-signer.key\n", "  key: tls/dc1-signer.key\n  pass: x\n"),
+                "tls.pass",
                 "unknown key; expected one of [ca, cert, key]");
     }
 
@@ -274,27 +320,43 @@ class NodeConfigTest {
         fails(replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", ""), "node", "missing");
         fails(replace(VALID, "  name: dc1-signer\n", ""), "node.name", "missing");
         fails(replace(VALID, "  site: dc1\n", "  site: ''\n"), "node.site", "empty");
-        fails(replace(VALID, "  name: dc1-signer\n", "  name: dc1 signer\n"), "node.name",
+        fails(
+                replace(VALID, "  name: dc1-signer\n", "  name: dc1 signer\n"),
+                "node.name",
                 "'dc1 signer' must be letters, digits");
-        fails(replace(VALID, "  name: dc1-signer\n", "  name: [a, b]\n"), "node.name", "expected a single value, not a list");
-        fails(replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", "node: dc1\n"), "node",
+        fails(
+                replace(VALID, "  name: dc1-signer\n", "  name: [a, b]\n"),
+                "node.name",
+                "expected a single value, not a list");
+        fails(
+                replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", "node: dc1\n"),
+                "node",
                 "expected a mapping with [name, site]");
     }
 
     @Test
     void refusesBadZooKeeperSettings() throws Exception {
         fails(replace(VALID, "  connect: \"127.0.0.1:2181,[::1]:2182\"\n", ""), "zookeeper.connect", "missing");
-        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "zk1"), "zookeeper.connect",
-                "'zk1' is not host:port");
-        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:2181,zk2:2181/tandem\""), "zookeeper.connect",
+        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "zk1"), "zookeeper.connect", "'zk1' is not host:port");
+        fails(
+                replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:2181,zk2:2181/tandem\""),
+                "zookeeper.connect",
                 "has a chroot; set zookeeper.root instead");
-        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:http\""), "zookeeper.connect",
+        fails(
+                replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:http\""),
+                "zookeeper.connect",
                 "port 'http' is not a number");
-        fails(replace(VALID, "session-timeout: 20s", "session-timeout: 20"), "zookeeper.session-timeout",
+        fails(
+                replace(VALID, "session-timeout: 20s", "session-timeout: 20"),
+                "zookeeper.session-timeout",
                 "'20' is not a duration like 1500ms, 30s, 5m, 2h or 1d");
-        fails(replace(VALID, "session-timeout: 20s", "session-timeout: 500ms"), "zookeeper.session-timeout",
+        fails(
+                replace(VALID, "session-timeout: 20s", "session-timeout: 500ms"),
+                "zookeeper.session-timeout",
                 "session timeout must be 1s to 10m");
-        fails(replace(VALID, "  root: /tandem\n", "  root: tandem\n"), "zookeeper.root",
+        fails(
+                replace(VALID, "  root: /tandem\n", "  root: tandem\n"),
+                "zookeeper.root",
                 "must be an absolute ZooKeeper path");
         fails(replace(VALID, "zookeeper:\n  connect", "zookeeper-old:\n  connect"), "zookeeper-old", "unknown key");
     }
@@ -302,7 +364,9 @@ class NodeConfigTest {
     @Test
     void refusesAMissingOrBrokenHsmFile() throws Exception {
         fails(replace(VALID, "hsm-config: hsm.yaml\n", ""), "hsm-config", "missing");
-        fails(replace(VALID, "hsm-config: hsm.yaml", "hsm-config: nope.yaml"), "hsm-config",
+        fails(
+                replace(VALID, "hsm-config: hsm.yaml", "hsm-config: nope.yaml"),
+                "hsm-config",
                 "file not found: " + dir.resolve("nope.yaml"));
         Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML.replace("    token-label: dc2-hsm1\n", ""));
         fails(VALID, "hsm-config", dir.resolve("hsm.yaml") + ": hsms[1].token-label: missing");
@@ -318,17 +382,24 @@ class NodeConfigTest {
 
     @Test
     void refusesHsmsTheFileDoesNotHaveOrCannotUse() throws Exception {
-        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc3-hsm1]"), "hsms[1]",
+        fails(
+                replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc3-hsm1]"),
+                "hsms[1]",
                 "no HSM named 'dc3-hsm1' in " + dir.resolve("hsm.yaml") + " (configured: dc1-hsm1, dc2-hsm1)");
         fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc1-hsm1]"), "hsms[1]", "listed twice");
         fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: []"), "hsms", "expected a non-empty list");
         Files.delete(dir.resolve("pins/dc1-hsm1.pin"));
-        fails(VALID, "hsm-config", dir.resolve("hsm.yaml") + ": hsms[0].pin-file: file not found: "
-                + dir.resolve("pins/dc1-hsm1.pin"));
+        fails(
+                VALID,
+                "hsm-config",
+                dir.resolve("hsm.yaml") + ": hsms[0].pin-file: file not found: " + dir.resolve("pins/dc1-hsm1.pin"));
         // dc2-hsm1's PIN file is fine and dc1-hsm1 is not this node's HSM when hsms names dc2-hsm1 only
-        assertThat(load(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]")).hsms()).hasSize(1);
+        assertThat(load(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]")).hsms())
+                .hasSize(1);
         Files.delete(dir.resolve("lib/libpkcs11.so"));
-        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]"), "hsm-config",
+        fails(
+                replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]"),
+                "hsm-config",
                 dir.resolve("hsm.yaml") + ": hsms[1].library: file not found: " + dir.resolve("lib/libpkcs11.so"));
     }
 
@@ -337,22 +408,34 @@ class NodeConfigTest {
         String zones = VALID.substring(VALID.indexOf("zones:\n"), VALID.indexOf("zookeeper:\n"));
         fails(replace(VALID, zones, ""), "zones", "missing");
         fails(replace(VALID, zones, "zones: []\n"), "zones", "expected a non-empty list");
-        fails(replace(VALID, "    source: zones/example.net.zone\n", "    source: zones/missing.zone\n"),
-                "zones[1].source", "file not found: " + dir.resolve("zones/missing.zone"));
-        fails(replace(VALID, "    source: zones/example.net.zone\n", "    source: zones\n"), "zones[1].source",
+        fails(
+                replace(VALID, "    source: zones/example.net.zone\n", "    source: zones/missing.zone\n"),
+                "zones[1].source",
+                "file not found: " + dir.resolve("zones/missing.zone"));
+        fails(
+                replace(VALID, "    source: zones/example.net.zone\n", "    source: zones\n"),
+                "zones[1].source",
                 "not a regular file: " + dir.resolve("zones"));
         fails(replace(VALID, "    source: zones/example.net.zone\n", ""), "zones[1].source", "missing");
-        fails(replace(VALID, "  - name: example.net\n", "  - name: example..net\n"), "zones[1].name",
+        fails(
+                replace(VALID, "  - name: example.net\n", "  - name: example..net\n"),
+                "zones[1].name",
                 "not a valid zone name 'example..net'");
-        fails(replace(VALID, "  - name: example.net\n", "  - name: EXAMPLE.com\n"), "zones[1].name",
+        fails(
+                replace(VALID, "  - name: example.net\n", "  - name: EXAMPLE.com\n"),
+                "zones[1].name",
                 "zone example.com. is listed twice");
-        fails(replace(VALID, "zones:\n  - name: example.com.", "zones:\n  - example.com.\n  - name: example.org."),
-                "zones[0]", "expected a mapping with name and source");
+        fails(
+                replace(VALID, "zones:\n  - name: example.com.", "zones:\n  - example.com.\n  - name: example.org."),
+                "zones[0]",
+                "expected a mapping with name and source");
     }
 
     @Test
     void refusesAMissingOrBadPolicyFile() throws Exception {
-        fails(replace(VALID, "policy: policy.yaml", "policy: policies/nope.yaml"), "zones[1].policy",
+        fails(
+                replace(VALID, "policy: policy.yaml", "policy: policies/nope.yaml"),
+                "zones[1].policy",
                 "file not found: " + dir.resolve("policies/nope.yaml"));
         Files.writeString(dir.resolve("policy.yaml"), "validity: 10 days\n");
         fails(VALID, "zones[1].policy", dir.resolve("policy.yaml") + ": validity: '10 days' is not a duration");
@@ -362,9 +445,13 @@ class NodeConfigTest {
 
     @Test
     void refusesMissingOrUnwritableDirectories() throws Exception {
-        fails(replace(VALID, "output-dir: out-net", "output-dir: out-nope"), "zones[1].output-dir",
+        fails(
+                replace(VALID, "output-dir: out-net", "output-dir: out-nope"),
+                "zones[1].output-dir",
                 "directory not found: " + dir.resolve("out-nope"));
-        fails(replace(VALID, "  directory: published\n", "  directory: policy.yaml\n"), "publish.directory",
+        fails(
+                replace(VALID, "  directory: published\n", "  directory: policy.yaml\n"),
+                "publish.directory",
                 "not a directory: " + dir.resolve("policy.yaml"));
         fails(replace(VALID, "  directory: published\n", ""), "publish.directory", "missing");
         String publish = VALID.substring(VALID.indexOf("publish:\n"), VALID.indexOf("grpc:\n"));
@@ -373,21 +460,37 @@ class NodeConfigTest {
 
     @Test
     void refusesBadTransferSettings() throws Exception {
-        fails(replace(VALID, "listen: 127.0.0.1:5353", "listen: 5353"), "publish.transfer.listen",
+        fails(
+                replace(VALID, "listen: 127.0.0.1:5353", "listen: 5353"),
+                "publish.transfer.listen",
                 "'5353' is not host:port");
-        fails(replace(VALID, "listen: 127.0.0.1:5353", "listen: 127.0.0.1:70000"), "publish.transfer.listen",
+        fails(
+                replace(VALID, "listen: 127.0.0.1:5353", "listen: 127.0.0.1:70000"),
+                "publish.transfer.listen",
                 "port must be 0 to 65535");
-        fails(replace(VALID, "\"[2001:db8::53]:53\"", "\"2001:db8::53:53\""), "publish.transfer.notify[1]",
+        fails(
+                replace(VALID, "\"[2001:db8::53]:53\"", "\"2001:db8::53:53\""),
+                "publish.transfer.notify[1]",
                 "write IPv6 as [addr]:port");
-        fails(replace(VALID, "\"192.0.2.53:53\"", "\"192.0.2.53:0\""), "publish.transfer.notify[0]",
+        fails(
+                replace(VALID, "\"192.0.2.53:53\"", "\"192.0.2.53:0\""),
+                "publish.transfer.notify[0]",
                 "port 0 cannot be sent to");
-        fails(replace(VALID, "notify: [\"192.0.2.53:53\", \"[2001:db8::53]:53\"]", "notify: {a: 1}"),
-                "publish.transfer.notify", "expected a list");
-        fails(replace(VALID, "198.51.100.7]", "secondary.example]"), "publish.transfer.allow[2]",
+        fails(
+                replace(VALID, "notify: [\"192.0.2.53:53\", \"[2001:db8::53]:53\"]", "notify: {a: 1}"),
+                "publish.transfer.notify",
+                "expected a list");
+        fails(
+                replace(VALID, "198.51.100.7]", "secondary.example]"),
+                "publish.transfer.allow[2]",
                 "'secondary.example' is not an IP address or network");
-        fails(replace(VALID, "192.0.2.0/24", "192.0.2.1/24"), "publish.transfer.allow[0]",
+        fails(
+                replace(VALID, "192.0.2.0/24", "192.0.2.1/24"),
+                "publish.transfer.allow[0]",
                 "has host bits set; the network is 192.0.2.0/24");
-        fails(replace(VALID, "192.0.2.0/24", "192.0.2.0/33"), "publish.transfer.allow[0]",
+        fails(
+                replace(VALID, "192.0.2.0/24", "192.0.2.0/33"),
+                "publish.transfer.allow[0]",
                 "prefix length must be 0 to 32");
     }
 
@@ -395,28 +498,40 @@ class NodeConfigTest {
     void refusesToStartWithNeitherAnAllowListNorTsig() throws Exception {
         String tsig = VALID.substring(VALID.indexOf("    tsig:\n"), VALID.indexOf("resign:"));
         String noTsig = replace(VALID, tsig, "");
-        fails(replace(noTsig, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""), "publish.transfer",
+        fails(
+                replace(noTsig, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""),
+                "publish.transfer",
                 "neither publish.transfer.allow nor publish.transfer.tsig is set");
-        fails(replace(noTsig, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"),
-                "publish.transfer", "an empty allow-list lets nobody transfer");
+        fails(
+                replace(noTsig, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"),
+                "publish.transfer",
+                "an empty allow-list lets nobody transfer");
     }
 
     @Test
     void anEmptyAllowListLetsNobodyTransferEvenWithTsig() throws Exception {
         TransferConfig t = load(replace(VALID, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"))
-                .publish().transfer().orElseThrow();
+                .publish()
+                .transfer()
+                .orElseThrow();
         assertThat(t.allow()).isEmpty();
-        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("192.0.2.1"))).isFalse();
-        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("127.0.0.1"))).isFalse();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("192.0.2.1")))
+                .isFalse();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("127.0.0.1")))
+                .isFalse();
     }
 
     @Test
     void tsigWithoutAnAllowListLetsAnyAddressHoldingTheKeyTransfer() throws Exception {
         TransferConfig t = load(replace(VALID, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""))
-                .publish().transfer().orElseThrow();
+                .publish()
+                .transfer()
+                .orElseThrow();
         assertThat(t.tsig()).isPresent();
-        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("203.0.113.9"))).isTrue();
-        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("2001:db8:1::9"))).isTrue();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("203.0.113.9")))
+                .isTrue();
+        assertThat(TransferSettings.from(t).allows(InetAddress.getByName("2001:db8:1::9")))
+                .isTrue();
     }
 
     @Test
@@ -424,9 +539,11 @@ class NodeConfigTest {
         assertThat(load(VALID).zones().get(0).limits()).isEqualTo(ZoneLimits.defaults());
         NodeConfig c = load(VALID + "zone-limits:\n  max-file-size: 64m\n  max-include-size: 1k\n"
                 + "  max-records: 1000\n  max-generate-records: 10\n");
-        assertThat(c.zones()).allSatisfy(z -> assertThat(z.limits())
-                .isEqualTo(new ZoneLimits(64L << 20, 1024, 1000, 10)));
-        fails(VALID + "zone-limits: {max-file-size: lots}\n", "zone-limits.max-file-size",
+        assertThat(c.zones())
+                .allSatisfy(z -> assertThat(z.limits()).isEqualTo(new ZoneLimits(64L << 20, 1024, 1000, 10)));
+        fails(
+                VALID + "zone-limits: {max-file-size: lots}\n",
+                "zone-limits.max-file-size",
                 "'lots' is not a size like 1048576, 64k, 512m or 2g");
         fails(VALID + "zone-limits: {max-records: 0}\n", "zone-limits.max-records", "must be at least 1");
         fails(VALID + "zone-limits: {max-lines: 5}\n", "zone-limits.max-lines", "unknown key");
@@ -434,11 +551,15 @@ class NodeConfigTest {
 
     @Test
     void refusesBadTsigSettings() throws Exception {
-        fails(replace(VALID, "algorithm: HMAC-SHA256", "algorithm: hmac-md5"), "publish.transfer.tsig.algorithm",
+        fails(
+                replace(VALID, "algorithm: HMAC-SHA256", "algorithm: hmac-md5"),
+                "publish.transfer.tsig.algorithm",
                 "'hmac-md5' is not one of [hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]");
         fails(replace(VALID, "      name: transfer-key\n", ""), "publish.transfer.tsig.name", "missing");
-        fails(replace(VALID, "secret-file: tsig.secret", "secret-file: nope.secret"),
-                "publish.transfer.tsig.secret-file", "file not found: " + dir.resolve("nope.secret"));
+        fails(
+                replace(VALID, "secret-file: tsig.secret", "secret-file: nope.secret"),
+                "publish.transfer.tsig.secret-file",
+                "file not found: " + dir.resolve("nope.secret"));
         Files.writeString(dir.resolve("tsig.secret"), "not base64 at all!\n");
         fails(VALID, "publish.transfer.tsig.secret-file", "does not hold a base64 secret");
         Files.writeString(dir.resolve("tsig.secret"), "\n");
@@ -450,7 +571,9 @@ class NodeConfigTest {
         fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", ""), "grpc", "missing");
         fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc:\n  port: 7443\n"), "grpc.port", "unknown key");
         fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc: {}\n"), "grpc.listen", "missing");
-        fails(replace(VALID, "listen: 127.0.0.1:9105", "listen: 127.0.0.1:7443"), "metrics.listen",
+        fails(
+                replace(VALID, "listen: 127.0.0.1:9105", "listen: 127.0.0.1:7443"),
+                "metrics.listen",
                 "same address as grpc.listen (127.0.0.1:7443)");
     }
 
@@ -463,12 +586,19 @@ class NodeConfigTest {
 
     @Test
     void refusesMissingOrUnusableTlsFiles() throws Exception {
-        fails(replace(VALID, "ca: tls/ca.crt", "ca: tls/nope.crt"), "tls.ca", "file not found: " + dir.resolve("tls/nope.crt"));
+        fails(
+                replace(VALID, "ca: tls/ca.crt", "ca: tls/nope.crt"),
+                "tls.ca",
+                "file not found: " + dir.resolve("tls/nope.crt"));
         fails(replace(VALID, "  key: tls/dc1-signer.key\n", ""), "tls.key", "missing");
         TestPki.create(dir.resolve("other"), "other-ca").issue("dc1-signer");
-        fails(replace(VALID, "key: tls/dc1-signer.key", "key: other/dc1-signer.key"), "tls.key",
+        fails(
+                replace(VALID, "key: tls/dc1-signer.key", "key: other/dc1-signer.key"),
+                "tls.key",
                 "private key does not belong to certificate");
-        fails(replace(VALID, "cert: tls/dc1-signer.crt", "cert: policy.yaml"), "tls.cert",
+        fails(
+                replace(VALID, "cert: tls/dc1-signer.crt", "cert: policy.yaml"),
+                "tls.cert",
                 dir.resolve("policy.yaml") + ": ");
         fails(replace(VALID, "ca: tls/ca.crt", "ca: tsig.secret"), "tls.ca", dir.resolve("tsig.secret") + ": ");
     }
@@ -477,13 +607,17 @@ class NodeConfigTest {
     void readsThePeersAndDefaultsToNone() throws Exception {
         NodeConfig c = load(VALID + "peers:\n  - {name: dc2-signer, endpoint: \"dc2.example:7443\"}\n"
                 + "  - name: dc3-signer\n    endpoint: \"[2001:db8::3]:7443\"\n");
-        assertThat(c.peers()).containsExactly(new PeerConfig("dc2-signer", new Endpoint("dc2.example", 7443)),
-                new PeerConfig("dc3-signer", new Endpoint("2001:db8::3", 7443)));
-        assertThat(c.summary()).contains("peers (new keys are replicated to them before they are published):"
-                + " dc2-signer at dc2.example:7443, dc3-signer at [2001:db8::3]:7443");
+        assertThat(c.peers())
+                .containsExactly(
+                        new PeerConfig("dc2-signer", new Endpoint("dc2.example", 7443)),
+                        new PeerConfig("dc3-signer", new Endpoint("2001:db8::3", 7443)));
+        assertThat(c.summary())
+                .contains("peers (new keys are replicated to them before they are published):"
+                        + " dc2-signer at dc2.example:7443, dc3-signer at [2001:db8::3]:7443");
         assertThat(load(VALID).peers()).isEmpty();
-        assertThat(load(VALID).summary()).contains("peers (new keys are replicated to them before they are published):"
-                + " none (a new key is published as soon as this node's HSM proves it)");
+        assertThat(load(VALID).summary())
+                .contains("peers (new keys are replicated to them before they are published):"
+                        + " none (a new key is published as soon as this node's HSM proves it)");
     }
 
     @Test
@@ -492,18 +626,30 @@ class NodeConfigTest {
         fails(VALID + "peers: [dc2-signer]\n", "peers[0]", "expected a mapping with name and endpoint");
         fails(VALID + "peers: [{name: dc2-signer}]\n", "peers[0].endpoint", "missing");
         fails(VALID + "peers: [{endpoint: \"h:1\"}]\n", "peers[0].name", "missing");
-        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\", tls: x}]\n", "peers[0].tls",
+        fails(
+                VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\", tls: x}]\n",
+                "peers[0].tls",
                 "unknown key; expected one of [endpoint, name]");
-        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example\"}]\n", "peers[0].endpoint",
+        fails(
+                VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example\"}]\n",
+                "peers[0].endpoint",
                 "'dc2.example' is not host:port");
-        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example:0\"}]\n", "peers[0].endpoint",
+        fails(
+                VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example:0\"}]\n",
+                "peers[0].endpoint",
                 "port 0 cannot be sent to");
-        fails(VALID + "peers: [{name: dc1-signer, endpoint: \"h:1\"}]\n", "peers[0].name",
+        fails(
+                VALID + "peers: [{name: dc1-signer, endpoint: \"h:1\"}]\n",
+                "peers[0].name",
                 "'dc1-signer' is this node (node.name)");
-        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc2-signer, endpoint: \"h:2\"}]\n",
-                "peers[1].name", "peer 'dc2-signer' is listed twice");
-        fails(VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc3-signer, endpoint: \"h:1\"}]\n",
-                "peers[1].endpoint", "'h:1' is listed twice");
+        fails(
+                VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc2-signer, endpoint: \"h:2\"}]\n",
+                "peers[1].name",
+                "peer 'dc2-signer' is listed twice");
+        fails(
+                VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc3-signer, endpoint: \"h:1\"}]\n",
+                "peers[1].endpoint",
+                "'h:1' is listed twice");
         fails(VALID + "peers: [{name: \"dc 2\", endpoint: \"h:1\"}]\n", "peers[0].name", "must be letters, digits");
     }
 }

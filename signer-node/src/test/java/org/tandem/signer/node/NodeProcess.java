@@ -33,17 +33,26 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /** As {@link #start(String, Path, Map, Path)}, with more JVM options (e.g. a test hook's system property). */
-    public static NodeProcess start(String name, Path config, Map<String, String> env, Path logDir, List<String> jvmOptions)
+    public static NodeProcess start(
+            String name, Path config, Map<String, String> env, Path logDir, List<String> jvmOptions)
             throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                Pkcs11JvmFlags.ADD_EXPORTS, "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Pkcs11JvmFlags.ADD_EXPORTS,
+                "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true"));
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SignerNodeMain.class.getName(), "--config",
+        cmd.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                SignerNodeMain.class.getName(),
+                "--config",
                 config.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         return new NodeProcess(name, log, pb.start());
@@ -89,7 +98,9 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private void signal(String sig) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
         }

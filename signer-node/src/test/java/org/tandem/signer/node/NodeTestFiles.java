@@ -44,8 +44,11 @@ public final class NodeTestFiles {
     /** Writes {@code file}: one HSM named {@code hsm} on {@code spec}'s token, the audit log, ZooKeeper. */
     public static Path hsmYaml(Path file, String hsm, HsmSpec spec, Path auditLog, String zookeeper, String root)
             throws IOException {
-        return Files.writeString(file, "hsms:\n  - name: " + hsm + "\n    library: " + spec.library()
-                + "\n    token-label: " + spec.tokenLabel() + "\n    pin-file: " + spec.pinFile() + "\naudit-log: "
-                + auditLog + "\nzookeeper: " + zookeeper + "\nzookeeper-root: " + root + "\n");
+        return Files.writeString(
+                file,
+                "hsms:\n  - name: " + hsm + "\n    library: " + spec.library()
+                        + "\n    token-label: " + spec.tokenLabel() + "\n    pin-file: " + spec.pinFile()
+                        + "\naudit-log: "
+                        + auditLog + "\nzookeeper: " + zookeeper + "\nzookeeper-root: " + root + "\n");
     }
 }

@@ -19,7 +19,9 @@ class SignerNodeMainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private DaemonLauncher.Exit run(String... args) {
-        return SignerNodeMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return SignerNodeMain.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -28,9 +30,10 @@ class SignerNodeMainTest {
         NodeConfigTest.layOut(dir);
         Files.writeString(dir.resolve("node.yaml"), NodeConfigTest.VALID);
 
-        assertThat(run("--config", dir.resolve("node.yaml").toString(), "--check")).isEqualTo(DaemonLauncher.Exit.OK);
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("node dc1-signer (site dc1)", "example.com.",
-                "configuration OK");
+        assertThat(run("--config", dir.resolve("node.yaml").toString(), "--check"))
+                .isEqualTo(DaemonLauncher.Exit.OK);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("node dc1-signer (site dc1)", "example.com.", "configuration OK");
     }
 
     @Test
@@ -45,12 +48,12 @@ class SignerNodeMainTest {
     @Test
     void anInvalidConfigurationExitsTwoWithFileKeyAndReason() throws Exception {
         NodeConfigTest.layOut(dir);
-        Path config = Files.writeString(dir.resolve("node.yaml"),
-                NodeConfigTest.VALID.replace("zones/example.net.zone", "zones/gone.zone"));
+        Path config = Files.writeString(
+                dir.resolve("node.yaml"), NodeConfigTest.VALID.replace("zones/example.net.zone", "zones/gone.zone"));
 
         assertThat(run("--config", config.toString())).isEqualTo(DaemonLauncher.Exit.CONFIG);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
-                config + ": zones[1].source: file not found: " + dir.resolve("zones/gone.zone"));
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains(config + ": zones[1].source: file not found: " + dir.resolve("zones/gone.zone"));
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
@@ -59,7 +62,8 @@ class SignerNodeMainTest {
         assertThat(run()).isEqualTo(DaemonLauncher.Exit.CONFIG);
         assertThat(run("--config")).isEqualTo(DaemonLauncher.Exit.CONFIG);
         assertThat(run("--conifg", "x")).isEqualTo(DaemonLauncher.Exit.CONFIG);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--config FILE is required", "unknown argument '--conifg'");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--config FILE is required", "unknown argument '--conifg'");
         assertThat(run("--help")).isEqualTo(DaemonLauncher.Exit.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: signer-node --config FILE");
     }

@@ -68,15 +68,20 @@ class WatchdogConfigTest {
         assertThat(w.secondaries().get(0).tsig()).isEmpty();
         assertThat(w.secondaries().get(1).address()).isEqualTo(new Endpoint("::1", 53));
         assertThat(w.secondaries().get(1).tsig().orElseThrow().secretFile()).isEqualTo(dir.resolve("tsig.secret"));
-        assertThat(c.summary()).contains("watchdog: every 2s, warn below 40s, critical below 20s, secondaries"
-                + " knot-dc1 at 127.0.0.1:5353, nsd-dc2 at [::1]:53");
+        assertThat(c.summary())
+                .contains("watchdog: every 2s, warn below 40s, critical below 20s, secondaries"
+                        + " knot-dc1 at 127.0.0.1:5353, nsd-dc2 at [::1]:53");
     }
 
     @Test
     void refusesCriticalNotShorterThanWarn() {
-        fails(NodeConfigTest.VALID + "watchdog: {warn: 1d, critical: 1d}\n", "watchdog.critical",
+        fails(
+                NodeConfigTest.VALID + "watchdog: {warn: 1d, critical: 1d}\n",
+                "watchdog.critical",
                 "1d is not shorter than watchdog.warn 1d");
-        fails(NodeConfigTest.VALID + "watchdog: {critical: 4d}\n", "watchdog.critical",
+        fails(
+                NodeConfigTest.VALID + "watchdog: {critical: 4d}\n",
+                "watchdog.critical",
                 "4d is not shorter than watchdog.warn 3d");
     }
 
@@ -90,17 +95,27 @@ class WatchdogConfigTest {
     @Test
     void refusesUnknownKeysAndBadSecondaries() {
         fails(NodeConfigTest.VALID + "watchdog: {every: 1m}\n", "watchdog.every", "unknown key");
-        fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: self, address: \"h:53\"}]}\n",
-                "watchdog.secondaries[0].name", "'self' is the watchdog's name for this node's own copy");
-        fails(NodeConfigTest.VALID
+        fails(
+                NodeConfigTest.VALID + "watchdog: {secondaries: [{name: self, address: \"h:53\"}]}\n",
+                "watchdog.secondaries[0].name",
+                "'self' is the watchdog's name for this node's own copy");
+        fails(
+                NodeConfigTest.VALID
                         + "watchdog: {secondaries: [{name: a, address: \"h:53\"}, {name: a, address: \"g:53\"}]}\n",
-                "watchdog.secondaries[1].name", "secondary 'a' is listed twice");
-        fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:0\"}]}\n",
-                "watchdog.secondaries[0].address", "port 0 cannot be sent to");
-        fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a}]}\n", "watchdog.secondaries[0].address",
+                "watchdog.secondaries[1].name",
+                "secondary 'a' is listed twice");
+        fails(
+                NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:0\"}]}\n",
+                "watchdog.secondaries[0].address",
+                "port 0 cannot be sent to");
+        fails(
+                NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a}]}\n",
+                "watchdog.secondaries[0].address",
                 "missing");
-        fails(NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:53\", tsig: {name: k,"
-                + " algorithm: hmac-md5, secret-file: tsig.secret}}]}\n", "watchdog.secondaries[0].tsig.algorithm",
+        fails(
+                NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:53\", tsig: {name: k,"
+                        + " algorithm: hmac-md5, secret-file: tsig.secret}}]}\n",
+                "watchdog.secondaries[0].tsig.algorithm",
                 "is not one of");
         fails(NodeConfigTest.VALID + "watchdog: {secondaries: knot}\n", "watchdog.secondaries", "expected a list");
     }

@@ -23,16 +23,34 @@ class ZoneCycleFingerprintsTest {
         ZoneName zone = ZoneName.of("example.test");
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
-        DnssecKey ksk = DnssecKey.of(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256, g.generateKeyPair().getPublic());
-        DnssecKey zsk = DnssecKey.of(zone, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, g.generateKeyPair().getPublic());
+        DnssecKey ksk = DnssecKey.of(
+                zone,
+                KeyRole.KSK,
+                Algorithm.ECDSAP256SHA256,
+                g.generateKeyPair().getPublic());
+        DnssecKey zsk = DnssecKey.of(
+                zone,
+                KeyRole.ZSK,
+                Algorithm.ECDSAP256SHA256,
+                g.generateKeyPair().getPublic());
         ZoneName child = ZoneName.of("child.example.test");
-        DnssecKey below = DnssecKey.of(child, KeyRole.ZSK, Algorithm.ECDSAP256SHA256, g.generateKeyPair().getPublic());
-        List<Record> records = List.of(ksk.dnskey(3600), zsk.dnskey(3600), below.dnskey(3600),
-                Record.fromString(Name.fromString("example.test."), Type.TXT, 1, 300, "\"x\"",
-                        Name.root));
+        DnssecKey below = DnssecKey.of(
+                child,
+                KeyRole.ZSK,
+                Algorithm.ECDSAP256SHA256,
+                g.generateKeyPair().getPublic());
+        List<Record> records = List.of(
+                ksk.dnskey(3600),
+                zsk.dnskey(3600),
+                below.dnskey(3600),
+                Record.fromString(Name.fromString("example.test."), Type.TXT, 1, 300, "\"x\"", Name.root));
         SignedZone signed = new SignedZone(zone, 1, records, 0, 0, Duration.ZERO);
 
-        List<String> expected = List.of(ksk.fingerprint().hex(), zsk.fingerprint().hex()).stream().sorted().toList();
+        List<String> expected = List.of(
+                        ksk.fingerprint().hex(), zsk.fingerprint().hex())
+                .stream()
+                .sorted()
+                .toList();
         assertThat(ZoneCycle.dnskeyFingerprints(signed)).isEqualTo(expected);
     }
 }

@@ -15,47 +15,57 @@ class EmptyNonTerminalsTest {
 
     @Test
     void insertsMissingAncestorsShallowestFirstInCanonicalOrder() {
-        List<OwnerNode> out = EmptyNonTerminals.insert(name("example."), List.of(
-                APEX,
-                node("a.example.", NodeKind.AUTHORITATIVE, Type.A),
-                node("x.y.z.b.example.", NodeKind.AUTHORITATIVE, Type.A),
-                node("c.example.", NodeKind.AUTHORITATIVE, Type.A)));
-        assertThat(out).extracting(n -> n.name().toString() + " " + n.kind()).containsExactly(
-                "example. APEX",
-                "a.example. AUTHORITATIVE",
-                "b.example. EMPTY_NON_TERMINAL",
-                "z.b.example. EMPTY_NON_TERMINAL",
-                "y.z.b.example. EMPTY_NON_TERMINAL",
-                "x.y.z.b.example. AUTHORITATIVE",
-                "c.example. AUTHORITATIVE");
+        List<OwnerNode> out = EmptyNonTerminals.insert(
+                name("example."),
+                List.of(
+                        APEX,
+                        node("a.example.", NodeKind.AUTHORITATIVE, Type.A),
+                        node("x.y.z.b.example.", NodeKind.AUTHORITATIVE, Type.A),
+                        node("c.example.", NodeKind.AUTHORITATIVE, Type.A)));
+        assertThat(out)
+                .extracting(n -> n.name().toString() + " " + n.kind())
+                .containsExactly(
+                        "example. APEX",
+                        "a.example. AUTHORITATIVE",
+                        "b.example. EMPTY_NON_TERMINAL",
+                        "z.b.example. EMPTY_NON_TERMINAL",
+                        "y.z.b.example. EMPTY_NON_TERMINAL",
+                        "x.y.z.b.example. AUTHORITATIVE",
+                        "c.example. AUTHORITATIVE");
         assertThat(out.get(2).types()).isEmpty();
     }
 
     @Test
     void sharedAncestorIsInsertedOnceAndEscapedLabelsAreNotSplit() {
-        List<OwnerNode> out = EmptyNonTerminals.insert(name("example."), List.of(
-                APEX,
-                node("a\\.b.example.", NodeKind.AUTHORITATIVE, Type.A),
-                node("*.w.example.", NodeKind.AUTHORITATIVE, Type.TXT),
-                node("x.w.example.", NodeKind.INSECURE_DELEGATION, Type.NS)));
-        assertThat(out).extracting(n -> n.name().toString()).containsExactly(
-                "example.", "a\\.b.example.", "w.example.", "*.w.example.", "x.w.example.");
+        List<OwnerNode> out = EmptyNonTerminals.insert(
+                name("example."),
+                List.of(
+                        APEX,
+                        node("a\\.b.example.", NodeKind.AUTHORITATIVE, Type.A),
+                        node("*.w.example.", NodeKind.AUTHORITATIVE, Type.TXT),
+                        node("x.w.example.", NodeKind.INSECURE_DELEGATION, Type.NS)));
+        assertThat(out)
+                .extracting(n -> n.name().toString())
+                .containsExactly("example.", "a\\.b.example.", "w.example.", "*.w.example.", "x.w.example.");
         assertThat(out.get(2).kind()).isEqualTo(NodeKind.EMPTY_NON_TERMINAL);
     }
 
     @Test
     void refusesUnorderedInput() {
-        assertThatThrownBy(() -> EmptyNonTerminals.insert(name("example."), List.of(
-                        APEX, node("b.example.", NodeKind.AUTHORITATIVE, Type.A),
-                        node("a.example.", NodeKind.AUTHORITATIVE, Type.A))))
+        assertThatThrownBy(() -> EmptyNonTerminals.insert(
+                        name("example."),
+                        List.of(
+                                APEX,
+                                node("b.example.", NodeKind.AUTHORITATIVE, Type.A),
+                                node("a.example.", NodeKind.AUTHORITATIVE, Type.A))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("canonical order");
     }
 
     @Test
     void ownerNodeRefusesUpperCaseAndChainTypes() {
-        assertThatThrownBy(() -> new OwnerNode(Name.fromConstantString("A.example."),
-                        NodeKind.AUTHORITATIVE, new int[] {Type.A}))
+        assertThatThrownBy(() -> new OwnerNode(
+                        Name.fromConstantString("A.example."), NodeKind.AUTHORITATIVE, new int[] {Type.A}))
                 .hasMessageContaining("canonical");
         assertThatThrownBy(() -> node("a.example.", NodeKind.AUTHORITATIVE, Type.A, Type.NSEC))
                 .hasMessageContaining("added by the chain builder");

@@ -66,11 +66,14 @@ class Nsec3ChainTest {
         }
         NSEC3Record apex = byHash.get(hash(APEX, Nsec3Parameters.DEFAULT));
         assertThat(apex.getTypes()).containsExactly(Type.NS, Type.SOA, Type.RRSIG, Type.DNSKEY, Type.NSEC3PARAM);
-        assertThat(byHash.get(hash(name("insecure.example."), Nsec3Parameters.DEFAULT)).getTypes())
+        assertThat(byHash.get(hash(name("insecure.example."), Nsec3Parameters.DEFAULT))
+                        .getTypes())
                 .containsExactly(Type.NS); // nothing signed at an insecure cut: no RRSIG bit
-        assertThat(byHash.get(hash(name("secure.example."), Nsec3Parameters.DEFAULT)).getTypes())
+        assertThat(byHash.get(hash(name("secure.example."), Nsec3Parameters.DEFAULT))
+                        .getTypes())
                 .containsExactly(Type.NS, Type.DS, Type.RRSIG);
-        assertThat(byHash.get(hash(name("w.example."), Nsec3Parameters.DEFAULT)).getTypes()).isEmpty();
+        assertThat(byHash.get(hash(name("w.example."), Nsec3Parameters.DEFAULT)).getTypes())
+                .isEmpty();
         assertThat(chain.records()).allSatisfy(r -> {
             assertThat(r.getFlags()).isZero();
             assertThat(r.getIterations()).isZero();
@@ -90,18 +93,20 @@ class Nsec3ChainTest {
         Nsec3Chain chain = Nsec3Chain.build(APEX, zone(), optOut, 300, 0);
 
         Map<String, NSEC3Record> byHash = byHash(chain);
-        assertThat(byHash).doesNotContainKeys(
-                hash(name("insecure.example."), optOut),
-                hash(name("ins.ent2.example."), optOut),
-                hash(name("ent2.example."), optOut)); // RFC 5155 §7.1: derived only from an insecure cut
-        assertThat(byHash).containsKeys(
-                hash(APEX, optOut),
-                hash(name("ent1.example."), optOut), // above a secure cut: must stay
-                hash(name("sec.ent1.example."), optOut),
-                hash(name("w.example."), optOut),
-                hash(name("*.w.example."), optOut),
-                hash(name("a.example."), optOut),
-                hash(name("secure.example."), optOut));
+        assertThat(byHash)
+                .doesNotContainKeys(
+                        hash(name("insecure.example."), optOut),
+                        hash(name("ins.ent2.example."), optOut),
+                        hash(name("ent2.example."), optOut)); // RFC 5155 §7.1: derived only from an insecure cut
+        assertThat(byHash)
+                .containsKeys(
+                        hash(APEX, optOut),
+                        hash(name("ent1.example."), optOut), // above a secure cut: must stay
+                        hash(name("sec.ent1.example."), optOut),
+                        hash(name("w.example."), optOut),
+                        hash(name("*.w.example."), optOut),
+                        hash(name("a.example."), optOut),
+                        hash(name("secure.example."), optOut));
         assertThat(byHash).hasSize(7);
         assertThat(chain.records()).allSatisfy(r -> assertThat(r.getFlags()).isEqualTo(NSEC3Record.Flags.OPT_OUT));
         assertThat(chain.param().getFlags()).isZero();
@@ -139,8 +144,11 @@ class Nsec3ChainTest {
         List<NSEC3Record> rs = chain.records();
         for (int i = 0; i < rs.size(); i++) {
             byte[] next = rs.get(i).getNext();
-            byte[] following = B32.fromString(rs.get((i + 1) % rs.size()).getName().getLabelString(0));
-            assertThat(Arrays.equals(next, following)).as("next of " + rs.get(i).getName()).isTrue();
+            byte[] following =
+                    B32.fromString(rs.get((i + 1) % rs.size()).getName().getLabelString(0));
+            assertThat(Arrays.equals(next, following))
+                    .as("next of " + rs.get(i).getName())
+                    .isTrue();
         }
     }
 

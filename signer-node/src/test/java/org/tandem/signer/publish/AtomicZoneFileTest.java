@@ -28,7 +28,10 @@ class AtomicZoneFileTest {
         Path out = dir.resolve("example.test.signed");
         AtomicZoneFile.write(out, "first", records("192.0.2.1"));
         AtomicZoneFile.write(out, "second\nline two", records("192.0.2.2"));
-        assertThat(Files.readString(out)).startsWith("; second\n; line two\n").contains("192.0.2.2").doesNotContain("192.0.2.1");
+        assertThat(Files.readString(out))
+                .startsWith("; second\n; line two\n")
+                .contains("192.0.2.2")
+                .doesNotContain("192.0.2.1");
         try (var files = Files.list(dir)) {
             assertThat(files.toList()).containsExactly(out);
         }
@@ -46,7 +49,8 @@ class AtomicZoneFileTest {
                 .hasMessageContaining("previous file is unchanged");
         assertThat(Files.readString(out)).contains("192.0.2.1");
         try (var files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("zone.signed", "blocked");
+            assertThat(files.map(p -> p.getFileName().toString()).toList())
+                    .containsExactlyInAnyOrder("zone.signed", "blocked");
         }
     }
 }

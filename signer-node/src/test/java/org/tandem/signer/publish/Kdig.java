@@ -28,12 +28,15 @@ final class Kdig {
     }
 
     static Result run(int port, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("kdig", "@127.0.0.1", "-p", Integer.toString(port), "+tcp", "+time=5",
-                "+retry=0"));
+        List<String> cmd = new ArrayList<>(
+                List.of("kdig", "@127.0.0.1", "-p", Integer.toString(port), "+tcp", "+time=5", "+retry=0"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("kdig", ".out");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new AssertionError("kdig did not finish in 60 s: " + cmd);

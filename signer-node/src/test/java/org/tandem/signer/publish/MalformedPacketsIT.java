@@ -42,7 +42,8 @@ class MalformedPacketsIT {
     /** The corpus: a name and the bytes of one DNS message (without a TCP length prefix). */
     private static Map<String, byte[]> corpus() {
         Map<String, byte[]> c = new LinkedHashMap<>();
-        byte[] query = Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire();
+        byte[] query = Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN))
+                .toWire();
         c.put("empty", new byte[0]);
         c.put("one byte", new byte[] {0x12});
         c.put("header cut at 11 bytes", slice(query, 11));
@@ -56,7 +57,11 @@ class MalformedPacketsIT {
         arcount[11] = 9; // ARCOUNT = 9, no additional records
         c.put("ARCOUNT 9 with none present", arcount);
         ByteBuffer loop = ByteBuffer.allocate(12 + 2 + 4);
-        loop.put(slice(query, 12)).put((byte) 0xc0).put((byte) 12).putShort((short) Type.SOA).putShort((short) DClass.IN);
+        loop.put(slice(query, 12))
+                .put((byte) 0xc0)
+                .put((byte) 12)
+                .putShort((short) Type.SOA)
+                .putShort((short) DClass.IN);
         c.put("compression pointer to itself", loop.array());
         byte[] garbage = new byte[512];
         new Random(53).nextBytes(garbage);
@@ -78,8 +83,11 @@ class MalformedPacketsIT {
     }
 
     private static TransferServer server() throws Exception {
-        return TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
-                .withAllowNetworks(List.of(Cidr.parse("127.0.0.0/8"))), ServingPermit.always(), Clock.systemUTC());
+        return TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+                        .withAllowNetworks(List.of(Cidr.parse("127.0.0.0/8"))),
+                ServingPermit.always(),
+                Clock.systemUTC());
     }
 
     @Test
@@ -95,7 +103,8 @@ class MalformedPacketsIT {
                     assertThat(m.getSection(Section.ANSWER)).as(packet.getKey()).isEmpty();
                 }
             }
-            assertThat(server.counters().malformed() + server.counters().refused()).isPositive();
+            assertThat(server.counters().malformed() + server.counters().refused())
+                    .isPositive();
             assertStillServes(server, zone);
         }
     }
@@ -120,7 +129,8 @@ class MalformedPacketsIT {
                 }
             }
             // a length of 65535 and ten bytes, then the client goes away
-            try (Socket s = DnsWire.tcpRaw(server.port(), new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})) {
+            try (Socket s = DnsWire.tcpRaw(
+                    server.port(), new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})) {
                 s.shutdownOutput();
                 assertNoData("a TCP length the connection never delivers", s.getInputStream());
             }
@@ -146,8 +156,11 @@ class MalformedPacketsIT {
     }
 
     private static void assertStillServes(TransferServer server, SignedZone zone) throws Exception {
-        byte[] answer = DnsWire.udp(server.port(),
-                Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire(), Duration.ofSeconds(5));
+        byte[] answer = DnsWire.udp(
+                server.port(),
+                Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN))
+                        .toWire(),
+                Duration.ofSeconds(5));
         assertThat(answer).as("an SOA answer after the corpus").isNotNull();
         Record soa = new Message(answer).getSection(Section.ANSWER).get(0);
         assertThat(((SOARecord) soa).getSerial()).isEqualTo(zone.serial());

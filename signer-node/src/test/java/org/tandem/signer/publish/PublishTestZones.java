@@ -26,7 +26,8 @@ public final class PublishTestZones {
     }
 
     static SOARecord soa(long serial) {
-        return new SOARecord(ZONE.name(), DClass.IN, 3600, name("ns1"), name("hostmaster"), serial, 3600, 600, 86400, 300);
+        return new SOARecord(
+                ZONE.name(), DClass.IN, 3600, name("ns1"), name("hostmaster"), serial, 3600, 600, 86400, 300);
     }
 
     /** SOA, NS, ns1 A and {@code hosts} hosts {@code h<i>} with A 192.0.2.x (x = i % 250 + offset). */

@@ -44,13 +44,14 @@ public final class SecondaryProcess implements AutoCloseable {
                 .redirectOutput(dir.resolve("process.out").toFile())
                 .start();
         try {
-            DnsWire.pollUntil(Duration.ofSeconds(20), () -> command.get(0) + " answers on port " + port + "\n" + log(), () -> {
-                try {
-                    return process.isAlive() && answer(PublishTestZones.ZONE.name(), Type.SOA) != null;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            DnsWire.pollUntil(
+                    Duration.ofSeconds(20), () -> command.get(0) + " answers on port " + port + "\n" + log(), () -> {
+                        try {
+                            return process.isAlive() && answer(PublishTestZones.ZONE.name(), Type.SOA) != null;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
         } catch (AssertionError | InterruptedException e) {
             close();
             throw e;
@@ -63,8 +64,8 @@ public final class SecondaryProcess implements AutoCloseable {
      * {@code secret} base64); its zone ACL lets 127.0.0.1 with that key do {@code actions}
      * ({@code notify}: accept the primary's NOTIFY; {@code transfer}: serve AXFR to a reader).
      */
-    public static SecondaryProcess knot(Path dir, int port, int primaryPort, String key, String secret,
-            List<String> actions) throws Exception {
+    public static SecondaryProcess knot(
+            Path dir, int port, int primaryPort, String key, String secret, List<String> actions) throws Exception {
         Files.createDirectories(dir.resolve("db"));
         List<String> conf = new ArrayList<>(List.of(
                 "server:",
@@ -86,7 +87,10 @@ public final class SecondaryProcess implements AutoCloseable {
         if (!actions.isEmpty()) {
             conf.add("acl:");
             for (String action : actions) {
-                conf.addAll(List.of("  - id: tandem-" + action, "    address: 127.0.0.1", "    key: " + key,
+                conf.addAll(List.of(
+                        "  - id: tandem-" + action,
+                        "    address: 127.0.0.1",
+                        "    key: " + key,
                         "    action: " + action));
             }
         }
@@ -97,14 +101,15 @@ public final class SecondaryProcess implements AutoCloseable {
                 "    file: example.test.zone",
                 "    master: tandem"));
         if (!actions.isEmpty()) {
-            conf.add("    acl: [" + String.join(", ", actions.stream().map(a -> "tandem-" + a).toList()) + "]");
+            conf.add("    acl: ["
+                    + String.join(", ", actions.stream().map(a -> "tandem-" + a).toList()) + "]");
         }
         conf.addAll(List.of("    zonefile-sync: -1", "    journal-content: changes", ""));
         Path file = dir.resolve("knot.conf");
         Files.writeString(file, String.join("\n", conf));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return new SecondaryProcess(List.of("knotd", "-c", file.toString()), dir, port, List.of("knot.log",
-                "process.out"));
+        return new SecondaryProcess(
+                List.of("knotd", "-c", file.toString()), dir, port, List.of("knot.log", "process.out"));
     }
 
     /** Waits until it answers the SOA query for {@code example.test} with {@code serial}. */
@@ -147,7 +152,10 @@ public final class SecondaryProcess implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (String f : logs) {
             try {
-                b.append("--- ").append(f).append('\n').append(Files.readString(dir.resolve(f), StandardCharsets.UTF_8));
+                b.append("--- ")
+                        .append(f)
+                        .append('\n')
+                        .append(Files.readString(dir.resolve(f), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 b.append("--- ").append(f).append(": ").append(e.getMessage()).append('\n');
             }

@@ -32,7 +32,9 @@ class SecondaryServerIT {
             @Override
             List<String> configure(Path dir, int port, int primaryPort, String secret) throws Exception {
                 Path conf = dir.resolve("nsd.conf");
-                write(conf, "server:",
+                write(
+                        conf,
+                        "server:",
                         "  ip-address: 127.0.0.1@" + port,
                         "  port: " + port,
                         "  username: \"\"",
@@ -66,7 +68,9 @@ class SecondaryServerIT {
             List<String> configure(Path dir, int port, int primaryPort, String secret) throws Exception {
                 Files.createDirectories(dir.resolve("db"));
                 Path conf = dir.resolve("knot.conf");
-                write(conf, "server:",
+                write(
+                        conf,
+                        "server:",
                         "  rundir: \"" + dir + "\"",
                         "  listen: 127.0.0.1@" + port,
                         "log:",
@@ -125,21 +129,24 @@ class SecondaryServerIT {
         Prerequisites.requireTool(kind.tool, kind.debianPackage);
         String secret = SecondaryConfigs.secret();
         int port = DnsWire.freePort();
-        TransferServer server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+        TransferServer server = TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
                         .withAllowFrom(List.of(DnsWire.LOOPBACK))
                         .withTsig(TsigKey.fromFile(KEY, "hmac-sha256", SecondaryConfigs.secretFile(dir, secret)))
                         .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, port)))
                         .withNotifyRetries(5, Duration.ofMillis(500)),
-                ServingPermit.always(), Clock.systemUTC());
-        try (SecondaryProcess secondary = new SecondaryProcess(kind.configure(dir, port, server.port(), secret), dir,
-                port, List.of(kind.logFile, "process.out"))) {
+                ServingPermit.always(),
+                Clock.systemUTC());
+        try (SecondaryProcess secondary = new SecondaryProcess(
+                kind.configure(dir, port, server.port(), secret), dir, port, List.of(kind.logFile, "process.out"))) {
             SignedZone v1 = version(2026120101L, 50, 0);
             server.serve(v1);
             secondary.awaitSerial(2026120101L);
             assertThat(secondary.addresses("h3")).containsExactly("192.0.2.4");
             TransferCounters afterFirst = server.counters();
             assertThat(afterFirst.notifiesAcknowledged()).as(secondary.log()).isGreaterThanOrEqualTo(1);
-            assertThat(afterFirst.axfrTransfers()).as("the first copy is a full transfer\n" + secondary.log())
+            assertThat(afterFirst.axfrTransfers())
+                    .as("the first copy is a full transfer\n" + secondary.log())
                     .isGreaterThanOrEqualTo(1);
 
             SignedZone v2 = with(v1, 2026120102L, 6, a("h3", 300, "198.51.100.33"));
@@ -148,7 +155,8 @@ class SecondaryServerIT {
             assertThat(secondary.addresses("h3")).containsExactly("198.51.100.33");
             TransferCounters afterSecond = server.counters();
             assertThat(afterSecond.notifiesAcknowledged()).as(secondary.log()).isGreaterThanOrEqualTo(2);
-            assertThat(afterSecond.ixfrIncremental()).as("the second copy is incremental\n" + secondary.log())
+            assertThat(afterSecond.ixfrIncremental())
+                    .as("the second copy is incremental\n" + secondary.log())
                     .isGreaterThan(afterFirst.ixfrIncremental());
             assertThat(afterSecond.axfrTransfers()).as(secondary.log()).isEqualTo(afterFirst.axfrTransfers());
             assertThat(afterSecond.tsigRejected()).as("every TSIG verified").isZero();

@@ -29,8 +29,17 @@ class SignedZoneFileTest {
     /** A TLD-like zone big enough to be split (over {@link SignedZoneFile#PARALLEL_MIN_BYTES}). */
     private static List<Record> zone(int delegations) throws Exception {
         List<Record> out = new ArrayList<>();
-        out.add(new SOARecord(ORIGIN, DClass.IN, 86400, Name.fromString("ns1.nic.tld."), Name.fromString("hostmaster.nic.tld."),
-                7, 1800, 900, 604800, 3600));
+        out.add(new SOARecord(
+                ORIGIN,
+                DClass.IN,
+                86400,
+                Name.fromString("ns1.nic.tld."),
+                Name.fromString("hostmaster.nic.tld."),
+                7,
+                1800,
+                900,
+                604800,
+                3600));
         for (int i = 0; i < delegations; i++) {
             Name d = Name.fromString("d" + i, ORIGIN);
             out.add(new NSRecord(d, DClass.IN, 86400, Name.fromString("ns1.d" + i + ".example.net.")));
@@ -57,7 +66,8 @@ class SignedZoneFileTest {
         List<Record> sequential = SignedZoneFile.read(file, ORIGIN, 1);
         assertThat(parallel).hasSize(zone.size()).isEqualTo(sequential).isEqualTo(zone);
         // TTLs are per record, not inherited across a split
-        assertThat(parallel.stream().mapToLong(Record::getTTL).distinct().count()).isGreaterThan(2);
+        assertThat(parallel.stream().mapToLong(Record::getTTL).distinct().count())
+                .isGreaterThan(2);
     }
 
     @Test
@@ -75,8 +85,10 @@ class SignedZoneFileTest {
 
     @Test
     void directivesOrParenthesesMeanOnePiece() {
-        assertThat(SignedZoneFile.cuts(ByteBuffer.wrap("a. 60 IN NS b.\n$TTL 30\nc. IN NS d.\n".getBytes()), 4)).isNull();
-        assertThat(SignedZoneFile.cuts(ByteBuffer.wrap("a. 60 IN SOA b. c. ( 1 2 3 4 5 )\n".getBytes()), 4)).isNull();
+        assertThat(SignedZoneFile.cuts(ByteBuffer.wrap("a. 60 IN NS b.\n$TTL 30\nc. IN NS d.\n".getBytes()), 4))
+                .isNull();
+        assertThat(SignedZoneFile.cuts(ByteBuffer.wrap("a. 60 IN SOA b. c. ( 1 2 3 4 5 )\n".getBytes()), 4))
+                .isNull();
     }
 
     @Test
@@ -89,7 +101,9 @@ class SignedZoneFileTest {
         Files.writeString(file, b);
         assertThat(Files.size(file)).isGreaterThan(SignedZoneFile.PARALLEL_MIN_BYTES);
         List<Record> records = SignedZoneFile.read(file, ORIGIN, 4);
-        assertThat(records).hasSize(120_000).allSatisfy(r -> assertThat(r.getTTL()).isEqualTo(1234));
+        assertThat(records)
+                .hasSize(120_000)
+                .allSatisfy(r -> assertThat(r.getTTL()).isEqualTo(1234));
     }
 
     @Test

@@ -35,9 +35,14 @@ public final class SoftwareSignedZones {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         pair = g.generateKeyPair();
-        dnskey = new DNSKEYRecord(PublishTestZones.ZONE.name(), DClass.IN, 3600,
-                DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY, DNSKEYRecord.Protocol.DNSSEC,
-                DNSSEC.Algorithm.ECDSAP256SHA256, pair.getPublic());
+        dnskey = new DNSKEYRecord(
+                PublishTestZones.ZONE.name(),
+                DClass.IN,
+                3600,
+                DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY,
+                DNSKEYRecord.Protocol.DNSSEC,
+                DNSSEC.Algorithm.ECDSAP256SHA256,
+                pair.getPublic());
     }
 
     /** {@code unsigned} plus DNSKEY, NSEC and RRSIGs valid from {@code now} - 1 h to {@code now} + 14 d. */
@@ -51,7 +56,10 @@ public final class SoftwareSignedZones {
         List<Name> names = new ArrayList<>(byName.keySet());
         for (int i = 0; i < names.size(); i++) {
             Name owner = names.get(i);
-            int[] types = byName.get(owner).stream().mapToInt(Record::getType).distinct().toArray();
+            int[] types = byName.get(owner).stream()
+                    .mapToInt(Record::getType)
+                    .distinct()
+                    .toArray();
             int[] withDnssec = Arrays.copyOf(types, types.length + 2);
             withDnssec[types.length] = Type.RRSIG;
             withDnssec[types.length + 1] = Type.NSEC;
@@ -60,11 +68,18 @@ public final class SoftwareSignedZones {
         List<Record> out = new ArrayList<>();
         for (Map.Entry<Name, List<Record>> e : byName.entrySet()) {
             Map<Integer, RRset> rrsets = new LinkedHashMap<>();
-            e.getValue().stream().sorted(Comparator.comparingInt(Record::getType))
-                    .forEach(r -> rrsets.computeIfAbsent(r.getType(), t -> new RRset()).addRR(r));
+            e.getValue().stream()
+                    .sorted(Comparator.comparingInt(Record::getType))
+                    .forEach(r -> rrsets.computeIfAbsent(r.getType(), t -> new RRset())
+                            .addRR(r));
             for (RRset rrset : rrsets.values()) {
                 rrset.rrs().forEach(out::add);
-                out.add(DNSSEC.sign(rrset, dnskey, pair.getPrivate(), now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(14))));
+                out.add(DNSSEC.sign(
+                        rrset,
+                        dnskey,
+                        pair.getPrivate(),
+                        now.minus(Duration.ofHours(1)),
+                        now.plus(Duration.ofDays(14))));
             }
         }
         return new SignedZone(unsigned.origin(), unsigned.serial(), out, out.size(), out.size(), Duration.ZERO);

@@ -42,7 +42,6 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.TSIG;
 import org.xbill.DNS.TSIGRecord;
 import org.xbill.DNS.Type;
-import org.xbill.DNS.ZoneTransferException;
 import org.xbill.DNS.ZoneTransferIn;
 
 /**
@@ -68,7 +67,8 @@ class TransferHardeningIT {
     void anEmptyAllowListRefusesEveryoneOverTcpAndUdp() throws Exception {
         try (TransferServer server = TransferServer.start(onLoopback(), ServingPermit.always(), Clock.systemUTC())) {
             server.serve(version(1, 3, 0));
-            assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null).run())
+            assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null)
+                            .run())
                     .isInstanceOf(IOException.class);
             byte[] answer = DnsWire.udp(server.port(), soaQuery().toWire(), Duration.ofSeconds(5));
             assertThat(new Message(answer).getRcode()).isEqualTo(Rcode.REFUSED);
@@ -81,16 +81,19 @@ class TransferHardeningIT {
     @Test
     void aClientOutsideTheAllowListIsClosedAtAcceptBeforeItSendsAnything() throws Exception {
         try (TransferServer server = TransferServer.start(
-                onLoopback().withAllowFrom(List.of(InetAddress.getByName("192.0.2.1")))
+                onLoopback()
+                        .withAllowFrom(List.of(InetAddress.getByName("192.0.2.1")))
                         .withLimits(16, Duration.ofSeconds(30), Duration.ofMinutes(10)),
-                ServingPermit.always(), Clock.systemUTC())) {
+                ServingPermit.always(),
+                Clock.systemUTC())) {
             server.serve(version(1, 3, 0));
             try (Socket s = new Socket(DnsWire.LOOPBACK, server.port())) {
                 s.setSoTimeout((int) DnsWire.scaled(Duration.ofSeconds(5)).toMillis());
                 long start = System.nanoTime();
                 // the server closes it without waiting for a request (its read timeout is 30 s)
                 assertThat(readUntilClosed(s.getInputStream())).isTrue();
-                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(DnsWire.scaled(Duration.ofSeconds(5)));
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .isLessThan(DnsWire.scaled(Duration.ofSeconds(5)));
             }
             assertThat(server.counters().connectionsRejected()).isEqualTo(1);
         }
@@ -100,9 +103,11 @@ class TransferHardeningIT {
     void legitimateTransfersGetThroughWhileTwentySlowClientsTrickle() throws Exception {
         SignedZone zone = version(7, 50, 0);
         try (TransferServer server = TransferServer.start(
-                onLoopback().withAllowNetworks(List.of(Cidr.parse("127.0.0.0/8")))
+                onLoopback()
+                        .withAllowNetworks(List.of(Cidr.parse("127.0.0.0/8")))
                         .withClientLimits(TransferConfig.DEFAULT_MAX_CONNECTIONS_PER_SOURCE, Duration.ofSeconds(3)),
-                ServingPermit.always(), Clock.systemUTC())) {
+                ServingPermit.always(),
+                Clock.systemUTC())) {
             server.serve(zone);
             List<Socket> slow = new ArrayList<>();
             try {
@@ -182,7 +187,8 @@ class TransferHardeningIT {
                 assertThat(ok.getRcode()).isEqualTo(Rcode.NOERROR);
                 // signed 20 minutes ago (a captured request replayed): inside its own fudge, outside the server's
                 Message replayed = soaQuery();
-                client(secret, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-20))).apply(replayed, null);
+                client(secret, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-20)))
+                        .apply(replayed, null);
                 Message a = new Message(DnsWire.udp(server.port(), replayed.toWire(), Duration.ofSeconds(5)));
                 assertThat(a.getHeader().getRcode()).isEqualTo(Rcode.NOTAUTH);
                 assertThat(a.getTSIG().getError()).isEqualTo(Rcode.BADTIME);
@@ -207,9 +213,19 @@ class TransferHardeningIT {
             assertThat(full.getSignature()).hasSize(32);
             q.removeRecord(full, Section.ADDITIONAL);
             // the first half of a valid MAC is a valid truncated MAC (RFC 8945 §5.2.2.1), which dnsjava accepts
-            q.addRecord(new TSIGRecord(full.getName(), DClass.ANY, 0, full.getAlgorithm(), full.getTimeSigned(),
-                    full.getFudge(), Arrays.copyOf(full.getSignature(), 16), q.getHeader().getID(), Rcode.NOERROR,
-                    null), Section.ADDITIONAL);
+            q.addRecord(
+                    new TSIGRecord(
+                            full.getName(),
+                            DClass.ANY,
+                            0,
+                            full.getAlgorithm(),
+                            full.getTimeSigned(),
+                            full.getFudge(),
+                            Arrays.copyOf(full.getSignature(), 16),
+                            q.getHeader().getID(),
+                            Rcode.NOERROR,
+                            null),
+                    Section.ADDITIONAL);
             Message a = new Message(DnsWire.tcp(server.port(), q.toWire()));
             assertThat(a.getHeader().getRcode()).isEqualTo(Rcode.NOTAUTH);
             assertThat(a.getTSIG().getError()).isEqualTo(Rcode.BADTRUNC);
@@ -222,10 +238,13 @@ class TransferHardeningIT {
     void aNotifyAnswerSpoofedFromAnotherAddressIsIgnored() throws Exception {
         try (DatagramSocket secondary = new DatagramSocket(new InetSocketAddress(DnsWire.LOOPBACK, 0));
                 DatagramSocket spoofer = new DatagramSocket(new InetSocketAddress(DnsWire.LOOPBACK, 0));
-                TransferServer server = TransferServer.start(onLoopback().withAllowFrom(List.of(DnsWire.LOOPBACK))
+                TransferServer server = TransferServer.start(
+                        onLoopback()
+                                .withAllowFrom(List.of(DnsWire.LOOPBACK))
                                 .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, secondary.getLocalPort())))
                                 .withNotifyRetries(3, Duration.ofMillis(500)),
-                        ServingPermit.always(), Clock.systemUTC())) {
+                        ServingPermit.always(),
+                        Clock.systemUTC())) {
             secondary.setSoTimeout((int) DnsWire.scaled(Duration.ofSeconds(10)).toMillis());
             server.serve(version(11, 3, 0));
             DatagramPacket first = receive(secondary);
@@ -234,7 +253,9 @@ class TransferHardeningIT {
             DatagramPacket second = receive(secondary); // the server retries: the spoofed answer did not count
             assertThat(server.counters().notifiesAcknowledged()).isZero();
             send(secondary, ack(new Message(second.getData())), second.getSocketAddress());
-            DnsWire.pollUntil(Duration.ofSeconds(5), "the target's own answer acknowledged",
+            DnsWire.pollUntil(
+                    Duration.ofSeconds(5),
+                    "the target's own answer acknowledged",
                     () -> server.counters().notifiesAcknowledged() == 1);
         }
     }
@@ -244,11 +265,14 @@ class TransferHardeningIT {
         String secret = secret();
         TsigKey key = TsigKey.fromFile(KEY, "hmac-sha256", secretFile(dir, secret));
         try (DatagramSocket secondary = new DatagramSocket(new InetSocketAddress(DnsWire.LOOPBACK, 0));
-                TransferServer server = TransferServer.start(onLoopback().withAllowFrom(List.of(DnsWire.LOOPBACK))
+                TransferServer server = TransferServer.start(
+                        onLoopback()
+                                .withAllowFrom(List.of(DnsWire.LOOPBACK))
                                 .withTsig(key)
                                 .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, secondary.getLocalPort())))
                                 .withNotifyRetries(3, Duration.ofMillis(500)),
-                        ServingPermit.always(), Clock.systemUTC())) {
+                        ServingPermit.always(),
+                        Clock.systemUTC())) {
             secondary.setSoTimeout((int) DnsWire.scaled(Duration.ofSeconds(10)).toMillis());
             server.serve(version(12, 3, 0));
             DatagramPacket first = receive(secondary);
@@ -262,7 +286,9 @@ class TransferHardeningIT {
             Message signed = ack(notify);
             tsig.apply(signed, notify.getTSIG());
             send(secondary, signed, second.getSocketAddress());
-            DnsWire.pollUntil(Duration.ofSeconds(5), "the signed answer acknowledged",
+            DnsWire.pollUntil(
+                    Duration.ofSeconds(5),
+                    "the signed answer acknowledged",
                     () -> server.counters().notifiesAcknowledged() == 1);
         }
     }
@@ -307,15 +333,21 @@ class TransferHardeningIT {
     }
 
     private static TransferServer tsigServer(Path dir, String secret) throws Exception {
-        TransferServer server = TransferServer.start(onLoopback().withAllowFrom(List.of(DnsWire.LOOPBACK))
+        TransferServer server = TransferServer.start(
+                onLoopback()
+                        .withAllowFrom(List.of(DnsWire.LOOPBACK))
                         .withTsig(TsigKey.fromFile(KEY, "hmac-sha256", secretFile(dir, secret))),
-                ServingPermit.always(), Clock.systemUTC());
+                ServingPermit.always(),
+                Clock.systemUTC());
         server.serve(version(5, 3, 0));
         return server;
     }
 
     private static TSIG client(String secret, Clock clock) {
-        return new TSIG(TSIG.HMAC_SHA256, Name.fromConstantString(KEY + "."),
-                new SecretKeySpec(Base64.getDecoder().decode(secret), "HmacSHA256"), clock);
+        return new TSIG(
+                TSIG.HMAC_SHA256,
+                Name.fromConstantString(KEY + "."),
+                new SecretKeySpec(Base64.getDecoder().decode(secret), "HmacSHA256"),
+                clock);
     }
 }

@@ -18,7 +18,8 @@ import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 class TransferMessagesTest {
-    private static final int BUDGET = TransferMessages.budget(PublishTestZones.ZONE.name().length());
+    private static final int BUDGET =
+            TransferMessages.budget(PublishTestZones.ZONE.name().length());
 
     /** 3000 TXT records of ~250 bytes: about 750 KB, so a dozen messages. */
     private static SignedZone bigZone() {
@@ -51,12 +52,15 @@ class TransferMessagesTest {
         assertThat(all).hasSize(zone.records().size() + 1);
         assertThat(all.get(0)).isInstanceOf(SOARecord.class);
         assertThat(all.get(all.size() - 1)).isInstanceOf(SOARecord.class).isEqualTo(all.get(0));
-        assertThat(all.subList(1, all.size() - 1)).containsExactlyElementsOf(zone.records().subList(1, zone.records().size()));
+        assertThat(all.subList(1, all.size() - 1))
+                .containsExactlyElementsOf(
+                        zone.records().subList(1, zone.records().size()));
     }
 
     @Test
     void aSmallZoneIsOneMessage() {
-        assertThat(ServedZone.first(PublishTestZones.version(1, 10, 0), BUDGET).axfrMessages).hasSize(1);
+        assertThat(ServedZone.first(PublishTestZones.version(1, 10, 0), BUDGET).axfrMessages)
+                .hasSize(1);
     }
 
     @Test
@@ -65,14 +69,18 @@ class TransferMessagesTest {
         int len = TransferMessages.wireLength(r);
         assertThat(len).isEqualTo(r.toWire(Section.ANSWER).length);
         List<Record> stream = List.of(r, r, r, r, r);
-        assertThat(TransferMessages.split(stream, 2 * len)).extracting(List::size).containsExactly(2, 2, 1);
-        assertThat(TransferMessages.split(stream, 2 * len - 1)).extracting(List::size).containsExactly(1, 1, 1, 1, 1);
+        assertThat(TransferMessages.split(stream, 2 * len))
+                .extracting(List::size)
+                .containsExactly(2, 2, 1);
+        assertThat(TransferMessages.split(stream, 2 * len - 1))
+                .extracting(List::size)
+                .containsExactly(1, 1, 1, 1, 1);
     }
 
     @Test
     void aRecordLargerThanAMessageIsRefusedNamingIt() {
-        TXTRecord r = new TXTRecord(PublishTestZones.name("huge"), DClass.IN, 300,
-                Collections.nCopies(300, "z".repeat(250)));
+        TXTRecord r =
+                new TXTRecord(PublishTestZones.name("huge"), DClass.IN, 300, Collections.nCopies(300, "z".repeat(250)));
         assertThatThrownBy(() -> TransferMessages.split(List.of(r), BUDGET))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("huge.example.test. TXT");

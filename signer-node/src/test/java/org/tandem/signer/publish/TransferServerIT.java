@@ -56,9 +56,12 @@ class TransferServerIT {
 
     @BeforeAll
     void start() throws Exception {
-        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK))
+        server = TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+                        .withAllowFrom(List.of(DnsWire.LOOPBACK))
                         .withLimits(3, Duration.ofSeconds(2), Duration.ofMinutes(1)),
-                permit::get, Clock.systemUTC());
+                permit::get,
+                Clock.systemUTC());
         List<Record> big = new ArrayList<>(version(1, 400, 0).records());
         for (int i = 0; i < 1500; i++) {
             big.add(PublishTestZones.txt("t" + i, "x".repeat(200) + i));
@@ -92,7 +95,9 @@ class TransferServerIT {
         assertThat(xfr.isAXFR()).isTrue();
         List<Record> got = xfr.getAXFR();
         assertThat(new HashSet<>(got)).isEqualTo(new HashSet<>(v3.records()));
-        assertThat(got.get(0)).isInstanceOfSatisfying(SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(3));
+        assertThat(got.get(0))
+                .isInstanceOfSatisfying(
+                        SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(3));
     }
 
     @Test
@@ -104,8 +109,8 @@ class TransferServerIT {
             axfr.run();
             ZoneTransferIn ixfr = ZoneTransferIn.newIXFR(ZONE.name(), 2, false, "127.0.0.1", server.port(), null);
             ixfr.run();
-            ZoneTransferIn other = ZoneTransferIn.newAXFR(Name.fromString("not-served.example."), "127.0.0.1",
-                    server.port(), null);
+            ZoneTransferIn other =
+                    ZoneTransferIn.newAXFR(Name.fromString("not-served.example."), "127.0.0.1", server.port(), null);
             assertThatThrownBy(other::run).isInstanceOf(ZoneTransferException.class);
 
             assertThat(events).containsExactly(ZONE + " axfr_served", ZONE + " ixfr_incremental", "- axfr_refused");
@@ -120,7 +125,8 @@ class TransferServerIT {
         xfr.run();
         assertThat(xfr.isIXFR()).isTrue();
         List<ZoneTransferIn.Delta> deltas = xfr.getIXFR();
-        assertThat(deltas).extracting(d -> d.start, d -> d.end)
+        assertThat(deltas)
+                .extracting(d -> d.start, d -> d.end)
                 .containsExactly(Tuple.tuple(1L, 2L), Tuple.tuple(2L, 3L));
         // each delta: its SOA first, then the records (dnsjava keeps the SOAs in the lists)
         assertThat(deltas.get(0).deletes).contains(v1.records().get(10));
@@ -157,19 +163,25 @@ class TransferServerIT {
             Message answer = r.send(Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)));
             assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
             assertThat(answer.getHeader().getFlag(Flags.AA)).isTrue();
-            assertThat(answer.getSection(Section.ANSWER)).singleElement()
-                    .isInstanceOfSatisfying(SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(3));
+            assertThat(answer.getSection(Section.ANSWER))
+                    .singleElement()
+                    .isInstanceOfSatisfying(
+                            SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(3));
         }
     }
 
     @Test
     void otherZonesAreNotAuthAndOtherTypesRefused() throws Exception {
-        Message other = new Message(DnsWire.udp(server.port(),
+        Message other = new Message(DnsWire.udp(
+                server.port(),
                 Message.newQuery(Record.newRecord(Name.fromConstantString("other.test."), Type.SOA, DClass.IN))
-                        .toWire(), Duration.ofSeconds(5)));
+                        .toWire(),
+                Duration.ofSeconds(5)));
         assertThat(other.getRcode()).isEqualTo(Rcode.NOTAUTH);
-        Message a = new Message(DnsWire.udp(server.port(),
-                Message.newQuery(Record.newRecord(PublishTestZones.name("h1"), Type.A, DClass.IN)).toWire(),
+        Message a = new Message(DnsWire.udp(
+                server.port(),
+                Message.newQuery(Record.newRecord(PublishTestZones.name("h1"), Type.A, DClass.IN))
+                        .toWire(),
                 Duration.ofSeconds(5)));
         assertThat(a.getRcode()).isEqualTo(Rcode.REFUSED);
     }
@@ -200,12 +212,17 @@ class TransferServerIT {
         long refusedBefore = server.counters().refused();
         permit.set(false);
         try {
-            Message soa = new Message(DnsWire.udp(server.port(),
-                    Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire(), Duration.ofSeconds(5)));
+            Message soa = new Message(DnsWire.udp(
+                    server.port(),
+                    Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN))
+                            .toWire(),
+                    Duration.ofSeconds(5)));
             assertThat(soa.getRcode()).isEqualTo(Rcode.REFUSED);
             assertThat(soa.getSection(Section.ANSWER)).isEmpty();
             ZoneTransferIn xfr = ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null);
-            assertThatThrownBy(xfr::run).isInstanceOf(ZoneTransferException.class).hasMessageContaining("REFUSED");
+            assertThatThrownBy(xfr::run)
+                    .isInstanceOf(ZoneTransferException.class)
+                    .hasMessageContaining("REFUSED");
             assertThat(server.counters().refused()).isGreaterThanOrEqualTo(refusedBefore + 2);
         } finally {
             permit.set(true);
@@ -219,10 +236,14 @@ class TransferServerIT {
     void aTransferIsCutOffWhenTheLeaseGoesAwayMidway() throws Exception {
         AtomicInteger checks = new AtomicInteger();
         // yes for the request and the second message, no from the third message on
-        try (TransferServer losing = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK)),
-                () -> checks.incrementAndGet() <= 2, Clock.systemUTC())) {
+        try (TransferServer losing = TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK)),
+                () -> checks.incrementAndGet() <= 2,
+                Clock.systemUTC())) {
             losing.serve(v1);
-            assertThat(ServedZone.first(v1, TransferMessages.budget(ZONE.name().length())).axfrMessages.size())
+            assertThat(ServedZone.first(v1, TransferMessages.budget(ZONE.name().length()))
+                            .axfrMessages
+                            .size())
                     .isGreaterThan(3);
             ZoneTransferIn xfr = ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", losing.port(), null);
             xfr.setTimeout(Duration.ofSeconds(10));
@@ -235,7 +256,8 @@ class TransferServerIT {
     @Test
     void malformedPacketsAreDroppedAndTheServerKeepsServing() throws Exception {
         long before = server.counters().malformed();
-        assertThat(DnsWire.udp(server.port(), new byte[] {1, 2, 3, 4, 5}, Duration.ofMillis(300))).isNull();
+        assertThat(DnsWire.udp(server.port(), new byte[] {1, 2, 3, 4, 5}, Duration.ofMillis(300)))
+                .isNull();
         // a query header that promises five questions, followed by too few bytes
         byte[] garbage = {0x12, 0x34, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 3, 'a', 'b'};
         assertThat(DnsWire.udp(server.port(), garbage, Duration.ofMillis(300))).isNull();
@@ -254,10 +276,14 @@ class TransferServerIT {
             InputStream in = s.getInputStream();
             assertThat(in.read()).isEqualTo(-1);
         }
-        DnsWire.pollUntil(Duration.ofSeconds(5), "five malformed messages counted",
+        DnsWire.pollUntil(
+                Duration.ofSeconds(5),
+                "five malformed messages counted",
                 () -> server.counters().malformed() >= before + 5);
-        Message soa = new Message(DnsWire.tcp(server.port(),
-                Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire()));
+        Message soa = new Message(DnsWire.tcp(
+                server.port(),
+                Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN))
+                        .toWire()));
         assertThat(soa.getRcode()).isEqualTo(Rcode.NOERROR);
     }
 
@@ -270,7 +296,9 @@ class TransferServerIT {
                 idle.add(DnsWire.tcpRaw(server.port(), new byte[0]));
             }
             try (Socket fourth = DnsWire.tcpRaw(server.port(), new byte[0])) {
-                DnsWire.pollUntil(Duration.ofSeconds(5), "the fourth connection rejected",
+                DnsWire.pollUntil(
+                        Duration.ofSeconds(5),
+                        "the fourth connection rejected",
                         () -> server.counters().connectionsRejected() > rejectedBefore);
                 assertThat(fourth.getInputStream().read()).isEqualTo(-1);
             }
@@ -285,8 +313,11 @@ class TransferServerIT {
         }
         DnsWire.pollUntil(Duration.ofSeconds(5), "a slot is free again", () -> {
             try {
-                return new Message(DnsWire.tcp(server.port(),
-                        Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire())).getRcode()
+                return new Message(DnsWire.tcp(
+                                        server.port(),
+                                        Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN))
+                                                .toWire()))
+                                .getRcode()
                         == Rcode.NOERROR;
             } catch (IOException e) {
                 return false;
@@ -307,12 +338,17 @@ class TransferServerIT {
 
     @Test
     void theAllowListRefusesOtherClients() throws Exception {
-        try (TransferServer guarded = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+        try (TransferServer guarded = TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
                         .withAllowFrom(List.of(InetAddress.getByName("192.0.2.1"))),
-                ServingPermit.always(), Clock.systemUTC())) {
+                ServingPermit.always(),
+                Clock.systemUTC())) {
             guarded.serve(version(1, 3, 0));
-            Message soa = new Message(DnsWire.udp(guarded.port(),
-                    Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN)).toWire(), Duration.ofSeconds(5)));
+            Message soa = new Message(DnsWire.udp(
+                    guarded.port(),
+                    Message.newQuery(Record.newRecord(ZONE.name(), Type.SOA, DClass.IN))
+                            .toWire(),
+                    Duration.ofSeconds(5)));
             assertThat(soa.getRcode()).isEqualTo(Rcode.REFUSED);
         }
     }
@@ -320,10 +356,13 @@ class TransferServerIT {
     @Test
     void notifiesEverySecondaryRetryingWithBackOffUntilAnswered() throws Exception {
         try (DatagramSocket secondary = new DatagramSocket(new InetSocketAddress(DnsWire.LOOPBACK, 0));
-                TransferServer notifying = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK))
+                TransferServer notifying = TransferServer.start(
+                        TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+                                .withAllowFrom(List.of(DnsWire.LOOPBACK))
                                 .withNotify(List.of(new InetSocketAddress(DnsWire.LOOPBACK, secondary.getLocalPort())))
                                 .withNotifyRetries(4, Duration.ofMillis(200)),
-                        ServingPermit.always(), Clock.systemUTC())) {
+                        ServingPermit.always(),
+                        Clock.systemUTC())) {
             secondary.setSoTimeout((int) DnsWire.scaled(Duration.ofSeconds(10)).toMillis());
             notifying.serve(version(42, 3, 0));
             AtomicInteger received = new AtomicInteger();
@@ -349,11 +388,15 @@ class TransferServerIT {
             assertThat(notify.getHeader().getFlag(Flags.AA)).isTrue();
             assertThat(notify.getQuestion().getName()).isEqualTo(ZONE.name());
             assertThat(notify.getQuestion().getType()).isEqualTo(Type.SOA);
-            assertThat(notify.getSection(Section.ANSWER)).singleElement()
-                    .isInstanceOfSatisfying(SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(42));
+            assertThat(notify.getSection(Section.ANSWER))
+                    .singleElement()
+                    .isInstanceOfSatisfying(
+                            SOARecord.class, s -> assertThat(s.getSerial()).isEqualTo(42));
             // back-off: the second wait (400 ms) is longer than the first (200 ms)
             assertThat(arrivals[2] - arrivals[1]).isGreaterThan(arrivals[1] - arrivals[0]);
-            DnsWire.pollUntil(Duration.ofSeconds(5), "the NOTIFY acknowledged",
+            DnsWire.pollUntil(
+                    Duration.ofSeconds(5),
+                    "the NOTIFY acknowledged",
                     () -> notifying.counters().notifiesAcknowledged() == 1);
             assertThat(received.get()).isEqualTo(3);
             assertThat(notifying.counters().notifiesFailed()).isZero();

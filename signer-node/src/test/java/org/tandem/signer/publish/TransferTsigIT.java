@@ -53,9 +53,14 @@ class TransferTsigIT {
         TsigKey key = TsigKey.fromFile(KEY, "hmac-sha256", file);
         assertThat(key.name()).isEqualTo(Name.fromConstantString("tandem-xfr."));
         assertThat(key.toString()).doesNotContain(secret);
-        server = TransferServer.start(TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0)).withAllowFrom(List.of(DnsWire.LOOPBACK)).withTsig(key),
-                ServingPermit.always(), Clock.systemUTC());
-        List<Record> records = new ArrayList<>(PublishTestZones.version(9, 100, 0).records());
+        server = TransferServer.start(
+                TransferConfig.on(new InetSocketAddress(DnsWire.LOOPBACK, 0))
+                        .withAllowFrom(List.of(DnsWire.LOOPBACK))
+                        .withTsig(key),
+                ServingPermit.always(),
+                Clock.systemUTC());
+        List<Record> records =
+                new ArrayList<>(PublishTestZones.version(9, 100, 0).records());
         for (int i = 0; i < 1200; i++) {
             records.add(PublishTestZones.txt("t" + i, "s".repeat(200) + i));
         }
@@ -84,7 +89,9 @@ class TransferTsigIT {
         xfr.setTimeout(Duration.ofSeconds(20));
         xfr.run(); // dnsjava's StreamVerifier checks the TSIG chain of every message
         assertThat(new HashSet<>(xfr.getAXFR())).isEqualTo(new HashSet<>(zone.records()));
-        assertThat(ServedZone.first(zone, TransferMessages.budget(ZONE.name().length())).axfrMessages.size())
+        assertThat(ServedZone.first(zone, TransferMessages.budget(ZONE.name().length()))
+                        .axfrMessages
+                        .size())
                 .isGreaterThan(2);
     }
 
@@ -105,7 +112,8 @@ class TransferTsigIT {
         Message a = new Message(DnsWire.udp(server.port(), soaQuery().toWire(), Duration.ofSeconds(5)));
         assertThat(a.getRcode()).isEqualTo(Rcode.REFUSED);
         assertThat(a.getSection(Section.ANSWER)).isEmpty();
-        assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null).run())
+        assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), null)
+                        .run())
                 .isInstanceOf(ZoneTransferException.class)
                 .hasMessageContaining("REFUSED");
     }
@@ -122,13 +130,16 @@ class TransferTsigIT {
         assertThat(a.getTSIG()).isNotNull();
         assertThat(a.getTSIG().getError()).isEqualTo(Rcode.BADSIG);
         assertThat(a.getSection(Section.ANSWER)).isEmpty();
-        assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), wrong).run())
+        assertThatThrownBy(() -> ZoneTransferIn.newAXFR(ZONE.name(), "127.0.0.1", server.port(), wrong)
+                        .run())
                 .isInstanceOf(ZoneTransferException.class);
     }
 
     @Test
     void aClockOutsideTheFudgeIsNotAuthWithBadTime() throws Exception {
-        TSIG skewed = new TSIG(TSIG.HMAC_SHA256, Name.fromConstantString(KEY + "."),
+        TSIG skewed = new TSIG(
+                TSIG.HMAC_SHA256,
+                Name.fromConstantString(KEY + "."),
                 new SecretKeySpec(Base64.getDecoder().decode(secret), "HmacSHA256"),
                 Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
         Message q = soaQuery();
@@ -162,14 +173,24 @@ class TransferTsigIT {
         Kdig.Result ok = Kdig.run(server.port(), "-y", "hmac-sha256:" + KEY + ":" + secret, "AXFR", "example.test.");
         assertThat(ok.exitCode()).as(ok.output()).isZero();
         // kdig prints each message's TSIG record: every message is signed
-        List<String> tsigs = ok.records().stream().filter(l -> l.contains(" ANY TSIG hmac-sha256. ")).toList();
-        assertThat(tsigs).hasSize(ServedZone.first(zone, TransferMessages.budget(ZONE.name().length())).axfrMessages.size());
+        List<String> tsigs = ok.records().stream()
+                .filter(l -> l.contains(" ANY TSIG hmac-sha256. "))
+                .toList();
+        assertThat(tsigs)
+                .hasSize(ServedZone.first(
+                                zone, TransferMessages.budget(ZONE.name().length()))
+                        .axfrMessages
+                        .size());
         assertThat(ok.records()).hasSize(zone.records().size() + 1 + tsigs.size());
         assertThat(ok.output()).doesNotContain("failed");
         byte[] other = new byte[32];
         new SecureRandom().nextBytes(other);
-        Kdig.Result bad = Kdig.run(server.port(), "-y", "hmac-sha256:" + KEY + ":" + Base64.getEncoder().encodeToString(other),
-                "AXFR", "example.test.");
+        Kdig.Result bad = Kdig.run(
+                server.port(),
+                "-y",
+                "hmac-sha256:" + KEY + ":" + Base64.getEncoder().encodeToString(other),
+                "AXFR",
+                "example.test.");
         assertThat(bad.records()).isEmpty();
         assertThat(bad.output()).containsAnyOf("NOTAUTH", "BADSIG");
         Kdig.Result unsigned = Kdig.run(server.port(), "AXFR", "example.test.");

@@ -15,7 +15,8 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Type;
 
 class ZoneDiffTest {
-    private static final int BUDGET = TransferMessages.budget(PublishTestZones.ZONE.name().length());
+    private static final int BUDGET =
+            TransferMessages.budget(PublishTestZones.ZONE.name().length());
 
     @Test
     void aChangedAddressIsOneDeletionAndOneAddition() {
@@ -35,8 +36,12 @@ class ZoneDiffTest {
         SignedZone v2 = with(v1, 2, 3, a("h0", 60, "192.0.2.1"));
         assertThat(same).isEqualTo(v2.records().get(3)); // dnsjava: TTL not compared
         ZoneDiff d = ZoneDiff.between(soa(1), body(v1), soa(2), body(v2));
-        assertThat(d.deleted()).singleElement().satisfies(r -> assertThat(r.getTTL()).isEqualTo(300));
-        assertThat(d.added()).singleElement().satisfies(r -> assertThat(r.getTTL()).isEqualTo(60));
+        assertThat(d.deleted())
+                .singleElement()
+                .satisfies(r -> assertThat(r.getTTL()).isEqualTo(300));
+        assertThat(d.added())
+                .singleElement()
+                .satisfies(r -> assertThat(r.getTTL()).isEqualTo(60));
     }
 
     @Test
@@ -103,6 +108,9 @@ class ZoneDiffTest {
     }
 
     private static List<Long> serialsOfSoas(List<Record> stream) {
-        return stream.stream().filter(r -> r instanceof SOARecord).map(r -> ((SOARecord) r).getSerial()).toList();
+        return stream.stream()
+                .filter(r -> r instanceof SOARecord)
+                .map(r -> ((SOARecord) r).getSerial())
+                .toList();
     }
 }

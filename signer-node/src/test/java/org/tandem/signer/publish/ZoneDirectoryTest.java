@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.sign.SignedZone;
 
-
 class ZoneDirectoryTest {
     @TempDir
     Path dir;
@@ -36,7 +35,8 @@ class ZoneDirectoryTest {
         assertThat(SignedZoneFile.read(p.versionFile(), ZONE.name())).containsExactlyElementsOf(v1.records());
         assertThat(SignedZoneFile.read(p.currentFile(), ZONE.name())).containsExactlyElementsOf(v1.records());
         assertThat(d.currentSerial(ZONE)).contains(2024010101L);
-        assertThat(files()).containsExactlyInAnyOrder("example.test", "example.test.zone", "example.test/2024010101.zone");
+        assertThat(files())
+                .containsExactlyInAnyOrder("example.test", "example.test.zone", "example.test/2024010101.zone");
     }
 
     @Test
@@ -103,7 +103,9 @@ class ZoneDirectoryTest {
         staged.discard();
         assertThat(tmp).doesNotExist();
         assertThat(d.currentFile(ZONE)).doesNotExist();
-        assertThatThrownBy(staged::promote).isInstanceOf(IllegalStateException.class).hasMessageContaining("discarded");
+        assertThatThrownBy(staged::promote)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("discarded");
         try (Stream<Path> s = Files.list(dir.resolve("example.test"))) {
             assertThat(s).isEmpty();
         }
@@ -149,13 +151,15 @@ class ZoneDirectoryTest {
         assertThatThrownBy(() -> broken.stage(version(2, 3, 0)))
                 .hasMessageContaining("cannot stage")
                 .hasMessageContaining("unchanged");
-        assertThat(files()).containsExactlyInAnyOrder("blocked", "example.test", "example.test.zone", "example.test/1.zone");
+        assertThat(files())
+                .containsExactlyInAnyOrder("blocked", "example.test", "example.test.zone", "example.test/1.zone");
     }
 
     private List<String> files() throws Exception {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).toList();
+            return s.filter(p -> !p.equals(dir))
+                    .map(p -> dir.relativize(p).toString())
+                    .toList();
         }
     }
-
 }

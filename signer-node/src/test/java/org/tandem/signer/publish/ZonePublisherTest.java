@@ -44,8 +44,12 @@ class ZonePublisherTest {
     @BeforeEach
     void setUp() throws Exception {
         directory = new ZoneDirectory(dir, Retention.all());
-        publisher = new ZonePublisher(new ValidationGate(GatePolicy.defaults().withThreads(1)), directory, Optional.empty(),
-                lease::get, Clock.fixed(NOW, ZoneOffset.UTC));
+        publisher = new ZonePublisher(
+                new ValidationGate(GatePolicy.defaults().withThreads(1)),
+                directory,
+                Optional.empty(),
+                lease::get,
+                Clock.fixed(NOW, ZoneOffset.UTC));
         signer = new SoftwareSignedZones();
     }
 
@@ -63,7 +67,8 @@ class ZonePublisherTest {
         });
         assertThat(committed).containsExactly(1L);
         assertThat(r.published().versionFile()).exists();
-        assertThat(SignedZoneFile.read(directory.currentFile(ZONE), ZONE.name())).containsExactlyElementsOf(v1.records());
+        assertThat(SignedZoneFile.read(directory.currentFile(ZONE), ZONE.name()))
+                .containsExactlyElementsOf(v1.records());
         assertThat(publisher.healthy()).isTrue();
         assertThat(publisher.health(ZONE).orElseThrow().publishedSerial()).contains(1L);
     }
@@ -83,7 +88,8 @@ class ZonePublisherTest {
 
         assertThatThrownBy(() -> publisher.publish(bad, recordingCommit())).isInstanceOf(GateRefusedException.class);
         assertThat(committed).containsExactly(1L); // never committed
-        assertThat(SignedZoneFile.read(directory.currentFile(ZONE), ZONE.name())).containsExactlyElementsOf(v1.records());
+        assertThat(SignedZoneFile.read(directory.currentFile(ZONE), ZONE.name()))
+                .containsExactlyElementsOf(v1.records());
         assertThat(directory.versions(ZONE)).containsExactly(1L);
         assertThat(publisher.healthy()).isFalse();
         ZoneHealth h = publisher.health(ZONE).orElseThrow();

@@ -19,8 +19,8 @@ class ResignPlannerTest {
     private final ResignPlanner planner = new ResignPlanner(Duration.ofSeconds(10), Clock.fixed(NOW, ZoneOffset.UTC));
 
     private static ZoneResignState state(Instant expiry, Instant changed, Instant attempt) {
-        return new ZoneResignState(ZONE, Optional.ofNullable(expiry), Optional.ofNullable(changed),
-                Optional.ofNullable(attempt));
+        return new ZoneResignState(
+                ZONE, Optional.ofNullable(expiry), Optional.ofNullable(changed), Optional.ofNullable(attempt));
     }
 
     @Test
@@ -55,7 +55,8 @@ class ResignPlannerTest {
     void aSourceChangeComesBeforeTheRefresh() {
         Instant changed = NOW.minusSeconds(3);
 
-        ResignPlan plan = planner.plan(state(NOW.plus(Duration.ofDays(13)), changed, NOW.minusSeconds(600)), POLICY, NOW);
+        ResignPlan plan =
+                planner.plan(state(NOW.plus(Duration.ofDays(13)), changed, NOW.minusSeconds(600)), POLICY, NOW);
 
         assertThat(plan.due()).isEqualTo(NOW);
         assertThat(plan.reason()).isEqualTo(ResignReason.SOURCE_CHANGED);
@@ -102,8 +103,17 @@ class ResignPlannerTest {
 
     @Test
     void followsAShortPolicyForFastExpiryTests() {
-        SigningPolicy fast = new SigningPolicy(Duration.ofHours(1), Duration.ofMinutes(20), Duration.ZERO,
-                Duration.ofMinutes(5), 60, POLICY.denial(), POLICY.nsec3(), POLICY.serial(), false, 1);
+        SigningPolicy fast = new SigningPolicy(
+                Duration.ofHours(1),
+                Duration.ofMinutes(20),
+                Duration.ZERO,
+                Duration.ofMinutes(5),
+                60,
+                POLICY.denial(),
+                POLICY.nsec3(),
+                POLICY.serial(),
+                false,
+                1);
         Instant expiry = NOW.plus(Duration.ofMinutes(55));
 
         assertThat(planner.plan(state(expiry, null, NOW), fast, NOW).due()).isEqualTo(NOW.plus(Duration.ofMinutes(35)));
@@ -115,7 +125,8 @@ class ResignPlannerTest {
 
         assertThatThrownBy(() -> slow.plan(ZoneResignState.unsigned(ZONE), POLICY, NOW))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("zone example.com.: re-sign floor PT168H must be shorter than the policy's refresh");
+                .hasMessageContaining(
+                        "zone example.com.: re-sign floor PT168H must be shorter than the policy's refresh");
         assertThatThrownBy(() -> new ResignPlanner(Duration.ofSeconds(-1), Clock.systemUTC()))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -18,15 +18,28 @@ class SignatureExpiryTest {
     private static final Instant INCEPTION = Instant.parse("2026-11-30T10:30:00Z");
 
     private static RRSIGRecord rrsig(String owner, int covered, Instant expire) {
-        return new RRSIGRecord(Name.fromConstantString(owner), DClass.IN, 3600, covered, 13, 3600, expire, INCEPTION,
-                12345, ZONE, new byte[64]);
+        return new RRSIGRecord(
+                Name.fromConstantString(owner),
+                DClass.IN,
+                3600,
+                covered,
+                13,
+                3600,
+                expire,
+                INCEPTION,
+                12345,
+                ZONE,
+                new byte[64]);
     }
 
     @Test
     void findsTheEarliestExpirationAmongAllSignatures() throws Exception {
         Instant early = Instant.parse("2026-12-13T00:00:01Z");
         List<Record> records = List.of(
-                new ARecord(Name.fromConstantString("www.example.com."), DClass.IN, 300,
+                new ARecord(
+                        Name.fromConstantString("www.example.com."),
+                        DClass.IN,
+                        300,
                         InetAddress.getByName("192.0.2.1")),
                 rrsig("www.example.com.", Type.A, Instant.parse("2026-12-14T00:00:00Z")),
                 rrsig("example.com.", Type.SOA, early),
@@ -37,8 +50,11 @@ class SignatureExpiryTest {
 
     @Test
     void anUnsignedZoneHasNone() throws Exception {
-        assertThat(SignatureExpiry.earliest(List.of(new ARecord(Name.fromConstantString("www.example.com."),
-                        DClass.IN, 300, InetAddress.getByName("192.0.2.1")))))
+        assertThat(SignatureExpiry.earliest(List.of(new ARecord(
+                        Name.fromConstantString("www.example.com."),
+                        DClass.IN,
+                        300,
+                        InetAddress.getByName("192.0.2.1")))))
                 .isEmpty();
     }
 }

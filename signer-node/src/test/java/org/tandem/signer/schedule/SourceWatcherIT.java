@@ -142,8 +142,8 @@ class SourceWatcherIT {
 
     @Test
     void refusesADirectoryThatDoesNotExist() {
-        assertThatThrownBy(() -> SourceWatcher.start(Map.of(COM, dir.resolve("nope/example.com.zone")), DEBOUNCE,
-                        changes::add))
+        assertThatThrownBy(() ->
+                        SourceWatcher.start(Map.of(COM, dir.resolve("nope/example.com.zone")), DEBOUNCE, changes::add))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot watch zone source directory " + dir.resolve("nope"));
     }

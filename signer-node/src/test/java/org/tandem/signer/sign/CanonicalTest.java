@@ -17,19 +17,38 @@ class CanonicalTest {
     private static final Name APEX = Name.fromConstantString("example.test.");
 
     private static List<Record> records(String text) {
-        return TestZones.parse("example.test.", "@ 300 IN SOA ns hm 1 2 3 4 5\n" + text).records().subList(1, 1
-                + (int) text.lines().count());
+        return TestZones.parse("example.test.", "@ 300 IN SOA ns hm 1 2 3 4 5\n" + text)
+                .records()
+                .subList(1, 1 + (int) text.lines().count());
     }
 
     private static byte[] ours(RRSIGRecord sig, PreparedRrset p) {
-        return Canonical.signingInput(Canonical.rrsigHeader(sig.getTypeCovered(), sig.getAlgorithm(),
-                sig.getLabels(), sig.getOrigTTL(), sig.getExpire().getEpochSecond(),
-                sig.getTimeSigned().getEpochSecond(), sig.getFootprint(), sig.getSigner()), p.rrsetPart());
+        return Canonical.signingInput(
+                Canonical.rrsigHeader(
+                        sig.getTypeCovered(),
+                        sig.getAlgorithm(),
+                        sig.getLabels(),
+                        sig.getOrigTTL(),
+                        sig.getExpire().getEpochSecond(),
+                        sig.getTimeSigned().getEpochSecond(),
+                        sig.getFootprint(),
+                        sig.getSigner()),
+                p.rrsetPart());
     }
 
     private static RRSIGRecord template(Name owner, int type, long ttl) {
-        return new RRSIGRecord(owner, 1, ttl, type, 13, ttl, Instant.parse("2026-12-06T00:00:00Z"),
-                Instant.parse("2026-11-22T00:00:00Z"), 4711, APEX, new byte[0]);
+        return new RRSIGRecord(
+                owner,
+                1,
+                ttl,
+                type,
+                13,
+                ttl,
+                Instant.parse("2026-12-06T00:00:00Z"),
+                Instant.parse("2026-11-22T00:00:00Z"),
+                4711,
+                APEX,
+                new byte[0]);
     }
 
     @Test
@@ -78,8 +97,10 @@ class CanonicalTest {
 
     @Test
     void rrsigLabelsLeaveOutTheRootAndAWildcardLabel() {
-        assertThat(Canonical.rrsigLabels(Name.fromConstantString("*.w.example.test."))).isEqualTo(3);
-        assertThat(Canonical.rrsigLabels(Name.fromConstantString("w.example.test."))).isEqualTo(3);
+        assertThat(Canonical.rrsigLabels(Name.fromConstantString("*.w.example.test.")))
+                .isEqualTo(3);
+        assertThat(Canonical.rrsigLabels(Name.fromConstantString("w.example.test.")))
+                .isEqualTo(3);
         assertThat(Canonical.rrsigLabels(APEX)).isEqualTo(2);
     }
 }

@@ -27,14 +27,29 @@ class CapabilityCanaryTest {
 
     @Test
     void signsAndVerifiesEveryTypeOfTheZoneAndEveryTypeTheSignerAddsWithEveryKey() throws Exception {
-        CanaryReport report = CapabilityCanary.check(TestZones.defects(), keys(),
-                SigningPolicy.defaults().withZonemd(true), NOW);
-        assertThat(report.types()).containsExactly(Type.A, Type.NS, Type.SOA, Type.MX, Type.TXT, Type.AAAA, Type.DS,
-                Type.NSEC, Type.DNSKEY, Type.TLSA, Type.ZONEMD, Type.SVCB, Type.HTTPS, Type.CAA, 65280);
+        CanaryReport report = CapabilityCanary.check(
+                TestZones.defects(), keys(), SigningPolicy.defaults().withZonemd(true), NOW);
+        assertThat(report.types())
+                .containsExactly(
+                        Type.A,
+                        Type.NS,
+                        Type.SOA,
+                        Type.MX,
+                        Type.TXT,
+                        Type.AAAA,
+                        Type.DS,
+                        Type.NSEC,
+                        Type.DNSKEY,
+                        Type.TLSA,
+                        Type.ZONEMD,
+                        Type.SVCB,
+                        Type.HTTPS,
+                        Type.CAA,
+                        65280);
         assertThat(report.signatures()).isEqualTo(report.types().size() * 2);
 
-        CanaryReport nsec3 = CapabilityCanary.check(TestZones.defects(), keys(),
-                SigningPolicy.defaults().withNsec3(Nsec3Parameters.DEFAULT), NOW);
+        CanaryReport nsec3 = CapabilityCanary.check(
+                TestZones.defects(), keys(), SigningPolicy.defaults().withNsec3(Nsec3Parameters.DEFAULT), NOW);
         assertThat(nsec3.types()).contains(Type.NSEC3, Type.NSEC3PARAM).doesNotContain(Type.NSEC, Type.ZONEMD);
     }
 
@@ -74,7 +89,8 @@ class CapabilityCanaryTest {
     void denicAPrivateKeyThatDoesNotMatchItsDnskeyIsCaughtAtTheFirstType() throws Exception {
         List<SigningKey> keys = keys();
         HsmKey real = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        HsmKey wrong = hsm.generateMismatched(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256),
+        HsmKey wrong = hsm.generateMismatched(
+                new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256),
                 real.publicKey().orElseThrow());
         List<SigningKey> mismatched =
                 List.of(keys.get(0), new SigningKey(real.publicKey().orElseThrow(), hsm, wrong.ref()));
@@ -87,8 +103,8 @@ class CapabilityCanaryTest {
 
     @Test
     void aTypeTheSignerRefusesIsNamedWithoutAKey() throws Exception {
-        UnsignedZone zone = TestZones.parse("example.test.",
-                TestZones.DEFECTS + "www 300 IN NSEC zz.example.test. A\n");
+        UnsignedZone zone =
+                TestZones.parse("example.test.", TestZones.DEFECTS + "www 300 IN NSEC zz.example.test. A\n");
         assertThatThrownBy(() -> CapabilityCanary.check(zone, keys(), SigningPolicy.defaults(), NOW))
                 .isInstanceOf(CanaryFailedException.class)
                 .hasMessageContaining("record type NSEC (type 47)")

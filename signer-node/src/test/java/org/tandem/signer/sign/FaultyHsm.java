@@ -92,7 +92,8 @@ final class FaultyHsm implements Hsm {
     }
 
     @Override
-    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue) throws HsmException {
+    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue)
+            throws HsmException {
         return real.importKek(transportKey, wrappedKek, expectedCheckValue);
     }
 

@@ -86,8 +86,15 @@ final class InMemoryHsm implements Hsm {
             KeyPair pair = pair(spec.algorithm());
             DnssecKey pub = DnssecKey.of(spec.zone(), spec.role(), spec.algorithm(), pair.getPublic());
             long handle = handles.getAndIncrement();
-            HsmKey key = new HsmKey(new KeyRef(id, handle, pub.fingerprint().bytes()), "tandem:" + spec.zone(),
-                    spec.zone(), spec.role(), spec.algorithm(), pub.keyTag(), Optional.of(pub), Optional.empty());
+            HsmKey key = new HsmKey(
+                    new KeyRef(id, handle, pub.fingerprint().bytes()),
+                    "tandem:" + spec.zone(),
+                    spec.zone(),
+                    spec.role(),
+                    spec.algorithm(),
+                    pub.keyTag(),
+                    Optional.of(pub),
+                    Optional.empty());
             keys.put(handle, new Entry(key, pair.getPrivate(), spec.algorithm()));
             return key;
         } catch (GeneralSecurityException e) {
@@ -100,8 +107,14 @@ final class InMemoryHsm implements Hsm {
         try {
             KeyPair other = pair(spec.algorithm());
             long handle = handles.getAndIncrement();
-            HsmKey key = new HsmKey(new KeyRef(id, handle, published.fingerprint().bytes()), "tandem:" + spec.zone(),
-                    spec.zone(), spec.role(), spec.algorithm(), published.keyTag(), Optional.of(published),
+            HsmKey key = new HsmKey(
+                    new KeyRef(id, handle, published.fingerprint().bytes()),
+                    "tandem:" + spec.zone(),
+                    spec.zone(),
+                    spec.role(),
+                    spec.algorithm(),
+                    published.keyTag(),
+                    Optional.of(published),
                     Optional.empty());
             keys.put(handle, new Entry(key, other.getPrivate(), spec.algorithm()));
             return key;
@@ -131,11 +144,12 @@ final class InMemoryHsm implements Hsm {
             throw new HsmException(id, "sign with key " + ref + ": CKR_MECHANISM_INVALID (injected)");
         }
         try {
-            Signature s = Signature.getInstance(switch (e.algorithm) {
-                case RSASHA256 -> "SHA256withRSA";
-                case ECDSAP256SHA256 -> "SHA256withECDSAinP1363Format";
-                case ECDSAP384SHA384 -> "SHA384withECDSAinP1363Format";
-            });
+            Signature s = Signature.getInstance(
+                    switch (e.algorithm) {
+                        case RSASHA256 -> "SHA256withRSA";
+                        case ECDSAP256SHA256 -> "SHA256withECDSAinP1363Format";
+                        case ECDSAP384SHA384 -> "SHA384withECDSAinP1363Format";
+                    });
             s.initSign(e.privateKey);
             s.update(data);
             byte[] sig = s.sign();

@@ -50,21 +50,24 @@ class IncrementalGateTest {
 
     private Setup setup(SigningPolicy policy) throws Exception {
         SignedZone first = new ZoneSigner().sign(TestZones.defects(), keys, policy, NOW, 2024010101L);
-        return new Setup(SignedZoneState.of(first), IncrementalGate.open(gatePolicy, APEX, first.records(), NOW),
-                first);
+        return new Setup(
+                SignedZoneState.of(first), IncrementalGate.open(gatePolicy, APEX, first.records(), NOW), first);
     }
 
     private List<RrsetChange> secureDelegation() {
         return List.of(
-                RrsetChange.replace(ADDED, Type.NS, List.of(new NSRecord(ADDED, DClass.IN, 3600,
-                        Name.fromConstantString("ns1.example.net.")))),
-                RrsetChange.replace(ADDED, Type.DS, List.of(new DSRecord(ADDED, DClass.IN, 3600, 4711, 13, 2,
-                        new byte[32]))));
+                RrsetChange.replace(
+                        ADDED,
+                        Type.NS,
+                        List.of(new NSRecord(ADDED, DClass.IN, 3600, Name.fromConstantString("ns1.example.net.")))),
+                RrsetChange.replace(
+                        ADDED, Type.DS, List.of(new DSRecord(ADDED, DClass.IN, 3600, 4711, 13, 2, new byte[32]))));
     }
 
     @Test
     void aCorrectChangePassesVerifyingOnlyTheTouchedNames() throws Exception {
-        for (SigningPolicy policy : List.of(SigningPolicy.defaults().withThreads(1),
+        for (SigningPolicy policy : List.of(
+                SigningPolicy.defaults().withThreads(1),
                 SigningPolicy.defaults().withThreads(1).withNsec3(Nsec3Parameters.DEFAULT),
                 SigningPolicy.defaults().withThreads(1).withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)),
                 SigningPolicy.defaults().withThreads(1).withZonemd(true))) {
@@ -74,7 +77,9 @@ class IncrementalGateTest {
             GateVerdict v = s.gate.check(r.removed(), r.added(), LATER);
 
             assertThat(v.passed()).as(policy + ": " + v.summary()).isTrue();
-            assertThat(v.signaturesVerified()).as(policy.toString()).isPositive()
+            assertThat(v.signaturesVerified())
+                    .as(policy.toString())
+                    .isPositive()
                     .isLessThan(s.first.signatures() / 2);
             assertThat(v.earliestExpiration()).isPresent();
         }
@@ -86,8 +91,8 @@ class IncrementalGateTest {
         Setup s = setup(policy);
         IncrementalResult r = new IncrementalSigner().apply(s.state, secureDelegation(), keys, policy, LATER);
         List<Record> added = new ArrayList<>(r.added());
-        added.removeIf(x -> x.getName().equals(ADDED) && (x.getType() == Type.NSEC
-                || (x instanceof RRSIGRecord sig && sig.getTypeCovered() == Type.NSEC)));
+        added.removeIf(x -> x.getName().equals(ADDED)
+                && (x.getType() == Type.NSEC || (x instanceof RRSIGRecord sig && sig.getTypeCovered() == Type.NSEC)));
 
         GateVerdict v = s.gate.check(r.removed(), added, LATER);
 
@@ -107,8 +112,17 @@ class IncrementalGateTest {
             if (x instanceof RRSIGRecord sig && sig.getTypeCovered() == Type.DS) {
                 byte[] bad = sig.getSignature().clone();
                 bad[5] ^= 1;
-                x = new RRSIGRecord(sig.getName(), DClass.IN, sig.getTTL(), sig.getTypeCovered(), sig.getAlgorithm(),
-                        sig.getOrigTTL(), sig.getExpire(), sig.getTimeSigned(), sig.getFootprint(), sig.getSigner(),
+                x = new RRSIGRecord(
+                        sig.getName(),
+                        DClass.IN,
+                        sig.getTTL(),
+                        sig.getTypeCovered(),
+                        sig.getAlgorithm(),
+                        sig.getOrigTTL(),
+                        sig.getExpire(),
+                        sig.getTimeSigned(),
+                        sig.getFootprint(),
+                        sig.getSigner(),
                         bad);
             }
             added.add(x);
@@ -125,7 +139,10 @@ class IncrementalGateTest {
         Setup s = setup(policy);
         IncrementalResult r = new IncrementalSigner().apply(s.state, secureDelegation(), keys, policy, LATER);
         // keep the predecessor's old NSEC3 (and its RRSIG): drop every removed NSEC3 and its re-made twin
-        List<Name> relinked = r.removed().stream().filter(x -> x.getType() == Type.NSEC3).map(Record::getName).toList();
+        List<Name> relinked = r.removed().stream()
+                .filter(x -> x.getType() == Type.NSEC3)
+                .map(Record::getName)
+                .toList();
         assertThat(relinked).hasSize(1);
         List<Record> removed = new ArrayList<>(r.removed());
         List<Record> added = new ArrayList<>(r.added());
@@ -141,26 +158,42 @@ class IncrementalGateTest {
     void anInsecureDelegationUnderOptOutWithoutOptOutCoverIsRefused() throws Exception {
         SigningPolicy policy = SigningPolicy.defaults().withThreads(1).withNsec3(Nsec3Parameters.DEFAULT);
         Setup s = setup(policy);
-        IncrementalResult r = new IncrementalSigner().apply(s.state, List.of(RrsetChange.replace(ADDED, Type.NS,
-                List.of(new NSRecord(ADDED, DClass.IN, 3600, Name.fromConstantString("ns1.example.net."))))), keys,
-                policy, LATER);
+        IncrementalResult r = new IncrementalSigner()
+                .apply(
+                        s.state,
+                        List.of(RrsetChange.replace(
+                                ADDED,
+                                Type.NS,
+                                List.of(new NSRecord(
+                                        ADDED, DClass.IN, 3600, Name.fromConstantString("ns1.example.net."))))),
+                        keys,
+                        policy,
+                        LATER);
         // without opt-out the delegation needs its NSEC3; publish the delta without it
         List<Record> added = new ArrayList<>(r.added());
-        List<Name> nsec3Owners = added.stream().filter(x -> x.getType() == Type.NSEC3).map(Record::getName).toList();
-        Name own = nsec3Owners.stream().filter(n -> r.removed().stream().noneMatch(x -> x.getName().equals(n)))
-                .findFirst().orElseThrow();
+        List<Name> nsec3Owners = added.stream()
+                .filter(x -> x.getType() == Type.NSEC3)
+                .map(Record::getName)
+                .toList();
+        Name own = nsec3Owners.stream()
+                .filter(n -> r.removed().stream().noneMatch(x -> x.getName().equals(n)))
+                .findFirst()
+                .orElseThrow();
         added.removeIf(x -> x.getName().equals(own));
 
         GateVerdict v = s.gate.check(r.removed(), added, LATER);
 
         assertThat(v.passed()).isFalse();
-        assertThat(v.count(Reason.NSEC3_MISSING) + v.count(Reason.NSEC3_CHAIN_BROKEN)).as(v.summary()).isPositive();
+        assertThat(v.count(Reason.NSEC3_MISSING) + v.count(Reason.NSEC3_CHAIN_BROKEN))
+                .as(v.summary())
+                .isPositive();
     }
 
     @Test
     void anUnchangedSignatureExpiringWithinTheMarginIsRefusedThroughTheExpirationIndex() throws Exception {
         // a signer refreshing only one hour ahead keeps signatures the gate's one-day margin refuses
-        SigningPolicy policy = SigningPolicy.defaults().withThreads(1)
+        SigningPolicy policy = SigningPolicy.defaults()
+                .withThreads(1)
                 .withValidity(Duration.ofDays(14), Duration.ofHours(1), Duration.ofDays(1));
         Setup s = setup(policy);
         Instant late = NOW.plus(Duration.ofDays(13)).plus(Duration.ofHours(12));
@@ -170,7 +203,8 @@ class IncrementalGateTest {
         GateVerdict v = s.gate.check(r.removed(), r.added(), late);
 
         assertThat(v.passed()).isFalse();
-        assertThat(v.failures(Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN)).as(v.summary())
+        assertThat(v.failures(Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN))
+                .as(v.summary())
                 .anyMatch(f -> f.detail().startsWith("an RRSIG in the zone expires"));
         assertThat(v.signaturesVerified()).isLessThan(s.first.signatures());
     }
@@ -180,7 +214,8 @@ class IncrementalGateTest {
         SigningPolicy policy = SigningPolicy.defaults().withThreads(1);
         Setup s = setup(policy);
         HsmKey zsk2 = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        List<SigningKey> rolled = List.of(keys.get(0), new SigningKey(zsk2.publicKey().orElseThrow(), hsm, zsk2.ref()));
+        List<SigningKey> rolled =
+                List.of(keys.get(0), new SigningKey(zsk2.publicKey().orElseThrow(), hsm, zsk2.ref()));
         IncrementalResult r = new IncrementalSigner().apply(s.state, List.of(), rolled, policy, LATER);
 
         GateVerdict v = s.gate.check(r.removed(), r.added(), LATER);

@@ -74,8 +74,10 @@ class IncrementalSigningRunIT {
     }
 
     private static List<String> withoutSignatures(List<Record> records) {
-        return records.stream().filter(r -> r.getType() != Type.RRSIG && r.getType() != Type.ZONEMD)
-                .map(Record::toString).toList();
+        return records.stream()
+                .filter(r -> r.getType() != Type.RRSIG && r.getType() != Type.ZONEMD)
+                .map(Record::toString)
+                .toList();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -84,18 +86,20 @@ class IncrementalSigningRunIT {
             throws Exception {
         OutsideValidators.require();
         Path out = dir.resolve(name + ".signed");
-        IncrementalSigningRun run = new IncrementalSigningRun(new ZoneSigner(),
-                new ValidationGate(GatePolicy.defaults().withThreads(2)));
+        IncrementalSigningRun run = new IncrementalSigningRun(
+                new ZoneSigner(), new ValidationGate(GatePolicy.defaults().withThreads(2)));
         Instant now = Instant.now();
         IncrementalSigningRun.Result first = run.run(TestZones.defects(), keys, policy, now, out, false);
         assertThat(first.incremental()).isFalse();
         assertThat(first.fullReason()).contains("no previous output");
         List<Record> published = SignedZoneFile.read(out, ZONE.name());
-        IncrementalGate incrementalGate = IncrementalGate.open(GatePolicy.defaults().withThreads(1), ZONE.name(),
-                published, now);
+        IncrementalGate incrementalGate =
+                IncrementalGate.open(GatePolicy.defaults().withThreads(1), ZONE.name(), published, now);
 
-        String text = TestZones.DEFECTS.replace("www         IN TXT \"alpha\"\n", "")
-                .replace("UPPER.Case  IN A   192.0.2.50\n", "") + CHANGES;
+        String text = TestZones.DEFECTS
+                        .replace("www         IN TXT \"alpha\"\n", "")
+                        .replace("UPPER.Case  IN A   192.0.2.50\n", "")
+                + CHANGES;
         UnsignedZone changed = TestZones.parse("example.test.", text);
         Instant later = now.plusSeconds(120);
         IncrementalSigningRun.Result second = run.run(changed, keys, policy, later, out, false);
@@ -104,24 +108,30 @@ class IncrementalSigningRunIT {
         assertThat(second.signaturesReused()).isGreaterThan(second.signaturesMade());
         assertThat(second.verdict().passed()).isTrue();
         List<Record> written = SignedZoneFile.read(out, ZONE.name());
-        SignedZone full = new ZoneSigner().sign(changed, keys, policy, later, first.signed().serial());
+        SignedZone full = new ZoneSigner()
+                .sign(changed, keys, policy, later, first.signed().serial());
         assertThat(withoutSignatures(written)).containsExactlyInAnyOrderElementsOf(withoutSignatures(full.records()));
-        assertThat(written.stream().filter(r -> r.getType() == Type.RRSIG).count()).isEqualTo(full.signatures());
+        assertThat(written.stream().filter(r -> r.getType() == Type.RRSIG).count())
+                .isEqualTo(full.signatures());
 
         // the incremental gate accepts the same change, computed from the two files
         List<String> before = published.stream().map(Record::toString).toList();
         List<String> after = written.stream().map(Record::toString).toList();
-        List<Record> removed = published.stream().filter(r -> !after.contains(r.toString())).toList();
-        List<Record> added = written.stream().filter(r -> !before.contains(r.toString())).toList();
+        List<Record> removed =
+                published.stream().filter(r -> !after.contains(r.toString())).toList();
+        List<Record> added =
+                written.stream().filter(r -> !before.contains(r.toString())).toList();
         GateVerdict v = incrementalGate.check(removed, added, later);
         assertThat(v.passed()).as(v.summary()).isTrue();
 
         List<OutsideValidators.Verdict> verdicts = OutsideValidators.all(ZONE.toString(), out);
-        StringBuilder report = new StringBuilder("== " + name + ": reused " + second.signaturesReused() + ", made "
-                + second.signaturesMade() + "\n");
+        StringBuilder report = new StringBuilder(
+                "== " + name + ": reused " + second.signaturesReused() + ", made " + second.signaturesMade() + "\n");
         verdicts.forEach(x -> report.append(x).append('\n'));
         System.out.println(report);
-        assertThat(verdicts).as(report.toString()).allSatisfy(x -> assertThat(x.exitCode()).isZero());
+        assertThat(verdicts)
+                .as(report.toString())
+                .allSatisfy(x -> assertThat(x.exitCode()).isZero());
 
         // --full signs everything anew
         byte[] incremental = Files.readAllBytes(out);

@@ -63,11 +63,17 @@ final class OutsideValidators {
     static Verdict run(List<String> command) throws IOException, InterruptedException {
         Path out = Files.createTempFile("validator", ".out");
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
-                return new Verdict(String.join(" ", command), -1, Files.readString(out, StandardCharsets.UTF_8)
-                        + "\n(killed: no verdict after " + TIMEOUT_SECONDS + " s)");
+                return new Verdict(
+                        String.join(" ", command),
+                        -1,
+                        Files.readString(out, StandardCharsets.UTF_8) + "\n(killed: no verdict after " + TIMEOUT_SECONDS
+                                + " s)");
             }
             return new Verdict(String.join(" ", command), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } finally {

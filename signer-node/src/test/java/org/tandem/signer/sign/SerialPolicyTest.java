@@ -39,12 +39,25 @@ class SerialPolicyTest {
     @ParameterizedTest
     @EnumSource(SerialPolicy.class)
     void neverGoesBackwardsInRfc1982Arithmetic(SerialPolicy policy) {
-        long[] previous = {0, 1, 1_000, 2026112200L, NOW.getEpochSecond(), 2_147_483_647L, 2_147_483_648L,
-            MAX - 1, MAX, (NOW.getEpochSecond() + (1L << 31)) % (1L << 32),
-            (2026112200L + (1L << 31)) % (1L << 32), (2026112200L + (1L << 31) + 5) % (1L << 32)};
+        long[] previous = {
+            0,
+            1,
+            1_000,
+            2026112200L,
+            NOW.getEpochSecond(),
+            2_147_483_647L,
+            2_147_483_648L,
+            MAX - 1,
+            MAX,
+            (NOW.getEpochSecond() + (1L << 31)) % (1L << 32),
+            (2026112200L + (1L << 31)) % (1L << 32),
+            (2026112200L + (1L << 31) + 5) % (1L << 32)
+        };
         for (long p : previous) {
             long next = policy.next(p, NOW);
-            assertThat(SerialPolicy.isGreater(next, p)).as(policy + " after " + p + " gave " + next).isTrue();
+            assertThat(SerialPolicy.isGreater(next, p))
+                    .as(policy + " after " + p + " gave " + next)
+                    .isTrue();
             assertThat(next).isBetween(0L, MAX);
         }
     }

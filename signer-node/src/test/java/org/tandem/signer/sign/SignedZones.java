@@ -28,7 +28,8 @@ final class SignedZones {
         Map<String, RRset> m = new LinkedHashMap<>();
         for (Record r : records) {
             if (r.getType() != Type.RRSIG) {
-                m.computeIfAbsent(key(r.getName(), r.getType()), k -> new RRset()).addRR(r);
+                m.computeIfAbsent(key(r.getName(), r.getType()), k -> new RRset())
+                        .addRR(r);
             }
         }
         return m;
@@ -39,7 +40,8 @@ final class SignedZones {
         Map<String, List<RRSIGRecord>> m = new LinkedHashMap<>();
         for (Record r : records) {
             if (r instanceof RRSIGRecord s) {
-                m.computeIfAbsent(key(s.getName(), s.getTypeCovered()), k -> new ArrayList<>()).add(s);
+                m.computeIfAbsent(key(s.getName(), s.getTypeCovered()), k -> new ArrayList<>())
+                        .add(s);
             }
         }
         return m;
@@ -79,15 +81,25 @@ final class SignedZones {
 
     static void verify(RRset rrset, RRSIGRecord sig, DNSKEYRecord key, Instant now) throws Exception {
         PreparedRrset p = PreparedRrset.of(rrset.getName(), rrset.getType(), rrset.rrs());
-        byte[] ours = Canonical.signingInput(Canonical.rrsigHeader(sig.getTypeCovered(), sig.getAlgorithm(),
-                sig.getLabels(), sig.getOrigTTL(), sig.getExpire().getEpochSecond(),
-                sig.getTimeSigned().getEpochSecond(), sig.getFootprint(), sig.getSigner()), p.rrsetPart());
+        byte[] ours = Canonical.signingInput(
+                Canonical.rrsigHeader(
+                        sig.getTypeCovered(),
+                        sig.getAlgorithm(),
+                        sig.getLabels(),
+                        sig.getOrigTTL(),
+                        sig.getExpire().getEpochSecond(),
+                        sig.getTimeSigned().getEpochSecond(),
+                        sig.getFootprint(),
+                        sig.getSigner()),
+                p.rrsetPart());
         if (Arrays.equals(ours, DNSSEC.digestRRset(sig, rrset))) {
             DNSSEC.verify(rrset, sig, key, now);
             return;
         }
-        Signature v = Signature.getInstance(sig.getAlgorithm() == 8 ? "SHA256withRSA"
-                : sig.getAlgorithm() == 13 ? "SHA256withECDSAinP1363Format" : "SHA384withECDSAinP1363Format");
+        Signature v = Signature.getInstance(
+                sig.getAlgorithm() == 8
+                        ? "SHA256withRSA"
+                        : sig.getAlgorithm() == 13 ? "SHA256withECDSAinP1363Format" : "SHA384withECDSAinP1363Format");
         v.initVerify(key.getPublicKey());
         v.update(ours);
         if (!v.verify(sig.getSignature())) {

@@ -47,7 +47,8 @@ class SigningPolicyFileTest {
     @Test
     void namesTheFileAndTheKeyOfEveryMistake() throws Exception {
         assertThatThrownBy(() -> SigningPolicyFile.load(write("validty: 14d\n")))
-                .isInstanceOf(SigningException.class).hasMessageContaining("validty: unknown key");
+                .isInstanceOf(SigningException.class)
+                .hasMessageContaining("validty: unknown key");
         assertThatThrownBy(() -> SigningPolicyFile.load(write("validity: two weeks\n")))
                 .hasMessageContaining("validity: 'two weeks' is not a duration");
         assertThatThrownBy(() -> SigningPolicyFile.load(write("opt-out: true\n")))

@@ -51,7 +51,9 @@ class SigningPolicyTest {
             seen.add(e);
         }
         assertThat(seen).hasSizeGreaterThan(4500); // 86401 possible values: spread, not clustered
-        long early = seen.stream().filter(e -> e.isBefore(earliest.plus(Duration.ofHours(12)))).count();
+        long early = seen.stream()
+                .filter(e -> e.isBefore(earliest.plus(Duration.ofHours(12))))
+                .count();
         assertThat(early).isBetween(2000L, 3000L); // roughly uniform
     }
 

@@ -30,8 +30,9 @@ class SigningPoolTest {
             assertThat(Thread.currentThread()).isSameAs(caller);
             got.add(r);
         });
-        assertThat(got).containsExactlyInAnyOrderElementsOf(List.of(
-                0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19));
+        assertThat(got)
+                .containsExactlyInAnyOrderElementsOf(
+                        List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19));
         assertThat(workers).allSatisfy(w -> assertThat(w).startsWith("signer-example.test.-"));
     }
 
@@ -41,7 +42,8 @@ class SigningPoolTest {
         List<SigningPool.Task<Void>> tasks = List.of(() -> null, () -> {
             throw failure;
         });
-        assertThatThrownBy(() -> SigningPool.run(ZONE, "signing", "signer", 2, tasks, r -> {})).isSameAs(failure);
+        assertThatThrownBy(() -> SigningPool.run(ZONE, "signing", "signer", 2, tasks, r -> {}))
+                .isSameAs(failure);
     }
 
     @Test
@@ -50,7 +52,8 @@ class SigningPoolTest {
         List<SigningPool.Task<Void>> tasks = List.of(() -> {
             throw error;
         });
-        assertThatThrownBy(() -> SigningPool.run(ZONE, "re-signing", "resigner", 2, tasks, r -> {})).isSameAs(error);
+        assertThatThrownBy(() -> SigningPool.run(ZONE, "re-signing", "resigner", 2, tasks, r -> {}))
+                .isSameAs(error);
     }
 
     @Test
@@ -61,7 +64,9 @@ class SigningPoolTest {
             assertThatThrownBy(() -> SigningPool.run(ZONE, "re-signing", "resigner", 1, tasks, r -> {}))
                     .isInstanceOf(SigningException.class)
                     .hasMessageContaining("zone example.test.: re-signing interrupted");
-            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt flag is restored").isTrue();
+            assertThat(Thread.currentThread().isInterrupted())
+                    .as("the interrupt flag is restored")
+                    .isTrue();
         } finally {
             Thread.interrupted();
         }

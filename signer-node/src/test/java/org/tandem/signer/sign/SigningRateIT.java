@@ -41,7 +41,8 @@ class SigningRateIT {
     static UnsignedZone tldLike(int n) {
         Random random = new Random(2026);
         StringBuilder b = new StringBuilder(n * 160);
-        b.append("$ORIGIN rate.test.\n$TTL 86400\n@ IN SOA ns1.nic.example. hostmaster.nic.example. 1 1800 900 604800 3600\n")
+        b.append(
+                        "$ORIGIN rate.test.\n$TTL 86400\n@ IN SOA ns1.nic.example. hostmaster.nic.example. 1 1800 900 604800 3600\n")
                 .append("@ IN NS ns1.nic.example.\n@ IN NS ns2.nic.example.\n");
         byte[] digest = new byte[32];
         for (int i = 0; i < n; i++) {
@@ -50,8 +51,12 @@ class SigningRateIT {
             b.append(d).append(" IN NS ns2.").append(d).append(".example.org.\n");
             if (i % 5 == 0) {
                 random.nextBytes(digest);
-                b.append(d).append(" IN DS ").append(1 + random.nextInt(65535)).append(" 13 2 ")
-                        .append(HexFormat.of().formatHex(digest)).append('\n');
+                b.append(d)
+                        .append(" IN DS ")
+                        .append(1 + random.nextInt(65535))
+                        .append(" 13 2 ")
+                        .append(HexFormat.of().formatHex(digest))
+                        .append('\n');
             }
         }
         return TestZones.parse("rate.test.", b.toString());
@@ -62,22 +67,30 @@ class SigningRateIT {
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(SoftHsmTokens.shared().allocate("rate-hsm"))) {
             HsmKey ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
             HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-            List<SigningKey> keys = List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
+            List<SigningKey> keys = List.of(
+                    new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
                     new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
             UnsignedZone zone = tldLike(DELEGATIONS);
             SigningPolicy policy = SigningPolicy.defaults().withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true));
 
             StringBuilder report = new StringBuilder("== signing rate, SoftHSM2 token keys (ECDSA P-256), "
-                    + DELEGATIONS + " delegations, NSEC3 opt-out; " + Runtime.getRuntime().availableProcessors()
+                    + DELEGATIONS + " delegations, NSEC3 opt-out; "
+                    + Runtime.getRuntime().availableProcessors()
                     + " CPUs, load average before: " + loadAverage() + "\n");
             new ZoneSigner().sign(zone, keys, policy.withThreads(2), Instant.now(), 1); // warm-up
             SignedZone last = null;
             for (int threads : new int[] {1, 2}) {
                 double raw = rawRate(hsm, zsk, threads, 8000);
                 SignedZone signed = new ZoneSigner().sign(zone, keys, policy.withThreads(threads), Instant.now(), 1);
-                report.append(String.format("threads=%d: %d signatures in %d ms = %.0f sig/s (token raw rate %.0f sig/s, "
-                                + "%.0f%%); %d records%n", threads, signed.signatures(), signed.elapsed().toMillis(),
-                        signed.signaturesPerSecond(), raw, 100 * signed.signaturesPerSecond() / raw,
+                report.append(String.format(
+                        "threads=%d: %d signatures in %d ms = %.0f sig/s (token raw rate %.0f sig/s, "
+                                + "%.0f%%); %d records%n",
+                        threads,
+                        signed.signatures(),
+                        signed.elapsed().toMillis(),
+                        signed.signaturesPerSecond(),
+                        raw,
+                        100 * signed.signaturesPerSecond() / raw,
                         signed.records().size()));
                 last = signed;
             }
@@ -88,7 +101,8 @@ class SigningRateIT {
             Path file = OutsideValidators.write(dir.resolve("rate.zone"), last.records());
             List<OutsideValidators.Verdict> verdicts = OutsideValidators.all(ZONE.toString(), file);
             verdicts.forEach(System.out::println);
-            assertThat(verdicts).allSatisfy(v -> assertThat(v.exitCode()).as(v.toString()).isZero());
+            assertThat(verdicts)
+                    .allSatisfy(v -> assertThat(v.exitCode()).as(v.toString()).isZero());
         }
     }
 

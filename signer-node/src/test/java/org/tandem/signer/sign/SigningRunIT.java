@@ -62,16 +62,22 @@ class SigningRunIT {
     void signsValidatesWritesAndTheNextRunContinuesTheSerial() throws Exception {
         OutsideValidators.require();
         Path out = dir.resolve("example.test.signed");
-        SigningPolicy policy = SigningPolicy.defaults().withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)).withThreads(2);
+        SigningPolicy policy = SigningPolicy.defaults()
+                .withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))
+                .withThreads(2);
         Instant now = Instant.now();
 
         SigningRun.Result first = run().run(TestZones.defects(), keys, policy, now, out);
         SigningRun.Result second = run().run(TestZones.defects(), keys, policy, now.plusSeconds(60), out);
 
         assertThat(first.verdict().passed()).isTrue();
-        assertThat(SerialPolicy.isGreater(second.signed().serial(), first.signed().serial())).isTrue();
-        assertThat(SignedZoneFile.serial(out, ZONE.name())).contains(second.signed().serial());
-        assertThat(OutsideValidators.all(ZONE.toString(), out)).allSatisfy(v -> assertThat(v.exitCode()).as(v.toString()).isZero());
+        assertThat(SerialPolicy.isGreater(
+                        second.signed().serial(), first.signed().serial()))
+                .isTrue();
+        assertThat(SignedZoneFile.serial(out, ZONE.name()))
+                .contains(second.signed().serial());
+        assertThat(OutsideValidators.all(ZONE.toString(), out))
+                .allSatisfy(v -> assertThat(v.exitCode()).as(v.toString()).isZero());
     }
 
     @Test
@@ -97,9 +103,11 @@ class SigningRunIT {
     void denicAPrivateKeyThatDoesNotMatchThePublishedDnskeyIsStoppedAndNothingIsWritten() throws Exception {
         Path out = dir.resolve("example.test.signed");
         // the published ZSK, but the HSM object that signs is another key pair (DENIC, May 2026)
-        List<SigningKey> mismatched = List.of(keys.get(0), new SigningKey(keys.get(1).key(), hsm, stray.ref()));
+        List<SigningKey> mismatched =
+                List.of(keys.get(0), new SigningKey(keys.get(1).key(), hsm, stray.ref()));
 
-        assertThatThrownBy(() -> run().run(TestZones.defects(), mismatched, SigningPolicy.defaults(), Instant.now(), out))
+        assertThatThrownBy(
+                        () -> run().run(TestZones.defects(), mismatched, SigningPolicy.defaults(), Instant.now(), out))
                 .isInstanceOf(SigningException.class)
                 .hasMessageContaining(keys.get(1).key().keyTag().toString());
 

@@ -73,8 +73,8 @@ final class TestZones {
     static UnsignedZone parse(String origin, String text) {
         List<Record> records = new ArrayList<>();
         SOARecord soa = null;
-        try (Master m = new Master(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
-                Name.fromString(origin))) {
+        try (Master m =
+                new Master(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), Name.fromString(origin))) {
             Record r;
             while ((r = m.nextRecord()) != null) {
                 records.add(r);
@@ -101,10 +101,10 @@ final class TestZones {
      */
     static UnsignedZone defectsWithCds(DnssecKey ksk) {
         DNSKEYRecord dnskey = ksk.dnskey(3600);
-        DSRecord ds = new DSRecord(dnskey.getName(), DClass.IN, 3600,
-                DNSSEC.Digest.SHA256, dnskey);
-        return parse("example.test.", DEFECTS + "@ IN CDS " + ds.rdataToString() + "\n@ IN CDNSKEY "
-                + dnskey.rdataToString() + "\n");
+        DSRecord ds = new DSRecord(dnskey.getName(), DClass.IN, 3600, DNSSEC.Digest.SHA256, dnskey);
+        return parse(
+                "example.test.",
+                DEFECTS + "@ IN CDS " + ds.rdataToString() + "\n@ IN CDNSKEY " + dnskey.rdataToString() + "\n");
     }
 
     /** A KSK and a ZSK of {@code zone} on {@code hsm}. */
@@ -120,7 +120,8 @@ final class TestZones {
     static List<SigningKey> kskAndZskOn(Pkcs11Hsm hsm, ZoneName zone) throws HsmException {
         HsmKey ksk = hsm.generate(new KeySpec(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
         HsmKey zsk = hsm.generate(new KeySpec(zone, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        return List.of(new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
+        return List.of(
+                new SigningKey(ksk.publicKey().orElseThrow(), hsm, ksk.ref()),
                 new SigningKey(zsk.publicKey().orElseThrow(), hsm, zsk.ref()));
     }
 }

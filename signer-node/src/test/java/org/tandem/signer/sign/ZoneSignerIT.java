@@ -56,8 +56,9 @@ class ZoneSignerIT {
                 Arguments.of("nsec3", base.withNsec3(Nsec3Parameters.DEFAULT)),
                 Arguments.of("nsec3-optout", base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))),
                 Arguments.of("nsec-zonemd", base.withZonemd(true)),
-                Arguments.of("nsec3-optout-zonemd", base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))
-                        .withZonemd(true)));
+                Arguments.of(
+                        "nsec3-optout-zonemd",
+                        base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)).withZonemd(true)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -73,18 +74,21 @@ class ZoneSignerIT {
         // ldns-verify-zone 1.8.3 hangs on NSEC3 + ZONEMD + glue (see OutsideValidators.all)
         boolean ldns = !(policy.zonemd() && policy.denial() == Denial.NSEC3);
         List<OutsideValidators.Verdict> verdicts = OutsideValidators.all(ZONE.toString(), file, ldns);
-        StringBuilder report = new StringBuilder("== " + name + ": " + signed.records().size() + " records, "
-                + signed.signatures() + " signatures\n");
+        StringBuilder report = new StringBuilder(
+                "== " + name + ": " + signed.records().size() + " records, " + signed.signatures() + " signatures\n");
         verdicts.forEach(v -> report.append(v).append('\n'));
         System.out.println(report);
-        assertThat(verdicts).as(report.toString()).hasSize(ldns ? 3 : 2)
+        assertThat(verdicts)
+                .as(report.toString())
+                .hasSize(ldns ? 3 : 2)
                 .allSatisfy(v -> assertThat(v.exitCode()).isZero());
     }
 
     @Test
     void tamperedZoneIsRejectedByAllThreeValidators() throws Exception {
         OutsideValidators.require();
-        SignedZone signed = new ZoneSigner().sign(TestZones.defects(), keys, SigningPolicy.defaults(), Instant.now(), 1);
+        SignedZone signed =
+                new ZoneSigner().sign(TestZones.defects(), keys, SigningPolicy.defaults(), Instant.now(), 1);
         Path file = OutsideValidators.write(dir.resolve("tampered.zone"), signed.records());
         String text = Files.readString(file).replace("192.0.2.10", "192.0.2.11");
         Files.writeString(file, text);
@@ -97,9 +101,11 @@ class ZoneSignerIT {
     @Test
     void restenaATokenThatCannotSignOneTypeStopsTheRunNamingTheType() {
         FaultyHsm refusing = new FaultyHsm(hsm, InMemoryHsm.coveredType(65280), d -> false);
-        List<SigningKey> faulty = keys.stream().map(k -> new SigningKey(k.key(), refusing, k.ref())).toList();
-        assertThatThrownBy(() -> new ZoneSigner().sign(TestZones.defects(), faulty, SigningPolicy.defaults(),
-                        Instant.now(), 1))
+        List<SigningKey> faulty = keys.stream()
+                .map(k -> new SigningKey(k.key(), refusing, k.ref()))
+                .toList();
+        assertThatThrownBy(() ->
+                        new ZoneSigner().sign(TestZones.defects(), faulty, SigningPolicy.defaults(), Instant.now(), 1))
                 .isInstanceOf(CanaryFailedException.class)
                 .hasMessageContaining("record type TYPE65280 (type 65280)")
                 .hasMessageContaining("new.example.test.")
@@ -111,9 +117,10 @@ class ZoneSignerIT {
     @Test
     void restenaATokenThatSignsOneTypeWronglyStopsTheRunNamingTheType() {
         FaultyHsm wrong = new FaultyHsm(hsm, d -> false, InMemoryHsm.coveredType(Type.SVCB));
-        List<SigningKey> faulty = keys.stream().map(k -> new SigningKey(k.key(), wrong, k.ref())).toList();
-        assertThatThrownBy(() -> new ZoneSigner().sign(TestZones.defects(), faulty, SigningPolicy.defaults(),
-                        Instant.now(), 1))
+        List<SigningKey> faulty =
+                keys.stream().map(k -> new SigningKey(k.key(), wrong, k.ref())).toList();
+        assertThatThrownBy(() ->
+                        new ZoneSigner().sign(TestZones.defects(), faulty, SigningPolicy.defaults(), Instant.now(), 1))
                 .isInstanceOf(CanaryFailedException.class)
                 .hasMessageContaining("record type SVCB (type 64)")
                 .hasMessageContaining("svc.example.test.")

@@ -65,30 +65,53 @@ class ZoneSignerTest {
         assertThat(signedBy(out, "example.test.", Type.DNSKEY)).containsExactly(ksk);
         assertThat(SignedZones.rrsets(out).get("example.test. DNSKEY").size()).isEqualTo(2);
         for (String[] rrset : new String[][] {
-            {"example.test.", "SOA"}, {"example.test.", "NS"}, {"example.test.", "MX"}, {"example.test.", "CAA"},
-            {"example.test.", "HTTPS"}, {"example.test.", "NSEC"}, {"www.example.test.", "A"},
-            {"www.example.test.", "TXT"}, {"*.wild.example.test.", "A"}, {"secure.example.test.", "DS"},
-            {"secure.example.test.", "NSEC"}, {"insecure.example.test.", "NSEC"}, {"new.example.test.", "TYPE65280"},
-            {"svc.example.test.", "SVCB"}, {"svc.example.test.", "HTTPS"}, {"_443._tcp.www.example.test.", "TLSA"},
-            {"upper.case.example.test.", "A"}, {"esc\\.aped.example.test.", "A"}, {"\\@at.example.test.", "TXT"}
+            {"example.test.", "SOA"},
+            {"example.test.", "NS"},
+            {"example.test.", "MX"},
+            {"example.test.", "CAA"},
+            {"example.test.", "HTTPS"},
+            {"example.test.", "NSEC"},
+            {"www.example.test.", "A"},
+            {"www.example.test.", "TXT"},
+            {"*.wild.example.test.", "A"},
+            {"secure.example.test.", "DS"},
+            {"secure.example.test.", "NSEC"},
+            {"insecure.example.test.", "NSEC"},
+            {"new.example.test.", "TYPE65280"},
+            {"svc.example.test.", "SVCB"},
+            {"svc.example.test.", "HTTPS"},
+            {"_443._tcp.www.example.test.", "TLSA"},
+            {"upper.case.example.test.", "A"},
+            {"esc\\.aped.example.test.", "A"},
+            {"\\@at.example.test.", "TXT"}
         }) {
-            assertThat(signedBy(out, rrset[0], Type.value(rrset[1]))).as(rrset[0] + " " + rrset[1]).containsExactly(zsk);
+            assertThat(signedBy(out, rrset[0], Type.value(rrset[1])))
+                    .as(rrset[0] + " " + rrset[1])
+                    .containsExactly(zsk);
         }
         for (String[] rrset : new String[][] {
-            {"secure.example.test.", "NS"}, {"insecure.example.test.", "NS"}, {"ns.secure.example.test.", "A"},
-            {"ns.insecure.example.test.", "A"}, {"deep.below.insecure.example.test.", "TXT"},
+            {"secure.example.test.", "NS"},
+            {"insecure.example.test.", "NS"},
+            {"ns.secure.example.test.", "A"},
+            {"ns.insecure.example.test.", "A"},
+            {"deep.below.insecure.example.test.", "TXT"},
             {"d.only-insecure.example.test.", "NS"}
         }) {
             assertThat(SignedZones.rrsets(out)).as("published").containsKey(rrset[0] + " " + rrset[1]);
-            assertThat(signedBy(out, rrset[0], Type.value(rrset[1]))).as(rrset[0] + " " + rrset[1]).isEmpty();
+            assertThat(signedBy(out, rrset[0], Type.value(rrset[1])))
+                    .as(rrset[0] + " " + rrset[1])
+                    .isEmpty();
         }
-        assertThat(SignedZones.verifyAll(out, APEX, NOW)).isEqualTo(SignedZones.rrsigs(out).values().stream()
-                .mapToInt(List::size).sum());
+        assertThat(SignedZones.verifyAll(out, APEX, NOW))
+                .isEqualTo(SignedZones.rrsigs(out).values().stream()
+                        .mapToInt(List::size)
+                        .sum());
     }
 
     @Test
     void cdsAndCdnskeyAtTheApexAreSignedByTheKsk() throws Exception {
-        List<Record> out = new ZoneSigner().sign(TestZones.defectsWithCds(keys.get(0).key()), keys, policy(), NOW, 1)
+        List<Record> out = new ZoneSigner()
+                .sign(TestZones.defectsWithCds(keys.get(0).key()), keys, policy(), NOW, 1)
                 .records();
         assertThat(signedBy(out, "example.test.", Type.CDS)).containsExactly(ksk);
         assertThat(signedBy(out, "example.test.", Type.CDNSKEY)).containsExactly(ksk);
@@ -106,9 +129,14 @@ class ZoneSignerTest {
                 unsigned.add(rrset);
             }
         }
-        assertThat(unsigned).containsExactlyInAnyOrder(
-                "secure.example.test. NS", "ns.secure.example.test. A", "insecure.example.test. NS",
-                "ns.insecure.example.test. A", "deep.below.insecure.example.test. TXT", "d.only-insecure.example.test. NS");
+        assertThat(unsigned)
+                .containsExactlyInAnyOrder(
+                        "secure.example.test. NS",
+                        "ns.secure.example.test. A",
+                        "insecure.example.test. NS",
+                        "ns.insecure.example.test. A",
+                        "deep.below.insecure.example.test. TXT",
+                        "d.only-insecure.example.test. NS");
     }
 
     @Test
@@ -116,7 +144,8 @@ class ZoneSignerTest {
         List<Record> out = sign(policy()).records();
         RRSIGRecord wild = SignedZones.rrsigs(out).get("*.wild.example.test. A").get(0);
         assertThat(wild.getLabels()).isEqualTo(3); // RFC 4034 §3.1.3: '*' not counted
-        assertThat(SignedZones.rrsigs(out).get("www.example.test. A").get(0).getLabels()).isEqualTo(3);
+        assertThat(SignedZones.rrsigs(out).get("www.example.test. A").get(0).getLabels())
+                .isEqualTo(3);
         for (List<RRSIGRecord> list : SignedZones.rrsigs(out).values()) {
             for (RRSIGRecord s : list) {
                 assertThat(s.getTimeSigned()).isEqualTo(NOW.minusSeconds(90 * 60)); // INV-D4
@@ -125,8 +154,11 @@ class ZoneSignerTest {
                 assertThat(s.getOrigTTL()).isEqualTo(s.getTTL());
             }
         }
-        long distinct = SignedZones.rrsigs(out).values().stream().flatMap(List::stream)
-                .map(RRSIGRecord::getExpire).distinct().count();
+        long distinct = SignedZones.rrsigs(out).values().stream()
+                .flatMap(List::stream)
+                .map(RRSIGRecord::getExpire)
+                .distinct()
+                .count();
         assertThat(distinct).isGreaterThan(10); // jittered per RRset
     }
 
@@ -137,7 +169,9 @@ class ZoneSignerTest {
             assertThat(r.getName().canonicalize()).isSameAs(r.getName());
         }
         for (int i = 1; i < out.size(); i++) {
-            assertThat(compare(out.get(i - 1), out.get(i))).as(out.get(i - 1) + "\n" + out.get(i)).isNegative();
+            assertThat(compare(out.get(i - 1), out.get(i)))
+                    .as(out.get(i - 1) + "\n" + out.get(i))
+                    .isNegative();
         }
         assertThat(out.get(0).getName()).isEqualTo(APEX);
     }
@@ -152,11 +186,20 @@ class ZoneSignerTest {
     @Test
     void nsecChainCoversNamesWithDataWithTheRfc9077Ttl() throws Exception {
         List<Record> out = sign(policy()).records();
-        List<NSECRecord> nsecs = out.stream().filter(NSECRecord.class::isInstance).map(NSECRecord.class::cast).toList();
+        List<NSECRecord> nsecs = out.stream()
+                .filter(NSECRecord.class::isInstance)
+                .map(NSECRecord.class::cast)
+                .toList();
         assertThat(nsecs).allSatisfy(n -> assertThat(n.getTTL()).isEqualTo(300)); // min(3600, 300)
         List<String> owners = nsecs.stream().map(n -> n.getName().toString()).toList();
-        assertThat(owners).doesNotContain("ent.example.test.", "c.ent.example.test.", "case.example.test.",
-                "only-insecure.example.test.", "ns.insecure.example.test.", "deep.below.insecure.example.test.");
+        assertThat(owners)
+                .doesNotContain(
+                        "ent.example.test.",
+                        "c.ent.example.test.",
+                        "case.example.test.",
+                        "only-insecure.example.test.",
+                        "ns.insecure.example.test.",
+                        "deep.below.insecure.example.test.");
         assertThat(owners).contains("a.b.c.ent.example.test.", "d.only-insecure.example.test.", "*.wild.example.test.");
         for (int i = 0; i < nsecs.size(); i++) {
             Name expectedNext = i + 1 < nsecs.size() ? nsecs.get(i + 1).getName() : APEX;
@@ -169,10 +212,12 @@ class ZoneSignerTest {
     void nsec3OptOutLeavesInsecureDelegationsOutAndSetsTheFlag() throws Exception {
         Nsec3Parameters params = Nsec3Parameters.DEFAULT.withOptOut(true);
         List<Record> out = sign(policy().withNsec3(params)).records();
-        List<NSEC3Record> nsec3 = out.stream().filter(NSEC3Record.class::isInstance).map(NSEC3Record.class::cast)
+        List<NSEC3Record> nsec3 = out.stream()
+                .filter(NSEC3Record.class::isInstance)
+                .map(NSEC3Record.class::cast)
                 .toList();
-        NSEC3PARAMRecord param = (NSEC3PARAMRecord) SignedZones.rrsets(out)
-                .get("example.test. NSEC3PARAM").first();
+        NSEC3PARAMRecord param = (NSEC3PARAMRecord)
+                SignedZones.rrsets(out).get("example.test. NSEC3PARAM").first();
         assertThat(param.getIterations()).isZero();
         assertThat(param.getFlags()).isZero();
         List<String> hashed = new ArrayList<>();
@@ -182,11 +227,18 @@ class ZoneSignerTest {
             assertThat(r.getTTL()).isEqualTo(300);
         }
         base32 b32 = new base32(base32.Alphabet.BASE32HEX, false, true);
-        for (String n : List.of("insecure.example.test.", "d.only-insecure.example.test.", "only-insecure.example.test.")) {
+        for (String n :
+                List.of("insecure.example.test.", "d.only-insecure.example.test.", "only-insecure.example.test.")) {
             assertThat(hashed).doesNotContain(b32.toString(param.hashName(Name.fromConstantString(n))));
         }
-        for (String n : List.of("example.test.", "secure.example.test.", "ent.example.test.", "c.ent.example.test.",
-                "case.example.test.", "*.wild.example.test.", "wild.example.test.")) {
+        for (String n : List.of(
+                "example.test.",
+                "secure.example.test.",
+                "ent.example.test.",
+                "c.ent.example.test.",
+                "case.example.test.",
+                "*.wild.example.test.",
+                "wild.example.test.")) {
             assertThat(hashed).contains(b32.toString(param.hashName(Name.fromConstantString(n))));
         }
         assertThat(SignedZones.verifyAll(out, APEX, NOW)).isPositive();
@@ -201,10 +253,11 @@ class ZoneSignerTest {
         assertThat(soa.getSerial()).isEqualTo(2024010102L);
         assertThat(soa.getMinimum()).isEqualTo(300);
 
-        SignedZone b = new ZoneSigner().sign(zone, keys, policy().withSerial(SerialPolicy.DATESERIAL), NOW, 4294967290L);
+        SignedZone b =
+                new ZoneSigner().sign(zone, keys, policy().withSerial(SerialPolicy.DATESERIAL), NOW, 4294967290L);
         assertThat(b.serial()).isEqualTo(2026112200L); // 2026112200 > 4294967290 in RFC 1982 arithmetic
-        SignedZone c = new ZoneSigner().sign(zone, keys, policy().withSerial(SerialPolicy.UNIXTIME), NOW,
-                NOW.getEpochSecond() + 100);
+        SignedZone c = new ZoneSigner()
+                .sign(zone, keys, policy().withSerial(SerialPolicy.UNIXTIME), NOW, NOW.getEpochSecond() + 100);
         assertThat(c.serial()).isEqualTo(NOW.getEpochSecond() + 101);
     }
 
@@ -229,8 +282,12 @@ class ZoneSignerTest {
         assertThat(z.getHashAlgorithm()).isEqualTo(1);
         assertThat(z.getDigest()).isEqualTo(ZonemdDigest.sha384Simple(APEX, out));
         assertThat(signedBy(out, "example.test.", Type.ZONEMD)).containsExactly(zsk);
-        NSEC3Record apexNsec3 = out.stream().filter(NSEC3Record.class::isInstance).map(NSEC3Record.class::cast)
-                .filter(r -> r.hasType(Type.SOA)).findFirst().orElseThrow();
+        NSEC3Record apexNsec3 = out.stream()
+                .filter(NSEC3Record.class::isInstance)
+                .map(NSEC3Record.class::cast)
+                .filter(r -> r.hasType(Type.SOA))
+                .findFirst()
+                .orElseThrow();
         assertThat(apexNsec3.hasType(Type.ZONEMD)).isTrue();
         SignedZones.verifyAll(out, APEX, NOW);
     }
@@ -243,19 +300,24 @@ class ZoneSignerTest {
     }
 
     private static List<String> withoutSignatures(List<Record> records) {
-        return records.stream().map(r -> r instanceof RRSIGRecord s
-                ? s.getName() + " RRSIG " + Type.string(s.getTypeCovered()) + " " + s.getFootprint() + " " + s.getExpire()
-                : r.toString()).toList();
+        return records.stream()
+                .map(r -> r instanceof RRSIGRecord s
+                        ? s.getName() + " RRSIG " + Type.string(s.getTypeCovered()) + " " + s.getFootprint() + " "
+                                + s.getExpire()
+                        : r.toString())
+                .toList();
     }
 
     @Test
     void reportsProgressOnTheCallingThreadUpToTheTotal() throws Exception {
         List<long[]> reports = new ArrayList<>();
         Thread caller = Thread.currentThread();
-        SignedZone signed = new ZoneSigner((done, total, sigs) -> {
-                    assertThat(Thread.currentThread()).isSameAs(caller);
-                    reports.add(new long[] {done, total, sigs});
-                }, 1)
+        SignedZone signed = new ZoneSigner(
+                        (done, total, sigs) -> {
+                            assertThat(Thread.currentThread()).isSameAs(caller);
+                            reports.add(new long[] {done, total, sigs});
+                        },
+                        1)
                 .sign(TestZones.defects(), keys, policy(), NOW, 1);
         assertThat(reports).isNotEmpty();
         long[] last = reports.get(reports.size() - 1);
@@ -270,9 +332,12 @@ class ZoneSignerTest {
     void everyAlgorithmSignsEveryRrsetAndACskSignsBoth() throws Exception {
         HsmKey csk13 = hsm.generate(new KeySpec(ZONE, KeyRole.CSK, Algorithm.ECDSAP256SHA256));
         HsmKey csk14 = hsm.generate(new KeySpec(ZONE, KeyRole.CSK, Algorithm.ECDSAP384SHA384));
-        List<SigningKey> two = List.of(new SigningKey(csk13.publicKey().orElseThrow(), hsm, csk13.ref()),
+        List<SigningKey> two = List.of(
+                new SigningKey(csk13.publicKey().orElseThrow(), hsm, csk13.ref()),
                 new SigningKey(csk14.publicKey().orElseThrow(), hsm, csk14.ref()));
-        List<Record> out = new ZoneSigner().sign(TestZones.defects(), two, policy(), NOW, 1).records();
+        List<Record> out = new ZoneSigner()
+                .sign(TestZones.defects(), two, policy(), NOW, 1)
+                .records();
         for (List<RRSIGRecord> sigs : SignedZones.rrsigs(out).values()) {
             assertThat(sigs).extracting(RRSIGRecord::getAlgorithm).containsExactlyInAnyOrder(13, 14);
         }
@@ -312,15 +377,16 @@ class ZoneSignerTest {
         SigningKey waiting = new SigningKey(zsk2.publicKey().orElseThrow(), hsm, zsk2.ref()).publishedOnly();
         List<SigningKey> three = List.of(keys.get(0), keys.get(1), waiting);
 
-        List<Record> out = new ZoneSigner().sign(TestZones.defects(), three, policy(), NOW, 1).records();
+        List<Record> out = new ZoneSigner()
+                .sign(TestZones.defects(), three, policy(), NOW, 1)
+                .records();
 
         assertThat(SignedZones.rrsets(out).get("example.test. DNSKEY").size()).isEqualTo(3);
         int tag = waiting.key().keyTag().value();
         assertThat(SignedZones.rrsigs(out).values().stream().flatMap(List::stream))
                 .noneMatch(s -> s.getFootprint() == tag);
         assertThat(signedBy(out, "www.example.test.", Type.A)).containsExactly(zsk);
-        GateVerdict v = new ValidationGate(
-                GatePolicy.defaults()).verify(APEX, out, NOW);
+        GateVerdict v = new ValidationGate(GatePolicy.defaults()).verify(APEX, out, NOW);
         assertThat(v.passed()).as(v.summary()).isTrue();
     }
 
@@ -335,7 +401,8 @@ class ZoneSignerTest {
     @Test
     void refusesKeysThatCannotSignTheZone() throws Exception {
         HsmKey other = hsm.generate(new KeySpec(ZoneName.of("other.test"), KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-        List<SigningKey> foreign = List.of(keys.get(0), new SigningKey(other.publicKey().orElseThrow(), hsm, other.ref()));
+        List<SigningKey> foreign =
+                List.of(keys.get(0), new SigningKey(other.publicKey().orElseThrow(), hsm, other.ref()));
         assertThatThrownBy(() -> new ZoneSigner().sign(TestZones.defects(), foreign, policy(), NOW, 1))
                 .isInstanceOf(UnsupportedKeyException.class)
                 .hasMessageContaining("key of zone other.test.")
@@ -343,18 +410,22 @@ class ZoneSignerTest {
         assertThatThrownBy(() -> new ZoneSigner().sign(TestZones.defects(), List.of(keys.get(0)), policy(), NOW, 1))
                 .isInstanceOf(IncompleteKeySetException.class)
                 .hasMessageContaining("no ZSK or CSK");
-        assertThatThrownBy(() -> new ZoneSigner().sign(TestZones.defects(), List.of(keys.get(0), keys.get(1), keys.get(1)),
-                        policy(), NOW, 1))
+        assertThatThrownBy(() -> new ZoneSigner()
+                        .sign(TestZones.defects(), List.of(keys.get(0), keys.get(1), keys.get(1)), policy(), NOW, 1))
                 .isInstanceOf(UnsupportedKeyException.class)
                 .hasMessageContaining("given twice");
     }
 
     @Test
     void refusesRecordsItCannotSignNamingThem() {
-        assertRefused("www 300 IN RRSIG A 13 3 300 20261206000000 20261122000000 1 example.test. AAAA",
-                "www.example.test. RRSIG (type 46)", "makes RRSIG records itself");
-        assertRefused("child 300 IN DS 1 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
-                "child.example.test. DS (type 43)", "only at a zone cut");
+        assertRefused(
+                "www 300 IN RRSIG A 13 3 300 20261206000000 20261122000000 1 example.test. AAAA",
+                "www.example.test. RRSIG (type 46)",
+                "makes RRSIG records itself");
+        assertRefused(
+                "child 300 IN DS 1 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+                "child.example.test. DS (type 43)",
+                "only at a zone cut");
         assertRefused("@ 300 IN DNSKEY 256 3 13 AAAA", "example.test. DNSKEY (type 48)", "made from the signing keys");
         assertRefused("outside.other. 300 IN A 192.0.2.1", "outside.other. A (type 1)", "outside the zone");
     }

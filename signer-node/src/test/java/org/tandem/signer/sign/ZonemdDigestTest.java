@@ -58,19 +58,24 @@ class ZonemdDigestTest {
 
     @Test
     void simpleExampleZoneOfRfc8976AppendixA1() {
-        assertDigestMatchesTheZonesOwnZonemd(SIMPLE, "c68090d90a7aed716bc459f9340e3d7c1370d4d24b7e2fc3"
-                + "a1ddc0b9a87153b9a9713b3c9ae5cc27777f98b8e730044c");
+        assertDigestMatchesTheZonesOwnZonemd(
+                SIMPLE,
+                "c68090d90a7aed716bc459f9340e3d7c1370d4d24b7e2fc3"
+                        + "a1ddc0b9a87153b9a9713b3c9ae5cc27777f98b8e730044c");
     }
 
     @Test
     void complexExampleZoneOfRfc8976AppendixA2() {
-        assertDigestMatchesTheZonesOwnZonemd(COMPLEX, "a3b69bad980a3504e1cffcb0fd6397f93848071c93151f55"
-                + "2ae2f6b1711d4bd2d8b39808226d7b9db71e34b72077f8fe");
+        assertDigestMatchesTheZonesOwnZonemd(
+                COMPLEX,
+                "a3b69bad980a3504e1cffcb0fd6397f93848071c93151f55"
+                        + "2ae2f6b1711d4bd2d8b39808226d7b9db71e34b72077f8fe");
     }
 
     @Test
     void orderOfTheInputDoesNotMatter() {
-        List<Record> records = new ArrayList<>(TestZones.parse("example.", COMPLEX).records());
+        List<Record> records =
+                new ArrayList<>(TestZones.parse("example.", COMPLEX).records());
         byte[] inFileOrder = ZonemdDigest.sha384Simple(EXAMPLE, records);
         Collections.reverse(records);
         assertThat(ZonemdDigest.sha384Simple(EXAMPLE, records)).isEqualTo(inFileOrder);

@@ -18,11 +18,15 @@ class ClassifierTest {
     private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
     private static final Thresholds T = new Thresholds(Duration.ofDays(3), Duration.ofDays(1), Duration.ofSeconds(60));
 
-    private static Observation copy(String source, long serial, Duration left, long reference,
-            Optional<Instant> behindSince) {
-        return Observation.read(source, serial, Optional.empty(),
+    private static Observation copy(
+            String source, long serial, Duration left, long reference, Optional<Instant> behindSince) {
+        return Observation.read(
+                source,
+                serial,
+                Optional.empty(),
                 Optional.of(new EarliestRrsig(NOW.plus(left), Name.fromConstantString("www.example.test."), Type.AAAA)),
-                reference, behindSince);
+                reference,
+                behindSince);
     }
 
     private static Observation fresh(String source) {
@@ -54,14 +58,18 @@ class ClassifierTest {
         ZoneVerdict v = classify(copy("self", 7, Duration.ofDays(2), 7, Optional.empty()));
         assertThat(v.severity()).isEqualTo(Severity.WARNING);
         assertThat(v.sources().get(0).ok()).isTrue();
-        assertThat(v.problems()).singleElement().asString().contains("zone example.test. source self serial 7")
+        assertThat(v.problems())
+                .singleElement()
+                .asString()
+                .contains("zone example.test. source self serial 7")
                 .contains("earliest RRSIG (www.example.test. AAAA) expires 2026-12-08T12:00:00Z, in 172800 s")
                 .contains("below warn 259200 s");
     }
 
     @Test
     void expiryExactlyAtWarnIsOk() {
-        assertThat(classify(copy("self", 7, Duration.ofDays(3), 7, Optional.empty())).severity())
+        assertThat(classify(copy("self", 7, Duration.ofDays(3), 7, Optional.empty()))
+                        .severity())
                 .isEqualTo(Severity.OK);
     }
 
@@ -76,13 +84,20 @@ class ClassifierTest {
 
     @Test
     void copyThatDoesNotValidateIsCriticalAndNotOk() {
-        Observation bad = Observation.read("knot-dc1", 7, Optional.of("zone=example.test. REFUSED: 1 failure\nmore"),
-                Optional.empty(), 7, Optional.empty());
+        Observation bad = Observation.read(
+                "knot-dc1",
+                7,
+                Optional.of("zone=example.test. REFUSED: 1 failure\nmore"),
+                Optional.empty(),
+                7,
+                Optional.empty());
         ZoneVerdict v = classify(fresh("self"), bad);
         assertThat(v.severity()).isEqualTo(Severity.CRITICAL);
         assertThat(v.criticalSources()).containsExactly("knot-dc1");
         assertThat(v.sources().get(1).ok()).isFalse();
-        assertThat(v.problems()).singleElement().asString()
+        assertThat(v.problems())
+                .singleElement()
+                .asString()
                 .isEqualTo("zone example.test. source knot-dc1 serial 7: does not validate: zone=example.test. REFUSED:"
                         + " 1 failure");
     }
@@ -108,8 +123,9 @@ class ClassifierTest {
         ZoneVerdict v = classify(copy("knot-dc1", 6, Duration.ofDays(10), 7, Optional.of(NOW.minusSeconds(60))));
         assertThat(v.severity()).isEqualTo(Severity.WARNING);
         assertThat(v.sources().get(0).ok()).isFalse();
-        assertThat(v.problems()).containsExactly(
-                "zone example.test. source knot-dc1: serves serial 6, older than the published 7, for 60 s");
+        assertThat(v.problems())
+                .containsExactly(
+                        "zone example.test. source knot-dc1: serves serial 6, older than the published 7, for 60 s");
     }
 
     @Test
@@ -127,27 +143,38 @@ class ClassifierTest {
 
     @Test
     void zoneSeverityIsTheWorstSource() {
-        ZoneVerdict v = classify(copy("self", 7, Duration.ofDays(2), 7, Optional.empty()),
-                Observation.unreadable("knot-dc1", "timeout", 7), copy("nsd", 7, Duration.ofHours(2), 7,
-                        Optional.empty()));
+        ZoneVerdict v = classify(
+                copy("self", 7, Duration.ofDays(2), 7, Optional.empty()),
+                Observation.unreadable("knot-dc1", "timeout", 7),
+                copy("nsd", 7, Duration.ofHours(2), 7, Optional.empty()));
         assertThat(v.severity()).isEqualTo(Severity.CRITICAL);
-        assertThat(v.sources()).extracting(SourceVerdict::severity)
+        assertThat(v.sources())
+                .extracting(SourceVerdict::severity)
                 .containsExactly(Severity.WARNING, Severity.WARNING, Severity.CRITICAL);
     }
 
     @Test
     void thresholdsRefuseCriticalNotBelowWarnAndNonPositiveGrace() {
         assertThatThrownBy(() -> new Thresholds(Duration.ofDays(1), Duration.ofDays(1), Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorter than warn");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shorter than warn");
         assertThatThrownBy(() -> new Thresholds(Duration.ofDays(3), Duration.ZERO, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Thresholds(Duration.ofDays(3), Duration.ofDays(1), Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("grace");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("grace");
     }
 
     @Test
     void anObservationHasASerialExactlyWhenRead() {
-        assertThatThrownBy(() -> new Observation("self", Optional.of("x"), java.util.OptionalLong.of(1),
-                Optional.empty(), Optional.empty(), 0, Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Observation(
+                        "self",
+                        Optional.of("x"),
+                        java.util.OptionalLong.of(1),
+                        Optional.empty(),
+                        Optional.empty(),
+                        0,
+                        Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -97,8 +97,8 @@ class ExpiryWatchdogTest {
     /** Publishes version {@code serial} signed at {@code signedAt} (valid 14 days from then). */
     private void publish(long serial, Instant signedAt) throws Exception {
         SignedZone z = new SoftwareSignedZones().sign(PublishTestZones.version(serial, 3, 0), signedAt);
-        Files.writeString(file(), z.records().stream().map(Record::toString).collect(Collectors.joining("\n", "",
-                "\n")));
+        Files.writeString(
+                file(), z.records().stream().map(Record::toString).collect(Collectors.joining("\n", "", "\n")));
     }
 
     private Path file() {
@@ -106,8 +106,16 @@ class ExpiryWatchdogTest {
     }
 
     private ExpiryWatchdog watchdog() {
-        return ExpiryWatchdog.create("node-a", List.of(new ExpiryWatchdog.WatchedZone(ZONE, file())), List.of(),
-                Optional.empty(), T, INTERVAL, seat, registry, clock);
+        return ExpiryWatchdog.create(
+                "node-a",
+                List.of(new ExpiryWatchdog.WatchedZone(ZONE, file())),
+                List.of(),
+                Optional.empty(),
+                T,
+                INTERVAL,
+                seat,
+                registry,
+                clock);
     }
 
     private double gauge(String name) {
@@ -115,7 +123,11 @@ class ExpiryWatchdogTest {
     }
 
     private double fileGauge(String name) {
-        return registry.get(name).tag("zone", ZONE.toString()).tag("source", "published-file").gauge().value();
+        return registry.get(name)
+                .tag("zone", ZONE.toString())
+                .tag("source", "published-file")
+                .gauge()
+                .value();
     }
 
     private double count(String name) {
@@ -134,7 +146,11 @@ class ExpiryWatchdogTest {
         assertThat(fileGauge("tandem.watchdog.serial")).isEqualTo(2026120601.0);
         assertThat(fileGauge("tandem.watchdog.rrsig.earliest.expiry.timestamp.seconds"))
                 .isEqualTo(NOW.plus(Duration.ofDays(13)).getEpochSecond());
-        assertThat(registry.get("tandem.watchdog.source.ok").tag("source", "self").gauge().value()).isNaN();
+        assertThat(registry.get("tandem.watchdog.source.ok")
+                        .tag("source", "self")
+                        .gauge()
+                        .value())
+                .isNaN();
         assertThat(gauge("tandem.watchdog.warn.seconds")).isEqualTo(259200.0);
         assertThat(gauge("tandem.watchdog.critical.seconds")).isEqualTo(86400.0);
         assertThat(gauge("tandem.watchdog.last.run.timestamp.seconds")).isEqualTo(NOW.getEpochSecond());
@@ -150,11 +166,15 @@ class ExpiryWatchdogTest {
         assertThat(seat.stepDowns).as("first interval of the term").isEmpty();
         now.set(NOW.plus(INTERVAL));
         w.runOnce();
-        assertThat(seat.stepDowns).singleElement().asString()
+        assertThat(seat.stepDowns)
+                .singleElement()
+                .asString()
                 .startsWith("watchdog: zone example.test. CRITICAL, earliest RRSIG expires 2026-12-07T11:00:00Z");
         assertThat(count("tandem.watchdog.stepdowns")).isEqualTo(1.0);
         assertThat(count("tandem.watchdog.escalations")).isZero();
-        assertThat(w.healthReasons()).singleElement().asString()
+        assertThat(w.healthReasons())
+                .singleElement()
+                .asString()
                 .startsWith("watchdog CRITICAL: zone example.test. source published-file serial 2026120601: earliest"
                         + " RRSIG (");
     }
@@ -204,7 +224,10 @@ class ExpiryWatchdogTest {
         assertThat(w.severities()).containsEntry(ZONE, Severity.WARNING);
         assertThat(gauge("tandem.watchdog.severity")).isEqualTo(1.0);
         assertThat(seat.stepDowns).isEmpty();
-        assertThat(w.healthReasons()).singleElement().asString().startsWith("watchdog WARNING: ")
+        assertThat(w.healthReasons())
+                .singleElement()
+                .asString()
+                .startsWith("watchdog WARNING: ")
                 .contains("below warn 259200 s");
     }
 
@@ -214,8 +237,8 @@ class ExpiryWatchdogTest {
         String text = Files.readString(file());
         // drop every RRSIG of the ns1 A RRset: the gate refuses the copy
         String ns1ARrsig = "ns1\\.example\\.test\\.\\s+\\d+\\s+IN\\s+RRSIG\\s+A\\s.*";
-        Files.writeString(file(), text.lines().filter(l -> !l.matches(ns1ARrsig))
-                .collect(Collectors.joining("\n", "", "\n")));
+        Files.writeString(
+                file(), text.lines().filter(l -> !l.matches(ns1ARrsig)).collect(Collectors.joining("\n", "", "\n")));
         ExpiryWatchdog w = watchdog();
         w.runOnce();
         assertThat(w.severities()).containsEntry(ZONE, Severity.CRITICAL);

@@ -54,7 +54,9 @@ class HostileZoneInputTest {
     static Stream<Hostile> corpus() throws IOException {
         List<Path> files;
         try (Stream<Path> list = Files.list(resource("hostile"))) {
-            files = list.filter(p -> p.getFileName().toString().endsWith(".zone")).sorted().toList();
+            files = list.filter(p -> p.getFileName().toString().endsWith(".zone"))
+                    .sorted()
+                    .toList();
         }
         assertThat(files).hasSizeGreaterThanOrEqualTo(9);
         return files.stream().map(HostileZoneInputTest::hostile);
@@ -90,9 +92,10 @@ class HostileZoneInputTest {
     @MethodSource("corpus")
     void everyHostileSourceIsRejectedNamingFileLineAndCapWithoutQuotingAnIncludedFile(Hostile h) throws Exception {
         // a deadline: without the checks, $INCLUDE /dev/zero reads for ever
-        ZoneLoadException e = assertTimeoutPreemptively(TestTiming.scaled(Duration.ofSeconds(10)), () ->
-                catchThrowableOfType(ZoneLoadException.class,
-                        () -> ZoneLoader.load(resource("hostile/" + h.zone()), ZONE, SMALL)));
+        ZoneLoadException e = assertTimeoutPreemptively(
+                TestTiming.scaled(Duration.ofSeconds(10)),
+                () -> catchThrowableOfType(
+                        ZoneLoadException.class, () -> ZoneLoader.load(resource("hostile/" + h.zone()), ZONE, SMALL)));
 
         assertThat(e).as("%s must be rejected", h.zone()).isNotNull();
         assertThat(e.file().getFileName()).hasToString(h.file());
@@ -120,13 +123,14 @@ class HostileZoneInputTest {
         Files.createSymbolicLink(zones.resolve("innocent.inc"), pin);
         Path source = Files.writeString(zones.resolve("example.com.zone"), HEADER + "$INCLUDE innocent.inc\n");
 
-        ZoneLoadException e =
-                catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(source, ZONE, SMALL));
+        ZoneLoadException e = catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(source, ZONE, SMALL));
 
         assertThat(e).isNotNull();
         assertThat(e.file()).isEqualTo(source);
         assertThat(e.line()).isEqualTo(6);
-        assertThat(e.reason()).contains("outside the zone source's directory", pin.toRealPath().toString());
+        assertThat(e.reason())
+                .contains(
+                        "outside the zone source's directory", pin.toRealPath().toString());
         assertNothingQuoted(e);
     }
 
@@ -175,13 +179,15 @@ class HostileZoneInputTest {
         }
         Files.writeString(source, big);
 
-        ZoneLoadException e =
-                catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(source, ZONE, SMALL));
+        ZoneLoadException e = catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(source, ZONE, SMALL));
 
         assertThat(e).isNotNull();
         assertThat(e.file()).isEqualTo(source);
-        assertThat(e.reason()).contains("zone example.com.", "zone-limits.max-file-size (65536 bytes)",
-                "raise zone-limits.max-file-size in node.yaml");
+        assertThat(e.reason())
+                .contains(
+                        "zone example.com.",
+                        "zone-limits.max-file-size (65536 bytes)",
+                        "raise zone-limits.max-file-size in node.yaml");
     }
 
     @Test
@@ -202,8 +208,8 @@ class HostileZoneInputTest {
     void withinTheCapsIncludesInTheDirectoryStillLoad(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("parts"));
         Files.writeString(dir.resolve("parts/hosts.inc"), "www 300 IN A 192.0.2.80\n");
-        Path source = Files.writeString(dir.resolve("example.com.zone"),
-                HEADER + "$INCLUDE parts/hosts.inc\n$GENERATE 1-50 h-$ A 192.0.2.$\n");
+        Path source = Files.writeString(
+                dir.resolve("example.com.zone"), HEADER + "$INCLUDE parts/hosts.inc\n$GENERATE 1-50 h-$ A 192.0.2.$\n");
 
         UnsignedZone zone = ZoneLoader.load(source, ZONE, SMALL);
 

@@ -34,8 +34,7 @@ import org.xbill.DNS.UNKRecord;
 class ZoneLoaderTest {
     private static final ZoneName ZONE = ZoneName.of("example.com");
     private static final Path PRETEND = Path.of("inline.zone");
-    private static final String HEADER =
-            """
+    private static final String HEADER = """
             $ORIGIN example.com.
             $TTL 3600
             @               IN SOA   ns1 hostmaster 2025062201 7200 3600 1209600 300
@@ -76,8 +75,10 @@ class ZoneLoaderTest {
             new BadZone("generate-bad-address.zone", 7, "$GENERATE", "Invalid address", "192.0.2.256"),
             new BadZone(
                     // an included file's text is never quoted: the file and line only
-                    "include-bad-record.zone", "bad-aaaa.inc", 3, List.of("not valid master-file syntax",
-                            "the text of an $INCLUDEd file is never shown")),
+                    "include-bad-record.zone",
+                    "bad-aaaa.inc",
+                    3,
+                    List.of("not valid master-file syntax", "the text of an $INCLUDEd file is never shown")),
             new BadZone("include-loop.zone", 7, "$INCLUDE loop", "include-loop.zone is already being read"),
             new BadZone("include-missing.zone", 7, "$INCLUDE file", "include/does-not-exist.inc", "not found"),
             new BadZone("missing-apex-ns.zone", 4, "no NS records at the zone apex example.com."),
@@ -125,7 +126,9 @@ class ZoneLoaderTest {
                     .collect(Collectors.toSet());
         }
 
-        assertThat(files).containsExactlyInAnyOrderElementsOf(BAD_ZONES.stream().map(BadZone::zone).toList());
+        assertThat(files)
+                .containsExactlyInAnyOrderElementsOf(
+                        BAD_ZONES.stream().map(BadZone::zone).toList());
     }
 
     @Test
@@ -139,8 +142,8 @@ class ZoneLoaderTest {
 
     @Test
     void rejectsUnknownTypeNameButAcceptsTheSameTypeInRfc3597Form() throws Exception {
-        assertThatThrownBy(() -> ZoneLoader.parse(
-                        HEADER + "_dsync IN DSYNC CDS 1 5359 scanner.example.net.\n", ZONE, PRETEND))
+        assertThatThrownBy(() ->
+                        ZoneLoader.parse(HEADER + "_dsync IN DSYNC CDS 1 5359 scanner.example.net.\n", ZONE, PRETEND))
                 .isInstanceOf(ZoneLoadException.class)
                 .hasMessageStartingWith("inline.zone:6: unknown record type 'DSYNC'");
 
@@ -159,16 +162,16 @@ class ZoneLoaderTest {
     void readsAKnownTypeWrittenInRfc3597Form() throws Exception {
         UnsignedZone zone = ZoneLoader.parse(HEADER + "www IN A \\# 4 C0000250\n", ZONE, PRETEND);
 
-        assertThat(only(zone, Type.A, "www.example.com.")).isEqualTo(new ARecord(
-                Name.fromString("www.example.com."), 1, 3600, InetAddress.getByName("192.0.2.80")));
+        assertThat(only(zone, Type.A, "www.example.com."))
+                .isEqualTo(
+                        new ARecord(Name.fromString("www.example.com."), 1, 3600, InetAddress.getByName("192.0.2.80")));
     }
 
     @Test
     void rejectsMissingZoneFileNamingIt(@TempDir Path dir) {
         Path missing = dir.resolve("nope.zone");
 
-        ZoneLoadException e =
-                catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(missing, ZONE));
+        ZoneLoadException e = catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(missing, ZONE));
 
         assertThat(e.file()).isEqualTo(missing);
         assertThat(e.line()).isZero();
@@ -180,8 +183,7 @@ class ZoneLoaderTest {
     void rejectsAZoneFileThatCannotBeReadNamingIt(@TempDir Path dir) throws IOException {
         Path directory = Files.createDirectory(dir.resolve("example.com.zone"));
 
-        ZoneLoadException e =
-                catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(directory, ZONE));
+        ZoneLoadException e = catchThrowableOfType(ZoneLoadException.class, () -> ZoneLoader.load(directory, ZONE));
 
         assertThat(e.file()).isEqualTo(directory);
         assertThat(e.reason()).contains(directory.toString(), "is a directory");
@@ -250,9 +252,28 @@ class ZoneLoaderTest {
 
         assertThat(zone.records().stream().map(Record::getType).collect(Collectors.toSet()))
                 .containsExactlyInAnyOrder(
-                        Type.SOA, Type.NS, Type.MX, Type.TXT, Type.CAA, Type.HTTPS, Type.A, Type.AAAA, Type.SSHFP,
-                        Type.TLSA, Type.URI, Type.SRV, Type.SVCB, Type.OPENPGPKEY, Type.SMIMEA, Type.NAPTR,
-                        Type.HINFO, Type.RP, Type.LOC, Type.DNAME, Type.CNAME, 65280);
+                        Type.SOA,
+                        Type.NS,
+                        Type.MX,
+                        Type.TXT,
+                        Type.CAA,
+                        Type.HTTPS,
+                        Type.A,
+                        Type.AAAA,
+                        Type.SSHFP,
+                        Type.TLSA,
+                        Type.URI,
+                        Type.SRV,
+                        Type.SVCB,
+                        Type.OPENPGPKEY,
+                        Type.SMIMEA,
+                        Type.NAPTR,
+                        Type.HINFO,
+                        Type.RP,
+                        Type.LOC,
+                        Type.DNAME,
+                        Type.CNAME,
+                        65280);
         assertThat(zone.records()).hasSize(28);
         assertThat(zone.soa().getSerial()).isEqualTo(2025062201L);
         assertThat(zone.soa().getMinimum()).isEqualTo(300);
@@ -368,8 +389,7 @@ class ZoneLoaderTest {
         }
 
         assertThat(zone.records().stream().map(r -> r.getName() + " " + Type.string(r.getType())))
-                .containsExactly(
-                        "example.com. SOA", "example.com. NS", "ns1.example.com. A", "www.example.com. CNAME");
+                .containsExactly("example.com. SOA", "example.com. NS", "ns1.example.com. A", "www.example.com. CNAME");
         assertThat(warnings)
                 .hasSize(8)
                 .allSatisfy(w -> assertThat(w).contains("zone=example.com.", "the signer makes them itself"));
@@ -419,12 +439,14 @@ class ZoneLoaderTest {
                 .allSatisfy(r -> assertThat(r.getTTL()).isEqualTo(100));
         assertThat(zone.records().get(3).getName()).hasToString("www.example.com.");
         assertThat(zone.records().get(5).getName()).hasToString("WWW.example.com.");
-        assertThat(warnings).singleElement().satisfies(w -> assertThat(w)
-                .contains(
-                        "owner=www.example.com. type=A",
-                        "300 at inline.zone:6, 600 at inline.zone:7, 100 at inline.zone:8",
-                        "using the lowest, 100",
-                        "RFC 2181 §5.2"));
+        assertThat(warnings)
+                .singleElement()
+                .satisfies(w -> assertThat(w)
+                        .contains(
+                                "owner=www.example.com. type=A",
+                                "300 at inline.zone:6, 600 at inline.zone:7, 100 at inline.zone:8",
+                                "using the lowest, 100",
+                                "RFC 2181 §5.2"));
     }
 
     @Test
@@ -461,7 +483,8 @@ class ZoneLoaderTest {
     }
 
     private static Record only(UnsignedZone zone, int type) {
-        List<Record> found = zone.records().stream().filter(r -> r.getType() == type).toList();
+        List<Record> found =
+                zone.records().stream().filter(r -> r.getType() == type).toList();
         assertThat(found).as("records of type %s", Type.string(type)).hasSize(1);
         return found.get(0);
     }
@@ -470,7 +493,9 @@ class ZoneLoaderTest {
         List<Record> found = zone.records().stream()
                 .filter(r -> r.getType() == type && r.getName().toString().equals(owner))
                 .toList();
-        assertThat(found).as("records of type %s at %s", Type.string(type), owner).hasSize(1);
+        assertThat(found)
+                .as("records of type %s at %s", Type.string(type), owner)
+                .hasSize(1);
         return found.get(0);
     }
 
@@ -484,7 +509,8 @@ class ZoneLoaderTest {
                 d1              IN NS    ns1.d1.example.net.
                 """, ZONE, PRETEND);
         List<Record> d1 = zone.records().stream()
-                .filter(r -> r.getName().getLabelString(0).equals("d1")).toList();
+                .filter(r -> r.getName().getLabelString(0).equals("d1"))
+                .toList();
         assertThat(d1).hasSize(4);
         assertThat(d1.get(1).getName()).isSameAs(d1.get(0).getName());
         assertThat(d1.get(2).getName()).isSameAs(d1.get(0).getName());

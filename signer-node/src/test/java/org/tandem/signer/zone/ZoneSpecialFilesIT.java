@@ -38,8 +38,10 @@ class ZoneSpecialFilesIT {
     }
 
     private static ZoneLoadException refusedPromptly(Path source) {
-        return assertTimeoutPreemptively(TestTiming.scaled(PROMPTLY), () -> catchThrowableOfType(
-                ZoneLoadException.class, () -> ZoneLoader.load(source, ZONE, HostileZoneInputTest.SMALL)));
+        return assertTimeoutPreemptively(
+                TestTiming.scaled(PROMPTLY),
+                () -> catchThrowableOfType(
+                        ZoneLoadException.class, () -> ZoneLoader.load(source, ZONE, HostileZoneInputTest.SMALL)));
     }
 
     @Test

@@ -79,7 +79,8 @@ final class NativeTemplate {
     private static void requireLp64() {
         if (!lp64()) {
             throw new IllegalStateException("the KEK attributes need a 64-bit Unix JVM (CK_ULONG of 8 bytes); this is "
-                    + System.getProperty("os.name") + " with a " + System.getProperty("sun.arch.data.model") + "-bit JVM");
+                    + System.getProperty("os.name") + " with a " + System.getProperty("sun.arch.data.model")
+                    + "-bit JVM");
         }
     }
 

@@ -116,6 +116,7 @@ public final class Pkcs11Hsm implements Hsm {
     private final ConcurrentHashMap<String, Long> relocated = new ConcurrentHashMap<>();
     /** Private-key handles handed out (list, generate, unwrap) since the last KEK ceremony: valid as they are. */
     private final Set<Long> issuedSinceLogin = ConcurrentHashMap.newKeySet();
+
     private volatile boolean reloggedIn;
     private volatile boolean closed;
 
@@ -147,12 +148,16 @@ public final class Pkcs11Hsm implements Hsm {
                 p11.C_Login(opened.get(0), CKU_USER, pin);
             } catch (PKCS11Exception e) {
                 if (e.getErrorCode() == CKR_PIN_INCORRECT) {
-                    throw new HsmUnavailableException(id, "wrong PIN for token '" + spec.tokenLabel() + "' (PIN file "
-                            + spec.pinFile() + "); nothing was changed. Repeated wrong PINs lock the token.");
+                    throw new HsmUnavailableException(
+                            id,
+                            "wrong PIN for token '" + spec.tokenLabel() + "' (PIN file " + spec.pinFile()
+                                    + "); nothing was changed. Repeated wrong PINs lock the token.");
                 }
                 if (e.getErrorCode() == CKR_PIN_LOCKED) {
-                    throw new HsmUnavailableException(id, "the user PIN of token '" + spec.tokenLabel()
-                            + "' is locked; the security officer must reset it");
+                    throw new HsmUnavailableException(
+                            id,
+                            "the user PIN of token '" + spec.tokenLabel()
+                                    + "' is locked; the security officer must reset it");
                 }
                 if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
                     throw e;
@@ -162,7 +167,8 @@ public final class Pkcs11Hsm implements Hsm {
             return new Pkcs11Hsm(spec, p11, opened);
         } catch (PKCS11Exception e) {
             closeQuietly(p11, opened);
-            throw new HsmUnavailableException(id, "cannot open token '" + spec.tokenLabel() + "': " + e.getMessage(), e);
+            throw new HsmUnavailableException(
+                    id, "cannot open token '" + spec.tokenLabel() + "': " + e.getMessage(), e);
         } catch (HsmException e) {
             closeQuietly(p11, opened);
             throw e;
@@ -196,7 +202,8 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     private Optional<HsmKey> parseKey(long s, long h, String label, ZoneName zone) throws PKCS11Exception {
-        String[] parts = label.substring(LABEL_PREFIX.length() + zone.toString().length() + 1).split(":");
+        String[] parts = label.substring(LABEL_PREFIX.length() + zone.toString().length() + 1)
+                .split(":");
         KeyRole role;
         Algorithm alg;
         KeyTag tag;
@@ -211,20 +218,42 @@ public final class Pkcs11Hsm implements Hsm {
         byte[] ckaId = bytesAttr(s, h, CKA_ID);
         KeyRef ref = new KeyRef(id(), h, ckaId);
         issuedSinceLogin.add(h);
-        long[] pubs = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)});
+        long[] pubs = find(
+                s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)});
         if (pubs.length == 0) {
-            return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(),
+            return Optional.of(new HsmKey(
+                    ref,
+                    label,
+                    zone,
+                    role,
+                    alg,
+                    tag,
+                    Optional.empty(),
                     Optional.of("no public-key object with the same CKA_ID")));
         }
         if (pubs.length > 1) {
-            return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(),
+            return Optional.of(new HsmKey(
+                    ref,
+                    label,
+                    zone,
+                    role,
+                    alg,
+                    tag,
+                    Optional.empty(),
                     Optional.of(pubs.length + " public-key objects share its CKA_ID")));
         }
         try {
             DnssecKey pub = DnssecKey.of(zone, role, alg, readPublicKey(s, pubs[0], alg));
             return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.of(pub), Optional.empty()));
         } catch (IllegalArgumentException | GeneralSecurityException e) {
-            return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(),
+            return Optional.of(new HsmKey(
+                    ref,
+                    label,
+                    zone,
+                    role,
+                    alg,
+                    tag,
+                    Optional.empty(),
                     Optional.of("public-key object unreadable: " + e.getMessage())));
         }
     }
@@ -241,13 +270,15 @@ public final class Pkcs11Hsm implements Hsm {
         CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
         p11.C_GetAttributeValue(s, pub, t);
         PublicKey key = KeyFactory.getInstance("RSA")
-                .generatePublic(new RSAPublicKeySpec(new BigInteger(1, t[0].getByteArray()), new BigInteger(1, t[1].getByteArray())));
+                .generatePublic(new RSAPublicKeySpec(
+                        new BigInteger(1, t[0].getByteArray()), new BigInteger(1, t[1].getByteArray())));
         return DnssecKey.of(ZoneName.of("."), KeyRole.ZSK, alg, key).publicKey();
     }
 
     @Override
     public HsmKey generate(KeySpec spec) throws HsmException {
-        String what = "generate " + spec.role() + " (algorithm " + spec.algorithm().number() + ") for " + spec.zone();
+        String what =
+                "generate " + spec.role() + " (algorithm " + spec.algorithm().number() + ") for " + spec.zone();
         return withSession(what, s -> {
             byte[] tempId = new byte[16];
             random.nextBytes(tempId);
@@ -257,18 +288,25 @@ public final class Pkcs11Hsm implements Hsm {
             if (alg.isEcdsa()) {
                 CK_ATTRIBUTE[] pub = {
                     new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, false),
-                    new CK_ATTRIBUTE(CKA_VERIFY, true), new CK_ATTRIBUTE(CKA_EC_PARAMS, alg.bits() == 256 ? P256_OID : P384_OID),
+                    new CK_ATTRIBUTE(CKA_VERIFY, true),
+                            new CK_ATTRIBUTE(CKA_EC_PARAMS, alg.bits() == 256 ? P256_OID : P384_OID),
                     new CK_ATTRIBUTE(CKA_LABEL, pending), new CK_ATTRIBUTE(CKA_ID, tempId)
                 };
-                pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, privateTemplate(pending, tempId));
+                pair = p11.C_GenerateKeyPair(
+                        s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, privateTemplate(pending, tempId));
             } else {
                 CK_ATTRIBUTE[] pub = {
-                    new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, false),
-                    new CK_ATTRIBUTE(CKA_VERIFY, true), new CK_ATTRIBUTE(CKA_MODULUS_BITS, (long) alg.bits()),
-                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537).toByteArray()),
-                    new CK_ATTRIBUTE(CKA_LABEL, pending), new CK_ATTRIBUTE(CKA_ID, tempId)
+                    new CK_ATTRIBUTE(CKA_TOKEN, true),
+                    new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                    new CK_ATTRIBUTE(CKA_VERIFY, true),
+                    new CK_ATTRIBUTE(CKA_MODULUS_BITS, (long) alg.bits()),
+                    new CK_ATTRIBUTE(
+                            CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537).toByteArray()),
+                    new CK_ATTRIBUTE(CKA_LABEL, pending),
+                    new CK_ATTRIBUTE(CKA_ID, tempId)
                 };
-                pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN), pub, privateTemplate(pending, tempId));
+                pair = p11.C_GenerateKeyPair(
+                        s, new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN), pub, privateTemplate(pending, tempId));
             }
             DnssecKey key;
             try {
@@ -277,19 +315,29 @@ public final class Pkcs11Hsm implements Hsm {
                 destroyQuietly(s, pair);
                 throw new PKCS11Exception(CKR_DEVICE_ERROR, "generated public key unreadable: " + e.getMessage());
             }
-            CK_ATTRIBUTE[] identity = {new CK_ATTRIBUTE(CKA_LABEL, labelOf(key).toCharArray()),
-                new CK_ATTRIBUTE(CKA_ID, key.fingerprint().bytes())};
+            CK_ATTRIBUTE[] identity = {
+                new CK_ATTRIBUTE(CKA_LABEL, labelOf(key).toCharArray()),
+                new CK_ATTRIBUTE(CKA_ID, key.fingerprint().bytes())
+            };
             p11.C_SetAttributeValue(s, pair[0], identity);
             p11.C_SetAttributeValue(s, pair[1], identity);
             issuedSinceLogin.add(pair[1]);
-            return new HsmKey(new KeyRef(id(), pair[1], key.fingerprint().bytes()), labelOf(key), spec.zone(), spec.role(),
-                    alg, key.keyTag(), Optional.of(key), Optional.empty());
+            return new HsmKey(
+                    new KeyRef(id(), pair[1], key.fingerprint().bytes()),
+                    labelOf(key),
+                    spec.zone(),
+                    spec.role(),
+                    alg,
+                    key.keyTag(),
+                    Optional.of(key),
+                    Optional.empty());
         });
     }
 
     /** The label every HSM gives this key. */
     static String labelOf(DnssecKey key) {
-        return LABEL_PREFIX + key.zone() + ":" + key.role() + ":" + key.algorithm().number() + ":" + key.keyTag().value();
+        return LABEL_PREFIX + key.zone() + ":" + key.role() + ":"
+                + key.algorithm().number() + ":" + key.keyTag().value();
     }
 
     private static CK_ATTRIBUTE[] privateTemplate(char[] label, byte[] id) {
@@ -297,10 +345,16 @@ public final class Pkcs11Hsm implements Hsm {
         // key (CKA_WRAP_WITH_TRUSTED; the cluster KEK is the only one): so that it can be wrapped
         // for the other HSMs (generate once, replicate) and under nothing the user PIN can make.
         return new CK_ATTRIBUTE[] {
-            new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
-            new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_DERIVE, false),
-            new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)
+            new CK_ATTRIBUTE(CKA_TOKEN, true),
+            new CK_ATTRIBUTE(CKA_PRIVATE, true),
+            new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+            new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true),
+            new CK_ATTRIBUTE(CKA_DERIVE, false),
+            new CK_ATTRIBUTE(CKA_DECRYPT, false),
+            new CK_ATTRIBUTE(CKA_SIGN, true),
+            new CK_ATTRIBUTE(CKA_LABEL, label),
+            new CK_ATTRIBUTE(CKA_ID, id)
         };
     }
 
@@ -342,8 +396,10 @@ public final class Pkcs11Hsm implements Hsm {
     @Override
     public WrappedKey wrap(HsmKey key) throws HsmException {
         checkOwn(key.ref());
-        DnssecKey pub = key.publicKey().orElseThrow(() -> new HsmException(id(),
-                "cannot wrap " + key.describe() + ": " + key.problem().orElse("no public key")));
+        DnssecKey pub = key.publicKey()
+                .orElseThrow(() -> new HsmException(
+                        id(),
+                        "cannot wrap " + key.describe() + ": " + key.problem().orElse("no public key")));
         return withSession("wrap " + pub.describe(), s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] blob = p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, handleOf(s, key.ref()));
@@ -355,32 +411,44 @@ public final class Pkcs11Hsm implements Hsm {
     public HsmKey unwrap(WrappedKey wrapped) throws HsmException {
         DnssecKey key = wrapped.key();
         if (wrapped.mechanism() != MECH_AES_KEY_WRAP_PAD) {
-            throw new HsmException(id(), "cannot unwrap " + key.describe() + ": wrapped with mechanism 0x"
-                    + Long.toHexString(wrapped.mechanism()) + "; the cluster KEK unwraps only with 0x"
-                    + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 AES key wrap with padding)");
+            throw new HsmException(
+                    id(),
+                    "cannot unwrap " + key.describe() + ": wrapped with mechanism 0x"
+                            + Long.toHexString(wrapped.mechanism()) + "; the cluster KEK unwraps only with 0x"
+                            + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 AES key wrap with padding)");
         }
         return withSession("unwrap " + key.describe(), s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] kcv = checkValue(s, kek);
             if (!Arrays.equals(kcv, wrapped.kekCheckValue())) {
-                throw new PKCS11Exception(CKR_DEVICE_ERROR, "KEK differs: this HSM's check value is "
-                        + HexFormat.of().formatHex(kcv) + ", the key was wrapped under " + HexFormat.of().formatHex(wrapped.kekCheckValue())
-                        + " (enrol this HSM with the cluster KEK: signerctl kek enrol)");
+                throw new PKCS11Exception(
+                        CKR_DEVICE_ERROR,
+                        "KEK differs: this HSM's check value is "
+                                + HexFormat.of().formatHex(kcv) + ", the key was wrapped under "
+                                + HexFormat.of().formatHex(wrapped.kekCheckValue())
+                                + " (enrol this HSM with the cluster KEK: signerctl kek enrol)");
             }
             byte[] ckaId = key.fingerprint().bytes();
             if (find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, ckaId)}).length > 0) {
-                throw new PKCS11Exception(CKR_DEVICE_ERROR, "an object with CKA_ID " + key.fingerprint().hex()
-                        + " already exists; refusing to add a second one");
+                throw new PKCS11Exception(
+                        CKR_DEVICE_ERROR,
+                        "an object with CKA_ID " + key.fingerprint().hex()
+                                + " already exists; refusing to add a second one");
             }
             char[] label = labelOf(key).toCharArray();
             // Exactly the KEK's unwrap template (NativeTemplate.UNWRAPPED), plus class, type, storage and identity.
             CK_ATTRIBUTE[] priv = {
                 new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
                 new CK_ATTRIBUTE(CKA_KEY_TYPE, key.algorithm().isEcdsa() ? CKK_EC : CKK_RSA),
-                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_DERIVE, false),
-                new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label),
+                new CK_ATTRIBUTE(CKA_TOKEN, true),
+                new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true),
+                new CK_ATTRIBUTE(CKA_DERIVE, false),
+                new CK_ATTRIBUTE(CKA_DECRYPT, false),
+                new CK_ATTRIBUTE(CKA_SIGN, true),
+                new CK_ATTRIBUTE(CKA_LABEL, label),
                 new CK_ATTRIBUTE(CKA_ID, ckaId)
             };
             long privHandle = p11.C_UnwrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, wrapped.blob(), priv);
@@ -391,8 +459,15 @@ public final class Pkcs11Hsm implements Hsm {
                 throw e;
             }
             issuedSinceLogin.add(privHandle);
-            return new HsmKey(new KeyRef(id(), privHandle, ckaId), labelOf(key), key.zone(), key.role(), key.algorithm(),
-                    key.keyTag(), Optional.of(key), Optional.empty());
+            return new HsmKey(
+                    new KeyRef(id(), privHandle, ckaId),
+                    labelOf(key),
+                    key.zone(),
+                    key.role(),
+                    key.algorithm(),
+                    key.keyTag(),
+                    Optional.of(key),
+                    Optional.empty());
         });
     }
 
@@ -424,8 +499,11 @@ public final class Pkcs11Hsm implements Hsm {
         withSession("delete key " + key, s -> {
             long handle = handleOf(s, key);
             String label = label(s, handle);
-            for (long pub : find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
-                new CK_ATTRIBUTE(CKA_ID, key.objectId()), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())})) {
+            for (long pub : find(s, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
+                new CK_ATTRIBUTE(CKA_ID, key.objectId()),
+                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())
+            })) {
                 p11.C_DestroyObject(s, pub);
             }
             p11.C_DestroyObject(s, handle);
@@ -453,8 +531,8 @@ public final class Pkcs11Hsm implements Hsm {
         try {
             return withAllSessions("generate the cluster KEK", s -> {
                 refuseSecondKek(s);
-                long made = asSecurityOfficer(s, pins, () ->
-                        p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), kekTemplate(true)));
+                long made = asSecurityOfficer(
+                        s, pins, () -> p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), kekTemplate(true)));
                 return checkValue(s, keepKek(s, made));
             });
         } finally {
@@ -465,8 +543,11 @@ public final class Pkcs11Hsm implements Hsm {
     private void refuseSecondKek(long s) throws PKCS11Exception {
         Optional<Long> existing = kekHandle(s);
         if (existing.isPresent()) {
-            throw new PKCS11Exception(CKR_DEVICE_ERROR, "already holds a cluster KEK (check value "
-                    + HexFormat.of().formatHex(checkValue(s, existing.get())) + "); a token holds one KEK only");
+            throw new PKCS11Exception(
+                    CKR_DEVICE_ERROR,
+                    "already holds a cluster KEK (check value "
+                            + HexFormat.of().formatHex(checkValue(s, existing.get()))
+                            + "); a token holds one KEK only");
         }
     }
 
@@ -478,15 +559,23 @@ public final class Pkcs11Hsm implements Hsm {
      */
     private static CK_ATTRIBUTE[] kekTemplate(boolean generate) {
         List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
-                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false),
-                new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true), new CK_ATTRIBUTE(CKA_TRUSTED, true),
-                new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_UNWRAP, true),
-                new CK_ATTRIBUTE(CKA_ENCRYPT, false), new CK_ATTRIBUTE(CKA_DECRYPT, false),
-                new CK_ATTRIBUTE(CKA_SIGN, false), new CK_ATTRIBUTE(CKA_VERIFY, false), new CK_ATTRIBUTE(CKA_DERIVE, false),
+                new CK_ATTRIBUTE(CKA_TOKEN, false),
+                new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true),
+                new CK_ATTRIBUTE(CKA_TRUSTED, true),
+                new CK_ATTRIBUTE(CKA_WRAP, true),
+                new CK_ATTRIBUTE(CKA_UNWRAP, true),
+                new CK_ATTRIBUTE(CKA_ENCRYPT, false),
+                new CK_ATTRIBUTE(CKA_DECRYPT, false),
+                new CK_ATTRIBUTE(CKA_SIGN, false),
+                new CK_ATTRIBUTE(CKA_VERIFY, false),
+                new CK_ATTRIBUTE(CKA_DERIVE, false),
                 new CK_ATTRIBUTE(CKA_ALLOWED_MECHANISMS, NativeTemplate.mechanisms(MECH_AES_KEY_WRAP_PAD)),
                 new CK_ATTRIBUTE(CKA_UNWRAP_TEMPLATE, NativeTemplate.UNWRAPPED),
-                new CK_ATTRIBUTE(CKA_LABEL, KEK_LABEL.toCharArray()), new CK_ATTRIBUTE(CKA_ID, KEK_ID)));
+                new CK_ATTRIBUTE(CKA_LABEL, KEK_LABEL.toCharArray()),
+                new CK_ATTRIBUTE(CKA_ID, KEK_ID)));
         if (generate) {
             t.add(new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L));
         } else {
@@ -499,8 +588,11 @@ public final class Pkcs11Hsm implements Hsm {
     /** Copies the SO's session KEK into the private, non-modifiable token object; destroys the session one. */
     private long keepKek(long s, long made) throws PKCS11Exception {
         try {
-            return p11.C_CopyObject(s, made, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_MODIFIABLE, false)});
+            return p11.C_CopyObject(s, made, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_TOKEN, true),
+                new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                new CK_ATTRIBUTE(CKA_MODIFIABLE, false)
+            });
         } finally {
             destroyQuietly(s, new long[] {made});
         }
@@ -518,21 +610,29 @@ public final class Pkcs11Hsm implements Hsm {
         return withSession("generate a key-transport key", s -> {
             refuseSecondKek(s);
             CK_ATTRIBUTE[] pub = {
-                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_WRAP, true),
-                new CK_ATTRIBUTE(CKA_ENCRYPT, false), new CK_ATTRIBUTE(CKA_MODULUS_BITS, 3072L),
+                new CK_ATTRIBUTE(CKA_TOKEN, false),
+                new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                new CK_ATTRIBUTE(CKA_WRAP, true),
+                new CK_ATTRIBUTE(CKA_ENCRYPT, false),
+                new CK_ATTRIBUTE(CKA_MODULUS_BITS, 3072L),
                 new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537).toByteArray())
             };
             CK_ATTRIBUTE[] priv = {
-                new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false),
-                new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
-                new CK_ATTRIBUTE(CKA_UNWRAP, true), new CK_ATTRIBUTE(CKA_DECRYPT, false), new CK_ATTRIBUTE(CKA_SIGN, false),
+                new CK_ATTRIBUTE(CKA_TOKEN, false),
+                new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
+                new CK_ATTRIBUTE(CKA_UNWRAP, true),
+                new CK_ATTRIBUTE(CKA_DECRYPT, false),
+                new CK_ATTRIBUTE(CKA_SIGN, false),
                 new CK_ATTRIBUTE(CKA_ALLOWED_MECHANISMS, NativeTemplate.mechanisms(CKM_RSA_PKCS_OAEP))
             };
             long[] pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN), pub, priv);
             CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
             p11.C_GetAttributeValue(s, pair[0], t);
             p11.C_DestroyObject(s, pair[0]);
-            return new TransportKey(id(), pair[1], new BigInteger(1, t[0].getByteArray()), new BigInteger(1, t[1].getByteArray()));
+            return new TransportKey(
+                    id(), pair[1], new BigInteger(1, t[0].getByteArray()), new BigInteger(1, t[1].getByteArray()));
         });
     }
 
@@ -550,9 +650,14 @@ public final class Pkcs11Hsm implements Hsm {
                     throw noKek();
                 }
                 CK_ATTRIBUTE[] pub = {
-                    new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA),
-                    new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_TRUSTED, true),
-                    new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_ENCRYPT, false), new CK_ATTRIBUTE(CKA_VERIFY, false),
+                    new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
+                    new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA),
+                    new CK_ATTRIBUTE(CKA_TOKEN, false),
+                    new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                    new CK_ATTRIBUTE(CKA_TRUSTED, true),
+                    new CK_ATTRIBUTE(CKA_WRAP, true),
+                    new CK_ATTRIBUTE(CKA_ENCRYPT, false),
+                    new CK_ATTRIBUTE(CKA_VERIFY, false),
                     new CK_ATTRIBUTE(CKA_MODULUS, unsigned(transportKey.modulus())),
                     new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, unsigned(transportKey.publicExponent()))
                 };
@@ -574,13 +679,16 @@ public final class Pkcs11Hsm implements Hsm {
      * it, which the HSM compares with the key itself; the user copies it into the token object.
      */
     @Override
-    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue) throws HsmException {
+    public byte[] importKek(TransportKey transportKey, byte[] wrappedKek, byte[] expectedCheckValue)
+            throws HsmException {
         if (!transportKey.hsm().equals(id())) {
             throw new HsmException(id(), "transport key belongs to " + transportKey.hsm());
         }
         if (!transportKey.hasPrivateHalf()) {
-            throw new HsmException(id(), "the transport key has no private half here; unwrap the KEK with the key"
-                    + " newTransportKey() returned");
+            throw new HsmException(
+                    id(),
+                    "the transport key has no private half here; unwrap the KEK with the key"
+                            + " newTransportKey() returned");
         }
         Pins pins = ceremonyPins("kek enrol");
         try {
@@ -591,13 +699,17 @@ public final class Pkcs11Hsm implements Hsm {
                     made = asSecurityOfficer(s, pins, () -> {
                         long k = p11.C_UnwrapKey(s, oaep(), transportKey.handle(), wrappedKek, kekTemplate(false));
                         try {
-                            p11.C_SetAttributeValue(s, k, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CHECK_VALUE, expectedCheckValue)});
+                            p11.C_SetAttributeValue(
+                                    s, k, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CHECK_VALUE, expectedCheckValue)});
                         } catch (PKCS11Exception e) {
                             destroyQuietly(s, new long[] {k});
                             if (e.getErrorCode() == CKR_ATTRIBUTE_VALUE_INVALID) {
-                                throw new PKCS11Exception(CKR_DEVICE_ERROR, ": KEK differs: the KEK unwrapped does not have"
-                                        + " the holder's check value " + HexFormat.of().formatHex(expectedCheckValue)
-                                        + "; nothing was kept");
+                                throw new PKCS11Exception(
+                                        CKR_DEVICE_ERROR,
+                                        ": KEK differs: the KEK unwrapped does not have"
+                                                + " the holder's check value "
+                                                + HexFormat.of().formatHex(expectedCheckValue)
+                                                + "; nothing was kept");
                             }
                             throw e;
                         }
@@ -622,7 +734,8 @@ public final class Pkcs11Hsm implements Hsm {
             return;
         }
         withSession("destroy a key-transport key", s -> {
-            CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_CLASS), new CK_ATTRIBUTE(CKA_TOKEN), new CK_ATTRIBUTE(CKA_MODULUS)};
+            CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_CLASS), new CK_ATTRIBUTE(CKA_TOKEN), new CK_ATTRIBUTE(CKA_MODULUS)
+            };
             try {
                 p11.C_GetAttributeValue(s, transportKey.handle(), t);
             } catch (PKCS11Exception e) {
@@ -632,7 +745,8 @@ public final class Pkcs11Hsm implements Hsm {
                 throw e;
             }
             // The handle may have been reused for another object since: destroy only this very key.
-            boolean same = t[0].getLong() == CKO_PRIVATE_KEY && !bool(t[1])
+            boolean same = t[0].getLong() == CKO_PRIVATE_KEY
+                    && !bool(t[1])
                     && new BigInteger(1, t[2].getByteArray()).equals(transportKey.modulus());
             if (same) {
                 p11.C_DestroyObject(s, transportKey.handle());
@@ -649,9 +763,12 @@ public final class Pkcs11Hsm implements Hsm {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] actual = checkValue(s, kek);
             if (!Arrays.equals(actual, checkValue)) {
-                throw new PKCS11Exception(CKR_DEVICE_ERROR, "holds the KEK with check value "
-                        + HexFormat.of().formatHex(actual) + ", not " + HexFormat.of().formatHex(checkValue)
-                        + "; not destroyed");
+                throw new PKCS11Exception(
+                        CKR_DEVICE_ERROR,
+                        "holds the KEK with check value "
+                                + HexFormat.of().formatHex(actual) + ", not "
+                                + HexFormat.of().formatHex(checkValue)
+                                + "; not destroyed");
             }
             p11.C_DestroyObject(s, kek);
             return null;
@@ -671,11 +788,14 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     private Optional<Long> kekHandle(long s) throws PKCS11Exception {
-        long[] found = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY),
-            new CK_ATTRIBUTE(CKA_LABEL, KEK_LABEL.toCharArray())});
+        long[] found = find(s, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY), new CK_ATTRIBUTE(CKA_LABEL, KEK_LABEL.toCharArray())
+        });
         if (found.length > 1) {
-            throw new PKCS11Exception(CKR_DEVICE_ERROR, found.length + " secret keys are labelled " + KEK_LABEL
-                    + "; remove the extra ones by hand (pkcs11-tool --delete-object) after checking their check values");
+            throw new PKCS11Exception(
+                    CKR_DEVICE_ERROR,
+                    found.length + " secret keys are labelled " + KEK_LABEL
+                            + "; remove the extra ones by hand (pkcs11-tool --delete-object) after checking their check values");
         }
         return found.length == 0 ? Optional.empty() : Optional.of(found[0]);
     }
@@ -688,9 +808,12 @@ public final class Pkcs11Hsm implements Hsm {
     private byte[] checkValue(long s, long kek) throws PKCS11Exception {
         byte[] kcv = bytesAttr(s, kek, CKA_CHECK_VALUE);
         if (kcv.length != 3) {
-            throw new PKCS11Exception(CKR_DEVICE_ERROR, "the cluster KEK carries no check value (CKA_CHECK_VALUE has "
-                    + kcv.length + " bytes): it was made before the key attribute policy; make a new cluster KEK"
-                    + " (docs/security/hsm.md)");
+            throw new PKCS11Exception(
+                    CKR_DEVICE_ERROR,
+                    "the cluster KEK carries no check value (CKA_CHECK_VALUE has "
+                            + kcv.length
+                            + " bytes): it was made before the key attribute policy; make a new cluster KEK"
+                            + " (docs/security/hsm.md)");
         }
         return kcv;
     }
@@ -705,9 +828,12 @@ public final class Pkcs11Hsm implements Hsm {
 
     private Pins ceremonyPins(String ceremony) throws HsmException {
         if (spec.soPinFile().isEmpty()) {
-            throw new HsmException(id(), ceremony + " needs the security officer of token '" + spec.tokenLabel()
-                    + "' (the SO marks the KEK and the key-transport keys trusted; the user PIN alone cannot):"
-                    + " set so-pin-file for HSM " + id() + " in the HSM configuration (hsm.yaml); nothing was changed");
+            throw new HsmException(
+                    id(),
+                    ceremony + " needs the security officer of token '" + spec.tokenLabel()
+                            + "' (the SO marks the KEK and the key-transport keys trusted; the user PIN alone cannot):"
+                            + " set so-pin-file for HSM " + id()
+                            + " in the HSM configuration (hsm.yaml); nothing was changed");
         }
         char[] so = PinFile.read(id(), spec.soPinFile().get());
         try {
@@ -753,13 +879,17 @@ public final class Pkcs11Hsm implements Hsm {
 
     private PKCS11Exception soLoginFailed(PKCS11Exception e) {
         long code = e.getErrorCode();
-        String why = code == CKR_PIN_INCORRECT ? "wrong security officer PIN (so-pin-file " + spec.soPinFile().orElseThrow()
-                + "); repeated wrong SO PINs lock the token"
-                : code == CKR_PIN_LOCKED ? "the security officer PIN is locked"
-                : code == CKR_SESSION_READ_ONLY_EXISTS ? "a read-only session to the token is open in this process (the SO"
-                        + " cannot log in then); close it and retry"
-                : code == CKR_USER_ANOTHER_ALREADY_LOGGED_IN ? "another process or session still has the user logged in"
-                : "security officer login failed: " + e.getMessage();
+        String why = code == CKR_PIN_INCORRECT
+                ? "wrong security officer PIN (so-pin-file " + spec.soPinFile().orElseThrow()
+                        + "); repeated wrong SO PINs lock the token"
+                : code == CKR_PIN_LOCKED
+                        ? "the security officer PIN is locked"
+                        : code == CKR_SESSION_READ_ONLY_EXISTS
+                                ? "a read-only session to the token is open in this process (the SO"
+                                        + " cannot log in then); close it and retry"
+                                : code == CKR_USER_ANOTHER_ALREADY_LOGGED_IN
+                                        ? "another process or session still has the user logged in"
+                                        : "security officer login failed: " + e.getMessage();
         return new PKCS11Exception(code, why);
     }
 
@@ -774,7 +904,8 @@ public final class Pkcs11Hsm implements Hsm {
             while (held.size() < allSessions.size()) {
                 Long s = sessions.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (s == null) {
-                    throw new HsmException(id(), what + ": sessions still busy after " + SESSION_WAIT.toSeconds() + " s");
+                    throw new HsmException(
+                            id(), what + ": sessions still busy after " + SESSION_WAIT.toSeconds() + " s");
                 }
                 held.add(s);
             }
@@ -804,11 +935,13 @@ public final class Pkcs11Hsm implements Hsm {
         if (known != null) {
             return known;
         }
-        long[] found = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
-            new CK_ATTRIBUTE(CKA_ID, key.objectId())});
+        long[] found = find(s, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, key.objectId())
+        });
         if (found.length != 1) {
-            throw new PKCS11Exception(CKR_KEY_HANDLE_INVALID, found.length + " private keys have CKA_ID " + ckaId
-                    + " (key " + key + "); list the keys again");
+            throw new PKCS11Exception(
+                    CKR_KEY_HANDLE_INVALID,
+                    found.length + " private keys have CKA_ID " + ckaId + " (key " + key + "); list the keys again");
         }
         relocated.put(ckaId, found[0]);
         return found[0];
@@ -828,17 +961,28 @@ public final class Pkcs11Hsm implements Hsm {
                     continue;
                 }
                 String what = describeLabel(label);
-                CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
-                    new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED)};
+                CK_ATTRIBUTE[] t = {
+                    new CK_ATTRIBUTE(CKA_SENSITIVE),
+                    new CK_ATTRIBUTE(CKA_EXTRACTABLE),
+                    new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED)
+                };
                 p11.C_GetAttributeValue(s, h, t);
                 if (!bool(t[0])) {
-                    out.add(new KeyPolicyViolation(id(), what, "CKA_SENSITIVE", "is false: its value can be read in"
-                            + " plaintext; roll the key (a new key is made compliant) and destroy this one"));
+                    out.add(new KeyPolicyViolation(
+                            id(),
+                            what,
+                            "CKA_SENSITIVE",
+                            "is false: its value can be read in"
+                                    + " plaintext; roll the key (a new key is made compliant) and destroy this one"));
                 }
                 if (bool(t[1]) && !bool(t[2])) {
-                    out.add(new KeyPolicyViolation(id(), what, "CKA_WRAP_WITH_TRUSTED", "is false while CKA_EXTRACTABLE is"
-                            + " true: the user PIN can wrap it under a key of its own and take it out; roll the key (a"
-                            + " new key is made with CKA_WRAP_WITH_TRUSTED) and destroy this one"));
+                    out.add(new KeyPolicyViolation(
+                            id(),
+                            what,
+                            "CKA_WRAP_WITH_TRUSTED",
+                            "is false while CKA_EXTRACTABLE is"
+                                    + " true: the user PIN can wrap it under a key of its own and take it out; roll the key (a"
+                                    + " new key is made with CKA_WRAP_WITH_TRUSTED) and destroy this one"));
                 }
             }
             Optional<Long> kek = kekHandle(s);
@@ -853,43 +997,74 @@ public final class Pkcs11Hsm implements Hsm {
         String what = "the cluster KEK (" + KEK_LABEL + ")";
         String remake = "; the KEK was made before the key attribute policy: make a new cluster KEK with the SO"
                 + " (signerctl kek init / kek enrol) and re-replicate the keys (docs/security/hsm.md)";
-        CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
-            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED), new CK_ATTRIBUTE(CKA_TRUSTED), new CK_ATTRIBUTE(CKA_ENCRYPT),
-            new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_MODIFIABLE)};
+        CK_ATTRIBUTE[] t = {
+            new CK_ATTRIBUTE(CKA_SENSITIVE),
+            new CK_ATTRIBUTE(CKA_EXTRACTABLE),
+            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED),
+            new CK_ATTRIBUTE(CKA_TRUSTED),
+            new CK_ATTRIBUTE(CKA_ENCRYPT),
+            new CK_ATTRIBUTE(CKA_DECRYPT),
+            new CK_ATTRIBUTE(CKA_MODIFIABLE)
+        };
         p11.C_GetAttributeValue(s, kek, t);
         if (!bool(t[0])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_SENSITIVE", "is false: its value can be read" + remake));
         }
         if (bool(t[1]) && !bool(t[2])) {
-            out.add(new KeyPolicyViolation(id(), what, "CKA_WRAP_WITH_TRUSTED", "is false while CKA_EXTRACTABLE is true:"
-                    + " the user PIN can wrap it under a key of its own" + remake));
+            out.add(new KeyPolicyViolation(
+                    id(),
+                    what,
+                    "CKA_WRAP_WITH_TRUSTED",
+                    "is false while CKA_EXTRACTABLE is true:" + " the user PIN can wrap it under a key of its own"
+                            + remake));
         }
         if (!bool(t[3])) {
-            out.add(new KeyPolicyViolation(id(), what, "CKA_TRUSTED", "is false: it cannot wrap keys that only a trusted"
-                    + " key may wrap" + remake));
+            out.add(new KeyPolicyViolation(
+                    id(),
+                    what,
+                    "CKA_TRUSTED",
+                    "is false: it cannot wrap keys that only a trusted" + " key may wrap" + remake));
         }
         if (bool(t[4])) {
             out.add(new KeyPolicyViolation(id(), what, "CKA_ENCRYPT", "is true: the KEK must only wrap" + remake));
         }
         if (bool(t[5])) {
-            out.add(new KeyPolicyViolation(id(), what, "CKA_DECRYPT", "is true: C_Decrypt would open wrapped keys"
-                    + " outside the HSM" + remake));
+            out.add(new KeyPolicyViolation(
+                    id(),
+                    what,
+                    "CKA_DECRYPT",
+                    "is true: C_Decrypt would open wrapped keys" + " outside the HSM" + remake));
         }
         if (bool(t[6])) {
-            out.add(new KeyPolicyViolation(id(), what, "CKA_MODIFIABLE", "is true: the user PIN can give it CKA_ENCRYPT or"
-                    + " CKA_DECRYPT" + remake));
+            out.add(new KeyPolicyViolation(
+                    id(),
+                    what,
+                    "CKA_MODIFIABLE",
+                    "is true: the user PIN can give it CKA_ENCRYPT or" + " CKA_DECRYPT" + remake));
         }
         CK_ATTRIBUTE[] mechanisms = {new CK_ATTRIBUTE(CKA_ALLOWED_MECHANISMS)};
         p11.C_GetAttributeValue(s, kek, mechanisms);
         long[] allowed = NativeTemplate.readMechanisms(mechanisms[0].pValue);
         if (allowed.length != 1 || allowed[0] != MECH_AES_KEY_WRAP_PAD) {
-            out.add(new KeyPolicyViolation(id(), what, "CKA_ALLOWED_MECHANISMS", "is " + (allowed.length == 0 ? "empty (any"
-                    + " mechanism)" : Arrays.toString(Arrays.stream(allowed).mapToObj(m -> "0x" + Long.toHexString(m)).toArray()))
-                    + ", not only 0x" + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 key wrap)" + remake));
+            out.add(new KeyPolicyViolation(
+                    id(),
+                    what,
+                    "CKA_ALLOWED_MECHANISMS",
+                    "is "
+                            + (allowed.length == 0
+                                    ? "empty (any" + " mechanism)"
+                                    : Arrays.toString(Arrays.stream(allowed)
+                                            .mapToObj(m -> "0x" + Long.toHexString(m))
+                                            .toArray()))
+                            + ", not only 0x" + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 key wrap)"
+                            + remake));
         }
         if (bytesAttr(s, kek, CKA_CHECK_VALUE).length != 3) {
-            out.add(new KeyPolicyViolation(id(), what, "CKA_CHECK_VALUE", "is missing: its check value would have to be"
-                    + " computed with C_Encrypt" + remake));
+            out.add(new KeyPolicyViolation(
+                    id(),
+                    what,
+                    "CKA_CHECK_VALUE",
+                    "is missing: its check value would have to be" + " computed with C_Encrypt" + remake));
         }
     }
 
@@ -913,8 +1088,10 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     private PKCS11Exception noKek() {
-        return new PKCS11Exception(CKR_DEVICE_ERROR, "holds no cluster KEK (run: signerctl kek init on the first HSM, "
-                + "signerctl kek enrol for the others)");
+        return new PKCS11Exception(
+                CKR_DEVICE_ERROR,
+                "holds no cluster KEK (run: signerctl kek init on the first HSM, "
+                        + "signerctl kek enrol for the others)");
     }
 
     private long[] find(long s, CK_ATTRIBUTE[] template) throws PKCS11Exception {
@@ -962,7 +1139,8 @@ public final class Pkcs11Hsm implements Hsm {
 
     /** DER OCTET STRING around the value (short or long form length). */
     static byte[] octetString(byte[] value) {
-        byte[] len = value.length < 128 ? new byte[] {(byte) value.length} : new byte[] {(byte) 0x81, (byte) value.length};
+        byte[] len =
+                value.length < 128 ? new byte[] {(byte) value.length} : new byte[] {(byte) 0x81, (byte) value.length};
         byte[] out = new byte[1 + len.length + value.length];
         out[0] = 0x04;
         System.arraycopy(len, 0, out, 1, len.length);
@@ -1033,8 +1211,12 @@ public final class Pkcs11Hsm implements Hsm {
             long[] pair = p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, priv);
             try {
                 PublicKey key = ecPublicKey(s, pair[0]);
-                LOG.info("hsm={} event=audit-key-generated label={} public_key_sha256={}", id(), label,
-                        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded())));
+                LOG.info(
+                        "hsm={} event=audit-key-generated label={} public_key_sha256={}",
+                        id(),
+                        label,
+                        HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded())));
                 return key;
             } catch (GeneralSecurityException e) {
                 destroyQuietly(s, pair);
@@ -1071,11 +1253,14 @@ public final class Pkcs11Hsm implements Hsm {
     public byte[] signAudit(String label, byte[] data) throws HsmException {
         requireAuditLabel(label);
         return withSession("sign with audit-signing key " + label, s -> {
-            long[] keys = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
-                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+            long[] keys = find(s, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())
+            });
             if (keys.length != 1) {
-                throw new PKCS11Exception(CKR_DEVICE_ERROR, keys.length + " private audit-signing keys labelled " + label
-                        + " (expected 1; the node creates it at start)");
+                throw new PKCS11Exception(
+                        CKR_DEVICE_ERROR,
+                        keys.length + " private audit-signing keys labelled " + label
+                                + " (expected 1; the node creates it at start)");
             }
             p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), keys[0]);
             return p11.C_Sign(s, digest(data, "SHA-256"));
@@ -1086,17 +1271,20 @@ public final class Pkcs11Hsm implements Hsm {
 
     private static void requireAuditLabel(String label) {
         if (!label.startsWith(AUDIT_LABEL_PREFIX) || label.length() == AUDIT_LABEL_PREFIX.length()) {
-            throw new IllegalArgumentException("audit-signing key labels are " + AUDIT_LABEL_PREFIX + "<node>, not '"
-                    + label + "'");
+            throw new IllegalArgumentException(
+                    "audit-signing key labels are " + AUDIT_LABEL_PREFIX + "<node>, not '" + label + "'");
         }
     }
 
     private Optional<PublicKey> auditPublicKey(long s, String label) throws PKCS11Exception {
-        long[] pubs = find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
-            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+        long[] pubs = find(s, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())
+        });
         if (pubs.length > 1) {
-            throw new PKCS11Exception(CKR_DEVICE_ERROR, pubs.length + " public audit-signing keys labelled " + label
-                    + " (expected 1: remove the extra pair by hand)");
+            throw new PKCS11Exception(
+                    CKR_DEVICE_ERROR,
+                    pubs.length + " public audit-signing keys labelled " + label
+                            + " (expected 1: remove the extra pair by hand)");
         }
         if (pubs.length == 0) {
             return Optional.empty();
@@ -1149,9 +1337,13 @@ public final class Pkcs11Hsm implements Hsm {
     private HsmException translate(String what, PKCS11Exception e) {
         long code = e.getErrorCode();
         String msg = what + " failed: " + e.getMessage();
-        if (code == CKR_DEVICE_REMOVED || code == CKR_TOKEN_NOT_PRESENT || code == CKR_SESSION_HANDLE_INVALID
-                || code == CKR_SESSION_CLOSED || code == CKR_CRYPTOKI_NOT_INITIALIZED) {
-            return new HsmUnavailableException(id(), msg + " (token '" + spec.tokenLabel() + "' gone: reopen the HSM and re-prove its keys)", e);
+        if (code == CKR_DEVICE_REMOVED
+                || code == CKR_TOKEN_NOT_PRESENT
+                || code == CKR_SESSION_HANDLE_INVALID
+                || code == CKR_SESSION_CLOSED
+                || code == CKR_CRYPTOKI_NOT_INITIALIZED) {
+            return new HsmUnavailableException(
+                    id(), msg + " (token '" + spec.tokenLabel() + "' gone: reopen the HSM and re-prove its keys)", e);
         }
         return new HsmException(id(), msg, e);
     }

@@ -28,8 +28,12 @@ final class Pkcs11Library {
      */
     static PKCS11 load(HsmId hsm, Path library) throws HsmUnavailableException {
         if (!Files.isRegularFile(library)) {
-            throw new HsmUnavailableException(hsm, "PKCS#11 library " + library + " not found"
-                    + (library.toString().contains("softhsm") ? " (install it: apt-get install softhsm2)" : ""));
+            throw new HsmUnavailableException(
+                    hsm,
+                    "PKCS#11 library " + library + " not found"
+                            + (library.toString().contains("softhsm")
+                                    ? " (install it: apt-get install softhsm2)"
+                                    : ""));
         }
         CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
         args.flags = CKF_OS_LOCKING_OK;
@@ -38,7 +42,8 @@ final class Pkcs11Library {
         } catch (IOException e) {
             throw new HsmUnavailableException(hsm, "cannot load PKCS#11 library " + library + ": " + e.getMessage(), e);
         } catch (PKCS11Exception e) {
-            throw new HsmUnavailableException(hsm, "PKCS#11 library " + library + " failed to initialise: " + e.getMessage(), e);
+            throw new HsmUnavailableException(
+                    hsm, "PKCS#11 library " + library + " failed to initialise: " + e.getMessage(), e);
         }
     }
 
@@ -69,9 +74,13 @@ final class Pkcs11Library {
                 found.put(label, slot);
             }
         }
-        throw new HsmUnavailableException(hsm, "token '" + tokenLabel + "' not found in " + library
-                + (found.isEmpty() ? " (no initialised token present)" : " (present: " + String.join(", ", found.keySet()) + ")")
-                + (broken.isEmpty() ? "" : " (unreadable: " + String.join(", ", broken) + ")")
-                + "; tokens added after this process started are not seen until it restarts");
+        throw new HsmUnavailableException(
+                hsm,
+                "token '" + tokenLabel + "' not found in " + library
+                        + (found.isEmpty()
+                                ? " (no initialised token present)"
+                                : " (present: " + String.join(", ", found.keySet()) + ")")
+                        + (broken.isEmpty() ? "" : " (unreadable: " + String.join(", ", broken) + ")")
+                        + "; tokens added after this process started are not seen until it restarts");
     }
 }

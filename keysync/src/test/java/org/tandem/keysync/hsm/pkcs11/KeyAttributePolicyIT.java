@@ -52,14 +52,21 @@ class KeyAttributePolicyIT {
             HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
             byte[] id = zsk.publicKey().orElseThrow().fingerprint().bytes();
             userPin(spec, (p11, s) -> {
-                long key = only(p11, s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, id)});
+                long key = only(p11, s, new CK_ATTRIBUTE[] {
+                    new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, id)
+                });
                 long mine = ownAesKey(p11, s);
-                assertRefused(() -> p11.C_WrapKey(s, new CK_MECHANISM(Pkcs11Hsm.MECH_AES_KEY_WRAP_PAD), mine, key),
+                assertRefused(
+                        () -> p11.C_WrapKey(s, new CK_MECHANISM(Pkcs11Hsm.MECH_AES_KEY_WRAP_PAD), mine, key),
                         CKR_KEY_NOT_WRAPPABLE);
-                assertRefused(() -> p11.C_SetAttributeValue(s, mine, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TRUSTED, true)}),
+                assertRefused(
+                        () -> p11.C_SetAttributeValue(
+                                s, mine, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TRUSTED, true)}),
                         CKR_ATTRIBUTE_READ_ONLY);
-                assertRefused(() -> p11.C_SetAttributeValue(s, key,
-                        new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, false)}), CKR_ATTRIBUTE_READ_ONLY);
+                assertRefused(
+                        () -> p11.C_SetAttributeValue(
+                                s, key, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, false)}),
+                        CKR_ATTRIBUTE_READ_ONLY);
                 assertRefused(() -> read(p11, s, key, CKA_VALUE), CKR_ATTRIBUTE_SENSITIVE);
             });
         }
@@ -73,15 +80,18 @@ class KeyAttributePolicyIT {
             userPin(spec, (p11, s) -> {
                 long kek = kek(p11, s);
                 long mine = ownAesKey(p11, s);
-                assertRefused(() -> p11.C_WrapKey(s, new CK_MECHANISM(Pkcs11Hsm.MECH_AES_KEY_WRAP_PAD), mine, kek),
+                assertRefused(
+                        () -> p11.C_WrapKey(s, new CK_MECHANISM(Pkcs11Hsm.MECH_AES_KEY_WRAP_PAD), mine, kek),
                         CKR_KEY_NOT_WRAPPABLE);
                 assertRefused(() -> read(p11, s, kek, CKA_VALUE), CKR_ATTRIBUTE_SENSITIVE);
                 assertRefused(() -> p11.C_EncryptInit(s, new CK_MECHANISM(CKM_AES_ECB), kek), -1);
                 assertRefused(() -> p11.C_DecryptInit(s, new CK_MECHANISM(CKM_AES_ECB), kek), -1);
                 assertRefused(() -> p11.C_DecryptInit(s, new CK_MECHANISM(CKM_AES_CBC_PAD, new byte[16]), kek), -1);
-                assertRefused(() -> p11.C_SetAttributeValue(s, kek, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_DECRYPT, true)}),
+                assertRefused(
+                        () -> p11.C_SetAttributeValue(s, kek, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_DECRYPT, true)}),
                         CKR_ACTION_PROHIBITED); // CKA_MODIFIABLE=false
-                assertRefused(() -> p11.C_CopyObject(s, kek, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_PRIVATE, false)}), -1);
+                assertRefused(
+                        () -> p11.C_CopyObject(s, kek, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_PRIVATE, false)}), -1);
             });
         }
     }
@@ -95,9 +105,16 @@ class KeyAttributePolicyIT {
             userPin(spec, (p11, s) -> {
                 long kek = kek(p11, s);
                 CK_MECHANISM kwp = new CK_MECHANISM(Pkcs11Hsm.MECH_AES_KEY_WRAP_PAD);
-                assertRefused(() -> p11.C_UnwrapKey(s, kwp, kek, blob.blob(), stolen(false, true)), CKR_TEMPLATE_INCONSISTENT);
-                assertRefused(() -> p11.C_UnwrapKey(s, kwp, kek, blob.blob(), stolen(true, false)), CKR_TEMPLATE_INCONSISTENT);
-                assertRefused(() -> p11.C_UnwrapKey(s, new CK_MECHANISM(CKM_AES_KEY_WRAP), kek, blob.blob(), stolen(true, true)), -1);
+                assertRefused(
+                        () -> p11.C_UnwrapKey(s, kwp, kek, blob.blob(), stolen(false, true)),
+                        CKR_TEMPLATE_INCONSISTENT);
+                assertRefused(
+                        () -> p11.C_UnwrapKey(s, kwp, kek, blob.blob(), stolen(true, false)),
+                        CKR_TEMPLATE_INCONSISTENT);
+                assertRefused(
+                        () -> p11.C_UnwrapKey(
+                                s, new CK_MECHANISM(CKM_AES_KEY_WRAP), kek, blob.blob(), stolen(true, true)),
+                        -1);
             });
         }
     }
@@ -106,8 +123,11 @@ class KeyAttributePolicyIT {
     void kekCeremoniesWithoutSoPinFileFailNamingTheHsmAndTheSetting() throws Exception {
         HsmSpec withSo = tokens.allocate("dc1-hsm1");
         try (Pkcs11Hsm noSo = Pkcs11Hsm.open(SoftHsmTokens.withoutSoPin(withSo))) {
-            assertThatThrownBy(noSo::generateKek).isInstanceOf(HsmException.class)
-                    .hasMessageContaining("dc1-hsm1").hasMessageContaining("so-pin-file").hasMessageContaining("hsm.yaml");
+            assertThatThrownBy(noSo::generateKek)
+                    .isInstanceOf(HsmException.class)
+                    .hasMessageContaining("dc1-hsm1")
+                    .hasMessageContaining("so-pin-file")
+                    .hasMessageContaining("hsm.yaml");
             assertThatThrownBy(noSo::newTransportKey).hasMessageContaining("so-pin-file");
             assertThat(noSo.kekCheckValue()).isEmpty();
         }
@@ -117,7 +137,8 @@ class KeyAttributePolicyIT {
             TransportKey transport = other.newTransportKey();
             try (Pkcs11Hsm holderNoSo = Pkcs11Hsm.open(SoftHsmTokens.withoutSoPin(withSo))) {
                 assertThatThrownBy(() -> holderNoSo.exportKek(transport))
-                        .hasMessageContaining("dc1-hsm1").hasMessageContaining("so-pin-file");
+                        .hasMessageContaining("dc1-hsm1")
+                        .hasMessageContaining("so-pin-file");
             }
         }
     }
@@ -129,14 +150,17 @@ class KeyAttributePolicyIT {
         Files.writeString(wrongSoPin, "0000000000000000\n");
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec.withSoPinFile(wrongSoPin))) {
             HsmKey zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
-            assertThatThrownBy(hsm::generateKek).isInstanceOf(HsmException.class)
-                    .hasMessageContaining("dc1-hsm1").hasMessageContaining("wrong security officer PIN")
+            assertThatThrownBy(hsm::generateKek)
+                    .isInstanceOf(HsmException.class)
+                    .hasMessageContaining("dc1-hsm1")
+                    .hasMessageContaining("wrong security officer PIN")
                     .hasMessageContaining(wrongSoPin.toString());
             assertThat(hsm.kekCheckValue()).isEmpty();
             DnssecKey pub = zsk.publicKey().orElseThrow();
             byte[] nonce = new byte[32];
             Clock clock = Clock.systemUTC();
-            assertThat(PossessionProof.verify(pub, nonce, PossessionProof.sign(hsm, zsk.ref(), pub, nonce, clock), clock))
+            assertThat(PossessionProof.verify(
+                            pub, nonce, PossessionProof.sign(hsm, zsk.ref(), pub, nonce, clock), clock))
                     .isEmpty();
         }
     }
@@ -150,7 +174,8 @@ class KeyAttributePolicyIT {
             byte[] wrong = kcv.clone();
             wrong[2] ^= 0x01;
             assertThatThrownBy(() -> b.importKek(transport, a.exportKek(transport), wrong))
-                    .hasMessageContaining("KEK differs").hasMessageContaining(HexFormat.of().formatHex(wrong));
+                    .hasMessageContaining("KEK differs")
+                    .hasMessageContaining(HexFormat.of().formatHex(wrong));
             assertThat(b.kekCheckValue()).isEmpty();
         }
     }
@@ -182,25 +207,47 @@ class KeyAttributePolicyIT {
             byte[] p256 = HexFormat.of().parseHex("06082a8648ce3d030107");
             char[] label = "tandem:example.test.:ZSK:13:4242".toCharArray();
             byte[] id = "planted".getBytes(StandardCharsets.US_ASCII);
-            p11.C_GenerateKeyPair(s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN),
-                    new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_EC_PARAMS, p256),
-                        new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)},
-                    new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                        new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                        new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, id)});
+            p11.C_GenerateKeyPair(
+                    s,
+                    new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN),
+                    new CK_ATTRIBUTE[] {
+                        new CK_ATTRIBUTE(CKA_TOKEN, true),
+                        new CK_ATTRIBUTE(CKA_EC_PARAMS, p256),
+                        new CK_ATTRIBUTE(CKA_LABEL, label),
+                        new CK_ATTRIBUTE(CKA_ID, id)
+                    },
+                    new CK_ATTRIBUTE[] {
+                        new CK_ATTRIBUTE(CKA_TOKEN, true),
+                        new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                        new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                        new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                        new CK_ATTRIBUTE(CKA_SIGN, true),
+                        new CK_ATTRIBUTE(CKA_LABEL, label),
+                        new CK_ATTRIBUTE(CKA_ID, id)
+                    });
             // The KEK as the previous version made it: extractable, encrypts, not trusted.
             p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), new CK_ATTRIBUTE[] {
-                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-                new CK_ATTRIBUTE(CKA_EXTRACTABLE, true), new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_UNWRAP, true),
-                new CK_ATTRIBUTE(CKA_ENCRYPT, true), new CK_ATTRIBUTE(CKA_DECRYPT, true), new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L),
-                new CK_ATTRIBUTE(CKA_LABEL, Pkcs11Hsm.KEK_LABEL.toCharArray())});
+                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                        new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                new CK_ATTRIBUTE(CKA_EXTRACTABLE, true), new CK_ATTRIBUTE(CKA_WRAP, true),
+                        new CK_ATTRIBUTE(CKA_UNWRAP, true),
+                new CK_ATTRIBUTE(CKA_ENCRYPT, true), new CK_ATTRIBUTE(CKA_DECRYPT, true),
+                        new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L),
+                new CK_ATTRIBUTE(CKA_LABEL, Pkcs11Hsm.KEK_LABEL.toCharArray())
+            });
         });
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec)) {
             assertThatThrownBy(() -> KeyPolicy.requireAll(List.of(hsm)))
-                    .isInstanceOfSatisfying(KeyPolicyException.class, e -> assertThat(e.violations())
-                            .extracting(v -> v.attribute())
-                            .contains("CKA_WRAP_WITH_TRUSTED", "CKA_TRUSTED", "CKA_DECRYPT", "CKA_ENCRYPT",
-                                    "CKA_ALLOWED_MECHANISMS"))
+                    .isInstanceOfSatisfying(
+                            KeyPolicyException.class,
+                            e -> assertThat(e.violations())
+                                    .extracting(v -> v.attribute())
+                                    .contains(
+                                            "CKA_WRAP_WITH_TRUSTED",
+                                            "CKA_TRUSTED",
+                                            "CKA_DECRYPT",
+                                            "CKA_ENCRYPT",
+                                            "CKA_ALLOWED_MECHANISMS"))
                     .hasMessageContaining("HSM dc1-hsm1")
                     .hasMessageContaining("zone example.test. ZSK key tag 4242")
                     .hasMessageContaining("CKA_WRAP_WITH_TRUSTED is false while CKA_EXTRACTABLE is true")
@@ -218,20 +265,30 @@ class KeyAttributePolicyIT {
     private static long ownAesKey(PKCS11 p11, long s) throws PKCS11Exception {
         return p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), new CK_ATTRIBUTE[] {
             new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_WRAP, true), new CK_ATTRIBUTE(CKA_UNWRAP, true),
-            new CK_ATTRIBUTE(CKA_SENSITIVE, false), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true), new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L)});
+            new CK_ATTRIBUTE(CKA_SENSITIVE, false), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                    new CK_ATTRIBUTE(CKA_VALUE_LEN, 32L)
+        });
     }
 
     private static CK_ATTRIBUTE[] stolen(boolean sensitive, boolean wrapWithTrusted) {
-        return new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_EC),
-            new CK_ATTRIBUTE(CKA_TOKEN, false), new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_SENSITIVE, sensitive),
-            new CK_ATTRIBUTE(CKA_EXTRACTABLE, true), new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, wrapWithTrusted),
-            new CK_ATTRIBUTE(CKA_DERIVE, false), new CK_ATTRIBUTE(CKA_DECRYPT, false),
-            new CK_ATTRIBUTE(CKA_SIGN, true)};
+        return new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+            new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_EC),
+            new CK_ATTRIBUTE(CKA_TOKEN, false),
+            new CK_ATTRIBUTE(CKA_PRIVATE, true),
+            new CK_ATTRIBUTE(CKA_SENSITIVE, sensitive),
+            new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+            new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, wrapWithTrusted),
+            new CK_ATTRIBUTE(CKA_DERIVE, false),
+            new CK_ATTRIBUTE(CKA_DECRYPT, false),
+            new CK_ATTRIBUTE(CKA_SIGN, true)
+        };
     }
 
     private static long kek(PKCS11 p11, long s) throws PKCS11Exception {
-        return only(p11, s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY),
-            new CK_ATTRIBUTE(CKA_LABEL, Pkcs11Hsm.KEK_LABEL.toCharArray())});
+        return only(p11, s, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY), new CK_ATTRIBUTE(CKA_LABEL, Pkcs11Hsm.KEK_LABEL.toCharArray())
+        });
     }
 
     private static long only(PKCS11 p11, long s, CK_ATTRIBUTE[] template) throws PKCS11Exception {
@@ -266,5 +323,4 @@ class KeyAttributePolicyIT {
                     }
                 });
     }
-
 }

@@ -61,8 +61,12 @@ class Pkcs11HsmIT {
         DnssecKey ksk;
         DnssecKey zsk;
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec)) {
-            ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
-            zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256)).publicKey().orElseThrow();
+            ksk = hsm.generate(new KeySpec(ZONE, KeyRole.KSK, Algorithm.ECDSAP256SHA256))
+                    .publicKey()
+                    .orElseThrow();
+            zsk = hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+                    .publicKey()
+                    .orElseThrow();
             hsm.generate(new KeySpec(ZoneName.of("other.test"), KeyRole.ZSK, Algorithm.ECDSAP256SHA256));
         }
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(spec)) {
@@ -97,7 +101,9 @@ class Pkcs11HsmIT {
             RRSIGRecord proof = PossessionProof.sign(b, copy.ref(), pub, nonce, clock);
             assertThat(PossessionProof.verify(pub, nonce, proof, clock)).isEmpty();
 
-            assertThatThrownBy(() -> b.unwrap(wrapped)).isInstanceOf(HsmException.class).hasMessageContaining("already exists");
+            assertThatThrownBy(() -> b.unwrap(wrapped))
+                    .isInstanceOf(HsmException.class)
+                    .hasMessageContaining("already exists");
         }
     }
 
@@ -107,14 +113,14 @@ class Pkcs11HsmIT {
                 Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {
             byte[] kcvA = a.generateKek();
             TransportKey made = b.newTransportKey();
-            TransportKey travelled = TransportKey.publicHalf(new HsmId("dc2-signer1/dc2-hsm1"), made.modulus(),
-                    made.publicExponent());
+            TransportKey travelled =
+                    TransportKey.publicHalf(new HsmId("dc2-signer1/dc2-hsm1"), made.modulus(), made.publicExponent());
             assertThat(travelled.hasPrivateHalf()).isFalse();
 
             byte[] wrappedKek = a.exportKek(travelled);
 
-            assertThatThrownBy(() -> b.importKek(TransportKey.publicHalf(b.id(), made.modulus(), made.publicExponent()),
-                            wrappedKek, kcvA))
+            assertThatThrownBy(() -> b.importKek(
+                            TransportKey.publicHalf(b.id(), made.modulus(), made.publicExponent()), wrappedKek, kcvA))
                     .isInstanceOf(HsmException.class)
                     .hasMessageContaining("no private half");
             assertThat(b.importKek(made, wrappedKek, kcvA)).isEqualTo(kcvA);
@@ -196,7 +202,8 @@ class Pkcs11HsmIT {
                 .isInstanceOf(HsmUnavailableException.class)
                 .hasMessageContaining("PKCS#11 library " + lib + " not found");
         Path missingPin = dir.resolve("nope.pin");
-        assertThatThrownBy(() -> Pkcs11Hsm.open(new HsmSpec(good.name(), good.library(), good.tokenLabel(), missingPin, 1)))
+        assertThatThrownBy(() ->
+                        Pkcs11Hsm.open(new HsmSpec(good.name(), good.library(), good.tokenLabel(), missingPin, 1)))
                 .isInstanceOf(HsmUnavailableException.class)
                 .hasMessageContaining("PIN file " + missingPin + " does not exist");
     }
