@@ -27,10 +27,10 @@ import picocli.CommandLine.Option;
         name = "chaos",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description =
-                "Run the Tandem chaos harness: hosts in network namespaces (root needed), real ZooKeeper voters, signer "
-                        + "nodes with SoftHSM2 tokens, Knot as secondary, Unbound validating; faults by name; invariants checked on "
-                        + "the recorded history; DIR/report.md, DIR/report.json, DIR/published/<zone>/<serial>.zone.")
+        description = "Run the Tandem chaos harness: hosts in network namespaces (root needed), real ZooKeeper voters, "
+                + "signer nodes with SoftHSM2 tokens, Knot as secondary, Unbound validating; faults by name; "
+                + "invariants checked on the recorded history; DIR/report.md, DIR/report.json, "
+                + "DIR/published/<zone>/<serial>.zone.")
 public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--scenario", paramLabel = "NAME", description = "a scenario to run (repeatable; default: all)")
     List<String> scenarios = new ArrayList<>();

@@ -9,7 +9,8 @@ public enum ExitCode {
     /** The key sets differ (verify), or sync could not make them equal. */
     NOT_SYNCED(
             1,
-            "key sets differ between the manifest and at least one HSM; the report names zone, role, tag, fingerprint and HSM"),
+            "key sets differ between the manifest and at least one HSM; the report names zone, role, tag, fingerprint "
+                    + "and HSM"),
     /** Wrong command line. */
     USAGE(2, "usage error: unknown command or option, missing argument"),
     /** An HSM cannot be used: library, token, PIN file, PIN. Nothing was changed. */
@@ -21,11 +22,13 @@ public enum ExitCode {
     /** The command was refused for safety (e.g. deleting a live key, a second KEK). */
     REFUSED(
             6,
-            "refused for safety (deleting a live key, a second KEK, HSMs without a shared KEK, KEK check values that differ after an enrolment)"),
+            "refused for safety (deleting a live key, a second KEK, HSMs without a shared KEK, KEK check values that "
+                    + "differ after an enrolment)"),
     /** The audit log is corrupt or was tampered with. */
     AUDIT_CORRUPT(
             7,
-            "the audit log's hash chain is broken or a signed checkpoint does not verify: a line was edited, removed, inserted or reordered (also with recomputed hashes)"),
+            "the audit log's hash chain is broken or a signed checkpoint does not verify: a line was edited, removed, "
+                    + "inserted or reordered (also with recomputed hashes)"),
     /** The configuration file is missing or wrong. */
     CONFIG(8, "the configuration file is missing or wrong (the message names file and key)"),
     /** The zone does not validate (verify), or the gate refused the signed zone (sign). Nothing was written. */
@@ -43,19 +46,23 @@ public enum ExitCode {
     /** The coordinator's preflight refused the cut-over (failover, preflight). Nothing was changed. */
     PREFLIGHT_REFUSED(
             13,
-            "the preflight refused the cut-over; the report names zone, check, role, tag, fingerprint, node, HSM and the fix; nothing was changed"),
+            "the preflight refused the cut-over; the report names zone, check, role, tag, fingerprint, node, HSM and "
+                    + "the fix; nothing was changed"),
     /** The coordinator cannot be reached (or did not answer in time). */
     COORDINATOR_UNREACHABLE(
             14,
-            "the coordinator cannot be reached or did not answer in time; nothing was changed (after a timeout of failover: the outcome is unknown, run status)"),
+            "the coordinator cannot be reached or did not answer in time; nothing was changed (after a timeout of "
+                    + "failover: the outcome is unknown, run status)"),
     /** The coordinator refused the caller's certificate for this call. */
     NOT_PERMITTED(
             15,
-            "the coordinator refused the certificate (ordering a failover, a step-down or a key ceremony needs OU=operator); nothing was changed"),
+            "the coordinator refused the certificate (ordering a failover, a step-down or a key ceremony needs "
+                    + "OU=operator); nothing was changed"),
     /** The cut-over was performed but the new leader's first validated publication was not seen in time. */
     FAILOVER_INCOMPLETE(
             16,
-            "the leader stepped down but the new leader's first validated publication was not seen before the timeout: run status"),
+            "the leader stepped down but the new leader's first validated publication was not seen before the timeout: "
+                    + "run status"),
     /** Confirmation of a failover was refused at the prompt. */
     ABORTED(17, "the operator answered no at the confirmation prompt; nothing was changed");
 

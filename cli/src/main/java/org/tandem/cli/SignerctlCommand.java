@@ -72,7 +72,8 @@ import picocli.CommandLine.ParseResult;
         footer = {
             "",
             "Exit codes: 0 ok, 1 key sets differ, 2 usage, 3 HSM unavailable, 4 ZooKeeper unreachable,",
-            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused by the gate,",
+            "5 manifest problem, 6 refused, 7 audit log broken, 8 configuration, 9 zone invalid or refused "
+                    + "by the gate,",
             "10 other failure (11 zone file rejected, 12 canary failed), 13 refused by the preflight,",
             "14 coordinator unreachable, 15 certificate not permitted, 16 failover incomplete, 17 not confirmed."
         })

@@ -1,8 +1,8 @@
 /**
  * {@code signerctl}, the operator's command line: the picocli root {@link org.tandem.cli.SignerctlCommand}
  * and what every command shares: the exit codes ({@link org.tandem.cli.ExitCode}, documented for
- * operators in docs/operations.md), {@link org.tandem.cli.SignerctlException} (a failure with its own exit code), one JSON
- * document ({@link org.tandem.cli.Output}) or a {@link org.tandem.cli.Table} for people, and the
+ * operators in docs/operations.md), {@link org.tandem.cli.SignerctlException} (a failure with its own exit code), one
+ * JSON document ({@link org.tandem.cli.Output}) or a {@link org.tandem.cli.Table} for people, and the
  * {@link org.tandem.cli.Terminal} a command confirms on.
  *
  * <p>The commands live in one package per purpose: {@code cluster} (the coordinator's clients),

@@ -21,7 +21,8 @@ import org.tandem.keysync.config.DaemonLauncher.Started;
 public final class CoordinatorMain {
     static final String USAGE = """
             usage: coordinator --config FILE [--check]
-              --config FILE  the coordinator configuration (coordinator.yaml); relative paths in it are taken from its directory
+              --config FILE  the coordinator configuration (coordinator.yaml); relative paths in it are \
+            taken from its directory
               --check        check the configuration, print the summary and exit 0 (valid) or 2 (invalid)
               --help         this text
             """;

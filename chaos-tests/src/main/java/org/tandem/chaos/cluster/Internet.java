@@ -27,7 +27,9 @@ import org.xbill.DNS.Record;
  * directory.
  */
 final class Internet implements AutoCloseable {
-    /** Names of every kind the prober asks, in turn: data, wildcard, NXDOMAIN, NODATA, DNSKEY, delegation DS, new types. */
+    /**
+     * Names of every kind the prober asks, in turn: data, wildcard, NXDOMAIN, NODATA, DNSKEY, delegation DS, new types.
+     */
     static final List<String> QUERIES = List.of(
             "example.test. SOA",
             "example.test. DNSKEY",

@@ -9,8 +9,8 @@ import java.util.Optional;
  * concerned (label and {@code CKA_ID}) and, for a planted key, the new object's label, {@code CKA_ID}
  * and public key.
  *
- * @param operation the operation ({@code remove-token}, {@code change-pin}, {@code delete-key}, {@code plant-stray-key-pair},
- *     {@code replace-with-different-key}, {@code restore})
+ * @param operation the operation ({@code remove-token}, {@code change-pin}, {@code delete-key},
+ *     {@code plant-stray-key-pair}, {@code replace-with-different-key}, {@code restore})
  * @param tokenLabel the token's label
  * @param keyLabel the {@code CKA_LABEL} of the key the fault concerned, empty for a token-wide fault
  * @param ckaIdHex the {@code CKA_ID} of that key in lower-case hex, empty for a token-wide fault

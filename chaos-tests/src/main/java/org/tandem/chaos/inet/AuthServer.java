@@ -59,8 +59,8 @@ public final class AuthServer {
     }
 
     /**
-     * Writes {@code dir/knot.conf} (and creates {@code dir/run}, {@code dir/db}, {@code dir/zones}) for Knot as a secondary
-     * of {@code zone}.
+     * Writes {@code dir/knot.conf} (and creates {@code dir/run}, {@code dir/db}, {@code dir/zones}) for Knot as a
+     * secondary of {@code zone}.
      *
      * @param dir the server's directory, created if missing; everything Knot writes stays below it
      * @param zone the zone, absolute

@@ -199,7 +199,8 @@ public final class Topology implements AutoCloseable {
                 Files.writeString(dir.resolve("hosts"), h.toString());
                 Files.writeString(
                         dir.resolve("resolv.conf"),
-                        "# chaos harness: no name server inside the namespaces\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+                        "# chaos harness: no name server inside the namespaces\nnameserver 127.0.0.1\noptions "
+                                + "timeout:1 attempts:1\n");
             } catch (IOException e) {
                 throw new NetworkException("cannot write " + dir + ": " + e.getMessage(), e);
             }

@@ -16,7 +16,8 @@ final class ClockJump implements Scenario {
 
     @Override
     public String description() {
-        return "the leader's wall clock jumps +1 day (libfaketime in its JVM): it must stop signing, the standby take over";
+        return "the leader's wall clock jumps +1 day (libfaketime in its JVM): it must stop signing, the standby take "
+                + "over";
     }
 
     @Override

@@ -70,7 +70,8 @@ final class HsmScenarios {
 
         @Override
         public String description() {
-            return "the leader's HSM token is removed: it must stop signing, leave the election, and the standby take over";
+            return "the leader's HSM token is removed: it must stop signing, leave the election, and the standby take "
+                    + "over";
         }
 
         @Override
@@ -105,7 +106,8 @@ final class HsmScenarios {
 
         @Override
         public String description() {
-            return "the leader's ZSK becomes unusable in its HSM: the error names ZSK and its tag, the standby takes over";
+            return "the leader's ZSK becomes unusable in its HSM: the error names ZSK and its tag, the standby takes "
+                    + "over";
         }
 
         @Override
@@ -148,7 +150,8 @@ final class HsmScenarios {
 
         @Override
         public String description() {
-            return "the standby's HSM holds a different ZSK, then the active's switch fails: the cut-over must be refused";
+            return "the standby's HSM holds a different ZSK, then the active's switch fails: the cut-over must be "
+                    + "refused";
         }
 
         @Override
@@ -189,8 +192,8 @@ final class HsmScenarios {
 
         @Override
         public String description() {
-            return "the standby's HSM holds another key pair under the ZSK's label and CKA_ID, then the active is killed: "
-                    + "the standby must refuse to lead";
+            return "the standby's HSM holds another key pair under the ZSK's label and CKA_ID, then the active is "
+                    + "killed: the standby must refuse to lead";
         }
 
         @Override

@@ -111,7 +111,8 @@ final class NetworkScenarios {
 
         @Override
         public String description() {
-            return "SIGSTOP of the leader beyond the session timeout, then SIGCONT: it must not publish in its old epoch";
+            return "SIGSTOP of the leader beyond the session timeout, then SIGCONT: it must not publish in its old "
+                    + "epoch";
         }
 
         @Override

@@ -101,8 +101,8 @@ final class Report {
                     times.get(0),
                     times.size()));
         }
-        b.append(
-                        "| scenario | passed | takeover s | prober ad / servfail / timeout / other | max leaders | violated |\n")
+        b.append("| scenario | passed | takeover s | prober ad / servfail / timeout / other | max leaders | "
+                        + "violated |\n")
                 .append("|---|---|---:|---|---:|---|\n");
         for (Trial t : trials) {
             b.append("| ")

@@ -29,7 +29,8 @@ final class ZoneScenarios {
 
         @Override
         public String description() {
-            return "TYPE65280 and TYPE261 (RFC 3597 form) appear in the unsigned zone: signed and validated, never skipped";
+            return "TYPE65280 and TYPE261 (RFC 3597 form) appear in the unsigned zone: signed and validated, never "
+                    + "skipped";
         }
 
         @Override

@@ -354,11 +354,12 @@ class TokenFaultsIT {
                 // The key's objects gone: the cached handle fails, the re-listing misses the key; after the
                 // restore the running process finds it again under a new handle.
                 assertThat(after)
-                        .isEqualTo(
-                                "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:1 refound=missing check=MISSING,OK reopen=missing:1");
+                        .isEqualTo("cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:1 refound=missing "
+                                + "check=MISSING,OK reopen=missing:1");
                 assertThat(restored)
                         .isEqualTo(
-                                "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:2 refound=ok check=OK,OK reopen=ok");
+                                "cached=HsmException:CKR_OBJECT_HANDLE_INVALID(0x82) list=ok:2 refound=ok check=OK,OK "
+                                        + "reopen=ok");
                 assertThat(fresh).isEqualTo("READY keys=1");
             }
             case CHANGE_PIN -> {

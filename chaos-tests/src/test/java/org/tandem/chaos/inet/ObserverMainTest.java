@@ -63,7 +63,8 @@ class ObserverMainTest {
         Path f = dir.resolve("queries");
         Files.writeString(
                 f,
-                "# probes\nwww.example.test. A\n\nnope.example.test A\nexample.test. DNSKEY\nx.example.test. TYPE65280\n");
+                "# probes\nwww.example.test. A\n\nnope.example.test A\nexample.test. DNSKEY\nx.example.test. "
+                        + "TYPE65280\n");
         List<Query> qs = Query.read(f);
         assertThat(qs)
                 .extracting(q -> q.name() + " " + q.typeName())

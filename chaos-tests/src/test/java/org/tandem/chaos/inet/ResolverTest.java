@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Name;
 
 class ResolverTest {
-    static final String KSK =
-            "example.test.\t3600\tIN\tDNSKEY\t257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==";
+    static final String KSK = "example.test.\t3600\tIN\tDNSKEY\t257 3 13 "
+            + "mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==";
 
     @TempDir
     Path dir;

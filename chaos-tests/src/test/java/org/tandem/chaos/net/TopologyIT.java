@@ -28,7 +28,9 @@ class TopologyIT {
         }
     }
 
-    /** A TCP connect to a closed port: "refused" means the host answered, a timeout or "unreachable" that it did not. */
+    /**
+     * A TCP connect to a closed port: "refused" means the host answered, a timeout or "unreachable" that it did not.
+     */
     static boolean reaches(String fromHost, String toHost) throws Exception {
         Process p = new ProcessBuilder(
                         "ip",

@@ -36,9 +36,9 @@ import picocli.CommandLine.Spec;
 public final class AuditCommand {
     @Command(
             name = "verify",
-            description = "Check the hash chain and, with --public-key or --hsm-config, every signed "
-                    + "checkpoint: exit 0 only when no line was edited, removed, inserted or reordered, not even with the "
-                    + "hashes recomputed (and, with --head, none was cut off the end).")
+            description = "Check the hash chain and, with --public-key or --hsm-config, every signed checkpoint: exit "
+                    + "0 only when no line was edited, removed, inserted or reordered, not even with the hashes "
+                    + "recomputed (and, with --head, none was cut off the end).")
     static final class Verify implements Callable<Integer> {
         @Option(names = "--audit-log", required = true, paramLabel = "FILE", description = "the audit log")
         Path file;
@@ -138,8 +138,8 @@ public final class AuditCommand {
                         v.lines(),
                         v.headHash(),
                         trust == null
-                                ? "checkpoints not checked (no --public-key or --hsm-config): a rewrite with recomputed "
-                                        + "hashes would pass"
+                                ? "checkpoints not checked (no --public-key or --hsm-config): a rewrite with "
+                                        + "recomputed hashes would pass"
                                 : v.signedCheckpoints() + " signed checkpoint(s)"
                                         + (v.lastSignedCheckpoint() == 0
                                                 ? ""
@@ -185,9 +185,9 @@ public final class AuditCommand {
 
     @Command(
             name = "key",
-            description = "Print a node's audit-signing public key (PEM), generating the key pair in "
-                    + "the first HSM of hsm.yaml if it holds none (the node also does so at its first start). Keep the PEM off "
-                    + "the node: audit verify --public-key FILE then trusts neither the node nor its HSM.")
+            description = "Print a node's audit-signing public key (PEM), generating the key pair in the first HSM of "
+                    + "hsm.yaml if it holds none (the node also does so at its first start). Keep the PEM off the "
+                    + "node: audit verify --public-key FILE then trusts neither the node nor its HSM.")
     static final class Key implements Callable<Integer> {
         @Option(names = "--hsm-config", required = true, paramLabel = "FILE", description = "the node's hsm.yaml")
         Path hsmConfig;

@@ -125,8 +125,8 @@ public final class ClusterCommands {
     @Command(
             name = "failover",
             description =
-                    "Cut over to NODE: prints the preflight, asks for confirmation on the "
-                            + "terminal (unless --yes), then orders the cut-over and waits for NODE's first validated publication.")
+                    "Cut over to NODE: prints the preflight, asks for confirmation on the terminal (unless --yes), "
+                            + "then orders the cut-over and waits for NODE's first validated publication.")
     public static final class Failover extends ClusterCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "NODE", description = "the standby to cut over to")
         String to;
@@ -213,9 +213,9 @@ public final class ClusterCommands {
 
     @Command(
             name = "step-down",
-            description = "Order a node (default: the current leader) to step down, e.g. for "
-                    + "maintenance. The leader steps down only when a standby passes the preflight (exit 13 otherwise, with the "
-                    + "refusals); the standby takes over after its own preflight.")
+            description = "Order a node (default: the current leader) to step down, e.g. for maintenance. The leader "
+                    + "steps down only when a standby passes the preflight (exit 13 otherwise, with the refusals); the "
+                    + "standby takes over after its own preflight.")
     public static final class StepDown extends ClusterCommand implements Callable<Integer> {
         @Option(names = "--node", paramLabel = "NODE", description = "the node (default: the current leader)")
         String node;
@@ -265,9 +265,9 @@ public final class ClusterCommands {
                             ClusterView.printPreflight(out(), p);
                             out().println();
                         }
-                        out().println(
-                                        "step-down REFUSED: the leader steps down only when a standby passes the preflight"
-                                                + " (it is a cut-over to whoever wins next); nothing was changed");
+                        out().println("step-down REFUSED: the leader steps down only when a standby passes the "
+                                + "preflight (it is a cut-over to whoever wins next); nothing was "
+                                + "changed");
                         out().flush();
                     }
                     return ExitCode.PREFLIGHT_REFUSED.code();

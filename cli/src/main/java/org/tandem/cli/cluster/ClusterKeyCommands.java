@@ -91,8 +91,9 @@ public final class ClusterKeyCommands {
                 out.println(
                         s.getConsistent()
                                 ? "every HSM of every node holds the same cluster KEK"
-                                : "the HSMs do NOT share one KEK: run 'signerctl kek init --config FILE --on NODE' once, then "
-                                        + "'signerctl kek enrol --config FILE --from NODE --to NODE' for each other node");
+                                : "the HSMs do NOT share one KEK: run 'signerctl kek init --config FILE --on NODE' "
+                                        + "once, then 'signerctl kek enrol --config FILE --from NODE --to NODE' for "
+                                        + "each other node");
                 out.flush();
             }
             return (s.getConsistent() ? ExitCode.OK : ExitCode.NOT_SYNCED).code();
@@ -302,9 +303,9 @@ public final class ClusterKeyCommands {
             if (z.getKeysCount() == 0) {
                 throw new SignerctlException(
                         ExitCode.MANIFEST,
-                        "keys verify: zone " + z.getZone() + " has no keys"
-                                + " in its manifest (ZooKeeper): generate them first: signerctl keys generate --config FILE"
-                                + " --zone " + z.getZone() + " --role ksk --on NODE");
+                        "keys verify: zone " + z.getZone() + " has no keys in its manifest (ZooKeeper): generate them "
+                                + "first: signerctl keys generate --config FILE --zone " + z.getZone()
+                                + " --role ksk --on NODE");
             }
             boolean ok = ClusterView.allOk(k);
             String nonceHex = HexFormat.of().formatHex(nonce);

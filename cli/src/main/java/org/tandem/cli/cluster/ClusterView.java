@@ -415,7 +415,8 @@ final class ClusterView {
     static void printStepDown(PrintWriter out, StepDownResult r) {
         if (r.getWasLeader()) {
             out.printf(
-                    "%s stepped down from epoch %d; the standby takes over after its own preflight (signerctl status)%n",
+                    "%s stepped down from epoch %d; the standby takes over after its own preflight "
+                            + "(signerctl status)%n",
                     r.getNode(), r.getEpoch());
         } else {
             out.printf("%s was not the leader; it stays out of the election for its hold-off time%n", r.getNode());

@@ -237,17 +237,17 @@ final class DemoCluster {
 
     private void keys(Path signerctlYaml) throws IOException, InterruptedException {
         String c = "--config=" + signerctlYaml;
-        n.heading(
-                "The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key that node-b's HSM "
-                        + "makes; only the public half and the wrapped KEK cross between the sites, never the KEK in plaintext.");
+        n.heading("The cluster KEK: made inside node-a's HSM, carried into node-b's under an RSA key that node-b's HSM "
+                + "makes; only the public half and the wrapped KEK cross between the sites, never the KEK in "
+                + "plaintext.");
         n.expect(0, "kek", "init", c, "--on=node-a");
         n.expect(0, "kek", "enrol", c, "--from=node-a", "--to=node-b");
-        n.heading(
-                "Generate once, inside node-a's HSM: a KSK and a ZSK. They are not published until every node holds them, "
-                        + "proven. They reach node-b wrapped under the KEK, and node-b imports only keys the manifest lists and "
-                        + "proves each at once: the elected node's replication agent copies new keys to its peers by itself every "
-                        + "few seconds, and keys sync does it at once on the operator's order (it copies whatever is still "
-                        + "missing). keys verify has every private key on every node sign the operator's fresh nonce.");
+        n.heading("Generate once, inside node-a's HSM: a KSK and a ZSK. They are not published until every node holds "
+                + "them, proven. They reach node-b wrapped under the KEK, and node-b imports only keys the "
+                + "manifest lists and proves each at once: the elected node's replication agent copies new "
+                + "keys to its peers by itself every few seconds, and keys sync does it at once on the "
+                + "operator's order (it copies whatever is still missing). keys verify has every private key "
+                + "on every node sign the operator's fresh nonce.");
         n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=ksk", "--on=node-a");
         n.expect(0, "keys", "generate", c, "--zone=" + ZONE, "--role=zsk", "--on=node-a");
         n.expect(0, "keys", "sync", c, "--zone=" + ZONE);

@@ -30,8 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "demo",
-        description = "Run the cluster demo: an embedded ZooKeeper, two signer nodes with two SoftHSM2 "
-                + "tokens, one zone; generate keys once, replicate, prove, elect, sign, publish, validate; kill the active node "
+        description = "Run the cluster demo: an embedded ZooKeeper, two signer nodes with two SoftHSM2 tokens, one "
+                + "zone; generate keys once, replicate, prove, elect, sign, publish, validate; kill the active node "
                 + "and watch the standby take over with the same keys and a higher serial.")
 public final class DemoCommand implements Callable<Integer> {
     @Option(
@@ -50,9 +50,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--keep-running",
-            description = "set the cluster up (tokens, keys, PKI, ZooKeeper, both nodes, the "
-                    + "coordinator), wait for the first publication, and leave it running; writes DIR/coordinator.yaml, "
-                    + "DIR/signerctl.yaml and DIR/pids (needs --workdir)")
+            description = "set the cluster up (tokens, keys, PKI, ZooKeeper, both nodes, the coordinator), wait for "
+                    + "the first publication, and leave it running; writes DIR/coordinator.yaml, DIR/signerctl.yaml "
+                    + "and DIR/pids (needs --workdir)")
     boolean keepRunning;
 
     @Option(

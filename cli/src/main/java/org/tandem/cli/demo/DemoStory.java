@@ -56,16 +56,16 @@ final class DemoStory {
         DemoCluster.requireCoordinator("build the whole project (mvn package) and run bin/demo");
         n.say("Tandem cluster demo. Everything goes to " + dir);
         n.say("Two signer nodes, node-a (site dc1) and node-b (site dc2), one zone: " + ZONE
-                + ". Each node has its own HSM, "
-                + "a SoftHSM2 token in its own token directory (hsm/node-a/, hsm/node-b/) that only its own process opens, "
-                + "as in two data centres. The operator's commands hold no HSM: they go through the coordinator, and keys "
-                + "reach the other site only wrapped, through the nodes' KeySync service.");
+                + ". Each node has its own HSM, a SoftHSM2 token in its own token directory (hsm/node-a/, hsm/node-b/) "
+                + "that only its own process opens, as in two data centres. The operator's commands hold no HSM: they "
+                + "go through the coordinator, and keys reach the other site only wrapped, through the nodes' KeySync "
+                + "service.");
         DemoPki pki = cluster.pki();
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"), 0, pki.tls("zookeeper"))) {
             n.say("An embedded ZooKeeper at " + zk.connectString()
-                    + " holds the key manifest, the election, the epoch and "
-                    + "the publish ledger. It speaks TLS only and lets in only certificates of the cluster CA (tls/), by "
-                    + "role: nodes and the operator may write, the coordinator may read, nobody else gets in.");
+                    + " holds the key manifest, the election, the epoch and the publish ledger. It speaks TLS only and "
+                    + "lets in only certificates of the cluster CA (tls/), by role: nodes and the operator may write, "
+                    + "the coordinator may read, nobody else gets in.");
             try (ClusterConnection connection = ClusterConnection.connect(
                     ZooKeeperClientSettings.tls(zk.connectString(), pki.tls("operator")),
                     "/tandem",
@@ -82,11 +82,11 @@ final class DemoStory {
         n.say("Done. Files: " + dir);
         n.say("  published/" + DemoCluster.zoneDir() + "/<serial>.zone  every published version (published/"
                 + DemoCluster.zoneDir() + ".zone is the current one, for a hidden primary to load)");
-        n.say(
-                "  node-a.yaml, node-b.yaml  the node configurations;  hsm/<node>/  each node's own HSM (softhsm2.conf, token "
-                        + "directory, PIN file, hsm.yaml);  coordinator.yaml, signerctl.yaml  the coordinator's and the operator's "
-                        + "configuration;  tls/  the cluster CA and certificates;  logs/  each process's log;  audit-<node>.jsonl  "
-                        + "each node's key audit log;  coordinator-audit.jsonl  the operator's orders");
+        n.say("  node-a.yaml, node-b.yaml  the node configurations;  hsm/<node>/  each node's own HSM "
+                + "(softhsm2.conf, token directory, PIN file, hsm.yaml);  coordinator.yaml, signerctl.yaml  "
+                + "the coordinator's and the operator's configuration;  tls/  the cluster CA and certificates; "
+                + " logs/  each process's log;  audit-<node>.jsonl  each node's key audit log;  "
+                + "coordinator-audit.jsonl  the operator's orders");
     }
 
     private void story(PublishLedger ledger, List<Path> configs) throws Exception {
@@ -109,9 +109,8 @@ final class DemoStory {
         n.heading("Cut " + leader
                 + " off: kill -9 its process, as a crash or a dead switch looks to ZooKeeper. Its session "
                 + "expires after " + SESSION_TIMEOUT.toSeconds() + " s; " + standby
-                + " re-proves its keys, checks from the "
-                + "ledger that every key it will sign with was published long enough, wins with a new epoch and publishes a "
-                + "higher serial.");
+                + " re-proves its keys, checks from the ledger that every key it will sign with was published long "
+                + "enough, wins with a new epoch and publishes a higher serial.");
         long killedAt = System.nanoTime();
         Process a = cluster.kill(leader);
         n.say("$ kill -9 " + a.pid() + "   # " + leader);

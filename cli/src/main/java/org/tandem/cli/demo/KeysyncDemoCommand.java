@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo-keysync",
         description =
-                "Run the keysync demo: three SoftHSM2 tokens, generate once, replicate, prove; "
-                        + "then reproduce the DENIC fault (a different key pair under the same key tag), see verify refuse it, and repair it.")
+                "Run the keysync demo: three SoftHSM2 tokens, generate once, replicate, prove; then reproduce the "
+                        + "DENIC fault (a different key pair under the same key tag), see verify refuse it, and repair "
+                        + "it.")
 public final class KeysyncDemoCommand implements Callable<Integer> {
     static final String ZONE = "example.test";
     static final List<String> TOKENS = List.of("dc1-hsm1", "dc2-hsm1", "dc2-hsm2");
@@ -72,7 +73,8 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
             String c = "--hsm-config=" + config;
             n.heading(
                     "The cluster key-encryption key (KEK): generated inside dc1-hsm1, then carried into the other HSMs "
-                            + "wrapped under an RSA key each new HSM makes inside itself. It is never in plaintext outside an HSM.");
+                            + "wrapped under an RSA key each new HSM makes inside itself. It is never in plaintext "
+                            + "outside an HSM.");
             n.expect(0, "kek", "init", c, "--hsm=dc1-hsm1");
             n.expect(0, "kek", "enrol", c, "--from=dc1-hsm1", "--to=dc2-hsm1");
             n.expect(0, "kek", "enrol", c, "--from=dc1-hsm1", "--to=dc2-hsm2");
@@ -86,13 +88,13 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
 
             n.heading("Replicate: wrap each key under the KEK on dc1-hsm1, unwrap into the others, prove.");
             n.expect(0, "keys", "sync", c, "--zone=" + ZONE);
-            n.heading(
-                    "Verify with proof: every private key on every HSM signs a fresh nonce; checked with the manifest's DNSKEY.");
+            n.heading("Verify with proof: every private key on every HSM signs a fresh nonce; checked with the "
+                    + "manifest's DNSKEY.");
             n.expect(0, "keys", "verify", c, "--zone=" + ZONE);
 
             n.heading(
-                    "The DENIC fault (May 2026): an outside tool replaces the ZSK on dc2-hsm2 by another key pair with the "
-                            + "same label, CKA_ID and key tag.");
+                    "The DENIC fault (May 2026): an outside tool replaces the ZSK on dc2-hsm2 by another key pair with "
+                            + "the same label, CKA_ID and key tag.");
             plantDenicKey(config);
             n.expect(1, "keys", "verify", c, "--zone=" + ZONE);
             n.heading("Repair: destroy the stray key and copy the manifest's ZSK back in.");
@@ -104,8 +106,8 @@ public final class KeysyncDemoCommand implements Callable<Integer> {
         }
         out.println();
         n.say("Done. Files: " + dir + " (hsm.yaml, hsm/ tokens and PIN files, audit.jsonl, zookeeper/, logs/).");
-        n.say(
-                "The ZooKeeper has stopped; to run the commands again against these tokens, start one and set 'zookeeper:' in hsm.yaml.");
+        n.say("The ZooKeeper has stopped; to run the commands again against these tokens, start one and set "
+                + "'zookeeper:' in hsm.yaml.");
         return ExitCode.OK.code();
     }
 

@@ -61,11 +61,11 @@ public final class Session implements AutoCloseable {
             String zk = options.zookeeper != null
                     ? options.zookeeper
                     : config.zookeeper()
-                            .orElseThrow(
-                                    () -> new HsmConfigException(
-                                            config.source(),
-                                            "zookeeper",
-                                            "missing: key manifests live in ZooKeeper; set 'zookeeper: host:port' or pass --zookeeper"));
+                            .orElseThrow(() -> new HsmConfigException(
+                                    config.source(),
+                                    "zookeeper",
+                                    "missing: key manifests live in ZooKeeper; set 'zookeeper: host:port' or "
+                                            + "pass --zookeeper"));
             s.store = ZooKeeperManifestStore.connect(
                     zookeeperSettings(options, config, zk), config.zookeeperRoot(), ZOOKEEPER_TIMEOUT);
             Clock clock = Clock.systemUTC();
@@ -119,10 +119,10 @@ public final class Session implements AutoCloseable {
         throw new HsmConfigException(
                 config.source(),
                 "zookeeper-tls",
-                "missing: ZooKeeper needs TLS with your"
-                        + " certificate of the cluster CA (OU=operator): set 'zookeeper-tls: {ca, cert, key}' or pass"
-                        + " --zookeeper-ca, --zookeeper-cert and --zookeeper-key. Only for a lab whose ZooKeeper nobody else"
-                        + " can reach: 'zookeeper-insecure-plaintext: true' or --zookeeper-insecure-plaintext");
+                "missing: ZooKeeper needs TLS with your certificate of the cluster CA (OU=operator): set "
+                        + "'zookeeper-tls: {ca, cert, key}' or pass --zookeeper-ca, --zookeeper-cert and "
+                        + "--zookeeper-key. Only for a lab whose ZooKeeper nobody else can reach: "
+                        + "'zookeeper-insecure-plaintext: true' or --zookeeper-insecure-plaintext");
     }
 
     /** The HSM configuration read. */

@@ -79,7 +79,8 @@ public final class KekCommand {
                             .println(
                                     shared
                                             ? "all HSMs share the cluster KEK"
-                                            : "the HSMs do NOT share one KEK: run 'signerctl kek init' once, then 'signerctl kek enrol' for each other HSM");
+                                            : "the HSMs do NOT share one KEK: run 'signerctl kek init' once, then "
+                                                    + "'signerctl kek enrol' for each other HSM");
                 }
                 return shared ? ExitCode.OK.code() : ExitCode.NOT_SYNCED.code();
             }
@@ -88,9 +89,9 @@ public final class KekCommand {
 
     @Command(
             name = "init",
-            description = "Generate the cluster KEK inside one HSM (once per cluster). With --config: "
-                    + "inside an HSM of the node --on, through the coordinator. Needs the HSM's so-pin-file (hsm.yaml): the "
-                    + "security officer marks the KEK trusted.")
+            description = "Generate the cluster KEK inside one HSM (once per cluster). With --config: inside an HSM of "
+                    + "the node --on, through the coordinator. Needs the HSM's so-pin-file (hsm.yaml): the security "
+                    + "officer marks the KEK trusted.")
     static final class Init extends Base implements Callable<Integer> {
         @Option(
                 names = "--hsm",
@@ -135,11 +136,11 @@ public final class KekCommand {
     @Command(
             name = "enrol",
             aliases = "enroll",
-            description = "Give an HSM the cluster KEK without exposing it: the new HSM "
-                    + "makes an RSA transport key inside, the KEK travels wrapped under it (RSA-OAEP) and is unwrapped inside. "
-                    + "With --config, --from and --to name nodes: the coordinator carries the transport public key and the "
-                    + "wrapped KEK between them and prints both check values; exit 6 when they differ. Needs so-pin-file (hsm.yaml)"
-                    + " for both HSMs: the security officers mark the KEK and the transport key trusted.")
+            description = "Give an HSM the cluster KEK without exposing it: the new HSM makes an RSA transport key "
+                    + "inside, the KEK travels wrapped under it (RSA-OAEP) and is unwrapped inside. With --config, "
+                    + "--from and --to name nodes: the coordinator carries the transport public key and the wrapped "
+                    + "KEK between them and prints both check values; exit 6 when they differ. Needs so-pin-file "
+                    + "(hsm.yaml) for both HSMs: the security officers mark the KEK and the transport key trusted.")
     static final class Enrol extends Base implements Callable<Integer> {
         @Option(
                 names = "--from",

@@ -109,9 +109,9 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Command(
             name = "generate",
-            description = "Generate a key once, on one HSM, and add it to the zone's manifest. "
-                    + "Copy it to the other HSMs with 'keys sync'. With --config: inside an HSM of the node --on, through the "
-                    + "coordinator; it is published only after every node holds it, proven.")
+            description = "Generate a key once, on one HSM, and add it to the zone's manifest. Copy it to the other "
+                    + "HSMs with 'keys sync'. With --config: inside an HSM of the node --on, through the coordinator; "
+                    + "it is published only after every node holds it, proven.")
     static final class Generate extends ZoneCommand implements Callable<Integer> {
         @Option(names = "--role", required = true, paramLabel = "ksk|zsk|csk", description = "key role")
         String role;
@@ -172,7 +172,8 @@ public final class KeysCommand implements Callable<Integer> {
                                     "generated %s on %s%n  fingerprint %s%n  %s%n",
                                     key.describe(), on, key.fingerprint().hex(), key.dnskey(3600));
                     out().printf(
-                                    "next: copy it to the other HSMs and prove it: signerctl keys sync --hsm-config %s --zone %s%n",
+                                    "next: copy it to the other HSMs and prove it: signerctl keys sync --hsm-config %s "
+                                            + "--zone %s%n",
                                     options.hsmConfig(), key.zone());
                 }
                 return ExitCode.OK.code();
@@ -258,9 +259,9 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Command(
             name = "sync",
-            description = "Copy every manifest key an HSM lacks from an HSM that holds it (wrapped under "
-                    + "the cluster KEK), prove it, and verify. Exit 0 only when key-synced afterwards. With --config: between "
-                    + "the nodes, through the coordinator, which verifies every proof itself.")
+            description = "Copy every manifest key an HSM lacks from an HSM that holds it (wrapped under the cluster "
+                    + "KEK), prove it, and verify. Exit 0 only when key-synced afterwards. With --config: between the "
+                    + "nodes, through the coordinator, which verifies every proof itself.")
     static final class Sync extends ZoneCommand implements Callable<Integer> {
         @Option(
                 names = "--from",
@@ -316,9 +317,9 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Command(
             name = "verify",
-            description = "Prove that every HSM holds exactly the manifest's keys: compare fingerprints "
-                    + "and have every private key sign a fresh nonce. Exit 0 only when key-synced. With --config: every node's "
-                    + "HSMs, over a nonce signerctl draws, through the coordinator.")
+            description = "Prove that every HSM holds exactly the manifest's keys: compare fingerprints and have every "
+                    + "private key sign a fresh nonce. Exit 0 only when key-synced. With --config: every node's HSMs, "
+                    + "over a nonce signerctl draws, through the coordinator.")
     static final class Verify extends ZoneCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {

@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "sign",
-        description = "Sign a zone with its keys from an HSM: prove the HSM holds the manifest's keys, "
-                + "run the capability canary, sign (incrementally when the output exists and was signed by the same keys), "
+        description = "Sign a zone with its keys from an HSM: prove the HSM holds the manifest's keys, run the "
+                + "capability canary, sign (incrementally when the output exists and was signed by the same keys), "
                 + "validate with the independent gate, then write the output atomically.")
 public final class SignCommand implements Callable<Integer> {
     @Mixin
@@ -74,8 +74,8 @@ public final class SignCommand implements Callable<Integer> {
             names = "--policy",
             paramLabel = "FILE",
             description =
-                    "signing policy (YAML): validity, refresh, "
-                            + "inception-offset, jitter, dnskey-ttl, denial, opt-out, serial, zonemd, threads; options given here win")
+                    "signing policy (YAML): validity, refresh, inception-offset, jitter, dnskey-ttl, denial, opt-out, "
+                            + "serial, zonemd, threads; options given here win")
     Path policyFile;
 
     @Option(names = "--zonemd", description = "add a ZONEMD record (RFC 8976, SHA-384)")

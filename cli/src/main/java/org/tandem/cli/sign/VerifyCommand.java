@@ -24,9 +24,8 @@ import picocli.CommandLine.Spec;
 /** {@code signerctl verify}: the validation gate on a signed zone file; exit 0 only when it validates. */
 @Command(
         name = "verify",
-        description =
-                "Validate a signed zone file with the independent gate: every RRSIG against the "
-                        + "DNSKEY RRset as published, the NSEC/NSEC3 chain, validity windows, ZONEMD. Exit 0 only when it validates.")
+        description = "Validate a signed zone file with the independent gate: every RRSIG against the DNSKEY RRset as "
+                + "published, the NSEC/NSEC3 chain, validity windows, ZONEMD. Exit 0 only when it validates.")
 public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "zone apex")
     String zone;

@@ -109,13 +109,15 @@ class ClusterCommandsTest {
 
         Files.writeString(
                 config,
-                "coordinator: \"127.0.0.1:99999\"\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
+                "coordinator: \"127.0.0.1:99999\"\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: "
+                        + "tls/operator.key}\n");
         assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
         assertThat(err).contains("coordinator: port must be 1..65535");
 
         Files.writeString(
                 config,
-                "coordinator: \"127.0.0.1:7500\"\ntls: {ca: tls/ca.crt, cert: tls/missing.crt, key: tls/operator.key}\n");
+                "coordinator: \"127.0.0.1:7500\"\ntls: {ca: tls/ca.crt, cert: tls/missing.crt, key: "
+                        + "tls/operator.key}\n");
         assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
         assertThat(err)
                 .contains("tls.cert: file not found")
@@ -123,14 +125,16 @@ class ClusterCommandsTest {
 
         Files.writeString(
                 config,
-                "coordinator: \"127.0.0.1:7500\"\nendpoint: x\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
+                "coordinator: \"127.0.0.1:7500\"\nendpoint: x\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: "
+                        + "tls/operator.key}\n");
         assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
         assertThat(err).contains("endpoint: unknown key");
 
         // a key that is not the certificate's is named as tls.key
         Files.writeString(
                 config,
-                "coordinator: \"127.0.0.1:7500\"\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/coordinator.key}\n");
+                "coordinator: \"127.0.0.1:7500\"\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: "
+                        + "tls/coordinator.key}\n");
         assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
         assertThat(err).contains("tls.key");
         assertThat(coordinator.requests).isEmpty();

@@ -61,9 +61,9 @@ class ProbeResultTest {
         assertThat(r.status()).isEqualTo(ProbeStatus.CRITICAL);
         assertThat(r.status().code()).isEqualTo(2);
         assertThat(r.nagiosLine(WARN))
-                .isEqualTo("TANDEM PROBE CRITICAL - example.test. serial 2026120601: "
-                        + "www.example.test. A, key 12345, expiry 2026-12-01T00:00:00Z: RRSIG expired at 2026-12-01T00:00:00Z "
-                        + "(+2 more); 12 names checked | expiry_seconds=1209600s;259200:;0: names=12 problems=3");
+                .isEqualTo("TANDEM PROBE CRITICAL - example.test. serial 2026120601: www.example.test. A, key 12345, "
+                        + "expiry 2026-12-01T00:00:00Z: RRSIG expired at 2026-12-01T00:00:00Z (+2 more); 12 names "
+                        + "checked | expiry_seconds=1209600s;259200:;0: names=12 problems=3");
     }
 
     @Test

@@ -43,7 +43,8 @@ import org.testcontainers.images.builder.Transferable;
  *
  * <table>
  * <tr><th>site</th><th>machines</th></tr>
- * <tr><td>dc1</td><td>{@code zk1} (ZooKeeper voter), {@code node-a} (signer node, its own SoftHSM2 token {@code node-a})</td></tr>
+ * <tr><td>dc1</td><td>{@code zk1} (ZooKeeper voter), {@code node-a} (signer node, its own SoftHSM2 token
+ * {@code node-a})</td></tr>
  * <tr><td>dc2</td><td>{@code zk2}, {@code node-b} (its own token {@code node-b})</td></tr>
  * <tr><td>dc3</td><td>{@code zk3} (the tie-breaker voter), {@code coordinator}, {@code operator} (signerctl and an
  * {@code OU=operator} certificate, no HSM; on the dc3 LAN only)</td></tr>
@@ -94,7 +95,10 @@ final class TwoSiteCluster implements AutoCloseable {
     static final int ZK_PORT = 2281;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final String SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so";
-    /** JVM options of the daemons: small heaps and a quick start on 2 shared cores; no negative DNS cache (names come and go with the networks). */
+    /**
+     * JVM options of the daemons: small heaps and a quick start on 2 shared cores; no negative DNS cache (names come
+     * and go with the networks).
+     */
     private static final String DAEMON_JVM =
             "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 " + "-Dsun.net.inetaddr.negative.ttl=0";
 

@@ -319,8 +319,8 @@ public final class KeyCeremonies {
         if (live.isEmpty()) {
             throw new CeremonyException(
                     Status.Code.FAILED_PRECONDITION,
-                    "zone " + zone + " has no live key in its"
-                            + " manifest: generate its keys first: signerctl keys generate --config signerctl.yaml --zone "
+                    "zone " + zone + " has no live key in its manifest: generate its keys first: signerctl keys "
+                            + "generate --config signerctl.yaml --zone "
                             + zone
                             + " --role ksk --on NODE");
         }

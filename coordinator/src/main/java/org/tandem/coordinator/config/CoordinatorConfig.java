@@ -239,9 +239,9 @@ public record CoordinatorConfig(
             } else {
                 throw fail(
                         "zookeeper.tls",
-                        "missing: ZooKeeper needs TLS with the coordinator's certificate of the"
-                                + " cluster CA (OU=coordinator): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper"
-                                + " nobody else can reach: zookeeper.insecure-plaintext: true");
+                        "missing: ZooKeeper needs TLS with the coordinator's certificate of the cluster CA "
+                                + "(OU=coordinator): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper "
+                                + "nobody else can reach: zookeeper.insecure-plaintext: true");
             }
             String listen = "127.0.0.1:7500";
             if (root.has("grpc")) {

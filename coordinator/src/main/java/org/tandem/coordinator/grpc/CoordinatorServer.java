@@ -23,9 +23,9 @@ import org.tandem.keysync.grpc.TlsContexts;
  * The Coordinator gRPC server: mutual TLS 1.3 with the coordinator's certificate, client
  * certificates required and trusted only from the cluster CA (a client without one, with another
  * CA's or an expired one, offering only TLS 1.2, or in plaintext is refused at the handshake), the
- * connection limits ({@link ConnectionLimits}), TLS 1.3 as every Tandem server ({@link TlsContexts}), then {@link CoordinatorAuthorization}
- * (which also refuses a call whose client certificate has expired since the handshake). The caller owns it
- * and {@link #close}s it.
+ * connection limits ({@link ConnectionLimits}), TLS 1.3 as every Tandem server ({@link TlsContexts}), then
+ * {@link CoordinatorAuthorization} (which also refuses a call whose client certificate has expired since the
+ * handshake). The caller owns it and {@link #close}s it.
  */
 public final class CoordinatorServer implements AutoCloseable {
     private final Server server;

@@ -286,7 +286,8 @@ public final class Preflight {
                     possession.isEmpty() && identical,
                     (possession.isEmpty()
                                     ? proven
-                                            + " proof(s) over the coordinator's nonce verified with the manifest's DNSKEYs"
+                                            + " proof(s) over the coordinator's nonce verified with the manifest's "
+                                            + "DNSKEYs"
                                             + (identical ? "" : " (keys missing or different: see keys-identical)")
                                     : possession.size() + " key(s) on " + standby + " failed the proof of possession")
                             + pendingNote);
@@ -381,7 +382,8 @@ public final class Preflight {
                                     + " is published: the last ledger record"
                                     + " (serial " + last.serial() + " by " + last.node() + ") has "
                                     + (last.knowsDnskeys() ? "no DNSKEY TTL" : "no DNSKEY fingerprints") + " (unknown)",
-                            "let the leader publish again with a node version that records the DNSKEY RRset, then retry");
+                            "let the leader publish again with a node version that records the DNSKEY "
+                                    + "RRset, then retry");
                 }
                 check(
                         "published-long-enough",
@@ -485,7 +487,8 @@ public final class Preflight {
                                         .orElse("a key not in the manifest")
                                 + " fp " + fp + " is in the published DNSKEY RRset (serial " + last.serial() + ") but "
                                 + standby
-                                + " does not hold it on every HSM: it would drop a key whose signatures resolvers may still cache",
+                                + " does not hold it on every HSM: it would drop a key whose signatures resolvers may "
+                                + "still cache",
                         m.map(this::copyFix)
                                 .orElse("restore the key in the manifest and on every HSM, or wait until the"
                                         + " leader stops publishing it and the TTLs pass"));

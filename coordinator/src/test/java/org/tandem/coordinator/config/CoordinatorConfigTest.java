@@ -86,8 +86,8 @@ class CoordinatorConfigTest {
 
     @Test
     void zooKeeperWithoutTlsIsRefusedNamingTheMissingSettingUnlessInsecurePlaintextIsExplicit() throws IOException {
-        String tls =
-                ",\n            tls: {ca: \"tls/ca.crt\", cert: \"tls/coordinator.crt\", key: \"tls/coordinator.key\"}}";
+        String tls = ",\n            tls: {ca: \"tls/ca.crt\", cert: \"tls/coordinator.crt\", key: "
+                + "\"tls/coordinator.key\"}}";
         String withoutTls = GOOD.replace(tls, "}");
         assertThat(withoutTls).isNotEqualTo(GOOD);
         refused(withoutTls, "zookeeper.tls", "missing: ZooKeeper needs TLS");

@@ -76,7 +76,8 @@ class CoordinatorMetricsTest {
 
         assertThat(metrics.scrape())
                 .contains(
-                        "tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-a\",zone=\"example.com.\"} 0");
+                        "tandem_coordinator_preflight_ok{coordinator=\"coord-1\",node=\"node-a\",zone=\"example.com.\"}"
+                                + " 0");
     }
 
     @Test

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * key in a file), and {@code detail}:
  *
  * <pre>
- * checkpoint lines=N head=&lt;64 hex&gt; every=E key=&lt;label&gt; alg=&lt;ecdsa-sha256|rsa-sha256&gt; reason=&lt;why&gt; sig=&lt;base64&gt;
+ * checkpoint lines=N head=&lt;64 hex&gt; every=E key=&lt;label&gt; alg=&lt;ecdsa-sha256|rsa-sha256&gt;
+ * reason=&lt;why&gt; sig=&lt;base64&gt;
  * </pre>
  *
  * The signed statement is the UTF-8 text {@link #statement} (each item on its own line ending in

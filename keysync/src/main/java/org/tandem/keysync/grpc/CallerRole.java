@@ -23,7 +23,10 @@ import javax.naming.ldap.Rdn;
  * choose their subject gives anyone every role.
  */
 public enum CallerRole {
-    /** A person at the console ({@code signerctl}): runs self-tests and reloads; key ceremonies only through the coordinator. */
+    /**
+     * A person at the console ({@code signerctl}): runs self-tests and reloads; key ceremonies only through the
+     * coordinator.
+     */
     OPERATOR,
     /** The coordinator: orders cut-overs (step-down), runs preflight self-tests and key ceremonies. */
     COORDINATOR,

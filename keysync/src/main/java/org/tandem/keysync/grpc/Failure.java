@@ -179,7 +179,9 @@ final class Failure {
         return this;
     }
 
-    /** A fact recorded so far ({@code zone}, {@code hsm}, {@code role}, {@code key_tag}, {@code fingerprint}), or "". */
+    /**
+     * A fact recorded so far ({@code zone}, {@code hsm}, {@code role}, {@code key_tag}, {@code fingerprint}), or "".
+     */
     String get(String name) {
         return facts.getOrDefault(name, "");
     }

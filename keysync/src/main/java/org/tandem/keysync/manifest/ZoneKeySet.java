@@ -65,9 +65,9 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         private static final long serialVersionUID = 1L;
 
         KeyTagCollision(DnssecKey a, DnssecKey b) {
-            super(
-                    "key tag collision in " + a.zone() + ": " + a.describe() + " and " + b.describe()
-                            + " share algorithm and key tag; identity is the fingerprint, but validators cannot tell them apart");
+            super("key tag collision in " + a.zone() + ": " + a.describe() + " and " + b.describe()
+                    + " share algorithm and key tag; identity is the fingerprint, but validators cannot tell "
+                    + "them apart");
         }
     }
 

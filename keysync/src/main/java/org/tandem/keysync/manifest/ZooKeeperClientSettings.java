@@ -93,9 +93,9 @@ public final class ZooKeeperClientSettings {
     public CuratorFrameworkFactory.Builder curatorBuilder() throws TlsMaterialException {
         if (tls == null) {
             LOG.warn(
-                    "event=zookeeper-insecure-plaintext zookeeper={} reason=\"insecure-plaintext is set: no TLS, no"
-                            + " authentication, open ACLs; anyone who reaches ZooKeeper can reset the epoch, rewrite the"
-                            + " ledger and drop keys from manifests. Lab use only.\"",
+                    "event=zookeeper-insecure-plaintext zookeeper={} reason=\"insecure-plaintext is set: no TLS, no "
+                            + "authentication, open ACLs; anyone who reaches ZooKeeper can reset the epoch, rewrite "
+                            + "the ledger and drop keys from manifests. Lab use only.\"",
                     connectString);
         }
         return CuratorFrameworkFactory.builder()

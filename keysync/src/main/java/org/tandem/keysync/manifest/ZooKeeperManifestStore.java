@@ -40,9 +40,9 @@ import org.tandem.proto.keysync.v1.KeyManifest;
  * <p>Connection loss: each operation is retried by Curator ({@link ExponentialBackoffRetry}: 3 retries,
  * backing off from 250 ms), each attempt waiting up to the connection timeout for the connection to
  * come back. Then the operation fails with {@link ManifestStoreUnavailableException} naming the connect
- * string, the zone and the path (with a 1 s connect timeout, after about 7 s). ConnectionLoss, SessionExpired, timeouts and every other ZooKeeper
- * error that is not a conflict map to that exception. If a write was retried after a connection loss
- * and the retry hit our own first attempt (NodeExists or BadVersion with exactly our bytes at exactly
+ * string, the zone and the path (with a 1 s connect timeout, after about 7 s). ConnectionLoss, SessionExpired, timeouts
+ * and every other ZooKeeper error that is not a conflict map to that exception. If a write was retried after a
+ * connection loss and the retry hit our own first attempt (NodeExists or BadVersion with exactly our bytes at exactly
  * the version our write produces), the write is reported as the success it was.
  *
  * <p>IMPORTANT: write these znodes only through a {@link ManifestStore}; a hand-written znode is

@@ -143,10 +143,9 @@ public final class MetricsServer implements AutoCloseable {
         InetAddress bound = address.getAddress();
         if (!bound.isLoopbackAddress()) {
             LOG.warn(
-                    "metrics and health served on {} which is not a loopback address: anyone who reaches it reads"
-                            + " the process's zones, keys and HSMs in /health (no TLS, no authentication); bind metrics.listen"
-                            + " to"
-                            + " 127.0.0.1 or a management network",
+                    "metrics and health served on {} which is not a loopback address: anyone who reaches it reads the "
+                            + "process's zones, keys and HSMs in /health (no TLS, no authentication); bind "
+                            + "metrics.listen to 127.0.0.1 or a management network",
                     socket.getLocalSocketAddress());
         }
         LOG.info(

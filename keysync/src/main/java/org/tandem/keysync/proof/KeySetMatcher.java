@@ -311,7 +311,8 @@ public final class KeySetMatcher {
                         expected,
                         Optional.empty(),
                         KeyStatus.PRIVATE_KEY_MISMATCH,
-                        "the private key does not match the public key (its signature over a fresh nonce does not verify)",
+                        "the private key does not match the public key (its signature over a fresh nonce does not "
+                                + "verify)",
                         "replace the stray key with the manifest's: signerctl keys sync --zone " + zone
                                 + " --replace-diverged");
             }

@@ -7,9 +7,9 @@
  * DNSKEY RRset <em>as published</em>, DNSKEY signed by a SEP key), validity windows, the NSEC and
  * NSEC3 chains with their type bitmaps, and ZONEMD (RFC 8976, SIMPLE scheme) verification and
  * digest computation. {@link org.tandem.signer.gate.IncrementalGate} applies the same checks to the
- * delta of an incremental re-sign, on its own copy of the zone last published. Signing input and canonical forms are built here from RFC 4034 §3.1.8.1 and
- * §6; signatures are verified with the Amazon Corretto Crypto Provider (a different crypto
- * implementation from the HSM that signs), falling back to the JDK's SunEC.
+ * delta of an incremental re-sign, on its own copy of the zone last published. Signing input and canonical forms are
+ * built here from RFC 4034 §3.1.8.1 and §6; signatures are verified with the Amazon Corretto Crypto Provider (a
+ * different crypto implementation from the HSM that signs), falling back to the JDK's SunEC.
  *
  * <p>IMPORTANT: the gate must stay independent of the signing path, or it will share the signer's
  * bugs (DENIC, May 2026: published signatures mostly did not match the published DNSKEY). It must

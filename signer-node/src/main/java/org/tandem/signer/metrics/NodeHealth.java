@@ -34,9 +34,9 @@ public record NodeHealth(List<String> reasons) {
 
     /**
      * The health a status implies: failing when the node is NOT_ELIGIBLE or STOPPED (with its
-     * reasons), or when the clock skew vs ZooKeeper is unknown or beyond max-skew (INV-D5), or when a zone's last gate or canary run FAILED or its keys are NOT_SYNCED,
-     * or, on the leader, when a GENERATED key could not be replicated to every node, or, on another
-     * node, when its last takeover was refused. The
+     * reasons), or when the clock skew vs ZooKeeper is unknown or beyond max-skew (INV-D5), or when a zone's last gate
+     * or canary run FAILED or its keys are NOT_SYNCED, or, on the leader, when a GENERATED key could not be replicated
+     * to every node, or, on another node, when its last takeover was refused. The
      * daemon may add checks of its own (time left to the earliest expiry, lease) on top.
      */
     public static NodeHealth from(NodeStatus status) {

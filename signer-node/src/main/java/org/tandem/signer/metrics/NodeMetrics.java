@@ -89,7 +89,8 @@ import org.tandem.signer.publish.TransferEvent;
  * and (from the transfer server's listener) {@link #transfer}; latencies recorded through
  * {@link #signed} and {@link #published}; the key series replaced per zone through {@link #keys}.
  * Zones are fixed at construction (the configured ones), and every per-zone series except the key
- * series exists from the start, at 0 or NaN. Thread-safe. The registry may be used to add the daemon's own meters ({@link #registry()}).
+ * series exists from the start, at 0 or NaN. Thread-safe. The registry may be used to add the daemon's own meters
+ * ({@link #registry()}).
  */
 public final class NodeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -305,9 +305,9 @@ final class NodeConfigLoader {
         } else {
             throw fail(
                     "zookeeper.tls",
-                    "missing: ZooKeeper needs TLS with this node's certificate of the cluster CA"
-                            + " (OU=node): zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper nobody else can"
-                            + " reach: zookeeper.insecure-plaintext: true");
+                    "missing: ZooKeeper needs TLS with this node's certificate of the cluster CA (OU=node): "
+                            + "zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper nobody else can reach: "
+                            + "zookeeper.insecure-plaintext: true");
         }
         try {
             return new ZooKeeperConfig(connect, timeout, root, tls);

@@ -236,9 +236,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         if (config.peers().isEmpty()) {
             LOG.warn(
-                    "node={} event=no-peers reason=\"node.yaml lists no peers: as leader this node promotes a new"
-                            + " (GENERATED) key to PUBLISHED as soon as its own HSM proves it, without checking that the other"
-                            + " nodes hold it; list the other nodes under peers\"",
+                    "node={} event=no-peers reason=\"node.yaml lists no peers: as leader this node promotes a new "
+                            + "(GENERATED) key to PUBLISHED as soon as its own HSM proves it, without checking that "
+                            + "the other nodes hold it; list the other nodes under peers\"",
                     config.name());
         }
         if (config.publish().transfer().isPresent()) {
@@ -548,8 +548,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             if (!z.promoted().isEmpty()) {
                 w.sourceChanged(clock.instant());
                 LOG.info(
-                        "node={} zone={} event=keys-promoted keys={} reason=\"proven on every node; the zone is re-signed"
-                                + " with them in the DNSKEY RRset\"",
+                        "node={} zone={} event=keys-promoted keys={} reason=\"proven on every node; the zone is "
+                                + "re-signed with them in the DNSKEY RRset\"",
                         config.name(),
                         z.zone(),
                         z.promoted().stream()

@@ -182,8 +182,8 @@ final class Notifier {
                     counters.notifiesFailed.incrementAndGet();
                     counters.event(Optional.of(zone), TransferEvent.NOTIFY_FAILED);
                     LOG.warn(
-                            "notify zone={} serial={} target={} attempt={} answered {}; not retried (check the secondary's "
-                                    + "allow-notify and key)",
+                            "notify zone={} serial={} target={} attempt={} answered {}; not retried (check the "
+                                    + "secondary's allow-notify and key)",
                             zone,
                             serial,
                             target,

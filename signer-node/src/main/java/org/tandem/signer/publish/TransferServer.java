@@ -403,8 +403,8 @@ public final class TransferServer implements AutoCloseable {
                     if (length < 12) {
                         counters.malformed.incrementAndGet();
                         LOG.warn(
-                                "dropped malformed message client={} transport=TCP bytes={}: shorter than a DNS header; "
-                                        + "connection closed",
+                                "dropped malformed message client={} transport=TCP bytes={}: shorter than a DNS "
+                                        + "header; connection closed",
                                 client.getHostAddress(),
                                 length);
                         return;

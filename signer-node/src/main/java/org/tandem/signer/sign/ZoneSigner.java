@@ -263,7 +263,8 @@ public final class ZoneSigner {
                         origin,
                         "algorithm " + e.getKey() + " (" + e.getKey().number()
                                 + ") has no " + (e.getValue()[0] ? "ZSK or CSK" : "KSK or CSK")
-                                + " that signs, but every algorithm in the DNSKEY RRset must sign every RRset (RFC 6840 §5.11)");
+                                + " that signs, but every algorithm in the DNSKEY RRset must sign every RRset (RFC "
+                                + "6840 §5.11)");
             }
         }
     }

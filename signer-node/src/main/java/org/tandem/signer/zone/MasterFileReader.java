@@ -77,7 +77,9 @@ final class MasterFileReader {
     private Name origin;
     private long defaultTtl;
     private Name lastOwner;
-    /** The owner text of the last entry and the origin it was read against: the same text gives the same Name object. */
+    /**
+     * The owner text of the last entry and the origin it was read against: the same text gives the same Name object.
+     */
     private String lastOwnerText;
 
     private Name lastOwnerOrigin;

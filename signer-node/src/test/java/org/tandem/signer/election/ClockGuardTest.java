@@ -112,8 +112,8 @@ class ClockGuardTest {
         ClockVerdict v = guard.sample();
         assertThat(v.ok()).isFalse();
         assertThat(v.describe())
-                .isEqualTo(
-                        "clock skew unknown vs ZooKeeper: clock reference /fake/clocks/node-a: ZooKeeper not connected");
+                .isEqualTo("clock skew unknown vs ZooKeeper: clock reference /fake/clocks/node-a: ZooKeeper "
+                        + "not connected");
     }
 
     @Test

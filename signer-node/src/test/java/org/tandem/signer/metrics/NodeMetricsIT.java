@@ -197,7 +197,8 @@ class NodeMetricsIT {
         assertThat(failing.statusCode()).isEqualTo(503);
         assertThat(failing.body().split("\n"))
                 .containsExactly(
-                        "zone example.net.: validation gate failed: www.example.net. A: RRSIG by ZSK 12345 does not verify",
+                        "zone example.net.: validation gate failed: www.example.net. A: RRSIG by ZSK 12345 does not "
+                                + "verify",
                         "zone example.net.: not key-synced: ZSK 12345 missing on HSM dc1-hsm1");
 
         status.set(leader(ZoneStatus.initial(NET)));

@@ -175,7 +175,8 @@ class ClockJumpIT {
         // the clock check's own line, or the election's loss reason when the lease went first: both name the skew
         assertThat(health)
                 .containsPattern(
-                        "node node-a(: | is not eligible: lost: clock-skew: )clock skew \\+8640[01]\\.\\d s vs ZooKeeper exceeds max-skew 30 s");
+                        "node node-a(: | is not eligible: lost: clock-skew: )clock skew \\+8640[01]\\.\\d s vs "
+                                + "ZooKeeper exceeds max-skew 30 s");
 
         // a change a leader would publish at once (floor 1 s, debounce 200 ms)
         Files.writeString(

@@ -191,8 +191,9 @@ class ExpiryWatchdogF14IT {
         cluster.awaitLog(
                 a,
                 "ERROR .* zone=example.test. event=watchdog-escalation serial=" + stalled.serial()
-                        + " earliest_expiry=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ rrsig_owner=\\S+ rrsig_type=[A-Z]+"
-                        + " critical_sources=\\[self, published-file\\] reason=\"did not step down: no eligible standby");
+                        + " earliest_expiry=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ rrsig_owner=\\S+ "
+                        + "rrsig_type=[A-Z]+ critical_sources=\\[self, published-file\\] reason=\"did not step down: "
+                        + "no eligible standby");
         cluster.awaitMetrics(
                 "node-a",
                 "tandem_watchdog_escalations_total" + SERIES.formatted("node-a") + " 1.0",

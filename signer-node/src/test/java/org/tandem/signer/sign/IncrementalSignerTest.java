@@ -74,7 +74,8 @@ class IncrementalSignerTest {
                 Arguments.of(
                         "secure delegation added",
                         "added IN NS ns1.example.net.\n"
-                                + "added IN DS 1 13 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n",
+                                + "added IN DS 1 13 2 "
+                                + "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n",
                         ""),
                 Arguments.of("insecure delegation added", "plain IN NS ns1.example.net.\n", ""),
                 Arguments.of("empty non-terminals appear", "x.y.newent IN A 192.0.2.99\n", ""),

@@ -41,8 +41,8 @@ class SigningRateIT {
     static UnsignedZone tldLike(int n) {
         Random random = new Random(2026);
         StringBuilder b = new StringBuilder(n * 160);
-        b.append(
-                        "$ORIGIN rate.test.\n$TTL 86400\n@ IN SOA ns1.nic.example. hostmaster.nic.example. 1 1800 900 604800 3600\n")
+        b.append("$ORIGIN rate.test.\n$TTL 86400\n@ IN SOA ns1.nic.example. hostmaster.nic.example. 1 1800 900 "
+                        + "604800 3600\n")
                 .append("@ IN NS ns1.nic.example.\n@ IN NS ns2.nic.example.\n");
         byte[] digest = new byte[32];
         for (int i = 0; i < n; i++) {

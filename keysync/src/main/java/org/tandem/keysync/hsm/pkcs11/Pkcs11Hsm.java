@@ -795,7 +795,8 @@ public final class Pkcs11Hsm implements Hsm {
             throw new PKCS11Exception(
                     CKR_DEVICE_ERROR,
                     found.length + " secret keys are labelled " + KEK_LABEL
-                            + "; remove the extra ones by hand (pkcs11-tool --delete-object) after checking their check values");
+                            + "; remove the extra ones by hand (pkcs11-tool --delete-object) after checking their "
+                            + "check values");
         }
         return found.length == 0 ? Optional.empty() : Optional.of(found[0]);
     }
@@ -980,9 +981,9 @@ public final class Pkcs11Hsm implements Hsm {
                             id(),
                             what,
                             "CKA_WRAP_WITH_TRUSTED",
-                            "is false while CKA_EXTRACTABLE is"
-                                    + " true: the user PIN can wrap it under a key of its own and take it out; roll the key (a"
-                                    + " new key is made with CKA_WRAP_WITH_TRUSTED) and destroy this one"));
+                            "is false while CKA_EXTRACTABLE is true: the user PIN can wrap it under a key of its own "
+                                    + "and take it out; roll the key (a new key is made with CKA_WRAP_WITH_TRUSTED) "
+                                    + "and destroy this one"));
                 }
             }
             Optional<Long> kek = kekHandle(s);
