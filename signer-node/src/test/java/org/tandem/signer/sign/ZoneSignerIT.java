@@ -7,18 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.SoftHsmTokens;
-import org.tandem.signer.nsec.Nsec3Parameters;
 import org.xbill.DNS.Type;
 
 /**
@@ -49,20 +46,8 @@ class ZoneSignerIT {
         }
     }
 
-    static Stream<Arguments> policies() {
-        SigningPolicy base = SigningPolicy.defaults().withThreads(2);
-        return Stream.of(
-                Arguments.of("nsec", base),
-                Arguments.of("nsec3", base.withNsec3(Nsec3Parameters.DEFAULT)),
-                Arguments.of("nsec3-optout", base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))),
-                Arguments.of("nsec-zonemd", base.withZonemd(true)),
-                Arguments.of(
-                        "nsec3-optout-zonemd",
-                        base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)).withZonemd(true)));
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @MethodSource("org.tandem.signer.sign.TestZones#policies")
     void signedDefectZoneValidatesWithLdnsBindAndKnot(String name, SigningPolicy policy) throws Exception {
         OutsideValidators.require();
         Instant now = Instant.now();
