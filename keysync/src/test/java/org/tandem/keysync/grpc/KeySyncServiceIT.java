@@ -424,31 +424,28 @@ class KeySyncServiceIT {
 
     @Test
     void importIsRefusedWhenAnotherKeyClaimsTheIdentityOnTheHsm() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        DnssecKey zsk = keys.zsk();
-        DnssecKey stray = hsm2.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+        ImportEnds ends = importEnds();
+        DnssecKey zsk = ends.keys().zsk();
+        DnssecKey stray = ends.hsm2()
+                .generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
                 .publicKey()
                 .orElseThrow();
-        String label = held(hsm1, zsk).label();
+        String label = held(ends.hsm1(), zsk).label();
         TokenSurgery.relabel(
-                spec2,
+                ends.spec2(),
                 Half.PRIVATE,
                 stray.fingerprint().bytes(),
                 label,
                 zsk.fingerprint().bytes());
         TokenSurgery.relabel(
-                spec2,
+                ends.spec2(),
                 Half.PUBLIC,
                 stray.fingerprint().bytes(),
                 label,
                 zsk.fingerprint().bytes());
-        publish(keys.ksk(), zsk);
-        TestNode node1 = node("dc1-signer1", hsm1);
-        TestNode node2 = node("dc2-signer1", hsm2);
+        publish(ends.keys().ksk(), zsk);
+        TestNode node1 = node("dc1-signer1", ends.hsm1());
+        TestNode node2 = node("dc2-signer1", ends.hsm2());
         WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, zsk.fingerprint(), DEADLINE);
 
         assertThatThrownBy(() -> RemoteKeySet.importKey(
@@ -462,27 +459,25 @@ class KeySyncServiceIT {
                                     zsk.fingerprint().hex(),
                                     stray.fingerprint().hex());
                 });
-        assertThat(TokenSurgery.count(spec2, Half.PRIVATE, zsk.fingerprint().bytes()))
+        assertThat(TokenSurgery.count(
+                        ends.spec2(), Half.PRIVATE, zsk.fingerprint().bytes()))
                 .isEqualTo(1);
-        assertThat(hsm2.list(ZONE))
+        assertThat(ends.hsm2().list(ZONE))
                 .singleElement()
                 .satisfies(k -> assertThat(k.fingerprint()).contains(stray.fingerprint()));
     }
 
     @Test
     void importWhoseProofFailsDestroysTheObjectItJustAdded() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        publish(keys.ksk(), keys.zsk());
-        TestNode node1 = node("dc1-signer1", hsm1);
-        TestNode node2 = node("dc2-signer1", hsm2);
-        WrappedKey zskBlob = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        ImportEnds ends = importEnds();
+        publish(ends.keys().ksk(), ends.keys().zsk());
+        TestNode node1 = node("dc1-signer1", ends.hsm1());
+        TestNode node2 = node("dc2-signer1", ends.hsm2());
+        WrappedKey zskBlob =
+                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
         // A consistent descriptor (the KSK's) around the ZSK's private key: only the proof can tell.
         WrappedKey mislabelled =
-                new WrappedKey(keys.ksk(), zskBlob.mechanism(), zskBlob.blob(), zskBlob.kekCheckValue());
+                new WrappedKey(ends.keys().ksk(), zskBlob.mechanism(), zskBlob.blob(), zskBlob.kekCheckValue());
 
         assertStatus(
                 () -> client(node2)
@@ -495,11 +490,13 @@ class KeySyncServiceIT {
                 "proof failed",
                 "destroyed",
                 "dc2-hsm1",
-                "KSK " + keys.ksk().keyTag(),
-                keys.ksk().fingerprint().hex());
-        assertThat(hsm2.list(ZONE)).isEmpty();
+                "KSK " + ends.keys().ksk().keyTag(),
+                ends.keys().ksk().fingerprint().hex());
+        assertThat(ends.hsm2().list(ZONE)).isEmpty();
         assertThat(TokenSurgery.count(
-                        spec2, Half.PUBLIC, keys.ksk().fingerprint().bytes()))
+                        ends.spec2(),
+                        Half.PUBLIC,
+                        ends.keys().ksk().fingerprint().bytes()))
                 .isZero();
         assertThat(node2.audit())
                 .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
@@ -508,18 +505,16 @@ class KeySyncServiceIT {
 
     @Test
     void importOfADescriptorThatNamesAnotherManifestKeyIsRefusedAndAddsNothing() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        publish(keys.ksk(), keys.zsk());
-        TestNode node1 = node("dc1-signer1", hsm1);
-        TestNode node2 = node("dc2-signer1", hsm2);
-        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        ImportEnds ends = importEnds();
+        publish(ends.keys().ksk(), ends.keys().zsk());
+        TestNode node1 = node("dc1-signer1", ends.hsm1());
+        TestNode node2 = node("dc2-signer1", ends.hsm2());
+        WrappedKey wrapped =
+                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
         var lying = WrappedKeys.toProto(wrapped).toBuilder();
         lying.getKeyBuilder()
-                .setFingerprint(ByteString.copyFrom(keys.ksk().fingerprint().bytes()));
+                .setFingerprint(
+                        ByteString.copyFrom(ends.keys().ksk().fingerprint().bytes()));
 
         assertStatus(
                 () -> client(node2)
@@ -530,31 +525,32 @@ class KeySyncServiceIT {
                                 .build()),
                 Status.Code.FAILED_PRECONDITION,
                 "not in the manifest as described",
-                "KSK " + keys.ksk().keyTag(),
+                "KSK " + ends.keys().ksk().keyTag(),
                 "role ZSK",
                 "another public key",
                 "nothing imported");
-        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(ends.hsm2().list(ZONE)).isEmpty();
         assertThat(TokenSurgery.count(
-                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                        ends.spec2(),
+                        Half.PRIVATE,
+                        ends.keys().zsk().fingerprint().bytes()))
                 .isZero();
         assertThat(TokenSurgery.count(
-                        spec2, Half.PRIVATE, keys.ksk().fingerprint().bytes()))
+                        ends.spec2(),
+                        Half.PRIVATE,
+                        ends.keys().ksk().fingerprint().bytes()))
                 .isZero();
         assertOnlyAuditLine(node2, "UNWRAP", "REFUSED");
     }
 
     @Test
     void importOfAManifestKeyWhoseDescriptorClaimsAnotherRoleIsRefusedAuditedAndAddsNothing() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        publish(keys.ksk(), keys.zsk());
-        TestNode node1 = node("dc1-signer1", hsm1);
-        TestNode node2 = node("dc2-signer1", hsm2);
-        WrappedKey wrapped = RemoteKeySet.export(client(node1), ZONE, keys.zsk().fingerprint(), DEADLINE);
+        ImportEnds ends = importEnds();
+        publish(ends.keys().ksk(), ends.keys().zsk());
+        TestNode node1 = node("dc1-signer1", ends.hsm1());
+        TestNode node2 = node("dc2-signer1", ends.hsm2());
+        WrappedKey wrapped =
+                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
         // The ZSK's fingerprint, public key and blob, but the descriptor says KSK: it would be
         // imported under a KSK label and signed with as a KSK if the descriptor were believed.
         var relabelled = WrappedKeys.toProto(wrapped).toBuilder();
@@ -572,23 +568,27 @@ class KeySyncServiceIT {
                                 .build()),
                 Status.Code.FAILED_PRECONDITION,
                 "zone example.test.",
-                "ZSK " + keys.zsk().keyTag(),
-                keys.zsk().fingerprint().hex(),
+                "ZSK " + ends.keys().zsk().keyTag(),
+                ends.keys().zsk().fingerprint().hex(),
                 "role KSK",
                 "not in the manifest as described",
                 "nothing imported");
-        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(ends.hsm2().list(ZONE)).isEmpty();
         assertThat(TokenSurgery.count(
-                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                        ends.spec2(),
+                        Half.PRIVATE,
+                        ends.keys().zsk().fingerprint().bytes()))
                 .isZero();
         assertThat(TokenSurgery.count(
-                        spec2, Half.PUBLIC, keys.zsk().fingerprint().bytes()))
+                        ends.spec2(),
+                        Half.PUBLIC,
+                        ends.keys().zsk().fingerprint().bytes()))
                 .isZero();
         assertThat(node2.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
             assertThat(line.get("fp").asText())
-                    .isEqualTo(keys.zsk().fingerprint().hex());
+                    .isEqualTo(ends.keys().zsk().fingerprint().hex());
             assertThat(line.get("detail").asText()).contains("NOT_IN_MANIFEST", "role KSK");
             assertThat(line.get("actor").asText()).contains("caller=" + CALLER);
         });
@@ -596,14 +596,10 @@ class KeySyncServiceIT {
 
     @Test
     void importOfAKeyNotInTheManifestIsRefusedAuditedWithTheCallerAndCreatesNothing() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        publish(keys.ksk()); // the ZSK never made it into the manifest (a stray, or another cluster's key)
-        TestNode node2 = node("dc2-signer1", hsm2);
-        WrappedKey stray = hsm1.wrap(held(hsm1, keys.zsk())); // a blob made outside the service
+        ImportEnds ends = importEnds();
+        publish(ends.keys().ksk()); // the ZSK never made it into the manifest (a stray, or another cluster's key)
+        TestNode node2 = node("dc2-signer1", ends.hsm2());
+        WrappedKey stray = ends.hsm1().wrap(held(ends.hsm1(), ends.keys().zsk())); // a blob made outside the service
 
         assertThatThrownBy(
                         () -> RemoteKeySet.importKey(client(node2), stray, Optional.empty(), nonce(), clock, DEADLINE))
@@ -613,22 +609,24 @@ class KeySyncServiceIT {
                     assertThat(e.getMessage())
                             .contains(
                                     "zone example.test.",
-                                    "ZSK " + keys.zsk().keyTag(),
-                                    "fp " + keys.zsk().fingerprint().hex(),
+                                    "ZSK " + ends.keys().zsk().keyTag(),
+                                    "fp " + ends.keys().zsk().fingerprint().hex(),
                                     "is not in the zone's manifest",
                                     "refused",
                                     "nothing imported");
                 });
-        assertThat(hsm2.list(ZONE)).isEmpty();
+        assertThat(ends.hsm2().list(ZONE)).isEmpty();
         assertThat(TokenSurgery.count(
-                        spec2, Half.PRIVATE, keys.zsk().fingerprint().bytes()))
+                        ends.spec2(),
+                        Half.PRIVATE,
+                        ends.keys().zsk().fingerprint().bytes()))
                 .isZero();
         assertThat(node2.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
             assertThat(line.get("role").asText()).isEqualTo("ZSK");
             assertThat(line.get("fp").asText())
-                    .isEqualTo(keys.zsk().fingerprint().hex());
+                    .isEqualTo(ends.keys().zsk().fingerprint().hex());
             assertThat(line.get("actor").asText()).contains("ImportWrappedKey", "caller=" + CALLER);
         });
     }
@@ -1222,6 +1220,21 @@ class KeySyncServiceIT {
     // ---------------------------------------------------------------------------------------------
     // fixtures
 
+    /**
+     * The two ends of an import: dc1-hsm1 holding a synced KSK and ZSK ({@link #syncedKeys}), and dc2-hsm1 enrolled
+     * into the same KEK but holding no key yet.
+     */
+    private record ImportEnds(Pkcs11Hsm hsm1, HsmSpec spec2, Pkcs11Hsm hsm2, Keys keys) {}
+
+    private ImportEnds importEnds() throws Exception {
+        Pkcs11Hsm hsm1 = open("dc1-hsm1");
+        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
+        Pkcs11Hsm hsm2 = open(spec2);
+        Keys keys = syncedKeys(hsm1);
+        enrol(hsm1, hsm2);
+        return new ImportEnds(hsm1, spec2, hsm2, keys);
+    }
+
     private Pkcs11Hsm open(String name) throws Exception {
         return open(tokens.allocate(name));
     }
@@ -1267,20 +1280,17 @@ class KeySyncServiceIT {
         }
     }
 
-    /** KEK enrolment: transport key on the new HSM, KEK wrapped under it by the holder, unwrapped inside. */
     /** Two nodes, each with its own HSM, both holding the cluster KEK; the KSK and ZSK on the first, published. */
     private record TwoSites(HsmSpec spec2, Keys keys, TestNode node1, TestNode node2) {}
 
     private TwoSites twoEnrolledSitesWithPublishedKeys() throws Exception {
-        Pkcs11Hsm hsm1 = open("dc1-hsm1");
-        HsmSpec spec2 = tokens.allocate("dc2-hsm1");
-        Pkcs11Hsm hsm2 = open(spec2);
-        Keys keys = syncedKeys(hsm1);
-        enrol(hsm1, hsm2);
-        publish(keys.ksk(), keys.zsk());
-        return new TwoSites(spec2, keys, node("dc1-signer1", hsm1), node("dc2-signer1", hsm2));
+        ImportEnds ends = importEnds();
+        publish(ends.keys().ksk(), ends.keys().zsk());
+        return new TwoSites(
+                ends.spec2(), ends.keys(), node("dc1-signer1", ends.hsm1()), node("dc2-signer1", ends.hsm2()));
     }
 
+    /** KEK enrolment: transport key on the new HSM, KEK wrapped under it by the holder, unwrapped inside. */
     private static void enrol(Pkcs11Hsm holder, Pkcs11Hsm newcomer) throws Exception {
         TransportKey transport = newcomer.newTransportKey();
         newcomer.importKek(

@@ -13,15 +13,14 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.grpc.MtlsIT.EchoCaller;
 import org.tandem.keysync.testing.TestPki;
@@ -44,12 +43,12 @@ class MtlsHardeningIT {
             .setNonce(ByteString.copyFrom(new byte[16]))
             .build();
 
+    @RegisterExtension
+    final OpenedChannels opened = new OpenedChannels();
+
     @TempDir
     Path dir;
 
-    private final List<ManagedChannel> channels = new ArrayList<>();
-    private final List<Server> servers = new ArrayList<>();
-    private final List<Socket> sockets = new ArrayList<>();
     private final EchoCaller service = new EchoCaller();
     private TestPki cluster;
     private TlsMaterial nodeA;
@@ -60,32 +59,16 @@ class MtlsHardeningIT {
         nodeA = cluster.issue("node-a", "node");
     }
 
-    @AfterEach
-    void shutDown() throws Exception {
-        for (Socket s : sockets) {
-            s.close();
-        }
-        for (ManagedChannel channel : channels) {
-            channel.shutdownNow();
-        }
-        for (Server s : servers) {
-            s.shutdownNow();
-        }
-        for (Server s : servers) {
-            assertThat(s.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-        }
-    }
-
     @Test
     void refusesClientThatOffersOnlyTls12() throws Exception {
         Server server = start(nodeA, ConnectionLimits.DEFAULTS);
         TlsMaterial nodeB = cluster.issue("node-b", "node");
 
-        assertThatThrownBy(() -> track(RawTls.connect(server.getPort(), nodeB, "TLSv1.2")))
+        assertThatThrownBy(() -> opened.track(RawTls.connect(server.getPort(), nodeB, "TLSv1.2")))
                 .isInstanceOf(SSLException.class);
 
         // control: the same client offering TLS 1.3 gets through the handshake
-        SSLSocket ok = track(RawTls.connect(server.getPort(), nodeB, "TLSv1.3"));
+        SSLSocket ok = opened.track(RawTls.connect(server.getPort(), nodeB, "TLSv1.3"));
         assertThat(ok.getSession().getProtocol()).isEqualTo("TLSv1.3");
     }
 
@@ -101,7 +84,7 @@ class MtlsHardeningIT {
                 now.minus(Duration.ofDays(2)),
                 now.minus(Duration.ofDays(1)));
 
-        assertRefused(track(MtlsChannels.open(target(server), expired)));
+        assertRefused(opened.track(MtlsChannels.open(target(server), expired)));
         assertThat(service.calls).hasValue(0);
     }
 
@@ -109,7 +92,7 @@ class MtlsHardeningIT {
     void closesConnectionOlderThanTheMaximumAge() throws Exception {
         Server server = start(
                 nodeA, new ConnectionLimits(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10), 16));
-        SSLSocket socket = track(RawTls.connect(server.getPort(), cluster.issue("node-b", "node"), "TLSv1.3"));
+        SSLSocket socket = opened.track(RawTls.connect(server.getPort(), cluster.issue("node-b", "node"), "TLSv1.3"));
         OutputStream out = socket.getOutputStream();
         out.write(RawTls.HTTP2_PREFACE);
         out.flush();
@@ -132,7 +115,7 @@ class MtlsHardeningIT {
                 Usage.SERVER_AND_CLIENT,
                 now.minus(Duration.ofHours(1)),
                 now.plus(Duration.ofSeconds(6)));
-        ManagedChannel channel = track(MtlsChannels.open(target(server), expiring));
+        ManagedChannel channel = opened.track(MtlsChannels.open(target(server), expiring));
         assertThat(call(channel).getNode()).isEqualTo("node-expiring");
 
         TestTiming.until(Duration.ofSeconds(30), "calls with the expired certificate are refused", () -> {
@@ -150,7 +133,7 @@ class MtlsHardeningIT {
     void dropsClientThatNeverHandshakesAfterTheTimeout() throws Exception {
         Server server = start(
                 nodeA, new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(1), 16));
-        Socket idle = track(new Socket("127.0.0.1", server.getPort()));
+        Socket idle = opened.track(new Socket("127.0.0.1", server.getPort()));
 
         // well before the 10 s Netty's TLS handler would allow by itself
         Duration open = RawTls.untilClosed(idle, TestTiming.scaled(Duration.ofSeconds(5)));
@@ -162,12 +145,12 @@ class MtlsHardeningIT {
     void closesConnectionsBeyondTheLimitAtOnce() throws Exception {
         Server server = start(
                 nodeA, new ConnectionLimits(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(60), 2));
-        Socket first = track(new Socket("127.0.0.1", server.getPort()));
-        Socket second = track(new Socket("127.0.0.1", server.getPort()));
-        Socket third = track(new Socket("127.0.0.1", server.getPort()));
+        Socket first = opened.track(new Socket("127.0.0.1", server.getPort()));
+        Socket second = opened.track(new Socket("127.0.0.1", server.getPort()));
+        Socket third = opened.track(new Socket("127.0.0.1", server.getPort()));
 
         RawTls.untilClosed(third, TestTiming.scaled(Duration.ofSeconds(5)));
-        ManagedChannel channel = track(MtlsChannels.open(target(server), cluster.issue("node-b", "node")));
+        ManagedChannel channel = opened.track(MtlsChannels.open(target(server), cluster.issue("node-b", "node")));
         assertRefused(channel);
 
         first.close();
@@ -195,7 +178,7 @@ class MtlsHardeningIT {
                 now.plus(Duration.ofDays(1)));
         Server impostor = start(operator, ConnectionLimits.DEFAULTS);
 
-        StatusRuntimeException e = assertRefused(track(MtlsChannels.open(target(impostor), nodeA)));
+        StatusRuntimeException e = assertRefused(opened.track(MtlsChannels.open(target(impostor), nodeA)));
 
         assertThat(causes(e)).contains("CN=alice").contains("OU=coordinator or OU=node");
         assertThat(service.calls).hasValue(0);
@@ -205,7 +188,7 @@ class MtlsHardeningIT {
     void nodeClientRefusesServerPresentingAClientOnlyCertificate() throws Exception {
         Server impostor = start(cluster.issue("alice", "operator"), ConnectionLimits.DEFAULTS);
 
-        assertRefused(track(MtlsChannels.open(target(impostor), nodeA)));
+        assertRefused(opened.track(MtlsChannels.open(target(impostor), nodeA)));
         assertThat(service.calls).hasValue(0);
     }
 
@@ -214,11 +197,13 @@ class MtlsHardeningIT {
         TlsMaterial coordinator = cluster.issue("coordinator-1", "coordinator");
         Server otherCoordinator = start(cluster.issue("coordinator-2", "coordinator"), ConnectionLimits.DEFAULTS);
 
-        StatusRuntimeException e = assertRefused(track(MtlsChannels.open(target(otherCoordinator), coordinator)));
+        StatusRuntimeException e =
+                assertRefused(opened.track(MtlsChannels.open(target(otherCoordinator), coordinator)));
 
         assertThat(causes(e)).contains("CN=coordinator-2").contains("talks only to a server with OU=node");
         Server node = start(nodeA, ConnectionLimits.DEFAULTS);
-        assertThat(call(track(MtlsChannels.open(target(node), coordinator))).getNode())
+        assertThat(call(opened.track(MtlsChannels.open(target(node), coordinator)))
+                        .getNode())
                 .isEqualTo("coordinator-1");
     }
 
@@ -228,19 +213,17 @@ class MtlsHardeningIT {
         Server node = start(nodeA, ConnectionLimits.DEFAULTS);
 
         StatusRuntimeException e =
-                assertRefused(track(MtlsChannels.open(target(node), operator, Set.of(CallerRole.COORDINATOR))));
+                assertRefused(opened.track(MtlsChannels.open(target(node), operator, Set.of(CallerRole.COORDINATOR))));
 
         assertThat(causes(e)).contains("CN=node-a").contains("[NODE]").contains("OU=coordinator");
         Server coordinator = start(cluster.issue("coordinator-1", "coordinator"), ConnectionLimits.DEFAULTS);
-        assertThat(call(track(MtlsChannels.open(target(coordinator), operator, Set.of(CallerRole.COORDINATOR))))
+        assertThat(call(opened.track(MtlsChannels.open(target(coordinator), operator, Set.of(CallerRole.COORDINATOR))))
                         .getNode())
                 .isEqualTo("alice");
     }
 
     private Server start(TlsMaterial tls, ConnectionLimits limits) throws Exception {
-        Server server = MtlsServers.start("127.0.0.1", 0, tls, limits, null, service);
-        servers.add(server);
-        return server;
+        return opened.track(MtlsServers.start("127.0.0.1", 0, tls, limits, null, service));
     }
 
     private static String target(Server server) {
@@ -272,15 +255,5 @@ class MtlsHardeningIT {
             all.append(c).append(" | ");
         }
         return all.toString();
-    }
-
-    private ManagedChannel track(ManagedChannel channel) {
-        channels.add(channel);
-        return channel;
-    }
-
-    private <S extends Socket> S track(S socket) {
-        sockets.add(socket);
-        return socket;
     }
 }

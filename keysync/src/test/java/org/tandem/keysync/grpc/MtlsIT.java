@@ -18,13 +18,11 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.proto.keysync.v1.InventoryRequest;
@@ -39,11 +37,12 @@ class MtlsIT {
             .setNonce(ByteString.copyFrom(new byte[16]))
             .build();
 
+    @RegisterExtension
+    final OpenedChannels opened = new OpenedChannels();
+
     @TempDir
     Path dir;
 
-    private final List<ManagedChannel> channels = new ArrayList<>();
-    private final List<Server> servers = new ArrayList<>();
     private final EchoCaller service = new EchoCaller();
     private TestPki cluster;
     private TestPki rogue;
@@ -69,23 +68,7 @@ class MtlsIT {
         cluster = TestPki.create(dir.resolve("cluster"), "tandem-cluster-ca");
         rogue = TestPki.create(dir.resolve("rogue"), "rogue-ca");
         serverTls = cluster.issue("keysync-1", "node");
-        server = track(MtlsServers.start("127.0.0.1", 0, serverTls, service));
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        for (ManagedChannel channel : channels) {
-            channel.shutdownNow();
-        }
-        for (Server s : servers) {
-            s.shutdownNow();
-        }
-        for (ManagedChannel channel : channels) {
-            assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-        }
-        for (Server s : servers) {
-            assertThat(s.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-        }
+        server = opened.track(MtlsServers.start("127.0.0.1", 0, serverTls, service));
     }
 
     @Test
@@ -100,7 +83,7 @@ class MtlsIT {
 
     @Test
     void clusterClientGetsItsOwnCommonNameBack() throws Exception {
-        ManagedChannel channel = track(MtlsChannels.open(target(), cluster.issue("signer-1")));
+        ManagedChannel channel = opened.track(MtlsChannels.open(target(), cluster.issue("signer-1")));
 
         InventoryResponse response = call(channel);
 
@@ -110,14 +93,14 @@ class MtlsIT {
 
     @Test
     void clusterClientVerifiesServerAgainstOverriddenAuthority() throws Exception {
-        ManagedChannel channel = track(MtlsChannels.open(target(), cluster.issue("signer-1"), "localhost"));
+        ManagedChannel channel = opened.track(MtlsChannels.open(target(), cluster.issue("signer-1"), "localhost"));
 
         assertThat(call(channel).getNode()).isEqualTo("signer-1");
     }
 
     @Test
     void refusesClientWithoutCertificateAtTheHandshake() throws Exception {
-        ManagedChannel channel = track(Grpc.newChannelBuilder(
+        ManagedChannel channel = opened.track(Grpc.newChannelBuilder(
                         target(),
                         TlsChannelCredentials.newBuilder()
                                 .trustManager(cluster.caCertificate().toFile())
@@ -135,7 +118,7 @@ class MtlsIT {
         // manager sees that the server asks for the cluster CA and so offers no certificate at all.
         TlsMaterial trustsCluster =
                 new TlsMaterial(intruder.certificateChain(), intruder.privateKey(), cluster.caCertificate());
-        ManagedChannel channel = track(MtlsChannels.open(target(), trustsCluster));
+        ManagedChannel channel = opened.track(MtlsChannels.open(target(), trustsCluster));
 
         assertRefused(channel, Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
         assertThat(service.calls).hasValue(0);
@@ -147,7 +130,7 @@ class MtlsIT {
         // A standard key manager offers no certificate the server's CertificateRequest does not ask
         // for (see the test above); this one presents the foreign certificate regardless, so the
         // server's own chain verification has to refuse it.
-        ManagedChannel channel = track(Grpc.newChannelBuilder(
+        ManagedChannel channel = opened.track(Grpc.newChannelBuilder(
                         target(),
                         TlsChannelCredentials.newBuilder()
                                 .keyManager(PresentingKeyManager.of(intruder))
@@ -159,7 +142,7 @@ class MtlsIT {
         assertThat(service.calls).hasValue(0);
 
         // control: the same key manager with a cluster certificate gets in
-        ManagedChannel member = track(Grpc.newChannelBuilder(
+        ManagedChannel member = opened.track(Grpc.newChannelBuilder(
                         target(),
                         TlsChannelCredentials.newBuilder()
                                 .keyManager(PresentingKeyManager.of(cluster.issue("signer-9")))
@@ -171,7 +154,7 @@ class MtlsIT {
 
     @Test
     void refusesPlaintextClient() {
-        ManagedChannel channel = track(Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create())
+        ManagedChannel channel = opened.track(Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create())
                 .build());
 
         assertRefused(channel, Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
@@ -182,13 +165,13 @@ class MtlsIT {
     void clientRefusesServerFromAnotherCa() throws Exception {
         TlsMaterial impostor = rogue.issue("keysync-1", "node");
         EchoCaller impostorService = new EchoCaller();
-        Server impostorServer = track(MtlsServers.start(
+        Server impostorServer = opened.track(MtlsServers.start(
                 "127.0.0.1",
                 0,
                 new TlsMaterial(impostor.certificateChain(), impostor.privateKey(), cluster.caCertificate()),
                 impostorService));
         ManagedChannel channel =
-                track(MtlsChannels.open("127.0.0.1:" + impostorServer.getPort(), cluster.issue("signer-1")));
+                opened.track(MtlsChannels.open("127.0.0.1:" + impostorServer.getPort(), cluster.issue("signer-1")));
 
         assertRefused(channel, Status.Code.UNAVAILABLE);
         assertThat(impostorService.calls).hasValue(0);
@@ -197,10 +180,10 @@ class MtlsIT {
     @Test
     void authorizationInterceptorSeesTheCallerAndRunsBeforeTheService() throws Exception {
         EchoCaller guarded = new EchoCaller();
-        Server guardedServer = track(MtlsServers.start("127.0.0.1", 0, serverTls, onlySigner1(), guarded));
+        Server guardedServer = opened.track(MtlsServers.start("127.0.0.1", 0, serverTls, onlySigner1(), guarded));
         String guardedTarget = "127.0.0.1:" + guardedServer.getPort();
-        ManagedChannel signer1 = track(MtlsChannels.open(guardedTarget, cluster.issue("signer-1")));
-        ManagedChannel signer2 = track(MtlsChannels.open(guardedTarget, cluster.issue("signer-2")));
+        ManagedChannel signer1 = opened.track(MtlsChannels.open(guardedTarget, cluster.issue("signer-1")));
+        ManagedChannel signer2 = opened.track(MtlsChannels.open(guardedTarget, cluster.issue("signer-2")));
 
         assertRefused(signer2, Status.Code.PERMISSION_DENIED);
         assertThat(guarded.calls).hasValue(0);
@@ -240,15 +223,5 @@ class MtlsIT {
                         e -> assertThat(e.getStatus().getCode())
                                 .as("status %s", e.getStatus())
                                 .isIn((Object[]) expected));
-    }
-
-    private ManagedChannel track(ManagedChannel channel) {
-        channels.add(channel);
-        return channel;
-    }
-
-    private Server track(Server s) {
-        servers.add(s);
-        return s;
     }
 }

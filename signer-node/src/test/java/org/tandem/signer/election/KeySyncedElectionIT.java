@@ -8,16 +8,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.assertj.core.groups.Tuple;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.TestTiming;
@@ -32,34 +28,11 @@ class KeySyncedElectionIT {
     static final ZooKeeperFixture ZK = new ZooKeeperFixture();
 
     private static final ZoneName ZONE = SwitchableCheck.ZONE;
-    /** Long enough that no session expires by accident on a loaded machine. */
-    private static final Duration SESSION = Duration.ofSeconds(20);
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final List<ElectionNode> nodes = new ArrayList<>();
-    private String root;
-
-    @BeforeEach
-    void freshRoot(TestInfo test) {
-        root = "/it-" + test.getTestMethod().orElseThrow().getName();
-    }
-
-    @AfterEach
-    void closeNodes() {
-        nodes.forEach(ElectionNode::close);
-        nodes.forEach(n -> n.listener.assertContractKept());
-    }
-
-    private ElectionNode node(String name, KeySyncCheck check) {
-        return node(name, check, SESSION);
-    }
-
-    private ElectionNode node(String name, KeySyncCheck check, Duration session) {
-        ElectionNode n = new ElectionNode(ZK.connectString(), root, name, check, session);
-        nodes.add(n);
-        return n;
-    }
+    @RegisterExtension
+    final ElectionNodes nodes = new ElectionNodes(ZK);
 
     static byte[] sha256(String content) {
         try {
@@ -72,8 +45,8 @@ class KeySyncedElectionIT {
     @Test
     void theLeaderIsElectedOnlyAmongKeySyncedNodes() throws Exception {
         SwitchableCheck aCheck = new SwitchableCheck(false);
-        ElectionNode a = node("node-a", aCheck).start();
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", aCheck).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
 
         TestTiming.until(WAIT, "node-b leads", b::leads);
         TestTiming.until(WAIT, "node-a checked three times", () -> aCheck.calls.get() >= 3);
@@ -100,13 +73,13 @@ class KeySyncedElectionIT {
     @Test
     void aNodeThatIsNotKeySyncedNeverLeadsEvenWhenItIsTheOnlyOneLeft() throws Exception {
         SwitchableCheck check = new SwitchableCheck(false);
-        ElectionNode a = node("node-a", check).start();
+        ElectionNode a = nodes.node("node-a", check).start();
 
         TestTiming.until(WAIT, "five checks", () -> check.calls.get() >= 5);
 
         assertThat(a.listener.events).isEmpty();
         assertThat(a.election.state().role()).isEqualTo(ElectionRole.OUT);
-        assertThat(a.client.checkExists().forPath(root + "/cluster/epoch"))
+        assertThat(a.client.checkExists().forPath(nodes.root() + "/cluster/epoch"))
                 .as("nobody ever bumped the epoch")
                 .isNull();
         check.synced();
@@ -115,10 +88,10 @@ class KeySyncedElectionIT {
 
     @Test
     void whenTheLeaderStepsDownTheOtherTakesOverWithTheNextEpoch() throws Exception {
-        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         long epoch = a.leadership().epoch();
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
 
         Leadership old = a.leadership();
@@ -140,9 +113,9 @@ class KeySyncedElectionIT {
     @Test
     void aLeaderWhoseKeyCheckFailsStepsDownAndTheOtherTakesOver() throws Exception {
         SwitchableCheck aCheck = new SwitchableCheck(true);
-        ElectionNode a = node("node-a", aCheck).start();
+        ElectionNode a = nodes.node("node-a", aCheck).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         long epoch = a.leadership().epoch();
 
@@ -160,22 +133,22 @@ class KeySyncedElectionIT {
     @Test
     void aCommitUnderAnEpochBelowTheLedgersHighestIsRefusedAfterTheEpochZnodeWasRecreated() throws Exception {
         CuratorFramework raw = ZK.newClient();
-        String epochPath = root + "/cluster/epoch";
+        String epochPath = nodes.root() + "/cluster/epoch";
         raw.create().creatingParentsIfNeeded().forPath(epochPath);
         for (int i = 0; i < 5; i++) {
             raw.setData().forPath(epochPath);
         }
-        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         assertThat(a.leadership().epoch()).isEqualTo(6);
         PublishRecord committed = a.ledger.commit(a.leadership(), ZONE, 2026120101, sha256("v1"));
         a.close();
-        nodes.remove(a);
+        nodes.forget(a);
         // what an attacker with write access to ZooKeeper does: fencing restarts at 1
         raw.delete().forPath(epochPath);
         raw.create().forPath(epochPath);
 
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b leads", b::leads);
         assertThat(b.leadership().epoch()).isEqualTo(1);
 
@@ -197,7 +170,7 @@ class KeySyncedElectionIT {
 
     @Test
     void aZombieCommitAfterANewLeaderWasElectedIsRejectedByTheEpochCheck() throws Exception {
-        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
         a.ledger.commit(term, ZONE, 1, sha256("v1"));
@@ -211,7 +184,7 @@ class KeySyncedElectionIT {
                 Duration.ofHours(1),
                 System.nanoTime(),
                 System::nanoTime);
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         a.election.stepDown();
         TestTiming.until(WAIT, "node-b leads", b::leads);
@@ -238,7 +211,7 @@ class KeySyncedElectionIT {
 
     @Test
     void aCommitWhoseLatchNodeIsGoneIsRejectedEvenBeforeAnyOtherLeader() throws Exception {
-        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
         Leadership zombie = new Leadership(
@@ -274,9 +247,9 @@ class KeySyncedElectionIT {
 
     @Test
     void theSerialNeverGoesBackwardsAcrossALeaderChangeAndNeverRepeatsWithOtherContent() throws Exception {
-        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         assertThat(a.ledger.nextSerial(ZONE, 2026120100)).isEqualTo(2026120100);
         a.ledger.commit(a.leadership(), ZONE, 2026120100, sha256("v1"));
@@ -313,7 +286,7 @@ class KeySyncedElectionIT {
     @Test
     void suspendedRevokesAtOnceAndTheNodeLeadsAgainOnlyAfterReconnectingAndRechecking() throws Exception {
         SwitchableCheck check = new SwitchableCheck(true);
-        ElectionNode a = node("node-a", check).start();
+        ElectionNode a = nodes.node("node-a", check).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
 
@@ -347,9 +320,9 @@ class KeySyncedElectionIT {
     @Test
     void aForcedSessionExpiryRevokesAndTheOtherNodeTakesOver() throws Exception {
         SwitchableCheck aCheck = new SwitchableCheck(true);
-        ElectionNode a = node("node-a", aCheck).start();
+        ElectionNode a = nodes.node("node-a", aCheck).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         Leadership term = a.leadership();
 
@@ -384,8 +357,8 @@ class KeySyncedElectionIT {
     @Test
     void aLeaderWhoseLatchNodeVanishesStopsAtTheNextHeartbeat() throws Exception {
         // A.2 item 3: the leader "remains the leader forever, even though its ephemeral node disappears"
-        ElectionNode a =
-                node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6))
+                .start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
 
@@ -408,8 +381,8 @@ class KeySyncedElectionIT {
     @Test
     void aLeaderStopsWhenTheEpochMovesUnderIt() throws Exception {
         // CURATOR-620 shape: another node bumped the epoch while this one still believes it leads
-        ElectionNode a =
-                node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6))
+                .start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
 
@@ -431,10 +404,10 @@ class KeySyncedElectionIT {
         AtomicLong pause = new AtomicLong();
         ElectionNode a = new ElectionNode(
                 ZK.connectString(),
-                root,
+                nodes.root(),
                 "node-a",
                 new SwitchableCheck(true),
-                SESSION,
+                ElectionNodes.SESSION,
                 () -> System.nanoTime() + pause.get());
         nodes.add(a);
         a.start();
@@ -447,7 +420,7 @@ class KeySyncedElectionIT {
                 (a.client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs() * 0.5)));
 
         // F3 without the process: the monotonic clock jumps past the session timeout, as after SIGCONT
-        pause.set(TestTiming.scaled(SESSION).multipliedBy(2).toNanos());
+        pause.set(TestTiming.scaled(ElectionNodes.SESSION).multipliedBy(2).toNanos());
 
         assertThat(term.isValid()).isFalse();
         assertThat(a.leads()).isFalse();
@@ -464,8 +437,8 @@ class KeySyncedElectionIT {
 
     @Test
     void theHeartbeatKeepsTheLeaseWhileZooKeeperAnswers() throws Exception {
-        ElectionNode a =
-                node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true), Duration.ofSeconds(6))
+                .start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
         Duration lease = term.lease();
@@ -487,18 +460,18 @@ class KeySyncedElectionIT {
 
     @Test
     void aRestartOfTheWholeClusterResumesFromZooKeepersSerialAndEpoch() throws Exception {
-        ElectionNode a = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
-        ElectionNode b = node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         a.ledger.commit(a.leadership(), ZONE, 2026120107, sha256("before the outage"));
         long epochBefore = a.leadership().epoch();
         a.close();
         b.close();
-        nodes.clear();
+        nodes.forgetAll();
         ZK.restart(); // F19: everything stops; ZooKeeper's data survives
 
-        ElectionNode b2 = node("node-b", new SwitchableCheck(true)).start();
-        ElectionNode a2 = node("node-a", new SwitchableCheck(true)).start();
+        ElectionNode b2 = nodes.node("node-b", new SwitchableCheck(true)).start();
+        ElectionNode a2 = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "someone leads", () -> a2.leads() || b2.leads());
         ElectionNode leader = a2.leads() ? a2 : b2;
 

@@ -4,12 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
@@ -22,27 +17,13 @@ class StepDownHoldOffIT {
     @RegisterExtension
     static final ZooKeeperFixture ZK = new ZooKeeperFixture();
 
-    private static final Duration SESSION = Duration.ofSeconds(20);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final List<ElectionNode> nodes = new ArrayList<>();
-    private String root;
-
-    @BeforeEach
-    void freshRoot(TestInfo test) {
-        root = "/it-" + test.getTestMethod().orElseThrow().getName();
-    }
-
-    @AfterEach
-    void closeNodes() {
-        nodes.forEach(ElectionNode::close);
-        nodes.forEach(n -> n.listener.assertContractKept());
-    }
+    @RegisterExtension
+    final ElectionNodes nodes = new ElectionNodes(ZK);
 
     private ElectionNode node(String name) {
-        ElectionNode n = new ElectionNode(ZK.connectString(), root, name, new SwitchableCheck(true), SESSION);
-        nodes.add(n);
-        return n;
+        return nodes.node(name, new SwitchableCheck(true));
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.tandem.signer.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,56 +14,43 @@ class ClockConfigTest {
     @TempDir
     Path dir;
 
-    private Path config;
+    private NodeYamlFile file;
 
     @BeforeEach
     void files() throws Exception {
-        NodeConfigTest.layOut(dir);
-        config = dir.resolve("node.yaml");
-    }
-
-    private NodeConfig load(String yaml) throws Exception {
-        Files.writeString(config, yaml);
-        return NodeConfig.load(config);
+        file = new NodeYamlFile(dir);
     }
 
     private static String withClock(String clock) {
         return NodeConfigTest.VALID.replace("grpc:\n", clock + "grpc:\n");
     }
 
-    private void fails(String yaml, String keyPath, String reason) throws Exception {
-        Files.writeString(config, yaml);
-        assertThatThrownBy(() -> NodeConfig.load(config)).isInstanceOfSatisfying(NodeConfigException.class, e -> {
-            assertThat(e.keyPath()).isEqualTo(keyPath);
-            assertThat(e.reason()).contains(reason);
-        });
-    }
-
     @Test
     void defaultsTo30Seconds() throws Exception {
-        NodeConfig c = load(NodeConfigTest.VALID);
+        NodeConfig c = file.load(NodeConfigTest.VALID);
         assertThat(c.clock().maxSkew()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.clock()).isEqualTo(ClockConfig.defaults());
         assertThat(c.summary()).contains("clock: max-skew 30s vs ZooKeeper server time");
-        assertThat(load(withClock("clock: {}\n")).clock()).isEqualTo(ClockConfig.defaults());
+        assertThat(file.load(withClock("clock: {}\n")).clock()).isEqualTo(ClockConfig.defaults());
     }
 
     @Test
     void takesMaxSkew() throws Exception {
-        assertThat(load(withClock("clock: {max-skew: 5s}\n")).clock().maxSkew()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(load(withClock("clock:\n  max-skew: 1500ms\n")).clock().maxSkew())
+        assertThat(file.load(withClock("clock: {max-skew: 5s}\n")).clock().maxSkew())
+                .isEqualTo(Duration.ofSeconds(5));
+        assertThat(file.load(withClock("clock:\n  max-skew: 1500ms\n")).clock().maxSkew())
                 .isEqualTo(Duration.ofMillis(1500));
-        assertThat(load(withClock("clock: {max-skew: 15m}\n")).clock().maxSkew())
+        assertThat(file.load(withClock("clock: {max-skew: 15m}\n")).clock().maxSkew())
                 .isEqualTo(Duration.ofMinutes(15));
     }
 
     @Test
     void refusesThresholdsThatTheReadingCannotTellOrThatEatTheBackDating() throws Exception {
-        fails(withClock("clock: {max-skew: 50ms}\n"), "clock.max-skew", "must be 100ms to 15m, got 50ms");
-        fails(withClock("clock: {max-skew: 2h}\n"), "clock.max-skew", "must be 100ms to 15m, got 2h");
-        fails(withClock("clock: {max-skew: 0s}\n"), "clock.max-skew", "must be 100ms to 15m");
-        fails(withClock("clock: {max-skew: soon}\n"), "clock.max-skew", "'soon' is not a duration");
-        fails(
+        file.fails(withClock("clock: {max-skew: 50ms}\n"), "clock.max-skew", "must be 100ms to 15m, got 50ms");
+        file.fails(withClock("clock: {max-skew: 2h}\n"), "clock.max-skew", "must be 100ms to 15m, got 2h");
+        file.fails(withClock("clock: {max-skew: 0s}\n"), "clock.max-skew", "must be 100ms to 15m");
+        file.fails(withClock("clock: {max-skew: soon}\n"), "clock.max-skew", "'soon' is not a duration");
+        file.fails(
                 withClock("clock: {max-skew: 30s, source: ntp}\n"),
                 "clock.source",
                 "unknown key; expected one of [max-skew]");

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,21 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.proof.KeySetVerifier;
-import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.ZooKeeperFixture;
-import org.tandem.signer.election.ClockGuard;
-import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.JumpableClock;
 import org.tandem.signer.election.Leadership;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
-import org.tandem.signer.gate.GatePolicy;
-import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.publish.Retention;
 import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.sign.SigningPolicy;
-import org.tandem.signer.sign.ZoneSigner;
 
 /**
  * INV-D5 in the zone cycle, with a SoftHSM2 token, a real ZooKeeper as the reference and a wall clock
@@ -63,9 +55,6 @@ class ClockRefusalIT {
         open.add(lone);
         ledger = lone.ledger;
         leadership = lone.leadership;
-        KeySyncedTokens tokens = lone.tokens;
-        ClusterConnection cluster = lone.cluster;
-        ClockGuard guard = lone.guard;
 
         Path source = dir.resolve("example.test.zone");
         Files.writeString(source, """
@@ -78,24 +67,12 @@ class ClockRefusalIT {
         Path out = Files.createDirectories(dir.resolve("published"));
         ZoneConfig zone = new ZoneConfig(ZONE, source, Optional.empty(), SigningPolicy.defaults(), out);
         directory = new ZoneDirectory(out, Retention.all());
-        cycle = new ZoneCycle(
-                zone,
-                tokens.hsm("node-a"),
-                cluster.manifests(),
-                new KeySetVerifier(clock, new SecureRandom()),
-                new ZoneSigner(),
-                new ValidationGate(GatePolicy.defaults()),
-                ledger,
-                directory,
-                Optional.empty(),
-                () -> {
-                    if (jumpAtThePermit.get()) {
-                        clock.set(Duration.ofDays(1)); // during the run: after signing, before the commit
-                    }
-                    return true;
-                },
-                clock,
-                guard);
+        cycle = lone.cycle(zone, directory, () -> {
+            if (jumpAtThePermit.get()) {
+                clock.set(Duration.ofDays(1)); // during the run: after signing, before the commit
+            }
+            return true;
+        });
     }
 
     @AfterEach

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,22 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.proof.KeySetVerifier;
-import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
-import org.tandem.signer.election.ClockGuard;
-import org.tandem.signer.election.ClusterConnection;
 import org.tandem.signer.election.JumpableClock;
 import org.tandem.signer.election.Leadership;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
-import org.tandem.signer.gate.GatePolicy;
-import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.publish.Retention;
 import org.tandem.signer.publish.ZoneDirectory;
 import org.tandem.signer.sign.SigningPolicy;
-import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.ZoneLimits;
 
 /**
@@ -75,28 +67,13 @@ class HostileSourceIT {
         open.add(lone);
         ledger = lone.ledger;
         leadership = lone.leadership;
-        KeySyncedTokens tokens = lone.tokens;
-        ClusterConnection cluster = lone.cluster;
-        ClockGuard guard = lone.guard;
 
         Path source = Files.createDirectories(dir.resolve("zones")).resolve("example.test.zone");
         Files.writeString(source, GOOD, StandardCharsets.US_ASCII);
         Path out = Files.createDirectories(dir.resolve("published"));
         ZoneConfig zone = new ZoneConfig(ZONE, source, Optional.empty(), SigningPolicy.defaults(), out, LIMITS);
         directory = new ZoneDirectory(out, Retention.all());
-        cycle = new ZoneCycle(
-                zone,
-                tokens.hsm("node-a"),
-                cluster.manifests(),
-                new KeySetVerifier(clock, new SecureRandom()),
-                new ZoneSigner(),
-                new ValidationGate(GatePolicy.defaults()),
-                ledger,
-                directory,
-                Optional.empty(),
-                () -> true,
-                clock,
-                guard);
+        cycle = lone.cycle(zone, directory, () -> true);
     }
 
     @AfterEach

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.TestTiming;
@@ -21,6 +23,11 @@ import org.tandem.signer.election.KeySyncVerdict;
 import org.tandem.signer.election.KeySyncedElection;
 import org.tandem.signer.election.Leadership;
 import org.tandem.signer.election.PublishLedger;
+import org.tandem.signer.gate.GatePolicy;
+import org.tandem.signer.gate.ValidationGate;
+import org.tandem.signer.publish.ServingPermit;
+import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.sign.ZoneSigner;
 
 /**
  * One node, {@code node-a}, leading alone over a real ZooKeeper with a SoftHSM2 token that holds the
@@ -34,10 +41,12 @@ final class LoneLeader implements AutoCloseable {
     final PublishLedger ledger;
     final Leadership leadership;
     final ClockGuard guard;
+    private final Clock clock;
     private final List<AutoCloseable> open = new ArrayList<>();
 
     private LoneLeader(ZooKeeperFixture zk, String rootPrefix, ZoneName zone, Path dir, Clock clock) throws Exception {
         Prerequisites.requireSoftHsm();
+        this.clock = clock;
         String root = "/" + rootPrefix + "-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
         try {
             tokens = add(KeySyncedTokens.create(
@@ -69,6 +78,26 @@ final class LoneLeader implements AutoCloseable {
     static LoneLeader start(ZooKeeperFixture zk, String rootPrefix, ZoneName zone, Path dir, Clock clock)
             throws Exception {
         return new LoneLeader(zk, rootPrefix, zone, dir, clock);
+    }
+
+    /**
+     * A zone cycle on this leader: {@code node-a}'s HSM, the cluster's manifests and ledger, the clock guard, the
+     * signer and the gate with their defaults, no transfer server; {@code permit} is asked before each commit.
+     */
+    ZoneCycle cycle(ZoneConfig zone, ZoneDirectory directory, ServingPermit permit) {
+        return new ZoneCycle(
+                zone,
+                tokens.hsm("node-a"),
+                cluster.manifests(),
+                new KeySetVerifier(clock, new SecureRandom()),
+                new ZoneSigner(),
+                new ValidationGate(GatePolicy.defaults()),
+                ledger,
+                directory,
+                Optional.empty(),
+                permit,
+                clock,
+                guard);
     }
 
     private <T extends AutoCloseable> T add(T resource) {

@@ -79,7 +79,7 @@ class NodeConfigTest {
     @TempDir
     Path dir;
 
-    private Path config;
+    private NodeYamlFile file;
 
     /** Lays out every file {@link #VALID} names; {@code write(VALID)} then loads cleanly. */
     static void layOut(Path dir) throws Exception {
@@ -101,24 +101,7 @@ class NodeConfigTest {
 
     @BeforeEach
     void files() throws Exception {
-        layOut(dir);
-        config = dir.resolve("node.yaml");
-    }
-
-    private NodeConfig load(String yaml) throws Exception {
-        Files.writeString(config, yaml);
-        return NodeConfig.load(config);
-    }
-
-    /** Loading {@code yaml} fails with exactly {@code node.yaml: <keyPath>: <reason...>}. */
-    private void fails(String yaml, String keyPath, String reason) throws Exception {
-        Files.writeString(config, yaml);
-        assertThatThrownBy(() -> NodeConfig.load(config)).isInstanceOfSatisfying(NodeConfigException.class, e -> {
-            assertThat(e.file()).isEqualTo(config);
-            assertThat(e.keyPath()).isEqualTo(keyPath);
-            assertThat(e.reason()).contains(reason);
-            assertThat(e.getMessage()).startsWith(config + (keyPath.isEmpty() ? "" : ": " + keyPath) + ": ");
-        });
+        file = new NodeYamlFile(dir);
     }
 
     private static String replace(String yaml, String from, String to) {
@@ -128,9 +111,9 @@ class NodeConfigTest {
 
     @Test
     void loadsTheFullExampleAndResolvesPathsFromTheFilesDirectory() throws Exception {
-        NodeConfig c = load(VALID);
+        NodeConfig c = file.load(VALID);
 
-        assertThat(c.source()).isEqualTo(config.toAbsolutePath().normalize());
+        assertThat(c.source()).isEqualTo(file.path().toAbsolutePath().normalize());
         assertThat(c.name()).isEqualTo("dc1-signer");
         assertThat(c.site()).isEqualTo("dc1");
         assertThat(c.hsms()).extracting(h -> h.name().name()).containsExactly("dc1-hsm1");
@@ -190,16 +173,16 @@ class NodeConfigTest {
     @Test
     void refusesZooKeeperWithoutTlsNamingTheMissingSetting() throws Exception {
         String tls = "  tls: {ca: \"tls/ca.crt\", cert: \"tls/dc1-signer.crt\", key: \"tls/dc1-signer.key\"}\n";
-        fails(replace(VALID, tls, ""), "zookeeper.tls", "missing: ZooKeeper needs TLS");
-        fails(
+        file.fails(replace(VALID, tls, ""), "zookeeper.tls", "missing: ZooKeeper needs TLS");
+        file.fails(
                 replace(VALID, tls, tls + "  insecure-plaintext: true\n"),
                 "zookeeper.insecure-plaintext",
                 "together with zookeeper.tls");
-        fails(
+        file.fails(
                 replace(VALID, tls, "  insecure-plaintext: yes please\n"),
                 "zookeeper.insecure-plaintext",
                 "expected true or false");
-        fails(
+        file.fails(
                 replace(VALID, "cert: \"tls/dc1-signer.crt\"", "cert: \"tls/nope.crt\""),
                 "zookeeper.tls.cert",
                 "file not found");
@@ -208,7 +191,7 @@ class NodeConfigTest {
     @Test
     void acceptsInsecurePlaintextZooKeeperOnlyWhenExplicitlySet() throws Exception {
         String tls = "  tls: {ca: \"tls/ca.crt\", cert: \"tls/dc1-signer.crt\", key: \"tls/dc1-signer.key\"}\n";
-        NodeConfig c = load(replace(VALID, tls, "  insecure-plaintext: true\n"));
+        NodeConfig c = file.load(replace(VALID, tls, "  insecure-plaintext: true\n"));
 
         assertThat(c.zookeeper().tls()).isEmpty();
         assertThat(c.zookeeper().clientSettings().secure()).isFalse();
@@ -221,7 +204,7 @@ class NodeConfigTest {
         yaml = replace(yaml, "  session-timeout: 20s\n  root: /tandem\n", "");
         yaml = replace(yaml, "resign:\n  floor: 30s\n  debounce: 1500ms\n", "");
         yaml = replace(yaml, yaml.substring(yaml.indexOf("  transfer:\n"), yaml.indexOf("grpc:")), "");
-        NodeConfig c = load(yaml);
+        NodeConfig c = file.load(yaml);
 
         assertThat(c.hsms()).extracting(h -> h.name().name()).containsExactly("dc1-hsm1", "dc2-hsm1");
         assertThat(c.zookeeper().sessionTimeout()).isEqualTo(ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT);
@@ -232,13 +215,13 @@ class NodeConfigTest {
 
     @Test
     void refusesBadResignSettings() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "floor: 30s", "floor: 4d"),
                 "resign.floor",
                 "4d is not shorter than the refresh 4d of zones[1] example.net.");
-        fails(replace(VALID, "debounce: 1500ms", "debounce: 2m"), "resign.debounce", "must be at most 1m, got 2m");
-        fails(replace(VALID, "debounce: 1500ms", "debounce: soon"), "resign.debounce", "'soon' is not a duration");
-        fails(
+        file.fails(replace(VALID, "debounce: 1500ms", "debounce: 2m"), "resign.debounce", "must be at most 1m, got 2m");
+        file.fails(replace(VALID, "debounce: 1500ms", "debounce: soon"), "resign.debounce", "'soon' is not a duration");
+        file.fails(
                 replace(VALID, "  floor: 30s\n", "  floor: 30s\n  jitter: 1s\n"),
                 "resign.jitter",
                 "unknown key; expected one of [debounce, floor]");
@@ -253,63 +236,63 @@ class NodeConfigTest {
 
     @Test
     void refusesBadYamlWithTheLine() throws Exception {
-        fails("node:\n  name: [unclosed\n", "", "line 2, column 18: not valid YAML");
+        file.fails("node:\n  name: [unclosed\n", "", "line 2, column 18: not valid YAML");
     }
 
     @Test
     void refusesADuplicateKey() throws Exception {
-        fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  site: dc2\n"), "", "Duplicate field 'site'");
+        file.fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  site: dc2\n"), "", "Duplicate field 'site'");
     }
 
     @Test
     void refusesAnEmptyFile() throws Exception {
-        fails("", "", "empty; expected a mapping with");
+        file.fails("", "", "empty; expected a mapping with");
     }
 
     @Test
     void refusesAFileThatIsNotAMapping() throws Exception {
-        fails("- a\n- b\n", "", "expected a mapping with");
+        file.fails("- a\n- b\n", "", "expected a mapping with");
     }
 
     @Test
     void refusesUnknownKeysNamingThemAtEveryLevel() throws Exception {
-        fails(
+        file.fails(
                 "zonez: []\n" + VALID,
                 "zonez",
                 "unknown key; expected one of [clock, grpc, hsm-config, hsms, metrics, node,");
-        fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  colour: blue\n"), "node.colour", "unknown key");
-        fails(
+        file.fails(replace(VALID, "  site: dc1\n", "  site: dc1\n  colour: blue\n"), "node.colour", "unknown key");
+        file.fails(
                 replace(VALID, "    policy: policy.yaml\n", "    polcy: policy.yaml\n"),
                 "zones[1].polcy",
                 "unknown key; expected one of [name, output-dir, policy, source]");
-        fails(
+        file.fails(
                 replace(VALID, "  root: /tandem\n", "  root: /tandem\n  chroot: /x\n"),
                 "zookeeper.chroot",
                 "unknown key");
-        fails(
+        file.fails(
                 replace(VALID, "  directory: published\n", "  directory: published\n  dir: x\n"),
                 "publish.dir",
                 "unknown key");
-        fails(
+        file.fails(
                 replace(VALID, "    listen: 127.0.0.1:5353\n", "    listen: 127.0.0.1:5353\n    port: 53\n"),
                 "publish.transfer.port",
                 "unknown key");
-        fails(
+        file.fails(
                 replace(
                         VALID,
                         "      secret-file: tsig.secret\n",
                         "      secret-file: tsig.secret\n      secret: abc\n"),
                 "publish.transfer.tsig.secret",
                 "unknown key");
-        fails(
+        file.fails(
                 replace(VALID, "  listen: 127.0.0.1:7443\n", "  listen: 127.0.0.1:7443\n  port: 1\n"),
                 "grpc.port",
                 "unknown key");
-        fails(
+        file.fails(
                 replace(VALID, "  listen: 127.0.0.1:9105\n", "  listen: 127.0.0.1:9105\n  path: /m\n"),
                 "metrics.path",
                 "unknown key");
-        fails(
+        file.fails(
                 replace(VALID, "  key: tls/dc1-signer.key\n", "  key: tls/dc1-signer.key\n  pass: x\n"),
                 "tls.pass",
                 "unknown key; expected one of [ca, cert, key]");
@@ -317,18 +300,18 @@ class NodeConfigTest {
 
     @Test
     void refusesAMissingOrBadNodeSection() throws Exception {
-        fails(replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", ""), "node", "missing");
-        fails(replace(VALID, "  name: dc1-signer\n", ""), "node.name", "missing");
-        fails(replace(VALID, "  site: dc1\n", "  site: ''\n"), "node.site", "empty");
-        fails(
+        file.fails(replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", ""), "node", "missing");
+        file.fails(replace(VALID, "  name: dc1-signer\n", ""), "node.name", "missing");
+        file.fails(replace(VALID, "  site: dc1\n", "  site: ''\n"), "node.site", "empty");
+        file.fails(
                 replace(VALID, "  name: dc1-signer\n", "  name: dc1 signer\n"),
                 "node.name",
                 "'dc1 signer' must be letters, digits");
-        fails(
+        file.fails(
                 replace(VALID, "  name: dc1-signer\n", "  name: [a, b]\n"),
                 "node.name",
                 "expected a single value, not a list");
-        fails(
+        file.fails(
                 replace(VALID, "node:\n  name: dc1-signer\n  site: dc1\n", "node: dc1\n"),
                 "node",
                 "expected a mapping with [name, site]");
@@ -336,68 +319,77 @@ class NodeConfigTest {
 
     @Test
     void refusesBadZooKeeperSettings() throws Exception {
-        fails(replace(VALID, "  connect: \"127.0.0.1:2181,[::1]:2182\"\n", ""), "zookeeper.connect", "missing");
-        fails(replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "zk1"), "zookeeper.connect", "'zk1' is not host:port");
-        fails(
+        file.fails(replace(VALID, "  connect: \"127.0.0.1:2181,[::1]:2182\"\n", ""), "zookeeper.connect", "missing");
+        file.fails(
+                replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "zk1"), "zookeeper.connect", "'zk1' is not host:port");
+        file.fails(
                 replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:2181,zk2:2181/tandem\""),
                 "zookeeper.connect",
                 "has a chroot; set zookeeper.root instead");
-        fails(
+        file.fails(
                 replace(VALID, "\"127.0.0.1:2181,[::1]:2182\"", "\"zk1:http\""),
                 "zookeeper.connect",
                 "port 'http' is not a number");
-        fails(
+        file.fails(
                 replace(VALID, "session-timeout: 20s", "session-timeout: 20"),
                 "zookeeper.session-timeout",
                 "'20' is not a duration like 1500ms, 30s, 5m, 2h or 1d");
-        fails(
+        file.fails(
                 replace(VALID, "session-timeout: 20s", "session-timeout: 500ms"),
                 "zookeeper.session-timeout",
                 "session timeout must be 1s to 10m");
-        fails(
+        file.fails(
                 replace(VALID, "  root: /tandem\n", "  root: tandem\n"),
                 "zookeeper.root",
                 "must be an absolute ZooKeeper path");
-        fails(replace(VALID, "zookeeper:\n  connect", "zookeeper-old:\n  connect"), "zookeeper-old", "unknown key");
+        file.fails(
+                replace(VALID, "zookeeper:\n  connect", "zookeeper-old:\n  connect"), "zookeeper-old", "unknown key");
     }
 
     @Test
     void refusesAMissingOrBrokenHsmFile() throws Exception {
-        fails(replace(VALID, "hsm-config: hsm.yaml\n", ""), "hsm-config", "missing");
-        fails(
+        file.fails(replace(VALID, "hsm-config: hsm.yaml\n", ""), "hsm-config", "missing");
+        file.fails(
                 replace(VALID, "hsm-config: hsm.yaml", "hsm-config: nope.yaml"),
                 "hsm-config",
                 "file not found: " + dir.resolve("nope.yaml"));
         Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML.replace("    token-label: dc2-hsm1\n", ""));
-        fails(VALID, "hsm-config", dir.resolve("hsm.yaml") + ": hsms[1].token-label: missing");
+        file.fails(VALID, "hsm-config", dir.resolve("hsm.yaml") + ": hsms[1].token-label: missing");
     }
 
     @Test
     void refusesAnHsmFileThatNamesAnotherZooKeeper() throws Exception {
         Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML.replace("\"127.0.0.1:2181,[::1]:2182\"", "other:2181"));
-        fails(VALID, "hsm-config", "names ZooKeeper 'other:2181' but zookeeper.connect is '127.0.0.1:2181,[::1]:2182'");
+        file.fails(
+                VALID,
+                "hsm-config",
+                "names ZooKeeper 'other:2181' but zookeeper.connect is '127.0.0.1:2181,[::1]:2182'");
         Files.writeString(dir.resolve("hsm.yaml"), HSM_YAML + "zookeeper-root: /other\n");
-        fails(VALID, "hsm-config", "has zookeeper-root '/other' (/tandem when unset) but zookeeper.root is '/tandem'");
+        file.fails(
+                VALID,
+                "hsm-config",
+                "has zookeeper-root '/other' (/tandem when unset) but zookeeper.root is '/tandem'");
     }
 
     @Test
     void refusesHsmsTheFileDoesNotHaveOrCannotUse() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc3-hsm1]"),
                 "hsms[1]",
                 "no HSM named 'dc3-hsm1' in " + dir.resolve("hsm.yaml") + " (configured: dc1-hsm1, dc2-hsm1)");
-        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc1-hsm1]"), "hsms[1]", "listed twice");
-        fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: []"), "hsms", "expected a non-empty list");
+        file.fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc1-hsm1, dc1-hsm1]"), "hsms[1]", "listed twice");
+        file.fails(replace(VALID, "hsms: [dc1-hsm1]", "hsms: []"), "hsms", "expected a non-empty list");
         Files.delete(dir.resolve("pins/dc1-hsm1.pin"));
-        fails(
+        file.fails(
                 VALID,
                 "hsm-config",
                 dir.resolve("hsm.yaml") + ": hsms[0].pin-file: file not found: " + dir.resolve("pins/dc1-hsm1.pin"));
         // dc2-hsm1's PIN file is fine and dc1-hsm1 is not this node's HSM when hsms names dc2-hsm1 only
-        assertThat(load(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]")).hsms())
+        assertThat(file.load(replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]"))
+                        .hsms())
                 .hasSize(1);
         Files.delete(dir.resolve("lib/libpkcs11.so"));
-        fails(
+        file.fails(
                 replace(VALID, "hsms: [dc1-hsm1]", "hsms: [dc2-hsm1]"),
                 "hsm-config",
                 dir.resolve("hsm.yaml") + ": hsms[1].library: file not found: " + dir.resolve("lib/libpkcs11.so"));
@@ -406,26 +398,26 @@ class NodeConfigTest {
     @Test
     void refusesMissingOrBadZones() throws Exception {
         String zones = VALID.substring(VALID.indexOf("zones:\n"), VALID.indexOf("zookeeper:\n"));
-        fails(replace(VALID, zones, ""), "zones", "missing");
-        fails(replace(VALID, zones, "zones: []\n"), "zones", "expected a non-empty list");
-        fails(
+        file.fails(replace(VALID, zones, ""), "zones", "missing");
+        file.fails(replace(VALID, zones, "zones: []\n"), "zones", "expected a non-empty list");
+        file.fails(
                 replace(VALID, "    source: zones/example.net.zone\n", "    source: zones/missing.zone\n"),
                 "zones[1].source",
                 "file not found: " + dir.resolve("zones/missing.zone"));
-        fails(
+        file.fails(
                 replace(VALID, "    source: zones/example.net.zone\n", "    source: zones\n"),
                 "zones[1].source",
                 "not a regular file: " + dir.resolve("zones"));
-        fails(replace(VALID, "    source: zones/example.net.zone\n", ""), "zones[1].source", "missing");
-        fails(
+        file.fails(replace(VALID, "    source: zones/example.net.zone\n", ""), "zones[1].source", "missing");
+        file.fails(
                 replace(VALID, "  - name: example.net\n", "  - name: example..net\n"),
                 "zones[1].name",
                 "not a valid zone name 'example..net'");
-        fails(
+        file.fails(
                 replace(VALID, "  - name: example.net\n", "  - name: EXAMPLE.com\n"),
                 "zones[1].name",
                 "zone example.com. is listed twice");
-        fails(
+        file.fails(
                 replace(VALID, "zones:\n  - name: example.com.", "zones:\n  - example.com.\n  - name: example.org."),
                 "zones[0]",
                 "expected a mapping with name and source");
@@ -433,62 +425,62 @@ class NodeConfigTest {
 
     @Test
     void refusesAMissingOrBadPolicyFile() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "policy: policy.yaml", "policy: policies/nope.yaml"),
                 "zones[1].policy",
                 "file not found: " + dir.resolve("policies/nope.yaml"));
         Files.writeString(dir.resolve("policy.yaml"), "validity: 10 days\n");
-        fails(VALID, "zones[1].policy", dir.resolve("policy.yaml") + ": validity: '10 days' is not a duration");
+        file.fails(VALID, "zones[1].policy", dir.resolve("policy.yaml") + ": validity: '10 days' is not a duration");
         Files.writeString(dir.resolve("policy.yaml"), "valdity: 10d\n");
-        fails(VALID, "zones[1].policy", "valdity: unknown key");
+        file.fails(VALID, "zones[1].policy", "valdity: unknown key");
     }
 
     @Test
     void refusesMissingOrUnwritableDirectories() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "output-dir: out-net", "output-dir: out-nope"),
                 "zones[1].output-dir",
                 "directory not found: " + dir.resolve("out-nope"));
-        fails(
+        file.fails(
                 replace(VALID, "  directory: published\n", "  directory: policy.yaml\n"),
                 "publish.directory",
                 "not a directory: " + dir.resolve("policy.yaml"));
-        fails(replace(VALID, "  directory: published\n", ""), "publish.directory", "missing");
+        file.fails(replace(VALID, "  directory: published\n", ""), "publish.directory", "missing");
         String publish = VALID.substring(VALID.indexOf("publish:\n"), VALID.indexOf("grpc:\n"));
-        fails(replace(VALID, publish, ""), "publish", "missing");
+        file.fails(replace(VALID, publish, ""), "publish", "missing");
     }
 
     @Test
     void refusesBadTransferSettings() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "listen: 127.0.0.1:5353", "listen: 5353"),
                 "publish.transfer.listen",
                 "'5353' is not host:port");
-        fails(
+        file.fails(
                 replace(VALID, "listen: 127.0.0.1:5353", "listen: 127.0.0.1:70000"),
                 "publish.transfer.listen",
                 "port must be 0 to 65535");
-        fails(
+        file.fails(
                 replace(VALID, "\"[2001:db8::53]:53\"", "\"2001:db8::53:53\""),
                 "publish.transfer.notify[1]",
                 "write IPv6 as [addr]:port");
-        fails(
+        file.fails(
                 replace(VALID, "\"192.0.2.53:53\"", "\"192.0.2.53:0\""),
                 "publish.transfer.notify[0]",
                 "port 0 cannot be sent to");
-        fails(
+        file.fails(
                 replace(VALID, "notify: [\"192.0.2.53:53\", \"[2001:db8::53]:53\"]", "notify: {a: 1}"),
                 "publish.transfer.notify",
                 "expected a list");
-        fails(
+        file.fails(
                 replace(VALID, "198.51.100.7]", "secondary.example]"),
                 "publish.transfer.allow[2]",
                 "'secondary.example' is not an IP address or network");
-        fails(
+        file.fails(
                 replace(VALID, "192.0.2.0/24", "192.0.2.1/24"),
                 "publish.transfer.allow[0]",
                 "has host bits set; the network is 192.0.2.0/24");
-        fails(
+        file.fails(
                 replace(VALID, "192.0.2.0/24", "192.0.2.0/33"),
                 "publish.transfer.allow[0]",
                 "prefix length must be 0 to 32");
@@ -498,11 +490,11 @@ class NodeConfigTest {
     void refusesToStartWithNeitherAnAllowListNorTsig() throws Exception {
         String tsig = VALID.substring(VALID.indexOf("    tsig:\n"), VALID.indexOf("resign:"));
         String noTsig = replace(VALID, tsig, "");
-        fails(
+        file.fails(
                 replace(noTsig, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""),
                 "publish.transfer",
                 "neither publish.transfer.allow nor publish.transfer.tsig is set");
-        fails(
+        file.fails(
                 replace(noTsig, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"),
                 "publish.transfer",
                 "an empty allow-list lets nobody transfer");
@@ -510,7 +502,8 @@ class NodeConfigTest {
 
     @Test
     void anEmptyAllowListLetsNobodyTransferEvenWithTsig() throws Exception {
-        TransferConfig t = load(replace(VALID, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"))
+        TransferConfig t = file.load(
+                        replace(VALID, "allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]", "allow: []"))
                 .publish()
                 .transfer()
                 .orElseThrow();
@@ -523,7 +516,7 @@ class NodeConfigTest {
 
     @Test
     void tsigWithoutAnAllowListLetsAnyAddressHoldingTheKeyTransfer() throws Exception {
-        TransferConfig t = load(replace(VALID, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""))
+        TransferConfig t = file.load(replace(VALID, "    allow: [192.0.2.0/24, \"2001:db8::/32\", 198.51.100.7]\n", ""))
                 .publish()
                 .transfer()
                 .orElseThrow();
@@ -536,42 +529,45 @@ class NodeConfigTest {
 
     @Test
     void readsZoneLimitsAndDefaultsThem() throws Exception {
-        assertThat(load(VALID).zones().get(0).limits()).isEqualTo(ZoneLimits.defaults());
-        NodeConfig c = load(VALID + "zone-limits:\n  max-file-size: 64m\n  max-include-size: 1k\n"
+        assertThat(file.load(VALID).zones().get(0).limits()).isEqualTo(ZoneLimits.defaults());
+        NodeConfig c = file.load(VALID + "zone-limits:\n  max-file-size: 64m\n  max-include-size: 1k\n"
                 + "  max-records: 1000\n  max-generate-records: 10\n");
         assertThat(c.zones())
                 .allSatisfy(z -> assertThat(z.limits()).isEqualTo(new ZoneLimits(64L << 20, 1024, 1000, 10)));
-        fails(
+        file.fails(
                 VALID + "zone-limits: {max-file-size: lots}\n",
                 "zone-limits.max-file-size",
                 "'lots' is not a size like 1048576, 64k, 512m or 2g");
-        fails(VALID + "zone-limits: {max-records: 0}\n", "zone-limits.max-records", "must be at least 1");
-        fails(VALID + "zone-limits: {max-lines: 5}\n", "zone-limits.max-lines", "unknown key");
+        file.fails(VALID + "zone-limits: {max-records: 0}\n", "zone-limits.max-records", "must be at least 1");
+        file.fails(VALID + "zone-limits: {max-lines: 5}\n", "zone-limits.max-lines", "unknown key");
     }
 
     @Test
     void refusesBadTsigSettings() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "algorithm: HMAC-SHA256", "algorithm: hmac-md5"),
                 "publish.transfer.tsig.algorithm",
                 "'hmac-md5' is not one of [hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]");
-        fails(replace(VALID, "      name: transfer-key\n", ""), "publish.transfer.tsig.name", "missing");
-        fails(
+        file.fails(replace(VALID, "      name: transfer-key\n", ""), "publish.transfer.tsig.name", "missing");
+        file.fails(
                 replace(VALID, "secret-file: tsig.secret", "secret-file: nope.secret"),
                 "publish.transfer.tsig.secret-file",
                 "file not found: " + dir.resolve("nope.secret"));
         Files.writeString(dir.resolve("tsig.secret"), "not base64 at all!\n");
-        fails(VALID, "publish.transfer.tsig.secret-file", "does not hold a base64 secret");
+        file.fails(VALID, "publish.transfer.tsig.secret-file", "does not hold a base64 secret");
         Files.writeString(dir.resolve("tsig.secret"), "\n");
-        fails(VALID, "publish.transfer.tsig.secret-file", "holds an empty secret");
+        file.fails(VALID, "publish.transfer.tsig.secret-file", "holds an empty secret");
     }
 
     @Test
     void refusesMissingOrBadListenAddresses() throws Exception {
-        fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", ""), "grpc", "missing");
-        fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc:\n  port: 7443\n"), "grpc.port", "unknown key");
-        fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc: {}\n"), "grpc.listen", "missing");
-        fails(
+        file.fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", ""), "grpc", "missing");
+        file.fails(
+                replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc:\n  port: 7443\n"),
+                "grpc.port",
+                "unknown key");
+        file.fails(replace(VALID, "grpc:\n  listen: 127.0.0.1:7443\n", "grpc: {}\n"), "grpc.listen", "missing");
+        file.fails(
                 replace(VALID, "listen: 127.0.0.1:9105", "listen: 127.0.0.1:7443"),
                 "metrics.listen",
                 "same address as grpc.listen (127.0.0.1:7443)");
@@ -579,33 +575,33 @@ class NodeConfigTest {
 
     @Test
     void metricsListenOnTheLoopbackUnlessConfigured() throws Exception {
-        NodeConfig c = load(replace(VALID, "metrics:\n  listen: 127.0.0.1:9105\n", ""));
+        NodeConfig c = file.load(replace(VALID, "metrics:\n  listen: 127.0.0.1:9105\n", ""));
 
         assertThat(c.metricsListen()).isEqualTo(new Endpoint("127.0.0.1", NodeConfigLoader.DEFAULT_METRICS_PORT));
     }
 
     @Test
     void refusesMissingOrUnusableTlsFiles() throws Exception {
-        fails(
+        file.fails(
                 replace(VALID, "ca: tls/ca.crt", "ca: tls/nope.crt"),
                 "tls.ca",
                 "file not found: " + dir.resolve("tls/nope.crt"));
-        fails(replace(VALID, "  key: tls/dc1-signer.key\n", ""), "tls.key", "missing");
+        file.fails(replace(VALID, "  key: tls/dc1-signer.key\n", ""), "tls.key", "missing");
         TestPki.create(dir.resolve("other"), "other-ca").issue("dc1-signer");
-        fails(
+        file.fails(
                 replace(VALID, "key: tls/dc1-signer.key", "key: other/dc1-signer.key"),
                 "tls.key",
                 "private key does not belong to certificate");
-        fails(
+        file.fails(
                 replace(VALID, "cert: tls/dc1-signer.crt", "cert: policy.yaml"),
                 "tls.cert",
                 dir.resolve("policy.yaml") + ": ");
-        fails(replace(VALID, "ca: tls/ca.crt", "ca: tsig.secret"), "tls.ca", dir.resolve("tsig.secret") + ": ");
+        file.fails(replace(VALID, "ca: tls/ca.crt", "ca: tsig.secret"), "tls.ca", dir.resolve("tsig.secret") + ": ");
     }
 
     @Test
     void readsThePeersAndDefaultsToNone() throws Exception {
-        NodeConfig c = load(VALID + "peers:\n  - {name: dc2-signer, endpoint: \"dc2.example:7443\"}\n"
+        NodeConfig c = file.load(VALID + "peers:\n  - {name: dc2-signer, endpoint: \"dc2.example:7443\"}\n"
                 + "  - name: dc3-signer\n    endpoint: \"[2001:db8::3]:7443\"\n");
         assertThat(c.peers())
                 .containsExactly(
@@ -614,42 +610,43 @@ class NodeConfigTest {
         assertThat(c.summary())
                 .contains("peers (new keys are replicated to them before they are published):"
                         + " dc2-signer at dc2.example:7443, dc3-signer at [2001:db8::3]:7443");
-        assertThat(load(VALID).peers()).isEmpty();
-        assertThat(load(VALID).summary())
+        assertThat(file.load(VALID).peers()).isEmpty();
+        assertThat(file.load(VALID).summary())
                 .contains("peers (new keys are replicated to them before they are published):"
                         + " none (a new key is published as soon as this node's HSM proves it)");
     }
 
     @Test
     void refusesBadPeers() throws Exception {
-        fails(VALID + "peers: {name: dc2-signer}\n", "peers", "expected a list");
-        fails(VALID + "peers: [dc2-signer]\n", "peers[0]", "expected a mapping with name and endpoint");
-        fails(VALID + "peers: [{name: dc2-signer}]\n", "peers[0].endpoint", "missing");
-        fails(VALID + "peers: [{endpoint: \"h:1\"}]\n", "peers[0].name", "missing");
-        fails(
+        file.fails(VALID + "peers: {name: dc2-signer}\n", "peers", "expected a list");
+        file.fails(VALID + "peers: [dc2-signer]\n", "peers[0]", "expected a mapping with name and endpoint");
+        file.fails(VALID + "peers: [{name: dc2-signer}]\n", "peers[0].endpoint", "missing");
+        file.fails(VALID + "peers: [{endpoint: \"h:1\"}]\n", "peers[0].name", "missing");
+        file.fails(
                 VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\", tls: x}]\n",
                 "peers[0].tls",
                 "unknown key; expected one of [endpoint, name]");
-        fails(
+        file.fails(
                 VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example\"}]\n",
                 "peers[0].endpoint",
                 "'dc2.example' is not host:port");
-        fails(
+        file.fails(
                 VALID + "peers: [{name: dc2-signer, endpoint: \"dc2.example:0\"}]\n",
                 "peers[0].endpoint",
                 "port 0 cannot be sent to");
-        fails(
+        file.fails(
                 VALID + "peers: [{name: dc1-signer, endpoint: \"h:1\"}]\n",
                 "peers[0].name",
                 "'dc1-signer' is this node (node.name)");
-        fails(
+        file.fails(
                 VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc2-signer, endpoint: \"h:2\"}]\n",
                 "peers[1].name",
                 "peer 'dc2-signer' is listed twice");
-        fails(
+        file.fails(
                 VALID + "peers: [{name: dc2-signer, endpoint: \"h:1\"}, {name: dc3-signer, endpoint: \"h:1\"}]\n",
                 "peers[1].endpoint",
                 "'h:1' is listed twice");
-        fails(VALID + "peers: [{name: \"dc 2\", endpoint: \"h:1\"}]\n", "peers[0].name", "must be letters, digits");
+        file.fails(
+                VALID + "peers: [{name: \"dc 2\", endpoint: \"h:1\"}]\n", "peers[0].name", "must be letters, digits");
     }
 }

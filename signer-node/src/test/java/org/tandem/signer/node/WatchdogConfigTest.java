@@ -1,9 +1,7 @@
 package org.tandem.signer.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,30 +13,16 @@ class WatchdogConfigTest {
     @TempDir
     Path dir;
 
-    private Path config;
+    private NodeYamlFile file;
 
     @BeforeEach
     void files() throws Exception {
-        NodeConfigTest.layOut(dir);
-        config = dir.resolve("node.yaml");
-    }
-
-    private NodeConfig load(String yaml) throws Exception {
-        Files.writeString(config, yaml);
-        return NodeConfig.load(config);
-    }
-
-    private void fails(String yaml, String keyPath, String reason) {
-        assertThatThrownBy(() -> load(yaml)).isInstanceOfSatisfying(NodeConfigException.class, e -> {
-            assertThat(e.keyPath()).isEqualTo(keyPath);
-            assertThat(e.reason()).contains(reason);
-            assertThat(e.getMessage()).startsWith(config + ": " + keyPath + ": ");
-        });
+        file = new NodeYamlFile(dir);
     }
 
     @Test
     void absentBlockGivesOneMinuteThreeDaysOneDayAndNoSecondaries() throws Exception {
-        WatchdogConfig w = load(NodeConfigTest.VALID).watchdog();
+        WatchdogConfig w = file.load(NodeConfigTest.VALID).watchdog();
         assertThat(w).isEqualTo(WatchdogConfig.defaults());
         assertThat(w.interval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(w.warn()).isEqualTo(Duration.ofDays(3));
@@ -48,7 +32,7 @@ class WatchdogConfigTest {
 
     @Test
     void readsIntervalThresholdsAndSecondariesWithTsig() throws Exception {
-        NodeConfig c = load(NodeConfigTest.VALID + """
+        NodeConfig c = file.load(NodeConfigTest.VALID + """
                 watchdog:
                   interval: 2s
                   warn: 40s
@@ -74,49 +58,49 @@ class WatchdogConfigTest {
     }
 
     @Test
-    void refusesCriticalNotShorterThanWarn() {
-        fails(
+    void refusesCriticalNotShorterThanWarn() throws Exception {
+        file.fails(
                 NodeConfigTest.VALID + "watchdog: {warn: 1d, critical: 1d}\n",
                 "watchdog.critical",
                 "1d is not shorter than watchdog.warn 1d");
-        fails(
+        file.fails(
                 NodeConfigTest.VALID + "watchdog: {critical: 4d}\n",
                 "watchdog.critical",
                 "4d is not shorter than watchdog.warn 3d");
     }
 
     @Test
-    void refusesZeroIntervalOrCriticalAndBadDurations() {
-        fails(NodeConfigTest.VALID + "watchdog: {interval: 0s}\n", "watchdog.interval", "must be positive");
-        fails(NodeConfigTest.VALID + "watchdog: {critical: 0s}\n", "watchdog.critical", "must be positive");
-        fails(NodeConfigTest.VALID + "watchdog: {warn: soon}\n", "watchdog.warn", "'soon' is not a duration");
+    void refusesZeroIntervalOrCriticalAndBadDurations() throws Exception {
+        file.fails(NodeConfigTest.VALID + "watchdog: {interval: 0s}\n", "watchdog.interval", "must be positive");
+        file.fails(NodeConfigTest.VALID + "watchdog: {critical: 0s}\n", "watchdog.critical", "must be positive");
+        file.fails(NodeConfigTest.VALID + "watchdog: {warn: soon}\n", "watchdog.warn", "'soon' is not a duration");
     }
 
     @Test
-    void refusesUnknownKeysAndBadSecondaries() {
-        fails(NodeConfigTest.VALID + "watchdog: {every: 1m}\n", "watchdog.every", "unknown key");
-        fails(
+    void refusesUnknownKeysAndBadSecondaries() throws Exception {
+        file.fails(NodeConfigTest.VALID + "watchdog: {every: 1m}\n", "watchdog.every", "unknown key");
+        file.fails(
                 NodeConfigTest.VALID + "watchdog: {secondaries: [{name: self, address: \"h:53\"}]}\n",
                 "watchdog.secondaries[0].name",
                 "'self' is the watchdog's name for this node's own copy");
-        fails(
+        file.fails(
                 NodeConfigTest.VALID
                         + "watchdog: {secondaries: [{name: a, address: \"h:53\"}, {name: a, address: \"g:53\"}]}\n",
                 "watchdog.secondaries[1].name",
                 "secondary 'a' is listed twice");
-        fails(
+        file.fails(
                 NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:0\"}]}\n",
                 "watchdog.secondaries[0].address",
                 "port 0 cannot be sent to");
-        fails(
+        file.fails(
                 NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a}]}\n",
                 "watchdog.secondaries[0].address",
                 "missing");
-        fails(
+        file.fails(
                 NodeConfigTest.VALID + "watchdog: {secondaries: [{name: a, address: \"h:53\", tsig: {name: k,"
                         + " algorithm: hmac-md5, secret-file: tsig.secret}}]}\n",
                 "watchdog.secondaries[0].tsig.algorithm",
                 "is not one of");
-        fails(NodeConfigTest.VALID + "watchdog: {secondaries: knot}\n", "watchdog.secondaries", "expected a list");
+        file.fails(NodeConfigTest.VALID + "watchdog: {secondaries: knot}\n", "watchdog.secondaries", "expected a list");
     }
 }

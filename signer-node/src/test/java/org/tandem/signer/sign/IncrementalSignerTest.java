@@ -56,18 +56,6 @@ class IncrementalSignerTest {
         }
     }
 
-    static Stream<Arguments> policies() {
-        SigningPolicy base = SigningPolicy.defaults().withThreads(2);
-        return Stream.of(
-                Arguments.of("nsec", base),
-                Arguments.of("nsec3", base.withNsec3(Nsec3Parameters.DEFAULT)),
-                Arguments.of("nsec3-optout", base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))),
-                Arguments.of("nsec-zonemd", base.withZonemd(true)),
-                Arguments.of(
-                        "nsec3-optout-zonemd",
-                        base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)).withZonemd(true)));
-    }
-
     /** Edits of the defect zone, each one rule: name, text appended, lines removed. */
     static Stream<Arguments> edits() {
         return Stream.of(
@@ -102,7 +90,7 @@ class IncrementalSignerTest {
     }
 
     static Stream<Arguments> policiesAndEdits() {
-        return policies()
+        return TestZones.policies()
                 .flatMap(p -> edits().map(
                                 e -> Arguments.of(p.get()[0] + ": " + e.get()[0], p.get()[1], e.get()[1], e.get()[2])));
     }

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.KeySpec;
@@ -15,6 +17,7 @@ import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.signer.nsec.Nsec3Parameters;
 import org.tandem.signer.zone.UnsignedZone;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
@@ -69,6 +72,22 @@ final class TestZones {
             """;
 
     private TestZones() {}
+
+    /**
+     * The policies every signer test runs under, two threads each: NSEC, NSEC3, NSEC3 opt-out, NSEC with
+     * ZONEMD, NSEC3 opt-out with ZONEMD; a {@code @MethodSource} of (name, policy).
+     */
+    static Stream<Arguments> policies() {
+        SigningPolicy base = SigningPolicy.defaults().withThreads(2);
+        return Stream.of(
+                Arguments.of("nsec", base),
+                Arguments.of("nsec3", base.withNsec3(Nsec3Parameters.DEFAULT)),
+                Arguments.of("nsec3-optout", base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))),
+                Arguments.of("nsec-zonemd", base.withZonemd(true)),
+                Arguments.of(
+                        "nsec3-optout-zonemd",
+                        base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)).withZonemd(true)));
+    }
 
     static UnsignedZone parse(String origin, String text) {
         List<Record> records = new ArrayList<>();

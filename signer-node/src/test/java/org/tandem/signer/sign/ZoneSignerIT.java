@@ -7,18 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.ZoneName;
-import org.tandem.keysync.testing.SoftHsmTokens;
-import org.tandem.signer.nsec.Nsec3Parameters;
 import org.xbill.DNS.Type;
 
 /**
@@ -30,44 +24,19 @@ import org.xbill.DNS.Type;
 class ZoneSignerIT {
     private static final ZoneName ZONE = ZoneName.of("example.test.");
 
-    private static Pkcs11Hsm hsm;
-    private static List<SigningKey> keys;
+    @RegisterExtension
+    static final TokenKeys TOKEN = new TokenKeys("dc1-hsm1", ZONE);
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void keysOnAToken() throws Exception {
-        hsm = Pkcs11Hsm.open(SoftHsmTokens.shared().allocate("dc1-hsm1"));
-        keys = TestZones.kskAndZskOn(hsm, ZONE);
-    }
-
-    @AfterAll
-    static void close() {
-        if (hsm != null) {
-            hsm.close();
-        }
-    }
-
-    static Stream<Arguments> policies() {
-        SigningPolicy base = SigningPolicy.defaults().withThreads(2);
-        return Stream.of(
-                Arguments.of("nsec", base),
-                Arguments.of("nsec3", base.withNsec3(Nsec3Parameters.DEFAULT)),
-                Arguments.of("nsec3-optout", base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true))),
-                Arguments.of("nsec-zonemd", base.withZonemd(true)),
-                Arguments.of(
-                        "nsec3-optout-zonemd",
-                        base.withNsec3(Nsec3Parameters.DEFAULT.withOptOut(true)).withZonemd(true)));
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("policies")
+    @MethodSource("org.tandem.signer.sign.TestZones#policies")
     void signedDefectZoneValidatesWithLdnsBindAndKnot(String name, SigningPolicy policy) throws Exception {
         OutsideValidators.require();
         Instant now = Instant.now();
-        SignedZone signed =
-                new ZoneSigner().sign(TestZones.defectsWithCds(keys.get(0).key()), keys, policy, now, 2024010101L);
+        SignedZone signed = new ZoneSigner()
+                .sign(TestZones.defectsWithCds(TOKEN.keys().get(0).key()), TOKEN.keys(), policy, now, 2024010101L);
         assertThat(SignedZones.verifyAll(signed.records(), ZONE.name(), now)).isEqualTo(signed.signatures());
 
         Path file = OutsideValidators.write(dir.resolve(name + ".zone"), signed.records());
@@ -88,7 +57,7 @@ class ZoneSignerIT {
     void tamperedZoneIsRejectedByAllThreeValidators() throws Exception {
         OutsideValidators.require();
         SignedZone signed =
-                new ZoneSigner().sign(TestZones.defects(), keys, SigningPolicy.defaults(), Instant.now(), 1);
+                new ZoneSigner().sign(TestZones.defects(), TOKEN.keys(), SigningPolicy.defaults(), Instant.now(), 1);
         Path file = OutsideValidators.write(dir.resolve("tampered.zone"), signed.records());
         String text = Files.readString(file).replace("192.0.2.10", "192.0.2.11");
         Files.writeString(file, text);
@@ -100,8 +69,8 @@ class ZoneSignerIT {
 
     @Test
     void restenaATokenThatCannotSignOneTypeStopsTheRunNamingTheType() {
-        FaultyHsm refusing = new FaultyHsm(hsm, InMemoryHsm.coveredType(65280), d -> false);
-        List<SigningKey> faulty = keys.stream()
+        FaultyHsm refusing = new FaultyHsm(TOKEN.hsm(), InMemoryHsm.coveredType(65280), d -> false);
+        List<SigningKey> faulty = TOKEN.keys().stream()
                 .map(k -> new SigningKey(k.key(), refusing, k.ref()))
                 .toList();
         assertThatThrownBy(() ->
@@ -109,16 +78,17 @@ class ZoneSignerIT {
                 .isInstanceOf(CanaryFailedException.class)
                 .hasMessageContaining("record type TYPE65280 (type 65280)")
                 .hasMessageContaining("new.example.test.")
-                .hasMessageContaining("KSK " + keys.get(0).key().keyTag())
+                .hasMessageContaining("KSK " + TOKEN.keys().get(0).key().keyTag())
                 .hasMessageContaining("on HSM dc1-hsm1")
                 .hasMessageContaining("CKR_DATA_INVALID");
     }
 
     @Test
     void restenaATokenThatSignsOneTypeWronglyStopsTheRunNamingTheType() {
-        FaultyHsm wrong = new FaultyHsm(hsm, d -> false, InMemoryHsm.coveredType(Type.SVCB));
-        List<SigningKey> faulty =
-                keys.stream().map(k -> new SigningKey(k.key(), wrong, k.ref())).toList();
+        FaultyHsm wrong = new FaultyHsm(TOKEN.hsm(), d -> false, InMemoryHsm.coveredType(Type.SVCB));
+        List<SigningKey> faulty = TOKEN.keys().stream()
+                .map(k -> new SigningKey(k.key(), wrong, k.ref()))
+                .toList();
         assertThatThrownBy(() ->
                         new ZoneSigner().sign(TestZones.defects(), faulty, SigningPolicy.defaults(), Instant.now(), 1))
                 .isInstanceOf(CanaryFailedException.class)
