@@ -220,6 +220,17 @@ final class TwoSiteCluster implements AutoCloseable {
      * and proven on both ({@code keys sync} exits 0 only when key-synced).
      */
     void keyCeremony() throws IOException, InterruptedException {
+        // as the runbook starts: the coordinator reaches every node before a ceremony (a node that has
+        // just started may still be refused for a moment while the coordinator's channel reconnects)
+        awaitStatus("the coordinator reaches node-a and node-b", Duration.ofSeconds(60), s -> {
+            for (String n : List.of("node-a", "node-b")) {
+                String role = node(s, n).path("role").asText();
+                if (role.isEmpty() || role.equals("unreachable")) {
+                    return false;
+                }
+            }
+            return true;
+        });
         signerctlOk("kek", "init", "--on", "node-a");
         signerctlOk("kek", "enrol", "--from", "node-a", "--to", "node-b");
         signerctlOk("keys", "generate", "--zone", ZONE, "--role", "ksk", "--on", "node-a");
