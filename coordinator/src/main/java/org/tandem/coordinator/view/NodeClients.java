@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.tandem.coordinator.CoordinatorException;
 import org.tandem.coordinator.config.NodeEndpoint;
@@ -34,6 +35,8 @@ public final class NodeClients implements AutoCloseable {
     static final Duration KEEPALIVE = Duration.ofSeconds(10);
     /** How long a ping may go unanswered before the connection counts as lost. */
     static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long an order waits for a channel in back-off to start its new connection attempt. */
+    static final Duration RECONNECT_START = Duration.ofSeconds(2);
 
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
     private final Map<String, NodeEndpoint> nodes = new LinkedHashMap<>();
@@ -110,8 +113,18 @@ public final class NodeClients implements AutoCloseable {
         }
         if (c.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
             // an order or a view asks now: try to connect now, not when gRPC's back-off (up to
-            // 2 minutes after repeated failures) would, so a repaired node answers at once
+            // 2 minutes after repeated failures) would, so a repaired node answers at once. The reset
+            // takes effect on the channel's own executor; until the state leaves TRANSIENT_FAILURE a
+            // call would still fail at once, so wait for that (milliseconds), then the call waits for
+            // the connection attempt itself (a node that is down still fails fast: refused).
+            CountDownLatch left = new CountDownLatch(1);
+            c.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, left::countDown);
             c.resetConnectBackoff();
+            try {
+                left.await(RECONNECT_START.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         return c;
     }
