@@ -604,21 +604,7 @@ public final class IncrementalGate {
                 }
                 signature(n, type, sig, candidates, ttl, rdata, count);
             }
-            for (int a = 0; a < algorithms.length; a++) {
-                if ((present & (1 << a)) == 0) {
-                    log.add(GateFailure.of(
-                            n,
-                            type,
-                            Reason.NOT_SIGNED,
-                            "no RRSIG of algorithm " + algorithms[a] + ", which the DNSKEY RRset has (RFC 4035 §2.2)"));
-                } else if (type == Type.DNSKEY && kind == Kind.APEX && (sepPresent & (1 << a)) == 0) {
-                    log.add(GateFailure.of(
-                            n,
-                            type,
-                            Reason.DNSKEY_NOT_SIGNED_BY_SEP,
-                            "no RRSIG of algorithm " + algorithms[a] + " by a published SEP (flags 257) key"));
-                }
-            }
+            SignatureCheck.checkAlgorithms(log, n, type, kind == Kind.APEX, algorithms, present, sepPresent);
         }
 
         int indexOf(int algorithm) {

@@ -174,16 +174,27 @@ final class SignatureCheck {
             }
             checkSignature(o, type, sig, candidates, ttl, rdata, n, ctx, r);
         }
+        checkAlgorithms(r.log, o.name, type, o.kind == Kind.APEX, algorithms, present, sepPresent);
+    }
+
+    /**
+     * RFC 4035 §2.2: an RRset carries an RRSIG of every algorithm in the DNSKEY RRset, and at the
+     * apex the DNSKEY RRset one by a published SEP key of each. {@code present} and {@code sepPresent}
+     * hold a bit per entry of {@code algorithms} (shared with {@link IncrementalGate});
+     * {@code apex}: the owner is the zone apex.
+     */
+    static void checkAlgorithms(
+            FailureLog log, Name owner, int type, boolean apex, int[] algorithms, int present, int sepPresent) {
         for (int a = 0; a < algorithms.length; a++) {
             if ((present & (1 << a)) == 0) {
-                r.log.add(GateFailure.of(
-                        o.name,
+                log.add(GateFailure.of(
+                        owner,
                         type,
                         Reason.NOT_SIGNED,
                         "no RRSIG of algorithm " + algorithms[a] + ", which the DNSKEY RRset has (RFC 4035 §2.2)"));
-            } else if (type == Type.DNSKEY && o.kind == Kind.APEX && (sepPresent & (1 << a)) == 0) {
-                r.log.add(GateFailure.of(
-                        o.name,
+            } else if (type == Type.DNSKEY && apex && (sepPresent & (1 << a)) == 0) {
+                log.add(GateFailure.of(
+                        owner,
                         type,
                         Reason.DNSKEY_NOT_SIGNED_BY_SEP,
                         "no RRSIG of algorithm " + algorithms[a] + " by a published SEP (flags 257) key"));

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import org.tandem.keysync.key.ZoneName;
 
 /**
@@ -103,20 +104,67 @@ public record ZoneStatus(
 
     /** The same status with these pending keys and takeover lines. */
     public ZoneStatus with(List<String> replicationPending, List<String> takeoverChecks) {
-        return new ZoneStatus(
-                zone,
-                serial,
-                lastPublish,
-                earliestRrsigExpiry,
-                gate,
-                gateFailure,
-                canary,
-                canaryFailure,
-                keySync,
-                keySyncReasons,
-                nextResign,
-                replicationPending,
-                takeoverChecks);
+        return with(c -> {
+            c.replicationPending = replicationPending;
+            c.takeoverChecks = takeoverChecks;
+        });
+    }
+
+    /** The same status with the components {@code change} sets; the canonical constructor checks the result. */
+    ZoneStatus with(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The components of a {@link ZoneStatus}, each one changeable before {@link #build} checks them anew. */
+    static final class Copy {
+        private final ZoneName zone;
+        OptionalLong serial;
+        Optional<Instant> lastPublish;
+        Optional<Instant> earliestRrsigExpiry;
+        CheckState gate;
+        String gateFailure;
+        CheckState canary;
+        String canaryFailure;
+        KeySyncState keySync;
+        List<String> keySyncReasons;
+        Optional<Instant> nextResign;
+        List<String> replicationPending;
+        List<String> takeoverChecks;
+
+        Copy(ZoneStatus s) {
+            zone = s.zone;
+            serial = s.serial;
+            lastPublish = s.lastPublish;
+            earliestRrsigExpiry = s.earliestRrsigExpiry;
+            gate = s.gate;
+            gateFailure = s.gateFailure;
+            canary = s.canary;
+            canaryFailure = s.canaryFailure;
+            keySync = s.keySync;
+            keySyncReasons = s.keySyncReasons;
+            nextResign = s.nextResign;
+            replicationPending = s.replicationPending;
+            takeoverChecks = s.takeoverChecks;
+        }
+
+        ZoneStatus build() {
+            return new ZoneStatus(
+                    zone,
+                    serial,
+                    lastPublish,
+                    earliestRrsigExpiry,
+                    gate,
+                    gateFailure,
+                    canary,
+                    canaryFailure,
+                    keySync,
+                    keySyncReasons,
+                    nextResign,
+                    replicationPending,
+                    takeoverChecks);
+        }
     }
 
     /** A zone the node has not done anything with yet: nothing published, nothing checked. */

@@ -158,68 +158,35 @@ final class ZoneWork {
             gate = CheckState.FAILED;
             gateText = "not signed: " + s.reason();
         }
-        status = new ZoneStatus(
-                z.zone(),
-                z.serial(),
-                z.lastPublish(),
-                z.earliestRrsigExpiry(),
-                gate,
-                gateText,
-                canary,
-                canaryText,
-                keys,
-                keyReasons,
-                z.nextResign());
+        ZoneStatus.Copy c = new ZoneStatus.Copy(z);
+        c.gate = gate;
+        c.gateFailure = gateText;
+        c.canary = canary;
+        c.canaryFailure = canaryText;
+        c.keySync = keys;
+        c.keySyncReasons = keyReasons;
+        status = c.build();
     }
 
     /** Standby view: what the cluster last committed for the zone, from the ledger. */
     void committed(Optional<PublishRecord> last) {
-        ZoneStatus z = status;
-        status = new ZoneStatus(
-                z.zone(),
-                last.map(r -> OptionalLong.of(r.serial())).orElse(z.serial()),
-                last.map(PublishRecord::committedAt).or(z::lastPublish),
-                z.earliestRrsigExpiry(),
-                z.gate(),
-                z.gateFailure(),
-                z.canary(),
-                z.canaryFailure(),
-                z.keySync(),
-                z.keySyncReasons(),
-                Optional.empty());
+        status = status.with(c -> {
+            c.serial = last.map(r -> OptionalLong.of(r.serial())).orElse(c.serial);
+            c.lastPublish = last.map(PublishRecord::committedAt).or(() -> c.lastPublish);
+            c.nextResign = Optional.empty();
+        });
     }
 
     /** The next re-sign, for status. */
     void planned(Instant due) {
-        ZoneStatus z = status;
-        status = new ZoneStatus(
-                z.zone(),
-                z.serial(),
-                z.lastPublish(),
-                z.earliestRrsigExpiry(),
-                z.gate(),
-                z.gateFailure(),
-                z.canary(),
-                z.canaryFailure(),
-                z.keySync(),
-                z.keySyncReasons(),
-                Optional.of(due));
+        status = status.with(c -> c.nextResign = Optional.of(due));
     }
 
     /** The key-sync state the election's last check found for this zone. */
     void keySync(boolean synced, List<String> reasons) {
-        ZoneStatus z = status;
-        status = new ZoneStatus(
-                z.zone(),
-                z.serial(),
-                z.lastPublish(),
-                z.earliestRrsigExpiry(),
-                z.gate(),
-                z.gateFailure(),
-                z.canary(),
-                z.canaryFailure(),
-                synced ? KeySyncState.SYNCED : KeySyncState.NOT_SYNCED,
-                synced ? List.of() : reasons,
-                z.nextResign());
+        status = status.with(c -> {
+            c.keySync = synced ? KeySyncState.SYNCED : KeySyncState.NOT_SYNCED;
+            c.keySyncReasons = synced ? List.of() : reasons;
+        });
     }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Configuration of the {@link TransferServer}.
@@ -85,19 +86,7 @@ public record TransferConfig(
 
     /** Only these networks may query and transfer; an empty list: nobody. */
     public TransferConfig withAllowNetworks(List<Cidr> networks) {
-        return new TransferConfig(
-                listen,
-                networks,
-                tsig,
-                notifyTargets,
-                maxConnections,
-                readTimeout,
-                maxConnectionTime,
-                journalVersions,
-                notifyAttempts,
-                notifyTimeout,
-                maxConnectionsPerSource,
-                requestTimeout);
+        return with(b -> b.allowFrom = networks);
     }
 
     /** Only these hosts may query and transfer. */
@@ -108,105 +97,93 @@ public record TransferConfig(
     }
 
     public TransferConfig withTsig(TsigKey key) {
-        return new TransferConfig(
-                listen,
-                allowFrom,
-                Optional.of(key),
-                notifyTargets,
-                maxConnections,
-                readTimeout,
-                maxConnectionTime,
-                journalVersions,
-                notifyAttempts,
-                notifyTimeout,
-                maxConnectionsPerSource,
-                requestTimeout);
+        return with(b -> b.tsig = Optional.of(key));
     }
 
     public TransferConfig withNotify(List<InetSocketAddress> targets) {
-        return new TransferConfig(
-                listen,
-                allowFrom,
-                tsig,
-                targets,
-                maxConnections,
-                readTimeout,
-                maxConnectionTime,
-                journalVersions,
-                notifyAttempts,
-                notifyTimeout,
-                maxConnectionsPerSource,
-                requestTimeout);
+        return with(b -> b.notifyTargets = targets);
     }
 
     public TransferConfig withLimits(int connections, Duration read, Duration perConnection) {
-        return new TransferConfig(
-                listen,
-                allowFrom,
-                tsig,
-                notifyTargets,
-                connections,
-                read,
-                perConnection,
-                journalVersions,
-                notifyAttempts,
-                notifyTimeout,
-                maxConnectionsPerSource,
-                requestTimeout);
+        return with(b -> {
+            b.maxConnections = connections;
+            b.readTimeout = read;
+            b.maxConnectionTime = perConnection;
+        });
     }
 
     /** At most {@code perSource} connections per client address, {@code request} to send one whole request. */
     public TransferConfig withClientLimits(int perSource, Duration request) {
-        return new TransferConfig(
-                listen,
-                allowFrom,
-                tsig,
-                notifyTargets,
-                maxConnections,
-                readTimeout,
-                maxConnectionTime,
-                journalVersions,
-                notifyAttempts,
-                notifyTimeout,
-                perSource,
-                request);
+        return with(b -> {
+            b.maxConnectionsPerSource = perSource;
+            b.requestTimeout = request;
+        });
     }
 
     public TransferConfig withJournal(int versions) {
-        return new TransferConfig(
-                listen,
-                allowFrom,
-                tsig,
-                notifyTargets,
-                maxConnections,
-                readTimeout,
-                maxConnectionTime,
-                versions,
-                notifyAttempts,
-                notifyTimeout,
-                maxConnectionsPerSource,
-                requestTimeout);
+        return with(b -> b.journalVersions = versions);
     }
 
     public TransferConfig withNotifyRetries(int attempts, Duration firstTimeout) {
-        return new TransferConfig(
-                listen,
-                allowFrom,
-                tsig,
-                notifyTargets,
-                maxConnections,
-                readTimeout,
-                maxConnectionTime,
-                journalVersions,
-                attempts,
-                firstTimeout,
-                maxConnectionsPerSource,
-                requestTimeout);
+        return with(b -> {
+            b.notifyAttempts = attempts;
+            b.notifyTimeout = firstTimeout;
+        });
     }
 
     /** Whether {@code client} is in the allow-list (never, when it is empty). */
     public boolean allows(InetAddress client) {
         return allowFrom.stream().anyMatch(n -> n.contains(client));
+    }
+
+    /** This config with the components {@code change} sets; the canonical constructor checks the result. */
+    private TransferConfig with(Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
+        return new TransferConfig(
+                b.listen,
+                b.allowFrom,
+                b.tsig,
+                b.notifyTargets,
+                b.maxConnections,
+                b.readTimeout,
+                b.maxConnectionTime,
+                b.journalVersions,
+                b.notifyAttempts,
+                b.notifyTimeout,
+                b.maxConnectionsPerSource,
+                b.requestTimeout);
+    }
+
+    /** The components of a {@link TransferConfig}, each one changeable before {@link #with} builds anew. */
+    private static final class Copy {
+        InetSocketAddress listen;
+        List<Cidr> allowFrom;
+        Optional<TsigKey> tsig;
+        List<InetSocketAddress> notifyTargets;
+        int maxConnections;
+        Duration readTimeout;
+        Duration maxConnectionTime;
+        int journalVersions;
+        int notifyAttempts;
+        Duration notifyTimeout;
+        int maxConnectionsPerSource;
+        Duration requestTimeout;
+
+        Copy(TransferConfig c) {
+            listen = c.listen;
+            allowFrom = c.allowFrom;
+            tsig = c.tsig;
+            notifyTargets = c.notifyTargets;
+            maxConnections = c.maxConnections;
+            readTimeout = c.readTimeout;
+            maxConnectionTime = c.maxConnectionTime;
+            journalVersions = c.journalVersions;
+            notifyAttempts = c.notifyAttempts;
+            notifyTimeout = c.notifyTimeout;
+            maxConnectionsPerSource = c.maxConnectionsPerSource;
+            requestTimeout = c.requestTimeout;
+        }
     }
 
     private static void requirePositive(int v, String what) {

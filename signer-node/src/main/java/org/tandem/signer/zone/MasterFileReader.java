@@ -233,6 +233,16 @@ final class MasterFileReader {
         return new ZoneLoadException(file, line, record, reason, cause);
     }
 
+    /** {@code $INCLUDE file} cannot be read, with the reason (the hidden text names no path). */
+    private ZoneLoadException unreadableInclude(int line, String entry, Path target, IOException e) {
+        return fail(
+                line,
+                entry,
+                "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
+                "$INCLUDE file cannot be read",
+                null);
+    }
+
     /** The line the entry whose first token was just read starts on. */
     private int entryLine() {
         // A token that ends its line ("4711" alone) was ended by the line break, which the Tokenizer
@@ -356,12 +366,7 @@ final class MasterFileReader {
                 throw fail(line, entry, "$INCLUDE file " + target + " not found", "$INCLUDE file not found", null);
             }
         } catch (IOException e) {
-            throw fail(
-                    line,
-                    entry,
-                    "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
-                    "$INCLUDE file cannot be read",
-                    null);
+            throw unreadableInclude(line, entry, target, e);
         }
         if (budget.directory == null || !real.startsWith(budget.directory)) {
             throw fail(
@@ -378,12 +383,7 @@ final class MasterFileReader {
         try {
             attributes = Files.readAttributes(real, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw fail(
-                    line,
-                    entry,
-                    "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
-                    "$INCLUDE file cannot be read",
-                    null);
+            throw unreadableInclude(line, entry, target, e);
         }
         if (!attributes.isRegularFile()) {
             throw fail(
@@ -418,12 +418,7 @@ final class MasterFileReader {
                     "$INCLUDE file is not readable (permission denied)",
                     e);
         } catch (IOException e) {
-            throw fail(
-                    line,
-                    entry,
-                    "$INCLUDE file " + target + " cannot be read: " + e.getMessage(),
-                    "$INCLUDE file cannot be read",
-                    null);
+            throw unreadableInclude(line, entry, target, e);
         }
         // RFC 1035 §5.1: the included file does not change the including file's origin; neither do
         // its $TTL or its owners.

@@ -436,21 +436,13 @@ public final class Pkcs11Hsm implements Hsm {
                                 + " already exists; refusing to add a second one");
             }
             char[] label = labelOf(key).toCharArray();
-            // Exactly the KEK's unwrap template (NativeTemplate.UNWRAPPED), plus class, type, storage and identity.
-            CK_ATTRIBUTE[] priv = {
-                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
-                new CK_ATTRIBUTE(CKA_KEY_TYPE, key.algorithm().isEcdsa() ? CKK_EC : CKK_RSA),
-                new CK_ATTRIBUTE(CKA_TOKEN, true),
-                new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-                new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                new CK_ATTRIBUTE(CKA_WRAP_WITH_TRUSTED, true),
-                new CK_ATTRIBUTE(CKA_DERIVE, false),
-                new CK_ATTRIBUTE(CKA_DECRYPT, false),
-                new CK_ATTRIBUTE(CKA_SIGN, true),
-                new CK_ATTRIBUTE(CKA_LABEL, label),
-                new CK_ATTRIBUTE(CKA_ID, ckaId)
-            };
+            // Exactly the KEK's unwrap template (NativeTemplate.UNWRAPPED), plus class, type, storage and identity:
+            // the template a generated key gets, with the class and type that generation implies.
+            CK_ATTRIBUTE[] generated = privateTemplate(label, ckaId);
+            CK_ATTRIBUTE[] priv = new CK_ATTRIBUTE[generated.length + 2];
+            priv[0] = new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY);
+            priv[1] = new CK_ATTRIBUTE(CKA_KEY_TYPE, key.algorithm().isEcdsa() ? CKK_EC : CKK_RSA);
+            System.arraycopy(generated, 0, priv, 2, generated.length);
             long privHandle = p11.C_UnwrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, wrapped.blob(), priv);
             try {
                 p11.C_CreateObject(s, publicTemplate(key, label, ckaId));
