@@ -19,7 +19,6 @@ import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.KeySyncedTokens;
-import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
@@ -46,9 +45,7 @@ class ClusterIT {
 
     @BeforeEach
     void tokensKeysAndZone() throws Exception {
-        Prerequisites.requireSoftHsm();
-        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
-        cluster = new NodeCluster(dir, ZK.connectString(), List.of("node-a", "node-b"));
+        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
         tokens = cluster.tokens;
         ledger = cluster.ledger;
     }
