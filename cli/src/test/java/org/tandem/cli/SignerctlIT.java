@@ -71,6 +71,22 @@ class SignerctlIT {
         return f;
     }
 
+    /** {@code signerctl sign} of example.test from {@code input} to {@code output}, with {@code more} options. */
+    private int sign(String hsmConfig, Path input, Path output, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "sign",
+                "--hsm-config",
+                hsmConfig,
+                "--zone",
+                "example.test",
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString()));
+        args.addAll(List.of(more));
+        return run(args.toArray(new String[0]));
+    }
+
     private int run(String... args) {
         SignerctlRun r = SignerctlRun.of(args);
         out = r.out();
@@ -339,38 +355,14 @@ class SignerctlIT {
         Path signed = dir.resolve("out/example.test.signed");
 
         // the standby HSMs lack the keys: signing with one of them is refused before anything is signed
-        assertThat(run(
-                        "sign",
-                        "--hsm-config",
-                        c,
-                        "--zone",
-                        "example.test",
-                        "--input",
-                        unsigned.toString(),
-                        "--output",
-                        signed.toString(),
-                        "--hsm",
-                        "dc2-hsm1"))
-                .isEqualTo(ExitCode.NOT_SYNCED.code());
+        assertThat(sign(c, unsigned, signed, "--hsm", "dc2-hsm1")).isEqualTo(ExitCode.NOT_SYNCED.code());
         assertThat(err)
                 .contains("refusing to sign example.test.")
                 .contains("dc2-hsm1")
                 .contains("missing");
         assertThat(signed).doesNotExist();
 
-        assertThat(run(
-                        "sign",
-                        "--hsm-config",
-                        c,
-                        "--zone",
-                        "example.test",
-                        "--input",
-                        unsigned.toString(),
-                        "--output",
-                        signed.toString(),
-                        "--nsec3",
-                        "--opt-out",
-                        "--json"))
+        assertThat(sign(c, unsigned, signed, "--nsec3", "--opt-out", "--json"))
                 .as(err)
                 .isZero();
         assertThat(json().get("serial").asLong()).isEqualTo(2026112502L);
@@ -397,17 +389,7 @@ class SignerctlIT {
         Path bad = dir.resolve("bad.zone");
         Files.writeString(
                 bad, Files.readString(unsigned).replace("www     IN A   192.0.2.10", "www     IN A   192.0.2.300"));
-        assertThat(run(
-                        "sign",
-                        "--hsm-config",
-                        c,
-                        "--zone",
-                        "example.test",
-                        "--input",
-                        bad.toString(),
-                        "--output",
-                        signed.toString()))
-                .isEqualTo(ExitCode.ZONE_REJECTED.code());
+        assertThat(sign(c, bad, signed)).isEqualTo(ExitCode.ZONE_REJECTED.code());
         assertThat(err).contains(bad.toString() + ":6:");
         assertThat(Files.readAllBytes(signed)).isEqualTo(lastGood);
     }

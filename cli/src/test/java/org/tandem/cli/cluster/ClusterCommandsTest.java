@@ -103,41 +103,26 @@ class ClusterCommandsTest {
 
     @Test
     void configErrorsNameFileKeyAndReason() throws Exception {
-        Files.writeString(config, "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n");
-        assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
-        assertThat(err).contains("signerctl.yaml: coordinator: missing");
-
-        Files.writeString(
-                config,
-                "coordinator: \"127.0.0.1:99999\"\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: "
-                        + "tls/operator.key}\n");
-        assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
-        assertThat(err).contains("coordinator: port must be 1..65535");
-
-        Files.writeString(
-                config,
-                "coordinator: \"127.0.0.1:7500\"\ntls: {ca: tls/ca.crt, cert: tls/missing.crt, key: "
-                        + "tls/operator.key}\n");
-        assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
-        assertThat(err)
-                .contains("tls.cert: file not found")
-                .contains(dir.resolve("tls/missing.crt").toString());
-
-        Files.writeString(
-                config,
-                "coordinator: \"127.0.0.1:7500\"\nendpoint: x\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: "
-                        + "tls/operator.key}\n");
-        assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
-        assertThat(err).contains("endpoint: unknown key");
-
+        String tls = "tls: {ca: tls/ca.crt, cert: tls/operator.crt, key: tls/operator.key}\n";
+        refusesConfig(tls, "signerctl.yaml: coordinator: missing");
+        refusesConfig("coordinator: \"127.0.0.1:99999\"\n" + tls, "coordinator: port must be 1..65535");
+        refusesConfig(
+                "coordinator: \"127.0.0.1:7500\"\n" + tls.replace("tls/operator.crt", "tls/missing.crt"),
+                "tls.cert: file not found",
+                dir.resolve("tls/missing.crt").toString());
+        refusesConfig("coordinator: \"127.0.0.1:7500\"\nendpoint: x\n" + tls, "endpoint: unknown key");
         // a key that is not the certificate's is named as tls.key
-        Files.writeString(
-                config,
-                "coordinator: \"127.0.0.1:7500\"\ntls: {ca: tls/ca.crt, cert: tls/operator.crt, key: "
-                        + "tls/coordinator.key}\n");
-        assertThat(run("--config", config.toString(), "status")).isEqualTo(8);
-        assertThat(err).contains("tls.key");
+        refusesConfig(
+                "coordinator: \"127.0.0.1:7500\"\n" + tls.replace("tls/operator.key", "tls/coordinator.key"),
+                "tls.key");
         assertThat(coordinator.requests).isEmpty();
+    }
+
+    /** {@code status} with this {@code signerctl.yaml} is exit 8, its error naming every one of {@code expected}. */
+    private void refusesConfig(String yaml, String... expected) throws Exception {
+        Files.writeString(config, yaml);
+        assertThat(run("--config", config.toString(), "status")).as(yaml).isEqualTo(8);
+        assertThat(err).contains(expected);
     }
 
     @Test

@@ -63,6 +63,9 @@ class ProbeIT {
     private static final String BIG_TXT = ("\"" + "x".repeat(250) + "\" ").repeat(6);
 
     private static final SigningPolicy POLICY = SigningPolicy.defaults().withThreads(1);
+    /** 14 days of validity, no jitter: signed {@code n} days ago, every RRSIG expires in {@code 14 - n} days. */
+    private static final SigningPolicy FOURTEEN_DAYS =
+            POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7), Duration.ZERO);
 
     private Path dir;
     private Pkcs11Hsm hsm;
@@ -105,29 +108,13 @@ class ProbeIT {
         // 14 days of validity, no jitter, signed 13 days ago: every RRSIG expires in one day
         List<SigningKey> warn = keys("warn.test");
         warnKsk = warn.get(0).key().keyTag().value();
-        serve(
-                "warn.test",
-                sign(
-                        "warn.test",
-                        warn,
-                        POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7), Duration.ZERO),
-                        now.minus(Duration.ofDays(13))),
-                true,
-                "");
+        serve("warn.test", sign("warn.test", warn, FOURTEEN_DAYS, now.minus(Duration.ofDays(13))), true, "");
         anchorDs("warn.test", warn.get(0));
 
         // signed 20 days ago with 14 days of validity: every RRSIG expired 6 days ago
         List<SigningKey> expired = keys("expired.test");
         expiredKsk = expired.get(0).key().keyTag().value();
-        serve(
-                "expired.test",
-                sign(
-                        "expired.test",
-                        expired,
-                        POLICY.withValidity(Duration.ofDays(14), Duration.ofDays(7), Duration.ZERO),
-                        now.minus(Duration.ofDays(20))),
-                true,
-                "");
+        serve("expired.test", sign("expired.test", expired, FOURTEEN_DAYS, now.minus(Duration.ofDays(20))), true, "");
         anchorDs("expired.test", expired.get(0));
 
         // www A changed after signing

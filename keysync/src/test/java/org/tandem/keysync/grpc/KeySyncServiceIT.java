@@ -492,12 +492,7 @@ class KeySyncServiceIT {
                 "dc2-hsm1",
                 "KSK " + ends.keys().ksk().keyTag(),
                 ends.keys().ksk().fingerprint().hex());
-        assertThat(ends.hsm2().list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(
-                        ends.spec2(),
-                        Half.PUBLIC,
-                        ends.keys().ksk().fingerprint().bytes()))
-                .isZero();
+        ends.holdsNothingOf(ends.keys().ksk());
         assertThat(node2.audit())
                 .extracting(l -> l.get("op").asText() + " " + l.get("outcome").asText())
                 .containsExactly("DELETE OK", "UNWRAP FAILED");
@@ -529,17 +524,7 @@ class KeySyncServiceIT {
                 "role ZSK",
                 "another public key",
                 "nothing imported");
-        assertThat(ends.hsm2().list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(
-                        ends.spec2(),
-                        Half.PRIVATE,
-                        ends.keys().zsk().fingerprint().bytes()))
-                .isZero();
-        assertThat(TokenSurgery.count(
-                        ends.spec2(),
-                        Half.PRIVATE,
-                        ends.keys().ksk().fingerprint().bytes()))
-                .isZero();
+        ends.holdsNothingOf(ends.keys().zsk(), ends.keys().ksk());
         assertOnlyAuditLine(node2, "UNWRAP", "REFUSED");
     }
 
@@ -573,17 +558,7 @@ class KeySyncServiceIT {
                 "role KSK",
                 "not in the manifest as described",
                 "nothing imported");
-        assertThat(ends.hsm2().list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(
-                        ends.spec2(),
-                        Half.PRIVATE,
-                        ends.keys().zsk().fingerprint().bytes()))
-                .isZero();
-        assertThat(TokenSurgery.count(
-                        ends.spec2(),
-                        Half.PUBLIC,
-                        ends.keys().zsk().fingerprint().bytes()))
-                .isZero();
+        ends.holdsNothingOf(ends.keys().zsk());
         assertThat(node2.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
@@ -615,12 +590,7 @@ class KeySyncServiceIT {
                                     "refused",
                                     "nothing imported");
                 });
-        assertThat(ends.hsm2().list(ZONE)).isEmpty();
-        assertThat(TokenSurgery.count(
-                        ends.spec2(),
-                        Half.PRIVATE,
-                        ends.keys().zsk().fingerprint().bytes()))
-                .isZero();
+        ends.holdsNothingOf(ends.keys().zsk());
         assertThat(node2.audit()).singleElement().satisfies(line -> {
             assertThat(line.get("op").asText()).isEqualTo("UNWRAP");
             assertThat(line.get("outcome").asText()).isEqualTo("REFUSED");
@@ -1224,7 +1194,21 @@ class KeySyncServiceIT {
      * The two ends of an import: dc1-hsm1 holding a synced KSK and ZSK ({@link #syncedKeys}), and dc2-hsm1 enrolled
      * into the same KEK but holding no key yet.
      */
-    private record ImportEnds(Pkcs11Hsm hsm1, HsmSpec spec2, Pkcs11Hsm hsm2, Keys keys) {}
+    private record ImportEnds(Pkcs11Hsm hsm1, HsmSpec spec2, Pkcs11Hsm hsm2, Keys keys) {
+        /** The importing token lists no key of the zone and holds neither half of any of {@code refused}. */
+        void holdsNothingOf(DnssecKey... refused) throws Exception {
+            assertThat(hsm2.list(ZONE)).isEmpty();
+            for (DnssecKey key : refused) {
+                for (Half half : Half.values()) {
+                    assertThat(TokenSurgery.count(spec2, half, key.fingerprint().bytes()))
+                            .as(
+                                    "%s half of %s %s on %s",
+                                    half, key.role(), key.fingerprint().hex(), spec2.tokenLabel())
+                            .isZero();
+                }
+            }
+        }
+    }
 
     private ImportEnds importEnds() throws Exception {
         Pkcs11Hsm hsm1 = open("dc1-hsm1");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +15,6 @@ import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
-import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.signer.v1.Role;
@@ -40,9 +38,7 @@ class KeyReplicationIT {
 
     @BeforeEach
     void cluster() throws Exception {
-        Prerequisites.requireSoftHsm();
-        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
-        cluster = new NodeCluster(dir, ZK.connectString(), List.of("node-a", "node-b"));
+        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
     }
 
     @AfterEach

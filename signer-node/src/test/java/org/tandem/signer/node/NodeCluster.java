@@ -34,6 +34,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.testing.KeySyncedTokens;
+import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestTiming;
@@ -92,6 +93,16 @@ final class NodeCluster implements AutoCloseable {
             grpcPorts.put(n, freePort());
             metricsPorts.put(n, freePort());
         }
+    }
+
+    /**
+     * The two-node cluster (node-a, node-b) of the replication, takeover and failover tests; skips the test where
+     * SoftHSM2 or {@code ldns-verify-zone} is missing.
+     */
+    static NodeCluster twoNodes(Path dir, String zookeeper) throws Exception {
+        Prerequisites.requireSoftHsm();
+        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
+        return new NodeCluster(dir, zookeeper, List.of("node-a", "node-b"));
     }
 
     /** The node's gRPC endpoint, {@code 127.0.0.1:port}. */

@@ -23,7 +23,6 @@ import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
-import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.signer.v1.Role;
@@ -47,9 +46,7 @@ class TakeoverChecksIT {
 
     @BeforeEach
     void cluster() throws Exception {
-        Prerequisites.requireSoftHsm();
-        Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
-        cluster = new NodeCluster(dir, ZK.connectString(), List.of("node-a", "node-b"));
+        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
         cluster.tokens.promoteAll(NodeCluster.ZONE); // a cluster whose KSK and ZSK are published
     }
 
