@@ -459,7 +459,8 @@ public final class Cluster implements AutoCloseable {
                         + "  transfer:\n"
                         + "    listen: \"" + h.address() + ":" + TRANSFER_PORT + "\"\n"
                         + "    notify: [\"" + net.host("inet-auth").address() + ":53\"]\n"
-                        + "    allow: [10.77.4.0/24]\n"
+                        // the secondaries' network, and the node itself: its expiry watchdog reads its own endpoint
+                        + "    allow: [10.77.4.0/24, " + h.address() + "/32]\n"
                         + "grpc: {listen: \"" + h.address() + ":7443\"}\n"
                         + "metrics: {listen: \"" + h.address() + ":9105\"}\n"
                         + "tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}\n",
