@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,14 +21,13 @@ class JavaLineLengthTest {
     private static final int MAX = 120;
     private static final String HOW_TO_FIX = "Java lines longer than " + MAX + " characters, as file:line (length):"
             + " split the string with +, rewrap the comment, or end the text block line with a backslash";
-    private static final Set<String> SKIPPED_DIRECTORIES = Set.of(".git", "target", "node_modules", ".idea");
 
     @TempDir
     Path scratch;
 
     @Test
     void everyJavaLineInTheRepositoryIsAtMost120Characters() throws IOException {
-        Path root = repositoryRoot();
+        Path root = RepositoryTree.root();
 
         List<String> tooLong = tooLongLines(root);
 
@@ -55,26 +50,9 @@ class JavaLineLengthTest {
     }
 
     private static List<String> tooLongLines(Path root) throws IOException {
-        List<Path> files = new ArrayList<>();
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                return !dir.equals(root)
-                                && SKIPPED_DIRECTORIES.contains(
-                                        dir.getFileName().toString())
-                        ? FileVisitResult.SKIP_SUBTREE
-                        : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile() && file.getFileName().toString().endsWith(".java")) {
-                    files.add(file);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        files.sort(null);
+        List<Path> files = RepositoryTree.files(root).stream()
+                .filter(f -> f.getFileName().toString().endsWith(".java"))
+                .toList();
         List<String> tooLong = new ArrayList<>();
         for (Path file : files) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -88,17 +66,5 @@ class JavaLineLengthTest {
             }
         }
         return tooLong;
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("pom.xml"))
-                    && Files.isRegularFile(dir.resolve("README.md"))
-                    && Files.isDirectory(dir.resolve("cli"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no repository root (pom.xml, README.md, cli/) above "
-                + Path.of("").toAbsolutePath());
     }
 }

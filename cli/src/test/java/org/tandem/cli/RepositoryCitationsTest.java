@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,20 +33,21 @@ class RepositoryCitationsTest {
             Pattern.compile("\\.\\./shared|(?<![\\w-])shared/|/work/|\\bRELIABILITY\\.md|\\bDESIGN\\.md");
     private static final Pattern UPPER_CASE_DOC = Pattern.compile("\\b[A-Z][A-Z0-9_-]*\\.md\\b");
 
-    private static final Set<String> SKIPPED_DIRECTORIES = Set.of(".git", "target", "node_modules", ".idea");
     /** Data, not prose: zone files and key material hold base64 that may look like a fault id. */
     private static final Set<String> DATA_EXTENSIONS = Set.of(
             "zone", "inc", "signed", "pem", "crt", "key", "der", "p12", "jks", "jar", "class", "jfr", "png", "gz",
             "zip", "db");
 
     private static final String SELF = "RepositoryCitationsTest.java";
+    /** The planted citations are built from pieces, so that this file itself cites nothing. */
+    private static final String ISSUE_WORD = "iss" + "ue";
 
     @TempDir
     Path scratch;
 
     @Test
     void repositoryCitesOnlyDefinedIdsAndNoOutsidePathsOrIssueNumbers() throws IOException {
-        Path root = repositoryRoot();
+        Path root = RepositoryTree.root();
         Set<String> invariants = headings(root.resolve("docs/invariants.md"), INVARIANT_HEADING);
         Set<String> faults = headings(root.resolve("docs/faults.md"), FAULT_HEADING);
         assertThat(invariants).as("invariants defined in docs/invariants.md").contains("INV-L1", "INV-K1", "INV-D1");
@@ -75,7 +73,7 @@ class RepositoryCitationsTest {
                         "// fault F27 shape",
                         "// see ../" + "shared/notes",
                         "// as DESIGN" + ".md says",
-                        "// fixed in issue 3 and (issue #7)",
+                        "// fixed in " + ISSUE_WORD + " 3 and (" + ISSUE_WORD + " #7)",
                         "// the guide: NOTES.md",
                         ""));
         Files.writeString(
@@ -85,7 +83,7 @@ class RepositoryCitationsTest {
                         "// INV-L1 and F19; RSAKeyGenParameterSpec.F4; 0xF1F2; see GUIDE.md and docs/guide",
                         "// CAA 0 issue \"ca.example\"; certificates issued to 3 nodes",
                         ""));
-        Files.writeString(scratch.resolve("target/Generated.java"), "// INV-X1 issue 4\n");
+        Files.writeString(scratch.resolve("target/Generated.java"), "// INV-X1 " + ISSUE_WORD + " 4\n");
         Files.writeString(scratch.resolve("example.zone"), "x TXT \"F99\"\n");
 
         List<String> violations = violations(scratch, Set.of("INV-L1"), Set.of("F19"));
@@ -95,23 +93,11 @@ class RepositoryCitationsTest {
                 .contains(
                         "undefined invariant INV-L9",
                         "undefined fault F27",
-                        "outside the repository ../shared",
+                        "outside the repository ../" + "shared",
                         "outside the repository DESIGN.md",
-                        "issue number issue 3",
-                        "issue number issue #7",
+                        "issue number " + ISSUE_WORD + " 3",
+                        "issue number " + ISSUE_WORD + " #7",
                         "no such file in the repository NOTES.md");
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("pom.xml"))
-                    && Files.isRegularFile(dir.resolve("README.md"))
-                    && Files.isDirectory(dir.resolve("cli"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no repository root (pom.xml, README.md, cli/) above "
-                + Path.of("").toAbsolutePath());
     }
 
     private static Set<String> headings(Path file, Pattern heading) throws IOException {
@@ -129,32 +115,18 @@ class RepositoryCitationsTest {
     private static List<String> violations(Path root, Set<String> invariants, Set<String> faults) throws IOException {
         List<Path> files = new ArrayList<>();
         Set<String> documentNames = new TreeSet<>();
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                return !dir.equals(root)
-                                && SKIPPED_DIRECTORIES.contains(
-                                        dir.getFileName().toString())
-                        ? FileVisitResult.SKIP_SUBTREE
-                        : FileVisitResult.CONTINUE;
+        for (Path file : RepositoryTree.files(root)) {
+            String name = file.getFileName().toString();
+            if (name.endsWith(".md")) {
+                documentNames.add(name);
             }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(".md")) {
-                    documentNames.add(name);
-                }
-                int dot = name.lastIndexOf('.');
-                boolean data = dot > 0 && DATA_EXTENSIONS.contains(name.substring(dot + 1));
-                boolean skipped =
-                        SKIPPED_DIRECTORIES.contains(name) || name.equals(SELF); // a worktree's .git is a file
-                if (attrs.isRegularFile() && !data && !skipped && attrs.size() < 4_000_000) {
-                    files.add(file);
-                }
-                return FileVisitResult.CONTINUE;
+            int dot = name.lastIndexOf('.');
+            boolean data = dot > 0 && DATA_EXTENSIONS.contains(name.substring(dot + 1));
+            boolean skipped = RepositoryTree.SKIPPED.contains(name) || name.equals(SELF); // a worktree's .git is a file
+            if (!data && !skipped && Files.size(file) < 4_000_000) {
+                files.add(file);
             }
-        });
+        }
         List<String> violations = new ArrayList<>();
         for (Path file : files) {
             byte[] bytes = Files.readAllBytes(file);
