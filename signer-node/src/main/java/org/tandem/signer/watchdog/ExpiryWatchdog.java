@@ -428,6 +428,15 @@ public final class ExpiryWatchdog implements AutoCloseable {
         }
     }
 
+    /** A transfer failure in words: a server that refuses by closing the connection gives no message. */
+    private static String describe(Exception e) {
+        if (e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName()
+                + ": the server closed the connection (is this node allowed to transfer the zone from it?)";
+    }
+
     private Copy transfer(ZoneName zone, String source, InetSocketAddress address, Optional<TsigKey> tsig) {
         ZoneTransferIn xfr = ZoneTransferIn.newAXFR(
                 zone.name(), address, tsig.map(ExpiryWatchdog::tsig).orElse(null));
@@ -436,7 +445,7 @@ public final class ExpiryWatchdog implements AutoCloseable {
         try {
             xfr.run();
         } catch (IOException | ZoneTransferException e) {
-            return Copy.failed(source, "AXFR from " + address + ": " + e.getMessage());
+            return Copy.failed(source, "AXFR from " + address + ": " + describe(e));
         }
         if (!xfr.isAXFR()) {
             return Copy.failed(source, "AXFR from " + address + ": answered with an incremental transfer");
