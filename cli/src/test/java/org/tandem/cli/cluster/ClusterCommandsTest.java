@@ -3,7 +3,6 @@ package org.tandem.cli.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -12,12 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.tandem.cli.ExitCode;
-import org.tandem.cli.SignerctlRun;
 import org.tandem.cli.Terminal;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.proto.coordinator.v1.ClusterKey;
@@ -44,42 +39,9 @@ import org.tandem.proto.keysync.v1.KeyRole;
  * The cluster commands against a Coordinator served over real mutual TLS (TestPki): config handling,
  * tables, JSON, exit codes, the refused preflight and the confirmation prompt.
  */
-class ClusterCommandsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String FP_KSK = "1a".repeat(32);
-    private static final String FP_ZSK = "2b".repeat(32);
-    private static final String FP_OTHER = "3c".repeat(32);
+class ClusterCommandsTest extends FakeCoordinatorTestBase {
 
-    @TempDir
-    Path dir;
-
-    private FakeCoordinator coordinator;
-    private Path config;
-    private String out;
-    private String err;
     private final List<String> prompts = new ArrayList<>();
-
-    @BeforeEach
-    void coordinatorAndOperatorCertificate() throws Exception {
-        coordinator = FakeCoordinator.withOperator(dir);
-        config = dir.resolve("signerctl.yaml");
-    }
-
-    @AfterEach
-    void stop() {
-        coordinator.close();
-    }
-
-    private int run(Terminal terminal, String... args) {
-        SignerctlRun r = SignerctlRun.on(terminal, args);
-        out = r.out();
-        err = r.err();
-        return r.code();
-    }
-
-    private int run(String... args) {
-        return run(noTerminal(), args);
-    }
 
     private static Terminal noTerminal() {
         return prompt -> Optional.empty();
@@ -356,6 +318,18 @@ class ClusterCommandsTest {
 
     // ---- preflight and failover
 
+    /** node-b leads in epoch 3 and committed serial 2026120105 after 7.4 s. */
+    private static FailoverResult failoverToNodeBDone() {
+        return FailoverResult.newBuilder()
+                .setPreflight(passed())
+                .setPerformed(true)
+                .setNewLeader("node-b")
+                .setNewEpoch(3)
+                .setFirstSerial(2026120105)
+                .setTookMillis(7400)
+                .build();
+    }
+
     private static PreflightResult passed() {
         return PreflightResult.newBuilder()
                 .setFrom("node-a")
@@ -453,14 +427,7 @@ class ClusterCommandsTest {
     @Test
     void failoverAsksAndGoesOnlyWhenTheNewLeadersNameIsTyped() {
         coordinator.preflight = passed();
-        coordinator.failover = FailoverResult.newBuilder()
-                .setPreflight(passed())
-                .setPerformed(true)
-                .setNewLeader("node-b")
-                .setNewEpoch(3)
-                .setFirstSerial(2026120105)
-                .setTookMillis(7400)
-                .build();
+        coordinator.failover = failoverToNodeBDone();
         assertThat(run(answering("yes"), "--config", config.toString(), "failover", "--to", "node-b"))
                 .isEqualTo(17);
         assertThat(prompts).hasSize(1);
@@ -490,14 +457,7 @@ class ClusterCommandsTest {
     @Test
     void failoverWithYesDoesNotAskAndJsonIsOneDocument() throws Exception {
         coordinator.preflight = passed();
-        coordinator.failover = FailoverResult.newBuilder()
-                .setPreflight(passed())
-                .setPerformed(true)
-                .setNewLeader("node-b")
-                .setNewEpoch(3)
-                .setFirstSerial(2026120105)
-                .setTookMillis(7400)
-                .build();
+        coordinator.failover = failoverToNodeBDone();
         assertThat(run(answering("no"), "--config", config.toString(), "failover", "--to", "node-b", "--yes", "--json"))
                 .isEqualTo(0);
         assertThat(prompts).isEmpty();

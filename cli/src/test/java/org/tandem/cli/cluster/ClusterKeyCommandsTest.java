@@ -3,7 +3,6 @@ package org.tandem.cli.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
@@ -14,11 +13,7 @@ import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.util.HexFormat;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.tandem.cli.SignerctlRun;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyProtos;
@@ -49,38 +44,8 @@ import org.tandem.proto.keysync.v1.KeyRole;
  * over real mutual TLS (TestPki): what each sends, its table and JSON, its exit codes, and the usage
  * errors between the two forms.
  */
-class ClusterKeyCommandsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String FP_KSK = "1a".repeat(32);
-    private static final String FP_ZSK = "2b".repeat(32);
-    private static final String FP_OTHER = "3c".repeat(32);
+class ClusterKeyCommandsTest extends FakeCoordinatorTestBase {
     private static final String Z = "example.test.";
-
-    @TempDir
-    Path dir;
-
-    private FakeCoordinator coordinator;
-    private Path config;
-    private String out;
-    private String err;
-
-    @BeforeEach
-    void coordinatorAndOperatorCertificate() throws Exception {
-        coordinator = FakeCoordinator.withOperator(dir);
-        config = dir.resolve("signerctl.yaml");
-    }
-
-    @AfterEach
-    void stop() {
-        coordinator.close();
-    }
-
-    private int run(String... args) {
-        SignerctlRun r = SignerctlRun.of(args);
-        out = r.out();
-        err = r.err();
-        return r.code();
-    }
 
     private String c() {
         return config.toString();

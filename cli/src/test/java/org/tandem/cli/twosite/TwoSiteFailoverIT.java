@@ -7,13 +7,11 @@ import static org.tandem.cli.twosite.TwoSiteCluster.role;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The leader's machine stops (its container, in its own site): the standby in the other site, with
@@ -22,28 +20,18 @@ import org.junit.jupiter.api.Test;
  * (run inside the new leader's container, on the file it published there).
  */
 class TwoSiteFailoverIT {
+    @RegisterExtension
+    static final ClusterPerClass SITES = new ClusterPerClass("failover", TwoSiteCluster::keyCeremony);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONVERGE = Duration.ofSeconds(90);
-    private static TwoSiteCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = TwoSiteCluster.start(Path.of("target", "twosite", "failover").toAbsolutePath());
-        cluster.keyCeremony();
-    }
-
-    @AfterAll
-    static void removeCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void whenTheLeadersMachineStopsTheStandbyInTheOtherSiteTakesOverWithTheSameDnskeyRrsetAndAHigherSerial()
             throws Exception {
-        JsonNode keys = JSON.readTree(
-                cluster.signerctlOk("keys", "verify", "--zone", ZONE, "--json").stdout());
+        JsonNode keys = JSON.readTree(cluster()
+                .signerctlOk("keys", "verify", "--zone", ZONE, "--json")
+                .stdout());
         int zskTag = -1;
         for (JsonNode v : keys.path("verdicts")) {
             if (v.path("role").asText().equals("ZSK")) {
@@ -51,33 +39,36 @@ class TwoSiteFailoverIT {
             }
         }
         int zsk = zskTag;
-        JsonNode before = cluster.awaitStatus(
-                "a leader and a key-synced standby",
-                CONVERGE,
-                s -> Set.of(role(s, "node-a"), role(s, "node-b")).equals(Set.of("leader", "standby")));
+        JsonNode before = cluster()
+                .awaitStatus(
+                        "a leader and a key-synced standby",
+                        CONVERGE,
+                        s -> Set.of(role(s, "node-a"), role(s, "node-b")).equals(Set.of("leader", "standby")));
         String leader = before.path("leader").asText();
         String standby = leader.equals("node-a") ? "node-b" : "node-a";
         // the leader's zone with both keys, its data signed by the ZSK (published for a DNSKEY TTL), as committed
-        PublishedZone first = cluster.awaitPublished(
-                leader,
-                "the leader's zone with two DNSKEYs, signed by ZSK " + zsk,
-                CONVERGE,
-                z -> z.dnskeys().size() == 2 && z.soaSigners().contains(zsk));
-        JsonNode committed = cluster.awaitStatus(
-                "the ledger at the leader's file", CONVERGE, s -> committedSerial(s) == first.serial());
+        PublishedZone first = cluster()
+                .awaitPublished(
+                        leader,
+                        "the leader's zone with two DNSKEYs, signed by ZSK " + zsk,
+                        CONVERGE,
+                        z -> z.dnskeys().size() == 2 && z.soaSigners().contains(zsk));
+        JsonNode committed = cluster()
+                .awaitStatus("the ledger at the leader's file", CONVERGE, s -> committedSerial(s) == first.serial());
         long epoch = committed.path("epoch").asLong();
 
         long t0 = System.nanoTime();
-        cluster.stop(leader);
+        cluster().stop(leader);
         PublishedZone second =
-                cluster.awaitPublished(standby, standby + "'s takeover", CONVERGE, z -> z.serial() > first.serial());
+                cluster().awaitPublished(standby, standby + "'s takeover", CONVERGE, z -> z.serial() > first.serial());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        JsonNode after = cluster.awaitStatus(
-                standby + " leading in a new epoch",
-                CONVERGE,
-                s -> role(s, standby).equals("leader")
-                        && s.path("epoch").asLong() > epoch
-                        && committedSerial(s) == second.serial());
+        JsonNode after = cluster()
+                .awaitStatus(
+                        standby + " leading in a new epoch",
+                        CONVERGE,
+                        s -> role(s, standby).equals("leader")
+                                && s.path("epoch").asLong() > epoch
+                                && committedSerial(s) == second.serial());
         System.err.printf(
                 Locale.ROOT,
                 "twosite: %s stopped, %s published serial %d in epoch %d after %.1f s%n",
@@ -93,11 +84,11 @@ class TwoSiteFailoverIT {
         assertThat(second.serial()).isGreaterThan(first.serial());
         assertThat(role(after, leader)).isEqualTo("unreachable");
         String file = PUBLISHED + "/" + ZONE.substring(0, ZONE.length() - 1) + "/" + second.serial() + ".zone";
-        TwoSiteCluster.Exec verify = cluster.exec(standby, "ldns-verify-zone", file);
+        TwoSiteCluster.Exec verify = cluster().exec(standby, "ldns-verify-zone", file);
         assertThat(verify.exit()).as(verify.toString()).isZero();
         assertThat(verify.stdout()).as(verify.toString()).contains("Zone is verified and complete");
         // the stopped machine's disk still holds what it published last, and nothing later
-        assertThat(PublishedZone.parse(ZONE, cluster.publishedZone(leader)).serial())
+        assertThat(PublishedZone.parse(ZONE, cluster().publishedZone(leader)).serial())
                 .isEqualTo(first.serial());
     }
 
@@ -108,5 +99,9 @@ class TwoSiteFailoverIT {
             }
         }
         return -1;
+    }
+
+    private static TwoSiteCluster cluster() {
+        return SITES.cluster();
     }
 }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
@@ -21,12 +20,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
@@ -52,56 +50,47 @@ import org.tandem.proto.keysync.v1.WrappedKey;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoSiteKeysIT {
+    @RegisterExtension
+    static final ClusterPerClass SITES = new ClusterPerClass("keys");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONVERGE = Duration.ofSeconds(90);
-    private static TwoSiteCluster cluster;
     /** The ZSK the ceremony made: its fingerprint (= CKA_ID on every token) and token label. */
     private static String zskFingerprint;
 
     private static String zskLabel;
 
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = TwoSiteCluster.start(Path.of("target", "twosite", "keys").toAbsolutePath());
-    }
-
-    @AfterAll
-    static void removeCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     @Order(1)
     void kekEnrolmentAndKeySyncAcrossTheNodeContainersProveEveryKeyOnBothTokens() throws Exception {
-        TwoSiteCluster.Exec init = cluster.signerctlOk("kek", "init", "--on", "node-a");
+        TwoSiteCluster.Exec init = cluster().signerctlOk("kek", "init", "--on", "node-a");
         assertThat(init.stdout()).as(init.toString()).contains("cluster KEK generated inside node-a/node-a");
-        TwoSiteCluster.Exec enrol = cluster.signerctlOk("kek", "enrol", "--from", "node-a", "--to", "node-b");
+        TwoSiteCluster.Exec enrol = cluster().signerctlOk("kek", "enrol", "--from", "node-a", "--to", "node-b");
         assertThat(enrol.stdout()).as(enrol.toString()).contains("match: yes");
         String holder = value(enrol.stdout(), "check value on node-a/node-a (holder): ");
         assertThat(value(enrol.stdout(), "check value on node-b/node-b (enrolled): "))
                 .isEqualTo(holder)
                 .matches("[0-9a-f]{6}");
-        TwoSiteCluster.Exec kek = cluster.signerctlOk("kek", "status");
+        TwoSiteCluster.Exec kek = cluster().signerctlOk("kek", "status");
         assertThat(kek.stdout()).as(kek.toString()).contains("every HSM of every node holds the same cluster KEK");
 
-        JsonNode ksk = JSON.readTree(
-                cluster.signerctlOk("keys", "generate", "--zone", ZONE, "--role", "ksk", "--on", "node-a", "--json")
-                        .stdout());
-        JsonNode zsk = JSON.readTree(
-                cluster.signerctlOk("keys", "generate", "--zone", ZONE, "--role", "zsk", "--on", "node-a", "--json")
-                        .stdout());
+        JsonNode ksk = JSON.readTree(cluster()
+                .signerctlOk("keys", "generate", "--zone", ZONE, "--role", "ksk", "--on", "node-a", "--json")
+                .stdout());
+        JsonNode zsk = JSON.readTree(cluster()
+                .signerctlOk("keys", "generate", "--zone", ZONE, "--role", "zsk", "--on", "node-a", "--json")
+                .stdout());
         zskFingerprint = zsk.path("fingerprint").asText();
         zskLabel = "tandem:" + ZONE + ":ZSK:13:" + zsk.path("key_tag").asInt();
-        TwoSiteCluster.Exec sync = cluster.signerctlOk("keys", "sync", "--zone", ZONE);
+        TwoSiteCluster.Exec sync = cluster().signerctlOk("keys", "sync", "--zone", ZONE);
         assertThat(sync.stdout())
                 .as(sync.toString())
                 .contains(
                         "zone " + ZONE + ": key-synced: every live key present and proven on every HSM of every node");
 
-        JsonNode verify = JSON.readTree(
-                cluster.signerctlOk("keys", "verify", "--zone", ZONE, "--json").stdout());
+        JsonNode verify = JSON.readTree(cluster()
+                .signerctlOk("keys", "verify", "--zone", ZONE, "--json")
+                .stdout());
         assertThat(verify.path("key_synced").asBoolean())
                 .as(verify.toPrettyString())
                 .isTrue();
@@ -128,16 +117,18 @@ class TwoSiteKeysIT {
                                 + ksk.path("key_tag").asInt() + " " + kskFp);
 
         // and the cluster runs on them: a leader publishes both keys, the other node is a key-synced standby
-        JsonNode status = cluster.awaitStatus(
-                "a leader and a standby",
-                CONVERGE,
-                s -> Set.of(role(s, "node-a"), role(s, "node-b")).equals(Set.of("leader", "standby")));
+        JsonNode status = cluster()
+                .awaitStatus(
+                        "a leader and a standby",
+                        CONVERGE,
+                        s -> Set.of(role(s, "node-a"), role(s, "node-b")).equals(Set.of("leader", "standby")));
         String leader = status.path("leader").asText();
-        PublishedZone published = cluster.awaitPublished(
-                leader,
-                "the leader's zone with the KSK and the ZSK",
-                CONVERGE,
-                z -> z.hasKey(dnskeyKey(ksk)) && z.hasKey(dnskeyKey(zsk)));
+        PublishedZone published = cluster()
+                .awaitPublished(
+                        leader,
+                        "the leader's zone with the KSK and the ZSK",
+                        CONVERGE,
+                        z -> z.hasKey(dnskeyKey(ksk)) && z.hasKey(dnskeyKey(zsk)));
         assertThat(published.dnskeys()).hasSize(2);
     }
 
@@ -149,8 +140,8 @@ class TwoSiteKeysIT {
                 .setZone(ZONE)
                 .setFingerprint(ByteString.copyFrom(fingerprint))
                 .build();
-        TlsMaterial nobody = cluster.pki().issue("nobody", null, List.of());
-        try (WanClient c = new WanClient(cluster, "node-a", nobody)) {
+        TlsMaterial nobody = cluster().pki().issue("nobody", null, List.of());
+        try (WanClient c = new WanClient(cluster(), "node-a", nobody)) {
             StatusRuntimeException denied = catchThrowableOfType(
                     StatusRuntimeException.class, () -> c.keySync().exportWrappedKey(export));
             assertThat(denied)
@@ -160,8 +151,8 @@ class TwoSiteKeysIT {
             assertThat(denied.getStatus().getDescription()).contains("nobody", "ExportWrappedKey", "node-a");
         }
 
-        TlsMaterial peer = cluster.pki().issue("intruder", "node", List.of());
-        try (WanClient c = new WanClient(cluster, "node-a", peer)) {
+        TlsMaterial peer = cluster().pki().issue("intruder", "node", List.of());
+        try (WanClient c = new WanClient(cluster(), "node-a", peer)) {
             // a peer's certificate may export (the blob is useless without the KEK): the refusal above was the role's
             WrappedKey wrapped = c.keySync().exportWrappedKey(export);
             assertThat(wrapped.getKey().getFingerprint().toByteArray()).isEqualTo(fingerprint);
@@ -198,22 +189,23 @@ class TwoSiteKeysIT {
     @Test
     @Order(3)
     void aNodeCutOffDuringKeysSyncIsNamedAndTheNewKeyStaysUnpublishedUntilItHoldsIt() throws Exception {
-        JsonNode status = cluster.awaitStatus(
-                "a leader and a standby",
-                CONVERGE,
-                s -> Set.of(role(s, "node-a"), role(s, "node-b")).equals(Set.of("leader", "standby")));
+        JsonNode status = cluster()
+                .awaitStatus(
+                        "a leader and a standby",
+                        CONVERGE,
+                        s -> Set.of(role(s, "node-a"), role(s, "node-b")).equals(Set.of("leader", "standby")));
         String leader = status.path("leader").asText();
         String other = leader.equals("node-a") ? "node-b" : "node-a";
 
-        cluster.isolate(other);
+        cluster().isolate(other);
         JsonNode zsk2;
         String newKey;
         try {
-            zsk2 = JSON.readTree(
-                    cluster.signerctlOk("keys", "generate", "--zone", ZONE, "--role", "zsk", "--on", leader, "--json")
-                            .stdout());
+            zsk2 = JSON.readTree(cluster()
+                    .signerctlOk("keys", "generate", "--zone", ZONE, "--role", "zsk", "--on", leader, "--json")
+                    .stdout());
             newKey = dnskeyKey(zsk2);
-            TwoSiteCluster.Exec sync = cluster.signerctl("keys", "sync", "--zone", ZONE);
+            TwoSiteCluster.Exec sync = cluster().signerctl("keys", "sync", "--zone", ZONE);
             assertThat(sync.exit()).as(sync.toString()).isNotZero();
             assertThat(sync.stdout() + sync.stderr())
                     .as(sync.toString())
@@ -225,27 +217,31 @@ class TwoSiteKeysIT {
             TestTiming.until(
                     Duration.ofSeconds(30),
                     leader + " logging the key as pending replication on " + other,
-                    () -> cluster.logs(leader)
+                    () -> cluster()
+                            .logs(leader)
                             .lines()
                             .anyMatch(l -> l.contains("key=" + fp8)
                                     && l.contains("event=replication-pending missing on " + other)));
-            PublishedZone z = PublishedZone.parse(ZONE, cluster.publishedZone(leader));
+            PublishedZone z = PublishedZone.parse(ZONE, cluster().publishedZone(leader));
             assertThat(z.hasKey(newKey))
                     .as("the unreplicated ZSK in %s's published zone (serial %d)", leader, z.serial())
                     .isFalse();
             assertThat(z.dnskeys()).hasSize(2);
         } finally {
-            cluster.reconnect(other);
+            cluster().reconnect(other);
         }
         // once the other node is back, the leader brings the key to it, promotes and publishes it
-        cluster.awaitPublished(
-                leader, "the new ZSK published once both nodes hold it", CONVERGE, p -> p.hasKey(newKey));
-        cluster.awaitStatus(
-                "the coordinator reaching " + other + " again",
-                CONVERGE,
-                s -> !role(s, other).equals("unreachable"));
-        JsonNode verify = JSON.readTree(
-                cluster.signerctlOk("keys", "verify", "--zone", ZONE, "--json").stdout());
+        cluster()
+                .awaitPublished(
+                        leader, "the new ZSK published once both nodes hold it", CONVERGE, p -> p.hasKey(newKey));
+        cluster()
+                .awaitStatus(
+                        "the coordinator reaching " + other + " again",
+                        CONVERGE,
+                        s -> !role(s, other).equals("unreachable"));
+        JsonNode verify = JSON.readTree(cluster()
+                .signerctlOk("keys", "verify", "--zone", ZONE, "--json")
+                .stdout());
         assertThat(verify.path("key_synced").asBoolean())
                 .as(verify.toPrettyString())
                 .isTrue();
@@ -254,9 +250,9 @@ class TwoSiteKeysIT {
     @Test
     @Order(4)
     void aDenicStyleSecondKeyPairOnNodeBsTokenIsFoundByKeysVerifyNamingNodeBAndItsHsm() throws Exception {
-        new NodeToken(cluster, "node-b").plantStrayKeyPair(zskLabel, zskFingerprint);
+        new NodeToken(cluster(), "node-b").plantStrayKeyPair(zskLabel, zskFingerprint);
 
-        TwoSiteCluster.Exec verify = cluster.signerctl("keys", "verify", "--zone", ZONE);
+        TwoSiteCluster.Exec verify = cluster().signerctl("keys", "verify", "--zone", ZONE);
         assertThat(verify.exit()).as(verify.toString()).isEqualTo(1);
         String tag = zskLabel.substring(zskLabel.lastIndexOf(':') + 1);
         assertThat(verify.stdout())
@@ -276,7 +272,7 @@ class TwoSiteKeysIT {
 
     /** The zone keys' objects on the node's token (not its own audit-signing key, which no other node has). */
     private static Set<String> keyObjects(String node) throws Exception {
-        return new NodeToken(cluster, node)
+        return new NodeToken(cluster(), node)
                 .list().stream()
                         .filter(o ->
                                 o.label().startsWith("tandem:") && !o.label().startsWith("tandem:audit:"))
@@ -300,5 +296,9 @@ class TwoSiteKeysIT {
 
     private static Stream<JsonNode> stream(JsonNode array) {
         return StreamSupport.stream(array.spliterator(), false);
+    }
+
+    private static TwoSiteCluster cluster() {
+        return SITES.cluster();
     }
 }

@@ -174,23 +174,8 @@ class KeySyncServiceIT {
         String label = held(b, zsk).label();
         // DENIC 2026: a rollover agent deletes the ZSK on one HSM and makes another pair in its name.
         b.delete(held(b, zsk).ref());
-        DnssecKey stray = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
-                .publicKey()
-                .orElseThrow();
-        assertThat(TokenSurgery.relabel(
-                        specB,
-                        Half.PRIVATE,
-                        stray.fingerprint().bytes(),
-                        label,
-                        zsk.fingerprint().bytes()))
-                .isEqualTo(1);
-        assertThat(TokenSurgery.relabel(
-                        specB,
-                        Half.PUBLIC,
-                        stray.fingerprint().bytes(),
-                        label,
-                        zsk.fingerprint().bytes()))
-                .isEqualTo(1);
+        DnssecKey stray = newZsk(b);
+        disguise(specB, stray, label, zsk);
         TestNode node = node("dc1-signer1", a, b);
         ZoneKeySet manifest = manifest(keys.ksk(), zsk);
 
@@ -221,9 +206,7 @@ class KeySyncServiceIT {
         DnssecKey zsk = keys.zsk();
         String label = held(b, zsk).label();
         // The public object still matches the manifest; the private object beside it is another key.
-        DnssecKey other = b.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
-                .publicKey()
-                .orElseThrow();
+        DnssecKey other = newZsk(b);
         assertThat(TokenSurgery.destroy(specB, Half.PRIVATE, zsk.fingerprint().bytes()))
                 .isEqualTo(1);
         assertThat(TokenSurgery.destroy(specB, Half.PUBLIC, other.fingerprint().bytes()))
@@ -426,23 +409,8 @@ class KeySyncServiceIT {
     void importIsRefusedWhenAnotherKeyClaimsTheIdentityOnTheHsm() throws Exception {
         ImportEnds ends = importEnds();
         DnssecKey zsk = ends.keys().zsk();
-        DnssecKey stray = ends.hsm2()
-                .generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
-                .publicKey()
-                .orElseThrow();
-        String label = held(ends.hsm1(), zsk).label();
-        TokenSurgery.relabel(
-                ends.spec2(),
-                Half.PRIVATE,
-                stray.fingerprint().bytes(),
-                label,
-                zsk.fingerprint().bytes());
-        TokenSurgery.relabel(
-                ends.spec2(),
-                Half.PUBLIC,
-                stray.fingerprint().bytes(),
-                label,
-                zsk.fingerprint().bytes());
+        DnssecKey stray = newZsk(ends.hsm2());
+        disguise(ends.spec2(), stray, held(ends.hsm1(), zsk).label(), zsk);
         publish(ends.keys().ksk(), zsk);
         TestNode node1 = node("dc1-signer1", ends.hsm1());
         TestNode node2 = node("dc2-signer1", ends.hsm2());
@@ -1281,6 +1249,26 @@ class KeySyncServiceIT {
                 transport, holder.exportKek(transport), holder.kekCheckValue().orElseThrow());
         assertThat(newcomer.kekCheckValue().orElseThrow())
                 .isEqualTo(holder.kekCheckValue().orElseThrow());
+    }
+
+    private static DnssecKey newZsk(Pkcs11Hsm hsm) throws Exception {
+        return hsm.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+                .publicKey()
+                .orElseThrow();
+    }
+
+    /** Gives both halves of {@code stray} the label and CKA_ID of {@code as}: another key in its name. */
+    private static void disguise(HsmSpec token, DnssecKey stray, String label, DnssecKey as) throws Exception {
+        for (Half half : Half.values()) {
+            assertThat(TokenSurgery.relabel(
+                            token,
+                            half,
+                            stray.fingerprint().bytes(),
+                            label,
+                            as.fingerprint().bytes()))
+                    .as("%s objects of %s relabelled", half, stray.describe())
+                    .isEqualTo(1);
+        }
     }
 
     private static HsmKey held(Pkcs11Hsm hsm, DnssecKey key) throws Exception {

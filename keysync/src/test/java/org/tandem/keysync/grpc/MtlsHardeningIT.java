@@ -3,7 +3,6 @@ package org.tandem.keysync.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -26,7 +25,6 @@ import org.tandem.keysync.grpc.MtlsIT.EchoCaller;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TestPki.Usage;
 import org.tandem.keysync.testing.TestTiming;
-import org.tandem.proto.keysync.v1.InventoryRequest;
 import org.tandem.proto.keysync.v1.InventoryResponse;
 import org.tandem.proto.keysync.v1.KeySyncGrpc;
 
@@ -37,11 +35,6 @@ import org.tandem.proto.keysync.v1.KeySyncGrpc;
  * certificate of the wrong role.
  */
 class MtlsHardeningIT {
-
-    private static final InventoryRequest REQUEST = InventoryRequest.newBuilder()
-            .setZone("example.test.")
-            .setNonce(ByteString.copyFrom(new byte[16]))
-            .build();
 
     @RegisterExtension
     final OpenedChannels opened = new OpenedChannels();
@@ -233,7 +226,7 @@ class MtlsHardeningIT {
     private static InventoryResponse call(ManagedChannel channel) {
         return KeySyncGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(5, TimeUnit.SECONDS)
-                .inventory(REQUEST);
+                .inventory(MtlsIT.REQUEST);
     }
 
     private static StatusRuntimeException assertRefused(ManagedChannel channel) {

@@ -32,7 +32,8 @@ import org.tandem.proto.keysync.v1.KeySyncGrpc;
 /** Real Netty servers and channels on the loopback, with certificates from {@link TestPki}. */
 class MtlsIT {
 
-    private static final InventoryRequest REQUEST = InventoryRequest.newBuilder()
+    /** An Inventory request any caller may make. */
+    static final InventoryRequest REQUEST = InventoryRequest.newBuilder()
             .setZone("example.test.")
             .setNonce(ByteString.copyFrom(new byte[16]))
             .build();

@@ -130,6 +130,21 @@ final class Canonical {
         return data;
     }
 
+    /** The signing input of an existing signature over an RR part: what its signer signed, if it signed that. */
+    static byte[] signingInput(RRSIGRecord sig, byte[] rrsetPart) {
+        return signingInput(
+                rrsigHeader(
+                        sig.getTypeCovered(),
+                        sig.getAlgorithm(),
+                        sig.getLabels(),
+                        sig.getOrigTTL(),
+                        sig.getExpire().getEpochSecond(),
+                        sig.getTimeSigned().getEpochSecond(),
+                        sig.getFootprint(),
+                        sig.getSigner()),
+                rrsetPart);
+    }
+
     /** RRSIG labels field (RFC 4034 §3.1.3): owner labels without the root and a leading {@code *}. */
     static int rrsigLabels(Name owner) {
         return owner.labels() - 1 - (owner.isWild() ? 1 : 0);

@@ -167,17 +167,7 @@ public final class CapabilityCanary {
         for (Record r : sample.records()) {
             rrset.addRR(r);
         }
-        byte[] ours = Canonical.signingInput(
-                Canonical.rrsigHeader(
-                        sig.getTypeCovered(),
-                        sig.getAlgorithm(),
-                        sig.getLabels(),
-                        sig.getOrigTTL(),
-                        sig.getExpire().getEpochSecond(),
-                        sig.getTimeSigned().getEpochSecond(),
-                        sig.getFootprint(),
-                        sig.getSigner()),
-                part);
+        byte[] ours = Canonical.signingInput(sig, part);
         if (Arrays.equals(ours, DNSSEC.digestRRset(sig, rrset))) {
             try {
                 DNSSEC.verify(rrset, sig, dnskey, now);

@@ -175,15 +175,7 @@ class KeySyncedElectionIT {
         Leadership term = a.leadership();
         a.ledger.commit(term, ZONE, 1, sha256("v1"));
         // What a paused JVM holds: the same term, checked valid just before the pause (INV-L4).
-        Leadership zombie = new Leadership(
-                term.node(),
-                term.epoch(),
-                term.latchNode(),
-                term.epochPath(),
-                Instant.now(),
-                Duration.ofHours(1),
-                System.nanoTime(),
-                System::nanoTime);
+        Leadership zombie = zombie(term);
         ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         a.election.stepDown();
@@ -214,15 +206,7 @@ class KeySyncedElectionIT {
         ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
-        Leadership zombie = new Leadership(
-                term.node(),
-                term.epoch(),
-                term.latchNode(),
-                term.epochPath(),
-                Instant.now(),
-                Duration.ofHours(1),
-                System.nanoTime(),
-                System::nanoTime);
+        Leadership zombie = zombie(term);
 
         a.election.close(); // the latch node goes; nobody else is elected, so the epoch stays
         TestTiming.until(WAIT, "latch node deleted", () -> {
@@ -483,5 +467,18 @@ class KeySyncedElectionIT {
         assertThat(leader.ledger.nextSerial(ZONE, 2026120200)).isEqualTo(2026120200);
         PublishRecord r = leader.ledger.commit(leader.leadership(), ZONE, 2026120108, sha256("after"));
         assertThat(r.epoch()).isEqualTo(leader.ledger.currentEpoch());
+    }
+
+    /** What a paused JVM holds: {@code term}, checked valid just now with an hour of lease left. */
+    private static Leadership zombie(Leadership term) {
+        return new Leadership(
+                term.node(),
+                term.epoch(),
+                term.latchNode(),
+                term.epochPath(),
+                Instant.now(),
+                Duration.ofHours(1),
+                System.nanoTime(),
+                System::nanoTime);
     }
 }

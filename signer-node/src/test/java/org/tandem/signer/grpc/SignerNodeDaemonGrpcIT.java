@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -39,6 +38,7 @@ import org.tandem.proto.signer.v1.StepDownResponse;
 import org.tandem.signer.node.NodeConfig;
 import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.NodeTestFiles;
+import org.tandem.signer.node.NodeYaml;
 import org.tandem.signer.node.SignerNodeDaemon;
 
 /**
@@ -74,19 +74,12 @@ class SignerNodeDaemonGrpcIT {
         Path hsmYaml = dir.resolve("node-a-hsm.yaml");
         NodeTestFiles.hsmYaml(hsmYaml, "node-a", s, dir.resolve("node-a-audit.jsonl"), ZK.connectString(), root);
         TlsMaterial tls = pki.issue("node-a", "node");
-        Path config = dir.resolve("node-a.yaml");
-        Files.writeString(
-                config,
-                "node: {name: node-a, site: dc1}\n"
-                        + "hsm-config: " + hsmYaml + "\n"
-                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root
-                        + ", insecure-plaintext: true}\n"
-                        + "publish:\n  directory: published\n"
-                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                        + tls.privateKey() + "}\n");
+        Path config = NodeYaml.node("node-a", "dc1")
+                .hsmConfig(hsmYaml)
+                .zone(ZONE.toString(), "zones/example.test.zone")
+                .plaintextZooKeeper(ZK.connectString(), Duration.ofSeconds(10), root)
+                .tls(tls)
+                .write(dir.resolve("node-a.yaml"));
         daemon = SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC());
     }
 

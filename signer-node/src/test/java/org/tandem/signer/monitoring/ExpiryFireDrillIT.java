@@ -46,6 +46,7 @@ import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.node.NodeConfig;
 import org.tandem.signer.node.NodeRole;
 import org.tandem.signer.node.NodeTestFiles;
+import org.tandem.signer.node.NodeYaml;
 import org.tandem.signer.node.SignerNodeDaemon;
 
 /**
@@ -300,22 +301,16 @@ class ExpiryFireDrillIT {
 
     private SignerNodeDaemon startNode(String policy) throws Exception {
         Path policyFile = Files.writeString(dir.resolve("policy.yaml"), policy);
-        Path config = dir.resolve("node-a.yaml");
-        Files.writeString(
-                config,
-                "node: {name: node-a, site: dc1}\n"
-                        + "hsm-config: " + dir.resolve("hsm.yaml") + "\n"
-                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                        + "    policy: " + policyFile + "\n"
-                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: 10s, root: " + root
-                        + ", insecure-plaintext: true}\n"
-                        + "publish:\n  directory: published\n"
-                        + "  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.1/32]}\n"
-                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                        + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
-                        + "watchdog: {interval: 1s, warn: 3d, critical: 12h}\n"
-                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                        + tls.privateKey() + "}\n");
+        Path config = NodeYaml.node("node-a", "dc1")
+                .hsmConfig(dir.resolve("hsm.yaml"))
+                .zone(ZONE.toString(), "zones/example.test.zone")
+                .zoneOptions("    policy: " + policyFile + "\n")
+                .plaintextZooKeeper(ZK.connectString(), Duration.ofSeconds(10), root)
+                .publishOptions("  transfer: {listen: \"127.0.0.1:" + transferPort + "\", allow: [127.0.0.1/32]}\n")
+                .metrics("127.0.0.1:" + metricsPort)
+                .tls(tls)
+                .more("watchdog: {interval: 1s, warn: 3d, critical: 12h}\n")
+                .write(dir.resolve("node-a.yaml"));
         SignerNodeDaemon d = SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC());
         TestTiming.until(
                 WAIT,

@@ -99,21 +99,15 @@ class ClockJumpIT {
                         + "\nzookeeper-root: " + root + "\n");
         TlsMaterial tls = pki.issue("node-a", "node");
         metricsPort = freePort();
-        Path config = dir.resolve("node-a.yaml");
-        Files.writeString(
-                config,
-                "node: {name: node-a, site: dc-a}\n"
-                        + "hsm-config: " + hsmYaml + "\n"
-                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                        + "zookeeper: {connect: \"" + ZK.connectString() + "\", session-timeout: " + SESSION.toSeconds()
-                        + "s, root: " + root + ", insecure-plaintext: true}\n"
-                        + "publish:\n  directory: published\n"
-                        + "grpc: {listen: \"127.0.0.1:" + freePort() + "\"}\n"
-                        + "metrics: {listen: \"127.0.0.1:" + metricsPort + "\"}\n"
-                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                        + tls.privateKey() + "}\n"
-                        + "resign: {floor: 1s, debounce: 200ms}\n"
-                        + "clock: {max-skew: 30s}\n");
+        Path config = NodeYaml.node("node-a", "dc-a")
+                .hsmConfig(hsmYaml)
+                .zone(ZONE.toString(), "zones/example.test.zone")
+                .plaintextZooKeeper(ZK.connectString(), SESSION, root)
+                .grpc("127.0.0.1:" + freePort())
+                .metrics("127.0.0.1:" + metricsPort)
+                .tls(tls)
+                .more("resign: {floor: 1s, debounce: 200ms}\nclock: {max-skew: 30s}\n")
+                .write(dir.resolve("node-a.yaml"));
         faketime = dir.resolve("faketime");
         setOffset("+0");
         Map<String, String> env = new HashMap<>(SoftHsmTokens.shared().environment());

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,19 +61,11 @@ class KeyPolicyStartIT {
                 hsmYaml, "dc1-hsm1", spec, dir.resolve("audit.jsonl"), ZK.connectString(), "/key-policy-start-it");
         TlsMaterial tls =
                 TestPki.create(dir.resolve("pki"), "key-policy-start-it CA").issue("dc1-signer1", "node");
-        Path config = dir.resolve("node.yaml");
-        Files.writeString(
-                config,
-                "node: {name: dc1-signer1, site: dc1}\n"
-                        + "hsm-config: " + hsmYaml + "\n"
-                        + "zones:\n  - name: example.test.\n    source: zones/example.test.zone\n"
-                        + "zookeeper: {connect: \"" + ZK.connectString()
-                        + "\", session-timeout: 10s, root: /key-policy-start-it, insecure-plaintext: true}\n"
-                        + "publish:\n  directory: published\n"
-                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                        + tls.privateKey() + "}\n");
+        Path config = NodeYaml.node("dc1-signer1", "dc1")
+                .hsmConfig(hsmYaml)
+                .plaintextZooKeeper(ZK.connectString(), Duration.ofSeconds(10), "/key-policy-start-it")
+                .tls(tls)
+                .write(dir.resolve("node.yaml"));
 
         assertThatThrownBy(() -> SignerNodeDaemon.start(NodeConfig.load(config), Clock.systemUTC())
                         .close())

@@ -86,22 +86,13 @@ class LockedDownZooKeeperNodeIT {
         Path hsmYaml = dir.resolve("node-a-hsm.yaml");
         NodeTestFiles.hsmYaml(hsmYaml, "node-a", s, dir.resolve("node-a-audit.jsonl"), zk.connectString(), root);
         TlsMaterial tls = pki.issue("node-a", "node");
-        Path config = dir.resolve("node-a.yaml");
-        Files.writeString(
-                config,
-                "node: {name: node-a, site: dc1}\n"
-                        + "hsm-config: " + hsmYaml + "\n"
-                        + "zones:\n  - name: " + ZONE + "\n    source: zones/example.test.zone\n"
-                        + "zookeeper: {connect: \"" + zk.connectString() + "\", session-timeout: 10s, root: " + root
-                        + ",\n"
-                        + "            tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain()
-                        + ", key: " + tls.privateKey() + "}}\n"
-                        + "publish:\n  directory: published\n"
-                        + "resign: {floor: 1s, debounce: 200ms}\n"
-                        + "grpc: {listen: \"127.0.0.1:0\"}\n"
-                        + "metrics: {listen: \"127.0.0.1:0\"}\n"
-                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                        + tls.privateKey() + "}\n");
+        Path config = NodeYaml.node("node-a", "dc1")
+                .hsmConfig(hsmYaml)
+                .zone(ZONE.toString(), "zones/example.test.zone")
+                .zooKeeperOverTls(zk.connectString(), Duration.ofSeconds(10), root, tls)
+                .tls(tls)
+                .more("resign: {floor: 1s, debounce: 200ms}\n")
+                .write(dir.resolve("node-a.yaml"));
         NodeConfig loaded = NodeConfig.load(config);
         assertThat(loaded.zookeeper().clientSettings().secure()).isTrue();
         daemon = SignerNodeDaemon.start(loaded, Clock.systemUTC());

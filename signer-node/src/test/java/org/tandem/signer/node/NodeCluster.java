@@ -154,22 +154,17 @@ final class NodeCluster implements AutoCloseable {
                         + s.tokenLabel() + "\n    pin-file: " + s.pinFile() + "\nzookeeper: " + zookeeper
                         + "\nzookeeper-root: " + root + "\naudit-log: " + dir.resolve(node + "-audit.jsonl") + "\n");
         TlsMaterial tls = pki.issue(node, "node");
-        Path config = dir.resolve(node + ".yaml");
-        Files.writeString(
-                config,
-                "node: {name: " + node + ", site: dc-" + node + "}\n"
-                        + "hsm-config: " + hsmYaml + "\n"
-                        + "zones:\n  - name: " + ZONE + "\n    source: " + source + "\n" + options.zone()
-                        + "zookeeper: {connect: \"" + zookeeper + "\", session-timeout: " + SESSION.toSeconds()
-                        + "s, root: " + root
-                        + ", insecure-plaintext: true}\n"
-                        + "publish:\n  directory: published\n" + options.publish()
-                        + "grpc: {listen: \"" + endpoint(node) + "\"}\n"
-                        + "metrics: {listen: \"127.0.0.1:" + metricsPorts.get(node) + "\"}\n"
-                        + "tls: {ca: " + tls.trustedCertificates() + ", cert: " + tls.certificateChain() + ", key: "
-                        + tls.privateKey() + "}\n"
-                        + "resign: {floor: 1s, debounce: 200ms}\n"
-                        + extra);
+        Path config = NodeYaml.node(node, "dc-" + node)
+                .hsmConfig(hsmYaml)
+                .zone(ZONE.toString(), source)
+                .zoneOptions(options.zone())
+                .plaintextZooKeeper(zookeeper, SESSION, root)
+                .publishOptions(options.publish())
+                .grpc(endpoint(node))
+                .metrics("127.0.0.1:" + metricsPorts.get(node))
+                .tls(tls)
+                .more("resign: {floor: 1s, debounce: 200ms}\n" + extra)
+                .write(dir.resolve(node + ".yaml"));
         NodeProcess p = NodeProcess.start(
                 node, config, SoftHsmTokens.shared().environment(), dir.resolve("logs"), options.jvmOptions());
         nodes.add(p);

@@ -25,8 +25,9 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
- * A real secondary name server (NSD, Knot) run as a child process on a loopback port, and queries to
- * it; public for the node's ITs that read a secondary back (the expiry watchdog's).
+ * A real name server (NSD, Knot) run as a child process on a loopback port, as a secondary of the node
+ * or as a primary serving files, and queries to it; public for the ITs of other modules that need one
+ * (the expiry watchdog's secondary, the probe's authoritative server).
  */
 public final class SecondaryProcess implements AutoCloseable {
     private final Path dir;
@@ -56,6 +57,46 @@ public final class SecondaryProcess implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * NSD (Debian nsd) in the foreground on {@code 127.0.0.1@port}, its files in {@code dir}, with
+     * {@code sections} (keys, zones: a secondary's {@code request-xfr} or a primary's {@code zonefile})
+     * after its server section.
+     */
+    public static SecondaryProcess nsd(Path dir, int port, List<String> sections) throws Exception {
+        List<String> conf = new ArrayList<>(List.of(
+                "server:",
+                "  ip-address: 127.0.0.1@" + port,
+                "  port: " + port,
+                "  username: \"\"",
+                "  chroot: \"\"",
+                "  database: \"\"",
+                "  zonesdir: \"" + dir + "\"",
+                "  zonelistfile: \"" + dir.resolve("zone.list") + "\"",
+                "  xfrdfile: \"" + dir.resolve("xfrd.state") + "\"",
+                "  xfrdir: \"" + dir + "\"",
+                "  pidfile: \"" + dir.resolve("nsd.pid") + "\"",
+                "  logfile: \"" + dir.resolve("nsd.log") + "\"",
+                "  verbosity: 2",
+                "  xfrd-reload-timeout: 0",
+                "remote-control:",
+                "  control-enable: no"));
+        conf.addAll(sections);
+        Path file = dir.resolve("nsd.conf");
+        writePrivate(file, conf);
+        return new SecondaryProcess(
+                List.of("nsd", "-d", "-c", file.toString()), dir, port, List.of("nsd.log", "process.out"));
+    }
+
+    /** A port free for both TCP and UDP on the loopback address right now. */
+    public static int freePort() throws IOException {
+        return DnsWire.freePort();
+    }
+
+    /** The port it listens on (UDP and TCP). */
+    public int port() {
+        return port;
     }
 
     /**
@@ -104,12 +145,16 @@ public final class SecondaryProcess implements AutoCloseable {
             conf.add("    acl: ["
                     + String.join(", ", actions.stream().map(a -> "tandem-" + a).toList()) + "]");
         }
-        conf.addAll(List.of("    zonefile-sync: -1", "    journal-content: changes", ""));
+        conf.addAll(List.of("    zonefile-sync: -1", "    journal-content: changes"));
         Path file = dir.resolve("knot.conf");
-        Files.writeString(file, String.join("\n", conf));
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        writePrivate(file, conf);
         return new SecondaryProcess(
                 List.of("knotd", "-c", file.toString()), dir, port, List.of("knot.log", "process.out"));
+    }
+
+    private static void writePrivate(Path file, List<String> lines) throws IOException {
+        Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
     /** Waits until it answers the SOA query for {@code example.test} with {@code serial}. */

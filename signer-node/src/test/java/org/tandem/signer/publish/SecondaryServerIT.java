@@ -6,9 +6,7 @@ import static org.tandem.signer.publish.PublishTestZones.version;
 import static org.tandem.signer.publish.PublishTestZones.with;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -26,101 +24,43 @@ import org.tandem.signer.sign.SignedZone;
 class SecondaryServerIT {
     private static final String KEY = "tandem-xfr";
 
-    /** A secondary implementation: how to check it is installed, configure it and run it in the foreground. */
+    /** A secondary implementation: how to check it is installed, and how to start it in the foreground. */
     enum Secondary {
-        NSD("nsd", "nsd", "nsd.log") {
+        NSD("nsd", "nsd") {
             @Override
-            List<String> configure(Path dir, int port, int primaryPort, String secret) throws Exception {
-                Path conf = dir.resolve("nsd.conf");
-                write(
-                        conf,
-                        "server:",
-                        "  ip-address: 127.0.0.1@" + port,
-                        "  port: " + port,
-                        "  username: \"\"",
-                        "  chroot: \"\"",
-                        "  database: \"\"",
-                        "  zonesdir: \"" + dir + "\"",
-                        "  zonelistfile: \"" + dir.resolve("zone.list") + "\"",
-                        "  xfrdfile: \"" + dir.resolve("xfrd.state") + "\"",
-                        "  xfrdir: \"" + dir + "\"",
-                        "  pidfile: \"" + dir.resolve("nsd.pid") + "\"",
-                        "  logfile: \"" + dir.resolve("nsd.log") + "\"",
-                        "  verbosity: 2",
-                        "  xfrd-reload-timeout: 0",
-                        "remote-control:",
-                        "  control-enable: no",
-                        "key:",
-                        "  name: \"" + KEY + "\"",
-                        "  algorithm: hmac-sha256",
-                        "  secret: \"" + secret + "\"",
-                        "zone:",
-                        "  name: \"example.test\"",
-                        "  zonefile: \"example.test.zone\"",
-                        "  request-xfr: 127.0.0.1@" + primaryPort + " " + KEY,
-                        "  allow-notify: 127.0.0.1 " + KEY,
-                        "");
-                return List.of("nsd", "-d", "-c", conf.toString());
+            SecondaryProcess start(Path dir, int port, int primaryPort, String secret) throws Exception {
+                return SecondaryProcess.nsd(
+                        dir,
+                        port,
+                        List.of(
+                                "key:",
+                                "  name: \"" + KEY + "\"",
+                                "  algorithm: hmac-sha256",
+                                "  secret: \"" + secret + "\"",
+                                "zone:",
+                                "  name: \"example.test\"",
+                                "  zonefile: \"example.test.zone\"",
+                                "  request-xfr: 127.0.0.1@" + primaryPort + " " + KEY,
+                                "  allow-notify: 127.0.0.1 " + KEY));
             }
         },
-        KNOT("knotd", "knot", "knot.log") {
+        KNOT("knotd", "knot") {
             @Override
-            List<String> configure(Path dir, int port, int primaryPort, String secret) throws Exception {
-                Files.createDirectories(dir.resolve("db"));
-                Path conf = dir.resolve("knot.conf");
-                write(
-                        conf,
-                        "server:",
-                        "  rundir: \"" + dir + "\"",
-                        "  listen: 127.0.0.1@" + port,
-                        "log:",
-                        "  - target: \"" + dir.resolve("knot.log") + "\"",
-                        "    any: info",
-                        "database:",
-                        "  storage: \"" + dir.resolve("db") + "\"",
-                        "key:",
-                        "  - id: " + KEY,
-                        "    algorithm: hmac-sha256",
-                        "    secret: " + secret,
-                        "remote:",
-                        "  - id: tandem",
-                        "    address: 127.0.0.1@" + primaryPort,
-                        "    key: " + KEY,
-                        "acl:",
-                        "  - id: tandem-notify",
-                        "    address: 127.0.0.1",
-                        "    key: " + KEY,
-                        "    action: notify",
-                        "zone:",
-                        "  - domain: example.test",
-                        "    storage: \"" + dir + "\"",
-                        "    file: example.test.zone",
-                        "    master: tandem",
-                        "    acl: tandem-notify",
-                        "    zonefile-sync: -1",
-                        "    journal-content: changes",
-                        "");
-                return List.of("knotd", "-c", conf.toString());
+            SecondaryProcess start(Path dir, int port, int primaryPort, String secret) throws Exception {
+                return SecondaryProcess.knot(dir, port, primaryPort, KEY, secret, List.of("notify"));
             }
         };
 
         final String tool;
         final String debianPackage;
-        final String logFile;
 
-        Secondary(String tool, String debianPackage, String logFile) {
+        Secondary(String tool, String debianPackage) {
             this.tool = tool;
             this.debianPackage = debianPackage;
-            this.logFile = logFile;
         }
 
-        /** Writes the configuration into {@code dir}; returns the command that runs the server in the foreground. */
-        abstract List<String> configure(Path dir, int port, int primaryPort, String secret) throws Exception;
-
-        private static void write(Path conf, String... lines) throws Exception {
-            Files.writeString(conf, String.join("\n", lines));
-            Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
-        }
+        /** Configures the secondary in {@code dir} and starts it; returns once it answers queries. */
+        abstract SecondaryProcess start(Path dir, int port, int primaryPort, String secret) throws Exception;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -137,8 +77,7 @@ class SecondaryServerIT {
                         .withNotifyRetries(5, Duration.ofMillis(500)),
                 ServingPermit.always(),
                 Clock.systemUTC());
-        try (SecondaryProcess secondary = new SecondaryProcess(
-                kind.configure(dir, port, server.port(), secret), dir, port, List.of(kind.logFile, "process.out"))) {
+        try (SecondaryProcess secondary = kind.start(dir, port, server.port(), secret)) {
             SignedZone v1 = version(2026120101L, 50, 0);
             server.serve(v1);
             secondary.awaitSerial(2026120101L);

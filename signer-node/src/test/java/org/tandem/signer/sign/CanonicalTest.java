@@ -23,17 +23,7 @@ class CanonicalTest {
     }
 
     private static byte[] ours(RRSIGRecord sig, PreparedRrset p) {
-        return Canonical.signingInput(
-                Canonical.rrsigHeader(
-                        sig.getTypeCovered(),
-                        sig.getAlgorithm(),
-                        sig.getLabels(),
-                        sig.getOrigTTL(),
-                        sig.getExpire().getEpochSecond(),
-                        sig.getTimeSigned().getEpochSecond(),
-                        sig.getFootprint(),
-                        sig.getSigner()),
-                p.rrsetPart());
+        return Canonical.signingInput(sig, p.rrsetPart());
     }
 
     private static RRSIGRecord template(Name owner, int type, long ttl) {

@@ -81,17 +81,7 @@ final class SignedZones {
 
     static void verify(RRset rrset, RRSIGRecord sig, DNSKEYRecord key, Instant now) throws Exception {
         PreparedRrset p = PreparedRrset.of(rrset.getName(), rrset.getType(), rrset.rrs());
-        byte[] ours = Canonical.signingInput(
-                Canonical.rrsigHeader(
-                        sig.getTypeCovered(),
-                        sig.getAlgorithm(),
-                        sig.getLabels(),
-                        sig.getOrigTTL(),
-                        sig.getExpire().getEpochSecond(),
-                        sig.getTimeSigned().getEpochSecond(),
-                        sig.getFootprint(),
-                        sig.getSigner()),
-                p.rrsetPart());
+        byte[] ours = Canonical.signingInput(sig, p.rrsetPart());
         if (Arrays.equals(ours, DNSSEC.digestRRset(sig, rrset))) {
             DNSSEC.verify(rrset, sig, key, now);
             return;

@@ -220,41 +220,18 @@ public final class Pkcs11Hsm implements Hsm {
         issuedSinceLogin.add(h);
         long[] pubs = find(
                 s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, ckaId)});
-        if (pubs.length == 0) {
-            return Optional.of(new HsmKey(
-                    ref,
-                    label,
-                    zone,
-                    role,
-                    alg,
-                    tag,
-                    Optional.empty(),
-                    Optional.of("no public-key object with the same CKA_ID")));
-        }
-        if (pubs.length > 1) {
-            return Optional.of(new HsmKey(
-                    ref,
-                    label,
-                    zone,
-                    role,
-                    alg,
-                    tag,
-                    Optional.empty(),
-                    Optional.of(pubs.length + " public-key objects share its CKA_ID")));
+        if (pubs.length != 1) {
+            String problem = pubs.length == 0
+                    ? "no public-key object with the same CKA_ID"
+                    : pubs.length + " public-key objects share its CKA_ID";
+            return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(), Optional.of(problem)));
         }
         try {
             DnssecKey pub = DnssecKey.of(zone, role, alg, readPublicKey(s, pubs[0], alg));
             return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.of(pub), Optional.empty()));
         } catch (IllegalArgumentException | GeneralSecurityException e) {
-            return Optional.of(new HsmKey(
-                    ref,
-                    label,
-                    zone,
-                    role,
-                    alg,
-                    tag,
-                    Optional.empty(),
-                    Optional.of("public-key object unreadable: " + e.getMessage())));
+            String problem = "public-key object unreadable: " + e.getMessage();
+            return Optional.of(new HsmKey(ref, label, zone, role, alg, tag, Optional.empty(), Optional.of(problem)));
         }
     }
 
