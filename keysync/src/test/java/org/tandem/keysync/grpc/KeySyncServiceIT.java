@@ -437,23 +437,17 @@ class KeySyncServiceIT {
 
     @Test
     void importWhoseProofFailsDestroysTheObjectItJustAdded() throws Exception {
-        ImportEnds ends = importEnds();
-        publish(ends.keys().ksk(), ends.keys().zsk());
-        TestNode node1 = node("dc1-signer1", ends.hsm1());
-        TestNode node2 = node("dc2-signer1", ends.hsm2());
-        WrappedKey zskBlob =
-                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
+        ExportedZsk exported = exportedZsk();
+        ImportEnds ends = exported.ends();
+        TestNode node2 = exported.node2();
+        WrappedKey zskBlob = exported.zsk();
         // A consistent descriptor (the KSK's) around the ZSK's private key: only the proof can tell.
         WrappedKey mislabelled =
                 new WrappedKey(ends.keys().ksk(), zskBlob.mechanism(), zskBlob.blob(), zskBlob.kekCheckValue());
 
         assertStatus(
-                () -> client(node2)
-                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
-                                .setWrapped(WrappedKeys.toProto(mislabelled))
-                                .setNonce(ByteString.copyFrom(nonce()))
-                                .build()),
+                () -> importRaw(
+                        node2, ImportWrappedKeyRequest.newBuilder().setWrapped(WrappedKeys.toProto(mislabelled))),
                 Status.Code.FAILED_PRECONDITION,
                 "proof failed",
                 "destroyed",
@@ -468,24 +462,17 @@ class KeySyncServiceIT {
 
     @Test
     void importOfADescriptorThatNamesAnotherManifestKeyIsRefusedAndAddsNothing() throws Exception {
-        ImportEnds ends = importEnds();
-        publish(ends.keys().ksk(), ends.keys().zsk());
-        TestNode node1 = node("dc1-signer1", ends.hsm1());
-        TestNode node2 = node("dc2-signer1", ends.hsm2());
-        WrappedKey wrapped =
-                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
+        ExportedZsk exported = exportedZsk();
+        ImportEnds ends = exported.ends();
+        TestNode node2 = exported.node2();
+        WrappedKey wrapped = exported.zsk();
         var lying = WrappedKeys.toProto(wrapped).toBuilder();
         lying.getKeyBuilder()
                 .setFingerprint(
                         ByteString.copyFrom(ends.keys().ksk().fingerprint().bytes()));
 
         assertStatus(
-                () -> client(node2)
-                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
-                                .setWrapped(lying)
-                                .setNonce(ByteString.copyFrom(nonce()))
-                                .build()),
+                () -> importRaw(node2, ImportWrappedKeyRequest.newBuilder().setWrapped(lying)),
                 Status.Code.FAILED_PRECONDITION,
                 "not in the manifest as described",
                 "KSK " + ends.keys().ksk().keyTag(),
@@ -498,12 +485,10 @@ class KeySyncServiceIT {
 
     @Test
     void importOfAManifestKeyWhoseDescriptorClaimsAnotherRoleIsRefusedAuditedAndAddsNothing() throws Exception {
-        ImportEnds ends = importEnds();
-        publish(ends.keys().ksk(), ends.keys().zsk());
-        TestNode node1 = node("dc1-signer1", ends.hsm1());
-        TestNode node2 = node("dc2-signer1", ends.hsm2());
-        WrappedKey wrapped =
-                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
+        ExportedZsk exported = exportedZsk();
+        ImportEnds ends = exported.ends();
+        TestNode node2 = exported.node2();
+        WrappedKey wrapped = exported.zsk();
         // The ZSK's fingerprint, public key and blob, but the descriptor says KSK: it would be
         // imported under a KSK label and signed with as a KSK if the descriptor were believed.
         var relabelled = WrappedKeys.toProto(wrapped).toBuilder();
@@ -513,12 +498,7 @@ class KeySyncServiceIT {
                 .setFlags(KeyRole.KSK.flags());
 
         assertStatus(
-                () -> client(node2)
-                        .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .importWrappedKey(ImportWrappedKeyRequest.newBuilder()
-                                .setWrapped(relabelled)
-                                .setNonce(ByteString.copyFrom(nonce()))
-                                .build()),
+                () -> importRaw(node2, ImportWrappedKeyRequest.newBuilder().setWrapped(relabelled)),
                 Status.Code.FAILED_PRECONDITION,
                 "zone example.test.",
                 "ZSK " + ends.keys().zsk().keyTag(),
@@ -1185,6 +1165,27 @@ class KeySyncServiceIT {
         Keys keys = syncedKeys(hsm1);
         enrol(hsm1, hsm2);
         return new ImportEnds(hsm1, spec2, hsm2, keys);
+    }
+
+    /** Both import ends with the key pair published, a node on each, and the ZSK exported from the first. */
+    private record ExportedZsk(ImportEnds ends, TestNode node2, WrappedKey zsk) {}
+
+    private ExportedZsk exportedZsk() throws Exception {
+        ImportEnds ends = importEnds();
+        publish(ends.keys().ksk(), ends.keys().zsk());
+        TestNode node1 = node("dc1-signer1", ends.hsm1());
+        TestNode node2 = node("dc2-signer1", ends.hsm2());
+        WrappedKey zsk =
+                RemoteKeySet.export(client(node1), ZONE, ends.keys().zsk().fingerprint(), DEADLINE);
+        return new ExportedZsk(ends, node2, zsk);
+    }
+
+    /** An ImportWrappedKey call of {@code request} with a fresh nonce, past the checks {@link RemoteKeySet} makes. */
+    private ImportWrappedKeyResponse importRaw(TestNode node, ImportWrappedKeyRequest.Builder request)
+            throws Exception {
+        return client(node)
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .importWrappedKey(request.setNonce(ByteString.copyFrom(nonce())).build());
     }
 
     private Pkcs11Hsm open(String name) throws Exception {

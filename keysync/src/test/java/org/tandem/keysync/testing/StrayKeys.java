@@ -54,7 +54,21 @@ public final class StrayKeys {
         on(hsm, (p11, s) -> destroy(p11, s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, ckaId)}));
     }
 
+    /**
+     * Generates a P-256 pair in an open session the way the previous version made its keys:
+     * sensitive but extractable, without {@code CKA_WRAP_WITH_TRUSTED}, so the user PIN could wrap
+     * it out under a key of its own.
+     */
+    public static void generateExtractable(PKCS11 p11, long session, String label, byte[] id) throws PKCS11Exception {
+        generate(p11, session, label, id, true);
+    }
+
     private static void generate(PKCS11 p11, long s, String label, byte[] id) throws PKCS11Exception {
+        generate(p11, s, label, id, false);
+    }
+
+    private static void generate(PKCS11 p11, long s, String label, byte[] id, boolean extractable)
+            throws PKCS11Exception {
         CK_ATTRIBUTE[] pub = {
             new CK_ATTRIBUTE(CKA_TOKEN, true),
             new CK_ATTRIBUTE(CKA_VERIFY, true),
@@ -67,6 +81,7 @@ public final class StrayKeys {
             new CK_ATTRIBUTE(CKA_PRIVATE, true),
             new CK_ATTRIBUTE(CKA_SENSITIVE, true),
             new CK_ATTRIBUTE(CKA_SIGN, true),
+            new CK_ATTRIBUTE(CKA_EXTRACTABLE, extractable),
             new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
             new CK_ATTRIBUTE(CKA_ID, id)
         };

@@ -6,10 +6,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,11 +18,10 @@ import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.signer.gate.GateFailure.Reason;
-import org.tandem.signer.gate.ZoneKeys.ZoneKey;
+import org.tandem.signer.gate.ZoneIndex.Kind;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.NSEC3PARAMRecord;
 import org.xbill.DNS.NSEC3Record;
-import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.RRSIGRecord;
@@ -44,7 +42,8 @@ import org.xbill.DNS.ZoneMDRecord;
  *
  * <ol>
  *   <li>at every owner name the change touches (a record removed or added there): every RRset and
- *       every RRSIG there, as the full gate does — each algorithm of the DNSKEY RRset present on
+ *       every RRSIG there, with the full gate's own rules ({@link RrsetRules}; the denial records with
+ *       {@link DenialRules}) — each algorithm of the DNSKEY RRset present on
  *       every authoritative RRset, each RRSIG verified with the key it names (the reused ones at
  *       those names included), its validity window, labels, TTLs and signer; no RRSIG on delegation
  *       NS, glue or occluded data; the names below a name whose NS, DS or DNAME changed are checked
@@ -89,16 +88,16 @@ public final class IncrementalGate {
     private final GatePolicy policy;
     private final GateCrypto crypto;
     private final Name origin;
-    private final byte[] originWire;
     /** Every in-zone record by canonical owner name, each array sorted by type. */
     private final TreeMap<Name, Record[]> owners = new TreeMap<>();
     /** The NSEC3 records by owner, for hash-order neighbours. */
     private final TreeMap<Name, NSEC3Record> nsec3 = new TreeMap<>();
+    /** How many NSEC records the copy holds (none: the zone has no NSEC chain). */
+    private long nsecCount;
     /** RRSIG expiration (epoch seconds) → how many RRSIGs expire then. */
     private final TreeMap<Long, Integer> expirations = new TreeMap<>();
 
     private ZoneKeys keys;
-    private int[] algorithms;
     /** The values before the last passed check, for {@link #revert()}. */
     private final ArrayDeque<Map.Entry<Name, Record[]>> lastChange = new ArrayDeque<>();
 
@@ -106,7 +105,6 @@ public final class IncrementalGate {
         this.policy = policy;
         this.crypto = crypto;
         this.origin = origin;
-        this.originWire = Canonical.name(origin);
     }
 
     /**
@@ -155,22 +153,30 @@ public final class IncrementalGate {
         Objects.requireNonNull(now, "now");
         long start = System.nanoTime();
         lastChange.clear();
-        Set<Name> touched = apply(removed, added);
+        // records outside the zone are refused as the full gate refuses them, and kept out of the copy
         FailureLog log = new FailureLog();
+        List<Record> inZone = new ArrayList<>(added.size());
+        List<Record> outside = new ArrayList<>();
+        for (Record r : added) {
+            (ZoneIndex.inZone(origin, r, log) ? inZone : outside).add(r);
+        }
+        Set<Name> touched = apply(removed, inZone);
         long[] counts = new long[2];
         boolean keysChanged = touched.contains(origin)
                 && (changes(removed, added, Type.DNSKEY) || changes(removed, added, Type.NSEC3PARAM));
         GateVerdict verdict;
         if (keysChanged) {
             LOG.info("event=gate-incremental-full zone={} reason=\"apex DNSKEY or NSEC3PARAM changed\"", origin);
-            GateVerdict full = new ValidationGate(policy, crypto).verify(origin, records(), now);
+            List<Record> zone = records();
+            zone.addAll(outside);
+            GateVerdict full = new ValidationGate(policy, crypto).verify(origin, zone, now);
             readKeys(new FailureLog());
             verdict = full;
         } else {
             Check c = new Check(now, log);
-            c.run(touched, removed, added);
-            counts[0] = c.rrsets;
-            counts[1] = c.signatures;
+            c.run(touched, removed, inZone);
+            counts[0] = c.tally.rrsets;
+            counts[1] = c.tally.signatures;
             verdict = new GateVerdict(
                     origin,
                     log.listed(GateVerdict.MAX_LISTED_FAILURES),
@@ -239,7 +245,6 @@ public final class IncrementalGate {
             }
         }
         keys = ZoneKeys.read(origin, dnskeys, crypto, log);
-        algorithms = keys.algorithms();
     }
 
     // ------------------------------------------------------------------ the copy
@@ -313,6 +318,8 @@ public final class IncrementalGate {
             expirations.merge(s.getExpire().getEpochSecond(), 1, Integer::sum);
         } else if (r instanceof NSEC3Record n) {
             nsec3.put(n.getName().canonicalize(), n);
+        } else if (r.getType() == Type.NSEC) {
+            nsecCount++;
         }
     }
 
@@ -324,52 +331,32 @@ public final class IncrementalGate {
             if (nsec3.get(k) == n) {
                 nsec3.remove(k);
             }
+        } else if (r.getType() == Type.NSEC) {
+            nsecCount--;
         }
     }
 
     // ------------------------------------------------------------------ one check
 
-    /** What a name is to DNSSEC in the copy (the full gate's kinds, computed from neighbours). */
-    private enum Kind {
-        APEX,
-        AUTHORITATIVE,
-        DELEGATION,
-        OCCLUDED,
-        HASHED,
-        DENIAL_ONLY,
-        EMPTY_NON_TERMINAL,
-        ABSENT
-    }
-
     private final class Check {
         final Instant now;
-        final Instant horizon;
         final FailureLog log;
-        final GateCrypto.Verifier verifier;
-        final WireBuffer buffer = new WireBuffer();
-        long rrsets;
-        long signatures;
-        long denialTtl = -1;
+        final RrsetRules rules;
+        final RrsetRules.Tally tally;
+        DenialRules denial;
 
         Check(Instant now, FailureLog log) {
             this.now = now;
-            this.horizon = now.plus(policy.minimumValidity());
             this.log = log;
-            this.verifier = crypto.verifier();
+            this.rules = new RrsetRules(origin, keys, now, policy.minimumValidity());
+            this.tally = new RrsetRules.Tally(log, crypto.verifier());
         }
 
         void run(Set<Name> touched, List<Record> removed, List<Record> added) {
             List<Record> soas = recordsOf(origin, Type.SOA);
-            if (soas.size() != 1) {
-                log.add(GateFailure.of(
-                        origin, Type.SOA, Reason.MISSING_SOA, soas.size() + " SOA records at the apex, expected 1"));
-            } else {
-                SOARecord soa = (SOARecord) soas.get(0);
-                denialTtl = Math.min(soa.getTTL(), soa.getMinimum());
-            }
-            if (keys.isEmpty()) {
-                log.add(GateFailure.of(origin, Type.DNSKEY, Reason.MISSING_DNSKEY, "no zone key at the apex"));
-            }
+            RrsetRules.apex(
+                    log, origin, soas.size(), recordsOf(origin, Type.DNSKEY).size(), keys);
+            denial = new DenialRules(log, soas.size() == 1 ? (SOARecord) soas.get(0) : null);
             // names below a changed cut are touched too: they become or stop being glue
             TreeSet<Name> names = new TreeSet<>(touched);
             for (Record r : concat(removed, added)) {
@@ -385,41 +372,62 @@ public final class IncrementalGate {
                 }
             }
             for (Name n : names) {
-                signaturesAt(n);
+                Record[] rs = owners.get(n);
+                if (rs != null) {
+                    rules.owner(n, kind(n), rs, 0, rs.length, tally);
+                }
             }
             boolean nsec3Zone = !recordsOf(origin, Type.NSEC3PARAM).isEmpty();
-            for (Record r : added) {
-                if (nsec3Zone ? r.getType() == Type.NSEC : r.getType() == Type.NSEC3) {
-                    log.add(GateFailure.of(
-                            r.getName(),
-                            r.getType(),
-                            Reason.MIXED_DENIAL,
-                            Type.string(r.getType()) + " added to an " + (nsec3Zone ? "NSEC3" : "NSEC") + " zone"));
-                }
+            if (nsecCount > 0 && !nsec3.isEmpty()) {
+                denial.mixed(origin);
             }
             if (nsec3Zone) {
                 nsec3Around(names, removed, added);
+            } else if (nsecCount == 0) {
+                denial.noDenial(origin);
             } else {
                 nsecAround(names);
             }
-            if (!expirations.isEmpty()) {
-                long earliest = expirations.firstKey();
-                if (earliest < now.getEpochSecond()) {
-                    log.add(GateFailure.of(
-                            origin,
-                            Type.RRSIG,
-                            Reason.SIGNATURE_EXPIRED,
-                            "an RRSIG in the zone expired at " + Instant.ofEpochSecond(earliest) + ", now " + now));
-                } else if (earliest < horizon.getEpochSecond()) {
-                    log.add(GateFailure.of(
-                            origin,
-                            Type.RRSIG,
-                            Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN,
-                            "an RRSIG in the zone expires at " + Instant.ofEpochSecond(earliest) + ", before now + "
-                                    + policy.minimumValidity() + " = " + horizon));
+            earliestExpiration();
+            zonemd();
+        }
+
+        /**
+         * The validity of the RRSIGs the check did not reach (at names the change did not touch), from
+         * the index of every RRSIG's expiration: each expired one, or one expiring within the margin,
+         * refuses the zone, as in the full gate; the ones at touched names were reported with their owner.
+         */
+        private void earliestExpiration() {
+            long nowSeconds = now.getEpochSecond();
+            Instant horizon = now.plus(policy.minimumValidity());
+            long expired = 0;
+            long expiring = 0;
+            for (Map.Entry<Long, Integer> e :
+                    expirations.headMap(horizon.getEpochSecond(), false).entrySet()) {
+                if (e.getKey() < nowSeconds) {
+                    expired += e.getValue();
+                } else {
+                    expiring += e.getValue();
                 }
             }
-            zonemd();
+            expired -= tally.expired;
+            expiring -= tally.expiringWithinMargin;
+            if (expired > 0) {
+                log.add(GateFailure.of(
+                        origin,
+                        Type.RRSIG,
+                        Reason.SIGNATURE_EXPIRED,
+                        expired + " RRSIG(s) at names the change did not touch expired, the first at "
+                                + Instant.ofEpochSecond(expirations.firstKey()) + ", now " + now));
+            } else if (expiring > 0) {
+                log.add(GateFailure.of(
+                        origin,
+                        Type.RRSIG,
+                        Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN,
+                        expiring + " RRSIG(s) at names the change did not touch expire before now + "
+                                + policy.minimumValidity() + " = " + horizon + ", the first at "
+                                + Instant.ofEpochSecond(expirations.firstKey())));
+            }
         }
 
         private List<Record> concat(List<Record> a, List<Record> b) {
@@ -476,6 +484,7 @@ public final class IncrementalGate {
             return false;
         }
 
+        /** What a name is to DNSSEC, as the full gate's {@link ZoneIndex} classifies it, from its neighbours. */
         Kind kind(Name n) {
             Record[] rs = owners.get(n);
             if (rs != null && occluded(n)) {
@@ -488,13 +497,8 @@ public final class IncrementalGate {
                 Name next = owners.higherKey(n);
                 return next != null && next.subdomain(n) ? Kind.EMPTY_NON_TERMINAL : Kind.ABSENT;
             }
-            int[] types = dataTypes(rs);
-            if (types.length == 0) {
-                if (has(rs, Type.NSEC3)) {
-                    return Kind.HASHED;
-                }
-                Name next = owners.higherKey(n);
-                return next != null && next.subdomain(n) ? Kind.EMPTY_NON_TERMINAL : Kind.DENIAL_ONLY;
+            if (dataTypes(rs).length == 0) {
+                return has(rs, Type.NSEC3) ? Kind.HASHED : Kind.DENIAL_ONLY;
             }
             if (n.equals(origin)) {
                 return Kind.APEX;
@@ -502,267 +506,11 @@ public final class IncrementalGate {
             return has(rs, Type.NS) ? Kind.DELEGATION : Kind.AUTHORITATIVE;
         }
 
-        // -------------------------------------------------------------- signatures
-
-        boolean mustBeSigned(Kind kind, int type) {
-            return switch (kind) {
-                case OCCLUDED, ABSENT, EMPTY_NON_TERMINAL -> false;
-                case DELEGATION -> type == Type.DS || type == Type.NSEC;
-                default -> true;
-            };
-        }
-
-        void signaturesAt(Name n) {
-            Record[] rs = owners.get(n);
-            if (rs == null) {
-                return;
-            }
-            Kind kind = kind(n);
-            List<RRSIGRecord> sigs = new ArrayList<>();
-            for (Record r : rs) {
-                if (r instanceof RRSIGRecord s) {
-                    sigs.add(s);
-                }
-            }
-            boolean[] used = new boolean[sigs.size()];
-            int i = 0;
-            while (i < rs.length) {
-                int type = rs[i].getType();
-                int j = i + 1;
-                while (j < rs.length && rs[j].getType() == type) {
-                    j++;
-                }
-                if (type != Type.RRSIG) {
-                    List<RRSIGRecord> covering = new ArrayList<>(2);
-                    for (int s = 0; s < sigs.size(); s++) {
-                        if (sigs.get(s).getTypeCovered() == type) {
-                            covering.add(sigs.get(s));
-                            used[s] = true;
-                        }
-                    }
-                    rrset(n, kind, type, Arrays.copyOfRange(rs, i, j), covering);
-                }
-                i = j;
-            }
-            for (int s = 0; s < sigs.size(); s++) {
-                if (!used[s]) {
-                    RRSIGRecord sig = sigs.get(s);
-                    log.add(GateFailure.of(
-                            n,
-                            sig.getTypeCovered(),
-                            sig.getFootprint(),
-                            null,
-                            kind == Kind.OCCLUDED ? Reason.SIGNED_NON_AUTHORITATIVE : Reason.ORPHAN_SIGNATURE,
-                            "RRSIG covers " + Type.string(sig.getTypeCovered()) + ", which is absent at this owner"));
-                }
-            }
-        }
-
-        void rrset(Name n, Kind kind, int type, Record[] rs, List<RRSIGRecord> sigs) {
-            if (!mustBeSigned(kind, type)) {
-                for (RRSIGRecord sig : sigs) {
-                    log.add(GateFailure.of(
-                            n,
-                            type,
-                            sig.getFootprint(),
-                            null,
-                            Reason.SIGNED_NON_AUTHORITATIVE,
-                            (kind == Kind.OCCLUDED ? "occluded or glue " : "delegation ") + Type.string(type)
-                                    + " must not be signed (RFC 4035 §2.2)"));
-                }
-                return;
-            }
-            rrsets++;
-            if (type == Type.DS && kind != Kind.DELEGATION) {
-                log.add(GateFailure.of(n, type, Reason.MISPLACED_DS, "DS not at a delegation"));
-            }
-            long ttl = rs[0].getTTL();
-            byte[][] rdata = new byte[rs.length][];
-            for (int i = 0; i < rs.length; i++) {
-                rdata[i] = Canonical.rdata(rs[i]);
-                if (rs[i].getTTL() != ttl) {
-                    log.add(GateFailure.of(
-                            n,
-                            type,
-                            Reason.TTL_MISMATCH_IN_RRSET,
-                            "TTLs " + ttl + " and " + rs[i].getTTL() + " in one RRset (RFC 2181 §5.2)"));
-                }
-            }
-            int count = Canonical.sortDistinct(rdata);
-            int present = 0;
-            int sepPresent = 0;
-            for (RRSIGRecord sig : sigs) {
-                int a = indexOf(sig.getAlgorithm());
-                List<ZoneKey> candidates = keys.candidates(sig.getAlgorithm(), sig.getFootprint());
-                if (a >= 0) {
-                    present |= 1 << a;
-                    for (ZoneKey k : candidates) {
-                        if (k.sep()) {
-                            sepPresent |= 1 << a;
-                        }
-                    }
-                }
-                signature(n, type, sig, candidates, ttl, rdata, count);
-            }
-            SignatureCheck.checkAlgorithms(log, n, type, kind == Kind.APEX, algorithms, present, sepPresent);
-        }
-
-        int indexOf(int algorithm) {
-            for (int a = 0; a < algorithms.length; a++) {
-                if (algorithms[a] == algorithm) {
-                    return a;
-                }
-            }
-            return -1;
-        }
-
-        void signature(
-                Name owner, int type, RRSIGRecord sig, List<ZoneKey> candidates, long ttl, byte[][] rdata, int count) {
-            Instant expire = sig.getExpire();
-            if (!sig.getSigner().equals(origin)) {
-                fail(owner, sig, candidates, Reason.WRONG_SIGNER, "signer " + sig.getSigner());
-            }
-            int labels = Canonical.expectedLabels(owner);
-            if (sig.getLabels() != labels) {
-                fail(owner, sig, candidates, Reason.WRONG_LABELS, "labels " + sig.getLabels() + ", expected " + labels);
-            }
-            if (sig.getOrigTTL() != ttl) {
-                fail(
-                        owner,
-                        sig,
-                        candidates,
-                        Reason.ORIGINAL_TTL_MISMATCH,
-                        "original TTL " + sig.getOrigTTL() + ", RRset TTL " + ttl);
-            }
-            if (sig.getTTL() != ttl) {
-                fail(
-                        owner,
-                        sig,
-                        candidates,
-                        Reason.RRSIG_TTL_MISMATCH,
-                        "RRSIG TTL " + sig.getTTL() + ", RRset TTL " + ttl);
-            }
-            if (sig.getTimeSigned().isAfter(now)) {
-                fail(
-                        owner,
-                        sig,
-                        candidates,
-                        Reason.SIGNATURE_NOT_YET_VALID,
-                        "inception " + sig.getTimeSigned() + " is after now " + now);
-            }
-            if (expire.isBefore(now)) {
-                fail(owner, sig, candidates, Reason.SIGNATURE_EXPIRED, "expired " + expire + ", now " + now);
-            } else if (expire.isBefore(horizon)) {
-                fail(
-                        owner,
-                        sig,
-                        candidates,
-                        Reason.SIGNATURE_EXPIRES_WITHIN_MARGIN,
-                        "expires " + expire + ", before now + margin = " + horizon);
-            }
-            if (candidates.isEmpty()) {
-                fail(
-                        owner,
-                        sig,
-                        candidates,
-                        Reason.NO_MATCHING_DNSKEY,
-                        "no published zone key with algorithm " + sig.getAlgorithm() + " and tag "
-                                + sig.getFootprint());
-                return;
-            }
-            GateCrypto.Algorithm alg = GateCrypto.Algorithm.of(sig.getAlgorithm());
-            byte[] signedOwner = Canonical.signedOwner(owner, sig.getLabels());
-            if (alg == null || signedOwner == null) {
-                return;
-            }
-            WireBuffer b = buffer;
-            SignatureCheck.signingInput(
-                    b,
-                    sig,
-                    expire,
-                    sig.getSigner().equals(origin) ? originWire : Canonical.name(sig.getSigner()),
-                    signedOwner,
-                    type,
-                    rdata,
-                    count);
-            boolean anyKey = false;
-            for (ZoneKey k : candidates) {
-                if (k.publicKey() == null) {
-                    continue;
-                }
-                anyKey = true;
-                signatures++;
-                if (verifier.verify(alg, k.publicKey(), b.array(), b.length(), sig.getSignature())) {
-                    return;
-                }
-            }
-            if (anyKey) {
-                fail(
-                        owner,
-                        sig,
-                        candidates,
-                        Reason.BAD_SIGNATURE,
-                        "RRSIG by key " + sig.getFootprint() + " does not verify with the published DNSKEY");
-            }
-        }
-
-        void fail(Name owner, RRSIGRecord sig, List<ZoneKey> candidates, Reason reason, String detail) {
-            log.add(GateFailure.of(
-                    owner,
-                    sig.getTypeCovered(),
-                    sig.getFootprint(),
-                    candidates.size() == 1 ? candidates.get(0).fingerprint() : null,
-                    reason,
-                    detail));
-        }
-
         // -------------------------------------------------------------- denial
 
-        /** The types a bitmap must list (as the full gate's DenialCheck expects them). */
         int[] expectedTypes(Name n, Kind kind, boolean forNsec) {
             Record[] rs = owners.getOrDefault(n, NONE);
-            int[] base;
-            boolean hasDs = has(rs, Type.DS);
-            if (kind == Kind.DELEGATION) {
-                base = hasDs ? new int[] {Type.NS, Type.DS} : new int[] {Type.NS};
-            } else {
-                base = dataTypes(rs);
-            }
-            boolean rrsig =
-                    forNsec || kind == Kind.APEX || kind == Kind.AUTHORITATIVE || (kind == Kind.DELEGATION && hasDs);
-            int[] types = Arrays.copyOf(base, base.length + (rrsig ? 1 : 0) + (forNsec ? 1 : 0));
-            int k = base.length;
-            if (rrsig) {
-                types[k++] = Type.RRSIG;
-            }
-            if (forNsec) {
-                types[k++] = Type.NSEC;
-            }
-            Arrays.sort(types);
-            return types;
-        }
-
-        void bitmap(Name owner, int type, Reason reason, int[] expected, int[] actual, Name forName) {
-            int[] got = actual.clone();
-            Arrays.sort(got);
-            if (!Arrays.equals(got, expected)) {
-                log.add(GateFailure.of(
-                        owner,
-                        type,
-                        reason,
-                        (forName == null ? "" : "for " + forName + ": ") + "bitmap " + Arrays.toString(got)
-                                + ", expected " + Arrays.toString(expected)));
-            }
-        }
-
-        void ttl(Record r) {
-            if (denialTtl >= 0 && r.getTTL() != denialTtl) {
-                log.add(GateFailure.of(
-                        r.getName(),
-                        r.getType(),
-                        Reason.DENIAL_TTL_MISMATCH,
-                        "TTL " + r.getTTL() + ", expected " + denialTtl + " = min(SOA TTL, SOA minimum) (RFC 9077)"));
-            }
+            return DenialRules.expectedTypes(kind, dataTypes(rs), has(rs, Type.DS), forNsec);
         }
 
         boolean nsecMember(Name n) {
@@ -770,15 +518,22 @@ public final class IncrementalGate {
             return k == Kind.APEX || k == Kind.AUTHORITATIVE || k == Kind.DELEGATION;
         }
 
+        /** The chain member before {@code n}, wrapping from the apex to the last. */
         Name previousMember(Name n) {
             for (Name k = owners.lowerKey(n); k != null; k = owners.lowerKey(k)) {
                 if (nsecMember(k)) {
                     return k;
                 }
             }
-            return null;
+            for (Name k = owners.lastKey(); k != null && !k.equals(n); k = owners.lowerKey(k)) {
+                if (nsecMember(k)) {
+                    return k;
+                }
+            }
+            return n;
         }
 
+        /** The chain member after {@code n}, wrapping from the last to the apex. */
         Name nextMember(Name n) {
             for (Name k : owners.tailMap(n, false).keySet()) {
                 if (nsecMember(k)) {
@@ -791,42 +546,15 @@ public final class IncrementalGate {
         void nsecAround(TreeSet<Name> names) {
             TreeSet<Name> check = new TreeSet<>(names);
             for (Name n : names) {
-                Name p = previousMember(n);
-                if (p != null) {
-                    check.add(p);
-                }
+                check.add(previousMember(n));
             }
             for (Name n : check) {
                 Kind kind = kind(n);
                 List<Record> nsecs = recordsOf(n, Type.NSEC);
                 if (kind == Kind.APEX || kind == Kind.AUTHORITATIVE || kind == Kind.DELEGATION) {
-                    if (nsecs.isEmpty()) {
-                        log.add(GateFailure.of(n, Type.NSEC, Reason.NSEC_MISSING, "no NSEC"));
-                        continue;
-                    }
-                    if (nsecs.size() > 1) {
-                        log.add(GateFailure.of(
-                                n, Type.NSEC, Reason.NSEC_CHAIN_BROKEN, nsecs.size() + " NSEC records at one owner"));
-                    }
-                    NSECRecord r = (NSECRecord) nsecs.get(0);
-                    Name next = nextMember(n);
-                    if (!r.getNext().equals(next)) {
-                        log.add(GateFailure.of(
-                                n,
-                                Type.NSEC,
-                                Reason.NSEC_CHAIN_BROKEN,
-                                "next name " + r.getNext() + ", expected " + next + " (canonical order)"));
-                    }
-                    bitmap(n, Type.NSEC, Reason.NSEC_BITMAP_MISMATCH, expectedTypes(n, kind, true), r.getTypes(), null);
-                    ttl(r);
+                    denial.nsecMember(n, nsecs, previousMember(n), nextMember(n), expectedTypes(n, kind, true));
                 } else {
-                    for (Record r : nsecs) {
-                        log.add(GateFailure.of(
-                                r.getName(),
-                                Type.NSEC,
-                                Reason.NSEC_STRAY,
-                                "NSEC at a " + kind.name().toLowerCase(Locale.ROOT) + " name"));
-                    }
+                    denial.strayNsecs(kind, nsecs);
                 }
             }
         }
@@ -880,11 +608,13 @@ public final class IncrementalGate {
                     }
                 }
             }
+            Set<Name> hashedOwners = new HashSet<>(); // the hashed owner of every name considered
             Map<Name, Name> hashedOwnerOf = new HashMap<>(); // hashed owner → name, for names that exist
             for (Name n : all) {
                 Kind kind = kind(n);
                 byte[] h = hasher.hash(n);
                 Name owner = hashedOwner(h);
+                hashedOwners.add(owner);
                 NSEC3Record r = nsec3.get(owner);
                 boolean exists = kind == Kind.APEX
                         || kind == Kind.AUTHORITATIVE
@@ -892,47 +622,25 @@ public final class IncrementalGate {
                         || kind == Kind.EMPTY_NON_TERMINAL;
                 if (!exists) {
                     if (r != null && kind != Kind.HASHED) {
-                        log.add(GateFailure.of(
-                                owner,
-                                Type.NSEC3,
-                                Reason.NSEC3_STRAY,
-                                "NSEC3 for " + n + ", which is " + kind.name().toLowerCase(Locale.ROOT)));
+                        denial.nsec3Stray(owner);
                     }
                     continue;
                 }
                 hashedOwnerOf.put(owner, n);
                 boolean insecure = kind == Kind.DELEGATION && !has(owners.get(n), Type.DS);
                 boolean needsOwn = kind == Kind.EMPTY_NON_TERMINAL ? leadsToSignedName(n) : !insecure;
-                if (r != null) {
-                    bitmap(
-                            owner,
-                            Type.NSEC3,
-                            Reason.NSEC3_BITMAP_MISMATCH,
-                            expectedTypes(n, kind, false),
-                            r.getTypes(),
-                            n);
-                } else if (needsOwn) {
-                    log.add(GateFailure.of(
-                            n,
-                            Type.NSEC3,
-                            Reason.NSEC3_MISSING,
-                            "no NSEC3 for this name (hash " + Nsec3Hash.base32hex(h) + ")"));
-                } else {
-                    Map.Entry<Name, NSEC3Record> cover = nsec3.lowerEntry(owner);
-                    if (cover == null) {
-                        cover = nsec3.lastEntry();
-                    }
-                    if (cover == null || (cover.getValue().getFlags() & NSEC3Record.Flags.OPT_OUT) == 0) {
-                        log.add(GateFailure.of(
-                                n,
-                                Type.NSEC3,
-                                Reason.NSEC3_MISSING,
-                                "no NSEC3 for this name, and "
-                                        + (cover == null
-                                                ? "no NSEC3 covers it"
-                                                : "the covering NSEC3 " + cover.getKey() + " lacks the opt-out flag")));
-                    }
+                Map.Entry<Name, NSEC3Record> cover = nsec3.lowerEntry(owner);
+                if (cover == null) {
+                    cover = nsec3.lastEntry();
                 }
+                denial.nsec3ForName(
+                        n,
+                        kind,
+                        h,
+                        r,
+                        needsOwn,
+                        cover == null ? null : cover.getValue(),
+                        expectedTypes(n, kind, false));
             }
             // the NSEC3 records that changed, their links and their predecessors' links
             Map<Name, NSEC3Record> before = new HashMap<>();
@@ -958,66 +666,62 @@ public final class IncrementalGate {
                 Name prev = nsec3.lowerKey(h);
                 links.add(prev != null ? prev : nsec3.lastKey());
                 if (r == null) {
-                    continue;
-                }
-                links.add(h);
-                byte[] hash = ownerHash(h);
-                byte[] rs = r.getSalt() == null ? new byte[0] : r.getSalt();
-                if (hash == null) {
-                    log.add(GateFailure.of(
-                            h,
-                            Type.NSEC3,
-                            Reason.NSEC3_MALFORMED,
-                            "owner is not one base32hex SHA-1 " + "label below " + origin));
-                    continue;
-                }
-                if (r.getHashAlgorithm() != p.getHashAlgorithm()
-                        || r.getIterations() != p.getIterations()
-                        || !Arrays.equals(rs, salt)) {
-                    log.add(GateFailure.of(
-                            h,
-                            Type.NSEC3,
-                            Reason.NSEC3_PARAMETER_MISMATCH,
-                            "hash "
-                                    + r.getHashAlgorithm() + " iterations " + r.getIterations() + " salt '"
-                                    + HexFormat.of().formatHex(rs) + "' differ from the NSEC3PARAM"));
-                }
-                if ((r.getFlags() & ~1) != 0) {
-                    log.add(GateFailure.of(h, Type.NSEC3, Reason.NSEC3_MALFORMED, "unknown flags " + r.getFlags()));
-                }
-                ttl(r);
-                if (!hashedOwnerOf.containsKey(h)) {
-                    NSEC3Record old = before.get(h);
-                    int[] oldTypes = old == null ? null : old.getTypes().clone();
-                    int[] newTypes = r.getTypes().clone();
-                    if (oldTypes != null) {
-                        Arrays.sort(oldTypes);
-                        Arrays.sort(newTypes);
-                    }
-                    if (old == null || old.getFlags() != r.getFlags() || !Arrays.equals(oldTypes, newTypes)) {
+                    if (!hashedOwners.contains(h)) {
+                        // no name the change touched hashes here: a name that still exists lost its NSEC3
                         log.add(GateFailure.of(
                                 h,
                                 Type.NSEC3,
-                                Reason.NSEC3_STRAY,
-                                old == null
-                                        ? "new NSEC3 whose hash matches no changed name"
-                                        : "NSEC3 of an unchanged name changed its bitmap or flags"));
+                                Reason.NSEC3_MISSING,
+                                "NSEC3 removed, but no name the change touched has its hash: the name it proved"
+                                        + " still exists"));
                     }
+                    continue;
+                }
+                links.add(h);
+                if (denial.nsec3Record(r, origin, p.getHashAlgorithm(), p.getIterations(), salt) == null) {
+                    continue;
+                }
+                if (!hashedOwnerOf.containsKey(h)) {
+                    unchangedName(h, before.get(h), r);
                 }
             }
             for (Name h : links) {
                 NSEC3Record r = nsec3.get(h);
                 Name next = nsec3.higherKey(h);
-                byte[] expected = ownerHash(next != null ? next : nsec3.firstKey());
-                if (r != null && expected != null && !Arrays.equals(r.getNext(), expected)) {
-                    log.add(GateFailure.of(
-                            h,
-                            Type.NSEC3,
-                            Reason.NSEC3_CHAIN_BROKEN,
-                            "next hashed owner "
-                                    + Nsec3Hash.base32hex(r.getNext()) + ", expected " + Nsec3Hash.base32hex(expected)
-                                    + " (the next NSEC3 in hash order)"));
+                byte[] expected = DenialRules.ownerHash(next != null ? next : nsec3.firstKey(), origin);
+                if (r != null && expected != null) {
+                    denial.nsec3Link(r, expected);
                 }
+            }
+        }
+
+        /**
+         * An NSEC3 added or rewritten at a hash that no name the change touched has: the name it
+         * proves, if any, did not change, so only its next hashed owner may (a neighbour came or went).
+         */
+        void unchangedName(Name h, NSEC3Record old, NSEC3Record now) {
+            if (old == null) {
+                denial.nsec3Stray(h);
+                return;
+            }
+            int[] oldTypes = old.getTypes().clone();
+            int[] newTypes = now.getTypes().clone();
+            Arrays.sort(oldTypes);
+            Arrays.sort(newTypes);
+            if (!Arrays.equals(oldTypes, newTypes)) {
+                log.add(GateFailure.of(
+                        h,
+                        Type.NSEC3,
+                        Reason.NSEC3_BITMAP_MISMATCH,
+                        "bitmap changed from " + Arrays.toString(oldTypes) + " to " + Arrays.toString(newTypes)
+                                + ", but no name the change touched has this hash"));
+            } else if (old.getFlags() != now.getFlags()) {
+                log.add(GateFailure.of(
+                        h,
+                        Type.NSEC3,
+                        Reason.NSEC3_STRAY,
+                        "flags changed from " + old.getFlags() + " to " + now.getFlags()
+                                + ", but no name the change touched has this hash"));
             }
         }
 
@@ -1027,14 +731,6 @@ public final class IncrementalGate {
             } catch (NameTooLongException | TextParseException e) {
                 throw new IllegalStateException("NSEC3 owner under " + origin, e);
             }
-        }
-
-        byte[] ownerHash(Name owner) {
-            if (owner.labels() != origin.labels() + 1 || !owner.subdomain(origin)) {
-                return null;
-            }
-            byte[] hash = Nsec3Hash.fromBase32hex(owner.getLabelString(0));
-            return hash != null && hash.length == Nsec3Hash.SHA1_LENGTH ? hash : null;
         }
 
         // -------------------------------------------------------------- ZONEMD

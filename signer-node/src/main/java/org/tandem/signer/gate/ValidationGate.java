@@ -14,7 +14,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tandem.signer.gate.GateFailure.Reason;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -91,23 +90,13 @@ public final class ValidationGate {
         ZoneIndex index = ZoneIndex.build(origin, signedZone, apexLog);
 
         List<Record> soas = index.records(index.apex, Type.SOA);
-        if (soas.size() != 1) {
-            apexLog.add(GateFailure.of(
-                    origin, Type.SOA, Reason.MISSING_SOA, soas.size() + " SOA records at the apex, expected 1"));
-        }
         SOARecord soa = soas.isEmpty() ? null : (SOARecord) soas.get(0);
         List<DNSKEYRecord> dnskeys = new ArrayList<>();
         for (Record r : index.records(index.apex, Type.DNSKEY)) {
             dnskeys.add((DNSKEYRecord) r);
         }
         ZoneKeys keys = ZoneKeys.read(origin, dnskeys, crypto, apexLog);
-        if (keys.isEmpty()) {
-            apexLog.add(GateFailure.of(
-                    origin,
-                    Type.DNSKEY,
-                    Reason.MISSING_DNSKEY,
-                    dnskeys.size() + " DNSKEY records at the apex, none a zone key (flags 256/257, protocol 3)"));
-        }
+        RrsetRules.apex(apexLog, origin, soas.size(), dnskeys.size(), keys);
 
         FailureLog signatureLog = new FailureLog();
         FailureLog denialLog = new FailureLog();

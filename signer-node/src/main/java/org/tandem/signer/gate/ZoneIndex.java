@@ -36,7 +36,12 @@ final class ZoneIndex {
         /** A name holding only NSEC and RRSIG records, which must not exist. */
         DENIAL_ONLY,
         /** A name with no records of its own but with descendants (RFC 5155 §7.1). */
-        EMPTY_NON_TERMINAL
+        EMPTY_NON_TERMINAL,
+        /**
+         * A name with no records and no descendants, or below a cut: not in the zone. Only the
+         * incremental gate asks about such names (one whose records a change removed).
+         */
+        ABSENT
     }
 
     static final Comparator<Record> CANONICAL_ORDER =
@@ -120,16 +125,25 @@ final class ZoneIndex {
         Record[] out = new Record[zone.size()];
         int n = 0;
         for (Record r : zone) {
-            if (!r.getName().subdomain(origin)) {
-                log.add(GateFailure.of(r.getName(), r.getType(), Reason.OUT_OF_ZONE, "not at or below " + origin));
-            } else if (r.getDClass() != DClass.IN) {
-                log.add(GateFailure.of(
-                        r.getName(), r.getType(), Reason.OUT_OF_ZONE, "class " + DClass.string(r.getDClass())));
-            } else {
+            if (inZone(origin, r, log)) {
                 out[n++] = r;
             }
         }
         return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /** Whether {@code r} is at or below {@code origin} and of class IN; if not, says why in {@code log}. */
+    static boolean inZone(Name origin, Record r, FailureLog log) {
+        if (!r.getName().subdomain(origin)) {
+            log.add(GateFailure.of(r.getName(), r.getType(), Reason.OUT_OF_ZONE, "not at or below " + origin));
+            return false;
+        }
+        if (r.getDClass() != DClass.IN) {
+            log.add(GateFailure.of(
+                    r.getName(), r.getType(), Reason.OUT_OF_ZONE, "class " + DClass.string(r.getDClass())));
+            return false;
+        }
+        return true;
     }
 
     private static List<Owner> classify(Name origin, Record[] sorted) {

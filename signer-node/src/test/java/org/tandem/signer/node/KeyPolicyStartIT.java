@@ -8,18 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.StrayKeys;
 import org.tandem.keysync.testing.TestPki;
 import org.tandem.keysync.testing.TokenAccess;
 import org.tandem.keysync.testing.ZooKeeperFixture;
-import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
-import sun.security.pkcs11.wrapper.CK_MECHANISM;
 
 /** A signer node refuses to start on an HSM holding a DNSSEC key the user PIN could take out. */
 class KeyPolicyStartIT {
@@ -34,26 +32,8 @@ class KeyPolicyStartIT {
         HsmSpec spec = SoftHsmTokens.shared().allocate("dc1-hsm1");
         // A key made the way the previous version made them: extractable, no CKA_WRAP_WITH_TRUSTED.
         TokenAccess.run(spec.library(), spec.tokenLabel(), spec.pinFile(), (p11, s) -> {
-            char[] label = "tandem:example.test.:KSK:13:31337".toCharArray();
-            byte[] id = "old-ksk".getBytes(StandardCharsets.US_ASCII);
-            p11.C_GenerateKeyPair(
-                    s,
-                    new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN),
-                    new CK_ATTRIBUTE[] {
-                        new CK_ATTRIBUTE(CKA_TOKEN, true),
-                        new CK_ATTRIBUTE(CKA_EC_PARAMS, HexFormat.of().parseHex("06082a8648ce3d030107")),
-                        new CK_ATTRIBUTE(CKA_LABEL, label),
-                        new CK_ATTRIBUTE(CKA_ID, id)
-                    },
-                    new CK_ATTRIBUTE[] {
-                        new CK_ATTRIBUTE(CKA_TOKEN, true),
-                        new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                        new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-                        new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                        new CK_ATTRIBUTE(CKA_SIGN, true),
-                        new CK_ATTRIBUTE(CKA_LABEL, label),
-                        new CK_ATTRIBUTE(CKA_ID, id)
-                    });
+            StrayKeys.generateExtractable(
+                    p11, s, "tandem:example.test.:KSK:13:31337", "old-ksk".getBytes(StandardCharsets.US_ASCII));
         });
         NodeTestFiles.minimalZone(dir);
         Path hsmYaml = dir.resolve("hsm.yaml");

@@ -25,6 +25,7 @@ import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.proof.PossessionProof;
 import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.StrayKeys;
 import org.tandem.keysync.testing.TokenAccess;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
 import sun.security.pkcs11.wrapper.CK_MECHANISM;
@@ -204,27 +205,8 @@ class KeyAttributePolicyIT {
     void startCheckRefusesAPlantedExtractableKeyAndAnOldKekNamingZoneRoleTagHsmAndAttribute() throws Exception {
         HsmSpec spec = tokens.allocate("dc1-hsm1");
         userPin(spec, (p11, s) -> {
-            byte[] p256 = HexFormat.of().parseHex("06082a8648ce3d030107");
-            char[] label = "tandem:example.test.:ZSK:13:4242".toCharArray();
-            byte[] id = "planted".getBytes(StandardCharsets.US_ASCII);
-            p11.C_GenerateKeyPair(
-                    s,
-                    new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN),
-                    new CK_ATTRIBUTE[] {
-                        new CK_ATTRIBUTE(CKA_TOKEN, true),
-                        new CK_ATTRIBUTE(CKA_EC_PARAMS, p256),
-                        new CK_ATTRIBUTE(CKA_LABEL, label),
-                        new CK_ATTRIBUTE(CKA_ID, id)
-                    },
-                    new CK_ATTRIBUTE[] {
-                        new CK_ATTRIBUTE(CKA_TOKEN, true),
-                        new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                        new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-                        new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                        new CK_ATTRIBUTE(CKA_SIGN, true),
-                        new CK_ATTRIBUTE(CKA_LABEL, label),
-                        new CK_ATTRIBUTE(CKA_ID, id)
-                    });
+            StrayKeys.generateExtractable(
+                    p11, s, "tandem:example.test.:ZSK:13:4242", "planted".getBytes(StandardCharsets.US_ASCII));
             // The KEK as the previous version made it: extractable, encrypts, not trusted.
             p11.C_GenerateKey(s, new CK_MECHANISM(CKM_AES_KEY_GEN), new CK_ATTRIBUTE[] {
                 new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
