@@ -120,7 +120,8 @@ public final class KeysCommand implements Callable<Integer> {
                 names = "--algorithm",
                 defaultValue = "13",
                 paramLabel = "ALG",
-                description = "DNSSEC algorithm: 13 ECDSAP256SHA256 (default), 14 ECDSAP384SHA384, 8 RSASHA256")
+                description =
+                        "DNSSEC algorithm: 13 ECDSAP256SHA256 (default), 14 ECDSAP384SHA384, 8 RSASHA256, 15 ED25519")
         String algorithm;
 
         @Option(
