@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
             KeysCommand.ListKeys.class,
             KeysCommand.Sync.class,
             KeysCommand.Verify.class,
-            KeysCommand.Delete.class
+            KeysCommand.Delete.class,
+            TimelineCommand.class
         })
 public final class KeysCommand implements Callable<Integer> {
     @Option(
@@ -75,7 +76,7 @@ public final class KeysCommand implements Callable<Integer> {
         if (!cluster) {
             throw new ParameterException(
                     keysSpec.commandLine(),
-                    "keys: give a subcommand (generate, list, sync, verify, delete) or --cluster");
+                    "keys: give a subcommand (generate, list, sync, verify, delete, timeline) or --cluster");
         }
         return ClusterKeyCommands.clusterKeys(
                 clusterOptions.file(root),

@@ -294,4 +294,36 @@ class RolloverPlannerTest {
         assertThat(cds.ds()).containsExactly(ksk.fingerprint());
         assertThat(cds.due()).isEqualTo(T0.plus(IPUB));
     }
+
+    @Test
+    void theTimelineShowsEachKeysNextStepWithItsDateAndTheDsState() {
+        RolloverSimulation sim = signedZone(kskZsk(P256, Duration.ZERO, Duration.ofDays(30), PARENT), P256);
+        KeyTimeline ksk = sim.newest(KeyRole.KSK, P256);
+        KeyTimeline zsk = sim.newest(KeyRole.ZSK, P256);
+        sim.runUntil(
+                s -> s.keys.size() == 3
+                        && s.newest(KeyRole.ZSK, P256).published().isPresent(),
+                T0.plus(Duration.ofDays(40)));
+        KeyTimeline fresh = sim.newest(KeyRole.ZSK, P256);
+
+        List<TimelineRow> rows = TimelineRow.of(List.copyOf(sim.keys.values()), sim.plan(), sim.parent);
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0).key()).isEqualTo(ksk);
+        assertThat(rows.get(0).inDs()).isTrue();
+        assertThat(rows.get(0).nextText()).isEqualTo("-");
+        TimelineRow old =
+                rows.stream().filter(r -> r.key().equals(zsk)).findFirst().orElseThrow();
+        TimelineRow next =
+                rows.stream().filter(r -> r.key().equals(fresh)).findFirst().orElseThrow();
+        Instant switchAt = fresh.published().get().plus(IPUB);
+        assertThat(old.nextText()).isEqualTo("stop signing at " + switchAt);
+        assertThat(next.nextText()).isEqualTo("start signing at " + switchAt);
+        assertThat(next.key().phase()).isEqualTo("published");
+        assertThat(next.json())
+                .containsEntry("role", "ZSK")
+                .containsEntry("fingerprint", fresh.fingerprint().hex())
+                .containsEntry("next_step", "start_signing")
+                .containsEntry("next_due", switchAt.toString())
+                .containsEntry("in_parent_ds", false);
+    }
 }
