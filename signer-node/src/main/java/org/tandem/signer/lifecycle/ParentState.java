@@ -26,6 +26,10 @@ public record ParentState(
         if (!cds.isEmpty() && cdsSince.isEmpty()) {
             throw new IllegalArgumentException("CDS published without a time");
         }
+        if (!ds.isEmpty() && dsSince.isEmpty()) {
+            // the KSK steps count TTLds from this instant; without it they could never fall due
+            throw new IllegalArgumentException("a DS RRset without the time it was confirmed");
+        }
     }
 
     /** An unsigned delegation: no DS, no CDS. */

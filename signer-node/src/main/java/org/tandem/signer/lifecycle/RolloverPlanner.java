@@ -284,7 +284,7 @@ public final class RolloverPlanner {
                 parentStep(next, both, ready);
                 return;
             }
-            Instant dsSince = parent.dsSince().orElse(now);
+            Instant dsSince = parent.dsSince().orElseThrow();
             if (parent.ds().contains(old.fingerprint())) {
                 parentStep(next, onlyNext, dsSince.plus(policy.parent().dsTtl()));
                 return;
@@ -403,7 +403,7 @@ public final class RolloverPlanner {
                 parentStep(sep, desired, published.plus(ipub));
                 return;
             }
-            Instant dsSince = parent.dsSince().orElse(now);
+            Instant dsSince = parent.dsSince().orElseThrow();
             Instant dsClear = dsSince.plus(policy.parent().dsTtl()).plus(policy.retireSafety());
             List<KeyTimeline> stillPublished =
                     old.stream().filter(KeyTimeline::inDnskeySet).toList();
