@@ -188,6 +188,32 @@ class SignerctlIT {
                 .allSatisfy(h -> assertThat(h.get("keys")).hasSize(2));
         assertThat(json().get("manifest").findValuesAsText("state")).containsOnly("generated");
 
+        Path rolled = Files.writeString(
+                dir.resolve("rolled.yaml"),
+                "keys: {ksk: {algorithm: 13, lifetime: 365d}, zsk: {algorithm: 13, lifetime: 90d}}\n");
+        assertThat(run(
+                        "keys",
+                        "timeline",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--policy",
+                        rolled.toString(),
+                        "--json"))
+                .as(err)
+                .isZero();
+        JsonNode timeline = json();
+        assertThat(timeline.get("rolled_by_policy").asBoolean()).isTrue();
+        assertThat(timeline.get("keys").findValuesAsText("phase")).containsOnly("generated");
+        assertThat(timeline.get("keys").findValuesAsText("fingerprint")).contains(kskFp);
+        assertThat(timeline.get("findings").findValuesAsText("kind")).containsOnly("AWAITING_PROOF");
+        Path plain = Files.writeString(dir.resolve("plain.yaml"), "validity: 14d\n");
+        assertThat(run("keys", "timeline", "--hsm-config", c, "--zone", "example.test", "--policy", plain.toString()))
+                .as(err)
+                .isZero();
+        assertThat(out).contains("has no keys: nothing is rolled", "ROLE", "generated", "parent DS (assumed");
+
         assertThat(run(
                         "audit",
                         "verify",

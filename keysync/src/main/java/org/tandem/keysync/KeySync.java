@@ -557,7 +557,7 @@ public final class KeySync {
                 return false;
             }
             try {
-                write(current, current.withState(fp, KeyState.GENERATED, KeyState.PUBLISHED));
+                write(current, current.withState(fp, KeyState.GENERATED, KeyState.PUBLISHED, clock.instant()));
             } catch (ManifestConflictException e) {
                 if (attempt >= MAX_CAS_RETRIES) {
                     throw e;

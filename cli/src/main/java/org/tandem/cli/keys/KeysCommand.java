@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
             KeysCommand.ListKeys.class,
             KeysCommand.Sync.class,
             KeysCommand.Verify.class,
-            KeysCommand.Delete.class
+            KeysCommand.Delete.class,
+            TimelineCommand.class
         })
 public final class KeysCommand implements Callable<Integer> {
     @Option(
@@ -75,7 +76,7 @@ public final class KeysCommand implements Callable<Integer> {
         if (!cluster) {
             throw new ParameterException(
                     keysSpec.commandLine(),
-                    "keys: give a subcommand (generate, list, sync, verify, delete) or --cluster");
+                    "keys: give a subcommand (generate, list, sync, verify, delete, timeline) or --cluster");
         }
         return ClusterKeyCommands.clusterKeys(
                 clusterOptions.file(root),
@@ -120,7 +121,8 @@ public final class KeysCommand implements Callable<Integer> {
                 names = "--algorithm",
                 defaultValue = "13",
                 paramLabel = "ALG",
-                description = "DNSSEC algorithm: 13 ECDSAP256SHA256 (default), 14 ECDSAP384SHA384, 8 RSASHA256")
+                description =
+                        "DNSSEC algorithm: 13 ECDSAP256SHA256 (default), 14 ECDSAP384SHA384, 8 RSASHA256, 15 ED25519")
         String algorithm;
 
         @Option(

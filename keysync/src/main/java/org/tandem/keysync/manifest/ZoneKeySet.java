@@ -2,7 +2,10 @@ package org.tandem.keysync.manifest;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.tandem.keysync.key.DnssecKey;
@@ -21,13 +24,40 @@ import org.tandem.proto.keysync.v1.ManifestKey;
  * @param version the manifest's ZooKeeper version, -1 when the zone has no manifest yet
  */
 public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
-    /** One desired key. */
-    public record Entry(DnssecKey key, KeyState state, Instant created, String generatedOn) {
+    /**
+     * One desired key.
+     *
+     * @param since when the key entered each state after GENERATED (PUBLISHED, ACTIVE, RETIRED, REMOVED); a
+     *     state missing from the map was not reached, or was reached before manifests recorded the times
+     */
+    public record Entry(
+            DnssecKey key, KeyState state, Instant created, String generatedOn, Map<KeyState, Instant> since) {
         public Entry {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(created, "created");
             Objects.requireNonNull(generatedOn, "generatedOn");
+            since = since.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(since));
+            if (since.containsKey(KeyState.GENERATED)) {
+                throw new IllegalArgumentException("the time of GENERATED is 'created'");
+            }
+        }
+
+        /** An entry without state times (as every entry was before manifests recorded them). */
+        public Entry(DnssecKey key, KeyState state, Instant created, String generatedOn) {
+            this(key, state, created, generatedOn, Map.of());
+        }
+
+        /** When the key entered {@code s}: {@code created} for GENERATED, else the recorded time if any. */
+        public Optional<Instant> entered(KeyState s) {
+            return s == KeyState.GENERATED ? Optional.of(created) : Optional.ofNullable(since.get(s));
+        }
+
+        Entry in(KeyState to, Optional<Instant> at) {
+            Map<KeyState, Instant> times = new EnumMap<>(KeyState.class);
+            times.putAll(since);
+            at.filter(t -> to != KeyState.GENERATED).ifPresent(t -> times.put(to, t));
+            return new Entry(key, to, created, generatedOn, times);
         }
     }
 
@@ -79,11 +109,17 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         ZoneName zone = ZoneName.of(m.getZone());
         List<Entry> entries = new ArrayList<>();
         for (ManifestKey k : m.getKeysList()) {
+            Map<KeyState, Instant> since = new EnumMap<>(KeyState.class);
+            putTime(since, KeyState.PUBLISHED, k.getPublishedEpochSeconds());
+            putTime(since, KeyState.ACTIVE, k.getActiveEpochSeconds());
+            putTime(since, KeyState.RETIRED, k.getRetiredEpochSeconds());
+            putTime(since, KeyState.REMOVED, k.getRemovedEpochSeconds());
             entries.add(new Entry(
                     KeyProtos.fromProto(k.getKey()),
                     KeyProtos.fromProto(k.getState()),
                     Instant.ofEpochSecond(k.getCreatedEpochSeconds()),
-                    k.getGeneratedOn()));
+                    k.getGeneratedOn(),
+                    since));
         }
         return new ZoneKeySet(zone, version, entries);
     }
@@ -98,9 +134,24 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
                     .setKey(KeyProtos.toProto(e.key()))
                     .setState(KeyProtos.toProto(e.state()))
                     .setCreatedEpochSeconds(e.created().getEpochSecond())
-                    .setGeneratedOn(e.generatedOn()));
+                    .setGeneratedOn(e.generatedOn())
+                    .setPublishedEpochSeconds(seconds(e, KeyState.PUBLISHED))
+                    .setActiveEpochSeconds(seconds(e, KeyState.ACTIVE))
+                    .setRetiredEpochSeconds(seconds(e, KeyState.RETIRED))
+                    .setRemovedEpochSeconds(seconds(e, KeyState.REMOVED)));
         }
         return b.build();
+    }
+
+    private static void putTime(Map<KeyState, Instant> since, KeyState state, long epochSeconds) {
+        if (epochSeconds > 0) {
+            since.put(state, Instant.ofEpochSecond(epochSeconds));
+        }
+    }
+
+    private static long seconds(Entry e, KeyState state) {
+        Instant t = e.since().get(state);
+        return t == null ? 0 : t.getEpochSecond();
     }
 
     /** A copy with the entry added; throws {@link KeyTagCollision} on a tag collision. */
@@ -135,6 +186,18 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
      * @throws IllegalStateException when the key is not in the set or not in state {@code from}
      */
     public ZoneKeySet withState(Fingerprint fp, KeyState from, KeyState to) {
+        return withState(fp, from, to, Optional.empty());
+    }
+
+    /**
+     * As {@link #withState(Fingerprint, KeyState, KeyState)}, recording {@code at} as the time the key entered
+     * {@code to} (the rollover planner dates its steps by these times).
+     */
+    public ZoneKeySet withState(Fingerprint fp, KeyState from, KeyState to, Instant at) {
+        return withState(fp, from, to, Optional.of(at));
+    }
+
+    private ZoneKeySet withState(Fingerprint fp, KeyState from, KeyState to, Optional<Instant> at) {
         Objects.requireNonNull(fp, "fp");
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
@@ -146,7 +209,7 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         }
         List<Entry> all = new ArrayList<>(entries.size());
         for (Entry x : entries) {
-            all.add(x == e ? new Entry(x.key(), to, x.created(), x.generatedOn()) : x);
+            all.add(x == e ? x.in(to, at) : x);
         }
         return new ZoneKeySet(zone, version, all);
     }

@@ -54,7 +54,11 @@ class DnssecKeyTest {
         assertThat(KeyRole.parse("ksk")).isEqualTo(KeyRole.KSK);
         assertThat(Algorithm.parse("13")).isEqualTo(Algorithm.ECDSAP256SHA256);
         assertThat(Algorithm.parse("ecdsap384sha384")).isEqualTo(Algorithm.ECDSAP384SHA384);
-        assertThatThrownBy(() -> Algorithm.parse("15")).hasMessageContaining("unsupported DNSSEC algorithm '15'");
+        assertThat(Algorithm.parse("15")).isEqualTo(Algorithm.ED25519);
+        assertThat(Algorithm.parse("ed25519")).isEqualTo(Algorithm.ED25519);
+        assertThatThrownBy(() -> Algorithm.parse("16"))
+                .hasMessageContaining("unsupported DNSSEC algorithm '16'")
+                .hasMessageContaining("15 ED25519");
         assertThatThrownBy(() -> KeyRole.parse("zsk2")).hasMessageContaining("expected ksk, zsk or csk");
         assertThatThrownBy(() -> ZoneName.of(" ")).hasMessageContaining("empty");
         assertThat(Fingerprint.parse(DnssecKey.of(ZoneName.of("a."), KeyRole.ZSK, Algorithm.ECDSAP256SHA256, PUBLIC)

@@ -14,6 +14,7 @@ import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.proto.keysync.v1.KeyManifest;
 
 class ZoneKeySetTest {
     private static final ZoneName ZONE = ZoneName.of("example.test");
@@ -75,5 +76,40 @@ class ZoneKeySetTest {
         assertThat(back.find(pair[1].fingerprint()))
                 .map(ZoneKeySet.Entry::state)
                 .contains(KeyState.REMOVED);
+    }
+
+    @Test
+    void recordsWhenEachStateWasEnteredAndReadsManifestsWrittenWithoutTheTimes() {
+        DnssecKey zsk = collidingPair()[0];
+        Instant proven = T0.plusSeconds(600);
+        Instant signing = T0.plusSeconds(7200);
+        ZoneKeySet set = new ZoneKeySet(ZONE, 1, List.of(entry(zsk)))
+                .withState(zsk.fingerprint(), KeyState.GENERATED, KeyState.PUBLISHED, proven)
+                .withState(zsk.fingerprint(), KeyState.PUBLISHED, KeyState.ACTIVE, signing);
+        ZoneKeySet.Entry e = set.find(zsk.fingerprint()).orElseThrow();
+        assertThat(e.state()).isEqualTo(KeyState.ACTIVE);
+        assertThat(e.entered(KeyState.GENERATED)).contains(e.created());
+        assertThat(e.entered(KeyState.PUBLISHED)).contains(proven);
+        assertThat(e.entered(KeyState.ACTIVE)).contains(signing);
+        assertThat(e.entered(KeyState.RETIRED)).isEmpty();
+        ZoneKeySet back = ZoneKeySet.fromProto(set.toProto(T0, "test"), 1);
+        assertThat(back).isEqualTo(set);
+
+        // a manifest written before the times existed: no times, same state
+        KeyManifest old = set.toProto(T0, "old").toBuilder()
+                .setKeys(
+                        0,
+                        set.toProto(T0, "old").getKeys(0).toBuilder()
+                                .clearPublishedEpochSeconds()
+                                .clearActiveEpochSeconds())
+                .build();
+        ZoneKeySet.Entry read =
+                ZoneKeySet.fromProto(old, 1).find(zsk.fingerprint()).orElseThrow();
+        assertThat(read.state()).isEqualTo(KeyState.ACTIVE);
+        assertThat(read.since()).isEmpty();
+        // a state change without a time keeps the times recorded before
+        ZoneKeySet untimed = set.withState(zsk.fingerprint(), KeyState.ACTIVE, KeyState.RETIRED);
+        assertThat(untimed.find(zsk.fingerprint()).orElseThrow().entered(KeyState.ACTIVE))
+                .contains(signing);
     }
 }

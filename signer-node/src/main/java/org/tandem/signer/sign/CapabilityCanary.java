@@ -199,6 +199,7 @@ public final class CapabilityCanary {
             case RSASHA256 -> "SHA256withRSA";
             case ECDSAP256SHA256 -> "SHA256withECDSAinP1363Format";
             case ECDSAP384SHA384 -> "SHA384withECDSAinP1363Format";
+            case ED25519 -> "Ed25519";
         };
     }
 

@@ -75,8 +75,14 @@ final class RrsetSigner {
                 signature);
     }
 
-    /** DNSSEC wire length of a signature: r‖s for ECDSA (RFC 6605), modulus length for RSA (RFC 3110). */
+    /**
+     * DNSSEC wire length of a signature: r‖s for ECDSA (RFC 6605), 64 bytes for Ed25519 (RFC 8080 §4),
+     * modulus length for RSA (RFC 3110).
+     */
     static int expectedLength(DnssecKey key) {
+        if (key.algorithm().isEddsa()) {
+            return 64;
+        }
         if (key.algorithm().isEcdsa()) {
             return 2 * key.algorithm().bits() / 8;
         }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import org.tandem.signer.lifecycle.RolloverPolicy;
 import org.tandem.signer.nsec.Nsec3Parameters;
 import org.xbill.DNS.Name;
 
@@ -23,6 +24,8 @@ import org.xbill.DNS.Name;
  * @param serial how the SOA serial advances
  * @param zonemd whether to add a ZONEMD (RFC 8976, SIMPLE scheme, SHA-384) at the apex
  * @param threads signing threads (the HSM is used with that many sessions at once)
+ * @param rollover the key lifecycle ({@code keys:}, {@code parent:}, ...); {@link RolloverPolicy#none()}
+ *     rolls nothing
  */
 public record SigningPolicy(
         Duration validity,
@@ -34,7 +37,8 @@ public record SigningPolicy(
         Nsec3Parameters nsec3,
         SerialPolicy serial,
         boolean zonemd,
-        int threads) {
+        int threads,
+        RolloverPolicy rollover) {
     public static final Duration DEFAULT_VALIDITY = Duration.ofDays(14);
     public static final Duration DEFAULT_REFRESH = Duration.ofDays(7);
     public static final Duration DEFAULT_INCEPTION_OFFSET = Duration.ofMinutes(90);
@@ -50,6 +54,7 @@ public record SigningPolicy(
         Objects.requireNonNull(denial, "denial");
         Objects.requireNonNull(nsec3, "nsec3");
         Objects.requireNonNull(serial, "serial");
+        Objects.requireNonNull(rollover, "rollover");
         if (validity.compareTo(Duration.ofHours(1)) < 0 || validity.compareTo(Duration.ofDays(365)) > 0) {
             throw new IllegalArgumentException("signature validity must be 1 hour to 365 days, got " + validity);
         }
@@ -75,6 +80,32 @@ public record SigningPolicy(
         }
     }
 
+    /** A policy without a key lifecycle ({@link RolloverPolicy#none()}). */
+    public SigningPolicy(
+            Duration validity,
+            Duration refresh,
+            Duration inceptionOffset,
+            Duration jitter,
+            long dnskeyTtl,
+            Denial denial,
+            Nsec3Parameters nsec3,
+            SerialPolicy serial,
+            boolean zonemd,
+            int threads) {
+        this(
+                validity,
+                refresh,
+                inceptionOffset,
+                jitter,
+                dnskeyTtl,
+                denial,
+                nsec3,
+                serial,
+                zonemd,
+                threads,
+                RolloverPolicy.none());
+    }
+
     /**
      * Knot-like defaults: 14 d validity, 7 d refresh, 90 min inception offset, 1 d jitter, DNSKEY TTL
      * 3600, NSEC, serial INCREMENT, no ZONEMD, one thread per available processor.
@@ -96,7 +127,17 @@ public record SigningPolicy(
     /** NSEC denial. */
     public SigningPolicy withNsec() {
         return new SigningPolicy(
-                validity, refresh, inceptionOffset, jitter, dnskeyTtl, Denial.NSEC, nsec3, serial, zonemd, threads);
+                validity,
+                refresh,
+                inceptionOffset,
+                jitter,
+                dnskeyTtl,
+                Denial.NSEC,
+                nsec3,
+                serial,
+                zonemd,
+                threads,
+                rollover);
     }
 
     /** NSEC3 denial with these parameters. */
@@ -111,32 +152,58 @@ public record SigningPolicy(
                 parameters,
                 serial,
                 zonemd,
-                threads);
+                threads,
+                rollover);
     }
 
     public SigningPolicy withSerial(SerialPolicy policy) {
         return new SigningPolicy(
-                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, policy, zonemd, threads);
+                validity,
+                refresh,
+                inceptionOffset,
+                jitter,
+                dnskeyTtl,
+                denial,
+                nsec3,
+                policy,
+                zonemd,
+                threads,
+                rollover);
     }
 
     public SigningPolicy withZonemd(boolean on) {
         return new SigningPolicy(
-                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, on, threads);
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, on, threads, rollover);
     }
 
     public SigningPolicy withThreads(int count) {
         return new SigningPolicy(
-                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, zonemd, count);
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, zonemd, count, rollover);
     }
 
     public SigningPolicy withValidity(Duration newValidity, Duration newRefresh, Duration newJitter) {
         return new SigningPolicy(
-                newValidity, newRefresh, inceptionOffset, newJitter, dnskeyTtl, denial, nsec3, serial, zonemd, threads);
+                newValidity,
+                newRefresh,
+                inceptionOffset,
+                newJitter,
+                dnskeyTtl,
+                denial,
+                nsec3,
+                serial,
+                zonemd,
+                threads,
+                rollover);
     }
 
     public SigningPolicy withDnskeyTtl(long ttl) {
         return new SigningPolicy(
-                validity, refresh, inceptionOffset, jitter, ttl, denial, nsec3, serial, zonemd, threads);
+                validity, refresh, inceptionOffset, jitter, ttl, denial, nsec3, serial, zonemd, threads, rollover);
+    }
+
+    public SigningPolicy withRollover(RolloverPolicy policy) {
+        return new SigningPolicy(
+                validity, refresh, inceptionOffset, jitter, dnskeyTtl, denial, nsec3, serial, zonemd, threads, policy);
     }
 
     /** RRSIG inception for a run at {@code now}: back-dated by the offset, whole seconds (INV-D4). */

@@ -56,7 +56,7 @@ public final class ZoneSigner {
 
     /** The algorithms the signer signs with; a new {@link Algorithm} is enabled here deliberately. */
     static final Set<Algorithm> SUPPORTED =
-            EnumSet.of(Algorithm.RSASHA256, Algorithm.ECDSAP256SHA256, Algorithm.ECDSAP384SHA384);
+            EnumSet.of(Algorithm.RSASHA256, Algorithm.ECDSAP256SHA256, Algorithm.ECDSAP384SHA384, Algorithm.ED25519);
 
     /** NSEC3PARAM TTL: resolvers never use it; 0 like BIND. */
     static final long NSEC3PARAM_TTL = 0;

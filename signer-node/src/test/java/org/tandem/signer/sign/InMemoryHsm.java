@@ -129,6 +129,9 @@ final class InMemoryHsm implements Hsm {
             g.initialize(2048);
             return g.generateKeyPair();
         }
+        if (alg == Algorithm.ED25519) {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        }
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec(alg == Algorithm.ECDSAP256SHA256 ? "secp256r1" : "secp384r1"));
         return g.generateKeyPair();
@@ -149,6 +152,7 @@ final class InMemoryHsm implements Hsm {
                         case RSASHA256 -> "SHA256withRSA";
                         case ECDSAP256SHA256 -> "SHA256withECDSAinP1363Format";
                         case ECDSAP384SHA384 -> "SHA384withECDSAinP1363Format";
+                        case ED25519 -> "Ed25519";
                     });
             s.initSign(e.privateKey);
             s.update(data);

@@ -97,9 +97,19 @@ public final class Pkcs11Hsm implements Hsm {
     private static final long CKR_SESSION_READ_ONLY_EXISTS = 0xB7L;
     private static final long CKR_USER_ANOTHER_ALREADY_LOGGED_IN = 0x104L;
     private static final long CKR_USER_NOT_LOGGED_IN = 0x101L;
+    private static final long CKR_KEY_NOT_WRAPPABLE = 0x69L;
 
     private static final byte[] P256_OID = HexFormat.of().parseHex("06082a8648ce3d030107");
     private static final byte[] P384_OID = HexFormat.of().parseHex("06052b81040022");
+    /** RFC 8410 id-Ed25519 (1.3.101.112), the CKA_EC_PARAMS of an Ed25519 key (PKCS#11 3.0 §2.3.5). */
+    private static final byte[] ED25519_OID = HexFormat.of().parseHex("06032b6570");
+    // PKCS#11 3.0 EdDSA constants (named here: the JDK wrapper's constant table may predate them).
+    static final long KEY_TYPE_EC_EDWARDS = 0x40L;
+    static final long MECH_EC_EDWARDS_KEY_PAIR_GEN = 0x1055L;
+    static final long MECH_EDDSA = 0x1057L;
+    /** {@link #signingDigest} marker for an EdDSA key: the token signs the whole message. */
+    private static final String EDDSA = "EdDSA";
+
     private static final Duration SESSION_WAIT = Duration.ofSeconds(60);
 
     private final HsmSpec spec;
@@ -107,7 +117,10 @@ public final class Pkcs11Hsm implements Hsm {
     private final BlockingQueue<Long> sessions;
     private final List<Long> allSessions;
     private final SecureRandom random = new SecureRandom();
-    /** Per private-key handle: the digest for CKM_ECDSA, or "" for RSA (saves two attribute reads per signature). */
+    /**
+     * Per private-key handle: the digest for CKM_ECDSA, {@value #EDDSA} for CKM_EDDSA, or "" for RSA (saves two
+     * attribute reads per signature).
+     */
     private final ConcurrentHashMap<Long, String> signingDigest = new ConcurrentHashMap<>();
     /**
      * After a KEK ceremony logged the user out (PKCS#11: every handle to a private object is then
@@ -236,6 +249,13 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     private byte[] readPublicKey(long s, long pub, Algorithm alg) throws PKCS11Exception, GeneralSecurityException {
+        if (alg.isEddsa()) {
+            byte[] point = unwrapOctetString(bytesAttr(s, pub, CKA_EC_POINT));
+            if (point.length != 32) {
+                throw new GeneralSecurityException("Ed25519 public key is " + point.length + " bytes, not 32");
+            }
+            return point; // RFC 8080 §3: the 32-byte public key as it is
+        }
         if (alg.isEcdsa()) {
             byte[] point = unwrapOctetString(bytesAttr(s, pub, CKA_EC_POINT));
             int coordinate = alg.bits() / 8;
@@ -271,6 +291,14 @@ public final class Pkcs11Hsm implements Hsm {
                 };
                 pair = p11.C_GenerateKeyPair(
                         s, new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), pub, privateTemplate(pending, tempId));
+            } else if (alg.isEddsa()) {
+                CK_ATTRIBUTE[] pub = {
+                    new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                    new CK_ATTRIBUTE(CKA_VERIFY, true), new CK_ATTRIBUTE(CKA_EC_PARAMS, ED25519_OID),
+                    new CK_ATTRIBUTE(CKA_LABEL, pending), new CK_ATTRIBUTE(CKA_ID, tempId)
+                };
+                pair = p11.C_GenerateKeyPair(
+                        s, new CK_MECHANISM(MECH_EC_EDWARDS_KEY_PAIR_GEN), pub, privateTemplate(pending, tempId));
             } else {
                 CK_ATTRIBUTE[] pub = {
                     new CK_ATTRIBUTE(CKA_TOKEN, true),
@@ -344,8 +372,13 @@ public final class Pkcs11Hsm implements Hsm {
             if (digestName == null) {
                 CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_KEY_TYPE)};
                 p11.C_GetAttributeValue(s, handle, t);
-                digestName = t[0].getLong() == CKK_EC ? ecDigest(s, handle) : "";
+                long type = t[0].getLong();
+                digestName = type == CKK_EC ? ecDigest(s, handle) : type == KEY_TYPE_EC_EDWARDS ? EDDSA : "";
                 signingDigest.put(handle, digestName);
+            }
+            if (digestName.equals(EDDSA)) {
+                p11.C_SignInit(s, new CK_MECHANISM(MECH_EDDSA), handle); // RFC 8080 §4: pure Ed25519
+                return p11.C_Sign(s, data);
             }
             if (!digestName.isEmpty()) {
                 byte[] digest = digest(data, digestName);
@@ -379,7 +412,19 @@ public final class Pkcs11Hsm implements Hsm {
                         "cannot wrap " + key.describe() + ": " + key.problem().orElse("no public key")));
         return withSession("wrap " + pub.describe(), s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
-            byte[] blob = p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, handleOf(s, key.ref()));
+            byte[] blob;
+            try {
+                blob = p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, handleOf(s, key.ref()));
+            } catch (PKCS11Exception e) {
+                if (e.getErrorCode() == CKR_KEY_NOT_WRAPPABLE && pub.algorithm().isEddsa()) {
+                    throw new PKCS11Exception(
+                            CKR_KEY_NOT_WRAPPABLE,
+                            "CKR_KEY_NOT_WRAPPABLE: this token cannot wrap Edwards-curve (Ed25519) private keys "
+                                    + "(SoftHSM2 up to 2.6.1 cannot), so the key cannot reach the other HSMs and "
+                                    + "is never published; use algorithm 13 or 14 with this HSM");
+                }
+                throw e;
+            }
             return new WrappedKey(pub, MECH_AES_KEY_WRAP_PAD, blob, checkValue(s, kek));
         });
     }
@@ -418,7 +463,7 @@ public final class Pkcs11Hsm implements Hsm {
             CK_ATTRIBUTE[] generated = privateTemplate(label, ckaId);
             CK_ATTRIBUTE[] priv = new CK_ATTRIBUTE[generated.length + 2];
             priv[0] = new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY);
-            priv[1] = new CK_ATTRIBUTE(CKA_KEY_TYPE, key.algorithm().isEcdsa() ? CKK_EC : CKK_RSA);
+            priv[1] = new CK_ATTRIBUTE(CKA_KEY_TYPE, keyType(key.algorithm()));
             System.arraycopy(generated, 0, priv, 2, generated.length);
             long privHandle = p11.C_UnwrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, wrapped.blob(), priv);
             try {
@@ -440,12 +485,20 @@ public final class Pkcs11Hsm implements Hsm {
         });
     }
 
+    private static long keyType(Algorithm alg) {
+        return alg.isEddsa() ? KEY_TYPE_EC_EDWARDS : alg.isEcdsa() ? CKK_EC : CKK_RSA;
+    }
+
     private static CK_ATTRIBUTE[] publicTemplate(DnssecKey key, char[] label, byte[] ckaId) {
         List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
                 new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_TOKEN, true),
                 new CK_ATTRIBUTE(CKA_PRIVATE, false), new CK_ATTRIBUTE(CKA_VERIFY, true),
                 new CK_ATTRIBUTE(CKA_LABEL, label), new CK_ATTRIBUTE(CKA_ID, ckaId)));
-        if (key.algorithm().isEcdsa()) {
+        if (key.algorithm().isEddsa()) {
+            t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, KEY_TYPE_EC_EDWARDS));
+            t.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, ED25519_OID));
+            t.add(new CK_ATTRIBUTE(CKA_EC_POINT, octetString(key.publicKey())));
+        } else if (key.algorithm().isEcdsa()) {
             byte[] xy = key.publicKey();
             byte[] point = new byte[xy.length + 1];
             point[0] = 0x04;

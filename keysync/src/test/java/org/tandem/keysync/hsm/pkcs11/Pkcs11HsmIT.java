@@ -48,6 +48,10 @@ class Pkcs11HsmIT {
             if (alg.isEcdsa()) {
                 assertThat(proof.getSignature()).hasSize(2 * alg.bits() / 8);
             }
+            if (alg.isEddsa()) {
+                assertThat(pub.publicKey()).hasSize(32);
+                assertThat(proof.getSignature()).hasSize(64);
+            }
             assertThat(PossessionProof.verify(pub, nonce, proof, clock)).isEmpty();
             byte[] otherNonce = new byte[32];
             otherNonce[0] = 1;
@@ -104,6 +108,52 @@ class Pkcs11HsmIT {
             assertThatThrownBy(() -> b.unwrap(wrapped))
                     .isInstanceOf(HsmException.class)
                     .hasMessageContaining("already exists");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "ED25519", mode = EnumSource.Mode.EXCLUDE)
+    void everyAlgorithmReplicatesUnderTheKekAndTheCopySignsForThePublishedKey(Algorithm alg) throws Exception {
+        try (Pkcs11Hsm a = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"));
+                Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {
+            byte[] kcvA = a.generateKek();
+            TransportKey transport = b.newTransportKey();
+            b.importKek(transport, a.exportKek(transport), kcvA);
+            HsmKey ksk = a.generate(new KeySpec(ZONE, KeyRole.KSK, alg));
+            DnssecKey pub = ksk.publicKey().orElseThrow();
+            HsmKey copy = b.unwrap(a.wrap(ksk));
+            assertThat(b.list(ZONE))
+                    .singleElement()
+                    .satisfies(k -> assertThat(k.publicKey()).contains(pub));
+            byte[] nonce = HexFormat.of().parseHex("0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+            RRSIGRecord proof = PossessionProof.sign(b, copy.ref(), pub, nonce, clock);
+            assertThat(PossessionProof.verify(pub, nonce, proof, clock)).isEmpty();
+        }
+    }
+
+    @Test
+    void ed25519KeyEitherReplicatesOrIsRefusedNamingTheTokensMissingEdwardsWrap() throws Exception {
+        try (Pkcs11Hsm a = Pkcs11Hsm.open(tokens.allocate("dc1-hsm1"));
+                Pkcs11Hsm b = Pkcs11Hsm.open(tokens.allocate("dc2-hsm1"))) {
+            byte[] kcvA = a.generateKek();
+            TransportKey transport = b.newTransportKey();
+            b.importKek(transport, a.exportKek(transport), kcvA);
+            HsmKey zsk = a.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ED25519));
+            DnssecKey pub = zsk.publicKey().orElseThrow();
+            WrappedKey wrapped;
+            try {
+                wrapped = a.wrap(zsk);
+            } catch (HsmException e) {
+                // SoftHSM2 2.6.1: no wrapping of Edwards-curve private keys
+                assertThat(e.getMessage())
+                        .contains("CKR_KEY_NOT_WRAPPABLE", "Ed25519", "never published", pub.describe(), "dc1-hsm1");
+                return;
+            }
+            HsmKey copy = b.unwrap(wrapped);
+            byte[] nonce = new byte[16];
+            assertThat(PossessionProof.verify(
+                            pub, nonce, PossessionProof.sign(b, copy.ref(), pub, nonce, clock), clock))
+                    .isEmpty();
         }
     }
 
