@@ -39,7 +39,8 @@ class IncrementalGateDifferentialTest extends GateValidationTest {
 
         assertThat(reasons(changed))
                 .as(
-                        "the incremental gate on %d removed and %d added records; its failures:\n%s\nthe full gate's:\n%s",
+                        "the incremental gate on %d removed and %d added records; its failures:\n%s\n"
+                                + "the full gate's:\n%s",
                         diff.removed().size(), diff.added().size(), changed.summary(), full.summary())
                 .isEqualTo(reasons(full));
         COMPARED.incrementAndGet();
