@@ -13,6 +13,7 @@ import org.tandem.chaos.net.Topology;
 import org.tandem.chaos.scenario.Runner;
 import org.tandem.chaos.scenario.Scenario;
 import org.tandem.chaos.scenario.Scenarios;
+import org.tandem.chaos.scenario.SelfTest;
 import org.tandem.chaos.scenario.Trial;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,6 +41,12 @@ public final class ChaosMain implements Callable<Integer> {
 
     @Option(names = "--report", paramLabel = "DIR", description = "where the report and every received zone version go")
     Path report;
+
+    @Option(
+            names = "--self-test",
+            description = "test the judge: feed every invariant check a crafted history that breaks it; "
+                    + "DIR/self-test.json; exit 1 if a check did not fire (no cluster, no root)")
+    boolean selfTest;
 
     @Option(names = "--list", description = "list the scenarios and exit")
     boolean list;
@@ -69,6 +76,18 @@ public final class ChaosMain implements Callable<Integer> {
         if (report == null) {
             System.err.println("chaos: --report DIR is required");
             return 2;
+        }
+        if (selfTest) {
+            SelfTest.Result r = SelfTest.run(report.toAbsolutePath().normalize());
+            for (SelfTest.Outcome o : r.outcomes()) {
+                out.printf(
+                        "chaos: self-test %-12s %-5s %s%n", o.invariant(), o.fired() ? "fired" : "MISSED", o.history());
+            }
+            out.println(
+                    "chaos: self-test clean history " + (r.cleanPassed() ? "passed" : "FAILED " + r.cleanViolations()));
+            out.println("chaos: self-test " + (r.ok() ? "passed" : "FAILED") + "; "
+                    + report.toAbsolutePath().normalize().resolve("self-test.json"));
+            return r.ok() ? 0 : 1;
         }
         List<Scenario> chosen = new ArrayList<>();
         for (String n : scenarios) {

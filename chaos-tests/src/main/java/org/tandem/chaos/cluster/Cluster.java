@@ -55,6 +55,9 @@ public final class Cluster implements AutoCloseable {
     public static final List<String> NODES = List.of("node-a", "node-b");
     public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
     public static final int TRANSFER_PORT = 5353;
+    /** How often the cluster watch samples who believes it leads (at most 100 ms: two claims must not hide between). */
+    public static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
+
     static final Map<String, String> NODE_HOST = Map.of("node-a", "dc1-signer", "node-b", "dc2-signer");
     static final List<String> ZK_HOSTS = List.of("dc1-zk", "dc2-zk", "dc3-zk");
     /** The voters' secure client port (TLS only; no plaintext port). */
@@ -340,7 +343,7 @@ public final class Cluster implements AutoCloseable {
                 ZooKeeperLayout.DEFAULT_ROOT,
                 ZONE,
                 run.toString(),
-                "500",
+                String.valueOf(WATCH_INTERVAL.toMillis()),
                 // read only, as the coordinator
                 "--zookeeper-tls=" + pki.ca() + "," + pki.cert("coordinator") + "," + pki.key("coordinator")));
         for (String n : NODES) {

@@ -42,6 +42,12 @@ final class Report {
                 s.put("takeover_commit_seconds", t.ledgerTakeoverSeconds);
             }
             s.put("max_concurrent_leaders", t.maxConcurrentLeaders);
+            s.put("widest_sample_gap_ms", t.widestSampleGapMillis);
+            s.put("published_versions", t.publishedVersions);
+            ArrayNode c = s.putArray("checks");
+            for (String id : t.checks) {
+                c.addObject().put("name", id).put("passed", t.passed(id));
+            }
             ObjectNode p = s.putObject("prober");
             p.put("ad", t.prober[0]);
             p.put("servfail", t.prober[1]);

@@ -87,6 +87,8 @@ public final class Runner {
         t.serialBefore = before.lastSerial();
         t.epochBefore = before.epoch();
         t.start = Instant.now();
+        t.check("convergence");
+        t.check("distribution");
         try {
             s.run(cluster, t);
         } catch (RuntimeException e) {
@@ -98,12 +100,11 @@ public final class Runner {
                     + after.latch().get(0) + " leads epoch " + after.epoch() + ", serial " + after.lastSerial());
             long last = after.lastSerial();
             try {
+                // the zone churns: a later serial may overtake it on the way
                 cluster.poll(
-                        "serial " + last + " at the authoritative server",
+                        "serial " + last + " (or a later one) at the authoritative server",
                         DISTRIBUTE,
-                        () -> cluster.captures().stream()
-                                .filter(v -> v.serial() == last)
-                                .findFirst());
+                        () -> Waits.arrived(cluster, last));
             } catch (RuntimeException e) {
                 t.violate(
                         "distribution",

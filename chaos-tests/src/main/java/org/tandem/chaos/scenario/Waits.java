@@ -38,8 +38,11 @@ final class Waits {
         return e;
     }
 
+    /** The first version at the authoritative server with {@code serial} or a later one (the churn may overtake it). */
     static Optional<CapturedVersion> arrived(Cluster c, long serial) {
-        return c.captures().stream().filter(v -> v.serial() == serial).findFirst();
+        return c.captures().stream()
+                .filter(v -> Long.compareUnsigned(v.serial(), serial) >= 0)
+                .findFirst();
     }
 
     /** Holds for {@code d} while checking that nobody commits: returns the commits that came anyway. */

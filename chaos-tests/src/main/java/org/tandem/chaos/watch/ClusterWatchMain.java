@@ -13,11 +13,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -31,6 +33,7 @@ import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperLayout;
+import org.tandem.proto.signer.v1.PublishedZone;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 
@@ -90,7 +93,10 @@ public final class ClusterWatchMain {
             PublishLedger ledger = new PublishLedger(zk, root, Clock.systemUTC());
             Set<String> seen = new HashSet<>();
             System.out.println("cluster watch started zookeeper=" + connect + " nodes=" + nodes);
-            while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
+            // fixed rate: a sample starts every interval (at once when the last one took longer)
+            long next = System.nanoTime();
+            while (!stop.await(Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                next = Math.max(next + TimeUnit.MILLISECONDS.toNanos(interval), System.nanoTime());
                 samples.write(sample(zk, root, zone, ledger, ledgerOut, seen, nodes, http));
             }
         } finally {
@@ -109,9 +115,15 @@ public final class ClusterWatchMain {
             HttpClient http)
             throws IOException {
         Instant at = Instant.now();
-        Map<String, NodeView> views = new LinkedHashMap<>();
+        // every node at once: a node that does not answer (paused, cut off) must not stretch the
+        // sample interval for the others
+        Map<String, CompletableFuture<NodeView>> asked = new LinkedHashMap<>();
         for (Map.Entry<String, String> n : nodes.entrySet()) {
-            views.put(n.getKey(), view(http, n.getValue()));
+            asked.put(n.getKey(), CompletableFuture.supplyAsync(() -> view(http, n.getValue())));
+        }
+        Map<String, NodeView> views = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<NodeView>> n : asked.entrySet()) {
+            views.put(n.getKey(), n.getValue().join());
         }
         boolean up = zk.getZookeeperClient().isConnected();
         List<String> latch = List.of();
@@ -129,13 +141,7 @@ public final class ClusterWatchMain {
                     lastNode = last.get().node();
                     lastEpoch = last.get().epoch();
                     if (!seen.contains(last.get().serial() + "/" + last.get().epoch())) {
-                        Instant now = Instant.now();
-                        for (PublishRecord r : ledger.history(zone)) {
-                            if (seen.add(r.serial() + "/" + r.epoch())) {
-                                ledgerOut.write(new LedgerEntry(
-                                        r.serial(), r.epoch(), r.node(), r.sha256Hex(), r.committedAt(), now));
-                            }
-                        }
+                        copyNewCommits(zk, new ZooKeeperLayout(root).historyPath(zone), ledgerOut, seen);
                     }
                 }
             } catch (Exception e) {
@@ -144,6 +150,46 @@ public final class ClusterWatchMain {
             }
         }
         return new ClusterSample(at, up, latch, epoch, lastSerial, lastNode, lastEpoch, views);
+    }
+
+    /**
+     * Copies the history records not seen before into {@code ledger.jsonl}: only the new children are
+     * read (a churning zone commits every second; reading the whole history each time grows with the run).
+     * {@code seen} holds child names and {@code serial/epoch} keys.
+     */
+    private static void copyNewCommits(CuratorFramework zk, String path, JsonLines ledgerOut, Set<String> seen)
+            throws Exception {
+        List<String> children;
+        try {
+            children = new ArrayList<>(zk.getChildren().forPath(path));
+        } catch (KeeperException.NoNodeException e) {
+            return;
+        }
+        children.sort(null); // p-NNNNNNNNNN: zero-padded sequence numbers sort as text
+        Instant now = Instant.now();
+        for (String child : children) {
+            if (seen.contains(child)) {
+                continue;
+            }
+            byte[] data;
+            try {
+                data = zk.getData().forPath(path + "/" + child);
+            } catch (KeeperException.NoNodeException e) {
+                seen.add(child);
+                continue;
+            }
+            PublishedZone p = PublishedZone.parseFrom(data == null ? new byte[0] : data);
+            seen.add(child);
+            long serial = Integer.toUnsignedLong(p.getSerial());
+            seen.add(serial + "/" + p.getEpoch());
+            ledgerOut.write(new LedgerEntry(
+                    serial,
+                    p.getEpoch(),
+                    p.getNode(),
+                    HexFormat.of().formatHex(p.getSha256().toByteArray()),
+                    Instant.ofEpochMilli(p.getCommittedAtMillis()),
+                    now));
+        }
     }
 
     /** The latch's participants, lowest sequence first (Curator's LeaderLatch: {@code ...-latch-NNNNNNNNNN}). */
