@@ -3,8 +3,12 @@ package org.tandem.chaos;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,6 +47,22 @@ public final class ChaosMain implements Callable<Integer> {
     Path report;
 
     @Option(
+            names = "--nemesis",
+            paramLabel = "KIND",
+            description = "random: draw faults from the whole catalogue (or the named --scenario ones) until "
+                    + "--duration is over; the schedule and its seed are in the report")
+    String nemesis;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "D",
+            description = "how long the random nemesis draws faults: 30m, 2h, 90s (default 30m)")
+    String duration = "30m";
+
+    @Option(names = "--seed", paramLabel = "S", description = "the random nemesis's seed (default: drawn, reported)")
+    Long seed;
+
+    @Option(
             names = "--self-test",
             description = "test the judge: feed every invariant check a crafted history that breaks it; "
                     + "DIR/self-test.json; exit 1 if a check did not fire (no cluster, no root)")
@@ -55,6 +75,29 @@ public final class ChaosMain implements Callable<Integer> {
             names = "--cleanup",
             description = "remove what an interrupted run left (namespaces tdmc-*, their processes) and exit")
     boolean cleanup;
+
+    /** {@code 30m}, {@code 2h}, {@code 90s}, or ISO-8601 ({@code PT30M}). */
+    static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("pt")) {
+                return Duration.parse(t);
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            Duration d = switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> throw new IllegalArgumentException("not a duration: " + text + " (30m, 2h, 90s)");
+            };
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("must be positive, got " + text);
+            }
+            return d;
+        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("not a duration: " + text + " (30m, 2h, 90s)", e);
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChaosMain()).execute(args));
@@ -101,6 +144,23 @@ public final class ChaosMain implements Callable<Integer> {
         if (chosen.isEmpty()) {
             chosen.addAll(all.values());
         }
+        Duration nemesisDuration = null;
+        if (nemesis != null) {
+            if (!nemesis.equals("random")) {
+                System.err.println("chaos: --nemesis knows only 'random', got " + nemesis);
+                return 2;
+            }
+            try {
+                nemesisDuration = parseDuration(duration);
+            } catch (IllegalArgumentException e) {
+                System.err.println("chaos: --duration " + e.getMessage());
+                return 2;
+            }
+            if (seed == null) {
+                seed = new SecureRandom().nextLong();
+            }
+            out.println("chaos: random nemesis for " + nemesisDuration.toSeconds() + " s, seed " + seed);
+        }
         if (soak < 1) {
             System.err.println("chaos: --soak must be at least 1, got " + soak);
             return 2;
@@ -145,7 +205,9 @@ public final class ChaosMain implements Callable<Integer> {
             running.set(c);
             runner = new Runner(c, dir, out);
             runs.set(runner);
-            List<Trial> trials = runner.run(chosen, soak);
+            List<Trial> trials = nemesisDuration != null
+                    ? runner.runRandom(chosen, nemesisDuration, seed)
+                    : runner.run(chosen, soak);
             long failed = trials.stream().filter(t -> !t.passed()).count();
             out.println("chaos: " + (trials.size() - failed) + " of " + trials.size()
                     + " scenario run(s) passed; report " + dir.resolve("report.md"));

@@ -22,6 +22,9 @@ public final class Trial {
 
     final String name;
     final int round;
+    /** The seed of the scenario's own random choices (drawn from the run's seed under a random nemesis). */
+    long seed = System.nanoTime();
+
     Instant start;
     Instant end;
     Instant faultAt;
@@ -36,6 +39,9 @@ public final class Trial {
     long maxConcurrentLeaders;
     long widestSampleGapMillis;
     long publishedVersions;
+    /** How often the churn driver changed the zone source during the trial. */
+    long sourceChanges;
+
     final Map<String, LeaseLoss> leaseLosses = new LinkedHashMap<>();
     /** The checks run on this trial, by id, in the order first run. */
     final Set<String> checks = new LinkedHashSet<>();
@@ -90,6 +96,11 @@ public final class Trial {
     /** A takeover by another node is expected (switch failure, kill, pause ...). */
     public void expectTakeover() {
         expectTakeover = true;
+    }
+
+    /** The seed for the scenario's own random choices: the same seed replays them. */
+    public long seed() {
+        return seed;
     }
 
     public String leaderBefore() {

@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.retry.RetryForever;
 import org.apache.zookeeper.KeeperException;
@@ -93,38 +93,99 @@ public final class ClusterWatchMain {
             PublishLedger ledger = new PublishLedger(zk, root, Clock.systemUTC());
             Set<String> seen = new HashSet<>();
             System.out.println("cluster watch started zookeeper=" + connect + " nodes=" + nodes);
-            // fixed rate: a sample starts every interval (at once when the last one took longer)
+            // Every source has its own reader thread, and the sampler takes their latest answers at a
+            // fixed rate: ZooKeeper without quorum or a paused node (whose reads block up to their
+            // timeouts) must not stretch the interval in which the others are sampled.
+            long period = TimeUnit.MILLISECONDS.toNanos(interval);
+            AtomicReference<Timed<ZkView>> zkView = new AtomicReference<>();
+            Map<String, AtomicReference<Timed<NodeView>>> nodeViews = new LinkedHashMap<>();
+            List<Thread> readers = new ArrayList<>();
+            readers.add(reader(
+                    "watch-zookeeper",
+                    stop,
+                    period,
+                    () -> zkView.set(
+                            new Timed<>(System.nanoTime(), readZooKeeper(zk, root, zone, ledger, ledgerOut, seen)))));
+            for (Map.Entry<String, String> n : nodes.entrySet()) {
+                AtomicReference<Timed<NodeView>> ref = new AtomicReference<>();
+                nodeViews.put(n.getKey(), ref);
+                readers.add(reader(
+                        "watch-" + n.getKey(),
+                        stop,
+                        period,
+                        () -> ref.set(new Timed<>(System.nanoTime(), view(http, n.getValue())))));
+            }
             long next = System.nanoTime();
             while (!stop.await(Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                next = Math.max(next + TimeUnit.MILLISECONDS.toNanos(interval), System.nanoTime());
-                samples.write(sample(zk, root, zone, ledger, ledgerOut, seen, nodes, http));
+                next = Math.max(next + period, System.nanoTime());
+                samples.write(sample(zkView.get(), nodeViews));
+            }
+            for (Thread r : readers) {
+                r.interrupt();
             }
         } finally {
             stopped.countDown();
         }
     }
 
-    private static ClusterSample sample(
+    /** An answer and when it came (monotonic clock). */
+    private record Timed<T>(long nanos, T value) {
+        boolean fresh() {
+            return System.nanoTime() - nanos < STALE.toNanos();
+        }
+    }
+
+    /** What ZooKeeper said in one read. */
+    private record ZkView(
+            boolean up, List<String> latch, long epoch, long lastSerial, String lastNode, long lastEpoch) {}
+
+    /** An answer older than this counts as none: the source is not answering. */
+    static final Duration STALE = Duration.ofSeconds(1);
+
+    private static Thread reader(String name, CountDownLatch stop, long period, Runnable read) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        long next = System.nanoTime();
+                        while (!stop.await(Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                            next = Math.max(next + period, System.nanoTime());
+                            read.run();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static ClusterSample sample(Timed<ZkView> zkView, Map<String, AtomicReference<Timed<NodeView>>> nodeViews) {
+        Instant at = Instant.now();
+        Map<String, NodeView> views = new LinkedHashMap<>();
+        for (Map.Entry<String, AtomicReference<Timed<NodeView>>> n : nodeViews.entrySet()) {
+            Timed<NodeView> v = n.getValue().get();
+            views.put(
+                    n.getKey(),
+                    v != null && v.fresh()
+                            ? v.value()
+                            : new NodeView(false, false, false, "no answer within " + STALE.toMillis() + " ms"));
+        }
+        if (zkView == null || !zkView.fresh() || !zkView.value().up()) {
+            return new ClusterSample(at, false, List.of(), -1, -1, "", -1, views);
+        }
+        ZkView z = zkView.value();
+        return new ClusterSample(at, true, z.latch(), z.epoch(), z.lastSerial(), z.lastNode(), z.lastEpoch(), views);
+    }
+
+    private static ZkView readZooKeeper(
             CuratorFramework zk,
             String root,
             ZoneName zone,
             PublishLedger ledger,
             JsonLines ledgerOut,
-            Set<String> seen,
-            Map<String, String> nodes,
-            HttpClient http)
-            throws IOException {
-        Instant at = Instant.now();
-        // every node at once: a node that does not answer (paused, cut off) must not stretch the
-        // sample interval for the others
-        Map<String, CompletableFuture<NodeView>> asked = new LinkedHashMap<>();
-        for (Map.Entry<String, String> n : nodes.entrySet()) {
-            asked.put(n.getKey(), CompletableFuture.supplyAsync(() -> view(http, n.getValue())));
-        }
-        Map<String, NodeView> views = new LinkedHashMap<>();
-        for (Map.Entry<String, CompletableFuture<NodeView>> n : asked.entrySet()) {
-            views.put(n.getKey(), n.getValue().join());
-        }
+            Set<String> seen) {
         boolean up = zk.getZookeeperClient().isConnected();
         List<String> latch = List.of();
         long epoch = -1;
@@ -146,10 +207,10 @@ public final class ClusterWatchMain {
                 }
             } catch (Exception e) {
                 up = false;
-                System.out.println(at + " zookeeper read failed: " + e);
+                System.out.println(Instant.now() + " zookeeper read failed: " + e);
             }
         }
-        return new ClusterSample(at, up, latch, epoch, lastSerial, lastNode, lastEpoch, views);
+        return new ZkView(up, latch, epoch, lastSerial, lastNode, lastEpoch);
     }
 
     /**
