@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.tandem.chaos.history.CapturedVersion;
@@ -55,10 +58,15 @@ public final class Cluster implements AutoCloseable {
     public static final List<String> NODES = List.of("node-a", "node-b");
     public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
     public static final int TRANSFER_PORT = 5353;
+    /** How often the cluster watch samples who believes it leads (at most 100 ms: two claims must not hide between). */
+    public static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
+    /** How often the zone churn driver changes the zone source. */
+    public static final Duration CHURN_INTERVAL = Duration.ofSeconds(1);
+
     static final Map<String, String> NODE_HOST = Map.of("node-a", "dc1-signer", "node-b", "dc2-signer");
     static final List<String> ZK_HOSTS = List.of("dc1-zk", "dc2-zk", "dc3-zk");
     /** The voters' secure client port (TLS only; no plaintext port). */
-    static final int ZK_PORT = 2281;
+    public static final int ZK_PORT = 2281;
 
     private final Topology net;
     private final Procs procs;
@@ -72,6 +80,9 @@ public final class Cluster implements AutoCloseable {
     private String zkConnect;
     private DemoPki pki;
     private Internet internet;
+    private List<String> zoneExtra = List.of();
+    private long churned;
+    private ScheduledExecutorService churn;
 
     private final JsonLines.Tail<ClusterSample> samples;
     private final JsonLines.Tail<LedgerEntry> ledger;
@@ -340,7 +351,7 @@ public final class Cluster implements AutoCloseable {
                 ZooKeeperLayout.DEFAULT_ROOT,
                 ZONE,
                 run.toString(),
-                "500",
+                String.valueOf(WATCH_INTERVAL.toMillis()),
                 // read only, as the coordinator
                 "--zookeeper-tls=" + pki.ca() + "," + pki.cert("coordinator") + "," + pki.key("coordinator")));
         for (String n : NODES) {
@@ -356,8 +367,58 @@ public final class Cluster implements AutoCloseable {
                 Map.of());
     }
 
-    /** The unsigned master file both nodes read (a shared hidden-primary source); {@code extra} lines are appended. */
-    public void writeZone(List<String> extra) throws IOException {
+    /**
+     * The unsigned master file both nodes read (a shared hidden-primary source); {@code extra} lines are
+     * appended, and they stay while the churn driver keeps changing the zone.
+     */
+    public synchronized void writeZone(List<String> extra) throws IOException {
+        zoneExtra = List.copyOf(extra);
+        writeZoneSource();
+    }
+
+    /**
+     * Starts the zone churn: the source changes every {@link #CHURN_INTERVAL} (one TXT record {@code
+     * churn.example.test.} counts up), during every scenario, so that every check that says "X
+     * published nothing" has something X would have published. Idempotent.
+     */
+    public synchronized void startChurn() {
+        if (churn != null) {
+            return;
+        }
+        churn = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "zone-churn");
+            t.setDaemon(true);
+            return t;
+        });
+        churn.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        churnOnce();
+                    } catch (IOException | RuntimeException e) {
+                        out.println("chaos: zone churn could not write the source: " + e.getMessage());
+                    }
+                },
+                0,
+                CHURN_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        say("zone churn: the source of " + ZONE + " changes every " + CHURN_INTERVAL.toMillis() + " ms");
+    }
+
+    private synchronized void churnOnce() throws IOException {
+        churned++;
+        writeZoneSource();
+    }
+
+    /** How many times the churn driver has changed the zone source so far. */
+    public synchronized long churned() {
+        return churned;
+    }
+
+    private void writeZoneSource() throws IOException {
+        List<String> extra = new ArrayList<>(zoneExtra);
+        if (churned > 0) {
+            extra.add("churn    TXT   \"change " + churned + "\"");
+        }
         Path zones = Files.createDirectories(run.resolve("zones"));
         StringBuilder b = new StringBuilder("""
                 $ORIGIN example.test.
@@ -451,6 +512,8 @@ public final class Cluster implements AutoCloseable {
                         + "zones:\n"
                         + "  - name: " + ZONE + "\n"
                         + "    source: zones/example.test.zone\n"
+                        // the churn changes the source every second: publish each change (floor 1 s, not 10 s)
+                        + "resign: {floor: 1s, debounce: 200ms}\n"
                         + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
                         + "s, root: /tandem,\n"
                         + "            tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}}\n"
@@ -636,6 +699,11 @@ public final class Cluster implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (churn != null) {
+                churn.shutdownNow();
+            }
+        }
         try {
             if (internet != null) {
                 internet.close();

@@ -14,8 +14,12 @@ import java.util.Objects;
  * @param file the file it was written to, relative to the run's report directory
  * @param sha256Hex SHA-256 of the file's bytes (the AXFR in canonical order, one record per line)
  * @param records how many records the transfer had
+ * @param contentSha256Hex the canonical content digest ({@link ZoneDigest}), the one the publish ledger
+ *     records: a version is matched to its commit by this, not by its serial alone; null in records
+ *     written before the field existed (the checker then computes it from {@code file})
  */
-public record CapturedVersion(Instant at, String zone, long serial, String file, String sha256Hex, int records) {
+public record CapturedVersion(
+        Instant at, String zone, long serial, String file, String sha256Hex, int records, String contentSha256Hex) {
     public CapturedVersion {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(zone, "zone");

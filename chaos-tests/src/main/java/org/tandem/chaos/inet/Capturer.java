@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.tandem.chaos.history.CapturedVersion;
 import org.tandem.chaos.history.JsonLines;
+import org.tandem.chaos.history.ZoneDigest;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -118,7 +119,8 @@ final class Capturer {
                             + relative + ": " + e.getMessage(),
                     e);
         }
-        CapturedVersion v = new CapturedVersion(at, zone.toString(), got, relative, sha256(bytes), records.size());
+        CapturedVersion v = new CapturedVersion(
+                at, zone.toString(), got, relative, sha256(bytes), records.size(), ZoneDigest.sha256Hex(records));
         captures.write(v);
         captured.add(got);
         firstSeen.keySet().removeIf(captured::contains);

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -294,6 +295,116 @@ public final class Topology implements AutoCloseable {
         Ip.quiet("ip", "-n", ROUTER, "rule", "del", "from", nb, "to", na, "blackhole");
         partitions.remove(a + "|" + b);
         LOG.info("event=heal partition {}<->{}", a, b);
+    }
+
+    /**
+     * The host stops reaching TCP port {@code port} anywhere (and nothing from that port reaches it):
+     * an asymmetric partition by packet filter in the host's namespace, e.g. a leader that loses
+     * ZooKeeper but still reaches its secondaries.
+     */
+    public void cutPort(String host, int port) {
+        String ns = host(host).namespace();
+        Ip.run(
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "iptables",
+                "-I",
+                "OUTPUT",
+                "-p",
+                "tcp",
+                "--dport",
+                String.valueOf(port),
+                "-j",
+                "DROP");
+        Ip.run(
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "iptables",
+                "-I",
+                "INPUT",
+                "-p",
+                "tcp",
+                "--sport",
+                String.valueOf(port),
+                "-j",
+                "DROP");
+        LOG.warn("event=fault port-cut host={} port={}", host, port);
+    }
+
+    /** Ends {@link #cutPort}. */
+    public void restorePort(String host, int port) {
+        String ns = host(host).namespace();
+        Ip.quiet(
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "iptables",
+                "-D",
+                "OUTPUT",
+                "-p",
+                "tcp",
+                "--dport",
+                String.valueOf(port),
+                "-j",
+                "DROP");
+        Ip.quiet(
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "iptables",
+                "-D",
+                "INPUT",
+                "-p",
+                "tcp",
+                "--sport",
+                String.valueOf(port),
+                "-j",
+                "DROP");
+        LOG.info("event=heal port-restored host={} port={}", host, port);
+    }
+
+    /**
+     * The router loses each packet between sites {@code a} and {@code b} with {@code probability}, both
+     * ways (a packet filter's random match: the kernel here has no netem for delay).
+     */
+    public void lossBetween(String a, String b, double probability) {
+        for (String[] rule : lossRules(a, b, probability)) {
+            Ip.run(concat(new String[] {"ip", "netns", "exec", ROUTER, "iptables", "-I", "FORWARD"}, rule));
+        }
+        LOG.warn("event=fault loss {}<->{} probability={}", a, b, probability);
+    }
+
+    /** Ends {@link #lossBetween}. */
+    public void noLossBetween(String a, String b, double probability) {
+        for (String[] rule : lossRules(a, b, probability)) {
+            Ip.quiet(concat(new String[] {"ip", "netns", "exec", ROUTER, "iptables", "-D", "FORWARD"}, rule));
+        }
+        LOG.info("event=heal loss {}<->{}", a, b);
+    }
+
+    private static List<String[]> lossRules(String a, String b, double probability) {
+        String na = "10.77." + SITES.get(a) + ".0/24";
+        String nb = "10.77." + SITES.get(b) + ".0/24";
+        String p = String.format(Locale.ROOT, "%.4f", probability);
+        return List.of(
+                new String[] {
+                    "-s", na, "-d", nb, "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP"
+                },
+                new String[] {
+                    "-s", nb, "-d", na, "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP"
+                });
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     private static List<String> ports(String sw) {

@@ -2,6 +2,7 @@ package org.tandem.chaos.scenario;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.LedgerEntry;
@@ -120,7 +121,10 @@ final class NetworkScenarios {
             String leader = t.leaderBefore();
             Proc p = c.node(leader);
             t.expectTakeover();
+            long logged = Waits.logLines(c, leader);
             t.fault("kill -STOP " + p);
+            t.leaseLost(leader, t.epochBefore(), t.faultAt(), Waits.LEASE);
+            long churned = c.churned();
             p.pause();
             try {
                 Waits.takeoverBy(c, t, Cluster.other(leader));
@@ -131,10 +135,38 @@ final class NetworkScenarios {
             List<LedgerEntry> late = Waits.quietFor(c, Duration.ofSeconds(5)).stream()
                     .filter(e -> e.node().equals(leader) && e.epoch() <= t.epochBefore())
                     .toList();
+            t.check("INV-L3");
             if (!late.isEmpty()) {
                 t.violate("INV-L3", leader + " committed in its old epoch after SIGCONT: " + late);
             }
-            t.note(leader + " resumed; no commit in its old epoch " + t.epochBefore() + " afterwards");
+            if (c.churned() == churned) {
+                t.violate(
+                        "churn", "the zone source did not change while " + leader + " was paused: nothing to publish");
+            }
+            // the lease is the layer that stops it: the loss it logs on resume is the lease's, before
+            // ZooKeeper's session expiry or the epoch fence could tell it anything
+            String lost = " epoch=" + t.epochBefore() + " leadership lost reason=";
+            Optional<String> loss = Waits.logSince(c, leader, logged).stream()
+                    .filter(l -> l.contains(lost))
+                    .findFirst();
+            for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                    loss.isEmpty() && System.nanoTime() < end; ) {
+                Thread.sleep(200);
+                loss = Waits.logSince(c, leader, logged).stream()
+                        .filter(l -> l.contains(lost))
+                        .findFirst();
+            }
+            String reason =
+                    loss.map(l -> l.substring(l.indexOf(lost) + lost.length())).orElse("nothing logged within 15 s");
+            if (!reason.startsWith("lease-expired")) {
+                t.violate(
+                        "INV-L3",
+                        leader + " was stopped by '" + reason + "', not by its lease running out (" + lost.strip()
+                                + "... in " + c.procs().log(leader) + ")");
+            }
+            t.note(leader + " resumed; it logged its loss as '" + reason + "'; the zone source changed "
+                    + (c.churned() - churned) + " time(s) meanwhile; no commit in its old epoch " + t.epochBefore()
+                    + " afterwards");
         }
     }
 
@@ -189,12 +221,18 @@ final class NetworkScenarios {
             z3.kill();
             List<LedgerEntry> during;
             long capturedBefore = c.captures().size();
+            long churned = c.churned();
             try {
                 during = Waits.quietFor(c, Duration.ofSeconds(15));
             } finally {
                 c.startZooKeeper(2);
                 c.startZooKeeper(3);
                 t.healed();
+            }
+            long changes = c.churned() - churned;
+            t.check("F6");
+            if (changes == 0) {
+                t.violate("churn", "the zone source did not change during the quorum loss: nothing was pending");
             }
             if (!during.isEmpty()) {
                 t.violate("F6", "commits during the quorum loss: " + during);
@@ -206,7 +244,32 @@ final class NetworkScenarios {
             if (arrived > 0) {
                 t.violate("F6", arrived + " new version(s) reached the authoritative server during the quorum loss");
             }
-            t.note("no commit and no new version during the 15 s without quorum");
+            // the leader cannot reach a quorum: its lease runs out and it must stop saying it leads
+            t.check("INV-L3");
+            List<String> claims = Waits.claimsBetween(c, t.faultAt().plus(Waits.LEASE_SLACK), t.healedAtOrNow());
+            if (!claims.isEmpty()) {
+                t.violate(
+                        "INV-L3",
+                        "a node still said it leads more than " + Waits.LEASE_SLACK.toSeconds()
+                                + " s into the quorum loss: " + claims.get(0) + " (" + claims.size() + " sample(s))");
+            }
+            // back only with a new epoch (INV-L2): wait for the first commit after the heal
+            LedgerEntry next = c.poll(
+                    "the first commit after the quorum returned",
+                    Duration.ofSeconds(60),
+                    () -> c.ledger().stream()
+                            .filter(e -> e.seenAt().isAfter(t.healedAtOrNow()))
+                            .findFirst());
+            t.check("INV-L2");
+            if (next.epoch() <= t.epochBefore()) {
+                t.violate(
+                        "INV-L2",
+                        next.node() + " committed serial " + next.serial() + " after the quorum returned in epoch "
+                                + next.epoch() + ", not above the epoch before the loss " + t.epochBefore());
+            }
+            t.note("the zone source changed " + changes + " time(s) during the 15 s without quorum; no commit, no "
+                    + "new version, no leader claim after the lease; first commit after: serial " + next.serial()
+                    + " epoch " + next.epoch() + " by " + next.node());
         }
     }
 
@@ -225,7 +288,7 @@ final class NetworkScenarios {
         @Override
         public void run(Cluster c, Trial t) throws Exception {
             String site = siteOf(c, t.leaderBefore());
-            long seed = System.nanoTime();
+            long seed = t.seed();
             Random r = new Random(seed);
             t.fault("uplink of " + site + " flapping (seed " + seed + ")");
             int flaps = 0;

@@ -20,12 +20,36 @@ final class Report {
     private Report() {}
 
     static void write(Path dir, List<Trial> trials, Instant started, String setupError) throws IOException {
+        write(dir, trials, started, setupError, null);
+    }
+
+    static void write(Path dir, List<Trial> trials, Instant started, String setupError, Nemesis nemesis)
+            throws IOException {
         ObjectNode root = JsonLines.MAPPER.createObjectNode();
+        if (nemesis != null) {
+            ObjectNode n = root.putObject("nemesis");
+            n.put("kind", "random");
+            n.put("seed", nemesis.seed());
+            n.put("duration_seconds", nemesis.duration().toSeconds());
+            n.put(
+                    "replay",
+                    "bin/chaos --nemesis random --duration "
+                            + nemesis.duration().toSeconds() + "s --seed " + nemesis.seed() + " --report DIR");
+            ArrayNode sched = n.putArray("schedule");
+            for (Nemesis.Step st : List.copyOf(nemesis.schedule())) {
+                sched.addObject()
+                        .put("round", st.round())
+                        .put("scenario", st.scenario())
+                        .put("seed", st.seed())
+                        .put("started", st.started().toString());
+            }
+        }
         ArrayNode list = root.putArray("scenarios");
         for (Trial t : trials) {
             ObjectNode s = list.addObject();
             s.put("name", t.name);
             s.put("round", t.round);
+            s.put("seed", t.seed);
             s.put("passed", t.passed());
             s.put("fault", t.fault);
             s.put("started", String.valueOf(t.start));
@@ -42,6 +66,13 @@ final class Report {
                 s.put("takeover_commit_seconds", t.ledgerTakeoverSeconds);
             }
             s.put("max_concurrent_leaders", t.maxConcurrentLeaders);
+            s.put("widest_sample_gap_ms", t.widestSampleGapMillis);
+            s.put("published_versions", t.publishedVersions);
+            s.put("source_changes", t.sourceChanges);
+            ArrayNode c = s.putArray("checks");
+            for (String id : t.checks) {
+                c.addObject().put("name", id).put("passed", t.passed(id));
+            }
             ObjectNode p = s.putObject("prober");
             p.put("ad", t.prober[0]);
             p.put("servfail", t.prober[1]);

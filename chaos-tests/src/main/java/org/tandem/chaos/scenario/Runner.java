@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.ClusterSample;
 
@@ -30,6 +31,7 @@ public final class Runner {
     private final List<Trial> trials = new ArrayList<>();
     private final Instant started = Instant.now();
     private volatile boolean stopping;
+    private volatile Nemesis nemesis;
 
     public Runner(Cluster cluster, Path report, PrintWriter out) {
         this.cluster = cluster;
@@ -40,6 +42,7 @@ public final class Runner {
 
     /** Runs every scenario {@code rounds} times (all of round 1, then all of round 2, ...). */
     public List<Trial> run(List<Scenario> scenarios, int rounds) throws Exception {
+        cluster.startChurn();
         for (int round = 1; round <= rounds && !stopping; round++) {
             for (Scenario s : scenarios) {
                 if (stopping) {
@@ -51,8 +54,58 @@ public final class Runner {
                     break;
                 }
                 trials.add(t);
-                Report.write(report, trials, started, null);
+                Report.write(report, trials, started, null, nemesis);
             }
+        }
+        return List.copyOf(trials);
+    }
+
+    /**
+     * The random nemesis (Jepsen style): until {@code duration} is over, draws the next fault from
+     * {@code catalogue} with a {@link Random} seeded with {@code seed} (each scenario's own random
+     * choices are seeded from it too), runs it with the zone churning, and checks every invariant on
+     * the scenario's history; at the end once more on the whole run's history (trial {@code
+     * nemesis-history}). The schedule is in the report ({@code nemesis}): the same seed draws the same
+     * schedule.
+     */
+    public List<Trial> runRandom(List<Scenario> catalogue, Duration duration, long seed) throws Exception {
+        cluster.startChurn();
+        Random r = new Random(seed);
+        nemesis = new Nemesis(seed, duration, new ArrayList<>());
+        Instant from = Instant.now();
+        long end = System.nanoTime() + duration.toNanos();
+        int round = 0;
+        while (System.nanoTime() < end && !stopping) {
+            Scenario s = catalogue.get(r.nextInt(catalogue.size()));
+            long scenarioSeed = r.nextLong();
+            round++;
+            nemesis.schedule().add(new Nemesis.Step(round, s.name(), scenarioSeed, Instant.now()));
+            Trial t = runOne(s, round, scenarioSeed);
+            if (stopping) {
+                break;
+            }
+            trials.add(t);
+            Report.write(report, trials, started, null, nemesis);
+        }
+        if (!stopping) {
+            Trial whole = new Trial("nemesis-history", 1);
+            whole.start = from;
+            whole.end = Instant.now();
+            whole.fault = "every fault of the schedule (" + nemesis.schedule().size() + ")";
+            whole.leaderBefore = trials.isEmpty() ? "" : trials.get(0).leaderBefore;
+            checker.check(whole, cluster.ledger(), cluster.captures(), cluster.prober(), cluster.samples());
+            whole.sourceChanges = cluster.churned();
+            trials.add(whole);
+            Report.write(report, trials, started, null, nemesis);
+            out.printf(
+                    Locale.ROOT,
+                    "chaos: the whole history of the nemesis run: %s%n",
+                    whole.passed()
+                            ? "PASSED"
+                            : "FAILED; violated: "
+                                    + whole.violations.stream()
+                                            .map(v -> v.invariant() + ": " + v.detail())
+                                            .toList());
         }
         return List.copyOf(trials);
     }
@@ -64,14 +117,24 @@ public final class Runner {
     public void stop() {
         stopping = true;
         try {
-            Report.write(report, trials, started, "interrupted after " + trials.size() + " completed scenario run(s)");
+            Report.write(
+                    report,
+                    trials,
+                    started,
+                    "interrupted after " + trials.size() + " completed scenario run(s)",
+                    nemesis);
         } catch (IOException e) {
             // the report of the completed runs is on disk already
         }
     }
 
     private Trial runOne(Scenario s, int round) throws Exception {
+        return runOne(s, round, System.nanoTime());
+    }
+
+    private Trial runOne(Scenario s, int round, long seed) throws Exception {
         Trial t = new Trial(s.name(), round);
+        t.seed = seed;
         out.printf("chaos: [%s%s] %s%n", s.name(), round > 1 ? " #" + round : "", s.description());
         out.flush();
         ClusterSample before;
@@ -87,6 +150,9 @@ public final class Runner {
         t.serialBefore = before.lastSerial();
         t.epochBefore = before.epoch();
         t.start = Instant.now();
+        long churnedBefore = cluster.churned();
+        t.check("convergence");
+        t.check("distribution");
         try {
             s.run(cluster, t);
         } catch (RuntimeException e) {
@@ -98,12 +164,11 @@ public final class Runner {
                     + after.latch().get(0) + " leads epoch " + after.epoch() + ", serial " + after.lastSerial());
             long last = after.lastSerial();
             try {
+                // the zone churns: a later serial may overtake it on the way
                 cluster.poll(
-                        "serial " + last + " at the authoritative server",
+                        "serial " + last + " (or a later one) at the authoritative server",
                         DISTRIBUTE,
-                        () -> cluster.captures().stream()
-                                .filter(v -> v.serial() == last)
-                                .findFirst());
+                        () -> Waits.arrived(cluster, last));
             } catch (RuntimeException e) {
                 t.violate(
                         "distribution",
@@ -118,6 +183,7 @@ public final class Runner {
         // let the observer and the watch catch up with the last version
         Thread.sleep(1_000);
         t.end = Instant.now();
+        t.sourceChanges = cluster.churned() - churnedBefore;
         checker.check(t, cluster.ledger(), cluster.captures(), cluster.prober(), cluster.samples());
         out.printf(
                 Locale.ROOT,
@@ -151,6 +217,6 @@ public final class Runner {
 
     /** The report so far (for an interrupted run). */
     public void writeReport(String setupError) throws IOException {
-        Report.write(report, trials, started, setupError);
+        Report.write(report, trials, started, setupError, nemesis);
     }
 }

@@ -1,10 +1,15 @@
 package org.tandem.chaos.scenario;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.CapturedVersion;
 import org.tandem.chaos.history.ClusterSample;
@@ -38,8 +43,11 @@ final class Waits {
         return e;
     }
 
+    /** The first version at the authoritative server with {@code serial} or a later one (the churn may overtake it). */
     static Optional<CapturedVersion> arrived(Cluster c, long serial) {
-        return c.captures().stream().filter(v -> v.serial() == serial).findFirst();
+        return c.captures().stream()
+                .filter(v -> Long.compareUnsigned(v.serial(), serial) >= 0)
+                .findFirst();
     }
 
     /** Holds for {@code d} while checking that nobody commits: returns the commits that came anyway. */
@@ -47,6 +55,43 @@ final class Waits {
         Instant from = Instant.now();
         Thread.sleep(d.toMillis());
         return c.ledger().stream().filter(e -> e.seenAt().isAfter(from)).toList();
+    }
+
+    /** The lease a leader counts on: half the session timeout (INV-L3). */
+    static final Duration LEASE = Cluster.SESSION_TIMEOUT.dividedBy(2);
+    /** The lease plus the leader's check interval and the watch's sampling: when a claim must be gone. */
+    static final Duration LEASE_SLACK = LEASE.plusSeconds(2);
+
+    /**
+     * The samples from {@code from} to now in which a node said it leads: which, and when; empty if
+     * none did.
+     */
+    static List<String> claimsBetween(Cluster c, Instant from, Instant to) {
+        return c.samples().stream()
+                .filter(s -> s.at().isAfter(from) && s.at().isBefore(to))
+                .flatMap(s -> s.nodes().entrySet().stream()
+                        .filter(e -> e.getValue().leader())
+                        .map(e -> e.getKey() + " at " + s.at()))
+                .toList();
+    }
+
+    /** The lines a process logged since {@code skip} lines (a count taken before). */
+    static List<String> logSince(Cluster c, String process, long skip) {
+        Path log = c.procs().log(process);
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.skip(skip).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
+    /** How many lines a process has logged so far. */
+    static long logLines(Cluster c, String process) {
+        try (Stream<String> lines = Files.lines(c.procs().log(process))) {
+            return lines.count();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
     }
 
     /** The latest sample. */

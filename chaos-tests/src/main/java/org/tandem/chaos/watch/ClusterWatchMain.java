@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.retry.RetryForever;
 import org.apache.zookeeper.KeeperException;
@@ -31,6 +33,7 @@ import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperLayout;
+import org.tandem.proto.signer.v1.PublishedZone;
 import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.election.PublishRecord;
 
@@ -90,29 +93,99 @@ public final class ClusterWatchMain {
             PublishLedger ledger = new PublishLedger(zk, root, Clock.systemUTC());
             Set<String> seen = new HashSet<>();
             System.out.println("cluster watch started zookeeper=" + connect + " nodes=" + nodes);
-            while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
-                samples.write(sample(zk, root, zone, ledger, ledgerOut, seen, nodes, http));
+            // Every source has its own reader thread, and the sampler takes their latest answers at a
+            // fixed rate: ZooKeeper without quorum or a paused node (whose reads block up to their
+            // timeouts) must not stretch the interval in which the others are sampled.
+            long period = TimeUnit.MILLISECONDS.toNanos(interval);
+            AtomicReference<Timed<ZkView>> zkView = new AtomicReference<>();
+            Map<String, AtomicReference<Timed<NodeView>>> nodeViews = new LinkedHashMap<>();
+            List<Thread> readers = new ArrayList<>();
+            readers.add(reader(
+                    "watch-zookeeper",
+                    stop,
+                    period,
+                    () -> zkView.set(
+                            new Timed<>(System.nanoTime(), readZooKeeper(zk, root, zone, ledger, ledgerOut, seen)))));
+            for (Map.Entry<String, String> n : nodes.entrySet()) {
+                AtomicReference<Timed<NodeView>> ref = new AtomicReference<>();
+                nodeViews.put(n.getKey(), ref);
+                readers.add(reader(
+                        "watch-" + n.getKey(),
+                        stop,
+                        period,
+                        () -> ref.set(new Timed<>(System.nanoTime(), view(http, n.getValue())))));
+            }
+            long next = System.nanoTime();
+            while (!stop.await(Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                next = Math.max(next + period, System.nanoTime());
+                samples.write(sample(zkView.get(), nodeViews));
+            }
+            for (Thread r : readers) {
+                r.interrupt();
             }
         } finally {
             stopped.countDown();
         }
     }
 
-    private static ClusterSample sample(
+    /** An answer and when it came (monotonic clock). */
+    private record Timed<T>(long nanos, T value) {
+        boolean fresh() {
+            return System.nanoTime() - nanos < STALE.toNanos();
+        }
+    }
+
+    /** What ZooKeeper said in one read. */
+    private record ZkView(
+            boolean up, List<String> latch, long epoch, long lastSerial, String lastNode, long lastEpoch) {}
+
+    /** An answer older than this counts as none: the source is not answering. */
+    static final Duration STALE = Duration.ofSeconds(1);
+
+    private static Thread reader(String name, CountDownLatch stop, long period, Runnable read) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        long next = System.nanoTime();
+                        while (!stop.await(Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                            next = Math.max(next + period, System.nanoTime());
+                            read.run();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static ClusterSample sample(Timed<ZkView> zkView, Map<String, AtomicReference<Timed<NodeView>>> nodeViews) {
+        Instant at = Instant.now();
+        Map<String, NodeView> views = new LinkedHashMap<>();
+        for (Map.Entry<String, AtomicReference<Timed<NodeView>>> n : nodeViews.entrySet()) {
+            Timed<NodeView> v = n.getValue().get();
+            views.put(
+                    n.getKey(),
+                    v != null && v.fresh()
+                            ? v.value()
+                            : new NodeView(false, false, false, "no answer within " + STALE.toMillis() + " ms"));
+        }
+        if (zkView == null || !zkView.fresh() || !zkView.value().up()) {
+            return new ClusterSample(at, false, List.of(), -1, -1, "", -1, views);
+        }
+        ZkView z = zkView.value();
+        return new ClusterSample(at, true, z.latch(), z.epoch(), z.lastSerial(), z.lastNode(), z.lastEpoch(), views);
+    }
+
+    private static ZkView readZooKeeper(
             CuratorFramework zk,
             String root,
             ZoneName zone,
             PublishLedger ledger,
             JsonLines ledgerOut,
-            Set<String> seen,
-            Map<String, String> nodes,
-            HttpClient http)
-            throws IOException {
-        Instant at = Instant.now();
-        Map<String, NodeView> views = new LinkedHashMap<>();
-        for (Map.Entry<String, String> n : nodes.entrySet()) {
-            views.put(n.getKey(), view(http, n.getValue()));
-        }
+            Set<String> seen) {
         boolean up = zk.getZookeeperClient().isConnected();
         List<String> latch = List.of();
         long epoch = -1;
@@ -129,21 +202,55 @@ public final class ClusterWatchMain {
                     lastNode = last.get().node();
                     lastEpoch = last.get().epoch();
                     if (!seen.contains(last.get().serial() + "/" + last.get().epoch())) {
-                        Instant now = Instant.now();
-                        for (PublishRecord r : ledger.history(zone)) {
-                            if (seen.add(r.serial() + "/" + r.epoch())) {
-                                ledgerOut.write(new LedgerEntry(
-                                        r.serial(), r.epoch(), r.node(), r.sha256Hex(), r.committedAt(), now));
-                            }
-                        }
+                        copyNewCommits(zk, new ZooKeeperLayout(root).historyPath(zone), ledgerOut, seen);
                     }
                 }
             } catch (Exception e) {
                 up = false;
-                System.out.println(at + " zookeeper read failed: " + e);
+                System.out.println(Instant.now() + " zookeeper read failed: " + e);
             }
         }
-        return new ClusterSample(at, up, latch, epoch, lastSerial, lastNode, lastEpoch, views);
+        return new ZkView(up, latch, epoch, lastSerial, lastNode, lastEpoch);
+    }
+
+    /**
+     * Copies the history records not seen before into {@code ledger.jsonl}: only the new children are
+     * read (a churning zone commits every second; reading the whole history each time grows with the run).
+     * {@code seen} holds child names and {@code serial/epoch} keys.
+     */
+    private static void copyNewCommits(CuratorFramework zk, String path, JsonLines ledgerOut, Set<String> seen)
+            throws Exception {
+        List<String> children;
+        try {
+            children = new ArrayList<>(zk.getChildren().forPath(path));
+        } catch (KeeperException.NoNodeException e) {
+            return;
+        }
+        children.sort(null); // p-NNNNNNNNNN: zero-padded sequence numbers sort as text
+        Instant now = Instant.now();
+        for (String child : children) {
+            if (seen.contains(child)) {
+                continue;
+            }
+            byte[] data;
+            try {
+                data = zk.getData().forPath(path + "/" + child);
+            } catch (KeeperException.NoNodeException e) {
+                seen.add(child);
+                continue;
+            }
+            PublishedZone p = PublishedZone.parseFrom(data == null ? new byte[0] : data);
+            seen.add(child);
+            long serial = Integer.toUnsignedLong(p.getSerial());
+            seen.add(serial + "/" + p.getEpoch());
+            ledgerOut.write(new LedgerEntry(
+                    serial,
+                    p.getEpoch(),
+                    p.getNode(),
+                    HexFormat.of().formatHex(p.getSha256().toByteArray()),
+                    Instant.ofEpochMilli(p.getCommittedAtMillis()),
+                    now));
+        }
     }
 
     /** The latch's participants, lowest sequence first (Curator's LeaderLatch: {@code ...-latch-NNNNNNNNNN}). */

@@ -67,8 +67,8 @@ class CheckerTest {
                                 answer(ProberEvent.Kind.AD, 20),
                                 answer(ProberEvent.Kind.TIMEOUT, 21)),
                         List.of());
-        // no capture of serial 11: the takeover did not reach the authoritative server
-        assertThat(invariants(t)).containsExactly("takeover");
+        // no capture of serial 11: the takeover did not reach the authoritative server, nor did the commit
+        assertThat(invariants(t)).containsExactlyInAnyOrder("takeover", "distribution");
         assertThat(t.ledgerTakeoverSeconds).isEqualTo(7.0);
         assertThat(t.prober).containsExactly(2, 0, 1, 0);
     }
@@ -92,14 +92,14 @@ class CheckerTest {
                 .anySatisfy(d -> assertThat(d).contains("epoch 1 has commits"))
                 .anySatisfy(d -> assertThat(d).contains("serial 11 was committed with two contents"))
                 .anySatisfy(d -> assertThat(d).contains("serial 9"));
-        assertThat(invariants(t)).containsOnly("INV-L1", "INV-L5");
+        assertThat(invariants(t)).contains("INV-L1", "INV-L5").doesNotContain("INV-L4", "INV-L3");
     }
 
     @Test
     void aServfailAndAVersionTheLedgerNeverCommittedAreViolations() {
         Trial t = trial();
-        CapturedVersion rogue =
-                new CapturedVersion(T0.plusSeconds(3), "example.test.", 12, "published/example.test/12.zone", "ee", 10);
+        CapturedVersion rogue = new CapturedVersion(
+                T0.plusSeconds(3), "example.test.", 12, "published/example.test/12.zone", "ee", 10, "ee".repeat(32));
         new Checker(dir)
                 .check(
                         t,
@@ -158,5 +158,15 @@ class CheckerTest {
                                         1,
                                         Map.of("node-a", leads, "node-b", leads))));
         assertThat(t.maxConcurrentLeaders).isEqualTo(2);
+        assertThat(invariants(t)).containsExactly("INV-L3");
+    }
+
+    @Test
+    void everyCheckIsListedWithItsVerdict() {
+        Trial t = trial();
+        new Checker(dir).check(t, List.of(commit(10, 1, "node-a", "aa", 1)), List.of(), List.of(), List.of());
+        assertThat(t.checks).contains("INV-L1", "INV-L3", "INV-L4", "INV-L5", "INV-K5", "INV-D1", "INV-D5");
+        assertThat(t.passed("INV-L1")).isTrue();
+        assertThat(t.passed("distribution")).isFalse();
     }
 }
