@@ -28,7 +28,9 @@ class AnsibleDeploymentIT {
     void ansibleLintPassesWithTheProductionProfile() throws Exception {
         Run lint = run(List.of("ansible-lint", "--nocolor"));
 
-        assertThat(lint.exit()).as("ansible-lint in %s:%n%s", ansible, lint.output()).isZero();
+        assertThat(lint.exit())
+                .as("ansible-lint in %s:%n%s", ansible, lint.output())
+                .isZero();
         assertThat(lint.output()).as(lint.output()).contains("Passed with production profile");
     }
 
@@ -36,8 +38,8 @@ class AnsibleDeploymentIT {
     void everyPlaybookPassesTheSyntaxCheckAgainstBothInventories() throws Exception {
         for (String inventory : INVENTORIES) {
             for (String playbook : PLAYBOOKS) {
-                List<String> command = new ArrayList<>(
-                        List.of("ansible-playbook", "--syntax-check", "-i", inventory, playbook));
+                List<String> command =
+                        new ArrayList<>(List.of("ansible-playbook", "--syntax-check", "-i", inventory, playbook));
                 if (playbook.equals("enrol_hsm.yml")) {
                     command.addAll(List.of("-e", "enrol_host=any-signer"));
                 }
@@ -68,7 +70,8 @@ class AnsibleDeploymentIT {
                 p = pb.start();
             } catch (IOException e) {
                 throw new AssertionError(
-                        command.get(0) + " is not installed: bin/install-deps --tests installs ansible and ansible-lint",
+                        command.get(0)
+                                + " is not installed: bin/install-deps --tests installs ansible and ansible-lint",
                         e);
             }
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
