@@ -304,69 +304,27 @@ public final class Topology implements AutoCloseable {
      */
     public void cutPort(String host, int port) {
         String ns = host(host).namespace();
-        Ip.run(
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                "iptables",
-                "-I",
-                "OUTPUT",
-                "-p",
-                "tcp",
-                "--dport",
-                String.valueOf(port),
-                "-j",
-                "DROP");
-        Ip.run(
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                "iptables",
-                "-I",
-                "INPUT",
-                "-p",
-                "tcp",
-                "--sport",
-                String.valueOf(port),
-                "-j",
-                "DROP");
+        for (String[] rule : portRules(port)) {
+            Ip.run(concat(new String[] {"ip", "netns", "exec", ns, "iptables", "-I"}, rule));
+        }
         LOG.warn("event=fault port-cut host={} port={}", host, port);
     }
 
     /** Ends {@link #cutPort}. */
     public void restorePort(String host, int port) {
         String ns = host(host).namespace();
-        Ip.quiet(
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                "iptables",
-                "-D",
-                "OUTPUT",
-                "-p",
-                "tcp",
-                "--dport",
-                String.valueOf(port),
-                "-j",
-                "DROP");
-        Ip.quiet(
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                "iptables",
-                "-D",
-                "INPUT",
-                "-p",
-                "tcp",
-                "--sport",
-                String.valueOf(port),
-                "-j",
-                "DROP");
+        for (String[] rule : portRules(port)) {
+            Ip.quiet(concat(new String[] {"ip", "netns", "exec", ns, "iptables", "-D"}, rule));
+        }
         LOG.info("event=heal port-restored host={} port={}", host, port);
+    }
+
+    /** Nothing out to TCP {@code port}, nothing in from it. */
+    private static List<String[]> portRules(int port) {
+        String p = String.valueOf(port);
+        return List.of(
+                new String[] {"OUTPUT", "-p", "tcp", "--dport", p, "-j", "DROP"},
+                new String[] {"INPUT", "-p", "tcp", "--sport", p, "-j", "DROP"});
     }
 
     /**

@@ -235,7 +235,8 @@ public final class SelfTest {
         return cases;
     }
 
-    private static Trial trial(String name) {
+    /** A trial named {@code name} over [T0, T0 + 60 s), node-a leading epoch 1 at serial 10 before. */
+    static Trial trial(String name) {
         Trial t = new Trial("self-test:" + name, 1);
         t.start = T0;
         t.end = T0.plusSeconds(60);
@@ -245,11 +246,13 @@ public final class SelfTest {
         return t;
     }
 
-    private static LedgerEntry commit(long serial, long epoch, String node, String sha, int at) {
+    /** A ledger commit made and recorded {@code at} seconds after T0. */
+    static LedgerEntry commit(long serial, long epoch, String node, String sha, int at) {
         return new LedgerEntry(serial, epoch, node, sha, T0.plusSeconds(at), T0.plusSeconds(at));
     }
 
-    private static ProberEvent answer(ProberEvent.Kind kind, int at) {
+    /** The prober's answer for www at {@code at} seconds after T0. */
+    static ProberEvent answer(ProberEvent.Kind kind, int at) {
         return new ProberEvent(
                 T0.plusSeconds(at),
                 "www." + ZONE,

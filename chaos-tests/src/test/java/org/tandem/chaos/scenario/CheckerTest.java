@@ -14,34 +14,21 @@ import org.tandem.chaos.history.LedgerEntry;
 import org.tandem.chaos.history.ProberEvent;
 
 class CheckerTest {
-    static final Instant T0 = Instant.parse("2026-12-01T12:00:00Z");
+    static final Instant T0 = SelfTest.T0;
 
     @TempDir
     Path dir;
 
-    private Trial trial() {
-        Trial t = new Trial("switch-failure", 1);
-        t.start = T0;
-        t.end = T0.plusSeconds(60);
-        t.leaderBefore = "node-a";
-        t.serialBefore = 10;
-        t.epochBefore = 1;
-        return t;
+    private static Trial trial() {
+        return SelfTest.trial("switch-failure");
     }
 
     private static LedgerEntry commit(long serial, long epoch, String node, String sha, int at) {
-        return new LedgerEntry(serial, epoch, node, sha, T0.plusSeconds(at), T0.plusSeconds(at));
+        return SelfTest.commit(serial, epoch, node, sha, at);
     }
 
     private static ProberEvent answer(ProberEvent.Kind kind, int at) {
-        return new ProberEvent(
-                T0.plusSeconds(at),
-                "www.example.test.",
-                "A",
-                kind,
-                kind == ProberEvent.Kind.SERVFAIL ? "SERVFAIL" : "NOERROR",
-                kind == ProberEvent.Kind.SERVFAIL ? "6 DNSSEC_BOGUS" : "",
-                3);
+        return SelfTest.answer(kind, at);
     }
 
     private List<String> invariants(Trial t) {
