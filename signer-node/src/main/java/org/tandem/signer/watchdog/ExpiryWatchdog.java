@@ -290,8 +290,11 @@ public final class ExpiryWatchdog implements AutoCloseable {
                 o = Observation.unreadable(c.source, c.unreadable.get(), reference);
             } else {
                 long serial = c.serial.getAsLong();
-                Optional<Instant> behindSince =
-                        Optional.ofNullable(seen.higherEntry(serial)).map(Map.Entry::getValue);
+                // a standby's own file stays at what it last published while the leader moves on: not stale
+                boolean standbyFile = epoch.isEmpty() && c.source.equals(WatchdogMetrics.PUBLISHED_FILE);
+                Optional<Instant> behindSince = standbyFile
+                        ? Optional.empty()
+                        : Optional.ofNullable(seen.higherEntry(serial)).map(Map.Entry::getValue);
                 GateVerdict verdict = gate.verify(z.name().name(), c.records, now);
                 Optional<String> invalid = verdict.passed() ? Optional.empty() : Optional.of(oneLine(verdict));
                 o = Observation.read(c.source, serial, invalid, EarliestRrsig.of(c.records), reference, behindSince);

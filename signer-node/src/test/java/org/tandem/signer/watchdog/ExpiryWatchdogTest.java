@@ -63,6 +63,7 @@ class ExpiryWatchdogTest {
     /** A seat whose role and standbys the test sets; records step-downs. */
     private static final class Seat implements ExpiryWatchdog.ClusterSeat {
         OptionalLong epoch = OptionalLong.of(3);
+        OptionalLong ledger = OptionalLong.empty();
         List<String> standbys = List.of();
         final List<String> stepDowns = new ArrayList<>();
 
@@ -78,7 +79,7 @@ class ExpiryWatchdogTest {
 
         @Override
         public OptionalLong lastPublished(ZoneName zone) {
-            return OptionalLong.empty();
+            return ledger;
         }
 
         @Override
@@ -211,6 +212,26 @@ class ExpiryWatchdogTest {
         assertThat(seat.stepDowns).isEmpty();
         assertThat(count("tandem.watchdog.escalations")).isZero();
         assertThat(w.healthReasons()).isNotEmpty();
+    }
+
+    @Test
+    void aLeadersFileBehindTheLedgerIsAWarningButAStandbysOwnOldFileIsNot() throws Exception {
+        publish(2026120601L, NOW.minus(Duration.ofDays(1)));
+        seat.ledger = OptionalLong.of(2026120605L); // the cluster has published four versions since
+        ExpiryWatchdog leader = watchdog();
+        leader.runOnce();
+        now.set(NOW.plus(INTERVAL));
+        leader.runOnce();
+        assertThat(leader.severities()).containsEntry(ZONE, Severity.WARNING);
+        assertThat(leader.healthReasons()).singleElement().asString().contains("older than the published 2026120605");
+
+        seat.epoch = OptionalLong.empty();
+        ExpiryWatchdog standby = watchdog();
+        standby.runOnce();
+        now.set(NOW.plus(INTERVAL.multipliedBy(3)));
+        standby.runOnce();
+        assertThat(standby.severities()).containsEntry(ZONE, Severity.OK);
+        assertThat(standby.healthReasons()).isEmpty();
     }
 
     @Test
