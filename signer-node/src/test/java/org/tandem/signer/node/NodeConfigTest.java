@@ -91,7 +91,7 @@ class NodeConfigTest {
         Files.writeString(dir.resolve("zones/example.com.zone"), "; unsigned\n");
         Files.writeString(dir.resolve("zones/example.net.zone"), "; unsigned\n");
         Files.writeString(dir.resolve("lib/libpkcs11.so"), "not really a library: only its existence is checked\n");
-        Files.writeString(dir.resolve("pins/dc1-hsm1.pin"), "1234\n");
+        Files.writeString(dir.resolve("pins/dc1-hsm1.pin"), "pin-8c1f-never-shown\n");
         Files.writeString(dir.resolve("pins/dc2-hsm1.pin"), "5678\n");
         Files.writeString(dir.resolve("policy.yaml"), "validity: 10d\nrefresh: 4d\ndenial: nsec3\n");
         Files.writeString(dir.resolve("tsig.secret"), Base64.getEncoder().encodeToString(new byte[32]) + "\n");
@@ -167,7 +167,7 @@ class NodeConfigTest {
                         "127.0.0.1:7443",
                         "validity 10d refresh 4d",
                         "session timeout 20s")
-                .doesNotContain("1234");
+                .doesNotContain("pin-8c1f-never-shown");
     }
 
     @Test
