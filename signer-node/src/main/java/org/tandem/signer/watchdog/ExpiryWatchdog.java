@@ -61,7 +61,8 @@ import org.xbill.DNS.ZoneTransferIn;
  *
  * <p>Sources per zone: {@code self} (AXFR from the node's transfer endpoint, only while the node
  * leads: a standby's endpoint serves nothing), {@code published-file} (the zone file the node
- * published last, when it exists) and each configured secondary (AXFR, with its TSIG key if any).
+ * published last, when it exists and the node leads: a standby's file is nobody's copy) and each
+ * configured secondary (AXFR, with its TSIG key if any).
  * A copy serving an older serial than the newest this node knows was published counts as stale once
  * that newer serial has been known for one interval.
  *
@@ -262,7 +263,10 @@ public final class ExpiryWatchdog implements AutoCloseable {
         } else {
             metrics.unobserved(z.name(), WatchdogMetrics.SELF);
         }
-        if (Files.exists(z.publishedFile())) {
+        // A standby's file is what it last published while it led: nobody serves it, and the node re-signs
+        // as the first act of a term, so its age and expiry say nothing about the zone (it would turn a
+        // standby of two weeks unhealthy for nothing).
+        if (epoch.isPresent() && Files.exists(z.publishedFile())) {
             copies.add(file(z));
         } else {
             metrics.unobserved(z.name(), WatchdogMetrics.PUBLISHED_FILE);
@@ -290,11 +294,8 @@ public final class ExpiryWatchdog implements AutoCloseable {
                 o = Observation.unreadable(c.source, c.unreadable.get(), reference);
             } else {
                 long serial = c.serial.getAsLong();
-                // a standby's own file stays at what it last published while the leader moves on: not stale
-                boolean standbyFile = epoch.isEmpty() && c.source.equals(WatchdogMetrics.PUBLISHED_FILE);
-                Optional<Instant> behindSince = standbyFile
-                        ? Optional.empty()
-                        : Optional.ofNullable(seen.higherEntry(serial)).map(Map.Entry::getValue);
+                Optional<Instant> behindSince =
+                        Optional.ofNullable(seen.higherEntry(serial)).map(Map.Entry::getValue);
                 GateVerdict verdict = gate.verify(z.name().name(), c.records, now);
                 Optional<String> invalid = verdict.passed() ? Optional.empty() : Optional.of(oneLine(verdict));
                 o = Observation.read(c.source, serial, invalid, EarliestRrsig.of(c.records), reference, behindSince);

@@ -120,11 +120,12 @@ class ExpiryWatchdogF14IT {
                 "node-a",
                 "tandem_watchdog_severity" + SERIES.formatted("node-a") + " 0.0",
                 "tandem_watchdog_source_ok{node=\"node-a\",source=\"self\",zone=\"example.test.\"} 1.0");
-        // node-b is in the election (key-synced): its watchdog sees the shared published file, not its own endpoint
+        // node-b is a standby: its watchdog has run, and judges neither an endpoint nor a file of its own
         cluster.awaitMetrics(
                 "node-b",
                 "tandem_leader{node=\"node-b\"} 0.0",
-                "tandem_watchdog_source_ok{node=\"node-b\",source=\"published-file\",zone=\"example.test.\"} 1.0");
+                "tandem_watchdog_severity" + SERIES.formatted("node-b") + " 0.0",
+                "tandem_watchdog_source_ok{node=\"node-b\",source=\"published-file\",zone=\"example.test.\"} NaN");
         sampler.scheduleWithFixedDelay(() -> sample(portA, portB), 0, 300, TimeUnit.MILLISECONDS);
 
         Files.writeString(stallFile(), "stall\n");

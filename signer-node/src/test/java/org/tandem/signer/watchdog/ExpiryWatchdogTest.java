@@ -200,22 +200,34 @@ class ExpiryWatchdogTest {
     }
 
     @Test
-    void aStandbyNearExpiryOnlyReports() throws Exception {
+    void aStandbysOwnFileIsNotJudgedHoweverOldOrNearExpiryAndNothingIsDone() throws Exception {
+        // what the node published when it last led, two weeks ago: a day left, and four versions behind
         publish(2026120601L, NOW.minus(Duration.ofDays(13).plusHours(1)));
         seat.epoch = OptionalLong.empty();
+        seat.ledger = OptionalLong.of(2026120605L);
         seat.standbys = List.of("node-b");
         ExpiryWatchdog w = watchdog();
         w.runOnce();
-        now.set(NOW.plus(INTERVAL));
+        now.set(NOW.plus(INTERVAL.multipliedBy(3)));
         w.runOnce();
-        assertThat(w.severities()).containsEntry(ZONE, Severity.CRITICAL);
+        assertThat(w.severities()).containsEntry(ZONE, Severity.OK);
+        assertThat(w.healthReasons()).isEmpty();
         assertThat(seat.stepDowns).isEmpty();
         assertThat(count("tandem.watchdog.escalations")).isZero();
+        assertThat(fileGauge("tandem.watchdog.serial"))
+                .as("the standby's file is unobserved")
+                .isNaN();
+
+        seat.epoch = OptionalLong.of(4); // the same node leads again: its file is judged from now on
+        now.set(NOW.plus(INTERVAL.multipliedBy(4)));
+        w.runOnce();
+        assertThat(w.severities()).containsEntry(ZONE, Severity.CRITICAL);
         assertThat(w.healthReasons()).isNotEmpty();
+        assertThat(fileGauge("tandem.watchdog.serial")).isEqualTo(2026120601.0);
     }
 
     @Test
-    void aLeadersFileBehindTheLedgerIsAWarningButAStandbysOwnOldFileIsNot() throws Exception {
+    void aLeadersFileBehindTheLedgerIsAWarning() throws Exception {
         publish(2026120601L, NOW.minus(Duration.ofDays(1)));
         seat.ledger = OptionalLong.of(2026120605L); // the cluster has published four versions since
         ExpiryWatchdog leader = watchdog();
@@ -224,14 +236,6 @@ class ExpiryWatchdogTest {
         leader.runOnce();
         assertThat(leader.severities()).containsEntry(ZONE, Severity.WARNING);
         assertThat(leader.healthReasons()).singleElement().asString().contains("older than the published 2026120605");
-
-        seat.epoch = OptionalLong.empty();
-        ExpiryWatchdog standby = watchdog();
-        standby.runOnce();
-        now.set(NOW.plus(INTERVAL.multipliedBy(3)));
-        standby.runOnce();
-        assertThat(standby.severities()).containsEntry(ZONE, Severity.OK);
-        assertThat(standby.healthReasons()).isEmpty();
     }
 
     @Test
