@@ -158,8 +158,19 @@ public final class PublishLedger {
             if (before.isPresent()) {
                 PublishRecord last = before.get().record;
                 if (leadership.epoch() < last.epoch()) {
-                    // The epoch znode's version only grows; a leadership below an epoch the ledger already
-                    // holds means the epoch znode was deleted and recreated, and fencing would restart.
+                    long current = currentEpoch();
+                    if (current >= last.epoch()) {
+                        // the ordinary stale term: another node was elected and has published since
+                        throw stale(
+                                leadership,
+                                zone,
+                                "the cluster epoch is now " + current + ": node " + last.node()
+                                        + " was elected since and committed serial " + last.serial()
+                                        + " under epoch " + last.epoch(),
+                                null);
+                    }
+                    // The epoch znode's version only grows; an epoch znode below an epoch the ledger already
+                    // holds means it was deleted and recreated, and fencing would restart.
                     throw stale(
                             leadership,
                             zone,

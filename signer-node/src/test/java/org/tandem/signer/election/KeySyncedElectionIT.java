@@ -195,6 +195,13 @@ class KeySyncedElectionIT {
                 })
                 .hasCauseInstanceOf(KeeperException.BadVersionException.class);
         b.ledger.commit(b.leadership(), ZONE, 2, sha256("v2"));
+        // once the new leader has published, the zombie's term is below the ledger's: still the ordinary
+        // stale term, not the alarm of an epoch znode that went backwards
+        assertThatThrownBy(() -> a.ledger.commit(zombie, ZONE, 3, sha256("zombie v3")))
+                .isInstanceOf(StaleLeadershipException.class)
+                .hasMessageContainingAll(
+                        "epoch is now " + (term.epoch() + 1), "node node-b was elected since", "serial 2")
+                .hasMessageNotContaining("went backwards");
 
         assertThat(b.ledger.history(ZONE))
                 .extracting(PublishRecord::serial, PublishRecord::node, PublishRecord::epoch)

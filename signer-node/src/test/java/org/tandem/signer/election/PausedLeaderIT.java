@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
@@ -34,7 +36,6 @@ class PausedLeaderIT {
     static final ZooKeeperFixture ZK = new ZooKeeperFixture();
 
     private static final ZoneName ZONE = ZoneName.of("example.test");
-    private static final String ROOT = "/it-paused";
     private static final Duration SESSION = Duration.ofSeconds(6);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -42,8 +43,16 @@ class PausedLeaderIT {
     Path dir;
 
     private final List<String> out = new CopyOnWriteArrayList<>();
+    /** Each test its own cluster in the one ZooKeeper: epochs start at 1. */
+    private String root;
+
     private Process leader;
     private ElectionNode standby;
+
+    @BeforeEach
+    void freshRoot(TestInfo test) {
+        root = "/it-paused-" + test.getTestMethod().orElseThrow().getName();
+    }
 
     @AfterEach
     void stop() throws InterruptedException {
@@ -62,7 +71,7 @@ class PausedLeaderIT {
         Prerequisites.requireTool("kill", "procps");
         startLeaderProcess();
         TestTiming.until(WAIT, "child leads and commits", () -> count("COMMIT epoch=1 ") >= 3);
-        standby = new ElectionNode(ZK.connectString(), ROOT, "node-b", new SwitchableCheck(true), SESSION).start();
+        standby = new ElectionNode(ZK.connectString(), root, "node-b", new SwitchableCheck(true), SESSION).start();
         TestTiming.until(
                 WAIT, "node-b is a candidate", () -> standby.election.state().role() == ElectionRole.CANDIDATE);
 
@@ -90,7 +99,7 @@ class PausedLeaderIT {
             try {
                 return standby.client
                                 .getChildren()
-                                .forPath(ROOT + "/cluster/leader")
+                                .forPath(root + "/cluster/leader")
                                 .size()
                         == 2;
             } catch (Exception e) {
@@ -103,6 +112,39 @@ class PausedLeaderIT {
                 + hearsLoss.toMillis() + " ms after SIGCONT; child said: " + filtered());
         // no commit by node-a after it was paused: every epoch-1 commit line and record is older than the stop
         assertThat(count("COMMIT")).as("commits by node-a after SIGCONT").isEqualTo(commitsBeforeResume);
+        assertThat(history.stream().filter(r -> r.node().equals("node-a")))
+                .allMatch(r -> r.epoch() == 1 && !r.committedAt().isAfter(stoppedWall));
+        assertOneWriterPerEpochAndMonotonicSerials(history);
+        assertThat(history.get(history.size() - 1).node()).isEqualTo("node-b");
+    }
+
+    @Test
+    void aPausedLeaderWhoseLeaseIsBypassedIsStoppedByTheEpochCheckAlone() throws Exception {
+        Prerequisites.requireTool("kill", "procps");
+        startLeaderProcess("bypass-lease"); // node-a commits under its first term whatever its lease says
+        TestTiming.until(WAIT, "child leads and commits", () -> count("COMMIT epoch=1 ") >= 3);
+        standby = new ElectionNode(ZK.connectString(), root, "node-b", new SwitchableCheck(true), SESSION).start();
+        TestTiming.until(
+                WAIT, "node-b is a candidate", () -> standby.election.state().role() == ElectionRole.CANDIDATE);
+
+        signal("STOP");
+        Instant stoppedWall = Instant.now();
+        TestTiming.until(WAIT, "node-b takes over after node-a's session expired", standby::leads);
+        Leadership b = standby.leadership();
+        standby.ledger.commit(b, ZONE, standby.ledger.nextSerial(ZONE, 1), KeySyncedElectionIT.sha256("b 0"));
+        int commitsBeforeResume = count("COMMIT");
+
+        signal("CONT");
+        String fenced = "the cluster epoch is now " + b.epoch();
+        TestTiming.until(WAIT, "node-a's commits are refused by the epoch check", () -> refusals(fenced) >= 3);
+        standby.ledger.commit(b, ZONE, standby.ledger.nextSerial(ZONE, 1), KeySyncedElectionIT.sha256("b 1"));
+
+        System.out.println("F3 pause, lease bypassed: node-a said: " + filtered());
+        assertThat(count("COMMIT")).as("commits by node-a after SIGCONT").isEqualTo(commitsBeforeResume);
+        assertThat(out.stream().filter(l -> l.startsWith("REFUSED")))
+                .as("the lease was out of the way: no refusal names it")
+                .noneMatch(l -> l.contains("no longer valid here"));
+        List<PublishRecord> history = standby.ledger.history(ZONE);
         assertThat(history.stream().filter(r -> r.node().equals("node-a")))
                 .allMatch(r -> r.epoch() == 1 && !r.committedAt().isAfter(stoppedWall));
         assertOneWriterPerEpochAndMonotonicSerials(history);
@@ -129,7 +171,7 @@ class PausedLeaderIT {
         }
     }
 
-    private void startLeaderProcess() throws IOException, InterruptedException {
+    private void startLeaderProcess(String... extra) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(
                 java,
@@ -138,10 +180,11 @@ class PausedLeaderIT {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 PausedLeaderMain.class.getName(),
                 ZK.connectString(),
-                ROOT,
+                root,
                 "node-a",
                 String.valueOf(TestTiming.scaled(SESSION).toMillis()),
                 ZONE.toString()));
+        cmd.addAll(List.of(extra));
         leader = new ProcessBuilder(cmd)
                 .redirectError(dir.resolve("node-a.log").toFile())
                 .start();
@@ -176,6 +219,12 @@ class PausedLeaderIT {
 
     private int count(String prefix) {
         return (int) out.stream().filter(l -> l.startsWith(prefix)).count();
+    }
+
+    private int refusals(String reason) {
+        return (int) out.stream()
+                .filter(l -> l.startsWith("REFUSED epoch=1 ") && l.contains(reason))
+                .count();
     }
 
     private List<String> filtered() {

@@ -16,7 +16,10 @@ import org.tandem.keysync.key.ZoneName;
  * {@code LEADER epoch=N}, {@code LOST epoch=N reason=R}, {@code STATE s}, {@code COMMIT epoch=N
  * serial=S at=MILLIS}, {@code REFUSED epoch=N serial=S at=MILLIS exception}. Public API only.
  *
- * <p>Arguments: connect string, root, node name, session timeout in ms, zone.
+ * <p>Arguments: connect string, root, node name, session timeout in ms, zone, and optionally {@code
+ * bypass-lease}: the node then keeps committing under its first term with the lease check taken out
+ * (a copy of that term with an hour of lease, as a JVM with a broken lease would hold), so that only
+ * the ledger's epoch check can stop it.
  */
 public final class PausedLeaderMain {
     private PausedLeaderMain() {}
@@ -27,6 +30,7 @@ public final class PausedLeaderMain {
         String node = args[2];
         Duration session = Duration.ofMillis(Long.parseLong(args[3]));
         ZoneName zone = ZoneName.of(args[4]);
+        boolean bypassLease = args.length > 5 && args[5].equals("bypass-lease");
         Clock clock = Clock.systemUTC();
         CuratorFramework client = ElectionNode.connect(connect, session);
         client.getConnectionStateListenable().addListener((c, s) -> say("STATE " + s));
@@ -52,8 +56,13 @@ public final class PausedLeaderMain {
             });
             election.start();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            Leadership first = null;
             while (true) {
                 Leadership l = election.leadership().orElse(null);
+                if (bypassLease) {
+                    first = first != null ? first : l == null ? null : withoutLease(l);
+                    l = first;
+                }
                 if (l != null) {
                     long serial = ledger.nextSerial(zone, 1);
                     byte[] digest = sha.digest((node + " " + serial).getBytes(StandardCharsets.UTF_8));
@@ -70,6 +79,19 @@ public final class PausedLeaderMain {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** {@code term} with an hour of lease from now: {@link Leadership#isValid()} no longer guards it. */
+    private static Leadership withoutLease(Leadership term) {
+        return new Leadership(
+                term.node(),
+                term.epoch(),
+                term.latchNode(),
+                term.epochPath(),
+                term.since(),
+                Duration.ofHours(1),
+                System.nanoTime(),
+                System::nanoTime);
     }
 
     private static synchronized void say(String line) {
