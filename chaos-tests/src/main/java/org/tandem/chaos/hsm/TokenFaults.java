@@ -55,7 +55,9 @@ import org.tandem.keysync.key.ZoneName;
  * against SoftHSM 2.6.1; the findings are in the chaos-tests README, section "Chaos harness: token
  * faults", and on each method. In short: {@link #removeToken} is noticed at once (the election's
  * key re-check sees every key {@code MISSING}; signing with a cached handle fails with {@code
- * CKR_OBJECT_HANDLE_INVALID}) and never healed in that process; {@link #changePin} is not noticed
+ * CKR_OBJECT_HANDLE_INVALID}) and not healed by opening sessions again, only by re-initialising the
+ * library ({@code Hsm.reopen}: {@code C_Finalize}, {@code C_Initialize}), which a signer node does by
+ * itself (scenario hsm-token-reinsert); {@link #changePin} is not noticed
  * by a running process at all, only by one that starts.
  *
  * <p>While a token directory is removed, {@code C_GetTokenInfo} on its slot fails in every process
@@ -193,8 +195,9 @@ public final class TokenFaults {
      * {@code token.object}).
      *
      * <p>IMPORTANT: after {@link #removeToken} (or a deleted or re-created token directory) a process
-     * that had the token open is not healed by this: SoftHSM2 never gives it the token back, so it
-     * must restart. After {@link #deleteKey}, {@link #plantStrayKeyPair} or {@link
+     * that had the token open is not healed by this alone: SoftHSM2 gives it the token back only when
+     * the process re-initialises the library ({@code Hsm.reopen}, which a signer node does by itself
+     * while its token is absent) or restarts. After {@link #deleteKey}, {@link #plantStrayKeyPair} or {@link
      * #replaceWithDifferentKey} a running process sees the restored objects at its next listing.
      *
      * @throws TokenFaultException a file cannot be removed or copied, or the result differs from the
@@ -257,8 +260,9 @@ public final class TokenFaults {
      *       C_GetSlotList}, but {@code C_GetTokenInfo} on it fails (a raw {@code C_OpenSession} on the
      *       old slot id still works, {@code C_Login} answers {@code CKR_USER_ALREADY_LOGGED_IN}, and the
      *       session finds no objects);
-     *   <li>after {@link #restore}: all of the above stay as they are; only a new process sees the
-     *       token again (INV-K6 recovery with SoftHSM2 is a process restart).
+     *   <li>after {@link #restore}: all of the above stay as they are; the process sees the token
+     *       again only after {@code C_Finalize} + {@code C_Initialize} ({@code Hsm.reopen}, INV-K6; the
+     *       signer node retries it while the token is absent), or a new process does.
      * </ul>
      * Deleting the directory or re-creating a token with the same label ({@code softhsm2-util
      * --init-token} after deleting it) give exactly the same answers. A process started during the

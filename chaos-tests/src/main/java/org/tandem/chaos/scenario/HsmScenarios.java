@@ -2,7 +2,9 @@ package org.tandem.chaos.scenario;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.ClusterSample;
 import org.tandem.chaos.history.LedgerEntry;
@@ -52,13 +54,16 @@ final class HsmScenarios {
         return text;
     }
 
-    /** Restarts a node (SIGTERM, then start): SoftHSM2 cannot re-attach a lost token in a running process. */
+    /**
+     * Restarts a node (SIGTERM, then start): hsm-token-loss heals by a restart, the operator's way when a
+     * token does not come back in time; hsm-token-reinsert shows the in-process recovery.
+     */
     static void restart(Cluster c, Trial t, String node) throws Exception {
         Proc p = c.node(node);
         p.stop(20);
         c.startNode(node);
-        t.note(node + " restarted (a process that lost its token never sees it again: SoftHSM2 and SunPKCS11 cannot "
-                + "re-initialise in-process)");
+        t.note(node + " restarted (the operator's remedy; without it the node re-opens its token by itself, "
+                + "see hsm-token-reinsert)");
     }
 
     /** F10: the active's token is removed (SoftHSM2's token directory moved away): the standby takes over. */
@@ -89,6 +94,92 @@ final class HsmScenarios {
                 f.restore(snap);
                 t.healed();
                 restart(c, t, leader);
+            }
+        }
+    }
+
+    /**
+     * F10 healed in-process (INV-K6): the leader's token is removed (as in hsm-token-loss) and put back
+     * (restored from the snapshot taken just before: the same directory, serial and objects). The
+     * node must leave the election, say "absent since ..., retrying" in /health, and after the token
+     * is back re-initialise PKCS#11, prove its keys and re-enter the election by itself, the same
+     * process (PID), within {@link #REJOIN}; then, the other node killed, it must lead again and
+     * publish versions that validate (the checker's INV-D1).
+     */
+    static final class TokenReinsert implements Scenario {
+        /** Back-off cap (15 s) + a presence check (1 s) + the election's key re-check (5 s) + slack. */
+        static final Duration REJOIN = Duration.ofSeconds(40);
+
+        @Override
+        public String name() {
+            return "hsm-token-reinsert";
+        }
+
+        @Override
+        public String description() {
+            return "the leader's HSM token is removed and put back: it leaves the election, and rejoins by itself "
+                    + "without a restart within " + REJOIN.toSeconds() + " s, then leads again";
+        }
+
+        @Override
+        public void run(Cluster c, Trial t) throws Exception {
+            String leader = t.leaderBefore();
+            String other = Cluster.other(leader);
+            TokenFaults f = faults(c, leader);
+            Snapshot snap = f.snapshot(leader);
+            long pid = c.node(leader).pid();
+            t.expectTakeover();
+            FaultApplied done = f.removeToken(leader);
+            t.fault(done.describe());
+            boolean putBack = false;
+            try {
+                LedgerEntry takeover = Waits.takeoverBy(c, t, other);
+                refusal(c, t, leader, "absent since", "retrying");
+                Instant back = Instant.now();
+                f.restore(snap);
+                putBack = true;
+                t.healed();
+                t.note(leader + "'s token put back (the removed directory's snapshot, checked by SHA-256)");
+                c.await(
+                        leader + " eligible again (key-synced, in the latch) without a restart",
+                        REJOIN,
+                        s -> s.latch().contains(leader)
+                                && s.nodes().get(leader) != null
+                                && s.nodes().get(leader).healthy());
+                long now = c.node(leader).pid();
+                if (now != pid) {
+                    t.violate("INV-K6", leader + " was restarted (PID " + pid + " -> " + now + ")");
+                }
+                t.note(String.format(
+                        Locale.ROOT,
+                        "%s rejoined %.1f s after the token was put back, same process (PID %d)",
+                        leader,
+                        Duration.between(back, Instant.now()).toMillis() / 1000.0,
+                        pid));
+                Proc o = c.node(other);
+                t.note("kill -9 " + o + " so that " + leader + " must lead with its re-opened token");
+                o.kill();
+                try {
+                    LedgerEntry again = c.poll(
+                            leader + " leading and publishing again (epoch after " + takeover.epoch() + ")",
+                            Waits.TAKEOVER,
+                            () -> c.ledger().stream()
+                                    .filter(x -> x.node().equals(leader) && x.epoch() > takeover.epoch())
+                                    .findFirst());
+                    c.poll(
+                            "serial " + again.serial() + " at the authoritative server",
+                            Waits.TAKEOVER,
+                            () -> Waits.arrived(c, again.serial()));
+                    t.note(leader + " leads again: serial " + again.serial() + ", epoch " + again.epoch());
+                } finally {
+                    c.startNode(other);
+                }
+            } finally {
+                if (!putBack) {
+                    f.restore(snap);
+                    t.healed();
+                    restart(c, t, leader);
+                }
             }
         }
     }

@@ -36,7 +36,8 @@ public final class Scenarios {
                 new HsmScenarios.ApnicDifferentZsk(),
                 new HsmScenarios.DenicPerHsmKeys(),
                 new ZoneScenarios.RestenaUnsignableType(),
-                new HsmScenarios.MozillaZsk())) {
+                new HsmScenarios.MozillaZsk(),
+                new HsmScenarios.TokenReinsert())) {
             m.put(s.name(), s);
         }
         return m;

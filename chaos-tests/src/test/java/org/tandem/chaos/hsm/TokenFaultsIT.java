@@ -339,7 +339,8 @@ class TokenFaultsIT {
         switch (loss) {
             case MOVE_DIRECTORY_AWAY, DELETE_DIRECTORY, RECREATE_TOKEN -> {
                 // Noticed at once, but not as "token gone": the open sessions still list (no keys), the
-                // cached handle fails; the process never sees the token again, even after the restore.
+                // cached handle fails; opening sessions again does not bring the token back, even after the
+                // restore: that takes re-initialising the library (Hsm.reopen; keysync's TokenReinsertIT).
                 assertThat(after).startsWith(TOKEN_GONE);
                 assertThat(restored).startsWith(TOKEN_GONE);
                 if (loss == Loss.RECREATE_TOKEN) {

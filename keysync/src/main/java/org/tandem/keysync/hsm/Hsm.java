@@ -117,6 +117,26 @@ public interface Hsm extends AutoCloseable {
         throw new HsmException(id(), "cannot sign with audit-signing keys (wanted " + label + ")");
     }
 
+    /**
+     * Why the token does not answer now, or empty when it is there (INV-K6). Cheap enough to ask
+     * every second. An HSM that cannot tell answers empty.
+     */
+    default Optional<String> absence() {
+        return Optional.empty();
+    }
+
+    /**
+     * Opens the token again in this running process after it was removed and put back (or its
+     * sessions were lost). Every {@link KeyRef} from before is resolved again by its object id. The
+     * caller proves the keys again ({@code proof}) before it signs with them.
+     *
+     * @throws HsmException the token is still absent or cannot be opened; the message names the token
+     *     and the PKCS#11 error
+     */
+    default void reopen() throws HsmException {
+        throw new HsmUnavailableException(id(), "cannot be opened again in a running process; restart the node");
+    }
+
     @Override
     void close();
 }

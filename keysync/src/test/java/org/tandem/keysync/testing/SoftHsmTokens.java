@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -129,6 +130,52 @@ public final class SoftHsmTokens {
     /** Environment for child processes that must see the same tokens. */
     public Map<String, String> environment() {
         return Map.of("SOFTHSM2_CONF", conf.toString());
+    }
+
+    /**
+     * "The HSM is unplugged": moves the token's directory out of the token directory, as the chaos
+     * harness's {@code TokenFaults.removeToken} does. Every process that loaded SoftHSM2 loses the
+     * token ({@code C_GetTokenInfo} on its slot fails). Put it back with {@link RemovedToken#putBack}
+     * (always, in a finally: the pool is shared by the JVM's tests).
+     */
+    public synchronized RemovedToken remove(String label) throws IOException {
+        Path tokens = dir.resolve("tokens");
+        byte[] padded = String.format("%-32s", label).getBytes(StandardCharsets.UTF_8);
+        try (var dirs = Files.list(tokens)) {
+            for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
+                Path object = d.resolve("token.object");
+                if (Files.isReadable(object) && indexOf(Files.readAllBytes(object), padded) >= 0) {
+                    Path away = dir.resolve("removed").resolve(d.getFileName());
+                    Files.createDirectories(away.getParent());
+                    Files.move(d, away, StandardCopyOption.ATOMIC_MOVE);
+                    return new RemovedToken(label, d, away);
+                }
+            }
+        }
+        throw new IllegalStateException("no directory in " + tokens + " holds token " + label);
+    }
+
+    /** A token directory moved away by {@link #remove}. */
+    public record RemovedToken(String label, Path directory, Path away) {
+        /** Moves the directory back under its own name (the token's serial and slot stay the same). */
+        public void putBack() throws IOException {
+            if (Files.exists(away)) {
+                Files.move(away, directory, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
+    private static int indexOf(byte[] content, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= content.length; i++) {
+            for (int j = 0; j < part.length; j++) {
+                if (content[i + j] != part[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** Destroys every object on the token (a fresh HSM for the next test). */

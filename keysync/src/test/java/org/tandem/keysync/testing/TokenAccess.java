@@ -30,8 +30,12 @@ public final class TokenAccess {
             PKCS11 p11 = PKCS11.getInstance(library.toString(), "C_GetFunctionList", args, false);
             long slot = -1;
             for (long s : p11.C_GetSlotList(true)) {
-                if (new String(p11.C_GetTokenInfo(s).label).trim().equals(tokenLabel)) {
-                    slot = s;
+                try {
+                    if (new String(p11.C_GetTokenInfo(s).label).trim().equals(tokenLabel)) {
+                        slot = s;
+                    }
+                } catch (PKCS11Exception e) {
+                    // another token of the pool is removed (SoftHsmTokens.remove): not this one
                 }
             }
             if (slot < 0) {

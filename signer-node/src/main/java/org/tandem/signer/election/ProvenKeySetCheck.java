@@ -29,6 +29,9 @@ import org.tandem.keysync.proof.KeySetVerifier;
  * extra key. A different key claiming its identity, or a private key that does not match it, is still
  * a problem (DENIC 2026).
  *
+ * <p>An HSM whose token does not answer ({@link Hsm#absence()}) fails the check with one line naming
+ * it, before any zone is proven.
+ *
  * <p>Unlike {@code KeySync.verify} it writes no audit record: the election checks every few seconds.
  *
  * <p>Threads: as safe as the HSMs and the store (keysync's are thread-safe). Does not own (close) the
@@ -71,6 +74,16 @@ public final class ProvenKeySetCheck implements KeySyncCheck {
         List<String> pending = new ArrayList<>();
         if (checked.isEmpty()) {
             problems.add("no zones configured: nothing to prove, a node without zones does not lead");
+        }
+        // A token that does not answer (removed) is named as such rather than as every key missing;
+        // the node re-opens it by itself (TokenRecovery) and the next check proves the keys again.
+        List<String> absent = new ArrayList<>();
+        for (Hsm h : hsms) {
+            h.absence().ifPresent(why -> absent.add(h.id() + ": token absent (" + why + ")"));
+        }
+        if (!absent.isEmpty()) {
+            problems.add("HSM " + String.join("; HSM ", absent) + ": keys cannot be proven until it is back");
+            return KeySyncVerdict.notSynced(clock.instant(), checked, problems, pending);
         }
         for (ZoneName zone : checked) {
             Optional<VersionedManifest> read;

@@ -146,6 +146,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private final SigningStall stall = SigningStall.fromSystemProperty();
 
     private ManifestStore manifests;
+    /** Re-opens a removed HSM token without a restart (INV-K6). */
+    private TokenRecovery recovery;
     /** When the key metrics last read the manifests (worker thread only). */
     private Instant keyMetricsRead;
 
@@ -345,6 +347,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             }
         });
         election.start();
+        recovery = new TokenRecovery(config.name(), hsms, clock, metrics.registry());
+        recovery.start();
         worker.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         watchdog = startWatchdog();
         LOG.info(
@@ -694,11 +698,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     /** Whether the node can do its job now, with the reasons when it cannot: what {@code /health} answers. */
     public NodeHealth health() {
         NodeHealth h = NodeHealth.from(status());
-        if (watchdog == null || watchdog.healthReasons().isEmpty()) {
-            return h;
-        }
         List<String> reasons = new ArrayList<>(h.reasons());
-        reasons.addAll(watchdog.healthReasons());
+        if (recovery != null) {
+            reasons.addAll(recovery.problems());
+        }
+        if (watchdog != null) {
+            reasons.addAll(watchdog.healthReasons());
+        }
         return new NodeHealth(reasons);
     }
 
@@ -769,6 +775,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             return;
         }
         closed = true;
+        if (recovery != null) {
+            recovery.close();
+        }
         if (watchdog != null) {
             watchdog.close();
         }

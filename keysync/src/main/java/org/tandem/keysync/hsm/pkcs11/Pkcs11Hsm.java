@@ -69,6 +69,12 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  *
  * <p>Thread-safety: safe for concurrent use; each operation borrows one of {@link HsmSpec#sessions()}
  * sessions, so that many signatures run in parallel. Close releases the sessions.
+ *
+ * <p>Token removed and put back (INV-K6, docs/adr/0007-token-reinsert-by-reinitialising-pkcs11.md):
+ * {@link #absence()} asks the token whether it is still there; {@link #reopen()} finds it again by
+ * label, re-initialising the PKCS#11 library ({@code C_Finalize}, {@code C_Initialize}) when the
+ * library does not show it otherwise, and opens and logs in new sessions. Key handles from before are
+ * then resolved by {@code CKA_ID}; the caller proves the keys again before it signs for a zone.
  */
 public final class Pkcs11Hsm implements Hsm {
     private static final Logger LOG = LoggerFactory.getLogger(Pkcs11Hsm.class);
@@ -114,8 +120,11 @@ public final class Pkcs11Hsm implements Hsm {
 
     private final HsmSpec spec;
     private final PKCS11 p11;
-    private final BlockingQueue<Long> sessions;
-    private final List<Long> allSessions;
+    /** The sessions of the library generation they were opened in; replaced by {@link #reopen()}. */
+    private volatile Pool pool;
+    /** Serialises {@link #reopen()} and re-attaching after another HSM re-initialised the library. */
+    private final Object reopening = new Object();
+
     private final SecureRandom random = new SecureRandom();
     /**
      * Per private-key handle: the digest for CKM_ECDSA, {@value #EDDSA} for CKM_EDDSA, or "" for RSA (saves two
@@ -131,13 +140,25 @@ public final class Pkcs11Hsm implements Hsm {
     private final Set<Long> issuedSinceLogin = ConcurrentHashMap.newKeySet();
 
     private volatile boolean reloggedIn;
+    /**
+     * Set when the sessions were opened again (the library re-initialised): every handle from
+     * before is void and a new one may carry the same number, so every key is resolved by CKA_ID.
+     */
+    private volatile boolean byIdOnly;
+
     private volatile boolean closed;
 
-    private Pkcs11Hsm(HsmSpec spec, PKCS11 p11, List<Long> sessions) {
+    /** Sessions opened on {@code slot} while the library was at {@code generation}. */
+    private record Pool(long slot, long generation, BlockingQueue<Long> free, List<Long> all) {
+        Pool(long slot, long generation, List<Long> sessions) {
+            this(slot, generation, new ArrayBlockingQueue<>(sessions.size(), false, sessions), List.copyOf(sessions));
+        }
+    }
+
+    private Pkcs11Hsm(HsmSpec spec, PKCS11 p11, Pool pool) {
         this.spec = spec;
         this.p11 = p11;
-        this.allSessions = List.copyOf(sessions);
-        this.sessions = new ArrayBlockingQueue<>(sessions.size(), false, sessions);
+        this.pool = pool;
     }
 
     /**
@@ -148,10 +169,26 @@ public final class Pkcs11Hsm implements Hsm {
      *     unreadable, wrong PIN, locked PIN
      */
     public static Pkcs11Hsm open(HsmSpec spec) throws HsmException {
+        PKCS11 p11 = Pkcs11Library.load(spec.name(), spec.library());
+        return new Pkcs11Hsm(spec, p11, openPool(spec, p11));
+    }
+
+    /** Finds the token by label, opens the sessions and logs in, under the library's read lock. */
+    private static Pool openPool(HsmSpec spec, PKCS11 p11) throws HsmException {
+        var lock = Pkcs11Library.lock(spec.library()).readLock();
+        lock.lock();
+        try {
+            long generation = Pkcs11Library.generation(spec.library());
+            long slot = Pkcs11Library.slotOf(spec.name(), p11, spec.library(), spec.tokenLabel());
+            return new Pool(slot, generation, openSessions(spec, p11, slot));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static List<Long> openSessions(HsmSpec spec, PKCS11 p11, long slot) throws HsmException {
         HsmId id = spec.name();
         char[] pin = PinFile.read(id, spec.pinFile());
-        PKCS11 p11 = Pkcs11Library.load(id, spec.library());
-        long slot = Pkcs11Library.slotOf(id, p11, spec.library(), spec.tokenLabel());
         List<Long> opened = new ArrayList<>();
         try {
             for (int i = 0; i < spec.sessions(); i++) {
@@ -177,7 +214,7 @@ public final class Pkcs11Hsm implements Hsm {
                 }
             }
             LOG.debug("hsm={} token={} slot={} sessions={}", id, spec.tokenLabel(), slot, opened.size());
-            return new Pkcs11Hsm(spec, p11, opened);
+            return opened;
         } catch (PKCS11Exception e) {
             closeQuietly(p11, opened);
             throw new HsmUnavailableException(
@@ -921,25 +958,32 @@ public final class Pkcs11Hsm implements Hsm {
         if (closed) {
             throw new IllegalStateException("HSM " + id() + " is closed");
         }
+        Pool p = current();
         List<Long> held = new ArrayList<>();
+        var lock = Pkcs11Library.lock(spec.library()).readLock();
         try {
             long deadline = System.nanoTime() + SESSION_WAIT.toNanos();
-            while (held.size() < allSessions.size()) {
-                Long s = sessions.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            while (held.size() < p.all().size()) {
+                Long s = p.free().poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (s == null) {
                     throw new HsmException(
                             id(), what + ": sessions still busy after " + SESSION_WAIT.toSeconds() + " s");
                 }
                 held.add(s);
             }
-            return work.run(held.get(0));
+            lock.lock();
+            try {
+                return work.run(held.get(0));
+            } finally {
+                lock.unlock();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HsmException(id(), what + ": interrupted while waiting for the sessions", e);
         } catch (PKCS11Exception e) {
             throw translate(what, e);
         } finally {
-            sessions.addAll(held);
+            p.free().addAll(held);
         }
     }
 
@@ -950,7 +994,7 @@ public final class Pkcs11Hsm implements Hsm {
      * handed out since.)
      */
     private long handleOf(long s, KeyRef key) throws PKCS11Exception {
-        if (!reloggedIn || issuedSinceLogin.contains(key.handle())) {
+        if (!byIdOnly && (!reloggedIn || issuedSinceLogin.contains(key.handle()))) {
             return key.handle();
         }
         String ckaId = HexFormat.of().formatHex(key.objectId());
@@ -1338,9 +1382,10 @@ public final class Pkcs11Hsm implements Hsm {
         if (closed) {
             throw new IllegalStateException("HSM " + id() + " is closed");
         }
+        Pool p = current();
         Long s;
         try {
-            s = sessions.poll(SESSION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            s = p.free().poll(SESSION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HsmException(id(), what + ": interrupted while waiting for a session", e);
@@ -1348,12 +1393,126 @@ public final class Pkcs11Hsm implements Hsm {
         if (s == null) {
             throw new HsmException(id(), what + ": no free session after " + SESSION_WAIT.toSeconds() + " s");
         }
+        var lock = Pkcs11Library.lock(spec.library()).readLock();
+        lock.lock();
         try {
             return work.run(s);
         } catch (PKCS11Exception e) {
             throw translate(what, e);
         } finally {
-            sessions.add(s);
+            lock.unlock();
+            p.free().add(s);
+        }
+    }
+
+    /**
+     * The sessions to use: this HSM's, or, when another HSM of the same library re-initialised it
+     * since they were opened (they are gone then), new ones on the token found again by label.
+     *
+     * @throws HsmUnavailableException the token is not there after the re-initialisation
+     */
+    private Pool current() throws HsmException {
+        Pool p = pool;
+        if (p.generation() == Pkcs11Library.generation(spec.library())) {
+            return p;
+        }
+        synchronized (reopening) {
+            p = pool;
+            if (p.generation() == Pkcs11Library.generation(spec.library())) {
+                return p;
+            }
+            Pool next = attach();
+            LOG.info(
+                    "hsm={} token={} event=sessions-reopened reason=\"library {} was re-initialised (another token "
+                            + "of it was reopened)\"",
+                    id(),
+                    spec.tokenLabel(),
+                    spec.library());
+            return next;
+        }
+    }
+
+    /** Opens new sessions on the token found by label (caller holds {@link #reopening}); old handles are void. */
+    private Pool attach() throws HsmException {
+        Pool next = openPool(spec, p11);
+        byIdOnly = true;
+        relocated.clear();
+        issuedSinceLogin.clear();
+        signingDigest.clear();
+        Pool old = pool;
+        pool = next;
+        if (old.generation() == next.generation()) {
+            closeQuietly(p11, old.all());
+        }
+        return next;
+    }
+
+    /**
+     * Why the token does not answer now, or empty when it does: {@code C_GetTokenInfo} on its slot
+     * must answer with its label. Cheap (no session, no object search); for a presence check every
+     * second or so.
+     */
+    @Override
+    public Optional<String> absence() {
+        if (closed) {
+            return Optional.of("closed");
+        }
+        Pool p = pool;
+        if (p.generation() != Pkcs11Library.generation(spec.library())) {
+            try {
+                p = current();
+            } catch (HsmException e) {
+                return Optional.of(e.getMessage());
+            }
+        }
+        var lock = Pkcs11Library.lock(spec.library()).readLock();
+        lock.lock();
+        try {
+            String label = new String(p11.C_GetTokenInfo(p.slot()).label).trim();
+            if (!label.equals(spec.tokenLabel())) {
+                return Optional.of(
+                        "slot " + p.slot() + " now holds token '" + label + "', not '" + spec.tokenLabel() + "'");
+            }
+            return Optional.empty();
+        } catch (PKCS11Exception e) {
+            return Optional.of("C_GetTokenInfo(slot " + p.slot() + "): " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Opens the token again in this process after it was removed (or its sessions were lost): finds it
+     * by label and opens and logs in new sessions; when the library does not show the token (SoftHSM2
+     * never does before it is initialised again; an HSM whose sessions died with {@code
+     * CKR_DEVICE_REMOVED} may not), re-initialises the library first ({@code C_Finalize}, {@code
+     * C_Initialize}), which also ends the sessions of every other HSM of the same library in this JVM
+     * (they open theirs again on their next call). Every key handle from before is void: keys are found
+     * by {@code CKA_ID} again. IMPORTANT: prove the keys (sign and verify) before signing zones again.
+     *
+     * @throws HsmUnavailableException the token is still absent (the message names it and the PKCS#11
+     *     error), or the PIN is now refused
+     */
+    @Override
+    public void reopen() throws HsmException {
+        if (closed) {
+            throw new IllegalStateException("HSM " + id() + " is closed");
+        }
+        synchronized (reopening) {
+            try {
+                attach();
+                LOG.info("hsm={} token={} event=token-reopened reinitialised=false", id(), spec.tokenLabel());
+                return;
+            } catch (HsmUnavailableException e) {
+                LOG.debug(
+                        "hsm={} token={} not shown without re-initialising: {}",
+                        id(),
+                        spec.tokenLabel(),
+                        e.getMessage());
+            }
+            Pkcs11Library.reinitialise(id(), spec.library(), p11);
+            attach();
+            LOG.info("hsm={} token={} event=token-reopened reinitialised=true", id(), spec.tokenLabel());
         }
     }
 
@@ -1377,7 +1536,7 @@ public final class Pkcs11Hsm implements Hsm {
             return;
         }
         closed = true;
-        closeQuietly(p11, allSessions);
+        closeQuietly(p11, pool.all());
     }
 
     private static void closeQuietly(PKCS11 p11, List<Long> sessions) {
