@@ -600,7 +600,20 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         Instant now = clock.instant();
         if (proven.isEmpty() && !w.rolloverDue(lead.epoch(), now)) {
-            return;
+            if (!w.manifestCheckDue(now)) {
+                return;
+            }
+            try {
+                int version = manifests
+                        .read(z.name().toString())
+                        .map(VersionedManifest::version)
+                        .orElse(-1);
+                if (!w.manifestChanged(version, now)) {
+                    return; // nothing new: neither a due step nor an operator's change (keys ds-seen)
+                }
+            } catch (ManifestException e) {
+                return; // the next check reads it again
+            }
         }
         try {
             ZoneTimings timings = w.cycle.timings();

@@ -46,6 +46,11 @@ final class ZoneWork {
 
     /** How often the rollover agent looks at a zone whose plan names no step due sooner. */
     static final Duration ROLLOVER_RECHECK = Duration.ofMinutes(1);
+    /** How often the leader reads the manifest's version to notice an operator's change (keys ds-seen). */
+    static final Duration MANIFEST_CHECK = Duration.ofSeconds(5);
+
+    private int manifestSeen = Integer.MIN_VALUE;
+    private Instant manifestChecked = Instant.MIN;
 
     ZoneWork(ZoneCycle cycle) {
         this.cycle = Objects.requireNonNull(cycle, "cycle");
@@ -79,6 +84,19 @@ final class ZoneWork {
         return rolloverEpoch != epoch
                 || rolloverNext.filter(t -> !t.isAfter(now)).isPresent()
                 || !now.isBefore(rolloverRan.plus(ROLLOVER_RECHECK));
+    }
+
+    /** Whether the manifest's version should be read again ({@link #MANIFEST_CHECK} after the last read). */
+    boolean manifestCheckDue(Instant now) {
+        return !now.isBefore(manifestChecked.plus(MANIFEST_CHECK));
+    }
+
+    /** Records the manifest's version read now; true when it changed since the last read (not on the first). */
+    boolean manifestChanged(int version, Instant now) {
+        manifestChecked = now;
+        boolean changed = manifestSeen != Integer.MIN_VALUE && manifestSeen != version;
+        manifestSeen = version;
+        return changed;
     }
 
     /** Records the rollover agent's pass. */

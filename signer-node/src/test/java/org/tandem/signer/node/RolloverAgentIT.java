@@ -23,6 +23,7 @@ import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.proof.KeySetReport;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.PublishRecord;
@@ -138,8 +139,13 @@ class RolloverAgentIT {
                 log, "event=rollover-step ZSK " + zsk2.key().keyTag() + " fp " + short2 + ": GENERATED -> PUBLISHED");
         assertThat(proven).as("proven everywhere, logged").isNotNegative();
         assertThat(publishedLine).as("published by the agent, logged").isGreaterThan(proven);
-        assertThat(cluster.tokens.keySync().verify(NodeCluster.ZONE).keySynced())
-                .isTrue();
+        // both HSMs hold every key the zone uses, proven; the REMOVED ZSK waits there for keys delete
+        KeySetReport report = cluster.tokens.keySync().verify(NodeCluster.ZONE);
+        assertThat(report.problemsForSigning(after)).isEmpty();
+        assertThat(report.problems())
+                .as("the old ZSK on each of the two HSMs")
+                .hasSize(2)
+                .allSatisfy(c -> assertThat(c.detail()).contains("manifest lists it as REMOVED"));
 
         // the removal is published: the last version has neither the old DNSKEY nor its signatures
         PublishRecord last = cluster.awaitPublish(
