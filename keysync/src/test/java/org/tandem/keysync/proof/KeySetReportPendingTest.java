@@ -91,8 +91,8 @@ class KeySetReportPendingTest {
                 List.of(
                         new ZoneKeySet.Entry(ksk, KeyState.ACTIVE, T0, "dc1-hsm1"),
                         new ZoneKeySet.Entry(old, KeyState.REMOVED, T0, "dc1-hsm1")));
-        KeySetReport report = new KeySetReport(
-                ZONE, 7, List.of(HSM), List.of(check(ksk, KeyStatus.OK), extra(old), extra(stranger)));
+        KeySetReport report =
+                new KeySetReport(ZONE, 7, List.of(HSM), List.of(check(ksk, KeyStatus.OK), extra(old), extra(stranger)));
 
         assertThat(report.problems()).hasSize(2);
         assertThat(report.problemsForSigning(manifest))
