@@ -214,6 +214,29 @@ class SignerctlIT {
                 .isZero();
         assertThat(out).contains("has no keys: nothing is rolled", "ROLE", "generated", "parent DS (assumed");
 
+        // the operator confirms the parent's DS (a unique prefix of the fingerprint will do); timeline reads it
+        assertThat(run("keys", "ds-seen", "--hsm-config", c, "--zone", "example.test", "--key", kskFp.substring(0, 12)))
+                .as(err)
+                .isZero();
+        assertThat(out).contains("zone example.test.: the parent's DS RRset names KSK ", "since ");
+        assertThat(run(
+                        "keys",
+                        "timeline",
+                        "--hsm-config",
+                        c,
+                        "--zone",
+                        "example.test",
+                        "--policy",
+                        rolled.toString(),
+                        "--json"))
+                .as(err)
+                .isZero();
+        assertThat(json().get("parent_ds_source").asText()).isEqualTo("recorded");
+        assertThat(json().get("parent_ds").get(0).asText()).isEqualTo(kskFp);
+        assertThat(run("keys", "ds-seen", "--hsm-config", c, "--zone", "example.test", "--key", "0123456789ab"))
+                .isEqualTo(ExitCode.USAGE.code());
+        assertThat(err).contains("--key 0123456789ab: no key of zone example.test.");
+
         assertThat(run(
                         "audit",
                         "verify",

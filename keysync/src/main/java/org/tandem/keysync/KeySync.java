@@ -582,6 +582,39 @@ public final class KeySync {
         }
     }
 
+    /**
+     * Writes {@code next} over {@code current} with one compare-and-set on {@code current}'s version (no
+     * retry: the caller planned {@code next} from {@code current} and plans again on a conflict), and
+     * audits every key whose state changed as {@code MANIFEST_UPDATE} ({@code PUBLISHED -> ACTIVE: why}).
+     * The rollover agent's state steps; the caller has checked that every key it publishes or uses is
+     * proven on every HSM.
+     *
+     * @throws ManifestConflictException when the manifest changed since {@code current} was read
+     * @throws KeySyncException when the manifest cannot be written
+     */
+    public void update(ZoneKeySet current, ZoneKeySet next, String why) throws KeySyncException {
+        Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(next, "next");
+        Objects.requireNonNull(why, "why");
+        if (!current.zone().equals(next.zone()) || !current.exists()) {
+            throw new IllegalArgumentException(
+                    "zone " + current.zone() + ": an update needs the zone's stored manifest");
+        }
+        write(current, next);
+        for (ZoneKeySet.Entry after : next.entries()) {
+            Optional<ZoneKeySet.Entry> before = current.find(after.key().fingerprint());
+            if (before.isPresent() && before.get().state() != after.state()) {
+                record(
+                        AuditOperation.MANIFEST_UPDATE,
+                        AuditOutcome.OK,
+                        next.zone(),
+                        null,
+                        after.key(),
+                        before.get().state() + " -> " + after.state() + ": " + why);
+            }
+        }
+    }
+
     private ZoneKeySet.Entry liveEntry(ZoneKeySet manifest, Fingerprint fp, AuditOperation op) throws KeySyncException {
         Objects.requireNonNull(fp, "fp");
         Optional<ZoneKeySet.Entry> entry = manifest.find(fp);

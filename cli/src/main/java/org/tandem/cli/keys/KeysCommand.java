@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
             KeysCommand.Sync.class,
             KeysCommand.Verify.class,
             KeysCommand.Delete.class,
-            TimelineCommand.class
+            TimelineCommand.class,
+            DsSeenCommand.class
         })
 public final class KeysCommand implements Callable<Integer> {
     @Option(
@@ -76,7 +77,7 @@ public final class KeysCommand implements Callable<Integer> {
         if (!cluster) {
             throw new ParameterException(
                     keysSpec.commandLine(),
-                    "keys: give a subcommand (generate, list, sync, verify, delete, timeline) or --cluster");
+                    "keys: give a subcommand (generate, list, sync, verify, delete, timeline, ds-seen) or --cluster");
         }
         return ClusterKeyCommands.clusterKeys(
                 clusterOptions.file(root),

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -16,6 +17,7 @@ import org.tandem.cli.host.Session;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.signer.lifecycle.KeyTimeline;
+import org.tandem.signer.lifecycle.ManifestParent;
 import org.tandem.signer.lifecycle.ManifestTimelines;
 import org.tandem.signer.lifecycle.ParentState;
 import org.tandem.signer.lifecycle.RolloverFinding;
@@ -64,14 +66,23 @@ final class TimelineCommand extends KeysCommand.ZoneCommand implements Callable<
             ZoneKeySet manifest = s.keySync().manifest(zone());
             List<KeyTimeline> keys = ManifestTimelines.of(manifest);
             Instant now = Instant.now();
-            boolean assumed = ds == null;
-            Set<Fingerprint> named = assumed
-                    ? keys.stream()
-                            .filter(k -> k.secureEntryPoint() && k.signing() && k.inDnskeySet())
-                            .map(KeyTimeline::fingerprint)
-                            .collect(Collectors.toSet())
-                    : ds.stream().map(Fingerprint::parse).collect(Collectors.toSet());
-            ParentState parent = ParentState.ds(named, now);
+            // the parent's DS as recorded in the manifest (signerctl keys ds-seen, or the rollover agent
+            // with parent.check: none), else as --ds gives it, else assumed
+            ParentState recorded = ManifestParent.of(manifest);
+            boolean fromManifest = ds == null && recorded.dsSince().isPresent();
+            boolean assumed = ds == null && !fromManifest;
+            Set<Fingerprint> named = fromManifest
+                    ? recorded.ds()
+                    : assumed
+                            ? keys.stream()
+                                    .filter(k -> k.secureEntryPoint() && k.signing() && k.inDnskeySet())
+                                    .map(KeyTimeline::fingerprint)
+                                    .collect(Collectors.toSet())
+                            : ds.stream().map(Fingerprint::parse).collect(Collectors.toSet());
+            ParentState parent = fromManifest
+                    ? recorded
+                    : new ParentState(named, Optional.of(now), recorded.cds(), recorded.cdsSince());
+            String source = fromManifest ? "recorded" : assumed ? "assumed" : "given";
             ZoneTimings timings = new ZoneTimings(
                     Duration.ofSeconds(p.dnskeyTtl()),
                     Duration.ofSeconds(maxZoneTtl),
@@ -87,7 +98,11 @@ final class TimelineCommand extends KeysCommand.ZoneCommand implements Callable<
                 m.put("manifest_version", manifest.version());
                 m.put("rolled_by_policy", p.rollover().managed());
                 m.put("parent_ds", named.stream().map(Fingerprint::hex).sorted().toList());
-                m.put("parent_ds_source", assumed ? "assumed" : "given");
+                m.put("parent_ds_source", source);
+                m.put("parent_ds_since", parent.dsSince().map(Instant::toString).orElse(""));
+                m.put(
+                        "cds",
+                        parent.cds().stream().map(Fingerprint::hex).sorted().toList());
                 m.put("keys", rows.stream().map(TimelineRow::json).toList());
                 m.put(
                         "findings",
@@ -115,7 +130,21 @@ final class TimelineCommand extends KeysCommand.ZoneCommand implements Callable<
                         r.nextText());
             }
             t.print(out());
-            out().printf("%nparent DS (%s): %s%n", assumed ? "assumed: the signing KSK/CSK" : "given", dsText);
+            out().printf(
+                            "%nparent DS (%s): %s%n",
+                            fromManifest
+                                    ? "recorded since " + parent.dsSince().orElseThrow() + ", signerctl keys ds-seen"
+                                    : assumed ? "assumed: the signing KSK/CSK" : "given",
+                            dsText);
+            if (!parent.cds().isEmpty()) {
+                out().printf(
+                                "CDS/CDNSKEY ask for: %s (since %s)%n",
+                                parent.cds().stream()
+                                        .map(Fingerprint::shortHex)
+                                        .sorted()
+                                        .collect(Collectors.joining(", ")),
+                                parent.cdsSince().orElseThrow());
+            }
             for (RolloverFinding f : plan.findings()) {
                 out().printf("%s: %s%n", f.kind(), f.message());
             }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyProtos;
@@ -31,7 +32,13 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
      *     state missing from the map was not reached, or was reached before manifests recorded the times
      */
     public record Entry(
-            DnssecKey key, KeyState state, Instant created, String generatedOn, Map<KeyState, Instant> since) {
+            DnssecKey key,
+            KeyState state,
+            Instant created,
+            String generatedOn,
+            Map<KeyState, Instant> since,
+            Optional<Instant> dsSince,
+            Optional<Instant> cdsSince) {
         public Entry {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(state, "state");
@@ -41,6 +48,25 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
             if (since.containsKey(KeyState.GENERATED)) {
                 throw new IllegalArgumentException("the time of GENERATED is 'created'");
             }
+            Objects.requireNonNull(dsSince, "dsSince");
+            Objects.requireNonNull(cdsSince, "cdsSince");
+        }
+
+        /**
+         * An entry the parent's DS and the zone's CDS do not name.
+         *
+         * @param since see the record
+         */
+        public Entry(DnssecKey key, KeyState state, Instant created, String generatedOn, Map<KeyState, Instant> since) {
+            this(key, state, created, generatedOn, since, Optional.empty(), Optional.empty());
+        }
+
+        /**
+         * The same entry with the parent's marks: {@code ds} since when the parent's DS RRset names the key,
+         * {@code cds} since when the zone's CDS/CDNSKEY ask for it (empty: they do not).
+         */
+        public Entry withParent(Optional<Instant> ds, Optional<Instant> cds) {
+            return new Entry(key, state, created, generatedOn, since, ds, cds);
         }
 
         /** An entry without state times (as every entry was before manifests recorded them). */
@@ -57,7 +83,7 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
             Map<KeyState, Instant> times = new EnumMap<>(KeyState.class);
             times.putAll(since);
             at.filter(t -> to != KeyState.GENERATED).ifPresent(t -> times.put(to, t));
-            return new Entry(key, to, created, generatedOn, times);
+            return new Entry(key, to, created, generatedOn, times, dsSince, cdsSince);
         }
     }
 
@@ -119,7 +145,9 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
                     KeyProtos.fromProto(k.getState()),
                     Instant.ofEpochSecond(k.getCreatedEpochSeconds()),
                     k.getGeneratedOn(),
-                    since));
+                    since,
+                    time(k.getDsEpochSeconds()),
+                    time(k.getCdsEpochSeconds())));
         }
         return new ZoneKeySet(zone, version, entries);
     }
@@ -138,7 +166,10 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
                     .setPublishedEpochSeconds(seconds(e, KeyState.PUBLISHED))
                     .setActiveEpochSeconds(seconds(e, KeyState.ACTIVE))
                     .setRetiredEpochSeconds(seconds(e, KeyState.RETIRED))
-                    .setRemovedEpochSeconds(seconds(e, KeyState.REMOVED)));
+                    .setRemovedEpochSeconds(seconds(e, KeyState.REMOVED))
+                    .setDsEpochSeconds(e.dsSince().map(Instant::getEpochSecond).orElse(0L))
+                    .setCdsEpochSeconds(
+                            e.cdsSince().map(Instant::getEpochSecond).orElse(0L)));
         }
         return b.build();
     }
@@ -147,6 +178,28 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         if (epochSeconds > 0) {
             since.put(state, Instant.ofEpochSecond(epochSeconds));
         }
+    }
+
+    private static Optional<Instant> time(long epochSeconds) {
+        return epochSeconds > 0 ? Optional.of(Instant.ofEpochSecond(epochSeconds)) : Optional.empty();
+    }
+
+    /**
+     * A copy with every entry's parent marks replaced: the keys of {@code ds} are named by the parent's DS
+     * RRset since {@code dsSince}, the keys of {@code cds} by the zone's CDS/CDNSKEY since {@code cdsSince};
+     * every other key by neither. The version stays (write it with a compare-and-set on it).
+     */
+    public ZoneKeySet withParent(Set<Fingerprint> ds, Instant dsSince, Set<Fingerprint> cds, Instant cdsSince) {
+        Objects.requireNonNull(dsSince, "dsSince");
+        Objects.requireNonNull(cdsSince, "cdsSince");
+        List<Entry> all = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            Fingerprint fp = e.key().fingerprint();
+            all.add(e.withParent(
+                    ds.contains(fp) ? Optional.of(dsSince) : Optional.empty(),
+                    cds.contains(fp) ? Optional.of(cdsSince) : Optional.empty()));
+        }
+        return new ZoneKeySet(zone, version, all);
     }
 
     private static long seconds(Entry e, KeyState state) {

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
 
@@ -40,12 +41,23 @@ public record KeySetReport(ZoneName zone, long manifestVersion, List<HsmId> hsms
      * #pendingReplication}); holding it is not an extra key either. A GENERATED key that another
      * object claims ({@link KeyStatus#DIFFERENT_PUBLIC_KEY}) or whose private key does not match
      * ({@link KeyStatus#PRIVATE_KEY_MISMATCH}) stays a problem: a diverged key is there (DENIC 2026).
+     * Nor is a key the manifest lists as REMOVED (a rollover took it out of the zone) a problem while it
+     * is still on the HSM: it is neither published nor used, and waits for {@code signerctl keys delete};
+     * {@link #problems()} still names it as an extra key.
      *
      * @param manifest the manifest this report was made against (its states decide)
      */
     public List<KeyCheck> problemsForSigning(ZoneKeySet manifest) {
         Set<Fingerprint> generated = generated(manifest);
-        return problems().stream().filter(c -> !pending(c, generated)).toList();
+        Set<Fingerprint> removed = manifest.entries().stream()
+                .filter(e -> e.state() == KeyState.REMOVED)
+                .map(e -> e.key().fingerprint())
+                .collect(Collectors.toSet());
+        return problems().stream()
+                .filter(c -> !pending(c, generated))
+                .filter(c -> !(c.status() == KeyStatus.UNEXPECTED_EXTRA_KEY
+                        && c.found().filter(removed::contains).isPresent()))
+                .toList();
     }
 
     /**

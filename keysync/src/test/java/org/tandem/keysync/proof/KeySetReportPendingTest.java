@@ -81,6 +81,39 @@ class KeySetReportPendingTest {
     }
 
     @Test
+    void aRemovedKeyLeftOnTheHsmDoesNotKeepItFromSigningButAnUnknownExtraKeyDoes() {
+        DnssecKey ksk = key(KeyRole.KSK);
+        DnssecKey old = key(KeyRole.ZSK);
+        DnssecKey stranger = key(KeyRole.ZSK);
+        ZoneKeySet manifest = new ZoneKeySet(
+                ZONE,
+                7,
+                List.of(
+                        new ZoneKeySet.Entry(ksk, KeyState.ACTIVE, T0, "dc1-hsm1"),
+                        new ZoneKeySet.Entry(old, KeyState.REMOVED, T0, "dc1-hsm1")));
+        KeySetReport report =
+                new KeySetReport(ZONE, 7, List.of(HSM), List.of(check(ksk, KeyStatus.OK), extra(old), extra(stranger)));
+
+        assertThat(report.problems()).hasSize(2);
+        assertThat(report.problemsForSigning(manifest))
+                .extracting(c -> c.found().orElseThrow())
+                .containsExactly(stranger.fingerprint());
+    }
+
+    private static KeyCheck extra(DnssecKey k) {
+        return new KeyCheck(
+                ZONE,
+                HSM,
+                k.role(),
+                k.keyTag(),
+                Optional.of(k.fingerprint()),
+                Optional.of(k.fingerprint()),
+                KeyStatus.UNEXPECTED_EXTRA_KEY,
+                "extra",
+                "delete it");
+    }
+
+    @Test
     void publishableAndPendingSplitTheLiveKeysAndAPromotionKeepsTheVersion() {
         DnssecKey a = key(KeyRole.KSK);
         DnssecKey b = key(KeyRole.ZSK);

@@ -15,13 +15,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.HsmSessions;
 import org.tandem.keysync.KeySync;
+import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.audit.AuditCheckpoint;
 import org.tandem.keysync.audit.AuditCheckpointTimer;
 import org.tandem.keysync.audit.AuditLog;
@@ -34,6 +37,8 @@ import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.KeyPolicy;
 import org.tandem.keysync.hsm.KeyPolicyException;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestException;
 import org.tandem.keysync.manifest.ManifestStore;
@@ -59,6 +64,9 @@ import org.tandem.signer.election.PublishLedger;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.grpc.SignerNodeServer;
+import org.tandem.signer.lifecycle.PublishedVersion;
+import org.tandem.signer.lifecycle.RolloverAgent;
+import org.tandem.signer.lifecycle.ZoneTimings;
 import org.tandem.signer.metrics.KeyFacts;
 import org.tandem.signer.metrics.NodeHealth;
 import org.tandem.signer.metrics.NodeMetrics;
@@ -76,6 +84,7 @@ import org.tandem.signer.schedule.SourceWatcher;
 import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.watchdog.ExpiryWatchdog;
 import org.tandem.signer.watchdog.Thresholds;
+import org.tandem.signer.zone.ZoneLoadException;
 
 /**
  * The signer-node daemon: the composition root that turns a {@link NodeConfig} into a running node.
@@ -130,6 +139,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private SourceWatcher watcher;
     private PeerLinks peerLinks;
     private KeyReplicator replicator;
+    /** The rollover agent (zones whose policy has keys:), run by the leader on the worker thread. */
+    private RolloverAgent rolloverAgent;
     /** The replication agent's last pass (worker thread writes, status reads). */
     private volatile ReplicationPass lastPass;
 
@@ -233,6 +244,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             KeySync keySync =
                     new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " replication", verifier);
             replicator = new KeyReplicator(config.name(), keySync, verifier, peerLinks, clock, REPLICATION_DEADLINE);
+            rolloverAgent = new RolloverAgent(
+                    config.name(), RolloverAgent.Keys.of(keySync, hsms.get(0).id()), clock);
         } catch (TlsMaterialException e) {
             throw new NodeStartException(config.name(), "peer channels", e.getMessage(), e);
         }
@@ -458,11 +471,21 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             updateKeySync(election.state());
             updateKeyMetrics();
             if (lead.isPresent()) {
+                Optional<ReplicationPass> pass = Optional.empty();
                 try {
-                    replicate(lead.get());
+                    pass = replicate(lead.get());
                 } catch (RuntimeException e) {
                     // a bug in the agent must not stop the zones from being signed: keys stay GENERATED
                     LOG.error("node={} event=replication-error the keys stay unpublished", config.name(), e);
+                }
+                for (ZoneWork w : zones.values()) {
+                    Set<Fingerprint> proven = pass.flatMap(
+                                    p -> p.zone(w.cycle.zone().name()))
+                            .map(z -> z.proven().stream()
+                                    .map(DnssecKey::fingerprint)
+                                    .collect(Collectors.toSet()))
+                            .orElse(Set.of());
+                    rollover(w, lead.get(), proven);
                 }
             } else {
                 zones.values().forEach(w -> w.replication(Optional.empty()));
@@ -500,6 +523,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                             }
                         }
                         w.published(p, lead.get().epoch(), now);
+                        rollover(w, lead.get(), Set.of()); // a step dated by this publication may be due
                     } else {
                         ZoneCycle.Outcome.Stopped stop = (ZoneCycle.Outcome.Stopped) o;
                         if (stop.stage() == ZoneCycle.Stage.GATE) {
@@ -535,14 +559,17 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
      * of the term, and then every election re-check interval. Keys it promotes make their zones due
      * for a run at once (the DNSKEY RRset changes).
      */
-    private void replicate(Leadership lead) {
+    private Optional<ReplicationPass> replicate(Leadership lead) {
         Instant now = clock.instant();
         if (replicatedInEpoch == lead.epoch()
                 && now.isBefore(lastPassEnded.plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
-            return;
+            return Optional.empty();
         }
         List<ZoneName> names = List.copyOf(zones.keySet());
-        ReplicationPass pass = replicator.run(names, lead::isValid);
+        ReplicationPass pass = replicator.run(
+                names,
+                lead::isValid,
+                z -> zones.get(z).cycle.zone().policy().rollover().managed());
         lastPassEnded = clock.instant();
         lastPass = pass;
         replicatedInEpoch = lead.epoch();
@@ -561,6 +588,59 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                                         + k.fingerprint().shortHex())
                                 .toList());
             }
+        }
+        return Optional.of(pass);
+    }
+
+    /**
+     * The rollover agent for one zone whose policy has {@code keys:} (docs/key-lifecycle.md): when the
+     * zone is due for it ({@link ZoneWork#rolloverDue}) or the replication pass just proved one of its new
+     * keys on every node. A manifest it changed makes the zone due for a run at once.
+     */
+    private void rollover(ZoneWork w, Leadership lead, Set<Fingerprint> proven) {
+        ZoneConfig z = w.cycle.zone();
+        if (!z.policy().rollover().managed() || !lead.isValid()) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (proven.isEmpty() && !w.rolloverDue(lead.epoch(), now)) {
+            if (!w.manifestCheckDue(now)) {
+                return;
+            }
+            try {
+                int version = manifests
+                        .read(z.name().toString())
+                        .map(VersionedManifest::version)
+                        .orElse(-1);
+                if (!w.manifestChanged(version, now)) {
+                    return; // nothing new: neither a due step nor an operator's change (keys ds-seen)
+                }
+            } catch (ManifestException e) {
+                return; // the next check reads it again
+            }
+        }
+        try {
+            ZoneTimings timings = w.cycle.timings();
+            List<PublishedVersion> history = ledger.history(z.name()).stream()
+                    .filter(r -> !r.dnskeyFingerprints().isEmpty()) // records from before the ledger kept them
+                    .map(r -> new PublishedVersion(
+                            r.serial(),
+                            r.committedAt(),
+                            r.dnskeyFingerprints().stream()
+                                    .map(Fingerprint::parse)
+                                    .collect(Collectors.toSet()),
+                            Duration.ofSeconds(r.dnskeyTtlSeconds())))
+                    .toList();
+            RolloverAgent.Outcome o =
+                    rolloverAgent.run(z.name(), z.policy().rollover(), timings, history, proven, lead::isValid);
+            w.rolledOver(o, lead.epoch(), now);
+        } catch (ZoneLoadException | LedgerException | KeySyncException | RuntimeException e) {
+            LOG.warn(
+                    "node={} zone={} event=rollover-agent-failed reason=\"{}\"; the keys stay as they are",
+                    config.name(),
+                    z.name(),
+                    e.getMessage());
+            w.rolloverFailed(lead.epoch(), now, e.getMessage());
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -26,6 +28,8 @@ import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
+import org.tandem.keysync.manifest.VersionedManifest;
+import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.proof.KeyCheck;
 import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
@@ -40,6 +44,8 @@ import org.tandem.signer.election.TakeoverVerdict;
 import org.tandem.signer.gate.GateRefusedException;
 import org.tandem.signer.gate.GateVerdict;
 import org.tandem.signer.gate.ValidationGate;
+import org.tandem.signer.lifecycle.ManifestParent;
+import org.tandem.signer.lifecycle.ZoneTimings;
 import org.tandem.signer.publish.ServingPermit;
 import org.tandem.signer.publish.SignedZoneFile;
 import org.tandem.signer.publish.TransferServer;
@@ -59,12 +65,16 @@ import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
 import org.tandem.signer.zone.ZoneLoadException;
 import org.tandem.signer.zone.ZoneLoader;
+import org.xbill.DNS.CDNSKEYRecord;
+import org.xbill.DNS.CDSRecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.DSRecord;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
 
 /**
  * One zone's way from its unsigned source to the distribution layer, as the leader runs it:
@@ -169,6 +179,8 @@ final class ZoneCycle {
     }
 
     private String keptDigestHex;
+    /** The keys that signed {@link #kept} ({@code algorithm/tag}): a change of signing keys signs in full. */
+    private Set<String> keptSigners = Set.of();
 
     ZoneCycle(
             ZoneConfig zone,
@@ -202,6 +214,21 @@ final class ZoneCycle {
 
     ZoneDirectory directory() {
         return directory;
+    }
+
+    /**
+     * The zone's timings for the rollover planner: the policy's DNSKEY TTL, the largest TTL of the source
+     * (every RRSIG has its RRset's TTL; NSEC and NSEC3 the SOA minimum, which is in the source too) and
+     * a signing delay of zero: a key that starts or stops signing makes the next version a full sign
+     * (see {@code compatible}), published at once, so every RRset carries the change in that version.
+     *
+     * @throws ZoneLoadException when the source cannot be loaded
+     */
+    ZoneTimings timings() throws ZoneLoadException {
+        UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
+        long max = unsigned.records().stream().mapToLong(Record::getTTL).max().orElse(0);
+        max = Math.max(max, unsigned.soa().getMinimum());
+        return new ZoneTimings(Duration.ofSeconds(zone.policy().dnskeyTtl()), Duration.ofSeconds(max), Duration.ZERO);
     }
 
     /**
@@ -248,9 +275,17 @@ final class ZoneCycle {
         }
         PublishedKeySet keySet;
         try {
-            keySet = ProvenKeys.published(store, verifier, zone.name(), hsm);
+            keySet = ProvenKeys.published(
+                    store, verifier, zone.name(), hsm, zone.policy().rollover().managed());
         } catch (KeySyncException | RuntimeException e) {
             return stopped(Stage.KEYS, e.getMessage());
+        }
+        if (zone.policy().rollover().managed()) {
+            try {
+                unsigned = withCds(unsigned, keySet);
+            } catch (KeySyncException | RuntimeException e) {
+                return stopped(Stage.KEYS, "CDS/CDNSKEY: " + e.getMessage());
+            }
         }
         List<String> notes = new ArrayList<>();
         List<String> exposure = new ArrayList<>();
@@ -378,7 +413,7 @@ final class ZoneCycle {
             forget(continued);
             return stopped(Stage.WRITE, e.getMessage());
         }
-        keep(continued, signed, digest);
+        keep(continued, signed, digest, keys);
         LOG.info(
                 "zone={} event=published serial={} epoch={} node={} why=\"{}\" signatures-made={} reused={} gate-ms={}"
                         + " dnskeys={} signing={}",
@@ -393,6 +428,49 @@ final class ZoneCycle {
                 keys.size(),
                 keySet.signing().size());
         return new Outcome.Published(committed[0], signed, result.verdict(), reused, notes);
+    }
+
+    /**
+     * The source with the CDS and CDNSKEY RRsets (RFC 7344, RFC 8078) the rollover agent asks the parent
+     * for, as the manifest records them ({@link ManifestParent}): a CDS (SHA-256) and a CDNSKEY per key,
+     * at the apex, with the DNSKEY TTL; they replace any the source has. With none asked for, the source
+     * stays as it is. A key asked for must be in the DNSKEY RRset.
+     */
+    private UnsignedZone withCds(UnsignedZone unsigned, PublishedKeySet keySet) throws KeySyncException {
+        Optional<VersionedManifest> read = store.read(zone.name().toString());
+        if (read.isEmpty()) {
+            return unsigned;
+        }
+        Set<Fingerprint> cds = ManifestParent.of(
+                        ZoneKeySet.fromProto(read.get().manifest(), read.get().version()))
+                .cds();
+        if (cds.isEmpty()) {
+            return unsigned;
+        }
+        Name apex = zone.name().name();
+        long ttl = zone.policy().dnskeyTtl();
+        List<Record> records = new ArrayList<>(unsigned.records().stream()
+                .filter(r -> !(r.getName().equals(apex) && (r.getType() == Type.CDS || r.getType() == Type.CDNSKEY)))
+                .toList());
+        for (Fingerprint fp : new TreeSet<>(cds)) {
+            SigningKey k = keySet.keys().stream()
+                    .filter(x -> x.key().fingerprint().equals(fp))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("zone " + zone.name()
+                            + ": the CDS asks for the key with fingerprint " + fp.hex()
+                            + ", which is not in the DNSKEY RRset"));
+            DNSKEYRecord dnskey = k.key().dnskey(ttl);
+            records.add(new CDSRecord(apex, DClass.IN, ttl, DNSSEC.Digest.SHA256, dnskey));
+            records.add(new CDNSKEYRecord(
+                    apex,
+                    DClass.IN,
+                    ttl,
+                    dnskey.getFlags(),
+                    dnskey.getProtocol(),
+                    dnskey.getAlgorithm(),
+                    dnskey.getKey()));
+        }
+        return new UnsignedZone(unsigned.origin(), unsigned.soa(), records, unsigned.source());
     }
 
     private long fullSignFrom(Optional<PublishRecord> last, UnsignedZone unsigned) {
@@ -472,7 +550,8 @@ final class ZoneCycle {
         List<TakeoverVerdict.Outcome> out = new ArrayList<>();
         PublishedKeySet keySet;
         try {
-            keySet = ProvenKeys.published(store, verifier, zone.name(), hsm);
+            keySet = ProvenKeys.published(
+                    store, verifier, zone.name(), hsm, zone.policy().rollover().managed());
         } catch (ProvenKeys.NotKeySyncedException e) {
             out.add(new TakeoverVerdict.Outcome(
                     z,
@@ -575,7 +654,7 @@ final class ZoneCycle {
             return Optional.empty();
         }
         if (kept != null && last.get().sha256Hex().equals(keptDigestHex)) {
-            return compatible(kept, keys) ? Optional.of(kept) : Optional.empty();
+            return compatible(kept, keys, keptSigners) ? Optional.of(kept) : Optional.empty();
         }
         kept = null; // another node published since: continue from the file it wrote, if it is that version
         Path current = directory.currentFile(zone.name());
@@ -593,7 +672,7 @@ final class ZoneCycle {
                 return Optional.empty();
             }
             SignedZoneState state = SignedZoneState.of(zone.name(), records);
-            return compatible(state, keys) ? Optional.of(state) : Optional.empty();
+            return compatible(state, keys, apexSigners(records)) ? Optional.of(state) : Optional.empty();
         } catch (SigningException | RuntimeException e) {
             LOG.warn(
                     "zone={} event=full-sign reason=\"cannot continue from {}: {}\"",
@@ -620,8 +699,41 @@ final class ZoneCycle {
                 .toList();
     }
 
-    /** Signed by exactly these keys, the way the policy signs (denial, NSEC3 parameters, ZONEMD). */
-    private boolean compatible(SignedZoneState state, List<SigningKey> keys) {
+    /**
+     * The keys whose signatures cover the apex SOA or DNSKEY RRset ({@code algorithm/tag}): every signing
+     * ZSK or CSK signs the SOA, every signing KSK or CSK the DNSKEY RRset.
+     */
+    private Set<String> apexSigners(List<Record> records) {
+        return records.stream()
+                .filter(r -> r instanceof RRSIGRecord sig
+                        && r.getName().equals(zone.name().name())
+                        && (sig.getTypeCovered() == Type.SOA || sig.getTypeCovered() == Type.DNSKEY))
+                .map(r -> ((RRSIGRecord) r).getAlgorithm() + "/" + ((RRSIGRecord) r).getFootprint())
+                .collect(Collectors.toSet());
+    }
+
+    private static Set<String> signers(List<SigningKey> keys) {
+        return keys.stream()
+                .filter(SigningKey::signs)
+                .map(k -> k.key().algorithm().number() + "/" + k.key().keyTag().value())
+                .collect(Collectors.toSet());
+    }
+
+    /**
+     * Signed by exactly these keys, the way the policy signs (denial, NSEC3 parameters, ZONEMD): the same
+     * DNSKEY RRset and the same signing keys ({@code signers}: those that signed {@code state}); a key that
+     * starts or stops signing (a rollover step) makes the next version a full sign, so that every RRset
+     * carries the change at once.
+     */
+    private boolean compatible(SignedZoneState state, List<SigningKey> keys, Set<String> signers) {
+        if (!signers.equals(signers(keys))) {
+            LOG.info(
+                    "zone={} event=full-sign reason=\"the signing keys changed ({} -> {})\"",
+                    zone.name(),
+                    new TreeSet<>(signers),
+                    new TreeSet<>(signers(keys)));
+            return false;
+        }
         Set<String> published =
                 state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
         Set<String> ours = keys.stream()
@@ -637,7 +749,8 @@ final class ZoneCycle {
     }
 
     /** After a publication: the state is that version now (incremental), or is built from the full sign. */
-    private void keep(Optional<SignedZoneState> continued, SignedZone signed, byte[] digest) {
+    private void keep(Optional<SignedZoneState> continued, SignedZone signed, byte[] digest, List<SigningKey> keys) {
+        keptSigners = signers(keys);
         try {
             if (continued.isPresent()) {
                 continued.get().commit();
@@ -676,7 +789,8 @@ final class ZoneCycle {
     ZoneSelfTest selfTest() throws InterruptedException {
         List<SigningKey> keys;
         try {
-            PublishedKeySet keySet = ProvenKeys.published(store, verifier, zone.name(), hsm);
+            PublishedKeySet keySet = ProvenKeys.published(
+                    store, verifier, zone.name(), hsm, zone.policy().rollover().managed());
             if (keySet.keys().isEmpty()) {
                 return new ZoneSelfTest(
                         zone.name(),

@@ -1,5 +1,6 @@
 package org.tandem.signer.node;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.lifecycle.RolloverAgent;
 import org.tandem.signer.schedule.ResignPlan;
 import org.tandem.signer.schedule.ResignPlanner;
 import org.tandem.signer.schedule.ZoneResignState;
@@ -34,6 +36,22 @@ final class ZoneWork {
     private Optional<Instant> lastAttempt = Optional.empty();
     private long publishedInEpoch = -1;
 
+    /** The rollover agent's last pass: in which term, when, and when its plan's next step falls due. */
+    private long rolloverEpoch = -1;
+
+    private Instant rolloverRan = Instant.MIN;
+    private Optional<Instant> rolloverNext = Optional.empty();
+    /** The rollover agent's last word on the steps it could not take (any thread reads). */
+    private volatile List<String> rolloverWaiting = List.of();
+
+    /** How often the rollover agent looks at a zone whose plan names no step due sooner. */
+    static final Duration ROLLOVER_RECHECK = Duration.ofMinutes(1);
+    /** How often the leader reads the manifest's version to notice an operator's change (keys ds-seen). */
+    static final Duration MANIFEST_CHECK = Duration.ofSeconds(5);
+
+    private int manifestSeen = Integer.MIN_VALUE;
+    private Instant manifestChecked = Instant.MIN;
+
     ZoneWork(ZoneCycle cycle) {
         this.cycle = Objects.requireNonNull(cycle, "cycle");
         this.status = ZoneStatus.initial(cycle.zone().name());
@@ -56,6 +74,53 @@ final class ZoneWork {
     /** The agent's lines while leading, else none (the message for "no key replicated yet" then uses the HSM's). */
     List<String> replicationLines() {
         return agentPending.orElse(List.of());
+    }
+
+    /**
+     * Whether the rollover agent should look at the zone now: first in a term, when a step of its last
+     * plan has fallen due, or {@link #ROLLOVER_RECHECK} after its last look (an operator's ds-seen).
+     */
+    boolean rolloverDue(long epoch, Instant now) {
+        return rolloverEpoch != epoch
+                || rolloverNext.filter(t -> !t.isAfter(now)).isPresent()
+                || !now.isBefore(rolloverRan.plus(ROLLOVER_RECHECK));
+    }
+
+    /** Whether the manifest's version should be read again ({@link #MANIFEST_CHECK} after the last read). */
+    boolean manifestCheckDue(Instant now) {
+        return !now.isBefore(manifestChecked.plus(MANIFEST_CHECK));
+    }
+
+    /** Records the manifest's version read now; true when it changed since the last read (not on the first). */
+    boolean manifestChanged(int version, Instant now) {
+        manifestChecked = now;
+        boolean changed = manifestSeen != Integer.MIN_VALUE && manifestSeen != version;
+        manifestSeen = version;
+        return changed;
+    }
+
+    /** Records the rollover agent's pass. */
+    void rolledOver(RolloverAgent.Outcome o, long epoch, Instant now) {
+        rolloverEpoch = epoch;
+        rolloverRan = now;
+        rolloverNext = o.nextDue();
+        rolloverWaiting = o.waiting();
+        if (o.changed()) {
+            sourceChanged(now); // the DNSKEY RRset or the signing keys changed: re-sign at once
+        }
+    }
+
+    /** A pass that could not run (source, ledger or manifest unreadable): tried again after the recheck. */
+    void rolloverFailed(long epoch, Instant now, String why) {
+        rolloverEpoch = epoch;
+        rolloverRan = now;
+        rolloverNext = Optional.empty();
+        rolloverWaiting = List.of("rollover agent: " + why);
+    }
+
+    /** The steps the rollover agent could not take in its last pass, with why. */
+    List<String> rolloverWaiting() {
+        return rolloverWaiting;
     }
 
     /** The outcome of a takeover's checks (replaces the last one's). */

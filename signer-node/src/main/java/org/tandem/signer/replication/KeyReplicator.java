@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.KeySync;
@@ -103,7 +104,19 @@ public final class KeyReplicator {
      * @param leading asked right before each promotion: only the leader promotes
      */
     public ReplicationPass run(List<ZoneName> zones, BooleanSupplier leading) {
+        return run(zones, leading, z -> false);
+    }
+
+    /**
+     * One pass over {@code zones}; the GENERATED keys of a zone for which {@code planned} holds (its
+     * policy has {@code keys:}) are replicated and proven but not promoted: they come back in {@link
+     * ReplicationPass.ZoneOutcome#proven()} and the rollover agent publishes them when its plan says so.
+     *
+     * @param leading asked right before each promotion: only the leader promotes
+     */
+    public ReplicationPass run(List<ZoneName> zones, BooleanSupplier leading, Predicate<ZoneName> planned) {
         Objects.requireNonNull(zones, "zones");
+        Objects.requireNonNull(planned, "planned");
         Objects.requireNonNull(leading, "leading");
         Instant at = clock.instant();
         Map<String, PeerTally> tally = new LinkedHashMap<>();
@@ -112,7 +125,7 @@ public final class KeyReplicator {
         }
         List<ReplicationPass.ZoneOutcome> out = new ArrayList<>();
         for (ZoneName zone : zones) {
-            out.add(zone(zone, leading, tally));
+            out.add(zone(zone, leading, tally, planned.test(zone)));
         }
         List<ReplicationPass.PeerOutcome> peerOut = new ArrayList<>();
         tally.forEach((name, t) -> {
@@ -136,7 +149,8 @@ public final class KeyReplicator {
         return new ReplicationPass(at, out, peerOut);
     }
 
-    private ReplicationPass.ZoneOutcome zone(ZoneName zone, BooleanSupplier leading, Map<String, PeerTally> tally) {
+    private ReplicationPass.ZoneOutcome zone(
+            ZoneName zone, BooleanSupplier leading, Map<String, PeerTally> tally, boolean planned) {
         ZoneKeySet manifest;
         try {
             manifest = keySync.manifest(zone);
@@ -172,6 +186,7 @@ public final class KeyReplicator {
             }
         }
         List<DnssecKey> promoted = new ArrayList<>();
+        List<DnssecKey> proven = new ArrayList<>();
         List<String> pending = new ArrayList<>();
         for (ZoneKeySet.Entry e : generated) {
             DnssecKey key = e.key();
@@ -205,6 +220,19 @@ public final class KeyReplicator {
                         String.join("; ", lacking));
                 continue;
             }
+            if (planned) {
+                // the rollover agent decides when it is published; proven now on every HSM of every node
+                proven.add(key);
+                LOG.info(
+                        "node={} zone={} key={} tag={} role={} event=key-proven-everywhere proven-on=\"{}\"",
+                        node,
+                        zone,
+                        key.fingerprint().shortHex(),
+                        key.keyTag(),
+                        key.role(),
+                        String.join(", ", proof));
+                continue;
+            }
             if (!leading.getAsBoolean()) {
                 pending.add(describe(key) + ": not promoted: this node no longer leads");
                 continue;
@@ -225,7 +253,7 @@ public final class KeyReplicator {
                 pending.add(describe(key) + ": proven on every node but not promoted: " + ex.getMessage());
             }
         }
-        return new ReplicationPass.ZoneOutcome(zone, promoted, pending);
+        return new ReplicationPass.ZoneOutcome(zone, promoted, pending, proven);
     }
 
     /**

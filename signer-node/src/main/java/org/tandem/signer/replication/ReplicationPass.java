@@ -22,12 +22,20 @@ public record ReplicationPass(Instant at, List<ZoneOutcome> zones, List<PeerOutc
      * @param pending one line per GENERATED key still GENERATED after the pass, naming role, key tag,
      *     fingerprint and every node that lacks it, with the reason ({@code ZSK 12345 fp 3f2a…: missing
      *     on node-b (unreachable: …)})
+     * @param proven the GENERATED keys of a zone rolled by its policy that this pass proved on every HSM
+     *     of every node and left GENERATED: the rollover agent publishes them when its plan says so
      */
-    public record ZoneOutcome(ZoneName zone, List<DnssecKey> promoted, List<String> pending) {
+    public record ZoneOutcome(ZoneName zone, List<DnssecKey> promoted, List<String> pending, List<DnssecKey> proven) {
         public ZoneOutcome {
             Objects.requireNonNull(zone, "zone");
             promoted = List.copyOf(promoted);
             pending = List.copyOf(pending);
+            proven = List.copyOf(proven);
+        }
+
+        /** An outcome of a zone whose keys are promoted by the pass itself (no rollover policy). */
+        public ZoneOutcome(ZoneName zone, List<DnssecKey> promoted, List<String> pending) {
+            this(zone, promoted, pending, List.of());
         }
     }
 

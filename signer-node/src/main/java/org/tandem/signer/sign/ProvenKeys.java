@@ -62,7 +62,7 @@ public final class ProvenKeys {
         if (!report.keySynced()) {
             throw new NotKeySyncedException(report, report.problems());
         }
-        return keys(zone, hsm, manifest.live());
+        return keys(zone, hsm, manifest.live(), false);
     }
 
     /**
@@ -78,6 +78,19 @@ public final class ProvenKeys {
      * @throws KeySyncException the manifest or the HSM cannot be read
      */
     public static PublishedKeySet published(ManifestStore store, KeySetVerifier verifier, ZoneName zone, Hsm hsm)
+            throws KeySyncException {
+        return published(store, verifier, zone, hsm, false);
+    }
+
+    /**
+     * As {@link #published(ManifestStore, KeySetVerifier, ZoneName, Hsm)}; with {@code planned} (a zone
+     * whose policy has {@code keys:}, rolled by the rollover agent) the keys sign by their planned
+     * states: ACTIVE keys sign, PUBLISHED keys (pre-published, RFC 7583 §3.2.1) and RETIRED keys are in
+     * the DNSKEY RRset without signing. A zone without any ACTIVE key yet (its keys predate its
+     * {@code keys:}) signs as without {@code planned} until the agent's first pass.
+     */
+    public static PublishedKeySet published(
+            ManifestStore store, KeySetVerifier verifier, ZoneName zone, Hsm hsm, boolean planned)
             throws KeySyncException {
         Objects.requireNonNull(verifier, "verifier");
         ZoneKeySet manifest = manifest(store, zone, hsm);
@@ -103,7 +116,10 @@ public final class ProvenKeys {
                                     + " on HSM " + c.hsm())
                             .orElse("held, proven, on HSM " + hsm.id())));
         }
-        return new PublishedKeySet(zone, manifest.version(), keys(zone, hsm, manifest.publishable()), pending);
+        // a zone the agent has not activated a key of yet (keys from before its policy had keys:) signs
+        // as before until the agent's first pass makes its keys ACTIVE
+        boolean byState = planned && manifest.publishable().stream().anyMatch(e -> e.state() == KeyState.ACTIVE);
+        return new PublishedKeySet(zone, manifest.version(), keys(zone, hsm, manifest.publishable(), byState), pending);
     }
 
     private static ZoneKeySet manifest(ManifestStore store, ZoneName zone, Hsm hsm) throws KeySyncException {
@@ -117,7 +133,8 @@ public final class ProvenKeys {
         return ZoneKeySet.fromProto(read.get().manifest(), read.get().version());
     }
 
-    private static List<SigningKey> keys(ZoneName zone, Hsm hsm, List<ZoneKeySet.Entry> entries) throws HsmException {
+    private static List<SigningKey> keys(ZoneName zone, Hsm hsm, List<ZoneKeySet.Entry> entries, boolean planned)
+            throws HsmException {
         List<HsmKey> onHsm = hsm.list(zone);
         List<SigningKey> keys = new ArrayList<>();
         for (ZoneKeySet.Entry e : entries) {
@@ -129,7 +146,9 @@ public final class ProvenKeys {
                     .orElseThrow(() -> new IllegalStateException("zone " + zone + ": "
                             + e.key().describe() + " was proven on " + hsm.id() + " but is no longer listed there"));
             // RFC 7583 §3.3: a retired key stays in the DNSKEY RRset while its signatures may be cached
-            keys.add(new SigningKey(e.key(), hsm, k.ref(), e.state() != KeyState.RETIRED));
+            // planned: only ACTIVE keys sign (a PUBLISHED key is pre-published, RFC 7583 §3.2.1)
+            boolean signs = planned ? e.state() == KeyState.ACTIVE : e.state() != KeyState.RETIRED;
+            keys.add(new SigningKey(e.key(), hsm, k.ref(), signs));
         }
         return keys;
     }

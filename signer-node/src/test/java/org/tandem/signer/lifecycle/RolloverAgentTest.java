@@ -1,0 +1,277 @@
+package org.tandem.signer.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.manifest.ManifestConflictException;
+import org.tandem.keysync.manifest.ZoneKeySet;
+
+/** The rollover agent's decisions on a fake clock, over an in-memory manifest. */
+class RolloverAgentTest {
+    private static final ZoneName ZONE = ZoneName.of("example.test.");
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Algorithm ALG = Algorithm.ECDSAP256SHA256;
+    /** Ipub = 1 + 2 + 1 = 4 s, Iret = 0 + 1 + 2 + 1 = 4 s; ZSK lifetime 60 s. */
+    private static final RolloverPolicy POLICY = new RolloverPolicy(
+            List.of(
+                    new RolePolicy(KeyRole.KSK, ALG, Duration.ZERO),
+                    new RolePolicy(KeyRole.ZSK, ALG, Duration.ofSeconds(60))),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            new ParentPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), ParentCheck.NONE, Optional.empty()));
+
+    private static final ZoneTimings TIMINGS =
+            new ZoneTimings(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ZERO);
+
+    private final FakeClock clock = new FakeClock(T0);
+    private final FakeKeys keys = new FakeKeys();
+    private final RolloverAgent agent = new RolloverAgent("node-a", keys, clock);
+
+    @Test
+    void theFirstKeysProvenOnEveryNodeArePublishedAndActiveInOneManifestVersion() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+
+        RolloverAgent.Outcome o = run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+
+        assertThat(o.changed()).isTrue();
+        assertThat(keys.writes).isEqualTo(1);
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.ACTIVE);
+        ZoneKeySet.Entry e = keys.manifest.find(zsk.fingerprint()).orElseThrow();
+        assertThat(e.entered(KeyState.PUBLISHED)).contains(T0);
+        assertThat(e.entered(KeyState.ACTIVE)).contains(T0);
+    }
+
+    @Test
+    void aKeyNotProvenOnEveryNodeStaysGeneratedAndUnpublished() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+
+        RolloverAgent.Outcome o = run(Set.of(ksk.fingerprint())); // the ZSK is missing somewhere
+
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.GENERATED);
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.ACTIVE);
+        assertThat(o.findings()).anySatisfy(f -> assertThat(f.kind()).isEqualTo(RolloverFinding.Kind.AWAITING_PROOF));
+        assertThat(keys.generated).isEmpty();
+    }
+
+    @Test
+    void aZskNearTheEndOfItsLifetimeGetsOneSuccessorGeneratedOnceAndPublishedOnlyWhenProven() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+        keys.dsNames(ksk); // the parent has the KSK's DS: no parent step interferes
+
+        clock.set(T0.plusSeconds(55)); // Ipub (4 s) before the end of the lifetime (60 s) is 56 s: not yet
+        assertThat(run(Set.of()).nextDue()).contains(T0.plusSeconds(56));
+        assertThat(keys.generated).isEmpty();
+        clock.set(T0.plusSeconds(56));
+        RolloverAgent.Outcome made = run(Set.of());
+        run(Set.of()); // a second pass (or a new leader) sees the successor in the manifest
+        clock.set(T0.plusSeconds(58));
+        run(Set.of());
+
+        assertThat(made.done()).singleElement().satisfies(l -> assertThat(l).contains("generated on node-a"));
+        assertThat(keys.generated).hasSize(1);
+        DnssecKey next = keys.generated.get(0);
+        assertThat(next.role()).isEqualTo(KeyRole.ZSK);
+        assertThat(keys.state(next)).isEqualTo(KeyState.GENERATED);
+
+        run(Set.of(next.fingerprint())); // the replication pass proved it on every HSM
+        assertThat(keys.state(next)).isEqualTo(KeyState.PUBLISHED);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.generated).hasSize(1);
+    }
+
+    @Test
+    void theSwitchStartsTheSuccessorAndRetiresTheOldZskInOneWriteAfterIpubThenRemovesItAfterIret() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+        keys.dsNames(ksk); // the parent has the KSK's DS: no parent step interferes
+        clock.set(T0.plusSeconds(56));
+        run(Set.of());
+        DnssecKey next = keys.generated.get(0);
+        clock.set(T0.plusSeconds(57));
+        run(Set.of(next.fingerprint()));
+        Instant published = clock.instant();
+
+        clock.set(published.plusSeconds(3)); // within Ipub: nothing moves
+        int writes = keys.writes;
+        RolloverAgent.Outcome early = run(Set.of());
+        assertThat(keys.writes).isEqualTo(writes);
+        assertThat(early.nextDue()).contains(published.plusSeconds(4));
+
+        clock.set(published.plusSeconds(4));
+        run(Set.of());
+        assertThat(keys.writes).isEqualTo(writes + 1);
+        assertThat(keys.state(next)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.RETIRED);
+        assertThat(keys.manifest.find(zsk.fingerprint()).orElseThrow().entered(KeyState.RETIRED))
+                .contains(published.plusSeconds(4));
+
+        clock.set(published.plusSeconds(7)); // Iret (4 s) after the switch not yet over
+        run(Set.of());
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.RETIRED);
+        clock.set(published.plusSeconds(8));
+        run(Set.of());
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.REMOVED);
+        assertThat(keys.state(next)).isEqualTo(KeyState.ACTIVE);
+    }
+
+    @Test
+    void aNodeThatNoLongerLeadsWritesNothing() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+
+        RolloverAgent.Outcome o =
+                agent.run(ZONE, POLICY, TIMINGS, List.of(), Set.of(ksk.fingerprint(), zsk.fingerprint()), () -> false);
+
+        assertThat(keys.writes).isZero();
+        assertThat(o.changed()).isFalse();
+        assertThat(o.waiting()).anySatisfy(l -> assertThat(l).contains("no longer leads"));
+    }
+
+    @Test
+    void aConflictingWriteIsReportedAndPlannedAgainNextPass() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        keys.conflictOnce = true;
+
+        RolloverAgent.Outcome o = run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+        assertThat(o.changed()).isFalse();
+        assertThat(o.waiting()).anySatisfy(l -> assertThat(l).contains("manifest changed meanwhile"));
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.GENERATED);
+
+        run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.ACTIVE);
+    }
+
+    @Test
+    void withParentCheckNoneTheCdsIsPublishedThenTheDsAssumedAndTheCdsWithdrawn() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+
+        clock.set(T0.plusSeconds(4)); // Ipub after the KSK's publication: ask the parent
+        run(Set.of());
+        assertThat(ManifestParent.of(keys.manifest).cds()).containsExactly(ksk.fingerprint());
+        assertThat(ManifestParent.of(keys.manifest).ds()).isEmpty();
+
+        clock.set(T0.plusSeconds(5)); // the parent's propagation delay (1 s): assumed (check: none)
+        run(Set.of());
+        assertThat(ManifestParent.of(keys.manifest).ds()).containsExactly(ksk.fingerprint());
+        assertThat(ManifestParent.of(keys.manifest).dsSince()).contains(T0.plusSeconds(5));
+
+        run(Set.of()); // the parent has acted: CDS withdrawn (RFC 7344 §4.1)
+        assertThat(ManifestParent.of(keys.manifest).cds()).isEmpty();
+        assertThat(ManifestParent.of(keys.manifest).ds()).containsExactly(ksk.fingerprint());
+    }
+
+    private RolloverAgent.Outcome run(Set<Fingerprint> proven) throws Exception {
+        return agent.run(ZONE, POLICY, TIMINGS, List.of(), proven, () -> true);
+    }
+
+    /** The manifest in memory; keys generated here are GENERATED, as keysync writes them. */
+    private final class FakeKeys implements RolloverAgent.Keys {
+        ZoneKeySet manifest = new ZoneKeySet(ZONE, 0, List.of());
+        final List<DnssecKey> generated = new ArrayList<>();
+        int writes;
+        boolean conflictOnce;
+
+        DnssecKey add(KeyRole role) throws Exception {
+            DnssecKey k = newKey(role);
+            manifest = manifest.with(new ZoneKeySet.Entry(k, KeyState.GENERATED, clock.instant(), "node-a"));
+            return k;
+        }
+
+        void dsNames(DnssecKey k) {
+            manifest = ManifestParent.dsSeen(manifest, Set.of(k.fingerprint()), clock.instant());
+        }
+
+        KeyState state(DnssecKey k) {
+            return manifest.find(k.fingerprint()).orElseThrow().state();
+        }
+
+        @Override
+        public ZoneKeySet manifest(ZoneName zone) {
+            return manifest;
+        }
+
+        @Override
+        public DnssecKey generate(ZoneName zone, KeyRole role, Algorithm algorithm) {
+            try {
+                DnssecKey k = add(role);
+                generated.add(k);
+                manifest = new ZoneKeySet(ZONE, manifest.version() + 1, manifest.entries());
+                return k;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void update(ZoneKeySet current, ZoneKeySet next, String why) throws ManifestConflictException {
+            if (current.version() != manifest.version() || conflictOnce) {
+                conflictOnce = false;
+                throw new ManifestConflictException(
+                        ZONE.toString(), "/fake", current.version(), manifest.version() + 1, null);
+            }
+            writes++;
+            manifest = new ZoneKeySet(ZONE, manifest.version() + 1, next.entries());
+        }
+    }
+
+    private static DnssecKey newKey(KeyRole role) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        return DnssecKey.of(ZONE, role, ALG, g.generateKeyPair().getPublic());
+    }
+
+    /** A clock the test sets. */
+    private static final class FakeClock extends Clock {
+        private Instant now;
+
+        FakeClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant t) {
+            now = t;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

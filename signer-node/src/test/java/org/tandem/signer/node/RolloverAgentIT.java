@@ -1,0 +1,319 @@
+package org.tandem.signer.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.key.DnssecKey;
+import org.tandem.keysync.key.Fingerprint;
+import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.proof.KeySetReport;
+import org.tandem.keysync.testing.TestTiming;
+import org.tandem.keysync.testing.ZooKeeperFixture;
+import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.lifecycle.ManifestParent;
+import org.xbill.DNS.CDNSKEYRecord;
+import org.xbill.DNS.CDSRecord;
+import org.xbill.DNS.Record;
+
+/**
+ * The rollover agent on the leader, with two signer-node JVMs on their own SoftHSM2 tokens and a real
+ * ZooKeeper, and a policy whose intervals are seconds: a ZSK rollover runs from start to end by itself
+ * (successor generated once on the leader, replicated to and proven on both HSMs before it is
+ * published, pre-published without signing, the switch, the old ZSK retired and then removed), and
+ * every version published on the way validates with ldns-verify-zone.
+ */
+class RolloverAgentIT {
+    @RegisterExtension
+    static final ZooKeeperFixture ZK = new ZooKeeperFixture();
+
+    /** TTLs of 2 s: the RFC 7583 intervals are seconds (Ipub = 1 + 2 + 1 s, Iret = 0 + 1 + 2 + 1 s). */
+    private static final String ZONE = """
+            $ORIGIN example.test.
+            $TTL 2
+            @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 2
+            @        NS    ns1
+            ns1      A     192.0.2.53
+            www      A     192.0.2.80
+            """;
+
+    private static final String POLICY = """
+            dnskey-ttl: 2
+            keys:
+              ksk: {algorithm: 13, lifetime: 0}
+              zsk: {algorithm: 13, lifetime: 25s}
+            propagation-delay: 1s
+            publish-safety: 1s
+            retire-safety: 1s
+            parent: {ds-ttl: 1s, propagation-delay: 1s, check: none}
+            """;
+
+    @TempDir
+    Path dir;
+
+    private NodeCluster cluster;
+
+    @BeforeEach
+    void cluster() throws Exception {
+        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
+        Files.writeString(dir.resolve("zones/example.test.zone"), ZONE);
+        Files.writeString(dir.resolve("policy.yaml"), POLICY);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cluster.close();
+    }
+
+    private NodeProcess start(String node) throws Exception {
+        return cluster.start(
+                node,
+                "zones/example.test.zone",
+                cluster.peersOf(node),
+                new NodeCluster.NodeOptions("    policy: policy.yaml\n", "", List.of()));
+    }
+
+    @Test
+    void aZskRollsByItselfProvenOnBothHsmsBeforePublicationAndEveryPublishedVersionValidates() throws Exception {
+        NodeProcess a = start("node-a");
+        cluster.awaitLog(a, "node=node-a event=leader ");
+        start("node-b");
+        // the first keys: proven on both nodes, then published and active at once (nothing to overlap with)
+        PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        ZoneKeySet initial = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
+        ZoneKeySet.Entry zsk1 = zsk(initial, KeyState.ACTIVE).orElseThrow();
+        assertThat(initial.entries()).allSatisfy(e -> assertThat(e.state()).isEqualTo(KeyState.ACTIVE));
+        assertThat(zsk1.entered(KeyState.ACTIVE)).isPresent();
+
+        // the successor: generated once on node-a, proven on both HSMs, pre-published; the switch; the old ZSK
+        // retired, then removed
+        TestTiming.until(NodeCluster.WAIT.multipliedBy(2), "the first ZSK is REMOVED", () -> {
+            try {
+                return cluster.state(zsk1.key()) == KeyState.REMOVED;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        ZoneKeySet after = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
+        List<ZoneKeySet.Entry> zsks = after.entries().stream()
+                .filter(e -> e.key().role() == KeyRole.ZSK)
+                .toList();
+        ZoneKeySet.Entry zsk2 = zsks.stream()
+                .filter(e -> !e.key().equals(zsk1.key()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(zsks).as("one successor, generated once").hasSize(2);
+        assertThat(zsk2.state()).isEqualTo(KeyState.ACTIVE);
+        assertThat(zsk2.generatedOn()).isEqualTo("node-a");
+        Instant published = zsk2.entered(KeyState.PUBLISHED).orElseThrow();
+        Instant active = zsk2.entered(KeyState.ACTIVE).orElseThrow();
+        ZoneKeySet.Entry old = after.find(zsk1.key().fingerprint()).orElseThrow();
+        // RFC 7583 §3.2.1: the switch after Ipub (4 s), the old DNSKEY removed Iret (4 s) after it stopped
+        assertThat(active).isAfterOrEqualTo(published.plusSeconds(4));
+        assertThat(old.entered(KeyState.RETIRED)).contains(active);
+        assertThat(old.entered(KeyState.REMOVED).orElseThrow()).isAfterOrEqualTo(active.plusSeconds(4));
+        // proven on both HSMs before the manifest said PUBLISHED
+        String log = a.log();
+        String short2 = zsk2.key().fingerprint().shortHex();
+        int proven = indexOf(
+                log,
+                "key=" + short2 + " .*event=key-proven-everywhere proven-on=\"node-a \\(node-a\\),"
+                        + " node-b \\(node-b\\)\"");
+        int publishedLine = indexOf(
+                log, "event=rollover-step ZSK " + zsk2.key().keyTag() + " fp " + short2 + ": GENERATED -> PUBLISHED");
+        assertThat(proven).as("proven everywhere, logged").isNotNegative();
+        assertThat(publishedLine).as("published by the agent, logged").isGreaterThan(proven);
+        // both HSMs hold every key the zone uses, proven; the REMOVED ZSK waits there for keys delete
+        KeySetReport report = cluster.tokens.keySync().verify(NodeCluster.ZONE);
+        assertThat(report.problemsForSigning(after)).isEmpty();
+        assertThat(report.problems())
+                .as("the old ZSK on each of the two HSMs")
+                .hasSize(2)
+                .allSatisfy(c -> assertThat(c.detail()).contains("manifest lists it as REMOVED"));
+
+        // the removal is published: the last version has neither the old DNSKEY nor its signatures
+        PublishRecord last = cluster.awaitPublish(
+                r -> !r.dnskeyFingerprints().contains(zsk1.key().fingerprint().hex()),
+                "a version without the old ZSK is published");
+        assertThat(cluster.signers(last))
+                .contains(zsk2.key().keyTag().value())
+                .doesNotContain(zsk1.key().keyTag().value());
+
+        // every version published on the way validates; some had the successor published without signing,
+        // some the old ZSK retired (published, not signing)
+        List<PublishRecord> history = cluster.ledger.history(NodeCluster.ZONE).stream()
+                .filter(r -> r.serial() >= first.serial() && r.serial() <= last.serial())
+                .toList();
+        boolean prePublished = false;
+        boolean retired = false;
+        List<Long> checked = new ArrayList<>();
+        for (PublishRecord r : history) {
+            if (!Files.exists(cluster.versionFile(r))) {
+                continue; // committed by node-a, written in its directory; the versions are all there
+            }
+            NodeCluster.validates(cluster.versionFile(r));
+            checked.add(r.serial());
+            Set<Integer> signers = cluster.signers(r);
+            boolean has2 =
+                    r.dnskeyFingerprints().contains(zsk2.key().fingerprint().hex());
+            boolean has1 =
+                    r.dnskeyFingerprints().contains(zsk1.key().fingerprint().hex());
+            prePublished |= has2 && !signers.contains(zsk2.key().keyTag().value());
+            retired |= has1 && has2 && !signers.contains(zsk1.key().keyTag().value());
+        }
+        assertThat(checked).as("versions validated").hasSizeGreaterThanOrEqualTo(3);
+        assertThat(prePublished)
+                .as("a version with the successor published, not signing")
+                .isTrue();
+        assertThat(retired)
+                .as("a version with the old ZSK published, not signing")
+                .isTrue();
+    }
+
+    @Test
+    void aKskRollsWithCdsAndWaitsForTheOperatorsDsSeenAtEachParentStep() throws Exception {
+        Files.writeString(dir.resolve("policy.yaml"), """
+                dnskey-ttl: 2
+                keys:
+                  ksk: {algorithm: 13, lifetime: 30s}
+                  zsk: {algorithm: 13, lifetime: 0}
+                propagation-delay: 1s
+                publish-safety: 1s
+                retire-safety: 1s
+                parent: {ds-ttl: 1s, propagation-delay: 1s, check: operator}
+                """);
+        NodeProcess a = start("node-a");
+        cluster.awaitLog(a, "node=node-a event=leader ");
+        start("node-b");
+        PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        DnssecKey ksk1 = cluster.tokens.keySync().manifest(NodeCluster.ZONE).entries().stream()
+                .filter(e -> e.key().role() == KeyRole.KSK)
+                .findFirst()
+                .orElseThrow()
+                .key();
+        // the first KSK: the CDS asks the parent for its DS; nothing moves until the operator says it is there
+        awaitCds(Set.of(ksk1.fingerprint()));
+        PublishRecord withCds = cluster.awaitPublish(r -> hasCds(r, ksk1), "a version with the CDS for the first KSK");
+        NodeCluster.validates(cluster.versionFile(withCds));
+        cluster.awaitLog(a, "event=rollover-waiting DS \\{" + ksk1.fingerprint().shortHex() + "\\} not yet confirmed");
+        dsSeen(ksk1);
+
+        // the successor (generated once on node-a, proven on both HSMs) is published and signs the DNSKEY RRset;
+        // after Ipub the CDS asks for both DS records
+        DnssecKey[] found = new DnssecKey[1];
+        TestTiming.until(NodeCluster.WAIT, "a second KSK is generated", () -> {
+            try {
+                found[0] = cluster.tokens.keySync().manifest(NodeCluster.ZONE).entries().stream()
+                        .filter(e -> e.key().role() == KeyRole.KSK && !e.key().equals(ksk1))
+                        .findFirst()
+                        .map(ZoneKeySet.Entry::key)
+                        .orElse(null);
+                return found[0] != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        DnssecKey ksk2 = found[0];
+        awaitCds(Set.of(ksk1.fingerprint(), ksk2.fingerprint()));
+        assertThat(cluster.state(ksk2)).isEqualTo(KeyState.ACTIVE);
+        assertThat(cluster.state(ksk1)).isEqualTo(KeyState.ACTIVE);
+        dsSeen(ksk1, ksk2);
+        // then for the new one only; the old KSK stays while the parent's DS names it
+        awaitCds(Set.of(ksk2.fingerprint()));
+        assertThat(cluster.state(ksk1)).isEqualTo(KeyState.ACTIVE);
+        dsSeen(ksk2);
+        TestTiming.until(NodeCluster.WAIT, "the first KSK is REMOVED", () -> {
+            try {
+                return cluster.state(ksk1) == KeyState.REMOVED;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        PublishRecord last = cluster.awaitPublish(
+                r -> !r.dnskeyFingerprints().contains(ksk1.fingerprint().hex()) && !hasCds(r, ksk2),
+                "a version without the old KSK and without CDS");
+        assertThat(cluster.signers(last))
+                .doesNotContain(ksk1.keyTag().value())
+                .contains(ksk2.keyTag().value());
+        long validated = 0;
+        for (PublishRecord r : cluster.ledger.history(NodeCluster.ZONE)) {
+            if (r.serial() >= first.serial() && r.serial() <= last.serial() && Files.exists(cluster.versionFile(r))) {
+                NodeCluster.validates(cluster.versionFile(r));
+                validated++;
+            }
+        }
+        assertThat(validated).isGreaterThanOrEqualTo(4);
+        assertThat(cluster.tokens.keySync().manifest(NodeCluster.ZONE).entries().stream()
+                        .filter(e -> e.key().role() == KeyRole.KSK))
+                .as("one successor, generated once")
+                .hasSize(2);
+    }
+
+    /** What {@code signerctl keys ds-seen} writes: the parent's DS RRset names exactly these keys now. */
+    private void dsSeen(DnssecKey... keys) throws Exception {
+        ZoneKeySet m = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
+        Set<Fingerprint> ds = Arrays.stream(keys).map(DnssecKey::fingerprint).collect(Collectors.toSet());
+        cluster.tokens.keySync().update(m, ManifestParent.dsSeen(m, ds, Instant.now()), "ds-seen (test)");
+    }
+
+    private void awaitCds(Set<Fingerprint> keys) throws Exception {
+        TestTiming.until(NodeCluster.WAIT, "the CDS asks for " + keys, () -> {
+            try {
+                return ManifestParent.of(cluster.tokens.keySync().manifest(NodeCluster.ZONE))
+                        .cds()
+                        .equals(keys);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    /** Whether the version has a CDS for the key (and a CDNSKEY beside it). */
+    private boolean hasCds(PublishRecord r, DnssecKey key) {
+        boolean cds = false;
+        boolean cdnskey = false;
+        List<Record> records;
+        try {
+            records = cluster.records(r);
+        } catch (Exception e) {
+            return false; // not written yet
+        }
+        for (Record rec : records) {
+            if (rec instanceof CDSRecord c && c.getFootprint() == key.keyTag().value()) {
+                cds = true;
+            }
+            if (rec instanceof CDNSKEYRecord c
+                    && c.getFootprint() == key.keyTag().value()) {
+                cdnskey = true;
+            }
+        }
+        return cds && cdnskey;
+    }
+
+    private static Optional<ZoneKeySet.Entry> zsk(ZoneKeySet m, KeyState state) {
+        return m.entries().stream()
+                .filter(e -> e.key().role() == KeyRole.ZSK && e.state() == state)
+                .findFirst();
+    }
+
+    private static int indexOf(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? m.start() : -1;
+    }
+}
