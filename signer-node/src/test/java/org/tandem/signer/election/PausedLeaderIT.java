@@ -77,6 +77,7 @@ class PausedLeaderIT {
             standby.ledger.commit(b, ZONE, standby.ledger.nextSerial(ZONE, 1), KeySyncedElectionIT.sha256("b " + i));
         }
         int commitsBeforeResume = count("COMMIT");
+        int refusalsBeforeResume = count("REFUSED");
 
         signal("CONT");
         long resumedAt = System.nanoTime();
@@ -103,6 +104,18 @@ class PausedLeaderIT {
                 + hearsLoss.toMillis() + " ms after SIGCONT; child said: " + filtered());
         // no commit by node-a after it was paused: every epoch-1 commit line and record is older than the stop
         assertThat(count("COMMIT")).as("commits by node-a after SIGCONT").isEqualTo(commitsBeforeResume);
+        // its in-flight commit was refused by its own lease check, before the epoch fence was asked
+        TestTiming.until(
+                WAIT,
+                "node-a's in-flight commit refused by its lease",
+                () -> out.stream()
+                        .filter(l -> l.startsWith("REFUSED"))
+                        .skip(refusalsBeforeResume)
+                        .anyMatch(l -> l.contains("StaleLeadershipException")
+                                && l.contains("leadership no longer valid here")));
+        assertThat(out.stream().filter(l -> l.startsWith("REFUSED")).skip(refusalsBeforeResume))
+                .allSatisfy(l -> assertThat(l).startsWith("REFUSED epoch=1 "));
+        assertThat(count("COMMIT")).as("commits by node-a after its refusal").isEqualTo(commitsBeforeResume);
         assertThat(history.stream().filter(r -> r.node().equals("node-a")))
                 .allMatch(r -> r.epoch() == 1 && !r.committedAt().isAfter(stoppedWall));
         assertOneWriterPerEpochAndMonotonicSerials(history);

@@ -52,12 +52,27 @@ public final class PausedLeaderMain {
             });
             election.start();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            Leadership held = null;
+            long lastSerial = 0;
             while (true) {
                 Leadership l = election.leadership().orElse(null);
+                boolean inFlight = l == null && held != null;
+                if (inFlight) {
+                    // the commit a resumed leader had in flight, once, with the leadership it held and the
+                    // serial it had drawn (no ZooKeeper read): its lease check refuses it before the
+                    // epoch fence is asked
+                    l = held;
+                    held = null;
+                } else if (l != null) {
+                    held = l;
+                }
                 if (l != null) {
-                    long serial = ledger.nextSerial(zone, 1);
-                    byte[] digest = sha.digest((node + " " + serial).getBytes(StandardCharsets.UTF_8));
+                    long serial = inFlight ? lastSerial + 1 : lastSerial;
                     try {
+                        // a ZooKeeper failure here (the session expired during the pause) is a refusal too
+                        serial = inFlight ? serial : ledger.nextSerial(zone, 1);
+                        lastSerial = serial;
+                        byte[] digest = sha.digest((node + " " + serial).getBytes(StandardCharsets.UTF_8));
                         ledger.commit(l, zone, serial, digest);
                         say("COMMIT epoch=" + l.epoch() + " serial=" + serial + " at="
                                 + Instant.now().toEpochMilli());
