@@ -287,6 +287,9 @@ final class PublishScenarios {
                         s -> s.nodes().get(staller).leader()
                                 && s.nodes().get(staller).healthy());
                 long epoch = led.epoch();
+                // the fault is the stall: judge the takeover against the leader it stalls, not the set-up
+                t.leaderBefore = staller;
+                t.epochBefore = epoch;
                 t.note(staller + " leads epoch " + epoch + " with refresh " + REFRESH_AFTER_SECONDS
                         + " s after signing; watchdog warn at age " + WARN_AGE.toSeconds() + " s, critical at "
                         + CRITICAL_AGE.toSeconds() + " s, every " + WATCHDOG_INTERVAL.toSeconds() + " s");
