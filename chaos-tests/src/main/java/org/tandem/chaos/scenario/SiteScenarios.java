@@ -93,7 +93,14 @@ final class SiteScenarios {
                 Locale.ROOT,
                 "%s committed %d version(s) in epoch(s) %s, %d reached the authoritative server; longest gap "
                         + "without a commit %.1f s",
-                leader,
+                during.isEmpty()
+                        ? leader
+                        : String.join(
+                                " and ",
+                                during.stream()
+                                        .map(LedgerEntry::node)
+                                        .distinct()
+                                        .toList()),
                 during.size(),
                 during.stream().map(LedgerEntry::epoch).distinct().toList(),
                 arrived,
