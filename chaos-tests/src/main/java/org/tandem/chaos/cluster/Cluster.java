@@ -63,6 +63,15 @@ public final class Cluster implements AutoCloseable {
     /** How often the zone churn driver changes the zone source. */
     public static final Duration CHURN_INTERVAL = Duration.ofSeconds(1);
 
+    /**
+     * The size of each node's publish file system: a tmpfs of its own under {@code run/<node>/published}
+     * (scenario {@code publish-disk-full} fills it). Every version is kept (about 6 KiB each): room for
+     * hours of churn.
+     */
+    public static final String PUBLISH_FS_SIZE = "64m";
+    /** The tmpfs source name of a node's publish file system ({@code bin/chaos} unmounts leftovers by it). */
+    static final String PUBLISH_FS_PREFIX = "tdmc-publish-";
+
     static final Map<String, String> NODE_HOST = Map.of("node-a", "dc1-signer", "node-b", "dc2-signer");
     static final List<String> ZK_HOSTS = List.of("dc1-zk", "dc2-zk", "dc3-zk");
     /** The voters' secure client port (TLS only; no plaintext port). */
@@ -81,6 +90,10 @@ public final class Cluster implements AutoCloseable {
     private DemoPki pki;
     private Internet internet;
     private List<String> zoneExtra = List.of();
+    /** Per node: more lines of its zone entry and of its top level in {@code node.yaml} (a scenario's policy). */
+    private final Map<String, List<String>> configExtra = new ConcurrentHashMap<>();
+
+    private final List<Path> publishMounts = new ArrayList<>();
     private long churned;
     private ScheduledExecutorService churn;
 
@@ -168,6 +181,7 @@ public final class Cluster implements AutoCloseable {
         say("ZooKeeper ensemble up (TLS for clients and quorum, role ACLs): " + zkConnect);
         writeZone(List.of());
         for (String n : NODES) {
+            mountPublishFs(n);
             writeNodeConfig(n);
             startNode(n);
         }
@@ -499,9 +513,71 @@ public final class Cluster implements AutoCloseable {
                 + last.output().strip() + "; see " + procs.log("coordinator"));
     }
 
+    /** The node's publish directory: a tmpfs of {@link #PUBLISH_FS_SIZE} of its own. */
+    public Path publishDir(String n) {
+        return run.resolve(n + "/published");
+    }
+
+    private void mountPublishFs(String n) throws IOException, InterruptedException {
+        Path dir = Files.createDirectories(publishDir(n));
+        tool(
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=" + PUBLISH_FS_SIZE + ",mode=0755",
+                PUBLISH_FS_PREFIX + n,
+                dir.toString());
+        publishMounts.add(dir);
+    }
+
+    /**
+     * Unmounts the publish file systems, their content kept: copied out first, back into the (then
+     * plain) directory afterwards, for the report.
+     */
+    private void unmountPublishFs() {
+        for (Path dir : publishMounts) {
+            Path saved = dir.resolveSibling(dir.getFileName() + ".saved");
+            try {
+                tool("cp", "-a", dir.toString(), saved.toString());
+                tool("umount", dir.toString());
+                tool("sh", "-c", "cp -a \"$0\"/. \"$1\"/ && rm -rf \"$0\"", saved.toString(), dir.toString());
+            } catch (IOException e) {
+                out.println("chaos: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        publishMounts.clear();
+    }
+
+    private static void tool(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + text.strip());
+        }
+    }
+
+    /**
+     * Sets node {@code n}'s extra configuration ({@code zone}: lines of its zone entry, {@code top}:
+     * top-level lines of {@code node.yaml}) and rewrites its {@code node.yaml}; takes effect at its
+     * next start. Empty strings restore the harness's configuration.
+     */
+    public void reconfigure(String n, String zone, String top) throws IOException {
+        configExtra.put(n, List.of(zone, top));
+        writeNodeConfig(n);
+    }
+
+    /** The file whose existence stalls node {@code n}'s signing loop (the node's test-only hook). */
+    public Path stallFile(String n) {
+        return run.resolve(n + ".stall-signing");
+    }
+
     private void writeNodeConfig(String n) throws IOException {
         Host h = nodeHost(n);
-        Files.createDirectories(run.resolve(n + "/published"));
+        List<String> extra = configExtra.getOrDefault(n, List.of("", ""));
         Files.writeString(
                 run.resolve(n + ".yaml"),
                 "node: {name: " + n + ", site: " + h.site() + "}\n"
@@ -512,6 +588,7 @@ public final class Cluster implements AutoCloseable {
                         + "zones:\n"
                         + "  - name: " + ZONE + "\n"
                         + "    source: zones/example.test.zone\n"
+                        + extra.get(0)
                         // the churn changes the source every second: publish each change (floor 1 s, not 10 s)
                         + "resign: {floor: 1s, debounce: 200ms}\n"
                         + "zookeeper: {connect: \"" + zkConnect + "\", session-timeout: " + SESSION_TIMEOUT.toSeconds()
@@ -526,7 +603,8 @@ public final class Cluster implements AutoCloseable {
                         + "    allow: [10.77.4.0/24, " + h.address() + "/32]\n"
                         + "grpc: {listen: \"" + h.address() + ":7443\"}\n"
                         + "metrics: {listen: \"" + h.address() + ":9105\"}\n"
-                        + "tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}\n",
+                        + "tls: {ca: tls/ca.crt, cert: tls/" + n + ".crt, key: tls/" + n + ".key}\n"
+                        + extra.get(1),
                 StandardCharsets.UTF_8);
     }
 
@@ -547,7 +625,10 @@ public final class Cluster implements AutoCloseable {
                         "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                         // the ZooKeeper client's and Curator's own lines: what a takeover waited for
                         "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper=info",
-                        "-Dorg.slf4j.simpleLogger.log.org.apache.curator=info"),
+                        "-Dorg.slf4j.simpleLogger.log.org.apache.curator=info",
+                        // the node's test-only hook: its signing loop stalls while this file exists
+                        // (scenario signature-expiry-stall); absent, it does nothing
+                        "-Dtandem.test.stall-signing-file=" + stallFile(n)),
                 SignerNodeMain.class.getName(),
                 List.of("--config", run.resolve(n + ".yaml").toString()),
                 env);
@@ -710,6 +791,7 @@ public final class Cluster implements AutoCloseable {
             }
         } finally {
             procs.close();
+            unmountPublishFs();
             net.close();
         }
     }

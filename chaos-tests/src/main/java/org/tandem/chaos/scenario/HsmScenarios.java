@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.tandem.chaos.cluster.Cluster;
 import org.tandem.chaos.history.ClusterSample;
 import org.tandem.chaos.history.LedgerEntry;
@@ -181,6 +184,111 @@ final class HsmScenarios {
                     restart(c, t, leader);
                 }
             }
+        }
+    }
+
+    /**
+     * F10 while signing: the leader's token is removed (SoftHSM2's token directory moved away) while
+     * the churn makes it re-sign every second, so a signing run fails on PKCS#11. The node must leave
+     * the election on that failure — a key-sync re-check at once — not at the next periodic re-check
+     * ({@link #PERIODIC_RECHECK}); the standby takes over; nothing the failed run made is published.
+     */
+    static final class ErrorWhileSigning implements Scenario {
+        /** The election's periodic key-sync re-check interval (the node's default). */
+        static final Duration PERIODIC_RECHECK = Duration.ofSeconds(5);
+        /** From the failed run to leaving the election, at most: well under {@link #PERIODIC_RECHECK}. */
+        static final Duration AT_ONCE = Duration.ofMillis(1_500);
+
+        private static final Pattern STAMP = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z) ");
+
+        @Override
+        public String name() {
+            return "hsm-error-while-signing";
+        }
+
+        @Override
+        public String description() {
+            return "the leader's token disappears while the churn forces re-signing: the failed signing run makes it "
+                    + "leave the election at once (not at the 5 s re-check), the standby takes over";
+        }
+
+        @Override
+        public void run(Cluster c, Trial t) throws Exception {
+            String leader = t.leaderBefore();
+            TokenFaults f = faults(c, leader);
+            Snapshot snap = f.snapshot(leader);
+            t.expectTakeover();
+            t.check("F10-left-at-once");
+            t.check("F10-nothing-after-failure");
+            long logFrom = Waits.logLines(c, leader);
+            FaultApplied done = f.removeToken(leader);
+            t.fault(done.describe() + " while the zone churns (a re-sign every second)");
+            Instant faultAt = t.faultAt();
+            try {
+                LedgerEntry taken = Waits.takeoverBy(c, t, Cluster.other(leader));
+                String lost = "event=leadership-lost epoch=" + t.epochBefore() + " reason=";
+                List<String> log = c.poll(
+                        leader + " logging its loss of leadership",
+                        Duration.ofSeconds(30),
+                        () -> Optional.of(Waits.logSince(c, leader, logFrom))
+                                .filter(l -> l.stream().anyMatch(x -> x.contains(lost))));
+                Optional<Instant> failed = stamp(log, "event=publish-stopped stage=(KEYS|SIGN) hsm-fault=true");
+                Optional<Instant> recheck = stamp(log, "event=recheck-now");
+                Optional<Instant> left = stamp(log, lost);
+                String leftLine =
+                        log.stream().filter(x -> x.contains(lost)).findFirst().orElse("");
+                t.note(leader + ": failed run " + failed.map(Instant::toString).orElse("none") + ", re-check now "
+                        + recheck.map(Instant::toString).orElse("none") + ", " + shorten(leftLine));
+                if (left.isEmpty()) {
+                    t.violate("F10-left-at-once", leader + " logged no loss of leadership");
+                } else if (failed.isEmpty() || failed.get().isAfter(left.get())) {
+                    // the periodic re-check came first (it runs every 5 s): no failed run to measure from
+                    Duration d = Duration.between(faultAt, left.get());
+                    t.note(leader + " left " + d.toMillis() + " ms after the fault, before any signing run failed");
+                } else {
+                    Duration d = Duration.between(failed.get(), left.get());
+                    if (d.compareTo(AT_ONCE) > 0) {
+                        t.violate(
+                                "F10-left-at-once",
+                                leader + " left the election " + d.toMillis() + " ms after its signing run failed "
+                                        + "(at most " + AT_ONCE.toMillis() + " ms; the periodic re-check is every "
+                                        + PERIODIC_RECHECK.toSeconds() + " s)");
+                    } else if (recheck.isEmpty()) {
+                        t.violate(
+                                "F10-left-at-once",
+                                leader + " left without an immediate re-check after the" + " failed run: " + leftLine);
+                    } else {
+                        t.note(leader + " left the election " + d.toMillis() + " ms after its signing run failed");
+                    }
+                }
+                List<LedgerEntry> late = c.ledger().stream()
+                        .filter(e -> e.node().equals(leader) && e.seenAt().isAfter(faultAt.plusSeconds(2)))
+                        .toList();
+                if (!late.isEmpty()) {
+                    t.violate("F10-nothing-after-failure", leader + " committed after its token was gone: " + late);
+                }
+                t.note("the standby's first version: serial " + taken.serial());
+                refusal(c, t, leader, c.key("ZSK").tag() + "");
+            } finally {
+                f.restore(snap);
+                t.healed();
+                restart(c, t, leader);
+            }
+        }
+
+        private static Optional<Instant> stamp(List<String> log, String regex) {
+            Pattern p = Pattern.compile(regex);
+            for (String line : log) {
+                Matcher m = STAMP.matcher(line);
+                if (m.find() && p.matcher(line).find()) {
+                    return Optional.of(Instant.parse(m.group(1)));
+                }
+            }
+            return Optional.empty();
+        }
+
+        private static String shorten(String s) {
+            return s.length() > 300 ? s.substring(0, 300) + "…" : s;
         }
     }
 

@@ -10,7 +10,13 @@ public final class Scenarios {
     private Scenarios() {}
 
     /** Scenarios too slow for the short suite of the test command: only in a full {@code bin/chaos} run. */
-    public static final Set<String> FULL_RUN_ONLY = Set.of("tiebreaker-loss", "slow-network");
+    public static final Set<String> FULL_RUN_ONLY = Set.of(
+            "tiebreaker-loss",
+            "slow-network",
+            "publish-disk-full",
+            "hsm-error-while-signing",
+            "signature-expiry-stall",
+            "hsm-token-reinsert");
 
     /** The short suite ({@code ChaosSuiteIT}): every scenario but {@link #FULL_RUN_ONLY}, in order. */
     public static List<String> shortSuite() {
@@ -32,11 +38,14 @@ public final class Scenarios {
                 new SiteScenarios.LeaderZooKeeperPartition(),
                 new SiteScenarios.SlowNetwork(),
                 new HsmScenarios.TokenLoss(),
+                new HsmScenarios.ErrorWhileSigning(),
                 new ClockJump(),
                 new HsmScenarios.ApnicDifferentZsk(),
                 new HsmScenarios.DenicPerHsmKeys(),
                 new ZoneScenarios.RestenaUnsignableType(),
+                new PublishScenarios.PublishDiskFull(),
                 new HsmScenarios.MozillaZsk(),
+                new PublishScenarios.SignatureExpiryStall(),
                 new HsmScenarios.TokenReinsert())) {
             m.put(s.name(), s);
         }

@@ -244,6 +244,17 @@ public final class KeySyncedElection implements AutoCloseable {
     }
 
     /**
+     * Runs the key-sync re-check now, on the election thread, instead of at the next {@link
+     * ElectionSettings#recheckInterval()}: for a signing run that failed where the HSM may be at fault
+     * (INV-K6). A leader or candidate whose check fails leaves the election at once ({@link
+     * LossReason#KEYS_NOT_SYNCED}); one whose check passes stays. Returns at once.
+     */
+    public void recheckNow(String why) {
+        LOG.warn("election node={} event=recheck-now reason=\"{}\"", node, why);
+        submit(guarded("re-check after a signing failure", this::recheck));
+    }
+
+    /**
      * The other nodes in the election now: the participant ids of every latch node but this node's.
      * Only a node whose key set is proven (and whose clock agrees with ZooKeeper's) enters the latch
      * and stays in it, so each one named is a key-synced standby that could take over if this node

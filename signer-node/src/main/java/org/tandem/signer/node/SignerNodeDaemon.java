@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -534,6 +535,12 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                             metrics.clockRefused(w.cycle.zone().name());
                         }
                         w.stopped(stop);
+                        if (stop.hsmFault()) {
+                            // the HSM failed under the run (F10): prove the keys now and leave the
+                            // election at once if they fail, not at the next periodic re-check
+                            election.recheckNow("zone " + w.cycle.zone().name() + " signing run stopped at "
+                                    + stop.stage().name().toLowerCase(Locale.ROOT) + ": " + stop.reason());
+                        }
                     }
                 } else {
                     try {
@@ -654,7 +661,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             List<String> mine = v.get().problems().stream()
                     .filter(p -> p.contains(prefix) || !p.startsWith("zone "))
                     .toList();
-            w.keySync(mine.isEmpty(), mine);
+            w.keySync(mine.isEmpty(), mine, v.get().checkedAt());
             w.localPending(v.get().pending().stream()
                     .filter(p -> p.startsWith(prefix + " "))
                     .map(p -> p.substring(prefix.length() + 1))

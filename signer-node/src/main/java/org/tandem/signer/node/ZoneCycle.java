@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.hsm.Hsm;
+import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
@@ -117,8 +118,16 @@ final class ZoneCycle {
             }
         }
 
-        /** Nothing published; {@code stage} says where it stopped, {@code reason} why. */
-        record Stopped(Stage stage, String reason) implements Outcome {}
+        /**
+         * Nothing published; {@code stage} says where it stopped, {@code reason} why; {@code hsmFault}
+         * when this node's HSM failed under the run (the keys no longer proven on it, or a PKCS#11 error
+         * while signing): the node re-checks its keys at once (F10).
+         */
+        record Stopped(Stage stage, String reason, boolean hsmFault) implements Outcome {
+            Stopped(Stage stage, String reason) {
+                this(stage, reason, false);
+            }
+        }
     }
 
     /** Where a run stopped. */
@@ -278,7 +287,10 @@ final class ZoneCycle {
             keySet = ProvenKeys.published(
                     store, verifier, zone.name(), hsm, zone.policy().rollover().managed());
         } catch (KeySyncException | RuntimeException e) {
-            return stopped(Stage.KEYS, e.getMessage());
+            return stopped(
+                    Stage.KEYS,
+                    e.getMessage(),
+                    e instanceof ProvenKeys.NotKeySyncedException || causedBy(e, HsmException.class));
         }
         if (zone.policy().rollover().managed()) {
             try {
@@ -371,7 +383,7 @@ final class ZoneCycle {
             return stopped(Stage.FENCED, e.getMessage());
         } catch (SigningException e) {
             forget(previousState);
-            return stopped(Stage.SIGN, e.getMessage());
+            return stopped(Stage.SIGN, e.getMessage(), causedBy(e, HsmException.class));
         }
         byte[] digest = digest(signed.records());
         Optional<SignedZoneState> continued = previousState;
@@ -866,8 +878,30 @@ final class ZoneCycle {
     }
 
     private Outcome stopped(Stage stage, String reason) {
-        LOG.warn("zone={} event=publish-stopped stage={} reason=\"{}\"", zone.name(), stage, reason);
-        return new Outcome.Stopped(stage, reason);
+        return stopped(stage, reason, false);
+    }
+
+    private Outcome stopped(Stage stage, String reason, boolean hsmFault) {
+        LOG.warn(
+                "zone={} event=publish-stopped stage={} hsm-fault={} reason=\"{}\"",
+                zone.name(),
+                stage,
+                hsmFault,
+                reason);
+        return new Outcome.Stopped(stage, reason, hsmFault);
+    }
+
+    /** Whether {@code e} or one of its causes is a {@code type}. */
+    static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** SHA-256 over the records in canonical wire form, in the zone's (canonical) order. */

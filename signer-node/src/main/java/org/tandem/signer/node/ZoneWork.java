@@ -35,6 +35,8 @@ final class ZoneWork {
     private Optional<Instant> earliestExpiration = Optional.empty();
     private Optional<Instant> lastAttempt = Optional.empty();
     private long publishedInEpoch = -1;
+    /** When the run started whose signing failed on this node's HSM; null when none or cleared. */
+    private volatile Instant hsmSigningFailureAt;
 
     /** The rollover agent's last pass: in which term, when, and when its plan's next step falls due. */
     private long rolloverEpoch = -1;
@@ -175,6 +177,7 @@ final class ZoneWork {
     /** Records a publication. */
     void published(ZoneCycle.Outcome.Published p, long epoch, Instant startedAt) {
         publishedInEpoch = epoch;
+        hsmSigningFailureAt = null;
         earliestExpiration = p.verdict().earliestExpiration();
         if (sourceChangedAt.filter(t -> !t.isAfter(startedAt)).isPresent()) {
             sourceChangedAt = Optional.empty(); // taken in by this run (a later change stays pending)
@@ -219,6 +222,9 @@ final class ZoneWork {
             gate = CheckState.FAILED;
             gateText = s.stage().name().toLowerCase() + ": " + s.reason();
         }
+        // the run's start: a key-sync check made after it saw the HSM after the failure's cause
+        hsmSigningFailureAt =
+                s.stage() == ZoneCycle.Stage.SIGN && s.hsmFault() ? lastAttempt.orElseGet(Instant::now) : null;
         if (s.stage() == ZoneCycle.Stage.NO_SIGNER) {
             gate = CheckState.FAILED;
             gateText = "not signed: " + s.reason();
@@ -253,5 +259,23 @@ final class ZoneWork {
             c.keySync = synced ? KeySyncState.SYNCED : KeySyncState.NOT_SYNCED;
             c.keySyncReasons = synced ? List.of() : reasons;
         });
+    }
+
+    /**
+     * As {@link #keySync(boolean, List)}, from a check made at {@code checkedAt}: a signing failure of
+     * this node's HSM is cleared by a passing check made after it (the keys are proven on the HSM
+     * again), so that a node that lost its HSM while leading and got it back is healthy as a standby
+     * (it publishes nothing that would clear it).
+     */
+    void keySync(boolean synced, List<String> reasons, Instant checkedAt) {
+        keySync(synced, reasons);
+        Instant failed = hsmSigningFailureAt;
+        if (synced && failed != null && checkedAt.isAfter(failed)) {
+            hsmSigningFailureAt = null;
+            status = status.with(c -> {
+                c.gate = CheckState.PASSED;
+                c.gateFailure = "";
+            });
+        }
     }
 }

@@ -57,16 +57,31 @@ public final class PausedLeaderMain {
             election.start();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             Leadership first = null;
+            Leadership held = null;
+            long lastSerial = 0;
             while (true) {
                 Leadership l = election.leadership().orElse(null);
+                boolean inFlight = false;
                 if (bypassLease) {
                     first = first != null ? first : l == null ? null : withoutLease(l);
                     l = first;
+                } else if (l == null && held != null) {
+                    // the commit a resumed leader had in flight, once, with the leadership it held and the
+                    // serial it had drawn (no ZooKeeper read): its lease check refuses it before the
+                    // epoch fence is asked
+                    inFlight = true;
+                    l = held;
+                    held = null;
+                } else if (l != null) {
+                    held = l;
                 }
                 if (l != null) {
-                    long serial = ledger.nextSerial(zone, 1);
-                    byte[] digest = sha.digest((node + " " + serial).getBytes(StandardCharsets.UTF_8));
+                    long serial = inFlight ? lastSerial + 1 : lastSerial;
                     try {
+                        // a ZooKeeper failure here (the session expired during the pause) is a refusal too
+                        serial = inFlight ? serial : ledger.nextSerial(zone, 1);
+                        lastSerial = serial;
+                        byte[] digest = sha.digest((node + " " + serial).getBytes(StandardCharsets.UTF_8));
                         ledger.commit(l, zone, serial, digest);
                         say("COMMIT epoch=" + l.epoch() + " serial=" + serial + " at="
                                 + Instant.now().toEpochMilli());
