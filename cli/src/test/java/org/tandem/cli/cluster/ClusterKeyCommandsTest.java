@@ -10,14 +10,12 @@ import io.grpc.protobuf.StatusProto;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
-import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyProtos;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.SoftwareKeys;
 import org.tandem.proto.coordinator.v1.ClusterKekStatus;
 import org.tandem.proto.coordinator.v1.ClusterKey;
 import org.tandem.proto.coordinator.v1.ClusterKeys;
@@ -184,13 +182,7 @@ class ClusterKeyCommandsTest extends FakeCoordinatorTestBase {
 
     @Test
     void keysGenerateOrdersTheNodeAndPrintsTheKey() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        DnssecKey key = DnssecKey.of(
-                ZoneName.of("example.test"),
-                org.tandem.keysync.key.KeyRole.ZSK,
-                Algorithm.ECDSAP256SHA256,
-                g.generateKeyPair().getPublic());
+        DnssecKey key = SoftwareKeys.p256(ZoneName.of("example.test"), org.tandem.keysync.key.KeyRole.ZSK);
         coordinator.generated = GenerateKeyResult.newBuilder()
                 .setNode("node-a")
                 .setHsm("hsm-a")

@@ -3,18 +3,16 @@ package org.tandem.signer.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.testing.SoftwareKeys;
 
 /** The parent's DS and the zone's CDS as the manifest records them (keys ds-seen, the rollover agent). */
 class ManifestParentTest {
@@ -22,10 +20,7 @@ class ManifestParentTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private static DnssecKey key(KeyRole role) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        return DnssecKey.of(
-                ZONE, role, Algorithm.ECDSAP256SHA256, g.generateKeyPair().getPublic());
+        return SoftwareKeys.p256(ZONE, role);
     }
 
     @Test

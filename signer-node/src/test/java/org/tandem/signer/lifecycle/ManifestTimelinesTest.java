@@ -2,28 +2,23 @@ package org.tandem.signer.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.testing.SoftwareKeys;
 
 class ManifestTimelinesTest {
     private static final ZoneName ZONE = ZoneName.of("example.test.");
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private static DnssecKey key(KeyRole role) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        return DnssecKey.of(
-                ZONE, role, Algorithm.ECDSAP256SHA256, g.generateKeyPair().getPublic());
+        return SoftwareKeys.p256(ZONE, role);
     }
 
     @Test

@@ -2,13 +2,8 @@ package org.tandem.signer.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +17,8 @@ import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestConflictException;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.testing.SettableClock;
+import org.tandem.keysync.testing.SoftwareKeys;
 
 /** The rollover agent's decisions on a fake clock, over an in-memory manifest. */
 class RolloverAgentTest {
@@ -41,7 +38,7 @@ class RolloverAgentTest {
     private static final ZoneTimings TIMINGS =
             new ZoneTimings(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ZERO);
 
-    private final FakeClock clock = new FakeClock(T0);
+    private final SettableClock clock = new SettableClock(T0);
     private final FakeKeys keys = new FakeKeys();
     private final RolloverAgent agent = new RolloverAgent("node-a", keys, clock);
 
@@ -242,36 +239,6 @@ class RolloverAgentTest {
     }
 
     private static DnssecKey newKey(KeyRole role) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        return DnssecKey.of(ZONE, role, ALG, g.generateKeyPair().getPublic());
-    }
-
-    /** A clock the test sets. */
-    private static final class FakeClock extends Clock {
-        private Instant now;
-
-        FakeClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant t) {
-            now = t;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
+        return SoftwareKeys.p256(ZONE, role);
     }
 }

@@ -3,11 +3,8 @@ package org.tandem.signer.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,9 +19,10 @@ import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.hsm.TransportKey;
 import org.tandem.keysync.hsm.WrappedKey;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.SettableClock;
 
 class TokenRecoveryTest {
-    private final MovingClock clock = new MovingClock(Instant.parse("2026-12-06T22:00:00Z"));
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-12-06T22:00:00Z"));
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final PluggableToken token = new PluggableToken();
     private final TokenRecovery recovery = new TokenRecovery("node-a", List.of(token), clock, registry);
@@ -165,32 +163,5 @@ class TokenRecoveryTest {
 
         @Override
         public void close() {}
-    }
-
-    private static final class MovingClock extends Clock {
-        private Instant now;
-
-        MovingClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -2,15 +2,13 @@ package org.tandem.signer.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.SoftwareKeys;
 import org.tandem.signer.sign.SignedZone;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -21,24 +19,10 @@ class ZoneCycleFingerprintsTest {
     @Test
     void fingerprintsAreKeysyncFingerprintsOfTheApexDnskeysSortedAndOnlyTheApex() throws Exception {
         ZoneName zone = ZoneName.of("example.test");
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        DnssecKey ksk = DnssecKey.of(
-                zone,
-                KeyRole.KSK,
-                Algorithm.ECDSAP256SHA256,
-                g.generateKeyPair().getPublic());
-        DnssecKey zsk = DnssecKey.of(
-                zone,
-                KeyRole.ZSK,
-                Algorithm.ECDSAP256SHA256,
-                g.generateKeyPair().getPublic());
+        DnssecKey ksk = SoftwareKeys.p256(zone, KeyRole.KSK);
+        DnssecKey zsk = SoftwareKeys.p256(zone, KeyRole.ZSK);
         ZoneName child = ZoneName.of("child.example.test");
-        DnssecKey below = DnssecKey.of(
-                child,
-                KeyRole.ZSK,
-                Algorithm.ECDSAP256SHA256,
-                g.generateKeyPair().getPublic());
+        DnssecKey below = SoftwareKeys.p256(child, KeyRole.ZSK);
         List<Record> records = List.of(
                 ksk.dnskey(3600),
                 zsk.dnskey(3600),

@@ -6,20 +6,17 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.ZoneName;
+import org.tandem.keysync.testing.SettableClock;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.publish.PublishTestZones;
 import org.tandem.signer.publish.SoftwareSignedZones;
@@ -42,23 +39,7 @@ class ExpiryWatchdogTest {
     Path dir;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final AtomicReference<Instant> now = new AtomicReference<>(NOW);
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final SettableClock clock = new SettableClock(NOW);
 
     /** A seat whose role and standbys the test sets; records step-downs. */
     private static final class Seat implements ExpiryWatchdog.ClusterSeat {
@@ -165,7 +146,7 @@ class ExpiryWatchdogTest {
         w.runOnce();
         assertThat(w.severities()).containsEntry(ZONE, Severity.CRITICAL);
         assertThat(seat.stepDowns).as("first interval of the term").isEmpty();
-        now.set(NOW.plus(INTERVAL));
+        clock.set(NOW.plus(INTERVAL));
         w.runOnce();
         assertThat(seat.stepDowns)
                 .singleElement()
@@ -185,16 +166,16 @@ class ExpiryWatchdogTest {
         publish(2026120601L, NOW.minus(Duration.ofDays(13).plusHours(1)));
         ExpiryWatchdog w = watchdog();
         w.runOnce();
-        now.set(NOW.plus(INTERVAL));
+        clock.set(NOW.plus(INTERVAL));
         w.runOnce();
-        now.set(NOW.plus(INTERVAL.multipliedBy(2)));
+        clock.set(NOW.plus(INTERVAL.multipliedBy(2)));
         w.runOnce();
         assertThat(seat.stepDowns).isEmpty();
         assertThat(count("tandem.watchdog.escalations")).as("one episode").isEqualTo(1.0);
         assertThat(gauge("tandem.watchdog.severity")).isEqualTo(2.0);
         // a new serial, still critical: a new episode
         publish(2026120602L, NOW.minus(Duration.ofDays(13).plusHours(2)));
-        now.set(NOW.plus(INTERVAL.multipliedBy(3)));
+        clock.set(NOW.plus(INTERVAL.multipliedBy(3)));
         w.runOnce();
         assertThat(count("tandem.watchdog.escalations")).isEqualTo(2.0);
     }
@@ -208,7 +189,7 @@ class ExpiryWatchdogTest {
         seat.standbys = List.of("node-b");
         ExpiryWatchdog w = watchdog();
         w.runOnce();
-        now.set(NOW.plus(INTERVAL.multipliedBy(3)));
+        clock.set(NOW.plus(INTERVAL.multipliedBy(3)));
         w.runOnce();
         assertThat(w.severities()).containsEntry(ZONE, Severity.OK);
         assertThat(w.healthReasons()).isEmpty();
@@ -219,7 +200,7 @@ class ExpiryWatchdogTest {
                 .isNaN();
 
         seat.epoch = OptionalLong.of(4); // the same node leads again: its file is judged from now on
-        now.set(NOW.plus(INTERVAL.multipliedBy(4)));
+        clock.set(NOW.plus(INTERVAL.multipliedBy(4)));
         w.runOnce();
         assertThat(w.severities()).containsEntry(ZONE, Severity.CRITICAL);
         assertThat(w.healthReasons()).isNotEmpty();
@@ -232,7 +213,7 @@ class ExpiryWatchdogTest {
         seat.ledger = OptionalLong.of(2026120605L); // the cluster has published four versions since
         ExpiryWatchdog leader = watchdog();
         leader.runOnce();
-        now.set(NOW.plus(INTERVAL));
+        clock.set(NOW.plus(INTERVAL));
         leader.runOnce();
         assertThat(leader.severities()).containsEntry(ZONE, Severity.WARNING);
         assertThat(leader.healthReasons()).singleElement().asString().contains("older than the published 2026120605");
@@ -244,7 +225,7 @@ class ExpiryWatchdogTest {
         seat.standbys = List.of("node-b");
         ExpiryWatchdog w = watchdog();
         w.runOnce();
-        now.set(NOW.plus(INTERVAL));
+        clock.set(NOW.plus(INTERVAL));
         w.runOnce();
         assertThat(w.severities()).containsEntry(ZONE, Severity.WARNING);
         assertThat(gauge("tandem.watchdog.severity")).isEqualTo(1.0);
