@@ -92,7 +92,9 @@ final class HsmScenarios {
             t.fault(done.describe());
             try {
                 Waits.takeoverBy(c, t, Cluster.other(leader));
-                refusal(c, t, leader, c.key("ZSK").tag() + "");
+                // the cause, not its symptoms: the token is named absent (the node retries re-opening it), not
+                // each key it can no longer find
+                refusal(c, t, leader, "token absent", "absent since", "retrying");
             } finally {
                 f.restore(snap);
                 t.healed();
@@ -268,7 +270,9 @@ final class HsmScenarios {
                     t.violate("F10-nothing-after-failure", leader + " committed after its token was gone: " + late);
                 }
                 t.note("the standby's first version: serial " + taken.serial());
-                refusal(c, t, leader, c.key("ZSK").tag() + "");
+                // the cause, not its symptoms: the token is named absent (the node retries re-opening it), not
+                // each key it can no longer find
+                refusal(c, t, leader, "token absent", "absent since", "retrying");
             } finally {
                 f.restore(snap);
                 t.healed();
