@@ -678,6 +678,42 @@ public final class Cluster implements AutoCloseable {
         return nodes.get(n);
     }
 
+    /**
+     * Thread dumps of the running signer nodes ({@code jcmd PID Thread.print}) into {@code
+     * logs/<node>-threads-<label>.txt}: what a node that stopped publishing was doing when the judge
+     * noticed. Best effort: a dump that fails leaves its error in the file instead.
+     */
+    public List<Path> dumpThreads(String label) throws InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        List<Path> out = new ArrayList<>();
+        for (String n : NODES) {
+            Proc p = nodes.get(n);
+            if (p == null || !p.alive()) {
+                continue;
+            }
+            Path file = procs.logs().resolve(n + "-threads-" + label + ".txt");
+            try {
+                Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
+                        .redirectErrorStream(true)
+                        .redirectOutput(file.toFile())
+                        .start();
+                if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+                    dump.destroyForcibly();
+                    Files.writeString(file, "jcmd did not finish within 30 s\n", StandardOpenOption.APPEND);
+                }
+                out.add(file);
+            } catch (IOException e) {
+                out.add(file);
+                try {
+                    Files.writeString(file, "jcmd failed: " + e.getMessage() + "\n");
+                } catch (IOException ignored) {
+                    // the report names the file either way
+                }
+            }
+        }
+        return out;
+    }
+
     public Host nodeHost(String n) {
         return net.host(NODE_HOST.get(n));
     }

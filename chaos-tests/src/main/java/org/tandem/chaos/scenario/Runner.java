@@ -185,6 +185,10 @@ public final class Runner {
         t.end = Instant.now();
         t.sourceChanges = cluster.churned() - churnedBefore;
         checker.check(t, cluster.ledger(), cluster.captures(), cluster.prober(), cluster.samples());
+        if (!t.passed()) {
+            // while the nodes still are as the judge found them: the next scenario restarts them
+            t.note("thread dumps: " + cluster.dumpThreads(s.name()));
+        }
         out.printf(
                 Locale.ROOT,
                 "chaos: [%s] %s in %.0f s%s, prober ad=%d servfail=%d timeout=%d other=%d%s%n",

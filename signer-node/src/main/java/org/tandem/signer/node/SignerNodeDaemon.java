@@ -558,6 +558,13 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("node={} event=zone-worker-error", config.name(), e);
+        } catch (VirtualMachineError e) {
+            LOG.error("node={} event=zone-worker-error fatal=true the zones are no longer worked on", config.name(), e);
+            throw e;
+        } catch (Error e) {
+            // an Error thrown out of a scheduled task cancels every later run without a word: the leader
+            // would keep its leadership and publish nothing (a LinkageError, an AssertionError of a library)
+            LOG.error("node={} event=zone-worker-error", config.name(), e);
         }
     }
 
