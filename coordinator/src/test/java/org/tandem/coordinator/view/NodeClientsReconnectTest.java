@@ -43,7 +43,8 @@ class NodeClientsReconnectTest {
                     .isInstanceOfSatisfying(
                             StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-            assertThat(channel.getState(false)).isEqualTo(ConnectivityState.TRANSIENT_FAILURE);
+            // in back-off, or (on a loaded machine, once a short back-off has run out) trying again: never ready
+            assertThat(channel.getState(false)).isIn(ConnectivityState.TRANSIENT_FAILURE, ConnectivityState.CONNECTING);
 
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                     .addService(new SignerNodeGrpc.SignerNodeImplBase() {
