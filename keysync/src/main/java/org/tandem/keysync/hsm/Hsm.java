@@ -27,7 +27,9 @@ public interface Hsm extends AutoCloseable {
 
     /**
      * Signs {@code data} (the RRSIG signing input of RFC 4034 §3.1.8.1, not a digest) and returns
-     * the signature in DNSSEC wire format (RFC 6605 r‖s for ECDSA, RFC 5702 for RSA).
+     * the signature in DNSSEC wire format (RFC 6605 r‖s for ECDSA, RFC 5702 for RSA). A key handle the
+     * token no longer knows (its objects were replaced under the process) is found again by the key's
+     * object id once; what it signs is judged, as every signature is, by the proof and the gate.
      */
     byte[] sign(KeyRef key, byte[] data) throws HsmException;
 

@@ -355,7 +355,7 @@ public final class Pkcs11Hsm implements Hsm {
                 key = DnssecKey.of(spec.zone(), spec.role(), alg, readPublicKey(s, pair[0], alg));
             } catch (GeneralSecurityException e) {
                 destroyQuietly(s, pair);
-                throw new PKCS11Exception(CKR_DEVICE_ERROR, "generated public key unreadable: " + e.getMessage());
+                throw new PKCS11Exception(CKR_DEVICE_ERROR, ": generated public key unreadable: " + e.getMessage());
             }
             CK_ATTRIBUTE[] identity = {
                 new CK_ATTRIBUTE(CKA_LABEL, labelOf(key).toCharArray()),
@@ -403,28 +403,29 @@ public final class Pkcs11Hsm implements Hsm {
     @Override
     public byte[] sign(KeyRef key, byte[] data) throws HsmException {
         checkOwn(key);
-        return withSession("sign with key " + key, s -> {
-            long handle = handleOf(s, key);
-            String digestName = signingDigest.get(handle);
-            if (digestName == null) {
-                CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_KEY_TYPE)};
-                p11.C_GetAttributeValue(s, handle, t);
-                long type = t[0].getLong();
-                digestName = type == CKK_EC ? ecDigest(s, handle) : type == KEY_TYPE_EC_EDWARDS ? EDDSA : "";
-                signingDigest.put(handle, digestName);
-            }
-            if (digestName.equals(EDDSA)) {
-                p11.C_SignInit(s, new CK_MECHANISM(MECH_EDDSA), handle); // RFC 8080 §4: pure Ed25519
-                return p11.C_Sign(s, data);
-            }
-            if (!digestName.isEmpty()) {
-                byte[] digest = digest(data, digestName);
-                p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), handle);
-                return p11.C_Sign(s, digest);
-            }
-            p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_RSA_PKCS), handle);
-            return p11.C_Sign(s, data);
-        });
+        return withSession(
+                "sign with key " + key,
+                s -> withKey(s, key, handle -> {
+                    String digestName = signingDigest.get(handle);
+                    if (digestName == null) {
+                        CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_KEY_TYPE)};
+                        p11.C_GetAttributeValue(s, handle, t);
+                        long type = t[0].getLong();
+                        digestName = type == CKK_EC ? ecDigest(s, handle) : type == KEY_TYPE_EC_EDWARDS ? EDDSA : "";
+                        signingDigest.put(handle, digestName);
+                    }
+                    if (digestName.equals(EDDSA)) {
+                        p11.C_SignInit(s, new CK_MECHANISM(MECH_EDDSA), handle); // RFC 8080 §4: pure Ed25519
+                        return p11.C_Sign(s, data);
+                    }
+                    if (!digestName.isEmpty()) {
+                        byte[] digest = digest(data, digestName);
+                        p11.C_SignInit(s, new CK_MECHANISM(CKM_ECDSA), handle);
+                        return p11.C_Sign(s, digest);
+                    }
+                    p11.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_RSA_PKCS), handle);
+                    return p11.C_Sign(s, data);
+                }));
     }
 
     private String ecDigest(long s, long handle) throws PKCS11Exception {
@@ -451,12 +452,12 @@ public final class Pkcs11Hsm implements Hsm {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] blob;
             try {
-                blob = p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, handleOf(s, key.ref()));
+                blob = withKey(s, key.ref(), h -> p11.C_WrapKey(s, new CK_MECHANISM(MECH_AES_KEY_WRAP_PAD), kek, h));
             } catch (PKCS11Exception e) {
                 if (e.getErrorCode() == CKR_KEY_NOT_WRAPPABLE && pub.algorithm().isEddsa()) {
                     throw new PKCS11Exception(
                             CKR_KEY_NOT_WRAPPABLE,
-                            "CKR_KEY_NOT_WRAPPABLE: this token cannot wrap Edwards-curve (Ed25519) private keys "
+                            ": this token cannot wrap Edwards-curve (Ed25519) private keys "
                                     + "(SoftHSM2 up to 2.6.1 cannot), so the key cannot reach the other HSMs and "
                                     + "is never published; use algorithm 13 or 14 with this HSM");
                 }
@@ -482,7 +483,7 @@ public final class Pkcs11Hsm implements Hsm {
             if (!Arrays.equals(kcv, wrapped.kekCheckValue())) {
                 throw new PKCS11Exception(
                         CKR_DEVICE_ERROR,
-                        "KEK differs: this HSM's check value is "
+                        ": KEK differs: this HSM's check value is "
                                 + HexFormat.of().formatHex(kcv) + ", the key was wrapped under "
                                 + HexFormat.of().formatHex(wrapped.kekCheckValue())
                                 + " (enrol this HSM with the cluster KEK: signerctl kek enrol)");
@@ -491,7 +492,7 @@ public final class Pkcs11Hsm implements Hsm {
             if (find(s, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, ckaId)}).length > 0) {
                 throw new PKCS11Exception(
                         CKR_DEVICE_ERROR,
-                        "an object with CKA_ID " + key.fingerprint().hex()
+                        ": an object with CKA_ID " + key.fingerprint().hex()
                                 + " already exists; refusing to add a second one");
             }
             char[] label = labelOf(key).toCharArray();
@@ -604,7 +605,7 @@ public final class Pkcs11Hsm implements Hsm {
         if (existing.isPresent()) {
             throw new PKCS11Exception(
                     CKR_DEVICE_ERROR,
-                    "already holds a cluster KEK (check value "
+                    ": already holds a cluster KEK (check value "
                             + HexFormat.of().formatHex(checkValue(s, existing.get()))
                             + "); a token holds one KEK only");
         }
@@ -824,7 +825,7 @@ public final class Pkcs11Hsm implements Hsm {
             if (!Arrays.equals(actual, checkValue)) {
                 throw new PKCS11Exception(
                         CKR_DEVICE_ERROR,
-                        "holds the KEK with check value "
+                        ": holds the KEK with check value "
                                 + HexFormat.of().formatHex(actual) + ", not "
                                 + HexFormat.of().formatHex(checkValue)
                                 + "; not destroyed");
@@ -870,7 +871,7 @@ public final class Pkcs11Hsm implements Hsm {
         if (kcv.length != 3) {
             throw new PKCS11Exception(
                     CKR_DEVICE_ERROR,
-                    "the cluster KEK carries no check value (CKA_CHECK_VALUE has "
+                    ": the cluster KEK carries no check value (CKA_CHECK_VALUE has "
                             + kcv.length
                             + " bytes): it was made before the key attribute policy; make a new cluster KEK"
                             + " (docs/security/hsm.md)");
@@ -987,28 +988,70 @@ public final class Pkcs11Hsm implements Hsm {
         }
     }
 
+    @FunctionalInterface
+    private interface KeyWork<T> {
+        T run(long privateKeyHandle) throws PKCS11Exception;
+    }
+
     /**
-     * The key's private-key handle now: as referenced, unless the reference is from before a KEK
-     * ceremony logged the user out; then the object with the key's CKA_ID, found once. (SoftHSM2
-     * never reuses a handle number; an HSM that does could make an old reference collide with one
-     * handed out since.)
+     * Runs {@code work} on the key's private-key handle; when the token calls that handle invalid (its
+     * objects were replaced under this process: a restored backup, another process re-creating them), finds
+     * the key by its {@code CKA_ID} once more and runs {@code work} again on what it finds. A key that is
+     * gone, or present twice, fails with the count and the CKA_ID.
+     */
+    private <T> T withKey(long s, KeyRef key, KeyWork<T> work) throws PKCS11Exception {
+        long handle = handleOf(s, key);
+        try {
+            return work.run(handle);
+        } catch (PKCS11Exception e) {
+            if (e.getErrorCode() != CKR_OBJECT_HANDLE_INVALID && e.getErrorCode() != CKR_KEY_HANDLE_INVALID) {
+                throw e;
+            }
+            signingDigest.remove(handle);
+            long again = findByCkaId(s, key);
+            LOG.warn(
+                    "hsm={} token={} key={} event=key-handle-refound old={} new={} reason=\"{}\"",
+                    id(),
+                    spec.tokenLabel(),
+                    key,
+                    handle,
+                    again,
+                    e.getMessage());
+            return work.run(again);
+        }
+    }
+
+    /**
+     * The key's private-key handle now: the one last found by its CKA_ID if it had to be found (after a KEK
+     * ceremony logged the user out, the sessions were opened again, or the handle was refused); otherwise as
+     * referenced. (SoftHSM2 never reuses a handle number; an HSM that does could make an old reference
+     * collide with one handed out since.)
      */
     private long handleOf(long s, KeyRef key) throws PKCS11Exception {
+        if (!relocated.isEmpty()) {
+            Long known = relocated.get(HexFormat.of().formatHex(key.objectId()));
+            if (known != null) {
+                return known;
+            }
+        }
         if (!byIdOnly && (!reloggedIn || issuedSinceLogin.contains(key.handle()))) {
             return key.handle();
         }
+        return findByCkaId(s, key);
+    }
+
+    /** Finds the key's private key by its CKA_ID and remembers the handle for {@link #handleOf}. */
+    private long findByCkaId(long s, KeyRef key) throws PKCS11Exception {
         String ckaId = HexFormat.of().formatHex(key.objectId());
-        Long known = relocated.get(ckaId);
-        if (known != null) {
-            return known;
-        }
         long[] found = find(s, new CK_ATTRIBUTE[] {
             new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, key.objectId())
         });
         if (found.length != 1) {
+            relocated.remove(ckaId);
             throw new PKCS11Exception(
                     CKR_KEY_HANDLE_INVALID,
-                    found.length + " private keys have CKA_ID " + ckaId + " (key " + key + "); list the keys again");
+                    ": " + found.length + " private keys have CKA_ID " + ckaId + " (key " + key
+                            + "); list the keys again");
         }
         relocated.put(ckaId, found[0]);
         return found[0];
@@ -1157,7 +1200,7 @@ public final class Pkcs11Hsm implements Hsm {
     private PKCS11Exception noKek() {
         return new PKCS11Exception(
                 CKR_DEVICE_ERROR,
-                "holds no cluster KEK (run: signerctl kek init on the first HSM, "
+                ": holds no cluster KEK (run: signerctl kek init on the first HSM, "
                         + "signerctl kek enrol for the others)");
     }
 
@@ -1287,7 +1330,7 @@ public final class Pkcs11Hsm implements Hsm {
                 return key;
             } catch (GeneralSecurityException e) {
                 destroyQuietly(s, pair);
-                throw new PKCS11Exception(CKR_DEVICE_ERROR, "generated audit key unreadable: " + e.getMessage());
+                throw new PKCS11Exception(CKR_DEVICE_ERROR, ": generated audit key unreadable: " + e.getMessage());
             }
         });
     }
@@ -1359,7 +1402,7 @@ public final class Pkcs11Hsm implements Hsm {
         try {
             return Optional.of(ecPublicKey(s, pubs[0]));
         } catch (GeneralSecurityException e) {
-            throw new PKCS11Exception(CKR_DEVICE_ERROR, "audit key " + label + " unreadable: " + e.getMessage());
+            throw new PKCS11Exception(CKR_DEVICE_ERROR, ": audit key " + label + " unreadable: " + e.getMessage());
         }
     }
 
