@@ -127,15 +127,26 @@ public final class RolloverAgent {
     private final String node;
     private final Keys keys;
     private final Clock clock;
+    private final ParentDs parentDs;
 
     /**
      * @param node this node's name, for the log and the manifest's audit lines
      * @param keys keysync over this node's HSMs and the manifest store
      */
     public RolloverAgent(String node, Keys keys, Clock clock) {
+        this(node, keys, clock, ParentDs.NONE);
+    }
+
+    /**
+     * @param node this node's name, for the log and the manifest's audit lines
+     * @param keys keysync over this node's HSMs and the manifest store
+     * @param parentDs asks the parent's name servers for the DS RRset ({@code parent.check: resolver})
+     */
+    public RolloverAgent(String node, Keys keys, Clock clock, ParentDs parentDs) {
         this.node = Objects.requireNonNull(node, "node");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.parentDs = Objects.requireNonNull(parentDs, "parentDs");
     }
 
     /**
@@ -258,6 +269,21 @@ public final class RolloverAgent {
                         nextParent = nextParent.withDs(a.ds(), now);
                         steps.add("DS " + ManifestParent.shortHex(a.ds()) + " assumed at the parent (check: none, "
                                 + a.reason() + ")");
+                    } else if (policy.parent().check() == ParentCheck.RESOLVER) {
+                        String resolver = policy.parent().resolver().orElseThrow();
+                        ParentDsAnswer answer = parentDs.ask(zone, resolver);
+                        List<DnssecKey> known = manifest.entries().stream()
+                                .map(ZoneKeySet.Entry::key)
+                                .toList();
+                        if (answer.agreed(known).filter(a.ds()::equals).isPresent()) {
+                            nextParent = nextParent.withDs(a.ds(), now);
+                            steps.add("DS " + ManifestParent.shortHex(a.ds()) + " served by every name server of "
+                                    + "the parent (check: resolver " + resolver + ": " + answer.describe(known) + ")");
+                        } else {
+                            waiting.add("DS " + ManifestParent.shortHex(a.ds()) + " not yet served by every name "
+                                    + "server of the parent (check: resolver " + resolver + ": "
+                                    + answer.describe(known) + ")");
+                        }
                     } else {
                         waiting.add("DS " + ManifestParent.shortHex(a.ds()) + " not yet confirmed (check: "
                                 + policy.parent().check() + "; signerctl keys ds-seen)");

@@ -66,6 +66,7 @@ import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
 import org.tandem.signer.grpc.SignerNodeServer;
 import org.tandem.signer.lifecycle.PublishedVersion;
+import org.tandem.signer.lifecycle.ResolverParentDs;
 import org.tandem.signer.lifecycle.RolloverAgent;
 import org.tandem.signer.lifecycle.ZoneTimings;
 import org.tandem.signer.metrics.KeyFacts;
@@ -116,6 +117,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     static final Duration KEY_METRICS_INTERVAL = Duration.ofSeconds(30);
     /** How long start waits for ZooKeeper before going on without it (the node then stays out). */
     static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
+    /** Timeout of each query of {@code parent.check: resolver} (resolver and every parent name server). */
+    private static final Duration PARENT_DS_TIMEOUT = Duration.ofSeconds(3);
+
     /** Deadline of each call of the replication agent to a peer's KeySync service. */
     static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(5);
 
@@ -246,7 +250,10 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                     new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " replication", verifier);
             replicator = new KeyReplicator(config.name(), keySync, verifier, peerLinks, clock, REPLICATION_DEADLINE);
             rolloverAgent = new RolloverAgent(
-                    config.name(), RolloverAgent.Keys.of(keySync, hsms.get(0).id()), clock);
+                    config.name(),
+                    RolloverAgent.Keys.of(keySync, hsms.get(0).id()),
+                    clock,
+                    new ResolverParentDs(PARENT_DS_TIMEOUT));
         } catch (TlsMaterialException e) {
             throw new NodeStartException(config.name(), "peer channels", e.getMessage(), e);
         }

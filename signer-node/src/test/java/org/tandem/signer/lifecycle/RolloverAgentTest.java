@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,9 @@ import org.tandem.keysync.manifest.ManifestConflictException;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.testing.SettableClock;
 import org.tandem.keysync.testing.SoftwareKeys;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.DNSSEC;
+import org.xbill.DNS.DSRecord;
 
 /** The rollover agent's decisions on a fake clock, over an in-memory manifest. */
 class RolloverAgentTest {
@@ -182,6 +187,84 @@ class RolloverAgentTest {
         run(Set.of()); // the parent has acted: CDS withdrawn (RFC 7344 §4.1)
         assertThat(ManifestParent.of(keys.manifest).cds()).isEmpty();
         assertThat(ManifestParent.of(keys.manifest).ds()).containsExactly(ksk.fingerprint());
+    }
+
+    @Test
+    void withParentCheckResolverTheDsCountsOnlyOnceEveryParentServerServesIt() throws Exception {
+        RolloverPolicy byResolver = new RolloverPolicy(
+                POLICY.roles(),
+                POLICY.propagationDelay(),
+                POLICY.publishSafety(),
+                POLICY.retireSafety(),
+                new ParentPolicy(
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), ParentCheck.RESOLVER, Optional.of("192.0.2.53")));
+        List<ParentDsAnswer> answers = new ArrayList<>();
+        List<String> asked = new ArrayList<>();
+        RolloverAgent probing = new RolloverAgent("node-a", keys, clock, (zone, resolver) -> {
+            asked.add(zone + " via " + resolver);
+            return answers.get(asked.size() - 1);
+        });
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        probing.run(ZONE, byResolver, TIMINGS, List.of(), Set.of(ksk.fingerprint(), zsk.fingerprint()), () -> true);
+        clock.set(T0.plusSeconds(4));
+        probing.run(ZONE, byResolver, TIMINGS, List.of(), Set.of(), () -> true); // CDS published
+        assertThat(asked).isEmpty(); // nothing asked before the parent's propagation delay
+
+        DSRecord ds = new DSRecord(ZONE.name(), DClass.IN, 3600, DNSSEC.Digest.SHA256, ksk.dnskey(3600));
+        // one server of two has it and the other does not answer; then it answers without; then with it
+        answers.add(new ParentDsAnswer(
+                ZONE,
+                Map.of("ns1.test. 192.0.2.1", List.of(ds)),
+                List.of("ns2.test. 192.0.2.2: DS example.test. to /192.0.2.2:53: timed out")));
+        LinkedHashMap<String, List<DSRecord>> split = new LinkedHashMap<>();
+        split.put("ns1.test. 192.0.2.1", List.of(ds));
+        split.put("ns2.test. 192.0.2.2", List.of());
+        answers.add(new ParentDsAnswer(ZONE, split, List.of()));
+        LinkedHashMap<String, List<DSRecord>> both = new LinkedHashMap<>(split);
+        both.put("ns2.test. 192.0.2.2", List.of(ds));
+        answers.add(new ParentDsAnswer(ZONE, both, List.of()));
+
+        clock.set(T0.plusSeconds(5));
+        RolloverAgent.Outcome timedOut = probing.run(ZONE, byResolver, TIMINGS, List.of(), Set.of(), () -> true);
+        assertThat(asked).containsExactly("example.test. via 192.0.2.53");
+        assertThat(ManifestParent.of(keys.manifest).ds()).isEmpty();
+        assertThat(timedOut.waiting())
+                .anySatisfy(w -> assertThat(w)
+                        .contains("not yet served by every name server")
+                        .contains("timed out"));
+
+        RolloverAgent.Outcome half = probing.run(ZONE, byResolver, TIMINGS, List.of(), Set.of(), () -> true);
+        assertThat(ManifestParent.of(keys.manifest).ds()).isEmpty();
+        assertThat(half.waiting())
+                .anySatisfy(w -> assertThat(w)
+                        .contains("ns1.test. 192.0.2.1 serves DS ["
+                                + ksk.fingerprint().shortHex() + "]")
+                        .contains("ns2.test. 192.0.2.2 serves DS none"));
+
+        RolloverAgent.Outcome all = probing.run(ZONE, byResolver, TIMINGS, List.of(), Set.of(), () -> true);
+        assertThat(ManifestParent.of(keys.manifest).ds()).containsExactly(ksk.fingerprint());
+        assertThat(ManifestParent.of(keys.manifest).dsSince()).contains(T0.plusSeconds(5));
+        assertThat(all.done()).anySatisfy(d -> assertThat(d).contains("served by every name server of the parent"));
+    }
+
+    @Test
+    void aParentDsOfAnotherDigestTypeNamesTheKeyItDigestsAndAStrayDsNamesNone() throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey other = newKey(KeyRole.KSK);
+        DSRecord sha384 = new DSRecord(ZONE.name(), DClass.IN, 3600, DNSSEC.Digest.SHA384, ksk.dnskey(3600));
+        DSRecord stray = new DSRecord(ZONE.name(), DClass.IN, 3600, DNSSEC.Digest.SHA384, other.dnskey(3600));
+
+        assertThat(new ParentDsAnswer(ZONE, Map.of("ns1 192.0.2.1", List.of(sha384)), List.of()).agreed(List.of(ksk)))
+                .contains(Set.of(ksk.fingerprint()));
+        Optional<Set<Fingerprint>> withStray = new ParentDsAnswer(
+                        ZONE, Map.of("ns1 192.0.2.1", List.of(sha384, stray)), List.of())
+                .agreed(List.of(ksk));
+        assertThat(withStray)
+                .hasValueSatisfying(keysNamed -> assertThat(keysNamed)
+                        .hasSize(2)
+                        .contains(ksk.fingerprint())
+                        .doesNotContain(other.fingerprint()));
     }
 
     private RolloverAgent.Outcome run(Set<Fingerprint> proven) throws Exception {
