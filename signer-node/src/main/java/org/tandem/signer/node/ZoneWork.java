@@ -54,6 +54,16 @@ final class ZoneWork {
     private int manifestSeen = Integer.MIN_VALUE;
     private Instant manifestChecked = Instant.MIN;
 
+    /**
+     * {@code stamp}, or {@code now} when the stamp lies after it: the node's wall clock was ahead when the
+     * stamp was taken (a clock jump, since corrected). Every "not before stamp + interval" decision goes
+     * through it, so that such a stamp delays the zone by one interval at most, not until the clock has
+     * caught up with it (a day after a one-day jump).
+     */
+    static Instant notAfter(Instant stamp, Instant now) {
+        return stamp.isAfter(now) ? now : stamp;
+    }
+
     ZoneWork(ZoneCycle cycle) {
         this.cycle = Objects.requireNonNull(cycle, "cycle");
         this.status = ZoneStatus.initial(cycle.zone().name());
@@ -83,6 +93,7 @@ final class ZoneWork {
      * plan has fallen due, or {@link #ROLLOVER_RECHECK} after its last look (an operator's ds-seen).
      */
     boolean rolloverDue(long epoch, Instant now) {
+        rolloverRan = notAfter(rolloverRan, now);
         return rolloverEpoch != epoch
                 || rolloverNext.filter(t -> !t.isAfter(now)).isPresent()
                 || !now.isBefore(rolloverRan.plus(ROLLOVER_RECHECK));
@@ -90,6 +101,7 @@ final class ZoneWork {
 
     /** Whether the manifest's version should be read again ({@link #MANIFEST_CHECK} after the last read). */
     boolean manifestCheckDue(Instant now) {
+        manifestChecked = notAfter(manifestChecked, now);
         return !now.isBefore(manifestChecked.plus(MANIFEST_CHECK));
     }
 
@@ -157,6 +169,9 @@ final class ZoneWork {
      * attempt).
      */
     ResignPlan plan(ResignPlanner planner, long epoch, Instant now) {
+        // stamps from a wall clock that was ahead and came back would hold the zone until the clock catches up
+        sourceChangedAt = sourceChangedAt.map(t -> notAfter(t, now));
+        lastAttempt = lastAttempt.map(t -> notAfter(t, now));
         ZoneResignState state = new ZoneResignState(
                 cycle.zone().name(),
                 publishedInEpoch == epoch ? earliestExpiration : Optional.empty(),
@@ -270,7 +285,7 @@ final class ZoneWork {
     void keySync(boolean synced, List<String> reasons, Instant checkedAt) {
         keySync(synced, reasons);
         Instant failed = hsmSigningFailureAt;
-        if (synced && failed != null && checkedAt.isAfter(failed)) {
+        if (synced && failed != null && !checkedAt.isBefore(notAfter(failed, checkedAt))) {
             hsmSigningFailureAt = null;
             status = status.with(c -> {
                 c.gate = CheckState.PASSED;

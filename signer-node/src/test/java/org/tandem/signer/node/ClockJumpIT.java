@@ -210,6 +210,17 @@ class ClockJumpIT {
         noInceptionInTheFuture();
         assertThat(ledger.history(ZONE)).allMatch(r -> !r.committedAt().isAfter(Instant.now()));
         assertThat(awaitHttp("/health", r -> r.startsWith("200 "))).startsWith("200 ");
+
+        // later changes are published as usual: nothing stamped while the clock was a day ahead (the source
+        // change above) holds the zone until the clock reaches that stamp
+        Files.writeString(
+                dir.resolve("zones/example.test.zone"),
+                "later TXT \"changed after the clock came back\"\n",
+                StandardOpenOption.APPEND);
+        PublishRecord later = awaitPublish(r -> r.serial() > again.serial(), "node-a publishes a later change");
+        assertThat(later.node()).isEqualTo("node-a");
+        assertThat(Files.readString(versionFile(later))).contains("changed after the clock came back");
+        validates(versionFile(later));
     }
 
     /** Every version ever written: no RRSIG incepted after the true time (what every validator would call bogus). */

@@ -265,6 +265,72 @@ class RolloverAgentIT {
                 .hasSize(2);
     }
 
+    @Test
+    void aZskRolloverWhoseLeaderDiesAfterPrePublicationIsFinishedByTheNewLeaderFromTheManifest() throws Exception {
+        NodeProcess a = start("node-a");
+        cluster.awaitLog(a, "node=node-a event=leader ");
+        NodeProcess b = start("node-b");
+        PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        ZoneKeySet.Entry zsk1 = zsk(cluster.tokens.keySync().manifest(NodeCluster.ZONE), KeyState.ACTIVE)
+                .orElseThrow();
+        // node-a generates the successor, has it proven on both HSMs and pre-publishes it; then it dies
+        ZoneKeySet.Entry[] successor = new ZoneKeySet.Entry[1];
+        TestTiming.until(NodeCluster.WAIT, "a successor ZSK PUBLISHED (pre-published, not signing)", () -> {
+            try {
+                successor[0] = zsk(cluster.tokens.keySync().manifest(NodeCluster.ZONE), KeyState.PUBLISHED)
+                        .orElse(null);
+                return successor[0] != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        DnssecKey zsk2 = successor[0].key();
+        a.kill();
+
+        // node-b takes over and carries the rollover on from the manifest: the switch, then the removal
+        cluster.awaitLog(b, "node=node-b event=leader ");
+        TestTiming.until(NodeCluster.WAIT, "the first ZSK is REMOVED", () -> {
+            try {
+                return cluster.state(zsk1.key()) == KeyState.REMOVED;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        String log = b.log();
+        assertThat(indexOf(
+                        log,
+                        "node=node-b .*event=rollover-step ZSK " + zsk2.keyTag() + " fp "
+                                + zsk2.fingerprint().shortHex() + ": PUBLISHED -> ACTIVE"))
+                .as("the switch made by node-b")
+                .isNotNegative();
+        ZoneKeySet after = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
+        assertThat(after.entries().stream().filter(e -> e.key().role() == KeyRole.ZSK))
+                .as("no second successor: node-b generated nothing")
+                .extracting(ZoneKeySet.Entry::key)
+                .containsExactlyInAnyOrder(zsk1.key(), zsk2);
+        ZoneKeySet.Entry done = after.find(zsk2.fingerprint()).orElseThrow();
+        assertThat(done.state()).isEqualTo(KeyState.ACTIVE);
+        assertThat(done.generatedOn()).isEqualTo("node-a");
+        // RFC 7583: the switch no earlier than Ipub (4 s) after the publication node-a made
+        assertThat(done.entered(KeyState.ACTIVE).orElseThrow())
+                .isAfterOrEqualTo(done.entered(KeyState.PUBLISHED).orElseThrow().plusSeconds(4));
+
+        PublishRecord last = cluster.awaitPublish(
+                r -> r.node().equals("node-b") && !r.dnskeyFingerprints().contains(zsk1.key().fingerprint().hex()),
+                "node-b publishes a version without the old ZSK");
+        assertThat(cluster.signers(last))
+                .contains(zsk2.keyTag().value())
+                .doesNotContain(zsk1.key().keyTag().value());
+        long validated = 0;
+        for (PublishRecord r : cluster.ledger.history(NodeCluster.ZONE)) {
+            if (r.serial() >= first.serial() && r.serial() <= last.serial() && Files.exists(cluster.versionFile(r))) {
+                NodeCluster.validates(cluster.versionFile(r));
+                validated++;
+            }
+        }
+        assertThat(validated).as("versions of both leaders validated").isGreaterThanOrEqualTo(3);
+    }
+
     /** What {@code signerctl keys ds-seen} writes: the parent's DS RRset names exactly these keys now. */
     private void dsSeen(DnssecKey... keys) throws Exception {
         ZoneKeySet m = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
