@@ -173,6 +173,8 @@ final class SimulateCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("tandem-lifecycle-simulate");
         List<Pkcs11Hsm> hsms = new ArrayList<>();
+        // IMPORTANT: keys are destroyed at the end only when every HSM held none of the zone's before
+        boolean ours = false;
         try {
             for (HsmSpec h : config.hsms()) {
                 hsms.add(Pkcs11Hsm.open(h));
@@ -192,10 +194,13 @@ final class SimulateCommand implements Callable<Integer> {
                                     + "without them");
                 }
             }
+            ours = true;
             return simulate(a, unsigned, policy, hsms, work, stdout, stderr);
         } finally {
             for (Pkcs11Hsm h : hsms) {
-                destroySimulationKeys(h, a.zone(), stderr);
+                if (ours) {
+                    destroySimulationKeys(h, a.zone(), stderr);
+                }
                 h.close();
             }
             deleteTree(work);

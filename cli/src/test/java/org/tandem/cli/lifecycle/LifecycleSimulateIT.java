@@ -23,9 +23,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.cli.ExitCode;
 import org.tandem.cli.SignerctlRun;
+import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.HsmSpec;
+import org.tandem.keysync.hsm.KeySpec;
 import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
+import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
@@ -239,6 +244,51 @@ class LifecycleSimulateIT {
         assertThat(run.code()).as(run.err()).isZero();
         try (Pkcs11Hsm hsm = Pkcs11Hsm.open(token)) {
             assertThat(hsm.list(ZoneName.of("example.test"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aTokenThatAlreadyHoldsKeysOfTheZoneIsRefusedNamingHsmZoneAndKeyAndKeepsThem() throws Exception {
+        HsmSpec other = SoftHsmTokens.shared().allocate("simulate-busy");
+        ZoneName zone = ZoneName.of("example.test");
+        HsmKey existing;
+        try (Pkcs11Hsm hsm = Pkcs11Hsm.open(other)) {
+            existing = hsm.generate(new KeySpec(zone, KeyRole.KSK, Algorithm.ECDSAP256SHA256));
+        }
+        Path config = Files.writeString(
+                dir.resolve("hsm-busy.yaml"),
+                "hsms:\n  - name: " + other.name() + "\n    library: " + other.library() + "\n    token-label: "
+                        + other.tokenLabel() + "\n    pin-file: " + other.pinFile() + "\n");
+
+        SignerctlRun r = SignerctlRun.of(
+                "lifecycle",
+                "simulate",
+                "--zone",
+                "example.test",
+                "--input",
+                dir.resolve("example.test.zone").toString(),
+                "--policy",
+                dir.resolve("policy.yaml").toString(),
+                "--hsm-config",
+                config.toString(),
+                "--start",
+                "2027-01-01T00:00:00Z",
+                "--days",
+                "1",
+                "--out",
+                dir.resolve("out-busy").toString());
+
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED.code());
+        assertThat(r.err())
+                .contains(
+                        "HSM " + other.name(),
+                        "zone example.test.",
+                        "KSK " + existing.claimedTag().value(),
+                        "use a token without them");
+        try (Pkcs11Hsm hsm = Pkcs11Hsm.open(other)) {
+            assertThat(hsm.list(zone))
+                    .as("the zone's key on the token is left alone")
+                    .hasSize(1);
         }
     }
 
