@@ -17,6 +17,7 @@ import org.tandem.cli.demo.KeysyncDemoCommand;
 import org.tandem.cli.keys.KekCommand;
 import org.tandem.cli.keys.KeysCommand;
 import org.tandem.cli.lab.ZooKeeperCommand;
+import org.tandem.cli.lifecycle.LifecycleCommand;
 import org.tandem.cli.probe.ProbeCommand;
 import org.tandem.cli.sign.SignCommand;
 import org.tandem.cli.sign.VerifyCommand;
@@ -58,6 +59,8 @@ import picocli.CommandLine.ParseResult;
             // offline signing and validation (org.tandem.cli.sign)
             SignCommand.class,
             VerifyCommand.class,
+            // trying a key lifecycle policy in simulated time (org.tandem.cli.lifecycle)
+            LifecycleCommand.class,
             // the demos (org.tandem.cli.demo)
             DemoCommand.class,
             KeysyncDemoCommand.class,
