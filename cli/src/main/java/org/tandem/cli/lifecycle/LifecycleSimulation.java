@@ -43,23 +43,18 @@ import org.tandem.signer.lifecycle.RolloverAgent;
 import org.tandem.signer.lifecycle.RolloverPolicy;
 import org.tandem.signer.lifecycle.ZoneTimings;
 import org.tandem.signer.publish.AtomicZoneFile;
+import org.tandem.signer.sign.CdsRecords;
 import org.tandem.signer.sign.ProvenKeys;
 import org.tandem.signer.sign.PublishedKeySet;
 import org.tandem.signer.sign.SignedZone;
-import org.tandem.signer.sign.SigningKey;
 import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
-import org.xbill.DNS.CDNSKEYRecord;
-import org.xbill.DNS.CDSRecord;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.DSRecord;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.Type;
 
 /**
  * One run of {@code signerctl lifecycle simulate}: the rollover agent (and through it the planner), the
@@ -260,8 +255,12 @@ final class LifecycleSimulation {
         PublishedKeySet keySet =
                 ProvenKeys.published(store, new KeySetVerifier(clock, new SecureRandom()), s.zone(), hsm, true);
         ZoneKeySet m = keySync.manifest(s.zone());
-        UnsignedZone unsigned =
-                withCds(s.unsigned(), keySet.keys(), ManifestParent.of(m).cds());
+        UnsignedZone unsigned = CdsRecords.add(
+                s.unsigned(),
+                s.zone().name(),
+                s.policy().dnskeyTtl(),
+                keySet.keys(),
+                ManifestParent.of(m).cds());
         SignedZone signed = signer.sign(unsigned, keySet.keys(), s.policy(), now, previousSerial);
         try {
             gate.verify(s.zone().name(), signed.records(), now).requirePassed();
@@ -313,37 +312,6 @@ final class LifecycleSimulation {
                 .orElse(now.plus(s.policy().validity()));
         Instant at = earliest.minus(s.policy().refresh());
         return at.isAfter(now.plus(Duration.ofHours(1))) ? at : now.plus(Duration.ofHours(1));
-    }
-
-    /** The source with the CDS and CDNSKEY RRsets the manifest asks for, as the node's ZoneCycle adds them. */
-    private UnsignedZone withCds(UnsignedZone unsigned, List<SigningKey> keys, Set<Fingerprint> cds) {
-        if (cds.isEmpty()) {
-            return unsigned;
-        }
-        Name apex = s.zone().name();
-        long ttl = s.policy().dnskeyTtl();
-        List<Record> records = new ArrayList<>(unsigned.records().stream()
-                .filter(r -> !(r.getName().equals(apex) && (r.getType() == Type.CDS || r.getType() == Type.CDNSKEY)))
-                .toList());
-        for (Fingerprint fp : new TreeSet<>(cds)) {
-            SigningKey k = keys.stream()
-                    .filter(x -> x.key().fingerprint().equals(fp))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("zone " + s.zone()
-                            + ": the CDS asks for the key with fingerprint " + fp.hex()
-                            + ", which is not in the DNSKEY RRset"));
-            DNSKEYRecord dnskey = k.key().dnskey(ttl);
-            records.add(new CDSRecord(apex, DClass.IN, ttl, DNSSEC.Digest.SHA256, dnskey));
-            records.add(new CDNSKEYRecord(
-                    apex,
-                    DClass.IN,
-                    ttl,
-                    dnskey.getFlags(),
-                    dnskey.getProtocol(),
-                    dnskey.getAlgorithm(),
-                    dnskey.getKey()));
-        }
-        return new UnsignedZone(unsigned.origin(), unsigned.soa(), records, unsigned.source());
     }
 
     private Set<String> digests(ZoneKeySet m, Set<Fingerprint> keys) {

@@ -6,16 +6,20 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +40,10 @@ import org.tandem.proto.signer.v1.PublishedZone;
  * committed one; the same serial never carries two contents. What leaves the node (zone file,
  * AXFR/IXFR) must be what a successful commit returned.
  *
- * <p>Threads: safe for concurrent use; operations block the caller. Connection loss: Curator retries
- * (client's retry policy), then the operation fails with {@link LedgerUnavailableException}; a commit
- * whose retry met its own first attempt is reported as the success it was.
+ * <p>Threads: safe for concurrent use; operations block the caller. Connection loss: reads are retried
+ * by Curator (the client's retry policy), then fail with {@link LedgerUnavailableException}. A commit is
+ * sent once, and only while connected: never later, when this node's lease may have run out; its
+ * caller's next attempt finds a commit that was applied after all and reports it as the success it was.
  *
  * <p>The Curator client is borrowed: started and closed by the caller.
  */
@@ -50,6 +55,13 @@ public final class PublishLedger {
     private final CuratorFramework client;
     private final ZooKeeperLayout paths;
     private final Clock clock;
+    /**
+     * History records already read, per zone and child name. A record is written once, in the commit's
+     * transaction, and never changed (persistent-sequential), so each is read from ZooKeeper once: the
+     * published-long-enough check of every signing run reads the commits of one DNSKEY TTL, which at a
+     * commit a second were thousands of reads a run, seconds of them over a lossy WAN.
+     */
+    private final Map<ZoneName, Map<String, PublishRecord>> parsedHistory = new ConcurrentHashMap<>();
 
     /**
      * @param client a started Curator client without a namespace
@@ -152,6 +164,7 @@ public final class PublishLedger {
                     null);
         }
         String publishedPath = paths.publishedPath(zone);
+        requireConnected(zone, publishedPath, serial);
         ensureHistoryParent(zone);
         for (int attempt = 1; ; attempt++) {
             Optional<Stored> before = readPublished(zone);
@@ -218,28 +231,28 @@ public final class PublishLedger {
                     dnskeyFingerprints,
                     dnskeyTtlSeconds);
             byte[] data = record.toProto().toByteArray();
+            if (!leadership.isValid()) {
+                throw stale(leadership, zone, "leadership lost while committing serial " + serial, null);
+            }
+            requireConnected(zone, publishedPath, serial);
             try {
-                CuratorOp write = before.isPresent()
-                        ? client.transactionOp()
-                                .setData()
-                                .withVersion(before.get().version)
-                                .forPath(publishedPath, data)
-                        : client.transactionOp()
-                                .create()
-                                .withMode(CreateMode.PERSISTENT)
-                                .forPath(publishedPath, data);
-                client.transaction()
-                        .forOperations(
-                                client.transactionOp()
-                                        .check()
-                                        .withVersion((int) leadership.epoch())
-                                        .forPath(leadership.epochPath()),
-                                client.transactionOp().check().forPath(leadership.latchNode()),
+                // the raw handle, not Curator's transaction: Curator retries an operation after a connection
+                // loss once the connection is back, which could be long after this node's lease ran out (a
+                // quorum lost for 15 s, then back) and land the commit in the old epoch then. Sent once, a
+                // commit whose outcome is unknown fails here; the next signing run, with a fresh lease check,
+                // finds it applied (above) or commits anew.
+                List<ACL> acl = client.getACL().forPath(paths.historyPath(zone));
+                Op write = before.isPresent()
+                        ? Op.setData(publishedPath, data, before.get().version)
+                        : Op.create(publishedPath, data, acl, CreateMode.PERSISTENT);
+                client.getZookeeperClient()
+                        .getZooKeeper()
+                        .multi(List.of(
+                                Op.check(leadership.epochPath(), (int) leadership.epoch()),
+                                Op.check(leadership.latchNode(), -1),
                                 write,
-                                client.transactionOp()
-                                        .create()
-                                        .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
-                                        .forPath(paths.historyRecordPrefix(zone), data));
+                                Op.create(
+                                        paths.historyRecordPrefix(zone), data, acl, CreateMode.PERSISTENT_SEQUENTIAL)));
             } catch (KeeperException.BadVersionException
                     | KeeperException.NoNodeException
                     | KeeperException.NodeExistsException e) {
@@ -260,6 +273,20 @@ public final class PublishLedger {
                     leadership.epoch(),
                     leadership.node());
             return record;
+        }
+    }
+
+    /**
+     * Curator would wait for the connection and send the commit whenever it returned: perhaps after this
+     * node's lease (INV-L3). The next signing run tries again, with a fresh lease check.
+     */
+    private void requireConnected(ZoneName zone, String publishedPath, long serial) throws LedgerUnavailableException {
+        if (!client.getZookeeperClient().isConnected()) {
+            throw new LedgerUnavailableException(
+                    zone,
+                    publishedPath,
+                    "committing serial " + serial + ": not connected to ZooKeeper now; nothing sent",
+                    null);
         }
     }
 
@@ -291,11 +318,20 @@ public final class PublishLedger {
             throw unavailable(e, zone, historyPath, "listing the publish history");
         }
         children.sort(null); // p-NNNNNNNNNN: zero-padded sequence numbers sort as text
+        Map<String, PublishRecord> cached = parsedHistory.get(zone);
+        if (cached != null && cached.size() > 0) {
+            cached.keySet().retainAll(new HashSet<>(children)); // deleted records leave the cache too
+        }
         return Optional.of(children);
     }
 
     /** One history record, or empty when it was deleted (by an operator) since it was listed. */
     private Optional<PublishRecord> historyRecord(ZoneName zone, String child) throws LedgerException {
+        Map<String, PublishRecord> cached = parsedHistory.computeIfAbsent(zone, z -> new ConcurrentHashMap<>());
+        PublishRecord known = cached.get(child);
+        if (known != null) {
+            return Optional.of(known);
+        }
         String path = ZKPaths.makePath(paths.historyPath(zone), child);
         byte[] data;
         try {
@@ -305,7 +341,9 @@ public final class PublishLedger {
         } catch (Exception e) {
             throw unavailable(e, zone, path, "reading the publish history");
         }
-        return Optional.of(parse(zone, path, data));
+        PublishRecord record = parse(zone, path, data);
+        cached.put(child, record);
+        return Optional.of(record);
     }
 
     /**

@@ -118,7 +118,7 @@ public final class RolloverPlanner {
     /**
      * The key with its publication dated by the ledger: the first published version that carried its
      * DNSKEY (the later of that and the manifest's time). A key the manifest calls published but the
-     * newest published version does not carry is not published.
+     * newest published version does not carry is not published (yet, or any more).
      */
     static KeyTimeline dated(KeyTimeline k, List<PublishedVersion> history) {
         if (history.isEmpty() || k.published().isEmpty() || k.removed().isPresent()) {
@@ -128,23 +128,24 @@ public final class RolloverPlanner {
                 .filter(v -> v.dnskeys().contains(k.fingerprint()))
                 .map(PublishedVersion::at)
                 .min(Comparator.naturalOrder());
-        PublishedVersion newest =
-                history.stream().max(Comparator.comparing(PublishedVersion::at)).orElseThrow();
+        PublishedVersion newest = history.stream()
+                .max(Comparator.comparing(PublishedVersion::at).thenComparingLong(PublishedVersion::serial))
+                .orElseThrow();
         if (first.isEmpty() || !newest.dnskeys().contains(k.fingerprint())) {
-            if (newest.at().isAfter(k.published().get())) {
-                return new KeyTimeline(
-                        k.role(),
-                        k.algorithm(),
-                        k.tag(),
-                        k.fingerprint(),
-                        k.state(),
-                        k.created(),
-                        Optional.empty(),
-                        k.active(),
-                        k.retired(),
-                        k.removed());
-            }
-            return k;
+            // not in the zone (yet, or any more), however long ago the manifest said PUBLISHED: the leader
+            // that wrote it may have died before publishing a version with it, and Ipub runs from when
+            // resolvers could first see it
+            return new KeyTimeline(
+                    k.role(),
+                    k.algorithm(),
+                    k.tag(),
+                    k.fingerprint(),
+                    k.state(),
+                    k.created(),
+                    Optional.empty(),
+                    k.active(),
+                    k.retired(),
+                    k.removed());
         }
         return first.get().isAfter(k.published().get()) ? k.withPublished(first.get()) : k;
     }

@@ -583,7 +583,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private Optional<ReplicationPass> replicate(Leadership lead) {
         Instant now = clock.instant();
         if (replicatedInEpoch == lead.epoch()
-                && now.isBefore(ZoneWork.notAfter(lastPassEnded, now).plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
+                && now.isBefore(
+                        ZoneWork.notAfter(lastPassEnded, now).plus(ElectionSettings.DEFAULTS.recheckInterval()))) {
             return Optional.empty();
         }
         List<ZoneName> names = List.copyOf(zones.keySet());
@@ -689,7 +690,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
      */
     private void updateKeyMetrics() {
         Instant now = clock.instant();
-        if (keyMetricsRead != null && now.isBefore(ZoneWork.notAfter(keyMetricsRead, now).plus(KEY_METRICS_INTERVAL))) {
+        if (keyMetricsRead != null
+                && now.isBefore(ZoneWork.notAfter(keyMetricsRead, now).plus(KEY_METRICS_INTERVAL))) {
             return;
         }
         keyMetricsRead = now;

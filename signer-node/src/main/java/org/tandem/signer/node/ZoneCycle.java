@@ -55,6 +55,7 @@ import org.tandem.signer.publish.ZonePublisher;
 import org.tandem.signer.sign.CanaryFailedException;
 import org.tandem.signer.sign.CanaryReport;
 import org.tandem.signer.sign.CapabilityCanary;
+import org.tandem.signer.sign.CdsRecords;
 import org.tandem.signer.sign.IncrementalResult;
 import org.tandem.signer.sign.IncrementalSigner;
 import org.tandem.signer.sign.ProvenKeys;
@@ -66,13 +67,10 @@ import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
 import org.tandem.signer.zone.ZoneLoadException;
 import org.tandem.signer.zone.ZoneLoader;
-import org.xbill.DNS.CDNSKEYRecord;
-import org.xbill.DNS.CDSRecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.DSRecord;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
@@ -456,33 +454,7 @@ final class ZoneCycle {
         Set<Fingerprint> cds = ManifestParent.of(
                         ZoneKeySet.fromProto(read.get().manifest(), read.get().version()))
                 .cds();
-        if (cds.isEmpty()) {
-            return unsigned;
-        }
-        Name apex = zone.name().name();
-        long ttl = zone.policy().dnskeyTtl();
-        List<Record> records = new ArrayList<>(unsigned.records().stream()
-                .filter(r -> !(r.getName().equals(apex) && (r.getType() == Type.CDS || r.getType() == Type.CDNSKEY)))
-                .toList());
-        for (Fingerprint fp : new TreeSet<>(cds)) {
-            SigningKey k = keySet.keys().stream()
-                    .filter(x -> x.key().fingerprint().equals(fp))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("zone " + zone.name()
-                            + ": the CDS asks for the key with fingerprint " + fp.hex()
-                            + ", which is not in the DNSKEY RRset"));
-            DNSKEYRecord dnskey = k.key().dnskey(ttl);
-            records.add(new CDSRecord(apex, DClass.IN, ttl, DNSSEC.Digest.SHA256, dnskey));
-            records.add(new CDNSKEYRecord(
-                    apex,
-                    DClass.IN,
-                    ttl,
-                    dnskey.getFlags(),
-                    dnskey.getProtocol(),
-                    dnskey.getAlgorithm(),
-                    dnskey.getKey()));
-        }
-        return new UnsignedZone(unsigned.origin(), unsigned.soa(), records, unsigned.source());
+        return CdsRecords.add(unsigned, zone.name().name(), zone.policy().dnskeyTtl(), keySet.keys(), cds);
     }
 
     private long fullSignFrom(Optional<PublishRecord> last, UnsignedZone unsigned) {

@@ -309,6 +309,46 @@ class KeySyncedElectionIT {
     }
 
     @Test
+    void aCommitWhileZooKeeperIsUnreachableFailsAtOnceAndIsNotSentWhenItReturns() throws Exception {
+        ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
+        TestTiming.until(WAIT, "node-a leads", a::leads);
+        Leadership term = a.leadership();
+        // the same term with a lease that outlives the outage: the ledger alone must not queue the write
+        Leadership longLease = new Leadership(
+                "node-a",
+                term.epoch(),
+                term.latchNode(),
+                term.epochPath(),
+                Instant.now(),
+                Duration.ofMinutes(5),
+                System.nanoTime(),
+                System::nanoTime);
+        ZK.stop();
+        long started = System.nanoTime();
+        try {
+            TestTiming.until(
+                    WAIT,
+                    "node-a's client notices",
+                    () -> !a.client.getZookeeperClient().isConnected());
+            assertThatThrownBy(() -> a.ledger.commit(longLease, ZONE, 7, sha256("during the outage")))
+                    .isInstanceOf(LedgerUnavailableException.class)
+                    .hasMessageContaining("not connected to ZooKeeper now; nothing sent");
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("refused at once, not after Curator's wait for the connection")
+                    .isLessThan(Duration.ofSeconds(2));
+        } finally {
+            ZK.restart();
+        }
+        TestTiming.until(
+                WAIT,
+                "node-a's client is back",
+                () -> a.client.getZookeeperClient().isConnected());
+        assertThat(a.ledger.history(ZONE))
+                .as("nothing of the refused commit arrived")
+                .isEmpty();
+    }
+
+    @Test
     void aForcedSessionExpiryRevokesAndTheOtherNodeTakesOver() throws Exception {
         SwitchableCheck aCheck = new SwitchableCheck(true);
         ElectionNode a = nodes.node("node-a", aCheck).start();

@@ -316,7 +316,9 @@ class RolloverAgentIT {
                 .isAfterOrEqualTo(done.entered(KeyState.PUBLISHED).orElseThrow().plusSeconds(4));
 
         PublishRecord last = cluster.awaitPublish(
-                r -> r.node().equals("node-b") && !r.dnskeyFingerprints().contains(zsk1.key().fingerprint().hex()),
+                r -> r.node().equals("node-b")
+                        && !r.dnskeyFingerprints()
+                                .contains(zsk1.key().fingerprint().hex()),
                 "node-b publishes a version without the old ZSK");
         assertThat(cluster.signers(last))
                 .contains(zsk2.keyTag().value())
