@@ -18,7 +18,8 @@ import org.tandem.keysync.key.ZoneName;
  *
  * @param zone the zone
  * @param manifestVersion the manifest version the keys were read from
- * @param keys the DNSKEY RRset: every PUBLISHED, ACTIVE and RETIRED key, proven on the HSM; those
+ * @param keys the DNSKEY RRset: every PUBLISHED, ACTIVE and RETIRED key, proven on the HSM, and the keys
+ *     that sign without being in it (PRE_ACTIVE, POST_ACTIVE: {@link SigningKey#published()} false); those
  *     whose {@link SigningKey#signs()} is true sign
  * @param pending the GENERATED keys, with where they are missing (or "held, proven")
  * @param withheld the keys {@link #withhold} took out of signing, with the check that did it
@@ -89,7 +90,7 @@ public record PublishedKeySet(
         List<Withheld> why = new ArrayList<>(withheld);
         for (SigningKey k : keys) {
             String reason = reasons.get(k.key().fingerprint());
-            if (reason != null && k.signs()) {
+            if (reason != null && k.signs() && k.published()) {
                 out.add(k.publishedOnly());
                 why.add(new Withheld(k.key(), check, reason));
             } else {
