@@ -519,8 +519,11 @@ final class ZoneCycle {
         PublishedDnskeys history = ledger.dnskeyHistory(zone.name(), now);
         Map<Fingerprint, String> withheld = new LinkedHashMap<>();
         for (SigningKey k : keySet.signing()) {
-            if (!k.published()) {
-                continue; // an algorithm rollover's pre- or post-active key signs without its DNSKEY
+            if (!k.published()
+                    || keySet.signedBeforePublished().contains(k.key().fingerprint())) {
+                // an algorithm rollover's key signing without its DNSKEY, or whose signatures were out before its
+                // DNSKEY (RFC 6781 §4.1.4): a validator that does not know the DNSKEY ignores the algorithm
+                continue;
             }
             PublishedDnskeys.Verdict v = history.check(k.key().fingerprint(), now);
             if (!v.passed()) {

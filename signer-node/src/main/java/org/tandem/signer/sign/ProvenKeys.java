@@ -4,11 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.NoManifestException;
 import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmKey;
+import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
@@ -120,7 +123,12 @@ public final class ProvenKeys {
         // a zone the agent has not activated a key of yet (keys from before its policy had keys:) signs
         // as before until the agent's first pass makes its keys ACTIVE
         boolean byState = planned && manifest.publishable().stream().anyMatch(e -> e.state() == KeyState.ACTIVE);
-        return new PublishedKeySet(zone, manifest.version(), keys(zone, hsm, manifest.used(), byState), pending);
+        Set<Fingerprint> signedBeforePublished = manifest.used().stream()
+                .filter(e -> e.entered(KeyState.PRE_ACTIVE).isPresent())
+                .map(e -> e.key().fingerprint())
+                .collect(Collectors.toSet());
+        return new PublishedKeySet(
+                zone, manifest.version(), keys(zone, hsm, manifest.used(), byState), pending, signedBeforePublished);
     }
 
     private static ZoneKeySet manifest(ManifestStore store, ZoneName zone, Hsm hsm) throws KeySyncException {
