@@ -89,10 +89,7 @@ public final class IncrementalSigningRun {
         }
         if (state != null
                 && reason.isEmpty()
-                && !rdata(state.dnskeys())
-                        .equals(rdata(keys.stream()
-                                .map(k -> (Record) k.key().dnskey(policy.dnskeyTtl()))
-                                .toList()))) {
+                && !rdata(state.dnskeys()).equals(rdata(SigningKey.dnskeys(keys, policy.dnskeyTtl())))) {
             reason = Optional.of("the previous output was signed by other keys");
         }
         if (reason.isPresent()) {
@@ -105,7 +102,8 @@ public final class IncrementalSigningRun {
         List<Record> records = state.records();
         GateVerdict verdict;
         try {
-            verdict = gate.verify(zone.origin().name(), records, now);
+            verdict = gate.verify(
+                    zone.origin().name(), records, now, SigningKey.unpublishedSigners(keys, policy.dnskeyTtl()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SigningException("interrupted while validating " + zone.origin(), e);
@@ -121,7 +119,13 @@ public final class IncrementalSigningRun {
                 records);
         state.commit();
         SignedZone signed = new SignedZone(
-                zone.origin(), inc.serial(), records, inc.rrsetsSigned(), inc.signaturesMade(), inc.elapsed());
+                zone.origin(),
+                inc.serial(),
+                records,
+                inc.rrsetsSigned(),
+                inc.signaturesMade(),
+                inc.elapsed(),
+                SigningKey.unpublishedSigners(keys, policy.dnskeyTtl()));
         return new Result(
                 signed, verdict, output, true, Optional.empty(), inc.signaturesMade(), inc.signaturesReused());
     }

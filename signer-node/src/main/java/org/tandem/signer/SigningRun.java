@@ -38,7 +38,7 @@ public final class SigningRun {
         SignedZone signed = signer.sign(zone, keys, policy, now, previous);
         GateVerdict verdict;
         try {
-            verdict = gate.verify(zone.origin().name(), signed.records(), now);
+            verdict = gate.verify(zone.origin().name(), signed.records(), now, signed.unpublishedSigners());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SigningException("interrupted while validating " + zone.origin(), e);

@@ -350,9 +350,12 @@ public final class Preflight {
 
         void published(Instant now) {
             List<LedgerEntry> h = e.history();
-            // a GENERATED key is not signed with; one that a node published all the same is judged like the others
+            // a GENERATED key is not signed with; one that a node published all the same is judged like the others.
+            // A PRE_ACTIVE or POST_ACTIVE key signs without its DNSKEY (algorithm rollover, RFC 6781 §4.1.4): the
+            // validators that do not know its DNSKEY ignore its signatures, so it needs no publication
             List<ManifestKey> signing = e.manifest().stream()
-                    .filter(m -> m.signing() || (m.state() == KeyState.GENERATED && inLastRrset(m)))
+                    .filter(m ->
+                            (m.signing() && m.inDnskeySet()) || (m.state() == KeyState.GENERATED && inLastRrset(m)))
                     .toList();
             int before = refusals.size();
             if (h.isEmpty()) {

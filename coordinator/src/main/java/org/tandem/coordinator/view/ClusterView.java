@@ -391,6 +391,8 @@ public final class ClusterView {
             case ACTIVE -> "active; signs the zone";
             case RETIRED -> "retired; stays published while its signatures may be cached";
             case REMOVED -> "removed; may be deleted from the HSMs";
+            case PRE_ACTIVE -> "pre-active; signs, its DNSKEY published next (algorithm rollover)";
+            case POST_ACTIVE -> "post-active; DNSKEY removed, signs until it has left every cache (algorithm rollover)";
             default -> "unknown state";
         };
     }

@@ -39,6 +39,11 @@ public record ManifestKey(
         return live() && state != KeyState.RETIRED && state != KeyState.GENERATED;
     }
 
+    /** In the DNSKEY RRset the leader publishes: PUBLISHED, ACTIVE, RETIRED. */
+    public boolean inDnskeySet() {
+        return state == KeyState.PUBLISHED || state == KeyState.ACTIVE || state == KeyState.RETIRED;
+    }
+
     /** "ZSK 12345 fp 0123456789abcdef". */
     public String describe() {
         return role.name() + " " + keyTag + " fp " + KeyFacts.shortHex(fingerprint);

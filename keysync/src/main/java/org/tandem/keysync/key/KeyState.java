@@ -11,5 +11,25 @@ public enum KeyState {
     /** No longer signing; still published while its signatures may be cached. */
     RETIRED,
     /** Out of the DNSKEY RRset; may be deleted from the HSMs. */
-    REMOVED
+    REMOVED,
+    /**
+     * Signing, its DNSKEY not in the DNSKEY RRset: a new algorithm's key before its DNSKEY is published
+     * (RFC 6781 §4.1.4 algorithm rollover; Knot's "pre-active").
+     */
+    PRE_ACTIVE,
+    /**
+     * Signing, its DNSKEY already out of the DNSKEY RRset: an old algorithm's key after its DNSKEY left
+     * (RFC 6781 §4.1.4 algorithm rollover; Knot's "post-active").
+     */
+    POST_ACTIVE;
+
+    /** Makes signatures in a signer cluster: ACTIVE, PRE_ACTIVE and POST_ACTIVE. */
+    public boolean signs() {
+        return this == ACTIVE || this == PRE_ACTIVE || this == POST_ACTIVE;
+    }
+
+    /** In the DNSKEY RRset a signer cluster publishes: PUBLISHED, ACTIVE and RETIRED. */
+    public boolean inDnskeySet() {
+        return this == PUBLISHED || this == ACTIVE || this == RETIRED;
+    }
 }

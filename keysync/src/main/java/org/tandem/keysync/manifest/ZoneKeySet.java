@@ -28,7 +28,8 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
     /**
      * One desired key.
      *
-     * @param since when the key entered each state after GENERATED (PUBLISHED, ACTIVE, RETIRED, REMOVED); a
+     * @param since when the key entered each state after GENERATED (PUBLISHED, PRE_ACTIVE, ACTIVE, RETIRED,
+     *     POST_ACTIVE, REMOVED); a
      *     state missing from the map was not reached, or was reached before manifests recorded the times
      */
     public record Entry(
@@ -140,6 +141,8 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
             putTime(since, KeyState.ACTIVE, k.getActiveEpochSeconds());
             putTime(since, KeyState.RETIRED, k.getRetiredEpochSeconds());
             putTime(since, KeyState.REMOVED, k.getRemovedEpochSeconds());
+            putTime(since, KeyState.PRE_ACTIVE, k.getPreActiveEpochSeconds());
+            putTime(since, KeyState.POST_ACTIVE, k.getPostActiveEpochSeconds());
             entries.add(new Entry(
                     KeyProtos.fromProto(k.getKey()),
                     KeyProtos.fromProto(k.getState()),
@@ -167,6 +170,8 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
                     .setActiveEpochSeconds(seconds(e, KeyState.ACTIVE))
                     .setRetiredEpochSeconds(seconds(e, KeyState.RETIRED))
                     .setRemovedEpochSeconds(seconds(e, KeyState.REMOVED))
+                    .setPreActiveEpochSeconds(seconds(e, KeyState.PRE_ACTIVE))
+                    .setPostActiveEpochSeconds(seconds(e, KeyState.POST_ACTIVE))
                     .setDsEpochSeconds(e.dsSince().map(Instant::getEpochSecond).orElse(0L))
                     .setCdsEpochSeconds(
                             e.cdsSince().map(Instant::getEpochSecond).orElse(0L)));
@@ -217,13 +222,20 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
     /**
      * The keys a signer cluster publishes in the DNSKEY RRset: PUBLISHED, ACTIVE and RETIRED. A
      * GENERATED key is not among them until every node holds it, proven (then the leader promotes it
-     * to PUBLISHED); a REMOVED key has left.
+     * to PUBLISHED); a REMOVED key has left; a PRE_ACTIVE or POST_ACTIVE key signs without its DNSKEY
+     * (see {@link #used()}).
      */
     public List<Entry> publishable() {
+        return entries.stream().filter(e -> e.state().inDnskeySet()).toList();
+    }
+
+    /**
+     * The keys a signer cluster uses in the zone: the {@link #publishable()} ones and those that sign
+     * without their DNSKEY in the zone (PRE_ACTIVE, POST_ACTIVE: an algorithm rollover, RFC 6781 §4.1.4).
+     */
+    public List<Entry> used() {
         return entries.stream()
-                .filter(e -> e.state() == KeyState.PUBLISHED
-                        || e.state() == KeyState.ACTIVE
-                        || e.state() == KeyState.RETIRED)
+                .filter(e -> e.state().inDnskeySet() || e.state().signs())
                 .toList();
     }
 

@@ -112,4 +112,31 @@ class ZoneKeySetTest {
         assertThat(untimed.find(zsk.fingerprint()).orElseThrow().entered(KeyState.ACTIVE))
                 .contains(signing);
     }
+
+    @Test
+    void preActiveAndPostActiveKeysSignWithoutTheirDnskeyAndTheirTimesRoundTrip() {
+        DnssecKey[] pair = collidingPair();
+        DnssecKey fresh = DnssecKey.of(ZONE, KeyRole.ZSK, Algorithm.ECDSAP384SHA384, new byte[96]);
+        DnssecKey old = pair[0];
+        Instant start = T0.plusSeconds(60);
+        Instant out = T0.plusSeconds(120);
+        ZoneKeySet set = new ZoneKeySet(
+                        ZONE, 3, List.of(entry(fresh), new ZoneKeySet.Entry(old, KeyState.ACTIVE, T0, "dc1-hsm1")))
+                .withState(fresh.fingerprint(), KeyState.GENERATED, KeyState.PRE_ACTIVE, start)
+                .withState(old.fingerprint(), KeyState.ACTIVE, KeyState.POST_ACTIVE, out);
+        assertThat(set.publishable()).isEmpty();
+        assertThat(set.used()).extracting(ZoneKeySet.Entry::key).containsExactly(fresh, old);
+        assertThat(set.live()).hasSize(2);
+        assertThat(KeyState.PRE_ACTIVE.signs()).isTrue();
+        assertThat(KeyState.POST_ACTIVE.inDnskeySet()).isFalse();
+
+        KeyManifest stored = set.toProto(T0, "test");
+        assertThat(stored.getKeys(0).getState().name()).isEqualTo("PRE_ACTIVE");
+        assertThat(stored.getKeys(0).getPreActiveEpochSeconds()).isEqualTo(start.getEpochSecond());
+        assertThat(stored.getKeys(1).getPostActiveEpochSeconds()).isEqualTo(out.getEpochSecond());
+        ZoneKeySet back = ZoneKeySet.fromProto(stored, 3);
+        assertThat(back).isEqualTo(set);
+        assertThat(back.find(old.fingerprint()).orElseThrow().entered(KeyState.POST_ACTIVE))
+                .contains(out);
+    }
 }

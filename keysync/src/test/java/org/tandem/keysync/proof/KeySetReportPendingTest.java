@@ -135,4 +135,23 @@ class KeySetReportPendingTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("is PUBLISHED");
     }
+
+    @Test
+    void aMissingPreActiveOrPostActiveKeyIsAProblemBecauseItSigns() {
+        DnssecKey fresh = key(KeyRole.ZSK);
+        DnssecKey leaving = key(KeyRole.ZSK);
+        ZoneKeySet manifest = new ZoneKeySet(
+                ZONE,
+                11,
+                List.of(
+                        new ZoneKeySet.Entry(fresh, KeyState.PRE_ACTIVE, T0, "dc1-hsm1"),
+                        new ZoneKeySet.Entry(leaving, KeyState.POST_ACTIVE, T0, "dc1-hsm1")));
+        KeySetReport report = new KeySetReport(
+                ZONE, 11, List.of(HSM), List.of(check(fresh, KeyStatus.MISSING), check(leaving, KeyStatus.HSM_ERROR)));
+
+        assertThat(report.problemsForSigning(manifest))
+                .extracting(c -> c.fingerprint().orElseThrow())
+                .containsExactly(fresh.fingerprint(), leaving.fingerprint());
+        assertThat(report.pendingReplication(manifest)).isEmpty();
+    }
 }

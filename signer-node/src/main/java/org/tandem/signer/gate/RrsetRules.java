@@ -183,10 +183,14 @@ final class RrsetRules {
         for (RRSIGRecord sig : sigs) {
             int a = indexOf(sig.getAlgorithm());
             List<ZoneKey> candidates = keys.candidates(sig.getAlgorithm(), sig.getFootprint());
-            if (a >= 0) {
+            // a pre- or post-active key's RRSIG (algorithm rollover) is verified but does not stand in for one by
+            // a key of the DNSKEY RRset; an RRSIG naming no key at all fails as NO_MATCHING_DNSKEY alone
+            boolean unpublishedOnly =
+                    !candidates.isEmpty() && candidates.stream().noneMatch(ZoneKey::published);
+            if (a >= 0 && !unpublishedOnly) {
                 present |= 1 << a;
                 for (ZoneKey k : candidates) {
-                    if (k.sep()) {
+                    if (k.sep() && k.published()) {
                         sepPresent |= 1 << a;
                     }
                 }
@@ -199,7 +203,8 @@ final class RrsetRules {
                         owner,
                         type,
                         Reason.NOT_SIGNED,
-                        "no RRSIG of algorithm " + algorithms[a] + ", which the DNSKEY RRset has (RFC 4035 §2.2)"));
+                        "no RRSIG of algorithm " + algorithms[a] + " by a key of the DNSKEY RRset, which has that"
+                                + " algorithm (RFC 4035 §2.2)"));
             } else if (type == Type.DNSKEY && kind == Kind.APEX && (sepPresent & (1 << a)) == 0) {
                 t.log.add(GateFailure.of(
                         owner,
@@ -279,7 +284,8 @@ final class RrsetRules {
                     sig,
                     candidates,
                     Reason.NO_MATCHING_DNSKEY,
-                    "no published zone key with algorithm " + sig.getAlgorithm() + " and tag " + sig.getFootprint()));
+                    "no published zone key (nor key signing without its DNSKEY) with algorithm " + sig.getAlgorithm()
+                            + " and tag " + sig.getFootprint()));
             return;
         }
         GateCrypto.Algorithm alg = GateCrypto.Algorithm.of(sig.getAlgorithm());

@@ -79,9 +79,24 @@ public final class ValidationGate {
      * @throws InterruptedException if interrupted while the workers verify; no verdict then
      */
     public GateVerdict verify(Name origin, List<Record> signedZone, Instant now) throws InterruptedException {
+        return verify(origin, signedZone, now, List.of());
+    }
+
+    /**
+     * As {@link #verify(Name, List, Instant)}, for a zone in an algorithm rollover (RFC 6781 §4.1.4) whose
+     * signer also signed with keys that are not in the DNSKEY RRset ({@code unpublishedSigners}: pre-active
+     * keys before their DNSKEY, post-active keys after it left). The rule: an RRSIG by such a key is verified
+     * with it (and must verify, as every RRSIG must), but does not count for any algorithm; every
+     * authoritative RRset must still carry an RRSIG by a key of the DNSKEY RRset for each algorithm of the
+     * DNSKEY RRset (RFC 4035 §2.2, RFC 6840 §5.11), the DNSKEY RRset one by a published SEP key of each. An
+     * RRSIG naming a key in neither set fails as before (NO_MATCHING_DNSKEY).
+     */
+    public GateVerdict verify(Name origin, List<Record> signedZone, Instant now, List<DNSKEYRecord> unpublishedSigners)
+            throws InterruptedException {
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(signedZone, "signedZone");
         Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(unpublishedSigners, "unpublishedSigners");
         if (!origin.isAbsolute()) {
             throw new IllegalArgumentException("origin must be absolute: " + origin);
         }
@@ -95,7 +110,7 @@ public final class ValidationGate {
         for (Record r : index.records(index.apex, Type.DNSKEY)) {
             dnskeys.add((DNSKEYRecord) r);
         }
-        ZoneKeys keys = ZoneKeys.read(origin, dnskeys, crypto, apexLog);
+        ZoneKeys keys = ZoneKeys.read(origin, dnskeys, unpublishedSigners, crypto, apexLog);
         RrsetRules.apex(apexLog, origin, soas.size(), dnskeys.size(), keys);
 
         FailureLog signatureLog = new FailureLog();

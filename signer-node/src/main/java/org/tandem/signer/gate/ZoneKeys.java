@@ -16,8 +16,11 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
 
 /**
- * The zone keys of the apex DNSKEY RRset <em>as published</em>: the only keys the gate accepts
- * signatures from. Immutable once read; shared by the verification threads.
+ * The zone keys of the apex DNSKEY RRset <em>as published</em>: the keys the gate accepts signatures
+ * from, and the algorithms every authoritative RRset must be signed with. During an algorithm rollover
+ * (RFC 6781 §4.1.4) the signer also names the keys that sign without being in the DNSKEY RRset
+ * (pre-active, post-active): their RRSIGs are verified with them, but they count for no algorithm.
+ * Immutable once read; shared by the verification threads.
  */
 final class ZoneKeys {
     static final int FLAG_ZONE = 0x0100;
@@ -30,6 +33,7 @@ final class ZoneKeys {
      *
      * @param algorithm null when the gate cannot verify this algorithm
      * @param publicKey null when the algorithm is unsupported or the key does not decode
+     * @param published in the apex DNSKEY RRset; false for a key the signer named as signing without it
      */
     record ZoneKey(
             DNSKEYRecord record,
@@ -38,7 +42,8 @@ final class ZoneKeys {
             GateCrypto.Algorithm algorithm,
             PublicKey publicKey,
             boolean sep,
-            boolean revoked) {}
+            boolean revoked,
+            boolean published) {}
 
     private final Map<Integer, List<ZoneKey>> byAlgorithmAndTag;
     private final int[] algorithms;
@@ -54,9 +59,29 @@ final class ZoneKeys {
      * failure (BAD_DNSKEY, UNSUPPORTED_ALGORITHM), never silently skipped.
      */
     static ZoneKeys read(Name origin, List<DNSKEYRecord> dnskeys, GateCrypto crypto, FailureLog log) {
+        return read(origin, dnskeys, List.of(), crypto, log);
+    }
+
+    /**
+     * As {@link #read(Name, List, GateCrypto, FailureLog)}, with the keys that sign without being in the
+     * DNSKEY RRset ({@code unpublished}, as the signer names them): accepted as signers, not as algorithms of
+     * the DNSKEY RRset.
+     */
+    static ZoneKeys read(
+            Name origin,
+            List<DNSKEYRecord> dnskeys,
+            List<DNSKEYRecord> unpublished,
+            GateCrypto crypto,
+            FailureLog log) {
         Map<Integer, List<ZoneKey>> map = new HashMap<>();
         TreeSet<Integer> algs = new TreeSet<>();
-        for (DNSKEYRecord k : dnskeys) {
+        TreeSet<Integer> unpublishedAlgs = new TreeSet<>();
+        List<DNSKEYRecord> all = new ArrayList<>(dnskeys);
+        all.addAll(unpublished);
+        for (int n = 0; n < all.size(); n++) {
+            DNSKEYRecord k = all.get(n);
+            boolean published = n < dnskeys.size();
+            TreeSet<Integer> into = published ? algs : unpublishedAlgs;
             if ((k.getFlags() & FLAG_ZONE) == 0 || k.getProtocol() != PROTOCOL_DNSSEC) {
                 continue;
             }
@@ -76,22 +101,25 @@ final class ZoneKeys {
             } else {
                 try {
                     pk = crypto.decode(alg, k.getKey());
-                    algs.add(alg.number);
+                    into.add(alg.number);
                 } catch (GeneralSecurityException e) {
                     log.add(GateFailure.of(
                             origin, Type.DNSKEY, tag, fp, Reason.BAD_DNSKEY, alg + " public key: " + e.getMessage()));
-                    algs.add(alg.number);
+                    into.add(alg.number);
                 }
             }
-            ZoneKey zk =
-                    new ZoneKey(k, tag, fp, alg, pk, (k.getFlags() & FLAG_SEP) != 0, (k.getFlags() & FLAG_REVOKE) != 0);
+            ZoneKey zk = new ZoneKey(
+                    k, tag, fp, alg, pk, (k.getFlags() & FLAG_SEP) != 0, (k.getFlags() & FLAG_REVOKE) != 0, published);
             map.computeIfAbsent(index(k.getAlgorithm(), tag), i -> new ArrayList<>(1))
                     .add(zk);
         }
         return new ZoneKeys(map, algs.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** Published zone keys with this algorithm and key tag (more than one on a tag collision). */
+    /**
+     * Zone keys with this algorithm and key tag (more than one on a tag collision): the published ones and
+     * those named as signing without being published.
+     */
     List<ZoneKey> candidates(int algorithm, int tag) {
         return byAlgorithmAndTag.getOrDefault(index(algorithm, tag), List.of());
     }
@@ -105,7 +133,7 @@ final class ZoneKeys {
     }
 
     boolean isEmpty() {
-        return byAlgorithmAndTag.isEmpty();
+        return byAlgorithmAndTag.values().stream().flatMap(List::stream).noneMatch(ZoneKey::published);
     }
 
     private static int index(int algorithm, int tag) {

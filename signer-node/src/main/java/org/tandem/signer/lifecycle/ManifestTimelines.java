@@ -22,19 +22,43 @@ public final class ManifestTimelines {
     static KeyTimeline of(ZoneKeySet.Entry e) {
         KeyState s = e.state();
         Instant created = e.created();
-        Optional<Instant> published = s == KeyState.GENERATED
-                ? Optional.empty()
-                : Optional.of(e.entered(KeyState.PUBLISHED).orElse(created));
-        Optional<Instant> active = e.entered(KeyState.ACTIVE);
-        if (active.isEmpty() && (s == KeyState.ACTIVE || s == KeyState.RETIRED)) {
+        // an algorithm rollover's keys (RFC 6781 §4.1.4): a key that was PRE_ACTIVE began signing then, and its
+        // DNSKEY was published when it became ACTIVE; a key that became POST_ACTIVE lost its DNSKEY then, and
+        // stopped signing when it became REMOVED
+        Optional<Instant> preActive = e.entered(KeyState.PRE_ACTIVE);
+        Optional<Instant> postActive = e.entered(KeyState.POST_ACTIVE);
+        Optional<Instant> published;
+        if (s == KeyState.GENERATED || s == KeyState.PRE_ACTIVE) {
+            published = Optional.empty();
+        } else if (preActive.isPresent()) {
+            published = e.entered(KeyState.PUBLISHED).or(() -> e.entered(KeyState.ACTIVE));
+            if (published.isEmpty()) {
+                published = Optional.of(created);
+            }
+        } else {
+            published = Optional.of(e.entered(KeyState.PUBLISHED).orElse(created));
+        }
+        Optional<Instant> active = preActive.isPresent() ? preActive : e.entered(KeyState.ACTIVE);
+        if (active.isEmpty() && s == KeyState.PRE_ACTIVE) {
+            active = Optional.of(created);
+        }
+        if (active.isEmpty() && (s == KeyState.ACTIVE || s == KeyState.RETIRED || s == KeyState.POST_ACTIVE)) {
             active = published;
         }
         Optional<Instant> retired = active.isEmpty() ? Optional.empty() : e.entered(KeyState.RETIRED);
         if (retired.isEmpty() && s == KeyState.RETIRED) {
             retired = active;
         }
-        Optional<Instant> removed =
-                s == KeyState.REMOVED ? Optional.of(e.entered(KeyState.REMOVED).orElse(created)) : Optional.empty();
+        if (retired.isEmpty() && s == KeyState.REMOVED && postActive.isPresent()) {
+            retired = Optional.of(e.entered(KeyState.REMOVED).orElse(postActive.get()));
+        }
+        Optional<Instant> removed = Optional.empty();
+        if (s == KeyState.POST_ACTIVE) {
+            removed = Optional.of(postActive.orElse(created));
+        } else if (s == KeyState.REMOVED) {
+            removed =
+                    Optional.of(postActive.or(() -> e.entered(KeyState.REMOVED)).orElse(created));
+        }
         return new KeyTimeline(
                 e.key().role(),
                 e.key().algorithm(),

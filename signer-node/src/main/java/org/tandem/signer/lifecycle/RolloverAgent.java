@@ -53,8 +53,10 @@ import org.tandem.signer.lifecycle.RolloverAction.Kind;
  *       {@code signerctl keys delete} removes it).
  * </ul>
  *
- * <p>An algorithm rollover's first step (signatures of the new algorithm before its DNSKEY, RFC 6781
- * §4.1.4) has no manifest state yet: the agent reports it as waiting and does nothing.
+ * <p>An algorithm rollover (RFC 6781 §4.1.4) uses two more states: {@code START_SIGNING} of a proven GENERATED
+ * key makes it PRE_ACTIVE (signing, DNSKEY not published), {@code PUBLISH_DNSKEY} then makes it ACTIVE; {@code
+ * REMOVE_DNSKEY} of an ACTIVE key the plan keeps signing makes it POST_ACTIVE (signing, DNSKEY out of the zone),
+ * {@code STOP_SIGNING} then makes it REMOVED.
  *
  * <p>Threads: one pass at a time (the daemon's zone worker).
  */
@@ -236,17 +238,20 @@ public final class RolloverAgent {
                 continue;
             }
             KeyState state = entry.get().state();
-            Optional<KeyState> to = target(a.kind(), state);
+            // REMOVE_DNSKEY of an ACTIVE key that the plan does not stop in the same pass: an algorithm rollover
+            // keeps the old signatures after the DNSKEY left (RFC 6781 §4.1.4)
+            boolean keepsSigning = due.stream()
+                    .noneMatch(x -> x.kind() == Kind.STOP_SIGNING && x.key().equals(a.key()));
+            Optional<KeyState> to = target(a.kind(), state, keepsSigning);
             String who = describe(entry.get().key());
             if (to.isEmpty()) {
-                if (a.kind() == Kind.START_SIGNING && state == KeyState.GENERATED) {
-                    waiting.add(who + ": " + a.kind() + " before its DNSKEY is published (RFC 6781 §4.1.4 algorithm"
-                            + " rollover) has no manifest state yet; not carried out");
-                }
                 continue;
             }
-            if (a.kind() == Kind.PUBLISH_DNSKEY && !proven.contains(fp)) {
-                waiting.add(who + ": not published: not proven on every HSM of every node in this pass");
+            if ((a.kind() == Kind.PUBLISH_DNSKEY || a.kind() == Kind.START_SIGNING)
+                    && state == KeyState.GENERATED
+                    && !proven.contains(fp)) {
+                waiting.add(who + ": not " + (a.kind() == Kind.PUBLISH_DNSKEY ? "published" : "signing")
+                        + ": not proven on every HSM of every node in this pass");
                 continue;
             }
             next = next.withState(fp, state, to.get(), now);
@@ -334,15 +339,42 @@ public final class RolloverAgent {
                 .toList();
     }
 
-    /** The manifest state a step moves a key in {@code from} to; empty when it does not apply. */
-    static Optional<KeyState> target(Kind kind, KeyState from) {
-        return switch (kind) {
-            case PUBLISH_DNSKEY -> from == KeyState.GENERATED ? Optional.of(KeyState.PUBLISHED) : Optional.empty();
-            case START_SIGNING -> from == KeyState.PUBLISHED ? Optional.of(KeyState.ACTIVE) : Optional.empty();
-            case STOP_SIGNING -> from == KeyState.ACTIVE ? Optional.of(KeyState.RETIRED) : Optional.empty();
-            case REMOVE_DNSKEY -> from == KeyState.RETIRED ? Optional.of(KeyState.REMOVED) : Optional.empty();
-            default -> Optional.empty();
+    /**
+     * The manifest state a step moves a key in {@code from} to; empty when it does not apply.
+     *
+     * @param keepsSigning for {@code REMOVE_DNSKEY} of an ACTIVE key: the plan keeps it signing (an algorithm
+     *     rollover), so it becomes POST_ACTIVE
+     */
+    static Optional<KeyState> target(Kind kind, KeyState from, boolean keepsSigning) {
+        KeyState to = switch (kind) {
+            case PUBLISH_DNSKEY ->
+                switch (from) {
+                    case GENERATED -> KeyState.PUBLISHED;
+                    case PRE_ACTIVE -> KeyState.ACTIVE;
+                    default -> null;
+                };
+            case START_SIGNING ->
+                switch (from) {
+                    case PUBLISHED -> KeyState.ACTIVE;
+                    // RFC 6781 §4.1.4: a new algorithm signs before its DNSKEY is published
+                    case GENERATED -> KeyState.PRE_ACTIVE;
+                    default -> null;
+                };
+            case STOP_SIGNING ->
+                switch (from) {
+                    case ACTIVE -> KeyState.RETIRED;
+                    case POST_ACTIVE -> KeyState.REMOVED;
+                    default -> null;
+                };
+            case REMOVE_DNSKEY ->
+                switch (from) {
+                    case RETIRED -> KeyState.REMOVED;
+                    case ACTIVE -> keepsSigning ? KeyState.POST_ACTIVE : null;
+                    default -> null;
+                };
+            default -> null;
         };
+        return Optional.ofNullable(to);
     }
 
     private static String describe(DnssecKey k) {

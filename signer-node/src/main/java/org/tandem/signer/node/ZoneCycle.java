@@ -337,7 +337,13 @@ final class ZoneCycle {
                         new IncrementalSigner().resign(previous.get(), unsigned, keys, zone.policy(), now);
                 List<Record> records = previous.get().records();
                 signed = new SignedZone(
-                        zone.name(), inc.serial(), records, inc.rrsetsSigned(), inc.signaturesMade(), inc.elapsed());
+                        zone.name(),
+                        inc.serial(),
+                        records,
+                        inc.rrsetsSigned(),
+                        inc.signaturesMade(),
+                        inc.elapsed(),
+                        SigningKey.unpublishedSigners(keys, zone.policy().dnskeyTtl()));
                 reused = inc.signaturesReused();
             } else {
                 signed = signer.sign(unsigned, keys, zone.policy(), now, fullSignFrom(last, unsigned));
@@ -485,6 +491,12 @@ final class ZoneCycle {
         PublishedDnskeys history = ledger.dnskeyHistory(zone.name(), now);
         Map<Fingerprint, String> withheld = new LinkedHashMap<>();
         for (SigningKey k : keySet.signing()) {
+            if (!k.published()
+                    || keySet.signedBeforePublished().contains(k.key().fingerprint())) {
+                // an algorithm rollover's key signing without its DNSKEY, or whose signatures were out before its
+                // DNSKEY (RFC 6781 §4.1.4): a validator that does not know the DNSKEY ignores the algorithm
+                continue;
+            }
             PublishedDnskeys.Verdict v = history.check(k.key().fingerprint(), now);
             if (!v.passed()) {
                 withheld.put(k.key().fingerprint(), v.detail());
@@ -721,6 +733,7 @@ final class ZoneCycle {
         Set<String> published =
                 state.dnskeys().stream().map(Record::rdataToString).collect(Collectors.toSet());
         Set<String> ours = keys.stream()
+                .filter(SigningKey::published)
                 .map(k -> k.key().dnskey(zone.policy().dnskeyTtl()).rdataToString())
                 .collect(Collectors.toSet());
         if (!state.compatibleWith(zone.policy()) || !published.equals(ours)) {
@@ -808,7 +821,7 @@ final class ZoneCycle {
             UnsignedZone unsigned = ZoneLoader.load(zone.source(), zone.name(), zone.limits());
             SignedZone signed = signer.sign(
                     unsigned, keys, zone.policy(), now, unsigned.soa().getSerial());
-            GateVerdict verdict = gate.verify(zone.name().name(), signed.records(), now);
+            GateVerdict verdict = gate.verify(zone.name().name(), signed.records(), now, signed.unpublishedSigners());
             String detail = "canary passed; signed " + signed.signedRrsets() + " RRsets in memory; gate "
                     + (verdict.passed()
                             ? "passed (" + verdict.signaturesVerified() + " signatures)"
@@ -893,7 +906,8 @@ final class ZoneCycle {
     /** The canary's key set: each key's fingerprint and whether it signs. */
     private static Set<String> fingerprints(List<SigningKey> keys) {
         return keys.stream()
-                .map(k -> k.key().fingerprint().hex() + (k.signs() ? " signs" : " published"))
+                .map(k -> k.key().fingerprint().hex()
+                        + (k.signs() ? (k.published() ? " signs" : " signs unpublished") : " published"))
                 .collect(Collectors.toSet());
     }
 }

@@ -90,7 +90,7 @@ public final class ZonePublisher {
         if (!permit.mayServe()) {
             throw new NotLeaderException(name, zone.serial(), "before validation");
         }
-        GateVerdict verdict = gate.verify(name.name(), zone.records(), clock.instant());
+        GateVerdict verdict = gate.verify(name.name(), zone.records(), clock.instant(), zone.unpublishedSigners());
         if (!verdict.passed()) {
             fail(name, "validation gate refused serial " + zone.serial() + ": " + verdict.summary());
             verdict.requirePassed();

@@ -275,10 +275,7 @@ public final class IncrementalSigner {
             st.serial = serial;
             touched.add(apex);
             // DNSKEY: exactly the keys
-            List<Record> dnskeys = new ArrayList<>();
-            for (SigningKey k : keys) {
-                dnskeys.add(k.key().dnskey(policy.dnskeyTtl()));
-            }
+            List<Record> dnskeys = SigningKey.dnskeys(keys, policy.dnskeyTtl());
             Rr dnskey = Rr.of(PreparedRrset.of(apex, Type.DNSKEY, dnskeys));
             Rr dnskeyBefore = st.rr(apex, Type.DNSKEY);
             // The signers changed when the DNSKEY RRset did, or when a published key starts or stops

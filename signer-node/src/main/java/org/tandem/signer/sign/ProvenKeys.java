@@ -4,11 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.NoManifestException;
 import org.tandem.keysync.hsm.Hsm;
 import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.hsm.HsmKey;
+import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
@@ -86,7 +89,8 @@ public final class ProvenKeys {
      * As {@link #published(ManifestStore, KeySetVerifier, ZoneName, Hsm)}; with {@code planned} (a zone
      * whose policy has {@code keys:}, rolled by the rollover agent) the keys sign by their planned
      * states: ACTIVE keys sign, PUBLISHED keys (pre-published, RFC 7583 §3.2.1) and RETIRED keys are in
-     * the DNSKEY RRset without signing. A zone without any ACTIVE key yet (its keys predate its
+     * the DNSKEY RRset without signing, PRE_ACTIVE and POST_ACTIVE keys (an algorithm rollover, RFC 6781
+     * §4.1.4) sign without being in the DNSKEY RRset. A zone without any ACTIVE key yet (its keys predate its
      * {@code keys:}) signs as without {@code planned} until the agent's first pass.
      */
     public static PublishedKeySet published(
@@ -119,7 +123,12 @@ public final class ProvenKeys {
         // a zone the agent has not activated a key of yet (keys from before its policy had keys:) signs
         // as before until the agent's first pass makes its keys ACTIVE
         boolean byState = planned && manifest.publishable().stream().anyMatch(e -> e.state() == KeyState.ACTIVE);
-        return new PublishedKeySet(zone, manifest.version(), keys(zone, hsm, manifest.publishable(), byState), pending);
+        Set<Fingerprint> signedBeforePublished = manifest.used().stream()
+                .filter(e -> e.entered(KeyState.PRE_ACTIVE).isPresent())
+                .map(e -> e.key().fingerprint())
+                .collect(Collectors.toSet());
+        return new PublishedKeySet(
+                zone, manifest.version(), keys(zone, hsm, manifest.used(), byState), pending, signedBeforePublished);
     }
 
     private static ZoneKeySet manifest(ManifestStore store, ZoneName zone, Hsm hsm) throws KeySyncException {
@@ -147,8 +156,10 @@ public final class ProvenKeys {
                             + e.key().describe() + " was proven on " + hsm.id() + " but is no longer listed there"));
             // RFC 7583 §3.3: a retired key stays in the DNSKEY RRset while its signatures may be cached
             // planned: only ACTIVE keys sign (a PUBLISHED key is pre-published, RFC 7583 §3.2.1)
-            boolean signs = planned ? e.state() == KeyState.ACTIVE : e.state() != KeyState.RETIRED;
-            keys.add(new SigningKey(e.key(), hsm, k.ref(), signs));
+            // an algorithm rollover's PRE_ACTIVE and POST_ACTIVE keys sign without their DNSKEY (RFC 6781 §4.1.4)
+            boolean signs = planned ? e.state().signs() : e.state() != KeyState.RETIRED;
+            boolean published = e.state() != KeyState.PRE_ACTIVE && e.state() != KeyState.POST_ACTIVE;
+            keys.add(new SigningKey(e.key(), hsm, k.ref(), signs || !published, published));
         }
         return keys;
     }

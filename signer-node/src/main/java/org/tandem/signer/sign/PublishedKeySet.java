@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
@@ -18,13 +19,22 @@ import org.tandem.keysync.key.ZoneName;
  *
  * @param zone the zone
  * @param manifestVersion the manifest version the keys were read from
- * @param keys the DNSKEY RRset: every PUBLISHED, ACTIVE and RETIRED key, proven on the HSM; those
+ * @param keys the DNSKEY RRset: every PUBLISHED, ACTIVE and RETIRED key, proven on the HSM, and the keys
+ *     that sign without being in it (PRE_ACTIVE, POST_ACTIVE: {@link SigningKey#published()} false); those
  *     whose {@link SigningKey#signs()} is true sign
  * @param pending the GENERATED keys, with where they are missing (or "held, proven")
  * @param withheld the keys {@link #withhold} took out of signing, with the check that did it
+ * @param signedBeforePublished the keys that signed before their DNSKEY was published (they were PRE_ACTIVE in
+ *     an algorithm rollover, RFC 6781 §4.1.4): their signatures are out before their DNSKEY, so a validator that
+ *     does not know the DNSKEY yet knows no RRset of that algorithm either and uses the old one
  */
 public record PublishedKeySet(
-        ZoneName zone, int manifestVersion, List<SigningKey> keys, List<Pending> pending, List<Withheld> withheld) {
+        ZoneName zone,
+        int manifestVersion,
+        List<SigningKey> keys,
+        List<Pending> pending,
+        List<Withheld> withheld,
+        Set<Fingerprint> signedBeforePublished) {
     /** A GENERATED key: not published until every node holds it, proven. */
     public record Pending(DnssecKey key, String here) {
         public Pending {
@@ -63,11 +73,22 @@ public record PublishedKeySet(
         keys = List.copyOf(keys);
         pending = List.copyOf(pending);
         withheld = List.copyOf(withheld);
+        signedBeforePublished = Set.copyOf(signedBeforePublished);
     }
 
     /** A set without withheld keys. */
     public PublishedKeySet(ZoneName zone, int manifestVersion, List<SigningKey> keys, List<Pending> pending) {
-        this(zone, manifestVersion, keys, pending, List.of());
+        this(zone, manifestVersion, keys, pending, List.of(), Set.of());
+    }
+
+    /** A set without withheld keys, some of which signed before their DNSKEY was published. */
+    public PublishedKeySet(
+            ZoneName zone,
+            int manifestVersion,
+            List<SigningKey> keys,
+            List<Pending> pending,
+            Set<Fingerprint> signedBeforePublished) {
+        this(zone, manifestVersion, keys, pending, List.of(), signedBeforePublished);
     }
 
     /** The keys that sign. */
@@ -89,14 +110,14 @@ public record PublishedKeySet(
         List<Withheld> why = new ArrayList<>(withheld);
         for (SigningKey k : keys) {
             String reason = reasons.get(k.key().fingerprint());
-            if (reason != null && k.signs()) {
+            if (reason != null && k.signs() && k.published()) {
                 out.add(k.publishedOnly());
                 why.add(new Withheld(k.key(), check, reason));
             } else {
                 out.add(k);
             }
         }
-        return new PublishedKeySet(zone, manifestVersion, out, pending, why);
+        return new PublishedKeySet(zone, manifestVersion, out, pending, why, signedBeforePublished);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.tandem.keysync.key.ZoneName;
+import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.Record;
 
 /**
@@ -17,12 +18,28 @@ import org.xbill.DNS.Record;
  * @param signedRrsets RRsets that were signed (RRSIG RRsets not counted)
  * @param signatures RRSIG records made
  * @param elapsed wall time of the run
+ * @param unpublishedSigners the DNSKEY records of the keys that signed without being in the DNSKEY RRset (an
+ *     algorithm rollover's PRE_ACTIVE and POST_ACTIVE keys, RFC 6781 §4.1.4): the validation gate verifies
+ *     their RRSIGs with them; empty otherwise
  */
 public record SignedZone(
-        ZoneName origin, long serial, List<Record> records, long signedRrsets, long signatures, Duration elapsed) {
+        ZoneName origin,
+        long serial,
+        List<Record> records,
+        long signedRrsets,
+        long signatures,
+        Duration elapsed,
+        List<DNSKEYRecord> unpublishedSigners) {
+    /** A zone signed only by keys in its DNSKEY RRset. */
+    public SignedZone(
+            ZoneName origin, long serial, List<Record> records, long signedRrsets, long signatures, Duration elapsed) {
+        this(origin, serial, records, signedRrsets, signatures, elapsed, List.of());
+    }
+
     public SignedZone {
         Objects.requireNonNull(origin, "origin");
         records = List.copyOf(records);
+        unpublishedSigners = List.copyOf(unpublishedSigners);
         Objects.requireNonNull(elapsed, "elapsed");
         if (signedRrsets < 0 || signatures < 0) {
             throw new IllegalArgumentException("negative counts");

@@ -33,8 +33,9 @@ import org.xbill.DNS.Type;
 /**
  * Signs a whole zone with keys held in HSMs.
  *
- * <p>What is signed (RFC 4035 §2): the apex DNSKEY RRset is exactly the given keys' DNSKEYs (those
- * that do not {@link SigningKey#signs() sign} included); it and the apex CDS and CDNSKEY RRsets are
+ * <p>What is signed (RFC 4035 §2): the apex DNSKEY RRset is exactly the given {@link SigningKey#published()
+ * published} keys' DNSKEYs (those that do not {@link SigningKey#signs() sign} included; an algorithm
+ * rollover's keys that sign without being published left out); it and the apex CDS and CDNSKEY RRsets are
  * signed by every signing KSK and CSK, every other authoritative RRset (DS at zone cuts included) by
  * every signing ZSK and CSK: one RRSIG per key, so every algorithm covers
  * every RRset. Delegation NS RRsets, glue and other data at or below a zone cut are published
@@ -134,11 +135,8 @@ public final class ZoneSigner {
         Stages stages = new Stages(started);
         ZoneIndex index = ZoneIndex.build(zone, soa);
         stages.mark("index");
-        List<Record> dnskeys = new ArrayList<>();
-        for (SigningKey k : all) {
-            dnskeys.add(k.key().dnskey(policy.dnskeyTtl()));
-        }
-        index.addApex(Type.DNSKEY, dnskeys);
+        // the DNSKEY RRset: the published keys (an algorithm rollover's pre- and post-active keys sign without)
+        index.addApex(Type.DNSKEY, SigningKey.dnskeys(all, policy.dnskeyTtl()));
 
         // RFC 9077: NSEC and NSEC3 TTL = min(SOA TTL, SOA MINIMUM)
         long denialTtl = Math.min(soa.getTTL(), soa.getMinimum());
@@ -184,7 +182,14 @@ public final class ZoneSigner {
         stages.mark(policy.zonemd() ? "assemble+zonemd" : "assemble");
         LOG.debug("zone={} event=stages {}", origin, stages);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-        SignedZone signed = new SignedZone(origin, serial, out, counts[0], counts[1], elapsed);
+        SignedZone signed = new SignedZone(
+                origin,
+                serial,
+                out,
+                counts[0],
+                counts[1],
+                elapsed,
+                SigningKey.unpublishedSigners(all, policy.dnskeyTtl()));
         LOG.info(
                 "zone={} event=signed serial={} denial={} records={} rrsets-signed={} signatures={} threads={} ms={} "
                         + "signatures-per-s={}",

@@ -2,6 +2,8 @@ package org.tandem.signer.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -271,6 +273,133 @@ class RolloverAgentTest {
         return agent.run(ZONE, POLICY, TIMINGS, List.of(), proven, () -> true);
     }
 
+    /** POLICY with algorithm 14 (ECDSA P-384) for both roles. */
+    private static final RolloverPolicy POLICY_14 = new RolloverPolicy(
+            List.of(
+                    new RolePolicy(KeyRole.KSK, Algorithm.ECDSAP384SHA384, Duration.ZERO),
+                    new RolePolicy(KeyRole.ZSK, Algorithm.ECDSAP384SHA384, Duration.ofSeconds(60))),
+            POLICY.propagationDelay(),
+            POLICY.publishSafety(),
+            POLICY.retireSafety(),
+            POLICY.parent());
+
+    private RolloverAgent.Outcome run14(Set<Fingerprint> proven) throws Exception {
+        return agent.run(ZONE, POLICY_14, TIMINGS, List.of(), proven, () -> true);
+    }
+
+    private KeyTimeline timeline(DnssecKey k) {
+        return ManifestTimelines.of(keys.manifest).stream()
+                .filter(t -> t.fingerprint().equals(k.fingerprint()))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void anAlgorithmRolloverFrom13To14SignsFirstThenPublishesThenMovesTheDsThenDropsTheOldDnskeysThenTheirSignatures()
+            throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        run(Set.of(ksk.fingerprint(), zsk.fingerprint()));
+        keys.dsNames(ksk);
+
+        // the policy names algorithm 14: one key of each role generated, once
+        clock.set(T0.plusSeconds(10));
+        run14(Set.of());
+        run14(Set.of());
+        assertThat(keys.generated)
+                .hasSize(2)
+                .allSatisfy(k -> assertThat(k.algorithm()).isEqualTo(Algorithm.ECDSAP384SHA384));
+        DnssecKey ksk14 = keys.generated.stream()
+                .filter(k -> k.role() == KeyRole.KSK)
+                .findFirst()
+                .orElseThrow();
+        DnssecKey zsk14 = keys.generated.stream()
+                .filter(k -> k.role() == KeyRole.ZSK)
+                .findFirst()
+                .orElseThrow();
+
+        // one of them proven: nothing starts (both roles of the new algorithm sign together)
+        run14(Set.of(ksk14.fingerprint()));
+        assertThat(keys.state(ksk14)).isEqualTo(KeyState.GENERATED);
+        assertThat(keys.state(zsk14)).isEqualTo(KeyState.GENERATED);
+
+        // 1. both proven: they sign before their DNSKEY is published (PRE_ACTIVE)
+        RolloverAgent.Outcome pre = run14(Set.of(ksk14.fingerprint(), zsk14.fingerprint()));
+        Instant signed = clock.instant();
+        assertThat(pre.waiting()).isEmpty();
+        assertThat(keys.state(ksk14)).isEqualTo(KeyState.PRE_ACTIVE);
+        assertThat(keys.state(zsk14)).isEqualTo(KeyState.PRE_ACTIVE);
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.manifest.find(zsk14.fingerprint()).orElseThrow().entered(KeyState.PRE_ACTIVE))
+                .contains(signed);
+        assertThat(timeline(zsk14).signing()).isTrue();
+        assertThat(timeline(zsk14).inDnskeySet()).isFalse();
+
+        // 2. Dsgn + Dprp + TTLsig + IpubS = 0 + 1 + 2 + 1 s later, their DNSKEYs are published (ACTIVE)
+        clock.set(signed.plusSeconds(3));
+        RolloverAgent.Outcome early = run14(Set.of());
+        assertThat(early.changed()).isFalse();
+        assertThat(early.nextDue()).contains(signed.plusSeconds(4));
+        clock.set(signed.plusSeconds(4));
+        run14(Set.of());
+        Instant published = clock.instant();
+        assertThat(keys.state(ksk14)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.state(zsk14)).isEqualTo(KeyState.ACTIVE);
+        assertThat(timeline(ksk14).active()).contains(signed);
+        assertThat(timeline(ksk14).published()).contains(published);
+
+        // 3. Ipub (4 s) later the CDS asks for the new KSK's DS; the parent's propagation delay later it is there
+        clock.set(published.plusSeconds(3));
+        run14(Set.of());
+        assertThat(ManifestParent.of(keys.manifest).cds()).isEmpty();
+        clock.set(published.plusSeconds(4));
+        run14(Set.of());
+        assertThat(ManifestParent.of(keys.manifest).cds()).containsExactly(ksk14.fingerprint());
+        clock.set(published.plusSeconds(5));
+        run14(Set.of());
+        Instant dsSince = clock.instant();
+        assertThat(ManifestParent.of(keys.manifest).ds()).containsExactly(ksk14.fingerprint());
+        run14(Set.of()); // CDS withdrawn
+        assertThat(ManifestParent.of(keys.manifest).cds()).isEmpty();
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.ACTIVE);
+
+        // 4. TTLds + IretS (1 + 1 s) after the DS changed, the old DNSKEYs leave; their signatures stay (POST_ACTIVE)
+        clock.set(dsSince.plusSeconds(1));
+        run14(Set.of());
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.ACTIVE);
+        clock.set(dsSince.plusSeconds(2));
+        RolloverAgent.Outcome post = run14(Set.of());
+        Instant out = clock.instant();
+        assertThat(post.done())
+                .anySatisfy(d -> assertThat(d).contains("ACTIVE -> POST_ACTIVE"))
+                .hasSize(2);
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.POST_ACTIVE);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.POST_ACTIVE);
+        assertThat(timeline(zsk).signing()).isTrue();
+        assertThat(timeline(zsk).inDnskeySet()).isFalse();
+
+        // 5. TTLkey + Dprp + IretS (2 + 1 + 1 s) after the DNSKEYs left, the old signatures go (REMOVED)
+        clock.set(out.plusSeconds(3));
+        RolloverAgent.Outcome cached = run14(Set.of());
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.POST_ACTIVE);
+        assertThat(cached.nextDue()).contains(out.plusSeconds(4));
+        clock.set(out.plusSeconds(4));
+        run14(Set.of());
+        assertThat(keys.state(ksk)).isEqualTo(KeyState.REMOVED);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.REMOVED);
+        assertThat(keys.state(ksk14)).isEqualTo(KeyState.ACTIVE);
+        assertThat(keys.state(zsk14)).isEqualTo(KeyState.ACTIVE);
+        assertThat(timeline(zsk).live()).isFalse();
+        assertThat(timeline(zsk).retired()).contains(out.plusSeconds(4));
+
+        // the rollover is over: a further pass changes no key and generates nothing
+        int writes = keys.writes;
+        run14(Set.of());
+        assertThat(keys.writes).isEqualTo(writes);
+        assertThat(keys.generated).hasSize(2);
+    }
+
     /** The manifest in memory; keys generated here are GENERATED, as keysync writes them. */
     private final class FakeKeys implements RolloverAgent.Keys {
         ZoneKeySet manifest = new ZoneKeySet(ZONE, 0, List.of());
@@ -300,7 +429,8 @@ class RolloverAgentTest {
         @Override
         public DnssecKey generate(ZoneName zone, KeyRole role, Algorithm algorithm) {
             try {
-                DnssecKey k = add(role);
+                DnssecKey k = algorithm == Algorithm.ECDSAP384SHA384 ? p384(role) : newKey(role);
+                manifest = manifest.with(new ZoneKeySet.Entry(k, KeyState.GENERATED, clock.instant(), "node-a"));
                 generated.add(k);
                 manifest = new ZoneKeySet(ZONE, manifest.version() + 1, manifest.entries());
                 return k;
@@ -323,5 +453,12 @@ class RolloverAgentTest {
 
     private static DnssecKey newKey(KeyRole role) throws Exception {
         return SoftwareKeys.p256(ZONE, role);
+    }
+
+    private static DnssecKey p384(KeyRole role) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp384r1"));
+        return DnssecKey.of(
+                ZONE, role, Algorithm.ECDSAP384SHA384, g.generateKeyPair().getPublic());
     }
 }

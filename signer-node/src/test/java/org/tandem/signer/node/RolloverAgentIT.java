@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyRole;
@@ -26,10 +28,13 @@ import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.proof.KeySetReport;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
+import org.tandem.proto.signer.v1.Role;
 import org.tandem.signer.election.PublishRecord;
 import org.tandem.signer.lifecycle.ManifestParent;
 import org.xbill.DNS.CDNSKEYRecord;
 import org.xbill.DNS.CDSRecord;
+import org.xbill.DNS.DNSKEYRecord;
+import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
 
 /**
@@ -37,7 +42,8 @@ import org.xbill.DNS.Record;
  * ZooKeeper, and a policy whose intervals are seconds: a ZSK rollover runs from start to end by itself
  * (successor generated once on the leader, replicated to and proven on both HSMs before it is
  * published, pre-published without signing, the switch, the old ZSK retired and then removed), and
- * every version published on the way validates with ldns-verify-zone.
+ * every version published on the way validates with ldns-verify-zone. An algorithm rollover (RFC 6781 §4.1.4)
+ * from 13 to 14 runs to its end the same way once the nodes restart with the new policy.
  */
 class RolloverAgentIT {
     @RegisterExtension
@@ -263,6 +269,128 @@ class RolloverAgentIT {
                         .filter(e -> e.key().role() == KeyRole.KSK))
                 .as("one successor, generated once")
                 .hasSize(2);
+    }
+
+    @Test
+    void anAlgorithmRolloverFrom13To14RunsToItsEndAfterTheNodesRestartWithTheNewPolicyAndEveryVersionValidates()
+            throws Exception {
+        String policy13 = POLICY.replace("lifetime: 25s", "lifetime: 0"); // no ZSK rollover on the way
+        Files.writeString(dir.resolve("policy.yaml"), policy13);
+        NodeProcess a = start("node-a");
+        cluster.awaitLog(a, "node=node-a event=leader ");
+        NodeProcess b = start("node-b");
+        PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        List<ZoneKeySet.Entry> old =
+                cluster.tokens.keySync().manifest(NodeCluster.ZONE).entries();
+        assertThat(old).hasSize(2).allSatisfy(e -> {
+            assertThat(e.state()).isEqualTo(KeyState.ACTIVE);
+            assertThat(e.key().algorithm()).isEqualTo(Algorithm.ECDSAP256SHA256);
+        });
+
+        // the node reads its policy at start: the new one (algorithm 14) takes effect as the nodes restart one at
+        // a time, the standby first; then the leader steps down and node-b leads with it
+        Files.writeString(dir.resolve("policy.yaml"), policy13.replace("algorithm: 13", "algorithm: 14"));
+        b.stop(Duration.ofSeconds(30));
+        b = start("node-b");
+        TestTiming.until(NodeCluster.WAIT, "node-b is standby again", () -> {
+            try {
+                return cluster.status("node-b").getRole() == Role.STANDBY;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        a.stop(Duration.ofSeconds(30)); // the leader steps down as it stops
+        cluster.awaitLog(b, "node=node-b event=leader ");
+        a = start("node-a");
+
+        // the rollover runs by itself to its end: every key of algorithm 13 REMOVED
+        TestTiming.until(NodeCluster.WAIT.multipliedBy(3), "every key of algorithm 13 is REMOVED", () -> {
+            try {
+                for (ZoneKeySet.Entry e : old) {
+                    if (cluster.state(e.key()) != KeyState.REMOVED) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        ZoneKeySet after = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
+        List<ZoneKeySet.Entry> fresh = after.entries().stream()
+                .filter(e -> e.key().algorithm() == Algorithm.ECDSAP384SHA384)
+                .toList();
+        assertThat(fresh)
+                .as("one KSK and one ZSK of algorithm 14, generated once")
+                .hasSize(2);
+        assertThat(fresh).extracting(e -> e.key().role()).containsExactlyInAnyOrder(KeyRole.KSK, KeyRole.ZSK);
+        for (ZoneKeySet.Entry e : fresh) {
+            assertThat(e.state()).isEqualTo(KeyState.ACTIVE);
+            assertThat(e.generatedOn()).isEqualTo("node-b");
+            // RFC 6781 §4.1.4: signing (PRE_ACTIVE) before the DNSKEY (ACTIVE), Dsgn + Dprp + TTLsig + IpubS later
+            Instant signing = e.entered(KeyState.PRE_ACTIVE).orElseThrow();
+            assertThat(e.entered(KeyState.ACTIVE).orElseThrow()).isAfterOrEqualTo(signing.plusSeconds(4));
+        }
+        for (ZoneKeySet.Entry e : old) {
+            ZoneKeySet.Entry now = after.find(e.key().fingerprint()).orElseThrow();
+            Instant out = now.entered(KeyState.POST_ACTIVE).orElseThrow();
+            // the old signatures stay TTLkey + Dprp + IretS after the old DNSKEY left
+            assertThat(now.entered(KeyState.REMOVED).orElseThrow()).isAfterOrEqualTo(out.plusSeconds(4));
+        }
+        assertThat(ManifestParent.of(after).ds())
+                .containsExactly(fresh.stream()
+                        .filter(e -> e.key().role() == KeyRole.KSK)
+                        .findFirst()
+                        .orElseThrow()
+                        .key()
+                        .fingerprint());
+        // both HSMs hold every key the zone uses, proven
+        assertThat(cluster.tokens.keySync().verify(NodeCluster.ZONE).problemsForSigning(after))
+                .isEmpty();
+
+        // the end is published: only algorithm 14 in the DNSKEY RRset and the RRSIGs
+        PublishRecord last = cluster.awaitPublish(
+                r -> {
+                    try {
+                        return algorithms(cluster.records(r), true).equals(Set.of(14))
+                                && algorithms(cluster.records(r), false).equals(Set.of(14));
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                "a version of algorithm 14 only");
+        // every version on the way validates; some had algorithm-14 signatures without its DNSKEY (pre-active),
+        // some algorithm-13 signatures without its DNSKEY (post-active)
+        boolean preActive = false;
+        boolean postActive = false;
+        List<Long> checked = new ArrayList<>();
+        for (PublishRecord r : cluster.ledger.history(NodeCluster.ZONE)) {
+            if (r.serial() < first.serial() || r.serial() > last.serial() || !Files.exists(cluster.versionFile(r))) {
+                continue;
+            }
+            NodeCluster.validates(cluster.versionFile(r));
+            checked.add(r.serial());
+            List<Record> records = cluster.records(r);
+            Set<Integer> published = algorithms(records, true);
+            Set<Integer> signing = algorithms(records, false);
+            preActive |= published.equals(Set.of(13)) && signing.equals(Set.of(13, 14));
+            postActive |= published.equals(Set.of(14)) && signing.equals(Set.of(13, 14));
+        }
+        assertThat(checked).as("versions validated").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(preActive)
+                .as("a version signed by algorithm 14 before its DNSKEY")
+                .isTrue();
+        assertThat(postActive)
+                .as("a version signed by algorithm 13 after its DNSKEY left")
+                .isTrue();
+    }
+
+    /** The algorithms of the apex DNSKEY records ({@code dnskeys}) or of every RRSIG. */
+    private static Set<Integer> algorithms(List<Record> records, boolean dnskeys) {
+        return records.stream()
+                .filter(r -> dnskeys ? r instanceof DNSKEYRecord : r instanceof RRSIGRecord)
+                .map(r -> dnskeys ? ((DNSKEYRecord) r).getAlgorithm() : ((RRSIGRecord) r).getAlgorithm())
+                .collect(Collectors.toSet());
     }
 
     @Test
