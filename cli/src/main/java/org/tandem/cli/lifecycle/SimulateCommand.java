@@ -11,14 +11,12 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.tandem.cli.ExitCode;
 import org.tandem.cli.SignerctlException;
+import org.tandem.cli.probe.Durations;
 import org.tandem.keysync.KeySync;
 import org.tandem.keysync.audit.AuditLog;
 import org.tandem.keysync.hsm.HsmConfig;
@@ -56,7 +54,6 @@ import picocli.CommandLine.Spec;
                 + "on this host's HSMs; write every published version and a timeline; check every cached "
                 + "DNSKEY/RRSIG/DS combination validates.")
 final class SimulateCommand implements Callable<Integer> {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhdw])");
     private static final int MAX_DAYS = 3660;
     private static final int LISTED_VIOLATIONS = 20;
 
@@ -136,19 +133,11 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     static Duration duration(String option, String text) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw SignerctlException.usage("lifecycle simulate: " + option
-                    + " takes a number and a unit s, m, h, d or w (e.g. 2d, 12h), got '" + text + "'");
+        try {
+            return Durations.parse(option, text);
+        } catch (IllegalArgumentException e) {
+            throw SignerctlException.usage("lifecycle simulate: " + e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            case "d" -> Duration.ofDays(n);
-            default -> Duration.ofDays(7 * n);
-        };
     }
 
     private static void requireFile(String option, Path file) {

@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations as operators write them on a command line: {@code 3d}, {@code 12h}, {@code 90m}, {@code 5s}. */
-final class Durations {
+public final class Durations {
     private static final Pattern FORM = Pattern.compile("(\\d{1,9})([smhdw])");
 
     private Durations() {}
@@ -16,7 +16,7 @@ final class Durations {
      *
      * @throws IllegalArgumentException another form; the message names the option and the value
      */
-    static Duration parse(String option, String text) {
+    public static Duration parse(String option, String text) {
         Matcher m = FORM.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException(

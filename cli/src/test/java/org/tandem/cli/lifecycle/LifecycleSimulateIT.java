@@ -95,25 +95,7 @@ class LifecycleSimulateIT {
         Files.writeString(dir.resolve("example.test.zone"), ZONE);
         Files.writeString(dir.resolve("policy.yaml"), POLICY);
         long t0 = System.nanoTime();
-        run = SignerctlRun.of(
-                "lifecycle",
-                "simulate",
-                "--zone",
-                "example.test",
-                "--input",
-                dir.resolve("example.test.zone").toString(),
-                "--policy",
-                dir.resolve("policy.yaml").toString(),
-                "--hsm-config",
-                config.toString(),
-                "--start",
-                "2027-01-01T00:00:00Z",
-                "--days",
-                "400",
-                "--out",
-                dir.resolve("out").toString(),
-                "--parent-delay",
-                "2d");
+        run = simulate(config, "400", "out", "--parent-delay", "2d");
         took = Duration.ofNanos(System.nanoTime() - t0);
         timeline =
                 run.code() == 0 ? JSON.readTree(dir.resolve("out/timeline.json").toFile()) : null;
@@ -260,23 +242,7 @@ class LifecycleSimulateIT {
                 "hsms:\n  - name: " + other.name() + "\n    library: " + other.library() + "\n    token-label: "
                         + other.tokenLabel() + "\n    pin-file: " + other.pinFile() + "\n");
 
-        SignerctlRun r = SignerctlRun.of(
-                "lifecycle",
-                "simulate",
-                "--zone",
-                "example.test",
-                "--input",
-                dir.resolve("example.test.zone").toString(),
-                "--policy",
-                dir.resolve("policy.yaml").toString(),
-                "--hsm-config",
-                config.toString(),
-                "--start",
-                "2027-01-01T00:00:00Z",
-                "--days",
-                "1",
-                "--out",
-                dir.resolve("out-busy").toString());
+        SignerctlRun r = simulate(config, "1", "out-busy");
 
         assertThat(r.code()).isEqualTo(ExitCode.REFUSED.code());
         assertThat(r.err())
@@ -364,5 +330,28 @@ class LifecycleSimulateIT {
             }
         }
         return out;
+    }
+
+    /** {@code signerctl lifecycle simulate} on the test's zone and policy from 2027-01-01, into {@code dir/out}. */
+    private static SignerctlRun simulate(Path hsmConfig, String days, String out, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "lifecycle",
+                "simulate",
+                "--zone",
+                "example.test",
+                "--input",
+                dir.resolve("example.test.zone").toString(),
+                "--policy",
+                dir.resolve("policy.yaml").toString(),
+                "--hsm-config",
+                hsmConfig.toString(),
+                "--start",
+                "2027-01-01T00:00:00Z",
+                "--days",
+                days,
+                "--out",
+                dir.resolve(out).toString()));
+        args.addAll(List.of(more));
+        return SignerctlRun.of(args.toArray(String[]::new));
     }
 }

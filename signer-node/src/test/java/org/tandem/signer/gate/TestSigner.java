@@ -43,7 +43,7 @@ import org.xbill.DNS.utils.base32;
  * {@code DNSSEC.sign}, NSEC and NSEC3 chains built here (not by Tandem's signer). Plus the
  * mutations the gate tests apply to signed zones.
  */
-final class TestSigner {
+public final class TestSigner {
     static final Instant INCEPTION = Instant.parse("2026-01-01T00:00:00Z");
     static final Instant EXPIRATION = Instant.parse("2026-03-01T00:00:00Z");
     static final Instant NOW = Instant.parse("2026-02-01T00:00:00Z");
@@ -343,7 +343,7 @@ final class TestSigner {
     }
 
     /** The RRSIG with one byte of its signature flipped. */
-    static RRSIGRecord flipSignatureByte(RRSIGRecord s) {
+    public static RRSIGRecord flipSignatureByte(RRSIGRecord s) {
         byte[] sig = s.getSignature().clone(); // dnsjava hands out its own array
         sig[sig.length / 3] ^= 0x01;
         return new RRSIGRecord(

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.tandem.signer.gate.GateFailure.Reason;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.GateVerdict;
+import org.tandem.signer.gate.TestSigner;
 import org.tandem.signer.gate.ValidationGate;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.Name;
@@ -104,20 +105,7 @@ class AlgorithmRolloverSigningTest {
                     && s.getName().equals(WWW)
                     && s.getTypeCovered() == Type.A
                     && s.getAlgorithm() == 14) {
-                byte[] sig = s.getSignature().clone();
-                sig[5] ^= 1;
-                forged.add(new RRSIGRecord(
-                        s.getName(),
-                        s.getDClass(),
-                        s.getTTL(),
-                        s.getTypeCovered(),
-                        s.getAlgorithm(),
-                        s.getOrigTTL(),
-                        s.getExpire(),
-                        s.getTimeSigned(),
-                        s.getFootprint(),
-                        s.getSigner(),
-                        sig));
+                forged.add(TestSigner.flipSignatureByte(s));
             } else {
                 forged.add(r);
             }
