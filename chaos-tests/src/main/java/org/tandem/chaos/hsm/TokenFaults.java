@@ -54,8 +54,8 @@ import org.tandem.keysync.key.ZoneName;
  * open, logged in, keys found) notices after each fault was measured by {@code TokenFaultsIT}
  * against SoftHSM 2.6.1; the findings are in the chaos-tests README, section "Chaos harness: token
  * faults", and on each method. In short: {@link #removeToken} is noticed at once (the election's
- * key re-check sees every key {@code MISSING}; signing with a cached handle fails with {@code
- * CKR_OBJECT_HANDLE_INVALID}) and not healed by opening sessions again, only by re-initialising the
+ * key re-check sees every key {@code MISSING}; signing with a cached handle fails, the key not found again
+ * by its {@code CKA_ID}) and not healed by opening sessions again, only by re-initialising the
  * library ({@code Hsm.reopen}: {@code C_Finalize}, {@code C_Initialize}), which a signer node does by
  * itself (scenario hsm-token-reinsert); {@link #changePin} is not noticed
  * by a running process at all, only by one that starts.
@@ -249,9 +249,10 @@ public final class TokenFaults {
      * <p>What a process that has the token open notices (SoftHSM 2.6.1 through keysync's adapter,
      * TokenFaultsIT), on the first PKCS#11 call after the move, with no delay:
      * <ul>
-     *   <li>signing with a key handle found before: {@code HsmException} caused by {@code
-     *       PKCS11Exception} {@code CKR_OBJECT_HANDLE_INVALID} (0x82) (keysync does not class 0x82 as
-     *       "token gone", so it is not an {@code HsmUnavailableException});
+     *   <li>signing with a key handle found before: the handle is refused, keysync looks the key up
+     *       again by {@code CKA_ID} and finds none: {@code HsmException} caused by {@code
+     *       CKR_KEY_HANDLE_INVALID} (0x60) (not classed as "token gone", so not an {@code
+     *       HsmUnavailableException});
      *   <li>listing the keys on the sessions opened at start (what the election's 5 s key re-check
      *       does): succeeds and finds nothing, so keysync's verifier reports every manifest key {@code
      *       MISSING}, not {@code HSM_ERROR}; the node drops out at its next re-check;
@@ -341,7 +342,8 @@ public final class TokenFaults {
      * the key (label, id, key tag in the label) but holds another public key: {@code
      * DIFFERENT_PUBLIC_KEY} (INV-K1). A process that holds the token open sees the stray pair at its
      * next key re-check (SoftHSM2 re-reads the token's objects when they change); its cached handle
-     * of the old key fails with {@code CKR_OBJECT_HANDLE_INVALID}.
+     * of the old key is refused, and found again by {@code CKA_ID} it is the stray key: what it signs
+     * fails the proof.
      *
      * @param pinFile the token's user-PIN file (first line)
      * @param ckaIdHex the key's {@code CKA_ID} in hex (keysync uses the key's fingerprint)
@@ -374,9 +376,9 @@ public final class TokenFaults {
      * --delete-object}, one call per object): the key went missing from this HSM.
      *
      * <p>A process that has the token open notices at once (TokenFaultsIT): signing with the cached
-     * handle fails with {@code CKR_OBJECT_HANDLE_INVALID} (0x82), the key re-check reports the key
-     * {@code MISSING}. Unlike a removed token this heals in the running process: after {@link
-     * #restore} the re-check finds the key again (under a new handle) and proves it.
+     * handle fails (no key with its {@code CKA_ID}), the key re-check reports the key {@code MISSING}.
+     * Unlike a removed token this heals in the running process: after {@link #restore} the re-check
+     * finds the key again (under a new handle) and proves it, and the cached reference signs again.
      *
      * @throws TokenFaultException no object has that {@code CKA_ID}, or pkcs11-tool fails
      */
