@@ -234,7 +234,6 @@ public final class PublishLedger {
             if (!leadership.isValid()) {
                 throw stale(leadership, zone, "leadership lost while committing serial " + serial, null);
             }
-            requireConnected(zone, publishedPath, serial);
             try {
                 // the raw handle, not Curator's transaction: Curator retries an operation after a connection
                 // loss once the connection is back, which could be long after this node's lease ran out (a
@@ -242,6 +241,8 @@ public final class PublishLedger {
                 // commit whose outcome is unknown fails here; the next signing run, with a fresh lease check,
                 // finds it applied (above) or commits anew.
                 List<ACL> acl = client.getACL().forPath(paths.historyPath(zone));
+                // the raw client queues a request made while it reconnects: check just before sending
+                requireConnected(zone, publishedPath, serial);
                 Op write = before.isPresent()
                         ? Op.setData(publishedPath, data, before.get().version)
                         : Op.create(publishedPath, data, acl, CreateMode.PERSISTENT);
@@ -262,6 +263,8 @@ public final class PublishLedger {
                             e, zone, publishedPath, "committing serial " + serial + " (published kept changing)");
                 }
                 continue; // published moved under us (a retried first attempt, or a concurrent commit): re-evaluate
+            } catch (LedgerUnavailableException e) {
+                throw e;
             } catch (Exception e) {
                 throw unavailable(e, zone, publishedPath, "committing serial " + serial);
             }
