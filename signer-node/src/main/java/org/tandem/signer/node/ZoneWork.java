@@ -170,7 +170,11 @@ final class ZoneWork {
      */
     ResignPlan plan(ResignPlanner planner, long epoch, Instant now) {
         // stamps from a wall clock that was ahead and came back would hold the zone until the clock catches up
-        sourceChangedAt = sourceChangedAt.map(t -> notAfter(t, now));
+        // written only when set and ahead: the watcher sets it only when it is empty, so no change is lost
+        Optional<Instant> changed = sourceChangedAt;
+        if (changed.isPresent() && changed.get().isAfter(now)) {
+            sourceChangedAt = Optional.of(now);
+        }
         lastAttempt = lastAttempt.map(t -> notAfter(t, now));
         ZoneResignState state = new ZoneResignState(
                 cycle.zone().name(),
