@@ -369,7 +369,8 @@ class CoordinatorIT {
                 .failover(FailoverRequest.newBuilder()
                         .setTo("node-b")
                         .setReason("test: planned cut-over")
-                        .setTimeoutMillis(90_000)
+                        // the old leader is held off the election for this timeout + 10 s; awaitRoles waits it out
+                        .setTimeoutMillis(30_000)
                         .build());
         assertThat(r.getPreflight().getRefusalsList())
                 .as(r.getPreflight().toString())

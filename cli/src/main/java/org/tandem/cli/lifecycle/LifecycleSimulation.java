@@ -34,6 +34,7 @@ import org.tandem.keysync.proof.KeySetVerifier;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.gate.GatePolicy;
 import org.tandem.signer.gate.ValidationGate;
+import org.tandem.signer.lifecycle.CacheCheck;
 import org.tandem.signer.lifecycle.ManifestParent;
 import org.tandem.signer.lifecycle.ParentCheck;
 import org.tandem.signer.lifecycle.ParentPolicy;

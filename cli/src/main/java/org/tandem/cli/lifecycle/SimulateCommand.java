@@ -29,6 +29,7 @@ import org.tandem.keysync.manifest.EmbeddedZooKeeper;
 import org.tandem.keysync.manifest.ZooKeeperClientSettings;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
 import org.tandem.keysync.proof.KeySetVerifier;
+import org.tandem.signer.lifecycle.CacheCheck;
 import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.sign.SigningPolicyFile;
 import org.tandem.signer.zone.UnsignedZone;

@@ -49,7 +49,16 @@ public final class SoftHsmTokens {
                 throw new IllegalStateException(
                         "SOFTHSM2_CONF is not set: run integration tests through Maven (failsafe sets it)");
             }
-            SoftHsmTokens t = new SoftHsmTokens(Path.of(confEnv).getParent());
+            Path confDir = Path.of(confEnv).getParent();
+            // failsafe gives each parallel test JVM its own directory; two JVMs sharing one would
+            // delete each other's tokens when they create their pools
+            String forkDir = System.getProperty("tandem.softhsm.dir");
+            if (forkDir != null && !Path.of(forkDir).equals(confDir)) {
+                throw new IllegalStateException(
+                        "SOFTHSM2_CONF " + confEnv + " is not in this test JVM's token directory " + forkDir
+                                + ": the failsafe configuration must give both the same fork number");
+            }
+            SoftHsmTokens t = new SoftHsmTokens(confDir);
             try {
                 t.createPool();
             } catch (IOException e) {

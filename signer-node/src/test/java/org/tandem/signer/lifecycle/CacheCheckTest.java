@@ -1,4 +1,4 @@
-package org.tandem.cli.lifecycle;
+package org.tandem.signer.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.tandem.cli.lifecycle.CacheCheck.DsSet;
-import org.tandem.cli.lifecycle.CacheCheck.Key;
-import org.tandem.cli.lifecycle.CacheCheck.Rrset;
-import org.tandem.cli.lifecycle.CacheCheck.Signer;
-import org.tandem.cli.lifecycle.CacheCheck.Version;
-import org.tandem.cli.lifecycle.CacheCheck.Violation;
+import org.tandem.signer.lifecycle.CacheCheck.DsSet;
+import org.tandem.signer.lifecycle.CacheCheck.Key;
+import org.tandem.signer.lifecycle.CacheCheck.Rrset;
+import org.tandem.signer.lifecycle.CacheCheck.Signer;
+import org.tandem.signer.lifecycle.CacheCheck.Version;
+import org.tandem.signer.lifecycle.CacheCheck.Violation;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;

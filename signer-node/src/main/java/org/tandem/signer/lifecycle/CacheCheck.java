@@ -1,4 +1,4 @@
-package org.tandem.cli.lifecycle;
+package org.tandem.signer.lifecycle;
 
 import java.time.Duration;
 import java.time.Instant;
