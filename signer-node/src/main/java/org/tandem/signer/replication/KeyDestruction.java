@@ -25,7 +25,7 @@ import org.tandem.keysync.manifest.ZoneKeySet;
  *
  * <p>Each {@link #run pass} reads the manifest of each zone at most every {@code interval}; a zone whose
  * manifest version was already settled here (every DELETED key destroyed or not held on every HSM of this
- * node) is not looked at again until the version changes. An HSM that is absent or fails keeps the zone
+ * node) is not looked at again until the version changes, or {@link #SETTLED_RECHECK} has passed. An HSM that is absent or fails keeps the zone
  * unsettled: the next pass tries again, so a node whose token was away, or that was down, destroys the key
  * when it is back. A failure is logged naming zone, role, key tag, fingerprint, node and HSM, once per
  * distinct reason; it never stops signing (nothing here is on the signing path).
@@ -39,8 +39,11 @@ public final class KeyDestruction {
     private final KeySync keySync;
     private final Clock clock;
     private final Duration interval;
-    /** Per zone: the manifest version whose DELETED keys this node holds no more. */
-    private final Map<ZoneName, Integer> settled = new HashMap<>();
+    /** A settled zone is still looked at this often: an HSM may show a copy again (a token put back). */
+    static final Duration SETTLED_RECHECK = Duration.ofMinutes(10);
+
+    /** Per zone: the manifest version whose DELETED keys this node holds no more, and since when. */
+    private final Map<ZoneName, Settled> settled = new HashMap<>();
     /** Per zone: when its manifest was last read here. */
     private final Map<ZoneName, Instant> looked = new HashMap<>();
     /** The last failure logged per key and HSM, so that a token that stays away is not logged every pass. */
@@ -78,12 +81,15 @@ public final class KeyDestruction {
             looked.put(zone, now);
             try {
                 ZoneKeySet manifest = keySync.manifest(zone);
-                Integer done = settled.get(zone);
-                if (done != null && done == manifest.version()) {
+                Settled done = settled.get(zone);
+                if (done != null
+                        && done.version() == manifest.version()
+                        && now.isBefore(done.at().plus(SETTLED_RECHECK))
+                        && !now.isBefore(done.at())) {
                     continue;
                 }
                 if (manifest.deleted().isEmpty()) {
-                    settled.put(zone, manifest.version());
+                    settled.put(zone, new Settled(manifest.version(), now));
                     continue;
                 }
                 boolean failed = false;
@@ -128,7 +134,7 @@ public final class KeyDestruction {
                     }
                 }
                 if (!failed) {
-                    settled.put(zone, manifest.version());
+                    settled.put(zone, new Settled(manifest.version(), now));
                 }
             } catch (KeySyncException | RuntimeException e) {
                 LOG.warn(
@@ -141,6 +147,9 @@ public final class KeyDestruction {
         }
         return out;
     }
+
+    /** A manifest version whose DELETED keys were not held on any HSM of this node at {@code at}. */
+    private record Settled(int version, Instant at) {}
 
     private static String failureKey(Destruction d) {
         DnssecKey k = d.key();
