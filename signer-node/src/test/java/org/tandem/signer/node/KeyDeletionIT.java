@@ -34,9 +34,9 @@ class KeyDeletionIT {
     @RegisterExtension
     static final ZooKeeperFixture ZK = new ZooKeeperFixture();
 
-    /** A ZSK lifetime of 12 s, removed keys deleted (the default): deleted Dprp + TTL + IretS = 4 s after removal. */
+    /** A ZSK lifetime of 9 s, removed keys deleted (the default): deleted Dprp + TTL + IretS = 4 s after removal. */
     private static final String POLICY =
-            RolloverAgentIT.POLICY.replace("  delete-removed: false\n", "").replace("lifetime: 25s", "lifetime: 12s");
+            RolloverAgentIT.POLICY.replace("  delete-removed: false\n", "").replace("lifetime: 25s", "lifetime: 9s");
 
     @TempDir
     Path dir;
