@@ -25,10 +25,11 @@ import org.tandem.keysync.manifest.ZoneKeySet;
  *
  * <p>Each {@link #run pass} reads the manifest of each zone at most every {@code interval}; a zone whose
  * manifest version was already settled here (every DELETED key destroyed or not held on every HSM of this
- * node) is not looked at again until the version changes, or {@link #SETTLED_RECHECK} has passed. An HSM that is absent or fails keeps the zone
- * unsettled: the next pass tries again, so a node whose token was away, or that was down, destroys the key
- * when it is back. A failure is logged naming zone, role, key tag, fingerprint, node and HSM, once per
- * distinct reason; it never stops signing (nothing here is on the signing path).
+ * node) is not looked at again until the version changes, or {@link #SETTLED_RECHECK} has passed. An HSM
+ * that is absent or fails keeps the zone unsettled: the next pass tries again, so a node whose token was
+ * away, or that was down, destroys the key when it is back. A failure is logged naming zone, role, key tag,
+ * fingerprint, node and HSM, once per distinct reason; it never stops signing (nothing here is on the
+ * signing path).
  *
  * <p>Threads: one pass at a time (the daemon's zone worker). Does not own {@code KeySync}.
  */

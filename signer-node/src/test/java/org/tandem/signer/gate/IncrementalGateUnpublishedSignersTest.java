@@ -101,7 +101,7 @@ class IncrementalGateUnpublishedSignersTest {
         return IncrementalGate.open(GatePolicy.defaults(), ORIGIN, base, unpublished, NOW);
     }
 
-    /** {@code www A} changed and signed again by the ZSK and the pre-active key (a bad signature unless {@code good}). */
+    /** {@code www A} changed and signed again by the ZSK and the pre-active key (its signature bad unless good). */
     private static List<Record> changeWww(boolean good) throws Exception {
         Record old = TestSigner.rrset(base, WWW, Type.A).first();
         Record now = new ARecord(WWW, DClass.IN, old.getTTL(), InetAddress.getByName("192.0.2.11"));
