@@ -348,13 +348,14 @@ public final class KeySync {
     }
 
     /**
-     * Destroys a key that is not live in the manifest (an extra key) on one HSM. Refuses a live key:
-     * live keys leave only through a rollover.
+     * Destroys a key that is not live in the manifest (an extra key, or one the manifest lists as REMOVED or
+     * DELETED) on one HSM: {@code signerctl keys delete}. Refuses a live key: live keys leave only through a
+     * rollover.
      */
     public void delete(ZoneName zone, HsmId on, Fingerprint fp) throws KeySyncException {
         ZoneKeySet manifest = manifest(zone);
         Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
-        if (entry.isPresent() && entry.get().state() != KeyState.REMOVED) {
+        if (entry.isPresent() && !entry.get().state().gone()) {
             record(
                     AuditOperation.DELETE,
                     AuditOutcome.REFUSED,
@@ -366,21 +367,94 @@ public final class KeySync {
                     + entry.get().state() + " in the manifest; a live key leaves only through a rollover");
         }
         Hsm hsm = hsm(on);
-        List<HsmKey> matches = hsm.list(zone).stream()
-                .filter(k -> k.fingerprint().filter(fp::equals).isPresent())
-                .toList();
+        List<HsmKey> matches = held(hsm.list(zone), fp);
         if (matches.isEmpty()) {
             throw new KeySyncException("zone " + zone + ": no key with fingerprint " + fp.hex() + " on HSM " + on);
         }
+        destroy(zone, hsm, matches, "");
+    }
+
+    /**
+     * Destroys, on each HSM of this {@code KeySync}, every key the zone's manifest lists as DELETED (the
+     * rollover agent's DELETE_KEY, due once no cache can hold the key): what every node does with its own
+     * copies. The keys are destroyed as {@link #delete} destroys them (audited as {@code DELETE}, with the
+     * actor). Only DELETED keys are touched, matched by the fingerprint of the public key on the HSM; an HSM
+     * that is absent or fails is reported and left for the next call. Idempotent: a key no longer held is
+     * {@link Destruction.Result#NOT_HELD}.
+     *
+     * @throws ManifestException when the manifest cannot be read (nothing is destroyed)
+     */
+    public List<Destruction> destroyDeleted(ZoneName zone) throws ManifestException {
+        ZoneKeySet manifest = manifest(zone);
+        List<ZoneKeySet.Entry> deleted = manifest.deleted();
+        List<Destruction> out = new ArrayList<>();
+        if (deleted.isEmpty()) {
+            return out;
+        }
+        for (Hsm hsm : hsms) {
+            List<HsmKey> found;
+            try {
+                Optional<String> absent = hsm.absence();
+                if (absent.isPresent()) {
+                    throw new HsmException(hsm.id(), "token absent (" + absent.get() + ")");
+                }
+                found = hsm.list(zone);
+            } catch (HsmException | RuntimeException e) {
+                for (ZoneKeySet.Entry d : deleted) {
+                    out.add(new Destruction(
+                            d.key(), hsm.id(), Destruction.Result.FAILED, String.valueOf(e.getMessage())));
+                }
+                continue;
+            }
+            for (ZoneKeySet.Entry d : deleted) {
+                List<HsmKey> matches = held(found, d.key().fingerprint());
+                if (matches.isEmpty()) {
+                    out.add(new Destruction(d.key(), hsm.id(), Destruction.Result.NOT_HELD, ""));
+                    continue;
+                }
+                String why = ": DELETED in the manifest (version " + manifest.version() + ")"
+                        + d.entered(KeyState.DELETED).map(t -> " since " + t).orElse("");
+                try {
+                    destroy(zone, hsm, matches, why);
+                    out.add(new Destruction(d.key(), hsm.id(), Destruction.Result.DESTROYED, "destroyed" + why));
+                } catch (KeySyncException | RuntimeException e) {
+                    out.add(new Destruction(
+                            d.key(), hsm.id(), Destruction.Result.FAILED, String.valueOf(e.getMessage())));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The objects of {@code found} whose public key has fingerprint {@code fp}. */
+    private static List<HsmKey> held(List<HsmKey> found, Fingerprint fp) {
+        return found.stream()
+                .filter(k -> k.fingerprint().filter(fp::equals).isPresent())
+                .toList();
+    }
+
+    /** The one deletion path: destroys each object on the HSM and audits it ({@code why} is appended). */
+    private void destroy(ZoneName zone, Hsm hsm, List<HsmKey> matches, String why) throws KeySyncException {
         for (HsmKey k : matches) {
-            hsm.delete(k.ref());
+            try {
+                hsm.delete(k.ref());
+            } catch (HsmException e) {
+                record(
+                        AuditOperation.DELETE,
+                        AuditOutcome.FAILED,
+                        zone,
+                        hsm.id(),
+                        k.publicKey().orElse(null),
+                        "could not destroy " + k.describe() + why + ": " + e.getMessage());
+                throw e;
+            }
             record(
                     AuditOperation.DELETE,
                     AuditOutcome.OK,
                     zone,
-                    on,
+                    hsm.id(),
                     k.publicKey().orElse(null),
-                    "destroyed " + k.describe());
+                    "destroyed " + k.describe() + why);
         }
     }
 
@@ -618,9 +692,10 @@ public final class KeySync {
     private ZoneKeySet.Entry liveEntry(ZoneKeySet manifest, Fingerprint fp, AuditOperation op) throws KeySyncException {
         Objects.requireNonNull(fp, "fp");
         Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
-        if (entry.isEmpty() || entry.get().state() == KeyState.REMOVED) {
+        if (entry.isEmpty() || entry.get().state().gone()) {
             String why = "zone " + manifest.zone() + ": the key with fingerprint " + fp.hex() + " is "
-                    + (entry.isEmpty() ? "not in the manifest" : "REMOVED in the manifest") + " (version "
+                    + (entry.isEmpty() ? "not in the manifest" : entry.get().state() + " in the manifest")
+                    + " (version "
                     + manifest.version() + "); only manifest keys move between HSMs";
             audit(new AuditEvent(
                     clock.instant(),

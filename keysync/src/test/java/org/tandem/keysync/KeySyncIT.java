@@ -2,12 +2,15 @@ package org.tandem.keysync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +32,7 @@ import org.tandem.keysync.hsm.pkcs11.Pkcs11Hsm;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
+import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.manifest.ZooKeeperManifestStore;
@@ -267,6 +271,68 @@ class KeySyncIT {
                 .hasMessageContaining("rollover");
         keySync.delete(ZONE, DC2, extra.found().orElseThrow());
         assertThat(keySync.verify(ZONE).keySynced()).isTrue();
+    }
+
+    @Test
+    void aDeletedKeyIsDestroyedOnEveryHsmWhileAStrayKeyStaysAProblemAndIsNotTouched() throws Exception {
+        List<DnssecKey> keys = generateAndSync();
+        DnssecKey zsk = keys.get(1);
+        DnssecKey stray;
+        try (Pkcs11Hsm dc2 = Pkcs11Hsm.open(spec(DC2))) {
+            stray = dc2.generate(new KeySpec(ZONE, KeyRole.ZSK, Algorithm.ECDSAP256SHA256))
+                    .publicKey()
+                    .orElseThrow();
+        }
+        ZoneKeySet m = keySync.manifest(ZONE);
+        ZoneKeySet removed = m.withState(zsk.fingerprint(), KeyState.GENERATED, KeyState.REMOVED, Instant.now());
+        keySync.update(m, removed, "test: rolled out");
+        assertThat(keySync.destroyDeleted(ZONE))
+                .as("REMOVED is not the deletion mark: nothing is destroyed")
+                .isEmpty();
+        assertThat(held(zsk)).containsExactly(DC1, DC2, DC3);
+
+        m = keySync.manifest(ZONE);
+        keySync.update(m, m.withState(zsk.fingerprint(), KeyState.REMOVED, KeyState.DELETED, Instant.now()), "test");
+        List<Destruction> done = keySync.destroyDeleted(ZONE);
+
+        assertThat(done)
+                .extracting(Destruction::hsm, Destruction::result)
+                .containsExactly(
+                        tuple(DC1, Destruction.Result.DESTROYED),
+                        tuple(DC2, Destruction.Result.DESTROYED),
+                        tuple(DC3, Destruction.Result.DESTROYED));
+        assertThat(held(zsk)).isEmpty();
+        assertThat(held(stray)).as("the stray key is never touched").containsExactly(DC2);
+        assertThat(held(keys.get(0))).containsExactly(DC1, DC2, DC3);
+        assertThat(keySync.destroyDeleted(ZONE))
+                .as("idempotent")
+                .extracting(Destruction::result)
+                .containsOnly(Destruction.Result.NOT_HELD);
+        // the DELETED key is neither required nor an extra; the stray key stays a problem
+        ZoneKeySet after = keySync.manifest(ZONE);
+        KeySetReport report = keySync.verify(ZONE);
+        assertThat(report.problemsForSigning(after)).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(KeyStatus.UNEXPECTED_EXTRA_KEY);
+            assertThat(c.found()).contains(stray.fingerprint());
+            assertThat(c.detail()).contains("not in the manifest");
+        });
+        String log = Files.readString(audit.file());
+        assertThat(log).contains("DELETED in the manifest", zsk.fingerprint().hex(), "test@it keysync");
+        assertThat(AuditChain.verify(audit.file()).intact()).isTrue();
+        // the live KSK stays refused by the same deletion path
+        assertThatThrownBy(() -> keySync.delete(ZONE, DC1, keys.get(0).fingerprint()))
+                .hasMessageContaining("refusing to delete");
+    }
+
+    /** The HSMs that hold the key. */
+    private List<HsmId> held(DnssecKey key) {
+        return keySync.list(ZONE).stream()
+                .filter(l -> l.keys().stream()
+                        .anyMatch(k -> k.fingerprint()
+                                .filter(key.fingerprint()::equals)
+                                .isPresent()))
+                .map(HsmListing::hsm)
+                .toList();
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.tandem.keysync.Destruction;
 import org.tandem.keysync.KeySync;
 import org.tandem.keysync.KeySyncException;
 import org.tandem.keysync.hsm.Hsm;
@@ -160,6 +161,13 @@ final class LifecycleSimulation {
                     break;
                 }
             }
+            // what every node does with the keys the agent marked DELETED: destroyed on the HSMs
+            for (Destruction d : keySync.destroyDeleted(s.zone())) {
+                if (d.result() == Destruction.Result.FAILED) {
+                    throw new KeySyncException(
+                            d.describe() + ": DELETED at " + now + " but not destroyed: " + d.detail());
+                }
+            }
             if (!events.isEmpty() || !now.isBefore(resign)) {
                 SignedZone signed = publish(now, serial, events.isEmpty() ? "re-sign" : String.join("; ", events));
                 serial = signed.serial();
@@ -287,7 +295,7 @@ final class LifecycleSimulation {
         List<Map<String, Object>> keys = new ArrayList<>();
         for (ZoneKeySet.Entry e : m.entries()) {
             boolean removedNow = e.entered(KeyState.REMOVED).filter(now::equals).isPresent();
-            if (e.state() == KeyState.REMOVED && !removedNow) {
+            if (e.state() == KeyState.DELETED || (e.state() == KeyState.REMOVED && !removedNow)) {
                 continue;
             }
             Map<String, Object> k = new LinkedHashMap<>();

@@ -226,6 +226,15 @@ public final class Preflight {
                         continue;
                     }
                     FoundKey k = hsm.keys().get(i);
+                    if (k.fingerprint().isPresent()
+                            && e.manifest().stream()
+                                    .anyMatch(m -> m.gone()
+                                            && m.fingerprint()
+                                                    .equals(k.fingerprint().get()))) {
+                        // REMOVED or DELETED in the manifest: out of the zone, neither required nor a stray
+                        // key (a DELETED one is destroyed by the standby itself when it sees the state)
+                        continue;
+                    }
                     refusals.add(Refusal.newBuilder()
                             .setZone(zone)
                             .setCheck("keys-identical")

@@ -273,6 +273,28 @@ public final class ClusterView {
                                             .noneMatch(x -> x.fingerprint()
                                                     .filter(m.fingerprint()::equals)
                                                     .isPresent()));
+                    Optional<ManifestKey> gone = f.fingerprint()
+                            .flatMap(fp -> manifest.stream()
+                                    .filter(m -> m.gone() && m.fingerprint().equals(fp))
+                                    .findFirst());
+                    if (!known && gone.isPresent()) {
+                        // out of the zone (REMOVED, or DELETED and not destroyed on this HSM yet): known, no stray
+                        z.addExtra(ClusterKey.newBuilder()
+                                .setRole(f.role())
+                                .setKeyTag(f.keyTag())
+                                .setAlgorithm(f.algorithm())
+                                .setFingerprint(gone.get().fingerprint())
+                                .setState(gone.get().state().name().toLowerCase(Locale.ROOT))
+                                .setNextEvent(nextEvent(gone.get()))
+                                .addPresence(KeyPresence.newBuilder()
+                                        .setNode(nk.node())
+                                        .setHsm(h.hsm())
+                                        .setVerdict("out-of-zone")
+                                        .setDetail("label '" + f.label() + "'; "
+                                                + gone.get().state().name().toLowerCase(Locale.ROOT)
+                                                + " in the manifest")));
+                        continue;
+                    }
                     if (!known && !claims) {
                         String fp = f.fingerprint().orElse("");
                         z.addExtra(ClusterKey.newBuilder()
@@ -390,7 +412,8 @@ public final class ClusterView {
             case PUBLISHED -> "published; signs once active";
             case ACTIVE -> "active; signs the zone";
             case RETIRED -> "retired; stays published while its signatures may be cached";
-            case REMOVED -> "removed; may be deleted from the HSMs";
+            case REMOVED -> "removed; deleted from the HSMs once no cache can hold it (or by signerctl keys delete)";
+            case DELETED -> "deleted; every node destroys its copy on its HSMs";
             case PRE_ACTIVE -> "pre-active; signs, its DNSKEY published next (algorithm rollover)";
             case POST_ACTIVE -> "post-active; DNSKEY removed, signs until it has left every cache (algorithm rollover)";
             default -> "unknown state";

@@ -26,9 +26,17 @@ public record ManifestKey(
         Objects.requireNonNull(descriptor, "descriptor");
     }
 
-    /** Not REMOVED: resolvers should know it, every HSM must hold it. */
+    /** Neither REMOVED nor DELETED: resolvers should know it, every HSM must hold it. */
     public boolean live() {
-        return state != KeyState.REMOVED;
+        return state != KeyState.REMOVED && state != KeyState.DELETED;
+    }
+
+    /**
+     * Out of the zone (REMOVED, or DELETED: every node destroys its copy): a copy still on an HSM is a known
+     * key, not a stray one.
+     */
+    public boolean gone() {
+        return !live();
     }
 
     /**

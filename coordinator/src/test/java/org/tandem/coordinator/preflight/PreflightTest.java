@@ -411,6 +411,23 @@ class PreflightTest {
     }
 
     @Test
+    void aDeletedKeyTheStandbyHasNotDestroyedYetIsNeitherRequiredNorAnExtraKey() {
+        ManifestKey deleted = key(KeyRole.ZSK, 256, KeyState.DELETED);
+        ManifestKey gone = key(KeyRole.ZSK, 256, KeyState.DELETED);
+        var v = judge(evidence(
+                List.of(ksk, zsk, deleted, gone),
+                node(
+                        "node-b",
+                        "dc2-hsm1",
+                        found("dc2-hsm1", ksk, true),
+                        found("dc2-hsm1", zsk, true),
+                        found("dc2-hsm1", deleted, true)),
+                history(NOW.minus(Duration.ofDays(2)), ksk, zsk),
+                true));
+        assertThat(v.refusals()).isEmpty();
+    }
+
+    @Test
     void publishedSinceFollowsTheUnbrokenRun() {
         List<LedgerEntry> h = List.of(
                 new LedgerEntry(1, 1, "a", NOW.minusSeconds(300), List.of("aa"), 60),

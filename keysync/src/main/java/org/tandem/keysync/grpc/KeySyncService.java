@@ -46,7 +46,6 @@ import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyProtos;
 import org.tandem.keysync.key.KeyRole;
-import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestException;
 import org.tandem.keysync.manifest.ManifestStore;
@@ -422,12 +421,12 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         Fingerprint fp = Fingerprint.of(request.getFingerprint().toByteArray());
         ZoneKeySet manifest = manifest(zone, AuditOperation.WRAP, actor);
         Optional<ZoneKeySet.Entry> listed = manifest.find(fp);
-        if (listed.isEmpty() || listed.get().state() == KeyState.REMOVED) {
+        if (listed.isEmpty() || listed.get().state().gone()) {
             Failure failure = Failure.of(Failure.Reason.NOT_IN_MANIFEST).zone(zone);
             listed.ifPresentOrElse(e -> failure.key(e.key()), () -> failure.fingerprint(fp));
             throw refuse(
                     failure,
-                    (listed.isPresent() ? "is REMOVED in" : "is not in") + " the zone's manifest"
+                    (listed.isPresent() ? "is " + listed.get().state() + " in" : "is not in") + " the zone's manifest"
                             + manifestVersion(manifest)
                             + "; only a live manifest key leaves this node; refused, nothing exported",
                     AuditOperation.WRAP,
@@ -553,13 +552,13 @@ public final class KeySyncService implements KeySyncGrpc.AsyncService, BindableS
         // Only the manifest says what may enter this node's HSMs; the caller's descriptor only names it.
         ZoneKeySet manifest = manifest(zone, AuditOperation.UNWRAP, actor);
         Optional<ZoneKeySet.Entry> entry = manifest.find(fp);
-        if (entry.isEmpty() || entry.get().state() == KeyState.REMOVED) {
+        if (entry.isEmpty() || entry.get().state().gone()) {
             throw refuse(
                     Failure.of(Failure.Reason.NOT_IN_MANIFEST)
                             .zone(zone)
                             .claimed(claimedRole, claimed.getKeyTag())
                             .fingerprint(fp),
-                    (entry.isPresent() ? "is REMOVED in" : "is not in") + " the zone's manifest"
+                    (entry.isPresent() ? "is " + entry.get().state() + " in" : "is not in") + " the zone's manifest"
                             + manifestVersion(manifest) + "; refused, nothing imported",
                     AuditOperation.UNWRAP,
                     actor);

@@ -21,7 +21,19 @@ public enum KeyState {
      * Signing, its DNSKEY already out of the DNSKEY RRset: an old algorithm's key after its DNSKEY left
      * (RFC 6781 §4.1.4 algorithm rollover; Knot's "post-active").
      */
-    POST_ACTIVE;
+    POST_ACTIVE,
+    /**
+     * REMOVED long enough that no cache can hold its DNSKEY or signatures (the rollover planner's DELETE_KEY):
+     * every node destroys its copy on each of its HSMs when it sees this state. The entry stays in the manifest
+     * so that a copy not destroyed yet (a node down, an HSM unreachable) is known: neither required nor an
+     * unexpected extra key.
+     */
+    DELETED;
+
+    /** Out of the zone: REMOVED or DELETED. Every HSM may lack it; a copy on an HSM is no stray key. */
+    public boolean gone() {
+        return this == REMOVED || this == DELETED;
+    }
 
     /** Makes signatures in a signer cluster: ACTIVE, PRE_ACTIVE and POST_ACTIVE. */
     public boolean signs() {

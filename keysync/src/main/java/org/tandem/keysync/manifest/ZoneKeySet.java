@@ -29,7 +29,7 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
      * One desired key.
      *
      * @param since when the key entered each state after GENERATED (PUBLISHED, PRE_ACTIVE, ACTIVE, RETIRED,
-     *     POST_ACTIVE, REMOVED); a
+     *     POST_ACTIVE, REMOVED, DELETED); a
      *     state missing from the map was not reached, or was reached before manifests recorded the times
      */
     public record Entry(
@@ -143,6 +143,7 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
             putTime(since, KeyState.REMOVED, k.getRemovedEpochSeconds());
             putTime(since, KeyState.PRE_ACTIVE, k.getPreActiveEpochSeconds());
             putTime(since, KeyState.POST_ACTIVE, k.getPostActiveEpochSeconds());
+            putTime(since, KeyState.DELETED, k.getDeletedEpochSeconds());
             entries.add(new Entry(
                     KeyProtos.fromProto(k.getKey()),
                     KeyProtos.fromProto(k.getState()),
@@ -172,6 +173,7 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
                     .setRemovedEpochSeconds(seconds(e, KeyState.REMOVED))
                     .setPreActiveEpochSeconds(seconds(e, KeyState.PRE_ACTIVE))
                     .setPostActiveEpochSeconds(seconds(e, KeyState.POST_ACTIVE))
+                    .setDeletedEpochSeconds(seconds(e, KeyState.DELETED))
                     .setDsEpochSeconds(e.dsSince().map(Instant::getEpochSecond).orElse(0L))
                     .setCdsEpochSeconds(
                             e.cdsSince().map(Instant::getEpochSecond).orElse(0L)));
@@ -279,9 +281,14 @@ public record ZoneKeySet(ZoneName zone, int version, List<Entry> entries) {
         return new ZoneKeySet(zone, version, all);
     }
 
-    /** The keys resolvers should know: every key not yet REMOVED. */
+    /** The keys resolvers should know: every key neither REMOVED nor DELETED. */
     public List<Entry> live() {
-        return entries.stream().filter(e -> e.state() != KeyState.REMOVED).toList();
+        return entries.stream().filter(e -> !e.state().gone()).toList();
+    }
+
+    /** The keys every node destroys on its HSMs: state DELETED. */
+    public List<Entry> deleted() {
+        return entries.stream().filter(e -> e.state() == KeyState.DELETED).toList();
     }
 
     public Optional<Entry> find(Fingerprint fp) {

@@ -6,7 +6,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.tandem.keysync.hsm.HsmId;
 import org.tandem.keysync.key.Fingerprint;
-import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ZoneKeySet;
 
@@ -41,16 +40,18 @@ public record KeySetReport(ZoneName zone, long manifestVersion, List<HsmId> hsms
      * #pendingReplication}); holding it is not an extra key either. A GENERATED key that another
      * object claims ({@link KeyStatus#DIFFERENT_PUBLIC_KEY}) or whose private key does not match
      * ({@link KeyStatus#PRIVATE_KEY_MISMATCH}) stays a problem: a diverged key is there (DENIC 2026).
-     * Nor is a key the manifest lists as REMOVED (a rollover took it out of the zone) a problem while it
-     * is still on the HSM: it is neither published nor used, and waits for {@code signerctl keys delete};
-     * {@link #problems()} still names it as an extra key.
+     * Nor is a key the manifest lists as REMOVED (a rollover took it out of the zone) or DELETED (to be
+     * destroyed by every node, which this node has not done yet: it was down, or its HSM unreachable) a
+     * problem while it is still on the HSM: it is neither published nor used, and waits for its destruction
+     * (DELETED) or {@code signerctl keys delete}; {@link #problems()} still names it as an extra key. A key
+     * the manifest does not list at all stays a problem (a stray key).
      *
      * @param manifest the manifest this report was made against (its states decide)
      */
     public List<KeyCheck> problemsForSigning(ZoneKeySet manifest) {
         Set<Fingerprint> generated = generated(manifest);
         Set<Fingerprint> removed = manifest.entries().stream()
-                .filter(e -> e.state() == KeyState.REMOVED)
+                .filter(e -> e.state().gone())
                 .map(e -> e.key().fingerprint())
                 .collect(Collectors.toSet());
         return problems().stream()

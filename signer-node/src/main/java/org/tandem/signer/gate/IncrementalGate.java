@@ -98,6 +98,14 @@ public final class IncrementalGate {
     private final TreeMap<Long, Integer> expirations = new TreeMap<>();
 
     private ZoneKeys keys;
+    /**
+     * The keys the signer signed with without their DNSKEY in the DNSKEY RRset (pre- and post-active keys of an
+     * algorithm rollover, RFC 6781 §4.1.4), as the full gate takes them ({@link ValidationGate#verify(Name, List,
+     * Instant, List)}): accepted as signers, never as algorithms of the DNSKEY RRset.
+     */
+    private List<DNSKEYRecord> unpublished = List.of();
+    /** {@link #unpublished} before the last passed check, for {@link #revert()}. */
+    private List<DNSKEYRecord> unpublishedBefore = List.of();
     /** The values before the last passed check, for {@link #revert()}. */
     private final ArrayDeque<Map.Entry<Name, Record[]>> lastChange = new ArrayDeque<>();
 
@@ -115,11 +123,26 @@ public final class IncrementalGate {
      */
     public static IncrementalGate open(GatePolicy policy, Name origin, List<Record> published, Instant now)
             throws InterruptedException, GateRefusedException {
+        return open(policy, origin, published, List.of(), now);
+    }
+
+    /**
+     * As {@link #open(GatePolicy, Name, List, Instant)} for a zone the signer also signed with keys that are not
+     * in its DNSKEY RRset ({@code unpublishedSigners}: pre- and post-active keys of an algorithm rollover, RFC
+     * 6781 §4.1.4), judged as the full gate judges them.
+     */
+    public static IncrementalGate open(
+            GatePolicy policy, Name origin, List<Record> published, List<DNSKEYRecord> unpublishedSigners, Instant now)
+            throws InterruptedException, GateRefusedException {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(origin, "origin");
         GateCrypto crypto = GateCrypto.preferred();
-        new ValidationGate(policy, crypto).verify(origin, published, now).requirePassed();
+        new ValidationGate(policy, crypto)
+                .verify(origin, published, now, unpublishedSigners)
+                .requirePassed();
         IncrementalGate g = new IncrementalGate(policy, crypto, origin);
+        g.unpublished = List.copyOf(unpublishedSigners);
+        g.unpublishedBefore = g.unpublished;
         Map<Name, List<Record>> grouped = new LinkedHashMap<>();
         for (Record r : published) {
             grouped.computeIfAbsent(r.getName().canonicalize(), k -> new ArrayList<>(4))
@@ -148,11 +171,26 @@ public final class IncrementalGate {
      * @throws IllegalArgumentException a removed record is not in the published zone
      */
     public GateVerdict check(List<Record> removed, List<Record> added, Instant now) throws InterruptedException {
+        return check(removed, added, unpublished, now);
+    }
+
+    /**
+     * As {@link #check(List, List, Instant)}, the new zone signed also by {@code unpublishedSigners} (keys not in
+     * its DNSKEY RRset, as the signer names them for the full gate). When they are not the ones of the published
+     * zone, the whole zone is checked by the full gate, as for a change of the DNSKEY RRset.
+     */
+    public GateVerdict check(
+            List<Record> removed, List<Record> added, List<DNSKEYRecord> unpublishedSigners, Instant now)
+            throws InterruptedException {
         Objects.requireNonNull(removed, "removed");
         Objects.requireNonNull(added, "added");
+        Objects.requireNonNull(unpublishedSigners, "unpublishedSigners");
         Objects.requireNonNull(now, "now");
         long start = System.nanoTime();
         lastChange.clear();
+        unpublishedBefore = unpublished;
+        boolean signersChanged = !rdata(unpublishedSigners).equals(rdata(unpublished));
+        unpublished = List.copyOf(unpublishedSigners);
         // records outside the zone are refused as the full gate refuses them, and kept out of the copy
         FailureLog log = new FailureLog();
         List<Record> inZone = new ArrayList<>(added.size());
@@ -162,14 +200,18 @@ public final class IncrementalGate {
         }
         Set<Name> touched = apply(removed, inZone);
         long[] counts = new long[2];
-        boolean keysChanged = touched.contains(origin)
-                && (changes(removed, added, Type.DNSKEY) || changes(removed, added, Type.NSEC3PARAM));
+        boolean keysChanged = signersChanged
+                || (touched.contains(origin)
+                        && (changes(removed, added, Type.DNSKEY) || changes(removed, added, Type.NSEC3PARAM)));
         GateVerdict verdict;
         if (keysChanged) {
-            LOG.info("event=gate-incremental-full zone={} reason=\"apex DNSKEY or NSEC3PARAM changed\"", origin);
+            LOG.info(
+                    "event=gate-incremental-full zone={} reason=\"{}\"",
+                    origin,
+                    signersChanged ? "the keys signing without a DNSKEY changed" : "apex DNSKEY or NSEC3PARAM changed");
             List<Record> zone = records();
             zone.addAll(outside);
-            GateVerdict full = new ValidationGate(policy, crypto).verify(origin, zone, now);
+            GateVerdict full = new ValidationGate(policy, crypto).verify(origin, zone, now, unpublished);
             readKeys(new FailureLog());
             verdict = full;
         } else {
@@ -211,6 +253,7 @@ public final class IncrementalGate {
             Map.Entry<Name, Record[]> e = lastChange.pop();
             set(e.getKey(), e.getValue());
         }
+        unpublished = unpublishedBefore;
         readKeys(new FailureLog());
     }
 
@@ -219,6 +262,14 @@ public final class IncrementalGate {
         List<Record> out = new ArrayList<>(owners.size() * 3);
         for (Record[] rs : owners.values()) {
             out.addAll(Arrays.asList(rs));
+        }
+        return out;
+    }
+
+    private static Set<String> rdata(List<DNSKEYRecord> keys) {
+        Set<String> out = new HashSet<>();
+        for (DNSKEYRecord k : keys) {
+            out.add(k.rdataToString());
         }
         return out;
     }
@@ -244,7 +295,7 @@ public final class IncrementalGate {
                 dnskeys.add(k);
             }
         }
-        keys = ZoneKeys.read(origin, dnskeys, crypto, log);
+        keys = ZoneKeys.read(origin, dnskeys, unpublished, crypto, log);
     }
 
     // ------------------------------------------------------------------ the copy

@@ -91,7 +91,12 @@ public record KeyTimeline(
 
     /** Still part of the zone in some way: not yet both out of the DNSKEY RRset and retired. */
     public boolean live() {
-        return !(removed.isPresent() && retired.isPresent()) && state != KeyState.REMOVED;
+        return !(removed.isPresent() && retired.isPresent()) && !state.gone();
+    }
+
+    /** DELETED in the manifest: every node destroys it on its HSMs (the planner's DELETE_KEY was carried out). */
+    public boolean deleted() {
+        return state == KeyState.DELETED;
     }
 
     /** Whether a DS at the parent may name this key (KSK or CSK). */
@@ -103,6 +108,9 @@ public record KeyTimeline(
     public String phase() {
         if (!proven()) {
             return "generated";
+        }
+        if (deleted()) {
+            return "deleted (destroyed on every HSM)";
         }
         if (removed.isPresent()) {
             return retired.isPresent() ? "removed" : "removed, signatures cached";

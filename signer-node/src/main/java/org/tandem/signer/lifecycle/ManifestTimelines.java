@@ -24,7 +24,7 @@ public final class ManifestTimelines {
         Instant created = e.created();
         // an algorithm rollover's keys (RFC 6781 §4.1.4): a key that was PRE_ACTIVE began signing then, and its
         // DNSKEY was published when it became ACTIVE; a key that became POST_ACTIVE lost its DNSKEY then, and
-        // stopped signing when it became REMOVED
+        // stopped signing when it became REMOVED; a DELETED key is dated as the REMOVED key it was
         Optional<Instant> preActive = e.entered(KeyState.PRE_ACTIVE);
         Optional<Instant> postActive = e.entered(KeyState.POST_ACTIVE);
         Optional<Instant> published;
@@ -49,13 +49,13 @@ public final class ManifestTimelines {
         if (retired.isEmpty() && s == KeyState.RETIRED) {
             retired = active;
         }
-        if (retired.isEmpty() && s == KeyState.REMOVED && postActive.isPresent()) {
+        if (retired.isEmpty() && s.gone() && postActive.isPresent()) {
             retired = Optional.of(e.entered(KeyState.REMOVED).orElse(postActive.get()));
         }
         Optional<Instant> removed = Optional.empty();
         if (s == KeyState.POST_ACTIVE) {
             removed = Optional.of(postActive.orElse(created));
-        } else if (s == KeyState.REMOVED) {
+        } else if (s.gone()) {
             removed =
                     Optional.of(postActive.or(() -> e.entered(KeyState.REMOVED)).orElse(created));
         }

@@ -49,8 +49,11 @@ import org.tandem.signer.lifecycle.RolloverAction.Kind;
  *       ({@link ManifestParent}); {@code AWAIT_PARENT} with {@code parent.check: none}: the DS is taken
  *       as changed once the parent's propagation delay has passed; with {@code operator} it waits for
  *       {@code signerctl keys ds-seen}.
- *   <li>{@code DELETE_KEY}: not carried out (the key stays REMOVED in the manifest and on the HSMs;
- *       {@code signerctl keys delete} removes it).
+ *   <li>{@code DELETE_KEY}: REMOVED → DELETED, in the same compare-and-set as the other state steps. The
+ *       planner names it only once no cache can hold the key's DNSKEY or signatures, and only when the policy
+ *       deletes removed keys ({@code keys.delete-removed}, default true). The agent destroys nothing itself:
+ *       every node, this one included, destroys its own copies when it sees the state ({@code
+ *       KeySync#destroyDeleted}, run by the daemon on leader and standby alike).
  * </ul>
  *
  * <p>An algorithm rollover (RFC 6781 §4.1.4) uses two more states: {@code START_SIGNING} of a proven GENERATED
@@ -65,7 +68,7 @@ public final class RolloverAgent {
 
     /** The steps that change a key's manifest state, in the order they are applied within one pass. */
     private static final Set<Kind> STATE_STEPS =
-            EnumSet.of(Kind.PUBLISH_DNSKEY, Kind.START_SIGNING, Kind.STOP_SIGNING, Kind.REMOVE_DNSKEY);
+            EnumSet.of(Kind.PUBLISH_DNSKEY, Kind.START_SIGNING, Kind.STOP_SIGNING, Kind.REMOVE_DNSKEY, Kind.DELETE_KEY);
 
     /** What the agent needs from keysync: the manifest, generation on this node's HSM, written steps. */
     public interface Keys {
@@ -108,7 +111,8 @@ public final class RolloverAgent {
      * @param waiting one line per due step not carried out, with why
      * @param findings the planner's findings
      * @param nextDue when the next step falls due, if the plan names one
-     * @param changed whether the manifest was written (the zone is re-signed at once)
+     * @param changed whether the manifest was written with a change the zone shows (it is re-signed at once); a
+     *     pass that only marked keys DELETED changed the manifest, not the zone
      */
     public record Outcome(
             ZoneName zone,
@@ -226,6 +230,7 @@ public final class RolloverAgent {
         }
         // 2. state steps, one manifest version
         ZoneKeySet next = manifest;
+        boolean zoneChanges = false;
         List<String> steps = new ArrayList<>();
         List<RolloverAction> ordered = due.stream()
                 .filter(a -> STATE_STEPS.contains(a.kind()))
@@ -256,6 +261,7 @@ public final class RolloverAgent {
             }
             next = next.withState(fp, state, to.get(), now);
             steps.add(who + ": " + state + " -> " + to.get() + " (" + a.reason() + ")");
+            zoneChanges |= a.kind() != Kind.DELETE_KEY;
         }
         // 3. the parent: CDS/CDNSKEY asked for, DS assumed with check: none
         ParentState nextParent = parent;
@@ -299,15 +305,16 @@ public final class RolloverAgent {
         }
         if (!nextParent.equals(parent)) {
             next = ManifestParent.record(next, nextParent);
+            zoneChanges = true;
         }
-        boolean changed = false;
+        boolean written = false;
         if (!steps.isEmpty()) {
             if (!leading.getAsBoolean()) {
                 waiting.add("not written: this node no longer leads");
             } else {
                 try {
                     keys.update(manifest, next, "rollover agent on " + node);
-                    changed = true;
+                    written = true;
                     for (String s : steps) {
                         done.add(s);
                         LOG.info("node={} zone={} event=rollover-step {}", node, zone, s);
@@ -323,6 +330,7 @@ public final class RolloverAgent {
         for (String w : waiting) {
             LOG.info("node={} zone={} event=rollover-waiting {}", node, zone, w);
         }
+        boolean changed = written && zoneChanges;
         Optional<Instant> nextDue = changed ? Optional.of(now) : plan.nextDue(now);
         return new Outcome(zone, done, waiting, plan.findings(), nextDue, changed);
     }
@@ -372,6 +380,8 @@ public final class RolloverAgent {
                     case ACTIVE -> keepsSigning ? KeyState.POST_ACTIVE : null;
                     default -> null;
                 };
+            // the planner's due time: no cache can hold the key's DNSKEY or signatures any more
+            case DELETE_KEY -> from == KeyState.REMOVED ? KeyState.DELETED : null;
             default -> null;
         };
         return Optional.ofNullable(to);

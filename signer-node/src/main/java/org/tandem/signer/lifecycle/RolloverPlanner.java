@@ -91,7 +91,9 @@ public final class RolloverPlanner {
                 .sorted(Comparator.comparing(KeyTimeline::created).thenComparing(KeyTimeline::fingerprint))
                 .toList();
         for (KeyTimeline k : dated) {
-            if (!k.live()) {
+            if (k.deleted()) {
+                continue; // decided: every node destroys it
+            } else if (!k.live()) {
                 run.delete(k);
             } else if (!k.proven()) {
                 run.finding(
@@ -496,9 +498,15 @@ public final class RolloverPlanner {
             }
         }
 
-        /** A key out of the DNSKEY RRset and no longer signing: deleted once no cache can refer to it. */
+        /**
+         * A key out of the DNSKEY RRset and no longer signing: deleted once no cache can refer to it (its DNSKEY
+         * and its signatures), unless the policy keeps removed keys ({@code keys.delete-removed: false}).
+         */
         void delete(KeyTimeline k) {
-            if (k.removed().isEmpty() || k.retired().isEmpty() || parent.ds().contains(k.fingerprint())) {
+            if (!policy.deleteRemoved()
+                    || k.removed().isEmpty()
+                    || k.retired().isEmpty()
+                    || parent.ds().contains(k.fingerprint())) {
                 return;
             }
             Instant last = latest(List.of(k.removed().get(), k.retired().get()));

@@ -19,16 +19,29 @@ import org.tandem.keysync.key.KeyRole;
  * @param publishSafety margin added to the pre-publication interval (RFC 7583 IpubS)
  * @param retireSafety margin added to the retire interval (RFC 7583 IretS)
  * @param parent the parent zone's DS timing and how a DS change is confirmed
+ * @param deleteRemoved {@code keys.delete-removed}: whether a REMOVED key is deleted (destroyed on every HSM of
+ *     every node) once no cache can hold it; false keeps it on the HSMs for {@code signerctl keys delete}
  */
 public record RolloverPolicy(
         List<RolePolicy> roles,
         Duration propagationDelay,
         Duration publishSafety,
         Duration retireSafety,
-        ParentPolicy parent) {
+        ParentPolicy parent,
+        boolean deleteRemoved) {
     public static final Duration DEFAULT_PROPAGATION_DELAY = Duration.ofMinutes(5);
     public static final Duration DEFAULT_PUBLISH_SAFETY = Duration.ofHours(1);
     public static final Duration DEFAULT_RETIRE_SAFETY = Duration.ofHours(1);
+
+    /** A policy that deletes removed keys once no cache can hold them (the default). */
+    public RolloverPolicy(
+            List<RolePolicy> roles,
+            Duration propagationDelay,
+            Duration publishSafety,
+            Duration retireSafety,
+            ParentPolicy parent) {
+        this(roles, propagationDelay, publishSafety, retireSafety, parent, true);
+    }
 
     public RolloverPolicy {
         roles = List.copyOf(roles);
@@ -70,6 +83,11 @@ public record RolloverPolicy(
                 DEFAULT_PUBLISH_SAFETY,
                 DEFAULT_RETIRE_SAFETY,
                 ParentPolicy.defaults());
+    }
+
+    /** The same policy with {@code keys.delete-removed} set to {@code delete}. */
+    public RolloverPolicy withDeleteRemoved(boolean delete) {
+        return new RolloverPolicy(roles, propagationDelay, publishSafety, retireSafety, parent, delete);
     }
 
     /** Whether the policy names keys at all (otherwise the lifecycle leaves the zone alone). */

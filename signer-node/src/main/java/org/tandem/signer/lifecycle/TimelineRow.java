@@ -71,7 +71,7 @@ public record TimelineRow(KeyTimeline key, boolean inDs, Optional<RolloverAction
             case PUBLISH_CDS -> "publish CDS";
             case WITHDRAW_CDS -> "withdraw CDS";
             case AWAIT_PARENT -> "await parent DS";
-            case DELETE_KEY -> "delete";
+            case DELETE_KEY -> "delete from every HSM";
         };
     }
 }

@@ -76,6 +76,7 @@ import org.tandem.signer.publish.Retention;
 import org.tandem.signer.publish.TransferServer;
 import org.tandem.signer.publish.TsigKey;
 import org.tandem.signer.publish.ZoneDirectory;
+import org.tandem.signer.replication.KeyDestruction;
 import org.tandem.signer.replication.KeyReplicator;
 import org.tandem.signer.replication.Peer;
 import org.tandem.signer.replication.PeerLinks;
@@ -120,6 +121,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     /** Timeout of each query of {@code parent.check: resolver} (resolver and every parent name server). */
     private static final Duration PARENT_DS_TIMEOUT = Duration.ofSeconds(3);
 
+    /** How often each zone's manifest is read for DELETED keys (and a failed destruction retried). */
+    static final Duration KEY_DESTRUCTION_INTERVAL = Duration.ofSeconds(5);
+
     /** Deadline of each call of the replication agent to a peer's KeySync service. */
     static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(5);
 
@@ -144,6 +148,8 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
     private SourceWatcher watcher;
     private PeerLinks peerLinks;
     private KeyReplicator replicator;
+    /** Destroys the keys the manifest lists as DELETED on this node's HSMs, leader or standby. */
+    private KeyDestruction keyDestruction;
     /** The rollover agent (zones whose policy has keys:), run by the leader on the worker thread. */
     private RolloverAgent rolloverAgent;
     /** The replication agent's last pass (worker thread writes, status reads). */
@@ -249,6 +255,11 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             KeySync keySync =
                     new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " replication", verifier);
             replicator = new KeyReplicator(config.name(), keySync, verifier, peerLinks, clock, REPLICATION_DEADLINE);
+            keyDestruction = new KeyDestruction(
+                    config.name(),
+                    new KeySync(hsms, store, audit, clock, "tandem@" + config.name() + " key-destruction", verifier),
+                    clock,
+                    KEY_DESTRUCTION_INTERVAL);
             rolloverAgent = new RolloverAgent(
                     config.name(),
                     RolloverAgent.Keys.of(keySync, hsms.get(0).id()),
@@ -560,6 +571,11 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                                 e.getMessage());
                     }
                 }
+            }
+            if (!closed) {
+                // every node, leader or standby: the keys the manifest lists as DELETED leave this node's HSMs
+                // (after the zones' work, which it never holds up: a failure is logged and retried)
+                keyDestruction.run(List.copyOf(zones.keySet()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

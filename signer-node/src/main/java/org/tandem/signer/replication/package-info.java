@@ -5,6 +5,10 @@
  * promotes it GENERATED → PUBLISHED in the manifest, so that no node publishes a key another node
  * could not sign with after a failover.
  *
+ * <p>And the other end of a key's life, on every node (leader and standby): {@link
+ * org.tandem.signer.replication.KeyDestruction} destroys on this node's HSMs the keys the manifest lists as
+ * DELETED.
+ *
  * <p>Owns: {@link org.tandem.signer.replication.KeyReplicator} (one pass over the zones), {@link
  * org.tandem.signer.replication.PeerLinks} (the mutual-TLS channels to the peers), the pass's
  * outcome types.

@@ -42,6 +42,7 @@ import org.tandem.signer.nsec.Nsec3Parameters;
  * keys:                    # optional: the key lifecycle; without it nothing is rolled
  *   ksk: {algorithm: 13, lifetime: 365d}     # or csk: alone; lifetime 0 = never roll
  *   zsk: {algorithm: 13, lifetime: 90d}
+ *   delete-removed: true   # default; false keeps removed keys on the HSMs (signerctl keys delete)
  * propagation-delay: 5m
  * publish-safety: 1h
  * retire-safety: 1h
@@ -167,8 +168,17 @@ public final class SigningPolicyFile {
     private static RolloverPolicy rollover(JsonNode root) {
         RolloverPolicy d = RolloverPolicy.none();
         List<RolePolicy> roles = new ArrayList<>();
+        boolean deleteRemoved = d.deleteRemoved();
         if (root.has("keys") && !root.get("keys").isNull()) {
-            JsonNode keys = mapping(root.get("keys"), "keys", Set.of("ksk", "zsk", "csk"));
+            JsonNode keys = mapping(root.get("keys"), "keys", Set.of("ksk", "zsk", "csk", "delete-removed"));
+            if (keys.has("delete-removed")) {
+                JsonNode del = keys.get("delete-removed");
+                if (!del.isBoolean()) {
+                    throw new IllegalArgumentException(
+                            "keys.delete-removed: '" + del.asText() + "' is not true or false");
+                }
+                deleteRemoved = del.asBoolean();
+            }
             for (KeyRole role : List.of(KeyRole.KSK, KeyRole.ZSK, KeyRole.CSK)) {
                 String name = role.name().toLowerCase(Locale.ROOT);
                 if (keys.has(name)) {
@@ -187,7 +197,7 @@ public final class SigningPolicyFile {
             parent = parent(mapping(root.get("parent"), "parent", PARENT_KEYS), parent);
         }
         try {
-            return new RolloverPolicy(roles, propagation, publishSafety, retireSafety, parent);
+            return new RolloverPolicy(roles, propagation, publishSafety, retireSafety, parent, deleteRemoved);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("keys: " + e.getMessage(), e);
         }

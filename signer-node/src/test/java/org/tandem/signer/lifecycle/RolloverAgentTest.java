@@ -143,6 +143,96 @@ class RolloverAgentTest {
     }
 
     @Test
+    void aRemovedZskIsMarkedDeletedOnlyOnceNoCacheCanHoldItWithoutResigningTheZone() throws Exception {
+        DnssecKey zsk = removedZsk(POLICY);
+        Instant removed = keys.manifest
+                .find(zsk.fingerprint())
+                .orElseThrow()
+                .entered(KeyState.REMOVED)
+                .orElseThrow();
+
+        // Dprp + the largest TTL + IretS (1 + 2 + 1 s) after its DNSKEY left: a cache may still hold it before
+        clock.set(removed.plusSeconds(3));
+        int writes = keys.writes;
+        RolloverAgent.Outcome early = run(Set.of());
+        assertThat(keys.writes).isEqualTo(writes);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.REMOVED);
+        assertThat(early.nextDue()).contains(removed.plusSeconds(4));
+
+        clock.set(removed.plusSeconds(4));
+        RolloverAgent.Outcome due = run(Set.of());
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.DELETED);
+        assertThat(keys.manifest.find(zsk.fingerprint()).orElseThrow().entered(KeyState.DELETED))
+                .contains(removed.plusSeconds(4));
+        assertThat(due.done())
+                .singleElement()
+                .satisfies(l -> assertThat(l)
+                        .contains("REMOVED -> DELETED", zsk.fingerprint().shortHex()));
+        assertThat(due.changed()).as("the zone does not change: no re-sign").isFalse();
+        assertThat(timeline(zsk).live()).isFalse();
+        assertThat(timeline(zsk).phase()).startsWith("deleted");
+
+        // decided once: no further step for it
+        clock.set(removed.plusSeconds(30));
+        writes = keys.writes;
+        RolloverAgent.Outcome after = run(Set.of());
+        assertThat(keys.writes).isEqualTo(writes);
+        assertThat(after.done()).isEmpty();
+    }
+
+    @Test
+    void withDeleteRemovedFalseARemovedKeyStaysRemovedForTheOperator() throws Exception {
+        RolloverPolicy keep = POLICY.withDeleteRemoved(false);
+        DnssecKey zsk = removedZsk(keep);
+
+        clock.set(clock.instant().plusSeconds(3600));
+        RolloverAgent.Outcome o = agent.run(ZONE, keep, TIMINGS, List.of(), Set.of(), () -> true);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.REMOVED);
+        assertThat(o.done()).noneMatch(l -> l.contains(zsk.fingerprint().shortHex()));
+    }
+
+    @Test
+    void onlyARemovedKeyCanBeMarkedDeleted() {
+        assertThat(RolloverAgent.target(RolloverAction.Kind.DELETE_KEY, KeyState.REMOVED, false))
+                .contains(KeyState.DELETED);
+        for (KeyState s : KeyState.values()) {
+            if (s != KeyState.REMOVED) {
+                assertThat(RolloverAgent.target(RolloverAction.Kind.DELETE_KEY, s, false))
+                        .as("DELETE_KEY of a " + s + " key")
+                        .isEmpty();
+            }
+        }
+        for (RolloverAction.Kind k : RolloverAction.Kind.values()) {
+            for (KeyState s : KeyState.values()) {
+                if (k != RolloverAction.Kind.DELETE_KEY) {
+                    assertThat(RolloverAgent.target(k, s, true))
+                            .as(k + " of a " + s + " key")
+                            .isNotEqualTo(Optional.of(KeyState.DELETED));
+                }
+            }
+        }
+    }
+
+    /** Runs a ZSK rollover under {@code policy} until the first ZSK is REMOVED; returns it. */
+    private DnssecKey removedZsk(RolloverPolicy policy) throws Exception {
+        DnssecKey ksk = keys.add(KeyRole.KSK);
+        DnssecKey zsk = keys.add(KeyRole.ZSK);
+        agent.run(ZONE, policy, TIMINGS, List.of(), Set.of(ksk.fingerprint(), zsk.fingerprint()), () -> true);
+        keys.dsNames(ksk);
+        clock.set(T0.plusSeconds(56));
+        agent.run(ZONE, policy, TIMINGS, List.of(), Set.of(), () -> true);
+        DnssecKey next = keys.generated.get(0);
+        clock.set(T0.plusSeconds(57));
+        agent.run(ZONE, policy, TIMINGS, List.of(), Set.of(next.fingerprint()), () -> true);
+        clock.set(T0.plusSeconds(61)); // Ipub: the switch
+        agent.run(ZONE, policy, TIMINGS, List.of(), Set.of(), () -> true);
+        clock.set(T0.plusSeconds(65)); // Iret: the old DNSKEY leaves
+        agent.run(ZONE, policy, TIMINGS, List.of(), Set.of(), () -> true);
+        assertThat(keys.state(zsk)).isEqualTo(KeyState.REMOVED);
+        return zsk;
+    }
+
+    @Test
     void aNodeThatNoLongerLeadsWritesNothing() throws Exception {
         DnssecKey ksk = keys.add(KeyRole.KSK);
         DnssecKey zsk = keys.add(KeyRole.ZSK);

@@ -9,8 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.tandem.keysync.key.Algorithm;
+import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
+import org.tandem.keysync.key.KeyTag;
 import org.tandem.signer.lifecycle.RolloverAction.Kind;
 import org.tandem.signer.lifecycle.RolloverSimulation.Event;
 
@@ -47,6 +49,68 @@ class RolloverPlannerTest {
         sim.activeKey(KeyRole.ZSK, alg, T0);
         sim.dsFor(ksk, T0);
         return sim;
+    }
+
+    @Test
+    void aRemovedKeyIsDeletedOnlyWhenNoCacheCanHoldItUnlessThePolicyKeepsItOrTheDsNamesIt() {
+        RolloverPolicy policy = kskZsk(P256, Duration.ZERO, Duration.ZERO, PARENT);
+        RolloverPlanner planner = new RolloverPlanner(policy, TIMINGS);
+        KeyTimeline ksk = KeyTimeline.generated(KeyRole.KSK, P256, new KeyTag(1), fp(1), T0)
+                .withState(KeyState.ACTIVE)
+                .withPublished(T0)
+                .withActive(T0);
+        KeyTimeline zsk = KeyTimeline.generated(KeyRole.ZSK, P256, new KeyTag(2), fp(2), T0)
+                .withState(KeyState.ACTIVE)
+                .withPublished(T0)
+                .withActive(T0);
+        Instant retired = T0.plus(Duration.ofDays(1));
+        Instant removed = retired.plus(IRET);
+        KeyTimeline old = KeyTimeline.generated(KeyRole.ZSK, P256, new KeyTag(3), fp(3), T0)
+                .withPublished(T0)
+                .withActive(T0)
+                .withRetired(retired)
+                .withRemoved(removed)
+                .withState(KeyState.REMOVED);
+        ParentState parent = ParentState.ds(Set.of(ksk.fingerprint()), T0);
+        // Dprp + the larger of the DNSKEY TTL and the zone's largest TTL + IretS after its DNSKEY left
+        Instant due = removed.plus(DPRP).plus(TIMINGS.maxZoneTtl()).plus(RETIRE_SAFETY);
+
+        RolloverPlan plan = planner.plan(List.of(ksk, zsk, old), List.of(), parent, removed);
+        assertThat(plan.next(old.fingerprint())).hasValueSatisfying(a -> {
+            assertThat(a.kind()).isEqualTo(Kind.DELETE_KEY);
+            assertThat(a.due()).isEqualTo(due);
+        });
+        assertThat(plan.due(removed)).noneMatch(a -> a.kind() == Kind.DELETE_KEY);
+        assertThat(plan.nextDue(removed)).contains(due);
+
+        // decided: a DELETED key has no further step
+        KeyTimeline deleted = old.withState(KeyState.DELETED);
+        assertThat(planner.plan(List.of(ksk, zsk, deleted), List.of(), parent, due)
+                        .next(old.fingerprint()))
+                .isEmpty();
+        assertThat(deleted.live()).isFalse();
+        // keys.delete-removed: false keeps it
+        assertThat(new RolloverPlanner(policy.withDeleteRemoved(false), TIMINGS)
+                        .plan(List.of(ksk, zsk, old), List.of(), parent, due)
+                        .next(old.fingerprint()))
+                .isEmpty();
+        // a KSK the parent's DS still names is never deleted
+        KeyTimeline oldKsk = KeyTimeline.generated(KeyRole.KSK, P256, new KeyTag(4), fp(4), T0)
+                .withPublished(T0)
+                .withActive(T0)
+                .withRetired(retired)
+                .withRemoved(removed)
+                .withState(KeyState.REMOVED);
+        ParentState both = ParentState.ds(Set.of(ksk.fingerprint(), oldKsk.fingerprint()), T0);
+        assertThat(planner.plan(List.of(ksk, zsk, oldKsk), List.of(), both, due.plus(Duration.ofDays(30)))
+                        .actions())
+                .noneMatch(a -> a.kind() == Kind.DELETE_KEY);
+    }
+
+    private static Fingerprint fp(int n) {
+        byte[] b = new byte[Fingerprint.LENGTH];
+        b[0] = (byte) n;
+        return Fingerprint.of(b);
     }
 
     @Test

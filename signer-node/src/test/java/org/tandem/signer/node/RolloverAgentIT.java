@@ -50,7 +50,7 @@ class RolloverAgentIT {
     static final ZooKeeperFixture ZK = new ZooKeeperFixture();
 
     /** TTLs of 2 s: the RFC 7583 intervals are seconds (Ipub = 1 + 2 + 1 s, Iret = 0 + 1 + 2 + 1 s). */
-    private static final String ZONE = """
+    static final String ZONE = """
             $ORIGIN example.test.
             $TTL 2
             @        SOA   ns1 hostmaster 2026120100 7200 3600 1209600 2
@@ -59,11 +59,13 @@ class RolloverAgentIT {
             www      A     192.0.2.80
             """;
 
-    private static final String POLICY = """
+    /** Removed keys kept (delete-removed: false): the deletion is {@code KeyDeletionIT}'s. */
+    static final String POLICY = """
             dnskey-ttl: 2
             keys:
               ksk: {algorithm: 13, lifetime: 0}
               zsk: {algorithm: 13, lifetime: 25s}
+              delete-removed: false
             propagation-delay: 1s
             publish-safety: 1s
             retire-safety: 1s
@@ -145,7 +147,7 @@ class RolloverAgentIT {
                 log, "event=rollover-step ZSK " + zsk2.key().keyTag() + " fp " + short2 + ": GENERATED -> PUBLISHED");
         assertThat(proven).as("proven everywhere, logged").isNotNegative();
         assertThat(publishedLine).as("published by the agent, logged").isGreaterThan(proven);
-        // both HSMs hold every key the zone uses, proven; the REMOVED ZSK waits there for keys delete
+        // both HSMs hold every key the zone uses, proven; the REMOVED ZSK stays there (delete-removed: false)
         KeySetReport report = cluster.tokens.keySync().verify(NodeCluster.ZONE);
         assertThat(report.problemsForSigning(after)).isEmpty();
         assertThat(report.problems())
@@ -199,6 +201,7 @@ class RolloverAgentIT {
                 keys:
                   ksk: {algorithm: 13, lifetime: 30s}
                   zsk: {algorithm: 13, lifetime: 0}
+                  delete-removed: false
                 propagation-delay: 1s
                 publish-safety: 1s
                 retire-safety: 1s

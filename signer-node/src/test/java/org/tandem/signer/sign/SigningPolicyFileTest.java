@@ -97,6 +97,21 @@ class SigningPolicyFileTest {
     }
 
     @Test
+    void removedKeysAreDeletedByDefaultAndKeptWithDeleteRemovedFalse() throws Exception {
+        assertThat(SigningPolicyFile.load(write("keys: {csk: {algorithm: 13, lifetime: 0}}\n"))
+                        .rollover()
+                        .deleteRemoved())
+                .isTrue();
+        assertThat(SigningPolicyFile.load(write("keys: {csk: {algorithm: 13, lifetime: 0}, delete-removed: false}\n"))
+                        .rollover()
+                        .deleteRemoved())
+                .isFalse();
+        assertThatThrownBy(() -> SigningPolicyFile.load(
+                        write("keys: {csk: {algorithm: 13, lifetime: 0}, delete-removed: later}\n")))
+                .hasMessageContaining("keys.delete-removed: 'later' is not true or false");
+    }
+
+    @Test
     void readsACskThatNeverRolls() throws Exception {
         RolloverPolicy r = SigningPolicyFile.load(write("keys: {csk: {algorithm: 13, lifetime: 0}}\n"))
                 .rollover();
