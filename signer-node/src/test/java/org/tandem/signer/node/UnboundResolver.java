@@ -130,6 +130,20 @@ final class UnboundResolver implements AutoCloseable {
         return b.toString();
     }
 
+    /**
+     * The lines of its log from {@code from} to {@code to} that report a validation failure ({@code val-log-level:
+     * 2}) or a SERVFAIL ({@code log-servfail}), empty when there is none.
+     */
+    String validationFailures(Instant from, Instant to) {
+        StringBuilder b = new StringBuilder();
+        for (String line : logBetween(from, to).split("\n")) {
+            if (line.contains("validation failure") || line.contains("SERVFAIL")) {
+                b.append(line).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
     /** Its log and output. */
     String log() {
         StringBuilder b = new StringBuilder();

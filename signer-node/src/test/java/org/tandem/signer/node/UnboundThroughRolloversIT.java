@@ -187,23 +187,26 @@ class UnboundThroughRolloversIT {
 
         // both rollovers run to their end: the old keys REMOVED, the parent's DS names the new KSK only, and
         // Unbound has answered with a DNSKEY RRset that has neither old key
-        Predicate<Answer> after = x -> x.type() == Type.DNSKEY
+        Predicate<Answer> after = x -> x.good()
+                && x.type() == Type.DNSKEY
                 && !x.ksks().contains(ksk1.keyTag().value())
                 && !x.zsks().contains(zsk1.keyTag().value());
         try {
             TestTiming.until(
                     Duration.ofSeconds(100), "both first keys REMOVED and Unbound answers without them", () -> {
+                        boolean done;
+                        try {
+                            done = cluster.state(ksk1) == KeyState.REMOVED
+                                    && cluster.state(zsk1) == KeyState.REMOVED
+                                    && !tags(parent.ds()).contains(ksk1.keyTag().value())
+                                    && observer.answers(secure[0]).stream().anyMatch(after);
+                        } catch (Exception e) {
+                            done = false;
+                        }
                         observer.firstBad(secure[0]).ifPresent(bad -> {
                             throw new AssertionError(report(bad, observer, unbound, parent, cluster));
                         });
-                        try {
-                            return cluster.state(ksk1) == KeyState.REMOVED
-                                    && cluster.state(zsk1) == KeyState.REMOVED
-                                    && parent.ds().size() == 1
-                                    && observer.answers(secure[0]).stream().anyMatch(after);
-                        } catch (Exception e) {
-                            return false;
-                        }
+                        return done;
                     });
         } catch (AssertionError e) {
             if (e.getMessage().startsWith("not within")) {
@@ -215,8 +218,16 @@ class UnboundThroughRolloversIT {
         }
         operator.close();
         observer.close();
+        List<Answer> seen = observer.answers(secure[0]);
+        // a validation failure Unbound healed by asking again (it re-fetches DS and DNSKEY on a bogus answer)
+        // does not show in the answers; its log has it: RFC 7583's intervals leave no room for one
+        String failures = unbound.validationFailures(secure[0].plusSeconds(1), Instant.now());
+        System.out.println(summary(seen) + "Unbound's validation failures and SERVFAILs in that time:\n" + failures);
         Optional<Answer> bad = observer.firstBad(secure[0]);
         assertThat(bad.map(x -> report(x, observer, unbound, parent, cluster))).isEmpty();
+        assertThat(failures)
+                .as("Unbound logged no validation failure once the chain of trust was up")
+                .isEmpty();
 
         ZoneKeySet end = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
         DnssecKey ksk2 = successor(end, ksk1);
@@ -239,7 +250,6 @@ class UnboundThroughRolloversIT {
         assertThat(parentDs).containsSubsequence(Set.of(), Set.of(k1), Set.of(k1, k2), Set.of(k2));
 
         // what Unbound answered, every answer validated: before, during and after each rollover
-        List<Answer> seen = observer.answers(secure[0]);
         assertThat(seen).as("answers with AD").hasSizeGreaterThan(100).allMatch(Answer::good);
         assertThat(seen)
                 .as("ZSK rollover: before, during (both DNSKEYs), after")
@@ -295,6 +305,35 @@ class UnboundThroughRolloversIT {
                 .filter(e -> e.key().role() == role && e.state() == KeyState.ACTIVE)
                 .map(e -> e.key().keyTag().value())
                 .collect(Collectors.toSet());
+    }
+
+    /** Each change of the DNSKEY or DS RRset Unbound answered with, for the test's output. */
+    private static String summary(List<Answer> seen) {
+        StringBuilder b = new StringBuilder("Unbound answered ")
+                .append(seen.size())
+                .append(" queries from ")
+                .append(seen.get(0).at())
+                .append(" to ")
+                .append(seen.get(seen.size() - 1).at())
+                .append(", NOERROR with AD: ")
+                .append(seen.stream().filter(Answer::good).count())
+                .append('\n');
+        Map<Integer, String> last = new LinkedHashMap<>();
+        for (Answer x : seen) {
+            String now = x.type() == Type.DNSKEY
+                    ? "DNSKEY KSK " + x.ksks() + " ZSK " + x.zsks() + " signed by " + x.signers()
+                    : x.type() == Type.DS ? "DS " + x.ds() : null;
+            if (now != null && !now.equals(last.put(x.type(), now))) {
+                b.append("  ")
+                        .append(x.at())
+                        .append(" serial ")
+                        .append(x.serial())
+                        .append(": ")
+                        .append(now)
+                        .append('\n');
+            }
+        }
+        return b.toString();
     }
 
     /** The key tags of DS rdata texts. */
@@ -356,6 +395,7 @@ class UnboundThroughRolloversIT {
             Name qname,
             int type,
             int rcode,
+            boolean ad,
             String flags,
             long serial,
             Set<Integer> ksks,
@@ -365,7 +405,7 @@ class UnboundThroughRolloversIT {
             String error) {
         /** NOERROR with AD. */
         boolean good() {
-            return error == null && rcode == Rcode.NOERROR && flags.contains("ad");
+            return error == null && rcode == Rcode.NOERROR && ad;
         }
 
         @Override
@@ -426,6 +466,7 @@ class UnboundThroughRolloversIT {
                         name,
                         type,
                         m.getRcode(),
+                        m.getHeader().getFlag(Flags.AD),
                         m.getHeader().printFlags().trim(),
                         s,
                         ksks,
@@ -434,7 +475,8 @@ class UnboundThroughRolloversIT {
                         ds,
                         null);
             } catch (IOException e) {
-                return new Answer(at, name, type, -1, "", serial, Set.of(), Set.of(), Set.of(), Set.of(), e.toString());
+                return new Answer(
+                        at, name, type, -1, false, "", serial, Set.of(), Set.of(), Set.of(), Set.of(), e.toString());
             }
         }
 
