@@ -3,6 +3,7 @@ package org.tandem.signer.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,13 +32,21 @@ import org.xbill.DNS.Type;
  */
 public final class SecondaryProcess implements AutoCloseable {
     private final Path dir;
+    private final InetAddress address;
     private final int port;
     private final List<String> logs;
     private final Process process;
 
     /** Starts {@code command} in the foreground; waits until it answers queries (any rcode). */
     public SecondaryProcess(List<String> command, Path dir, int port, List<String> logs) throws Exception {
+        this(command, dir, DnsWire.LOOPBACK, port, logs);
+    }
+
+    /** As {@link #SecondaryProcess(List, Path, int, List)}, listening on {@code address}. */
+    public SecondaryProcess(List<String> command, Path dir, InetAddress address, int port, List<String> logs)
+            throws Exception {
         this.dir = dir;
+        this.address = address;
         this.port = port;
         this.logs = logs;
         this.process = new ProcessBuilder(command)
@@ -65,9 +74,18 @@ public final class SecondaryProcess implements AutoCloseable {
      * after its server section.
      */
     public static SecondaryProcess nsd(Path dir, int port, List<String> sections) throws Exception {
+        return nsd(dir, DnsWire.LOOPBACK, port, sections);
+    }
+
+    /**
+     * As {@link #nsd(Path, int, List)} on {@code address@port}: a parent zone's server at port 53 of a
+     * loopback address of its own, where a resolver that asks name servers on port 53 finds it.
+     */
+    public static SecondaryProcess nsd(Path dir, InetAddress address, int port, List<String> sections)
+            throws Exception {
         List<String> conf = new ArrayList<>(List.of(
                 "server:",
-                "  ip-address: 127.0.0.1@" + port,
+                "  ip-address: " + address.getHostAddress() + "@" + port,
                 "  port: " + port,
                 "  username: \"\"",
                 "  chroot: \"\"",
@@ -86,12 +104,25 @@ public final class SecondaryProcess implements AutoCloseable {
         Path file = dir.resolve("nsd.conf");
         writePrivate(file, conf);
         return new SecondaryProcess(
-                List.of("nsd", "-d", "-c", file.toString()), dir, port, List.of("nsd.log", "process.out"));
+                List.of("nsd", "-d", "-c", file.toString()), dir, address, port, List.of("nsd.log", "process.out"));
     }
 
     /** A port free for both TCP and UDP on the loopback address right now. */
     public static int freePort() throws IOException {
         return DnsWire.freePort();
+    }
+
+    /**
+     * SIGHUP: NSD reads again every zone file whose modification time changed (a primary serving files).
+     */
+    public void reload() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("kill -HUP " + process.pid() + " failed: " + out);
+        }
     }
 
     /** The port it listens on (UDP and TCP). */
@@ -187,7 +218,7 @@ public final class SecondaryProcess implements AutoCloseable {
 
     /** The answer with any rcode (SERVFAIL while the secondary has no copy of the zone). */
     Message answer(Name name, int type) throws IOException {
-        SimpleResolver r = new SimpleResolver(new InetSocketAddress(DnsWire.LOOPBACK, port));
+        SimpleResolver r = new SimpleResolver(new InetSocketAddress(address, port));
         r.setTimeout(Duration.ofSeconds(2));
         return r.send(Message.newQuery(Record.newRecord(name, type, DClass.IN)));
     }
