@@ -30,6 +30,7 @@ import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.signer.v1.Role;
 import org.tandem.signer.election.PublishRecord;
+import org.tandem.signer.lifecycle.CacheCheck;
 import org.tandem.signer.lifecycle.ManifestParent;
 import org.xbill.DNS.CDNSKEYRecord;
 import org.xbill.DNS.CDSRecord;
@@ -192,6 +193,7 @@ class RolloverAgentIT {
         assertThat(retired)
                 .as("a version with the old ZSK published, not signing")
                 .isTrue();
+        noCachedCombinationFailsToValidate(history);
     }
 
     @Test
@@ -462,6 +464,36 @@ class RolloverAgentIT {
             }
         }
         assertThat(validated).as("versions of both leaders validated").isGreaterThanOrEqualTo(3);
+        noCachedCombinationFailsToValidate(cluster.ledger.history(NodeCluster.ZONE).stream()
+                .filter(r -> r.serial() >= first.serial() && r.serial() <= last.serial())
+                .toList());
+    }
+
+    /**
+     * RFC 7583 §3: at each published version, every DNSKEY RRset, RRSIG and DS RRset a resolver may still
+     * hold from an earlier version (by the TTLs and the propagation delay of the policy) validates it. The
+     * parent's DS names the first version's KSK throughout (the KSK does not roll in these tests). A
+     * version committed but never written (a leader killed in between) was never served, and is left out.
+     */
+    private void noCachedCombinationFailsToValidate(List<PublishRecord> committed) throws Exception {
+        List<CacheCheck.Version> versions = new ArrayList<>();
+        for (PublishRecord r : committed) {
+            if (Files.exists(cluster.versionFile(r))) {
+                versions.add(CacheCheck.Version.of(
+                        r.serial(), r.committedAt(), NodeCluster.ZONE.name(), cluster.records(r)));
+            }
+        }
+        Set<String> ds = versions.get(0).dnskeys().stream()
+                .filter(CacheCheck.Key::sep)
+                .map(CacheCheck.Key::dsDigest)
+                .collect(Collectors.toSet());
+        assertThat(ds).as("the first version's KSK").hasSize(1);
+        List<CacheCheck.Violation> violations = CacheCheck.check(
+                versions,
+                List.of(new CacheCheck.DsSet(versions.get(0).at(), ds)),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        assertThat(violations).as("versions " + versions.size()).isEmpty();
     }
 
     /** What {@code signerctl keys ds-seen} writes: the parent's DS RRset names exactly these keys now. */
