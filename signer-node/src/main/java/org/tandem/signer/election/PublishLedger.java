@@ -402,7 +402,7 @@ public final class PublishLedger {
     /** The children a {@code getChildren} of the history can return within this client's jute.maxbuffer. */
     private int listableChildren() {
         // a child name p-NNNNNNNNNN is 12 bytes plus a 4-byte length; half the buffer leaves a wide margin
-        return Math.max(1000, juteMaxBuffer() / 2 / 16);
+        return juteMaxBuffer() / 2 / 16;
     }
 
     private int juteMaxBuffer() {
