@@ -2,6 +2,7 @@ package org.tandem.signer.election;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
@@ -19,6 +21,8 @@ import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
+import org.apache.zookeeper.client.ZKClientConfig;
+import org.apache.zookeeper.common.ZKConfig;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -29,9 +33,14 @@ import org.tandem.proto.signer.v1.PublishedZone;
 
 /**
  * The cluster's publish ledger in ZooKeeper: per zone, the last committed publication {@code
- * <root>/zones/<zone>/published} and every commit in order {@code <root>/zones/<zone>/history/p-NNNNNNNNNN}
+ * <root>/zones/<zone>/published} and its commits in order {@code <root>/zones/<zone>/history/p-NNNNNNNNNN}
  * (persistent-sequential), each a binary {@code tandem.signer.v1.PublishedZone}: serial, SHA-256 of the
- * content, epoch, node, time.
+ * content, epoch, node, time, DNSKEY fingerprints and TTL.
+ *
+ * <p>History retention: the leader deletes, after a commit, the records that {@link HistoryRetention} does
+ * not keep ({@link #prune}), so that the history stays far below what one ZooKeeper reply can list; every
+ * reader gets the same answer from the records kept (see {@link HistoryRetention} and
+ * docs/ledger-history.md). A pruned history's node carries a {@link PruneMarker}.
  *
  * <p>Fencing (INV-L4): {@link #commit} is one ZooKeeper transaction — check(epoch znode version ==
  * leadership epoch), check(our latch node exists), setData(published, version as read) or
@@ -62,6 +71,10 @@ public final class PublishLedger {
      * commit a second were thousands of reads a run, seconds of them over a lossy WAN.
      */
     private final Map<ZoneName, Map<String, PublishRecord>> parsedHistory = new ConcurrentHashMap<>();
+    /** Each zone's prune marker by the history node's data version: read again only when it changed. */
+    private final Map<ZoneName, Versioned<Optional<PruneMarker>>> markers = new ConcurrentHashMap<>();
+    /** Per zone, the history size below which the next {@link #prune} does nothing (hysteresis). */
+    private final Map<ZoneName, Integer> pruneAbove = new ConcurrentHashMap<>();
 
     /**
      * @param client a started Curator client without a namespace
@@ -164,7 +177,7 @@ public final class PublishLedger {
                     null);
         }
         String publishedPath = paths.publishedPath(zone);
-        requireConnected(zone, publishedPath, serial);
+        requireConnected(zone, publishedPath, "committing serial " + serial);
         ensureHistoryParent(zone);
         for (int attempt = 1; ; attempt++) {
             Optional<Stored> before = readPublished(zone);
@@ -242,7 +255,7 @@ public final class PublishLedger {
                 // finds it applied (above) or commits anew.
                 List<ACL> acl = client.getACL().forPath(paths.historyPath(zone));
                 // the raw client queues a request made while it reconnects: check just before sending
-                requireConnected(zone, publishedPath, serial);
+                requireConnected(zone, publishedPath, "committing serial " + serial);
                 Op write = before.isPresent()
                         ? Op.setData(publishedPath, data, before.get().version)
                         : Op.create(publishedPath, data, acl, CreateMode.PERSISTENT);
@@ -283,19 +296,21 @@ public final class PublishLedger {
      * Curator would wait for the connection and send the commit whenever it returned: perhaps after this
      * node's lease (INV-L3). The next signing run tries again, with a fresh lease check.
      */
-    private void requireConnected(ZoneName zone, String publishedPath, long serial) throws LedgerUnavailableException {
+    private void requireConnected(ZoneName zone, String path, String operation) throws LedgerUnavailableException {
         if (!client.getZookeeperClient().isConnected()) {
             throw new LedgerUnavailableException(
-                    zone,
-                    publishedPath,
-                    "committing serial " + serial + ": not connected to ZooKeeper now; nothing sent",
-                    null);
+                    zone, path, operation + ": not connected to ZooKeeper now; nothing sent", null);
         }
     }
 
     /**
-     * Every commit of the zone, oldest first (for the chaos harness and tests: one writer per epoch,
-     * monotonic serials).
+     * The commits of the zone the history holds, oldest first (for the rollover planner, the chaos harness
+     * and tests: one writer per epoch, monotonic serials). Every commit until the leader first prunes; after
+     * that the records {@link HistoryRetention} keeps: among them every record of the retention window, the
+     * newest before it, and the first record carrying each key of the newest DNSKEY RRset.
+     *
+     * @throws LedgerUnavailableException also when the history holds more records than this client can list
+     *     (its message names the recovery)
      */
     public List<PublishRecord> history(ZoneName zone) throws LedgerException {
         Optional<List<String>> children = historyChildren(zone);
@@ -311,10 +326,42 @@ public final class PublishLedger {
 
     /** The history's children in commit order, or empty when the zone has no history yet. */
     private Optional<List<String>> historyChildren(ZoneName zone) throws LedgerException {
+        return listHistory(zone).map(Listing::children);
+    }
+
+    /**
+     * The history's children in commit order and its prune marker, or empty when the zone has no history
+     * yet. A history too large to list with this client's {@code jute.maxbuffer} is refused before the
+     * listing: ZooKeeper would send the reply, the client would drop the connection on it ("Packet len ...
+     * is out of range") and every retry would do the same, suspending the election each time.
+     */
+    private Optional<Listing> listHistory(ZoneName zone) throws LedgerException {
         String historyPath = paths.historyPath(zone);
-        List<String> children;
+        Stat stat;
         try {
-            children = new ArrayList<>(client.getChildren().forPath(historyPath));
+            stat = client.checkExists().forPath(historyPath);
+        } catch (Exception e) {
+            throw unavailable(e, zone, historyPath, "reading the publish history's size");
+        }
+        if (stat == null) {
+            return Optional.empty();
+        }
+        int listable = listableChildren();
+        if (stat.getNumChildren() > listable) {
+            throw new LedgerUnavailableException(
+                    zone,
+                    historyPath,
+                    "listing the publish history: it holds " + stat.getNumChildren() + " records, more than the "
+                            + listable + " this client can list with jute.maxbuffer " + juteMaxBuffer()
+                            + "; restart the nodes with a larger -Djute.maxbuffer (e.g. 16777216) so that the "
+                            + "leader can prune it (docs/ledger-history.md)",
+                    null);
+        }
+        List<String> children;
+        Stat listed = new Stat();
+        try {
+            children =
+                    new ArrayList<>(client.getChildren().storingStatIn(listed).forPath(historyPath));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         } catch (Exception e) {
@@ -325,7 +372,49 @@ public final class PublishLedger {
         if (cached != null && cached.size() > 0) {
             cached.keySet().retainAll(new HashSet<>(children)); // deleted records leave the cache too
         }
-        return Optional.of(children);
+        return Optional.of(new Listing(children, marker(zone, historyPath, listed.getVersion()), listed));
+    }
+
+    /** The prune marker in the history node's data (written by {@link #prune}), read again only when it changed. */
+    private Optional<PruneMarker> marker(ZoneName zone, String historyPath, int version) throws LedgerException {
+        Versioned<Optional<PruneMarker>> known = markers.get(zone);
+        if (known != null && known.version() == version) {
+            return known.value();
+        }
+        byte[] data;
+        try {
+            data = client.getData().forPath(historyPath);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw unavailable(e, zone, historyPath, "reading the publish history's prune marker");
+        }
+        Optional<PruneMarker> marker;
+        try {
+            marker = PruneMarker.parse(data);
+        } catch (IllegalArgumentException e) {
+            throw new LedgerCorruptException(historyPath, e.getMessage(), e);
+        }
+        markers.put(zone, new Versioned<>(version, marker));
+        return marker;
+    }
+
+    /** The children a {@code getChildren} of the history can return within this client's jute.maxbuffer. */
+    private int listableChildren() {
+        // a child name p-NNNNNNNNNN is 12 bytes plus a 4-byte length; half the buffer leaves a wide margin
+        return juteMaxBuffer() / 2 / 16;
+    }
+
+    private int juteMaxBuffer() {
+        try {
+            ZKClientConfig config = client.getZookeeperClient().getZooKeeper().getClientConfig();
+            return config.getInt(ZKConfig.JUTE_MAXBUFFER, ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT;
+        }
     }
 
     /** One history record, or empty when it was deleted (by an operator) since it was listed. */
@@ -353,21 +442,32 @@ public final class PublishLedger {
      * The recent DNSKEY history of the zone for the published-long-enough check: read backwards from
      * the newest commit until a record committed at or before {@code now} minus the largest DNSKEY TTL
      * read so far (or the first commit), so that the cost is the commits of about one TTL, not the
-     * whole history.
+     * whole history. A pruned history is read back no further than the record from which it holds every
+     * DNSKEY change ({@link PruneMarker#contiguousFrom}), and its first record is not the zone's first
+     * publication ({@link PublishedDnskeys#fromFirst} false).
      *
      * @throws LedgerException when ZooKeeper cannot be read or a record does not parse
      */
     public PublishedDnskeys dnskeyHistory(ZoneName zone, Instant now) throws LedgerException {
         Objects.requireNonNull(now, "now");
-        Optional<List<String>> listed = historyChildren(zone);
+        Optional<Listing> listed = listHistory(zone);
         if (listed.isEmpty()) {
             return new PublishedDnskeys(zone, List.of(), true);
         }
-        List<String> children = listed.get();
+        List<String> children = listed.get().children();
+        // a pruned history has gaps before the record from which it keeps every DNSKEY change: the walk stops
+        // there, and its first record is not the zone's first publication
+        Optional<PruneMarker> marker = listed.get().marker();
+        String stopAt = marker.map(PruneMarker::contiguousFrom).orElse("");
         List<PublishRecord> newestFirst = new ArrayList<>();
         long maxTtl = 0;
         int i = children.size() - 1;
+        boolean reachedGap = false;
         for (; i >= 0; i--) {
+            if (children.get(i).compareTo(stopAt) < 0) {
+                reachedGap = true;
+                break;
+            }
             Optional<PublishRecord> read = historyRecord(zone, children.get(i));
             if (read.isEmpty()) {
                 continue;
@@ -385,7 +485,176 @@ public final class PublishLedger {
         }
         List<PublishRecord> window = new ArrayList<>(newestFirst);
         Collections.reverse(window);
-        return new PublishedDnskeys(zone, window, i <= 0);
+        if (window.isEmpty() && marker.isPresent()) {
+            throw new LedgerCorruptException(
+                    paths.historyPath(zone),
+                    "the publish history was pruned but holds no record from " + stopAt
+                            + " on: deleted by hand? The published-long-enough check cannot be answered",
+                    null);
+        }
+        boolean fromFirst = !reachedGap && i <= 0 && marker.isEmpty();
+        return new PublishedDnskeys(zone, window, fromFirst);
+    }
+
+    /**
+     * What one {@link #prune} did.
+     *
+     * @param pruned records deleted by this call
+     * @param remaining records the history holds now
+     * @param oldestKept the oldest record kept, when the history was listed
+     * @param window the retention window used ({@link HistoryRetention.Plan#window})
+     * @param overCap whether the records kept still exceed the cap (see {@link HistoryRetention})
+     */
+    public record Pruned(
+            int pruned, int remaining, Optional<PublishRecord> oldestKept, Duration window, boolean overCap) {
+        public Pruned {
+            Objects.requireNonNull(oldestKept, "oldestKept");
+            Objects.requireNonNull(window, "window");
+        }
+    }
+
+    /**
+     * Deletes the history records of {@code zone} that {@code retention} does not keep ({@link
+     * HistoryRetention#plan}), by the leader, after a successful commit. Nothing is listed while the history
+     * holds at most {@link HistoryRetention#highWater} records (or, after a prune that left more, until a
+     * batch more was committed): the common call costs one {@code exists}.
+     *
+     * <p>Fenced like {@link #commit} (INV-L4): each batch of at most {@link HistoryRetention#batchSize}
+     * deletes is one ZooKeeper transaction with check(epoch znode version == leadership epoch), check(latch
+     * node exists) and setData(history node, the {@link PruneMarker}, its version as read), so a deposed
+     * leader deletes nothing, and of two pruners one fails. Each batch is sent once, only while connected;
+     * a batch that fails leaves the history as it was before that batch.
+     *
+     * @param lookBack what the zone's policy looks back besides the recorded DNSKEY TTLs (see {@link
+     *     HistoryRetention#plan}); zero when the zone has no lifecycle policy
+     * @throws StaleLeadershipException if the leadership is not valid, the epoch moved on or the latch node
+     *     is gone; nothing deleted by the refused batch
+     * @throws LedgerUnavailableException if ZooKeeper is unreachable or the history changed under the prune;
+     *     the batches before the failing one are applied
+     */
+    public Pruned prune(Leadership leadership, ZoneName zone, HistoryRetention retention, Duration lookBack)
+            throws LedgerException {
+        Objects.requireNonNull(leadership, "leadership");
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(lookBack, "lookBack");
+        String historyPath = paths.historyPath(zone);
+        if (!leadership.isValid()) {
+            throw stale(leadership, zone, "leadership no longer valid here: the history is not pruned", null);
+        }
+        requireConnected(zone, historyPath, "pruning the publish history");
+        int size = historySize(zone);
+        if (size <= Math.max(retention.highWater(), pruneAbove.getOrDefault(zone, 0))) {
+            return new Pruned(0, size, Optional.empty(), retention.window(), false);
+        }
+        Optional<Stored> published = readPublished(zone);
+        if (published.isPresent()
+                && leadership.epoch() < published.get().record().epoch()) {
+            throw stale(
+                    leadership,
+                    zone,
+                    "the ledger holds serial " + published.get().record().serial() + " committed under the higher"
+                            + " epoch " + published.get().record().epoch() + ": the history is not pruned",
+                    null);
+        }
+        Optional<Listing> listing = listHistory(zone);
+        if (listing.isEmpty()) {
+            return new Pruned(0, 0, Optional.empty(), retention.window(), false);
+        }
+        List<String> names = new ArrayList<>();
+        List<PublishRecord> records = new ArrayList<>();
+        for (String child : listing.get().children()) {
+            Optional<PublishRecord> r = historyRecord(zone, child);
+            if (r.isPresent()) {
+                names.add(child);
+                records.add(r.get());
+            }
+        }
+        HistoryRetention.Plan plan = retention.plan(records, clock.instant(), lookBack);
+        if (plan.overCap()) {
+            LOG.warn(
+                    "zone={} event=history-over-cap records-kept={} max-records={} window={} reason=\"every record"
+                            + " kept changes the DNSKEY RRset within the window; shorten the history window\"",
+                    zone,
+                    records.size() - plan.delete().size(),
+                    retention.maxRecords(),
+                    plan.window());
+        }
+        Set<Integer> deleted = new HashSet<>(plan.delete());
+        Optional<PublishRecord> oldestKept = Optional.empty();
+        String oldestKeptName = "";
+        for (int i = 0; i < records.size(); i++) {
+            if (!deleted.contains(i)) {
+                oldestKept = Optional.of(records.get(i));
+                oldestKeptName = names.get(i);
+                break;
+            }
+        }
+        String contiguousFrom =
+                plan.contiguousFrom() < names.size() ? names.get(plan.contiguousFrom()) : names.get(names.size() - 1);
+        long prunedBefore = listing.get().marker().map(PruneMarker::pruned).orElse(0L);
+        int parentVersion = listing.get().stat().getVersion();
+        int done = 0;
+        int remaining = names.size();
+        int limit = Math.min(plan.delete().size(), HistoryRetention.MAX_LISTABLE);
+        while (done < limit) {
+            List<Integer> batch = plan.delete().subList(done, Math.min(limit, done + retention.batchSize()));
+            PruneMarker marker = new PruneMarker(contiguousFrom, prunedBefore + done + batch.size());
+            List<Op> ops = new ArrayList<>(batch.size() + 3);
+            ops.add(Op.check(leadership.epochPath(), (int) leadership.epoch()));
+            ops.add(Op.check(leadership.latchNode(), -1));
+            ops.add(Op.setData(historyPath, marker.toBytes(), parentVersion));
+            for (int i : batch) {
+                ops.add(Op.delete(ZKPaths.makePath(historyPath, names.get(i)), -1));
+            }
+            if (!leadership.isValid()) {
+                throw stale(leadership, zone, "leadership lost while pruning the history", null);
+            }
+            try {
+                // sent once, like a commit: never queued for a reconnection after this node's lease ran out
+                requireConnected(zone, historyPath, "pruning the publish history");
+                client.getZookeeperClient().getZooKeeper().multi(ops);
+            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+                refuseIfStale(leadership, zone, e);
+                throw unavailable(e, zone, historyPath, "pruning the publish history (it changed meanwhile)");
+            } catch (LedgerUnavailableException e) {
+                throw e;
+            } catch (Exception e) {
+                throw unavailable(e, zone, historyPath, "pruning the publish history");
+            }
+            parentVersion++;
+            done += batch.size();
+            remaining -= batch.size();
+            LOG.info(
+                    "zone={} event=history-pruned records={} remaining={} oldest-kept={} oldest-kept-serial={}"
+                            + " oldest-kept-at={} window={} epoch={} node={}",
+                    zone,
+                    batch.size(),
+                    remaining,
+                    oldestKeptName,
+                    oldestKept.map(PublishRecord::serial).orElse(-1L),
+                    oldestKept.map(PublishRecord::committedAt).orElse(null),
+                    plan.window(),
+                    leadership.epoch(),
+                    leadership.node());
+        }
+        // hysteresis: a window that holds more than the high-water mark is listed again only a batch later
+        pruneAbove.put(zone, done < plan.delete().size() ? 0 : remaining + retention.batchSize());
+        return new Pruned(done, remaining, oldestKept, plan.window(), plan.overCap());
+    }
+
+    /**
+     * How many records the zone's history holds (the history node's child count: one {@code exists}, no
+     * listing), 0 when it has none.
+     */
+    public int historySize(ZoneName zone) throws LedgerException {
+        String historyPath = paths.historyPath(zone);
+        try {
+            Stat stat = client.checkExists().forPath(historyPath);
+            return stat == null ? 0 : stat.getNumChildren();
+        } catch (Exception e) {
+            throw unavailable(e, zone, historyPath, "reading the publish history's size");
+        }
     }
 
     private void refuseIfStale(Leadership leadership, ZoneName zone, KeeperException cause) throws LedgerException {
@@ -477,4 +746,8 @@ public final class PublishLedger {
     }
 
     private record Stored(PublishRecord record, int version) {}
+
+    private record Listing(List<String> children, Optional<PruneMarker> marker, Stat stat) {}
+
+    private record Versioned<T>(int version, T value) {}
 }

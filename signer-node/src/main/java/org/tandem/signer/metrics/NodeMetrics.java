@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.tandem.keysync.key.ZoneName;
@@ -71,6 +72,10 @@ import org.tandem.signer.publish.TransferEvent;
  *       version of the zone (full or incremental), buckets {@link #LATENCY_BUCKETS}</td></tr>
  *   <tr><td>{@code tandem_publish_duration_seconds}</td><td>histogram</td><td>time of one published
  *       run: load, sign, gate, commit, write, serve</td></tr>
+ *   <tr><td>{@code tandem_ledger_history_records}</td><td>gauge</td><td>records in the zone's publish
+ *       history in ZooKeeper, as the leader last saw after a commit; NaN until then (docs/ledger-history.md)</td></tr>
+ *   <tr><td>{@code tandem_ledger_history_pruned_total}</td><td>counter</td><td>history records this node
+ *       deleted as leader</td></tr>
  *   <tr><td>{@code tandem_key_info}</td><td>gauge</td><td>1 per key in the zone's manifest, tagged
  *       {@code role}, {@code tag}, {@code algorithm}, {@code state}; last read from the manifest</td></tr>
  *   <tr><td>{@code tandem_key_created_timestamp_seconds}</td><td>gauge</td><td>when the key was
@@ -98,6 +103,8 @@ public final class NodeMetrics {
     private final Map<ZoneName, Counter> gateFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> canaryFailures = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> clockRefusals = new LinkedHashMap<>();
+    private final Map<ZoneName, Counter> historyPruned = new LinkedHashMap<>();
+    private final Map<ZoneName, AtomicLong> historyRecords = new LinkedHashMap<>();
     /** Per zone; the {@code null} key holds the counters of requests for zones not served here. */
     private final Map<ZoneName, Map<TransferEvent, Counter>> transfers = new LinkedHashMap<>();
 
@@ -234,6 +241,21 @@ public final class NodeMetrics {
                             .tags(tags)
                             .register(registry));
         }
+        for (ZoneName zone : zones) {
+            Tags tags = Tags.of("zone", zone.toString());
+            historyPruned.put(
+                    zone,
+                    Counter.builder("tandem.ledger.history.pruned")
+                            .description("Publish history records of the zone this node deleted as leader")
+                            .tags(tags)
+                            .register(registry));
+            AtomicLong records = new AtomicLong(-1);
+            historyRecords.put(zone, records);
+            Gauge.builder("tandem.ledger.history.records", records, r -> r.get() < 0 ? Double.NaN : r.get())
+                    .description("Records in the zone's publish history in ZooKeeper, as last seen after a commit")
+                    .tags(tags)
+                    .register(registry);
+        }
         peerGauges(peers);
         for (ZoneName zone : zones) {
             transferCounters(zone);
@@ -333,6 +355,17 @@ public final class NodeMetrics {
     /** Counts one signing run of the zone refused for the clock (INV-D5). */
     public void clockRefused(ZoneName zone) {
         counter(clockRefusals, zone).increment();
+    }
+
+    /**
+     * The zone's publish history after a commit (and prune) by this node.
+     *
+     * @param pruned records this node just deleted
+     * @param records records the history holds now
+     */
+    public void history(ZoneName zone, int pruned, int records) {
+        counter(historyPruned, zone).increment(pruned);
+        historyRecords.get(zone).set(records);
     }
 
     private static Counter counter(Map<ZoneName, Counter> counters, ZoneName zone) {

@@ -27,6 +27,7 @@ import org.tandem.keysync.hsm.HsmConfigException;
 import org.tandem.keysync.hsm.HsmSpec;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
+import org.tandem.signer.election.HistoryRetention;
 import org.tandem.signer.publish.Cidr;
 import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.sign.SigningPolicyFile;
@@ -65,7 +66,7 @@ final class NodeConfigLoader {
     private static final Set<String> NODE = Set.of("name", "site");
     private static final Set<String> ZONE = Set.of("name", "source", "policy", "output-dir");
     private static final Set<String> ZOOKEEPER =
-            Set.of("connect", "session-timeout", "root", "tls", "insecure-plaintext");
+            Set.of("connect", "session-timeout", "root", "tls", "insecure-plaintext", "history-window", "history-keep");
     private static final Set<String> PUBLISH = Set.of("directory", "transfer");
     private static final Set<String> TRANSFER = Set.of("listen", "notify", "allow", "tsig");
     private static final Set<String> TSIG = Set.of("name", "algorithm", "secret-file");
@@ -309,8 +310,34 @@ final class NodeConfigLoader {
                             + "zookeeper.tls: {ca, cert, key}. Only for a lab whose ZooKeeper nobody else can reach: "
                             + "zookeeper.insecure-plaintext: true");
         }
+        HistoryRetention history = HistoryRetention.DEFAULT;
+        if (n.has("history-window") || n.has("history-keep")) {
+            Duration window = n.has("history-window")
+                    ? duration("zookeeper.history-window", n.get("history-window"))
+                    : HistoryRetention.DEFAULT_WINDOW;
+            int keep = HistoryRetention.DEFAULT_KEEP_LAST;
+            if (n.has("history-keep")) {
+                JsonNode k = n.get("history-keep");
+                if (!k.canConvertToInt() || !k.isIntegralNumber() || k.asInt() < 1 || k.asInt() > 10_000) {
+                    throw fail("zookeeper.history-keep", "'" + k.asText() + "': a count of 1 to 10000 records");
+                }
+                keep = k.asInt();
+            }
+            try {
+                history = new HistoryRetention(
+                        window,
+                        keep,
+                        Math.max(HistoryRetention.DEFAULT.highWater(), 2 * keep),
+                        HistoryRetention.DEFAULT.maxRecords(),
+                        HistoryRetention.DEFAULT.batchSize());
+            } catch (IllegalArgumentException e) {
+                throw fail(
+                        n.has("history-window") ? "zookeeper.history-window" : "zookeeper.history-keep",
+                        e.getMessage());
+            }
+        }
         try {
-            return new ZooKeeperConfig(connect, timeout, root, tls);
+            return new ZooKeeperConfig(connect, timeout, root, tls, history);
         } catch (IllegalArgumentException e) {
             throw fail(
                     n.has("root") && e.getMessage().startsWith("root") ? "zookeeper.root" : "zookeeper.session-timeout",

@@ -68,6 +68,7 @@ import org.tandem.signer.grpc.SignerNodeServer;
 import org.tandem.signer.lifecycle.PublishedVersion;
 import org.tandem.signer.lifecycle.ResolverParentDs;
 import org.tandem.signer.lifecycle.RolloverAgent;
+import org.tandem.signer.lifecycle.RolloverPolicy;
 import org.tandem.signer.lifecycle.ZoneTimings;
 import org.tandem.signer.metrics.KeyFacts;
 import org.tandem.signer.metrics.NodeHealth;
@@ -542,6 +543,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                             }
                         }
                         w.published(p, lead.get().epoch(), now);
+                        pruneHistory(w, lead.get());
                         rollover(w, lead.get(), Set.of()); // a step dated by this publication may be due
                     } else {
                         ZoneCycle.Outcome.Stopped stop = (ZoneCycle.Outcome.Stopped) o;
@@ -628,6 +630,32 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
             }
         }
         return Optional.of(pass);
+    }
+
+    /**
+     * After a commit: the leader deletes the zone's history records the retention does not keep
+     * ({@link PublishLedger#prune}, fenced by the epoch; it lists the history only above the high-water
+     * mark). A failure stops nothing: the signing goes on and the next commit tries again.
+     */
+    private void pruneHistory(ZoneWork w, Leadership lead) {
+        ZoneConfig z = w.cycle.zone();
+        RolloverPolicy rollover = z.policy().rollover();
+        // what the zone's readers look back besides the recorded TTLs: RFC 7583 Dprp, IpubS, IretS and TTLkey
+        Duration lookBack = rollover.propagationDelay()
+                .plus(rollover.publishSafety())
+                .plus(rollover.retireSafety())
+                .plusSeconds(z.policy().dnskeyTtl());
+        try {
+            PublishLedger.Pruned pruned =
+                    ledger.prune(lead, z.name(), config.zookeeper().history(), lookBack);
+            metrics.history(z.name(), pruned.pruned(), pruned.remaining());
+        } catch (LedgerException | RuntimeException e) {
+            LOG.warn(
+                    "node={} zone={} event=history-prune-failed reason=\"{}\"; the next commit tries again",
+                    config.name(),
+                    z.name(),
+                    e.getMessage());
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.grpc.TlsMaterial;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.signer.election.HistoryRetention;
 import org.tandem.signer.publish.Cidr;
 import org.tandem.signer.sign.Denial;
 import org.tandem.signer.sign.SigningPolicy;
@@ -211,6 +212,25 @@ class NodeConfigTest {
         assertThat(c.zookeeper().root()).isEqualTo("/tandem");
         assertThat(c.publish().transfer()).isEmpty();
         assertThat(c.resign()).isEqualTo(ResignConfig.defaults());
+        assertThat(c.zookeeper().history()).isEqualTo(HistoryRetention.DEFAULT);
+    }
+
+    @Test
+    void readsThePublishHistoryRetentionAndRefusesOneThatKeepsNothing() throws Exception {
+        NodeConfig c = file.load(
+                replace(VALID, "  root: /tandem\n", "  root: /tandem\n  history-window: 3d\n  history-keep: 1500\n"));
+
+        assertThat(c.zookeeper().history().window()).isEqualTo(Duration.ofDays(3));
+        assertThat(c.zookeeper().history().keepLast()).isEqualTo(1500);
+        assertThat(c.zookeeper().history().highWater()).isEqualTo(3000);
+        file.fails(
+                replace(VALID, "  root: /tandem\n", "  root: /tandem\n  history-keep: 0\n"),
+                "zookeeper.history-keep",
+                "a count of 1 to 10000 records");
+        file.fails(
+                replace(VALID, "  root: /tandem\n", "  root: /tandem\n  history-window: 10s\n"),
+                "zookeeper.history-window",
+                "at least 1m");
     }
 
     @Test
