@@ -1,6 +1,7 @@
 package org.tandem.signer.election;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -23,6 +24,22 @@ final class ElectionNodes implements BeforeEachCallback, AfterEachCallback {
 
     ElectionNodes(ZooKeeperFixture zk) {
         this.zk = zk;
+    }
+
+    /**
+     * What a paused JVM holds: {@code term}, checked valid just now with an hour of lease left (its own
+     * lease check passes; only ZooKeeper's epoch check can stop what it sends).
+     */
+    static Leadership withAnHourOfLease(Leadership term) {
+        return new Leadership(
+                term.node(),
+                term.epoch(),
+                term.latchNode(),
+                term.epochPath(),
+                Instant.now(),
+                Duration.ofHours(1),
+                System.nanoTime(),
+                System::nanoTime);
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
@@ -175,7 +174,7 @@ class KeySyncedElectionIT {
         Leadership term = a.leadership();
         a.ledger.commit(term, ZONE, 1, sha256("v1"));
         // What a paused JVM holds: the same term, checked valid just before the pause (INV-L4).
-        Leadership zombie = zombie(term);
+        Leadership zombie = ElectionNodes.withAnHourOfLease(term);
         ElectionNode b = nodes.node("node-b", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-b is a candidate", () -> b.election.state().role() == ElectionRole.CANDIDATE);
         a.election.stepDown();
@@ -213,7 +212,7 @@ class KeySyncedElectionIT {
         ElectionNode a = nodes.node("node-a", new SwitchableCheck(true)).start();
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
-        Leadership zombie = zombie(term);
+        Leadership zombie = ElectionNodes.withAnHourOfLease(term);
 
         a.election.close(); // the latch node goes; nobody else is elected, so the epoch stays
         TestTiming.until(WAIT, "latch node deleted", () -> {
@@ -314,15 +313,7 @@ class KeySyncedElectionIT {
         TestTiming.until(WAIT, "node-a leads", a::leads);
         Leadership term = a.leadership();
         // the same term with a lease that outlives the outage: the ledger alone must not queue the write
-        Leadership longLease = new Leadership(
-                "node-a",
-                term.epoch(),
-                term.latchNode(),
-                term.epochPath(),
-                Instant.now(),
-                Duration.ofMinutes(5),
-                System.nanoTime(),
-                System::nanoTime);
+        Leadership longLease = ElectionNodes.withAnHourOfLease(term);
         ZK.stop();
         long started = System.nanoTime();
         try {
@@ -517,15 +508,4 @@ class KeySyncedElectionIT {
     }
 
     /** What a paused JVM holds: {@code term}, checked valid just now with an hour of lease left. */
-    private static Leadership zombie(Leadership term) {
-        return new Leadership(
-                term.node(),
-                term.epoch(),
-                term.latchNode(),
-                term.epochPath(),
-                Instant.now(),
-                Duration.ofHours(1),
-                System.nanoTime(),
-                System::nanoTime);
-    }
 }

@@ -45,18 +45,6 @@ class PublishLedgerPruneIT {
     @RegisterExtension
     final ElectionNodes nodes = new ElectionNodes(ZK);
 
-    private static Leadership longLease(Leadership term) {
-        return new Leadership(
-                term.node(),
-                term.epoch(),
-                term.latchNode(),
-                term.epochPath(),
-                Instant.now(),
-                Duration.ofHours(1),
-                System.nanoTime(),
-                System::nanoTime);
-    }
-
     /** The DNSKEY RRset of the n-th commit: KSK and ZSK, NEXT_ZSK from 20 on, ZSK gone from 40 on, LATE_KSK from 58. */
     private static List<String> dnskeys(int n) {
         List<String> keys = new ArrayList<>(List.of(KSK));
@@ -179,7 +167,7 @@ class PublishLedgerPruneIT {
         PublishLedger ledger = new PublishLedger(a.client, nodes.root(), clock);
         Leadership term = a.leadership();
         commit(ledger, clock, term, 0, 30);
-        Leadership zombie = longLease(term);
+        Leadership zombie = ElectionNodes.withAnHourOfLease(term);
 
         a.election.stepDown();
         TestTiming.until(WAIT, "node-b leads", b::leads);
@@ -200,7 +188,7 @@ class PublishLedgerPruneIT {
         TestTiming.until(WAIT, "node-a leads", a::leads);
         ManualClock clock = new ManualClock(Instant.parse("2026-12-07T00:00:00Z"));
         PublishLedger ledger = new PublishLedger(a.client, nodes.root(), clock);
-        Leadership term = longLease(a.leadership());
+        Leadership term = ElectionNodes.withAnHourOfLease(a.leadership());
         commit(ledger, clock, term, 0, 30);
         List<PublishRecord> before = ledger.history(ZONE);
 
