@@ -519,7 +519,13 @@ public final class KeySyncedElection implements AutoCloseable {
                     @Override
                     public void notLeader() {
                         if (l == latch && role == ElectionRole.LEADER) {
-                            loseOrLeave(LossReason.NOT_LEADER);
+                            // A suspended or lost connection revokes the term first (connectionChanged), and
+                            // the latch reports it too: the loss is named by what revoked the term.
+                            Leadership t = current;
+                            loseOrLeave(
+                                    t == null
+                                            ? LossReason.NOT_LEADER
+                                            : t.revocation().orElse(LossReason.NOT_LEADER));
                         }
                     }
                 },
