@@ -313,6 +313,16 @@ final class Checker {
         }
     }
 
+    /** The newest commit the watch had copied, and when it saw it: what the ledger held at judging. */
+    private static String lastCopied(List<LedgerEntry> ledger) {
+        if (ledger.isEmpty()) {
+            return " (the watch copied no commit)";
+        }
+        LedgerEntry last = ledger.get(ledger.size() - 1);
+        return " (the watch's copy ends at serial " + last.serial() + " of epoch " + last.epoch() + " by " + last.node()
+                + ", committed " + last.committedAt() + ", copied " + last.seenAt() + ")";
+    }
+
     /**
      * {@code INV-L4} and {@code INV-L1} at the authoritative server: every version it received is
      * matched to its commit by serial <em>and</em> content digest (the ledger's {@code sha256Hex}); a
@@ -337,7 +347,8 @@ final class Checker {
             if (mine && commits.isEmpty()) {
                 t.violate(
                         "INV-L4",
-                        "serial " + v.serial() + " reached the authoritative server but is not in the ledger");
+                        "serial " + v.serial() + " reached the authoritative server (captured " + v.at()
+                                + ") but is not in the ledger" + lastCopied(ledger));
             } else if (mine && match.isEmpty()) {
                 LedgerEntry e = commits.get(0);
                 t.violate(

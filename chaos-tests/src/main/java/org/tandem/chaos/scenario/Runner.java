@@ -6,10 +6,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import org.tandem.chaos.cluster.Cluster;
+import org.tandem.chaos.history.CapturedVersion;
 import org.tandem.chaos.history.ClusterSample;
 
 /**
@@ -128,6 +131,31 @@ public final class Runner {
         }
     }
 
+    /**
+     * The watch copies the ledger from ZooKeeper on its own thread, the observer captures from the
+     * authoritative server on another: a version committed and served just before the trial's end may be
+     * captured before the watch has copied its commit. Waits up to {@link #LEDGER_COPY} until every serial
+     * captured in the trial is in the copy; one still missing then is judged (INV-L4) as it is.
+     */
+    private void awaitLedgerCopy(Trial t) throws InterruptedException {
+        Set<Long> captured = new HashSet<>();
+        for (CapturedVersion v : cluster.captures()) {
+            if (!v.at().isBefore(t.start) && !v.at().isAfter(t.end)) {
+                captured.add(v.serial());
+            }
+        }
+        for (long end = System.nanoTime() + LEDGER_COPY.toNanos(); ; Thread.sleep(200)) {
+            Set<Long> missing = new HashSet<>(captured);
+            cluster.ledger().forEach(e -> missing.remove(e.serial()));
+            if (missing.isEmpty() || System.nanoTime() > end) {
+                return;
+            }
+        }
+    }
+
+    /** How long the watch's copy of the ledger may lag behind the observer's captures at the trial's end. */
+    static final Duration LEDGER_COPY = Duration.ofSeconds(10);
+
     private Trial runOne(Scenario s, int round) throws Exception {
         return runOne(s, round, System.nanoTime());
     }
@@ -183,6 +211,7 @@ public final class Runner {
         // let the observer and the watch catch up with the last version
         Thread.sleep(1_000);
         t.end = Instant.now();
+        awaitLedgerCopy(t);
         t.sourceChanges = cluster.churned() - churnedBefore;
         checker.check(t, cluster.ledger(), cluster.captures(), cluster.prober(), cluster.samples());
         if (!t.passed()) {
