@@ -101,6 +101,14 @@ public final class KeySync {
     }
 
     /**
+     * The version of the zone's manifest, without reading it (-1 when the zone has none): to tell whether
+     * it changed since a {@link #manifest} read.
+     */
+    public int manifestVersion(ZoneName zone) throws ManifestException {
+        return store.version(zone.toString()).orElse(-1);
+    }
+
+    /**
      * Generates a key once, on one HSM, and records it in the manifest (state GENERATED). A key
      * whose algorithm and key tag collide with a key of the zone is destroyed and drawn again
      * (INV-K4). When the manifest cannot be written, the new key is destroyed again.

@@ -46,6 +46,19 @@ public interface ManifestStore {
     Optional<VersionedManifest> read(String zone) throws ManifestException;
 
     /**
+     * The version of a zone's manifest without its content: for a caller that only needs to know whether it
+     * changed since its last {@link #read} (a ZooKeeper stat, not a transfer of the manifest).
+     *
+     * @param zone absolute, lower-case zone name with the trailing dot
+     * @return the version, or empty if the zone has no manifest
+     * @throws ManifestStoreUnavailableException if the backend cannot be reached
+     * @throws IllegalArgumentException if the zone name is not valid
+     */
+    default Optional<Integer> version(String zone) throws ManifestException {
+        return read(zone).map(VersionedManifest::version);
+    }
+
+    /**
      * Stores the first manifest of a zone (the zone is {@link KeyManifest#getZone()}).
      *
      * @param manifest the manifest to store, kept byte for byte

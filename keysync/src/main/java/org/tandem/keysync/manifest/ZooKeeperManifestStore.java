@@ -177,6 +177,18 @@ public final class ZooKeeperManifestStore implements ManifestStore, AutoCloseabl
     }
 
     @Override
+    public Optional<Integer> version(String zone) throws ManifestException {
+        String path = paths.manifestPath(zone);
+        ensureOpen();
+        try {
+            Stat stat = client.checkExists().forPath(path);
+            return stat == null ? Optional.empty() : Optional.of(stat.getVersion());
+        } catch (Exception e) {
+            throw unavailable(e, zone, path, "reading the manifest's version");
+        }
+    }
+
+    @Override
     public VersionedManifest create(KeyManifest manifest) throws ManifestException {
         Objects.requireNonNull(manifest, "manifest");
         String zone = manifest.getZone();

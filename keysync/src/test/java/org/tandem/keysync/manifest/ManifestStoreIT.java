@@ -102,6 +102,17 @@ class ManifestStoreIT {
     }
 
     @Test
+    void theVersionAloneFollowsEveryWriteAndIsEmptyWithoutAManifest() throws Exception {
+        assertThat(store.version(ZONE)).isEmpty();
+        VersionedManifest v0 = store.create(manifest(ZONE, "node-1"));
+        assertThat(store.version(ZONE)).contains(0);
+        store.compareAndSet(v0.version(), manifest(ZONE, "node-2"));
+        assertThat(store.version(ZONE))
+                .contains(1)
+                .contains(store.read(ZONE).orElseThrow().version());
+    }
+
+    @Test
     void compareAndSetWithStaleVersionConflictsNamingZoneAndBothVersions() throws Exception {
         VersionedManifest v0 = store.create(manifest(ZONE, "node-1"));
         store.compareAndSet(v0.version(), manifest(ZONE, "node-2"));

@@ -674,10 +674,7 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                 return;
             }
             try {
-                int version = manifests
-                        .read(z.name().toString())
-                        .map(VersionedManifest::version)
-                        .orElse(-1);
+                int version = manifests.version(z.name().toString()).orElse(-1);
                 if (!w.manifestChanged(version, now)) {
                     return; // nothing new: neither a due step nor an operator's change (keys ds-seen)
                 }

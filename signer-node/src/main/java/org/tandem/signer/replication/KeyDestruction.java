@@ -23,9 +23,10 @@ import org.tandem.keysync.manifest.ZoneKeySet;
  * alike, destroys its own copies on its own HSM(s) when it sees the mark, through {@link
  * KeySync#destroyDeleted} (the deletion path of {@code signerctl keys delete}, audited there).
  *
- * <p>Each {@link #run pass} reads the manifest of each zone at most every {@code interval}; a zone whose
- * manifest version was already settled here (every DELETED key destroyed or not held on every HSM of this
- * node) is not looked at again until the version changes, or {@link #SETTLED_RECHECK} has passed. An HSM
+ * <p>Each {@link #run pass} looks at each zone at most every {@code interval}; a zone whose manifest
+ * version was already settled here (every DELETED key destroyed or not held on every HSM of this node) is
+ * not read again, only its version (a ZooKeeper stat), until the version changes, or {@link
+ * #SETTLED_RECHECK} has passed. An HSM
  * that is absent or fails keeps the zone unsettled: the next pass tries again, so a node whose token was
  * away, or that was down, destroys the key when it is back. A failure is logged naming zone, role, key tag,
  * fingerprint, node and HSM, once per distinct reason; it never stops signing (nothing here is on the
@@ -81,14 +82,14 @@ public final class KeyDestruction {
             }
             looked.put(zone, now);
             try {
-                ZoneKeySet manifest = keySync.manifest(zone);
                 Settled done = settled.get(zone);
                 if (done != null
-                        && done.version() == manifest.version()
                         && now.isBefore(done.at().plus(SETTLED_RECHECK))
-                        && !now.isBefore(done.at())) {
-                    continue;
+                        && !now.isBefore(done.at())
+                        && done.version() == keySync.manifestVersion(zone)) {
+                    continue; // a stat, not the manifest: a settled zone costs ZooKeeper next to nothing
                 }
+                ZoneKeySet manifest = keySync.manifest(zone);
                 if (manifest.deleted().isEmpty()) {
                     settled.put(zone, new Settled(manifest.version(), now));
                     continue;
