@@ -76,6 +76,9 @@ import org.tandem.signer.publish.TransferEvent;
  *       history in ZooKeeper, as the leader last saw after a commit; NaN until then (docs/ledger-history.md)</td></tr>
  *   <tr><td>{@code tandem_ledger_history_pruned_total}</td><td>counter</td><td>history records this node
  *       deleted as leader</td></tr>
+ *   <tr><td>{@code tandem_zone_key_destruction_failing}</td><td>gauge</td><td>DELETED keys of the zone
+ *       still on an HSM of this node because their destruction failed there (per key and HSM); retried,
+ *       and named in {@code /health} (docs/key-lifecycle.md)</td></tr>
  *   <tr><td>{@code tandem_key_info}</td><td>gauge</td><td>1 per key in the zone's manifest, tagged
  *       {@code role}, {@code tag}, {@code algorithm}, {@code state}; last read from the manifest</td></tr>
  *   <tr><td>{@code tandem_key_created_timestamp_seconds}</td><td>gauge</td><td>when the key was
@@ -105,6 +108,7 @@ public final class NodeMetrics {
     private final Map<ZoneName, Counter> clockRefusals = new LinkedHashMap<>();
     private final Map<ZoneName, Counter> historyPruned = new LinkedHashMap<>();
     private final Map<ZoneName, AtomicLong> historyRecords = new LinkedHashMap<>();
+    private final Map<ZoneName, AtomicLong> destructionFailing = new LinkedHashMap<>();
     /** Per zone; the {@code null} key holds the counters of requests for zones not served here. */
     private final Map<ZoneName, Map<TransferEvent, Counter>> transfers = new LinkedHashMap<>();
 
@@ -255,6 +259,13 @@ public final class NodeMetrics {
                     .description("Records in the zone's publish history in ZooKeeper, as last seen after a commit")
                     .tags(tags)
                     .register(registry);
+            AtomicLong failing = new AtomicLong();
+            destructionFailing.put(zone, failing);
+            Gauge.builder("tandem.zone.key.destruction.failing", failing, AtomicLong::get)
+                    .description(
+                            "DELETED keys of the zone still on an HSM of this node: their destruction failed there")
+                    .tags(tags)
+                    .register(registry);
         }
         peerGauges(peers);
         for (ZoneName zone : zones) {
@@ -366,6 +377,15 @@ public final class NodeMetrics {
     public void history(ZoneName zone, int pruned, int records) {
         counter(historyPruned, zone).increment(pruned);
         historyRecords.get(zone).set(records);
+    }
+
+    /** The (key, HSM) pairs of the zone whose destruction failed on this node's last attempt. */
+    public void keyDestructionFailing(ZoneName zone, int failing) {
+        AtomicLong g = destructionFailing.get(Objects.requireNonNull(zone, "zone"));
+        if (g == null) {
+            throw new IllegalArgumentException("zone " + zone + " is not one of the node's zones " + signing.keySet());
+        }
+        g.set(failing);
     }
 
     private static Counter counter(Map<ZoneName, Counter> counters, ZoneName zone) {

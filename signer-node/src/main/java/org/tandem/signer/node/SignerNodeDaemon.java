@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -578,6 +579,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
                 // every node, leader or standby: the keys the manifest lists as DELETED leave this node's HSMs
                 // (after the zones' work, which it never holds up: a failure is logged and retried)
                 keyDestruction.run(List.copyOf(zones.keySet()));
+                Map<ZoneName, Integer> failing = new HashMap<>();
+                keyDestruction.failing().forEach(d -> failing.merge(d.key().zone(), 1, Integer::sum));
+                zones.keySet().forEach(z -> metrics.keyDestructionFailing(z, failing.getOrDefault(z, 0)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -848,6 +852,9 @@ public final class SignerNodeDaemon implements NodeControl, AutoCloseable {
         }
         if (watchdog != null) {
             reasons.addAll(watchdog.healthReasons());
+        }
+        if (keyDestruction != null) {
+            reasons.addAll(keyDestruction.problems());
         }
         return new NodeHealth(reasons);
     }

@@ -4,10 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.Destruction;
@@ -48,8 +50,11 @@ public final class KeyDestruction {
     private final Map<ZoneName, Settled> settled = new HashMap<>();
     /** Per zone: when its manifest was last read here. */
     private final Map<ZoneName, Instant> looked = new HashMap<>();
-    /** The last failure logged per key and HSM, so that a token that stays away is not logged every pass. */
-    private final Map<String, String> failures = new HashMap<>();
+    /**
+     * The last failure per key and HSM, until the key is destroyed there or no longer held: logged once per
+     * distinct reason, and shown in {@code /health} and the metrics ({@link #failing}).
+     */
+    private final Map<String, Destruction> failures = new ConcurrentHashMap<>();
 
     /**
      * @param node this node's name, for the log
@@ -113,7 +118,8 @@ public final class KeyDestruction {
                         case FAILED -> {
                             out.add(d);
                             failed = true;
-                            if (!d.detail().equals(failures.put(failureKey(d), d.detail()))) {
+                            Destruction before = failures.put(failureKey(d), d);
+                            if (before == null || !d.detail().equals(before.detail())) {
                                 LOG.warn(
                                         "node={} zone={} key={} fp={} tag={} role={} hsm={} "
                                                 + "event=key-destruction-failed reason=\"{}\"; the key is DELETED in "
@@ -148,6 +154,29 @@ public final class KeyDestruction {
             }
         }
         return out;
+    }
+
+    /**
+     * The destructions failing now, oldest key first: each a DELETED key still on one of this node's HSMs
+     * because the last attempt failed there (thread-safe; for {@code /health} and the metrics).
+     */
+    public List<Destruction> failing() {
+        return failures.values().stream()
+                .sorted(Comparator.comparing((Destruction d) -> d.key().zone().toString())
+                        .thenComparing(d -> d.key().fingerprint().hex())
+                        .thenComparing(d -> d.hsm().toString()))
+                .toList();
+    }
+
+    /** The {@code /health} reasons of {@link #failing}: zone, role, tag, fingerprint, HSM and why. */
+    public List<String> problems() {
+        return failing().stream()
+                .map(d -> "zone " + d.key().zone() + ": " + d.key().role() + " "
+                        + d.key().keyTag() + " (fp "
+                        + d.key().fingerprint().shortHex() + ") is DELETED in the manifest but could not be destroyed"
+                        + " on HSM " + d.hsm() + " of " + node + ": " + d.detail() + " (retried every "
+                        + interval.toSeconds() + " s)")
+                .toList();
     }
 
     /** A manifest version whose DELETED keys were not held on any HSM of this node at {@code at}. */

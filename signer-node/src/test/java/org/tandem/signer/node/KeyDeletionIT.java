@@ -85,12 +85,23 @@ class KeyDeletionIT {
                             + zsk1.fingerprint().hex() + " tag=" + zsk1.keyTag()
                             + " role=ZSK hsm=node-b event=key-destruction-failed reason=");
             assertThat(held(zsk1)).as("destroyed on node-a's token only").doesNotContain("node-a");
+            // not only in the log: /health names it, the metric counts it
+            cluster.awaitHealth(
+                    "node-b",
+                    503,
+                    "zone example.test.: ZSK " + zsk1.keyTag() + " (fp " + fp + ") is DELETED in the manifest but"
+                            + " could not be destroyed on HSM node-b of node-b: ");
+            cluster.awaitMetrics(
+                    "node-b", "tandem_zone_key_destruction_failing{node=\"node-b\",zone=\"example.test.\"} 1.0");
         } finally {
             away.putBack();
             cluster.tokens.hsm("node-b").reopen(); // this JVM's own view of the token
         }
         cluster.awaitLog(b, "node=node-b zone=example.test. key=" + fp + " .*hsm=node-b event=key-destroyed ");
         assertThat(held(zsk1)).as("destroyed on both tokens").isEmpty();
+        cluster.awaitMetrics(
+                "node-b", "tandem_zone_key_destruction_failing{node=\"node-b\",zone=\"example.test.\"} 0.0");
+        assertThat(cluster.awaitHealth("node-b", 200)).doesNotContain("could not be destroyed");
 
         // audited on each node: who, node, HSM, key
         for (String node : List.of("node-a", "node-b")) {
