@@ -29,7 +29,6 @@ import org.tandem.keysync.hsm.HsmException;
 import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.manifest.ManifestStore;
-import org.tandem.keysync.manifest.VersionedManifest;
 import org.tandem.keysync.manifest.ZoneKeySet;
 import org.tandem.keysync.proof.KeyCheck;
 import org.tandem.keysync.proof.KeySetVerifier;
@@ -281,9 +280,16 @@ final class ZoneCycle {
             }
         }
         PublishedKeySet keySet;
+        ZoneKeySet manifest;
         try {
+            // one read: the keys and the CDS request of the same manifest version
+            manifest = ProvenKeys.manifest(store, zone.name(), hsm);
             keySet = ProvenKeys.published(
-                    store, verifier, zone.name(), hsm, zone.policy().rollover().managed());
+                    manifest,
+                    verifier,
+                    zone.name(),
+                    hsm,
+                    zone.policy().rollover().managed());
         } catch (KeySyncException | RuntimeException e) {
             return stopped(
                     Stage.KEYS,
@@ -292,8 +298,8 @@ final class ZoneCycle {
         }
         if (zone.policy().rollover().managed()) {
             try {
-                unsigned = withCds(unsigned, keySet);
-            } catch (KeySyncException | RuntimeException e) {
+                unsigned = withCds(unsigned, keySet, manifest);
+            } catch (RuntimeException e) {
                 return stopped(Stage.KEYS, "CDS/CDNSKEY: " + e.getMessage());
             }
         }
@@ -452,14 +458,8 @@ final class ZoneCycle {
      * at the apex, with the DNSKEY TTL; they replace any the source has. With none asked for, the source
      * stays as it is. A key asked for must be in the DNSKEY RRset.
      */
-    private UnsignedZone withCds(UnsignedZone unsigned, PublishedKeySet keySet) throws KeySyncException {
-        Optional<VersionedManifest> read = store.read(zone.name().toString());
-        if (read.isEmpty()) {
-            return unsigned;
-        }
-        Set<Fingerprint> cds = ManifestParent.of(
-                        ZoneKeySet.fromProto(read.get().manifest(), read.get().version()))
-                .cds();
+    private UnsignedZone withCds(UnsignedZone unsigned, PublishedKeySet keySet, ZoneKeySet manifest) {
+        Set<Fingerprint> cds = ManifestParent.of(manifest).cds();
         return CdsRecords.add(unsigned, zone.name().name(), zone.policy().dnskeyTtl(), keySet.keys(), cds);
     }
 

@@ -96,8 +96,19 @@ public final class ProvenKeys {
     public static PublishedKeySet published(
             ManifestStore store, KeySetVerifier verifier, ZoneName zone, Hsm hsm, boolean planned)
             throws KeySyncException {
+        return published(manifest(store, zone, hsm), verifier, zone, hsm, planned);
+    }
+
+    /**
+     * As {@link #published(ManifestStore, KeySetVerifier, ZoneName, Hsm, boolean)}, from a manifest the
+     * caller has read ({@link #manifest}): a signing run that needs more of the same manifest version (its
+     * CDS request) reads it once.
+     */
+    public static PublishedKeySet published(
+            ZoneKeySet manifest, KeySetVerifier verifier, ZoneName zone, Hsm hsm, boolean planned)
+            throws KeySyncException {
         Objects.requireNonNull(verifier, "verifier");
-        ZoneKeySet manifest = manifest(store, zone, hsm);
+        Objects.requireNonNull(manifest, "manifest");
         if (manifest.live().isEmpty()) {
             throw new NoManifestException(zone);
         }
@@ -131,7 +142,12 @@ public final class ProvenKeys {
                 zone, manifest.version(), keys(zone, hsm, manifest.used(), byState), pending, signedBeforePublished);
     }
 
-    private static ZoneKeySet manifest(ManifestStore store, ZoneName zone, Hsm hsm) throws KeySyncException {
+    /**
+     * The zone's manifest, read once.
+     *
+     * @throws NoManifestException the zone has no manifest
+     */
+    public static ZoneKeySet manifest(ManifestStore store, ZoneName zone, Hsm hsm) throws KeySyncException {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(hsm, "hsm");
