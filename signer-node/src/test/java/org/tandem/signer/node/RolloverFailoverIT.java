@@ -14,6 +14,7 @@ import static org.tandem.signer.node.RolloverChecks.noCachedCombinationFailsToVa
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ import org.tandem.keysync.key.DnssecKey;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.manifest.ZoneKeySet;
+import org.tandem.keysync.testing.SoftHsmTokens;
+import org.tandem.keysync.testing.SoftHsmTokens.RemovedToken;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.signer.v1.Role;
@@ -44,7 +47,8 @@ import org.xbill.DNS.Record;
  * ledger hold, finishes it: it keeps the CDS, takes the operator's {@code ds-seen}, removes the old keys and
  * withdraws the CDS, and generates no key of its own. Every version either leader published validates with
  * ldns-verify-zone, and every combination of cached DNSKEY, RRSIG and DS RRsets validates ({@code CacheCheck}).
- * (The ZSK rollover's failover is {@code RolloverAgentIT}'s.)
+ * (The ZSK rollover's failover is {@code RolloverAgentIT}'s.) And a replication failure in the middle of a ZSK
+ * rollover (the standby's token away) halts it with the zone valid, until the token is back.
  */
 class RolloverFailoverIT {
     @RegisterExtension
@@ -391,6 +395,109 @@ class RolloverFailoverIT {
                 .as("versions of both leaders validated")
                 .isGreaterThanOrEqualTo(6);
         noCachedCombinationFailsToValidate(cluster, history, parent);
+    }
+
+    @Test
+    void aZskRolloverWhoseSuccessorCannotReachTheStandbysHsmHaltsWithTheZoneValidAndCompletesOnceTheTokenIsBack()
+            throws Exception {
+        Files.writeString(dir.resolve("policy.yaml"), RolloverAgentIT.POLICY); // a ZSK lifetime of 25 s
+        NodeProcess a = start("node-a");
+        cluster.awaitLog(a, "node=node-a event=leader ");
+        NodeProcess b = start("node-b");
+        PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
+        ZoneKeySet.Entry zsk1 = key(manifest(), KeyRole.ZSK, KeyState.ACTIVE).orElseThrow();
+        Instant lifetimeEnd = zsk1.entered(KeyState.ACTIVE).orElseThrow().plusSeconds(25);
+
+        // node-b's token goes away before the successor is generated: node-a cannot bring it there, nor prove it
+        String label = cluster.tokens.spec("node-b").tokenLabel();
+        RemovedToken away = SoftHsmTokens.shared().remove(label);
+        DnssecKey zsk2;
+        try {
+            DnssecKey[] found = new DnssecKey[1];
+            TestTiming.until(NodeCluster.WAIT, "a successor ZSK is generated", () -> {
+                try {
+                    found[0] = manifest().entries().stream()
+                            .map(ZoneKeySet.Entry::key)
+                            .filter(k -> k.role() == KeyRole.ZSK && !k.equals(zsk1.key()))
+                            .findFirst()
+                            .orElse(null);
+                    return found[0] != null;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            zsk2 = found[0];
+            String successor =
+                    "ZSK " + zsk2.keyTag() + " fp " + zsk2.fingerprint().shortHex();
+            // the leader names the key, the node and the HSM that lack it; node-b names its HSM, absent
+            String health = cluster.awaitHealth("node-a", 503, successor, "missing on node-b (", "on HSM node-b");
+            assertThat(health)
+                    .contains("zone example.test.: key not published, not on every node: " + successor)
+                    .contains(label);
+            assertThat(cluster.status("node-a").getZones(0).getReplicationPendingList())
+                    .singleElement()
+                    .satisfies(line -> assertThat(line).startsWith(successor + ": missing on node-b ("));
+            assertThat(cluster.awaitHealth("node-b", 503, "token absent")).contains("node-b", label);
+            assertThat(cluster.status("node-a").getRole()).isEqualTo(Role.LEADER);
+
+            // the current ZSK keeps signing, past its lifetime: a change made then is published without the
+            // successor, and validates
+            TestTiming.until(
+                    NodeCluster.WAIT,
+                    "the first ZSK's lifetime has ended",
+                    () -> Instant.now().isAfter(lifetimeEnd));
+            Files.writeString(
+                    dir.resolve("zones/example.test.zone"),
+                    "txt TXT \"while node-b's token is away\"\n",
+                    StandardOpenOption.APPEND);
+            PublishRecord changed = cluster.awaitPublish(
+                    r -> r.node().equals("node-a") && r.committedAt().isAfter(lifetimeEnd),
+                    "a version published after the first ZSK's lifetime");
+            assertThat(changed.dnskeyFingerprints())
+                    .doesNotContain(zsk2.fingerprint().hex());
+            assertThat(cluster.signers(changed))
+                    .contains(zsk1.key().keyTag().value())
+                    .doesNotContain(zsk2.keyTag().value());
+            NodeCluster.validates(cluster.versionFile(changed));
+            assertThat(cluster.state(zsk2)).isEqualTo(KeyState.GENERATED);
+            assertThat(cluster.state(zsk1.key())).isEqualTo(KeyState.ACTIVE);
+        } finally {
+            away.putBack();
+            cluster.tokens.hsm("node-b").reopen(); // this JVM's own view of the token
+        }
+        long lastWithout = cluster.ledger.last(NodeCluster.ZONE).orElseThrow().serial();
+
+        // the token is back: node-a brings the successor there, proves it on both HSMs, and the rollover completes
+        awaitState(cluster, zsk1.key(), KeyState.REMOVED, NodeCluster.WAIT.multipliedBy(2));
+        cluster.awaitLog(
+                a,
+                "key=" + zsk2.fingerprint().shortHex()
+                        + " .*event=key-proven-everywhere proven-on=\"node-a \\(node-a\\)," + " node-b \\(node-b\\)\"");
+        ZoneKeySet after = manifest();
+        assertThat(after.entries().stream().filter(e -> e.key().role() == KeyRole.ZSK))
+                .as("one successor, generated once")
+                .extracting(ZoneKeySet.Entry::key)
+                .containsExactlyInAnyOrder(zsk1.key(), zsk2);
+        ZoneKeySet.Entry done = after.find(zsk2.fingerprint()).orElseThrow();
+        assertThat(done.state()).isEqualTo(KeyState.ACTIVE);
+        assertThat(done.generatedOn()).isEqualTo("node-a");
+        assertThat(cluster.tokens.keySync().verify(NodeCluster.ZONE).problemsForSigning(after))
+                .isEmpty();
+        PublishRecord last = cluster.awaitPublish(
+                r -> !r.dnskeyFingerprints().contains(zsk1.key().fingerprint().hex()), "a version without the old ZSK");
+        assertThat(cluster.signers(last))
+                .contains(zsk2.keyTag().value())
+                .doesNotContain(zsk1.key().keyTag().value());
+        List<PublishRecord> history = between(cluster, first, last);
+        assertThat(history)
+                .as("no version carried the successor while node-b's token was away")
+                .filteredOn(r -> r.serial() <= lastWithout)
+                .allSatisfy(r -> assertThat(r.dnskeyFingerprints())
+                        .doesNotContain(zsk2.fingerprint().hex()));
+        assertThat(history).allSatisfy(r -> assertThat(r.node()).isEqualTo("node-a"));
+        assertThat(validateAll(history)).isGreaterThanOrEqualTo(4);
+        noCachedCombinationFailsToValidate(cluster, history);
+        assertThat(b.alive()).isTrue();
     }
 
     private ZoneKeySet manifest() throws Exception {
