@@ -173,9 +173,6 @@ class RolloverFailoverIT {
         assertThat(indexOf(log, "node=node-b .*event=rollover-step " + old + ": RETIRED -> REMOVED"))
                 .as("the old KSK removed by node-b")
                 .isNotNegative();
-        assertThat(indexOf(log, "node=node-b .*event=rollover-step step=GENERATE"))
-                .as("node-b generated nothing")
-                .isNegative();
 
         ZoneKeySet after = manifest();
         ZoneKeySet.Entry done = after.find(ksk2.fingerprint()).orElseThrow();
@@ -183,8 +180,9 @@ class RolloverFailoverIT {
         assertThat(done.generatedOn()).isEqualTo("node-a");
         assertThat(ManifestParent.of(after).ds()).containsExactly(ksk2.fingerprint());
         assertThat(ManifestParent.of(after).cds()).isEmpty();
-        // one successor of the first KSK, generated once; a later KSK can only be the next one's successor,
-        // generated no earlier than lifetime - (Ipub + the parent's propagation delay + TTLds) after it began
+        // one successor of the first KSK, generated once (node-b generated none at its takeover); a later KSK can
+        // only be the successor's successor, generated no earlier than lifetime - (Ipub + the parent's
+        // propagation delay + TTLds) after the successor began, on a slow machine before this test ends
         Instant nextRollover =
                 done.entered(KeyState.ACTIVE).orElseThrow().plus(KSK_LIFETIME).minusSeconds(6);
         assertThat(after.entries().stream()
@@ -474,12 +472,16 @@ class RolloverFailoverIT {
                 "key=" + zsk2.fingerprint().shortHex()
                         + " .*event=key-proven-everywhere proven-on=\"node-a \\(node-a\\)," + " node-b \\(node-b\\)\"");
         ZoneKeySet after = manifest();
-        assertThat(after.entries().stream().filter(e -> e.key().role() == KeyRole.ZSK))
+        ZoneKeySet.Entry done = after.find(zsk2.fingerprint()).orElseThrow();
+        assertThat(done.state()).isEqualTo(KeyState.ACTIVE);
+        // a later ZSK can only be the successor's successor: lifetime - Ipub (25 - 4 s) after it began signing
+        Instant nextRollover = done.entered(KeyState.ACTIVE).orElseThrow().plusSeconds(21);
+        assertThat(after.entries().stream()
+                        .filter(e ->
+                                e.key().role() == KeyRole.ZSK && e.created().isBefore(nextRollover)))
                 .as("one successor, generated once")
                 .extracting(ZoneKeySet.Entry::key)
                 .containsExactlyInAnyOrder(zsk1.key(), zsk2);
-        ZoneKeySet.Entry done = after.find(zsk2.fingerprint()).orElseThrow();
-        assertThat(done.state()).isEqualTo(KeyState.ACTIVE);
         assertThat(done.generatedOn()).isEqualTo("node-a");
         assertThat(cluster.tokens.keySync().verify(NodeCluster.ZONE).problemsForSigning(after))
                 .isEmpty();
