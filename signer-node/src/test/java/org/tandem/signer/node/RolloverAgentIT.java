@@ -1,19 +1,21 @@
 package org.tandem.signer.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.tandem.signer.node.RolloverChecks.algorithms;
+import static org.tandem.signer.node.RolloverChecks.awaitCds;
+import static org.tandem.signer.node.RolloverChecks.dsSeen;
+import static org.tandem.signer.node.RolloverChecks.hasCds;
+import static org.tandem.signer.node.RolloverChecks.indexOf;
+import static org.tandem.signer.node.RolloverChecks.key;
+import static org.tandem.signer.node.RolloverChecks.noCachedCombinationFailsToValidate;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.key.Algorithm;
 import org.tandem.keysync.key.DnssecKey;
-import org.tandem.keysync.key.Fingerprint;
 import org.tandem.keysync.key.KeyRole;
 import org.tandem.keysync.key.KeyState;
 import org.tandem.keysync.manifest.ZoneKeySet;
@@ -30,12 +31,7 @@ import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.signer.v1.Role;
 import org.tandem.signer.election.PublishRecord;
-import org.tandem.signer.lifecycle.CacheCheck;
 import org.tandem.signer.lifecycle.ManifestParent;
-import org.xbill.DNS.CDNSKEYRecord;
-import org.xbill.DNS.CDSRecord;
-import org.xbill.DNS.DNSKEYRecord;
-import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
 
 /**
@@ -106,7 +102,7 @@ class RolloverAgentIT {
         // the first keys: proven on both nodes, then published and active at once (nothing to overlap with)
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
         ZoneKeySet initial = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
-        ZoneKeySet.Entry zsk1 = zsk(initial, KeyState.ACTIVE).orElseThrow();
+        ZoneKeySet.Entry zsk1 = key(initial, KeyRole.ZSK, KeyState.ACTIVE).orElseThrow();
         assertThat(initial.entries()).allSatisfy(e -> assertThat(e.state()).isEqualTo(KeyState.ACTIVE));
         assertThat(zsk1.entered(KeyState.ACTIVE)).isPresent();
 
@@ -193,7 +189,7 @@ class RolloverAgentIT {
         assertThat(retired)
                 .as("a version with the old ZSK published, not signing")
                 .isTrue();
-        noCachedCombinationFailsToValidate(history);
+        noCachedCombinationFailsToValidate(cluster, history);
     }
 
     @Test
@@ -219,11 +215,12 @@ class RolloverAgentIT {
                 .orElseThrow()
                 .key();
         // the first KSK: the CDS asks the parent for its DS; nothing moves until the operator says it is there
-        awaitCds(Set.of(ksk1.fingerprint()));
-        PublishRecord withCds = cluster.awaitPublish(r -> hasCds(r, ksk1), "a version with the CDS for the first KSK");
+        awaitCds(cluster, Set.of(ksk1.fingerprint()));
+        PublishRecord withCds =
+                cluster.awaitPublish(r -> hasCds(cluster, r, ksk1), "a version with the CDS for the first KSK");
         NodeCluster.validates(cluster.versionFile(withCds));
         cluster.awaitLog(a, "event=rollover-waiting DS \\{" + ksk1.fingerprint().shortHex() + "\\} not yet confirmed");
-        dsSeen(ksk1);
+        dsSeen(cluster, ksk1);
 
         // the successor (generated once on node-a, proven on both HSMs) is published and signs the DNSKEY RRset;
         // after Ipub the CDS asks for both DS records
@@ -241,14 +238,14 @@ class RolloverAgentIT {
             }
         });
         DnssecKey ksk2 = found[0];
-        awaitCds(Set.of(ksk1.fingerprint(), ksk2.fingerprint()));
+        awaitCds(cluster, Set.of(ksk1.fingerprint(), ksk2.fingerprint()));
         assertThat(cluster.state(ksk2)).isEqualTo(KeyState.ACTIVE);
         assertThat(cluster.state(ksk1)).isEqualTo(KeyState.ACTIVE);
-        dsSeen(ksk1, ksk2);
+        dsSeen(cluster, ksk1, ksk2);
         // then for the new one only; the old KSK stays while the parent's DS names it
-        awaitCds(Set.of(ksk2.fingerprint()));
+        awaitCds(cluster, Set.of(ksk2.fingerprint()));
         assertThat(cluster.state(ksk1)).isEqualTo(KeyState.ACTIVE);
-        dsSeen(ksk2);
+        dsSeen(cluster, ksk2);
         TestTiming.until(NodeCluster.WAIT, "the first KSK is REMOVED", () -> {
             try {
                 return cluster.state(ksk1) == KeyState.REMOVED;
@@ -257,7 +254,7 @@ class RolloverAgentIT {
             }
         });
         PublishRecord last = cluster.awaitPublish(
-                r -> !r.dnskeyFingerprints().contains(ksk1.fingerprint().hex()) && !hasCds(r, ksk2),
+                r -> !r.dnskeyFingerprints().contains(ksk1.fingerprint().hex()) && !hasCds(cluster, r, ksk2),
                 "a version without the old KSK and without CDS");
         assertThat(cluster.signers(last))
                 .doesNotContain(ksk1.keyTag().value())
@@ -390,27 +387,19 @@ class RolloverAgentIT {
                 .isTrue();
     }
 
-    /** The algorithms of the apex DNSKEY records ({@code dnskeys}) or of every RRSIG. */
-    private static Set<Integer> algorithms(List<Record> records, boolean dnskeys) {
-        return records.stream()
-                .filter(r -> dnskeys ? r instanceof DNSKEYRecord : r instanceof RRSIGRecord)
-                .map(r -> dnskeys ? ((DNSKEYRecord) r).getAlgorithm() : ((RRSIGRecord) r).getAlgorithm())
-                .collect(Collectors.toSet());
-    }
-
     @Test
     void aZskRolloverWhoseLeaderDiesAfterPrePublicationIsFinishedByTheNewLeaderFromTheManifest() throws Exception {
         NodeProcess a = start("node-a");
         cluster.awaitLog(a, "node=node-a event=leader ");
         NodeProcess b = start("node-b");
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
-        ZoneKeySet.Entry zsk1 = zsk(cluster.tokens.keySync().manifest(NodeCluster.ZONE), KeyState.ACTIVE)
+        ZoneKeySet.Entry zsk1 = key(cluster.tokens.keySync().manifest(NodeCluster.ZONE), KeyRole.ZSK, KeyState.ACTIVE)
                 .orElseThrow();
         // node-a generates the successor, has it proven on both HSMs and pre-publishes it; then it dies
         ZoneKeySet.Entry[] successor = new ZoneKeySet.Entry[1];
         TestTiming.until(NodeCluster.WAIT, "a successor ZSK PUBLISHED (pre-published, not signing)", () -> {
             try {
-                successor[0] = zsk(cluster.tokens.keySync().manifest(NodeCluster.ZONE), KeyState.PUBLISHED)
+                successor[0] = key(cluster.tokens.keySync().manifest(NodeCluster.ZONE), KeyRole.ZSK, KeyState.PUBLISHED)
                         .orElse(null);
                 return successor[0] != null;
             } catch (Exception e) {
@@ -464,87 +453,10 @@ class RolloverAgentIT {
             }
         }
         assertThat(validated).as("versions of both leaders validated").isGreaterThanOrEqualTo(3);
-        noCachedCombinationFailsToValidate(cluster.ledger.history(NodeCluster.ZONE).stream()
-                .filter(r -> r.serial() >= first.serial() && r.serial() <= last.serial())
-                .toList());
-    }
-
-    /**
-     * RFC 7583 §3: at each published version, every DNSKEY RRset, RRSIG and DS RRset a resolver may still
-     * hold from an earlier version (by the TTLs and the propagation delay of the policy) validates it. The
-     * parent's DS names the first version's KSK throughout (the KSK does not roll in these tests). A
-     * version committed but never written (a leader killed in between) was never served, and is left out.
-     */
-    private void noCachedCombinationFailsToValidate(List<PublishRecord> committed) throws Exception {
-        List<CacheCheck.Version> versions = new ArrayList<>();
-        for (PublishRecord r : committed) {
-            if (Files.exists(cluster.versionFile(r))) {
-                versions.add(CacheCheck.Version.of(
-                        r.serial(), r.committedAt(), NodeCluster.ZONE.name(), cluster.records(r)));
-            }
-        }
-        Set<String> ds = versions.get(0).dnskeys().stream()
-                .filter(CacheCheck.Key::sep)
-                .map(CacheCheck.Key::dsDigest)
-                .collect(Collectors.toSet());
-        assertThat(ds).as("the first version's KSK").hasSize(1);
-        List<CacheCheck.Violation> violations = CacheCheck.check(
-                versions,
-                List.of(new CacheCheck.DsSet(versions.get(0).at(), ds)),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1));
-        assertThat(violations).as("versions " + versions.size()).isEmpty();
-    }
-
-    /** What {@code signerctl keys ds-seen} writes: the parent's DS RRset names exactly these keys now. */
-    private void dsSeen(DnssecKey... keys) throws Exception {
-        ZoneKeySet m = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
-        Set<Fingerprint> ds = Arrays.stream(keys).map(DnssecKey::fingerprint).collect(Collectors.toSet());
-        cluster.tokens.keySync().update(m, ManifestParent.dsSeen(m, ds, Instant.now()), "ds-seen (test)");
-    }
-
-    private void awaitCds(Set<Fingerprint> keys) throws Exception {
-        TestTiming.until(NodeCluster.WAIT, "the CDS asks for " + keys, () -> {
-            try {
-                return ManifestParent.of(cluster.tokens.keySync().manifest(NodeCluster.ZONE))
-                        .cds()
-                        .equals(keys);
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    /** Whether the version has a CDS for the key (and a CDNSKEY beside it). */
-    private boolean hasCds(PublishRecord r, DnssecKey key) {
-        boolean cds = false;
-        boolean cdnskey = false;
-        List<Record> records;
-        try {
-            records = cluster.records(r);
-        } catch (Exception e) {
-            return false; // not written yet
-        }
-        for (Record rec : records) {
-            if (rec instanceof CDSRecord c && c.getFootprint() == key.keyTag().value()) {
-                cds = true;
-            }
-            if (rec instanceof CDNSKEYRecord c
-                    && c.getFootprint() == key.keyTag().value()) {
-                cdnskey = true;
-            }
-        }
-        return cds && cdnskey;
-    }
-
-    private static Optional<ZoneKeySet.Entry> zsk(ZoneKeySet m, KeyState state) {
-        return m.entries().stream()
-                .filter(e -> e.key().role() == KeyRole.ZSK && e.state() == state)
-                .findFirst();
-    }
-
-    private static int indexOf(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        return m.find() ? m.start() : -1;
+        noCachedCombinationFailsToValidate(
+                cluster,
+                cluster.ledger.history(NodeCluster.ZONE).stream()
+                        .filter(r -> r.serial() >= first.serial() && r.serial() <= last.serial())
+                        .toList());
     }
 }
