@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandem.keysync.testing.Prerequisites;
+import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.PublishRecord;
 import org.tandem.signer.publish.SecondaryConfigs;
@@ -84,15 +85,28 @@ class ExpiryWatchdogSecondaryIT {
                 Files.createDirectories(dir.resolve("knot")), knotPort, transferPort, KEY, secret, List.of("transfer"));
         knot.awaitSerial(first.serial());
 
-        // 2 days of validity, warn below 3 days: WARNING, on the node's endpoint, its file and the secondary
-        String scrape = cluster.awaitMetrics(
-                "node-a",
-                series("tandem_watchdog_severity", null) + " 1.0",
-                series("tandem_watchdog_source_ok", "knot-dc1") + " 1.0",
-                series("tandem_watchdog_source_ok", "self") + " 1.0",
-                series("tandem_watchdog_source_ok", "published-file") + " 1.0",
-                series("tandem_watchdog_warn_seconds", null) + " 259200.0",
-                series("tandem_watchdog_critical_seconds", null) + " 86400.0");
+        // 2 days of validity, warn below 3 days: WARNING, on the node's endpoint, its file and the secondary.
+        // A scrape reads the gauges one by one while the watchdog's next run may be writing them: the scrape
+        // judged is one in which every source's serial and expiry are there
+        String[] scraped = new String[1];
+        TestTiming.until(NodeCluster.WAIT, "every source's serial and RRSIG expiry in one scrape", () -> {
+            try {
+                scraped[0] = cluster.awaitMetrics(
+                        "node-a",
+                        series("tandem_watchdog_severity", null) + " 1.0",
+                        series("tandem_watchdog_source_ok", "knot-dc1") + " 1.0",
+                        series("tandem_watchdog_source_ok", "self") + " 1.0",
+                        series("tandem_watchdog_source_ok", "published-file") + " 1.0",
+                        series("tandem_watchdog_warn_seconds", null) + " 259200.0",
+                        series("tandem_watchdog_critical_seconds", null) + " 86400.0");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return List.of("self", "published-file", "knot-dc1").stream()
+                    .noneMatch(source -> scraped[0].contains(
+                            series("tandem_watchdog_rrsig_earliest_expiry_timestamp_seconds", source) + " NaN"));
+        });
+        String scrape = scraped[0];
         for (String source : List.of("self", "published-file", "knot-dc1")) {
             assertThat(value(scrape, series("tandem_watchdog_serial", source))).isEqualTo(first.serial());
             assertThat(value(scrape, series("tandem_watchdog_rrsig_earliest_expiry_timestamp_seconds", source)))
