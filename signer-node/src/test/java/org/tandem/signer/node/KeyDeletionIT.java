@@ -45,9 +45,7 @@ class KeyDeletionIT {
 
     @BeforeEach
     void cluster() throws Exception {
-        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
-        Files.writeString(dir.resolve("zones/example.test.zone"), RolloverAgentIT.ZONE);
-        Files.writeString(dir.resolve("policy.yaml"), POLICY);
+        cluster = NodeCluster.twoNodesWithPolicy(dir, ZK.connectString(), RolloverAgentIT.ZONE, POLICY);
     }
 
     @AfterEach
@@ -132,11 +130,7 @@ class KeyDeletionIT {
     }
 
     private NodeProcess start(String node) throws Exception {
-        return cluster.start(
-                node,
-                "zones/example.test.zone",
-                cluster.peersOf(node),
-                new NodeCluster.NodeOptions("    policy: policy.yaml\n", "", List.of()));
+        return cluster.startWithPolicy(node);
     }
 
     /** The nodes whose token holds the key, from this JVM's own view of the tokens. */

@@ -105,6 +105,26 @@ final class NodeCluster implements AutoCloseable {
         return new NodeCluster(dir, zookeeper, List.of("node-a", "node-b"));
     }
 
+    /**
+     * Two nodes for the rollover tests: the zone source in {@code zones/example.test.zone} and the policy in
+     * {@code policy.yaml} below {@code dir} ({@link #startWithPolicy}).
+     */
+    static NodeCluster twoNodesWithPolicy(Path dir, String zookeeper, String zone, String policy) throws Exception {
+        NodeCluster c = twoNodes(dir, zookeeper);
+        Files.writeString(dir.resolve("zones/example.test.zone"), zone);
+        Files.writeString(dir.resolve("policy.yaml"), policy);
+        return c;
+    }
+
+    /** Starts {@code node} on the zone and {@code policy.yaml} of {@link #twoNodesWithPolicy}, the other its peer. */
+    NodeProcess startWithPolicy(String node) throws Exception {
+        return start(
+                node,
+                "zones/example.test.zone",
+                peersOf(node),
+                new NodeOptions("    policy: policy.yaml\n", "", List.of()));
+    }
+
     /** The node's gRPC endpoint, {@code 127.0.0.1:port}. */
     String endpoint(String node) {
         return "127.0.0.1:" + grpcPorts.get(node);

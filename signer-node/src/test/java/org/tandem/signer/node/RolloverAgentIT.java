@@ -76,9 +76,7 @@ class RolloverAgentIT {
 
     @BeforeEach
     void cluster() throws Exception {
-        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
-        Files.writeString(dir.resolve("zones/example.test.zone"), ZONE);
-        Files.writeString(dir.resolve("policy.yaml"), POLICY);
+        cluster = NodeCluster.twoNodesWithPolicy(dir, ZK.connectString(), ZONE, POLICY);
     }
 
     @AfterEach
@@ -87,11 +85,7 @@ class RolloverAgentIT {
     }
 
     private NodeProcess start(String node) throws Exception {
-        return cluster.start(
-                node,
-                "zones/example.test.zone",
-                cluster.peersOf(node),
-                new NodeCluster.NodeOptions("    policy: policy.yaml\n", "", List.of()));
+        return cluster.startWithPolicy(node);
     }
 
     @Test

@@ -80,9 +80,7 @@ class RolloverFailoverIT {
 
     @BeforeEach
     void cluster() throws Exception {
-        cluster = NodeCluster.twoNodes(dir, ZK.connectString());
-        Files.writeString(dir.resolve("zones/example.test.zone"), RolloverAgentIT.ZONE);
-        Files.writeString(dir.resolve("policy.yaml"), KSK_POLICY);
+        cluster = NodeCluster.twoNodesWithPolicy(dir, ZK.connectString(), RolloverAgentIT.ZONE, KSK_POLICY);
     }
 
     @AfterEach
@@ -91,11 +89,7 @@ class RolloverFailoverIT {
     }
 
     private NodeProcess start(String node) throws Exception {
-        return cluster.start(
-                node,
-                "zones/example.test.zone",
-                cluster.peersOf(node),
-                new NodeCluster.NodeOptions("    policy: policy.yaml\n", "", List.of()));
+        return cluster.startWithPolicy(node);
     }
 
     @Test
