@@ -10,7 +10,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,6 +52,7 @@ import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.StrayKeys;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestPorts;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.proto.coordinator.v1.ClusterStatus;
@@ -619,8 +619,6 @@ class CoordinatorIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestPorts.free();
     }
 }

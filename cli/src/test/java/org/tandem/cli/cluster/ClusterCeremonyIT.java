@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +35,7 @@ import org.tandem.keysync.hsm.pkcs11.Pkcs11JvmFlags;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestPorts;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 
@@ -363,9 +363,7 @@ class ClusterCeremonyIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestPorts.free();
     }
 
     /** The coordinator's order lines' {@code detail}: the JSON it writes per order (checkpoints too). */

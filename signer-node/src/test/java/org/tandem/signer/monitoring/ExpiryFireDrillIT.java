@@ -11,7 +11,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -41,6 +40,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestPorts;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.node.NodeConfig;
@@ -388,8 +388,6 @@ class ExpiryFireDrillIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestPorts.free();
     }
 }

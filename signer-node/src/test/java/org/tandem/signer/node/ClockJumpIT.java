@@ -3,7 +3,6 @@ package org.tandem.signer.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +36,7 @@ import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestPorts;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.keysync.testing.ZooKeeperFixture;
 import org.tandem.signer.election.ClusterConnection;
@@ -335,8 +335,6 @@ class ClockJumpIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestPorts.free();
     }
 }

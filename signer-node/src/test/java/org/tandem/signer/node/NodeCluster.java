@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +36,7 @@ import org.tandem.keysync.testing.KeySyncedTokens;
 import org.tandem.keysync.testing.Prerequisites;
 import org.tandem.keysync.testing.SoftHsmTokens;
 import org.tandem.keysync.testing.TestPki;
+import org.tandem.keysync.testing.TestPorts;
 import org.tandem.keysync.testing.TestTiming;
 import org.tandem.proto.signer.v1.GetStatusRequest;
 import org.tandem.proto.signer.v1.NodeStatus;
@@ -346,9 +346,7 @@ final class NodeCluster implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return TestPorts.free();
     }
 
     @Override

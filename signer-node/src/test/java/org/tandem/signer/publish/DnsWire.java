@@ -7,13 +7,13 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.tandem.keysync.testing.TestPorts;
 
 /** Raw DNS over UDP and TCP for the tests (exact bytes in, exact bytes out), free ports, polling. */
 final class DnsWire {
@@ -64,17 +64,7 @@ final class DnsWire {
 
     /** A port free for both TCP and UDP on the loopback address right now. */
     static int freePort() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            try (ServerSocket t = new ServerSocket(0, 1, LOOPBACK)) {
-                int port = t.getLocalPort();
-                try (DatagramSocket u = new DatagramSocket(new InetSocketAddress(LOOPBACK, port))) {
-                    return u.getLocalPort();
-                } catch (IOException taken) {
-                    // UDP side busy: try another
-                }
-            }
-        }
-        throw new IOException("no port free for both TCP and UDP");
+        return TestPorts.free();
     }
 
     static Duration scaled(Duration d) {
