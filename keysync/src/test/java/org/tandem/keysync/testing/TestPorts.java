@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from which every outgoing connection also takes its local port; and the integration tests run in two
  * JVMs at once. A port found free there can be taken again before the node that was given it binds it
  * (a node restarted in the middle of a test is the usual case). These ports come from below that range,
- * from a band of its own for each test JVM ({@code tandem.fork}, {@code fork-N} with failsafe's fork number), handed out in
- * turn and checked free (TCP and UDP on the loopback address) when handed out.
+ * from a band of its own for each test JVM ({@code tandem.fork}, {@code fork-N} with failsafe's fork
+ * number), handed out in turn and checked free (TCP and UDP on the loopback address) when handed out.
  */
 public final class TestPorts {
     private static final int FIRST = 20_000;
