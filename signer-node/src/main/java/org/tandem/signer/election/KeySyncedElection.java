@@ -519,13 +519,15 @@ public final class KeySyncedElection implements AutoCloseable {
                     @Override
                     public void notLeader() {
                         if (l == latch && role == ElectionRole.LEADER) {
-                            // A suspended or lost connection revokes the term first (connectionChanged), and
-                            // the latch reports it too: the loss is named by what revoked the term.
+                            // A suspended or lost connection revokes the term (connectionChanged), and the
+                            // latch reports it too, on its own listener: Curator calls the two in no fixed
+                            // order. The loss is named by what revoked the term, or, when the latch came
+                            // first, by the connection it lost.
                             Leadership t = current;
-                            loseOrLeave(
-                                    t == null
-                                            ? LossReason.NOT_LEADER
-                                            : t.revocation().orElse(LossReason.NOT_LEADER));
+                            LossReason latchSays = client.getZookeeperClient().isConnected()
+                                    ? LossReason.NOT_LEADER
+                                    : LossReason.SUSPENDED;
+                            loseOrLeave(t == null ? latchSays : t.revocation().orElse(latchSays));
                         }
                     }
                 },
