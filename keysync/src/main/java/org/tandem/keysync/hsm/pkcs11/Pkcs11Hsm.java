@@ -24,6 +24,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandem.keysync.hsm.Hsm;
@@ -313,7 +314,7 @@ public final class Pkcs11Hsm implements Hsm {
     public HsmKey generate(KeySpec spec) throws HsmException {
         String what =
                 "generate " + spec.role() + " (algorithm " + spec.algorithm().number() + ") for " + spec.zone();
-        return withSession(what, s -> {
+        return withObjectWrites(what, s -> {
             byte[] tempId = new byte[16];
             random.nextBytes(tempId);
             char[] pending = (PENDING_PREFIX + spec.zone()).toCharArray();
@@ -477,7 +478,7 @@ public final class Pkcs11Hsm implements Hsm {
                             + Long.toHexString(wrapped.mechanism()) + "; the cluster KEK unwraps only with 0x"
                             + Long.toHexString(MECH_AES_KEY_WRAP_PAD) + " (RFC 5649 AES key wrap with padding)");
         }
-        return withSession("unwrap " + key.describe(), s -> {
+        return withObjectWrites("unwrap " + key.describe(), s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] kcv = checkValue(s, kek);
             if (!Arrays.equals(kcv, wrapped.kekCheckValue())) {
@@ -556,7 +557,7 @@ public final class Pkcs11Hsm implements Hsm {
     @Override
     public void delete(KeyRef key) throws HsmException {
         checkOwn(key);
-        withSession("delete key " + key, s -> {
+        withObjectWrites("delete key " + key, s -> {
             long handle = handleOf(s, key);
             String label = label(s, handle);
             for (long pub : find(s, new CK_ATTRIBUTE[] {
@@ -667,7 +668,7 @@ public final class Pkcs11Hsm implements Hsm {
     @Override
     public TransportKey newTransportKey() throws HsmException {
         ceremonyPins("kek enrol").clear();
-        return withSession("generate a key-transport key", s -> {
+        return withObjectWrites("generate a key-transport key", s -> {
             refuseSecondKek(s);
             CK_ATTRIBUTE[] pub = {
                 new CK_ATTRIBUTE(CKA_TOKEN, false),
@@ -793,7 +794,7 @@ public final class Pkcs11Hsm implements Hsm {
         if (!transportKey.hasPrivateHalf()) {
             return;
         }
-        withSession("destroy a key-transport key", s -> {
+        withObjectWrites("destroy a key-transport key", s -> {
             CK_ATTRIBUTE[] t = {new CK_ATTRIBUTE(CKA_CLASS), new CK_ATTRIBUTE(CKA_TOKEN), new CK_ATTRIBUTE(CKA_MODULUS)
             };
             try {
@@ -819,7 +820,7 @@ public final class Pkcs11Hsm implements Hsm {
 
     @Override
     public void destroyKek(byte[] checkValue) throws HsmException {
-        withSession("destroy the cluster KEK", s -> {
+        withObjectWrites("destroy the cluster KEK", s -> {
             long kek = kekHandle(s).orElseThrow(() -> noKek());
             byte[] actual = checkValue(s, kek);
             if (!Arrays.equals(actual, checkValue)) {
@@ -954,11 +955,38 @@ public final class Pkcs11Hsm implements Hsm {
         return new PKCS11Exception(code, why);
     }
 
-    /** Runs {@code work} while holding every session of this HSM (a KEK ceremony). */
+    /**
+     * {@link #withSession} for a call that creates, changes or destroys token objects: it runs alone among
+     * the calls into the PKCS#11 library's tokens in this JVM ({@link Pkcs11Library#objects}).
+     */
+    private <T> T withObjectWrites(String what, SessionWork<T> work) throws HsmException {
+        Lock writes = Pkcs11Library.objects(spec.library()).writeLock();
+        writes.lock();
+        try {
+            return withSession(what, work);
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} while holding every session of this HSM (a KEK ceremony, which writes token
+     * objects: it holds {@link Pkcs11Library#objects} for writing).
+     */
     private <T> T withAllSessions(String what, SessionWork<T> work) throws HsmException {
         if (closed) {
             throw new IllegalStateException("HSM " + id() + " is closed");
         }
+        Lock writes = Pkcs11Library.objects(spec.library()).writeLock();
+        writes.lock();
+        try {
+            return withAllSessionsWriting(what, work);
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    private <T> T withAllSessionsWriting(String what, SessionWork<T> work) throws HsmException {
         Pool p = current();
         List<Long> held = new ArrayList<>();
         var lock = Pkcs11Library.lock(spec.library()).readLock();
@@ -1299,7 +1327,7 @@ public final class Pkcs11Hsm implements Hsm {
     @Override
     public synchronized PublicKey auditKey(String label) throws HsmException {
         requireAuditLabel(label);
-        return withSession("audit-signing key " + label, s -> {
+        return withObjectWrites("audit-signing key " + label, s -> {
             Optional<PublicKey> existing = auditPublicKey(s, label);
             if (existing.isPresent()) {
                 return existing.get();
@@ -1425,6 +1453,16 @@ public final class Pkcs11Hsm implements Hsm {
         if (closed) {
             throw new IllegalStateException("HSM " + id() + " is closed");
         }
+        Lock objects = Pkcs11Library.objects(spec.library()).readLock();
+        objects.lock();
+        try {
+            return inSession(what, work);
+        } finally {
+            objects.unlock();
+        }
+    }
+
+    private <T> T inSession(String what, SessionWork<T> work) throws HsmException {
         Pool p = current();
         Long s;
         try {

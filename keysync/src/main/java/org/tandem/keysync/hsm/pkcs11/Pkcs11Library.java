@@ -35,6 +35,7 @@ final class Pkcs11Library {
     private static final Logger LOG = LoggerFactory.getLogger(Pkcs11Library.class);
     private static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x190L;
     private static final Map<String, ReentrantReadWriteLock> LOCKS = new ConcurrentHashMap<>();
+    private static final Map<String, ReentrantReadWriteLock> OBJECTS = new ConcurrentHashMap<>();
     private static final Map<String, Long> GENERATIONS = new ConcurrentHashMap<>();
 
     private Pkcs11Library() {}
@@ -42,6 +43,18 @@ final class Pkcs11Library {
     /** Held for reading by every call into the library, for writing by {@link #reinitialise}. */
     static ReentrantReadWriteLock lock(Path library) {
         return LOCKS.computeIfAbsent(library.toString(), k -> new ReentrantReadWriteLock());
+    }
+
+    /**
+     * The token objects of the library's tokens in this JVM: held for reading by every session call,
+     * for writing by every call that creates, changes or destroys token objects. SoftHSM2 2.6 (the lab
+     * HSM) fails such a write now and then, with {@code CKR_GENERAL_ERROR} or {@code
+     * CKR_TEMPLATE_INCONSISTENT}, when another session of the process searches the same token's objects
+     * at that moment. Key generation, import and deletion are rare; signing waits only while one runs.
+     * Taken before a session is taken from a pool, so that no thread holds a session while it waits.
+     */
+    static ReentrantReadWriteLock objects(Path library) {
+        return OBJECTS.computeIfAbsent(library.toString(), k -> new ReentrantReadWriteLock());
     }
 
     /** How many times the library was re-initialised in this JVM (0 before the first time). */
