@@ -32,6 +32,10 @@ import org.xbill.DNS.SOARecord;
  * spans lines), and every run starts on a line with its own owner name and an explicit TTL as its
  * second field. Anything else, and any parse error in a run, is read by one {@code Master} over the
  * whole file, so messages name the right line.
+ *
+ * <p>Each run, and a file read in one piece, is first read by {@link ZoneLines}, which turns lines of the
+ * plain form straight into the same records as {@code Master} without its tokenizer; a run with any other
+ * line is read by {@code Master}.
  */
 public final class SignedZoneFile {
     /** Below this, one thread reads faster than several start. */
@@ -62,6 +66,17 @@ public final class SignedZoneFile {
     }
 
     private static List<Record> readSequentially(Path file, Name origin) throws SigningException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > 0 && size <= Integer.MAX_VALUE) {
+                List<Record> plain = ZoneLines.parse(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), origin);
+                if (plain != null) {
+                    return plain;
+                }
+            }
+        } catch (IOException e) {
+            throw new SigningException(file + ": " + e.getMessage(), e);
+        }
         List<Record> records = new ArrayList<>();
         try (Master master = new Master(file.toString(), origin)) {
             for (Record r = master.nextRecord(); r != null; r = master.nextRecord()) {
@@ -115,6 +130,10 @@ public final class SignedZoneFile {
     }
 
     private static List<Record> parse(ByteBuffer part, Name origin) throws IOException {
+        List<Record> plain = ZoneLines.parse(part.duplicate(), origin);
+        if (plain != null) {
+            return plain;
+        }
         List<Record> records = new ArrayList<>(part.remaining() / 90);
         try (Master master = new Master(new BufferStream(part), origin)) {
             for (Record r = master.nextRecord(); r != null; r = master.nextRecord()) {

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.AAAARecord;
@@ -44,7 +43,7 @@ class ZoneTextTest {
         Random random = new Random(20261207);
         List<Record> records = new ArrayList<>();
         for (int i = 0; i < ROUNDS; i++) {
-            records.add(randomRecord(random, i % 13));
+            records.add(RandomRecords.escaped().record(random, i % 13));
         }
         byte[] text = DurableFiles.format(records, 0, records.size());
 
@@ -116,7 +115,7 @@ class ZoneTextTest {
         Random random = new Random(7);
         List<Record> records = new ArrayList<>();
         for (int i = 0; i < 13; i++) {
-            records.add(randomRecord(random, i));
+            records.add(RandomRecords.escaped().record(random, i));
         }
         Options.set("multiline");
         try {
@@ -133,7 +132,7 @@ class ZoneTextTest {
         Random random = new Random(99);
         List<Record> records = new ArrayList<>();
         for (int i = 0; i < 2 * DurableFiles.RUN + 17; i++) {
-            records.add(randomRecord(random, i % 13));
+            records.add(RandomRecords.escaped().record(random, i % 13));
         }
         Path out = dir.resolve("z.signed");
 
@@ -161,120 +160,5 @@ class ZoneTextTest {
             }
         }
         return out;
-    }
-
-    private static Record randomRecord(Random r, int kind) throws Exception {
-        Name owner = randomName(r);
-        long ttl = r.nextInt(5) == 0 ? 0 : r.nextInt(Integer.MAX_VALUE);
-        return switch (kind) {
-            case 0 -> new NSRecord(owner, DClass.IN, ttl, randomName(r));
-            case 1 -> randomDs(r, owner, ttl);
-            case 2 ->
-                new RRSIGRecord(
-                        owner,
-                        DClass.IN,
-                        ttl,
-                        randomType(r),
-                        r.nextInt(256),
-                        r.nextInt(Integer.MAX_VALUE),
-                        Instant.ofEpochSecond(r.nextLong(0, 0xFFFFFFFFL)),
-                        Instant.ofEpochSecond(r.nextLong(0, 0xFFFFFFFFL)),
-                        r.nextInt(65536),
-                        randomName(r),
-                        nonEmptyBytes(r, 140));
-            case 3 ->
-                new NSEC3Record(
-                        owner,
-                        DClass.IN,
-                        ttl,
-                        r.nextInt(256),
-                        r.nextInt(256),
-                        r.nextInt(65536),
-                        r.nextBoolean() ? null : nonEmptyBytes(r, 12),
-                        nonEmptyBytes(r, 40),
-                        randomTypes(r));
-            case 4 -> new NSECRecord(owner, DClass.IN, ttl, randomName(r), randomTypes(r));
-            case 5 ->
-                new DNSKEYRecord(owner, DClass.IN, ttl, r.nextInt(65536), 3, r.nextInt(256), nonEmptyBytes(r, 100));
-            case 6 ->
-                new NSEC3PARAMRecord(
-                        owner,
-                        DClass.IN,
-                        ttl,
-                        r.nextInt(256),
-                        r.nextInt(256),
-                        r.nextInt(65536),
-                        r.nextBoolean() ? null : nonEmptyBytes(r, 8));
-            case 7 -> new CNAMERecord(owner, DClass.IN, ttl, randomName(r));
-            case 8 -> new ARecord(owner, DClass.IN, ttl, InetAddress.getByAddress(bytesOf(r, 4)));
-            case 9 -> new TXTRecord(owner, DClass.IN, ttl, List.of(escaped(bytesOf(r, r.nextInt(20)))));
-            case 10 -> Record.newRecord(owner, 1000 + r.nextInt(64000), DClass.IN, ttl, bytes(r, 30));
-            case 11 -> new AAAARecord(owner, DClass.IN, ttl, InetAddress.getByAddress(bytesOf(r, 16)));
-            default -> new NSRecord(owner, DClass.IN, ttl, owner);
-        };
-    }
-
-    /** A DS with a digest of the right length for SHA-1, SHA-256 or SHA-384, or of any length for type 250. */
-    private static Record randomDs(Random r, Name owner, long ttl) {
-        int[][] digests = {{1, 20}, {2, 32}, {4, 48}, {250, -1}};
-        int[] d = digests[r.nextInt(digests.length)];
-        byte[] digest = d[1] < 0 ? nonEmptyBytes(r, 64) : bytesOf(r, d[1]);
-        return new DSRecord(owner, DClass.IN, ttl, r.nextInt(65536), r.nextInt(256), d[0], digest);
-    }
-
-    /** A name of 1–4 labels with printable, escaped and binary bytes in mixed case (often the root). */
-    private static Name randomName(Random r) throws Exception {
-        if (r.nextInt(20) == 0) {
-            return Name.root;
-        }
-        byte[] alphabet = "aZ09-_.;()@$\"\\ *".getBytes(StandardCharsets.US_ASCII);
-        StringBuilder text = new StringBuilder();
-        int labels = 1 + r.nextInt(4);
-        for (int l = 0; l < labels; l++) {
-            int n = 1 + r.nextInt(r.nextInt(10) == 0 ? 63 : 12);
-            for (int i = 0; i < n; i++) {
-                int b = r.nextInt(4) == 0 ? r.nextInt(256) : alphabet[r.nextInt(alphabet.length)];
-                text.append('\\').append(String.format("%03d", b));
-            }
-            text.append('.');
-        }
-        return Name.fromString(text.toString());
-    }
-
-    private static int randomType(Random r) {
-        int[] common = {Type.NS, Type.DS, Type.SOA, Type.DNSKEY, Type.NSEC3, Type.NSEC3PARAM, Type.A, Type.TXT};
-        return r.nextBoolean() ? common[r.nextInt(common.length)] : 1 + r.nextInt(65535);
-    }
-
-    private static int[] randomTypes(Random r) {
-        TreeSet<Integer> types = new TreeSet<>();
-        int n = r.nextInt(6);
-        for (int i = 0; i < n; i++) {
-            types.add(randomType(r));
-        }
-        return types.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** The bytes as \\DDD escapes, which TXTRecord's constructor decodes. */
-    private static String escaped(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (byte x : b) {
-            s.append('\\').append(String.format("%03d", x & 0xFF));
-        }
-        return s.toString();
-    }
-
-    private static byte[] bytes(Random r, int max) {
-        return bytesOf(r, r.nextInt(max + 1));
-    }
-
-    private static byte[] nonEmptyBytes(Random r, int max) {
-        return bytesOf(r, 1 + r.nextInt(max));
-    }
-
-    private static byte[] bytesOf(Random r, int n) {
-        byte[] b = new byte[n];
-        r.nextBytes(b);
-        return b;
     }
 }
