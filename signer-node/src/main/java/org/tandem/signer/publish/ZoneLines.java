@@ -28,10 +28,10 @@ import org.xbill.DNS.utils.base32;
  * Reads zone-file lines of the plain form {@link ZoneText} writes (and most signers write) straight from
  * bytes into records, the reading twin of {@code ZoneText}: one record per line as {@code owner TTL
  * [IN] TYPE RDATA}, for SOA, A, AAAA, NS, CNAME, DS, CDS, DNSKEY, CDNSKEY, RRSIG, NSEC, NSEC3 and
- * NSEC3PARAM.
- * Each line gives the record dnsjava's {@code Master} gives for it: names through dnsjava's own {@link
- * Name#fromString(String, Name)}, addresses through its {@link Address}, and every record built from its wire form by {@link Record#newRecord(Name, int,
- * int, long, byte[])} (or the NS and CNAME constructors), so that no field is interpreted twice.
+ * NSEC3PARAM. Each line gives the record dnsjava's {@code Master} gives for it: names through dnsjava's
+ * own {@link Name#fromString(String, Name)}, addresses through its {@link Address}, and every other record
+ * built from its wire form by {@link Record#newRecord(Name, int, int, long, byte[])} (NS and CNAME by their
+ * constructors), with the checks {@code Master} makes on the text (a DS digest's length for its type).
  *
  * <p>Anything outside that form makes {@link #parse} answer null, and the caller reads the same bytes
  * with dnsjava's {@code Master}, which also gives the error message with the line: another type or class,
