@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -116,6 +117,10 @@ final class MasterFileReader {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(limits, "limits");
+        List<SourcedRecord> plain = readPlain(file, zone, limits);
+        if (plain != null) {
+            return plain;
+        }
         List<SourcedRecord> out = new ArrayList<>();
         Budget budget = new Budget(zone, limits, realDirectory(file));
         try (InputStream stream = openSource(file, budget)) {
@@ -123,6 +128,64 @@ final class MasterFileReader {
                     .readEntries();
         } catch (IOException e) {
             throw new ZoneLoadException(file, 0, null, "cannot close zone file: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * The file's records when every line is of the plain one-record-per-line form {@link ZoneLines} reads
+     * (no directive, no parenthesis, each record with its own owner, TTL and type: what signers and
+     * provisioning systems write), each kept by {@link #accept} as the tokenizer path keeps it; null as soon
+     * as one line is not, or the file cannot be read to its end. The caller then reads the file again
+     * through dnsjava's {@link Tokenizer}, which gives the same records for the plain lines and the error
+     * with its line for any other. Several times faster than the tokenizer on a large zone.
+     */
+    private static List<SourcedRecord> readPlain(Path file, ZoneName zone, ZoneLimits limits) throws ZoneLoadException {
+        List<SourcedRecord> out = new ArrayList<>();
+        Budget budget = new Budget(zone, limits, realDirectory(file));
+        MasterFileReader reader = new MasterFileReader(
+                file, InputStream.nullInputStream(), zone, budget, false, zone.name(), -1, out, List.of());
+        ZoneLines lines = new ZoneLines(zone.name());
+        byte[] line = new byte[512];
+        byte[] buf = new byte[1 << 16];
+        try (InputStream stream = openSource(file, budget)) {
+            int number = 0;
+            int pos = 0;
+            int len = 0;
+            boolean end = false;
+            while (!end) {
+                int n = 0;
+                while (true) {
+                    if (pos == len) {
+                        len = stream.read(buf);
+                        pos = 0;
+                        if (len < 0) {
+                            end = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    byte b = buf[pos++];
+                    if (b == '\n') {
+                        break;
+                    }
+                    if (n == line.length) {
+                        line = Arrays.copyOf(line, 2 * n);
+                    }
+                    line[n++] = b;
+                }
+                number++;
+                if (ZoneLines.skipped(line, n)) {
+                    continue;
+                }
+                Record record = lines.record(line, n);
+                if (record == null) {
+                    return null;
+                }
+                reader.accept(record, number);
+            }
+        } catch (IOException e) {
+            return null; // read again through the tokenizer, which names what went wrong
         }
         return out;
     }

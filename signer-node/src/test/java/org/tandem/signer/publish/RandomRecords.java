@@ -30,9 +30,9 @@ import org.xbill.DNS.Type;
  * 0–12 as {@link #record} lists them (12 and above 15: an NS naming its own owner), 13 SOA, 14 CDNSKEY,
  * 15 CDS.
  */
-final class RandomRecords {
-    /** The kinds {@link ZoneLines} reads itself (all but TXT and an unknown type). */
-    static final int KINDS = 16;
+public final class RandomRecords {
+    /** The kinds {@code ZoneLines} reads itself (all but TXT and an unknown type). */
+    public static final int KINDS = 16;
 
     private final boolean plain;
 
@@ -41,21 +41,21 @@ final class RandomRecords {
     }
 
     /** Names with escapes and binary bytes. */
-    static RandomRecords escaped() {
+    public static RandomRecords escaped() {
         return new RandomRecords(false);
     }
 
     /** Names of letters, digits, hyphens and underscores only. */
-    static RandomRecords plain() {
+    public static RandomRecords plain() {
         return new RandomRecords(true);
     }
 
     /** Whether {@code kind} is TXT or an unknown type, which have no fast path. */
-    static boolean slowKind(int kind) {
+    public static boolean slowKind(int kind) {
         return kind == 9 || kind == 10;
     }
 
-    Record record(Random r, int kind) throws Exception {
+    public Record record(Random r, int kind) throws Exception {
         Name owner = randomName(r);
         long ttl = r.nextInt(5) == 0 ? 0 : r.nextInt(Integer.MAX_VALUE);
         return switch (kind) {

@@ -1,4 +1,4 @@
-package org.tandem.signer.publish;
+package org.tandem.signer.zone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tandem.signer.publish.RandomRecords;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -82,7 +83,7 @@ class ZoneLinesTest {
                 "@ 3600 NS ns1",
                 "sub 60 in ds 1 13 2 ABCDEF0123456789 abcdef0123456789 ABCDEF0123456789 abcdef0123456789",
                 "x 60 IN RRSIG A 13 2 60 20270101000000 20261201000000 4711 @ AAAA BBBB",
-                "x 60 IN NSEC @ A RRSIG NSEC TYPE65534",
+                "x 60 IN NSEC @ A RRSIG NSEC TYPE65534 type1 nsec3param",
                 "@ 0 IN SOA ns1 hostmaster 2026120701 1800 900 604800 3600")) {
             byte[] b = text.getBytes(StandardCharsets.US_ASCII);
             Record fast = lines.record(b);
@@ -149,7 +150,7 @@ class ZoneLinesTest {
 
     @Test
     void aRunIsReadWholeOrNotAtAllAndConsecutiveOwnersShareOneName() throws Exception {
-        String plain = "a.example. 60 IN NS ns1.example.\n\n  \na.example. 60 IN NS ns2.example.\n"
+        String plain = "; header\na.example. 60 IN NS ns1.example.\n\n  \n  ; note\na.example. 60 IN NS ns2.example.\n"
                 + "b.example. 60 IN A 192.0.2.1\n";
         List<Record> records = ZoneLines.parse(ByteBuffer.wrap(plain.getBytes(StandardCharsets.US_ASCII)), ORIGIN);
         assertThat(records).hasSize(3).containsExactlyElementsOf(masterAll(plain));

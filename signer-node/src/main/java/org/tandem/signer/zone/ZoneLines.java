@@ -1,4 +1,4 @@
-package org.tandem.signer.publish;
+package org.tandem.signer.zone;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +25,8 @@ import org.xbill.DNS.Type;
 import org.xbill.DNS.utils.base32;
 
 /**
- * Reads zone-file lines of the plain form {@link ZoneText} writes (and most signers write) straight from
- * bytes into records, the reading twin of {@code ZoneText}: one record per line as {@code owner TTL
+ * Reads zone-file lines of the plain form {@code ZoneText} writes (and most signers write) straight from
+ * bytes into records, the reading twin of the publisher's {@code ZoneText}: one record per line as {@code owner TTL
  * [IN] TYPE RDATA}, for SOA, A, AAAA, NS, CNAME, DS, CDS, DNSKEY, CDNSKEY, RRSIG, NSEC, NSEC3 and
  * NSEC3PARAM. Each line gives the record dnsjava's {@code Master} gives for it: names through dnsjava's
  * own {@link Name#fromString(String, Name)}, addresses through its {@link Address}, and every other record
@@ -43,10 +43,22 @@ import org.xbill.DNS.utils.base32;
  * do the records, which saves memory), and up to {@value #TARGET_CACHE} NS/CNAME targets. One instance
  * per thread.
  */
-final class ZoneLines {
+public final class ZoneLines {
     private static final int TARGET_CACHE = 1 << 14;
     private static final int MAX_FIELDS = 64;
     private static final base32 BASE32HEX = new base32(base32.Alphabet.BASE32HEX, false, false);
+    /** The packed mnemonics of types 0–1023 and 32768–32769 that dnsjava names, each to its type. */
+    private static final Map<Long, Integer> TYPES = new HashMap<>();
+
+    static {
+        for (int t = 0; t < 65536; t = t == 1023 ? 32768 : t == 32769 ? 65536 : t + 1) {
+            byte[] name = Type.string(t).getBytes(StandardCharsets.US_ASCII);
+            long key = packed(name, 0, name.length);
+            if (key >= 0 && Type.value(Type.string(t)) == t) {
+                TYPES.put(key, t);
+            }
+        }
+    }
 
     private final Name origin;
     private final int[] start = new int[MAX_FIELDS];
@@ -61,16 +73,16 @@ final class ZoneLines {
     private final Map<String, Name> targets = new HashMap<>();
     private final DNSOutput wire = new DNSOutput(512);
 
-    ZoneLines(Name origin) {
+    public ZoneLines(Name origin) {
         this.origin = origin;
     }
 
     /** The records of {@code part}'s lines in order, or null when a line is not of the plain form. */
-    static List<Record> parse(ByteBuffer part, Name origin) {
+    public static List<Record> parse(ByteBuffer part, Name origin) {
         return new ZoneLines(origin).records(part);
     }
 
-    List<Record> records(ByteBuffer part) {
+    private List<Record> records(ByteBuffer part) {
         List<Record> out = new ArrayList<>(part.remaining() / 90);
         int size = part.limit();
         int p = part.position();
@@ -84,7 +96,7 @@ final class ZoneLines {
                 line = new byte[Math.max(n, 2 * line.length)];
             }
             part.get(p, line, 0, n);
-            if (!blank(n)) {
+            if (!skipped(line, n)) {
                 Record r = record(n);
                 if (r == null) {
                     return null;
@@ -96,22 +108,31 @@ final class ZoneLines {
         return out;
     }
 
-    private boolean blank(int n) {
+    /**
+     * Whether {@code Master} skips the line {@code text[0..n)} (without its line break): blanks only, or a
+     * comment ({@code ;} first after any blanks).
+     */
+    public static boolean skipped(byte[] text, int n) {
         for (int i = 0; i < n; i++) {
-            if (line[i] != ' ' && line[i] != '\t') {
-                return false;
+            if (text[i] != ' ' && text[i] != '\t') {
+                return text[i] == ';';
             }
         }
         return true;
     }
 
     /** The record of one line (without its line break), or null when it is not of the plain form. */
-    Record record(byte[] text) {
-        if (text.length > line.length) {
-            line = new byte[text.length];
+    public Record record(byte[] text) {
+        return record(text, text.length);
+    }
+
+    /** The record of the line {@code text[0..n)} (without its line break), or null when it is not plain. */
+    public Record record(byte[] text, int n) {
+        if (n > line.length) {
+            line = new byte[n];
         }
-        System.arraycopy(text, 0, line, 0, text.length);
-        return record(text.length);
+        System.arraycopy(text, 0, line, 0, n);
+        return record(n);
     }
 
     /** The record of {@code line[0..n)}, or null when it is not of the plain form. */
@@ -130,7 +151,7 @@ final class ZoneLines {
         if (f >= fields) {
             return null;
         }
-        int type = Type.value(text(f));
+        int type = type(f);
         f++;
         try {
             Name owner = owner();
@@ -266,7 +287,7 @@ final class ZoneLines {
         if (fields < f + 9) {
             return null;
         }
-        int covered = Type.value(text(f));
+        int covered = type(f);
         long alg = number(f + 1, 0xff);
         long labels = number(f + 2, 0xff);
         long originalTtl = number(f + 3, 0x7fffffffL);
@@ -382,7 +403,7 @@ final class ZoneLines {
     private boolean typeBitmap(int from) {
         TreeSet<Integer> types = new TreeSet<>();
         for (int f = from; f < fields; f++) {
-            int t = Type.value(text(f));
+            int t = type(f);
             if (t < 0) {
                 return false;
             }
@@ -549,6 +570,38 @@ final class ZoneLines {
             v = v * 10 + (c - '0');
         }
         return v <= max ? v : -1;
+    }
+
+    /**
+     * The type a mnemonic field names, as dnsjava's {@link Type#value(String)} gives it (-1 for none):
+     * mnemonics of up to 8 letters and digits are looked up by their bytes, without a String.
+     */
+    private static int type(byte[] b, int from, int to) {
+        long key = packed(b, from, to);
+        Integer t = key < 0 ? null : TYPES.get(key);
+        return t != null ? t : Type.value(new String(b, from, to - from, StandardCharsets.US_ASCII));
+    }
+
+    private int type(int f) {
+        return type(line, start[f], end[f]);
+    }
+
+    /** Up to 8 letters and digits, upper-cased, as one number; -1 for anything else. */
+    private static long packed(byte[] b, int from, int to) {
+        if (to - from > 8 || to == from) {
+            return -1;
+        }
+        long key = 0;
+        for (int i = from; i < to; i++) {
+            int c = b[i];
+            if (c >= 'a' && c <= 'z') {
+                c -= 'a' - 'A';
+            } else if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9')) {
+                return -1;
+            }
+            key = key << 8 | c;
+        }
+        return key;
     }
 
     private boolean is(int f, String word) {

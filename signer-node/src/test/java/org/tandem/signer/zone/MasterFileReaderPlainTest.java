@@ -1,0 +1,107 @@
+package org.tandem.signer.zone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tandem.keysync.key.ZoneName;
+import org.tandem.signer.publish.RandomRecords;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
+import org.xbill.DNS.Record;
+
+/**
+ * A zone file of plain lines is read without dnsjava's tokenizer: the same records, files and lines as the
+ * tokenizer path gives for the same text, the same refusals, and any other line sends the whole file back
+ * to the tokenizer.
+ */
+class MasterFileReaderPlainTest {
+    private static final ZoneName ZONE = ZoneName.of("example.");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void plainLinesGiveTheRecordsAndLinesTheTokenizerGives() throws Exception {
+        Random random = new Random(11);
+        StringBuilder text = new StringBuilder("; a provisioning system's export\n\n");
+        for (int i = 0; i < 3000; i++) {
+            int kind = i % RandomRecords.KINDS;
+            if (RandomRecords.slowKind(kind)) {
+                continue;
+            }
+            Record r = RandomRecords.plain().record(random, kind);
+            Name owner;
+            try {
+                owner = Name.concatenate(r.getName().relativize(Name.root), ZONE.name());
+            } catch (NameTooLongException e) {
+                continue;
+            }
+            text.append(r.withName(owner)).append(i % 7 == 0 ? "\n\n" : "\n");
+        }
+        Path file = write(text.toString());
+
+        List<SourcedRecord> plain = MasterFileReader.read(file, ZONE, ZoneLimits.defaults());
+        List<SourcedRecord> tokenized = MasterFileReader.read(text.toString(), ZONE, file, ZoneLimits.defaults());
+
+        assertThat(plain).hasSize(tokenized.size()).hasSizeGreaterThan(2000);
+        for (int i = 0; i < plain.size(); i++) {
+            SourcedRecord a = plain.get(i);
+            SourcedRecord b = tokenized.get(i);
+            assertThat(a.record()).as("record %d", i).isEqualTo(b.record());
+            assertThat(a.record().getTTL()).isEqualTo(b.record().getTTL());
+            assertThat(a.line()).as("line of record %d", i).isEqualTo(b.line());
+            assertThat(a.file()).isEqualTo(b.file());
+        }
+    }
+
+    @Test
+    void anOwnerOutsideTheZoneIsRefusedWithItsLineAsTheTokenizerRefusesIt() throws Exception {
+        String text =
+                "example. 3600 IN NS ns1.example.\nwww.example. 60 IN A 192.0.2.1\n" + "www.other. 60 IN A 192.0.2.2\n";
+        Path file = write(text);
+
+        assertThatThrownBy(() -> MasterFileReader.read(file, ZONE, ZoneLimits.defaults()))
+                .isInstanceOf(ZoneLoadException.class)
+                .hasMessageContaining("example.zone:3:")
+                .hasMessageContaining("outside the zone");
+        assertThatThrownBy(() -> MasterFileReader.read(text, ZONE, file, ZoneLimits.defaults()))
+                .isInstanceOf(ZoneLoadException.class)
+                .hasMessageContaining("example.zone:3:")
+                .hasMessageContaining("outside the zone");
+    }
+
+    @Test
+    void oneLineOfAnotherFormSendsTheFileToTheTokenizerWithItsDirectives() throws Exception {
+        String text = "example. 3600 IN NS ns1.example.\n$TTL 300\nwww A 192.0.2.1\n"
+                + "txt.example. 60 IN TXT \"hello world\"\n";
+        Path file = write(text);
+
+        List<SourcedRecord> records = MasterFileReader.read(file, ZONE, ZoneLimits.defaults());
+
+        assertThat(records).extracting(SourcedRecord::line).containsExactly(1, 3, 4);
+        assertThat(records.get(1).record().getTTL()).isEqualTo(300);
+        assertThat(records.get(1).record().getName()).isEqualTo(Name.fromString("www.example."));
+    }
+
+    @Test
+    void aMalformedPlainLookingLineGetsTheTokenizersMessageWithItsLine() throws Exception {
+        Path file = write("example. 3600 IN NS ns1.example.\nwww.example. 60 IN A 192.0.2.300\n");
+
+        assertThatThrownBy(() -> MasterFileReader.read(file, ZONE, ZoneLimits.defaults()))
+                .isInstanceOf(ZoneLoadException.class)
+                .hasMessageContaining("example.zone:2:");
+    }
+
+    private Path write(String text) throws Exception {
+        Path file = dir.resolve("example.zone");
+        Files.writeString(file, text, StandardCharsets.US_ASCII);
+        return file;
+    }
+}
