@@ -27,17 +27,19 @@ import org.xbill.DNS.utils.base32;
 /**
  * Reads zone-file lines of the plain form {@code ZoneText} writes (and most signers write) straight from
  * bytes into records, the reading twin of the publisher's {@code ZoneText}: one record per line as {@code owner TTL
- * [IN] TYPE RDATA}, for SOA, A, AAAA, NS, CNAME, DS, CDS, DNSKEY, CDNSKEY, RRSIG, NSEC, NSEC3 and
+ * [IN] TYPE RDATA} (or {@code owner [IN] [TTL] TYPE RDATA}, the TTL then {@code $TTL}'s or the last
+ * record's, as {@code Master} takes it), for SOA, A, AAAA, NS, CNAME, DS, CDS, DNSKEY, CDNSKEY, RRSIG, NSEC, NSEC3 and
  * NSEC3PARAM. Each line gives the record dnsjava's {@code Master} gives for it: names through dnsjava's
  * own {@link Name#fromString(String, Name)}, addresses through its {@link Address}, and every other record
  * built from its wire form by {@link Record#newRecord(Name, int, int, long, byte[])} (NS and CNAME by their
  * constructors), with the checks {@code Master} makes on the text (a DS digest's length for its type).
  *
  * <p>Anything outside that form makes {@link #parse} answer null, and the caller reads the same bytes
- * with dnsjava's {@code Master}, which also gives the error message with the line: another type or class,
- * a line without its own owner or TTL, a TTL with units, an algorithm mnemonic, a quote, parenthesis,
- * comment or backslash anywhere on the line, a byte outside printable ASCII, a field count other than
- * the type's. A record that {@code Master} would refuse is therefore never accepted here.
+ * with dnsjava's {@code Master}, which also gives the error message with the line: another type or
+ * class, a line without its own owner, a TTL with units, a first record without any TTL, an algorithm
+ * mnemonic, a quote, parenthesis, comment or backslash anywhere on the line, a byte outside printable
+ * ASCII, a field count other than the type's. A record that {@code Master} would refuse is therefore
+ * never accepted here.
  *
  * <p>It keeps the last owner's and the last signer's {@link Name} (consecutive lines share them, and so
  * do the records, which saves memory), and up to {@value #TARGET_CACHE} NS/CNAME targets. One instance
@@ -60,7 +62,11 @@ public final class ZoneLines {
         }
     }
 
-    private final Name origin;
+    private Name origin;
+    /** {@code $TTL}'s value, or -1; then the TTL of the last record, or -1 before the first. */
+    private long defaultTtl = -1;
+
+    private long lastTtl = -1;
     private final int[] start = new int[MAX_FIELDS];
     private final int[] end = new int[MAX_FIELDS];
     private int fields;
@@ -121,6 +127,39 @@ public final class ZoneLines {
         return true;
     }
 
+    /**
+     * Reads the directive line {@code text[0..n)} as the zone loader does: {@code $ORIGIN name} (a relative
+     * name is relative to the current origin, as in BIND) or {@code $TTL seconds}; false for any other
+     * directive or form ({@code $INCLUDE}, {@code $GENERATE}, a TTL with units, a comment after it), which
+     * the caller then leaves to the tokenizer.
+     */
+    public boolean directive(byte[] text, int n) throws TextParseException {
+        if (n > line.length) {
+            line = new byte[n];
+        }
+        System.arraycopy(text, 0, line, 0, n);
+        if (!split(n) || fields != 2 || start[0] != 0) {
+            return false;
+        }
+        if (is(0, "$TTL")) {
+            long ttl = number(1, 0x7fffffffL);
+            if (ttl < 0) {
+                return false;
+            }
+            defaultTtl = ttl;
+            return true;
+        }
+        if (is(0, "$ORIGIN")) {
+            origin = Name.fromString(text(1), origin);
+            lastOwner = null;
+            lastSigner = null;
+            lastSignerText = null;
+            targets.clear();
+            return true;
+        }
+        return false;
+    }
+
     /** The record of one line (without its line break), or null when it is not of the plain form. */
     public Record record(byte[] text) {
         return record(text, text.length);
@@ -137,19 +176,34 @@ public final class ZoneLines {
 
     /** The record of {@code line[0..n)}, or null when it is not of the plain form. */
     private Record record(int n) {
-        if (!split(n) || fields < 4 || start[0] != 0) {
+        if (!split(n) || fields < 3 || start[0] != 0) {
             return null;
         }
-        long ttl = number(1, 0x7fffffffL);
-        if (ttl < 0) {
+        if (line[0] == '$') {
             return null;
         }
-        int f = 2;
-        if (is(f, "IN")) {
+        // [TTL] [IN] TYPE or IN TTL TYPE, as Master: a missing TTL is $TTL's, else the last record's
+        int f = 1;
+        boolean in = is(f, "IN");
+        if (in) {
             f++;
         }
-        if (f >= fields) {
-            return null;
+        long ttl = -1;
+        if (f < fields && line[start[f]] >= '0' && line[start[f]] <= '9') {
+            ttl = number(f, 0x7fffffffL);
+            if (ttl < 0) {
+                return null;
+            }
+            f++;
+        }
+        if (!in && f < fields && is(f, "IN")) {
+            f++;
+        }
+        if (ttl < 0) {
+            ttl = defaultTtl >= 0 ? defaultTtl : lastTtl;
+        }
+        if (ttl < 0 || f >= fields) {
+            return null; // an SOA without any TTL takes its MINIMUM: Master's rule, left to it
         }
         int type = type(f);
         f++;
@@ -158,7 +212,7 @@ public final class ZoneLines {
             if (owner == null) {
                 return null;
             }
-            return switch (type) {
+            Record record = switch (type) {
                 case Type.A -> address(owner, ttl, f, Address.IPv4, Type.A);
                 case Type.AAAA -> address(owner, ttl, f, Address.IPv6, Type.AAAA);
                 case Type.NS -> fields == f + 1 ? nameRecord(owner, ttl, f, true) : null;
@@ -172,6 +226,10 @@ public final class ZoneLines {
                 case Type.SOA -> soa(owner, ttl, f);
                 default -> null;
             };
+            if (record != null) {
+                lastTtl = ttl;
+            }
+            return record;
         } catch (TextParseException | IllegalArgumentException e) {
             return null; // dnsjava's Master reads the line again and names what is wrong with it
         }

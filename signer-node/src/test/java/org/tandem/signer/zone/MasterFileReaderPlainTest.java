@@ -62,6 +62,40 @@ class MasterFileReaderPlainTest {
     }
 
     @Test
+    void aZoneWithOriginTtlAndRelativeNamesGivesWhatTheTokenizerGives() throws Exception {
+        StringBuilder text = new StringBuilder("$ORIGIN example.\n$TTL 86400\n");
+        text.append("@ IN SOA ns1.nic hostmaster.nic 1 1800 900 604800 3600\n@ IN NS ns1.nic.example.net.\n");
+        for (int i = 0; i < 500; i++) {
+            text.append("d").append(i).append(" IN NS ns1.d").append(i).append(".example.net.\n");
+            text.append("d").append(i).append(" 3600 NS ns2\n");
+            text.append("d")
+                    .append(i)
+                    .append(" DS 4711 13 2 ")
+                    .append("ab".repeat(32))
+                    .append('\n');
+        }
+        text.append("$ORIGIN sub.example.\nwww A 192.0.2.1\n$TTL 60\nmail IN AAAA 2001:db8::1\n");
+        Path file = write(text.toString());
+
+        List<SourcedRecord> plain = MasterFileReader.read(file, ZONE, ZoneLimits.defaults());
+        List<SourcedRecord> tokenized = MasterFileReader.read(text.toString(), ZONE, file, ZoneLimits.defaults());
+
+        assertThat(plain).hasSize(1504);
+        assertThat(plain)
+                .extracting(SourcedRecord::record)
+                .containsExactlyElementsOf(
+                        tokenized.stream().map(SourcedRecord::record).toList());
+        assertThat(plain)
+                .extracting(r -> r.record().getTTL())
+                .containsExactlyElementsOf(
+                        tokenized.stream().map(r -> r.record().getTTL()).toList());
+        assertThat(plain)
+                .extracting(SourcedRecord::line)
+                .containsExactlyElementsOf(
+                        tokenized.stream().map(SourcedRecord::line).toList());
+    }
+
+    @Test
     void anOwnerOutsideTheZoneIsRefusedWithItsLineAsTheTokenizerRefusesIt() throws Exception {
         String text =
                 "example. 3600 IN NS ns1.example.\nwww.example. 60 IN A 192.0.2.1\n" + "www.other. 60 IN A 192.0.2.2\n";
