@@ -217,8 +217,8 @@ public final class ZoneLines {
                 case Type.AAAA -> address(owner, ttl, f, Address.IPv6, Type.AAAA);
                 case Type.NS -> fields == f + 1 ? nameRecord(owner, ttl, f, true) : null;
                 case Type.CNAME -> fields == f + 1 ? nameRecord(owner, ttl, f, false) : null;
-                case Type.DS, Type.CDS -> ds(owner, ttl, type, f);
-                case Type.DNSKEY, Type.CDNSKEY -> dnskey(owner, ttl, type, f);
+                case Type.DS, Type.CDS -> numbersThenBytes(owner, ttl, type, f, true);
+                case Type.DNSKEY, Type.CDNSKEY -> numbersThenBytes(owner, ttl, type, f, false);
                 case Type.RRSIG -> rrsig(owner, ttl, f);
                 case Type.NSEC -> nsec(owner, ttl, f);
                 case Type.NSEC3 -> nsec3(owner, ttl, f);
@@ -299,45 +299,32 @@ public final class ZoneLines {
         return ns ? new NSRecord(owner, DClass.IN, ttl, target) : new CNAMERecord(owner, DClass.IN, ttl, target);
     }
 
-    private Record ds(Name owner, long ttl, int type, int f) {
+    /**
+     * DS and CDS ({@code digest}: the bytes in hex, of the length the digest type has) or DNSKEY and
+     * CDNSKEY (the key in base64): a 16-bit and two 8-bit numbers, then the bytes.
+     */
+    private Record numbersThenBytes(Name owner, long ttl, int type, int f, boolean digest) {
         if (fields < f + 4) {
             return null;
         }
-        long tag = number(f, 0xffff);
-        long alg = number(f + 1, 0xff);
-        long digestType = number(f + 2, 0xff);
-        byte[] digest = hex(f + 3, fields);
-        if (tag < 0 || alg < 0 || digestType < 0 || digest == null) {
+        long first = number(f, 0xffff);
+        long second = number(f + 1, 0xff);
+        long third = number(f + 2, 0xff);
+        byte[] bytes = digest ? hex(f + 3, fields) : base64(f + 3, fields);
+        if (first < 0 || second < 0 || third < 0 || bytes == null) {
             return null;
         }
-        int length = DNSSEC.Digest.algLength((int) digestType);
-        if (length >= 0 && length != digest.length) {
-            return null; // Master refuses a digest of the wrong length for its type
+        if (digest) {
+            int length = DNSSEC.Digest.algLength((int) third);
+            if (length >= 0 && length != bytes.length) {
+                return null; // Master refuses a digest of the wrong length for its type
+            }
         }
         wire.jump(0);
-        wire.writeU16((int) tag);
-        wire.writeU8((int) alg);
-        wire.writeU8((int) digestType);
-        wire.writeByteArray(digest);
-        return fromWire(owner, type, ttl);
-    }
-
-    private Record dnskey(Name owner, long ttl, int type, int f) {
-        if (fields < f + 4) {
-            return null;
-        }
-        long flags = number(f, 0xffff);
-        long protocol = number(f + 1, 0xff);
-        long alg = number(f + 2, 0xff);
-        byte[] key = base64(f + 3, fields);
-        if (flags < 0 || protocol < 0 || alg < 0 || key == null) {
-            return null;
-        }
-        wire.jump(0);
-        wire.writeU16((int) flags);
-        wire.writeU8((int) protocol);
-        wire.writeU8((int) alg);
-        wire.writeByteArray(key);
+        wire.writeU16((int) first);
+        wire.writeU8((int) second);
+        wire.writeU8((int) third);
+        wire.writeByteArray(bytes);
         return fromWire(owner, type, ttl);
     }
 

@@ -960,12 +960,24 @@ public final class Pkcs11Hsm implements Hsm {
      * the calls into the PKCS#11 library's tokens in this JVM ({@link Pkcs11Library#objects}).
      */
     private <T> T withObjectWrites(String what, SessionWork<T> work) throws HsmException {
-        Lock writes = Pkcs11Library.objects(spec.library()).writeLock();
-        writes.lock();
+        return holding(Pkcs11Library.objects(spec.library()).writeLock(), () -> withSession(what, work));
+    }
+
+    @FunctionalInterface
+    private interface HsmCall<T> {
+        T call() throws HsmException;
+    }
+
+    /** Runs {@code call} on this open HSM while holding {@code lock} (one of {@link Pkcs11Library#objects}). */
+    private <T> T holding(Lock lock, HsmCall<T> call) throws HsmException {
+        if (closed) {
+            throw new IllegalStateException("HSM " + id() + " is closed");
+        }
+        lock.lock();
         try {
-            return withSession(what, work);
+            return call.call();
         } finally {
-            writes.unlock();
+            lock.unlock();
         }
     }
 
@@ -974,16 +986,7 @@ public final class Pkcs11Hsm implements Hsm {
      * objects: it holds {@link Pkcs11Library#objects} for writing).
      */
     private <T> T withAllSessions(String what, SessionWork<T> work) throws HsmException {
-        if (closed) {
-            throw new IllegalStateException("HSM " + id() + " is closed");
-        }
-        Lock writes = Pkcs11Library.objects(spec.library()).writeLock();
-        writes.lock();
-        try {
-            return withAllSessionsWriting(what, work);
-        } finally {
-            writes.unlock();
-        }
+        return holding(Pkcs11Library.objects(spec.library()).writeLock(), () -> withAllSessionsWriting(what, work));
     }
 
     private <T> T withAllSessionsWriting(String what, SessionWork<T> work) throws HsmException {
@@ -1450,16 +1453,7 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     private <T> T withSession(String what, SessionWork<T> work) throws HsmException {
-        if (closed) {
-            throw new IllegalStateException("HSM " + id() + " is closed");
-        }
-        Lock objects = Pkcs11Library.objects(spec.library()).readLock();
-        objects.lock();
-        try {
-            return inSession(what, work);
-        } finally {
-            objects.unlock();
-        }
+        return holding(Pkcs11Library.objects(spec.library()).readLock(), () -> inSession(what, work));
     }
 
     private <T> T inSession(String what, SessionWork<T> work) throws HsmException {
