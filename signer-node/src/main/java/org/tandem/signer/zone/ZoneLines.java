@@ -379,43 +379,39 @@ public final class ZoneLines {
     }
 
     private Record nsec3(Name owner, long ttl, int f) {
-        if (fields < f + 5) {
+        if (fields < f + 5 || !hashParameters(f)) {
             return null;
         }
-        long hash = number(f, 0xff);
-        long flags = number(f + 1, 0xff);
-        long iterations = number(f + 2, 0xffff);
-        byte[] salt = salt(f + 3);
         byte[] next = nextHash(f + 4);
-        if (hash < 0 || flags < 0 || iterations < 0 || salt == null || next == null) {
+        if (next == null) {
             return null;
         }
-        wire.jump(0);
-        wire.writeU8((int) hash);
-        wire.writeU8((int) flags);
-        wire.writeU16((int) iterations);
-        wire.writeCountedString(salt);
         wire.writeCountedString(next);
         return typeBitmap(f + 5) ? fromWire(owner, Type.NSEC3, ttl) : null;
     }
 
     private Record nsec3param(Name owner, long ttl, int f) {
-        if (fields != f + 4) {
-            return null;
-        }
+        return fields == f + 4 && hashParameters(f) ? fromWire(owner, Type.NSEC3PARAM, ttl) : null;
+    }
+
+    /**
+     * Starts the wire form with the NSEC3 hash parameters of fields {@code f..f+3} (algorithm, flags,
+     * iterations, salt) as NSEC3 and NSEC3PARAM begin; false when one is not valid.
+     */
+    private boolean hashParameters(int f) {
         long hash = number(f, 0xff);
         long flags = number(f + 1, 0xff);
         long iterations = number(f + 2, 0xffff);
         byte[] salt = salt(f + 3);
         if (hash < 0 || flags < 0 || iterations < 0 || salt == null) {
-            return null;
+            return false;
         }
         wire.jump(0);
         wire.writeU8((int) hash);
         wire.writeU8((int) flags);
         wire.writeU16((int) iterations);
         wire.writeCountedString(salt);
-        return fromWire(owner, Type.NSEC3PARAM, ttl);
+        return true;
     }
 
     private Record soa(Name owner, long ttl, int f) throws TextParseException {
