@@ -550,6 +550,8 @@ public final class KeySyncedElection implements AutoCloseable {
         if (l != latch || closed.get() || role != ElectionRole.CANDIDATE) {
             return;
         }
+        long wonAt = nanoTime.getAsLong();
+        LOG.info("election node={} event=latch-won proving the keys and running the takeover checks", node);
         KeySyncVerdict verdict = runCheck();
         if (verdict == null) {
             return;
@@ -618,7 +620,13 @@ public final class KeySyncedElection implements AutoCloseable {
             }
         }
         LOG.info(
-                "election node={} epoch={} leading lease={} session={} latch={}", node, epoch, lease, session, ourPath);
+                "election node={} epoch={} leading lease={} session={} latch={} takeover_ms={}",
+                node,
+                epoch,
+                lease,
+                session,
+                ourPath,
+                TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong() - wonAt));
     }
 
     /**
