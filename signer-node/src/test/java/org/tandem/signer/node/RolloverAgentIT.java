@@ -8,6 +8,7 @@ import static org.tandem.signer.node.RolloverChecks.hasCds;
 import static org.tandem.signer.node.RolloverChecks.indexOf;
 import static org.tandem.signer.node.RolloverChecks.key;
 import static org.tandem.signer.node.RolloverChecks.noCachedCombinationFailsToValidate;
+import static org.tandem.signer.node.RolloverChecks.provenOnBothBeforePublished;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ class RolloverAgentIT {
     void aZskRollsByItselfProvenOnBothHsmsBeforePublicationAndEveryPublishedVersionValidates() throws Exception {
         NodeProcess a = start("node-a");
         cluster.awaitLog(a, "node=node-a event=leader ");
-        start("node-b");
+        NodeProcess b = start("node-b");
         // the first keys: proven on both nodes, then published and active at once (nothing to overlap with)
         PublishRecord first = cluster.awaitPublish(r -> r.node().equals("node-a"), "node-a publishes");
         ZoneKeySet initial = cluster.tokens.keySync().manifest(NodeCluster.ZONE);
@@ -128,16 +129,7 @@ class RolloverAgentIT {
         assertThat(old.entered(KeyState.RETIRED)).contains(active);
         assertThat(old.entered(KeyState.REMOVED).orElseThrow()).isAfterOrEqualTo(active.plusSeconds(4));
         // proven on both HSMs before the manifest said PUBLISHED
-        String log = a.log();
-        String short2 = zsk2.key().fingerprint().shortHex();
-        int proven = indexOf(
-                log,
-                "key=" + short2 + " .*event=key-proven-everywhere proven-on=\"node-a \\(node-a\\),"
-                        + " node-b \\(node-b\\)\"");
-        int publishedLine = indexOf(
-                log, "event=rollover-step ZSK " + zsk2.key().keyTag() + " fp " + short2 + ": GENERATED -> PUBLISHED");
-        assertThat(proven).as("proven everywhere, logged").isNotNegative();
-        assertThat(publishedLine).as("published by the agent, logged").isGreaterThan(proven);
+        provenOnBothBeforePublished(zsk2.key(), a, b);
         // both HSMs hold every key the zone uses, proven; the REMOVED ZSK stays there (delete-removed: false)
         KeySetReport report = cluster.tokens.keySync().verify(NodeCluster.ZONE);
         assertThat(report.problemsForSigning(after)).isEmpty();

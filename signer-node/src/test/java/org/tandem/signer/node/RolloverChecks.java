@@ -182,6 +182,35 @@ final class RolloverChecks {
                 .findFirst();
     }
 
+    /**
+     * The node whose rollover agent published {@code key} (GENERATED -> PUBLISHED) had proven it on the HSMs
+     * of both nodes before, by its own log. Whichever node that was: on a loaded machine the lead may move
+     * in the middle of a rollover, and the node that leads then proves the key itself before it publishes.
+     * A failure quotes every node's lines about the key and its leadership.
+     */
+    static void provenOnBothBeforePublished(DnssecKey key, NodeProcess... nodes) throws Exception {
+        String fp = key.fingerprint().shortHex();
+        String publishedLine =
+                "event=rollover-step " + key.role() + " " + key.keyTag() + " fp " + fp + ": GENERATED -> PUBLISHED";
+        String provenLine = "key=" + fp + " .*event=key-proven-everywhere proven-on=\"(node-a \\(node-a\\), node-b"
+                + " \\(node-b\\)|node-b \\(node-b\\), node-a \\(node-a\\))\"";
+        StringBuilder seen = new StringBuilder();
+        for (NodeProcess n : nodes) {
+            String log = n.log();
+            int published = log.indexOf(publishedLine);
+            if (published >= 0) {
+                assertThat(indexOf(log.substring(0, published), provenLine))
+                        .as("%s published %s; proven on both HSMs before, by its log", n.name(), fp)
+                        .isNotNegative();
+                return;
+            }
+            log.lines()
+                    .filter(l -> l.contains(fp) || l.contains("event=leader") || l.contains("event=leadership-lost"))
+                    .forEach(l -> seen.append(n.name()).append(": ").append(l).append('\n'));
+        }
+        throw new AssertionError("no node's log has \"" + publishedLine + "\"; their lines about it:\n" + seen);
+    }
+
     /** Where {@code regex} first matches in {@code text}; -1 when it does not. */
     static int indexOf(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
