@@ -244,7 +244,34 @@ final class NetworkScenarios {
             if (!during.isEmpty()) {
                 t.violate("F6", "commits during the quorum loss: " + during);
             }
-            // a version committed before the voters died may reach the secondary a moment after: not new
+            // the leader cannot reach a quorum: its lease runs out and it must stop saying it leads
+            t.check("INV-L3");
+            List<String> claims = Waits.claimsBetween(c, t.faultAt().plus(Waits.LEASE_SLACK), t.healedAtOrNow());
+            if (!claims.isEmpty()) {
+                t.violate(
+                        "INV-L3",
+                        "a node still said it leads more than " + Waits.LEASE_SLACK.toSeconds()
+                                + " s into the quorum loss: " + claims.get(0) + " (" + claims.size() + " sample(s))");
+            }
+            // back only with a new epoch (INV-L2): wait for the first commit sent after the heal
+            LedgerEntry next = c.poll(
+                    "the first commit after the quorum returned",
+                    Duration.ofSeconds(60),
+                    () -> c.ledger().stream()
+                            .filter(e -> e.seenAt().isAfter(t.healedAtOrNow()))
+                            .filter(e -> e.committedAt().isAfter(quorumGone))
+                            .findFirst());
+            t.check("INV-L2");
+            if (next.epoch() <= t.epochBefore()) {
+                t.violate(
+                        "INV-L2",
+                        next.node() + " committed serial " + next.serial() + " after the quorum returned in epoch "
+                                + next.epoch() + ", not above the epoch before the loss " + t.epochBefore());
+            }
+            // A version committed before the voters died may reach the secondary a moment after: not new. The
+            // harness reads the ledger through ZooKeeper too, so such a commit shows in its view only once the
+            // quorum is back: judged here, after the first commit since the heal, which the watch reads after
+            // every earlier one (in sequence order).
             Set<String> committedBefore = c.ledger().stream()
                     .filter(e -> !e.committedAt().isAfter(quorumGone))
                     .map(e -> e.serial() + "/" + e.sha256Hex())
@@ -262,15 +289,6 @@ final class NetworkScenarios {
                                         .map(v -> "serial " + v.serial() + " at " + v.at())
                                         .toList());
             }
-            // the leader cannot reach a quorum: its lease runs out and it must stop saying it leads
-            t.check("INV-L3");
-            List<String> claims = Waits.claimsBetween(c, t.faultAt().plus(Waits.LEASE_SLACK), t.healedAtOrNow());
-            if (!claims.isEmpty()) {
-                t.violate(
-                        "INV-L3",
-                        "a node still said it leads more than " + Waits.LEASE_SLACK.toSeconds()
-                                + " s into the quorum loss: " + claims.get(0) + " (" + claims.size() + " sample(s))");
-            }
             // A commit the node sent before the voters were gone carries that time; the harness may see it only
             // once the quorum is back (its watch reads the ledger through ZooKeeper too). Not a commit after.
             c.ledger().stream()
@@ -279,21 +297,6 @@ final class NetworkScenarios {
                     .forEach(e -> t.note("serial " + e.serial() + " (epoch " + e.epoch() + ", " + e.node()
                             + "), committed at " + e.committedAt() + " before the quorum was gone (" + quorumGone
                             + "), seen by the harness at " + e.seenAt()));
-            // back only with a new epoch (INV-L2): wait for the first commit sent after the heal
-            LedgerEntry next = c.poll(
-                    "the first commit after the quorum returned",
-                    Duration.ofSeconds(60),
-                    () -> c.ledger().stream()
-                            .filter(e -> e.seenAt().isAfter(t.healedAtOrNow()))
-                            .filter(e -> e.committedAt().isAfter(quorumGone))
-                            .findFirst());
-            t.check("INV-L2");
-            if (next.epoch() <= t.epochBefore()) {
-                t.violate(
-                        "INV-L2",
-                        next.node() + " committed serial " + next.serial() + " after the quorum returned in epoch "
-                                + next.epoch() + ", not above the epoch before the loss " + t.epochBefore());
-            }
             t.note("the zone source changed " + changes + " time(s) during the 15 s without quorum; no commit, no "
                     + "new version, no leader claim after the lease; first commit after: serial " + next.serial()
                     + " epoch " + next.epoch() + " by " + next.node());
