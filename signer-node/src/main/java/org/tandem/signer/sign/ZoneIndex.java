@@ -2,10 +2,9 @@ package org.tandem.signer.sign;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.nsec.NodeKind;
@@ -37,13 +36,18 @@ final class ZoneIndex {
         DATA
     }
 
-    /** One RRset; prepared (canonical order, one TTL) and signed by the workers. */
+    /**
+     * One RRset; prepared (canonical order, one TTL) and signed by the workers. Holds its records in
+     * one array, the input until {@link #prepare} and the canonical form after: a zone has millions of
+     * RRsets of one or two records, so no list object per RRset.
+     */
     static final class Rrset {
         final Name owner;
         final int type;
         Signer signer;
-        private List<Record> input = new ArrayList<>(2);
-        private Record[] records;
+        private Record[] records = new Record[1];
+        private int count;
+        private boolean prepared;
         RRSIGRecord[] signatures;
 
         Rrset(Name owner, int type) {
@@ -51,35 +55,48 @@ final class ZoneIndex {
             this.type = type;
         }
 
+        private void add(Record r) {
+            if (prepared) {
+                throw new IllegalStateException(owner + " " + Type.string(type) + " already prepared");
+            }
+            if (count == records.length) {
+                records = Arrays.copyOf(records, count * 2);
+            }
+            records[count++] = r;
+        }
+
+        private List<Record> input() {
+            return Arrays.asList(records).subList(0, count);
+        }
+
         /** Sorts and deduplicates; returns the canonical form for signing. Call once. */
         PreparedRrset prepare() {
-            PreparedRrset p = PreparedRrset.of(owner, type, input);
+            PreparedRrset p = PreparedRrset.of(owner, type, input());
             records = p.records();
-            input = null;
+            count = records.length;
+            prepared = true;
             return p;
         }
 
         /** The canonical form without keeping it (the capability canary's sample). */
         PreparedRrset sample() {
-            return input != null
-                    ? PreparedRrset.of(owner, type, input)
-                    : PreparedRrset.of(owner, type, List.of(records));
+            return PreparedRrset.of(owner, type, input());
         }
 
         Record[] records() {
-            if (records == null) {
+            if (!prepared) {
                 throw new IllegalStateException(owner + " " + Type.string(type) + " not prepared");
             }
             return records;
         }
     }
 
-    /** One owner name and its RRsets, sorted by type before signing. */
+    /** One owner name and its RRsets (an array sized to them), sorted by type before signing. */
     static final class Owner {
         final Name name;
         NodeKind kind;
         boolean occluded;
-        final List<Rrset> rrsets = new ArrayList<>(2);
+        Rrset[] rrsets = NO_RRSETS;
 
         Owner(Name name) {
             this.name = name;
@@ -98,7 +115,8 @@ final class ZoneIndex {
             Rrset r = rrset(type);
             if (r == null) {
                 r = new Rrset(name, type);
-                rrsets.add(r);
+                rrsets = Arrays.copyOf(rrsets, rrsets.length + 1);
+                rrsets[rrsets.length - 1] = r;
             }
             return r;
         }
@@ -106,7 +124,25 @@ final class ZoneIndex {
         boolean has(int type) {
             return rrset(type) != null;
         }
+
+        /** Moves the records of {@code other} (the same name, met again further down the file) here. */
+        void absorb(Owner other) {
+            for (Rrset r : other.rrsets) {
+                Rrset into = add(r.type);
+                for (Record rec : r.input()) {
+                    into.add(rec);
+                }
+            }
+        }
+
+        void sortRrsets() {
+            if (rrsets.length > 1) {
+                Arrays.sort(rrsets, (a, b) -> Integer.compare(a.type, b.type));
+            }
+        }
     }
+
+    private static final Rrset[] NO_RRSETS = new Rrset[0];
 
     final ZoneName origin;
     final Name apex;
@@ -132,13 +168,12 @@ final class ZoneIndex {
     static ZoneIndex build(UnsignedZone zone, SOARecord newSoa) throws UnsupportedRecordException {
         ZoneName origin = zone.origin();
         Name apex = origin.name();
-        Map<Name, Owner> byName = new HashMap<>(zone.records().size() * 4 / 3 + 16);
-        List<Owner> owners = new ArrayList<>(zone.records().size());
+        List<Owner> owners = new ArrayList<>(zone.records().size() / 2 + 16);
         Owner apexOwner = new Owner(apex);
-        byName.put(apex, apexOwner);
         owners.add(apexOwner);
-        apexOwner.add(Type.SOA).input.add(newSoa);
+        apexOwner.add(Type.SOA).add(newSoa);
         Owner last = apexOwner;
+        boolean sorted = true;
         for (Record r : zone.records()) {
             Name name = r.getName();
             int type = r.getType();
@@ -165,26 +200,43 @@ final class ZoneIndex {
                 continue; // replaced by newSoa
             }
             Owner owner = last;
-            if (!owner.name.equals(name)) { // records of one owner usually follow each other
-                Name canonical = name.canonicalize();
-                owner = byName.get(canonical);
-                if (owner == null) {
-                    owner = new Owner(canonical);
-                    byName.put(canonical, owner);
+            // records of one owner usually follow each other: a new run of records starts an owner; a
+            // name met again further down becomes a second owner, merged with the first after the sort
+            if (!owner.name.equals(name)) {
+                owner = atApex ? apexOwner : new Owner(name.canonicalize());
+                if (!atApex) {
+                    sorted &= owner.name.compareTo(owners.get(owners.size() - 1).name) > 0;
                     owners.add(owner);
                 }
                 last = owner;
             }
-            owner.add(type).input.add(r);
+            owner.add(type).add(r);
+        }
+        if (!sorted) {
+            // stable: the first of equal names stays first (the apex owner stays at index 0)
+            owners.sort((x, y) -> x.name.compareTo(y.name));
+            owners = mergeEqualNames(owners);
         }
         if (!apexOwner.has(Type.NS)) {
             throw new UnsupportedRecordException(origin, zone.source(), apex, Type.NS, "the apex has no NS RRset");
         }
-        // file order: a zone file written in canonical order (the usual case) sorts in linear time
-        owners.sort((a, b) -> a.name.compareTo(b.name));
         ZoneIndex index = new ZoneIndex(origin, zone.source(), owners);
         index.classify();
         return index;
+    }
+
+    /** Owners sorted by name, with every run of equal names folded into its first owner. */
+    private static List<Owner> mergeEqualNames(List<Owner> sorted) {
+        List<Owner> merged = new ArrayList<>(sorted.size());
+        for (Owner o : sorted) {
+            Owner previous = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (previous != null && previous.name.equals(o.name)) {
+                previous.absorb(o);
+            } else {
+                merged.add(o);
+            }
+        }
+        return merged;
     }
 
     /** Kinds, occlusion and signers (RFC 4035 §2.2). Names below a cut sort right after it. */
@@ -244,7 +296,9 @@ final class ZoneIndex {
             throw new IllegalStateException("apex " + Type.string(type) + " added twice");
         }
         Rrset r = apexOwner.add(type);
-        r.input.addAll(records);
+        for (Record rec : records) {
+            r.add(rec);
+        }
         r.signer = signerOf(NodeKind.APEX, type);
         return r;
     }
@@ -266,12 +320,12 @@ final class ZoneIndex {
                 types = o.has(Type.DS) ? new int[] {Type.NS, Type.DS} : new int[] {Type.NS};
             } else {
                 int extra = o == apexOwner ? extraApexTypes.length : 0;
-                types = new int[o.rrsets.size() + extra];
-                for (int i = 0; i < o.rrsets.size(); i++) {
-                    types[i] = o.rrsets.get(i).type;
+                types = new int[o.rrsets.length + extra];
+                for (int i = 0; i < o.rrsets.length; i++) {
+                    types[i] = o.rrsets[i].type;
                 }
                 if (extra > 0) {
-                    System.arraycopy(extraApexTypes, 0, types, o.rrsets.size(), extra);
+                    System.arraycopy(extraApexTypes, 0, types, o.rrsets.length, extra);
                 }
             }
             nodes.add(new OwnerNode(o.name, o.kind, types));
@@ -291,7 +345,7 @@ final class ZoneIndex {
                 throw new IllegalStateException("NSEC chain out of step: " + nsec.getName() + " at " + o.name);
             }
             Rrset r = o.add(Type.NSEC);
-            r.input.add(nsec);
+            r.add(nsec);
             r.signer = Signer.DATA;
         }
         if (i != chain.size()) {
@@ -331,7 +385,7 @@ final class ZoneIndex {
 
     private static void addNsec3At(Owner o, NSEC3Record n) {
         Rrset r = o.add(Type.NSEC3);
-        r.input.add(n);
+        r.add(n);
         r.signer = Signer.DATA;
     }
 
@@ -339,10 +393,8 @@ final class ZoneIndex {
     List<Rrset> rrsets() {
         List<Rrset> all = new ArrayList<>(owners.size() * 2);
         for (Owner o : owners) {
-            if (o.rrsets.size() > 1) {
-                o.rrsets.sort((a, b) -> Integer.compare(a.type, b.type));
-            }
-            all.addAll(o.rrsets);
+            o.sortRrsets();
+            Collections.addAll(all, o.rrsets);
         }
         return all;
     }
@@ -352,10 +404,8 @@ final class ZoneIndex {
      * place of type 46 in canonical RDATA order (RFC 4034 §6.3, RFC 8976 §3.3.1).
      */
     static void emit(Owner o, List<Record> out) {
-        List<Rrset> rrsets = o.rrsets;
-        if (rrsets.size() > 1) {
-            rrsets.sort((a, b) -> Integer.compare(a.type, b.type));
-        }
+        o.sortRrsets();
+        Rrset[] rrsets = o.rrsets;
         List<RRSIGRecord> sigs = null;
         for (Rrset r : rrsets) {
             if (r.signatures != null) {

@@ -7,8 +7,10 @@ import static org.tandem.signer.sign.SignedZones.signedBy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tandem.keysync.hsm.HsmKey;
 import org.tandem.keysync.hsm.KeySpec;
@@ -55,7 +57,11 @@ class ZoneSignerTest {
     }
 
     private SignedZone sign(SigningPolicy policy) throws Exception {
-        return new ZoneSigner().sign(TestZones.defects(), keys, policy, NOW, 2024010101L);
+        return sign(TestZones.defects(), policy);
+    }
+
+    private SignedZone sign(UnsignedZone zone, SigningPolicy policy) throws Exception {
+        return new ZoneSigner().sign(zone, keys, policy, NOW, 2024010101L);
     }
 
     @Test
@@ -297,6 +303,26 @@ class ZoneSignerTest {
         List<String> one = withoutSignatures(sign(policy().withThreads(1)).records());
         List<String> four = withoutSignatures(sign(policy().withThreads(4)).records());
         assertThat(four).isEqualTo(one);
+    }
+
+    @Test
+    void outputDoesNotDependOnTheOrderOfTheSourceRecords() throws Exception {
+        UnsignedZone source = TestZones.defects();
+        List<String> asWritten = withoutSignatures(sign(source, policy()).records());
+        List<Record> reversed = new ArrayList<>(source.records());
+        Collections.reverse(reversed); // owners out of order, the apex last
+        List<Record> shuffled = new ArrayList<>(source.records());
+        Collections.shuffle(shuffled, new Random(7)); // the records of one owner spread through the file
+
+        for (List<Record> order : List.of(reversed, shuffled)) {
+            UnsignedZone z = new UnsignedZone(source.origin(), source.soa(), order, source.source());
+            SignedZone signed = sign(z, policy());
+            assertThat(withoutSignatures(signed.records())).isEqualTo(asWritten);
+            assertThat(new ValidationGate(GatePolicy.defaults())
+                            .verify(APEX, signed.records(), NOW)
+                            .passed())
+                    .isTrue();
+        }
     }
 
     private static List<String> withoutSignatures(List<Record> records) {
