@@ -3,8 +3,10 @@ package org.tandem.signer.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.NSEC3PARAMRecord;
@@ -47,6 +49,45 @@ class GateNsec3HashTest {
                 assertThat(Nsec3Hash.base32hex(expected)).isEqualTo(b32.toString(expected));
                 assertThat(Nsec3Hash.fromBase32hex(b32.toString(expected).toUpperCase()))
                         .isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void theChainSearchByPrefixFindsWhatAFullBinarySearchFinds() {
+        Random random = new Random(11);
+        for (int round = 0; round < 200; round++) {
+            // distinct sorted hashes, many sharing their first 8 bytes (as a forged chain could)
+            TreeSet<byte[]> set = new TreeSet<>(Arrays::compareUnsigned);
+            byte[] shared = new byte[20];
+            random.nextBytes(shared);
+            int size = random.nextInt(40);
+            while (set.size() < size) {
+                byte[] h = new byte[20];
+                random.nextBytes(h);
+                if (random.nextInt(3) == 0) {
+                    System.arraycopy(shared, 0, h, 0, 8 + random.nextInt(12));
+                }
+                set.add(h);
+            }
+            byte[][] hashes = set.toArray(new byte[0][]);
+            long[] prefixes = new long[hashes.length];
+            for (int i = 0; i < hashes.length; i++) {
+                prefixes[i] = DenialCheck.prefix(hashes[i]);
+            }
+            for (int probe = 0; probe < 60; probe++) {
+                byte[] h;
+                if (hashes.length > 0 && probe % 3 == 0) {
+                    h = hashes[random.nextInt(hashes.length)].clone();
+                } else {
+                    h = new byte[20];
+                    random.nextBytes(h);
+                    if (probe % 3 == 1) {
+                        System.arraycopy(shared, 0, h, 0, 8 + random.nextInt(12));
+                    }
+                }
+                assertThat(DenialCheck.search(prefixes, hashes, h))
+                        .isEqualTo(Arrays.binarySearch(hashes, h, Arrays::compareUnsigned));
             }
         }
     }
