@@ -20,6 +20,7 @@ import org.tandem.keysync.key.ZoneName;
 import org.tandem.signer.SigningException;
 import org.tandem.signer.nsec.EmptyNonTerminals;
 import org.tandem.signer.nsec.Nsec3Chain;
+import org.tandem.signer.nsec.Nsec3CollisionException;
 import org.tandem.signer.nsec.NsecChain;
 import org.tandem.signer.nsec.OwnerNode;
 import org.tandem.signer.zone.UnsignedZone;
@@ -138,17 +139,7 @@ public final class ZoneSigner {
         // the DNSKEY RRset: the published keys (an algorithm rollover's pre- and post-active keys sign without)
         index.addApex(Type.DNSKEY, SigningKey.dnskeys(all, policy.dnskeyTtl()));
 
-        // RFC 9077: NSEC and NSEC3 TTL = min(SOA TTL, SOA MINIMUM)
-        long denialTtl = Math.min(soa.getTTL(), soa.getMinimum());
-        List<OwnerNode> nodes =
-                EmptyNonTerminals.insert(apex, policy.zonemd() ? index.nodes(Type.ZONEMD) : index.nodes());
-        stages.mark("nodes");
-        if (policy.denial() == Denial.NSEC) {
-            index.addNsec(NsecChain.build(apex, nodes, denialTtl));
-        } else {
-            index.addNsec3(Nsec3Chain.build(apex, nodes, policy.nsec3(), denialTtl, NSEC3PARAM_TTL), NSEC3PARAM_TTL);
-        }
-        stages.mark("chain");
+        addDenial(index, policy, soa, stages);
         List<ZoneIndex.Rrset> rrsets = index.rrsets();
 
         CapabilityCanary.run(origin, canarySamples(index, rrsets, policy, soa), signing, now);
@@ -203,6 +194,26 @@ public final class ZoneSigner {
                 elapsed.toMillis(),
                 Math.round(signed.signaturesPerSecond()));
         return signed;
+    }
+
+    /**
+     * The NSEC or NSEC3 chain, built from the zone's nodes. A method of its own so that the node list
+     * (a million entries at a million delegations) is garbage before signing starts.
+     */
+    private static void addDenial(ZoneIndex index, SigningPolicy policy, SOARecord soa, Stages stages)
+            throws Nsec3CollisionException {
+        Name apex = index.apex;
+        // RFC 9077: NSEC and NSEC3 TTL = min(SOA TTL, SOA MINIMUM)
+        long denialTtl = Math.min(soa.getTTL(), soa.getMinimum());
+        List<OwnerNode> nodes =
+                EmptyNonTerminals.insert(apex, policy.zonemd() ? index.nodes(Type.ZONEMD) : index.nodes());
+        stages.mark("nodes");
+        if (policy.denial() == Denial.NSEC) {
+            index.addNsec(NsecChain.build(apex, nodes, denialTtl));
+        } else {
+            index.addNsec3(Nsec3Chain.build(apex, nodes, policy.nsec3(), denialTtl, NSEC3PARAM_TTL), NSEC3PARAM_TTL);
+        }
+        stages.mark("chain");
     }
 
     private static Iterator<Record> concat(List<Record> a, List<Record> b) {
