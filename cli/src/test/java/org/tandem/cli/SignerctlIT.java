@@ -444,6 +444,46 @@ class SignerctlIT {
     }
 
     @Test
+    void signOfALargeZoneReportsEachLongStageOnStderrAndOfASmallOneNothing() throws Exception {
+        String c = config.toString();
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk");
+        StringBuilder zone = new StringBuilder("""
+                $ORIGIN example.test.
+                $TTL 3600
+                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
+                        IN NS  ns1
+                ns1     IN A   192.0.2.1
+                """);
+        for (int i = 0; i < 26_000; i++) {
+            zone.append("d").append(i).append(" IN NS ns1.d").append(i).append(".example.net.\n");
+            zone.append("d").append(i).append(" IN NS ns2.d").append(i).append(".example.org.\n");
+        }
+        Path unsigned = dir.resolve("large.zone");
+        Files.writeString(unsigned, zone);
+        Path signed = dir.resolve("large.signed");
+
+        assertThat(sign(c, unsigned, signed, "--nsec3", "--opt-out", "--json"))
+                .as(err)
+                .isZero();
+        assertThat(err)
+                .containsPattern("loaded example\\.test\\. from .*large\\.zone: 52[,.]?003 records in [0-9.]+ s")
+                .containsPattern("signing example\\.test\\.: [0-9]+/[0-9]+ RRsets")
+                .containsPattern("validating example\\.test\\. with the independent gate: [0-9,]+ records")
+                .containsPattern(
+                        "validated example\\.test\\.: [0-9,]+ signatures in [0-9.]+ s; writing .*large\\.signed");
+        assertThat(json().get("serial").asLong()).isEqualTo(2026112502L); // stdout is the JSON alone
+
+        Path small = dir.resolve("small.zone");
+        Files.writeString(small, zone.substring(0, zone.indexOf("d0 ")));
+        assertThat(sign(c, small, dir.resolve("small.signed"), "--json"))
+                .as(err)
+                .isZero();
+        assertThat(err).doesNotContain("loaded").doesNotContain("validating").doesNotContain("signing example");
+    }
+
+    @Test
     void signReSignsIncrementallyWhenTheOutputWasSignedByTheSameKeysAndFullOnRequest() throws Exception {
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         Prerequisites.requireTool("kzonecheck", "knot-dnssecutils");

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,10 +60,17 @@ public final class IncrementalSigningRun {
 
     private final ZoneSigner signer;
     private final ValidationGate gate;
+    private final Consumer<String> stages;
 
     public IncrementalSigningRun(ZoneSigner signer, ValidationGate gate) {
+        this(signer, gate, stage -> {});
+    }
+
+    /** @param stages as for {@link SigningRun#SigningRun(ZoneSigner, ValidationGate, Consumer)} */
+    public IncrementalSigningRun(ZoneSigner signer, ValidationGate gate, Consumer<String> stages) {
         this.signer = Objects.requireNonNull(signer, "signer");
         this.gate = Objects.requireNonNull(gate, "gate");
+        this.stages = Objects.requireNonNull(stages, "stages");
     }
 
     /**
@@ -94,12 +102,13 @@ public final class IncrementalSigningRun {
         }
         if (reason.isPresent()) {
             LOG.info("zone={} event=full-sign reason=\"{}\"", zone.origin(), reason.get());
-            SigningRun.Result r = new SigningRun(signer, gate).run(zone, keys, policy, now, output);
+            SigningRun.Result r = new SigningRun(signer, gate, stages).run(zone, keys, policy, now, output);
             return new Result(
                     r.signed(), r.verdict(), output, false, reason, r.signed().signatures(), 0);
         }
         IncrementalResult inc = new IncrementalSigner().resign(state, zone, keys, policy, now);
         List<Record> records = state.records();
+        stages.accept(SigningRun.validating(zone.origin(), records.size(), inc.signaturesMade()));
         GateVerdict verdict;
         try {
             verdict = gate.verify(
@@ -109,6 +118,7 @@ public final class IncrementalSigningRun {
             throw new SigningException("interrupted while validating " + zone.origin(), e);
         }
         verdict.requirePassed();
+        stages.accept(SigningRun.writing(zone.origin(), verdict, output));
         AtomicZoneFile.write(
                 output,
                 "zone " + zone.origin() + " serial " + inc.serial() + ", re-signed incrementally "

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.tandem.cli.ExitCode;
 import org.tandem.cli.Output;
 import org.tandem.cli.host.HostOptions;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Spec;
                 + "capability canary, sign (incrementally when the output exists and was signed by the same keys), "
                 + "validate with the independent gate, then write the output atomically.")
 public final class SignCommand implements Callable<Integer> {
+    /** Zones above this many records get a progress line per stage on stderr. */
+    private static final int PROGRESS_MIN_RECORDS = 50_000;
+
     @Mixin
     HostOptions options;
 
@@ -98,7 +102,19 @@ public final class SignCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--opt-out needs --nsec3");
         }
         ZoneName z = ZoneName.of(zone);
+        long loadStarted = System.nanoTime();
         UnsignedZone unsigned = ZoneLoader.load(input, z);
+        // a line per long stage on the terminal (stderr) for a zone where they take seconds
+        boolean large = unsigned.records().size() > PROGRESS_MIN_RECORDS;
+        Consumer<String> stage = line -> {
+            if (large) {
+                err.println(line);
+                err.flush();
+            }
+        };
+        stage.accept(String.format(
+                "loaded %s from %s: %,d records in %.1f s",
+                z, input, unsigned.records().size(), (System.nanoTime() - loadStarted) / 1e9));
         SigningPolicy policy = policyFile != null ? SigningPolicyFile.load(policyFile) : SigningPolicy.defaults();
         if (serial != null) {
             policy = policy.withSerial(serial);
@@ -114,14 +130,14 @@ public final class SignCommand implements Callable<Integer> {
             List<SigningKey> keys = s.provenKeys(z, on);
             ZoneSigner signer = new ZoneSigner(
                     (done, total, sigs) -> {
-                        if (total > 50_000) {
+                        if (large) {
                             err.printf("signing %s: %d/%d RRsets, %d signatures%n", z, done, total, sigs);
                             err.flush();
                         }
                     },
                     ZoneSigner.DEFAULT_PROGRESS_INTERVAL);
             IncrementalSigningRun.Result r = new IncrementalSigningRun(
-                            signer, new ValidationGate(GatePolicy.defaults()))
+                            signer, new ValidationGate(GatePolicy.defaults()), stage)
                     .run(unsigned, keys, policy, Instant.now(), output, full);
             if (options.json()) {
                 Map<String, Object> m = new LinkedHashMap<>();
