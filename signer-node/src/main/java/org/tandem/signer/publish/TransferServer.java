@@ -388,6 +388,8 @@ public final class TransferServer implements AutoCloseable {
                 ScheduledFuture<?> deadline = timers.schedule(
                         () -> {
                             late.set(true);
+                            // counted before the close, so whoever sees the connection cut sees it counted
+                            counters.connectionsRejected.incrementAndGet();
                             closeQuietly(s);
                         },
                         config.requestTimeout().toMillis(),
@@ -413,7 +415,6 @@ public final class TransferServer implements AutoCloseable {
                     in.readFully(request);
                 } catch (IOException e) {
                     if (late.get()) {
-                        counters.connectionsRejected.incrementAndGet();
                         LOG.info(
                                 "closed tcp connection client={}: no whole request within {}",
                                 client.getHostAddress(),
