@@ -143,6 +143,8 @@ final class ZoneIndex {
     }
 
     private static final Rrset[] NO_RRSETS = new Rrset[0];
+    private static final int[] CUT_NS = {Type.NS};
+    private static final int[] CUT_NS_DS = {Type.NS, Type.DS};
 
     final ZoneName origin;
     final Name apex;
@@ -317,7 +319,7 @@ final class ZoneIndex {
             }
             int[] types;
             if (o.kind.isDelegation()) {
-                types = o.has(Type.DS) ? new int[] {Type.NS, Type.DS} : new int[] {Type.NS};
+                types = o.has(Type.DS) ? CUT_NS_DS : CUT_NS; // OwnerNode copies them
             } else {
                 int extra = o == apexOwner ? extraApexTypes.length : 0;
                 types = new int[o.rrsets.length + extra];
