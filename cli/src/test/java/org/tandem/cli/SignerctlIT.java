@@ -484,6 +484,42 @@ class SignerctlIT {
     }
 
     @Test
+    void signRefusesAZoneOverTheLimitsGivenOnTheCommandLineWritesNothingAndSignsWithinRaisedOnes() throws Exception {
+        String c = config.toString();
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
+        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk");
+        StringBuilder zone = new StringBuilder("""
+                $ORIGIN example.test.
+                $TTL 3600
+                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
+                        IN NS  ns1
+                ns1     IN A   192.0.2.1
+                """);
+        for (int i = 0; i < 100; i++) {
+            zone.append("d").append(i).append(" IN NS ns1.d").append(i).append(".example.net.\n");
+        }
+        Path unsigned = dir.resolve("capped.zone");
+        Files.writeString(unsigned, zone);
+        Path signed = dir.resolve("capped.signed");
+
+        assertThat(sign(c, unsigned, signed, "--max-records", "50")).isEqualTo(ExitCode.ZONE_REJECTED.code());
+        assertThat(err).contains("max-records (50)").contains("--max-records");
+        assertThat(sign(c, unsigned, signed, "--max-file-size", "1k")).isEqualTo(ExitCode.ZONE_REJECTED.code());
+        assertThat(err).contains(unsigned.toString()).contains("(1024 bytes)").contains("--max-file-size");
+        assertThat(signed).doesNotExist();
+
+        assertThat(sign(c, unsigned, signed, "--max-file-size", "12q")).isEqualTo(ExitCode.USAGE.code());
+        assertThat(err).contains("'12q' is not a size");
+        assertThat(signed).doesNotExist();
+
+        assertThat(sign(c, unsigned, signed, "--max-records", "103", "--max-file-size", "64K"))
+                .as(err)
+                .isZero();
+        assertThat(signed).exists();
+    }
+
+    @Test
     void signReSignsIncrementallyWhenTheOutputWasSignedByTheSameKeysAndFullOnRequest() throws Exception {
         Prerequisites.requireTool("ldns-verify-zone", "ldnsutils");
         Prerequisites.requireTool("kzonecheck", "knot-dnssecutils");

@@ -24,7 +24,9 @@ import org.tandem.signer.sign.SigningPolicy;
 import org.tandem.signer.sign.SigningPolicyFile;
 import org.tandem.signer.sign.ZoneSigner;
 import org.tandem.signer.zone.UnsignedZone;
+import org.tandem.signer.zone.ZoneLimits;
 import org.tandem.signer.zone.ZoneLoader;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -91,8 +93,34 @@ public final class SignCommand implements Callable<Integer> {
                     + "by the same keys (the default then is an incremental re-sign that reuses valid signatures)")
     boolean full;
 
+    @Option(
+            names = "--max-file-size",
+            paramLabel = "SIZE",
+            converter = SizeConverter.class,
+            description = "the largest unsigned file read, like 1048576, 512m or 2g (default: 1g, as "
+                    + "zone-limits.max-file-size in node.yaml)")
+    long maxFileBytes = ZoneLimits.DEFAULT_MAX_FILE_BYTES;
+
+    @Option(
+            names = "--max-records",
+            paramLabel = "N",
+            description = "the most records the unsigned zone may hold (default: 20000000, as zone-limits.max-records)")
+    long maxRecords = ZoneLimits.DEFAULT_MAX_RECORDS;
+
     @Spec
     CommandSpec spec;
+
+    /** {@code --max-file-size}: a size as in node.yaml. */
+    static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return ZoneLimits.parseSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -103,7 +131,11 @@ public final class SignCommand implements Callable<Integer> {
         }
         ZoneName z = ZoneName.of(zone);
         long loadStarted = System.nanoTime();
-        UnsignedZone unsigned = ZoneLoader.load(input, z);
+        if (maxRecords < 1) {
+            throw new IllegalArgumentException("--max-records must be at least 1, got " + maxRecords);
+        }
+        ZoneLimits limits = ZoneLimits.defaults().withMaxFileBytesAndRecords(maxFileBytes, maxRecords);
+        UnsignedZone unsigned = ZoneLoader.load(input, z, limits);
         // a line per long stage on the terminal (stderr) for a zone where they take seconds
         boolean large = unsigned.records().size() > PROGRESS_MIN_RECORDS;
         Consumer<String> stage = line -> {

@@ -59,7 +59,6 @@ final class NodeConfigLoader {
     private static final Set<String> SECONDARY = Set.of("name", "address", "tsig");
     private static final Set<String> ZONE_LIMITS =
             Set.of("max-file-size", "max-include-size", "max-records", "max-generate-records");
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(k|m|g)?");
     private static final Set<String> PEER = Set.of("name", "endpoint");
     private static final Set<String> CLOCK = Set.of("max-skew");
     private static final Set<String> RESIGN = Set.of("floor", "debounce");
@@ -527,23 +526,11 @@ final class NodeConfigLoader {
 
     /** A size in bytes: {@code 1048576}, {@code 64k}, {@code 512m}, {@code 2g} (binary units). */
     private long size(String at, JsonNode n) throws NodeConfigException {
-        String t = text(at, n);
-        Matcher m = SIZE.matcher(t.toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw fail(at, "'" + t + "' is not a size like 1048576, 64k, 512m or 2g");
+        try {
+            return ZoneLimits.parseSize(text(at, n));
+        } catch (IllegalArgumentException e) {
+            throw fail(at, e.getMessage());
         }
-        long v = Long.parseLong(m.group(1));
-        int shift = m.group(2) == null
-                ? 0
-                : switch (m.group(2)) {
-                    case "k" -> 10;
-                    case "m" -> 20;
-                    default -> 30;
-                };
-        if (v < 1 || v > (Long.MAX_VALUE >> shift)) {
-            throw fail(at, "'" + t + "' must be at least 1 byte");
-        }
-        return v << shift;
     }
 
     private long count(String at, JsonNode n) throws NodeConfigException {

@@ -25,14 +25,17 @@ import org.xbill.DNS.SOARecord;
  * Reads a signed zone file as published (all records, DNSSEC ones included) for the gate and the serial.
  *
  * <p>Large files in the one-record-per-line form that {@link AtomicZoneFile} writes (and that most
- * signers can write) are parsed by several threads, each with its own dnsjava {@link Master} over a
- * run of whole lines; the records come out in file order, exactly as one {@code Master} over the
- * whole file would give them. A file is split only when nothing in it carries state from one line to
- * a later one that a split could lose: no directive ({@code $ORIGIN}, {@code $TTL}, {@code
- * $INCLUDE}, {@code $GENERATE}: a line starting with {@code $}), no parenthesis anywhere (no record
- * spans lines), and every run starts on a line with its own owner name and an explicit TTL as its
- * second field. Anything else, and any parse error in a run, is read by one {@code Master} over the
- * whole file, so messages name the right line.
+ * signers can write) are read in runs of whole lines by several threads; the records come out in file
+ * order, exactly as one dnsjava {@link Master} over the whole file would give them. Each thread reads a
+ * run of at most about {@link #MAX_RUN_BYTES} into a buffer of its own with positional reads, so a
+ * file of any size (a 17M-delegation zone signed is about 3.7 GB, past the 2 GiB of one memory
+ * mapping) is read in parallel, and the file's pages are not counted in the process's memory. A run
+ * starts on a line with its own owner name and an explicit TTL as its second field, and it is parsed
+ * only when nothing in it carries state from one line to a later one that a split could lose: no
+ * directive ({@code $ORIGIN}, {@code $TTL}, {@code $INCLUDE}, {@code $GENERATE}: a line starting with
+ * {@code $}) and no parenthesis (no record spans lines). Every byte of the file is in some run, so one
+ * such line anywhere, or a parse error in any run, makes the whole file be read in one piece, so that
+ * messages name the right line.
  *
  * <p>Each run, and a file read in one piece, is first read by {@link ZoneLines}, which turns lines of the
  * plain form straight into the same records as {@code Master} without its tokenizer; a run with any other
@@ -41,24 +44,48 @@ import org.xbill.DNS.SOARecord;
 public final class SignedZoneFile {
     /** Below this, one thread reads faster than several start. */
     static final long PARALLEL_MIN_BYTES = 4L << 20;
+    /** The planned length of a run at most: each reading thread holds one run's bytes. */
+    static final int MAX_RUN_BYTES = 32 << 20;
+    /** How far past a planned split point a line to split at is looked for before that split is dropped. */
+    static final int SPLIT_SEARCH_BYTES = 64 << 10;
 
     private SignedZoneFile() {}
 
-    public static List<Record> read(Path file, Name origin) throws SigningException {
-        return read(file, origin, Runtime.getRuntime().availableProcessors());
+    /** Where a run's bytes come from: {@link FileChannel#read(ByteBuffer, long)}, or a buffer in tests. */
+    @FunctionalInterface
+    interface Source {
+        /** Reads into {@code dst} from {@code position} on; the bytes read, or -1 at the end. */
+        int read(ByteBuffer dst, long position) throws IOException;
     }
 
-    /** As {@link #read(Path, Name)}, with at most {@code threads} parsing threads (1: sequential). */
+    public static List<Record> read(Path file, Name origin) throws SigningException {
+        return read(file, origin, Runtime.getRuntime().availableProcessors(), MAX_RUN_BYTES);
+    }
+
+    /** As {@link #read(Path, Name)}, with at most {@code threads} parsing threads (1: in one piece). */
     static List<Record> read(Path file, Name origin, int threads) throws SigningException {
+        return read(file, origin, threads, MAX_RUN_BYTES);
+    }
+
+    /** As {@link #read(Path, Name, int)}, with runs planned at most {@code maxRun} bytes long. */
+    static List<Record> read(Path file, Name origin, int threads, int maxRun) throws SigningException {
         if (!Files.isRegularFile(file)) {
             throw new SigningException(file + ": signed zone file not found");
         }
         List<Record> records = null;
-        if (threads > 1) {
-            records = readInParallel(file, origin, threads);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size >= PARALLEL_MIN_BYTES && (threads > 1 || size > Integer.MAX_VALUE)) {
+                records = readInRuns(file, ch::read, size, origin, Math.max(1, threads), maxRun);
+            }
+            if (records == null && size > 0 && size <= Integer.MAX_VALUE) {
+                records = ZoneLines.parse(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), origin);
+            }
+        } catch (IOException e) {
+            throw new SigningException(file + ": " + e.getMessage(), e);
         }
         if (records == null) {
-            records = readSequentially(file, origin);
+            records = readWithMaster(file, origin);
         }
         if (records.isEmpty()) {
             throw new SigningException(file + ": empty zone file");
@@ -66,18 +93,7 @@ public final class SignedZoneFile {
         return records;
     }
 
-    private static List<Record> readSequentially(Path file, Name origin) throws SigningException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > 0 && size <= Integer.MAX_VALUE) {
-                List<Record> plain = ZoneLines.parse(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), origin);
-                if (plain != null) {
-                    return plain;
-                }
-            }
-        } catch (IOException e) {
-            throw new SigningException(file + ": " + e.getMessage(), e);
-        }
+    private static List<Record> readWithMaster(Path file, Name origin) throws SigningException {
         List<Record> records = new ArrayList<>();
         try (Master master = new Master(file.toString(), origin)) {
             for (Record r = master.nextRecord(); r != null; r = master.nextRecord()) {
@@ -89,45 +105,87 @@ public final class SignedZoneFile {
         return records;
     }
 
-    /** The records, or null when the file is small, not splittable, or a run fails to parse. */
-    private static List<Record> readInParallel(Path file, Name origin, int threads) throws SigningException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < PARALLEL_MIN_BYTES || size > Integer.MAX_VALUE) {
-                return null;
-            }
-            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            int[] cuts = cuts(buf, threads * 4);
-            if (cuts == null) {
-                return null;
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "zone-file-reader");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<List<Record>>> parts = new ArrayList<>();
-                for (int i = 0; i + 1 < cuts.length; i++) {
-                    ByteBuffer part = buf.slice(cuts[i], cuts[i + 1] - cuts[i]);
-                    parts.add(pool.submit(() -> parse(part, origin)));
-                }
-                List<Record> records = new ArrayList<>();
-                for (Future<List<Record>> f : parts) {
-                    records.addAll(f.get());
-                }
-                return records;
-            } catch (ExecutionException e) {
-                return null; // read it again in one piece, for the message with the right line
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SigningException(file + ": interrupted while reading", e);
-            } finally {
-                pool.shutdownNow();
-            }
-        } catch (IOException e) {
-            throw new SigningException(file + ": " + e.getMessage(), e);
+    /**
+     * The records read in runs by {@code threads} threads, or null when the file has no place to split, a
+     * run holds a directive or a parenthesis, or a run fails to parse.
+     */
+    static List<Record> readInRuns(Path file, Source source, long size, Name origin, int threads, int maxRun)
+            throws SigningException, IOException {
+        int runs = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(threads * 4L, (size + maxRun - 1) / maxRun));
+        long[] cuts = cuts(source, size, runs);
+        if (cuts.length < 3 && threads > 1) {
+            return null; // one run: nothing to split
         }
+        int buffer = (int) Math.min(Integer.MAX_VALUE - 8, (size + runs - 1) / runs + SPLIT_SEARCH_BYTES);
+        ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(buffer));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "zone-file-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<List<Record>>> parts = new ArrayList<>(cuts.length);
+        try {
+            for (int i = 0; i + 1 < cuts.length; i++) {
+                long from = cuts[i];
+                long to = cuts[i + 1];
+                if (to - from > Integer.MAX_VALUE - 8) {
+                    return null;
+                }
+                parts.add(pool.submit(() -> parseRun(source, from, (int) (to - from), origin, buffers)));
+            }
+            List<Record> records = new ArrayList<>();
+            for (Future<List<Record>> f : parts) {
+                List<Record> part = f.get();
+                if (part == null) {
+                    return null;
+                }
+                records.addAll(part);
+            }
+            return records;
+        } catch (ExecutionException e) {
+            return null; // read it again in one piece, for the message with the right line
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SigningException(file + ": interrupted while reading", e);
+        } finally {
+            // no interrupt: one would close the channel under a reading thread, and the file is read
+            // again in one piece through it; runs not started are cancelled, started ones finish
+            parts.forEach(f -> f.cancel(false));
+            pool.shutdown();
+        }
+    }
+
+    /** The run's records, or null when it must not be read on its own (see {@link #clean}). */
+    private static List<Record> parseRun(
+            Source source, long from, int length, Name origin, ThreadLocal<ByteBuffer> buffers) throws IOException {
+        ByteBuffer buf = buffers.get();
+        if (buf.capacity() < length) {
+            buf = ByteBuffer.allocate(length); // a run that found its split late: once, for this run
+        }
+        buf.clear().limit(length);
+        while (buf.hasRemaining()) {
+            if (source.read(buf, from + buf.position()) < 0) {
+                throw new IOException("the file ended at " + (from + buf.position()) + " while being read");
+            }
+        }
+        buf.flip();
+        return clean(buf) ? parse(buf, origin) : null;
+    }
+
+    /**
+     * Whether a run of whole lines may be read on its own: no parenthesis anywhere in it and no line
+     * starting with {@code $}.
+     */
+    static boolean clean(ByteBuffer run) {
+        boolean lineStart = true;
+        for (int i = run.position(), end = run.limit(); i < end; i++) {
+            byte b = run.get(i);
+            if (b == '(' || (lineStart && b == '$')) {
+                return false;
+            }
+            lineStart = b == '\n';
+        }
+        return true;
     }
 
     private static List<Record> parse(ByteBuffer part, Name origin) throws IOException {
@@ -145,49 +203,50 @@ public final class SignedZoneFile {
     }
 
     /**
-     * Offsets {@code 0 = c[0] < c[1] < ... < c[k] = size} of line starts where the file may be split
-     * into about {@code pieces} runs, or null if it must be read in one piece (see the class comment).
+     * Offsets {@code 0 = c[0] < c[1] < ... < c[k] = size} where the file may be split into about {@code
+     * runs} runs: each inner one the first start of a line with its own owner name and an explicit TTL at
+     * or after a planned point, looked for within {@link #SPLIT_SEARCH_BYTES} of it (none there: that split
+     * is dropped). Only the bytes near the planned points are read.
      */
-    static int[] cuts(ByteBuffer buf, int pieces) {
-        int size = buf.limit();
-        boolean lineStart = true;
-        for (int i = 0; i < size; i++) {
-            byte b = buf.get(i);
-            if (b == '(' || (lineStart && b == '$')) {
-                return null;
-            }
-            lineStart = b == '\n';
-        }
-        List<Integer> cuts = new ArrayList<>();
-        cuts.add(0);
-        for (int k = 1; k < pieces; k++) {
-            int p = Math.max((int) ((long) size * k / pieces), cuts.get(cuts.size() - 1) + 1);
-            p = nextLineStart(buf, p);
-            while (p < size && !splittableAt(buf, p)) {
-                p = nextLineStart(buf, p + 1);
-            }
-            if (p >= size) {
+    static long[] cuts(Source source, long size, int runs) throws IOException {
+        List<Long> cuts = new ArrayList<>();
+        cuts.add(0L);
+        ByteBuffer window = ByteBuffer.allocate(SPLIT_SEARCH_BYTES + 1);
+        for (int k = 1; k < runs; k++) {
+            long last = cuts.get(cuts.size() - 1);
+            long planned = Math.max(size * k / runs, last + 1);
+            if (planned >= size) {
                 break;
             }
-            cuts.add(p);
+            long p = splitPoint(source, size, planned, window);
+            if (p > last && p < size) {
+                cuts.add(p);
+            }
         }
         cuts.add(size);
-        return cuts.stream().mapToInt(Integer::intValue).toArray();
+        return cuts.stream().mapToLong(Long::longValue).toArray();
     }
 
-    /** The first line start at or after {@code p} (a line start is just after a newline). */
-    private static int nextLineStart(ByteBuffer buf, int p) {
-        int size = buf.limit();
-        if (p > 0 && p < size && buf.get(p - 1) == '\n') {
-            return p;
+    /** The first line start at or after {@code planned} where the file may be split, within the window; or -1. */
+    private static long splitPoint(Source source, long size, long planned, ByteBuffer window) throws IOException {
+        long start = planned - 1; // the byte before: a line start follows a newline
+        window.clear().limit((int) Math.min(window.capacity(), size - start));
+        while (window.hasRemaining()) {
+            if (source.read(window, start + window.position()) < 0) {
+                break;
+            }
         }
-        while (p < size && buf.get(p) != '\n') {
-            p++;
+        window.flip();
+        int n = window.limit();
+        for (int i = 1; i < n; i++) {
+            if (window.get(i - 1) == '\n' && splittableAt(window, i)) {
+                return start + i;
+            }
         }
-        return Math.min(size, p + 1);
+        return -1;
     }
 
-    /** A line with its own owner name and an explicit TTL (a digit) as its second field. */
+    /** A line with its own owner name and an explicit TTL (a digit) as its second field, seen whole in {@code buf}. */
     private static boolean splittableAt(ByteBuffer buf, int p) {
         int size = buf.limit();
         byte first = buf.get(p);

@@ -687,7 +687,8 @@ final class MasterFileReader {
         String fileCap(Path file, long size) {
             return "zone " + zone + ": " + file + " has " + (size < 0 ? "more than " + limits.maxFileBytes() : size)
                     + " bytes, more than zone-limits.max-file-size (" + limits.maxFileBytes()
-                    + " bytes); raise zone-limits.max-file-size in node.yaml if the zone is meant to be this large";
+                    + " bytes); raise zone-limits.max-file-size in node.yaml (signerctl sign: --max-file-size) if the"
+                    + " zone is meant to be this large";
         }
 
         String includedCap(Path file) {
@@ -698,7 +699,8 @@ final class MasterFileReader {
 
         String recordCap() {
             return "zone " + zone + ": more than zone-limits.max-records (" + limits.maxRecords() + ") records;"
-                    + " raise zone-limits.max-records in node.yaml if the zone is meant to be this large";
+                    + " raise zone-limits.max-records in node.yaml (signerctl sign: --max-records) if the zone is meant"
+                    + " to be this large";
         }
     }
 

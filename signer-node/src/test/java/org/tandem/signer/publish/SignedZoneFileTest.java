@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -60,7 +62,9 @@ class SignedZoneFileTest {
         AtomicZoneFile.write(file, "test zone", zone);
         assertThat(Files.size(file)).isGreaterThan(SignedZoneFile.PARALLEL_MIN_BYTES);
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
-        assertThat(SignedZoneFile.cuts(bytes, 8)).as("split points").hasSizeGreaterThan(2);
+        assertThat(SignedZoneFile.cuts(source(bytes), bytes.limit(), 8))
+                .as("split points")
+                .hasSizeGreaterThan(2);
 
         List<Record> parallel = SignedZoneFile.read(file, ORIGIN, 4);
         List<Record> sequential = SignedZoneFile.read(file, ORIGIN, 1);
@@ -70,25 +74,90 @@ class SignedZoneFileTest {
                 .isGreaterThan(2);
     }
 
+    /** The bytes of {@code buf} as a {@link SignedZoneFile.Source}. */
+    private static SignedZoneFile.Source source(ByteBuffer buf) {
+        return (dst, position) -> {
+            if (position >= buf.limit()) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), buf.limit() - position);
+            dst.put(buf.slice((int) position, n));
+            return n;
+        };
+    }
+
     @Test
-    void splitPointsAreLineStartsWithAnOwnerAndAnExplicitTtl() {
+    void splitPointsAreLineStartsWithAnOwnerAndAnExplicitTtl() throws Exception {
         String text = "; header\na. 60 IN NS b.\n  70 IN NS c.\nd. IN 80 NS e.\nf. 90 IN NS g.\n";
-        int[] cuts = SignedZoneFile.cuts(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)), 20);
-        for (int c : cuts) {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+        long[] cuts = SignedZoneFile.cuts(source(bytes), text.length(), 20);
+        for (long c : cuts) {
             if (c != 0 && c != text.length()) {
-                assertThat(text.substring(c)).matches("(?s)(a\\. 60|f\\. 90).*");
+                assertThat(text.substring((int) c)).matches("(?s)(a\\. 60|f\\. 90).*");
             }
         }
         assertThat(cuts[0]).isZero();
         assertThat(cuts[cuts.length - 1]).isEqualTo(text.length());
+        assertThat(cuts).as("both splittable lines are split at").contains(9L, 53L);
     }
 
     @Test
-    void directivesOrParenthesesMeanOnePiece() {
-        assertThat(SignedZoneFile.cuts(ByteBuffer.wrap("a. 60 IN NS b.\n$TTL 30\nc. IN NS d.\n".getBytes()), 4))
-                .isNull();
-        assertThat(SignedZoneFile.cuts(ByteBuffer.wrap("a. 60 IN SOA b. c. ( 1 2 3 4 5 )\n".getBytes()), 4))
-                .isNull();
+    void aRunWithADirectiveOrAParenthesisAnywhereIsNotReadOnItsOwn() {
+        assertThat(SignedZoneFile.clean(ByteBuffer.wrap("a. 60 IN NS b.\nc. 60 IN NS d.\n".getBytes())))
+                .isTrue();
+        assertThat(SignedZoneFile.clean(ByteBuffer.wrap("a. 60 IN NS b.\n$TTL 30\nc. IN NS d.\n".getBytes())))
+                .isFalse();
+        assertThat(SignedZoneFile.clean(ByteBuffer.wrap("a. 60 IN SOA b. c. ( 1 2 3 4 5 )\n".getBytes())))
+                .isFalse();
+        assertThat(SignedZoneFile.clean(ByteBuffer.wrap("a. 60 IN TXT \"$5\"\n".getBytes())))
+                .as("a $ inside a line is no directive")
+                .isTrue();
+    }
+
+    @Test
+    void aFileReadInManySmallRunsGivesExactlyTheRecordsOfOnePieceOnOneThreadOrSeveral() throws Exception {
+        List<Record> zone = zone(60_000);
+        Path file = dir.resolve("runs.signed");
+        AtomicZoneFile.write(file, "test zone", zone);
+        int run = 64 << 10;
+        assertThat(SignedZoneFile.cuts(source(ByteBuffer.wrap(Files.readAllBytes(file))), Files.size(file), 100))
+                .as("split points")
+                .hasSizeGreaterThan(90);
+
+        assertThat(SignedZoneFile.read(file, ORIGIN, 3, run)).isEqualTo(zone);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            // one thread, as for a file past 2 GiB on a machine with one core
+            assertThat(SignedZoneFile.readInRuns(file, ch::read, ch.size(), ORIGIN, 1, run))
+                    .isEqualTo(zone);
+        }
+    }
+
+    @Test
+    void aParenthesisOrADirectiveDeepInALargeFileMakesItBeReadInOnePieceWithTheDirectiveHolding() throws Exception {
+        List<Record> zone = zone(60_000);
+        Path file = dir.resolve("deep.signed");
+        AtomicZoneFile.write(file, "test zone", zone);
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        int middle = lines.size() / 2;
+        lines.add(middle, "ttl.tld. IN NS ns.ttl.example.");
+        lines.add(middle, "$TTL 4321");
+        Files.write(file, lines);
+
+        List<Record> records = SignedZoneFile.read(file, ORIGIN, 4, 64 << 10);
+        assertThat(records).hasSize(zone.size() + 1);
+        Record inserted = records.stream()
+                .filter(r -> r.getName().equals(Name.fromConstantString("ttl.tld.")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(inserted.getTTL()).as("the $TTL line before it holds").isEqualTo(4321);
+
+        lines = new ArrayList<>(Files.readAllLines(dir.resolve("deep.signed")));
+        lines.removeIf(l -> l.startsWith("$TTL") || l.startsWith("ttl.tld."));
+        lines.add(middle, "txt.tld. 60 IN TXT ( \"one\" \"two\" )");
+        Files.write(file, lines);
+        assertThat(SignedZoneFile.read(file, ORIGIN, 4, 64 << 10))
+                .hasSize(zone.size() + 1)
+                .isEqualTo(SignedZoneFile.read(file, ORIGIN, 1));
     }
 
     @Test
