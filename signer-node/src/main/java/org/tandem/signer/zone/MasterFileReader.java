@@ -12,10 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tandem.keysync.key.ZoneName;
@@ -140,61 +145,266 @@ final class MasterFileReader {
      * to its end. The caller then reads the file again through dnsjava's {@link Tokenizer}, which gives the
      * same records for the plain lines and the error with its line for any other. Several times faster
      * than the tokenizer on a large zone.
+     *
+     * <p>The file is read in blocks of whole lines of about {@link #PLAIN_BLOCK_BYTES}; blocks without a
+     * directive are parsed by several threads while the next are read, each with the {@code $ORIGIN} and
+     * {@code $TTL} in force where it starts, and their records are kept in file order on this thread. A
+     * block with a directive is parsed here, after every block before it. A block that needs the previous
+     * record's TTL (no {@code $TTL}, a line without a TTL) is parsed again here, in order.
      */
     private static List<SourcedRecord> readPlain(Path file, ZoneName zone, ZoneLimits limits) throws ZoneLoadException {
+        return readPlain(
+                file, zone, limits, PLAIN_BLOCK_BYTES, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** As {@link #readPlain(Path, ZoneName, ZoneLimits)} in blocks of {@code blockBytes} on {@code threads}. */
+    static List<SourcedRecord> readPlain(Path file, ZoneName zone, ZoneLimits limits, int blockBytes, int threads)
+            throws ZoneLoadException {
         List<SourcedRecord> out = new ArrayList<>();
         Budget budget = new Budget(zone, limits, realDirectory(file));
         MasterFileReader reader = new MasterFileReader(
                 file, InputStream.nullInputStream(), zone, budget, false, zone.name(), -1, out, List.of());
         ZoneLines lines = new ZoneLines(zone.name());
-        byte[] line = new byte[512];
-        byte[] buf = new byte[1 << 16];
+        ExecutorService pool = threads < 2
+                ? null
+                : Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "zone-loader");
+                    t.setDaemon(true);
+                    return t;
+                });
+        ArrayDeque<Future<PlainBlock>> pending = new ArrayDeque<>();
+        int[] lineBase = {0};
         try (InputStream stream = openSource(file, budget)) {
-            int number = 0;
-            int pos = 0;
-            int len = 0;
-            boolean end = false;
-            while (!end) {
-                int n = 0;
-                while (true) {
-                    if (pos == len) {
-                        len = stream.read(buf);
-                        pos = 0;
-                        if (len < 0) {
-                            end = true;
+            BlockReader blocks = new BlockReader(stream, blockBytes);
+            for (PlainBlock block = blocks.next(); block != null; block = blocks.next()) {
+                if (pool == null || block.hasDirective()) {
+                    for (Future<PlainBlock> f : pending) {
+                        if (!keep(f.get(), lines, reader, lineBase)) {
+                            return null;
+                        }
+                    }
+                    pending.clear();
+                    if (!block.parse(lines, true) || !keep(block, lines, reader, lineBase)) {
+                        return null;
+                    }
+                    continue;
+                }
+                ZoneLines own = lines.forBlock();
+                PlainBlock b = block;
+                pending.add(pool.submit(() -> {
+                    b.parse(own, false);
+                    return b;
+                }));
+                if (pending.size() > 2 * threads && !keep(pending.poll().get(), lines, reader, lineBase)) {
+                    return null;
+                }
+            }
+            for (Future<PlainBlock> f : pending) {
+                if (!keep(f.get(), lines, reader, lineBase)) {
+                    return null;
+                }
+            }
+        } catch (IOException | ExecutionException e) {
+            return null; // read again through the tokenizer, which names what went wrong (a bad $ORIGIN too)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZoneLoadException(file, 0, null, "interrupted while reading the zone file", e);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Keeps a parsed block's records with their lines, parsing it again here with {@code lines} first when
+     * its own parse could not finish (it needed the TTL of the record before it); false when a line is not
+     * plain.
+     */
+    private static boolean keep(PlainBlock block, ZoneLines lines, MasterFileReader reader, int[] lineBase)
+            throws IOException, ZoneLoadException {
+        if (!block.parsed() && !block.parse(lines, true)) {
+            return false;
+        }
+        List<Record> records = block.records();
+        for (int i = 0; i < records.size(); i++) {
+            reader.accept(records.get(i), lineBase[0] + block.line(i));
+        }
+        if (!records.isEmpty()) {
+            lines.lastTtl(records.get(records.size() - 1).getTTL());
+        }
+        lineBase[0] += block.newlines;
+        block.release();
+        return true;
+    }
+
+    /** Lines are parsed in blocks of about this many bytes, several blocks at once. */
+    static final int PLAIN_BLOCK_BYTES = 4 << 20;
+
+    /** Reads a stream in blocks that end at a line break (the last one at the end of the stream). */
+    private static final class BlockReader {
+        private final InputStream stream;
+        private final int blockBytes;
+        private byte[] carry = new byte[0];
+        private int carryLength;
+        private boolean end;
+
+        BlockReader(InputStream stream, int blockBytes) {
+            this.stream = stream;
+            this.blockBytes = blockBytes;
+        }
+
+        /** The next block, or null at the end. */
+        PlainBlock next() throws IOException {
+            if (end && carryLength == 0) {
+                return null;
+            }
+            byte[] buf = new byte[Math.max(blockBytes, 2 * carryLength)];
+            System.arraycopy(carry, 0, buf, 0, carryLength);
+            int length = carryLength;
+            int searched = 0;
+            while (true) {
+                while (!end && length < buf.length) {
+                    int n = stream.read(buf, length, buf.length - length);
+                    if (n < 0) {
+                        end = true;
+                    } else {
+                        length += n;
+                    }
+                }
+                int cut = length;
+                if (!end) {
+                    cut = searched;
+                    for (int i = length - 1; i >= searched; i--) {
+                        if (buf[i] == '\n') {
+                            cut = i + 1;
                             break;
                         }
+                    }
+                    if (cut == searched) { // no line break yet: a line longer than the block
+                        searched = length;
+                        buf = Arrays.copyOf(buf, 2 * buf.length);
                         continue;
                     }
-                    byte b = buf[pos++];
-                    if (b == '\n') {
-                        break;
-                    }
-                    if (n == line.length) {
-                        line = Arrays.copyOf(line, 2 * n);
-                    }
-                    line[n++] = b;
                 }
+                carryLength = length - cut;
+                carry = Arrays.copyOfRange(buf, cut, length);
+                return length == 0 && end ? null : new PlainBlock(buf, cut);
+            }
+        }
+    }
+
+    /** A block of whole lines and, once parsed, its records with their lines in it (1-based). */
+    private static final class PlainBlock {
+        private byte[] bytes;
+        private final int length;
+        private List<Record> records;
+        private int[] lineOf;
+        /** The line breaks in the block, once parsed: how far the next block's lines are from this one's. */
+        private int newlines;
+
+        PlainBlock(byte[] bytes, int length) {
+            this.bytes = bytes;
+            this.length = length;
+        }
+
+        /** Whether a line of it starts with {@code $}. */
+        boolean hasDirective() {
+            boolean lineStart = true;
+            for (int i = 0; i < length; i++) {
+                byte b = bytes[i];
+                if (lineStart && b == '$') {
+                    return true;
+                }
+                lineStart = b == '\n';
+            }
+            return false;
+        }
+
+        /**
+         * Parses the lines with {@code lines}: true when every line is plain ({@code directives}: {@code
+         * $ORIGIN} and {@code $TTL} are taken too); false otherwise, the block then left unparsed.
+         */
+        boolean parse(ZoneLines lines, boolean directives) throws TextParseException {
+            List<Record> out = new ArrayList<>(length / 40);
+            int[] at = new int[16];
+            byte[] line = new byte[512];
+            int number = 0;
+            for (int p = 0; p < length; ) {
+                int e = p;
+                while (e < length && bytes[e] != '\n') {
+                    e++;
+                }
+                int n = e - p;
+                if (n > line.length) {
+                    line = new byte[Math.max(n, 2 * line.length)];
+                }
+                System.arraycopy(bytes, p, line, 0, n);
+                p = e + 1;
                 number++;
                 if (ZoneLines.skipped(line, n)) {
                     continue;
                 }
                 if (line[0] == '$') {
-                    if (!lines.directive(line, n)) {
-                        return null;
+                    if (!directives) {
+                        return false;
+                    }
+                    try {
+                        if (!lines.directive(line, n)) {
+                            return false;
+                        }
+                    } catch (TextParseException ex) {
+                        if (directives) {
+                            throw ex;
+                        }
+                        return false;
                     }
                     continue;
                 }
-                Record record = lines.record(line, n);
-                if (record == null) {
-                    return null;
+                Record record;
+                try {
+                    record = lines.record(line, n);
+                } catch (RuntimeException ex) {
+                    if (directives) {
+                        throw ex;
+                    }
+                    return false;
                 }
-                reader.accept(record, number);
+                if (record == null) {
+                    return false;
+                }
+                if (out.size() == at.length) {
+                    at = Arrays.copyOf(at, 2 * at.length);
+                }
+                at[out.size()] = number;
+                out.add(record);
             }
-        } catch (IOException e) {
-            return null; // read again through the tokenizer, which names what went wrong (a bad $ORIGIN too)
+            records = out;
+            lineOf = at;
+            newlines = length > 0 && bytes[length - 1] == '\n' ? number : number - 1;
+            return true;
         }
-        return out;
+
+        boolean parsed() {
+            return records != null;
+        }
+
+        List<Record> records() {
+            return records;
+        }
+
+        /** The line of the {@code i}th record, counted from the block's first line as 1. */
+        int line(int i) {
+            return lineOf[i];
+        }
+
+        /** Drops the bytes and records once kept. */
+        void release() {
+            bytes = null;
+            records = null;
+            lineOf = null;
+        }
     }
 
     /** Reads {@code text} as if it were the file {@code pretendSource}; {@code $INCLUDE} is relative to it. */

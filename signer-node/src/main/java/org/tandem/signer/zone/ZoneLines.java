@@ -83,6 +83,22 @@ public final class ZoneLines {
         this.origin = origin;
     }
 
+    /**
+     * A reader for a later run of lines of the same file, parsed on another thread: the {@code $ORIGIN} and
+     * {@code $TTL} in force now, nothing of the lines read so far (a line without a TTL and no {@code
+     * $TTL} then is not plain to it).
+     */
+    public ZoneLines forBlock() {
+        ZoneLines other = new ZoneLines(origin);
+        other.defaultTtl = defaultTtl;
+        return other;
+    }
+
+    /** Sets the TTL of the last record read: the last of a run of lines another reader read. */
+    public void lastTtl(long ttl) {
+        lastTtl = ttl;
+    }
+
     /** The records of {@code part}'s lines in order, or null when a line is not of the plain form. */
     public static List<Record> parse(ByteBuffer part, Name origin) {
         return new ZoneLines(origin).records(part);

@@ -133,6 +133,76 @@ class MasterFileReaderPlainTest {
                 .hasMessageContaining("example.zone:2:");
     }
 
+    @Test
+    void readInSmallBlocksOnSeveralThreadsTheRecordsTtlsAndLinesAreTheTokenizers() throws Exception {
+        // directives in the middle (parsed in order), a stretch without $TTL where lines without a TTL
+        // take the record before's (a block must then be parsed again in order), comments and blank lines
+        StringBuilder text = new StringBuilder("; export\nexample. 3600 IN NS ns1.example.\n");
+        for (int i = 0; i < 400; i++) {
+            text.append("a").append(i).append(".example. ").append(100 + i).append(" IN A 192.0.2.1\n");
+            text.append("a")
+                    .append(i)
+                    .append(".example. IN AAAA 2001:db8::")
+                    .append(i % 9)
+                    .append("\n");
+            if (i % 50 == 0) {
+                text.append("; a comment\n\n");
+            }
+        }
+        text.append("$ORIGIN sub.example.\n$TTL 77\n");
+        for (int i = 0; i < 400; i++) {
+            text.append("d").append(i).append(" IN NS ns1.d").append(i).append(".example.net.\n");
+            text.append("d").append(i).append(" 3600 NS ns2\n");
+        }
+        text.append("$TTL 5\nlast A 192.0.2.9\n");
+        Path file = write(text.toString());
+        List<SourcedRecord> tokenized = MasterFileReader.read(text.toString(), ZONE, file, ZoneLimits.defaults());
+
+        for (int threads : new int[] {1, 3}) {
+            List<SourcedRecord> blocks = MasterFileReader.readPlain(file, ZONE, ZoneLimits.defaults(), 300, threads);
+            assertThat(blocks)
+                    .as("%d threads", threads)
+                    .hasSize(tokenized.size())
+                    .hasSize(1602);
+            for (int i = 0; i < blocks.size(); i++) {
+                SourcedRecord a = blocks.get(i);
+                SourcedRecord b = tokenized.get(i);
+                assertThat(a.record()).as("record %d", i).isEqualTo(b.record());
+                assertThat(a.record().getTTL())
+                        .as("TTL of %s", a.record())
+                        .isEqualTo(b.record().getTTL());
+                assertThat(a.line()).as("line of %s", a.record()).isEqualTo(b.line());
+                assertThat(a.seq()).isEqualTo(i);
+            }
+        }
+        assertThat(tokenized.get(4).record().getTTL())
+                .as("no $TTL: the record before's")
+                .isEqualTo(101);
+    }
+
+    @Test
+    void readInSmallBlocksARefusalDeepInTheFileNamesItsLineAndAnotherFormSendsItToTheTokenizer() throws Exception {
+        StringBuilder text = new StringBuilder("example. 3600 IN NS ns1.example.\n");
+        for (int i = 0; i < 300; i++) {
+            text.append("w").append(i).append(".example. 60 IN A 192.0.2.1\n");
+        }
+        String good = text.toString();
+        Path file = write(good + "www.other. 60 IN A 192.0.2.2\n" + good);
+        assertThatThrownBy(() -> MasterFileReader.readPlain(file, ZONE, ZoneLimits.defaults(), 256, 3))
+                .isInstanceOf(ZoneLoadException.class)
+                .hasMessageContaining("example.zone:302:")
+                .hasMessageContaining("outside the zone");
+
+        write(good + "txt.example. 60 IN TXT ( \"a\" )\n" + good);
+        assertThat(MasterFileReader.readPlain(file, ZONE, ZoneLimits.defaults(), 256, 3))
+                .isNull();
+        assertThat(MasterFileReader.read(file, ZONE, ZoneLimits.defaults()))
+                .as("read by the tokenizer")
+                .hasSize(603)
+                .extracting(SourcedRecord::line)
+                .endsWith(603);
+    }
+
     private Path write(String text) throws Exception {
         Path file = dir.resolve("example.zone");
         Files.writeString(file, text, StandardCharsets.US_ASCII);
