@@ -72,6 +72,20 @@ class SignerctlIT {
     }
 
     /** {@code signerctl sign} of example.test from {@code input} to {@code output}, with {@code more} options. */
+    /** The KEK on every HSM, a KSK and a ZSK for example.test, and the zone's apex as master-file text. */
+    private StringBuilder keysAndApex(String hsmConfig) {
+        kekEverywhere();
+        run("keys", "generate", "--hsm-config", hsmConfig, "--zone", "example.test", "--role", "ksk");
+        run("keys", "generate", "--hsm-config", hsmConfig, "--zone", "example.test", "--role", "zsk");
+        return new StringBuilder("""
+                $ORIGIN example.test.
+                $TTL 3600
+                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
+                        IN NS  ns1
+                ns1     IN A   192.0.2.1
+                """);
+    }
+
     private int sign(String hsmConfig, Path input, Path output, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "sign",
@@ -446,16 +460,7 @@ class SignerctlIT {
     @Test
     void signOfALargeZoneReportsEachLongStageOnStderrAndOfASmallOneNothing() throws Exception {
         String c = config.toString();
-        kekEverywhere();
-        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
-        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk");
-        StringBuilder zone = new StringBuilder("""
-                $ORIGIN example.test.
-                $TTL 3600
-                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
-                        IN NS  ns1
-                ns1     IN A   192.0.2.1
-                """);
+        StringBuilder zone = keysAndApex(c);
         for (int i = 0; i < 26_000; i++) {
             zone.append("d").append(i).append(" IN NS ns1.d").append(i).append(".example.net.\n");
             zone.append("d").append(i).append(" IN NS ns2.d").append(i).append(".example.org.\n");
@@ -486,16 +491,7 @@ class SignerctlIT {
     @Test
     void signRefusesAZoneOverTheLimitsGivenOnTheCommandLineWritesNothingAndSignsWithinRaisedOnes() throws Exception {
         String c = config.toString();
-        kekEverywhere();
-        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "ksk");
-        run("keys", "generate", "--hsm-config", c, "--zone", "example.test", "--role", "zsk");
-        StringBuilder zone = new StringBuilder("""
-                $ORIGIN example.test.
-                $TTL 3600
-                @       IN SOA ns1 hostmaster 2026112501 7200 3600 1209600 300
-                        IN NS  ns1
-                ns1     IN A   192.0.2.1
-                """);
+        StringBuilder zone = keysAndApex(c);
         for (int i = 0; i < 100; i++) {
             zone.append("d").append(i).append(" IN NS ns1.d").append(i).append(".example.net.\n");
         }
