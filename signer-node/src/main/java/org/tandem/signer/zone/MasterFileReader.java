@@ -173,18 +173,12 @@ final class MasterFileReader {
                     return t;
                 });
         ArrayDeque<Future<PlainBlock>> pending = new ArrayDeque<>();
-        int[] lineBase = {0};
+        Keeper keeper = new Keeper(lines, reader);
         try (InputStream stream = openSource(file, budget)) {
             BlockReader blocks = new BlockReader(stream, blockBytes);
             for (PlainBlock block = blocks.next(); block != null; block = blocks.next()) {
                 if (pool == null || block.hasDirective()) {
-                    for (Future<PlainBlock> f : pending) {
-                        if (!keep(f.get(), lines, reader, lineBase)) {
-                            return null;
-                        }
-                    }
-                    pending.clear();
-                    if (!block.parse(lines, true) || !keep(block, lines, reader, lineBase)) {
+                    if (!keeper.keepAll(pending) || !block.parse(lines, true) || !keeper.keep(block)) {
                         return null;
                     }
                     continue;
@@ -195,14 +189,12 @@ final class MasterFileReader {
                     b.parse(own, false);
                     return b;
                 }));
-                if (pending.size() > 2 * threads && !keep(pending.poll().get(), lines, reader, lineBase)) {
+                if (pending.size() > 2 * threads && !keeper.keep(pending.poll().get())) {
                     return null;
                 }
             }
-            for (Future<PlainBlock> f : pending) {
-                if (!keep(f.get(), lines, reader, lineBase)) {
-                    return null;
-                }
+            if (!keeper.keepAll(pending)) {
+                return null;
             }
         } catch (IOException | ExecutionException e) {
             return null; // read again through the tokenizer, which names what went wrong (a bad $ORIGIN too)
@@ -217,26 +209,48 @@ final class MasterFileReader {
         return out;
     }
 
-    /**
-     * Keeps a parsed block's records with their lines, parsing it again here with {@code lines} first when
-     * its own parse could not finish (it needed the TTL of the record before it); false when a line is not
-     * plain.
-     */
-    private static boolean keep(PlainBlock block, ZoneLines lines, MasterFileReader reader, int[] lineBase)
-            throws IOException, ZoneLoadException {
-        if (!block.parsed() && !block.parse(lines, true)) {
-            return false;
+    /** Keeps parsed blocks' records, in file order, with their lines in the whole file. */
+    private static final class Keeper {
+        private final ZoneLines lines;
+        private final MasterFileReader reader;
+        /** The lines of the blocks kept so far. */
+        private int lineBase;
+
+        Keeper(ZoneLines lines, MasterFileReader reader) {
+            this.lines = lines;
+            this.reader = reader;
         }
-        List<Record> records = block.records();
-        for (int i = 0; i < records.size(); i++) {
-            reader.accept(records.get(i), lineBase[0] + block.line(i));
+
+        /**
+         * Keeps a block's records, parsing it again with {@code lines} first when its own parse could not
+         * finish (it needed the TTL of the record before it); false when a line is not plain.
+         */
+        boolean keep(PlainBlock block) throws IOException, ZoneLoadException {
+            if (!block.parsed() && !block.parse(lines, true)) {
+                return false;
+            }
+            List<Record> records = block.records();
+            for (int i = 0; i < records.size(); i++) {
+                reader.accept(records.get(i), lineBase + block.line(i));
+            }
+            if (!records.isEmpty()) {
+                lines.lastTtl(records.get(records.size() - 1).getTTL());
+            }
+            lineBase += block.newlines;
+            block.release();
+            return true;
         }
-        if (!records.isEmpty()) {
-            lines.lastTtl(records.get(records.size() - 1).getTTL());
+
+        /** Keeps every pending block in order, emptying {@code pending}; false as {@link #keep}. */
+        boolean keepAll(ArrayDeque<Future<PlainBlock>> pending)
+                throws IOException, ZoneLoadException, ExecutionException, InterruptedException {
+            for (Future<PlainBlock> f = pending.poll(); f != null; f = pending.poll()) {
+                if (!keep(f.get())) {
+                    return false;
+                }
+            }
+            return true;
         }
-        lineBase[0] += block.newlines;
-        block.release();
-        return true;
     }
 
     /** Lines are parsed in blocks of about this many bytes, several blocks at once. */
@@ -329,48 +343,26 @@ final class MasterFileReader {
         boolean parse(ZoneLines lines, boolean directives) throws TextParseException {
             List<Record> out = new ArrayList<>(length / 40);
             int[] at = new int[16];
-            byte[] line = new byte[512];
             int number = 0;
             for (int p = 0; p < length; ) {
                 int e = p;
                 while (e < length && bytes[e] != '\n') {
                     e++;
                 }
+                int from = p;
                 int n = e - p;
-                if (n > line.length) {
-                    line = new byte[Math.max(n, 2 * line.length)];
-                }
-                System.arraycopy(bytes, p, line, 0, n);
                 p = e + 1;
                 number++;
-                if (ZoneLines.skipped(line, n)) {
+                if (ZoneLines.skipped(bytes, from, n)) {
                     continue;
                 }
-                if (line[0] == '$') {
-                    if (!directives) {
-                        return false;
-                    }
-                    try {
-                        if (!lines.directive(line, n)) {
-                            return false;
-                        }
-                    } catch (TextParseException ex) {
-                        if (directives) {
-                            throw ex;
-                        }
+                if (bytes[from] == '$') {
+                    if (!directives || !lines.directive(bytes, from, n)) {
                         return false;
                     }
                     continue;
                 }
-                Record record;
-                try {
-                    record = lines.record(line, n);
-                } catch (RuntimeException ex) {
-                    if (directives) {
-                        throw ex;
-                    }
-                    return false;
-                }
+                Record record = lines.record(bytes, from, n);
                 if (record == null) {
                     return false;
                 }

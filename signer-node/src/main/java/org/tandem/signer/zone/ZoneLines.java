@@ -135,7 +135,12 @@ public final class ZoneLines {
      * comment ({@code ;} first after any blanks).
      */
     public static boolean skipped(byte[] text, int n) {
-        for (int i = 0; i < n; i++) {
+        return skipped(text, 0, n);
+    }
+
+    /** As {@link #skipped(byte[], int)} for the line {@code text[from..from + n)}. */
+    public static boolean skipped(byte[] text, int from, int n) {
+        for (int i = from; i < from + n; i++) {
             if (text[i] != ' ' && text[i] != '\t') {
                 return text[i] == ';';
             }
@@ -150,10 +155,15 @@ public final class ZoneLines {
      * the caller then leaves to the tokenizer.
      */
     public boolean directive(byte[] text, int n) throws TextParseException {
+        return directive(text, 0, n);
+    }
+
+    /** As {@link #directive(byte[], int)} for the line {@code text[from..from + n)}. */
+    public boolean directive(byte[] text, int from, int n) throws TextParseException {
         if (n > line.length) {
             line = new byte[n];
         }
-        System.arraycopy(text, 0, line, 0, n);
+        System.arraycopy(text, from, line, 0, n);
         if (!split(n) || fields != 2 || start[0] != 0) {
             return false;
         }
@@ -183,10 +193,15 @@ public final class ZoneLines {
 
     /** The record of the line {@code text[0..n)} (without its line break), or null when it is not plain. */
     public Record record(byte[] text, int n) {
+        return record(text, 0, n);
+    }
+
+    /** The record of the line {@code text[from..from + n)}, or null when it is not plain. */
+    public Record record(byte[] text, int from, int n) {
         if (n > line.length) {
             line = new byte[n];
         }
-        System.arraycopy(text, 0, line, 0, n);
+        System.arraycopy(text, from, line, 0, n);
         return record(n);
     }
 
